@@ -1,0 +1,148 @@
+# kfk: a C11 client library for Apache Kafka.
+#   make            build/libkfk.so, build/libkfk.a, build/kfk.pc, examples
+#   make demo       build, then run the demo
+#   make check      deps, build, proto-check, unit and integration tests
+#   make install    PREFIX=/usr/local (DESTDIR honoured)
+# Variants: SAN=1 (ASan+UBSan, in build/san), TSAN=1 (in build/tsan),
+# WERROR=1 (-Werror, as CI builds), CC=clang.
+
+VERSION_MAJOR := 0
+VERSION_MINOR := 1
+VERSION_PATCH := 0
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+CC ?= cc
+PYTHON ?= python3
+
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else ifeq ($(TSAN),1)
+BUILD ?= build/tsan
+SANFLAGS := -fsanitize=thread
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+DEP_PKGS := libssl libcrypto zlib libzstd liblz4 snappy libsasl2
+DEP_CFLAGS := $(shell pkg-config --cflags $(DEP_PKGS) 2>/dev/null)
+DEP_LIBS := $(shell pkg-config --libs $(DEP_PKGS) 2>/dev/null) -lpthread
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+OPT ?= -O2 -g
+CFLAGS_ALL := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fPIC -fvisibility=hidden \
+	-Iinclude -Ilib $(DEP_CFLAGS) $(SANFLAGS) $(CFLAGS)
+LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRC := $(sort $(shell find lib -name '*.c'))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+SONAME := libkfk.so.$(VERSION_MAJOR)
+SHLIB := $(BUILD)/libkfk.so.$(VERSION)
+STLIB := $(BUILD)/libkfk.a
+
+TEST_COMMON_SRC := $(wildcard tests/common/*.c)
+TEST_COMMON_OBJ := $(TEST_COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*_test.c))
+INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/*_test.c))
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+
+.PHONY: all lib examples tests deps demo check unit-check integration-check proto proto-check \
+	install uninstall clean fuzz fuzz-smoke format
+.DEFAULT_GOAL := all
+
+all: lib $(BUILD)/kfk.pc examples
+lib: $(SHLIB) $(STLIB)
+examples: $(EXAMPLES)
+tests: $(UNIT_TESTS) $(INTEG_TESTS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+$(STLIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SHLIB): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
+	ln -sf libkfk.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libkfk.so
+
+$(BUILD)/kfk.pc: pkgconfig/kfk.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(DEP_PKGS)|' $< > $@
+
+# Tests and examples link the static library: unit tests reach internal
+# symbols that the shared library keeps hidden.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_COMMON_OBJ) $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(DEP_LIBS) -lm
+
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
+
+deps:
+	@tools/deps
+
+demo: deps all
+	@$(BUILD)/examples/demo
+
+check: deps all tests proto-check unit-check integration-check
+
+unit-check: $(UNIT_TESTS)
+	@tests/run-tests unit $(UNIT_TESTS)
+
+integration-check: $(INTEG_TESTS)
+	@BUILD=$(BUILD) tests/run-integration $(INTEG_TESTS)
+
+# The protocol layer is generated from lib/proto/schema by tools/protogen;
+# the output is committed. proto-check fails when it is stale.
+proto:
+	$(PYTHON) tools/protogen/protogen.py lib/proto/schema lib/proto/gen
+proto-check:
+	@tools/protogen/check
+
+# libFuzzer targets (clang): build/fuzz/NAME for tests/fuzz/NAME.c.
+FUZZ_CC ?= clang
+FUZZ_BUILD := build/fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/*_fuzz.c))
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Ilib $(DEP_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+fuzz: $(FUZZ_TARGETS)
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(DEP_LIBS)
+fuzz-smoke: $(FUZZ_TARGETS)
+	@tests/fuzz/run-smoke $(FUZZ_TARGETS)
+
+install: lib $(BUILD)/kfk.pc
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 include/kfk.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libkfk.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libkfk.so
+	install -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(BUILD)/kfk.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/kfk.h $(DESTDIR)$(LIBDIR)/libkfk.* \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/kfk.pc
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '/gen/')
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
