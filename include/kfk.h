@@ -31,7 +31,30 @@ KFK_API int kfk_version(void);
 KFK_API const char *kfk_version_str(void);
 
 /* --- errors (kfk_err) ---------------------------------------------------- */
-/* @ERRORS@ (filled in by lib/base/err) */
+/* Every fallible call returns a kfk_err. 0 is success. Values >= -1 other
+ * than 0 are the Kafka protocol's own error codes, as a broker returns them
+ * (-1 is the protocol's UNKNOWN_SERVER_ERROR). Client-side errors are
+ * -100 and below. kfk_err_str() names any of them. */
+typedef enum kfk_err {
+    KFK_OK = 0,
+
+    /* client-side errors */
+    KFK_ERR_NO_MEMORY = -100,           /* an allocation failed */
+    KFK_ERR_INVALID_ARG = -101,         /* a caller passed a bad argument */
+    KFK_ERR_MALFORMED = -102,           /* bytes from the network do not parse */
+    KFK_ERR_CRC = -103,                 /* a record batch failed its CRC check */
+    KFK_ERR_COMPRESSION = -104,         /* compressing or decompressing failed */
+    KFK_ERR_UNSUPPORTED = -105,         /* a feature, codec or format we lack */
+    KFK_ERR_TOO_LARGE = -106,           /* data exceeds a configured limit */
+    KFK_ERR_TIMED_OUT = -107,           /* the operation's deadline passed */
+    KFK_ERR_TRANSPORT = -108,           /* connection failed or closed */
+    KFK_ERR_UNSUPPORTED_VERSION = -109, /* no API version both sides speak */
+    KFK_ERR_STATE = -110,               /* the call is not valid in this state */
+    /* @CLIENT_ERRORS@ more client-side codes go above this line */
+
+    /* broker errors: the Kafka protocol's codes */
+    /* @BROKER_ERRORS@ (the full table, from lib/base/err) */
+} kfk_err;
 
 #ifdef __cplusplus
 }
