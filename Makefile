@@ -58,6 +58,8 @@ EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c)
 .PHONY: all lib examples tests deps demo check unit-check integration-check proto proto-check \
 	install uninstall clean fuzz fuzz-smoke format
 .DEFAULT_GOAL := all
+# Keep object files of tests and examples between runs.
+.SECONDARY:
 
 all: lib $(BUILD)/kfk.pc examples
 lib: $(SHLIB) $(STLIB)
