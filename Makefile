@@ -56,7 +56,7 @@ INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(w
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 
 .PHONY: all lib examples tests deps demo check unit-check integration-check proto proto-check \
-	install uninstall clean fuzz fuzz-smoke format
+	install install-check uninstall clean fuzz fuzz-smoke format
 .DEFAULT_GOAL := all
 # Keep object files of tests and examples between runs.
 .SECONDARY:
@@ -100,7 +100,10 @@ deps:
 demo: deps all
 	@$(BUILD)/examples/demo
 
-check: deps all tests proto-check unit-check integration-check
+check: deps all tests proto-check unit-check integration-check install-check
+
+install-check:
+	@tests/install-check
 
 unit-check: $(UNIT_TESTS)
 	@tests/run-tests unit $(UNIT_TESTS)
