@@ -1,0 +1,22 @@
+/* Small helpers shared by the Check suites in tests/. */
+#ifndef KFK_TESTS_KTEST_H
+#define KFK_TESTS_KTEST_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Runs every test of s and returns a process exit status: 0 when all
+ * passed. Use as `int main(void) { return ktest_run(my_suite()); }`. */
+int ktest_run(Suite *s);
+
+/* Fills p[0..n) with bytes that depend only on seed, so data-driven tests
+ * repeat exactly. */
+void ktest_fill(void *p, size_t n, uint64_t seed);
+
+/* Reads a whole file into a malloc'd buffer with a NUL after the last byte;
+ * *len (if not NULL) gets the byte count. NULL when the file can't be read.
+ * Paths are relative to the repo root, where the test runners start. */
+char *ktest_read_file(const char *path, size_t *len);
+
+#endif
