@@ -213,6 +213,27 @@ KFK_API const char *kfk_err_str(kfk_err err);
  * does not know. A static string. Any thread; never blocks. */
 KFK_API const char *kfk_err_name(kfk_err err);
 
+/* --- logging --------------------------------------------------------------- */
+/* Log levels, numbered as syslog(3) numbers them: lower is more severe. */
+typedef enum kfk_log_level {
+    KFK_LOG_EMERG = 0,
+    KFK_LOG_ALERT = 1,
+    KFK_LOG_CRIT = 2,
+    KFK_LOG_ERR = 3,
+    KFK_LOG_WARNING = 4,
+    KFK_LOG_NOTICE = 5,
+    KFK_LOG_INFO = 6,
+    KFK_LOG_DEBUG = 7,
+} kfk_log_level;
+
+/* Receives one log line. level is a kfk_log_level; facility names the part
+ * of kfk that logged ("broker", "metadata", ...); message has no trailing
+ * newline. Both strings are kfk's and valid only during the call. The
+ * callback may run on any kfk thread, several at once, and must not call
+ * back into kfk on the handle that logged. Without a callback, kfk writes
+ * timestamped lines to stderr. */
+typedef void(kfk_log_cb)(void *opaque, int level, const char *facility, const char *message);
+
 #ifdef __cplusplus
 }
 #endif
