@@ -1,6 +1,6 @@
 /* CRC-32C (Castagnoli), the checksum of record batch v2. Uses the SSE4.2
- * crc32 instruction when the CPU has it (checked once at run time), else a
- * slicing table. */
+ * or ARMv8 CRC32C instructions when the CPU has them (checked once at run
+ * time), else slicing-by-8 tables. */
 #ifndef KFK_BASE_CRC32C_H
 #define KFK_BASE_CRC32C_H
 

@@ -78,6 +78,27 @@ START_TEST(test_hw_matches_sw_for_every_length_and_alignment)
 }
 END_TEST
 
+/* Lengths around the hardware path's three-block strides (3 x 256 and
+ * 3 x 8192 bytes) and well past them, where blocks are combined. */
+START_TEST(test_hw_matches_sw_on_long_buffers)
+{
+    if (!kcrc32c_hw_available())
+        return;
+    enum { MAX_LEN = 200000 };
+    static const size_t lens[] = {767,   768,   769,   1535,  1536,  24575,  24576,
+                                  24577, 25343, 25344, 49152, 50000, 123457, MAX_LEN};
+    uint8_t *buf = malloc(MAX_LEN + 8);
+    ktest_fill(buf, MAX_LEN + 8, 3);
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+        for (size_t align = 0; align < 8; align++) {
+            const uint8_t *p = buf + align;
+            ck_assert_msg(kcrc32c_hw(7, p, lens[i]) == kcrc32c_sw(7, p, lens[i]),
+                          "len %zu align %zu", lens[i], align);
+        }
+    free(buf);
+}
+END_TEST
+
 /* Each length in its own exact-size allocation, so ASan catches any read
  * past the end in the word-at-a-time loops. */
 START_TEST(test_no_implementation_reads_past_the_end)
@@ -140,6 +161,7 @@ static Suite *crc32c_suite(void)
     tcase_add_test(tc, test_check_value_of_123456789);
     tcase_add_test(tc, test_empty_input_leaves_crc_unchanged);
     tcase_add_test(tc, test_hw_matches_sw_for_every_length_and_alignment);
+    tcase_add_test(tc, test_hw_matches_sw_on_long_buffers);
     tcase_add_test(tc, test_no_implementation_reads_past_the_end);
     tcase_add_test(tc, test_crc_of_concatenation_equals_chained_crc);
     tcase_add_test(tc, test_first_calls_from_many_threads_agree);
