@@ -32,10 +32,8 @@ static inline int kbuf_reserve(kbuf *b, size_t extra)
 
 static inline int kbuf_append(kbuf *b, const void *p, size_t n)
 {
-    if (kbuf_reserve(b, n))
-        return -1;
-    if (n)
-        memcpy(b->data + b->len, p, n);
+    if (kbuf_reserve(b, n)) return -1;
+    if (n) memcpy(b->data + b->len, p, n);
     b->len += n;
     return 0;
 }
@@ -44,14 +42,16 @@ static inline int kbuf_append(kbuf *b, const void *p, size_t n)
  * NULL when memory is exhausted. */
 static inline uint8_t *kbuf_extend(kbuf *b, size_t n)
 {
-    if (kbuf_reserve(b, n))
-        return NULL;
+    if (kbuf_reserve(b, n)) return NULL;
     uint8_t *p = b->data + b->len;
     b->len += n;
     return p;
 }
 
-static inline void kbuf_reset(kbuf *b) { b->len = 0; }
+static inline void kbuf_reset(kbuf *b)
+{
+    b->len = 0;
+}
 void kbuf_free(kbuf *b);
 
 /* Detaches the bytes: the caller owns the returned pointer (free()), b is

@@ -48,8 +48,7 @@ static uint32_t gf2_mulmod(uint32_t a, uint32_t b)
 {
     uint32_t product = 0;
     for (uint32_t bit = 1u << 31; bit; bit >>= 1) {
-        if (a & bit)
-            product ^= b;
+        if (a & bit) product ^= b;
         b = (b >> 1) ^ (CRC32C_POLY & (0u - (b & 1))); /* b *= x */
     }
     return product;
@@ -60,8 +59,7 @@ static uint32_t gf2_zeros_operator(size_t nbytes)
 {
     uint32_t result = 1u << 31, square = 1u << 23; /* x^0, x^8 */
     for (; nbytes; nbytes >>= 1, square = gf2_mulmod(square, square))
-        if (nbytes & 1)
-            result = gf2_mulmod(result, square);
+        if (nbytes & 1) result = gf2_mulmod(result, square);
     return result;
 }
 
@@ -110,9 +108,9 @@ static uint32_t crc_sw_block8(uint32_t c, const uint8_t *p)
 {
     uint32_t lo = load_le32(p) ^ c, hi = load_le32(p + 4);
     return crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
-           crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
-           crc_table[3][hi & 0xff] ^ crc_table[2][(hi >> 8) & 0xff] ^
-           crc_table[1][(hi >> 16) & 0xff] ^ crc_table[0][hi >> 24];
+           crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xff] ^
+           crc_table[2][(hi >> 8) & 0xff] ^ crc_table[1][(hi >> 16) & 0xff] ^
+           crc_table[0][hi >> 24];
 }
 
 uint32_t kcrc32c_sw(uint32_t crc, const void *data, size_t n)
@@ -136,7 +134,10 @@ uint32_t kcrc32c_sw(uint32_t crc, const void *data, size_t n)
  * check in kcrc32c_hw_available(). */
 #define HW_TARGET __attribute__((target("sse4.2")))
 
-HW_TARGET static inline uint32_t hw_u8(uint32_t c, uint8_t v) { return _mm_crc32_u8(c, v); }
+HW_TARGET static inline uint32_t hw_u8(uint32_t c, uint8_t v)
+{
+    return _mm_crc32_u8(c, v);
+}
 #if defined(__x86_64__)
 HW_TARGET static inline uint32_t hw_u64(uint32_t c, uint64_t v)
 {
@@ -173,7 +174,10 @@ static inline uint32_t hw_u64(uint32_t c, uint64_t v)
     return c;
 }
 
-int kcrc32c_hw_available(void) { return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0; }
+int kcrc32c_hw_available(void)
+{
+    return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0;
+}
 #endif
 
 /* Both CPUs are little-endian here, so a word's first byte is its low byte,
@@ -221,8 +225,14 @@ HW_TARGET uint32_t kcrc32c_hw(uint32_t crc, const void *data, size_t n)
 }
 
 #else
-uint32_t kcrc32c_hw(uint32_t crc, const void *data, size_t n) { return kcrc32c_sw(crc, data, n); }
-int kcrc32c_hw_available(void) { return 0; }
+uint32_t kcrc32c_hw(uint32_t crc, const void *data, size_t n)
+{
+    return kcrc32c_sw(crc, data, n);
+}
+int kcrc32c_hw_available(void)
+{
+    return 0;
+}
 #endif
 
 /* --- dispatch ------------------------------------------------------------- */
@@ -244,7 +254,6 @@ static crc_fn *crc_resolve(void)
 uint32_t kcrc32c(uint32_t crc, const void *data, size_t n)
 {
     crc_fn *fn = atomic_load_explicit(&crc_impl, memory_order_relaxed);
-    if (!fn)
-        fn = crc_resolve();
+    if (!fn) fn = crc_resolve();
     return fn(crc, data, n);
 }

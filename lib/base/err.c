@@ -10,7 +10,9 @@
 
 /* Builds the name and the "NAME: description" text at compile time, so
  * kfk_err_str() never formats anything for a known code. */
+/* clang-format off */
 #define E(name, retriable, desc) {KFK_ERR_##name, #name, #name ": " desc, retriable}
+/* clang-format on */
 
 static const kerr_info err_table[] = {
     /* client-side */
@@ -223,8 +225,7 @@ const char *kfk_err_str(kfk_err err)
      * buffer keeps the result valid without locks or allocation. */
     static _Thread_local char unknown[32];
     const kerr_info *e = kerr_lookup(err);
-    if (e)
-        return e->str;
+    if (e) return e->str;
     snprintf(unknown, sizeof(unknown), "unknown error %d", (int)err);
     return unknown;
 }

@@ -14,7 +14,10 @@
 int kerr_retriable(kfk_err err);
 
 /* 1 for a code a broker can send (the Kafka protocol's own codes). */
-static inline int kerr_is_broker(kfk_err err) { return err >= -1 && err != KFK_OK; }
+static inline int kerr_is_broker(kfk_err err)
+{
+    return err >= -1 && err != KFK_OK;
+}
 
 /* One row of the error table. */
 typedef struct kerr_info {

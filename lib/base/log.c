@@ -10,8 +10,7 @@ const char *klog_level_name(int level)
 {
     static const char *const names[] = {"EMERG",   "ALERT",  "CRIT", "ERR",
                                         "WARNING", "NOTICE", "INFO", "DEBUG"};
-    if (level < 0 || level >= (int)(sizeof(names) / sizeof(names[0])))
-        return "LEVEL?";
+    if (level < 0 || level >= (int)(sizeof(names) / sizeof(names[0]))) return "LEVEL?";
     return names[level];
 }
 

@@ -35,7 +35,7 @@ static inline int klog_enabled(const klogger *lg, int level)
  *     klog(lg, KFK_LOG_WARNING, "broker", "%s: connect failed: %s", name, why);
  * The arguments are evaluated only when the level passes the threshold.
  * Any thread; the callback runs on the calling thread. */
-#define klog(lg, level, fac, ...)                                                                 \
+#define klog(lg, level, fac, ...)                                                                  \
     do {                                                                                           \
         const klogger *klog_lg_ = (lg);                                                            \
         int klog_level_ = (level);                                                                 \

@@ -19,7 +19,10 @@ static inline int64_t ktime_mono_ns(void)
 }
 
 /* Monotonic time in milliseconds since an arbitrary start. */
-static inline int64_t ktime_mono_ms(void) { return ktime_mono_ns() / KTIME_NS_PER_MS; }
+static inline int64_t ktime_mono_ms(void)
+{
+    return ktime_mono_ns() / KTIME_NS_PER_MS;
+}
 
 /* Wall-clock time in milliseconds since the Unix epoch, as Kafka's record
  * timestamps count it. */

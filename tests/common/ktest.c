@@ -31,8 +31,7 @@ void ktest_fill(void *p, size_t n, uint64_t seed)
 char *ktest_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     char *data = NULL;
     size_t n = 0, cap = 0;
     int bad = 0;
@@ -48,8 +47,7 @@ char *ktest_read_file(const char *path, size_t *len)
         }
         size_t got = fread(data + n, 1, cap - n - 1, f);
         n += got;
-        if (got == 0)
-            break;
+        if (got == 0) break;
     }
     bad |= ferror(f);
     fclose(f);
@@ -58,7 +56,6 @@ char *ktest_read_file(const char *path, size_t *len)
         return NULL;
     }
     data[n] = '\0';
-    if (len)
-        *len = n;
+    if (len) *len = n;
     return data;
 }

@@ -151,7 +151,10 @@ START_TEST(test_krbuf_lives_until_the_last_reference_goes)
 }
 END_TEST
 
-START_TEST(test_krbuf_unref_of_null_does_nothing) { krbuf_unref(NULL); }
+START_TEST(test_krbuf_unref_of_null_does_nothing)
+{
+    krbuf_unref(NULL);
+}
 END_TEST
 
 START_TEST(test_krbuf_from_kbuf_moves_bytes_and_empties_source)
@@ -221,4 +224,7 @@ static Suite *buf_suite(void)
     return s;
 }
 
-int main(void) { return ktest_run(buf_suite()); }
+int main(void)
+{
+    return ktest_run(buf_suite());
+}

@@ -14,8 +14,7 @@ static size_t impls(crc_fn **out)
     size_t n = 0;
     out[n++] = kcrc32c_sw;
     out[n++] = kcrc32c;
-    if (kcrc32c_hw_available())
-        out[n++] = kcrc32c_hw;
+    if (kcrc32c_hw_available()) out[n++] = kcrc32c_hw;
     return n;
 }
 
@@ -63,8 +62,7 @@ END_TEST
 
 START_TEST(test_hw_matches_sw_for_every_length_and_alignment)
 {
-    if (!kcrc32c_hw_available())
-        return; /* nothing to compare on this CPU */
+    if (!kcrc32c_hw_available()) return; /* nothing to compare on this CPU */
     enum { MAX_LEN = 1024, MAX_ALIGN = 16 };
     uint8_t *buf = malloc(MAX_LEN + MAX_ALIGN);
     ktest_fill(buf, MAX_LEN + MAX_ALIGN, 1);
@@ -82,8 +80,7 @@ END_TEST
  * 3 x 8192 bytes) and well past them, where blocks are combined. */
 START_TEST(test_hw_matches_sw_on_long_buffers)
 {
-    if (!kcrc32c_hw_available())
-        return;
+    if (!kcrc32c_hw_available()) return;
     enum { MAX_LEN = 200000 };
     static const size_t lens[] = {767,   768,   769,   1535,  1536,  24575,  24576,
                                   24577, 25343, 25344, 49152, 50000, 123457, MAX_LEN};
@@ -169,4 +166,7 @@ static Suite *crc32c_suite(void)
     return s;
 }
 
-int main(void) { return ktest_run(crc32c_suite()); }
+int main(void)
+{
+    return ktest_run(crc32c_suite());
+}

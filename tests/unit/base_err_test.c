@@ -26,8 +26,7 @@ static size_t parse_header_codes(header_code *out, size_t max)
     for (char *line = strtok(begin, "\n"); line; line = strtok(NULL, "\n")) {
         char name[64];
         int code;
-        if (sscanf(line, " KFK_%63[A-Z0-9_] = %d", name, &code) != 2)
-            continue;
+        if (sscanf(line, " KFK_%63[A-Z0-9_] = %d", name, &code) != 2) continue;
         ck_assert_uint_lt(n, max);
         const char *bare = strncmp(name, "ERR_", 4) == 0 ? name + 4 : name;
         snprintf(out[n].name, sizeof(out[n].name), "%s", bare);
@@ -188,4 +187,7 @@ static Suite *err_suite(void)
     return s;
 }
 
-int main(void) { return ktest_run(err_suite()); }
+int main(void)
+{
+    return ktest_run(err_suite());
+}

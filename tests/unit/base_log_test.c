@@ -126,8 +126,8 @@ static char *stderr_of(void (*log_some)(void))
 static void assert_stderr_line(const char *line, const char *rest)
 {
     int year, mon, day, hour, min, sec, ms, used = 0;
-    ck_assert_int_eq(sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ %n", &year, &mon, &day, &hour,
-                            &min, &sec, &ms, &used),
+    ck_assert_int_eq(sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ %n", &year, &mon, &day, &hour, &min,
+                            &sec, &ms, &used),
                      7);
     ck_assert_int_eq(used, 25);
     time_t now = time(NULL);
@@ -182,4 +182,7 @@ static Suite *log_suite(void)
     return s;
 }
 
-int main(void) { return ktest_run(log_suite()); }
+int main(void)
+{
+    return ktest_run(log_suite());
+}

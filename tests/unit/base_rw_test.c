@@ -4,11 +4,11 @@
 #include "../common/ktest.h"
 #include "base/rw.h"
 
-static const int32_t i32_edges[] = {0,  1,   -1,  2,   -2,    63,    -63,       64,       -64,
+static const int32_t i32_edges[] = {0,  1,   -1,  2,    -2,   63,   -63,   64,        -64,
                                     65, 127, 128, -128, 8191, 8192, -8192, INT32_MAX, INT32_MIN};
-static const int64_t i64_edges[] = {0,          1,         -1,        63,        64,        -64,
-                                    -65,        INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, 1LL << 62,
-                                    -(1LL << 62)};
+static const int64_t i64_edges[] = {0,         1,         -1,          63,        64,
+                                    -64,       -65,       INT32_MAX,   INT32_MIN, INT64_MAX,
+                                    INT64_MIN, 1LL << 62, -(1LL << 62)};
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -17,8 +17,7 @@ static const int64_t i64_edges[] = {0,          1,         -1,        63,       
 static kreader exact_reader(const void *p, size_t n, uint8_t **copy)
 {
     *copy = malloc(n ? n : 1);
-    if (n)
-        memcpy(*copy, p, n);
+    if (n) memcpy(*copy, p, n);
     return kreader_of(*copy, n);
 }
 
@@ -240,4 +239,7 @@ static Suite *rw_suite(void)
     return s;
 }
 
-int main(void) { return ktest_run(rw_suite()); }
+int main(void)
+{
+    return ktest_run(rw_suite());
+}

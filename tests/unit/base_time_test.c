@@ -59,4 +59,7 @@ static Suite *time_suite(void)
     return s;
 }
 
-int main(void) { return ktest_run(time_suite()); }
+int main(void)
+{
+    return ktest_run(time_suite());
+}
