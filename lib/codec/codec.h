@@ -71,7 +71,8 @@ kfk_err kcodec_lz4_decompress_legacy(const uint8_t *in, size_t len, kbuf *out, s
 
 /* compression.level (KIP-390), as the Java client defines it:
  *   gzip    1..9, or -1 (zlib's default, 6); default -1
- *   lz4     1..17; default 9 (the fast compressor; other levels LZ4 HC)
+ *   lz4     1..17; default 9 (the fast compressor; other levels LZ4 HC,
+ *           where liblz4, like lz4-java, treats levels above 12 as 12)
  *   zstd    -131072..22 (negative: fast levels; 0: zstd's default); default 3
  *   snappy, none: no levels; every value is accepted and ignored.
  * kcodec_level_valid() says whether kcodec_compress_level() takes level
