@@ -67,6 +67,15 @@ bool krecords_iter_next_record(krecords_iter *it, krecord *rec)
     return it->recs.err ? stop(it, it->recs.err) : false;
 }
 
+/* Batches wholly below the fetch offset are skipped without decompressing.
+ * A legacy wrapper's offset is not trusted for that: producers sent 0 there
+ * (kafka-python, old librdkafka), and Java reads such sets by inner offsets. */
+static bool below_start(const krecords_iter *it, const kbatch *b)
+{
+    if (b->magic < 2 && b->codec != KCODEC_NONE) return false;
+    return b->last_offset < it->opts.start_offset;
+}
+
 bool krecords_iter_next(krecords_iter *it, krecord *rec, const kbatch **batch)
 {
     for (;;) {
@@ -76,9 +85,8 @@ bool krecords_iter_next(krecords_iter *it, krecord *rec, const kbatch **batch)
         }
         if (it->err) return false;
         const kbatch *b;
-        /* Skip batches wholly below the fetch offset without decompressing. */
         do {
             if (!krecords_iter_next_batch(it, &b)) return false;
-        } while (b->last_offset < it->opts.start_offset);
+        } while (below_start(it, b));
     }
 }
