@@ -39,6 +39,11 @@ typedef enum kcodec_ctx_slot {
  * use: a context may hold the state of a call that failed half-way. */
 void *kcodec_thread_ctx(kcodec_ctx_slot slot, void *(*create)(void), void (*destroy)(void *));
 
+/* Frees the calling thread's context in slot, if any; the next
+ * kcodec_thread_ctx() makes a new one. For a library whose reset does not
+ * clear all state after a failure. */
+void kcodec_thread_ctx_drop(kcodec_ctx_slot slot);
+
 /* --- bounded output ----------------------------------------------------- */
 /* Streaming decoders write straight into out's spare capacity. A sink
  * hands them room in steps, never more than max_out + 1 bytes in all: a

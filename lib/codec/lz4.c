@@ -100,13 +100,26 @@ static kfk_err decode(LZ4F_dctx *dctx, const uint8_t *in, size_t len, ksink *sin
     }
 }
 
+/* liblz4 1.9.4's LZ4F_resetDecompressionContext leaves the remaining
+ * content size of a frame that failed (or was cut short) in place, and the
+ * next frame without a content size then fails with frameSize_wrong
+ * (fixed upstream after 1.9.4). So a context that saw any failure is
+ * thrown away rather than reset. */
+static kfk_err decode_failed(kfk_err err, ksink *sink)
+{
+    kcodec_thread_ctx_drop(KCODEC_CTX_LZ4_DECOMPRESS);
+    return ksink_finish(sink, err);
+}
+
 static kfk_err finish_frames(LZ4F_dctx *dctx, const uint8_t *in, size_t len, ksink *sink)
 {
     size_t hint = 1;
     kfk_err err = decode(dctx, in, len, sink, &hint);
     if (!err && hint != 0)
         err = KFK_ERR_COMPRESSION; /* truncated: the frame's end mark is missing */
-    return ksink_finish(sink, err);
+    if (!err && ksink_produced(sink) >= sink->limit)
+        err = KFK_ERR_TOO_LARGE;
+    return err ? decode_failed(err, sink) : KFK_OK;
 }
 
 kfk_err kcodec_lz4_decompress(const uint8_t *in, size_t len, kbuf *out, size_t max_out)
@@ -139,11 +152,15 @@ static kfk_err fix_header(const uint8_t *in, size_t len, uint8_t fixed[LZ4F_HEAD
         return KFK_ERR_COMPRESSION;
     uint8_t flg = in[4], bd = in[5];
     size_t n = 7 + (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0);
-    if (len < n || (flg >> 6) != 1)
+    /* Version 01, reserved bits clear, a block size 4..7: anything else
+     * is refused here, before LZ4F_compressBegin (liblz4 1.9.4 allocates
+     * from an unchecked block size id). */
+    unsigned block_size_id = (bd >> 4) & 7;
+    if (len < n || (flg >> 6) != 1 || (flg & 0x02) || (bd & 0x8f) || block_size_id < 4)
         return KFK_ERR_COMPRESSION;
 
     LZ4F_preferences_t prefs = LZ4F_INIT_PREFERENCES;
-    prefs.frameInfo.blockSizeID = (LZ4F_blockSizeID_t)((bd >> 4) & 7);
+    prefs.frameInfo.blockSizeID = (LZ4F_blockSizeID_t)block_size_id;
     prefs.frameInfo.blockMode = flg & 0x20 ? LZ4F_blockIndependent : LZ4F_blockLinked;
     prefs.frameInfo.blockChecksumFlag = flg & 0x10 ? LZ4F_blockChecksumEnabled : 0;
     prefs.frameInfo.contentChecksumFlag = flg & 0x04 ? LZ4F_contentChecksumEnabled : 0;
@@ -180,6 +197,6 @@ kfk_err kcodec_lz4_decompress_legacy(const uint8_t *in, size_t len, kbuf *out, s
     size_t hint;
     err = decode(dctx, hdr, hdr_len, &sink, &hint);
     if (err)
-        return ksink_finish(&sink, err);
+        return decode_failed(err, &sink);
     return finish_frames(dctx, in + hdr_len, len - hdr_len, &sink);
 }

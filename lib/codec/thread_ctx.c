@@ -58,4 +58,11 @@ void *kcodec_thread_ctx(kcodec_ctx_slot slot, void *(*create)(void), void (*dest
     return ctx;
 }
 
+void kcodec_thread_ctx_drop(kcodec_ctx_slot slot)
+{
+    if (tls.ctx[slot])
+        tls.destroy[slot](tls.ctx[slot]);
+    tls.ctx[slot] = NULL;
+}
+
 void kcodec_thread_cleanup(void) { free_all(&tls); }

@@ -302,7 +302,17 @@ START_TEST(test_lz4_legacy_ignores_only_the_header_checksum)
     z.data[5] = 0x41; /* reserved BD bit */
     ck_assert_int_eq(kcodec_lz4_decompress_legacy(z.data, z.len, &out, 5000),
                      KFK_ERR_COMPRESSION);
+    /* block size ids below 4 (liblz4 would allocate from them blindly) */
+    for (int id = 0; id < 4; id++) {
+        z.data[5] = (uint8_t)(id << 4);
+        ck_assert_int_eq(kcodec_lz4_decompress_legacy(z.data, z.len, &out, 5000),
+                         KFK_ERR_COMPRESSION);
+    }
     z.data[5] = 0x40;
+    z.data[4] |= 0x02; /* reserved FLG bit */
+    ck_assert_int_eq(kcodec_lz4_decompress_legacy(z.data, z.len, &out, 5000),
+                     KFK_ERR_COMPRESSION);
+    z.data[4] = saved;
     z.data[0] ^= 1; /* magic */
     ck_assert_int_eq(kcodec_lz4_decompress_legacy(z.data, z.len, &out, 5000),
                      KFK_ERR_COMPRESSION);
@@ -314,6 +324,47 @@ START_TEST(test_lz4_legacy_ignores_only_the_header_checksum)
     ck_assert_uint_eq(out.len, 0);
     kbuf_free(&out);
     kbuf_free(&z);
+    free(d);
+}
+END_TEST
+
+START_TEST(test_lz4_failed_frame_does_not_poison_the_next)
+{
+    /* A frame that states a content size and fails (here: cut short, or an
+     * end mark where 130 bytes were promised) must not break the next
+     * frame on this thread: liblz4 1.9.4's reset forgets to clear it. */
+    static const uint8_t promised[] = {0x04, 0x22, 0x4d, 0x18, 0x58, 0x40, 0x82, 0, 0, 0,
+                                       0,    0,    0,    0,    0,    0,    0,    0, 0};
+    uint8_t *d = text(3000, 17);
+    LZ4F_preferences_t prefs;
+    memset(&prefs, 0, sizeof(prefs));
+    prefs.frameInfo.contentSize = 3000;
+    size_t cap = LZ4F_compressFrameBound(3000, &prefs);
+    uint8_t *sized = malloc(cap);
+    size_t sized_n = LZ4F_compressFrame(sized, cap, d, 3000, &prefs);
+    ck_assert(!LZ4F_isError(sized_n));
+    kbuf plain = {0}, out = {0};
+    ck_assert_int_eq(kcodec_compress(KCODEC_LZ4, -1, d, 3000, &plain), KFK_OK);
+
+    for (int round = 0; round < 3; round++) {
+        if (round == 0)
+            ck_assert_int_eq(kcodec_lz4_decompress_legacy(promised, sizeof(promised), &out, 1000),
+                             KFK_ERR_COMPRESSION);
+        else if (round == 1)
+            ck_assert_int_eq(kcodec_decompress(KCODEC_LZ4, sized, sized_n / 2, &out, 5000),
+                             KFK_ERR_COMPRESSION);
+        else
+            ck_assert_int_eq(kcodec_decompress(KCODEC_LZ4, sized, sized_n, &out, 2000),
+                             KFK_ERR_TOO_LARGE);
+        ck_assert_uint_eq(out.len, 0);
+        ck_assert_int_eq(kcodec_decompress(KCODEC_LZ4, plain.data, plain.len, &out, 3000),
+                         KFK_OK);
+        ck_assert_uint_eq(out.len, 3000);
+        out.len = 0;
+    }
+    kbuf_free(&plain);
+    kbuf_free(&out);
+    free(sized);
     free(d);
 }
 END_TEST
@@ -434,6 +485,7 @@ static Suite *format_suite(void)
     tcase_add_test(tc, test_lz4_frame_is_the_kafka_layout);
     tcase_add_test(tc, test_lz4_frames_from_other_writers_are_read);
     tcase_add_test(tc, test_lz4_legacy_ignores_only_the_header_checksum);
+    tcase_add_test(tc, test_lz4_failed_frame_does_not_poison_the_next);
     tcase_add_test(tc, test_zstd_frames_without_content_size_are_read);
     tcase_add_test(tc, test_zstd_concatenated_and_skippable_frames_are_read);
     tcase_add_test(tc, test_zstd_lying_content_size_is_an_error);
