@@ -75,27 +75,69 @@ static bool is_xerial_header(const uint8_t *p, size_t n)
     return n >= XERIAL_HEADER_SIZE && memcmp(p, xerial_magic, sizeof(xerial_magic)) == 0;
 }
 
-/* The versions are not checked: snappy-java writes 1/1, and only rejects
- * versions below 1, which change nothing about the block layout. */
+/* Steps r over the next block of a xerial stream and returns it, or NULL
+ * at the end of the input and (with *err set) on a bad block length.
+ * SnappyInputStream also reads xerial streams written back to back, so a
+ * second header where a block length would be is skipped. The versions in
+ * headers are not checked: snappy-java writes 1 and 1 and only rejects a
+ * version below 1, which would change nothing about the block layout. */
+static const uint8_t *next_block(kreader *r, uint32_t *n, kfk_err *err)
+{
+    while (is_xerial_header(r->p, kreader_left(r)))
+        kreader_take(r, XERIAL_HEADER_SIZE);
+    if (!kreader_left(r))
+        return NULL;
+    *n = kread_u32(r);
+    const uint8_t *block = *n ? kreader_take(r, *n) : NULL;
+    if (!block)
+        *err = KFK_ERR_COMPRESSION; /* truncated, or an empty block */
+    return block;
+}
+
+/* Too much output: sound blocks that decode to more than max_out, or a
+ * corrupt stream whose lengths merely claim so. */
+static kfk_err too_large_or_corrupt(kreader r)
+{
+    const uint8_t *block;
+    uint32_t n;
+    kfk_err err = KFK_OK;
+    while ((block = next_block(&r, &n, &err)))
+        if (snappy_validate_compressed_buffer((const char *)block, n) != SNAPPY_OK)
+            return KFK_ERR_COMPRESSION;
+    return err ? err : KFK_ERR_TOO_LARGE;
+}
+
 static kfk_err xerial_blocks(const uint8_t *in, size_t len, ksink *sink)
 {
-    kreader r = kreader_of(in + XERIAL_HEADER_SIZE, len - XERIAL_HEADER_SIZE);
-    while (kreader_left(&r)) {
-        /* SnappyInputStream also reads xerial streams written back to
-         * back: a second header where a block length would be. */
-        if (is_xerial_header(r.p, kreader_left(&r))) {
-            kreader_take(&r, XERIAL_HEADER_SIZE);
-            continue;
-        }
-        uint32_t n = kread_u32(&r);
-        const uint8_t *block = n ? kreader_take(&r, n) : NULL;
-        if (!block)
-            return KFK_ERR_COMPRESSION; /* truncated, or an empty block */
-        kfk_err err = raw_block(block, n, sink);
-        if (err)
-            return err;
+    kreader start = kreader_of(in + XERIAL_HEADER_SIZE, len - XERIAL_HEADER_SIZE);
+    const uint8_t *block;
+    uint32_t n;
+    kfk_err err = KFK_OK;
+
+    /* First the block headers alone: they say how much output is coming,
+     * so max_out is enforced before any work and out grows only once. */
+    kreader r = start;
+    size_t total = 0, left = ksink_left(sink);
+    while ((block = next_block(&r, &n, &err))) {
+        size_t ulen;
+        if (snappy_uncompressed_length((const char *)block, n, &ulen) != SNAPPY_OK)
+            return KFK_ERR_COMPRESSION;
+        if (ulen >= left - total)
+            return too_large_or_corrupt(start);
+        total += ulen;
     }
-    return KFK_OK;
+    if (err)
+        return err;
+    uint8_t *dst;
+    size_t room;
+    if (total && (err = ksink_room(sink, total, &dst, &room)))
+        return err;
+
+    r = start;
+    while ((block = next_block(&r, &n, &err)))
+        if ((err = raw_block(block, n, sink)))
+            return err;
+    return err;
 }
 
 kfk_err kcodec_snappy_decompress(const uint8_t *in, size_t len, kbuf *out, size_t max_out)
