@@ -353,7 +353,7 @@ START_TEST(test_batch_by_batch_with_own_scratch)
     ck_assert_int_eq(it.err, KFK_OK);
     ck_assert_int_eq(n, 9);
     for (int i = 0; i < 9; i++) {
-        char v[8];
+        char v[16];
         snprintf(v, sizeof(v), "v%d", i);
         ck_assert_int_eq(kept[i].offset, i);
         ck_assert_uint_eq(kept[i].value.len, strlen(v));

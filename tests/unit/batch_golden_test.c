@@ -115,7 +115,7 @@ static void check_headers(const vector *v, int i, const krecord *rec)
     krecord_header_iter it = krecord_headers(rec);
     krecord_header h;
     for (int k = 0; k < want; k++) {
-        char name[8], val[16];
+        char name[16], val[32];
         snprintf(name, sizeof(name), "h%d", k);
         int vn = snprintf(val, sizeof(val), "v%d.%d", i, k);
         ck_assert(krecord_header_next(&it, &h));
@@ -286,7 +286,7 @@ START_TEST(test_writer_output_equals_uncompressed_vectors)
                                          wb.producer_id, wb.producer_epoch, wb.base_sequence, 0, 0),
                      KFK_OK);
     for (int i = 0; i < N_RECORDS; i++) {
-        char kb[16], hv[3][16];
+        char kb[16], hv[3][32];
         uint8_t vb[256];
         krecord_header h[3];
         for (int k = 0; k < i % 4; k++) {

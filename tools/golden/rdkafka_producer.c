@@ -41,13 +41,13 @@ static void set(rd_kafka_conf_t *conf, const char *k, const char *v)
 
 static void produce_one(rd_kafka_t *rk, const char *topic, int i)
 {
-    char key[16], hval[3][16];
+    char key[16], hval[3][32];
     uint8_t value[256];
     int klen = snprintf(key, sizeof(key), "k-%d", i);
     size_t vlen = value_of(i, value);
     rd_kafka_headers_t *hdrs = rd_kafka_headers_new(3);
     for (int h = 0; h < i % 4; h++) {
-        char name[4];
+        char name[16];
         snprintf(name, sizeof(name), "h%d", h);
         int n = snprintf(hval[h], sizeof(hval[h]), "v%d.%d", i, h);
         bool null_value = (i + h) % 5 == 0;
