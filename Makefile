@@ -70,6 +70,8 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/obj/tests/%.o: CFLAGS_ALL += -Itests/common
+
 $(STLIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

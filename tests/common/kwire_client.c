@@ -84,8 +84,7 @@ static int read_all(int fd, uint8_t *p, size_t n)
 int kwire_roundtrip(int fd, const kbuf *frame, kbuf *resp)
 {
     uint8_t hdr[4];
-    kput_u32(hdr, (uint32_t)frame->len);
-    if (write_all(fd, hdr, 4) || write_all(fd, frame->data, frame->len) || read_all(fd, hdr, 4))
+    if (write_all(fd, frame->data, frame->len) || read_all(fd, hdr, 4))
         return -1;
     kreader r = kreader_of(hdr, 4);
     uint32_t n = kread_u32(&r);

@@ -17,8 +17,9 @@ const char *ktest_bootstrap(void);
  * with send/receive timeouts of timeout_ms. Returns a socket or -1. */
 int kwire_connect(const char *hostports, int timeout_ms);
 
-/* Sends frame (the request without its 4-byte size prefix) and reads the
- * reply into resp (without the size prefix). Returns 0, or -1 on I/O error,
+/* Sends frame (a whole request, its 4-byte size prefix included, as
+ * kproto_write_request makes it) and reads the reply into resp (without
+ * the size prefix). Returns 0, or -1 on I/O error,
  * timeout, or a reply larger than 64 MiB. */
 int kwire_roundtrip(int fd, const kbuf *frame, kbuf *resp);
 
