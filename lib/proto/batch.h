@@ -17,7 +17,11 @@
  * length, -1 = null, + bytes). Varints here are zigzag-encoded.
  *
  * Null versus empty: wherever a kslice stands for a nullable key or value,
- * ptr == NULL means null and any other ptr (even with len 0) means present. */
+ * ptr == NULL means null and any other ptr (even with len 0) means present.
+ *
+ * Threads: nothing here has shared state; a writer or iterator is used by
+ * one thread at a time, and the bytes it points into must not change
+ * meanwhile. Nothing blocks. */
 #ifndef KFK_PROTO_BATCH_H
 #define KFK_PROTO_BATCH_H
 
@@ -128,7 +132,10 @@ size_t kbatch_record_size(int32_t offset_delta, int64_t timestamp_delta, kslice 
  * codec's default) and the writer's buf keeps the uncompressed copy, which
  * the caller may then reset. *batch is set to the finished bytes, which
  * live in buf or out respectively. An empty batch is KFK_ERR_STATE.
- * Other errors: those of kcodec_compress, KFK_ERR_TOO_LARGE (over 2 GiB). */
+ * Other errors: KFK_ERR_UNSUPPORTED (not a codec), KFK_ERR_INVALID_ARG (a
+ * codec but no separate out), those of kcodec_compress, KFK_ERR_TOO_LARGE
+ * (over 2 GiB); on error out is as it was and the batch may be finished
+ * again. */
 kfk_err kbatch_writer_finish(kbatch_writer *w, kcodec codec, int level, kbuf *out, kslice *batch);
 
 /* Rewrites producer id, epoch and base sequence of a finished v2 batch in
@@ -137,6 +144,11 @@ kfk_err kbatch_writer_finish(kbatch_writer *w, kcodec codec, int level, kbuf *ou
  * or KFK_ERR_MALFORMED when p[0..len) is not one whole v2 batch. */
 kfk_err kbatch_set_producer(uint8_t *p, size_t len, int64_t producer_id, int16_t producer_epoch,
                             int32_t base_sequence);
+
+/* What a broker does to a batch for a topic with LogAppendTime: sets the
+ * timestamp type bit and maxTimestamp to its clock, and recomputes the CRC.
+ * Returns KFK_OK or KFK_ERR_MALFORMED as kbatch_set_producer. */
+kfk_err kbatch_set_log_append_time(uint8_t *p, size_t len, int64_t timestamp);
 
 /* Fields outside the CRC, which a broker assigns; p must hold at least a
  * v2 header (the caller checked). */

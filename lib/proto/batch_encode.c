@@ -141,6 +141,19 @@ kfk_err kbatch_writer_append(kbatch_writer *w, int64_t timestamp, kslice key, ks
     return KFK_OK;
 }
 
+/* Whether p[0..len) is one whole v2 batch, as far as its header says. */
+static bool whole_v2_batch(const uint8_t *p, size_t len)
+{
+    if (len < KBATCH_HEADER_SIZE || p[OFF_MAGIC] != 2) return false;
+    kreader r = kreader_of(p + OFF_LENGTH, 4);
+    return (size_t)kread_i32(&r) == len - KBATCH_LOG_OVERHEAD;
+}
+
+static void put_crc(uint8_t *p, size_t len)
+{
+    kput_u32(p + OFF_CRC, kcrc32c(0, p + KBATCH_CRC_START, len - KBATCH_CRC_START));
+}
+
 static void put_header(uint8_t *p, const kbatch_writer *w, uint16_t attributes, size_t total)
 {
     kput_u64(p + OFF_BASE_OFFSET, (uint64_t)w->base_offset);
@@ -155,7 +168,7 @@ static void put_header(uint8_t *p, const kbatch_writer *w, uint16_t attributes, 
     kput_u16(p + OFF_PRODUCER_EPOCH, (uint16_t)w->producer_epoch);
     kput_u32(p + OFF_BASE_SEQUENCE, (uint32_t)w->base_sequence);
     kput_u32(p + OFF_RECORD_COUNT, (uint32_t)w->count);
-    kput_u32(p + OFF_CRC, kcrc32c(0, p + KBATCH_CRC_START, total - KBATCH_CRC_START));
+    put_crc(p, total);
 }
 
 /* Header plus compressed records, appended to out. */
@@ -196,13 +209,20 @@ kfk_err kbatch_writer_finish(kbatch_writer *w, kcodec codec, int level, kbuf *ou
 kfk_err kbatch_set_producer(uint8_t *p, size_t len, int64_t producer_id, int16_t producer_epoch,
                             int32_t base_sequence)
 {
-    if (len < KBATCH_HEADER_SIZE || p[OFF_MAGIC] != 2) return KFK_ERR_MALFORMED;
-    kreader r = kreader_of(p + OFF_LENGTH, 4);
-    if ((size_t)kread_i32(&r) != len - KBATCH_LOG_OVERHEAD) return KFK_ERR_MALFORMED;
+    if (!whole_v2_batch(p, len)) return KFK_ERR_MALFORMED;
     kput_u64(p + OFF_PRODUCER_ID, (uint64_t)producer_id);
     kput_u16(p + OFF_PRODUCER_EPOCH, (uint16_t)producer_epoch);
     kput_u32(p + OFF_BASE_SEQUENCE, (uint32_t)base_sequence);
-    kput_u32(p + OFF_CRC, kcrc32c(0, p + KBATCH_CRC_START, len - KBATCH_CRC_START));
+    put_crc(p, len);
+    return KFK_OK;
+}
+
+kfk_err kbatch_set_log_append_time(uint8_t *p, size_t len, int64_t timestamp)
+{
+    if (!whole_v2_batch(p, len)) return KFK_ERR_MALFORMED;
+    p[OFF_ATTRIBUTES + 1] |= KBATCH_ATTR_LOG_APPEND_TIME;
+    kput_u64(p + OFF_MAX_TIMESTAMP, (uint64_t)timestamp);
+    put_crc(p, len);
     return KFK_OK;
 }
 

@@ -355,6 +355,30 @@ START_TEST(test_broker_fields_leave_crc_valid)
 }
 END_TEST
 
+START_TEST(test_log_append_time_rewrite)
+{
+    uint8_t copy[sizeof(hand_batch)];
+    memcpy(copy, hand_batch, sizeof(copy));
+    ck_assert_int_eq(kbatch_set_log_append_time(copy, sizeof(copy), 5555), KFK_OK);
+    ck_assert_int_eq(kbatch_set_log_append_time(copy, sizeof(copy) + 1, 5555), KFK_ERR_MALFORMED);
+    kreader r = kreader_of(copy, sizeof(copy));
+    kbatch b;
+    ck_assert_int_eq(kbatch_parse_header(&r, &b), KFK_OK);
+    ck_assert_int_eq(kbatch_verify_crc(&b), KFK_OK);
+    ck_assert_int_eq(b.timestamp_type, KTS_LOG_APPEND_TIME);
+    ck_assert(b.transactional);
+    ck_assert_int_eq(b.max_timestamp, 5555);
+    kbatch_read_opts opts = {0};
+    krecord_iter it;
+    krecord rec;
+    ck_assert_int_eq(krecord_iter_init(&it, &b, &opts, NULL), KFK_OK);
+    for (int i = 0; i < 2; i++) {
+        ck_assert(krecord_iter_next(&it, &rec));
+        ck_assert_int_eq(rec.timestamp, 5555);
+    }
+}
+END_TEST
+
 /* --- control batches ---------------------------------------------------- */
 
 START_TEST(test_control_marker_round_trip)
@@ -431,6 +455,7 @@ static Suite *batch_encode_suite(void)
     tcase_add_test(tc, test_batch_appends_after_existing_bytes);
     tcase_add_test(tc, test_set_producer_equals_writing_with_new_fields);
     tcase_add_test(tc, test_broker_fields_leave_crc_valid);
+    tcase_add_test(tc, test_log_append_time_rewrite);
     tcase_add_test(tc, test_control_marker_round_trip);
     tcase_add_test(tc, test_control_parse_rejects_bad_keys);
     suite_add_tcase(s, tc);
