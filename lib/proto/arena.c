@@ -15,8 +15,8 @@ enum { ARENA_FIRST_BLOCK = 2048, ARENA_MAX_BLOCK = 1 << 20 };
 
 void *karena_alloc_block(karena *a, size_t n)
 {
-    size_t need = (n + KARENA_ALIGN - 1) & ~(size_t)(KARENA_ALIGN - 1);
-    if (need < n || need > SIZE_MAX - sizeof(karena_block))
+    size_t need = ((n | 1) + KARENA_ALIGN - 1) & ~(size_t)(KARENA_ALIGN - 1);
+    if (need <= n || need > SIZE_MAX - sizeof(karena_block))
         return NULL;
     size_t size = a->next_size ? a->next_size : ARENA_FIRST_BLOCK;
     if (size < need)

@@ -35,8 +35,9 @@ void *karena_alloc_block(karena *a, size_t n);
  * unique pointer. */
 static inline void *karena_alloc(karena *a, size_t n)
 {
-    size_t need = (n + KARENA_ALIGN - 1) & ~(size_t)(KARENA_ALIGN - 1);
-    if (need >= n && (size_t)(a->end - a->p) >= need && a->p) {
+    /* n | 1: even an empty allocation takes room, so pointers stay unique. */
+    size_t need = ((n | 1) + KARENA_ALIGN - 1) & ~(size_t)(KARENA_ALIGN - 1);
+    if (need > n && a->p && (size_t)(a->end - a->p) >= need) {
         void *r = a->p;
         a->p += need;
         return r;
