@@ -303,8 +303,8 @@ kreader kr_tag(kreader *r, uint32_t *tag)
     *tag = kread_uvarint32(r);
     uint32_t len = kread_uvarint32(r);
     const uint8_t *p = kreader_take(r, len);
-    kreader t = kreader_of(p, p ? len : 0);
-    t.err = r->err;
+    /* On failure r is empty and failed; so is t, without a NULL base. */
+    kreader t = {p ? p : r->p, p ? p + len : r->p, r->err};
     return t;
 }
 
