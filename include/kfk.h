@@ -234,6 +234,64 @@ typedef enum kfk_log_level {
  * timestamped lines to stderr. */
 typedef void(kfk_log_cb)(void *opaque, int level, const char *facility, const char *message);
 
+/* --- configuration ---------------------------------------------------------- */
+/* A kfk_conf holds the properties a client is created with: Java-compatible
+ * names and values ("bootstrap.servers", "linger.ms", "acks" = "all"),
+ * plus callbacks. docs/CONFIGURATION.md lists every property with its
+ * type, default and allowed values. Values are checked when set; rules
+ * that span properties (enable.idempotence needs acks=all) are checked
+ * when a client is created from the conf.
+ *
+ * Threads: a kfk_conf is not locked; use each from one thread at a time.
+ * Different kfk_conf objects are independent. */
+typedef struct kfk_conf kfk_conf;
+
+/* A new configuration with every property at its default. The caller owns
+ * it: pass it to a client constructor (which takes it) or free it with
+ * kfk_conf_destroy(). NULL when out of memory. Never blocks. */
+KFK_API kfk_conf *kfk_conf_new(void);
+
+/* Sets property name to value, given as text as in a Java properties file:
+ * numbers in decimal, booleans as true/false (any case), lists
+ * comma-separated; surrounding spaces are ignored except in passwords.
+ * value NULL restores the default. Both strings are only read; kfk keeps
+ * a copy. On failure conf is unchanged and, if errstr is not NULL and
+ * errlen > 0, errstr gets a NUL-terminated message naming the property,
+ * the value and what is allowed, e.g.
+ *     invalid value "fast" for "acks": expected one of all, -1, 0, 1
+ *     unknown property "linger.sm"; did you mean "linger.ms"?
+ * (password values are never quoted). Returns KFK_OK; KFK_ERR_CONFIG for
+ * an unknown name, a bad or out-of-range value, or a callback property
+ * (set those with their kfk_conf_set_*_cb()); KFK_ERR_INVALID_ARG when
+ * conf or name is NULL; KFK_ERR_NO_MEMORY. Never blocks. */
+KFK_API kfk_err kfk_conf_set(kfk_conf *conf, const char *name, const char *value, char *errstr,
+                             size_t errlen);
+
+/* Reads property name back as text into buf: *len is buf's size going in
+ * and, coming out, the size the text needs including its NUL. Values come
+ * back normalized (trimmed; lists as "a,b"); a password reads "[hidden]"
+ * when set and "" when not, so a dumped configuration leaks no secret; a
+ * callback reads "[set]" or "". Returns KFK_OK; KFK_ERR_TOO_LARGE when buf
+ * is NULL or too small (nothing written; call again with *len bytes);
+ * KFK_ERR_CONFIG for an unknown name; KFK_ERR_INVALID_ARG for NULL conf,
+ * name or len. Never blocks. */
+KFK_API kfk_err kfk_conf_get(const kfk_conf *conf, const char *name, char *buf, size_t *len);
+
+/* A deep copy of conf (callbacks and their opaque pointers are copied as
+ * pointers), owned by the caller; NULL when conf is NULL or memory runs
+ * out. Never blocks. */
+KFK_API kfk_conf *kfk_conf_dup(const kfk_conf *conf);
+
+/* Frees conf and everything it holds, wiping password bytes first. NULL
+ * is a no-op. Do not destroy a conf a client has taken. */
+KFK_API void kfk_conf_destroy(kfk_conf *conf);
+
+/* Sets the log callback (see kfk_log_cb) and the opaque pointer passed to
+ * it; cb NULL restores the stderr default. opaque stays the caller's and
+ * must outlive every client created from conf. log.level filters what
+ * reaches cb. Never blocks. */
+KFK_API void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque);
+
 #ifdef __cplusplus
 }
 #endif
