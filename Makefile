@@ -102,7 +102,7 @@ deps:
 demo: deps all
 	@$(BUILD)/examples/demo
 
-check: deps all tests proto-check unit-check integration-check install-check
+check: deps all tests proto-check docs-check unit-check integration-check install-check
 
 install-check:
 	@tests/install-check
@@ -119,6 +119,19 @@ proto:
 	$(PYTHON) tools/protogen/protogen.py lib/proto/schema lib/proto/gen
 proto-check:
 	@tools/protogen/check
+
+# docs/CONFIGURATION.md is generated from the property table by tools/confdoc;
+# the output is committed. docs-check fails when it is stale.
+.PHONY: docs docs-check
+$(BUILD)/tools/confdoc: $(BUILD)/obj/tools/confdoc/confdoc.o $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
+docs: $(BUILD)/tools/confdoc
+	$(BUILD)/tools/confdoc > $(BUILD)/CONFIGURATION.md && mv $(BUILD)/CONFIGURATION.md docs/
+docs-check: $(BUILD)/tools/confdoc
+	@$(BUILD)/tools/confdoc > $(BUILD)/CONFIGURATION.md
+	@cmp -s $(BUILD)/CONFIGURATION.md docs/CONFIGURATION.md || \
+	    { echo "docs/CONFIGURATION.md is stale: run make docs"; exit 1; }
 
 # libFuzzer targets (clang): build/fuzz/NAME for tests/fuzz/NAME.c.
 FUZZ_CC ?= clang
