@@ -13,7 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import protogen  # noqa: E402
+import schema  # noqa: E402
 
 PRIM = {"bool": "BOOLEAN", "int8": "INT8", "int16": "INT16", "uint16": "UINT16",
         "int32": "INT32", "uint32": "UINT32", "int64": "INT64", "float64": "FLOAT64",
@@ -55,7 +55,7 @@ def struct_layout(st, v, flex):
 
 
 def main(argv):
-    files = protogen.load(argv[1])
+    files = schema.load(argv[1])
     lines = []
     apis = sorted((sf.api for sf in files if sf.api), key=lambda a: a.key)
     for api in apis:
