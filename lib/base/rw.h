@@ -20,9 +20,14 @@ typedef struct kreader {
     int err; /* nonzero once any read failed */
 } kreader;
 
+/* A reader over p[0..len). p may be NULL when len is 0 (an empty kbuf's
+ * data is): NULL + 0 is undefined behaviour, so such a reader gets a real
+ * address instead. */
 static inline kreader kreader_of(const void *p, size_t len)
 {
-    kreader r = {(const uint8_t *)p, (const uint8_t *)p + len, 0};
+    static const uint8_t empty[1];
+    const uint8_t *b = p ? (const uint8_t *)p : empty;
+    kreader r = {b, b + len, 0};
     return r;
 }
 

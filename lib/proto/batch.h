@@ -239,17 +239,9 @@ typedef struct krecord_header_iter {
     int32_t left;
 } krecord_header_iter;
 
-/* kreader_of for bytes that may be (NULL, 0), as an empty kbuf's are:
- * NULL + 0 is undefined behaviour, so such a reader gets a real address. */
-static inline kreader kbatch_reader(const uint8_t *p, size_t len)
-{
-    static const uint8_t none[1];
-    return kreader_of(p ? p : none, len);
-}
-
 static inline krecord_header_iter krecord_headers(const krecord *rec)
 {
-    krecord_header_iter it = {kbatch_reader(rec->headers.ptr, rec->headers.len), rec->header_count};
+    krecord_header_iter it = {kreader_of(rec->headers.ptr, rec->headers.len), rec->header_count};
     return it;
 }
 

@@ -210,7 +210,7 @@ kfk_err krecord_iter_init(krecord_iter *it, const kbatch *b, const kbatch_read_o
     else if (b->codec == KCODEC_NONE)
         it->r = kreader_of(b->records.ptr, b->records.len);
     else if (!(err = decompress_into(b->codec, b->records, max_bytes, scratch)))
-        it->r = kbatch_reader(scratch->data, scratch->len);
+        it->r = kreader_of(scratch->data, scratch->len);
     if (err) fail_iter(it, err);
     return err;
 }

@@ -7,7 +7,7 @@ void krecords_iter_init(krecords_iter *it, const void *blob, size_t len,
                         const kbatch_read_opts *opts, kbuf *scratch)
 {
     *it = (krecords_iter){
-        .r = kbatch_reader(blob, len),
+        .r = kreader_of(blob, len),
         .opts = *opts,
         .scratch = scratch,
     };

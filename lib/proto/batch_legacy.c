@@ -133,7 +133,7 @@ kfk_err klegacy_iter_init(krecord_iter *it, const kbatch *b, size_t max_bytes, k
     kfk_err err = parse_msg(&r, &w);
     if (!err) err = decompress_wrapper(&w, max_bytes, scratch);
     if (err) return err;
-    it->r = kbatch_reader(scratch->data, scratch->len);
+    it->r = kreader_of(scratch->data, scratch->len);
     it->legacy_wrapper = true;
     it->timestamp_type = msg_timestamp_type(&w);
     it->append_time = w.timestamp;
