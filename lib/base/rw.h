@@ -22,12 +22,15 @@ typedef struct kreader {
 
 /* A reader over p[0..len). p may be NULL when len is 0 (an empty kbuf's
  * data is): NULL + 0 is undefined behaviour, so such a reader gets a real
- * address instead. */
+ * address instead; NULL with a length is a failed reader. */
 static inline kreader kreader_of(const void *p, size_t len)
 {
     static const uint8_t empty[1];
-    const uint8_t *b = p ? (const uint8_t *)p : empty;
-    kreader r = {b, b + len, 0};
+    if (!p) {
+        kreader none = {empty, empty, len != 0};
+        return none;
+    }
+    kreader r = {(const uint8_t *)p, (const uint8_t *)p + len, 0};
     return r;
 }
 
