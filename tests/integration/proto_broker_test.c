@@ -287,7 +287,7 @@ static void delete_topic(conn *c, const char *name, kuuid id)
 /* The record i of the test data: every 9th key null, every 13th value
  * null, i % 4 headers, a timestamp of our choosing. */
 typedef struct test_record {
-    char key[32], value[256], hk[4][16], hv[4][16];
+    char key[32], value[256], hk[4][32], hv[4][48];
     kslice k, v;
     krecord_header h[4];
     size_t n_headers;
