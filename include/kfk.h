@@ -292,6 +292,23 @@ KFK_API void kfk_conf_destroy(kfk_conf *conf);
  * reaches cb. Never blocks. */
 KFK_API void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque);
 
+/* --- producer: records and partitioners ---------------------------------- */
+
+/* As a record's partition: let the configured partitioner choose. */
+#define KFK_PARTITION_ANY (-1)
+
+/* A partitioner of the application's own, for "partitioner" callbacks.
+ * Called on the thread that produces the record, with no kfk lock held;
+ * it may run on many threads at once, so it must be thread-safe. topic
+ * and key are valid only during the call; key is NULL for a null key
+ * (key_len 0) and may be non-NULL with key_len 0 for an empty key.
+ * partition_count is at least 1. Must return a partition in
+ * [0, partition_count); any other value fails the record with
+ * KFK_ERR_INVALID_ARG. Must not block for long: the producing call waits. */
+typedef int32_t(kfk_partitioner_cb)(void *opaque, const char *topic, const void *key,
+                                    size_t key_len, int32_t partition_count);
+/* --- end of producer: records and partitioners --------------------------- */
+
 #ifdef __cplusplus
 }
 #endif
