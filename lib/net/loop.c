@@ -1,0 +1,270 @@
+#include "net/loop.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "base/time.h"
+
+enum { LOOP_MAX_EVENTS = 64 };
+
+struct kloop {
+    int epfd;
+    kio wake; /* the eventfd other threads write to */
+    pthread_t thread;
+    bool started;
+    bool quit;       /* loop thread: leave after this iteration */
+    bool local_work; /* loop thread: it posted to its own inbox */
+    int64_t now_ns;  /* loop thread: time of the last wake-up */
+    ktimer_heap timers;
+    klogger log;
+    char name[16];
+
+    pthread_mutex_t lock; /* protects the inbox and stopping */
+    ktask *inbox_head;
+    ktask **inbox_tail;
+    bool stopping;
+};
+
+/* Which loop, if any, the current thread runs. */
+static _Thread_local kloop *current_loop;
+
+static void wake_drain(kio *io, uint32_t events);
+
+kloop *kloop_new(const char *name, const klogger *log)
+{
+    kloop *l = calloc(1, sizeof(*l));
+    if (!l)
+        return NULL;
+    l->epfd = epoll_create1(EPOLL_CLOEXEC);
+    l->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    l->wake.fn = wake_drain;
+    l->inbox_tail = &l->inbox_head;
+    if (log)
+        l->log = *log;
+    else
+        klogger_init(&l->log, NULL, NULL, KLOG_DEFAULT_LEVEL);
+    snprintf(l->name, sizeof(l->name), "%s", name);
+    pthread_mutex_init(&l->lock, NULL);
+    if (l->epfd < 0 || l->wake.fd < 0 || kloop_io_add(l, &l->wake, EPOLLIN)) {
+        kloop_free(l);
+        return NULL;
+    }
+    l->now_ns = ktime_mono_ns();
+    return l;
+}
+
+void kloop_free(kloop *l)
+{
+    if (!l)
+        return;
+    if (l->epfd >= 0)
+        close(l->epfd);
+    if (l->wake.fd >= 0)
+        close(l->wake.fd);
+    ktimer_heap_free(&l->timers);
+    pthread_mutex_destroy(&l->lock);
+    free(l);
+}
+
+/* Takes the whole inbox and runs it, oldest first, again while tasks keep
+ * posting to their own loop. Once the loop is stopping it drains until the
+ * inbox is empty and then lets the loop quit. */
+static void run_inbox(kloop *l)
+{
+    for (;;) {
+        l->local_work = false;
+        pthread_mutex_lock(&l->lock);
+        ktask *t = l->inbox_head;
+        l->inbox_head = NULL;
+        l->inbox_tail = &l->inbox_head;
+        bool stopping = l->stopping;
+        pthread_mutex_unlock(&l->lock);
+        if (!t) {
+            l->quit = stopping;
+            return;
+        }
+        while (t) {
+            ktask *next = t->next;
+            t->next = NULL;
+            t->fn(t);
+            t = next;
+        }
+        if (!stopping && !l->local_work)
+            return;
+    }
+}
+
+static void wake_drain(kio *io, uint32_t events)
+{
+    (void)events;
+    uint64_t v;
+    /* Nonblocking: EAGAIN only means another wake-up already drained it. */
+    ssize_t n = read(io->fd, &v, sizeof(v));
+    (void)n;
+}
+
+static int next_timeout_ms(const kloop *l)
+{
+    ktimer *t = ktimer_heap_peek(&l->timers);
+    if (!t)
+        return -1;
+    int64_t left = t->deadline_ns - l->now_ns;
+    if (left <= 0)
+        return 0;
+    /* Round up: waking a little late is fine, waking early would spin. */
+    int64_t ms = (left + KTIME_NS_PER_MS - 1) / KTIME_NS_PER_MS;
+    return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+static void run_timers(kloop *l)
+{
+    ktimer *t;
+    while ((t = ktimer_heap_pop_due(&l->timers, l->now_ns)))
+        t->fn(t);
+}
+
+static void run_once(kloop *l)
+{
+    struct epoll_event ev[LOOP_MAX_EVENTS];
+    int n = epoll_wait(l->epfd, ev, LOOP_MAX_EVENTS, next_timeout_ms(l));
+    l->now_ns = ktime_mono_ns();
+    if (n < 0 && errno != EINTR)
+        klog(&l->log, KFK_LOG_ERR, "loop", "%s: epoll_wait: %s", l->name, strerror(errno));
+    bool woken = false;
+    for (int i = 0; i < n; i++) {
+        kio *io = ev[i].data.ptr;
+        if (io == &l->wake)
+            woken = true;
+        io->fn(io, ev[i].events);
+    }
+    run_timers(l);
+    if (woken || l->local_work)
+        run_inbox(l);
+}
+
+static void *loop_main(void *arg)
+{
+    kloop *l = arg;
+    current_loop = l;
+    pthread_setname_np(pthread_self(), l->name);
+    while (!l->quit)
+        run_once(l);
+    current_loop = NULL;
+    return NULL;
+}
+
+int kloop_start(kloop *l)
+{
+    if (pthread_create(&l->thread, NULL, loop_main, l))
+        return -1;
+    l->started = true;
+    return 0;
+}
+
+static void signal_wake(kloop *l)
+{
+    uint64_t one = 1;
+    /* EAGAIN means the counter is saturated: the loop is woken anyway. */
+    ssize_t n = write(l->wake.fd, &one, sizeof(one));
+    (void)n;
+}
+
+int kloop_post(kloop *l, ktask *t)
+{
+    bool here = kloop_on_thread(l);
+    pthread_mutex_lock(&l->lock);
+    if (l->stopping) {
+        pthread_mutex_unlock(&l->lock);
+        return -1;
+    }
+    bool was_empty = l->inbox_head == NULL;
+    t->next = NULL;
+    *l->inbox_tail = t;
+    l->inbox_tail = &t->next;
+    pthread_mutex_unlock(&l->lock);
+    if (here)
+        l->local_work = true; /* the loop checks this before it sleeps */
+    else if (was_empty)
+        signal_wake(l); /* a non-empty inbox already has a wake-up pending */
+    return 0;
+}
+
+void kloop_stop(kloop *l, ktask *final)
+{
+    pthread_mutex_lock(&l->lock);
+    l->stopping = true;
+    if (final) {
+        final->next = NULL;
+        *l->inbox_tail = final;
+        l->inbox_tail = &final->next;
+    }
+    pthread_mutex_unlock(&l->lock);
+    if (!l->started) {
+        current_loop = l; /* the tasks may check kloop_on_thread() */
+        while (!l->quit)
+            run_inbox(l);
+        current_loop = NULL;
+        return;
+    }
+    signal_wake(l);
+    pthread_join(l->thread, NULL);
+    l->started = false;
+}
+
+bool kloop_on_thread(const kloop *l)
+{
+    return current_loop == l;
+}
+
+int64_t kloop_now(const kloop *l)
+{
+    return l->now_ns;
+}
+
+int kloop_io_add(kloop *l, kio *io, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = io};
+    io->events = events;
+    return epoll_ctl(l->epfd, EPOLL_CTL_ADD, io->fd, &ev);
+}
+
+int kloop_io_mod(kloop *l, kio *io, uint32_t events)
+{
+    if (io->events == events)
+        return 0; /* skip the syscall: nothing changes */
+    struct epoll_event ev = {.events = events, .data.ptr = io};
+    io->events = events;
+    return epoll_ctl(l->epfd, EPOLL_CTL_MOD, io->fd, &ev);
+}
+
+void kloop_io_del(kloop *l, kio *io)
+{
+    epoll_ctl(l->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+    io->events = 0;
+}
+
+int kloop_timer_arm(kloop *l, ktimer *t, int64_t deadline_ns)
+{
+    return ktimer_heap_arm(&l->timers, t, deadline_ns);
+}
+
+void kloop_timer_disarm(kloop *l, ktimer *t)
+{
+    ktimer_heap_disarm(&l->timers, t);
+}
+
+const klogger *kloop_log(const kloop *l)
+{
+    return &l->log;
+}
+
+const char *kloop_name(const kloop *l)
+{
+    return l->name;
+}
