@@ -1,0 +1,128 @@
+/* What conn.c (the state machine) and conn_io.c (framing, requests,
+ * socket reads and writes) share. Nothing outside lib/net includes this. */
+#ifndef KFK_NET_CONN_INT_H
+#define KFK_NET_CONN_INT_H
+
+#include "net/conn.h"
+#include "net/sock.h"
+#include "net/versions.h"
+#include "proto/gen/api_versions.h"
+
+/* Frames up to this size are read into the connection's read buffer and
+ * decoded there; larger ones get a buffer of their own. */
+#define KCONN_RBUF_BYTES (64 * 1024)
+
+/* A FIFO of requests linked through kreq.next. */
+typedef struct kreq_queue {
+    kreq *head;
+    kreq **tail;
+    int n;
+} kreq_queue;
+
+/* Per-loop state. Its tasks batch work across connections: requests that
+ * arrive in one pass of the inbox are encoded and written by one flush
+ * per connection, after the pass. */
+struct kconn_group {
+    kloop *loop;
+    const kconn_config *cfg;
+    kconn *conns;           /* loop thread: every live connection */
+    kconn *dirty;           /* loop thread: connections to flush */
+    ktask flush_task;       /* flushes the dirty list */
+    bool flush_queued;      /* loop thread: flush_task is in the inbox */
+    ktask kick_task;        /* pulls sources of kicked connections */
+    atomic_bool kick_queued;
+};
+
+struct kconn {
+    kconn_group *group;
+    kloop *loop;
+    const kconn_config *cfg;
+    kconn *prev, *next; /* in group->conns */
+    kconn *next_dirty;  /* in group->dirty */
+    bool dirty;
+    int32_t node_id;
+    int port;
+    char *host;
+    char name[80]; /* for logs: "host:port/node" */
+    void *opaque;  /* for cfg->on_state */
+
+    _Atomic int state;   /* kconn_state; written on the loop thread only */
+    _Atomic int load;    /* submitted and not yet completed */
+    atomic_bool kicked;  /* a source has work; the group's kick task will look */
+    bool retiring;       /* free once idle */
+    bool want_connect;   /* a source has work: connect even with no request */
+
+    kio io;
+    ktimer timer;
+    ktask adopt_task, retire_task;
+
+    kresolve_job *resolve_job;
+    kaddrs addrs;
+    int addr_idx;
+    uint32_t failures;         /* consecutive failed attempts, for backoff */
+    int64_t state_deadline_ns; /* connect timeout or end of backoff; 0: none */
+    int64_t last_active_ns;    /* last byte in or out, for idle reaping */
+    int64_t req_deadline_ns;   /* <= every queued request's deadline; 0: none */
+
+    kreq_queue pending;  /* not yet sent */
+    kreq_queue inflight; /* sent, awaiting responses, in send order */
+    kreq_queue unacked;  /* KREQ_F_NO_RESPONSE, encoded, not fully written */
+    ksource *sources;
+    int32_t next_correlation_id;
+
+    kbuf out;        /* encoded frames not yet written */
+    size_t out_sent; /* bytes of out already written */
+    kbuf rbuf;       /* bytes read and not yet consumed */
+    size_t rpos;     /* start of the first unconsumed frame in rbuf */
+    krbuf *big;      /* a frame being read into its own buffer */
+    size_t big_have; /* bytes of big filled */
+    karena arena;    /* decoded responses, reset after each */
+
+    kversions versions;
+    kreq av_req; /* the connection's own ApiVersions request */
+    kp_api_versions_request av_body;
+};
+
+/* conn.c: transitions that conn_io.c triggers. */
+void kconn_fail(kconn *c, kfk_err err, const char *why);
+void kconn_on_connect_done(kconn *c);
+void kconn_on_api_versions(kconn *c, const kp_api_versions_response *resp);
+void kconn_arm_timer(kconn *c);
+/* Starts connecting when c is DOWN (a request or a kick arrived). */
+void kconn_wake(kconn *c);
+/* Frees c when it is retiring and has nothing left to do. */
+void kconn_maybe_free(kconn *c);
+
+/* conn_io.c */
+void kreq_queue_init(kreq_queue *q);
+void kreq_queue_push(kreq_queue *q, kreq *r);
+kreq *kreq_queue_pop(kreq_queue *q);
+/* Completes r (not in any queue) with err; the last thing done with r. */
+void kconn_complete(kconn *c, kreq *r, kfk_err err, void *resp, karena *arena);
+/* Completes every request of q with err. */
+void kconn_fail_queue(kconn *c, kreq_queue *q, kfk_err err);
+/* Encodes queued requests within the in-flight limit and writes. */
+void kconn_flush(kconn *c);
+/* Schedules kconn_flush to run after the tasks being run now. */
+void kconn_schedule_flush(kconn *c);
+/* Takes c off the group's dirty list. */
+void kconn_undirty(kconn *c);
+/* The group's tasks. */
+void kconn_group_flush(ktask *t);
+/* Socket readiness once connected. */
+void kconn_on_io(kio *io, uint32_t events);
+/* Writes as much of the output as the socket takes. Returns 0, or -1 when
+ * the connection failed. */
+int kconn_write(kconn *c);
+/* Encodes r at version into the output, bypassing the pending queue and
+ * the in-flight limit (ApiVersions while connecting); kconn_write sends
+ * it. Returns 0 or an encoder error (r not queued). */
+kfk_err kconn_send_now(kconn *c, kreq *r, int16_t version);
+/* Completes queued requests whose deadline passed; returns 1 when an
+ * in-flight one did (the caller must close the connection). Recomputes
+ * req_deadline_ns. */
+int kconn_expire(kconn *c, int64_t now_ns);
+/* Drops read and write buffers' contents (the socket is gone). */
+void kconn_reset_buffers(kconn *c);
+
+#endif

@@ -1,0 +1,513 @@
+/* A connection's requests and bytes: queues, encoding into the output
+ * buffer, writing, reading frames and matching them to requests. The
+ * state transitions these trigger are in conn.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "base/rw.h"
+#include "net/conn_int.h"
+#include "proto/api.h"
+
+/* Reads per readiness event before yielding to the loop's other sockets. */
+enum { READS_PER_EVENT = 8 };
+
+void kreq_queue_init(kreq_queue *q)
+{
+    q->head = NULL;
+    q->tail = &q->head;
+    q->n = 0;
+}
+
+void kreq_queue_push(kreq_queue *q, kreq *r)
+{
+    r->next = NULL;
+    *q->tail = r;
+    q->tail = &r->next;
+    q->n++;
+}
+
+kreq *kreq_queue_pop(kreq_queue *q)
+{
+    kreq *r = q->head;
+    if (!r)
+        return NULL;
+    q->head = r->next;
+    if (!q->head)
+        q->tail = &q->head;
+    q->n--;
+    r->next = NULL;
+    return r;
+}
+
+static inline kconn_state state_of(const kconn *c)
+{
+    return (kconn_state)atomic_load_explicit(&c->state, memory_order_relaxed);
+}
+
+void kconn_complete(kconn *c, kreq *r, kfk_err err, void *resp, karena *arena)
+{
+    if (r == &c->av_req)
+        return; /* the connection's own: its outcome is the state machine's */
+    atomic_fetch_sub_explicit(&c->load, 1, memory_order_relaxed);
+    r->done(r, err, resp, arena);
+}
+
+void kconn_fail_queue(kconn *c, kreq_queue *q, kfk_err err)
+{
+    /* Detach first: callbacks may queue new requests meanwhile. */
+    kreq_queue mine = *q;
+    if (!mine.head)
+        return;
+    kreq_queue_init(q);
+    kreq *r;
+    while ((r = kreq_queue_pop(&mine)))
+        kconn_complete(c, r, err, NULL, NULL);
+}
+
+/* --- submission ----------------------------------------------------------------- */
+
+static void accept_request(kconn *c, kreq *r)
+{
+    kreq_queue_push(&c->pending, r);
+    if (r->deadline_ns && (!c->req_deadline_ns || r->deadline_ns < c->req_deadline_ns)) {
+        c->req_deadline_ns = r->deadline_ns;
+        kconn_arm_timer(c);
+    }
+    switch (state_of(c)) {
+    case KCONN_DOWN:
+        kconn_wake(c);
+        break;
+    case KCONN_READY:
+    case KCONN_BACKOFF: /* the flush fails it: no reentrant callback */
+    case KCONN_CLOSED:
+        kconn_schedule_flush(c);
+        break;
+    default: /* goes out once READY */
+        break;
+    }
+}
+
+static void prepare(kconn *c, kreq *r)
+{
+    r->conn = c;
+    r->version = -1;
+    r->frame = NULL;
+    atomic_fetch_add_explicit(&c->load, 1, memory_order_relaxed);
+}
+
+static void submit_task(ktask *t)
+{
+    kreq *r = (kreq *)((char *)t - offsetof(kreq, task));
+    kconn *c = r->conn;
+    accept_request(c, r);
+    kconn_maybe_free(c);
+}
+
+void kconn_submit(kconn *c, kreq *r)
+{
+    prepare(c, r);
+    r->task.fn = submit_task;
+    if (kloop_post(c->loop, &r->task) < 0) {
+        atomic_fetch_sub_explicit(&c->load, 1, memory_order_relaxed);
+        r->done(r, KFK_ERR_DESTROYED, NULL, NULL);
+    }
+}
+
+void kconn_send(kconn *c, kreq *r)
+{
+    prepare(c, r);
+    accept_request(c, r);
+}
+
+/* --- flushing ------------------------------------------------------------------- */
+
+void kconn_schedule_flush(kconn *c)
+{
+    kconn_group *g = c->group;
+    if (!c->dirty) {
+        c->dirty = true;
+        c->next_dirty = g->dirty;
+        g->dirty = c;
+    }
+    /* A refused post means the loop is stopping; close_all completes all. */
+    if (!g->flush_queued && kloop_post(g->loop, &g->flush_task) == 0)
+        g->flush_queued = true;
+}
+
+void kconn_undirty(kconn *c)
+{
+    if (!c->dirty)
+        return;
+    for (kconn **p = &c->group->dirty; *p; p = &(*p)->next_dirty) {
+        if (*p == c) {
+            *p = c->next_dirty;
+            break;
+        }
+    }
+    c->dirty = false;
+}
+
+void kconn_group_flush(ktask *t)
+{
+    kconn_group *g = (kconn_group *)((char *)t - offsetof(kconn_group, flush_task));
+    g->flush_queued = false;
+    kconn *c;
+    while ((c = g->dirty)) {
+        g->dirty = c->next_dirty;
+        c->dirty = false;
+        kconn_flush(c);
+        kconn_arm_timer(c);
+        kconn_maybe_free(c);
+    }
+}
+
+kfk_err kconn_send_now(kconn *c, kreq *r, int16_t version)
+{
+    int32_t id = c->next_correlation_id;
+    c->next_correlation_id = id == INT32_MAX ? 1 : id + 1;
+    int rc = kproto_write_request(&c->out, r->api_key, version, id, kwire_cstr(c->cfg->client_id),
+                                  r->body);
+    if (rc)
+        return (kfk_err)rc;
+    r->version = version;
+    r->correlation_id = id;
+    if (r->flags & KREQ_F_NO_RESPONSE) {
+        r->out_end = c->out.len;
+        kreq_queue_push(&c->unacked, r);
+    } else {
+        kreq_queue_push(&c->inflight, r);
+    }
+    return KFK_OK;
+}
+
+static int room(const kconn *c)
+{
+    return c->cfg->max_in_flight - c->inflight.n - c->unacked.n;
+}
+
+/* Encodes pending requests while the in-flight limit allows. */
+static void encode_pending(kconn *c, int64_t now)
+{
+    kreq *r;
+    while (room(c) > 0 && (r = kreq_queue_pop(&c->pending))) {
+        if (r->deadline_ns && r->deadline_ns <= now) {
+            kconn_complete(c, r, KFK_ERR_TIMED_OUT, NULL, NULL);
+            continue;
+        }
+        int16_t v = kversions_pick(&c->versions, r->api_key, r->min_version, r->max_version);
+        kfk_err err = v < 0 ? KFK_ERR_UNSUPPORTED_VERSION : kconn_send_now(c, r, v);
+        if (err)
+            kconn_complete(c, r, err, NULL, NULL);
+    }
+}
+
+void kconn_flush(kconn *c)
+{
+    kconn_state s = state_of(c);
+    if (s == KCONN_BACKOFF || s == KCONN_CLOSED) {
+        kconn_fail_queue(c, &c->pending, s == KCONN_CLOSED ? KFK_ERR_DESTROYED : KFK_ERR_TRANSPORT);
+        return;
+    }
+    if (s != KCONN_READY)
+        return;
+    int64_t now = kloop_now(c->loop);
+    encode_pending(c, now);
+    /* Sources fill what room is left, then their requests are encoded too. */
+    for (ksource *src = c->sources; src && room(c) - c->pending.n > 0; src = src->next) {
+        src->pull(src, c, room(c) - c->pending.n);
+        encode_pending(c, now);
+    }
+    kconn_write(c);
+}
+
+/* --- writing -------------------------------------------------------------------- */
+
+static void complete_written(kconn *c)
+{
+    while (c->unacked.head && c->unacked.head->out_end <= c->out_sent) {
+        kreq *r = kreq_queue_pop(&c->unacked);
+        kconn_complete(c, r, KFK_OK, NULL, NULL);
+    }
+}
+
+int kconn_write(kconn *c)
+{
+    /* All queued frames are contiguous in c->out, so one send() carries
+     * every request encoded since the last write. */
+    while (c->out_sent < c->out.len) {
+        ssize_t n = send(c->io.fd, c->out.data + c->out_sent, c->out.len - c->out_sent,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            c->out_sent += (size_t)n;
+            c->last_active_ns = kloop_now(c->loop);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        kconn_fail(c, KFK_ERR_TRANSPORT, n < 0 ? strerror(errno) : "send returned 0");
+        return -1;
+    }
+    bool drained = c->out_sent == c->out.len;
+    kloop_io_mod(c->loop, &c->io, drained ? EPOLLIN : EPOLLIN | EPOLLOUT);
+    complete_written(c);
+    if (c->out_sent == c->out.len) { /* callbacks may have queued, not encoded */
+        c->out.len = 0;
+        c->out_sent = 0;
+    }
+    return 0;
+}
+
+/* --- reading -------------------------------------------------------------------- */
+
+void kconn_reset_buffers(kconn *c)
+{
+    c->out.len = 0;
+    c->out_sent = 0;
+    c->rbuf.len = 0;
+    c->rpos = 0;
+    if (c->big) {
+        krbuf_unref(c->big);
+        c->big = NULL;
+    }
+    c->big_have = 0;
+    karena_reset(&c->arena);
+}
+
+static int handle_api_versions(kconn *c, kreader *rd)
+{
+    kp_api_versions_response resp;
+    /* KIP-511: a broker that does not know our version answers in v0,
+     * with UNSUPPORTED_VERSION first: peek at the error to decode it. */
+    int16_t v = c->av_req.version;
+    if (kreader_left(rd) >= 2 && (int16_t)((rd->p[0] << 8) | rd->p[1]) ==
+                                     KFK_ERR_UNSUPPORTED_VERSION)
+        v = 0;
+    int rc = kp_api_versions_response_decode(&resp, v, rd, &c->arena);
+    if (rc) {
+        kconn_fail(c, KFK_ERR_MALFORMED, "ApiVersions response does not decode");
+        return -1;
+    }
+    kconn_on_api_versions(c, &resp);
+    karena_reset(&c->arena);
+    return state_of(c) == KCONN_BACKOFF ? -1 : 0;
+}
+
+/* One response frame (without its size prefix). owner holds the bytes
+ * when they are in a buffer of their own. Returns 0, or -1 when the
+ * connection failed. */
+static int handle_frame(kconn *c, const uint8_t *data, size_t len, krbuf *owner)
+{
+    kreq *r = c->inflight.head;
+    if (!r) {
+        kconn_fail(c, KFK_ERR_TRANSPORT, "a response nobody asked for");
+        return -1;
+    }
+    kreader rd = kreader_of(data, len);
+    kp_response_header h;
+    if (kproto_read_response_header(&rd, r->api_key, r->version, &h) ||
+        h.correlation_id != r->correlation_id) {
+        /* Responses come in request order; anything else means the
+         * stream is not what we think it is. */
+        kconn_fail(c, KFK_ERR_TRANSPORT, "response correlation id mismatch");
+        return -1;
+    }
+    kreq_queue_pop(&c->inflight);
+    if (r == &c->av_req)
+        return handle_api_versions(c, &rd);
+    const kproto_api *api = kproto_api_get(r->api_key);
+    void *resp = karena_alloc(&c->arena, api->response_size);
+    int rc = resp ? kproto_response_decode(r->api_key, r->version, resp, &rd, &c->arena)
+                  : KFK_ERR_NO_MEMORY;
+    r->frame = owner;
+    if (rc) {
+        klog(&c->cfg->log, KFK_LOG_WARNING, "broker", "%s: %s v%d response: %s", c->name,
+             api->name, r->version, kfk_err_str(rc));
+        kconn_complete(c, r, rc == KFK_ERR_NO_MEMORY ? KFK_ERR_NO_MEMORY : KFK_ERR_MALFORMED,
+                       NULL, NULL);
+    } else {
+        kconn_complete(c, r, KFK_OK, resp, &c->arena);
+    }
+    karena_reset(&c->arena);
+    return 0;
+}
+
+static int finish_big(kconn *c)
+{
+    krbuf *b = c->big;
+    c->big = NULL;
+    c->big_have = 0;
+    int rc = handle_frame(c, b->data, b->len, b);
+    krbuf_unref(b);
+    return rc;
+}
+
+/* Decodes every whole frame in rbuf; moves a frame that needs a buffer of
+ * its own there. Returns 0, or -1 when the connection failed. */
+static int consume_rbuf(kconn *c)
+{
+    while (c->rbuf.len - c->rpos >= 4) {
+        const uint8_t *p = c->rbuf.data + c->rpos;
+        uint32_t size = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+        if (size < 4 || size > c->cfg->frame_max_bytes) {
+            kconn_fail(c, KFK_ERR_TRANSPORT, "response frame size out of bounds");
+            return -1;
+        }
+        size_t avail = c->rbuf.len - c->rpos - 4;
+        bool keep = c->inflight.head && (c->inflight.head->flags & KREQ_F_KEEP_FRAME);
+        if (avail >= size && !keep) {
+            c->rpos += 4 + size;
+            if (handle_frame(c, p + 4, size, NULL) < 0)
+                return -1;
+            continue;
+        }
+        if (!keep && 4 + (size_t)size <= KCONN_RBUF_BYTES)
+            break; /* fits here once the rest arrives */
+        c->big = krbuf_new(size);
+        if (!c->big) {
+            kconn_fail(c, KFK_ERR_NO_MEMORY, "no memory for a response");
+            return -1;
+        }
+        c->big_have = avail < size ? avail : size;
+        memcpy(c->big->data, p + 4, c->big_have);
+        c->rpos += 4 + c->big_have;
+        if (c->big_have < size)
+            break;
+        if (finish_big(c) < 0)
+            return -1;
+    }
+    /* Keep the unconsumed tail (less than one frame) at the front. */
+    size_t left = c->rbuf.len - c->rpos;
+    if (c->rpos && left)
+        memmove(c->rbuf.data, c->rbuf.data + c->rpos, left);
+    c->rbuf.len = left;
+    c->rpos = 0;
+    return 0;
+}
+
+/* One read: into the big frame being filled, with whatever follows it
+ * going to rbuf, or into rbuf. Returns bytes read, 0 on EOF, -1 with
+ * errno. *asked gets how many bytes the read could have returned. */
+static ssize_t read_some(kconn *c, size_t *asked)
+{
+    struct iovec iov[2];
+    int n = 0;
+    if (c->big) {
+        iov[n++] = (struct iovec){c->big->data + c->big_have, c->big->len - c->big_have};
+    }
+    iov[n++] = (struct iovec){c->rbuf.data + c->rbuf.len, c->rbuf.cap - c->rbuf.len};
+    *asked = iov[0].iov_len + (n > 1 ? iov[1].iov_len : 0);
+    return readv(c->io.fd, iov, n);
+}
+
+static int read_in(kconn *c)
+{
+    if (kbuf_reserve(&c->rbuf, KCONN_RBUF_BYTES - c->rbuf.len) < 0) {
+        kconn_fail(c, KFK_ERR_NO_MEMORY, "no memory for the read buffer");
+        return -1;
+    }
+    for (int i = 0; i < READS_PER_EVENT; i++) {
+        size_t asked;
+        ssize_t n = read_some(c, &asked);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n <= 0) {
+            kconn_fail(c, KFK_ERR_TRANSPORT, n == 0 ? "closed by the broker" : strerror(errno));
+            return -1;
+        }
+        c->last_active_ns = kloop_now(c->loop);
+        size_t got = (size_t)n;
+        if (c->big) {
+            size_t into_big = c->big->len - c->big_have;
+            into_big = got < into_big ? got : into_big;
+            c->big_have += into_big;
+            c->rbuf.len += got - into_big;
+            if (c->big_have == c->big->len && finish_big(c) < 0)
+                return -1;
+        } else {
+            c->rbuf.len += got;
+        }
+        if (consume_rbuf(c) < 0)
+            return -1;
+        if (got < asked)
+            return 0; /* the socket is drained */
+    }
+    return 0;
+}
+
+void kconn_on_io(kio *io, uint32_t events)
+{
+    kconn *c = (kconn *)((char *)io - offsetof(kconn, io));
+    if (state_of(c) == KCONN_CONNECTING) {
+        kconn_on_connect_done(c);
+    } else {
+        int rc = 0;
+        if (events & EPOLLOUT)
+            rc = kconn_write(c);
+        if (rc == 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+            rc = read_in(c);
+        /* Responses freed in-flight slots: send what waits. */
+        if (rc == 0 && state_of(c) == KCONN_READY && (c->pending.n || c->sources))
+            kconn_flush(c);
+        else if (rc == 0 && state_of(c) == KCONN_API_VERSIONS && c->out_sent < c->out.len)
+            kconn_write(c);
+    }
+    kconn_arm_timer(c);
+    kconn_maybe_free(c);
+}
+
+/* --- deadlines ------------------------------------------------------------------ */
+
+/* Moves requests of q whose deadline passed to out; returns the earliest
+ * deadline among those left (0: none). */
+static int64_t take_expired(kreq_queue *q, int64_t now, kreq_queue *out)
+{
+    int64_t next = 0;
+    kreq_queue keep;
+    kreq_queue_init(&keep);
+    kreq *r;
+    while ((r = kreq_queue_pop(q))) {
+        if (r->deadline_ns && r->deadline_ns <= now) {
+            kreq_queue_push(out, r);
+            continue;
+        }
+        if (r->deadline_ns && (!next || r->deadline_ns < next))
+            next = r->deadline_ns;
+        kreq_queue_push(&keep, r);
+    }
+    *q = keep;
+    if (!q->head)
+        q->tail = &q->head;
+    return next;
+}
+
+static int64_t min_nonzero(int64_t a, int64_t b)
+{
+    return !a ? b : !b ? a : a < b ? a : b;
+}
+
+int kconn_expire(kconn *c, int64_t now)
+{
+    kreq_queue expired, sent_expired;
+    kreq_queue_init(&expired);
+    kreq_queue_init(&sent_expired);
+    int64_t next = take_expired(&c->pending, now, &expired);
+    next = min_nonzero(next, take_expired(&c->inflight, now, &sent_expired));
+    next = min_nonzero(next, take_expired(&c->unacked, now, &sent_expired));
+    c->req_deadline_ns = next;
+    int closing = sent_expired.n > 0;
+    if (closing)
+        klog(&c->cfg->log, KFK_LOG_WARNING, "broker", "%s: %d request(s) timed out in flight",
+             c->name, sent_expired.n);
+    kconn_fail_queue(c, &sent_expired, KFK_ERR_TIMED_OUT);
+    kconn_fail_queue(c, &expired, KFK_ERR_TIMED_OUT);
+    return closing;
+}
