@@ -147,17 +147,14 @@ def fill_scalar(elem, acc, nul):
     return "%s = (%s)kfill_int(g);" % (acc, CTYPE[elem])
 
 
-def gen_fill(files, out):
-    out.add(BANNER_ALL)
-    out.add(FILL_PRELUDE.rstrip("\n"))
-    structs = [st for sf in files for msg in sf.messages for st in msg.structs]
+def gen_fill_structs(structs, out, storage):
     out.add()
     for st in structs:
-        out.add("static void fill_%s(%s *s, int v, kfill *g);" % (st.ctype, st.ctype))
+        out.add("%s void fill_%s(%s *s, int v, kfill *g);" % (storage, st.ctype, st.ctype))
     for st in structs:
         ctx = Ctx(st, flex_expr(st))
         out.add()
-        out.add("static void fill_%s(%s *s, int v, kfill *g)" % (st.ctype, st.ctype))
+        out.add("%s void fill_%s(%s *s, int v, kfill *g)" % (storage, st.ctype, st.ctype))
         out.add("{")
         body = ["%s(s);" % init_name(st)]
         for f in st.fields:
@@ -170,6 +167,14 @@ def gen_fill(files, out):
             body.extend(block(c, lines, 0))
         emit_body(out, body, ctx, st, extra_unused=("g",))
         out.add("}")
+
+
+def gen_fill(files, out):
+    out.add(BANNER_ALL)
+    out.add(FILL_PRELUDE.rstrip("\n"))
+    structs = [st for sf in files for msg in sf.messages if msg.kind != "data"
+               for st in msg.structs]
+    gen_fill_structs(structs, out, "static")
     apis = sorted((sf.api for sf in files if sf.api), key=lambda a: a.key)
     for kind in ("request", "response"):
         out.add()
@@ -190,3 +195,20 @@ def gen_fill(files, out):
         out.add("if (kind == %d)" % kind, 1)
         out.add("fill_%s(m, v, g);" % msg.ctype, 2)
     out.add("}")
+
+
+DATA_PRELUDE = """\
+/* Test fixtures for the data messages (those outside any API, such as
+ * ConsumerProtocolSubscription): fill_<type>(m, v, g) as in fill_test.inc,
+ * which must be included first. Static inline, so a test may use a few. */"""
+
+
+def gen_fill_data(files, out):
+    out.add(BANNER_ALL)
+    out.add(DATA_PRELUDE)
+    for sf in files:
+        if any(msg.kind == "data" for msg in sf.messages):
+            out.add('#include "proto/gen/%s.h"' % sf.base)
+    structs = [st for sf in files for msg in sf.messages if msg.kind == "data"
+               for st in msg.structs]
+    gen_fill_structs(structs, out, "static inline")

@@ -10,6 +10,7 @@ tools/protogen/README.md) and writes, into OUT_DIR:
   all.h                includes every generated header
   fill_test.inc        test fixtures: fill any message with pseudo-random
                        values (included by the unit tests only)
+  fill_data_test.inc   the same for data messages (`message` blocks)
 Output depends only on the input: files are sorted, nothing is timestamped.
 Python 3.11 standard library only. Modules: schema.py (the DSL and its
 model), cmsg.py (C for one message), fill.py (test fixtures), this file
@@ -22,7 +23,7 @@ import sys
 
 from cmsg import BANNER, BANNER_ALL, Code, Ctx, flex_expr, gen_init, gen_is_default, gen_read, \
     gen_size, gen_struct_decl, gen_tag_helpers, gen_write, init_name
-from fill import gen_fill
+from fill import gen_fill, gen_fill_data
 from schema import SchemaError, load
 
 # --- files ------------------------------------------------------------------
@@ -74,6 +75,15 @@ def gen_header(sf, out):
         out.add("#define KP_%s_MIN_VERSION %d" % (up, api.versions.lo))
         out.add("#define KP_%s_MAX_VERSION %d" % (up, api.versions.hi))
         out.add()
+    for msg in sf.messages:
+        if msg.kind == "data":
+            fl = "flexible %s" % msg.flexible if not msg.flexible.empty() else "never flexible"
+            out.add("/* %s: a data message, versions %s, %s. */"
+                    % (msg.name, msg.versions, fl))
+            up = msg.name.upper()
+            out.add("#define KP_%s_MIN_VERSION %d" % (up, msg.versions.lo))
+            out.add("#define KP_%s_MAX_VERSION %d" % (up, msg.versions.hi))
+            out.add()
     out.add(HEADER_DOC)
     out.add()
     for msg in sf.messages:
@@ -178,7 +188,10 @@ def gen_all_header(files, out):
     out.add("#define KFK_PROTO_GEN_ALL_H")
     out.add()
     for sf in files:
-        out.add('#include "proto/gen/%s.h"' % sf.base)
+        # Data messages belong to the layers that embed them, not to the
+        # protocol layer's view of every API.
+        if any(msg.kind != "data" for msg in sf.messages):
+            out.add('#include "proto/gen/%s.h"' % sf.base)
     out.add()
     out.add("#endif")
 
@@ -295,7 +308,7 @@ def main(argv):
         outputs[sf.base + ".h"] = h.text()
         outputs[sf.base + ".c"] = c.text()
     for name, fn in (("all.h", gen_all_header), ("api_table.c", gen_api_table),
-                     ("fill_test.inc", gen_fill)):
+                     ("fill_test.inc", gen_fill), ("fill_data_test.inc", gen_fill_data)):
         code = Code()
         fn(files, code)
         outputs[name] = code.text()

@@ -133,7 +133,7 @@ class Struct:
 
 class Message:
     def __init__(self, kind, name, versions, flexible, api, where):
-        self.kind = kind              # "request", "response" or "header"
+        self.kind = kind              # "request", "response", "header" or "data"
         self.name = name              # "produce_request", "request_header"
         self.versions = versions
         self.flexible = flexible
@@ -294,6 +294,18 @@ def parse_file(path):
                               opts.get("flexible", Range(None, None)), None, where)
                 sf.messages.append(msg)
                 target = msg.root.fields
+            elif kw == "message" and len(toks) >= 2:
+                # A "data" message outside any API (Kafka's "type": "data"
+                # specs, e.g. ConsumerProtocolSubscription): no header, no
+                # API key; whoever embeds it frames and versions it.
+                if not re.fullmatch(r"[a-z][a-z0-9_]*", toks[1]):
+                    raise SchemaError("%s: bad message name %r" % (where, toks[1]))
+                opts = parse_version_opts(toks, 2, where, {"versions", "flexible"})
+                if "versions" not in opts or "flexible" not in opts:
+                    raise SchemaError("%s: message needs versions and flexible" % where)
+                msg = Message("data", toks[1], opts["versions"], opts["flexible"], None, where)
+                sf.messages.append(msg)
+                target = msg.root.fields
             elif kw == "struct" and len(toks) == 2:
                 if not msg:
                     raise SchemaError("%s: struct outside a message" % where)
@@ -303,8 +315,8 @@ def parse_file(path):
                 msg.commons[toks[1]] = st
                 target = st.fields
             else:
-                raise SchemaError("%s: expected api, header, request, response or struct"
-                                  % where)
+                raise SchemaError("%s: expected api, header, message, request, response or "
+                                  "struct" % where)
             stack = []
             continue
         if target is None:
@@ -334,7 +346,7 @@ def resolve_message(msg):
     def define(st, scope):
         st.scope = scope
         st.ctype = msg.ctype if st is msg.root else "%s_%s" % (msg.ctype, st.name)
-        prefix = msg.name if msg.kind == "header" else msg.kind
+        prefix = msg.kind if msg.kind in ("request", "response") else msg.name
         st.sname = prefix if st is msg.root else "%s_%s" % (prefix, st.name)
         if st is not msg.root:
             if st.name in ("init", "size", "encode", "decode"):
@@ -449,7 +461,13 @@ def load(schema_dir):
     for name in sorted(os.listdir(schema_dir)):
         if name.endswith(".kfs"):
             files.append(parse_file(os.path.join(schema_dir, name)))
-    keys = {}
+    keys, names = {}, {}
+    for sf in files:
+        for msg in sf.messages:
+            if msg.name in names:
+                raise SchemaError("%s: message %s also in %s" % (msg.where, msg.name,
+                                                                 names[msg.name]))
+            names[msg.name] = sf.path
     for sf in files:
         for msg in sf.messages:
             resolve_message(msg)
