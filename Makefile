@@ -81,10 +81,12 @@ $(SHLIB): $(LIB_OBJ)
 	ln -sf libkfk.so.$(VERSION) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libkfk.so
 
+PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(DEP_PKGS)|'
+
 $(BUILD)/kfk.pc: pkgconfig/kfk.pc.in Makefile
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(DEP_PKGS)|' $< > $@
+	$(PC_SUBST) $< > $@
 
 # Tests and examples link the static library: unit tests reach internal
 # symbols that the shared library keeps hidden.
@@ -146,14 +148,15 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRC)
 fuzz-smoke: $(FUZZ_TARGETS)
 	@tests/fuzz/run-smoke $(FUZZ_TARGETS)
 
-install: lib $(BUILD)/kfk.pc
+# kfk.pc is written at install time: PREFIX may differ from the last build's.
+install: lib
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 include/kfk.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libkfk.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libkfk.so
 	install -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/
-	install -m 644 $(BUILD)/kfk.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(PC_SUBST) pkgconfig/kfk.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/kfk.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/kfk.h $(DESTDIR)$(LIBDIR)/libkfk.* \
