@@ -55,7 +55,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/u
 INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/*_test.c))
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 
-.PHONY: all lib examples tests deps demo check unit-check integration-check proto proto-check \
+.PHONY: all lib examples tests deps demo demo-run check check-run unit-check integration-check proto proto-check \
 	install install-check uninstall clean fuzz fuzz-smoke format
 .DEFAULT_GOAL := all
 # Keep object files of tests and examples between runs.
@@ -101,10 +101,17 @@ $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(STLIB)
 deps:
 	@tools/deps
 
-demo: deps all
+# demo and check install the packages first, then build in a fresh make:
+# the pkg-config flags above are read when make starts, and a parallel make
+# would otherwise compile before deps has finished.
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+demo-run: all
 	@$(BUILD)/examples/demo
 
-check: deps all tests proto-check docs-check unit-check integration-check install-check
+check: deps
+	@$(MAKE) --no-print-directory check-run
+check-run: all tests proto-check docs-check unit-check integration-check install-check
 
 install-check:
 	@tests/install-check
