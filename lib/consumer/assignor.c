@@ -1,0 +1,332 @@
+/* The assignor registry, the JoinGroup metadata, and the group model the
+ * assignors share (assignor_int.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "consumer/assignor_int.h"
+
+static const kc_assignor *const all[] = {
+    &kc_assignor_range,
+    &kc_assignor_roundrobin,
+    &kc_assignor_sticky,
+    &kc_assignor_cooperative_sticky,
+};
+
+const kc_assignor *kc_assignor_find(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(all) / sizeof(all[0]); i++)
+        if (strcmp(all[i]->name, name) == 0)
+            return all[i];
+    return NULL;
+}
+
+int kc_assignor_metadata(const kc_assignor *as, const kc_member_state *st, kbuf *out)
+{
+    if (!as || !st || st->n_topics < 0 || st->n_owned < 0)
+        return KFK_ERR_INVALID_ARG;
+    kbuf ud = {0};
+    kp_consumer_protocol_subscription s;
+    kp_consumer_protocol_subscription_init(&s);
+    /* The generated struct is not const-qualified; encoding only reads. */
+    s.topics = (kslice *)st->topics;
+    s.n_topics = st->n_topics;
+    s.owned_partitions = (kp_consumer_protocol_subscription_topic_partition *)st->owned;
+    s.n_owned_partitions = st->n_owned;
+    s.generation_id = st->generation;
+    s.rack_id = st->rack_id;
+    int err = 0;
+    if (as->user_data) {
+        err = as->user_data(st, &ud);
+        /* Non-NULL even when empty: null and empty user data differ. */
+        s.user_data.ptr = ud.data ? ud.data : (const uint8_t *)"";
+        s.user_data.len = ud.len;
+    }
+    if (!err)
+        err = kc_subscription_encode(&s, KC_SUBSCRIPTION_VERSION, out);
+    kbuf_free(&ud);
+    return err;
+}
+
+/* --- the group model ---------------------------------------------------- */
+
+int kc_slice_cmp(kslice x, kslice y)
+{
+    size_t n = x.len < y.len ? x.len : y.len;
+    int c = n ? memcmp(x.ptr, y.ptr, n) : 0;
+    if (c)
+        return c;
+    return x.len < y.len ? -1 : x.len > y.len;
+}
+
+void *kc_group_alloc(kc_group *g, size_t n, size_t size)
+{
+    if (n && size > SIZE_MAX / n)
+        return NULL;
+    void *p = karena_alloc(&g->scratch, n * size);
+    if (p)
+        memset(p, 0, n * size);
+    return p;
+}
+
+/* Java's MemberInfo order: static members first, by group instance id,
+ * then dynamic members by member id. */
+static int member_cmp(const kc_member *x, const kc_member *y)
+{
+    int xs = x->group_instance_id.ptr != NULL, ys = y->group_instance_id.ptr != NULL;
+    if (xs && ys) {
+        int c = kc_slice_cmp(x->group_instance_id, y->group_instance_id);
+        if (c)
+            return c;
+    } else if (xs != ys) {
+        return xs ? -1 : 1;
+    }
+    return kc_slice_cmp(x->member_id, y->member_id);
+}
+
+/* Insertion sort, with the members as context (qsort has none, and a
+ * global would make assignors unsafe on two threads); groups are small. */
+static void sort_order(kc_group *g)
+{
+    for (int32_t i = 0; i < g->n_members; i++) {
+        int32_t v = i, j = i;
+        while (j > 0 && member_cmp(&g->members[g->order[j - 1]], &g->members[v]) > 0) {
+            g->order[j] = g->order[j - 1];
+            j--;
+        }
+        g->order[j] = v;
+    }
+}
+
+static int topic_qcmp(const void *x, const void *y)
+{
+    return kc_slice_cmp(((const kc_topic *)x)->name, ((const kc_topic *)y)->name);
+}
+
+/* Binary search of name in the first n of sorted topics; -1 if absent. */
+static int32_t find_topic(const kc_topic *t, int32_t n, kslice name)
+{
+    int32_t lo = 0, hi = n;
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        int c = kc_slice_cmp(t[mid].name, name);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* The topics that have partitions, sorted and without duplicates, and who
+ * subscribes to each (sub[member * n + topic]); *n gets their count. */
+static kc_topic *candidate_topics(kc_group *g, const kc_topic *topics, int32_t n_topics,
+                                  int32_t *n, uint8_t **sub)
+{
+    kc_topic *t = kc_group_alloc(g, (size_t)n_topics, sizeof(*t));
+    int32_t k = 0;
+    if (!t)
+        return NULL;
+    for (int32_t i = 0; i < n_topics; i++)
+        if (topics[i].partitions > 0)
+            t[k++] = topics[i];
+    if (k > 1)
+        qsort(t, (size_t)k, sizeof(*t), topic_qcmp);
+    int32_t u = 0;
+    for (int32_t i = 0; i < k; i++)
+        if (u == 0 || kc_slice_cmp(t[u - 1].name, t[i].name) != 0)
+            t[u++] = t[i];
+    *sub = kc_group_alloc(g, (size_t)g->n_members * (size_t)u, 1);
+    if (!*sub)
+        return NULL;
+    for (int32_t m = 0; m < g->n_members; m++) {
+        const kp_consumer_protocol_subscription *s = &g->members[m].sub;
+        for (int32_t i = 0; i < s->n_topics; i++) {
+            int32_t ti = find_topic(t, u, s->topics[i]);
+            if (ti >= 0)
+                (*sub)[(size_t)m * (size_t)u + (size_t)ti] = 1;
+        }
+    }
+    *n = u;
+    return t;
+}
+
+/* Keeps the candidates someone subscribes to: they are what gets assigned. */
+static int keep_subscribed(kc_group *g, const kc_topic *t, int32_t n, const uint8_t *sub)
+{
+    int32_t k = 0;
+    uint8_t *used = kc_group_alloc(g, (size_t)n, 1);
+    g->topic = kc_group_alloc(g, (size_t)n, sizeof(*g->topic));
+    g->count = kc_group_alloc(g, (size_t)n, sizeof(*g->count));
+    g->first = kc_group_alloc(g, (size_t)n, sizeof(*g->first));
+    if (!used || !g->topic || !g->count || !g->first)
+        return KFK_ERR_NO_MEMORY;
+    for (int32_t m = 0; m < g->n_members; m++)
+        for (int32_t i = 0; i < n; i++)
+            used[i] |= sub[(size_t)m * (size_t)n + (size_t)i];
+    int64_t parts = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (!used[i])
+            continue;
+        g->topic[k] = t[i].name;
+        g->count[k] = t[i].partitions;
+        g->first[k] = (int32_t)parts;
+        parts += t[i].partitions;
+        if (parts > INT32_MAX / 2)
+            return KFK_ERR_INVALID_ARG;
+        k++;
+    }
+    g->n_topics = k;
+    g->n_parts = (int32_t)parts;
+    g->subscribed = kc_group_alloc(g, (size_t)g->n_members * (size_t)k, 1);
+    if (!g->subscribed)
+        return KFK_ERR_NO_MEMORY;
+    for (int32_t m = 0; m < g->n_members; m++)
+        for (int32_t i = 0, j = 0; i < n; i++)
+            if (used[i])
+                g->subscribed[(size_t)m * (size_t)k + (size_t)j++] =
+                    sub[(size_t)m * (size_t)n + (size_t)i];
+    return 0;
+}
+
+static int number_partitions(kc_group *g)
+{
+    g->part_topic = kc_group_alloc(g, (size_t)g->n_parts, sizeof(int32_t));
+    g->assigned = kc_group_alloc(g, (size_t)g->n_parts, sizeof(int32_t));
+    if (!g->part_topic || !g->assigned)
+        return KFK_ERR_NO_MEMORY;
+    for (int32_t t = 0; t < g->n_topics; t++)
+        for (int32_t p = 0; p < g->count[t]; p++)
+            g->part_topic[g->first[t] + p] = t;
+    for (int32_t i = 0; i < g->n_parts; i++)
+        g->assigned[i] = -1;
+    return 0;
+}
+
+int kc_group_build(kc_group *g, const kc_member *members, int32_t n_members,
+                   const kc_topic *topics, int32_t n_topics)
+{
+    memset(g, 0, sizeof(*g));
+    if (n_members < 0 || n_topics < 0 || (n_members && !members) || (n_topics && !topics))
+        return KFK_ERR_INVALID_ARG;
+    g->members = members;
+    g->n_members = n_members;
+    g->order = kc_group_alloc(g, (size_t)n_members, sizeof(int32_t));
+    if (!g->order)
+        return KFK_ERR_NO_MEMORY;
+    sort_order(g);
+    for (int32_t i = 1; i < n_members; i++)
+        if (kc_slice_cmp(members[g->order[i - 1]].member_id,
+                         members[g->order[i]].member_id) == 0)
+            return KFK_ERR_INVALID_ARG;
+    int32_t n = 0;
+    uint8_t *sub = NULL;
+    kc_topic *t = candidate_topics(g, topics, n_topics, &n, &sub);
+    if (!t)
+        return KFK_ERR_NO_MEMORY;
+    int err = keep_subscribed(g, t, n, sub);
+    return err ? err : number_partitions(g);
+}
+
+void kc_group_free(kc_group *g)
+{
+    karena_free(&g->scratch);
+}
+
+int32_t kc_group_topic(const kc_group *g, kslice name)
+{
+    int32_t lo = 0, hi = g->n_topics;
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        int c = kc_slice_cmp(g->topic[mid], name);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* --- output ------------------------------------------------------------- */
+
+/* Per member while writing the output: the topic last seen, partitions
+ * counted (pass 1), and the pool its topics' partition arrays share. */
+typedef struct out_cursor {
+    int32_t last_topic;
+    int32_t n_parts;
+    int32_t *pool;
+} out_cursor;
+
+/* Sizes every member's arrays: partitions come in index order, so each
+ * member's topics come one after another. */
+static void output_count(const kc_group *g, kp_consumer_protocol_assignment *out, out_cursor *c)
+{
+    for (int32_t p = 0; p < g->n_parts; p++) {
+        int32_t m = g->assigned[p];
+        if (m < 0)
+            continue;
+        if (c[m].last_topic != g->part_topic[p]) {
+            c[m].last_topic = g->part_topic[p];
+            out[m].n_assigned_partitions++;
+        }
+        c[m].n_parts++;
+    }
+}
+
+static int output_alloc(const kc_group *g, kp_consumer_protocol_assignment *out, out_cursor *c,
+                        karena *a)
+{
+    for (int32_t m = 0; m < g->n_members; m++) {
+        kp_consumer_protocol_assignment *o = &out[m];
+        o->assigned_partitions =
+            karena_alloc(a, sizeof(*o->assigned_partitions) * (size_t)o->n_assigned_partitions);
+        c[m].pool = karena_alloc(a, sizeof(int32_t) * (size_t)c[m].n_parts);
+        if (!o->assigned_partitions || !c[m].pool)
+            return KFK_ERR_NO_MEMORY;
+        o->n_assigned_partitions = 0;
+        c[m].last_topic = -1;
+    }
+    return 0;
+}
+
+static void output_fill(const kc_group *g, kp_consumer_protocol_assignment *out, out_cursor *c)
+{
+    for (int32_t p = 0; p < g->n_parts; p++) {
+        int32_t m = g->assigned[p], t = g->part_topic[p];
+        if (m < 0)
+            continue;
+        kp_consumer_protocol_assignment *o = &out[m];
+        if (c[m].last_topic != t) {
+            c[m].last_topic = t;
+            kp_consumer_protocol_assignment_topic_partition *tp =
+                &o->assigned_partitions[o->n_assigned_partitions++];
+            kp_consumer_protocol_assignment_topic_partition_init(tp);
+            tp->topic = g->topic[t];
+            tp->partitions = c[m].pool;
+        }
+        kp_consumer_protocol_assignment_topic_partition *tp =
+            &o->assigned_partitions[o->n_assigned_partitions - 1];
+        tp->partitions[tp->n_partitions++] = p - g->first[t];
+        c[m].pool++;
+    }
+}
+
+int kc_group_output(const kc_group *g, kp_consumer_protocol_assignment *out, karena *a)
+{
+    out_cursor *c = calloc((size_t)g->n_members + 1, sizeof(*c));
+    if (!c)
+        return KFK_ERR_NO_MEMORY;
+    for (int32_t m = 0; m < g->n_members; m++) {
+        kp_consumer_protocol_assignment_init(&out[m]);
+        c[m].last_topic = -1;
+    }
+    output_count(g, out, c);
+    int err = output_alloc(g, out, c, a);
+    if (!err)
+        output_fill(g, out, c);
+    free(c);
+    return err;
+}

@@ -1,0 +1,91 @@
+/* Partition assignors of the classic group protocol (protocol type
+ * "consumer"): the group leader runs one over every member's subscription
+ * and sends each member its share in SyncGroup.
+ *
+ * The four of Java's client, with Java's protocol names so a group mixing
+ * kfk, Java and kafka-python members agrees on one: "range",
+ * "roundrobin", "sticky" (eager) and "cooperative-sticky" (KIP-429).
+ * Range and roundrobin give exactly Java's assignments; the sticky pair
+ * give assignments with the properties Java's promise (each subscribed
+ * partition to exactly one subscriber, balanced, sticky, and, for
+ * cooperative-sticky, no partition handed to a new owner in the round its
+ * old owner gives it up), not necessarily Java's exact choice.
+ *
+ * Use by the group coordinator:
+ *   JoinGroup:  kc_assignor_metadata(assignor, &state, &buf) for each
+ *               assignor in partition.assignment.strategy, in order.
+ *   Leader:     decode each member's metadata with kc_subscription_decode
+ *               into a kc_member, then assignor->assign(); encode each
+ *               out[i] with kc_assignment_encode for SyncGroup.
+ * Everything is deterministic: the same input gives the same output.
+ * Any thread; nothing blocks; no global state. */
+#ifndef KFK_CONSUMER_ASSIGNOR_H
+#define KFK_CONSUMER_ASSIGNOR_H
+
+#include "consumer/protocol.h"
+
+typedef enum kc_rebalance_protocol {
+    KC_REBALANCE_EAGER,       /* members give up everything before joining */
+    KC_REBALANCE_COOPERATIVE, /* KIP-429: members keep what they keep */
+} kc_rebalance_protocol;
+
+/* One member as the leader sees it: JoinGroup's member id and group
+ * instance id (ptr NULL for a dynamic member) and its decoded metadata. */
+typedef struct kc_member {
+    kslice member_id;
+    kslice group_instance_id;
+    kp_consumer_protocol_subscription sub;
+} kc_member;
+
+/* A topic's partition count from the leader's metadata. Subscribed topics
+ * missing here (or with no partitions) are left unassigned, as Java does. */
+typedef struct kc_topic {
+    kslice name;
+    int32_t partitions;
+} kc_topic;
+
+/* What a member says about itself when joining. `owned`: partitions it
+ * holds now (empty after an eager revocation); `previous`: its last
+ * assignment, held or not (the "sticky" assignor's user data carries it);
+ * `generation`: of that assignment, -1 if none; rack_id.ptr NULL: none. */
+typedef struct kc_member_state {
+    const kslice *topics;
+    int32_t n_topics;
+    const kp_consumer_protocol_subscription_topic_partition *owned;
+    int32_t n_owned;
+    const kp_consumer_protocol_subscription_topic_partition *previous;
+    int32_t n_previous;
+    int32_t generation;
+    kslice rack_id;
+} kc_member_state;
+
+typedef struct kc_assignor kc_assignor;
+struct kc_assignor {
+    const char *name; /* the JoinGroup protocol name */
+    kc_rebalance_protocol rebalance;
+    /* Appends this member's subscription user data to out; NULL when the
+     * assignor sends none. Returns 0 or KFK_ERR_NO_MEMORY. */
+    int (*user_data)(const kc_member_state *st, kbuf *out);
+    /* Fills out[0..n_members): out[i] is members[i]'s assignment, topics
+     * in name order, partitions ascending, arrays from a (the caller frees
+     * a; out[i] also points at topic names in members and topics). Returns
+     * 0, KFK_ERR_NO_MEMORY or KFK_ERR_INVALID_ARG (two members with one
+     * id); out is unspecified on error. */
+    int (*assign)(const kc_member *members, int32_t n_members, const kc_topic *topics,
+                  int32_t n_topics, kp_consumer_protocol_assignment *out, karena *a);
+};
+
+extern const kc_assignor kc_assignor_range;
+extern const kc_assignor kc_assignor_roundrobin;
+extern const kc_assignor kc_assignor_sticky;
+extern const kc_assignor kc_assignor_cooperative_sticky;
+
+/* The assignor with this protocol name; NULL when there is none. */
+const kc_assignor *kc_assignor_find(const char *name);
+
+/* Appends the framed subscription (KC_SUBSCRIPTION_VERSION) for this member
+ * under this assignor: JoinGroup's protocol metadata. Returns 0,
+ * KFK_ERR_NO_MEMORY or KFK_ERR_INVALID_ARG; out unchanged on error. */
+int kc_assignor_metadata(const kc_assignor *as, const kc_member_state *st, kbuf *out);
+
+#endif

@@ -1,0 +1,230 @@
+/* The range and roundrobin assignors give exactly what Java's RangeAssignor
+ * and RoundRobinAssignor give: 200 seeded random groups whose expected
+ * assignments Java computed (tests/data/consumer/assign.txt, from
+ * tools/golden/assignor-vectors), plus the examples of Java's docs and the
+ * edges of the shared group model. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consumer/assignor.h"
+#include "ktest.h"
+
+#define MAX_MEMBERS 16
+#define MAX_TOPICS 16
+
+typedef struct group {
+    kc_member members[MAX_MEMBERS];
+    kslice subs[MAX_MEMBERS][MAX_TOPICS];
+    int32_t n_members;
+    kc_topic topics[MAX_TOPICS];
+    int32_t n_topics;
+} group;
+
+static kslice S(const char *s)
+{
+    return kwire_cstr(s);
+}
+
+/* Adds a member; topics is a comma-separated list (modified in place). */
+static void add_member(group *g, const char *id, const char *instance, char *topics)
+{
+    kc_member *m = &g->members[g->n_members];
+    kp_consumer_protocol_subscription_init(&m->sub);
+    m->member_id = S(id);
+    m->group_instance_id = instance ? S(instance) : (kslice){NULL, 0};
+    m->sub.topics = g->subs[g->n_members];
+    for (char *save, *t = strtok_r(topics, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        g->subs[g->n_members][m->sub.n_topics++] = S(t);
+    g->n_members++;
+}
+
+static void add_topic(group *g, const char *name, int32_t partitions)
+{
+    g->topics[g->n_topics++] = (kc_topic){S(name), partitions};
+}
+
+/* "t:0,1;u:2", or "-" for nothing, as AssignorVectors.java prints. */
+static void text_of(const kp_consumer_protocol_assignment *m, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = 0;
+    if (m->n_assigned_partitions == 0)
+        n += (size_t)snprintf(out, cap, "-");
+    for (int32_t i = 0; i < m->n_assigned_partitions && n < cap; i++) {
+        const kp_consumer_protocol_assignment_topic_partition *tp = &m->assigned_partitions[i];
+        n += (size_t)snprintf(out + n, cap - n, "%s%.*s:", i ? ";" : "", (int)tp->topic.len,
+                              (const char *)tp->topic.ptr);
+        for (int32_t j = 0; j < tp->n_partitions && n < cap; j++)
+            n += (size_t)snprintf(out + n, cap - n, "%s%d", j ? "," : "", tp->partitions[j]);
+    }
+}
+
+static const char *assigned_text(const char *assignor, group *g, const char *id)
+{
+    static char text[4096];
+    kp_consumer_protocol_assignment out[MAX_MEMBERS];
+    karena a = KARENA_INIT;
+    const kc_assignor *as = kc_assignor_find(assignor);
+    ck_assert_ptr_nonnull(as);
+    ck_assert_int_eq(as->assign(g->members, g->n_members, g->topics, g->n_topics, out, &a), 0);
+    text[0] = 0;
+    for (int32_t i = 0; i < g->n_members; i++)
+        if (kwire_eq(g->members[i].member_id, S(id)))
+            text_of(&out[i], text, sizeof(text));
+    karena_free(&a);
+    return text;
+}
+
+/* --- Java's answers ------------------------------------------------------ */
+
+static int run_golden_line(group *g, char *line)
+{
+    char *save, *kw = strtok_r(line, " ", &save);
+    if (strcmp(kw, "scenario") == 0) {
+        memset(g, 0, sizeof(*g));
+    } else if (strcmp(kw, "topic") == 0) {
+        char *name = strtok_r(NULL, " ", &save);
+        add_topic(g, name, atoi(strtok_r(NULL, " ", &save)));
+    } else if (strcmp(kw, "member") == 0) {
+        char *id = strtok_r(NULL, " ", &save), *inst = strtok_r(NULL, " ", &save);
+        add_member(g, id, strcmp(inst, "-") ? inst : NULL, strtok_r(NULL, " ", &save));
+    } else if (strcmp(kw, "expect") == 0) {
+        char *assignor = strtok_r(NULL, " ", &save), *id = strtok_r(NULL, " ", &save);
+        char *want = strtok_r(NULL, " ", &save);
+        const char *got = assigned_text(assignor, g, id);
+        if (strcmp(got, want) != 0)
+            ck_abort_msg("%s for %s: got %s, Java gave %s", assignor, id, got, want);
+        return 1;
+    }
+    return 0;
+}
+
+START_TEST(test_range_and_roundrobin_match_java_on_random_groups)
+{
+    size_t len;
+    char *file = ktest_read_file("tests/data/consumer/assign.txt", &len);
+    ck_assert_ptr_nonnull(file);
+    static group g;
+    int checked = 0;
+    for (char *save, *line = strtok_r(file, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        checked += run_golden_line(&g, line);
+    ck_assert_int_ge(checked, 400);
+    free(file);
+}
+END_TEST
+
+/* --- documented examples and edges ---------------------------------------- */
+
+START_TEST(test_range_gives_first_members_the_extra_partitions)
+{
+    static group g;
+    char s0[] = "t0,t1", s1[] = "t0,t1";
+    memset(&g, 0, sizeof(g));
+    add_member(&g, "C1", NULL, s1);
+    add_member(&g, "C0", NULL, s0);
+    add_topic(&g, "t0", 3);
+    add_topic(&g, "t1", 3);
+    ck_assert_str_eq(assigned_text("range", &g, "C0"), "t0:0,1;t1:0,1");
+    ck_assert_str_eq(assigned_text("range", &g, "C1"), "t0:2;t1:2");
+    ck_assert_str_eq(assigned_text("roundrobin", &g, "C0"), "t0:0,2;t1:1");
+    ck_assert_str_eq(assigned_text("roundrobin", &g, "C1"), "t0:1;t1:0,2");
+}
+END_TEST
+
+START_TEST(test_static_members_sort_first_by_instance_id)
+{
+    static group g;
+    char s0[] = "t", s1[] = "t", s2[] = "t";
+    memset(&g, 0, sizeof(g));
+    add_member(&g, "a-dynamic", NULL, s0);
+    add_member(&g, "z-member", "instance-1", s1);
+    add_member(&g, "b-member", "instance-2", s2);
+    add_topic(&g, "t", 3);
+    ck_assert_str_eq(assigned_text("range", &g, "z-member"), "t:0");
+    ck_assert_str_eq(assigned_text("range", &g, "b-member"), "t:1");
+    ck_assert_str_eq(assigned_text("range", &g, "a-dynamic"), "t:2");
+}
+END_TEST
+
+START_TEST(test_topics_without_metadata_or_subscribers_are_skipped)
+{
+    static group g;
+    char s0[] = "known,unknown,empty";
+    memset(&g, 0, sizeof(g));
+    add_member(&g, "m", NULL, s0);
+    add_topic(&g, "known", 2);
+    add_topic(&g, "empty", 0);
+    add_topic(&g, "nobody", 4);
+    add_topic(&g, "known", 2); /* listed twice: once counts */
+    const char *names[] = {"range", "roundrobin", "sticky", "cooperative-sticky"};
+    for (int i = 0; i < 4; i++)
+        ck_assert_str_eq(assigned_text(names[i], &g, "m"), "known:0,1");
+}
+END_TEST
+
+START_TEST(test_duplicate_member_ids_are_rejected)
+{
+    static group g;
+    char s0[] = "t", s1[] = "t";
+    memset(&g, 0, sizeof(g));
+    add_member(&g, "m", NULL, s0);
+    add_member(&g, "m", NULL, s1);
+    add_topic(&g, "t", 2);
+    kp_consumer_protocol_assignment out[2];
+    karena a = KARENA_INIT;
+    const char *names[] = {"range", "roundrobin", "sticky", "cooperative-sticky"};
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(kc_assignor_find(names[i])->assign(g.members, 2, g.topics, 1, out, &a),
+                         KFK_ERR_INVALID_ARG);
+    karena_free(&a);
+}
+END_TEST
+
+START_TEST(test_empty_group_and_no_topics_assign_nothing)
+{
+    static group g;
+    char s0[] = "t";
+    memset(&g, 0, sizeof(g));
+    kp_consumer_protocol_assignment out[1];
+    karena a = KARENA_INIT;
+    const char *names[] = {"range", "roundrobin", "sticky", "cooperative-sticky"};
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(kc_assignor_find(names[i])->assign(NULL, 0, NULL, 0, out, &a), 0);
+    add_member(&g, "m", NULL, s0);
+    for (int i = 0; i < 4; i++)
+        ck_assert_str_eq(assigned_text(names[i], &g, "m"), "-");
+    karena_free(&a);
+}
+END_TEST
+
+START_TEST(test_assignors_have_javas_names_and_protocols)
+{
+    ck_assert_int_eq(kc_assignor_find("range")->rebalance, KC_REBALANCE_EAGER);
+    ck_assert_int_eq(kc_assignor_find("roundrobin")->rebalance, KC_REBALANCE_EAGER);
+    ck_assert_int_eq(kc_assignor_find("sticky")->rebalance, KC_REBALANCE_EAGER);
+    ck_assert_int_eq(kc_assignor_find("cooperative-sticky")->rebalance,
+                     KC_REBALANCE_COOPERATIVE);
+    ck_assert_ptr_eq(kc_assignor_find("range"), &kc_assignor_range);
+}
+END_TEST
+
+static Suite *consumer_assignor_suite(void)
+{
+    Suite *s = suite_create("consumer_assignor");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_range_and_roundrobin_match_java_on_random_groups);
+    tcase_add_test(tc, test_range_gives_first_members_the_extra_partitions);
+    tcase_add_test(tc, test_static_members_sort_first_by_instance_id);
+    tcase_add_test(tc, test_topics_without_metadata_or_subscribers_are_skipped);
+    tcase_add_test(tc, test_duplicate_member_ids_are_rejected);
+    tcase_add_test(tc, test_empty_group_and_no_topics_assign_nothing);
+    tcase_add_test(tc, test_assignors_have_javas_names_and_protocols);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return ktest_run(consumer_assignor_suite());
+}
