@@ -66,8 +66,11 @@ static void job_finish(kresolver *r, kresolve_job *j)
     } else {
         j->task.fn = job_deliver;
         /* Posting under r->lock keeps cancel from seeing a job that is
-         * neither here nor in the inbox. */
-        j->stage = kloop_post(j->loop, &j->task) == 0 ? JOB_POSTED : JOB_ORPHANED;
+         * neither here nor in the inbox. Once posted, the loop thread may
+         * deliver and free j at once: set its stage first, never after. */
+        j->stage = JOB_POSTED;
+        if (kloop_post(j->loop, &j->task) != 0)
+            j->stage = JOB_ORPHANED;
     }
     pthread_mutex_unlock(&r->lock);
 }
