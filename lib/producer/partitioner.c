@@ -9,9 +9,9 @@
 kfk_err kpartitioner_init(kpartitioner *p, int kind, bool ignore_keys, int64_t batch_size,
                           kfk_partitioner_cb *cb, void *cb_opaque, uint64_t seed)
 {
-    if (kind == KPARTITIONER_CALLBACK ? !cb
-                                      : kind < KCONF_PARTITIONER_DEFAULT ||
-                                            kind > KCONF_PARTITIONER_ROUND_ROBIN)
+    if (kind == KPARTITIONER_CALLBACK
+            ? !cb
+            : kind < KCONF_PARTITIONER_DEFAULT || kind > KCONF_PARTITIONER_ROUND_ROBIN)
         return KFK_ERR_INVALID_ARG;
     if (batch_size < 0) return KFK_ERR_INVALID_ARG;
     p->kind = kind;
@@ -146,8 +146,8 @@ kfk_err kpartitioner_choose(kpartitioner *p, const kpart_topic *t, kslice key, i
         *partition = pick_random(p, t);
         return KFK_OK;
     case KCONF_PARTITIONER_ROUND_ROBIN:
-        *partition = pick_available(
-            t, atomic_fetch_add_explicit(&p->round_robin, 1, memory_order_relaxed));
+        *partition =
+            pick_available(t, atomic_fetch_add_explicit(&p->round_robin, 1, memory_order_relaxed));
         return KFK_OK;
     case KPARTITIONER_CALLBACK:
         return choose_by_callback(p, t, key, partition);
