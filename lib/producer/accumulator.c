@@ -1,0 +1,499 @@
+/* The record accumulator; see accumulator.h for the model. */
+#include "producer/accumulator.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "base/time.h"
+
+/* The smallest record the wire allows (length, attributes, timestamp and
+ * offset deltas, key and value lengths, header count: a byte each). A
+ * batch with less room than this left is full: seal it now, so the sender
+ * can take it without waiting for the next append to find out. */
+#define MIN_RECORD_BYTES 7
+
+/* Freed batches kept for reuse, so steady-state appends never allocate. */
+#define POOL_MAX 64
+
+struct kaccum_part {
+    pthread_mutex_t lock; /* protects head, tail, next_sequence and the batches in the queue */
+    kaccum_batch *head;   /* oldest first; only the tail may be unsealed (the open batch) */
+    kaccum_batch *tail;
+    int32_t next_sequence;
+    void *ctx;         /* the caller's; set once */
+    kaccum_part *next; /* in kaccum.parts, under kaccum.mem_lock */
+};
+
+struct kaccum {
+    kaccum_conf conf;
+    size_t writer_max; /* kbatch_writer max_bytes: batch.size (1 when 0: one record) */
+    uint32_t msgs_initial;
+    atomic_int flushing;    /* flushes in progress */
+    atomic_bool closing;    /* kaccum_close was called */
+    atomic_int mem_waiters; /* appends blocked for memory: drain sends everything */
+
+    pthread_mutex_t mem_lock; /* protects reserved, pool, pool_n, pooled_bytes and parts */
+    pthread_cond_t mem_freed; /* signalled when reserved drops or closing is set */
+    int64_t reserved;         /* bytes of buffer.memory held by batches */
+    kaccum_batch *pool;       /* released batches, linked by next */
+    size_t pool_n;
+    size_t pooled_bytes; /* buffer capacity held by pooled batches */
+    kaccum_part *parts;  /* every partition, for destroy */
+};
+
+/* ---------------------------------------------------------------- lists */
+
+static void list_push(kaccum_list *l, kaccum_batch *b)
+{
+    b->next = NULL;
+    if (l->tail)
+        l->tail->next = b;
+    else
+        l->head = b;
+    l->tail = b;
+    l->n++;
+}
+
+kaccum_batch *kaccum_list_pop(kaccum_list *l)
+{
+    kaccum_batch *b = l->head;
+    if (!b) return NULL;
+    l->head = b->next;
+    if (!l->head) l->tail = NULL;
+    l->n--;
+    b->next = NULL;
+    return b;
+}
+
+/* ---------------------------------------------------------- lifecycle */
+
+static void batch_free(kaccum_batch *b)
+{
+    kbuf_free(&b->buf);
+    kbuf_free(&b->out);
+    free(b->msgs);
+    free(b);
+}
+
+static bool conf_ok(const kaccum_conf *c)
+{
+    return c->batch_size >= 0 && c->batch_size <= INT32_MAX && c->linger_ms >= 0 &&
+           c->max_block_ms >= 0 && c->max_record_bytes >= 0 && c->buffer_memory >= c->batch_size &&
+           c->buffer_memory > 0;
+}
+
+kaccum *kaccum_new(const kaccum_conf *conf)
+{
+    if (!conf_ok(conf)) return NULL;
+    kaccum *a = calloc(1, sizeof(*a));
+    if (!a) return NULL;
+    a->conf = *conf;
+    a->writer_max = conf->batch_size > 0 ? (size_t)conf->batch_size : 1;
+    a->msgs_initial = (uint32_t)(conf->batch_size / 64 > 8 ? conf->batch_size / 64 : 8);
+    atomic_init(&a->flushing, 0);
+    atomic_init(&a->closing, false);
+    atomic_init(&a->mem_waiters, 0);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    /* max.block.ms is a duration: measure it on the monotonic clock. */
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&a->mem_freed, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&a->mem_lock, NULL);
+    return a;
+}
+
+static void free_queue(kaccum_batch *b)
+{
+    while (b) {
+        kaccum_batch *next = b->next;
+        batch_free(b);
+        b = next;
+    }
+}
+
+void kaccum_destroy(kaccum *a)
+{
+    if (!a) return;
+    for (kaccum_part *p = a->parts, *next; p; p = next) {
+        next = p->next;
+        free_queue(p->head);
+        pthread_mutex_destroy(&p->lock);
+        free(p);
+    }
+    free_queue(a->pool);
+    pthread_mutex_destroy(&a->mem_lock);
+    pthread_cond_destroy(&a->mem_freed);
+    free(a);
+}
+
+kaccum_part *kaccum_part_new(kaccum *a, void *ctx)
+{
+    kaccum_part *p = calloc(1, sizeof(*p));
+    if (!p) return NULL;
+    pthread_mutex_init(&p->lock, NULL);
+    p->ctx = ctx;
+    pthread_mutex_lock(&a->mem_lock);
+    p->next = a->parts;
+    a->parts = p;
+    pthread_mutex_unlock(&a->mem_lock);
+    return p;
+}
+
+void *kaccum_part_ctx(const kaccum_part *p)
+{
+    return p->ctx;
+}
+
+void kaccum_part_set_sequence(kaccum_part *p, int32_t next_sequence)
+{
+    pthread_mutex_lock(&p->lock);
+    p->next_sequence = next_sequence;
+    pthread_mutex_unlock(&p->lock);
+}
+
+int64_t kaccum_reserved_bytes(kaccum *a)
+{
+    pthread_mutex_lock(&a->mem_lock);
+    int64_t r = a->reserved;
+    pthread_mutex_unlock(&a->mem_lock);
+    return r;
+}
+
+void kaccum_flush_begin(kaccum *a)
+{
+    atomic_fetch_add(&a->flushing, 1);
+}
+
+void kaccum_flush_end(kaccum *a)
+{
+    atomic_fetch_sub(&a->flushing, 1);
+}
+
+void kaccum_close(kaccum *a)
+{
+    atomic_store(&a->closing, true);
+    pthread_mutex_lock(&a->mem_lock);
+    pthread_cond_broadcast(&a->mem_freed);
+    pthread_mutex_unlock(&a->mem_lock);
+}
+
+/* ------------------------------------------------------------- memory */
+
+/* Waits, mem_lock held, until `bytes` fit in buffer.memory, the deadline
+ * passes or the accumulator closes. */
+static kfk_err wait_for_memory(kaccum *a, int64_t bytes)
+{
+    if (a->conf.max_block_ms == 0) return KFK_ERR_QUEUE_FULL;
+    int64_t deadline_ns = ktime_mono_ns() + a->conf.max_block_ms * KTIME_NS_PER_MS;
+    struct timespec ts = {(time_t)(deadline_ns / KTIME_NS_PER_S),
+                          (long)(deadline_ns % KTIME_NS_PER_S)};
+    atomic_fetch_add(&a->mem_waiters, 1);
+    int rc = 0;
+    while (a->reserved + bytes > a->conf.buffer_memory && !atomic_load(&a->closing) &&
+           rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&a->mem_freed, &a->mem_lock, &ts);
+    atomic_fetch_sub(&a->mem_waiters, 1);
+    if (atomic_load(&a->closing)) return KFK_ERR_DESTROYED;
+    return a->reserved + bytes > a->conf.buffer_memory ? KFK_ERR_QUEUE_FULL : KFK_OK;
+}
+
+static size_t batch_capacity(const kaccum_batch *b)
+{
+    return b->buf.cap + b->out.cap;
+}
+
+static void unreserve(kaccum *a, int64_t bytes)
+{
+    pthread_mutex_lock(&a->mem_lock);
+    a->reserved -= bytes;
+    if (atomic_load(&a->mem_waiters) > 0) pthread_cond_broadcast(&a->mem_freed);
+    pthread_mutex_unlock(&a->mem_lock);
+}
+
+/* Readies a fresh or pooled batch for `bytes` of records. */
+static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t bytes)
+{
+    kbuf_reset(&b->buf);
+    kbuf_reset(&b->out);
+    if (kbuf_reserve(&b->buf, (size_t)bytes)) return -1;
+    if (b->msgs_cap < a->msgs_initial) {
+        kaccum_msg *m = realloc(b->msgs, a->msgs_initial * sizeof(*m));
+        if (!m) return -1;
+        b->msgs = m;
+        b->msgs_cap = a->msgs_initial;
+    }
+    b->reserved = bytes;
+    return 0;
+}
+
+/* Reserves `bytes` of buffer.memory and takes a batch from the pool (or
+ * allocates one) whose buffer holds at least that much. May block. */
+static kfk_err batch_get(kaccum *a, int64_t bytes, kaccum_batch **out)
+{
+    pthread_mutex_lock(&a->mem_lock);
+    kfk_err err = KFK_OK;
+    if (a->reserved + bytes > a->conf.buffer_memory) err = wait_for_memory(a, bytes);
+    kaccum_batch *b = NULL;
+    if (!err) {
+        a->reserved += bytes;
+        if ((b = a->pool)) {
+            a->pool = b->next;
+            a->pool_n--;
+            a->pooled_bytes -= batch_capacity(b);
+        }
+    }
+    pthread_mutex_unlock(&a->mem_lock);
+    if (err) return err;
+    if (!b) b = calloc(1, sizeof(*b));
+    if (b && batch_prepare(a, b, bytes)) {
+        batch_free(b);
+        b = NULL;
+    }
+    if (!b) {
+        unreserve(a, bytes);
+        return KFK_ERR_NO_MEMORY;
+    }
+    *out = b;
+    return KFK_OK;
+}
+
+void kaccum_batch_release(kaccum *a, kaccum_batch *b)
+{
+    pthread_mutex_lock(&a->mem_lock);
+    a->reserved -= b->reserved;
+    b->reserved = 0;
+    if (atomic_load(&a->mem_waiters) > 0) pthread_cond_broadcast(&a->mem_freed);
+    /* Pool the batch only while reserved plus pooled bytes stay within
+     * buffer.memory, as Java's BufferPool counts its free list: the pool
+     * must not hold the memory the bound is meant to cap. New batches come
+     * from the pool first, so memory grows only when the pool is empty. */
+    size_t cap = batch_capacity(b);
+    bool normal = b->buf.cap <= 4 * (a->writer_max > 4096 ? a->writer_max : 4096);
+    if (b->msgs && normal && a->pool_n < POOL_MAX &&
+        a->reserved + (int64_t)(a->pooled_bytes + cap) <= a->conf.buffer_memory) {
+        b->next = a->pool;
+        a->pool = b;
+        a->pool_n++;
+        a->pooled_bytes += cap;
+        b = NULL;
+    }
+    pthread_mutex_unlock(&a->mem_lock);
+    if (b) batch_free(b);
+}
+
+/* ------------------------------------------------------------- append */
+
+/* kfk_err values are all >= -1 or <= -100: this one is internal. */
+#define NEED_BATCH ((kfk_err)(-99))
+
+/* Seals b when no further record could fit. */
+static void seal_if_full(kaccum *a, kaccum_batch *b, kaccum_appended *res)
+{
+    if (kaccum_batch_size(b) + MIN_RECORD_BYTES > a->writer_max) {
+        b->sealed = true;
+        res->ready = true;
+    }
+}
+
+/* Writes rec into batch b, which has room for its report entry. */
+static kfk_err write_record(kaccum_batch *b, const kaccum_rec *rec)
+{
+    kfk_err err = kbatch_writer_append(&b->w, rec->timestamp, rec->key, rec->value, rec->headers,
+                                       rec->n_headers);
+    if (!err) b->msgs[b->w.count - 1] = (kaccum_msg){rec->opaque, rec->timestamp};
+    return err;
+}
+
+/* Appends to p's open batch, p->lock held. NEED_BATCH when there is no
+ * open batch or the record does not fit (the open batch is then sealed). */
+static kfk_err append_to_open(kaccum *a, kaccum_part *p, const kaccum_rec *rec,
+                              kaccum_appended *res)
+{
+    kaccum_batch *b = p->tail;
+    if (!b || b->sealed) return NEED_BATCH;
+    if (b->w.count == (int32_t)b->msgs_cap) {
+        uint32_t cap = b->msgs_cap * 2;
+        kaccum_msg *m = realloc(b->msgs, cap * sizeof(*m));
+        if (!m) return KFK_ERR_NO_MEMORY;
+        b->msgs = m;
+        b->msgs_cap = cap;
+    }
+    size_t before = b->buf.len;
+    kfk_err err = write_record(b, rec);
+    if (err == KFK_ERR_TOO_LARGE) {
+        b->sealed = true;
+        res->ready = true;
+        return NEED_BATCH;
+    }
+    if (err) return err;
+    res->bytes = b->buf.len - before;
+    seal_if_full(a, b, res);
+    res->batch_full = b->sealed;
+    return KFK_OK;
+}
+
+/* Starts batch b with rec as its first record and queues it on p, p->lock
+ * held. */
+static kfk_err open_batch(kaccum *a, kaccum_part *p, kaccum_batch *b, const kaccum_rec *rec,
+                          int64_t now_ms, kaccum_appended *res)
+{
+    kfk_err err = kbatch_writer_begin(&b->w, &b->buf, 0, rec->timestamp, KBATCH_NO_PRODUCER_ID, -1,
+                                      KBATCH_NO_SEQUENCE, a->conf.batch_flags, a->writer_max);
+    if (!err) err = write_record(b, rec);
+    if (err) return err;
+    b->part = p;
+    b->created_ms = now_ms;
+    b->base_sequence = KBATCH_NO_SEQUENCE;
+    b->sealed = false;
+    b->next = NULL;
+    if (p->tail)
+        p->tail->next = b;
+    else
+        p->head = b;
+    p->tail = b;
+    res->bytes = kaccum_batch_size(b);
+    res->new_batch = true;
+    seal_if_full(a, b, res);
+    res->batch_full = b->sealed;
+    return KFK_OK;
+}
+
+/* The slow path: reserve memory for a new batch without p->lock (this may
+ * block), then take the lock again. Another thread may have opened a batch
+ * meanwhile; the record goes there if it fits, and ours goes back. */
+static kfk_err append_new_batch(kaccum *a, kaccum_part *p, const kaccum_rec *rec, int64_t now_ms,
+                                kaccum_appended *res)
+{
+    int64_t need = KBATCH_HEADER_SIZE + (int64_t)kbatch_record_size(0, 0, rec->key, rec->value,
+                                                                    rec->headers, rec->n_headers);
+    if ((a->conf.max_record_bytes && need > a->conf.max_record_bytes) ||
+        need > a->conf.buffer_memory)
+        return KFK_ERR_TOO_LARGE;
+    kaccum_batch *b;
+    kfk_err err = batch_get(a, need > a->conf.batch_size ? need : a->conf.batch_size, &b);
+    if (err) return err;
+    pthread_mutex_lock(&p->lock);
+    kaccum_appended mid = *res;
+    if (atomic_load(&a->closing))
+        err = KFK_ERR_DESTROYED;
+    else if ((err = append_to_open(a, p, rec, &mid)) == NEED_BATCH &&
+             !(err = open_batch(a, p, b, rec, now_ms, &mid)))
+        b = NULL; /* queued: p owns it now */
+    pthread_mutex_unlock(&p->lock);
+    if (b) kaccum_batch_release(a, b);
+    if (!err) *res = mid;
+    return err;
+}
+
+kfk_err kaccum_append(kaccum *a, kaccum_part *p, const kaccum_rec *rec, int64_t now_ms,
+                      kaccum_appended *res)
+{
+    *res = (kaccum_appended){0};
+    if (atomic_load_explicit(&a->closing, memory_order_relaxed)) return KFK_ERR_DESTROYED;
+    pthread_mutex_lock(&p->lock);
+    kfk_err err = append_to_open(a, p, rec, res);
+    pthread_mutex_unlock(&p->lock);
+    if (err != NEED_BATCH) return err;
+    return append_new_batch(a, p, rec, now_ms, res);
+}
+
+/* -------------------------------------------------------------- drain */
+
+/* Kafka's sequence arithmetic: sequences wrap from INT32_MAX to 0
+ * (DefaultRecordBatch.incrementSequence). */
+static int32_t sequence_add(int32_t seq, int32_t n)
+{
+    return seq > INT32_MAX - n ? n - (INT32_MAX - seq) - 1 : seq + n;
+}
+
+/* Whether everything queued is ready whatever its age. */
+static bool all_ready(kaccum *a)
+{
+    return atomic_load(&a->flushing) > 0 || atomic_load(&a->closing) ||
+           atomic_load(&a->mem_waiters) > 0;
+}
+
+static bool batch_ready(const kaccum *a, const kaccum_batch *b, int64_t now_ms, bool all)
+{
+    return b->sealed || all || now_ms - b->created_ms >= a->conf.linger_ms;
+}
+
+size_t kaccum_drain(kaccum *a, kaccum_part *const *parts, size_t n, size_t start, int64_t now_ms,
+                    size_t max_bytes, kaccum_list *out)
+{
+    bool all = all_ready(a);
+    size_t got = 0, bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        kaccum_part *p = parts[(start + i) % n];
+        pthread_mutex_lock(&p->lock);
+        kaccum_batch *b = p->head;
+        bool take = b && batch_ready(a, b, now_ms, all);
+        bool fits = take && (got == 0 || bytes + kaccum_batch_size(b) <= max_bytes);
+        if (fits) {
+            p->head = b->next;
+            if (!p->head) p->tail = NULL;
+            b->sealed = true;
+            b->base_sequence = p->next_sequence;
+            p->next_sequence = sequence_add(p->next_sequence, b->w.count);
+        }
+        pthread_mutex_unlock(&p->lock);
+        if (take && !fits) break; /* the request is full */
+        if (!fits) continue;
+        bytes += kaccum_batch_size(b);
+        list_push(out, b);
+        got++;
+    }
+    return got;
+}
+
+int64_t kaccum_next_ready_ms(kaccum *a, kaccum_part *const *parts, size_t n, int64_t now_ms)
+{
+    bool all = all_ready(a);
+    int64_t next = INT64_MAX;
+    for (size_t i = 0; i < n && next > now_ms; i++) {
+        pthread_mutex_lock(&parts[i]->lock);
+        kaccum_batch *b = parts[i]->head;
+        if (b) {
+            int64_t at =
+                batch_ready(a, b, now_ms, all) ? now_ms : b->created_ms + a->conf.linger_ms;
+            if (at < next) next = at;
+        }
+        pthread_mutex_unlock(&parts[i]->lock);
+    }
+    return next;
+}
+
+size_t kaccum_purge(kaccum *a, kaccum_part *const *parts, size_t n, kaccum_list *out)
+{
+    (void)a;
+    size_t got = 0;
+    for (size_t i = 0; i < n; i++) {
+        kaccum_part *p = parts[i];
+        pthread_mutex_lock(&p->lock);
+        kaccum_batch *b = p->head;
+        p->head = p->tail = NULL;
+        pthread_mutex_unlock(&p->lock);
+        while (b) {
+            kaccum_batch *next = b->next;
+            b->sealed = true;
+            list_push(out, b);
+            got++;
+            b = next;
+        }
+    }
+    return got;
+}
+
+kfk_err kaccum_batch_finish(kaccum_batch *b, int64_t producer_id, int16_t producer_epoch,
+                            kcodec codec, int level, kslice *wire)
+{
+    b->w.producer_id = producer_id < 0 ? KBATCH_NO_PRODUCER_ID : producer_id;
+    b->w.producer_epoch = producer_id < 0 ? -1 : producer_epoch;
+    b->w.base_sequence = producer_id < 0 ? KBATCH_NO_SEQUENCE : b->base_sequence;
+    kbuf_reset(&b->out);
+    return kbatch_writer_finish(&b->w, codec, level, &b->out, wire);
+}

@@ -1,0 +1,196 @@
+/* The record accumulator: per-partition queues of record batches that
+ * application threads append to and I/O threads drain.
+ *
+ * A record is written once, in its final wire form, into its partition's
+ * open batch (a kbatch_writer over a kbuf pre-sized to batch.size), and
+ * its delivery-report data (opaque, timestamp) goes into the batch's
+ * compact array. Batches and their buffers are pooled, so steady-state
+ * appends allocate nothing. A record that does not fit seals the open
+ * batch and starts the next; a record larger than batch.size gets a batch
+ * of its own.
+ *
+ * A batch is ready to drain when it is sealed (full), when linger.ms has
+ * passed since its first record, or when a flush, close or a producer
+ * blocked for buffer memory wants everything out now (Java treats a
+ * blocked allocation the same way: waiting longer would only starve it).
+ * Compression is not done here: the I/O thread does it when it finishes
+ * a drained batch (kaccum_batch_finish), off the application's thread.
+ *
+ * Memory: buffer.memory bounds the bytes reserved by all batches not yet
+ * released (a batch reserves max(batch.size, its first record) when it
+ * opens, as Java's BufferPool does). An append that needs a new batch
+ * past the bound fails at once with KFK_ERR_QUEUE_FULL when max.block.ms
+ * is 0, else waits up to max.block.ms for kaccum_batch_release to free
+ * memory, then fails with KFK_ERR_QUEUE_FULL.
+ *
+ * Ownership: the kaccum owns every kaccum_part and every batch still in a
+ * partition's queue. A drained or purged batch belongs to the caller until
+ * it hands it back with kaccum_batch_release.
+ *
+ * Threads: kaccum_append may be called from any number of threads at
+ * once; each partition has a mutex held only while a record is written
+ * (never while blocking for memory). Drain, purge, next_ready_ms and
+ * release may run on other threads at the same time. Clocks: `now_ms`
+ * arguments are the monotonic clock in ms (ktime_mono_ms()), passed in so
+ * tests can drive time; only the max.block.ms wait reads the real clock. */
+#ifndef KFK_PRODUCER_ACCUMULATOR_H
+#define KFK_PRODUCER_ACCUMULATOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "codec/codec.h"
+#include "kfk.h"
+#include "proto/batch.h"
+
+typedef struct kaccum kaccum;
+typedef struct kaccum_part kaccum_part;
+
+/* What the accumulator takes from the producer's configuration. */
+typedef struct kaccum_conf {
+    int64_t batch_size;       /* batch.size; 0: every record alone */
+    int64_t linger_ms;        /* linger.ms */
+    int64_t buffer_memory;    /* buffer.memory */
+    int64_t max_block_ms;     /* max.block.ms */
+    int64_t max_record_bytes; /* max.request.size: a larger record is TOO_LARGE (0: no bound) */
+    uint16_t batch_flags;     /* KBATCH_ATTR_TRANSACTIONAL for a transactional producer, or 0 */
+} kaccum_conf;
+
+/* A record to append. key/value ptr NULL: null. Everything is copied. */
+typedef struct kaccum_rec {
+    int64_t timestamp; /* ms since the epoch (CreateTime) */
+    kslice key;
+    kslice value;
+    const krecord_header *headers;
+    size_t n_headers;
+    void *opaque; /* the application's per-record pointer, for its delivery report */
+} kaccum_rec;
+
+/* Per-record delivery-report data, in append order: record i of a batch
+ * has offset base_offset + i once the broker acknowledges it. */
+typedef struct kaccum_msg {
+    void *opaque;
+    int64_t timestamp;
+} kaccum_msg;
+
+/* A batch. The fields are for the holder of a drained batch to read; the
+ * accumulator writes them while the batch is queued. */
+typedef struct kaccum_batch kaccum_batch;
+struct kaccum_batch {
+    kaccum_batch *next;    /* link in a partition queue or a kaccum_list */
+    kaccum_part *part;     /* the partition it belongs to */
+    kbatch_writer w;       /* over buf; w.count records */
+    kbuf buf;              /* the batch, uncompressed, in wire form */
+    kbuf out;              /* the compressed batch after kaccum_batch_finish */
+    kaccum_msg *msgs;      /* w.count entries */
+    uint32_t msgs_cap;     /* allocated entries */
+    int64_t created_ms;    /* when its first record was appended (now_ms) */
+    int64_t reserved;      /* bytes of buffer.memory it holds */
+    int32_t base_sequence; /* set at drain from the partition's next sequence */
+    bool sealed;           /* no more records go in */
+};
+
+static inline int32_t kaccum_batch_count(const kaccum_batch *b)
+{
+    return b->w.count;
+}
+
+static inline size_t kaccum_batch_size(const kaccum_batch *b)
+{
+    return kbatch_writer_size(&b->w);
+}
+
+/* A list of batches, linked through their next fields; zero is empty. */
+typedef struct kaccum_list {
+    kaccum_batch *head, *tail;
+    size_t n;
+} kaccum_list;
+
+/* Removes and returns the first batch, or NULL. */
+kaccum_batch *kaccum_list_pop(kaccum_list *l);
+
+/* Creates an accumulator. Returns NULL when memory runs out or conf is
+ * invalid (negative sizes, buffer.memory below batch.size). */
+kaccum *kaccum_new(const kaccum_conf *conf);
+
+/* Frees a and every partition and queued batch (without delivery
+ * reports: purge first to report them). Batches the caller still holds
+ * must have been released. */
+void kaccum_destroy(kaccum *a);
+
+/* Adds a partition queue; ctx is the caller's (its topic-partition
+ * object), returned by kaccum_part_ctx. NULL when memory runs out. */
+kaccum_part *kaccum_part_new(kaccum *a, void *ctx);
+void *kaccum_part_ctx(const kaccum_part *p);
+
+/* Sets the sequence the partition's next drained batch starts at
+ * (KIP-360: after an epoch bump sequences restart at 0). */
+void kaccum_part_set_sequence(kaccum_part *p, int32_t next_sequence);
+
+/* What an append did, for the caller to act on. */
+typedef struct kaccum_appended {
+    size_t bytes;    /* bytes the record added, for the sticky partitioner */
+    bool new_batch;  /* it opened a batch: a new linger deadline to wake for */
+    bool ready;      /* a batch became full: wake the sender now */
+    bool batch_full; /* no unfilled open batch is left (the sticky switch may happen) */
+} kaccum_appended;
+
+/* Appends rec to p's open batch (opening one if needed) at now_ms.
+ * Returns KFK_OK and fills *res; KFK_ERR_TOO_LARGE when the record alone
+ * is over max_record_bytes or buffer.memory; KFK_ERR_QUEUE_FULL when
+ * buffer memory stayed short for max.block.ms (at once when 0);
+ * KFK_ERR_DESTROYED after kaccum_close; KFK_ERR_INVALID_ARG for lengths
+ * the wire cannot carry; KFK_ERR_NO_MEMORY. Nothing is appended on error.
+ * May block up to max.block.ms, only when a new batch is needed. */
+kfk_err kaccum_append(kaccum *a, kaccum_part *p, const kaccum_rec *rec, int64_t now_ms,
+                      kaccum_appended *res);
+
+/* Moves to out at most one ready batch from each of parts[0..n), visiting
+ * them from parts[start % n] on (callers rotate start so that a request
+ * that fills up does not always leave out the same partitions), while the
+ * batches' total size stays within max_bytes (the first is always taken).
+ * Each drained batch is sealed and gets its base sequence: the
+ * partition's next sequence, which then advances by its record count
+ * (wrapping at INT32_MAX as Kafka does). Returns the number drained. */
+size_t kaccum_drain(kaccum *a, kaccum_part *const *parts, size_t n, size_t start, int64_t now_ms,
+                    size_t max_bytes, kaccum_list *out);
+
+/* The earliest time at which a batch of parts[0..n) will be ready: now_ms
+ * if one is ready already, the first linger expiry otherwise, INT64_MAX
+ * when they are all empty. */
+int64_t kaccum_next_ready_ms(kaccum *a, kaccum_part *const *parts, size_t n, int64_t now_ms);
+
+/* Flush: while at least one flush is in progress every batch is ready.
+ * Calls nest; each begin needs an end. */
+void kaccum_flush_begin(kaccum *a);
+void kaccum_flush_end(kaccum *a);
+
+/* Closing: appends fail with KFK_ERR_DESTROYED (also those blocked for
+ * memory, which are woken), and every batch is ready. */
+void kaccum_close(kaccum *a);
+
+/* Moves every batch queued for parts[0..n) (open ones too) to out, in
+ * per-partition order, so the caller can fail their records with
+ * KFK_ERR_PURGED and release them. Returns how many were moved. */
+size_t kaccum_purge(kaccum *a, kaccum_part *const *parts, size_t n, kaccum_list *out);
+
+/* Finishes a drained batch for sending, in one call: fills in the header
+ * with producer_id and producer_epoch (producer_id < 0: not idempotent, so
+ * no sequence; else the base sequence from the drain) and, with a codec,
+ * compresses it into b->out at level (< 0: the codec's default).
+ * *wire is set to the bytes to send (in b->buf or b->out). Errors: those
+ * of kbatch_writer_finish; the batch may be finished again after one. */
+kfk_err kaccum_batch_finish(kaccum_batch *b, int64_t producer_id, int16_t producer_epoch,
+                            kcodec codec, int level, kslice *wire);
+
+/* Hands a drained or purged batch back once its delivery reports are
+ * made: its memory returns to buffer.memory (waking blocked appends) and
+ * the batch to the pool. */
+void kaccum_batch_release(kaccum *a, kaccum_batch *b);
+
+/* Bytes of buffer.memory reserved right now (for tests and statistics). */
+int64_t kaccum_reserved_bytes(kaccum *a);
+
+#endif

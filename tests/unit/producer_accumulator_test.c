@@ -1,0 +1,615 @@
+/* The record accumulator: batching, linger, batch.size edges, ordering,
+ * buffer.memory with max.block.ms, flush, close and purge. Time is passed
+ * in explicitly; the only real waits are a blocked append's own. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/ktest.h"
+#include "base/time.h"
+#include "producer/accumulator.h"
+
+#define T0 1000 /* a fake monotonic now, in ms */
+#define TS 1700000000000LL
+
+static kaccum_conf conf_of(int64_t batch_size, int64_t linger_ms, int64_t memory, int64_t block_ms)
+{
+    return (kaccum_conf){.batch_size = batch_size,
+                         .linger_ms = linger_ms,
+                         .buffer_memory = memory,
+                         .max_block_ms = block_ms};
+}
+
+static uint8_t value_bytes[1 << 16];
+
+/* A keyless record of n value bytes whose opaque is id. */
+static kaccum_rec rec_of(size_t n, uintptr_t id)
+{
+    return (kaccum_rec){
+        .timestamp = TS + (int64_t)id, .value = {value_bytes, n}, .opaque = (void *)id};
+}
+
+/* Bytes a record of n value bytes takes as record i of a batch. */
+static size_t rec_size(size_t n, int32_t i, int64_t ts_delta)
+{
+    return kbatch_record_size(i, ts_delta, (kslice){NULL, 0}, (kslice){value_bytes, n}, NULL, 0);
+}
+
+static kaccum_appended append_ok(kaccum *a, kaccum_part *p, size_t n, uintptr_t id, int64_t now)
+{
+    kaccum_rec r = rec_of(n, id);
+    kaccum_appended res;
+    ck_assert_int_eq(kaccum_append(a, p, &r, now, &res), KFK_OK);
+    return res;
+}
+
+/* Checks that b holds records first..first+count-1 in order, both in its
+ * report array and in its wire bytes, then releases it. */
+static void check_batch(kaccum *a, kaccum_batch *b, uintptr_t first, int32_t count)
+{
+    ck_assert_int_eq(kaccum_batch_count(b), count);
+    for (int32_t i = 0; i < count; i++) {
+        ck_assert_ptr_eq(b->msgs[i].opaque, (void *)(first + (uintptr_t)i));
+        ck_assert_int_eq(b->msgs[i].timestamp, TS + (int64_t)(first + (uintptr_t)i));
+    }
+    kslice wire;
+    ck_assert_int_eq(kaccum_batch_finish(b, -1, -1, KCODEC_NONE, -1, &wire), KFK_OK);
+    kreader r = kreader_of(wire.ptr, wire.len);
+    kbatch hdr;
+    ck_assert_int_eq(kbatch_parse_header(&r, &hdr), KFK_OK);
+    ck_assert_int_eq(kbatch_verify_crc(&hdr), KFK_OK);
+    ck_assert_int_eq(hdr.record_count, count);
+    ck_assert_int_eq(hdr.base_sequence, -1);
+    kbatch_read_opts opts = {0};
+    kbuf scratch = {0};
+    krecord_iter it;
+    ck_assert_int_eq(krecord_iter_init(&it, &hdr, &opts, &scratch), KFK_OK);
+    krecord rec;
+    for (int32_t i = 0; i < count; i++) {
+        ck_assert(krecord_iter_next(&it, &rec));
+        ck_assert_int_eq(rec.timestamp, TS + (int64_t)(first + (uintptr_t)i));
+        ck_assert_ptr_null(rec.key.ptr);
+    }
+    ck_assert(!krecord_iter_next(&it, &rec));
+    kbuf_free(&scratch);
+    kaccum_batch_release(a, b);
+}
+
+START_TEST(test_records_wait_for_linger)
+{
+    kaccum_conf c = conf_of(16384, 5, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    kaccum_appended res = append_ok(a, p, 100, 0, T0);
+    ck_assert(res.new_batch && !res.ready && !res.batch_full);
+    ck_assert_int_eq(res.bytes, KBATCH_HEADER_SIZE + rec_size(100, 0, 0));
+    res = append_ok(a, p, 100, 1, T0 + 2);
+    ck_assert(!res.new_batch && !res.ready);
+    ck_assert_int_eq(res.bytes, rec_size(100, 1, 1));
+    append_ok(a, p, 100, 2, T0 + 4);
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_next_ready_ms(a, &p, 1, T0 + 4), T0 + 5);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0 + 4, 1 << 20, &out), 0);
+    ck_assert_int_eq(kaccum_next_ready_ms(a, &p, 1, T0 + 5), T0 + 5);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0 + 5, 1 << 20, &out), 1);
+    check_batch(a, kaccum_list_pop(&out), 0, 3);
+    ck_assert_int_eq(kaccum_next_ready_ms(a, &p, 1, T0 + 5), INT64_MAX);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 0);
+    kaccum_destroy(a);
+}
+END_TEST
+
+/* batch.size for exactly k records of n bytes (same timestamp delta rules
+ * as rec_of with ids from 0). */
+static int64_t size_for(int k, size_t n)
+{
+    int64_t size = KBATCH_HEADER_SIZE;
+    for (int i = 0; i < k; i++)
+        size += (int64_t)rec_size(n, i, i);
+    return size;
+}
+
+START_TEST(test_exactly_full_batch_is_ready_at_once)
+{
+    kaccum_conf c = conf_of(size_for(5, 100), 1000, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    for (uintptr_t i = 0; i < 4; i++)
+        ck_assert(!append_ok(a, p, 100, i, T0).ready);
+    kaccum_appended res = append_ok(a, p, 100, 4, T0);
+    ck_assert(res.ready && res.batch_full && !res.new_batch);
+    ck_assert_int_eq(kaccum_next_ready_ms(a, &p, 1, T0), T0);
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+    kaccum_batch *b = kaccum_list_pop(&out);
+    ck_assert_int_eq(kaccum_batch_size(b), c.batch_size);
+    check_batch(a, b, 0, 5);
+    res = append_ok(a, p, 100, 5, T0); /* the next record opens a new batch */
+    ck_assert(res.new_batch && !res.ready);
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_one_byte_over_starts_the_next_batch)
+{
+    kaccum_conf c = conf_of(size_for(5, 100) - 1, 1000, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    for (uintptr_t i = 0; i < 4; i++)
+        append_ok(a, p, 100, i, T0);
+    kaccum_appended res = append_ok(a, p, 100, 4, T0 + 1);
+    ck_assert(res.ready && res.new_batch && !res.batch_full);
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0 + 1, 1 << 20, &out), 1);
+    check_batch(a, kaccum_list_pop(&out), 0, 4);
+    /* The new batch lingers from its own first record. */
+    ck_assert_int_eq(kaccum_next_ready_ms(a, &p, 1, T0 + 1), T0 + 1001);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0 + 1001, 1 << 20, &out), 1);
+    kaccum_batch *b = kaccum_list_pop(&out);
+    ck_assert_int_eq(b->msgs[0].timestamp, TS + 4);
+    kaccum_batch_release(a, b);
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_giant_record_gets_a_batch_of_its_own)
+{
+    kaccum_conf c = conf_of(1000, 1000, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    append_ok(a, p, 100, 0, T0);
+    kaccum_appended res = append_ok(a, p, 5000, 1, T0);
+    ck_assert(res.ready && res.new_batch && res.batch_full);
+    int64_t giant = KBATCH_HEADER_SIZE + (int64_t)rec_size(5000, 0, 0);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 1000 + giant);
+    append_ok(a, p, 100, 2, T0);
+    kaccum_list out = {0};
+    /* One batch per partition per drain, oldest first. */
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+    check_batch(a, kaccum_list_pop(&out), 0, 1);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+    kaccum_batch *b = kaccum_list_pop(&out);
+    ck_assert_int_eq(kaccum_batch_size(b), giant);
+    check_batch(a, b, 1, 1);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 0); /* not lingered */
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 1000);
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_record_over_the_limits_is_refused)
+{
+    kaccum_conf c = conf_of(1000, 0, 4000, 0);
+    c.max_record_bytes = 3000;
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    kaccum_rec r = rec_of(3500, 0);
+    kaccum_appended res;
+    ck_assert_int_eq(kaccum_append(a, p, &r, T0, &res), KFK_ERR_TOO_LARGE);
+    c.max_record_bytes = 0;
+    kaccum *b = kaccum_new(&c);
+    kaccum_part *q = kaccum_part_new(b, NULL);
+    r = rec_of(4500, 0);
+    ck_assert_int_eq(kaccum_append(b, q, &r, T0, &res), KFK_ERR_TOO_LARGE);
+    ck_assert_int_eq(kaccum_reserved_bytes(b), 0);
+    kaccum_destroy(a);
+    kaccum_destroy(b);
+}
+END_TEST
+
+START_TEST(test_batch_size_zero_sends_every_record_alone)
+{
+    kaccum_conf c = conf_of(0, 1000, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    for (uintptr_t i = 0; i < 3; i++)
+        ck_assert(append_ok(a, p, 10, i, T0).ready);
+    kaccum_list out = {0};
+    for (uintptr_t i = 0; i < 3; i++) {
+        ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+        check_batch(a, kaccum_list_pop(&out), i, 1);
+    }
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_partitions_keep_order_and_sequences)
+{
+    kaccum_conf c = conf_of(size_for(3, 50), 0, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *parts[2] = {kaccum_part_new(a, (void *)1), kaccum_part_new(a, (void *)2)};
+    ck_assert_ptr_eq(kaccum_part_ctx(parts[1]), (void *)2);
+    kaccum_part_set_sequence(parts[1], INT32_MAX - 1); /* wraps after 2 */
+    /* Records 0..8 into each partition: 3 full batches each. */
+    for (uintptr_t i = 0; i < 9; i++) {
+        append_ok(a, parts[0], 50, i, T0);
+        append_ok(a, parts[1], 50, 100 + i, T0);
+    }
+    const int32_t seq1[] = {INT32_MAX - 1, 1, 4};
+    for (int round = 0; round < 3; round++) {
+        kaccum_list out = {0};
+        ck_assert_int_eq(kaccum_drain(a, parts, 2, (size_t)round, T0, 1 << 20, &out), 2);
+        kaccum_batch *first = kaccum_list_pop(&out), *second = kaccum_list_pop(&out);
+        /* The start index rotates which partition comes first. */
+        kaccum_batch *b0 = round % 2 ? second : first, *b1 = round % 2 ? first : second;
+        ck_assert_ptr_eq(b0->part, parts[0]);
+        ck_assert_int_eq(b0->base_sequence, 3 * round);
+        ck_assert_int_eq(b1->base_sequence, seq1[round]);
+        check_batch(a, b0, (uintptr_t)(3 * round), 3);
+        check_batch(a, b1, (uintptr_t)(100 + 3 * round), 3);
+    }
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_drain_respects_max_bytes_but_takes_one)
+{
+    kaccum_conf c = conf_of(1000, 0, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *parts[3];
+    for (int i = 0; i < 3; i++) {
+        parts[i] = kaccum_part_new(a, NULL);
+        append_ok(a, parts[i], 800, (uintptr_t)i, T0);
+    }
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, parts, 3, 0, T0, 100, &out), 1);
+    ck_assert_int_eq(kaccum_drain(a, parts, 3, 0, T0, 2000, &out), 2);
+    ck_assert_int_eq(out.n, 3);
+    for (int i = 0; i < 3; i++) {
+        kaccum_batch *b = kaccum_list_pop(&out);
+        ck_assert_ptr_eq(b->part, parts[i]);
+        kaccum_batch_release(a, b);
+    }
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_flush_and_close_make_everything_ready)
+{
+    kaccum_conf c = conf_of(16384, 60000, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    append_ok(a, p, 10, 0, T0);
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 0);
+    kaccum_flush_begin(a);
+    ck_assert_int_eq(kaccum_next_ready_ms(a, &p, 1, T0), T0);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+    kaccum_flush_end(a);
+    append_ok(a, p, 10, 1, T0);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 0);
+    kaccum_close(a);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+    kaccum_rec r = rec_of(10, 2);
+    kaccum_appended res;
+    ck_assert_int_eq(kaccum_append(a, p, &r, T0, &res), KFK_ERR_DESTROYED);
+    check_batch(a, kaccum_list_pop(&out), 0, 1);
+    check_batch(a, kaccum_list_pop(&out), 1, 1);
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_queue_full_at_once_without_max_block)
+{
+    kaccum_conf c = conf_of(1000, 0, 2000, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *parts[3] = {kaccum_part_new(a, NULL), kaccum_part_new(a, NULL),
+                             kaccum_part_new(a, NULL)};
+    append_ok(a, parts[0], 10, 0, T0);
+    append_ok(a, parts[1], 10, 1, T0);
+    append_ok(a, parts[1], 10, 2, T0); /* fits the open batch: no memory needed */
+    kaccum_rec r = rec_of(10, 3);
+    kaccum_appended res;
+    int64_t t = ktime_mono_ms();
+    ck_assert_int_eq(kaccum_append(a, parts[2], &r, T0, &res), KFK_ERR_QUEUE_FULL);
+    ck_assert_int_lt(ktime_mono_ms() - t, 1000);
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, parts, 1, 0, T0, 1 << 20, &out), 1);
+    kaccum_batch_release(a, kaccum_list_pop(&out));
+    ck_assert_int_eq(kaccum_append(a, parts[2], &r, T0, &res), KFK_OK);
+    kaccum_destroy(a);
+}
+END_TEST
+
+struct blocked {
+    kaccum *a;
+    kaccum_part *p;
+    kfk_err err;
+};
+
+static void *append_blocking(void *arg)
+{
+    struct blocked *bl = arg;
+    kaccum_rec r = rec_of(10, 7);
+    kaccum_appended res;
+    bl->err = kaccum_append(bl->a, bl->p, &r, T0, &res);
+    return NULL;
+}
+
+/* Waits, without sleeping, until an append is blocked for memory: then
+ * kaccum_next_ready_ms calls every batch ready (Java's "exhausted"). */
+static void await_blocked(kaccum *a, kaccum_part *p)
+{
+    int64_t deadline = ktime_mono_ms() + 10000;
+    while (kaccum_next_ready_ms(a, &p, 1, T0) != T0) {
+        ck_assert_int_lt(ktime_mono_ms(), deadline);
+        sched_yield();
+    }
+}
+
+START_TEST(test_blocked_append_succeeds_when_memory_is_freed)
+{
+    kaccum_conf c = conf_of(1000, 60000, 1000, 30000);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL), *q = kaccum_part_new(a, NULL);
+    append_ok(a, p, 10, 0, T0);
+    struct blocked bl = {a, q, KFK_ERR_STATE};
+    pthread_t th;
+    int64_t t = ktime_mono_ms();
+    pthread_create(&th, NULL, append_blocking, &bl);
+    await_blocked(a, p);
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+    kaccum_batch_release(a, kaccum_list_pop(&out));
+    pthread_join(th, NULL);
+    ck_assert_int_eq(bl.err, KFK_OK);
+    ck_assert_int_lt(ktime_mono_ms() - t, 30000);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 1000);
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_blocked_append_times_out_with_queue_full)
+{
+    kaccum_conf c = conf_of(1000, 0, 1000, 50);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL), *q = kaccum_part_new(a, NULL);
+    append_ok(a, p, 10, 0, T0);
+    int64_t t = ktime_mono_ns();
+    struct blocked bl = {a, q, KFK_ERR_STATE};
+    append_blocking(&bl);
+    ck_assert_int_eq(bl.err, KFK_ERR_QUEUE_FULL);
+    ck_assert_int_ge(ktime_mono_ns() - t, 50 * KTIME_NS_PER_MS);
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_close_wakes_a_blocked_append)
+{
+    kaccum_conf c = conf_of(1000, 60000, 1000, 30000);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL), *q = kaccum_part_new(a, NULL);
+    append_ok(a, p, 10, 0, T0);
+    struct blocked bl = {a, q, KFK_ERR_STATE};
+    pthread_t th;
+    pthread_create(&th, NULL, append_blocking, &bl);
+    await_blocked(a, p);
+    kaccum_close(a);
+    pthread_join(th, NULL);
+    ck_assert_int_eq(bl.err, KFK_ERR_DESTROYED);
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_purge_returns_everything_exactly_once)
+{
+    kaccum_conf c = conf_of(size_for(4, 30), 60000, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *parts[3];
+    uintptr_t id = 0;
+    for (int i = 0; i < 3; i++) {
+        parts[i] = kaccum_part_new(a, NULL);
+        for (int k = 0; k < 4 * i + 2; k++) /* 2, 6, 10 records: open batches last */
+            append_ok(a, parts[i], 30, id++, T0);
+    }
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, parts, 3, 0, T0, 1 << 20, &out), 2); /* the full heads */
+    ck_assert_int_eq(kaccum_purge(a, parts, 3, &out), 4);
+    ck_assert_int_eq(kaccum_purge(a, parts, 3, &out), 0);
+    ck_assert_int_eq(kaccum_next_ready_ms(a, parts, 3, T0), INT64_MAX);
+    bool seen[18] = {false};
+    kaccum_batch *b;
+    size_t records = 0;
+    while ((b = kaccum_list_pop(&out))) {
+        for (int32_t i = 0; i < kaccum_batch_count(b); i++) {
+            uintptr_t r = (uintptr_t)b->msgs[i].opaque;
+            ck_assert(!seen[r]);
+            seen[r] = true;
+            records++;
+        }
+        kaccum_batch_release(a, b);
+    }
+    ck_assert_int_eq(records, 18);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 0);
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_finish_sets_producer_fields_and_compresses)
+{
+    kaccum_conf c = conf_of(16384, 0, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    kaccum_part_set_sequence(p, 41);
+    memset(value_bytes, 'x', 1000);
+    for (uintptr_t i = 0; i < 10; i++)
+        append_ok(a, p, 1000, i, T0);
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+    kaccum_batch *b = kaccum_list_pop(&out);
+    kslice wire;
+    ck_assert_int_eq(kaccum_batch_finish(b, 9001, 3, KCODEC_LZ4, -1, &wire), KFK_OK);
+    ck_assert_int_lt(wire.len, kaccum_batch_size(b) / 4);
+    kreader r = kreader_of(wire.ptr, wire.len);
+    kbatch hdr;
+    ck_assert_int_eq(kbatch_parse_header(&r, &hdr), KFK_OK);
+    ck_assert_int_eq(kbatch_verify_crc(&hdr), KFK_OK);
+    ck_assert_int_eq(hdr.producer_id, 9001);
+    ck_assert_int_eq(hdr.producer_epoch, 3);
+    ck_assert_int_eq(hdr.base_sequence, 41);
+    ck_assert_int_eq(hdr.codec, KCODEC_LZ4);
+    ck_assert_int_eq(hdr.record_count, 10);
+    kaccum_batch_release(a, b);
+    memset(value_bytes, 0, 1000);
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_bad_configuration_is_refused)
+{
+    kaccum_conf c = conf_of(1000, 0, 999, 0);
+    ck_assert_ptr_null(kaccum_new(&c));
+    c = conf_of(-1, 0, 1000, 0);
+    ck_assert_ptr_null(kaccum_new(&c));
+    c = conf_of(1000, -5, 1000, 0);
+    ck_assert_ptr_null(kaccum_new(&c));
+}
+END_TEST
+
+/* ------------------------------------------------- several threads */
+
+#define N_PRODUCERS 4
+#define N_PARTS 3
+#define PER_PRODUCER 20000
+
+struct shared {
+    kaccum *a;
+    kaccum_part *parts[N_PARTS];
+    atomic_int producers_left;
+};
+
+struct producer_arg {
+    struct shared *sh;
+    uintptr_t thread;
+};
+
+static void *produce_many(void *arg)
+{
+    struct producer_arg *pa = arg;
+    for (uintptr_t i = 0; i < PER_PRODUCER; i++) {
+        uintptr_t id = pa->thread << 32 | i;
+        uint8_t v[24];
+        memcpy(v, &id, sizeof(id));
+        kaccum_rec r = {.timestamp = TS, .value = {v, 8 + i % 16}, .opaque = (void *)id};
+        kaccum_appended res;
+        kfk_err err = kaccum_append(pa->sh->a, pa->sh->parts[(i * 7 + pa->thread) % N_PARTS], &r,
+                                    ktime_mono_ms(), &res);
+        ck_assert_int_eq(err, KFK_OK);
+    }
+    atomic_fetch_sub(&pa->sh->producers_left, 1);
+    return NULL;
+}
+
+/* Checks a drained batch against the per-thread, per-partition order and
+ * against its wire bytes; returns its record count. */
+static int32_t check_drained(kaccum_batch *b, struct shared *sh, uintptr_t next[][N_PARTS],
+                             kbuf *scratch)
+{
+    size_t part = 0;
+    while (sh->parts[part] != b->part)
+        part++;
+    kslice wire;
+    ck_assert_int_eq(kaccum_batch_finish(b, -1, -1, KCODEC_NONE, -1, &wire), KFK_OK);
+    kreader r = kreader_of(wire.ptr, wire.len);
+    kbatch hdr;
+    ck_assert_int_eq(kbatch_parse_header(&r, &hdr), KFK_OK);
+    kbatch_read_opts opts = {0};
+    krecord_iter it;
+    ck_assert_int_eq(krecord_iter_init(&it, &hdr, &opts, scratch), KFK_OK);
+    for (int32_t i = 0; i < kaccum_batch_count(b); i++) {
+        uintptr_t id = (uintptr_t)b->msgs[i].opaque, t = id >> 32, seq = id & 0xffffffffu;
+        krecord rec;
+        ck_assert(krecord_iter_next(&it, &rec));
+        ck_assert_int_eq(rec.value.len, 8 + seq % 16);
+        ck_assert(memcmp(rec.value.ptr, &id, sizeof(id)) == 0);
+        /* Each thread's records reach a partition in the order it sent them. */
+        ck_assert_uint_eq(seq, next[t][part]);
+        next[t][part] = seq + 1;
+        while (next[t][part] < PER_PRODUCER && (next[t][part] * 7 + t) % N_PARTS != part)
+            next[t][part]++;
+    }
+    return kaccum_batch_count(b);
+}
+
+static void *drain_all(void *arg)
+{
+    struct shared *sh = arg;
+    uintptr_t next[N_PRODUCERS][N_PARTS];
+    for (uintptr_t t = 0; t < N_PRODUCERS; t++)
+        for (uintptr_t p = 0; p < N_PARTS; p++) {
+            next[t][p] = 0;
+            while ((next[t][p] * 7 + t) % N_PARTS != p)
+                next[t][p]++;
+        }
+    kbuf scratch = {0};
+    int64_t total = 0;
+    for (size_t round = 0; total < N_PRODUCERS * PER_PRODUCER; round++) {
+        if (atomic_load(&sh->producers_left) == 0) kaccum_flush_begin(sh->a);
+        kaccum_list out = {0};
+        kaccum_drain(sh->a, sh->parts, N_PARTS, round, ktime_mono_ms(), 1 << 20, &out);
+        if (atomic_load(&sh->producers_left) == 0) kaccum_flush_end(sh->a);
+        kaccum_batch *b;
+        while ((b = kaccum_list_pop(&out))) {
+            total += check_drained(b, sh, next, &scratch);
+            kaccum_batch_release(sh->a, b);
+        }
+        if (!out.n) sched_yield();
+    }
+    kbuf_free(&scratch);
+    return NULL;
+}
+
+START_TEST(test_threads_append_while_one_drains)
+{
+    /* Small batches and little memory, so appends block and wake often. */
+    kaccum_conf c = conf_of(512, 0, 8 * 512, 60000);
+    struct shared sh = {.a = kaccum_new(&c)};
+    for (int i = 0; i < N_PARTS; i++)
+        sh.parts[i] = kaccum_part_new(sh.a, NULL);
+    atomic_init(&sh.producers_left, N_PRODUCERS);
+    pthread_t drainer, producers[N_PRODUCERS];
+    struct producer_arg args[N_PRODUCERS];
+    pthread_create(&drainer, NULL, drain_all, &sh);
+    for (uintptr_t t = 0; t < N_PRODUCERS; t++) {
+        args[t] = (struct producer_arg){&sh, t};
+        pthread_create(&producers[t], NULL, produce_many, &args[t]);
+    }
+    for (int t = 0; t < N_PRODUCERS; t++)
+        pthread_join(producers[t], NULL);
+    pthread_join(drainer, NULL);
+    ck_assert_int_eq(kaccum_reserved_bytes(sh.a), 0);
+    kaccum_destroy(sh.a);
+}
+END_TEST
+
+static Suite *accumulator_suite(void)
+{
+    Suite *s = suite_create("producer_accumulator");
+    TCase *tc = tcase_create("accumulator");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_records_wait_for_linger);
+    tcase_add_test(tc, test_exactly_full_batch_is_ready_at_once);
+    tcase_add_test(tc, test_one_byte_over_starts_the_next_batch);
+    tcase_add_test(tc, test_giant_record_gets_a_batch_of_its_own);
+    tcase_add_test(tc, test_record_over_the_limits_is_refused);
+    tcase_add_test(tc, test_batch_size_zero_sends_every_record_alone);
+    tcase_add_test(tc, test_partitions_keep_order_and_sequences);
+    tcase_add_test(tc, test_drain_respects_max_bytes_but_takes_one);
+    tcase_add_test(tc, test_flush_and_close_make_everything_ready);
+    tcase_add_test(tc, test_queue_full_at_once_without_max_block);
+    tcase_add_test(tc, test_blocked_append_succeeds_when_memory_is_freed);
+    tcase_add_test(tc, test_blocked_append_times_out_with_queue_full);
+    tcase_add_test(tc, test_close_wakes_a_blocked_append);
+    tcase_add_test(tc, test_purge_returns_everything_exactly_once);
+    tcase_add_test(tc, test_finish_sets_producer_fields_and_compresses);
+    tcase_add_test(tc, test_bad_configuration_is_refused);
+    tcase_add_test(tc, test_threads_append_while_one_drains);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return ktest_run(accumulator_suite());
+}
