@@ -1,0 +1,290 @@
+/* The broker registry: bootstrap entries, the brokers Metadata names, and
+ * least-loaded selection. The array is sorted by id and guarded by
+ * kclient.lock; brokers themselves are immutable but for their refcount. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/client_int.h"
+#include "net/sock.h"
+
+static kbroker *broker_new(kclient *c, int32_t id, const char *host, int port, kslice rack)
+{
+    kio_thread *io = kclient_io_for_broker(c, id < 0);
+    kbroker *b = calloc(1, sizeof(*b));
+    if (!io || !b || !(b->host = strdup(host)))
+        goto fail;
+    if (rack.ptr && !(b->rack = strndup((const char *)rack.ptr, rack.len)))
+        goto fail;
+    atomic_init(&b->refcnt, 1);
+    b->id = id;
+    b->port = port;
+    b->client = c;
+    /* opaque is the client, not b: a retired connection outlives b. */
+    b->conn = kconn_new(io->group, id, host, port, c);
+    if (!b->conn)
+        goto fail;
+    return b;
+fail:
+    if (b) {
+        free(b->host);
+        free(b->rack);
+        free(b);
+    }
+    return NULL;
+}
+
+void kbroker_unref(kbroker *b)
+{
+    if (!b || atomic_fetch_sub_explicit(&b->refcnt, 1, memory_order_acq_rel) != 1)
+        return;
+    /* Requests submitted through earlier references were posted before
+     * this, so they reach the connection before it retires. */
+    kconn_retire(b->conn);
+    free(b->host);
+    free(b->rack);
+    free(b);
+}
+
+static kbroker *broker_ref(kbroker *b)
+{
+    atomic_fetch_add_explicit(&b->refcnt, 1, memory_order_relaxed);
+    return b;
+}
+
+/* Index of id in the sorted array, or -(insertion point) - 1. */
+static int find(const kclient *c, int32_t id)
+{
+    int lo = 0, hi = c->n_brokers - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        int32_t v = c->brokers[mid]->id;
+        if (v == id)
+            return mid;
+        if (v < id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -lo - 1;
+}
+
+static int insert_at(kclient *c, int pos, kbroker *b)
+{
+    if (c->n_brokers == c->cap_brokers) {
+        int cap = c->cap_brokers ? c->cap_brokers * 2 : 8;
+        kbroker **v = realloc(c->brokers, (size_t)cap * sizeof(*v));
+        if (!v)
+            return -1;
+        c->brokers = v;
+        c->cap_brokers = cap;
+    }
+    memmove(&c->brokers[pos + 1], &c->brokers[pos], (size_t)(c->n_brokers - pos) * sizeof(c->brokers[0]));
+    c->brokers[pos] = b;
+    c->n_brokers++;
+    return 0;
+}
+
+static void remove_at(kclient *c, int pos)
+{
+    memmove(&c->brokers[pos], &c->brokers[pos + 1],
+            (size_t)(c->n_brokers - pos - 1) * sizeof(c->brokers[0]));
+    c->n_brokers--;
+}
+
+int kclient_add_bootstrap(kclient *c, char *errstr, size_t errlen)
+{
+    const char *list = kconf_str(c->conf, KCONF_BOOTSTRAP_SERVERS);
+    if (!*list) {
+        snprintf(errstr, errlen, "bootstrap.servers is empty: name at least one broker");
+        return -1;
+    }
+    int rc = 0;
+    pthread_mutex_lock(&c->lock);
+    for (const char *p = list; *p && rc == 0;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char host[256];
+        int port;
+        if (ksock_split_hostport(p, len, host, sizeof(host), &port) < 0) {
+            snprintf(errstr, errlen, "bootstrap.servers: \"%.*s\" is not host:port", (int)len, p);
+            rc = -1;
+            break;
+        }
+        int32_t id = --c->next_bootstrap_id; /* -1, -2, ... as the Java client numbers them */
+        kbroker *b = broker_new(c, id, host, port, (kslice){0});
+        int pos = find(c, id);
+        if (!b || pos >= 0 || insert_at(c, -pos - 1, b) < 0) {
+            snprintf(errstr, errlen, "out of memory");
+            kbroker_unref(b);
+            rc = -1;
+        }
+        p = comma ? comma + 1 : p + len;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+/* Puts a broker for (id, host, port) in the registry unless the same one
+ * is there; a replaced one goes to *dropped (lock held). */
+static void upsert(kclient *c, int32_t id, const char *host, int port, kslice rack,
+                   kbroker **dropped)
+{
+    *dropped = NULL;
+    int pos = find(c, id);
+    if (pos >= 0) {
+        kbroker *old = c->brokers[pos];
+        if (old->port == port && strcmp(old->host, host) == 0)
+            return;
+        kbroker *b = broker_new(c, id, host, port, rack);
+        if (!b)
+            return;
+        klog(&c->log, KFK_LOG_INFO, "broker", "broker %d moved from %s:%d to %s:%d", id,
+             old->host, old->port, host, port);
+        c->brokers[pos] = b;
+        *dropped = old;
+        return;
+    }
+    kbroker *b = broker_new(c, id, host, port, rack);
+    if (!b)
+        return;
+    if (insert_at(c, -pos - 1, b) < 0) {
+        *dropped = b;
+        return;
+    }
+    klog(&c->log, KFK_LOG_DEBUG, "broker", "broker %d at %s:%d", id, host, port);
+}
+
+static void host_of(kslice s, char *buf, size_t len)
+{
+    size_t n = s.len < len - 1 ? s.len : len - 1;
+    if (n)
+        memcpy(buf, s.ptr, n);
+    buf[n] = '\0';
+}
+
+static bool listed(const kp_metadata_response *resp, int32_t id)
+{
+    for (int32_t i = 0; i < resp->n_brokers; i++)
+        if (resp->brokers[i].node_id == id)
+            return true;
+    return false;
+}
+
+void kclient_brokers_apply(kclient *c, const kp_metadata_response *resp)
+{
+    if (resp->n_brokers <= 0)
+        return; /* an answer without brokers tells nothing about them */
+    int n_drop = 0, cap = resp->n_brokers + 8;
+    kbroker **drop = malloc((size_t)cap * sizeof(*drop));
+    pthread_mutex_lock(&c->lock);
+    for (int32_t i = 0; i < resp->n_brokers; i++) {
+        const kp_metadata_response_metadata_response_broker *rb = &resp->brokers[i];
+        char host[256];
+        host_of(rb->host, host, sizeof(host));
+        kbroker *old;
+        upsert(c, rb->node_id, host, rb->port, rb->rack, &old);
+        if (old && drop && n_drop < cap)
+            drop[n_drop++] = old;
+        else if (old)
+            kbroker_unref(old);
+    }
+    /* Brokers that left the cluster, and the bootstrap entries once the
+     * real brokers are known. */
+    for (int i = c->n_brokers - 1; i >= 0; i--) {
+        kbroker *b = c->brokers[i];
+        if (b->id >= 0 && listed(resp, b->id))
+            continue;
+        if (b->id >= 0)
+            klog(&c->log, KFK_LOG_INFO, "broker", "broker %d left the cluster", b->id);
+        remove_at(c, i);
+        if (drop && n_drop < cap)
+            drop[n_drop++] = b;
+        else
+            kbroker_unref(b);
+    }
+    c->have_real_brokers = true;
+    pthread_mutex_unlock(&c->lock);
+    for (int i = 0; i < n_drop; i++)
+        kbroker_unref(drop[i]);
+    free(drop);
+}
+
+void kclient_node_endpoint(kclient *c, int32_t id, kslice host, int32_t port, kslice rack)
+{
+    if (id < 0 || !host.ptr || port <= 0)
+        return;
+    char h[256];
+    host_of(host, h, sizeof(h));
+    kbroker *old;
+    pthread_mutex_lock(&c->lock);
+    upsert(c, id, h, port, rack, &old);
+    pthread_mutex_unlock(&c->lock);
+    kbroker_unref(old);
+}
+
+void kclient_brokers_free(kclient *c)
+{
+    for (int i = 0; i < c->n_brokers; i++)
+        kbroker_unref(c->brokers[i]);
+    free(c->brokers);
+    c->brokers = NULL;
+    c->n_brokers = 0;
+}
+
+kbroker *kclient_broker(kclient *c, int32_t id)
+{
+    pthread_mutex_lock(&c->lock);
+    int pos = find(c, id);
+    kbroker *b = pos >= 0 ? broker_ref(c->brokers[pos]) : NULL;
+    pthread_mutex_unlock(&c->lock);
+    return b;
+}
+
+/* Lower is better: a connection ready to carry the request first. */
+static int state_rank(kconn_state s)
+{
+    switch (s) {
+    case KCONN_READY:
+        return 0;
+    case KCONN_DOWN:
+        return 1;
+    case KCONN_BACKOFF:
+        return 3;
+    default: /* coming up */
+        return 2;
+    }
+}
+
+kbroker *kclient_least_loaded(kclient *c)
+{
+    pthread_mutex_lock(&c->lock);
+    kbroker *best = NULL;
+    long best_score = 0;
+    int n = c->n_brokers;
+    unsigned start = n ? atomic_fetch_add(&c->rotate, 1) % (unsigned)n : 0;
+    for (int i = 0; i < n; i++) {
+        kbroker *b = c->brokers[(start + (unsigned)i) % (unsigned)n];
+        long score = (long)state_rank(kconn_state_get(b->conn)) * 1000000 + kconn_load(b->conn);
+        if (!best || score < best_score) {
+            best = b;
+            best_score = score;
+        }
+    }
+    if (best)
+        broker_ref(best);
+    pthread_mutex_unlock(&c->lock);
+    return best;
+}
+
+int kclient_brokers(kclient *c, kbroker ***out)
+{
+    pthread_mutex_lock(&c->lock);
+    int n = c->n_brokers;
+    kbroker **v = malloc((size_t)(n ? n : 1) * sizeof(*v));
+    for (int i = 0; v && i < n; i++)
+        v[i] = broker_ref(c->brokers[i]);
+    pthread_mutex_unlock(&c->lock);
+    *out = v;
+    return v ? n : -1;
+}

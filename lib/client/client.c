@@ -1,0 +1,264 @@
+/* kclient's life cycle: configuration, threads, shutdown. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/time.h"
+#include "client/client_int.h"
+
+/* Responses may exceed fetch.max.bytes by the per-partition overheads and
+ * one whole batch; anything far larger is a broken or hostile peer. */
+#define FRAME_MAX_FLOOR (100 * 1024 * 1024)
+
+static void on_conn_state(void *opaque, kconn *conn, kconn_state from, kconn_state to)
+{
+    kclient *c = opaque;
+    /* A broker that went away may have taken leaderships with it: ask
+     * where they went now rather than at the next periodic refresh. */
+    if (from == KCONN_READY && to == KCONN_BACKOFF && kconn_node_id(conn) >= 0 &&
+        !kclient_destroying(c))
+        kclient_refresh(c, "broker connection lost");
+}
+
+static void conn_config(kclient *c)
+{
+    const kfk_conf *conf = c->conf;
+    kconn_config *cc = &c->conn_cfg;
+    kconn_config_defaults(cc);
+    const char *id = kconf_str(conf, KCONF_CLIENT_ID);
+    cc->client_id = *id ? id : NULL;
+    cc->setup_timeout_ms = kconf_i64(conf, KCONF_SOCKET_CONNECTION_SETUP_TIMEOUT_MS);
+    cc->setup_timeout_max_ms = kconf_i64(conf, KCONF_SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS);
+    cc->backoff_ms = kconf_i64(conf, KCONF_RECONNECT_BACKOFF_MS);
+    cc->backoff_max_ms = kconf_i64(conf, KCONF_RECONNECT_BACKOFF_MAX_MS);
+    cc->idle_ms = kconf_i64(conf, KCONF_CONNECTIONS_MAX_IDLE_MS);
+    cc->max_in_flight = kconf_int(conf, KCONF_MAX_IN_FLIGHT);
+    cc->sndbuf = kconf_int(conf, KCONF_SEND_BUFFER_BYTES);
+    cc->rcvbuf = kconf_int(conf, KCONF_RECEIVE_BUFFER_BYTES);
+    int64_t fetch_max = kconf_i64(conf, KCONF_FETCH_MAX_BYTES);
+    int64_t frame_max = fetch_max * 2 > FRAME_MAX_FLOOR ? fetch_max * 2 : FRAME_MAX_FLOOR;
+    cc->frame_max_bytes = (size_t)frame_max;
+    cc->resolver = c->resolver;
+    cc->log = c->log;
+    cc->on_state = on_conn_state;
+}
+
+static void read_settings(kclient *c)
+{
+    const kfk_conf *conf = c->conf;
+    c->request_timeout_ms = kconf_i64(conf, KCONF_REQUEST_TIMEOUT_MS);
+    c->retry_backoff_ms = kconf_i64(conf, KCONF_RETRY_BACKOFF_MS);
+    c->retry_backoff_max_ms = kconf_i64(conf, KCONF_RETRY_BACKOFF_MAX_MS);
+    c->metadata_max_age_ms = kconf_i64(conf, KCONF_METADATA_MAX_AGE_MS);
+    /* The Java producer always lets Metadata create topics; the consumer
+     * follows allow.auto.create.topics; an admin client never does. */
+    c->auto_create_topics = c->type == KCONF_PRODUCER ||
+                            (c->type == KCONF_CONSUMER &&
+                             kconf_bool(conf, KCONF_ALLOW_AUTO_CREATE_TOPICS));
+    int threads = kconf_int(conf, KCONF_IO_THREADS);
+    if (threads <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > 0 ? (int)cores : 1;
+    }
+    c->max_io = threads;
+}
+
+kio_thread *kclient_io_for_broker(kclient *c, bool bootstrap)
+{
+    int idx = bootstrap ? 0 : c->next_io++ % c->max_io;
+    kio_thread *io = &c->io[idx];
+    if (io->loop)
+        return io;
+    char name[24]; /* thread names keep 15 bytes: enough for 9999 threads */
+    snprintf(name, sizeof(name), "kfk-io-%d", idx + 1);
+    io->loop = kloop_new(name, &c->log);
+    io->group = io->loop ? kconn_group_new(io->loop, &c->conn_cfg) : NULL;
+    if (!io->group || kloop_start(io->loop) < 0) {
+        kconn_group_free(io->group);
+        kloop_free(io->loop);
+        io->loop = NULL;
+        io->group = NULL;
+        klog(&c->log, KFK_LOG_ERR, "client", "cannot start I/O thread %s", name);
+        return idx ? &c->io[0] : NULL;
+    }
+    c->n_io++;
+    return io;
+}
+
+static int start(kclient *c, char *errstr, size_t errlen)
+{
+    c->resolver = kresolver_new(&c->log);
+    c->io = calloc((size_t)c->max_io, sizeof(*c->io));
+    c->bg = kloop_new("kfk-bg", &c->log);
+    if (!c->resolver || !c->io || !c->bg || kloop_start(c->bg) < 0) {
+        snprintf(errstr, errlen, "cannot start the client's threads");
+        return -1;
+    }
+    conn_config(c);
+    pthread_mutex_lock(&c->lock);
+    bool ok = kclient_io_for_broker(c, true) != NULL;
+    pthread_mutex_unlock(&c->lock);
+    if (!ok) {
+        snprintf(errstr, errlen, "cannot start the client's threads");
+        return -1;
+    }
+    return kclient_add_bootstrap(c, errstr, errlen);
+}
+
+kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t errlen)
+{
+    char scratch[1];
+    if (!errstr || !errlen) {
+        errstr = scratch;
+        errlen = sizeof(scratch);
+    }
+    if (!conf) {
+        snprintf(errstr, errlen, "no configuration");
+        return NULL;
+    }
+    if (kconf_validate(conf, type, errstr, errlen)) {
+        kfk_conf_destroy(conf);
+        return NULL;
+    }
+    kclient *c = calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(errstr, errlen, "out of memory");
+        kfk_conf_destroy(conf);
+        return NULL;
+    }
+    c->conf = conf;
+    c->type = type;
+    kconf_logger(conf, &c->log);
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->cond, NULL);
+    kmeta_init(&c->meta);
+    read_settings(c);
+    krefresh_init(c);
+    kcall_init_client(c);
+    if (start(c, errstr, errlen) < 0) {
+        kclient_destroy(c);
+        return NULL;
+    }
+    krefresh_start(c);
+    return c;
+}
+
+/* The final tasks of the loops: run on their own threads as they stop. */
+typedef struct stop_task {
+    ktask task;
+    kclient *c;
+    kconn_group *group;
+} stop_task;
+
+static void stop_bg(ktask *t)
+{
+    stop_task *s = (stop_task *)t;
+    krefresh_stop(s->c);
+    kcall_fail_bg(s->c, KFK_ERR_DESTROYED);
+}
+
+static void stop_io(ktask *t)
+{
+    stop_task *s = (stop_task *)t;
+    kconn_group_close_all(s->group, KFK_ERR_DESTROYED);
+}
+
+void kclient_destroy(kclient *c)
+{
+    if (!c)
+        return;
+    atomic_store(&c->destroying, true);
+    /* bg first: calls parked or in backoff end there. Completions still
+     * arriving on the I/O threads then find bg gone and finish at once. */
+    if (c->bg) {
+        stop_task s = {{.fn = stop_bg}, c, NULL};
+        kloop_stop(c->bg, &s.task);
+    }
+    for (int i = 0; c->io && i < c->max_io; i++) {
+        if (!c->io[i].loop)
+            continue;
+        stop_task s = {{.fn = stop_io}, c, c->io[i].group};
+        kloop_stop(c->io[i].loop, &s.task);
+    }
+    /* Every thread is gone: nothing runs concurrently any more. */
+    kclient_brokers_free(c);
+    for (int i = 0; c->io && i < c->max_io; i++) {
+        kconn_group_free(c->io[i].group);
+        kloop_free(c->io[i].loop);
+    }
+    free(c->io);
+    kloop_free(c->bg);
+    kresolver_free(c->resolver);
+    kcoord_free_all(c);
+    krefresh_free(c);
+    kmeta_free(&c->meta);
+    for (int i = 0; i < c->n_want; i++)
+        free(c->want[i]);
+    free(c->want);
+    pthread_cond_destroy(&c->cond);
+    pthread_mutex_destroy(&c->lock);
+    kfk_conf_destroy(c->conf);
+    free(c);
+}
+
+bool kclient_destroying(const kclient *c)
+{
+    return atomic_load(&c->destroying);
+}
+
+const kfk_conf *kclient_conf(const kclient *c)
+{
+    return c->conf;
+}
+
+const klogger *kclient_log(const kclient *c)
+{
+    return &c->log;
+}
+
+kloop *kclient_bg_loop(const kclient *c)
+{
+    return c->bg;
+}
+
+kmeta *kclient_meta(kclient *c)
+{
+    return &c->meta;
+}
+
+int64_t kclient_deadline(int timeout_ms)
+{
+    return ktime_mono_ns() + (int64_t)(timeout_ms < 0 ? 0 : timeout_ms) * KTIME_NS_PER_MS;
+}
+
+void kclient_fatal(kclient *c, kfk_err err, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&c->lock);
+    bool first = !c->fatal_reported;
+    c->fatal_reported = true;
+    pthread_mutex_unlock(&c->lock);
+    if (first)
+        klog(&c->log, KFK_LOG_ERR, "client", "fatal error %s: %s", kfk_err_name(err), msg);
+}
+
+void kclient_metadata_apply(kclient *c, const kp_metadata_response *resp, bool all_topics)
+{
+    kclient_brokers_apply(c, resp);
+    if (kmeta_update(&c->meta, resp, all_topics) < 0)
+        klog(&c->log, KFK_LOG_WARNING, "metadata", "out of memory updating the metadata cache");
+}
+
+void kclient_leader_hint(kclient *c, const char *topic, int32_t partition, int32_t leader,
+                         int32_t epoch)
+{
+    if (kmeta_leader_hint(&c->meta, topic, partition, leader, epoch) > 0)
+        klog(&c->log, KFK_LOG_DEBUG, "metadata", "%s [%d]: leader %d (epoch %d) from a hint",
+             topic, partition, leader, epoch);
+}

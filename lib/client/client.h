@@ -1,0 +1,215 @@
+/* kclient: the core every kfk handle (producer, consumer, admin) stands on.
+ *
+ * It owns the configuration, the logger, the I/O threads (one loop each,
+ * started as brokers appear, up to io.threads or one per core), the
+ * background loop, the broker registry, the metadata cache and its
+ * refresh, and calls: requests with routing and retries.
+ *
+ * Threads, as built:
+ *   kfk-io-N   (1..io.threads) each owns the connections of the brokers
+ *              assigned to it, for their whole life, and runs request
+ *              completions. Broker k (in order of discovery) goes to loop
+ *              k mod N; bootstrap connections live on loop 0.
+ *   kfk-bg     timers and slow state machines: metadata refresh every
+ *              metadata.max.age.ms and on demand, calls waiting for
+ *              metadata or a coordinator, retry backoffs. Metadata answers
+ *              are applied on the I/O thread that received them (the cache
+ *              has its own short mutex), so bg never parses big responses.
+ *   kfk-resolve  started on the first host name that is not a numeric
+ *              address; does getaddrinfo so no loop ever blocks on DNS.
+ *
+ * A kcall is the unit of work: an API request plus where it goes
+ * (a broker, a partition's leader, any broker, the controller, a
+ * coordinator) and until when it may be retried. The caller owns the
+ * kcall (embed it; no allocation per call) and its request body, and gets
+ * exactly one completion. */
+#ifndef KFK_CLIENT_CLIENT_H
+#define KFK_CLIENT_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/conf.h"
+#include "base/log.h"
+#include "client/metadata.h"
+#include "kfk.h"
+#include "net/conn.h"
+
+typedef struct kclient kclient;
+typedef struct kbroker kbroker;
+typedef struct kcall kcall;
+
+/* --- life cycle ------------------------------------------------------------ */
+
+/* A client for a producer, consumer or admin handle (type is one of
+ * KCONF_PRODUCER, KCONF_CONSUMER, KCONF_ADMIN). Takes conf in every case:
+ * on failure it is destroyed too. Validates conf for type, starts the
+ * background loop and I/O loop 0, registers the bootstrap brokers and
+ * starts a first metadata refresh. Returns NULL with a message in errstr
+ * on a bad configuration or when threads or memory cannot be had. */
+kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t errlen);
+
+/* Stops every thread, completing every request and call in progress with
+ * KFK_ERR_DESTROYED (their callbacks run during this call, on kfk
+ * threads), and frees everything. Blocks until the threads are joined.
+ * Call once, from a thread that is not one of the client's. */
+void kclient_destroy(kclient *c);
+
+/* True once kclient_destroy has begun. Any thread. */
+bool kclient_destroying(const kclient *c);
+
+const kfk_conf *kclient_conf(const kclient *c);
+const klogger *kclient_log(const kclient *c);
+kloop *kclient_bg_loop(const kclient *c);
+
+/* Reports a fatal error: logs it and calls the application's error
+ * callback, if any, once per client. Any thread; no lock held. */
+void kclient_fatal(kclient *c, kfk_err err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* --- brokers ---------------------------------------------------------------- */
+
+/* A broker the client knows: from metadata (id >= 0) or from
+ * bootstrap.servers (ids -1, -2, ... until the first metadata answer
+ * names the real ones). Refcounted; its connection is retired when the
+ * last reference goes, after the broker left the cluster or the registry
+ * replaced it (same id, new address). */
+struct kbroker {
+    atomic_int refcnt;
+    int32_t id;
+    int port;
+    char *host;
+    char *rack; /* NULL: none */
+    kconn *conn;
+    kclient *client;
+};
+
+/* A reference to broker id, or NULL. Any thread. */
+kbroker *kclient_broker(kclient *c, int32_t id);
+void kbroker_unref(kbroker *b);
+
+/* The broker that should take a request meant for any broker: a READY
+ * connection before one that is down or connecting, and those before one
+ * in backoff; the fewest requests in progress among equals, rotating
+ * between ties. Real brokers once known, else the bootstrap list. NULL
+ * when the client knows none. Any thread. */
+kbroker *kclient_least_loaded(kclient *c);
+
+/* A snapshot of the registry: *out gets an array of references (release
+ * each, then free() the array). Returns the count, -1 when out of memory. */
+int kclient_brokers(kclient *c, kbroker ***out);
+
+/* KIP-951: a Produce or Fetch answer carried a node endpoint; adds or
+ * updates that broker in the registry. Any thread. */
+void kclient_node_endpoint(kclient *c, int32_t id, kslice host, int32_t port, kslice rack);
+
+/* --- metadata ---------------------------------------------------------------- */
+
+/* The cache (see metadata.h); read it freely, update it only through the
+ * kclient functions below. */
+kmeta *kclient_meta(kclient *c);
+
+/* Adds topic names to those the periodic refresh asks for (the producer
+ * adds the topics it writes to, the consumer its subscription); copies
+ * them. want_all asks for every topic (regex subscriptions). Any thread. */
+void kclient_want_topics(kclient *c, const char *const *names, size_t n);
+void kclient_want_all_topics(kclient *c, bool all);
+
+/* Asks for a metadata refresh soon: coalesced (any number of calls while
+ * one is in flight give one more after it), and no sooner than
+ * retry.backoff.ms after the previous one started. Any thread; never
+ * blocks. */
+void kclient_refresh(kclient *c, const char *why);
+
+/* Waits until a refresh that starts after this call has completed (or
+ * failed), for at most timeout_ms. Returns KFK_OK, KFK_ERR_TIMED_OUT or
+ * KFK_ERR_DESTROYED. Application threads only: it blocks. */
+kfk_err kclient_refresh_wait(kclient *c, int timeout_ms);
+
+/* Takes in a Metadata answer (from the client's own refresh or from any
+ * other Metadata call): brokers into the registry, topics into the cache.
+ * all_topics: the request asked for every topic. Any thread. */
+void kclient_metadata_apply(kclient *c, const kp_metadata_response *resp, bool all_topics);
+
+/* KIP-951: a Produce or Fetch answer named a partition's current leader;
+ * the cache takes it unless it knows a newer epoch. Any thread. */
+void kclient_leader_hint(kclient *c, const char *topic, int32_t partition, int32_t leader,
+                         int32_t epoch);
+
+/* --- calls ---------------------------------------------------------------------- */
+
+typedef enum kroute {
+    KROUTE_ANY,         /* the least loaded broker */
+    KROUTE_BROKER,      /* broker_id */
+    KROUTE_LEADER,      /* the leader of topic/partition */
+    KROUTE_CONTROLLER,  /* the controller Metadata names (KRaft: any broker forwards) */
+    KROUTE_COORDINATOR, /* the coordinator of coord_key of coord_type (FindCoordinator) */
+} kroute;
+
+/* Decides, from a response, the error that counts for retrying: KFK_OK for
+ * an answer to hand to done, a retriable code to try again, anything else
+ * to stop. NULL: only transport errors retry. Runs on an I/O thread. */
+typedef kfk_err kcall_check_fn(kcall *call, void *resp);
+
+/* The call's one completion. err is KFK_OK or the last error (for a call
+ * that ran out of time while retrying, KFK_ERR_TIMED_OUT; call->last_err
+ * has the error before it). resp is the last response when there was one
+ * (also with an error, so done can read its messages), else NULL; resp
+ * and arena live only during the call, as for kreq. Runs on an I/O
+ * thread, on kfk-bg (timeouts), or during kclient_destroy; must be quick
+ * and must not block. */
+typedef void kcall_done_fn(kcall *call, kfk_err err, void *resp, karena *arena);
+
+struct kcall {
+    /* caller: set before kcall_start */
+    int16_t api_key;
+    int16_t min_version, max_version; /* as in kreq; max -1: any */
+    uint16_t req_flags;               /* KREQ_F_* */
+    const void *body;                 /* kp_<api>_request, unchanged until done */
+    kroute route;
+    int32_t broker_id;       /* KROUTE_BROKER */
+    const char *topic;       /* KROUTE_LEADER; the caller's, until done */
+    int32_t partition;       /* KROUTE_LEADER */
+    int8_t coord_type;       /* KROUTE_COORDINATOR: 0 group, 1 transaction */
+    const char *coord_key;   /* KROUTE_COORDINATOR; the caller's, until done */
+    int64_t deadline_ns;     /* the whole call's, retries included */
+    bool no_retry;           /* one attempt only */
+    kcall_check_fn *check;
+    kcall_done_fn *done;
+    void *opaque;
+
+    /* kclient: readable in done */
+    int attempts;     /* requests sent */
+    kfk_err last_err; /* the error of the last attempt */
+    int32_t sent_to;  /* broker of the last attempt; INT32_MIN: none */
+    int16_t version;  /* version of the last attempt */
+
+    /* private */
+    kclient *client;
+    kreq req;
+    ktimer timer; /* kfk-bg: retry backoff, or the deadline while parked */
+    ktask task;   /* hop to kfk-bg */
+    kcall *prev, *next;
+    int stage;
+};
+
+/* Sets call up for api_key with body, routed to any broker, without a
+ * deadline (set one) and with done and opaque. */
+void kcall_init(kcall *call, int16_t api_key, const void *body, kcall_done_fn *done,
+                void *opaque);
+
+/* Starts call: routes it and sends it, or parks it until metadata (or a
+ * coordinator) can route it. Any thread. During kclient_destroy done may
+ * run before this returns. */
+void kcall_start(kclient *c, kcall *call);
+
+/* The deadline for a call that should end timeout_ms from now. */
+int64_t kclient_deadline(int timeout_ms);
+
+/* --- coordinators ------------------------------------------------------------------ */
+
+/* Forgets the cached coordinator of key (NOT_COORDINATOR and friends);
+ * the next call to it looks it up again. Any thread. */
+void kclient_coordinator_invalidate(kclient *c, int8_t type, const char *key);
+
+#endif

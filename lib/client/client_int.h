@@ -1,0 +1,122 @@
+/* What the files of lib/client share; nothing outside lib/client includes
+ * this. */
+#ifndef KFK_CLIENT_CLIENT_INT_H
+#define KFK_CLIENT_CLIENT_INT_H
+
+#include <pthread.h>
+
+#include "client/client.h"
+#include "net/resolver.h"
+#include "proto/gen/find_coordinator.h"
+
+/* One I/O thread: its loop and the connections it owns. */
+typedef struct kio_thread {
+    kloop *loop;
+    kconn_group *group;
+} kio_thread;
+
+/* A cached coordinator and its lookup. */
+typedef struct kcoord {
+    struct kcoord *next;
+    int8_t type;
+    int32_t node_id;     /* -1: unknown */
+    bool lookup_running; /* a FindCoordinator for it is in flight */
+    bool old_format;     /* the broker speaks FindCoordinator v0-3 only */
+    kfk_err failed;      /* the last lookup's terminal error, for the calls parked on it */
+    kcall lookup;
+    kp_find_coordinator_request body;
+    kslice key_slice;
+    char key[];
+} kcoord;
+
+/* The metadata refresh: its state lives on kfk-bg, except what the lock
+ * guards. */
+typedef struct krefresh {
+    ktask trigger_task;      /* posted by kclient_refresh */
+    atomic_bool trigger_queued;
+    ktask done_task;         /* posted by the call's completion */
+    ktimer timer;            /* bg: the next periodic or deferred refresh */
+    bool running;            /* bg: a refresh call is in flight */
+    bool again;              /* bg: another was asked for meanwhile */
+    bool all_topics;         /* bg: what the running one asked */
+    kfk_err result;          /* written before done_task is posted */
+    uint32_t failures;       /* bg: consecutive failed refreshes */
+    int64_t last_start_ns;   /* bg */
+    kcall call;
+    kp_metadata_request body;
+    kp_metadata_request_metadata_request_topic *topics;
+    int32_t n_topics_cap;
+    /* under kclient.lock */
+    uint64_t started, finished; /* sequence numbers, for refresh_wait */
+} krefresh;
+
+struct kclient {
+    kfk_conf *conf;
+    kconf_client type;
+    klogger log;
+    kconn_config conn_cfg;
+    kresolver *resolver;
+    kloop *bg;
+    kmeta meta;
+    atomic_bool destroying;
+    atomic_uint rotate; /* spreads least-loaded ties */
+
+    int64_t request_timeout_ms;
+    int64_t retry_backoff_ms, retry_backoff_max_ms;
+    int64_t metadata_max_age_ms;
+    bool auto_create_topics;
+
+    pthread_mutex_t lock; /* protects everything below */
+    pthread_cond_t cond;  /* a refresh finished */
+    kbroker **brokers;    /* sorted by id */
+    int n_brokers, cap_brokers;
+    bool have_real_brokers;
+    int next_bootstrap_id;
+    kio_thread *io; /* max_io slots, n_io started */
+    int n_io, max_io;
+    int next_io;          /* loop for the next real broker */
+    char **want;          /* topics the refresh asks for, sorted */
+    int n_want, cap_want;
+    bool want_all;
+    bool fatal_reported;
+    kcoord *coords;
+    krefresh refresh;
+
+    ktask reroute_task; /* routes parked calls again (kclient_reroute_soon) */
+    atomic_bool reroute_queued;
+    kcall *bg_calls; /* kfk-bg only: calls parked or waiting to retry */
+};
+
+/* broker.c */
+int kclient_add_bootstrap(kclient *c, char *errstr, size_t errlen);
+void kclient_brokers_apply(kclient *c, const kp_metadata_response *resp);
+void kclient_brokers_free(kclient *c);
+/* The I/O thread for the next broker (lock held); starts it if needed.
+ * NULL when it cannot start. */
+kio_thread *kclient_io_for_broker(kclient *c, bool bootstrap);
+
+/* refresh.c */
+void krefresh_init(kclient *c);
+/* bg: the refresh timer's first arming, after the client started. */
+void krefresh_start(kclient *c);
+void krefresh_free(kclient *c);
+/* bg at shutdown: wakes refresh waiters. */
+void krefresh_stop(kclient *c);
+
+/* call.c */
+/* bg: routes every parked call again (routing information changed). */
+void kcall_reroute_parked(kclient *c);
+/* bg, at shutdown: completes every parked or waiting call. */
+void kcall_fail_bg(kclient *c, kfk_err err);
+/* Any thread: routing information changed; parked calls try again. */
+void kclient_reroute_soon(kclient *c);
+void kcall_init_client(kclient *c);
+
+/* coord.c */
+/* The coordinator's node id for key; -1 with a lookup started (or
+ * running), or -1 with *err set when the last lookup failed for good (the
+ * error is then reported once). Any thread. */
+int32_t kcoord_lookup(kclient *c, int8_t type, const char *key, kfk_err *err);
+void kcoord_free_all(kclient *c);
+
+#endif
