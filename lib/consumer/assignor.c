@@ -97,9 +97,13 @@ static void sort_order(kc_group *g)
     }
 }
 
+/* By name, then most partitions first: a topic listed twice keeps its
+ * largest count whatever order qsort leaves equal names in. */
 static int topic_qcmp(const void *x, const void *y)
 {
-    return kc_slice_cmp(((const kc_topic *)x)->name, ((const kc_topic *)y)->name);
+    const kc_topic *a = x, *b = y;
+    int c = kc_slice_cmp(a->name, b->name);
+    return c ? c : (a->partitions < b->partitions) - (a->partitions > b->partitions);
 }
 
 /* Binary search of name in the first n of sorted topics; -1 if absent. */

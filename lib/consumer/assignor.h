@@ -38,7 +38,8 @@ typedef struct kc_member {
 } kc_member;
 
 /* A topic's partition count from the leader's metadata. Subscribed topics
- * missing here (or with no partitions) are left unassigned, as Java does. */
+ * missing here (or with no partitions) are left unassigned, as Java does;
+ * a topic listed twice counts with its larger count. */
 typedef struct kc_topic {
     kslice name;
     int32_t partitions;
