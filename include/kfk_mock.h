@@ -1,0 +1,170 @@
+/* kfk_mock: an in-process mock Kafka cluster, for tests, examples and
+ * benchmarks that should run without a JVM.
+ *
+ * kfk_mock_cluster_new(n) starts brokers 1..n, each listening on its own
+ * ephemeral 127.0.0.1 port, all served by one background thread running one
+ * epoll loop. Clients (kfk itself, kcat, librdkafka, the Java client) talk
+ * to it over real loopback sockets with the Kafka protocol: ApiVersions,
+ * Metadata, CreateTopics, DeleteTopics, CreatePartitions, Produce, Fetch,
+ * ListOffsets, FindCoordinator and InitProducerId. It keeps record batches
+ * in memory, bounded by a retention size.
+ *
+ * The control functions below set up topics and inject faults (errors,
+ * latency, dropped connections, brokers going down, leaders moving).
+ *
+ * Threads: every function may be called from any thread, concurrently with
+ * the loop and with each other, except kfk_mock_cluster_destroy, which must
+ * be the last call on a cluster. Functions that change sockets
+ * (drop_connections, set_down) wait for the loop to have acted, so a
+ * client's next connect or read sees the effect; that wait is short (one
+ * loop iteration). Nothing else blocks beyond a mutex.
+ *
+ * Errors: kfk_err values (kfk.h); KFK_ERR_INVALID_ARG for a null cluster,
+ * an unknown broker id or a bad argument; Kafka error codes where the mock
+ * applies the broker's own rule (kfk_mock_topic_create). */
+#ifndef KFK_MOCK_H
+#define KFK_MOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kfk.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kfk_mock_cluster kfk_mock_cluster;
+
+/* The most brokers a mock cluster has. */
+#define KFK_MOCK_MAX_BROKERS 64
+
+/* Starts a cluster of n_brokers (1..KFK_MOCK_MAX_BROKERS) brokers with ids
+ * 1..n_brokers and its loop thread. The caller owns the result and frees it
+ * with kfk_mock_cluster_destroy. Returns NULL when n_brokers is out of
+ * range or sockets, memory or the thread cannot be had. */
+KFK_API kfk_mock_cluster *kfk_mock_cluster_new(int n_brokers);
+
+/* Stops the loop thread, closes every listener and client connection
+ * (clients see their connections close) and frees everything. Requests in
+ * flight get no answer. Blocks until the thread has exited (one loop
+ * iteration). mc may be NULL. No other call on mc may run concurrently or
+ * follow. */
+KFK_API void kfk_mock_cluster_destroy(kfk_mock_cluster *mc);
+
+/* "127.0.0.1:P1,127.0.0.1:P2,..." in broker id order; owned by mc, valid
+ * until destroy. */
+KFK_API const char *kfk_mock_cluster_bootstrap(const kfk_mock_cluster *mc);
+
+/* The port broker_id listens on (also while down: it comes back up on the
+ * same port), or -1 for an unknown broker. */
+KFK_API int kfk_mock_broker_port(const kfk_mock_cluster *mc, int32_t broker_id);
+
+/* ----------------------------------------------------------------- topics */
+
+/* Creates a topic as CreateTopics would: partitions > 0 (-1: the default,
+ * 1), replication_factor 1..n_brokers (-1: the default, min(n_brokers, 3)).
+ * Leaders are spread round-robin over the brokers, replicas follow their
+ * leader. name is copied. Returns KFK_OK, KFK_ERR_INVALID_TOPIC_EXCEPTION,
+ * KFK_ERR_TOPIC_ALREADY_EXISTS, KFK_ERR_INVALID_PARTITIONS,
+ * KFK_ERR_INVALID_REPLICATION_FACTOR or KFK_ERR_NO_MEMORY. */
+KFK_API kfk_err kfk_mock_topic_create(kfk_mock_cluster *mc, const char *name, int32_t partitions,
+                                      int replication_factor);
+
+/* Deletes a topic and its data. KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION when it
+ * does not exist. */
+KFK_API kfk_err kfk_mock_topic_delete(kfk_mock_cluster *mc, const char *name);
+
+/* Reads a partition's log start offset and high watermark (either pointer
+ * may be NULL). KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION for a partition that
+ * does not exist. */
+KFK_API kfk_err kfk_mock_partition_offsets(kfk_mock_cluster *mc, const char *topic,
+                                           int32_t partition, int64_t *log_start_offset,
+                                           int64_t *high_watermark);
+
+/* Moves a partition's leadership to broker_id (which becomes a replica if
+ * it was not one) and bumps the leader epoch. Requests for the partition
+ * to the old leader then get NOT_LEADER_OR_FOLLOWER, with the new leader
+ * and its endpoint as KIP-951 hints where the response has room for them
+ * (Produce v10+, Fetch v12+/v16+), and fetches parked on the old leader
+ * return at once. */
+KFK_API kfk_err kfk_mock_partition_set_leader(kfk_mock_cluster *mc, const char *topic,
+                                              int32_t partition, int32_t broker_id);
+
+/* Lets Metadata requests with allow_auto_topic_creation create unknown
+ * topics with `partitions` partitions (Kafka's auto.create.topics.enable,
+ * off by default in the mock). */
+KFK_API kfk_err kfk_mock_set_auto_create_topics(kfk_mock_cluster *mc, bool enable,
+                                                int32_t partitions);
+
+/* Bounds the bytes of record batches the whole cluster keeps (default
+ * 256 MiB). Past it, an append drops the oldest batches of the partition
+ * it appends to, advancing that partition's log start offset as retention
+ * would; the newest batch of a partition is always kept. */
+KFK_API kfk_err kfk_mock_set_retention_bytes(kfk_mock_cluster *mc, size_t bytes);
+
+/* Whether Produce checks each batch's CRC (default true). Off, the mock
+ * does no work proportional to the data it stores, for throughput runs. */
+KFK_API kfk_err kfk_mock_set_check_crcs(kfk_mock_cluster *mc, bool check);
+
+/* ------------------------------------------------------- fault injection */
+
+/* The next n requests of API api_key (to any broker) get err instead of
+ * being carried out: the response carries err in every partition-level
+ * error field (Produce, Fetch, ListOffsets), in every topic-level one
+ * (Metadata, CreateTopics, DeleteTopics, CreatePartitions), in every
+ * coordinator's (FindCoordinator v4+), or in the top-level error code
+ * (ApiVersions, InitProducerId, FindCoordinator v0-3; Fetch for the
+ * session errors FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH).
+ * Two client-side codes act instead of answering: KFK_ERR_TRANSPORT closes
+ * the connection, KFK_ERR_TIMED_OUT sends no response at all. Pushes queue
+ * up behind earlier ones of the same API. n <= 0 or an API the mock does
+ * not implement: KFK_ERR_INVALID_ARG. */
+KFK_API kfk_err kfk_mock_push_errors(kfk_mock_cluster *mc, int16_t api_key, int n, kfk_err err);
+
+/* The same for requests to one broker only; these are used before the
+ * cluster-wide ones. */
+KFK_API kfk_err kfk_mock_broker_push_errors(kfk_mock_cluster *mc, int32_t broker_id,
+                                            int16_t api_key, int n, kfk_err err);
+
+/* Forgets every pushed error not yet used. */
+KFK_API void kfk_mock_clear_errors(kfk_mock_cluster *mc);
+
+/* Delays every response of broker_id by rtt_ms (0: none) after its request
+ * arrived; responses on a connection still go out in order. */
+KFK_API kfk_err kfk_mock_broker_set_rtt(kfk_mock_cluster *mc, int32_t broker_id, int rtt_ms);
+
+/* Closes every client connection of broker_id now; new ones are accepted. */
+KFK_API kfk_err kfk_mock_broker_drop_connections(kfk_mock_cluster *mc, int32_t broker_id);
+
+/* Takes broker_id down (its connections close, its port refuses new ones,
+ * Metadata stops listing it, partitions it leads move to another live
+ * replica or have no leader) or brings it back up on the same port.
+ * KFK_ERR_TRANSPORT when the port cannot be bound again. */
+KFK_API kfk_err kfk_mock_broker_set_down(kfk_mock_cluster *mc, int32_t broker_id, bool down);
+
+/* Narrows the versions of api_key the brokers serve and advertise in
+ * ApiVersions to [min_version, max_version] within what the mock
+ * implements, to emulate an older broker. A request outside the range gets
+ * its connection closed, as Kafka does (ApiVersions: the v0 error
+ * response). max_version < 0 stops serving the API altogether.
+ * KFK_ERR_INVALID_ARG for an API the mock does not implement or an empty
+ * intersection. */
+KFK_API kfk_err kfk_mock_set_api_version_range(kfk_mock_cluster *mc, int16_t api_key,
+                                               int16_t min_version, int16_t max_version);
+
+/* How many requests of api_key (-1: of any API) the cluster, or one broker,
+ * has received since it started or the counts were reset, including those
+ * that got injected errors and unsupported versions. -1 for a bad
+ * argument. */
+KFK_API int64_t kfk_mock_request_count(kfk_mock_cluster *mc, int16_t api_key);
+KFK_API int64_t kfk_mock_broker_request_count(kfk_mock_cluster *mc, int32_t broker_id,
+                                              int16_t api_key);
+KFK_API void kfk_mock_reset_request_counts(kfk_mock_cluster *mc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,325 @@
+/* The mock cluster's life: brokers and their listeners, the loop thread
+ * and its epoll loop, and hand-offs from control functions to the loop. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/murmur2.h"
+#include "base/time.h"
+#include "mock/mock.h"
+
+/* ------------------------------------------------------------ randomness */
+
+void mock_random(void *p, size_t n)
+{
+    uint8_t *b = p;
+    while (n) {
+        ssize_t got = getrandom(b, n, 0);
+        if (got <= 0) break;
+        b += got;
+        n -= (size_t)got;
+    }
+    /* No entropy source: a clock-seeded xorshift is enough for mock ids. */
+    uint64_t x = (uint64_t)ktime_mono_ns() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)p;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        b[i] = (uint8_t)x;
+    }
+}
+
+/* A cluster id as Kafka makes them: a random UUID in URL-safe base64. */
+static void make_cluster_id(char out[23])
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    uint8_t u[16];
+    mock_random(u, sizeof(u));
+    for (int i = 0; i < 22; i++) {
+        int bit = i * 6, byte = bit / 8, shift = bit % 8;
+        unsigned v = (unsigned)u[byte] << 8 | (byte + 1 < 16 ? u[byte + 1] : 0);
+        out[i] = abc[(v >> (10 - shift)) & 63];
+    }
+    out[22] = '\0';
+}
+
+int32_t mock_coordinator(mock_cluster *mc, int8_t key_type, kslice key)
+{
+    uint32_t h = key.len ? kmurmur2(key.ptr, key.len) : 0;
+    h = (h ^ (uint32_t)key_type * 0x9e3779b9u) & 0x7fffffff;
+    for (int i = 0; i < mc->n_brokers; i++) {
+        mock_broker *b = &mc->brokers[(h + (uint32_t)i) % (uint32_t)mc->n_brokers];
+        if (!b->down) return b->id;
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ epoll */
+
+int mock_loop_add(mock_cluster *mc, mock_io *io, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = io};
+    return epoll_ctl(mc->epfd, EPOLL_CTL_ADD, io->fd, &ev);
+}
+
+void mock_loop_mod(mock_cluster *mc, mock_io *io, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = io};
+    epoll_ctl(mc->epfd, EPOLL_CTL_MOD, io->fd, &ev);
+}
+
+void mock_loop_del(mock_cluster *mc, mock_io *io)
+{
+    epoll_ctl(mc->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+}
+
+void mock_loop_wake(mock_cluster *mc)
+{
+    uint64_t one = 1;
+    ssize_t rc = write(mc->wake.fd, &one, sizeof(one));
+    (void)rc; /* a full counter still wakes the loop */
+}
+
+void mock_loop_poke(mock_cluster *mc)
+{
+    if (!mc->in_pass) mock_loop_wake(mc);
+}
+
+void mock_loop_sync(mock_cluster *mc)
+{
+    uint64_t ticket = ++mc->sync_asked;
+    mock_loop_wake(mc);
+    while (mc->sync_done < ticket && !mc->stop)
+        pthread_cond_wait(&mc->synced, &mc->lock);
+}
+
+static void on_wake(mock_cluster *mc, mock_io *io, uint32_t events)
+{
+    (void)mc;
+    (void)events;
+    uint64_t v;
+    ssize_t rc = read(io->fd, &v, sizeof(v));
+    (void)rc;
+}
+
+/* -------------------------------------------------------------- listeners */
+
+static int listener_open(mock_broker *b)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)b->port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(sa);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 512) ||
+        getsockname(fd, (struct sockaddr *)&sa, &len)) {
+        close(fd);
+        return -1;
+    }
+    if (!b->port) b->port = ntohs(sa.sin_port); /* fixed from then on: read unlocked */
+    b->listener.fd = fd;
+    b->listener.on_event = mock_conn_accept;
+    if (mock_loop_add(b->mc, &b->listener, EPOLLIN)) {
+        close(fd);
+        b->listener.fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+static void listener_close(mock_broker *b)
+{
+    if (b->listener.fd < 0) return;
+    mock_loop_del(b->mc, &b->listener);
+    close(b->listener.fd);
+    b->listener.fd = -1;
+}
+
+/* set_down's half that needs no loop: the listening socket. */
+kfk_err mock_broker_listen(mock_broker *b, bool on)
+{
+    if (!on) {
+        listener_close(b);
+        return KFK_OK;
+    }
+    if (b->listener.fd >= 0) return KFK_OK;
+    return listener_open(b) ? KFK_ERR_TRANSPORT : KFK_OK;
+}
+
+/* ------------------------------------------------------------------- loop */
+
+static void close_conns(mock_broker *b)
+{
+    while (b->conns)
+        mock_conn_close(b->conns);
+}
+
+/* Carries out what control functions asked of the brokers. */
+static void apply_broker_requests(mock_cluster *mc)
+{
+    for (int i = 0; i < mc->n_brokers; i++) {
+        mock_broker *b = &mc->brokers[i];
+        if (b->drop_pending || b->down) close_conns(b);
+        b->drop_pending = false;
+    }
+}
+
+static void loop_pass(mock_cluster *mc, struct epoll_event *ev, int n)
+{
+    mc->in_pass = true;
+    for (int i = 0; i < n; i++) {
+        mock_io *io = ev[i].data.ptr;
+        if (io->fd >= 0) /* not closed earlier in this pass */
+            io->on_event(mc, io, ev[i].events);
+    }
+    mock_timer_run(mc, ktime_mono_ns());
+    apply_broker_requests(mc);
+    mock_fetch_wake_all(mc);
+    mock_conns_free_closed(mc);
+    mc->in_pass = false;
+    if (mc->sync_done != mc->sync_asked) {
+        mc->sync_done = mc->sync_asked;
+        pthread_cond_broadcast(&mc->synced);
+    }
+}
+
+static void *loop_main(void *arg)
+{
+    mock_cluster *mc = arg;
+    struct epoll_event ev[64];
+    pthread_mutex_lock(&mc->lock);
+    while (!mc->stop) {
+        int timeout_ms = mock_timer_wait_ms(mc, ktime_mono_ns());
+        pthread_mutex_unlock(&mc->lock);
+        int n = epoll_wait(mc->epfd, ev, 64, timeout_ms);
+        pthread_mutex_lock(&mc->lock);
+        loop_pass(mc, ev, n < 0 ? 0 : n);
+    }
+    pthread_cond_broadcast(&mc->synced);
+    pthread_mutex_unlock(&mc->lock);
+    return NULL;
+}
+
+/* -------------------------------------------------------------- lifecycle */
+
+static int make_bootstrap(mock_cluster *mc)
+{
+    size_t cap = (size_t)mc->n_brokers * 22 + 1;
+    mc->bootstrap = malloc(cap);
+    if (!mc->bootstrap) return -1;
+    size_t len = 0;
+    for (int i = 0; i < mc->n_brokers; i++)
+        len += (size_t)snprintf(mc->bootstrap + len, cap - len, "%s127.0.0.1:%d", i ? "," : "",
+                                mc->brokers[i].port);
+    return 0;
+}
+
+static int brokers_init(mock_cluster *mc, int n)
+{
+    mc->brokers = calloc((size_t)n, sizeof(*mc->brokers));
+    if (!mc->brokers) return -1;
+    mc->n_brokers = n;
+    for (int i = 0; i < n; i++) {
+        mock_broker *b = &mc->brokers[i];
+        b->mc = mc;
+        b->id = i + 1;
+        b->listener.fd = -1;
+        if (listener_open(b)) return -1;
+    }
+    return make_bootstrap(mc);
+}
+
+static int start_thread(mock_cluster *mc)
+{
+    /* Signals go to the application's threads, never to the mock's. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&mc->thread, NULL, loop_main, mc);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+static void cluster_free(mock_cluster *mc)
+{
+    for (int i = 0; i < mc->n_brokers; i++) {
+        mock_broker *b = &mc->brokers[i];
+        close_conns(b);
+        listener_close(b);
+        mock_fetch_sessions_free(b);
+    }
+    mock_conns_free_closed(mc);
+    for (size_t i = 0; i < mc->n_topics; i++)
+        mock_topic_free(mc, mc->topics[i]);
+    free(mc->topics);
+    free(mc->brokers);
+    free(mc->bootstrap);
+    free(mc->errq);
+    for (size_t i = 0; i < mc->n_txns; i++)
+        free(mc->txns[i].transactional_id);
+    free(mc->txns);
+    free(mc->heap);
+    if (mc->wake.fd >= 0) close(mc->wake.fd);
+    if (mc->epfd >= 0) close(mc->epfd);
+    pthread_cond_destroy(&mc->synced);
+    pthread_mutex_destroy(&mc->lock);
+    free(mc);
+}
+
+kfk_mock_cluster *kfk_mock_cluster_new(int n_brokers)
+{
+    if (n_brokers < 1 || n_brokers > KFK_MOCK_MAX_BROKERS) return NULL;
+    mock_cluster *mc = calloc(1, sizeof(*mc));
+    if (!mc) return NULL;
+    pthread_mutex_init(&mc->lock, NULL);
+    pthread_cond_init(&mc->synced, NULL);
+    mc->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    mc->wake.on_event = on_wake;
+    mc->epfd = epoll_create1(EPOLL_CLOEXEC);
+    mc->retention_bytes = MOCK_DEFAULT_RETENTION;
+    mc->check_crcs = true;
+    mc->auto_create_partitions = 1;
+    mc->next_producer_id = 0;
+    mc->next_session_id = 1;
+    make_cluster_id(mc->cluster_id);
+    mock_api_init(mc);
+    if (mc->wake.fd < 0 || mc->epfd < 0 || mock_loop_add(mc, &mc->wake, EPOLLIN) ||
+        brokers_init(mc, n_brokers) || start_thread(mc)) {
+        cluster_free(mc);
+        return NULL;
+    }
+    return mc;
+}
+
+void kfk_mock_cluster_destroy(kfk_mock_cluster *mc)
+{
+    if (!mc) return;
+    pthread_mutex_lock(&mc->lock);
+    mc->stop = true;
+    mock_loop_wake(mc);
+    pthread_mutex_unlock(&mc->lock);
+    pthread_join(mc->thread, NULL);
+    cluster_free(mc);
+}
+
+const char *kfk_mock_cluster_bootstrap(const kfk_mock_cluster *mc)
+{
+    return mc ? mc->bootstrap : NULL;
+}
+
+int kfk_mock_broker_port(const kfk_mock_cluster *mc, int32_t broker_id)
+{
+    if (!mc || broker_id < 1 || broker_id > mc->n_brokers) return -1;
+    return mc->brokers[broker_id - 1].port; /* fixed after new */
+}

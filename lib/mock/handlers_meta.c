@@ -1,0 +1,220 @@
+/* ApiVersions and Metadata. */
+#include <stdio.h>
+#include <string.h>
+
+#include "mock/mock.h"
+#include "proto/gen/all.h"
+
+/* KIP-584 features. Only metadata.version, at Kafka 4.3's level: the
+ * features that change what clients do (transaction.version 2 for
+ * KIP-890, group.version 1 for KIP-848) belong here once the mock
+ * implements what they promise. */
+static const struct {
+    const char *name;
+    int16_t min_version, max_version, finalized;
+} features[] = {
+    {"metadata.version", 7, 30, 30},
+};
+#define N_FEATURES ((int32_t)(sizeof(features) / sizeof(features[0])))
+#define FEATURES_EPOCH 1
+
+/* KIP-511: name and version must look like "[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?". */
+static bool software_field_ok(kslice s)
+{
+    if (!s.ptr || s.len == 0) return false;
+    for (size_t i = 0; i < s.len; i++) {
+        uint8_t c = s.ptr[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        bool inner = c == '-' || c == '.';
+        if (!alnum && (!inner || i == 0 || i == s.len - 1)) return false;
+    }
+    return true;
+}
+
+static void add_features(mock_req *req, kp_api_versions_response *resp)
+{
+    kp_api_versions_response_supported_feature_key *sup =
+        karena_alloc(req->arena, N_FEATURES * sizeof(*sup));
+    kp_api_versions_response_finalized_feature_key *fin =
+        karena_alloc(req->arena, N_FEATURES * sizeof(*fin));
+    if (!sup || !fin) return;
+    for (int32_t i = 0; i < N_FEATURES; i++) {
+        sup[i] = (kp_api_versions_response_supported_feature_key){
+            kwire_cstr(features[i].name), features[i].min_version, features[i].max_version};
+        fin[i] = (kp_api_versions_response_finalized_feature_key){
+            kwire_cstr(features[i].name), features[i].finalized, features[i].finalized};
+    }
+    resp->supported_features = sup;
+    resp->n_supported_features = N_FEATURES;
+    resp->finalized_features = fin;
+    resp->n_finalized_features = N_FEATURES;
+    resp->finalized_features_epoch = FEATURES_EPOCH;
+}
+
+int mock_handle_api_versions(mock_req *req)
+{
+    kp_api_versions_request r;
+    if (mock_decode(req, &r)) return MOCK_CLOSE;
+    kp_api_versions_response resp;
+    kp_api_versions_response_init(&resp);
+    if (req->inject) {
+        resp.error_code = (int16_t)req->inject;
+        return mock_respond(req, &resp);
+    }
+    if (req->version >= 3 && (!software_field_ok(r.client_software_name) ||
+                              !software_field_ok(r.client_software_version))) {
+        resp.error_code = KFK_ERR_INVALID_REQUEST;
+        return mock_respond(req, &resp);
+    }
+    kp_api_versions_response_api_version *keys =
+        karena_alloc(req->arena, MOCK_MAX_API * sizeof(*keys));
+    if (!keys) return MOCK_CLOSE;
+    int32_t n = 0;
+    for (int k = 0; k < MOCK_MAX_API; k++)
+        if (req->mc->api_max[k] >= 0)
+            keys[n++] = (kp_api_versions_response_api_version){(int16_t)k, req->mc->api_min[k],
+                                                               req->mc->api_max[k]};
+    resp.api_keys = keys;
+    resp.n_api_keys = n;
+    if (req->version >= 3) add_features(req, &resp);
+    return mock_respond(req, &resp);
+}
+
+/* --------------------------------------------------------------- Metadata */
+
+typedef kp_metadata_response_metadata_response_topic md_topic;
+typedef kp_metadata_response_metadata_response_partition md_part;
+
+/* Topic operations a cluster without an authorizer grants: READ, WRITE,
+ * CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
+#define TOPIC_ALL_OPS 0xdf8
+
+static int fill_brokers(mock_req *req, kp_metadata_response *resp)
+{
+    mock_cluster *mc = req->mc;
+    kp_metadata_response_metadata_response_broker *b =
+        karena_alloc(req->arena, (size_t)mc->n_brokers * sizeof(*b));
+    if (!b) return -1;
+    int32_t n = 0;
+    for (int i = 0; i < mc->n_brokers; i++) {
+        if (mc->brokers[i].down) continue; /* only live brokers are registered */
+        kp_metadata_response_metadata_response_broker_init(&b[n]);
+        b[n].node_id = mc->brokers[i].id;
+        b[n].host = kwire_cstr("127.0.0.1");
+        b[n].port = mc->brokers[i].port;
+        n++;
+    }
+    resp->brokers = b;
+    resp->n_brokers = n;
+    resp->cluster_id = kwire_cstr(mc->cluster_id);
+    resp->controller_id = mock_coordinator(mc, 0, kwire_cstr("controller"));
+    return 0;
+}
+
+static int32_t *live_replicas(mock_req *req, const mock_partition *p, int32_t *n, bool live)
+{
+    int32_t *out = karena_alloc(req->arena, (size_t)p->n_replicas * sizeof(*out));
+    *n = 0;
+    if (!out) return NULL;
+    for (int32_t i = 0; i < p->n_replicas; i++) {
+        mock_broker *b = mock_broker_get(req->mc, p->replicas[i]);
+        if ((b && !b->down) == live) out[(*n)++] = p->replicas[i];
+    }
+    return out;
+}
+
+static int fill_partitions(mock_req *req, const mock_topic *t, md_topic *mt)
+{
+    md_part *parts = karena_alloc(req->arena, (size_t)t->n_parts * sizeof(*parts));
+    if (!parts && t->n_parts) return -1;
+    for (int32_t i = 0; i < t->n_parts; i++) {
+        const mock_partition *p = t->parts[i];
+        md_part *mp = &parts[i];
+        kp_metadata_response_metadata_response_partition_init(mp);
+        mp->partition_index = i;
+        mp->leader_id = p->leader;
+        mp->leader_epoch = p->leader_epoch;
+        mp->error_code = p->leader < 0 ? KFK_ERR_LEADER_NOT_AVAILABLE : 0;
+        mp->replica_nodes = (int32_t *)p->replicas;
+        mp->n_replica_nodes = p->n_replicas;
+        mp->isr_nodes = live_replicas(req, p, &mp->n_isr_nodes, true);
+        mp->offline_replicas = live_replicas(req, p, &mp->n_offline_replicas, false);
+        if (!mp->isr_nodes || !mp->offline_replicas) return -1;
+    }
+    mt->partitions = parts;
+    mt->n_partitions = t->n_parts;
+    return 0;
+}
+
+static int fill_topic(mock_req *req, const kp_metadata_request *r, const mock_topic *t,
+                      md_topic *mt)
+{
+    mt->name = kwire_cstr(t->name);
+    mt->topic_id = t->id;
+    if (r->include_topic_authorized_operations) mt->topic_authorized_operations = TOPIC_ALL_OPS;
+    if (req->inject) {
+        mt->error_code = (int16_t)req->inject;
+        return 0;
+    }
+    return fill_partitions(req, t, mt);
+}
+
+/* A requested topic: by id (v10+, name null) or by name. */
+static int describe_one(mock_req *req, const kp_metadata_request *r,
+                        const kp_metadata_request_metadata_request_topic *rt, md_topic *mt)
+{
+    mock_cluster *mc = req->mc;
+    kp_metadata_response_metadata_response_topic_init(mt);
+    if (!rt->name.ptr) {
+        mock_topic *t = mock_topic_find_id(mc, &rt->topic_id);
+        mt->topic_id = rt->topic_id;
+        if (t) return fill_topic(req, r, t, mt);
+        mt->error_code = KFK_ERR_UNKNOWN_TOPIC_ID;
+        return 0;
+    }
+    mt->name = rt->name;
+    mock_topic *t = mock_topic_find(mc, rt->name);
+    char msg[256];
+    if (t) return fill_topic(req, r, t, mt);
+    if (mock_topic_name_check(mc, rt->name, msg, sizeof(msg))) {
+        mt->error_code = KFK_ERR_INVALID_TOPIC_EXCEPTION;
+        return 0;
+    }
+    bool create = mc->auto_create && (req->version < 4 || r->allow_auto_topic_creation);
+    if (create && mock_brokers_up(mc) > 0 &&
+        (t = mock_topic_add(mc, rt->name, mc->auto_create_partitions, mock_default_rf(mc), NULL,
+                            NULL))) {
+        /* Kafka answers LEADER_NOT_AVAILABLE while it creates the topic;
+         * the mock's creation is immediate, so it answers with the topic. */
+        return fill_topic(req, r, t, mt);
+    }
+    mt->error_code = KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    return 0;
+}
+
+int mock_handle_metadata(mock_req *req)
+{
+    kp_metadata_request r;
+    if (mock_decode(req, &r)) return MOCK_CLOSE;
+    kp_metadata_response resp;
+    kp_metadata_response_init(&resp);
+    if (fill_brokers(req, &resp)) return MOCK_CLOSE;
+    /* v0 has no null: an empty list means every topic there. */
+    bool all = r.n_topics < 0 || (req->version == 0 && r.n_topics == 0);
+    int32_t n = all ? (int32_t)req->mc->n_topics : r.n_topics;
+    md_topic *topics = karena_alloc(req->arena, (size_t)n * sizeof(*topics));
+    if (!topics && n) return MOCK_CLOSE;
+    for (int32_t i = 0; i < n; i++) {
+        int rc;
+        if (all) {
+            kp_metadata_response_metadata_response_topic_init(&topics[i]);
+            rc = fill_topic(req, &r, req->mc->topics[i], &topics[i]);
+        } else {
+            rc = describe_one(req, &r, &r.topics[i], &topics[i]);
+        }
+        if (rc) return MOCK_CLOSE;
+    }
+    resp.topics = topics;
+    resp.n_topics = n;
+    return mock_respond(req, &resp);
+}

@@ -1,0 +1,107 @@
+/* InitProducerId. Without a transactional id any broker hands out a fresh
+ * producer id with epoch 0, whatever id and epoch the request carries (as
+ * Kafka does for idempotent producers, KIP-360 included). With one, the
+ * transaction coordinator keeps the id and bumps the epoch, following
+ * Kafka's TransactionCoordinator:
+ *  - a new transactional id gets a new producer id, epoch 0;
+ *  - no expected id/epoch in the request: bump (fencing older producers);
+ *  - expected id/epoch (KIP-360): they must be the current ones (bump) or,
+ *    for a retried request, the epoch before the last bump (answered with
+ *    the current one); else PRODUCER_FENCED;
+ *  - an exhausted epoch (32766 and up) rotates to a new producer id. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mock/mock.h"
+#include "proto/gen/init_producer_id.h"
+
+#define MAX_TXN_TIMEOUT_MS 900000 /* transaction.max.timeout.ms */
+#define EPOCH_EXHAUSTED (INT16_MAX - 1)
+
+static mock_txn *txn_find(mock_cluster *mc, kslice id)
+{
+    for (size_t i = 0; i < mc->n_txns; i++)
+        if (kwire_eq(kwire_cstr(mc->txns[i].transactional_id), id)) return &mc->txns[i];
+    return NULL;
+}
+
+static mock_txn *txn_add(mock_cluster *mc, kslice id)
+{
+    if (mc->n_txns == mc->cap_txns) {
+        size_t cap = mc->cap_txns ? mc->cap_txns * 2 : 16;
+        mock_txn *t = realloc(mc->txns, cap * sizeof(*t));
+        if (!t) return NULL;
+        mc->txns = t;
+        mc->cap_txns = cap;
+    }
+    char *name = strndup((const char *)id.ptr, id.len);
+    if (!name) return NULL;
+    mock_txn *t = &mc->txns[mc->n_txns++];
+    *t = (mock_txn){name, mc->next_producer_id++, -1, -1, -1, 0, MOCK_TXN_EMPTY};
+    return t;
+}
+
+/* The new epoch for a request, or an error. */
+static int16_t bump(mock_cluster *mc, mock_txn *t, int64_t want_pid, int16_t want_epoch)
+{
+    bool expected = want_pid >= 0 || want_epoch >= 0;
+    bool valid = !expected || t->epoch < 0 || want_pid == t->producer_id ||
+                 (want_pid == t->prev_producer_id && want_epoch >= EPOCH_EXHAUSTED);
+    if (!valid) return KFK_ERR_PRODUCER_FENCED;
+    if (t->epoch >= EPOCH_EXHAUSTED && (!expected || want_epoch == t->epoch)) {
+        t->prev_producer_id = t->producer_id;
+        t->producer_id = mc->next_producer_id++;
+        t->epoch = 0;
+        t->last_epoch = -1;
+        return 0;
+    }
+    if (!expected) {
+        t->last_epoch = -1;
+        t->epoch++;
+    } else if (t->epoch < 0 || want_epoch == t->epoch) {
+        t->last_epoch = t->epoch;
+        t->epoch++;
+    } else if (want_epoch != t->last_epoch) {
+        return KFK_ERR_PRODUCER_FENCED;
+    } /* else a retry of the last bump: the current epoch again */
+    return 0;
+}
+
+static int16_t transactional(mock_req *req, const kp_init_producer_id_request *r,
+                             kp_init_producer_id_response *resp)
+{
+    mock_cluster *mc = req->mc;
+    if (r->transactional_id.len == 0) return KFK_ERR_INVALID_REQUEST;
+    if (mock_coordinator(mc, 1, r->transactional_id) != req->broker->id)
+        return KFK_ERR_NOT_COORDINATOR;
+    if (r->transaction_timeout_ms <= 0 || r->transaction_timeout_ms > MAX_TXN_TIMEOUT_MS)
+        return KFK_ERR_INVALID_TRANSACTION_TIMEOUT;
+    mock_txn *t = txn_find(mc, r->transactional_id);
+    if (!t && !(t = txn_add(mc, r->transactional_id))) return KFK_ERR_UNKNOWN_SERVER_ERROR;
+    int16_t err = bump(mc, t, req->version >= 3 ? r->producer_id : -1,
+                       req->version >= 3 ? r->producer_epoch : -1);
+    if (err) return err;
+    t->timeout_ms = r->transaction_timeout_ms;
+    resp->producer_id = t->producer_id;
+    resp->producer_epoch = t->epoch;
+    return 0;
+}
+
+int mock_handle_init_producer_id(mock_req *req)
+{
+    kp_init_producer_id_request r;
+    if (mock_decode(req, &r)) return MOCK_CLOSE;
+    kp_init_producer_id_response resp;
+    kp_init_producer_id_response_init(&resp);
+    resp.producer_id = -1;
+    resp.producer_epoch = -1;
+    if (req->inject) {
+        resp.error_code = (int16_t)req->inject;
+    } else if (r.transactional_id.ptr) {
+        resp.error_code = transactional(req, &r, &resp);
+    } else {
+        resp.producer_id = req->mc->next_producer_id++;
+        resp.producer_epoch = 0;
+    }
+    return mock_respond(req, &resp);
+}

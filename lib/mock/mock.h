@@ -1,0 +1,397 @@
+/* The mock cluster's internals, shared by the files of lib/mock.
+ *
+ * Threads and locking: one loop thread (cluster.c) owns every socket and
+ * connection. mc->lock protects all cluster state (brokers' flags, topics,
+ * logs, producer state, error queues, counters); the loop holds it while it
+ * handles the events of one epoll_wait, and the public control functions
+ * take it for their short changes. Connection structs (mock_conn, mock_out)
+ * belong to the loop thread alone; control functions that must touch
+ * sockets leave a request in the broker and call mock_loop_sync, which
+ * waits until the loop has carried it out. */
+#ifndef KFK_MOCK_MOCK_H
+#define KFK_MOCK_MOCK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/rw.h"
+#include "kfk.h"
+#include "kfk_mock.h"
+#include "proto/arena.h"
+#include "proto/wire.h"
+
+#define MOCK_MAX_API 128               /* API keys are below this */
+#define MOCK_MAX_FRAME (100 << 20)     /* socket.request.max.bytes */
+#define MOCK_MAX_MESSAGE_BYTES 1048588 /* message.max.bytes: one batch */
+#define MOCK_OUT_HIGH_WATER (64 << 20) /* stop reading past this much unsent output */
+#define MOCK_PRODUCER_BATCHES 5        /* batches kept per producer for dedup */
+#define MOCK_DEFAULT_RETENTION ((size_t)256 << 20)
+
+typedef struct kfk_mock_cluster mock_cluster;
+typedef struct mock_conn mock_conn;
+typedef struct mock_fetch_wait mock_fetch_wait;
+typedef struct mock_fetch_session mock_fetch_session;
+
+/* ------------------------------------------------------------------ loop */
+
+/* Something registered with the loop's epoll: a listener, a connection or
+ * the wake-up eventfd. */
+typedef struct mock_io {
+    int fd;
+    void (*on_event)(mock_cluster *mc, struct mock_io *io, uint32_t events);
+} mock_io;
+
+/* A one-shot timer of the loop (timer.c): a min-heap by deadline. */
+typedef struct mock_timer {
+    int64_t deadline_ns;
+    size_t heap_index; /* 1-based; 0: not armed */
+    void (*fn)(mock_cluster *mc, struct mock_timer *t);
+} mock_timer;
+
+/* Arms t (re-arms it if armed). Returns 0, or -1 when out of memory. */
+int mock_timer_start(mock_cluster *mc, mock_timer *t, int64_t deadline_ns);
+void mock_timer_stop(mock_cluster *mc, mock_timer *t);
+/* Milliseconds until the earliest deadline (rounded up), -1 for none. */
+int mock_timer_wait_ms(mock_cluster *mc, int64_t now_ns);
+/* Runs every timer due at now_ns. */
+void mock_timer_run(mock_cluster *mc, int64_t now_ns);
+
+int mock_loop_add(mock_cluster *mc, mock_io *io, uint32_t events);
+void mock_loop_mod(mock_cluster *mc, mock_io *io, uint32_t events);
+void mock_loop_del(mock_cluster *mc, mock_io *io);
+/* From a control function, with mc->lock held: wakes the loop and waits
+ * (releasing the lock meanwhile) until it has applied broker requests
+ * (drop_pending, down) and fetch wake-ups. */
+void mock_loop_sync(mock_cluster *mc);
+/* Wakes the loop without waiting (lock held). */
+void mock_loop_wake(mock_cluster *mc);
+/* Wakes the loop unless it is the caller (lock held). */
+void mock_loop_poke(mock_cluster *mc);
+
+/* --------------------------------------------------------------- brokers */
+
+typedef struct mock_broker {
+    mock_io listener; /* fd -1 while down */
+    mock_cluster *mc;
+    int32_t id;
+    int port;
+    bool down;
+    bool drop_pending; /* close every connection at the next loop pass */
+    bool fetch_wake;   /* re-check this broker's parked fetches */
+    int rtt_ms;
+    mock_conn *conns;       /* loop thread */
+    mock_fetch_wait *waits; /* parked fetches, loop thread */
+    mock_fetch_session *sessions;
+    int32_t n_sessions;
+    int64_t requests[MOCK_MAX_API];
+} mock_broker;
+
+/* Opens (on) or closes the broker's listening socket; the port stays the
+ * same. KFK_OK or KFK_ERR_TRANSPORT. */
+kfk_err mock_broker_listen(mock_broker *b, bool on);
+
+/* ------------------------------------------------------------ partitions */
+
+/* One stored batch. The bytes are refcounted so that a Fetch response being
+ * written keeps them alive after retention or a delete drops them. */
+typedef struct mock_batch {
+    krbuf *buf; /* the whole v2 batch, base offset rewritten */
+    int64_t base_offset;
+    int64_t last_offset;
+    int64_t max_timestamp;
+    int64_t pos; /* bytes appended to the log before this batch */
+} mock_batch;
+
+/* A partition's log: batches in offset order in buf[head, n). */
+typedef struct mock_log {
+    mock_batch *b;
+    size_t head, n, cap;
+    int64_t log_start_offset;
+    int64_t end_offset; /* LEO, also the high watermark: replicas are instant */
+    int64_t end_pos;    /* bytes ever appended */
+    size_t bytes;       /* bytes held now */
+} mock_log;
+
+/* Appends buf (taking the reference) with offsets [base, last]. Returns 0
+ * or KFK_ERR_NO_MEMORY (buf then still the caller's). */
+int mock_log_append(mock_log *log, krbuf *buf, int64_t base_offset, int64_t last_offset,
+                    int64_t max_timestamp);
+/* Index of the batch holding offset, or of the first batch after it; n
+ * when offset is past the end. */
+size_t mock_log_find(const mock_log *log, int64_t offset);
+/* Bytes stored from the batch holding offset to the end. */
+int64_t mock_log_bytes_from(const mock_log *log, int64_t offset);
+/* Drops the oldest batch; returns its size. */
+size_t mock_log_drop_oldest(mock_log *log);
+void mock_log_free(mock_log *log);
+
+/* Idempotent producer state of one producer id in one partition. */
+typedef struct mock_producer_batch {
+    int32_t first_seq, last_seq;
+    int64_t first_offset, last_offset;
+    int64_t timestamp;
+} mock_producer_batch;
+
+typedef struct mock_producer {
+    int64_t producer_id;
+    int16_t epoch; /* -1: none yet */
+    int32_t n_batches;
+    mock_producer_batch batches[MOCK_PRODUCER_BATCHES]; /* newest last */
+} mock_producer;
+
+typedef struct mock_topic mock_topic;
+
+typedef struct mock_partition {
+    mock_topic *topic;
+    int32_t index;
+    int32_t leader; /* broker id, -1: none */
+    int32_t leader_epoch;
+    int32_t *replicas;
+    int32_t n_replicas;
+    mock_log log;
+    mock_producer *producers;
+    size_t n_producers, cap_producers;
+} mock_partition;
+
+typedef struct mock_config {
+    char *name;
+    char *value; /* NULL: null */
+} mock_config;
+
+struct mock_topic {
+    char *name;
+    kuuid id;
+    mock_partition **parts;
+    int32_t n_parts;
+    mock_config *configs;
+    int32_t n_configs;
+};
+
+/* ------------------------------------------------------------------ cluster */
+
+typedef struct mock_errq_item {
+    int32_t broker_id; /* 0: any broker */
+    int16_t api_key;
+    kfk_err err;
+    int left;
+} mock_errq_item;
+
+/* A transactional id's producer (InitProducerId). The transaction state
+ * is here for the transactions the mock will learn; until then a
+ * transactional id stays Empty. */
+typedef enum mock_txn_state {
+    MOCK_TXN_EMPTY,
+    MOCK_TXN_ONGOING,
+    MOCK_TXN_PREPARE_COMMIT,
+    MOCK_TXN_PREPARE_ABORT,
+    MOCK_TXN_COMPLETE_COMMIT,
+    MOCK_TXN_COMPLETE_ABORT,
+} mock_txn_state;
+
+typedef struct mock_txn {
+    char *transactional_id;
+    int64_t producer_id;
+    int64_t prev_producer_id; /* before an epoch-exhaustion rotation, else -1 */
+    int16_t epoch;
+    int16_t last_epoch; /* before the last bump, for retries (KIP-360), else -1 */
+    int32_t timeout_ms;
+    mock_txn_state state;
+} mock_txn;
+
+struct kfk_mock_cluster {
+    pthread_mutex_t lock; /* protects everything not marked loop-only */
+    pthread_cond_t synced;
+    pthread_t thread;
+    int epfd;
+    mock_io wake; /* eventfd */
+    bool stop;
+    bool in_pass; /* the loop is handling events: it will look at flags itself */
+    uint64_t sync_asked, sync_done;
+
+    int n_brokers;
+    mock_broker *brokers; /* index id - 1 */
+    char *bootstrap;
+    char cluster_id[23];
+
+    mock_topic **topics;
+    size_t n_topics, cap_topics;
+
+    int16_t api_min[MOCK_MAX_API]; /* served versions; max -1: not served */
+    int16_t api_max[MOCK_MAX_API];
+    mock_errq_item *errq;
+    size_t n_errq, cap_errq;
+
+    size_t retention_bytes;
+    size_t stored_bytes;
+    bool check_crcs;
+    bool auto_create;
+    int32_t auto_create_partitions;
+
+    int64_t next_producer_id;
+    mock_txn *txns;
+    size_t n_txns, cap_txns;
+    int32_t next_session_id;
+
+    mock_timer **heap; /* loop-only */
+    size_t heap_n, heap_cap;
+    mock_conn *closed; /* connections to free after this loop pass */
+};
+
+static inline mock_broker *mock_broker_get(mock_cluster *mc, int32_t id)
+{
+    return id >= 1 && id <= mc->n_brokers ? &mc->brokers[id - 1] : NULL;
+}
+
+/* Random bytes (getrandom, or a clock-seeded generator if it fails). */
+void mock_random(void *p, size_t n);
+/* The broker a group (key_type 0) or transactional id (1) maps to: a hash
+ * of the key over the brokers that are up; -1 when all are down. */
+int32_t mock_coordinator(mock_cluster *mc, int8_t key_type, kslice key);
+
+/* ---------------------------------------------------------------- topics */
+
+/* Finds a topic by name or by id; NULL when there is none. */
+mock_topic *mock_topic_find(mock_cluster *mc, kslice name);
+mock_topic *mock_topic_find_id(mock_cluster *mc, const kuuid *id);
+mock_partition *mock_partition_find(mock_topic *t, int32_t partition);
+/* KFK_OK or KFK_ERR_INVALID_TOPIC_EXCEPTION, with a reason in msg. */
+kfk_err mock_topic_name_check(mock_cluster *mc, kslice name, char *msg, size_t msg_len);
+/* Creates a topic (name validated by the caller) with n_parts partitions
+ * of rf replicas, or with the given replica lists (assignments, n_parts of
+ * them; NULL for round-robin). Returns the topic or NULL (no memory). */
+mock_topic *mock_topic_add(mock_cluster *mc, kslice name, int32_t n_parts, int32_t rf,
+                           const int32_t *const *assignments, const int32_t *n_assigned);
+/* Adds partitions up to n_parts total; assignments as mock_topic_add. */
+kfk_err mock_topic_grow(mock_cluster *mc, mock_topic *t, int32_t n_parts,
+                        const int32_t *const *assignments, const int32_t *n_assigned);
+void mock_topic_remove(mock_cluster *mc, mock_topic *t);
+void mock_topic_free(mock_cluster *mc, mock_topic *t);
+/* The replication factor CreateTopics uses for -1. */
+int32_t mock_default_rf(const mock_cluster *mc);
+int32_t mock_brokers_up(const mock_cluster *mc);
+/* After broker_id went down or up: moves leadership of the partitions it
+ * led to a live replica (or none), or gives leaderless ones a leader. */
+void mock_topics_failover(mock_cluster *mc, int32_t broker_id);
+/* The partition's last stable offset (no transactions yet: the HW). */
+int64_t mock_partition_lso(const mock_partition *p);
+/* Appends a validated batch copy; applies retention. Returns KFK_OK or
+ * KFK_ERR_NO_MEMORY. */
+kfk_err mock_partition_append(mock_cluster *mc, mock_partition *p, krbuf *batch,
+                              int64_t *base_offset);
+/* Marks the partition's leader so that its parked fetches look again. */
+void mock_partition_wake(mock_cluster *mc, mock_partition *p);
+
+/* --------------------------------------------------------- producer state */
+
+/* Outcome of checking a batch against the producer state. */
+typedef struct mock_seq_check {
+    kfk_err err;    /* KFK_OK, OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH */
+    bool duplicate; /* already appended: answer with its offsets */
+    int64_t dup_base_offset;
+    int64_t dup_timestamp;
+} mock_seq_check;
+
+void mock_producer_check(const mock_partition *p, int64_t producer_id, int16_t epoch,
+                         int32_t first_seq, int32_t last_seq, mock_seq_check *out);
+/* Records an appended batch. KFK_OK or KFK_ERR_NO_MEMORY. */
+kfk_err mock_producer_update(mock_partition *p, int64_t producer_id, int16_t epoch,
+                             int32_t first_seq, int32_t last_seq, int64_t first_offset,
+                             int64_t last_offset, int64_t timestamp);
+void mock_producers_free(mock_partition *p);
+
+/* --------------------------------------------------------------- requests */
+
+/* One request being handled. */
+typedef struct mock_req {
+    mock_cluster *mc;
+    mock_broker *broker;
+    mock_conn *conn;
+    int16_t key, version;
+    int32_t correlation_id;
+    kslice client_id;
+    kreader body;   /* the request body, after the header */
+    karena *arena;  /* for decoding and for building the response */
+    kfk_err inject; /* error to answer with instead of acting, 0: none */
+    int64_t recv_ns;
+} mock_req;
+
+/* What a handler returns. */
+#define MOCK_DONE 0     /* answered (or nothing to answer) */
+#define MOCK_PARKED 1   /* kept the request; it answers later (mock_conn_unpark) */
+#define MOCK_CLOSE (-1) /* close the connection */
+
+typedef int mock_handler(mock_req *req);
+
+mock_handler mock_handle_api_versions, mock_handle_metadata, mock_handle_create_topics,
+    mock_handle_delete_topics, mock_handle_create_partitions, mock_handle_produce,
+    mock_handle_fetch, mock_handle_list_offsets, mock_handle_find_coordinator,
+    mock_handle_init_producer_id;
+
+/* The handler of an API key, or NULL when the mock does not implement it. */
+mock_handler *mock_handler_for(int16_t key);
+/* Sets mc's served version ranges to everything implemented. */
+void mock_api_init(mock_cluster *mc);
+/* Handles one request frame (no size prefix) of c. */
+int mock_dispatch(mock_conn *c, const uint8_t *frame, size_t len);
+/* Encodes resp (the API's response struct) as the answer to req and queues
+ * it. Returns MOCK_DONE, or MOCK_CLOSE when encoding fails. */
+int mock_respond(mock_req *req, const void *resp);
+/* Takes the next pushed error for (broker, key): 0 when none. */
+kfk_err mock_errq_pop(mock_cluster *mc, int32_t broker_id, int16_t key);
+/* Decodes the request body of req into m; MOCK_DONE or MOCK_CLOSE. */
+int mock_decode(mock_req *req, void *m);
+
+/* A Kafka error with its message, for responses. */
+static inline kslice mock_errmsg(const char *s)
+{
+    return kwire_cstr(s);
+}
+
+/* ------------------------------------------------------------ connections */
+
+/* A response waiting to be written: bytes in head, optionally interleaved
+ * with referenced stored batches (segments). */
+typedef struct mock_seg {
+    krbuf *ref; /* NULL: the bytes are head's */
+    size_t off, len;
+} mock_seg;
+
+typedef struct mock_out {
+    struct mock_out *next;
+    int64_t send_at_ns;
+    kbuf head;
+    mock_seg *segs; /* NULL: head alone */
+    size_t n_segs, cap_segs;
+    size_t seg_i, seg_off; /* write progress */
+    size_t len;            /* total bytes */
+} mock_out;
+
+/* A new response for req, due at its arrival plus the broker's rtt. */
+mock_out *mock_out_new(mock_req *req);
+/* Adds len bytes of head (from off) or of a stored batch as a segment. */
+int mock_out_seg(mock_out *o, krbuf *ref, size_t off, size_t len);
+/* Queues o on c (taking it) and tries to write. */
+void mock_conn_send(mock_conn *c, mock_out *o);
+void mock_out_free(mock_out *o);
+
+void mock_conn_accept(mock_cluster *mc, mock_io *io, uint32_t events);
+/* Closes c now (its struct is freed at the end of the loop pass). */
+void mock_conn_close(mock_conn *c);
+/* A parked request answered: go on with the connection's next requests. */
+void mock_conn_unpark(mock_conn *c);
+mock_broker *mock_conn_broker(mock_conn *c);
+karena *mock_conn_arena(mock_conn *c);
+void mock_conns_free_closed(mock_cluster *mc);
+
+/* ------------------------------------------------------------ fetch waits */
+
+/* Re-checks the parked fetches of brokers marked fetch_wake. */
+void mock_fetch_wake_all(mock_cluster *mc);
+/* Drops a connection's parked fetch (the connection is closing). */
+void mock_fetch_wait_cancel_conn(mock_conn *c);
+void mock_fetch_sessions_free(mock_broker *b);
+
+#endif
