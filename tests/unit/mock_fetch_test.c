@@ -1,0 +1,331 @@
+/* Fetch long polls and KIP-227 fetch sessions on the mock: an empty fetch
+ * waits max_wait_ms, returns as soon as another connection produces, and
+ * holds back the requests behind it on its connection; sessions open,
+ * answer incrementally, rotate and fail as Kafka's do. */
+#include <pthread.h>
+
+#include "mock_util.h"
+
+static kfk_mock_cluster *mc;
+static kuuid tid;
+
+static void setup(void)
+{
+    mc = kfk_mock_cluster_new(2);
+    ck_assert_ptr_nonnull(mc);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 1), 0); /* p0 on broker 1, p1 on 2 */
+    tid = mt_topic_id(mc, "t");
+}
+
+static void teardown(void)
+{
+    kfk_mock_cluster_destroy(mc);
+}
+
+static void produce_later(int delay_ms, int partition);
+
+START_TEST(test_empty_fetch_waits_max_wait_ms)
+{
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    mt_fetch f;
+    mt_fetch_init(&f, "t", tid, 0, 0, 300);
+    kp_fetch_response resp;
+    int64_t t0 = mt_now_ms();
+    mt_call(&c, KP_FETCH_KEY, 16, &f.req, &resp);
+    int64_t took = mt_now_ms() - t0;
+    ck_assert_msg(took >= 290 && took < 2000, "took %lld ms", (long long)took);
+    ck_assert_int_eq(resp.responses[0].partitions[0].error_code, 0);
+    ck_assert_uint_eq(resp.responses[0].partitions[0].records.len, 0);
+    /* max_wait_ms 0 answers at once. */
+    f.req.max_wait_ms = 0;
+    t0 = mt_now_ms();
+    mt_call(&c, KP_FETCH_KEY, 16, &f.req, &resp);
+    ck_assert_int_lt(mt_now_ms() - t0, 200);
+    mt_close(&c);
+}
+END_TEST
+
+typedef struct later {
+    int delay_ms;
+    int partition;
+} later;
+
+static void *produce_thread(void *arg)
+{
+    later *l = arg;
+    nanosleep(&(struct timespec){0, (long)l->delay_ms * 1000000}, NULL);
+    mt_conn c;
+    mt_open(&c, mc, l->partition + 1);
+    kbuf b = {0};
+    ck_assert_int_eq(mt_produce(&c, "t", l->partition, mt_batch(&b, 3, 0, -1, -1, -1))->error_code,
+                     0);
+    kbuf_free(&b);
+    mt_close(&c);
+    return NULL;
+}
+
+static pthread_t producer;
+static later later_arg;
+
+static void produce_later(int delay_ms, int partition)
+{
+    later_arg = (later){delay_ms, partition};
+    ck_assert_int_eq(pthread_create(&producer, NULL, produce_thread, &later_arg), 0);
+}
+
+START_TEST(test_fetch_returns_when_data_arrives)
+{
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    mt_fetch f;
+    mt_fetch_init(&f, "t", tid, 0, 0, 5000);
+    kp_fetch_response resp;
+    produce_later(200, 0);
+    int64_t t0 = mt_now_ms();
+    mt_call(&c, KP_FETCH_KEY, 16, &f.req, &resp);
+    int64_t took = mt_now_ms() - t0;
+    pthread_join(producer, NULL);
+    ck_assert_msg(took >= 150 && took < 3000, "took %lld ms", (long long)took);
+    ck_assert_int_eq(mt_count_records(resp.responses[0].partitions[0].records, 0), 3);
+    mt_close(&c);
+}
+END_TEST
+
+START_TEST(test_fetch_waits_for_min_bytes)
+{
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    mt_fetch f;
+    mt_fetch_init(&f, "t", tid, 0, 0, 600);
+    f.req.min_bytes = 1 << 20; /* more than will come */
+    kp_fetch_response resp;
+    produce_later(100, 0);
+    int64_t t0 = mt_now_ms();
+    mt_call(&c, KP_FETCH_KEY, 16, &f.req, &resp);
+    pthread_join(producer, NULL);
+    ck_assert_int_ge(mt_now_ms() - t0, 590);
+    ck_assert_int_eq(mt_count_records(resp.responses[0].partitions[0].records, 0), 3);
+    mt_close(&c);
+}
+END_TEST
+
+/* A parked fetch mutes its connection: the Metadata sent behind it is
+ * answered after the fetch, in order. */
+START_TEST(test_a_waiting_fetch_holds_back_the_requests_behind_it)
+{
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    mt_fetch f;
+    mt_fetch_init(&f, "t", tid, 0, 0, 300);
+    kp_metadata_request md;
+    kp_metadata_request_init(&md);
+    md.n_topics = -1;
+    int64_t t0 = mt_now_ms();
+    int32_t c1 = mt_send(&c, KP_FETCH_KEY, 16, &f.req);
+    int32_t c2 = mt_send(&c, KP_METADATA_KEY, 12, &md);
+    kp_fetch_response fr;
+    kp_metadata_response mr;
+    ck_assert_int_eq(mt_recv(&c, KP_FETCH_KEY, 16, &fr), c1);
+    ck_assert_int_eq(mt_recv(&c, KP_METADATA_KEY, 12, &mr), c2);
+    ck_assert_int_ge(mt_now_ms() - t0, 290);
+    mt_close(&c);
+}
+END_TEST
+
+/* An error in any partition answers at once. */
+START_TEST(test_a_fetch_with_an_error_does_not_wait)
+{
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    mt_fetch f;
+    mt_fetch_init(&f, "t", tid, 1, 0, 5000); /* partition 1 is broker 2's */
+    kp_fetch_response resp;
+    int64_t t0 = mt_now_ms();
+    mt_call(&c, KP_FETCH_KEY, 16, &f.req, &resp);
+    ck_assert_int_lt(mt_now_ms() - t0, 1000);
+    ck_assert_int_eq(resp.responses[0].partitions[0].error_code, KFK_ERR_NOT_LEADER_OR_FOLLOWER);
+    mt_close(&c);
+}
+END_TEST
+
+START_TEST(test_a_leader_move_wakes_a_waiting_fetch)
+{
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    mt_fetch f;
+    mt_fetch_init(&f, "t", tid, 0, 0, 5000);
+    int64_t t0 = mt_now_ms();
+    int32_t cid = mt_send(&c, KP_FETCH_KEY, 16, &f.req);
+    nanosleep(&(struct timespec){0, 100 * 1000000}, NULL);
+    ck_assert_int_eq(kfk_mock_partition_set_leader(mc, "t", 0, 2), 0);
+    kp_fetch_response resp;
+    ck_assert_int_eq(mt_recv(&c, KP_FETCH_KEY, 16, &resp), cid);
+    ck_assert_int_lt(mt_now_ms() - t0, 2000);
+    const kp_fetch_response_partition_data *pd = &resp.responses[0].partitions[0];
+    ck_assert_int_eq(pd->error_code, KFK_ERR_NOT_LEADER_OR_FOLLOWER);
+    ck_assert_int_eq(pd->current_leader.leader_id, 2);
+    ck_assert_int_eq(pd->current_leader.leader_epoch, 1);
+    ck_assert_int_eq(resp.n_node_endpoints, 1);
+    ck_assert_int_eq(resp.node_endpoints[0].node_id, 2);
+    ck_assert_int_eq(resp.node_endpoints[0].port, kfk_mock_broker_port(mc, 2));
+    mt_close(&c);
+}
+END_TEST
+
+/* ------------------------------------------------------------- sessions */
+
+typedef struct two_parts {
+    kp_fetch_request req;
+    kp_fetch_request_fetch_topic topic;
+    kp_fetch_request_fetch_partition part[2];
+} two_parts;
+
+/* Broker 1 leads partition 0 only; give it partition 0 and a second topic's. */
+static void session_req(two_parts *f, kuuid t2, int32_t session_id, int32_t epoch, int n)
+{
+    kp_fetch_request_init(&f->req);
+    kp_fetch_request_fetch_topic_init(&f->topic);
+    for (int i = 0; i < 2; i++) {
+        kp_fetch_request_fetch_partition_init(&f->part[i]);
+        f->part[i].partition_max_bytes = 1 << 20;
+    }
+    f->part[0].partition = 0;
+    f->part[1].partition = 0;
+    f->topic.topic_id = tid;
+    f->topic.partitions = f->part;
+    f->topic.n_partitions = n;
+    f->req.topics = &f->topic;
+    f->req.n_topics = n ? 1 : 0;
+    f->req.session_id = session_id;
+    f->req.session_epoch = epoch;
+    f->req.max_wait_ms = 0;
+    (void)t2;
+}
+
+START_TEST(test_fetch_sessions_answer_incrementally)
+{
+    mt_conn c, p;
+    mt_open(&c, mc, 1);
+    mt_open(&p, mc, 1);
+    kbuf b = {0};
+    two_parts f;
+    kp_fetch_response resp;
+    session_req(&f, tid, 0, 0, 1); /* open */
+    mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
+    ck_assert_int_eq(resp.error_code, 0);
+    int32_t sid = resp.session_id;
+    ck_assert_int_gt(sid, 0);
+    ck_assert_int_eq(resp.n_responses, 1); /* a full response */
+
+    session_req(&f, tid, sid, 1, 0); /* nothing new */
+    mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
+    ck_assert_int_eq(resp.error_code, 0);
+    ck_assert_int_eq(resp.session_id, sid);
+    ck_assert_int_eq(resp.n_responses, 0);
+
+    ck_assert_int_eq(mt_produce(&p, "t", 0, mt_batch(&b, 4, 0, -1, -1, -1))->error_code, 0);
+    session_req(&f, tid, sid, 2, 0); /* the session remembers partition 0 at offset 0 */
+    mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
+    ck_assert_int_eq(resp.n_responses, 1);
+    ck_assert_int_eq(resp.responses[0].partitions[0].high_watermark, 4);
+    ck_assert_int_eq(mt_count_records(resp.responses[0].partitions[0].records, 0), 4);
+
+    session_req(&f, tid, sid, 3, 1); /* moves on to offset 4: HW unchanged, nothing */
+    f.part[0].fetch_offset = 4;
+    mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
+    ck_assert_int_eq(resp.n_responses, 0);
+
+    session_req(&f, tid, sid, 3, 0); /* a stale epoch */
+    mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
+    ck_assert_int_eq(resp.error_code, KFK_ERR_INVALID_FETCH_SESSION_EPOCH);
+    ck_assert_int_eq(resp.n_responses, 0);
+    session_req(&f, tid, sid + 1000, 1, 0);
+    mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
+    ck_assert_int_eq(resp.error_code, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND);
+
+    session_req(&f, tid, sid, -1, 1); /* close: a full fetch without a session */
+    mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
+    ck_assert_int_eq(resp.error_code, 0);
+    ck_assert_int_eq(resp.session_id, 0);
+    ck_assert_int_eq(resp.n_responses, 1);
+    session_req(&f, tid, sid, 4, 0);
+    mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
+    ck_assert_int_eq(resp.error_code, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND);
+    kbuf_free(&b);
+    mt_close(&p);
+    mt_close(&c);
+}
+END_TEST
+
+START_TEST(test_fetch_session_forgets_partitions)
+{
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "u", 1, 1), 0); /* u-0 on broker 1 */
+    kuuid uid = mt_topic_id(mc, "u");
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    kp_fetch_request req;
+    kp_fetch_request_init(&req);
+    kp_fetch_request_fetch_topic t[2];
+    kp_fetch_request_fetch_partition p[2];
+    for (int i = 0; i < 2; i++) {
+        kp_fetch_request_fetch_topic_init(&t[i]);
+        kp_fetch_request_fetch_partition_init(&p[i]);
+        p[i].partition_max_bytes = 1000;
+        t[i].partitions = &p[i];
+        t[i].n_partitions = 1;
+    }
+    t[0].topic_id = tid;
+    t[1].topic_id = uid;
+    req.topics = t;
+    req.n_topics = 2;
+    req.session_epoch = 0;
+    kp_fetch_response resp;
+    mt_call(&c, KP_FETCH_KEY, 16, &req, &resp);
+    ck_assert_int_eq(resp.n_responses, 2);
+    int32_t sid = resp.session_id;
+
+    /* Forget t-0; an error on u-0 (a fenced epoch) must then show. */
+    kp_fetch_request_forgotten_topic fg;
+    kp_fetch_request_forgotten_topic_init(&fg);
+    int32_t zero = 0;
+    fg.topic_id = tid;
+    fg.partitions = &zero;
+    fg.n_partitions = 1;
+    p[1].current_leader_epoch = 7;
+    req.topics = &t[1];
+    req.n_topics = 1;
+    req.forgotten_topics_data = &fg;
+    req.n_forgotten_topics_data = 1;
+    req.session_id = sid;
+    req.session_epoch = 1;
+    mt_call(&c, KP_FETCH_KEY, 16, &req, &resp);
+    ck_assert_int_eq(resp.n_responses, 1);
+    ck_assert(!memcmp(resp.responses[0].topic_id.b, uid.b, 16));
+    ck_assert_int_eq(resp.responses[0].partitions[0].error_code, KFK_ERR_UNKNOWN_LEADER_EPOCH);
+    mt_close(&c);
+}
+END_TEST
+
+static Suite *mock_fetch_suite(void)
+{
+    Suite *s = suite_create("mock_fetch");
+    TCase *tc = tcase_create("fetch");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_empty_fetch_waits_max_wait_ms);
+    tcase_add_test(tc, test_fetch_returns_when_data_arrives);
+    tcase_add_test(tc, test_fetch_waits_for_min_bytes);
+    tcase_add_test(tc, test_a_waiting_fetch_holds_back_the_requests_behind_it);
+    tcase_add_test(tc, test_a_fetch_with_an_error_does_not_wait);
+    tcase_add_test(tc, test_a_leader_move_wakes_a_waiting_fetch);
+    tcase_add_test(tc, test_fetch_sessions_answer_incrementally);
+    tcase_add_test(tc, test_fetch_session_forgets_partitions);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return ktest_run(mock_fetch_suite());
+}
