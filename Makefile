@@ -54,6 +54,7 @@ TEST_COMMON_OBJ := $(TEST_COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*_test.c))
 INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/*_test.c))
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+MOCKD := $(BUILD)/tools/mockd
 
 .PHONY: all lib examples tests deps demo demo-run check check-run unit-check integration-check proto proto-check \
 	install install-check uninstall clean fuzz fuzz-smoke format
@@ -64,7 +65,7 @@ EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c)
 all: lib $(BUILD)/kfk.pc examples
 lib: $(SHLIB) $(STLIB)
 examples: $(EXAMPLES)
-tests: $(UNIT_TESTS) $(INTEG_TESTS)
+tests: $(UNIT_TESTS) $(INTEG_TESTS) $(MOCKD)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -119,8 +120,8 @@ install-check:
 unit-check: $(UNIT_TESTS)
 	@tests/run-tests unit $(UNIT_TESTS)
 
-integration-check: $(INTEG_TESTS)
-	@BUILD=$(BUILD) tests/run-integration $(INTEG_TESTS)
+integration-check: $(INTEG_TESTS) $(MOCKD)
+	@BUILD=$(BUILD) MOCKD=$(MOCKD) tests/run-integration $(INTEG_TESTS)
 
 # The protocol layer is generated from lib/proto/schema by tools/protogen;
 # the output is committed. proto-check fails when it is stale.
@@ -141,6 +142,12 @@ docs-check: $(BUILD)/tools/confdoc
 	@$(BUILD)/tools/confdoc > $(BUILD)/CONFIGURATION.md
 	@cmp -s $(BUILD)/CONFIGURATION.md docs/CONFIGURATION.md || \
 	    { echo "docs/CONFIGURATION.md is stale: run make docs"; exit 1; }
+
+# build/tools/mockd runs the embedded mock cluster as a process: the broker
+# tests/run-integration always runs the integration tests against.
+$(MOCKD): $(BUILD)/obj/tools/mockd.o $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
 
 # libFuzzer targets (clang): build/fuzz/NAME for tests/fuzz/NAME.c.
 FUZZ_CC ?= clang

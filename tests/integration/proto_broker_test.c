@@ -22,6 +22,14 @@
 #define TIMEOUT_MS 15000
 #define N_RECORDS 200
 
+/* tests/run-integration runs these against the mock cluster too, which
+ * serves only the APIs it implements: checks that count APIs relax then. */
+static bool against_mock(void)
+{
+    const char *m = getenv("KFK_TEST_MOCK");
+    return m && !strcmp(m, "1");
+}
+
 /* One connection plus the state to make calls on it. */
 typedef struct conn {
     int fd;
@@ -113,7 +121,7 @@ START_TEST(test_api_versions_decodes_at_every_version)
         kp_api_versions_response resp;
         call(&c, KP_API_VERSIONS_KEY, v, &req, &resp, &a);
         ck_assert_int_eq(resp.error_code, 0);
-        ck_assert_int_gt(resp.n_api_keys, 10);
+        ck_assert_int_gt(resp.n_api_keys, against_mock() ? 5 : 10);
         if (n_keys_v0 < 0)
             n_keys_v0 = resp.n_api_keys;
         ck_assert_int_eq(resp.n_api_keys, n_keys_v0); /* the same APIs whatever the version */
@@ -146,7 +154,7 @@ START_TEST(test_every_advertised_api_has_a_codec_at_the_broker_max)
         ck_assert_int_ge(kproto_response_header_version((int16_t)key, c.max_version[key]), 0);
     }
     printf("broker advertises %d APIs, all with codecs at its max version\n", advertised);
-    ck_assert_int_ge(advertised, 70);
+    ck_assert_int_ge(advertised, against_mock() ? 10 : 70);
     conn_close(&c);
 }
 END_TEST

@@ -1,0 +1,133 @@
+/* mockd: runs kfk's embedded mock Kafka cluster as a process, for test
+ * harnesses and tools that need a broker without a JVM.
+ *
+ *   build/tools/mockd [--brokers N] [--topic NAME[:PARTITIONS[:RF]]]...
+ *                     [--retention-bytes N] [--no-crc] [--auto-create PARTITIONS]
+ *
+ * Prints "bootstrap=127.0.0.1:P1,..." on stdout once the brokers listen,
+ * then serves until SIGTERM, SIGINT or SIGHUP, or until stdin reaches its
+ * end when stdin is a pipe, socket or terminal (so a harness that holds a
+ * pipe to it never leaks it; /dev/null does not count). Exit status 0 on
+ * such a stop, 2 on bad arguments, 1 when the cluster cannot start. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kfk_mock.h"
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: mockd [--brokers N] [--topic NAME[:PARTITIONS[:RF]]]... "
+                    "[--retention-bytes N] [--no-crc] [--auto-create PARTITIONS]\n");
+    exit(2);
+}
+
+static long number(const char *s, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < min || v > max) usage();
+    return v;
+}
+
+/* "name[:partitions[:rf]]" */
+static int add_topic(kfk_mock_cluster *mc, char *spec)
+{
+    int partitions = 1, rf = -1;
+    char *colon = strchr(spec, ':');
+    if (colon) {
+        *colon = '\0';
+        char *second = strchr(colon + 1, ':');
+        if (second) {
+            *second = '\0';
+            rf = (int)number(second + 1, 1, KFK_MOCK_MAX_BROKERS);
+        }
+        partitions = (int)number(colon + 1, 1, 100000);
+    }
+    kfk_err err = kfk_mock_topic_create(mc, spec, partitions, rf);
+    if (err) fprintf(stderr, "mockd: topic %s: %s\n", spec, kfk_err_str(err));
+    return err ? -1 : 0;
+}
+
+static bool stdin_watchable(void)
+{
+    struct stat st;
+    if (fstat(0, &st)) return false;
+    return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || isatty(0);
+}
+
+/* Blocks until a stop signal or the end of a watched stdin. */
+static void serve(int sfd)
+{
+    struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = 0, .events = POLLIN}};
+    nfds_t n = stdin_watchable() ? 2 : 1;
+    char buf[4096];
+    for (;;) {
+        if (poll(fds, n, -1) < 0 && errno != EINTR) return;
+        if (fds[0].revents) return;
+        if (n == 2 && fds[1].revents) {
+            ssize_t got = read(0, buf, sizeof(buf));
+            if (got <= 0 && !(got < 0 && errno == EINTR)) return;
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    int brokers = 3;
+    long auto_create = 0, retention = 0;
+    bool no_crc = false;
+    for (int i = 1; i < argc; i++) { /* validate everything before starting */
+        const char *a = argv[i];
+        bool has_arg = i + 1 < argc;
+        if (!strcmp(a, "--brokers") && has_arg)
+            brokers = (int)number(argv[++i], 1, KFK_MOCK_MAX_BROKERS);
+        else if (!strcmp(a, "--retention-bytes") && has_arg)
+            retention = number(argv[++i], 1, __LONG_MAX__);
+        else if (!strcmp(a, "--auto-create") && has_arg)
+            auto_create = number(argv[++i], 1, 100000);
+        else if (!strcmp(a, "--topic") && has_arg)
+            i++;
+        else if (!strcmp(a, "--no-crc"))
+            no_crc = true;
+        else
+            usage();
+    }
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGHUP);
+    sigprocmask(SIG_BLOCK, &stop, NULL); /* before the loop thread starts */
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &stop, SFD_CLOEXEC);
+    kfk_mock_cluster *mc = sfd >= 0 ? kfk_mock_cluster_new(brokers) : NULL;
+    if (!mc) {
+        fprintf(stderr, "mockd: cannot start a cluster of %d brokers\n", brokers);
+        return 1;
+    }
+    int rc = 0;
+    if (retention) kfk_mock_set_retention_bytes(mc, (size_t)retention);
+    if (no_crc) kfk_mock_set_check_crcs(mc, false);
+    if (auto_create) kfk_mock_set_auto_create_topics(mc, true, (int32_t)auto_create);
+    for (int i = 1; i < argc && !rc; i++)
+        if (!strcmp(argv[i], "--topic"))
+            rc = add_topic(mc, argv[++i]);
+        else if (strcmp(argv[i], "--no-crc"))
+            i++;
+    if (!rc) {
+        printf("bootstrap=%s\n", kfk_mock_cluster_bootstrap(mc));
+        fflush(stdout);
+        serve(sfd);
+    }
+    kfk_mock_cluster_destroy(mc);
+    close(sfd);
+    return rc ? 1 : 0;
+}
