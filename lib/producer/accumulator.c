@@ -19,10 +19,11 @@
 #define POOL_MAX 64
 
 struct kaccum_part {
-    pthread_mutex_t lock; /* protects head, tail, next_sequence and the batches in the queue */
+    pthread_mutex_t lock; /* protects the fields below but ctx, and the queued batches */
     kaccum_batch *head;   /* oldest first; only the tail may be unsealed (the open batch) */
     kaccum_batch *tail;
     int32_t next_sequence;
+    uint64_t drained;  /* batches drained so far: the next drained_nth - 1 */
     void *ctx;         /* the caller's; set once */
     kaccum_part *next; /* in kaccum.parts, under kaccum.mem_lock */
 };
@@ -348,6 +349,8 @@ static kfk_err open_batch(kaccum *a, kaccum_part *p, kaccum_batch *b, const kacc
     b->part = p;
     b->created_ms = now_ms;
     b->base_sequence = KBATCH_NO_SEQUENCE;
+    b->retry_at_ms = 0;
+    b->drained_nth = 0;
     b->sealed = false;
     b->next = NULL;
     if (p->tail)
@@ -417,9 +420,26 @@ static bool all_ready(kaccum *a)
            atomic_load(&a->mem_waiters) > 0;
 }
 
-static bool batch_ready(const kaccum *a, const kaccum_batch *b, int64_t now_ms, bool all)
+/* When the partition's head batch b will be ready: Java's
+ * RecordAccumulator.ready(), where a batch in retry backoff waits even
+ * through a flush. */
+static int64_t batch_ready_at(const kaccum *a, const kaccum_batch *b, int64_t now_ms, bool all)
 {
-    return b->sealed || all || now_ms - b->created_ms >= a->conf.linger_ms;
+    if (b->retry_at_ms > now_ms) return b->retry_at_ms;
+    if (b->sealed || all) return now_ms;
+    int64_t at = b->created_ms + a->conf.linger_ms;
+    return at > now_ms ? at : now_ms;
+}
+
+/* Takes p's head batch, p->lock held. */
+static kaccum_batch *take_head(kaccum_part *p)
+{
+    kaccum_batch *b = p->head;
+    p->head = b->next;
+    if (!p->head) p->tail = NULL;
+    b->next = NULL;
+    b->sealed = true;
+    return b;
 }
 
 size_t kaccum_drain(kaccum *a, kaccum_part *const *parts, size_t n, size_t start, int64_t now_ms,
@@ -431,17 +451,18 @@ size_t kaccum_drain(kaccum *a, kaccum_part *const *parts, size_t n, size_t start
         kaccum_part *p = parts[(start + i) % n];
         pthread_mutex_lock(&p->lock);
         kaccum_batch *b = p->head;
-        bool take = b && batch_ready(a, b, now_ms, all);
-        bool fits = take && (got == 0 || bytes + kaccum_batch_size(b) <= max_bytes);
+        bool ready = b && batch_ready_at(a, b, now_ms, all) <= now_ms;
+        bool fits = ready && (got == 0 || bytes + kaccum_batch_size(b) <= max_bytes);
         if (fits) {
-            p->head = b->next;
-            if (!p->head) p->tail = NULL;
-            b->sealed = true;
-            b->base_sequence = p->next_sequence;
-            p->next_sequence = sequence_add(p->next_sequence, b->w.count);
+            take_head(p);
+            if (!b->drained_nth) {
+                b->base_sequence = p->next_sequence;
+                p->next_sequence = sequence_add(p->next_sequence, b->w.count);
+                b->drained_nth = ++p->drained;
+            }
         }
         pthread_mutex_unlock(&p->lock);
-        if (take && !fits) break; /* the request is full */
+        if (ready && !fits) break; /* the request is full */
         if (!fits) continue;
         bytes += kaccum_batch_size(b);
         list_push(out, b);
@@ -458,13 +479,46 @@ int64_t kaccum_next_ready_ms(kaccum *a, kaccum_part *const *parts, size_t n, int
         pthread_mutex_lock(&parts[i]->lock);
         kaccum_batch *b = parts[i]->head;
         if (b) {
-            int64_t at =
-                batch_ready(a, b, now_ms, all) ? now_ms : b->created_ms + a->conf.linger_ms;
+            int64_t at = batch_ready_at(a, b, now_ms, all);
             if (at < next) next = at;
         }
         pthread_mutex_unlock(&parts[i]->lock);
     }
     return next;
+}
+
+void kaccum_reenqueue(kaccum *a, kaccum_batch *b, int64_t retry_at_ms)
+{
+    (void)a;
+    kaccum_part *p = b->part;
+    b->retry_at_ms = retry_at_ms;
+    pthread_mutex_lock(&p->lock);
+    /* Before the first batch drained after it, or never drained. */
+    kaccum_batch **at = &p->head;
+    while (*at && (*at)->drained_nth && (*at)->drained_nth < b->drained_nth)
+        at = &(*at)->next;
+    b->next = *at;
+    *at = b;
+    if (!b->next) p->tail = b;
+    pthread_mutex_unlock(&p->lock);
+}
+
+size_t kaccum_expire(kaccum *a, kaccum_part *const *parts, size_t n, int64_t now_ms,
+                     int64_t timeout_ms, kaccum_list *out)
+{
+    (void)a;
+    size_t got = 0;
+    for (size_t i = 0; i < n; i++) {
+        kaccum_part *p = parts[i];
+        pthread_mutex_lock(&p->lock);
+        /* Java's hasReachedDeliveryTimeout: timeout <= now - created. */
+        while (p->head && now_ms - p->head->created_ms >= timeout_ms) {
+            list_push(out, take_head(p));
+            got++;
+        }
+        pthread_mutex_unlock(&p->lock);
+    }
+    return got;
 }
 
 size_t kaccum_purge(kaccum *a, kaccum_part *const *parts, size_t n, kaccum_list *out)

@@ -88,7 +88,9 @@ struct kaccum_batch {
     uint32_t msgs_cap;     /* allocated entries */
     int64_t created_ms;    /* when its first record was appended (now_ms) */
     int64_t reserved;      /* bytes of buffer.memory it holds */
-    int32_t base_sequence; /* set at drain from the partition's next sequence */
+    int64_t retry_at_ms;   /* re-enqueued: not ready before this */
+    uint64_t drained_nth;  /* its place in the partition's drain order (0: never drained) */
+    int32_t base_sequence; /* set at its first drain from the partition's next sequence */
     bool sealed;           /* no more records go in */
 };
 
@@ -151,15 +153,31 @@ kfk_err kaccum_append(kaccum *a, kaccum_part *p, const kaccum_rec *rec, int64_t 
  * them from parts[start % n] on (callers rotate start so that a request
  * that fills up does not always leave out the same partitions), while the
  * batches' total size stays within max_bytes (the first is always taken).
- * Each drained batch is sealed and gets its base sequence: the
- * partition's next sequence, which then advances by its record count
- * (wrapping at INT32_MAX as Kafka does). Returns the number drained. */
+ * Each batch drained for the first time is sealed and gets its base
+ * sequence: the partition's next sequence, which then advances by its
+ * record count (wrapping at INT32_MAX as Kafka does); a re-enqueued batch
+ * keeps the one it has. Returns the number drained. */
 size_t kaccum_drain(kaccum *a, kaccum_part *const *parts, size_t n, size_t start, int64_t now_ms,
                     size_t max_bytes, kaccum_list *out);
 
+/* Puts a drained batch back at the front of its partition's queue, to be
+ * drained again (to a new leader, after NOT_LEADER_OR_FOLLOWER or a lost
+ * connection) no earlier than retry_at_ms: the retry backoff. Batches go
+ * back in the order they were first drained, whatever order they come
+ * back in, so a partition's records keep their order (and sequences)
+ * across retries; the partition sends nothing newer before them. */
+void kaccum_reenqueue(kaccum *a, kaccum_batch *b, int64_t retry_at_ms);
+
+/* Moves to out the batches of parts[0..n) still queued timeout_ms
+ * (delivery.timeout.ms) after their first record was appended, oldest
+ * first, for the caller to fail with KFK_ERR_TIMED_OUT and release.
+ * Returns how many were moved. */
+size_t kaccum_expire(kaccum *a, kaccum_part *const *parts, size_t n, int64_t now_ms,
+                     int64_t timeout_ms, kaccum_list *out);
+
 /* The earliest time at which a batch of parts[0..n) will be ready: now_ms
- * if one is ready already, the first linger expiry otherwise, INT64_MAX
- * when they are all empty. */
+ * if one is ready already, the first linger or retry backoff expiry
+ * otherwise, INT64_MAX when they are all empty. */
 int64_t kaccum_next_ready_ms(kaccum *a, kaccum_part *const *parts, size_t n, int64_t now_ms);
 
 /* Flush: while at least one flush is in progress every batch is ready.

@@ -467,6 +467,70 @@ START_TEST(test_bad_configuration_is_refused)
 }
 END_TEST
 
+static kaccum_batch *drain_one(kaccum *a, kaccum_part *p, int64_t now)
+{
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, now, 1 << 20, &out), 1);
+    return kaccum_list_pop(&out);
+}
+
+START_TEST(test_reenqueued_batches_keep_order_and_sequences)
+{
+    kaccum_conf c = conf_of(size_for(2, 20), 0, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    kaccum_part_set_sequence(p, 10);
+    for (uintptr_t i = 0; i < 6; i++)
+        append_ok(a, p, 20, i, T0);
+    kaccum_batch *b1 = drain_one(a, p, T0), *b2 = drain_one(a, p, T0), *b3 = drain_one(a, p, T0);
+    ck_assert_int_eq(b3->base_sequence, 14);
+    append_ok(a, p, 20, 6, T0); /* an open batch behind the retries */
+    /* They come back out of order; they must go out in order. */
+    kaccum_reenqueue(a, b3, T0 + 100);
+    kaccum_reenqueue(a, b1, T0 + 100);
+    ck_assert_int_eq(kaccum_next_ready_ms(a, &p, 1, T0), T0 + 100);
+    kaccum_flush_begin(a); /* backoff holds even through a flush, as in Java */
+    ck_assert_int_eq(kaccum_next_ready_ms(a, &p, 1, T0), T0 + 100);
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0 + 99, 1 << 20, &out), 0);
+    kaccum_flush_end(a);
+    ck_assert_ptr_eq(drain_one(a, p, T0 + 100), b1);
+    kaccum_reenqueue(a, b2, T0 + 100);
+    ck_assert_ptr_eq(drain_one(a, p, T0 + 100), b2);
+    ck_assert_ptr_eq(drain_one(a, p, T0 + 100), b3);
+    kaccum_batch *b4 = drain_one(a, p, T0 + 100);
+    ck_assert_int_eq(b1->base_sequence, 10);
+    ck_assert_int_eq(b2->base_sequence, 12);
+    ck_assert_int_eq(b3->base_sequence, 14);
+    ck_assert_int_eq(b4->base_sequence, 16);
+    check_batch(a, b1, 0, 2);
+    check_batch(a, b2, 2, 2);
+    check_batch(a, b3, 4, 2);
+    check_batch(a, b4, 6, 1);
+    kaccum_destroy(a);
+}
+END_TEST
+
+START_TEST(test_expire_takes_batches_past_delivery_timeout)
+{
+    kaccum_conf c = conf_of(16384, 60000, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *parts[2] = {kaccum_part_new(a, NULL), kaccum_part_new(a, NULL)};
+    append_ok(a, parts[0], 10, 0, T0);
+    append_ok(a, parts[1], 10, 1, T0 + 50);
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_expire(a, parts, 2, T0 + 99, 100, &out), 0);
+    ck_assert_int_eq(kaccum_expire(a, parts, 2, T0 + 100, 100, &out), 1);
+    ck_assert_ptr_eq(out.head->part, parts[0]);
+    ck_assert_int_eq(kaccum_expire(a, parts, 2, T0 + 150, 100, &out), 1);
+    check_batch(a, kaccum_list_pop(&out), 0, 1);
+    check_batch(a, kaccum_list_pop(&out), 1, 1);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 0);
+    ck_assert(append_ok(a, parts[0], 10, 2, T0 + 150).new_batch);
+    kaccum_destroy(a);
+}
+END_TEST
+
 /* ------------------------------------------------- several threads */
 
 #define N_PRODUCERS 4
@@ -503,12 +567,18 @@ static void *produce_many(void *arg)
 
 /* Checks a drained batch against the per-thread, per-partition order and
  * against its wire bytes; returns its record count. */
-static int32_t check_drained(kaccum_batch *b, struct shared *sh, uintptr_t next[][N_PARTS],
-                             kbuf *scratch)
+static size_t part_index(const struct shared *sh, const kaccum_batch *b)
 {
     size_t part = 0;
     while (sh->parts[part] != b->part)
         part++;
+    return part;
+}
+
+static int32_t check_drained(kaccum_batch *b, struct shared *sh, uintptr_t next[][N_PARTS],
+                             kbuf *scratch)
+{
+    size_t part = part_index(sh, b);
     kslice wire;
     ck_assert_int_eq(kaccum_batch_finish(b, -1, -1, KCODEC_NONE, -1, &wire), KFK_OK);
     kreader r = kreader_of(wire.ptr, wire.len);
@@ -542,19 +612,30 @@ static void *drain_all(void *arg)
             while ((next[t][p] * 7 + t) % N_PARTS != p)
                 next[t][p]++;
         }
+    int32_t sequence[N_PARTS] = {0};
     kbuf scratch = {0};
     int64_t total = 0;
     for (size_t round = 0; total < N_PRODUCERS * PER_PRODUCER; round++) {
         if (atomic_load(&sh->producers_left) == 0) kaccum_flush_begin(sh->a);
         kaccum_list out = {0};
-        kaccum_drain(sh->a, sh->parts, N_PARTS, round, ktime_mono_ms(), 1 << 20, &out);
+        int64_t now = ktime_mono_ms();
+        size_t got = kaccum_drain(sh->a, sh->parts, N_PARTS, round, now, 1 << 20, &out);
         if (atomic_load(&sh->producers_left) == 0) kaccum_flush_end(sh->a);
         kaccum_batch *b;
         while ((b = kaccum_list_pop(&out))) {
+            /* Send every 5th batch back once, as after NOT_LEADER: the
+             * order checks below prove it comes out again in its place. */
+            if (round % 5 == 0 && b->retry_at_ms == 0) {
+                kaccum_reenqueue(sh->a, b, now);
+                continue;
+            }
+            size_t part = part_index(sh, b);
+            ck_assert_int_eq(b->base_sequence, sequence[part]);
+            sequence[part] += kaccum_batch_count(b);
             total += check_drained(b, sh, next, &scratch);
             kaccum_batch_release(sh->a, b);
         }
-        if (!out.n) sched_yield();
+        if (!got) sched_yield();
     }
     kbuf_free(&scratch);
     return NULL;
@@ -603,6 +684,8 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_close_wakes_a_blocked_append);
     tcase_add_test(tc, test_purge_returns_everything_exactly_once);
     tcase_add_test(tc, test_finish_sets_producer_fields_and_compresses);
+    tcase_add_test(tc, test_reenqueued_batches_keep_order_and_sequences);
+    tcase_add_test(tc, test_expire_takes_batches_past_delivery_timeout);
     tcase_add_test(tc, test_bad_configuration_is_refused);
     tcase_add_test(tc, test_threads_append_while_one_drains);
     suite_add_tcase(s, tc);
