@@ -309,6 +309,145 @@ typedef int32_t(kfk_partitioner_cb)(void *opaque, const char *topic, const void 
                                     size_t key_len, int32_t partition_count);
 /* --- end of producer: records and partitioners --------------------------- */
 
+/* --- admin client ------------------------------------------------------------ */
+/* A kfk_admin manages topics and describes the cluster. Every call is
+ * synchronous: it blocks the calling thread until the brokers answered or
+ * timeout_ms passed, retrying on its own what may succeed when tried
+ * again (a lost connection, a controller that moved, a throttled request)
+ * until then. Calls may run on many threads at once on one kfk_admin.
+ *
+ * Calls that act on several topics return a kfk_admin_result with one
+ * entry per topic, in the order given: the topic's name, its kfk_err (a
+ * broker's code such as KFK_ERR_TOPIC_ALREADY_EXISTS, or
+ * KFK_ERR_TIMED_OUT when no answer came in time) and the broker's message,
+ * if it sent one. Such a call returns KFK_OK when every topic succeeded,
+ * else the error of the first topic that failed; either way *result is
+ * set, except when the return is KFK_ERR_INVALID_ARG or KFK_ERR_NO_MEMORY
+ * (*result NULL). The caller owns *result and frees it with
+ * kfk_admin_result_destroy(). */
+typedef struct kfk_admin kfk_admin;
+typedef struct kfk_admin_result kfk_admin_result;
+typedef struct kfk_new_topic kfk_new_topic;
+typedef struct kfk_metadata kfk_metadata;
+
+/* A new admin client for the brokers in conf's bootstrap.servers. Takes
+ * conf in every case (on failure it is destroyed too). Starts the
+ * client's threads and begins connecting in the background; returns at
+ * once. NULL on a bad configuration (errstr, if not NULL and errlen > 0,
+ * gets a message naming the property) or when threads or memory cannot
+ * be had. Any thread. */
+KFK_API kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen);
+
+/* Closes the connections, stops the threads and frees admin. Calls still
+ * running on other threads return KFK_ERR_DESTROYED. Blocks until the
+ * threads have stopped (up to a DNS lookup in progress). NULL is a no-op.
+ * Call once, from a thread of the application. */
+KFK_API void kfk_admin_destroy(kfk_admin *admin);
+
+/* A topic to create: name (copied), partitions and replication_factor,
+ * either -1 for the broker's default (num.partitions,
+ * default.replication.factor). The caller owns it and frees it with
+ * kfk_new_topic_destroy(). NULL when name is NULL or memory runs out.
+ * Never blocks. */
+KFK_API kfk_new_topic *kfk_new_topic_new(const char *name, int32_t partitions,
+                                         int16_t replication_factor);
+
+/* Sets a topic config for the new topic ("cleanup.policy" = "compact",
+ * "retention.ms" = "3600000"); both strings are copied; the broker checks
+ * them. Returns KFK_OK, KFK_ERR_INVALID_ARG for a NULL argument,
+ * KFK_ERR_NO_MEMORY. Never blocks. */
+KFK_API kfk_err kfk_new_topic_set_config(kfk_new_topic *topic, const char *name,
+                                         const char *value);
+
+/* Frees topic; NULL is a no-op. */
+KFK_API void kfk_new_topic_destroy(kfk_new_topic *topic);
+
+/* Creates n topics (CreateTopics, sent to the controller). The topics
+ * stay the caller's. Blocks for at most timeout_ms; returns as described
+ * above (KFK_ERR_INVALID_ARG: NULL admin, topics or result, or a NULL
+ * entry). Success means the controller created the topic; brokers learn
+ * of it a moment later. Any application thread. */
+KFK_API kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, size_t n,
+                                        int timeout_ms, kfk_admin_result **result);
+
+/* Deletes the n topics named in names (strings stay the caller's), with
+ * their data. Blocks for at most timeout_ms; returns as described above.
+ * Any application thread. */
+KFK_API kfk_err kfk_admin_delete_topics(kfk_admin *admin, const char *const *names, size_t n,
+                                        int timeout_ms, kfk_admin_result **result);
+
+/* Grows topic names[i] to total_counts[i] partitions (partitions are
+ * never removed). Blocks for at most timeout_ms; returns as described
+ * above. Any application thread. */
+KFK_API kfk_err kfk_admin_create_partitions(kfk_admin *admin, const char *const *names,
+                                            const int32_t *total_counts, size_t n,
+                                            int timeout_ms, kfk_admin_result **result);
+
+/* The number of entries of a result (0 for NULL). */
+KFK_API size_t kfk_admin_result_count(const kfk_admin_result *result);
+/* Entry i's topic name; NULL when i is out of range. Valid until the
+ * result is destroyed. */
+KFK_API const char *kfk_admin_result_name(const kfk_admin_result *result, size_t i);
+/* Entry i's outcome: KFK_OK or the topic's error; KFK_ERR_INVALID_ARG
+ * when i is out of range. */
+KFK_API kfk_err kfk_admin_result_error(const kfk_admin_result *result, size_t i);
+/* The broker's message about entry i, or NULL when it sent none. Valid
+ * until the result is destroyed. */
+KFK_API const char *kfk_admin_result_message(const kfk_admin_result *result, size_t i);
+/* Frees result; NULL is a no-op. */
+KFK_API void kfk_admin_result_destroy(kfk_admin_result *result);
+
+/* Describes topics: the n named ones, or every topic when names is NULL
+ * (internal topics such as __consumer_offsets included), with their
+ * partitions, leaders, replicas and ISR, and the cluster's brokers,
+ * controller and id, as the brokers know them now. A topic that does not
+ * exist is listed with KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. Topics come
+ * sorted by name, partitions by id. Blocks for at most timeout_ms.
+ * Returns KFK_OK with *out set (the caller frees it with
+ * kfk_metadata_destroy), or KFK_ERR_TIMED_OUT, KFK_ERR_DESTROYED,
+ * KFK_ERR_INVALID_ARG, KFK_ERR_NO_MEMORY or a broker's error, with *out
+ * NULL. Any application thread. */
+KFK_API kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t n,
+                                      int timeout_ms, kfk_metadata **out);
+
+/* Describes the cluster: its id, its controller and its brokers, with
+ * DescribeCluster (Metadata on brokers older than 2.8); *out has no
+ * topics. Returns and blocks as kfk_admin_list_topics. */
+KFK_API kfk_err kfk_admin_describe_cluster(kfk_admin *admin, int timeout_ms, kfk_metadata **out);
+
+/* Reading a kfk_metadata. Indexes out of range give 0, -1 or NULL.
+ * Strings and arrays are valid until kfk_metadata_destroy. A kfk_metadata
+ * is immutable: any thread may read it. */
+KFK_API const char *kfk_metadata_cluster_id(const kfk_metadata *md); /* NULL: unknown */
+KFK_API int32_t kfk_metadata_controller_id(const kfk_metadata *md);  /* -1: unknown */
+KFK_API size_t kfk_metadata_broker_count(const kfk_metadata *md);
+/* Brokers come sorted by id. */
+KFK_API int32_t kfk_metadata_broker_id(const kfk_metadata *md, size_t b);
+KFK_API const char *kfk_metadata_broker_host(const kfk_metadata *md, size_t b);
+KFK_API int kfk_metadata_broker_port(const kfk_metadata *md, size_t b);
+KFK_API const char *kfk_metadata_broker_rack(const kfk_metadata *md, size_t b); /* NULL: none */
+KFK_API size_t kfk_metadata_topic_count(const kfk_metadata *md);
+KFK_API const char *kfk_metadata_topic_name(const kfk_metadata *md, size_t t);
+KFK_API kfk_err kfk_metadata_topic_error(const kfk_metadata *md, size_t t);
+/* 1 for Kafka's own topics (__consumer_offsets, ...), else 0. */
+KFK_API int kfk_metadata_topic_is_internal(const kfk_metadata *md, size_t t);
+/* The topic's 16-byte id, or NULL when the broker sent none. */
+KFK_API const uint8_t *kfk_metadata_topic_id(const kfk_metadata *md, size_t t);
+KFK_API size_t kfk_metadata_partition_count(const kfk_metadata *md, size_t t);
+KFK_API int32_t kfk_metadata_partition_id(const kfk_metadata *md, size_t t, size_t p);
+/* The leader's broker id; -1 while the partition has none. */
+KFK_API int32_t kfk_metadata_partition_leader(const kfk_metadata *md, size_t t, size_t p);
+KFK_API int32_t kfk_metadata_partition_leader_epoch(const kfk_metadata *md, size_t t, size_t p);
+KFK_API kfk_err kfk_metadata_partition_error(const kfk_metadata *md, size_t t, size_t p);
+/* The replicas (or the in-sync replicas) by broker id; *n gets the count. */
+KFK_API const int32_t *kfk_metadata_partition_replicas(const kfk_metadata *md, size_t t,
+                                                       size_t p, size_t *n);
+KFK_API const int32_t *kfk_metadata_partition_isr(const kfk_metadata *md, size_t t, size_t p,
+                                                  size_t *n);
+/* Frees md; NULL is a no-op. */
+KFK_API void kfk_metadata_destroy(kfk_metadata *md);
+/* --- end of admin client ------------------------------------------------------ */
+
 #ifdef __cplusplus
 }
 #endif

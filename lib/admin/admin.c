@@ -1,0 +1,185 @@
+/* The admin handle, synchronous waits, results and topic specs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/admin_int.h"
+
+kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen)
+{
+    kfk_admin *a = calloc(1, sizeof(*a));
+    if (!a) {
+        if (errstr && errlen)
+            snprintf(errstr, errlen, "out of memory");
+        kfk_conf_destroy(conf);
+        return NULL;
+    }
+    a->client = kclient_new(conf, KCONF_ADMIN, errstr, errlen);
+    if (!a->client) {
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void kfk_admin_destroy(kfk_admin *admin)
+{
+    if (!admin)
+        return;
+    kclient_destroy(admin->client);
+    free(admin);
+}
+
+void kadmin_wait_init(kadmin_wait *w)
+{
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    w->done = false;
+}
+
+void kadmin_wait_destroy(kadmin_wait *w)
+{
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->lock);
+}
+
+void kadmin_wait_done(kadmin_wait *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->done = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void kadmin_run(kfk_admin *a, kcall *call, kadmin_wait *w)
+{
+    w->done = false;
+    kcall_start(a->client, call);
+    /* No timeout here: the call always completes, at its deadline at the
+     * latest, or when the client is destroyed. */
+    pthread_mutex_lock(&w->lock);
+    while (!w->done)
+        pthread_cond_wait(&w->cond, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* --- results ------------------------------------------------------------------ */
+
+kfk_admin_result *kadmin_result_new(const char *const *names, size_t n)
+{
+    kfk_admin_result *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->e = calloc(n ? n : 1, sizeof(*r->e));
+    if (!r->e) {
+        free(r);
+        return NULL;
+    }
+    r->n = n;
+    for (size_t i = 0; i < n; i++) {
+        r->e[i].err = KFK_ERR_TIMED_OUT;
+        if (!(r->e[i].name = strdup(names[i]))) {
+            kfk_admin_result_destroy(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+void kadmin_result_set(kfk_admin_result *r, size_t i, kfk_err err, kslice msg)
+{
+    kadmin_entry *e = &r->e[i];
+    e->err = err;
+    free(e->msg);
+    e->msg = msg.ptr ? strndup((const char *)msg.ptr, msg.len) : NULL;
+}
+
+kfk_err kadmin_result_status(const kfk_admin_result *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->e[i].err)
+            return r->e[i].err;
+    return KFK_OK;
+}
+
+size_t kfk_admin_result_count(const kfk_admin_result *result)
+{
+    return result ? result->n : 0;
+}
+
+const char *kfk_admin_result_name(const kfk_admin_result *result, size_t i)
+{
+    return result && i < result->n ? result->e[i].name : NULL;
+}
+
+kfk_err kfk_admin_result_error(const kfk_admin_result *result, size_t i)
+{
+    return result && i < result->n ? result->e[i].err : KFK_ERR_INVALID_ARG;
+}
+
+const char *kfk_admin_result_message(const kfk_admin_result *result, size_t i)
+{
+    return result && i < result->n ? result->e[i].msg : NULL;
+}
+
+void kfk_admin_result_destroy(kfk_admin_result *result)
+{
+    if (!result)
+        return;
+    for (size_t i = 0; i < result->n; i++) {
+        free(result->e[i].name);
+        free(result->e[i].msg);
+    }
+    free(result->e);
+    free(result);
+}
+
+/* --- topic specs ----------------------------------------------------------------- */
+
+kfk_new_topic *kfk_new_topic_new(const char *name, int32_t partitions, int16_t replication_factor)
+{
+    if (!name)
+        return NULL;
+    kfk_new_topic *t = calloc(1, sizeof(*t));
+    if (!t || !(t->name = strdup(name))) {
+        free(t);
+        return NULL;
+    }
+    t->partitions = partitions;
+    t->replication_factor = replication_factor;
+    return t;
+}
+
+kfk_err kfk_new_topic_set_config(kfk_new_topic *topic, const char *name, const char *value)
+{
+    if (!topic || !name || !value)
+        return KFK_ERR_INVALID_ARG;
+    if (topic->n_configs + 2 > topic->cap_configs) {
+        size_t cap = topic->cap_configs ? topic->cap_configs * 2 : 8;
+        char **v = realloc(topic->configs, cap * sizeof(*v));
+        if (!v)
+            return KFK_ERR_NO_MEMORY;
+        topic->configs = v;
+        topic->cap_configs = cap;
+    }
+    char *n = strdup(name), *v = strdup(value);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        return KFK_ERR_NO_MEMORY;
+    }
+    topic->configs[topic->n_configs++] = n;
+    topic->configs[topic->n_configs++] = v;
+    return KFK_OK;
+}
+
+void kfk_new_topic_destroy(kfk_new_topic *topic)
+{
+    if (!topic)
+        return;
+    for (size_t i = 0; i < topic->n_configs; i++)
+        free(topic->configs[i]);
+    free(topic->configs);
+    free(topic->name);
+    free(topic);
+}

@@ -1,0 +1,65 @@
+/* What the files of lib/admin share. */
+#ifndef KFK_ADMIN_ADMIN_INT_H
+#define KFK_ADMIN_ADMIN_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "client/client.h"
+#include "kfk.h"
+
+struct kfk_admin {
+    kclient *client;
+};
+
+/* A call the application thread blocks on: its done handler records
+ * what it needs and then calls kadmin_wait_done. */
+typedef struct kadmin_wait {
+    pthread_mutex_t lock; /* protects done */
+    pthread_cond_t cond;
+    bool done;
+} kadmin_wait;
+
+void kadmin_wait_init(kadmin_wait *w);
+void kadmin_wait_destroy(kadmin_wait *w);
+/* Starts call on a's client and blocks until its done handler signalled. */
+void kadmin_run(kfk_admin *a, kcall *call, kadmin_wait *w);
+/* From the call's done handler, last: wakes the waiting thread. */
+void kadmin_wait_done(kadmin_wait *w);
+
+/* One entry of a kfk_admin_result. */
+typedef struct kadmin_entry {
+    char *name;
+    kfk_err err;
+    char *msg; /* NULL: none */
+} kadmin_entry;
+
+struct kfk_admin_result {
+    size_t n;
+    kadmin_entry *e;
+};
+
+/* A result with n entries named by names (copied), each KFK_ERR_TIMED_OUT
+ * until answered. NULL when out of memory. */
+kfk_admin_result *kadmin_result_new(const char *const *names, size_t n);
+/* Sets entry i's outcome; msg (may be null) is copied. */
+void kadmin_result_set(kfk_admin_result *r, size_t i, kfk_err err, kslice msg);
+/* KFK_OK when every entry succeeded, else the first entry's error. */
+kfk_err kadmin_result_status(const kfk_admin_result *r);
+
+struct kfk_new_topic {
+    char *name;
+    int32_t partitions;
+    int16_t replication_factor;
+    size_t n_configs, cap_configs;
+    char **configs; /* name, value, name, value, ... */
+};
+
+/* Errors after which the admin sends the topic again (as the Java admin
+ * client does): the controller moved, or a quota throttled the request. */
+static inline bool kadmin_topic_retriable(kfk_err err)
+{
+    return err == KFK_ERR_NOT_CONTROLLER || err == KFK_ERR_THROTTLING_QUOTA_EXCEEDED;
+}
+
+#endif

@@ -1,0 +1,338 @@
+/* Creating and deleting topics and adding partitions: one request for all
+ * the topics, then again for those the broker asks to retry
+ * (kadmin_topic_retriable), until each has a final answer or the call's
+ * deadline passes. Connection-level retries happen inside the kcall. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin/admin_int.h"
+#include "base/time.h"
+#include "proto/gen/create_partitions.h"
+#include "proto/gen/create_topics.h"
+#include "proto/gen/delete_topics.h"
+
+typedef struct topic_op topic_op;
+
+/* What differs between the three APIs. */
+typedef struct topic_api {
+    int16_t key;
+    /* Fills the request for the entries of op->todo; -1 when out of memory. */
+    int (*build)(topic_op *op, int32_t timeout_ms);
+    /* Calls take(op, name, error, message) for each topic of the answer. */
+    void (*each)(topic_op *op, const void *resp);
+} topic_api;
+
+struct topic_op {
+    const topic_api *api;
+    kfk_admin_result *res;
+    bool *todo;     /* send in the next round */
+    bool *answered; /* this round */
+    size_t n;
+    kfk_new_topic *const *new_topics; /* create */
+    const int32_t *counts;            /* create partitions */
+    bool old_delete;                  /* DeleteTopics v1-5 (brokers before 2.8) */
+    kadmin_wait w;
+    kcall call;
+    union {
+        kp_create_topics_request create;
+        kp_delete_topics_request del;
+        kp_create_partitions_request parts;
+    } body;
+    void *arrays[3]; /* freed after each round */
+};
+
+static void take(topic_op *op, kslice name, int16_t code, kslice msg)
+{
+    for (size_t i = 0; i < op->n; i++) {
+        const char *want = op->res->e[i].name;
+        if (!op->todo[i] || op->answered[i] || strlen(want) != name.len ||
+            memcmp(want, name.ptr, name.len) != 0)
+            continue;
+        op->answered[i] = true;
+        kadmin_result_set(op->res, i, (kfk_err)code, msg);
+        return;
+    }
+}
+
+/* --- CreateTopics ----------------------------------------------------------------- */
+
+static int build_create(topic_op *op, int32_t timeout_ms)
+{
+    kp_create_topics_request *r = &op->body.create;
+    kp_create_topics_request_init(r);
+    size_t n_cfg = 0;
+    for (size_t i = 0; i < op->n; i++)
+        n_cfg += op->todo[i] ? op->new_topics[i]->n_configs / 2 : 0;
+    kp_create_topics_request_creatable_topic *t = calloc(op->n, sizeof(*t));
+    kp_create_topics_request_creatable_topic_config *cfg = calloc(n_cfg + 1, sizeof(*cfg));
+    op->arrays[0] = t;
+    op->arrays[1] = cfg;
+    if (!t || !cfg)
+        return -1;
+    int32_t k = 0;
+    for (size_t i = 0; i < op->n; i++) {
+        if (!op->todo[i])
+            continue;
+        const kfk_new_topic *nt = op->new_topics[i];
+        kp_create_topics_request_creatable_topic_init(&t[k]);
+        t[k].name = kwire_cstr(nt->name);
+        t[k].num_partitions = nt->partitions;
+        t[k].replication_factor = nt->replication_factor;
+        t[k].configs = cfg;
+        t[k].n_configs = (int32_t)(nt->n_configs / 2);
+        for (size_t c = 0; c < nt->n_configs; c += 2, cfg++) {
+            kp_create_topics_request_creatable_topic_config_init(cfg);
+            cfg->name = kwire_cstr(nt->configs[c]);
+            cfg->value = kwire_cstr(nt->configs[c + 1]);
+        }
+        k++;
+    }
+    r->topics = t;
+    r->n_topics = k;
+    r->timeout_ms = timeout_ms;
+    return 0;
+}
+
+static void each_create(topic_op *op, const void *resp)
+{
+    const kp_create_topics_response *r = resp;
+    for (int32_t i = 0; i < r->n_topics; i++)
+        take(op, r->topics[i].name, r->topics[i].error_code, r->topics[i].error_message);
+}
+
+static const topic_api create_api = {KP_CREATE_TOPICS_KEY, build_create, each_create};
+
+/* --- DeleteTopics ------------------------------------------------------------------ */
+
+static int build_delete(topic_op *op, int32_t timeout_ms)
+{
+    kp_delete_topics_request *r = &op->body.del;
+    kp_delete_topics_request_init(r);
+    kp_delete_topics_request_delete_topic_state *t = calloc(op->n, sizeof(*t));
+    kslice *names = calloc(op->n, sizeof(*names));
+    op->arrays[0] = t;
+    op->arrays[1] = names;
+    if (!t || !names)
+        return -1;
+    int32_t k = 0;
+    for (size_t i = 0; i < op->n; i++) {
+        if (!op->todo[i])
+            continue;
+        kp_delete_topics_request_delete_topic_state_init(&t[k]);
+        t[k].name = kwire_cstr(op->res->e[i].name);
+        names[k++] = kwire_cstr(op->res->e[i].name);
+    }
+    /* v6+ takes topics; v1-5 topic_names, which v6 ignores. A broker
+     * before 2.8 cannot take topics, so the retry leaves them out. */
+    if (!op->old_delete) {
+        r->topics = t;
+        r->n_topics = k;
+    }
+    r->topic_names = names;
+    r->n_topic_names = k;
+    r->timeout_ms = timeout_ms;
+    op->call.max_version = op->old_delete ? 5 : -1;
+    return 0;
+}
+
+static void each_delete(topic_op *op, const void *resp)
+{
+    const kp_delete_topics_response *r = resp;
+    for (int32_t i = 0; i < r->n_responses; i++)
+        take(op, r->responses[i].name, r->responses[i].error_code,
+             r->responses[i].error_message);
+}
+
+static const topic_api delete_api = {KP_DELETE_TOPICS_KEY, build_delete, each_delete};
+
+/* --- CreatePartitions ---------------------------------------------------------------- */
+
+static int build_parts(topic_op *op, int32_t timeout_ms)
+{
+    kp_create_partitions_request *r = &op->body.parts;
+    kp_create_partitions_request_init(r);
+    kp_create_partitions_request_create_partitions_topic *t = calloc(op->n, sizeof(*t));
+    op->arrays[0] = t;
+    if (!t)
+        return -1;
+    int32_t k = 0;
+    for (size_t i = 0; i < op->n; i++) {
+        if (!op->todo[i])
+            continue;
+        kp_create_partitions_request_create_partitions_topic_init(&t[k]);
+        t[k].name = kwire_cstr(op->res->e[i].name);
+        t[k].count = op->counts[i];
+        t[k].n_assignments = -1; /* null: the controller places the new replicas */
+        k++;
+    }
+    r->topics = t;
+    r->n_topics = k;
+    r->timeout_ms = timeout_ms;
+    return 0;
+}
+
+static void each_parts(topic_op *op, const void *resp)
+{
+    const kp_create_partitions_response *r = resp;
+    for (int32_t i = 0; i < r->n_results; i++)
+        take(op, r->results[i].name, r->results[i].error_code, r->results[i].error_message);
+}
+
+static const topic_api parts_api = {KP_CREATE_PARTITIONS_KEY, build_parts, each_parts};
+
+/* --- the rounds -------------------------------------------------------------------- */
+
+/* On an I/O thread: records the answer, or the call's failure. */
+static void round_done(kcall *call, kfk_err err, void *resp, karena *arena)
+{
+    (void)arena;
+    topic_op *op = call->opaque;
+    memset(op->answered, 0, op->n * sizeof(bool));
+    if (err == KFK_ERR_UNSUPPORTED_VERSION && op->api == &delete_api && !op->old_delete) {
+        op->old_delete = true; /* the next round leaves out what v1-5 lack */
+    } else if (resp && !err) {
+        op->api->each(op, resp);
+        for (size_t i = 0; i < op->n; i++)
+            op->todo[i] = op->answered[i] && kadmin_topic_retriable(op->res->e[i].err);
+    } else {
+        for (size_t i = 0; i < op->n; i++) {
+            if (op->todo[i])
+                kadmin_result_set(op->res, i, err, (kslice){0});
+            op->todo[i] = false;
+        }
+    }
+    kadmin_wait_done(&op->w);
+}
+
+static bool any(const bool *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i])
+            return true;
+    return false;
+}
+
+static void free_arrays(topic_op *op)
+{
+    for (size_t i = 0; i < 3; i++) {
+        free(op->arrays[i]);
+        op->arrays[i] = NULL;
+    }
+}
+
+static kfk_err run_rounds(kfk_admin *a, topic_op *op, int timeout_ms)
+{
+    int64_t deadline = kclient_deadline(timeout_ms);
+    const kfk_conf *conf = kclient_conf(a->client);
+    int64_t backoff_ms = kconf_i64(conf, KCONF_RETRY_BACKOFF_MS);
+    kadmin_wait_init(&op->w);
+    kfk_err err = KFK_OK;
+    for (int round = 0; any(op->todo, op->n); round++) {
+        int64_t left_ms = (deadline - ktime_mono_ns()) / KTIME_NS_PER_MS;
+        if (left_ms <= 0)
+            break; /* the entries still to do keep KFK_ERR_TIMED_OUT */
+        if (round && backoff_ms > 0) { /* the broker asked to retry: give it a moment */
+            int64_t ms = backoff_ms < left_ms ? backoff_ms : left_ms;
+            struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+            nanosleep(&ts, NULL);
+        }
+        kcall_init(&op->call, op->api->key, &op->body, round_done, op);
+        op->call.route = KROUTE_CONTROLLER;
+        op->call.deadline_ns = deadline;
+        if (op->api->build(op, (int32_t)(left_ms > INT32_MAX ? INT32_MAX : left_ms)) < 0) {
+            err = KFK_ERR_NO_MEMORY;
+            free_arrays(op);
+            break;
+        }
+        kadmin_run(a, &op->call, &op->w);
+        free_arrays(op);
+    }
+    kadmin_wait_destroy(&op->w);
+    return err;
+}
+
+/* Runs api for the n topics of names; the public calls' common body. */
+static kfk_err topic_call(kfk_admin *a, const topic_api *api, const char *const *names,
+                          size_t n, topic_op *op, int timeout_ms, kfk_admin_result **result)
+{
+    op->api = api;
+    op->n = n;
+    op->res = kadmin_result_new(names, n);
+    op->todo = calloc(n ? n : 1, sizeof(bool));
+    op->answered = calloc(n ? n : 1, sizeof(bool));
+    kfk_err err = KFK_ERR_NO_MEMORY;
+    if (op->res && op->todo && op->answered) {
+        for (size_t i = 0; i < n; i++)
+            op->todo[i] = true;
+        err = run_rounds(a, op, timeout_ms);
+    }
+    free(op->todo);
+    free(op->answered);
+    if (err) {
+        kfk_admin_result_destroy(op->res);
+        return err;
+    }
+    *result = op->res;
+    return kadmin_result_status(op->res);
+}
+
+static bool names_ok(const char *const *names, size_t n)
+{
+    if (!names && n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!names[i])
+            return false;
+    return true;
+}
+
+kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, size_t n,
+                                int timeout_ms, kfk_admin_result **result)
+{
+    if (result)
+        *result = NULL;
+    if (!admin || !result || (!topics && n))
+        return KFK_ERR_INVALID_ARG;
+    const char **names = calloc(n ? n : 1, sizeof(*names));
+    if (!names)
+        return KFK_ERR_NO_MEMORY;
+    for (size_t i = 0; i < n; i++) {
+        if (!topics[i]) {
+            free(names);
+            return KFK_ERR_INVALID_ARG;
+        }
+        names[i] = topics[i]->name;
+    }
+    topic_op op = {.new_topics = topics};
+    kfk_err err = topic_call(admin, &create_api, names, n, &op, timeout_ms, result);
+    free(names);
+    return err;
+}
+
+kfk_err kfk_admin_delete_topics(kfk_admin *admin, const char *const *names, size_t n,
+                                int timeout_ms, kfk_admin_result **result)
+{
+    if (result)
+        *result = NULL;
+    if (!admin || !result || !names_ok(names, n))
+        return KFK_ERR_INVALID_ARG;
+    topic_op op = {0};
+    kfk_err err = topic_call(admin, &delete_api, names, n, &op, timeout_ms, result);
+    for (size_t i = 0; *result && i < n; i++)
+        if (!(*result)->e[i].err)
+            kmeta_forget(kclient_meta(admin->client), names[i]);
+    return err;
+}
+
+kfk_err kfk_admin_create_partitions(kfk_admin *admin, const char *const *names,
+                                    const int32_t *total_counts, size_t n, int timeout_ms,
+                                    kfk_admin_result **result)
+{
+    if (result)
+        *result = NULL;
+    if (!admin || !result || !names_ok(names, n) || (!total_counts && n))
+        return KFK_ERR_INVALID_ARG;
+    topic_op op = {.counts = total_counts};
+    return topic_call(admin, &parts_api, names, n, &op, timeout_ms, result);
+}
