@@ -162,9 +162,10 @@ static int keep_subscribed(kc_group *g, const kc_topic *t, int32_t n, const uint
     int32_t k = 0;
     uint8_t *used = kc_group_alloc(g, (size_t)n, 1);
     g->topic = kc_group_alloc(g, (size_t)n, sizeof(*g->topic));
+    g->meta = kc_group_alloc(g, (size_t)n, sizeof(*g->meta));
     g->count = kc_group_alloc(g, (size_t)n, sizeof(*g->count));
     g->first = kc_group_alloc(g, (size_t)n, sizeof(*g->first));
-    if (!used || !g->topic || !g->count || !g->first)
+    if (!used || !g->topic || !g->meta || !g->count || !g->first)
         return KFK_ERR_NO_MEMORY;
     for (int32_t m = 0; m < g->n_members; m++)
         for (int32_t i = 0; i < n; i++)
@@ -174,6 +175,7 @@ static int keep_subscribed(kc_group *g, const kc_topic *t, int32_t n, const uint
         if (!used[i])
             continue;
         g->topic[k] = t[i].name;
+        g->meta[k] = t[i];
         g->count[k] = t[i].partitions;
         g->first[k] = (int32_t)parts;
         parts += t[i].partitions;

@@ -5,7 +5,8 @@
  * The four of Java's client, with Java's protocol names so a group mixing
  * kfk, Java and kafka-python members agrees on one: "range",
  * "roundrobin", "sticky" (eager) and "cooperative-sticky" (KIP-429).
- * Range and roundrobin give exactly Java's assignments; the sticky pair
+ * Range and roundrobin give exactly Java's assignments, range also with
+ * racks (members' rack_id, partitions' replica racks); the sticky pair
  * give assignments with the properties Java's promise (each subscribed
  * partition to exactly one subscriber, balanced, sticky, and, for
  * cooperative-sticky, no partition handed to a new owner in the round its
@@ -43,7 +44,15 @@ typedef struct kc_member {
 typedef struct kc_topic {
     kslice name;
     int32_t partitions;
+    /* Optional, for rack-aware range (KIP-881): replica_racks[p] lists the
+     * racks of partition p's replicas (repeats allowed); NULL: unknown. */
+    const struct kc_replica_racks *replica_racks;
 } kc_topic;
+
+typedef struct kc_replica_racks {
+    const kslice *racks;
+    int32_t n;
+} kc_replica_racks;
 
 /* What a member says about itself when joining. `owned`: partitions it
  * holds now (empty after an eager revocation); `previous`: its last

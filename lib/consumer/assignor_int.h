@@ -13,6 +13,7 @@ typedef struct kc_group {
     int32_t *order;      /* member indices in Java's order (kc_member_cmp) */
     int32_t n_topics;    /* topics someone subscribes to that have partitions */
     kslice *topic;       /* their names, ascending */
+    kc_topic *meta;      /* the caller's entry for each */
     int32_t *count;      /* partitions per topic */
     int32_t *first;      /* index of each topic's partition 0 */
     int32_t n_parts;     /* partitions over all topics */

@@ -6,9 +6,10 @@
 //                                   ConsumerProtocol serialized, and the
 //                                   sticky assignors' user data, each with
 //                                   what Java decodes from it
-//   java AssignorVectors assign     prints seeded random groups and what
-//                                   Java's RangeAssignor and
-//                                   RoundRobinAssignor give each member
+//   java AssignorVectors assign     prints seeded random groups, half of
+//                                   them with racks, and what Java's
+//                                   RangeAssignor and RoundRobinAssignor
+//                                   give each member
 //
 // Run through tools/golden/assignor-vectors, which finds the jar and writes
 // tests/data/consumer/. The text forms are the ones
@@ -167,15 +168,22 @@ public class AssignorVectors {
 
     static void assign() {
         Random rnd = new Random(20261125L);
-        for (int sc = 0; sc < 200; sc++)
+        for (int sc = 0; sc < 400; sc++)
             scenario(sc, rnd);
     }
 
+    static final String[] RACKS = {"r0", "r1", "r2"};
+
+    // Half the groups are rack-aware (KIP-881): brokers in racks r0-r2 (one
+    // without a rack), replicas on random brokers, members in a rack or not.
     static void scenario(int sc, Random rnd) {
+        boolean racks = rnd.nextBoolean();
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < 4; i++)
+            nodes.add(new Node(i, "broker" + i, 9092, racks && i < 3 ? RACKS[i] : null));
         // Topics: some with no metadata (count 0: left out of the cluster).
         Map<String, Integer> counts = new TreeMap<>();
         List<PartitionInfo> parts = new ArrayList<>();
-        Node node = new Node(0, "localhost", 9092);
         int nt = 1 + rnd.nextInt(4);
         for (int i = 0; i < nt; i++)
             counts.put(TOPICS[rnd.nextInt(TOPICS.length)], rnd.nextInt(10) - 1);
@@ -183,13 +191,26 @@ public class AssignorVectors {
         for (Map.Entry<String, Integer> e : counts.entrySet()) {
             if (e.getValue() <= 0)
                 continue;
-            System.out.println("topic " + e.getKey() + " " + e.getValue());
-            for (int p = 0; p < e.getValue(); p++)
-                parts.add(new PartitionInfo(e.getKey(), p, node, new Node[] {node},
-                    new Node[] {node}));
+            StringBuilder line = new StringBuilder("topic " + e.getKey() + " " + e.getValue());
+            for (int p = 0; p < e.getValue(); p++) {
+                List<Node> replicas = new ArrayList<>();
+                for (Node n : nodes)
+                    if (rnd.nextInt(3) == 0)
+                        replicas.add(n);
+                if (replicas.isEmpty())
+                    replicas.add(nodes.get(rnd.nextInt(nodes.size())));
+                Node[] rs = replicas.toArray(new Node[0]);
+                parts.add(new PartitionInfo(e.getKey(), p, rs[0], rs, rs));
+                TreeMap<String, Boolean> rr = new TreeMap<>();
+                for (Node n : rs)
+                    if (n.rack() != null)
+                        rr.put(n.rack(), true);
+                line.append(p == 0 ? " " : ",").append(rr.isEmpty() ? "-" : String.join("+", rr.keySet()));
+            }
+            System.out.println(line);
         }
-        Cluster cluster = new Cluster("c", Collections.singletonList(node), parts,
-            Collections.emptySet(), Collections.emptySet());
+        Cluster cluster = new Cluster("c", nodes, parts, Collections.emptySet(),
+            Collections.emptySet());
         List<String> known = new ArrayList<>(counts.keySet());
         Map<String, Subscription> subs = new HashMap<>();
         int nm = 1 + rnd.nextInt(6);
@@ -201,13 +222,16 @@ public class AssignorVectors {
                     topics.add(t);
             if (topics.isEmpty())
                 topics.add(known.get(0));
-            Subscription s = new Subscription(topics);
+            int r = rnd.nextInt(5);
+            String rack = racks && r < 4 ? "r" + r : null;
+            Subscription s = new Subscription(topics, null, Collections.emptyList(), -1,
+                Optional.ofNullable(rack));
             // Instance ids are unique in a group, as the broker enforces.
             String instance = rnd.nextInt(3) == 0 ? "static-" + rnd.nextInt(10) + "-" + i : null;
             s.setGroupInstanceId(Optional.ofNullable(instance));
             subs.put(id, s);
             System.out.println("member " + id + " " + (instance == null ? "-" : instance) + " "
-                + String.join(",", topics));
+                + (rack == null ? "-" : rack) + " " + String.join(",", topics));
         }
         for (ConsumerPartitionAssignor as : new ConsumerPartitionAssignor[] {
                 new RangeAssignor(), new RoundRobinAssignor()}) {
