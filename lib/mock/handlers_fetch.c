@@ -111,6 +111,10 @@ static int fill_result(mock_broker *b, const fetch_ctx *ctx, const mock_fetch_pa
     res->high_watermark = res->last_stable_offset = res->log_start_offset = -1;
     mock_partition *p = NULL;
     res->error = part_check(b, ctx->version, fp, &p, res);
+    /* Kafka answers partitions it cannot find with an empty aborted list,
+     * and those whose log it read with a null one (read_uncommitted). */
+    res->aborted_list =
+        res->error == KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION || res->error == KFK_ERR_UNKNOWN_TOPIC_ID;
     if (res->error) return 0;
     res->high_watermark = p->log.end_offset;
     res->last_stable_offset = mock_partition_lso(p);

@@ -168,6 +168,7 @@ static int describe_one(mock_req *req, const kp_metadata_request *r,
     if (!rt->name.ptr) {
         mock_topic *t = mock_topic_find_id(mc, &rt->topic_id);
         mt->topic_id = rt->topic_id;
+        mt->name = (kslice){NULL, 0}; /* Kafka answers an unknown id with a null name */
         if (t) return fill_topic(req, r, t, mt);
         mt->error_code = KFK_ERR_UNKNOWN_TOPIC_ID;
         return 0;

@@ -174,7 +174,10 @@ static void create_one(mock_req *req, const kp_create_topics_request *r, const c
     res->num_partitions = n_parts;
     res->replication_factor = (int16_t)rf;
     report_configs(req, ct, res);
-    if (r->validate_only) return;
+    if (r->validate_only) { /* Kafka names an id even for a dry run */
+        mock_random(res->topic_id.b, 16);
+        return;
+    }
     const int32_t **assigned = NULL;
     int32_t *n_assigned = NULL;
     if (ct->n_assignments > 0) {

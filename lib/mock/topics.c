@@ -48,25 +48,33 @@ static bool collides(const char *a, kslice b)
 
 kfk_err mock_topic_name_check(mock_cluster *mc, kslice name, char *msg, size_t msg_len)
 {
-    const char *why = NULL;
-    if (!name.ptr || name.len == 0)
-        why = "Topic name is illegal, it can't be empty";
-    else if ((name.len == 1 && name.ptr[0] == '.') ||
-             (name.len == 2 && name.ptr[0] == '.' && name.ptr[1] == '.'))
-        why = "Topic name cannot be \".\" or \"..\"";
-    else if (name.len > MAX_TOPIC_NAME)
-        why = "Topic name is illegal, it can't be longer than 249 characters";
-    for (size_t i = 0; !why && i < name.len; i++) {
+    int n = (int)(name.len > 300 ? 300 : name.len);
+    const char *s = name.ptr ? (const char *)name.ptr : "";
+    bool bad_char = false;
+    for (size_t i = 0; i < name.len; i++) {
         uint8_t ch = name.ptr[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '.' || ch == '_' || ch == '-'))
-            why = "Topic name is illegal, it contains a character other than ASCII "
-                  "alphanumerics, '.', '_' and '-'";
+        bad_char |= !((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-');
     }
-    if (why) {
-        snprintf(msg, msg_len, "%s", why);
-        return KFK_ERR_INVALID_TOPIC_EXCEPTION;
-    }
+    /* Kafka's Topic.validate, and its words. */
+    bool invalid = true;
+    if (!name.ptr || name.len == 0)
+        snprintf(msg, msg_len, "Topic name is invalid: the empty string is not allowed");
+    else if ((name.len == 1 && s[0] == '.') || (name.len == 2 && s[0] == '.' && s[1] == '.'))
+        snprintf(msg, msg_len, "Topic name is invalid: '%.*s' is not allowed", n, s);
+    else if (name.len > MAX_TOPIC_NAME)
+        snprintf(msg, msg_len,
+                 "Topic name is invalid: the length of '%.*s' is longer than the max allowed "
+                 "length %d",
+                 n, s, MAX_TOPIC_NAME);
+    else if (bad_char)
+        snprintf(msg, msg_len,
+                 "Topic name is invalid: '%.*s' contains one or more characters other than "
+                 "ASCII alphanumerics, '.', '_' and '-'",
+                 n, s);
+    else
+        invalid = false;
+    if (invalid) return KFK_ERR_INVALID_TOPIC_EXCEPTION;
     for (size_t i = 0; i < mc->n_topics; i++) {
         const char *other = mc->topics[i]->name;
         if (collides(other, name) &&
