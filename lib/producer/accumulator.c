@@ -30,7 +30,8 @@ struct kaccum_part {
 
 struct kaccum {
     kaccum_conf conf;
-    size_t writer_max; /* kbatch_writer max_bytes: batch.size (1 when 0: one record) */
+    size_t writer_max; /* a batch's bound: batch.size capped by max.request.size; 1 for
+                        * batch.size 0, so each record goes alone */
     uint32_t msgs_initial;
     atomic_int flushing;    /* flushes in progress */
     atomic_bool closing;    /* kaccum_close was called */
@@ -92,7 +93,12 @@ kaccum *kaccum_new(const kaccum_conf *conf)
     kaccum *a = calloc(1, sizeof(*a));
     if (!a) return NULL;
     a->conf = *conf;
-    a->writer_max = conf->batch_size > 0 ? (size_t)conf->batch_size : 1;
+    int64_t max = conf->batch_size;
+    /* A batch over max.request.size could never be sent. With the cap, a
+     * record that fits an open batch is within max.request.size, so only
+     * a record needing a new batch must be checked against it. */
+    if (conf->max_record_bytes > 0 && max > conf->max_record_bytes) max = conf->max_record_bytes;
+    a->writer_max = max > 0 ? (size_t)max : 1;
     a->msgs_initial = (uint32_t)(conf->batch_size / 64 > 8 ? conf->batch_size / 64 : 8);
     atomic_init(&a->flushing, 0);
     atomic_init(&a->closing, false);
@@ -377,7 +383,8 @@ static kfk_err append_new_batch(kaccum *a, kaccum_part *p, const kaccum_rec *rec
         need > a->conf.buffer_memory)
         return KFK_ERR_TOO_LARGE;
     kaccum_batch *b;
-    kfk_err err = batch_get(a, need > a->conf.batch_size ? need : a->conf.batch_size, &b);
+    int64_t size = (int64_t)a->writer_max;
+    kfk_err err = batch_get(a, need > size ? need : size, &b);
     if (err) return err;
     pthread_mutex_lock(&p->lock);
     kaccum_appended mid = *res;

@@ -54,7 +54,8 @@ typedef struct kaccum_conf {
     int64_t linger_ms;        /* linger.ms */
     int64_t buffer_memory;    /* buffer.memory */
     int64_t max_block_ms;     /* max.block.ms */
-    int64_t max_record_bytes; /* max.request.size: a larger record is TOO_LARGE (0: no bound) */
+    int64_t max_record_bytes; /* max.request.size: a larger record is TOO_LARGE, and batches
+                               * stay within it (0: no bound) */
     uint16_t batch_flags;     /* KBATCH_ATTR_TRANSACTIONAL for a transactional producer, or 0 */
 } kaccum_conf;
 

@@ -531,6 +531,83 @@ START_TEST(test_expire_takes_batches_past_delivery_timeout)
 }
 END_TEST
 
+START_TEST(test_batches_stay_within_max_request_size)
+{
+    kaccum_conf c = conf_of(8000, 0, 1 << 20, 0);
+    c.max_record_bytes = 3000;
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    for (uintptr_t i = 0; i < 6; i++)
+        append_ok(a, p, 1000, i, T0);
+    for (uintptr_t i = 0; i < 3; i++) {
+        kaccum_batch *b = drain_one(a, p, T0);
+        ck_assert_int_le(kaccum_batch_size(b), 3000);
+        check_batch(a, b, 2 * i, 2);
+    }
+    kaccum_destroy(a);
+}
+END_TEST
+
+static void check_headers(const krecord *rec)
+{
+    krecord_header_iter hi = krecord_headers(rec);
+    krecord_header h;
+    ck_assert(krecord_header_next(&hi, &h));
+    ck_assert(h.key.len == 2 && memcmp(h.key.ptr, "h1", 2) == 0);
+    ck_assert(h.value.len == 2 && memcmp(h.value.ptr, "v1", 2) == 0);
+    ck_assert(krecord_header_next(&hi, &h));
+    ck_assert(h.key.len == 2 && memcmp(h.key.ptr, "h2", 2) == 0);
+    ck_assert_ptr_null(h.value.ptr);
+    ck_assert(!krecord_header_next(&hi, &h));
+}
+
+START_TEST(test_records_are_written_in_final_wire_form)
+{
+    kaccum_conf c = conf_of(16384, 0, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    const krecord_header hdrs[2] = {
+        {{(const uint8_t *)"h1", 2}, {(const uint8_t *)"v1", 2}},
+        {{(const uint8_t *)"h2", 2}, {NULL, 0}},
+    };
+    kaccum_rec recs[3] = {
+        {.timestamp = TS, .key = {(const uint8_t *)"k", 1}, .value = {(const uint8_t *)"v", 1}},
+        {.timestamp = TS - 5, .key = {(const uint8_t *)"", 0}, .headers = hdrs, .n_headers = 2},
+        {.timestamp = TS + 9, .value = {(const uint8_t *)"", 0}},
+    };
+    kaccum_appended res;
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(kaccum_append(a, p, &recs[i], T0, &res), KFK_OK);
+    kaccum_batch *b = drain_one(a, p, T0);
+    kslice wire;
+    ck_assert_int_eq(kaccum_batch_finish(b, -1, -1, KCODEC_NONE, -1, &wire), KFK_OK);
+    kreader r = kreader_of(wire.ptr, wire.len);
+    kbatch hdr;
+    ck_assert_int_eq(kbatch_parse_header(&r, &hdr), KFK_OK);
+    ck_assert_int_eq(hdr.max_timestamp, TS + 9);
+    kbatch_read_opts opts = {0};
+    kbuf scratch = {0};
+    krecord_iter it;
+    ck_assert_int_eq(krecord_iter_init(&it, &hdr, &opts, &scratch), KFK_OK);
+    krecord rec;
+    for (int i = 0; i < 3; i++) {
+        ck_assert(krecord_iter_next(&it, &rec));
+        ck_assert_int_eq(rec.offset, i);
+        ck_assert_int_eq(rec.timestamp, recs[i].timestamp);
+        ck_assert_int_eq(rec.key.ptr == NULL, recs[i].key.ptr == NULL);
+        ck_assert_int_eq(rec.key.len, recs[i].key.len);
+        ck_assert_int_eq(rec.value.ptr == NULL, recs[i].value.ptr == NULL);
+        ck_assert_int_eq(rec.value.len, recs[i].value.len);
+        ck_assert_int_eq(rec.header_count, (int32_t)recs[i].n_headers);
+        if (i == 1) check_headers(&rec);
+    }
+    ck_assert(!krecord_iter_next(&it, &rec));
+    kbuf_free(&scratch);
+    kaccum_batch_release(a, b);
+    kaccum_destroy(a);
+}
+END_TEST
+
 /* ------------------------------------------------- several threads */
 
 #define N_PRODUCERS 4
@@ -686,6 +763,8 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_finish_sets_producer_fields_and_compresses);
     tcase_add_test(tc, test_reenqueued_batches_keep_order_and_sequences);
     tcase_add_test(tc, test_expire_takes_batches_past_delivery_timeout);
+    tcase_add_test(tc, test_batches_stay_within_max_request_size);
+    tcase_add_test(tc, test_records_are_written_in_final_wire_form);
     tcase_add_test(tc, test_bad_configuration_is_refused);
     tcase_add_test(tc, test_threads_append_while_one_drains);
     suite_add_tcase(s, tc);
