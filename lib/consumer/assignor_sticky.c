@@ -196,6 +196,61 @@ static int move_one(sticky *s, int32_t *to)
     return 1;
 }
 
+/* --- the common case: everyone subscribes to everything ------------------ */
+
+static int all_identical(const kc_group *g)
+{
+    for (size_t i = 0; i < (size_t)g->n_members * (size_t)g->n_topics; i++)
+        if (!g->subscribed[i])
+            return 0;
+    return 1;
+}
+
+/* Balances in one pass instead of move by move: with N partitions and M
+ * members, (N % M) members may keep N / M + 1 and the rest N / M. Those
+ * slots go to the members that own the most (fewest moves), each member
+ * keeps its lowest partitions up to its quota, and everything else fills
+ * the members below quota in member order. Runs after keep_claims. */
+static int balance_identical(sticky *s)
+{
+    kc_group *g = s->g;
+    int32_t n = g->n_members, floor = g->n_parts / n, extra = g->n_parts % n;
+    int32_t *by_load = kc_group_alloc(g, (size_t)n, sizeof(int32_t));
+    int32_t *bucket = kc_group_alloc(g, (size_t)g->n_parts + 2, sizeof(int32_t));
+    int32_t *quota = kc_group_alloc(g, (size_t)n, sizeof(int32_t));
+    int32_t *held = kc_group_alloc(g, (size_t)n, sizeof(int32_t)); /* kept so far */
+    if (!by_load || !bucket || !quota || !held)
+        return KFK_ERR_NO_MEMORY;
+    /* Counting sort, most owned first, member order within a count. */
+    for (int32_t m = 0; m < n; m++)
+        bucket[g->n_parts - s->load[m] + 1]++;
+    for (int32_t i = 1; i <= g->n_parts + 1; i++)
+        bucket[i] += bucket[i - 1];
+    for (int32_t i = 0; i < n; i++) {
+        int32_t m = g->order[i];
+        by_load[bucket[g->n_parts - s->load[m]]++] = m;
+    }
+    for (int32_t i = 0; i < n; i++)
+        quota[by_load[i]] = floor + (i < extra);
+    for (int32_t p = 0; p < g->n_parts; p++) {
+        int32_t m = g->assigned[p];
+        if (m >= 0 && held[m]++ >= quota[m]) {
+            g->assigned[p] = -1;
+            s->kept[p] = 0;
+            s->load[m]--;
+        }
+    }
+    int32_t next = 0; /* position in g->order of the member being filled */
+    for (int32_t p = 0; p < g->n_parts; p++) {
+        if (g->assigned[p] >= 0)
+            continue;
+        while (s->load[g->order[next]] >= quota[g->order[next]])
+            next++;
+        give(s, p, g->order[next]);
+    }
+    return 0;
+}
+
 /* Cooperative phase one: a partition leaving an owner that is still here
  * goes to nobody until that owner has revoked it. */
 static void withhold_moving(sticky *s)
@@ -222,9 +277,15 @@ static int sticky_run(const kc_member *members, int32_t n_members, const kc_topi
         err = KFK_ERR_NO_MEMORY;
     if (!err) {
         keep_claims(&s);
-        place_rest(&s);
-        while (move_one(&s, to))
-            ;
+        if (g.n_members > 0 && all_identical(&g)) {
+            err = balance_identical(&s);
+        } else {
+            place_rest(&s);
+            while (move_one(&s, to))
+                ;
+        }
+    }
+    if (!err) {
         if (cooperative)
             withhold_moving(&s);
         err = kc_group_output(&g, out, a);

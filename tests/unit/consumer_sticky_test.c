@@ -271,6 +271,8 @@ static void simulate(const kc_assignor *as, uint64_t seed, int identical)
 {
     static sim s;
     static rebalance r;
+    /* Zeroed, every partition starts owned by slot 0 (generation -1): the
+     * first round takes a group from one member that held everything. */
     memset(&s, 0, sizeof(s));
     s.rng = seed;
     s.identical = identical;
