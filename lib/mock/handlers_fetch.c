@@ -79,13 +79,17 @@ static int select_records(const mock_log *log, int64_t offset, int64_t end, int6
 {
     size_t first = mock_log_find(log, offset), i = first;
     int64_t total = 0;
-    for (; i < log->n && log->b[i].base_offset < end && total < limit; i++) {
+    for (; i < log->n && log->b[i].base_offset < end; i++) {
         int64_t len = (int64_t)log->b[i].buf->len;
-        if (total + len > limit && !(min_one && i == first)) {
-            total = limit, i++;
-            break;
+        if (total + len <= limit || (min_one && i == first)) {
+            total += len;
+            continue;
         }
-        total += len;
+        if (total < limit) { /* the part that fits */
+            total = limit;
+            i++;
+        }
+        break;
     }
     res->n_segs = i - first;
     res->records_len = (size_t)total;

@@ -89,6 +89,7 @@ START_TEST(test_fetch_limits_follow_kafka)
     /* A first batch larger than the limit still comes whole (KIP-74). */
     const kp_fetch_response_partition_data *pd = fetch(&c, 16, 0, 0, 10);
     ck_assert_uint_eq(pd->records.len, batch_len);
+    ck_assert_uint_eq(fetch(&c, 16, 0, 0, 0)->records.len, batch_len);
     /* Past the first, the limit cuts a batch short, as a log slice does. */
     pd = fetch(&c, 16, 0, 0, (int32_t)(batch_len + 20));
     ck_assert_uint_eq(pd->records.len, batch_len + 20);
