@@ -274,6 +274,16 @@ START_TEST(test_acks_zero_gets_no_response)
     mt_send(&c, KP_PRODUCE_KEY, 12, &req);
     ck_assert(mt_closed(&c, MT_TIMEOUT_MS));
     mt_close(&c);
+    /* Send and hang up at once: the batch still lands. */
+    mt_open(&c, mc, 1);
+    pd.index = 0;
+    mt_send(&c, KP_PRODUCE_KEY, 12, &req);
+    mt_close(&c);
+    for (int64_t t0 = mt_now_ms(); hw == 5 && mt_now_ms() - t0 < MT_TIMEOUT_MS;) {
+        nanosleep(&(struct timespec){0, 1000000}, NULL); /* until the loop got to it */
+        kfk_mock_partition_offsets(mc, "t", 0, NULL, &hw);
+    }
+    ck_assert_int_eq(hw, 10);
 }
 END_TEST
 
