@@ -53,9 +53,10 @@ int mock_fetch_write(mock_cluster *mc, mock_out *o, const mock_fetch_reply *repl
 typedef struct mock_fetch_view {
     mock_fetch_part *parts;
     int32_t n_parts;
-    int32_t session_id; /* to answer with; 0: no session */
-    int16_t error;      /* FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH */
-    bool incremental;   /* answer only partitions with news */
+    int32_t session_id;    /* to answer with; 0: no session */
+    int32_t session_epoch; /* the session's epoch when parts were taken */
+    int16_t error;         /* FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH */
+    bool incremental;      /* answer only partitions with news */
 } mock_fetch_view;
 
 /* A view of the request's own partitions, in its order, touching no
@@ -67,9 +68,11 @@ int mock_fetch_session_begin(mock_broker *b, const void *fetch_request, int16_t 
                              mock_fetch_view *view);
 /* Whether an incremental session must include this result, given what it
  * last sent for the partition; records what it sends now. */
-bool mock_fetch_session_include(mock_broker *b, int32_t session_id, const mock_fetch_result *r);
+bool mock_fetch_session_include(mock_broker *b, const mock_fetch_view *view,
+                                const mock_fetch_result *r);
 /* After answering: partitions that returned records go to the back of the
  * session's order, so the others get the response's room next time. */
-void mock_fetch_session_rotate(mock_broker *b, int32_t session_id, const mock_fetch_reply *reply);
+void mock_fetch_session_rotate(mock_broker *b, const mock_fetch_view *view,
+                               const mock_fetch_reply *reply);
 
 #endif

@@ -241,6 +241,7 @@ static int incremental(mock_broker *b, const kp_fetch_request *r, bool by_id, ka
     s->epoch = s->epoch == INT32_MAX ? 1 : s->epoch + 1;
     s->used_ns = ktime_mono_ns();
     view->session_id = s->id;
+    view->session_epoch = s->epoch;
     view->incremental = true;
     return view_from_session(s, a, view);
 }
@@ -259,23 +260,27 @@ int mock_fetch_session_begin(mock_broker *b, const void *fetch_request, int16_t 
     if (r->session_epoch != 0) return 0; /* -1: closed, no new session */
     mock_fetch_session *s = sess_open(b, view, by_id);
     view->session_id = s ? s->id : 0; /* no room: answer sessionless */
+    view->session_epoch = s ? s->epoch : 0;
     return 0;
 }
 
-/* The session of id, if it still has the partitions a fetch saw. */
-static mock_fetch_session *sess_for(mock_broker *b, int32_t id)
+/* The session part of a view's part i: by position while the session
+ * is as the fetch saw it (the usual case: no search), else by search. */
+static sess_part *part_for(mock_fetch_session *s, const mock_fetch_view *view,
+                           const mock_fetch_part *fp)
 {
-    mock_fetch_session **pp = sess_slot(b, id);
-    return pp ? *pp : NULL;
+    int32_t i = (int32_t)(fp - view->parts);
+    if (s->epoch == view->session_epoch && s->n == view->n_parts) return &s->parts[i];
+    i = sess_find(s, fp, s->n && !s->parts[0].topic);
+    return i < 0 ? NULL : &s->parts[i];
 }
 
-bool mock_fetch_session_include(mock_broker *b, int32_t session_id, const mock_fetch_result *r)
+bool mock_fetch_session_include(mock_broker *b, const mock_fetch_view *view,
+                                const mock_fetch_result *r)
 {
-    mock_fetch_session *s = sess_for(b, session_id);
-    if (!s) return true;
-    int32_t i = sess_find(s, r->req, s->n && !s->parts[0].topic);
-    if (i < 0) return true;
-    sess_part *sp = &s->parts[i];
+    mock_fetch_session **pp = sess_slot(b, view->session_id);
+    sess_part *sp = pp ? part_for(*pp, view, r->req) : NULL;
+    if (!sp) return true;
     bool news = r->records_len > 0 || r->error != 0 || sp->sent_hw != r->high_watermark ||
                 sp->sent_lso != r->last_stable_offset || sp->sent_log_start != r->log_start_offset;
     /* After an error Kafka forgets what it sent, so the next success goes out. */
@@ -285,20 +290,35 @@ bool mock_fetch_session_include(mock_broker *b, int32_t session_id, const mock_f
     return news;
 }
 
-void mock_fetch_session_rotate(mock_broker *b, int32_t session_id, const mock_fetch_reply *reply)
+void mock_fetch_session_rotate(mock_broker *b, const mock_fetch_view *view,
+                               const mock_fetch_reply *reply)
 {
-    mock_fetch_session *s = sess_for(b, session_id);
-    if (!s) return;
-    bool by_id = s->n && !s->parts[0].topic;
-    for (int32_t k = 0; k < reply->n_results; k++) {
+    mock_fetch_session **pp = sess_slot(b, view->session_id);
+    if (!pp) return;
+    mock_fetch_session *s = *pp;
+    for (int32_t k = 0; k < reply->n_results; k++) { /* mark, then move the marked back */
         const mock_fetch_result *r = &reply->results[k];
-        if (!r->records_len) continue;
-        int32_t i = sess_find(s, r->req, by_id);
-        if (i < 0 || i == s->n - 1) continue;
-        sess_part moved = s->parts[i];
-        memmove(&s->parts[i], &s->parts[i + 1], (size_t)(s->n - i - 1) * sizeof(moved));
-        s->parts[s->n - 1] = moved;
+        sess_part *sp = r->records_len ? part_for(s, view, r->req) : NULL;
+        if (sp) sp->partition = -1 - sp->partition;
     }
+    sess_part *moved = malloc((size_t)(s->n ? s->n : 1) * sizeof(*moved));
+    if (!moved) { /* keep the order; only unmark */
+        for (int32_t i = 0; i < s->n; i++)
+            if (s->parts[i].partition < 0) s->parts[i].partition = -1 - s->parts[i].partition;
+        return;
+    }
+    int32_t kept = 0, n_moved = 0;
+    for (int32_t i = 0; i < s->n; i++) {
+        sess_part sp = s->parts[i];
+        if (sp.partition < 0) {
+            sp.partition = -1 - sp.partition;
+            moved[n_moved++] = sp;
+        } else {
+            s->parts[kept++] = sp;
+        }
+    }
+    memcpy(&s->parts[kept], moved, (size_t)n_moved * sizeof(*moved));
+    free(moved);
 }
 
 void mock_fetch_sessions_free(mock_broker *b)

@@ -160,8 +160,7 @@ static int build_reply(mock_broker *b, const fetch_ctx *ctx, karena *a, mock_fet
             return KFK_ERR_NO_MEMORY;
         bool include = true;
         if (ctx->view.session_id) /* KIP-227: also records what it sends */
-            include =
-                mock_fetch_session_include(b, ctx->view.session_id, res) || !ctx->view.incremental;
+            include = mock_fetch_session_include(b, &ctx->view, res) || !ctx->view.incremental;
         if (!include) continue;
         if (res->leader_id >= 0 && ctx->version >= 16) add_hint(reply, res->leader_id);
         reply->n_results++;
@@ -182,7 +181,7 @@ static int answer(mock_broker *b, mock_conn *c, const fetch_ctx *ctx, karena *a)
         mock_out_free(o);
         return MOCK_CLOSE;
     }
-    if (ctx->view.session_id) mock_fetch_session_rotate(b, ctx->view.session_id, &reply);
+    if (ctx->view.session_id) mock_fetch_session_rotate(b, &ctx->view, &reply);
     mock_conn_send(c, o);
     return MOCK_DONE;
 }

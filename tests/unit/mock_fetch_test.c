@@ -22,8 +22,6 @@ static void teardown(void)
     kfk_mock_cluster_destroy(mc);
 }
 
-static void produce_later(int delay_ms, int partition);
-
 START_TEST(test_empty_fetch_waits_max_wait_ms)
 {
     mt_conn c;
@@ -175,32 +173,28 @@ END_TEST
 
 /* ------------------------------------------------------------- sessions */
 
-typedef struct two_parts {
+typedef struct one_part {
     kp_fetch_request req;
     kp_fetch_request_fetch_topic topic;
-    kp_fetch_request_fetch_partition part[2];
-} two_parts;
+    kp_fetch_request_fetch_partition part;
+} one_part;
 
-/* Broker 1 leads partition 0 only; give it partition 0 and a second topic's. */
-static void session_req(two_parts *f, kuuid t2, int32_t session_id, int32_t epoch, int n)
+/* A session fetch of partition t-0 (n 1) or of nothing new (n 0). */
+static void session_req(one_part *f, int32_t session_id, int32_t epoch, int n)
 {
     kp_fetch_request_init(&f->req);
     kp_fetch_request_fetch_topic_init(&f->topic);
-    for (int i = 0; i < 2; i++) {
-        kp_fetch_request_fetch_partition_init(&f->part[i]);
-        f->part[i].partition_max_bytes = 1 << 20;
-    }
-    f->part[0].partition = 0;
-    f->part[1].partition = 0;
+    kp_fetch_request_fetch_partition_init(&f->part);
+    f->part.partition = 0;
+    f->part.partition_max_bytes = 1 << 20;
     f->topic.topic_id = tid;
-    f->topic.partitions = f->part;
-    f->topic.n_partitions = n;
+    f->topic.partitions = &f->part;
+    f->topic.n_partitions = 1;
     f->req.topics = &f->topic;
-    f->req.n_topics = n ? 1 : 0;
+    f->req.n_topics = n;
     f->req.session_id = session_id;
     f->req.session_epoch = epoch;
     f->req.max_wait_ms = 0;
-    (void)t2;
 }
 
 START_TEST(test_fetch_sessions_answer_incrementally)
@@ -209,47 +203,47 @@ START_TEST(test_fetch_sessions_answer_incrementally)
     mt_open(&c, mc, 1);
     mt_open(&p, mc, 1);
     kbuf b = {0};
-    two_parts f;
+    one_part f;
     kp_fetch_response resp;
-    session_req(&f, tid, 0, 0, 1); /* open */
+    session_req(&f, 0, 0, 1); /* open */
     mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
     ck_assert_int_eq(resp.error_code, 0);
     int32_t sid = resp.session_id;
     ck_assert_int_gt(sid, 0);
     ck_assert_int_eq(resp.n_responses, 1); /* a full response */
 
-    session_req(&f, tid, sid, 1, 0); /* nothing new */
+    session_req(&f, sid, 1, 0); /* nothing new */
     mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
     ck_assert_int_eq(resp.error_code, 0);
     ck_assert_int_eq(resp.session_id, sid);
     ck_assert_int_eq(resp.n_responses, 0);
 
     ck_assert_int_eq(mt_produce(&p, "t", 0, mt_batch(&b, 4, 0, -1, -1, -1))->error_code, 0);
-    session_req(&f, tid, sid, 2, 0); /* the session remembers partition 0 at offset 0 */
+    session_req(&f, sid, 2, 0); /* the session remembers partition 0 at offset 0 */
     mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
     ck_assert_int_eq(resp.n_responses, 1);
     ck_assert_int_eq(resp.responses[0].partitions[0].high_watermark, 4);
     ck_assert_int_eq(mt_count_records(resp.responses[0].partitions[0].records, 0), 4);
 
-    session_req(&f, tid, sid, 3, 1); /* moves on to offset 4: HW unchanged, nothing */
-    f.part[0].fetch_offset = 4;
+    session_req(&f, sid, 3, 1); /* moves on to offset 4: HW unchanged, nothing */
+    f.part.fetch_offset = 4;
     mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
     ck_assert_int_eq(resp.n_responses, 0);
 
-    session_req(&f, tid, sid, 3, 0); /* a stale epoch */
+    session_req(&f, sid, 3, 0); /* a stale epoch */
     mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
     ck_assert_int_eq(resp.error_code, KFK_ERR_INVALID_FETCH_SESSION_EPOCH);
     ck_assert_int_eq(resp.n_responses, 0);
-    session_req(&f, tid, sid + 1000, 1, 0);
+    session_req(&f, sid + 1000, 1, 0);
     mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
     ck_assert_int_eq(resp.error_code, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND);
 
-    session_req(&f, tid, sid, -1, 1); /* close: a full fetch without a session */
+    session_req(&f, sid, -1, 1); /* close: a full fetch without a session */
     mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
     ck_assert_int_eq(resp.error_code, 0);
     ck_assert_int_eq(resp.session_id, 0);
     ck_assert_int_eq(resp.n_responses, 1);
-    session_req(&f, tid, sid, 4, 0);
+    session_req(&f, sid, 4, 0);
     mt_call(&c, KP_FETCH_KEY, 17, &f.req, &resp);
     ck_assert_int_eq(resp.error_code, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND);
     kbuf_free(&b);
@@ -307,6 +301,57 @@ START_TEST(test_fetch_session_forgets_partitions)
 }
 END_TEST
 
+/* Partitions that got records move to the back of the session, so with a
+ * response too small for both, the two take turns. */
+START_TEST(test_fetch_session_rotates_partitions_that_got_data)
+{
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "u", 1, 1), 0);
+    kuuid uid = mt_topic_id(mc, "u");
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    kbuf b = {0};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(mt_produce(&c, "t", 0, mt_batch(&b, 5, 0, -1, -1, -1))->error_code, 0);
+        ck_assert_int_eq(mt_produce(&c, "u", 0, mt_batch(&b, 5, 0, -1, -1, -1))->error_code, 0);
+    }
+    kp_fetch_request req;
+    kp_fetch_request_init(&req);
+    kp_fetch_request_fetch_topic t[2];
+    kp_fetch_request_fetch_partition p[2];
+    for (int i = 0; i < 2; i++) {
+        kp_fetch_request_fetch_topic_init(&t[i]);
+        kp_fetch_request_fetch_partition_init(&p[i]);
+        p[i].partition_max_bytes = 1 << 20;
+        t[i].partitions = &p[i];
+        t[i].n_partitions = 1;
+    }
+    t[0].topic_id = tid;
+    t[1].topic_id = uid;
+    req.topics = t;
+    req.n_topics = 2;
+    req.max_bytes = 1; /* one batch per response */
+    req.session_epoch = 0;
+    kp_fetch_response resp;
+    mt_call(&c, KP_FETCH_KEY, 16, &req, &resp);
+    ck_assert_int_eq(resp.n_responses, 2);
+    ck_assert(!memcmp(resp.responses[0].topic_id.b, tid.b, 16));
+    ck_assert_uint_gt(resp.responses[0].partitions[0].records.len, 0);
+    ck_assert_uint_eq(resp.responses[1].partitions[0].records.len, 0);
+    req.session_id = resp.session_id;
+    for (int32_t epoch = 1; epoch <= 4; epoch++) {
+        req.session_epoch = epoch;
+        req.n_topics = 0; /* nothing changes on our side: offsets stay */
+        mt_call(&c, KP_FETCH_KEY, 16, &req, &resp);
+        ck_assert_int_ge(resp.n_responses, 1);
+        kuuid want = epoch % 2 ? uid : tid; /* whoever had to wait goes first */
+        ck_assert(!memcmp(resp.responses[0].topic_id.b, want.b, 16));
+        ck_assert_uint_gt(resp.responses[0].partitions[0].records.len, 0);
+    }
+    kbuf_free(&b);
+    mt_close(&c);
+}
+END_TEST
+
 static Suite *mock_fetch_suite(void)
 {
     Suite *s = suite_create("mock_fetch");
@@ -321,6 +366,7 @@ static Suite *mock_fetch_suite(void)
     tcase_add_test(tc, test_a_leader_move_wakes_a_waiting_fetch);
     tcase_add_test(tc, test_fetch_sessions_answer_incrementally);
     tcase_add_test(tc, test_fetch_session_forgets_partitions);
+    tcase_add_test(tc, test_fetch_session_rotates_partitions_that_got_data);
     suite_add_tcase(s, tc);
     return s;
 }
