@@ -282,6 +282,22 @@ END_TEST
 
 /* --- JoinGroup metadata -------------------------------------------------- */
 
+/* With KFK_CONSUMER_DUMP=FILE, what kfk wrote goes to FILE as "KIND HEX |
+ * TEXT" lines; `tools/golden/assignor-vectors verify` has Java read them
+ * and compare with TEXT. */
+static void dump(const char *kind, kbuf *b, const char *text)
+{
+    const char *path = getenv("KFK_CONSUMER_DUMP");
+    FILE *f = path ? fopen(path, "a") : NULL;
+    if (!f)
+        return;
+    fprintf(f, "%s ", kind);
+    for (size_t i = 0; i < b->len; i++)
+        fprintf(f, "%02x", b->data[i]);
+    fprintf(f, " | %s\n", text);
+    fclose(f);
+}
+
 static void metadata_of(const char *name, kp_consumer_protocol_subscription *s, karena *a,
                         kbuf *b)
 {
@@ -315,6 +331,11 @@ START_TEST(test_metadata_carries_each_assignors_user_data)
         subscription_text(&s, text, sizeof(text));
         ck_assert(strncmp(text, "topics=clicks,orders user_data=", 31) == 0);
         ck_assert_ptr_nonnull(strstr(text, " owned=orders:0,3 generation=9 rack=rack-a"));
+        dump("subscription", &b, text);
+        if (i == 2)
+            dump("sticky_member", &b, "owned=orders:0,3 generation=9");
+        if (i == 3)
+            dump("cooperative_member", &b, "owned=orders:0,3 generation=9");
         if (i < 2) {
             ck_assert_ptr_null(s.user_data.ptr);
         } else if (i == 2) {
@@ -329,6 +350,23 @@ START_TEST(test_metadata_carries_each_assignors_user_data)
         kbuf_free(&b);
         karena_free(&a);
     }
+    /* And an assignment as a kfk leader sends it. */
+    karena a = KARENA_INIT;
+    kbuf b = {0};
+    kp_consumer_protocol_subscription s;
+    metadata_of("range", &s, &a, &b);
+    kc_member m = {kwire_cstr("m-1"), {NULL, 0}, s};
+    kc_topic topics[] = {{kwire_cstr("orders"), 2, NULL}, {kwire_cstr("clicks"), 1, NULL}};
+    kp_consumer_protocol_assignment out;
+    ck_assert_int_eq(kc_assignor_range.assign(&m, 1, topics, 2, &out, &a), 0);
+    kbuf_reset(&b);
+    ck_assert_int_eq(kc_assignment_encode(&out, KC_ASSIGNMENT_VERSION, &b), 0);
+    char text[512];
+    assignment_text(&out, text, sizeof(text));
+    ck_assert_str_eq(text, "assigned=clicks:0;orders:0,1 user_data=null");
+    dump("assignment", &b, text);
+    kbuf_free(&b);
+    karena_free(&a);
     ck_assert_ptr_null(kc_assignor_find("nope"));
     ck_assert_ptr_null(kc_assignor_find(NULL));
 }

@@ -46,13 +46,15 @@ import org.apache.kafka.common.message.ConsumerProtocolAssignment;
 import org.apache.kafka.common.message.ConsumerProtocolSubscription;
 
 public class AssignorVectors {
-    public static void main(String[] args) {
+    public static void main(String[] args) throws java.io.IOException {
         if (args.length == 1 && args[0].equals("protocol")) {
             protocol();
         } else if (args.length == 1 && args[0].equals("assign")) {
             assign();
+        } else if (args.length == 2 && args[0].equals("verify")) {
+            verify(args[1]);
         } else {
-            System.err.println("usage: AssignorVectors protocol|assign");
+            System.err.println("usage: AssignorVectors protocol|assign|verify FILE");
             System.exit(2);
         }
     }
@@ -160,6 +162,59 @@ public class AssignorVectors {
         ByteBuffer cud = coop.subscriptionUserData(new HashSet<>(Arrays.asList("orders")));
         System.out.println("cooperative_user_data 0 " + (cud == null ? "null" : hex(cud))
             + " | cooperative");
+    }
+
+    // --- Java reading what kfk wrote ----------------------------------------
+
+    // memberData() is how Java's sticky assignors read a member's claims.
+    static class Sticky extends StickyAssignor {
+        MemberData read(Subscription s) {
+            return memberData(s);
+        }
+    }
+
+    static class Cooperative extends CooperativeStickyAssignor {
+        MemberData read(Subscription s) {
+            return memberData(s);
+        }
+    }
+
+    static String memberText(org.apache.kafka.clients.consumer.internals.AbstractStickyAssignor.MemberData md) {
+        return "owned=" + sortedText(md.partitions) + " generation=" + md.generation.orElse(-1);
+    }
+
+    static void verify(String path) throws java.io.IOException {
+        int n = 0, bad = 0;
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Paths.get(path))) {
+            String[] parts = line.split(" \\| ", 2);
+            String[] head = parts[0].split(" ");
+            ByteBuffer b = ByteBuffer.wrap(java.util.HexFormat.of().parseHex(head[1]));
+            String got;
+            switch (head[0]) {
+                case "subscription":
+                    got = subscriptionText(ConsumerProtocol.deserializeConsumerProtocolSubscription(b));
+                    break;
+                case "assignment":
+                    got = assignmentText(ConsumerProtocol.deserializeConsumerProtocolAssignment(b));
+                    break;
+                case "sticky_member":
+                    got = memberText(new Sticky().read(ConsumerProtocol.deserializeSubscription(b)));
+                    break;
+                case "cooperative_member":
+                    got = memberText(new Cooperative().read(ConsumerProtocol.deserializeSubscription(b)));
+                    break;
+                default:
+                    got = "unknown kind " + head[0];
+            }
+            n++;
+            if (!got.equals(parts[1])) {
+                bad++;
+                System.out.println("MISMATCH " + head[0] + ": kfk meant " + parts[1] + ", Java read " + got);
+            }
+        }
+        System.out.println("Java read " + n + " kfk encodings, " + bad + " differ");
+        if (bad > 0 || n == 0)
+            System.exit(1);
     }
 
     // --- range and roundrobin on random groups -----------------------------
