@@ -9,9 +9,12 @@
  *   cc -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude -Ilib -o /tmp/accum_bench \
  *      bench/accum_bench.c $(find lib/base lib/proto lib/codec lib/producer -name '*.c') \
  *      $(pkg-config --cflags --libs zlib libzstd liblz4 snappy) -lpthread -lm
- *   /tmp/accum_bench [records] [value_bytes] [partitions]
- * Prints one line: bench accum_append size=N partitions=N ns_append=X
- * (best of 5 runs) plus the bare kbatch_writer_append cost for contrast. */
+ *   /tmp/accum_bench [records] [value_bytes] [partitions] [threads]
+ * Prints one line: bench accum_append size=N partitions=N threads=N
+ * ns_append=X (best of 5 runs; with threads, wall time x threads / records,
+ * so contention shows as a larger figure) plus the bare
+ * kbatch_writer_append cost for contrast. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -32,7 +35,35 @@ static void drain_ready(kaccum *a, kaccum_part **parts, size_t n, int64_t now)
     }
 }
 
-static double run_accum(long n, size_t vlen, size_t n_parts)
+struct appender {
+    kaccum *a;
+    kaccum_part **parts;
+    size_t n_parts, first, stride; /* thread t appends to partitions t, t + stride, ... */
+    long n;
+    size_t vlen;
+};
+
+static void *append_loop(void *arg)
+{
+    struct appender *ap = arg;
+    int64_t ts = ktime_wall_ms(), now = ktime_mono_ms();
+    for (long i = 0; i < ap->n; i++) {
+        kaccum_rec r = {.timestamp = ts, .value = {value, ap->vlen}, .opaque = (void *)i};
+        kaccum_appended res;
+        kaccum_part *p = ap->parts[(ap->first + (size_t)i * ap->stride) % ap->n_parts];
+        if (kaccum_append(ap->a, p, &r, now, &res) != KFK_OK) {
+            fprintf(stderr, "append failed\n");
+            exit(1);
+        }
+        if (res.ready) drain_ready(ap->a, &p, 1, now);
+    }
+    return NULL;
+}
+
+/* Wall-clock ns per append per thread: threads append n records in all,
+ * thread t to partitions t, t + threads, ... (mod partitions): with as
+ * many partitions as threads each has its own, with one they all share. */
+static double run_accum(long n, size_t vlen, size_t n_parts, size_t threads)
 {
     kaccum_conf c = {.batch_size = 16384,
                      .linger_ms = 5,
@@ -43,21 +74,21 @@ static double run_accum(long n, size_t vlen, size_t n_parts)
     kaccum_part *parts[64];
     for (size_t i = 0; i < n_parts; i++)
         parts[i] = kaccum_part_new(a, NULL);
-    int64_t ts = ktime_wall_ms(), now = ktime_mono_ms();
+    struct appender ap[64];
+    pthread_t th[64];
     int64_t t0 = ktime_mono_ns();
-    for (long i = 0; i < n; i++) {
-        kaccum_rec r = {.timestamp = ts, .value = {value, vlen}, .opaque = (void *)i};
-        kaccum_appended res;
-        kaccum_part *p = parts[(size_t)i % n_parts];
-        if (kaccum_append(a, p, &r, now, &res) != KFK_OK) {
-            fprintf(stderr, "append failed\n");
-            exit(1);
-        }
-        if (res.ready) drain_ready(a, &p, 1, now);
+    for (size_t t = 0; t < threads; t++) {
+        ap[t] = (struct appender){a, parts, n_parts, t, threads, n / (long)threads, vlen};
+        if (threads == 1)
+            append_loop(&ap[t]);
+        else
+            pthread_create(&th[t], NULL, append_loop, &ap[t]);
     }
-    double ns = (double)(ktime_mono_ns() - t0) / (double)n;
+    for (size_t t = 0; threads > 1 && t < threads; t++)
+        pthread_join(th[t], NULL);
+    double ns = (double)(ktime_mono_ns() - t0) * (double)threads / (double)n;
     kaccum_close(a);
-    drain_ready(a, parts, n_parts, now);
+    drain_ready(a, parts, n_parts, ktime_mono_ms());
     kaccum_destroy(a);
     return ns;
 }
@@ -87,16 +118,18 @@ int main(int argc, char **argv)
     long n = argc > 1 ? atol(argv[1]) : 10000000;
     size_t vlen = argc > 2 ? (size_t)atol(argv[2]) : 100;
     size_t parts = argc > 3 ? (size_t)atol(argv[3]) : 1;
-    if (vlen > sizeof(value) || parts < 1 || parts > 64) return 2;
+    size_t threads = argc > 4 ? (size_t)atol(argv[4]) : 1;
+    if (vlen > sizeof(value) || parts < 1 || parts > 64 || threads < 1 || threads > 64) return 2;
     for (size_t i = 0; i < vlen; i++)
         value[i] = (uint8_t)('a' + i % 26);
     double best = 1e18, best_w = 1e18;
     for (int run = 0; run < 5; run++) {
-        double ns = run_accum(n, vlen, parts), nw = run_writer(n, vlen);
+        double ns = run_accum(n, vlen, parts, threads), nw = run_writer(n, vlen);
         if (ns < best) best = ns;
         if (nw < best_w) best_w = nw;
     }
-    printf("bench accum_append size=%zu partitions=%zu ns_append=%.1f writer_only_ns=%.1f\n", vlen,
-           parts, best, best_w);
+    printf("bench accum_append size=%zu partitions=%zu threads=%zu ns_append=%.1f "
+           "writer_only_ns=%.1f\n",
+           vlen, parts, threads, best, best_w);
     return 0;
 }

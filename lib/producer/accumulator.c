@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "base/time.h"
@@ -14,6 +15,8 @@
  * batch with less room than this left is full: seal it now, so the sender
  * can take it without waiting for the next append to find out. */
 #define MIN_RECORD_BYTES 7
+
+#define CACHE_LINE 64
 
 /* Freed batches kept for reuse, so steady-state appends never allocate. */
 #define POOL_MAX 64
@@ -139,8 +142,12 @@ void kaccum_destroy(kaccum *a)
 
 kaccum_part *kaccum_part_new(kaccum *a, void *ctx)
 {
-    kaccum_part *p = calloc(1, sizeof(*p));
+    /* A cache line (or more) of its own, so threads appending to different
+     * partitions do not bounce each other's lock lines. */
+    size_t size = (sizeof(kaccum_part) + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+    kaccum_part *p = aligned_alloc(CACHE_LINE, size);
     if (!p) return NULL;
+    memset(p, 0, size);
     pthread_mutex_init(&p->lock, NULL);
     p->ctx = ctx;
     pthread_mutex_lock(&a->mem_lock);
