@@ -360,7 +360,10 @@ START_TEST(test_destroy_with_calls_in_flight_completes_them_once)
     kclient_destroy(c);
     for (int i = 0; i < N; i++) {
         ck_assert_int_eq(o[i].times, 1);
-        ck_assert_int_eq(o[i].err, KFK_ERR_DESTROYED);
+        if (i % 2) /* sent: a broker may have answered an empty fetch first */
+            ck_assert(o[i].err == KFK_ERR_DESTROYED || o[i].err == KFK_OK);
+        else /* parked: no such broker */
+            ck_assert_int_eq(o[i].err, KFK_ERR_DESTROYED);
     }
 }
 END_TEST
