@@ -47,6 +47,51 @@ int kc_assignor_metadata(const kc_assignor *as, const kc_member_state *st, kbuf 
     return err;
 }
 
+/* Decodes every member's subscription from a; *versions gets each one's
+ * version on the wire (-1 when it did not decode: it subscribes to
+ * nothing). */
+static int decode_members(const kc_join_member *jm, int32_t n, kc_member *members,
+                          int16_t *versions, karena *a)
+{
+    for (int32_t i = 0; i < n; i++) {
+        kc_member *m = &members[i];
+        m->member_id = jm[i].member_id;
+        m->group_instance_id = jm[i].group_instance_id;
+        int err = kc_subscription_decode(&m->sub, jm[i].metadata, a, &versions[i]);
+        if (err == KFK_ERR_NO_MEMORY)
+            return err;
+        if (err) {
+            kp_consumer_protocol_subscription_init(&m->sub);
+            versions[i] = -1;
+        }
+    }
+    return 0;
+}
+
+int kc_leader_assign(const kc_assignor *as, const kc_join_member *jm, int32_t n_members,
+                     const kc_topic *topics, int32_t n_topics, kbuf *out)
+{
+    if (!as || n_members < 0 || (n_members && (!jm || !out)))
+        return KFK_ERR_INVALID_ARG;
+    karena a = KARENA_INIT;
+    size_t n = (size_t)n_members;
+    kc_member *members = karena_alloc(&a, n * sizeof(*members));
+    int16_t *versions = karena_alloc(&a, n * sizeof(*versions));
+    kp_consumer_protocol_assignment *res = karena_alloc(&a, n * sizeof(*res));
+    int err = members && versions && res ? 0 : KFK_ERR_NO_MEMORY;
+    if (!err)
+        err = decode_members(jm, n_members, members, versions, &a);
+    if (!err)
+        err = as->assign(members, n_members, topics, n_topics, res, &a);
+    for (int32_t i = 0; !err && i < n_members; i++) {
+        int16_t v = versions[i] < 0 ? 0 : versions[i];
+        err = kc_assignment_encode(&res[i], v > KC_ASSIGNMENT_VERSION ? KC_ASSIGNMENT_VERSION : v,
+                                   &out[i]);
+    }
+    karena_free(&a);
+    return err;
+}
+
 /* --- the group model ---------------------------------------------------- */
 
 int kc_slice_cmp(kslice x, kslice y)

@@ -15,9 +15,11 @@
  * Use by the group coordinator:
  *   JoinGroup:  kc_assignor_metadata(assignor, &state, &buf) for each
  *               assignor in partition.assignment.strategy, in order.
- *   Leader:     decode each member's metadata with kc_subscription_decode
- *               into a kc_member, then assignor->assign(); encode each
- *               out[i] with kc_assignment_encode for SyncGroup.
+ *   Leader:     kc_leader_assign() over JoinGroup's member list gives the
+ *               SyncGroup assignment bytes (or, by hand: decode each
+ *               member's metadata with kc_subscription_decode into a
+ *               kc_member, assignor->assign(), kc_assignment_encode).
+ *   Member:     kc_assignment_decode on SyncGroup's assignment.
  * Everything is deterministic: the same input gives the same output.
  * Any thread; nothing blocks; no global state. */
 #ifndef KFK_CONSUMER_ASSIGNOR_H
@@ -84,6 +86,25 @@ struct kc_assignor {
     int (*assign)(const kc_member *members, int32_t n_members, const kc_topic *topics,
                   int32_t n_topics, kp_consumer_protocol_assignment *out, karena *a);
 };
+
+/* A member as JoinGroup's response lists it to the leader. */
+typedef struct kc_join_member {
+    kslice member_id;
+    kslice group_instance_id; /* ptr NULL: dynamic member */
+    kslice metadata;          /* the framed subscription it sent */
+} kc_join_member;
+
+/* The leader's whole step: decodes every member's metadata, runs as over
+ * them and the topics, and appends each member's framed assignment to
+ * out[i] (the caller's kbufs, which it frees). Each assignment is written
+ * at the member's subscription version (at most KC_ASSIGNMENT_VERSION): the
+ * layouts are the same, and an old member then sees a version it knows.
+ * A member whose metadata does not decode subscribes to nothing and gets
+ * an empty assignment rather than failing the group (Java's leader would
+ * fail the rebalance). Returns 0, KFK_ERR_NO_MEMORY or KFK_ERR_INVALID_ARG;
+ * on error the out[i] contents are unspecified. */
+int kc_leader_assign(const kc_assignor *as, const kc_join_member *members, int32_t n_members,
+                     const kc_topic *topics, int32_t n_topics, kbuf *out);
 
 extern const kc_assignor kc_assignor_range;
 extern const kc_assignor kc_assignor_roundrobin;

@@ -237,6 +237,43 @@ START_TEST(test_assignors_have_javas_names_and_protocols)
 }
 END_TEST
 
+/* JoinGroup's member list in, SyncGroup's assignment bytes out: a kfk
+ * member (v3), a Java member's v0 bytes, and one whose metadata is junk. */
+START_TEST(test_leader_assign_decodes_assigns_and_encodes)
+{
+    kslice topics_wanted[] = {S("clicks"), S("orders")};
+    kc_member_state st = {topics_wanted, 2, NULL, 0, NULL, 0, -1, {NULL, 0}};
+    kbuf ours = {0}, out[3] = {{0}, {0}, {0}};
+    ck_assert_int_eq(kc_assignor_metadata(&kc_assignor_range, &st, &ours), 0);
+    /* Java's ConsumerProtocol, v0, topics clicks and orders. */
+    static const uint8_t java_v0[] = {0, 0, 0, 0, 0, 2, 0, 6, 'c', 'l', 'i', 'c', 'k', 's', 0,
+                                      6, 'o', 'r', 'd', 'e', 'r', 's', 0xff, 0xff, 0xff, 0xff};
+    kc_join_member jm[] = {
+        {S("b"), {NULL, 0}, {java_v0, sizeof(java_v0)}},
+        {S("a"), {NULL, 0}, {ours.data, ours.len}},
+        {S("c"), {NULL, 0}, {(const uint8_t *)"\x00\x01\x00", 3}},
+    };
+    kc_topic topics[] = {{S("orders"), 2, NULL}, {S("clicks"), 1, NULL}};
+    ck_assert_int_eq(kc_leader_assign(&kc_assignor_range, jm, 3, topics, 2, out), 0);
+    const char *want[] = {"orders:1", "clicks:0;orders:0", "-"};
+    const int16_t want_version[] = {0, KC_ASSIGNMENT_VERSION, 0};
+    for (int i = 0; i < 3; i++) {
+        karena a = KARENA_INIT;
+        kp_consumer_protocol_assignment m;
+        int16_t v;
+        char text[256];
+        ck_assert_int_eq(kc_assignment_decode(&m, (kslice){out[i].data, out[i].len}, &a, &v), 0);
+        ck_assert_int_eq(v, want_version[i]);
+        text_of(&m, text, sizeof(text));
+        ck_assert_str_eq(text, want[i]);
+        kbuf_free(&out[i]);
+        karena_free(&a);
+    }
+    kbuf_free(&ours);
+    ck_assert_int_eq(kc_leader_assign(NULL, jm, 3, topics, 2, out), KFK_ERR_INVALID_ARG);
+}
+END_TEST
+
 static Suite *consumer_assignor_suite(void)
 {
     Suite *s = suite_create("consumer_assignor");
@@ -248,6 +285,7 @@ static Suite *consumer_assignor_suite(void)
     tcase_add_test(tc, test_duplicate_member_ids_are_rejected);
     tcase_add_test(tc, test_empty_group_and_no_topics_assign_nothing);
     tcase_add_test(tc, test_assignors_have_javas_names_and_protocols);
+    tcase_add_test(tc, test_leader_assign_decodes_assigns_and_encodes);
     suite_add_tcase(s, tc);
     return s;
 }
