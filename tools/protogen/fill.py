@@ -200,12 +200,15 @@ def gen_fill(files, out):
 DATA_PRELUDE = """\
 /* Test fixtures for the data messages (those outside any API, such as
  * ConsumerProtocolSubscription): fill_<type>(m, v, g) as in fill_test.inc,
- * which must be included first. Static inline, so a test may use a few. */"""
+ * which this includes (include one or the other, not both). Static inline,
+ * so a test may use a few. */
+#include "proto/gen/fill_test.inc"
+"""
 
 
 def gen_fill_data(files, out):
     out.add(BANNER_ALL)
-    out.add(DATA_PRELUDE)
+    out.add(DATA_PRELUDE.rstrip("\n"))
     for sf in files:
         if any(msg.kind == "data" for msg in sf.messages):
             out.add('#include "proto/gen/%s.h"' % sf.base)
