@@ -15,15 +15,13 @@ static const kc_assignor *const all[] = {
 const kc_assignor *kc_assignor_find(const char *name)
 {
     for (size_t i = 0; name && i < sizeof(all) / sizeof(all[0]); i++)
-        if (strcmp(all[i]->name, name) == 0)
-            return all[i];
+        if (strcmp(all[i]->name, name) == 0) return all[i];
     return NULL;
 }
 
 int kc_assignor_metadata(const kc_assignor *as, const kc_member_state *st, kbuf *out)
 {
-    if (!as || !st || st->n_topics < 0 || st->n_owned < 0)
-        return KFK_ERR_INVALID_ARG;
+    if (!as || !st || st->n_topics < 0 || st->n_owned < 0) return KFK_ERR_INVALID_ARG;
     kbuf ud = {0};
     kp_consumer_protocol_subscription s;
     kp_consumer_protocol_subscription_init(&s);
@@ -41,8 +39,7 @@ int kc_assignor_metadata(const kc_assignor *as, const kc_member_state *st, kbuf 
         s.user_data.ptr = ud.data ? ud.data : (const uint8_t *)"";
         s.user_data.len = ud.len;
     }
-    if (!err)
-        err = kc_subscription_encode(&s, KC_SUBSCRIPTION_VERSION, out);
+    if (!err) err = kc_subscription_encode(&s, KC_SUBSCRIPTION_VERSION, out);
     kbuf_free(&ud);
     return err;
 }
@@ -58,8 +55,7 @@ static int decode_members(const kc_join_member *jm, int32_t n, kc_member *member
         m->member_id = jm[i].member_id;
         m->group_instance_id = jm[i].group_instance_id;
         int err = kc_subscription_decode(&m->sub, jm[i].metadata, a, &versions[i]);
-        if (err == KFK_ERR_NO_MEMORY)
-            return err;
+        if (err == KFK_ERR_NO_MEMORY) return err;
         if (err) {
             kp_consumer_protocol_subscription_init(&m->sub);
             versions[i] = -1;
@@ -71,18 +67,15 @@ static int decode_members(const kc_join_member *jm, int32_t n, kc_member *member
 int kc_leader_assign(const kc_assignor *as, const kc_join_member *jm, int32_t n_members,
                      const kc_topic *topics, int32_t n_topics, kbuf *out)
 {
-    if (!as || n_members < 0 || (n_members && (!jm || !out)))
-        return KFK_ERR_INVALID_ARG;
+    if (!as || n_members < 0 || (n_members && (!jm || !out))) return KFK_ERR_INVALID_ARG;
     karena a = KARENA_INIT;
     size_t n = (size_t)n_members;
     kc_member *members = karena_alloc(&a, n * sizeof(*members));
     int16_t *versions = karena_alloc(&a, n * sizeof(*versions));
     kp_consumer_protocol_assignment *res = karena_alloc(&a, n * sizeof(*res));
     int err = members && versions && res ? 0 : KFK_ERR_NO_MEMORY;
-    if (!err)
-        err = decode_members(jm, n_members, members, versions, &a);
-    if (!err)
-        err = as->assign(members, n_members, topics, n_topics, res, &a);
+    if (!err) err = decode_members(jm, n_members, members, versions, &a);
+    if (!err) err = as->assign(members, n_members, topics, n_topics, res, &a);
     for (int32_t i = 0; !err && i < n_members; i++) {
         int16_t v = versions[i] < 0 ? 0 : versions[i];
         err = kc_assignment_encode(&res[i], v > KC_ASSIGNMENT_VERSION ? KC_ASSIGNMENT_VERSION : v,
@@ -98,18 +91,15 @@ int kc_slice_cmp(kslice x, kslice y)
 {
     size_t n = x.len < y.len ? x.len : y.len;
     int c = n ? memcmp(x.ptr, y.ptr, n) : 0;
-    if (c)
-        return c;
+    if (c) return c;
     return x.len < y.len ? -1 : x.len > y.len;
 }
 
 void *kc_group_alloc(kc_group *g, size_t n, size_t size)
 {
-    if (n && size > SIZE_MAX / n)
-        return NULL;
+    if (n && size > SIZE_MAX / n) return NULL;
     void *p = karena_alloc(&g->scratch, n * size);
-    if (p)
-        memset(p, 0, n * size);
+    if (p) memset(p, 0, n * size);
     return p;
 }
 
@@ -120,8 +110,7 @@ static int member_cmp(const kc_member *x, const kc_member *y)
     int xs = x->group_instance_id.ptr != NULL, ys = y->group_instance_id.ptr != NULL;
     if (xs && ys) {
         int c = kc_slice_cmp(x->group_instance_id, y->group_instance_id);
-        if (c)
-            return c;
+        if (c) return c;
     } else if (xs != ys) {
         return xs ? -1 : 1;
     }
@@ -158,8 +147,7 @@ static int32_t find_topic(const kc_topic *t, int32_t n, kslice name)
     while (lo < hi) {
         int32_t mid = lo + (hi - lo) / 2;
         int c = kc_slice_cmp(t[mid].name, name);
-        if (c == 0)
-            return mid;
+        if (c == 0) return mid;
         if (c < 0)
             lo = mid + 1;
         else
@@ -170,31 +158,25 @@ static int32_t find_topic(const kc_topic *t, int32_t n, kslice name)
 
 /* The topics that have partitions, sorted and without duplicates, and who
  * subscribes to each (sub[member * n + topic]); *n gets their count. */
-static kc_topic *candidate_topics(kc_group *g, const kc_topic *topics, int32_t n_topics,
-                                  int32_t *n, uint8_t **sub)
+static kc_topic *candidate_topics(kc_group *g, const kc_topic *topics, int32_t n_topics, int32_t *n,
+                                  uint8_t **sub)
 {
     kc_topic *t = kc_group_alloc(g, (size_t)n_topics, sizeof(*t));
     int32_t k = 0;
-    if (!t)
-        return NULL;
+    if (!t) return NULL;
     for (int32_t i = 0; i < n_topics; i++)
-        if (topics[i].partitions > 0)
-            t[k++] = topics[i];
-    if (k > 1)
-        qsort(t, (size_t)k, sizeof(*t), topic_qcmp);
+        if (topics[i].partitions > 0) t[k++] = topics[i];
+    if (k > 1) qsort(t, (size_t)k, sizeof(*t), topic_qcmp);
     int32_t u = 0;
     for (int32_t i = 0; i < k; i++)
-        if (u == 0 || kc_slice_cmp(t[u - 1].name, t[i].name) != 0)
-            t[u++] = t[i];
+        if (u == 0 || kc_slice_cmp(t[u - 1].name, t[i].name) != 0) t[u++] = t[i];
     *sub = kc_group_alloc(g, (size_t)g->n_members * (size_t)u, 1);
-    if (!*sub)
-        return NULL;
+    if (!*sub) return NULL;
     for (int32_t m = 0; m < g->n_members; m++) {
         const kp_consumer_protocol_subscription *s = &g->members[m].sub;
         for (int32_t i = 0; i < s->n_topics; i++) {
             int32_t ti = find_topic(t, u, s->topics[i]);
-            if (ti >= 0)
-                (*sub)[(size_t)m * (size_t)u + (size_t)ti] = 1;
+            if (ti >= 0) (*sub)[(size_t)m * (size_t)u + (size_t)ti] = 1;
         }
     }
     *n = u;
@@ -210,29 +192,25 @@ static int keep_subscribed(kc_group *g, const kc_topic *t, int32_t n, const uint
     g->meta = kc_group_alloc(g, (size_t)n, sizeof(*g->meta));
     g->count = kc_group_alloc(g, (size_t)n, sizeof(*g->count));
     g->first = kc_group_alloc(g, (size_t)n, sizeof(*g->first));
-    if (!used || !g->topic || !g->meta || !g->count || !g->first)
-        return KFK_ERR_NO_MEMORY;
+    if (!used || !g->topic || !g->meta || !g->count || !g->first) return KFK_ERR_NO_MEMORY;
     for (int32_t m = 0; m < g->n_members; m++)
         for (int32_t i = 0; i < n; i++)
             used[i] |= sub[(size_t)m * (size_t)n + (size_t)i];
     int64_t parts = 0;
     for (int32_t i = 0; i < n; i++) {
-        if (!used[i])
-            continue;
+        if (!used[i]) continue;
         g->topic[k] = t[i].name;
         g->meta[k] = t[i];
         g->count[k] = t[i].partitions;
         g->first[k] = (int32_t)parts;
         parts += t[i].partitions;
-        if (parts > INT32_MAX / 2)
-            return KFK_ERR_INVALID_ARG;
+        if (parts > INT32_MAX / 2) return KFK_ERR_INVALID_ARG;
         k++;
     }
     g->n_topics = k;
     g->n_parts = (int32_t)parts;
     g->subscribed = kc_group_alloc(g, (size_t)g->n_members * (size_t)k, 1);
-    if (!g->subscribed)
-        return KFK_ERR_NO_MEMORY;
+    if (!g->subscribed) return KFK_ERR_NO_MEMORY;
     for (int32_t m = 0; m < g->n_members; m++)
         for (int32_t i = 0, j = 0; i < n; i++)
             if (used[i])
@@ -245,8 +223,7 @@ static int number_partitions(kc_group *g)
 {
     g->part_topic = kc_group_alloc(g, (size_t)g->n_parts, sizeof(int32_t));
     g->assigned = kc_group_alloc(g, (size_t)g->n_parts, sizeof(int32_t));
-    if (!g->part_topic || !g->assigned)
-        return KFK_ERR_NO_MEMORY;
+    if (!g->part_topic || !g->assigned) return KFK_ERR_NO_MEMORY;
     for (int32_t t = 0; t < g->n_topics; t++)
         for (int32_t p = 0; p < g->count[t]; p++)
             g->part_topic[g->first[t] + p] = t;
@@ -255,8 +232,8 @@ static int number_partitions(kc_group *g)
     return 0;
 }
 
-int kc_group_build(kc_group *g, const kc_member *members, int32_t n_members,
-                   const kc_topic *topics, int32_t n_topics)
+int kc_group_build(kc_group *g, const kc_member *members, int32_t n_members, const kc_topic *topics,
+                   int32_t n_topics)
 {
     memset(g, 0, sizeof(*g));
     if (n_members < 0 || n_topics < 0 || (n_members && !members) || (n_topics && !topics))
@@ -264,18 +241,15 @@ int kc_group_build(kc_group *g, const kc_member *members, int32_t n_members,
     g->members = members;
     g->n_members = n_members;
     g->order = kc_group_alloc(g, (size_t)n_members, sizeof(int32_t));
-    if (!g->order)
-        return KFK_ERR_NO_MEMORY;
+    if (!g->order) return KFK_ERR_NO_MEMORY;
     sort_order(g);
     for (int32_t i = 1; i < n_members; i++)
-        if (kc_slice_cmp(members[g->order[i - 1]].member_id,
-                         members[g->order[i]].member_id) == 0)
+        if (kc_slice_cmp(members[g->order[i - 1]].member_id, members[g->order[i]].member_id) == 0)
             return KFK_ERR_INVALID_ARG;
     int32_t n = 0;
     uint8_t *sub = NULL;
     kc_topic *t = candidate_topics(g, topics, n_topics, &n, &sub);
-    if (!t)
-        return KFK_ERR_NO_MEMORY;
+    if (!t) return KFK_ERR_NO_MEMORY;
     int err = keep_subscribed(g, t, n, sub);
     return err ? err : number_partitions(g);
 }
@@ -291,8 +265,7 @@ int32_t kc_group_topic(const kc_group *g, kslice name)
     while (lo < hi) {
         int32_t mid = lo + (hi - lo) / 2;
         int c = kc_slice_cmp(g->topic[mid], name);
-        if (c == 0)
-            return mid;
+        if (c == 0) return mid;
         if (c < 0)
             lo = mid + 1;
         else
@@ -317,8 +290,7 @@ static void output_count(const kc_group *g, kp_consumer_protocol_assignment *out
 {
     for (int32_t p = 0; p < g->n_parts; p++) {
         int32_t m = g->assigned[p];
-        if (m < 0)
-            continue;
+        if (m < 0) continue;
         if (c[m].last_topic != g->part_topic[p]) {
             c[m].last_topic = g->part_topic[p];
             out[m].n_assigned_partitions++;
@@ -335,8 +307,7 @@ static int output_alloc(const kc_group *g, kp_consumer_protocol_assignment *out,
         o->assigned_partitions =
             karena_alloc(a, sizeof(*o->assigned_partitions) * (size_t)o->n_assigned_partitions);
         c[m].pool = karena_alloc(a, sizeof(int32_t) * (size_t)c[m].n_parts);
-        if (!o->assigned_partitions || !c[m].pool)
-            return KFK_ERR_NO_MEMORY;
+        if (!o->assigned_partitions || !c[m].pool) return KFK_ERR_NO_MEMORY;
         o->n_assigned_partitions = 0;
         c[m].last_topic = -1;
     }
@@ -347,8 +318,7 @@ static void output_fill(const kc_group *g, kp_consumer_protocol_assignment *out,
 {
     for (int32_t p = 0; p < g->n_parts; p++) {
         int32_t m = g->assigned[p], t = g->part_topic[p];
-        if (m < 0)
-            continue;
+        if (m < 0) continue;
         kp_consumer_protocol_assignment *o = &out[m];
         if (c[m].last_topic != t) {
             c[m].last_topic = t;
@@ -368,16 +338,14 @@ static void output_fill(const kc_group *g, kp_consumer_protocol_assignment *out,
 int kc_group_output(const kc_group *g, kp_consumer_protocol_assignment *out, karena *a)
 {
     out_cursor *c = calloc((size_t)g->n_members + 1, sizeof(*c));
-    if (!c)
-        return KFK_ERR_NO_MEMORY;
+    if (!c) return KFK_ERR_NO_MEMORY;
     for (int32_t m = 0; m < g->n_members; m++) {
         kp_consumer_protocol_assignment_init(&out[m]);
         c[m].last_topic = -1;
     }
     output_count(g, out, c);
     int err = output_alloc(g, out, c, a);
-    if (!err)
-        output_fill(g, out, c);
+    if (!err) output_fill(g, out, c);
     free(c);
     return err;
 }

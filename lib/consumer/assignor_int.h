@@ -25,8 +25,8 @@ typedef struct kc_group {
 
 /* Builds the model. Returns 0, KFK_ERR_NO_MEMORY, KFK_ERR_INVALID_ARG
  * (duplicate member ids); call kc_group_free either way. */
-int kc_group_build(kc_group *g, const kc_member *members, int32_t n_members,
-                   const kc_topic *topics, int32_t n_topics);
+int kc_group_build(kc_group *g, const kc_member *members, int32_t n_members, const kc_topic *topics,
+                   int32_t n_topics);
 void kc_group_free(kc_group *g);
 
 /* The topic's index, or -1 when it is not assignable. */

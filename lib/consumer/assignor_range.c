@@ -40,18 +40,15 @@ static int max_assignable(const range_topic *rt, int32_t i)
 static void on_assigned(range_topic *rt, int32_t i, int32_t n)
 {
     rt->n_assigned[i] += n;
-    if (rt->n_assigned[i] > rt->per)
-        rt->extra_left--;
+    if (rt->n_assigned[i] > rt->per) rt->extra_left--;
 }
 
 static int replica_in(const kc_topic *meta, int32_t p, kslice rack)
 {
-    if (!meta->replica_racks)
-        return 0;
+    if (!meta->replica_racks) return 0;
     const kc_replica_racks *r = &meta->replica_racks[p];
     for (int32_t i = 0; i < r->n; i++)
-        if (kwire_eq(r->racks[i], rack))
-            return 1;
+        if (kwire_eq(r->racks[i], rack)) return 1;
     return 0;
 }
 
@@ -70,13 +67,11 @@ static void assign_ranges(kc_group *g, range_topic *rt, int match)
     for (int32_t i = 0; i < rt->n_subs; i++) {
         int32_t limit = max_assignable(rt, i), n = 0;
         for (int32_t p = 0; p < count && n < limit; p++) {
-            if (g->assigned[first + p] >= 0 || (match && !racks_match(g, rt, i, p)))
-                continue;
+            if (g->assigned[first + p] >= 0 || (match && !racks_match(g, rt, i, p))) continue;
             g->assigned[first + p] = rt->subs[i];
             n++;
         }
-        if (n)
-            on_assigned(rt, i, n);
+        if (n) on_assigned(rt, i, n);
     }
 }
 
@@ -85,8 +80,7 @@ static void assign_ranges(kc_group *g, range_topic *rt, int match)
 static int has_rack(const kslice *set, int32_t n, kslice rack)
 {
     for (int32_t i = 0; i < n; i++)
-        if (kwire_eq(set[i], rack))
-            return 1;
+        if (kwire_eq(set[i], rack)) return 1;
     return 0;
 }
 
@@ -96,8 +90,7 @@ static int has_rack(const kslice *set, int32_t n, kslice rack)
 static int needs_racks(const kc_group *g, const range_topic *rt, kslice *racks, int32_t cap)
 {
     const kc_topic *meta = &g->meta[rt->t];
-    if (!rt->has_member_racks || !meta->replica_racks)
-        return 0;
+    if (!rt->has_member_racks || !meta->replica_racks) return 0;
     int32_t n = 0, overlap = 0;
     for (int32_t p = 0; p < meta->partitions; p++)
         for (int32_t i = 0; i < meta->replica_racks[p].n; i++)
@@ -107,24 +100,20 @@ static int needs_racks(const kc_group *g, const range_topic *rt, kslice *racks, 
         kslice r = member_rack(g, rt->subs[i]);
         overlap |= r.ptr && has_rack(racks, n, r);
     }
-    if (!overlap)
-        return 0;
+    if (!overlap) return 0;
     /* Each partition's racks are a subset of all racks: equal when every
      * rack appears in it. */
     for (int32_t p = 0; p < meta->partitions; p++)
         for (int32_t i = 0; i < n; i++)
-            if (!replica_in(meta, p, racks[i]))
-                return 1;
+            if (!replica_in(meta, p, racks[i])) return 1;
     return 0;
 }
 
 static int same_subscribers(const range_topic *a, const range_topic *b)
 {
-    if (a->n_subs != b->n_subs)
-        return 0;
+    if (a->n_subs != b->n_subs) return 0;
     for (int32_t i = 0; i < a->n_subs; i++)
-        if (a->subs[i] != b->subs[i])
-            return 0;
+        if (a->subs[i] != b->subs[i]) return 0;
     return 1;
 }
 
@@ -135,12 +124,10 @@ static int32_t rack_key(const kc_group *g, const range_topic *rt)
     return rt->has_member_racks ? g->count[rt->t] : 0;
 }
 
-static int co_partitioned_ok(const kc_group *g, range_topic **grp, int32_t n, int32_t i,
-                             int32_t p)
+static int co_partitioned_ok(const kc_group *g, range_topic **grp, int32_t n, int32_t i, int32_t p)
 {
     for (int32_t k = 0; k < n; k++)
-        if (!racks_match(g, grp[k], i, p) || max_assignable(grp[k], i) == 0)
-            return 0;
+        if (!racks_match(g, grp[k], i, p) || max_assignable(grp[k], i) == 0) return 0;
     return 1;
 }
 
@@ -155,8 +142,7 @@ static void assign_co_partitioned(kc_group *g, range_topic **grp, int32_t n, int
         int32_t i = 0;
         while (i < n_subs && (done[i] || !co_partitioned_ok(g, grp, n, i, p)))
             i++;
-        if (i == n_subs)
-            continue;
+        if (i == n_subs) continue;
         int room = 0;
         for (int32_t k = 0; k < n; k++) {
             g->assigned[g->first[grp[k]->t] + p] = grp[k]->subs[i];
@@ -174,8 +160,7 @@ static void assign_with_racks(kc_group *g, range_topic *rts, range_topic **grp, 
                               uint8_t *done)
 {
     for (int32_t t = 0; t < g->n_topics; t++) {
-        if (seen[t])
-            continue;
+        if (seen[t]) continue;
         int32_t n = 0;
         for (int32_t u = t; u < g->n_topics; u++) {
             if (!seen[u] && same_subscribers(&rts[t], &rts[u]) &&
@@ -198,8 +183,7 @@ static int topic_init(kc_group *g, range_topic *rt, int32_t t)
     rt->t = t;
     rt->subs = kc_group_alloc(g, (size_t)g->n_members, sizeof(int32_t));
     rt->n_assigned = kc_group_alloc(g, (size_t)g->n_members, sizeof(int32_t));
-    if (!rt->subs || !rt->n_assigned)
-        return KFK_ERR_NO_MEMORY;
+    if (!rt->subs || !rt->n_assigned) return KFK_ERR_NO_MEMORY;
     for (int32_t i = 0; i < g->n_members; i++) {
         int32_t m = g->order[i];
         if (kc_group_subscribed(g, m, t)) {
@@ -233,17 +217,14 @@ static int range_run(kc_group *g)
     uint8_t *seen = kc_group_alloc(g, (size_t)n, 1);
     uint8_t *done = kc_group_alloc(g, (size_t)g->n_members, 1);
     kslice *racks = kc_group_alloc(g, (size_t)cap, sizeof(kslice));
-    if (!rts || !grp || !seen || !done || !racks)
-        return KFK_ERR_NO_MEMORY;
+    if (!rts || !grp || !seen || !done || !racks) return KFK_ERR_NO_MEMORY;
     int any_racks = 0;
     for (int32_t t = 0; t < n; t++) {
-        if (topic_init(g, &rts[t], t))
-            return KFK_ERR_NO_MEMORY;
+        if (topic_init(g, &rts[t], t)) return KFK_ERR_NO_MEMORY;
         rts[t].needs_racks = needs_racks(g, &rts[t], racks, cap);
         any_racks |= rts[t].needs_racks;
     }
-    if (any_racks)
-        assign_with_racks(g, rts, grp, seen, done);
+    if (any_racks) assign_with_racks(g, rts, grp, seen, done);
     for (int32_t t = 0; t < n; t++)
         assign_ranges(g, &rts[t], 0);
     return 0;
@@ -254,10 +235,8 @@ static int range_assign(const kc_member *members, int32_t n_members, const kc_to
 {
     kc_group g;
     int err = kc_group_build(&g, members, n_members, topics, n_topics);
-    if (!err)
-        err = range_run(&g);
-    if (!err)
-        err = kc_group_output(&g, out, a);
+    if (!err) err = range_run(&g);
+    if (!err) err = kc_group_output(&g, out, a);
     kc_group_free(&g);
     return err;
 }

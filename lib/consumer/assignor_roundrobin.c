@@ -4,9 +4,8 @@
  * cycling, and skipping members not subscribed to its topic. */
 #include "consumer/assignor_int.h"
 
-static int roundrobin_assign(const kc_member *members, int32_t n_members,
-                             const kc_topic *topics, int32_t n_topics,
-                             kp_consumer_protocol_assignment *out, karena *a)
+static int roundrobin_assign(const kc_member *members, int32_t n_members, const kc_topic *topics,
+                             int32_t n_topics, kp_consumer_protocol_assignment *out, karena *a)
 {
     kc_group g;
     int err = kc_group_build(&g, members, n_members, topics, n_topics);
@@ -18,8 +17,7 @@ static int roundrobin_assign(const kc_member *members, int32_t n_members,
         g.assigned[p] = g.order[next];
         next = (next + 1) % n_members;
     }
-    if (!err)
-        err = kc_group_output(&g, out, a);
+    if (!err) err = kc_group_output(&g, out, a);
     kc_group_free(&g);
     return err;
 }

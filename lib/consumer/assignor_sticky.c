@@ -35,8 +35,7 @@ typedef struct sticky {
 static void claim_one(sticky *s, int32_t m, int32_t gen, kslice topic, int32_t partition)
 {
     int32_t t = kc_group_topic(s->g, topic);
-    if (t < 0 || partition < 0 || partition >= s->g->count[t])
-        return;
+    if (t < 0 || partition < 0 || partition >= s->g->count[t]) return;
     int32_t p = s->g->first[t] + partition;
     if (s->claim[p] < 0 || gen > s->claim_gen[p]) {
         s->claim[p] = m;
@@ -67,10 +66,8 @@ static int claims_eager(sticky *s, int32_t m)
 {
     kp_sticky_assignor_user_data d;
     int err = kc_sticky_user_data_decode(&d, s->g->members[m].sub.user_data, &s->g->scratch);
-    if (err == KFK_ERR_NO_MEMORY)
-        return err;
-    if (err)
-        return 0;
+    if (err == KFK_ERR_NO_MEMORY) return err;
+    if (err) return 0;
     for (int32_t i = 0; i < d.n_previous_assignment; i++) {
         const kp_sticky_assignor_user_data_topic_partition *tp = &d.previous_assignment[i];
         for (int32_t j = 0; j < tp->n_partitions; j++)
@@ -103,8 +100,7 @@ static int sticky_init(sticky *s, kc_group *g, int cooperative)
     for (int32_t m = 0; m < g->n_members; m++) {
         if (!cooperative) {
             int err = claims_eager(s, m);
-            if (err)
-                return err;
+            if (err) return err;
         } else {
             claims_cooperative(s, m);
         }
@@ -122,16 +118,14 @@ static int32_t least_loaded(const sticky *s, int32_t t)
     int32_t best = -1;
     for (int32_t i = 0; i < g->n_members; i++) {
         int32_t m = g->order[i];
-        if (kc_group_subscribed(g, m, t) && (best < 0 || s->load[m] < s->load[best]))
-            best = m;
+        if (kc_group_subscribed(g, m, t) && (best < 0 || s->load[m] < s->load[best])) best = m;
     }
     return best;
 }
 
 static void give(sticky *s, int32_t p, int32_t m)
 {
-    if (s->g->assigned[p] >= 0)
-        s->load[s->g->assigned[p]]--;
+    if (s->g->assigned[p] >= 0) s->load[s->g->assigned[p]]--;
     s->g->assigned[p] = m;
     s->load[m]++;
 }
@@ -177,8 +171,7 @@ static int move_one(sticky *s, int32_t *to)
     int32_t best_p = -1;
     for (int32_t p = 0; p < g->n_parts; p++) {
         int32_t a = g->assigned[p], b = to[g->part_topic[p]];
-        if (a < 0 || s->load[a] - s->load[b] < 2)
-            continue;
+        if (a < 0 || s->load[a] - s->load[b] < 2) continue;
         if (best_p < 0) {
             best_p = p;
             continue;
@@ -189,8 +182,7 @@ static int move_one(sticky *s, int32_t *to)
              (s->rank[a] < s->rank[cur] || (a == cur && s->kept[best_p] && !s->kept[p]))))
             best_p = p;
     }
-    if (best_p < 0)
-        return 0;
+    if (best_p < 0) return 0;
     give(s, best_p, to[g->part_topic[best_p]]);
     s->kept[best_p] = 0;
     return 1;
@@ -201,8 +193,7 @@ static int move_one(sticky *s, int32_t *to)
 static int all_identical(const kc_group *g)
 {
     for (size_t i = 0; i < (size_t)g->n_members * (size_t)g->n_topics; i++)
-        if (!g->subscribed[i])
-            return 0;
+        if (!g->subscribed[i]) return 0;
     return 1;
 }
 
@@ -219,8 +210,7 @@ static int balance_identical(sticky *s)
     int32_t *bucket = kc_group_alloc(g, (size_t)g->n_parts + 2, sizeof(int32_t));
     int32_t *quota = kc_group_alloc(g, (size_t)n, sizeof(int32_t));
     int32_t *held = kc_group_alloc(g, (size_t)n, sizeof(int32_t)); /* kept so far */
-    if (!by_load || !bucket || !quota || !held)
-        return KFK_ERR_NO_MEMORY;
+    if (!by_load || !bucket || !quota || !held) return KFK_ERR_NO_MEMORY;
     /* Counting sort, most owned first, member order within a count. */
     for (int32_t m = 0; m < n; m++)
         bucket[g->n_parts - s->load[m] + 1]++;
@@ -242,8 +232,7 @@ static int balance_identical(sticky *s)
     }
     int32_t next = 0; /* position in g->order of the member being filled */
     for (int32_t p = 0; p < g->n_parts; p++) {
-        if (g->assigned[p] >= 0)
-            continue;
+        if (g->assigned[p] >= 0) continue;
         while (s->load[g->order[next]] >= quota[g->order[next]])
             next++;
         give(s, p, g->order[next]);
@@ -258,8 +247,7 @@ static void withhold_moving(sticky *s)
     kc_group *g = s->g;
     for (int32_t p = 0; p < g->n_parts; p++) {
         int32_t owner = s->claim[p];
-        if (owner >= 0 && (s->contested[p] || owner != g->assigned[p]))
-            g->assigned[p] = -1;
+        if (owner >= 0 && (s->contested[p] || owner != g->assigned[p])) g->assigned[p] = -1;
     }
 }
 
@@ -270,11 +258,9 @@ static int sticky_run(const kc_member *members, int32_t n_members, const kc_topi
     kc_group g;
     sticky s;
     int err = kc_group_build(&g, members, n_members, topics, n_topics);
-    if (!err)
-        err = sticky_init(&s, &g, cooperative);
+    if (!err) err = sticky_init(&s, &g, cooperative);
     int32_t *to = err ? NULL : kc_group_alloc(&g, (size_t)g.n_topics, sizeof(int32_t));
-    if (!err && !to)
-        err = KFK_ERR_NO_MEMORY;
+    if (!err && !to) err = KFK_ERR_NO_MEMORY;
     if (!err) {
         keep_claims(&s);
         if (g.n_members > 0 && all_identical(&g)) {
@@ -286,8 +272,7 @@ static int sticky_run(const kc_member *members, int32_t n_members, const kc_topi
         }
     }
     if (!err) {
-        if (cooperative)
-            withhold_moving(&s);
+        if (cooperative) withhold_moving(&s);
         err = kc_group_output(&g, out, a);
     }
     kc_group_free(&g);
@@ -300,9 +285,8 @@ static int sticky_assign(const kc_member *members, int32_t n_members, const kc_t
     return sticky_run(members, n_members, topics, n_topics, out, a, 0);
 }
 
-static int cooperative_assign(const kc_member *members, int32_t n_members,
-                              const kc_topic *topics, int32_t n_topics,
-                              kp_consumer_protocol_assignment *out, karena *a)
+static int cooperative_assign(const kc_member *members, int32_t n_members, const kc_topic *topics,
+                              int32_t n_topics, kp_consumer_protocol_assignment *out, karena *a)
 {
     return sticky_run(members, n_members, topics, n_topics, out, a, 1);
 }
@@ -328,8 +312,7 @@ static int sticky_user_data(const kc_member_state *st, kbuf *out)
         tp->partitions = st->previous[i].partitions;
         tp->n_partitions = st->previous[i].n_partitions;
     }
-    if (!err)
-        err = kc_sticky_user_data_encode(&d, out);
+    if (!err) err = kc_sticky_user_data_encode(&d, out);
     karena_free(&a);
     return err;
 }

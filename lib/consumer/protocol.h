@@ -20,8 +20,7 @@
 
 /* Appends the version and s encoded at that version to out. Returns 0 or an
  * error of kp_consumer_protocol_subscription_encode (out unchanged then). */
-int kc_subscription_encode(const kp_consumer_protocol_subscription *s, int16_t version,
-                           kbuf *out);
+int kc_subscription_encode(const kp_consumer_protocol_subscription *s, int16_t version, kbuf *out);
 
 /* Decodes framed subscription bytes into s; *version (may be NULL) gets
  * the version on the wire. Returns 0, KFK_ERR_MALFORMED (short, or a

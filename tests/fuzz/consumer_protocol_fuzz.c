@@ -16,8 +16,7 @@
 
 static void check(int ok)
 {
-    if (!ok)
-        abort();
+    if (!ok) abort();
 }
 
 static volatile uint8_t sink;
@@ -50,8 +49,7 @@ static void fuzz_subscription(kslice in, karena *a)
     int16_t wire;
     int err = kc_subscription_decode(&s, in, a, &wire);
     check(err == 0 || err == KFK_ERR_MALFORMED || err == KFK_ERR_NO_MEMORY);
-    if (err)
-        return;
+    if (err) return;
     for (int32_t i = 0; i < s.n_topics; i++)
         touch(s.topics[i]);
     touch(s.user_data);
@@ -67,8 +65,7 @@ static void fuzz_assignment(kslice in, karena *a)
     int16_t wire;
     int err = kc_assignment_decode(&m, in, a, &wire);
     check(err == 0 || err == KFK_ERR_MALFORMED || err == KFK_ERR_NO_MEMORY);
-    if (err || wire < 0)
-        return;
+    if (err || wire < 0) return;
     int16_t v = wire > KC_ASSIGNMENT_VERSION ? KC_ASSIGNMENT_VERSION : wire;
     kbuf one = {0}, two = {0};
     check(kc_assignment_encode(&m, v, &one) == 0);
@@ -100,8 +97,7 @@ static void fuzz_user_data(kslice in, karena *a, int cooperative)
 static int subscribes(const kc_member *m, kslice topic)
 {
     for (int32_t i = 0; i < m->sub.n_topics; i++)
-        if (kwire_eq(m->sub.topics[i], topic))
-            return 1;
+        if (kwire_eq(m->sub.topics[i], topic)) return 1;
     return 0;
 }
 
@@ -120,8 +116,7 @@ static void check_group(const kc_member *members, int32_t n, const kc_topic *top
             for (int32_t j = 0; j < out[i].n_assigned_partitions; j++) {
                 const kp_consumer_protocol_assignment_topic_partition *tp =
                     &out[i].assigned_partitions[j];
-                if (!kwire_eq(tp->topic, topics[t].name))
-                    continue;
+                if (!kwire_eq(tp->topic, topics[t].name)) continue;
                 check(subscribes(&members[i], tp->topic));
                 for (int32_t k = 0; k < tp->n_partitions; k++) {
                     int32_t p = tp->partitions[k];
@@ -162,24 +157,32 @@ static void fuzz_group(kslice in, karena *a)
         karena oa = KARENA_INIT;
         int err = kc_assignor_find(names[i])->assign(members, n, topics, n_topics, out, &oa);
         check(err == 0 || err == KFK_ERR_NO_MEMORY);
-        if (!err)
-            check_group(members, n, topics, n_topics, out);
+        if (!err) check_group(members, n, topics, n_topics, out);
         karena_free(&oa);
     }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size == 0)
-        return 0;
+    if (size == 0) return 0;
     kslice in = {data + 1, size - 1};
     karena a = KARENA_INIT;
     switch (data[0] % 5) {
-    case 0: fuzz_subscription(in, &a); break;
-    case 1: fuzz_assignment(in, &a); break;
-    case 2: fuzz_user_data(in, &a, 0); break;
-    case 3: fuzz_user_data(in, &a, 1); break;
-    default: fuzz_group(in, &a); break;
+    case 0:
+        fuzz_subscription(in, &a);
+        break;
+    case 1:
+        fuzz_assignment(in, &a);
+        break;
+    case 2:
+        fuzz_user_data(in, &a, 0);
+        break;
+    case 3:
+        fuzz_user_data(in, &a, 1);
+        break;
+    default:
+        fuzz_group(in, &a);
+        break;
     }
     karena_free(&a);
     return 0;

@@ -63,8 +63,7 @@ static void set_replica_racks(group *g, int32_t t, char *racks)
         r->n = 0;
         for (char *s2, *rk = strtok_r(part, "+", &s2); rk && r->n < MAX_RACKS;
              rk = strtok_r(NULL, "+", &s2))
-            if (strcmp(rk, "-") != 0)
-                g->racks[t][p][r->n++] = S(rk);
+            if (strcmp(rk, "-") != 0) g->racks[t][p][r->n++] = S(rk);
     }
 }
 
@@ -73,8 +72,7 @@ static void text_of(const kp_consumer_protocol_assignment *m, char *out, size_t 
 {
     size_t n = 0;
     out[0] = 0;
-    if (m->n_assigned_partitions == 0)
-        n += (size_t)snprintf(out, cap, "-");
+    if (m->n_assigned_partitions == 0) n += (size_t)snprintf(out, cap, "-");
     for (int32_t i = 0; i < m->n_assigned_partitions && n < cap; i++) {
         const kp_consumer_protocol_assignment_topic_partition *tp = &m->assigned_partitions[i];
         n += (size_t)snprintf(out + n, cap - n, "%s%.*s:", i ? ";" : "", (int)tp->topic.len,
@@ -94,8 +92,7 @@ static const char *assigned_text(const char *assignor, group *g, const char *id)
     ck_assert_int_eq(as->assign(g->members, g->n_members, g->topics, g->n_topics, out, &a), 0);
     text[0] = 0;
     for (int32_t i = 0; i < g->n_members; i++)
-        if (kwire_eq(g->members[i].member_id, S(id)))
-            text_of(&out[i], text, sizeof(text));
+        if (kwire_eq(g->members[i].member_id, S(id))) text_of(&out[i], text, sizeof(text));
     karena_free(&a);
     return text;
 }
@@ -115,8 +112,7 @@ static int run_golden_line(group *g, char *line)
         char *id = strtok_r(NULL, " ", &save), *inst = strtok_r(NULL, " ", &save);
         char *rack = strtok_r(NULL, " ", &save);
         add_member(g, id, strcmp(inst, "-") ? inst : NULL, strtok_r(NULL, " ", &save));
-        if (strcmp(rack, "-") != 0)
-            g->members[g->n_members - 1].sub.rack_id = S(rack);
+        if (strcmp(rack, "-") != 0) g->members[g->n_members - 1].sub.rack_id = S(rack);
     } else if (strcmp(kw, "expect") == 0) {
         char *assignor = strtok_r(NULL, " ", &save), *id = strtok_r(NULL, " ", &save);
         char *want = strtok_r(NULL, " ", &save);
@@ -231,8 +227,7 @@ START_TEST(test_assignors_have_javas_names_and_protocols)
     ck_assert_int_eq(kc_assignor_find("range")->rebalance, KC_REBALANCE_EAGER);
     ck_assert_int_eq(kc_assignor_find("roundrobin")->rebalance, KC_REBALANCE_EAGER);
     ck_assert_int_eq(kc_assignor_find("sticky")->rebalance, KC_REBALANCE_EAGER);
-    ck_assert_int_eq(kc_assignor_find("cooperative-sticky")->rebalance,
-                     KC_REBALANCE_COOPERATIVE);
+    ck_assert_int_eq(kc_assignor_find("cooperative-sticky")->rebalance, KC_REBALANCE_COOPERATIVE);
     ck_assert_ptr_eq(kc_assignor_find("range"), &kc_assignor_range);
 }
 END_TEST
@@ -246,8 +241,9 @@ START_TEST(test_leader_assign_decodes_assigns_and_encodes)
     kbuf ours = {0}, out[3] = {{0}, {0}, {0}};
     ck_assert_int_eq(kc_assignor_metadata(&kc_assignor_range, &st, &ours), 0);
     /* Java's ConsumerProtocol, v0, topics clicks and orders. */
-    static const uint8_t java_v0[] = {0, 0, 0, 0, 0, 2, 0, 6, 'c', 'l', 'i', 'c', 'k', 's', 0,
-                                      6, 'o', 'r', 'd', 'e', 'r', 's', 0xff, 0xff, 0xff, 0xff};
+    static const uint8_t java_v0[] = {0,   0,   0,   0,   0,    2,    0,    6,   'c',
+                                      'l', 'i', 'c', 'k', 's',  0,    6,    'o', 'r',
+                                      'd', 'e', 'r', 's', 0xff, 0xff, 0xff, 0xff};
     kc_join_member jm[] = {
         {S("b"), {NULL, 0}, {java_v0, sizeof(java_v0)}},
         {S("a"), {NULL, 0}, {ours.data, ours.len}},

@@ -9,7 +9,6 @@
 
 #include "consumer/assignor.h"
 #include "ktest.h"
-#include "proto/gen/fill_test.inc"
 #include "proto/gen/fill_data_test.inc"
 
 /* --- text forms, as AssignorVectors.java prints them --------------------- */
@@ -26,8 +25,7 @@ static void put_bytes(char *out, size_t cap, kslice b)
         put(out, cap, "%.*s", "null", 4);
         return;
     }
-    if (b.len == 0)
-        put(out, cap, "%.*s", "empty", 5);
+    if (b.len == 0) put(out, cap, "%.*s", "empty", 5);
     for (size_t i = 0; i < b.len; i++) {
         char h[3];
         snprintf(h, sizeof(h), "%02x", b.ptr[i]);
@@ -36,31 +34,27 @@ static void put_bytes(char *out, size_t cap, kslice b)
 }
 
 /* "t:0,1;u:2", "-" when empty; both topic-partition types have this shape. */
-#define PUT_TPS(out, cap, arr, n)                                                        \
-    do {                                                                                 \
-        if ((n) <= 0)                                                                    \
-            put(out, cap, "%.*s", "-", 1);                                               \
-        for (int32_t i_ = 0; i_ < (n); i_++) {                                           \
-            if (i_)                                                                      \
-                put(out, cap, "%.*s", ";", 1);                                           \
-            put(out, cap, "%.*s:", (arr)[i_].topic.ptr, (arr)[i_].topic.len);            \
-            for (int32_t j_ = 0; j_ < (arr)[i_].n_partitions; j_++) {                    \
-                char num_[16];                                                           \
-                snprintf(num_, sizeof(num_), "%s%d", j_ ? "," : "", (arr)[i_].partitions[j_]); \
-                put(out, cap, "%.*s", num_, strlen(num_));                               \
-            }                                                                            \
-        }                                                                                \
+#define PUT_TPS(out, cap, arr, n)                                                                  \
+    do {                                                                                           \
+        if ((n) <= 0) put(out, cap, "%.*s", "-", 1);                                               \
+        for (int32_t i_ = 0; i_ < (n); i_++) {                                                     \
+            if (i_) put(out, cap, "%.*s", ";", 1);                                                 \
+            put(out, cap, "%.*s:", (arr)[i_].topic.ptr, (arr)[i_].topic.len);                      \
+            for (int32_t j_ = 0; j_ < (arr)[i_].n_partitions; j_++) {                              \
+                char num_[16];                                                                     \
+                snprintf(num_, sizeof(num_), "%s%d", j_ ? "," : "", (arr)[i_].partitions[j_]);     \
+                put(out, cap, "%.*s", num_, strlen(num_));                                         \
+            }                                                                                      \
+        }                                                                                          \
     } while (0)
 
 static void subscription_text(const kp_consumer_protocol_subscription *s, char *out, size_t cap)
 {
     out[0] = 0;
     put(out, cap, "%.*s", "topics=", 7);
-    if (s->n_topics <= 0)
-        put(out, cap, "%.*s", "-", 1);
+    if (s->n_topics <= 0) put(out, cap, "%.*s", "-", 1);
     for (int32_t i = 0; i < s->n_topics; i++) {
-        if (i)
-            put(out, cap, "%.*s", ",", 1);
+        if (i) put(out, cap, "%.*s", ",", 1);
         put(out, cap, "%.*s", s->topics[i].ptr, s->topics[i].len);
     }
     put(out, cap, "%.*s", " user_data=", 11);
@@ -90,8 +84,7 @@ static size_t unhex(const char *h, uint8_t *out, size_t cap)
     size_t n = 0;
     for (; h[0] && h[1] && n < cap; h += 2) {
         unsigned v;
-        if (sscanf(h, "%2x", &v) != 1)
-            break;
+        if (sscanf(h, "%2x", &v) != 1) break;
         out[n++] = (uint8_t)v;
     }
     return n;
@@ -149,7 +142,8 @@ START_TEST(test_java_bytes_decode_as_java_and_reencode_identically)
     char *file = ktest_read_file("tests/data/consumer/protocol.txt", &len);
     ck_assert_ptr_nonnull(file);
     int n = 0;
-    for (char *save, *line = strtok_r(file, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *save, *line = strtok_r(file, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
         check_java_line(line);
         n++;
     }
@@ -160,24 +154,24 @@ END_TEST
 
 /* --- round trips -------------------------------------------------------- */
 
-#define ROUNDTRIP(type, v, seed)                                                 \
-    do {                                                                         \
-        karena a_ = KARENA_INIT;                                                 \
-        kfill g_ = {seed, &a_, 0};                                               \
-        type m_, back_;                                                          \
-        fill_##type(&m_, v, &g_);                                                \
-        kbuf one_ = {0}, two_ = {0};                                             \
-        ck_assert_int_eq(type##_encode(&m_, v, &one_), 0);                       \
-        ck_assert_uint_eq(one_.len, type##_size(&m_, v));                        \
-        kreader r_ = kreader_of(one_.data, one_.len);                            \
-        ck_assert_int_eq(type##_decode(&back_, v, &r_, &a_), 0);                 \
-        ck_assert_uint_eq(kreader_left(&r_), 0);                                 \
-        ck_assert_int_eq(type##_encode(&back_, v, &two_), 0);                    \
-        ck_assert_uint_eq(one_.len, two_.len);                                   \
-        ck_assert(one_.len == 0 || memcmp(one_.data, two_.data, one_.len) == 0); \
-        kbuf_free(&one_);                                                        \
-        kbuf_free(&two_);                                                        \
-        karena_free(&a_);                                                        \
+#define ROUNDTRIP(type, v, seed)                                                                   \
+    do {                                                                                           \
+        karena a_ = KARENA_INIT;                                                                   \
+        kfill g_ = {seed, &a_, 0};                                                                 \
+        type m_, back_;                                                                            \
+        fill_##type(&m_, v, &g_);                                                                  \
+        kbuf one_ = {0}, two_ = {0};                                                               \
+        ck_assert_int_eq(type##_encode(&m_, v, &one_), 0);                                         \
+        ck_assert_uint_eq(one_.len, type##_size(&m_, v));                                          \
+        kreader r_ = kreader_of(one_.data, one_.len);                                              \
+        ck_assert_int_eq(type##_decode(&back_, v, &r_, &a_), 0);                                   \
+        ck_assert_uint_eq(kreader_left(&r_), 0);                                                   \
+        ck_assert_int_eq(type##_encode(&back_, v, &two_), 0);                                      \
+        ck_assert_uint_eq(one_.len, two_.len);                                                     \
+        ck_assert(one_.len == 0 || memcmp(one_.data, two_.data, one_.len) == 0);                   \
+        kbuf_free(&one_);                                                                          \
+        kbuf_free(&two_);                                                                          \
+        karena_free(&a_);                                                                          \
     } while (0)
 
 START_TEST(test_every_data_message_roundtrips_at_every_version)
@@ -289,8 +283,7 @@ static void dump(const char *kind, kbuf *b, const char *text)
 {
     const char *path = getenv("KFK_CONSUMER_DUMP");
     FILE *f = path ? fopen(path, "a") : NULL;
-    if (!f)
-        return;
+    if (!f) return;
     fprintf(f, "%s ", kind);
     for (size_t i = 0; i < b->len; i++)
         fprintf(f, "%02x", b->data[i]);
@@ -298,8 +291,7 @@ static void dump(const char *kind, kbuf *b, const char *text)
     fclose(f);
 }
 
-static void metadata_of(const char *name, kp_consumer_protocol_subscription *s, karena *a,
-                        kbuf *b)
+static void metadata_of(const char *name, kp_consumer_protocol_subscription *s, karena *a, kbuf *b)
 {
     static kslice topics[2];
     static int32_t parts[] = {0, 3};
@@ -332,10 +324,8 @@ START_TEST(test_metadata_carries_each_assignors_user_data)
         ck_assert(strncmp(text, "topics=clicks,orders user_data=", 31) == 0);
         ck_assert_ptr_nonnull(strstr(text, " owned=orders:0,3 generation=9 rack=rack-a"));
         dump("subscription", &b, text);
-        if (i == 2)
-            dump("sticky_member", &b, "owned=orders:0,3 generation=9");
-        if (i == 3)
-            dump("cooperative_member", &b, "owned=orders:0,3 generation=9");
+        if (i == 2) dump("sticky_member", &b, "owned=orders:0,3 generation=9");
+        if (i == 3) dump("cooperative_member", &b, "owned=orders:0,3 generation=9");
         if (i < 2) {
             ck_assert_ptr_null(s.user_data.ptr);
         } else if (i == 2) {

@@ -41,8 +41,7 @@ static uint32_t rnd(sim *s, uint32_t n)
 static void join(sim *s)
 {
     for (int m = 0; m < MAX_M; m++) {
-        if (s->alive[m])
-            continue;
+        if (s->alive[m]) continue;
         s->alive[m] = 1;
         s->gen[m] = -1;
         snprintf(s->ids[m], sizeof(s->ids[m]), "member-%03d", s->next_id++ % 1000);
@@ -72,14 +71,12 @@ static void mutate(sim *s)
         s->alive[m] = 0;
         for (int t = 0; t < MAX_T; t++)
             for (int p = 0; p < MAX_P; p++)
-                if (s->owner[t][p] == m)
-                    s->owner[t][p] = -1;
+                if (s->owner[t][p] == m) s->owner[t][p] = -1;
     } else if (what == 2 && s->alive[m] && !s->identical) {
         s->sub[m][rnd(s, (uint32_t)s->n_topics)] ^= 1;
     } else {
         int t = (int)rnd(s, (uint32_t)s->n_topics);
-        if (s->count[t] < MAX_P)
-            s->count[t]++;
+        if (s->count[t] < MAX_P) s->count[t]++;
     }
 }
 
@@ -102,15 +99,13 @@ static void member_metadata(const sim *s, int m, const kc_assignor *as, kbuf *b,
     int32_t parts[MAX_T][MAX_P];
     int32_t nt = 0, no = 0;
     for (int t = 0; t < s->n_topics; t++) {
-        if (s->sub[m][t])
-            topics[nt++] = kwire_cstr(s->names[t]);
+        if (s->sub[m][t]) topics[nt++] = kwire_cstr(s->names[t]);
         kp_consumer_protocol_subscription_topic_partition *tp = &owned[no];
         kp_consumer_protocol_subscription_topic_partition_init(tp);
         tp->topic = kwire_cstr(s->names[t]);
         tp->partitions = parts[no];
         for (int p = 0; p < s->count[t]; p++)
-            if (s->owner[t][p] == m)
-                parts[no][tp->n_partitions++] = p;
+            if (s->owner[t][p] == m) parts[no][tp->n_partitions++] = p;
         no += tp->n_partitions > 0;
     }
     /* Eager members revoked everything before joining: only the user data
@@ -128,12 +123,11 @@ static void run_round(sim *s, const kc_assignor *as, rebalance *r)
     for (int t = 0; t < s->n_topics; t++)
         topics[t] = (kc_topic){kwire_cstr(s->names[t]), s->count[t]};
     for (int m = 0; m < MAX_M; m++) {
-        if (!s->alive[m])
-            continue;
+        if (!s->alive[m]) continue;
         kc_member *km = &r->members[r->n];
         member_metadata(s, m, as, &r->bufs[r->n], &r->a);
-        ck_assert_int_eq(kc_subscription_decode(&km->sub, (kslice){r->bufs[r->n].data,
-                                                                  r->bufs[r->n].len},
+        ck_assert_int_eq(kc_subscription_decode(&km->sub,
+                                                (kslice){r->bufs[r->n].data, r->bufs[r->n].len},
                                                 &r->a, NULL),
                          0);
         km->member_id = kwire_cstr(s->ids[m]);
@@ -174,8 +168,7 @@ static void round_free(rebalance *r)
 static int subscribed_by_anyone(const sim *s, int t)
 {
     for (int m = 0; m < MAX_M; m++)
-        if (s->alive[m] && s->sub[m][t])
-            return 1;
+        if (s->alive[m] && s->sub[m][t]) return 1;
     return 0;
 }
 
@@ -185,8 +178,7 @@ static int check_coverage(const sim *s, const rebalance *r, int cooperative)
     int withheld = 0;
     for (int t = 0; t < s->n_topics; t++) {
         for (int p = 0; p < s->count[t]; p++) {
-            if (r->got[t][p] >= 0 || !subscribed_by_anyone(s, t))
-                continue;
+            if (r->got[t][p] >= 0 || !subscribed_by_anyone(s, t)) continue;
             int old = s->owner[t][p];
             /* Only the cooperative assignor leaves a partition out, and only
              * while a member still in the group must revoke it first. */
@@ -203,8 +195,8 @@ static void check_two_phase(const sim *s, const rebalance *r)
         for (int p = 0; p < s->count[t]; p++) {
             int old = s->owner[t][p], now = r->got[t][p];
             ck_assert_msg(old < 0 || now < 0 || old == now,
-                          "%s-%d moved from %s to %s in one round", s->names[t], p,
-                          s->ids[old], s->ids[now]);
+                          "%s-%d moved from %s to %s in one round", s->names[t], p, s->ids[old],
+                          s->ids[now]);
         }
 }
 
@@ -213,15 +205,14 @@ static void check_balance(const sim *s, const rebalance *r)
     int load[MAX_M] = {0};
     for (int t = 0; t < s->n_topics; t++)
         for (int p = 0; p < s->count[t]; p++)
-            if (r->got[t][p] >= 0)
-                load[r->got[t][p]]++;
+            if (r->got[t][p] >= 0) load[r->got[t][p]]++;
     for (int t = 0; t < s->n_topics; t++)
         for (int p = 0; p < s->count[t]; p++)
             for (int m = 0; m < MAX_M; m++) {
                 int a = r->got[t][p];
                 ck_assert_msg(a < 0 || !s->alive[m] || !s->sub[m][t] || load[a] - load[m] < 2,
-                              "%s-%d could go from %s (%d) to %s (%d)", s->names[t], p,
-                              s->ids[a], load[a], s->ids[m], load[m]);
+                              "%s-%d could go from %s (%d) to %s (%d)", s->names[t], p, s->ids[a],
+                              load[a], s->ids[m], load[m]);
             }
 }
 
@@ -237,8 +228,7 @@ static int min_moves(const sim *s, int *moves, const rebalance *r)
     int owned[MAX_M], k = 0, total = 0;
     *moves = 0;
     for (int m = 0; m < MAX_M; m++) {
-        if (!s->alive[m])
-            continue;
+        if (!s->alive[m]) continue;
         owned[k] = 0;
         for (int t = 0; t < s->n_topics; t++)
             for (int p = 0; p < s->count[t]; p++) {
@@ -288,8 +278,7 @@ static void simulate(const kc_assignor *as, uint64_t seed, int identical)
     for (int step = 0; step < 12; step++) {
         run_round(&s, as, &r);
         int withheld = check_coverage(&s, &r, coop);
-        if (coop)
-            check_two_phase(&s, &r);
+        if (coop) check_two_phase(&s, &r);
         if (identical) {
             int moves, need = min_moves(&s, &moves, &r);
             ck_assert_msg(moves <= need, "seed %llu step %d: %d moves, %d needed",
@@ -348,9 +337,9 @@ static int conflict(const kc_assignor *as, int32_t gen0, int32_t gen1)
     for (int i = 0; i < 2; i++) {
         kc_member_state st = {&topic, 1, &claim, eager ? 0 : 1, &claim, 1, gens[i], {NULL, 0}};
         ck_assert_int_eq(kc_assignor_metadata(as, &st, &bufs[i]), 0);
-        ck_assert_int_eq(kc_subscription_decode(&members[i].sub,
-                                                (kslice){bufs[i].data, bufs[i].len}, &a, NULL),
-                         0);
+        ck_assert_int_eq(
+            kc_subscription_decode(&members[i].sub, (kslice){bufs[i].data, bufs[i].len}, &a, NULL),
+            0);
         members[i].member_id = kwire_cstr(i ? "m1" : "m0");
         members[i].group_instance_id = (kslice){NULL, 0};
     }
@@ -361,8 +350,7 @@ static int conflict(const kc_assignor *as, int32_t gen0, int32_t gen1)
     for (int i = 0; i < 2; i++)
         for (int32_t j = 0; j < out[i].n_assigned_partitions; j++)
             for (int32_t k = 0; k < out[i].assigned_partitions[j].n_partitions; k++)
-                if (out[i].assigned_partitions[j].partitions[k] == 0)
-                    who = i;
+                if (out[i].assigned_partitions[j].partitions[k] == 0) who = i;
     for (int i = 0; i < 2; i++)
         kbuf_free(&bufs[i]);
     karena_free(&a);
