@@ -365,6 +365,44 @@ START_TEST(test_coordinator_not_available_is_waited_out)
 }
 END_TEST
 
+START_TEST(test_refresh_runs_periodically_and_coalesces_triggers)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    char err[256];
+    kclient *c = kclient_new(conf_for(mc, (const char *const[]){"metadata.max.age.ms", "200",
+                                                                "retry.backoff.ms", "100", NULL}),
+                             KCONF_ADMIN, err, sizeof(err));
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
+    /* Periodic: a refresh every 200 ms without anyone asking. */
+    kfk_mock_reset_request_counts(mc);
+    int64_t start = ktime_mono_ns();
+    while (kfk_mock_request_count(mc, KP_METADATA_KEY) < 3) {
+        ck_assert_msg(ms_since(start) < 3000, "no periodic refresh");
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    ck_assert_int_ge(ms_since(start), 400);
+    kclient_destroy(c);
+
+    /* Coalesced: a storm of triggers makes a handful of requests, spaced
+     * by retry.backoff.ms, not one each. */
+    c = kclient_new(conf_for(mc, (const char *const[]){"retry.backoff.ms", "100", NULL}),
+                    KCONF_ADMIN, err, sizeof(err));
+    ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
+    kfk_mock_reset_request_counts(mc);
+    start = ktime_mono_ns();
+    for (int i = 0; i < 1000; i++)
+        kclient_refresh(c, "storm");
+    ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
+    int64_t n = kfk_mock_request_count(mc, KP_METADATA_KEY);
+    ck_assert_int_ge(n, 1);
+    ck_assert_int_le(n, 1 + ms_since(start) / 100 + 1);
+    kclient_destroy(c);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 static Suite *faults_suite(void)
 {
     Suite *s = suite_create("client_faults");
@@ -377,6 +415,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, test_terminal_errors_surface_at_once);
     tcase_add_test(tc, test_leader_move_reroutes_the_call);
     tcase_add_test(tc, test_coordinator_not_available_is_waited_out);
+    tcase_add_test(tc, test_refresh_runs_periodically_and_coalesces_triggers);
     suite_add_tcase(s, tc);
     return s;
 }

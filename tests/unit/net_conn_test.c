@@ -249,10 +249,15 @@ typedef struct harness {
     kconn *conn;
 } harness;
 
+/* socket.connection.setup.timeout.ms for the next harness. */
+static int64_t next_setup_timeout_ms = 10000;
+
 static void harness_start_idle(harness *h, int port, int max_in_flight, int64_t idle_ms)
 {
     kconn_config_defaults(&h->cfg);
     h->cfg.idle_ms = idle_ms;
+    h->cfg.setup_timeout_ms = h->cfg.setup_timeout_max_ms = next_setup_timeout_ms;
+    next_setup_timeout_ms = 10000;
     h->cfg.client_id = "net-conn-test";
     h->cfg.max_in_flight = max_in_flight;
     h->cfg.backoff_ms = 100;
@@ -541,6 +546,37 @@ START_TEST(test_refused_connect_fails_requests_and_backs_off)
 }
 END_TEST
 
+START_TEST(test_connect_that_hangs_fails_at_the_setup_timeout)
+{
+    /* A listener with a full accept queue drops SYNs: connect hangs. */
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(listen(lfd, 0), 0);
+    socklen_t len = sizeof(a);
+    getsockname(lfd, (struct sockaddr *)&a, &len);
+    int filler = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(connect(filler, (struct sockaddr *)&a, sizeof(a)), 0);
+    harness h;
+    next_setup_timeout_ms = 300;
+    harness_start(&h, ntohs(a.sin_port), 5);
+    waiter_reset();
+    call c;
+    int64_t start = ktime_mono_ns();
+    call_init(&c, 0, 5000);
+    kconn_submit(h.conn, &c.req);
+    ck_assert_int_eq(wait_done(1, 5000), 1);
+    int64_t ms = (W.last_done_ns - start) / KTIME_NS_PER_MS;
+    ck_assert_int_eq(c.err, KFK_ERR_TRANSPORT);
+    ck_assert_int_ge(ms, 300 * 8 / 10); /* the timeout has 20% jitter */
+    ck_assert_int_lt(ms, 1300);
+    ck_assert_int_eq(kconn_state_get(h.conn), KCONN_BACKOFF);
+    harness_stop(&h);
+    close(filler);
+    close(lfd);
+}
+END_TEST
+
 START_TEST(test_shutdown_completes_every_request_once_with_destroyed)
 {
     enum { N = 12 };
@@ -677,6 +713,7 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, test_pipelines_up_to_max_in_flight_and_keeps_order);
     tcase_add_test(tc, test_request_times_out_at_its_deadline_and_the_connection_closes);
     tcase_add_test(tc, test_refused_connect_fails_requests_and_backs_off);
+    tcase_add_test(tc, test_connect_that_hangs_fails_at_the_setup_timeout);
     tcase_add_test(tc, test_shutdown_completes_every_request_once_with_destroyed);
     tcase_add_test(tc, test_idle_connection_is_closed_and_reopened_on_demand);
     tcase_add_test(tc, test_big_response_decodes_and_its_frame_can_be_kept);
