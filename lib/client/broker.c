@@ -143,6 +143,7 @@ static void upsert(kclient *c, int32_t id, const char *host, int port, kslice ra
              old->host, old->port, host, port);
         c->brokers[pos] = b;
         *dropped = old;
+        atomic_fetch_add(&c->brokers_version, 1);
         return;
     }
     kbroker *b = broker_new(c, id, host, port, rack);
@@ -152,6 +153,7 @@ static void upsert(kclient *c, int32_t id, const char *host, int port, kslice ra
         *dropped = b;
         return;
     }
+    atomic_fetch_add(&c->brokers_version, 1);
     klog(&c->log, KFK_LOG_DEBUG, "broker", "broker %d at %s:%d", id, host, port);
 }
 
@@ -198,6 +200,7 @@ void kclient_brokers_apply(kclient *c, const kp_metadata_response *resp)
         if (b->id >= 0)
             klog(&c->log, KFK_LOG_INFO, "broker", "broker %d left the cluster", b->id);
         remove_at(c, i);
+        atomic_fetch_add(&c->brokers_version, 1);
         if (drop && n_drop < cap)
             drop[n_drop++] = b;
         else
@@ -230,6 +233,11 @@ void kclient_brokers_free(kclient *c)
     free(c->brokers);
     c->brokers = NULL;
     c->n_brokers = 0;
+}
+
+uint64_t kclient_brokers_version(const kclient *c)
+{
+    return atomic_load(&c->brokers_version);
 }
 
 kbroker *kclient_broker(kclient *c, int32_t id)

@@ -22,7 +22,31 @@
  * (a broker, a partition's leader, any broker, the controller, a
  * coordinator) and until when it may be retried. The caller owns the
  * kcall (embed it; no allocation per call) and its request body, and gets
- * exactly one completion. */
+ * exactly one completion.
+ *
+ * How the producer and the consumer are meant to sit on this:
+ *   - Control requests (InitProducerId, FindCoordinator-routed group and
+ *     transaction calls, ListOffsets, OffsetCommit...) are kcalls: routing,
+ *     retries and deadlines come with them.
+ *   - The data path (Produce, Fetch) does not go through kcall or any
+ *     client lock: attach a ksource (net/conn.h) to each broker's
+ *     connection, on that connection's loop thread (post a task to
+ *     kconn_loop(b->conn)). The loop pulls requests from the source when
+ *     the connection is READY and has in-flight room, encodes them and
+ *     writes many with one send; kconn_kick() from the application thread
+ *     says a batch is ready (linger expired, batch full). Completions run
+ *     on the same I/O thread, which owns that broker's partitions' state.
+ *     Fetch uses KREQ_F_KEEP_FRAME to keep record bytes zero-copy.
+ *   - Hold a kbroker reference while a source is attached to its
+ *     connection, and detach (on the loop thread) before releasing it: the
+ *     connection retires when the last reference goes. When
+ *     kclient_brokers_version() moves, look the brokers up again: one may
+ *     have been replaced (same id, new address: a new connection).
+ *   - Read partitions and leaders from the cache (kmeta_topic_get), keep
+ *     the references, and look again when kmeta.version moves. Feed
+ *     KIP-951 current_leader and node_endpoints of Produce and Fetch
+ *     answers to kclient_leader_hint and kclient_node_endpoint, and ask
+ *     for kclient_refresh on NOT_LEADER_OR_FOLLOWER and friends. */
 #ifndef KFK_CLIENT_CLIENT_H
 #define KFK_CLIENT_CLIENT_H
 
@@ -98,6 +122,9 @@ kbroker *kclient_least_loaded(kclient *c);
 /* A snapshot of the registry: *out gets an array of references (release
  * each, then free() the array). Returns the count, -1 when out of memory. */
 int kclient_brokers(kclient *c, kbroker ***out);
+
+/* Grows whenever a broker is added, replaced or removed. Any thread. */
+uint64_t kclient_brokers_version(const kclient *c);
 
 /* KIP-951: a Produce or Fetch answer carried a node endpoint; adds or
  * updates that broker in the registry. Any thread. */

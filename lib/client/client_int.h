@@ -60,6 +60,7 @@ struct kclient {
     kmeta meta;
     atomic_bool destroying;
     atomic_uint rotate; /* spreads least-loaded ties */
+    atomic_uint_fast64_t brokers_version;
 
     int64_t request_timeout_ms;
     int64_t retry_backoff_ms, retry_backoff_max_ms;
