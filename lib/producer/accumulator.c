@@ -27,6 +27,7 @@ struct kaccum_part {
     kaccum_batch *tail;
     int32_t next_sequence;
     uint64_t drained;  /* batches drained so far: the next drained_nth - 1 */
+    atomic_int queued; /* batches in the queue; written under lock, read without */
     void *ctx;         /* the caller's; set once */
     kaccum_part *next; /* in kaccum.parts, under kaccum.mem_lock */
 };
@@ -102,7 +103,10 @@ kaccum *kaccum_new(const kaccum_conf *conf)
      * a record needing a new batch must be checked against it. */
     if (conf->max_record_bytes > 0 && max > conf->max_record_bytes) max = conf->max_record_bytes;
     a->writer_max = max > 0 ? (size_t)max : 1;
-    a->msgs_initial = (uint32_t)(conf->batch_size / 64 > 8 ? conf->batch_size / 64 : 8);
+    /* Room for a batch of 64-byte records; the array doubles past that,
+     * and pooled batches keep what they grew to. */
+    int64_t msgs = max / 64;
+    a->msgs_initial = (uint32_t)(msgs < 8 ? 8 : msgs > 1024 ? 1024 : msgs);
     atomic_init(&a->flushing, 0);
     atomic_init(&a->closing, false);
     atomic_init(&a->mem_waiters, 0);
@@ -148,6 +152,7 @@ kaccum_part *kaccum_part_new(kaccum *a, void *ctx)
     kaccum_part *p = aligned_alloc(CACHE_LINE, size);
     if (!p) return NULL;
     memset(p, 0, size);
+    atomic_init(&p->queued, 0);
     pthread_mutex_init(&p->lock, NULL);
     p->ctx = ctx;
     pthread_mutex_lock(&a->mem_lock);
@@ -155,6 +160,18 @@ kaccum_part *kaccum_part_new(kaccum *a, void *ctx)
     a->parts = p;
     pthread_mutex_unlock(&a->mem_lock);
     return p;
+}
+
+/* Changes p->queued, p->lock held: only lock holders write it. */
+static void queued_add(kaccum_part *p, int n)
+{
+    atomic_store_explicit(&p->queued, atomic_load_explicit(&p->queued, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+int kaccum_part_queued(kaccum_part *p)
+{
+    return atomic_load_explicit(&p->queued, memory_order_relaxed);
 }
 
 void *kaccum_part_ctx(const kaccum_part *p)
@@ -371,6 +388,7 @@ static kfk_err open_batch(kaccum *a, kaccum_part *p, kaccum_batch *b, const kacc
     else
         p->head = b;
     p->tail = b;
+    queued_add(p, 1);
     res->bytes = kaccum_batch_size(b);
     res->new_batch = true;
     seal_if_full(a, b, res);
@@ -448,6 +466,7 @@ static int64_t batch_ready_at(const kaccum *a, const kaccum_batch *b, int64_t no
 /* Takes p's head batch, p->lock held. */
 static kaccum_batch *take_head(kaccum_part *p)
 {
+    queued_add(p, -1);
     kaccum_batch *b = p->head;
     p->head = b->next;
     if (!p->head) p->tail = NULL;
@@ -514,6 +533,7 @@ void kaccum_reenqueue(kaccum *a, kaccum_batch *b, int64_t retry_at_ms)
     b->next = *at;
     *at = b;
     if (!b->next) p->tail = b;
+    queued_add(p, 1);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -544,6 +564,7 @@ size_t kaccum_purge(kaccum *a, kaccum_part *const *parts, size_t n, kaccum_list 
         pthread_mutex_lock(&p->lock);
         kaccum_batch *b = p->head;
         p->head = p->tail = NULL;
+        atomic_store_explicit(&p->queued, 0, memory_order_relaxed);
         pthread_mutex_unlock(&p->lock);
         while (b) {
             kaccum_batch *next = b->next;

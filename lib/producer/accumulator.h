@@ -128,6 +128,11 @@ void kaccum_destroy(kaccum *a);
 kaccum_part *kaccum_part_new(kaccum *a, void *ctx);
 void *kaccum_part_ctx(const kaccum_part *p);
 
+/* How many batches wait in p's queue (the open one included): the queue
+ * length KIP-794's adaptive partitioning weighs (kpartitioner_set_load).
+ * A lock-free snapshot; any thread. */
+int kaccum_part_queued(kaccum_part *p);
+
 /* Sets the sequence the partition's next drained batch starts at
  * (KIP-360: after an epoch bump sequences restart at 0). */
 void kaccum_part_set_sequence(kaccum_part *p, int32_t next_sequence);

@@ -1,6 +1,7 @@
 /* Partitioners; see partitioner.h for which does what and why. */
 #include "producer/partitioner.h"
 
+#include <stdlib.h>
 #include <zlib.h>
 
 #include "base/conf.h"
@@ -22,7 +23,78 @@ kfk_err kpartitioner_init(kpartitioner *p, int kind, bool ignore_keys, int64_t b
     atomic_init(&p->rng, seed);
     atomic_init(&p->round_robin, 0);
     atomic_init(&p->sticky, 0);
+    pthread_mutex_init(&p->load_lock, NULL);
+    p->load_n = p->load_cap = 0;
+    p->load_ids = p->load_cumw = NULL;
     return KFK_OK;
+}
+
+void kpartitioner_destroy(kpartitioner *p)
+{
+    pthread_mutex_destroy(&p->load_lock);
+    free(p->load_ids);
+    free(p->load_cumw);
+}
+
+static bool load_grow(kpartitioner *p, int32_t n)
+{
+    if (n <= p->load_cap) return true;
+    int32_t *ids = realloc(p->load_ids, (size_t)n * sizeof(*ids));
+    if (ids) p->load_ids = ids;
+    int32_t *cumw = ids ? realloc(p->load_cumw, (size_t)n * sizeof(*cumw)) : NULL;
+    if (cumw) p->load_cumw = cumw;
+    if (!cumw) return false;
+    p->load_cap = n;
+    return true;
+}
+
+kfk_err kpartitioner_set_load(kpartitioner *p, const int32_t *partitions,
+                              const int32_t *queue_sizes, int32_t n, int32_t partition_count)
+{
+    if (n < 0) return KFK_ERR_INVALID_ARG;
+    int32_t max = 0;
+    bool all_equal = true;
+    for (int32_t i = 0; i < n; i++) {
+        if (queue_sizes[i] < 0 || partitions[i] < 0) return KFK_ERR_INVALID_ARG;
+        if (queue_sizes[i] > max) max = queue_sizes[i];
+        if (queue_sizes[i] != queue_sizes[0]) all_equal = false;
+    }
+    pthread_mutex_lock(&p->load_lock);
+    kfk_err err = KFK_OK;
+    if (n == 0 || (all_equal && n == partition_count)) {
+        p->load_n = 0;
+    } else if (!load_grow(p, n)) {
+        err = KFK_ERR_NO_MEMORY;
+    } else {
+        /* Java's updatePartitionLoadStats: weight = longest + 1 - queue, so
+         * every listed partition keeps a chance, folded into a cumulative
+         * table for a binary search. The sum stays within int64 easily. */
+        int64_t sum = 0;
+        for (int32_t i = 0; i < n; i++) {
+            sum += (int64_t)max + 1 - queue_sizes[i];
+            p->load_ids[i] = partitions[i];
+            p->load_cumw[i] = sum > INT32_MAX ? INT32_MAX : (int32_t)sum;
+        }
+        p->load_n = n;
+    }
+    pthread_mutex_unlock(&p->load_lock);
+    return err;
+}
+
+/* A draw from the load table, load_lock held: the first entry whose
+ * cumulative weight exceeds a random number below the total. */
+static int32_t pick_weighted(kpartitioner *p)
+{
+    uint64_t r = kpartitioner_random(p) % (uint64_t)p->load_cumw[p->load_n - 1];
+    int32_t lo = 0, hi = p->load_n - 1;
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if ((uint64_t)p->load_cumw[mid] > r)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return p->load_ids[lo];
 }
 
 /* splitmix64: one atomic add per number, so threads share the stream
@@ -70,13 +142,24 @@ static int32_t pick_random(kpartitioner *p, const kpart_topic *t)
 /* The current sticky partition, choosing one when there is none. Racing
  * threads may both draw a partition; the compare-and-swap lets one win and
  * the others use its choice, so all records see one sticky partition. */
+/* A new sticky partition: weighted by the load table when there is one. */
+static int32_t pick_sticky(kpartitioner *p, const kpart_topic *t)
+{
+    pthread_mutex_lock(&p->load_lock);
+    int32_t pick = p->load_n > 0 ? pick_weighted(p) : pick_random(p, t);
+    pthread_mutex_unlock(&p->load_lock);
+    /* A table from before the topic shrank (it never does in Kafka, but a
+     * caller may pass a stale count) must not send records out of range. */
+    return pick >= 0 && pick < t->partition_count ? pick : pick_random(p, t);
+}
+
 static int32_t sticky_partition(kpartitioner *p, const kpart_topic *t)
 {
     uint64_t s = atomic_load_explicit(&p->sticky, memory_order_acquire);
     while (true) {
         int32_t cur = (int32_t)(s >> 32) - 1;
         if (cur >= 0 && cur < t->partition_count) return cur;
-        int32_t pick = pick_random(p, t);
+        int32_t pick = pick_sticky(p, t);
         uint64_t next = (uint64_t)(uint32_t)(pick + 1) << 32;
         if (atomic_compare_exchange_weak_explicit(&p->sticky, &s, next, memory_order_acq_rel,
                                                   memory_order_acquire))

@@ -31,17 +31,25 @@
  * picked at random among the available ones. As in Java's
  * BuiltInPartitioner, the switch waits for the partition's open batch to
  * be full (the accumulator reports that) so batches are not cut short, but
- * never past 2 * batch.size bytes. What we leave out: KIP-794's adaptive
- * weighting by per-broker queue depth (partitioner.adaptive.partitioning.
- * enable): the choice is uniform over the available partitions. That is
- * what Java does too whenever all queues are equally long.
+ * never past 2 * batch.size bytes.
+ *
+ * Adaptive partitioning (KIP-794, partitioner.adaptive.partitioning.
+ * enable): the sender may publish how many batches wait in each
+ * partition's queue (kpartitioner_set_load). The next sticky partition is
+ * then drawn with weight (longest queue + 1 - its queue), so partitions
+ * whose brokers keep up get more; with no table, or all queues equal
+ * across all partitions, the draw is uniform over the available ones.
+ * This is Java's BuiltInPartitioner; what the sender leaves out of the
+ * table (partitioner.availability.timeout.ms) is its business.
  *
  * Threads: any number of threads may call choose and appended on one
- * kpartitioner at once; the state is a few atomics, no lock. The user
- * callback is called with no lock held. */
+ * kpartitioner at once; the per-record state is a few atomics. A sticky
+ * switch (once per batch) and kpartitioner_set_load take a mutex that
+ * guards the load table. The user callback is called with no lock held. */
 #ifndef KFK_PRODUCER_PARTITIONER_H
 #define KFK_PRODUCER_PARTITIONER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -64,6 +72,11 @@ typedef struct kpartitioner {
      * the bytes produced to it since it was chosen in the low 32 bits, so
      * one compare-and-swap moves both. */
     _Atomic uint64_t sticky;
+    pthread_mutex_t load_lock; /* protects the four fields below */
+    int32_t load_n;            /* entries in the table; 0: no table, uniform */
+    int32_t load_cap;
+    int32_t *load_ids;  /* partition of each entry */
+    int32_t *load_cumw; /* cumulative weights: entry i covers [cumw[i-1], cumw[i]) */
 } kpartitioner;
 
 /* What a choice needs to know about the topic. */
@@ -79,9 +92,21 @@ typedef struct kpart_topic {
  * batch.size, the sticky switch threshold. seed: the random stream's
  * start (tests pass a fixed one; the producer a random one).
  * Returns KFK_OK or KFK_ERR_INVALID_ARG (unknown kind, callback kind
- * without cb). Nothing to destroy. */
+ * without cb); then there is nothing to destroy. */
 kfk_err kpartitioner_init(kpartitioner *p, int kind, bool ignore_keys, int64_t batch_size,
                           kfk_partitioner_cb *cb, void *cb_opaque, uint64_t seed);
+
+/* Frees the load table. No call may be running on p. */
+void kpartitioner_destroy(kpartitioner *p);
+
+/* Publishes the queue lengths (batches waiting) of the partitions keyless
+ * records may go to: partitions[i] has queue_sizes[i] (>= 0). n 0 (or all
+ * queues equal and n == partition_count) drops the table: uniform draws.
+ * The arrays stay the caller's. Returns KFK_OK, KFK_ERR_INVALID_ARG (a
+ * negative size, partition or n), or KFK_ERR_NO_MEMORY (the old table stays). Any
+ * thread; takes the load mutex briefly. */
+kfk_err kpartitioner_set_load(kpartitioner *p, const int32_t *partitions,
+                              const int32_t *queue_sizes, int32_t n, int32_t partition_count);
 
 /* Chooses the partition for a record with key (ptr NULL: null key).
  * Sets *partition and *sticky (true when the choice was the sticky one:

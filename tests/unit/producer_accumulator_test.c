@@ -164,6 +164,7 @@ START_TEST(test_giant_record_gets_a_batch_of_its_own)
     int64_t giant = KBATCH_HEADER_SIZE + (int64_t)rec_size(5000, 0, 0);
     ck_assert_int_eq(kaccum_reserved_bytes(a), 1000 + giant);
     append_ok(a, p, 100, 2, T0);
+    ck_assert_int_eq(kaccum_part_queued(p), 3);
     kaccum_list out = {0};
     /* One batch per partition per drain, oldest first. */
     ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
@@ -173,6 +174,7 @@ START_TEST(test_giant_record_gets_a_batch_of_its_own)
     ck_assert_int_eq(kaccum_batch_size(b), giant);
     check_batch(a, b, 1, 1);
     ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 0); /* not lingered */
+    ck_assert_int_eq(kaccum_part_queued(p), 1);
     ck_assert_int_eq(kaccum_reserved_bytes(a), 1000);
     kaccum_destroy(a);
 }
@@ -407,6 +409,7 @@ START_TEST(test_purge_returns_everything_exactly_once)
     ck_assert_int_eq(kaccum_drain(a, parts, 3, 0, T0, 1 << 20, &out), 2); /* the full heads */
     ck_assert_int_eq(kaccum_purge(a, parts, 3, &out), 4);
     ck_assert_int_eq(kaccum_purge(a, parts, 3, &out), 0);
+    ck_assert_int_eq(kaccum_part_queued(parts[2]), 0);
     ck_assert_int_eq(kaccum_next_ready_ms(a, parts, 3, T0), INT64_MAX);
     bool seen[18] = {false};
     kaccum_batch *b;
@@ -488,6 +491,7 @@ START_TEST(test_reenqueued_batches_keep_order_and_sequences)
     /* They come back out of order; they must go out in order. */
     kaccum_reenqueue(a, b3, T0 + 100);
     kaccum_reenqueue(a, b1, T0 + 100);
+    ck_assert_int_eq(kaccum_part_queued(p), 3);
     ck_assert_int_eq(kaccum_next_ready_ms(a, &p, 1, T0), T0 + 100);
     kaccum_flush_begin(a); /* backoff holds even through a flush, as in Java */
     ck_assert_int_eq(kaccum_next_ready_ms(a, &p, 1, T0), T0 + 100);

@@ -216,6 +216,49 @@ START_TEST(test_sticky_switches_spread_evenly_and_only_to_available)
 }
 END_TEST
 
+START_TEST(test_sticky_draw_is_weighted_by_queue_length)
+{
+    /* KIP-794: queues 0, 3 and 1 batches long give weights 4, 1 and 3
+     * (longest + 1 - own), cumulative 4, 5, 8: a draw r % 8 below 4 picks
+     * partition 5, 4 picks 6, 5..7 pick 7. */
+    kpartitioner p = make(KCONF_PARTITIONER_DEFAULT, false, 100, 31);
+    const int32_t ids[] = {5, 6, 7}, sizes[] = {0, 3, 1};
+    ck_assert_int_eq(kpartitioner_set_load(&p, ids, sizes, 3, 8), KFK_OK);
+    kpartitioner ref = make(KCONF_PARTITIONER_RANDOM, false, 0, 31);
+    int hits[8] = {0};
+    for (int i = 0; i < 800; i++) {
+        int32_t part = choose(&p, (kslice){NULL, 0}, 8, NULL, 0, NULL);
+        uint64_t r = kpartitioner_random(&ref) % 8;
+        ck_assert_int_eq(part, r < 4 ? 5 : r == 4 ? 6 : 7);
+        hits[part]++;
+        kpartitioner_appended(&p, part, 100, true);
+    }
+    ck_assert_int_gt(hits[5], hits[7]);
+    ck_assert_int_gt(hits[7], hits[6]);
+    ck_assert_int_gt(hits[6], 0);
+    /* Equal queues over every partition: the table goes, draws are uniform. */
+    const int32_t all[] = {0, 1, 2, 3, 4, 5, 6, 7}, same[] = {2, 2, 2, 2, 2, 2, 2, 2};
+    ck_assert_int_eq(kpartitioner_set_load(&p, all, same, 8, 8), KFK_OK);
+    for (int i = 0; i < 20; i++) {
+        int32_t part = choose(&p, (kslice){NULL, 0}, 8, NULL, 0, NULL);
+        ck_assert_int_eq(part, (int32_t)(kpartitioner_random(&ref) % 8));
+        kpartitioner_appended(&p, part, 100, true);
+    }
+    /* Equal queues over some partitions still restrict the draw to them. */
+    ck_assert_int_eq(kpartitioner_set_load(&p, ids, same, 3, 8), KFK_OK);
+    for (int i = 0; i < 20; i++) {
+        int32_t part = choose(&p, (kslice){NULL, 0}, 8, NULL, 0, NULL);
+        ck_assert_int_eq(part, ids[kpartitioner_random(&ref) % 3]);
+        kpartitioner_appended(&p, part, 100, true);
+    }
+    const int32_t bad[] = {-1};
+    ck_assert_int_eq(kpartitioner_set_load(&p, ids, bad, 1, 8), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kpartitioner_set_load(&p, bad, sizes, 1, 8), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kpartitioner_set_load(&p, NULL, NULL, 0, 8), KFK_OK);
+    kpartitioner_destroy(&p);
+}
+END_TEST
+
 START_TEST(test_ignore_keys_makes_keyed_records_sticky)
 {
     kpartitioner p = make(KCONF_PARTITIONER_DEFAULT, true, 1000, 5);
@@ -339,6 +382,7 @@ static Suite *partitioner_suite(void)
     tcase_add_test(tc, test_sticky_switch_waits_for_the_batch_but_not_past_twice);
     tcase_add_test(tc, test_stale_sticky_report_is_ignored);
     tcase_add_test(tc, test_sticky_switches_spread_evenly_and_only_to_available);
+    tcase_add_test(tc, test_sticky_draw_is_weighted_by_queue_length);
     tcase_add_test(tc, test_ignore_keys_makes_keyed_records_sticky);
     tcase_add_test(tc, test_random_kinds_draw_from_the_seeded_stream);
     tcase_add_test(tc, test_round_robin_cycles_available_partitions);

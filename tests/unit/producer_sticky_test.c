@@ -61,6 +61,8 @@ START_TEST(test_keyless_records_fill_batches_before_moving_on)
     while ((b = kaccum_list_pop(&out)))
         kaccum_batch_release(a, b);
     kaccum_destroy(a);
+    kpartitioner_destroy(&pt);
+    kpartitioner_destroy(&ref);
 }
 END_TEST
 
