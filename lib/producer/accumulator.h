@@ -21,11 +21,18 @@
  * opens, as Java's BufferPool does). An append that needs a new batch
  * past the bound fails at once with KFK_ERR_QUEUE_FULL when max.block.ms
  * is 0, else waits up to max.block.ms for kaccum_batch_release to free
- * memory, then fails with KFK_ERR_QUEUE_FULL.
+ * memory, then fails with KFK_ERR_QUEUE_FULL. (Unlike Java's pool, the
+ * waiters are not served in arrival order: all wake and race.)
+ *
+ * A batch's life, for the sender: kaccum_drain -> kaccum_batch_finish ->
+ * send -> either delivery reports from b->msgs and kaccum_batch_release,
+ * or kaccum_reenqueue for a retry (it keeps its place and sequence).
+ * kaccum_expire and kaccum_purge hand back queued batches to be failed.
  *
  * Ownership: the kaccum owns every kaccum_part and every batch still in a
- * partition's queue. A drained or purged batch belongs to the caller until
- * it hands it back with kaccum_batch_release.
+ * partition's queue. A drained, expired or purged batch belongs to the
+ * caller until it hands it back with kaccum_batch_release or
+ * kaccum_reenqueue.
  *
  * Threads: kaccum_append may be called from any number of threads at
  * once; each partition has a mutex held only while a record is written
