@@ -14,10 +14,17 @@
  *
  * Threads: every function may be called from any thread, concurrently with
  * the loop and with each other, except kfk_mock_cluster_destroy, which must
- * be the last call on a cluster. Functions that change sockets
- * (drop_connections, set_down) wait for the loop to have acted, so a
- * client's next connect or read sees the effect; that wait is short (one
- * loop iteration). Nothing else blocks beyond a mutex.
+ * be the last call on a cluster. Functions whose effect the loop carries
+ * out (drop_connections, set_down, partition_set_leader) wait for it to
+ * have done so, so that a client's next connect, read or request sees the
+ * effect; that wait is one loop iteration. Nothing else blocks beyond a
+ * mutex. The mock calls no user code.
+ *
+ * Versions: each API is served from kfk's lowest version of it up to its
+ * newest stable one (what lib/proto implements), narrowed per API by
+ * kfk_mock_set_api_version_range. ApiVersions advertises exactly those.
+ * A request for any other API, or outside the range, gets its connection
+ * closed, as Kafka closes it.
  *
  * Errors: kfk_err values (kfk.h); KFK_ERR_INVALID_ARG for a null cluster,
  * an unknown broker id or a bad argument; Kafka error codes where the mock
