@@ -125,6 +125,21 @@ int kclient_add_bootstrap(kclient *c, char *errstr, size_t errlen)
     return rc;
 }
 
+void kclient_rebootstrap(kclient *c)
+{
+    pthread_mutex_lock(&c->lock);
+    bool have_bootstrap = c->n_brokers && c->brokers[0]->id < 0; /* sorted: they come first */
+    pthread_mutex_unlock(&c->lock);
+    if (have_bootstrap)
+        return;
+    klog(&c->log, KFK_LOG_WARNING, "metadata",
+         "no broker answered for metadata.recovery.rebootstrap.trigger.ms: "
+         "starting over from bootstrap.servers");
+    char err[256];
+    if (kclient_add_bootstrap(c, err, sizeof(err)) < 0)
+        klog(&c->log, KFK_LOG_ERR, "metadata", "rebootstrap: %s", err);
+}
+
 /* Puts a broker for (id, host, port) in the registry unless the same one
  * is there; a replaced one goes to *dropped (lock held). */
 static void upsert(kclient *c, int32_t id, const char *host, int port, kslice rack,

@@ -52,6 +52,9 @@ static void read_settings(kclient *c)
     c->retry_backoff_ms = kconf_i64(conf, KCONF_RETRY_BACKOFF_MS);
     c->retry_backoff_max_ms = kconf_i64(conf, KCONF_RETRY_BACKOFF_MAX_MS);
     c->metadata_max_age_ms = kconf_i64(conf, KCONF_METADATA_MAX_AGE_MS);
+    c->rebootstrap_ms = kconf_int(conf, KCONF_METADATA_RECOVERY_STRATEGY) == KCONF_RECOVERY_REBOOTSTRAP
+                            ? kconf_i64(conf, KCONF_METADATA_RECOVERY_REBOOTSTRAP_TRIGGER_MS)
+                            : -1;
     /* The Java producer always lets Metadata create topics; the consumer
      * follows allow.auto.create.topics; an admin client never does. */
     c->auto_create_topics = c->type == KCONF_PRODUCER ||

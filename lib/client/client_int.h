@@ -41,6 +41,7 @@ typedef struct krefresh {
     bool all_topics;         /* bg: what the running one asked */
     kfk_err result;          /* written before done_task is posted */
     uint32_t failures;       /* bg: consecutive failed refreshes */
+    int64_t last_ok_ns;      /* bg: when a refresh last succeeded (or the client started) */
     int64_t last_start_ns;   /* bg */
     kcall call;
     kp_metadata_request body;
@@ -65,6 +66,7 @@ struct kclient {
     int64_t request_timeout_ms;
     int64_t retry_backoff_ms, retry_backoff_max_ms;
     int64_t metadata_max_age_ms;
+    int64_t rebootstrap_ms; /* KIP-899; -1: never start over from bootstrap.servers */
     bool auto_create_topics;
 
     pthread_mutex_t lock; /* protects everything below */
@@ -90,6 +92,9 @@ struct kclient {
 
 /* broker.c */
 int kclient_add_bootstrap(kclient *c, char *errstr, size_t errlen);
+/* KIP-899: none of the known brokers answered for too long; adds the
+ * bootstrap entries again so the next refresh may start over there. */
+void kclient_rebootstrap(kclient *c);
 void kclient_brokers_apply(kclient *c, const kp_metadata_response *resp);
 void kclient_brokers_free(kclient *c);
 /* The I/O thread for the next broker (lock held); starts it if needed.

@@ -35,12 +35,18 @@ static void done_task(ktask *t)
     r->finished = r->started;
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
+    int64_t now = ktime_mono_ns();
     if (r->result) {
         r->failures++;
         klog(&c->log, r->failures == 1 ? KFK_LOG_WARNING : KFK_LOG_DEBUG, "metadata",
              "metadata refresh failed (%u in a row): %s", r->failures, kfk_err_str(r->result));
+        if (c->rebootstrap_ms >= 0 && now - r->last_ok_ns >= c->rebootstrap_ms * KTIME_NS_PER_MS) {
+            kclient_rebootstrap(c);
+            r->last_ok_ns = now; /* give the bootstrap list its own full period */
+        }
     } else {
         r->failures = 0;
+        r->last_ok_ns = now;
     }
     kcall_reroute_parked(c);
     if (r->again || r->result) {
@@ -241,6 +247,7 @@ void krefresh_init(kclient *c)
 
 void krefresh_start(kclient *c)
 {
+    c->refresh.last_ok_ns = ktime_mono_ns(); /* before bg can read it: posted below */
     kclient_refresh(c, "client started");
 }
 

@@ -403,6 +403,48 @@ START_TEST(test_refresh_runs_periodically_and_coalesces_triggers)
 }
 END_TEST
 
+static bool has_bootstrap_entries(kclient *c)
+{
+    kbroker **v;
+    int n = kclient_brokers(c, &v);
+    bool found = false;
+    for (int i = 0; i < n; i++) {
+        found |= v[i]->id < 0;
+        kbroker_unref(v[i]);
+    }
+    free(v);
+    return found;
+}
+
+START_TEST(test_unreachable_cluster_starts_over_from_bootstrap)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    char err[256];
+    kclient *c = kclient_new(
+        conf_for(mc, (const char *const[]){"metadata.recovery.rebootstrap.trigger.ms", "300",
+                                           "request.timeout.ms", "200", NULL}),
+        KCONF_ADMIN, err, sizeof(err));
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
+    ck_assert(!has_bootstrap_entries(c)); /* real ids took over */
+    kfk_mock_broker_set_down(mc, 1, true);
+    int64_t start = ktime_mono_ns();
+    while (!has_bootstrap_entries(c)) {
+        ck_assert_msg(ms_since(start) < 5000, "never rebootstrapped");
+        kclient_refresh_wait(c, 500);
+    }
+    ck_assert_int_ge(ms_since(start), 300);
+    kfk_mock_broker_set_down(mc, 1, false);
+    start = ktime_mono_ns();
+    while (has_bootstrap_entries(c)) { /* a refresh succeeds: real ids again */
+        ck_assert_msg(ms_since(start) < 5000, "bootstrap entries never retired");
+        kclient_refresh_wait(c, 500);
+    }
+    kclient_destroy(c);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 static Suite *faults_suite(void)
 {
     Suite *s = suite_create("client_faults");
@@ -416,6 +458,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, test_leader_move_reroutes_the_call);
     tcase_add_test(tc, test_coordinator_not_available_is_waited_out);
     tcase_add_test(tc, test_refresh_runs_periodically_and_coalesces_triggers);
+    tcase_add_test(tc, test_unreachable_cluster_starts_over_from_bootstrap);
     suite_add_tcase(s, tc);
     return s;
 }
