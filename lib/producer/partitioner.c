@@ -223,7 +223,11 @@ kfk_err kpartitioner_choose(kpartitioner *p, const kpart_topic *t, kslice key, i
         *partition = kpartition_consistent(key, t->partition_count);
         return KFK_OK;
     case KCONF_PARTITIONER_CONSISTENT_RANDOM:
-        *partition = keyed ? kpartition_consistent(key, t->partition_count) : pick_random(p, t);
+        /* librdkafka's consistent_random treats an empty key as no key
+         * (its murmur2_random hashes it): tools/golden/rdkafka_partitions.c
+         * shows both. */
+        *partition =
+            key.len > 0 ? kpartition_consistent(key, t->partition_count) : pick_random(p, t);
         return KFK_OK;
     case KCONF_PARTITIONER_RANDOM:
         *partition = pick_random(p, t);

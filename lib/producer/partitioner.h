@@ -12,12 +12,14 @@
  *                      see below.
  *   murmur2            murmur2 as above for every record; a null key hashes
  *                      as an empty one (librdkafka's murmur2).
- *   murmur2_random     murmur2 for keyed records, a random partition for
- *                      keyless ones (librdkafka's murmur2_random).
+ *   murmur2_random     murmur2 for keyed records (an empty key too), a
+ *                      random partition for keyless ones (librdkafka's
+ *                      murmur2_random).
  *   consistent         IEEE CRC-32 (zlib's crc32) of the key % count; a null
  *                      key hashes as an empty one, so lands on partition 0
  *                      (librdkafka's consistent).
- *   consistent_random  CRC-32 for keyed records, random for keyless ones.
+ *   consistent_random  CRC-32 for keyed records, random for keyless ones
+ *                      and (as in librdkafka) for an empty key.
  *   random             a random partition per record.
  *   round_robin        the next partition in turn per record, keys ignored
  *                      (Java's RoundRobinPartitioner).
