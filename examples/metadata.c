@@ -34,8 +34,7 @@ static void print_metadata(const kfk_metadata *md, const char *cluster_id, const
 {
     printf("Metadata for %s (from %s):\n", kfk_metadata_topic_count(md) ? "topics" : "the cluster",
            bootstrap);
-    if (cluster_id)
-        printf(" cluster id: %s\n", cluster_id);
+    if (cluster_id) printf(" cluster id: %s\n", cluster_id);
     size_t nb = kfk_metadata_broker_count(md);
     printf(" %zu brokers:\n", nb);
     for (size_t b = 0; b < nb; b++) {
@@ -52,8 +51,7 @@ static void print_metadata(const kfk_metadata *md, const char *cluster_id, const
         size_t np = kfk_metadata_partition_count(md, t);
         printf("  topic \"%s\" with %zu partitions:", kfk_metadata_topic_name(md, t), np);
         kfk_err err = kfk_metadata_topic_error(md, t);
-        if (err)
-            printf(" %s", kfk_err_str(err));
+        if (err) printf(" %s", kfk_err_str(err));
         printf("\n");
         for (size_t p = 0; p < np; p++) {
             size_t nr, ni;
@@ -65,8 +63,7 @@ static void print_metadata(const kfk_metadata *md, const char *cluster_id, const
             printf(", isrs: ");
             print_ids(isr, ni);
             kfk_err perr = kfk_metadata_partition_error(md, t, p);
-            if (perr)
-                printf(", %s", kfk_err_str(perr));
+            if (perr) printf(", %s", kfk_err_str(perr));
             printf("\n");
         }
     }
@@ -80,8 +77,7 @@ int main(int argc, char **argv)
     int timeout_ms = 10000;
     char errstr[512];
     kfk_conf *conf = kfk_conf_new();
-    if (!conf)
-        return 1;
+    if (!conf) return 1;
     int opt;
     while ((opt = getopt(argc, argv, "b:t:T:X:h")) != -1) {
         switch (opt) {
@@ -89,8 +85,7 @@ int main(int argc, char **argv)
             bootstrap = optarg;
             break;
         case 't':
-            if (n_topics < sizeof(topics) / sizeof(topics[0]))
-                topics[n_topics++] = optarg;
+            if (n_topics < sizeof(topics) / sizeof(topics[0])) topics[n_topics++] = optarg;
             break;
         case 'T':
             timeout_ms = atoi(optarg);

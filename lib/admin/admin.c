@@ -9,8 +9,7 @@ kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen)
 {
     kfk_admin *a = calloc(1, sizeof(*a));
     if (!a) {
-        if (errstr && errlen)
-            snprintf(errstr, errlen, "out of memory");
+        if (errstr && errlen) snprintf(errstr, errlen, "out of memory");
         kfk_conf_destroy(conf);
         return NULL;
     }
@@ -24,8 +23,7 @@ kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen)
 
 void kfk_admin_destroy(kfk_admin *admin)
 {
-    if (!admin)
-        return;
+    if (!admin) return;
     kclient_destroy(admin->client);
     free(admin);
 }
@@ -68,8 +66,7 @@ void kadmin_run(kfk_admin *a, kcall *call, kadmin_wait *w)
 kfk_admin_result *kadmin_result_new(const char *const *names, size_t n)
 {
     kfk_admin_result *r = calloc(1, sizeof(*r));
-    if (!r)
-        return NULL;
+    if (!r) return NULL;
     r->e = calloc(n ? n : 1, sizeof(*r->e));
     if (!r->e) {
         free(r);
@@ -97,8 +94,7 @@ void kadmin_result_set(kfk_admin_result *r, size_t i, kfk_err err, kslice msg)
 kfk_err kadmin_result_status(const kfk_admin_result *r)
 {
     for (size_t i = 0; i < r->n; i++)
-        if (r->e[i].err)
-            return r->e[i].err;
+        if (r->e[i].err) return r->e[i].err;
     return KFK_OK;
 }
 
@@ -124,8 +120,7 @@ const char *kfk_admin_result_message(const kfk_admin_result *result, size_t i)
 
 void kfk_admin_result_destroy(kfk_admin_result *result)
 {
-    if (!result)
-        return;
+    if (!result) return;
     for (size_t i = 0; i < result->n; i++) {
         free(result->e[i].name);
         free(result->e[i].msg);
@@ -138,8 +133,7 @@ void kfk_admin_result_destroy(kfk_admin_result *result)
 
 kfk_new_topic *kfk_new_topic_new(const char *name, int32_t partitions, int16_t replication_factor)
 {
-    if (!name)
-        return NULL;
+    if (!name) return NULL;
     kfk_new_topic *t = calloc(1, sizeof(*t));
     if (!t || !(t->name = strdup(name))) {
         free(t);
@@ -152,13 +146,11 @@ kfk_new_topic *kfk_new_topic_new(const char *name, int32_t partitions, int16_t r
 
 kfk_err kfk_new_topic_set_config(kfk_new_topic *topic, const char *name, const char *value)
 {
-    if (!topic || !name || !value)
-        return KFK_ERR_INVALID_ARG;
+    if (!topic || !name || !value) return KFK_ERR_INVALID_ARG;
     if (topic->n_configs + 2 > topic->cap_configs) {
         size_t cap = topic->cap_configs ? topic->cap_configs * 2 : 8;
         char **v = realloc(topic->configs, cap * sizeof(*v));
-        if (!v)
-            return KFK_ERR_NO_MEMORY;
+        if (!v) return KFK_ERR_NO_MEMORY;
         topic->configs = v;
         topic->cap_configs = cap;
     }
@@ -175,8 +167,7 @@ kfk_err kfk_new_topic_set_config(kfk_new_topic *topic, const char *name, const c
 
 void kfk_new_topic_destroy(kfk_new_topic *topic)
 {
-    if (!topic)
-        return;
+    if (!topic) return;
     for (size_t i = 0; i < topic->n_configs; i++)
         free(topic->configs[i]);
     free(topic->configs);

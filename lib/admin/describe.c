@@ -46,8 +46,7 @@ struct kfk_metadata {
 
 static const char *dup_slice(karena *a, kslice s)
 {
-    if (!s.ptr)
-        return NULL;
+    if (!s.ptr) return NULL;
     char *p = karena_alloc(a, s.len + 1);
     if (p) {
         memcpy(p, s.ptr, s.len);
@@ -60,8 +59,7 @@ static const int32_t *dup_ints(karena *a, const int32_t *v, int32_t n, size_t *o
 {
     *out_n = n > 0 ? (size_t)n : 0;
     int32_t *p = karena_alloc(a, *out_n * sizeof(int32_t));
-    if (p && *out_n)
-        memcpy(p, v, *out_n * sizeof(int32_t));
+    if (p && *out_n) memcpy(p, v, *out_n * sizeof(int32_t));
     return p;
 }
 
@@ -85,12 +83,12 @@ static int cmp_partition(const void *x, const void *y)
 static kfk_metadata *md_new(void)
 {
     kfk_metadata *md = calloc(1, sizeof(*md));
-    if (md)
-        md->controller_id = -1;
+    if (md) md->controller_id = -1;
     return md;
 }
 
-static int fill_topic(karena *a, md_topic *t, const kp_metadata_response_metadata_response_topic *rt)
+static int fill_topic(karena *a, md_topic *t,
+                      const kp_metadata_response_metadata_response_topic *rt)
 {
     t->name = dup_slice(a, rt->name.ptr ? rt->name : KWIRE_EMPTY);
     t->err = (kfk_err)rt->error_code;
@@ -100,8 +98,7 @@ static int fill_topic(karena *a, md_topic *t, const kp_metadata_response_metadat
     memcpy(t->id, rt->topic_id.b, 16);
     t->n_partitions = rt->n_partitions > 0 ? (size_t)rt->n_partitions : 0;
     t->partitions = karena_alloc(a, t->n_partitions * sizeof(md_partition));
-    if (!t->name || !t->partitions)
-        return -1;
+    if (!t->name || !t->partitions) return -1;
     for (size_t p = 0; p < t->n_partitions; p++) {
         const kp_metadata_response_metadata_response_partition *rp = &rt->partitions[p];
         md_partition *mp = &t->partitions[p];
@@ -111,8 +108,7 @@ static int fill_topic(karena *a, md_topic *t, const kp_metadata_response_metadat
         mp->err = (kfk_err)rp->error_code;
         mp->replicas = dup_ints(a, rp->replica_nodes, rp->n_replica_nodes, &mp->n_replicas);
         mp->isr = dup_ints(a, rp->isr_nodes, rp->n_isr_nodes, &mp->n_isr);
-        if (!mp->replicas || !mp->isr)
-            return -1;
+        if (!mp->replicas || !mp->isr) return -1;
     }
     qsort(t->partitions, t->n_partitions, sizeof(md_partition), cmp_partition);
     return 0;
@@ -121,8 +117,7 @@ static int fill_topic(karena *a, md_topic *t, const kp_metadata_response_metadat
 static kfk_metadata *from_metadata(const kp_metadata_response *r)
 {
     kfk_metadata *md = md_new();
-    if (!md)
-        return NULL;
+    if (!md) return NULL;
     karena *a = &md->arena;
     md->cluster_id = dup_slice(a, r->cluster_id);
     md->controller_id = r->controller_id;
@@ -133,8 +128,8 @@ static kfk_metadata *from_metadata(const kp_metadata_response *r)
     bool ok = md->brokers && md->topics;
     for (size_t i = 0; ok && i < md->n_brokers; i++) {
         const kp_metadata_response_metadata_response_broker *b = &r->brokers[i];
-        md->brokers[i] = (md_broker){b->node_id, b->port, dup_slice(a, b->host),
-                                     dup_slice(a, b->rack)};
+        md->brokers[i] =
+            (md_broker){b->node_id, b->port, dup_slice(a, b->host), dup_slice(a, b->rack)};
         ok = md->brokers[i].host != NULL;
     }
     for (size_t i = 0; ok && i < md->n_topics; i++)
@@ -151,8 +146,7 @@ static kfk_metadata *from_metadata(const kp_metadata_response *r)
 static kfk_metadata *from_describe_cluster(const kp_describe_cluster_response *r)
 {
     kfk_metadata *md = md_new();
-    if (!md)
-        return NULL;
+    if (!md) return NULL;
     karena *a = &md->arena;
     md->cluster_id = dup_slice(a, r->cluster_id);
     md->controller_id = r->controller_id;
@@ -161,8 +155,8 @@ static kfk_metadata *from_describe_cluster(const kp_describe_cluster_response *r
     bool ok = md->brokers != NULL;
     for (size_t i = 0; ok && i < md->n_brokers; i++) {
         const kp_describe_cluster_response_describe_cluster_broker *b = &r->brokers[i];
-        md->brokers[i] = (md_broker){b->broker_id, b->port, dup_slice(a, b->host),
-                                     dup_slice(a, b->rack)};
+        md->brokers[i] =
+            (md_broker){b->broker_id, b->port, dup_slice(a, b->host), dup_slice(a, b->rack)};
         ok = md->brokers[i].host != NULL;
     }
     if (!ok) {
@@ -193,8 +187,7 @@ static void metadata_done(kcall *call, kfk_err err, void *resp, karena *arena)
         /* What the admin learned is news for the client's cache too. */
         kclient_metadata_apply(op->client, resp, op->all_topics);
         op->md = from_metadata(resp);
-        if (!op->md)
-            op->err = KFK_ERR_NO_MEMORY;
+        if (!op->md) op->err = KFK_ERR_NO_MEMORY;
     }
     kadmin_wait_done(&op->w);
 }
@@ -208,8 +201,7 @@ static kfk_err metadata_call(kfk_admin *a, const char *const *names, size_t n, i
     kp_metadata_request_metadata_request_topic *t = NULL;
     if (names) {
         t = calloc(n ? n : 1, sizeof(*t));
-        if (!t)
-            return KFK_ERR_NO_MEMORY;
+        if (!t) return KFK_ERR_NO_MEMORY;
         for (size_t i = 0; i < n; i++) {
             kp_metadata_request_metadata_request_topic_init(&t[i]);
             t[i].name = kwire_cstr(names[i]);
@@ -230,16 +222,13 @@ static kfk_err metadata_call(kfk_admin *a, const char *const *names, size_t n, i
     return op.err;
 }
 
-kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t n,
-                              int timeout_ms, kfk_metadata **out)
+kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t n, int timeout_ms,
+                              kfk_metadata **out)
 {
-    if (out)
-        *out = NULL;
-    if (!admin || !out)
-        return KFK_ERR_INVALID_ARG;
+    if (out) *out = NULL;
+    if (!admin || !out) return KFK_ERR_INVALID_ARG;
     for (size_t i = 0; names && i < n; i++)
-        if (!names[i])
-            return KFK_ERR_INVALID_ARG;
+        if (!names[i]) return KFK_ERR_INVALID_ARG;
     return metadata_call(admin, names, n, timeout_ms, out);
 }
 
@@ -256,18 +245,15 @@ static void describe_done(kcall *call, kfk_err err, void *resp, karena *arena)
     op->err = err;
     if (!err) {
         op->md = from_describe_cluster(resp);
-        if (!op->md)
-            op->err = KFK_ERR_NO_MEMORY;
+        if (!op->md) op->err = KFK_ERR_NO_MEMORY;
     }
     kadmin_wait_done(&op->w);
 }
 
 kfk_err kfk_admin_describe_cluster(kfk_admin *admin, int timeout_ms, kfk_metadata **out)
 {
-    if (out)
-        *out = NULL;
-    if (!admin || !out)
-        return KFK_ERR_INVALID_ARG;
+    if (out) *out = NULL;
+    if (!admin || !out) return KFK_ERR_INVALID_ARG;
     kp_describe_cluster_request body;
     kp_describe_cluster_request_init(&body);
     describe_op op = {.client = admin->client};
@@ -280,8 +266,8 @@ kfk_err kfk_admin_describe_cluster(kfk_admin *admin, int timeout_ms, kfk_metadat
     if (op.err == KFK_ERR_UNSUPPORTED_VERSION) {
         /* A broker before 2.8 (KIP-700): Metadata names the same things. */
         int64_t left = (op.call.deadline_ns - kclient_deadline(0)) / 1000000;
-        kfk_err err = metadata_call(admin, (const char *const[]){NULL}, 0,
-                                    left > 0 ? (int)left : 0, out);
+        kfk_err err =
+            metadata_call(admin, (const char *const[]){NULL}, 0, left > 0 ? (int)left : 0, out);
         return err;
     }
     *out = op.md;
@@ -408,23 +394,20 @@ const int32_t *kfk_metadata_partition_replicas(const kfk_metadata *md, size_t t,
                                                size_t *n)
 {
     const md_partition *x = partition_at(md, t, p);
-    if (n)
-        *n = x ? x->n_replicas : 0;
+    if (n) *n = x ? x->n_replicas : 0;
     return x ? x->replicas : NULL;
 }
 
 const int32_t *kfk_metadata_partition_isr(const kfk_metadata *md, size_t t, size_t p, size_t *n)
 {
     const md_partition *x = partition_at(md, t, p);
-    if (n)
-        *n = x ? x->n_isr : 0;
+    if (n) *n = x ? x->n_isr : 0;
     return x ? x->isr : NULL;
 }
 
 void kfk_metadata_destroy(kfk_metadata *md)
 {
-    if (!md)
-        return;
+    if (!md) return;
     karena_free(&md->arena);
     free(md);
 }

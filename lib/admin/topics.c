@@ -68,12 +68,10 @@ static int build_create(topic_op *op, int32_t timeout_ms)
     kp_create_topics_request_creatable_topic_config *cfg = calloc(n_cfg + 1, sizeof(*cfg));
     op->arrays[0] = t;
     op->arrays[1] = cfg;
-    if (!t || !cfg)
-        return -1;
+    if (!t || !cfg) return -1;
     int32_t k = 0;
     for (size_t i = 0; i < op->n; i++) {
-        if (!op->todo[i])
-            continue;
+        if (!op->todo[i]) continue;
         const kfk_new_topic *nt = op->new_topics[i];
         kp_create_topics_request_creatable_topic_init(&t[k]);
         t[k].name = kwire_cstr(nt->name);
@@ -113,12 +111,10 @@ static int build_delete(topic_op *op, int32_t timeout_ms)
     kslice *names = calloc(op->n, sizeof(*names));
     op->arrays[0] = t;
     op->arrays[1] = names;
-    if (!t || !names)
-        return -1;
+    if (!t || !names) return -1;
     int32_t k = 0;
     for (size_t i = 0; i < op->n; i++) {
-        if (!op->todo[i])
-            continue;
+        if (!op->todo[i]) continue;
         kp_delete_topics_request_delete_topic_state_init(&t[k]);
         t[k].name = kwire_cstr(op->res->e[i].name);
         names[k++] = kwire_cstr(op->res->e[i].name);
@@ -140,8 +136,7 @@ static void each_delete(topic_op *op, const void *resp)
 {
     const kp_delete_topics_response *r = resp;
     for (int32_t i = 0; i < r->n_responses; i++)
-        take(op, r->responses[i].name, r->responses[i].error_code,
-             r->responses[i].error_message);
+        take(op, r->responses[i].name, r->responses[i].error_code, r->responses[i].error_message);
 }
 
 static const topic_api delete_api = {KP_DELETE_TOPICS_KEY, build_delete, each_delete};
@@ -154,12 +149,10 @@ static int build_parts(topic_op *op, int32_t timeout_ms)
     kp_create_partitions_request_init(r);
     kp_create_partitions_request_create_partitions_topic *t = calloc(op->n, sizeof(*t));
     op->arrays[0] = t;
-    if (!t)
-        return -1;
+    if (!t) return -1;
     int32_t k = 0;
     for (size_t i = 0; i < op->n; i++) {
-        if (!op->todo[i])
-            continue;
+        if (!op->todo[i]) continue;
         kp_create_partitions_request_create_partitions_topic_init(&t[k]);
         t[k].name = kwire_cstr(op->res->e[i].name);
         t[k].count = op->counts[i];
@@ -197,8 +190,7 @@ static void round_done(kcall *call, kfk_err err, void *resp, karena *arena)
             op->todo[i] = op->answered[i] && kadmin_topic_retriable(op->res->e[i].err);
     } else {
         for (size_t i = 0; i < op->n; i++) {
-            if (op->todo[i])
-                kadmin_result_set(op->res, i, err, (kslice){0});
+            if (op->todo[i]) kadmin_result_set(op->res, i, err, (kslice){0});
             op->todo[i] = false;
         }
     }
@@ -208,8 +200,7 @@ static void round_done(kcall *call, kfk_err err, void *resp, karena *arena)
 static bool any(const bool *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (v[i])
-            return true;
+        if (v[i]) return true;
     return false;
 }
 
@@ -230,8 +221,7 @@ static kfk_err run_rounds(kfk_admin *a, topic_op *op, int timeout_ms)
     kfk_err err = KFK_OK;
     for (int round = 0; any(op->todo, op->n); round++) {
         int64_t left_ms = (deadline - ktime_mono_ns()) / KTIME_NS_PER_MS;
-        if (left_ms <= 0)
-            break; /* the entries still to do keep KFK_ERR_TIMED_OUT */
+        if (left_ms <= 0) break;       /* the entries still to do keep KFK_ERR_TIMED_OUT */
         if (round && backoff_ms > 0) { /* the broker asked to retry: give it a moment */
             int64_t ms = backoff_ms < left_ms ? backoff_ms : left_ms;
             struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
@@ -253,8 +243,8 @@ static kfk_err run_rounds(kfk_admin *a, topic_op *op, int timeout_ms)
 }
 
 /* Runs api for the n topics of names; the public calls' common body. */
-static kfk_err topic_call(kfk_admin *a, const topic_api *api, const char *const *names,
-                          size_t n, topic_op *op, int timeout_ms, kfk_admin_result **result)
+static kfk_err topic_call(kfk_admin *a, const topic_api *api, const char *const *names, size_t n,
+                          topic_op *op, int timeout_ms, kfk_admin_result **result)
 {
     op->api = api;
     op->n = n;
@@ -279,24 +269,19 @@ static kfk_err topic_call(kfk_admin *a, const topic_api *api, const char *const 
 
 static bool names_ok(const char *const *names, size_t n)
 {
-    if (!names && n)
-        return false;
+    if (!names && n) return false;
     for (size_t i = 0; i < n; i++)
-        if (!names[i])
-            return false;
+        if (!names[i]) return false;
     return true;
 }
 
 kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, size_t n,
                                 int timeout_ms, kfk_admin_result **result)
 {
-    if (result)
-        *result = NULL;
-    if (!admin || !result || (!topics && n))
-        return KFK_ERR_INVALID_ARG;
+    if (result) *result = NULL;
+    if (!admin || !result || (!topics && n)) return KFK_ERR_INVALID_ARG;
     const char **names = calloc(n ? n : 1, sizeof(*names));
-    if (!names)
-        return KFK_ERR_NO_MEMORY;
+    if (!names) return KFK_ERR_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
         if (!topics[i]) {
             free(names);
@@ -313,15 +298,12 @@ kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, 
 kfk_err kfk_admin_delete_topics(kfk_admin *admin, const char *const *names, size_t n,
                                 int timeout_ms, kfk_admin_result **result)
 {
-    if (result)
-        *result = NULL;
-    if (!admin || !result || !names_ok(names, n))
-        return KFK_ERR_INVALID_ARG;
+    if (result) *result = NULL;
+    if (!admin || !result || !names_ok(names, n)) return KFK_ERR_INVALID_ARG;
     topic_op op = {0};
     kfk_err err = topic_call(admin, &delete_api, names, n, &op, timeout_ms, result);
     for (size_t i = 0; *result && i < n; i++)
-        if (!(*result)->e[i].err)
-            kmeta_forget(kclient_meta(admin->client), names[i]);
+        if (!(*result)->e[i].err) kmeta_forget(kclient_meta(admin->client), names[i]);
     return err;
 }
 
@@ -329,8 +311,7 @@ kfk_err kfk_admin_create_partitions(kfk_admin *admin, const char *const *names,
                                     const int32_t *total_counts, size_t n, int timeout_ms,
                                     kfk_admin_result **result)
 {
-    if (result)
-        *result = NULL;
+    if (result) *result = NULL;
     if (!admin || !result || !names_ok(names, n) || (!total_counts && n))
         return KFK_ERR_INVALID_ARG;
     topic_op op = {.counts = total_counts};

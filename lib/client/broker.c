@@ -12,18 +12,15 @@ static kbroker *broker_new(kclient *c, int32_t id, const char *host, int port, k
 {
     kio_thread *io = kclient_io_for_broker(c, id < 0);
     kbroker *b = calloc(1, sizeof(*b));
-    if (!io || !b || !(b->host = strdup(host)))
-        goto fail;
-    if (rack.ptr && !(b->rack = strndup((const char *)rack.ptr, rack.len)))
-        goto fail;
+    if (!io || !b || !(b->host = strdup(host))) goto fail;
+    if (rack.ptr && !(b->rack = strndup((const char *)rack.ptr, rack.len))) goto fail;
     atomic_init(&b->refcnt, 1);
     b->id = id;
     b->port = port;
     b->client = c;
     /* opaque is the client, not b: a retired connection outlives b. */
     b->conn = kconn_new(io->group, id, host, port, c);
-    if (!b->conn)
-        goto fail;
+    if (!b->conn) goto fail;
     return b;
 fail:
     if (b) {
@@ -36,8 +33,7 @@ fail:
 
 void kbroker_unref(kbroker *b)
 {
-    if (!b || atomic_fetch_sub_explicit(&b->refcnt, 1, memory_order_acq_rel) != 1)
-        return;
+    if (!b || atomic_fetch_sub_explicit(&b->refcnt, 1, memory_order_acq_rel) != 1) return;
     /* Requests submitted through earlier references were posted before
      * this, so they reach the connection before it retires. */
     kconn_retire(b->conn);
@@ -59,8 +55,7 @@ static int find(const kclient *c, int32_t id)
     while (lo <= hi) {
         int mid = lo + (hi - lo) / 2;
         int32_t v = c->brokers[mid]->id;
-        if (v == id)
-            return mid;
+        if (v == id) return mid;
         if (v < id)
             lo = mid + 1;
         else
@@ -74,12 +69,12 @@ static int insert_at(kclient *c, int pos, kbroker *b)
     if (c->n_brokers == c->cap_brokers) {
         int cap = c->cap_brokers ? c->cap_brokers * 2 : 8;
         kbroker **v = realloc(c->brokers, (size_t)cap * sizeof(*v));
-        if (!v)
-            return -1;
+        if (!v) return -1;
         c->brokers = v;
         c->cap_brokers = cap;
     }
-    memmove(&c->brokers[pos + 1], &c->brokers[pos], (size_t)(c->n_brokers - pos) * sizeof(c->brokers[0]));
+    memmove(&c->brokers[pos + 1], &c->brokers[pos],
+            (size_t)(c->n_brokers - pos) * sizeof(c->brokers[0]));
     c->brokers[pos] = b;
     c->n_brokers++;
     return 0;
@@ -130,8 +125,7 @@ void kclient_rebootstrap(kclient *c)
     pthread_mutex_lock(&c->lock);
     bool have_bootstrap = c->n_brokers && c->brokers[0]->id < 0; /* sorted: they come first */
     pthread_mutex_unlock(&c->lock);
-    if (have_bootstrap)
-        return;
+    if (have_bootstrap) return;
     klog(&c->log, KFK_LOG_WARNING, "metadata",
          "no broker answered for metadata.recovery.rebootstrap.trigger.ms: "
          "starting over from bootstrap.servers");
@@ -149,21 +143,18 @@ static void upsert(kclient *c, int32_t id, const char *host, int port, kslice ra
     int pos = find(c, id);
     if (pos >= 0) {
         kbroker *old = c->brokers[pos];
-        if (old->port == port && strcmp(old->host, host) == 0)
-            return;
+        if (old->port == port && strcmp(old->host, host) == 0) return;
         kbroker *b = broker_new(c, id, host, port, rack);
-        if (!b)
-            return;
-        klog(&c->log, KFK_LOG_INFO, "broker", "broker %d moved from %s:%d to %s:%d", id,
-             old->host, old->port, host, port);
+        if (!b) return;
+        klog(&c->log, KFK_LOG_INFO, "broker", "broker %d moved from %s:%d to %s:%d", id, old->host,
+             old->port, host, port);
         c->brokers[pos] = b;
         *dropped = old;
         atomic_fetch_add(&c->brokers_version, 1);
         return;
     }
     kbroker *b = broker_new(c, id, host, port, rack);
-    if (!b)
-        return;
+    if (!b) return;
     if (insert_at(c, -pos - 1, b) < 0) {
         *dropped = b;
         return;
@@ -175,23 +166,20 @@ static void upsert(kclient *c, int32_t id, const char *host, int port, kslice ra
 static void host_of(kslice s, char *buf, size_t len)
 {
     size_t n = s.len < len - 1 ? s.len : len - 1;
-    if (n)
-        memcpy(buf, s.ptr, n);
+    if (n) memcpy(buf, s.ptr, n);
     buf[n] = '\0';
 }
 
 static bool listed(const kp_metadata_response *resp, int32_t id)
 {
     for (int32_t i = 0; i < resp->n_brokers; i++)
-        if (resp->brokers[i].node_id == id)
-            return true;
+        if (resp->brokers[i].node_id == id) return true;
     return false;
 }
 
 void kclient_brokers_apply(kclient *c, const kp_metadata_response *resp)
 {
-    if (resp->n_brokers <= 0)
-        return; /* an answer without brokers tells nothing about them */
+    if (resp->n_brokers <= 0) return; /* an answer without brokers tells nothing about them */
     int n_drop = 0, cap = resp->n_brokers + 8;
     kbroker **drop = malloc((size_t)cap * sizeof(*drop));
     pthread_mutex_lock(&c->lock);
@@ -210,10 +198,8 @@ void kclient_brokers_apply(kclient *c, const kp_metadata_response *resp)
      * real brokers are known. */
     for (int i = c->n_brokers - 1; i >= 0; i--) {
         kbroker *b = c->brokers[i];
-        if (b->id >= 0 && listed(resp, b->id))
-            continue;
-        if (b->id >= 0)
-            klog(&c->log, KFK_LOG_INFO, "broker", "broker %d left the cluster", b->id);
+        if (b->id >= 0 && listed(resp, b->id)) continue;
+        if (b->id >= 0) klog(&c->log, KFK_LOG_INFO, "broker", "broker %d left the cluster", b->id);
         remove_at(c, i);
         atomic_fetch_add(&c->brokers_version, 1);
         if (drop && n_drop < cap)
@@ -230,8 +216,7 @@ void kclient_brokers_apply(kclient *c, const kp_metadata_response *resp)
 
 void kclient_node_endpoint(kclient *c, int32_t id, kslice host, int32_t port, kslice rack)
 {
-    if (id < 0 || !host.ptr || port <= 0)
-        return;
+    if (id < 0 || !host.ptr || port <= 0) return;
     char h[256];
     host_of(host, h, sizeof(h));
     kbroker *old;
@@ -294,8 +279,7 @@ kbroker *kclient_least_loaded(kclient *c)
             best_score = score;
         }
     }
-    if (best)
-        broker_ref(best);
+    if (best) broker_ref(best);
     pthread_mutex_unlock(&c->lock);
     return best;
 }

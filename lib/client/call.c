@@ -52,8 +52,7 @@ static void bg_link(kclient *c, kcall *call)
 {
     call->prev = NULL;
     call->next = c->bg_calls;
-    if (call->next)
-        call->next->prev = call;
+    if (call->next) call->next->prev = call;
     c->bg_calls = call;
 }
 
@@ -63,8 +62,7 @@ static void bg_unlink(kclient *c, kcall *call)
         call->prev->next = call->next;
     else
         c->bg_calls = call->next;
-    if (call->next)
-        call->next->prev = call->prev;
+    if (call->next) call->next->prev = call->prev;
     call->prev = call->next = NULL;
     kloop_timer_disarm(c->bg, &call->timer);
 }
@@ -73,8 +71,7 @@ static void bg_unlink(kclient *c, kcall *call)
 static void to_bg(kcall *call, void (*fn)(ktask *))
 {
     call->task.fn = fn;
-    if (kloop_post(call->client->bg, &call->task) < 0)
-        finish(call, KFK_ERR_DESTROYED, NULL, NULL);
+    if (kloop_post(call->client->bg, &call->task) < 0) finish(call, KFK_ERR_DESTROYED, NULL, NULL);
 }
 
 static kcall *call_of_task(ktask *t)
@@ -102,8 +99,7 @@ static kbroker *route(kclient *c, kcall *call, need *why, kfk_err *err)
         id = call->broker_id;
         break;
     case KROUTE_LEADER:
-        if (kmeta_leader(&c->meta, call->topic, call->partition, &id, &epoch) < 0)
-            return NULL;
+        if (kmeta_leader(&c->meta, call->topic, call->partition, &id, &epoch) < 0) return NULL;
         break;
     case KROUTE_CONTROLLER:
         id = kmeta_controller(&c->meta);
@@ -122,8 +118,7 @@ static void send_to(kcall *call, kbroker *b)
 {
     kclient *c = call->client;
     int64_t deadline = ktime_mono_ns() + c->request_timeout_ms * KTIME_NS_PER_MS;
-    if (deadline > call->deadline_ns)
-        deadline = call->deadline_ns;
+    if (deadline > call->deadline_ns) deadline = call->deadline_ns;
     kreq *r = &call->req;
     kreq_init(r, call->api_key, call->body, deadline, on_response, call);
     r->min_version = call->min_version;
@@ -196,8 +191,7 @@ static void park_task(ktask *t)
     bg_link(c, call);
     ktimer_init(&call->timer, bg_timer);
     kloop_timer_arm(c->bg, &call->timer, call->deadline_ns);
-    if (why == NEED_METADATA)
-        kclient_refresh(c, "a call has no route");
+    if (why == NEED_METADATA) kclient_refresh(c, "a call has no route");
 }
 
 static void backoff_task(ktask *t)
@@ -205,11 +199,11 @@ static void backoff_task(ktask *t)
     kcall *call = call_of_task(t);
     kclient *c = call->client;
     kbackoff b = {c->retry_backoff_ms, c->retry_backoff_max_ms, KBACKOFF_JITTER};
-    int64_t at = ktime_mono_ns() + kbackoff_ms(&b, (uint32_t)(call->attempts - 1)) * KTIME_NS_PER_MS;
+    int64_t at =
+        ktime_mono_ns() + kbackoff_ms(&b, (uint32_t)(call->attempts - 1)) * KTIME_NS_PER_MS;
     /* The last retry waits for the deadline itself, so a call that keeps
      * failing ends at its deadline, not before. */
-    if (at > call->deadline_ns)
-        at = call->deadline_ns;
+    if (at > call->deadline_ns) at = call->deadline_ns;
     bg_link(c, call);
     ktimer_init(&call->timer, bg_timer);
     kloop_timer_arm(c->bg, &call->timer, at);
@@ -220,8 +214,7 @@ void kcall_reroute_parked(kclient *c)
     kcall *parked = NULL;
     for (kcall *call = c->bg_calls, *next; call; call = next) {
         next = call->next;
-        if (call->stage != STAGE_PARKED)
-            continue;
+        if (call->stage != STAGE_PARKED) continue;
         bg_unlink(c, call);
         call->next = parked;
         parked = call;
@@ -298,8 +291,7 @@ static void on_response(kreq *r, kfk_err err, void *resp, karena *arena)
     kcall *call = r->opaque;
     kclient *c = call->client;
     call->version = r->version;
-    if (!err && call->check)
-        err = call->check(call, resp);
+    if (!err && call->check) err = call->check(call, resp);
     call->last_err = err;
     if (!err) {
         finish(call, KFK_OK, resp, arena);
@@ -312,8 +304,8 @@ static void on_response(kreq *r, kfk_err err, void *resp, karena *arena)
         return;
     }
     klog(&c->log, KFK_LOG_DEBUG, "call", "%s to broker %d: %s; retrying",
-         kproto_api_get(call->api_key) ? kproto_api_get(call->api_key)->name : "?",
-         call->sent_to, kfk_err_name(err));
+         kproto_api_get(call->api_key) ? kproto_api_get(call->api_key)->name : "?", call->sent_to,
+         kfk_err_name(err));
     call->stage = STAGE_BACKOFF;
     to_bg(call, backoff_task);
 }

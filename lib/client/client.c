@@ -52,14 +52,15 @@ static void read_settings(kclient *c)
     c->retry_backoff_ms = kconf_i64(conf, KCONF_RETRY_BACKOFF_MS);
     c->retry_backoff_max_ms = kconf_i64(conf, KCONF_RETRY_BACKOFF_MAX_MS);
     c->metadata_max_age_ms = kconf_i64(conf, KCONF_METADATA_MAX_AGE_MS);
-    c->rebootstrap_ms = kconf_int(conf, KCONF_METADATA_RECOVERY_STRATEGY) == KCONF_RECOVERY_REBOOTSTRAP
-                            ? kconf_i64(conf, KCONF_METADATA_RECOVERY_REBOOTSTRAP_TRIGGER_MS)
-                            : -1;
+    c->rebootstrap_ms =
+        kconf_int(conf, KCONF_METADATA_RECOVERY_STRATEGY) == KCONF_RECOVERY_REBOOTSTRAP
+            ? kconf_i64(conf, KCONF_METADATA_RECOVERY_REBOOTSTRAP_TRIGGER_MS)
+            : -1;
     /* The Java producer always lets Metadata create topics; the consumer
      * follows allow.auto.create.topics; an admin client never does. */
-    c->auto_create_topics = c->type == KCONF_PRODUCER ||
-                            (c->type == KCONF_CONSUMER &&
-                             kconf_bool(conf, KCONF_ALLOW_AUTO_CREATE_TOPICS));
+    c->auto_create_topics =
+        c->type == KCONF_PRODUCER ||
+        (c->type == KCONF_CONSUMER && kconf_bool(conf, KCONF_ALLOW_AUTO_CREATE_TOPICS));
     int threads = kconf_int(conf, KCONF_IO_THREADS);
     if (threads <= 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -72,8 +73,7 @@ kio_thread *kclient_io_for_broker(kclient *c, bool bootstrap)
 {
     int idx = bootstrap ? 0 : c->next_io++ % c->max_io;
     kio_thread *io = &c->io[idx];
-    if (io->loop)
-        return io;
+    if (io->loop) return io;
     char name[24]; /* thread names keep 15 bytes: enough for 9999 threads */
     snprintf(name, sizeof(name), "kfk-io-%d", idx + 1);
     io->loop = kloop_new(name, &c->log);
@@ -170,8 +170,7 @@ static void stop_io(ktask *t)
 
 void kclient_destroy(kclient *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     atomic_store(&c->destroying, true);
     /* bg first: calls parked or in backoff end there. Completions still
      * arriving on the I/O threads then find bg gone and finish at once. */
@@ -180,8 +179,7 @@ void kclient_destroy(kclient *c)
         kloop_stop(c->bg, &s.task);
     }
     for (int i = 0; c->io && i < c->max_io; i++) {
-        if (!c->io[i].loop)
-            continue;
+        if (!c->io[i].loop) continue;
         stop_task s = {{.fn = stop_io}, c, c->io[i].group};
         kloop_stop(c->io[i].loop, &s.task);
     }
@@ -247,8 +245,7 @@ void kclient_fatal(kclient *c, kfk_err err, const char *fmt, ...)
     bool first = !c->fatal_reported;
     c->fatal_reported = true;
     pthread_mutex_unlock(&c->lock);
-    if (first)
-        klog(&c->log, KFK_LOG_ERR, "client", "fatal error %s: %s", kfk_err_name(err), msg);
+    if (first) klog(&c->log, KFK_LOG_ERR, "client", "fatal error %s: %s", kfk_err_name(err), msg);
 }
 
 void kclient_metadata_apply(kclient *c, const kp_metadata_response *resp, bool all_topics)
@@ -262,6 +259,6 @@ void kclient_leader_hint(kclient *c, const char *topic, int32_t partition, int32
                          int32_t epoch)
 {
     if (kmeta_leader_hint(&c->meta, topic, partition, leader, epoch) > 0)
-        klog(&c->log, KFK_LOG_DEBUG, "metadata", "%s [%d]: leader %d (epoch %d) from a hint",
-             topic, partition, leader, epoch);
+        klog(&c->log, KFK_LOG_DEBUG, "metadata", "%s [%d]: leader %d (epoch %d) from a hint", topic,
+             partition, leader, epoch);
 }

@@ -194,13 +194,13 @@ struct kcall {
     uint16_t req_flags;               /* KREQ_F_* */
     const void *body;                 /* kp_<api>_request, unchanged until done */
     kroute route;
-    int32_t broker_id;       /* KROUTE_BROKER */
-    const char *topic;       /* KROUTE_LEADER; the caller's, until done */
-    int32_t partition;       /* KROUTE_LEADER */
-    int8_t coord_type;       /* KROUTE_COORDINATOR: 0 group, 1 transaction */
-    const char *coord_key;   /* KROUTE_COORDINATOR; the caller's, until done */
-    int64_t deadline_ns;     /* the whole call's, retries included */
-    bool no_retry;           /* one attempt only */
+    int32_t broker_id;     /* KROUTE_BROKER */
+    const char *topic;     /* KROUTE_LEADER; the caller's, until done */
+    int32_t partition;     /* KROUTE_LEADER */
+    int8_t coord_type;     /* KROUTE_COORDINATOR: 0 group, 1 transaction */
+    const char *coord_key; /* KROUTE_COORDINATOR; the caller's, until done */
+    int64_t deadline_ns;   /* the whole call's, retries included */
+    bool no_retry;         /* one attempt only */
     kcall_check_fn *check;
     kcall_done_fn *done;
     void *opaque;
@@ -222,8 +222,7 @@ struct kcall {
 
 /* Sets call up for api_key with body, routed to any broker, without a
  * deadline (set one) and with done and opaque. */
-void kcall_init(kcall *call, int16_t api_key, const void *body, kcall_done_fn *done,
-                void *opaque);
+void kcall_init(kcall *call, int16_t api_key, const void *body, kcall_done_fn *done, void *opaque);
 
 /* Starts call: routes it and sends it, or parks it until metadata (or a
  * coordinator) can route it. Any thread. During kclient_destroy done may

@@ -32,17 +32,17 @@ typedef struct kcoord {
 /* The metadata refresh: its state lives on kfk-bg, except what the lock
  * guards. */
 typedef struct krefresh {
-    ktask trigger_task;      /* posted by kclient_refresh */
+    ktask trigger_task; /* posted by kclient_refresh */
     atomic_bool trigger_queued;
-    ktask done_task;         /* posted by the call's completion */
-    ktimer timer;            /* bg: the next periodic or deferred refresh */
-    bool running;            /* bg: a refresh call is in flight */
-    bool again;              /* bg: another was asked for meanwhile */
-    bool all_topics;         /* bg: what the running one asked */
-    kfk_err result;          /* written before done_task is posted */
-    uint32_t failures;       /* bg: consecutive failed refreshes */
-    int64_t last_ok_ns;      /* bg: when a refresh last succeeded (or the client started) */
-    int64_t last_start_ns;   /* bg */
+    ktask done_task;       /* posted by the call's completion */
+    ktimer timer;          /* bg: the next periodic or deferred refresh */
+    bool running;          /* bg: a refresh call is in flight */
+    bool again;            /* bg: another was asked for meanwhile */
+    bool all_topics;       /* bg: what the running one asked */
+    kfk_err result;        /* written before done_task is posted */
+    uint32_t failures;     /* bg: consecutive failed refreshes */
+    int64_t last_ok_ns;    /* bg: when a refresh last succeeded (or the client started) */
+    int64_t last_start_ns; /* bg */
     kcall call;
     kp_metadata_request body;
     kp_metadata_request_metadata_request_topic *topics;
@@ -77,8 +77,8 @@ struct kclient {
     int next_bootstrap_id;
     kio_thread *io; /* max_io slots, n_io started */
     int n_io, max_io;
-    int next_io;          /* loop for the next real broker */
-    char **want;          /* topics the refresh asks for, sorted */
+    int next_io; /* loop for the next real broker */
+    char **want; /* topics the refresh asks for, sorted */
     int n_want, cap_want;
     bool want_all;
     bool fatal_reported;

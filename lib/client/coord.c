@@ -13,8 +13,7 @@ static void start_lookup(kclient *c, kcoord *e);
 /* The error of the first (only) coordinator in the answer. */
 static kfk_err answer_error(const kcoord *e, const kp_find_coordinator_response *r)
 {
-    if (e->old_format)
-        return (kfk_err)r->error_code;
+    if (e->old_format) return (kfk_err)r->error_code;
     return r->n_coordinators ? (kfk_err)r->coordinators[0].error_code : KFK_ERR_MALFORMED;
 }
 
@@ -76,8 +75,7 @@ static void start_lookup(kclient *c, kcoord *e)
 static kcoord *find(kclient *c, int8_t type, const char *key)
 {
     for (kcoord *e = c->coords; e; e = e->next)
-        if (e->type == type && strcmp(e->key, key) == 0)
-            return e;
+        if (e->type == type && strcmp(e->key, key) == 0) return e;
     return NULL;
 }
 
@@ -109,8 +107,7 @@ int32_t kcoord_lookup(kclient *c, int8_t type, const char *key, kfk_err *err)
         e->lookup_running = start = true;
     }
     pthread_mutex_unlock(&c->lock);
-    if (start)
-        start_lookup(c, e);
+    if (start) start_lookup(c, e);
     return id;
 }
 
@@ -118,8 +115,7 @@ void kclient_coordinator_invalidate(kclient *c, int8_t type, const char *key)
 {
     pthread_mutex_lock(&c->lock);
     kcoord *e = find(c, type, key);
-    if (e && !e->lookup_running)
-        e->node_id = -1;
+    if (e && !e->lookup_running) e->node_id = -1;
     pthread_mutex_unlock(&c->lock);
 }
 

@@ -31,8 +31,7 @@ void kmeta_init(kmeta *m)
 void kmeta_free(kmeta *m)
 {
     for (size_t i = 0; i < m->n_slots; i++)
-        if (m->slots[i].t)
-            kmeta_topic_unref(m->slots[i].t);
+        if (m->slots[i].t) kmeta_topic_unref(m->slots[i].t);
     free(m->slots);
     free(m->cluster_id);
     pthread_mutex_destroy(&m->lock);
@@ -54,13 +53,11 @@ void kmeta_topic_unref(kmeta_topic *t)
 
 static kmeta_slot *find_slot(const kmeta *m, const char *name, size_t len, uint64_t h)
 {
-    if (!m->n_slots)
-        return NULL;
+    if (!m->n_slots) return NULL;
     size_t mask = m->n_slots - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         kmeta_slot *s = &m->slots[i];
-        if (!s->t)
-            return NULL;
+        if (!s->t) return NULL;
         if (s->hash == h && strlen(s->t->name) == len && memcmp(s->t->name, name, len) == 0)
             return s;
     }
@@ -77,15 +74,12 @@ static void insert_slot(kmeta_slot *slots, size_t n_slots, kmeta_slot in)
 
 static int grow(kmeta *m)
 {
-    if ((m->n_topics + 1) * 4 < m->n_slots * 3)
-        return 0; /* under 75% full */
+    if ((m->n_topics + 1) * 4 < m->n_slots * 3) return 0; /* under 75% full */
     size_t n = m->n_slots ? m->n_slots * 2 : 64;
     kmeta_slot *slots = calloc(n, sizeof(*slots));
-    if (!slots)
-        return -1;
+    if (!slots) return -1;
     for (size_t i = 0; i < m->n_slots; i++)
-        if (m->slots[i].t)
-            insert_slot(slots, n, m->slots[i]);
+        if (m->slots[i].t) insert_slot(slots, n, m->slots[i]);
     free(m->slots);
     m->slots = slots;
     m->n_slots = n;
@@ -134,8 +128,7 @@ static kmeta_topic *alloc_topic(kslice name, int32_t n_parts, size_t n_ints)
     size_t size = align8(sizeof(kmeta_topic)) + align8((size_t)n_parts * sizeof(kmeta_partition)) +
                   align8(n_ints * sizeof(int32_t)) + name.len + 1;
     kmeta_topic *t = calloc(1, size);
-    if (!t)
-        return NULL;
+    if (!t) return NULL;
     atomic_init(&t->refcnt, 1);
     t->n_partitions = n_parts;
     t->partitions = (kmeta_partition *)((char *)t + align8(sizeof(kmeta_topic)));
@@ -154,8 +147,7 @@ static int32_t *ints_base(kmeta_topic *t)
 static const int32_t *copy_ints(int32_t **cursor, const int32_t *src, int32_t n)
 {
     int32_t *dst = *cursor;
-    if (n > 0)
-        memcpy(dst, src, (size_t)n * sizeof(int32_t));
+    if (n > 0) memcpy(dst, src, (size_t)n * sizeof(int32_t));
     *cursor += n > 0 ? n : 0;
     return dst;
 }
@@ -184,10 +176,8 @@ static void fill_partition(kmeta_partition *p, const part_src *src, int32_t **cu
 
 static size_t ints_of(const part_src *s)
 {
-    if (s->old)
-        return (size_t)s->old->n_replicas + s->old->n_isr + s->old->n_offline;
-    if (!s->rp)
-        return 0;
+    if (s->old) return (size_t)s->old->n_replicas + s->old->n_isr + s->old->n_offline;
+    if (!s->rp) return 0;
     const resp_part *r = s->rp;
     return (size_t)(r->n_replica_nodes > 0 ? r->n_replica_nodes : 0) +
            (r->n_isr_nodes > 0 ? r->n_isr_nodes : 0) +
@@ -209,8 +199,7 @@ static kmeta_topic *copy_topic(const kmeta_topic *old, kfk_err err)
         n_ints += ints_of(&(part_src){NULL, &old->partitions[i]});
     kslice name = {(const uint8_t *)old->name, strlen(old->name)};
     kmeta_topic *t = alloc_topic(name, old->n_partitions, n_ints);
-    if (!t)
-        return NULL;
+    if (!t) return NULL;
     int32_t *cursor = ints_base(t);
     for (int32_t i = 0; i < old->n_partitions; i++)
         fill_partition(&t->partitions[i], &(part_src){NULL, &old->partitions[i]}, &cursor);
@@ -223,20 +212,16 @@ static kmeta_topic *copy_topic(const kmeta_topic *old, kfk_err err)
 static kmeta_topic *build_topic(const resp_topic *rt, const kmeta_topic *old)
 {
     kfk_err err = (kfk_err)rt->error_code;
-    if (err && old && keeps_partitions(err))
-        return copy_topic(old, err);
+    if (err && old && keeps_partitions(err)) return copy_topic(old, err);
     int32_t n = 0;
     for (int32_t i = 0; i < rt->n_partitions; i++)
-        if (rt->partitions[i].partition_index >= n)
-            n = rt->partitions[i].partition_index + 1;
+        if (rt->partitions[i].partition_index >= n) n = rt->partitions[i].partition_index + 1;
     part_src *src = calloc(n ? (size_t)n : 1, sizeof(*src));
-    if (!src)
-        return NULL;
+    if (!src) return NULL;
     size_t n_ints = 0;
     for (int32_t i = 0; i < rt->n_partitions; i++) {
         const resp_part *rp = &rt->partitions[i];
-        if (rp->partition_index < 0)
-            continue;
+        if (rp->partition_index < 0) continue;
         part_src *s = &src[rp->partition_index];
         s->rp = rp;
         const kmeta_partition *o = old ? kmeta_partition_of(old, rp->partition_index) : NULL;
@@ -300,8 +285,7 @@ static int put(kmeta *m, kmeta_topic *t, uint32_t gen)
         s->seen = gen;
         return 0;
     }
-    if (grow(m) < 0)
-        return -1;
+    if (grow(m) < 0) return -1;
     insert_slot(m->slots, m->n_slots, (kmeta_slot){t, h, gen});
     m->n_topics++;
     return 0;
@@ -314,13 +298,11 @@ static int update_topics(kmeta *m, const kp_metadata_response *resp, uint32_t ge
     int changed = 0;
     for (int32_t i = 0; i < resp->n_topics; i++) {
         const resp_topic *rt = &resp->topics[i];
-        if (!rt->name.ptr || !rt->name.len)
-            continue; /* asked by id: we ask by name */
+        if (!rt->name.ptr || !rt->name.len) continue; /* asked by id: we ask by name */
         uint64_t h = hash_name((const char *)rt->name.ptr, rt->name.len);
         kmeta_slot *s = find_slot(m, (const char *)rt->name.ptr, rt->name.len, h);
         kmeta_topic *t = build_topic(rt, s ? s->t : NULL);
-        if (!t)
-            return -1;
+        if (!t) return -1;
         if (s && topic_eq(s->t, t)) {
             s->seen = gen;
             free(t);
@@ -361,14 +343,12 @@ int kmeta_update(kmeta *m, const kp_metadata_response *resp, bool all_topics)
         }
     }
     m->controller_id = resp->controller_id;
-    if (changed)
-        atomic_fetch_add(&m->version, 1);
+    if (changed) atomic_fetch_add(&m->version, 1);
     pthread_mutex_unlock(&m->lock);
     return changed;
 }
 
-int kmeta_leader_hint(kmeta *m, const char *topic, int32_t partition, int32_t leader,
-                      int32_t epoch)
+int kmeta_leader_hint(kmeta *m, const char *topic, int32_t partition, int32_t leader, int32_t epoch)
 {
     int rc = 0;
     pthread_mutex_lock(&m->lock);
@@ -451,8 +431,7 @@ void kmeta_each(kmeta *m, void (*fn)(void *opaque, kmeta_topic *t), void *opaque
     size_t n = 0;
     kmeta_topic **all = malloc((m->n_topics ? m->n_topics : 1) * sizeof(*all));
     for (size_t i = 0; all && i < m->n_slots; i++)
-        if (m->slots[i].t)
-            all[n++] = kmeta_topic_ref(m->slots[i].t);
+        if (m->slots[i].t) all[n++] = kmeta_topic_ref(m->slots[i].t);
     pthread_mutex_unlock(&m->lock);
     for (size_t i = 0; i < n; i++) {
         fn(opaque, all[i]);

@@ -57,7 +57,7 @@ typedef struct kmeta {
     pthread_mutex_t lock; /* protects everything below but version */
     kmeta_slot *slots;    /* open addressing by name hash */
     size_t n_slots, n_topics;
-    uint32_t update_gen;  /* marks the topics an update listed */
+    uint32_t update_gen; /* marks the topics an update listed */
     char *cluster_id;
     int32_t controller_id;
     atomic_uint_fast64_t version;
@@ -74,8 +74,7 @@ void kmeta_topic_unref(kmeta_topic *t);
 
 /* The leader of topic/partition and its epoch: 0, or -1 when the cache
  * has no leader for it (unknown topic or partition, or none elected). */
-int kmeta_leader(kmeta *m, const char *topic, int32_t partition, int32_t *leader,
-                 int32_t *epoch);
+int kmeta_leader(kmeta *m, const char *topic, int32_t partition, int32_t *leader, int32_t *epoch);
 
 /* The controller's node id, or -1. */
 int32_t kmeta_controller(kmeta *m);

@@ -62,8 +62,7 @@ static void call_done(kcall *call, kfk_err err, void *resp, karena *arena)
     (void)arena;
     kclient *c = call->opaque;
     krefresh *r = &c->refresh;
-    if (!err)
-        kclient_metadata_apply(c, resp, r->all_topics);
+    if (!err) kclient_metadata_apply(c, resp, r->all_topics);
     r->result = err;
     if (kloop_post(c->bg, &r->done_task) < 0) { /* shutting down */
         pthread_mutex_lock(&c->lock);
@@ -86,8 +85,7 @@ static int build_request(kclient *c)
     }
     if (c->n_want > r->n_topics_cap) {
         void *v = realloc(r->topics, (size_t)c->n_want * sizeof(*r->topics));
-        if (!v)
-            return -1;
+        if (!v) return -1;
         r->topics = v;
         r->n_topics_cap = c->n_want;
     }
@@ -107,8 +105,7 @@ static void begin(kclient *c)
     krefresh *r = &c->refresh;
     pthread_mutex_lock(&c->lock);
     int rc = build_request(c);
-    if (rc == 0)
-        r->started++;
+    if (rc == 0) r->started++;
     pthread_mutex_unlock(&c->lock);
     if (rc < 0) {
         klog(&c->log, KFK_LOG_WARNING, "metadata", "out of memory building a refresh");
@@ -147,8 +144,7 @@ static void request_refresh(kclient *c)
 
 void kclient_refresh(kclient *c, const char *why)
 {
-    if (kclient_destroying(c))
-        return;
+    if (kclient_destroying(c)) return;
     klog(&c->log, KFK_LOG_DEBUG, "metadata", "refresh requested: %s", why);
     krefresh *r = &c->refresh;
     if (!atomic_exchange(&r->trigger_queued, true) && kloop_post(c->bg, &r->trigger_task) < 0)
@@ -193,19 +189,16 @@ static int cmp_name(const void *a, const void *b)
 /* Adds name to the sorted want set (lock held); 1 when it was new. */
 static int want_one(kclient *c, const char *name)
 {
-    if (c->n_want && bsearch(&name, c->want, (size_t)c->n_want, sizeof(char *), cmp_name))
-        return 0;
+    if (c->n_want && bsearch(&name, c->want, (size_t)c->n_want, sizeof(char *), cmp_name)) return 0;
     if (c->n_want == c->cap_want) {
         int cap = c->cap_want ? c->cap_want * 2 : 16;
         char **v = realloc(c->want, (size_t)cap * sizeof(*v));
-        if (!v)
-            return -1;
+        if (!v) return -1;
         c->want = v;
         c->cap_want = cap;
     }
     char *copy = strdup(name);
-    if (!copy)
-        return -1;
+    if (!copy) return -1;
     int i = c->n_want;
     while (i > 0 && strcmp(c->want[i - 1], name) > 0) {
         c->want[i] = c->want[i - 1];
@@ -223,8 +216,7 @@ void kclient_want_topics(kclient *c, const char *const *names, size_t n)
     for (size_t i = 0; i < n; i++)
         added |= want_one(c, names[i]) > 0;
     pthread_mutex_unlock(&c->lock);
-    if (added)
-        kclient_refresh(c, "new topics");
+    if (added) kclient_refresh(c, "new topics");
 }
 
 void kclient_want_all_topics(kclient *c, bool all)
@@ -233,8 +225,7 @@ void kclient_want_all_topics(kclient *c, bool all)
     bool changed = c->want_all != all;
     c->want_all = all;
     pthread_mutex_unlock(&c->lock);
-    if (changed)
-        kclient_refresh(c, "every topic wanted");
+    if (changed) kclient_refresh(c, "every topic wanted");
 }
 
 void krefresh_init(kclient *c)

@@ -52,23 +52,19 @@ static inline kconn_state state_of(const kconn *c)
 static void set_state(kconn *c, kconn_state s)
 {
     kconn_state from = state_of(c);
-    if (from == s)
-        return;
+    if (from == s) return;
     atomic_store_explicit(&c->state, s, memory_order_relaxed);
     klog(&c->cfg->log, KFK_LOG_DEBUG, "broker", "%s: %s -> %s", c->name, kconn_state_name(from),
          kconn_state_name(s));
-    if (c->cfg->on_state)
-        c->cfg->on_state(c->opaque, c, from, s);
+    if (c->cfg->on_state) c->cfg->on_state(c->opaque, c, from, s);
 }
 
 /* --- timers ---------------------------------------------------------------- */
 
 static int64_t earliest(int64_t a, int64_t b)
 {
-    if (!a)
-        return b;
-    if (!b)
-        return a;
+    if (!a) return b;
+    if (!b) return a;
     return a < b ? a : b;
 }
 
@@ -79,8 +75,7 @@ static bool has_requests(const kconn *c)
 
 static int64_t idle_deadline(const kconn *c)
 {
-    if (state_of(c) != KCONN_READY || c->cfg->idle_ms < 0 || has_requests(c))
-        return 0;
+    if (state_of(c) != KCONN_READY || c->cfg->idle_ms < 0 || has_requests(c)) return 0;
     return c->last_active_ns + c->cfg->idle_ms * KTIME_NS_PER_MS;
 }
 
@@ -187,8 +182,8 @@ static void connect_failed(kconn *c, const char *why)
     if (state_of(c) == KCONN_CONNECTING && c->addr_idx + 1 < c->addrs.n) {
         char addr[64];
         ksock_addr_str((const struct sockaddr *)&c->addrs.addr[c->addr_idx], addr, sizeof(addr));
-        klog(&c->cfg->log, KFK_LOG_DEBUG, "broker", "%s: connect to %s failed: %s", c->name,
-             addr, why);
+        klog(&c->cfg->log, KFK_LOG_DEBUG, "broker", "%s: connect to %s failed: %s", c->name, addr,
+             why);
         close_socket(c);
         c->addr_idx++;
         c->state_deadline_ns = setup_deadline(c);
@@ -305,8 +300,7 @@ static void close_idle(kconn *c)
 
 void kconn_wake(kconn *c)
 {
-    if (state_of(c) == KCONN_DOWN)
-        start_connect(c);
+    if (state_of(c) == KCONN_DOWN) start_connect(c);
 }
 
 static void on_timer(ktimer *t)
@@ -354,8 +348,7 @@ static void unlink_and_free(kconn *c)
         c->prev->next = c->next;
     else if (c->group->conns == c)
         c->group->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    if (c->next) c->next->prev = c->prev;
     kbuf_free(&c->out);
     kbuf_free(&c->rbuf);
     karena_free(&c->arena);
@@ -365,8 +358,7 @@ static void unlink_and_free(kconn *c)
 
 void kconn_maybe_free(kconn *c)
 {
-    if (!c->retiring || has_requests(c))
-        return;
+    if (!c->retiring || has_requests(c)) return;
     klog(&c->cfg->log, KFK_LOG_DEBUG, "broker", "%s: retired", c->name);
     close_for_good(c, KFK_ERR_TRANSPORT);
     unlink_and_free(c);
@@ -376,8 +368,7 @@ static void adopt_task(ktask *t)
 {
     kconn *c = (kconn *)((char *)t - offsetof(kconn, adopt_task));
     c->next = c->group->conns;
-    if (c->next)
-        c->next->prev = c;
+    if (c->next) c->next->prev = c;
     c->group->conns = c;
 }
 
@@ -435,21 +426,17 @@ static void group_kick(ktask *t)
     kconn_group *g = (kconn_group *)((char *)t - offsetof(kconn_group, kick_task));
     atomic_store(&g->kick_queued, false);
     for (kconn *c = g->conns; c; c = c->next) {
-        if (!atomic_exchange(&c->kicked, false))
-            continue;
+        if (!atomic_exchange(&c->kicked, false)) continue;
         c->want_connect = c->sources != NULL && !c->retiring;
-        if (c->want_connect)
-            kconn_wake(c);
-        if (state_of(c) == KCONN_READY)
-            kconn_schedule_flush(c);
+        if (c->want_connect) kconn_wake(c);
+        if (state_of(c) == KCONN_READY) kconn_schedule_flush(c);
     }
 }
 
 kconn_group *kconn_group_new(kloop *loop, const kconn_config *cfg)
 {
     kconn_group *g = calloc(1, sizeof(*g));
-    if (!g)
-        return NULL;
+    if (!g) return NULL;
     g->loop = loop;
     g->cfg = cfg;
     g->flush_task.fn = kconn_group_flush;
@@ -465,8 +452,7 @@ void kconn_group_close_all(kconn_group *g, kfk_err err)
 
 void kconn_group_free(kconn_group *g)
 {
-    if (!g)
-        return;
+    if (!g) return;
     /* Closed connections stay allocated until now: other loops' threads
      * may still have tried to submit to them while the client stopped
      * loop after loop (kconn_submit reads c->loop, then fails). */
@@ -482,11 +468,9 @@ kloop *kconn_group_loop(const kconn_group *g)
 
 void kconn_kick(kconn *c)
 {
-    if (atomic_exchange(&c->kicked, true))
-        return;
+    if (atomic_exchange(&c->kicked, true)) return;
     kconn_group *g = c->group;
-    if (!atomic_exchange(&g->kick_queued, true))
-        kloop_post(g->loop, &g->kick_task);
+    if (!atomic_exchange(&g->kick_queued, true)) kloop_post(g->loop, &g->kick_task);
 }
 
 void kconn_add_source(kconn *c, ksource *s)
@@ -503,8 +487,7 @@ void kconn_remove_source(kconn *c, ksource *s)
             break;
         }
     }
-    if (!c->sources)
-        c->want_connect = false;
+    if (!c->sources) c->want_connect = false;
 }
 
 kconn_state kconn_state_get(const kconn *c)
@@ -529,7 +512,6 @@ kloop *kconn_loop(const kconn *c)
 
 int16_t kconn_version(const kconn *c, int16_t api_key, int16_t min, int16_t max)
 {
-    if (state_of(c) != KCONN_READY)
-        return -1;
+    if (state_of(c) != KCONN_READY) return -1;
     return kversions_pick(&c->versions, api_key, min, max);
 }

@@ -25,11 +25,11 @@ typedef struct kreq_queue {
 struct kconn_group {
     kloop *loop;
     const kconn_config *cfg;
-    kconn *conns;           /* loop thread: every live connection */
-    kconn *dirty;           /* loop thread: connections to flush */
-    ktask flush_task;       /* flushes the dirty list */
-    bool flush_queued;      /* loop thread: flush_task is in the inbox */
-    ktask kick_task;        /* pulls sources of kicked connections */
+    kconn *conns;      /* loop thread: every live connection */
+    kconn *dirty;      /* loop thread: connections to flush */
+    ktask flush_task;  /* flushes the dirty list */
+    bool flush_queued; /* loop thread: flush_task is in the inbox */
+    ktask kick_task;   /* pulls sources of kicked connections */
     atomic_bool kick_queued;
 };
 
@@ -46,11 +46,11 @@ struct kconn {
     char name[80]; /* for logs: "host:port/node" */
     void *opaque;  /* for cfg->on_state */
 
-    _Atomic int state;   /* kconn_state; written on the loop thread only */
-    _Atomic int load;    /* submitted and not yet completed */
-    atomic_bool kicked;  /* a source has work; the group's kick task will look */
-    bool retiring;       /* free once idle */
-    bool want_connect;   /* a source has work: connect even with no request */
+    _Atomic int state;  /* kconn_state; written on the loop thread only */
+    _Atomic int load;   /* submitted and not yet completed */
+    atomic_bool kicked; /* a source has work; the group's kick task will look */
+    bool retiring;      /* free once idle */
+    bool want_connect;  /* a source has work: connect even with no request */
 
     kio io;
     ktimer timer;

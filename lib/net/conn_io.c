@@ -34,11 +34,9 @@ void kreq_queue_push(kreq_queue *q, kreq *r)
 kreq *kreq_queue_pop(kreq_queue *q)
 {
     kreq *r = q->head;
-    if (!r)
-        return NULL;
+    if (!r) return NULL;
     q->head = r->next;
-    if (!q->head)
-        q->tail = &q->head;
+    if (!q->head) q->tail = &q->head;
     q->n--;
     r->next = NULL;
     return r;
@@ -51,8 +49,7 @@ static inline kconn_state state_of(const kconn *c)
 
 void kconn_complete(kconn *c, kreq *r, kfk_err err, void *resp, karena *arena)
 {
-    if (r == &c->av_req)
-        return; /* the connection's own: its outcome is the state machine's */
+    if (r == &c->av_req) return; /* the connection's own: its outcome is the state machine's */
     atomic_fetch_sub_explicit(&c->load, 1, memory_order_relaxed);
     r->done(r, err, resp, arena);
 }
@@ -61,8 +58,7 @@ void kconn_fail_queue(kconn *c, kreq_queue *q, kfk_err err)
 {
     /* Detach first: callbacks may queue new requests meanwhile. */
     kreq_queue mine = *q;
-    if (!mine.head)
-        return;
+    if (!mine.head) return;
     kreq_queue_init(q);
     kreq *r;
     while ((r = kreq_queue_pop(&mine)))
@@ -135,14 +131,12 @@ void kconn_schedule_flush(kconn *c)
         g->dirty = c;
     }
     /* A refused post means the loop is stopping; close_all completes all. */
-    if (!g->flush_queued && kloop_post(g->loop, &g->flush_task) == 0)
-        g->flush_queued = true;
+    if (!g->flush_queued && kloop_post(g->loop, &g->flush_task) == 0) g->flush_queued = true;
 }
 
 void kconn_undirty(kconn *c)
 {
-    if (!c->dirty)
-        return;
+    if (!c->dirty) return;
     for (kconn **p = &c->group->dirty; *p; p = &(*p)->next_dirty) {
         if (*p == c) {
             *p = c->next_dirty;
@@ -172,8 +166,7 @@ kfk_err kconn_send_now(kconn *c, kreq *r, int16_t version)
     c->next_correlation_id = id == INT32_MAX ? 1 : id + 1;
     int rc = kproto_write_request(&c->out, r->api_key, version, id, kwire_cstr(c->cfg->client_id),
                                   r->body);
-    if (rc)
-        return (kfk_err)rc;
+    if (rc) return (kfk_err)rc;
     r->version = version;
     r->correlation_id = id;
     if (r->flags & KREQ_F_NO_RESPONSE) {
@@ -201,8 +194,7 @@ static void encode_pending(kconn *c, int64_t now)
         }
         int16_t v = kversions_pick(&c->versions, r->api_key, r->min_version, r->max_version);
         kfk_err err = v < 0 ? KFK_ERR_UNSUPPORTED_VERSION : kconn_send_now(c, r, v);
-        if (err)
-            kconn_complete(c, r, err, NULL, NULL);
+        if (err) kconn_complete(c, r, err, NULL, NULL);
     }
 }
 
@@ -213,8 +205,7 @@ void kconn_flush(kconn *c)
         kconn_fail_queue(c, &c->pending, s == KCONN_CLOSED ? KFK_ERR_DESTROYED : KFK_ERR_TRANSPORT);
         return;
     }
-    if (s != KCONN_READY)
-        return;
+    if (s != KCONN_READY) return;
     int64_t now = kloop_now(c->loop);
     encode_pending(c, now);
     /* Sources fill what room is left, then their requests are encoded too. */
@@ -247,10 +238,8 @@ int kconn_write(kconn *c)
             c->last_active_ns = kloop_now(c->loop);
             continue;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            break;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         kconn_fail(c, KFK_ERR_TRANSPORT, n < 0 ? strerror(errno) : "send returned 0");
         return -1;
     }
@@ -286,8 +275,8 @@ static int handle_api_versions(kconn *c, kreader *rd)
     /* KIP-511: a broker that does not know our version answers in v0,
      * with UNSUPPORTED_VERSION first: peek at the error to decode it. */
     int16_t v = c->av_req.version;
-    if (kreader_left(rd) >= 2 && (int16_t)((rd->p[0] << 8) | rd->p[1]) ==
-                                     KFK_ERR_UNSUPPORTED_VERSION)
+    if (kreader_left(rd) >= 2 &&
+        (int16_t)((rd->p[0] << 8) | rd->p[1]) == KFK_ERR_UNSUPPORTED_VERSION)
         v = 0;
     int rc = kp_api_versions_response_decode(&resp, v, rd, &c->arena);
     if (rc) {
@@ -319,18 +308,17 @@ static int handle_frame(kconn *c, const uint8_t *data, size_t len, krbuf *owner)
         return -1;
     }
     kreq_queue_pop(&c->inflight);
-    if (r == &c->av_req)
-        return handle_api_versions(c, &rd);
+    if (r == &c->av_req) return handle_api_versions(c, &rd);
     const kproto_api *api = kproto_api_get(r->api_key);
     void *resp = karena_alloc(&c->arena, api->response_size);
     int rc = resp ? kproto_response_decode(r->api_key, r->version, resp, &rd, &c->arena)
                   : KFK_ERR_NO_MEMORY;
     r->frame = owner;
     if (rc) {
-        klog(&c->cfg->log, KFK_LOG_WARNING, "broker", "%s: %s v%d response: %s", c->name,
-             api->name, r->version, kfk_err_str(rc));
-        kconn_complete(c, r, rc == KFK_ERR_NO_MEMORY ? KFK_ERR_NO_MEMORY : KFK_ERR_MALFORMED,
-                       NULL, NULL);
+        klog(&c->cfg->log, KFK_LOG_WARNING, "broker", "%s: %s v%d response: %s", c->name, api->name,
+             r->version, kfk_err_str(rc));
+        kconn_complete(c, r, rc == KFK_ERR_NO_MEMORY ? KFK_ERR_NO_MEMORY : KFK_ERR_MALFORMED, NULL,
+                       NULL);
     } else {
         kconn_complete(c, r, KFK_OK, resp, &c->arena);
     }
@@ -354,7 +342,8 @@ static int consume_rbuf(kconn *c)
 {
     while (c->rbuf.len - c->rpos >= 4) {
         const uint8_t *p = c->rbuf.data + c->rpos;
-        uint32_t size = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+        uint32_t size =
+            ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
         if (size < 4 || size > c->cfg->frame_max_bytes) {
             kconn_fail(c, KFK_ERR_TRANSPORT, "response frame size out of bounds");
             return -1;
@@ -363,8 +352,7 @@ static int consume_rbuf(kconn *c)
         bool keep = c->inflight.head && (c->inflight.head->flags & KREQ_F_KEEP_FRAME);
         if (avail >= size && !keep) {
             c->rpos += 4 + size;
-            if (handle_frame(c, p + 4, size, NULL) < 0)
-                return -1;
+            if (handle_frame(c, p + 4, size, NULL) < 0) return -1;
             continue;
         }
         if (!keep && 4 + (size_t)size <= KCONN_RBUF_BYTES)
@@ -377,15 +365,12 @@ static int consume_rbuf(kconn *c)
         c->big_have = avail < size ? avail : size;
         memcpy(c->big->data, p + 4, c->big_have);
         c->rpos += 4 + c->big_have;
-        if (c->big_have < size)
-            break;
-        if (finish_big(c) < 0)
-            return -1;
+        if (c->big_have < size) break;
+        if (finish_big(c) < 0) return -1;
     }
     /* Keep the unconsumed tail (less than one frame) at the front. */
     size_t left = c->rbuf.len - c->rpos;
-    if (c->rpos && left)
-        memmove(c->rbuf.data, c->rbuf.data + c->rpos, left);
+    if (c->rpos && left) memmove(c->rbuf.data, c->rbuf.data + c->rpos, left);
     c->rbuf.len = left;
     c->rpos = 0;
     return 0;
@@ -415,10 +400,8 @@ static int read_in(kconn *c)
     for (int i = 0; i < READS_PER_EVENT; i++) {
         size_t asked;
         ssize_t n = read_some(c, &asked);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return 0;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
         if (n <= 0) {
             kconn_fail(c, KFK_ERR_TRANSPORT, n == 0 ? "closed by the broker" : strerror(errno));
             return -1;
@@ -430,15 +413,12 @@ static int read_in(kconn *c)
             into_big = got < into_big ? got : into_big;
             c->big_have += into_big;
             c->rbuf.len += got - into_big;
-            if (c->big_have == c->big->len && finish_big(c) < 0)
-                return -1;
+            if (c->big_have == c->big->len && finish_big(c) < 0) return -1;
         } else {
             c->rbuf.len += got;
         }
-        if (consume_rbuf(c) < 0)
-            return -1;
-        if (got < asked)
-            return 0; /* the socket is drained */
+        if (consume_rbuf(c) < 0) return -1;
+        if (got < asked) return 0; /* the socket is drained */
     }
     return 0;
 }
@@ -450,10 +430,8 @@ void kconn_on_io(kio *io, uint32_t events)
         kconn_on_connect_done(c);
     } else {
         int rc = 0;
-        if (events & EPOLLOUT)
-            rc = kconn_write(c);
-        if (rc == 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
-            rc = read_in(c);
+        if (events & EPOLLOUT) rc = kconn_write(c);
+        if (rc == 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP))) rc = read_in(c);
         /* Responses freed in-flight slots: send what waits. */
         if (rc == 0 && state_of(c) == KCONN_READY && (c->pending.n || c->sources))
             kconn_flush(c);
@@ -479,13 +457,11 @@ static int64_t take_expired(kreq_queue *q, int64_t now, kreq_queue *out)
             kreq_queue_push(out, r);
             continue;
         }
-        if (r->deadline_ns && (!next || r->deadline_ns < next))
-            next = r->deadline_ns;
+        if (r->deadline_ns && (!next || r->deadline_ns < next)) next = r->deadline_ns;
         kreq_queue_push(&keep, r);
     }
     *q = keep;
-    if (!q->head)
-        q->tail = &q->head;
+    if (!q->head) q->tail = &q->head;
     return next;
 }
 

@@ -39,8 +39,7 @@ static void wake_drain(kio *io, uint32_t events);
 kloop *kloop_new(const char *name, const klogger *log)
 {
     kloop *l = calloc(1, sizeof(*l));
-    if (!l)
-        return NULL;
+    if (!l) return NULL;
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     l->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     l->wake.fn = wake_drain;
@@ -61,12 +60,9 @@ kloop *kloop_new(const char *name, const klogger *log)
 
 void kloop_free(kloop *l)
 {
-    if (!l)
-        return;
-    if (l->epfd >= 0)
-        close(l->epfd);
-    if (l->wake.fd >= 0)
-        close(l->wake.fd);
+    if (!l) return;
+    if (l->epfd >= 0) close(l->epfd);
+    if (l->wake.fd >= 0) close(l->wake.fd);
     ktimer_heap_free(&l->timers);
     pthread_mutex_destroy(&l->lock);
     free(l);
@@ -95,8 +91,7 @@ static void run_inbox(kloop *l)
             t->fn(t);
             t = next;
         }
-        if (!stopping && !l->local_work)
-            return;
+        if (!stopping && !l->local_work) return;
     }
 }
 
@@ -112,11 +107,9 @@ static void wake_drain(kio *io, uint32_t events)
 static int next_timeout_ms(const kloop *l)
 {
     ktimer *t = ktimer_heap_peek(&l->timers);
-    if (!t)
-        return -1;
+    if (!t) return -1;
     int64_t left = t->deadline_ns - l->now_ns;
-    if (left <= 0)
-        return 0;
+    if (left <= 0) return 0;
     /* Round up: waking a little late is fine, waking early would spin. */
     int64_t ms = (left + KTIME_NS_PER_MS - 1) / KTIME_NS_PER_MS;
     return ms > INT_MAX ? INT_MAX : (int)ms;
@@ -139,13 +132,11 @@ static void run_once(kloop *l)
     bool woken = false;
     for (int i = 0; i < n; i++) {
         kio *io = ev[i].data.ptr;
-        if (io == &l->wake)
-            woken = true;
+        if (io == &l->wake) woken = true;
         io->fn(io, ev[i].events);
     }
     run_timers(l);
-    if (woken || l->local_work)
-        run_inbox(l);
+    if (woken || l->local_work) run_inbox(l);
 }
 
 static void *loop_main(void *arg)
@@ -161,8 +152,7 @@ static void *loop_main(void *arg)
 
 int kloop_start(kloop *l)
 {
-    if (pthread_create(&l->thread, NULL, loop_main, l))
-        return -1;
+    if (pthread_create(&l->thread, NULL, loop_main, l)) return -1;
     l->started = true;
     return 0;
 }
@@ -236,8 +226,7 @@ int kloop_io_add(kloop *l, kio *io, uint32_t events)
 
 int kloop_io_mod(kloop *l, kio *io, uint32_t events)
 {
-    if (io->events == events)
-        return 0; /* skip the syscall: nothing changes */
+    if (io->events == events) return 0; /* skip the syscall: nothing changes */
     struct epoll_event ev = {.events = events, .data.ptr = io};
     io->events = events;
     return epoll_ctl(l->epfd, EPOLL_CTL_MOD, io->fd, &ev);

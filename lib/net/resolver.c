@@ -36,8 +36,7 @@ struct kresolver {
 kresolver *kresolver_new(const klogger *log)
 {
     kresolver *r = calloc(1, sizeof(*r));
-    if (!r)
-        return NULL;
+    if (!r) return NULL;
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);
     r->tail = &r->head;
@@ -53,8 +52,7 @@ static void job_deliver(ktask *t)
 {
     kresolve_job *j = (kresolve_job *)t;
     /* cancelled is only set on this same thread once the job is posted. */
-    if (!j->cancelled)
-        j->fn(j->opaque, j->gai_err, &j->addrs);
+    if (!j->cancelled) j->fn(j->opaque, j->gai_err, &j->addrs);
     free(j);
 }
 
@@ -69,8 +67,7 @@ static void job_finish(kresolver *r, kresolve_job *j)
          * neither here nor in the inbox. Once posted, the loop thread may
          * deliver and free j at once: set its stage first, never after. */
         j->stage = JOB_POSTED;
-        if (kloop_post(j->loop, &j->task) != 0)
-            j->stage = JOB_ORPHANED;
+        if (kloop_post(j->loop, &j->task) != 0) j->stage = JOB_ORPHANED;
     }
     pthread_mutex_unlock(&r->lock);
 }
@@ -83,12 +80,10 @@ static void *resolver_main(void *arg)
     for (;;) {
         while (!r->head && !r->stop)
             pthread_cond_wait(&r->cond, &r->lock);
-        if (r->stop)
-            break;
+        if (r->stop) break;
         kresolve_job *j = r->head;
         r->head = j->next;
-        if (!r->head)
-            r->tail = &r->head;
+        if (!r->head) r->tail = &r->head;
         j->stage = JOB_RUNNING;
         pthread_mutex_unlock(&r->lock);
         j->gai_err = ksock_resolve(j->host, j->port, 0, &j->addrs);
@@ -104,8 +99,7 @@ kresolve_job *kresolver_lookup(kresolver *r, const char *host, int port, kloop *
 {
     size_t hl = strlen(host);
     kresolve_job *j = calloc(1, sizeof(*j) + hl + 1);
-    if (!j)
-        return NULL;
+    if (!j) return NULL;
     memcpy(j->host, host, hl + 1);
     j->port = port;
     j->r = r;
@@ -137,8 +131,7 @@ void kresolver_cancel(kresolver *r, kresolve_job *j)
         for (kresolve_job **p = &r->head; *p; p = &(*p)->next) {
             if (*p == j) {
                 *p = j->next;
-                if (!*p)
-                    r->tail = p;
+                if (!*p) r->tail = p;
                 break;
             }
         }
@@ -157,15 +150,13 @@ void kresolver_cancel(kresolver *r, kresolve_job *j)
 
 void kresolver_free(kresolver *r)
 {
-    if (!r)
-        return;
+    if (!r) return;
     pthread_mutex_lock(&r->lock);
     r->stop = true;
     pthread_cond_signal(&r->cond);
     bool started = r->started;
     pthread_mutex_unlock(&r->lock);
-    if (started)
-        pthread_join(r->thread, NULL);
+    if (started) pthread_join(r->thread, NULL);
     while (r->head) { /* only if a caller forgot to cancel */
         kresolve_job *j = r->head;
         r->head = j->next;

@@ -16,33 +16,26 @@ int ksock_split_hostport(const char *s, size_t len, char *host, size_t hostlen, 
     const char *end = s + len, *h = s, *he, *colon;
     if (len && *s == '[') {
         const char *close = memchr(s, ']', len);
-        if (!close || close + 1 >= end || close[1] != ':')
-            return -1;
+        if (!close || close + 1 >= end || close[1] != ':') return -1;
         h = s + 1;
         he = close;
         colon = close + 1;
     } else {
         colon = NULL;
         for (const char *p = s; p < end; p++)
-            if (*p == ':')
-                colon = p;
-        if (!colon)
-            return -1;
+            if (*p == ':') colon = p;
+        if (!colon) return -1;
         he = colon;
     }
     size_t hl = (size_t)(he - h);
-    if (hl == 0 || hl >= hostlen)
-        return -1;
+    if (hl == 0 || hl >= hostlen) return -1;
     long v = 0;
     const char *p = colon + 1;
-    if (p == end)
-        return -1;
+    if (p == end) return -1;
     for (; p < end; p++) {
-        if (*p < '0' || *p > '9' || (v = v * 10 + (*p - '0')) > 65535)
-            return -1;
+        if (*p < '0' || *p > '9' || (v = v * 10 + (*p - '0')) > 65535) return -1;
     }
-    if (v < 1)
-        return -1;
+    if (v < 1) return -1;
     memcpy(host, h, hl);
     host[hl] = '\0';
     *port = (int)v;
@@ -63,12 +56,10 @@ int ksock_resolve(const char *host, int port, int numeric_only, kaddrs *out)
         hints.ai_flags &= ~AI_ADDRCONFIG;
         rc = getaddrinfo(host, portstr, &hints, &res);
     }
-    if (rc)
-        return rc;
+    if (rc) return rc;
     out->n = 0;
     for (struct addrinfo *ai = res; ai && out->n < KADDRS_MAX; ai = ai->ai_next) {
-        if (ai->ai_addrlen > sizeof(out->addr[0]))
-            continue;
+        if (ai->ai_addrlen > sizeof(out->addr[0])) continue;
         memcpy(&out->addr[out->n], ai->ai_addr, ai->ai_addrlen);
         out->len[out->n++] = ai->ai_addrlen;
     }
@@ -95,16 +86,13 @@ void ksock_addr_str(const struct sockaddr *addr, char *buf, size_t len)
 int ksock_connect(const struct sockaddr *addr, socklen_t len, int sndbuf, int rcvbuf)
 {
     int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-    if (fd < 0)
-        return -errno;
+    if (fd < 0) return -errno;
     int one = 1;
     /* Requests are whole frames written at once; Nagle would only add
      * latency to the last one of a burst. */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (sndbuf > 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-    if (rcvbuf > 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    if (sndbuf > 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+    if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     if (connect(fd, addr, len) < 0 && errno != EINPROGRESS) {
         int err = errno;
         close(fd);
@@ -117,7 +105,6 @@ int ksock_error(int fd)
 {
     int err = 0;
     socklen_t len = sizeof(err);
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-        return errno;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return errno;
     return err;
 }

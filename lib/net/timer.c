@@ -13,8 +13,7 @@ static void sift_up(ktimer_heap *h, size_t i)
     ktimer *t = h->v[i];
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (h->v[parent]->deadline_ns <= t->deadline_ns)
-            break;
+        if (h->v[parent]->deadline_ns <= t->deadline_ns) break;
         place(h, i, h->v[parent]);
         i = parent;
     }
@@ -26,12 +25,9 @@ static void sift_down(ktimer_heap *h, size_t i)
     ktimer *t = h->v[i];
     for (;;) {
         size_t child = 2 * i + 1;
-        if (child >= h->n)
-            break;
-        if (child + 1 < h->n && h->v[child + 1]->deadline_ns < h->v[child]->deadline_ns)
-            child++;
-        if (t->deadline_ns <= h->v[child]->deadline_ns)
-            break;
+        if (child >= h->n) break;
+        if (child + 1 < h->n && h->v[child + 1]->deadline_ns < h->v[child]->deadline_ns) child++;
+        if (t->deadline_ns <= h->v[child]->deadline_ns) break;
         place(h, i, h->v[child]);
         i = child;
     }
@@ -52,8 +48,7 @@ int ktimer_heap_arm(ktimer_heap *h, ktimer *t, int64_t deadline_ns)
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 16;
         ktimer **v = realloc(h->v, cap * sizeof(*v));
-        if (!v)
-            return -1;
+        if (!v) return -1;
         h->v = v;
         h->cap = cap;
     }
@@ -65,13 +60,11 @@ int ktimer_heap_arm(ktimer_heap *h, ktimer *t, int64_t deadline_ns)
 
 void ktimer_heap_disarm(ktimer_heap *h, ktimer *t)
 {
-    if (!ktimer_armed(t))
-        return;
+    if (!ktimer_armed(t)) return;
     size_t i = t->heap_idx;
     t->heap_idx = KTIMER_IDLE;
     ktimer *last = h->v[--h->n];
-    if (last == t)
-        return;
+    if (last == t) return;
     /* The last timer fills the hole; it may belong above or below it. */
     place(h, i, last);
     if (i > 0 && h->v[(i - 1) / 2]->deadline_ns > last->deadline_ns)
@@ -83,8 +76,7 @@ void ktimer_heap_disarm(ktimer_heap *h, ktimer *t)
 ktimer *ktimer_heap_pop_due(ktimer_heap *h, int64_t now_ns)
 {
     ktimer *t = ktimer_heap_peek(h);
-    if (!t || t->deadline_ns > now_ns)
-        return NULL;
+    if (!t || t->deadline_ns > now_ns) return NULL;
     ktimer_heap_disarm(h, t);
     return t;
 }

@@ -14,12 +14,10 @@ void kversions_clear(kversions *vs)
 static int common_range(int16_t key, int16_t bmin, int16_t bmax, int16_t *lo, int16_t *hi)
 {
     const kproto_api *api = kproto_api_get(key);
-    if (!api)
-        return -1;
+    if (!api) return -1;
     int16_t l = bmin > api->min_version ? bmin : api->min_version;
     int16_t h = bmax < api->max_stable_version ? bmax : api->max_stable_version;
-    if (l > h)
-        return -1;
+    if (l > h) return -1;
     *lo = l;
     *hi = h;
     return 0;
@@ -30,8 +28,7 @@ void kversions_from_response(kversions *vs, const kp_api_versions_response *resp
     kversions_clear(vs);
     for (int32_t i = 0; i < resp->n_api_keys; i++) {
         const kp_api_versions_response_api_version *a = &resp->api_keys[i];
-        if (a->api_key < 0 || a->api_key >= KVERSIONS_MAX_KEYS)
-            continue;
+        if (a->api_key < 0 || a->api_key >= KVERSIONS_MAX_KEYS) continue;
         int16_t lo, hi;
         if (common_range(a->api_key, a->min_version, a->max_version, &lo, &hi) == 0) {
             vs->lo[a->api_key] = lo;
@@ -42,8 +39,7 @@ void kversions_from_response(kversions *vs, const kp_api_versions_response *resp
 
 int16_t kversions_pick(const kversions *vs, int16_t key, int16_t min, int16_t max)
 {
-    if (key < 0 || key >= KVERSIONS_MAX_KEYS || vs->hi[key] < 0)
-        return -1;
+    if (key < 0 || key >= KVERSIONS_MAX_KEYS || vs->hi[key] < 0) return -1;
     int16_t lo = vs->lo[key] > min ? vs->lo[key] : min;
     int16_t hi = max >= 0 && max < vs->hi[key] ? max : vs->hi[key];
     return lo <= hi ? hi : -1;

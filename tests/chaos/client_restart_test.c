@@ -24,8 +24,7 @@ static int count_dir(const char *path)
     int n = 0;
     for (struct dirent *e; d && (e = readdir(d));)
         n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     return n;
 }
 
@@ -90,15 +89,14 @@ static kfk_err metadata_to(kclient *c, int32_t to, int timeout_ms)
 }
 
 /* Every partition of topic has a live leader other than `not`. */
-static bool leaders_avoid(kfk_admin *a, const char *topic, int32_t not)
+static bool leaders_avoid(kfk_admin *a, const char *topic, int32_t not )
 {
     kfk_metadata *md;
-    if (kfk_admin_list_topics(a, &topic, 1, 5000, &md))
-        return false;
+    if (kfk_admin_list_topics(a, &topic, 1, 5000, &md)) return false;
     bool ok = kfk_metadata_partition_count(md, 0) == 3;
     for (size_t p = 0; ok && p < 3; p++) {
         int32_t l = kfk_metadata_partition_leader(md, 0, p);
-        ok = l >= 0 && l != not;
+        ok = l >= 0 && l != not ;
     }
     kfk_metadata_destroy(md);
     return ok;
@@ -106,7 +104,7 @@ static bool leaders_avoid(kfk_admin *a, const char *topic, int32_t not)
 
 #define EVENTUALLY(cond, secs, what)                                                               \
     do {                                                                                           \
-        int64_t until_ = ktime_mono_ns() + (int64_t)(secs) * KTIME_NS_PER_S;                       \
+        int64_t until_ = ktime_mono_ns() + (int64_t)(secs)*KTIME_NS_PER_S;                         \
         while (!(cond)) {                                                                          \
             ck_assert_msg(ktime_mono_ns() < until_, "timed out waiting: %s", what);                \
             struct timespec ts_ = {0, 100 * 1000 * 1000};                                          \

@@ -20,8 +20,7 @@ static kfk_admin *admin_for(const char *bootstrap)
     kfk_conf *conf = kfk_conf_new();
     char err[512];
     ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)), 0);
-    if (getenv("KFK_TEST_DEBUG"))
-        kfk_conf_set(conf, "log.level", "debug", NULL, 0);
+    if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
     kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
     ck_assert_msg(a != NULL, "kfk_admin_new: %s", err);
     return a;
@@ -80,8 +79,7 @@ static void await_topic(kfk_admin *a, const char *name, size_t partitions)
             }
         }
         kfk_metadata_destroy(md);
-        if (ok)
-            return;
+        if (ok) return;
         clock_gettime(CLOCK_MONOTONIC, &now);
         ck_assert_msg(now.tv_sec - start.tv_sec < 30, "%s never reached %zu partitions", name,
                       partitions);
@@ -111,9 +109,8 @@ START_TEST(test_create_list_grow_delete_round_trip)
     bool found = false;
     for (size_t t = 0; t < kfk_metadata_topic_count(md); t++) {
         if (t)
-            ck_assert_int_lt(strcmp(kfk_metadata_topic_name(md, t - 1),
-                                    kfk_metadata_topic_name(md, t)),
-                             0);
+            ck_assert_int_lt(
+                strcmp(kfk_metadata_topic_name(md, t - 1), kfk_metadata_topic_name(md, t)), 0);
         if (strcmp(kfk_metadata_topic_name(md, t), name) == 0) {
             found = true;
             ck_assert_ptr_nonnull(kfk_metadata_topic_id(md, t));

@@ -23,8 +23,7 @@ static int count_dir(const char *path)
     int n = 0;
     for (struct dirent *e; d && (e = readdir(d));)
         n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     return n;
 }
 
@@ -34,8 +33,7 @@ static kclient *client_for(const char *bootstrap, kconf_client type)
     char err[512];
     ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)), 0);
     kfk_conf_set(conf, "client.id", "kfk-client-it", NULL, 0);
-    if (getenv("KFK_TEST_DEBUG"))
-        kfk_conf_set(conf, "log.level", "debug", NULL, 0);
+    if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
     kclient *c = kclient_new(conf, type, err, sizeof(err));
     ck_assert_msg(c != NULL, "kclient_new: %s", err);
     return c;

@@ -25,8 +25,7 @@ static int count_dir(const char *path)
     int n = 0;
     for (struct dirent *e; d && (e = readdir(d));)
         n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     return n;
 }
 
@@ -64,8 +63,7 @@ static kfk_admin *admin_for(kfk_mock_cluster *mc, const char *const *kv)
 static size_t broker_count(kfk_admin *a)
 {
     kfk_metadata *md;
-    if (kfk_admin_describe_cluster(a, 5000, &md))
-        return 0;
+    if (kfk_admin_describe_cluster(a, 5000, &md)) return 0;
     size_t n = kfk_metadata_broker_count(md);
     kfk_metadata_destroy(md);
     return n;
@@ -282,8 +280,7 @@ static kfk_err partition_error(kcall *call, void *resp)
 {
     (void)call;
     const kp_list_offsets_response *r = resp;
-    if (r->n_topics != 1 || r->topics[0].n_partitions != 1)
-        return KFK_ERR_MALFORMED;
+    if (r->n_topics != 1 || r->topics[0].n_partitions != 1) return KFK_ERR_MALFORMED;
     return (kfk_err)r->topics[0].partitions[0].error_code;
 }
 
@@ -420,10 +417,10 @@ START_TEST(test_unreachable_cluster_starts_over_from_bootstrap)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     char err[256];
-    kclient *c = kclient_new(
-        conf_for(mc, (const char *const[]){"metadata.recovery.rebootstrap.trigger.ms", "300",
-                                           "request.timeout.ms", "200", NULL}),
-        KCONF_ADMIN, err, sizeof(err));
+    kclient *c =
+        kclient_new(conf_for(mc, (const char *const[]){"metadata.recovery.rebootstrap.trigger.ms",
+                                                       "300", "request.timeout.ms", "200", NULL}),
+                    KCONF_ADMIN, err, sizeof(err));
     ck_assert_ptr_nonnull(c);
     ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
     ck_assert(!has_bootstrap_entries(c)); /* real ids took over */

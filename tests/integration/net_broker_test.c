@@ -119,8 +119,7 @@ START_TEST(test_connects_negotiates_and_fetches_metadata)
     kp_metadata_request_init(&body);
     body.n_topics = -1; /* every topic */
     kreq r;
-    kreq_init(&r, KP_METADATA_KEY, &body, ktime_mono_ns() + 15 * KTIME_NS_PER_S, on_metadata,
-              NULL);
+    kreq_init(&r, KP_METADATA_KEY, &body, ktime_mono_ns() + 15 * KTIME_NS_PER_S, on_metadata, NULL);
     kconn_submit(c, &r);
     wait_for(1, 20000);
     ck_assert_msg(R.ok == 1, "metadata failed: %s", kfk_err_str(R.last_err));
@@ -170,8 +169,7 @@ START_TEST(test_host_name_resolves_off_the_io_thread)
     kp_metadata_request_init(&body);
     body.n_topics = 0;
     kreq r;
-    kreq_init(&r, KP_METADATA_KEY, &body, ktime_mono_ns() + 15 * KTIME_NS_PER_S, on_metadata,
-              NULL);
+    kreq_init(&r, KP_METADATA_KEY, &body, ktime_mono_ns() + 15 * KTIME_NS_PER_S, on_metadata, NULL);
     kconn_submit(c, &r);
     wait_for(1, 20000);
     /* localhost may resolve to ::1 first, where nothing listens: the

@@ -106,8 +106,8 @@ START_TEST(test_leader_hint_applies_only_when_newer)
     kmeta_topic *before = kmeta_topic_get(&m, "t");
     ck_assert_int_eq(kmeta_leader_hint(&m, "t", 2, 3, 4), 0); /* same epoch */
     ck_assert_int_eq(kmeta_leader_hint(&m, "t", 2, 3, 5), 1);
-    ck_assert_int_eq(kmeta_leader_hint(&m, "t", 7, 3, 9), 0);  /* no such partition */
-    ck_assert_int_eq(kmeta_leader_hint(&m, "u", 0, 3, 9), 0);  /* no such topic */
+    ck_assert_int_eq(kmeta_leader_hint(&m, "t", 7, 3, 9), 0); /* no such partition */
+    ck_assert_int_eq(kmeta_leader_hint(&m, "u", 0, 3, 9), 0); /* no such topic */
     int32_t leader, epoch;
     kmeta_leader(&m, "t", 2, &leader, &epoch);
     ck_assert_int_eq(leader, 3);
@@ -146,8 +146,7 @@ START_TEST(test_all_topics_answer_drops_deleted_topics)
     static rtopic keep[N];
     int n = 0;
     for (int i = 0; i < N; i++)
-        if (i % 3)
-            keep[n++] = t[i];
+        if (i % 3) keep[n++] = t[i];
     r.topics = keep;
     r.n_topics = n;
     ck_assert_int_eq(kmeta_update(&m, &r, true), N - n);

@@ -7,8 +7,7 @@ START_TEST(test_waits_double_within_twenty_percent_jitter)
     kbackoff b = {50, 1000, KBACKOFF_JITTER};
     for (uint32_t n = 0; n < 10; n++) {
         double term = 50.0 * (double)(1u << n);
-        if (term > 1000)
-            term = 1000;
+        if (term > 1000) term = 1000;
         for (int i = 0; i < 1000; i++) {
             int64_t ms = kbackoff_ms(&b, n);
             ck_assert_int_ge(ms, (int64_t)(term * 0.8) - 1);

@@ -31,16 +31,16 @@ typedef struct peer {
     pthread_t thread;
     atomic_bool stop;
     /* script, set before the client connects */
-    int av_max;            /* highest ApiVersions version it knows */
-    int omit_key;          /* an API it does not offer (-1: none) */
-    atomic_bool silent;    /* never answer Metadata */
-    int hold;              /* answer Metadata in bursts of this many (0: at once) */
-    int metadata_topics;   /* topics in each Metadata answer */
+    int av_max;          /* highest ApiVersions version it knows */
+    int omit_key;        /* an API it does not offer (-1: none) */
+    atomic_bool silent;  /* never answer Metadata */
+    int hold;            /* answer Metadata in bursts of this many (0: at once) */
+    int metadata_topics; /* topics in each Metadata answer */
     /* observations */
     atomic_int accepted;
-    atomic_int eofs;       /* connections the client closed */
-    atomic_int requests;   /* Metadata requests seen */
-    atomic_int max_held;   /* most Metadata requests unanswered at once */
+    atomic_int eofs;             /* connections the client closed */
+    atomic_int requests;         /* Metadata requests seen */
+    atomic_int max_held;         /* most Metadata requests unanswered at once */
     atomic_int av_versions_seen; /* bit v: ApiVersions asked at v */
 } peer;
 
@@ -64,14 +64,14 @@ static void peer_api_versions(peer *p, const kp_request_header *h, kbuf *out)
     if (v > p->av_max) {
         /* KIP-511: answer in v0 with only ApiVersions' own range. */
         r.error_code = KFK_ERR_UNSUPPORTED_VERSION;
-        keys[k++] = (kp_api_versions_response_api_version){KP_API_VERSIONS_KEY, 0,
-                                                           (int16_t)p->av_max};
+        keys[k++] =
+            (kp_api_versions_response_api_version){KP_API_VERSIONS_KEY, 0, (int16_t)p->av_max};
         v = 0;
     } else {
         for (size_t i = 0; i < n && k < 128; i++)
             if (apis[i].key != p->omit_key)
-                keys[k++] = (kp_api_versions_response_api_version){
-                    apis[i].key, apis[i].min_version, apis[i].max_version};
+                keys[k++] = (kp_api_versions_response_api_version){apis[i].key, apis[i].min_version,
+                                                                   apis[i].max_version};
     }
     r.api_keys = keys;
     r.n_api_keys = k;
@@ -104,9 +104,9 @@ static void peer_metadata(peer *p, const kp_request_header *h, kbuf *out)
         r.topics = t;
         r.n_topics = p->metadata_topics;
     }
-    ck_assert_int_eq(kproto_write_response(out, KP_METADATA_KEY, h->request_api_version,
-                                           h->correlation_id, &r),
-                     0);
+    ck_assert_int_eq(
+        kproto_write_response(out, KP_METADATA_KEY, h->request_api_version, h->correlation_id, &r),
+        0);
     free(t);
     free(names);
 }
@@ -117,23 +117,20 @@ static int peer_handle(peer *p, pconn *c)
     size_t pos = 0;
     while (c->in.len - pos >= 4) {
         const uint8_t *f = c->in.data + pos;
-        uint32_t size = ((uint32_t)f[0] << 24) | ((uint32_t)f[1] << 16) | ((uint32_t)f[2] << 8) | f[3];
-        if (c->in.len - pos - 4 < size)
-            break;
+        uint32_t size =
+            ((uint32_t)f[0] << 24) | ((uint32_t)f[1] << 16) | ((uint32_t)f[2] << 8) | f[3];
+        if (c->in.len - pos - 4 < size) break;
         kreader r = kreader_of(f + 4, size);
         kp_request_header h;
-        if (kproto_read_request_header(&r, &h))
-            return -1;
+        if (kproto_read_request_header(&r, &h)) return -1;
         pos += 4 + size;
         if (h.request_api_key == KP_API_VERSIONS_KEY) {
             peer_api_versions(p, &h, &c->out);
         } else if (h.request_api_key == KP_METADATA_KEY) {
             atomic_fetch_add(&p->requests, 1);
-            if (atomic_load(&p->silent))
-                continue;
+            if (atomic_load(&p->silent)) continue;
             c->held++;
-            if (c->held > atomic_load(&p->max_held))
-                atomic_store(&p->max_held, c->held);
+            if (c->held > atomic_load(&p->max_held)) atomic_store(&p->max_held, c->held);
             peer_metadata(p, &h, &c->out);
         } /* anything else: no answer */
     }
@@ -146,13 +143,11 @@ static void peer_flush(peer *p, pconn *c, bool idle)
 {
     /* With hold, answers wait until `hold` requests are pending or the
      * client has gone quiet: that shows how many it pipelines. */
-    if (p->hold && c->held < p->hold && !idle)
-        return;
+    if (p->hold && c->held < p->hold && !idle) return;
     size_t off = 0;
     while (off < c->out.len) {
         ssize_t n = send(c->fd, c->out.data + off, c->out.len - off, MSG_NOSIGNAL);
-        if (n <= 0)
-            break;
+        if (n <= 0) break;
         off += (size_t)n;
     }
     c->out.len = 0;
@@ -193,8 +188,7 @@ static void *peer_main(void *arg)
                     dead = peer_handle(p, c) < 0;
                 }
             }
-            if (!dead)
-                peer_flush(p, c, rc == 0);
+            if (!dead) peer_flush(p, c, rc == 0);
             if (dead) {
                 close(c->fd);
                 kbuf_free(&c->in);
@@ -338,15 +332,16 @@ static void on_done(kreq *r, kfk_err err, void *resp, karena *arena)
     pthread_mutex_lock(&W.lock);
     c->err = err;
     c->times_done++;
-    W.per_err[err == KFK_OK ? 0 : err == KFK_ERR_TIMED_OUT ? 1 : err == KFK_ERR_TRANSPORT ? 2 : 3]++;
+    W.per_err[err == KFK_OK              ? 0
+              : err == KFK_ERR_TIMED_OUT ? 1
+              : err == KFK_ERR_TRANSPORT ? 2
+                                         : 3]++;
     if (err == KFK_OK) {
-        if (c->index != W.next_expected)
-            W.order_ok = 0;
+        if (c->index != W.next_expected) W.order_ok = 0;
         W.next_expected = c->index + 1;
         W.last_version = r->version;
         W.metadata_topics = resp ? ((kp_metadata_response *)resp)->n_topics : -1;
-        if (r->frame && !W.kept)
-            W.kept = krbuf_ref(r->frame);
+        if (r->frame && !W.kept) W.kept = krbuf_ref(r->frame);
     }
     W.last_done_ns = ktime_mono_ns();
     W.done++;
@@ -387,7 +382,7 @@ static int wait_done(int n, int timeout_ms)
 /* Polls an atomic condition with a deadline (the peer has no condvar). */
 #define WAIT_UNTIL(cond, timeout_ms)                                                               \
     do {                                                                                           \
-        int64_t until_ = ktime_mono_ns() + (int64_t)(timeout_ms) * KTIME_NS_PER_MS;               \
+        int64_t until_ = ktime_mono_ns() + (int64_t)(timeout_ms)*KTIME_NS_PER_MS;                  \
         while (!(cond) && ktime_mono_ns() < until_) {                                              \
             struct timespec ts_ = {0, 2 * 1000 * 1000};                                            \
             nanosleep(&ts_, NULL);                                                                 \
@@ -637,8 +632,7 @@ START_TEST(test_big_response_decodes_and_its_frame_can_be_kept)
     call c[3];
     for (int i = 0; i < 3; i++) {
         call_init(&c[i], i, 5000);
-        if (i == 1)
-            c[i].req.flags = KREQ_F_KEEP_FRAME;
+        if (i == 1) c[i].req.flags = KREQ_F_KEEP_FRAME;
         kconn_submit(h.conn, &c[i].req);
     }
     ck_assert_int_eq(wait_done(3, 5000), 3);
@@ -663,8 +657,7 @@ typedef struct src {
 static void src_pull(ksource *s, kconn *c, int room)
 {
     src *x = (src *)s;
-    if (room > x->max_room)
-        x->max_room = room;
+    if (room > x->max_room) x->max_room = room;
     while (room-- > 0 && x->sent < x->want) {
         call_init(&x->calls[x->sent], x->sent, 5000);
         kconn_send(c, &x->calls[x->sent].req);

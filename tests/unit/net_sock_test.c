@@ -34,8 +34,8 @@ START_TEST(test_refuses_what_is_not_host_and_port)
 {
     char host[64];
     int port;
-    const char *bad[] = {"", "host", "host:", ":9092", "host:0", "host:65536", "host:12a",
-                         "[::1]", "[::1]9092", "[::1:9092", "[]:9092"};
+    const char *bad[] = {"",         "host",  "host:",     ":9092",     "host:0", "host:65536",
+                         "host:12a", "[::1]", "[::1]9092", "[::1:9092", "[]:9092"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(split(bad[i], host, &port) == -1, "accepted \"%s\"", bad[i]);
     char tiny[4];

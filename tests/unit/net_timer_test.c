@@ -15,8 +15,7 @@ static void check_heap(const ktimer_heap *h)
 {
     for (size_t i = 0; i < h->n; i++) {
         ck_assert_uint_eq(h->v[i]->heap_idx, i);
-        if (i)
-            ck_assert_int_le(h->v[(i - 1) / 2]->deadline_ns, h->v[i]->deadline_ns);
+        if (i) ck_assert_int_le(h->v[(i - 1) / 2]->deadline_ns, h->v[i]->deadline_ns);
     }
 }
 

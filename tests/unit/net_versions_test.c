@@ -18,8 +18,8 @@ static kp_api_versions_response make_resp(kp_api_versions_response_api_version *
 START_TEST(test_picks_the_highest_version_both_support)
 {
     kp_api_versions_response_api_version keys[] = {
-        {KP_METADATA_KEY, 0, 9},                        /* an older broker */
-        {KP_PRODUCE_KEY, 3, 99},                        /* a newer one */
+        {KP_METADATA_KEY, 0, 9}, /* an older broker */
+        {KP_PRODUCE_KEY, 3, 99}, /* a newer one */
         {KP_API_VERSIONS_KEY, 0, 3},
     };
     kp_api_versions_response r = make_resp(keys, 3);
@@ -48,8 +48,8 @@ START_TEST(test_apis_the_broker_or_we_lack_are_unusable)
 {
     kp_api_versions_response_api_version keys[] = {
         {KP_METADATA_KEY, 0, 12},
-        {1000, 0, 5},   /* a key out of our table's range */
-        {120, 0, 5},    /* a key we do not know */
+        {1000, 0, 5},             /* a key out of our table's range */
+        {120, 0, 5},              /* a key we do not know */
         {KP_PRODUCE_KEY, 50, 60}, /* no overlap with ours */
     };
     kp_api_versions_response r = make_resp(keys, 4);
