@@ -219,7 +219,11 @@ void kaccum_close(kaccum *a)
 static kfk_err wait_for_memory(kaccum *a, int64_t bytes)
 {
     if (a->conf.max_block_ms == 0) return KFK_ERR_QUEUE_FULL;
-    int64_t deadline_ns = ktime_mono_ns() + a->conf.max_block_ms * KTIME_NS_PER_MS;
+    /* max.block.ms may be up to INT64_MAX: cap the wait at ~146 years. */
+    int64_t wait_ns = a->conf.max_block_ms > INT64_MAX / 4 / KTIME_NS_PER_MS
+                          ? INT64_MAX / 4
+                          : a->conf.max_block_ms * KTIME_NS_PER_MS;
+    int64_t deadline_ns = ktime_mono_ns() + wait_ns;
     struct timespec ts = {(time_t)(deadline_ns / KTIME_NS_PER_S),
                           (long)(deadline_ns % KTIME_NS_PER_S)};
     atomic_fetch_add(&a->mem_waiters, 1);
@@ -459,7 +463,9 @@ static int64_t batch_ready_at(const kaccum *a, const kaccum_batch *b, int64_t no
 {
     if (b->retry_at_ms > now_ms) return b->retry_at_ms;
     if (b->sealed || all) return now_ms;
-    int64_t at = b->created_ms + a->conf.linger_ms;
+    /* linger.ms may be up to INT64_MAX: saturate rather than wrap. */
+    int64_t at = b->created_ms > INT64_MAX - a->conf.linger_ms ? INT64_MAX
+                                                               : b->created_ms + a->conf.linger_ms;
     return at > now_ms ? at : now_ms;
 }
 

@@ -14,7 +14,8 @@ kfk_err kpartitioner_init(kpartitioner *p, int kind, bool ignore_keys, int64_t b
             ? !cb
             : kind < KCONF_PARTITIONER_DEFAULT || kind > KCONF_PARTITIONER_ROUND_ROBIN)
         return KFK_ERR_INVALID_ARG;
-    if (batch_size < 0) return KFK_ERR_INVALID_ARG;
+    if (batch_size < 0 || batch_size > INT32_MAX)
+        return KFK_ERR_INVALID_ARG; /* batch.size is an int */
     p->kind = kind;
     p->ignore_keys = ignore_keys;
     p->sticky_bytes = batch_size;

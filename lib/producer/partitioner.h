@@ -94,7 +94,8 @@ typedef struct kpart_topic {
  * batch.size, the sticky switch threshold. seed: the random stream's
  * start (tests pass a fixed one; the producer a random one).
  * Returns KFK_OK or KFK_ERR_INVALID_ARG (unknown kind, callback kind
- * without cb); then there is nothing to destroy. */
+ * without cb, batch_size outside [0, INT32_MAX]); then there is nothing
+ * to destroy. */
 kfk_err kpartitioner_init(kpartitioner *p, int kind, bool ignore_keys, int64_t batch_size,
                           kfk_partitioner_cb *cb, void *cb_opaque, uint64_t seed);
 

@@ -379,7 +379,8 @@ END_TEST
 
 START_TEST(test_close_wakes_a_blocked_append)
 {
-    kaccum_conf c = conf_of(1000, 60000, 1000, 30000);
+    /* The largest max.block.ms and linger.ms the configuration allows. */
+    kaccum_conf c = conf_of(1000, INT64_MAX, 1000, INT64_MAX);
     kaccum *a = kaccum_new(&c);
     kaccum_part *p = kaccum_part_new(a, NULL), *q = kaccum_part_new(a, NULL);
     append_ok(a, p, 10, 0, T0);

@@ -370,6 +370,9 @@ START_TEST(test_bad_arguments_are_refused)
     ck_assert_int_eq(kpartitioner_init(&p, 77, false, 0, NULL, NULL, 0), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kpartitioner_init(&p, KCONF_PARTITIONER_DEFAULT, false, -1, NULL, NULL, 0),
                      KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(
+        kpartitioner_init(&p, KCONF_PARTITIONER_DEFAULT, false, INT64_MAX, NULL, NULL, 0),
+        KFK_ERR_INVALID_ARG);
     p = make(KCONF_PARTITIONER_DEFAULT, false, 0, 0);
     kpart_topic t = {"t", 0, NULL, 0};
     int32_t part;
