@@ -159,32 +159,174 @@ static int place_rest(sticky *s)
     return 0;
 }
 
-/* One balancing move: from the most loaded member that can give a
+/* --- balancing mixed subscriptions ----------------------------------------
+ *
+ * One move at a time: from the most loaded member that can give a
  * partition to a subscriber with at least two fewer, its first such
  * partition not kept from before (moving those costs no stickiness), else
- * its first kept one. Returns 0 when no move exists: balanced. */
-static int move_one(sticky *s, int32_t *to)
+ * its first kept one, to that topic's least loaded subscriber (ties: member
+ * order). Until no move exists: balanced. Heaps keep each step at about
+ * O(topics log members + one topic's partitions). */
+
+typedef struct heap {
+    int32_t *h; /* members */
+    int32_t n;
+    int32_t *pos; /* pos[m * stride]: m's index in h */
+    int32_t stride;
+    int max; /* most loaded on top, else least loaded; ties: member order */
+} heap;
+
+static int heap_before(const sticky *s, const heap *hp, int32_t a, int32_t b)
+{
+    if (s->load[a] != s->load[b])
+        return hp->max ? s->load[a] > s->load[b] : s->load[a] < s->load[b];
+    return s->rank[a] < s->rank[b];
+}
+
+static void heap_set(heap *hp, int32_t i, int32_t m)
+{
+    hp->h[i] = m;
+    hp->pos[(size_t)m * (size_t)hp->stride] = i;
+}
+
+static void heap_up(const sticky *s, heap *hp, int32_t i)
+{
+    int32_t m = hp->h[i];
+    while (i > 0 && heap_before(s, hp, m, hp->h[(i - 1) / 2])) {
+        heap_set(hp, i, hp->h[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    heap_set(hp, i, m);
+}
+
+static void heap_down(const sticky *s, heap *hp, int32_t i)
+{
+    int32_t m = hp->h[i];
+    for (;;) {
+        int32_t c = 2 * i + 1;
+        if (c >= hp->n) break;
+        if (c + 1 < hp->n && heap_before(s, hp, hp->h[c + 1], hp->h[c])) c++;
+        if (!heap_before(s, hp, hp->h[c], m)) break;
+        heap_set(hp, i, hp->h[c]);
+        i = c;
+    }
+    heap_set(hp, i, m);
+}
+
+static void heap_push(const sticky *s, heap *hp, int32_t m)
+{
+    heap_set(hp, hp->n++, m);
+    heap_up(s, hp, hp->n - 1);
+}
+
+static int32_t heap_pop(const sticky *s, heap *hp)
+{
+    int32_t top = hp->h[0];
+    if (--hp->n > 0) {
+        heap_set(hp, 0, hp->h[hp->n]);
+        heap_down(s, hp, 0);
+    }
+    return top;
+}
+
+static void heap_fix(const sticky *s, heap *hp, int32_t m)
+{
+    int32_t i = hp->pos[(size_t)m * (size_t)hp->stride];
+    heap_up(s, hp, i);
+    heap_down(s, hp, hp->pos[(size_t)m * (size_t)hp->stride]);
+}
+
+typedef struct balance {
+    sticky *s;
+    heap *topic;     /* per topic: its subscribers, least loaded on top */
+    heap donors;     /* every member, most loaded on top */
+    int32_t *held;   /* held[(m * n_topics + t) * 2 + kept]: partitions */
+    int32_t *popped; /* donors set aside while looking for one that can give */
+} balance;
+
+static int32_t *held(const balance *b, int32_t m, int32_t t, int kept)
+{
+    return &b->held[((size_t)m * (size_t)b->s->g->n_topics + (size_t)t) * 2 + (kept ? 1 : 0)];
+}
+
+static int balance_init(balance *b, sticky *s)
 {
     kc_group *g = s->g;
-    for (int32_t t = 0; t < g->n_topics; t++)
-        to[t] = least_loaded(s, t);
-    int32_t best_p = -1;
-    for (int32_t p = 0; p < g->n_parts; p++) {
-        int32_t a = g->assigned[p], b = to[g->part_topic[p]];
-        if (a < 0 || s->load[a] - s->load[b] < 2) continue;
-        if (best_p < 0) {
-            best_p = p;
+    size_t mt = (size_t)g->n_members * (size_t)g->n_topics;
+    b->s = s;
+    b->topic = kc_group_alloc(g, (size_t)g->n_topics, sizeof(heap));
+    b->held = kc_group_alloc(g, mt * 2, sizeof(int32_t));
+    b->popped = kc_group_alloc(g, (size_t)g->n_members, sizeof(int32_t));
+    int32_t *tpos = kc_group_alloc(g, mt, sizeof(int32_t));
+    int32_t *slots = kc_group_alloc(g, mt + (size_t)g->n_members, sizeof(int32_t));
+    int32_t *mpos = kc_group_alloc(g, (size_t)g->n_members, sizeof(int32_t));
+    if (!b->topic || !b->held || !b->popped || !tpos || !slots || !mpos) return KFK_ERR_NO_MEMORY;
+    for (int32_t t = 0; t < g->n_topics; t++) {
+        b->topic[t] = (heap){slots, 0, tpos + t, g->n_topics, 0};
+        slots += s->n_subs[t];
+        for (int32_t m = 0; m < g->n_members; m++)
+            if (kc_group_subscribed(g, m, t)) heap_push(s, &b->topic[t], m);
+    }
+    b->donors = (heap){slots, 0, mpos, 1, 1};
+    for (int32_t m = 0; m < g->n_members; m++)
+        heap_push(s, &b->donors, m);
+    for (int32_t p = 0; p < g->n_parts; p++)
+        if (g->assigned[p] >= 0) (*held(b, g->assigned[p], g->part_topic[p], s->kept[p]))++;
+    return 0;
+}
+
+/* The partition member a should give, or -1 when it can give none. */
+static int32_t pick(const balance *b, int32_t a)
+{
+    const sticky *s = b->s;
+    const kc_group *g = s->g;
+    int32_t kept_topic = -1;
+    for (int32_t t = 0; t < g->n_topics; t++) {
+        int32_t fresh = *held(b, a, t, 0), old = *held(b, a, t, 1);
+        if ((!fresh && !old) || s->load[a] - s->load[b->topic[t].h[0]] < 2) continue;
+        if (!fresh) {
+            kept_topic = kept_topic < 0 ? t : kept_topic;
             continue;
         }
-        int32_t cur = g->assigned[best_p];
-        if (s->load[a] > s->load[cur] ||
-            (s->load[a] == s->load[cur] &&
-             (s->rank[a] < s->rank[cur] || (a == cur && s->kept[best_p] && !s->kept[p]))))
-            best_p = p;
+        for (int32_t p = g->first[t]; p < g->first[t] + g->count[t]; p++)
+            if (g->assigned[p] == a && !s->kept[p]) return p;
     }
-    if (best_p < 0) return 0;
-    give(s, best_p, to[g->part_topic[best_p]]);
-    s->kept[best_p] = 0;
+    if (kept_topic < 0) return -1;
+    int32_t t = kept_topic;
+    for (int32_t p = g->first[t]; p < g->first[t] + g->count[t]; p++)
+        if (g->assigned[p] == a && s->kept[p]) return p;
+    return -1;
+}
+
+/* Moves p to member to, keeping loads, heaps and counts current. */
+static void move(balance *b, int32_t p, int32_t to)
+{
+    sticky *s = b->s;
+    kc_group *g = s->g;
+    int32_t from = g->assigned[p], t0 = g->part_topic[p];
+    (*held(b, from, t0, s->kept[p]))--;
+    (*held(b, to, t0, 0))++;
+    s->kept[p] = 0;
+    give(s, p, to);
+    for (int32_t i = 0; i < 2; i++) {
+        int32_t m = i ? to : from;
+        for (int32_t t = 0; t < g->n_topics; t++)
+            if (kc_group_subscribed(g, m, t)) heap_fix(s, &b->topic[t], m);
+        heap_fix(s, &b->donors, m);
+    }
+}
+
+/* One move; 0 when none is left. */
+static int move_one(balance *b)
+{
+    const sticky *s = b->s;
+    int32_t n_popped = 0, p = -1;
+    while (b->donors.n > 0 && (p = pick(b, b->donors.h[0])) < 0)
+        b->popped[n_popped++] = heap_pop(s, &b->donors);
+    while (n_popped > 0)
+        heap_push(s, &b->donors, b->popped[--n_popped]);
+    if (p < 0) return 0;
+    move(b, p, b->topic[s->g->part_topic[p]].h[0]);
     return 1;
 }
 
@@ -259,15 +401,15 @@ static int sticky_run(const kc_member *members, int32_t n_members, const kc_topi
     sticky s;
     int err = kc_group_build(&g, members, n_members, topics, n_topics);
     if (!err) err = sticky_init(&s, &g, cooperative);
-    int32_t *to = err ? NULL : kc_group_alloc(&g, (size_t)g.n_topics, sizeof(int32_t));
-    if (!err && !to) err = KFK_ERR_NO_MEMORY;
     if (!err) {
         keep_claims(&s);
         if (g.n_members > 0 && all_identical(&g)) {
             err = balance_identical(&s);
         } else {
+            balance b;
             place_rest(&s);
-            while (move_one(&s, to))
+            err = balance_init(&b, &s);
+            while (!err && move_one(&b))
                 ;
         }
     }
