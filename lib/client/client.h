@@ -58,6 +58,8 @@
 #include "client/metadata.h"
 #include "kfk.h"
 #include "net/conn.h"
+#include "proto/gen/fetch.h"
+#include "proto/gen/produce.h"
 
 typedef struct kclient kclient;
 typedef struct kbroker kbroker;
@@ -162,6 +164,15 @@ void kclient_metadata_apply(kclient *c, const kp_metadata_response *resp, bool a
  * the cache takes it unless it knows a newer epoch. Any thread. */
 void kclient_leader_hint(kclient *c, const char *topic, int32_t partition, int32_t leader,
                          int32_t epoch);
+
+/* KIP-951 for a whole Produce or Fetch answer, on the I/O thread that got
+ * it: node endpoints go to the registry, then each partition that failed
+ * with NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH and names its current
+ * leader goes to the cache, so the retry goes straight to the new leader.
+ * A partition that failed for stale metadata without a usable hint asks
+ * for a refresh. Returns how many partitions moved. */
+int kclient_produce_hints(kclient *c, const kp_produce_response *r);
+int kclient_fetch_hints(kclient *c, const kp_fetch_response *r);
 
 /* --- calls ---------------------------------------------------------------------- */
 

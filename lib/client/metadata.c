@@ -383,6 +383,17 @@ kmeta_topic *kmeta_topic_get(kmeta *m, const char *name)
     return t;
 }
 
+kmeta_topic *kmeta_topic_by_id(kmeta *m, const kuuid *id)
+{
+    kmeta_topic *t = NULL;
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; !t && i < m->n_slots; i++)
+        if (m->slots[i].t && memcmp(&m->slots[i].t->id, id, sizeof(*id)) == 0)
+            t = kmeta_topic_ref(m->slots[i].t);
+    pthread_mutex_unlock(&m->lock);
+    return t;
+}
+
 int kmeta_leader(kmeta *m, const char *topic, int32_t partition, int32_t *leader, int32_t *epoch)
 {
     kmeta_topic *t = kmeta_topic_get(m, topic);

@@ -70,6 +70,10 @@ void kmeta_free(kmeta *m);
  * Release it with kmeta_topic_unref. */
 kmeta_topic *kmeta_topic_get(kmeta *m, const char *name);
 kmeta_topic *kmeta_topic_ref(kmeta_topic *t);
+
+/* The same by topic id (Produce v13+ and Fetch v13+ name topics by id); a
+ * scan of the cache, fine for the rare answers that need it. */
+kmeta_topic *kmeta_topic_by_id(kmeta *m, const kuuid *id);
 void kmeta_topic_unref(kmeta_topic *t);
 
 /* The leader of topic/partition and its epoch: 0, or -1 when the cache
