@@ -1,7 +1,8 @@
 /* Produce: batch-level validation (one v2 batch per partition, its size,
  * CRC, record count and attributes, as Kafka's ProduceRequest and
- * LogValidator check them), idempotent sequence rules, and appending a
- * copy with its offsets assigned. Nothing here looks at single records,
+ * LogValidator check them, in Kafka's order and with its error codes),
+ * idempotent sequence rules, and appending a copy with its offsets
+ * assigned. Nothing here looks at single records,
  * so storing costs one copy and, unless turned off, one CRC pass. */
 #include <stdio.h>
 #include <string.h>
@@ -36,45 +37,35 @@ static int32_t last_sequence(int32_t base, int32_t delta)
     return base + delta;
 }
 
-/* The batch-level checks; KFK_OK or the error code Kafka gives. */
-static kfk_err validate(mock_cluster *mc, kslice records, kbatch *b, const char **why)
+/* ProduceRequest.validateRecords: one v2 batch, whole, per partition
+ * (INVALID_RECORD). Kafka checks this before anything else about the
+ * partition but whether it exists. */
+static kfk_err check_shape(kslice records, kbatch *b)
 {
     size_t len = 0;
     bool complete = false;
-    if (!records.ptr || records.len < KBATCH_LOG_OVERHEAD + 5) {
-        *why = "Produce requests with version 3 and above must have at least one record batch "
-               "per partition";
-        return KFK_ERR_INVALID_RECORD;
-    }
+    if (records.len < KBATCH_LOG_OVERHEAD + 5) return KFK_ERR_INVALID_RECORD; /* no batch */
     if (kbatch_peek(records.ptr, records.len, &len, &complete) || !complete)
         return KFK_ERR_CORRUPT_MESSAGE;
-    if (records.ptr[16] != 2) {
-        *why = "Produce requests with version 3 and above are only allowed to contain record "
-               "batches with magic version 2";
-        return KFK_ERR_INVALID_RECORD;
-    }
-    if (len != records.len) {
-        *why = "Produce requests with version 3 and above are only allowed to contain exactly "
-               "one record batch per partition";
-        return KFK_ERR_INVALID_RECORD;
-    }
-    if (len > MOCK_MAX_MESSAGE_BYTES) return KFK_ERR_MESSAGE_TOO_LARGE;
+    if (records.ptr[16] != 2 || len != records.len) return KFK_ERR_INVALID_RECORD;
     kreader r = kreader_of(records.ptr, records.len);
-    if (kbatch_parse_header(&r, b)) return KFK_ERR_CORRUPT_MESSAGE;
+    return kbatch_parse_header(&r, b) ? KFK_ERR_CORRUPT_MESSAGE : KFK_OK;
+}
+
+/* What the log checks on append (size, CRC, then LogValidator's batch
+ * rules); *in_log tells the latter, which Kafka answers with the log
+ * start offset. */
+static kfk_err check_batch(mock_cluster *mc, const kbatch *b, size_t len, bool *in_log)
+{
+    if (len > MOCK_MAX_MESSAGE_BYTES) return KFK_ERR_MESSAGE_TOO_LARGE;
     if (mc->check_crcs && kbatch_verify_crc(b)) return KFK_ERR_CORRUPT_MESSAGE;
+    *in_log = true;
     if (b->record_count <= 0 || b->last_offset_delta < 0 ||
-        (int64_t)b->last_offset_delta + 1 != b->record_count) {
-        *why = "Inconsistent batch offset range and count of records";
-        return KFK_ERR_INVALID_RECORD;
-    }
-    if (b->control) {
-        *why = "Clients are not allowed to write control records";
-        return KFK_ERR_INVALID_RECORD;
-    }
-    if (b->producer_id >= 0 && b->base_sequence < 0) {
-        *why = "Invalid sequence number in record batch with a producer id";
-        return KFK_ERR_INVALID_RECORD;
-    }
+        (int64_t)b->last_offset_delta + 1 != b->record_count)
+        return KFK_ERR_INVALID_RECORD;             /* offset range and count disagree */
+    if (b->control) return KFK_ERR_INVALID_RECORD; /* clients write no control batches */
+    if (b->producer_id >= 0 && b->base_sequence < 0) return KFK_ERR_INVALID_RECORD;
+    *in_log = false;
     return KFK_OK;
 }
 
@@ -111,37 +102,44 @@ static kfk_err append(mock_req *req, mock_partition *p, const kbatch *b, kslice 
     return KFK_OK;
 }
 
-static void produce_one(mock_req *req, mock_topic *t, kfk_err topic_err, const pr_part *pd,
-                        ps_part *out, hints *h)
+static kfk_err check_leader(mock_req *req, mock_partition *p, ps_part *out, hints *h)
+{
+    if (p->leader == req->broker->id) return KFK_OK;
+    if (req->version >= 10) { /* KIP-951 */
+        out->current_leader.leader_id = p->leader;
+        out->current_leader.leader_epoch = p->leader_epoch;
+        hint_add(h, p->leader);
+    }
+    return KFK_ERR_NOT_LEADER_OR_FOLLOWER;
+}
+
+/* In Kafka's order: the partition, the request's shape, acks, leadership,
+ * the log's checks, the producer state. */
+static void produce_one(mock_req *req, mock_topic *t, kfk_err req_err, bool bad_acks,
+                        const pr_part *pd, ps_part *out, hints *h)
 {
     kp_produce_response_partition_produce_response_init(out);
     out->index = pd->index;
     out->base_offset = -1;
     mock_partition *p = mock_partition_find(t, pd->index);
-    kfk_err err = req->inject ? req->inject : topic_err;
-    if (!err && !p) err = KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    if (!err && p->leader != req->broker->id) {
-        err = KFK_ERR_NOT_LEADER_OR_FOLLOWER;
-        if (req->version >= 10) { /* KIP-951 */
-            out->current_leader.leader_id = p->leader;
-            out->current_leader.leader_epoch = p->leader_epoch;
-            hint_add(h, p->leader);
-        }
-    }
     kbatch b;
-    const char *why = NULL;
-    if (!err) err = validate(req->mc, pd->records, &b, &why);
+    bool in_log = false;
+    kfk_err err = req->inject ? req->inject : req_err;
+    if (!err && !p) err = KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if (!err) err = check_shape(pd->records, &b);
+    if (!err && bad_acks) err = KFK_ERR_INVALID_REQUIRED_ACKS;
+    if (!err) err = check_leader(req, p, out, h);
+    if (!err) err = check_batch(req->mc, &b, pd->records.len, &in_log);
     if (!err) err = append(req, p, &b, pd->records, out);
     out->error_code = (int16_t)err;
     if (err) {
         /* Kafka reports the log start offset with errors that come from
-         * the log itself (sequence and epoch checks), not with others. */
-        bool from_log =
+         * the log itself (validation, sequence and epoch checks). */
+        in_log |=
             err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER || err == KFK_ERR_INVALID_PRODUCER_EPOCH;
         out->base_offset = -1;
         out->log_append_time_ms = -1;
-        out->log_start_offset = from_log ? p->log.log_start_offset : -1;
-        if (why && req->version >= 8) out->error_message = kwire_cstr(why);
+        out->log_start_offset = in_log ? p->log.log_start_offset : -1;
     }
 }
 
@@ -171,10 +169,28 @@ static mock_topic *resolve(mock_req *req, const pr_topic *td, kfk_err *err)
     return t;
 }
 
+/* Request-wide checks: Kafka cannot read a null records field (it drops
+ * the connection), and transactional batches need a transactional id (no
+ * authorizer: any id passes; none fails authorization). */
+static int check_request(const kp_produce_request *r, kfk_err *err)
+{
+    *err = KFK_OK;
+    for (int32_t i = 0; i < r->n_topic_data; i++)
+        for (int32_t k = 0; k < r->topic_data[i].n_partition_data; k++) {
+            kslice rec = r->topic_data[i].partition_data[k].records;
+            if (!rec.ptr) return MOCK_CLOSE;
+            bool txn = rec.len > 22 && (rec.ptr[22] & KBATCH_ATTR_TRANSACTIONAL);
+            if (txn && !r->transactional_id.ptr)
+                *err = KFK_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+        }
+    return MOCK_DONE;
+}
+
 int mock_handle_produce(mock_req *req)
 {
     kp_produce_request r;
-    if (mock_decode(req, &r)) return MOCK_CLOSE;
+    kfk_err req_err;
+    if (mock_decode(req, &r) || check_request(&r, &req_err)) return MOCK_CLOSE;
     int32_t n = r.n_topic_data > 0 ? r.n_topic_data : 0;
     ps_topic *topics = karena_alloc(req->arena, (size_t)n * sizeof(*topics));
     hints h = {.n = 0};
@@ -188,13 +204,13 @@ int mock_handle_produce(mock_req *req)
         ts->topic_id = td->topic_id;
         kfk_err terr;
         mock_topic *t = resolve(req, td, &terr);
-        if (bad_acks) terr = KFK_ERR_INVALID_REQUIRED_ACKS;
         int32_t np = td->n_partition_data > 0 ? td->n_partition_data : 0;
         ts->partition_responses = karena_alloc(req->arena, (size_t)np * sizeof(ps_part));
         if (!ts->partition_responses) return MOCK_CLOSE;
         ts->n_partition_responses = np;
         for (int32_t k = 0; k < np; k++) {
-            produce_one(req, t, terr, &td->partition_data[k], &ts->partition_responses[k], &h);
+            produce_one(req, t, req_err ? req_err : terr, bad_acks, &td->partition_data[k],
+                        &ts->partition_responses[k], &h);
             any_err |= ts->partition_responses[k].error_code != 0;
         }
     }

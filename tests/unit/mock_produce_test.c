@@ -204,11 +204,18 @@ START_TEST(test_produce_rejects_what_kafka_rejects)
     ck_assert_int_eq(mt_produce(&c, "t", 0, (kslice){two.data, two.len})->error_code,
                      KFK_ERR_INVALID_RECORD);
     kbuf_free(&two);
-    ck_assert_int_eq(mt_produce(&c, "t", 0, (kslice){NULL, 0})->error_code, KFK_ERR_INVALID_RECORD);
+    ck_assert_int_eq(mt_produce(&c, "t", 0, (kslice){buf.data, 0})->error_code,
+                     KFK_ERR_INVALID_RECORD);
+    /* Transactional batches (control ones are) need a transactional id. */
     kbuf_reset(&buf);
     ck_assert_int_eq(kbatch_write_control(&buf, 0, 0, 5, 0, KCONTROL_COMMIT, 0), 0);
     ck_assert_int_eq(mt_produce(&c, "t", 0, (kslice){buf.data, buf.len})->error_code,
-                     KFK_ERR_INVALID_RECORD);
+                     KFK_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    /* LogValidator's errors come with the log start offset. */
+    const kp_produce_response_partition_produce_response *r =
+        mt_produce(&c, "t", 0, mt_batch(&buf, 1, 0, 5, 0, -3));
+    ck_assert_int_eq(r->error_code, KFK_ERR_INVALID_RECORD);
+    ck_assert_int_eq(r->log_start_offset, 0);
     b = mt_batch(&buf, 3, 0, -1, -1, -1);
     buf.data[16] = 1; /* magic 1 */
     ck_assert_int_eq(mt_produce(&c, "t", 0, b)->error_code, KFK_ERR_INVALID_RECORD);
@@ -237,6 +244,20 @@ START_TEST(test_produce_rejects_what_kafka_rejects)
     int64_t hw;
     kfk_mock_partition_offsets(mc, "t", 0, NULL, &hw);
     ck_assert_int_eq(hw, 3); /* only the fast-mode batch got in */
+    /* Kafka cannot read a null records field: it drops the connection. */
+    kp_produce_request req;
+    kp_produce_request_init(&req);
+    kp_produce_request_topic_produce_data td;
+    kp_produce_request_topic_produce_data_init(&td);
+    kp_produce_request_partition_produce_data pd = {0, {NULL, 0}};
+    td.name = kwire_cstr("t");
+    td.partition_data = &pd;
+    td.n_partition_data = 1;
+    req.acks = -1;
+    req.topic_data = &td;
+    req.n_topic_data = 1;
+    mt_send(&c, KP_PRODUCE_KEY, 12, &req);
+    ck_assert(mt_closed(&c, MT_TIMEOUT_MS));
     mt_close(&c);
 }
 END_TEST
