@@ -2,6 +2,8 @@
  * drive them: a keyless record goes where kpartitioner_choose says, and
  * what kaccum_append reports (bytes, whether the batch is full) decides
  * the switch (KIP-480, KIP-794). */
+#include <pthread.h>
+
 #include "../common/ktest.h"
 #include "base/conf.h"
 #include "producer/accumulator.h"
@@ -66,11 +68,59 @@ START_TEST(test_keyless_records_fill_batches_before_moving_on)
 }
 END_TEST
 
+struct chooser {
+    kpartitioner *p;
+    int hits[N_PARTS];
+};
+
+static void *choose_many(void *arg)
+{
+    struct chooser *ch = arg;
+    kpart_topic t = {"t", N_PARTS, NULL, 0};
+    for (int i = 0; i < 20000; i++) {
+        int32_t part;
+        bool sticky;
+        ck_assert_int_eq(kpartitioner_choose(ch->p, &t, (kslice){NULL, 0}, &part, &sticky), KFK_OK);
+        ck_assert(part >= 0 && part < N_PARTS);
+        ch->hits[part]++;
+        kpartitioner_appended(ch->p, part, 100, i % 3 == 0);
+    }
+    return NULL;
+}
+
+START_TEST(test_threads_share_one_sticky_state)
+{
+    /* Racing switches and reports must keep the state whole: every choice
+     * in range, and (with batch_full on every third record) switches
+     * happening throughout, so every partition gets records. */
+    kpartitioner p;
+    ck_assert_int_eq(kpartitioner_init(&p, KCONF_PARTITIONER_DEFAULT, false, BATCH, NULL, NULL, 5),
+                     KFK_OK);
+    const int32_t ids[] = {0, 1, 2, 3}, sizes[] = {3, 0, 1, 2};
+    ck_assert_int_eq(kpartitioner_set_load(&p, ids, sizes, 4, N_PARTS), KFK_OK);
+    struct chooser ch[4] = {{&p, {0}}, {&p, {0}}, {&p, {0}}, {&p, {0}}};
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, choose_many, &ch[i]);
+    int total[N_PARTS] = {0};
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        for (int k = 0; k < N_PARTS; k++)
+            total[k] += ch[i].hits[k];
+    }
+    ck_assert_int_eq(total[0] + total[1] + total[2] + total[3], 80000);
+    for (int k = 0; k < N_PARTS; k++)
+        ck_assert_int_gt(total[k], 0);
+    kpartitioner_destroy(&p);
+}
+END_TEST
+
 static Suite *sticky_suite(void)
 {
     Suite *s = suite_create("producer_sticky");
     TCase *tc = tcase_create("sticky");
     tcase_add_test(tc, test_keyless_records_fill_batches_before_moving_on);
+    tcase_add_test(tc, test_threads_share_one_sticky_state);
     suite_add_tcase(s, tc);
     return s;
 }
