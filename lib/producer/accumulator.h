@@ -18,7 +18,8 @@
  *
  * Memory: buffer.memory bounds the bytes reserved by all batches not yet
  * released (a batch reserves max(batch.size, its first record) when it
- * opens, as Java's BufferPool does). An append that needs a new batch
+ * opens, as Java's BufferPool does; batch.size is capped at
+ * max.request.size). An append that needs a new batch
  * past the bound fails at once with KFK_ERR_QUEUE_FULL when max.block.ms
  * is 0, else waits up to max.block.ms for kaccum_batch_release to free
  * memory, then fails with KFK_ERR_QUEUE_FULL. (Unlike Java's pool, the
@@ -212,12 +213,14 @@ size_t kaccum_purge(kaccum *a, kaccum_part *const *parts, size_t n, kaccum_list 
  * no sequence; else the base sequence from the drain) and, with a codec,
  * compresses it into b->out at level (< 0: the codec's default).
  * *wire is set to the bytes to send (in b->buf or b->out). Errors: those
- * of kbatch_writer_finish; the batch may be finished again after one. */
+ * of kbatch_writer_finish; the batch may be finished again after one. A
+ * retried batch may be finished again too, e.g. with a new epoch and
+ * b->base_sequence rewritten after a KIP-360 epoch bump. */
 kfk_err kaccum_batch_finish(kaccum_batch *b, int64_t producer_id, int16_t producer_epoch,
                             kcodec codec, int level, kslice *wire);
 
-/* Hands a drained or purged batch back once its delivery reports are
- * made: its memory returns to buffer.memory (waking blocked appends) and
+/* Hands a drained, expired or purged batch back once its delivery
+ * reports are made: its memory returns to buffer.memory (waking blocked appends) and
  * the batch to the pool. */
 void kaccum_batch_release(kaccum *a, kaccum_batch *b);
 
