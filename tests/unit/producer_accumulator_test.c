@@ -430,6 +430,38 @@ START_TEST(test_purge_returns_everything_exactly_once)
 }
 END_TEST
 
+static kaccum_batch *drain_one(kaccum *a, kaccum_part *p, int64_t now)
+{
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, now, 1 << 20, &out), 1);
+    return kaccum_list_pop(&out);
+}
+
+/* Parses a finished batch and checks its producer fields and records. */
+static void check_wire(kslice wire, int64_t pid, int16_t epoch, int32_t seq, kcodec codec)
+{
+    kreader r = kreader_of(wire.ptr, wire.len);
+    kbatch hdr;
+    ck_assert_int_eq(kbatch_parse_header(&r, &hdr), KFK_OK);
+    ck_assert_int_eq(kbatch_verify_crc(&hdr), KFK_OK);
+    ck_assert_int_eq(hdr.producer_id, pid);
+    ck_assert_int_eq(hdr.producer_epoch, epoch);
+    ck_assert_int_eq(hdr.base_sequence, seq);
+    ck_assert_int_eq(hdr.codec, codec);
+    ck_assert_int_eq(hdr.record_count, 10);
+    kbatch_read_opts opts = {0};
+    kbuf scratch = {0};
+    krecord_iter it;
+    ck_assert_int_eq(krecord_iter_init(&it, &hdr, &opts, &scratch), KFK_OK);
+    krecord rec;
+    for (int i = 0; i < 10; i++) {
+        ck_assert(krecord_iter_next(&it, &rec));
+        ck_assert(rec.value.len == 1000 && memcmp(rec.value.ptr, value_bytes, 1000) == 0);
+    }
+    ck_assert(!krecord_iter_next(&it, &rec));
+    kbuf_free(&scratch);
+}
+
 START_TEST(test_finish_sets_producer_fields_and_compresses)
 {
     kaccum_conf c = conf_of(16384, 0, 1 << 20, 0);
@@ -439,21 +471,19 @@ START_TEST(test_finish_sets_producer_fields_and_compresses)
     memset(value_bytes, 'x', 1000);
     for (uintptr_t i = 0; i < 10; i++)
         append_ok(a, p, 1000, i, T0);
-    kaccum_list out = {0};
-    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
-    kaccum_batch *b = kaccum_list_pop(&out);
+    kaccum_batch *b = drain_one(a, p, T0);
     kslice wire;
     ck_assert_int_eq(kaccum_batch_finish(b, 9001, 3, KCODEC_LZ4, -1, &wire), KFK_OK);
     ck_assert_int_lt(wire.len, kaccum_batch_size(b) / 4);
-    kreader r = kreader_of(wire.ptr, wire.len);
-    kbatch hdr;
-    ck_assert_int_eq(kbatch_parse_header(&r, &hdr), KFK_OK);
-    ck_assert_int_eq(kbatch_verify_crc(&hdr), KFK_OK);
-    ck_assert_int_eq(hdr.producer_id, 9001);
-    ck_assert_int_eq(hdr.producer_epoch, 3);
-    ck_assert_int_eq(hdr.base_sequence, 41);
-    ck_assert_int_eq(hdr.codec, KCODEC_LZ4);
-    ck_assert_int_eq(hdr.record_count, 10);
+    check_wire(wire, 9001, 3, 41, KCODEC_LZ4);
+    /* A retry after a KIP-360 epoch bump: new epoch, sequences from 0. */
+    b->base_sequence = 0;
+    ck_assert_int_eq(kaccum_batch_finish(b, 9001, 4, KCODEC_LZ4, -1, &wire), KFK_OK);
+    check_wire(wire, 9001, 4, 0, KCODEC_LZ4);
+    /* Not idempotent, uncompressed: no producer fields, finished in place. */
+    ck_assert_int_eq(kaccum_batch_finish(b, -1, 7, KCODEC_NONE, -1, &wire), KFK_OK);
+    ck_assert_ptr_eq(wire.ptr, b->buf.data);
+    check_wire(wire, -1, -1, -1, KCODEC_NONE);
     kaccum_batch_release(a, b);
     memset(value_bytes, 0, 1000);
     kaccum_destroy(a);
@@ -470,13 +500,6 @@ START_TEST(test_bad_configuration_is_refused)
     ck_assert_ptr_null(kaccum_new(&c));
 }
 END_TEST
-
-static kaccum_batch *drain_one(kaccum *a, kaccum_part *p, int64_t now)
-{
-    kaccum_list out = {0};
-    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, now, 1 << 20, &out), 1);
-    return kaccum_list_pop(&out);
-}
 
 START_TEST(test_reenqueued_batches_keep_order_and_sequences)
 {
