@@ -19,31 +19,6 @@ const kc_assignor *kc_assignor_find(const char *name)
     return NULL;
 }
 
-int kc_assignor_metadata(const kc_assignor *as, const kc_member_state *st, kbuf *out)
-{
-    if (!as || !st || st->n_topics < 0 || st->n_owned < 0) return KFK_ERR_INVALID_ARG;
-    kbuf ud = {0};
-    kp_consumer_protocol_subscription s;
-    kp_consumer_protocol_subscription_init(&s);
-    /* The generated struct is not const-qualified; encoding only reads. */
-    s.topics = (kslice *)st->topics;
-    s.n_topics = st->n_topics;
-    s.owned_partitions = (kp_consumer_protocol_subscription_topic_partition *)st->owned;
-    s.n_owned_partitions = st->n_owned;
-    s.generation_id = st->generation;
-    s.rack_id = st->rack_id;
-    int err = 0;
-    if (as->user_data) {
-        err = as->user_data(st, &ud);
-        /* Non-NULL even when empty: null and empty user data differ. */
-        s.user_data.ptr = ud.data ? ud.data : (const uint8_t *)"";
-        s.user_data.len = ud.len;
-    }
-    if (!err) err = kc_subscription_encode(&s, KC_SUBSCRIPTION_VERSION, out);
-    kbuf_free(&ud);
-    return err;
-}
-
 /* Decodes every member's subscription from a; *versions gets each one's
  * version on the wire (-1 when it did not decode: it subscribes to
  * nothing). */

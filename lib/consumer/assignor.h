@@ -115,8 +115,11 @@ extern const kc_assignor kc_assignor_cooperative_sticky;
 const kc_assignor *kc_assignor_find(const char *name);
 
 /* Appends the framed subscription (KC_SUBSCRIPTION_VERSION) for this member
- * under this assignor: JoinGroup's protocol metadata. Returns 0,
- * KFK_ERR_NO_MEMORY or KFK_ERR_INVALID_ARG; out unchanged on error. */
+ * under this assignor: JoinGroup's protocol metadata. Canonical, as Java
+ * writes it: topics sorted, owned (and previous) partitions grouped by
+ * sorted topic, ascending, without repeats; so the same state gives the
+ * same bytes in any order. Returns 0, KFK_ERR_NO_MEMORY or
+ * KFK_ERR_INVALID_ARG; out unchanged on error. */
 int kc_assignor_metadata(const kc_assignor *as, const kc_member_state *st, kbuf *out);
 
 #endif

@@ -362,6 +362,33 @@ START_TEST(test_metadata_carries_each_assignors_user_data)
 }
 END_TEST
 
+/* The broker compares a rejoining member's metadata with what it stored:
+ * one state in two orders must give the same bytes. */
+START_TEST(test_metadata_is_canonical_whatever_the_order)
+{
+    static int32_t o1[] = {3, 0}, o2[] = {7}, o3[] = {5, 3}, all_orders[] = {0, 3, 5};
+    kslice t1[] = {kwire_cstr("orders"), kwire_cstr("clicks")};
+    kslice t2[] = {kwire_cstr("clicks"), kwire_cstr("orders")};
+    kp_consumer_protocol_subscription_topic_partition messy[] = {{kwire_cstr("orders"), o1, 2},
+                                                                 {kwire_cstr("clicks"), o2, 1},
+                                                                 {kwire_cstr("orders"), o3, 2}};
+    kp_consumer_protocol_subscription_topic_partition tidy[] = {
+        {kwire_cstr("clicks"), o2, 1}, {kwire_cstr("orders"), all_orders, 3}};
+    kc_member_state a = {t1, 2, messy, 3, messy, 3, 4, {NULL, 0}};
+    kc_member_state b = {t2, 2, tidy, 2, tidy, 2, 4, {NULL, 0}};
+    const char *names[] = {"range", "roundrobin", "sticky", "cooperative-sticky"};
+    for (int i = 0; i < 4; i++) {
+        kbuf x = {0}, y = {0};
+        ck_assert_int_eq(kc_assignor_metadata(kc_assignor_find(names[i]), &a, &x), 0);
+        ck_assert_int_eq(kc_assignor_metadata(kc_assignor_find(names[i]), &b, &y), 0);
+        ck_assert_uint_eq(x.len, y.len);
+        ck_assert(memcmp(x.data, y.data, x.len) == 0);
+        kbuf_free(&x);
+        kbuf_free(&y);
+    }
+}
+END_TEST
+
 static Suite *consumer_protocol_suite(void)
 {
     Suite *s = suite_create("consumer_protocol");
@@ -373,6 +400,7 @@ static Suite *consumer_protocol_suite(void)
     tcase_add_test(tc, test_empty_assignment_bytes_are_no_partitions);
     tcase_add_test(tc, test_sticky_user_data_v0_has_no_generation);
     tcase_add_test(tc, test_metadata_carries_each_assignors_user_data);
+    tcase_add_test(tc, test_metadata_is_canonical_whatever_the_order);
     suite_add_tcase(s, tc);
     return s;
 }
