@@ -60,6 +60,39 @@ int kc_leader_assign(const kc_assignor *as, const kc_join_member *jm, int32_t n_
     return err;
 }
 
+static int slice_qcmp(const void *x, const void *y)
+{
+    return kc_slice_cmp(*(const kslice *)x, *(const kslice *)y);
+}
+
+int kc_leader_topics(const kc_join_member *jm, int32_t n_members, karena *a, kslice **topics,
+                     int32_t *n_topics)
+{
+    if (n_members < 0 || (n_members && !jm) || !a || !topics || !n_topics)
+        return KFK_ERR_INVALID_ARG;
+    kc_member *members = karena_alloc(a, sizeof(*members) * (size_t)n_members);
+    int16_t *versions = karena_alloc(a, sizeof(*versions) * (size_t)n_members);
+    if (!members || !versions) return KFK_ERR_NO_MEMORY;
+    int err = decode_members(jm, n_members, members, versions, a);
+    if (err) return err;
+    size_t total = 0;
+    for (int32_t i = 0; i < n_members; i++)
+        total += (size_t)(members[i].sub.n_topics > 0 ? members[i].sub.n_topics : 0);
+    kslice *all_topics = karena_alloc(a, sizeof(kslice) * total);
+    if (!all_topics) return KFK_ERR_NO_MEMORY;
+    size_t k = 0, u = 0;
+    for (int32_t i = 0; i < n_members; i++)
+        for (int32_t j = 0; j < members[i].sub.n_topics; j++)
+            all_topics[k++] = members[i].sub.topics[j];
+    if (k > 1) qsort(all_topics, k, sizeof(kslice), slice_qcmp);
+    for (size_t i = 0; i < k; i++)
+        if (u == 0 || kc_slice_cmp(all_topics[u - 1], all_topics[i]) != 0)
+            all_topics[u++] = all_topics[i];
+    *topics = all_topics;
+    *n_topics = (int32_t)u;
+    return 0;
+}
+
 /* --- the group model ---------------------------------------------------- */
 
 int kc_slice_cmp(kslice x, kslice y)

@@ -15,7 +15,8 @@
  * Use by the group coordinator:
  *   JoinGroup:  kc_assignor_metadata(assignor, &state, &buf) for each
  *               assignor in partition.assignment.strategy, in order.
- *   Leader:     kc_leader_assign() over JoinGroup's member list gives the
+ *   Leader:     kc_leader_topics() says which topics' metadata it needs;
+ *               kc_leader_assign() over JoinGroup's member list gives the
  *               SyncGroup assignment bytes (or, by hand: decode each
  *               member's metadata with kc_subscription_decode into a
  *               kc_member, assignor->assign(), kc_assignment_encode).
@@ -105,6 +106,14 @@ typedef struct kc_join_member {
  * on error the out[i] contents are unspecified. */
 int kc_leader_assign(const kc_assignor *as, const kc_join_member *members, int32_t n_members,
                      const kc_topic *topics, int32_t n_topics, kbuf *out);
+
+/* The topics any member subscribes to, sorted and distinct, into *topics
+ * (from a; the names point into the members' metadata): what the leader
+ * needs partition counts for before kc_leader_assign. Metadata that does
+ * not decode adds nothing. Returns 0, KFK_ERR_NO_MEMORY or
+ * KFK_ERR_INVALID_ARG. */
+int kc_leader_topics(const kc_join_member *members, int32_t n_members, karena *a, kslice **topics,
+                     int32_t *n_topics);
 
 extern const kc_assignor kc_assignor_range;
 extern const kc_assignor kc_assignor_roundrobin;

@@ -232,7 +232,8 @@ START_TEST(test_assignors_have_javas_names_and_protocols)
 }
 END_TEST
 
-/* JoinGroup's member list in, SyncGroup's assignment bytes out: a kfk
+/* JoinGroup's member list in, the topics to look up and SyncGroup's
+ * assignment bytes out: a kfk
  * member (v3), a Java member's v0 bytes, and one whose metadata is junk. */
 START_TEST(test_leader_assign_decodes_assigns_and_encodes)
 {
@@ -250,6 +251,13 @@ START_TEST(test_leader_assign_decodes_assigns_and_encodes)
         {S("c"), {NULL, 0}, {(const uint8_t *)"\x00\x01\x00", 3}},
     };
     kc_topic topics[] = {{S("orders"), 2, NULL}, {S("clicks"), 1, NULL}};
+    karena ta = KARENA_INIT;
+    kslice *needed;
+    int32_t n_needed;
+    ck_assert_int_eq(kc_leader_topics(jm, 3, &ta, &needed, &n_needed), 0);
+    ck_assert_int_eq(n_needed, 2);
+    ck_assert(kwire_eq(needed[0], S("clicks")) && kwire_eq(needed[1], S("orders")));
+    karena_free(&ta);
     ck_assert_int_eq(kc_leader_assign(&kc_assignor_range, jm, 3, topics, 2, out), 0);
     const char *want[] = {"orders:1", "clicks:0;orders:0", "-"};
     const int16_t want_version[] = {0, KC_ASSIGNMENT_VERSION, 0};
