@@ -240,6 +240,21 @@ static int number_partitions(kc_group *g)
     return 0;
 }
 
+/* Member ids name members in SyncGroup: two members with one id would
+ * make the assignment ambiguous. Static members sort by instance id, so
+ * check over a copy sorted by member id. */
+static int check_unique_ids(kc_group *g)
+{
+    kslice *ids = kc_group_alloc(g, (size_t)g->n_members, sizeof(kslice));
+    if (!ids) return KFK_ERR_NO_MEMORY;
+    for (int32_t i = 0; i < g->n_members; i++)
+        ids[i] = g->members[i].member_id;
+    if (g->n_members > 1) qsort(ids, (size_t)g->n_members, sizeof(kslice), slice_qcmp);
+    for (int32_t i = 1; i < g->n_members; i++)
+        if (kc_slice_cmp(ids[i - 1], ids[i]) == 0) return KFK_ERR_INVALID_ARG;
+    return 0;
+}
+
 int kc_group_build(kc_group *g, const kc_member *members, int32_t n_members, const kc_topic *topics,
                    int32_t n_topics)
 {
@@ -251,14 +266,13 @@ int kc_group_build(kc_group *g, const kc_member *members, int32_t n_members, con
     g->order = kc_group_alloc(g, (size_t)n_members, sizeof(int32_t));
     if (!g->order) return KFK_ERR_NO_MEMORY;
     sort_order(g);
-    for (int32_t i = 1; i < n_members; i++)
-        if (kc_slice_cmp(members[g->order[i - 1]].member_id, members[g->order[i]].member_id) == 0)
-            return KFK_ERR_INVALID_ARG;
+    int err = check_unique_ids(g);
+    if (err) return err;
     int32_t n = 0;
     uint8_t *sub = NULL;
     kc_topic *t = candidate_topics(g, topics, n_topics, &n, &sub);
     if (!t) return KFK_ERR_NO_MEMORY;
-    int err = keep_subscribed(g, t, n, sub);
+    err = keep_subscribed(g, t, n, sub);
     return err ? err : number_partitions(g);
 }
 

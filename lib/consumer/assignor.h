@@ -83,7 +83,7 @@ struct kc_assignor {
      * in name order, partitions ascending, arrays from a (the caller frees
      * a; out[i] also points at topic names in members and topics). Returns
      * 0, KFK_ERR_NO_MEMORY or KFK_ERR_INVALID_ARG (two members with one
-     * id); out is unspecified on error. */
+     * id, or over 2^30 partitions); out is unspecified on error. */
     int (*assign)(const kc_member *members, int32_t n_members, const kc_topic *topics,
                   int32_t n_topics, kp_consumer_protocol_assignment *out, karena *a);
 };

@@ -192,14 +192,16 @@ START_TEST(test_duplicate_member_ids_are_rejected)
     static group g;
     char s0[] = "t", s1[] = "t";
     memset(&g, 0, sizeof(g));
+    char s2[] = "t";
     add_member(&g, "m", NULL, s0);
-    add_member(&g, "m", NULL, s1);
+    add_member(&g, "a", NULL, s2);
+    add_member(&g, "m", "static-1", s1); /* sorts apart from the other "m" */
     add_topic(&g, "t", 2);
-    kp_consumer_protocol_assignment out[2];
+    kp_consumer_protocol_assignment out[3];
     karena a = KARENA_INIT;
     const char *names[] = {"range", "roundrobin", "sticky", "cooperative-sticky"};
     for (int i = 0; i < 4; i++)
-        ck_assert_int_eq(kc_assignor_find(names[i])->assign(g.members, 2, g.topics, 1, out, &a),
+        ck_assert_int_eq(kc_assignor_find(names[i])->assign(g.members, 3, g.topics, 1, out, &a),
                          KFK_ERR_INVALID_ARG);
     karena_free(&a);
 }
