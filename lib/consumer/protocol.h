@@ -14,6 +14,9 @@
 #include "proto/arena.h"
 #include "proto/gen/consumer_protocol.h"
 
+/* JoinGroup's protocol_type for consumer groups of the classic protocol. */
+#define KC_PROTOCOL_TYPE "consumer"
+
 /* The versions we write: the newest, as Java 4.x does. */
 #define KC_SUBSCRIPTION_VERSION KP_CONSUMER_PROTOCOL_SUBSCRIPTION_MAX_VERSION
 #define KC_ASSIGNMENT_VERSION KP_CONSUMER_PROTOCOL_ASSIGNMENT_MAX_VERSION
