@@ -134,33 +134,42 @@ void kclient_rebootstrap(kclient *c)
         klog(&c->log, KFK_LOG_ERR, "metadata", "rebootstrap: %s", err);
 }
 
+typedef enum upsert_kind { UPSERT_SAME, UPSERT_ADDED, UPSERT_MOVED } upsert_kind;
+
 /* Puts a broker for (id, host, port) in the registry unless the same one
- * is there; a replaced one goes to *dropped (lock held). */
-static void upsert(kclient *c, int32_t id, const char *host, int port, kslice rack,
-                   kbroker **dropped)
+ * is there; a replaced one goes to *dropped (lock held: no logging here,
+ * the log callback is the application's). */
+static upsert_kind upsert(kclient *c, int32_t id, const char *host, int port, kslice rack,
+                          kbroker **dropped)
 {
     *dropped = NULL;
     int pos = find(c, id);
     if (pos >= 0) {
         kbroker *old = c->brokers[pos];
-        if (old->port == port && strcmp(old->host, host) == 0) return;
+        if (old->port == port && strcmp(old->host, host) == 0) return UPSERT_SAME;
         kbroker *b = broker_new(c, id, host, port, rack);
-        if (!b) return;
-        klog(&c->log, KFK_LOG_INFO, "broker", "broker %d moved from %s:%d to %s:%d", id, old->host,
-             old->port, host, port);
+        if (!b) return UPSERT_SAME;
         c->brokers[pos] = b;
         *dropped = old;
         atomic_fetch_add(&c->brokers_version, 1);
-        return;
+        return UPSERT_MOVED;
     }
     kbroker *b = broker_new(c, id, host, port, rack);
-    if (!b) return;
+    if (!b) return UPSERT_SAME;
     if (insert_at(c, -pos - 1, b) < 0) {
         *dropped = b;
-        return;
+        return UPSERT_SAME;
     }
     atomic_fetch_add(&c->brokers_version, 1);
-    klog(&c->log, KFK_LOG_DEBUG, "broker", "broker %d at %s:%d", id, host, port);
+    return UPSERT_ADDED;
+}
+
+static void log_upsert(kclient *c, upsert_kind kind, int32_t id, const char *host, int port)
+{
+    if (kind == UPSERT_ADDED)
+        klog(&c->log, KFK_LOG_DEBUG, "broker", "broker %d at %s:%d", id, host, port);
+    else if (kind == UPSERT_MOVED)
+        klog(&c->log, KFK_LOG_INFO, "broker", "broker %d moved to %s:%d", id, host, port);
 }
 
 static void host_of(kslice s, char *buf, size_t len)
@@ -177,41 +186,64 @@ static bool listed(const kp_metadata_response *resp, int32_t id)
     return false;
 }
 
+static void keep_or_drop(kbroker **drop, int *n_drop, int cap, kbroker *b)
+{
+    if (!b) return;
+    if (drop && *n_drop < cap) {
+        drop[(*n_drop)++] = b;
+        return;
+    }
+    kbroker_unref(b); /* no room to defer: releasing under the lock is safe, just longer */
+}
+
+/* Logs what an update did, once the lock is released. */
+static void log_changes(kclient *c, const kp_metadata_response *resp, const upsert_kind *kinds,
+                        kbroker **drop, int n_drop)
+{
+    for (int32_t i = 0; kinds && i < resp->n_brokers; i++) {
+        const kp_metadata_response_metadata_response_broker *rb = &resp->brokers[i];
+        if (kinds[i] == UPSERT_SAME) continue;
+        char host[256];
+        host_of(rb->host, host, sizeof(host));
+        log_upsert(c, kinds[i], rb->node_id, host, rb->port);
+    }
+    for (int i = 0; i < n_drop; i++)
+        if (drop[i]->id >= 0 && !listed(resp, drop[i]->id))
+            klog(&c->log, KFK_LOG_INFO, "broker", "broker %d left the cluster", drop[i]->id);
+}
+
 void kclient_brokers_apply(kclient *c, const kp_metadata_response *resp)
 {
     if (resp->n_brokers <= 0) return; /* an answer without brokers tells nothing about them */
-    int n_drop = 0, cap = resp->n_brokers + 8;
+    int n_drop = 0, cap = resp->n_brokers + 16;
     kbroker **drop = malloc((size_t)cap * sizeof(*drop));
+    upsert_kind *kinds = calloc((size_t)resp->n_brokers, sizeof(*kinds));
     pthread_mutex_lock(&c->lock);
     for (int32_t i = 0; i < resp->n_brokers; i++) {
         const kp_metadata_response_metadata_response_broker *rb = &resp->brokers[i];
         char host[256];
         host_of(rb->host, host, sizeof(host));
         kbroker *old;
-        upsert(c, rb->node_id, host, rb->port, rb->rack, &old);
-        if (old && drop && n_drop < cap)
-            drop[n_drop++] = old;
-        else if (old)
-            kbroker_unref(old);
+        upsert_kind kind = upsert(c, rb->node_id, host, rb->port, rb->rack, &old);
+        if (kinds) kinds[i] = kind;
+        keep_or_drop(drop, &n_drop, cap, old);
     }
     /* Brokers that left the cluster, and the bootstrap entries once the
      * real brokers are known. */
     for (int i = c->n_brokers - 1; i >= 0; i--) {
         kbroker *b = c->brokers[i];
         if (b->id >= 0 && listed(resp, b->id)) continue;
-        if (b->id >= 0) klog(&c->log, KFK_LOG_INFO, "broker", "broker %d left the cluster", b->id);
         remove_at(c, i);
         atomic_fetch_add(&c->brokers_version, 1);
-        if (drop && n_drop < cap)
-            drop[n_drop++] = b;
-        else
-            kbroker_unref(b);
+        keep_or_drop(drop, &n_drop, cap, b);
     }
     c->have_real_brokers = true;
     pthread_mutex_unlock(&c->lock);
+    log_changes(c, resp, kinds, drop, n_drop);
     for (int i = 0; i < n_drop; i++)
         kbroker_unref(drop[i]);
     free(drop);
+    free(kinds);
 }
 
 void kclient_node_endpoint(kclient *c, int32_t id, kslice host, int32_t port, kslice rack)
@@ -221,8 +253,9 @@ void kclient_node_endpoint(kclient *c, int32_t id, kslice host, int32_t port, ks
     host_of(host, h, sizeof(h));
     kbroker *old;
     pthread_mutex_lock(&c->lock);
-    upsert(c, id, h, port, rack, &old);
+    upsert_kind kind = upsert(c, id, h, port, rack, &old);
     pthread_mutex_unlock(&c->lock);
+    log_upsert(c, kind, id, h, port);
     kbroker_unref(old);
 }
 

@@ -83,7 +83,8 @@ kio_thread *kclient_io_for_broker(kclient *c, bool bootstrap)
         kloop_free(io->loop);
         io->loop = NULL;
         io->group = NULL;
-        klog(&c->log, KFK_LOG_ERR, "client", "cannot start I/O thread %s", name);
+        /* The lock is held, so no logging (the callback is the
+         * application's); loop 0 takes the broker instead. */
         return idx ? &c->io[0] : NULL;
     }
     c->n_io++;
