@@ -292,6 +292,18 @@ KFK_API void kfk_conf_destroy(kfk_conf *conf);
  * reaches cb. Never blocks. */
 KFK_API void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque);
 
+/* Called at most once per client, when it hits a fatal error: one after
+ * which it can no longer do its work (an idempotent producer fenced by a
+ * newer instance, say) and should be destroyed. err says which; reason is
+ * a message valid only during the call. Runs on one of the client's
+ * threads with no kfk lock held; it must not destroy the client. */
+typedef void(kfk_error_cb)(void *opaque, kfk_err err, const char *reason);
+
+/* Sets the fatal-error callback (see kfk_error_cb); cb NULL: fatal errors
+ * are only logged. opaque stays the caller's and must outlive every client
+ * created from conf. Never blocks. */
+KFK_API void kfk_conf_set_error_cb(kfk_conf *conf, kfk_error_cb *cb, void *opaque);
+
 /* --- producer: records and partitioners ---------------------------------- */
 
 /* As a record's partition: let the configured partitioner choose. */

@@ -209,6 +209,12 @@ void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque)
     kconf_set_cb(conf, KCONF_LOG_CB, (kconf_fn)cb, opaque);
 }
 
+void kfk_conf_set_error_cb(kfk_conf *conf, kfk_error_cb *cb, void *opaque)
+{
+    if (!conf) return;
+    kconf_set_cb(conf, KCONF_ERROR_CB, (kconf_fn)cb, opaque);
+}
+
 void kconf_logger(const kfk_conf *conf, klogger *lg)
 {
     void *opaque;

@@ -48,6 +48,7 @@ typedef enum kconf_id {
     KCONF_IO_THREADS,
     KCONF_LOG_LEVEL,
     KCONF_LOG_CB,
+    KCONF_ERROR_CB,
     /* security */
     KCONF_SECURITY_PROTOCOL,
     KCONF_SASL_MECHANISM,

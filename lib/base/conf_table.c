@@ -271,6 +271,10 @@ static const kconf_prop table[KCONF__COUNT] = {
         .name = "log_cb", .type = KCONF_T_CALLBACK, .clients = KCONF_ALL, .flags = KCONF_F_KFK,
         .def = "", .setter = "kfk_conf_set_log_cb",
         .doc = "Receives log lines; without it kfk writes them to stderr."},
+    [KCONF_ERROR_CB] = {
+        .name = "error_cb", .type = KCONF_T_CALLBACK, .clients = KCONF_ALL, .flags = KCONF_F_KFK,
+        .def = "", .setter = "kfk_conf_set_error_cb",
+        .doc = "Told once when a client hits a fatal error and can no longer do its work."},
 
     /* every client: security */
     [KCONF_SECURITY_PROTOCOL] = {

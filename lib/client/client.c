@@ -246,7 +246,13 @@ void kclient_fatal(kclient *c, kfk_err err, const char *fmt, ...)
     bool first = !c->fatal_reported;
     c->fatal_reported = true;
     pthread_mutex_unlock(&c->lock);
-    if (first) klog(&c->log, KFK_LOG_ERR, "client", "fatal error %s: %s", kfk_err_name(err), msg);
+    if (!first)
+        return;
+    klog(&c->log, KFK_LOG_ERR, "client", "fatal error %s: %s", kfk_err_name(err), msg);
+    void *opaque;
+    kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &opaque);
+    if (cb)
+        cb(opaque, err, msg);
 }
 
 void kclient_metadata_apply(kclient *c, const kp_metadata_response *resp, bool all_topics)
