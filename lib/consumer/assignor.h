@@ -10,7 +10,8 @@
  * give assignments with the properties Java's promise (each subscribed
  * partition to exactly one subscriber, balanced, sticky, and, for
  * cooperative-sticky, no partition handed to a new owner in the round its
- * old owner gives it up), not necessarily Java's exact choice.
+ * old owner gives it up; partitions placed anew prefer members in a rack
+ * with a replica), not necessarily Java's exact choice.
  *
  * Use by the group coordinator:
  *   JoinGroup:  kc_assignor_metadata(assignor, &state, &buf) for each

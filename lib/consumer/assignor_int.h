@@ -37,6 +37,19 @@ static inline int kc_group_subscribed(const kc_group *g, int32_t member, int32_t
     return g->subscribed[(size_t)member * (size_t)g->n_topics + (size_t)topic];
 }
 
+/* Whether member m names a rack and partition p (an index) has a replica
+ * there: a rack-aware assignor's preference (KIP-881). */
+static inline int kc_group_rack_local(const kc_group *g, int32_t m, int32_t p)
+{
+    kslice rack = g->members[m].sub.rack_id;
+    const kc_topic *meta = &g->meta[g->part_topic[p]];
+    if (!rack.ptr || !meta->replica_racks) return 0;
+    const struct kc_replica_racks *r = &meta->replica_racks[p - g->first[g->part_topic[p]]];
+    for (int32_t i = 0; i < r->n; i++)
+        if (kwire_eq(r->racks[i], rack)) return 1;
+    return 0;
+}
+
 /* Turns g->assigned into out[0..n_members) with arrays from a. Partitions
  * still at -1 are left out. Returns 0 or KFK_ERR_NO_MEMORY. */
 int kc_group_output(const kc_group *g, kp_consumer_protocol_assignment *out, karena *a);

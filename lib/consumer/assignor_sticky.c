@@ -13,6 +13,12 @@
  *   - cooperative: a partition whose owner is still in the group but must
  *     give it up is withheld from everyone this round; the owner revokes
  *     it, rejoins, and the next round hands it on (KIP-429's two phases).
+ *   - racks (KIP-881): a partition that has to go somewhere new goes to a
+ *     member in a rack holding one of its replicas when balance allows.
+ *     Unlike Java, which ranks locality above stickiness, a partition
+ *     never moves only to become local: moving costs a revocation (and,
+ *     cooperatively, a second rebalance) for a saving in cross-rack
+ *     traffic that the next natural move gets anyway.
  * Previous ownership comes from the subscription's owned_partitions and
  * generation_id (v1+/v2+) for cooperative-sticky, and from the user data
  * (StickyAssignorUserData) for the eager "sticky", as in Java. */
@@ -110,17 +116,19 @@ static int sticky_init(sticky *s, kc_group *g, int cooperative)
 
 /* --- assigning ---------------------------------------------------------- */
 
-/* The subscriber of topic t with the fewest partitions; ties go to the
- * first in member order. */
-static int32_t least_loaded(const sticky *s, int32_t t)
+/* The subscriber of p's topic with the fewest partitions; among those, the
+ * first in member order with a replica of p in its rack, else the first. */
+static int32_t least_loaded_local(const sticky *s, int32_t p)
 {
     const kc_group *g = s->g;
-    int32_t best = -1;
+    int32_t t = g->part_topic[p], best = -1, local = -1;
     for (int32_t i = 0; i < g->n_members; i++) {
         int32_t m = g->order[i];
-        if (kc_group_subscribed(g, m, t) && (best < 0 || s->load[m] < s->load[best])) best = m;
+        if (!kc_group_subscribed(g, m, t)) continue;
+        if (best < 0 || s->load[m] < s->load[best]) best = m;
+        if (kc_group_rack_local(g, m, p) && (local < 0 || s->load[m] < s->load[local])) local = m;
     }
-    return best;
+    return local >= 0 && s->load[local] == s->load[best] ? local : best;
 }
 
 static void give(sticky *s, int32_t p, int32_t m)
@@ -155,7 +163,7 @@ static int place_rest(sticky *s)
     for (int32_t level = 1; level <= max_subs; level++)
         for (int32_t p = 0; p < g->n_parts; p++)
             if (g->assigned[p] < 0 && s->n_subs[g->part_topic[p]] == level)
-                give(s, p, least_loaded(s, g->part_topic[p]));
+                give(s, p, least_loaded_local(s, p));
     return 0;
 }
 
@@ -339,6 +347,93 @@ static int all_identical(const kc_group *g)
     return 1;
 }
 
+/* Members by rack, in member order, each rack with a cursor past the
+ * members that are full: the rack-local candidate for a partition is the
+ * earliest cursor among its replicas' racks. */
+typedef struct rack_queues {
+    kslice *rack; /* distinct member racks */
+    int32_t n;
+    int32_t *start; /* rack i's members: members[start[i] .. start[i + 1]) */
+    int32_t *members;
+    int32_t *cursor;
+} rack_queues;
+
+static int32_t rack_index(const rack_queues *q, kslice rack)
+{
+    for (int32_t i = 0; i < q->n; i++)
+        if (kwire_eq(q->rack[i], rack)) return i;
+    return -1;
+}
+
+static int rack_queues_init(rack_queues *q, kc_group *g)
+{
+    int32_t n = g->n_members;
+    q->rack = kc_group_alloc(g, (size_t)n, sizeof(kslice));
+    q->start = kc_group_alloc(g, (size_t)n + 1, sizeof(int32_t));
+    q->members = kc_group_alloc(g, (size_t)n, sizeof(int32_t));
+    q->cursor = kc_group_alloc(g, (size_t)n + 1, sizeof(int32_t));
+    if (!q->rack || !q->start || !q->members || !q->cursor) return KFK_ERR_NO_MEMORY;
+    q->n = 0;
+    for (int32_t m = 0; m < n; m++) {
+        kslice r = g->members[m].sub.rack_id;
+        if (r.ptr && rack_index(q, r) < 0) q->rack[q->n++] = r;
+    }
+    int32_t k = 0;
+    for (int32_t i = 0; i < q->n; i++) {
+        q->start[i] = q->cursor[i] = k;
+        for (int32_t j = 0; j < n; j++) {
+            kslice r = g->members[g->order[j]].sub.rack_id;
+            if (r.ptr && kwire_eq(r, q->rack[i])) q->members[k++] = g->order[j];
+        }
+    }
+    q->start[q->n] = k;
+    return 0;
+}
+
+/* The first member in member order with room and a replica of p in its
+ * rack, or -1. */
+static int32_t rack_local_room(const sticky *s, rack_queues *q, const int32_t *quota, int32_t p)
+{
+    const kc_group *g = s->g;
+    const kc_topic *meta = &g->meta[g->part_topic[p]];
+    if (q->n == 0 || !meta->replica_racks) return -1;
+    const kc_replica_racks *r = &meta->replica_racks[p - g->first[g->part_topic[p]]];
+    int32_t best = -1;
+    for (int32_t i = 0; i < r->n; i++) {
+        int32_t k = rack_index(q, r->racks[i]);
+        if (k < 0) continue;
+        while (q->cursor[k] < q->start[k + 1] &&
+               s->load[q->members[q->cursor[k]]] >= quota[q->members[q->cursor[k]]])
+            q->cursor[k]++;
+        if (q->cursor[k] == q->start[k + 1]) continue;
+        int32_t m = q->members[q->cursor[k]];
+        if (best < 0 || s->rank[m] < s->rank[best]) best = m;
+    }
+    return best;
+}
+
+/* Gives every free partition to a member below its quota: one in a rack
+ * with a replica of it when there is one (KIP-881), else the first in
+ * member order. Quotas add up to the partitions, so everyone ends on his. */
+static int fill_identical(sticky *s, const int32_t *quota)
+{
+    kc_group *g = s->g;
+    rack_queues q;
+    if (rack_queues_init(&q, g)) return KFK_ERR_NO_MEMORY;
+    int32_t next = 0; /* position in g->order of the first member with room */
+    for (int32_t p = 0; p < g->n_parts; p++) {
+        if (g->assigned[p] >= 0) continue;
+        int32_t m = rack_local_room(s, &q, quota, p);
+        if (m < 0) {
+            while (s->load[g->order[next]] >= quota[g->order[next]])
+                next++;
+            m = g->order[next];
+        }
+        give(s, p, m);
+    }
+    return 0;
+}
+
 /* Balances in one pass instead of move by move: with N partitions and M
  * members, (N % M) members may keep N / M + 1 and the rest N / M. Those
  * slots go to the members that own the most (fewest moves), each member
@@ -372,14 +467,7 @@ static int balance_identical(sticky *s)
             s->load[m]--;
         }
     }
-    int32_t next = 0; /* position in g->order of the member being filled */
-    for (int32_t p = 0; p < g->n_parts; p++) {
-        if (g->assigned[p] >= 0) continue;
-        while (s->load[g->order[next]] >= quota[g->order[next]])
-            next++;
-        give(s, p, g->order[next]);
-    }
-    return 0;
+    return fill_identical(s, quota);
 }
 
 /* Cooperative phase one: a partition leaving an owner that is still here

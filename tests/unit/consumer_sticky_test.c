@@ -30,7 +30,13 @@ typedef struct sim {
     int32_t gen[MAX_M];
     int32_t owner[MAX_T][MAX_P]; /* member slot holding the partition, -1 */
     int32_t next_id;
+    int racks; /* members in racks r0-r2 (or none), replicas in racks */
+    const char *rack[MAX_M];
+    kc_replica_racks replicas[MAX_T][MAX_P];
+    kslice replica_rack[MAX_T][MAX_P][3];
 } sim;
+
+static const char *const RACKS[] = {"r0", "r1", "r2"};
 
 static uint32_t rnd(sim *s, uint32_t n)
 {
@@ -48,6 +54,8 @@ static void join(sim *s)
         for (int t = 0; t < MAX_T; t++)
             s->sub[m][t] = s->identical || rnd(s, 2);
         s->sub[m][rnd(s, (uint32_t)s->n_topics)] = 1;
+        uint32_t r = rnd(s, 4);
+        s->rack[m] = s->racks && r < 3 ? RACKS[r] : NULL;
         return;
     }
 }
@@ -111,7 +119,8 @@ static void member_metadata(const sim *s, int m, const kc_assignor *as, kbuf *b,
     /* Eager members revoked everything before joining: only the user data
      * remembers what they had. */
     int eager = as->rebalance == KC_REBALANCE_EAGER;
-    kc_member_state st = {topics, nt, owned, eager ? 0 : no, owned, no, s->gen[m], {NULL, 0}};
+    kslice rack = s->rack[m] ? kwire_cstr(s->rack[m]) : (kslice){NULL, 0};
+    kc_member_state st = {topics, nt, owned, eager ? 0 : no, owned, no, s->gen[m], rack};
     ck_assert_int_eq(kc_assignor_metadata(as, &st, b), 0);
     (void)a;
 }
@@ -121,7 +130,8 @@ static void run_round(sim *s, const kc_assignor *as, rebalance *r)
     memset(r, 0, sizeof(*r));
     kc_topic topics[MAX_T];
     for (int t = 0; t < s->n_topics; t++)
-        topics[t] = (kc_topic){kwire_cstr(s->names[t]), s->count[t]};
+        topics[t] =
+            (kc_topic){kwire_cstr(s->names[t]), s->count[t], s->racks ? s->replicas[t] : NULL};
     for (int m = 0; m < MAX_M; m++) {
         if (!s->alive[m]) continue;
         kc_member *km = &r->members[r->n];
@@ -266,10 +276,18 @@ static void simulate(const kc_assignor *as, uint64_t seed, int identical)
     memset(&s, 0, sizeof(s));
     s.rng = seed;
     s.identical = identical;
+    s.racks = seed % 2 == 0;
     s.n_topics = 1 + (int32_t)rnd(&s, MAX_T);
     for (int t = 0; t < s.n_topics; t++) {
         snprintf(s.names[t], sizeof(s.names[t]), "t%d", t);
         s.count[t] = 1 + (int32_t)rnd(&s, MAX_P - 4);
+        for (int p = 0; p < MAX_P; p++) {
+            kc_replica_racks *rr = &s.replicas[t][p];
+            rr->racks = s.replica_rack[t][p];
+            rr->n = 0;
+            for (int k = 0; k < 3; k++)
+                if (rnd(&s, 3) == 0) s.replica_rack[t][p][rr->n++] = kwire_cstr(RACKS[k]);
+        }
     }
     for (int i = 0, n = 1 + (int)rnd(&s, 6); i < n; i++)
         join(&s);
@@ -420,6 +438,54 @@ START_TEST(test_cooperative_reads_generation_from_user_data_before_v2)
 }
 END_TEST
 
+/* --- racks -------------------------------------------------------------- */
+
+/* Members "a" (rack r0) and "b" (rack r1) share topic t, whose even
+ * partitions have replicas only in r1 and odd ones only in r0; with
+ * mixed, a third member "c" takes topic u alone (the general path). */
+static void rack_group(const kc_assignor *as, int mixed, char *text_a, char *text_b)
+{
+    kslice t = kwire_cstr("t"), u = kwire_cstr("u");
+    kslice r0[] = {kwire_cstr("r0")}, r1[] = {kwire_cstr("r1")};
+    kc_replica_racks reps[4] = {{r1, 1}, {r0, 1}, {r1, 1}, {r0, 1}};
+    kc_topic topics[] = {{t, 4, reps}, {u, 1, NULL}};
+    kc_member ms[3];
+    const char *ids[] = {"a", "b", "c"};
+    for (int i = 0; i < 3; i++) {
+        kp_consumer_protocol_subscription_init(&ms[i].sub);
+        ms[i].member_id = kwire_cstr(ids[i]);
+        ms[i].group_instance_id = (kslice){NULL, 0};
+        ms[i].sub.topics = i < 2 ? &t : &u;
+        ms[i].sub.n_topics = 1;
+    }
+    ms[0].sub.rack_id = r0[0];
+    ms[1].sub.rack_id = r1[0];
+    kp_consumer_protocol_assignment out[3];
+    karena a = KARENA_INIT;
+    ck_assert_int_eq(as->assign(ms, mixed ? 3 : 2, topics, 2, out, &a), 0);
+    char *texts[] = {text_a, text_b};
+    for (int i = 0; i < 2; i++) {
+        texts[i][0] = 0;
+        for (int32_t k = 0;
+             out[i].n_assigned_partitions && k < out[i].assigned_partitions[0].n_partitions; k++)
+            sprintf(texts[i] + strlen(texts[i]), "%d", out[i].assigned_partitions[0].partitions[k]);
+    }
+    karena_free(&a);
+}
+
+START_TEST(test_free_partitions_go_to_members_in_a_replica_rack)
+{
+    const kc_assignor *as[] = {&kc_assignor_sticky, &kc_assignor_cooperative_sticky};
+    for (int i = 0; i < 2; i++)
+        for (int mixed = 0; mixed < 2; mixed++) {
+            char ta[16], tb[16];
+            rack_group(as[i], mixed, ta, tb);
+            ck_assert_str_eq(ta, "13");
+            ck_assert_str_eq(tb, "02");
+        }
+}
+END_TEST
+
 static Suite *consumer_sticky_suite(void)
 {
     Suite *s = suite_create("consumer_sticky");
@@ -430,6 +496,7 @@ static Suite *consumer_sticky_suite(void)
     tcase_add_test(tc, test_higher_generation_claim_wins);
     tcase_add_test(tc, test_claims_in_one_generation_void_each_other);
     tcase_add_test(tc, test_cooperative_reads_generation_from_user_data_before_v2);
+    tcase_add_test(tc, test_free_partitions_go_to_members_in_a_replica_rack);
     suite_add_tcase(s, tc);
     return s;
 }
