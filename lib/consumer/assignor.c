@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/conf.h"
 #include "consumer/assignor_int.h"
 
 static const kc_assignor *const all[] = {
@@ -37,6 +38,22 @@ static int decode_members(const kc_join_member *jm, int32_t n, kc_member *member
         }
     }
     return 0;
+}
+
+const kc_assignor *kc_assignor_for_conf(int value)
+{
+    switch (value) {
+    case KCONF_ASSIGNOR_RANGE:
+        return &kc_assignor_range;
+    case KCONF_ASSIGNOR_ROUNDROBIN:
+        return &kc_assignor_roundrobin;
+    case KCONF_ASSIGNOR_STICKY:
+        return &kc_assignor_sticky;
+    case KCONF_ASSIGNOR_COOPERATIVE_STICKY:
+        return &kc_assignor_cooperative_sticky;
+    default:
+        return NULL;
+    }
 }
 
 int kc_leader_assign(const kc_assignor *as, const kc_join_member *jm, int32_t n_members,

@@ -124,6 +124,11 @@ extern const kc_assignor kc_assignor_cooperative_sticky;
 /* The assignor with this protocol name; NULL when there is none. */
 const kc_assignor *kc_assignor_find(const char *name);
 
+/* The assignor for a partition.assignment.strategy value of the config
+ * store (KCONF_ASSIGNOR_*, which also covers Java's class names); NULL for
+ * any other value. */
+const kc_assignor *kc_assignor_for_conf(int value);
+
 /* Appends the framed subscription (KC_SUBSCRIPTION_VERSION) for this member
  * under this assignor: JoinGroup's protocol metadata. Canonical, as Java
  * writes it: topics sorted, owned (and previous) partitions grouped by

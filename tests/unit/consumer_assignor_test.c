@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/conf.h"
 #include "consumer/assignor.h"
 #include "ktest.h"
 
@@ -231,6 +232,12 @@ START_TEST(test_assignors_have_javas_names_and_protocols)
     ck_assert_int_eq(kc_assignor_find("sticky")->rebalance, KC_REBALANCE_EAGER);
     ck_assert_int_eq(kc_assignor_find("cooperative-sticky")->rebalance, KC_REBALANCE_COOPERATIVE);
     ck_assert_ptr_eq(kc_assignor_find("range"), &kc_assignor_range);
+    ck_assert_ptr_eq(kc_assignor_for_conf(KCONF_ASSIGNOR_RANGE), &kc_assignor_range);
+    ck_assert_ptr_eq(kc_assignor_for_conf(KCONF_ASSIGNOR_ROUNDROBIN), &kc_assignor_roundrobin);
+    ck_assert_ptr_eq(kc_assignor_for_conf(KCONF_ASSIGNOR_STICKY), &kc_assignor_sticky);
+    ck_assert_ptr_eq(kc_assignor_for_conf(KCONF_ASSIGNOR_COOPERATIVE_STICKY),
+                     &kc_assignor_cooperative_sticky);
+    ck_assert_ptr_null(kc_assignor_for_conf(-1));
 }
 END_TEST
 
