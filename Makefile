@@ -53,10 +53,11 @@ TEST_COMMON_SRC := $(wildcard tests/common/*.c)
 TEST_COMMON_OBJ := $(TEST_COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*_test.c))
 INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/*_test.c))
+CHAOS_TESTS := $(patsubst tests/chaos/%.c,$(BUILD)/tests/chaos/%,$(wildcard tests/chaos/*_test.c))
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 MOCKD := $(BUILD)/tools/mockd
 
-.PHONY: all lib examples tests deps demo demo-run check check-run unit-check integration-check proto proto-check \
+.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check unit-check integration-check proto proto-check \
 	install install-check uninstall clean fuzz fuzz-smoke format
 .DEFAULT_GOAL := all
 # Keep object files of tests and examples between runs.
@@ -116,6 +117,11 @@ check-run: all tests proto-check docs-check unit-check integration-check install
 
 install-check:
 	@tests/install-check
+
+# Kills and restarts nodes of a real 3-node Kafka cluster; not part of check
+# (it needs a JVM and ~1 GB), run by CI.
+chaos-check: $(CHAOS_TESTS)
+	@BUILD=$(BUILD) tests/chaos/run $(CHAOS_TESTS)
 
 unit-check: $(UNIT_TESTS)
 	@tests/run-tests unit $(UNIT_TESTS)
