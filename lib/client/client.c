@@ -111,6 +111,23 @@ static int start(kclient *c, char *errstr, size_t errlen)
     return kclient_add_bootstrap(c, errstr, errlen);
 }
 
+/* The connection layer speaks plain TCP only so far: refuse a TLS or SASL
+ * configuration rather than send plaintext to a TLS or SASL listener. */
+static int check_transport(const kfk_conf *conf, char *errstr, size_t errlen)
+{
+    if (kconf_int(conf, KCONF_SECURITY_PROTOCOL) == KCONF_SECURITY_PLAINTEXT)
+        return 0;
+    char proto[32];
+    size_t len = sizeof(proto);
+    if (kfk_conf_get(conf, "security.protocol", proto, &len) != KFK_OK)
+        snprintf(proto, sizeof(proto), "?");
+    snprintf(errstr, errlen,
+             "security.protocol=%s is not supported yet: kfk speaks PLAINTEXT only (TLS and "
+             "SASL are still to come)",
+             proto);
+    return -1;
+}
+
 kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t errlen)
 {
     char scratch[1];
@@ -122,7 +139,7 @@ kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t err
         snprintf(errstr, errlen, "no configuration");
         return NULL;
     }
-    if (kconf_validate(conf, type, errstr, errlen)) {
+    if (kconf_validate(conf, type, errstr, errlen) || check_transport(conf, errstr, errlen)) {
         kfk_conf_destroy(conf);
         return NULL;
     }
