@@ -132,6 +132,7 @@ static void fuzz_group(kslice in, karena *a)
     static const char *const ids[MAX_MEMBERS] = {"m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"};
     kc_member members[MAX_MEMBERS];
     kc_topic topics[64];
+    kc_replica_racks replicas[8]; /* shared by every topic: up to 8 partitions */
     int32_t n = 0, n_topics = 0;
     size_t at = 1, want = in.len ? (size_t)(in.ptr[0] % MAX_MEMBERS) + 1 : 0;
     for (size_t i = 0; i < want && at + 2 <= in.len; i++) {
@@ -142,14 +143,20 @@ static void fuzz_group(kslice in, karena *a)
         if (kc_subscription_decode(&m->sub, (kslice){in.ptr + at, len}, a, NULL) == 0) {
             m->member_id = kwire_cstr(ids[n]);
             m->group_instance_id = (kslice){NULL, 0};
-            /* Topics: what members name, 1-8 partitions by the name. */
+            /* Topics: what members name, 1-8 partitions by the name;
+             * partition p's replica is in member (p % members)'s rack, so
+             * the rack-aware paths run whenever members name racks. */
             for (int32_t t = 0; t < m->sub.n_topics && n_topics < 64; t++) {
                 kslice name = m->sub.topics[t];
-                topics[n_topics++] = (kc_topic){name, name.len ? name.ptr[0] % 8 + 1 : 1};
+                topics[n_topics++] = (kc_topic){name, name.len ? name.ptr[0] % 8 + 1 : 1, replicas};
             }
             n++;
         }
         at += len;
+    }
+    for (int32_t p = 0; p < 8; p++) {
+        kslice *r = n ? &members[p % n].sub.rack_id : NULL;
+        replicas[p] = (kc_replica_racks){r, r && r->ptr ? 1 : 0};
     }
     const char *names[] = {"range", "roundrobin", "sticky", "cooperative-sticky"};
     for (int i = 0; i < 4; i++) {
