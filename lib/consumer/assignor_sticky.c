@@ -7,7 +7,9 @@
  *     that has at least two fewer (so max - min <= 1 when everyone
  *     subscribes to the same topics);
  *   - sticky: a partition stays with its previous owner unless balance
- *     needs it elsewhere, and the fewest partitions move;
+ *     needs it elsewhere; when everyone subscribes to the same topics, no
+ *     more partitions move than balance needs (with mixed subscriptions
+ *     the moves are greedy, from the most loaded member first);
  *   - a partition claimed by two members goes by the higher generation;
  *     two claims in one generation void both (as Java does);
  *   - cooperative: a partition whose owner is still in the group but must
