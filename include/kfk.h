@@ -460,6 +460,160 @@ KFK_API const int32_t *kfk_metadata_partition_isr(const kfk_metadata *md, size_t
 KFK_API void kfk_metadata_destroy(kfk_metadata *md);
 /* --- end of admin client ------------------------------------------------------ */
 
+/* --- consumer ------------------------------------------------------------------ */
+/* A kfk_consumer reads records from partitions the application assigns
+ * (kfk_consumer_assign); consumer groups (subscribe) come later. Fetching
+ * runs on kfk's I/O threads, ahead of the application, up to
+ * fetch.queue.max.bytes of prefetched data; kfk_consumer_poll hands out
+ * what was fetched, in offset order per partition.
+ *
+ * Messages point into the fetched (and, for compressed batches,
+ * decompressed) bytes without copying. Each message keeps those bytes
+ * alive until kfk_message_release: release messages in any order, from any
+ * thread, also after kfk_consumer_destroy.
+ *
+ * Threads: every function may be called from any application thread
+ * (never from a kfk callback). Polls from several threads at once are
+ * serialised. */
+typedef struct kfk_consumer kfk_consumer;
+typedef struct kfk_message kfk_message;
+
+/* How a message's timestamp was set: by the producer or by the broker. */
+typedef enum kfk_timestamp_type {
+    KFK_TIMESTAMP_NONE = -1, /* old message format: no timestamp */
+    KFK_TIMESTAMP_CREATE_TIME = 0,
+    KFK_TIMESTAMP_LOG_APPEND_TIME = 1,
+} kfk_timestamp_type;
+
+/* Offsets with a meaning, for kfk_topic_partition.offset and seeks. */
+#define KFK_OFFSET_BEGINNING (-2) /* the partition's log start */
+#define KFK_OFFSET_END (-1)       /* the partition's end (the next record) */
+#define KFK_OFFSET_INVALID (-1001) /* none: auto.offset.reset decides */
+
+/* A partition, and where to start reading it. */
+typedef struct kfk_topic_partition {
+    const char *topic;
+    int32_t partition;
+    int64_t offset; /* an offset, KFK_OFFSET_BEGINNING, _END or _INVALID */
+} kfk_topic_partition;
+
+/* An array of partitions; the caller's, read only during the call. */
+typedef struct kfk_topic_partition_list {
+    size_t count;
+    const kfk_topic_partition *elems;
+} kfk_topic_partition_list;
+
+/* A new consumer for the brokers in conf's bootstrap.servers. Takes conf
+ * in every case (on failure it is destroyed too). Starts the client's
+ * threads and returns at once. NULL on a bad configuration (errstr, if
+ * not NULL and errlen > 0, gets the reason) or when threads or memory
+ * cannot be had. Properties that count: fetch.min.bytes,
+ * fetch.max.wait.ms, fetch.max.bytes, max.partition.fetch.bytes,
+ * fetch.queue.max.bytes, auto.offset.reset, isolation.level, check.crcs,
+ * client.rack. */
+KFK_API kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen);
+
+/* Replaces the assignment with list (NULL or empty: unassign). Partitions
+ * kept from the previous assignment keep their position unless list gives
+ * an offset other than KFK_OFFSET_INVALID; new ones start at the given
+ * offset, or where auto.offset.reset says. Messages of dropped partitions
+ * that were fetched but not polled are discarded. Returns KFK_OK,
+ * KFK_ERR_INVALID_ARG (a NULL topic, a negative partition),
+ * KFK_ERR_NO_MEMORY, KFK_ERR_STATE after close. Never blocks for I/O. */
+KFK_API kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_list *list);
+
+/* The same as kfk_consumer_assign(c, NULL). */
+KFK_API kfk_err kfk_consumer_unassign(kfk_consumer *c);
+
+/* The current assignment: *topics gets an array of *n entries (topic
+ * names and their partitions and positions, KFK_OFFSET_INVALID when not
+ * yet known), which the caller frees with kfk_topic_partitions_free.
+ * Returns KFK_OK or KFK_ERR_NO_MEMORY. Never blocks. */
+KFK_API kfk_err kfk_consumer_assignment(kfk_consumer *c, kfk_topic_partition **out, size_t *n);
+
+/* Frees an array from kfk_consumer_assignment (NULL is a no-op). */
+KFK_API void kfk_topic_partitions_free(kfk_topic_partition *tps, size_t n);
+
+/* The next message, waiting for at most timeout_ms (0: do not wait; < 0:
+ * wait until one comes or the consumer closes). Returns NULL on timeout.
+ * The caller owns the message and releases it with kfk_message_release.
+ * A message may carry an error instead of a record (kfk_message_error):
+ * KFK_ERR_PARTITION_EOF when the partition's end was reached (if enabled
+ * with kfk_consumer_report_eof), KFK_ERR_OFFSET_OUT_OF_RANGE with
+ * auto.offset.reset=none (the partition stops until a seek), or an error
+ * decoding the partition's data (KFK_ERR_CRC, ...). */
+KFK_API kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms);
+
+/* Up to max messages into msgs[], waiting at most timeout_ms for the first
+ * (as kfk_consumer_poll); returns how many (0 on timeout). Each must be
+ * released. */
+KFK_API size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max,
+                                       int timeout_ms);
+
+/* Whether polls report KFK_ERR_PARTITION_EOF messages when a partition's
+ * end is reached (once per time the end is reached). Off by default. */
+KFK_API void kfk_consumer_report_eof(kfk_consumer *c, int enable);
+
+/* Moves an assigned partition's position to offset (an offset,
+ * KFK_OFFSET_BEGINNING or KFK_OFFSET_END): messages fetched but not yet
+ * polled are discarded and fetching restarts there. Returns KFK_OK,
+ * KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION when the partition is not assigned,
+ * KFK_ERR_INVALID_ARG. Never blocks; a beginning or end seek looks the
+ * offset up in the background (ListOffsets). */
+KFK_API kfk_err kfk_consumer_seek(kfk_consumer *c, const char *topic, int32_t partition,
+                                  int64_t offset);
+KFK_API kfk_err kfk_consumer_seek_to_beginning(kfk_consumer *c, const char *topic,
+                                               int32_t partition);
+KFK_API kfk_err kfk_consumer_seek_to_end(kfk_consumer *c, const char *topic, int32_t partition);
+
+/* Moves the position to the first message with a timestamp at or after
+ * timestamp_ms (ListOffsets by time, in the background); to the end when
+ * there is none. Returns as kfk_consumer_seek. */
+KFK_API kfk_err kfk_consumer_seek_to_timestamp(kfk_consumer *c, const char *topic,
+                                               int32_t partition, int64_t timestamp_ms);
+
+/* The offset of the next message poll will hand out for the partition
+ * (the last polled offset + 1), into *offset; KFK_OFFSET_INVALID while not
+ * yet known. Returns KFK_OK or KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. */
+KFK_API kfk_err kfk_consumer_position(kfk_consumer *c, const char *topic, int32_t partition,
+                                      int64_t *offset);
+
+/* Stops (pause) or restarts (resume) fetching and handing out a
+ * partition's messages; a paused partition resumes at the next message
+ * not yet polled. Returns KFK_OK or KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. */
+KFK_API kfk_err kfk_consumer_pause(kfk_consumer *c, const char *topic, int32_t partition);
+KFK_API kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t partition);
+
+/* Stops fetching and wakes polls (which return NULL from then on).
+ * Blocks until the fetchers have stopped (one round trip of each I/O
+ * thread). Messages not yet released stay valid. Returns KFK_OK. */
+KFK_API kfk_err kfk_consumer_close(kfk_consumer *c);
+
+/* Closes c if not yet closed, stops its threads and frees it. NULL is a
+ * no-op. Call once, from an application thread, with no poll running. */
+KFK_API void kfk_consumer_destroy(kfk_consumer *c);
+
+/* Reading a message. Strings and bytes point into the fetched data and
+ * stay valid until kfk_message_release. Any thread. */
+KFK_API kfk_err kfk_message_error(const kfk_message *m);
+KFK_API const char *kfk_message_topic(const kfk_message *m);
+KFK_API int32_t kfk_message_partition(const kfk_message *m);
+KFK_API int64_t kfk_message_offset(const kfk_message *m);
+/* The timestamp in ms since the epoch; *type (may be NULL) gets its kind. */
+KFK_API int64_t kfk_message_timestamp(const kfk_message *m, kfk_timestamp_type *type);
+/* Key and value: NULL for a null one; *len (may be NULL) gets the length. */
+KFK_API const void *kfk_message_key(const kfk_message *m, size_t *len);
+KFK_API const void *kfk_message_value(const kfk_message *m, size_t *len);
+KFK_API size_t kfk_message_header_count(const kfk_message *m);
+/* Header i: its name (not NUL-terminated) and value (NULL for a null
+ * value). Returns KFK_OK or KFK_ERR_INVALID_ARG when i is out of range.
+ * Walks the headers from the first: O(i). */
+KFK_API kfk_err kfk_message_header(const kfk_message *m, size_t i, const char **name,
+                                   size_t *name_len, const void **value, size_t *value_len);
+/* Gives the message back; NULL is a no-op. Any thread, any order. */
+KFK_API void kfk_message_release(kfk_message *m);
+/* --- end of consumer -------------------------------------------------------------- */
+
 #ifdef __cplusplus
 }
 #endif

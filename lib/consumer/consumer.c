@@ -1,0 +1,534 @@
+/* The consumer handle: life cycle, manual assignment, poll, seek, pause
+ * and position. Fetching is in fetcher.c, offset lookups in offsets.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/time.h"
+#include "consumer/consumer_int.h"
+
+/* How long a waiting poll sleeps at most before it looks at the metadata
+ * and broker versions again (the client has no change notification). */
+#define POLL_SLICE_MS 20
+
+static void read_conf(kfk_consumer *c)
+{
+    const kfk_conf *conf = kclient_conf(c->client);
+    c->min_bytes = (int32_t)kconf_i64(conf, KCONF_FETCH_MIN_BYTES);
+    c->max_bytes = (int32_t)kconf_i64(conf, KCONF_FETCH_MAX_BYTES);
+    c->max_wait_ms = (int32_t)kconf_i64(conf, KCONF_FETCH_MAX_WAIT_MS);
+    c->part_max_bytes = (int32_t)kconf_i64(conf, KCONF_MAX_PARTITION_FETCH_BYTES);
+    c->queue_max_bytes = (size_t)kconf_i64(conf, KCONF_FETCH_QUEUE_MAX_BYTES);
+    c->isolation = (int8_t)kconf_int(conf, KCONF_ISOLATION_LEVEL);
+    c->check_crcs = kconf_bool(conf, KCONF_CHECK_CRCS);
+    c->reset_policy = kconf_int(conf, KCONF_AUTO_OFFSET_RESET);
+    c->request_timeout_ms = kconf_i64(conf, KCONF_REQUEST_TIMEOUT_MS);
+    const char *rack = kconf_str(conf, KCONF_CLIENT_RACK);
+    c->rack = rack[0] ? strdup(rack) : NULL;
+}
+
+kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
+{
+    kfk_consumer *c = calloc(1, sizeof(*c));
+    if (!c) {
+        if (errstr && errlen) snprintf(errstr, errlen, "out of memory");
+        kfk_conf_destroy(conf);
+        return NULL;
+    }
+    c->client = kclient_new(conf, KCONF_CONSUMER, errstr, errlen);
+    if (!c->client) {
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->poll_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    read_conf(c);
+    return c;
+}
+
+/* --- helpers the other files use ------------------------------------------------ */
+
+void kconsumer_enqueue(kfk_consumer *c, kchunk *ch)
+{
+    ch->next = NULL;
+    if (c->tail)
+        c->tail->next = ch;
+    else
+        c->head = ch;
+    c->tail = ch;
+    c->queued_bytes += ch->bytes;
+    pthread_cond_signal(&c->cond);
+}
+
+void kconsumer_kick_all(kfk_consumer *c)
+{
+    pthread_mutex_lock(&c->lock);
+    for (int i = 0; i < c->n_fetchers; i++)
+        kconn_kick(c->fetchers[i]->b->conn);
+    pthread_mutex_unlock(&c->lock);
+}
+
+kcpart *kconsumer_find(kfk_consumer *c, const char *topic, int32_t partition)
+{
+    for (int i = 0; i < c->n_parts; i++)
+        if (c->parts[i]->partition == partition && strcmp(c->parts[i]->topic, topic) == 0)
+            return c->parts[i];
+    return NULL;
+}
+
+void kconsumer_detached(kfetcher *f)
+{
+    kfk_consumer *c = f->c;
+    pthread_mutex_lock(&c->lock);
+    if (f->close_detach) c->detach_left--;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static int push_ptr(void ***arr, int *n, int *cap, void *p)
+{
+    if (*n == *cap) {
+        int ncap = *cap ? *cap * 2 : 8;
+        void **na = realloc(*arr, (size_t)ncap * sizeof(*na));
+        if (!na) return -1;
+        *arr = na;
+        *cap = ncap;
+    }
+    (*arr)[(*n)++] = p;
+    return 0;
+}
+
+/* A fetcher per broker the registry knows; a replaced broker's fetcher
+ * is detached (kept until destroy) and a new one attached. */
+static void sync_fetchers(kfk_consumer *c)
+{
+    uint64_t v = kclient_brokers_version(c->client);
+    if (v == c->brokers_version) return;
+    kbroker **bs;
+    int n = kclient_brokers(c->client, &bs);
+    if (n < 0) return;
+    pthread_mutex_lock(&c->lock);
+    for (int i = 0; i < n; i++) {
+        kbroker *b = bs[i];
+        kfetcher *have = NULL;
+        for (int k = 0; k < c->n_fetchers; k++)
+            if (c->fetchers[k]->b->id == b->id && !c->fetchers[k]->replaced) have = c->fetchers[k];
+        if (b->id < 0 || (have && have->b == b) || c->closing) {
+            kbroker_unref(b);
+            continue;
+        }
+        if (have) {
+            have->replaced = true;
+            kfetcher_detach(have);
+        }
+        kfetcher *f = kfetcher_new(c, b);
+        if (!f || push_ptr((void ***)&c->fetchers, &c->n_fetchers, &c->cap_fetchers, f)) {
+            if (f) kfetcher_free(f);
+            else kbroker_unref(b);
+            continue;
+        }
+        kfetcher_attach(f);
+    }
+    c->brokers_version = v;
+    pthread_mutex_unlock(&c->lock);
+    free(bs);
+}
+
+/* Work poll does between waits: start offset lookups, follow broker and
+ * metadata changes. */
+static void maintain(kfk_consumer *c)
+{
+    if (atomic_load(&c->reset_wanted)) koffsets_start_resets(c);
+    sync_fetchers(c);
+    uint64_t mv = atomic_load(&kclient_meta(c->client)->version);
+    if (mv != c->meta_version) {
+        c->meta_version = mv;
+        kconsumer_kick_all(c);
+    }
+}
+
+/* --- assignment -------------------------------------------------------------------- */
+
+/* Sets where p starts (c->lock held): an offset, or a lookup. */
+static void apply_offset(kfk_consumer *c, kcpart *p, int64_t offset)
+{
+    atomic_fetch_add(&p->gen, 1);
+    p->eof_at = -1;
+    p->preferred = -1;
+    if (offset >= 0) {
+        p->position = offset;
+        atomic_store(&p->consumed, offset);
+        p->state = KCP_FETCHING;
+        return;
+    }
+    atomic_store(&p->consumed, KFK_OFFSET_INVALID);
+    if (offset == KFK_OFFSET_BEGINNING || offset == KFK_OFFSET_END) {
+        p->reset_ts = offset == KFK_OFFSET_BEGINNING ? KOFFSET_EARLIEST : KOFFSET_LATEST;
+        p->state = KCP_NEED_RESET;
+        atomic_store(&c->reset_wanted, true);
+    } else if (offset <= -1000 && offset != KFK_OFFSET_INVALID) {
+        p->reset_ts = -offset - 1000; /* a timestamp, from seek_to_timestamp */
+        p->state = KCP_NEED_RESET;
+        atomic_store(&c->reset_wanted, true);
+    } else if (!koffsets_reset_by_policy(c, p)) {
+        p->state = KCP_FAILED;
+        kchunk *ch = kchunk_error(p, atomic_load(&p->gen), KFK_OFFSET_INVALID, KFK_ERR_NO_OFFSET);
+        if (ch) kconsumer_enqueue(c, ch);
+    }
+}
+
+static kcpart *part_new(kfk_consumer *c, const kfk_topic_partition *tp)
+{
+    kcpart *p = calloc(1, sizeof(*p));
+    if (!p || !(p->topic = strdup(tp->topic))) {
+        free(p);
+        return NULL;
+    }
+    p->consumer = c;
+    p->partition = tp->partition;
+    p->preferred = -1;
+    p->eof_at = -1;
+    atomic_init(&p->gen, 0);
+    atomic_init(&p->consumed, KFK_OFFSET_INVALID);
+    return p;
+}
+
+static int by_topic_partition(const void *a, const void *b)
+{
+    const kcpart *x = *(kcpart *const *)a, *y = *(kcpart *const *)b;
+    int r = strcmp(x->topic, y->topic);
+    return r ? r : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+/* Builds the new assignment array (c->lock held). */
+static kfk_err reassign(kfk_consumer *c, const kfk_topic_partition_list *list)
+{
+    size_t n = list ? list->count : 0;
+    kcpart **np = calloc(n ? n : 1, sizeof(*np));
+    if (!np) return KFK_ERR_NO_MEMORY;
+    for (size_t i = 0; i < n; i++) {
+        const kfk_topic_partition *tp = &list->elems[i];
+        kcpart *p = kconsumer_find(c, tp->topic, tp->partition);
+        bool fresh = !p;
+        if (fresh && !(p = part_new(c, tp))) {
+            for (size_t k = 0; k < i; k++)
+                if (!np[k]->assigned) free(np[k]->topic), free(np[k]);
+            free(np);
+            return KFK_ERR_NO_MEMORY;
+        }
+        np[i] = p;
+    }
+    for (int i = 0; i < c->n_parts; i++) {
+        kcpart *p = c->parts[i];
+        bool kept = false;
+        for (size_t k = 0; k < n && !kept; k++)
+            kept = np[k] == p;
+        if (kept) continue;
+        p->assigned = false;
+        atomic_fetch_add(&p->gen, 1);
+        if (push_ptr((void ***)&c->retired, &c->n_retired, &c->cap_retired, p)) {
+            /* Leak rather than free what a call may still point at. */
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        kcpart *p = np[i];
+        int64_t off = list->elems[i].offset;
+        if (!p->assigned) {
+            p->assigned = true;
+            apply_offset(c, p, off);
+        } else if (off != KFK_OFFSET_INVALID) {
+            apply_offset(c, p, off);
+        }
+    }
+    qsort(np, n, sizeof(*np), by_topic_partition);
+    free(c->parts);
+    c->parts = np;
+    c->n_parts = (int)n;
+    c->cap_parts = (int)n;
+    return KFK_OK;
+}
+
+kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_list *list)
+{
+    if (!c || (list && list->count && !list->elems)) return KFK_ERR_INVALID_ARG;
+    size_t n = list ? list->count : 0;
+    for (size_t i = 0; i < n; i++)
+        if (!list->elems[i].topic || list->elems[i].partition < 0) return KFK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&c->lock);
+    kfk_err err = c->closing ? KFK_ERR_STATE : reassign(c, list);
+    pthread_mutex_unlock(&c->lock);
+    if (err) return err;
+    for (size_t i = 0; i < n; i++)
+        kclient_want_topics(c->client, &list->elems[i].topic, 1);
+    if (n) kclient_refresh(c->client, "assign");
+    maintain(c);
+    kconsumer_kick_all(c);
+    return KFK_OK;
+}
+
+kfk_err kfk_consumer_unassign(kfk_consumer *c)
+{
+    return kfk_consumer_assign(c, NULL);
+}
+
+kfk_err kfk_consumer_assignment(kfk_consumer *c, kfk_topic_partition **out, size_t *n)
+{
+    if (!c || !out || !n) return KFK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&c->lock);
+    size_t k = (size_t)c->n_parts;
+    kfk_topic_partition *tps = calloc(k ? k : 1, sizeof(*tps));
+    for (size_t i = 0; tps && i < k; i++) {
+        tps[i].topic = strdup(c->parts[i]->topic);
+        tps[i].partition = c->parts[i]->partition;
+        tps[i].offset = atomic_load(&c->parts[i]->consumed);
+        if (!tps[i].topic) {
+            kfk_topic_partitions_free(tps, i);
+            tps = NULL;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (!tps) return KFK_ERR_NO_MEMORY;
+    *out = tps;
+    *n = k;
+    return KFK_OK;
+}
+
+void kfk_topic_partitions_free(kfk_topic_partition *tps, size_t n)
+{
+    if (!tps) return;
+    for (size_t i = 0; i < n; i++)
+        free((char *)tps[i].topic);
+    free(tps);
+}
+
+/* --- poll -------------------------------------------------------------------------- */
+
+/* The next message of the current chunk (poll_lock held), or NULL. */
+static kfk_message *next_message(kfk_consumer *c)
+{
+    while (c->cur) {
+        kchunk *ch = c->cur;
+        kfk_message *m = NULL;
+        if (ch->pos < ch->n && atomic_load_explicit(&ch->part->gen, memory_order_acquire) ==
+                                    ch->gen) {
+            m = &ch->msgs[ch->pos++];
+            atomic_fetch_add_explicit(&ch->refs, 1, memory_order_relaxed);
+            if (m->err == KFK_OK)
+                atomic_store_explicit(&ch->part->consumed, m->offset + 1, memory_order_relaxed);
+        } else {
+            ch->pos = ch->n; /* a seek, pause or unassign dropped the rest */
+        }
+        if (ch->pos == ch->n) {
+            c->cur = NULL;
+            kchunk_unref(ch);
+        }
+        if (m) return m;
+    }
+    return NULL;
+}
+
+/* Pops the next chunk into c->cur, waiting until deadline_ns at most. */
+static bool pop_chunk(kfk_consumer *c, int64_t deadline_ns)
+{
+    bool kick = false;
+    pthread_mutex_lock(&c->lock);
+    if (!c->head && !c->closing && deadline_ns > ktime_mono_ns()) {
+        struct timespec ts = {deadline_ns / 1000000000, deadline_ns % 1000000000};
+        pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+    }
+    kchunk *ch = c->head;
+    if (ch) {
+        c->head = ch->next;
+        if (!c->head) c->tail = NULL;
+        kick = c->queued_bytes >= c->queue_max_bytes;
+        c->queued_bytes -= ch->bytes;
+        kick = kick && c->queued_bytes < c->queue_max_bytes;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (kick) kconsumer_kick_all(c); /* fetchers held back by the bound may go */
+    c->cur = ch;
+    return ch != NULL;
+}
+
+size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, int timeout_ms)
+{
+    if (!c || !msgs || !max) return 0;
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : ktime_mono_ns() + (int64_t)timeout_ms * 1000000;
+    size_t n = 0;
+    maintain(c);
+    pthread_mutex_lock(&c->poll_lock);
+    for (;;) {
+        kfk_message *m;
+        while (n < max && (m = next_message(c)))
+            msgs[n++] = m;
+        if (n == max) break;
+        int64_t now = ktime_mono_ns();
+        int64_t slice = now + (int64_t)POLL_SLICE_MS * 1000000;
+        if (pop_chunk(c, n ? 0 : (deadline < slice ? deadline : slice))) continue;
+        if (n || ktime_mono_ns() >= deadline || c->closing) break;
+        maintain(c);
+    }
+    pthread_mutex_unlock(&c->poll_lock);
+    return n;
+}
+
+kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms)
+{
+    kfk_message *m = NULL;
+    return kfk_consumer_poll_batch(c, &m, 1, timeout_ms) ? m : NULL;
+}
+
+void kfk_consumer_report_eof(kfk_consumer *c, int enable)
+{
+    if (!c) return;
+    pthread_mutex_lock(&c->lock);
+    c->report_eof = enable != 0;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* --- seek, position, pause ------------------------------------------------------------ */
+
+static kfk_err seek_raw(kfk_consumer *c, const char *topic, int32_t partition, int64_t offset)
+{
+    if (!c || !topic) return KFK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&c->lock);
+    kcpart *p = kconsumer_find(c, topic, partition);
+    if (p) apply_offset(c, p, offset);
+    pthread_mutex_unlock(&c->lock);
+    if (!p) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    maintain(c);
+    kconsumer_kick_all(c);
+    return KFK_OK;
+}
+
+kfk_err kfk_consumer_seek(kfk_consumer *c, const char *topic, int32_t partition, int64_t offset)
+{
+    if (offset < 0 && offset != KFK_OFFSET_BEGINNING && offset != KFK_OFFSET_END)
+        return KFK_ERR_INVALID_ARG;
+    return seek_raw(c, topic, partition, offset);
+}
+
+kfk_err kfk_consumer_seek_to_beginning(kfk_consumer *c, const char *topic, int32_t partition)
+{
+    return seek_raw(c, topic, partition, KFK_OFFSET_BEGINNING);
+}
+
+kfk_err kfk_consumer_seek_to_end(kfk_consumer *c, const char *topic, int32_t partition)
+{
+    return seek_raw(c, topic, partition, KFK_OFFSET_END);
+}
+
+kfk_err kfk_consumer_seek_to_timestamp(kfk_consumer *c, const char *topic, int32_t partition,
+                                       int64_t timestamp_ms)
+{
+    if (timestamp_ms < 0 || timestamp_ms > INT64_MAX / 2) return KFK_ERR_INVALID_ARG;
+    return seek_raw(c, topic, partition, -timestamp_ms - 1000); /* see apply_offset */
+}
+
+kfk_err kfk_consumer_position(kfk_consumer *c, const char *topic, int32_t partition,
+                              int64_t *offset)
+{
+    if (!c || !topic || !offset) return KFK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&c->lock);
+    kcpart *p = kconsumer_find(c, topic, partition);
+    if (p) *offset = atomic_load(&p->consumed);
+    pthread_mutex_unlock(&c->lock);
+    return p ? KFK_OK : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+}
+
+static kfk_err set_paused(kfk_consumer *c, const char *topic, int32_t partition, bool paused)
+{
+    if (!c || !topic) return KFK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&c->lock);
+    kcpart *p = kconsumer_find(c, topic, partition);
+    if (p && paused && !p->paused) {
+        /* Drop what was fetched but not handed out; resume refetches it. */
+        atomic_fetch_add(&p->gen, 1);
+        if (p->state == KCP_FETCHING) p->position = atomic_load(&p->consumed);
+        p->eof_at = -1;
+    }
+    if (p) p->paused = paused;
+    pthread_mutex_unlock(&c->lock);
+    if (!p) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    kconsumer_kick_all(c);
+    return KFK_OK;
+}
+
+kfk_err kfk_consumer_pause(kfk_consumer *c, const char *topic, int32_t partition)
+{
+    return set_paused(c, topic, partition, true);
+}
+
+kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t partition)
+{
+    return set_paused(c, topic, partition, false);
+}
+
+/* --- close and destroy ------------------------------------------------------------------ */
+
+kfk_err kfk_consumer_close(kfk_consumer *c)
+{
+    if (!c) return KFK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&c->lock);
+    if (c->closing) {
+        pthread_mutex_unlock(&c->lock);
+        return KFK_OK;
+    }
+    c->closing = true;
+    pthread_cond_broadcast(&c->cond);
+    for (int i = 0; i < c->n_fetchers; i++) {
+        kfetcher *f = c->fetchers[i];
+        if (f->replaced) continue;
+        f->close_detach = true;
+        c->detach_left++;
+        kfetcher_detach(f);
+    }
+    while (c->detach_left > 0)
+        pthread_cond_wait(&c->cond, &c->lock);
+    pthread_mutex_unlock(&c->lock);
+    return KFK_OK;
+}
+
+static void free_part(kcpart *p)
+{
+    free(p->topic);
+    free(p);
+}
+
+void kfk_consumer_destroy(kfk_consumer *c)
+{
+    if (!c) return;
+    kfk_consumer_close(c);
+    /* Broker references go before the client: its registry must be there
+     * for their connections to retire. */
+    for (int i = 0; i < c->n_fetchers; i++) {
+        kbroker_unref(c->fetchers[i]->b);
+        c->fetchers[i]->b = NULL;
+    }
+    kclient_destroy(c->client); /* completes fetches and calls in flight */
+    for (int i = 0; i < c->n_fetchers; i++)
+        kfetcher_free(c->fetchers[i]);
+    free(c->fetchers);
+    if (c->cur) kchunk_unref(c->cur);
+    for (kchunk *ch = c->head, *next; ch; ch = next) {
+        next = ch->next;
+        kchunk_unref(ch);
+    }
+    for (int i = 0; i < c->n_parts; i++)
+        free_part(c->parts[i]);
+    for (int i = 0; i < c->n_retired; i++)
+        free_part(c->retired[i]);
+    free(c->parts);
+    free(c->retired);
+    free(c->rack);
+    pthread_cond_destroy(&c->cond);
+    pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->poll_lock);
+    free(c);
+}

@@ -1,0 +1,244 @@
+/* What the files of the consumer's data path share: the handle, the state
+ * of each assigned partition, the per-broker fetchers and the chunks of
+ * fetched messages that poll hands out.
+ *
+ * Threads and locks:
+ *   - c->lock protects the assignment (c->parts and every kcpart field not
+ *     marked otherwise), the chunk queue and queued_bytes. The I/O threads
+ *     take it once per Fetch they build and once per partition of a
+ *     response they queue; the application takes it per poll call that
+ *     has to wait for a chunk, and in assign/seek/pause. Never per message.
+ *   - c->poll_lock serialises application threads that poll: it protects
+ *     the chunk being handed out (c->cur). Only application threads take it.
+ *   - A fetcher's fields are its I/O thread's alone (it is attached to its
+ *     broker's connection and only that loop runs pull and completions).
+ *   - kcpart.gen and kcpart.consumed are atomics so poll can check a message
+ *     against a seek, pause or unassign without c->lock.
+ * No user callback runs on an I/O thread or with a lock held. */
+#ifndef KFK_CONSUMER_CONSUMER_INT_H
+#define KFK_CONSUMER_CONSUMER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "client/client.h"
+#include "kfk.h"
+#include "proto/batch.h"
+#include "proto/gen/fetch.h"
+#include "proto/gen/list_offsets.h"
+
+/* ListOffsets timestamps with a meaning (KIP-79). */
+#define KOFFSET_LATEST (-1)
+#define KOFFSET_EARLIEST (-2)
+
+typedef enum kcpart_state {
+    KCP_NEED_RESET, /* position unknown: ListOffsets with reset_ts to start */
+    KCP_RESETTING,  /* that ListOffsets is in flight */
+    KCP_FETCHING,   /* position known: fetchers include it */
+    KCP_FAILED,     /* auto.offset.reset=none hit: stopped until a seek */
+} kcpart_state;
+
+typedef struct kchunk kchunk;
+
+/* One assigned partition. Never freed before the consumer (a ListOffsets
+ * or a fetch may still point at it after unassign); removed ones go to
+ * c->retired. */
+typedef struct kcpart {
+    kfk_consumer *consumer;
+    char *topic;
+    int32_t partition;
+    kuuid topic_id; /* zero until metadata names it */
+    kcpart_state state;
+    bool assigned;
+    bool paused;
+    int64_t position;     /* the next offset to fetch */
+    int64_t reset_ts;     /* NEED_RESET: what ListOffsets asks for */
+    int32_t preferred;    /* KIP-392 read replica; -1: the leader */
+    int64_t eof_at;       /* an EOF was queued at this position; -1: none */
+    int64_t high_watermark;
+    atomic_uint gen;      /* bumped by seek, pause, unassign: drops older data */
+    atomic_llong consumed; /* the next offset poll hands out (position()) */
+
+    /* ListOffsets (offsets.c); the call owns these while in flight */
+    kcall call;
+    bool call_busy;
+    unsigned call_gen;
+    kp_list_offsets_request lo_req;
+    kp_list_offsets_request_list_offsets_topic lo_topic;
+    kp_list_offsets_request_list_offsets_partition lo_part;
+} kcpart;
+
+/* KIP-227: what one broker's fetch session holds, by partition. */
+typedef struct ksess_entry {
+    kcpart *part;
+    int64_t offset;    /* fetch offset last sent */
+    int32_t epoch;     /* current leader epoch last sent */
+    unsigned gen;      /* the partition's gen when last sent */
+    bool keep;         /* scratch while building a request */
+} ksess_entry;
+
+typedef struct kfetch_session {
+    int32_t id;    /* 0: none; the next request is full */
+    int32_t epoch; /* of the next request */
+    ksess_entry *e;
+    int n, cap;
+} kfetch_session;
+
+/* One broker's fetcher: a ksource on that broker's connection. */
+typedef struct kfetcher {
+    ksource src; /* first: pull gets &src */
+    kfk_consumer *c;
+    kbroker *b;
+    ktask task, detach_task;
+    bool attached, detached; /* loop thread */
+    bool replaced, close_detach; /* c->lock */
+    bool inflight;
+    kreq req;
+    kp_fetch_request body;
+    kfetch_session sess;
+    /* the request being built and what it points to */
+    kp_fetch_request_fetch_topic *topics;
+    kp_fetch_request_fetch_partition *parts;
+    kp_fetch_request_forgotten_topic *forgotten;
+    int32_t *forgotten_ids;
+    int cap_topics, cap_parts, cap_forgotten, cap_forgotten_topics;
+    int64_t requests, full_requests; /* counters, for tests */
+} kfetcher;
+
+struct kfk_message {
+    kchunk *chunk;
+    const char *topic;
+    int32_t partition;
+    int8_t timestamp_type;
+    kfk_err err;
+    int64_t offset;
+    int64_t timestamp;
+    int32_t header_count;
+    kslice key, value, headers;
+};
+
+/* The messages one Fetch brought for one partition (or one error). Messages
+ * are slots of msgs; each handed-out message holds a reference, as does
+ * the queue until poll has handed out the last one. */
+struct kchunk {
+    kchunk *next;
+    atomic_int refs;
+    kcpart *part; /* for poll's checks only while the consumer lives */
+    unsigned gen;
+    size_t bytes; /* counted in c->queued_bytes while queued */
+    krbuf *frame; /* the response bytes, or NULL */
+    kbuf *bufs;   /* decompressed batches */
+    int n_bufs, cap_bufs;
+    int n, cap, pos; /* messages, slots, the next to hand out */
+    kfk_message *msgs;
+    char topic[]; /* the messages' topic */
+};
+
+struct kfk_consumer {
+    kclient *client;
+    pthread_mutex_t lock; /* see the top of this file */
+    pthread_cond_t cond;  /* a chunk was queued, or woken */
+    kcpart **parts;
+    int n_parts, cap_parts;
+    kcpart **retired;
+    int n_retired, cap_retired;
+    kchunk *head, *tail; /* queued chunks, in order */
+    size_t queued_bytes;
+    bool closing;
+    bool report_eof;
+    atomic_bool reset_wanted;
+
+    pthread_mutex_t poll_lock;
+    kchunk *cur;
+
+    /* fetchers: c->lock guards the array; each is its loop's */
+    kfetcher **fetchers;
+    int n_fetchers, cap_fetchers;
+    uint64_t brokers_version;
+    uint64_t meta_version;
+    int detach_left; /* close: fetchers still attached */
+
+    /* configuration, read once */
+    int32_t min_bytes, max_bytes, max_wait_ms, part_max_bytes;
+    size_t queue_max_bytes;
+    int8_t isolation;
+    bool check_crcs;
+    int reset_policy; /* KCONF_RESET_* */
+    char *rack;
+    int64_t request_timeout_ms;
+};
+
+/* --- consumer.c ---------------------------------------------------------- */
+/* Queues a chunk (c->lock held) and wakes a waiting poll. */
+void kconsumer_enqueue(kfk_consumer *c, kchunk *ch);
+/* Kicks every fetcher's connection (any thread). */
+void kconsumer_kick_all(kfk_consumer *c);
+/* The partition whose topic and number match, or NULL (c->lock held). */
+kcpart *kconsumer_find(kfk_consumer *c, const char *topic, int32_t partition);
+
+/* --- offsets.c --------------------------------------------------------------- */
+/* Starts ListOffsets for every partition in NEED_RESET. Any thread;
+ * takes c->lock. */
+void koffsets_start_resets(kfk_consumer *c);
+/* Puts p into NEED_RESET for the reset policy (c->lock held); false when
+ * the policy is none (then the caller reports the error). */
+bool koffsets_reset_by_policy(kfk_consumer *c, kcpart *p);
+
+/* --- fetcher.c --------------------------------------------------------------- */
+kfetcher *kfetcher_new(kfk_consumer *c, kbroker *b);
+/* Attaches to its broker's connection (posts to the loop). */
+void kfetcher_attach(kfetcher *f);
+/* Detaches on the loop; calls kconsumer_detached when done. */
+void kfetcher_detach(kfetcher *f);
+void kfetcher_free(kfetcher *f);
+void kconsumer_detached(kfetcher *f);
+
+/* --- fetch_session.c ----------------------------------------------------------- */
+void ksess_reset(kfetch_session *s);
+void ksess_free(kfetch_session *s);
+ksess_entry *ksess_find(kfetch_session *s, const kcpart *p);
+/* Records that p was sent at offset/epoch/gen; -1 when out of memory. */
+int ksess_put(kfetch_session *s, kcpart *p, int64_t offset, int32_t epoch, unsigned gen);
+/* Whether an incremental request must carry p again. */
+bool ksess_changed(const kfetch_session *s, const kcpart *p, int64_t offset, int32_t epoch);
+/* After a response: the session id the broker gave and its error. */
+void ksess_answered(kfetch_session *s, int32_t id, kfk_err err, bool full);
+
+/* --- message.c ------------------------------------------------------------------ */
+/* A chunk for part with room for cap messages; NULL when out of memory. */
+kchunk *kchunk_new(kcpart *p, unsigned gen, int cap);
+/* A chunk of one error message at offset. */
+kchunk *kchunk_error(kcpart *p, unsigned gen, int64_t offset, kfk_err err);
+void kchunk_unref(kchunk *ch);
+
+/* read_committed (KIP-98): filters the batches of one partition by the
+ * response's aborted transactions. */
+typedef struct kaborted {
+    kp_fetch_response_aborted_transaction *txns; /* sorted by first_offset */
+    int n, next;
+    int64_t *pids; /* producers whose open transaction was aborted */
+    int n_pids, cap_pids;
+} kaborted;
+
+kfk_err kaborted_init(kaborted *a, const kp_fetch_response_aborted_transaction *txns, int n);
+/* True when the batch's records are not for the application: a control
+ * batch (which also closes its producer's transaction) or a
+ * transactional batch of an aborted transaction. */
+bool kaborted_skip(kaborted *a, const kbatch *b);
+void kaborted_free(kaborted *a);
+
+/* Decodes a partition's records from fetch_offset into a new chunk: data
+ * records only, aborted ones filtered when read_committed. *next gets the
+ * offset to fetch next. Returns KFK_OK with *out (NULL when no record was
+ * for the application), or the decoding error. */
+typedef struct kdecode_opts {
+    int64_t fetch_offset;
+    bool read_committed;
+    bool check_crcs;
+} kdecode_opts;
+kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition_data *pd,
+                      krbuf *frame, const kdecode_opts *o, kchunk **out, int64_t *next);
+
+#endif

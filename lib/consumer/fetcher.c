@@ -1,0 +1,386 @@
+/* The fetcher: one per broker, a ksource on that broker's connection, so
+ * it runs on the I/O thread that owns the connection. It keeps one Fetch
+ * in flight covering every fetchable partition the broker leads (or is
+ * the KIP-392 preferred read replica of), builds it as a KIP-227
+ * incremental request when a session is open, and decodes the answer on
+ * the I/O thread into chunks that poll hands out. A new Fetch goes out as
+ * soon as the previous one is answered (the connection pulls again after
+ * each response), unless fetch.queue.max.bytes of fetched data already
+ * waits for the application: poll kicks the fetchers when it drains. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/time.h"
+#include "consumer/consumer_int.h"
+
+kfetcher *kfetcher_new(kfk_consumer *c, kbroker *b)
+{
+    kfetcher *f = calloc(1, sizeof(*f));
+    if (!f) return NULL;
+    f->c = c;
+    f->b = b;
+    return f;
+}
+
+void kfetcher_free(kfetcher *f)
+{
+    if (!f) return;
+    ksess_free(&f->sess);
+    free(f->topics);
+    free(f->parts);
+    free(f->forgotten);
+    free(f->forgotten_ids);
+    if (f->b) kbroker_unref(f->b);
+    free(f);
+}
+
+/* --- building a Fetch ------------------------------------------------------------ */
+
+static int grow(void **p, int *cap, int need, size_t size)
+{
+    if (need <= *cap) return 0;
+    int n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    void *np = realloc(*p, (size_t)n * size);
+    if (!np) return -1;
+    *p = np;
+    *cap = n;
+    return 0;
+}
+
+/* Whether f should fetch p now; *epoch gets p's leader epoch. */
+static bool fetchable(kfetcher *f, kcpart *p, int32_t *epoch)
+{
+    if (!p->assigned || p->paused || p->state != KCP_FETCHING) return false;
+    int32_t leader;
+    if (kmeta_leader(kclient_meta(f->c->client), p->topic, p->partition, &leader, epoch))
+        return false;
+    int32_t target = p->preferred >= 0 ? p->preferred : leader;
+    return target == f->b->id;
+}
+
+static void learn_topic_id(kfk_consumer *c, kcpart *p)
+{
+    kmeta_topic *t = kmeta_topic_get(kclient_meta(c->client), p->topic);
+    if (t) {
+        p->topic_id = t->id;
+        kmeta_topic_unref(t);
+    }
+}
+
+/* Appends p to the request's topics (the assignment is sorted by topic,
+ * so a topic's partitions come together). */
+static int add_partition(kfetcher *f, int *n_topics, int *n_parts, kcpart *p, int32_t epoch)
+{
+    kfk_consumer *c = f->c;
+    if (grow((void **)&f->parts, &f->cap_parts, *n_parts + 1, sizeof(*f->parts)) ||
+        grow((void **)&f->topics, &f->cap_topics, *n_topics + 1, sizeof(*f->topics)))
+        return -1;
+    kp_fetch_request_fetch_topic *t = *n_topics ? &f->topics[*n_topics - 1] : NULL;
+    if (!t || t->topic.len != strlen(p->topic) || memcmp(t->topic.ptr, p->topic, t->topic.len)) {
+        t = &f->topics[(*n_topics)++];
+        kp_fetch_request_fetch_topic_init(t);
+        t->topic = kwire_cstr(p->topic);
+        t->topic_id = p->topic_id;
+        t->partitions = (void *)(intptr_t)*n_parts; /* an index until fixed up */
+    }
+    t->n_partitions++;
+    kp_fetch_request_fetch_partition *fp = &f->parts[(*n_parts)++];
+    kp_fetch_request_fetch_partition_init(fp);
+    fp->partition = p->partition;
+    fp->current_leader_epoch = epoch;
+    fp->fetch_offset = p->position;
+    fp->partition_max_bytes = c->part_max_bytes;
+    return 0;
+}
+
+static int add_forgotten(kfetcher *f, int *n_topics, int *n_ids, const kcpart *p)
+{
+    if (grow((void **)&f->forgotten_ids, &f->cap_forgotten, *n_ids + 1, sizeof(int32_t)))
+        return -1;
+    if (grow((void **)&f->forgotten, &f->cap_forgotten_topics, *n_topics + 1,
+             sizeof(*f->forgotten)))
+        return -1;
+    kp_fetch_request_forgotten_topic *t = *n_topics ? &f->forgotten[*n_topics - 1] : NULL;
+    if (!t || t->topic.len != strlen(p->topic) || memcmp(t->topic.ptr, p->topic, t->topic.len)) {
+        t = &f->forgotten[(*n_topics)++];
+        kp_fetch_request_forgotten_topic_init(t);
+        t->topic = kwire_cstr(p->topic);
+        t->topic_id = p->topic_id;
+        t->partitions = (void *)(intptr_t)*n_ids;
+    }
+    t->n_partitions++;
+    f->forgotten_ids[(*n_ids)++] = p->partition;
+    return 0;
+}
+
+/* Partitions the session holds that are no longer fetched here: forgotten
+ * (incremental) or just dropped (full). */
+static int prune_session(kfetcher *f, bool full, int *n_forgotten)
+{
+    int n_ids = 0, k = 0;
+    kfetch_session *s = &f->sess;
+    for (int i = 0; i < s->n; i++) {
+        if (s->e[i].keep) {
+            s->e[k++] = s->e[i];
+            continue;
+        }
+        if (!full && add_forgotten(f, n_forgotten, &n_ids, s->e[i].part)) return -1;
+    }
+    s->n = k;
+    for (int i = 0; i < *n_forgotten; i++)
+        f->forgotten[i].partitions = f->forgotten_ids + (intptr_t)f->forgotten[i].partitions;
+    return 0;
+}
+
+/* Fills f->body (c->lock held). Returns the number of partitions the
+ * request fetches (the session's, for an incremental one), or -1 when
+ * there is nothing to send. */
+static int build_request(kfetcher *f, int16_t *max_version)
+{
+    kfk_consumer *c = f->c;
+    bool full = f->sess.id == 0;
+    if (full) f->sess.n = 0;
+    for (int i = 0; i < f->sess.n; i++)
+        f->sess.e[i].keep = false;
+    int n_topics = 0, n_parts = 0, n_forgotten = 0;
+    *max_version = -1;
+    for (int i = 0; i < c->n_parts; i++) {
+        kcpart *p = c->parts[i];
+        int32_t epoch;
+        if (!fetchable(f, p, &epoch)) continue;
+        if (kuuid_is_zero(&p->topic_id)) learn_topic_id(c, p);
+        if (kuuid_is_zero(&p->topic_id)) *max_version = 12; /* v13+ names topics by id */
+        unsigned gen = atomic_load(&p->gen);
+        if ((full || ksess_changed(&f->sess, p, p->position, epoch)) &&
+            add_partition(f, &n_topics, &n_parts, p, epoch))
+            return -1;
+        if (ksess_put(&f->sess, p, p->position, epoch, gen)) return -1;
+    }
+    if (prune_session(f, full, &n_forgotten)) return -1;
+    if (f->sess.n == 0 && n_forgotten == 0) {
+        /* Nothing to fetch: let the broker's session expire on its own. */
+        ksess_reset(&f->sess);
+        return -1;
+    }
+    for (int i = 0; i < n_topics; i++)
+        f->topics[i].partitions = f->parts + (intptr_t)f->topics[i].partitions;
+    kp_fetch_request *r = &f->body;
+    kp_fetch_request_init(r);
+    r->max_wait_ms = c->max_wait_ms;
+    r->min_bytes = c->min_bytes;
+    r->max_bytes = c->max_bytes;
+    r->isolation_level = c->isolation;
+    r->session_id = f->sess.id;
+    r->session_epoch = f->sess.epoch;
+    r->topics = f->topics;
+    r->n_topics = n_topics;
+    r->forgotten_topics_data = f->forgotten;
+    r->n_forgotten_topics_data = n_forgotten;
+    r->rack_id = c->rack ? kwire_cstr(c->rack) : KWIRE_EMPTY;
+    f->requests++;
+    if (full) f->full_requests++;
+    return f->sess.n;
+}
+
+static void fetch_done(kreq *req, kfk_err err, void *resp, karena *arena);
+
+static void fetcher_pull(ksource *s, kconn *conn, int room)
+{
+    kfetcher *f = (kfetcher *)s;
+    kfk_consumer *c = f->c;
+    if (f->inflight || room < 1) return;
+    pthread_mutex_lock(&c->lock);
+    int16_t max_version = -1;
+    int n = -1;
+    if (!c->closing && !f->detached && c->queued_bytes < c->queue_max_bytes)
+        n = build_request(f, &max_version);
+    pthread_mutex_unlock(&c->lock);
+    if (n < 0) return;
+    int64_t deadline =
+        ktime_mono_ns() + ((int64_t)c->max_wait_ms + c->request_timeout_ms) * 1000000;
+    kreq_init(&f->req, KP_FETCH_KEY, &f->body, deadline, fetch_done, f);
+    f->req.flags = KREQ_F_KEEP_FRAME;
+    f->req.min_version = KP_FETCH_MIN_VERSION;
+    f->req.max_version = max_version;
+    f->inflight = true;
+    kconn_send(conn, &f->req);
+}
+
+/* --- taking in a response ---------------------------------------------------------- */
+
+static ksess_entry *entry_for(kfetcher *f, const kp_fetch_response_fetchable_topic_response *t,
+                              int32_t partition, bool by_id)
+{
+    for (int i = 0; i < f->sess.n; i++) {
+        ksess_entry *e = &f->sess.e[i];
+        if (e->part->partition != partition) continue;
+        if (by_id ? memcmp(t->topic_id.b, e->part->topic_id.b, 16) == 0
+                  : kwire_eq(t->topic, kwire_cstr(e->part->topic)))
+            return e;
+    }
+    return NULL;
+}
+
+/* Whether p is still at what the request asked for (c->lock held). */
+static bool still_wanted(const kcpart *p, const ksess_entry *e)
+{
+    return p->assigned && p->state == KCP_FETCHING && atomic_load(&p->gen) == e->gen &&
+           p->position == e->offset;
+}
+
+static void queue_eof(kfk_consumer *c, kcpart *p, unsigned gen)
+{
+    if (!c->report_eof || p->position < p->high_watermark || p->eof_at == p->position) return;
+    kchunk *ch = kchunk_error(p, gen, p->position, KFK_ERR_PARTITION_EOF);
+    if (!ch) return;
+    p->eof_at = p->position;
+    kconsumer_enqueue(c, ch);
+}
+
+static void take_data(kfetcher *f, ksess_entry *e, const kp_fetch_response_partition_data *pd,
+                      krbuf *frame)
+{
+    kfk_consumer *c = f->c;
+    kcpart *p = e->part;
+    kdecode_opts o = {.fetch_offset = e->offset,
+                      .read_committed = c->isolation == KCONF_READ_COMMITTED,
+                      .check_crcs = c->check_crcs};
+    kchunk *ch = NULL;
+    int64_t next;
+    kfk_err err = kchunk_decode(p, e->gen, pd, frame, &o, &ch, &next);
+    pthread_mutex_lock(&c->lock);
+    if (!still_wanted(p, e)) {
+        pthread_mutex_unlock(&c->lock);
+        if (ch) kchunk_unref(ch);
+        return;
+    }
+    p->high_watermark = c->isolation == KCONF_READ_COMMITTED && pd->last_stable_offset >= 0
+                            ? pd->last_stable_offset
+                            : pd->high_watermark;
+    if (pd->preferred_read_replica >= 0 && pd->preferred_read_replica != p->preferred)
+        p->preferred = pd->preferred_read_replica; /* KIP-392: fetch from there next */
+    if (err) {
+        /* Data the application cannot have (a bad CRC, a record over
+         * max.partition.fetch.bytes): say so and stop until a seek. */
+        p->state = KCP_FAILED;
+        kchunk *ec = kchunk_error(p, e->gen, e->offset, err);
+        if (ec) kconsumer_enqueue(c, ec);
+    } else {
+        if (ch) kconsumer_enqueue(c, ch);
+        p->position = next;
+        queue_eof(c, p, e->gen);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void take_out_of_range(kfetcher *f, ksess_entry *e)
+{
+    kfk_consumer *c = f->c;
+    kcpart *p = e->part;
+    pthread_mutex_lock(&c->lock);
+    if (still_wanted(p, e) && !koffsets_reset_by_policy(c, p)) {
+        p->state = KCP_FAILED;
+        kchunk *ch = kchunk_error(p, e->gen, e->offset, KFK_ERR_OFFSET_OUT_OF_RANGE);
+        if (ch) kconsumer_enqueue(c, ch);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void take_partition(kfetcher *f, ksess_entry *e,
+                           const kp_fetch_response_partition_data *pd, krbuf *frame,
+                           bool *resets)
+{
+    switch ((kfk_err)pd->error_code) {
+    case KFK_OK:
+        take_data(f, e, pd, frame);
+        break;
+    case KFK_ERR_OFFSET_OUT_OF_RANGE:
+        take_out_of_range(f, e);
+        *resets = true;
+        break;
+    default:
+        /* Leadership and metadata errors: kclient_fetch_hints moved the
+         * partition or asked for a refresh; a preferred replica that
+         * failed is dropped for the leader (KIP-392). */
+        pthread_mutex_lock(&f->c->lock);
+        e->part->preferred = -1;
+        pthread_mutex_unlock(&f->c->lock);
+        break;
+    }
+}
+
+static bool any_partition_error(const kp_fetch_response *r)
+{
+    for (int32_t i = 0; i < r->n_responses; i++)
+        for (int32_t j = 0; j < r->responses[i].n_partitions; j++) {
+            int16_t ec = r->responses[i].partitions[j].error_code;
+            if (ec && ec != KFK_ERR_OFFSET_OUT_OF_RANGE) return true;
+        }
+    return false;
+}
+
+static void fetch_done(kreq *req, kfk_err err, void *resp, karena *arena)
+{
+    (void)arena;
+    kfetcher *f = req->opaque;
+    kfk_consumer *c = f->c;
+    f->inflight = false;
+    bool full = f->body.session_id == 0;
+    kp_fetch_response *r = resp;
+    if (!err && r->error_code) err = r->error_code;
+    ksess_answered(&f->sess, r && !err ? r->session_id : 0, err, full);
+    if (err) {
+        if (err != KFK_ERR_DESTROYED && err != KFK_ERR_FETCH_SESSION_ID_NOT_FOUND &&
+            err != KFK_ERR_INVALID_FETCH_SESSION_EPOCH)
+            kclient_refresh(c->client, "fetch failed");
+        return;
+    }
+    bool by_id = req->version >= 13, resets = false;
+    for (int32_t i = 0; i < r->n_responses; i++) {
+        const kp_fetch_response_fetchable_topic_response *t = &r->responses[i];
+        for (int32_t j = 0; j < t->n_partitions; j++) {
+            ksess_entry *e = entry_for(f, t, t->partitions[j].partition_index, by_id);
+            if (e) take_partition(f, e, &t->partitions[j], req->frame, &resets);
+        }
+    }
+    if (any_partition_error(r) && kclient_fetch_hints(c->client, r) > 0) kconsumer_kick_all(c);
+    if (resets) koffsets_start_resets(c);
+}
+
+/* --- attaching ------------------------------------------------------------------------ */
+
+static void attach_task(ktask *t)
+{
+    kfetcher *f = (kfetcher *)((char *)t - offsetof(kfetcher, task));
+    f->src.pull = fetcher_pull;
+    kconn_add_source(f->b->conn, &f->src);
+    f->attached = true;
+    kconn_kick(f->b->conn);
+}
+
+void kfetcher_attach(kfetcher *f)
+{
+    f->task.fn = attach_task;
+    kloop_post(kconn_loop(f->b->conn), &f->task);
+}
+
+static void detach_task(ktask *t)
+{
+    kfetcher *f = (kfetcher *)((char *)t - offsetof(kfetcher, detach_task));
+    if (f->attached) kconn_remove_source(f->b->conn, &f->src);
+    f->attached = false;
+    f->detached = true;
+    kconsumer_detached(f);
+}
+
+void kfetcher_detach(kfetcher *f)
+{
+    f->detach_task.fn = detach_task;
+    if (kloop_post(kconn_loop(f->b->conn), &f->detach_task)) {
+        f->detached = true; /* the loop is stopping: nothing pulls any more */
+        kconsumer_detached(f);
+    }
+}

@@ -1,0 +1,296 @@
+/* Fetched messages: chunks (the messages of one partition from one Fetch,
+ * as slots of one array pointing into the response frame or into the
+ * batch's decompressed bytes), their decoding with read_committed
+ * filtering, and the kfk_message accessors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "consumer/consumer_int.h"
+
+kchunk *kchunk_new(kcpart *p, unsigned gen, int cap)
+{
+    size_t tlen = strlen(p->topic) + 1;
+    kchunk *ch = calloc(1, sizeof(*ch) + tlen);
+    if (!ch) return NULL;
+    memcpy(ch->topic, p->topic, tlen);
+    if (cap < 1) cap = 1;
+    ch->msgs = malloc((size_t)cap * sizeof(*ch->msgs));
+    if (!ch->msgs) {
+        free(ch);
+        return NULL;
+    }
+    atomic_init(&ch->refs, 1);
+    ch->part = p;
+    ch->gen = gen;
+    ch->cap = cap;
+    return ch;
+}
+
+static kfk_message *chunk_slot(kchunk *ch)
+{
+    if (ch->n == ch->cap) {
+        int cap = ch->cap * 2;
+        kfk_message *m = realloc(ch->msgs, (size_t)cap * sizeof(*m));
+        if (!m) return NULL;
+        ch->msgs = m;
+        ch->cap = cap;
+    }
+    kfk_message *m = &ch->msgs[ch->n++];
+    m->chunk = ch;
+    m->topic = ch->topic;
+    return m;
+}
+
+kchunk *kchunk_error(kcpart *p, unsigned gen, int64_t offset, kfk_err err)
+{
+    kchunk *ch = kchunk_new(p, gen, 1);
+    if (!ch) return NULL;
+    kfk_message *m = chunk_slot(ch);
+    *m = (kfk_message){.chunk = ch, .topic = ch->topic, .partition = p->partition,
+                       .err = err, .offset = offset, .timestamp = -1,
+                       .timestamp_type = KTS_NONE};
+    return ch;
+}
+
+void kchunk_unref(kchunk *ch)
+{
+    if (atomic_fetch_sub_explicit(&ch->refs, 1, memory_order_acq_rel) != 1) return;
+    for (int i = 0; i < ch->n_bufs; i++)
+        kbuf_free(&ch->bufs[i]);
+    free(ch->bufs);
+    if (ch->frame) krbuf_unref(ch->frame);
+    free(ch->msgs);
+    free(ch);
+}
+
+static int keep_buf(kchunk *ch, kbuf *b)
+{
+    if (ch->n_bufs == ch->cap_bufs) {
+        int cap = ch->cap_bufs ? ch->cap_bufs * 2 : 4;
+        kbuf *nb = realloc(ch->bufs, (size_t)cap * sizeof(*nb));
+        if (!nb) return -1;
+        ch->bufs = nb;
+        ch->cap_bufs = cap;
+    }
+    ch->bufs[ch->n_bufs++] = *b;
+    *b = (kbuf){0};
+    return 0;
+}
+
+/* --- read_committed ------------------------------------------------------------- */
+
+static int by_first_offset(const void *a, const void *b)
+{
+    int64_t x = ((const kp_fetch_response_aborted_transaction *)a)->first_offset;
+    int64_t y = ((const kp_fetch_response_aborted_transaction *)b)->first_offset;
+    return x < y ? -1 : x > y;
+}
+
+kfk_err kaborted_init(kaborted *a, const kp_fetch_response_aborted_transaction *txns, int n)
+{
+    *a = (kaborted){0};
+    if (n <= 0) return KFK_OK;
+    a->txns = malloc((size_t)n * sizeof(*txns));
+    if (!a->txns) return KFK_ERR_NO_MEMORY;
+    memcpy(a->txns, txns, (size_t)n * sizeof(*txns));
+    qsort(a->txns, (size_t)n, sizeof(*txns), by_first_offset);
+    a->n = n;
+    return KFK_OK;
+}
+
+static int pid_index(const kaborted *a, int64_t pid)
+{
+    for (int i = 0; i < a->n_pids; i++)
+        if (a->pids[i] == pid) return i;
+    return -1;
+}
+
+bool kaborted_skip(kaborted *a, const kbatch *b)
+{
+    /* Transactions that started at or before this batch's end are open
+     * from here on (the Java consumer's rule). */
+    while (a->next < a->n && a->txns[a->next].first_offset <= b->last_offset) {
+        int64_t pid = a->txns[a->next++].producer_id;
+        if (pid_index(a, pid) >= 0) continue;
+        if (a->n_pids == a->cap_pids) {
+            int cap = a->cap_pids ? a->cap_pids * 2 : 4;
+            int64_t *np = realloc(a->pids, (size_t)cap * sizeof(*np));
+            if (!np) continue; /* worst case: aborted records shown */
+            a->pids = np;
+            a->cap_pids = cap;
+        }
+        a->pids[a->n_pids++] = pid;
+    }
+    int i = pid_index(a, b->producer_id);
+    if (b->control) {
+        /* The marker ends the producer's transaction. */
+        if (i >= 0) a->pids[i] = a->pids[--a->n_pids];
+        return true;
+    }
+    return b->transactional && i >= 0;
+}
+
+void kaborted_free(kaborted *a)
+{
+    free(a->txns);
+    free(a->pids);
+    *a = (kaborted){0};
+}
+
+/* --- decoding ---------------------------------------------------------------------- */
+
+static int add_record(kchunk *ch, int32_t partition, const krecord *r)
+{
+    kfk_message *m = chunk_slot(ch);
+    if (!m) return -1;
+    m->partition = partition;
+    m->timestamp_type = r->timestamp_type;
+    m->err = KFK_OK;
+    m->offset = r->offset;
+    m->timestamp = r->timestamp;
+    m->header_count = r->header_count;
+    m->key = r->key;
+    m->value = r->value;
+    m->headers = r->headers;
+    return 0;
+}
+
+/* Reads one batch's records into ch; false on error (*err set). */
+static bool decode_batch(krecords_iter *it, kchunk *ch, int32_t partition, kfk_err *err)
+{
+    kbuf scratch = {0};
+    it->scratch = &scratch;
+    krecord r;
+    while (krecords_iter_next_record(it, &r)) {
+        if (r.control) continue;
+        if (add_record(ch, partition, &r)) {
+            *err = KFK_ERR_NO_MEMORY;
+            break;
+        }
+    }
+    if (!*err) *err = it->err;
+    if (scratch.data && keep_buf(ch, &scratch)) {
+        kbuf_free(&scratch);
+        *err = KFK_ERR_NO_MEMORY;
+    }
+    return *err == KFK_OK;
+}
+
+static int estimate_records(kslice records)
+{
+    /* A rough first size: one slot per 64 bytes, grown as needed. */
+    size_t n = records.len / 64 + 1;
+    return n > 65536 ? 65536 : (int)n;
+}
+
+kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition_data *pd,
+                      krbuf *frame, const kdecode_opts *o, kchunk **out, int64_t *next)
+{
+    *out = NULL;
+    *next = o->fetch_offset;
+    if (!pd->records.ptr || !pd->records.len) return KFK_OK;
+    kchunk *ch = kchunk_new(p, gen, estimate_records(pd->records));
+    if (!ch) return KFK_ERR_NO_MEMORY;
+    kaborted ab = {0};
+    kfk_err err = KFK_OK;
+    if (o->read_committed)
+        err = kaborted_init(&ab, pd->aborted_transactions, pd->n_aborted_transactions);
+    kbatch_read_opts ro = {.start_offset = o->fetch_offset, .check_crcs = o->check_crcs};
+    krecords_iter it;
+    krecords_iter_init(&it, pd->records.ptr, pd->records.len, &ro, NULL);
+    const kbatch *b;
+    while (!err && krecords_iter_next_batch(&it, &b)) {
+        if (b->last_offset < o->fetch_offset) continue;
+        /* read_uncommitted hides control batches only; read_committed
+         * aborted transactions too. */
+        bool skip = o->read_committed ? kaborted_skip(&ab, b) : b->control;
+        if (!skip) decode_batch(&it, ch, p->partition, &err);
+        if (!err) *next = kbatch_next_offset(b);
+    }
+    if (!err && it.err && !(it.truncated)) err = it.err;
+    kaborted_free(&ab);
+    /* A batch bigger than the fetch size that got no record through at
+     * all is the application's problem to see, not a silent stall. */
+    if (!err && it.truncated && *next == o->fetch_offset && ch->n == 0) err = KFK_ERR_TOO_LARGE;
+    if (err || ch->n == 0) {
+        if (err && ch->n > 0) err = KFK_OK; /* keep what decoded; the rest comes again */
+        if (ch->n == 0) {
+            kchunk_unref(ch);
+            return err;
+        }
+    }
+    ch->frame = krbuf_ref(frame);
+    ch->bytes = pd->records.len;
+    for (int i = 0; i < ch->n_bufs; i++)
+        ch->bytes += ch->bufs[i].len;
+    *out = ch;
+    return KFK_OK;
+}
+
+/* --- kfk_message ------------------------------------------------------------------------ */
+
+void kfk_message_release(kfk_message *m)
+{
+    if (m) kchunk_unref(m->chunk);
+}
+
+kfk_err kfk_message_error(const kfk_message *m)
+{
+    return m->err;
+}
+
+const char *kfk_message_topic(const kfk_message *m)
+{
+    return m->topic;
+}
+
+int32_t kfk_message_partition(const kfk_message *m)
+{
+    return m->partition;
+}
+
+int64_t kfk_message_offset(const kfk_message *m)
+{
+    return m->offset;
+}
+
+int64_t kfk_message_timestamp(const kfk_message *m, kfk_timestamp_type *type)
+{
+    if (type) *type = (kfk_timestamp_type)m->timestamp_type;
+    return m->timestamp;
+}
+
+const void *kfk_message_key(const kfk_message *m, size_t *len)
+{
+    if (len) *len = m->key.len;
+    return m->key.ptr;
+}
+
+const void *kfk_message_value(const kfk_message *m, size_t *len)
+{
+    if (len) *len = m->value.len;
+    return m->value.ptr;
+}
+
+size_t kfk_message_header_count(const kfk_message *m)
+{
+    return m->header_count > 0 ? (size_t)m->header_count : 0;
+}
+
+kfk_err kfk_message_header(const kfk_message *m, size_t i, const char **name, size_t *name_len,
+                           const void **value, size_t *value_len)
+{
+    if (i >= kfk_message_header_count(m)) return KFK_ERR_INVALID_ARG;
+    krecord r = {.headers = m->headers, .header_count = m->header_count};
+    krecord_header_iter it = krecord_headers(&r);
+    krecord_header h;
+    for (size_t k = 0; krecord_header_next(&it, &h); k++) {
+        if (k != i) continue;
+        if (name) *name = (const char *)h.key.ptr;
+        if (name_len) *name_len = h.key.len;
+        if (value) *value = h.value.ptr;
+        if (value_len) *value_len = h.value.len;
+        return KFK_OK;
+    }
+    return KFK_ERR_INVALID_ARG;
+}
