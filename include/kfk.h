@@ -319,7 +319,127 @@ KFK_API void kfk_conf_set_error_cb(kfk_conf *conf, kfk_error_cb *cb, void *opaqu
  * KFK_ERR_INVALID_ARG. Must not block for long: the producing call waits. */
 typedef int32_t(kfk_partitioner_cb)(void *opaque, const char *topic, const void *key,
                                     size_t key_len, int32_t partition_count);
+
+/* Sets the partitioner callback (see kfk_partitioner_cb) and its opaque
+ * pointer; it then chooses for every record produced with
+ * KFK_PARTITION_ANY, whatever "partitioner" says. cb NULL removes it.
+ * opaque stays the caller's and must outlive the producer. Never blocks. */
+KFK_API void kfk_conf_set_partitioner_cb(kfk_conf *conf, kfk_partitioner_cb *cb, void *opaque);
 /* --- end of producer: records and partitioners --------------------------- */
+
+/* --- producer ----------------------------------------------------------------- */
+/* A kfk_producer writes records to topics. kfk_produce() copies a record
+ * into its partition's batch and returns; kfk I/O threads send batches
+ * when linger.ms passes or batch.size fills, retrying what may succeed
+ * again until delivery.timeout.ms. Every record accepted by kfk_produce()
+ * gets exactly one delivery report, served to the dr_cb callback by
+ * kfk_producer_poll() (or flush, close, destroy) on the application's
+ * thread: with its offset on success, else with why it failed
+ * (KFK_ERR_TIMED_OUT at delivery.timeout.ms, KFK_ERR_PURGED,
+ * KFK_ERR_DESTROYED, or a broker's error). With enable.idempotence (the
+ * default) each record is written once and in order per partition.
+ *
+ * Threads: kfk_produce() may be called from any number of threads at
+ * once. poll, flush and purge may be called from any application thread;
+ * callbacks run on the thread that polls, never with a kfk lock held, and
+ * may call kfk_produce(). close and destroy: once, from an application
+ * thread that is not running a kfk callback. */
+typedef struct kfk_producer kfk_producer;
+
+/* A record header: name (NUL-terminated) and value/value_len (value NULL:
+ * a null value). */
+typedef struct kfk_header {
+    const char *name;
+    const void *value;
+    size_t value_len;
+} kfk_header;
+
+/* A record to produce. Every pointer stays the caller's; kfk_produce
+ * copies what it needs before it returns. */
+typedef struct kfk_record {
+    const char *topic;         /* required */
+    int32_t partition;         /* a partition, or KFK_PARTITION_ANY */
+    const void *key;           /* NULL: a null key */
+    size_t key_len;
+    const void *value;         /* NULL: a null value (a tombstone) */
+    size_t value_len;
+    const kfk_header *headers; /* n_headers entries, or NULL */
+    size_t n_headers;
+    int64_t timestamp_ms;      /* CreateTime in ms since the epoch; 0: now */
+} kfk_record;
+
+/* One record's delivery report. topic is valid only during the callback. */
+typedef struct kfk_delivery_report {
+    const char *topic;
+    int32_t partition;    /* the partition it went (or was meant) to */
+    int64_t offset;       /* its offset; -1 on error or with acks=0 */
+    int64_t timestamp_ms; /* CreateTime, or the broker's LogAppendTime */
+    kfk_err err;          /* KFK_OK, or why the record was not written */
+    void *opaque;         /* the pointer given to kfk_produce */
+} kfk_delivery_report;
+
+/* Receives delivery reports on the thread calling kfk_producer_poll (or
+ * flush, close, destroy); report is valid only during the call. */
+typedef void(kfk_dr_cb)(void *opaque, const kfk_delivery_report *report);
+
+/* Sets the delivery report callback and the opaque pointer passed to it
+ * (cb NULL: none; reports are then dropped). opaque stays the caller's
+ * and must outlive every producer created from conf. Never blocks. */
+KFK_API void kfk_conf_set_dr_cb(kfk_conf *conf, kfk_dr_cb *cb, void *opaque);
+
+/* A new producer for conf's bootstrap.servers. Takes conf in every case
+ * (on failure it is destroyed too). Starts the client's threads, connects
+ * in the background and, with idempotence, asks for a producer id; returns
+ * at once. NULL on a bad configuration (errstr, if not NULL and errlen > 0,
+ * gets a message naming the property) or when threads or memory cannot be
+ * had. Any thread. */
+KFK_API kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen);
+
+/* Queues a copy of rec for its topic and partition; opaque comes back in
+ * the record's delivery report. Returns KFK_OK (a report will follow), or,
+ * with no report to follow: KFK_ERR_INVALID_ARG (NULL producer, record or
+ * topic, a partition out of range), KFK_ERR_TOO_LARGE (over
+ * max.request.size or buffer.memory), KFK_ERR_QUEUE_FULL (buffer.memory
+ * stayed full for max.block.ms), KFK_ERR_TIMED_OUT (the topic's metadata
+ * did not come within max.block.ms), KFK_ERR_DESTROYED (closing),
+ * KFK_ERR_NO_MEMORY. Blocks only the first time a topic is seen (for its
+ * metadata) or while buffer memory is short, each up to max.block.ms (0:
+ * never). Any thread, many at once. */
+KFK_API kfk_err kfk_produce(kfk_producer *producer, const kfk_record *rec, void *opaque);
+
+/* Serves delivery reports waiting, calling dr_cb for each, waiting up to
+ * timeout_ms (-1: no limit, 0: not at all) for the first. Returns how many
+ * were served (0 on timeout), -1 for a NULL producer. Application
+ * threads; not from within a callback of this producer. */
+KFK_API int kfk_producer_poll(kfk_producer *producer, int timeout_ms);
+
+/* Sends every queued record now (without waiting for linger.ms) and waits
+ * up to timeout_ms (-1: no limit) until each has had its delivery report,
+ * serving reports as poll does. Returns KFK_OK, KFK_ERR_TIMED_OUT when
+ * records were still outstanding at the deadline, KFK_ERR_INVALID_ARG for
+ * a NULL producer. Application threads. */
+KFK_API kfk_err kfk_producer_flush(kfk_producer *producer, int timeout_ms);
+
+/* Fails every record not yet sent with KFK_ERR_PURGED (their reports
+ * follow on the next poll); records already sent are left to complete.
+ * Returns KFK_OK or KFK_ERR_INVALID_ARG. Never blocks beyond short locks.
+ * Application threads. */
+KFK_API kfk_err kfk_producer_purge(kfk_producer *producer);
+
+/* Flushes for up to timeout_ms, then destroys the producer as
+ * kfk_producer_destroy does (records still outstanding get
+ * KFK_ERR_DESTROYED). Returns what the flush returned. NULL is a no-op
+ * returning KFK_ERR_INVALID_ARG. Call once, from an application thread;
+ * the handle is gone afterwards. */
+KFK_API kfk_err kfk_producer_close(kfk_producer *producer, int timeout_ms);
+
+/* Destroys the producer without waiting: records not yet delivered get
+ * KFK_ERR_DESTROYED reports, served to dr_cb on this thread before it
+ * returns; then the connections close, the threads stop and everything is
+ * freed. Blocks only while the threads stop. NULL is a no-op. Call once,
+ * from an application thread. */
+KFK_API void kfk_producer_destroy(kfk_producer *producer);
+/* --- end of producer ------------------------------------------------------------ */
 
 /* --- admin client ------------------------------------------------------------ */
 /* A kfk_admin manages topics and describes the cluster. Every call is

@@ -443,6 +443,15 @@ static const kconf_prop table[KCONF__COUNT] = {
         .def = "0", .min = 0, .max = I64MAX,
         .doc = "With adaptive partitioning, skip a partition for keyless records while its "
                "broker has accepted nothing for this long; 0 never skips."},
+    [KCONF_PARTITIONER_CB] = {
+        .name = "partitioner_cb", .type = KCONF_T_CALLBACK, .clients = P, .flags = KCONF_F_KFK,
+        .def = "", .setter = "kfk_conf_set_partitioner_cb",
+        .doc = "Chooses the partition of records produced with KFK_PARTITION_ANY, in place of "
+               "the partitioner property."},
+    [KCONF_DR_CB] = {
+        .name = "dr_cb", .type = KCONF_T_CALLBACK, .clients = P, .flags = KCONF_F_KFK,
+        .def = "", .setter = "kfk_conf_set_dr_cb",
+        .doc = "Receives each record's delivery report from kfk_producer_poll."},
 
     /* consumer */
     [KCONF_CLIENT_RACK] = {

@@ -1,0 +1,142 @@
+/* Delivery reports: batches that are done (acknowledged, failed, expired,
+ * purged) wait in one queue until the application's thread serves them
+ * in kfk_producer_poll, so user callbacks never run on kfk threads or
+ * with a kfk lock held. A batch keeps its buffer.memory until its reports
+ * are served (its records' opaques live in it). */
+#include <stdlib.h>
+#include <time.h>
+
+#include "base/time.h"
+#include "producer/producer_int.h"
+
+static void dr_signal(kfk_producer *p)
+{
+    pthread_mutex_lock(&p->dr_lock);
+    pthread_cond_broadcast(&p->dr_cond);
+    pthread_mutex_unlock(&p->dr_lock);
+}
+
+void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_offset,
+                    int64_t log_append_ms)
+{
+    if (!p->dr_cb) {
+        int32_t n = kaccum_batch_count(b);
+        kaccum_batch_release(p->accum, b);
+        atomic_fetch_sub(&p->outstanding, n);
+        dr_signal(p);
+        return;
+    }
+    kdr *d = malloc(sizeof(*d));
+    if (!d) {
+        /* No memory for the report: the records are accounted for, and
+         * their reports lost, rather than the producer hanging in flush. */
+        int32_t n = kaccum_batch_count(b);
+        kaccum_batch_release(p->accum, b);
+        atomic_fetch_sub(&p->outstanding, n);
+        dr_signal(p);
+        return;
+    }
+    *d = (kdr){.batch = b, .err = err, .base_offset = base_offset, .log_append_ms = log_append_ms};
+    pthread_mutex_lock(&p->dr_lock);
+    if (p->dr_tail)
+        p->dr_tail->next = d;
+    else
+        p->dr_head = d;
+    p->dr_tail = d;
+    pthread_cond_broadcast(&p->dr_cond);
+    pthread_mutex_unlock(&p->dr_lock);
+}
+
+void kdr_batch_abandon(kfk_producer *p, kaccum_batch *b, kfk_err err)
+{
+    kpart *pp = kaccum_part_ctx(b->part);
+    bool gap = false;
+    pthread_mutex_lock(&pp->lock);
+    for (int i = 0; i < pp->n_unacked; i++)
+        if (pp->unacked[i] == b) gap = true;
+    kidem_unacked_remove(pp, b);
+    pthread_mutex_unlock(&pp->lock);
+    /* Its sequences may have reached the broker, or later batches may
+     * carry sequences after them: start them over (KIP-360). */
+    if (gap && p->idempotent) kidem_request_bump(p);
+    kdr_batch_done(p, b, err, -1, -1);
+}
+
+void kdr_expire(kfk_producer *p)
+{
+    kpart **parts;
+    int n = kprod_all_parts(p, &parts);
+    if (n <= 0) {
+        free(parts);
+        return;
+    }
+    kaccum_part **aps = malloc((size_t)n * sizeof(*aps));
+    if (aps) {
+        for (int i = 0; i < n; i++)
+            aps[i] = parts[i]->ap;
+        kaccum_list l = {0};
+        kaccum_expire(p->accum, aps, (size_t)n, ktime_mono_ms(), p->delivery_timeout_ms, &l);
+        for (kaccum_batch *b; (b = kaccum_list_pop(&l));)
+            kdr_batch_abandon(p, b, KFK_ERR_TIMED_OUT);
+    }
+    free(aps);
+    free(parts);
+}
+
+static void serve_one(kfk_producer *p, kdr *d)
+{
+    kaccum_batch *b = d->batch;
+    kpart *pp = kaccum_part_ctx(b->part);
+    int32_t n = kaccum_batch_count(b);
+    kfk_delivery_report r = {.topic = pp->topic->name, .partition = pp->id, .err = d->err};
+    for (int32_t i = 0; i < n; i++) {
+        r.offset = d->err || d->base_offset < 0 ? -1 : d->base_offset + i;
+        r.timestamp_ms = d->log_append_ms >= 0 ? d->log_append_ms : b->msgs[i].timestamp;
+        r.opaque = b->msgs[i].opaque;
+        p->dr_cb(p->dr_opaque, &r);
+    }
+    kaccum_batch_release(p->accum, b);
+    atomic_fetch_sub(&p->outstanding, n);
+    free(d);
+}
+
+static void deadline_ts(struct timespec *ts, int timeout_ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += timeout_ms / 1000;
+    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Waits for reports or for outstanding to move; dr_lock held. */
+static void wait_reports(kfk_producer *p, int timeout_ms)
+{
+    if (timeout_ms == 0) return;
+    if (timeout_ms < 0) {
+        pthread_cond_wait(&p->dr_cond, &p->dr_lock);
+        return;
+    }
+    struct timespec ts;
+    deadline_ts(&ts, timeout_ms);
+    pthread_cond_timedwait(&p->dr_cond, &p->dr_lock, &ts);
+}
+
+int kdr_serve(kfk_producer *p, int timeout_ms)
+{
+    pthread_mutex_lock(&p->dr_lock);
+    if (!p->dr_head) wait_reports(p, timeout_ms);
+    kdr *d = p->dr_head;
+    p->dr_head = p->dr_tail = NULL;
+    pthread_mutex_unlock(&p->dr_lock);
+    int served = 0;
+    while (d) {
+        kdr *next = d->next;
+        served += kaccum_batch_count(d->batch);
+        serve_one(p, d);
+        d = next;
+    }
+    return served;
+}

@@ -1,0 +1,537 @@
+/* The producer handle: creation, kfk_produce, topics and their
+ * partitions, housekeeping, and the end of a producer's life. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/time.h"
+#include "producer/producer_int.h"
+
+#define KPROD_TICK_MS 50
+#define KPROD_HEADERS_ON_STACK 16
+
+void kfk_conf_set_dr_cb(kfk_conf *conf, kfk_dr_cb *cb, void *opaque)
+{
+    if (!conf) return;
+    kconf_set_cb(conf, KCONF_DR_CB, (kconf_fn)cb, opaque);
+}
+
+void kfk_conf_set_partitioner_cb(kfk_conf *conf, kfk_partitioner_cb *cb, void *opaque)
+{
+    if (!conf) return;
+    kconf_set_cb(conf, KCONF_PARTITIONER_CB, (kconf_fn)cb, opaque);
+}
+
+/* --- topics ---------------------------------------------------------------------- */
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+/* topics_lock held (read or write). */
+static kptopic *topic_find(kfk_producer *p, const char *name)
+{
+    if (!p->cap_topics) return NULL;
+    size_t mask = p->cap_topics - 1;
+    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+        kptopic *t = p->topics[i];
+        if (!t || !strcmp(t->name, name)) return t;
+    }
+}
+
+/* topics_lock held for writing. */
+static int topic_insert(kfk_producer *p, kptopic *t)
+{
+    if ((p->n_topics + 1) * 2 > p->cap_topics) {
+        size_t cap = p->cap_topics ? p->cap_topics * 2 : 16;
+        kptopic **v = calloc(cap, sizeof(*v));
+        if (!v) return -1;
+        for (size_t i = 0; i < p->cap_topics; i++) {
+            if (!p->topics[i]) continue;
+            size_t j = name_hash(p->topics[i]->name) & (cap - 1);
+            while (v[j])
+                j = (j + 1) & (cap - 1);
+            v[j] = p->topics[i];
+        }
+        free(p->topics);
+        p->topics = v;
+        p->cap_topics = cap;
+    }
+    size_t j = name_hash(t->name) & (p->cap_topics - 1);
+    while (p->topics[j])
+        j = (j + 1) & (p->cap_topics - 1);
+    p->topics[j] = t;
+    p->n_topics++;
+    return 0;
+}
+
+static void topic_free(kptopic *t)
+{
+    kpart_array *a = atomic_load(&t->parts);
+    if (a) {
+        for (int32_t i = 0; i < a->n; i++) {
+            pthread_mutex_destroy(&a->parts[i]->lock);
+            free(a->parts[i]);
+        }
+    }
+    while (a) {
+        kpart_array *older = a->older;
+        free(a->parts);
+        free(a);
+        a = older;
+    }
+    kpartitioner_destroy(&t->partitioner);
+    free(t->name);
+    free(t);
+}
+
+static kptopic *topic_new(kfk_producer *p, const char *name)
+{
+    kptopic *t = calloc(1, sizeof(*t));
+    if (!t || !(t->name = strdup(name))) {
+        free(t);
+        return NULL;
+    }
+    int kind = p->partitioner_cb ? KPARTITIONER_CALLBACK : p->partitioner_kind;
+    uint64_t seed = (uint64_t)ktime_mono_ns() ^ (uintptr_t)t;
+    if (kpartitioner_init(&t->partitioner, kind,
+                          kconf_bool(p->conf, KCONF_PARTITIONER_IGNORE_KEYS),
+                          kconf_i64(p->conf, KCONF_BATCH_SIZE), p->partitioner_cb,
+                          p->partitioner_opaque, seed) != KFK_OK) {
+        free(t->name);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* Grows t's partitions to n (they never shrink). Callers serialize on
+ * topics_lock held for writing. */
+static kfk_err topic_grow(kfk_producer *p, kptopic *t, int32_t n)
+{
+    kpart_array *old = atomic_load(&t->parts);
+    int32_t have = old ? old->n : 0;
+    if (n <= have) return KFK_OK;
+    kpart_array *a = calloc(1, sizeof(*a));
+    kpart **v = a ? calloc((size_t)n, sizeof(*v)) : NULL;
+    if (!v) {
+        free(a);
+        return KFK_ERR_NO_MEMORY;
+    }
+    if (have) memcpy(v, old->parts, (size_t)have * sizeof(*v));
+    for (int32_t i = have; i < n; i++) {
+        kpart *pp = calloc(1, sizeof(*pp));
+        if (!pp || !(pp->ap = kaccum_part_new(p->accum, pp))) {
+            free(pp);
+            for (int32_t j = have; j < i; j++)
+                free(v[j]); /* their kaccum_parts go with the accumulator */
+            free(v);
+            free(a);
+            return KFK_ERR_NO_MEMORY;
+        }
+        pp->topic = t;
+        pp->id = i;
+        pthread_mutex_init(&pp->lock, NULL);
+        v[i] = pp;
+    }
+    a->n = n;
+    a->parts = v;
+    a->older = old;
+    atomic_store(&t->parts, a);
+    atomic_fetch_add(&p->topics_version, 1);
+    return KFK_OK;
+}
+
+/* Takes in what the metadata cache knows of t. Returns KFK_OK once t has
+ * partitions, else the topic's error or KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. */
+static kfk_err topic_sync(kfk_producer *p, kptopic *t)
+{
+    kmeta_topic *mt = kmeta_topic_get(kclient_meta(p->client), t->name);
+    int32_t n = mt ? mt->n_partitions : 0;
+    kfk_err terr = mt && mt->err ? mt->err : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if (mt) kmeta_topic_unref(mt);
+    kpart_array *a = atomic_load(&t->parts);
+    if (n > (a ? a->n : 0)) {
+        pthread_rwlock_wrlock(&p->topics_lock);
+        kfk_err err = topic_grow(p, t, n);
+        pthread_rwlock_unlock(&p->topics_lock);
+        if (err) return err;
+    }
+    return atomic_load(&t->parts) ? KFK_OK : terr;
+}
+
+/* The topic named name with its partitions, waiting for metadata up to
+ * max.block.ms the first time. */
+static kfk_err topic_get(kfk_producer *p, const char *name, kptopic **out)
+{
+    pthread_rwlock_rdlock(&p->topics_lock);
+    kptopic *t = topic_find(p, name);
+    pthread_rwlock_unlock(&p->topics_lock);
+    if (t && atomic_load(&t->parts)) {
+        *out = t;
+        return KFK_OK;
+    }
+    if (!t) {
+        pthread_rwlock_wrlock(&p->topics_lock);
+        if (!(t = topic_find(p, name))) {
+            t = topic_new(p, name);
+            if (!t || topic_insert(p, t) < 0) {
+                pthread_rwlock_unlock(&p->topics_lock);
+                if (t) topic_free(t);
+                return KFK_ERR_NO_MEMORY;
+            }
+            kclient_want_topics(p->client, &name, 1);
+        }
+        pthread_rwlock_unlock(&p->topics_lock);
+    }
+    int64_t deadline = ktime_mono_ms() + p->max_block_ms;
+    kfk_err err;
+    while ((err = topic_sync(p, t)) != KFK_OK) {
+        int64_t left = deadline - ktime_mono_ms();
+        if (left <= 0 || atomic_load(&p->closing)) break;
+        kclient_refresh(p->client, "producer: topic metadata");
+        kfk_err w = kclient_refresh_wait(p->client, (int)(left < INT32_MAX ? left : INT32_MAX));
+        if (w == KFK_ERR_DESTROYED) return w;
+    }
+    if (err == KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION || err == KFK_ERR_LEADER_NOT_AVAILABLE)
+        err = KFK_ERR_TIMED_OUT; /* Java: not present in metadata after max.block.ms */
+    *out = t;
+    return err;
+}
+
+int kprod_all_parts(kfk_producer *p, kpart ***out)
+{
+    pthread_rwlock_rdlock(&p->topics_lock);
+    size_t n = 0;
+    for (size_t i = 0; i < p->cap_topics; i++) {
+        kpart_array *a = p->topics[i] ? atomic_load(&p->topics[i]->parts) : NULL;
+        n += a ? (size_t)a->n : 0;
+    }
+    kpart **v = malloc((n ? n : 1) * sizeof(*v));
+    size_t k = 0;
+    for (size_t i = 0; v && i < p->cap_topics; i++) {
+        kpart_array *a = p->topics[i] ? atomic_load(&p->topics[i]->parts) : NULL;
+        for (int32_t j = 0; a && j < a->n && k < n; j++)
+            v[k++] = a->parts[j];
+    }
+    pthread_rwlock_unlock(&p->topics_lock);
+    *out = v;
+    return v ? (int)k : -1;
+}
+
+uint64_t kprod_routing_version(kfk_producer *p)
+{
+    return atomic_load(&kclient_meta(p->client)->version) * 1000003u +
+           atomic_load(&p->topics_version);
+}
+
+/* --- producing ------------------------------------------------------------------- */
+
+static kfk_err choose_partition(kptopic *t, const kpart_array *a, const kfk_record *rec,
+                                int32_t *part, bool *sticky)
+{
+    *sticky = false;
+    if (rec->partition != KFK_PARTITION_ANY) {
+        if (rec->partition < 0 || rec->partition >= a->n) return KFK_ERR_INVALID_ARG;
+        *part = rec->partition;
+        return KFK_OK;
+    }
+    kpart_topic pt = {.topic = t->name, .partition_count = a->n};
+    kslice key = {rec->key, rec->key_len};
+    return kpartitioner_choose(&t->partitioner, &pt, key, part, sticky);
+}
+
+static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *rec,
+                      const krecord_header *hdrs, void *opaque, bool sticky)
+{
+    kaccum_rec ar = {
+        .timestamp = rec->timestamp_ms ? rec->timestamp_ms : ktime_wall_ms(),
+        .key = {rec->key, rec->key_len},
+        .value = {rec->value, rec->value_len},
+        .headers = hdrs,
+        .n_headers = rec->n_headers,
+        .opaque = opaque,
+    };
+    kaccum_appended res;
+    atomic_fetch_add(&p->outstanding, 1);
+    kfk_err err = kaccum_append(p->accum, pp->ap, &ar, ktime_mono_ms(), &res);
+    if (err) {
+        atomic_fetch_sub(&p->outstanding, 1);
+        return err;
+    }
+    if (sticky) kpartitioner_appended(&t->partitioner, pp->id, res.bytes, res.batch_full);
+    if (res.new_batch || res.ready) ksender_kick_part(p, pp);
+    return KFK_OK;
+}
+
+kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
+{
+    if (!p || !rec || !rec->topic || (rec->n_headers && !rec->headers)) return KFK_ERR_INVALID_ARG;
+    if (atomic_load(&p->closing)) return KFK_ERR_DESTROYED;
+    kptopic *t;
+    kfk_err err = topic_get(p, rec->topic, &t);
+    if (err) return err;
+    const kpart_array *a = atomic_load(&t->parts);
+    int32_t part;
+    bool sticky;
+    if ((err = choose_partition(t, a, rec, &part, &sticky))) return err;
+
+    krecord_header stack[KPROD_HEADERS_ON_STACK], *hdrs = stack;
+    if (rec->n_headers > KPROD_HEADERS_ON_STACK &&
+        !(hdrs = malloc(rec->n_headers * sizeof(*hdrs))))
+        return KFK_ERR_NO_MEMORY;
+    for (size_t i = 0; i < rec->n_headers; i++) {
+        const kfk_header *h = &rec->headers[i];
+        if (!h->name) {
+            err = KFK_ERR_INVALID_ARG;
+            break;
+        }
+        hdrs[i].key = (kslice){(const uint8_t *)h->name, strlen(h->name)};
+        hdrs[i].value = (kslice){h->value, h->value ? h->value_len : 0};
+    }
+    if (!err) err = append(p, t, a->parts[part], rec, hdrs, opaque, sticky);
+    if (hdrs != stack) free(hdrs);
+    return err;
+}
+
+/* --- housekeeping on kfk-bg ------------------------------------------------------- */
+
+/* Grows partition arrays after metadata moved, wakes the leaders of
+ * partitions with queued batches (a moved leader, a retry waiting for a
+ * new one) and asks for metadata when some have none. */
+static void tick_route(kfk_producer *p)
+{
+    uint64_t mv = atomic_load(&kclient_meta(p->client)->version);
+    if (mv != p->tick_meta_seen) {
+        p->tick_meta_seen = mv;
+        pthread_rwlock_rdlock(&p->topics_lock);
+        size_t n = p->cap_topics;
+        kptopic **ts = malloc((n ? n : 1) * sizeof(*ts));
+        if (ts && n) memcpy(ts, p->topics, n * sizeof(*ts));
+        pthread_rwlock_unlock(&p->topics_lock);
+        for (size_t i = 0; ts && i < n; i++)
+            if (ts[i]) topic_sync(p, ts[i]);
+        free(ts);
+    }
+    kpart **parts;
+    int n = kprod_all_parts(p, &parts);
+    for (int i = 0; i < n; i++)
+        if (kaccum_part_queued(parts[i]->ap) > 0) ksender_kick_part(p, parts[i]);
+    free(parts);
+}
+
+static void on_tick(ktimer *tm)
+{
+    kfk_producer *p = (kfk_producer *)((char *)tm - offsetof(kfk_producer, tick_timer));
+    if (p->tick_stopped) return;
+    kdr_expire(p);
+    tick_route(p);
+    kloop_timer_arm(kclient_bg_loop(p->client), &p->tick_timer,
+                    ktime_mono_ns() + KPROD_TICK_MS * KTIME_NS_PER_MS);
+}
+
+static void tick_start(ktask *t)
+{
+    kfk_producer *p = (kfk_producer *)((char *)t - offsetof(kfk_producer, tick_start_task));
+    kloop_timer_arm(kclient_bg_loop(p->client), &p->tick_timer,
+                    ktime_mono_ns() + KPROD_TICK_MS * KTIME_NS_PER_MS);
+}
+
+static void tick_stop(ktask *t)
+{
+    kfk_producer *p = (kfk_producer *)((char *)t - offsetof(kfk_producer, tick_stop_task));
+    kloop_timer_disarm(kclient_bg_loop(p->client), &p->tick_timer);
+    pthread_mutex_lock(&p->senders_lock);
+    p->tick_stopped = true;
+    pthread_cond_broadcast(&p->senders_cond);
+    pthread_mutex_unlock(&p->senders_lock);
+}
+
+/* --- life cycle ------------------------------------------------------------------ */
+
+static void read_conf(kfk_producer *p, const kfk_conf *c)
+{
+    p->acks = (int16_t)kconf_int(c, KCONF_ACKS);
+    p->idempotent = kconf_bool(c, KCONF_ENABLE_IDEMPOTENCE);
+    p->max_in_flight = kconf_int(c, KCONF_MAX_IN_FLIGHT);
+    if (p->max_in_flight > KPROD_MAX_UNACKED) p->max_in_flight = KPROD_MAX_UNACKED;
+    if (p->max_in_flight < 1) p->max_in_flight = 1;
+    p->codec = (kcodec)kconf_int(c, KCONF_COMPRESSION_TYPE);
+    p->codec_level = -1;
+    if (p->codec == KCODEC_GZIP) p->codec_level = kconf_int(c, KCONF_COMPRESSION_GZIP_LEVEL);
+    if (p->codec == KCODEC_LZ4) p->codec_level = kconf_int(c, KCONF_COMPRESSION_LZ4_LEVEL);
+    if (p->codec == KCODEC_ZSTD) p->codec_level = kconf_int(c, KCONF_COMPRESSION_ZSTD_LEVEL);
+    p->delivery_timeout_ms = kconf_i64(c, KCONF_DELIVERY_TIMEOUT_MS);
+    p->request_timeout_ms = kconf_i64(c, KCONF_REQUEST_TIMEOUT_MS);
+    p->retry_backoff_ms = kconf_i64(c, KCONF_RETRY_BACKOFF_MS);
+    p->max_block_ms = kconf_i64(c, KCONF_MAX_BLOCK_MS);
+    p->max_request_bytes = (size_t)kconf_i64(c, KCONF_MAX_REQUEST_SIZE);
+    p->partitioner_kind = kconf_int(c, KCONF_PARTITIONER);
+    void *o;
+    p->partitioner_cb = (kfk_partitioner_cb *)kconf_cb(c, KCONF_PARTITIONER_CB, &o);
+    p->partitioner_opaque = o;
+    p->dr_cb = (kfk_dr_cb *)kconf_cb(c, KCONF_DR_CB, &o);
+    p->dr_opaque = o;
+}
+
+static kaccum *accum_new(const kfk_conf *c)
+{
+    kaccum_conf ac = {
+        .batch_size = kconf_i64(c, KCONF_BATCH_SIZE),
+        .linger_ms = kconf_i64(c, KCONF_LINGER_MS),
+        .buffer_memory = kconf_i64(c, KCONF_BUFFER_MEMORY),
+        .max_block_ms = kconf_i64(c, KCONF_MAX_BLOCK_MS),
+        .max_record_bytes = kconf_i64(c, KCONF_MAX_REQUEST_SIZE),
+    };
+    return kaccum_new(&ac);
+}
+
+static void init_locks(kfk_producer *p)
+{
+    pthread_rwlock_init(&p->topics_lock, NULL);
+    pthread_mutex_init(&p->senders_lock, NULL);
+    pthread_cond_init(&p->senders_cond, NULL);
+    pthread_mutex_init(&p->dr_lock, NULL);
+    /* delivery.c waits on it with monotonic deadlines */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->dr_cond, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen)
+{
+    kfk_producer *p = calloc(1, sizeof(*p));
+    if (!p) {
+        if (errstr && errlen) snprintf(errstr, errlen, "out of memory");
+        kfk_conf_destroy(conf);
+        return NULL;
+    }
+    if (!(p->client = kclient_new(conf, KCONF_PRODUCER, errstr, errlen))) {
+        free(p);
+        return NULL;
+    }
+    p->conf = kclient_conf(p->client);
+    read_conf(p, p->conf);
+    if (!(p->accum = accum_new(p->conf))) {
+        if (errstr && errlen) snprintf(errstr, errlen, "invalid batch.size or buffer.memory");
+        kclient_destroy(p->client);
+        free(p);
+        return NULL;
+    }
+    init_locks(p);
+    atomic_init(&p->producer_id, p->idempotent ? -1 : -1);
+    atomic_init(&p->producer_epoch, -1);
+    ktimer_init(&p->tick_timer, on_tick);
+    p->tick_start_task.fn = tick_start;
+    p->tick_stop_task.fn = tick_stop;
+    kloop_post(kclient_bg_loop(p->client), &p->tick_start_task);
+    if (p->idempotent) kidem_start(p);
+    return p;
+}
+
+kfk_err kfk_producer_purge(kfk_producer *p)
+{
+    if (!p) return KFK_ERR_INVALID_ARG;
+    kpart **parts;
+    int n = kprod_all_parts(p, &parts);
+    if (n < 0) return KFK_ERR_NO_MEMORY;
+    kaccum_part **aps = malloc(((size_t)n + 1) * sizeof(*aps));
+    if (!aps) {
+        free(parts);
+        return KFK_ERR_NO_MEMORY;
+    }
+    for (int i = 0; i < n; i++)
+        aps[i] = parts[i]->ap;
+    kaccum_list l = {0};
+    kaccum_purge(p->accum, aps, (size_t)n, &l);
+    kfk_err why = atomic_load(&p->closing) ? KFK_ERR_DESTROYED : KFK_ERR_PURGED;
+    for (kaccum_batch *b; (b = kaccum_list_pop(&l));)
+        kdr_batch_abandon(p, b, why);
+    free(aps);
+    free(parts);
+    return KFK_OK;
+}
+
+kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
+{
+    if (!p) return KFK_ERR_INVALID_ARG;
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : ktime_mono_ms() + timeout_ms;
+    kaccum_flush_begin(p->accum);
+    ksender_kick_all(p);
+    /* Batches whose leader has no sender yet get one from here too. */
+    kpart **parts;
+    int n = kprod_all_parts(p, &parts);
+    for (int i = 0; i < n; i++)
+        if (kaccum_part_queued(parts[i]->ap) > 0) ksender_kick_part(p, parts[i]);
+    free(parts);
+    kfk_err err = KFK_OK;
+    while (atomic_load(&p->outstanding) > 0) {
+        int64_t left = deadline - ktime_mono_ms();
+        if (left <= 0) {
+            err = KFK_ERR_TIMED_OUT;
+            break;
+        }
+        kdr_serve(p, (int)(left < 100 ? left : 100));
+    }
+    kdr_serve(p, 0);
+    kaccum_flush_end(p->accum);
+    return err;
+}
+
+int kfk_producer_poll(kfk_producer *p, int timeout_ms)
+{
+    if (!p) return -1;
+    return kdr_serve(p, timeout_ms);
+}
+
+static void producer_free(kfk_producer *p)
+{
+    for (size_t i = 0; i < p->cap_topics; i++)
+        if (p->topics[i]) topic_free(p->topics[i]);
+    free(p->topics);
+    kaccum_destroy(p->accum);
+    pthread_rwlock_destroy(&p->topics_lock);
+    pthread_mutex_destroy(&p->senders_lock);
+    pthread_cond_destroy(&p->senders_cond);
+    pthread_mutex_destroy(&p->dr_lock);
+    pthread_cond_destroy(&p->dr_cond);
+    free(p);
+}
+
+void kfk_producer_destroy(kfk_producer *p)
+{
+    if (!p) return;
+    atomic_store(&p->closing, true);
+    kaccum_close(p->accum);
+    kfk_producer_purge(p);
+    if (kloop_post(kclient_bg_loop(p->client), &p->tick_stop_task) == 0) {
+        pthread_mutex_lock(&p->senders_lock);
+        while (!p->tick_stopped)
+            pthread_cond_wait(&p->senders_cond, &p->senders_lock);
+        pthread_mutex_unlock(&p->senders_lock);
+    }
+    kidem_stop(p);
+    ksender_stop_all(p);
+    /* In-flight requests complete with KFK_ERR_DESTROYED here. */
+    kclient_destroy(p->client);
+    kfk_producer_purge(p); /* anything put back for a retry meanwhile */
+    while (kdr_serve(p, 0) > 0)
+        ;
+    ksender_free_all(p);
+    producer_free(p);
+}
+
+kfk_err kfk_producer_close(kfk_producer *p, int timeout_ms)
+{
+    if (!p) return KFK_ERR_INVALID_ARG;
+    kfk_err err = kfk_producer_flush(p, timeout_ms);
+    kfk_producer_destroy(p);
+    return err;
+}

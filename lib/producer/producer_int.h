@@ -1,0 +1,211 @@
+/* What the files of lib/producer share: the producer handle, its topics
+ * and partitions, the per-broker senders, delivery reports and the
+ * idempotence state.
+ *
+ * Who touches what:
+ *   application threads  kfk_produce: topic lookup (read lock), partition
+ *                        choice, kaccum_append, a kick of the leader's
+ *                        connection when a batch opens or fills.
+ *   I/O threads          one ksender per broker, attached as a ksource to
+ *                        that broker's connection: drains the partitions
+ *                        the broker leads, finishes (compresses) batches,
+ *                        sends Produce, handles answers: delivery reports
+ *                        into the report queue, retries back into the
+ *                        accumulator.
+ *   kfk-bg               a housekeeping timer: delivery.timeout.ms expiry
+ *                        of queued batches, kicks after metadata moves.
+ *   poll/flush/destroy   serve the report queue: user callbacks run there.
+ *
+ * Ordering: a partition has at most max_in_flight batches drained and not
+ * yet acknowledged (kpart.unacked, in drain order); the accumulator puts
+ * retried batches back in drain order, so records keep their order and
+ * sequences across retries. */
+#ifndef KFK_PRODUCER_PRODUCER_INT_H
+#define KFK_PRODUCER_PRODUCER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/conf.h"
+#include "client/client.h"
+#include "codec/codec.h"
+#include "kfk.h"
+#include "producer/accumulator.h"
+#include "producer/partitioner.h"
+#include "proto/gen/init_producer_id.h"
+
+/* The most batches a partition has drained and not yet acknowledged: the
+ * protocol's limit for idempotent producers. */
+#define KPROD_MAX_UNACKED 5
+
+typedef struct kptopic kptopic;
+typedef struct ksender ksender;
+
+/* One partition of a topic the producer writes to. */
+typedef struct kpart {
+    kptopic *topic;
+    int32_t id;
+    kaccum_part *ap;
+    pthread_mutex_t lock; /* protects the fields below */
+    int inflight;         /* batches in requests not yet answered */
+    int n_unacked;
+    kaccum_batch *unacked[KPROD_MAX_UNACKED]; /* drained, not yet done, drain order */
+    int32_t acked_next_seq;                   /* the sequence the broker expects next */
+} kpart;
+
+/* The partitions of a topic as known at one time; replaced (never
+ * changed) when the topic grows, the old array kept until destroy. */
+typedef struct kpart_array {
+    int32_t n;
+    kpart **parts;
+    struct kpart_array *older;
+} kpart_array;
+
+struct kptopic {
+    char *name;
+    kpartitioner partitioner;
+    _Atomic(kpart_array *) parts; /* NULL until metadata named its partitions */
+};
+
+/* One broker's sender: a ksource on its connection. */
+struct ksender {
+    ksource src;
+    kfk_producer *p;
+    kbroker *broker; /* a reference while attached */
+    int32_t broker_id;
+    ktask attach_task, detach_task;
+    ktimer linger_timer; /* its loop: wake for the next linger or backoff expiry */
+    bool attached, detached;
+    /* loop thread only: the partitions this broker leads */
+    uint64_t routing_seen;
+    kaccum_part **parts;
+    kaccum_part **eligible;
+    size_t n_parts, cap_parts;
+    size_t rotate;
+    ksender *next; /* in the producer's list */
+};
+
+/* A batch's outcome on its way to the application's poll. */
+typedef struct kdr {
+    struct kdr *next;
+    kaccum_batch *batch;
+    kfk_err err;
+    int64_t base_offset;
+    int64_t log_append_ms; /* -1: CreateTime */
+} kdr;
+
+struct kfk_producer {
+    kclient *client;
+    const kfk_conf *conf;
+    kaccum *accum;
+    /* settings read once */
+    int16_t acks;
+    bool idempotent;
+    int max_in_flight;
+    kcodec codec;
+    int codec_level;
+    int64_t delivery_timeout_ms, request_timeout_ms, retry_backoff_ms, max_block_ms;
+    size_t max_request_bytes;
+    int partitioner_kind;
+    kfk_partitioner_cb *partitioner_cb;
+    void *partitioner_opaque;
+    kfk_dr_cb *dr_cb;
+    void *dr_opaque;
+
+    /* topics: an open-addressing table by name */
+    pthread_rwlock_t topics_lock; /* protects topics, n_topics, cap_topics */
+    kptopic **topics;
+    size_t n_topics, cap_topics;
+    atomic_uint_fast64_t topics_version; /* grows when a topic or partition appears */
+
+    /* senders, by broker */
+    pthread_mutex_t senders_lock; /* protects senders and the sender list */
+    ksender *senders;
+    pthread_cond_t senders_cond; /* a detach finished */
+
+    /* delivery reports */
+    pthread_mutex_t dr_lock; /* protects dr_head, dr_tail */
+    pthread_cond_t dr_cond;  /* reports queued or outstanding went down */
+    kdr *dr_head, *dr_tail;
+    atomic_int_fast64_t outstanding; /* records accepted and not yet reported */
+
+    /* idempotence (KIP-98, KIP-360) */
+    _Atomic int64_t producer_id; /* -1 until InitProducerId answered */
+    _Atomic int16_t producer_epoch;
+    atomic_int bump;           /* 0, 1: a bump is wanted, 2: it is being done */
+    atomic_int inflight_guard; /* batches in flight + pulls in progress */
+    kcall pid_call;
+    kp_init_producer_id_request pid_req;
+    ktimer pid_retry_timer; /* kfk-bg */
+    ktask pid_retry_task;
+
+    /* housekeeping on kfk-bg */
+    ktimer tick_timer;
+    ktask tick_start_task, tick_stop_task;
+    bool tick_stopped;
+    uint64_t tick_meta_seen;
+
+    atomic_bool closing;   /* kfk_producer_destroy began: no new work */
+    atomic_int flushing;   /* flushes in progress */
+};
+
+/* --- producer.c -------------------------------------------------------------------- */
+
+/* Every partition known now; *out gets a malloc'd array (free it).
+ * Returns the count, -1 when out of memory. */
+int kprod_all_parts(kfk_producer *p, kpart ***out);
+/* A number that moves whenever routing may have changed: metadata or the
+ * producer's topics and partitions. */
+uint64_t kprod_routing_version(kfk_producer *p);
+
+/* --- sender.c -------------------------------------------------------------------- */
+
+/* Wakes the sender of pp's current leader (creating it on first use).
+ * Any thread. */
+void ksender_kick_part(kfk_producer *p, kpart *pp);
+/* Wakes every sender. Any thread. */
+void ksender_kick_all(kfk_producer *p);
+/* Detaches every sender from its connection and releases its broker;
+ * blocks until done. Application thread, during destroy. */
+void ksender_stop_all(kfk_producer *p);
+void ksender_free_all(kfk_producer *p);
+
+/* --- delivery.c --------------------------------------------------------------------- */
+
+/* Queues b's reports with err (KFK_OK: base_offset, log_append_ms apply)
+ * for the application's poll; without a dr_cb releases b at once. The
+ * caller has taken b out of its partition's unacked list. Any thread. */
+void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_offset,
+                    int64_t log_append_ms);
+/* Fails a batch that never got (or will not get) an answer: takes it out
+ * of its partition's unacked list (a sequence gap: asks for an epoch
+ * bump when idempotent) and reports err. Any thread. */
+void kdr_batch_abandon(kfk_producer *p, kaccum_batch *b, kfk_err err);
+/* Serves every queued report on this thread. Returns how many. */
+int kdr_serve(kfk_producer *p, int timeout_ms);
+/* Expires and fails queued batches past delivery.timeout.ms. */
+void kdr_expire(kfk_producer *p);
+
+/* --- idempotence.c --------------------------------------------------------------- */
+
+/* Starts InitProducerId (idempotent producers). */
+void kidem_start(kfk_producer *p);
+/* Stops its retry timer; application thread, during destroy. */
+void kidem_stop(kfk_producer *p);
+/* Removes b from pp's unacked list; pp->lock held. */
+void kidem_unacked_remove(kpart *pp, kaccum_batch *b);
+/* Asks for a KIP-360 epoch bump: draining stops until nothing is in
+ * flight, then the epoch goes up and every partition's sequences restart
+ * at 0. Any thread. */
+void kidem_request_bump(kfk_producer *p);
+/* Around a pull: true when the pull may drain (then call
+ * kidem_pull_end), false when a bump or the producer id is pending. */
+bool kidem_pull_begin(kfk_producer *p);
+void kidem_pull_end(kfk_producer *p);
+/* A batch went into / came out of a request. */
+void kidem_inflight_add(kfk_producer *p, int n);
+void kidem_inflight_done(kfk_producer *p);
+
+#endif

@@ -1,0 +1,454 @@
+/* The sender: one per broker, a ksource on the broker's connection, so it
+ * runs on that connection's I/O thread. When the connection has room it
+ * drains ready batches of the partitions the broker leads (one batch per
+ * partition per request, many partitions per request), finishes them
+ * (producer id, epoch, sequence; compression) and sends Produce. Answers
+ * come back on the same thread: reports go to the application's queue,
+ * retriable failures back into the accumulator (in drain order) to be
+ * drained again by whichever broker leads the partition then. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/time.h"
+#include "producer/producer_int.h"
+#include "proto/gen/produce.h"
+
+/* A Produce request in flight and what it carries. */
+typedef struct kpreq {
+    kreq req;
+    kfk_producer *p;
+    kp_produce_request body;
+    int n;
+    kaccum_batch **batches; /* grouped by topic */
+    kp_produce_request_topic_produce_data *topics;
+    kp_produce_request_partition_produce_data *pdata;
+} kpreq;
+
+#define PART_OF(b) ((kpart *)kaccum_part_ctx((b)->part))
+
+/* Errors after which a batch is sent again, until delivery.timeout.ms. */
+static bool retriable(kfk_err err)
+{
+    switch (err) {
+    case KFK_ERR_NOT_LEADER_OR_FOLLOWER:
+    case KFK_ERR_LEADER_NOT_AVAILABLE:
+    case KFK_ERR_REQUEST_TIMED_OUT:
+    case KFK_ERR_NOT_ENOUGH_REPLICAS:
+    case KFK_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION:
+    case KFK_ERR_NETWORK_EXCEPTION:
+    case KFK_ERR_KAFKA_STORAGE_ERROR:
+    case KFK_ERR_FENCED_LEADER_EPOCH:
+    case KFK_ERR_UNKNOWN_LEADER_EPOCH:
+    case KFK_ERR_CORRUPT_MESSAGE:
+    case KFK_ERR_BROKER_NOT_AVAILABLE:
+    case KFK_ERR_THROTTLING_QUOTA_EXCEEDED:
+    case KFK_ERR_TRANSPORT:
+    case KFK_ERR_TIMED_OUT:
+    case KFK_ERR_RESOLVE:
+    case KFK_ERR_NO_BROKERS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* --- outcomes ------------------------------------------------------------------------ */
+
+static int32_t seq_after(int32_t base, int32_t count)
+{
+    int64_t next = (int64_t)base + count;
+    return (int32_t)(next > INT32_MAX ? next - INT32_MAX - 1 : next);
+}
+
+static void batch_ok(kfk_producer *p, kpart *pp, kaccum_batch *b, int64_t off, int64_t lat)
+{
+    kidem_unacked_remove(pp, b);
+    pp->acked_next_seq = seq_after(b->base_sequence, kaccum_batch_count(b));
+    pthread_mutex_unlock(&pp->lock);
+    kdr_batch_done(p, b, KFK_OK, off, lat);
+}
+
+/* A batch's answer (err KFK_OK: acknowledged at off). I/O thread, or the
+ * destroying thread. */
+static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t off, int64_t lat)
+{
+    kpart *pp = PART_OF(b);
+    int64_t now = ktime_mono_ms();
+    pthread_mutex_lock(&pp->lock);
+    pp->inflight--;
+    if (err == KFK_OK || err == KFK_ERR_DUPLICATE_SEQUENCE_NUMBER) {
+        batch_ok(p, pp, b, err ? -1 : off, lat); /* a duplicate was written before */
+        kidem_inflight_done(p);
+        return;
+    }
+    bool seq_err = p->idempotent && (err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
+                                     err == KFK_ERR_UNKNOWN_PRODUCER_ID);
+    /* A gap after an earlier batch still unresolved is that batch's doing;
+     * right after the last acknowledged one it is real (KIP-360). */
+    bool bump = seq_err && (err == KFK_ERR_UNKNOWN_PRODUCER_ID ||
+                            b->base_sequence == pp->acked_next_seq);
+    bool expired = now - b->created_ms >= p->delivery_timeout_ms;
+    pthread_mutex_unlock(&pp->lock);
+    if (atomic_load(&p->closing)) {
+        kdr_batch_abandon(p, b, KFK_ERR_DESTROYED);
+    } else if ((seq_err || retriable(err)) && !expired) {
+        if (bump) kidem_request_bump(p);
+        kaccum_reenqueue(p->accum, b, now + p->retry_backoff_ms);
+        ksender_kick_part(p, pp);
+    } else {
+        kdr_batch_abandon(p, b, seq_err || retriable(err) ? KFK_ERR_TIMED_OUT : err);
+    }
+    kidem_inflight_done(p);
+}
+
+static const kp_produce_response_partition_produce_response *
+find_answer(const kp_produce_response *r, const kpart *pp)
+{
+    size_t len = strlen(pp->topic->name);
+    for (int32_t i = 0; i < r->n_responses; i++) {
+        const kp_produce_response_topic_produce_response *t = &r->responses[i];
+        if (t->name.len != len || memcmp(t->name.ptr, pp->topic->name, len)) continue;
+        for (int32_t j = 0; j < t->n_partition_responses; j++)
+            if (t->partition_responses[j].index == pp->id) return &t->partition_responses[j];
+    }
+    return NULL;
+}
+
+static void produce_done(kreq *req, kfk_err err, void *resp, karena *arena)
+{
+    (void)arena;
+    kpreq *r = req->opaque;
+    kfk_producer *p = r->p;
+    const kp_produce_response *pr = resp;
+    if (pr) kclient_produce_hints(p->client, pr);
+    if (err == KFK_ERR_TRANSPORT || err == KFK_ERR_TIMED_OUT)
+        kclient_refresh(p->client, "produce: connection failed");
+    for (int i = 0; i < r->n; i++) {
+        kaccum_batch *b = r->batches[i];
+        if (err || !pr) {
+            batch_result(p, b, err, -1, -1);
+            continue;
+        }
+        const kp_produce_response_partition_produce_response *a = find_answer(pr, PART_OF(b));
+        if (!a)
+            batch_result(p, b, KFK_ERR_NETWORK_EXCEPTION, -1, -1);
+        else
+            batch_result(p, b, a->error_code, a->base_offset, a->log_append_time_ms);
+    }
+    free(r);
+}
+
+/* --- requests ------------------------------------------------------------------------ */
+
+static int by_topic(const void *a, const void *b)
+{
+    const kpart *x = PART_OF(*(kaccum_batch *const *)a), *y = PART_OF(*(kaccum_batch *const *)b);
+    if (x->topic != y->topic) return (uintptr_t)x->topic < (uintptr_t)y->topic ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static kpreq *preq_new(kfk_producer *p, size_t n)
+{
+    kpreq *r = calloc(1, sizeof(*r) + n * (sizeof(kaccum_batch *) + sizeof(*r->topics) +
+                                           sizeof(*r->pdata)));
+    if (!r) return NULL;
+    r->p = p;
+    r->topics = (void *)(r + 1);
+    r->pdata = (void *)(r->topics + n);
+    r->batches = (void *)(r->pdata + n);
+    return r;
+}
+
+/* Finishes b; on failure reports it. Returns true when b may go. */
+static bool finish(kfk_producer *p, kaccum_batch *b, kslice *wire)
+{
+    int64_t pid = p->idempotent ? atomic_load(&p->producer_id) : -1;
+    kfk_err err = kaccum_batch_finish(b, pid, atomic_load(&p->producer_epoch), p->codec,
+                                      p->codec_level, wire);
+    if (err) kdr_batch_abandon(p, b, err);
+    return err == KFK_OK;
+}
+
+/* Fills r's body from its batches (sorted by topic). */
+static void fill_body(kfk_producer *p, kpreq *r, const kslice *wires)
+{
+    kp_produce_request_init(&r->body);
+    r->body.acks = p->acks;
+    r->body.timeout_ms = (int32_t)p->request_timeout_ms;
+    r->body.topic_data = r->topics;
+    kptopic *cur = NULL;
+    for (int i = 0; i < r->n; i++) {
+        kpart *pp = PART_OF(r->batches[i]);
+        if (pp->topic != cur) {
+            cur = pp->topic;
+            kp_produce_request_topic_produce_data *t = &r->topics[r->body.n_topic_data++];
+            kp_produce_request_topic_produce_data_init(t);
+            t->name = (kslice){(const uint8_t *)cur->name, strlen(cur->name)};
+            t->partition_data = &r->pdata[i];
+        }
+        kp_produce_request_partition_produce_data *d = &r->pdata[i];
+        kp_produce_request_partition_produce_data_init(d);
+        d->index = pp->id;
+        d->records = wires[i];
+        r->topics[r->body.n_topic_data - 1].n_partition_data++;
+    }
+}
+
+static void track_drained(kaccum_batch *b)
+{
+    kpart *pp = PART_OF(b);
+    pthread_mutex_lock(&pp->lock);
+    bool known = false;
+    for (int i = 0; i < pp->n_unacked; i++)
+        known |= pp->unacked[i] == b;
+    if (!known && pp->n_unacked < KPROD_MAX_UNACKED) pp->unacked[pp->n_unacked++] = b;
+    pthread_mutex_unlock(&pp->lock);
+}
+
+static void send_batches(ksender *s, kconn *c, kaccum_list *l, int64_t now_ms)
+{
+    kfk_producer *p = s->p;
+    size_t n = l->n;
+    kpreq *r = preq_new(p, n);
+    kslice *wires = malloc((n ? n : 1) * sizeof(*wires));
+    for (kaccum_batch *b; (b = kaccum_list_pop(l));) {
+        track_drained(b);
+        if (!r || !wires) {
+            kaccum_reenqueue(p->accum, b, now_ms + p->retry_backoff_ms);
+            continue;
+        }
+        r->batches[r->n++] = b;
+    }
+    if (!r || !wires || !r->n) {
+        free(r);
+        free(wires);
+        return;
+    }
+    qsort(r->batches, (size_t)r->n, sizeof(*r->batches), by_topic);
+    int kept = 0;
+    for (int i = 0; i < r->n; i++)
+        if (finish(p, r->batches[i], &wires[kept])) r->batches[kept++] = r->batches[i];
+    r->n = kept;
+    if (!kept) {
+        free(r);
+        free(wires);
+        return;
+    }
+    fill_body(p, r, wires);
+    free(wires);
+    for (int i = 0; i < r->n; i++) {
+        kpart *pp = PART_OF(r->batches[i]);
+        pthread_mutex_lock(&pp->lock);
+        pp->inflight++;
+        pthread_mutex_unlock(&pp->lock);
+    }
+    kidem_inflight_add(p, r->n);
+    kreq_init(&r->req, KP_PRODUCE_KEY, &r->body,
+              ktime_mono_ns() + p->request_timeout_ms * KTIME_NS_PER_MS, produce_done, r);
+    r->req.max_version = 12; /* v13 names topics by id; names serve every broker */
+    if (p->acks == 0) r->req.flags |= KREQ_F_NO_RESPONSE;
+    kconn_send(c, &r->req);
+}
+
+/* --- pulling --------------------------------------------------------------------- */
+
+/* Loop thread: the partitions this broker leads, looked up again when
+ * metadata or the producer's partitions moved. */
+static void sender_routes(ksender *s)
+{
+    kfk_producer *p = s->p;
+    uint64_t v = kprod_routing_version(p);
+    if (v == s->routing_seen) return;
+    kpart **all;
+    int n = kprod_all_parts(p, &all);
+    if (n < 0) return;
+    if ((size_t)n > s->cap_parts) {
+        kaccum_part **a = realloc(s->parts, (size_t)n * sizeof(*a));
+        if (a) s->parts = a;
+        kaccum_part **e = realloc(s->eligible, (size_t)n * sizeof(*e));
+        if (e) s->eligible = e;
+        if (!a || !e) {
+            free(all);
+            return;
+        }
+        s->cap_parts = (size_t)n;
+    }
+    s->n_parts = 0;
+    kmeta *m = kclient_meta(p->client);
+    for (int i = 0; i < n; i++) {
+        int32_t leader, epoch;
+        if (kmeta_leader(m, all[i]->topic->name, all[i]->id, &leader, &epoch) == 0 &&
+            leader == s->broker_id)
+            s->parts[s->n_parts++] = all[i]->ap;
+    }
+    free(all);
+    s->routing_seen = v;
+}
+
+/* The partitions that may send now: in-flight room, and a retry waiting
+ * when their unacknowledged list is full. */
+static size_t sender_eligible(ksender *s)
+{
+    int limit = s->p->max_in_flight;
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_parts; i++) {
+        kpart *pp = kaccum_part_ctx(s->parts[i]);
+        pthread_mutex_lock(&pp->lock);
+        bool ok = pp->inflight < limit && (pp->n_unacked < limit || pp->inflight < pp->n_unacked);
+        pthread_mutex_unlock(&pp->lock);
+        if (ok) s->eligible[n++] = s->parts[i];
+    }
+    return n;
+}
+
+static void sender_arm(ksender *s, size_t n_eligible, int64_t now_ms)
+{
+    int64_t next = kaccum_next_ready_ms(s->p->accum, s->eligible, n_eligible, now_ms);
+    if (next == INT64_MAX) return;
+    if (next <= now_ms) next = now_ms + 1;
+    kloop_timer_arm(kconn_loop(s->broker->conn), &s->linger_timer, next * KTIME_NS_PER_MS);
+}
+
+static void sender_pull(ksource *src, kconn *c, int room)
+{
+    ksender *s = (ksender *)src;
+    kfk_producer *p = s->p;
+    if (atomic_load(&p->closing) || !kidem_pull_begin(p)) return;
+    sender_routes(s);
+    int64_t now = ktime_mono_ms();
+    size_t ne = 0;
+    for (; room > 0; room--) {
+        ne = sender_eligible(s);
+        kaccum_list l = {0};
+        if (!ne || !kaccum_drain(p->accum, s->eligible, ne, s->rotate++, now,
+                                 p->max_request_bytes, &l))
+            break;
+        send_batches(s, c, &l, now);
+    }
+    if (room > 0) sender_arm(s, sender_eligible(s), now);
+    kidem_pull_end(p);
+}
+
+/* --- senders' life ------------------------------------------------------------------ */
+
+static void on_linger(ktimer *t)
+{
+    ksender *s = (ksender *)((char *)t - offsetof(ksender, linger_timer));
+    kconn_kick(s->broker->conn);
+}
+
+static void sender_attach(ktask *t)
+{
+    ksender *s = (ksender *)((char *)t - offsetof(ksender, attach_task));
+    kconn_add_source(s->broker->conn, &s->src);
+    s->attached = true;
+    kconn_kick(s->broker->conn);
+}
+
+static void sender_detach(ktask *t)
+{
+    ksender *s = (ksender *)((char *)t - offsetof(ksender, detach_task));
+    kloop_timer_disarm(kconn_loop(s->broker->conn), &s->linger_timer);
+    if (s->attached) kconn_remove_source(s->broker->conn, &s->src);
+    kfk_producer *p = s->p;
+    pthread_mutex_lock(&p->senders_lock);
+    s->detached = true;
+    pthread_cond_broadcast(&p->senders_cond);
+    pthread_mutex_unlock(&p->senders_lock);
+}
+
+/* senders_lock held. */
+static ksender *sender_new(kfk_producer *p, int32_t id)
+{
+    kbroker *b = kclient_broker(p->client, id);
+    if (!b) return NULL;
+    ksender *s = calloc(1, sizeof(*s));
+    if (!s) {
+        kbroker_unref(b);
+        return NULL;
+    }
+    s->p = p;
+    s->broker = b;
+    s->broker_id = id;
+    s->src.pull = sender_pull;
+    s->attach_task.fn = sender_attach;
+    s->detach_task.fn = sender_detach;
+    ktimer_init(&s->linger_timer, on_linger);
+    s->routing_seen = UINT64_MAX;
+    if (kloop_post(kconn_loop(b->conn), &s->attach_task) < 0) {
+        kbroker_unref(b);
+        free(s);
+        return NULL;
+    }
+    s->next = p->senders;
+    p->senders = s;
+    return s;
+}
+
+/* senders_lock held. A broker the registry replaced (same id, new
+ * address) gets a new sender; the old one is detached. */
+static ksender *sender_get(kfk_producer *p, int32_t id)
+{
+    for (ksender *s = p->senders; s; s = s->next) {
+        if (s->broker_id != id || s->detached) continue;
+        kbroker *now = kclient_broker(p->client, id);
+        bool same = now == s->broker;
+        if (now) kbroker_unref(now);
+        if (same) return s;
+        s->broker_id = INT32_MIN; /* retired: never found again */
+        kloop_post(kconn_loop(s->broker->conn), &s->detach_task);
+        break;
+    }
+    return sender_new(p, id);
+}
+
+void ksender_kick_part(kfk_producer *p, kpart *pp)
+{
+    if (atomic_load(&p->closing)) return;
+    int32_t leader, epoch;
+    if (kmeta_leader(kclient_meta(p->client), pp->topic->name, pp->id, &leader, &epoch) < 0) {
+        kclient_refresh(p->client, "producer: partition without a leader");
+        return;
+    }
+    pthread_mutex_lock(&p->senders_lock);
+    ksender *s = sender_get(p, leader);
+    if (s) kconn_kick(s->broker->conn);
+    pthread_mutex_unlock(&p->senders_lock);
+}
+
+void ksender_kick_all(kfk_producer *p)
+{
+    pthread_mutex_lock(&p->senders_lock);
+    for (ksender *s = p->senders; s; s = s->next)
+        if (!s->detached && s->broker_id != INT32_MIN) kconn_kick(s->broker->conn);
+    pthread_mutex_unlock(&p->senders_lock);
+}
+
+void ksender_stop_all(kfk_producer *p)
+{
+    pthread_mutex_lock(&p->senders_lock);
+    for (ksender *s = p->senders; s; s = s->next)
+        if (s->broker_id != INT32_MIN &&
+            kloop_post(kconn_loop(s->broker->conn), &s->detach_task) < 0)
+            s->detached = true;
+    for (ksender *s = p->senders; s; s = s->next)
+        while (!s->detached)
+            pthread_cond_wait(&p->senders_cond, &p->senders_lock);
+    for (ksender *s = p->senders; s; s = s->next) {
+        kbroker_unref(s->broker);
+        s->broker = NULL;
+    }
+    pthread_mutex_unlock(&p->senders_lock);
+}
+
+void ksender_free_all(kfk_producer *p)
+{
+    while (p->senders) {
+        ksender *s = p->senders;
+        p->senders = s->next;
+        free(s->parts);
+        free(s->eligible);
+        free(s);
+    }
+}

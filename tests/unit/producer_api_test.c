@@ -1,0 +1,469 @@
+/* The producer's public API against the in-process mock cluster: every
+ * record delivered exactly once and in per-partition order in every codec,
+ * read back with keys, values and headers; faults (NOT_LEADER, timeouts,
+ * dropped connections, leader moves) lose and duplicate nothing; queue
+ * full, purge, destroy without flush and delivery.timeout.ms expiry each
+ * give exactly one report per record. */
+#include "mock_util.h"
+
+#include <stdatomic.h>
+
+#include "kfk.h"
+
+#define N_PARTS 4
+
+/* What the reports said about each record. */
+typedef struct tally {
+    int n;
+    atomic_int *times;
+    int32_t *partition;
+    int64_t *offset;
+    kfk_err *err;
+    atomic_int reports;
+} tally;
+
+static void tally_init(tally *t, int n)
+{
+    memset(t, 0, sizeof(*t));
+    t->n = n;
+    t->times = calloc((size_t)n, sizeof(*t->times));
+    t->partition = calloc((size_t)n, sizeof(*t->partition));
+    t->offset = calloc((size_t)n, sizeof(*t->offset));
+    t->err = calloc((size_t)n, sizeof(*t->err));
+}
+
+static void tally_free(tally *t)
+{
+    free(t->times);
+    free(t->partition);
+    free(t->offset);
+    free(t->err);
+}
+
+static void on_report(void *opaque, const kfk_delivery_report *r)
+{
+    tally *t = opaque;
+    int i = (int)(intptr_t)r->opaque - 1;
+    ck_assert(i >= 0 && i < t->n);
+    atomic_fetch_add(&t->times[i], 1);
+    t->partition[i] = r->partition;
+    t->offset[i] = r->offset;
+    t->err[i] = r->err;
+    atomic_fetch_add(&t->reports, 1);
+}
+
+static kfk_producer *producer_for(kfk_mock_cluster *mc, tally *t, const char *const *kv)
+{
+    kfk_conf *conf = kfk_conf_new();
+    char err[512];
+    ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc), err,
+                                  sizeof(err)),
+                     0);
+    if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
+    for (; kv && kv[0]; kv += 2)
+        ck_assert_msg(kfk_conf_set(conf, kv[0], kv[1], err, sizeof(err)) == 0, "%s", err);
+    kfk_conf_set_dr_cb(conf, on_report, t);
+    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
+    ck_assert_msg(p != NULL, "kfk_producer_new: %s", err);
+    return p;
+}
+
+static kfk_err produce_one(kfk_producer *p, const char *topic, int i, int32_t partition)
+{
+    char key[16], value[64], hv[16];
+    snprintf(key, sizeof(key), "k%d", i % 97);
+    int vlen = snprintf(value, sizeof(value), "value-%d-", i);
+    memset(value + vlen, 'x', (size_t)(i % 20)); /* sizes vary */
+    vlen += i % 20;
+    snprintf(hv, sizeof(hv), "%d", i);
+    kfk_header h[2] = {{"n", hv, strlen(hv)}, {"null", NULL, 0}};
+    kfk_record rec = {
+        .topic = topic,
+        .partition = partition,
+        .key = key,
+        .key_len = strlen(key),
+        .value = value,
+        .value_len = (size_t)vlen,
+        .headers = h,
+        .n_headers = 2,
+        .timestamp_ms = 1700000000000 + i,
+    };
+    return kfk_produce(p, &rec, (void *)(intptr_t)(i + 1));
+}
+
+/* Produces n records; the first one may have to wait for metadata. */
+static void produce_n(kfk_producer *p, const char *topic, int n)
+{
+    for (int i = 0; i < n; i++) {
+        kfk_err err = produce_one(p, topic, i, KFK_PARTITION_ANY);
+        ck_assert_msg(err == KFK_OK, "produce %d: %s", i, kfk_err_str(err));
+    }
+}
+
+/* Every record reported once, successfully, with offsets that follow the
+ * production order within each partition. Returns records per partition. */
+static void check_delivered(const tally *t, int64_t *per_part)
+{
+    int64_t next[N_PARTS] = {0};
+    for (int i = 0; i < t->n; i++) {
+        ck_assert_msg(atomic_load(&t->times[i]) == 1, "record %d reported %d times", i,
+                      atomic_load(&t->times[i]));
+        ck_assert_msg(t->err[i] == KFK_OK, "record %d: %s", i, kfk_err_str(t->err[i]));
+        int32_t part = t->partition[i];
+        ck_assert(part >= 0 && part < N_PARTS);
+        ck_assert_msg(t->offset[i] == next[part], "record %d at %lld, expected %lld", i,
+                      (long long)t->offset[i], (long long)next[part]);
+        next[part]++;
+    }
+    for (int k = 0; k < N_PARTS; k++)
+        per_part[k] = next[k];
+}
+
+/* Reads partition part back and checks each record against the one the
+ * reports placed at its offset. */
+static void check_read_back(kfk_mock_cluster *mc, const char *topic, int32_t part,
+                            const tally *t, int64_t count)
+{
+    int *at = malloc((size_t)(count ? count : 1) * sizeof(*at));
+    for (int i = 0; i < t->n; i++)
+        if (t->partition[i] == part) at[t->offset[i]] = i;
+    int64_t hw = -1;
+    ck_assert_int_eq(kfk_mock_partition_offsets(mc, topic, part, NULL, &hw), 0);
+    ck_assert_int_eq(hw, count); /* nothing duplicated */
+    mt_conn c;
+    int32_t leader = 1;
+    bool opened = false;
+    int64_t off = 0;
+    for (int tries = 0; off < count && tries < 1000; tries++) {
+        /* The leader may have moved: try each broker. */
+        if (!opened) {
+            mt_open(&c, mc, leader);
+            opened = true;
+        }
+        mt_fetch f;
+        mt_fetch_init(&f, topic, (kuuid){0}, part, off, 0);
+        kp_fetch_response resp;
+        mt_call(&c, KP_FETCH_KEY, 12, &f.req, &resp);
+        const kp_fetch_response_partition_data *pd = &resp.responses[0].partitions[0];
+        if (pd->error_code) {
+            mt_close(&c);
+            opened = false;
+            leader = leader % 3 + 1;
+            continue;
+        }
+        kbuf scratch = {0};
+        kbatch_read_opts opts = {.start_offset = off, .check_crcs = true};
+        krecords_iter it;
+        krecords_iter_init(&it, pd->records.ptr, pd->records.len, &opts, &scratch);
+        krecord rec;
+        while (krecords_iter_next(&it, &rec, NULL)) {
+            ck_assert_int_eq(rec.offset, off);
+            int i = at[off];
+            char want[64];
+            int wl = snprintf(want, sizeof(want), "value-%d-", i);
+            ck_assert_int_eq(rec.value.len, (size_t)(wl + i % 20));
+            ck_assert(!memcmp(rec.value.ptr, want, (size_t)wl));
+            ck_assert_int_eq(rec.timestamp, 1700000000000 + i);
+            snprintf(want, sizeof(want), "k%d", i % 97);
+            ck_assert(rec.key.len == strlen(want) && !memcmp(rec.key.ptr, want, rec.key.len));
+            ck_assert_int_eq(rec.header_count, 2);
+            krecord_header_iter hi = krecord_headers(&rec);
+            krecord_header h;
+            ck_assert(krecord_header_next(&hi, &h));
+            snprintf(want, sizeof(want), "%d", i);
+            ck_assert(h.value.len == strlen(want) && !memcmp(h.value.ptr, want, h.value.len));
+            ck_assert(krecord_header_next(&hi, &h));
+            ck_assert(h.value.ptr == NULL);
+            off++;
+        }
+        ck_assert_msg(it.err == KFK_OK, "records: %s", kfk_err_str(it.err));
+        kbuf_free(&scratch);
+    }
+    if (opened) mt_close(&c);
+    ck_assert_int_eq(off, count);
+    free(at);
+}
+
+static void run_codec(const char *codec, int n)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
+    tally t;
+    tally_init(&t, n);
+    const char *kv[] = {"compression.type", codec, "linger.ms", "2", NULL};
+    kfk_producer *p = producer_for(mc, &t, kv);
+    produce_n(p, "t", n);
+    ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
+    ck_assert_int_eq(atomic_load(&t.reports), n);
+    int64_t per[N_PARTS];
+    check_delivered(&t, per);
+    for (int k = 0; k < N_PARTS; k++)
+        check_read_back(mc, "t", k, &t, per[k]);
+    kfk_producer_destroy(p);
+    ck_assert_int_eq(atomic_load(&t.reports), n);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+
+START_TEST(test_every_codec_delivers_each_record_once_in_order)
+{
+    static const char *codecs[] = {"none", "gzip", "snappy", "lz4", "zstd"};
+    run_codec(codecs[_i], 20000);
+}
+END_TEST
+
+/* Produces n records while fault() injects trouble halfway. */
+static void run_faulty(void (*fault)(kfk_mock_cluster *mc), const char *const *kv, int n)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
+    tally t;
+    tally_init(&t, n);
+    kfk_producer *p = producer_for(mc, &t, kv);
+    produce_n(p, "t", n / 2);
+    kfk_producer_poll(p, 0);
+    fault(mc);
+    for (int i = n / 2; i < n; i++)
+        ck_assert_int_eq(produce_one(p, "t", i, KFK_PARTITION_ANY), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 60000), KFK_OK);
+    int64_t per[N_PARTS];
+    check_delivered(&t, per);
+    for (int k = 0; k < N_PARTS; k++)
+        check_read_back(mc, "t", k, &t, per[k]);
+    kfk_producer_destroy(p);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+
+static void fault_not_leader(kfk_mock_cluster *mc)
+{
+    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 3, KFK_ERR_NOT_LEADER_OR_FOLLOWER);
+}
+static void fault_timeouts(kfk_mock_cluster *mc)
+{
+    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 2, KFK_ERR_REQUEST_TIMED_OUT);
+    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_TIMED_OUT); /* no answer */
+}
+static void fault_drops(kfk_mock_cluster *mc)
+{
+    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 2, KFK_ERR_TRANSPORT);
+    for (int b = 1; b <= 3; b++)
+        kfk_mock_broker_drop_connections(mc, b);
+}
+static void fault_leader_moves(kfk_mock_cluster *mc)
+{
+    for (int k = 0; k < N_PARTS; k++)
+        kfk_mock_partition_set_leader(mc, "t", k, (k + 1) % 3 + 1);
+}
+static void fault_sequence(kfk_mock_cluster *mc)
+{
+    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 2, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_UNKNOWN_PRODUCER_ID);
+}
+
+static const char *const fast_retry[] = {"linger.ms", "1", "retry.backoff.ms", "10",
+                                         "request.timeout.ms", "2000", NULL};
+
+START_TEST(test_not_leader_loses_and_duplicates_nothing)
+{
+    run_faulty(fault_not_leader, fast_retry, 20000);
+}
+END_TEST
+
+START_TEST(test_timeouts_lose_and_duplicate_nothing)
+{
+    run_faulty(fault_timeouts, fast_retry, 20000);
+}
+END_TEST
+
+START_TEST(test_dropped_connections_lose_and_duplicate_nothing)
+{
+    run_faulty(fault_drops, fast_retry, 20000);
+}
+END_TEST
+
+START_TEST(test_leader_moves_keep_order)
+{
+    run_faulty(fault_leader_moves, fast_retry, 20000);
+}
+END_TEST
+
+START_TEST(test_sequence_errors_bump_the_epoch_and_retry)
+{
+    run_faulty(fault_sequence, fast_retry, 20000);
+}
+END_TEST
+
+START_TEST(test_queue_full_at_once_with_max_block_zero)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
+    tally t;
+    tally_init(&t, 100000);
+    const char *kv[] = {"buffer.memory", "65536", "batch.size", "16384", "max.block.ms", "0",
+                        "linger.ms", "60000", NULL};
+    kfk_producer *p = producer_for(mc, &t, kv);
+    /* max.block.ms 0 does not wait for metadata: ask until it came. */
+    int64_t deadline = mt_now_ms() + 10000;
+    kfk_err err;
+    while ((err = produce_one(p, "t", 0, 0)) == KFK_ERR_TIMED_OUT && mt_now_ms() < deadline)
+        kfk_producer_poll(p, 10);
+    ck_assert_int_eq(err, KFK_OK);
+    kfk_mock_broker_set_down(mc, 1, true);
+    int i = 1;
+    int64_t t0 = mt_now_ms();
+    while (i < t.n && (err = produce_one(p, "t", i, 0)) == KFK_OK)
+        i++;
+    ck_assert_int_eq(err, KFK_ERR_QUEUE_FULL);
+    ck_assert(mt_now_ms() - t0 < 2000); /* it did not block */
+    kfk_producer_destroy(p);
+    ck_assert_int_eq(atomic_load(&t.reports), i); /* each accepted record, once */
+    for (int k = 0; k < i; k++) {
+        ck_assert_int_eq(atomic_load(&t.times[k]), 1);
+        ck_assert(t.err[k] == KFK_ERR_DESTROYED || t.err[k] == KFK_OK);
+    }
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
+START_TEST(test_destroy_without_flush_reports_queued_records)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
+    tally t;
+    tally_init(&t, 5000);
+    const char *kv[] = {"linger.ms", "60000", "batch.size", "1048576", NULL};
+    kfk_producer *p = producer_for(mc, &t, kv);
+    produce_n(p, "t", t.n);
+    kfk_producer_destroy(p);
+    ck_assert_int_eq(atomic_load(&t.reports), t.n);
+    for (int i = 0; i < t.n; i++) {
+        ck_assert_int_eq(atomic_load(&t.times[i]), 1);
+        ck_assert_int_eq(t.err[i], KFK_ERR_DESTROYED);
+    }
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
+START_TEST(test_purge_reports_unsent_records)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 1), 0);
+    tally t;
+    tally_init(&t, 1000);
+    const char *kv[] = {"linger.ms", "60000", "batch.size", "1048576", NULL};
+    kfk_producer *p = producer_for(mc, &t, kv);
+    produce_n(p, "t", t.n);
+    ck_assert_int_eq(kfk_producer_purge(p), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert_int_eq(atomic_load(&t.reports), t.n);
+    for (int i = 0; i < t.n; i++)
+        ck_assert_int_eq(t.err[i], KFK_ERR_PURGED);
+    kfk_producer_destroy(p);
+    ck_assert_int_eq(atomic_load(&t.reports), t.n);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
+START_TEST(test_delivery_timeout_with_a_down_broker_reports_once)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 1), 0);
+    tally t;
+    tally_init(&t, 2000);
+    const char *kv[] = {"linger.ms",          "5",   "delivery.timeout.ms", "1500",
+                        "request.timeout.ms", "500", "retry.backoff.ms",    "50",
+                        NULL};
+    kfk_producer *p = producer_for(mc, &t, kv);
+    ck_assert_int_eq(produce_one(p, "t", 0, 0), KFK_OK); /* metadata */
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert_int_eq(t.err[0], KFK_OK);
+    kfk_mock_broker_set_down(mc, 1, true);
+    for (int i = 1; i < t.n; i++)
+        ck_assert_int_eq(produce_one(p, "t", i, i % 2), KFK_OK);
+    int64_t t0 = mt_now_ms();
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert(mt_now_ms() - t0 < 5000);
+    for (int i = 1; i < t.n; i++) {
+        ck_assert_int_eq(atomic_load(&t.times[i]), 1);
+        ck_assert_msg(t.err[i] == KFK_ERR_TIMED_OUT, "record %d: %s", i, kfk_err_str(t.err[i]));
+    }
+    kfk_producer_destroy(p);
+    ck_assert_int_eq(atomic_load(&t.reports), t.n);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
+START_TEST(test_acks_zero_and_one_deliver)
+{
+    for (int a = 0; a < 2; a++) {
+        kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+        ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
+        tally t;
+        tally_init(&t, 5000);
+        const char *kv[] = {"acks", a ? "1" : "0", NULL};
+        kfk_producer *p = producer_for(mc, &t, kv);
+        produce_n(p, "t", t.n);
+        ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
+        int64_t total = 0;
+        for (int k = 0; k < N_PARTS; k++) {
+            int64_t hw;
+            kfk_mock_partition_offsets(mc, "t", k, NULL, &hw);
+            total += hw;
+        }
+        ck_assert_int_eq(total, t.n);
+        for (int i = 0; i < t.n; i++) {
+            ck_assert_int_eq(t.err[i], KFK_OK);
+            if (!a) ck_assert_int_eq(t.offset[i], -1);
+        }
+        kfk_producer_destroy(p);
+        tally_free(&t);
+        kfk_mock_cluster_destroy(mc);
+    }
+}
+END_TEST
+
+START_TEST(test_bad_arguments_are_refused)
+{
+    ck_assert_int_eq(kfk_produce(NULL, NULL, NULL), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_producer_flush(NULL, 0), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_producer_poll(NULL, 0), -1);
+    kfk_producer_destroy(NULL);
+    kfk_conf *conf = kfk_conf_new();
+    kfk_conf_set(conf, "acks", "1", NULL, 0);
+    kfk_conf_set(conf, "enable.idempotence", "true", NULL, 0);
+    char err[256] = "";
+    ck_assert(kfk_producer_new(conf, err, sizeof(err)) == NULL);
+    ck_assert(strlen(err) > 0);
+}
+END_TEST
+
+static Suite *producer_suite(void)
+{
+    Suite *s = suite_create("producer_api");
+    TCase *tc = tcase_create("api");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_every_codec_delivers_each_record_once_in_order, 0, 5);
+    tcase_add_test(tc, test_not_leader_loses_and_duplicates_nothing);
+    tcase_add_test(tc, test_timeouts_lose_and_duplicate_nothing);
+    tcase_add_test(tc, test_dropped_connections_lose_and_duplicate_nothing);
+    tcase_add_test(tc, test_leader_moves_keep_order);
+    tcase_add_test(tc, test_sequence_errors_bump_the_epoch_and_retry);
+    tcase_add_test(tc, test_queue_full_at_once_with_max_block_zero);
+    tcase_add_test(tc, test_destroy_without_flush_reports_queued_records);
+    tcase_add_test(tc, test_purge_reports_unsent_records);
+    tcase_add_test(tc, test_delivery_timeout_with_a_down_broker_reports_once);
+    tcase_add_test(tc, test_acks_zero_and_one_deliver);
+    tcase_add_test(tc, test_bad_arguments_are_refused);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return ktest_run(producer_suite());
+}
