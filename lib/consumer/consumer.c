@@ -24,6 +24,7 @@ static void read_conf(kfk_consumer *c)
     c->check_crcs = kconf_bool(conf, KCONF_CHECK_CRCS);
     c->reset_policy = kconf_int(conf, KCONF_AUTO_OFFSET_RESET);
     c->request_timeout_ms = kconf_i64(conf, KCONF_REQUEST_TIMEOUT_MS);
+    c->retry_backoff_ms = kconf_i64(conf, KCONF_RETRY_BACKOFF_MS);
     const char *rack = kconf_str(conf, KCONF_CLIENT_RACK);
     c->rack = rack[0] ? strdup(rack) : NULL;
 }

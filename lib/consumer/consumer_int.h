@@ -95,6 +95,8 @@ typedef struct kfetcher {
     bool attached, detached; /* loop thread */
     bool replaced, close_detach; /* c->lock */
     bool inflight;
+    int64_t backoff_until_ns; /* after partition errors, no Fetch before this */
+    ktimer backoff;           /* kicks the connection when the backoff ends */
     kreq req;
     kp_fetch_request body;
     kfetch_session sess;
@@ -168,6 +170,7 @@ struct kfk_consumer {
     int reset_policy; /* KCONF_RESET_* */
     char *rack;
     int64_t request_timeout_ms;
+    int64_t retry_backoff_ms;
 };
 
 /* --- consumer.c ---------------------------------------------------------- */

@@ -14,12 +14,19 @@
 #include "base/time.h"
 #include "consumer/consumer_int.h"
 
+static void backoff_over(ktimer *t)
+{
+    kfetcher *f = (kfetcher *)((char *)t - offsetof(kfetcher, backoff));
+    if (f->attached) kconn_kick(f->b->conn);
+}
+
 kfetcher *kfetcher_new(kfk_consumer *c, kbroker *b)
 {
     kfetcher *f = calloc(1, sizeof(*f));
     if (!f) return NULL;
     f->c = c;
     f->b = b;
+    ktimer_init(&f->backoff, backoff_over);
     return f;
 }
 
@@ -192,6 +199,7 @@ static void fetcher_pull(ksource *s, kconn *conn, int room)
     kfetcher *f = (kfetcher *)s;
     kfk_consumer *c = f->c;
     if (f->inflight || room < 1) return;
+    if (f->backoff_until_ns && kloop_now(kconn_loop(conn)) < f->backoff_until_ns) return;
     pthread_mutex_lock(&c->lock);
     int16_t max_version = -1;
     int n = -1;
@@ -281,6 +289,7 @@ static void take_out_of_range(kfetcher *f, ksess_entry *e)
     kfk_consumer *c = f->c;
     kcpart *p = e->part;
     pthread_mutex_lock(&c->lock);
+    p->preferred = -1; /* KIP-392: a follower may lag; ask the leader */
     if (still_wanted(p, e) && !koffsets_reset_by_policy(c, p)) {
         p->state = KCP_FAILED;
         kchunk *ch = kchunk_error(p, e->gen, e->offset, KFK_ERR_OFFSET_OUT_OF_RANGE);
@@ -322,6 +331,16 @@ static bool any_partition_error(const kp_fetch_response *r)
     return false;
 }
 
+/* Partitions failed (a leader moving, a replica not caught up): wait
+ * retry.backoff.ms before this broker's next Fetch instead of spinning on
+ * the same error until metadata catches up. */
+static void back_off(kfetcher *f)
+{
+    kloop *l = kconn_loop(f->b->conn);
+    f->backoff_until_ns = kloop_now(l) + f->c->retry_backoff_ms * 1000000;
+    kloop_timer_arm(l, &f->backoff, f->backoff_until_ns);
+}
+
 static void fetch_done(kreq *req, kfk_err err, void *resp, karena *arena)
 {
     (void)arena;
@@ -346,7 +365,10 @@ static void fetch_done(kreq *req, kfk_err err, void *resp, karena *arena)
             if (e) take_partition(f, e, &t->partitions[j], req->frame, &resets);
         }
     }
-    if (any_partition_error(r) && kclient_fetch_hints(c->client, r) > 0) kconsumer_kick_all(c);
+    if (any_partition_error(r)) {
+        if (kclient_fetch_hints(c->client, r) > 0) kconsumer_kick_all(c);
+        back_off(f);
+    }
     if (resets) koffsets_start_resets(c);
 }
 
@@ -371,6 +393,7 @@ static void detach_task(ktask *t)
 {
     kfetcher *f = (kfetcher *)((char *)t - offsetof(kfetcher, detach_task));
     if (f->attached) kconn_remove_source(f->b->conn, &f->src);
+    if (ktimer_armed(&f->backoff)) kloop_timer_disarm(kconn_loop(f->b->conn), &f->backoff);
     f->attached = false;
     f->detached = true;
     kconsumer_detached(f);
