@@ -29,7 +29,7 @@ static void teardown(void)
 /* Record i: every 9th key null, every 13th value null, i % 4 headers (the
  * third with a null value), timestamp 1700000000000 + i * 1000. */
 typedef struct trec {
-    char key[32], value[128], hk[4][8], hv[4][32];
+    char key[32], value[128], hk[4][24], hv[4][32];
     kslice k, v;
     krecord_header h[4];
     size_t n_headers;
