@@ -21,7 +21,8 @@
  *               SyncGroup assignment bytes (or, by hand: decode each
  *               member's metadata with kc_subscription_decode into a
  *               kc_member, assignor->assign(), kc_assignment_encode).
- *   Member:     kc_assignment_decode on SyncGroup's assignment.
+ *   Member:     kc_assignment_decode on SyncGroup's assignment, then
+ *               kc_assignment_diff against what it owns: revoke, add.
  * Everything is deterministic: the same input gives the same output.
  * Any thread; nothing blocks; no global state. */
 #ifndef KFK_CONSUMER_ASSIGNOR_H
@@ -115,6 +116,24 @@ int kc_leader_assign(const kc_assignor *as, const kc_join_member *members, int32
  * KFK_ERR_INVALID_ARG. */
 int kc_leader_topics(const kc_join_member *members, int32_t n_members, karena *a, kslice **topics,
                      int32_t *n_topics);
+
+/* What changes for a member when its assignment arrives: revoked is what
+ * it owned and is not assigned now, added what is assigned and it did not
+ * own; each grouped by topic, topics and partitions ascending. */
+typedef struct kc_assignment_change {
+    kp_consumer_protocol_subscription_topic_partition *revoked;
+    int32_t n_revoked;
+    kp_consumer_protocol_subscription_topic_partition *added;
+    int32_t n_added;
+} kc_assignment_change;
+
+/* Fills *out (arrays from a; topic names point into assigned and owned).
+ * Under the cooperative protocol a member that revoked anything rejoins
+ * at once, so what it gave up can move on (KIP-429). Returns 0 or
+ * KFK_ERR_NO_MEMORY. */
+int kc_assignment_diff(const kp_consumer_protocol_assignment *assigned,
+                       const kp_consumer_protocol_subscription_topic_partition *owned,
+                       int32_t n_owned, karena *a, kc_assignment_change *out);
 
 extern const kc_assignor kc_assignor_range;
 extern const kc_assignor kc_assignor_roundrobin;

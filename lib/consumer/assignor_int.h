@@ -54,6 +54,26 @@ static inline int kc_group_rack_local(const kc_group *g, int32_t m, int32_t p)
  * still at -1 are left out. Returns 0 or KFK_ERR_NO_MEMORY. */
 int kc_group_output(const kc_group *g, kp_consumer_protocol_assignment *out, karena *a);
 
+/* --- sets of topic-partitions (tp_set.c) --------------------------------- */
+
+typedef struct kc_tp {
+    kslice topic;
+    int32_t partition;
+} kc_tp;
+
+/* The (topic, partition) pairs of in[], from a; *n gets how many. NULL
+ * when out of memory. */
+kc_tp *kc_tp_flatten(const kp_consumer_protocol_subscription_topic_partition *in, int32_t n_in,
+                     karena *a, int32_t *n);
+
+/* Sorts tps by topic, then partition, drops repeats; returns the count. */
+int32_t kc_tp_sort(kc_tp *tps, int32_t n);
+
+/* Sorted tps as one entry per topic, arrays from a. 0 or
+ * KFK_ERR_NO_MEMORY. */
+int kc_tp_group(const kc_tp *tps, int32_t n, karena *a,
+                kp_consumer_protocol_subscription_topic_partition **out, int32_t *n_out);
+
 /* Byte order of names; Java compares UTF-16 units, which agrees for the
  * ASCII that topic names and generated member ids are made of. */
 int kc_slice_cmp(kslice x, kslice y);

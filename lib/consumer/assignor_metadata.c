@@ -12,66 +12,22 @@
 
 typedef kp_consumer_protocol_subscription_topic_partition topic_parts;
 
-typedef struct tp_pair {
-    kslice topic;
-    int32_t partition;
-} tp_pair;
-
-static int pair_cmp(const void *x, const void *y)
-{
-    const tp_pair *a = x, *b = y;
-    int c = kc_slice_cmp(a->topic, b->topic);
-    return c ? c : (a->partition > b->partition) - (a->partition < b->partition);
-}
-
 static int slice_cmp(const void *x, const void *y)
 {
     return kc_slice_cmp(*(const kslice *)x, *(const kslice *)y);
-}
-
-/* Flattens in[] to sorted, distinct (topic, partition) pairs; *n gets how
- * many. NULL when out of memory. */
-static tp_pair *sorted_pairs(const topic_parts *in, int32_t n_in, int32_t *n, karena *a)
-{
-    size_t total = 0;
-    for (int32_t i = 0; i < n_in; i++)
-        total += in[i].n_partitions > 0 ? (size_t)in[i].n_partitions : 0;
-    tp_pair *pairs = karena_alloc(a, sizeof(*pairs) * total);
-    if (!pairs) return NULL;
-    size_t k = 0;
-    for (int32_t i = 0; i < n_in; i++)
-        for (int32_t j = 0; j < in[i].n_partitions; j++)
-            pairs[k++] = (tp_pair){in[i].topic, in[i].partitions[j]};
-    if (k > 1) qsort(pairs, k, sizeof(*pairs), pair_cmp);
-    size_t u = 0;
-    for (size_t i = 0; i < k; i++)
-        if (u == 0 || pair_cmp(&pairs[u - 1], &pairs[i]) != 0) pairs[u++] = pairs[i];
-    *n = (int32_t)u;
-    return pairs;
 }
 
 /* in[] regrouped: one entry per topic, topics and partitions ascending. */
 static int canonical_parts(const topic_parts *in, int32_t n_in, const topic_parts **out,
                            int32_t *n_out, karena *a)
 {
-    int32_t n = 0, topics = 0;
-    tp_pair *pairs = sorted_pairs(in, n_in, &n, a);
-    int32_t *parts = karena_alloc(a, sizeof(int32_t) * (size_t)n);
-    topic_parts *res = karena_alloc(a, sizeof(*res) * (size_t)n);
-    if (!pairs || !parts || !res) return KFK_ERR_NO_MEMORY;
-    for (int32_t i = 0; i < n; i++) {
-        if (i == 0 || !kwire_eq(pairs[i - 1].topic, pairs[i].topic)) {
-            kp_consumer_protocol_subscription_topic_partition_init(&res[topics]);
-            res[topics].topic = pairs[i].topic;
-            res[topics].partitions = &parts[i];
-            topics++;
-        }
-        parts[i] = pairs[i].partition;
-        res[topics - 1].n_partitions++;
-    }
+    int32_t n = 0;
+    kc_tp *tps = kc_tp_flatten(in, n_in, a, &n);
+    if (!tps) return KFK_ERR_NO_MEMORY;
+    topic_parts *res;
+    int err = kc_tp_group(tps, kc_tp_sort(tps, n), a, &res, n_out);
     *out = res;
-    *n_out = topics;
-    return 0;
+    return err;
 }
 
 static int canonical_state(const kc_member_state *st, kc_member_state *c, karena *a)

@@ -287,6 +287,46 @@ START_TEST(test_leader_assign_decodes_assigns_and_encodes)
 }
 END_TEST
 
+static void parts_text(const kp_consumer_protocol_subscription_topic_partition *tp, int32_t n,
+                       char *out, size_t cap)
+{
+    size_t k = (size_t)snprintf(out, cap, "%s", n ? "" : "-");
+    for (int32_t i = 0; i < n && k < cap; i++) {
+        k += (size_t)snprintf(out + k, cap - k, "%s%.*s:", i ? ";" : "", (int)tp[i].topic.len,
+                              (const char *)tp[i].topic.ptr);
+        for (int32_t j = 0; j < tp[i].n_partitions && k < cap; j++)
+            k += (size_t)snprintf(out + k, cap - k, "%s%d", j ? "," : "", tp[i].partitions[j]);
+    }
+}
+
+START_TEST(test_assignment_diff_splits_revoked_and_added)
+{
+    static int32_t own_orders[] = {3, 0, 3}, own_clicks[] = {7}, new_orders[] = {5, 3},
+                   new_views[] = {1};
+    kp_consumer_protocol_subscription_topic_partition owned[] = {{S("orders"), own_orders, 3},
+                                                                 {S("clicks"), own_clicks, 1}};
+    kp_consumer_protocol_assignment_topic_partition now[] = {{S("views"), new_views, 1},
+                                                             {S("orders"), new_orders, 2}};
+    kp_consumer_protocol_assignment m;
+    kp_consumer_protocol_assignment_init(&m);
+    m.assigned_partitions = now;
+    m.n_assigned_partitions = 2;
+    karena a = KARENA_INIT;
+    kc_assignment_change c;
+    char text[128];
+    ck_assert_int_eq(kc_assignment_diff(&m, owned, 2, &a, &c), 0);
+    parts_text(c.revoked, c.n_revoked, text, sizeof(text));
+    ck_assert_str_eq(text, "clicks:7;orders:0");
+    parts_text(c.added, c.n_added, text, sizeof(text));
+    ck_assert_str_eq(text, "orders:5;views:1");
+    /* Nothing owned, nothing assigned: no change. */
+    kp_consumer_protocol_assignment_init(&m);
+    ck_assert_int_eq(kc_assignment_diff(&m, NULL, 0, &a, &c), 0);
+    ck_assert_int_eq(c.n_revoked + c.n_added, 0);
+    karena_free(&a);
+}
+END_TEST
+
 static Suite *consumer_assignor_suite(void)
 {
     Suite *s = suite_create("consumer_assignor");
@@ -299,6 +339,7 @@ static Suite *consumer_assignor_suite(void)
     tcase_add_test(tc, test_empty_group_and_no_topics_assign_nothing);
     tcase_add_test(tc, test_assignors_have_javas_names_and_protocols);
     tcase_add_test(tc, test_leader_assign_decodes_assigns_and_encodes);
+    tcase_add_test(tc, test_assignment_diff_splits_revoked_and_added);
     suite_add_tcase(s, tc);
     return s;
 }
