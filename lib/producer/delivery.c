@@ -1,48 +1,38 @@
 /* Delivery reports: batches that are done (acknowledged, failed, expired,
  * purged) wait in one queue until the application's thread serves them
  * in kfk_producer_poll, so user callbacks never run on kfk threads or
- * with a kfk lock held. A batch keeps its buffer.memory until its reports
- * are served (its records' opaques live in it). */
+ * with a kfk lock held. A batch's buffer.memory goes back when it is done:
+ * the queue holds a copy of its records' report data. */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "base/time.h"
 #include "producer/producer_int.h"
 
-static void dr_signal(kfk_producer *p)
-{
-    pthread_mutex_lock(&p->dr_lock);
-    pthread_cond_broadcast(&p->dr_cond);
-    pthread_mutex_unlock(&p->dr_lock);
-}
-
 void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_offset,
                     int64_t log_append_ms)
 {
-    if (!p->dr_cb) {
-        int32_t n = kaccum_batch_count(b);
-        kaccum_batch_release(p->accum, b);
-        atomic_fetch_sub(&p->outstanding, n);
-        dr_signal(p);
-        return;
+    int32_t n = kaccum_batch_count(b);
+    kdr *d = p->dr_cb ? malloc(sizeof(*d) + (size_t)n * sizeof(d->msgs[0])) : NULL;
+    if (d) {
+        *d = (kdr){.part = kaccum_part_ctx(b->part), .err = err, .base_offset = base_offset,
+                   .log_append_ms = log_append_ms, .n = n};
+        memcpy(d->msgs, b->msgs, (size_t)n * sizeof(d->msgs[0]));
     }
-    kdr *d = malloc(sizeof(*d));
-    if (!d) {
-        /* No memory for the report: the records are accounted for, and
-         * their reports lost, rather than the producer hanging in flush. */
-        int32_t n = kaccum_batch_count(b);
-        kaccum_batch_release(p->accum, b);
-        atomic_fetch_sub(&p->outstanding, n);
-        dr_signal(p);
-        return;
-    }
-    *d = (kdr){.batch = b, .err = err, .base_offset = base_offset, .log_append_ms = log_append_ms};
+    kaccum_batch_release(p->accum, b);
     pthread_mutex_lock(&p->dr_lock);
-    if (p->dr_tail)
-        p->dr_tail->next = d;
-    else
-        p->dr_head = d;
-    p->dr_tail = d;
+    if (d) {
+        if (p->dr_tail)
+            p->dr_tail->next = d;
+        else
+            p->dr_head = d;
+        p->dr_tail = d;
+    } else {
+        /* No callback (or no memory for the reports): the records are
+         * done; counting them keeps flush from waiting for nothing. */
+        atomic_fetch_sub(&p->outstanding, n);
+    }
     pthread_cond_broadcast(&p->dr_cond);
     pthread_mutex_unlock(&p->dr_lock);
 }
@@ -85,18 +75,15 @@ void kdr_expire(kfk_producer *p)
 
 static void serve_one(kfk_producer *p, kdr *d)
 {
-    kaccum_batch *b = d->batch;
-    kpart *pp = kaccum_part_ctx(b->part);
-    int32_t n = kaccum_batch_count(b);
-    kfk_delivery_report r = {.topic = pp->topic->name, .partition = pp->id, .err = d->err};
-    for (int32_t i = 0; i < n; i++) {
+    kfk_delivery_report r = {.topic = d->part->topic->name, .partition = d->part->id,
+                             .err = d->err};
+    for (int32_t i = 0; i < d->n; i++) {
         r.offset = d->err || d->base_offset < 0 ? -1 : d->base_offset + i;
-        r.timestamp_ms = d->log_append_ms >= 0 ? d->log_append_ms : b->msgs[i].timestamp;
-        r.opaque = b->msgs[i].opaque;
+        r.timestamp_ms = d->log_append_ms >= 0 ? d->log_append_ms : d->msgs[i].timestamp;
+        r.opaque = d->msgs[i].opaque;
         p->dr_cb(p->dr_opaque, &r);
     }
-    kaccum_batch_release(p->accum, b);
-    atomic_fetch_sub(&p->outstanding, n);
+    atomic_fetch_sub(&p->outstanding, d->n);
     free(d);
 }
 
@@ -134,7 +121,7 @@ int kdr_serve(kfk_producer *p, int timeout_ms)
     int served = 0;
     while (d) {
         kdr *next = d->next;
-        served += kaccum_batch_count(d->batch);
+        served += d->n;
         serve_one(p, d);
         d = next;
     }

@@ -87,13 +87,18 @@ struct ksender {
     ksender *next; /* in the producer's list */
 };
 
-/* A batch's outcome on its way to the application's poll. */
+/* A batch's outcome on its way to the application's poll: a copy of its
+ * records' report data, so the batch and its buffer.memory go back to
+ * the accumulator at once (an application blocked in kfk_produce for
+ * memory must not wait for its own poll). */
 typedef struct kdr {
     struct kdr *next;
-    kaccum_batch *batch;
+    kpart *part;
     kfk_err err;
     int64_t base_offset;
     int64_t log_append_ms; /* -1: CreateTime */
+    int32_t n;
+    kaccum_msg msgs[];
 } kdr;
 
 struct kfk_producer {

@@ -327,6 +327,26 @@ START_TEST(test_queue_full_at_once_with_max_block_zero)
 }
 END_TEST
 
+START_TEST(test_blocking_for_memory_needs_no_poll)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 1), 0);
+    tally t;
+    tally_init(&t, 20000);
+    const char *kv[] = {"buffer.memory", "65536", "batch.size", "16384", NULL};
+    kfk_producer *p = producer_for(mc, &t, kv);
+    int64_t t0 = mt_now_ms();
+    produce_n(p, "t", t.n); /* 20x buffer.memory, and no poll */
+    ck_assert(mt_now_ms() - t0 < 20000);
+    ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
+    int64_t per[N_PARTS];
+    check_delivered(&t, per);
+    kfk_producer_destroy(p);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 START_TEST(test_destroy_without_flush_reports_queued_records)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
@@ -454,6 +474,7 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_leader_moves_keep_order);
     tcase_add_test(tc, test_sequence_errors_bump_the_epoch_and_retry);
     tcase_add_test(tc, test_queue_full_at_once_with_max_block_zero);
+    tcase_add_test(tc, test_blocking_for_memory_needs_no_poll);
     tcase_add_test(tc, test_destroy_without_flush_reports_queued_records);
     tcase_add_test(tc, test_purge_reports_unsent_records);
     tcase_add_test(tc, test_delivery_timeout_with_a_down_broker_reports_once);
