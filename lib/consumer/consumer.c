@@ -343,7 +343,7 @@ static bool pop_chunk(kfk_consumer *c, int64_t deadline_ns)
         struct timespec ts = {deadline_ns / 1000000000, deadline_ns % 1000000000};
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
     }
-    kchunk *ch = c->head;
+    kchunk *ch = c->closing ? NULL : c->head;
     if (ch) {
         c->head = ch->next;
         if (!c->head) c->tail = NULL;
@@ -362,11 +362,12 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
     if (!c || !msgs || !max) return 0;
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : ktime_mono_ns() + (int64_t)timeout_ms * 1000000;
     size_t n = 0;
+    if (atomic_load(&c->closing)) return 0;
     maintain(c);
     pthread_mutex_lock(&c->poll_lock);
     for (;;) {
         kfk_message *m;
-        while (n < max && (m = next_message(c)))
+        while (n < max && !c->closing && (m = next_message(c)))
             msgs[n++] = m;
         if (n == max) break;
         int64_t now = ktime_mono_ns();

@@ -148,7 +148,7 @@ struct kfk_consumer {
     int n_retired, cap_retired;
     kchunk *head, *tail; /* queued chunks, in order */
     size_t queued_bytes;
-    bool closing;
+    atomic_bool closing; /* written under lock; polls read it without */
     bool report_eof;
     atomic_bool reset_wanted;
 

@@ -481,6 +481,30 @@ END_TEST
         if (!only || !strcmp(only, #t)) tcase_add_test(tc, t);                              \
     } while (0)
 
+static void *poll_forever(void *arg)
+{
+    return kfk_consumer_poll(arg, -1);
+}
+
+START_TEST(test_close_wakes_a_waiting_poll)
+{
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
+    produce("t", 0, KCODEC_NONE, 0, 3);
+    kfk_consumer *c = consumer(NULL);
+    assign(c, "t", 1, KFK_OFFSET_END); /* nothing will come */
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, poll_forever, c), 0);
+    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += WAIT_MS / 1000;
+    void *got = (void *)1;
+    ck_assert_int_eq(pthread_timedjoin_np(th, &got, &deadline), 0);
+    ck_assert_ptr_null(got);
+    kfk_consumer_destroy(c);
+}
+END_TEST
+
 static Suite *consumer_fetch_suite(void)
 {
     Suite *s = suite_create("consumer_fetch");
@@ -499,6 +523,7 @@ static Suite *consumer_fetch_suite(void)
     ADD(tc, test_leader_move_loses_and_repeats_nothing);
     ADD(tc, test_assignment_lists_partitions_and_positions);
     ADD(tc, test_small_prefetch_bound_still_delivers_everything);
+    ADD(tc, test_close_wakes_a_waiting_poll);
     suite_add_tcase(s, tc);
     return s;
 }
