@@ -165,14 +165,31 @@ static kfk_err topic_sync(kfk_producer *p, kptopic *t)
     return atomic_load(&t->parts) ? KFK_OK : terr;
 }
 
+/* Each thread remembers the last topic it produced to: most threads write
+ * to one topic, and a string compare is cheaper than hash, lock, probe.
+ * Topics live as long as their producer; serial keeps a new producer at
+ * a freed one's address from reading the old one's entry. */
+static _Thread_local struct {
+    uint64_t serial;
+    kptopic *topic;
+} last_topic;
+
+static atomic_uint_fast64_t producer_serials;
+
 /* The topic named name with its partitions, waiting for metadata up to
  * max.block.ms the first time. */
 static kfk_err topic_get(kfk_producer *p, const char *name, kptopic **out)
 {
+    if (last_topic.serial == p->serial && !strcmp(last_topic.topic->name, name)) {
+        *out = last_topic.topic;
+        return KFK_OK;
+    }
     pthread_rwlock_rdlock(&p->topics_lock);
     kptopic *t = topic_find(p, name);
     pthread_rwlock_unlock(&p->topics_lock);
     if (t && atomic_load(&t->parts)) {
+        last_topic.serial = p->serial;
+        last_topic.topic = t;
         *out = t;
         return KFK_OK;
     }
@@ -249,8 +266,10 @@ static kfk_err choose_partition(kptopic *t, const kpart_array *a, const kfk_reco
 static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *rec,
                       const krecord_header *hdrs, void *opaque, bool sticky)
 {
+    int64_t now_ms = ktime_mono_ms();
     kaccum_rec ar = {
-        .timestamp = rec->timestamp_ms ? rec->timestamp_ms : ktime_wall_ms(),
+        .timestamp = rec->timestamp_ms ? rec->timestamp_ms
+                                       : now_ms + atomic_load(&p->wall_offset_ms),
         .key = {rec->key, rec->key_len},
         .value = {rec->value, rec->value_len},
         .headers = hdrs,
@@ -259,7 +278,7 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
     };
     kaccum_appended res;
     atomic_fetch_add(&p->outstanding, 1);
-    kfk_err err = kaccum_append(p->accum, pp->ap, &ar, ktime_mono_ms(), &res);
+    kfk_err err = kaccum_append(p->accum, pp->ap, &ar, now_ms, &res);
     if (err) {
         atomic_fetch_sub(&p->outstanding, 1);
         return err;
@@ -329,6 +348,7 @@ static void on_tick(ktimer *tm)
 {
     kfk_producer *p = (kfk_producer *)((char *)tm - offsetof(kfk_producer, tick_timer));
     if (p->tick_stopped) return;
+    atomic_store(&p->wall_offset_ms, ktime_wall_ms() - ktime_mono_ms());
     kdr_expire(p);
     tick_route(p);
     kloop_timer_arm(kclient_bg_loop(p->client), &p->tick_timer,
@@ -426,6 +446,8 @@ kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen)
         return NULL;
     }
     init_locks(p);
+    p->serial = atomic_fetch_add(&producer_serials, 1) + 1;
+    atomic_init(&p->wall_offset_ms, ktime_wall_ms() - ktime_mono_ms());
     atomic_init(&p->producer_id, p->idempotent ? -1 : -1);
     atomic_init(&p->producer_epoch, -1);
     ktimer_init(&p->tick_timer, on_tick);

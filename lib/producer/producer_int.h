@@ -152,6 +152,11 @@ struct kfk_producer {
     bool tick_stopped;
     uint64_t tick_meta_seen;
 
+    /* wall clock ms - monotonic ms, refreshed by the tick, so a record's
+     * CreateTime costs no second clock read */
+    _Atomic int64_t wall_offset_ms;
+    uint64_t serial; /* tells producers apart in the per-thread topic cache */
+
     atomic_bool closing;   /* kfk_producer_destroy began: no new work */
     atomic_int flushing;   /* flushes in progress */
 };
