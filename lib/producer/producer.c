@@ -85,6 +85,11 @@ static void topic_free(kptopic *t)
         free(a);
         a = older;
     }
+    for (kavail *v = atomic_load(&t->avail); v;) {
+        kavail *older = v->older;
+        free(v);
+        v = older;
+    }
     kpartitioner_destroy(&t->partitioner);
     free(t->name);
     free(t);
@@ -147,6 +152,25 @@ static kfk_err topic_grow(kfk_producer *p, kptopic *t, int32_t n)
     return KFK_OK;
 }
 
+/* Publishes the partitions of mt that have a leader, when they changed. */
+static void topic_sync_avail(kfk_producer *p, kptopic *t, const kmeta_topic *mt)
+{
+    kavail *v = malloc(sizeof(*v) + ((size_t)mt->n_partitions + 1) * sizeof(int32_t));
+    if (!v) return;
+    v->n = 0;
+    for (int32_t i = 0; i < mt->n_partitions; i++)
+        if (mt->partitions[i].leader >= 0) v->ids[v->n++] = i;
+    pthread_rwlock_wrlock(&p->topics_lock);
+    kavail *cur = atomic_load(&t->avail);
+    if (cur && cur->n == v->n && !memcmp(cur->ids, v->ids, (size_t)v->n * sizeof(int32_t))) {
+        free(v);
+    } else {
+        v->older = cur;
+        atomic_store(&t->avail, v);
+    }
+    pthread_rwlock_unlock(&p->topics_lock);
+}
+
 /* Takes in what the metadata cache knows of t. Returns KFK_OK once t has
  * partitions, else the topic's error or KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. */
 static kfk_err topic_sync(kfk_producer *p, kptopic *t)
@@ -154,7 +178,10 @@ static kfk_err topic_sync(kfk_producer *p, kptopic *t)
     kmeta_topic *mt = kmeta_topic_get(kclient_meta(p->client), t->name);
     int32_t n = mt ? mt->n_partitions : 0;
     kfk_err terr = mt && mt->err ? mt->err : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    if (mt) kmeta_topic_unref(mt);
+    if (mt) {
+        topic_sync_avail(p, t, mt);
+        kmeta_topic_unref(mt);
+    }
     kpart_array *a = atomic_load(&t->parts);
     if (n > (a ? a->n : 0)) {
         pthread_rwlock_wrlock(&p->topics_lock);
@@ -258,7 +285,12 @@ static kfk_err choose_partition(kptopic *t, const kpart_array *a, const kfk_reco
         *part = rec->partition;
         return KFK_OK;
     }
+    const kavail *v = atomic_load(&t->avail);
     kpart_topic pt = {.topic = t->name, .partition_count = a->n};
+    if (v && v->n < a->n) { /* partitions without a leader get no keyless records */
+        pt.available = v->ids;
+        pt.n_available = v->n;
+    }
     kslice key = {rec->key, rec->key_len};
     return kpartitioner_choose(&t->partitioner, &pt, key, part, sticky);
 }
@@ -344,6 +376,25 @@ static void tick_route(kfk_producer *p)
     free(parts);
 }
 
+/* KIP-794: tells each topic's partitioner how many batches wait per
+ * available partition, so keyless records go less to slow brokers. */
+static void tick_load(kfk_producer *p)
+{
+    pthread_rwlock_rdlock(&p->topics_lock);
+    for (size_t i = 0; i < p->cap_topics; i++) {
+        kptopic *t = p->topics[i];
+        kpart_array *a = t ? atomic_load(&t->parts) : NULL;
+        const kavail *v = a ? atomic_load(&t->avail) : NULL;
+        if (!v || !v->n) continue;
+        int32_t sizes[256];
+        int32_t n = v->n < 256 ? v->n : 256;
+        for (int32_t j = 0; j < n; j++)
+            sizes[j] = v->ids[j] < a->n ? kaccum_part_queued(a->parts[v->ids[j]]->ap) : 0;
+        kpartitioner_set_load(&t->partitioner, v->ids, sizes, n, a->n);
+    }
+    pthread_rwlock_unlock(&p->topics_lock);
+}
+
 static void on_tick(ktimer *tm)
 {
     kfk_producer *p = (kfk_producer *)((char *)tm - offsetof(kfk_producer, tick_timer));
@@ -351,6 +402,7 @@ static void on_tick(ktimer *tm)
     atomic_store(&p->wall_offset_ms, ktime_wall_ms() - ktime_mono_ms());
     kdr_expire(p);
     tick_route(p);
+    if (p->adaptive) tick_load(p);
     kloop_timer_arm(kclient_bg_loop(p->client), &p->tick_timer,
                     ktime_mono_ns() + KPROD_TICK_MS * KTIME_NS_PER_MS);
 }
@@ -392,6 +444,8 @@ static void read_conf(kfk_producer *p, const kfk_conf *c)
     p->max_block_ms = kconf_i64(c, KCONF_MAX_BLOCK_MS);
     p->max_request_bytes = (size_t)kconf_i64(c, KCONF_MAX_REQUEST_SIZE);
     p->partitioner_kind = kconf_int(c, KCONF_PARTITIONER);
+    p->adaptive = p->partitioner_kind == KCONF_PARTITIONER_DEFAULT &&
+                  kconf_bool(c, KCONF_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE);
     void *o;
     p->partitioner_cb = (kfk_partitioner_cb *)kconf_cb(c, KCONF_PARTITIONER_CB, &o);
     p->partitioner_opaque = o;

@@ -63,10 +63,19 @@ typedef struct kpart_array {
     struct kpart_array *older;
 } kpart_array;
 
+/* The partitions of a topic that have a leader, as last seen in
+ * metadata; replaced when that changes, the old kept until destroy. */
+typedef struct kavail {
+    struct kavail *older;
+    int32_t n;
+    int32_t ids[];
+} kavail;
+
 struct kptopic {
     char *name;
     kpartitioner partitioner;
     _Atomic(kpart_array *) parts; /* NULL until metadata named its partitions */
+    _Atomic(kavail *) avail;      /* for keyless records; NULL: all */
 };
 
 /* One broker's sender: a ksource on its connection. */
@@ -114,6 +123,7 @@ struct kfk_producer {
     int64_t delivery_timeout_ms, request_timeout_ms, retry_backoff_ms, max_block_ms;
     size_t max_request_bytes;
     int partitioner_kind;
+    bool adaptive; /* KIP-794: publish queue lengths to the partitioners */
     kfk_partitioner_cb *partitioner_cb;
     void *partitioner_opaque;
     kfk_dr_cb *dr_cb;

@@ -447,6 +447,37 @@ START_TEST(test_acks_zero_and_one_deliver)
 }
 END_TEST
 
+START_TEST(test_keyless_records_avoid_partitions_without_a_leader)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 3, 1), 0);
+    ck_assert_int_eq(kfk_mock_broker_set_down(mc, 2, true), 0); /* one partition leaderless */
+    tally t;
+    tally_init(&t, 3000);
+    const char *kv[] = {"batch.size", "1024", "linger.ms", "1", NULL};
+    kfk_producer *p = producer_for(mc, &t, kv);
+    for (int i = 0; i < t.n; i++) {
+        kfk_record rec = {.topic = "t", .partition = KFK_PARTITION_ANY, .value = "v",
+                          .value_len = 1};
+        ck_assert_int_eq(kfk_produce(p, &rec, (void *)(intptr_t)(i + 1)), KFK_OK);
+    }
+    ck_assert_int_eq(kfk_producer_flush(p, 20000), KFK_OK);
+    int used[3] = {0};
+    for (int i = 0; i < t.n; i++) {
+        ck_assert_int_eq(t.err[i], KFK_OK);
+        used[t.partition[i]]++;
+    }
+    int64_t hw[3];
+    for (int k = 0; k < 3; k++)
+        kfk_mock_partition_offsets(mc, "t", k, NULL, &hw[k]);
+    ck_assert_int_eq(hw[0] + hw[1] + hw[2], t.n);
+    ck_assert_msg(!used[0] || !used[1] || !used[2], "a leaderless partition got records");
+    kfk_producer_destroy(p);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 START_TEST(test_bad_arguments_are_refused)
 {
     ck_assert_int_eq(kfk_produce(NULL, NULL, NULL), KFK_ERR_INVALID_ARG);
@@ -479,6 +510,7 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_purge_reports_unsent_records);
     tcase_add_test(tc, test_delivery_timeout_with_a_down_broker_reports_once);
     tcase_add_test(tc, test_acks_zero_and_one_deliver);
+    tcase_add_test(tc, test_keyless_records_avoid_partitions_without_a_leader);
     tcase_add_test(tc, test_bad_arguments_are_refused);
     suite_add_tcase(s, tc);
     return s;
