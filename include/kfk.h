@@ -584,8 +584,9 @@ KFK_API void kfk_metadata_destroy(kfk_metadata *md);
 /* A kfk_consumer reads records from partitions the application assigns
  * (kfk_consumer_assign); consumer groups (subscribe) come later. Fetching
  * runs on kfk's I/O threads, ahead of the application, up to
- * fetch.queue.max.bytes of prefetched data; kfk_consumer_poll hands out
- * what was fetched, in offset order per partition.
+ * fetch.queue.max.bytes of prefetched data (checked before each Fetch, so
+ * one answer per broker may go past it); kfk_consumer_poll hands out what
+ * was fetched, in offset order per partition.
  *
  * Messages point into the fetched (and, for compressed batches,
  * decompressed) bytes without copying. Each message keeps those bytes

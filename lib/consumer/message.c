@@ -176,11 +176,19 @@ static bool decode_batch(krecords_iter *it, kchunk *ch, int32_t partition, kfk_e
     return *err == KFK_OK;
 }
 
-static int estimate_records(kslice records)
+/* How many records the blob holds, from batch headers alone (a legacy
+ * compressed wrapper counts one; the array grows if needed), so a chunk's
+ * message array is allocated once at its size. */
+static int count_records(kslice records)
 {
-    /* A rough first size: one slot per 64 bytes, grown as needed. */
-    size_t n = records.len / 64 + 1;
-    return n > 65536 ? 65536 : (int)n;
+    kbatch_read_opts ro = {0};
+    krecords_iter it;
+    krecords_iter_init(&it, records.ptr, records.len, &ro, NULL);
+    const kbatch *b;
+    int64_t n = 0;
+    while (krecords_iter_next_batch(&it, &b))
+        n += b->record_count > 0 ? b->record_count : 1;
+    return n > INT32_MAX / 2 ? INT32_MAX / 2 : (int)n;
 }
 
 kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition_data *pd,
@@ -189,7 +197,7 @@ kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition
     *out = NULL;
     *next = o->fetch_offset;
     if (!pd->records.ptr || !pd->records.len) return KFK_OK;
-    kchunk *ch = kchunk_new(p, gen, estimate_records(pd->records));
+    kchunk *ch = kchunk_new(p, gen, count_records(pd->records));
     if (!ch) return KFK_ERR_NO_MEMORY;
     kaborted ab = {0};
     kfk_err err = KFK_OK;
@@ -220,7 +228,7 @@ kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition
         }
     }
     ch->frame = krbuf_ref(frame);
-    ch->bytes = pd->records.len;
+    ch->bytes = pd->records.len + (size_t)ch->cap * sizeof(kfk_message);
     for (int i = 0; i < ch->n_bufs; i++)
         ch->bytes += ch->bufs[i].len;
     *out = ch;
