@@ -71,7 +71,7 @@ void kconsumer_kick_all(kfk_consumer *c)
 {
     pthread_mutex_lock(&c->lock);
     for (int i = 0; i < c->n_fetchers; i++)
-        kconn_kick(c->fetchers[i]->b->conn);
+        if (!c->fetchers[i]->replaced) kconn_kick(c->fetchers[i]->b->conn);
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -105,6 +105,21 @@ static int push_ptr(void ***arr, int *n, int *cap, void *p)
     return 0;
 }
 
+/* Detaches the fetchers of brokers that left the registry (c->lock
+ * held), so their connections can retire; they are freed at destroy. */
+static void retire_departed(kfk_consumer *c, kbroker **bs, int n)
+{
+    for (int k = 0; k < c->n_fetchers; k++) {
+        kfetcher *f = c->fetchers[k];
+        bool known = false;
+        for (int i = 0; i < n && !known; i++)
+            known = bs[i] == f->b;
+        if (known || f->replaced || c->closing) continue;
+        f->replaced = true;
+        kfetcher_detach(f);
+    }
+}
+
 /* A fetcher per broker the registry knows; a replaced broker's fetcher
  * is detached (kept until destroy) and a new one attached. */
 static void sync_fetchers(kfk_consumer *c)
@@ -119,7 +134,7 @@ static void sync_fetchers(kfk_consumer *c)
         kbroker *b = bs[i];
         kfetcher *have = NULL;
         for (int k = 0; k < c->n_fetchers; k++)
-            if (c->fetchers[k]->b->id == b->id && !c->fetchers[k]->replaced) have = c->fetchers[k];
+            if (!c->fetchers[k]->replaced && c->fetchers[k]->b->id == b->id) have = c->fetchers[k];
         if (b->id < 0 || (have && have->b == b) || c->closing) {
             kbroker_unref(b);
             continue;
@@ -136,6 +151,7 @@ static void sync_fetchers(kfk_consumer *c)
         }
         kfetcher_attach(f);
     }
+    retire_departed(c, bs, n);
     c->brokers_version = v;
     pthread_mutex_unlock(&c->lock);
     free(bs);
@@ -510,7 +526,7 @@ void kfk_consumer_destroy(kfk_consumer *c)
     /* Broker references go before the client: its registry must be there
      * for their connections to retire. */
     for (int i = 0; i < c->n_fetchers; i++) {
-        kbroker_unref(c->fetchers[i]->b);
+        if (c->fetchers[i]->b) kbroker_unref(c->fetchers[i]->b);
         c->fetchers[i]->b = NULL;
     }
     kclient_destroy(c->client); /* completes fetches and calls in flight */

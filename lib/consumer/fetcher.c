@@ -347,6 +347,7 @@ static void fetch_done(kreq *req, kfk_err err, void *resp, karena *arena)
     kfetcher *f = req->opaque;
     kfk_consumer *c = f->c;
     f->inflight = false;
+    if (f->detached) return; /* closing, or its broker is gone */
     bool full = f->body.session_id == 0;
     kp_fetch_response *r = resp;
     if (!err && r->error_code) err = r->error_code;
@@ -396,6 +397,16 @@ static void detach_task(ktask *t)
     if (ktimer_armed(&f->backoff)) kloop_timer_disarm(kconn_loop(f->b->conn), &f->backoff);
     f->attached = false;
     f->detached = true;
+    /* A broker that left or was replaced: let its connection retire
+     * (a Fetch still in flight on it completes into a detached fetcher). */
+    kbroker *gone = NULL;
+    pthread_mutex_lock(&f->c->lock);
+    if (f->replaced) {
+        gone = f->b;
+        f->b = NULL;
+    }
+    pthread_mutex_unlock(&f->c->lock);
+    if (gone) kbroker_unref(gone);
     kconsumer_detached(f);
 }
 

@@ -74,7 +74,7 @@ static void produce(const char *topic, int32_t partition, kcodec codec, int firs
     bool done = false;
     for (int32_t b = 1; b <= 3 && !done; b++) {
         mt_conn c;
-        mt_open(&c, mc, b);
+        if (!mt_try_open(&c, mc, b)) continue; /* down */
         done = mt_produce(&c, topic, partition, batch)->error_code == 0;
         mt_close(&c);
     }
@@ -425,6 +425,22 @@ START_TEST(test_leader_move_loses_and_repeats_nothing)
 }
 END_TEST
 
+START_TEST(test_leader_going_down_loses_and_repeats_nothing)
+{
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 3), 0); /* led by broker 1 */
+    produce("t", 0, KCODEC_NONE, 0, 50);
+    kfk_consumer *c = consumer(NULL);
+    assign(c, "t", 1, 0);
+    expect_range(c, 0, 30);
+    ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, true), 0);
+    produce("t", 0, KCODEC_SNAPPY, 50, 50);
+    expect_range(c, 30, 70);
+    ck_assert(quiet_for(c, 200));
+    ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, false), 0);
+    kfk_consumer_destroy(c);
+}
+END_TEST
+
 START_TEST(test_assignment_lists_partitions_and_positions)
 {
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 1), 0);
@@ -521,6 +537,7 @@ static Suite *consumer_fetch_suite(void)
     ADD(tc, test_partition_eof_reported_once_per_end);
     ADD(tc, test_fetch_session_goes_incremental_and_recovers);
     ADD(tc, test_leader_move_loses_and_repeats_nothing);
+    ADD(tc, test_leader_going_down_loses_and_repeats_nothing);
     ADD(tc, test_assignment_lists_partitions_and_positions);
     ADD(tc, test_small_prefetch_bound_still_delivers_everything);
     ADD(tc, test_close_wakes_a_waiting_poll);
