@@ -639,7 +639,8 @@ KFK_API kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errl
  * an offset other than KFK_OFFSET_INVALID; new ones start at the given
  * offset, or where auto.offset.reset says. Messages of dropped partitions
  * that were fetched but not polled are discarded. Returns KFK_OK,
- * KFK_ERR_INVALID_ARG (a NULL topic, a negative partition),
+ * KFK_ERR_INVALID_ARG (a NULL topic, a negative partition, a partition
+ * listed twice),
  * KFK_ERR_NO_MEMORY, KFK_ERR_STATE after close. Never blocks for I/O. */
 KFK_API kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_list *list);
 

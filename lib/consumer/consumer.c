@@ -271,12 +271,40 @@ static kfk_err reassign(kfk_consumer *c, const kfk_topic_partition_list *list)
     return KFK_OK;
 }
 
-kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_list *list)
+static int by_tp(const void *a, const void *b)
 {
-    if (!c || (list && list->count && !list->elems)) return KFK_ERR_INVALID_ARG;
+    const kfk_topic_partition *x = *(const kfk_topic_partition *const *)a;
+    const kfk_topic_partition *y = *(const kfk_topic_partition *const *)b;
+    int r = strcmp(x->topic, y->topic);
+    return r ? r : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+/* KFK_OK when every entry names a partition and none twice. */
+static kfk_err check_list(const kfk_topic_partition_list *list)
+{
     size_t n = list ? list->count : 0;
+    if (n && !list->elems) return KFK_ERR_INVALID_ARG;
     for (size_t i = 0; i < n; i++)
         if (!list->elems[i].topic || list->elems[i].partition < 0) return KFK_ERR_INVALID_ARG;
+    if (n < 2) return KFK_OK;
+    const kfk_topic_partition **v = malloc(n * sizeof(*v));
+    if (!v) return KFK_ERR_NO_MEMORY;
+    for (size_t i = 0; i < n; i++)
+        v[i] = &list->elems[i];
+    qsort(v, n, sizeof(*v), by_tp);
+    kfk_err err = KFK_OK;
+    for (size_t i = 1; i < n && !err; i++)
+        if (by_tp(&v[i - 1], &v[i]) == 0) err = KFK_ERR_INVALID_ARG;
+    free(v);
+    return err;
+}
+
+kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_list *list)
+{
+    if (!c) return KFK_ERR_INVALID_ARG;
+    kfk_err cerr = check_list(list);
+    if (cerr) return cerr;
+    size_t n = list ? list->count : 0;
     pthread_mutex_lock(&c->lock);
     kfk_err err = c->closing ? KFK_ERR_STATE : reassign(c, list);
     pthread_mutex_unlock(&c->lock);

@@ -461,6 +461,9 @@ START_TEST(test_assignment_lists_partitions_and_positions)
     kfk_topic_partition bad = {NULL, 0, 0};
     kfk_topic_partition_list l = {1, &bad};
     ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_ERR_INVALID_ARG);
+    kfk_topic_partition twice[] = {{"t", 1, 0}, {"t", 0, 0}, {"t", 1, 5}};
+    kfk_topic_partition_list l2 = {3, twice};
+    ck_assert_int_eq(kfk_consumer_assign(c, &l2), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
     ck_assert_ptr_null(kfk_consumer_poll(c, 0));
     ck_assert_int_eq(kfk_consumer_assign(c, NULL), KFK_ERR_STATE);
