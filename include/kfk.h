@@ -647,28 +647,37 @@ KFK_API kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_l
 /* The same as kfk_consumer_assign(c, NULL). */
 KFK_API kfk_err kfk_consumer_unassign(kfk_consumer *c);
 
-/* The current assignment: *topics gets an array of *n entries (topic
- * names and their partitions and positions, KFK_OFFSET_INVALID when not
- * yet known), which the caller frees with kfk_topic_partitions_free.
- * Returns KFK_OK or KFK_ERR_NO_MEMORY. Never blocks. */
+/* The current assignment, sorted by topic and partition: *out gets an
+ * array of *n entries (copies of the topic names, the partitions and
+ * their positions as kfk_consumer_position gives them), which the caller
+ * owns and frees with kfk_topic_partitions_free. Returns KFK_OK,
+ * KFK_ERR_INVALID_ARG (a NULL argument) or KFK_ERR_NO_MEMORY. Never
+ * blocks. */
 KFK_API kfk_err kfk_consumer_assignment(kfk_consumer *c, kfk_topic_partition **out, size_t *n);
 
-/* Frees an array from kfk_consumer_assignment (NULL is a no-op). */
+/* Frees an array of n entries from kfk_consumer_assignment (NULL is a
+ * no-op). */
 KFK_API void kfk_topic_partitions_free(kfk_topic_partition *tps, size_t n);
 
 /* The next message, waiting for at most timeout_ms (0: do not wait; < 0:
- * wait until one comes or the consumer closes). Returns NULL on timeout.
- * The caller owns the message and releases it with kfk_message_release.
- * A message may carry an error instead of a record (kfk_message_error):
- * KFK_ERR_PARTITION_EOF when the partition's end was reached (if enabled
- * with kfk_consumer_report_eof), KFK_ERR_OFFSET_OUT_OF_RANGE with
- * auto.offset.reset=none (the partition stops until a seek), or an error
- * decoding the partition's data (KFK_ERR_CRC, ...). */
+ * wait until one comes or the consumer closes). Returns NULL on timeout,
+ * after close, or for a NULL c. The caller owns the message and releases
+ * it with kfk_message_release. A message may carry an error instead of a
+ * record (kfk_message_error; topic, partition and offset say where):
+ * KFK_ERR_PARTITION_EOF at the partition's end (offset: the end; only
+ * when enabled with kfk_consumer_report_eof), KFK_ERR_OFFSET_OUT_OF_RANGE
+ * with auto.offset.reset=none (offset: the one asked for; the partition
+ * stops until a seek), KFK_ERR_NO_OFFSET for a partition assigned
+ * without an offset under auto.offset.reset=none, a failed offset lookup
+ * (KFK_ERR_TIMED_OUT, ...; retried on the next poll), or an error
+ * decoding the partition's data (KFK_ERR_CRC, KFK_ERR_TOO_LARGE: stops
+ * the partition until a seek). Blocks up to timeout_ms. */
 KFK_API kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms);
 
-/* Up to max messages into msgs[], waiting at most timeout_ms for the first
- * (as kfk_consumer_poll); returns how many (0 on timeout). Each must be
- * released. */
+/* Up to max messages into msgs[] (the caller's array), waiting at most
+ * timeout_ms for the first (as kfk_consumer_poll) and not at all for the
+ * rest; returns how many (0 on timeout, after close or for a bad
+ * argument). The caller owns each message and releases each. */
 KFK_API size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max,
                                        int timeout_ms);
 
@@ -701,29 +710,36 @@ KFK_API kfk_err kfk_consumer_position(kfk_consumer *c, const char *topic, int32_
                                       int64_t *offset);
 
 /* Stops (pause) or restarts (resume) fetching and handing out a
- * partition's messages; a paused partition resumes at the next message
- * not yet polled. Returns KFK_OK or KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. */
+ * partition's messages; fetched messages not yet polled are dropped and a
+ * resumed partition goes on at the first of them. (A poll running on
+ * another thread at that moment may still hand out the message it was
+ * taking.) Returns KFK_OK, KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION or
+ * KFK_ERR_INVALID_ARG. Never blocks for I/O. */
 KFK_API kfk_err kfk_consumer_pause(kfk_consumer *c, const char *topic, int32_t partition);
 KFK_API kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t partition);
 
 /* Stops fetching and wakes polls (which return NULL from then on).
  * Blocks until the fetchers have stopped (one round trip of each I/O
- * thread). Messages not yet released stay valid. Returns KFK_OK. */
+ * thread). Messages not yet released stay valid. Returns KFK_OK (also
+ * when already closed) or KFK_ERR_INVALID_ARG for NULL. */
 KFK_API kfk_err kfk_consumer_close(kfk_consumer *c);
 
 /* Closes c if not yet closed, stops its threads and frees it. NULL is a
  * no-op. Call once, from an application thread, with no poll running. */
 KFK_API void kfk_consumer_destroy(kfk_consumer *c);
 
-/* Reading a message. Strings and bytes point into the fetched data and
- * stay valid until kfk_message_release. Any thread. */
+/* Reading a message (non-NULL, from a poll, not yet released). Strings
+ * and bytes point into the fetched data and stay valid until
+ * kfk_message_release; the topic is NUL-terminated. Any thread; never
+ * blocks. */
 KFK_API kfk_err kfk_message_error(const kfk_message *m);
 KFK_API const char *kfk_message_topic(const kfk_message *m);
 KFK_API int32_t kfk_message_partition(const kfk_message *m);
 KFK_API int64_t kfk_message_offset(const kfk_message *m);
 /* The timestamp in ms since the epoch; *type (may be NULL) gets its kind. */
 KFK_API int64_t kfk_message_timestamp(const kfk_message *m, kfk_timestamp_type *type);
-/* Key and value: NULL for a null one; *len (may be NULL) gets the length. */
+/* Key and value: NULL for a null one (an empty one is not NULL, with
+ * length 0); *len (may be NULL) gets the length. */
 KFK_API const void *kfk_message_key(const kfk_message *m, size_t *len);
 KFK_API const void *kfk_message_value(const kfk_message *m, size_t *len);
 KFK_API size_t kfk_message_header_count(const kfk_message *m);
