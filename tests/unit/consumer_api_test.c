@@ -1,0 +1,125 @@
+/* The consumer API's edges, without a broker: bad configurations give
+ * NULL and a reason, NULL handles and arguments give errors instead of
+ * crashes, a consumer with nothing assigned polls nothing within its
+ * timeout, and calls on partitions it does not have say so. */
+#include <check.h>
+#include <string.h>
+
+#include "../common/ktest.h"
+#include "base/time.h"
+#include "kfk.h"
+
+/* A consumer for a port nothing listens on: enough for API checks. */
+static kfk_consumer *offline_consumer(void)
+{
+    kfk_conf *conf = kfk_conf_new();
+    ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", "127.0.0.1:1", NULL, 0), 0);
+    ck_assert_int_eq(kfk_conf_set(conf, "log.level", "crit", NULL, 0), 0);
+    char err[256];
+    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
+    ck_assert_msg(c != NULL, "%s", err);
+    return c;
+}
+
+START_TEST(test_new_refuses_a_bad_configuration)
+{
+    char err[256] = "";
+    ck_assert_ptr_null(kfk_consumer_new(NULL, err, sizeof(err)));
+    ck_assert(err[0]);
+    kfk_conf *conf = kfk_conf_new(); /* no bootstrap.servers */
+    err[0] = '\0';
+    ck_assert_ptr_null(kfk_consumer_new(conf, err, sizeof(err)));
+    ck_assert_msg(strstr(err, "bootstrap.servers") != NULL, "%s", err);
+    conf = kfk_conf_new();
+    ck_assert_ptr_null(kfk_consumer_new(conf, NULL, 0)); /* no errstr: still fine */
+}
+END_TEST
+
+START_TEST(test_null_handles_and_arguments_are_errors)
+{
+    int64_t off;
+    kfk_topic_partition *tps;
+    size_t n;
+    kfk_message *m[1];
+    ck_assert_int_eq(kfk_consumer_assign(NULL, NULL), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_unassign(NULL), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_assignment(NULL, &tps, &n), KFK_ERR_INVALID_ARG);
+    ck_assert_ptr_null(kfk_consumer_poll(NULL, 0));
+    ck_assert_uint_eq(kfk_consumer_poll_batch(NULL, m, 1, 0), 0);
+    ck_assert_int_eq(kfk_consumer_seek(NULL, "t", 0, 0), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_position(NULL, "t", 0, &off), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_pause(NULL, "t", 0), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_close(NULL), KFK_ERR_INVALID_ARG);
+    kfk_consumer_report_eof(NULL, 1);
+    kfk_consumer_destroy(NULL);
+    kfk_message_release(NULL);
+    kfk_topic_partitions_free(NULL, 3);
+
+    kfk_consumer *c = offline_consumer();
+    kfk_topic_partition tp = {"t", 0, 0};
+    kfk_topic_partition_list bad = {1, NULL};
+    ck_assert_int_eq(kfk_consumer_assign(c, &bad), KFK_ERR_INVALID_ARG);
+    tp.partition = -1;
+    kfk_topic_partition_list neg = {1, &tp};
+    ck_assert_int_eq(kfk_consumer_assign(c, &neg), KFK_ERR_INVALID_ARG);
+    ck_assert_uint_eq(kfk_consumer_poll_batch(c, NULL, 1, 0), 0);
+    ck_assert_uint_eq(kfk_consumer_poll_batch(c, m, 0, 0), 0);
+    ck_assert_int_eq(kfk_consumer_seek(c, NULL, 0, 0), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_seek(c, "t", 0, -5), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_seek_to_timestamp(c, "t", 0, -1), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_position(c, "t", 0, NULL), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_assignment(c, NULL, &n), KFK_ERR_INVALID_ARG);
+    kfk_consumer_destroy(c);
+}
+END_TEST
+
+START_TEST(test_unassigned_partitions_are_unknown)
+{
+    kfk_consumer *c = offline_consumer();
+    int64_t off;
+    ck_assert_int_eq(kfk_consumer_seek(c, "t", 0, 5), KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    ck_assert_int_eq(kfk_consumer_seek_to_end(c, "t", 0), KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    ck_assert_int_eq(kfk_consumer_position(c, "t", 0, &off), KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    ck_assert_int_eq(kfk_consumer_pause(c, "t", 0), KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    ck_assert_int_eq(kfk_consumer_resume(c, "t", 0), KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    kfk_topic_partition tp = {"t", 0, 42};
+    kfk_topic_partition_list l = {1, &tp};
+    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_position(c, "t", 0, &off), KFK_OK);
+    ck_assert_int_eq(off, 42);
+    ck_assert_int_eq(kfk_consumer_position(c, "t", 1, &off), KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    kfk_consumer_destroy(c);
+}
+END_TEST
+
+START_TEST(test_poll_with_nothing_assigned_times_out)
+{
+    kfk_consumer *c = offline_consumer();
+    int64_t t0 = ktime_mono_ms();
+    ck_assert_ptr_null(kfk_consumer_poll(c, 100));
+    int64_t waited = ktime_mono_ms() - t0;
+    ck_assert_int_ge(waited, 90);
+    ck_assert_int_lt(waited, 5000);
+    ck_assert_ptr_null(kfk_consumer_poll(c, 0));
+    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK); /* twice is fine */
+    kfk_consumer_destroy(c);
+}
+END_TEST
+
+static Suite *consumer_api_suite(void)
+{
+    Suite *s = suite_create("consumer_api");
+    TCase *tc = tcase_create("api");
+    tcase_add_test(tc, test_new_refuses_a_bad_configuration);
+    tcase_add_test(tc, test_null_handles_and_arguments_are_errors);
+    tcase_add_test(tc, test_unassigned_partitions_are_unknown);
+    tcase_add_test(tc, test_poll_with_nothing_assigned_times_out);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return ktest_run(consumer_api_suite());
+}
