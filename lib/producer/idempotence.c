@@ -124,6 +124,7 @@ static void bump_now(kfk_producer *p)
             seq += kaccum_batch_count(pp->unacked[j]);
         }
         pp->acked_next_seq = 0;
+        pp->acked_any = false;
         kaccum_part_set_sequence(pp->ap, seq);
         pthread_mutex_unlock(&pp->lock);
     }

@@ -50,9 +50,18 @@ typedef struct kpart {
     kaccum_part *ap;
     pthread_mutex_t lock; /* protects the fields below */
     int inflight;         /* batches in requests not yet answered */
+    /* The sender those requests went out on. Another sender (a new
+     * leader, a replaced connection) waits until they are answered: were
+     * newer batches to reach a broker first, the older ones' sequences
+     * would leave a gap nothing could fill. */
+    const ksender *inflight_sender;
     int n_unacked;
     kaccum_batch *unacked[KPROD_MAX_UNACKED]; /* drained, not yet done, drain order */
     int32_t acked_next_seq;                   /* the sequence the broker expects next */
+    /* A batch was acknowledged in this epoch. Until then the broker may
+     * hold no state for the producer and would take any sequence first:
+     * one batch at a time, so a retried first batch cannot be overtaken. */
+    bool acked_any;
 } kpart;
 
 /* The partitions of a topic as known at one time; replaced (never
@@ -87,6 +96,7 @@ struct ksender {
     ktask attach_task, detach_task;
     ktimer linger_timer; /* its loop: wake for the next linger or backoff expiry */
     bool attached, detached;
+    atomic_bool retired; /* replaced: pulls nothing more */
     /* loop thread only: the partitions this broker leads */
     uint64_t routing_seen;
     kaccum_part **parts;

@@ -61,10 +61,20 @@ static int32_t seq_after(int32_t base, int32_t count)
     return (int32_t)(next > INT32_MAX ? next - INT32_MAX - 1 : next);
 }
 
+/* True when a comes before b, sequences wrapping at INT32_MAX: a batch
+ * behind the acknowledged ones can never be accepted in this epoch. */
+static bool seq_behind(int32_t a, int32_t b)
+{
+    int64_t d = (int64_t)b - a;
+    if (d < 0) d += (int64_t)INT32_MAX + 1;
+    return d > 0 && d < ((int64_t)1 << 30);
+}
+
 static void batch_ok(kfk_producer *p, kpart *pp, kaccum_batch *b, int64_t off, int64_t lat)
 {
     kidem_unacked_remove(pp, b);
     pp->acked_next_seq = seq_after(b->base_sequence, kaccum_batch_count(b));
+    pp->acked_any = true;
     pthread_mutex_unlock(&pp->lock);
     kdr_batch_done(p, b, KFK_OK, off, lat);
 }
@@ -76,7 +86,7 @@ static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t 
     kpart *pp = PART_OF(b);
     int64_t now = ktime_mono_ms();
     pthread_mutex_lock(&pp->lock);
-    pp->inflight--;
+    if (--pp->inflight == 0) pp->inflight_sender = NULL;
     if (err == KFK_OK || err == KFK_ERR_DUPLICATE_SEQUENCE_NUMBER) {
         batch_ok(p, pp, b, err ? -1 : off, lat); /* a duplicate was written before */
         kidem_inflight_done(p);
@@ -87,9 +97,14 @@ static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t 
     /* A gap after an earlier batch still unresolved is that batch's doing;
      * right after the last acknowledged one it is real (KIP-360). */
     bool bump = seq_err && (err == KFK_ERR_UNKNOWN_PRODUCER_ID ||
-                            b->base_sequence == pp->acked_next_seq);
+                            b->base_sequence == pp->acked_next_seq ||
+                            seq_behind(b->base_sequence, pp->acked_next_seq));
     bool expired = now - b->created_ms >= p->delivery_timeout_ms;
+    int32_t acked_next = pp->acked_next_seq;
     pthread_mutex_unlock(&pp->lock);
+    klog(kclient_log(p->client), seq_err ? KFK_LOG_INFO : KFK_LOG_DEBUG, "producer",
+         "%s [%d]: batch at sequence %d (broker expects %d after the last ack) failed: %s",
+         pp->topic->name, pp->id, b->base_sequence, acked_next, kfk_err_name(err));
     if (atomic_load(&p->closing)) {
         kdr_batch_abandon(p, b, KFK_ERR_DESTROYED);
     } else if ((seq_err || retriable(err)) && !expired) {
@@ -241,6 +256,7 @@ static void send_batches(ksender *s, kconn *c, kaccum_list *l, int64_t now_ms)
         kpart *pp = PART_OF(r->batches[i]);
         pthread_mutex_lock(&pp->lock);
         pp->inflight++;
+        pp->inflight_sender = s;
         pthread_mutex_unlock(&pp->lock);
     }
     kidem_inflight_add(p, r->n);
@@ -290,12 +306,13 @@ static void sender_routes(ksender *s)
  * when their unacknowledged list is full. */
 static size_t sender_eligible(ksender *s)
 {
-    int limit = s->p->max_in_flight;
     size_t n = 0;
     for (size_t i = 0; i < s->n_parts; i++) {
         kpart *pp = kaccum_part_ctx(s->parts[i]);
         pthread_mutex_lock(&pp->lock);
-        bool ok = pp->inflight < limit && (pp->n_unacked < limit || pp->inflight < pp->n_unacked);
+        int limit = s->p->idempotent && !pp->acked_any ? 1 : s->p->max_in_flight;
+        bool ok = (pp->inflight == 0 || pp->inflight_sender == s) && pp->inflight < limit &&
+                  (pp->n_unacked < limit || pp->inflight < pp->n_unacked);
         pthread_mutex_unlock(&pp->lock);
         if (ok) s->eligible[n++] = s->parts[i];
     }
@@ -314,7 +331,7 @@ static void sender_pull(ksource *src, kconn *c, int room)
 {
     ksender *s = (ksender *)src;
     kfk_producer *p = s->p;
-    if (atomic_load(&p->closing) || !kidem_pull_begin(p)) return;
+    if (atomic_load(&p->closing) || atomic_load(&s->retired) || !kidem_pull_begin(p)) return;
     sender_routes(s);
     int64_t now = ktime_mono_ms();
     size_t ne = 0;
@@ -397,6 +414,7 @@ static ksender *sender_get(kfk_producer *p, int32_t id)
         if (now) kbroker_unref(now);
         if (same) return s;
         s->broker_id = INT32_MIN; /* retired: never found again */
+        atomic_store(&s->retired, true);
         kloop_post(kconn_loop(s->broker->conn), &s->detach_task);
         break;
     }

@@ -1,6 +1,7 @@
 /* The producer against a cluster (KFK_TEST_BOOTSTRAP): records with keys,
  * headers and timestamps in every codec, each reported once and in
- * per-partition order, then read back by kcat and compared. */
+ * per-partition order, then read back by kcat and by kafka-python
+ * (producer_read.py) and compared. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,13 +118,10 @@ static void check_reports(report *reports, int **at, int64_t *count)
     }
 }
 
-/* Reads the topic with kcat and compares every record. */
-static void check_kcat(const char *topic, int **at, const int64_t *count)
+/* Runs cmd, a reader printing partition, offset, key, value, timestamp
+ * and headers per record, tab-separated, and compares every record. */
+static void check_reader(const char *cmd, int **at, const int64_t *count)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd),
-             "kcat -b '%s' -C -t '%s' -e -q -f '%%p\\t%%o\\t%%k\\t%%s\\t%%T\\t%%h\\n' 2>&1",
-             ktest_bootstrap(), topic);
     FILE *f = popen(cmd, "r");
     ck_assert(f != NULL);
     char line[512];
@@ -167,7 +165,14 @@ START_TEST(test_every_codec_round_trips_through_kcat)
     for (int k = 0; k < N_PARTS; k++)
         at[k] = calloc(N_RECORDS, sizeof(int));
     check_reports(reports, at, count);
-    check_kcat(topic, at, count);
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd),
+             "kcat -b '%s' -C -t '%s' -e -q -f '%%p\\t%%o\\t%%k\\t%%s\\t%%T\\t%%h\\n' 2>&1",
+             ktest_bootstrap(), topic);
+    check_reader(cmd, at, count);
+    snprintf(cmd, sizeof(cmd), "python3 tests/integration/producer_read.py '%s' '%s' 2>&1",
+             ktest_bootstrap(), topic);
+    check_reader(cmd, at, count);
     for (int k = 0; k < N_PARTS; k++)
         free(at[k]);
     free(reports);
