@@ -269,9 +269,13 @@ int main(int argc, char **argv)
 {
     const char *bootstrap = NULL;
     long n_arg = 0;
-    for (int opt; (opt = getopt(argc, argv, "b:n:")) != -1;) {
+    bcase one = {0}; /* -s SIZE -z CODEC -B BATCH: run just this case */
+    for (int opt; (opt = getopt(argc, argv, "b:n:s:z:B:")) != -1;) {
         if (opt == 'b') bootstrap = optarg;
         else if (opt == 'n') n_arg = atol(optarg);
+        else if (opt == 's') one.size = atoi(optarg);
+        else if (opt == 'z') one.codec = optarg;
+        else if (opt == 'B') one.batch = atoi(optarg);
         else return 2;
     }
     kfk_mock_cluster *mc = NULL;
@@ -287,12 +291,19 @@ int main(int argc, char **argv)
         {1024, "none", 16384},  {1024, "lz4", 16384},   {1024, "zstd", 16384},
         {10240, "none", 16384}, {10240, "lz4", 16384},  {10240, "zstd", 16384},
     };
+    const bcase *cases = all;
     size_t n_cases = getenv("BENCH_QUICK") ? 2 : sizeof(all) / sizeof(all[0]);
+    if (one.size) {
+        if (!one.codec) one.codec = "none";
+        if (!one.batch) one.batch = 16384;
+        cases = &one;
+        n_cases = 1;
+    }
     for (size_t i = 0; i < n_cases; i++) {
-        long n = n_arg ? n_arg : (long)(200L << 20) / all[i].size;
+        long n = n_arg ? n_arg : (long)(200L << 20) / cases[i].size;
         if (n > 2000000) n = 2000000;
         if (getenv("BENCH_QUICK") && !n_arg) n = 1000000;
-        run_case(mc, bootstrap, &all[i], n);
+        run_case(mc, bootstrap, &cases[i], n);
     }
     kfk_mock_cluster_destroy(mc);
     return 0;
