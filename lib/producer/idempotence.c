@@ -151,6 +151,9 @@ static void try_bump(kfk_producer *p)
 
 void kidem_request_bump(kfk_producer *p)
 {
+    /* A closing producer sends nothing more; and after kclient_destroy
+     * there is no client left to log through. */
+    if (atomic_load(&p->closing)) return;
     int zero = 0;
     atomic_compare_exchange_strong(&p->bump, &zero, 1);
     try_bump(p);
