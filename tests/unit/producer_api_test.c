@@ -367,6 +367,52 @@ START_TEST(test_destroy_without_flush_reports_queued_records)
 }
 END_TEST
 
+START_TEST(test_destroy_with_requests_in_flight_reports_each_once)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
+    tally t;
+    tally_init(&t, 20000);
+    const char *kv[] = {"linger.ms", "0", NULL};
+    kfk_producer *p = producer_for(mc, &t, kv);
+    produce_n(p, "t", 100); /* metadata and producer id */
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    for (int b = 1; b <= 3; b++)
+        kfk_mock_broker_set_rtt(mc, b, 300); /* answers come after destroy */
+    for (int i = 100; i < t.n; i++)
+        ck_assert_int_eq(produce_one(p, "t", i, KFK_PARTITION_ANY), KFK_OK);
+    kfk_producer_destroy(p);
+    ck_assert_int_eq(atomic_load(&t.reports), t.n);
+    int destroyed = 0;
+    for (int i = 0; i < t.n; i++) {
+        ck_assert_int_eq(atomic_load(&t.times[i]), 1);
+        ck_assert_msg(t.err[i] == KFK_OK || t.err[i] == KFK_ERR_DESTROYED, "record %d: %s", i,
+                      kfk_err_str(t.err[i]));
+        destroyed += t.err[i] == KFK_ERR_DESTROYED;
+    }
+    ck_assert(destroyed > 0);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
+START_TEST(test_close_delivers_everything)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
+    tally t;
+    tally_init(&t, 10000);
+    const char *kv[] = {"linger.ms", "100", NULL};
+    kfk_producer *p = producer_for(mc, &t, kv);
+    produce_n(p, "t", t.n);
+    ck_assert_int_eq(kfk_producer_close(p, 30000), KFK_OK);
+    int64_t per[N_PARTS];
+    check_delivered(&t, per);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 START_TEST(test_purge_reports_unsent_records)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
@@ -507,6 +553,8 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_queue_full_at_once_with_max_block_zero);
     tcase_add_test(tc, test_blocking_for_memory_needs_no_poll);
     tcase_add_test(tc, test_destroy_without_flush_reports_queued_records);
+    tcase_add_test(tc, test_destroy_with_requests_in_flight_reports_each_once);
+    tcase_add_test(tc, test_close_delivers_everything);
     tcase_add_test(tc, test_purge_reports_unsent_records);
     tcase_add_test(tc, test_delivery_timeout_with_a_down_broker_reports_once);
     tcase_add_test(tc, test_acks_zero_and_one_deliver);
