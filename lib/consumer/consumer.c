@@ -178,6 +178,7 @@ static void apply_offset(kfk_consumer *c, kcpart *p, int64_t offset)
     atomic_fetch_add(&p->gen, 1);
     p->eof_at = -1;
     p->preferred = -1;
+    p->last_epoch = -1; /* a seek leaves the epoch history behind */
     if (offset >= 0) {
         p->position = offset;
         atomic_store(&p->consumed, offset);
@@ -211,6 +212,7 @@ static kcpart *part_new(kfk_consumer *c, const kfk_topic_partition *tp)
     p->partition = tp->partition;
     p->preferred = -1;
     p->eof_at = -1;
+    p->last_epoch = -1;
     atomic_init(&p->gen, 0);
     atomic_init(&p->consumed, KFK_OFFSET_INVALID);
     return p;
@@ -497,6 +499,7 @@ static kfk_err set_paused(kfk_consumer *c, const char *topic, int32_t partition,
         /* Drop what was fetched but not handed out; resume refetches it. */
         atomic_fetch_add(&p->gen, 1);
         if (p->state == KCP_FETCHING) p->position = atomic_load(&p->consumed);
+        p->last_epoch = -1; /* that of a batch past the rewound position */
         p->eof_at = -1;
     }
     if (p) p->paused = paused;

@@ -54,6 +54,7 @@ typedef struct kcpart {
     bool assigned;
     bool paused;
     int64_t position;     /* the next offset to fetch */
+    int32_t last_epoch;   /* KIP-320: leader epoch of the last batch fetched; -1 */
     int64_t reset_ts;     /* NEED_RESET: what ListOffsets asks for */
     int32_t preferred;    /* KIP-392 read replica; -1: the leader */
     int64_t eof_at;       /* an EOF was queued at this position; -1: none */
@@ -75,6 +76,7 @@ typedef struct ksess_entry {
     kcpart *part;
     int64_t offset;    /* fetch offset last sent */
     int32_t epoch;     /* current leader epoch last sent */
+    int32_t last_epoch; /* last fetched epoch (KIP-320) last sent */
     unsigned gen;      /* the partition's gen when last sent */
     bool keep;         /* scratch while building a request */
 } ksess_entry;
@@ -202,10 +204,14 @@ void kconsumer_detached(kfetcher *f);
 void ksess_reset(kfetch_session *s);
 void ksess_free(kfetch_session *s);
 ksess_entry *ksess_find(kfetch_session *s, const kcpart *p);
-/* Records that p was sent at offset/epoch/gen; -1 when out of memory. */
-int ksess_put(kfetch_session *s, kcpart *p, int64_t offset, int32_t epoch, unsigned gen);
-/* Whether an incremental request must carry p again. */
-bool ksess_changed(const kfetch_session *s, const kcpart *p, int64_t offset, int32_t epoch);
+/* Records that p was sent at offset, leader epoch, last fetched epoch
+ * and gen; -1 when out of memory. */
+int ksess_put(kfetch_session *s, kcpart *p, int64_t offset, int32_t epoch, int32_t last_epoch,
+              unsigned gen);
+/* Whether an incremental request must carry p again: any of what the
+ * broker's session caches for it changed. */
+bool ksess_changed(const kfetch_session *s, const kcpart *p, int64_t offset, int32_t epoch,
+                   int32_t last_epoch);
 /* After a response: the session id the broker gave and its error. */
 void ksess_answered(kfetch_session *s, int32_t id, kfk_err err, bool full);
 
@@ -240,8 +246,9 @@ typedef struct kdecode_opts {
     int64_t fetch_offset;
     bool read_committed;
     bool check_crcs;
+    int32_t last_epoch; /* out: the last batch's leader epoch; kept when none */
 } kdecode_opts;
 kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition_data *pd,
-                      krbuf *frame, const kdecode_opts *o, kchunk **out, int64_t *next);
+                      krbuf *frame, kdecode_opts *o, kchunk **out, int64_t *next);
 
 #endif

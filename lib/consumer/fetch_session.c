@@ -34,7 +34,8 @@ ksess_entry *ksess_find(kfetch_session *s, const kcpart *p)
     return NULL;
 }
 
-int ksess_put(kfetch_session *s, kcpart *p, int64_t offset, int32_t epoch, unsigned gen)
+int ksess_put(kfetch_session *s, kcpart *p, int64_t offset, int32_t epoch, int32_t last_epoch,
+              unsigned gen)
 {
     ksess_entry *e = ksess_find(s, p);
     if (!e) {
@@ -50,15 +51,19 @@ int ksess_put(kfetch_session *s, kcpart *p, int64_t offset, int32_t epoch, unsig
     }
     e->offset = offset;
     e->epoch = epoch;
+    e->last_epoch = last_epoch;
     e->gen = gen;
     e->keep = true;
     return 0;
 }
 
-bool ksess_changed(const kfetch_session *s, const kcpart *p, int64_t offset, int32_t epoch)
+bool ksess_changed(const kfetch_session *s, const kcpart *p, int64_t offset, int32_t epoch,
+                   int32_t last_epoch)
 {
     for (int i = 0; i < s->n; i++)
-        if (s->e[i].part == p) return s->e[i].offset != offset || s->e[i].epoch != epoch;
+        if (s->e[i].part == p)
+            return s->e[i].offset != offset || s->e[i].epoch != epoch ||
+                   s->e[i].last_epoch != last_epoch;
     return true;
 }
 

@@ -99,6 +99,7 @@ static int add_partition(kfetcher *f, int *n_topics, int *n_parts, kcpart *p, in
     fp->partition = p->partition;
     fp->current_leader_epoch = epoch;
     fp->fetch_offset = p->position;
+    fp->last_fetched_epoch = p->last_epoch;
     fp->partition_max_bytes = c->part_max_bytes;
     return 0;
 }
@@ -161,10 +162,10 @@ static int build_request(kfetcher *f, int16_t *max_version)
         if (kuuid_is_zero(&p->topic_id)) learn_topic_id(c, p);
         if (kuuid_is_zero(&p->topic_id)) *max_version = 12; /* v13+ names topics by id */
         unsigned gen = atomic_load(&p->gen);
-        if ((full || ksess_changed(&f->sess, p, p->position, epoch)) &&
+        if ((full || ksess_changed(&f->sess, p, p->position, epoch, p->last_epoch)) &&
             add_partition(f, &n_topics, &n_parts, p, epoch))
             return -1;
-        if (ksess_put(&f->sess, p, p->position, epoch, gen)) return -1;
+        if (ksess_put(&f->sess, p, p->position, epoch, p->last_epoch, gen)) return -1;
     }
     if (prune_session(f, full, &n_forgotten)) return -1;
     if (f->sess.n == 0 && n_forgotten == 0) {
@@ -248,14 +249,40 @@ static void queue_eof(kfk_consumer *c, kcpart *p, unsigned gen)
     kconsumer_enqueue(c, ch);
 }
 
+/* KIP-320: the log diverged from what we fetched (an unclean leader
+ * election truncated it): go back to where the logs agree, dropping what
+ * was fetched past it but not yet polled. */
+static void take_divergence(kfetcher *f, ksess_entry *e,
+                            const kp_fetch_response_partition_data *pd)
+{
+    kfk_consumer *c = f->c;
+    kcpart *p = e->part;
+    pthread_mutex_lock(&c->lock);
+    if (still_wanted(p, e)) {
+        int64_t end = pd->diverging_epoch.end_offset;
+        p->last_epoch = pd->diverging_epoch.epoch;
+        if (end < p->position) {
+            atomic_fetch_add(&p->gen, 1);
+            p->position = end;
+            if (atomic_load(&p->consumed) > end) atomic_store(&p->consumed, end);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
 static void take_data(kfetcher *f, ksess_entry *e, const kp_fetch_response_partition_data *pd,
                       krbuf *frame)
 {
     kfk_consumer *c = f->c;
     kcpart *p = e->part;
+    if (pd->diverging_epoch.epoch >= 0 && pd->diverging_epoch.end_offset >= 0) {
+        take_divergence(f, e, pd);
+        return;
+    }
     kdecode_opts o = {.fetch_offset = e->offset,
                       .read_committed = c->isolation == KCONF_READ_COMMITTED,
-                      .check_crcs = c->check_crcs};
+                      .check_crcs = c->check_crcs,
+                      .last_epoch = -1};
     kchunk *ch = NULL;
     int64_t next;
     kfk_err err = kchunk_decode(p, e->gen, pd, frame, &o, &ch, &next);
@@ -279,6 +306,7 @@ static void take_data(kfetcher *f, ksess_entry *e, const kp_fetch_response_parti
     } else {
         if (ch) kconsumer_enqueue(c, ch);
         p->position = next;
+        if (o.last_epoch >= 0) p->last_epoch = o.last_epoch;
         queue_eof(c, p, e->gen);
     }
     pthread_mutex_unlock(&c->lock);

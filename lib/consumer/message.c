@@ -192,7 +192,7 @@ static int count_records(kslice records)
 }
 
 kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition_data *pd,
-                      krbuf *frame, const kdecode_opts *o, kchunk **out, int64_t *next)
+                      krbuf *frame, kdecode_opts *o, kchunk **out, int64_t *next)
 {
     *out = NULL;
     *next = o->fetch_offset;
@@ -213,7 +213,10 @@ kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition
          * aborted transactions too. */
         bool skip = o->read_committed ? kaborted_skip(&ab, b) : b->control;
         if (!skip) decode_batch(&it, ch, p->partition, &err);
-        if (!err) *next = kbatch_next_offset(b);
+        if (!err) {
+            *next = kbatch_next_offset(b);
+            if (b->magic >= 2) o->last_epoch = b->partition_leader_epoch;
+        }
     }
     if (!err && it.err && !(it.truncated)) err = it.err;
     kaborted_free(&ab);

@@ -55,6 +55,7 @@ static bool take_offset(kfk_consumer *c, kcpart *p, kfk_err err,
     }
     if (!err && off >= 0) {
         p->position = off;
+        p->last_epoch = -1;
         atomic_store(&p->consumed, off);
         p->eof_at = -1;
         p->state = KCP_FETCHING;

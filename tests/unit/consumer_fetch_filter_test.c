@@ -167,6 +167,31 @@ START_TEST(test_empty_records_give_no_chunk)
 }
 END_TEST
 
+START_TEST(test_last_batch_leader_epoch_comes_out)
+{
+    kbuf log = {0};
+    add_batch(&log, 0, 2, -1, false, KCODEC_NONE);
+    size_t second = log.len;
+    add_batch(&log, 2, 2, -1, false, KCODEC_NONE);
+    kbatch_set_partition_leader_epoch(log.data, 4);
+    kbatch_set_partition_leader_epoch(log.data + second, 6); /* KIP-320 */
+    kcpart p = {.topic = "t", .partition = 0};
+    kp_fetch_response_partition_data pd;
+    kp_fetch_response_partition_data_init(&pd);
+    pd.records = (kslice){log.data, log.len};
+    krbuf *frame = krbuf_new(1);
+    kdecode_opts o = {.fetch_offset = 0, .check_crcs = true, .last_epoch = -1};
+    kchunk *ch;
+    int64_t next;
+    ck_assert_int_eq(kchunk_decode(&p, 0, &pd, frame, &o, &ch, &next), KFK_OK);
+    ck_assert_int_eq(o.last_epoch, 6);
+    ck_assert_int_eq(ch->n, 4);
+    kchunk_unref(ch);
+    krbuf_unref(frame);
+    kbuf_free(&log);
+}
+END_TEST
+
 static Suite *consumer_fetch_filter_suite(void)
 {
     Suite *s = suite_create("consumer_fetch_filter");
@@ -177,6 +202,7 @@ static Suite *consumer_fetch_filter_suite(void)
     tcase_add_test(tc, test_records_below_the_fetch_offset_are_skipped);
     tcase_add_test(tc, test_crc_check_reports_a_corrupted_batch);
     tcase_add_test(tc, test_empty_records_give_no_chunk);
+    tcase_add_test(tc, test_last_batch_leader_epoch_comes_out);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -31,7 +31,7 @@ START_TEST(test_session_errors_start_over)
     kfetch_session s = {0};
     kcpart p = {.partition = 0};
     ksess_answered(&s, 5, KFK_OK, true);
-    ck_assert_int_eq(ksess_put(&s, &p, 10, 3, 0), 0);
+    ck_assert_int_eq(ksess_put(&s, &p, 10, 3, -1, 0), 0);
     ksess_answered(&s, 0, KFK_ERR_INVALID_FETCH_SESSION_EPOCH, false);
     ck_assert_int_eq(s.id, 0);
     ck_assert_int_eq(s.epoch, 0);
@@ -59,13 +59,14 @@ START_TEST(test_only_changed_partitions_are_carried_again)
 {
     kfetch_session s = {0};
     kcpart a = {.partition = 0}, b = {.partition = 1};
-    ck_assert(ksess_changed(&s, &a, 0, 1)); /* not in the session yet */
-    ck_assert_int_eq(ksess_put(&s, &a, 0, 1, 0), 0);
-    ck_assert_int_eq(ksess_put(&s, &b, 5, 1, 0), 0);
-    ck_assert(!ksess_changed(&s, &a, 0, 1));
-    ck_assert(ksess_changed(&s, &a, 7, 1));  /* new fetch offset */
-    ck_assert(ksess_changed(&s, &b, 5, 2));  /* new leader epoch */
-    ck_assert_int_eq(ksess_put(&s, &a, 7, 1, 4), 0);
+    ck_assert(ksess_changed(&s, &a, 0, 1, -1)); /* not in the session yet */
+    ck_assert_int_eq(ksess_put(&s, &a, 0, 1, -1, 0), 0);
+    ck_assert_int_eq(ksess_put(&s, &b, 5, 1, -1, 0), 0);
+    ck_assert(!ksess_changed(&s, &a, 0, 1, -1));
+    ck_assert(ksess_changed(&s, &a, 7, 1, -1));  /* new fetch offset */
+    ck_assert(ksess_changed(&s, &b, 5, 2, -1));  /* new leader epoch */
+    ck_assert(ksess_changed(&s, &b, 5, 1, 3));   /* new last fetched epoch */
+    ck_assert_int_eq(ksess_put(&s, &a, 7, 1, -1, 4), 0);
     ck_assert_int_eq(s.n, 2); /* updated in place */
     ksess_entry *e = ksess_find(&s, &a);
     ck_assert_ptr_nonnull(e);
@@ -81,7 +82,7 @@ START_TEST(test_many_partitions_grow_the_session)
     kcpart *parts = calloc(1000, sizeof(*parts));
     for (int i = 0; i < 1000; i++) {
         parts[i].partition = i;
-        ck_assert_int_eq(ksess_put(&s, &parts[i], i, 0, 0), 0);
+        ck_assert_int_eq(ksess_put(&s, &parts[i], i, 0, -1, 0), 0);
     }
     ck_assert_int_eq(s.n, 1000);
     for (int i = 0; i < 1000; i += 97)
