@@ -19,7 +19,12 @@
  * Ordering: a partition has at most max_in_flight batches drained and not
  * yet acknowledged (kpart.unacked, in drain order); the accumulator puts
  * retried batches back in drain order, so records keep their order and
- * sequences across retries. */
+ * sequences across retries. Two more rules keep a newer batch from
+ * reaching a broker before an older one that failed: a partition's
+ * batches in flight all go through one sender (a new leader drains it
+ * once the old one's requests are answered), and an idempotent partition
+ * sends one batch at a time until its first is acknowledged in the epoch
+ * (a broker with no state for the producer takes any sequence first). */
 #ifndef KFK_PRODUCER_PRODUCER_INT_H
 #define KFK_PRODUCER_PRODUCER_INT_H
 
