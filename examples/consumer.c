@@ -54,22 +54,38 @@ static void parse(int argc, char **argv, opts *o)
     int ch;
     while ((ch = getopt(argc, argv, "b:t:p:o:ec:vX:")) != -1) {
         switch (ch) {
-        case 'b': o->bootstrap = optarg; break;
-        case 't': o->topic = optarg; break;
-        case 'p': o->partition = atoi(optarg); break;
-        case 'o':
-            if (!strcmp(optarg, "beginning")) o->start = KFK_OFFSET_BEGINNING;
-            else if (!strcmp(optarg, "end")) o->start = KFK_OFFSET_END;
-            else o->start = atoll(optarg);
+        case 'b':
+            o->bootstrap = optarg;
             break;
-        case 'e': o->exit_at_end = 1; break;
-        case 'c': o->count = atol(optarg); break;
-        case 'v': o->verbose = 1; break;
+        case 't':
+            o->topic = optarg;
+            break;
+        case 'p':
+            o->partition = atoi(optarg);
+            break;
+        case 'o':
+            if (!strcmp(optarg, "beginning"))
+                o->start = KFK_OFFSET_BEGINNING;
+            else if (!strcmp(optarg, "end"))
+                o->start = KFK_OFFSET_END;
+            else
+                o->start = atoll(optarg);
+            break;
+        case 'e':
+            o->exit_at_end = 1;
+            break;
+        case 'c':
+            o->count = atol(optarg);
+            break;
+        case 'v':
+            o->verbose = 1;
+            break;
         case 'X':
             if (o->n_props == 32 || !strchr(optarg, '=')) usage();
             o->props[o->n_props++] = optarg;
             break;
-        default: usage();
+        default:
+            usage();
         }
     }
     if (!o->topic) usage();
@@ -111,8 +127,8 @@ static kfk_mock_cluster *start_mock(opts *o)
     for (int i = 0; i < 10; i++) {
         char value[32];
         snprintf(value, sizeof(value), "sample record %d", i);
-        kfk_record rec = {.topic = o->topic, .partition = i % 3, .value = value,
-                          .value_len = strlen(value)};
+        kfk_record rec = {
+            .topic = o->topic, .partition = i % 3, .value = value, .value_len = strlen(value)};
         kfk_produce(p, &rec, NULL);
     }
     kfk_producer_close(p, 10000);
@@ -189,8 +205,8 @@ int main(int argc, char **argv)
             at_end += !eof[p];
             eof[p] = 1;
         } else if (me) {
-            fprintf(stderr, "consumer: %s [%d]: %s\n", kfk_message_topic(m),
-                    (int)p, kfk_err_str(me));
+            fprintf(stderr, "consumer: %s [%d]: %s\n", kfk_message_topic(m), (int)p,
+                    kfk_err_str(me));
         } else {
             at_end -= eof[p];
             eof[p] = 0;

@@ -607,8 +607,8 @@ typedef enum kfk_timestamp_type {
 } kfk_timestamp_type;
 
 /* Offsets with a meaning, for kfk_topic_partition.offset and seeks. */
-#define KFK_OFFSET_BEGINNING (-2) /* the partition's log start */
-#define KFK_OFFSET_END (-1)       /* the partition's end (the next record) */
+#define KFK_OFFSET_BEGINNING (-2)  /* the partition's log start */
+#define KFK_OFFSET_END (-1)        /* the partition's end (the next record) */
 #define KFK_OFFSET_INVALID (-1001) /* none: auto.offset.reset decides */
 
 /* A partition, and where to start reading it. */

@@ -145,8 +145,10 @@ static void sync_fetchers(kfk_consumer *c)
         }
         kfetcher *f = kfetcher_new(c, b);
         if (!f || push_ptr((void ***)&c->fetchers, &c->n_fetchers, &c->cap_fetchers, f)) {
-            if (f) kfetcher_free(f);
-            else kbroker_unref(b);
+            if (f)
+                kfetcher_free(f);
+            else
+                kbroker_unref(b);
             continue;
         }
         kfetcher_attach(f);
@@ -362,8 +364,8 @@ static kfk_message *next_message(kfk_consumer *c)
     while (c->cur) {
         kchunk *ch = c->cur;
         kfk_message *m = NULL;
-        if (ch->pos < ch->n && atomic_load_explicit(&ch->part->gen, memory_order_acquire) ==
-                                    ch->gen) {
+        if (ch->pos < ch->n &&
+            atomic_load_explicit(&ch->part->gen, memory_order_acquire) == ch->gen) {
             m = &ch->msgs[ch->pos++];
             atomic_fetch_add_explicit(&ch->refs, 1, memory_order_relaxed);
             if (m->err == KFK_OK)

@@ -53,13 +53,13 @@ typedef struct kcpart {
     kcpart_state state;
     bool assigned;
     bool paused;
-    int64_t position;     /* the next offset to fetch */
-    int32_t last_epoch;   /* KIP-320: leader epoch of the last batch fetched; -1 */
-    int64_t reset_ts;     /* NEED_RESET: what ListOffsets asks for */
-    int32_t preferred;    /* KIP-392 read replica; -1: the leader */
-    int64_t eof_at;       /* an EOF was queued at this position; -1: none */
+    int64_t position;   /* the next offset to fetch */
+    int32_t last_epoch; /* KIP-320: leader epoch of the last batch fetched; -1 */
+    int64_t reset_ts;   /* NEED_RESET: what ListOffsets asks for */
+    int32_t preferred;  /* KIP-392 read replica; -1: the leader */
+    int64_t eof_at;     /* an EOF was queued at this position; -1: none */
     int64_t high_watermark;
-    atomic_uint gen;      /* bumped by seek, pause, unassign: drops older data */
+    atomic_uint gen;       /* bumped by seek, pause, unassign: drops older data */
     atomic_llong consumed; /* the next offset poll hands out (position()) */
 
     /* ListOffsets (offsets.c); the call owns these while in flight */
@@ -74,11 +74,11 @@ typedef struct kcpart {
 /* KIP-227: what one broker's fetch session holds, by partition. */
 typedef struct ksess_entry {
     kcpart *part;
-    int64_t offset;    /* fetch offset last sent */
-    int32_t epoch;     /* current leader epoch last sent */
+    int64_t offset;     /* fetch offset last sent */
+    int32_t epoch;      /* current leader epoch last sent */
     int32_t last_epoch; /* last fetched epoch (KIP-320) last sent */
-    unsigned gen;      /* the partition's gen when last sent */
-    bool keep;         /* scratch while building a request */
+    unsigned gen;       /* the partition's gen when last sent */
+    bool keep;          /* scratch while building a request */
 } ksess_entry;
 
 typedef struct kfetch_session {
@@ -94,7 +94,7 @@ typedef struct kfetcher {
     kfk_consumer *c;
     kbroker *b;
     ktask task, detach_task;
-    bool attached, detached; /* loop thread */
+    bool attached, detached;     /* loop thread */
     bool replaced, close_detach; /* c->lock */
     bool inflight;
     int64_t backoff_until_ns; /* after partition errors, no Fetch before this */

@@ -106,8 +106,7 @@ static int add_partition(kfetcher *f, int *n_topics, int *n_parts, kcpart *p, in
 
 static int add_forgotten(kfetcher *f, int *n_topics, int *n_ids, const kcpart *p)
 {
-    if (grow((void **)&f->forgotten_ids, &f->cap_forgotten, *n_ids + 1, sizeof(int32_t)))
-        return -1;
+    if (grow((void **)&f->forgotten_ids, &f->cap_forgotten, *n_ids + 1, sizeof(int32_t))) return -1;
     if (grow((void **)&f->forgotten, &f->cap_forgotten_topics, *n_topics + 1,
              sizeof(*f->forgotten)))
         return -1;
@@ -252,8 +251,7 @@ static void queue_eof(kfk_consumer *c, kcpart *p, unsigned gen)
 /* KIP-320: the log diverged from what we fetched (an unclean leader
  * election truncated it): go back to where the logs agree, dropping what
  * was fetched past it but not yet polled. */
-static void take_divergence(kfetcher *f, ksess_entry *e,
-                            const kp_fetch_response_partition_data *pd)
+static void take_divergence(kfetcher *f, ksess_entry *e, const kp_fetch_response_partition_data *pd)
 {
     kfk_consumer *c = f->c;
     kcpart *p = e->part;
@@ -326,9 +324,8 @@ static void take_out_of_range(kfetcher *f, ksess_entry *e)
     pthread_mutex_unlock(&c->lock);
 }
 
-static void take_partition(kfetcher *f, ksess_entry *e,
-                           const kp_fetch_response_partition_data *pd, krbuf *frame,
-                           bool *resets)
+static void take_partition(kfetcher *f, ksess_entry *e, const kp_fetch_response_partition_data *pd,
+                           krbuf *frame, bool *resets)
 {
     switch ((kfk_err)pd->error_code) {
     case KFK_OK:

@@ -46,8 +46,12 @@ kchunk *kchunk_error(kcpart *p, unsigned gen, int64_t offset, kfk_err err)
     kchunk *ch = kchunk_new(p, gen, 1);
     if (!ch) return NULL;
     kfk_message *m = chunk_slot(ch);
-    *m = (kfk_message){.chunk = ch, .topic = ch->topic, .partition = p->partition,
-                       .err = err, .offset = offset, .timestamp = -1,
+    *m = (kfk_message){.chunk = ch,
+                       .topic = ch->topic,
+                       .partition = p->partition,
+                       .err = err,
+                       .offset = offset,
+                       .timestamp = -1,
                        .timestamp_type = KTS_NONE};
     return ch;
 }

@@ -39,8 +39,8 @@ static kfk_err check_list_offsets(kcall *call, void *resp)
 }
 
 /* Takes the answer in (c->lock held); true when fetching may start. */
-static bool take_offset(kfk_consumer *c, kcpart *p, kfk_err err,
-                        const kp_list_offsets_response *r, bool *again)
+static bool take_offset(kfk_consumer *c, kcpart *p, kfk_err err, const kp_list_offsets_response *r,
+                        bool *again)
 {
     int64_t off = -1;
     if (!err && r && r->n_topics > 0 && r->topics[0].n_partitions > 0)

@@ -138,10 +138,14 @@ static void produce(const char *topic, const char *codec, int first, int n)
     for (int i = first; i < first + n; i++) {
         trec r;
         make_rec(&r, i);
-        kfk_record rec = {.topic = topic, .partition = i % NPARTS,
-                          .key = r.null_key ? NULL : r.key, .key_len = strlen(r.key),
-                          .value = r.null_value ? NULL : r.value, .value_len = strlen(r.value),
-                          .headers = r.h, .n_headers = r.n_headers,
+        kfk_record rec = {.topic = topic,
+                          .partition = i % NPARTS,
+                          .key = r.null_key ? NULL : r.key,
+                          .key_len = strlen(r.key),
+                          .value = r.null_value ? NULL : r.value,
+                          .value_len = strlen(r.value),
+                          .headers = r.h,
+                          .n_headers = r.n_headers,
                           .timestamp_ms = TS0 + (int64_t)i * 1000};
         if (r.null_key) rec.key_len = 0;
         if (r.null_value) rec.value_len = 0;
@@ -207,8 +211,7 @@ static kfk_message *next_record(kfk_consumer *c)
 {
     kfk_message *m = kfk_consumer_poll(c, TIMEOUT_MS);
     ck_assert_msg(m != NULL, "no message within %d ms", TIMEOUT_MS);
-    ck_assert_msg(kfk_message_error(m) == KFK_OK, "%s",
-                  kfk_err_str(kfk_message_error(m)));
+    ck_assert_msg(kfk_message_error(m) == KFK_OK, "%s", kfk_err_str(kfk_message_error(m)));
     return m;
 }
 

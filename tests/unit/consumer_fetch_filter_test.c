@@ -17,15 +17,13 @@ static void add_batch(kbuf *log, int64_t base, int n, int64_t pid, bool txn, kco
     kbuf scratch = {0};
     kbatch_writer w;
     ck_assert_int_eq(kbatch_writer_begin(&w, &scratch, base, 1000, pid, pid < 0 ? -1 : 0,
-                                         pid < 0 ? -1 : 0, txn ? KBATCH_ATTR_TRANSACTIONAL : 0,
-                                         0),
+                                         pid < 0 ? -1 : 0, txn ? KBATCH_ATTR_TRANSACTIONAL : 0, 0),
                      0);
     for (int i = 0; i < n; i++) {
         char v[32];
         snprintf(v, sizeof(v), "v%lld", (long long)(base + i));
-        ck_assert_int_eq(kbatch_writer_append(&w, 1000 + i, (kslice){NULL, 0}, kwire_cstr(v),
-                                              NULL, 0),
-                         0);
+        ck_assert_int_eq(
+            kbatch_writer_append(&w, 1000 + i, (kslice){NULL, 0}, kwire_cstr(v), NULL, 0), 0);
     }
     kslice out;
     ck_assert_int_eq(kbatch_writer_finish(&w, codec, -1, log, &out), 0);
@@ -62,8 +60,8 @@ static void expect(kbuf *log, const kp_fetch_response_aborted_transaction *ab, i
     pd.aborted_transactions = (kp_fetch_response_aborted_transaction *)ab;
     pd.n_aborted_transactions = n_ab;
     krbuf *frame = krbuf_new(1);
-    kdecode_opts o = {.fetch_offset = fetch_offset, .read_committed = committed,
-                      .check_crcs = true};
+    kdecode_opts o = {
+        .fetch_offset = fetch_offset, .read_committed = committed, .check_crcs = true};
     kchunk *ch;
     int64_t next;
     ck_assert_int_eq(kchunk_decode(&p, 0, &pd, frame, &o, &ch, &next), KFK_OK);

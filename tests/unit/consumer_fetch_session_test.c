@@ -63,9 +63,9 @@ START_TEST(test_only_changed_partitions_are_carried_again)
     ck_assert_int_eq(ksess_put(&s, &a, 0, 1, -1, 0), 0);
     ck_assert_int_eq(ksess_put(&s, &b, 5, 1, -1, 0), 0);
     ck_assert(!ksess_changed(&s, &a, 0, 1, -1));
-    ck_assert(ksess_changed(&s, &a, 7, 1, -1));  /* new fetch offset */
-    ck_assert(ksess_changed(&s, &b, 5, 2, -1));  /* new leader epoch */
-    ck_assert(ksess_changed(&s, &b, 5, 1, 3));   /* new last fetched epoch */
+    ck_assert(ksess_changed(&s, &a, 7, 1, -1)); /* new fetch offset */
+    ck_assert(ksess_changed(&s, &b, 5, 2, -1)); /* new leader epoch */
+    ck_assert(ksess_changed(&s, &b, 5, 1, 3));  /* new last fetched epoch */
     ck_assert_int_eq(ksess_put(&s, &a, 7, 1, -1, 4), 0);
     ck_assert_int_eq(s.n, 2); /* updated in place */
     ksess_entry *e = ksess_find(&s, &a);

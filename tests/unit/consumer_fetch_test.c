@@ -396,8 +396,8 @@ START_TEST(test_fetch_session_goes_incremental_and_recovers)
     ck_assert_int_gt(all, 6);
     /* The broker forgot the session: the next fetch is full again and
      * consumption goes on. */
-    ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_FETCH_KEY, 1, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND), 0);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_FETCH_KEY, 1, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND),
+                     0);
     ck_assert(quiet_for(c, 400));
     produce("t", 0, KCODEC_NONE, 5, 5);
     expect_range(c, 5, 5);
@@ -477,8 +477,7 @@ START_TEST(test_small_prefetch_bound_still_delivers_everything)
     for (int k = 0; k < 10; k++)
         for (int32_t p = 0; p < 3; p++)
             produce("t", p, KCODEC_NONE, k * 20, 20);
-    const char *props[] = {"fetch.queue.max.bytes", "1", "max.partition.fetch.bytes", "1000",
-                           NULL};
+    const char *props[] = {"fetch.queue.max.bytes", "1", "max.partition.fetch.bytes", "1000", NULL};
     kfk_consumer *c = consumer(props);
     assign(c, "t", 3, 0);
     int64_t next[3] = {0, 0, 0};
@@ -494,10 +493,10 @@ START_TEST(test_small_prefetch_bound_still_delivers_everything)
 END_TEST
 
 /* KFK_TEST_ONLY=name runs just that test (debugging under CK_FORK=no). */
-#define ADD(tc, t)                                                                          \
-    do {                                                                                    \
-        const char *only = getenv("KFK_TEST_ONLY");                                         \
-        if (!only || !strcmp(only, #t)) tcase_add_test(tc, t);                              \
+#define ADD(tc, t)                                                                                 \
+    do {                                                                                           \
+        const char *only = getenv("KFK_TEST_ONLY");                                                \
+        if (!only || !strcmp(only, #t)) tcase_add_test(tc, t);                                     \
     } while (0)
 
 static void *poll_forever(void *arg)
