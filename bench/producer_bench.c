@@ -118,7 +118,9 @@ static void run_kfk(const char *bootstrap, const char *topic, const bcase *c, lo
         exit(1);
     }
     char *value = calloc(1, (size_t)c->size);
-    kfk_record rec = {.topic = topic, .partition = KFK_PARTITION_ANY, .value = value,
+    kfk_record rec = {.topic = topic,
+                      .partition = KFK_PARTITION_ANY,
+                      .value = value,
                       .value_len = (size_t)c->size};
     kfk_produce(p, &rec, (void *)(intptr_t)-1); /* metadata and producer id */
     kfk_producer_flush(p, 30000);
@@ -259,9 +261,9 @@ static void run_case(kfk_mock_cluster *mc, const char *bootstrap, const bcase *c
            "msgs_ratio=%.2f kfk_ns_msg=%.0f rdk_ns_msg=%.0f cpu_ratio=%.2f kfk_p50_ms=%.1f "
            "rdk_p50_ms=%.1f kfk_p99_ms=%.1f rdk_p99_ms=%.1f kfk_rss_mb=%.0f rdk_rss_mb=%.0f"
            "%s\n",
-           c->size, c->codec, c->batch, k.msgs_s, r.msgs_s, k.msgs_s / r.msgs_s, k.ns_msg,
-           r.ns_msg, k.ns_msg / r.ns_msg, k.p50_ms, r.p50_ms, k.p99_ms, r.p99_ms, k.rss_mb,
-           r.rss_mb, k.failed || r.failed ? " (some records failed)" : "");
+           c->size, c->codec, c->batch, k.msgs_s, r.msgs_s, k.msgs_s / r.msgs_s, k.ns_msg, r.ns_msg,
+           k.ns_msg / r.ns_msg, k.p50_ms, r.p50_ms, k.p99_ms, r.p99_ms, k.rss_mb, r.rss_mb,
+           k.failed || r.failed ? " (some records failed)" : "");
     fflush(stdout);
 }
 
@@ -271,12 +273,18 @@ int main(int argc, char **argv)
     long n_arg = 0;
     bcase one = {0}; /* -s SIZE -z CODEC -B BATCH: run just this case */
     for (int opt; (opt = getopt(argc, argv, "b:n:s:z:B:")) != -1;) {
-        if (opt == 'b') bootstrap = optarg;
-        else if (opt == 'n') n_arg = atol(optarg);
-        else if (opt == 's') one.size = atoi(optarg);
-        else if (opt == 'z') one.codec = optarg;
-        else if (opt == 'B') one.batch = atoi(optarg);
-        else return 2;
+        if (opt == 'b')
+            bootstrap = optarg;
+        else if (opt == 'n')
+            n_arg = atol(optarg);
+        else if (opt == 's')
+            one.size = atoi(optarg);
+        else if (opt == 'z')
+            one.codec = optarg;
+        else if (opt == 'B')
+            one.batch = atoi(optarg);
+        else
+            return 2;
     }
     kfk_mock_cluster *mc = NULL;
     if (!bootstrap) {
@@ -286,10 +294,10 @@ int main(int argc, char **argv)
         bootstrap = kfk_mock_cluster_bootstrap(mc);
     }
     static const bcase all[] = {
-        {100, "none", 16384},   {100, "lz4", 16384},    {100, "zstd", 16384},
-        {100, "none", 1048576}, {100, "lz4", 1048576},  {100, "zstd", 1048576},
-        {1024, "none", 16384},  {1024, "lz4", 16384},   {1024, "zstd", 16384},
-        {10240, "none", 16384}, {10240, "lz4", 16384},  {10240, "zstd", 16384},
+        {100, "none", 16384},   {100, "lz4", 16384},   {100, "zstd", 16384},
+        {100, "none", 1048576}, {100, "lz4", 1048576}, {100, "zstd", 1048576},
+        {1024, "none", 16384},  {1024, "lz4", 16384},  {1024, "zstd", 16384},
+        {10240, "none", 16384}, {10240, "lz4", 16384}, {10240, "zstd", 16384},
     };
     const bcase *cases = all;
     size_t n_cases = getenv("BENCH_QUICK") ? 2 : sizeof(all) / sizeof(all[0]);

@@ -27,15 +27,13 @@ static void on_delivery(void *opaque, const kfk_delivery_report *r)
         return;
     }
     c->failed++;
-    fprintf(stderr, "%s [%d]: delivery failed: %s\n", r->topic, r->partition,
-            kfk_err_str(r->err));
+    fprintf(stderr, "%s [%d]: delivery failed: %s\n", r->topic, r->partition, kfk_err_str(r->err));
 }
 
 static void usage(const char *me)
 {
     fprintf(stderr,
-            "usage: %s [-b BOOTSTRAP] -t TOPIC [-p PARTITION] [-K DELIM] [-X name=value]...\n",
-            me);
+            "usage: %s [-b BOOTSTRAP] -t TOPIC [-p PARTITION] [-K DELIM] [-X name=value]...\n", me);
     exit(2);
 }
 
@@ -82,12 +80,23 @@ int main(int argc, char **argv)
     int opt;
     while ((opt = getopt(argc, argv, "b:t:p:K:X:")) != -1) {
         switch (opt) {
-        case 'b': bootstrap = optarg; break;
-        case 't': topic = optarg; break;
-        case 'p': partition = atoi(optarg); break;
-        case 'K': delim = optarg; break;
-        case 'X': set_prop(conf, optarg); break;
-        default: usage(argv[0]);
+        case 'b':
+            bootstrap = optarg;
+            break;
+        case 't':
+            topic = optarg;
+            break;
+        case 'p':
+            partition = atoi(optarg);
+            break;
+        case 'K':
+            delim = optarg;
+            break;
+        case 'X':
+            set_prop(conf, optarg);
+            break;
+        default:
+            usage(argv[0]);
         }
     }
     if (!topic) usage(argv[0]);
@@ -126,8 +135,8 @@ int main(int argc, char **argv)
     }
     free(line);
     kfk_err ferr = kfk_producer_close(p, 30000);
-    fprintf(stderr, "%ld lines: %ld delivered, %ld failed, %ld refused%s\n", lines, c.ok,
-            c.failed, refused, ferr ? " (flush timed out)" : "");
+    fprintf(stderr, "%ld lines: %ld delivered, %ld failed, %ld refused%s\n", lines, c.ok, c.failed,
+            refused, ferr ? " (flush timed out)" : "");
     kfk_mock_cluster_destroy(mock);
     return c.ok == lines ? 0 : 1;
 }

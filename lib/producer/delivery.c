@@ -16,8 +16,11 @@ void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_
     int32_t n = kaccum_batch_count(b);
     kdr *d = p->dr_cb ? malloc(sizeof(*d) + (size_t)n * sizeof(d->msgs[0])) : NULL;
     if (d) {
-        *d = (kdr){.part = kaccum_part_ctx(b->part), .err = err, .base_offset = base_offset,
-                   .log_append_ms = log_append_ms, .n = n};
+        *d = (kdr){.part = kaccum_part_ctx(b->part),
+                   .err = err,
+                   .base_offset = base_offset,
+                   .log_append_ms = log_append_ms,
+                   .n = n};
         memcpy(d->msgs, b->msgs, (size_t)n * sizeof(d->msgs[0]));
     }
     kaccum_batch_release(p->accum, b);
@@ -75,8 +78,8 @@ void kdr_expire(kfk_producer *p)
 
 static void serve_one(kfk_producer *p, kdr *d)
 {
-    kfk_delivery_report r = {.topic = d->part->topic->name, .partition = d->part->id,
-                             .err = d->err};
+    kfk_delivery_report r = {
+        .topic = d->part->topic->name, .partition = d->part->id, .err = d->err};
     for (int32_t i = 0; i < d->n; i++) {
         r.offset = d->err || d->base_offset < 0 ? -1 : d->base_offset + i;
         r.timestamp_ms = d->log_append_ms >= 0 ? d->log_append_ms : d->msgs[i].timestamp;

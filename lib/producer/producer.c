@@ -104,8 +104,7 @@ static kptopic *topic_new(kfk_producer *p, const char *name)
     }
     int kind = p->partitioner_cb ? KPARTITIONER_CALLBACK : p->partitioner_kind;
     uint64_t seed = (uint64_t)ktime_mono_ns() ^ (uintptr_t)t;
-    if (kpartitioner_init(&t->partitioner, kind,
-                          kconf_bool(p->conf, KCONF_PARTITIONER_IGNORE_KEYS),
+    if (kpartitioner_init(&t->partitioner, kind, kconf_bool(p->conf, KCONF_PARTITIONER_IGNORE_KEYS),
                           kconf_i64(p->conf, KCONF_BATCH_SIZE), p->partitioner_cb,
                           p->partitioner_opaque, seed) != KFK_OK) {
         free(t->name);
@@ -300,8 +299,8 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
 {
     int64_t now_ms = ktime_mono_ms();
     kaccum_rec ar = {
-        .timestamp = rec->timestamp_ms ? rec->timestamp_ms
-                                       : now_ms + atomic_load(&p->wall_offset_ms),
+        .timestamp =
+            rec->timestamp_ms ? rec->timestamp_ms : now_ms + atomic_load(&p->wall_offset_ms),
         .key = {rec->key, rec->key_len},
         .value = {rec->value, rec->value_len},
         .headers = hdrs,
@@ -333,8 +332,7 @@ kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
     if ((err = choose_partition(t, a, rec, &part, &sticky))) return err;
 
     krecord_header stack[KPROD_HEADERS_ON_STACK], *hdrs = stack;
-    if (rec->n_headers > KPROD_HEADERS_ON_STACK &&
-        !(hdrs = malloc(rec->n_headers * sizeof(*hdrs))))
+    if (rec->n_headers > KPROD_HEADERS_ON_STACK && !(hdrs = malloc(rec->n_headers * sizeof(*hdrs))))
         return KFK_ERR_NO_MEMORY;
     for (size_t i = 0; i < rec->n_headers; i++) {
         const kfk_header *h = &rec->headers[i];

@@ -182,8 +182,8 @@ struct kfk_producer {
     _Atomic int64_t wall_offset_ms;
     uint64_t serial; /* tells producers apart in the per-thread topic cache */
 
-    atomic_bool closing;   /* kfk_producer_destroy began: no new work */
-    atomic_int flushing;   /* flushes in progress */
+    atomic_bool closing; /* kfk_producer_destroy began: no new work */
+    atomic_int flushing; /* flushes in progress */
 };
 
 /* --- producer.c -------------------------------------------------------------------- */

@@ -96,9 +96,9 @@ static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t 
                                      err == KFK_ERR_UNKNOWN_PRODUCER_ID);
     /* A gap after an earlier batch still unresolved is that batch's doing;
      * right after the last acknowledged one it is real (KIP-360). */
-    bool bump = seq_err && (err == KFK_ERR_UNKNOWN_PRODUCER_ID ||
-                            b->base_sequence == pp->acked_next_seq ||
-                            seq_behind(b->base_sequence, pp->acked_next_seq));
+    bool bump =
+        seq_err && (err == KFK_ERR_UNKNOWN_PRODUCER_ID || b->base_sequence == pp->acked_next_seq ||
+                    seq_behind(b->base_sequence, pp->acked_next_seq));
     bool expired = now - b->created_ms >= p->delivery_timeout_ms;
     int32_t acked_next = pp->acked_next_seq;
     pthread_mutex_unlock(&pp->lock);
@@ -165,8 +165,8 @@ static int by_topic(const void *a, const void *b)
 
 static kpreq *preq_new(kfk_producer *p, size_t n)
 {
-    kpreq *r = calloc(1, sizeof(*r) + n * (sizeof(kaccum_batch *) + sizeof(*r->topics) +
-                                           sizeof(*r->pdata)));
+    kpreq *r = calloc(1, sizeof(*r) +
+                             n * (sizeof(kaccum_batch *) + sizeof(*r->topics) + sizeof(*r->pdata)));
     if (!r) return NULL;
     r->p = p;
     r->topics = (void *)(r + 1);
@@ -338,8 +338,8 @@ static void sender_pull(ksource *src, kconn *c, int room)
     for (; room > 0; room--) {
         ne = sender_eligible(s);
         kaccum_list l = {0};
-        if (!ne || !kaccum_drain(p->accum, s->eligible, ne, s->rotate++, now,
-                                 p->max_request_bytes, &l))
+        if (!ne ||
+            !kaccum_drain(p->accum, s->eligible, ne, s->rotate++, now, p->max_request_bytes, &l))
             break;
         send_batches(s, c, &l, now);
     }

@@ -71,8 +71,12 @@ static void produce(kfk_producer *p, const char *topic, int i)
     char key[32], value[64];
     snprintf(key, sizeof(key), "k%d", i % 1000);
     snprintf(value, sizeof(value), "value-%d", i);
-    kfk_record rec = {.topic = topic, .partition = KFK_PARTITION_ANY, .key = key,
-                      .key_len = strlen(key), .value = value, .value_len = strlen(value)};
+    kfk_record rec = {.topic = topic,
+                      .partition = KFK_PARTITION_ANY,
+                      .key = key,
+                      .key_len = strlen(key),
+                      .value = value,
+                      .value_len = strlen(value)};
     kfk_err err = kfk_produce(p, &rec, (void *)(intptr_t)i);
     ck_assert_msg(err == KFK_OK, "produce %d: %s", i, kfk_err_str(err));
     if (i % 1000 == 0) kfk_producer_poll(p, 0);

@@ -95,9 +95,15 @@ static void produce_all(const char *topic, const char *codec, report *reports)
         record_text(i, key, sizeof(key), value, sizeof(value));
         snprintf(hv, sizeof(hv), "%d", i);
         kfk_header h = {"n", hv, strlen(hv)};
-        kfk_record rec = {.topic = topic, .partition = KFK_PARTITION_ANY, .key = key,
-                          .key_len = strlen(key), .value = value, .value_len = strlen(value),
-                          .headers = &h, .n_headers = 1, .timestamp_ms = ts0 + i};
+        kfk_record rec = {.topic = topic,
+                          .partition = KFK_PARTITION_ANY,
+                          .key = key,
+                          .key_len = strlen(key),
+                          .value = value,
+                          .value_len = strlen(value),
+                          .headers = &h,
+                          .n_headers = 1,
+                          .timestamp_ms = ts0 + i};
         kfk_err e = kfk_produce(p, &rec, (void *)(intptr_t)i);
         ck_assert_msg(e == KFK_OK, "produce %d: %s", i, kfk_err_str(e));
         kfk_producer_poll(p, 0);

@@ -56,9 +56,9 @@ static kfk_producer *producer_for(kfk_mock_cluster *mc, tally *t, const char *co
 {
     kfk_conf *conf = kfk_conf_new();
     char err[512];
-    ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc), err,
-                                  sizeof(err)),
-                     0);
+    ck_assert_int_eq(
+        kfk_conf_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc), err, sizeof(err)),
+        0);
     if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
     for (; kv && kv[0]; kv += 2)
         ck_assert_msg(kfk_conf_set(conf, kv[0], kv[1], err, sizeof(err)) == 0, "%s", err);
@@ -121,8 +121,8 @@ static void check_delivered(const tally *t, int64_t *per_part)
 
 /* Reads partition part back and checks each record against the one the
  * reports placed at its offset. */
-static void check_read_back(kfk_mock_cluster *mc, const char *topic, int32_t part,
-                            const tally *t, int64_t count)
+static void check_read_back(kfk_mock_cluster *mc, const char *topic, int32_t part, const tally *t,
+                            int64_t count)
 {
     int *at = malloc((size_t)(count ? count : 1) * sizeof(*at));
     for (int i = 0; i < t->n; i++)
@@ -261,8 +261,8 @@ static void fault_sequence(kfk_mock_cluster *mc)
     kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_UNKNOWN_PRODUCER_ID);
 }
 
-static const char *const fast_retry[] = {"linger.ms", "1", "retry.backoff.ms", "10",
-                                         "request.timeout.ms", "2000", NULL};
+static const char *const fast_retry[] = {
+    "linger.ms", "1", "retry.backoff.ms", "10", "request.timeout.ms", "2000", NULL};
 
 START_TEST(test_not_leader_loses_and_duplicates_nothing)
 {
@@ -301,7 +301,7 @@ START_TEST(test_queue_full_at_once_with_max_block_zero)
     tally t;
     tally_init(&t, 100000);
     const char *kv[] = {"buffer.memory", "65536", "batch.size", "16384", "max.block.ms", "0",
-                        "linger.ms", "60000", NULL};
+                        "linger.ms",     "60000", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     /* max.block.ms 0 does not wait for metadata: ask until it came. */
     int64_t deadline = mt_now_ms() + 10000;
@@ -440,8 +440,14 @@ START_TEST(test_delivery_timeout_with_a_down_broker_reports_once)
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 1), 0);
     tally t;
     tally_init(&t, 2000);
-    const char *kv[] = {"linger.ms",          "5",   "delivery.timeout.ms", "1500",
-                        "request.timeout.ms", "500", "retry.backoff.ms",    "50",
+    const char *kv[] = {"linger.ms",
+                        "5",
+                        "delivery.timeout.ms",
+                        "1500",
+                        "request.timeout.ms",
+                        "500",
+                        "retry.backoff.ms",
+                        "50",
                         NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     ck_assert_int_eq(produce_one(p, "t", 0, 0), KFK_OK); /* metadata */
@@ -503,8 +509,8 @@ START_TEST(test_keyless_records_avoid_partitions_without_a_leader)
     const char *kv[] = {"batch.size", "1024", "linger.ms", "1", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     for (int i = 0; i < t.n; i++) {
-        kfk_record rec = {.topic = "t", .partition = KFK_PARTITION_ANY, .value = "v",
-                          .value_len = 1};
+        kfk_record rec = {
+            .topic = "t", .partition = KFK_PARTITION_ANY, .value = "v", .value_len = 1};
         ck_assert_int_eq(kfk_produce(p, &rec, (void *)(intptr_t)(i + 1)), KFK_OK);
     }
     ck_assert_int_eq(kfk_producer_flush(p, 20000), KFK_OK);
