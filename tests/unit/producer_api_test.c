@@ -294,6 +294,38 @@ START_TEST(test_sequence_errors_bump_the_epoch_and_retry)
 }
 END_TEST
 
+/* Answers slower than request.timeout.ms: the brokers write each batch,
+ * the client gives up on the answer and sends it again, and the broker
+ * must see the retry as the duplicate it is (same epoch and sequences)
+ * and answer with the original offset. */
+START_TEST(test_retries_of_written_batches_are_not_duplicated)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
+    tally t;
+    tally_init(&t, 20000);
+    const char *kv[] = {"linger.ms", "1", "retry.backoff.ms", "10", "request.timeout.ms",
+                        "300",       NULL};
+    kfk_producer *p = producer_for(mc, &t, kv);
+    produce_n(p, "t", t.n / 2);
+    for (int b = 1; b <= 3; b++)
+        kfk_mock_broker_set_rtt(mc, b, 600);
+    for (int i = t.n / 2; i < t.n; i++)
+        ck_assert_int_eq(produce_one(p, "t", i, KFK_PARTITION_ANY), KFK_OK);
+    kfk_producer_poll(p, 1500); /* the slow spell: several timed-out attempts */
+    for (int b = 1; b <= 3; b++)
+        kfk_mock_broker_set_rtt(mc, b, 0);
+    ck_assert_int_eq(kfk_producer_flush(p, 60000), KFK_OK);
+    int64_t per[N_PARTS];
+    check_delivered(&t, per);
+    for (int k = 0; k < N_PARTS; k++)
+        check_read_back(mc, "t", k, &t, per[k]);
+    kfk_producer_destroy(p);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 START_TEST(test_queue_full_at_once_with_max_block_zero)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
@@ -556,6 +588,7 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_dropped_connections_lose_and_duplicate_nothing);
     tcase_add_test(tc, test_leader_moves_keep_order);
     tcase_add_test(tc, test_sequence_errors_bump_the_epoch_and_retry);
+    tcase_add_test(tc, test_retries_of_written_batches_are_not_duplicated);
     tcase_add_test(tc, test_queue_full_at_once_with_max_block_zero);
     tcase_add_test(tc, test_blocking_for_memory_needs_no_poll);
     tcase_add_test(tc, test_destroy_without_flush_reports_queued_records);
