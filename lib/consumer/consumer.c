@@ -382,15 +382,11 @@ static kfk_message *next_message(kfk_consumer *c)
     return NULL;
 }
 
-/* Pops the next chunk into c->cur, waiting until deadline_ns at most. */
-static bool pop_chunk(kfk_consumer *c, int64_t deadline_ns)
+/* Pops the next chunk into c->cur without waiting (poll_lock held). */
+static bool pop_chunk(kfk_consumer *c)
 {
     bool kick = false;
     pthread_mutex_lock(&c->lock);
-    if (!c->head && !c->closing && deadline_ns > ktime_mono_ns()) {
-        struct timespec ts = {deadline_ns / 1000000000, deadline_ns % 1000000000};
-        pthread_cond_timedwait(&c->cond, &c->lock, &ts);
-    }
     kchunk *ch = c->closing ? NULL : c->head;
     if (ch) {
         c->head = ch->next;
@@ -405,6 +401,18 @@ static bool pop_chunk(kfk_consumer *c, int64_t deadline_ns)
     return ch != NULL;
 }
 
+/* Waits until a chunk is queued, the consumer closes or deadline_ns
+ * passes, without poll_lock, so that other threads may poll meanwhile. */
+static void wait_for_chunk(kfk_consumer *c, int64_t deadline_ns)
+{
+    pthread_mutex_lock(&c->lock);
+    if (!c->head && !c->closing && deadline_ns > ktime_mono_ns()) {
+        struct timespec ts = {deadline_ns / 1000000000, deadline_ns % 1000000000};
+        pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
 size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, int timeout_ms)
 {
     if (!c || !msgs || !max) return 0;
@@ -417,12 +425,17 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
         kfk_message *m;
         while (n < max && !c->closing && (m = next_message(c)))
             msgs[n++] = m;
-        if (n == max) break;
+        if (n == max || pop_chunk(c)) {
+            if (n == max) break;
+            continue;
+        }
         int64_t now = ktime_mono_ns();
+        if (n || now >= deadline || c->closing) break;
+        pthread_mutex_unlock(&c->poll_lock);
         int64_t slice = now + (int64_t)POLL_SLICE_MS * 1000000;
-        if (pop_chunk(c, n ? 0 : (deadline < slice ? deadline : slice))) continue;
-        if (n || ktime_mono_ns() >= deadline || c->closing) break;
+        wait_for_chunk(c, deadline < slice ? deadline : slice);
         maintain(c);
+        pthread_mutex_lock(&c->poll_lock);
     }
     pthread_mutex_unlock(&c->poll_lock);
     return n;

@@ -3,7 +3,9 @@
  * crashes, a consumer with nothing assigned polls nothing within its
  * timeout, and calls on partitions it does not have say so. */
 #include <check.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/ktest.h"
 #include "base/time.h"
@@ -107,6 +109,32 @@ START_TEST(test_poll_with_nothing_assigned_times_out)
 }
 END_TEST
 
+static void *poll_forever(void *arg)
+{
+    return kfk_consumer_poll(arg, -1);
+}
+
+START_TEST(test_a_waiting_poll_does_not_hold_up_others)
+{
+    kfk_consumer *c = offline_consumer();
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, poll_forever, c), 0);
+    for (int i = 0; i < 20; i++) {
+        int64_t t0 = ktime_mono_ms();
+        ck_assert_ptr_null(kfk_consumer_poll(c, 10));
+        ck_assert_int_lt(ktime_mono_ms() - t0, 1000);
+    }
+    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 10;
+    void *got = (void *)1;
+    ck_assert_int_eq(pthread_timedjoin_np(th, &got, &deadline), 0);
+    ck_assert_ptr_null(got);
+    kfk_consumer_destroy(c);
+}
+END_TEST
+
 static Suite *consumer_api_suite(void)
 {
     Suite *s = suite_create("consumer_api");
@@ -115,6 +143,7 @@ static Suite *consumer_api_suite(void)
     tcase_add_test(tc, test_null_handles_and_arguments_are_errors);
     tcase_add_test(tc, test_unassigned_partitions_are_unknown);
     tcase_add_test(tc, test_poll_with_nothing_assigned_times_out);
+    tcase_add_test(tc, test_a_waiting_poll_does_not_hold_up_others);
     suite_add_tcase(s, tc);
     return s;
 }
