@@ -10,6 +10,11 @@
  * passed. Use as `int main(void) { return ktest_run(my_suite()); }`. */
 int ktest_run(Suite *s);
 
+/* The exit status of a test binary that cannot run where it is (it must
+ * also print a line "SKIP: why"); tests/run-tests counts it as skipped,
+ * never as passed. */
+#define KTEST_SKIP 77
+
 /* Fills p[0..n) with bytes that depend only on seed, so data-driven tests
  * repeat exactly. */
 void ktest_fill(void *p, size_t n, uint64_t seed);
