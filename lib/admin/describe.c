@@ -88,7 +88,7 @@ static kfk_metadata *md_new(void)
 }
 
 static int fill_topic(karena *a, md_topic *t,
-                      const kp_metadata_response_metadata_response_topic *rt)
+                      const kp_metadata_response_topic *rt)
 {
     t->name = dup_slice(a, rt->name.ptr ? rt->name : KWIRE_EMPTY);
     t->err = (kfk_err)rt->error_code;
@@ -100,7 +100,7 @@ static int fill_topic(karena *a, md_topic *t,
     t->partitions = karena_alloc(a, t->n_partitions * sizeof(md_partition));
     if (!t->name || !t->partitions) return -1;
     for (size_t p = 0; p < t->n_partitions; p++) {
-        const kp_metadata_response_metadata_response_partition *rp = &rt->partitions[p];
+        const kp_metadata_response_partition *rp = &rt->partitions[p];
         md_partition *mp = &t->partitions[p];
         mp->id = rp->partition_index;
         mp->leader = rp->leader_id;
@@ -127,7 +127,7 @@ static kfk_metadata *from_metadata(const kp_metadata_response *r)
     md->topics = karena_alloc(a, md->n_topics * sizeof(md_topic));
     bool ok = md->brokers && md->topics;
     for (size_t i = 0; ok && i < md->n_brokers; i++) {
-        const kp_metadata_response_metadata_response_broker *b = &r->brokers[i];
+        const kp_metadata_response_broker *b = &r->brokers[i];
         md->brokers[i] =
             (md_broker){b->node_id, b->port, dup_slice(a, b->host), dup_slice(a, b->rack)};
         ok = md->brokers[i].host != NULL;
@@ -198,12 +198,12 @@ static kfk_err metadata_call(kfk_admin *a, const char *const *names, size_t n, i
     kp_metadata_request body;
     kp_metadata_request_init(&body);
     body.allow_auto_topic_creation = false;
-    kp_metadata_request_metadata_request_topic *t = NULL;
+    kp_metadata_request_topic *t = NULL;
     if (names) {
         t = calloc(n ? n : 1, sizeof(*t));
         if (!t) return KFK_ERR_NO_MEMORY;
         for (size_t i = 0; i < n; i++) {
-            kp_metadata_request_metadata_request_topic_init(&t[i]);
+            kp_metadata_request_topic_init(&t[i]);
             t[i].name = kwire_cstr(names[i]);
         }
         body.topics = t;

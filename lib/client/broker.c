@@ -201,7 +201,7 @@ static void log_changes(kclient *c, const kp_metadata_response *resp, const upse
                         kbroker **drop, int n_drop)
 {
     for (int32_t i = 0; kinds && i < resp->n_brokers; i++) {
-        const kp_metadata_response_metadata_response_broker *rb = &resp->brokers[i];
+        const kp_metadata_response_broker *rb = &resp->brokers[i];
         if (kinds[i] == UPSERT_SAME) continue;
         char host[256];
         host_of(rb->host, host, sizeof(host));
@@ -220,7 +220,7 @@ void kclient_brokers_apply(kclient *c, const kp_metadata_response *resp)
     upsert_kind *kinds = calloc((size_t)resp->n_brokers, sizeof(*kinds));
     pthread_mutex_lock(&c->lock);
     for (int32_t i = 0; i < resp->n_brokers; i++) {
-        const kp_metadata_response_metadata_response_broker *rb = &resp->brokers[i];
+        const kp_metadata_response_broker *rb = &resp->brokers[i];
         char host[256];
         host_of(rb->host, host, sizeof(host));
         kbroker *old;

@@ -45,7 +45,7 @@ typedef struct krefresh {
     int64_t last_start_ns; /* bg */
     kcall call;
     kp_metadata_request body;
-    kp_metadata_request_metadata_request_topic *topics;
+    kp_metadata_request_topic *topics;
     int32_t n_topics_cap;
     /* under kclient.lock */
     uint64_t started, finished; /* sequence numbers, for refresh_wait */

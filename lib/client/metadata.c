@@ -108,8 +108,8 @@ static void remove_slot(kmeta *m, kmeta_slot *s)
 
 /* --- building entries --------------------------------------------------------- */
 
-typedef kp_metadata_response_metadata_response_topic resp_topic;
-typedef kp_metadata_response_metadata_response_partition resp_part;
+typedef kp_metadata_response_topic resp_topic;
+typedef kp_metadata_response_partition resp_part;
 
 /* Where partition i of the new entry comes from: the answer, or the old
  * entry when that has a newer leader epoch. */

@@ -92,7 +92,7 @@ static int build_request(kclient *c)
     /* The names stay valid: the want set only grows while the client
      * lives. An empty list asks for brokers and the controller only. */
     for (int i = 0; i < c->n_want; i++) {
-        kp_metadata_request_metadata_request_topic_init(&r->topics[i]);
+        kp_metadata_request_topic_init(&r->topics[i]);
         r->topics[i].name = kwire_cstr(c->want[i]);
     }
     r->body.topics = r->topics;

@@ -82,8 +82,8 @@ int mock_handle_api_versions(mock_req *req)
 
 /* --------------------------------------------------------------- Metadata */
 
-typedef kp_metadata_response_metadata_response_topic md_topic;
-typedef kp_metadata_response_metadata_response_partition md_part;
+typedef kp_metadata_response_topic md_topic;
+typedef kp_metadata_response_partition md_part;
 
 /* Topic operations a cluster without an authorizer grants: READ, WRITE,
  * CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
@@ -92,13 +92,13 @@ typedef kp_metadata_response_metadata_response_partition md_part;
 static int fill_brokers(mock_req *req, kp_metadata_response *resp)
 {
     mock_cluster *mc = req->mc;
-    kp_metadata_response_metadata_response_broker *b =
+    kp_metadata_response_broker *b =
         karena_alloc(req->arena, (size_t)mc->n_brokers * sizeof(*b));
     if (!b) return -1;
     int32_t n = 0;
     for (int i = 0; i < mc->n_brokers; i++) {
         if (mc->brokers[i].down) continue; /* only live brokers are registered */
-        kp_metadata_response_metadata_response_broker_init(&b[n]);
+        kp_metadata_response_broker_init(&b[n]);
         b[n].node_id = mc->brokers[i].id;
         b[n].host = kwire_cstr("127.0.0.1");
         b[n].port = mc->brokers[i].port;
@@ -130,7 +130,7 @@ static int fill_partitions(mock_req *req, const mock_topic *t, md_topic *mt)
     for (int32_t i = 0; i < t->n_parts; i++) {
         const mock_partition *p = t->parts[i];
         md_part *mp = &parts[i];
-        kp_metadata_response_metadata_response_partition_init(mp);
+        kp_metadata_response_partition_init(mp);
         mp->partition_index = i;
         mp->leader_id = p->leader;
         mp->leader_epoch = p->leader_epoch;
@@ -161,10 +161,10 @@ static int fill_topic(mock_req *req, const kp_metadata_request *r, const mock_to
 
 /* A requested topic: by id (v10+, name null) or by name. */
 static int describe_one(mock_req *req, const kp_metadata_request *r,
-                        const kp_metadata_request_metadata_request_topic *rt, md_topic *mt)
+                        const kp_metadata_request_topic *rt, md_topic *mt)
 {
     mock_cluster *mc = req->mc;
-    kp_metadata_response_metadata_response_topic_init(mt);
+    kp_metadata_response_topic_init(mt);
     if (!rt->name.ptr) {
         mock_topic *t = mock_topic_find_id(mc, &rt->topic_id);
         mt->topic_id = rt->topic_id;
@@ -208,7 +208,7 @@ int mock_handle_metadata(mock_req *req)
     for (int32_t i = 0; i < n; i++) {
         int rc;
         if (all) {
-            kp_metadata_response_metadata_response_topic_init(&topics[i]);
+            kp_metadata_response_topic_init(&topics[i]);
             rc = fill_topic(req, &r, req->mc->topics[i], &topics[i]);
         } else {
             rc = describe_one(req, &r, &r.topics[i], &topics[i]);

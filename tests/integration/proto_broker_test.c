@@ -164,9 +164,9 @@ static void metadata(conn *c, const char *topic, kp_metadata_response *resp, kar
 {
     kp_metadata_request req;
     kp_metadata_request_init(&req);
-    kp_metadata_request_metadata_request_topic t;
+    kp_metadata_request_topic t;
     if (topic) {
-        kp_metadata_request_metadata_request_topic_init(&t);
+        kp_metadata_request_topic_init(&t);
         t.name = kwire_cstr(topic);
         req.topics = &t;
         req.n_topics = 1;
@@ -248,7 +248,7 @@ static void await_leader(conn *c, const char *topic, kuuid id, char *hostport, s
         kp_metadata_response resp;
         metadata(c, topic, &resp, &a);
         ck_assert_int_eq(resp.n_topics, 1);
-        const kp_metadata_response_metadata_response_topic *t = &resp.topics[0];
+        const kp_metadata_response_topic *t = &resp.topics[0];
         if (t->error_code == 0 && t->n_partitions == 1 && t->partitions[0].leader_id >= 0) {
             ck_assert(kwire_eq((kslice){id.b, 16}, (kslice){t->topic_id.b, 16}));
             for (int32_t i = 0; i < resp.n_brokers; i++)

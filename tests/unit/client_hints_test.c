@@ -26,20 +26,20 @@ static void seed(kclient *c)
 {
     kp_metadata_response r;
     kp_metadata_response_init(&r);
-    kp_metadata_response_metadata_response_broker b[2];
+    kp_metadata_response_broker b[2];
     for (int i = 0; i < 2; i++) {
-        kp_metadata_response_metadata_response_broker_init(&b[i]);
+        kp_metadata_response_broker_init(&b[i]);
         b[i].node_id = i + 1;
         b[i].host = kwire_cstr("127.0.0.1");
         b[i].port = 1000 + i;
     }
-    kp_metadata_response_metadata_response_topic t;
-    kp_metadata_response_metadata_response_topic_init(&t);
+    kp_metadata_response_topic t;
+    kp_metadata_response_topic_init(&t);
     t.name = kwire_cstr("t");
     t.topic_id.b[0] = 0x42;
-    kp_metadata_response_metadata_response_partition p[2];
+    kp_metadata_response_partition p[2];
     for (int i = 0; i < 2; i++) {
-        kp_metadata_response_metadata_response_partition_init(&p[i]);
+        kp_metadata_response_partition_init(&p[i]);
         p[i].partition_index = i;
         p[i].leader_id = 1;
         p[i].leader_epoch = 3;

@@ -7,8 +7,8 @@
 #include "../common/ktest.h"
 #include "client/metadata.h"
 
-typedef kp_metadata_response_metadata_response_topic rtopic;
-typedef kp_metadata_response_metadata_response_partition rpart;
+typedef kp_metadata_response_topic rtopic;
+typedef kp_metadata_response_partition rpart;
 
 static int32_t replicas[] = {1, 2, 3};
 
@@ -17,11 +17,11 @@ static void one_topic(kp_metadata_response *r, rtopic *t, rpart *p, const char *
                       int32_t leader, int32_t epoch)
 {
     kp_metadata_response_init(r);
-    kp_metadata_response_metadata_response_topic_init(t);
+    kp_metadata_response_topic_init(t);
     t->name = kwire_cstr(name);
     t->topic_id.b[0] = 7;
     for (int i = 0; i < n; i++) {
-        kp_metadata_response_metadata_response_partition_init(&p[i]);
+        kp_metadata_response_partition_init(&p[i]);
         p[i].partition_index = n - 1 - i; /* any order */
         p[i].leader_id = leader;
         p[i].leader_epoch = epoch;

@@ -234,7 +234,7 @@ START_TEST(test_a_down_broker_refuses_and_its_partitions_move)
     kp_metadata_response md;
     mt_metadata(&c, 12, "t", &md);
     ck_assert_int_eq(md.n_brokers, 2);
-    const kp_metadata_response_metadata_response_partition *p0 = &md.topics[0].partitions[0];
+    const kp_metadata_response_partition *p0 = &md.topics[0].partitions[0];
     ck_assert_int_eq(p0->leader_id, 2); /* its follower took over */
     ck_assert_int_eq(p0->leader_epoch, 1);
     ck_assert_int_eq(p0->n_isr_nodes, 1);

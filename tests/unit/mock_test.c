@@ -166,7 +166,7 @@ START_TEST(test_metadata_lists_live_brokers_and_topics)
                              kfk_mock_broker_port(mc, resp.brokers[i].node_id));
         if (v >= 2) ck_assert_uint_eq(resp.cluster_id.len, 22);
         if (v >= 1) ck_assert_int_ge(resp.controller_id, 1);
-        const kp_metadata_response_metadata_response_topic *t = &resp.topics[0];
+        const kp_metadata_response_topic *t = &resp.topics[0];
         ck_assert(kwire_eq(t->name, kwire_cstr("alpha")));
         ck_assert_int_eq(t->n_partitions, 6);
         for (int32_t p = 0; p < 6; p++) { /* leaders round-robin, RF 2 */
@@ -195,9 +195,9 @@ START_TEST(test_metadata_by_name_and_by_id)
 
     kp_metadata_request req;
     kp_metadata_request_init(&req);
-    kp_metadata_request_metadata_request_topic t[2];
-    kp_metadata_request_metadata_request_topic_init(&t[0]);
-    kp_metadata_request_metadata_request_topic_init(&t[1]);
+    kp_metadata_request_topic t[2];
+    kp_metadata_request_topic_init(&t[0]);
+    kp_metadata_request_topic_init(&t[1]);
     t[0].topic_id = id;
     t[0].name = (kslice){NULL, 0};
     t[1].name = (kslice){NULL, 0};
@@ -219,8 +219,8 @@ START_TEST(test_metadata_auto_creates_only_when_enabled)
     mt_open(&c, mc, 1);
     kp_metadata_request req;
     kp_metadata_request_init(&req);
-    kp_metadata_request_metadata_request_topic t;
-    kp_metadata_request_metadata_request_topic_init(&t);
+    kp_metadata_request_topic t;
+    kp_metadata_request_topic_init(&t);
     t.name = kwire_cstr("auto");
     req.topics = &t;
     req.n_topics = 1;

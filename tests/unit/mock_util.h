@@ -239,8 +239,8 @@ static inline void mt_metadata(mt_conn *c, int16_t v, const char *topic, kp_meta
 {
     kp_metadata_request req;
     kp_metadata_request_init(&req);
-    kp_metadata_request_metadata_request_topic t;
-    kp_metadata_request_metadata_request_topic_init(&t);
+    kp_metadata_request_topic t;
+    kp_metadata_request_topic_init(&t);
     if (topic) {
         t.name = kwire_cstr(topic);
         req.topics = &t;

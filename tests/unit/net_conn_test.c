@@ -82,8 +82,8 @@ static void peer_metadata(peer *p, const kp_request_header *h, kbuf *out)
 {
     kp_metadata_response r;
     kp_metadata_response_init(&r);
-    kp_metadata_response_metadata_response_broker b;
-    kp_metadata_response_metadata_response_broker_init(&b);
+    kp_metadata_response_broker b;
+    kp_metadata_response_broker_init(&b);
     b.node_id = 1;
     b.host = kwire_cstr("127.0.0.1");
     b.port = p->port;
@@ -91,13 +91,13 @@ static void peer_metadata(peer *p, const kp_request_header *h, kbuf *out)
     r.n_brokers = 1;
     r.controller_id = 1;
     r.cluster_id = kwire_cstr("scripted");
-    kp_metadata_response_metadata_response_topic *t = NULL;
+    kp_metadata_response_topic *t = NULL;
     char(*names)[48] = NULL;
     if (p->metadata_topics) {
         t = calloc((size_t)p->metadata_topics, sizeof(*t));
         names = calloc((size_t)p->metadata_topics, sizeof(*names));
         for (int i = 0; i < p->metadata_topics; i++) {
-            kp_metadata_response_metadata_response_topic_init(&t[i]);
+            kp_metadata_response_topic_init(&t[i]);
             snprintf(names[i], sizeof(names[i]), "topic-with-a-long-name-%08d", i);
             t[i].name = kwire_cstr(names[i]);
         }

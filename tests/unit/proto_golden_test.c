@@ -212,9 +212,9 @@ START_TEST(test_metadata_requests_match_java)
 {
     kp_metadata_request m;
     kp_metadata_request_init(&m);
-    kp_metadata_request_metadata_request_topic topics[2];
+    kp_metadata_request_topic topics[2];
     for (int i = 0; i < 2; i++)
-        kp_metadata_request_metadata_request_topic_init(&topics[i]);
+        kp_metadata_request_topic_init(&topics[i]);
     topics[0].name = str("foo");
     topics[1].name = str("bar");
     m.topics = topics;
@@ -431,7 +431,7 @@ START_TEST(test_metadata_response_decodes_java_fields)
     ck_assert_int_eq(m.n_topics, 1);
     ck_assert(kwire_eq(m.topics[0].name, str("foo")));
     ck_assert_int_eq(m.topics[0].topic_authorized_operations, INT32_MIN);
-    const kp_metadata_response_metadata_response_partition *p = m.topics[0].partitions;
+    const kp_metadata_response_partition *p = m.topics[0].partitions;
     ck_assert_int_eq(m.topics[0].n_partitions, 1);
     ck_assert_int_eq(p->leader_epoch, 5);
     ck_assert_int_eq(p->n_replica_nodes, 2);

@@ -345,9 +345,9 @@ END_TEST
 START_TEST(test_request_frame_reads_back)
 {
     kp_metadata_request m;
-    kp_metadata_request_metadata_request_topic t;
+    kp_metadata_request_topic t;
     kp_metadata_request_init(&m);
-    kp_metadata_request_metadata_request_topic_init(&t);
+    kp_metadata_request_topic_init(&t);
     t.name = str("orders");
     m.topics = &t;
     m.n_topics = 1;

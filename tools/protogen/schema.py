@@ -343,9 +343,23 @@ def resolve_message(msg):
         raise SchemaError("%s: versions must be a closed range" % msg.where)
     structs = {}
 
+    ctypes = {}
+
+    def short_name(name):
+        # Kafka names nested structs after their message (MetadataResponseTopic
+        # in MetadataResponse); the C type already carries the message's name,
+        # so kp_metadata_response_topic, not ..._metadata_response_topic.
+        lead = msg.name + "_"
+        short = name[len(lead):] if name.startswith(lead) and len(name) > len(lead) else name
+        return name if short in ("init", "size", "encode", "decode") else short
+
     def define(st, scope):
         st.scope = scope
-        st.ctype = msg.ctype if st is msg.root else "%s_%s" % (msg.ctype, st.name)
+        st.ctype = msg.ctype if st is msg.root else "%s_%s" % (msg.ctype, short_name(st.name))
+        if st.ctype in ctypes and ctypes[st.ctype] is not st:
+            raise SchemaError("%s: structs %s and %s would both be %s"
+                              % (msg.where, ctypes[st.ctype].name, st.name, st.ctype))
+        ctypes[st.ctype] = st
         prefix = msg.kind if msg.kind in ("request", "response") else msg.name
         st.sname = prefix if st is msg.root else "%s_%s" % (prefix, st.name)
         if st is not msg.root:

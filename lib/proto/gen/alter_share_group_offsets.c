@@ -2,17 +2,16 @@
 #include "proto/gen/alter_share_group_offsets.h"
 
 
-/* --- kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition  */
+/* --- kp_alter_share_group_offsets_request_partition ---------------------------------- */
 
-void kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition_init(
-    kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition *s)
+void kp_alter_share_group_offsets_request_partition_init(
+    kp_alter_share_group_offsets_request_partition *s)
 {
     memset(s, 0, sizeof(*s));
 }
 
 static size_t request_alter_share_group_offsets_request_partition_size(
-    const kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition *s,
-    int v)
+    const kp_alter_share_group_offsets_request_partition *s, int v)
 {
     (void)v;
     (void)s;
@@ -21,9 +20,7 @@ static size_t request_alter_share_group_offsets_request_partition_size(
 }
 
 static void request_alter_share_group_offsets_request_partition_write(
-    kwriter *w,
-    const kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition *s,
-    int v)
+    kwriter *w, const kp_alter_share_group_offsets_request_partition *s, int v)
 {
     (void)v;
     kw_i32(w, s->partition_index);
@@ -32,28 +29,26 @@ static void request_alter_share_group_offsets_request_partition_write(
 }
 
 static void request_alter_share_group_offsets_request_partition_read(
-    kreader *r, kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition *s,
-    int v, karena *a)
+    kreader *r, kp_alter_share_group_offsets_request_partition *s, int v, karena *a)
 {
     (void)v;
     (void)a;
-    kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition_init(s);
+    kp_alter_share_group_offsets_request_partition_init(s);
     s->partition_index = kread_i32(r);
     s->start_offset = kread_i64(r);
     kr_skip_tags(r);
 }
 
-/* --- kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic ---- */
+/* --- kp_alter_share_group_offsets_request_topic -------------------------------------- */
 
-void kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic_init(
-    kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic *s)
+void kp_alter_share_group_offsets_request_topic_init(kp_alter_share_group_offsets_request_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->topic_name = KWIRE_EMPTY;
 }
 
 static size_t request_alter_share_group_offsets_request_topic_size(
-    const kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic *s, int v)
+    const kp_alter_share_group_offsets_request_topic *s, int v)
 {
     size_t n = 1;
     n += kw_str_size(s->topic_name, 1);
@@ -64,8 +59,7 @@ static size_t request_alter_share_group_offsets_request_topic_size(
 }
 
 static void request_alter_share_group_offsets_request_topic_write(
-    kwriter *w,
-    const kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic *s, int v)
+    kwriter *w, const kp_alter_share_group_offsets_request_topic *s, int v)
 {
     kw_str(w, s->topic_name, 1, 0);
     kw_array_len(w, s->n_partitions, 1, 0);
@@ -75,10 +69,9 @@ static void request_alter_share_group_offsets_request_topic_write(
 }
 
 static void request_alter_share_group_offsets_request_topic_read(
-    kreader *r, kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic *s,
-    int v, karena *a)
+    kreader *r, kp_alter_share_group_offsets_request_topic *s, int v, karena *a)
 {
-    kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic_init(s);
+    kp_alter_share_group_offsets_request_topic_init(s);
     kr_str(r, &s->topic_name, 1, 0);
     s->partitions = kr_array(r, a, &s->n_partitions, sizeof(*s->partitions), 13, 1, 0);
     for (int32_t i = 0; i < s->n_partitions; i++)
@@ -151,17 +144,16 @@ int kp_alter_share_group_offsets_request_decode(kp_alter_share_group_offsets_req
     return kr_result(r);
 }
 
-/* --- kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition  */
+/* --- kp_alter_share_group_offsets_response_partition --------------------------------- */
 
-void kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition_init(
-    kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition *s)
+void kp_alter_share_group_offsets_response_partition_init(
+    kp_alter_share_group_offsets_response_partition *s)
 {
     memset(s, 0, sizeof(*s));
 }
 
 static size_t response_alter_share_group_offsets_response_partition_size(
-    const kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition *s,
-    int v)
+    const kp_alter_share_group_offsets_response_partition *s, int v)
 {
     (void)v;
     size_t n = 7;
@@ -170,9 +162,7 @@ static size_t response_alter_share_group_offsets_response_partition_size(
 }
 
 static void response_alter_share_group_offsets_response_partition_write(
-    kwriter *w,
-    const kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition *s,
-    int v)
+    kwriter *w, const kp_alter_share_group_offsets_response_partition *s, int v)
 {
     (void)v;
     kw_i32(w, s->partition_index);
@@ -182,30 +172,28 @@ static void response_alter_share_group_offsets_response_partition_write(
 }
 
 static void response_alter_share_group_offsets_response_partition_read(
-    kreader *r,
-    kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition *s, int v,
-    karena *a)
+    kreader *r, kp_alter_share_group_offsets_response_partition *s, int v, karena *a)
 {
     (void)v;
     (void)a;
-    kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition_init(s);
+    kp_alter_share_group_offsets_response_partition_init(s);
     s->partition_index = kread_i32(r);
     s->error_code = kread_i16(r);
     kr_str(r, &s->error_message, 1, 1);
     kr_skip_tags(r);
 }
 
-/* --- kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic -- */
+/* --- kp_alter_share_group_offsets_response_topic ------------------------------------- */
 
-void kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic_init(
-    kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic *s)
+void kp_alter_share_group_offsets_response_topic_init(
+    kp_alter_share_group_offsets_response_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->topic_name = KWIRE_EMPTY;
 }
 
 static size_t response_alter_share_group_offsets_response_topic_size(
-    const kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic *s, int v)
+    const kp_alter_share_group_offsets_response_topic *s, int v)
 {
     size_t n = 17;
     n += kw_str_size(s->topic_name, 1);
@@ -216,8 +204,7 @@ static size_t response_alter_share_group_offsets_response_topic_size(
 }
 
 static void response_alter_share_group_offsets_response_topic_write(
-    kwriter *w,
-    const kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic *s, int v)
+    kwriter *w, const kp_alter_share_group_offsets_response_topic *s, int v)
 {
     kw_str(w, s->topic_name, 1, 0);
     kw_uuid(w, &s->topic_id);
@@ -228,10 +215,9 @@ static void response_alter_share_group_offsets_response_topic_write(
 }
 
 static void response_alter_share_group_offsets_response_topic_read(
-    kreader *r, kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic *s,
-    int v, karena *a)
+    kreader *r, kp_alter_share_group_offsets_response_topic *s, int v, karena *a)
 {
-    kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic_init(s);
+    kp_alter_share_group_offsets_response_topic_init(s);
     kr_str(r, &s->topic_name, 1, 0);
     kr_uuid(r, &s->topic_id);
     s->partitions = kr_array(r, a, &s->n_partitions, sizeof(*s->partitions), 8, 1, 0);

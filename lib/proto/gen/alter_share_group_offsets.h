@@ -31,40 +31,40 @@
  *                     left after the message.
  * Any thread; none of them blocks. */
 
-typedef struct kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition;
-typedef struct kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic;
+typedef struct kp_alter_share_group_offsets_request_partition kp_alter_share_group_offsets_request_partition;
+typedef struct kp_alter_share_group_offsets_request_topic kp_alter_share_group_offsets_request_topic;
 typedef struct kp_alter_share_group_offsets_request kp_alter_share_group_offsets_request;
-typedef struct kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition;
-typedef struct kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic;
+typedef struct kp_alter_share_group_offsets_response_partition kp_alter_share_group_offsets_response_partition;
+typedef struct kp_alter_share_group_offsets_response_topic kp_alter_share_group_offsets_response_topic;
 typedef struct kp_alter_share_group_offsets_response kp_alter_share_group_offsets_response;
 
-struct kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition {
+struct kp_alter_share_group_offsets_request_partition {
     int32_t partition_index;
     int64_t start_offset;
 };
 
-struct kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic {
+struct kp_alter_share_group_offsets_request_topic {
     kslice topic_name;
-    kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition *partitions;
+    kp_alter_share_group_offsets_request_partition *partitions;
     int32_t n_partitions;
 };
 
 struct kp_alter_share_group_offsets_request {
     kslice group_id;
-    kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic *topics;
+    kp_alter_share_group_offsets_request_topic *topics;
     int32_t n_topics;
 };
 
-struct kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition {
+struct kp_alter_share_group_offsets_response_partition {
     int32_t partition_index;
     int16_t error_code;
     kslice error_message; /* nullable */
 };
 
-struct kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic {
+struct kp_alter_share_group_offsets_response_topic {
     kslice topic_name;
     kuuid topic_id;
-    kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition *partitions;
+    kp_alter_share_group_offsets_response_partition *partitions;
     int32_t n_partitions;
 };
 
@@ -72,7 +72,7 @@ struct kp_alter_share_group_offsets_response {
     int32_t throttle_time_ms;
     int16_t error_code;
     kslice error_message; /* nullable */
-    kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic *responses;
+    kp_alter_share_group_offsets_response_topic *responses;
     int32_t n_responses;
 };
 
@@ -83,10 +83,9 @@ int kp_alter_share_group_offsets_request_encode(const kp_alter_share_group_offse
                                                 int16_t version, kbuf *out);
 int kp_alter_share_group_offsets_request_decode(kp_alter_share_group_offsets_request *m,
                                                 int16_t version, kreader *r, karena *a);
-void kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition_init(
-    kp_alter_share_group_offsets_request_alter_share_group_offsets_request_partition *s);
-void kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic_init(
-    kp_alter_share_group_offsets_request_alter_share_group_offsets_request_topic *s);
+void kp_alter_share_group_offsets_request_partition_init(
+    kp_alter_share_group_offsets_request_partition *s);
+void kp_alter_share_group_offsets_request_topic_init(kp_alter_share_group_offsets_request_topic *s);
 
 void kp_alter_share_group_offsets_response_init(kp_alter_share_group_offsets_response *m);
 size_t kp_alter_share_group_offsets_response_size(const kp_alter_share_group_offsets_response *m,
@@ -95,9 +94,9 @@ int kp_alter_share_group_offsets_response_encode(const kp_alter_share_group_offs
                                                  int16_t version, kbuf *out);
 int kp_alter_share_group_offsets_response_decode(kp_alter_share_group_offsets_response *m,
                                                  int16_t version, kreader *r, karena *a);
-void kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition_init(
-    kp_alter_share_group_offsets_response_alter_share_group_offsets_response_partition *s);
-void kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic_init(
-    kp_alter_share_group_offsets_response_alter_share_group_offsets_response_topic *s);
+void kp_alter_share_group_offsets_response_partition_init(
+    kp_alter_share_group_offsets_response_partition *s);
+void kp_alter_share_group_offsets_response_topic_init(
+    kp_alter_share_group_offsets_response_topic *s);
 
 #endif

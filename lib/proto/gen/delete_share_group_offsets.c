@@ -2,17 +2,17 @@
 #include "proto/gen/delete_share_group_offsets.h"
 
 
-/* --- kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic -- */
+/* --- kp_delete_share_group_offsets_request_topic ------------------------------------- */
 
-void kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic_init(
-    kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic *s)
+void kp_delete_share_group_offsets_request_topic_init(
+    kp_delete_share_group_offsets_request_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->topic_name = KWIRE_EMPTY;
 }
 
 static size_t request_delete_share_group_offsets_request_topic_size(
-    const kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic *s, int v)
+    const kp_delete_share_group_offsets_request_topic *s, int v)
 {
     (void)v;
     size_t n = 1;
@@ -21,8 +21,7 @@ static size_t request_delete_share_group_offsets_request_topic_size(
 }
 
 static void request_delete_share_group_offsets_request_topic_write(
-    kwriter *w,
-    const kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic *s, int v)
+    kwriter *w, const kp_delete_share_group_offsets_request_topic *s, int v)
 {
     (void)v;
     kw_str(w, s->topic_name, 1, 0);
@@ -30,12 +29,11 @@ static void request_delete_share_group_offsets_request_topic_write(
 }
 
 static void request_delete_share_group_offsets_request_topic_read(
-    kreader *r, kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic *s,
-    int v, karena *a)
+    kreader *r, kp_delete_share_group_offsets_request_topic *s, int v, karena *a)
 {
     (void)v;
     (void)a;
-    kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic_init(s);
+    kp_delete_share_group_offsets_request_topic_init(s);
     kr_str(r, &s->topic_name, 1, 0);
     kr_skip_tags(r);
 }
@@ -105,18 +103,17 @@ int kp_delete_share_group_offsets_request_decode(kp_delete_share_group_offsets_r
     return kr_result(r);
 }
 
-/* --- kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic  */
+/* --- kp_delete_share_group_offsets_response_topic ------------------------------------ */
 
-void kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic_init(
-    kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic *s)
+void kp_delete_share_group_offsets_response_topic_init(
+    kp_delete_share_group_offsets_response_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->topic_name = KWIRE_EMPTY;
 }
 
 static size_t response_delete_share_group_offsets_response_topic_size(
-    const kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic *s,
-    int v)
+    const kp_delete_share_group_offsets_response_topic *s, int v)
 {
     (void)v;
     size_t n = 19;
@@ -126,9 +123,7 @@ static size_t response_delete_share_group_offsets_response_topic_size(
 }
 
 static void response_delete_share_group_offsets_response_topic_write(
-    kwriter *w,
-    const kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic *s,
-    int v)
+    kwriter *w, const kp_delete_share_group_offsets_response_topic *s, int v)
 {
     (void)v;
     kw_str(w, s->topic_name, 1, 0);
@@ -139,12 +134,11 @@ static void response_delete_share_group_offsets_response_topic_write(
 }
 
 static void response_delete_share_group_offsets_response_topic_read(
-    kreader *r, kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic *s,
-    int v, karena *a)
+    kreader *r, kp_delete_share_group_offsets_response_topic *s, int v, karena *a)
 {
     (void)v;
     (void)a;
-    kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic_init(s);
+    kp_delete_share_group_offsets_response_topic_init(s);
     kr_str(r, &s->topic_name, 1, 0);
     kr_uuid(r, &s->topic_id);
     s->error_code = kread_i16(r);

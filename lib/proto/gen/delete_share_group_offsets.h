@@ -31,22 +31,22 @@
  *                     left after the message.
  * Any thread; none of them blocks. */
 
-typedef struct kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic;
+typedef struct kp_delete_share_group_offsets_request_topic kp_delete_share_group_offsets_request_topic;
 typedef struct kp_delete_share_group_offsets_request kp_delete_share_group_offsets_request;
-typedef struct kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic;
+typedef struct kp_delete_share_group_offsets_response_topic kp_delete_share_group_offsets_response_topic;
 typedef struct kp_delete_share_group_offsets_response kp_delete_share_group_offsets_response;
 
-struct kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic {
+struct kp_delete_share_group_offsets_request_topic {
     kslice topic_name;
 };
 
 struct kp_delete_share_group_offsets_request {
     kslice group_id;
-    kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic *topics;
+    kp_delete_share_group_offsets_request_topic *topics;
     int32_t n_topics;
 };
 
-struct kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic {
+struct kp_delete_share_group_offsets_response_topic {
     kslice topic_name;
     kuuid topic_id;
     int16_t error_code;
@@ -57,7 +57,7 @@ struct kp_delete_share_group_offsets_response {
     int32_t throttle_time_ms;
     int16_t error_code;
     kslice error_message; /* nullable */
-    kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic *responses;
+    kp_delete_share_group_offsets_response_topic *responses;
     int32_t n_responses;
 };
 
@@ -68,8 +68,8 @@ int kp_delete_share_group_offsets_request_encode(const kp_delete_share_group_off
                                                  int16_t version, kbuf *out);
 int kp_delete_share_group_offsets_request_decode(kp_delete_share_group_offsets_request *m,
                                                  int16_t version, kreader *r, karena *a);
-void kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic_init(
-    kp_delete_share_group_offsets_request_delete_share_group_offsets_request_topic *s);
+void kp_delete_share_group_offsets_request_topic_init(
+    kp_delete_share_group_offsets_request_topic *s);
 
 void kp_delete_share_group_offsets_response_init(kp_delete_share_group_offsets_response *m);
 size_t kp_delete_share_group_offsets_response_size(const kp_delete_share_group_offsets_response *m,
@@ -78,7 +78,7 @@ int kp_delete_share_group_offsets_response_encode(const kp_delete_share_group_of
                                                   int16_t version, kbuf *out);
 int kp_delete_share_group_offsets_response_decode(kp_delete_share_group_offsets_response *m,
                                                   int16_t version, kreader *r, karena *a);
-void kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic_init(
-    kp_delete_share_group_offsets_response_delete_share_group_offsets_response_topic *s);
+void kp_delete_share_group_offsets_response_topic_init(
+    kp_delete_share_group_offsets_response_topic *s);
 
 #endif

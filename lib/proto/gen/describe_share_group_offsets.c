@@ -2,18 +2,17 @@
 #include "proto/gen/describe_share_group_offsets.h"
 
 
-/* --- kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic  */
+/* --- kp_describe_share_group_offsets_request_topic ----------------------------------- */
 
-void kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic_init(
-    kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic *s)
+void kp_describe_share_group_offsets_request_topic_init(
+    kp_describe_share_group_offsets_request_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->topic_name = KWIRE_EMPTY;
 }
 
 static size_t request_describe_share_group_offsets_request_topic_size(
-    const kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic *s,
-    int v)
+    const kp_describe_share_group_offsets_request_topic *s, int v)
 {
     (void)v;
     size_t n = 1;
@@ -23,9 +22,7 @@ static size_t request_describe_share_group_offsets_request_topic_size(
 }
 
 static void request_describe_share_group_offsets_request_topic_write(
-    kwriter *w,
-    const kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic *s,
-    int v)
+    kwriter *w, const kp_describe_share_group_offsets_request_topic *s, int v)
 {
     (void)v;
     kw_str(w, s->topic_name, 1, 0);
@@ -34,29 +31,26 @@ static void request_describe_share_group_offsets_request_topic_write(
 }
 
 static void request_describe_share_group_offsets_request_topic_read(
-    kreader *r,
-    kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic *s, int v,
-    karena *a)
+    kreader *r, kp_describe_share_group_offsets_request_topic *s, int v, karena *a)
 {
     (void)v;
-    kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic_init(s);
+    kp_describe_share_group_offsets_request_topic_init(s);
     kr_str(r, &s->topic_name, 1, 0);
     kr_i32_array(r, a, &s->partitions, &s->n_partitions, 1, 0);
     kr_skip_tags(r);
 }
 
-/* --- kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group  */
+/* --- kp_describe_share_group_offsets_request_group ----------------------------------- */
 
-void kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group_init(
-    kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group *s)
+void kp_describe_share_group_offsets_request_group_init(
+    kp_describe_share_group_offsets_request_group *s)
 {
     memset(s, 0, sizeof(*s));
     s->group_id = KWIRE_EMPTY;
 }
 
 static size_t request_describe_share_group_offsets_request_group_size(
-    const kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group *s,
-    int v)
+    const kp_describe_share_group_offsets_request_group *s, int v)
 {
     size_t n = 1;
     n += kw_str_size(s->group_id, 1);
@@ -67,9 +61,7 @@ static size_t request_describe_share_group_offsets_request_group_size(
 }
 
 static void request_describe_share_group_offsets_request_group_write(
-    kwriter *w,
-    const kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group *s,
-    int v)
+    kwriter *w, const kp_describe_share_group_offsets_request_group *s, int v)
 {
     kw_str(w, s->group_id, 1, 0);
     kw_array_len(w, s->n_topics, 1, 1);
@@ -79,11 +71,9 @@ static void request_describe_share_group_offsets_request_group_write(
 }
 
 static void request_describe_share_group_offsets_request_group_read(
-    kreader *r,
-    kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group *s, int v,
-    karena *a)
+    kreader *r, kp_describe_share_group_offsets_request_group *s, int v, karena *a)
 {
-    kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group_init(s);
+    kp_describe_share_group_offsets_request_group_init(s);
     kr_str(r, &s->group_id, 1, 0);
     s->topics = kr_array(r, a, &s->n_topics, sizeof(*s->topics), 3, 1, 1);
     for (int32_t i = 0; i < s->n_topics; i++)
@@ -152,18 +142,17 @@ int kp_describe_share_group_offsets_request_decode(kp_describe_share_group_offse
     return kr_result(r);
 }
 
-/* --- kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition  */
+/* --- kp_describe_share_group_offsets_response_partition ------------------------------ */
 
-void kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition_init(
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition *s)
+void kp_describe_share_group_offsets_response_partition_init(
+    kp_describe_share_group_offsets_response_partition *s)
 {
     memset(s, 0, sizeof(*s));
     s->lag = INT64_C(-1);
 }
 
 static size_t response_describe_share_group_offsets_response_partition_size(
-    const kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition *s,
-    int v)
+    const kp_describe_share_group_offsets_response_partition *s, int v)
 {
     size_t n = 19;
     if (v >= 1)
@@ -173,9 +162,7 @@ static size_t response_describe_share_group_offsets_response_partition_size(
 }
 
 static void response_describe_share_group_offsets_response_partition_write(
-    kwriter *w,
-    const kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition *s,
-    int v)
+    kwriter *w, const kp_describe_share_group_offsets_response_partition *s, int v)
 {
     kw_i32(w, s->partition_index);
     kw_i64(w, s->start_offset);
@@ -188,13 +175,10 @@ static void response_describe_share_group_offsets_response_partition_write(
 }
 
 static void response_describe_share_group_offsets_response_partition_read(
-    kreader *r,
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition *s,
-    int v, karena *a)
+    kreader *r, kp_describe_share_group_offsets_response_partition *s, int v, karena *a)
 {
     (void)a;
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition_init(
-        s);
+    kp_describe_share_group_offsets_response_partition_init(s);
     s->partition_index = kread_i32(r);
     s->start_offset = kread_i64(r);
     s->leader_epoch = kread_i32(r);
@@ -205,18 +189,17 @@ static void response_describe_share_group_offsets_response_partition_read(
     kr_skip_tags(r);
 }
 
-/* --- kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic  */
+/* --- kp_describe_share_group_offsets_response_topic ---------------------------------- */
 
-void kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic_init(
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic *s)
+void kp_describe_share_group_offsets_response_topic_init(
+    kp_describe_share_group_offsets_response_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->topic_name = KWIRE_EMPTY;
 }
 
 static size_t response_describe_share_group_offsets_response_topic_size(
-    const kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic *s,
-    int v)
+    const kp_describe_share_group_offsets_response_topic *s, int v)
 {
     size_t n = 17;
     n += kw_str_size(s->topic_name, 1);
@@ -227,9 +210,7 @@ static size_t response_describe_share_group_offsets_response_topic_size(
 }
 
 static void response_describe_share_group_offsets_response_topic_write(
-    kwriter *w,
-    const kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic *s,
-    int v)
+    kwriter *w, const kp_describe_share_group_offsets_response_topic *s, int v)
 {
     kw_str(w, s->topic_name, 1, 0);
     kw_uuid(w, &s->topic_id);
@@ -240,11 +221,9 @@ static void response_describe_share_group_offsets_response_topic_write(
 }
 
 static void response_describe_share_group_offsets_response_topic_read(
-    kreader *r,
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic *s, int v,
-    karena *a)
+    kreader *r, kp_describe_share_group_offsets_response_topic *s, int v, karena *a)
 {
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic_init(s);
+    kp_describe_share_group_offsets_response_topic_init(s);
     kr_str(r, &s->topic_name, 1, 0);
     kr_uuid(r, &s->topic_id);
     s->partitions = kr_array(r, a, &s->n_partitions, sizeof(*s->partitions), 20, 1, 0);
@@ -253,18 +232,17 @@ static void response_describe_share_group_offsets_response_topic_read(
     kr_skip_tags(r);
 }
 
-/* --- kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group  */
+/* --- kp_describe_share_group_offsets_response_group ---------------------------------- */
 
-void kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group_init(
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group *s)
+void kp_describe_share_group_offsets_response_group_init(
+    kp_describe_share_group_offsets_response_group *s)
 {
     memset(s, 0, sizeof(*s));
     s->group_id = KWIRE_EMPTY;
 }
 
 static size_t response_describe_share_group_offsets_response_group_size(
-    const kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group *s,
-    int v)
+    const kp_describe_share_group_offsets_response_group *s, int v)
 {
     size_t n = 3;
     n += kw_str_size(s->group_id, 1);
@@ -276,9 +254,7 @@ static size_t response_describe_share_group_offsets_response_group_size(
 }
 
 static void response_describe_share_group_offsets_response_group_write(
-    kwriter *w,
-    const kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group *s,
-    int v)
+    kwriter *w, const kp_describe_share_group_offsets_response_group *s, int v)
 {
     kw_str(w, s->group_id, 1, 0);
     kw_array_len(w, s->n_topics, 1, 0);
@@ -290,11 +266,9 @@ static void response_describe_share_group_offsets_response_group_write(
 }
 
 static void response_describe_share_group_offsets_response_group_read(
-    kreader *r,
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group *s, int v,
-    karena *a)
+    kreader *r, kp_describe_share_group_offsets_response_group *s, int v, karena *a)
 {
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group_init(s);
+    kp_describe_share_group_offsets_response_group_init(s);
     kr_str(r, &s->group_id, 1, 0);
     s->topics = kr_array(r, a, &s->n_topics, sizeof(*s->topics), 19, 1, 0);
     for (int32_t i = 0; i < s->n_topics; i++)

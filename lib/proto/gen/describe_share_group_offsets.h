@@ -31,32 +31,32 @@
  *                     left after the message.
  * Any thread; none of them blocks. */
 
-typedef struct kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic;
-typedef struct kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group;
+typedef struct kp_describe_share_group_offsets_request_topic kp_describe_share_group_offsets_request_topic;
+typedef struct kp_describe_share_group_offsets_request_group kp_describe_share_group_offsets_request_group;
 typedef struct kp_describe_share_group_offsets_request kp_describe_share_group_offsets_request;
-typedef struct kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition;
-typedef struct kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic;
-typedef struct kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group;
+typedef struct kp_describe_share_group_offsets_response_partition kp_describe_share_group_offsets_response_partition;
+typedef struct kp_describe_share_group_offsets_response_topic kp_describe_share_group_offsets_response_topic;
+typedef struct kp_describe_share_group_offsets_response_group kp_describe_share_group_offsets_response_group;
 typedef struct kp_describe_share_group_offsets_response kp_describe_share_group_offsets_response;
 
-struct kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic {
+struct kp_describe_share_group_offsets_request_topic {
     kslice topic_name;
     int32_t *partitions;
     int32_t n_partitions;
 };
 
-struct kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group {
+struct kp_describe_share_group_offsets_request_group {
     kslice group_id;
-    kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic *topics; /* nullable */
+    kp_describe_share_group_offsets_request_topic *topics; /* nullable */
     int32_t n_topics;
 };
 
 struct kp_describe_share_group_offsets_request {
-    kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group *groups;
+    kp_describe_share_group_offsets_request_group *groups;
     int32_t n_groups;
 };
 
-struct kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition {
+struct kp_describe_share_group_offsets_response_partition {
     int32_t partition_index;
     int64_t start_offset;
     int32_t leader_epoch;
@@ -65,16 +65,16 @@ struct kp_describe_share_group_offsets_response_describe_share_group_offsets_res
     kslice error_message; /* nullable */
 };
 
-struct kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic {
+struct kp_describe_share_group_offsets_response_topic {
     kslice topic_name;
     kuuid topic_id;
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition *partitions;
+    kp_describe_share_group_offsets_response_partition *partitions;
     int32_t n_partitions;
 };
 
-struct kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group {
+struct kp_describe_share_group_offsets_response_group {
     kslice group_id;
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic *topics;
+    kp_describe_share_group_offsets_response_topic *topics;
     int32_t n_topics;
     int16_t error_code;
     kslice error_message; /* nullable */
@@ -82,7 +82,7 @@ struct kp_describe_share_group_offsets_response_describe_share_group_offsets_res
 
 struct kp_describe_share_group_offsets_response {
     int32_t throttle_time_ms;
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group *groups;
+    kp_describe_share_group_offsets_response_group *groups;
     int32_t n_groups;
 };
 
@@ -93,10 +93,10 @@ int kp_describe_share_group_offsets_request_encode(const kp_describe_share_group
                                                    int16_t version, kbuf *out);
 int kp_describe_share_group_offsets_request_decode(kp_describe_share_group_offsets_request *m,
                                                    int16_t version, kreader *r, karena *a);
-void kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic_init(
-    kp_describe_share_group_offsets_request_describe_share_group_offsets_request_topic *s);
-void kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group_init(
-    kp_describe_share_group_offsets_request_describe_share_group_offsets_request_group *s);
+void kp_describe_share_group_offsets_request_topic_init(
+    kp_describe_share_group_offsets_request_topic *s);
+void kp_describe_share_group_offsets_request_group_init(
+    kp_describe_share_group_offsets_request_group *s);
 
 void kp_describe_share_group_offsets_response_init(kp_describe_share_group_offsets_response *m);
 size_t kp_describe_share_group_offsets_response_size(
@@ -105,11 +105,11 @@ int kp_describe_share_group_offsets_response_encode(
     const kp_describe_share_group_offsets_response *m, int16_t version, kbuf *out);
 int kp_describe_share_group_offsets_response_decode(kp_describe_share_group_offsets_response *m,
                                                     int16_t version, kreader *r, karena *a);
-void kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition_init(
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_partition *s);
-void kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic_init(
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_topic *s);
-void kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group_init(
-    kp_describe_share_group_offsets_response_describe_share_group_offsets_response_group *s);
+void kp_describe_share_group_offsets_response_partition_init(
+    kp_describe_share_group_offsets_response_partition *s);
+void kp_describe_share_group_offsets_response_topic_init(
+    kp_describe_share_group_offsets_response_topic *s);
+void kp_describe_share_group_offsets_response_group_init(
+    kp_describe_share_group_offsets_response_group *s);
 
 #endif

@@ -147,10 +147,10 @@ int kp_describe_topic_partitions_request_decode(kp_describe_topic_partitions_req
     return kr_result(r);
 }
 
-/* --- kp_describe_topic_partitions_response_describe_topic_partitions_response_partition  */
+/* --- kp_describe_topic_partitions_response_partition --------------------------------- */
 
-void kp_describe_topic_partitions_response_describe_topic_partitions_response_partition_init(
-    kp_describe_topic_partitions_response_describe_topic_partitions_response_partition *s)
+void kp_describe_topic_partitions_response_partition_init(
+    kp_describe_topic_partitions_response_partition *s)
 {
     memset(s, 0, sizeof(*s));
     s->leader_epoch = -1;
@@ -159,8 +159,7 @@ void kp_describe_topic_partitions_response_describe_topic_partitions_response_pa
 }
 
 static size_t response_describe_topic_partitions_response_partition_size(
-    const kp_describe_topic_partitions_response_describe_topic_partitions_response_partition *s,
-    int v)
+    const kp_describe_topic_partitions_response_partition *s, int v)
 {
     (void)v;
     size_t n = 15;
@@ -173,9 +172,7 @@ static size_t response_describe_topic_partitions_response_partition_size(
 }
 
 static void response_describe_topic_partitions_response_partition_write(
-    kwriter *w,
-    const kp_describe_topic_partitions_response_describe_topic_partitions_response_partition *s,
-    int v)
+    kwriter *w, const kp_describe_topic_partitions_response_partition *s, int v)
 {
     (void)v;
     kw_i16(w, s->error_code);
@@ -191,12 +188,10 @@ static void response_describe_topic_partitions_response_partition_write(
 }
 
 static void response_describe_topic_partitions_response_partition_read(
-    kreader *r,
-    kp_describe_topic_partitions_response_describe_topic_partitions_response_partition *s, int v,
-    karena *a)
+    kreader *r, kp_describe_topic_partitions_response_partition *s, int v, karena *a)
 {
     (void)v;
-    kp_describe_topic_partitions_response_describe_topic_partitions_response_partition_init(s);
+    kp_describe_topic_partitions_response_partition_init(s);
     s->error_code = kread_i16(r);
     s->partition_index = kread_i32(r);
     s->leader_id = kread_i32(r);
@@ -209,10 +204,10 @@ static void response_describe_topic_partitions_response_partition_read(
     kr_skip_tags(r);
 }
 
-/* --- kp_describe_topic_partitions_response_describe_topic_partitions_response_topic -- */
+/* --- kp_describe_topic_partitions_response_topic ------------------------------------- */
 
-void kp_describe_topic_partitions_response_describe_topic_partitions_response_topic_init(
-    kp_describe_topic_partitions_response_describe_topic_partitions_response_topic *s)
+void kp_describe_topic_partitions_response_topic_init(
+    kp_describe_topic_partitions_response_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
@@ -220,7 +215,7 @@ void kp_describe_topic_partitions_response_describe_topic_partitions_response_to
 }
 
 static size_t response_describe_topic_partitions_response_topic_size(
-    const kp_describe_topic_partitions_response_describe_topic_partitions_response_topic *s, int v)
+    const kp_describe_topic_partitions_response_topic *s, int v)
 {
     size_t n = 24;
     n += kw_str_size(s->name, 1);
@@ -231,8 +226,7 @@ static size_t response_describe_topic_partitions_response_topic_size(
 }
 
 static void response_describe_topic_partitions_response_topic_write(
-    kwriter *w,
-    const kp_describe_topic_partitions_response_describe_topic_partitions_response_topic *s, int v)
+    kwriter *w, const kp_describe_topic_partitions_response_topic *s, int v)
 {
     kw_i16(w, s->error_code);
     kw_str(w, s->name, 1, 1);
@@ -246,10 +240,9 @@ static void response_describe_topic_partitions_response_topic_write(
 }
 
 static void response_describe_topic_partitions_response_topic_read(
-    kreader *r, kp_describe_topic_partitions_response_describe_topic_partitions_response_topic *s,
-    int v, karena *a)
+    kreader *r, kp_describe_topic_partitions_response_topic *s, int v, karena *a)
 {
-    kp_describe_topic_partitions_response_describe_topic_partitions_response_topic_init(s);
+    kp_describe_topic_partitions_response_topic_init(s);
     s->error_code = kread_i16(r);
     kr_str(r, &s->name, 1, 1);
     kr_uuid(r, &s->topic_id);

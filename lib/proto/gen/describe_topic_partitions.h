@@ -34,8 +34,8 @@
 typedef struct kp_describe_topic_partitions_request_topic_request kp_describe_topic_partitions_request_topic_request;
 typedef struct kp_describe_topic_partitions_request_cursor kp_describe_topic_partitions_request_cursor;
 typedef struct kp_describe_topic_partitions_request kp_describe_topic_partitions_request;
-typedef struct kp_describe_topic_partitions_response_describe_topic_partitions_response_partition kp_describe_topic_partitions_response_describe_topic_partitions_response_partition;
-typedef struct kp_describe_topic_partitions_response_describe_topic_partitions_response_topic kp_describe_topic_partitions_response_describe_topic_partitions_response_topic;
+typedef struct kp_describe_topic_partitions_response_partition kp_describe_topic_partitions_response_partition;
+typedef struct kp_describe_topic_partitions_response_topic kp_describe_topic_partitions_response_topic;
 typedef struct kp_describe_topic_partitions_response_cursor kp_describe_topic_partitions_response_cursor;
 typedef struct kp_describe_topic_partitions_response kp_describe_topic_partitions_response;
 
@@ -55,7 +55,7 @@ struct kp_describe_topic_partitions_request {
     kp_describe_topic_partitions_request_cursor *cursor; /* nullable */
 };
 
-struct kp_describe_topic_partitions_response_describe_topic_partitions_response_partition {
+struct kp_describe_topic_partitions_response_partition {
     int16_t error_code;
     int32_t partition_index;
     int32_t leader_id;
@@ -72,12 +72,12 @@ struct kp_describe_topic_partitions_response_describe_topic_partitions_response_
     int32_t n_offline_replicas;
 };
 
-struct kp_describe_topic_partitions_response_describe_topic_partitions_response_topic {
+struct kp_describe_topic_partitions_response_topic {
     int16_t error_code;
     kslice name;                         /* nullable */
     kuuid topic_id;
     bool is_internal;
-    kp_describe_topic_partitions_response_describe_topic_partitions_response_partition *partitions;
+    kp_describe_topic_partitions_response_partition *partitions;
     int32_t n_partitions;
     int32_t topic_authorized_operations; /* default -2147483648 */
 };
@@ -89,7 +89,7 @@ struct kp_describe_topic_partitions_response_cursor {
 
 struct kp_describe_topic_partitions_response {
     int32_t throttle_time_ms;
-    kp_describe_topic_partitions_response_describe_topic_partitions_response_topic *topics;
+    kp_describe_topic_partitions_response_topic *topics;
     int32_t n_topics;
     kp_describe_topic_partitions_response_cursor *next_cursor; /* nullable */
 };
@@ -113,10 +113,10 @@ int kp_describe_topic_partitions_response_encode(const kp_describe_topic_partiti
                                                  int16_t version, kbuf *out);
 int kp_describe_topic_partitions_response_decode(kp_describe_topic_partitions_response *m,
                                                  int16_t version, kreader *r, karena *a);
-void kp_describe_topic_partitions_response_describe_topic_partitions_response_partition_init(
-    kp_describe_topic_partitions_response_describe_topic_partitions_response_partition *s);
-void kp_describe_topic_partitions_response_describe_topic_partitions_response_topic_init(
-    kp_describe_topic_partitions_response_describe_topic_partitions_response_topic *s);
+void kp_describe_topic_partitions_response_partition_init(
+    kp_describe_topic_partitions_response_partition *s);
+void kp_describe_topic_partitions_response_topic_init(
+    kp_describe_topic_partitions_response_topic *s);
 void kp_describe_topic_partitions_response_cursor_init(
     kp_describe_topic_partitions_response_cursor *s);
 

@@ -2,18 +2,17 @@
 #include "proto/gen/join_group.h"
 
 
-/* --- kp_join_group_request_join_group_request_protocol ------------------------------- */
+/* --- kp_join_group_request_protocol -------------------------------------------------- */
 
-void kp_join_group_request_join_group_request_protocol_init(
-    kp_join_group_request_join_group_request_protocol *s)
+void kp_join_group_request_protocol_init(kp_join_group_request_protocol *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
     s->metadata = KWIRE_EMPTY;
 }
 
-static size_t request_join_group_request_protocol_size(
-    const kp_join_group_request_join_group_request_protocol *s, int v)
+static size_t request_join_group_request_protocol_size(const kp_join_group_request_protocol *s,
+                                                       int v)
 {
     const int flex = v >= 6;
     size_t n = 0;
@@ -24,8 +23,9 @@ static size_t request_join_group_request_protocol_size(
     return n;
 }
 
-static void request_join_group_request_protocol_write(
-    kwriter *w, const kp_join_group_request_join_group_request_protocol *s, int v)
+static void request_join_group_request_protocol_write(kwriter *w,
+                                                      const kp_join_group_request_protocol *s,
+                                                      int v)
 {
     const int flex = v >= 6;
     kw_str(w, s->name, flex, 0);
@@ -34,12 +34,12 @@ static void request_join_group_request_protocol_write(
         kw_u8(w, 0);
 }
 
-static void request_join_group_request_protocol_read(
-    kreader *r, kp_join_group_request_join_group_request_protocol *s, int v, karena *a)
+static void request_join_group_request_protocol_read(kreader *r, kp_join_group_request_protocol *s,
+                                                     int v, karena *a)
 {
     const int flex = v >= 6;
     (void)a;
-    kp_join_group_request_join_group_request_protocol_init(s);
+    kp_join_group_request_protocol_init(s);
     kr_str(r, &s->name, flex, 0);
     kr_bytes(r, &s->metadata, flex, 0);
     if (flex)
@@ -147,18 +147,17 @@ int kp_join_group_request_decode(kp_join_group_request *m, int16_t version, krea
     return kr_result(r);
 }
 
-/* --- kp_join_group_response_join_group_response_member ------------------------------- */
+/* --- kp_join_group_response_member --------------------------------------------------- */
 
-void kp_join_group_response_join_group_response_member_init(
-    kp_join_group_response_join_group_response_member *s)
+void kp_join_group_response_member_init(kp_join_group_response_member *s)
 {
     memset(s, 0, sizeof(*s));
     s->member_id = KWIRE_EMPTY;
     s->metadata = KWIRE_EMPTY;
 }
 
-static size_t response_join_group_response_member_size(
-    const kp_join_group_response_join_group_response_member *s, int v)
+static size_t response_join_group_response_member_size(const kp_join_group_response_member *s,
+                                                       int v)
 {
     const int flex = v >= 6;
     size_t n = 0;
@@ -171,8 +170,8 @@ static size_t response_join_group_response_member_size(
     return n;
 }
 
-static void response_join_group_response_member_write(
-    kwriter *w, const kp_join_group_response_join_group_response_member *s, int v)
+static void response_join_group_response_member_write(kwriter *w,
+                                                      const kp_join_group_response_member *s, int v)
 {
     const int flex = v >= 6;
     kw_str(w, s->member_id, flex, 0);
@@ -183,12 +182,12 @@ static void response_join_group_response_member_write(
         kw_u8(w, 0);
 }
 
-static void response_join_group_response_member_read(
-    kreader *r, kp_join_group_response_join_group_response_member *s, int v, karena *a)
+static void response_join_group_response_member_read(kreader *r, kp_join_group_response_member *s,
+                                                     int v, karena *a)
 {
     const int flex = v >= 6;
     (void)a;
-    kp_join_group_response_join_group_response_member_init(s);
+    kp_join_group_response_member_init(s);
     kr_str(r, &s->member_id, flex, 0);
     if (v >= 5)
         kr_str(r, &s->group_instance_id, flex, 1);

@@ -31,12 +31,12 @@
  *                     left after the message.
  * Any thread; none of them blocks. */
 
-typedef struct kp_join_group_request_join_group_request_protocol kp_join_group_request_join_group_request_protocol;
+typedef struct kp_join_group_request_protocol kp_join_group_request_protocol;
 typedef struct kp_join_group_request kp_join_group_request;
-typedef struct kp_join_group_response_join_group_response_member kp_join_group_response_join_group_response_member;
+typedef struct kp_join_group_response_member kp_join_group_response_member;
 typedef struct kp_join_group_response kp_join_group_response;
 
-struct kp_join_group_request_join_group_request_protocol {
+struct kp_join_group_request_protocol {
     kslice name;
     kslice metadata;
 };
@@ -48,12 +48,12 @@ struct kp_join_group_request {
     kslice member_id;
     kslice group_instance_id;     /* v5+, nullable */
     kslice protocol_type;
-    kp_join_group_request_join_group_request_protocol *protocols;
+    kp_join_group_request_protocol *protocols;
     int32_t n_protocols;
     kslice reason;                /* v8+, nullable */
 };
 
-struct kp_join_group_response_join_group_response_member {
+struct kp_join_group_response_member {
     kslice member_id;
     kslice group_instance_id; /* v5+, nullable */
     kslice metadata;
@@ -68,7 +68,7 @@ struct kp_join_group_response {
     kslice leader;
     bool skip_assignment;     /* v9+ */
     kslice member_id;
-    kp_join_group_response_join_group_response_member *members;
+    kp_join_group_response_member *members;
     int32_t n_members;
 };
 
@@ -76,15 +76,13 @@ void kp_join_group_request_init(kp_join_group_request *m);
 size_t kp_join_group_request_size(const kp_join_group_request *m, int16_t version);
 int kp_join_group_request_encode(const kp_join_group_request *m, int16_t version, kbuf *out);
 int kp_join_group_request_decode(kp_join_group_request *m, int16_t version, kreader *r, karena *a);
-void kp_join_group_request_join_group_request_protocol_init(
-    kp_join_group_request_join_group_request_protocol *s);
+void kp_join_group_request_protocol_init(kp_join_group_request_protocol *s);
 
 void kp_join_group_response_init(kp_join_group_response *m);
 size_t kp_join_group_response_size(const kp_join_group_response *m, int16_t version);
 int kp_join_group_response_encode(const kp_join_group_response *m, int16_t version, kbuf *out);
 int kp_join_group_response_decode(kp_join_group_response *m, int16_t version, kreader *r,
                                   karena *a);
-void kp_join_group_response_join_group_response_member_init(
-    kp_join_group_response_join_group_response_member *s);
+void kp_join_group_response_member_init(kp_join_group_response_member *s);
 
 #endif

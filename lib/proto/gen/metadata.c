@@ -2,16 +2,15 @@
 #include "proto/gen/metadata.h"
 
 
-/* --- kp_metadata_request_metadata_request_topic -------------------------------------- */
+/* --- kp_metadata_request_topic ------------------------------------------------------- */
 
-void kp_metadata_request_metadata_request_topic_init(kp_metadata_request_metadata_request_topic *s)
+void kp_metadata_request_topic_init(kp_metadata_request_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
 }
 
-static size_t request_metadata_request_topic_size(
-    const kp_metadata_request_metadata_request_topic *s, int v)
+static size_t request_metadata_request_topic_size(const kp_metadata_request_topic *s, int v)
 {
     const int flex = v >= 9;
     size_t n = 0;
@@ -23,8 +22,8 @@ static size_t request_metadata_request_topic_size(
     return n;
 }
 
-static void request_metadata_request_topic_write(
-    kwriter *w, const kp_metadata_request_metadata_request_topic *s, int v)
+static void request_metadata_request_topic_write(kwriter *w, const kp_metadata_request_topic *s,
+                                                 int v)
 {
     const int flex = v >= 9;
     if (v >= 10)
@@ -34,13 +33,12 @@ static void request_metadata_request_topic_write(
         kw_u8(w, 0);
 }
 
-static void request_metadata_request_topic_read(kreader *r,
-                                                kp_metadata_request_metadata_request_topic *s,
-                                                int v, karena *a)
+static void request_metadata_request_topic_read(kreader *r, kp_metadata_request_topic *s, int v,
+                                                karena *a)
 {
     const int flex = v >= 9;
     (void)a;
-    kp_metadata_request_metadata_request_topic_init(s);
+    kp_metadata_request_topic_init(s);
     if (v >= 10)
         kr_uuid(r, &s->topic_id);
     kr_str(r, &s->name, flex, v >= 10);
@@ -141,17 +139,15 @@ int kp_metadata_request_decode(kp_metadata_request *m, int16_t version, kreader 
     return kr_result(r);
 }
 
-/* --- kp_metadata_response_metadata_response_broker ----------------------------------- */
+/* --- kp_metadata_response_broker ----------------------------------------------------- */
 
-void kp_metadata_response_metadata_response_broker_init(
-    kp_metadata_response_metadata_response_broker *s)
+void kp_metadata_response_broker_init(kp_metadata_response_broker *s)
 {
     memset(s, 0, sizeof(*s));
     s->host = KWIRE_EMPTY;
 }
 
-static size_t response_metadata_response_broker_size(
-    const kp_metadata_response_metadata_response_broker *s, int v)
+static size_t response_metadata_response_broker_size(const kp_metadata_response_broker *s, int v)
 {
     const int flex = v >= 9;
     size_t n = 8;
@@ -163,8 +159,8 @@ static size_t response_metadata_response_broker_size(
     return n;
 }
 
-static void response_metadata_response_broker_write(
-    kwriter *w, const kp_metadata_response_metadata_response_broker *s, int v)
+static void response_metadata_response_broker_write(kwriter *w,
+                                                    const kp_metadata_response_broker *s, int v)
 {
     const int flex = v >= 9;
     kw_i32(w, s->node_id);
@@ -176,13 +172,12 @@ static void response_metadata_response_broker_write(
         kw_u8(w, 0);
 }
 
-static void response_metadata_response_broker_read(kreader *r,
-                                                   kp_metadata_response_metadata_response_broker *s,
+static void response_metadata_response_broker_read(kreader *r, kp_metadata_response_broker *s,
                                                    int v, karena *a)
 {
     const int flex = v >= 9;
     (void)a;
-    kp_metadata_response_metadata_response_broker_init(s);
+    kp_metadata_response_broker_init(s);
     s->node_id = kread_i32(r);
     kr_str(r, &s->host, flex, 0);
     s->port = kread_i32(r);
@@ -192,17 +187,16 @@ static void response_metadata_response_broker_read(kreader *r,
         kr_skip_tags(r);
 }
 
-/* --- kp_metadata_response_metadata_response_partition -------------------------------- */
+/* --- kp_metadata_response_partition -------------------------------------------------- */
 
-void kp_metadata_response_metadata_response_partition_init(
-    kp_metadata_response_metadata_response_partition *s)
+void kp_metadata_response_partition_init(kp_metadata_response_partition *s)
 {
     memset(s, 0, sizeof(*s));
     s->leader_epoch = -1;
 }
 
-static size_t response_metadata_response_partition_size(
-    const kp_metadata_response_metadata_response_partition *s, int v)
+static size_t response_metadata_response_partition_size(const kp_metadata_response_partition *s,
+                                                        int v)
 {
     const int flex = v >= 9;
     size_t n = 10;
@@ -217,8 +211,9 @@ static size_t response_metadata_response_partition_size(
     return n;
 }
 
-static void response_metadata_response_partition_write(
-    kwriter *w, const kp_metadata_response_metadata_response_partition *s, int v)
+static void response_metadata_response_partition_write(kwriter *w,
+                                                       const kp_metadata_response_partition *s,
+                                                       int v)
 {
     const int flex = v >= 9;
     kw_i16(w, s->error_code);
@@ -234,11 +229,11 @@ static void response_metadata_response_partition_write(
         kw_u8(w, 0);
 }
 
-static void response_metadata_response_partition_read(
-    kreader *r, kp_metadata_response_metadata_response_partition *s, int v, karena *a)
+static void response_metadata_response_partition_read(kreader *r, kp_metadata_response_partition *s,
+                                                      int v, karena *a)
 {
     const int flex = v >= 9;
-    kp_metadata_response_metadata_response_partition_init(s);
+    kp_metadata_response_partition_init(s);
     s->error_code = kread_i16(r);
     s->partition_index = kread_i32(r);
     s->leader_id = kread_i32(r);
@@ -252,18 +247,16 @@ static void response_metadata_response_partition_read(
         kr_skip_tags(r);
 }
 
-/* --- kp_metadata_response_metadata_response_topic ------------------------------------ */
+/* --- kp_metadata_response_topic ------------------------------------------------------ */
 
-void kp_metadata_response_metadata_response_topic_init(
-    kp_metadata_response_metadata_response_topic *s)
+void kp_metadata_response_topic_init(kp_metadata_response_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
     s->topic_authorized_operations = INT32_MIN;
 }
 
-static size_t response_metadata_response_topic_size(
-    const kp_metadata_response_metadata_response_topic *s, int v)
+static size_t response_metadata_response_topic_size(const kp_metadata_response_topic *s, int v)
 {
     const int flex = v >= 9;
     size_t n = 2;
@@ -282,8 +275,8 @@ static size_t response_metadata_response_topic_size(
     return n;
 }
 
-static void response_metadata_response_topic_write(
-    kwriter *w, const kp_metadata_response_metadata_response_topic *s, int v)
+static void response_metadata_response_topic_write(kwriter *w, const kp_metadata_response_topic *s,
+                                                   int v)
 {
     const int flex = v >= 9;
     kw_i16(w, s->error_code);
@@ -304,12 +297,11 @@ static void response_metadata_response_topic_write(
         kw_u8(w, 0);
 }
 
-static void response_metadata_response_topic_read(kreader *r,
-                                                  kp_metadata_response_metadata_response_topic *s,
-                                                  int v, karena *a)
+static void response_metadata_response_topic_read(kreader *r, kp_metadata_response_topic *s, int v,
+                                                  karena *a)
 {
     const int flex = v >= 9;
-    kp_metadata_response_metadata_response_topic_init(s);
+    kp_metadata_response_topic_init(s);
     s->error_code = kread_i16(r);
     kr_str(r, &s->name, flex, v >= 12);
     if (v >= 10)

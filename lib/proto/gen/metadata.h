@@ -31,34 +31,34 @@
  *                     left after the message.
  * Any thread; none of them blocks. */
 
-typedef struct kp_metadata_request_metadata_request_topic kp_metadata_request_metadata_request_topic;
+typedef struct kp_metadata_request_topic kp_metadata_request_topic;
 typedef struct kp_metadata_request kp_metadata_request;
-typedef struct kp_metadata_response_metadata_response_broker kp_metadata_response_metadata_response_broker;
-typedef struct kp_metadata_response_metadata_response_partition kp_metadata_response_metadata_response_partition;
-typedef struct kp_metadata_response_metadata_response_topic kp_metadata_response_metadata_response_topic;
+typedef struct kp_metadata_response_broker kp_metadata_response_broker;
+typedef struct kp_metadata_response_partition kp_metadata_response_partition;
+typedef struct kp_metadata_response_topic kp_metadata_response_topic;
 typedef struct kp_metadata_response kp_metadata_response;
 
-struct kp_metadata_request_metadata_request_topic {
+struct kp_metadata_request_topic {
     kuuid topic_id; /* v10+ */
     kslice name;    /* nullable v10+ */
 };
 
 struct kp_metadata_request {
-    kp_metadata_request_metadata_request_topic *topics; /* nullable v1+ */
+    kp_metadata_request_topic *topics;          /* nullable v1+ */
     int32_t n_topics;
-    bool allow_auto_topic_creation;                     /* v4+, default true */
-    bool include_cluster_authorized_operations;         /* v8-10 */
-    bool include_topic_authorized_operations;           /* v8+ */
+    bool allow_auto_topic_creation;             /* v4+, default true */
+    bool include_cluster_authorized_operations; /* v8-10 */
+    bool include_topic_authorized_operations;   /* v8+ */
 };
 
-struct kp_metadata_response_metadata_response_broker {
+struct kp_metadata_response_broker {
     int32_t node_id;
     kslice host;
     int32_t port;
     kslice rack; /* v1+, nullable */
 };
 
-struct kp_metadata_response_metadata_response_partition {
+struct kp_metadata_response_partition {
     int16_t error_code;
     int32_t partition_index;
     int32_t leader_id;
@@ -71,23 +71,23 @@ struct kp_metadata_response_metadata_response_partition {
     int32_t n_offline_replicas;
 };
 
-struct kp_metadata_response_metadata_response_topic {
+struct kp_metadata_response_topic {
     int16_t error_code;
     kslice name;                         /* nullable v12+ */
     kuuid topic_id;                      /* v10+ */
     bool is_internal;                    /* v1+ */
-    kp_metadata_response_metadata_response_partition *partitions;
+    kp_metadata_response_partition *partitions;
     int32_t n_partitions;
     int32_t topic_authorized_operations; /* v8+, default -2147483648 */
 };
 
 struct kp_metadata_response {
     int32_t throttle_time_ms;              /* v3+ */
-    kp_metadata_response_metadata_response_broker *brokers;
+    kp_metadata_response_broker *brokers;
     int32_t n_brokers;
     kslice cluster_id;                     /* v2+, nullable */
     int32_t controller_id;                 /* v1+, default -1 */
-    kp_metadata_response_metadata_response_topic *topics;
+    kp_metadata_response_topic *topics;
     int32_t n_topics;
     int32_t cluster_authorized_operations; /* v8-10, default -2147483648 */
     int16_t error_code;                    /* v13+ */
@@ -97,17 +97,14 @@ void kp_metadata_request_init(kp_metadata_request *m);
 size_t kp_metadata_request_size(const kp_metadata_request *m, int16_t version);
 int kp_metadata_request_encode(const kp_metadata_request *m, int16_t version, kbuf *out);
 int kp_metadata_request_decode(kp_metadata_request *m, int16_t version, kreader *r, karena *a);
-void kp_metadata_request_metadata_request_topic_init(kp_metadata_request_metadata_request_topic *s);
+void kp_metadata_request_topic_init(kp_metadata_request_topic *s);
 
 void kp_metadata_response_init(kp_metadata_response *m);
 size_t kp_metadata_response_size(const kp_metadata_response *m, int16_t version);
 int kp_metadata_response_encode(const kp_metadata_response *m, int16_t version, kbuf *out);
 int kp_metadata_response_decode(kp_metadata_response *m, int16_t version, kreader *r, karena *a);
-void kp_metadata_response_metadata_response_broker_init(
-    kp_metadata_response_metadata_response_broker *s);
-void kp_metadata_response_metadata_response_partition_init(
-    kp_metadata_response_metadata_response_partition *s);
-void kp_metadata_response_metadata_response_topic_init(
-    kp_metadata_response_metadata_response_topic *s);
+void kp_metadata_response_broker_init(kp_metadata_response_broker *s);
+void kp_metadata_response_partition_init(kp_metadata_response_partition *s);
+void kp_metadata_response_topic_init(kp_metadata_response_topic *s);
 
 #endif

@@ -2,10 +2,9 @@
 #include "proto/gen/offset_commit.h"
 
 
-/* --- kp_offset_commit_request_offset_commit_request_partition ------------------------ */
+/* --- kp_offset_commit_request_partition ---------------------------------------------- */
 
-void kp_offset_commit_request_offset_commit_request_partition_init(
-    kp_offset_commit_request_offset_commit_request_partition *s)
+void kp_offset_commit_request_partition_init(kp_offset_commit_request_partition *s)
 {
     memset(s, 0, sizeof(*s));
     s->committed_leader_epoch = -1;
@@ -13,7 +12,7 @@ void kp_offset_commit_request_offset_commit_request_partition_init(
 }
 
 static size_t request_offset_commit_request_partition_size(
-    const kp_offset_commit_request_offset_commit_request_partition *s, int v)
+    const kp_offset_commit_request_partition *s, int v)
 {
     const int flex = v >= 8;
     size_t n = 12;
@@ -26,7 +25,7 @@ static size_t request_offset_commit_request_partition_size(
 }
 
 static void request_offset_commit_request_partition_write(
-    kwriter *w, const kp_offset_commit_request_offset_commit_request_partition *s, int v)
+    kwriter *w, const kp_offset_commit_request_partition *s, int v)
 {
     const int flex = v >= 8;
     kw_i32(w, s->partition_index);
@@ -38,12 +37,13 @@ static void request_offset_commit_request_partition_write(
         kw_u8(w, 0);
 }
 
-static void request_offset_commit_request_partition_read(
-    kreader *r, kp_offset_commit_request_offset_commit_request_partition *s, int v, karena *a)
+static void request_offset_commit_request_partition_read(kreader *r,
+                                                         kp_offset_commit_request_partition *s,
+                                                         int v, karena *a)
 {
     const int flex = v >= 8;
     (void)a;
-    kp_offset_commit_request_offset_commit_request_partition_init(s);
+    kp_offset_commit_request_partition_init(s);
     s->partition_index = kread_i32(r);
     s->committed_offset = kread_i64(r);
     if (v >= 6)
@@ -53,17 +53,16 @@ static void request_offset_commit_request_partition_read(
         kr_skip_tags(r);
 }
 
-/* --- kp_offset_commit_request_offset_commit_request_topic ---------------------------- */
+/* --- kp_offset_commit_request_topic -------------------------------------------------- */
 
-void kp_offset_commit_request_offset_commit_request_topic_init(
-    kp_offset_commit_request_offset_commit_request_topic *s)
+void kp_offset_commit_request_topic_init(kp_offset_commit_request_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
 }
 
-static size_t request_offset_commit_request_topic_size(
-    const kp_offset_commit_request_offset_commit_request_topic *s, int v)
+static size_t request_offset_commit_request_topic_size(const kp_offset_commit_request_topic *s,
+                                                       int v)
 {
     const int flex = v >= 8;
     size_t n = 0;
@@ -79,8 +78,9 @@ static size_t request_offset_commit_request_topic_size(
     return n;
 }
 
-static void request_offset_commit_request_topic_write(
-    kwriter *w, const kp_offset_commit_request_offset_commit_request_topic *s, int v)
+static void request_offset_commit_request_topic_write(kwriter *w,
+                                                      const kp_offset_commit_request_topic *s,
+                                                      int v)
 {
     const int flex = v >= 8;
     if (v <= 9)
@@ -94,11 +94,11 @@ static void request_offset_commit_request_topic_write(
         kw_u8(w, 0);
 }
 
-static void request_offset_commit_request_topic_read(
-    kreader *r, kp_offset_commit_request_offset_commit_request_topic *s, int v, karena *a)
+static void request_offset_commit_request_topic_read(kreader *r, kp_offset_commit_request_topic *s,
+                                                     int v, karena *a)
 {
     const int flex = v >= 8;
-    kp_offset_commit_request_offset_commit_request_topic_init(s);
+    kp_offset_commit_request_topic_init(s);
     if (v <= 9)
         kr_str(r, &s->name, flex, 0);
     if (v >= 10)
@@ -203,16 +203,15 @@ int kp_offset_commit_request_decode(kp_offset_commit_request *m, int16_t version
     return kr_result(r);
 }
 
-/* --- kp_offset_commit_response_offset_commit_response_partition ---------------------- */
+/* --- kp_offset_commit_response_partition --------------------------------------------- */
 
-void kp_offset_commit_response_offset_commit_response_partition_init(
-    kp_offset_commit_response_offset_commit_response_partition *s)
+void kp_offset_commit_response_partition_init(kp_offset_commit_response_partition *s)
 {
     memset(s, 0, sizeof(*s));
 }
 
 static size_t response_offset_commit_response_partition_size(
-    const kp_offset_commit_response_offset_commit_response_partition *s, int v)
+    const kp_offset_commit_response_partition *s, int v)
 {
     const int flex = v >= 8;
     (void)s;
@@ -223,7 +222,7 @@ static size_t response_offset_commit_response_partition_size(
 }
 
 static void response_offset_commit_response_partition_write(
-    kwriter *w, const kp_offset_commit_response_offset_commit_response_partition *s, int v)
+    kwriter *w, const kp_offset_commit_response_partition *s, int v)
 {
     const int flex = v >= 8;
     kw_i32(w, s->partition_index);
@@ -232,29 +231,29 @@ static void response_offset_commit_response_partition_write(
         kw_u8(w, 0);
 }
 
-static void response_offset_commit_response_partition_read(
-    kreader *r, kp_offset_commit_response_offset_commit_response_partition *s, int v, karena *a)
+static void response_offset_commit_response_partition_read(kreader *r,
+                                                           kp_offset_commit_response_partition *s,
+                                                           int v, karena *a)
 {
     const int flex = v >= 8;
     (void)a;
-    kp_offset_commit_response_offset_commit_response_partition_init(s);
+    kp_offset_commit_response_partition_init(s);
     s->partition_index = kread_i32(r);
     s->error_code = kread_i16(r);
     if (flex)
         kr_skip_tags(r);
 }
 
-/* --- kp_offset_commit_response_offset_commit_response_topic -------------------------- */
+/* --- kp_offset_commit_response_topic ------------------------------------------------- */
 
-void kp_offset_commit_response_offset_commit_response_topic_init(
-    kp_offset_commit_response_offset_commit_response_topic *s)
+void kp_offset_commit_response_topic_init(kp_offset_commit_response_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
 }
 
-static size_t response_offset_commit_response_topic_size(
-    const kp_offset_commit_response_offset_commit_response_topic *s, int v)
+static size_t response_offset_commit_response_topic_size(const kp_offset_commit_response_topic *s,
+                                                         int v)
 {
     const int flex = v >= 8;
     size_t n = 0;
@@ -270,8 +269,9 @@ static size_t response_offset_commit_response_topic_size(
     return n;
 }
 
-static void response_offset_commit_response_topic_write(
-    kwriter *w, const kp_offset_commit_response_offset_commit_response_topic *s, int v)
+static void response_offset_commit_response_topic_write(kwriter *w,
+                                                        const kp_offset_commit_response_topic *s,
+                                                        int v)
 {
     const int flex = v >= 8;
     if (v <= 9)
@@ -285,11 +285,12 @@ static void response_offset_commit_response_topic_write(
         kw_u8(w, 0);
 }
 
-static void response_offset_commit_response_topic_read(
-    kreader *r, kp_offset_commit_response_offset_commit_response_topic *s, int v, karena *a)
+static void response_offset_commit_response_topic_read(kreader *r,
+                                                       kp_offset_commit_response_topic *s, int v,
+                                                       karena *a)
 {
     const int flex = v >= 8;
-    kp_offset_commit_response_offset_commit_response_topic_init(s);
+    kp_offset_commit_response_topic_init(s);
     if (v <= 9)
         kr_str(r, &s->name, flex, 0);
     if (v >= 10)

@@ -31,24 +31,24 @@
  *                     left after the message.
  * Any thread; none of them blocks. */
 
-typedef struct kp_offset_commit_request_offset_commit_request_partition kp_offset_commit_request_offset_commit_request_partition;
-typedef struct kp_offset_commit_request_offset_commit_request_topic kp_offset_commit_request_offset_commit_request_topic;
+typedef struct kp_offset_commit_request_partition kp_offset_commit_request_partition;
+typedef struct kp_offset_commit_request_topic kp_offset_commit_request_topic;
 typedef struct kp_offset_commit_request kp_offset_commit_request;
-typedef struct kp_offset_commit_response_offset_commit_response_partition kp_offset_commit_response_offset_commit_response_partition;
-typedef struct kp_offset_commit_response_offset_commit_response_topic kp_offset_commit_response_offset_commit_response_topic;
+typedef struct kp_offset_commit_response_partition kp_offset_commit_response_partition;
+typedef struct kp_offset_commit_response_topic kp_offset_commit_response_topic;
 typedef struct kp_offset_commit_response kp_offset_commit_response;
 
-struct kp_offset_commit_request_offset_commit_request_partition {
+struct kp_offset_commit_request_partition {
     int32_t partition_index;
     int64_t committed_offset;
     int32_t committed_leader_epoch; /* v6+, default -1 */
     kslice committed_metadata;      /* nullable */
 };
 
-struct kp_offset_commit_request_offset_commit_request_topic {
+struct kp_offset_commit_request_topic {
     kslice name;    /* v2-9 */
     kuuid topic_id; /* v10+ */
-    kp_offset_commit_request_offset_commit_request_partition *partitions;
+    kp_offset_commit_request_partition *partitions;
     int32_t n_partitions;
 };
 
@@ -58,25 +58,25 @@ struct kp_offset_commit_request {
     kslice member_id;
     kslice group_instance_id;              /* v7+, nullable */
     int64_t retention_time_ms;             /* v2-4, default -1 */
-    kp_offset_commit_request_offset_commit_request_topic *topics;
+    kp_offset_commit_request_topic *topics;
     int32_t n_topics;
 };
 
-struct kp_offset_commit_response_offset_commit_response_partition {
+struct kp_offset_commit_response_partition {
     int32_t partition_index;
     int16_t error_code;
 };
 
-struct kp_offset_commit_response_offset_commit_response_topic {
+struct kp_offset_commit_response_topic {
     kslice name;    /* v2-9 */
     kuuid topic_id; /* v10+ */
-    kp_offset_commit_response_offset_commit_response_partition *partitions;
+    kp_offset_commit_response_partition *partitions;
     int32_t n_partitions;
 };
 
 struct kp_offset_commit_response {
     int32_t throttle_time_ms; /* v3+ */
-    kp_offset_commit_response_offset_commit_response_topic *topics;
+    kp_offset_commit_response_topic *topics;
     int32_t n_topics;
 };
 
@@ -85,10 +85,8 @@ size_t kp_offset_commit_request_size(const kp_offset_commit_request *m, int16_t 
 int kp_offset_commit_request_encode(const kp_offset_commit_request *m, int16_t version, kbuf *out);
 int kp_offset_commit_request_decode(kp_offset_commit_request *m, int16_t version, kreader *r,
                                     karena *a);
-void kp_offset_commit_request_offset_commit_request_partition_init(
-    kp_offset_commit_request_offset_commit_request_partition *s);
-void kp_offset_commit_request_offset_commit_request_topic_init(
-    kp_offset_commit_request_offset_commit_request_topic *s);
+void kp_offset_commit_request_partition_init(kp_offset_commit_request_partition *s);
+void kp_offset_commit_request_topic_init(kp_offset_commit_request_topic *s);
 
 void kp_offset_commit_response_init(kp_offset_commit_response *m);
 size_t kp_offset_commit_response_size(const kp_offset_commit_response *m, int16_t version);
@@ -96,9 +94,7 @@ int kp_offset_commit_response_encode(const kp_offset_commit_response *m, int16_t
                                      kbuf *out);
 int kp_offset_commit_response_decode(kp_offset_commit_response *m, int16_t version, kreader *r,
                                      karena *a);
-void kp_offset_commit_response_offset_commit_response_partition_init(
-    kp_offset_commit_response_offset_commit_response_partition *s);
-void kp_offset_commit_response_offset_commit_response_topic_init(
-    kp_offset_commit_response_offset_commit_response_topic *s);
+void kp_offset_commit_response_partition_init(kp_offset_commit_response_partition *s);
+void kp_offset_commit_response_topic_init(kp_offset_commit_response_topic *s);
 
 #endif

@@ -2,16 +2,15 @@
 #include "proto/gen/offset_delete.h"
 
 
-/* --- kp_offset_delete_request_offset_delete_request_partition ------------------------ */
+/* --- kp_offset_delete_request_partition ---------------------------------------------- */
 
-void kp_offset_delete_request_offset_delete_request_partition_init(
-    kp_offset_delete_request_offset_delete_request_partition *s)
+void kp_offset_delete_request_partition_init(kp_offset_delete_request_partition *s)
 {
     memset(s, 0, sizeof(*s));
 }
 
 static size_t request_offset_delete_request_partition_size(
-    const kp_offset_delete_request_offset_delete_request_partition *s, int v)
+    const kp_offset_delete_request_partition *s, int v)
 {
     (void)v;
     (void)s;
@@ -20,32 +19,32 @@ static size_t request_offset_delete_request_partition_size(
 }
 
 static void request_offset_delete_request_partition_write(
-    kwriter *w, const kp_offset_delete_request_offset_delete_request_partition *s, int v)
+    kwriter *w, const kp_offset_delete_request_partition *s, int v)
 {
     (void)v;
     kw_i32(w, s->partition_index);
 }
 
-static void request_offset_delete_request_partition_read(
-    kreader *r, kp_offset_delete_request_offset_delete_request_partition *s, int v, karena *a)
+static void request_offset_delete_request_partition_read(kreader *r,
+                                                         kp_offset_delete_request_partition *s,
+                                                         int v, karena *a)
 {
     (void)v;
     (void)a;
-    kp_offset_delete_request_offset_delete_request_partition_init(s);
+    kp_offset_delete_request_partition_init(s);
     s->partition_index = kread_i32(r);
 }
 
-/* --- kp_offset_delete_request_offset_delete_request_topic ---------------------------- */
+/* --- kp_offset_delete_request_topic -------------------------------------------------- */
 
-void kp_offset_delete_request_offset_delete_request_topic_init(
-    kp_offset_delete_request_offset_delete_request_topic *s)
+void kp_offset_delete_request_topic_init(kp_offset_delete_request_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
 }
 
-static size_t request_offset_delete_request_topic_size(
-    const kp_offset_delete_request_offset_delete_request_topic *s, int v)
+static size_t request_offset_delete_request_topic_size(const kp_offset_delete_request_topic *s,
+                                                       int v)
 {
     size_t n = 0;
     n += kw_str_size(s->name, 0);
@@ -55,8 +54,9 @@ static size_t request_offset_delete_request_topic_size(
     return n;
 }
 
-static void request_offset_delete_request_topic_write(
-    kwriter *w, const kp_offset_delete_request_offset_delete_request_topic *s, int v)
+static void request_offset_delete_request_topic_write(kwriter *w,
+                                                      const kp_offset_delete_request_topic *s,
+                                                      int v)
 {
     kw_str(w, s->name, 0, 0);
     kw_array_len(w, s->n_partitions, 0, 0);
@@ -64,10 +64,10 @@ static void request_offset_delete_request_topic_write(
         request_offset_delete_request_partition_write(w, &s->partitions[i], v);
 }
 
-static void request_offset_delete_request_topic_read(
-    kreader *r, kp_offset_delete_request_offset_delete_request_topic *s, int v, karena *a)
+static void request_offset_delete_request_topic_read(kreader *r, kp_offset_delete_request_topic *s,
+                                                     int v, karena *a)
 {
-    kp_offset_delete_request_offset_delete_request_topic_init(s);
+    kp_offset_delete_request_topic_init(s);
     kr_str(r, &s->name, 0, 0);
     s->partitions = kr_array(r, a, &s->n_partitions, sizeof(*s->partitions), 4, 0, 0);
     for (int32_t i = 0; i < s->n_partitions; i++)
@@ -135,16 +135,15 @@ int kp_offset_delete_request_decode(kp_offset_delete_request *m, int16_t version
     return kr_result(r);
 }
 
-/* --- kp_offset_delete_response_offset_delete_response_partition ---------------------- */
+/* --- kp_offset_delete_response_partition --------------------------------------------- */
 
-void kp_offset_delete_response_offset_delete_response_partition_init(
-    kp_offset_delete_response_offset_delete_response_partition *s)
+void kp_offset_delete_response_partition_init(kp_offset_delete_response_partition *s)
 {
     memset(s, 0, sizeof(*s));
 }
 
 static size_t response_offset_delete_response_partition_size(
-    const kp_offset_delete_response_offset_delete_response_partition *s, int v)
+    const kp_offset_delete_response_partition *s, int v)
 {
     (void)v;
     (void)s;
@@ -153,34 +152,34 @@ static size_t response_offset_delete_response_partition_size(
 }
 
 static void response_offset_delete_response_partition_write(
-    kwriter *w, const kp_offset_delete_response_offset_delete_response_partition *s, int v)
+    kwriter *w, const kp_offset_delete_response_partition *s, int v)
 {
     (void)v;
     kw_i32(w, s->partition_index);
     kw_i16(w, s->error_code);
 }
 
-static void response_offset_delete_response_partition_read(
-    kreader *r, kp_offset_delete_response_offset_delete_response_partition *s, int v, karena *a)
+static void response_offset_delete_response_partition_read(kreader *r,
+                                                           kp_offset_delete_response_partition *s,
+                                                           int v, karena *a)
 {
     (void)v;
     (void)a;
-    kp_offset_delete_response_offset_delete_response_partition_init(s);
+    kp_offset_delete_response_partition_init(s);
     s->partition_index = kread_i32(r);
     s->error_code = kread_i16(r);
 }
 
-/* --- kp_offset_delete_response_offset_delete_response_topic -------------------------- */
+/* --- kp_offset_delete_response_topic ------------------------------------------------- */
 
-void kp_offset_delete_response_offset_delete_response_topic_init(
-    kp_offset_delete_response_offset_delete_response_topic *s)
+void kp_offset_delete_response_topic_init(kp_offset_delete_response_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
 }
 
-static size_t response_offset_delete_response_topic_size(
-    const kp_offset_delete_response_offset_delete_response_topic *s, int v)
+static size_t response_offset_delete_response_topic_size(const kp_offset_delete_response_topic *s,
+                                                         int v)
 {
     size_t n = 0;
     n += kw_str_size(s->name, 0);
@@ -190,8 +189,9 @@ static size_t response_offset_delete_response_topic_size(
     return n;
 }
 
-static void response_offset_delete_response_topic_write(
-    kwriter *w, const kp_offset_delete_response_offset_delete_response_topic *s, int v)
+static void response_offset_delete_response_topic_write(kwriter *w,
+                                                        const kp_offset_delete_response_topic *s,
+                                                        int v)
 {
     kw_str(w, s->name, 0, 0);
     kw_array_len(w, s->n_partitions, 0, 0);
@@ -199,10 +199,11 @@ static void response_offset_delete_response_topic_write(
         response_offset_delete_response_partition_write(w, &s->partitions[i], v);
 }
 
-static void response_offset_delete_response_topic_read(
-    kreader *r, kp_offset_delete_response_offset_delete_response_topic *s, int v, karena *a)
+static void response_offset_delete_response_topic_read(kreader *r,
+                                                       kp_offset_delete_response_topic *s, int v,
+                                                       karena *a)
 {
-    kp_offset_delete_response_offset_delete_response_topic_init(s);
+    kp_offset_delete_response_topic_init(s);
     kr_str(r, &s->name, 0, 0);
     s->partitions = kr_array(r, a, &s->n_partitions, sizeof(*s->partitions), 6, 0, 0);
     for (int32_t i = 0; i < s->n_partitions; i++)

@@ -31,44 +31,44 @@
  *                     left after the message.
  * Any thread; none of them blocks. */
 
-typedef struct kp_offset_delete_request_offset_delete_request_partition kp_offset_delete_request_offset_delete_request_partition;
-typedef struct kp_offset_delete_request_offset_delete_request_topic kp_offset_delete_request_offset_delete_request_topic;
+typedef struct kp_offset_delete_request_partition kp_offset_delete_request_partition;
+typedef struct kp_offset_delete_request_topic kp_offset_delete_request_topic;
 typedef struct kp_offset_delete_request kp_offset_delete_request;
-typedef struct kp_offset_delete_response_offset_delete_response_partition kp_offset_delete_response_offset_delete_response_partition;
-typedef struct kp_offset_delete_response_offset_delete_response_topic kp_offset_delete_response_offset_delete_response_topic;
+typedef struct kp_offset_delete_response_partition kp_offset_delete_response_partition;
+typedef struct kp_offset_delete_response_topic kp_offset_delete_response_topic;
 typedef struct kp_offset_delete_response kp_offset_delete_response;
 
-struct kp_offset_delete_request_offset_delete_request_partition {
+struct kp_offset_delete_request_partition {
     int32_t partition_index;
 };
 
-struct kp_offset_delete_request_offset_delete_request_topic {
+struct kp_offset_delete_request_topic {
     kslice name;
-    kp_offset_delete_request_offset_delete_request_partition *partitions;
+    kp_offset_delete_request_partition *partitions;
     int32_t n_partitions;
 };
 
 struct kp_offset_delete_request {
     kslice group_id;
-    kp_offset_delete_request_offset_delete_request_topic *topics;
+    kp_offset_delete_request_topic *topics;
     int32_t n_topics;
 };
 
-struct kp_offset_delete_response_offset_delete_response_partition {
+struct kp_offset_delete_response_partition {
     int32_t partition_index;
     int16_t error_code;
 };
 
-struct kp_offset_delete_response_offset_delete_response_topic {
+struct kp_offset_delete_response_topic {
     kslice name;
-    kp_offset_delete_response_offset_delete_response_partition *partitions;
+    kp_offset_delete_response_partition *partitions;
     int32_t n_partitions;
 };
 
 struct kp_offset_delete_response {
     int16_t error_code;
     int32_t throttle_time_ms;
-    kp_offset_delete_response_offset_delete_response_topic *topics;
+    kp_offset_delete_response_topic *topics;
     int32_t n_topics;
 };
 
@@ -77,10 +77,8 @@ size_t kp_offset_delete_request_size(const kp_offset_delete_request *m, int16_t 
 int kp_offset_delete_request_encode(const kp_offset_delete_request *m, int16_t version, kbuf *out);
 int kp_offset_delete_request_decode(kp_offset_delete_request *m, int16_t version, kreader *r,
                                     karena *a);
-void kp_offset_delete_request_offset_delete_request_partition_init(
-    kp_offset_delete_request_offset_delete_request_partition *s);
-void kp_offset_delete_request_offset_delete_request_topic_init(
-    kp_offset_delete_request_offset_delete_request_topic *s);
+void kp_offset_delete_request_partition_init(kp_offset_delete_request_partition *s);
+void kp_offset_delete_request_topic_init(kp_offset_delete_request_topic *s);
 
 void kp_offset_delete_response_init(kp_offset_delete_response *m);
 size_t kp_offset_delete_response_size(const kp_offset_delete_response *m, int16_t version);
@@ -88,9 +86,7 @@ int kp_offset_delete_response_encode(const kp_offset_delete_response *m, int16_t
                                      kbuf *out);
 int kp_offset_delete_response_decode(kp_offset_delete_response *m, int16_t version, kreader *r,
                                      karena *a);
-void kp_offset_delete_response_offset_delete_response_partition_init(
-    kp_offset_delete_response_offset_delete_response_partition *s);
-void kp_offset_delete_response_offset_delete_response_topic_init(
-    kp_offset_delete_response_offset_delete_response_topic *s);
+void kp_offset_delete_response_partition_init(kp_offset_delete_response_partition *s);
+void kp_offset_delete_response_topic_init(kp_offset_delete_response_topic *s);
 
 #endif

@@ -2,17 +2,15 @@
 #include "proto/gen/offset_fetch.h"
 
 
-/* --- kp_offset_fetch_request_offset_fetch_request_topic ------------------------------ */
+/* --- kp_offset_fetch_request_topic --------------------------------------------------- */
 
-void kp_offset_fetch_request_offset_fetch_request_topic_init(
-    kp_offset_fetch_request_offset_fetch_request_topic *s)
+void kp_offset_fetch_request_topic_init(kp_offset_fetch_request_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
 }
 
-static size_t request_offset_fetch_request_topic_size(
-    const kp_offset_fetch_request_offset_fetch_request_topic *s, int v)
+static size_t request_offset_fetch_request_topic_size(const kp_offset_fetch_request_topic *s, int v)
 {
     const int flex = v >= 6;
     size_t n = 0;
@@ -23,8 +21,8 @@ static size_t request_offset_fetch_request_topic_size(
     return n;
 }
 
-static void request_offset_fetch_request_topic_write(
-    kwriter *w, const kp_offset_fetch_request_offset_fetch_request_topic *s, int v)
+static void request_offset_fetch_request_topic_write(kwriter *w,
+                                                     const kp_offset_fetch_request_topic *s, int v)
 {
     const int flex = v >= 6;
     kw_str(w, s->name, flex, 0);
@@ -33,28 +31,27 @@ static void request_offset_fetch_request_topic_write(
         kw_u8(w, 0);
 }
 
-static void request_offset_fetch_request_topic_read(
-    kreader *r, kp_offset_fetch_request_offset_fetch_request_topic *s, int v, karena *a)
+static void request_offset_fetch_request_topic_read(kreader *r, kp_offset_fetch_request_topic *s,
+                                                    int v, karena *a)
 {
     const int flex = v >= 6;
-    kp_offset_fetch_request_offset_fetch_request_topic_init(s);
+    kp_offset_fetch_request_topic_init(s);
     kr_str(r, &s->name, flex, 0);
     kr_i32_array(r, a, &s->partition_indexes, &s->n_partition_indexes, flex, 0);
     if (flex)
         kr_skip_tags(r);
 }
 
-/* --- kp_offset_fetch_request_offset_fetch_request_topics ----------------------------- */
+/* --- kp_offset_fetch_request_topics -------------------------------------------------- */
 
-void kp_offset_fetch_request_offset_fetch_request_topics_init(
-    kp_offset_fetch_request_offset_fetch_request_topics *s)
+void kp_offset_fetch_request_topics_init(kp_offset_fetch_request_topics *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
 }
 
-static size_t request_offset_fetch_request_topics_size(
-    const kp_offset_fetch_request_offset_fetch_request_topics *s, int v)
+static size_t request_offset_fetch_request_topics_size(const kp_offset_fetch_request_topics *s,
+                                                       int v)
 {
     size_t n = 1;
     if (v >= 10)
@@ -65,8 +62,9 @@ static size_t request_offset_fetch_request_topics_size(
     return n;
 }
 
-static void request_offset_fetch_request_topics_write(
-    kwriter *w, const kp_offset_fetch_request_offset_fetch_request_topics *s, int v)
+static void request_offset_fetch_request_topics_write(kwriter *w,
+                                                      const kp_offset_fetch_request_topics *s,
+                                                      int v)
 {
     if (v <= 9)
         kw_str(w, s->name, 1, 0);
@@ -76,10 +74,10 @@ static void request_offset_fetch_request_topics_write(
     kw_u8(w, 0);
 }
 
-static void request_offset_fetch_request_topics_read(
-    kreader *r, kp_offset_fetch_request_offset_fetch_request_topics *s, int v, karena *a)
+static void request_offset_fetch_request_topics_read(kreader *r, kp_offset_fetch_request_topics *s,
+                                                     int v, karena *a)
 {
-    kp_offset_fetch_request_offset_fetch_request_topics_init(s);
+    kp_offset_fetch_request_topics_init(s);
     if (v <= 9)
         kr_str(r, &s->name, 1, 0);
     if (v >= 10)
@@ -88,18 +86,16 @@ static void request_offset_fetch_request_topics_read(
     kr_skip_tags(r);
 }
 
-/* --- kp_offset_fetch_request_offset_fetch_request_group ------------------------------ */
+/* --- kp_offset_fetch_request_group --------------------------------------------------- */
 
-void kp_offset_fetch_request_offset_fetch_request_group_init(
-    kp_offset_fetch_request_offset_fetch_request_group *s)
+void kp_offset_fetch_request_group_init(kp_offset_fetch_request_group *s)
 {
     memset(s, 0, sizeof(*s));
     s->group_id = KWIRE_EMPTY;
     s->member_epoch = -1;
 }
 
-static size_t request_offset_fetch_request_group_size(
-    const kp_offset_fetch_request_offset_fetch_request_group *s, int v)
+static size_t request_offset_fetch_request_group_size(const kp_offset_fetch_request_group *s, int v)
 {
     size_t n = 1;
     if (v >= 9)
@@ -113,8 +109,8 @@ static size_t request_offset_fetch_request_group_size(
     return n;
 }
 
-static void request_offset_fetch_request_group_write(
-    kwriter *w, const kp_offset_fetch_request_offset_fetch_request_group *s, int v)
+static void request_offset_fetch_request_group_write(kwriter *w,
+                                                     const kp_offset_fetch_request_group *s, int v)
 {
     kw_str(w, s->group_id, 1, 0);
     if (v >= 9) {
@@ -127,10 +123,10 @@ static void request_offset_fetch_request_group_write(
     kw_u8(w, 0);
 }
 
-static void request_offset_fetch_request_group_read(
-    kreader *r, kp_offset_fetch_request_offset_fetch_request_group *s, int v, karena *a)
+static void request_offset_fetch_request_group_read(kreader *r, kp_offset_fetch_request_group *s,
+                                                    int v, karena *a)
 {
-    kp_offset_fetch_request_offset_fetch_request_group_init(s);
+    kp_offset_fetch_request_group_init(s);
     kr_str(r, &s->group_id, 1, 0);
     if (v >= 9) {
         kr_str(r, &s->member_id, 1, 1);
@@ -247,10 +243,9 @@ int kp_offset_fetch_request_decode(kp_offset_fetch_request *m, int16_t version, 
     return kr_result(r);
 }
 
-/* --- kp_offset_fetch_response_offset_fetch_response_partition ------------------------ */
+/* --- kp_offset_fetch_response_partition ---------------------------------------------- */
 
-void kp_offset_fetch_response_offset_fetch_response_partition_init(
-    kp_offset_fetch_response_offset_fetch_response_partition *s)
+void kp_offset_fetch_response_partition_init(kp_offset_fetch_response_partition *s)
 {
     memset(s, 0, sizeof(*s));
     s->committed_leader_epoch = -1;
@@ -258,7 +253,7 @@ void kp_offset_fetch_response_offset_fetch_response_partition_init(
 }
 
 static size_t response_offset_fetch_response_partition_size(
-    const kp_offset_fetch_response_offset_fetch_response_partition *s, int v)
+    const kp_offset_fetch_response_partition *s, int v)
 {
     const int flex = v >= 6;
     size_t n = 14;
@@ -271,7 +266,7 @@ static size_t response_offset_fetch_response_partition_size(
 }
 
 static void response_offset_fetch_response_partition_write(
-    kwriter *w, const kp_offset_fetch_response_offset_fetch_response_partition *s, int v)
+    kwriter *w, const kp_offset_fetch_response_partition *s, int v)
 {
     const int flex = v >= 6;
     kw_i32(w, s->partition_index);
@@ -284,12 +279,13 @@ static void response_offset_fetch_response_partition_write(
         kw_u8(w, 0);
 }
 
-static void response_offset_fetch_response_partition_read(
-    kreader *r, kp_offset_fetch_response_offset_fetch_response_partition *s, int v, karena *a)
+static void response_offset_fetch_response_partition_read(kreader *r,
+                                                          kp_offset_fetch_response_partition *s,
+                                                          int v, karena *a)
 {
     const int flex = v >= 6;
     (void)a;
-    kp_offset_fetch_response_offset_fetch_response_partition_init(s);
+    kp_offset_fetch_response_partition_init(s);
     s->partition_index = kread_i32(r);
     s->committed_offset = kread_i64(r);
     if (v >= 5)
@@ -300,17 +296,16 @@ static void response_offset_fetch_response_partition_read(
         kr_skip_tags(r);
 }
 
-/* --- kp_offset_fetch_response_offset_fetch_response_topic ---------------------------- */
+/* --- kp_offset_fetch_response_topic -------------------------------------------------- */
 
-void kp_offset_fetch_response_offset_fetch_response_topic_init(
-    kp_offset_fetch_response_offset_fetch_response_topic *s)
+void kp_offset_fetch_response_topic_init(kp_offset_fetch_response_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
 }
 
-static size_t response_offset_fetch_response_topic_size(
-    const kp_offset_fetch_response_offset_fetch_response_topic *s, int v)
+static size_t response_offset_fetch_response_topic_size(const kp_offset_fetch_response_topic *s,
+                                                        int v)
 {
     const int flex = v >= 6;
     size_t n = 0;
@@ -323,8 +318,9 @@ static size_t response_offset_fetch_response_topic_size(
     return n;
 }
 
-static void response_offset_fetch_response_topic_write(
-    kwriter *w, const kp_offset_fetch_response_offset_fetch_response_topic *s, int v)
+static void response_offset_fetch_response_topic_write(kwriter *w,
+                                                       const kp_offset_fetch_response_topic *s,
+                                                       int v)
 {
     const int flex = v >= 6;
     kw_str(w, s->name, flex, 0);
@@ -335,11 +331,11 @@ static void response_offset_fetch_response_topic_write(
         kw_u8(w, 0);
 }
 
-static void response_offset_fetch_response_topic_read(
-    kreader *r, kp_offset_fetch_response_offset_fetch_response_topic *s, int v, karena *a)
+static void response_offset_fetch_response_topic_read(kreader *r, kp_offset_fetch_response_topic *s,
+                                                      int v, karena *a)
 {
     const int flex = v >= 6;
-    kp_offset_fetch_response_offset_fetch_response_topic_init(s);
+    kp_offset_fetch_response_topic_init(s);
     kr_str(r, &s->name, flex, 0);
     s->partitions = kr_array(r, a, &s->n_partitions, sizeof(*s->partitions), 16, flex, 0);
     for (int32_t i = 0; i < s->n_partitions; i++)
@@ -348,10 +344,9 @@ static void response_offset_fetch_response_topic_read(
         kr_skip_tags(r);
 }
 
-/* --- kp_offset_fetch_response_offset_fetch_response_partitions ----------------------- */
+/* --- kp_offset_fetch_response_partitions --------------------------------------------- */
 
-void kp_offset_fetch_response_offset_fetch_response_partitions_init(
-    kp_offset_fetch_response_offset_fetch_response_partitions *s)
+void kp_offset_fetch_response_partitions_init(kp_offset_fetch_response_partitions *s)
 {
     memset(s, 0, sizeof(*s));
     s->committed_leader_epoch = -1;
@@ -359,7 +354,7 @@ void kp_offset_fetch_response_offset_fetch_response_partitions_init(
 }
 
 static size_t response_offset_fetch_response_partitions_size(
-    const kp_offset_fetch_response_offset_fetch_response_partitions *s, int v)
+    const kp_offset_fetch_response_partitions *s, int v)
 {
     (void)v;
     size_t n = 19;
@@ -368,7 +363,7 @@ static size_t response_offset_fetch_response_partitions_size(
 }
 
 static void response_offset_fetch_response_partitions_write(
-    kwriter *w, const kp_offset_fetch_response_offset_fetch_response_partitions *s, int v)
+    kwriter *w, const kp_offset_fetch_response_partitions *s, int v)
 {
     (void)v;
     kw_i32(w, s->partition_index);
@@ -379,12 +374,13 @@ static void response_offset_fetch_response_partitions_write(
     kw_u8(w, 0);
 }
 
-static void response_offset_fetch_response_partitions_read(
-    kreader *r, kp_offset_fetch_response_offset_fetch_response_partitions *s, int v, karena *a)
+static void response_offset_fetch_response_partitions_read(kreader *r,
+                                                           kp_offset_fetch_response_partitions *s,
+                                                           int v, karena *a)
 {
     (void)v;
     (void)a;
-    kp_offset_fetch_response_offset_fetch_response_partitions_init(s);
+    kp_offset_fetch_response_partitions_init(s);
     s->partition_index = kread_i32(r);
     s->committed_offset = kread_i64(r);
     s->committed_leader_epoch = kread_i32(r);
@@ -393,17 +389,16 @@ static void response_offset_fetch_response_partitions_read(
     kr_skip_tags(r);
 }
 
-/* --- kp_offset_fetch_response_offset_fetch_response_topics --------------------------- */
+/* --- kp_offset_fetch_response_topics ------------------------------------------------- */
 
-void kp_offset_fetch_response_offset_fetch_response_topics_init(
-    kp_offset_fetch_response_offset_fetch_response_topics *s)
+void kp_offset_fetch_response_topics_init(kp_offset_fetch_response_topics *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
 }
 
-static size_t response_offset_fetch_response_topics_size(
-    const kp_offset_fetch_response_offset_fetch_response_topics *s, int v)
+static size_t response_offset_fetch_response_topics_size(const kp_offset_fetch_response_topics *s,
+                                                         int v)
 {
     size_t n = 1;
     if (v >= 10)
@@ -416,8 +411,9 @@ static size_t response_offset_fetch_response_topics_size(
     return n;
 }
 
-static void response_offset_fetch_response_topics_write(
-    kwriter *w, const kp_offset_fetch_response_offset_fetch_response_topics *s, int v)
+static void response_offset_fetch_response_topics_write(kwriter *w,
+                                                        const kp_offset_fetch_response_topics *s,
+                                                        int v)
 {
     if (v <= 9)
         kw_str(w, s->name, 1, 0);
@@ -429,10 +425,11 @@ static void response_offset_fetch_response_topics_write(
     kw_u8(w, 0);
 }
 
-static void response_offset_fetch_response_topics_read(
-    kreader *r, kp_offset_fetch_response_offset_fetch_response_topics *s, int v, karena *a)
+static void response_offset_fetch_response_topics_read(kreader *r,
+                                                       kp_offset_fetch_response_topics *s, int v,
+                                                       karena *a)
 {
-    kp_offset_fetch_response_offset_fetch_response_topics_init(s);
+    kp_offset_fetch_response_topics_init(s);
     if (v <= 9)
         kr_str(r, &s->name, 1, 0);
     if (v >= 10)
@@ -443,17 +440,16 @@ static void response_offset_fetch_response_topics_read(
     kr_skip_tags(r);
 }
 
-/* --- kp_offset_fetch_response_offset_fetch_response_group ---------------------------- */
+/* --- kp_offset_fetch_response_group -------------------------------------------------- */
 
-void kp_offset_fetch_response_offset_fetch_response_group_init(
-    kp_offset_fetch_response_offset_fetch_response_group *s)
+void kp_offset_fetch_response_group_init(kp_offset_fetch_response_group *s)
 {
     memset(s, 0, sizeof(*s));
     s->group_id = KWIRE_EMPTY;
 }
 
-static size_t response_offset_fetch_response_group_size(
-    const kp_offset_fetch_response_offset_fetch_response_group *s, int v)
+static size_t response_offset_fetch_response_group_size(const kp_offset_fetch_response_group *s,
+                                                        int v)
 {
     size_t n = 3;
     n += kw_str_size(s->group_id, 1);
@@ -463,8 +459,9 @@ static size_t response_offset_fetch_response_group_size(
     return n;
 }
 
-static void response_offset_fetch_response_group_write(
-    kwriter *w, const kp_offset_fetch_response_offset_fetch_response_group *s, int v)
+static void response_offset_fetch_response_group_write(kwriter *w,
+                                                       const kp_offset_fetch_response_group *s,
+                                                       int v)
 {
     kw_str(w, s->group_id, 1, 0);
     kw_array_len(w, s->n_topics, 1, 0);
@@ -474,10 +471,10 @@ static void response_offset_fetch_response_group_write(
     kw_u8(w, 0);
 }
 
-static void response_offset_fetch_response_group_read(
-    kreader *r, kp_offset_fetch_response_offset_fetch_response_group *s, int v, karena *a)
+static void response_offset_fetch_response_group_read(kreader *r, kp_offset_fetch_response_group *s,
+                                                      int v, karena *a)
 {
-    kp_offset_fetch_response_offset_fetch_response_group_init(s);
+    kp_offset_fetch_response_group_init(s);
     kr_str(r, &s->group_id, 1, 0);
     s->topics = kr_array(r, a, &s->n_topics, sizeof(*s->topics), 3, 1, 0);
     for (int32_t i = 0; i < s->n_topics; i++)

@@ -31,48 +31,48 @@
  *                     left after the message.
  * Any thread; none of them blocks. */
 
-typedef struct kp_offset_fetch_request_offset_fetch_request_topic kp_offset_fetch_request_offset_fetch_request_topic;
-typedef struct kp_offset_fetch_request_offset_fetch_request_topics kp_offset_fetch_request_offset_fetch_request_topics;
-typedef struct kp_offset_fetch_request_offset_fetch_request_group kp_offset_fetch_request_offset_fetch_request_group;
+typedef struct kp_offset_fetch_request_topic kp_offset_fetch_request_topic;
+typedef struct kp_offset_fetch_request_topics kp_offset_fetch_request_topics;
+typedef struct kp_offset_fetch_request_group kp_offset_fetch_request_group;
 typedef struct kp_offset_fetch_request kp_offset_fetch_request;
-typedef struct kp_offset_fetch_response_offset_fetch_response_partition kp_offset_fetch_response_offset_fetch_response_partition;
-typedef struct kp_offset_fetch_response_offset_fetch_response_topic kp_offset_fetch_response_offset_fetch_response_topic;
-typedef struct kp_offset_fetch_response_offset_fetch_response_partitions kp_offset_fetch_response_offset_fetch_response_partitions;
-typedef struct kp_offset_fetch_response_offset_fetch_response_topics kp_offset_fetch_response_offset_fetch_response_topics;
-typedef struct kp_offset_fetch_response_offset_fetch_response_group kp_offset_fetch_response_offset_fetch_response_group;
+typedef struct kp_offset_fetch_response_partition kp_offset_fetch_response_partition;
+typedef struct kp_offset_fetch_response_topic kp_offset_fetch_response_topic;
+typedef struct kp_offset_fetch_response_partitions kp_offset_fetch_response_partitions;
+typedef struct kp_offset_fetch_response_topics kp_offset_fetch_response_topics;
+typedef struct kp_offset_fetch_response_group kp_offset_fetch_response_group;
 typedef struct kp_offset_fetch_response kp_offset_fetch_response;
 
-struct kp_offset_fetch_request_offset_fetch_request_topic {
+struct kp_offset_fetch_request_topic {
     kslice name;
     int32_t *partition_indexes;
     int32_t n_partition_indexes;
 };
 
-struct kp_offset_fetch_request_offset_fetch_request_topics {
+struct kp_offset_fetch_request_topics {
     kslice name;    /* v8-9 */
     kuuid topic_id; /* v10+ */
     int32_t *partition_indexes;
     int32_t n_partition_indexes;
 };
 
-struct kp_offset_fetch_request_offset_fetch_request_group {
+struct kp_offset_fetch_request_group {
     kslice group_id;
-    kslice member_id;                                            /* v9+, nullable */
-    int32_t member_epoch;                                        /* v9+, default -1 */
-    kp_offset_fetch_request_offset_fetch_request_topics *topics; /* nullable */
+    kslice member_id;                       /* v9+, nullable */
+    int32_t member_epoch;                   /* v9+, default -1 */
+    kp_offset_fetch_request_topics *topics; /* nullable */
     int32_t n_topics;
 };
 
 struct kp_offset_fetch_request {
-    kslice group_id;                                            /* v1-7 */
-    kp_offset_fetch_request_offset_fetch_request_topic *topics; /* v1-7, nullable v2-7 */
+    kslice group_id;                       /* v1-7 */
+    kp_offset_fetch_request_topic *topics; /* v1-7, nullable v2-7 */
     int32_t n_topics;
-    kp_offset_fetch_request_offset_fetch_request_group *groups; /* v8+ */
+    kp_offset_fetch_request_group *groups; /* v8+ */
     int32_t n_groups;
-    bool require_stable;                                        /* v7+ */
+    bool require_stable;                   /* v7+ */
 };
 
-struct kp_offset_fetch_response_offset_fetch_response_partition {
+struct kp_offset_fetch_response_partition {
     int32_t partition_index;
     int64_t committed_offset;
     int32_t committed_leader_epoch; /* v5-7, default -1 */
@@ -80,13 +80,13 @@ struct kp_offset_fetch_response_offset_fetch_response_partition {
     int16_t error_code;
 };
 
-struct kp_offset_fetch_response_offset_fetch_response_topic {
+struct kp_offset_fetch_response_topic {
     kslice name;
-    kp_offset_fetch_response_offset_fetch_response_partition *partitions;
+    kp_offset_fetch_response_partition *partitions;
     int32_t n_partitions;
 };
 
-struct kp_offset_fetch_response_offset_fetch_response_partitions {
+struct kp_offset_fetch_response_partitions {
     int32_t partition_index;
     int64_t committed_offset;
     int32_t committed_leader_epoch; /* default -1 */
@@ -94,26 +94,26 @@ struct kp_offset_fetch_response_offset_fetch_response_partitions {
     int16_t error_code;
 };
 
-struct kp_offset_fetch_response_offset_fetch_response_topics {
+struct kp_offset_fetch_response_topics {
     kslice name;    /* v8-9 */
     kuuid topic_id; /* v10+ */
-    kp_offset_fetch_response_offset_fetch_response_partitions *partitions;
+    kp_offset_fetch_response_partitions *partitions;
     int32_t n_partitions;
 };
 
-struct kp_offset_fetch_response_offset_fetch_response_group {
+struct kp_offset_fetch_response_group {
     kslice group_id;
-    kp_offset_fetch_response_offset_fetch_response_topics *topics;
+    kp_offset_fetch_response_topics *topics;
     int32_t n_topics;
     int16_t error_code;
 };
 
 struct kp_offset_fetch_response {
-    int32_t throttle_time_ms;                                     /* v3+ */
-    kp_offset_fetch_response_offset_fetch_response_topic *topics; /* v1-7 */
+    int32_t throttle_time_ms;               /* v3+ */
+    kp_offset_fetch_response_topic *topics; /* v1-7 */
     int32_t n_topics;
-    int16_t error_code;                                           /* v2-7 */
-    kp_offset_fetch_response_offset_fetch_response_group *groups; /* v8+ */
+    int16_t error_code;                     /* v2-7 */
+    kp_offset_fetch_response_group *groups; /* v8+ */
     int32_t n_groups;
 };
 
@@ -122,27 +122,19 @@ size_t kp_offset_fetch_request_size(const kp_offset_fetch_request *m, int16_t ve
 int kp_offset_fetch_request_encode(const kp_offset_fetch_request *m, int16_t version, kbuf *out);
 int kp_offset_fetch_request_decode(kp_offset_fetch_request *m, int16_t version, kreader *r,
                                    karena *a);
-void kp_offset_fetch_request_offset_fetch_request_topic_init(
-    kp_offset_fetch_request_offset_fetch_request_topic *s);
-void kp_offset_fetch_request_offset_fetch_request_topics_init(
-    kp_offset_fetch_request_offset_fetch_request_topics *s);
-void kp_offset_fetch_request_offset_fetch_request_group_init(
-    kp_offset_fetch_request_offset_fetch_request_group *s);
+void kp_offset_fetch_request_topic_init(kp_offset_fetch_request_topic *s);
+void kp_offset_fetch_request_topics_init(kp_offset_fetch_request_topics *s);
+void kp_offset_fetch_request_group_init(kp_offset_fetch_request_group *s);
 
 void kp_offset_fetch_response_init(kp_offset_fetch_response *m);
 size_t kp_offset_fetch_response_size(const kp_offset_fetch_response *m, int16_t version);
 int kp_offset_fetch_response_encode(const kp_offset_fetch_response *m, int16_t version, kbuf *out);
 int kp_offset_fetch_response_decode(kp_offset_fetch_response *m, int16_t version, kreader *r,
                                     karena *a);
-void kp_offset_fetch_response_offset_fetch_response_partition_init(
-    kp_offset_fetch_response_offset_fetch_response_partition *s);
-void kp_offset_fetch_response_offset_fetch_response_topic_init(
-    kp_offset_fetch_response_offset_fetch_response_topic *s);
-void kp_offset_fetch_response_offset_fetch_response_partitions_init(
-    kp_offset_fetch_response_offset_fetch_response_partitions *s);
-void kp_offset_fetch_response_offset_fetch_response_topics_init(
-    kp_offset_fetch_response_offset_fetch_response_topics *s);
-void kp_offset_fetch_response_offset_fetch_response_group_init(
-    kp_offset_fetch_response_offset_fetch_response_group *s);
+void kp_offset_fetch_response_partition_init(kp_offset_fetch_response_partition *s);
+void kp_offset_fetch_response_topic_init(kp_offset_fetch_response_topic *s);
+void kp_offset_fetch_response_partitions_init(kp_offset_fetch_response_partitions *s);
+void kp_offset_fetch_response_topics_init(kp_offset_fetch_response_topics *s);
+void kp_offset_fetch_response_group_init(kp_offset_fetch_response_group *s);
 
 #endif

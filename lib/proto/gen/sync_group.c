@@ -2,18 +2,17 @@
 #include "proto/gen/sync_group.h"
 
 
-/* --- kp_sync_group_request_sync_group_request_assignment ----------------------------- */
+/* --- kp_sync_group_request_assignment ------------------------------------------------ */
 
-void kp_sync_group_request_sync_group_request_assignment_init(
-    kp_sync_group_request_sync_group_request_assignment *s)
+void kp_sync_group_request_assignment_init(kp_sync_group_request_assignment *s)
 {
     memset(s, 0, sizeof(*s));
     s->member_id = KWIRE_EMPTY;
     s->assignment = KWIRE_EMPTY;
 }
 
-static size_t request_sync_group_request_assignment_size(
-    const kp_sync_group_request_sync_group_request_assignment *s, int v)
+static size_t request_sync_group_request_assignment_size(const kp_sync_group_request_assignment *s,
+                                                         int v)
 {
     const int flex = v >= 4;
     size_t n = 0;
@@ -24,8 +23,9 @@ static size_t request_sync_group_request_assignment_size(
     return n;
 }
 
-static void request_sync_group_request_assignment_write(
-    kwriter *w, const kp_sync_group_request_sync_group_request_assignment *s, int v)
+static void request_sync_group_request_assignment_write(kwriter *w,
+                                                        const kp_sync_group_request_assignment *s,
+                                                        int v)
 {
     const int flex = v >= 4;
     kw_str(w, s->member_id, flex, 0);
@@ -34,12 +34,13 @@ static void request_sync_group_request_assignment_write(
         kw_u8(w, 0);
 }
 
-static void request_sync_group_request_assignment_read(
-    kreader *r, kp_sync_group_request_sync_group_request_assignment *s, int v, karena *a)
+static void request_sync_group_request_assignment_read(kreader *r,
+                                                       kp_sync_group_request_assignment *s, int v,
+                                                       karena *a)
 {
     const int flex = v >= 4;
     (void)a;
-    kp_sync_group_request_sync_group_request_assignment_init(s);
+    kp_sync_group_request_assignment_init(s);
     kr_str(r, &s->member_id, flex, 0);
     kr_bytes(r, &s->assignment, flex, 0);
     if (flex)

@@ -31,11 +31,11 @@
  *                     left after the message.
  * Any thread; none of them blocks. */
 
-typedef struct kp_sync_group_request_sync_group_request_assignment kp_sync_group_request_sync_group_request_assignment;
+typedef struct kp_sync_group_request_assignment kp_sync_group_request_assignment;
 typedef struct kp_sync_group_request kp_sync_group_request;
 typedef struct kp_sync_group_response kp_sync_group_response;
 
-struct kp_sync_group_request_sync_group_request_assignment {
+struct kp_sync_group_request_assignment {
     kslice member_id;
     kslice assignment;
 };
@@ -47,7 +47,7 @@ struct kp_sync_group_request {
     kslice group_instance_id; /* v3+, nullable */
     kslice protocol_type;     /* v5+, nullable */
     kslice protocol_name;     /* v5+, nullable */
-    kp_sync_group_request_sync_group_request_assignment *assignments;
+    kp_sync_group_request_assignment *assignments;
     int32_t n_assignments;
 };
 
@@ -63,8 +63,7 @@ void kp_sync_group_request_init(kp_sync_group_request *m);
 size_t kp_sync_group_request_size(const kp_sync_group_request *m, int16_t version);
 int kp_sync_group_request_encode(const kp_sync_group_request *m, int16_t version, kbuf *out);
 int kp_sync_group_request_decode(kp_sync_group_request *m, int16_t version, kreader *r, karena *a);
-void kp_sync_group_request_sync_group_request_assignment_init(
-    kp_sync_group_request_sync_group_request_assignment *s);
+void kp_sync_group_request_assignment_init(kp_sync_group_request_assignment *s);
 
 void kp_sync_group_response_init(kp_sync_group_response *m);
 size_t kp_sync_group_response_size(const kp_sync_group_response *m, int16_t version);

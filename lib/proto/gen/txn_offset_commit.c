@@ -2,10 +2,9 @@
 #include "proto/gen/txn_offset_commit.h"
 
 
-/* --- kp_txn_offset_commit_request_txn_offset_commit_request_partition ---------------- */
+/* --- kp_txn_offset_commit_request_partition ------------------------------------------ */
 
-void kp_txn_offset_commit_request_txn_offset_commit_request_partition_init(
-    kp_txn_offset_commit_request_txn_offset_commit_request_partition *s)
+void kp_txn_offset_commit_request_partition_init(kp_txn_offset_commit_request_partition *s)
 {
     memset(s, 0, sizeof(*s));
     s->committed_leader_epoch = -1;
@@ -13,7 +12,7 @@ void kp_txn_offset_commit_request_txn_offset_commit_request_partition_init(
 }
 
 static size_t request_txn_offset_commit_request_partition_size(
-    const kp_txn_offset_commit_request_txn_offset_commit_request_partition *s, int v)
+    const kp_txn_offset_commit_request_partition *s, int v)
 {
     const int flex = v >= 3;
     size_t n = 12;
@@ -26,7 +25,7 @@ static size_t request_txn_offset_commit_request_partition_size(
 }
 
 static void request_txn_offset_commit_request_partition_write(
-    kwriter *w, const kp_txn_offset_commit_request_txn_offset_commit_request_partition *s, int v)
+    kwriter *w, const kp_txn_offset_commit_request_partition *s, int v)
 {
     const int flex = v >= 3;
     kw_i32(w, s->partition_index);
@@ -39,12 +38,11 @@ static void request_txn_offset_commit_request_partition_write(
 }
 
 static void request_txn_offset_commit_request_partition_read(
-    kreader *r, kp_txn_offset_commit_request_txn_offset_commit_request_partition *s, int v,
-    karena *a)
+    kreader *r, kp_txn_offset_commit_request_partition *s, int v, karena *a)
 {
     const int flex = v >= 3;
     (void)a;
-    kp_txn_offset_commit_request_txn_offset_commit_request_partition_init(s);
+    kp_txn_offset_commit_request_partition_init(s);
     s->partition_index = kread_i32(r);
     s->committed_offset = kread_i64(r);
     if (v >= 2)
@@ -54,17 +52,16 @@ static void request_txn_offset_commit_request_partition_read(
         kr_skip_tags(r);
 }
 
-/* --- kp_txn_offset_commit_request_txn_offset_commit_request_topic -------------------- */
+/* --- kp_txn_offset_commit_request_topic ---------------------------------------------- */
 
-void kp_txn_offset_commit_request_txn_offset_commit_request_topic_init(
-    kp_txn_offset_commit_request_txn_offset_commit_request_topic *s)
+void kp_txn_offset_commit_request_topic_init(kp_txn_offset_commit_request_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
 }
 
 static size_t request_txn_offset_commit_request_topic_size(
-    const kp_txn_offset_commit_request_txn_offset_commit_request_topic *s, int v)
+    const kp_txn_offset_commit_request_topic *s, int v)
 {
     const int flex = v >= 3;
     size_t n = 0;
@@ -78,7 +75,7 @@ static size_t request_txn_offset_commit_request_topic_size(
 }
 
 static void request_txn_offset_commit_request_topic_write(
-    kwriter *w, const kp_txn_offset_commit_request_txn_offset_commit_request_topic *s, int v)
+    kwriter *w, const kp_txn_offset_commit_request_topic *s, int v)
 {
     const int flex = v >= 3;
     kw_str(w, s->name, flex, 0);
@@ -89,11 +86,12 @@ static void request_txn_offset_commit_request_topic_write(
         kw_u8(w, 0);
 }
 
-static void request_txn_offset_commit_request_topic_read(
-    kreader *r, kp_txn_offset_commit_request_txn_offset_commit_request_topic *s, int v, karena *a)
+static void request_txn_offset_commit_request_topic_read(kreader *r,
+                                                         kp_txn_offset_commit_request_topic *s,
+                                                         int v, karena *a)
 {
     const int flex = v >= 3;
-    kp_txn_offset_commit_request_txn_offset_commit_request_topic_init(s);
+    kp_txn_offset_commit_request_topic_init(s);
     kr_str(r, &s->name, flex, 0);
     s->partitions = kr_array(r, a, &s->n_partitions, sizeof(*s->partitions), 14, flex, 0);
     for (int32_t i = 0; i < s->n_partitions; i++)
@@ -203,16 +201,15 @@ int kp_txn_offset_commit_request_decode(kp_txn_offset_commit_request *m, int16_t
     return kr_result(r);
 }
 
-/* --- kp_txn_offset_commit_response_txn_offset_commit_response_partition -------------- */
+/* --- kp_txn_offset_commit_response_partition ----------------------------------------- */
 
-void kp_txn_offset_commit_response_txn_offset_commit_response_partition_init(
-    kp_txn_offset_commit_response_txn_offset_commit_response_partition *s)
+void kp_txn_offset_commit_response_partition_init(kp_txn_offset_commit_response_partition *s)
 {
     memset(s, 0, sizeof(*s));
 }
 
 static size_t response_txn_offset_commit_response_partition_size(
-    const kp_txn_offset_commit_response_txn_offset_commit_response_partition *s, int v)
+    const kp_txn_offset_commit_response_partition *s, int v)
 {
     const int flex = v >= 3;
     (void)s;
@@ -223,7 +220,7 @@ static size_t response_txn_offset_commit_response_partition_size(
 }
 
 static void response_txn_offset_commit_response_partition_write(
-    kwriter *w, const kp_txn_offset_commit_response_txn_offset_commit_response_partition *s, int v)
+    kwriter *w, const kp_txn_offset_commit_response_partition *s, int v)
 {
     const int flex = v >= 3;
     kw_i32(w, s->partition_index);
@@ -233,29 +230,27 @@ static void response_txn_offset_commit_response_partition_write(
 }
 
 static void response_txn_offset_commit_response_partition_read(
-    kreader *r, kp_txn_offset_commit_response_txn_offset_commit_response_partition *s, int v,
-    karena *a)
+    kreader *r, kp_txn_offset_commit_response_partition *s, int v, karena *a)
 {
     const int flex = v >= 3;
     (void)a;
-    kp_txn_offset_commit_response_txn_offset_commit_response_partition_init(s);
+    kp_txn_offset_commit_response_partition_init(s);
     s->partition_index = kread_i32(r);
     s->error_code = kread_i16(r);
     if (flex)
         kr_skip_tags(r);
 }
 
-/* --- kp_txn_offset_commit_response_txn_offset_commit_response_topic ------------------ */
+/* --- kp_txn_offset_commit_response_topic --------------------------------------------- */
 
-void kp_txn_offset_commit_response_txn_offset_commit_response_topic_init(
-    kp_txn_offset_commit_response_txn_offset_commit_response_topic *s)
+void kp_txn_offset_commit_response_topic_init(kp_txn_offset_commit_response_topic *s)
 {
     memset(s, 0, sizeof(*s));
     s->name = KWIRE_EMPTY;
 }
 
 static size_t response_txn_offset_commit_response_topic_size(
-    const kp_txn_offset_commit_response_txn_offset_commit_response_topic *s, int v)
+    const kp_txn_offset_commit_response_topic *s, int v)
 {
     const int flex = v >= 3;
     size_t n = 0;
@@ -269,7 +264,7 @@ static size_t response_txn_offset_commit_response_topic_size(
 }
 
 static void response_txn_offset_commit_response_topic_write(
-    kwriter *w, const kp_txn_offset_commit_response_txn_offset_commit_response_topic *s, int v)
+    kwriter *w, const kp_txn_offset_commit_response_topic *s, int v)
 {
     const int flex = v >= 3;
     kw_str(w, s->name, flex, 0);
@@ -280,11 +275,12 @@ static void response_txn_offset_commit_response_topic_write(
         kw_u8(w, 0);
 }
 
-static void response_txn_offset_commit_response_topic_read(
-    kreader *r, kp_txn_offset_commit_response_txn_offset_commit_response_topic *s, int v, karena *a)
+static void response_txn_offset_commit_response_topic_read(kreader *r,
+                                                           kp_txn_offset_commit_response_topic *s,
+                                                           int v, karena *a)
 {
     const int flex = v >= 3;
-    kp_txn_offset_commit_response_txn_offset_commit_response_topic_init(s);
+    kp_txn_offset_commit_response_topic_init(s);
     kr_str(r, &s->name, flex, 0);
     s->partitions = kr_array(r, a, &s->n_partitions, sizeof(*s->partitions), 6, flex, 0);
     for (int32_t i = 0; i < s->n_partitions; i++)

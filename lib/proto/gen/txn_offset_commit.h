@@ -31,23 +31,23 @@
  *                     left after the message.
  * Any thread; none of them blocks. */
 
-typedef struct kp_txn_offset_commit_request_txn_offset_commit_request_partition kp_txn_offset_commit_request_txn_offset_commit_request_partition;
-typedef struct kp_txn_offset_commit_request_txn_offset_commit_request_topic kp_txn_offset_commit_request_txn_offset_commit_request_topic;
+typedef struct kp_txn_offset_commit_request_partition kp_txn_offset_commit_request_partition;
+typedef struct kp_txn_offset_commit_request_topic kp_txn_offset_commit_request_topic;
 typedef struct kp_txn_offset_commit_request kp_txn_offset_commit_request;
-typedef struct kp_txn_offset_commit_response_txn_offset_commit_response_partition kp_txn_offset_commit_response_txn_offset_commit_response_partition;
-typedef struct kp_txn_offset_commit_response_txn_offset_commit_response_topic kp_txn_offset_commit_response_txn_offset_commit_response_topic;
+typedef struct kp_txn_offset_commit_response_partition kp_txn_offset_commit_response_partition;
+typedef struct kp_txn_offset_commit_response_topic kp_txn_offset_commit_response_topic;
 typedef struct kp_txn_offset_commit_response kp_txn_offset_commit_response;
 
-struct kp_txn_offset_commit_request_txn_offset_commit_request_partition {
+struct kp_txn_offset_commit_request_partition {
     int32_t partition_index;
     int64_t committed_offset;
     int32_t committed_leader_epoch; /* v2+, default -1 */
     kslice committed_metadata;      /* nullable */
 };
 
-struct kp_txn_offset_commit_request_txn_offset_commit_request_topic {
+struct kp_txn_offset_commit_request_topic {
     kslice name;
-    kp_txn_offset_commit_request_txn_offset_commit_request_partition *partitions;
+    kp_txn_offset_commit_request_partition *partitions;
     int32_t n_partitions;
 };
 
@@ -59,24 +59,24 @@ struct kp_txn_offset_commit_request {
     int32_t generation_id;    /* v3+, default -1 */
     kslice member_id;         /* v3+ */
     kslice group_instance_id; /* v3+, nullable */
-    kp_txn_offset_commit_request_txn_offset_commit_request_topic *topics;
+    kp_txn_offset_commit_request_topic *topics;
     int32_t n_topics;
 };
 
-struct kp_txn_offset_commit_response_txn_offset_commit_response_partition {
+struct kp_txn_offset_commit_response_partition {
     int32_t partition_index;
     int16_t error_code;
 };
 
-struct kp_txn_offset_commit_response_txn_offset_commit_response_topic {
+struct kp_txn_offset_commit_response_topic {
     kslice name;
-    kp_txn_offset_commit_response_txn_offset_commit_response_partition *partitions;
+    kp_txn_offset_commit_response_partition *partitions;
     int32_t n_partitions;
 };
 
 struct kp_txn_offset_commit_response {
     int32_t throttle_time_ms;
-    kp_txn_offset_commit_response_txn_offset_commit_response_topic *topics;
+    kp_txn_offset_commit_response_topic *topics;
     int32_t n_topics;
 };
 
@@ -86,10 +86,8 @@ int kp_txn_offset_commit_request_encode(const kp_txn_offset_commit_request *m, i
                                         kbuf *out);
 int kp_txn_offset_commit_request_decode(kp_txn_offset_commit_request *m, int16_t version,
                                         kreader *r, karena *a);
-void kp_txn_offset_commit_request_txn_offset_commit_request_partition_init(
-    kp_txn_offset_commit_request_txn_offset_commit_request_partition *s);
-void kp_txn_offset_commit_request_txn_offset_commit_request_topic_init(
-    kp_txn_offset_commit_request_txn_offset_commit_request_topic *s);
+void kp_txn_offset_commit_request_partition_init(kp_txn_offset_commit_request_partition *s);
+void kp_txn_offset_commit_request_topic_init(kp_txn_offset_commit_request_topic *s);
 
 void kp_txn_offset_commit_response_init(kp_txn_offset_commit_response *m);
 size_t kp_txn_offset_commit_response_size(const kp_txn_offset_commit_response *m, int16_t version);
@@ -97,9 +95,7 @@ int kp_txn_offset_commit_response_encode(const kp_txn_offset_commit_response *m,
                                          kbuf *out);
 int kp_txn_offset_commit_response_decode(kp_txn_offset_commit_response *m, int16_t version,
                                          kreader *r, karena *a);
-void kp_txn_offset_commit_response_txn_offset_commit_response_partition_init(
-    kp_txn_offset_commit_response_txn_offset_commit_response_partition *s);
-void kp_txn_offset_commit_response_txn_offset_commit_response_topic_init(
-    kp_txn_offset_commit_response_txn_offset_commit_response_topic *s);
+void kp_txn_offset_commit_response_partition_init(kp_txn_offset_commit_response_partition *s);
+void kp_txn_offset_commit_response_topic_init(kp_txn_offset_commit_response_topic *s);
 
 #endif
