@@ -2,6 +2,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 int ktest_run(Suite *s)
 {
@@ -58,4 +60,12 @@ char *ktest_read_file(const char *path, size_t *len)
     data[n] = '\0';
     if (len) *len = n;
     return data;
+}
+
+void ktest_unique_topic(char *out, size_t n, const char *what)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(out, n, "kfk-it-%s-%d-%lld%09ld", what, (int)getpid(), (long long)ts.tv_sec,
+             ts.tv_nsec);
 }

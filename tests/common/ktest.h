@@ -15,6 +15,10 @@ int ktest_run(Suite *s);
  * never as passed. */
 #define KTEST_SKIP 77
 
+/* Writes a topic name no other run uses ("kfk-it-WHAT-PID-TIME"), so
+ * integration tests can share a broker. */
+void ktest_unique_topic(char *out, size_t n, const char *what);
+
 /* Fills p[0..n) with bytes that depend only on seed, so data-driven tests
  * repeat exactly. */
 void ktest_fill(void *p, size_t n, uint64_t seed);

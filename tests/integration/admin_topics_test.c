@@ -26,14 +26,6 @@ static kfk_admin *admin_for(const char *bootstrap)
     return a;
 }
 
-static void unique_topic(char *out, size_t n, const char *what)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(out, n, "kfk-it-%s-%d-%lld%09ld", what, (int)getpid(), (long long)ts.tv_sec,
-             ts.tv_nsec);
-}
-
 static kfk_err create_one(kfk_admin *a, const char *name, int32_t partitions,
                           kfk_admin_result **res)
 {
@@ -92,7 +84,7 @@ START_TEST(test_create_list_grow_delete_round_trip)
 {
     kfk_admin *a = admin_for(ktest_bootstrap());
     char name[128];
-    unique_topic(name, sizeof(name), "roundtrip");
+    ktest_unique_topic(name, sizeof(name), "roundtrip");
     kfk_admin_result *res;
     kfk_err err = create_one(a, name, 3, &res);
     ck_assert_msg(err == KFK_OK, "create: %s (%s)", kfk_err_str(err),
@@ -151,7 +143,7 @@ START_TEST(test_duplicate_topic_gives_topic_already_exists)
 {
     kfk_admin *a = admin_for(ktest_bootstrap());
     char name[128];
-    unique_topic(name, sizeof(name), "dup");
+    ktest_unique_topic(name, sizeof(name), "dup");
     kfk_admin_result *res;
     ck_assert_int_eq(create_one(a, name, 1, &res), KFK_OK);
     kfk_admin_result_destroy(res);
@@ -167,8 +159,8 @@ START_TEST(test_mixed_outcomes_come_per_topic_in_order)
 {
     kfk_admin *a = admin_for(ktest_bootstrap());
     char good[128], missing[128];
-    unique_topic(good, sizeof(good), "mixed");
-    unique_topic(missing, sizeof(missing), "missing");
+    ktest_unique_topic(good, sizeof(good), "mixed");
+    ktest_unique_topic(missing, sizeof(missing), "missing");
     kfk_new_topic *t[2] = {kfk_new_topic_new(good, 1, -1), kfk_new_topic_new("bad/name", 1, -1)};
     kfk_admin_result *res;
     kfk_err err = kfk_admin_create_topics(a, t, 2, TIMEOUT_MS, &res);
@@ -267,7 +259,7 @@ static void *work(void *arg)
     char name[128];
     char what[32];
     snprintf(what, sizeof(what), "thread%d", w->idx);
-    unique_topic(name, sizeof(name), what);
+    ktest_unique_topic(name, sizeof(name), what);
     kfk_new_topic *t = kfk_new_topic_new(name, 1, -1);
     kfk_admin_result *res;
     w->create = kfk_admin_create_topics(w->a, &t, 1, TIMEOUT_MS, &res);

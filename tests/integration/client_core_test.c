@@ -205,11 +205,6 @@ START_TEST(test_coordinator_lookup_routes_a_call)
 }
 END_TEST
 
-static void unique_topic(char *out, size_t n, const char *what)
-{
-    snprintf(out, n, "kfk-it-%s-%d-%lld", what, (int)getpid(), (long long)ktime_mono_ns());
-}
-
 /* Creates a one-partition topic with a call to the controller and waits
  * until the cache knows its leader. */
 static void create_topic(kclient *c, const char *name)
@@ -274,7 +269,7 @@ START_TEST(test_call_to_a_leader_times_out_at_its_deadline)
      * in a call that may take 600 ms: TIMED_OUT at 600 ms. */
     kclient *c = client_for(ktest_bootstrap(), KCONF_ADMIN);
     char topic[128];
-    unique_topic(topic, sizeof(topic), "timeout");
+    ktest_unique_topic(topic, sizeof(topic), "timeout");
     create_topic(c, topic);
     kp_fetch_request body;
     kp_fetch_request_init(&body);

@@ -31,14 +31,6 @@ static kfk_conf *conf_for(void)
     return conf;
 }
 
-static void unique_topic(char *out, size_t n, const char *what)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(out, n, "kfk-it-%s-%d-%lld%09ld", what, (int)getpid(), (long long)ts.tv_sec,
-             ts.tv_nsec);
-}
-
 static kfk_admin *admin(void)
 {
     char err[256];
@@ -241,7 +233,7 @@ static void expect_records(kfk_consumer *c, int first, int n, int64_t *next_off)
 START_TEST(test_consumes_every_codec_intact_with_contiguous_offsets)
 {
     char topic[128];
-    unique_topic(topic, sizeof(topic), "cons-codecs");
+    ktest_unique_topic(topic, sizeof(topic), "cons-codecs");
     create_topic(topic);
     const char *codecs[] = {"none", "gzip", "snappy", "lz4", "zstd"};
     for (int k = 0; k < 5; k++)
@@ -261,7 +253,7 @@ END_TEST
 START_TEST(test_seek_to_timestamp_and_pause_resume)
 {
     char topic[128];
-    unique_topic(topic, sizeof(topic), "cons-seek");
+    ktest_unique_topic(topic, sizeof(topic), "cons-seek");
     create_topic(topic);
     produce(topic, "lz4", 0, 90); /* 30 per partition */
     kfk_consumer *c = consumer("earliest");
@@ -292,7 +284,7 @@ END_TEST
 START_TEST(test_reset_none_reports_out_of_range)
 {
     char topic[128];
-    unique_topic(topic, sizeof(topic), "cons-none");
+    ktest_unique_topic(topic, sizeof(topic), "cons-none");
     create_topic(topic);
     produce(topic, "none", 0, 3);
     kfk_consumer *c = consumer("none");
@@ -316,7 +308,7 @@ END_TEST
 START_TEST(test_fetches_after_the_first_are_incremental)
 {
     char topic[128];
-    unique_topic(topic, sizeof(topic), "cons-session");
+    ktest_unique_topic(topic, sizeof(topic), "cons-session");
     create_topic(topic);
     produce(topic, "none", 0, 30);
     kfk_consumer *c = consumer("earliest");

@@ -120,10 +120,7 @@ static void expect(const char *topic, const char *isolation, const char *const *
 START_TEST(test_read_committed_skips_aborted_transactions)
 {
     char topic[128];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(topic, sizeof(topic), "kfk-it-txn-%d-%lld%09ld", (int)getpid(), (long long)ts.tv_sec,
-             ts.tv_nsec);
+    ktest_unique_topic(topic, sizeof(topic), "txn");
     create_topic(topic);
     produce_transactions(topic);
     /* Offsets 3 and 6 are the ABORT and COMMIT markers. */

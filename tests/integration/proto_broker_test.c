@@ -203,14 +203,6 @@ START_TEST(test_metadata_lists_the_brokers)
 }
 END_TEST
 
-static void unique_topic(char *out, size_t n, const char *what)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(out, n, "kfk-it-%s-%d-%lld%09ld", what, (int)getpid(), (long long)ts.tv_sec,
-             ts.tv_nsec);
-}
-
 static kuuid create_topic(conn *c, const char *name)
 {
     karena a = KARENA_INIT;
@@ -446,7 +438,7 @@ START_TEST(test_produce_and_fetch_every_codec)
     conn_open(&c, ktest_bootstrap());
     negotiate(&c);
     char topic[128], leader[300] = "";
-    unique_topic(topic, sizeof(topic), kcodec_name(codec));
+    ktest_unique_topic(topic, sizeof(topic), kcodec_name(codec));
     kuuid id = create_topic(&c, topic);
     await_leader(&c, topic, id, leader, sizeof(leader));
 
