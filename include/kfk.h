@@ -616,6 +616,7 @@ typedef struct kfk_topic_partition {
     const char *topic;
     int32_t partition;
     int64_t offset; /* an offset, KFK_OFFSET_BEGINNING, _END or _INVALID */
+    const char *metadata; /* commits: stored with the offset; NULL: none */
 } kfk_topic_partition;
 
 /* An array of partitions; the caller's, read only during the call. */
@@ -658,6 +659,110 @@ KFK_API kfk_err kfk_consumer_assignment(kfk_consumer *c, kfk_topic_partition **o
 /* Frees an array of n entries from kfk_consumer_assignment (NULL is a
  * no-op). */
 KFK_API void kfk_topic_partitions_free(kfk_topic_partition *tps, size_t n);
+
+/* --- consumer groups ------------------------------------------------------------ */
+/* With group.id set, a consumer can subscribe instead of assigning: the
+ * group (group.protocol classic: JoinGroup/SyncGroup with the assignors of
+ * partition.assignment.strategy; consumer: KIP-848, the broker assigns)
+ * decides which partitions it reads, and moves them between members as
+ * they come and go. Positions start at the group's committed offsets (else
+ * auto.offset.reset). Rebalance and commit callbacks run on the thread
+ * that calls kfk_consumer_poll (or poll_batch, or close), never on a kfk
+ * thread, as the Java client runs its listeners: a callback may call any
+ * kfk_consumer function, including a synchronous commit. */
+
+typedef enum kfk_rebalance_event {
+    KFK_REBALANCE_ASSIGNED = 1, /* parts were added to this member's assignment */
+    KFK_REBALANCE_REVOKED = 2,  /* parts are about to be taken away in an orderly
+                                   rebalance: their messages not yet polled are
+                                   dropped; commit what was processed now */
+    KFK_REBALANCE_LOST = 3,     /* parts were lost without a chance to commit
+                                   (session expired, member fenced); another
+                                   member may already own them */
+} kfk_rebalance_event;
+
+/* Called once per change of the assignment. With the eager assignors
+ * (range, roundrobin, sticky) every rebalance revokes the whole assignment
+ * and then assigns the new one; with cooperative-sticky and with
+ * group.protocol=consumer only the partitions that move are revoked or
+ * assigned (an empty list is not reported, except for the first
+ * assignment). REVOKED runs before the partitions leave, ASSIGNED after the
+ * new ones are in the assignment (their positions may still be unknown).
+ * parts (and its strings) live only during the call. */
+typedef void(kfk_rebalance_cb)(void *opaque, kfk_consumer *c, kfk_rebalance_event event,
+                               const kfk_topic_partition_list *parts);
+
+/* Sets the rebalance callback and its opaque pointer (cb NULL: none). The
+ * assignment changes in the same way with or without it. */
+KFK_API void kfk_conf_set_rebalance_cb(kfk_conf *conf, kfk_rebalance_cb *cb, void *opaque);
+
+/* The result of an async commit or an auto commit, called from poll: err
+ * is KFK_OK or the first error; offsets are what was committed (or tried)
+ * and live only during the call. */
+typedef void(kfk_commit_cb)(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets);
+
+/* Sets the commit callback and its opaque pointer (cb NULL: none). */
+KFK_API void kfk_conf_set_commit_cb(kfk_conf *conf, kfk_commit_cb *cb, void *opaque);
+
+/* Subscribes to the n topic names in topics (copied), replacing any
+ * earlier subscription; n 0 unsubscribes. Topics that do not exist yet are
+ * picked up when they appear. Returns KFK_OK, KFK_ERR_INVALID_ARG (a NULL
+ * or empty name), KFK_ERR_CONFIG (no group.id), KFK_ERR_STATE
+ * (partitions assigned by hand, or closed), KFK_ERR_NO_MEMORY. Never
+ * blocks: the group is joined in the background and the first partitions
+ * come through poll. */
+KFK_API kfk_err kfk_consumer_subscribe(kfk_consumer *c, const char *const *topics, size_t n);
+
+/* Subscribes to every topic whose whole name matches regex, replacing any
+ * earlier subscription. With group.protocol=classic the client matches
+ * (POSIX extended syntax) against the cluster's topics as metadata finds
+ * them, internal topics excluded; with group.protocol=consumer the broker
+ * matches (RE2/J syntax, KIP-848). Returns as kfk_consumer_subscribe, and
+ * KFK_ERR_INVALID_ARG for a regex that does not compile. */
+KFK_API kfk_err kfk_consumer_subscribe_pattern(kfk_consumer *c, const char *regex);
+
+/* Leaves the subscription: the assignment is revoked (callback) and the
+ * member leaves the group. Returns KFK_OK or KFK_ERR_INVALID_ARG. */
+KFK_API kfk_err kfk_consumer_unsubscribe(kfk_consumer *c);
+
+/* The current subscription: *out gets n copies of the topic names (or
+ * of the one regex), freed with kfk_topic_names_free. */
+KFK_API kfk_err kfk_consumer_subscription(kfk_consumer *c, char ***out, size_t *n);
+KFK_API void kfk_topic_names_free(char **names, size_t n);
+
+/* Adds list to (or removes it from) a manual assignment, keeping the
+ * positions of the partitions that stay. Returns as kfk_consumer_assign,
+ * and KFK_ERR_STATE while subscribed. */
+KFK_API kfk_err kfk_consumer_incremental_assign(kfk_consumer *c,
+                                                const kfk_topic_partition_list *list);
+KFK_API kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c,
+                                                  const kfk_topic_partition_list *list);
+
+/* Commits offsets to the group: list NULL commits the current position of
+ * every assigned partition that has consumed something since the last
+ * commit (the next offset to read, with the leader epoch of the last
+ * message polled); else the offsets (and metadata) listed. async 0 waits
+ * for the coordinator's answer (at most default.api.timeout.ms) and
+ * returns its first error; async 1 returns at once and reports to the
+ * commit callback from a later poll. Commits are sent in the order made.
+ * Returns KFK_OK, KFK_ERR_CONFIG (no group.id), a broker error
+ * (KFK_ERR_REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
+ * STALE_MEMBER_EPOCH: the partitions moved on; FENCED_INSTANCE_ID...),
+ * KFK_ERR_TIMED_OUT. */
+KFK_API kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_topic_partition_list *list,
+                                    int async);
+
+/* Fills the offset (and metadata, owned by c until the next call of this
+ * function or destroy) of each of the n entries of tps with the group's
+ * committed offset, KFK_OFFSET_INVALID where there is none. Waits for the
+ * coordinator at most timeout_ms. Returns KFK_OK, KFK_ERR_CONFIG,
+ * KFK_ERR_TIMED_OUT or the broker's error. */
+KFK_API kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t n,
+                                       int timeout_ms);
+
+/* The member id the group coordinator gave this member (a copy to
+ * free(); "" before the first join). NULL when c is NULL or out of memory. */
+KFK_API char *kfk_consumer_member_id(kfk_consumer *c);
 
 /* The next message, waiting for at most timeout_ms (0: do not wait; < 0:
  * wait until one comes or the consumer closes). Returns NULL on timeout,

@@ -1,0 +1,131 @@
+/* Consumer group membership: the part both group protocols share, and the
+ * seam between it and each protocol.
+ *
+ * kgroup (group.c and its neighbours) is what a subscribing consumer adds
+ * to the manual-assignment consumer: the subscription (names or a regex),
+ * the assignment as the group sees it, the rebalance and commit callbacks
+ * handed to the application through poll, offset commits and fetches
+ * (OffsetCommit/OffsetFetch routed to the group coordinator), auto commit,
+ * max.poll.interval.ms, and leaving on close.
+ *
+ * A protocol (kgroup_proto) decides the assignment:
+ *   classic.c  JoinGroup / SyncGroup / Heartbeat / LeaveGroup, the
+ *              assignors of assignor.h, eager or cooperative (KIP-429),
+ *              static membership (KIP-345);
+ *   kip848.c   ConsumerGroupHeartbeat (group.protocol=consumer): the
+ *              broker assigns, the member reconciles and acknowledges.
+ * It tells the core what changes with kgroup_revoke / kgroup_assign /
+ * kgroup_lost and its identity with kgroup_set_member; the core tells it
+ * when the application has let go of revoked partitions (revoke_done) and
+ * what the subscription is now (subscription_changed).
+ *
+ * Threads: the protocol's state machine and the core's group state run on
+ * kfk-bg (kclient_bg_loop): kcall completions, which arrive on I/O
+ * threads, post a task there before touching group state. The
+ * application's threads reach the group through g->lock (subscription,
+ * event queue) and by posting tasks; callbacks run only on the thread
+ * calling kfk_consumer_poll / close, never with a kfk lock held. */
+#ifndef KFK_CONSUMER_GROUP_H
+#define KFK_CONSUMER_GROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kfk.h"
+
+typedef struct kgroup kgroup;
+
+/* A list of partitions whose topic names the list owns (strdup). */
+typedef struct ktplist {
+    kfk_topic_partition *v;
+    int n, cap;
+} ktplist;
+
+/* Appends topic/partition (offset KFK_OFFSET_INVALID); -1 when out of memory. */
+int ktplist_add(ktplist *l, const char *topic, int32_t partition);
+bool ktplist_has(const ktplist *l, const char *topic, int32_t partition);
+void ktplist_clear(ktplist *l);
+void ktplist_free(ktplist *l);
+
+/* What a protocol implements. Every entry runs on kfk-bg. */
+typedef struct kgroup_proto {
+    const char *name; /* "classic", "consumer" */
+    /* Allocates the protocol's state (g->proto_state); -1: out of memory. */
+    int (*init)(kgroup *g);
+    /* The subscription, or the set of topics it matches, changed; or the
+     * member must (re)join after an unsubscribe/subscribe. */
+    void (*subscription_changed)(kgroup *g);
+    /* The application has run the callbacks (and auto commit) for the
+     * revocation the protocol asked for with kgroup_revoke: it may now
+     * rejoin (eager), or acknowledge (cooperative, KIP-848). */
+    void (*revoke_done)(kgroup *g);
+    /* Leave the group: LeaveGroup (classic; static members do not leave),
+     * heartbeat with epoch -1 (-2 static) for KIP-848; then call
+     * kgroup_left(g), also when that fails or times out. */
+    void (*leave)(kgroup *g);
+    /* The application has not polled for max.poll.interval.ms: leave so
+     * the group can move on (poll rejoins). */
+    void (*poll_timeout)(kgroup *g);
+    /* Frees g->proto_state; the client's threads are gone. */
+    void (*destroy)(kgroup *g);
+} kgroup_proto;
+
+/* What a protocol reads of the group (set at creation, then constant,
+ * except where marked). The core's own state lives behind core. */
+struct kgroup {
+    kfk_consumer *consumer;
+    struct kclient *client;
+    const kgroup_proto *proto;
+    void *proto_state;
+    char *group_id;
+    char *instance_id; /* group.instance.id; NULL: a dynamic member */
+    char *rack;        /* client.rack; NULL: none */
+    char *remote_assignor; /* group.remote.assignor; NULL: the broker's choice */
+    char **strategies;     /* partition.assignment.strategy, in order */
+    int n_strategies;
+    int32_t session_timeout_ms, heartbeat_interval_ms, max_poll_interval_ms;
+    int32_t request_timeout_ms, retry_backoff_ms;
+    struct kgroup_core *core;
+};
+
+extern const kgroup_proto kgroup_classic;
+extern const kgroup_proto kgroup_consumer; /* KIP-848 */
+
+/* --- what the protocol calls (on kfk-bg) ------------------------------------------ */
+
+/* The member id and the generation (classic) or member epoch (KIP-848)
+ * that commits carry from now on. */
+void kgroup_set_member(kgroup *g, const char *member_id, int32_t generation);
+
+/* Partitions this member must give up in an orderly way: they stop being
+ * fetched, auto commit commits what was consumed, the REVOKED callback
+ * runs in the next poll, and then proto->revoke_done runs on kfk-bg.
+ * An empty list calls revoke_done at once. */
+void kgroup_revoke(kgroup *g, const ktplist *parts);
+
+/* Partitions gone without a chance to commit (session lost, fenced): they
+ * are dropped at once and the LOST callback runs in the next poll. */
+void kgroup_lost(kgroup *g, const ktplist *parts);
+
+/* Partitions added to this member: the core fetches their committed
+ * offsets, adds them to the fetchers and runs ASSIGNED in the next poll. */
+void kgroup_assign(kgroup *g, const ktplist *parts);
+
+/* The partitions this member owns now (after the last revoke/lost/assign). */
+const ktplist *kgroup_owned(const kgroup *g);
+
+/* The topic names to subscribe with (the names given, or the topics the
+ * regex matches in the metadata), sorted; and the regex itself, or NULL
+ * (KIP-848 sends it to the broker instead). */
+const ktplist *kgroup_topics(const kgroup *g); /* partition fields unused */
+const char *kgroup_regex(const kgroup *g);
+
+/* The protocol's leave finished. */
+void kgroup_left(kgroup *g);
+
+/* A fatal group error (FENCED_INSTANCE_ID, GROUP_AUTHORIZATION_FAILED, an
+ * unsupported protocol...): reported to the application through poll as
+ * an error message and through error_cb. */
+void kgroup_fatal(kgroup *g, kfk_err err, const char *why);
+
+#endif
