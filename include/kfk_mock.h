@@ -115,6 +115,23 @@ KFK_API kfk_err kfk_mock_set_retention_bytes(kfk_mock_cluster *mc, size_t bytes)
  * does no work proportional to the data it stores, for throughput runs. */
 KFK_API kfk_err kfk_mock_set_check_crcs(kfk_mock_cluster *mc, bool check);
 
+/* ----------------------------------------------------------------- groups */
+
+/* The session timeouts classic JoinGroup accepts, as the broker's
+ * group.min.session.timeout.ms and group.max.session.timeout.ms (default
+ * 6000 and 1800000); outside them JoinGroup fails with
+ * INVALID_SESSION_TIMEOUT. Lower the minimum for tests with short
+ * sessions. KFK_ERR_INVALID_ARG unless 0 < min_ms <= max_ms. */
+KFK_API kfk_err kfk_mock_set_group_session_timeouts(kfk_mock_cluster *mc, int32_t min_ms,
+                                                    int32_t max_ms);
+
+/* The session timeout and heartbeat interval of KIP-848 consumer groups
+ * (group.consumer.session.timeout.ms, default 45000, and
+ * group.consumer.heartbeat.interval.ms, default 5000). KFK_ERR_INVALID_ARG
+ * unless 0 < heartbeat_ms < session_ms. */
+KFK_API kfk_err kfk_mock_set_consumer_group_timeouts(kfk_mock_cluster *mc, int32_t session_ms,
+                                                     int32_t heartbeat_ms);
+
 /* ------------------------------------------------------- fault injection */
 
 /* The next n requests of API api_key (to any broker) get err instead of

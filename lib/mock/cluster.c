@@ -15,6 +15,7 @@
 
 #include "base/murmur2.h"
 #include "base/time.h"
+#include "mock/groups.h"
 #include "mock/mock.h"
 
 /* ------------------------------------------------------------ randomness */
@@ -185,7 +186,11 @@ static void loop_pass(mock_cluster *mc, struct epoll_event *ev, int n)
     }
     mock_timer_run(mc, ktime_mono_ns());
     apply_broker_requests(mc);
-    mock_fetch_wake_all(mc);
+    /* Resumed connections may park or wake others: until all is quiet. */
+    do {
+        mock_groups_unpark_all(mc);
+        mock_fetch_wake_all(mc);
+    } while (mc->groups.n_unpark);
     mock_conns_free_closed(mc);
     mc->in_pass = false;
     if (mc->sync_done != mc->sync_asked) {
@@ -260,6 +265,7 @@ static void cluster_free(mock_cluster *mc)
         mock_fetch_sessions_free(b);
     }
     mock_conns_free_closed(mc);
+    mock_groups_free(mc);
     for (size_t i = 0; i < mc->n_topics; i++)
         mock_topic_free(mc, mc->topics[i]);
     free(mc->topics);
@@ -292,6 +298,7 @@ kfk_mock_cluster *kfk_mock_cluster_new(int n_brokers)
     mc->auto_create_partitions = 1;
     mc->next_producer_id = 0;
     mc->next_session_id = 1;
+    mock_groups_init(&mc->groups);
     make_cluster_id(mc->cluster_id);
     mock_api_init(mc);
     if (mc->wake.fd < 0 || mc->epfd < 0 || mock_loop_add(mc, &mc->wake, EPOLLIN) ||

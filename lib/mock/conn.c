@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/time.h"
+#include "mock/groups.h"
 #include "mock/mock.h"
 
 #define READ_CHUNK (256 << 10)
@@ -311,7 +312,10 @@ void mock_conn_close(mock_conn *c)
 {
     if (c->io.fd < 0) return;
     mock_cluster *mc = c->mc;
-    if (c->parked) mock_fetch_wait_cancel_conn(c);
+    if (c->parked) {
+        mock_fetch_wait_cancel_conn(c);
+        mock_groups_conn_closed(mc, c);
+    }
     mock_timer_stop(mc, &c->send_timer);
     mock_loop_del(mc, &c->io);
     close(c->io.fd);

@@ -34,6 +34,18 @@ typedef struct kfk_mock_cluster mock_cluster;
 typedef struct mock_conn mock_conn;
 typedef struct mock_fetch_wait mock_fetch_wait;
 typedef struct mock_fetch_session mock_fetch_session;
+typedef struct mock_group mock_group; /* groups.h */
+typedef struct mock_group_member mock_group_member;
+
+/* The consumer group registry (groups.h has its functions). */
+typedef struct mock_groups {
+    mock_group **v;
+    size_t n, cap;
+    mock_conn **unpark; /* answered parked connections to resume, loop-only */
+    size_t n_unpark, cap_unpark;
+    int32_t min_session_ms, max_session_ms;      /* group.{min,max}.session.timeout.ms */
+    int32_t consumer_session_ms, consumer_hb_ms; /* group.consumer.* (KIP-848) */
+} mock_groups;
 
 /* ------------------------------------------------------------------ loop */
 
@@ -234,6 +246,7 @@ struct kfk_mock_cluster {
     mock_txn *txns;
     size_t n_txns, cap_txns;
     int32_t next_session_id;
+    mock_groups groups;
 
     mock_timer **heap; /* loop-only */
     size_t heap_n, heap_cap;
