@@ -99,6 +99,15 @@ KFK_API kfk_err kfk_mock_partition_offsets(kfk_mock_cluster *mc, const char *top
 KFK_API kfk_err kfk_mock_partition_set_leader(kfk_mock_cluster *mc, const char *topic,
                                               int32_t partition, int32_t broker_id);
 
+/* Puts broker_id in rack (copied; NULL or "": none; at most 63 bytes), for
+ * KIP-392 fetch from follower as Kafka's RackAwareReplicaSelector does it:
+ * a partition's leader asked by a consumer whose client.rack (Fetch v11+)
+ * is a rack the leader is not in, but another live replica is, answers
+ * with that replica as the preferred read replica and no records, and
+ * that replica serves the consumer's fetches. Metadata does not list
+ * racks. */
+KFK_API kfk_err kfk_mock_broker_set_rack(kfk_mock_cluster *mc, int32_t broker_id, const char *rack);
+
 /* Lets Metadata requests with allow_auto_topic_creation create unknown
  * topics with `partitions` partitions (Kafka's auto.create.topics.enable,
  * off by default in the mock). */

@@ -23,6 +23,7 @@ typedef struct mock_fetch_result {
     int16_t error;
     int64_t high_watermark, last_stable_offset, log_start_offset;
     int32_t leader_id, leader_epoch; /* KIP-951 hint when leader_id >= 0 */
+    int32_t preferred_read_replica;  /* KIP-392; -1: none */
     bool aborted_list;               /* read_committed: an (empty) list, else null */
     mock_seg *segs;                  /* records: stored batches (ref) to send */
     size_t n_segs;

@@ -281,8 +281,9 @@ bool mock_fetch_session_include(mock_broker *b, const mock_fetch_view *view,
     mock_fetch_session **pp = sess_slot(b, view->session_id);
     sess_part *sp = pp ? part_for(*pp, view, r->req) : NULL;
     if (!sp) return true;
-    bool news = r->records_len > 0 || r->error != 0 || sp->sent_hw != r->high_watermark ||
-                sp->sent_lso != r->last_stable_offset || sp->sent_log_start != r->log_start_offset;
+    bool news = r->records_len > 0 || r->error != 0 || r->preferred_read_replica >= 0 ||
+                sp->sent_hw != r->high_watermark || sp->sent_lso != r->last_stable_offset ||
+                sp->sent_log_start != r->log_start_offset;
     /* After an error Kafka forgets what it sent, so the next success goes out. */
     sp->sent_hw = r->error ? -1 : r->high_watermark;
     sp->sent_lso = r->error ? -1 : r->last_stable_offset;

@@ -96,7 +96,7 @@ static void w_partition(writer *w, int16_t version, const mock_fetch_result *r)
     w_i64(w, r->last_stable_offset);
     if (version >= 5) w_i64(w, r->log_start_offset);
     w_array_len(w, r->aborted_list ? 0 : -1);
-    if (version >= 11) w_i32(w, -1); /* preferred_read_replica */
+    if (version >= 11) w_i32(w, r->preferred_read_replica);
     w_records(w, r);
     if (!w->flex) return;
     if (r->leader_id < 0) { /* no KIP-951 hint */

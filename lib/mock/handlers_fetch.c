@@ -2,7 +2,17 @@
  * Kafka's ReplicaManager applies them, and long polls. A fetch that finds
  * fewer than min_bytes and no error parks on its broker (its connection
  * reads nothing more meanwhile) until an append or a leadership change
- * wakes it with enough data, or its max_wait_ms timer fires. */
+ * wakes it with enough data, or its max_wait_ms timer fires.
+ *
+ * KIP-392 fetch from follower, as Kafka does with
+ * replica.selector.class=RackAwareReplicaSelector, for brokers given a rack
+ * (kfk_mock_broker_set_rack): a leader asked by a consumer in rack R (Fetch
+ * v11+ rack_id) answers a partition with a replica in R, when it is not in
+ * R itself, with that replica as preferred_read_replica and no records;
+ * that replica then serves the consumer's fetches up to the high watermark
+ * (every mock replica is in sync). Other non-leaders still answer
+ * NOT_LEADER_OR_FOLLOWER, as before. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +26,7 @@ typedef struct fetch_ctx {
     int32_t correlation_id;
     int32_t max_wait_ms, min_bytes, max_bytes;
     int8_t isolation_level;
+    kslice rack; /* the consumer's rack (v11+); points into the request */
     mock_fetch_view view;
 } fetch_ctx;
 
@@ -27,20 +38,62 @@ struct mock_fetch_wait {
     fetch_ctx ctx;    /* points into the connection's arena and input */
 };
 
+/* ------------------------------------------------- KIP-392 replica selection */
+
+static bool in_rack(const mock_broker *b, kslice rack)
+{
+    return b && !b->down && b->rack[0] && rack.len == strlen(b->rack) &&
+           !memcmp(rack.ptr, b->rack, rack.len);
+}
+
+/* The replica the leader b sends the consumer to, or -1 (b is not the
+ * leader, the consumer names no rack, or b is in its rack, or no replica
+ * is). */
+static int32_t preferred_replica(mock_broker *b, const fetch_ctx *ctx, const mock_partition *p)
+{
+    if (ctx->version < 11 || !ctx->rack.len || p->leader != b->id || in_rack(b, ctx->rack))
+        return -1;
+    for (int32_t i = 0; i < p->n_replicas; i++)
+        if (p->replicas[i] != b->id && in_rack(mock_broker_get(b->mc, p->replicas[i]), ctx->rack))
+            return p->replicas[i];
+    return -1;
+}
+
+/* A follower serves a consumer in its own rack. */
+static bool serves_as_follower(mock_broker *b, const fetch_ctx *ctx, const mock_partition *p)
+{
+    if (ctx->version < 11 || !in_rack(b, ctx->rack)) return false;
+    for (int32_t i = 0; i < p->n_replicas; i++)
+        if (p->replicas[i] == b->id) return true;
+    return false;
+}
+
+kfk_err kfk_mock_broker_set_rack(kfk_mock_cluster *mc, int32_t broker_id, const char *rack)
+{
+    if (!mc) return KFK_ERR_INVALID_ARG;
+    if (rack && strlen(rack) >= sizeof(mc->brokers[0].rack)) return KFK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&mc->lock);
+    mock_broker *b = mock_broker_get(mc, broker_id);
+    if (b) snprintf(b->rack, sizeof(b->rack), "%s", rack ? rack : "");
+    pthread_mutex_unlock(&mc->lock);
+    return b ? KFK_OK : KFK_ERR_INVALID_ARG;
+}
+
 /* ----------------------------------------------------------- evaluation */
 
 /* The partition a request part names and whether this broker may serve
  * it; sets the KIP-951 hint on NOT_LEADER_OR_FOLLOWER. */
-static int16_t part_check(mock_broker *b, int16_t version, const mock_fetch_part *fp,
+static int16_t part_check(mock_broker *b, const fetch_ctx *ctx, const mock_fetch_part *fp,
                           mock_partition **pp, mock_fetch_result *res)
 {
     mock_cluster *mc = b->mc;
+    int16_t version = ctx->version;
     mock_topic *t =
         version >= 13 ? mock_topic_find_id(mc, &fp->topic_id) : mock_topic_find(mc, fp->topic);
     if (!t) return version >= 13 ? KFK_ERR_UNKNOWN_TOPIC_ID : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     mock_partition *p = *pp = mock_partition_find(t, fp->partition);
     if (!p) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    if (p->leader != b->id) {
+    if (p->leader != b->id && !serves_as_follower(b, ctx, p)) {
         if (res && version >= 12 && p->leader >= 0) {
             res->leader_id = p->leader;
             res->leader_epoch = p->leader_epoch;
@@ -64,7 +117,7 @@ static bool fetch_ready(mock_broker *b, const fetch_ctx *ctx)
     for (int32_t i = 0; i < ctx->view.n_parts; i++) {
         const mock_fetch_part *fp = &ctx->view.parts[i];
         mock_partition *p = NULL;
-        if (part_check(b, ctx->version, fp, &p, NULL)) return true;
+        if (part_check(b, ctx, fp, &p, NULL) || preferred_replica(b, ctx, p) >= 0) return true;
         int64_t n = mock_log_bytes_from(&p->log, fp->fetch_offset);
         readable += n < fp->max_bytes ? n : fp->max_bytes;
     }
@@ -112,9 +165,10 @@ static int fill_result(mock_broker *b, const fetch_ctx *ctx, const mock_fetch_pa
     memset(res, 0, sizeof(*res));
     res->req = fp;
     res->leader_id = -1;
+    res->preferred_read_replica = -1;
     res->high_watermark = res->last_stable_offset = res->log_start_offset = -1;
     mock_partition *p = NULL;
-    res->error = part_check(b, ctx->version, fp, &p, res);
+    res->error = part_check(b, ctx, fp, &p, res);
     /* Kafka answers partitions it cannot find with an empty aborted list,
      * and those whose log it read with a null one (read_uncommitted). */
     res->aborted_list =
@@ -124,6 +178,8 @@ static int fill_result(mock_broker *b, const fetch_ctx *ctx, const mock_fetch_pa
     res->last_stable_offset = mock_partition_lso(p);
     res->log_start_offset = p->log.log_start_offset;
     res->aborted_list = ctx->isolation_level == 1;
+    res->preferred_read_replica = preferred_replica(b, ctx, p);
+    if (res->preferred_read_replica >= 0) return 0; /* Kafka sends no records with it */
     int64_t end = ctx->isolation_level == 1 ? res->last_stable_offset : res->high_watermark;
     int64_t limit = fp->max_bytes < *room ? fp->max_bytes : *room;
     if (limit < 0) limit = 0;
@@ -299,6 +355,7 @@ static int injected(mock_req *req, const kp_fetch_request *r, fetch_ctx *ctx)
         res->req = &ctx->view.parts[i];
         res->error = (int16_t)req->inject;
         res->leader_id = -1;
+        res->preferred_read_replica = -1;
         res->high_watermark = res->last_stable_offset = res->log_start_offset = -1;
     }
     mock_out *o = mock_out_new(req);
@@ -322,6 +379,7 @@ int mock_handle_fetch(mock_req *req)
         .min_bytes = r.min_bytes,
         .max_bytes = r.max_bytes,
         .isolation_level = r.isolation_level,
+        .rack = req->version >= 11 ? r.rack_id : (kslice){0},
     };
     if (req->inject) return injected(req, &r, &ctx);
     if (mock_fetch_session_begin(req->broker, &r, req->version, req->arena, &ctx.view))
