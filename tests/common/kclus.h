@@ -1,0 +1,48 @@
+/* Cluster helpers for the consumer integration tests: topics on the
+ * cluster under test, numbered records produced with kfk's producer, and
+ * waiting between checks. Each helper ck_asserts on failure, so call them
+ * from a Check test (not from a forked child of one). bootstrap NULL
+ * means the cluster in KFK_TEST_BOOTSTRAP. */
+#ifndef KFK_TESTS_KCLUS_H
+#define KFK_TESTS_KCLUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kfk.h"
+
+#define KCLUS_TIMEOUT_MS 30000
+
+/* Whether the cluster under test is the mock (KFK_TEST_MOCK=1). */
+bool kclus_is_mock(void);
+
+/* A configuration with bootstrap.servers set (and log.level=debug when
+ * KFK_TEST_DEBUG is set). The caller owns it. */
+kfk_conf *kclus_conf(const char *bootstrap);
+
+/* Sets name=value on conf, asserting that it is accepted. */
+void kclus_set(kfk_conf *conf, const char *name, const char *value);
+
+/* Creates a topic (rf -1: the broker's default) and waits until every
+ * partition has a leader. */
+void kclus_create_topic(const char *bootstrap, const char *name, int32_t partitions, int16_t rf);
+
+/* Deletes a topic; errors are ignored (the test is over). */
+void kclus_delete_topic(const char *bootstrap, const char *name);
+
+/* Produces records first..first+n-1: record i goes to partition
+ * i % partitions with key "k<i>" and value "<i>", and waits until all are
+ * delivered. */
+void kclus_produce(const char *bootstrap, const char *topic, int32_t partitions, int first, int n);
+
+/* The record number in a message's value (as kclus_produce writes it),
+ * or -1. */
+int kclus_record_id(const kfk_message *m);
+
+/* A pause between two checks of a condition that has a deadline. */
+void kclus_nap(int ms);
+
+/* Milliseconds on the monotonic clock. */
+int64_t kclus_now_ms(void);
+
+#endif
