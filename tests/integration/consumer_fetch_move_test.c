@@ -214,13 +214,13 @@ END_TEST
 
 /* Racks: the mock's brokers 1..3 get racks r1..r3; real brokers must have
  * them already. Returns the rack of broker id, or NULL. */
-static const char *rack_of(const cluster *cl, int32_t id, char *buf, size_t n)
+static const char *rack_of(const cluster *cl, const char *topic, int32_t id, char *buf, size_t n)
 {
     if (cl->mock) {
         snprintf(buf, n, "r%d", id);
         return buf;
     }
-    kfk_metadata *md = describe(cl, "__consumer_offsets");
+    kfk_metadata *md = describe(cl, topic);
     const char *rack = NULL;
     for (size_t b = 0; b < kfk_metadata_broker_count(md); b++)
         if (kfk_metadata_broker_id(md, b) == id && kfk_metadata_broker_rack(md, b)) {
@@ -247,7 +247,7 @@ START_TEST(test_fetches_from_the_replica_in_the_clients_rack)
      * and follows the others, which it must then read from there. */
     int32_t near = leader_of(&cl, topic, 0);
     char rack[64];
-    ck_assert_msg(rack_of(&cl, near, rack, sizeof(rack)) != NULL,
+    ck_assert_msg(rack_of(&cl, topic, near, rack, sizeof(rack)) != NULL,
                   "broker %d has no rack: start the cluster with broker.rack set", near);
     kclus_produce(cl.bootstrap, topic, NPARTS, 0, PER_PHASE);
     kfk_consumer *c = consumer(&cl, rack);

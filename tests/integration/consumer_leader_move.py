@@ -14,7 +14,7 @@ from kafka.admin import KafkaAdminClient
 
 def leaders(admin, topic):
     desc = admin.describe_topics([topic])[0]
-    return {p["partition"]: (p["leader"], p["replicas"]) for p in desc["partitions"]}
+    return {p["partition_index"]: (p["leader_id"], p["replica_nodes"]) for p in desc["partitions"]}
 
 
 def main():
