@@ -550,6 +550,15 @@ static const kconf_prop table[KCONF__COUNT] = {
         .name = "allow.auto.create.topics", .type = KCONF_T_BOOL, .clients = C, .def = "true",
         .doc = "Let subscribing to a missing topic create it, where the broker allows "
                "auto.create.topics.enable."},
+    [KCONF_REBALANCE_CB] = {
+        .name = "rebalance_cb", .type = KCONF_T_CALLBACK, .clients = C, .flags = KCONF_F_KFK,
+        .def = "", .setter = "kfk_conf_set_rebalance_cb",
+        .doc = "Told of partitions assigned, revoked or lost by the group, from "
+               "kfk_consumer_poll."},
+    [KCONF_COMMIT_CB] = {
+        .name = "commit_cb", .type = KCONF_T_CALLBACK, .clients = C, .flags = KCONF_F_KFK,
+        .def = "", .setter = "kfk_conf_set_commit_cb",
+        .doc = "Receives the result of each async and auto commit, from kfk_consumer_poll."},
 };
 
 /* clang-format on */

@@ -7,6 +7,7 @@
 
 #include "base/time.h"
 #include "consumer/consumer_int.h"
+#include "consumer/group.h"
 
 /* How long a waiting poll sleeps at most before it looks at the metadata
  * and broker versions again (the client has no change notification). */
@@ -50,6 +51,10 @@ kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
     pthread_cond_init(&c->cond, &ca);
     pthread_condattr_destroy(&ca);
     read_conf(c);
+    if (kgroup_create(c, &c->group, errstr, errlen)) {
+        kfk_consumer_destroy(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -188,7 +193,9 @@ static void apply_offset(kfk_consumer *c, kcpart *p, int64_t offset)
         return;
     }
     atomic_store(&p->consumed, KFK_OFFSET_INVALID);
-    if (offset == KFK_OFFSET_BEGINNING || offset == KFK_OFFSET_END) {
+    if (offset == KOFFSET_COMMITTED && c->group) {
+        p->state = KCP_NEED_COMMITTED; /* group.c looks it up */
+    } else if (offset == KFK_OFFSET_BEGINNING || offset == KFK_OFFSET_END) {
         p->reset_ts = offset == KFK_OFFSET_BEGINNING ? KOFFSET_EARLIEST : KOFFSET_LATEST;
         p->state = KCP_NEED_RESET;
         atomic_store(&c->reset_wanted, true);
@@ -203,6 +210,11 @@ static void apply_offset(kfk_consumer *c, kcpart *p, int64_t offset)
     }
 }
 
+void kconsumer_start_at(kfk_consumer *c, kcpart *p, int64_t offset)
+{
+    apply_offset(c, p, offset);
+}
+
 static kcpart *part_new(kfk_consumer *c, const kfk_topic_partition *tp)
 {
     kcpart *p = calloc(1, sizeof(*p));
@@ -215,6 +227,7 @@ static kcpart *part_new(kfk_consumer *c, const kfk_topic_partition *tp)
     p->preferred = -1;
     p->eof_at = -1;
     p->last_epoch = -1;
+    p->committed_pos = KFK_OFFSET_INVALID;
     atomic_init(&p->gen, 0);
     atomic_init(&p->consumed, KFK_OFFSET_INVALID);
     return p;
@@ -303,22 +316,136 @@ static kfk_err check_list(const kfk_topic_partition_list *list)
     return err;
 }
 
+static void after_assign(kfk_consumer *c, const kfk_topic_partition *v, size_t n);
+
 kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_list *list)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
     kfk_err cerr = check_list(list);
     if (cerr) return cerr;
     size_t n = list ? list->count : 0;
+    if (kgroup_subscribed(c->group)) return KFK_ERR_STATE; /* subscribe and assign exclude */
     pthread_mutex_lock(&c->lock);
     kfk_err err = c->closing ? KFK_ERR_STATE : reassign(c, list);
     pthread_mutex_unlock(&c->lock);
     if (err) return err;
+    after_assign(c, list ? list->elems : NULL, n);
+    return KFK_OK;
+}
+
+/* Metadata for new partitions, and fetching (no lock held). */
+static void after_assign(kfk_consumer *c, const kfk_topic_partition *v, size_t n)
+{
     for (size_t i = 0; i < n; i++)
-        kclient_want_topics(c->client, &list->elems[i].topic, 1);
+        kclient_want_topics(c->client, &v[i].topic, 1);
     if (n) kclient_refresh(c->client, "assign");
     maintain(c);
     kconsumer_kick_all(c);
-    return KFK_OK;
+}
+
+/* The current assignment, each kept where it is, plus room for extra
+ * (c->lock held); NULL when out of memory. */
+static kfk_topic_partition *current_list(kfk_consumer *c, size_t extra)
+{
+    size_t n = (size_t)c->n_parts;
+    kfk_topic_partition *v = calloc(n + extra ? n + extra : 1, sizeof(*v));
+    for (size_t i = 0; v && i < n; i++)
+        v[i] = (kfk_topic_partition){.topic = c->parts[i]->topic,
+                                     .partition = c->parts[i]->partition,
+                                     .offset = KFK_OFFSET_INVALID};
+    return v;
+}
+
+kfk_err kconsumer_add(kfk_consumer *c, const kfk_topic_partition *add, size_t n)
+{
+    pthread_mutex_lock(&c->lock);
+    kfk_err err = KFK_ERR_STATE;
+    if (!c->closing) {
+        kfk_topic_partition *v = current_list(c, n);
+        size_t k = (size_t)c->n_parts;
+        err = v ? KFK_OK : KFK_ERR_NO_MEMORY;
+        for (size_t i = 0; v && i < n; i++) {
+            kcpart *p = kconsumer_find(c, add[i].topic, add[i].partition);
+            if (!p) {
+                v[k++] = add[i];
+            } else if (p->revoking) { /* given back before the app let go of it */
+                p->revoking = false;
+                p->paused = false;
+            }
+        }
+        if (v) err = reassign(c, &(kfk_topic_partition_list){k, v});
+        free(v);
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (!err) after_assign(c, add, n);
+    return err;
+}
+
+kfk_err kconsumer_remove(kfk_consumer *c, const kfk_topic_partition *rm, size_t n,
+                         bool only_revoking)
+{
+    pthread_mutex_lock(&c->lock);
+    kfk_topic_partition *v = current_list(c, 0);
+    size_t k = 0;
+    for (int i = 0; v && i < c->n_parts; i++) {
+        kcpart *p = c->parts[i];
+        bool drop = false;
+        for (size_t j = 0; j < n && !drop; j++)
+            drop = rm[j].partition == p->partition && strcmp(rm[j].topic, p->topic) == 0;
+        if (drop && only_revoking && !p->revoking) drop = false;
+        if (!drop) v[k++] = v[i];
+    }
+    kfk_err err = v ? reassign(c, &(kfk_topic_partition_list){k, v}) : KFK_ERR_NO_MEMORY;
+    free(v);
+    pthread_mutex_unlock(&c->lock);
+    kconsumer_kick_all(c); /* fetch sessions forget them */
+    return err;
+}
+
+void kconsumer_stop(kfk_consumer *c, const kfk_topic_partition *v, size_t n)
+{
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < n; i++) {
+        kcpart *p = kconsumer_find(c, v[i].topic, v[i].partition);
+        if (!p) continue;
+        p->revoking = true;
+        if (!p->paused) {
+            atomic_fetch_add(&p->gen, 1); /* what was fetched but not polled goes */
+            if (p->state == KCP_FETCHING) p->position = atomic_load(&p->consumed);
+            p->last_epoch = -1;
+            p->eof_at = -1;
+            p->paused = true;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    kconsumer_kick_all(c);
+}
+
+void kconsumer_wake(kfk_consumer *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->group_wake = true;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
+kfk_err kfk_consumer_incremental_assign(kfk_consumer *c, const kfk_topic_partition_list *list)
+{
+    if (!c) return KFK_ERR_INVALID_ARG;
+    kfk_err err = check_list(list);
+    if (err) return err;
+    if (kgroup_subscribed(c->group)) return KFK_ERR_STATE;
+    return kconsumer_add(c, list ? list->elems : NULL, list ? list->count : 0);
+}
+
+kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c, const kfk_topic_partition_list *list)
+{
+    if (!c) return KFK_ERR_INVALID_ARG;
+    kfk_err err = check_list(list);
+    if (err) return err;
+    if (kgroup_subscribed(c->group)) return KFK_ERR_STATE;
+    if (atomic_load(&c->closing)) return KFK_ERR_STATE;
+    return kconsumer_remove(c, list ? list->elems : NULL, list ? list->count : 0, false);
 }
 
 kfk_err kfk_consumer_unassign(kfk_consumer *c)
@@ -406,7 +533,7 @@ static bool pop_chunk(kfk_consumer *c)
 static void wait_for_chunk(kfk_consumer *c, int64_t deadline_ns)
 {
     pthread_mutex_lock(&c->lock);
-    if (!c->head && !c->closing && deadline_ns > ktime_mono_ns()) {
+    if (!c->head && !c->closing && !c->group_wake && deadline_ns > ktime_mono_ns()) {
         struct timespec ts = {deadline_ns / 1000000000, deadline_ns % 1000000000};
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
     }
@@ -419,6 +546,7 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : ktime_mono_ns() + (int64_t)timeout_ms * 1000000;
     size_t n = 0;
     if (atomic_load(&c->closing)) return 0;
+    kgroup_poll(c->group); /* callbacks, auto commit: before taking messages */
     maintain(c);
     pthread_mutex_lock(&c->poll_lock);
     for (;;) {
@@ -434,6 +562,7 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
         pthread_mutex_unlock(&c->poll_lock);
         int64_t slice = now + (int64_t)POLL_SLICE_MS * 1000000;
         wait_for_chunk(c, deadline < slice ? deadline : slice);
+        kgroup_poll(c->group);
         maintain(c);
         pthread_mutex_lock(&c->poll_lock);
     }
@@ -539,6 +668,7 @@ kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t partitio
 kfk_err kfk_consumer_close(kfk_consumer *c)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
+    if (!atomic_load(&c->closing)) kgroup_close(c->group); /* commit, revoke, leave */
     pthread_mutex_lock(&c->lock);
     if (c->closing) {
         pthread_mutex_unlock(&c->lock);
@@ -575,7 +705,8 @@ void kfk_consumer_destroy(kfk_consumer *c)
         if (c->fetchers[i]->b) kbroker_unref(c->fetchers[i]->b);
         c->fetchers[i]->b = NULL;
     }
-    kclient_destroy(c->client); /* completes fetches and calls in flight */
+    if (c->client) kclient_destroy(c->client); /* completes fetches and calls in flight */
+    kgroup_destroy(c->group);
     for (int i = 0; i < c->n_fetchers; i++)
         kfetcher_free(c->fetchers[i]);
     free(c->fetchers);

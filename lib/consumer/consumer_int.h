@@ -38,7 +38,12 @@ typedef enum kcpart_state {
     KCP_RESETTING,  /* that ListOffsets is in flight */
     KCP_FETCHING,   /* position known: fetchers include it */
     KCP_FAILED,     /* auto.offset.reset=none hit: stopped until a seek */
+    KCP_NEED_COMMITTED, /* group assignment: waiting for the committed offset (group.c) */
 } kcpart_state;
+
+/* apply_offset: start at the group's committed offset (OffsetFetch), else
+ * where auto.offset.reset says. Internal only. */
+#define KOFFSET_COMMITTED (-3)
 
 typedef struct kchunk kchunk;
 
@@ -59,6 +64,10 @@ typedef struct kcpart {
     int32_t preferred;  /* KIP-392 read replica; -1: the leader */
     int64_t eof_at;     /* an EOF was queued at this position; -1: none */
     int64_t high_watermark;
+    /* group (group*.c): */
+    bool revoking;         /* REVOKED queued: not fetched, removed after the callback */
+    bool committed_busy;   /* an OffsetFetch for it is in flight */
+    int64_t committed_pos; /* the last offset committed or fetched; KFK_OFFSET_INVALID */
     atomic_uint gen;       /* bumped by seek, pause, unassign: drops older data */
     atomic_llong consumed; /* the next offset poll hands out (position()) */
 
@@ -173,6 +182,10 @@ struct kfk_consumer {
     char *rack;
     int64_t request_timeout_ms;
     int64_t retry_backoff_ms;
+
+    /* consumer groups (group.c); NULL without group.id */
+    struct kgroup *group;
+    bool group_wake; /* c->lock: group events wait to be served by poll */
 };
 
 /* --- consumer.c ---------------------------------------------------------- */
@@ -182,6 +195,20 @@ void kconsumer_enqueue(kfk_consumer *c, kchunk *ch);
 void kconsumer_kick_all(kfk_consumer *c);
 /* The partition whose topic and number match, or NULL (c->lock held). */
 kcpart *kconsumer_find(kfk_consumer *c, const char *topic, int32_t partition);
+
+/* Partition changes the group makes (any thread; each takes c->lock).
+ * add: new partitions start at their offset (KOFFSET_COMMITTED for the
+ * group's), partitions already assigned keep their position (and stop
+ * revoking). remove: drops them; only_revoking drops only those still
+ * marked revoking. stop: marks them revoking and stops fetching them. */
+kfk_err kconsumer_add(kfk_consumer *c, const kfk_topic_partition *v, size_t n);
+kfk_err kconsumer_remove(kfk_consumer *c, const kfk_topic_partition *v, size_t n,
+                         bool only_revoking);
+void kconsumer_stop(kfk_consumer *c, const kfk_topic_partition *v, size_t n);
+/* Sets where p starts, as assign does with an offset (c->lock held). */
+void kconsumer_start_at(kfk_consumer *c, kcpart *p, int64_t offset);
+/* Wakes polls waiting for messages so they serve group events. */
+void kconsumer_wake(kfk_consumer *c);
 
 /* --- offsets.c --------------------------------------------------------------- */
 /* Starts ListOffsets for every partition in NEED_RESET. Any thread;

@@ -35,7 +35,8 @@
 
 typedef struct kgroup kgroup;
 
-/* A list of partitions whose topic names the list owns (strdup). */
+/* A list of partitions whose topic names (and metadata, when not NULL)
+ * the list owns (strdup). */
 typedef struct ktplist {
     kfk_topic_partition *v;
     int n, cap;
@@ -46,6 +47,10 @@ int ktplist_add(ktplist *l, const char *topic, int32_t partition);
 bool ktplist_has(const ktplist *l, const char *topic, int32_t partition);
 void ktplist_clear(ktplist *l);
 void ktplist_free(ktplist *l);
+/* Removes topic/partition if present; true when it was. */
+bool ktplist_remove(ktplist *l, const char *topic, int32_t partition);
+/* Sorts by topic, then partition. */
+void ktplist_sort(ktplist *l);
 
 /* What a protocol implements. Every entry runs on kfk-bg. */
 typedef struct kgroup_proto {
@@ -100,7 +105,8 @@ void kgroup_set_member(kgroup *g, const char *member_id, int32_t generation);
 /* Partitions this member must give up in an orderly way: they stop being
  * fetched, auto commit commits what was consumed, the REVOKED callback
  * runs in the next poll, and then proto->revoke_done runs on kfk-bg.
- * An empty list calls revoke_done at once. */
+ * An empty list makes revoke_done run at once, from a task posted now
+ * (never from inside kgroup_revoke). */
 void kgroup_revoke(kgroup *g, const ktplist *parts);
 
 /* Partitions gone without a chance to commit (session lost, fenced): they
@@ -127,5 +133,22 @@ void kgroup_left(kgroup *g);
  * unsupported protocol...): reported to the application through poll as
  * an error message and through error_cb. */
 void kgroup_fatal(kgroup *g, kfk_err err, const char *why);
+
+/* --- what the consumer calls (consumer.c) ------------------------------------------- */
+
+/* Creates c's group state when group.id is set (*out NULL otherwise) and
+ * chooses its protocol. Returns 0, or -1 with a message in errstr. */
+int kgroup_create(kfk_consumer *c, kgroup **out, char *errstr, size_t errlen);
+/* True while a subscription is in force (assign must refuse). NULL: false. */
+bool kgroup_subscribed(kgroup *g);
+/* From every poll (application thread, no kfk lock held): runs queued
+ * rebalance and commit callbacks, auto commits when due, and notes the
+ * poll for max.poll.interval.ms. NULL: nothing. */
+void kgroup_poll(kgroup *g);
+/* From close, before the fetchers stop: auto commit, REVOKED callback,
+ * leave the group, wait for commits in flight. NULL: nothing. */
+void kgroup_close(kgroup *g);
+/* After the client is destroyed: frees g. NULL: nothing. */
+void kgroup_destroy(kgroup *g);
 
 #endif

@@ -1,0 +1,369 @@
+/* The public consumer-group functions of kfk.h: subscribe, unsubscribe,
+ * commit, committed, member id, the callback setters; and what polls and
+ * close do for the group (callbacks, auto commit, leaving). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/time.h"
+#include "consumer/group_int.h"
+
+void kfk_conf_set_rebalance_cb(kfk_conf *conf, kfk_rebalance_cb *cb, void *opaque)
+{
+    if (!conf) return;
+    kconf_set_cb(conf, KCONF_REBALANCE_CB, (kconf_fn)cb, opaque);
+}
+
+void kfk_conf_set_commit_cb(kfk_conf *conf, kfk_commit_cb *cb, void *opaque)
+{
+    if (!conf) return;
+    kconf_set_cb(conf, KCONF_COMMIT_CB, (kconf_fn)cb, opaque);
+}
+
+/* The group whose callbacks this thread is running, so that a callback
+ * that polls or commits does not serve events recursively. */
+static _Thread_local kgroup *serving;
+
+/* --- events ------------------------------------------------------------------------------- */
+
+static void run_rebalance_cb(kgroup *g, kfk_rebalance_event type, const ktplist *parts)
+{
+    kgroup_core *k = g->core;
+    if (!k->rebalance_cb) return;
+    kfk_topic_partition_list l = {(size_t)parts->n, parts->v};
+    k->rebalance_cb(k->rebalance_opaque, g->consumer, type, &l);
+}
+
+static void run_event(kgroup *g, kgev *ev)
+{
+    kgroup_core *k = g->core;
+    switch (ev->type) {
+    case KGEV_ASSIGNED:
+    case KGEV_LOST:
+        run_rebalance_cb(g, (kfk_rebalance_event)ev->type, &ev->parts);
+        break;
+    case KGEV_REVOKED: {
+        /* As Java's onJoinPrepare: commit what was consumed, then let the
+         * application see the partitions go, then let go of them. */
+        if (k->auto_commit) kgroup_commit(g, NULL, true, k->api_timeout_ms);
+        run_rebalance_cb(g, KFK_REBALANCE_REVOKED, &ev->parts);
+        kconsumer_remove(g->consumer, ev->parts.v, (size_t)ev->parts.n, true);
+        pthread_mutex_lock(&k->lock);
+        bool done = --k->revokes_pending == 0;
+        pthread_mutex_unlock(&k->lock);
+        if (done) kgroup_want(g, KG_WANT_REVOKE_DONE);
+        break;
+    }
+    case KGEV_COMMIT:
+        if (k->commit_cb) {
+            kfk_topic_partition_list l = {(size_t)ev->parts.n, ev->parts.v};
+            k->commit_cb(k->commit_opaque, ev->err, &l);
+        }
+        break;
+    }
+}
+
+/* Runs the queued events in order, on this application thread. */
+static void serve(kgroup *g)
+{
+    kgroup_core *k = g->core;
+    kfk_consumer *c = g->consumer;
+    if (serving == g) return;
+    pthread_mutex_lock(&k->serve_lock);
+    serving = g;
+    pthread_mutex_lock(&c->lock);
+    c->group_wake = false; /* events queued from now on wake polls again */
+    pthread_mutex_unlock(&c->lock);
+    for (;;) {
+        pthread_mutex_lock(&k->lock);
+        kgev *ev = k->ev_head;
+        if (ev) {
+            k->ev_head = ev->next;
+            if (!k->ev_head) k->ev_tail = NULL;
+        }
+        pthread_mutex_unlock(&k->lock);
+        if (!ev) break;
+        run_event(g, ev);
+        kgev_free(ev);
+    }
+    serving = NULL;
+    pthread_mutex_unlock(&k->serve_lock);
+}
+
+void kgroup_poll(kgroup *g)
+{
+    if (!g) return;
+    kgroup_core *k = g->core;
+    int64_t now = ktime_mono_ns();
+    atomic_store(&k->last_poll_ns, now);
+    if (serving == g) return;
+    pthread_mutex_lock(&k->lock);
+    bool subscribed = k->subscribed && !k->closing;
+    bool rejoin = k->poll_left && subscribed;
+    if (rejoin) k->poll_left = false;
+    bool commit = k->auto_commit && !k->closing && now >= k->next_auto_commit_ns;
+    if (commit) k->next_auto_commit_ns = now + k->auto_commit_ms * 1000000;
+    pthread_mutex_unlock(&k->lock);
+    unsigned want = rejoin ? KG_WANT_REJOIN : 0;
+    uint64_t mv = atomic_load(&kclient_meta(g->client)->version);
+    if (subscribed && mv != atomic_load(&k->meta_seen)) {
+        atomic_store(&k->meta_seen, mv);
+        want |= KG_WANT_SUB; /* a regex may match new topics */
+    }
+    if (want) kgroup_want(g, want);
+    /* Java commits in poll what earlier polls returned: the application
+     * has processed it by the time it polls again. */
+    if (commit) kgroup_commit(g, NULL, false, k->api_timeout_ms);
+    serve(g);
+}
+
+/* --- subscribe -------------------------------------------------------------------------------- */
+
+/* KFK_OK when c may subscribe: a group, not closing, no manual assignment. */
+static kfk_err may_subscribe(kfk_consumer *c)
+{
+    if (!c->group) return KFK_ERR_CONFIG;
+    if (atomic_load(&c->closing)) return KFK_ERR_STATE;
+    if (kgroup_subscribed(c->group)) return KFK_OK;
+    pthread_mutex_lock(&c->lock);
+    int n = c->n_parts;
+    pthread_mutex_unlock(&c->lock);
+    return n ? KFK_ERR_STATE : KFK_OK;
+}
+
+kfk_err kfk_consumer_subscribe(kfk_consumer *c, const char *const *topics, size_t n)
+{
+    if (!c || (n && !topics)) return KFK_ERR_INVALID_ARG;
+    for (size_t i = 0; i < n; i++)
+        if (!topics[i] || !topics[i][0]) return KFK_ERR_INVALID_ARG;
+    if (n == 0) return c->group ? kfk_consumer_unsubscribe(c) : KFK_ERR_CONFIG;
+    kfk_err err = may_subscribe(c);
+    if (err) return err;
+    ktplist names = {0};
+    for (size_t i = 0; i < n; i++)
+        if (!ktplist_has(&names, topics[i], -1) && ktplist_add(&names, topics[i], -1)) {
+            ktplist_free(&names);
+            return KFK_ERR_NO_MEMORY;
+        }
+    ktplist_sort(&names);
+    kgroup *g = c->group;
+    kgroup_core *k = g->core;
+    pthread_mutex_lock(&k->lock);
+    ktplist_free(&k->sub_names);
+    k->sub_names = names;
+    bool had_regex = k->have_regex;
+    if (k->have_regex) regfree(&k->regex);
+    k->have_regex = false;
+    free(k->regex_src);
+    k->regex_src = NULL;
+    k->subscribed = true;
+    pthread_mutex_unlock(&k->lock);
+    if (had_regex) kclient_want_all_topics(c->client, false);
+    kclient_want_topics(c->client, topics, n);
+    kclient_refresh(c->client, "subscribe");
+    kgroup_want(g, KG_WANT_SUB);
+    return KFK_OK;
+}
+
+kfk_err kfk_consumer_subscribe_pattern(kfk_consumer *c, const char *regex)
+{
+    if (!c || !regex || !regex[0]) return KFK_ERR_INVALID_ARG;
+    kfk_err err = may_subscribe(c);
+    if (err) return err;
+    /* The whole name must match, as Java's Pattern.matcher().matches(). */
+    size_t len = strlen(regex);
+    char *anchored = malloc(len + 5);
+    char *src = strdup(regex);
+    if (!anchored || !src) {
+        free(anchored);
+        free(src);
+        return KFK_ERR_NO_MEMORY;
+    }
+    memcpy(anchored, "^(", 2);
+    memcpy(anchored + 2, regex, len);
+    memcpy(anchored + 2 + len, ")$", 3);
+    regex_t re;
+    int rc = regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB);
+    free(anchored);
+    if (rc) {
+        free(src);
+        return KFK_ERR_INVALID_ARG;
+    }
+    kgroup_core *k = c->group->core;
+    pthread_mutex_lock(&k->lock);
+    ktplist_free(&k->sub_names);
+    if (k->have_regex) regfree(&k->regex);
+    k->regex = re;
+    k->have_regex = true;
+    free(k->regex_src);
+    k->regex_src = src;
+    k->subscribed = true;
+    pthread_mutex_unlock(&k->lock);
+    kclient_want_all_topics(c->client, true);
+    kclient_refresh(c->client, "subscribe");
+    kgroup_want(c->group, KG_WANT_SUB);
+    return KFK_OK;
+}
+
+/* The assignment as the application sees it, as a list; -1 when out of
+ * memory. */
+static int current_assignment(kfk_consumer *c, ktplist *out)
+{
+    kfk_topic_partition *tps;
+    size_t n;
+    if (kfk_consumer_assignment(c, &tps, &n)) return -1;
+    int err = 0;
+    for (size_t i = 0; i < n && !err; i++)
+        err = ktplist_add(out, tps[i].topic, tps[i].partition);
+    kfk_topic_partitions_free(tps, n);
+    return err;
+}
+
+/* Auto commit, REVOKED for everything assigned, then drop it all
+ * (application thread; unsubscribe and close). */
+static void revoke_everything(kgroup *g)
+{
+    kgroup_core *k = g->core;
+    ktplist all = {0};
+    if (k->auto_commit) kgroup_commit(g, NULL, true, k->api_timeout_ms);
+    if (current_assignment(g->consumer, &all) == 0 && all.n > 0) {
+        pthread_mutex_lock(&k->lock);
+        bool lost = k->fatal != KFK_OK || k->generation < 0;
+        pthread_mutex_unlock(&k->lock);
+        serving = g;
+        run_rebalance_cb(g, lost ? KFK_REBALANCE_LOST : KFK_REBALANCE_REVOKED, &all);
+        serving = NULL;
+        kconsumer_remove(g->consumer, all.v, (size_t)all.n, false);
+    }
+    ktplist_free(&all);
+}
+
+/* Asks the protocol to leave and waits for it, at most the API timeout. */
+static void leave_and_wait(kgroup *g)
+{
+    kgroup_core *k = g->core;
+    pthread_mutex_lock(&k->lock);
+    k->leaving = true;
+    k->left = false;
+    pthread_mutex_unlock(&k->lock);
+    kgroup_want(g, KG_WANT_LEAVE);
+    int64_t deadline = ktime_mono_ns() + k->api_timeout_ms * 1000000;
+    pthread_mutex_lock(&k->lock);
+    while (!k->left && ktime_mono_ns() < deadline) {
+        struct timespec ts = {deadline / 1000000000, deadline % 1000000000};
+        pthread_cond_timedwait(&k->cond, &k->lock, &ts);
+    }
+    pthread_mutex_unlock(&k->lock);
+}
+
+kfk_err kfk_consumer_unsubscribe(kfk_consumer *c)
+{
+    if (!c) return KFK_ERR_INVALID_ARG;
+    kgroup *g = c->group;
+    if (!g || !kgroup_subscribed(g)) return KFK_OK;
+    kgroup_core *k = g->core;
+    serve(g); /* what the protocol queued before */
+    pthread_mutex_lock(&k->lock);
+    bool had_regex = k->have_regex;
+    k->subscribed = false;
+    k->assigned_reported = false;
+    ktplist_free(&k->sub_names);
+    if (k->have_regex) regfree(&k->regex);
+    k->have_regex = false;
+    free(k->regex_src);
+    k->regex_src = NULL;
+    pthread_mutex_unlock(&k->lock);
+    if (had_regex) kclient_want_all_topics(c->client, false);
+    revoke_everything(g);
+    kgroup_want(g, KG_WANT_LEAVE | KG_WANT_SUB);
+    return KFK_OK;
+}
+
+kfk_err kfk_consumer_subscription(kfk_consumer *c, char ***out, size_t *n)
+{
+    if (!c || !out || !n) return KFK_ERR_INVALID_ARG;
+    *out = NULL;
+    *n = 0;
+    if (!c->group) return KFK_OK;
+    kgroup_core *k = c->group->core;
+    kfk_err err = KFK_OK;
+    pthread_mutex_lock(&k->lock);
+    size_t cnt = !k->subscribed ? 0 : k->have_regex ? 1 : (size_t)k->sub_names.n;
+    char **v = calloc(cnt ? cnt : 1, sizeof(*v));
+    for (size_t i = 0; v && i < cnt && !err; i++) {
+        v[i] = strdup(k->have_regex ? k->regex_src : k->sub_names.v[i].topic);
+        if (!v[i]) err = KFK_ERR_NO_MEMORY;
+    }
+    pthread_mutex_unlock(&k->lock);
+    if (!v || err) {
+        kfk_topic_names_free(v, cnt);
+        return KFK_ERR_NO_MEMORY;
+    }
+    *out = v;
+    *n = cnt;
+    return KFK_OK;
+}
+
+void kfk_topic_names_free(char **names, size_t n)
+{
+    if (!names) return;
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+char *kfk_consumer_member_id(kfk_consumer *c)
+{
+    if (!c) return NULL;
+    if (!c->group) return strdup("");
+    kgroup_core *k = c->group->core;
+    pthread_mutex_lock(&k->lock);
+    char *id = strdup(k->member_id ? k->member_id : "");
+    pthread_mutex_unlock(&k->lock);
+    return id;
+}
+
+/* --- commits ------------------------------------------------------------------------------ */
+
+kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_topic_partition_list *list, int async)
+{
+    if (!c) return KFK_ERR_INVALID_ARG;
+    if (!c->group) return KFK_ERR_CONFIG;
+    if (list && list->count && !list->elems) return KFK_ERR_INVALID_ARG;
+    for (size_t i = 0; list && i < list->count; i++)
+        if (!list->elems[i].topic || list->elems[i].partition < 0 || list->elems[i].offset < 0)
+            return KFK_ERR_INVALID_ARG;
+    return kgroup_commit(c->group, list, !async, c->group->core->api_timeout_ms);
+}
+
+kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t n,
+                               int timeout_ms)
+{
+    if (!c || (n && !tps)) return KFK_ERR_INVALID_ARG;
+    if (!c->group) return KFK_ERR_CONFIG;
+    for (size_t i = 0; i < n; i++)
+        if (!tps[i].topic || tps[i].partition < 0) return KFK_ERR_INVALID_ARG;
+    if (n == 0) return KFK_OK;
+    return kgroup_committed(c->group, tps, n, timeout_ms);
+}
+
+/* --- close ------------------------------------------------------------------------------------ */
+
+void kgroup_close(kgroup *g)
+{
+    if (!g) return;
+    kgroup_core *k = g->core;
+    serve(g);
+    bool subscribed = kgroup_subscribed(g);
+    if (subscribed) {
+        revoke_everything(g);
+    } else if (k->auto_commit) {
+        kgroup_commit(g, NULL, true, k->api_timeout_ms);
+    }
+    pthread_mutex_lock(&k->lock);
+    k->closing = true;
+    k->subscribed = false;
+    pthread_mutex_unlock(&k->lock);
+    if (subscribed) leave_and_wait(g);
+    kgroup_commit_drain(g, k->api_timeout_ms);
+    serve(g); /* the callbacks of async commits */
+}

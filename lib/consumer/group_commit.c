@@ -1,0 +1,285 @@
+/* Offset commits: OffsetCommit to the group coordinator, one at a time in
+ * the order they were made (so a later commit never lands before an
+ * earlier one), each carrying the member id and generation (or member
+ * epoch) of the moment it is sent, and group.instance.id. Sync commits
+ * wait for their answer; async and auto commits report through a COMMIT
+ * event that poll turns into the commit callback. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/time.h"
+#include "consumer/group_int.h"
+
+static void commit_free(kcommit *cm)
+{
+    if (!cm) return;
+    ktplist_free(&cm->offsets);
+    free(cm->epochs);
+    free(cm->member_id);
+    free(cm->topics);
+    free(cm->parts);
+    free(cm);
+}
+
+/* Adds one entry with its leader epoch; -1 when out of memory. */
+static int commit_add(kcommit *cm, const kfk_topic_partition *tp, int32_t epoch)
+{
+    int n = cm->offsets.n;
+    if (ktplist_add(&cm->offsets, tp->topic, tp->partition)) return -1;
+    int32_t *e = realloc(cm->epochs, (size_t)cm->offsets.cap * sizeof(*e));
+    if (!e) return -1;
+    cm->epochs = e;
+    e[n] = epoch;
+    cm->offsets.v[n].offset = tp->offset;
+    if (tp->metadata && !(cm->offsets.v[n].metadata = strdup(tp->metadata))) return -1;
+    return 0;
+}
+
+/* The positions of assigned partitions that moved since their last
+ * commit (c->lock taken here). */
+static int collect_consumed(kfk_consumer *c, kcommit *cm)
+{
+    int err = 0;
+    pthread_mutex_lock(&c->lock);
+    for (int i = 0; i < c->n_parts && !err; i++) {
+        kcpart *p = c->parts[i];
+        int64_t pos = atomic_load(&p->consumed);
+        if (pos < 0 || pos == p->committed_pos) continue;
+        kfk_topic_partition tp = {.topic = p->topic, .partition = p->partition, .offset = pos};
+        /* The epoch of the last batch fetched stands for that of the last
+         * message polled: the same unless a leader change fell between. */
+        err = commit_add(cm, &tp, p->last_epoch);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return err;
+}
+
+kfk_err kgroup_commit(kgroup *g, const kfk_topic_partition_list *list, bool sync,
+                      int64_t timeout_ms)
+{
+    kgroup_core *k = g->core;
+    kcommit *cm = calloc(1, sizeof(*cm));
+    if (!cm) return KFK_ERR_NO_MEMORY;
+    cm->g = g;
+    cm->sync = sync;
+    cm->timeout_ms = timeout_ms;
+    int err = 0;
+    if (list) {
+        for (size_t i = 0; i < list->count && !err; i++)
+            err = commit_add(cm, &list->elems[i], -1);
+    } else {
+        err = collect_consumed(g->consumer, cm);
+    }
+    if (err) {
+        commit_free(cm);
+        return KFK_ERR_NO_MEMORY;
+    }
+    if (cm->offsets.n == 0) { /* nothing to commit: done at once */
+        commit_free(cm);
+        return KFK_OK;
+    }
+    pthread_mutex_lock(&k->lock);
+    kfk_err fatal = k->fatal;
+    if (!fatal) {
+        if (k->c_tail)
+            k->c_tail->next = cm;
+        else
+            k->c_head = cm;
+        k->c_tail = cm;
+    }
+    pthread_mutex_unlock(&k->lock);
+    if (fatal) {
+        commit_free(cm);
+        return fatal;
+    }
+    kgroup_want(g, KG_WANT_COMMIT);
+    if (!sync) return KFK_OK;
+    int64_t deadline = ktime_mono_ns() + timeout_ms * 1000000;
+    pthread_mutex_lock(&k->lock);
+    while (!cm->done && ktime_mono_ns() < deadline) {
+        struct timespec ts = {deadline / 1000000000, deadline % 1000000000};
+        pthread_cond_timedwait(&k->cond, &k->lock, &ts);
+    }
+    kfk_err res = cm->done ? cm->err : KFK_ERR_TIMED_OUT;
+    bool mine = cm->done;
+    if (!mine) cm->abandoned = true; /* the completion frees it */
+    pthread_mutex_unlock(&k->lock);
+    if (mine) commit_free(cm);
+    return res;
+}
+
+/* --- the request ------------------------------------------------------------------------ */
+
+/* Coordinator errors retry inside the call (kcall re-looks the
+ * coordinator up); the rest go to commit_done. */
+static kfk_err commit_check(kcall *call, void *resp)
+{
+    (void)call;
+    const kp_offset_commit_response *r = resp;
+    for (int i = 0; i < r->n_topics; i++)
+        for (int j = 0; j < r->topics[i].n_partitions; j++) {
+            kfk_err e = r->topics[i].partitions[j].error_code;
+            if (e == KFK_ERR_NOT_COORDINATOR || e == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
+                e == KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS || e == KFK_ERR_REQUEST_TIMED_OUT)
+                return e;
+        }
+    return KFK_OK;
+}
+
+static void commit_finish(ktask *t);
+
+static void commit_done(kcall *call, kfk_err err, void *resp, karena *arena)
+{
+    (void)arena;
+    kcommit *cm = call->opaque;
+    const kp_offset_commit_response *r = resp;
+    for (int i = 0; !err && r && i < r->n_topics; i++)
+        for (int j = 0; !err && j < r->topics[i].n_partitions; j++)
+            err = r->topics[i].partitions[j].error_code;
+    cm->err = err;
+    cm->task.fn = commit_finish;
+    if (kloop_post(kclient_bg_loop(cm->g->client), &cm->task))
+        cm->err = KFK_ERR_DESTROYED; /* stays queued; kgroup_commits_free frees it */
+}
+
+/* Fills the request (topics grouped, in name order) from cm->offsets. */
+static int commit_build(kgroup *g, kcommit *cm, int32_t generation)
+{
+    ktplist *o = &cm->offsets;
+    int n = o->n;
+    /* sort entries and their epochs together: by index */
+    int *idx = malloc((size_t)n * sizeof(*idx));
+    cm->parts = calloc((size_t)n, sizeof(*cm->parts));
+    cm->topics = calloc((size_t)n, sizeof(*cm->topics));
+    if (!idx || !cm->parts || !cm->topics) {
+        free(idx);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        int j = i;
+        for (; j > 0; j--) {
+            const kfk_topic_partition *a = &o->v[idx[j - 1]], *b = &o->v[i];
+            int r = strcmp(a->topic, b->topic);
+            if (r < 0 || (r == 0 && a->partition <= b->partition)) break;
+            idx[j] = idx[j - 1];
+        }
+        idx[j] = i;
+    }
+    kp_offset_commit_request *q = &cm->req;
+    kp_offset_commit_request_init(q);
+    q->group_id = kwire_cstr(g->group_id);
+    q->generation_id_or_member_epoch = generation;
+    q->member_id = kwire_cstr(cm->member_id);
+    q->group_instance_id = g->instance_id ? kwire_cstr(g->instance_id) : (kslice){0};
+    q->topics = cm->topics;
+    for (int i = 0; i < n; i++) {
+        const kfk_topic_partition *tp = &o->v[idx[i]];
+        if (q->n_topics == 0 || strcmp((const char *)cm->topics[q->n_topics - 1].name.ptr,
+                                       tp->topic) != 0) {
+            kp_offset_commit_request_topic *t = &cm->topics[q->n_topics++];
+            kp_offset_commit_request_topic_init(t);
+            t->name = kwire_cstr(tp->topic);
+            t->partitions = &cm->parts[i];
+        }
+        kp_offset_commit_request_partition *p = &cm->parts[i];
+        kp_offset_commit_request_partition_init(p);
+        p->partition_index = tp->partition;
+        p->committed_offset = tp->offset;
+        p->committed_leader_epoch = cm->epochs[idx[i]];
+        p->committed_metadata = tp->metadata ? kwire_cstr(tp->metadata) : kwire_cstr("");
+        cm->topics[q->n_topics - 1].n_partitions++;
+    }
+    free(idx);
+    return 0;
+}
+
+void kgroup_commit_next(kgroup *g)
+{
+    kgroup_core *k = g->core;
+    pthread_mutex_lock(&k->lock);
+    kcommit *cm = k->c_inflight ? NULL : k->c_head;
+    if (cm) k->c_inflight = true;
+    int32_t generation = k->generation;
+    if (cm) cm->member_id = strdup(k->member_id ? k->member_id : "");
+    pthread_mutex_unlock(&k->lock);
+    if (!cm) return;
+    if (!cm->member_id || commit_build(g, cm, generation)) {
+        cm->err = KFK_ERR_NO_MEMORY;
+        cm->task.fn = commit_finish;
+        commit_finish(&cm->task);
+        return;
+    }
+    kcall_init(&cm->call, KP_OFFSET_COMMIT_KEY, &cm->req, commit_done, cm);
+    cm->call.min_version = KP_OFFSET_COMMIT_MIN_VERSION;
+    cm->call.max_version = 9; /* v10 names topics by id */
+    cm->call.route = KROUTE_COORDINATOR;
+    cm->call.coord_type = 0;
+    cm->call.coord_key = g->group_id;
+    cm->call.check = commit_check;
+    cm->call.deadline_ns = kclient_deadline((int)cm->timeout_ms);
+    kcall_start(g->client, &cm->call);
+}
+
+/* Notes what was committed, so the next commit of positions skips
+ * partitions that did not move. */
+static void note_committed(kfk_consumer *c, const kcommit *cm)
+{
+    pthread_mutex_lock(&c->lock);
+    for (int i = 0; i < cm->offsets.n; i++) {
+        kcpart *p = kconsumer_find(c, cm->offsets.v[i].topic, cm->offsets.v[i].partition);
+        if (p) p->committed_pos = cm->offsets.v[i].offset;
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void commit_finish(ktask *t)
+{
+    kcommit *cm = (kcommit *)((char *)t - offsetof(kcommit, task));
+    kgroup *g = cm->g;
+    kgroup_core *k = g->core;
+    if (!cm->err) note_committed(g->consumer, cm);
+    else
+        klog(kclient_log(g->client), KFK_LOG_WARNING, "group", "commit to group \"%s\": %s",
+             g->group_id, kfk_err_str(cm->err));
+    kgev *ev = NULL;
+    if (!cm->sync && k->commit_cb) {
+        ev = kgev_new(KGEV_COMMIT, cm->err, cm->offsets.v, (size_t)cm->offsets.n);
+        if (!ev)
+            klog(kclient_log(g->client), KFK_LOG_ERR, "group", "commit callback lost: no memory");
+    }
+    pthread_mutex_lock(&k->lock);
+    k->c_head = cm->next;
+    if (!k->c_head) k->c_tail = NULL;
+    k->c_inflight = false;
+    cm->done = true;
+    bool free_it = !cm->sync || cm->abandoned;
+    bool more = k->c_head != NULL;
+    pthread_cond_broadcast(&k->cond);
+    pthread_mutex_unlock(&k->lock);
+    if (free_it) commit_free(cm);
+    if (ev) kgroup_queue_event(g, ev);
+    if (more) kgroup_commit_next(g);
+}
+
+void kgroup_commit_drain(kgroup *g, int64_t timeout_ms)
+{
+    kgroup_core *k = g->core;
+    int64_t deadline = ktime_mono_ns() + timeout_ms * 1000000;
+    pthread_mutex_lock(&k->lock);
+    while (k->c_head && ktime_mono_ns() < deadline) {
+        struct timespec ts = {deadline / 1000000000, deadline % 1000000000};
+        pthread_cond_timedwait(&k->cond, &k->lock, &ts);
+    }
+    pthread_mutex_unlock(&k->lock);
+}
+
+void kgroup_commits_free(kgroup *g)
+{
+    kgroup_core *k = g->core;
+    for (kcommit *cm = k->c_head, *next; cm; cm = next) {
+        next = cm->next;
+        if (!cm->sync || cm->abandoned) commit_free(cm);
+    }
+    k->c_head = k->c_tail = NULL;
+}

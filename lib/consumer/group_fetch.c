@@ -1,0 +1,264 @@
+/* Committed offsets: OffsetFetch for the partitions the group assigns
+ * (their positions start there, else where auto.offset.reset says) and
+ * for kfk_consumer_committed. Topics by name (v1-7; v8+ batch groups and
+ * v10 names topics by id, which the consumer does not need). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/time.h"
+#include "consumer/group_int.h"
+
+static void ofetch_free(kofetch *f)
+{
+    if (!f) return;
+    ktplist_free(&f->parts);
+    free(f->topics);
+    free(f->indexes);
+    free(f);
+}
+
+/* A partition error worth asking again for: the call retries it. */
+static kfk_err ofetch_check(kcall *call, void *resp)
+{
+    (void)call;
+    const kp_offset_fetch_response *r = resp;
+    if (r->error_code) return r->error_code;
+    for (int i = 0; i < r->n_topics; i++)
+        for (int j = 0; j < r->topics[i].n_partitions; j++) {
+            kfk_err e = r->topics[i].partitions[j].error_code;
+            if (e && kerr_retriable(e)) return e;
+        }
+    return KFK_OK;
+}
+
+/* The answer for topic/partition, or NULL. */
+static const kp_offset_fetch_response_partition *
+answer_for(const kp_offset_fetch_response *r, const char *topic, int32_t partition)
+{
+    size_t tl = strlen(topic);
+    for (int i = 0; r && i < r->n_topics; i++) {
+        const kp_offset_fetch_response_topic *t = &r->topics[i];
+        if (t->name.len != tl || memcmp(t->name.ptr, topic, tl) != 0) continue;
+        for (int j = 0; j < t->n_partitions; j++)
+            if (t->partitions[j].partition_index == partition) return &t->partitions[j];
+    }
+    return NULL;
+}
+
+/* Fills the request from f->parts (sorted). -1 when out of memory. */
+static int ofetch_build(kgroup *g, kofetch *f)
+{
+    int n = f->parts.n;
+    f->topics = calloc((size_t)n, sizeof(*f->topics));
+    f->indexes = calloc((size_t)n, sizeof(*f->indexes));
+    if (!f->topics || !f->indexes) return -1;
+    kp_offset_fetch_request_init(&f->req);
+    f->req.group_id = kwire_cstr(g->group_id);
+    f->req.topics = f->topics;
+    f->req.require_stable = true; /* as Java: wait out open transactions' offsets */
+    for (int i = 0; i < n; i++) {
+        const kfk_topic_partition *tp = &f->parts.v[i];
+        if (i == 0 || strcmp(tp->topic, f->parts.v[i - 1].topic) != 0) {
+            kp_offset_fetch_request_topic *t = &f->topics[f->req.n_topics++];
+            kp_offset_fetch_request_topic_init(t);
+            t->name = kwire_cstr(tp->topic);
+            t->partition_indexes = &f->indexes[i];
+        }
+        f->indexes[i] = tp->partition;
+        f->topics[f->req.n_topics - 1].n_partition_indexes++;
+    }
+    return 0;
+}
+
+static void ofetch_start(kgroup *g, kofetch *f, kcall_done_fn *done, int64_t timeout_ms)
+{
+    kcall_init(&f->call, KP_OFFSET_FETCH_KEY, &f->req, done, f);
+    f->call.min_version = KP_OFFSET_FETCH_MIN_VERSION;
+    f->call.max_version = 7;
+    f->call.route = KROUTE_COORDINATOR;
+    f->call.coord_type = 0;
+    f->call.coord_key = g->group_id;
+    f->call.check = ofetch_check;
+    f->call.deadline_ns = kclient_deadline((int)timeout_ms);
+    kcall_start(g->client, &f->call);
+}
+
+/* --- for the assignment ------------------------------------------------------------------ */
+
+/* Starts positions where the group committed them (c->lock taken here);
+ * false when some partition has to ask again. */
+static bool take_committed(kgroup *g, kofetch *f, kfk_err err, const kp_offset_fetch_response *r)
+{
+    kfk_consumer *c = g->consumer;
+    bool again = false;
+    pthread_mutex_lock(&c->lock);
+    for (int i = 0; i < f->parts.n; i++) {
+        kcpart *p = kconsumer_find(c, f->parts.v[i].topic, f->parts.v[i].partition);
+        if (!p) continue;
+        p->committed_busy = false;
+        if (!p->assigned || p->state != KCP_NEED_COMMITTED) continue;
+        const kp_offset_fetch_response_partition *a =
+            err ? NULL : answer_for(r, p->topic, p->partition);
+        if (!a || a->error_code) {
+            again = true;
+            continue;
+        }
+        p->committed_pos = a->committed_offset >= 0 ? a->committed_offset : KFK_OFFSET_INVALID;
+        kconsumer_start_at(c, p, a->committed_offset >= 0 ? a->committed_offset
+                                                           : KFK_OFFSET_INVALID);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return !again;
+}
+
+static void assign_fetch_finish(ktask *t)
+{
+    kofetch *f = (kofetch *)((char *)t - offsetof(kofetch, task));
+    kgroup *g = f->g;
+    kgroup_core *k = g->core;
+    if (f->err && f->err != KFK_ERR_DESTROYED)
+        klog(kclient_log(g->client), KFK_LOG_WARNING, "group",
+             "committed offsets of group \"%s\": %s; retrying", g->group_id,
+             kfk_err_str(f->err));
+    if (!f->done) { /* some partitions must ask again, after a backoff */
+        int64_t at = ktime_mono_ns() + (int64_t)g->retry_backoff_ms * 1000000;
+        kloop_timer_arm(kclient_bg_loop(g->client), &k->retry_timer, at);
+    }
+    ofetch_free(f);
+}
+
+static void assign_fetch_done(kcall *call, kfk_err err, void *resp, karena *arena)
+{
+    (void)arena;
+    kofetch *f = call->opaque;
+    kgroup *g = f->g;
+    f->err = err;
+    f->done = take_committed(g, f, err, resp);
+    kfk_consumer *c = g->consumer;
+    if (atomic_load(&c->reset_wanted)) koffsets_start_resets(c);
+    kconsumer_kick_all(c);
+    f->task.fn = assign_fetch_finish;
+    if (err == KFK_ERR_DESTROYED || kloop_post(kclient_bg_loop(g->client), &f->task))
+        ofetch_free(f);
+}
+
+void kgroup_fetch_committed(kgroup *g)
+{
+    kfk_consumer *c = g->consumer;
+    kofetch *f = calloc(1, sizeof(*f));
+    if (!f) return;
+    f->g = g;
+    f->for_assign = true;
+    int err = 0;
+    pthread_mutex_lock(&c->lock);
+    for (int i = 0; i < c->n_parts && !err; i++) {
+        kcpart *p = c->parts[i];
+        if (p->state != KCP_NEED_COMMITTED || p->committed_busy) continue;
+        err = ktplist_add(&f->parts, p->topic, p->partition);
+        if (!err) p->committed_busy = true;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (!err && f->parts.n) err = ofetch_build(g, f);
+    if (err || f->parts.n == 0) {
+        take_committed(g, f, KFK_ERR_NO_MEMORY, NULL); /* clears busy */
+        ofetch_free(f);
+        return;
+    }
+    ofetch_start(g, f, assign_fetch_done, g->core->api_timeout_ms);
+}
+
+/* --- kfk_consumer_committed ----------------------------------------------------------------- */
+
+/* Copies the answers into f->parts (offsets and metadata). */
+static kfk_err copy_answers(kofetch *f, kfk_err err, const kp_offset_fetch_response *r)
+{
+    for (int i = 0; !err && i < f->parts.n; i++) {
+        kfk_topic_partition *tp = &f->parts.v[i];
+        const kp_offset_fetch_response_partition *a = answer_for(r, tp->topic, tp->partition);
+        if (!a) {
+            err = KFK_ERR_MALFORMED;
+        } else if (a->error_code) {
+            err = a->error_code;
+        } else {
+            tp->offset = a->committed_offset >= 0 ? a->committed_offset : KFK_OFFSET_INVALID;
+            if (a->metadata.ptr && !(tp->metadata = strndup((const char *)a->metadata.ptr,
+                                                             a->metadata.len)))
+                err = KFK_ERR_NO_MEMORY;
+        }
+    }
+    return err;
+}
+
+static void committed_done(kcall *call, kfk_err err, void *resp, karena *arena)
+{
+    (void)arena;
+    kofetch *f = call->opaque;
+    kgroup_core *k = f->g->core;
+    err = copy_answers(f, err, resp);
+    pthread_mutex_lock(&k->lock);
+    f->err = err;
+    f->done = true;
+    bool free_it = f->abandoned;
+    pthread_cond_broadcast(&k->cond);
+    pthread_mutex_unlock(&k->lock);
+    if (free_it) ofetch_free(f);
+}
+
+/* Hands the results to tps; metadata strings stay the group's until the
+ * next call. */
+static kfk_err give_results(kgroup_core *k, kofetch *f, kfk_topic_partition *tps, size_t n)
+{
+    char **keep = calloc(n, sizeof(*keep));
+    if (!keep) return KFK_ERR_NO_MEMORY;
+    for (size_t i = 0; i < k->n_meta_keep; i++)
+        free(k->meta_keep[i]);
+    free(k->meta_keep);
+    k->meta_keep = keep;
+    k->n_meta_keep = n;
+    for (size_t i = 0; i < n; i++) {
+        /* f->parts was sorted: find the entry */
+        for (int j = 0; j < f->parts.n; j++) {
+            kfk_topic_partition *r = &f->parts.v[j];
+            if (r->partition != tps[i].partition || strcmp(r->topic, tps[i].topic) != 0) continue;
+            tps[i].offset = r->offset;
+            keep[i] = (char *)r->metadata;
+            r->metadata = NULL;
+            tps[i].metadata = keep[i];
+            break;
+        }
+    }
+    return KFK_OK;
+}
+
+kfk_err kgroup_committed(kgroup *g, kfk_topic_partition *tps, size_t n, int timeout_ms)
+{
+    kgroup_core *k = g->core;
+    kofetch *f = calloc(1, sizeof(*f));
+    if (!f) return KFK_ERR_NO_MEMORY;
+    f->g = g;
+    int err = 0;
+    for (size_t i = 0; i < n && !err; i++)
+        if (!ktplist_has(&f->parts, tps[i].topic, tps[i].partition))
+            err = ktplist_add(&f->parts, tps[i].topic, tps[i].partition);
+    ktplist_sort(&f->parts);
+    if (err || ofetch_build(g, f)) {
+        ofetch_free(f);
+        return KFK_ERR_NO_MEMORY;
+    }
+    if (timeout_ms < 0) timeout_ms = (int)k->api_timeout_ms;
+    ofetch_start(g, f, committed_done, timeout_ms);
+    int64_t deadline = ktime_mono_ns() + (int64_t)timeout_ms * 1000000;
+    pthread_mutex_lock(&k->lock);
+    while (!f->done && ktime_mono_ns() < deadline) {
+        struct timespec ts = {deadline / 1000000000, deadline % 1000000000};
+        pthread_cond_timedwait(&k->cond, &k->lock, &ts);
+    }
+    bool done = f->done;
+    if (!done) f->abandoned = true;
+    kfk_err res = done ? f->err : KFK_ERR_TIMED_OUT;
+    if (done && !res) res = give_results(k, f, tps, n);
+    pthread_mutex_unlock(&k->lock);
+    if (done) ofetch_free(f);
+    return res;
+}
