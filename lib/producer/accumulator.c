@@ -26,6 +26,7 @@ struct kaccum_part {
     kaccum_batch *head;   /* oldest first; only the tail may be unsealed (the open batch) */
     kaccum_batch *tail;
     int32_t next_sequence;
+    bool hold_new;     /* drain only re-enqueued batches (kaccum_part_hold_new) */
     uint64_t drained;  /* batches drained so far: the next drained_nth - 1 */
     atomic_int queued; /* batches in the queue; written under lock, read without */
     void *ctx;         /* the caller's; set once */
@@ -184,6 +185,21 @@ void kaccum_part_set_sequence(kaccum_part *p, int32_t next_sequence)
     pthread_mutex_lock(&p->lock);
     p->next_sequence = next_sequence;
     pthread_mutex_unlock(&p->lock);
+}
+
+void kaccum_part_hold_new(kaccum_part *p, bool hold)
+{
+    pthread_mutex_lock(&p->lock);
+    p->hold_new = hold;
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* p's batch the drain would take next: its head, unless new batches are
+ * held and the head is one. p->lock held. */
+static kaccum_batch *drainable_head(const kaccum_part *p)
+{
+    kaccum_batch *b = p->head;
+    return b && p->hold_new && !b->drained_nth ? NULL : b;
 }
 
 int64_t kaccum_reserved_bytes(kaccum *a)
@@ -385,6 +401,10 @@ static kfk_err open_batch(kaccum *a, kaccum_part *p, kaccum_batch *b, const kacc
     b->base_sequence = KBATCH_NO_SEQUENCE;
     b->retry_at_ms = 0;
     b->drained_nth = 0;
+    b->producer_id = -1;
+    b->producer_epoch = -1;
+    b->maybe_written = false;
+    b->seq_reset = false;
     b->sealed = false;
     b->next = NULL;
     if (p->tail)
@@ -489,7 +509,7 @@ size_t kaccum_drain(kaccum *a, kaccum_part *const *parts, size_t n, size_t start
     for (size_t i = 0; i < n; i++) {
         kaccum_part *p = parts[(start + i) % n];
         pthread_mutex_lock(&p->lock);
-        kaccum_batch *b = p->head;
+        kaccum_batch *b = drainable_head(p);
         bool ready = b && batch_ready_at(a, b, now_ms, all) <= now_ms;
         bool fits = ready && (got == 0 || bytes + kaccum_batch_size(b) <= max_bytes);
         if (fits) {
@@ -516,7 +536,7 @@ int64_t kaccum_next_ready_ms(kaccum *a, kaccum_part *const *parts, size_t n, int
     int64_t next = INT64_MAX;
     for (size_t i = 0; i < n && next > now_ms; i++) {
         pthread_mutex_lock(&parts[i]->lock);
-        kaccum_batch *b = parts[i]->head;
+        kaccum_batch *b = drainable_head(parts[i]);
         if (b) {
             int64_t at = batch_ready_at(a, b, now_ms, all);
             if (at < next) next = at;

@@ -100,7 +100,14 @@ struct kaccum_batch {
     int64_t retry_at_ms;   /* re-enqueued: not ready before this */
     uint64_t drained_nth;  /* its place in the partition's drain order (0: never drained) */
     int32_t base_sequence; /* set at its first drain from the partition's next sequence */
-    bool sealed;           /* no more records go in */
+    /* The producer id and epoch its sequences belong to: the sender's,
+     * kept with the sequence across retries (the accumulator only clears
+     * them at open). */
+    int64_t producer_id;
+    int16_t producer_epoch;
+    bool maybe_written; /* an attempt ended without an answer: the broker may hold it */
+    bool seq_reset;     /* renumbered by an epoch bump (KIP-360) */
+    bool sealed;        /* no more records go in */
 };
 
 static inline int32_t kaccum_batch_count(const kaccum_batch *b)
@@ -144,6 +151,13 @@ int kaccum_part_queued(kaccum_part *p);
 /* Sets the sequence the partition's next drained batch starts at
  * (KIP-360: after an epoch bump sequences restart at 0). */
 void kaccum_part_set_sequence(kaccum_part *p, int32_t next_sequence);
+
+/* While hold is set, drains and kaccum_next_ready_ms skip p's batches
+ * that were never drained: only re-enqueued ones (retries, which keep
+ * their sequences) may go. Idempotence sets it while a partition's
+ * sequence state is unsettled (an epoch change waiting for older batches,
+ * a batch given up with its outcome unknown). */
+void kaccum_part_hold_new(kaccum_part *p, bool hold);
 
 /* What an append did, for the caller to act on. */
 typedef struct kaccum_appended {

@@ -43,16 +43,19 @@ void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_
 void kdr_batch_abandon(kfk_producer *p, kaccum_batch *b, kfk_err err)
 {
     kpart *pp = kaccum_part_ctx(b->part);
-    bool gap = false;
+    bool gap = false, bump = false;
     pthread_mutex_lock(&pp->lock);
     for (int i = 0; i < pp->n_unacked; i++)
         if (pp->unacked[i] == b) gap = true;
+    /* Its sequences leave a gap before later batches, or reached the
+     * broker: idempotence decides what the partition does next. */
+    if (gap && p->idempotent) bump = kidem_given_up(pp, b);
     kidem_unacked_remove(pp, b);
+    bool kick = gap && pp->n_unacked == 0;
     pthread_mutex_unlock(&pp->lock);
-    /* Its sequences may have reached the broker, or later batches may
-     * carry sequences after them: start them over (KIP-360). */
-    if (gap && p->idempotent) kidem_request_bump(p);
+    if (bump) kidem_request_bump(p, pp);
     kdr_batch_done(p, b, err, -1, -1);
+    if (kick) ksender_kick_part(p, pp); /* the partition settles at the next pull */
 }
 
 void kdr_expire(kfk_producer *p)

@@ -2,16 +2,26 @@
  *
  * The producer gets its id and epoch with InitProducerId, a kcall to any
  * broker; senders drain nothing until it answered. Sequences are given at
- * drain time by the accumulator, per partition. When the broker reports a
- * sequence gap it cannot explain (OUT_OF_ORDER_SEQUENCE_NUMBER for the
- * batch right after the last acknowledged one, UNKNOWN_PRODUCER_ID), or
- * when a batch that took sequences is given up (expired, failed), the
- * producer bumps its epoch as the Java client does for an idempotent,
- * non-transactional producer: locally, epoch + 1, which the broker
- * accepts when the new epoch starts at sequence 0. Draining stops, the
- * requests in flight finish, then every partition's unacknowledged
- * batches are renumbered from 0 in order and go again with the new epoch
- * (kaccum_batch_finish rewrites their headers). */
+ * drain time by the accumulator, per partition, and a batch keeps its
+ * producer id, epoch and sequence across retries: the broker recognises a
+ * retry of a batch it already wrote as a duplicate only by that triple.
+ *
+ * Recovery follows Java's TransactionManager for an idempotent producer.
+ * A partition asks for an epoch bump when the broker reports a real gap
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER for the batch right after the last
+ * acknowledged one, UNKNOWN_PRODUCER_ID with a log start offset) or when
+ * a batch every attempt of which was refused is given up. The bump is
+ * local (epoch + 1, which the broker accepts starting at sequence 0):
+ * draining stops until nothing is in flight, then only the partitions
+ * that asked are renumbered from 0. Every other partition keeps retrying
+ * its batches with their old epoch and sequences and takes new batches
+ * only once those are done, then starts at sequence 0 in the new epoch.
+ * A batch given up while its outcome is unknown (an attempt timed out or
+ * its connection dropped) is never renumbered, nor is anything after it:
+ * its partition is "unresolved", takes no new batches, and is settled when
+ * its remaining batches are answered: a later acknowledged batch proves
+ * it was written; a gap right after it, or nothing acknowledged after it
+ * once everything is answered, proves it was not and asks for a bump. */
 #include <stdlib.h>
 
 #include "base/time.h"
@@ -106,32 +116,141 @@ void kidem_unacked_remove(kpart *pp, kaccum_batch *b)
     }
 }
 
-/* --- epoch bump (KIP-360) ----------------------------------------------------------- */
+/* --- sequence state (KIP-360, as Java's TransactionManager) ---------------------------- */
 
-/* Nothing is in flight and no pull runs: renumber every partition. */
+/* True when a comes before b, sequences wrapping at INT32_MAX. */
+static bool seq_before(int32_t a, int32_t b)
+{
+    int64_t d = (int64_t)b - a;
+    if (d < 0) d += (int64_t)INT32_MAX + 1;
+    return d > 0 && d < ((int64_t)1 << 30);
+}
+
+static int32_t seq_after(int32_t base, int32_t count)
+{
+    int64_t next = (int64_t)base + count;
+    return (int32_t)(next > INT32_MAX ? next - INT32_MAX - 1 : next);
+}
+
+bool kidem_seq_error_bumps(const kpart *pp, const kaccum_batch *b, kfk_err err,
+                           int64_t log_start_offset)
+{
+    if (err == KFK_ERR_UNKNOWN_PRODUCER_ID) {
+        /* The broker lost the producer's state. Without a log start
+         * offset it is in transition: retry as is. A batch renumbered by
+         * a bump shares the answer its partition already acted on. */
+        return log_start_offset >= 0 && !b->seq_reset;
+    }
+    if (err != KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER) return false;
+    /* A gap is real only right after the last acknowledged batch (or
+     * right after a given-up one) and with no older batch unanswered; any
+     * other batch waits for the ones before it to resolve. Renumbering
+     * never reaches a batch before the one that proved the gap. */
+    if (pp->n_unacked == 0 || pp->unacked[0] != b) return false;
+    if (pp->unresolved) return b->base_sequence == pp->unresolved_next;
+    return !b->seq_reset && b->base_sequence == pp->acked_next_seq;
+}
+
+bool kidem_given_up(kpart *pp, const kaccum_batch *b)
+{
+    bool unknown = b->maybe_written;
+    for (int i = 0; i < pp->n_unacked; i++)
+        unknown |= pp->unacked[i]->maybe_written;
+    if (unknown) {
+        /* Its sequences may be in the log: renumbering what follows could
+         * write those batches twice. Later answers decide (Java's
+         * markSequenceUnresolved). */
+        int32_t next = seq_after(b->base_sequence, kaccum_batch_count(b));
+        if (!pp->unresolved || seq_before(pp->unresolved_next, next)) pp->unresolved_next = next;
+        pp->unresolved = true;
+        return false;
+    }
+    /* Refused at every attempt, and nothing else unacknowledged can be in
+     * the log: nothing after it was written either (the broker takes
+     * sequences only in order). */
+    pp->rewrite = true;
+    return true;
+}
+
+bool kidem_part_settle(kfk_producer *p, kpart *pp)
+{
+    bool bump = false;
+    if (pp->n_unacked == 0 && pp->inflight == 0) {
+        if (pp->unresolved) {
+            /* Everything answered: if a later batch was acknowledged the
+             * given-up one was written; otherwise there is a gap, and with
+             * nothing left to renumber a bump is safe. */
+            pp->unresolved = false;
+            if (seq_before(pp->acked_next_seq, pp->unresolved_next)) pp->rewrite = bump = true;
+        }
+        int64_t pid = atomic_load(&p->producer_id);
+        int16_t epoch = atomic_load(&p->producer_epoch);
+        if (!pp->rewrite && (pp->pid != pid || pp->epoch != epoch)) {
+            pp->pid = pid;
+            pp->epoch = epoch;
+            pp->acked_next_seq = 0;
+            pp->acked_any = false;
+            kaccum_part_set_sequence(pp->ap, 0);
+        }
+    }
+    bool hold = pp->unresolved || pp->rewrite || pp->pid != atomic_load(&p->producer_id) ||
+                pp->epoch != atomic_load(&p->producer_epoch);
+    if (hold != pp->held) {
+        kaccum_part_hold_new(pp->ap, hold);
+        pp->held = hold;
+    }
+    return bump;
+}
+
+void kidem_batch_numbered(const kpart *pp, kaccum_batch *b)
+{
+    b->producer_id = pp->pid;
+    b->producer_epoch = pp->epoch;
+}
+
+/* Nothing is in flight and no pull runs: the epoch goes up and the
+ * partitions that asked for it are renumbered from 0. The others keep
+ * their batches' epoch and sequences: a batch that may have been written
+ * must be retried exactly as it was, or the broker would take it again;
+ * they move to the new epoch once settled (kidem_part_settle). */
 static void bump_now(kfk_producer *p)
 {
     int16_t epoch = atomic_load(&p->producer_epoch);
-    atomic_store(&p->producer_epoch, (int16_t)(epoch == INT16_MAX ? 0 : epoch + 1));
+    /* Java asks for a new producer id at Short.MAX_VALUE; a wrap to 0 is
+     * refused by the broker as an older epoch. */
+    int16_t next = (int16_t)(epoch == INT16_MAX ? 0 : epoch + 1);
+    atomic_store(&p->producer_epoch, next);
+    int64_t pid = atomic_load(&p->producer_id);
     kpart **parts;
     int n = kprod_all_parts(p, &parts);
     for (int i = 0; i < n; i++) {
         kpart *pp = parts[i];
         pthread_mutex_lock(&pp->lock);
-        int32_t seq = 0;
-        for (int j = 0; j < pp->n_unacked; j++) {
-            pp->unacked[j]->base_sequence = seq;
-            seq += kaccum_batch_count(pp->unacked[j]);
+        if (pp->rewrite) {
+            int32_t seq = 0;
+            for (int j = 0; j < pp->n_unacked; j++) {
+                kaccum_batch *b = pp->unacked[j];
+                b->base_sequence = seq;
+                b->producer_id = pid;
+                b->producer_epoch = next;
+                b->seq_reset = true;
+                seq = seq_after(seq, kaccum_batch_count(b));
+            }
+            pp->pid = pid;
+            pp->epoch = next;
+            pp->acked_next_seq = 0;
+            pp->acked_any = false;
+            pp->unresolved = false;
+            pp->rewrite = false;
+            kaccum_part_set_sequence(pp->ap, seq);
+            klog(kclient_log(p->client), KFK_LOG_INFO, "producer",
+                 "%s [%d]: %d unacknowledged batches renumbered from 0 in producer epoch %d "
+                 "(KIP-360)",
+                 pp->topic->name, pp->id, pp->n_unacked, next);
         }
-        pp->acked_next_seq = 0;
-        pp->acked_any = false;
-        kaccum_part_set_sequence(pp->ap, seq);
         pthread_mutex_unlock(&pp->lock);
     }
     free(parts);
-    klog(kclient_log(p->client), KFK_LOG_INFO, "producer",
-         "bumped the producer epoch to %d after a sequence gap (KIP-360)",
-         atomic_load(&p->producer_epoch));
 }
 
 static void try_bump(kfk_producer *p)
@@ -149,11 +268,13 @@ static void try_bump(kfk_producer *p)
     if (!atomic_load(&p->closing)) kick_queued(p);
 }
 
-void kidem_request_bump(kfk_producer *p)
+void kidem_request_bump(kfk_producer *p, kpart *pp)
 {
     /* A closing producer sends nothing more; and after kclient_destroy
      * there is no client left to log through. */
     if (atomic_load(&p->closing)) return;
+    klog(kclient_log(p->client), KFK_LOG_INFO, "producer",
+         "%s [%d]: sequence gap; bumping the producer epoch (KIP-360)", pp->topic->name, pp->id);
     int zero = 0;
     atomic_compare_exchange_strong(&p->bump, &zero, 1);
     try_bump(p);

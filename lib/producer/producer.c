@@ -140,6 +140,8 @@ static kfk_err topic_grow(kfk_producer *p, kptopic *t, int32_t n)
         }
         pp->topic = t;
         pp->id = i;
+        pp->pid = -1;
+        pp->epoch = -1;
         pthread_mutex_init(&pp->lock, NULL);
         v[i] = pp;
     }

@@ -67,6 +67,17 @@ typedef struct kpart {
      * hold no state for the producer and would take any sequence first:
      * one batch at a time, so a retried first batch cannot be overtaken. */
     bool acked_any;
+    /* Idempotence (idempotence.c): the producer id and epoch the
+     * partition's sequences belong to (-1: none yet). After an epoch bump
+     * that did not rewrite the partition it keeps the old pair until its
+     * unacknowledged batches are done; only then do new batches start at
+     * sequence 0 in the new epoch (Java: hasStaleProducerIdAndEpoch). */
+    int64_t pid;
+    int16_t epoch;
+    bool rewrite;            /* a bump that renumbers this partition is pending */
+    bool unresolved;         /* a batch given up with its outcome unknown (Java's */
+    int32_t unresolved_next; /* partitionsWithUnresolvedSequences): the sequence after it */
+    bool held;               /* kaccum_part_hold_new is set */
 } kpart;
 
 /* The partitions of a topic as known at one time; replaced (never
@@ -231,10 +242,30 @@ void kidem_start(kfk_producer *p);
 void kidem_stop(kfk_producer *p);
 /* Removes b from pp's unacked list; pp->lock held. */
 void kidem_unacked_remove(kpart *pp, kaccum_batch *b);
-/* Asks for a KIP-360 epoch bump: draining stops until nothing is in
- * flight, then the epoch goes up and every partition's sequences restart
- * at 0. Any thread. */
-void kidem_request_bump(kfk_producer *p);
+/* Asks for a KIP-360 epoch bump that renumbers pp's unacknowledged
+ * batches from 0 in the new epoch: draining stops until nothing is in
+ * flight, then the epoch goes up. Only for a partition where none of
+ * those batches can have been written. Any thread, pp->lock not held. */
+void kidem_request_bump(kfk_producer *p, kpart *pp);
+/* What a failed answer means for the partition's sequences: whether it
+ * asks for an epoch bump (Java's TransactionManager.canRetry for
+ * OUT_OF_ORDER_SEQUENCE_NUMBER and UNKNOWN_PRODUCER_ID). pp->lock held. */
+bool kidem_seq_error_bumps(const kpart *pp, const kaccum_batch *b, kfk_err err,
+                           int64_t log_start_offset);
+/* A batch that took sequences is given up (b was in pp's unacked list):
+ * with its outcome unknown, the partition is unresolved (no new batches
+ * until the rest are answered); when every attempt was refused, the
+ * partition is renumbered. pp->lock held; returns true when the caller
+ * must call kidem_request_bump after unlocking. */
+bool kidem_given_up(kpart *pp, const kaccum_batch *b);
+/* Before a drain: settles pp's sequence state once nothing of it is
+ * unacknowledged (resolves or bumps an unresolved partition, moves a
+ * partition to the current epoch at sequence 0) and holds back new
+ * batches while it is unsettled. pp->lock held, inside a pull; returns
+ * true when the caller must call kidem_request_bump after unlocking. */
+bool kidem_part_settle(kfk_producer *p, kpart *pp);
+/* A new batch's sequences belong to pp's producer id and epoch. */
+void kidem_batch_numbered(const kpart *pp, kaccum_batch *b);
 /* Around a pull: true when the pull may drain (then call
  * kidem_pull_end), false when a bump or the producer id is pending. */
 bool kidem_pull_begin(kfk_producer *p);

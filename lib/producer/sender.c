@@ -55,19 +55,20 @@ static bool retriable(kfk_err err)
 
 /* --- outcomes ------------------------------------------------------------------------ */
 
+/* Errors after which the broker may have written the batch: no answer
+ * (timeout, dropped connection), or a replication timeout after the
+ * leader's append. Its sequences must not be given to other records. */
+static bool outcome_unknown(kfk_err err)
+{
+    return err == KFK_ERR_TIMED_OUT || err == KFK_ERR_TRANSPORT ||
+           err == KFK_ERR_NETWORK_EXCEPTION || err == KFK_ERR_REQUEST_TIMED_OUT ||
+           err == KFK_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+}
+
 static int32_t seq_after(int32_t base, int32_t count)
 {
     int64_t next = (int64_t)base + count;
     return (int32_t)(next > INT32_MAX ? next - INT32_MAX - 1 : next);
-}
-
-/* True when a comes before b, sequences wrapping at INT32_MAX: a batch
- * behind the acknowledged ones can never be accepted in this epoch. */
-static bool seq_behind(int32_t a, int32_t b)
-{
-    int64_t d = (int64_t)b - a;
-    if (d < 0) d += (int64_t)INT32_MAX + 1;
-    return d > 0 && d < ((int64_t)1 << 30);
 }
 
 static void batch_ok(kfk_producer *p, kpart *pp, kaccum_batch *b, int64_t off, int64_t lat)
@@ -75,13 +76,16 @@ static void batch_ok(kfk_producer *p, kpart *pp, kaccum_batch *b, int64_t off, i
     kidem_unacked_remove(pp, b);
     pp->acked_next_seq = seq_after(b->base_sequence, kaccum_batch_count(b));
     pp->acked_any = true;
+    bool settle = pp->held && pp->n_unacked == 0; /* held-back batches may go now */
     pthread_mutex_unlock(&pp->lock);
     kdr_batch_done(p, b, KFK_OK, off, lat);
+    if (settle) ksender_kick_part(p, pp);
 }
 
 /* A batch's answer (err KFK_OK: acknowledged at off). I/O thread, or the
  * destroying thread. */
-static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t off, int64_t lat)
+static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t off, int64_t lat,
+                         int64_t log_start)
 {
     kpart *pp = PART_OF(b);
     int64_t now = ktime_mono_ms();
@@ -92,26 +96,28 @@ static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t 
         kidem_inflight_done(p);
         return;
     }
+    if (outcome_unknown(err)) b->maybe_written = true;
     bool seq_err = p->idempotent && (err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
                                      err == KFK_ERR_UNKNOWN_PRODUCER_ID);
-    /* A gap after an earlier batch still unresolved is that batch's doing;
-     * right after the last acknowledged one it is real (KIP-360). */
-    bool bump =
-        seq_err && (err == KFK_ERR_UNKNOWN_PRODUCER_ID || b->base_sequence == pp->acked_next_seq ||
-                    seq_behind(b->base_sequence, pp->acked_next_seq));
+    bool bump = seq_err && kidem_seq_error_bumps(pp, b, err, log_start);
+    if (bump) pp->rewrite = true;
     bool expired = now - b->created_ms >= p->delivery_timeout_ms;
     int32_t acked_next = pp->acked_next_seq;
     pthread_mutex_unlock(&pp->lock);
     klog(kclient_log(p->client), seq_err ? KFK_LOG_INFO : KFK_LOG_DEBUG, "producer",
-         "%s [%d]: batch at sequence %d (broker expects %d after the last ack) failed: %s",
-         pp->topic->name, pp->id, b->base_sequence, acked_next, kfk_err_name(err));
+         "%s [%d]: batch at sequence %d epoch %d (broker expects %d after the last ack) "
+         "failed: %s",
+         pp->topic->name, pp->id, b->base_sequence, b->producer_epoch, acked_next,
+         kfk_err_name(err));
     if (atomic_load(&p->closing)) {
         kdr_batch_abandon(p, b, KFK_ERR_DESTROYED);
     } else if ((seq_err || retriable(err)) && !expired) {
-        if (bump) kidem_request_bump(p);
+        if (bump) kidem_request_bump(p, pp);
         kaccum_reenqueue(p->accum, b, now + p->retry_backoff_ms);
         ksender_kick_part(p, pp);
     } else {
+        /* A bump asked for above is the partition's either way. */
+        if (bump) kidem_request_bump(p, pp);
         kdr_batch_abandon(p, b, seq_err || retriable(err) ? KFK_ERR_TIMED_OUT : err);
     }
     kidem_inflight_done(p);
@@ -142,14 +148,15 @@ static void produce_done(kreq *req, kfk_err err, void *resp, karena *arena)
     for (int i = 0; i < r->n; i++) {
         kaccum_batch *b = r->batches[i];
         if (err || !pr) {
-            batch_result(p, b, err, -1, -1);
+            batch_result(p, b, err, -1, -1, -1);
             continue;
         }
         const kp_produce_response_partition_produce_response *a = find_answer(pr, PART_OF(b));
         if (!a)
-            batch_result(p, b, KFK_ERR_NETWORK_EXCEPTION, -1, -1);
+            batch_result(p, b, KFK_ERR_NETWORK_EXCEPTION, -1, -1, -1);
         else
-            batch_result(p, b, a->error_code, a->base_offset, a->log_append_time_ms);
+            batch_result(p, b, a->error_code, a->base_offset, a->log_append_time_ms,
+                         a->log_start_offset);
     }
     free(r);
 }
@@ -178,9 +185,10 @@ static kpreq *preq_new(kfk_producer *p, size_t n)
 /* Finishes b; on failure reports it. Returns true when b may go. */
 static bool finish(kfk_producer *p, kaccum_batch *b, kslice *wire)
 {
-    int64_t pid = p->idempotent ? atomic_load(&p->producer_id) : -1;
-    kfk_err err = kaccum_batch_finish(b, pid, atomic_load(&p->producer_epoch), p->codec,
-                                      p->codec_level, wire);
+    /* A retry keeps the producer id, epoch and sequence of its first
+     * drain (or of its renumbering by a bump). */
+    int64_t pid = p->idempotent ? b->producer_id : -1;
+    kfk_err err = kaccum_batch_finish(b, pid, b->producer_epoch, p->codec, p->codec_level, wire);
     if (err) kdr_batch_abandon(p, b, err);
     return err == KFK_OK;
 }
@@ -217,6 +225,7 @@ static void track_drained(kaccum_batch *b)
     bool known = false;
     for (int i = 0; i < pp->n_unacked; i++)
         known |= pp->unacked[i] == b;
+    if (!known) kidem_batch_numbered(pp, b);
     if (!known && pp->n_unacked < KPROD_MAX_UNACKED) pp->unacked[pp->n_unacked++] = b;
     pthread_mutex_unlock(&pp->lock);
 }
@@ -310,10 +319,12 @@ static size_t sender_eligible(ksender *s)
     for (size_t i = 0; i < s->n_parts; i++) {
         kpart *pp = kaccum_part_ctx(s->parts[i]);
         pthread_mutex_lock(&pp->lock);
+        bool bump = s->p->idempotent && kidem_part_settle(s->p, pp);
         int limit = s->p->idempotent && !pp->acked_any ? 1 : s->p->max_in_flight;
-        bool ok = (pp->inflight == 0 || pp->inflight_sender == s) && pp->inflight < limit &&
-                  (pp->n_unacked < limit || pp->inflight < pp->n_unacked);
+        bool ok = !bump && (pp->inflight == 0 || pp->inflight_sender == s) &&
+                  pp->inflight < limit && (pp->n_unacked < limit || pp->inflight < pp->n_unacked);
         pthread_mutex_unlock(&pp->lock);
+        if (bump) kidem_request_bump(s->p, pp);
         if (ok) s->eligible[n++] = s->parts[i];
     }
     return n;

@@ -539,6 +539,34 @@ START_TEST(test_reenqueued_batches_keep_order_and_sequences)
 }
 END_TEST
 
+/* While new batches are held (an idempotent partition settling its
+ * sequences), only re-enqueued batches drain, and a held new batch does
+ * not count as ready (no wake-up for it). */
+START_TEST(test_held_partition_drains_only_retries)
+{
+    kaccum_conf c = conf_of(size_for(2, 20), 0, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    for (uintptr_t i = 0; i < 4; i++)
+        append_ok(a, p, 20, i, T0);
+    kaccum_batch *b1 = drain_one(a, p, T0);
+    kaccum_part_hold_new(p, true);
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 0);
+    ck_assert_int_eq(kaccum_next_ready_ms(a, &p, 1, T0), INT64_MAX);
+    kaccum_reenqueue(a, b1, T0 + 10);
+    ck_assert_int_eq(kaccum_next_ready_ms(a, &p, 1, T0), T0 + 10);
+    ck_assert_ptr_eq(drain_one(a, p, T0 + 10), b1);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0 + 10, 1 << 20, &out), 0);
+    kaccum_part_hold_new(p, false);
+    kaccum_batch *b2 = drain_one(a, p, T0 + 10);
+    ck_assert_int_eq(b2->base_sequence, 2);
+    check_batch(a, b1, 0, 2);
+    check_batch(a, b2, 2, 2);
+    kaccum_destroy(a);
+}
+END_TEST
+
 START_TEST(test_expire_takes_batches_past_delivery_timeout)
 {
     kaccum_conf c = conf_of(16384, 60000, 1 << 20, 0);
@@ -657,6 +685,7 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_purge_returns_everything_exactly_once);
     tcase_add_test(tc, test_finish_sets_producer_fields_and_compresses);
     tcase_add_test(tc, test_reenqueued_batches_keep_order_and_sequences);
+    tcase_add_test(tc, test_held_partition_drains_only_retries);
     tcase_add_test(tc, test_expire_takes_batches_past_delivery_timeout);
     tcase_add_test(tc, test_batches_stay_within_max_request_size);
     tcase_add_test(tc, test_records_are_written_in_final_wire_form);
