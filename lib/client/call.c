@@ -117,7 +117,8 @@ static void park_task(ktask *t);
 static void send_to(kcall *call, kbroker *b)
 {
     kclient *c = call->client;
-    int64_t deadline = ktime_mono_ns() + c->request_timeout_ms * KTIME_NS_PER_MS;
+    int64_t attempt_ms = call->attempt_timeout_ms ? call->attempt_timeout_ms : c->request_timeout_ms;
+    int64_t deadline = ktime_mono_ns() + attempt_ms * KTIME_NS_PER_MS;
     if (deadline > call->deadline_ns) deadline = call->deadline_ns;
     kreq *r = &call->req;
     kreq_init(r, call->api_key, call->body, deadline, on_response, call);

@@ -211,6 +211,8 @@ struct kcall {
     int8_t coord_type;     /* KROUTE_COORDINATOR: 0 group, 1 transaction */
     const char *coord_key; /* KROUTE_COORDINATOR; the caller's, until done */
     int64_t deadline_ns;   /* the whole call's, retries included */
+    int64_t attempt_timeout_ms; /* one attempt's; 0: request.timeout.ms (JoinGroup waits
+                                   for the rebalance, longer) */
     bool no_retry;         /* one attempt only */
     kcall_check_fn *check;
     kcall_done_fn *done;

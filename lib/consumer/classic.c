@@ -1,29 +1,623 @@
-/* The classic group protocol (JoinGroup/SyncGroup/Heartbeat/LeaveGroup).
- * Placeholder while it is written: it joins nothing. */
-#include "consumer/group_int.h"
+/* The classic group protocol's state machine, on kfk-bg:
+ *
+ *   IDLE --subscribe--> [REVOKING] --revoke_done--> JOINING --JoinGroup-->
+ *   SYNCING --SyncGroup--> STABLE --Heartbeat: REBALANCE_IN_PROGRESS,
+ *   subscription or partition count changed--> [REVOKING] --> JOINING ...
+ *
+ * Eager assignors give everything up (REVOKED, then revoke_done) before
+ * each JoinGroup; under the cooperative protocol (KIP-429, when every
+ * assignor of partition.assignment.strategy is cooperative, as Java
+ * decides) a member keeps its partitions while rejoining, gives up only
+ * what the new assignment takes away, and rejoins once more when it gave
+ * up anything so the partitions can move on. UNKNOWN_MEMBER_ID and
+ * ILLEGAL_GENERATION lose the partitions (LOST) and join anew;
+ * FENCED_INSTANCE_ID and the like are fatal. Static members (KIP-345,
+ * group.instance.id) do not send LeaveGroup, as in Java.
+ *
+ * kcall completions copy what they need on their I/O thread and post a
+ * task; all state changes happen here. The data the calls need is in
+ * classic_join.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-static int classic_init(kgroup *g)
+#include "base/err.h"
+#include "base/time.h"
+#include "consumer/classic_int.h"
+
+static void start_join(classic *cl);
+static void go_sync(classic *cl);
+
+#define LOG(cl, lvl, ...) klog(kclient_log((cl)->g->client), lvl, "group", __VA_ARGS__)
+
+static kloop *bg(classic *cl)
 {
-    (void)g;
-    return 0;
+    return kclient_bg_loop(cl->g->client);
 }
 
-static void classic_nothing(kgroup *g)
+static bool coordinator_error(kfk_err e)
 {
-    (void)g;
+    return e == KFK_ERR_NOT_COORDINATOR || e == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
+           e == KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS;
+}
+
+/* kcall checks: coordinator errors retry inside the call (it looks the
+ * coordinator up again); every other answer goes to the state machine. */
+static kfk_err join_check(kcall *call, void *resp)
+{
+    (void)call;
+    kfk_err e = ((kp_join_group_response *)resp)->error_code;
+    return coordinator_error(e) ? e : KFK_OK;
+}
+
+static kfk_err sync_check(kcall *call, void *resp)
+{
+    (void)call;
+    kfk_err e = ((kp_sync_group_response *)resp)->error_code;
+    return coordinator_error(e) ? e : KFK_OK;
+}
+
+static kfk_err hb_check(kcall *call, void *resp)
+{
+    (void)call;
+    kfk_err e = ((kp_heartbeat_response *)resp)->error_code;
+    return coordinator_error(e) ? e : KFK_OK;
+}
+
+static kfk_err leave_check(kcall *call, void *resp)
+{
+    (void)call;
+    kfk_err e = ((kp_leave_group_response *)resp)->error_code;
+    return coordinator_error(e) ? e : KFK_OK;
+}
+
+static void coordinator_call(classic *cl, kcall *call, int timeout_ms)
+{
+    call->route = KROUTE_COORDINATOR;
+    call->coord_type = 0;
+    call->coord_key = cl->g->group_id;
+    call->deadline_ns = kclient_deadline(timeout_ms);
+    kcall_start(cl->g->client, call);
+}
+
+static void post(classic *cl, ktask *t)
+{
+    /* Fails only while the client is being destroyed: nothing to do then. */
+    (void)kloop_post(bg(cl), t);
+}
+
+/* --- member state ----------------------------------------------------------------------- */
+
+static void set_member_id(classic *cl, const char *id)
+{
+    char *c = strdup(id ? id : "");
+    if (!c) return;
+    free(cl->member_id);
+    cl->member_id = c;
+}
+
+/* Forgets the generation (and the member id when forget_id): the next
+ * JoinGroup starts over. */
+static void reset_member(classic *cl, bool forget_id)
+{
+    cl->generation = -1;
+    cl->leader = false;
+    if (forget_id) set_member_id(cl, "");
+    kgroup_set_member(cl->g, cl->member_id, -1);
+}
+
+static ktplist copy_list(const ktplist *l)
+{
+    ktplist c = {0};
+    for (int i = 0; i < l->n; i++)
+        if (ktplist_add(&c, l->v[i].topic, l->v[i].partition)) break;
+    return c;
+}
+
+static void lose_all(classic *cl)
+{
+    ktplist all = copy_list(kgroup_owned(cl->g));
+    kgroup_lost(cl->g, &all);
+    ktplist_free(&all);
+}
+
+static void fatal(classic *cl, kfk_err err, const char *what)
+{
+    char why[160];
+    snprintf(why, sizeof(why), "%s: %s", what, kfk_err_str(err));
+    cl->state = CS_FATAL;
+    kloop_timer_disarm(bg(cl), &cl->hb_timer);
+    kloop_timer_disarm(bg(cl), &cl->join_timer);
+    lose_all(cl);
+    kgroup_fatal(cl->g, err, why);
+}
+
+/* Errors after which joining again cannot help. */
+static bool fatal_error(kfk_err e)
+{
+    switch (e) {
+    case KFK_ERR_FENCED_INSTANCE_ID:
+    case KFK_ERR_GROUP_AUTHORIZATION_FAILED:
+    case KFK_ERR_INVALID_SESSION_TIMEOUT:
+    case KFK_ERR_INCONSISTENT_GROUP_PROTOCOL:
+    case KFK_ERR_GROUP_MAX_SIZE_REACHED:
+    case KFK_ERR_INVALID_GROUP_ID:
+    case KFK_ERR_UNSUPPORTED_VERSION:
+    case KFK_ERR_UNRELEASED_INSTANCE_ID:
+    case KFK_ERR_NO_COMMON_VERSION:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void arm_join_timer(classic *cl, int64_t ms)
+{
+    kloop_timer_arm(bg(cl), &cl->join_timer, ktime_mono_ns() + ms * 1000000);
+}
+
+/* --- rejoining ------------------------------------------------------------------------------- */
+
+/* What to give up before joining: everything (eager), or what the
+ * subscription no longer covers (cooperative, as Java's onJoinPrepare). */
+static ktplist to_give_up(classic *cl)
+{
+    const ktplist *owned = kgroup_owned(cl->g);
+    if (cl->eager) return copy_list(owned);
+    const ktplist *topics = kgroup_topics(cl->g);
+    ktplist out = {0};
+    for (int i = 0; i < owned->n; i++) {
+        bool kept = false;
+        for (int k = 0; k < topics->n && !kept; k++)
+            kept = strcmp(topics->v[k].topic, owned->v[i].topic) == 0;
+        if (!kept) ktplist_add(&out, owned->v[i].topic, owned->v[i].partition);
+    }
+    return out;
+}
+
+static void rejoin(classic *cl, const char *why)
+{
+    switch (cl->state) {
+    case CS_FATAL:
+    case CS_REVOKING: /* the join that follows will carry the news */
+        return;
+    case CS_LEAVING:
+    case CS_JOINING:
+    case CS_SYNCING:
+        cl->rejoin = true;
+        return;
+    case CS_IDLE:
+    case CS_STABLE:
+        break;
+    }
+    LOG(cl, KFK_LOG_INFO, "group \"%s\": joining (%s)", cl->g->group_id, why);
+    kloop_timer_disarm(bg(cl), &cl->hb_timer);
+    cl->rejoin = false;
+    ktplist give = to_give_up(cl);
+    if (give.n > 0) {
+        cl->state = CS_REVOKING;
+        cl->after = AR_JOIN;
+        kgroup_revoke(cl->g, &give);
+        ktplist_free(&give);
+        return;
+    }
+    ktplist_free(&give);
+    start_join(cl);
+}
+
+/* --- JoinGroup ------------------------------------------------------------------------------- */
+
+static void join_done(kcall *call, kfk_err err, void *resp, karena *arena)
+{
+    (void)arena;
+    classic *cl = call->opaque;
+    const kp_join_group_response *r = resp;
+    if (!err && r) err = r->error_code;
+    if (r && (!err || err == KFK_ERR_MEMBER_ID_REQUIRED)) {
+        kfk_err cerr = classic_copy_join(cl, r);
+        if (cerr) err = cerr;
+    }
+    cl->join_err = err;
+    post(cl, &cl->join_task);
+}
+
+static void start_join(classic *cl)
+{
+    kloop_timer_disarm(bg(cl), &cl->join_timer);
+    cl->state = CS_JOINING;
+    if (cl->join_busy) { /* one is in flight: send anew once it answers */
+        cl->rejoin = true;
+        return;
+    }
+    if (classic_build_join(cl)) {
+        fatal(cl, KFK_ERR_NO_MEMORY, "building JoinGroup");
+        return;
+    }
+    cl->join_busy = true;
+    cl->rejoin = false;
+    cl->leader_waits = 0;
+    kgroup *g = cl->g;
+    kcall_init(&cl->join_call, KP_JOIN_GROUP_KEY, &cl->join_req, join_done, cl);
+    cl->join_call.min_version = 4; /* KIP-394 member ids; every broker since 2.2 */
+    cl->join_call.check = join_check;
+    /* The coordinator holds JoinGroup until every member joined, up to the
+     * rebalance timeout (max.poll.interval.ms), as Java allows for. */
+    cl->join_call.attempt_timeout_ms = (int64_t)g->max_poll_interval_ms + 5000;
+    coordinator_call(cl, &cl->join_call,
+                     g->max_poll_interval_ms + 5000 + g->request_timeout_ms);
+}
+
+static void join_finish(ktask *t)
+{
+    classic *cl = (classic *)((char *)t - offsetof(classic, join_task));
+    cl->join_busy = false;
+    if (cl->state != CS_JOINING) return; /* left meanwhile */
+    if (cl->rejoin) { /* the subscription changed while it was in flight */
+        start_join(cl);
+        return;
+    }
+    kfk_err e = cl->join_err;
+    join_result *j = &cl->join_res;
+    switch (e) {
+    case KFK_OK:
+        set_member_id(cl, (const char *)j->member_id.ptr);
+        cl->generation = j->generation;
+        free(cl->protocol);
+        cl->protocol = strdup((const char *)j->protocol.ptr);
+        cl->leader = strcmp((const char *)j->leader.ptr, cl->member_id) == 0;
+        kgroup_set_member(cl->g, cl->member_id, cl->generation);
+        LOG(cl, KFK_LOG_INFO, "group \"%s\": joined generation %d as %s%s, assignor %s",
+            cl->g->group_id, (int)cl->generation, cl->member_id, cl->leader ? " (leader)" : "",
+            cl->protocol ? cl->protocol : "?");
+        cl->state = CS_SYNCING;
+        go_sync(cl);
+        return;
+    case KFK_ERR_MEMBER_ID_REQUIRED: /* KIP-394: join again with the id given */
+        set_member_id(cl, (const char *)j->member_id.ptr);
+        start_join(cl);
+        return;
+    case KFK_ERR_UNKNOWN_MEMBER_ID:
+    case KFK_ERR_ILLEGAL_GENERATION:
+        lose_all(cl);
+        reset_member(cl, e == KFK_ERR_UNKNOWN_MEMBER_ID);
+        start_join(cl);
+        return;
+    case KFK_ERR_DESTROYED:
+        return;
+    default:
+        if (fatal_error(e)) {
+            fatal(cl, e, "JoinGroup");
+            return;
+        }
+        LOG(cl, KFK_LOG_INFO, "group \"%s\": JoinGroup: %s; retrying", cl->g->group_id,
+            kfk_err_str(e));
+        arm_join_timer(cl, cl->g->retry_backoff_ms);
+    }
+}
+
+/* --- SyncGroup ------------------------------------------------------------------------------- */
+
+static void sync_done(kcall *call, kfk_err err, void *resp, karena *arena)
+{
+    (void)arena;
+    classic *cl = call->opaque;
+    const kp_sync_group_response *r = resp;
+    if (!err && r) err = r->error_code;
+    kbuf_reset(&cl->sync_res);
+    if (!err && r->assignment.len && kbuf_append(&cl->sync_res, r->assignment.ptr,
+                                                 r->assignment.len))
+        err = KFK_ERR_NO_MEMORY;
+    cl->sync_err = err;
+    post(cl, &cl->sync_task);
+}
+
+static void go_sync(classic *cl)
+{
+    if (cl->sync_busy) { /* the last generation's answer is still coming */
+        arm_join_timer(cl, cl->g->retry_backoff_ms);
+        return;
+    }
+    kgroup *g = cl->g;
+    for (int i = 0; i < cl->n_sync_bufs; i++)
+        kbuf_free(&cl->sync_bufs[i]);
+    free(cl->sync_bufs);
+    free(cl->sync_assign);
+    cl->sync_bufs = NULL;
+    cl->sync_assign = NULL;
+    cl->n_sync_bufs = 0;
+    kp_sync_group_request *q = &cl->sync_req;
+    kp_sync_group_request_init(q);
+    q->group_id = kwire_cstr(g->group_id);
+    q->generation_id = cl->generation;
+    q->member_id = kwire_cstr(cl->member_id);
+    q->group_instance_id = g->instance_id ? kwire_cstr(g->instance_id) : (kslice){0};
+    q->protocol_type = kwire_cstr(KC_PROTOCOL_TYPE);
+    q->protocol_name = kwire_cstr(cl->protocol ? cl->protocol : "");
+    if (cl->leader && !cl->join_res.skip_assignment) {
+        int r = classic_leader_assign(cl);
+        if (r == 0) return; /* waiting for metadata: join_timer comes back here */
+        if (r != 1) {
+            fatal(cl, (kfk_err)r, "assigning partitions as the group leader");
+            return;
+        }
+    }
+    cl->sync_busy = true;
+    kcall_init(&cl->sync_call, KP_SYNC_GROUP_KEY, q, sync_done, cl);
+    cl->sync_call.check = sync_check;
+    cl->sync_call.attempt_timeout_ms = (int64_t)g->max_poll_interval_ms + 5000;
+    coordinator_call(cl, &cl->sync_call, g->max_poll_interval_ms + 5000 + g->request_timeout_ms);
+}
+
+static void hb_arm(classic *cl, int64_t ms);
+
+static void sync_finish(ktask *t)
+{
+    classic *cl = (classic *)((char *)t - offsetof(classic, sync_task));
+    cl->sync_busy = false;
+    if (cl->state != CS_SYNCING) return;
+    kfk_err e = cl->sync_err;
+    switch (e) {
+    case KFK_OK: {
+        int r = classic_take_assignment(cl);
+        cl->state = CS_STABLE;
+        hb_arm(cl, cl->g->heartbeat_interval_ms);
+        if (r < 0) {
+            LOG(cl, KFK_LOG_WARNING, "group \"%s\": assignment unreadable; rejoining",
+                cl->g->group_id);
+            rejoin(cl, "unreadable assignment");
+        } else if (r == 1) {
+            cl->after = AR_JOIN; /* KIP-429: once the revocation is done */
+        } else if (cl->rejoin) {
+            rejoin(cl, "the subscription changed during the rebalance");
+        }
+        return;
+    }
+    case KFK_ERR_REBALANCE_IN_PROGRESS:
+        start_join(cl);
+        return;
+    case KFK_ERR_UNKNOWN_MEMBER_ID:
+    case KFK_ERR_ILLEGAL_GENERATION:
+        lose_all(cl);
+        reset_member(cl, e == KFK_ERR_UNKNOWN_MEMBER_ID);
+        start_join(cl);
+        return;
+    case KFK_ERR_DESTROYED:
+        return;
+    default:
+        if (fatal_error(e)) {
+            fatal(cl, e, "SyncGroup");
+            return;
+        }
+        LOG(cl, KFK_LOG_INFO, "group \"%s\": SyncGroup: %s; joining again", cl->g->group_id,
+            kfk_err_str(e));
+        cl->state = CS_JOINING;
+        arm_join_timer(cl, cl->g->retry_backoff_ms);
+    }
+}
+
+static void join_timer_fired(ktimer *t)
+{
+    classic *cl = (classic *)((char *)t - offsetof(classic, join_timer));
+    if (cl->state == CS_JOINING && !cl->join_busy)
+        start_join(cl);
+    else if (cl->state == CS_SYNCING && !cl->sync_busy)
+        go_sync(cl);
+}
+
+/* --- Heartbeat --------------------------------------------------------------------------------- */
+
+static void hb_arm(classic *cl, int64_t ms)
+{
+    kloop_timer_arm(bg(cl), &cl->hb_timer, ktime_mono_ns() + ms * 1000000);
+}
+
+static void hb_done(kcall *call, kfk_err err, void *resp, karena *arena)
+{
+    (void)arena;
+    classic *cl = call->opaque;
+    const kp_heartbeat_response *r = resp;
+    cl->hb_err = !err && r ? r->error_code : err;
+    post(cl, &cl->hb_task);
+}
+
+static bool heartbeating(const classic *cl)
+{
+    return (cl->state == CS_STABLE || cl->state == CS_REVOKING) && cl->generation >= 0;
+}
+
+static void hb_fired(ktimer *t)
+{
+    classic *cl = (classic *)((char *)t - offsetof(classic, hb_timer));
+    kgroup *g = cl->g;
+    if (!heartbeating(cl)) return;
+    /* Java's leader rejoins when a topic it assigned changed partitions. */
+    uint64_t mv = atomic_load(&kclient_meta(g->client)->version);
+    if (cl->leader && cl->state == CS_STABLE && mv != cl->snap_meta_version) {
+        cl->snap_meta_version = mv;
+        if (classic_snapshot_changed(cl)) {
+            rejoin(cl, "partitions of a subscribed topic changed");
+            return;
+        }
+    }
+    if (cl->hb_busy) {
+        hb_arm(cl, g->heartbeat_interval_ms);
+        return;
+    }
+    kp_heartbeat_request *q = &cl->hb_req;
+    kp_heartbeat_request_init(q);
+    q->group_id = kwire_cstr(g->group_id);
+    q->generation_id = cl->generation;
+    q->member_id = kwire_cstr(cl->member_id);
+    q->group_instance_id = g->instance_id ? kwire_cstr(g->instance_id) : (kslice){0};
+    cl->hb_busy = true;
+    kcall_init(&cl->hb_call, KP_HEARTBEAT_KEY, q, hb_done, cl);
+    cl->hb_call.check = hb_check;
+    coordinator_call(cl, &cl->hb_call, g->heartbeat_interval_ms > g->request_timeout_ms
+                                           ? g->heartbeat_interval_ms
+                                           : g->request_timeout_ms);
+}
+
+static void hb_finish(ktask *t)
+{
+    classic *cl = (classic *)((char *)t - offsetof(classic, hb_task));
+    cl->hb_busy = false;
+    /* An answer for an older generation says nothing about this one. */
+    if (!heartbeating(cl) || cl->hb_req.generation_id != cl->generation) return;
+    kfk_err e = cl->hb_err;
+    switch (e) {
+    case KFK_OK:
+        hb_arm(cl, cl->g->heartbeat_interval_ms);
+        return;
+    case KFK_ERR_REBALANCE_IN_PROGRESS:
+        if (cl->state == CS_STABLE)
+            rejoin(cl, "the group is rebalancing");
+        else
+            hb_arm(cl, cl->g->heartbeat_interval_ms);
+        return;
+    case KFK_ERR_UNKNOWN_MEMBER_ID:
+    case KFK_ERR_ILLEGAL_GENERATION:
+        LOG(cl, KFK_LOG_INFO, "group \"%s\": %s; partitions lost, joining again",
+            cl->g->group_id, kfk_err_name(e));
+        lose_all(cl);
+        reset_member(cl, e == KFK_ERR_UNKNOWN_MEMBER_ID);
+        if (cl->state == CS_STABLE) rejoin(cl, kfk_err_name(e));
+        return;
+    case KFK_ERR_DESTROYED:
+        return;
+    default:
+        if (fatal_error(e)) {
+            fatal(cl, e, "Heartbeat");
+            return;
+        }
+        hb_arm(cl, cl->g->retry_backoff_ms);
+    }
+}
+
+/* --- leaving ----------------------------------------------------------------------------------- */
+
+static void finish_leave(classic *cl)
+{
+    if (cl->state != CS_FATAL) cl->state = CS_IDLE;
+    reset_member(cl, true);
+    kgroup_left(cl->g);
+    if (cl->rejoin) rejoin(cl, "subscribed again");
+}
+
+static void leave_done(kcall *call, kfk_err err, void *resp, karena *arena)
+{
+    (void)err;
+    (void)resp;
+    (void)arena;
+    classic *cl = call->opaque;
+    post(cl, &cl->leave_task);
+}
+
+static void leave_finish(ktask *t)
+{
+    classic *cl = (classic *)((char *)t - offsetof(classic, leave_task));
+    cl->leave_busy = false;
+    finish_leave(cl);
 }
 
 static void classic_leave(kgroup *g)
 {
-    kgroup_left(g);
+    classic *cl = classic_of(g);
+    kloop_timer_disarm(bg(cl), &cl->hb_timer);
+    kloop_timer_disarm(bg(cl), &cl->join_timer);
+    cl->rejoin = false;
+    cl->after = AR_NOTHING;
+    bool dynamic = g->instance_id == NULL; /* KIP-345: static members stay */
+    if (!dynamic || !cl->member_id[0] || cl->state == CS_FATAL || cl->leave_busy) {
+        if (!cl->leave_busy) finish_leave(cl);
+        return;
+    }
+    LOG(cl, KFK_LOG_INFO, "group \"%s\": leaving as %s", g->group_id, cl->member_id);
+    cl->state = CS_LEAVING;
+    cl->leave_busy = true;
+    kp_leave_group_request_init(&cl->leave_req);
+    kp_leave_group_request_member_identity_init(&cl->leave_member);
+    cl->leave_member.member_id = kwire_cstr(cl->member_id);
+    cl->leave_member.reason = kwire_cstr("the consumer is leaving the group");
+    cl->leave_req.group_id = kwire_cstr(g->group_id);
+    cl->leave_req.members = &cl->leave_member;
+    cl->leave_req.n_members = 1;
+    kcall_init(&cl->leave_call, KP_LEAVE_GROUP_KEY, &cl->leave_req, leave_done, cl);
+    cl->leave_call.min_version = 3; /* batch form (KIP-345); every broker since 2.4 */
+    cl->leave_call.check = leave_check;
+    coordinator_call(cl, &cl->leave_call, g->request_timeout_ms);
+}
+
+/* --- the protocol's entries ----------------------------------------------------------------------- */
+
+static void classic_subscription_changed(kgroup *g)
+{
+    rejoin(classic_of(g), "subscription changed");
+}
+
+static void classic_revoke_done(kgroup *g)
+{
+    classic *cl = classic_of(g);
+    if (cl->after != AR_JOIN) return;
+    cl->after = AR_NOTHING;
+    if (cl->state == CS_REVOKING)
+        start_join(cl);
+    else if (cl->state == CS_STABLE)
+        rejoin(cl, "partitions given up (cooperative)");
+}
+
+static void classic_poll_timeout(kgroup *g)
+{
+    classic *cl = classic_of(g);
+    lose_all(cl); /* as Java: the generation is gone, so are the partitions */
+    classic_leave(g);
+}
+
+static int classic_init(kgroup *g)
+{
+    classic *cl = calloc(1, sizeof(*cl));
+    if (!cl || !(cl->member_id = strdup(""))) {
+        free(cl);
+        return -1;
+    }
+    cl->g = g;
+    cl->generation = -1;
+    cl->previous_generation = -1;
+    cl->eager = false;
+    for (int i = 0; i < g->n_strategies; i++) {
+        const kc_assignor *as = kc_assignor_find(g->strategies[i]);
+        if (as && as->rebalance == KC_REBALANCE_EAGER) cl->eager = true;
+    }
+    cl->join_task.fn = join_finish;
+    cl->sync_task.fn = sync_finish;
+    cl->hb_task.fn = hb_finish;
+    cl->leave_task.fn = leave_finish;
+    ktimer_init(&cl->join_timer, join_timer_fired);
+    ktimer_init(&cl->hb_timer, hb_fired);
+    g->proto_state = cl;
+    return 0;
+}
+
+static void classic_destroy(kgroup *g)
+{
+    classic *cl = classic_of(g);
+    if (!cl) return;
+    classic_free_requests(cl);
+    karena_free(&cl->join_arena);
+    kbuf_free(&cl->sync_res);
+    ktplist_free(&cl->previous);
+    classic_snapshot_free(cl);
+    free(cl->member_id);
+    free(cl->protocol);
+    free(cl);
+    g->proto_state = NULL;
 }
 
 const kgroup_proto kgroup_classic = {
     .name = "classic",
     .init = classic_init,
-    .subscription_changed = classic_nothing,
-    .revoke_done = classic_nothing,
+    .subscription_changed = classic_subscription_changed,
+    .revoke_done = classic_revoke_done,
     .leave = classic_leave,
-    .poll_timeout = classic_nothing,
-    .destroy = classic_nothing,
+    .poll_timeout = classic_poll_timeout,
+    .destroy = classic_destroy,
 };
