@@ -117,6 +117,8 @@ int main(int argc, char **argv)
     if (retention) kfk_mock_set_retention_bytes(mc, (size_t)retention);
     if (no_crc) kfk_mock_set_check_crcs(mc, false);
     if (auto_create) kfk_mock_set_auto_create_topics(mc, true, (int32_t)auto_create);
+    /* KIP-848 groups heartbeat as often as tools/kafka's brokers let them. */
+    kfk_mock_set_consumer_group_timeouts(mc, 10000, 500);
     for (int i = 1; i < argc && !rc; i++)
         if (!strcmp(argv[i], "--topic"))
             rc = add_topic(mc, argv[++i]);

@@ -396,9 +396,7 @@ static const kgroup_proto *select_proto(const kfk_conf *conf, const char **why)
     case KCONF_GROUP_PROTOCOL_CLASSIC:
         return &kgroup_classic;
     case KCONF_GROUP_PROTOCOL_CONSUMER:
-        /* KIP-848 (kip848.c): return &kgroup_consumer once it exists. */
-        *why = "group.protocol=consumer is not implemented yet; use group.protocol=classic";
-        return NULL;
+        return &kgroup_consumer; /* KIP-848, kip848.c */
     default:
         *why = "unknown group.protocol";
         return NULL;

@@ -122,8 +122,7 @@ static const klogger *lg(k848 *k)
 static void arm(k848 *k, ktimer *t, int64_t ms)
 {
     if (kloop_timer_arm(k->bg, t, ktime_mono_ns() + ms * KTIME_NS_PER_MS) < 0)
-        klog(lg(k), KFK_LOG_ERR, "kip848", "%s: cannot arm a timer: out of memory",
-             k->g->group_id);
+        klog(lg(k), KFK_LOG_ERR, "kip848", "%s: cannot arm a timer: out of memory", k->g->group_id);
 }
 
 static void hb_timer_fn(ktimer *t)
@@ -142,7 +141,8 @@ static void resolve_timer_fn(ktimer *t)
 static void retry_later(k848 *k)
 {
     int64_t ms = k->g->retry_backoff_ms > 0 ? k->g->retry_backoff_ms : 100;
-    for (int i = 0; i < k->backoff_n && ms < K848_BACKOFF_MAX_MS; i++) ms *= 2;
+    for (int i = 0; i < k->backoff_n && ms < K848_BACKOFF_MAX_MS; i++)
+        ms *= 2;
     if (ms > K848_BACKOFF_MAX_MS) ms = K848_BACKOFF_MAX_MS;
     k->backoff_n++;
     arm(k, &k->hb_timer, ms);
@@ -222,14 +222,16 @@ static int put_owned(k848 *k, kp_consumer_group_heartbeat_request *r)
     const ktplist *owned = kgroup_owned(k->g);
     int n = owned->n + k->revoking_parts.n;
     r->n_topic_partitions = 0;
-    r->topic_partitions = karena_alloc(&k->req_arena, (size_t)(n ? n : 1) *
-                                                          sizeof(*r->topic_partitions));
-    const kfk_topic_partition **all = karena_alloc(&k->req_arena, (size_t)(n ? n : 1) *
-                                                                      sizeof(*all));
+    r->topic_partitions =
+        karena_alloc(&k->req_arena, (size_t)(n ? n : 1) * sizeof(*r->topic_partitions));
+    const kfk_topic_partition **all =
+        karena_alloc(&k->req_arena, (size_t)(n ? n : 1) * sizeof(*all));
     int32_t *parts = karena_alloc(&k->req_arena, (size_t)(n ? n : 1) * sizeof(int32_t));
     if (!r->topic_partitions || !all || !parts) return -1;
-    for (int i = 0; i < owned->n; i++) all[i] = &owned->v[i];
-    for (int i = 0; i < k->revoking_parts.n; i++) all[owned->n + i] = &k->revoking_parts.v[i];
+    for (int i = 0; i < owned->n; i++)
+        all[i] = &owned->v[i];
+    for (int i = 0; i < k->revoking_parts.n; i++)
+        all[owned->n + i] = &k->revoking_parts.v[i];
     qsort(all, (size_t)n, sizeof(*all), tp_cmp);
     kp_consumer_group_heartbeat_request_topic_partitions *cur = NULL;
     const char *cur_name = NULL;
@@ -258,7 +260,8 @@ static int put_topics(k848 *k, kp_consumer_group_heartbeat_request *r, const ktp
     int n = topics ? topics->n : 0;
     r->subscribed_topic_names = karena_alloc(&k->req_arena, (size_t)(n ? n : 1) * sizeof(kslice));
     if (!r->subscribed_topic_names) return -1;
-    for (int i = 0; i < n; i++) r->subscribed_topic_names[i] = kwire_cstr(topics->v[i].topic);
+    for (int i = 0; i < n; i++)
+        r->subscribed_topic_names[i] = kwire_cstr(topics->v[i].topic);
     r->n_subscribed_topic_names = n;
     return 0;
 }
@@ -444,8 +447,8 @@ static void fenced(k848 *k, int16_t code)
 static void fatal(k848 *k, kfk_err err, const char *msg)
 {
     char why[256];
-    snprintf(why, sizeof(why), "ConsumerGroupHeartbeat: %s%s%s", kfk_err_str(err),
-             msg ? ": " : "", msg ? msg : "");
+    snprintf(why, sizeof(why), "ConsumerGroupHeartbeat: %s%s%s", kfk_err_str(err), msg ? ": " : "",
+             msg ? msg : "");
     klog(lg(k), KFK_LOG_ERR, "kip848", "%s: %s", k->g->group_id, why);
     lose_all(k);
     k->state = S_FATAL;
@@ -733,7 +736,8 @@ static void p_destroy(kgroup *g)
     k848_sent_free(&k->sent);
     k848_target_free(&k->target);
     ktplist_free(&k->revoking_parts);
-    for (int i = 0; i < k->n_ids; i++) free(k->ids[i].name);
+    for (int i = 0; i < k->n_ids; i++)
+        free(k->ids[i].name);
     free(k->ids);
     if (k->lookup_ref) kmeta_topic_unref(k->lookup_ref);
     free(k->member_id);

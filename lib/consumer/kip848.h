@@ -57,11 +57,11 @@ int k848_plan(const ktplist *owned, const ktplist *target, ktplist *revoke, ktpl
 /* What the last heartbeat sent of the fields the broker keeps when they
  * are null. */
 typedef struct k848_sent {
-    bool valid;          /* false: the next heartbeat sends every field */
-    char **topics;       /* the subscribed names sent, sorted */
+    bool valid;    /* false: the next heartbeat sends every field */
+    char **topics; /* the subscribed names sent, sorted */
     int n_topics;
-    char *regex;         /* the regex sent; NULL: none (or cleared) */
-    uint64_t owned_ver;  /* the version of the owned partitions sent */
+    char *regex;        /* the regex sent; NULL: none (or cleared) */
+    uint64_t owned_ver; /* the version of the owned partitions sent */
 } k848_sent;
 
 /* The subscription (and owned partitions) to send now. */
@@ -73,10 +73,10 @@ typedef struct k848_sub {
 
 /* Which optional fields the next heartbeat carries. */
 typedef struct k848_fields {
-    bool topics;       /* subscribed_topic_names */
-    bool regex;        /* subscribed_topic_regex ("" clears a regex) */
-    bool owned;        /* topic_partitions */
-    bool join_fields;  /* rack, rebalance timeout, assignor */
+    bool topics;      /* subscribed_topic_names */
+    bool regex;       /* subscribed_topic_regex ("" clears a regex) */
+    bool owned;       /* topic_partitions */
+    bool join_fields; /* rack, rebalance timeout, assignor */
 } k848_fields;
 
 /* Decides the fields: all of them when joining or when s is not valid,

@@ -11,7 +11,8 @@
 
 void k848_target_free(k848_target *t)
 {
-    for (int32_t i = 0; i < t->n; i++) free(t->t[i].parts);
+    for (int32_t i = 0; i < t->n; i++)
+        free(t->t[i].parts);
     free(t->t);
     t->t = NULL;
     t->n = 0;
@@ -123,7 +124,8 @@ k848_fields k848_fields_for(const k848_sent *s, const k848_sub *sub, bool joinin
 
 void k848_sent_free(k848_sent *s)
 {
-    for (int i = 0; i < s->n_topics; i++) free(s->topics[i]);
+    for (int i = 0; i < s->n_topics; i++)
+        free(s->topics[i]);
     free(s->topics);
     free(s->regex);
     *s = (k848_sent){0};
@@ -131,7 +133,8 @@ void k848_sent_free(k848_sent *s)
 
 static int set_topics(k848_sent *s, const ktplist *topics)
 {
-    for (int i = 0; i < s->n_topics; i++) free(s->topics[i]);
+    for (int i = 0; i < s->n_topics; i++)
+        free(s->topics[i]);
     free(s->topics);
     s->topics = NULL;
     s->n_topics = 0;

@@ -22,6 +22,7 @@ static const struct {
     {KP_DELETE_TOPICS_KEY, mock_handle_delete_topics},
     {KP_INIT_PRODUCER_ID_KEY, mock_handle_init_producer_id},
     {KP_CREATE_PARTITIONS_KEY, mock_handle_create_partitions},
+    {KP_CONSUMER_GROUP_HEARTBEAT_KEY, mock_handle_consumer_group_heartbeat},
 };
 
 mock_handler *mock_handler_for(int16_t key)
