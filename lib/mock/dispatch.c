@@ -22,6 +22,14 @@ static const struct {
     {KP_DELETE_TOPICS_KEY, mock_handle_delete_topics},
     {KP_INIT_PRODUCER_ID_KEY, mock_handle_init_producer_id},
     {KP_CREATE_PARTITIONS_KEY, mock_handle_create_partitions},
+    {KP_JOIN_GROUP_KEY, mock_handle_join_group},
+    {KP_SYNC_GROUP_KEY, mock_handle_sync_group},
+    {KP_HEARTBEAT_KEY, mock_handle_heartbeat},
+    {KP_LEAVE_GROUP_KEY, mock_handle_leave_group},
+    {KP_DESCRIBE_GROUPS_KEY, mock_handle_describe_groups},
+    {KP_LIST_GROUPS_KEY, mock_handle_list_groups},
+    {KP_OFFSET_COMMIT_KEY, mock_handle_offset_commit},
+    {KP_OFFSET_FETCH_KEY, mock_handle_offset_fetch},
     {KP_CONSUMER_GROUP_HEARTBEAT_KEY, mock_handle_consumer_group_heartbeat},
 };
 

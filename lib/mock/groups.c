@@ -13,7 +13,7 @@
 #define DEFAULT_CONSUMER_SESSION_MS 45000
 #define DEFAULT_CONSUMER_HB_MS 5000
 
-static char *dup_slice(kslice s)
+char *mock_strdup_slice(kslice s)
 {
     char *p = malloc(s.len + 1);
     if (!p) return NULL;
@@ -146,7 +146,7 @@ mock_group_member *mock_group_member_add(mock_group *g, kslice member_id)
     }
     mock_group_member *m = calloc(1, sizeof(*m));
     if (!m) return NULL;
-    if (!(m->member_id = dup_slice(member_id))) {
+    if (!(m->member_id = mock_strdup_slice(member_id))) {
         free(m);
         return NULL;
     }
@@ -251,7 +251,7 @@ static mock_group *group_add(mock_cluster *mc, kslice group_id, mock_group_type 
     }
     mock_group *g = calloc(1, sizeof(*g));
     if (!g) return NULL;
-    if (!(g->group_id = dup_slice(group_id))) {
+    if (!(g->group_id = mock_strdup_slice(group_id))) {
         free(g);
         return NULL;
     }
@@ -304,7 +304,7 @@ kfk_err mock_group_offset_set(mock_group *g, kslice topic, int32_t partition, in
                               int32_t leader_epoch, kslice metadata)
 {
     char *md = NULL;
-    if (metadata.ptr && !(md = dup_slice(metadata))) return KFK_ERR_NO_MEMORY;
+    if (metadata.ptr && !(md = mock_strdup_slice(metadata))) return KFK_ERR_NO_MEMORY;
     mock_group_offset *o = mock_group_offset_find(g, topic, partition);
     if (!o) {
         if (g->n_offsets == g->cap_offsets) {
@@ -317,7 +317,7 @@ kfk_err mock_group_offset_set(mock_group *g, kslice topic, int32_t partition, in
             g->offsets = v;
             g->cap_offsets = cap;
         }
-        char *name = dup_slice(topic);
+        char *name = mock_strdup_slice(topic);
         if (!name) {
             free(md);
             return KFK_ERR_NO_MEMORY;

@@ -172,6 +172,9 @@ struct mock_group {
     void (*ext_free)(void *ext);
 };
 
+/* A NUL-terminated copy of s (NULL ptr: ""); NULL when out of memory. */
+char *mock_strdup_slice(kslice s);
+
 void mock_groups_init(mock_groups *gs);
 void mock_groups_free(mock_cluster *mc);
 

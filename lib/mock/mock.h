@@ -342,8 +342,10 @@ typedef int mock_handler(mock_req *req);
 mock_handler mock_handle_api_versions, mock_handle_metadata, mock_handle_create_topics,
     mock_handle_delete_topics, mock_handle_create_partitions, mock_handle_produce,
     mock_handle_fetch, mock_handle_list_offsets, mock_handle_find_coordinator,
-    mock_handle_init_producer_id;
-mock_handler mock_handle_consumer_group_heartbeat; /* handlers_consumer_group.c */
+    mock_handle_init_producer_id, mock_handle_join_group, mock_handle_sync_group,
+    mock_handle_heartbeat, mock_handle_leave_group, mock_handle_describe_groups,
+    mock_handle_list_groups, mock_handle_offset_commit, mock_handle_offset_fetch,
+    mock_handle_consumer_group_heartbeat; /* handlers_consumer_group.c */
 
 /* The handler of an API key, or NULL when the mock does not implement it. */
 mock_handler *mock_handler_for(int16_t key);

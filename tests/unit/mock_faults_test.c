@@ -41,7 +41,7 @@ START_TEST(test_pushed_errors_fail_n_requests_then_they_succeed)
     int64_t hw;
     kfk_mock_partition_offsets(mc, "t", 0, NULL, &hw);
     ck_assert_int_eq(hw, 1); /* the failed requests appended nothing */
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, 1), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_DELETE_RECORDS_KEY, 1, 1), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 0, 1), KFK_ERR_INVALID_ARG);
     mt_close(&c);
 }
