@@ -599,7 +599,10 @@ static void answered(k848 *k, k848_answer *a)
 static void answer_task(ktask *t)
 {
     k848 *k = (k848 *)((char *)t - offsetof(k848, answer_task));
-    k848_answer *a = &k->ans;
+    /* Take the answer out first: handling it may send the next heartbeat,
+     * whose completion writes k->ans on an I/O thread. */
+    k848_answer ans = k->ans, *a = &ans;
+    k->ans = (k848_answer){0};
     bool was_leave = k->inflight_leave;
     k->inflight = false;
     k->inflight_leave = false;
