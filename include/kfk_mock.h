@@ -6,8 +6,13 @@
  * epoll loop. Clients (kfk itself, kcat, librdkafka, the Java client) talk
  * to it over real loopback sockets with the Kafka protocol: ApiVersions,
  * Metadata, CreateTopics, DeleteTopics, CreatePartitions, Produce, Fetch,
- * ListOffsets, FindCoordinator and InitProducerId. It keeps record batches
- * in memory, bounded by a retention size.
+ * ListOffsets, FindCoordinator, InitProducerId, the classic group protocol
+ * (JoinGroup, SyncGroup, Heartbeat, LeaveGroup, DescribeGroups, ListGroups),
+ * KIP-848's ConsumerGroupHeartbeat, OffsetCommit and OffsetFetch. It keeps
+ * record batches in memory, bounded by a retention size, and groups with
+ * their committed offsets; a group lives on the broker FindCoordinator
+ * names for it (a hash of the group id over the live brokers), the others
+ * answer NOT_COORDINATOR.
  *
  * The control functions below set up topics and inject faults (errors,
  * latency, dropped connections, brokers going down, leaders moving).
@@ -147,8 +152,11 @@ KFK_API kfk_err kfk_mock_set_consumer_group_timeouts(kfk_mock_cluster *mc, int32
  * being carried out: the response carries err in every partition-level
  * error field (Produce, Fetch, ListOffsets), in every topic-level one
  * (Metadata, CreateTopics, DeleteTopics, CreatePartitions), in every
- * coordinator's (FindCoordinator v4+), or in the top-level error code
- * (ApiVersions, InitProducerId, FindCoordinator v0-3; Fetch for the
+ * coordinator's (FindCoordinator v4+), in every group's (DescribeGroups,
+ * OffsetFetch v8+), in every partition's (OffsetCommit, OffsetFetch v1),
+ * or in the top-level error code (ApiVersions, InitProducerId,
+ * FindCoordinator v0-3, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
+ * ListGroups, ConsumerGroupHeartbeat, OffsetFetch v2-7; Fetch for the
  * session errors FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH).
  * Two client-side codes act instead of answering: KFK_ERR_TRANSPORT closes
  * the connection, KFK_ERR_TIMED_OUT sends no response at all. Pushes queue

@@ -30,13 +30,20 @@ static bool eq_cstr(const char *a, kslice b)
 const char *mock_group_state_name(mock_group_state s)
 {
     switch (s) {
-    case MOCK_GROUP_EMPTY: return "Empty";
-    case MOCK_GROUP_PREPARING_REBALANCE: return "PreparingRebalance";
-    case MOCK_GROUP_COMPLETING_REBALANCE: return "CompletingRebalance";
-    case MOCK_GROUP_ASSIGNING: return "Assigning";
-    case MOCK_GROUP_RECONCILING: return "Reconciling";
-    case MOCK_GROUP_STABLE: return "Stable";
-    case MOCK_GROUP_DEAD: return "Dead";
+    case MOCK_GROUP_EMPTY:
+        return "Empty";
+    case MOCK_GROUP_PREPARING_REBALANCE:
+        return "PreparingRebalance";
+    case MOCK_GROUP_COMPLETING_REBALANCE:
+        return "CompletingRebalance";
+    case MOCK_GROUP_ASSIGNING:
+        return "Assigning";
+    case MOCK_GROUP_RECONCILING:
+        return "Reconciling";
+    case MOCK_GROUP_STABLE:
+        return "Stable";
+    case MOCK_GROUP_DEAD:
+        return "Dead";
     }
     return "Unknown";
 }

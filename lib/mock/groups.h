@@ -54,10 +54,10 @@ typedef enum mock_group_type {
 
 typedef enum mock_group_state {
     MOCK_GROUP_EMPTY,
-    MOCK_GROUP_PREPARING_REBALANCE,   /* classic */
-    MOCK_GROUP_COMPLETING_REBALANCE,  /* classic */
-    MOCK_GROUP_ASSIGNING,             /* consumer */
-    MOCK_GROUP_RECONCILING,           /* consumer */
+    MOCK_GROUP_PREPARING_REBALANCE,  /* classic */
+    MOCK_GROUP_COMPLETING_REBALANCE, /* classic */
+    MOCK_GROUP_ASSIGNING,            /* consumer */
+    MOCK_GROUP_RECONCILING,          /* consumer */
     MOCK_GROUP_STABLE,
     MOCK_GROUP_DEAD,
 } mock_group_state;
@@ -156,9 +156,9 @@ struct mock_group {
 
     /* classic */
     int32_t generation_id;
-    char *protocol_type; /* NULL: none yet */
-    char *protocol_name; /* NULL: none selected */
-    char *leader_id;     /* member id; NULL: none */
+    char *protocol_type;   /* NULL: none yet */
+    char *protocol_name;   /* NULL: none selected */
+    char *leader_id;       /* member id; NULL: none */
     mock_timer join_timer; /* rebalance timeout of PreparingRebalance */
 
     /* consumer (KIP-848) */
@@ -188,8 +188,7 @@ mock_group *mock_group_find(mock_cluster *mc, kslice group_id);
  * group of the other type converts while it has no members; with members
  * it gives NULL and *err INCONSISTENT_GROUP_PROTOCOL (classic wanted) or
  * GROUP_ID_NOT_FOUND (consumer wanted). NULL with NO_MEMORY too. */
-mock_group *mock_group_get(mock_cluster *mc, kslice group_id, mock_group_type type,
-                           kfk_err *err);
+mock_group *mock_group_get(mock_cluster *mc, kslice group_id, mock_group_type type, kfk_err *err);
 
 mock_group_member *mock_group_member_find(mock_group *g, kslice member_id);
 mock_group_member *mock_group_member_find_instance(mock_group *g, kslice instance_id);

@@ -290,9 +290,8 @@ static void sync_resp(const mock_group *g, const mock_group_member *m, kfk_err e
     resp->error_code = (int16_t)err;
     resp->protocol_type = err ? null_str : opt_str(g->protocol_type, true);
     resp->protocol_name = err ? null_str : opt_str(g->protocol_name, true);
-    resp->assignment = !err && m && m->assignment
-                           ? (kslice){m->assignment, m->assignment_len}
-                           : KWIRE_EMPTY;
+    resp->assignment =
+        !err && m && m->assignment ? (kslice){m->assignment, m->assignment_len} : KWIRE_EMPTY;
 }
 
 static void answer_sync(mock_cluster *mc, mock_group *g, mock_group_member *m, kfk_err err)
@@ -611,7 +610,8 @@ int mock_handle_join_group(mock_req *req)
     if (req->version < 5) r.group_instance_id = null_str;
     kfk_err err = req->inject ? req->inject : mock_group_coordinator_check(req, r.group_id);
     const mock_groups *gs = &req->mc->groups;
-    if (!err && (r.session_timeout_ms < gs->min_session_ms || r.session_timeout_ms > gs->max_session_ms))
+    if (!err &&
+        (r.session_timeout_ms < gs->min_session_ms || r.session_timeout_ms > gs->max_session_ms))
         err = KFK_ERR_INVALID_SESSION_TIMEOUT;
     if (err) return join_error(req, r.member_id, err);
     if (r.member_id.len == 0) return join_new_member(req, &r);
@@ -658,14 +658,16 @@ int mock_handle_sync_group(mock_req *req)
     mock_group *g = mock_group_find(req->mc, r.group_id);
     if (!g || g->type != MOCK_GROUP_CLASSIC) return sync_error(req, KFK_ERR_UNKNOWN_MEMBER_ID);
     mock_group_member *m;
-    if ((err = validate_member(g, r.member_id, r.group_instance_id, &m))) return sync_error(req, err);
+    if ((err = validate_member(g, r.member_id, r.group_instance_id, &m)))
+        return sync_error(req, err);
     if (r.generation_id != g->generation_id) return sync_error(req, KFK_ERR_ILLEGAL_GENERATION);
     if (req->version >= 5 &&
         ((r.protocol_type.ptr && !kwire_eq(r.protocol_type, str_or_empty(g->protocol_type))) ||
          (r.protocol_name.ptr && !kwire_eq(r.protocol_name, str_or_empty(g->protocol_name)))))
         return sync_error(req, KFK_ERR_INCONSISTENT_GROUP_PROTOCOL);
     switch (g->state) {
-    case MOCK_GROUP_PREPARING_REBALANCE: return sync_error(req, KFK_ERR_REBALANCE_IN_PROGRESS);
+    case MOCK_GROUP_PREPARING_REBALANCE:
+        return sync_error(req, KFK_ERR_REBALANCE_IN_PROGRESS);
     case MOCK_GROUP_COMPLETING_REBALANCE:
         answer_sync(req->mc, g, m, KFK_ERR_REBALANCE_IN_PROGRESS); /* an older sync */
         park(&m->sync, req);
@@ -678,7 +680,8 @@ int mock_handle_sync_group(mock_req *req)
         sync_resp(g, m, KFK_OK, &resp);
         return mock_respond(req, &resp);
     }
-    default: return sync_error(req, KFK_ERR_UNKNOWN_MEMBER_ID);
+    default:
+        return sync_error(req, KFK_ERR_UNKNOWN_MEMBER_ID);
     }
 }
 
@@ -700,7 +703,8 @@ int mock_handle_heartbeat(mock_req *req)
     kfk_err err = req->inject ? req->inject : mock_group_coordinator_check(req, r.group_id);
     if (err) return heartbeat_answer(req, err);
     mock_group *g = mock_group_find(req->mc, r.group_id);
-    if (!g || g->type != MOCK_GROUP_CLASSIC) return heartbeat_answer(req, KFK_ERR_UNKNOWN_MEMBER_ID);
+    if (!g || g->type != MOCK_GROUP_CLASSIC)
+        return heartbeat_answer(req, KFK_ERR_UNKNOWN_MEMBER_ID);
     mock_group_member *m;
     if ((err = validate_member(g, r.member_id, r.group_instance_id, &m)))
         return heartbeat_answer(req, err);
@@ -714,7 +718,8 @@ int mock_handle_heartbeat(mock_req *req)
     case MOCK_GROUP_STABLE:
         mock_group_member_touch(req->mc, m);
         return heartbeat_answer(req, KFK_OK);
-    default: return heartbeat_answer(req, KFK_ERR_UNKNOWN_MEMBER_ID);
+    default:
+        return heartbeat_answer(req, KFK_ERR_UNKNOWN_MEMBER_ID);
     }
 }
 

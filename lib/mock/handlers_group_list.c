@@ -31,7 +31,8 @@ static int describe_members(mock_req *req, const mock_group *g,
                             kp_describe_groups_response_described_group *dg)
 {
     bool stable = g->state == MOCK_GROUP_STABLE;
-    dg->members = karena_alloc(req->arena, (g->n_members ? g->n_members : 1) * sizeof(*dg->members));
+    dg->members =
+        karena_alloc(req->arena, (g->n_members ? g->n_members : 1) * sizeof(*dg->members));
     if (!dg->members) return -1;
     for (size_t i = 0; i < g->n_members; i++) {
         const mock_group_member *m = g->members[i];
@@ -47,7 +48,8 @@ static int describe_members(mock_req *req, const mock_group *g,
         if (!stable) continue;
         for (int32_t p = 0; p < m->n_protocols; p++)
             if (g->protocol_name && strcmp(m->protocols[p].name, g->protocol_name) == 0)
-                dm->member_metadata = (kslice){m->protocols[p].metadata, m->protocols[p].metadata_len};
+                dm->member_metadata =
+                    (kslice){m->protocols[p].metadata, m->protocols[p].metadata_len};
         if (m->assignment) dm->member_assignment = (kslice){m->assignment, m->assignment_len};
     }
     return 0;
@@ -72,7 +74,8 @@ static int describe_one(mock_req *req, kslice id, bool ops,
         /* KIP-1043: v6 says so; before, an unknown group is described Dead. */
         if (req->version >= 6) {
             dg->error_code = KFK_ERR_GROUP_ID_NOT_FOUND;
-            dg->error_message = kwire_cstr(g ? "Group is not a classic group." : "Group not found.");
+            dg->error_message =
+                kwire_cstr(g ? "Group is not a classic group." : "Group not found.");
         } else {
             dg->group_state = kwire_cstr(mock_group_state_name(MOCK_GROUP_DEAD));
         }
@@ -108,7 +111,8 @@ static bool filter_has(const kslice *filter, int32_t n, const char *s)
 {
     if (n <= 0) return true;
     for (int32_t i = 0; i < n; i++)
-        if (filter[i].len == strlen(s) && strncasecmp((const char *)filter[i].ptr, s, filter[i].len) == 0)
+        if (filter[i].len == strlen(s) &&
+            strncasecmp((const char *)filter[i].ptr, s, filter[i].len) == 0)
             return true;
     return false;
 }
@@ -124,7 +128,8 @@ int mock_handle_list_groups(mock_req *req)
         return mock_respond(req, &resp);
     }
     mock_cluster *mc = req->mc;
-    resp.groups = karena_alloc(req->arena, (mc->groups.n ? mc->groups.n : 1) * sizeof(*resp.groups));
+    resp.groups =
+        karena_alloc(req->arena, (mc->groups.n ? mc->groups.n : 1) * sizeof(*resp.groups));
     if (!resp.groups) return MOCK_CLOSE;
     for (size_t i = 0; i < mc->groups.n; i++) {
         const mock_group *g = mc->groups.v[i];
@@ -136,8 +141,8 @@ int mock_handle_list_groups(mock_req *req)
         kp_list_groups_response_listed_group *lg = &resp.groups[resp.n_groups++];
         kp_list_groups_response_listed_group_init(lg);
         lg->group_id = kwire_cstr(g->group_id);
-        lg->protocol_type =
-            g->type == MOCK_GROUP_CONSUMER ? kwire_cstr("consumer") : str_or_empty(g->protocol_type);
+        lg->protocol_type = g->type == MOCK_GROUP_CONSUMER ? kwire_cstr("consumer")
+                                                           : str_or_empty(g->protocol_type);
         lg->group_state = kwire_cstr(state);
         lg->group_type = kwire_cstr(type_name(g->type));
     }

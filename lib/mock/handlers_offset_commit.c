@@ -84,10 +84,11 @@ static bool member_owns(const mock_group_member *m, const kuuid *topic_id, int32
 
 /* ---------------------------------------------------------- OffsetCommit */
 
-static kfk_err commit_one(mock_req *req, mock_group *g, mock_group_member *lagging,
-                          mock_topic *t, const kp_offset_commit_request_partition *p)
+static kfk_err commit_one(mock_req *req, mock_group *g, mock_group_member *lagging, mock_topic *t,
+                          const kp_offset_commit_request_partition *p)
 {
-    if (!t) return req->version >= 10 ? KFK_ERR_UNKNOWN_TOPIC_ID : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if (!t)
+        return req->version >= 10 ? KFK_ERR_UNKNOWN_TOPIC_ID : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     if (!mock_partition_find(t, p->partition_index)) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     if (lagging && !member_owns(lagging, &t->id, p->partition_index))
         return KFK_ERR_STALE_MEMBER_EPOCH;
@@ -129,8 +130,9 @@ int mock_handle_offset_commit(mock_req *req)
         for (int32_t k = 0; k < np; k++) {
             kp_offset_commit_response_partition *op = &ot->partitions[k];
             op->partition_index = rt->partitions[k].partition_index;
-            op->error_code = (int16_t)(group_err ? group_err
-                                                 : commit_one(req, g, lagging, t, &rt->partitions[k]));
+            op->error_code =
+                (int16_t)(group_err ? group_err
+                                    : commit_one(req, g, lagging, t, &rt->partitions[k]));
         }
     }
     return mock_respond(req, &resp);
@@ -293,7 +295,9 @@ static int fetch_legacy(mock_req *req, const kp_offset_fetch_request *r,
         if (!want) return -1;
         for (int32_t i = 0; i < nt; i++) {
             const kp_offset_fetch_request_topic *rt = &r->topics[i];
-            want[i] = (want_topic){rt->name, {{0}}, rt->partition_indexes,
+            want[i] = (want_topic){rt->name,
+                                   {{0}},
+                                   rt->partition_indexes,
                                    rt->n_partition_indexes > 0 ? rt->n_partition_indexes : 0};
             if (!want[i].parts) want[i].parts = no_parts;
         }

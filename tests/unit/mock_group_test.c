@@ -661,6 +661,12 @@ END_TEST
 
 /* ------------------------------------------------ describe, list, faults */
 
+static int commit(mt_conn *c, const char *group, int32_t gen, const char *member_id,
+                  int32_t partition, int64_t offset);
+static kp_offset_fetch_response_group fetch_v(mt_conn *c, int16_t v, const char *group,
+                                              const char *member_id, int32_t epoch,
+                                              int32_t partition);
+
 START_TEST(test_describe_and_list_show_state_members_and_assignments)
 {
     member a, b;
@@ -684,7 +690,8 @@ START_TEST(test_describe_and_list_show_state_members_and_assignments)
     for (int i = 0; i < 2; i++) {
         bool is_a = kwire_eq(g->members[i].member_id, kwire_cstr(a.id));
         ck_assert(kwire_eq(g->members[i].member_assignment, kwire_cstr(is_a ? "A" : "B")));
-        ck_assert(kwire_eq(g->members[i].member_metadata, kwire_cstr(is_a ? "range@a" : "range@b")));
+        ck_assert(
+            kwire_eq(g->members[i].member_metadata, kwire_cstr(is_a ? "range@a" : "range@b")));
         ck_assert(kwire_eq(g->members[i].client_id, kwire_cstr("mock-test")));
     }
     if (coordinator_of("nope") == coordinator_of("g12"))
@@ -727,7 +734,8 @@ START_TEST(test_pushed_errors_answer_group_requests)
 {
     member a;
     member_open(&a, "g13", NULL);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_JOIN_GROUP_KEY, 1, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS), 0);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KP_JOIN_GROUP_KEY, 1, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS), 0);
     join_send(&a, "range", "a");
     ck_assert_int_eq(join_recv(&a), KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS);
     join_new(&a, "range", "a");
@@ -735,9 +743,19 @@ START_TEST(test_pushed_errors_answer_group_requests)
     ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_NOT_COORDINATOR), 0);
     ck_assert_int_eq(heartbeat(&a), KFK_ERR_NOT_COORDINATOR);
     ck_assert_int_eq(heartbeat(&a), 0);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_SYNC_GROUP_KEY, 1, KFK_ERR_COORDINATOR_NOT_AVAILABLE), 0);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KP_SYNC_GROUP_KEY, 1, KFK_ERR_COORDINATOR_NOT_AVAILABLE), 0);
     sync_send(&a, NULL, NULL, 0);
     ck_assert_int_eq(sync_recv(&a), KFK_ERR_COORDINATOR_NOT_AVAILABLE);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS), 0);
+    ck_assert_int_eq(commit(&a.c, "g13", a.generation, a.id, 0, 1),
+                     KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_FETCH_KEY, 1, KFK_ERR_NOT_COORDINATOR), 0);
+    ck_assert_int_eq(fetch_v(&a.c, 9, "g13", NULL, -1, 0).error_code, KFK_ERR_NOT_COORDINATOR);
+    kp_offset_fetch_response_group g = fetch_v(&a.c, 9, "g13", NULL, -1, 0);
+    ck_assert_int_eq(g.error_code, 0);
+    ck_assert_int_eq(g.topics[0].partitions[0].committed_offset, -1); /* nothing was stored */
     member_close(&a);
 }
 END_TEST
@@ -915,7 +933,7 @@ START_TEST(test_classic_commits_check_generation_and_member)
     ck_assert_int_eq(commit(&a.c, "cg", -1, "", 0, 11), KFK_ERR_UNKNOWN_MEMBER_ID);
     ck_assert_int_eq(commit(&a.c, "nogroup", 3, "m", 0, 11),
                      coordinator_of("nogroup") == coordinator_of("cg") ? KFK_ERR_ILLEGAL_GENERATION
-                                                                        : KFK_ERR_NOT_COORDINATOR);
+                                                                       : KFK_ERR_NOT_COORDINATOR);
     /* While the new generation's assignment is pending: rebalancing. */
     member_open(&b, "cg", NULL);
     join_new(&b, "range", "b");
