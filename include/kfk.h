@@ -398,13 +398,21 @@ KFK_API kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errl
 /* Queues a copy of rec for its topic and partition; opaque comes back in
  * the record's delivery report. Returns KFK_OK (a report will follow), or,
  * with no report to follow: KFK_ERR_INVALID_ARG (NULL producer, record or
- * topic, a partition out of range), KFK_ERR_TOO_LARGE (over
- * max.request.size or buffer.memory), KFK_ERR_QUEUE_FULL (buffer.memory
- * stayed full for max.block.ms), KFK_ERR_TIMED_OUT (the topic's metadata
- * did not come within max.block.ms), KFK_ERR_DESTROYED (closing),
- * KFK_ERR_NO_MEMORY. Blocks only the first time a topic is seen (for its
- * metadata) or while buffer memory is short, each up to max.block.ms (0:
- * never). Any thread, many at once. */
+ * topic, a negative partition other than KFK_PARTITION_ANY),
+ * KFK_ERR_TOO_LARGE (over max.request.size or buffer.memory),
+ * KFK_ERR_QUEUE_FULL (buffer.memory stayed full for max.block.ms),
+ * KFK_ERR_TIMED_OUT (the topic, or the record's partition, was not in the
+ * metadata within max.block.ms), the topic's metadata error (e.g.
+ * KFK_ERR_TOPIC_AUTHORIZATION_FAILED), KFK_ERR_DESTROYED (closing),
+ * KFK_ERR_NO_MEMORY. Blocks only while a topic or partition is missing
+ * from the metadata (the first record to a topic waits for it) or while
+ * buffer memory is short, each up to max.block.ms.
+ * max.block.ms = 0 never blocks, as in Java: the first kfk_produce to a
+ * topic whose metadata has not arrived yet fails with KFK_ERR_TIMED_OUT
+ * (Java: "Topic X not present in metadata after 0 ms"; the producer logs
+ * that warning once per topic) and asks for the metadata, so a later call
+ * succeeds once it came; a full buffer gives KFK_ERR_QUEUE_FULL at once.
+ * Any thread, many at once. */
 KFK_API kfk_err kfk_produce(kfk_producer *producer, const kfk_record *rec, void *opaque);
 
 /* Serves delivery reports waiting, calling dr_cb for each, waiting up to

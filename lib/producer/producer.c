@@ -193,6 +193,50 @@ static kfk_err topic_sync(kfk_producer *p, kptopic *t)
     return atomic_load(&t->parts) ? KFK_OK : terr;
 }
 
+/* Java's waitOnMetadata: waits up to max.block.ms (0: not at all) for
+ * metadata naming t with more than `need` partitions, asking for it.
+ * KFK_ERR_TIMED_OUT when it did not come (Java: "Topic X not present in
+ * metadata after N ms"; logged once per topic until it comes), else
+ * KFK_OK, KFK_ERR_DESTROYED, KFK_ERR_NO_MEMORY or the topic's own
+ * metadata error (e.g. TOPIC_AUTHORIZATION_FAILED). */
+static kfk_err await_metadata(kfk_producer *p, kptopic *t, int32_t need)
+{
+    int64_t deadline = ktime_mono_ms() + p->max_block_ms;
+    kfk_err err;
+    for (;;) {
+        err = topic_sync(p, t);
+        kpart_array *a = atomic_load(&t->parts);
+        if (err == KFK_OK && a->n > need) {
+            atomic_store(&t->missing_logged, false);
+            return KFK_OK;
+        }
+        if (err == KFK_ERR_NO_MEMORY) return err;
+        int64_t left = deadline - ktime_mono_ms();
+        if (left <= 0 || atomic_load(&p->closing)) break;
+        kclient_refresh(p->client, "producer: topic metadata");
+        kfk_err w = kclient_refresh_wait(p->client, (int)(left < INT32_MAX ? left : INT32_MAX));
+        if (w == KFK_ERR_DESTROYED) return w;
+    }
+    if (err != KFK_OK && err != KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION &&
+        err != KFK_ERR_LEADER_NOT_AVAILABLE)
+        return err;
+    /* The metadata asked for above keeps coming: a later call may pass. */
+    kclient_refresh(p->client, "producer: topic metadata");
+    if (!atomic_exchange(&t->missing_logged, true)) {
+        if (err)
+            klog(kclient_log(p->client), KFK_LOG_WARNING, "producer",
+                 "topic %s not present in metadata after %lld ms (max.block.ms): "
+                 "kfk_produce returns KFK_ERR_TIMED_OUT until it is",
+                 t->name, (long long)p->max_block_ms);
+        else
+            klog(kclient_log(p->client), KFK_LOG_WARNING, "producer",
+                 "partition %d of topic %s with %d partitions not present in metadata after "
+                 "%lld ms (max.block.ms): kfk_produce returns KFK_ERR_TIMED_OUT",
+                 need, t->name, atomic_load(&t->parts)->n, (long long)p->max_block_ms);
+    }
+    return KFK_ERR_TIMED_OUT;
+}
+
 /* Each thread remembers the last topic it produced to: most threads write
  * to one topic, and a string compare is cheaper than hash, lock, probe.
  * Topics live as long as their producer; serial keeps a new producer at
@@ -234,19 +278,8 @@ static kfk_err topic_get(kfk_producer *p, const char *name, kptopic **out)
         }
         pthread_rwlock_unlock(&p->topics_lock);
     }
-    int64_t deadline = ktime_mono_ms() + p->max_block_ms;
-    kfk_err err;
-    while ((err = topic_sync(p, t)) != KFK_OK) {
-        int64_t left = deadline - ktime_mono_ms();
-        if (left <= 0 || atomic_load(&p->closing)) break;
-        kclient_refresh(p->client, "producer: topic metadata");
-        kfk_err w = kclient_refresh_wait(p->client, (int)(left < INT32_MAX ? left : INT32_MAX));
-        if (w == KFK_ERR_DESTROYED) return w;
-    }
-    if (err == KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION || err == KFK_ERR_LEADER_NOT_AVAILABLE)
-        err = KFK_ERR_TIMED_OUT; /* Java: not present in metadata after max.block.ms */
     *out = t;
-    return err;
+    return await_metadata(p, t, 0);
 }
 
 int kprod_all_parts(kfk_producer *p, kpart ***out)
@@ -329,6 +362,15 @@ kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
     kfk_err err = topic_get(p, rec->topic, &t);
     if (err) return err;
     const kpart_array *a = atomic_load(&t->parts);
+    if (rec->partition != KFK_PARTITION_ANY) {
+        if (rec->partition < 0) return KFK_ERR_INVALID_ARG;
+        /* A partition the metadata does not show yet: the topic may have
+         * grown; Java waits for it up to max.block.ms too. */
+        if (rec->partition >= a->n) {
+            if ((err = await_metadata(p, t, rec->partition))) return err;
+            a = atomic_load(&t->parts);
+        }
+    }
     int32_t part;
     bool sticky;
     if ((err = choose_partition(t, a, rec, &part, &sticky))) return err;

@@ -101,6 +101,7 @@ struct kptopic {
     kpartitioner partitioner;
     _Atomic(kpart_array *) parts; /* NULL until metadata named its partitions */
     _Atomic(kavail *) avail;      /* for keyless records; NULL: all */
+    atomic_bool missing_logged;   /* "not present in metadata" was logged */
 };
 
 /* One broker's sender: a ksource on its connection. */

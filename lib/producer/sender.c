@@ -123,13 +123,21 @@ static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t 
     kidem_inflight_done(p);
 }
 
+/* The answer for pp's batch: topics are named (v3-12) or given by id
+ * (v13+, the id the request carried for pp's topic). */
 static const kp_produce_response_partition_produce_response *
-find_answer(const kp_produce_response *r, const kpart *pp)
+find_answer(const kpreq *r, const kp_produce_response *resp, const kpart *pp)
 {
     size_t len = strlen(pp->topic->name);
-    for (int32_t i = 0; i < r->n_responses; i++) {
-        const kp_produce_response_topic_produce_response *t = &r->responses[i];
-        if (t->name.len != len || memcmp(t->name.ptr, pp->topic->name, len)) continue;
+    const kuuid *id = NULL;
+    for (int32_t i = 0; i < r->body.n_topic_data && !id; i++)
+        if (r->topics[i].name.len == len && !memcmp(r->topics[i].name.ptr, pp->topic->name, len))
+            id = &r->topics[i].topic_id;
+    for (int32_t i = 0; i < resp->n_responses; i++) {
+        const kp_produce_response_topic_produce_response *t = &resp->responses[i];
+        bool same = t->name.len ? t->name.len == len && !memcmp(t->name.ptr, pp->topic->name, len)
+                                : id && !kuuid_is_zero(id) && !memcmp(t->topic_id.b, id->b, 16);
+        if (!same) continue;
         for (int32_t j = 0; j < t->n_partition_responses; j++)
             if (t->partition_responses[j].index == pp->id) return &t->partition_responses[j];
     }
@@ -151,7 +159,7 @@ static void produce_done(kreq *req, kfk_err err, void *resp, karena *arena)
             batch_result(p, b, err, -1, -1, -1);
             continue;
         }
-        const kp_produce_response_partition_produce_response *a = find_answer(pr, PART_OF(b));
+        const kp_produce_response_partition_produce_response *a = find_answer(r, pr, PART_OF(b));
         if (!a)
             batch_result(p, b, KFK_ERR_NETWORK_EXCEPTION, -1, -1, -1);
         else
@@ -193,9 +201,13 @@ static bool finish(kfk_producer *p, kaccum_batch *b, kslice *wire)
     return err == KFK_OK;
 }
 
-/* Fills r's body from its batches (sorted by topic). */
+/* Fills r's body from its batches (sorted by topic). Topics carry their
+ * names and, when metadata knows them, their ids: Produce v13 (KIP-516)
+ * names topics by id only, so r goes at v13 only when every topic has
+ * one (else v12, which every broker since 3.x serves). */
 static void fill_body(kfk_producer *p, kpreq *r, const kslice *wires)
 {
+    bool all_ids = true;
     kp_produce_request_init(&r->body);
     r->body.acks = p->acks;
     r->body.timeout_ms = (int32_t)p->request_timeout_ms;
@@ -208,6 +220,10 @@ static void fill_body(kfk_producer *p, kpreq *r, const kslice *wires)
             kp_produce_request_topic_produce_data *t = &r->topics[r->body.n_topic_data++];
             kp_produce_request_topic_produce_data_init(t);
             t->name = (kslice){(const uint8_t *)cur->name, strlen(cur->name)};
+            kmeta_topic *mt = kmeta_topic_get(kclient_meta(p->client), cur->name);
+            if (mt) t->topic_id = mt->id;
+            all_ids &= mt && !kuuid_is_zero(&t->topic_id);
+            if (mt) kmeta_topic_unref(mt);
             t->partition_data = &r->pdata[i];
         }
         kp_produce_request_partition_produce_data *d = &r->pdata[i];
@@ -216,6 +232,7 @@ static void fill_body(kfk_producer *p, kpreq *r, const kslice *wires)
         d->records = wires[i];
         r->topics[r->body.n_topic_data - 1].n_partition_data++;
     }
+    r->req.max_version = all_ids ? 13 : 12;
 }
 
 static void track_drained(kaccum_batch *b)
@@ -269,9 +286,10 @@ static void send_batches(ksender *s, kconn *c, kaccum_list *l, int64_t now_ms)
         pthread_mutex_unlock(&pp->lock);
     }
     kidem_inflight_add(p, r->n);
+    int16_t max_version = r->req.max_version; /* fill_body's choice */
     kreq_init(&r->req, KP_PRODUCE_KEY, &r->body,
               ktime_mono_ns() + p->request_timeout_ms * KTIME_NS_PER_MS, produce_done, r);
-    r->req.max_version = 12; /* v13 names topics by id; names serve every broker */
+    r->req.max_version = max_version;
     if (p->acks == 0) r->req.flags |= KREQ_F_NO_RESPONSE;
     kconn_send(c, &r->req);
 }

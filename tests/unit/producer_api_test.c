@@ -326,6 +326,28 @@ START_TEST(test_retries_of_written_batches_are_not_duplicated)
 }
 END_TEST
 
+/* Produce v13 names topics by id (KIP-516); a broker that stops at v12
+ * gets names. Every other test here runs at v13 (the mock's newest). */
+START_TEST(test_produce_falls_back_to_topic_names_below_v13)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_PRODUCE_KEY, 3, 12), KFK_OK);
+    tally t;
+    tally_init(&t, 2000);
+    kfk_producer *p = producer_for(mc, &t, fast_retry);
+    produce_n(p, "t", t.n);
+    ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
+    int64_t per[N_PARTS];
+    check_delivered(&t, per);
+    for (int k = 0; k < N_PARTS; k++)
+        check_read_back(mc, "t", k, &t, per[k]);
+    kfk_producer_destroy(p);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 START_TEST(test_queue_full_at_once_with_max_block_zero)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
@@ -354,6 +376,55 @@ START_TEST(test_queue_full_at_once_with_max_block_zero)
         ck_assert_int_eq(atomic_load(&t.times[k]), 1);
         ck_assert(t.err[k] == KFK_ERR_DESTROYED || t.err[k] == KFK_OK);
     }
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
+/* max.block.ms as Java's send: 0 never waits, so the first record to a
+ * topic whose metadata has not come fails with TIMED_OUT and a later one
+ * passes; a partition the metadata does not show is waited for up to
+ * max.block.ms, then TIMED_OUT; so is an unknown topic. */
+START_TEST(test_max_block_covers_missing_metadata)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 1), 0);
+    tally t;
+    tally_init(&t, 100);
+    const char *kv0[] = {"max.block.ms", "0", NULL};
+    kfk_producer *p = producer_for(mc, &t, kv0);
+    int64_t t0 = mt_now_ms();
+    ck_assert_int_eq(produce_one(p, "t", 0, 0), KFK_ERR_TIMED_OUT);
+    ck_assert(mt_now_ms() - t0 < 500); /* it did not wait */
+    int64_t deadline = mt_now_ms() + 10000;
+    kfk_err err;
+    while ((err = produce_one(p, "t", 0, 0)) == KFK_ERR_TIMED_OUT && mt_now_ms() < deadline)
+        kfk_producer_poll(p, 10);
+    ck_assert_int_eq(err, KFK_OK);
+    t0 = mt_now_ms();
+    ck_assert_int_eq(produce_one(p, "t", 1, 2), KFK_ERR_TIMED_OUT); /* no partition 2 */
+    ck_assert(mt_now_ms() - t0 < 500);
+    ck_assert_int_eq(produce_one(p, "t", 1, -5), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    kfk_producer_destroy(p);
+    ck_assert_int_eq(atomic_load(&t.reports), 1);
+    ck_assert_int_eq(t.err[0], KFK_OK);
+
+    const char *kv300[] = {"max.block.ms", "300", NULL};
+    p = producer_for(mc, &t, kv300);
+    ck_assert_int_eq(produce_one(p, "t", 2, 1), KFK_OK); /* waits for the metadata */
+    t0 = mt_now_ms();
+    ck_assert_int_eq(produce_one(p, "t", 3, 7), KFK_ERR_TIMED_OUT);
+    int64_t waited = mt_now_ms() - t0;
+    ck_assert_msg(waited >= 290 && waited < 3000, "waited %lld ms", (long long)waited);
+    t0 = mt_now_ms();
+    ck_assert_int_eq(produce_one(p, "no-such-topic", 4, KFK_PARTITION_ANY), KFK_ERR_TIMED_OUT);
+    waited = mt_now_ms() - t0;
+    ck_assert_msg(waited >= 290 && waited < 3000, "waited %lld ms", (long long)waited);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    kfk_producer_destroy(p);
+    ck_assert_int_eq(atomic_load(&t.reports), 2);
+    ck_assert_int_eq(t.err[2], KFK_OK);
     tally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
@@ -589,7 +660,9 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_leader_moves_keep_order);
     tcase_add_test(tc, test_sequence_errors_bump_the_epoch_and_retry);
     tcase_add_test(tc, test_retries_of_written_batches_are_not_duplicated);
+    tcase_add_test(tc, test_produce_falls_back_to_topic_names_below_v13);
     tcase_add_test(tc, test_queue_full_at_once_with_max_block_zero);
+    tcase_add_test(tc, test_max_block_covers_missing_metadata);
     tcase_add_test(tc, test_blocking_for_memory_needs_no_poll);
     tcase_add_test(tc, test_destroy_without_flush_reports_queued_records);
     tcase_add_test(tc, test_destroy_with_requests_in_flight_reports_each_once);
