@@ -216,6 +216,7 @@ static void group_free(mock_cluster *mc, mock_group *g)
         mock_group_member_remove(mc, g->members[g->n_members - 1]);
     free(g->members);
     mock_timer_stop(mc, &g->join_timer);
+    mock_timer_stop(mc, &g->sync_timer);
     for (size_t i = 0; i < g->n_offsets; i++) {
         free(g->offsets[i].topic);
         free(g->offsets[i].metadata);
@@ -286,6 +287,7 @@ mock_group *mock_group_get(mock_cluster *mc, kslice group_id, mock_group_type ty
     /* An empty group changes protocol keeping its offsets, as Kafka
      * converts an empty classic group on the first KIP-848 heartbeat. */
     mock_timer_stop(mc, &g->join_timer);
+    mock_timer_stop(mc, &g->sync_timer);
     classic_clear(g);
     if (g->ext_free && g->ext) g->ext_free(g->ext);
     g->ext = NULL;

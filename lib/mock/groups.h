@@ -110,7 +110,8 @@ struct mock_group_member {
     void (*on_expire)(mock_cluster *mc, mock_group_member *m);
 
     /* classic */
-    bool pending; /* got MEMBER_ID_REQUIRED (KIP-394), has not joined yet */
+    bool pending;  /* got MEMBER_ID_REQUIRED (KIP-394), has not joined yet */
+    bool sync_due; /* has not sent SyncGroup for this generation yet */
     char *protocol_type;
     mock_group_protocol *protocols;
     int32_t n_protocols;
@@ -160,6 +161,8 @@ struct mock_group {
     char *protocol_name;   /* NULL: none selected */
     char *leader_id;       /* member id; NULL: none */
     mock_timer join_timer; /* rebalance timeout of PreparingRebalance */
+    mock_timer sync_timer; /* rebalance timeout for the generation's SyncGroups */
+    int32_t sync_generation;
 
     /* consumer (KIP-848) */
     int32_t group_epoch;

@@ -305,6 +305,7 @@ static void answer_sync(mock_cluster *mc, mock_group *g, mock_group_member *m, k
 /* ---------------------------------------------------------- rebalancing */
 
 static void complete_join(mock_cluster *mc, mock_group *g);
+static void on_sync_timer(mock_cluster *mc, mock_timer *t);
 
 static bool all_joined(const mock_group *g)
 {
@@ -423,12 +424,39 @@ static void complete_join(mock_cluster *mc, mock_group *g)
     const char *proto = select_protocol(g);
     g->protocol_name = proto ? strdup(proto) : NULL;
     g->state = MOCK_GROUP_COMPLETING_REBALANCE;
+    int32_t timeout_ms = 1;
+    for (size_t i = 0; i < g->n_members; i++) {
+        mock_group_member *m = g->members[i];
+        m->sync_due = !m->pending;
+        if (!m->pending && m->rebalance_timeout_ms > timeout_ms)
+            timeout_ms = m->rebalance_timeout_ms;
+    }
+    g->sync_generation = g->generation_id;
+    g->sync_timer.fn = on_sync_timer;
+    /* Without memory for the timer, silent members stay until their
+     * session expires instead. */
+    mock_timer_start(mc, &g->sync_timer, ktime_mono_ns() + (int64_t)timeout_ms * 1000000);
     for (size_t i = 0; i < g->n_members; i++) {
         mock_group_member *m = g->members[i];
         if (m->pending || !m->join.waiting) continue;
         mock_group_member_touch(mc, m);
         answer_join(mc, g, m, is_leader(g, m), false, g->leader_id);
     }
+}
+
+/* Kafka's expirePendingSync: members that sent no SyncGroup within the
+ * rebalance timeout of their generation are removed. */
+static void on_sync_timer(mock_cluster *mc, mock_timer *t)
+{
+    mock_group *g = (mock_group *)((char *)t - offsetof(mock_group, sync_timer));
+    if (g->generation_id != g->sync_generation ||
+        (g->state != MOCK_GROUP_COMPLETING_REBALANCE && g->state != MOCK_GROUP_STABLE))
+        return;
+    size_t before = g->n_members;
+    for (size_t i = g->n_members; i-- > 0;)
+        if (!g->members[i]->pending && g->members[i]->sync_due)
+            remove_member(mc, g, g->members[i], KFK_ERR_UNKNOWN_MEMBER_ID);
+    if (g->n_members != before) prepare_rebalance(mc, g);
 }
 
 static void on_member_expire(mock_cluster *mc, mock_group_member *m)
@@ -665,6 +693,8 @@ int mock_handle_sync_group(mock_req *req)
         ((r.protocol_type.ptr && !kwire_eq(r.protocol_type, str_or_empty(g->protocol_type))) ||
          (r.protocol_name.ptr && !kwire_eq(r.protocol_name, str_or_empty(g->protocol_name)))))
         return sync_error(req, KFK_ERR_INCONSISTENT_GROUP_PROTOCOL);
+    if (g->state == MOCK_GROUP_COMPLETING_REBALANCE || g->state == MOCK_GROUP_STABLE)
+        m->sync_due = false;
     switch (g->state) {
     case MOCK_GROUP_PREPARING_REBALANCE:
         return sync_error(req, KFK_ERR_REBALANCE_IN_PROGRESS);

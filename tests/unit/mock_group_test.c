@@ -566,6 +566,38 @@ START_TEST(test_members_that_do_not_rejoin_in_time_are_dropped)
 }
 END_TEST
 
+START_TEST(test_a_member_that_never_syncs_is_removed_after_the_rebalance_timeout)
+{
+    member a, b;
+    member_open(&a, "g-nosync", NULL);
+    member_open(&b, "g-nosync", NULL);
+    join_send_v(&a, JOIN_V, "range", "a", SESSION_MS, 400);
+    ck_assert_int_eq(join_recv(&a), KFK_ERR_MEMBER_ID_REQUIRED);
+    join_send_v(&a, JOIN_V, "range", "a", SESSION_MS, 400);
+    ck_assert_int_eq(join_recv(&a), 0);
+    join_send_v(&b, JOIN_V, "range", "b", SESSION_MS, 400);
+    ck_assert_int_eq(join_recv(&b), KFK_ERR_MEMBER_ID_REQUIRED);
+    join_send_v(&b, JOIN_V, "range", "b", SESSION_MS, 400);
+    join_send_v(&a, JOIN_V, "range", "a", SESSION_MS, 400);
+    ck_assert_int_eq(join_recv(&a), 0);
+    ck_assert_int_eq(join_recv(&b), 0);
+    int64_t t0 = mt_now_ms();
+    member *to[] = {&a, &b};
+    const char *as[] = {"A", "B"};
+    sync_send(&a, to, as, 2);
+    ck_assert_int_eq(sync_recv(&a), 0);
+    /* b never syncs (its session is long): it is dropped, a must rejoin. */
+    ck_assert(heartbeat_until(&a, KFK_ERR_REBALANCE_IN_PROGRESS, 5000));
+    ck_assert_int_ge(mt_now_ms() - t0, 350);
+    ck_assert_int_eq(heartbeat(&b), KFK_ERR_UNKNOWN_MEMBER_ID);
+    join_send_v(&a, JOIN_V, "range", "a", SESSION_MS, 400);
+    ck_assert_int_eq(join_recv(&a), 0);
+    ck_assert_int_eq(a.n_members, 1);
+    member_close(&a);
+    member_close(&b);
+}
+END_TEST
+
 START_TEST(test_a_parked_joiner_that_disconnects_still_counts)
 {
     member a, b;
@@ -1035,6 +1067,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_leave_starts_a_rebalance_and_unknown_leavers_are_named);
     tcase_add_test(tc, test_a_silent_member_expires_after_its_session_timeout);
     tcase_add_test(tc, test_members_that_do_not_rejoin_in_time_are_dropped);
+    tcase_add_test(tc, test_a_member_that_never_syncs_is_removed_after_the_rebalance_timeout);
     tcase_add_test(tc, test_a_parked_joiner_that_disconnects_still_counts);
     tcase_add_test(tc, test_a_static_member_takes_over_its_instance_and_fences_the_old_id);
     tcase_add_test(tc, test_a_static_rejoin_fences_the_old_members_parked_join);
