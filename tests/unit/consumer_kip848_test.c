@@ -3,11 +3,18 @@
  * (only what moves is revoked or added), which optional heartbeat fields
  * go out (all on a join or after a failure, else only the changed ones),
  * and KIP-1082 member ids. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "base/time.h"
 #include "consumer/kip848.h"
+#include "kfk.h"
+#include "kfk_mock.h"
 #include "ktest.h"
 
 static kuuid uuid_of(uint8_t b)
@@ -222,6 +229,216 @@ START_TEST(test_member_ids_are_java_uuid_strings_and_differ)
 }
 END_TEST
 
+/* --- the protocol against the in-process mock ----------------------------------------- */
+
+#define WAIT_MS 20000
+#define MPARTS 4
+
+static kfk_mock_cluster *mc;
+
+static void mock_setup(void)
+{
+    mc = kfk_mock_cluster_new(3);
+    ck_assert_ptr_nonnull(mc);
+    /* A session far longer than any wait below: whatever moves, moves
+     * because of a heartbeat, never because a session expired. */
+    ck_assert_int_eq(kfk_mock_set_consumer_group_timeouts(mc, 60000, 100), KFK_OK);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", MPARTS, 1), KFK_OK);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "u", 2, 1), KFK_OK);
+}
+
+static void mock_teardown(void)
+{
+    kfk_mock_cluster_destroy(mc);
+}
+
+/* A member and its poll thread; the callbacks keep score per partition
+ * of topic "t" (and of "u" at MPARTS..). */
+typedef struct tmember {
+    kfk_consumer *c;
+    pthread_t th;
+    atomic_bool stop;
+    pthread_mutex_t lock;
+    bool owned[MPARTS + 2];
+    int assigned[MPARTS + 2], revoked[MPARTS + 2], lost[MPARTS + 2];
+    char bad[96];
+} tmember;
+
+static int tslot(const char *topic, int32_t p)
+{
+    return strcmp(topic, "t") == 0 ? p : MPARTS + p;
+}
+
+static void t_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
+                        const kfk_topic_partition_list *parts)
+{
+    (void)c;
+    tmember *m = opaque;
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; i < parts->count; i++) {
+        int s = tslot(parts->elems[i].topic, parts->elems[i].partition);
+        if (ev == KFK_REBALANCE_ASSIGNED) {
+            if (m->owned[s]) snprintf(m->bad, sizeof(m->bad), "%d assigned twice", s);
+            m->owned[s] = true;
+            m->assigned[s]++;
+        } else {
+            if (!m->owned[s]) snprintf(m->bad, sizeof(m->bad), "%d dropped, not owned", s);
+            m->owned[s] = false;
+            if (ev == KFK_REBALANCE_REVOKED)
+                m->revoked[s]++;
+            else
+                m->lost[s]++;
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
+static void *t_poll(void *arg)
+{
+    tmember *m = arg;
+    while (!atomic_load(&m->stop))
+        kfk_message_release(kfk_consumer_poll(m->c, 50));
+    return NULL;
+}
+
+static void t_start(tmember *m, const char *instance_id, const char *topic)
+{
+    memset(m, 0, sizeof(*m));
+    pthread_mutex_init(&m->lock, NULL);
+    kfk_conf *conf = kfk_conf_new();
+    char err[256];
+    ck_assert_int_eq(
+        kfk_conf_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc), err, sizeof(err)),
+        0);
+    ck_assert_int_eq(kfk_conf_set(conf, "group.id", "g", err, sizeof(err)), 0);
+    ck_assert_int_eq(kfk_conf_set(conf, "group.protocol", "consumer", err, sizeof(err)), 0);
+    if (instance_id)
+        ck_assert_int_eq(kfk_conf_set(conf, "group.instance.id", instance_id, err, sizeof(err)), 0);
+    if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
+    kfk_conf_set_rebalance_cb(conf, t_rebalance, m);
+    m->c = kfk_consumer_new(conf, err, sizeof(err));
+    ck_assert_msg(m->c != NULL, "%s", err);
+    ck_assert_int_eq(kfk_consumer_subscribe(m->c, &topic, 1), KFK_OK);
+    ck_assert_int_eq(pthread_create(&m->th, NULL, t_poll, m), 0);
+}
+
+static void t_stop(tmember *m)
+{
+    atomic_store(&m->stop, true);
+    pthread_join(m->th, NULL);
+    kfk_consumer_destroy(m->c); /* closes: leaves the group */
+    pthread_mutex_destroy(&m->lock);
+}
+
+/* How many partitions of "t" (slots [from, to)) m owns. */
+static int t_owned(tmember *m, int from, int to)
+{
+    pthread_mutex_lock(&m->lock);
+    ck_assert_msg(!m->bad[0], "%s", m->bad);
+    int n = 0;
+    for (int i = from; i < to; i++)
+        n += m->owned[i];
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+static int t_sum(tmember *m, const int *v)
+{
+    pthread_mutex_lock(&m->lock);
+    int n = 0;
+    for (int i = 0; i < MPARTS + 2; i++)
+        n += v[i];
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+#define WAIT_FOR(cond, what)                                                                       \
+    do {                                                                                           \
+        int64_t deadline_ = ktime_mono_ms() + WAIT_MS;                                             \
+        while (!(cond)) {                                                                          \
+            ck_assert_msg(ktime_mono_ms() < deadline_, "timed out waiting for %s", what);          \
+            nanosleep(&(struct timespec){0, 10000000}, NULL); /* between looks */                  \
+        }                                                                                          \
+    } while (0)
+
+START_TEST(test_fenced_member_loses_its_partitions_and_rejoins)
+{
+    static const kfk_err codes[] = {KFK_ERR_FENCED_MEMBER_EPOCH, KFK_ERR_UNKNOWN_MEMBER_ID};
+    tmember a;
+    t_start(&a, NULL, "t");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "the first assignment");
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(kfk_mock_push_errors(mc, KP_CONSUMER_GROUP_HEARTBEAT_KEY, 1, codes[i]),
+                         KFK_OK);
+        /* LOST for every partition, then the rejoin (epoch 0, same member
+         * id) gets them back. */
+        WAIT_FOR(t_sum(&a, a.lost) == MPARTS * (i + 1), "the partitions lost");
+        WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "the partitions back after rejoining");
+        ck_assert_int_eq(t_sum(&a, a.revoked), 0);
+        ck_assert_int_eq(t_sum(&a, a.assigned), MPARTS * (i + 2));
+    }
+    t_stop(&a);
+}
+END_TEST
+
+START_TEST(test_close_leaves_and_partitions_move_before_the_session_ends)
+{
+    tmember a, b;
+    t_start(&a, NULL, "t");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "a's assignment");
+    t_start(&b, NULL, "t");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS / 2 && t_owned(&b, 0, MPARTS) == MPARTS / 2,
+             "a split");
+    /* The session is 60 s: only the leave heartbeat can move them this soon. */
+    t_stop(&a);
+    WAIT_FOR(t_owned(&b, 0, MPARTS) == MPARTS, "b to take a's partitions");
+    ck_assert_int_eq(t_sum(&b, b.revoked), 0);
+    t_stop(&b);
+}
+END_TEST
+
+START_TEST(test_static_member_gets_its_partitions_back_after_a_restart)
+{
+    tmember a, b;
+    t_start(&a, "ia", "t");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "a's assignment");
+    t_start(&b, "ib", "t");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS / 2 && t_owned(&b, 0, MPARTS) == MPARTS / 2,
+             "a split");
+    bool had[MPARTS];
+    pthread_mutex_lock(&a.lock);
+    memcpy(had, a.owned, sizeof(had));
+    pthread_mutex_unlock(&a.lock);
+    /* Epoch -2: the broker keeps a's partitions for its session. */
+    t_stop(&a);
+    t_start(&a, "ia", "t");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS / 2, "a back");
+    pthread_mutex_lock(&a.lock);
+    for (int p = 0; p < MPARTS; p++)
+        ck_assert_int_eq(a.owned[p], had[p]);
+    pthread_mutex_unlock(&a.lock);
+    /* b never saw them: nothing of its was revoked, nothing added. */
+    ck_assert_int_eq(t_sum(&b, b.revoked), 0);
+    ck_assert_int_eq(t_sum(&b, b.assigned), MPARTS / 2);
+    t_stop(&a);
+    t_stop(&b);
+}
+END_TEST
+
+START_TEST(test_new_subscription_revokes_the_old_topic_and_assigns_the_new)
+{
+    tmember a;
+    t_start(&a, NULL, "t");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "t's partitions");
+    const char *u = "u";
+    ck_assert_int_eq(kfk_consumer_subscribe(a.c, &u, 1), KFK_OK);
+    WAIT_FOR(t_owned(&a, MPARTS, MPARTS + 2) == 2 && t_owned(&a, 0, MPARTS) == 0,
+             "u's partitions instead of t's");
+    ck_assert_int_eq(t_sum(&a, a.lost), 0);
+    t_stop(&a);
+}
+END_TEST
+
 static Suite *consumer_kip848_suite(void)
 {
     Suite *s = suite_create("consumer_kip848");
@@ -235,6 +452,14 @@ static Suite *consumer_kip848_suite(void)
     tcase_add_test(tc, test_switching_between_regex_and_names_sends_both);
     tcase_add_test(tc, test_member_ids_are_java_uuid_strings_and_differ);
     suite_add_tcase(s, tc);
+    TCase *tm = tcase_create("mock");
+    tcase_set_timeout(tm, 60);
+    tcase_add_checked_fixture(tm, mock_setup, mock_teardown);
+    tcase_add_test(tm, test_fenced_member_loses_its_partitions_and_rejoins);
+    tcase_add_test(tm, test_close_leaves_and_partitions_move_before_the_session_ends);
+    tcase_add_test(tm, test_static_member_gets_its_partitions_back_after_a_restart);
+    tcase_add_test(tm, test_new_subscription_revokes_the_old_topic_and_assigns_the_new);
+    suite_add_tcase(s, tm);
     return s;
 }
 
