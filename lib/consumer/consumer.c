@@ -171,10 +171,8 @@ static void maintain(kfk_consumer *c)
     if (atomic_load(&c->reset_wanted)) koffsets_start_resets(c);
     sync_fetchers(c);
     uint64_t mv = atomic_load(&kclient_meta(c->client)->version);
-    if (mv != c->meta_version) {
-        c->meta_version = mv;
-        kconsumer_kick_all(c);
-    }
+    /* Polls and kfk-bg (taking an assignment) both get here. */
+    if (mv != atomic_exchange(&c->meta_version, mv)) kconsumer_kick_all(c);
 }
 
 /* --- assignment -------------------------------------------------------------------- */

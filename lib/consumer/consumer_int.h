@@ -170,7 +170,7 @@ struct kfk_consumer {
     kfetcher **fetchers;
     int n_fetchers, cap_fetchers;
     uint64_t brokers_version;
-    uint64_t meta_version;
+    atomic_uint_fast64_t meta_version;
     int detach_left; /* close: fetchers still attached */
 
     /* configuration, read once */

@@ -170,6 +170,12 @@ static bool update_topics(kgroup *g)
     bool same = nt.n == k->topics.n;
     for (int i = 0; same && i < nt.n; i++)
         same = strcmp(nt.v[i].topic, k->topics.v[i].topic) == 0;
+    /* KIP-848 sends the regex itself: a new one is a change even when it
+     * matches the same topics here (or none yet). */
+    if (!regex || !k->topics_regex)
+        same = same && regex == k->topics_regex;
+    else
+        same = same && strcmp(regex, k->topics_regex) == 0;
     free(k->topics_regex);
     k->topics_regex = regex;
     if (same) {

@@ -439,6 +439,29 @@ START_TEST(test_new_subscription_revokes_the_old_topic_and_assigns_the_new)
 }
 END_TEST
 
+START_TEST(test_regex_matching_nothing_yet_joins_and_picks_up_a_new_topic)
+{
+    tmember a;
+    t_start(&a, NULL, "t");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "t's partitions");
+    /* Switch to a regex that matches no topic yet: the broker resolves it. */
+    ck_assert_int_eq(kfk_consumer_subscribe_pattern(a.c, "v[0-9]+"), KFK_OK);
+    WAIT_FOR(t_owned(&a, 0, MPARTS + 2) == 0 && t_sum(&a, a.revoked) == MPARTS,
+             "t's partitions revoked");
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "v1", 2, 1), KFK_OK);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "xv1", 2, 1), KFK_OK); /* whole names only */
+    WAIT_FOR(t_owned(&a, MPARTS, MPARTS + 2) == 2, "v1's partitions");
+    kfk_topic_partition *tps;
+    size_t n;
+    ck_assert_int_eq(kfk_consumer_assignment(a.c, &tps, &n), KFK_OK);
+    ck_assert_uint_eq(n, 2);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_str_eq(tps[i].topic, "v1");
+    kfk_topic_partitions_free(tps, n);
+    t_stop(&a);
+}
+END_TEST
+
 static Suite *consumer_kip848_suite(void)
 {
     Suite *s = suite_create("consumer_kip848");
@@ -459,6 +482,7 @@ static Suite *consumer_kip848_suite(void)
     tcase_add_test(tm, test_close_leaves_and_partitions_move_before_the_session_ends);
     tcase_add_test(tm, test_static_member_gets_its_partitions_back_after_a_restart);
     tcase_add_test(tm, test_new_subscription_revokes_the_old_topic_and_assigns_the_new);
+    tcase_add_test(tm, test_regex_matching_nothing_yet_joins_and_picks_up_a_new_topic);
     suite_add_tcase(s, tm);
     return s;
 }
