@@ -240,6 +240,20 @@ void mock_groups_free(mock_cluster *mc)
     gs->n = gs->n_unpark = 0;
 }
 
+void mock_group_drop_if_unused(mock_cluster *mc, mock_group *g)
+{
+    if (g->n_members || g->n_offsets || g->state != MOCK_GROUP_EMPTY || g->generation_id ||
+        g->group_epoch)
+        return;
+    mock_groups *gs = &mc->groups;
+    for (size_t i = 0; i < gs->n; i++) {
+        if (gs->v[i] != g) continue;
+        gs->v[i] = gs->v[--gs->n];
+        group_free(mc, g);
+        return;
+    }
+}
+
 mock_group *mock_group_find(mock_cluster *mc, kslice group_id)
 {
     for (size_t i = 0; i < mc->groups.n; i++)

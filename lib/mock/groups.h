@@ -193,6 +193,10 @@ mock_group *mock_group_find(mock_cluster *mc, kslice group_id);
  * GROUP_ID_NOT_FOUND (consumer wanted). NULL with NO_MEMORY too. */
 mock_group *mock_group_get(mock_cluster *mc, kslice group_id, mock_group_type type, kfk_err *err);
 
+/* Forgets g if nothing ever happened in it (no members, offsets or
+ * generations): a request that created it failed. */
+void mock_group_drop_if_unused(mock_cluster *mc, mock_group *g);
+
 mock_group_member *mock_group_member_find(mock_group *g, kslice member_id);
 mock_group_member *mock_group_member_find_instance(mock_group *g, kslice instance_id);
 /* Adds a member (all fields zero/NULL, epochs 0) with a copy of
@@ -202,7 +206,8 @@ mock_group_member *mock_group_member_add(mock_group *g, kslice member_id);
  * unanswered (callers answer them first), frees ext. Not the leader
  * bookkeeping of classic groups: handlers_group.c does that. */
 void mock_group_member_remove(mock_cluster *mc, mock_group_member *m);
-/* A new member id, "<prefix>-<uuid>", in out (size >= 37 + prefix). */
+/* A new member id, "<prefix>-<uuid>" (a bare uuid for an empty prefix),
+ * in out (size >= 38 + prefix). */
 void mock_group_member_id_new(char *out, size_t out_len, kslice prefix);
 /* Records a heartbeat now and re-arms the session timer for
  * session_timeout_ms. Returns 0, or -1 when out of memory. */

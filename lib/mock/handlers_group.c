@@ -541,8 +541,10 @@ static int join_new_member(mock_req *req, const kp_join_group_request *r)
     kfk_err err;
     mock_group *g = mock_group_get(req->mc, r->group_id, MOCK_GROUP_CLASSIC, &err);
     if (!g) return join_error(req, KWIRE_EMPTY, err);
-    if (!supports_protocols(g, NULL, r))
+    if (!supports_protocols(g, NULL, r)) {
+        mock_group_drop_if_unused(req->mc, g);
         return join_error(req, KWIRE_EMPTY, KFK_ERR_INCONSISTENT_GROUP_PROTOCOL);
+    }
     bool is_static = r->group_instance_id.ptr != NULL;
     char id[MEMBER_ID_MAX];
     mock_group_member_id_new(id, sizeof(id), is_static ? r->group_instance_id : req->client_id);
@@ -554,6 +556,7 @@ static int join_new_member(mock_req *req, const kp_join_group_request *r)
     if (!m || fill_member(req, m, r) ||
         (is_static && !(m->instance_id = mock_strdup_slice(r->group_instance_id)))) {
         if (m) mock_group_member_remove(req->mc, m);
+        mock_group_drop_if_unused(req->mc, g);
         return join_error(req, KWIRE_EMPTY, KFK_ERR_UNKNOWN_SERVER_ERROR);
     }
     if (!is_static && req->version >= 4) {

@@ -364,6 +364,24 @@ START_TEST(test_join_outside_session_bounds_and_at_the_wrong_broker_fails)
     ck_assert_int_eq(join_recv(&a), KFK_ERR_INVALID_SESSION_TIMEOUT);
     join_send_v(&a, JOIN_V, "range", "a", 1800001, REBALANCE_MS);
     ck_assert_int_eq(join_recv(&a), KFK_ERR_INVALID_SESSION_TIMEOUT);
+    /* No protocols: refused, and the group it would have made is not kept. */
+    kp_join_group_request jr;
+    kp_join_group_request_init(&jr);
+    jr.group_id = kwire_cstr("g4");
+    jr.session_timeout_ms = SESSION_MS;
+    jr.member_id = KWIRE_EMPTY;
+    jr.protocol_type = kwire_cstr("consumer");
+    kp_join_group_response jresp;
+    mt_call(&a.c, KP_JOIN_GROUP_KEY, JOIN_V, &jr, &jresp);
+    ck_assert_int_eq(jresp.error_code, KFK_ERR_INCONSISTENT_GROUP_PROTOCOL);
+    kslice gid = kwire_cstr("g4");
+    kp_describe_groups_request dr;
+    kp_describe_groups_request_init(&dr);
+    dr.groups = &gid;
+    dr.n_groups = 1;
+    kp_describe_groups_response dresp;
+    mt_call(&a.c, KP_DESCRIBE_GROUPS_KEY, 6, &dr, &dresp);
+    ck_assert_int_eq(dresp.groups[0].error_code, KFK_ERR_GROUP_ID_NOT_FOUND);
     member_close(&a);
     int32_t coord = coordinator_of("g4");
     member w;
