@@ -1,0 +1,566 @@
+/* Consumer groups end to end (issue 6), once per group protocol variant:
+ * classic with the range assignor (eager), classic with cooperative-sticky
+ * (KIP-429), and group.protocol=consumer (KIP-848). Three members share a
+ * 12-partition topic; then one closes and one is killed with SIGKILL (it
+ * runs in a forked child process, so it never sends LeaveGroup), and the
+ * test checks at each step that:
+ *   - every partition is assigned to exactly one member (as each member's
+ *     rebalance callbacks tell it, and as kfk_consumer_assignment says);
+ *   - the closed member's partitions move to the others at once, the
+ *     killed member's after its session times out (classic:
+ *     session.timeout.ms=6000, the broker's minimum by default; consumer:
+ *     the broker's group.consumer.session.timeout.ms, 10 s on the shared
+ *     test broker, 45 s by default);
+ *   - with a synchronous commit after each processed batch and in the
+ *     REVOKED callback, every record is processed exactly once across the
+ *     rebalances (offsets tracked per partition);
+ *   - cooperative-sticky and KIP-848 never revoke a partition that stays:
+ *     once the three members are settled, the survivors see no REVOKED;
+ *     the eager range assignor revokes the whole assignment instead.
+ * Runs against the mock (tests/run-integration's mockd) and real Kafka. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/kclus.h"
+#include "../common/ktest.h"
+#include "kfk.h"
+
+/* The group API is declared in kfk.h and lands in the library piece by
+ * piece. Until all of it is there these weak references let the test
+ * link; a missing piece fails every test (it is not skipped). */
+#pragma weak kfk_conf_set_rebalance_cb
+#pragma weak kfk_consumer_subscribe
+#pragma weak kfk_consumer_commit
+
+static void require_group_api(void)
+{
+    ck_assert_msg(kfk_conf_set_rebalance_cb && kfk_consumer_subscribe && kfk_consumer_commit,
+                  "the consumer group API (subscribe, commit, rebalance_cb) is not in libkfk");
+}
+
+#define NPARTS 12
+#define PHASE 1200 /* records per phase: 100 per partition */
+#define NPHASES 3
+#define PER_PART (NPHASES * PHASE / NPARTS)
+#define SETTLE_MS 90000 /* rebalances, and a killed member's session timeout */
+
+typedef enum variant { V_RANGE, V_COOPERATIVE, V_CONSUMER, N_VARIANTS } variant;
+static const char *const variant_names[N_VARIANTS] = {"classic/range", "classic/cooperative-sticky",
+                                                      "consumer"};
+
+/* --- configuration, usable in the forked child too (no ck_assert) ------------------ */
+
+static kfk_conf *member_conf(variant v, const char *group, char *err, size_t errlen)
+{
+    const char *bootstrap = getenv("KFK_TEST_BOOTSTRAP");
+    static const char *const common[][2] = {
+        {"auto.offset.reset", "earliest"},
+        {"enable.auto.commit", "false"},
+        {"fetch.max.wait.ms", "100"},
+    };
+    kfk_conf *conf = kfk_conf_new();
+    if (!conf || !bootstrap) return NULL;
+    kfk_err e = kfk_conf_set(conf, "bootstrap.servers", bootstrap, err, errlen);
+    if (!e) e = kfk_conf_set(conf, "group.id", group, err, errlen);
+    for (size_t i = 0; !e && i < sizeof(common) / sizeof(common[0]); i++)
+        e = kfk_conf_set(conf, common[i][0], common[i][1], err, errlen);
+    if (!e && getenv("KFK_TEST_DEBUG")) e = kfk_conf_set(conf, "log.level", "debug", err, errlen);
+    if (!e && v == V_CONSUMER) e = kfk_conf_set(conf, "group.protocol", "consumer", err, errlen);
+    if (!e && v != V_CONSUMER) {
+        e = kfk_conf_set(conf, "group.protocol", "classic", err, errlen);
+        if (!e)
+            e = kfk_conf_set(conf, "partition.assignment.strategy",
+                             v == V_RANGE ? "range" : "cooperative-sticky", err, errlen);
+        if (!e) e = kfk_conf_set(conf, "session.timeout.ms", "6000", err, errlen);
+        if (!e) e = kfk_conf_set(conf, "heartbeat.interval.ms", "500", err, errlen);
+    }
+    if (e) {
+        kfk_conf_destroy(conf);
+        return NULL;
+    }
+    return conf;
+}
+
+/* --- what the test saw: processed offsets and who owns what ------------------------ */
+
+#define MEMBERS 3
+#define CHILD 2 /* member 2 runs in a child process */
+
+typedef struct member {
+    int id;
+    kfk_consumer *c; /* NULL for the child and once closed */
+    const char *topic;
+    bool owned[NPARTS];
+    bool settled;        /* count revocations from now on */
+    int revoked_settled; /* partitions revoked since settled */
+    int commit_failures;
+    kfk_err last_commit_err;
+} member;
+
+typedef struct world {
+    member m[MEMBERS];
+    int seen[NPARTS][PER_PART]; /* times each offset was processed */
+    int processed;
+    /* the child */
+    pid_t pid;
+    int from_child, to_child;
+    char line[4096];
+    size_t line_len;
+    bool child_dead;
+} world;
+
+static void record(world *w, int who, int32_t p, int64_t off, int id)
+{
+    ck_assert_msg(p >= 0 && p < NPARTS && off >= 0 && off < PER_PART,
+                  "member %d: partition %d offset %lld out of range", who, p, (long long)off);
+    ck_assert_msg(id == off * NPARTS + p, "member %d: %d/%lld holds record %d", who, p,
+                  (long long)off, id);
+    ck_assert_msg(w->seen[p][off] == 0, "member %d: %d/%lld processed twice", who, p,
+                  (long long)off);
+    w->seen[p][off]++;
+    w->processed++;
+}
+
+static void own(member *m, const char *what, const kfk_topic_partition_list *parts, bool on)
+{
+    for (size_t i = 0; i < parts->count; i++) {
+        const kfk_topic_partition *tp = &parts->elems[i];
+        ck_assert_str_eq(tp->topic, m->topic);
+        ck_assert(tp->partition >= 0 && tp->partition < NPARTS);
+        ck_assert_msg(m->owned[tp->partition] != on, "member %d: %s partition %d it %s", m->id,
+                      what, tp->partition, on ? "already owns" : "does not own");
+        m->owned[tp->partition] = on;
+    }
+}
+
+/* Commits what m has processed; a failure is counted (a rebalance may be
+ * completing) and the next commit or the REVOKED callback carries it. */
+static void commit(member *m)
+{
+    kfk_err e = kfk_consumer_commit(m->c, NULL, 0);
+    if (e) {
+        m->commit_failures++;
+        m->last_commit_err = e;
+    }
+}
+
+static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
+                         const kfk_topic_partition_list *parts)
+{
+    member *m = opaque;
+    ck_assert_ptr_eq(c, m->c);
+    switch (ev) {
+    case KFK_REBALANCE_ASSIGNED:
+        own(m, "assigned", parts, true);
+        break;
+    case KFK_REBALANCE_REVOKED: {
+        kfk_err e = kfk_consumer_commit(c, NULL, 0); /* before the partitions move */
+        ck_assert_msg(e == KFK_OK, "member %d: commit on revoke: %s", m->id, kfk_err_str(e));
+        own(m, "revoked", parts, false);
+        if (m->settled) m->revoked_settled += (int)parts->count;
+        break;
+    }
+    case KFK_REBALANCE_LOST:
+        own(m, "lost", parts, false);
+        break;
+    default:
+        ck_abort_msg("member %d: rebalance event %d", m->id, (int)ev);
+    }
+}
+
+/* Polls m once: processes a batch and commits it. */
+static void drain(world *w, member *m, int timeout_ms)
+{
+    kfk_message *msgs[64];
+    size_t n = kfk_consumer_poll_batch(m->c, msgs, 64, timeout_ms);
+    for (size_t i = 0; i < n; i++) {
+        kfk_err e = kfk_message_error(msgs[i]);
+        ck_assert_msg(e == KFK_OK, "member %d: poll: %s", m->id, kfk_err_str(e));
+        ck_assert_str_eq(kfk_message_topic(msgs[i]), m->topic);
+        int32_t p = kfk_message_partition(msgs[i]);
+        ck_assert_msg(p >= 0 && p < NPARTS && m->owned[p],
+                      "member %d: a message of partition %d it does not own", m->id, p);
+        record(w, m->id, p, kfk_message_offset(msgs[i]), kclus_record_id(msgs[i]));
+        kfk_message_release(msgs[i]);
+    }
+    if (n) commit(m);
+}
+
+/* --- the child member ------------------------------------------------------------------ */
+/* It reports to the parent, one line each: "A p p ...", "R p p ...",
+ * "L p p ..." for its rebalance events, "M p offset id" for each record
+ * once committed, "X why" when it fails. */
+
+typedef struct child {
+    int out;
+    kfk_consumer *c;
+} child;
+
+static void say(int fd, const char *line)
+{
+    size_t len = strlen(line);
+    while (len) {
+        ssize_t n = write(fd, line, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) _exit(3);
+        line += n;
+        len -= (size_t)n;
+    }
+}
+
+static void child_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
+                            const kfk_topic_partition_list *parts)
+{
+    child *ch = opaque;
+    char line[512];
+    if (ev == KFK_REBALANCE_REVOKED) {
+        kfk_err e = kfk_consumer_commit(c, NULL, 0);
+        if (e) {
+            snprintf(line, sizeof(line), "X commit on revoke: %s\n", kfk_err_str(e));
+            say(ch->out, line);
+        }
+    }
+    int n = snprintf(line, sizeof(line), "%c",
+                     ev == KFK_REBALANCE_ASSIGNED  ? 'A'
+                     : ev == KFK_REBALANCE_REVOKED ? 'R'
+                                                   : 'L');
+    for (size_t i = 0; i < parts->count && n < 480; i++)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " %d", parts->elems[i].partition);
+    snprintf(line + n, sizeof(line) - (size_t)n, "\n");
+    say(ch->out, line);
+}
+
+/* Consumes until the parent closes its end of the control pipe. Records
+ * are reported only after their commit succeeded, so a kill between the
+ * two can only make the test see a record too few, never one twice. */
+static void child_run(int out, int in, variant v, const char *group, const char *topic)
+{
+    char err[256], line[128];
+    child ch = {.out = out};
+    kfk_conf *conf = member_conf(v, group, err, sizeof(err));
+    if (!conf) {
+        snprintf(line, sizeof(line), "X conf: %.100s\n", err);
+        say(out, line);
+        _exit(1);
+    }
+    kfk_conf_set_rebalance_cb(conf, child_rebalance, &ch);
+    ch.c = kfk_consumer_new(conf, err, sizeof(err));
+    const char *topics[] = {topic};
+    if (!ch.c || kfk_consumer_subscribe(ch.c, topics, 1)) {
+        say(out, "X cannot subscribe\n");
+        _exit(1);
+    }
+    kfk_message *msgs[64];
+    int64_t pending[64][3];
+    for (;;) {
+        struct pollfd pfd = {.fd = in, .events = POLLIN};
+        if (poll(&pfd, 1, 0) > 0) break; /* the parent hung up */
+        size_t n = kfk_consumer_poll_batch(ch.c, msgs, 64, 50);
+        for (size_t i = 0; i < n; i++) {
+            kfk_err e = kfk_message_error(msgs[i]);
+            if (e) {
+                snprintf(line, sizeof(line), "X poll: %s\n", kfk_err_str(e));
+                say(out, line);
+            }
+            pending[i][0] = kfk_message_partition(msgs[i]);
+            pending[i][1] = kfk_message_offset(msgs[i]);
+            pending[i][2] = kclus_record_id(msgs[i]);
+            kfk_message_release(msgs[i]);
+        }
+        if (!n) continue;
+        kfk_err e;
+        for (int tries = 0; (e = kfk_consumer_commit(ch.c, NULL, 0)) && tries < 50; tries++)
+            poll(NULL, 0, 100); /* a rebalance completing: try again */
+        if (e) {
+            snprintf(line, sizeof(line), "X commit: %s\n", kfk_err_str(e));
+            say(out, line);
+        }
+        for (size_t i = 0; i < n; i++) {
+            snprintf(line, sizeof(line), "M %lld %lld %lld\n", (long long)pending[i][0],
+                     (long long)pending[i][1], (long long)pending[i][2]);
+            say(out, line);
+        }
+    }
+    kfk_consumer_close(ch.c);
+    kfk_consumer_destroy(ch.c);
+    _exit(0);
+}
+
+static void child_start(world *w, variant v, const char *group, const char *topic)
+{
+    int up[2], down[2];
+    ck_assert_int_eq(pipe(up), 0);
+    ck_assert_int_eq(pipe(down), 0);
+    fflush(NULL);
+    /* No kfk handle exists in this process now, so the child starts
+     * single-threaded and may use kfk freely. */
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(up[0]);
+        close(down[1]);
+        child_run(up[1], down[0], v, group, topic);
+    }
+    close(up[1]);
+    close(down[0]);
+    w->pid = pid;
+    w->from_child = up[0];
+    w->to_child = down[1];
+    fcntl(w->from_child, F_SETFL, O_NONBLOCK);
+}
+
+static void child_line(world *w, char *line)
+{
+    member *m = &w->m[CHILD];
+    char *end;
+    switch (line[0]) {
+    case 'A':
+    case 'R':
+    case 'L': {
+        bool on = line[0] == 'A';
+        int n = 0;
+        for (char *s = line + 1;; s = end) {
+            long p = strtol(s, &end, 10);
+            if (end == s) break;
+            ck_assert(p >= 0 && p < NPARTS);
+            ck_assert_msg(m->owned[p] != on, "child: %c of partition %ld", line[0], p);
+            m->owned[p] = on;
+            n++;
+        }
+        if (line[0] == 'R' && m->settled) m->revoked_settled += n;
+        break;
+    }
+    case 'M': {
+        long long p, off, id;
+        ck_assert_int_eq(sscanf(line + 1, "%lld %lld %lld", &p, &off, &id), 3);
+        ck_assert_msg(m->owned[p], "child: a message of partition %lld it does not own", p);
+        record(w, CHILD, (int32_t)p, off, (int)id);
+        break;
+    }
+    default:
+        ck_abort_msg("child: %s", line);
+    }
+}
+
+/* Reads what the child reported so far. */
+static void child_read(world *w)
+{
+    if (w->child_dead) return;
+    for (;;) {
+        ssize_t n = read(w->from_child, w->line + w->line_len, sizeof(w->line) - w->line_len - 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        w->line_len += (size_t)n;
+        w->line[w->line_len] = '\0';
+        char *start = w->line, *nl;
+        while ((nl = strchr(start, '\n'))) {
+            *nl = '\0';
+            child_line(w, start);
+            start = nl + 1;
+        }
+        w->line_len -= (size_t)(start - w->line);
+        memmove(w->line, start, w->line_len);
+    }
+}
+
+static void child_kill(world *w)
+{
+    ck_assert_int_eq(kill(w->pid, SIGKILL), 0);
+    int status;
+    ck_assert_int_eq(waitpid(w->pid, &status, 0), w->pid);
+    w->child_dead = true;
+    close(w->from_child);
+    close(w->to_child);
+}
+
+/* --- the test ----------------------------------------------------------------------- */
+
+static member *member_start(world *w, int id, variant v, const char *group, const char *topic)
+{
+    member *m = &w->m[id];
+    char err[256];
+    kfk_conf *conf = member_conf(v, group, err, sizeof(err));
+    ck_assert_msg(conf != NULL, "%s", err);
+    kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
+    m->c = kfk_consumer_new(conf, err, sizeof(err));
+    ck_assert_msg(m->c != NULL, "%s", err);
+    const char *topics[] = {topic};
+    ck_assert_int_eq(kfk_consumer_subscribe(m->c, topics, 1), KFK_OK);
+    return m;
+}
+
+/* Whether the members in `alive` own every partition exactly once. */
+static bool shared_exactly_once(const world *w, const bool alive[MEMBERS])
+{
+    for (int p = 0; p < NPARTS; p++) {
+        int owners = 0;
+        for (int i = 0; i < MEMBERS; i++) {
+            if (w->m[i].owned[p] && !alive[i]) return false;
+            owners += w->m[i].owned[p];
+        }
+        if (owners != 1) return false;
+    }
+    return true;
+}
+
+/* Polls every live member until the live ones share the partitions
+ * exactly once, each has some, and `processed` records have been. */
+static void settle(world *w, const bool alive[MEMBERS], int processed, const char *step)
+{
+    int64_t deadline = kclus_now_ms() + SETTLE_MS;
+    for (;;) {
+        for (int i = 0; i < MEMBERS; i++)
+            if (alive[i] && w->m[i].c) drain(w, &w->m[i], 20);
+        if (alive[CHILD]) child_read(w);
+        bool each_has = true;
+        for (int i = 0; i < MEMBERS; i++) {
+            int n = 0;
+            for (int p = 0; p < NPARTS; p++)
+                n += w->m[i].owned[p];
+            if (alive[i] && n == 0) each_has = false;
+        }
+        if (each_has && shared_exactly_once(w, alive) && w->processed == processed) break;
+        if (kclus_now_ms() > deadline) {
+            char owners[NPARTS * 2 + 1] = ""; /* a member, - for none, * for several */
+            for (int p = 0; p < NPARTS; p++) {
+                char o = '-';
+                for (int i = 0; i < MEMBERS; i++)
+                    if (w->m[i].owned[p]) o = o == '-' ? (char)('0' + i) : '*';
+                owners[2 * p] = ' ';
+                owners[2 * p + 1] = o;
+            }
+            ck_abort_msg("%s: not settled after %d ms: owners by partition:%s; %d of %d "
+                         "processed; commit failures %d/%d (%s)",
+                         step, SETTLE_MS, owners, w->processed, processed, w->m[0].commit_failures,
+                         w->m[1].commit_failures, kfk_err_str(w->m[0].last_commit_err));
+        }
+    }
+    ck_assert_int_eq(w->processed, processed);
+}
+
+/* The member's assignment as kfk_consumer_assignment reports it matches
+ * what its callbacks said. */
+static void check_assignment(member *m)
+{
+    kfk_topic_partition *tps;
+    size_t n;
+    ck_assert_int_eq(kfk_consumer_assignment(m->c, &tps, &n), KFK_OK);
+    int owned = 0;
+    for (int p = 0; p < NPARTS; p++)
+        owned += m->owned[p];
+    ck_assert_int_eq((int)n, owned);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(m->owned[tps[i].partition], "member %d: assignment has %d", m->id,
+                      tps[i].partition);
+    kfk_topic_partitions_free(tps, n);
+}
+
+static void begin_settled(world *w)
+{
+    for (int i = 0; i < MEMBERS; i++) {
+        w->m[i].settled = true;
+        w->m[i].revoked_settled = 0;
+    }
+}
+
+/* Cooperative protocols revoke nothing that stays; eager range revokes
+ * everything at every rebalance. */
+static void check_revocations(const world *w, variant v, int id, const char *step)
+{
+    const member *m = &w->m[id];
+    if (v == V_RANGE)
+        ck_assert_msg(m->revoked_settled > 0, "%s: eager member %d revoked nothing", step, id);
+    else
+        ck_assert_msg(m->revoked_settled == 0, "%s: member %d had %d partitions revoked", step, id,
+                      m->revoked_settled);
+}
+
+START_TEST(test_three_members_share_close_and_kill)
+{
+    variant v = (variant)_i;
+    fprintf(stderr, "consumer_group: %s\n", variant_names[v]);
+    require_group_api();
+    char topic[128], group[128];
+    ktest_unique_topic(topic, sizeof(topic), "group");
+    ktest_unique_topic(group, sizeof(group), "group-g");
+    kclus_create_topic(NULL, topic, NPARTS, -1);
+    kclus_produce(NULL, topic, NPARTS, 0, PHASE);
+
+    static world w; /* big; and Check forks each test, so it starts zeroed */
+    memset(&w, 0, sizeof(w));
+    for (int i = 0; i < MEMBERS; i++) {
+        w.m[i].id = i;
+        w.m[i].topic = topic;
+    }
+    child_start(&w, v, group, topic);
+    member_start(&w, 0, v, group, topic);
+    member_start(&w, 1, v, group, topic);
+    bool alive[MEMBERS] = {true, true, true};
+    settle(&w, alive, PHASE, "three members");
+    check_assignment(&w.m[0]);
+    check_assignment(&w.m[1]);
+
+    /* Member 1 closes: the REVOKED callback commits, it leaves, and its
+     * partitions go to the others. */
+    begin_settled(&w);
+    ck_assert_int_eq(kfk_consumer_close(w.m[1].c), KFK_OK);
+    for (int p = 0; p < NPARTS; p++)
+        ck_assert_msg(!w.m[1].owned[p], "member 1 still owns %d after close", p);
+    kfk_consumer_destroy(w.m[1].c);
+    w.m[1].c = NULL;
+    alive[1] = false;
+    kclus_produce(NULL, topic, NPARTS, PHASE, PHASE);
+    settle(&w, alive, 2 * PHASE, "after a close");
+    check_assignment(&w.m[0]);
+    check_revocations(&w, v, 0, "after a close");
+    check_revocations(&w, v, CHILD, "after a close");
+
+    /* The child is killed when it has committed all it processed: its
+     * partitions move once its session expires, from its commits. */
+    begin_settled(&w);
+    child_kill(&w);
+    alive[CHILD] = false;
+    for (int p = 0; p < NPARTS; p++)
+        w.m[CHILD].owned[p] = false; /* gone; the coordinator will notice */
+    int64_t t0 = kclus_now_ms();
+    kclus_produce(NULL, topic, NPARTS, 2 * PHASE, PHASE);
+    settle(&w, alive, 3 * PHASE, "after a kill");
+    fprintf(stderr, "consumer_group: %s: partitions moved %lld ms after the kill\n",
+            variant_names[v], (long long)(kclus_now_ms() - t0));
+    check_assignment(&w.m[0]);
+    check_revocations(&w, v, 0, "after a kill");
+
+    for (int p = 0; p < NPARTS; p++)
+        for (int off = 0; off < PER_PART; off++)
+            ck_assert_msg(w.seen[p][off] == 1, "%d/%d processed %d times", p, off, w.seen[p][off]);
+    ck_assert_int_eq(kfk_consumer_close(w.m[0].c), KFK_OK);
+    kfk_consumer_destroy(w.m[0].c);
+    kclus_delete_topic(NULL, topic);
+}
+END_TEST
+
+static Suite *group_suite(void)
+{
+    Suite *s = suite_create("consumer_group_integration");
+    TCase *tc = tcase_create("group");
+    tcase_set_timeout(tc, 360);
+    tcase_add_loop_test(tc, test_three_members_share_close_and_kill, 0, N_VARIANTS);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    if (!getenv("KFK_TEST_BOOTSTRAP")) {
+        printf("SKIP: KFK_TEST_BOOTSTRAP unset (tests/run-integration sets it)\n");
+        return KTEST_SKIP;
+    }
+    return ktest_run(group_suite());
+}
