@@ -1,0 +1,373 @@
+/* Offsets of a consumer group (issue 6), with group.protocol classic and
+ * consumer (KIP-848):
+ *   - consume part, commit, close: committed() returns the positions and a
+ *     new member of the group resumes exactly there (no record again, none
+ *     skipped);
+ *   - offsets and metadata committed by hand come back from committed(),
+ *     and a subscriber starts from them;
+ *   - enable.auto.commit commits on close;
+ *   - an async commit reports to the commit callback from poll;
+ *   - with no committed offset, auto.offset.reset earliest starts at the
+ *     beginning, latest at the end, and none gives KFK_ERR_NO_OFFSET
+ *     through poll.
+ * Against the mock (tests/run-integration's mockd) and real Kafka. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/kclus.h"
+#include "../common/ktest.h"
+#include "kfk.h"
+
+/* The group API lands in the library piece by piece: weak references let
+ * this file link meanwhile, and a missing piece fails each test. */
+#pragma weak kfk_conf_set_rebalance_cb
+#pragma weak kfk_conf_set_commit_cb
+#pragma weak kfk_consumer_subscribe
+#pragma weak kfk_consumer_commit
+#pragma weak kfk_consumer_committed
+
+static void require_group_api(void)
+{
+    ck_assert_msg(kfk_conf_set_rebalance_cb && kfk_conf_set_commit_cb && kfk_consumer_subscribe &&
+                      kfk_consumer_commit && kfk_consumer_committed,
+                  "the consumer group API (subscribe, commit, committed, callbacks) is not in "
+                  "libkfk");
+}
+
+#define NPARTS 4
+#define RECORDS 400 /* 100 per partition */
+
+static const char *const protocols[] = {"classic", "consumer"};
+
+typedef struct counts {
+    int assigned; /* partitions assigned now, by the callbacks */
+    int commits;  /* commit callbacks */
+    kfk_err commit_err;
+    int committed_parts;
+} counts;
+
+static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
+                         const kfk_topic_partition_list *parts)
+{
+    (void)c;
+    counts *n = opaque;
+    n->assigned += ev == KFK_REBALANCE_ASSIGNED ? (int)parts->count : -(int)parts->count;
+}
+
+static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+{
+    counts *n = opaque;
+    n->commits++;
+    n->commit_err = err;
+    n->committed_parts = (int)offsets->count;
+}
+
+/* A subscribed member of group over topic. */
+static kfk_consumer *member(int proto, const char *group, const char *topic, const char *reset,
+                            bool auto_commit, counts *n)
+{
+    require_group_api();
+    kfk_conf *conf = kclus_conf(NULL);
+    kclus_set(conf, "group.id", group);
+    kclus_set(conf, "group.protocol", protocols[proto]);
+    kclus_set(conf, "auto.offset.reset", reset);
+    kclus_set(conf, "enable.auto.commit", auto_commit ? "true" : "false");
+    kclus_set(conf, "auto.commit.interval.ms", "600000"); /* only close commits */
+    kclus_set(conf, "fetch.max.wait.ms", "100");
+    kfk_conf_set_rebalance_cb(conf, on_rebalance, n);
+    kfk_conf_set_commit_cb(conf, on_commit, n);
+    char err[256];
+    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
+    ck_assert_msg(c != NULL, "%s", err);
+    if (topic) {
+        const char *topics[] = {topic};
+        ck_assert_int_eq(kfk_consumer_subscribe(c, topics, 1), KFK_OK);
+    }
+    return c;
+}
+
+/* Polls n records; each partition's offsets must go on from next[p]
+ * without a gap, holding the records kclus_produce wrote there. */
+static void consume(kfk_consumer *c, int64_t next[NPARTS], int n)
+{
+    int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS;
+    for (int got = 0; got < n;) {
+        ck_assert_msg(kclus_now_ms() < deadline, "%d of %d records", got, n);
+        kfk_message *m = kfk_consumer_poll(c, 200);
+        if (!m) continue;
+        ck_assert_msg(kfk_message_error(m) == KFK_OK, "poll: %s",
+                      kfk_err_str(kfk_message_error(m)));
+        int32_t p = kfk_message_partition(m);
+        ck_assert(p >= 0 && p < NPARTS);
+        ck_assert_msg(kfk_message_offset(m) == next[p], "partition %d: offset %lld, expected %lld",
+                      p, (long long)kfk_message_offset(m), (long long)next[p]);
+        ck_assert_int_eq(kclus_record_id(m), next[p] * NPARTS + p);
+        next[p]++;
+        got++;
+        kfk_message_release(m);
+    }
+}
+
+/* No record comes within ms. */
+static void expect_nothing(kfk_consumer *c, int ms)
+{
+    int64_t end = kclus_now_ms() + ms;
+    while (kclus_now_ms() < end) {
+        kfk_message *m = kfk_consumer_poll(c, 100);
+        ck_assert_msg(m == NULL, "unexpected: %d/%lld (%s)", m ? kfk_message_partition(m) : -1,
+                      m ? (long long)kfk_message_offset(m) : -1LL,
+                      m ? kfk_err_str(kfk_message_error(m)) : "");
+    }
+}
+
+/* The group's committed offsets of topic's partitions (metadata into
+ * meta[] when not NULL). */
+static void committed(kfk_consumer *c, const char *topic, int64_t off[NPARTS],
+                      char meta[NPARTS][32])
+{
+    kfk_topic_partition tps[NPARTS];
+    for (int32_t p = 0; p < NPARTS; p++)
+        tps[p] = (kfk_topic_partition){topic, p, 12345, NULL};
+    kfk_err e = kfk_consumer_committed(c, tps, NPARTS, KCLUS_TIMEOUT_MS);
+    ck_assert_msg(e == KFK_OK, "committed: %s", kfk_err_str(e));
+    for (int p = 0; p < NPARTS; p++) {
+        ck_assert_str_eq(tps[p].topic, topic);
+        ck_assert_int_eq(tps[p].partition, p);
+        off[p] = tps[p].offset;
+        if (meta) snprintf(meta[p], 32, "%s", tps[p].metadata ? tps[p].metadata : "(null)");
+    }
+}
+
+static void setup(char *topic, char *group, size_t n, const char *what)
+{
+    ktest_unique_topic(topic, n, what);
+    snprintf(group, n, "%s-g", topic);
+    kclus_create_topic(NULL, topic, NPARTS, -1);
+    kclus_produce(NULL, topic, NPARTS, 0, RECORDS);
+}
+
+static void finish(kfk_consumer *c, const char *topic)
+{
+    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    kfk_consumer_destroy(c);
+    kclus_delete_topic(NULL, topic);
+}
+
+/* --- tests ------------------------------------------------------------------------- */
+
+START_TEST(test_restart_resumes_at_the_committed_offset)
+{
+    require_group_api();
+    char topic[128], group[160];
+    setup(topic, group, sizeof(topic), "commit-restart");
+    counts n1 = {0}, n2 = {0};
+    kfk_consumer *c = member(_i, group, topic, "earliest", false, &n1);
+    int64_t next[NPARTS] = {0};
+    consume(c, next, RECORDS / 2);
+    ck_assert_int_eq(kfk_consumer_commit(c, NULL, 0), KFK_OK);
+    int64_t got[NPARTS];
+    committed(c, topic, got, NULL);
+    for (int p = 0; p < NPARTS; p++) /* a partition not read from has no commit */
+        ck_assert_int_eq(got[p], next[p] ? next[p] : KFK_OFFSET_INVALID);
+    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    kfk_consumer_destroy(c);
+
+    c = member(_i, group, topic, "earliest", false, &n2);
+    int64_t again[NPARTS];
+    committed(c, topic, again, NULL);
+    for (int p = 0; p < NPARTS; p++)
+        ck_assert_int_eq(again[p], got[p]);
+    consume(c, next, RECORDS - RECORDS / 2); /* from exactly where the first stopped */
+    expect_nothing(c, 500);
+    finish(c, topic);
+}
+END_TEST
+
+START_TEST(test_offsets_committed_by_hand_come_back_with_metadata)
+{
+    require_group_api();
+    char topic[128], group[160];
+    setup(topic, group, sizeof(topic), "commit-hand");
+    counts n = {0};
+    kfk_consumer *c = member(_i, group, NULL, "earliest", false, &n);
+    kfk_topic_partition tps[] = {{topic, 0, 7, "meta-a"}, {topic, 2, 31, NULL}};
+    kfk_topic_partition_list l = {2, tps};
+    ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_OK);
+    int64_t off[NPARTS];
+    char meta[NPARTS][32];
+    committed(c, topic, off, meta);
+    ck_assert_int_eq(off[0], 7);
+    ck_assert_str_eq(meta[0], "meta-a");
+    ck_assert_int_eq(off[1], KFK_OFFSET_INVALID);
+    ck_assert_int_eq(off[2], 31);
+    ck_assert_int_eq(off[3], KFK_OFFSET_INVALID);
+    kfk_consumer_destroy(c);
+
+    /* A subscriber starts from them, and elsewhere where the reset says. */
+    c = member(_i, group, topic, "earliest", false, &n);
+    int64_t next[NPARTS] = {7, 0, 31, 0};
+    consume(c, next, RECORDS - 7 - 31);
+    expect_nothing(c, 500);
+    finish(c, topic);
+}
+END_TEST
+
+START_TEST(test_auto_commit_commits_on_close)
+{
+    require_group_api();
+    char topic[128], group[160];
+    setup(topic, group, sizeof(topic), "commit-auto");
+    counts n1 = {0}, n2 = {0};
+    kfk_consumer *c = member(_i, group, topic, "earliest", true, &n1);
+    int64_t next[NPARTS] = {0};
+    consume(c, next, 100);
+    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK); /* the interval is 10 minutes */
+    kfk_consumer_destroy(c);
+
+    c = member(_i, group, topic, "earliest", false, &n2);
+    int64_t off[NPARTS];
+    committed(c, topic, off, NULL);
+    for (int p = 0; p < NPARTS; p++)
+        ck_assert_int_eq(off[p], next[p] ? next[p] : KFK_OFFSET_INVALID);
+    consume(c, next, RECORDS - 100);
+    expect_nothing(c, 500);
+    finish(c, topic);
+}
+END_TEST
+
+START_TEST(test_async_commit_reports_to_the_callback)
+{
+    require_group_api();
+    char topic[128], group[160];
+    setup(topic, group, sizeof(topic), "commit-async");
+    counts n = {0};
+    kfk_consumer *c = member(_i, group, topic, "earliest", false, &n);
+    int64_t next[NPARTS] = {0};
+    consume(c, next, RECORDS);
+    ck_assert_int_eq(kfk_consumer_commit(c, NULL, 1), KFK_OK);
+    int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS;
+    while (n.commits == 0) {
+        ck_assert_msg(kclus_now_ms() < deadline, "no commit callback");
+        kfk_message *m = kfk_consumer_poll(c, 100);
+        ck_assert_ptr_null(m);
+    }
+    ck_assert_int_eq(n.commits, 1);
+    ck_assert_int_eq(n.commit_err, KFK_OK);
+    ck_assert_int_eq(n.committed_parts, NPARTS);
+    int64_t off[NPARTS];
+    committed(c, topic, off, NULL);
+    for (int p = 0; p < NPARTS; p++)
+        ck_assert_int_eq(off[p], RECORDS / NPARTS);
+    finish(c, topic);
+}
+END_TEST
+
+/* Polls until all NPARTS partitions are assigned and their positions are
+ * known (the reset's ListOffsets answered); fails on a record. */
+static void wait_positions(kfk_consumer *c, const char *topic, counts *n, int64_t want)
+{
+    int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS;
+    for (;;) {
+        kfk_message *m = kfk_consumer_poll(c, 100);
+        ck_assert_msg(m == NULL, "a record before any was produced");
+        bool known = n->assigned == NPARTS;
+        for (int32_t p = 0; known && p < NPARTS; p++) {
+            int64_t pos;
+            known = kfk_consumer_position(c, topic, p, &pos) == KFK_OK && pos == want;
+        }
+        if (known) return;
+        ck_assert_msg(kclus_now_ms() < deadline, "%d partitions assigned, positions unknown",
+                      n->assigned);
+    }
+}
+
+START_TEST(test_reset_latest_starts_at_the_end)
+{
+    require_group_api();
+    char topic[128], group[160];
+    setup(topic, group, sizeof(topic), "reset-latest");
+    counts n = {0};
+    kfk_consumer *c = member(_i, group, topic, "latest", false, &n);
+    wait_positions(c, topic, &n, RECORDS / NPARTS);
+    kclus_produce(NULL, topic, NPARTS, RECORDS, 40);
+    int64_t next[NPARTS];
+    for (int p = 0; p < NPARTS; p++)
+        next[p] = RECORDS / NPARTS;
+    consume(c, next, 40);
+    expect_nothing(c, 500);
+    finish(c, topic);
+}
+END_TEST
+
+START_TEST(test_reset_earliest_starts_at_the_beginning)
+{
+    require_group_api();
+    char topic[128], group[160];
+    setup(topic, group, sizeof(topic), "reset-earliest");
+    counts n = {0};
+    kfk_consumer *c = member(_i, group, topic, "earliest", false, &n);
+    int64_t next[NPARTS] = {0};
+    consume(c, next, RECORDS);
+    expect_nothing(c, 500);
+    finish(c, topic);
+}
+END_TEST
+
+START_TEST(test_reset_none_reports_no_offset_through_poll)
+{
+    require_group_api();
+    char topic[128], group[160];
+    setup(topic, group, sizeof(topic), "reset-none");
+    counts n = {0};
+    kfk_consumer *c = member(_i, group, topic, "none", false, &n);
+    bool reported[NPARTS] = {false};
+    int left = NPARTS;
+    int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS;
+    while (left) {
+        ck_assert_msg(kclus_now_ms() < deadline, "%d partitions not reported", left);
+        kfk_message *m = kfk_consumer_poll(c, 100);
+        if (!m) continue;
+        kfk_err e = kfk_message_error(m);
+        ck_assert_msg(e == KFK_ERR_NO_OFFSET, "poll gave %s at %d/%lld, not KFK_ERR_NO_OFFSET",
+                      kfk_err_str(e), kfk_message_partition(m), (long long)kfk_message_offset(m));
+        ck_assert_str_eq(kfk_message_topic(m), topic);
+        int32_t p = kfk_message_partition(m);
+        ck_assert(p >= 0 && p < NPARTS);
+        if (!reported[p]) left--;
+        reported[p] = true;
+        kfk_message_release(m);
+    }
+    /* Nothing is fetched until the application seeks. */
+    expect_nothing(c, 500);
+    ck_assert_int_eq(kfk_consumer_seek(c, topic, 1, 5), KFK_OK);
+    int64_t next[NPARTS] = {0, 5, 0, 0};
+    consume(c, next, RECORDS / NPARTS - 5);
+    finish(c, topic);
+}
+END_TEST
+
+static Suite *commit_suite(void)
+{
+    Suite *s = suite_create("consumer_commit_integration");
+    TCase *tc = tcase_create("offsets");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_restart_resumes_at_the_committed_offset, 0, 2);
+    tcase_add_loop_test(tc, test_offsets_committed_by_hand_come_back_with_metadata, 0, 2);
+    tcase_add_loop_test(tc, test_auto_commit_commits_on_close, 0, 2);
+    tcase_add_loop_test(tc, test_async_commit_reports_to_the_callback, 0, 2);
+    tcase_add_loop_test(tc, test_reset_latest_starts_at_the_end, 0, 2);
+    tcase_add_loop_test(tc, test_reset_earliest_starts_at_the_beginning, 0, 2);
+    tcase_add_loop_test(tc, test_reset_none_reports_no_offset_through_poll, 0, 2);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    if (!getenv("KFK_TEST_BOOTSTRAP")) {
+        printf("SKIP: KFK_TEST_BOOTSTRAP unset (tests/run-integration sets it)\n");
+        return KTEST_SKIP;
+    }
+    return ktest_run(commit_suite());
+}
