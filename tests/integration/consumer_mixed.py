@@ -1,0 +1,58 @@
+"""A kafka-python member of a consumer group with the range assignor, for
+consumer_mixed_test: it reports on stdout, one line each and flushed,
+"A p p ..." / "R p p ..." when partitions are assigned / revoked, and
+"M partition offset value" for each record once its offset is committed
+(a synchronous commit after each poll). It runs until its stdin reaches
+its end, then closes (leaving the group).
+Usage: consumer_mixed.py BOOTSTRAP TOPIC GROUP"""
+import select
+import sys
+
+from kafka import KafkaConsumer
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.coordinator.assignors.range import RangePartitionAssignor
+
+
+def say(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+class Listener(ConsumerRebalanceListener):
+    def __init__(self):
+        self.consumer = None
+
+    def on_partitions_revoked(self, revoked):
+        if revoked:
+            self.consumer.commit()  # what was processed, before the partitions move
+        say("R " + " ".join(str(tp.partition) for tp in sorted(revoked)))
+
+    def on_partitions_assigned(self, assigned):
+        say("A " + " ".join(str(tp.partition) for tp in sorted(assigned)))
+
+
+def main():
+    bootstrap, topic, group = sys.argv[1:4]
+    c = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group,
+                      enable_auto_commit=False, auto_offset_reset="earliest",
+                      partition_assignment_strategy=[RangePartitionAssignor],
+                      session_timeout_ms=10000, heartbeat_interval_ms=1000,
+                      fetch_max_wait_ms=100)
+    listener = Listener()
+    listener.consumer = c
+    c.subscribe([topic], listener=listener)
+    while True:
+        ready, _, _ = select.select([sys.stdin], [], [], 0)
+        if ready and not sys.stdin.buffer.read1(4096):
+            break
+        batches = c.poll(timeout_ms=100)
+        if not batches:
+            continue
+        c.commit()
+        for tp, records in sorted(batches.items()):
+            for r in records:
+                say(f"M {r.partition} {r.offset} {r.value.decode()}")
+    c.close()
+
+
+sys.exit(main())
