@@ -19,22 +19,6 @@
 #include "../common/ktest.h"
 #include "kfk.h"
 
-/* The group API lands in the library piece by piece: weak references let
- * this file link meanwhile, and a missing piece fails each test. */
-#pragma weak kfk_conf_set_rebalance_cb
-#pragma weak kfk_conf_set_commit_cb
-#pragma weak kfk_consumer_subscribe
-#pragma weak kfk_consumer_commit
-#pragma weak kfk_consumer_committed
-
-static void require_group_api(void)
-{
-    ck_assert_msg(kfk_conf_set_rebalance_cb && kfk_conf_set_commit_cb && kfk_consumer_subscribe &&
-                      kfk_consumer_commit && kfk_consumer_committed,
-                  "the consumer group API (subscribe, commit, committed, callbacks) is not in "
-                  "libkfk");
-}
-
 #define NPARTS 4
 #define RECORDS 400 /* 100 per partition */
 
@@ -67,7 +51,6 @@ static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list 
 static kfk_consumer *member(int proto, const char *group, const char *topic, const char *reset,
                             bool auto_commit, counts *n)
 {
-    require_group_api();
     kfk_conf *conf = kclus_conf(NULL);
     kclus_set(conf, "group.id", group);
     kclus_set(conf, "group.protocol", protocols[proto]);
@@ -158,7 +141,6 @@ static void finish(kfk_consumer *c, const char *topic)
 
 START_TEST(test_restart_resumes_at_the_committed_offset)
 {
-    require_group_api();
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "commit-restart");
     counts n1 = {0}, n2 = {0};
@@ -186,7 +168,6 @@ END_TEST
 
 START_TEST(test_offsets_committed_by_hand_come_back_with_metadata)
 {
-    require_group_api();
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "commit-hand");
     counts n = {0};
@@ -215,7 +196,6 @@ END_TEST
 
 START_TEST(test_auto_commit_commits_on_close)
 {
-    require_group_api();
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "commit-auto");
     counts n1 = {0}, n2 = {0};
@@ -238,7 +218,6 @@ END_TEST
 
 START_TEST(test_async_commit_reports_to_the_callback)
 {
-    require_group_api();
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "commit-async");
     counts n = {0};
@@ -284,7 +263,6 @@ static void wait_positions(kfk_consumer *c, const char *topic, counts *n, int64_
 
 START_TEST(test_reset_latest_starts_at_the_end)
 {
-    require_group_api();
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "reset-latest");
     counts n = {0};
@@ -302,7 +280,6 @@ END_TEST
 
 START_TEST(test_reset_earliest_starts_at_the_beginning)
 {
-    require_group_api();
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "reset-earliest");
     counts n = {0};
@@ -316,7 +293,6 @@ END_TEST
 
 START_TEST(test_reset_none_reports_no_offset_through_poll)
 {
-    require_group_api();
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "reset-none");
     counts n = {0};

@@ -32,19 +32,6 @@
 #include "../common/ktest.h"
 #include "kfk.h"
 
-/* The group API is declared in kfk.h and lands in the library piece by
- * piece. Until all of it is there these weak references let the test
- * link; a missing piece fails every test (it is not skipped). */
-#pragma weak kfk_conf_set_rebalance_cb
-#pragma weak kfk_consumer_subscribe
-#pragma weak kfk_consumer_commit
-
-static void require_group_api(void)
-{
-    ck_assert_msg(kfk_conf_set_rebalance_cb && kfk_consumer_subscribe && kfk_consumer_commit,
-                  "the consumer group API (subscribe, commit, rebalance_cb) is not in libkfk");
-}
-
 #define NPARTS 12
 #define PHASE 1200 /* records per phase: 100 per partition */
 #define NPHASES 3
@@ -486,7 +473,6 @@ START_TEST(test_three_members_share_close_and_kill)
 {
     variant v = (variant)_i;
     fprintf(stderr, "consumer_group: %s\n", variant_names[v]);
-    require_group_api();
     char topic[128], group[128];
     ktest_unique_topic(topic, sizeof(topic), "group");
     ktest_unique_topic(group, sizeof(group), "group-g");
