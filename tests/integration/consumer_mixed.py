@@ -19,12 +19,10 @@ def say(line):
 
 
 class Listener(ConsumerRebalanceListener):
-    def __init__(self):
-        self.consumer = None
+    """Reports assignment changes. It commits nothing: the main loop commits
+    after each poll (and kafka-python 3 forbids blocking calls here)."""
 
     def on_partitions_revoked(self, revoked):
-        if revoked:
-            self.consumer.commit()  # what was processed, before the partitions move
         say("R " + " ".join(str(tp.partition) for tp in sorted(revoked)))
 
     def on_partitions_assigned(self, assigned):
@@ -38,9 +36,7 @@ def main():
                       partition_assignment_strategy=[RangePartitionAssignor],
                       session_timeout_ms=10000, heartbeat_interval_ms=1000,
                       fetch_max_wait_ms=100)
-    listener = Listener()
-    listener.consumer = c
-    c.subscribe([topic], listener=listener)
+    c.subscribe([topic], listener=Listener())
     while True:
         ready, _, _ = select.select([sys.stdin], [], [], 0)
         if ready and not sys.stdin.buffer.read1(4096):
