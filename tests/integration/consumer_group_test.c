@@ -283,8 +283,8 @@ static void child_run(int out, int in, variant v, const char *group, const char 
 static void child_start(world *w, variant v, const char *group, const char *topic)
 {
     int up[2], down[2];
-    ck_assert_int_eq(pipe(up), 0);
-    ck_assert_int_eq(pipe(down), 0);
+    ck_assert_int_eq(pipe2(up, O_CLOEXEC), 0); /* no other child inherits them */
+    ck_assert_int_eq(pipe2(down, O_CLOEXEC), 0);
     fflush(NULL);
     /* No kfk handle exists in this process now, so the child starts
      * single-threaded and may use kfk freely. */

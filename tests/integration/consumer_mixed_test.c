@@ -115,8 +115,8 @@ static void kfk_member_drain(world *w, member *m)
 static void py_member_start(member *m, const char *group, const char *topic)
 {
     int up[2], down[2];
-    ck_assert_int_eq(pipe(up), 0);
-    ck_assert_int_eq(pipe(down), 0);
+    ck_assert_int_eq(pipe2(up, O_CLOEXEC), 0); /* no other child inherits them */
+    ck_assert_int_eq(pipe2(down, O_CLOEXEC), 0);
     fflush(NULL);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
