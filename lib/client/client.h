@@ -150,6 +150,15 @@ void kclient_want_all_topics(kclient *c, bool all);
  * blocks. */
 void kclient_refresh(kclient *c, const char *why);
 
+/* Calls fn(opaque) on kfk-bg after every successful metadata refresh,
+ * changed or not, so a user of the cache can act on new leaders without
+ * looking on a timer (the producer re-routes queued batches; while a
+ * partition it needs has no leader it asks for another refresh, which
+ * kclient_refresh paces). One watcher per client; fn NULL removes it.
+ * Any thread; fn must not block. */
+typedef void kclient_meta_watch_fn(void *opaque);
+void kclient_set_meta_watch(kclient *c, kclient_meta_watch_fn *fn, void *opaque);
+
 /* Waits until a refresh that starts after this call has completed (or
  * failed), for at most timeout_ms. Returns KFK_OK, KFK_ERR_TIMED_OUT or
  * KFK_ERR_DESTROYED. Application threads only: it blocks. */

@@ -43,6 +43,9 @@ typedef struct krefresh {
     uint32_t failures;     /* bg: consecutive failed refreshes */
     int64_t last_ok_ns;    /* bg: when a refresh last succeeded (or the client started) */
     int64_t last_start_ns; /* bg */
+    /* kclient_set_meta_watch: called on bg after each successful refresh */
+    _Atomic(kclient_meta_watch_fn *) watch;
+    void *_Atomic watch_opaque;
     kcall call;
     kp_metadata_request body;
     kp_metadata_request_topic *topics;

@@ -47,6 +47,8 @@ static void done_task(ktask *t)
     } else {
         r->failures = 0;
         r->last_ok_ns = now;
+        kclient_meta_watch_fn *watch = atomic_load(&r->watch); /* then its opaque */
+        if (watch) watch(atomic_load(&r->watch_opaque));
     }
     kcall_reroute_parked(c);
     if (r->again || r->result) {
@@ -149,6 +151,13 @@ void kclient_refresh(kclient *c, const char *why)
     krefresh *r = &c->refresh;
     if (!atomic_exchange(&r->trigger_queued, true) && kloop_post(c->bg, &r->trigger_task) < 0)
         atomic_store(&r->trigger_queued, false);
+}
+
+void kclient_set_meta_watch(kclient *c, kclient_meta_watch_fn *fn, void *opaque)
+{
+    atomic_store(&c->refresh.watch, NULL);
+    atomic_store(&c->refresh.watch_opaque, opaque);
+    atomic_store(&c->refresh.watch, fn);
 }
 
 kfk_err kclient_refresh_wait(kclient *c, int timeout_ms)

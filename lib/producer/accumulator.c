@@ -546,6 +546,19 @@ int64_t kaccum_next_ready_ms(kaccum *a, kaccum_part *const *parts, size_t n, int
     return next;
 }
 
+int64_t kaccum_oldest_ms(kaccum *a, kaccum_part *const *parts, size_t n)
+{
+    (void)a;
+    int64_t oldest = INT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        pthread_mutex_lock(&parts[i]->lock);
+        if (parts[i]->head && parts[i]->head->created_ms < oldest)
+            oldest = parts[i]->head->created_ms;
+        pthread_mutex_unlock(&parts[i]->lock);
+    }
+    return oldest;
+}
+
 void kaccum_reenqueue(kaccum *a, kaccum_batch *b, int64_t retry_at_ms)
 {
     (void)a;

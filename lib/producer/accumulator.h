@@ -203,6 +203,10 @@ void kaccum_reenqueue(kaccum *a, kaccum_batch *b, int64_t retry_at_ms);
 size_t kaccum_expire(kaccum *a, kaccum_part *const *parts, size_t n, int64_t now_ms,
                      int64_t timeout_ms, kaccum_list *out);
 
+/* When the oldest batch queued in parts[0..n) was created (a queue's
+ * head is its oldest), INT64_MAX when they are all empty. */
+int64_t kaccum_oldest_ms(kaccum *a, kaccum_part *const *parts, size_t n);
+
 /* The earliest time at which a batch of parts[0..n) will be ready: now_ms
  * if one is ready already, the first linger or retry backoff expiry
  * otherwise, INT64_MAX when they are all empty. */

@@ -58,13 +58,14 @@ void kdr_batch_abandon(kfk_producer *p, kaccum_batch *b, kfk_err err)
     if (kick) ksender_kick_part(p, pp); /* the partition settles at the next pull */
 }
 
-void kdr_expire(kfk_producer *p)
+int64_t kdr_expire(kfk_producer *p)
 {
     kpart **parts;
     int n = kprod_all_parts(p, &parts);
+    int64_t oldest = INT64_MAX;
     if (n <= 0) {
         free(parts);
-        return;
+        return oldest;
     }
     kaccum_part **aps = malloc((size_t)n * sizeof(*aps));
     if (aps) {
@@ -74,9 +75,13 @@ void kdr_expire(kfk_producer *p)
         kaccum_expire(p->accum, aps, (size_t)n, ktime_mono_ms(), p->delivery_timeout_ms, &l);
         for (kaccum_batch *b; (b = kaccum_list_pop(&l));)
             kdr_batch_abandon(p, b, KFK_ERR_TIMED_OUT);
+        oldest = kaccum_oldest_ms(p->accum, aps, (size_t)n);
+    } else {
+        oldest = ktime_mono_ms(); /* try again in delivery.timeout.ms */
     }
     free(aps);
     free(parts);
+    return oldest;
 }
 
 static void serve_one(kfk_producer *p, kdr *d)

@@ -8,7 +8,6 @@
 #include "base/time.h"
 #include "producer/producer_int.h"
 
-#define KPROD_TICK_MS 50
 #define KPROD_HEADERS_ON_STACK 16
 
 void kfk_conf_set_dr_cb(kfk_conf *conf, kfk_dr_cb *cb, void *opaque)
@@ -350,6 +349,12 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
         return err;
     }
     if (sticky) kpartitioner_appended(&t->partitioner, pp->id, res.bytes, res.batch_full);
+    if (res.new_batch) {
+        /* Once per batch: the wall clock may have been stepped. */
+        atomic_store_explicit(&p->wall_offset_ms, ktime_wall_ms() - now_ms,
+                              memory_order_relaxed);
+        kprod_expiry_note(p, now_ms);
+    }
     if (res.new_batch || res.ready) ksender_kick_part(p, pp);
     return KFK_OK;
 }
@@ -392,16 +397,29 @@ kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
     return err;
 }
 
-/* --- housekeeping on kfk-bg ------------------------------------------------------- */
+/* --- housekeeping: on events, never on a polling timer ---------------------------------
+ *
+ * Re-routing: after every metadata refresh (kclient_set_meta_watch, on
+ * kfk-bg) partition arrays grow, keyless-record availability follows the
+ * leaders, and the leaders of partitions with queued batches are woken; a
+ * queued partition still without a leader asks for another refresh, which
+ * kclient paces by retry.backoff.ms. Expiry: one kfk-bg timer armed for
+ * the earliest delivery.timeout.ms deadline of a queued batch (noted when
+ * a batch opens or is put back for a retry). KIP-794 queue lengths go to
+ * the partitioners from the senders' pulls, at most every
+ * KPROD_LOAD_MS. The wall clock offset for CreateTime is read again when
+ * a batch opens. An idle producer does nothing. */
 
 /* Grows partition arrays after metadata moved, wakes the leaders of
  * partitions with queued batches (a moved leader, a retry waiting for a
- * new one) and asks for metadata when some have none. */
-static void tick_route(kfk_producer *p)
+ * new one) and asks for metadata when some have none. kfk-bg. */
+static void on_metadata(void *opaque)
 {
+    kfk_producer *p = opaque;
+    if (atomic_load(&p->closing)) return;
     uint64_t mv = atomic_load(&kclient_meta(p->client)->version);
-    if (mv != p->tick_meta_seen) {
-        p->tick_meta_seen = mv;
+    if (mv != p->meta_seen) {
+        p->meta_seen = mv;
         pthread_rwlock_rdlock(&p->topics_lock);
         size_t n = p->cap_topics;
         kptopic **ts = malloc((n ? n : 1) * sizeof(*ts));
@@ -420,7 +438,7 @@ static void tick_route(kfk_producer *p)
 
 /* KIP-794: tells each topic's partitioner how many batches wait per
  * available partition, so keyless records go less to slow brokers. */
-static void tick_load(kfk_producer *p)
+static void publish_load(kfk_producer *p)
 {
     pthread_rwlock_rdlock(&p->topics_lock);
     for (size_t i = 0; i < p->cap_topics; i++) {
@@ -437,31 +455,57 @@ static void tick_load(kfk_producer *p)
     pthread_rwlock_unlock(&p->topics_lock);
 }
 
-static void on_tick(ktimer *tm)
+void kprod_publish_load(kfk_producer *p, int64_t now_ms)
 {
-    kfk_producer *p = (kfk_producer *)((char *)tm - offsetof(kfk_producer, tick_timer));
-    if (p->tick_stopped) return;
-    atomic_store(&p->wall_offset_ms, ktime_wall_ms() - ktime_mono_ms());
-    kdr_expire(p);
-    tick_route(p);
-    if (p->adaptive) tick_load(p);
-    kloop_timer_arm(kclient_bg_loop(p->client), &p->tick_timer,
-                    ktime_mono_ns() + KPROD_TICK_MS * KTIME_NS_PER_MS);
+    if (!p->adaptive) return;
+    int64_t last = atomic_load_explicit(&p->load_at_ms, memory_order_relaxed);
+    if (now_ms - last < KPROD_LOAD_MS ||
+        !atomic_compare_exchange_strong(&p->load_at_ms, &last, now_ms))
+        return;
+    publish_load(p);
 }
 
-static void tick_start(ktask *t)
+void kprod_expiry_note(kfk_producer *p, int64_t created_ms)
 {
-    kfk_producer *p = (kfk_producer *)((char *)t - offsetof(kfk_producer, tick_start_task));
-    kloop_timer_arm(kclient_bg_loop(p->client), &p->tick_timer,
-                    ktime_mono_ns() + KPROD_TICK_MS * KTIME_NS_PER_MS);
+    int64_t at = created_ms > INT64_MAX - p->delivery_timeout_ms
+                     ? INT64_MAX - 1
+                     : created_ms + p->delivery_timeout_ms;
+    int64_t cur = atomic_load(&p->expiry_at_ms);
+    while (at < cur) {
+        if (atomic_compare_exchange_weak(&p->expiry_at_ms, &cur, at)) {
+            if (!atomic_exchange(&p->expiry_posted, true))
+                kloop_post(kclient_bg_loop(p->client), &p->expiry_arm_task);
+            return;
+        }
+    }
 }
 
-static void tick_stop(ktask *t)
+static void expiry_arm(ktask *t)
 {
-    kfk_producer *p = (kfk_producer *)((char *)t - offsetof(kfk_producer, tick_stop_task));
-    kloop_timer_disarm(kclient_bg_loop(p->client), &p->tick_timer);
+    kfk_producer *p = (kfk_producer *)((char *)t - offsetof(kfk_producer, expiry_arm_task));
+    atomic_store(&p->expiry_posted, false);
+    int64_t at = atomic_load(&p->expiry_at_ms);
+    if (!p->expiry_stopped && at != INT64_MAX)
+        kloop_timer_arm(kclient_bg_loop(p->client), &p->expiry_timer, at * KTIME_NS_PER_MS);
+}
+
+static void on_expiry(ktimer *tm)
+{
+    kfk_producer *p = (kfk_producer *)((char *)tm - offsetof(kfk_producer, expiry_timer));
+    if (p->expiry_stopped) return;
+    /* Cleared before looking: a batch opening meanwhile notes itself
+     * again, one opened before is seen by the scan. */
+    atomic_store(&p->expiry_at_ms, INT64_MAX);
+    int64_t oldest = kdr_expire(p);
+    if (oldest != INT64_MAX) kprod_expiry_note(p, oldest);
+}
+
+static void expiry_stop(ktask *t)
+{
+    kfk_producer *p = (kfk_producer *)((char *)t - offsetof(kfk_producer, expiry_stop_task));
+    kloop_timer_disarm(kclient_bg_loop(p->client), &p->expiry_timer);
     pthread_mutex_lock(&p->senders_lock);
-    p->tick_stopped = true;
+    p->expiry_stopped = true;
     pthread_cond_broadcast(&p->senders_cond);
     pthread_mutex_unlock(&p->senders_lock);
 }
@@ -546,10 +590,13 @@ kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen)
     atomic_init(&p->wall_offset_ms, ktime_wall_ms() - ktime_mono_ms());
     atomic_init(&p->producer_id, p->idempotent ? -1 : -1);
     atomic_init(&p->producer_epoch, -1);
-    ktimer_init(&p->tick_timer, on_tick);
-    p->tick_start_task.fn = tick_start;
-    p->tick_stop_task.fn = tick_stop;
-    kloop_post(kclient_bg_loop(p->client), &p->tick_start_task);
+    atomic_init(&p->expiry_at_ms, INT64_MAX);
+    atomic_init(&p->load_at_ms, INT64_MIN / 2);
+    ktimer_init(&p->expiry_timer, on_expiry);
+    p->expiry_arm_task.fn = expiry_arm;
+    p->expiry_stop_task.fn = expiry_stop;
+    p->meta_seen = UINT64_MAX;
+    kclient_set_meta_watch(p->client, on_metadata, p);
     if (p->idempotent) kidem_start(p);
     return p;
 }
@@ -629,9 +676,10 @@ void kfk_producer_destroy(kfk_producer *p)
     atomic_store(&p->closing, true);
     kaccum_close(p->accum);
     kfk_producer_purge(p);
-    if (kloop_post(kclient_bg_loop(p->client), &p->tick_stop_task) == 0) {
+    kclient_set_meta_watch(p->client, NULL, NULL);
+    if (kloop_post(kclient_bg_loop(p->client), &p->expiry_stop_task) == 0) {
         pthread_mutex_lock(&p->senders_lock);
-        while (!p->tick_stopped)
+        while (!p->expiry_stopped)
             pthread_cond_wait(&p->senders_cond, &p->senders_lock);
         pthread_mutex_unlock(&p->senders_lock);
     }

@@ -12,8 +12,9 @@
  *                        sends Produce, handles answers: delivery reports
  *                        into the report queue, retries back into the
  *                        accumulator.
- *   kfk-bg               a housekeeping timer: delivery.timeout.ms expiry
- *                        of queued batches, kicks after metadata moves.
+ *   kfk-bg               after each metadata refresh: re-routing (kicks of
+ *                        queued partitions' leaders); a timer at the
+ *                        earliest delivery.timeout.ms deadline: expiry.
  *   poll/flush/destroy   serve the report queue: user callbacks run there.
  *
  * Ordering: a partition has at most max_in_flight batches drained and not
@@ -183,14 +184,17 @@ struct kfk_producer {
     ktimer pid_retry_timer; /* kfk-bg */
     ktask pid_retry_task;
 
-    /* housekeeping on kfk-bg */
-    ktimer tick_timer;
-    ktask tick_start_task, tick_stop_task;
-    bool tick_stopped;
-    uint64_t tick_meta_seen;
+    /* housekeeping (producer.c): event driven */
+    uint64_t meta_seen;            /* kfk-bg: the metadata version last synced */
+    _Atomic int64_t expiry_at_ms;  /* the expiry timer's deadline; INT64_MAX: none */
+    atomic_bool expiry_posted;     /* expiry_arm_task is queued */
+    ktimer expiry_timer;           /* kfk-bg */
+    ktask expiry_arm_task, expiry_stop_task;
+    bool expiry_stopped;           /* under senders_lock */
+    _Atomic int64_t load_at_ms;    /* KIP-794 loads last published */
 
-    /* wall clock ms - monotonic ms, refreshed by the tick, so a record's
-     * CreateTime costs no second clock read */
+    /* wall clock ms - monotonic ms, read again when a batch opens, so a
+     * record's CreateTime costs no second clock read */
     _Atomic int64_t wall_offset_ms;
     uint64_t serial; /* tells producers apart in the per-thread topic cache */
 
@@ -206,6 +210,14 @@ int kprod_all_parts(kfk_producer *p, kpart ***out);
 /* A number that moves whenever routing may have changed: metadata or the
  * producer's topics and partitions. */
 uint64_t kprod_routing_version(kfk_producer *p);
+/* A batch created at created_ms is queued (opened, or put back for a
+ * retry): the expiry timer must fire by its delivery.timeout.ms. Any
+ * thread. */
+void kprod_expiry_note(kfk_producer *p, int64_t created_ms);
+/* KIP-794: publishes queue lengths to the partitioners, at most every
+ * KPROD_LOAD_MS; from the senders' pulls. */
+#define KPROD_LOAD_MS 50
+void kprod_publish_load(kfk_producer *p, int64_t now_ms);
 
 /* --- sender.c -------------------------------------------------------------------- */
 
@@ -232,8 +244,9 @@ void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_
 void kdr_batch_abandon(kfk_producer *p, kaccum_batch *b, kfk_err err);
 /* Serves every queued report on this thread. Returns how many. */
 int kdr_serve(kfk_producer *p, int timeout_ms);
-/* Expires and fails queued batches past delivery.timeout.ms. */
-void kdr_expire(kfk_producer *p);
+/* Expires and fails queued batches past delivery.timeout.ms. Returns
+ * when the oldest batch still queued was created, INT64_MAX: none. */
+int64_t kdr_expire(kfk_producer *p);
 
 /* --- idempotence.c --------------------------------------------------------------- */
 

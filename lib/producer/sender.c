@@ -114,6 +114,7 @@ static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t 
     } else if ((seq_err || retriable(err)) && !expired) {
         if (bump) kidem_request_bump(p, pp);
         kaccum_reenqueue(p->accum, b, now + p->retry_backoff_ms);
+        kprod_expiry_note(p, b->created_ms);
         ksender_kick_part(p, pp);
     } else {
         /* A bump asked for above is the partition's either way. */
@@ -257,6 +258,7 @@ static void send_batches(ksender *s, kconn *c, kaccum_list *l, int64_t now_ms)
         track_drained(b);
         if (!r || !wires) {
             kaccum_reenqueue(p->accum, b, now_ms + p->retry_backoff_ms);
+            kprod_expiry_note(p, b->created_ms);
             continue;
         }
         r->batches[r->n++] = b;
@@ -363,6 +365,7 @@ static void sender_pull(ksource *src, kconn *c, int room)
     if (atomic_load(&p->closing) || atomic_load(&s->retired) || !kidem_pull_begin(p)) return;
     sender_routes(s);
     int64_t now = ktime_mono_ms();
+    kprod_publish_load(p, now);
     size_t ne = 0;
     for (; room > 0; room--) {
         ne = sender_eligible(s);

@@ -348,6 +348,35 @@ START_TEST(test_produce_falls_back_to_topic_names_below_v13)
 }
 END_TEST
 
+/* Records queued while their partition has no leader go once it has one
+ * again: the producer asks for metadata until then and re-routes on the
+ * answer (no polling timer). */
+START_TEST(test_records_wait_out_a_partition_without_leader)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(2); /* broker 2 answers Metadata meanwhile */
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
+    tally t;
+    tally_init(&t, 200);
+    kfk_producer *p = producer_for(mc, &t, fast_retry);
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(produce_one(p, "t", i, 0), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, true), KFK_OK);
+    for (int i = 100; i < 200; i++)
+        ck_assert_int_eq(produce_one(p, "t", i, 0), KFK_OK);
+    kfk_producer_poll(p, 300); /* the leader stays away a while */
+    ck_assert_int_eq(atomic_load(&t.reports), 100);
+    ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, false), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 20000), KFK_OK);
+    int64_t per[N_PARTS];
+    check_delivered(&t, per);
+    check_read_back(mc, "t", 0, &t, per[0]);
+    kfk_producer_destroy(p);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 START_TEST(test_queue_full_at_once_with_max_block_zero)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
@@ -661,6 +690,7 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_sequence_errors_bump_the_epoch_and_retry);
     tcase_add_test(tc, test_retries_of_written_batches_are_not_duplicated);
     tcase_add_test(tc, test_produce_falls_back_to_topic_names_below_v13);
+    tcase_add_test(tc, test_records_wait_out_a_partition_without_leader);
     tcase_add_test(tc, test_queue_full_at_once_with_max_block_zero);
     tcase_add_test(tc, test_max_block_covers_missing_metadata);
     tcase_add_test(tc, test_blocking_for_memory_needs_no_poll);
