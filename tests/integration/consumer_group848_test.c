@@ -182,6 +182,9 @@ static void *poll_thread(void *arg)
     return NULL;
 }
 
+/* Extra properties for a member: NULL-terminated name/value pairs. */
+static const char *const *extra_props;
+
 static void member_start(member *m, const char *group, const char *topic, const char *regex,
                          bool auto_commit)
 {
@@ -198,6 +201,8 @@ static void member_start(member *m, const char *group, const char *topic, const 
     ck_assert_int_eq(
         kfk_conf_set(conf, "enable.auto.commit", auto_commit ? "true" : "false", err, sizeof(err)),
         0);
+    for (const char *const *kv = extra_props; kv && kv[0]; kv += 2)
+        ck_assert_msg(kfk_conf_set(conf, kv[0], kv[1], err, sizeof(err)) == 0, "%s", err);
     kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
     m->c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(m->c != NULL, "%s", err);
@@ -440,6 +445,81 @@ START_TEST(test_regex_subscription_is_resolved_by_the_broker)
 }
 END_TEST
 
+static int count_owned(member *m)
+{
+    snap s = snapshot(m);
+    ck_assert_msg(!s.fatal, "group error %s", kfk_err_str(s.fatal));
+    int n = 0;
+    for (int p = 0; p < NPARTS; p++)
+        n += s.owned[p];
+    return n;
+}
+
+START_TEST(test_static_member_restart_keeps_its_partitions)
+{
+    char topic[128], group[128];
+    ktest_unique_topic(topic, sizeof(topic), "g848-static");
+    group_name(group, sizeof(group), "g848-static-group");
+    create_topic(topic, NPARTS);
+
+    member a, b;
+    member *ms[2] = {&a, &b};
+    static const char *const as_a[] = {"group.instance.id", "instance-a", NULL};
+    static const char *const as_b[] = {"group.instance.id", "instance-b", NULL};
+    extra_props = as_a;
+    member_start(&a, group, topic, NULL, true);
+    wait_balanced(ms, 1);
+    extra_props = as_b;
+    member_start(&b, group, topic, NULL, true);
+    wait_balanced(ms, 2);
+    snap before_a = snapshot(&a), before_b = snapshot(&b);
+
+    /* a leaves as a static member (epoch -2) and comes back under a new
+     * member id: the broker kept its partitions for it, so b is never
+     * asked to give any up nor given a's. */
+    member_stop(&a);
+    extra_props = as_a;
+    member_start(&a, group, topic, NULL, true);
+    extra_props = NULL;
+    wait_balanced(ms, 2);
+    snap now_a = snapshot(&a), now_b = snapshot(&b);
+    for (int p = 0; p < NPARTS; p++) {
+        ck_assert_msg(now_a.owned[p] == before_a.owned[p], "partition %d moved", p);
+        ck_assert_int_eq(now_b.revoked[p], before_b.revoked[p]);
+    }
+    ck_assert_int_eq(count_owned(&b), NPARTS / 2);
+    member_stop(&a);
+    member_stop(&b);
+    delete_topic(topic);
+}
+END_TEST
+
+START_TEST(test_unknown_server_assignor_is_a_group_error)
+{
+    char topic[128], group[128];
+    ktest_unique_topic(topic, sizeof(topic), "g848-assignor");
+    group_name(group, sizeof(group), "g848-assignor-group");
+    create_topic(topic, 2);
+    static const char *const props[] = {"group.remote.assignor", "no-such-assignor", NULL};
+    extra_props = props;
+    member a;
+    member_start(&a, group, topic, NULL, true);
+    extra_props = NULL;
+    int64_t deadline = ktime_mono_ms() + TIMEOUT_MS;
+    for (kfk_err err = KFK_OK; err != KFK_ERR_UNSUPPORTED_ASSIGNOR;) {
+        ck_assert_msg(ktime_mono_ms() < deadline, "no UNSUPPORTED_ASSIGNOR");
+        sleep_ms(20);
+        pthread_mutex_lock(&a.lock);
+        err = a.fatal;
+        pthread_mutex_unlock(&a.lock);
+        ck_assert_msg(err == KFK_OK || err == KFK_ERR_UNSUPPORTED_ASSIGNOR, "got %s",
+                      kfk_err_str(err));
+    }
+    member_stop(&a);
+    delete_topic(topic);
+}
+END_TEST
+
 static Suite *consumer_group848_suite(void)
 {
     Suite *s = suite_create("consumer_group848_integration");
@@ -447,11 +527,9 @@ static Suite *consumer_group848_suite(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, test_partitions_spread_over_members_and_move_when_one_leaves);
     tcase_add_test(tc, test_regex_subscription_is_resolved_by_the_broker);
-    /* TEMPORARY: the mock learns OffsetCommit/OffsetFetch in a commit still
-     * to come; until then this runs against real Kafka only. */
-    const char *mock = getenv("KFK_TEST_MOCK");
-    if (!mock || strcmp(mock, "1") != 0)
-        tcase_add_test(tc, test_commit_and_restart_resumes_at_the_committed_offset);
+    tcase_add_test(tc, test_commit_and_restart_resumes_at_the_committed_offset);
+    tcase_add_test(tc, test_static_member_restart_keeps_its_partitions);
+    tcase_add_test(tc, test_unknown_server_assignor_is_a_group_error);
     suite_add_tcase(s, tc);
     return s;
 }
