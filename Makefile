@@ -57,7 +57,7 @@ CHAOS_TESTS := $(patsubst tests/chaos/%.c,$(BUILD)/tests/chaos/%,$(wildcard test
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 MOCKD := $(BUILD)/tools/mockd
 
-.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check bench-produce unit-check integration-check proto proto-check \
+.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check bench-produce bench-consume unit-check integration-check proto proto-check \
 	install install-check uninstall clean fuzz fuzz-smoke format
 .DEFAULT_GOAL := all
 # Keep object files of tests and examples between runs.
@@ -124,6 +124,8 @@ $(BUILD)/bench/%: bench/%.c $(STLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(STLIB) -lrdkafka $(DEP_LIBS)
 bench-produce: $(BUILD)/bench/producer_bench
+	@bench/run $<
+bench-consume: $(BUILD)/bench/consumer_bench
 	@bench/run $<
 
 # Kills and restarts nodes of a real 3-node Kafka cluster; not part of check

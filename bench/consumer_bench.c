@@ -1,0 +1,483 @@
+/* consumer_bench: kfk and librdkafka consuming side by side, same broker,
+ * same data, same fetch settings, one line per case:
+ *
+ *   bench consume size=100 codec=none kfk_msgs_s=N rdk_msgs_s=N msgs_ratio=R
+ *     kfk_ns_msg=N rdk_ns_msg=N cpu_ratio=R kfk_rss_mb=N rdk_rss_mb=N
+ *
+ * (on one line). Each case loads a topic of 4 partitions once with kfk's
+ * producer (batch.size 16384, linger.ms 5, the case's codec; values are
+ * text-like bytes that compress about 3:1, no key), then each client reads
+ * all of it from the beginning with manual assignment (kfk_consumer_assign
+ * / rd_kafka_assign) through its batch poll (kfk_consumer_poll_batch /
+ * rd_kafka_consume_batch_queue, 1024 at a time), touching every value's
+ * first byte. Each client runs in a process of its own, spawned fresh
+ * (posix_spawn, so the parent's memory, which holds the mock's log, is not
+ * counted): getrusage deltas and the peak RSS (VmHWM) are that client's
+ * alone.
+ * The clock and CPU count run from the assign to the last message.
+ *
+ * Fetch settings, the same for both: fetch.min.bytes=1,
+ * fetch.max.wait.ms=500, fetch.max.bytes=50 MiB,
+ * max.partition.fetch.bytes=1 MiB, 64 MiB of prefetch (kfk
+ * fetch.queue.max.bytes; librdkafka queued.max.messages.kbytes), and
+ * check.crcs=false (librdkafka's default; -c turns it on for both).
+ *
+ * Without -b the cluster is an in-process mock of 1 broker (CRC checks off,
+ * retention large enough for every case).
+ *
+ *   build/bench/consumer_bench [-b BOOTSTRAP] [-n RECORDS] [-s SIZE -z CODEC] [-c] [-k]
+ *   -k keeps each case's topic (for profiling one client alone:
+ *   consumer_bench -C kfk|rdk -b BOOTSTRAP -t TOPIC -n RECORDS 3>/dev/null)
+ *   BENCH_QUICK=1: 100 B none and lz4, 2M records each
+ *   BENCH_ONLY=kfk: skip librdkafka (profiling)
+ *
+ * A benchmark, never a test: nothing here asserts a figure. */
+#include <librdkafka/rdkafka.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kfk.h"
+#include "kfk_mock.h"
+
+extern char **environ;
+
+#define PARTITIONS 4
+#define POLL_MAX 1024
+#define RESULT_FD 3
+/* A client that gets nothing for this long gives up (the line says so). */
+#define STALL_MS 30000
+
+typedef struct bcase {
+    int size;
+    const char *codec;
+} bcase;
+
+typedef struct result {
+    double msgs_s, ns_msg, rss_mb;
+    long got;
+    int failed;
+} result;
+
+static int check_crcs, keep_topic;
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t cpu_ns(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+           ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
+/* The process's peak RSS. Not ru_maxrss: exec records the spawning
+ * parent's peak there (posix_spawn's child shares its memory until exec);
+ * VmHWM is this program image's own. */
+static long peak_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+    if (f) fclose(f);
+    return kb;
+}
+
+static void finish(result *r, long n, int64_t t0, int64_t c0)
+{
+    int64_t dt = now_ns() - t0, dc = cpu_ns() - c0;
+    r->got = n;
+    r->msgs_s = n ? (double)n * 1e9 / (double)dt : 0;
+    r->ns_msg = n ? (double)dc / (double)n : 0;
+    r->rss_mb = peak_rss_kb() / 1024.0;
+}
+
+/* Where "consumed" is kept, so the compiler cannot drop the reads. */
+static volatile unsigned sink;
+
+/* --- kfk ------------------------------------------------------------------------- */
+
+static void kset(kfk_conf *conf, const char *name, const char *value)
+{
+    char err[512];
+    if (kfk_conf_set(conf, name, value, err, sizeof(err)) != KFK_OK) {
+        fprintf(stderr, "kfk %s: %s\n", name, err);
+        exit(1);
+    }
+}
+
+static void consume_kfk(const char *bootstrap, const char *topic, long n, result *r)
+{
+    kfk_conf *conf = kfk_conf_new();
+    char err[512];
+    kset(conf, "bootstrap.servers", bootstrap);
+    kset(conf, "fetch.min.bytes", "1");
+    kset(conf, "fetch.max.wait.ms", "500");
+    kset(conf, "fetch.max.bytes", "52428800");
+    kset(conf, "max.partition.fetch.bytes", "1048576");
+    kset(conf, "fetch.queue.max.bytes", "67108864");
+    kset(conf, "check.crcs", check_crcs ? "true" : "false");
+    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
+    if (!c) {
+        fprintf(stderr, "kfk: %s\n", err);
+        exit(1);
+    }
+    kfk_topic_partition tps[PARTITIONS];
+    for (int i = 0; i < PARTITIONS; i++)
+        tps[i] = (kfk_topic_partition){.topic = topic, .partition = i,
+                                       .offset = KFK_OFFSET_BEGINNING};
+    kfk_topic_partition_list list = {PARTITIONS, tps};
+    int64_t t0 = now_ns(), c0 = cpu_ns(), last = t0;
+    kfk_err ae = kfk_consumer_assign(c, &list);
+    if (ae) {
+        fprintf(stderr, "kfk assign: %s\n", kfk_err_str(ae));
+        exit(1);
+    }
+    kfk_message *msgs[POLL_MAX];
+    long got = 0;
+    unsigned acc = 0;
+    while (got < n) {
+        size_t k = kfk_consumer_poll_batch(c, msgs, POLL_MAX, 1000);
+        for (size_t i = 0; i < k; i++) {
+            if (kfk_message_error(msgs[i]) == KFK_OK) {
+                size_t len;
+                const unsigned char *v = kfk_message_value(msgs[i], &len);
+                acc += (unsigned)len + (v && len ? v[0] : 0);
+                got++;
+            } else {
+                fprintf(stderr, "kfk: %s\n", kfk_err_str(kfk_message_error(msgs[i])));
+            }
+            kfk_message_release(msgs[i]);
+        }
+        int64_t now = now_ns();
+        if (k) last = now;
+        if (now - last > (int64_t)STALL_MS * 1000000) {
+            r->failed = 1;
+            break;
+        }
+    }
+    finish(r, got, t0, c0);
+    sink = acc;
+    kfk_consumer_destroy(c);
+}
+
+/* --- librdkafka ------------------------------------------------------------------ */
+
+static void rset(rd_kafka_conf_t *conf, const char *name, const char *value)
+{
+    char err[512];
+    if (rd_kafka_conf_set(conf, name, value, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "librdkafka %s: %s\n", name, err);
+        exit(1);
+    }
+}
+
+static void consume_rdk(const char *bootstrap, const char *topic, long n, result *r)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char err[512], group[64];
+    snprintf(group, sizeof(group), "bench-rdk-%d", (int)getpid());
+    rset(conf, "bootstrap.servers", bootstrap);
+    /* The consumer queue needs a group; assign() uses no group protocol. */
+    rset(conf, "group.id", group);
+    rset(conf, "enable.auto.commit", "false");
+    rset(conf, "enable.auto.offset.store", "false");
+    rset(conf, "fetch.min.bytes", "1");
+    rset(conf, "fetch.wait.max.ms", "500");
+    rset(conf, "fetch.max.bytes", "52428800");
+    rset(conf, "max.partition.fetch.bytes", "1048576");
+    rset(conf, "queued.max.messages.kbytes", "65536");
+    rset(conf, "check.crcs", check_crcs ? "true" : "false");
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    if (!rk) {
+        fprintf(stderr, "librdkafka: %s\n", err);
+        exit(1);
+    }
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(PARTITIONS);
+    for (int i = 0; i < PARTITIONS; i++)
+        rd_kafka_topic_partition_list_add(list, topic, i)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    int64_t t0 = now_ns(), c0 = cpu_ns(), last = t0;
+    rd_kafka_resp_err_t re = rd_kafka_assign(rk, list);
+    if (re) {
+        fprintf(stderr, "librdkafka assign: %s\n", rd_kafka_err2str(re));
+        exit(1);
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    rd_kafka_message_t *msgs[POLL_MAX];
+    long got = 0;
+    unsigned acc = 0;
+    while (got < n) {
+        ssize_t k = rd_kafka_consume_batch_queue(q, 1000, msgs, POLL_MAX);
+        for (ssize_t i = 0; i < k; i++) {
+            if (!msgs[i]->err) {
+                const unsigned char *v = msgs[i]->payload;
+                acc += (unsigned)msgs[i]->len + (v && msgs[i]->len ? v[0] : 0);
+                got++;
+            } else if (msgs[i]->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                fprintf(stderr, "librdkafka: %s\n", rd_kafka_err2str(msgs[i]->err));
+            }
+            rd_kafka_message_destroy(msgs[i]);
+        }
+        int64_t now = now_ns();
+        if (k > 0) last = now;
+        if (now - last > (int64_t)STALL_MS * 1000000) {
+            r->failed = 1;
+            break;
+        }
+    }
+    finish(r, got, t0, c0);
+    sink = acc;
+    rd_kafka_queue_destroy(q);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+}
+
+/* --- loading ------------------------------------------------------------------------ */
+
+static long load_failed;
+
+static void load_dr(void *opaque, const kfk_delivery_report *r)
+{
+    (void)opaque;
+    if (r->err) load_failed++;
+}
+
+/* Text-like bytes: words from a small vocabulary, so that the codecs find
+ * about what they find in logs or JSON (zeros would make decompression
+ * free). Record i's value starts at a varying place in the pool. */
+static char *make_pool(size_t len)
+{
+    static const char *words[] = {"kafka", "record", "value", "offset", "stream", "event",
+                                  "user",  "id",     "time",  "status", "ok",     "request",
+                                  "42",    "1979",   "x",     "data"};
+    char *p = malloc(len);
+    uint64_t s = 88172645463325252ull;
+    for (size_t i = 0; i < len;) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        const char *w = words[s % 16];
+        for (; *w && i < len; w++)
+            p[i++] = *w;
+        if (i < len) p[i++] = (s >> 8) % 5 ? ' ' : (char)('0' + (s >> 16) % 10);
+    }
+    return p;
+}
+
+static int load(const char *bootstrap, const char *topic, const bcase *c, long n)
+{
+    kfk_conf *conf = kfk_conf_new();
+    char err[512];
+    kset(conf, "bootstrap.servers", bootstrap);
+    kset(conf, "acks", "all");
+    kset(conf, "linger.ms", "5");
+    kset(conf, "batch.size", "16384");
+    kset(conf, "compression.type", c->codec);
+    kfk_conf_set_dr_cb(conf, load_dr, NULL);
+    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
+    if (!p) {
+        fprintf(stderr, "kfk producer: %s\n", err);
+        return -1;
+    }
+    size_t pool_len = (size_t)1 << 20;
+    char *pool = make_pool(pool_len);
+    load_failed = 0;
+    for (long i = 0; i < n; i++) {
+        size_t at = ((size_t)i * 7919) % (pool_len - (size_t)c->size);
+        kfk_record rec = {.topic = topic,
+                          .partition = KFK_PARTITION_ANY,
+                          .value = pool + at,
+                          .value_len = (size_t)c->size};
+        kfk_err e;
+        while ((e = kfk_produce(p, &rec, NULL)) == KFK_ERR_QUEUE_FULL)
+            kfk_producer_poll(p, 1);
+        if (e) load_failed++;
+        if ((i & 1023) == 0) kfk_producer_poll(p, 0);
+    }
+    kfk_err e = kfk_producer_flush(p, 300000);
+    kfk_producer_destroy(p);
+    free(pool);
+    if (e || load_failed) {
+        fprintf(stderr, "loading %s: %ld records failed (%s)\n", topic, load_failed,
+                kfk_err_str(e));
+        return -1;
+    }
+    return 0;
+}
+
+static kfk_admin *admin_for(const char *bootstrap)
+{
+    char err[512];
+    kfk_conf *conf = kfk_conf_new();
+    kset(conf, "bootstrap.servers", bootstrap);
+    return kfk_admin_new(conf, err, sizeof(err));
+}
+
+static void make_topic(kfk_mock_cluster *mc, const char *bootstrap, const char *name)
+{
+    if (mc) {
+        kfk_mock_topic_create(mc, name, PARTITIONS, 1);
+        return;
+    }
+    kfk_admin *a = admin_for(bootstrap);
+    kfk_new_topic *t = kfk_new_topic_new(name, PARTITIONS, -1);
+    kfk_admin_result *res = NULL;
+    if (a) kfk_admin_create_topics(a, &t, 1, 30000, &res);
+    kfk_admin_result_destroy(res);
+    kfk_new_topic_destroy(t);
+    kfk_admin_destroy(a);
+}
+
+/* Frees the case's data (the mock's memory, the broker's disk). */
+static void drop_topic(const char *bootstrap, const char *name)
+{
+    kfk_admin *a = admin_for(bootstrap);
+    kfk_admin_result *res = NULL;
+    if (a) kfk_admin_delete_topics(a, &name, 1, 30000, &res);
+    kfk_admin_result_destroy(res);
+    kfk_admin_destroy(a);
+}
+
+/* --- running ----------------------------------------------------------------------- */
+
+/* Runs one client in a fresh process (this binary with -C), which writes
+ * its result to RESULT_FD. */
+static result run_child(const char *self, const char *client, const char *bootstrap,
+                        const char *topic, long n)
+{
+    result r = {.failed = 1};
+    int fds[2];
+    if (pipe(fds) < 0) return r;
+    char n_s[32];
+    snprintf(n_s, sizeof(n_s), "%ld", n);
+    char *argv[] = {(char *)self,      "-C", (char *)client, "-b", (char *)bootstrap, "-t",
+                    (char *)topic,     "-n", n_s,            check_crcs ? "-c" : NULL, NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    /* Closing the read end first: it may be RESULT_FD itself. */
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], RESULT_FD);
+    pid_t pid;
+    int e = posix_spawn(&pid, self, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (e == 0) {
+        if (read(fds[0], &r, sizeof(r)) != (ssize_t)sizeof(r)) r.failed = 1;
+        waitpid(pid, NULL, 0);
+    }
+    close(fds[0]);
+    return r;
+}
+
+static int child_main(const char *client, const char *bootstrap, const char *topic, long n)
+{
+    result r = {0};
+    if (!strcmp(client, "kfk"))
+        consume_kfk(bootstrap, topic, n, &r);
+    else
+        consume_rdk(bootstrap, topic, n, &r);
+    ssize_t w = write(RESULT_FD, &r, sizeof(r));
+    return w == (ssize_t)sizeof(r) ? 0 : 1;
+}
+
+static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstrap,
+                     const bcase *c, long n)
+{
+    char topic[128];
+    snprintf(topic, sizeof(topic), "bench-consume-%d-%s-%d", c->size, c->codec, (int)getpid());
+    make_topic(mc, bootstrap, topic);
+    if (load(bootstrap, topic, c, n)) {
+        drop_topic(bootstrap, topic);
+        return;
+    }
+    result k = run_child(self, "kfk", bootstrap, topic, n);
+    const char *only = getenv("BENCH_ONLY");
+    result r = only && !strcmp(only, "kfk") ? (result){.msgs_s = 1, .ns_msg = 1, .got = n}
+                                            : run_child(self, "rdk", bootstrap, topic, n);
+    if (keep_topic)
+        fprintf(stderr, "# kept topic %s (%ld records)\n", topic, n);
+    else
+        drop_topic(bootstrap, topic);
+    printf("bench consume size=%d codec=%s kfk_msgs_s=%.0f rdk_msgs_s=%.0f msgs_ratio=%.2f "
+           "kfk_ns_msg=%.0f rdk_ns_msg=%.0f cpu_ratio=%.2f kfk_rss_mb=%.0f rdk_rss_mb=%.0f%s\n",
+           c->size, c->codec, k.msgs_s, r.msgs_s, k.msgs_s / r.msgs_s, k.ns_msg, r.ns_msg,
+           k.ns_msg / r.ns_msg, k.rss_mb, r.rss_mb,
+           k.failed || r.failed || k.got != n || r.got != n ? " (a client did not get every record)"
+                                                           : "");
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    const char *bootstrap = NULL, *client = NULL, *topic = NULL;
+    long n_arg = 0;
+    bcase one = {0}; /* -s SIZE -z CODEC: run just this case */
+    for (int opt; (opt = getopt(argc, argv, "b:n:s:z:ckC:t:")) != -1;) {
+        if (opt == 'b')
+            bootstrap = optarg;
+        else if (opt == 'n')
+            n_arg = atol(optarg);
+        else if (opt == 's')
+            one.size = atoi(optarg);
+        else if (opt == 'z')
+            one.codec = optarg;
+        else if (opt == 'c')
+            check_crcs = 1;
+        else if (opt == 'k')
+            keep_topic = 1;
+        else if (opt == 'C')
+            client = optarg;
+        else if (opt == 't')
+            topic = optarg;
+        else
+            return 2;
+    }
+    if (client) return bootstrap && topic && n_arg > 0 ? child_main(client, bootstrap, topic, n_arg)
+                                                       : 2;
+    char self[4096];
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (sl <= 0) return 1;
+    self[sl] = 0;
+    kfk_mock_cluster *mc = NULL;
+    if (!bootstrap) {
+        mc = kfk_mock_cluster_new(1);
+        kfk_mock_set_check_crcs(mc, false);
+        kfk_mock_set_retention_bytes(mc, (size_t)16 << 30);
+        bootstrap = kfk_mock_cluster_bootstrap(mc);
+    }
+    static const bcase all[] = {
+        {100, "none"},  {100, "lz4"},  {100, "zstd"},
+        {1024, "none"}, {1024, "lz4"}, {1024, "zstd"},
+    };
+    const bcase *cases = all;
+    int quick = getenv("BENCH_QUICK") != NULL;
+    size_t n_cases = quick ? 2 : sizeof(all) / sizeof(all[0]);
+    if (one.size) {
+        if (!one.codec) one.codec = "none";
+        cases = &one;
+        n_cases = 1;
+    }
+    for (size_t i = 0; i < n_cases; i++) {
+        /* 10M records of 100 B; of 1 KiB, 2M (10M would be 10 GiB to keep
+         * in the mock's memory and to load per case). */
+        long n = cases[i].size <= 100 ? 10000000 : 2000000;
+        if (quick) n = 2000000;
+        if (n_arg) n = n_arg;
+        run_case(self, mc, bootstrap, &cases[i], n);
+    }
+    kfk_mock_cluster_destroy(mc);
+    return 0;
+}
