@@ -94,10 +94,51 @@ kfk_err kbatch_verify_crc(const kbatch *b)
     return crc == b->crc ? KFK_OK : KFK_ERR_CRC;
 }
 
-/* A varint length then that many bytes; -1 is null, other negatives fail. */
-static bool read_nullable(kreader *r, kslice *out)
+/* Zigzag varints with the short cases inline: the fields of a record are
+ * mostly one or two bytes long (a 100-byte value's length takes two), and
+ * the generic reader's checked loop costs more than the rest of the
+ * parse. Longer ones, and any near the end of the input, go through the
+ * generic reader, which starts again from the same place. */
+static inline bool uvarint_short(kreader *r, uint32_t *v)
 {
-    int32_t n = kread_varint32(r);
+    const uint8_t *p = r->p;
+    if (r->end - p < 3) return false;
+    if (p[0] < 0x80) {
+        *v = p[0];
+        r->p = p + 1;
+        return true;
+    }
+    if (p[1] < 0x80) {
+        *v = (p[0] & 0x7fu) | (uint32_t)p[1] << 7;
+        r->p = p + 2;
+        return true;
+    }
+    if (p[2] < 0x80) {
+        *v = (p[0] & 0x7fu) | (p[1] & 0x7fu) << 7 | (uint32_t)p[2] << 14;
+        r->p = p + 3;
+        return true;
+    }
+    return false;
+}
+
+static inline int32_t varint32_fast(kreader *r)
+{
+    uint32_t v;
+    if (uvarint_short(r, &v)) return (int32_t)(v >> 1) ^ -(int32_t)(v & 1);
+    return kread_varint32(r);
+}
+
+static inline int64_t varint64_fast(kreader *r)
+{
+    uint32_t v;
+    if (uvarint_short(r, &v)) return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+    return kread_varint64(r);
+}
+
+/* A varint length then that many bytes; -1 is null, other negatives fail. */
+static inline bool read_nullable(kreader *r, kslice *out)
+{
+    int32_t n = varint32_fast(r);
     if (r->err || n < -1) return kreader_fail(r);
     if (n == -1) {
         *out = (kslice){NULL, 0};
@@ -134,13 +175,13 @@ static int16_t control_type_of(kslice key)
 static bool parse_record_body(krecord_iter *it, kreader *b, krecord *rec)
 {
     kread_i8(b); /* record attributes: unused */
-    int64_t ts_delta = kread_varint64(b);
-    int32_t offset_delta = kread_varint32(b);
+    int64_t ts_delta = varint64_fast(b);
+    int32_t offset_delta = varint32_fast(b);
     if (!read_nullable(b, &rec->key) || !read_nullable(b, &rec->value)) return false;
-    int32_t n_headers = kread_varint32(b);
+    int32_t n_headers = varint32_fast(b);
     if (b->err || n_headers < 0) return false;
     const uint8_t *headers = b->p;
-    if (!skip_headers(b, n_headers) || kreader_left(b) != 0) return false;
+    if ((n_headers && !skip_headers(b, n_headers)) || kreader_left(b) != 0) return false;
     rec->headers = (kslice){headers, (size_t)(b->p - headers)};
     rec->header_count = n_headers;
     rec->offset = (int64_t)((uint64_t)it->base_offset + (uint64_t)(int64_t)offset_delta);
@@ -169,7 +210,7 @@ static bool next_record_v2(krecord_iter *it, krecord *rec)
             if (kreader_left(&it->r) != 0) return fail_iter(it, KFK_ERR_MALFORMED);
             return false;
         }
-        int32_t len = kread_varint32(&it->r);
+        int32_t len = varint32_fast(&it->r);
         if (it->r.err || len < 0 || (size_t)len > kreader_left(&it->r))
             return fail_iter(it, KFK_ERR_MALFORMED);
         kreader body = kreader_of(kreader_take(&it->r, (size_t)len), (size_t)len);
