@@ -46,6 +46,7 @@ typedef enum kcpart_state {
 #define KOFFSET_COMMITTED (-3)
 
 typedef struct kchunk kchunk;
+typedef struct kchunk_pool kchunk_pool;
 
 /* One assigned partition. Never freed before the consumer (a ListOffsets
  * or a fetch may still point at it after unassign); removed ones go to
@@ -110,6 +111,7 @@ typedef struct kfetcher {
     ktimer backoff;           /* kicks the connection when the backoff ends */
     kreq req;
     kp_fetch_request body;
+    kchunk_pool *pool; /* memory its chunks recycle; NULL: plain malloc */
     kfetch_session sess;
     /* the request being built and what it points to */
     kp_fetch_request_fetch_topic *topics;
@@ -142,6 +144,7 @@ struct kchunk {
     unsigned gen;
     size_t bytes; /* counted in c->queued_bytes while queued */
     krbuf *frame; /* the response bytes, or NULL */
+    kchunk_pool *pool; /* where msgs and bufs go back to; NULL: free them */
     kbuf *bufs;   /* decompressed batches */
     int n_bufs, cap_bufs;
     int n, cap, pos; /* messages, slots, the next to hand out */
@@ -243,6 +246,14 @@ bool ksess_changed(const kfetch_session *s, const kcpart *p, int64_t offset, int
 void ksess_answered(kfetch_session *s, int32_t id, kfk_err err, bool full);
 
 /* --- message.c ------------------------------------------------------------------ */
+/* A pool of the memory chunks are made of (message arrays, blocks of
+ * decompressed batches), so that the data path reuses pages already
+ * mapped instead of faulting fresh ones in for every Fetch (page faults
+ * were the largest cost after decompression). Reference counted: its
+ * maker and each chunk holding its memory. NULL when out of memory. */
+kchunk_pool *kchunk_pool_new(void);
+void kchunk_pool_unref(kchunk_pool *pool);
+
 /* A chunk for part with room for cap messages; NULL when out of memory. */
 kchunk *kchunk_new(kcpart *p, unsigned gen, int cap);
 /* A chunk of one error message at offset. */
@@ -274,6 +285,7 @@ typedef struct kdecode_opts {
     bool read_committed;
     bool check_crcs;
     int32_t last_epoch; /* out: the last batch's leader epoch; kept when none */
+    kchunk_pool *pool;  /* NULL: the chunk's memory comes from malloc */
 } kdecode_opts;
 kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition_data *pd,
                       krbuf *frame, kdecode_opts *o, kchunk **out, int64_t *next);

@@ -26,6 +26,7 @@ kfetcher *kfetcher_new(kfk_consumer *c, kbroker *b)
     if (!f) return NULL;
     f->c = c;
     f->b = b;
+    f->pool = kchunk_pool_new(); /* NULL: chunks use malloc alone */
     ktimer_init(&f->backoff, backoff_over);
     return f;
 }
@@ -34,6 +35,7 @@ void kfetcher_free(kfetcher *f)
 {
     if (!f) return;
     ksess_free(&f->sess);
+    kchunk_pool_unref(f->pool); /* chunks still out keep it */
     free(f->topics);
     free(f->parts);
     free(f->forgotten);
@@ -280,7 +282,8 @@ static void take_data(kfetcher *f, ksess_entry *e, const kp_fetch_response_parti
     kdecode_opts o = {.fetch_offset = e->offset,
                       .read_committed = c->isolation == KCONF_READ_COMMITTED,
                       .check_crcs = c->check_crcs,
-                      .last_epoch = -1};
+                      .last_epoch = -1,
+                      .pool = f->pool};
     kchunk *ch = NULL;
     int64_t next;
     kfk_err err = kchunk_decode(p, e->gen, pd, frame, &o, &ch, &next);

@@ -1,29 +1,84 @@
 /* Fetched messages: chunks (the messages of one partition from one Fetch,
  * as slots of one array pointing into the response frame or into the
- * batch's decompressed bytes), their decoding with read_committed
- * filtering, and the kfk_message accessors. */
+ * blocks its compressed batches were decompressed into), the pool their
+ * arrays and blocks are recycled through, their decoding with
+ * read_committed filtering, and the kfk_message accessors. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/bufpool.h"
 #include "consumer/consumer_int.h"
 
-kchunk *kchunk_new(kcpart *p, unsigned gen, int cap)
+/* --- the pool ---------------------------------------------------------------------- */
+
+/* Compressed batches are decompressed back to back into blocks of up to
+ * this size; a batch that does not fit in an empty one gets a buffer of
+ * its own (kept by the pool only if no larger than a block). */
+#define BLOCK_BYTES ((size_t)1 << 20)
+/* Idle memory a pool keeps: at most 8 message arrays of up to 4 MiB (one
+ * per partition of a Fetch; 4 MiB holds 40k messages) and 16 blocks. */
+#define POOL_ARRAYS 8
+#define POOL_ARRAY_BYTES ((size_t)4 << 20)
+#define POOL_BLOCKS 16
+
+struct kchunk_pool {
+    atomic_int refs;
+    kbufpool *arrays; /* message arrays */
+    kbufpool *blocks; /* decompressed batches */
+};
+
+kchunk_pool *kchunk_pool_new(void)
+{
+    kchunk_pool *pool = calloc(1, sizeof(*pool));
+    if (!pool) return NULL;
+    atomic_init(&pool->refs, 1);
+    pool->arrays = kbufpool_new(POOL_ARRAYS, POOL_ARRAY_BYTES);
+    pool->blocks = kbufpool_new(POOL_BLOCKS, BLOCK_BYTES);
+    if (!pool->arrays || !pool->blocks) {
+        kbufpool_destroy(pool->arrays);
+        kbufpool_destroy(pool->blocks);
+        free(pool);
+        return NULL;
+    }
+    return pool;
+}
+
+void kchunk_pool_unref(kchunk_pool *pool)
+{
+    if (!pool || atomic_fetch_sub_explicit(&pool->refs, 1, memory_order_acq_rel) != 1) return;
+    kbufpool_destroy(pool->arrays);
+    kbufpool_destroy(pool->blocks);
+    free(pool);
+}
+
+/* --- chunks ---------------------------------------------------------------------- */
+
+static kchunk *chunk_new(kcpart *p, unsigned gen, int cap, kchunk_pool *pool)
 {
     size_t tlen = strlen(p->topic) + 1;
     kchunk *ch = calloc(1, sizeof(*ch) + tlen);
     if (!ch) return NULL;
     memcpy(ch->topic, p->topic, tlen);
     if (cap < 1) cap = 1;
-    ch->msgs = malloc((size_t)cap * sizeof(*ch->msgs));
-    if (!ch->msgs) {
+    kbuf arr = {0};
+    if (pool ? kbufpool_get(pool->arrays, (size_t)cap * sizeof(*ch->msgs), &arr)
+             : kbuf_reserve(&arr, (size_t)cap * sizeof(*ch->msgs))) {
         free(ch);
         return NULL;
     }
+    if (pool) atomic_fetch_add_explicit(&pool->refs, 1, memory_order_relaxed);
     atomic_init(&ch->refs, 1);
+    ch->pool = pool;
+    ch->msgs = (kfk_message *)(void *)arr.data;
     ch->part = p;
     ch->gen = gen;
-    ch->cap = cap;
+    ch->cap = (int)(arr.cap / sizeof(*ch->msgs));
     return ch;
+}
+
+kchunk *kchunk_new(kcpart *p, unsigned gen, int cap)
+{
+    return chunk_new(p, gen, cap, NULL);
 }
 
 static kfk_message *chunk_slot(kchunk *ch)
@@ -59,11 +114,21 @@ kchunk *kchunk_error(kcpart *p, unsigned gen, int64_t offset, kfk_err err)
 void kchunk_unref(kchunk *ch)
 {
     if (atomic_fetch_sub_explicit(&ch->refs, 1, memory_order_acq_rel) != 1) return;
-    for (int i = 0; i < ch->n_bufs; i++)
-        kbuf_free(&ch->bufs[i]);
+    kchunk_pool *pool = ch->pool;
+    for (int i = 0; i < ch->n_bufs; i++) {
+        if (pool)
+            kbufpool_put(pool->blocks, &ch->bufs[i]); /* frees one too big to keep */
+        else
+            kbuf_free(&ch->bufs[i]);
+    }
     free(ch->bufs);
     if (ch->frame) krbuf_unref(ch->frame);
-    free(ch->msgs);
+    kbuf arr = {(uint8_t *)ch->msgs, 0, (size_t)ch->cap * sizeof(*ch->msgs)};
+    if (pool)
+        kbufpool_put(pool->arrays, &arr);
+    else
+        kbuf_free(&arr);
+    kchunk_pool_unref(pool);
     free(ch);
 }
 
@@ -180,6 +245,86 @@ static bool decode_batch(krecords_iter *it, kchunk *ch, int32_t partition, kfk_e
     return *err == KFK_OK;
 }
 
+/* Reads the records ri yields (v2, uncompressed bytes) into ch. */
+static kfk_err take_records(krecord_iter *ri, kchunk *ch, int32_t partition)
+{
+    krecord r;
+    while (krecord_iter_next(ri, &r)) {
+        if (r.control) continue;
+        if (add_record(ch, partition, &r)) return KFK_ERR_NO_MEMORY;
+    }
+    return ri->err;
+}
+
+/* A new block for ch, of a size that suits what is left to decompress
+ * (guessed as 4x the compressed bytes, 64 KiB to BLOCK_BYTES); it is the
+ * chunk's from the start, as ch->bufs[*blk]. */
+static kfk_err new_block(kchunk *ch, size_t left_in, int *blk)
+{
+    size_t want = (size_t)64 << 10;
+    while (want < BLOCK_BYTES && want / 4 < left_in)
+        want *= 2;
+    kbuf b = {0};
+    if (ch->pool ? kbufpool_get(ch->pool->blocks, want, &b) : kbuf_reserve(&b, want))
+        return KFK_ERR_NO_MEMORY;
+    if (keep_buf(ch, &b)) {
+        kbuf_free(&b);
+        return KFK_ERR_NO_MEMORY;
+    }
+    *blk = ch->n_bufs - 1;
+    return KFK_OK;
+}
+
+/* Decompresses b's records after those already in the chunk's current
+ * block (ch->bufs[*blk], -1: none yet), in a new block when they do not
+ * fit, or in a buffer of their own when they fill more than an empty
+ * block. Blocks never grow: records already in them point there. *out
+ * gets the decompressed bytes; left_in is the compressed input still to
+ * come from b on, for sizing a new block. */
+static kfk_err inflate_batch(kchunk *ch, const kbatch *b, size_t left_in, int *blk, kslice *out)
+{
+    for (int tries = 0; tries < 2; tries++) {
+        kfk_err err = *blk < 0 ? new_block(ch, left_in, blk) : KFK_OK;
+        if (err) return err;
+        kbuf *k = &ch->bufs[*blk];
+        size_t at = k->len, room = k->cap - k->len;
+        /* A limit under the room: the decoder errs instead of growing. */
+        err = room > 1 ? kcodec_decompress(b->codec, b->records.ptr, b->records.len, k, room - 1)
+                       : KFK_ERR_TOO_LARGE;
+        if (!err) {
+            *out = (kslice){k->data + at, k->len - at};
+            return KFK_OK;
+        }
+        if (err != KFK_ERR_TOO_LARGE || at == 0) break;
+        *blk = -1; /* full: the next batch starts a new block */
+    }
+    kbuf own = {0};
+    kfk_err err = kcodec_decompress(b->codec, b->records.ptr, b->records.len, &own,
+                                    KBATCH_DEFAULT_MAX_BYTES);
+    if (!err && keep_buf(ch, &own)) err = KFK_ERR_NO_MEMORY;
+    if (err) {
+        kbuf_free(&own);
+        return err;
+    }
+    kbuf *k = &ch->bufs[ch->n_bufs - 1];
+    *out = (kslice){k->data, k->len};
+    return KFK_OK;
+}
+
+/* A compressed v2 batch: decompressed into the chunk's blocks, then read
+ * as the uncompressed batch it holds. */
+static kfk_err decode_compressed(kchunk *ch, const kbatch *b, const kbatch_read_opts *ro,
+                                 size_t left_in, int *blk, int32_t partition)
+{
+    kbatch plain = *b;
+    kfk_err err = inflate_batch(ch, b, left_in, blk, &plain.records);
+    if (err) return err;
+    plain.codec = KCODEC_NONE;
+    krecord_iter ri;
+    err = krecord_iter_init(&ri, &plain, ro, NULL);
+    return err ? err : take_records(&ri, ch, partition);
+}
+
 /* How many records the blob holds, from batch headers alone (a legacy
  * compressed wrapper counts one; the array grows if needed), so a chunk's
  * message array is allocated once at its size. */
@@ -201,7 +346,7 @@ kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition
     *out = NULL;
     *next = o->fetch_offset;
     if (!pd->records.ptr || !pd->records.len) return KFK_OK;
-    kchunk *ch = kchunk_new(p, gen, count_records(pd->records));
+    kchunk *ch = chunk_new(p, gen, count_records(pd->records), o->pool);
     if (!ch) return KFK_ERR_NO_MEMORY;
     kaborted ab = {0};
     kfk_err err = KFK_OK;
@@ -211,12 +356,19 @@ kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition
     krecords_iter it;
     krecords_iter_init(&it, pd->records.ptr, pd->records.len, &ro, NULL);
     const kbatch *b;
+    int blk = -1; /* the block compressed batches go to */
     while (!err && krecords_iter_next_batch(&it, &b)) {
         if (b->last_offset < o->fetch_offset) continue;
         /* read_uncommitted hides control batches only; read_committed
          * aborted transactions too. */
         bool skip = o->read_committed ? kaborted_skip(&ab, b) : b->control;
-        if (!skip) decode_batch(&it, ch, p->partition, &err);
+        if (skip)
+            ;
+        else if (b->magic >= 2 && b->codec != KCODEC_NONE)
+            err = decode_compressed(ch, b, &ro, (size_t)(it.r.end - b->records.ptr), &blk,
+                                    p->partition);
+        else
+            decode_batch(&it, ch, p->partition, &err);
         if (!err) {
             *next = kbatch_next_offset(b);
             if (b->magic >= 2) o->last_epoch = b->partition_leader_epoch;
@@ -237,7 +389,7 @@ kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition
     ch->frame = krbuf_ref(frame);
     ch->bytes = pd->records.len + (size_t)ch->cap * sizeof(kfk_message);
     for (int i = 0; i < ch->n_bufs; i++)
-        ch->bytes += ch->bufs[i].len;
+        ch->bytes += ch->bufs[i].cap; /* blocks are held whole */
     *out = ch;
     return KFK_OK;
 }
