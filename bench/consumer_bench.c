@@ -14,7 +14,9 @@
  * (posix_spawn, so the parent's memory, which holds the mock's log, is not
  * counted): getrusage deltas and the peak RSS (VmHWM) are that client's
  * alone.
- * The clock and CPU count run from the assign to the last message.
+ * The clock and CPU count run from the assign to the last message. Each
+ * client reads the data twice, in the order kfk rdk rdk kfk, and the line
+ * shows each one's faster run.
  *
  * Fetch settings, the same for both: fetch.min.bytes=1,
  * fetch.max.wait.ms=500, fetch.max.bytes=50 MiB,
@@ -30,10 +32,12 @@
  *   consumer_bench -C kfk|rdk -b BOOTSTRAP -t TOPIC -n RECORDS 3>/dev/null)
  *   BENCH_QUICK=1: 100 B none and lz4, 2M records each
  *   BENCH_ONLY=kfk: skip librdkafka (profiling)
+ *   BENCH_RUNS=1: each client once (kfk first) instead of twice
  *
  * A benchmark, never a test: nothing here asserts a figure. */
 #include <librdkafka/rdkafka.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,10 +407,24 @@ static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstr
         drop_topic(bootstrap, topic);
         return;
     }
-    result k = run_child(self, "kfk", bootstrap, topic, n);
+    /* Twice each, kfk rdk rdk kfk: the first read after the load runs
+     * while the broker is still busy with it, which would otherwise always
+     * fall to the same client. Each client's faster run counts. */
     const char *only = getenv("BENCH_ONLY");
-    result r = only && !strcmp(only, "kfk") ? (result){.msgs_s = 1, .ns_msg = 1, .got = n}
-                                            : run_child(self, "rdk", bootstrap, topic, n);
+    bool rdk_too = !(only && !strcmp(only, "kfk"));
+    int runs = getenv("BENCH_RUNS") ? atoi(getenv("BENCH_RUNS")) : 2;
+    result k = {.failed = 1}, r = {.msgs_s = 1, .ns_msg = 1, .got = n};
+    if (rdk_too) r.failed = 1, r.msgs_s = 0;
+    for (int i = 0; i < (runs == 1 ? 1 : 2); i++) {
+        bool kfk_first = i == 0;
+        for (int j = 0; j < 2; j++) {
+            bool is_kfk = (j == 0) == kfk_first;
+            if (!is_kfk && !rdk_too) continue;
+            result x = run_child(self, is_kfk ? "kfk" : "rdk", bootstrap, topic, n);
+            result *best = is_kfk ? &k : &r;
+            if (best->failed || (!x.failed && x.msgs_s > best->msgs_s)) *best = x;
+        }
+    }
     if (keep_topic)
         fprintf(stderr, "# kept topic %s (%ld records)\n", topic, n);
     else
