@@ -1,7 +1,10 @@
-/* consumer: read a topic and print its records, like `kcat -C`.
+/* consumer: read a topic and print its records, like `kcat -C`; or, with
+ * -G, join a consumer group and read what it assigns, like `kcat -G`.
  *
  *   consumer [-b BOOTSTRAP] -t TOPIC [-p PARTITION] [-o beginning|end|OFFSET]
  *            [-e] [-c COUNT] [-v] [-X name=value]...
+ *   consumer [-b BOOTSTRAP] -G GROUP [-o beginning|end] [-e] [-c COUNT] [-v]
+ *            [-X name=value]... TOPIC...
  *
  *   -b  brokers to start from; without it an embedded mock cluster is
  *       started and filled with a few sample records, so the example runs
@@ -12,6 +15,10 @@
  *   -c  exit after COUNT records
  *   -v  print partition, offset, timestamp and key before each value
  *   -X  any configuration property (e.g. -X fetch.max.wait.ms=100)
+ *   -G  subscribe as a member of GROUP to the TOPICs (a TOPIC starting with
+ *       ^ is a regex); assignments and revocations are printed to stderr,
+ *       positions are committed as records are read (enable.auto.commit),
+ *       -o sets auto.offset.reset for partitions without a committed offset
  *
  * Values are printed one per line. Errors go to stderr. */
 #include <signal.h>
@@ -32,7 +39,9 @@ static void on_signal(int sig)
 }
 
 typedef struct opts {
-    const char *bootstrap, *topic;
+    const char *bootstrap, *topic, *group;
+    char **topics; /* -G: the TOPIC arguments */
+    int n_topics;
     int32_t partition; /* -1: all */
     int64_t start;
     int exit_at_end, verbose;
@@ -44,7 +53,9 @@ typedef struct opts {
 static void usage(void)
 {
     fprintf(stderr, "usage: consumer [-b BOOTSTRAP] -t TOPIC [-p PARTITION] "
-                    "[-o beginning|end|OFFSET] [-e] [-c COUNT] [-v] [-X name=value]...\n");
+                    "[-o beginning|end|OFFSET] [-e] [-c COUNT] [-v] [-X name=value]...\n"
+                    "       consumer [-b BOOTSTRAP] -G GROUP [-o beginning|end] [-e] [-c COUNT] "
+                    "[-v] [-X name=value]... TOPIC...\n");
     exit(2);
 }
 
@@ -52,8 +63,11 @@ static void parse(int argc, char **argv, opts *o)
 {
     *o = (opts){.partition = -1, .start = KFK_OFFSET_END, .count = -1};
     int ch;
-    while ((ch = getopt(argc, argv, "b:t:p:o:ec:vX:")) != -1) {
+    while ((ch = getopt(argc, argv, "b:t:p:o:ec:vX:G:")) != -1) {
         switch (ch) {
+        case 'G':
+            o->group = optarg;
+            break;
         case 'b':
             o->bootstrap = optarg;
             break;
@@ -88,7 +102,14 @@ static void parse(int argc, char **argv, opts *o)
             usage();
         }
     }
-    if (!o->topic) usage();
+    if (o->group) {
+        o->topics = argv + optind;
+        o->n_topics = argc - optind;
+        if (o->n_topics < 1 || o->topic || o->partition >= 0 || o->start >= 0) usage();
+        o->topic = o->topics[0];
+    } else if (!o->topic || optind != argc) {
+        usage();
+    }
 }
 
 static kfk_conf *make_conf(const opts *o)
@@ -168,11 +189,129 @@ static void print(const opts *o, const kfk_message *m)
     putchar('\n');
 }
 
+/* --- group mode (-G) ------------------------------------------------------------------ */
+
+/* The partitions the group gave this member, and which are at their end. */
+typedef struct owned {
+    kfk_topic_partition *v; /* topic strings are copies */
+    char *eof;
+    size_t n, cap;
+} owned;
+
+static long find_owned(const owned *ow, const char *topic, int32_t partition)
+{
+    for (size_t i = 0; i < ow->n; i++)
+        if (ow->v[i].partition == partition && !strcmp(ow->v[i].topic, topic)) return (long)i;
+    return -1;
+}
+
+static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
+                         const kfk_topic_partition_list *parts)
+{
+    (void)c;
+    owned *ow = opaque;
+    const char *what = ev == KFK_REBALANCE_ASSIGNED  ? "assigned"
+                       : ev == KFK_REBALANCE_REVOKED ? "revoked"
+                                                     : "lost";
+    fprintf(stderr, "consumer: %s:", what);
+    for (size_t i = 0; i < parts->count; i++) {
+        const kfk_topic_partition *tp = &parts->elems[i];
+        fprintf(stderr, " %s[%d]", tp->topic, (int)tp->partition);
+        long k = find_owned(ow, tp->topic, tp->partition);
+        if (ev == KFK_REBALANCE_ASSIGNED && k < 0) {
+            if (ow->n == ow->cap) {
+                ow->cap = ow->cap ? ow->cap * 2 : 16;
+                ow->v = realloc(ow->v, ow->cap * sizeof(*ow->v));
+                ow->eof = realloc(ow->eof, ow->cap);
+                if (!ow->v || !ow->eof) abort();
+            }
+            ow->v[ow->n] = (kfk_topic_partition){strdup(tp->topic), tp->partition, 0, NULL};
+            ow->eof[ow->n++] = 0;
+        } else if (ev != KFK_REBALANCE_ASSIGNED && k >= 0) {
+            free((char *)ow->v[k].topic);
+            ow->v[k] = ow->v[--ow->n];
+            ow->eof[k] = ow->eof[ow->n];
+        }
+    }
+    fprintf(stderr, "%s\n", parts->count ? "" : " (none)");
+}
+
+static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+{
+    (void)opaque;
+    if (err) fprintf(stderr, "consumer: commit of %zu offsets: %s\n", offsets->count,
+                     kfk_err_str(err));
+}
+
+static int run_group(opts *o)
+{
+    kfk_conf *conf = make_conf(o);
+    char err[512];
+    owned ow = {0};
+    if (kfk_conf_set(conf, "group.id", o->group, err, sizeof(err)) ||
+        kfk_conf_set(conf, "auto.offset.reset",
+                     o->start == KFK_OFFSET_BEGINNING ? "earliest" : "latest", err, sizeof(err))) {
+        fprintf(stderr, "consumer: %s\n", err);
+        return 1;
+    }
+    kfk_conf_set_rebalance_cb(conf, on_rebalance, &ow);
+    kfk_conf_set_commit_cb(conf, on_commit, NULL);
+    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
+    if (!c) {
+        fprintf(stderr, "consumer: %s\n", err);
+        return 1;
+    }
+    kfk_err e = o->topics[0][0] == '^' && o->n_topics == 1
+                    ? kfk_consumer_subscribe_pattern(c, o->topics[0])
+                    : kfk_consumer_subscribe(c, (const char *const *)o->topics, (size_t)o->n_topics);
+    if (e) fprintf(stderr, "consumer: subscribe: %s\n", kfk_err_str(e));
+    kfk_consumer_report_eof(c, o->exit_at_end);
+    size_t at_end = 0;
+    for (long got = 0; !e && !stop && got != o->count && !(o->exit_at_end && ow.n && at_end == ow.n);) {
+        kfk_message *m = kfk_consumer_poll(c, 200);
+        if (!m) continue;
+        kfk_err me = kfk_message_error(m);
+        long k = find_owned(&ow, kfk_message_topic(m), kfk_message_partition(m));
+        if (me == KFK_ERR_PARTITION_EOF) {
+            if (k >= 0 && !ow.eof[k]) ow.eof[k] = 1;
+        } else if (me && kfk_message_partition(m) < 0) { /* the group failed for good */
+            fprintf(stderr, "consumer: group %s: %s\n", o->group, kfk_err_str(me));
+            e = me;
+        } else if (me) {
+            fprintf(stderr, "consumer: %s [%d]: %s\n", kfk_message_topic(m),
+                    (int)kfk_message_partition(m), kfk_err_str(me));
+        } else {
+            if (k >= 0) ow.eof[k] = 0;
+            print(o, m);
+            got++;
+        }
+        kfk_message_release(m);
+        at_end = 0;
+        for (size_t i = 0; i < ow.n; i++)
+            at_end += ow.eof[i] != 0;
+    }
+    fflush(stdout);
+    kfk_consumer_close(c); /* commits, revokes and leaves the group */
+    kfk_consumer_destroy(c);
+    for (size_t i = 0; i < ow.n; i++)
+        free((char *)ow.v[i].topic);
+    free(ow.v);
+    free(ow.eof);
+    return e ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     opts o;
     parse(argc, argv, &o);
     kfk_mock_cluster *mc = o.bootstrap ? NULL : start_mock(&o);
+    if (o.group) {
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        int rc = run_group(&o);
+        kfk_mock_cluster_destroy(mc);
+        return rc;
+    }
     int32_t n = o.partition >= 0 ? 1 : partition_count(&o);
     if (n <= 0) {
         fprintf(stderr, "consumer: topic %s not found\n", o.topic);

@@ -590,7 +590,8 @@ KFK_API void kfk_metadata_destroy(kfk_metadata *md);
 
 /* --- consumer ------------------------------------------------------------------ */
 /* A kfk_consumer reads records from partitions the application assigns
- * (kfk_consumer_assign); consumer groups (subscribe) come later. Fetching
+ * (kfk_consumer_assign), or that its consumer group assigns it
+ * (kfk_consumer_subscribe, below). Fetching
  * runs on kfk's I/O threads, ahead of the application, up to
  * fetch.queue.max.bytes of prefetched data (checked before each Fetch, so
  * one answer per broker may go past it); kfk_consumer_poll hands out what
@@ -677,7 +678,20 @@ KFK_API void kfk_topic_partitions_free(kfk_topic_partition *tps, size_t n);
  * auto.offset.reset). Rebalance and commit callbacks run on the thread
  * that calls kfk_consumer_poll (or poll_batch, or close), never on a kfk
  * thread, as the Java client runs its listeners: a callback may call any
- * kfk_consumer function, including a synchronous commit. */
+ * kfk_consumer function, including a synchronous commit.
+ *
+ * A group error that ends membership for good (FENCED_INSTANCE_ID: another
+ * member took this group.instance.id; GROUP_AUTHORIZATION_FAILED,
+ * INCONSISTENT_GROUP_PROTOCOL, ...) also reaches poll as an error message
+ * with an empty topic and partition -1, and the error callback; the
+ * partitions are lost and commits fail with it from then on.
+ * Properties that count: group.id, group.instance.id, group.protocol,
+ * partition.assignment.strategy, session.timeout.ms, heartbeat.interval.ms,
+ * max.poll.interval.ms (a member that does not poll for that long leaves
+ * the group, losing its partitions, and joins again at its next poll),
+ * enable.auto.commit, auto.commit.interval.ms (auto commit runs in poll:
+ * it commits what earlier polls handed out), default.api.timeout.ms
+ * (sync commits, committed(), and close's commit and leave). */
 
 typedef enum kfk_rebalance_event {
     KFK_REBALANCE_ASSIGNED = 1, /* parts were added to this member's assignment */
@@ -831,7 +845,12 @@ KFK_API kfk_err kfk_consumer_position(kfk_consumer *c, const char *topic, int32_
 KFK_API kfk_err kfk_consumer_pause(kfk_consumer *c, const char *topic, int32_t partition);
 KFK_API kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t partition);
 
-/* Stops fetching and wakes polls (which return NULL from then on).
+/* Stops fetching and wakes polls (which return NULL from then on). A
+ * group member first commits its positions (enable.auto.commit), runs the
+ * REVOKED callback for its partitions, leaves the group (LeaveGroup; a
+ * static member, with group.instance.id, stays so a restart keeps its
+ * partitions) and waits for commits in flight, each for at most
+ * default.api.timeout.ms, running the pending commit callbacks.
  * Blocks until the fetchers have stopped (one round trip of each I/O
  * thread). Messages not yet released stay valid. Returns KFK_OK (also
  * when already closed) or KFK_ERR_INVALID_ARG for NULL. */
