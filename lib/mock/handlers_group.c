@@ -787,7 +787,10 @@ int mock_handle_leave_group(mock_req *req)
     int32_t n = req->version >= 3 ? r.n_members : 1;
     kfk_err err = req->inject ? req->inject : mock_group_coordinator_check(req, r.group_id);
     mock_group *g = err ? NULL : mock_group_find(req->mc, r.group_id);
-    if (!err && (!g || g->type != MOCK_GROUP_CLASSIC)) err = KFK_ERR_UNKNOWN_MEMBER_ID;
+    if (g && g->type != MOCK_GROUP_CLASSIC) g = NULL;
+    /* An unknown group: v3+ names each member unknown, older versions say
+     * it at the top. */
+    if (!err && !g && req->version < 3) err = KFK_ERR_UNKNOWN_MEMBER_ID;
     if (err) {
         resp.error_code = (int16_t)err;
         return mock_respond(req, &resp);
@@ -797,9 +800,10 @@ int mock_handle_leave_group(mock_req *req)
         if (!resp.members) return MOCK_CLOSE;
         resp.n_members = n;
     }
-    size_t before = real_members(g);
+    size_t before = g ? real_members(g) : 0;
     for (int32_t i = 0; i < n; i++) {
-        kfk_err e = leave_one(req->mc, g, ids[i].member_id, ids[i].group_instance_id);
+        kfk_err e = g ? leave_one(req->mc, g, ids[i].member_id, ids[i].group_instance_id)
+                      : KFK_ERR_UNKNOWN_MEMBER_ID;
         if (req->version < 3) {
             resp.error_code = (int16_t)e;
             continue;
@@ -810,6 +814,7 @@ int mock_handle_leave_group(mock_req *req)
         mr->group_instance_id = ids[i].group_instance_id;
         mr->error_code = (int16_t)e;
     }
+    if (!g) return mock_respond(req, &resp);
     /* Pending members (KIP-394) leave without a rebalance. */
     if (real_members(g) != before)
         after_removal(req->mc, g);

@@ -71,13 +71,12 @@ static int describe_one(mock_req *req, kslice id, bool ops,
     }
     const mock_group *g = mock_group_find(req->mc, id);
     if (!g || g->type != MOCK_GROUP_CLASSIC) {
-        /* KIP-1043: v6 says so; before, an unknown group is described Dead. */
+        /* An unknown group is described Dead; v6 also says why (KIP-1043). */
+        dg->group_state = kwire_cstr(mock_group_state_name(MOCK_GROUP_DEAD));
         if (req->version >= 6) {
             dg->error_code = KFK_ERR_GROUP_ID_NOT_FOUND;
             dg->error_message =
                 kwire_cstr(g ? "Group is not a classic group." : "Group not found.");
-        } else {
-            dg->group_state = kwire_cstr(mock_group_state_name(MOCK_GROUP_DEAD));
         }
         return 0;
     }

@@ -5,7 +5,7 @@
  *    the member (and its static instance) must be known and its generation
  *    current, and no commit while CompletingRebalance
  *    (REBALANCE_IN_PROGRESS); an unknown group takes only generation -1
- *    commits (and is created by them), else ILLEGAL_GENERATION;
+ *    commits (and is created by them), else GROUP_ID_NOT_FOUND;
  *  - KIP-848 consumer groups: the member must be known (UNKNOWN_MEMBER_ID)
  *    and send its epoch (STALE_MEMBER_EPOCH); from Kafka 4.3 (KIP-1251) an
  *    older epoch still commits partitions the member owns.
@@ -58,7 +58,7 @@ static kfk_err validate_commit(mock_req *req, const kp_offset_commit_request *r,
     int32_t gen = r->generation_id_or_member_epoch;
     mock_group *g = *gp = mock_group_find(req->mc, r->group_id);
     if (!g) {
-        if (gen >= 0) return KFK_ERR_ILLEGAL_GENERATION;
+        if (gen >= 0) return KFK_ERR_GROUP_ID_NOT_FOUND;
         g = *gp = mock_group_get(req->mc, r->group_id, MOCK_GROUP_CLASSIC, &err);
         return g ? KFK_OK : err;
     }
