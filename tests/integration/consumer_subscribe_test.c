@@ -67,6 +67,8 @@ static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list 
         m->commits_ok++;
 }
 
+static const char *instance_id; /* for the next member_new; NULL: dynamic */
+
 static kfk_consumer *member_new(member *m, const char *group, const char *topic, int n_records,
                                 const char *strategy, bool auto_commit)
 {
@@ -83,6 +85,7 @@ static kfk_consumer *member_new(member *m, const char *group, const char *topic,
     kclus_set(conf, "heartbeat.interval.ms", "500");
     kclus_set(conf, "fetch.max.wait.ms", "100");
     if (strategy) kclus_set(conf, "partition.assignment.strategy", strategy);
+    if (instance_id) kclus_set(conf, "group.instance.id", instance_id);
     kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
     kfk_conf_set_commit_cb(conf, on_commit, m);
     char err[256];
@@ -349,6 +352,59 @@ START_TEST(test_two_members_cooperative_sticky)
 }
 END_TEST
 
+/* KIP-345: a static member that restarts within the session timeout gets
+ * its partitions back, and the other member sees no rebalance. */
+START_TEST(test_static_member_restart)
+{
+    char topic[128], group[128], inst[160];
+    ktest_unique_topic(topic, sizeof(topic), "static");
+    ktest_unique_topic(group, sizeof(group), "grp");
+    snprintf(inst, sizeof(inst), "%s-a", group);
+    kclus_create_topic(NULL, topic, NPARTS, -1);
+    const char *names[] = {topic};
+    member s1, d;
+    instance_id = inst;
+    member_new(&s1, group, topic, 10, "range", false);
+    instance_id = NULL;
+    ck_assert_int_eq(kfk_consumer_subscribe(s1.c, names, 1), KFK_OK);
+    member_new(&d, group, topic, 10, "range", false);
+    ck_assert_int_eq(kfk_consumer_subscribe(d.c, names, 1), KFK_OK);
+    int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
+    while ((owned_count(&s1) == 0 || owned_count(&d) == 0 ||
+            owned_count(&s1) + owned_count(&d) != NPARTS) &&
+           kclus_now_ms() < deadline) {
+        poll_one(&s1, 50);
+        poll_one(&d, 50);
+    }
+    ck_assert_int_eq(owned_count(&s1) + owned_count(&d), NPARTS);
+    bool had[MAXP];
+    memcpy(had, s1.owned, sizeof(had));
+    int d_revoked = d.revoked_events;
+    ck_assert_int_eq(kfk_consumer_close(s1.c), KFK_OK); /* no LeaveGroup */
+    member_free(&s1);
+    instance_id = inst;
+    member_new(&s1, group, topic, 10, "range", false);
+    instance_id = NULL;
+    ck_assert_int_eq(kfk_consumer_subscribe(s1.c, names, 1), KFK_OK);
+    while (owned_count(&s1) == 0 && kclus_now_ms() < deadline) {
+        poll_one(&s1, 50);
+        poll_one(&d, 50);
+    }
+    for (int p = 0; p < NPARTS; p++)
+        ck_assert_msg(s1.owned[p] == had[p], "partition %d moved", p);
+    /* give a rebalance, if one were coming, the time to show */
+    int64_t settle = kclus_now_ms() + 3000;
+    while (kclus_now_ms() < settle) {
+        poll_one(&s1, 50);
+        poll_one(&d, 50);
+    }
+    ck_assert_int_eq(d.revoked_events, d_revoked);
+    member_free(&s1);
+    member_free(&d);
+    kclus_delete_topic(NULL, topic);
+}
+END_TEST
+
 START_TEST(test_group_api_errors)
 {
     kfk_conf *conf = kclus_conf(NULL);
@@ -388,6 +444,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_regex_subscription);
     tcase_add_test(tc, test_two_members_range);
     tcase_add_test(tc, test_two_members_cooperative_sticky);
+    tcase_add_test(tc, test_static_member_restart);
     suite_add_tcase(s, tc);
     return s;
 }
