@@ -184,6 +184,7 @@ static void apply_offset(kfk_consumer *c, kcpart *p, int64_t offset)
     p->eof_at = -1;
     p->preferred = -1;
     p->last_epoch = -1; /* a seek leaves the epoch history behind */
+    atomic_store(&p->consumed_epoch, -1);
     if (offset >= 0) {
         p->position = offset;
         atomic_store(&p->consumed, offset);
@@ -228,6 +229,7 @@ static kcpart *part_new(kfk_consumer *c, const kfk_topic_partition *tp)
     p->committed_pos = KFK_OFFSET_INVALID;
     atomic_init(&p->gen, 0);
     atomic_init(&p->consumed, KFK_OFFSET_INVALID);
+    atomic_init(&p->consumed_epoch, -1);
     return p;
 }
 
@@ -495,6 +497,9 @@ static kfk_message *next_message(kfk_consumer *c)
             atomic_fetch_add_explicit(&ch->refs, 1, memory_order_relaxed);
             if (m->err == KFK_OK)
                 atomic_store_explicit(&ch->part->consumed, m->offset + 1, memory_order_relaxed);
+            if (ch->pos == 1) /* once per chunk: commits carry it */
+                atomic_store_explicit(&ch->part->consumed_epoch, ch->leader_epoch,
+                                      memory_order_relaxed);
         } else {
             ch->pos = ch->n; /* a seek, pause or unassign dropped the rest */
         }

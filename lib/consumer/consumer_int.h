@@ -71,6 +71,7 @@ typedef struct kcpart {
     int64_t committed_pos; /* the last offset committed or fetched; KFK_OFFSET_INVALID */
     atomic_uint gen;       /* bumped by seek, pause, unassign: drops older data */
     atomic_llong consumed; /* the next offset poll hands out (position()) */
+    atomic_int consumed_epoch; /* leader epoch of what poll handed out last; -1 */
 
     /* ListOffsets (offsets.c); the call owns these while in flight */
     kcall call;
@@ -143,6 +144,7 @@ struct kchunk {
     kcpart *part; /* for poll's checks only while the consumer lives */
     unsigned gen;
     size_t bytes; /* counted in c->queued_bytes while queued */
+    int32_t leader_epoch; /* of its last batch (KIP-320), for commits; -1 */
     krbuf *frame; /* the response bytes, or NULL */
     kchunk_pool *pool; /* where msgs and bufs go back to; NULL: free them */
     kbuf *bufs;   /* decompressed batches */

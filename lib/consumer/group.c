@@ -121,6 +121,7 @@ void kgroup_queue_event(kgroup *g, kgev *ev)
     else
         k->ev_head = ev;
     k->ev_tail = ev;
+    atomic_fetch_add(&k->n_events, 1);
     if (ev->type == KGEV_REVOKED) k->revokes_pending++;
     pthread_mutex_unlock(&k->lock);
     kconsumer_wake(g->consumer);

@@ -79,6 +79,7 @@ static void serve(kgroup *g)
         if (ev) {
             k->ev_head = ev->next;
             if (!k->ev_head) k->ev_tail = NULL;
+            atomic_fetch_sub(&k->n_events, 1);
         }
         pthread_mutex_unlock(&k->lock);
         if (!ev) break;
@@ -96,6 +97,13 @@ void kgroup_poll(kgroup *g)
     int64_t now = ktime_mono_ns();
     atomic_store(&k->last_poll_ns, now);
     if (serving == g) return;
+    /* The common case, a poll with nothing for the group to do, takes no
+     * lock. */
+    uint64_t mv = atomic_load(&kclient_meta(g->client)->version);
+    if (atomic_load(&k->n_events) == 0 && !atomic_load(&k->poll_left) &&
+        !(k->auto_commit && now >= atomic_load(&k->next_auto_commit_ns)) &&
+        mv == atomic_load(&k->meta_seen))
+        return;
     pthread_mutex_lock(&k->lock);
     bool subscribed = k->subscribed && !k->closing;
     bool rejoin = k->poll_left && subscribed;
@@ -104,11 +112,8 @@ void kgroup_poll(kgroup *g)
     if (commit) k->next_auto_commit_ns = now + k->auto_commit_ms * 1000000;
     pthread_mutex_unlock(&k->lock);
     unsigned want = rejoin ? KG_WANT_REJOIN : 0;
-    uint64_t mv = atomic_load(&kclient_meta(g->client)->version);
-    if (subscribed && mv != atomic_load(&k->meta_seen)) {
-        atomic_store(&k->meta_seen, mv);
+    if (mv != atomic_exchange(&k->meta_seen, mv) && subscribed)
         want |= KG_WANT_SUB; /* a regex may match new topics */
-    }
     if (want) kgroup_want(g, want);
     /* Java commits in poll what earlier polls returned: the application
      * has processed it by the time it polls again. */

@@ -47,9 +47,10 @@ static int collect_consumed(kfk_consumer *c, kcommit *cm)
         int64_t pos = atomic_load(&p->consumed);
         if (pos < 0 || pos == p->committed_pos) continue;
         kfk_topic_partition tp = {.topic = p->topic, .partition = p->partition, .offset = pos};
-        /* The epoch of the last batch fetched stands for that of the last
-         * message polled: the same unless a leader change fell between. */
-        err = commit_add(cm, &tp, p->last_epoch);
+        /* The epoch of the batch the last message polled came in (of the
+         * last batch of its chunk: the same unless a leader change fell
+         * inside one Fetch answer). */
+        err = commit_add(cm, &tp, atomic_load(&p->consumed_epoch));
     }
     pthread_mutex_unlock(&c->lock);
     return err;

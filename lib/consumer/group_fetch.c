@@ -107,6 +107,9 @@ static bool take_committed(kgroup *g, kofetch *f, kfk_err err, const kp_offset_f
         p->committed_pos = a->committed_offset >= 0 ? a->committed_offset : KFK_OFFSET_INVALID;
         kconsumer_start_at(c, p, a->committed_offset >= 0 ? a->committed_offset
                                                            : KFK_OFFSET_INVALID);
+        /* Until something is polled, a commit of this position keeps the
+         * epoch it was committed with. */
+        if (a->committed_offset >= 0) atomic_store(&p->consumed_epoch, a->committed_leader_epoch);
     }
     pthread_mutex_unlock(&c->lock);
     return !again;

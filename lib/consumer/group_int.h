@@ -110,7 +110,7 @@ typedef struct kgroup_core {
     int revokes_pending; /* REVOKED events not served yet */
     bool assigned_reported;
     bool leaving, left;
-    bool poll_left;   /* left for max.poll.interval.ms; the next poll rejoins */
+    atomic_bool poll_left; /* left for max.poll.interval.ms; the next poll rejoins */
     bool closing;
     kfk_err fatal;
     kcommit *c_head, *c_tail;
@@ -123,7 +123,8 @@ typedef struct kgroup_core {
     pthread_mutex_t serve_lock;
     _Atomic int64_t last_poll_ns;
     atomic_uint_fast64_t meta_seen;
-    int64_t next_auto_commit_ns; /* lock */
+    _Atomic int64_t next_auto_commit_ns; /* written under lock */
+    atomic_int n_events; /* queued: polls look without the lock */
 
     /* configuration */
     bool auto_commit;

@@ -387,6 +387,7 @@ kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition
         }
     }
     ch->frame = krbuf_ref(frame);
+    ch->leader_epoch = o->last_epoch; /* what commits of these offsets carry */
     ch->bytes = pd->records.len + (size_t)ch->cap * sizeof(kfk_message);
     for (int i = 0; i < ch->n_bufs; i++)
         ch->bytes += ch->bufs[i].cap; /* blocks are held whole */
