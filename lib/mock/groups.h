@@ -29,7 +29,8 @@
  *    request's generation_id_or_member_epoch / member_epoch with),
  *    subscribed_topic_names / subscribed_topic_regex, server_assignor,
  *    rack_id, assigned (the partitions the member owns at member_epoch,
- *    by topic id: OffsetCommit accepts a lagging epoch only for these,
+ *    by topic id, each with the epoch it was assigned at: OffsetCommit
+ *    accepts a lagging epoch only for these and from that epoch on,
  *    KIP-1251), pending_revocation, state, last_heartbeat_ns;
  *    group-level: group_epoch, assignment_epoch, state (EMPTY, ASSIGNING,
  *    RECONCILING, STABLE);
@@ -77,6 +78,10 @@ typedef enum mock_member_state {
 typedef struct mock_group_tp {
     kuuid topic_id;
     int32_t partition;
+    /* In assigned/pending_revocation: the member epoch it was assigned at
+     * (KIP-1251: a commit with an older epoch than the member's is taken
+     * for the partition only from this epoch on); 0 when not kept. */
+    int32_t assigned_epoch;
 } mock_group_tp;
 
 /* A classic member's protocol: name and metadata bytes (owned). */

@@ -73,24 +73,35 @@ static kfk_err validate_commit(mock_req *req, const kp_offset_commit_request *r,
     return KFK_OK;
 }
 
-static bool member_owns(const mock_group_member *m, const kuuid *topic_id, int32_t partition)
+static const mock_group_tp *tp_find(const mock_group_tp *v, int32_t n, const kuuid *topic_id,
+                                    int32_t partition)
 {
-    for (int32_t i = 0; i < m->n_assigned; i++)
-        if (m->assigned[i].partition == partition &&
-            memcmp(&m->assigned[i].topic_id, topic_id, sizeof(*topic_id)) == 0)
-            return true;
-    return false;
+    for (int32_t i = 0; i < n; i++)
+        if (v[i].partition == partition && memcmp(&v[i].topic_id, topic_id, sizeof(*topic_id)) == 0)
+            return &v[i];
+    return NULL;
+}
+
+/* KIP-1251 (Kafka 4.3): an epoch older than the member's commits a
+ * partition the member holds (assigned or being revoked) if the partition
+ * was already its at that epoch. */
+static bool lagging_commit_ok(const mock_group_member *m, int32_t epoch, const kuuid *topic_id,
+                              int32_t partition)
+{
+    const mock_group_tp *tp = tp_find(m->assigned, m->n_assigned, topic_id, partition);
+    if (!tp) tp = tp_find(m->pending_revocation, m->n_pending_revocation, topic_id, partition);
+    return tp && epoch >= tp->assigned_epoch;
 }
 
 /* ---------------------------------------------------------- OffsetCommit */
 
-static kfk_err commit_one(mock_req *req, mock_group *g, mock_group_member *lagging, mock_topic *t,
-                          const kp_offset_commit_request_partition *p)
+static kfk_err commit_one(mock_req *req, mock_group *g, mock_group_member *lagging, int32_t r_epoch,
+                          mock_topic *t, const kp_offset_commit_request_partition *p)
 {
     if (!t)
         return req->version >= 10 ? KFK_ERR_UNKNOWN_TOPIC_ID : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     if (!mock_partition_find(t, p->partition_index)) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    if (lagging && !member_owns(lagging, &t->id, p->partition_index))
+    if (lagging && !lagging_commit_ok(lagging, r_epoch, &t->id, p->partition_index))
         return KFK_ERR_STALE_MEMBER_EPOCH;
     if (p->committed_metadata.len > METADATA_MAX_BYTES) return KFK_ERR_OFFSET_METADATA_TOO_LARGE;
     /* Kafka keeps "" for a null metadata. */
@@ -132,7 +143,8 @@ int mock_handle_offset_commit(mock_req *req)
             op->partition_index = rt->partitions[k].partition_index;
             op->error_code =
                 (int16_t)(group_err ? group_err
-                                    : commit_one(req, g, lagging, t, &rt->partitions[k]));
+                                    : commit_one(req, g, lagging, r.generation_id_or_member_epoch,
+                                                 t, &rt->partitions[k]));
         }
     }
     return mock_respond(req, &resp);

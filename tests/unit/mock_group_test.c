@@ -1029,6 +1029,7 @@ static void consumer_member(const char *group, const char *id, int32_t epoch, in
     m->assigned = calloc(1, sizeof(*m->assigned));
     m->assigned[0].topic_id = mock_topic_find(mc, kwire_cstr("t"))->id;
     m->assigned[0].partition = owned;
+    m->assigned[0].assigned_epoch = epoch - 1;
     m->n_assigned = 1;
     g->group_epoch = g->assignment_epoch = epoch;
     g->state = MOCK_GROUP_STABLE;
@@ -1045,6 +1046,8 @@ START_TEST(test_consumer_group_commits_check_the_member_epoch)
     /* KIP-1251: an older epoch commits what the member still owns. */
     ck_assert_int_eq(commit(&c, "kg", 4, "m1", 1, 11), 0);
     ck_assert_int_eq(commit(&c, "kg", 4, "m1", 2, 11), KFK_ERR_STALE_MEMBER_EPOCH);
+    /* ... but not from before it was assigned. */
+    ck_assert_int_eq(commit(&c, "kg", 3, "m1", 1, 12), KFK_ERR_STALE_MEMBER_EPOCH);
     ck_assert_int_eq(commit(&c, "kg", 5, "m2", 0, 10), KFK_ERR_UNKNOWN_MEMBER_ID);
     ck_assert_int_eq(commit(&c, "kg", -1, "", 0, 10), KFK_ERR_UNKNOWN_MEMBER_ID);
     kp_offset_commit_response resp;
