@@ -316,7 +316,7 @@ static kfk_err check_list(const kfk_topic_partition_list *list)
     return err;
 }
 
-static void after_assign(kfk_consumer *c, const kfk_topic_partition *v, size_t n);
+static void after_assign(kfk_consumer *c, const kfk_topic_partition *v, size_t n, bool app);
 
 kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_list *list)
 {
@@ -329,17 +329,21 @@ kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_list *lis
     kfk_err err = c->closing ? KFK_ERR_STATE : reassign(c, list);
     pthread_mutex_unlock(&c->lock);
     if (err) return err;
-    after_assign(c, list ? list->elems : NULL, n);
+    after_assign(c, list ? list->elems : NULL, n, true);
     return KFK_OK;
 }
 
 /* Metadata for new partitions, and fetching (no lock held). */
-static void after_assign(kfk_consumer *c, const kfk_topic_partition *v, size_t n)
+static void after_assign(kfk_consumer *c, const kfk_topic_partition *v, size_t n, bool app)
 {
     for (size_t i = 0; i < n; i++)
         kclient_want_topics(c->client, &v[i].topic, 1);
     if (n) kclient_refresh(c->client, "assign");
-    maintain(c);
+    if (app) {
+        maintain(c);
+    } else if (atomic_load(&c->reset_wanted)) {
+        koffsets_start_resets(c); /* kfk-bg: the fetchers follow at the next poll */
+    }
     kconsumer_kick_all(c);
 }
 
@@ -356,7 +360,7 @@ static kfk_topic_partition *current_list(kfk_consumer *c, size_t extra)
     return v;
 }
 
-kfk_err kconsumer_add(kfk_consumer *c, const kfk_topic_partition *add, size_t n)
+static kfk_err add_parts(kfk_consumer *c, const kfk_topic_partition *add, size_t n, bool app)
 {
     pthread_mutex_lock(&c->lock);
     kfk_err err = KFK_ERR_STATE;
@@ -377,7 +381,7 @@ kfk_err kconsumer_add(kfk_consumer *c, const kfk_topic_partition *add, size_t n)
         free(v);
     }
     pthread_mutex_unlock(&c->lock);
-    if (!err) after_assign(c, add, n);
+    if (!err) after_assign(c, add, n, app);
     return err;
 }
 
@@ -400,6 +404,11 @@ kfk_err kconsumer_remove(kfk_consumer *c, const kfk_topic_partition *rm, size_t 
     pthread_mutex_unlock(&c->lock);
     kconsumer_kick_all(c); /* fetch sessions forget them */
     return err;
+}
+
+kfk_err kconsumer_add(kfk_consumer *c, const kfk_topic_partition *add, size_t n)
+{
+    return add_parts(c, add, n, false);
 }
 
 void kconsumer_stop(kfk_consumer *c, const kfk_topic_partition *v, size_t n)
@@ -435,7 +444,7 @@ kfk_err kfk_consumer_incremental_assign(kfk_consumer *c, const kfk_topic_partiti
     kfk_err err = check_list(list);
     if (err) return err;
     if (kgroup_subscribed(c->group)) return KFK_ERR_STATE;
-    return kconsumer_add(c, list ? list->elems : NULL, list ? list->count : 0);
+    return add_parts(c, list ? list->elems : NULL, list ? list->count : 0, true);
 }
 
 kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c, const kfk_topic_partition_list *list)

@@ -205,7 +205,8 @@ kcpart *kconsumer_find(kfk_consumer *c, const char *topic, int32_t partition);
  * add: new partitions start at their offset (KOFFSET_COMMITTED for the
  * group's), partitions already assigned keep their position (and stop
  * revoking). remove: drops them; only_revoking drops only those still
- * marked revoking. stop: marks them revoking and stops fetching them. */
+ * marked revoking. stop: marks them revoking and stops fetching them.
+ * add is for kfk-bg: it leaves following new brokers to the next poll. */
 kfk_err kconsumer_add(kfk_consumer *c, const kfk_topic_partition *v, size_t n);
 kfk_err kconsumer_remove(kfk_consumer *c, const kfk_topic_partition *v, size_t n,
                          bool only_revoking);

@@ -67,7 +67,8 @@ static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list 
         m->commits_ok++;
 }
 
-static const char *instance_id; /* for the next member_new; NULL: dynamic */
+static const char *instance_id;   /* for the next member_new; NULL: dynamic */
+static const char *max_poll_ms;   /* for the next member_new; NULL: the default */
 
 static kfk_consumer *member_new(member *m, const char *group, const char *topic, int n_records,
                                 const char *strategy, bool auto_commit)
@@ -86,6 +87,7 @@ static kfk_consumer *member_new(member *m, const char *group, const char *topic,
     kclus_set(conf, "fetch.max.wait.ms", "100");
     if (strategy) kclus_set(conf, "partition.assignment.strategy", strategy);
     if (instance_id) kclus_set(conf, "group.instance.id", instance_id);
+    if (max_poll_ms) kclus_set(conf, "max.poll.interval.ms", max_poll_ms);
     kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
     kfk_conf_set_commit_cb(conf, on_commit, m);
     char err[256];
@@ -405,6 +407,49 @@ START_TEST(test_static_member_restart)
 }
 END_TEST
 
+/* A member that stops polling for max.poll.interval.ms leaves: the other
+ * takes its partitions; its next poll reports them LOST and rejoins. */
+START_TEST(test_max_poll_interval)
+{
+    char topic[128], group[128];
+    ktest_unique_topic(topic, sizeof(topic), "maxpoll");
+    ktest_unique_topic(group, sizeof(group), "grp");
+    kclus_create_topic(NULL, topic, NPARTS, -1);
+    const char *names[] = {topic};
+    member a, b;
+    max_poll_ms = "3000";
+    member_new(&a, group, topic, 10, "range", false);
+    member_new(&b, group, topic, 10, "range", false);
+    max_poll_ms = NULL;
+    ck_assert_int_eq(kfk_consumer_subscribe(a.c, names, 1), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_subscribe(b.c, names, 1), KFK_OK);
+    int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
+    while ((owned_count(&a) == 0 || owned_count(&b) == 0) && kclus_now_ms() < deadline) {
+        poll_one(&a, 50);
+        poll_one(&b, 50);
+    }
+    ck_assert_int_eq(owned_count(&a) + owned_count(&b), NPARTS);
+    ck_assert_int_gt(owned_count(&a), 0);
+    /* a stops polling */
+    int64_t stopped = kclus_now_ms();
+    while (owned_count(&b) != NPARTS && kclus_now_ms() < deadline)
+        poll_one(&b, 100);
+    ck_assert_int_eq(owned_count(&b), NPARTS);
+    ck_assert_int_ge(kclus_now_ms() - stopped, 2500); /* not before the interval */
+    ck_assert_int_eq(a.lost_events, 0);
+    while ((owned_count(&a) == 0 || owned_count(&b) == NPARTS) && kclus_now_ms() < deadline) {
+        poll_one(&a, 50);
+        poll_one(&b, 50);
+    }
+    ck_assert_int_eq(a.lost_events, 1);
+    ck_assert_int_gt(owned_count(&a), 0);
+    ck_assert_int_eq(owned_count(&a) + owned_count(&b), NPARTS);
+    member_free(&a);
+    member_free(&b);
+    kclus_delete_topic(NULL, topic);
+}
+END_TEST
+
 START_TEST(test_group_api_errors)
 {
     kfk_conf *conf = kclus_conf(NULL);
@@ -445,6 +490,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_two_members_range);
     tcase_add_test(tc, test_two_members_cooperative_sticky);
     tcase_add_test(tc, test_static_member_restart);
+    tcase_add_test(tc, test_max_poll_interval);
     suite_add_tcase(s, tc);
     return s;
 }
