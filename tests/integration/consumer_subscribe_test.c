@@ -69,6 +69,7 @@ static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list 
 
 static const char *instance_id;   /* for the next member_new; NULL: dynamic */
 static const char *max_poll_ms;   /* for the next member_new; NULL: the default */
+static const char *meta_max_age;  /* for the next member_new; NULL: the default */
 
 static kfk_consumer *member_new(member *m, const char *group, const char *topic, int n_records,
                                 const char *strategy, bool auto_commit)
@@ -88,6 +89,7 @@ static kfk_consumer *member_new(member *m, const char *group, const char *topic,
     if (strategy) kclus_set(conf, "partition.assignment.strategy", strategy);
     if (instance_id) kclus_set(conf, "group.instance.id", instance_id);
     if (max_poll_ms) kclus_set(conf, "max.poll.interval.ms", max_poll_ms);
+    if (meta_max_age) kclus_set(conf, "metadata.max.age.ms", meta_max_age);
     kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
     kfk_conf_set_commit_cb(conf, on_commit, m);
     char err[256];
@@ -450,6 +452,40 @@ START_TEST(test_max_poll_interval)
 }
 END_TEST
 
+/* The leader rejoins when a subscribed topic gains partitions. */
+START_TEST(test_added_partitions_are_assigned)
+{
+    char topic[128], group[128];
+    ktest_unique_topic(topic, sizeof(topic), "grow");
+    ktest_unique_topic(group, sizeof(group), "grp");
+    kclus_create_topic(NULL, topic, 2, -1);
+    const char *names[] = {topic};
+    member a;
+    meta_max_age = "1000";
+    member_new(&a, group, topic, 10, "range", false);
+    meta_max_age = NULL;
+    ck_assert_int_eq(kfk_consumer_subscribe(a.c, names, 1), KFK_OK);
+    int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
+    while (owned_count(&a) != 2 && kclus_now_ms() < deadline)
+        poll_one(&a, 100);
+    ck_assert_int_eq(owned_count(&a), 2);
+    char err[256];
+    kfk_admin *ad = kfk_admin_new(kclus_conf(NULL), err, sizeof(err));
+    ck_assert_msg(ad != NULL, "%s", err);
+    int32_t total = NPARTS;
+    kfk_admin_result *res = NULL;
+    ck_assert_int_eq(kfk_admin_create_partitions(ad, names, &total, 1, TIMEOUT_MS, &res), KFK_OK);
+    ck_assert_int_eq(kfk_admin_result_error(res, 0), KFK_OK);
+    kfk_admin_result_destroy(res);
+    kfk_admin_destroy(ad);
+    while (owned_count(&a) != NPARTS && kclus_now_ms() < deadline)
+        poll_one(&a, 100);
+    ck_assert_int_eq(owned_count(&a), NPARTS);
+    member_free(&a);
+    kclus_delete_topic(NULL, topic);
+}
+END_TEST
+
 START_TEST(test_group_api_errors)
 {
     kfk_conf *conf = kclus_conf(NULL);
@@ -491,6 +527,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_two_members_cooperative_sticky);
     tcase_add_test(tc, test_static_member_restart);
     tcase_add_test(tc, test_max_poll_interval);
+    tcase_add_test(tc, test_added_partitions_are_assigned);
     suite_add_tcase(s, tc);
     return s;
 }
