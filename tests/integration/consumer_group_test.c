@@ -13,10 +13,16 @@
  *     test broker, 45 s by default);
  *   - with a synchronous commit after each processed batch and in the
  *     REVOKED callback, every record is processed exactly once across the
- *     rebalances (offsets tracked per partition);
+ *     rebalances (offsets tracked per partition), although the closing
+ *     member still holds fetched records it never polled, and the killed
+ *     one dies in the middle of its work (it processes slowly): only what
+ *     it processed in its last, uncommitted batch may come again (from
+ *     its last commit, at-least-once), nothing may be missing;
  *   - cooperative-sticky and KIP-848 never revoke a partition that stays:
- *     once the three members are settled, the survivors see no REVOKED;
- *     the eager range assignor revokes the whole assignment instead.
+ *     once the three members are settled, the survivors see no REVOKED
+ *     (against the mock's KIP-848 assignor, which is not sticky, only no
+ *     partition revoked and given back); the eager range assignor revokes
+ *     the whole assignment instead.
  * Runs against the mock (tests/run-integration's mockd) and real Kafka. */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,22 +91,29 @@ typedef struct member {
     kfk_consumer *c; /* NULL for the child and once closed */
     const char *topic;
     bool owned[NPARTS];
-    bool settled;        /* count revocations from now on */
-    int revoked_settled; /* partitions revoked since settled */
+    int got;              /* records processed */
+    bool settled;         /* count revocations from now on */
+    int revoked_settled;  /* partitions revoked since settled */
+    bool revoked[NPARTS]; /* which */
     int commit_failures;
     kfk_err last_commit_err;
 } member;
 
 typedef struct world {
     member m[MEMBERS];
-    int seen[NPARTS][PER_PART]; /* times each offset was processed */
-    int processed;
+    int seen[NPARTS][PER_PART];        /* times each offset was processed */
+    bool may_repeat[NPARTS][PER_PART]; /* the killed child's uncommitted batch */
+    int processed;                     /* offsets processed at least once */
+    int repeated;
     /* the child */
     pid_t pid;
     int from_child, to_child;
     char line[4096];
     size_t line_len;
     bool child_dead;
+    int uncommitted[64][2]; /* the child's records processed since its last commit */
+    int n_uncommitted;
+    int child_phase3; /* records of the last phase the child processed */
 } world;
 
 static void record(world *w, int who, int32_t p, int64_t off, int id)
@@ -109,10 +122,12 @@ static void record(world *w, int who, int32_t p, int64_t off, int id)
                   "member %d: partition %d offset %lld out of range", who, p, (long long)off);
     ck_assert_msg(id == off * NPARTS + p, "member %d: %d/%lld holds record %d", who, p,
                   (long long)off, id);
-    ck_assert_msg(w->seen[p][off] == 0, "member %d: %d/%lld processed twice", who, p,
-                  (long long)off);
+    ck_assert_msg(w->seen[p][off] == 0 || (w->seen[p][off] == 1 && w->may_repeat[p][off]),
+                  "member %d: %d/%lld processed %d times", who, p, (long long)off,
+                  w->seen[p][off] + 1);
+    w->repeated += w->seen[p][off] > 0;
+    w->processed += w->seen[p][off] == 0;
     w->seen[p][off]++;
-    w->processed++;
 }
 
 static void own(member *m, const char *what, const kfk_topic_partition_list *parts, bool on)
@@ -151,7 +166,10 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
         kfk_err e = kfk_consumer_commit(c, NULL, 0); /* before the partitions move */
         ck_assert_msg(e == KFK_OK, "member %d: commit on revoke: %s", m->id, kfk_err_str(e));
         own(m, "revoked", parts, false);
-        if (m->settled) m->revoked_settled += (int)parts->count;
+        for (size_t i = 0; m->settled && i < parts->count; i++) {
+            m->revoked[parts->elems[i].partition] = true;
+            m->revoked_settled++;
+        }
         break;
     }
     case KFK_REBALANCE_LOST:
@@ -177,13 +195,15 @@ static void drain(world *w, member *m, int timeout_ms)
         record(w, m->id, p, kfk_message_offset(msgs[i]), kclus_record_id(msgs[i]));
         kfk_message_release(msgs[i]);
     }
+    m->got += (int)n;
     if (n) commit(m);
 }
 
 /* --- the child member ------------------------------------------------------------------ */
 /* It reports to the parent, one line each: "A p p ...", "R p p ...",
- * "L p p ..." for its rebalance events, "M p offset id" for each record
- * once committed, "X why" when it fails. */
+ * "L p p ..." for its rebalance events, "P p offset id" for each record
+ * it processed, "C" once the batch of those is committed, "X why" when
+ * it fails. */
 
 typedef struct child {
     int out;
@@ -224,9 +244,9 @@ static void child_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event e
     say(ch->out, line);
 }
 
-/* Consumes until the parent closes its end of the control pipe. Records
- * are reported only after their commit succeeded, so a kill between the
- * two can only make the test see a record too few, never one twice. */
+/* Consumes until the parent closes its end of the control pipe (or kills
+ * it), taking 2 ms of "work" per record so that the kill comes in the
+ * middle of its work; reports each batch, then commits it. */
 static void child_run(int out, int in, variant v, const char *group, const char *topic)
 {
     char err[256], line[128];
@@ -244,21 +264,21 @@ static void child_run(int out, int in, variant v, const char *group, const char 
         say(out, "X cannot subscribe\n");
         _exit(1);
     }
-    kfk_message *msgs[64];
-    int64_t pending[64][3];
+    kfk_message *msgs[16];
     for (;;) {
         struct pollfd pfd = {.fd = in, .events = POLLIN};
         if (poll(&pfd, 1, 0) > 0) break; /* the parent hung up */
-        size_t n = kfk_consumer_poll_batch(ch.c, msgs, 64, 50);
+        size_t n = kfk_consumer_poll_batch(ch.c, msgs, 16, 50);
         for (size_t i = 0; i < n; i++) {
             kfk_err e = kfk_message_error(msgs[i]);
             if (e) {
                 snprintf(line, sizeof(line), "X poll: %s\n", kfk_err_str(e));
                 say(out, line);
             }
-            pending[i][0] = kfk_message_partition(msgs[i]);
-            pending[i][1] = kfk_message_offset(msgs[i]);
-            pending[i][2] = kclus_record_id(msgs[i]);
+            poll(NULL, 0, 2); /* the work */
+            snprintf(line, sizeof(line), "P %d %lld %d\n", kfk_message_partition(msgs[i]),
+                     (long long)kfk_message_offset(msgs[i]), kclus_record_id(msgs[i]));
+            say(out, line);
             kfk_message_release(msgs[i]);
         }
         if (!n) continue;
@@ -269,11 +289,7 @@ static void child_run(int out, int in, variant v, const char *group, const char 
             snprintf(line, sizeof(line), "X commit: %s\n", kfk_err_str(e));
             say(out, line);
         }
-        for (size_t i = 0; i < n; i++) {
-            snprintf(line, sizeof(line), "M %lld %lld %lld\n", (long long)pending[i][0],
-                     (long long)pending[i][1], (long long)pending[i][2]);
-            say(out, line);
-        }
+        say(out, "C\n");
     }
     kfk_consumer_close(ch.c);
     kfk_consumer_destroy(ch.c);
@@ -312,25 +328,34 @@ static void child_line(world *w, char *line)
     case 'R':
     case 'L': {
         bool on = line[0] == 'A';
-        int n = 0;
         for (char *s = line + 1;; s = end) {
             long p = strtol(s, &end, 10);
             if (end == s) break;
             ck_assert(p >= 0 && p < NPARTS);
             ck_assert_msg(m->owned[p] != on, "child: %c of partition %ld", line[0], p);
             m->owned[p] = on;
-            n++;
+            if (line[0] == 'R' && m->settled) {
+                m->revoked[p] = true;
+                m->revoked_settled++;
+            }
         }
-        if (line[0] == 'R' && m->settled) m->revoked_settled += n;
         break;
     }
-    case 'M': {
+    case 'P': {
         long long p, off, id;
         ck_assert_int_eq(sscanf(line + 1, "%lld %lld %lld", &p, &off, &id), 3);
-        ck_assert_msg(m->owned[p], "child: a message of partition %lld it does not own", p);
+        ck_assert_msg(p >= 0 && p < NPARTS && m->owned[p],
+                      "child: a message of partition %lld it does not own", p);
         record(w, CHILD, (int32_t)p, off, (int)id);
+        ck_assert_int_lt(w->n_uncommitted, 64);
+        w->uncommitted[w->n_uncommitted][0] = (int)p;
+        w->uncommitted[w->n_uncommitted++][1] = (int)off;
+        w->child_phase3 += off >= 2 * PER_PART / NPHASES;
         break;
     }
+    case 'C':
+        w->n_uncommitted = 0;
+        break;
     default:
         ck_abort_msg("child: %s", line);
     }
@@ -362,6 +387,10 @@ static void child_kill(world *w)
     ck_assert_int_eq(kill(w->pid, SIGKILL), 0);
     int status;
     ck_assert_int_eq(waitpid(w->pid, &status, 0), w->pid);
+    child_read(w);                             /* what it said before it died */
+    for (int i = 0; i < w->n_uncommitted; i++) /* maybe committed, maybe not */
+        w->may_repeat[w->uncommitted[i][0]][w->uncommitted[i][1]] = true;
+    fprintf(stderr, "consumer_group: killed with %d records uncommitted\n", w->n_uncommitted);
     w->child_dead = true;
     close(w->from_child);
     close(w->to_child);
@@ -454,19 +483,30 @@ static void begin_settled(world *w)
     for (int i = 0; i < MEMBERS; i++) {
         w->m[i].settled = true;
         w->m[i].revoked_settled = 0;
+        memset(w->m[i].revoked, 0, sizeof(w->m[i].revoked));
     }
 }
 
-/* Cooperative protocols revoke nothing that stays; eager range revokes
- * everything at every rebalance. */
+/* Eager range revokes everything at every rebalance. The cooperative
+ * protocols revoke nothing that stays: a partition revoked from a member
+ * went to another. When a member leaves, a sticky assignor (kfk's
+ * cooperative-sticky, the broker's uniform KIP-848 assignor) only adds to
+ * the survivors; the mock's KIP-848 assignor is not sticky (issue 6 asks
+ * it for one simple server-side assignor), so there partitions may move
+ * between survivors. */
 static void check_revocations(const world *w, variant v, int id, const char *step)
 {
     const member *m = &w->m[id];
-    if (v == V_RANGE)
+    if (v == V_RANGE) {
         ck_assert_msg(m->revoked_settled > 0, "%s: eager member %d revoked nothing", step, id);
-    else
-        ck_assert_msg(m->revoked_settled == 0, "%s: member %d had %d partitions revoked", step, id,
-                      m->revoked_settled);
+        return;
+    }
+    for (int p = 0; p < NPARTS; p++)
+        ck_assert_msg(!(m->revoked[p] && m->owned[p]),
+                      "%s: member %d had partition %d revoked and got it back", step, id, p);
+    if (v == V_CONSUMER && kclus_is_mock()) return;
+    ck_assert_msg(m->revoked_settled == 0, "%s: member %d had %d partitions revoked", step, id,
+                  m->revoked_settled);
 }
 
 START_TEST(test_three_members_share_close_and_kill)
@@ -493,39 +533,55 @@ START_TEST(test_three_members_share_close_and_kill)
     check_assignment(&w.m[0]);
     check_assignment(&w.m[1]);
 
-    /* Member 1 closes: the REVOKED callback commits, it leaves, and its
-     * partitions go to the others. */
+    /* Member 1 closes after one batch of new records, with more fetched
+     * that it never polls: the REVOKED callback commits what it
+     * processed, it leaves, and the others go on from there. */
     begin_settled(&w);
+    kclus_produce(NULL, topic, NPARTS, PHASE, PHASE);
+    int64_t deadline = kclus_now_ms() + SETTLE_MS;
+    for (int had = w.m[1].got; w.m[1].got == had;) {
+        ck_assert_msg(kclus_now_ms() < deadline, "member 1 got none of the new records");
+        drain(&w, &w.m[1], 20);
+    }
     ck_assert_int_eq(kfk_consumer_close(w.m[1].c), KFK_OK);
     for (int p = 0; p < NPARTS; p++)
         ck_assert_msg(!w.m[1].owned[p], "member 1 still owns %d after close", p);
     kfk_consumer_destroy(w.m[1].c);
     w.m[1].c = NULL;
     alive[1] = false;
-    kclus_produce(NULL, topic, NPARTS, PHASE, PHASE);
     settle(&w, alive, 2 * PHASE, "after a close");
     check_assignment(&w.m[0]);
     check_revocations(&w, v, 0, "after a close");
     check_revocations(&w, v, CHILD, "after a close");
 
-    /* The child is killed when it has committed all it processed: its
-     * partitions move once its session expires, from its commits. */
+    /* The child is killed in the middle of the new records: its partitions
+     * move once its session expires, from its last commit. */
     begin_settled(&w);
+    kclus_produce(NULL, topic, NPARTS, 2 * PHASE, PHASE);
+    deadline = kclus_now_ms() + SETTLE_MS;
+    while (w.child_phase3 < 40) {
+        ck_assert_msg(kclus_now_ms() < deadline, "the child got %d of the new records",
+                      w.child_phase3);
+        drain(&w, &w.m[0], 20);
+        child_read(&w);
+    }
     child_kill(&w);
     alive[CHILD] = false;
     for (int p = 0; p < NPARTS; p++)
         w.m[CHILD].owned[p] = false; /* gone; the coordinator will notice */
     int64_t t0 = kclus_now_ms();
-    kclus_produce(NULL, topic, NPARTS, 2 * PHASE, PHASE);
     settle(&w, alive, 3 * PHASE, "after a kill");
-    fprintf(stderr, "consumer_group: %s: partitions moved %lld ms after the kill\n",
-            variant_names[v], (long long)(kclus_now_ms() - t0));
+    fprintf(stderr,
+            "consumer_group: %s: partitions moved %lld ms after the kill; %d records of its "
+            "last uncommitted batch processed again\n",
+            variant_names[v], (long long)(kclus_now_ms() - t0), w.repeated);
     check_assignment(&w.m[0]);
     check_revocations(&w, v, 0, "after a kill");
 
     for (int p = 0; p < NPARTS; p++)
         for (int off = 0; off < PER_PART; off++)
-            ck_assert_msg(w.seen[p][off] == 1, "%d/%d processed %d times", p, off, w.seen[p][off]);
+            ck_assert_msg(w.seen[p][off] == 1 || (w.seen[p][off] == 2 && w.may_repeat[p][off]),
+                          "%d/%d processed %d times", p, off, w.seen[p][off]);
     ck_assert_int_eq(kfk_consumer_close(w.m[0].c), KFK_OK);
     kfk_consumer_destroy(w.m[0].c);
     kclus_delete_topic(NULL, topic);
