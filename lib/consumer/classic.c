@@ -88,11 +88,22 @@ static void post(classic *cl, ktask *t)
 
 /* --- member state ----------------------------------------------------------------------- */
 
+/* Requests in flight (JoinGroup, SyncGroup, LeaveGroup, and their
+ * retries) point at the member id: a replaced one is kept until destroy.
+ * Member ids change a few times in a member's life. */
 static void set_member_id(classic *cl, const char *id)
 {
-    char *c = strdup(id ? id : "");
-    if (!c) return;
-    free(cl->member_id);
+    if (!id) id = "";
+    if (strcmp(id, cl->member_id) == 0) return;
+    char *c = strdup(id);
+    char **old = realloc(cl->old_ids, (size_t)(cl->n_old_ids + 1) * sizeof(*old));
+    if (!c || !old) {
+        free(c);
+        if (old) cl->old_ids = old;
+        return;
+    }
+    cl->old_ids = old;
+    cl->old_ids[cl->n_old_ids++] = cl->member_id;
     cl->member_id = c;
 }
 
@@ -225,7 +236,9 @@ static void start_join(classic *cl)
 {
     kloop_timer_disarm(bg(cl), &cl->join_timer);
     cl->state = CS_JOINING;
-    if (cl->join_busy) { /* one is in flight: send anew once it answers */
+    /* One in flight: send anew once it answers (a SyncGroup's body points
+     * into the last JoinGroup's answer, which a new one replaces). */
+    if (cl->join_busy || cl->sync_busy) {
         cl->rejoin = true;
         return;
     }
@@ -354,7 +367,10 @@ static void sync_finish(ktask *t)
 {
     classic *cl = (classic *)((char *)t - offsetof(classic, sync_task));
     cl->sync_busy = false;
-    if (cl->state != CS_SYNCING) return;
+    if (cl->state != CS_SYNCING) {
+        if (cl->state == CS_JOINING && cl->rejoin && !cl->join_busy) start_join(cl);
+        return;
+    }
     kfk_err e = cl->sync_err;
     switch (e) {
     case KFK_OK: {
@@ -447,7 +463,13 @@ static void hb_fired(ktimer *t)
     kp_heartbeat_request_init(q);
     q->group_id = kwire_cstr(g->group_id);
     q->generation_id = cl->generation;
-    q->member_id = kwire_cstr(cl->member_id);
+    /* Its own copy: a rejoin may replace the member id while it is out. */
+    free(cl->hb_member_id);
+    if (!(cl->hb_member_id = strdup(cl->member_id))) {
+        hb_arm(cl, g->retry_backoff_ms);
+        return;
+    }
+    q->member_id = kwire_cstr(cl->hb_member_id);
     q->group_instance_id = g->instance_id ? kwire_cstr(g->instance_id) : (kslice){0};
     cl->hb_busy = true;
     kcall_init(&cl->hb_call, KP_HEARTBEAT_KEY, q, hb_done, cl);
@@ -607,6 +629,10 @@ static void classic_destroy(kgroup *g)
     ktplist_free(&cl->previous);
     classic_snapshot_free(cl);
     free(cl->member_id);
+    for (int i = 0; i < cl->n_old_ids; i++)
+        free(cl->old_ids[i]);
+    free(cl->old_ids);
+    free(cl->hb_member_id);
     free(cl->protocol);
     free(cl);
     g->proto_state = NULL;

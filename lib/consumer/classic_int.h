@@ -49,6 +49,8 @@ typedef struct classic {
     bool rejoin;     /* rejoin once the join or leave in flight is done */
     after_revoke after;
     char *member_id; /* "" until the coordinator gives one */
+    char **old_ids;  /* replaced member ids, kept for requests in flight */
+    int n_old_ids;
     int32_t generation;
     char *protocol; /* the assignor the group chose */
     bool leader;
@@ -87,6 +89,7 @@ typedef struct classic {
     kcall hb_call;
     bool hb_busy;
     kp_heartbeat_request hb_req;
+    char *hb_member_id;
     kfk_err hb_err;
     ktask hb_task;
     ktimer hb_timer;

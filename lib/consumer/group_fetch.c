@@ -120,6 +120,11 @@ static void assign_fetch_finish(ktask *t)
     kofetch *f = (kofetch *)((char *)t - offsetof(kofetch, task));
     kgroup *g = f->g;
     kgroup_core *k = g->core;
+    if (f->err == KFK_ERR_GROUP_AUTHORIZATION_FAILED) { /* asking again cannot help */
+        kgroup_fatal(g, f->err, "fetching committed offsets");
+        ofetch_free(f);
+        return;
+    }
     if (f->err && f->err != KFK_ERR_DESTROYED)
         klog(kclient_log(g->client), KFK_LOG_WARNING, "group",
              "committed offsets of group \"%s\": %s; retrying", g->group_id,
