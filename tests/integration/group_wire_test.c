@@ -1,0 +1,550 @@
+/* The group coordinator at the wire, against whatever cluster
+ * KFK_TEST_BOOTSTRAP names (tests/run-integration: the mock, then real
+ * Kafka), with the same assertions for both: this is what keeps the mock's
+ * classic group protocol and offsets honest. Raw requests over blocking
+ * connections (tests/unit/mock_util.h's client, which speaks to any
+ * broker on 127.0.0.1): answers for unknown groups, simple commits and
+ * fetches, a three-member rebalance with protocol choice by vote and
+ * parked JoinGroup/SyncGroup answers, and a static member replacing its
+ * old id. Session expiry is left to the unit tests: real Kafka's minimum
+ * session is 6 s. */
+#include "../unit/mock_util.h"
+#include "kfk.h"
+#include "kwire_client.h"
+
+#define TIMEOUT_MS 30000
+
+static char topic[128];
+
+/* ------------------------------------------------------------- cluster */
+
+static int bootstrap_port(void)
+{
+    const char *bs = ktest_bootstrap();
+    const char *colon = strchr(bs, ':');
+    ck_assert_ptr_nonnull(colon);
+    return atoi(colon + 1);
+}
+
+static void create_topic(void)
+{
+    ktest_unique_topic(topic, sizeof(topic), "groupwire");
+    kfk_conf *conf = kfk_conf_new();
+    char err[256];
+    ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", ktest_bootstrap(), err, sizeof(err)),
+                     0);
+    kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
+    ck_assert_msg(a != NULL, "%s", err);
+    kfk_new_topic *t = kfk_new_topic_new(topic, 4, -1);
+    kfk_admin_result *res;
+    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, TIMEOUT_MS, &res), KFK_OK);
+    kfk_admin_result_destroy(res);
+    kfk_new_topic_destroy(t);
+    /* Commits name the topic: wait until every partition has a leader. */
+    int64_t deadline = mt_now_ms() + TIMEOUT_MS;
+    for (bool ready = false; !ready;) {
+        ck_assert_msg(mt_now_ms() < deadline, "%s has no leaders", topic);
+        kfk_metadata *md;
+        const char *names[] = {topic};
+        if (kfk_admin_list_topics(a, names, 1, TIMEOUT_MS, &md) == KFK_OK) {
+            ready = kfk_metadata_topic_count(md) == 1 && !kfk_metadata_topic_error(md, 0) &&
+                    kfk_metadata_partition_count(md, 0) == 4;
+            for (size_t p = 0; ready && p < 4; p++)
+                ready = kfk_metadata_partition_leader(md, 0, p) >= 0;
+            kfk_metadata_destroy(md);
+        }
+        if (!ready) usleep(50 * 1000); /* between metadata polls */
+    }
+    kfk_admin_destroy(a);
+}
+
+static void delete_topic(void)
+{
+    kfk_conf *conf = kfk_conf_new();
+    kfk_conf_set(conf, "bootstrap.servers", ktest_bootstrap(), NULL, 0);
+    kfk_admin *a = kfk_admin_new(conf, NULL, 0);
+    if (!a) return;
+    const char *name = topic;
+    kfk_admin_result *res;
+    if (kfk_admin_delete_topics(a, &name, 1, TIMEOUT_MS, &res) == KFK_OK)
+        kfk_admin_result_destroy(res);
+    kfk_admin_destroy(a);
+}
+
+/* A connection to the group's coordinator. */
+static void open_coordinator(mt_conn *c, const char *group)
+{
+    memset(c, 0, sizeof(*c));
+    int64_t deadline = mt_now_ms() + TIMEOUT_MS;
+    for (;;) {
+        mt_conn b = {0};
+        b.fd = mt_dial(bootstrap_port());
+        ck_assert_int_ge(b.fd, 0);
+        kp_find_coordinator_request req;
+        kp_find_coordinator_request_init(&req);
+        kslice key = kwire_cstr(group);
+        req.coordinator_keys = &key;
+        req.n_coordinator_keys = 1;
+        kp_find_coordinator_response resp;
+        mt_call(&b, KP_FIND_COORDINATOR_KEY, 4, &req, &resp);
+        int16_t err = resp.coordinators[0].error_code;
+        int32_t port = resp.coordinators[0].port;
+        mt_close(&b);
+        if (!err) {
+            c->fd = mt_dial(port);
+            ck_assert_int_ge(c->fd, 0);
+            return;
+        }
+        /* A fresh broker may still be loading __consumer_offsets. */
+        ck_assert_int_eq(err, KFK_ERR_COORDINATOR_NOT_AVAILABLE);
+        ck_assert_int_lt(mt_now_ms(), deadline);
+        usleep(100 * 1000);
+    }
+}
+
+static void unique_group(char *out, size_t n, const char *what)
+{
+    ktest_unique_topic(out, n, what);
+}
+
+/* ------------------------------------------------------------ requests */
+
+typedef struct member {
+    mt_conn c;
+    const char *group;
+    const char *instance;
+    char id[256];
+    int32_t generation;
+    int32_t n_members;
+    bool is_leader, skip_assignment;
+    char leader[256];
+    char protocol[32];
+    char assignment[32];
+} member;
+
+static void copy_slice(char *dst, size_t cap, kslice s)
+{
+    size_t n = s.len < cap - 1 ? s.len : cap - 1;
+    if (n) memcpy(dst, s.ptr, n);
+    dst[n] = '\0';
+}
+
+static void join_send(member *m, int16_t v, const char *protocols)
+{
+    static char names[4][32];
+    kp_join_group_request_protocol ps[4];
+    int n = 0;
+    for (const char *p = protocols; *p && n < 4; n++) {
+        size_t len = strcspn(p, ",");
+        snprintf(names[n], sizeof(names[n]), "%.*s", (int)len, p);
+        ps[n].name = kwire_cstr(names[n]);
+        ps[n].metadata = kwire_cstr("md");
+        p += len + (p[len] == ',');
+    }
+    kp_join_group_request req;
+    kp_join_group_request_init(&req);
+    req.group_id = kwire_cstr(m->group);
+    req.session_timeout_ms = 10000;
+    req.rebalance_timeout_ms = 10000;
+    req.member_id = kwire_cstr(m->id);
+    req.group_instance_id = m->instance ? kwire_cstr(m->instance) : (kslice){NULL, 0};
+    req.protocol_type = kwire_cstr("consumer");
+    req.protocols = ps;
+    req.n_protocols = n;
+    karena_reset(&m->c.arena);
+    mt_send(&m->c, KP_JOIN_GROUP_KEY, v, &req);
+}
+
+static int join_recv(member *m, int16_t v)
+{
+    kp_join_group_response resp;
+    ck_assert_int_ge(mt_recv(&m->c, KP_JOIN_GROUP_KEY, v, &resp), 0);
+    if (resp.member_id.len) copy_slice(m->id, sizeof(m->id), resp.member_id);
+    if (resp.error_code) return resp.error_code;
+    m->generation = resp.generation_id;
+    m->n_members = resp.n_members;
+    m->skip_assignment = resp.skip_assignment;
+    copy_slice(m->leader, sizeof(m->leader), resp.leader);
+    copy_slice(m->protocol, sizeof(m->protocol), resp.protocol_name);
+    m->is_leader = strcmp(m->leader, m->id) == 0;
+    return 0;
+}
+
+static void sync_send(member *m, const char *protocol, member **to, int n)
+{
+    kp_sync_group_request_assignment as[4];
+    char text[4][16];
+    for (int i = 0; i < n; i++) {
+        snprintf(text[i], sizeof(text[i]), "for-%d", i);
+        as[i].member_id = kwire_cstr(to[i]->id);
+        as[i].assignment = kwire_cstr(text[i]);
+    }
+    kp_sync_group_request req;
+    kp_sync_group_request_init(&req);
+    req.group_id = kwire_cstr(m->group);
+    req.generation_id = m->generation;
+    req.member_id = kwire_cstr(m->id);
+    req.group_instance_id = m->instance ? kwire_cstr(m->instance) : (kslice){NULL, 0};
+    req.protocol_type = kwire_cstr("consumer");
+    req.protocol_name = kwire_cstr(protocol);
+    req.assignments = as;
+    req.n_assignments = n;
+    karena_reset(&m->c.arena);
+    mt_send(&m->c, KP_SYNC_GROUP_KEY, 5, &req);
+}
+
+static int sync_recv(member *m)
+{
+    kp_sync_group_response resp;
+    ck_assert_int_ge(mt_recv(&m->c, KP_SYNC_GROUP_KEY, 5, &resp), 0);
+    copy_slice(m->assignment, sizeof(m->assignment), resp.assignment);
+    return resp.error_code;
+}
+
+static int heartbeat_as(mt_conn *c, const char *group, int32_t gen, const char *id,
+                        const char *instance)
+{
+    kp_heartbeat_request req;
+    kp_heartbeat_request_init(&req);
+    req.group_id = kwire_cstr(group);
+    req.generation_id = gen;
+    req.member_id = kwire_cstr(id);
+    req.group_instance_id = instance ? kwire_cstr(instance) : (kslice){NULL, 0};
+    kp_heartbeat_response resp;
+    mt_call(c, KP_HEARTBEAT_KEY, 4, &req, &resp);
+    return resp.error_code;
+}
+
+static int heartbeat(member *m)
+{
+    return heartbeat_as(&m->c, m->group, m->generation, m->id, m->instance);
+}
+
+/* Real Kafka handles connections concurrently: a rebalance another
+ * connection started shows within a deadline, not at once. */
+static bool heartbeat_until(member *m, int want)
+{
+    int64_t end = mt_now_ms() + TIMEOUT_MS;
+    do {
+        if (heartbeat(m) == want) return true;
+        usleep(20 * 1000);
+    } while (mt_now_ms() < end);
+    return false;
+}
+
+static int leave(mt_conn *c, const char *group, int16_t v, const char *id, const char *instance,
+                 int16_t *member_error)
+{
+    kp_leave_group_request_member_identity mi;
+    kp_leave_group_request_member_identity_init(&mi);
+    mi.member_id = kwire_cstr(id);
+    mi.group_instance_id = instance ? kwire_cstr(instance) : (kslice){NULL, 0};
+    kp_leave_group_request req;
+    kp_leave_group_request_init(&req);
+    req.group_id = kwire_cstr(group);
+    if (v >= 3) {
+        req.members = &mi;
+        req.n_members = 1;
+    } else {
+        req.member_id = kwire_cstr(id);
+    }
+    kp_leave_group_response resp;
+    mt_call(c, KP_LEAVE_GROUP_KEY, v, &req, &resp);
+    if (member_error) *member_error = resp.n_members == 1 ? resp.members[0].error_code : -1;
+    return resp.error_code;
+}
+
+static int commit(mt_conn *c, const char *group, int32_t gen, const char *id, const char *t,
+                  int32_t partition, int64_t offset, const char *md)
+{
+    kp_offset_commit_request_partition p;
+    kp_offset_commit_request_partition_init(&p);
+    p.partition_index = partition;
+    p.committed_offset = offset;
+    p.committed_leader_epoch = 3;
+    p.committed_metadata = md ? kwire_cstr(md) : (kslice){NULL, 0};
+    kp_offset_commit_request_topic tt;
+    kp_offset_commit_request_topic_init(&tt);
+    tt.name = kwire_cstr(t);
+    tt.partitions = &p;
+    tt.n_partitions = 1;
+    kp_offset_commit_request req;
+    kp_offset_commit_request_init(&req);
+    req.group_id = kwire_cstr(group);
+    req.generation_id_or_member_epoch = gen;
+    req.member_id = kwire_cstr(id);
+    req.topics = &tt;
+    req.n_topics = 1;
+    kp_offset_commit_response resp;
+    mt_call(c, KP_OFFSET_COMMIT_KEY, 9, &req, &resp);
+    return resp.topics[0].partitions[0].error_code;
+}
+
+static kp_offset_fetch_response_partitions fetch(mt_conn *c, const char *group, int32_t partition)
+{
+    kp_offset_fetch_request_topics t;
+    kp_offset_fetch_request_topics_init(&t);
+    t.name = kwire_cstr(topic);
+    t.partition_indexes = &partition;
+    t.n_partition_indexes = 1;
+    kp_offset_fetch_request_group g;
+    kp_offset_fetch_request_group_init(&g);
+    g.group_id = kwire_cstr(group);
+    g.topics = &t;
+    g.n_topics = 1;
+    kp_offset_fetch_request req;
+    kp_offset_fetch_request_init(&req);
+    req.groups = &g;
+    req.n_groups = 1;
+    kp_offset_fetch_response resp;
+    mt_call(c, KP_OFFSET_FETCH_KEY, 9, &req, &resp);
+    ck_assert_int_eq(resp.groups[0].error_code, 0);
+    ck_assert_int_eq(resp.groups[0].n_topics, 1);
+    return resp.groups[0].topics[0].partitions[0];
+}
+
+static kp_describe_groups_response_described_group describe(mt_conn *c, const char *group,
+                                                            int16_t v)
+{
+    kslice id = kwire_cstr(group);
+    kp_describe_groups_request req;
+    kp_describe_groups_request_init(&req);
+    req.groups = &id;
+    req.n_groups = 1;
+    kp_describe_groups_response resp;
+    mt_call(c, KP_DESCRIBE_GROUPS_KEY, v, &req, &resp);
+    ck_assert_int_eq(resp.n_groups, 1);
+    return resp.groups[0];
+}
+
+static bool state_is(kp_describe_groups_response_described_group g, const char *state)
+{
+    return kwire_eq(g.group_state, kwire_cstr(state));
+}
+
+/* --------------------------------------------------------------- tests */
+
+START_TEST(test_unknown_groups_get_kafkas_answers)
+{
+    char group[128];
+    unique_group(group, sizeof(group), "gw-unknown");
+    mt_conn c;
+    open_coordinator(&c, group);
+    ck_assert_int_eq(heartbeat_as(&c, group, 1, "x", NULL), KFK_ERR_UNKNOWN_MEMBER_ID);
+    member m = {.group = group};
+    m.c = c;
+    strcpy(m.id, "x");
+    m.generation = 1;
+    sync_send(&m, "range", NULL, 0);
+    ck_assert_int_eq(sync_recv(&m), KFK_ERR_UNKNOWN_MEMBER_ID);
+    join_send(&m, 9, "range");
+    ck_assert_int_eq(join_recv(&m, 9), KFK_ERR_UNKNOWN_MEMBER_ID);
+    int16_t me;
+    ck_assert_int_eq(leave(&c, group, 5, "x", NULL, &me), 0);
+    ck_assert_int_eq(me, KFK_ERR_UNKNOWN_MEMBER_ID);
+    ck_assert_int_eq(leave(&c, group, 1, "x", NULL, NULL), KFK_ERR_UNKNOWN_MEMBER_ID);
+    ck_assert_int_eq(commit(&c, group, 3, "x", topic, 0, 1, NULL), KFK_ERR_GROUP_ID_NOT_FOUND);
+    kp_describe_groups_response_described_group d = describe(&c, group, 5);
+    ck_assert_int_eq(d.error_code, 0);
+    ck_assert(state_is(d, "Dead"));
+    d = describe(&c, group, 6);
+    ck_assert_int_eq(d.error_code, KFK_ERR_GROUP_ID_NOT_FOUND);
+    ck_assert(state_is(d, "Dead"));
+    mt_close(&c);
+}
+END_TEST
+
+START_TEST(test_simple_commits_round_trip)
+{
+    char group[128];
+    unique_group(group, sizeof(group), "gw-simple");
+    mt_conn c;
+    open_coordinator(&c, group);
+    ck_assert_int_eq(commit(&c, group, -1, "", "kfk-no-such-topic-gw", 0, 1, "m"),
+                     KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    ck_assert_int_eq(commit(&c, group, -1, "", topic, 99, 1, "m"),
+                     KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    ck_assert_int_eq(commit(&c, group, -1, "", topic, 0, 5, NULL), 0);
+    ck_assert_int_eq(commit(&c, group, -1, "", topic, 1, 7, "meta"), 0);
+    kp_offset_fetch_response_partitions p = fetch(&c, group, 0);
+    ck_assert_int_eq(p.error_code, 0);
+    ck_assert_int_eq(p.committed_offset, 5);
+    ck_assert_int_eq(p.committed_leader_epoch, 3);
+    ck_assert(kwire_eq(p.metadata, KWIRE_EMPTY)); /* null is kept as "" */
+    p = fetch(&c, group, 1);
+    ck_assert_int_eq(p.committed_offset, 7);
+    ck_assert(kwire_eq(p.metadata, kwire_cstr("meta")));
+    p = fetch(&c, group, 2);
+    ck_assert_int_eq(p.committed_offset, -1);
+    ck_assert_int_eq(p.committed_leader_epoch, -1);
+    kp_describe_groups_response_described_group d = describe(&c, group, 5);
+    ck_assert(state_is(d, "Empty"));
+    mt_close(&c);
+}
+END_TEST
+
+START_TEST(test_three_members_rebalance_and_vote_for_a_protocol)
+{
+    char group[128];
+    unique_group(group, sizeof(group), "gw-three");
+    member a = {.group = group}, b = {.group = group}, c = {.group = group};
+    open_coordinator(&a.c, group);
+    open_coordinator(&b.c, group);
+    open_coordinator(&c.c, group);
+    /* v3: no member id needed; heartbeats are fine and commits are not
+     * while the leader's assignment is awaited. */
+    join_send(&a, 3, "range,roundrobin");
+    ck_assert_int_eq(join_recv(&a, 3), 0);
+    ck_assert_int_eq(a.generation, 1);
+    ck_assert(a.is_leader);
+    ck_assert_str_eq(a.protocol, "range");
+    ck_assert_int_eq(heartbeat(&a), 0);
+    ck_assert_int_eq(commit(&a.c, group, a.generation, a.id, topic, 0, 1, NULL),
+                     KFK_ERR_REBALANCE_IN_PROGRESS);
+    sync_send(&a, "roundrobin", NULL, 0);
+    ck_assert_int_eq(sync_recv(&a), KFK_ERR_INCONSISTENT_GROUP_PROTOCOL);
+    member *one[] = {&a};
+    sync_send(&a, "range", one, 1);
+    ck_assert_int_eq(sync_recv(&a), 0);
+    ck_assert_str_eq(a.assignment, "for-0");
+
+    /* b: MEMBER_ID_REQUIRED (v9), then a parked join until a rejoins. */
+    join_send(&b, 9, "roundrobin,range");
+    ck_assert_int_eq(join_recv(&b, 9), KFK_ERR_MEMBER_ID_REQUIRED);
+    join_send(&b, 9, "roundrobin,range");
+    ck_assert(heartbeat_until(&a, KFK_ERR_REBALANCE_IN_PROGRESS));
+    ck_assert_int_eq(commit(&a.c, group, a.generation, a.id, topic, 0, 2, NULL), 0);
+    join_send(&a, 3, "range,roundrobin");
+    ck_assert_int_eq(join_recv(&a, 3), 0);
+    ck_assert_int_eq(join_recv(&b, 9), 0);
+    ck_assert_int_eq(a.generation, 2);
+    ck_assert_int_eq(b.generation, 2);
+    ck_assert(a.is_leader && !b.is_leader);
+    ck_assert_int_eq(a.n_members, 2);
+    ck_assert_int_eq(b.n_members, 0);
+    /* One vote each: Kafka breaks the tie its own way; both agree. */
+    ck_assert_str_eq(b.protocol, a.protocol);
+    ck_assert(!strcmp(a.protocol, "range") || !strcmp(a.protocol, "roundrobin"));
+    sync_send(&b, b.protocol, NULL, 0); /* the follower waits for the leader */
+    member *two[] = {&a, &b};
+    sync_send(&a, a.protocol, two, 2);
+    ck_assert_int_eq(sync_recv(&a), 0);
+    ck_assert_int_eq(sync_recv(&b), 0);
+    ck_assert_str_eq(b.assignment, "for-1");
+
+    /* c shares only roundrobin: that is the one left to choose. */
+    join_send(&c, 9, "sticky");
+    ck_assert_int_eq(join_recv(&c, 9), KFK_ERR_INCONSISTENT_GROUP_PROTOCOL);
+    join_send(&c, 9, "roundrobin");
+    ck_assert_int_eq(join_recv(&c, 9), KFK_ERR_MEMBER_ID_REQUIRED);
+    join_send(&c, 9, "roundrobin");
+    ck_assert(heartbeat_until(&a, KFK_ERR_REBALANCE_IN_PROGRESS));
+    ck_assert(heartbeat_until(&b, KFK_ERR_REBALANCE_IN_PROGRESS));
+    join_send(&a, 3, "range,roundrobin");
+    join_send(&b, 9, "roundrobin,range");
+    ck_assert_int_eq(join_recv(&a, 3), 0);
+    ck_assert_int_eq(join_recv(&b, 9), 0);
+    ck_assert_int_eq(join_recv(&c, 9), 0);
+    ck_assert_int_eq(c.generation, 3);
+    ck_assert_str_eq(a.protocol, "roundrobin");
+    ck_assert_int_eq(a.n_members, 3);
+    /* Rejoining unchanged before the sync: the same generation again, the
+     * leader with the members. */
+    join_send(&b, 9, "roundrobin,range");
+    ck_assert_int_eq(join_recv(&b, 9), 0);
+    ck_assert_int_eq(b.generation, 3);
+    join_send(&a, 3, "range,roundrobin");
+    ck_assert_int_eq(join_recv(&a, 3), 0);
+    ck_assert_int_eq(a.generation, 3);
+    ck_assert_int_eq(a.n_members, 3);
+    kp_describe_groups_response_described_group d = describe(&a.c, group, 5);
+    ck_assert(state_is(d, "CompletingRebalance"));
+    ck_assert_int_eq(d.n_members, 3);
+    member *all[] = {&a, &b, &c};
+    for (int i = 0; i < 3; i++) {
+        leave(&all[i]->c, group, 5, all[i]->id, NULL, NULL);
+        mt_close(&all[i]->c);
+    }
+}
+END_TEST
+
+START_TEST(test_a_static_member_replaces_its_old_id)
+{
+    char group[128];
+    unique_group(group, sizeof(group), "gw-static");
+    member a = {.group = group, .instance = "inst"}, b = a, c = a;
+    open_coordinator(&a.c, group);
+    open_coordinator(&b.c, group);
+    open_coordinator(&c.c, group);
+    join_send(&a, 9, "range");
+    ck_assert_int_eq(join_recv(&a, 9), 0); /* static: no MEMBER_ID_REQUIRED */
+    member *one[] = {&a};
+    sync_send(&a, "range", one, 1);
+    ck_assert_int_eq(sync_recv(&a), 0);
+    ck_assert_int_eq(commit(&a.c, group, a.generation, a.id, topic, 0, 1, NULL), 0);
+    ck_assert_int_eq(commit(&a.c, group, -1, "", topic, 0, 1, NULL), KFK_ERR_UNKNOWN_MEMBER_ID);
+    ck_assert_int_eq(commit(&a.c, group, a.generation + 1, a.id, topic, 0, 1, NULL),
+                     KFK_ERR_ILLEGAL_GENERATION);
+    /* The instance restarts: a new id, the same generation, no rebalance;
+     * from v9 the returning leader is told to skip assigning. */
+    join_send(&b, 9, "range");
+    ck_assert_int_eq(join_recv(&b, 9), 0);
+    ck_assert_str_ne(b.id, a.id);
+    ck_assert_int_eq(b.generation, a.generation);
+    ck_assert(b.is_leader);
+    ck_assert(b.skip_assignment);
+    ck_assert_int_eq(b.n_members, 1);
+    ck_assert_int_eq(heartbeat(&a), KFK_ERR_FENCED_INSTANCE_ID);
+    ck_assert_int_eq(heartbeat(&b), 0);
+    ck_assert_int_eq(heartbeat_as(&a.c, group, a.generation, a.id, NULL),
+                     KFK_ERR_UNKNOWN_MEMBER_ID);
+    sync_send(&b, "range", NULL, 0);
+    ck_assert_int_eq(sync_recv(&b), 0);
+    ck_assert_str_eq(b.assignment, "for-0"); /* the old id's */
+    /* Before v9 the leader field still names the replaced id. */
+    join_send(&c, 7, "range");
+    ck_assert_int_eq(join_recv(&c, 7), 0);
+    ck_assert_str_eq(c.leader, b.id);
+    ck_assert_int_eq(c.n_members, 0);
+    int16_t me;
+    ck_assert_int_eq(leave(&c.c, group, 5, "", "inst", &me), 0);
+    ck_assert_int_eq(me, 0);
+    ck_assert(state_is(describe(&c.c, group, 5), "Empty"));
+    mt_close(&a.c);
+    mt_close(&b.c);
+    mt_close(&c.c);
+}
+END_TEST
+
+static void setup(void)
+{
+    create_topic();
+}
+
+static void teardown(void)
+{
+    delete_topic();
+}
+
+static Suite *group_wire_suite(void)
+{
+    Suite *s = suite_create("group_wire_integration");
+    TCase *tc = tcase_create("coordinator");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_unknown_groups_get_kafkas_answers);
+    tcase_add_test(tc, test_simple_commits_round_trip);
+    tcase_add_test(tc, test_three_members_rebalance_and_vote_for_a_protocol);
+    tcase_add_test(tc, test_a_static_member_replaces_its_old_id);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    if (!ktest_bootstrap()) {
+        printf("SKIP: KFK_TEST_BOOTSTRAP unset\n");
+        return KTEST_SKIP;
+    }
+    return ktest_run(group_wire_suite());
+}
