@@ -3,6 +3,11 @@
  *
  *   build/tools/mockd [--brokers N] [--topic NAME[:PARTITIONS[:RF]]]...
  *                     [--retention-bytes N] [--no-crc] [--auto-create PARTITIONS]
+ *                     [--group-min-session-ms N]
+ *
+ * --group-min-session-ms lowers the smallest session.timeout.ms classic
+ * JoinGroup takes (Kafka's group.min.session.timeout.ms, 6000), for tests
+ * that wait for a member's session to expire.
  *
  * Prints "bootstrap=127.0.0.1:P1,..." on stdout once the brokers listen,
  * then serves until SIGTERM, SIGINT or SIGHUP, or until stdin reaches its
@@ -24,7 +29,8 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: mockd [--brokers N] [--topic NAME[:PARTITIONS[:RF]]]... "
-                    "[--retention-bytes N] [--no-crc] [--auto-create PARTITIONS]\n");
+                    "[--retention-bytes N] [--no-crc] [--auto-create PARTITIONS] "
+                    "[--group-min-session-ms N]\n");
     exit(2);
 }
 
@@ -82,7 +88,7 @@ static void serve(int sfd)
 int main(int argc, char **argv)
 {
     int brokers = 3;
-    long auto_create = 0, retention = 0;
+    long auto_create = 0, retention = 0, min_session_ms = 0;
     bool no_crc = false;
     for (int i = 1; i < argc; i++) { /* validate everything before starting */
         const char *a = argv[i];
@@ -93,6 +99,8 @@ int main(int argc, char **argv)
             retention = number(argv[++i], 1, __LONG_MAX__);
         else if (!strcmp(a, "--auto-create") && has_arg)
             auto_create = number(argv[++i], 1, 100000);
+        else if (!strcmp(a, "--group-min-session-ms") && has_arg)
+            min_session_ms = number(argv[++i], 1, 1800000);
         else if (!strcmp(a, "--topic") && has_arg)
             i++;
         else if (!strcmp(a, "--no-crc"))
@@ -117,6 +125,7 @@ int main(int argc, char **argv)
     if (retention) kfk_mock_set_retention_bytes(mc, (size_t)retention);
     if (no_crc) kfk_mock_set_check_crcs(mc, false);
     if (auto_create) kfk_mock_set_auto_create_topics(mc, true, (int32_t)auto_create);
+    if (min_session_ms) kfk_mock_set_group_session_timeouts(mc, (int32_t)min_session_ms, 1800000);
     /* KIP-848 groups heartbeat as often as tools/kafka's brokers let them. */
     kfk_mock_set_consumer_group_timeouts(mc, 10000, 500);
     for (int i = 1; i < argc && !rc; i++)
