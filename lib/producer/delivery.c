@@ -10,17 +10,49 @@
 #include "base/time.h"
 #include "producer/producer_int.h"
 
+/* A report block for n records: a pooled one when it is big enough. */
+static kdr *kdr_get(kfk_producer *p, int32_t n)
+{
+    kdr *d = NULL;
+    pthread_mutex_lock(&p->dr_lock);
+    if (p->dr_pool) {
+        d = p->dr_pool;
+        p->dr_pool = d->next;
+        p->dr_pool_n--;
+    }
+    pthread_mutex_unlock(&p->dr_lock);
+    if (d && d->cap >= n) return d;
+    free(d);
+    /* Round up, so blocks fit the next batches of about the same size. */
+    int32_t cap = n < 16 ? 16 : n + n / 4;
+    d = malloc(sizeof(*d) + (size_t)cap * sizeof(d->msgs[0]));
+    if (d) d->cap = cap;
+    return d;
+}
+
+void kdr_pool_free(kfk_producer *p)
+{
+    while (p->dr_pool) {
+        kdr *d = p->dr_pool;
+        p->dr_pool = d->next;
+        free(d);
+    }
+    p->dr_pool_n = 0;
+}
+
 void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_offset,
                     int64_t log_append_ms)
 {
     int32_t n = kaccum_batch_count(b);
-    kdr *d = p->dr_cb ? malloc(sizeof(*d) + (size_t)n * sizeof(d->msgs[0])) : NULL;
+    kdr *d = p->dr_cb ? kdr_get(p, n) : NULL;
     if (d) {
+        int32_t cap = d->cap;
         *d = (kdr){.part = kaccum_part_ctx(b->part),
                    .err = err,
                    .base_offset = base_offset,
                    .log_append_ms = log_append_ms,
-                   .n = n};
+                   .n = n,
+                   .cap = cap};
         memcpy(d->msgs, b->msgs, (size_t)n * sizeof(d->msgs[0]));
     }
     kaccum_batch_release(p->accum, b);
@@ -84,6 +116,7 @@ int64_t kdr_expire(kfk_producer *p)
     return oldest;
 }
 
+/* Serves d's reports; d is not freed. */
 static void serve_one(kfk_producer *p, kdr *d)
 {
     kfk_delivery_report r = {
@@ -95,7 +128,6 @@ static void serve_one(kfk_producer *p, kdr *d)
         p->dr_cb(p->dr_opaque, &r);
     }
     atomic_fetch_sub(&p->outstanding, d->n);
-    free(d);
 }
 
 static void deadline_ts(struct timespec *ts, int timeout_ms)
@@ -130,11 +162,35 @@ int kdr_serve(kfk_producer *p, int timeout_ms)
     p->dr_head = p->dr_tail = NULL;
     pthread_mutex_unlock(&p->dr_lock);
     int served = 0;
-    while (d) {
+    kdr *keep = NULL, *drop = NULL;
+    for (int kept = 0; d;) {
         kdr *next = d->next;
         served += d->n;
         serve_one(p, d);
+        kdr **to = kept++ < KDR_POOL_MAX ? &keep : &drop;
+        d->next = *to;
+        *to = d;
         d = next;
+    }
+    while (drop) {
+        kdr *next = drop->next;
+        free(drop);
+        drop = next;
+    }
+    /* Back to the pool, up to KDR_POOL_MAX blocks in all. */
+    pthread_mutex_lock(&p->dr_lock);
+    while (keep && p->dr_pool_n < KDR_POOL_MAX) {
+        kdr *next = keep->next;
+        keep->next = p->dr_pool;
+        p->dr_pool = keep;
+        p->dr_pool_n++;
+        keep = next;
+    }
+    pthread_mutex_unlock(&p->dr_lock);
+    while (keep) {
+        kdr *next = keep->next;
+        free(keep);
+        keep = next;
     }
     return served;
 }

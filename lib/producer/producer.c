@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "base/time.h"
+#include "producer/fastclock.h"
 #include "producer/producer_int.h"
 
 #define KPROD_HEADERS_ON_STACK 16
@@ -331,7 +332,7 @@ static kfk_err choose_partition(kptopic *t, const kpart_array *a, const kfk_reco
 static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *rec,
                       const krecord_header *hdrs, void *opaque, bool sticky)
 {
-    int64_t now_ms = ktime_mono_ms();
+    int64_t now_ms = kfc_now_ms();
     kaccum_rec ar = {
         .timestamp =
             rec->timestamp_ms ? rec->timestamp_ms : now_ms + atomic_load(&p->wall_offset_ms),
@@ -658,6 +659,7 @@ int kfk_producer_poll(kfk_producer *p, int timeout_ms)
 
 static void producer_free(kfk_producer *p)
 {
+    kdr_pool_free(p);
     for (size_t i = 0; i < p->cap_topics; i++)
         if (p->topics[i]) topic_free(p->topics[i]);
     free(p->topics);

@@ -135,8 +135,14 @@ typedef struct kdr {
     int64_t base_offset;
     int64_t log_append_ms; /* -1: CreateTime */
     int32_t n;
+    int32_t cap; /* msgs allocated: served reports are kept for reuse */
     kaccum_msg msgs[];
 } kdr;
+
+/* Served report blocks kept for the next batches (delivery.c), so a
+ * steady producer does not malloc and free one per batch (the heap then
+ * grows and shrinks, and every regrowth faults in fresh pages). */
+#define KDR_POOL_MAX 64
 
 struct kfk_producer {
     kclient *client;
@@ -169,7 +175,9 @@ struct kfk_producer {
     pthread_cond_t senders_cond; /* a detach finished */
 
     /* delivery reports */
-    pthread_mutex_t dr_lock; /* protects dr_head, dr_tail */
+    pthread_mutex_t dr_lock; /* protects dr_head, dr_tail, dr_pool, dr_pool_n */
+    kdr *dr_pool; /* linked through next */
+    int dr_pool_n;
     pthread_cond_t dr_cond;  /* reports queued or outstanding went down */
     kdr *dr_head, *dr_tail;
     atomic_int_fast64_t outstanding; /* records accepted and not yet reported */
@@ -244,6 +252,8 @@ void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_
 void kdr_batch_abandon(kfk_producer *p, kaccum_batch *b, kfk_err err);
 /* Serves every queued report on this thread. Returns how many. */
 int kdr_serve(kfk_producer *p, int timeout_ms);
+/* Frees the pooled report blocks; at destroy. */
+void kdr_pool_free(kfk_producer *p);
 /* Expires and fails queued batches past delivery.timeout.ms. Returns
  * when the oldest batch still queued was created, INT64_MAX: none. */
 int64_t kdr_expire(kfk_producer *p);

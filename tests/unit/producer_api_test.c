@@ -377,6 +377,57 @@ START_TEST(test_records_wait_out_a_partition_without_leader)
 }
 END_TEST
 
+/* CreateTime stamped by the producer (no timestamp given): each report's
+ * timestamp lies between the wall clock read just before and just after
+ * its kfk_produce call (within the ms Kafka stores), also once the fast
+ * per-thread clock (lib/producer/fastclock.h) has calibrated. */
+#define TS_RECORDS 4000
+static int64_t ts_reported[TS_RECORDS];
+
+static void on_ts_report(void *opaque, const kfk_delivery_report *r)
+{
+    (void)opaque;
+    int i = (int)(intptr_t)r->opaque;
+    ck_assert(i >= 0 && i < TS_RECORDS && r->err == KFK_OK);
+    ts_reported[i] = r->timestamp_ms;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+START_TEST(test_record_timestamps_follow_the_wall_clock)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
+    kfk_conf *conf = kfk_conf_new();
+    ck_assert_int_eq(
+        kfk_conf_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc), NULL, 0), 0);
+    kfk_conf_set_dr_cb(conf, on_ts_report, NULL);
+    char err[256];
+    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
+    ck_assert_msg(p != NULL, "%s", err);
+    static int64_t lo[TS_RECORDS], hi[TS_RECORDS];
+    for (int i = 0; i < TS_RECORDS; i++) {
+        kfk_record rec = {.topic = "t", .partition = 0, .value = "v", .value_len = 1};
+        lo[i] = wall_ms();
+        ck_assert_int_eq(kfk_produce(p, &rec, (void *)(intptr_t)i), KFK_OK);
+        hi[i] = wall_ms();
+        if (i % 40 == 0) kfk_producer_poll(p, 2); /* spread over ~200 ms */
+    }
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    for (int i = 0; i < TS_RECORDS; i++)
+        ck_assert_msg(ts_reported[i] >= lo[i] - 1 && ts_reported[i] <= hi[i] + 1,
+                      "record %d: timestamp %lld outside [%lld, %lld]", i,
+                      (long long)ts_reported[i], (long long)lo[i], (long long)hi[i]);
+    kfk_producer_destroy(p);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 START_TEST(test_queue_full_at_once_with_max_block_zero)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
@@ -691,6 +742,7 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_retries_of_written_batches_are_not_duplicated);
     tcase_add_test(tc, test_produce_falls_back_to_topic_names_below_v13);
     tcase_add_test(tc, test_records_wait_out_a_partition_without_leader);
+    tcase_add_test(tc, test_record_timestamps_follow_the_wall_clock);
     tcase_add_test(tc, test_queue_full_at_once_with_max_block_zero);
     tcase_add_test(tc, test_max_block_covers_missing_metadata);
     tcase_add_test(tc, test_blocking_for_memory_needs_no_poll);
