@@ -1,0 +1,233 @@
+/* The classic group protocol against the embedded mock cluster, with the
+ * mock's fault injection reaching the paths a healthy broker never takes:
+ * a Heartbeat answering UNKNOWN_MEMBER_ID (partitions LOST, joined anew),
+ * REBALANCE_IN_PROGRESS (eager: everything revoked and assigned again;
+ * cooperative: nothing revoked), coordinator errors on JoinGroup and
+ * OffsetCommit (retried), FENCED_INSTANCE_ID (fatal), and LeaveGroup sent
+ * by dynamic members only (KIP-345). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/ktest.h"
+#include "base/time.h"
+#include "kfk.h"
+#include "kfk_mock.h"
+#include "proto/gen/heartbeat.h"
+#include "proto/gen/join_group.h"
+#include "proto/gen/leave_group.h"
+#include "proto/gen/offset_commit.h"
+
+#define NP 4
+#define WAIT_MS 20000
+
+static kfk_mock_cluster *mc;
+
+typedef struct member {
+    kfk_consumer *c;
+    int owned;
+    int assigned, revoked, lost;
+    int64_t ev_ns;
+} member;
+
+static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
+                         const kfk_topic_partition_list *parts)
+{
+    (void)c;
+    member *m = opaque;
+    if (ev == KFK_REBALANCE_ASSIGNED) {
+        m->assigned++;
+        m->owned += (int)parts->count;
+    } else {
+        m->owned -= (int)parts->count;
+        if (ev == KFK_REBALANCE_REVOKED)
+            m->revoked++;
+        else
+            m->lost++;
+    }
+}
+
+static void setup(void)
+{
+    mc = kfk_mock_cluster_new(1);
+    ck_assert_ptr_nonnull(mc);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", NP, 1), KFK_OK);
+    ck_assert_int_eq(kfk_mock_set_group_session_timeouts(mc, 1000, 60000), KFK_OK);
+}
+
+static void teardown(void)
+{
+    kfk_mock_cluster_destroy(mc);
+    mc = NULL;
+}
+
+static void member_start(member *m, const char *strategy, const char *instance)
+{
+    memset(m, 0, sizeof(*m));
+    kfk_conf *conf = kfk_conf_new();
+    const char *kv[][2] = {
+        {"bootstrap.servers", kfk_mock_cluster_bootstrap(mc)},
+        {"group.id", "g"},
+        {"log.level", "crit"},
+        {"session.timeout.ms", "6000"},
+        {"heartbeat.interval.ms", "100"},
+        {"retry.backoff.ms", "50"},
+        {"default.api.timeout.ms", "10000"},
+        {"partition.assignment.strategy", strategy},
+    };
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+        ck_assert_int_eq(kfk_conf_set(conf, kv[i][0], kv[i][1], NULL, 0), KFK_OK);
+    if (instance) ck_assert_int_eq(kfk_conf_set(conf, "group.instance.id", instance, NULL, 0), 0);
+    kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
+    char err[256];
+    m->c = kfk_consumer_new(conf, err, sizeof(err));
+    ck_assert_msg(m->c != NULL, "%s", err);
+    const char *names[] = {"t"};
+    ck_assert_int_eq(kfk_consumer_subscribe(m->c, names, 1), KFK_OK);
+}
+
+/* Polls until cond holds (WAIT_MS at most); returns whether it did. */
+#define POLL_UNTIL(m, cond)                                                                        \
+    do {                                                                                           \
+        int64_t until_ = ktime_mono_ms() + WAIT_MS;                                                \
+        while (!(cond) && ktime_mono_ms() < until_) {                                              \
+            kfk_message *msg_ = kfk_consumer_poll((m)->c, 20);                                     \
+            if (msg_) kfk_message_release(msg_);                                                   \
+        }                                                                                          \
+        ck_assert_msg(cond, "timed out waiting for " #cond);                                       \
+    } while (0)
+
+START_TEST(test_unknown_member_loses_and_rejoins)
+{
+    member m;
+    member_start(&m, "range", NULL);
+    POLL_UNTIL(&m, m.owned == NP);
+    char *first = kfk_consumer_member_id(m.c);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_UNKNOWN_MEMBER_ID),
+                     KFK_OK);
+    POLL_UNTIL(&m, m.lost == 1 && m.owned == NP);
+    ck_assert_int_eq(m.revoked, 0);
+    char *second = kfk_consumer_member_id(m.c);
+    ck_assert_str_ne(first, second); /* joined anew with an empty id */
+    free(first);
+    free(second);
+    kfk_consumer_destroy(m.c);
+}
+END_TEST
+
+START_TEST(test_rebalance_in_progress_eager_revokes_all)
+{
+    member m;
+    member_start(&m, "range", NULL);
+    POLL_UNTIL(&m, m.owned == NP);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
+                     KFK_OK);
+    POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
+    ck_assert_int_eq(m.lost, 0);
+    kfk_consumer_destroy(m.c);
+}
+END_TEST
+
+START_TEST(test_rebalance_in_progress_cooperative_keeps_all)
+{
+    member m;
+    member_start(&m, "cooperative-sticky", NULL);
+    POLL_UNTIL(&m, m.owned == NP);
+    int64_t joins = kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
+                     KFK_OK);
+    POLL_UNTIL(&m, kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY) > joins &&
+                       kfk_mock_request_count(mc, KP_HEARTBEAT_KEY) > 0 && m.owned == NP);
+    /* rejoined, and a heartbeat of the new generation went through */
+    int64_t hb = kfk_mock_request_count(mc, KP_HEARTBEAT_KEY);
+    POLL_UNTIL(&m, kfk_mock_request_count(mc, KP_HEARTBEAT_KEY) > hb + 1);
+    ck_assert_int_eq(m.revoked, 0);
+    ck_assert_int_eq(m.lost, 0);
+    ck_assert_int_eq(m.owned, NP);
+    kfk_consumer_destroy(m.c);
+}
+END_TEST
+
+START_TEST(test_coordinator_errors_are_retried)
+{
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_JOIN_GROUP_KEY, 2,
+                                          KFK_ERR_COORDINATOR_NOT_AVAILABLE),
+                     KFK_OK);
+    member m;
+    member_start(&m, "range", NULL);
+    POLL_UNTIL(&m, m.owned == NP);
+    ck_assert_int_ge(kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY), 3);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_NOT_COORDINATOR),
+                     KFK_OK);
+    kfk_topic_partition tp = {.topic = "t", .partition = 2, .offset = 0};
+    kfk_topic_partition_list l = {1, &tp};
+    ck_assert_int_eq(kfk_consumer_commit(m.c, &l, 0), KFK_OK);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KP_OFFSET_COMMIT_KEY), 2);
+    kfk_consumer_destroy(m.c);
+}
+END_TEST
+
+START_TEST(test_fenced_instance_is_fatal)
+{
+    member m;
+    member_start(&m, "range", "inst-1");
+    POLL_UNTIL(&m, m.owned == NP);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_FENCED_INSTANCE_ID),
+                     KFK_OK);
+    kfk_err seen = KFK_OK;
+    int64_t until = ktime_mono_ms() + WAIT_MS;
+    while (!seen && ktime_mono_ms() < until) {
+        kfk_message *msg = kfk_consumer_poll(m.c, 20);
+        if (msg && kfk_message_partition(msg) < 0) seen = kfk_message_error(msg);
+        kfk_message_release(msg);
+    }
+    ck_assert_int_eq(seen, KFK_ERR_FENCED_INSTANCE_ID);
+    ck_assert_int_eq(m.lost, 1);
+    ck_assert_int_eq(m.owned, 0);
+    kfk_topic_partition tp = {.topic = "t", .partition = 0, .offset = 1};
+    kfk_topic_partition_list l = {1, &tp};
+    ck_assert_int_eq(kfk_consumer_commit(m.c, &l, 0), KFK_ERR_FENCED_INSTANCE_ID);
+    kfk_consumer_destroy(m.c);
+}
+END_TEST
+
+START_TEST(test_only_dynamic_members_send_leave_group)
+{
+    member m;
+    member_start(&m, "range", "inst-1");
+    POLL_UNTIL(&m, m.owned == NP);
+    ck_assert_int_eq(kfk_consumer_close(m.c), KFK_OK);
+    ck_assert_int_eq(m.revoked, 1);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KP_LEAVE_GROUP_KEY), 0);
+    kfk_consumer_destroy(m.c);
+
+    member d;
+    member_start(&d, "range", NULL);
+    POLL_UNTIL(&d, d.owned == NP);
+    ck_assert_int_eq(kfk_consumer_close(d.c), KFK_OK);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KP_LEAVE_GROUP_KEY), 1);
+    kfk_consumer_destroy(d.c);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("consumer_group_classic");
+    TCase *tc = tcase_create("classic");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_unknown_member_loses_and_rejoins);
+    tcase_add_test(tc, test_rebalance_in_progress_eager_revokes_all);
+    tcase_add_test(tc, test_rebalance_in_progress_cooperative_keeps_all);
+    tcase_add_test(tc, test_coordinator_errors_are_retried);
+    tcase_add_test(tc, test_fenced_instance_is_fatal);
+    tcase_add_test(tc, test_only_dynamic_members_send_leave_group);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return ktest_run(suite());
+}
