@@ -94,51 +94,10 @@ kfk_err kbatch_verify_crc(const kbatch *b)
     return crc == b->crc ? KFK_OK : KFK_ERR_CRC;
 }
 
-/* Zigzag varints with the short cases inline: the fields of a record are
- * mostly one or two bytes long (a 100-byte value's length takes two), and
- * the generic reader's checked loop costs more than the rest of the
- * parse. Longer ones, and any near the end of the input, go through the
- * generic reader, which starts again from the same place. */
-static inline bool uvarint_short(kreader *r, uint32_t *v)
-{
-    const uint8_t *p = r->p;
-    if (r->end - p < 3) return false;
-    if (p[0] < 0x80) {
-        *v = p[0];
-        r->p = p + 1;
-        return true;
-    }
-    if (p[1] < 0x80) {
-        *v = (p[0] & 0x7fu) | (uint32_t)p[1] << 7;
-        r->p = p + 2;
-        return true;
-    }
-    if (p[2] < 0x80) {
-        *v = (p[0] & 0x7fu) | (p[1] & 0x7fu) << 7 | (uint32_t)p[2] << 14;
-        r->p = p + 3;
-        return true;
-    }
-    return false;
-}
-
-static inline int32_t varint32_fast(kreader *r)
-{
-    uint32_t v;
-    if (uvarint_short(r, &v)) return (int32_t)(v >> 1) ^ -(int32_t)(v & 1);
-    return kread_varint32(r);
-}
-
-static inline int64_t varint64_fast(kreader *r)
-{
-    uint32_t v;
-    if (uvarint_short(r, &v)) return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-    return kread_varint64(r);
-}
-
 /* A varint length then that many bytes; -1 is null, other negatives fail. */
-static inline bool read_nullable(kreader *r, kslice *out)
+static bool read_nullable(kreader *r, kslice *out)
 {
-    int32_t n = varint32_fast(r);
+    int32_t n = kread_varint32(r);
     if (r->err || n < -1) return kreader_fail(r);
     if (n == -1) {
         *out = (kslice){NULL, 0};
@@ -147,6 +106,62 @@ static inline bool read_nullable(kreader *r, kslice *out)
     const uint8_t *p = kreader_take(r, (size_t)n);
     *out = (kslice){p, (size_t)n};
     return p != NULL;
+}
+
+/* The record loop reads through a bare pointer and end instead of a
+ * kreader, with the one- and two-byte varints inline: the fields of a
+ * record are mostly that short (a 100-byte value's length takes two), and
+ * the generic reader's checked loop and stores cost more than the rest of
+ * the parse. Longer varints go through the generic reader. */
+static inline bool get_uvarint(const uint8_t **pp, const uint8_t *end, int max_bytes,
+                               uint64_t *v)
+{
+    const uint8_t *p = *pp;
+    if (p < end && p[0] < 0x80) {
+        *v = p[0];
+        *pp = p + 1;
+        return true;
+    }
+    if (end - p >= 2 && p[1] < 0x80) {
+        *v = (p[0] & 0x7fu) | (uint32_t)p[1] << 7;
+        *pp = p + 2;
+        return true;
+    }
+    kreader r = kreader_of(p, (size_t)(end - p));
+    *v = kread_uvarint_n(&r, max_bytes);
+    *pp = r.p;
+    return !r.err;
+}
+
+static inline bool get_varint32(const uint8_t **pp, const uint8_t *end, int32_t *out)
+{
+    uint64_t v;
+    if (!get_uvarint(pp, end, 5, &v)) return false;
+    *out = kzigzag_dec32((uint32_t)v);
+    return true;
+}
+
+static inline bool get_varint64(const uint8_t **pp, const uint8_t *end, int64_t *out)
+{
+    uint64_t v;
+    if (!get_uvarint(pp, end, 10, &v)) return false;
+    *out = kzigzag_dec64(v);
+    return true;
+}
+
+/* A nullable byte string: length -1 is null (ptr NULL), others must fit. */
+static inline bool get_nullable(const uint8_t **pp, const uint8_t *end, kslice *out)
+{
+    int32_t n;
+    if (!get_varint32(pp, end, &n) || n < -1) return false;
+    if (n == -1) {
+        *out = (kslice){NULL, 0};
+        return true;
+    }
+    if ((size_t)n > (size_t)(end - *pp)) return false;
+    *out = (kslice){*pp, (size_t)n};
+    *pp += n;
+    return true;
 }
 
 /* Walks n headers to prove they lie exactly inside the record, so that
@@ -171,18 +186,27 @@ static int16_t control_type_of(kslice key)
     return version < 0 ? KCONTROL_UNKNOWN : type;
 }
 
-/* Parses the record body b (its length prefix already read) into rec. */
-static bool parse_record_body(krecord_iter *it, kreader *b, krecord *rec)
+/* Parses the record body p[0..end) (its length prefix already read) into
+ * rec; the body must end exactly at end. */
+static bool parse_record_body(krecord_iter *it, const uint8_t *p, const uint8_t *end,
+                              krecord *rec)
 {
-    kread_i8(b); /* record attributes: unused */
-    int64_t ts_delta = varint64_fast(b);
-    int32_t offset_delta = varint32_fast(b);
-    if (!read_nullable(b, &rec->key) || !read_nullable(b, &rec->value)) return false;
-    int32_t n_headers = varint32_fast(b);
-    if (b->err || n_headers < 0) return false;
-    const uint8_t *headers = b->p;
-    if ((n_headers && !skip_headers(b, n_headers)) || kreader_left(b) != 0) return false;
-    rec->headers = (kslice){headers, (size_t)(b->p - headers)};
+    if (p == end) return false;
+    p++; /* record attributes: unused */
+    int64_t ts_delta;
+    int32_t offset_delta, n_headers;
+    if (!get_varint64(&p, end, &ts_delta) || !get_varint32(&p, end, &offset_delta) ||
+        !get_nullable(&p, end, &rec->key) || !get_nullable(&p, end, &rec->value) ||
+        !get_varint32(&p, end, &n_headers) || n_headers < 0)
+        return false;
+    const uint8_t *headers = p;
+    if (n_headers) {
+        kreader b = kreader_of(p, (size_t)(end - p));
+        if (!skip_headers(&b, n_headers)) return false;
+        p = b.p;
+    }
+    if (p != end) return false;
+    rec->headers = (kslice){headers, (size_t)(p - headers)};
     rec->header_count = n_headers;
     rec->offset = (int64_t)((uint64_t)it->base_offset + (uint64_t)(int64_t)offset_delta);
     rec->timestamp_type = it->timestamp_type;
@@ -210,12 +234,13 @@ static bool next_record_v2(krecord_iter *it, krecord *rec)
             if (kreader_left(&it->r) != 0) return fail_iter(it, KFK_ERR_MALFORMED);
             return false;
         }
-        int32_t len = varint32_fast(&it->r);
-        if (it->r.err || len < 0 || (size_t)len > kreader_left(&it->r))
+        const uint8_t *p = it->r.p, *end = it->r.end;
+        int32_t len;
+        if (it->r.err || !get_varint32(&p, end, &len) || len < 0 || (size_t)len > (size_t)(end - p))
             return fail_iter(it, KFK_ERR_MALFORMED);
-        kreader body = kreader_of(kreader_take(&it->r, (size_t)len), (size_t)len);
+        it->r.p = p + len;
         it->left--;
-        if (!parse_record_body(it, &body, rec)) return fail_iter(it, KFK_ERR_MALFORMED);
+        if (!parse_record_body(it, p, p + len, rec)) return fail_iter(it, KFK_ERR_MALFORMED);
         if (rec->offset >= it->start_offset) return true;
     }
 }
