@@ -211,6 +211,39 @@ START_TEST(test_only_dynamic_members_send_leave_group)
 }
 END_TEST
 
+/* The coordinator's broker going down: commits and membership move on
+ * to the next coordinator. Each broker goes down in turn, so one of them
+ * is the group's coordinator whatever the mock picked. */
+START_TEST(test_coordinator_moves)
+{
+    kfk_mock_cluster_destroy(mc);
+    mc = kfk_mock_cluster_new(3);
+    ck_assert_ptr_nonnull(mc);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", NP, 3), KFK_OK);
+    ck_assert_int_eq(kfk_mock_set_group_session_timeouts(mc, 1000, 60000), KFK_OK);
+    member m;
+    member_start(&m, "cooperative-sticky", NULL);
+    POLL_UNTIL(&m, m.owned == NP);
+    for (int32_t b = 1; b <= 3; b++) { /* the mock numbers brokers from 1 */
+        ck_assert_int_eq(kfk_mock_broker_set_down(mc, b, true), KFK_OK);
+        kfk_topic_partition tp = {.topic = "t", .partition = 1, .offset = 10 + b};
+        kfk_topic_partition_list l = {1, &tp};
+        ck_assert_int_eq(kfk_consumer_commit(m.c, &l, 0), KFK_OK);
+        kfk_topic_partition q = {.topic = "t", .partition = 1};
+        ck_assert_int_eq(kfk_consumer_committed(m.c, &q, 1, WAIT_MS), KFK_OK);
+        ck_assert_int_eq(q.offset, 10 + b);
+        ck_assert_int_eq(kfk_mock_broker_set_down(mc, b, false), KFK_OK);
+        kfk_message *msg = kfk_consumer_poll(m.c, 50);
+        kfk_message_release(msg);
+    }
+    /* still a member: a heartbeat of it goes through after all that */
+    int64_t hb = kfk_mock_request_count(mc, KP_HEARTBEAT_KEY);
+    POLL_UNTIL(&m, kfk_mock_request_count(mc, KP_HEARTBEAT_KEY) > hb + 2);
+    ck_assert_int_eq(m.owned, NP);
+    kfk_consumer_destroy(m.c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("consumer_group_classic");
@@ -223,6 +256,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_coordinator_errors_are_retried);
     tcase_add_test(tc, test_fenced_instance_is_fatal);
     tcase_add_test(tc, test_only_dynamic_members_send_leave_group);
+    tcase_add_test(tc, test_coordinator_moves);
     suite_add_tcase(s, tc);
     return s;
 }
