@@ -201,6 +201,9 @@ static void rejoin(classic *cl, const char *why)
     case CS_STABLE:
         break;
     }
+    /* KIP-429: partitions being given up stay out of every assignment
+     * until the application let go of them; revoke_done rejoins. */
+    if (cl->after == AR_JOIN) return;
     LOG(cl, KFK_LOG_INFO, "group \"%s\": joining (%s)", cl->g->group_id, why);
     kloop_timer_disarm(bg(cl), &cl->hb_timer);
     cl->rejoin = false;
