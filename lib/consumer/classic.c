@@ -205,6 +205,7 @@ static void rejoin(classic *cl, const char *why)
      * until the application let go of them; revoke_done rejoins. */
     if (cl->after == AR_JOIN) return;
     LOG(cl, KFK_LOG_INFO, "group \"%s\": joining (%s)", cl->g->group_id, why);
+    cl->join_reason = why; /* JoinGroup v8+ tells the coordinator (KIP-800) */
     kloop_timer_disarm(bg(cl), &cl->hb_timer);
     cl->rejoin = false;
     ktplist give = to_give_up(cl);
@@ -249,6 +250,7 @@ static void start_join(classic *cl)
         fatal(cl, KFK_ERR_NO_MEMORY, "building JoinGroup");
         return;
     }
+    cl->join_req.reason = kwire_cstr(cl->join_reason ? cl->join_reason : "joining");
     cl->join_busy = true;
     cl->rejoin = false;
     cl->leader_waits = 0;

@@ -47,6 +47,7 @@ typedef struct classic {
     cstate state;
     bool eager;      /* Java: eager unless every assignor is cooperative */
     bool rejoin;     /* rejoin once the join or leave in flight is done */
+    const char *join_reason; /* a string literal (or kfk_err_name) */
     after_revoke after;
     char *member_id; /* "" until the coordinator gives one */
     char **old_ids;  /* replaced member ids, kept for requests in flight */

@@ -22,9 +22,16 @@
  * Threads: the protocol's state machine and the core's group state run on
  * kfk-bg (kclient_bg_loop): kcall completions, which arrive on I/O
  * threads, post a task there before touching group state. The
- * application's threads reach the group through g->lock (subscription,
- * event queue) and by posting tasks; callbacks run only on the thread
- * calling kfk_consumer_poll / close, never with a kfk lock held. */
+ * application's threads reach the group through the core's lock
+ * (subscription, event queue, commit queue; group_int.h) and by asking
+ * kfk-bg for work (kgroup_want); callbacks run only on the thread calling
+ * kfk_consumer_poll / poll_batch / unsubscribe / close, never with a kfk
+ * lock held.
+ *
+ * Rules a protocol follows: kgroup_set_member before the first commit of a
+ * generation; a rejoin that gives partitions up waits for revoke_done;
+ * requests in flight keep their own copies of what they point at (a
+ * leave or rejoin may replace the member id meanwhile). */
 #ifndef KFK_CONSUMER_GROUP_H
 #define KFK_CONSUMER_GROUP_H
 
