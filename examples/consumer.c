@@ -239,8 +239,8 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
 static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
 {
     (void)opaque;
-    if (err) fprintf(stderr, "consumer: commit of %zu offsets: %s\n", offsets->count,
-                     kfk_err_str(err));
+    if (err)
+        fprintf(stderr, "consumer: commit of %zu offsets: %s\n", offsets->count, kfk_err_str(err));
 }
 
 static int run_group(opts *o)
@@ -261,13 +261,15 @@ static int run_group(opts *o)
         fprintf(stderr, "consumer: %s\n", err);
         return 1;
     }
-    kfk_err e = o->topics[0][0] == '^' && o->n_topics == 1
-                    ? kfk_consumer_subscribe_pattern(c, o->topics[0])
-                    : kfk_consumer_subscribe(c, (const char *const *)o->topics, (size_t)o->n_topics);
+    kfk_err e =
+        o->topics[0][0] == '^' && o->n_topics == 1
+            ? kfk_consumer_subscribe_pattern(c, o->topics[0])
+            : kfk_consumer_subscribe(c, (const char *const *)o->topics, (size_t)o->n_topics);
     if (e) fprintf(stderr, "consumer: subscribe: %s\n", kfk_err_str(e));
     kfk_consumer_report_eof(c, o->exit_at_end);
     size_t at_end = 0;
-    for (long got = 0; !e && !stop && got != o->count && !(o->exit_at_end && ow.n && at_end == ow.n);) {
+    for (long got = 0;
+         !e && !stop && got != o->count && !(o->exit_at_end && ow.n && at_end == ow.n);) {
         kfk_message *m = kfk_consumer_poll(c, 200);
         if (!m) continue;
         kfk_err me = kfk_message_error(m);

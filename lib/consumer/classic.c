@@ -261,8 +261,7 @@ static void start_join(classic *cl)
     /* The coordinator holds JoinGroup until every member joined, up to the
      * rebalance timeout (max.poll.interval.ms), as Java allows for. */
     cl->join_call.attempt_timeout_ms = (int64_t)g->max_poll_interval_ms + 5000;
-    coordinator_call(cl, &cl->join_call,
-                     g->max_poll_interval_ms + 5000 + g->request_timeout_ms);
+    coordinator_call(cl, &cl->join_call, g->max_poll_interval_ms + 5000 + g->request_timeout_ms);
 }
 
 static void join_finish(ktask *t)
@@ -270,7 +269,7 @@ static void join_finish(ktask *t)
     classic *cl = (classic *)((char *)t - offsetof(classic, join_task));
     cl->join_busy = false;
     if (cl->state != CS_JOINING) return; /* left meanwhile */
-    if (cl->rejoin) { /* the subscription changed while it was in flight */
+    if (cl->rejoin) {                    /* the subscription changed while it was in flight */
         start_join(cl);
         return;
     }
@@ -322,8 +321,8 @@ static void sync_done(kcall *call, kfk_err err, void *resp, karena *arena)
     const kp_sync_group_response *r = resp;
     if (!err && r) err = r->error_code;
     kbuf_reset(&cl->sync_res);
-    if (!err && r->assignment.len && kbuf_append(&cl->sync_res, r->assignment.ptr,
-                                                 r->assignment.len))
+    if (!err && r->assignment.len &&
+        kbuf_append(&cl->sync_res, r->assignment.ptr, r->assignment.len))
         err = KFK_ERR_NO_MEMORY;
     cl->sync_err = err;
     post(cl, &cl->sync_task);
@@ -425,7 +424,8 @@ static void join_timer_fired(ktimer *t)
         go_sync(cl);
 }
 
-/* --- Heartbeat --------------------------------------------------------------------------------- */
+/* --- Heartbeat ---------------------------------------------------------------------------------
+ */
 
 static void hb_arm(classic *cl, int64_t ms)
 {
@@ -479,9 +479,9 @@ static void hb_fired(ktimer *t)
     cl->hb_busy = true;
     kcall_init(&cl->hb_call, KP_HEARTBEAT_KEY, q, hb_done, cl);
     cl->hb_call.check = hb_check;
-    coordinator_call(cl, &cl->hb_call, g->heartbeat_interval_ms > g->request_timeout_ms
-                                           ? g->heartbeat_interval_ms
-                                           : g->request_timeout_ms);
+    coordinator_call(cl, &cl->hb_call,
+                     g->heartbeat_interval_ms > g->request_timeout_ms ? g->heartbeat_interval_ms
+                                                                      : g->request_timeout_ms);
 }
 
 static void hb_finish(ktask *t)
@@ -503,8 +503,8 @@ static void hb_finish(ktask *t)
         return;
     case KFK_ERR_UNKNOWN_MEMBER_ID:
     case KFK_ERR_ILLEGAL_GENERATION:
-        LOG(cl, KFK_LOG_INFO, "group \"%s\": %s; partitions lost, joining again",
-            cl->g->group_id, kfk_err_name(e));
+        LOG(cl, KFK_LOG_INFO, "group \"%s\": %s; partitions lost, joining again", cl->g->group_id,
+            kfk_err_name(e));
         lose_all(cl);
         reset_member(cl, e == KFK_ERR_UNKNOWN_MEMBER_ID);
         if (cl->state == CS_STABLE) rejoin(cl, kfk_err_name(e));
@@ -520,7 +520,8 @@ static void hb_finish(ktask *t)
     }
 }
 
-/* --- leaving ----------------------------------------------------------------------------------- */
+/* --- leaving -----------------------------------------------------------------------------------
+ */
 
 static void finish_leave(classic *cl)
 {
@@ -574,7 +575,8 @@ static void classic_leave(kgroup *g)
     coordinator_call(cl, &cl->leave_call, g->request_timeout_ms);
 }
 
-/* --- the protocol's entries ----------------------------------------------------------------------- */
+/* --- the protocol's entries
+ * ----------------------------------------------------------------------- */
 
 static void classic_subscription_changed(kgroup *g)
 {

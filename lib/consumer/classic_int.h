@@ -45,8 +45,8 @@ typedef struct csnap {
 typedef struct classic {
     kgroup *g;
     cstate state;
-    bool eager;      /* Java: eager unless every assignor is cooperative */
-    bool rejoin;     /* rejoin once the join or leave in flight is done */
+    bool eager;              /* Java: eager unless every assignor is cooperative */
+    bool rejoin;             /* rejoin once the join or leave in flight is done */
     const char *join_reason; /* a string literal (or kfk_err_name) */
     after_revoke after;
     char *member_id; /* "" until the coordinator gives one */

@@ -12,7 +12,7 @@
 
 /* A ktplist (sorted) grouped by topic, from a; NULL when out of memory. */
 static kp_consumer_protocol_subscription_topic_partition *group_by_topic(const ktplist *l,
-                                                                           karena *a, int32_t *n)
+                                                                         karena *a, int32_t *n)
 {
     kp_consumer_protocol_subscription_topic_partition *v =
         karena_alloc(a, sizeof(*v) * (size_t)(l->n ? l->n : 1));
@@ -172,8 +172,7 @@ bool classic_snapshot_changed(classic *cl)
 {
     for (int i = 0; i < cl->n_snap; i++) {
         bool known;
-        if (partition_count(cl->g, cl->snap[i].name, &known) != cl->snap[i].partitions)
-            return true;
+        if (partition_count(cl->g, cl->snap[i].name, &known) != cl->snap[i].partitions) return true;
     }
     return false;
 }
@@ -269,7 +268,8 @@ int classic_leader_assign(classic *cl)
     return err ? err : 1;
 }
 
-/* --- SyncGroup's answer ------------------------------------------------------------------------ */
+/* --- SyncGroup's answer ------------------------------------------------------------------------
+ */
 
 static int to_list(const kp_consumer_protocol_subscription_topic_partition *v, int32_t n,
                    ktplist *out)
@@ -308,13 +308,12 @@ int classic_take_assignment(classic *cl)
     kp_consumer_protocol_subscription_topic_partition *owned =
         group_by_topic(kgroup_owned(g), &a, &n_owned);
     int err = owned ? 0 : KFK_ERR_NO_MEMORY;
-    if (!err) err = kc_assignment_decode(&asg, (kslice){cl->sync_res.data, cl->sync_res.len}, &a,
-                                         NULL);
+    if (!err)
+        err = kc_assignment_decode(&asg, (kslice){cl->sync_res.data, cl->sync_res.len}, &a, NULL);
     if (!err) err = kc_assignment_diff(&asg, owned, n_owned, &a, &ch);
     ktplist revoked = {0}, added = {0}, now = {0};
     if (!err && (to_list(ch.revoked, ch.n_revoked, &revoked) ||
-                 to_list(ch.added, ch.n_added, &added) ||
-                 asg_to_list(&asg, &now)))
+                 to_list(ch.added, ch.n_added, &added) || asg_to_list(&asg, &now)))
         err = KFK_ERR_NO_MEMORY;
     karena_free(&a);
     if (err) {

@@ -34,10 +34,10 @@
 #define KOFFSET_EARLIEST (-2)
 
 typedef enum kcpart_state {
-    KCP_NEED_RESET, /* position unknown: ListOffsets with reset_ts to start */
-    KCP_RESETTING,  /* that ListOffsets is in flight */
-    KCP_FETCHING,   /* position known: fetchers include it */
-    KCP_FAILED,     /* auto.offset.reset=none hit: stopped until a seek */
+    KCP_NEED_RESET,     /* position unknown: ListOffsets with reset_ts to start */
+    KCP_RESETTING,      /* that ListOffsets is in flight */
+    KCP_FETCHING,       /* position known: fetchers include it */
+    KCP_FAILED,         /* auto.offset.reset=none hit: stopped until a seek */
     KCP_NEED_COMMITTED, /* group assignment: waiting for the committed offset (group.c) */
 } kcpart_state;
 
@@ -65,13 +65,14 @@ typedef struct kcpart {
     int32_t preferred;  /* KIP-392 read replica; -1: the leader */
     int64_t eof_at;     /* an EOF was queued at this position; -1: none */
     int64_t high_watermark;
-    /* group (group*.c): */
+    atomic_uint gen;           /* bumped by seek, pause, unassign: drops older data */
+    atomic_llong consumed;     /* the next offset poll hands out (position()) */
+    atomic_int consumed_epoch; /* leader epoch of what poll handed out last; -1 */
+
+    /* consumer groups (group*.c) */
     bool revoking;         /* REVOKED queued: not fetched, removed after the callback */
     bool committed_busy;   /* an OffsetFetch for it is in flight */
     int64_t committed_pos; /* the last offset committed or fetched; KFK_OFFSET_INVALID */
-    atomic_uint gen;       /* bumped by seek, pause, unassign: drops older data */
-    atomic_llong consumed; /* the next offset poll hands out (position()) */
-    atomic_int consumed_epoch; /* leader epoch of what poll handed out last; -1 */
 
     /* ListOffsets (offsets.c); the call owns these while in flight */
     kcall call;
@@ -143,11 +144,11 @@ struct kchunk {
     atomic_int refs;
     kcpart *part; /* for poll's checks only while the consumer lives */
     unsigned gen;
-    size_t bytes; /* counted in c->queued_bytes while queued */
+    size_t bytes;         /* counted in c->queued_bytes while queued */
     int32_t leader_epoch; /* of its last batch (KIP-320), for commits; -1 */
-    krbuf *frame; /* the response bytes, or NULL */
-    kchunk_pool *pool; /* where msgs and bufs go back to; NULL: free them */
-    kbuf *bufs;   /* decompressed batches */
+    krbuf *frame;         /* the response bytes, or NULL */
+    kchunk_pool *pool;    /* where msgs and bufs go back to; NULL: free them */
+    kbuf *bufs;           /* decompressed batches */
     int n_bufs, cap_bufs;
     int n, cap, pos; /* messages, slots, the next to hand out */
     kfk_message *msgs;

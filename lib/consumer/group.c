@@ -27,8 +27,8 @@ int ktplist_add(ktplist *l, const char *topic, int32_t partition)
     }
     char *t = strdup(topic);
     if (!t) return -1;
-    l->v[l->n++] = (kfk_topic_partition){
-        .topic = t, .partition = partition, .offset = KFK_OFFSET_INVALID};
+    l->v[l->n++] =
+        (kfk_topic_partition){.topic = t, .partition = partition, .offset = KFK_OFFSET_INVALID};
     return 0;
 }
 
@@ -139,8 +139,7 @@ static void match_topic(void *opaque, kmeta_topic *t)
 {
     match_ctx *m = opaque;
     if (m->err || (t->internal && m->k->exclude_internal) || t->err) return;
-    if (regexec(&m->k->regex, t->name, 0, NULL, 0) == 0)
-        m->err = ktplist_add(m->out, t->name, -1);
+    if (regexec(&m->k->regex, t->name, 0, NULL, 0) == 0) m->err = ktplist_add(m->out, t->name, -1);
 }
 
 /* Recomputes the topic list from the subscription (and the metadata, for
@@ -341,8 +340,7 @@ void kgroup_assign(kgroup *g, const ktplist *parts)
     ktplist_sort(&k->owned);
     kfk_err err = kconsumer_add(g->consumer, v, (size_t)parts->n);
     free(v);
-    if (err && err != KFK_ERR_STATE)
-        kgroup_fatal(g, err, "cannot take the assignment");
+    if (err && err != KFK_ERR_STATE) kgroup_fatal(g, err, "cannot take the assignment");
     if (report) {
         kgev *ev = kgev_new(KGEV_ASSIGNED, KFK_OK, parts->v, (size_t)parts->n);
         if (ev) kgroup_queue_event(g, ev);

@@ -90,8 +90,8 @@ struct kgroup {
     const kgroup_proto *proto;
     void *proto_state;
     char *group_id;
-    char *instance_id; /* group.instance.id; NULL: a dynamic member */
-    char *rack;        /* client.rack; NULL: none */
+    char *instance_id;     /* group.instance.id; NULL: a dynamic member */
+    char *rack;            /* client.rack; NULL: none */
     char *remote_assignor; /* group.remote.assignor; NULL: the broker's choice */
     char **strategies;     /* partition.assignment.strategy, in order */
     int n_strategies;

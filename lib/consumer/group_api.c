@@ -340,8 +340,7 @@ kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_topic_partition_list *lis
     return kgroup_commit(c->group, list, !async, c->group->core->api_timeout_ms);
 }
 
-kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t n,
-                               int timeout_ms)
+kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t n, int timeout_ms)
 {
     if (!c || (n && !tps)) return KFK_ERR_INVALID_ARG;
     if (!c->group) return KFK_ERR_CONFIG;

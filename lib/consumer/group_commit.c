@@ -176,8 +176,8 @@ static int commit_build(kgroup *g, kcommit *cm, int32_t generation)
     q->topics = cm->topics;
     for (int i = 0; i < n; i++) {
         const kfk_topic_partition *tp = &o->v[idx[i]];
-        if (q->n_topics == 0 || strcmp((const char *)cm->topics[q->n_topics - 1].name.ptr,
-                                       tp->topic) != 0) {
+        if (q->n_topics == 0 ||
+            strcmp((const char *)cm->topics[q->n_topics - 1].name.ptr, tp->topic) != 0) {
             kp_offset_commit_request_topic *t = &cm->topics[q->n_topics++];
             kp_offset_commit_request_topic_init(t);
             t->name = kwire_cstr(tp->topic);
@@ -239,7 +239,8 @@ static void commit_finish(ktask *t)
     kcommit *cm = (kcommit *)((char *)t - offsetof(kcommit, task));
     kgroup *g = cm->g;
     kgroup_core *k = g->core;
-    if (!cm->err) note_committed(g->consumer, cm);
+    if (!cm->err)
+        note_committed(g->consumer, cm);
     else
         klog(kclient_log(g->client), KFK_LOG_WARNING, "group", "commit to group \"%s\": %s",
              g->group_id, kfk_err_str(cm->err));

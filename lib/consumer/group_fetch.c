@@ -33,8 +33,8 @@ static kfk_err ofetch_check(kcall *call, void *resp)
 }
 
 /* The answer for topic/partition, or NULL. */
-static const kp_offset_fetch_response_partition *
-answer_for(const kp_offset_fetch_response *r, const char *topic, int32_t partition)
+static const kp_offset_fetch_response_partition *answer_for(const kp_offset_fetch_response *r,
+                                                            const char *topic, int32_t partition)
 {
     size_t tl = strlen(topic);
     for (int i = 0; r && i < r->n_topics; i++) {
@@ -105,8 +105,8 @@ static bool take_committed(kgroup *g, kofetch *f, kfk_err err, const kp_offset_f
             continue;
         }
         p->committed_pos = a->committed_offset >= 0 ? a->committed_offset : KFK_OFFSET_INVALID;
-        kconsumer_start_at(c, p, a->committed_offset >= 0 ? a->committed_offset
-                                                           : KFK_OFFSET_INVALID);
+        kconsumer_start_at(c, p,
+                           a->committed_offset >= 0 ? a->committed_offset : KFK_OFFSET_INVALID);
         /* Until something is polled, a commit of this position keeps the
          * epoch it was committed with. */
         if (a->committed_offset >= 0) atomic_store(&p->consumed_epoch, a->committed_leader_epoch);
@@ -127,8 +127,7 @@ static void assign_fetch_finish(ktask *t)
     }
     if (f->err && f->err != KFK_ERR_DESTROYED)
         klog(kclient_log(g->client), KFK_LOG_WARNING, "group",
-             "committed offsets of group \"%s\": %s; retrying", g->group_id,
-             kfk_err_str(f->err));
+             "committed offsets of group \"%s\": %s; retrying", g->group_id, kfk_err_str(f->err));
     if (!f->done) { /* some partitions must ask again, after a backoff */
         int64_t at = ktime_mono_ns() + (int64_t)g->retry_backoff_ms * 1000000;
         kloop_timer_arm(kclient_bg_loop(g->client), &k->retry_timer, at);
@@ -190,8 +189,8 @@ static kfk_err copy_answers(kofetch *f, kfk_err err, const kp_offset_fetch_respo
             err = a->error_code;
         } else {
             tp->offset = a->committed_offset >= 0 ? a->committed_offset : KFK_OFFSET_INVALID;
-            if (a->metadata.ptr && !(tp->metadata = strndup((const char *)a->metadata.ptr,
-                                                             a->metadata.len)))
+            if (a->metadata.ptr &&
+                !(tp->metadata = strndup((const char *)a->metadata.ptr, a->metadata.len)))
                 err = KFK_ERR_NO_MEMORY;
         }
     }

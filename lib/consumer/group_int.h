@@ -124,7 +124,7 @@ typedef struct kgroup_core {
     _Atomic int64_t last_poll_ns;
     atomic_uint_fast64_t meta_seen;
     _Atomic int64_t next_auto_commit_ns; /* written under lock */
-    atomic_int n_events; /* queued: polls look without the lock */
+    atomic_int n_events;                 /* queued: polls look without the lock */
 
     /* configuration */
     bool auto_commit;

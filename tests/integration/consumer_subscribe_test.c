@@ -10,8 +10,8 @@
 
 #include "../common/kclus.h"
 #include "../common/ktest.h"
-#include "kwire_client.h"
 #include "kfk.h"
+#include "kwire_client.h"
 
 #define TIMEOUT_MS 60000
 #define NPARTS 4
@@ -67,9 +67,9 @@ static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list 
         m->commits_ok++;
 }
 
-static const char *instance_id;   /* for the next member_new; NULL: dynamic */
-static const char *max_poll_ms;   /* for the next member_new; NULL: the default */
-static const char *meta_max_age;  /* for the next member_new; NULL: the default */
+static const char *instance_id;  /* for the next member_new; NULL: dynamic */
+static const char *max_poll_ms;  /* for the next member_new; NULL: the default */
+static const char *meta_max_age; /* for the next member_new; NULL: the default */
 
 static kfk_consumer *member_new(member *m, const char *group, const char *topic, int n_records,
                                 const char *strategy, bool auto_commit)

@@ -151,9 +151,8 @@ END_TEST
 
 START_TEST(test_coordinator_errors_are_retried)
 {
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_JOIN_GROUP_KEY, 2,
-                                          KFK_ERR_COORDINATOR_NOT_AVAILABLE),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KP_JOIN_GROUP_KEY, 2, KFK_ERR_COORDINATOR_NOT_AVAILABLE), KFK_OK);
     member m;
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
