@@ -2,8 +2,9 @@
 consumer_mixed_test: it reports on stdout, one line each and flushed,
 "A p p ..." / "R p p ..." when partitions are assigned / revoked, and
 "M partition offset value" for each record once its offset is committed
-(a synchronous commit after each poll). It runs until its stdin reaches
-its end, then closes (leaving the group).
+(a synchronous commit after each poll). It joins once it reads a line
+from stdin, and runs until its stdin reaches its end, then closes
+(leaving the group).
 Usage: consumer_mixed.py BOOTSTRAP TOPIC GROUP"""
 import select
 import sys
@@ -36,6 +37,8 @@ def main():
                       partition_assignment_strategy=[RangePartitionAssignor],
                       session_timeout_ms=10000, heartbeat_interval_ms=1000,
                       fetch_max_wait_ms=100)
+    if not sys.stdin.buffer.readline():
+        return 0
     c.subscribe([topic], listener=Listener())
     while True:
         ready, _, _ = select.select([sys.stdin], [], [], 0)

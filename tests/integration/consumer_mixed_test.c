@@ -2,6 +2,9 @@
  * (tests/integration/consumer_mixed.py, kafka-python 3.0.12 from
  * tests/requirements.txt), all with the range assignor: whichever member
  * leads, the Java-compatible assignor name and wire format let them agree.
+ * Run twice: the python members join first (one of them leads and assigns
+ * to kfk), then the kfk members first (a kfk member leads: the first to
+ * join stays the leader through later rebalances).
  * Checks that the four members share the 12 partitions exactly once, each
  * with a range of 3 consecutive ones (what RangeAssignor gives 4 members),
  * and that the records produced afterwards are each consumed exactly once,
@@ -139,6 +142,12 @@ static void py_member_start(member *m, const char *group, const char *topic)
     fcntl(m->from, F_SETFL, O_NONBLOCK);
 }
 
+/* Lets it join the group. */
+static void py_member_go(member *m)
+{
+    ck_assert_int_eq(write(m->to, "go\n", 3), 3);
+}
+
 static void py_line(world *w, member *m, char *line)
 {
     char *end;
@@ -207,16 +216,16 @@ static void py_member_stop(member *m)
 static void poll_all(world *w)
 {
     for (int i = 0; i < MEMBERS; i++) {
-        if (w->m[i].c)
-            kfk_member_drain(w, &w->m[i]);
-        else
+        if (i >= N_KFK)
             py_member_read(w, &w->m[i]);
+        else if (w->m[i].c) /* started */
+            kfk_member_drain(w, &w->m[i]);
     }
 }
 
-/* Every partition has one owner and each member a range of
- * NPARTS / MEMBERS consecutive partitions. */
-static bool range_shared(const world *w)
+/* Every partition has one owner, among members [lo, hi), and each of
+ * them a range of NPARTS / (hi - lo) consecutive partitions. */
+static bool range_shared(const world *w, int lo, int hi)
 {
     for (int p = 0; p < NPARTS; p++) {
         int owners = 0;
@@ -224,7 +233,7 @@ static bool range_shared(const world *w)
             owners += w->m[i].owned[p];
         if (owners != 1) return false;
     }
-    for (int i = 0; i < MEMBERS; i++) {
+    for (int i = lo; i < hi; i++) {
         int first = -1, n = 0;
         for (int p = 0; p < NPARTS; p++)
             if (w->m[i].owned[p]) {
@@ -232,7 +241,7 @@ static bool range_shared(const world *w)
                 if (p != first + n) return false; /* not consecutive */
                 n++;
             }
-        if (n != NPARTS / MEMBERS) return false;
+        if (n != NPARTS / (hi - lo)) return false;
     }
     return true;
 }
@@ -248,14 +257,29 @@ START_TEST(test_kfk_and_kafka_python_share_partitions_by_range)
     w.topic = topic;
     for (int i = 0; i < MEMBERS; i++)
         w.m[i].id = i;
-    /* The python members first: fork before kfk starts threads here. */
+    /* Fork the python members before kfk starts threads here. */
     for (int i = N_KFK; i < MEMBERS; i++)
         py_member_start(&w.m[i], group, topic);
+    int64_t deadline = kclus_now_ms() + SETTLE_MS;
+    if (_i == 0) { /* the python members form the group, then kfk joins */
+        for (int i = N_KFK; i < MEMBERS; i++)
+            py_member_go(&w.m[i]);
+        while (!range_shared(&w, N_KFK, MEMBERS)) {
+            ck_assert_msg(kclus_now_ms() < deadline, "the python members did not share the topic");
+            poll_all(&w);
+        }
+    }
     for (int i = 0; i < N_KFK; i++)
         kfk_member_start(&w.m[i], group, topic);
-
-    int64_t deadline = kclus_now_ms() + SETTLE_MS;
-    while (!range_shared(&w)) {
+    if (_i == 1) { /* the kfk members form the group, then python joins */
+        while (!range_shared(&w, 0, N_KFK)) {
+            ck_assert_msg(kclus_now_ms() < deadline, "the kfk members did not share the topic");
+            poll_all(&w);
+        }
+        for (int i = N_KFK; i < MEMBERS; i++)
+            py_member_go(&w.m[i]);
+    }
+    while (!range_shared(&w, 0, MEMBERS)) {
         if (kclus_now_ms() > deadline) {
             char owners[NPARTS * 2 + 1] = "";
             for (int p = 0; p < NPARTS; p++) {
@@ -278,7 +302,7 @@ START_TEST(test_kfk_and_kafka_python_share_partitions_by_range)
         ck_assert_msg(kclus_now_ms() < deadline, "%d of %d records consumed", w.processed, RECORDS);
         poll_all(&w);
     }
-    ck_assert_msg(range_shared(&w), "the assignment changed while consuming");
+    ck_assert_msg(range_shared(&w, 0, MEMBERS), "the assignment changed while consuming");
     for (int p = 0; p < NPARTS; p++)
         for (int off = 0; off < RECORDS / NPARTS; off++)
             ck_assert_int_eq(w.seen[p][off], 1);
@@ -300,7 +324,7 @@ static Suite *mixed_suite(void)
     Suite *s = suite_create("consumer_mixed_integration");
     TCase *tc = tcase_create("mixed");
     tcase_set_timeout(tc, 180);
-    tcase_add_test(tc, test_kfk_and_kafka_python_share_partitions_by_range);
+    tcase_add_loop_test(tc, test_kfk_and_kafka_python_share_partitions_by_range, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
