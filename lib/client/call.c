@@ -104,10 +104,18 @@ static kbroker *route(kclient *c, kcall *call, need *why, kfk_err *err)
     case KROUTE_CONTROLLER:
         id = kmeta_controller(&c->meta);
         break;
-    case KROUTE_COORDINATOR:
+    case KROUTE_COORDINATOR: {
         *why = NEED_COORDINATOR;
         id = kcoord_lookup(c, call->coord_type, call->coord_key, err);
-        break;
+        kbroker *b = id >= 0 ? kclient_broker(c, id) : NULL;
+        if (id >= 0 && !b) {
+            /* The coordinator named a broker that has since left: look
+             * again, or the call would park until its deadline. */
+            kclient_coordinator_invalidate(c, call->coord_type, call->coord_key);
+            kcoord_lookup(c, call->coord_type, call->coord_key, err);
+        }
+        return b;
+    }
     }
     return id >= 0 || call->route == KROUTE_BROKER ? kclient_broker(c, id) : NULL;
 }

@@ -258,6 +258,7 @@ typedef struct tmember {
     kfk_consumer *c;
     pthread_t th;
     atomic_bool stop;
+    atomic_bool paused; /* the application stops polling */
     pthread_mutex_t lock;
     bool owned[MPARTS + 2];
     int assigned[MPARTS + 2], revoked[MPARTS + 2], lost[MPARTS + 2];
@@ -296,10 +297,17 @@ static void t_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
 static void *t_poll(void *arg)
 {
     tmember *m = arg;
-    while (!atomic_load(&m->stop))
-        kfk_message_release(kfk_consumer_poll(m->c, 50));
+    while (!atomic_load(&m->stop)) {
+        if (atomic_load(&m->paused))
+            nanosleep(&(struct timespec){0, 10000000}, NULL); /* not polling, on purpose */
+        else
+            kfk_message_release(kfk_consumer_poll(m->c, 50));
+    }
     return NULL;
 }
+
+/* Extra properties for the next t_start: NULL-terminated name/value pairs. */
+static const char *const *t_extra;
 
 static void t_start(tmember *m, const char *instance_id, const char *topic)
 {
@@ -315,6 +323,8 @@ static void t_start(tmember *m, const char *instance_id, const char *topic)
     if (instance_id)
         ck_assert_int_eq(kfk_conf_set(conf, "group.instance.id", instance_id, err, sizeof(err)), 0);
     if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
+    for (const char *const *kv = t_extra; kv && kv[0]; kv += 2)
+        ck_assert_msg(kfk_conf_set(conf, kv[0], kv[1], err, sizeof(err)) == 0, "%s", err);
     kfk_conf_set_rebalance_cb(conf, t_rebalance, m);
     m->c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(m->c != NULL, "%s", err);
@@ -367,6 +377,8 @@ START_TEST(test_fenced_member_loses_its_partitions_and_rejoins)
     tmember a;
     t_start(&a, NULL, "t");
     WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "the first assignment");
+    char *id = kfk_consumer_member_id(a.c);
+    ck_assert_uint_eq(strlen(id), 22); /* KIP-1082: the client's own UUID */
     for (int i = 0; i < 2; i++) {
         ck_assert_int_eq(kfk_mock_push_errors(mc, KP_CONSUMER_GROUP_HEARTBEAT_KEY, 1, codes[i]),
                          KFK_OK);
@@ -376,7 +388,11 @@ START_TEST(test_fenced_member_loses_its_partitions_and_rejoins)
         WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "the partitions back after rejoining");
         ck_assert_int_eq(t_sum(&a, a.revoked), 0);
         ck_assert_int_eq(t_sum(&a, a.assigned), MPARTS * (i + 2));
+        char *again = kfk_consumer_member_id(a.c);
+        ck_assert_str_eq(again, id); /* the rejoin keeps the member id */
+        free(again);
     }
+    free(id);
     t_stop(&a);
 }
 END_TEST
@@ -462,6 +478,72 @@ START_TEST(test_regex_matching_nothing_yet_joins_and_picks_up_a_new_topic)
 }
 END_TEST
 
+START_TEST(test_member_that_stops_polling_leaves_and_rejoins_when_it_polls)
+{
+    static const char *const quick[] = {"max.poll.interval.ms", "1500", NULL};
+    tmember a, b;
+    t_extra = quick;
+    t_start(&a, NULL, "t");
+    t_extra = NULL;
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "a's assignment");
+    t_start(&b, NULL, "t");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS / 2 && t_owned(&b, 0, MPARTS) == MPARTS / 2,
+             "a split");
+    /* a stops polling: after max.poll.interval.ms it leaves, b takes all. */
+    atomic_store(&a.paused, true);
+    WAIT_FOR(t_owned(&b, 0, MPARTS) == MPARTS, "b to take a's partitions");
+    /* a polls again: its partitions were lost, and it rejoins. */
+    atomic_store(&a.paused, false);
+    WAIT_FOR(t_sum(&a, a.lost) == MPARTS / 2, "a to learn its partitions are lost");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS / 2 && t_owned(&b, 0, MPARTS) == MPARTS / 2,
+             "a split again");
+    t_stop(&a);
+    t_stop(&b);
+}
+END_TEST
+
+/* The broker that answers heartbeats now: the one whose count moved. */
+static int32_t heartbeat_broker(void)
+{
+    int64_t before[4];
+    for (int32_t id = 1; id <= 3; id++)
+        before[id] = kfk_mock_broker_request_count(mc, id, KP_CONSUMER_GROUP_HEARTBEAT_KEY);
+    for (int64_t deadline = ktime_mono_ms() + WAIT_MS; ktime_mono_ms() < deadline;) {
+        nanosleep(&(struct timespec){0, 20000000}, NULL); /* between looks */
+        for (int32_t id = 1; id <= 3; id++)
+            if (kfk_mock_broker_request_count(mc, id, KP_CONSUMER_GROUP_HEARTBEAT_KEY) > before[id])
+                return id;
+    }
+    ck_abort_msg("no heartbeats");
+    return -1;
+}
+
+START_TEST(test_coordinator_failover_keeps_the_assignment)
+{
+    tmember a, b;
+    t_start(&a, NULL, "t");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "a's assignment");
+    t_start(&b, NULL, "t");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS / 2 && t_owned(&b, 0, MPARTS) == MPARTS / 2,
+             "a split");
+    int32_t coord = heartbeat_broker();
+    ck_assert_int_eq(kfk_mock_broker_set_down(mc, coord, true), KFK_OK);
+    /* Heartbeats find the new coordinator, which has the group's state:
+     * several rounds go by with nothing revoked or lost. */
+    int32_t next = heartbeat_broker();
+    ck_assert_int_ne(next, coord);
+    int64_t seen = kfk_mock_broker_request_count(mc, next, KP_CONSUMER_GROUP_HEARTBEAT_KEY);
+    WAIT_FOR(kfk_mock_broker_request_count(mc, next, KP_CONSUMER_GROUP_HEARTBEAT_KEY) >= seen + 6,
+             "heartbeats to the new coordinator");
+    ck_assert_int_eq(t_owned(&a, 0, MPARTS), MPARTS / 2);
+    ck_assert_int_eq(t_owned(&b, 0, MPARTS), MPARTS / 2);
+    ck_assert_int_eq(t_sum(&a, a.lost) + t_sum(&b, b.lost), 0);
+    ck_assert_int_eq(t_sum(&a, a.revoked) + t_sum(&b, b.revoked), MPARTS / 2);
+    t_stop(&a);
+    t_stop(&b);
+}
+END_TEST
+
 static Suite *consumer_kip848_suite(void)
 {
     Suite *s = suite_create("consumer_kip848");
@@ -483,6 +565,8 @@ static Suite *consumer_kip848_suite(void)
     tcase_add_test(tm, test_static_member_gets_its_partitions_back_after_a_restart);
     tcase_add_test(tm, test_new_subscription_revokes_the_old_topic_and_assigns_the_new);
     tcase_add_test(tm, test_regex_matching_nothing_yet_joins_and_picks_up_a_new_topic);
+    tcase_add_test(tm, test_member_that_stops_polling_leaves_and_rejoins_when_it_polls);
+    tcase_add_test(tm, test_coordinator_failover_keeps_the_assignment);
     suite_add_tcase(s, tm);
     return s;
 }
