@@ -544,6 +544,30 @@ START_TEST(test_coordinator_failover_keeps_the_assignment)
 }
 END_TEST
 
+START_TEST(test_topic_created_after_subscribing_is_assigned)
+{
+    tmember a;
+    t_start(&a, NULL, "w"); /* no such topic yet: the member joins with nothing */
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "w", 3, 1), KFK_OK);
+    /* The broker assigns it by topic id; the member names it once its
+     * metadata knows the id. */
+    int64_t deadline = ktime_mono_ms() + WAIT_MS;
+    for (;;) {
+        kfk_topic_partition *tps;
+        size_t n;
+        ck_assert_int_eq(kfk_consumer_assignment(a.c, &tps, &n), KFK_OK);
+        bool all = n == 3;
+        for (size_t i = 0; i < n; i++)
+            ck_assert_str_eq(tps[i].topic, "w");
+        kfk_topic_partitions_free(tps, n);
+        if (all) break;
+        ck_assert_msg(ktime_mono_ms() < deadline, "w is not assigned (%zu partitions)", n);
+        nanosleep(&(struct timespec){0, 10000000}, NULL); /* between looks */
+    }
+    t_stop(&a);
+}
+END_TEST
+
 static Suite *consumer_kip848_suite(void)
 {
     Suite *s = suite_create("consumer_kip848");
@@ -567,6 +591,7 @@ static Suite *consumer_kip848_suite(void)
     tcase_add_test(tm, test_regex_matching_nothing_yet_joins_and_picks_up_a_new_topic);
     tcase_add_test(tm, test_member_that_stops_polling_leaves_and_rejoins_when_it_polls);
     tcase_add_test(tm, test_coordinator_failover_keeps_the_assignment);
+    tcase_add_test(tm, test_topic_created_after_subscribing_is_assigned);
     suite_add_tcase(s, tm);
     return s;
 }
