@@ -23,13 +23,15 @@
  *    member and its partitions until its session expires or the same
  *    group.instance.id rejoins.
  *  - Sessions: group.consumer.session.timeout.ms after the last heartbeat
- *    the member is removed.
+ *    the member is removed; so is one that has not revoked what it was
+ *    asked to within its rebalance timeout.
  * Loop thread, mc->lock held. */
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/time.h"
 #include "mock/groups.h"
 #include "mock/mock.h"
 #include "proto/gen/consumer_group_heartbeat.h"
@@ -38,6 +40,7 @@
 typedef struct cg_member {
     mock_group_tp *target;
     int32_t n_target;
+    int64_t revoking_since_ns; /* entered UNREVOKED_PARTITIONS; 0: not there */
 } cg_member;
 
 /* Per group: what the subscribed topics looked like at the last epoch. */
@@ -279,9 +282,11 @@ static int next_assignment(mock_group *g, mock_group_member *m)
     m->n_pending_revocation = n_r;
     if (n_r) {
         /* Revoke first, at the current epoch. */
+        if (m->state != MOCK_MEMBER_UNREVOKED_PARTITIONS) x->revoking_since_ns = ktime_mono_ns();
         m->state = MOCK_MEMBER_UNREVOKED_PARTITIONS;
         return 0;
     }
+    x->revoking_since_ns = 0;
     if (m->member_epoch != g->assignment_epoch) {
         m->previous_member_epoch = m->member_epoch;
         m->member_epoch = g->assignment_epoch;
@@ -593,6 +598,25 @@ static int respond_assignment(mock_req *req, kp_consumer_group_heartbeat_respons
     return 0;
 }
 
+/* Kafka fences a member that has not revoked what it was asked to within
+ * its rebalance timeout; the mock looks whenever the group hears from
+ * anyone. */
+static void expire_slow_revokers(mock_cluster *mc, mock_group *g)
+{
+    int64_t now = ktime_mono_ns();
+    for (size_t i = 0; i < g->n_members;) {
+        mock_group_member *m = g->members[i];
+        cg_member *x = m->ext;
+        if (m->state == MOCK_MEMBER_UNREVOKED_PARTITIONS && x && x->revoking_since_ns &&
+            m->rebalance_timeout_ms > 0 &&
+            now - x->revoking_since_ns > (int64_t)m->rebalance_timeout_ms * 1000000) {
+            remove_member(mc, m); /* the member list shifted: look at i again */
+            continue;
+        }
+        i++;
+    }
+}
+
 /* Everything but the answer: returns the member (NULL after a leave or
  * an error in *ans). */
 static mock_group_member *heartbeat(mock_req *req, const kp_consumer_group_heartbeat_request *r,
@@ -608,6 +632,7 @@ static mock_group_member *heartbeat(mock_req *req, const kp_consumer_group_heart
         *ans = (cg_answer){err, NULL};
         return NULL;
     }
+    expire_slow_revokers(mc, g);
     if (r->member_epoch < 0) {
         *ans = leave(mc, g, r);
         update_state(g);

@@ -4,7 +4,8 @@
  * owner keeps its epoch until then), epochs fence stale members, a member
  * that missed an answer may come back with its previous epoch, leaving
  * (-1) frees partitions at once, a static member's -2 keeps them, a
- * session that expires removes the member, regexes match whole names, and
+ * session that expires or a revocation not acknowledged within the
+ * rebalance timeout removes the member, regexes match whole names, and
  * bad requests get Kafka's errors. */
 #include "mock/groups.h"
 #include "mock_util.h"
@@ -70,6 +71,7 @@ typedef struct hb_opts {
     const char *regex;     /* NULL: null */
     const char *assignor;  /* NULL: null */
     const char *member_id; /* NULL: the member's */
+    int32_t rebalance_ms;  /* with full; 0: 30 s */
 } hb_opts;
 
 static int16_t heartbeat(cmember *m, hb_opts o)
@@ -82,7 +84,7 @@ static int16_t heartbeat(cmember *m, hb_opts o)
     req.instance_id = kwire_cstr(m->instance);
     kslice names[] = {kwire_cstr("t")};
     if (o.full) {
-        req.rebalance_timeout_ms = 30000;
+        req.rebalance_timeout_ms = o.rebalance_ms ? o.rebalance_ms : 30000;
         req.subscribed_topic_names = o.regex ? NULL : names;
         req.n_subscribed_topic_names = o.regex ? 0 : 1;
     }
@@ -336,6 +338,29 @@ START_TEST(test_bad_requests_get_kafkas_errors)
 }
 END_TEST
 
+START_TEST(test_member_that_does_not_revoke_in_time_is_removed)
+{
+    cmember a, b;
+    member_open(&a, "a");
+    member_open(&b, "b");
+    ck_assert_int_eq(
+        heartbeat(&a, (hb_opts){.epoch = 0, .owned = 0, .full = true, .rebalance_ms = 200}), 0);
+    ck_assert_int_eq(join(&b), 0);
+    ck_assert_int_eq(beat(&a), 0); /* told to revoke two; a never acknowledges */
+    ck_assert_int_eq(heartbeat(&a, (hb_opts){.epoch = a.epoch, .owned = 0xf}), 0);
+    int64_t deadline = mt_now_ms() + MT_TIMEOUT_MS;
+    while (b.assigned != 0xf) {
+        ck_assert_msg(mt_now_ms() < deadline, "a was never fenced");
+        nanosleep(&(struct timespec){0, 50 * 1000000}, NULL); /* a heartbeat interval */
+        ck_assert_int_eq(beat(&b), 0);
+    }
+    ck_assert_int_eq(heartbeat(&a, (hb_opts){.epoch = a.epoch, .owned = 0xf}),
+                     KFK_ERR_UNKNOWN_MEMBER_ID);
+    mt_close(&a.c);
+    mt_close(&b.c);
+}
+END_TEST
+
 static Suite *mock_consumer_group_suite(void)
 {
     Suite *s = suite_create("mock_consumer_group");
@@ -347,6 +372,7 @@ static Suite *mock_consumer_group_suite(void)
     tcase_add_test(tc, test_leave_frees_partitions_at_once);
     tcase_add_test(tc, test_static_member_keeps_partitions_across_a_restart);
     tcase_add_test(tc, test_expired_session_removes_the_member);
+    tcase_add_test(tc, test_member_that_does_not_revoke_in_time_is_removed);
     tcase_add_test(tc, test_regex_matches_whole_topic_names);
     tcase_add_test(tc, test_bad_requests_get_kafkas_errors);
     suite_add_tcase(s, tc);
