@@ -285,6 +285,15 @@ void kgroup_set_member(kgroup *g, const char *member_id, int32_t generation)
     pthread_mutex_unlock(&k->lock);
 }
 
+/* Closing: close has revoked everything itself, and serves no more. */
+static bool closing(kgroup_core *k)
+{
+    pthread_mutex_lock(&k->lock);
+    bool c = k->closing;
+    pthread_mutex_unlock(&k->lock);
+    return c;
+}
+
 void kgroup_revoke(kgroup *g, const ktplist *parts)
 {
     kgroup_core *k = CORE(g);
@@ -295,8 +304,8 @@ void kgroup_revoke(kgroup *g, const ktplist *parts)
     for (int i = 0; i < parts->n; i++)
         ktplist_remove(&k->owned, parts->v[i].topic, parts->v[i].partition);
     kconsumer_stop(g->consumer, parts->v, (size_t)parts->n);
-    kgev *ev = kgev_new(KGEV_REVOKED, KFK_OK, parts->v, (size_t)parts->n);
-    if (!ev) { /* no callback then, but the rebalance must go on */
+    kgev *ev = closing(k) ? NULL : kgev_new(KGEV_REVOKED, KFK_OK, parts->v, (size_t)parts->n);
+    if (!ev) { /* closing, or no memory: no callback, but the protocol goes on */
         kconsumer_remove(g->consumer, parts->v, (size_t)parts->n, true);
         kgroup_want(g, KG_WANT_REVOKE_DONE);
         return;
@@ -311,7 +320,7 @@ void kgroup_lost(kgroup *g, const ktplist *parts)
     for (int i = 0; i < parts->n; i++)
         ktplist_remove(&k->owned, parts->v[i].topic, parts->v[i].partition);
     kconsumer_remove(g->consumer, parts->v, (size_t)parts->n, false);
-    kgev *ev = kgev_new(KGEV_LOST, KFK_OK, parts->v, (size_t)parts->n);
+    kgev *ev = closing(k) ? NULL : kgev_new(KGEV_LOST, KFK_OK, parts->v, (size_t)parts->n);
     if (ev) kgroup_queue_event(g, ev);
 }
 
