@@ -263,6 +263,7 @@ typedef struct tmember {
     bool owned[MPARTS + 2];
     int assigned[MPARTS + 2], revoked[MPARTS + 2], lost[MPARTS + 2];
     char bad[96];
+    kfk_err fatal; /* a group error poll handed out */
 } tmember;
 
 static int tslot(const char *topic, int32_t p)
@@ -300,8 +301,15 @@ static void *t_poll(void *arg)
     while (!atomic_load(&m->stop)) {
         if (atomic_load(&m->paused))
             nanosleep(&(struct timespec){0, 10000000}, NULL); /* not polling, on purpose */
-        else
-            kfk_message_release(kfk_consumer_poll(m->c, 50));
+        else {
+            kfk_message *msg = kfk_consumer_poll(m->c, 50);
+            if (msg && kfk_message_error(msg) && !*kfk_message_topic(msg)) {
+                pthread_mutex_lock(&m->lock);
+                m->fatal = kfk_message_error(msg);
+                pthread_mutex_unlock(&m->lock);
+            }
+            kfk_message_release(msg);
+        }
     }
     return NULL;
 }
@@ -568,6 +576,27 @@ START_TEST(test_topic_created_after_subscribing_is_assigned)
 }
 END_TEST
 
+static kfk_err t_fatal(tmember *m)
+{
+    pthread_mutex_lock(&m->lock);
+    kfk_err err = m->fatal;
+    pthread_mutex_unlock(&m->lock);
+    return err;
+}
+
+START_TEST(test_broker_without_kip848_is_a_group_error)
+{
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_CONSUMER_GROUP_HEARTBEAT_KEY, 0, -1),
+                     KFK_OK);
+    tmember a;
+    t_start(&a, NULL, "t");
+    WAIT_FOR(t_fatal(&a) != KFK_OK, "a group error");
+    ck_assert_int_eq(t_fatal(&a), KFK_ERR_UNSUPPORTED_VERSION);
+    ck_assert_int_eq(t_owned(&a, 0, MPARTS + 2), 0);
+    t_stop(&a);
+}
+END_TEST
+
 static Suite *consumer_kip848_suite(void)
 {
     Suite *s = suite_create("consumer_kip848");
@@ -592,6 +621,7 @@ static Suite *consumer_kip848_suite(void)
     tcase_add_test(tm, test_member_that_stops_polling_leaves_and_rejoins_when_it_polls);
     tcase_add_test(tm, test_coordinator_failover_keeps_the_assignment);
     tcase_add_test(tm, test_topic_created_after_subscribing_is_assigned);
+    tcase_add_test(tm, test_broker_without_kip848_is_a_group_error);
     suite_add_tcase(s, tm);
     return s;
 }
