@@ -116,6 +116,7 @@ typedef struct member {
     kfk_consumer *c;
     pthread_t th;
     atomic_bool stop;
+    atomic_bool paused;   /* the application stops polling */
     const char *topic;    /* partitions of other topics count under index by name order */
     pthread_mutex_t lock; /* protects what follows */
     bool owned[MAXP * 2];
@@ -162,6 +163,10 @@ static void *poll_thread(void *arg)
 {
     member *m = arg;
     while (!atomic_load(&m->stop)) {
+        if (atomic_load(&m->paused)) {
+            sleep_ms(10); /* not polling, on purpose */
+            continue;
+        }
         kfk_message *msg = kfk_consumer_poll(m->c, 100);
         if (!msg) continue;
         kfk_err err = kfk_message_error(msg);
@@ -520,6 +525,45 @@ START_TEST(test_unknown_server_assignor_is_a_group_error)
 }
 END_TEST
 
+START_TEST(test_member_that_stops_polling_leaves_and_rejoins)
+{
+    char topic[128], group[128];
+    ktest_unique_topic(topic, sizeof(topic), "g848-poll");
+    group_name(group, sizeof(group), "g848-poll-group");
+    create_topic(topic, NPARTS);
+
+    static const char *const quick[] = {"max.poll.interval.ms", "3000", NULL};
+    member a, b;
+    member *ms[2] = {&a, &b};
+    extra_props = quick;
+    member_start(&a, group, topic, NULL, true);
+    extra_props = NULL;
+    wait_balanced(ms, 1);
+    member_start(&b, group, topic, NULL, true);
+    wait_balanced(ms, 2);
+
+    /* a stops polling: after max.poll.interval.ms it leaves the group and
+     * b gets everything; when a polls again its partitions are LOST (it
+     * could not commit) and it rejoins. */
+    atomic_store(&a.paused, true);
+    int64_t deadline = ktime_mono_ms() + TIMEOUT_MS;
+    while (count_owned(&b) != NPARTS) {
+        ck_assert_msg(ktime_mono_ms() < deadline, "b never got a's partitions");
+        sleep_ms(20);
+    }
+    atomic_store(&a.paused, false);
+    wait_balanced(ms, 2);
+    snap sa = snapshot(&a);
+    int lost = 0;
+    for (int p = 0; p < NPARTS; p++)
+        lost += sa.lost[p];
+    ck_assert_int_eq(lost, NPARTS / 2);
+    member_stop(&a);
+    member_stop(&b);
+    delete_topic(topic);
+}
+END_TEST
+
 static Suite *consumer_group848_suite(void)
 {
     Suite *s = suite_create("consumer_group848_integration");
@@ -530,6 +574,7 @@ static Suite *consumer_group848_suite(void)
     tcase_add_test(tc, test_commit_and_restart_resumes_at_the_committed_offset);
     tcase_add_test(tc, test_static_member_restart_keeps_its_partitions);
     tcase_add_test(tc, test_unknown_server_assignor_is_a_group_error);
+    tcase_add_test(tc, test_member_that_stops_polling_leaves_and_rejoins);
     suite_add_tcase(s, tc);
     return s;
 }
