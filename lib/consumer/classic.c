@@ -269,12 +269,18 @@ static void join_finish(ktask *t)
     classic *cl = (classic *)((char *)t - offsetof(classic, join_task));
     cl->join_busy = false;
     if (cl->state != CS_JOINING) return; /* left meanwhile */
-    if (cl->rejoin) {                    /* the subscription changed while it was in flight */
+    kfk_err e = cl->join_err;
+    join_result *j = &cl->join_res;
+    if (cl->rejoin) { /* the subscription changed while it was in flight */
+        /* Join again as the member the coordinator knows now: a broker
+         * before KIP-394 (or a static member's first join) admits a member
+         * without MEMBER_ID_REQUIRED, and a join with no id would leave
+         * that one behind until its session ends. */
+        if ((e == KFK_OK || e == KFK_ERR_MEMBER_ID_REQUIRED) && j->member_id.len)
+            set_member_id(cl, (const char *)j->member_id.ptr);
         start_join(cl);
         return;
     }
-    kfk_err e = cl->join_err;
-    join_result *j = &cl->join_res;
     switch (e) {
     case KFK_OK:
         set_member_id(cl, (const char *)j->member_id.ptr);

@@ -210,6 +210,28 @@ START_TEST(test_only_dynamic_members_send_leave_group)
 }
 END_TEST
 
+/* A subscription that changes while a JoinGroup is out: the member joins
+ * again with the new topics as soon as that one answers, and gets them. */
+START_TEST(test_subscription_change_during_join)
+{
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "u", NP, 1), KFK_OK);
+    ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 1, 150), KFK_OK);
+    member m;
+    member_start(&m, "range", NULL); /* subscribes to t */
+    /* the second JoinGroup (KIP-394: the first only gets an id) is out */
+    int64_t until = ktime_mono_ms() + WAIT_MS;
+    while (kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY) < 2 && ktime_mono_ms() < until)
+        kfk_message_release(kfk_consumer_poll(m.c, 1));
+    ck_assert_int_eq(kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY), 2);
+    const char *both[] = {"t", "u"};
+    ck_assert_int_eq(kfk_consumer_subscribe(m.c, both, 2), KFK_OK);
+    int64_t t0 = ktime_mono_ms();
+    POLL_UNTIL(&m, m.owned == 2 * NP);
+    ck_assert_int_lt(ktime_mono_ms() - t0, 5000); /* under the 6 s session */
+    kfk_consumer_destroy(m.c);
+}
+END_TEST
+
 /* The coordinator's broker going down: commits and membership move on
  * to the next coordinator. Each broker goes down in turn, so one of them
  * is the group's coordinator whatever the mock picked. */
@@ -256,6 +278,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_fenced_instance_is_fatal);
     tcase_add_test(tc, test_only_dynamic_members_send_leave_group);
     tcase_add_test(tc, test_coordinator_moves);
+    tcase_add_test(tc, test_subscription_change_during_join);
     suite_add_tcase(s, tc);
     return s;
 }
