@@ -183,10 +183,30 @@ static int room(const kconn *c)
     return c->cfg->max_in_flight - c->inflight.n - c->unacked.n;
 }
 
+/* Drops the bytes already written from the front of c->out. Without it a
+ * connection whose socket never drains completely (a slow broker, big
+ * batches) appends behind an ever longer written prefix and the buffer
+ * grows without bound. Moving only when the prefix is at least as long as
+ * what remains keeps the cost to one copy per byte written. */
+static void complete_written(kconn *c);
+
+static void compact_out(kconn *c)
+{
+    complete_written(c); /* what stays queued ends past out_sent */
+    size_t sent = c->out_sent, left = c->out.len - sent;
+    if (!sent || sent < left) return;
+    memmove(c->out.data, c->out.data + sent, left);
+    c->out.len = left;
+    c->out_sent = 0;
+    for (kreq *r = c->unacked.head; r; r = r->next)
+        r->out_end -= sent;
+}
+
 /* Encodes pending requests while the in-flight limit allows. */
 static void encode_pending(kconn *c, int64_t now)
 {
     kreq *r;
+    compact_out(c);
     while (room(c) > 0 && (r = kreq_queue_pop(&c->pending))) {
         if (r->deadline_ns && r->deadline_ns <= now) {
             kconn_complete(c, r, KFK_ERR_TIMED_OUT, NULL, NULL);

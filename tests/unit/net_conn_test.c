@@ -18,6 +18,7 @@
 #include "../common/ktest.h"
 #include "base/time.h"
 #include "net/conn.h"
+#include "net/conn_int.h"
 #include "proto/api.h"
 #include "proto/gen/all.h"
 
@@ -36,6 +37,7 @@ typedef struct peer {
     atomic_bool silent;  /* never answer Metadata */
     int hold;            /* answer Metadata in bursts of this many (0: at once) */
     int metadata_topics; /* topics in each Metadata answer */
+    int rcvbuf;          /* SO_RCVBUF of accepted connections; 0: default */
     /* observations */
     atomic_int accepted;
     atomic_int eofs;             /* connections the client closed */
@@ -168,6 +170,7 @@ static void *peer_main(void *arg)
         if (pf[0].revents & POLLIN) {
             int fd = accept(p->listen_fd, NULL, NULL);
             if (fd >= 0 && n < PEER_MAX_CONNS) {
+                if (p->rcvbuf) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &p->rcvbuf, sizeof(p->rcvbuf));
                 conns[n++] = (pconn){fd, {0}, {0}, 0};
                 atomic_fetch_add(&p->accepted, 1);
             } else if (fd >= 0) {
@@ -245,6 +248,8 @@ typedef struct harness {
 
 /* socket.connection.setup.timeout.ms for the next harness. */
 static int64_t next_setup_timeout_ms = 10000;
+/* send.buffer.bytes for the next harness (0: the OS default). */
+static int next_sndbuf;
 
 static void harness_start_idle(harness *h, int port, int max_in_flight, int64_t idle_ms)
 {
@@ -252,6 +257,8 @@ static void harness_start_idle(harness *h, int port, int max_in_flight, int64_t 
     h->cfg.idle_ms = idle_ms;
     h->cfg.setup_timeout_ms = h->cfg.setup_timeout_max_ms = next_setup_timeout_ms;
     next_setup_timeout_ms = 10000;
+    h->cfg.sndbuf = next_sndbuf;
+    next_sndbuf = 0;
     h->cfg.client_id = "net-conn-test";
     h->cfg.max_in_flight = max_in_flight;
     h->cfg.backoff_ms = 100;
@@ -654,6 +661,66 @@ typedef struct src {
     int want, sent, max_room;
 } src;
 
+/* Reads the connection's output buffer capacity on its own loop thread. */
+typedef struct out_probe {
+    ktask task;
+    kconn *conn;
+    atomic_size_t cap;
+    atomic_bool done;
+} out_probe;
+
+static void out_probe_task(ktask *t)
+{
+    out_probe *p = (out_probe *)t;
+    atomic_store(&p->cap, p->conn->out.cap);
+    atomic_store(&p->done, true);
+}
+
+START_TEST(test_output_buffer_stays_bounded_when_the_socket_never_drains)
+{
+    /* Big requests through small socket buffers: the writer is always
+     * behind, so new requests are encoded while older ones are still
+     * partly unwritten. The written prefix must be dropped, or the buffer
+     * grows with every request instead of with what is in flight. */
+    enum { N = 100, MAX_IN_FLIGHT = 5, TOPICS = 2000 };
+    peer *p = peer_start();
+    p->rcvbuf = 65536; /* not below the loopback MSS: TCP would crawl */
+    peer_run(p);
+    harness h;
+    next_sndbuf = 65536;
+    harness_start(&h, p->port, MAX_IN_FLIGHT);
+    static char names[TOPICS][64];
+    static kp_metadata_request_topic topics[TOPICS];
+    for (int i = 0; i < TOPICS; i++) {
+        snprintf(names[i], sizeof(names[i]), "a-topic-with-a-name-long-enough-to-weigh-%08d", i);
+        kp_metadata_request_topic_init(&topics[i]);
+        topics[i].name = kwire_cstr(names[i]);
+    }
+    waiter_reset();
+    static call c[N];
+    for (int i = 0; i < N; i++) {
+        call_init(&c[i], i, 30000);
+        c[i].body.topics = topics;
+        c[i].body.n_topics = TOPICS;
+        kconn_submit(h.conn, &c[i].req);
+    }
+    ck_assert_int_eq(wait_done(N, 30000), N);
+    ck_assert_int_eq(W.per_err[0], N);
+    ck_assert(W.order_ok);
+    out_probe probe = {.task = {.fn = out_probe_task}, .conn = h.conn};
+    ck_assert_int_eq(kloop_post(h.loop, &probe.task), 0);
+    WAIT_UNTIL(atomic_load(&probe.done), 5000);
+    /* One request is ~104 KB and at most 5 are in flight; the written
+     * prefix is dropped once it is as long as what is left, so the buffer
+     * never holds more than twice the in-flight bytes: within 2 MiB.
+     * Appending all 100 requests would need 10 MB. */
+    ck_assert_msg(atomic_load(&probe.cap) <= 2u << 20, "output buffer grew to %zu bytes",
+                  atomic_load(&probe.cap));
+    harness_stop(&h);
+    peer_stop(p);
+}
+END_TEST
+
 static void src_pull(ksource *s, kconn *c, int room)
 {
     src *x = (src *)s;
@@ -711,6 +778,7 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, test_idle_connection_is_closed_and_reopened_on_demand);
     tcase_add_test(tc, test_big_response_decodes_and_its_frame_can_be_kept);
     tcase_add_test(tc, test_kick_connects_and_pulls_from_sources);
+    tcase_add_test(tc, test_output_buffer_stays_bounded_when_the_socket_never_drains);
     suite_add_tcase(s, tc);
     return s;
 }
