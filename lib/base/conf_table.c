@@ -227,13 +227,17 @@ static const kconf_prop table[KCONF__COUNT] = {
                "connections open."},
     [KCONF_SEND_BUFFER_BYTES] = {
         .name = "send.buffer.bytes", .type = KCONF_T_BYTES, .clients = KCONF_ALL,
-        .def = "131072", .min = -1, .max = I32MAX,
-        .doc = "The socket send buffer (SO_SNDBUF); -1 leaves the operating system's default."},
+        .def = "-1", .min = -1, .max = I32MAX,
+        .doc = "The socket send buffer (SO_SNDBUF); -1 leaves it to the operating system, "
+               "which sizes it to the connection (Linux autotuning; a set size turns that off). "
+               "Java's default is 131072."},
     [KCONF_RECEIVE_BUFFER_BYTES] = {
         .name = "receive.buffer.bytes", .type = KCONF_T_BYTES, .clients = KCONF_ALL,
-        .def = "65536", .client_def = {[0] = "32768"}, .min = -1, .max = I32MAX,
-        .doc = "The socket receive buffer (SO_RCVBUF); -1 leaves the operating system's "
-               "default."},
+        .def = "-1", .min = -1, .max = I32MAX,
+        .doc = "The socket receive buffer (SO_RCVBUF); -1 leaves it to the operating system, "
+               "which sizes it to the connection (Linux autotuning; a set size turns that off: "
+               "64 KiB costs the consumer ~60% more CPU per 1 KiB message). Java's default is "
+               "65536 (32768 for producers)."},
     [KCONF_MAX_IN_FLIGHT] = {
         .name = "max.in.flight.requests.per.connection", .type = KCONF_T_INT,
         .clients = KCONF_ALL, .def = "5", .min = 1, .max = I32MAX,

@@ -110,8 +110,8 @@ static const struct {
     {"socket.connection.setup.timeout.ms", "10000"},
     {"socket.connection.setup.timeout.max.ms", "30000"},
     {"connections.max.idle.ms", "540000"}, /* admin: 300000, see conf_validate_test */
-    {"send.buffer.bytes", "131072"},
-    {"receive.buffer.bytes", "65536"}, /* producer: 32768, see conf_validate_test */
+    {"send.buffer.bytes", "-1"},    /* Java: 131072; kfk leaves sockets to autotuning */
+    {"receive.buffer.bytes", "-1"}, /* Java: 65536, 32768 for producers */
     {"max.in.flight.requests.per.connection", "5"},
     {"metadata.max.age.ms", "300000"},
     {"metadata.max.idle.ms", "300000"},

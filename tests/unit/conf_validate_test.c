@@ -70,15 +70,16 @@ END_TEST
 
 START_TEST(test_each_client_gets_its_own_javas_defaults)
 {
-    /* Java: receive.buffer.bytes is 32768 for producers, 65536 otherwise;
-     * connections.max.idle.ms is 300000 for admin, 540000 otherwise. */
+    /* Java: connections.max.idle.ms is 300000 for admin, 540000 otherwise.
+     * receive.buffer.bytes is -1 (the OS autotunes) for every client, where
+     * Java has 32768 for producers and 65536 otherwise. */
     static const struct {
         kconf_client client;
         int64_t rcvbuf, idle;
     } want[] = {
-        {KCONF_PRODUCER, 32768, 540000},
-        {KCONF_CONSUMER, 65536, 540000},
-        {KCONF_ADMIN, 65536, 300000},
+        {KCONF_PRODUCER, -1, 540000},
+        {KCONF_CONSUMER, -1, 540000},
+        {KCONF_ADMIN, -1, 300000},
     };
     for (size_t i = 0; i < 3; i++) {
         kfk_conf *c = new_conf();
