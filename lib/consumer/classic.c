@@ -206,7 +206,6 @@ static void rejoin(classic *cl, const char *why)
     if (cl->after == AR_JOIN) return;
     LOG(cl, KFK_LOG_INFO, "group \"%s\": joining (%s)", cl->g->group_id, why);
     cl->join_reason = why; /* JoinGroup v8+ tells the coordinator (KIP-800) */
-    kloop_timer_disarm(bg(cl), &cl->hb_timer);
     cl->rejoin = false;
     ktplist give = to_give_up(cl);
     if (give.n > 0) {
@@ -239,6 +238,10 @@ static void join_done(kcall *call, kfk_err err, void *resp, karena *arena)
 static void start_join(classic *cl)
 {
     kloop_timer_disarm(bg(cl), &cl->join_timer);
+    /* Heartbeats go on while the application gives partitions up (as
+     * Java's do until JoinGroup), so a slow REVOKED callback keeps the
+     * session; JoinGroup itself stands for one. */
+    kloop_timer_disarm(bg(cl), &cl->hb_timer);
     cl->state = CS_JOINING;
     /* One in flight: send anew once it answers (a SyncGroup's body points
      * into the last JoinGroup's answer, which a new one replaces). */
@@ -502,10 +505,9 @@ static void hb_finish(ktask *t)
         hb_arm(cl, cl->g->heartbeat_interval_ms);
         return;
     case KFK_ERR_REBALANCE_IN_PROGRESS:
-        if (cl->state == CS_STABLE)
-            rejoin(cl, "the group is rebalancing");
-        else
-            hb_arm(cl, cl->g->heartbeat_interval_ms);
+        if (cl->state == CS_STABLE) rejoin(cl, "the group is rebalancing");
+        /* still heartbeating while a revocation runs before the join */
+        if (heartbeating(cl)) hb_arm(cl, cl->g->heartbeat_interval_ms);
         return;
     case KFK_ERR_UNKNOWN_MEMBER_ID:
     case KFK_ERR_ILLEGAL_GENERATION:

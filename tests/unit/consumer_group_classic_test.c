@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/ktest.h"
 #include "base/time.h"
@@ -123,6 +124,27 @@ START_TEST(test_rebalance_in_progress_eager_revokes_all)
     POLL_UNTIL(&m, m.owned == NP);
     ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
                      KFK_OK);
+    POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
+    ck_assert_int_eq(m.lost, 0);
+    kfk_consumer_destroy(m.c);
+}
+END_TEST
+
+/* While the application has not yet run REVOKED (it is not polling), the
+ * member keeps heartbeating, so a slow callback does not cost the session. */
+START_TEST(test_heartbeats_go_on_while_revoking)
+{
+    member m;
+    member_start(&m, "range", NULL);
+    POLL_UNTIL(&m, m.owned == NP);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
+                     KFK_OK);
+    int64_t hb = kfk_mock_request_count(mc, KP_HEARTBEAT_KEY);
+    int64_t until = ktime_mono_ms() + WAIT_MS;
+    while (kfk_mock_request_count(mc, KP_HEARTBEAT_KEY) < hb + 10 && ktime_mono_ms() < until)
+        nanosleep(&(struct timespec){0, 20000000}, NULL); /* no poll: the revocation waits */
+    ck_assert_int_ge(kfk_mock_request_count(mc, KP_HEARTBEAT_KEY), hb + 10);
+    ck_assert_int_eq(m.revoked, 0);
     POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.lost, 0);
     kfk_consumer_destroy(m.c);
@@ -274,6 +296,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_unknown_member_loses_and_rejoins);
     tcase_add_test(tc, test_rebalance_in_progress_eager_revokes_all);
     tcase_add_test(tc, test_rebalance_in_progress_cooperative_keeps_all);
+    tcase_add_test(tc, test_heartbeats_go_on_while_revoking);
     tcase_add_test(tc, test_coordinator_errors_are_retried);
     tcase_add_test(tc, test_fenced_instance_is_fatal);
     tcase_add_test(tc, test_only_dynamic_members_send_leave_group);
