@@ -761,9 +761,11 @@ KFK_API kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c,
                                                   const kfk_topic_partition_list *list);
 
 /* Commits offsets to the group: list NULL commits the current position of
- * every assigned partition that has consumed something since the last
- * commit (the next offset to read, with the leader epoch of the last
- * message polled); else the offsets (and metadata) listed. async 0 waits
+ * every assigned partition whose position is known (the next offset poll
+ * hands out, also when it came from auto.offset.reset rather than a
+ * message, as Java does) and differs from what this consumer last
+ * committed for it, with the leader epoch of the last message polled;
+ * else the offsets (and metadata) listed. async 0 waits
  * for the coordinator's answer (at most default.api.timeout.ms) and
  * returns its first error; async 1 returns at once and reports to the
  * commit callback from a later poll. Commits are sent in the order made.
