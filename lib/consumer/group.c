@@ -235,16 +235,21 @@ static void bg_run(ktask *t)
     unsigned w = k->wants;
     k->wants = 0;
     k->task_posted = false;
-    bool subscribed = k->subscribed;
+    bool subscribed = k->subscribed, closing = k->closing;
     pthread_mutex_unlock(&k->lock);
     if (w & KG_WANT_LEAVE) {
         ktplist_clear(&k->owned); /* whatever the protocol did, the core let go */
         kloop_timer_disarm(kclient_bg_loop(g->client), &k->poll_timer);
         g->proto->leave(g);
+        k->rejoin_pending = !closing;
     }
     if (w & (KG_WANT_SUB | KG_WANT_REJOIN)) {
         bool changed = update_topics(g);
-        if (subscribed && (changed || (w & KG_WANT_REJOIN))) {
+        /* After an unsubscribe, a subscribe to the same topics changes
+         * nothing here (the two may even meet in one run): the leave
+         * still needs a rejoin. */
+        if (subscribed && (changed || k->rejoin_pending || (w & KG_WANT_REJOIN))) {
+            k->rejoin_pending = false;
             arm_poll_timer(g);
             g->proto->subscription_changed(g);
         }

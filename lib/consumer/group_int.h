@@ -100,6 +100,7 @@ typedef struct kgroup_core {
     ktimer poll_timer;  /* max.poll.interval.ms */
     ktimer retry_timer; /* OffsetFetch retries */
     bool retry_armed;
+    bool rejoin_pending; /* left the group; the next subscription must rejoin */
 
     /* (lock) */
     unsigned wants;

@@ -476,11 +476,10 @@ static void left(k848 *k)
     k->sent.valid = false;
     k848_target_free(&k->target);
     k->target_pending = false;
-    if (!stale) {
-        kgroup_left(k->g);
-    } else if (k->rejoin && subscribed(k->g)) {
-        join(k);
-    }
+    if (!stale) kgroup_left(k->g);
+    /* Subscribed again while leaving (unsubscribe then subscribe, or a
+     * poll after max.poll.interval.ms): join as a new member epoch. */
+    if (k->rejoin && subscribed(k->g)) join(k);
 }
 
 /* --- reconciliation ---------------------------------------------------------------------- */
@@ -662,7 +661,7 @@ static void p_subscription_changed(kgroup *g)
         if (subscribed(g)) join(k);
         return;
     case S_LEAVING:
-        k->rejoin = k->stale_leave;
+        k->rejoin = subscribed(g);
         return;
     case S_JOINING:
         /* Nothing to join with (the broker refuses an empty join). */

@@ -602,6 +602,21 @@ START_TEST(test_broker_without_kip848_is_a_group_error)
 }
 END_TEST
 
+START_TEST(test_unsubscribe_then_subscribe_rejoins)
+{
+    tmember a;
+    t_start(&a, NULL, "t");
+    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "t's partitions");
+    /* Right after the unsubscribe the leave is still in flight. */
+    ck_assert_int_eq(kfk_consumer_unsubscribe(a.c), KFK_OK);
+    const char *t = "t";
+    ck_assert_int_eq(kfk_consumer_subscribe(a.c, &t, 1), KFK_OK);
+    WAIT_FOR(t_sum(&a, a.revoked) == MPARTS && t_owned(&a, 0, MPARTS) == MPARTS,
+             "t's partitions revoked and assigned again");
+    t_stop(&a);
+}
+END_TEST
+
 static Suite *consumer_kip848_suite(void)
 {
     Suite *s = suite_create("consumer_kip848");
@@ -627,6 +642,7 @@ static Suite *consumer_kip848_suite(void)
     tcase_add_test(tm, test_coordinator_failover_keeps_the_assignment);
     tcase_add_test(tm, test_topic_created_after_subscribing_is_assigned);
     tcase_add_test(tm, test_broker_without_kip848_is_a_group_error);
+    tcase_add_test(tm, test_unsubscribe_then_subscribe_rejoins);
     suite_add_tcase(s, tm);
     return s;
 }
