@@ -125,8 +125,25 @@ static int add_forgotten(kfetcher *f, int *n_topics, int *n_ids, const kcpart *p
     return 0;
 }
 
+/* Whether a kept entry of s other than e is for e's topic and partition. */
+static bool kept_elsewhere(const kfetch_session *s, const ksess_entry *e)
+{
+    for (int i = 0; i < s->n; i++) {
+        const kcpart *q = s->e[i].part;
+        if (&s->e[i] != e && s->e[i].keep && q->partition == e->part->partition &&
+            strcmp(q->topic, e->part->topic) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Partitions the session holds that are no longer fetched here: forgotten
- * (incremental) or just dropped (full). */
+ * (incremental) or just dropped (full). An entry whose partition came back
+ * as a new kcpart (an eager rebalance revoked and reassigned it between
+ * two requests) is dropped without forgetting: the request adds that
+ * partition, and a broker applies the forgotten list after the added one,
+ * so forgetting it too would leave it out of the broker's session while
+ * the client believes it is in. */
 static int prune_session(kfetcher *f, bool full, int *n_forgotten)
 {
     int n_ids = 0, k = 0;
@@ -136,7 +153,9 @@ static int prune_session(kfetcher *f, bool full, int *n_forgotten)
             s->e[k++] = s->e[i];
             continue;
         }
-        if (!full && add_forgotten(f, n_forgotten, &n_ids, s->e[i].part)) return -1;
+        if (!full && !kept_elsewhere(s, &s->e[i]) &&
+            add_forgotten(f, n_forgotten, &n_ids, s->e[i].part))
+            return -1;
     }
     s->n = k;
     for (int i = 0; i < *n_forgotten; i++)
