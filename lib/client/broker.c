@@ -19,6 +19,7 @@ static kbroker *broker_new(kclient *c, int32_t id, const char *host, int port, k
     b->port = port;
     b->client = c;
     /* opaque is the client, not b: a retired connection outlives b. */
+    b->group = io->group;
     b->conn = kconn_new(io->group, id, host, port, c);
     if (!b->conn) goto fail;
     return b;
@@ -37,9 +38,28 @@ void kbroker_unref(kbroker *b)
     /* Requests submitted through earlier references were posted before
      * this, so they reach the connection before it retires. */
     kconn_retire(b->conn);
+    kconn *coord = atomic_load_explicit(&b->coord_conn, memory_order_acquire);
+    if (coord) kconn_retire(coord);
     free(b->host);
     free(b->rack);
     free(b);
+}
+
+kconn *kbroker_coord_conn(kbroker *b)
+{
+    kconn *k = atomic_load_explicit(&b->coord_conn, memory_order_acquire);
+    if (k) return k;
+    if (b->id < 0) return b->conn;
+    /* The Java client's node id for a coordinator connection: it shows in
+     * the connection's log lines and keeps it apart from b's own. */
+    k = kconn_new(b->group, INT32_MAX - b->id, b->host, b->port, b->client);
+    if (!k) return b->conn;
+    kconn *none = NULL;
+    if (atomic_compare_exchange_strong_explicit(&b->coord_conn, &none, k, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return k;
+    kconn_retire(k); /* another thread made one first; k never carried a request */
+    return none;
 }
 
 static kbroker *broker_ref(kbroker *b)

@@ -136,7 +136,9 @@ static void send_to(kcall *call, kbroker *b)
     call->sent_to = b->id;
     call->attempts++;
     call->stage = STAGE_SENT;
-    kconn_submit(b->conn, r); /* may complete the call before it returns */
+    /* Coordinator calls have a connection of their own (see kbroker). */
+    kconn *conn = call->route == KROUTE_COORDINATOR ? kbroker_coord_conn(b) : b->conn;
+    kconn_submit(conn, r); /* may complete the call before it returns */
 }
 
 static void route_and_send(kcall *call)

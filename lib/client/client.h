@@ -97,9 +97,16 @@ void kclient_fatal(kclient *c, kfk_err err, const char *fmt, ...)
 
 /* A broker the client knows: from metadata (id >= 0) or from
  * bootstrap.servers (ids -1, -2, ... until the first metadata answer
- * names the real ones). Refcounted; its connection is retired when the
+ * names the real ones). Refcounted; its connections are retired when the
  * last reference goes, after the broker left the cluster or the registry
- * replaced it (same id, new address). */
+ * replaced it (same id, new address).
+ *
+ * conn carries the data path (Produce, Fetch) and every call but those
+ * routed KROUTE_COORDINATOR, which get a second connection of their own,
+ * opened when the first one is sent: a broker answers one connection's
+ * requests in order, so a Heartbeat or a sync OffsetCommit on conn would
+ * wait behind a Fetch parked for fetch.max.wait.ms (the Java client's
+ * AbstractCoordinator does the same, as node Integer.MAX_VALUE - id). */
 struct kbroker {
     atomic_int refcnt;
     int32_t id;
@@ -108,6 +115,9 @@ struct kbroker {
     char *rack; /* NULL: none */
     kconn *conn;
     kclient *client;
+    /* private */
+    kconn_group *group;          /* conn's, for coord_conn */
+    kconn *_Atomic coord_conn;   /* NULL until a coordinator call needs it */
 };
 
 /* A reference to broker id, or NULL. Any thread. */

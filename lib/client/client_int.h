@@ -94,6 +94,11 @@ struct kclient {
 };
 
 /* broker.c */
+/* The connection for calls routed KROUTE_COORDINATOR to b (see kbroker):
+ * created on first use, on conn's loop. b->conn for a bootstrap entry
+ * (never a coordinator) or when out of memory. Any thread, with a
+ * reference to b held. */
+kconn *kbroker_coord_conn(kbroker *b);
 int kclient_add_bootstrap(kclient *c, char *errstr, size_t errlen);
 /* KIP-899: none of the known brokers answered for too long; adds the
  * bootstrap entries again so the next refresh may start over there. */
