@@ -1,7 +1,8 @@
 /* The client core against a cluster (KFK_TEST_BOOTSTRAP): bootstrap to
  * real broker ids, a dead bootstrap address, routing to the controller,
  * any broker and a partition's leader, a call timing out at its deadline,
- * coordinator lookup, and no thread or fd left behind. */
+ * coordinator lookup, coordinator calls on a connection of their own, and
+ * no thread or fd left behind. */
 #include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -50,6 +51,7 @@ typedef struct outcome {
     int64_t done_ns;
     int32_t n_brokers;
     int16_t error_code;
+    int32_t coordinator; /* FindCoordinator's node id */
 } outcome;
 
 static void outcome_init(outcome *o)
@@ -85,8 +87,10 @@ static void on_done(kcall *call, kfk_err err, void *resp, karena *arena)
     o->done_ns = ktime_mono_ns();
     if (resp && call->api_key == KP_METADATA_KEY)
         o->n_brokers = ((kp_metadata_response *)resp)->n_brokers;
-    if (resp && call->api_key == KP_FIND_COORDINATOR_KEY)
+    if (resp && call->api_key == KP_FIND_COORDINATOR_KEY) {
         o->error_code = ((kp_find_coordinator_response *)resp)->coordinators[0].error_code;
+        o->coordinator = ((kp_find_coordinator_response *)resp)->coordinators[0].node_id;
+    }
     o->done = true;
     pthread_cond_broadcast(&o->cond);
     pthread_mutex_unlock(&o->lock);
@@ -263,6 +267,115 @@ static void delete_topic(kclient *c, const char *name)
     ck_assert_msg(o.err == KFK_OK, "DeleteTopics: %s", kfk_err_str(o.err));
 }
 
+/* A Heartbeat of no member to group's coordinator: answered (with
+ * UNKNOWN_MEMBER_ID) without any group existing. Caches the coordinator. */
+static void heartbeat_call(kclient *c, const char *group, outcome *o)
+{
+    kp_heartbeat_request body;
+    kp_heartbeat_request_init(&body);
+    body.group_id = kwire_cstr(group);
+    body.generation_id = -1;
+    body.member_id = kwire_cstr("");
+    kcall call;
+    kcall_init(&call, KP_HEARTBEAT_KEY, &body, on_done, o);
+    call.route = KROUTE_COORDINATOR;
+    call.coord_type = 0;
+    call.coord_key = group;
+    call.deadline_ns = kclient_deadline(20000);
+    outcome_init(o);
+    kcall_start(c, &call);
+    wait_outcome(o, 25000);
+    ck_assert_msg(o->err == KFK_OK, "Heartbeat: %s", kfk_err_str(o->err));
+}
+
+START_TEST(test_coordinator_call_does_not_wait_behind_a_long_poll)
+{
+    /* A broker answers one connection's requests in order: a Heartbeat
+     * sent on the connection where a Fetch is parked for 5 s would wait
+     * 5 s. Coordinator calls have a connection of their own, so the
+     * Heartbeat is answered while the Fetch is still parked. */
+    kclient *c = client_for(ktest_bootstrap(), KCONF_CONSUMER);
+    char topic[128], group[160];
+    ktest_unique_topic(topic, sizeof(topic), "coordconn");
+    create_topic(c, topic);
+    int32_t leader = -1, epoch;
+    ck_assert_int_eq(kmeta_leader(kclient_meta(c), topic, 0, &leader, &epoch), 0);
+    /* A group that the topic's leader coordinates (any group, on one
+     * broker; about one in three on the 3-broker mock), found and cached
+     * before the Fetch goes: FindCoordinator goes to the least loaded
+     * broker's own connection, which the Fetch will hold. */
+    int k = 0;
+    outcome ho;
+    for (; k < 64; k++) {
+        snprintf(group, sizeof(group), "%s-g%d", topic, k);
+        heartbeat_call(c, group, &ho);
+        if (ho.sent_to == leader) break;
+    }
+    ck_assert_msg(k < 64, "no group coordinated by broker %d", leader);
+    outcome m; /* the leader's connection is up before the Fetch goes */
+    ck_assert_int_eq(metadata_call(c, KROUTE_BROKER, leader, &m), KFK_OK);
+
+    static kp_fetch_request fbody;
+    static kp_fetch_request_fetch_topic ft;
+    static kp_fetch_request_fetch_partition fp;
+    kp_fetch_request_init(&fbody);
+    fbody.max_wait_ms = 5000;
+    fbody.min_bytes = 1 << 30; /* never there: parked for max_wait_ms */
+    fbody.max_bytes = 1 << 20;
+    kp_fetch_request_fetch_topic_init(&ft);
+    kp_fetch_request_fetch_partition_init(&fp);
+    fp.partition_max_bytes = 1 << 20;
+    ft.topic = kwire_cstr(topic);
+    ft.partitions = &fp;
+    ft.n_partitions = 1;
+    fbody.topics = &ft;
+    fbody.n_topics = 1;
+    static kcall fetch;
+    static outcome fo;
+    kcall_init(&fetch, KP_FETCH_KEY, &fbody, on_done, &fo);
+    fetch.max_version = 12; /* by name */
+    fetch.route = KROUTE_BROKER;
+    fetch.broker_id = leader;
+    fetch.deadline_ns = kclient_deadline(20000);
+    outcome_init(&fo);
+    kcall_start(c, &fetch);
+
+    int64_t start = ktime_mono_ns();
+    heartbeat_call(c, group, &ho);
+    /* An answer (UNKNOWN_MEMBER_ID: no such member), from the leader. */
+    ck_assert_msg(ho.err == KFK_OK, "Heartbeat: %s", kfk_err_str(ho.err));
+    ck_assert_int_eq(ho.sent_to, leader);
+    int64_t ms = (ho.done_ns - start) / KTIME_NS_PER_MS;
+    ck_assert_msg(ms < 2500, "the Heartbeat took %lld ms behind a 5 s Fetch", (long long)ms);
+    pthread_mutex_lock(&fo.lock);
+    bool fetch_done = fo.done;
+    pthread_mutex_unlock(&fo.lock);
+    ck_assert_msg(!fetch_done, "the Fetch was not parked (%s)", kfk_err_str(fo.err));
+
+    /* Two connections to the leader; the registry still has it once. */
+    kbroker *b = kclient_broker(c, leader);
+    ck_assert_ptr_nonnull(b);
+    kconn *coord = atomic_load(&b->coord_conn);
+    ck_assert_ptr_nonnull(coord);
+    ck_assert_ptr_ne(coord, b->conn);
+    ck_assert_int_ge(kconn_load(b->conn), 1); /* the parked Fetch */
+    kbroker_unref(b);
+    kbroker **v;
+    int n = kclient_brokers(c, &v);
+    for (int i = 0, seen = 0; i < n; i++) {
+        seen += v[i]->id == leader;
+        ck_assert_int_le(seen, 1);
+        kbroker_unref(v[i]);
+    }
+    free(v);
+
+    /* Destroy with the Fetch still parked: it completes once. */
+    kclient_destroy(c);
+    ck_assert_int_eq(fo.times, 1);
+    ck_assert(fo.err == KFK_ERR_DESTROYED || fo.err == KFK_OK);
+}
+END_TEST
+
 START_TEST(test_call_to_a_leader_times_out_at_its_deadline)
 {
     /* A Fetch the leader parks for 10 s (min_bytes it will never have),
@@ -371,6 +484,7 @@ static Suite *client_suite(void)
     tcase_add_test(tc, test_calls_route_to_controller_and_to_a_named_broker);
     tcase_add_test(tc, test_coordinator_lookup_routes_a_call);
     tcase_add_test(tc, test_call_to_a_leader_times_out_at_its_deadline);
+    tcase_add_test(tc, test_coordinator_call_does_not_wait_behind_a_long_poll);
     tcase_add_test(tc, test_create_and_destroy_leave_no_threads_or_fds);
     tcase_add_test(tc, test_destroy_with_calls_in_flight_completes_them_once);
     suite_add_tcase(s, tc);
