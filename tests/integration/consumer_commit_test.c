@@ -327,6 +327,44 @@ START_TEST(test_reset_none_reports_no_offset_through_poll)
 }
 END_TEST
 
+/* A member's synchronous commit must not wait behind its fetcher's long
+ * poll: a broker answers the requests of one connection in order, so the
+ * Java client talks to its group coordinator over a connection of its own
+ * (AbstractCoordinator: node id Integer.MAX_VALUE - id). With nothing to
+ * fetch and fetch.max.wait.ms 3000, each commit should take a round trip,
+ * not up to 3 s. */
+START_TEST(test_sync_commit_does_not_wait_behind_a_long_poll)
+{
+    char topic[128], group[160];
+    setup(topic, group, sizeof(topic), "commit-latency");
+    counts n = {0};
+    kfk_conf *conf = kclus_conf(NULL);
+    kclus_set(conf, "group.id", group);
+    kclus_set(conf, "group.protocol", protocols[_i]);
+    kclus_set(conf, "auto.offset.reset", "earliest");
+    kclus_set(conf, "enable.auto.commit", "false");
+    kclus_set(conf, "fetch.max.wait.ms", "3000");
+    kfk_conf_set_rebalance_cb(conf, on_rebalance, &n);
+    char err[256];
+    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
+    ck_assert_msg(c != NULL, "%s", err);
+    const char *topics[] = {topic};
+    ck_assert_int_eq(kfk_consumer_subscribe(c, topics, 1), KFK_OK);
+    int64_t next[NPARTS] = {0};
+    consume(c, next, RECORDS); /* now every Fetch waits 3 s for data */
+    for (int k = 0; k < 3; k++) {
+        kfk_topic_partition tp = {topic, 0, 10 + k, NULL};
+        kfk_topic_partition_list l = {1, &tp};
+        int64_t t0 = kclus_now_ms();
+        ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_OK);
+        int64_t took = kclus_now_ms() - t0;
+        ck_assert_msg(took < 1000, "commit %d took %lld ms (fetch.max.wait.ms 3000)", k,
+                      (long long)took);
+    }
+    finish(c, topic);
+}
+END_TEST
+
 static Suite *commit_suite(void)
 {
     Suite *s = suite_create("consumer_commit_integration");
@@ -339,6 +377,7 @@ static Suite *commit_suite(void)
     tcase_add_loop_test(tc, test_reset_latest_starts_at_the_end, 0, 2);
     tcase_add_loop_test(tc, test_reset_earliest_starts_at_the_beginning, 0, 2);
     tcase_add_loop_test(tc, test_reset_none_reports_no_offset_through_poll, 0, 2);
+    tcase_add_loop_test(tc, test_sync_commit_does_not_wait_behind_a_long_poll, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
