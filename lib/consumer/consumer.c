@@ -9,10 +9,6 @@
 #include "consumer/consumer_int.h"
 #include "consumer/group.h"
 
-/* How long a waiting poll sleeps at most before it looks at the metadata
- * and broker versions again (the client has no change notification). */
-#define POLL_SLICE_MS 20
-
 static void read_conf(kfk_consumer *c)
 {
     const kfk_conf *conf = kclient_conf(c->client);
@@ -30,6 +26,8 @@ static void read_conf(kfk_consumer *c)
     c->rack = rack[0] ? strdup(rack) : NULL;
 }
 
+static void meta_changed(void *opaque);
+
 kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
 {
     kfk_consumer *c = calloc(1, sizeof(*c));
@@ -45,12 +43,14 @@ kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
     }
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->poll_lock, NULL);
+    pthread_mutex_init(&c->sync_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&c->cond, &ca);
     pthread_condattr_destroy(&ca);
     read_conf(c);
+    kclient_set_meta_watch(c->client, meta_changed, c);
     if (kgroup_create(c, &c->group, errstr, errlen)) {
         kfk_consumer_destroy(c);
         return NULL;
@@ -75,7 +75,7 @@ void kconsumer_enqueue(kfk_consumer *c, kchunk *ch)
 void kconsumer_kick_all(kfk_consumer *c)
 {
     pthread_mutex_lock(&c->lock);
-    for (int i = 0; i < c->n_fetchers; i++)
+    for (int i = 0; i < c->n_fetchers && !c->closing; i++) /* destroy drops f->b */
         if (!c->fetchers[i]->replaced) kconn_kick(c->fetchers[i]->b->conn);
     pthread_mutex_unlock(&c->lock);
 }
@@ -126,14 +126,19 @@ static void retire_departed(kfk_consumer *c, kbroker **bs, int n)
 }
 
 /* A fetcher per broker the registry knows; a replaced broker's fetcher
- * is detached (kept until destroy) and a new one attached. */
+ * is detached (kept until destroy) and a new one attached. Any thread;
+ * sync_lock keeps a slower caller from applying an older broker list
+ * over a newer one. */
 static void sync_fetchers(kfk_consumer *c)
 {
+    pthread_mutex_lock(&c->sync_lock);
     uint64_t v = kclient_brokers_version(c->client);
-    if (v == c->brokers_version) return;
-    kbroker **bs;
-    int n = kclient_brokers(c->client, &bs);
-    if (n < 0) return;
+    kbroker **bs = NULL;
+    int n = v == c->brokers_version ? -1 : kclient_brokers(c->client, &bs);
+    if (n < 0) {
+        pthread_mutex_unlock(&c->sync_lock);
+        return;
+    }
     pthread_mutex_lock(&c->lock);
     for (int i = 0; i < n; i++) {
         kbroker *b = bs[i];
@@ -158,14 +163,19 @@ static void sync_fetchers(kfk_consumer *c)
         }
         kfetcher_attach(f);
     }
-    retire_departed(c, bs, n);
-    c->brokers_version = v;
+    if (!c->closing) {
+        retire_departed(c, bs, n);
+        c->brokers_version = v;
+    }
     pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->sync_lock);
     free(bs);
 }
 
-/* Work poll does between waits: start offset lookups, follow broker and
- * metadata changes. */
+/* Starts offset lookups and follows broker and metadata changes. Any
+ * thread: polls, kfk-bg after a metadata refresh (meta_changed), an I/O
+ * thread whose Fetch answer named a new endpoint (kconsumer_changed), so
+ * that nothing waits for a poll to look. */
 static void maintain(kfk_consumer *c)
 {
     if (atomic_load(&c->reset_wanted)) koffsets_start_resets(c);
@@ -173,6 +183,17 @@ static void maintain(kfk_consumer *c)
     uint64_t mv = atomic_load(&kclient_meta(c->client)->version);
     /* Polls and kfk-bg (taking an assignment) both get here. */
     if (mv != atomic_exchange(&c->meta_version, mv)) kconsumer_kick_all(c);
+}
+
+void kconsumer_changed(kfk_consumer *c)
+{
+    maintain(c);
+}
+
+/* kclient_set_meta_watch: kfk-bg, after each successful refresh. */
+static void meta_changed(void *opaque)
+{
+    maintain(opaque);
 }
 
 /* --- assignment -------------------------------------------------------------------- */
@@ -341,8 +362,8 @@ static void after_assign(kfk_consumer *c, const kfk_topic_partition *v, size_t n
     if (n) kclient_refresh(c->client, "assign");
     if (app) {
         maintain(c);
-    } else if (atomic_load(&c->reset_wanted)) {
-        koffsets_start_resets(c); /* kfk-bg: the fetchers follow at the next poll */
+    } else {
+        maintain(c); /* kfk-bg: offset lookups, fetchers for new leaders */
     }
     kconsumer_kick_all(c);
 }
@@ -572,8 +593,9 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
         int64_t now = ktime_mono_ns();
         if (n || now >= deadline || c->closing) break;
         pthread_mutex_unlock(&c->poll_lock);
-        int64_t slice = now + (int64_t)POLL_SLICE_MS * 1000000;
-        wait_for_chunk(c, deadline < slice ? deadline : slice);
+        /* Whoever makes work for the consumer does it or wakes us (group
+         * events); no timer looks for it. */
+        wait_for_chunk(c, deadline);
         kgroup_poll(c->group);
         maintain(c);
         pthread_mutex_lock(&c->poll_lock);
@@ -681,6 +703,7 @@ kfk_err kfk_consumer_close(kfk_consumer *c)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
     if (!atomic_load(&c->closing)) kgroup_close(c->group); /* commit, revoke, leave */
+    kclient_set_meta_watch(c->client, NULL, NULL); /* one running still sees closing */
     pthread_mutex_lock(&c->lock);
     if (c->closing) {
         pthread_mutex_unlock(&c->lock);
@@ -737,5 +760,6 @@ void kfk_consumer_destroy(kfk_consumer *c)
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->poll_lock);
+    pthread_mutex_destroy(&c->sync_lock);
     free(c);
 }

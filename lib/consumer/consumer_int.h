@@ -175,7 +175,8 @@ struct kfk_consumer {
     /* fetchers: c->lock guards the array; each is its loop's */
     kfetcher **fetchers;
     int n_fetchers, cap_fetchers;
-    uint64_t brokers_version;
+    pthread_mutex_t sync_lock; /* sync_fetchers: one at a time; then c->lock */
+    uint64_t brokers_version;  /* sync_lock */
     atomic_uint_fast64_t meta_version;
     int detach_left; /* close: fetchers still attached */
 
@@ -199,6 +200,10 @@ struct kfk_consumer {
 void kconsumer_enqueue(kfk_consumer *c, kchunk *ch);
 /* Kicks every fetcher's connection (any thread). */
 void kconsumer_kick_all(kfk_consumer *c);
+/* Does what a change asks for (any thread, no consumer lock held): offset
+ * lookups wanted, fetchers for brokers the registry learnt (a Fetch answer's
+ * endpoints, KIP-951), fetches for partitions that got a leader. */
+void kconsumer_changed(kfk_consumer *c);
 /* The partition whose topic and number match, or NULL (c->lock held). */
 kcpart *kconsumer_find(kfk_consumer *c, const char *topic, int32_t partition);
 

@@ -415,6 +415,7 @@ static void fetch_done(kreq *req, kfk_err err, void *resp, karena *arena)
     }
     if (any_partition_error(r)) {
         if (kclient_fetch_hints(c->client, r) > 0) kconsumer_kick_all(c);
+        kconsumer_changed(c); /* brokers the answer's endpoints added (KIP-951) */
         back_off(f);
     }
     if (resets) koffsets_start_resets(c);
