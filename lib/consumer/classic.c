@@ -221,6 +221,27 @@ static void rejoin(classic *cl, const char *why)
 
 /* --- JoinGroup ------------------------------------------------------------------------------- */
 
+/* What JoinGroup and SyncGroup answers share: the coordinator forgot this
+ * member or its generation (the partitions are lost: join afresh), the
+ * client is going away, or a fatal error. False for anything else. */
+static bool membership_error(classic *cl, kfk_err e, const char *api)
+{
+    switch (e) {
+    case KFK_ERR_UNKNOWN_MEMBER_ID:
+    case KFK_ERR_ILLEGAL_GENERATION:
+        lose_all(cl);
+        reset_member(cl, e == KFK_ERR_UNKNOWN_MEMBER_ID);
+        start_join(cl);
+        return true;
+    case KFK_ERR_DESTROYED:
+        return true;
+    default:
+        if (!fatal_error(e)) return false;
+        fatal(cl, e, api);
+        return true;
+    }
+}
+
 static void join_done(kcall *call, kfk_err err, void *resp, karena *arena)
 {
     (void)arena;
@@ -302,19 +323,8 @@ static void join_finish(ktask *t)
         set_member_id(cl, (const char *)j->member_id.ptr);
         start_join(cl);
         return;
-    case KFK_ERR_UNKNOWN_MEMBER_ID:
-    case KFK_ERR_ILLEGAL_GENERATION:
-        lose_all(cl);
-        reset_member(cl, e == KFK_ERR_UNKNOWN_MEMBER_ID);
-        start_join(cl);
-        return;
-    case KFK_ERR_DESTROYED:
-        return;
     default:
-        if (fatal_error(e)) {
-            fatal(cl, e, "JoinGroup");
-            return;
-        }
+        if (membership_error(cl, e, "JoinGroup")) return;
         LOG(cl, KFK_LOG_INFO, "group \"%s\": JoinGroup: %s; retrying", cl->g->group_id,
             kfk_err_str(e));
         arm_join_timer(cl, cl->g->retry_backoff_ms);
@@ -404,19 +414,8 @@ static void sync_finish(ktask *t)
     case KFK_ERR_REBALANCE_IN_PROGRESS:
         start_join(cl);
         return;
-    case KFK_ERR_UNKNOWN_MEMBER_ID:
-    case KFK_ERR_ILLEGAL_GENERATION:
-        lose_all(cl);
-        reset_member(cl, e == KFK_ERR_UNKNOWN_MEMBER_ID);
-        start_join(cl);
-        return;
-    case KFK_ERR_DESTROYED:
-        return;
     default:
-        if (fatal_error(e)) {
-            fatal(cl, e, "SyncGroup");
-            return;
-        }
+        if (membership_error(cl, e, "SyncGroup")) return;
         LOG(cl, KFK_LOG_INFO, "group \"%s\": SyncGroup: %s; joining again", cl->g->group_id,
             kfk_err_str(e));
         cl->state = CS_JOINING;
