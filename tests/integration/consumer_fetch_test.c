@@ -14,66 +14,13 @@
 #include "../common/ktest.h"
 #include "base/time.h"
 #include "consumer/consumer_int.h"
+#include "kclus.h"
 #include "kfk.h"
 #include "kwire_client.h"
 
 #define TIMEOUT_MS 20000
 #define NPARTS 3
 #define TS0 1700000000000LL
-
-static kfk_conf *conf_for(void)
-{
-    kfk_conf *conf = kfk_conf_new();
-    char err[256];
-    ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", ktest_bootstrap(), err, sizeof(err)),
-                     0);
-    if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
-    return conf;
-}
-
-static kfk_admin *admin(void)
-{
-    char err[256];
-    kfk_admin *a = kfk_admin_new(conf_for(), err, sizeof(err));
-    ck_assert_msg(a != NULL, "%s", err);
-    return a;
-}
-
-/* Creates the topic and waits until every partition has a leader. */
-static void create_topic(const char *name)
-{
-    kfk_admin *a = admin();
-    kfk_new_topic *t = kfk_new_topic_new(name, NPARTS, -1);
-    kfk_admin_result *res;
-    kfk_err err = kfk_admin_create_topics(a, &t, 1, TIMEOUT_MS, &res);
-    ck_assert_msg(err == KFK_OK, "create %s: %s", name, kfk_err_str(err));
-    kfk_admin_result_destroy(res);
-    kfk_new_topic_destroy(t);
-    int64_t deadline = ktime_mono_ms() + TIMEOUT_MS;
-    for (bool ready = false; !ready;) {
-        ck_assert_msg(ktime_mono_ms() < deadline, "%s has no leaders", name);
-        kfk_metadata *md;
-        const char *names[] = {name};
-        if (kfk_admin_list_topics(a, names, 1, TIMEOUT_MS, &md) == KFK_OK) {
-            ready = kfk_metadata_topic_count(md) == 1 && !kfk_metadata_topic_error(md, 0) &&
-                    kfk_metadata_partition_count(md, 0) == NPARTS;
-            for (size_t p = 0; ready && p < NPARTS; p++)
-                ready = kfk_metadata_partition_leader(md, 0, p) >= 0;
-            kfk_metadata_destroy(md);
-        }
-        if (!ready) nanosleep(&(struct timespec){0, 50000000}, NULL); /* between polls */
-    }
-    kfk_admin_destroy(a);
-}
-
-static void delete_topic(const char *name)
-{
-    kfk_admin *a = admin();
-    kfk_admin_result *res;
-    kfk_admin_delete_topics(a, &name, 1, TIMEOUT_MS, &res);
-    kfk_admin_result_destroy(res);
-    kfk_admin_destroy(a);
-}
 
 /* --- test data: record i goes to partition i % NPARTS ----------------------------- */
 
@@ -120,7 +67,7 @@ static void on_report(void *opaque, const kfk_delivery_report *r)
 /* Produces records first..first+n-1 with compression codec. */
 static void produce(const char *topic, const char *codec, int first, int n)
 {
-    kfk_conf *conf = conf_for();
+    kfk_conf *conf = kclus_conf(NULL);
     reports rep = {0};
     kfk_conf_set_dr_cb(conf, on_report, &rep);
     ck_assert_int_eq(kfk_conf_set(conf, "compression.type", codec, NULL, 0), 0);
@@ -181,7 +128,7 @@ static void check_rec(const kfk_message *m, int i)
 
 static kfk_consumer *consumer(const char *reset)
 {
-    kfk_conf *conf = conf_for();
+    kfk_conf *conf = kclus_conf(NULL);
     ck_assert_int_eq(kfk_conf_set(conf, "auto.offset.reset", reset, NULL, 0), 0);
     ck_assert_int_eq(kfk_conf_set(conf, "fetch.max.wait.ms", "100", NULL, 0), 0);
     char err[256];
@@ -234,7 +181,7 @@ START_TEST(test_consumes_every_codec_intact_with_contiguous_offsets)
 {
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "cons-codecs");
-    create_topic(topic);
+    kclus_create_topic(NULL, topic, NPARTS, -1);
     const char *codecs[] = {"none", "gzip", "snappy", "lz4", "zstd"};
     for (int k = 0; k < 5; k++)
         produce(topic, codecs[k], k * 300, 300);
@@ -246,7 +193,7 @@ START_TEST(test_consumes_every_codec_intact_with_contiguous_offsets)
     double secs = (double)(ktime_mono_ns() - t0) / 1e9;
     fprintf(stderr, "consumer_fetch: 1500 records in %.3f s\n", secs);
     kfk_consumer_destroy(c);
-    delete_topic(topic);
+    kclus_delete_topic(NULL, topic);
 }
 END_TEST
 
@@ -254,7 +201,7 @@ START_TEST(test_seek_to_timestamp_and_pause_resume)
 {
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "cons-seek");
-    create_topic(topic);
+    kclus_create_topic(NULL, topic, NPARTS, -1);
     produce(topic, "lz4", 0, 90); /* 30 per partition */
     kfk_consumer *c = consumer("earliest");
     kfk_topic_partition tp = {topic, 1, KFK_OFFSET_BEGINNING};
@@ -277,7 +224,7 @@ START_TEST(test_seek_to_timestamp_and_pause_resume)
         kfk_message_release(m);
     }
     kfk_consumer_destroy(c);
-    delete_topic(topic);
+    kclus_delete_topic(NULL, topic);
 }
 END_TEST
 
@@ -285,7 +232,7 @@ START_TEST(test_reset_none_reports_out_of_range)
 {
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "cons-none");
-    create_topic(topic);
+    kclus_create_topic(NULL, topic, NPARTS, -1);
     produce(topic, "none", 0, 3);
     kfk_consumer *c = consumer("none");
     kfk_topic_partition tp = {topic, 0, 500};
@@ -301,7 +248,7 @@ START_TEST(test_reset_none_reports_out_of_range)
     check_rec(m, 0);
     kfk_message_release(m);
     kfk_consumer_destroy(c);
-    delete_topic(topic);
+    kclus_delete_topic(NULL, topic);
 }
 END_TEST
 
@@ -309,7 +256,7 @@ START_TEST(test_fetches_after_the_first_are_incremental)
 {
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "cons-session");
-    create_topic(topic);
+    kclus_create_topic(NULL, topic, NPARTS, -1);
     produce(topic, "none", 0, 30);
     kfk_consumer *c = consumer("earliest");
     assign_all(c, topic, KFK_OFFSET_INVALID);
@@ -329,7 +276,7 @@ START_TEST(test_fetches_after_the_first_are_incremental)
     ck_assert_int_eq(full, brokers);
     ck_assert_int_gt(all, full);
     kfk_consumer_destroy(c);
-    delete_topic(topic);
+    kclus_delete_topic(NULL, topic);
 }
 END_TEST
 

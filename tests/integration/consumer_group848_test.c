@@ -16,6 +16,7 @@
 
 #include "../common/ktest.h"
 #include "base/time.h"
+#include "kclus.h"
 #include "kfk.h"
 #include "kwire_client.h"
 
@@ -23,63 +24,9 @@
 #define NPARTS 12
 #define MAXP 16
 
-static kfk_conf *conf_for(void)
-{
-    kfk_conf *conf = kfk_conf_new();
-    char err[256];
-    ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", ktest_bootstrap(), err, sizeof(err)),
-                     0);
-    if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
-    return conf;
-}
-
-static kfk_admin *admin(void)
-{
-    char err[256];
-    kfk_admin *a = kfk_admin_new(conf_for(), err, sizeof(err));
-    ck_assert_msg(a != NULL, "%s", err);
-    return a;
-}
-
 static void sleep_ms(int ms)
 {
     nanosleep(&(struct timespec){ms / 1000, (long)(ms % 1000) * 1000000}, NULL);
-}
-
-/* Creates the topic and waits until every partition has a leader. */
-static void create_topic(const char *name, int nparts)
-{
-    kfk_admin *a = admin();
-    kfk_new_topic *t = kfk_new_topic_new(name, nparts, -1);
-    kfk_admin_result *res;
-    kfk_err err = kfk_admin_create_topics(a, &t, 1, TIMEOUT_MS, &res);
-    ck_assert_msg(err == KFK_OK, "create %s: %s", name, kfk_err_str(err));
-    kfk_admin_result_destroy(res);
-    kfk_new_topic_destroy(t);
-    int64_t deadline = ktime_mono_ms() + TIMEOUT_MS;
-    for (bool ready = false; !ready;) {
-        ck_assert_msg(ktime_mono_ms() < deadline, "%s has no leaders", name);
-        kfk_metadata *md;
-        const char *names[] = {name};
-        if (kfk_admin_list_topics(a, names, 1, TIMEOUT_MS, &md) == KFK_OK) {
-            ready = kfk_metadata_topic_count(md) == 1 && !kfk_metadata_topic_error(md, 0) &&
-                    kfk_metadata_partition_count(md, 0) == (size_t)nparts;
-            for (int p = 0; ready && p < nparts; p++)
-                ready = kfk_metadata_partition_leader(md, 0, (size_t)p) >= 0;
-            kfk_metadata_destroy(md);
-        }
-        if (!ready) sleep_ms(50); /* between metadata polls */
-    }
-    kfk_admin_destroy(a);
-}
-
-static void delete_topic(const char *name)
-{
-    kfk_admin *a = admin();
-    kfk_admin_result *res;
-    kfk_admin_delete_topics(a, &name, 1, TIMEOUT_MS, &res);
-    kfk_admin_result_destroy(res);
-    kfk_admin_destroy(a);
 }
 
 static void on_report(void *opaque, const kfk_delivery_report *r)
@@ -91,7 +38,7 @@ static void on_report(void *opaque, const kfk_delivery_report *r)
 /* n records into each of nparts partitions. */
 static void produce(const char *topic, int nparts, int n)
 {
-    kfk_conf *conf = conf_for();
+    kfk_conf *conf = kclus_conf(NULL);
     int ok = 0;
     kfk_conf_set_dr_cb(conf, on_report, &ok);
     char err[256];
@@ -198,7 +145,7 @@ static void member_start(member *m, const char *group, const char *topic, const 
     m->topic = topic;
     for (int i = 0; i < MAXP * 2; i++)
         m->first_offset[i] = -1;
-    kfk_conf *conf = conf_for();
+    kfk_conf *conf = kclus_conf(NULL);
     char err[256];
     ck_assert_int_eq(kfk_conf_set(conf, "group.id", group, err, sizeof(err)), 0);
     ck_assert_int_eq(kfk_conf_set(conf, "group.protocol", "consumer", err, sizeof(err)), 0);
@@ -314,7 +261,7 @@ START_TEST(test_partitions_spread_over_members_and_move_when_one_leaves)
     char topic[128], group[128];
     ktest_unique_topic(topic, sizeof(topic), "g848-spread");
     group_name(group, sizeof(group), "g848-spread-group");
-    create_topic(topic, NPARTS);
+    kclus_create_topic(NULL, topic, NPARTS, -1);
     produce(topic, NPARTS, 5);
 
     member a, b, c;
@@ -346,7 +293,7 @@ START_TEST(test_partitions_spread_over_members_and_move_when_one_leaves)
 
     member_stop(&a);
     member_stop(&b);
-    delete_topic(topic);
+    kclus_delete_topic(NULL, topic);
 }
 END_TEST
 
@@ -373,7 +320,7 @@ START_TEST(test_commit_and_restart_resumes_at_the_committed_offset)
     char topic[128], group[128];
     ktest_unique_topic(topic, sizeof(topic), "g848-commit");
     group_name(group, sizeof(group), "g848-commit-group");
-    create_topic(topic, NPARTS);
+    kclus_create_topic(NULL, topic, NPARTS, -1);
     produce(topic, NPARTS, 10);
 
     member a;
@@ -400,7 +347,7 @@ START_TEST(test_commit_and_restart_resumes_at_the_committed_offset)
     for (int p = 0; p < NPARTS; p++)
         ck_assert_int_eq(tps[p].offset, 10);
     member_stop(&b);
-    delete_topic(topic);
+    kclus_delete_topic(NULL, topic);
 }
 END_TEST
 
@@ -413,9 +360,9 @@ START_TEST(test_regex_subscription_is_resolved_by_the_broker)
     ktest_unique_topic(other, sizeof(other), "g848-other");
     group_name(group, sizeof(group), "g848-re-group");
     snprintf(regex, sizeof(regex), "%s-.*", prefix);
-    create_topic(t1, 3);
-    create_topic(t2, 2);
-    create_topic(other, 2);
+    kclus_create_topic(NULL, t1, 3, -1);
+    kclus_create_topic(NULL, t2, 2, -1);
+    kclus_create_topic(NULL, other, 2, -1);
     produce(t1, 3, 1);
     produce(t2, 2, 1);
 
@@ -444,9 +391,9 @@ START_TEST(test_regex_subscription_is_resolved_by_the_broker)
                       tps[i].topic);
     kfk_topic_partitions_free(tps, n);
     member_stop(&a);
-    delete_topic(t1);
-    delete_topic(t2);
-    delete_topic(other);
+    kclus_delete_topic(NULL, t1);
+    kclus_delete_topic(NULL, t2);
+    kclus_delete_topic(NULL, other);
 }
 END_TEST
 
@@ -465,7 +412,7 @@ START_TEST(test_static_member_restart_keeps_its_partitions)
     char topic[128], group[128];
     ktest_unique_topic(topic, sizeof(topic), "g848-static");
     group_name(group, sizeof(group), "g848-static-group");
-    create_topic(topic, NPARTS);
+    kclus_create_topic(NULL, topic, NPARTS, -1);
 
     member a, b;
     member *ms[2] = {&a, &b};
@@ -495,7 +442,7 @@ START_TEST(test_static_member_restart_keeps_its_partitions)
     ck_assert_int_eq(count_owned(&b), NPARTS / 2);
     member_stop(&a);
     member_stop(&b);
-    delete_topic(topic);
+    kclus_delete_topic(NULL, topic);
 }
 END_TEST
 
@@ -504,7 +451,7 @@ START_TEST(test_unknown_server_assignor_is_a_group_error)
     char topic[128], group[128];
     ktest_unique_topic(topic, sizeof(topic), "g848-assignor");
     group_name(group, sizeof(group), "g848-assignor-group");
-    create_topic(topic, 2);
+    kclus_create_topic(NULL, topic, 2, -1);
     static const char *const props[] = {"group.remote.assignor", "no-such-assignor", NULL};
     extra_props = props;
     member a;
@@ -521,7 +468,7 @@ START_TEST(test_unknown_server_assignor_is_a_group_error)
                       kfk_err_str(err));
     }
     member_stop(&a);
-    delete_topic(topic);
+    kclus_delete_topic(NULL, topic);
 }
 END_TEST
 
@@ -530,7 +477,7 @@ START_TEST(test_member_that_stops_polling_leaves_and_rejoins)
     char topic[128], group[128];
     ktest_unique_topic(topic, sizeof(topic), "g848-poll");
     group_name(group, sizeof(group), "g848-poll-group");
-    create_topic(topic, NPARTS);
+    kclus_create_topic(NULL, topic, NPARTS, -1);
 
     static const char *const quick[] = {"max.poll.interval.ms", "3000", NULL};
     member a, b;
@@ -560,7 +507,7 @@ START_TEST(test_member_that_stops_polling_leaves_and_rejoins)
     ck_assert_int_eq(lost, NPARTS / 2);
     member_stop(&a);
     member_stop(&b);
-    delete_topic(topic);
+    kclus_delete_topic(NULL, topic);
 }
 END_TEST
 

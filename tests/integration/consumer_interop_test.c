@@ -15,6 +15,7 @@
 
 #include "../common/ktest.h"
 #include "base/time.h"
+#include "kclus.h"
 #include "kfk.h"
 #include "kwire_client.h"
 
@@ -83,61 +84,6 @@ static bytes bytes_of(const char *s, size_t len)
 }
 
 /* --- admin ----------------------------------------------------------------------------------- */
-
-static kfk_conf *conf_for(void)
-{
-    kfk_conf *conf = kfk_conf_new();
-    char err[256];
-    ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", ktest_bootstrap(), err, sizeof(err)),
-                     0);
-    if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
-    return conf;
-}
-
-static kfk_admin *admin(void)
-{
-    char err[256];
-    kfk_admin *a = kfk_admin_new(conf_for(), err, sizeof(err));
-    ck_assert_msg(a != NULL, "%s", err);
-    return a;
-}
-
-/* Creates the topic and waits until every partition has a leader, so the
- * foreign producers find it. */
-static void create_topic(const char *name)
-{
-    kfk_admin *a = admin();
-    kfk_new_topic *t = kfk_new_topic_new(name, NPARTS, -1);
-    kfk_admin_result *res;
-    kfk_err err = kfk_admin_create_topics(a, &t, 1, TIMEOUT_MS, &res);
-    ck_assert_msg(err == KFK_OK, "create %s: %s", name, kfk_err_str(err));
-    kfk_admin_result_destroy(res);
-    kfk_new_topic_destroy(t);
-    int64_t deadline = ktime_mono_ms() + TIMEOUT_MS;
-    for (bool ready = false; !ready;) {
-        ck_assert_msg(ktime_mono_ms() < deadline, "%s has no leaders", name);
-        kfk_metadata *md;
-        const char *names[] = {name};
-        if (kfk_admin_list_topics(a, names, 1, TIMEOUT_MS, &md) == KFK_OK) {
-            ready = kfk_metadata_topic_count(md) == 1 && !kfk_metadata_topic_error(md, 0) &&
-                    kfk_metadata_partition_count(md, 0) == NPARTS;
-            for (size_t p = 0; ready && p < NPARTS; p++)
-                ready = kfk_metadata_partition_leader(md, 0, p) >= 0;
-            kfk_metadata_destroy(md);
-        }
-        if (!ready) nanosleep(&(struct timespec){0, 50000000}, NULL); /* between polls */
-    }
-    kfk_admin_destroy(a);
-}
-
-static void delete_topic(const char *name)
-{
-    kfk_admin *a = admin();
-    kfk_admin_result *res;
-    kfk_admin_delete_topics(a, &name, 1, TIMEOUT_MS, &res);
-    kfk_admin_result_destroy(res);
-    kfk_admin_destroy(a);
-}
 
 /* --- reading consumer_interop.py's account of what it sent ---------------------------------- */
 
@@ -274,7 +220,7 @@ static void consume_and_compare(const char *topic, const xrecs *x)
     }
     for (size_t i = 0; i < x->n; i++)
         order[x->r[i].part][want[x->r[i].part]++] = i;
-    kfk_conf *conf = conf_for();
+    kfk_conf *conf = kclus_conf(NULL);
     ck_assert_int_eq(kfk_conf_set(conf, "fetch.max.wait.ms", "100", NULL, 0), 0);
     char err[256];
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
@@ -318,14 +264,14 @@ START_TEST(test_consumes_what_kafka_python_produced)
     char topic[128], what[32];
     snprintf(what, sizeof(what), "interop-py-%s", codec);
     ktest_unique_topic(topic, sizeof(topic), what);
-    create_topic(topic);
+    kclus_create_topic(NULL, topic, NPARTS, -1);
     /* An hour back: inside retention and the broker's timestamp bounds. */
     int64_t ts0 = ktime_wall_ms() - 3600 * 1000;
     xrecs x = {0};
     python_produce(topic, codec, ts0, &x);
     consume_and_compare(topic, &x);
     xrecs_free(&x);
-    delete_topic(topic);
+    kclus_delete_topic(NULL, topic);
 }
 END_TEST
 
@@ -399,13 +345,13 @@ START_TEST(test_consumes_what_kcat_produced)
     char topic[128], what[32];
     snprintf(what, sizeof(what), "interop-kcat-%s", codec);
     ktest_unique_topic(topic, sizeof(topic), what);
-    create_topic(topic);
+    kclus_create_topic(NULL, topic, NPARTS, -1);
     xrecs x = {0};
     for (int p = 0; p < NPARTS; p++)
         kcat_produce(topic, codec, p, &x);
     consume_and_compare(topic, &x);
     xrecs_free(&x);
-    delete_topic(topic);
+    kclus_delete_topic(NULL, topic);
 }
 END_TEST
 
