@@ -262,11 +262,18 @@ START_TEST(test_kfk_and_kafka_python_share_partitions_by_range)
         py_member_start(&w.m[i], group, topic);
     int64_t deadline = kclus_now_ms() + SETTLE_MS;
     if (_i == 0) { /* the python members form the group, then kfk joins */
-        for (int i = N_KFK; i < MEMBERS; i++)
+        /* One at a time: kafka-python 3.0.12 sometimes stalls for good when
+         * a rebalance starts right after its first SyncGroup (seen against
+         * the mock: its assignment arrives, it never reports it, stops
+         * heartbeating and is dropped), a race of its own that this test
+         * is not about. */
+        for (int i = N_KFK; i < MEMBERS; i++) {
             py_member_go(&w.m[i]);
-        while (!range_shared(&w, N_KFK, MEMBERS)) {
-            ck_assert_msg(kclus_now_ms() < deadline, "the python members did not share the topic");
-            poll_all(&w);
+            while (!range_shared(&w, N_KFK, i + 1)) {
+                ck_assert_msg(kclus_now_ms() < deadline,
+                              "the python members did not share the topic");
+                poll_all(&w);
+            }
         }
     }
     for (int i = 0; i < N_KFK; i++)
