@@ -77,12 +77,23 @@ static kfk_metadata *describe(const cluster *cl, const char *topic)
     return md;
 }
 
+/* The partition's leader. Each call may ask another broker, and a KRaft
+ * broker learns a new topic's leaders a little after the one that said it
+ * was ready: wait for a leader rather than read -1. */
 static int32_t leader_of(const cluster *cl, const char *topic, int32_t p)
 {
-    kfk_metadata *md = describe(cl, topic);
-    int32_t l = kfk_metadata_partition_leader(md, 0, (size_t)p);
-    kfk_metadata_destroy(md);
-    return l;
+    int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS;
+    for (;;) {
+        kfk_metadata *md = describe(cl, topic);
+        int32_t l = kfk_metadata_topic_count(md) == 1 && !kfk_metadata_topic_error(md, 0) &&
+                            (size_t)p < kfk_metadata_partition_count(md, 0)
+                        ? kfk_metadata_partition_leader(md, 0, (size_t)p)
+                        : -1;
+        kfk_metadata_destroy(md);
+        if (l >= 0) return l;
+        ck_assert_msg(kclus_now_ms() < deadline, "%s/%d has no leader", topic, (int)p);
+        kclus_nap(50);
+    }
 }
 
 /* Moves each partition's leadership to another replica; returns the new
