@@ -764,8 +764,10 @@ KFK_API kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c,
  * every assigned partition whose position is known (the next offset poll
  * hands out, also when it came from auto.offset.reset rather than a
  * message, as Java does) and differs from what this consumer last
- * committed for it, with the leader epoch of the last message polled;
- * else the offsets (and metadata) listed. async 0 waits
+ * committed for it, with the leader epoch of the last message polled
+ * (kfk_message_leader_epoch; before any, that of the committed offset or
+ * offset lookup the position came from; after a seek to an offset,
+ * none); else the offsets (and metadata) listed, without an epoch. async 0 waits
  * for the coordinator's answer (at most default.api.timeout.ms) and
  * returns its first error; async 1 returns at once and reports to the
  * commit callback from a later poll. Commits are sent in the order made.
@@ -870,6 +872,13 @@ KFK_API kfk_err kfk_message_error(const kfk_message *m);
 KFK_API const char *kfk_message_topic(const kfk_message *m);
 KFK_API int32_t kfk_message_partition(const kfk_message *m);
 KFK_API int64_t kfk_message_offset(const kfk_message *m);
+/* The partition leader epoch the record was written under (its batch's
+ * partitionLeaderEpoch, KIP-101), as Java's ConsumerRecord.leaderEpoch();
+ * -1 when unknown: a record of the old message formats (v0/v1, which have
+ * none) or a message carrying an error. Commits of the current positions
+ * (kfk_consumer_commit with list NULL, auto commits) carry the epoch of
+ * each partition's last message polled. */
+KFK_API int32_t kfk_message_leader_epoch(const kfk_message *m);
 /* The timestamp in ms since the epoch; *type (may be NULL) gets its kind. */
 KFK_API int64_t kfk_message_timestamp(const kfk_message *m, kfk_timestamp_type *type);
 /* Key and value: NULL for a null one (an empty one is not NULL, with

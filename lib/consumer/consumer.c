@@ -1,5 +1,6 @@
 /* The consumer handle: life cycle, manual assignment, poll, seek, pause
  * and position. Fetching is in fetcher.c, offset lookups in offsets.c. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,6 +516,16 @@ void kfk_topic_partitions_free(kfk_topic_partition *tps, size_t n)
 
 /* --- poll -------------------------------------------------------------------------- */
 
+/* The message at ch->pos starts a run of another leader epoch: the
+ * position takes it (commits carry it), and the next run is due. */
+static void run_starts(kchunk *ch)
+{
+    atomic_store_explicit(&ch->part->consumed_epoch, ch->runs[ch->next_run].epoch,
+                          memory_order_relaxed);
+    ch->next_run++;
+    ch->run_at = ch->next_run < ch->n_runs ? ch->runs[ch->next_run].from : INT_MAX;
+}
+
 /* The next message of the current chunk (poll_lock held), or NULL. */
 static kfk_message *next_message(kfk_consumer *c)
 {
@@ -523,13 +534,11 @@ static kfk_message *next_message(kfk_consumer *c)
         kfk_message *m = NULL;
         if (ch->pos < ch->n &&
             atomic_load_explicit(&ch->part->gen, memory_order_acquire) == ch->gen) {
+            if (ch->pos == ch->run_at) run_starts(ch);
             m = &ch->msgs[ch->pos++];
             atomic_fetch_add_explicit(&ch->refs, 1, memory_order_relaxed);
             if (m->err == KFK_OK)
                 atomic_store_explicit(&ch->part->consumed, m->offset + 1, memory_order_relaxed);
-            if (ch->pos == 1) /* once per chunk: commits carry it */
-                atomic_store_explicit(&ch->part->consumed_epoch, ch->leader_epoch,
-                                      memory_order_relaxed);
         } else {
             ch->pos = ch->n; /* a seek, pause or unassign dropped the rest */
         }

@@ -67,7 +67,9 @@ typedef struct kcpart {
     int64_t high_watermark;
     atomic_uint gen;           /* bumped by seek, pause, unassign: drops older data */
     atomic_llong consumed;     /* the next offset poll hands out (position()) */
-    atomic_int consumed_epoch; /* leader epoch of what poll handed out last; -1 */
+    atomic_int consumed_epoch; /* the position's leader epoch, commits carry it: that of
+                                * the last message polled (or of a committed offset or
+                                * ListOffsets answer started at); -1: unknown */
 
     /* consumer groups (group*.c) */
     bool revoking;         /* REVOKED queued: not fetched, removed after the callback */
@@ -136,6 +138,14 @@ struct kfk_message {
     kslice key, value, headers;
 };
 
+/* Messages msgs[from] up to the next run's from came in batches written
+ * under partition leader epoch epoch (-1: the old formats, without one).
+ * Kept per run, not per message: an epoch changes rarely, and the data
+ * path then stores and checks nothing per message for it. */
+typedef struct kepoch_run {
+    int32_t from, epoch;
+} kepoch_run;
+
 /* The messages one Fetch brought for one partition (or one error). Messages
  * are slots of msgs; each handed-out message holds a reference, as does
  * the queue until poll has handed out the last one. */
@@ -145,13 +155,16 @@ struct kchunk {
     kcpart *part; /* for poll's checks only while the consumer lives */
     unsigned gen;
     size_t bytes;         /* counted in c->queued_bytes while queued */
-    int32_t leader_epoch; /* of its last batch (KIP-320), for commits; -1 */
     krbuf *frame;         /* the response bytes, or NULL */
     kchunk_pool *pool;    /* where msgs and bufs go back to; NULL: free them */
     kbuf *bufs;           /* decompressed batches */
     int n_bufs, cap_bufs;
     int n, cap, pos; /* messages, slots, the next to hand out */
     kfk_message *msgs;
+    kepoch_run *runs; /* by from, none empty; &run0 until a second one; none: -1 */
+    int n_runs, cap_runs;
+    int next_run, run_at; /* poll: the run starting next, at msgs[run_at]; INT_MAX: none */
+    kepoch_run run0;
     char topic[]; /* the messages' topic */
 };
 

@@ -283,7 +283,10 @@ static void take_divergence(kfetcher *f, ksess_entry *e, const kp_fetch_response
         if (end < p->position) {
             atomic_fetch_add(&p->gen, 1);
             p->position = end;
-            if (atomic_load(&p->consumed) > end) atomic_store(&p->consumed, end);
+            if (atomic_load(&p->consumed) > end) { /* the position goes back too (Java's) */
+                atomic_store(&p->consumed_epoch, pd->diverging_epoch.epoch);
+                atomic_store(&p->consumed, end);
+            }
         }
     }
     pthread_mutex_unlock(&c->lock);

@@ -47,9 +47,8 @@ static int collect_consumed(kfk_consumer *c, kcommit *cm)
         int64_t pos = atomic_load(&p->consumed);
         if (pos < 0 || pos == p->committed_pos) continue;
         kfk_topic_partition tp = {.topic = p->topic, .partition = p->partition, .offset = pos};
-        /* The epoch of the batch the last message polled came in (of the
-         * last batch of its chunk: the same unless a leader change fell
-         * inside one Fetch answer). */
+        /* The position's epoch: that of the batch the last message polled
+         * came in (kfk_message_leader_epoch), as Java commits it. */
         err = commit_add(cm, &tp, atomic_load(&p->consumed_epoch));
     }
     pthread_mutex_unlock(&c->lock);

@@ -3,6 +3,7 @@
  * blocks its compressed batches were decompressed into), the pool their
  * arrays and blocks are recycled through, their decoding with
  * read_committed filtering, and the kfk_message accessors. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,9 @@ static kchunk *chunk_new(kcpart *p, unsigned gen, int cap, kchunk_pool *pool)
     ch->part = p;
     ch->gen = gen;
     ch->cap = (int)(arr.cap / sizeof(*ch->msgs));
+    ch->runs = &ch->run0;
+    ch->cap_runs = 1;
+    ch->run_at = INT_MAX;
     return ch;
 }
 
@@ -122,6 +126,7 @@ void kchunk_unref(kchunk *ch)
             kbuf_free(&ch->bufs[i]);
     }
     free(ch->bufs);
+    if (ch->runs != &ch->run0) free(ch->runs);
     if (ch->frame) krbuf_unref(ch->frame);
     kbuf arr = {(uint8_t *)ch->msgs, 0, (size_t)ch->cap * sizeof(*ch->msgs)};
     if (pool)
@@ -143,6 +148,29 @@ static int keep_buf(kchunk *ch, kbuf *b)
     }
     ch->bufs[ch->n_bufs++] = *b;
     *b = (kbuf){0};
+    return 0;
+}
+
+/* Starts a run for the batch whose records come next, written under
+ * epoch: nothing to do while the epoch stays. A run that got no record
+ * (its batch was empty) is replaced. -1 when out of memory. */
+static int epoch_mark(kchunk *ch, int32_t epoch)
+{
+    if (ch->n_runs && ch->runs[ch->n_runs - 1].epoch == epoch) return 0;
+    if (ch->n_runs && ch->runs[ch->n_runs - 1].from == ch->n) {
+        ch->n_runs--;
+        if (ch->n_runs && ch->runs[ch->n_runs - 1].epoch == epoch) return 0;
+    }
+    if (ch->n_runs == ch->cap_runs) {
+        int cap = ch->cap_runs * 2;
+        kepoch_run *r = malloc((size_t)cap * sizeof(*r));
+        if (!r) return -1;
+        memcpy(r, ch->runs, (size_t)ch->n_runs * sizeof(*r));
+        if (ch->runs != &ch->run0) free(ch->runs);
+        ch->runs = r;
+        ch->cap_runs = cap;
+    }
+    ch->runs[ch->n_runs++] = (kepoch_run){ch->n, epoch};
     return 0;
 }
 
@@ -364,6 +392,8 @@ kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition
         bool skip = o->read_committed ? kaborted_skip(&ab, b) : b->control;
         if (skip)
             ;
+        else if (epoch_mark(ch, b->magic >= 2 ? b->partition_leader_epoch : -1))
+            err = KFK_ERR_NO_MEMORY;
         else if (b->magic >= 2 && b->codec != KCODEC_NONE)
             err = decode_compressed(ch, b, &ro, (size_t)(it.r.end - b->records.ptr), &blk,
                                     p->partition);
@@ -387,7 +417,8 @@ kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition
         }
     }
     ch->frame = krbuf_ref(frame);
-    ch->leader_epoch = o->last_epoch; /* what commits of these offsets carry */
+    if (ch->n_runs && ch->runs[ch->n_runs - 1].from == ch->n) ch->n_runs--; /* got no record */
+    ch->run_at = ch->n_runs ? ch->runs[0].from : INT_MAX;
     ch->bytes = pd->records.len + (size_t)ch->cap * sizeof(kfk_message);
     for (int i = 0; i < ch->n_bufs; i++)
         ch->bytes += ch->bufs[i].cap; /* blocks are held whole */
@@ -420,6 +451,16 @@ int32_t kfk_message_partition(const kfk_message *m)
 int64_t kfk_message_offset(const kfk_message *m)
 {
     return m->offset;
+}
+
+int32_t kfk_message_leader_epoch(const kfk_message *m)
+{
+    const kchunk *ch = m->chunk;
+    int32_t i = (int32_t)(m - ch->msgs);
+    int k = ch->n_runs - 1;
+    while (k > 0 && ch->runs[k].from > i)
+        k--;
+    return k >= 0 ? ch->runs[k].epoch : -1;
 }
 
 int64_t kfk_message_timestamp(const kfk_message *m, kfk_timestamp_type *type)

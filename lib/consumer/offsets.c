@@ -43,9 +43,11 @@ static bool take_offset(kfk_consumer *c, kcpart *p, kfk_err err, const kp_list_o
                         bool *again)
 {
     int64_t off = -1;
-    if (!err && r && r->n_topics > 0 && r->topics[0].n_partitions > 0)
+    int32_t epoch = -1;
+    if (!err && r && r->n_topics > 0 && r->topics[0].n_partitions > 0) {
         off = r->topics[0].partitions[0].offset;
-    else if (!err)
+        epoch = r->topics[0].partitions[0].leader_epoch;
+    } else if (!err)
         err = KFK_ERR_MALFORMED;
     if (!err && off < 0 && p->reset_ts >= 0) {
         p->reset_ts = KOFFSET_LATEST; /* no record that new: the end */
@@ -57,6 +59,9 @@ static bool take_offset(kfk_consumer *c, kcpart *p, kfk_err err, const kp_list_o
         p->position = off;
         p->last_epoch = -1;
         atomic_store(&p->consumed, off);
+        /* Java's too: a commit before any message carries the epoch of
+         * the offset's record, as the leader gave it (v4+; else -1). */
+        atomic_store(&p->consumed_epoch, epoch);
         p->eof_at = -1;
         p->state = KCP_FETCHING;
         return true;

@@ -94,7 +94,9 @@ static int16_t lookup(mock_req *req, mock_partition *p, int64_t ts, int8_t isola
     case EARLIEST:
     case EARLIEST_LOCAL:
         res->offset = log->log_start_offset;
-        res->leader_epoch = p->leader_epoch;
+        /* Kafka's: the earliest epoch of its leader epoch cache, which
+         * starts where the log does; here the first kept batch's. */
+        res->leader_epoch = log->head < log->n ? batch_epoch(&log->b[log->head]) : p->leader_epoch;
         break;
     case LATEST:
         res->offset = isolation == 1 ? mock_partition_lso(p) : log->end_offset;

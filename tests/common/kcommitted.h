@@ -1,0 +1,18 @@
+/* What a group has committed for a partition, as the broker stored it,
+ * read with raw requests: the offset and the leader epoch, which the
+ * public API does not give back (kfk_consumer_committed fills offsets
+ * only). For tests against the mock and real Kafka alike. */
+#ifndef KFK_TESTS_KCOMMITTED_H
+#define KFK_TESTS_KCOMMITTED_H
+
+#include <stdint.h>
+
+/* Asks bootstrap (a "host:port,..." list) for the group's coordinator
+ * (FindCoordinator v4) and that coordinator for the partition's committed
+ * offset (OffsetFetch v8), retrying while the group's coordinator moves or
+ * loads, for at most 30 s. *offset gets the offset (-1: none); returns the
+ * committed leader epoch (-1: none). ck_asserts on failure. */
+int32_t kcommitted_epoch(const char *bootstrap, const char *group, const char *topic,
+                         int32_t partition, int64_t *offset);
+
+#endif
