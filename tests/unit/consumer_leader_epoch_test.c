@@ -7,8 +7,9 @@
  *     leader move (an epoch bump) come in one Fetch answer, and commits of
  *     the positions carry the epoch of the last record polled: the first
  *     epoch after the first batch, the second after the second (read back
- *     with a raw OffsetFetch); before any record, the epoch the offset
- *     lookup gave; after a seek to an offset, none; an EOF changes nothing. */
+ *     with a raw OffsetFetch), for sync, async and auto commits alike;
+ *     before any record, the epoch the offset lookup gave; after a seek to
+ *     an offset, none; an EOF changes nothing. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,13 @@ static void commit_and_check(kfk_consumer *c, const char *bs, const char *group,
                   (int)e, (int)epoch);
 }
 
+static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+{
+    (void)offsets;
+    ck_assert_int_eq(err, KFK_OK);
+    if (opaque) ++*(int *)opaque;
+}
+
 static kfk_message *poll_one(kfk_consumer *c)
 {
     kfk_message *m = kfk_consumer_poll(c, KCLUS_TIMEOUT_MS);
@@ -148,36 +156,53 @@ static kfk_message *poll_one(kfk_consumer *c)
     return m;
 }
 
-START_TEST(test_commits_carry_the_epoch_of_the_last_record_polled)
+/* A mock of two brokers with one partition: records 0-4 written under
+ * epoch *e1, then the leader moves (epoch *e2), then records 5-9. */
+static kfk_mock_cluster *two_epochs(char *topic, size_t topic_len, char *group, size_t group_len,
+                                    int32_t *e1, int32_t *e2)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(2);
     ck_assert_ptr_nonnull(mc);
     const char *bs = kfk_mock_cluster_bootstrap(mc);
-    char topic[128], group[160];
-    ktest_unique_topic(topic, sizeof(topic), "lepoch");
-    snprintf(group, sizeof(group), "%s-g", topic);
+    ktest_unique_topic(topic, topic_len, "lepoch");
+    snprintf(group, group_len, "%s-g", topic);
     ck_assert_int_eq(kfk_mock_topic_create(mc, topic, 1, 2), KFK_OK);
-
-    /* Records 0-4 under e1; the leader moves (epoch e2); records 5-9. */
     kclus_produce(bs, topic, 1, 0, 5);
     int32_t leader;
-    int32_t e1 = epoch_of(bs, topic, &leader);
-    ck_assert_int_ge(e1, 0);
+    *e1 = epoch_of(bs, topic, &leader);
+    ck_assert_int_ge(*e1, 0);
     ck_assert_int_eq(kfk_mock_partition_set_leader(mc, topic, 0, leader == 1 ? 2 : 1), KFK_OK);
-    int32_t e2 = epoch_of(bs, topic, NULL);
-    ck_assert_int_gt(e2, e1);
+    *e2 = epoch_of(bs, topic, NULL);
+    ck_assert_int_gt(*e2, *e1);
     kclus_produce(bs, topic, 1, 5, 5);
+    return mc;
+}
 
+static kfk_consumer *consumer(const char *bs, const char *topic, const char *group,
+                              bool auto_commit, int *commits)
+{
     kfk_conf *conf = kclus_conf(bs);
     kclus_set(conf, "group.id", group);
-    kclus_set(conf, "enable.auto.commit", "false");
+    kclus_set(conf, "enable.auto.commit", auto_commit ? "true" : "false");
+    kclus_set(conf, "auto.commit.interval.ms", "600000"); /* only on close */
+    kfk_conf_set_commit_cb(conf, on_commit, commits);
     char err[256];
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
-    kfk_consumer_report_eof(c, 1);
     kfk_topic_partition tp = {topic, 0, KFK_OFFSET_BEGINNING, NULL};
     kfk_topic_partition_list l = {1, &tp};
     ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    return c;
+}
+
+START_TEST(test_commits_carry_the_epoch_of_the_last_record_polled)
+{
+    char topic[128], group[160];
+    int32_t e1, e2;
+    kfk_mock_cluster *mc = two_epochs(topic, sizeof(topic), group, sizeof(group), &e1, &e2);
+    const char *bs = kfk_mock_cluster_bootstrap(mc);
+    kfk_consumer *c = consumer(bs, topic, group, false, NULL);
+    kfk_consumer_report_eof(c, 1);
 
     /* Before any record: the log start's epoch, as ListOffsets gave it. */
     int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS, pos = KFK_OFFSET_INVALID;
@@ -225,6 +250,52 @@ START_TEST(test_commits_carry_the_epoch_of_the_last_record_polled)
 }
 END_TEST
 
+/* Polls n records from offset first, checking their epochs. */
+static void poll_records(kfk_consumer *c, int64_t first, int n, int32_t e1, int32_t e2)
+{
+    for (int64_t o = first; o < first + n; o++) {
+        kfk_message *m = poll_one(c);
+        ck_assert_int_eq(kfk_message_error(m), KFK_OK);
+        ck_assert_int_eq(kfk_message_offset(m), o);
+        ck_assert_int_eq(kfk_message_leader_epoch(m), o < 5 ? e1 : e2);
+        kfk_message_release(m);
+    }
+}
+
+START_TEST(test_async_and_auto_commits_carry_it_too)
+{
+    char topic[128], group[160];
+    int32_t e1, e2;
+    kfk_mock_cluster *mc = two_epochs(topic, sizeof(topic), group, sizeof(group), &e1, &e2);
+    const char *bs = kfk_mock_cluster_bootstrap(mc);
+    int commits = 0;
+    kfk_consumer *c = consumer(bs, topic, group, true, &commits);
+    poll_records(c, 0, 7, e1, e2);
+    ck_assert_int_eq(kfk_consumer_commit(c, NULL, 1), KFK_OK);
+    int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS;
+    while (commits == 0) { /* the callback runs from a poll once the answer is in */
+        ck_assert_msg(kclus_now_ms() < deadline, "no commit callback");
+        kfk_message *m = kfk_consumer_poll(c, 50);
+        ck_assert_msg(m == NULL || kfk_message_offset(m) == 7, "a record out of order");
+        if (m) { /* not counted as polled: seek back to it */
+            kfk_message_release(m);
+            ck_assert_int_eq(kfk_consumer_seek(c, topic, 0, 7), KFK_OK);
+        }
+    }
+    int64_t off;
+    ck_assert_int_eq(kcommitted_epoch(bs, group, topic, 0, &off), e2);
+    ck_assert_int_eq(off, 7);
+    /* Back to the first epoch: the auto commit on close carries it. */
+    ck_assert_int_eq(kfk_consumer_seek(c, topic, 0, 2), KFK_OK);
+    poll_records(c, 2, 2, e1, e2);
+    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kcommitted_epoch(bs, group, topic, 0, &off), e1);
+    ck_assert_int_eq(off, 4);
+    kfk_consumer_destroy(c);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("consumer_leader_epoch");
@@ -235,6 +306,7 @@ static Suite *suite(void)
     tc = tcase_create("mock");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_commits_carry_the_epoch_of_the_last_record_polled);
+    tcase_add_test(tc, test_async_and_auto_commits_carry_it_too);
     suite_add_tcase(s, tc);
     return s;
 }
