@@ -104,6 +104,16 @@ KFK_API kfk_err kfk_mock_partition_offsets(kfk_mock_cluster *mc, const char *top
 KFK_API kfk_err kfk_mock_partition_set_leader(kfk_mock_cluster *mc, const char *topic,
                                               int32_t partition, int32_t broker_id);
 
+/* Truncates a partition's log at offset (where a batch starts, or the
+ * end) and bumps the leader epoch, as an unclean leader election does
+ * when the new leader had less of the log: records from offset on are
+ * gone, and a consumer that fetched them learns it from its next Fetch
+ * (KIP-320: v12+ with the last fetched epoch gets the diverging epoch).
+ * KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION, or KFK_ERR_INVALID_ARG for an
+ * offset outside the log or inside a batch. */
+KFK_API kfk_err kfk_mock_partition_truncate(kfk_mock_cluster *mc, const char *topic,
+                                            int32_t partition, int64_t offset);
+
 /* Puts broker_id in rack (copied; NULL or "": none; at most 63 bytes), for
  * KIP-392 fetch from follower as Kafka's RackAwareReplicaSelector does it:
  * a partition's leader asked by a consumer whose client.rack (Fetch v11+)

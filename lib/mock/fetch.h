@@ -13,6 +13,7 @@ typedef struct mock_fetch_part {
     kuuid topic_id; /* v13+ */
     int32_t partition;
     int32_t current_leader_epoch;
+    int32_t last_fetched_epoch; /* KIP-320, v12+; -1: none */
     int64_t fetch_offset;
     int32_t max_bytes;
 } mock_fetch_part;
@@ -24,6 +25,8 @@ typedef struct mock_fetch_result {
     int64_t high_watermark, last_stable_offset, log_start_offset;
     int32_t leader_id, leader_epoch; /* KIP-951 hint when leader_id >= 0 */
     int32_t preferred_read_replica;  /* KIP-392; -1: none */
+    int32_t diverging_epoch;         /* KIP-320, with no records; -1: none */
+    int64_t diverging_end_offset;
     bool aborted_list;               /* read_committed: an (empty) list, else null */
     mock_seg *segs;                  /* records: stored batches (ref) to send */
     size_t n_segs;

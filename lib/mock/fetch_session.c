@@ -27,6 +27,7 @@ typedef struct sess_part {
     kuuid topic_id;
     int32_t partition;
     int32_t current_leader_epoch;
+    int32_t last_fetched_epoch;
     int64_t fetch_offset;
     int32_t max_bytes;
     int64_t sent_hw, sent_lso, sent_log_start; /* what the client last heard */
@@ -50,6 +51,7 @@ static void part_from_request(mock_fetch_part *out, const kp_fetch_request_fetch
     out->topic_id = t->topic_id;
     out->partition = p->partition;
     out->current_leader_epoch = p->current_leader_epoch;
+    out->last_fetched_epoch = p->last_fetched_epoch;
     out->fetch_offset = p->fetch_offset;
     out->max_bytes = p->partition_max_bytes;
 }
@@ -106,6 +108,7 @@ static int sess_put(mock_fetch_session *s, const mock_fetch_part *fp, bool by_id
         i = s->n++;
     }
     s->parts[i].current_leader_epoch = fp->current_leader_epoch;
+    s->parts[i].last_fetched_epoch = fp->last_fetched_epoch;
     s->parts[i].fetch_offset = fp->fetch_offset;
     s->parts[i].max_bytes = fp->max_bytes;
     return 0;
@@ -150,6 +153,7 @@ static int view_from_session(const mock_fetch_session *s, karena *a, mock_fetch_
         fp->topic_id = sp->topic_id;
         fp->partition = sp->partition;
         fp->current_leader_epoch = sp->current_leader_epoch;
+        fp->last_fetched_epoch = sp->last_fetched_epoch;
         fp->fetch_offset = sp->fetch_offset;
         fp->max_bytes = sp->max_bytes;
     }
@@ -282,6 +286,7 @@ bool mock_fetch_session_include(mock_broker *b, const mock_fetch_view *view,
     sess_part *sp = pp ? part_for(*pp, view, r->req) : NULL;
     if (!sp) return true;
     bool news = r->records_len > 0 || r->error != 0 || r->preferred_read_replica >= 0 ||
+                r->diverging_epoch >= 0 ||
                 sp->sent_hw != r->high_watermark || sp->sent_lso != r->last_stable_offset ||
                 sp->sent_log_start != r->log_start_offset;
     /* After an error Kafka forgets what it sent, so the next success goes out. */

@@ -99,11 +99,15 @@ static void w_partition(writer *w, int16_t version, const mock_fetch_result *r)
     if (version >= 11) w_i32(w, r->preferred_read_replica);
     w_records(w, r);
     if (!w->flex) return;
-    if (r->leader_id < 0) { /* no KIP-951 hint */
+    w_uvarint(w, (uint64_t)(r->diverging_epoch >= 0) + (r->leader_id >= 0)); /* tagged fields */
+    if (r->diverging_epoch >= 0) { /* KIP-320 (v12+, only flexible versions) */
+        w_uvarint(w, 0);  /* diverging_epoch */
+        w_uvarint(w, 13); /* its size: int32, int64 and empty tags */
+        w_i32(w, r->diverging_epoch);
+        w_i64(w, r->diverging_end_offset);
         w_uvarint(w, 0);
-        return;
     }
-    w_uvarint(w, 1); /* one tagged field: */
+    if (r->leader_id < 0) return; /* no KIP-951 hint */
     w_uvarint(w, 1); /* current_leader */
     w_uvarint(w, 9); /* its size: two int32s and empty tags */
     w_i32(w, r->leader_id);

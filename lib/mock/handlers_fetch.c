@@ -81,8 +81,54 @@ kfk_err kfk_mock_broker_set_rack(kfk_mock_cluster *mc, int32_t broker_id, const 
 
 /* ----------------------------------------------------------- evaluation */
 
+/* Where epoch ends in p's log, as Kafka's leader epoch cache says it
+ * (endOffsetFor): the current epoch at the log end; an older one at the
+ * start of the next epoch, named by the largest epoch at or below it (the
+ * cache is made of the batches' epochs here; Kafka's also knows epochs
+ * that wrote nothing). *epoch -1 for an epoch above the current one. */
+static void epoch_end(const mock_partition *p, int32_t epoch, int32_t *floor, int64_t *end)
+{
+    const mock_log *log = &p->log;
+    *floor = -1;
+    *end = -1;
+    if (epoch > p->leader_epoch) return;
+    *floor = epoch;
+    *end = log->end_offset; /* the current epoch starts at the end until it writes */
+    if (epoch == p->leader_epoch) return;
+    bool below = false;
+    for (size_t i = log->head; i < log->n; i++) {
+        int32_t e = mock_batch_epoch(&log->b[i]);
+        if (e > epoch) {
+            *end = log->b[i].base_offset;
+            break;
+        }
+        *floor = e;
+        below = true;
+    }
+    if (!below) *floor = epoch;
+}
+
+/* KIP-320, as Kafka's Partition.readRecords checks a fetch that names the
+ * epoch of the last records it got: when the log has no such epoch, or it
+ * ends before the fetch offset, the answer is that epoch's end (no
+ * records) so the fetcher can truncate. *div_epoch -1: no divergence. */
+static int16_t check_divergence(const mock_partition *p, const mock_fetch_part *fp,
+                                int32_t *div_epoch, int64_t *div_end)
+{
+    int32_t floor;
+    int64_t end;
+    epoch_end(p, fp->last_fetched_epoch, &floor, &end);
+    if (floor < 0) return KFK_ERR_OFFSET_OUT_OF_RANGE;
+    if (floor < fp->last_fetched_epoch || end < fp->fetch_offset) {
+        *div_epoch = floor;
+        *div_end = end;
+    }
+    return 0;
+}
+
 /* The partition a request part names and whether this broker may serve
- * it; sets the KIP-951 hint on NOT_LEADER_OR_FOLLOWER. */
+ * it; sets the KIP-951 hint on NOT_LEADER_OR_FOLLOWER and the diverging
+ * epoch (KIP-320). */
 static int16_t part_check(mock_broker *b, const fetch_ctx *ctx, const mock_fetch_part *fp,
                           mock_partition **pp, mock_fetch_result *res)
 {
@@ -103,6 +149,10 @@ static int16_t part_check(mock_broker *b, const fetch_ctx *ctx, const mock_fetch
     if (fp->current_leader_epoch >= 0 && fp->current_leader_epoch < p->leader_epoch)
         return KFK_ERR_FENCED_LEADER_EPOCH;
     if (fp->current_leader_epoch > p->leader_epoch) return KFK_ERR_UNKNOWN_LEADER_EPOCH;
+    if (version >= 12 && fp->last_fetched_epoch >= 0) { /* before the offset's range */
+        int16_t err = check_divergence(p, fp, &res->diverging_epoch, &res->diverging_end_offset);
+        if (err || res->diverging_epoch >= 0) return err;
+    }
     if (fp->fetch_offset < p->log.log_start_offset || fp->fetch_offset > p->log.end_offset)
         return KFK_ERR_OFFSET_OUT_OF_RANGE;
     return 0;
@@ -117,7 +167,10 @@ static bool fetch_ready(mock_broker *b, const fetch_ctx *ctx)
     for (int32_t i = 0; i < ctx->view.n_parts; i++) {
         const mock_fetch_part *fp = &ctx->view.parts[i];
         mock_partition *p = NULL;
-        if (part_check(b, ctx, fp, &p, NULL) || preferred_replica(b, ctx, p) >= 0) return true;
+        mock_fetch_result r = {.diverging_epoch = -1};
+        if (part_check(b, ctx, fp, &p, &r) || r.diverging_epoch >= 0 ||
+            preferred_replica(b, ctx, p) >= 0)
+            return true;
         int64_t n = mock_log_bytes_from(&p->log, fp->fetch_offset);
         readable += n < fp->max_bytes ? n : fp->max_bytes;
     }
@@ -166,6 +219,7 @@ static int fill_result(mock_broker *b, const fetch_ctx *ctx, const mock_fetch_pa
     res->req = fp;
     res->leader_id = -1;
     res->preferred_read_replica = -1;
+    res->diverging_epoch = -1;
     res->high_watermark = res->last_stable_offset = res->log_start_offset = -1;
     mock_partition *p = NULL;
     res->error = part_check(b, ctx, fp, &p, res);
@@ -178,6 +232,7 @@ static int fill_result(mock_broker *b, const fetch_ctx *ctx, const mock_fetch_pa
     res->last_stable_offset = mock_partition_lso(p);
     res->log_start_offset = p->log.log_start_offset;
     res->aborted_list = ctx->isolation_level == 1;
+    if (res->diverging_epoch >= 0) return 0; /* no records with it */
     res->preferred_read_replica = preferred_replica(b, ctx, p);
     if (res->preferred_read_replica >= 0) return 0; /* Kafka sends no records with it */
     int64_t end = ctx->isolation_level == 1 ? res->last_stable_offset : res->high_watermark;

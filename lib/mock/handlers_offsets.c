@@ -19,11 +19,6 @@
 
 typedef kp_list_offsets_response_list_offsets_partition_response lo_result;
 
-static int32_t batch_epoch(const mock_batch *b)
-{
-    const uint8_t *p = b->buf->data + 12;
-    return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
-}
 
 /* The first record of batch b with a timestamp >= ts (any, ts < 0 never
  * reaching here); false when it has none or cannot be read. */
@@ -42,7 +37,7 @@ static bool first_record_at(const mock_batch *b, int64_t ts, lo_result *res)
             if (rec.timestamp < ts) continue;
             res->offset = rec.offset;
             res->timestamp = rec.timestamp;
-            res->leader_epoch = batch_epoch(b);
+            res->leader_epoch = mock_batch_epoch(b);
             found = true;
         }
     }
@@ -96,7 +91,8 @@ static int16_t lookup(mock_req *req, mock_partition *p, int64_t ts, int8_t isola
         res->offset = log->log_start_offset;
         /* Kafka's: the earliest epoch of its leader epoch cache, which
          * starts where the log does; here the first kept batch's. */
-        res->leader_epoch = log->head < log->n ? batch_epoch(&log->b[log->head]) : p->leader_epoch;
+        res->leader_epoch =
+            log->head < log->n ? mock_batch_epoch(&log->b[log->head]) : p->leader_epoch;
         break;
     case LATEST:
         res->offset = isolation == 1 ? mock_partition_lso(p) : log->end_offset;

@@ -59,6 +59,20 @@ int64_t mock_log_bytes_from(const mock_log *log, int64_t offset)
     return i < log->n ? log->end_pos - log->b[i].pos : 0;
 }
 
+size_t mock_log_truncate(mock_log *log, int64_t offset)
+{
+    size_t dropped = 0;
+    while (log->n > log->head && log->b[log->n - 1].base_offset >= offset) {
+        mock_batch *b = &log->b[--log->n];
+        dropped += b->buf->len;
+        log->end_pos = b->pos; /* the next append goes where it was */
+        krbuf_unref(b->buf);
+    }
+    log->bytes -= dropped;
+    log->end_offset = offset;
+    return dropped;
+}
+
 size_t mock_log_drop_oldest(mock_log *log)
 {
     if (log->head == log->n) return 0;

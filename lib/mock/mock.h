@@ -118,6 +118,13 @@ typedef struct mock_batch {
     int64_t pos; /* bytes appended to the log before this batch */
 } mock_batch;
 
+/* The partition leader epoch the batch was written under. */
+static inline int32_t mock_batch_epoch(const mock_batch *b)
+{
+    const uint8_t *p = b->buf->data + 12; /* after base offset and length */
+    return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+}
+
 /* A partition's log: batches in offset order in buf[head, n). */
 typedef struct mock_log {
     mock_batch *b;
@@ -137,6 +144,9 @@ int mock_log_append(mock_log *log, krbuf *buf, int64_t base_offset, int64_t last
 size_t mock_log_find(const mock_log *log, int64_t offset);
 /* Bytes stored from the batch holding offset to the end. */
 int64_t mock_log_bytes_from(const mock_log *log, int64_t offset);
+/* Drops the batches from offset (a batch's base offset, or the end) on;
+ * returns their size. */
+size_t mock_log_truncate(mock_log *log, int64_t offset);
 /* Drops the oldest batch; returns its size. */
 size_t mock_log_drop_oldest(mock_log *log);
 void mock_log_free(mock_log *log);

@@ -364,6 +364,29 @@ static kfk_err add_replica(mock_partition *p, int32_t broker_id)
     return KFK_OK;
 }
 
+kfk_err kfk_mock_partition_truncate(kfk_mock_cluster *mc, const char *topic, int32_t partition,
+                                    int64_t offset)
+{
+    if (!mc || !topic) return KFK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&mc->lock);
+    mock_partition *p = mock_partition_find(mock_topic_find(mc, kwire_cstr(topic)), partition);
+    kfk_err rc = p ? KFK_OK : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if (!rc) {
+        const mock_log *log = &p->log;
+        size_t i = mock_log_find(log, offset);
+        if (offset < log->log_start_offset || offset > log->end_offset ||
+            (i < log->n && log->b[i].base_offset != offset))
+            rc = KFK_ERR_INVALID_ARG; /* not where a batch starts */
+    }
+    if (!rc) {
+        mc->stored_bytes -= mock_log_truncate(&p->log, offset);
+        set_leader(mc, p, p->leader); /* the next epoch; parked fetches answer */
+        mock_loop_sync(mc);
+    }
+    pthread_mutex_unlock(&mc->lock);
+    return rc;
+}
+
 kfk_err kfk_mock_partition_set_leader(kfk_mock_cluster *mc, const char *topic, int32_t partition,
                                       int32_t broker_id)
 {

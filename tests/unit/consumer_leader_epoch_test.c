@@ -9,7 +9,9 @@
  *     epoch after the first batch, the second after the second (read back
  *     with a raw OffsetFetch), for sync, async and auto commits alike;
  *     before any record, the epoch the offset lookup gave; after a seek to
- *     an offset, none; an EOF changes nothing. */
+ *     an offset, none; an EOF changes nothing; after the log was truncated
+ *     under it (an unclean election, KIP-320's diverging epoch), the epoch
+ *     that ended where the position went back to. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +298,46 @@ START_TEST(test_async_and_auto_commits_carry_it_too)
 }
 END_TEST
 
+START_TEST(test_a_truncated_log_takes_the_position_back_to_where_it_diverged)
+{
+    char topic[128], group[160];
+    int32_t e1, e2;
+    kfk_mock_cluster *mc = two_epochs(topic, sizeof(topic), group, sizeof(group), &e1, &e2);
+    const char *bs = kfk_mock_cluster_bootstrap(mc);
+    kfk_consumer *c = consumer(bs, topic, group, false, NULL);
+    poll_records(c, 0, 10, e1, e2);
+    commit_and_check(c, bs, group, topic, 10, e2);
+
+    /* An unclean election loses 5-9 (all of e2); 5-7 are written anew
+     * under e3. */
+    ck_assert_int_eq(kfk_mock_partition_truncate(mc, topic, 0, 7), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_partition_truncate(mc, topic, 0, 5), KFK_OK);
+    int32_t e3 = epoch_of(bs, topic, NULL);
+    ck_assert_int_gt(e3, e2);
+    kclus_produce(bs, topic, 1, 100, 3);
+    /* The next Fetch, naming e2, learns that the log's epochs up to e2
+     * end at 5 with e1 (KIP-320): the position goes back there, with e1
+     * (as Java's SubscriptionState takes a divergence). */
+    int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS, pos = -1;
+    for (;;) {
+        ck_assert_int_eq(kfk_consumer_position(c, topic, 0, &pos), KFK_OK);
+        if (pos == 5) break;
+        ck_assert_msg(kclus_now_ms() < deadline, "position %lld, not back to 5", (long long)pos);
+        kclus_nap(10);
+    }
+    commit_and_check(c, bs, group, topic, 5, e1);
+    kfk_message *m = poll_one(c);
+    ck_assert_int_eq(kfk_message_error(m), KFK_OK);
+    ck_assert_int_eq(kfk_message_offset(m), 5);
+    ck_assert_int_eq(kclus_record_id(m), 100);
+    ck_assert_int_eq(kfk_message_leader_epoch(m), e3);
+    kfk_message_release(m);
+    commit_and_check(c, bs, group, topic, 6, e3);
+    kfk_consumer_destroy(c);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("consumer_leader_epoch");
@@ -307,6 +349,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_commits_carry_the_epoch_of_the_last_record_polled);
     tcase_add_test(tc, test_async_and_auto_commits_carry_it_too);
+    tcase_add_test(tc, test_a_truncated_log_takes_the_position_back_to_where_it_diverged);
     suite_add_tcase(s, tc);
     return s;
 }

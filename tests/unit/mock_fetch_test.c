@@ -1,7 +1,8 @@
 /* Fetch long polls and KIP-227 fetch sessions on the mock: an empty fetch
  * waits max_wait_ms, returns as soon as another connection produces, and
- * holds back the requests behind it on its connection; sessions open,
- * answer incrementally, rotate and fail as Kafka's do. */
+ * holds back the requests behind it on its connection; a fetch naming
+ * its last fetched epoch learns where a truncated log diverged (KIP-320);
+ * sessions open, answer incrementally, rotate and fail as Kafka's do. */
 #include <pthread.h>
 
 #include "mock_util.h"
@@ -167,6 +168,69 @@ START_TEST(test_a_leader_move_wakes_a_waiting_fetch)
     ck_assert_int_eq(resp.n_node_endpoints, 1);
     ck_assert_int_eq(resp.node_endpoints[0].node_id, 2);
     ck_assert_int_eq(resp.node_endpoints[0].port, kfk_mock_broker_port(mc, 2));
+    mt_close(&c);
+}
+END_TEST
+
+/* A Fetch v16 of t-0 at offset naming last_epoch (-1: none), at once. */
+static const kp_fetch_response_partition_data *fetch_at(mt_conn *c, int64_t offset,
+                                                        int32_t current_epoch, int32_t last_epoch)
+{
+    static kp_fetch_response resp;
+    mt_fetch f;
+    mt_fetch_init(&f, "t", tid, 0, offset, 0);
+    f.part.current_leader_epoch = current_epoch;
+    f.part.last_fetched_epoch = last_epoch;
+    mt_call(c, KP_FETCH_KEY, 16, &f.req, &resp);
+    return &resp.responses[0].partitions[0];
+}
+
+/* KIP-320: epoch 0 wrote 0-2 and 3-5, epoch 1 (a leader move) 6-8; an
+ * unclean election truncates at 6 (epoch 2), which writes 6-7 anew. A
+ * Fetch naming the epoch of the last records it got learns where the log
+ * diverged from them, as Kafka's Partition.readRecords answers. */
+START_TEST(test_a_fetch_after_a_truncation_gets_the_diverging_epoch)
+{
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    kbuf buf = {0};
+    ck_assert_int_eq(mt_produce(&c, "t", 0, mt_batch(&buf, 3, 1000, -1, -1, -1))->error_code, 0);
+    ck_assert_int_eq(mt_produce(&c, "t", 0, mt_batch(&buf, 3, 1000, -1, -1, -1))->error_code, 0);
+    mt_close(&c);
+    ck_assert_int_eq(kfk_mock_partition_set_leader(mc, "t", 0, 2), 0);
+    mt_open(&c, mc, 2);
+    ck_assert_int_eq(mt_produce(&c, "t", 0, mt_batch(&buf, 3, 1000, -1, -1, -1))->error_code, 0);
+    /* Truncations go where a batch starts, within the log. */
+    ck_assert_int_eq(kfk_mock_partition_truncate(mc, "t", 0, 4), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_partition_truncate(mc, "t", 0, 10), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_partition_truncate(mc, "t", 0, 6), 0);
+    ck_assert_int_eq(mt_produce(&c, "t", 0, mt_batch(&buf, 2, 1000, -1, -1, -1))->error_code, 0);
+    kbuf_free(&buf);
+
+    /* Read up to 9 under epoch 1: epoch 0 is the last at or below it, and
+     * it ends at 6. */
+    const kp_fetch_response_partition_data *pd = fetch_at(&c, 9, 2, 1);
+    ck_assert_int_eq(pd->error_code, 0);
+    ck_assert_int_eq(pd->diverging_epoch.epoch, 0);
+    ck_assert_int_eq(pd->diverging_epoch.end_offset, 6);
+    ck_assert_uint_eq(pd->records.len, 0);
+    ck_assert_int_eq(pd->high_watermark, 8);
+    /* From 6 after epoch 0 the log agrees: the records of epoch 2. */
+    pd = fetch_at(&c, 6, 2, 0);
+    ck_assert_int_eq(pd->error_code, 0);
+    ck_assert_int_eq(pd->diverging_epoch.epoch, -1);
+    ck_assert_int_eq(mt_count_records(pd->records, 6), 2);
+    /* Within epoch 0 (it ends at 6, past 4) nothing diverged either. */
+    pd = fetch_at(&c, 4, 2, 0);
+    ck_assert_int_eq(pd->diverging_epoch.epoch, -1);
+    ck_assert_int_eq(mt_count_records(pd->records, 4), 4); /* from the batch holding 4 */
+    /* The current epoch ends at the log end; one above it is unknown. */
+    pd = fetch_at(&c, 8, 2, 2);
+    ck_assert_int_eq(pd->error_code, 0);
+    ck_assert_int_eq(pd->diverging_epoch.epoch, -1);
+    ck_assert_int_eq(fetch_at(&c, 8, 2, 3)->error_code, KFK_ERR_OFFSET_OUT_OF_RANGE);
+    /* Without a last fetched epoch: the offset's range alone. */
+    ck_assert_int_eq(fetch_at(&c, 9, 2, -1)->error_code, KFK_ERR_OFFSET_OUT_OF_RANGE);
     mt_close(&c);
 }
 END_TEST
@@ -364,6 +428,7 @@ static Suite *mock_fetch_suite(void)
     tcase_add_test(tc, test_a_waiting_fetch_holds_back_the_requests_behind_it);
     tcase_add_test(tc, test_a_fetch_with_an_error_does_not_wait);
     tcase_add_test(tc, test_a_leader_move_wakes_a_waiting_fetch);
+    tcase_add_test(tc, test_a_fetch_after_a_truncation_gets_the_diverging_epoch);
     tcase_add_test(tc, test_fetch_sessions_answer_incrementally);
     tcase_add_test(tc, test_fetch_session_forgets_partitions);
     tcase_add_test(tc, test_fetch_session_rotates_partitions_that_got_data);
