@@ -95,17 +95,17 @@ static void epoch_end(const mock_partition *p, int32_t epoch, int32_t *floor, in
     *floor = epoch;
     *end = log->end_offset; /* the current epoch starts at the end until it writes */
     if (epoch == p->leader_epoch) return;
-    bool below = false;
-    for (size_t i = log->head; i < log->n; i++) {
-        int32_t e = mock_batch_epoch(&log->b[i]);
-        if (e > epoch) {
-            *end = log->b[i].base_offset;
-            break;
-        }
-        *floor = e;
-        below = true;
+    /* Epochs only grow along the log: search the first batch of a later one. */
+    size_t lo = log->head, hi = log->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (mock_batch_epoch(&log->b[mid]) > epoch)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
-    if (!below) *floor = epoch;
+    if (lo < log->n) *end = log->b[lo].base_offset;
+    if (lo > log->head) *floor = mock_batch_epoch(&log->b[lo - 1]);
 }
 
 /* KIP-320, as Kafka's Partition.readRecords checks a fetch that names the
