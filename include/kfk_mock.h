@@ -139,6 +139,13 @@ KFK_API kfk_err kfk_mock_set_retention_bytes(kfk_mock_cluster *mc, size_t bytes)
  * does no work proportional to the data it stores, for throughput runs. */
 KFK_API kfk_err kfk_mock_set_check_crcs(kfk_mock_cluster *mc, bool check);
 
+/* The next InitProducerId without a transactional id hands out its new
+ * producer id at epoch instead of 0 (Kafka always starts at 0), once;
+ * later ones start at 0 again. For tests that must reach an exhausted
+ * epoch (Short.MAX_VALUE, 32767) without 32767 bumps. KFK_ERR_INVALID_ARG
+ * for a negative epoch. */
+KFK_API kfk_err kfk_mock_set_next_producer_epoch(kfk_mock_cluster *mc, int16_t epoch);
+
 /* ----------------------------------------------------------------- groups */
 
 /* The session timeouts classic JoinGroup accepts, as the broker's

@@ -135,8 +135,8 @@ static void produce_one(mock_req *req, mock_topic *t, kfk_err req_err, bool bad_
     if (err) {
         /* Kafka reports the log start offset with errors that come from
          * the log itself (validation, sequence and epoch checks). */
-        in_log |=
-            err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER || err == KFK_ERR_INVALID_PRODUCER_EPOCH;
+        in_log |= err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
+                  err == KFK_ERR_INVALID_PRODUCER_EPOCH || err == KFK_ERR_UNKNOWN_PRODUCER_ID;
         out->base_offset = -1;
         out->log_append_time_ms = -1;
         out->log_start_offset = in_log ? p->log.log_start_offset : -1;

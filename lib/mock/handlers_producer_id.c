@@ -8,7 +8,9 @@
  *  - expected id/epoch (KIP-360): they must be the current ones (bump) or,
  *    for a retried request, the epoch before the last bump (answered with
  *    the current one); else PRODUCER_FENCED;
- *  - an exhausted epoch (32766 and up) rotates to a new producer id. */
+ *  - an exhausted epoch (32766 and up) rotates to a new producer id.
+ * Before either, as KafkaApis: an expected producer id without an epoch,
+ * or the reverse, is INVALID_REQUEST. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,13 +97,29 @@ int mock_handle_init_producer_id(mock_req *req)
     kp_init_producer_id_response_init(&resp);
     resp.producer_id = -1;
     resp.producer_epoch = -1;
+    /* Kafka's KafkaApis checks the expected id and epoch first, for
+     * idempotent producers too: both set or both -1. */
+    bool half = req->version >= 3 && (r.producer_id < 0) != (r.producer_epoch < 0);
     if (req->inject) {
         resp.error_code = (int16_t)req->inject;
+    } else if (half) {
+        resp.error_code = KFK_ERR_INVALID_REQUEST;
     } else if (r.transactional_id.ptr) {
         resp.error_code = transactional(req, &r, &resp);
     } else {
-        resp.producer_id = req->mc->next_producer_id++;
-        resp.producer_epoch = 0;
+        mock_cluster *mc = req->mc;
+        resp.producer_id = mc->next_producer_id++;
+        resp.producer_epoch = mc->next_producer_epoch;
+        mc->next_producer_epoch = 0;
     }
     return mock_respond(req, &resp);
+}
+
+kfk_err kfk_mock_set_next_producer_epoch(kfk_mock_cluster *mc, int16_t epoch)
+{
+    if (!mc || epoch < 0) return KFK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&mc->lock);
+    mc->next_producer_epoch = epoch;
+    pthread_mutex_unlock(&mc->lock);
+    return KFK_OK;
 }

@@ -254,6 +254,7 @@ struct kfk_mock_cluster {
     int32_t auto_create_partitions;
 
     int64_t next_producer_id;
+    int16_t next_producer_epoch; /* the next idempotent InitProducerId's epoch (a test knob) */
     mock_txn *txns;
     size_t n_txns, cap_txns;
     int32_t next_session_id;

@@ -16,6 +16,10 @@
  * that asked are renumbered from 0. Every other partition keeps retrying
  * its batches with their old epoch and sequences and takes new batches
  * only once those are done, then starts at sequence 0 in the new epoch.
+ * An exhausted epoch (Short.MAX_VALUE) cannot go up: as Java's
+ * TransactionManager.bumpIdempotentProducerEpoch, the producer then asks
+ * for a new producer id with InitProducerId instead, and the same rules
+ * apply with the new id in place of the new epoch (see pid_renew).
  * A batch given up while its outcome is unknown (an attempt timed out or
  * its connection dropped) is never renumbered, nor is anything after it:
  * its partition is "unresolved", takes no new batches, and is settled when
@@ -45,6 +49,7 @@ static kfk_err pid_check(kcall *call, void *resp)
 }
 
 static void pid_send(kfk_producer *p);
+static void bump_finish(kfk_producer *p, int64_t pid, int16_t epoch);
 
 static void pid_retry(ktimer *t)
 {
@@ -71,18 +76,31 @@ static void pid_done(kcall *call, kfk_err err, void *resp, karena *arena)
         return;
     }
     const kp_init_producer_id_response *r = resp;
+    if (r->producer_id < 0 || r->producer_epoch < 0) {
+        klog(kclient_log(p->client), KFK_LOG_WARNING, "producer",
+             "InitProducerId answered producer id %lld epoch %d; trying again",
+             (long long)r->producer_id, r->producer_epoch);
+        kloop_post(kclient_bg_loop(p->client), &p->pid_retry_task);
+        return;
+    }
     atomic_store(&p->producer_epoch, r->producer_epoch);
     atomic_store(&p->producer_id, r->producer_id);
     klog(kclient_log(p->client), KFK_LOG_DEBUG, "producer", "producer id %lld epoch %d",
          (long long)r->producer_id, r->producer_epoch);
+    /* A new id for an exhausted epoch: the bump it stood for ends here. */
+    if (atomic_load(&p->bump) == 2) bump_finish(p, r->producer_id, r->producer_epoch);
     kick_queued(p);
 }
 
 static void pid_send(kfk_producer *p)
 {
     kp_init_producer_id_request_init(&p->pid_req);
-    p->pid_req.transactional_id = (kslice){NULL, 0}; /* idempotent only: null */
-    p->pid_req.transaction_timeout_ms = kconf_int(p->conf, KCONF_TRANSACTION_TIMEOUT_MS);
+    /* Idempotent only: no transactional id, and (as Java) the largest
+     * timeout, which the broker ignores without a transactional id. The
+     * request's producer id and epoch stay -1: a broker answers a
+     * non-transactional request with a new id at epoch 0 either way. */
+    p->pid_req.transactional_id = (kslice){NULL, 0};
+    p->pid_req.transaction_timeout_ms = INT32_MAX;
     kcall_init(&p->pid_call, KP_INIT_PRODUCER_ID_KEY, &p->pid_req, pid_done, p);
     p->pid_call.route = KROUTE_ANY;
     p->pid_call.check = pid_check;
@@ -193,6 +211,9 @@ bool kidem_part_settle(kfk_producer *p, kpart *pp)
             kaccum_part_set_sequence(pp->ap, 0);
         }
     }
+    /* A partition still waiting to be renumbered asked while a bump was
+     * under way, after that bump had passed it: it asks again. */
+    if (pp->rewrite) bump = true;
     bool hold = pp->unresolved || pp->rewrite || pp->pid != atomic_load(&p->producer_id) ||
                 pp->epoch != atomic_load(&p->producer_epoch);
     if (hold != pp->held) {
@@ -208,19 +229,14 @@ void kidem_batch_numbered(const kpart *pp, kaccum_batch *b)
     b->producer_epoch = pp->epoch;
 }
 
-/* Nothing is in flight and no pull runs: the epoch goes up and the
- * partitions that asked for it are renumbered from 0. The others keep
- * their batches' epoch and sequences: a batch that may have been written
+/* Renumbers from 0, under pid and epoch, the unacknowledged batches of
+ * the partitions that asked for a bump. The others keep their batches'
+ * producer id, epoch and sequences: a batch that may have been written
  * must be retried exactly as it was, or the broker would take it again;
- * they move to the new epoch once settled (kidem_part_settle). */
-static void bump_now(kfk_producer *p)
+ * they move to the new pair once settled (kidem_part_settle). Nothing is
+ * in flight and no pull runs. */
+static void rewrite_parts(kfk_producer *p, int64_t pid, int16_t epoch)
 {
-    int16_t epoch = atomic_load(&p->producer_epoch);
-    /* Java asks for a new producer id at Short.MAX_VALUE; a wrap to 0 is
-     * refused by the broker as an older epoch. */
-    int16_t next = (int16_t)(epoch == INT16_MAX ? 0 : epoch + 1);
-    atomic_store(&p->producer_epoch, next);
-    int64_t pid = atomic_load(&p->producer_id);
     kpart **parts;
     int n = kprod_all_parts(p, &parts);
     for (int i = 0; i < n; i++) {
@@ -232,29 +248,71 @@ static void bump_now(kfk_producer *p)
                 kaccum_batch *b = pp->unacked[j];
                 b->base_sequence = seq;
                 b->producer_id = pid;
-                b->producer_epoch = next;
+                b->producer_epoch = epoch;
                 b->seq_reset = true;
                 seq = seq_after(seq, kaccum_batch_count(b));
             }
             pp->pid = pid;
-            pp->epoch = next;
+            pp->epoch = epoch;
             pp->acked_next_seq = 0;
             pp->acked_any = false;
             pp->unresolved = false;
             pp->rewrite = false;
             kaccum_part_set_sequence(pp->ap, seq);
             klog(kclient_log(p->client), KFK_LOG_INFO, "producer",
-                 "%s [%d]: %d unacknowledged batches renumbered from 0 in producer epoch %d "
-                 "(KIP-360)",
-                 pp->topic->name, pp->id, pp->n_unacked, next);
+                 "%s [%d]: %d unacknowledged batches renumbered from 0 under producer id %lld "
+                 "epoch %d (KIP-360)",
+                 pp->topic->name, pp->id, pp->n_unacked, (long long)pid, epoch);
         }
         pthread_mutex_unlock(&pp->lock);
     }
     free(parts);
 }
 
+/* The bump (p->bump is 2) is done: renumber, then let pulls go again. */
+static void bump_finish(kfk_producer *p, int64_t pid, int16_t epoch)
+{
+    rewrite_parts(p, pid, epoch);
+    atomic_store(&p->bump, 0);
+}
+
+/* An exhausted epoch: the producer id is given up and a new one asked
+ * for (Java: resetIdempotentProducerId, then InitProducerId from
+ * bumpIdempotentEpochAndResetIdIfNeeded). Pulls stay stopped until it
+ * comes (producer id -1, bump 2); pid_done then renumbers the partitions
+ * that asked under the new id. Java renumbers them at once under "no
+ * producer id" (-1), so their retries would go out without idempotence;
+ * kfk waits for the new id instead. Other partitions' batches keep the
+ * old id and epoch, which the brokers still know. */
+static void pid_renew(kfk_producer *p)
+{
+    klog(kclient_log(p->client), KFK_LOG_INFO, "producer",
+         "producer id %lld: epoch %d exhausted; asking for a new producer id",
+         (long long)atomic_load(&p->producer_id), INT16_MAX);
+    atomic_store(&p->producer_id, -1);
+    pid_send(p);
+}
+
+/* Nothing is in flight and no pull runs: the epoch goes up (a bump the
+ * broker accepts at sequence 0) and the partitions that asked for it are
+ * renumbered. Returns false when the bump goes on asynchronously: the
+ * epoch was exhausted and a new producer id is on its way. */
+static bool bump_now(kfk_producer *p)
+{
+    int16_t epoch = atomic_load(&p->producer_epoch);
+    if (epoch == INT16_MAX) { /* never wrap: the broker refuses an older epoch */
+        pid_renew(p);
+        return false;
+    }
+    epoch = (int16_t)(epoch + 1);
+    atomic_store(&p->producer_epoch, epoch);
+    bump_finish(p, atomic_load(&p->producer_id), epoch);
+    return true;
+}
+
 static void try_bump(kfk_producer *p)
 {
+    if (atomic_load(&p->closing)) return; /* nothing goes out any more */
     if (atomic_load(&p->bump) != 1 || atomic_load(&p->inflight_guard) != 0) return;
     int one = 1;
     if (!atomic_compare_exchange_strong(&p->bump, &one, 2)) return;
@@ -263,9 +321,7 @@ static void try_bump(kfk_producer *p)
         if (atomic_load(&p->inflight_guard) == 0) try_bump(p);
         return;
     }
-    bump_now(p);
-    atomic_store(&p->bump, 0);
-    if (!atomic_load(&p->closing)) kick_queued(p);
+    if (bump_now(p) && !atomic_load(&p->closing)) kick_queued(p);
 }
 
 void kidem_request_bump(kfk_producer *p, kpart *pp)

@@ -185,7 +185,9 @@ struct kfk_producer {
     /* idempotence (KIP-98, KIP-360) */
     _Atomic int64_t producer_id; /* -1 until InitProducerId answered */
     _Atomic int16_t producer_epoch;
-    atomic_int bump;           /* 0, 1: a bump is wanted, 2: it is being done */
+    /* 0, 1: a bump is wanted, 2: it is being done (or, the epoch being
+     * exhausted, waits for a new producer id: producer_id is -1) */
+    atomic_int bump;
     atomic_int inflight_guard; /* batches in flight + pulls in progress */
     kcall pid_call;
     kp_init_producer_id_request pid_req;
@@ -268,7 +270,8 @@ void kidem_stop(kfk_producer *p);
 void kidem_unacked_remove(kpart *pp, kaccum_batch *b);
 /* Asks for a KIP-360 epoch bump that renumbers pp's unacknowledged
  * batches from 0 in the new epoch: draining stops until nothing is in
- * flight, then the epoch goes up. Only for a partition where none of
+ * flight, then the epoch goes up (from Short.MAX_VALUE: a new producer id
+ * from InitProducerId, as Java). Only for a partition where none of
  * those batches can have been written. Any thread, pp->lock not held. */
 void kidem_request_bump(kfk_producer *p, kpart *pp);
 /* What a failed answer means for the partition's sequences: whether it

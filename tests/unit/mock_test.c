@@ -515,6 +515,16 @@ START_TEST(test_init_producer_id_allocates_and_bumps)
     ck_assert_int_eq(r1.producer_epoch, 0);
     ck_assert_int_ne(r2.producer_id, r1.producer_id);
     ck_assert_int_eq(r2.producer_epoch, 0);
+    init_pid(&c, NULL, r1.producer_id, -1, &r2); /* KafkaApis: both or neither */
+    ck_assert_int_eq(r2.error_code, KFK_ERR_INVALID_REQUEST);
+    init_pid(&c, NULL, -1, 3, &r2);
+    ck_assert_int_eq(r2.error_code, KFK_ERR_INVALID_REQUEST);
+    ck_assert_int_eq(kfk_mock_set_next_producer_epoch(mc, INT16_MAX), KFK_OK); /* test knob */
+    init_pid(&c, NULL, -1, -1, &r2);
+    ck_assert_int_eq(r2.error_code, 0);
+    ck_assert_int_eq(r2.producer_epoch, INT16_MAX);
+    init_pid(&c, NULL, -1, -1, &r2); /* once only */
+    ck_assert_int_eq(r2.producer_epoch, 0);
 
     int16_t err;
     int32_t coord = find_coordinator(&c, 6, 1, "tx-a", &err);

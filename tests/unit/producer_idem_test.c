@@ -216,6 +216,189 @@ START_TEST(test_given_up_batch_with_unknown_outcome_renumbers_nothing)
 }
 END_TEST
 
+/* --- epoch exhaustion ------------------------------------------------------------------ */
+
+/* A partition's log as the broker holds it: per record, its value's
+ * number and its batch's producer id, epoch and (record) sequence. */
+typedef struct logged {
+    int n;
+    int rec[N_RECS];
+    int64_t pid[N_RECS];
+    int16_t epoch[N_RECS];
+    int32_t seq[N_RECS];
+} logged;
+
+static void read_log(kfk_mock_cluster *mc, const char *topic, int32_t part, int32_t leader,
+                     logged *out)
+{
+    memset(out, 0, sizeof(*out));
+    kuuid id = mt_topic_id(mc, topic);
+    mt_conn c;
+    mt_open(&c, mc, leader);
+    mt_fetch f;
+    mt_fetch_init(&f, topic, id, part, 0, 0);
+    kp_fetch_response resp;
+    mt_call(&c, KP_FETCH_KEY, 16, &f.req, &resp);
+    ck_assert_int_eq(resp.responses[0].partitions[0].error_code, 0);
+    kslice records = resp.responses[0].partitions[0].records;
+    kbuf scratch = {0};
+    kbatch_read_opts opts = {.start_offset = 0, .check_crcs = true};
+    krecords_iter it;
+    krecords_iter_init(&it, records.ptr, records.len, &opts, &scratch);
+    krecord rec;
+    const kbatch *b;
+    while (krecords_iter_next(&it, &rec, &b)) {
+        ck_assert_int_lt(out->n, N_RECS);
+        ck_assert_int_eq(rec.offset, out->n); /* the log has no holes */
+        char value[32] = {0};
+        memcpy(value, rec.value.ptr, rec.value.len < 31 ? rec.value.len : 31);
+        ck_assert_msg(sscanf(value, "record-%d", &out->rec[out->n]) == 1, "value %s", value);
+        out->pid[out->n] = b->producer_id;
+        out->epoch[out->n] = b->producer_epoch;
+        out->seq[out->n] = b->base_sequence + (int32_t)(rec.offset - b->base_offset);
+        out->n++;
+    }
+    ck_assert_msg(it.err == KFK_OK, "records: %s", kfk_err_str(it.err));
+    kbuf_free(&scratch);
+    mt_close(&c);
+}
+
+/* Log records [from, to) hold records first, first + step, ... under
+ * producer id pid and epoch, at sequences from seq0 on. */
+static void check_logged(const logged *l, int from, int to, int first, int step, int64_t pid,
+                         int16_t epoch, int32_t seq0)
+{
+    ck_assert_int_le(to, l->n);
+    for (int i = from; i < to; i++) {
+        ck_assert_msg(l->rec[i] == first + (i - from) * step, "offset %d holds record %d", i,
+                      l->rec[i]);
+        ck_assert_msg(l->pid[i] == pid && l->epoch[i] == epoch,
+                      "offset %d: producer id %lld epoch %d, expected %lld epoch %d", i,
+                      (long long)l->pid[i], l->epoch[i], (long long)pid, epoch);
+        ck_assert_msg(l->seq[i] == seq0 + (i - from), "offset %d: sequence %d, expected %d", i,
+                      l->seq[i], seq0 + (i - from));
+    }
+}
+
+static int64_t init_pid_requests(kfk_mock_cluster *mc)
+{
+    return kfk_mock_request_count(mc, KP_INIT_PRODUCER_ID_KEY);
+}
+
+/* A gap at epoch 32766 bumps locally to 32767 (no request); the next gap
+ * finds the epoch exhausted (Short.MAX_VALUE): the producer asks for a
+ * new producer id, as Java does, and goes on under it from sequence 0
+ * rather than wrapping to epoch 0, which the broker would refuse. */
+START_TEST(test_exhausted_epoch_gets_a_new_producer_id)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), KFK_OK);
+    ck_assert_int_eq(kfk_mock_set_next_producer_epoch(mc, -1), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_set_next_producer_epoch(mc, INT16_MAX - 1), KFK_OK);
+    tally *t = calloc(1, sizeof(*t));
+    kfk_producer *p = producer_for(mc, t, "30000");
+    produce_range(p, "t", 0, 0, 10);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert_int_eq(init_pid_requests(mc), 1);
+
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER), KFK_OK);
+    produce_range(p, "t", 0, 10, 20);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert_int_eq(init_pid_requests(mc), 1); /* 32766 -> 32767 is local */
+
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_UNKNOWN_PRODUCER_ID),
+                     KFK_OK);
+    produce_range(p, "t", 0, 20, 30);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert_int_eq(init_pid_requests(mc), 2);
+    produce_range(p, "t", 0, 30, 40);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert_int_eq(init_pid_requests(mc), 2);
+
+    check_reports(t, 0, 0, 40, 1, 0);
+    ck_assert_int_eq(high_watermark(mc, "t", 0), 40);
+    logged *l = calloc(1, sizeof(*l));
+    read_log(mc, "t", 0, 1, l);
+    ck_assert_int_eq(l->n, 40);
+    int64_t first = l->pid[0];
+    check_logged(l, 0, 10, 0, 1, first, INT16_MAX - 1, 0);
+    check_logged(l, 10, 20, 10, 1, first, INT16_MAX, 0);
+    ck_assert_int_ne(l->pid[20], first);
+    check_logged(l, 20, 40, 20, 1, l->pid[20], 0, 0);
+    kfk_producer_destroy(p);
+    free(l);
+    free(t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
+/* Partition 1 (broker 2) reports a real gap at epoch 32767 while
+ * partition 0's batch (broker 1) was written but its answer is lost. The
+ * new producer id renumbers partition 1 only: partition 0's batch goes
+ * again with the old id, epoch and sequence (the broker knows it: no
+ * duplicate), and only its later batches move to the new id, from 0. */
+START_TEST(test_new_producer_id_renumbers_only_the_partition_with_the_gap)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 3), KFK_OK);
+    ck_assert_int_eq(kfk_mock_set_next_producer_epoch(mc, INT16_MAX), KFK_OK);
+    tally *t = calloc(1, sizeof(*t));
+    kfk_producer *p = producer_for(mc, t, "30000");
+    for (int i = 0; i < 20; i++)
+        produce_range(p, "t", i % 2, i, i + 1);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+
+    int64_t sent = kfk_mock_broker_request_count(mc, 1, KP_PRODUCE_KEY);
+    ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 1, 600), KFK_OK); /* written, answer late */
+    ck_assert_int_eq(
+        kfk_mock_broker_push_errors(mc, 2, KP_PRODUCE_KEY, 1, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER),
+        KFK_OK);
+    for (int i = 20; i < 40; i++)
+        produce_range(p, "t", i % 2, i, i + 1);
+    count_at_least c = {mc, 1, sent + 2};
+    wait_until(p, produce_requests_reached, &c, "a retry on broker 1");
+    ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 1, 0), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
+    produce_range(p, "t", 0, 40, 42);
+    produce_range(p, "t", 1, 42, 44);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert_int_eq(init_pid_requests(mc), 2);
+
+    ck_assert_int_eq(high_watermark(mc, "t", 0), 22);
+    ck_assert_int_eq(high_watermark(mc, "t", 1), 22);
+    check_reports(t, 0, 0, 40, 2, 0);
+    check_reports(t, 1, 1, 40, 2, 0);
+    check_reports(t, 0, 40, 42, 1, 20);
+    check_reports(t, 1, 42, 44, 1, 20);
+    logged *l = calloc(1, sizeof(*l));
+    read_log(mc, "t", 1, 2, l);
+    int64_t old = l->pid[0];
+    check_logged(l, 0, 10, 1, 2, old, INT16_MAX, 0);
+    int64_t renewed = l->pid[10];
+    ck_assert_int_ne(renewed, old);
+    check_logged(l, 10, 20, 21, 2, renewed, 0, 0);
+    check_logged(l, 20, 22, 42, 1, renewed, 0, 10);
+
+    read_log(mc, "t", 0, 1, l);
+    ck_assert_int_eq(l->n, 22);
+    /* Records 0..38 (even) in order, once each; the lost answer's batch
+     * (record 20 on) kept the old id; whatever came after it under the
+     * new id starts at sequence 0. */
+    int split = 10;
+    while (split < 20 && l->pid[split] == old)
+        split++;
+    ck_assert_int_gt(split, 10);
+    check_logged(l, 0, split, 0, 2, old, INT16_MAX, 0);
+    check_logged(l, split, 20, 2 * split, 2, renewed, 0, 0);
+    check_logged(l, 20, 22, 40, 1, renewed, 0, 20 - split);
+    kfk_producer_destroy(p);
+    free(l);
+    free(t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 static Suite *idem_suite(void)
 {
     Suite *s = suite_create("producer_idem");
@@ -223,6 +406,11 @@ static Suite *idem_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_lost_answer_is_not_renumbered_by_a_bump_elsewhere);
     tcase_add_test(tc, test_given_up_batch_with_unknown_outcome_renumbers_nothing);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("epoch exhaustion");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_exhausted_epoch_gets_a_new_producer_id);
+    tcase_add_test(tc, test_new_producer_id_renumbers_only_the_partition_with_the_gap);
     suite_add_tcase(s, tc);
     return s;
 }
