@@ -351,19 +351,25 @@ START_TEST(test_new_producer_id_renumbers_only_the_partition_with_the_gap)
 
     int64_t sent = kfk_mock_broker_request_count(mc, 1, KP_PRODUCE_KEY);
     ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 1, 600), KFK_OK); /* written, answer late */
+    for (int i = 20; i < 40; i += 2)
+        produce_range(p, "t", 0, i, i + 1);
+    count_at_least c = {mc, 1, sent + 1};
+    wait_until(p, produce_requests_reached, &c, "partition 0's batch on broker 1");
     ck_assert_int_eq(
         kfk_mock_broker_push_errors(mc, 2, KP_PRODUCE_KEY, 1, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER),
         KFK_OK);
-    for (int i = 20; i < 40; i++)
-        produce_range(p, "t", i % 2, i, i + 1);
-    count_at_least c = {mc, 1, sent + 2};
+    for (int i = 21; i < 40; i += 2)
+        produce_range(p, "t", 1, i, i + 1);
+    c.n = sent + 2; /* a retry, after the new producer id */
     wait_until(p, produce_requests_reached, &c, "a retry on broker 1");
     ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 1, 0), KFK_OK);
     ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
     produce_range(p, "t", 0, 40, 42);
     produce_range(p, "t", 1, 42, 44);
     ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
-    ck_assert_int_eq(init_pid_requests(mc), 2);
+    /* At least one more: sent to the slow broker 1, it times out and goes
+     * to another broker. */
+    ck_assert_int_ge(init_pid_requests(mc), 2);
 
     ck_assert_int_eq(high_watermark(mc, "t", 0), 22);
     ck_assert_int_eq(high_watermark(mc, "t", 1), 22);
