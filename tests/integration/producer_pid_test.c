@@ -1,0 +1,155 @@
+/* InitProducerId for an idempotent (non-transactional) producer, against
+ * the mock and real Kafka, so the mock's rules are pinned to the broker's
+ * (KafkaApis.handleInitProducerIdRequest, TransactionCoordinator.
+ * handleInitProducerId): without a transactional id every request gets a
+ * new producer id at epoch 0, whatever id and epoch it carries, and the
+ * largest transaction timeout (what Java and kfk send) is fine; an
+ * expected producer id without an epoch, or the reverse, is
+ * INVALID_REQUEST. The producer relies on the first rule when its epoch
+ * is exhausted (idempotence.c: pid_renew). */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "ktest.h"
+#include "kwire_client.h"
+#include "proto/api.h"
+#include "proto/arena.h"
+#include "proto/gen/all.h"
+
+#define TIMEOUT_MS 15000
+
+typedef struct conn {
+    int fd;
+    int32_t next_correlation_id;
+    int16_t version; /* InitProducerId: the newest both sides speak */
+    kbuf frame;
+    kbuf resp;
+    karena arena;
+} conn;
+
+static void call(conn *c, int16_t key, int16_t version, const void *req, void *resp)
+{
+    int32_t cid = ++c->next_correlation_id;
+    kbuf_reset(&c->frame);
+    int rc = kproto_write_request(&c->frame, key, version, cid, kwire_cstr("kfk-it"), req);
+    ck_assert_msg(rc == 0, "encode api %d v%d: %s", key, version, kfk_err_str(rc));
+    ck_assert_msg(kwire_roundtrip(c->fd, &c->frame, &c->resp) == 0, "api %d v%d: no reply", key,
+                  version);
+    kreader r = kreader_of(c->resp.data, c->resp.len);
+    kp_response_header h;
+    kp_response_header_init(&h);
+    ck_assert_int_eq(
+        kp_response_header_decode(&h, kproto_response_header_version(key, version), &r, &c->arena),
+        0);
+    ck_assert_int_eq(h.correlation_id, cid);
+    rc = kproto_response_decode(key, version, resp, &r, &c->arena);
+    ck_assert_msg(rc == 0, "decode api %d v%d: %s", key, version, kfk_err_str(rc));
+}
+
+static void conn_open(conn *c)
+{
+    const char *bootstrap = ktest_bootstrap();
+    memset(c, 0, sizeof(*c));
+    c->arena = (karena)KARENA_INIT;
+    c->fd = kwire_connect(bootstrap, TIMEOUT_MS);
+    ck_assert_msg(c->fd >= 0, "cannot connect to %s", bootstrap);
+    kp_api_versions_request req;
+    kp_api_versions_request_init(&req);
+    req.client_software_name = kwire_cstr("kfk-integration-test");
+    req.client_software_version = kwire_cstr("1.0");
+    kp_api_versions_response resp;
+    call(c, KP_API_VERSIONS_KEY, 3, &req, &resp);
+    ck_assert_int_eq(resp.error_code, 0);
+    c->version = -1;
+    for (int32_t i = 0; i < resp.n_api_keys; i++)
+        if (resp.api_keys[i].api_key == KP_INIT_PRODUCER_ID_KEY)
+            c->version = resp.api_keys[i].max_version;
+    ck_assert_int_ge(c->version, 3); /* the expected id and epoch: KIP-360 */
+    int16_t ours = kproto_api_get(KP_INIT_PRODUCER_ID_KEY)->max_version;
+    if (c->version > ours) c->version = ours;
+}
+
+static void conn_close(conn *c)
+{
+    close(c->fd);
+    kbuf_free(&c->frame);
+    kbuf_free(&c->resp);
+    karena_free(&c->arena);
+}
+
+/* An idempotent producer's InitProducerId carrying pid and epoch. */
+static kp_init_producer_id_response init_pid(conn *c, int64_t pid, int16_t epoch)
+{
+    kp_init_producer_id_request req;
+    kp_init_producer_id_request_init(&req);
+    req.transactional_id = (kslice){NULL, 0};
+    req.transaction_timeout_ms = INT32_MAX;
+    req.producer_id = pid;
+    req.producer_epoch = epoch;
+    kp_init_producer_id_response resp;
+    call(c, KP_INIT_PRODUCER_ID_KEY, c->version, &req, &resp);
+    return resp;
+}
+
+START_TEST(test_every_request_gets_a_new_producer_id_at_epoch_0)
+{
+    conn c;
+    conn_open(&c);
+    kp_init_producer_id_response a = init_pid(&c, -1, -1);
+    ck_assert_int_eq(a.error_code, 0);
+    ck_assert_int_ge(a.producer_id, 0);
+    ck_assert_int_eq(a.producer_epoch, 0);
+    /* An exhausted epoch, as the producer's state before it asks again:
+     * the id is new, the epoch 0. */
+    kp_init_producer_id_response b = init_pid(&c, a.producer_id, INT16_MAX);
+    ck_assert_int_eq(b.error_code, 0);
+    ck_assert_int_ne(b.producer_id, a.producer_id);
+    ck_assert_int_eq(b.producer_epoch, 0);
+    kp_init_producer_id_response d = init_pid(&c, b.producer_id, 0);
+    ck_assert_int_eq(d.error_code, 0);
+    ck_assert_int_ne(d.producer_id, a.producer_id);
+    ck_assert_int_ne(d.producer_id, b.producer_id);
+    ck_assert_int_eq(d.producer_epoch, 0);
+    conn_close(&c);
+}
+END_TEST
+
+START_TEST(test_half_an_expected_producer_is_an_invalid_request)
+{
+    conn c;
+    conn_open(&c);
+    kp_init_producer_id_response a = init_pid(&c, -1, -1);
+    ck_assert_int_eq(a.error_code, 0);
+    kp_init_producer_id_response b = init_pid(&c, a.producer_id, -1);
+    ck_assert_int_eq(b.error_code, KFK_ERR_INVALID_REQUEST);
+    b = init_pid(&c, -1, 3);
+    ck_assert_int_eq(b.error_code, KFK_ERR_INVALID_REQUEST);
+    conn_close(&c);
+}
+END_TEST
+
+static Suite *pid_suite(void)
+{
+    Suite *s = suite_create("producer_pid");
+    TCase *tc = tcase_create("InitProducerId");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_every_request_gets_a_new_producer_id_at_epoch_0);
+    tcase_add_test(tc, test_half_an_expected_producer_is_an_invalid_request);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    if (!ktest_bootstrap()) {
+        fprintf(stderr, "producer_pid_test: KFK_TEST_BOOTSTRAP is not set; "
+                        "run it through make check or tests/run-integration\n");
+        return 2;
+    }
+    return ktest_run(pid_suite());
+}
