@@ -255,13 +255,27 @@ static int put_owned(k848 *k, kp_consumer_group_heartbeat_request *r)
     return 0;
 }
 
+/* s copied into the request's arena. The request is encoded later, on an
+ * I/O thread (after the coordinator lookup, and again on a retry), while
+ * kfk-bg may replace the group core's subscription strings: a request
+ * pointing into them would send freed memory. */
+static int put_str(k848 *k, kslice *out, const char *s)
+{
+    size_t n = strlen(s);
+    char *p = karena_alloc(&k->req_arena, n + 1);
+    if (!p) return -1;
+    memcpy(p, s, n + 1);
+    *out = (kslice){(const uint8_t *)p, n};
+    return 0;
+}
+
 static int put_topics(k848 *k, kp_consumer_group_heartbeat_request *r, const ktplist *topics)
 {
     int n = topics ? topics->n : 0;
     r->subscribed_topic_names = karena_alloc(&k->req_arena, (size_t)(n ? n : 1) * sizeof(kslice));
     if (!r->subscribed_topic_names) return -1;
     for (int i = 0; i < n; i++)
-        r->subscribed_topic_names[i] = kwire_cstr(topics->v[i].topic);
+        if (put_str(k, &r->subscribed_topic_names[i], topics->v[i].topic) < 0) return -1;
     r->n_subscribed_topic_names = n;
     return 0;
 }
@@ -274,7 +288,8 @@ static int build(k848 *k)
     karena_reset(&k->req_arena);
     kp_consumer_group_heartbeat_request_init(r);
     r->group_id = kwire_cstr(g->group_id);
-    r->member_id = kwire_cstr(k->member_id);
+    /* An answer may replace k->member_id (v0 brokers name the member). */
+    if (put_str(k, &r->member_id, k->member_id) < 0) return -1;
     r->instance_id = kwire_cstr(g->instance_id);
     if (k->state == S_LEAVING) {
         r->member_epoch = k->leave_epoch;
@@ -290,7 +305,10 @@ static int build(k848 *k)
         r->server_assignor = kwire_cstr(g->remote_assignor);
     }
     if (f.topics && put_topics(k, r, sub.topics) < 0) return -1;
-    if (f.regex) r->subscribed_topic_regex = sub.regex ? kwire_cstr(sub.regex) : KWIRE_EMPTY;
+    if (f.regex) {
+        r->subscribed_topic_regex = KWIRE_EMPTY;
+        if (sub.regex && put_str(k, &r->subscribed_topic_regex, sub.regex) < 0) return -1;
+    }
     if (f.owned) {
         /* The broker refuses owned partitions on a join. */
         if (joining) {
