@@ -736,11 +736,18 @@ KFK_API void kfk_conf_set_commit_cb(kfk_conf *conf, kfk_commit_cb *cb, void *opa
 KFK_API kfk_err kfk_consumer_subscribe(kfk_consumer *c, const char *const *topics, size_t n);
 
 /* Subscribes to every topic whose whole name matches regex, replacing any
- * earlier subscription. With group.protocol=classic the client matches
- * (POSIX extended syntax) against the cluster's topics as metadata finds
- * them, internal topics excluded; with group.protocol=consumer the broker
- * matches (RE2/J syntax, KIP-848). Returns as kfk_consumer_subscribe, and
- * KFK_ERR_INVALID_ARG for a regex that does not compile. */
+ * earlier subscription.
+ *  - group.protocol=classic: the client matches (POSIX extended syntax)
+ *    against the cluster's topics as metadata finds them, internal topics
+ *    excluded; a regex that does not compile is KFK_ERR_INVALID_ARG here.
+ *  - group.protocol=consumer (KIP-848): the broker matches, with RE2/J
+ *    syntax (\d, \w, (?i), ...), as Java's subscribe(SubscriptionPattern).
+ *    The client does not check the regex: one the broker refuses comes
+ *    back as KFK_ERR_INVALID_REGULAR_EXPRESSION, a group error that poll
+ *    hands out (a message with an empty topic) and the error callback
+ *    gets; the member stops, as Java's does.
+ * Returns as kfk_consumer_subscribe, and KFK_ERR_INVALID_ARG for a NULL or
+ * empty regex. */
 KFK_API kfk_err kfk_consumer_subscribe_pattern(kfk_consumer *c, const char *regex);
 
 /* Leaves the subscription: the assignment is revoked (callback) and the

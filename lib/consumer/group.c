@@ -150,7 +150,7 @@ static bool update_topics(kgroup *g)
     ktplist nt = {0};
     int err = 0;
     pthread_mutex_lock(&k->lock);
-    if (k->subscribed && k->have_regex) {
+    if (k->subscribed && k->have_regex && k->regex_compiled) {
         match_ctx m = {k, &nt, 0};
         kmeta_each(kclient_meta(g->client), match_topic, &m);
         err = m.err;
@@ -551,7 +551,7 @@ void kgroup_destroy(kgroup *g)
     ktplist_free(&k->sub_names);
     ktplist_free(&k->topics);
     ktplist_free(&k->owned);
-    if (k->have_regex) regfree(&k->regex);
+    if (k->regex_compiled) regfree(&k->regex);
     free(k->regex_src);
     free(k->topics_regex);
     free(k->member_id);

@@ -156,8 +156,8 @@ kfk_err kfk_consumer_subscribe(kfk_consumer *c, const char *const *topics, size_
     ktplist_free(&k->sub_names);
     k->sub_names = names;
     bool had_regex = k->have_regex;
-    if (k->have_regex) regfree(&k->regex);
-    k->have_regex = false;
+    if (k->regex_compiled) regfree(&k->regex);
+    k->have_regex = k->regex_compiled = false;
     free(k->regex_src);
     k->regex_src = NULL;
     k->subscribed = true;
@@ -169,35 +169,47 @@ kfk_err kfk_consumer_subscribe(kfk_consumer *c, const char *const *topics, size_
     return KFK_OK;
 }
 
+/* The regex compiled for a whole-name match, as Java's
+ * Pattern.matcher().matches(): KFK_OK, KFK_ERR_INVALID_ARG or
+ * KFK_ERR_NO_MEMORY. */
+static kfk_err compile_whole(const char *regex, regex_t *re)
+{
+    size_t len = strlen(regex);
+    char *anchored = malloc(len + 5);
+    if (!anchored) return KFK_ERR_NO_MEMORY;
+    memcpy(anchored, "^(", 2);
+    memcpy(anchored + 2, regex, len);
+    memcpy(anchored + 2 + len, ")$", 3);
+    int rc = regcomp(re, anchored, REG_EXTENDED | REG_NOSUB);
+    free(anchored);
+    if (rc == REG_ESPACE) return KFK_ERR_NO_MEMORY;
+    return rc ? KFK_ERR_INVALID_ARG : KFK_OK;
+}
+
 kfk_err kfk_consumer_subscribe_pattern(kfk_consumer *c, const char *regex)
 {
     if (!c || !regex || !regex[0]) return KFK_ERR_INVALID_ARG;
     kfk_err err = may_subscribe(c);
     if (err) return err;
-    /* The whole name must match, as Java's Pattern.matcher().matches(). */
-    size_t len = strlen(regex);
-    char *anchored = malloc(len + 5);
-    char *src = strdup(regex);
-    if (!anchored || !src) {
-        free(anchored);
-        free(src);
-        return KFK_ERR_NO_MEMORY;
-    }
-    memcpy(anchored, "^(", 2);
-    memcpy(anchored + 2, regex, len);
-    memcpy(anchored + 2 + len, ")$", 3);
+    /* Classic: the client matches, so it must understand the regex. The
+     * consumer protocol sends it to the broker, which matches with RE2/J
+     * and answers INVALID_REGULAR_EXPRESSION for a bad one (a group error
+     * from poll), as Java's subscribe(SubscriptionPattern): no POSIX
+     * verdict on syntax it does not speak (\d, (?i), ...). */
+    bool client_matches = c->group->proto != &kgroup_consumer;
     regex_t re;
-    int rc = regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB);
-    free(anchored);
-    if (rc) {
-        free(src);
-        return KFK_ERR_INVALID_ARG;
+    if (client_matches && (err = compile_whole(regex, &re))) return err;
+    char *src = strdup(regex);
+    if (!src) {
+        if (client_matches) regfree(&re);
+        return KFK_ERR_NO_MEMORY;
     }
     kgroup_core *k = c->group->core;
     pthread_mutex_lock(&k->lock);
     ktplist_free(&k->sub_names);
-    if (k->have_regex) regfree(&k->regex);
-    k->regex = re;
+    if (k->regex_compiled) regfree(&k->regex);
+    if (client_matches) k->regex = re;
+    k->regex_compiled = client_matches;
     k->have_regex = true;
     free(k->regex_src);
     k->regex_src = src;
@@ -272,8 +284,8 @@ kfk_err kfk_consumer_unsubscribe(kfk_consumer *c)
     k->subscribed = false;
     k->assigned_reported = false;
     ktplist_free(&k->sub_names);
-    if (k->have_regex) regfree(&k->regex);
-    k->have_regex = false;
+    if (k->regex_compiled) regfree(&k->regex);
+    k->have_regex = k->regex_compiled = false;
     free(k->regex_src);
     k->regex_src = NULL;
     pthread_mutex_unlock(&k->lock);

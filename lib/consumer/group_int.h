@@ -89,7 +89,8 @@ typedef struct kgroup_core {
     ktplist sub_names; /* partition unused */
     char *regex_src;
     regex_t regex;
-    bool have_regex;
+    bool have_regex;     /* a regex subscription: regex_src */
+    bool regex_compiled; /* regex holds it (classic: the client matches) */
     bool exclude_internal;
 
     /* (bg) */

@@ -5,7 +5,8 @@
  * (KIP-848 is incremental: a partition that stays is never revoked); a
  * member that closes leaves and its partitions move to the others;
  * commits survive a restart; a regex subscription is resolved by the
- * broker. Each test makes its own topics and deletes them. */
+ * broker, RE2/J syntax included, and one it refuses is a group error.
+ * Each test makes its own topics and deletes them. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -397,6 +398,72 @@ START_TEST(test_regex_subscription_is_resolved_by_the_broker)
 }
 END_TEST
 
+/* The broker, not the client, judges a KIP-848 regex: \d is RE2/J (not
+ * POSIX), and a broker resolves it. */
+START_TEST(test_re2_regex_is_resolved_by_the_broker)
+{
+    char prefix[128], t1[160], t22[160], tx[160], group[128], regex[200];
+    ktest_unique_topic(prefix, sizeof(prefix), "g848-re2");
+    snprintf(t1, sizeof(t1), "%s-1", prefix);
+    snprintf(t22, sizeof(t22), "%s-22", prefix);
+    snprintf(tx, sizeof(tx), "%s-x", prefix);
+    group_name(group, sizeof(group), "g848-re2-group");
+    snprintf(regex, sizeof(regex), "%s-\\d+", prefix);
+    kclus_create_topic(NULL, t1, 2, -1);
+    kclus_create_topic(NULL, t22, 1, -1);
+    kclus_create_topic(NULL, tx, 1, -1);
+
+    member a;
+    member_start(&a, group, t1, regex, true);
+    int64_t deadline = ktime_mono_ms() + TIMEOUT_MS;
+    for (;;) {
+        snap s = snapshot(&a);
+        ck_assert_msg(!s.fatal, "group error %s", kfk_err_str(s.fatal));
+        int n1 = 0, n2 = 0;
+        for (int p = 0; p < MAXP; p++)
+            n1 += s.owned[p], n2 += s.owned[MAXP + p];
+        if (n1 == 2 && n2 == 1) break;
+        ck_assert_msg(ktime_mono_ms() < deadline, "regex %s: %d of %s, %d others", regex, n1, t1,
+                      n2);
+        sleep_ms(20);
+    }
+    kfk_topic_partition *tps;
+    size_t n;
+    ck_assert_int_eq(kfk_consumer_assignment(a.c, &tps, &n), KFK_OK);
+    ck_assert_uint_eq(n, 3);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(!strcmp(tps[i].topic, t1) || !strcmp(tps[i].topic, t22), "assigned %s",
+                      tps[i].topic);
+    kfk_topic_partitions_free(tps, n);
+    member_stop(&a);
+    kclus_delete_topic(NULL, t1);
+    kclus_delete_topic(NULL, t22);
+    kclus_delete_topic(NULL, tx);
+}
+END_TEST
+
+/* A regex the broker cannot compile: subscribe takes it, poll hands out
+ * INVALID_REGULAR_EXPRESSION as a group error. */
+START_TEST(test_invalid_regex_is_a_group_error_from_the_broker)
+{
+    char group[128];
+    group_name(group, sizeof(group), "g848-badre-group");
+    member a;
+    member_start(&a, group, "unused", "(", true);
+    int64_t deadline = ktime_mono_ms() + TIMEOUT_MS;
+    for (kfk_err err = KFK_OK; err != KFK_ERR_INVALID_REGULAR_EXPRESSION;) {
+        ck_assert_msg(ktime_mono_ms() < deadline, "no INVALID_REGULAR_EXPRESSION");
+        sleep_ms(20);
+        pthread_mutex_lock(&a.lock);
+        err = a.fatal;
+        pthread_mutex_unlock(&a.lock);
+        ck_assert_msg(err == KFK_OK || err == KFK_ERR_INVALID_REGULAR_EXPRESSION, "got %s",
+                      kfk_err_str(err));
+    }
+    member_stop(&a);
+}
+END_TEST
+
 static int count_owned(member *m)
 {
     snap s = snapshot(m);
@@ -518,6 +585,8 @@ static Suite *consumer_group848_suite(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, test_partitions_spread_over_members_and_move_when_one_leaves);
     tcase_add_test(tc, test_regex_subscription_is_resolved_by_the_broker);
+    tcase_add_test(tc, test_re2_regex_is_resolved_by_the_broker);
+    tcase_add_test(tc, test_invalid_regex_is_a_group_error_from_the_broker);
     tcase_add_test(tc, test_commit_and_restart_resumes_at_the_committed_offset);
     tcase_add_test(tc, test_static_member_restart_keeps_its_partitions);
     tcase_add_test(tc, test_unknown_server_assignor_is_a_group_error);

@@ -134,6 +134,14 @@ static bool owns(rmember *m, int ra, int rb, int r7, int other)
     return ok;
 }
 
+static kfk_err fatal_of(rmember *m)
+{
+    pthread_mutex_lock(&m->lock);
+    kfk_err e = m->fatal;
+    pthread_mutex_unlock(&m->lock);
+    return e;
+}
+
 #define WAIT_FOR(cond, what)                                                                       \
     do {                                                                                           \
         int64_t deadline_ = ktime_mono_ms() + WAIT_MS;                                             \
@@ -162,6 +170,57 @@ START_TEST(test_join_carries_the_regex_when_the_subscription_is_rematched_before
 }
 END_TEST
 
+/* \d is RE2/J (and Java), not POSIX: the client sends it unjudged and
+ * the broker resolves it. */
+START_TEST(test_re2_classes_are_left_to_the_broker)
+{
+    rmember m;
+    start(&m, "r\\d");
+    WAIT_FOR(owns(&m, 0, 0, 1, 0), "r7's partition only");
+    stop(&m);
+    start(&m, "(?i)R\\w");
+    WAIT_FOR(owns(&m, 2, 3, 1, 0), "ra's, rb's and r7's partitions");
+    stop(&m);
+}
+END_TEST
+
+/* A regex the broker refuses: subscribe takes it, the heartbeat gets
+ * INVALID_REGULAR_EXPRESSION, and poll hands it out as a group error (as
+ * Java's poll throws InvalidRegularExpression); nothing is assigned. */
+START_TEST(test_regex_the_broker_refuses_is_a_group_error)
+{
+    rmember m;
+    start(&m, "(");
+    WAIT_FOR(fatal_of(&m) != KFK_OK, "a group error");
+    ck_assert_int_eq(fatal_of(&m), KFK_ERR_INVALID_REGULAR_EXPRESSION);
+    pthread_mutex_lock(&m.lock);
+    ck_assert_int_eq(m.owned_ra + m.owned_rb + m.owned_r7 + m.owned_other, 0);
+    pthread_mutex_unlock(&m.lock);
+    stop(&m);
+}
+END_TEST
+
+/* Classic matches on the client: a regex POSIX cannot compile is refused
+ * by subscribe itself. */
+START_TEST(test_classic_refuses_a_regex_it_cannot_compile)
+{
+    kfk_consumer *c = new_consumer("classic", NULL);
+    ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, "("), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, "r[ab]"), KFK_OK);
+    kfk_consumer_destroy(c);
+    c = new_consumer("consumer", NULL);
+    ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, "("), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, ""), KFK_ERR_INVALID_ARG);
+    char **subs;
+    size_t n;
+    ck_assert_int_eq(kfk_consumer_subscription(c, &subs, &n), KFK_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(subs[0], "(");
+    kfk_topic_names_free(subs, n);
+    kfk_consumer_destroy(c);
+}
+END_TEST
+
 static Suite *kip848_regex_suite(void)
 {
     Suite *s = suite_create("consumer_kip848_regex");
@@ -169,6 +228,9 @@ static Suite *kip848_regex_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_join_carries_the_regex_when_the_subscription_is_rematched_before_it_is_sent);
+    tcase_add_test(tc, test_re2_classes_are_left_to_the_broker);
+    tcase_add_test(tc, test_regex_the_broker_refuses_is_a_group_error);
+    tcase_add_test(tc, test_classic_refuses_a_regex_it_cannot_compile);
     suite_add_tcase(s, tc);
     return s;
 }
