@@ -8,11 +8,13 @@
  * Metadata, CreateTopics, DeleteTopics, CreatePartitions, Produce, Fetch,
  * ListOffsets, FindCoordinator, InitProducerId, the classic group protocol
  * (JoinGroup, SyncGroup, Heartbeat, LeaveGroup, DescribeGroups, ListGroups),
- * KIP-848's ConsumerGroupHeartbeat, OffsetCommit and OffsetFetch. It keeps
- * record batches in memory, bounded by a retention size, and groups with
- * their committed offsets; a group lives on the broker FindCoordinator
- * names for it (a hash of the group id over the live brokers), the others
- * answer NOT_COORDINATOR.
+ * KIP-848's ConsumerGroupHeartbeat (its SubscribedTopicRegex matched with
+ * POSIX extended regexes, plus RE2's \d \D \w \W \s \S and a leading
+ * (?i); other RE2/J syntax is not understood), OffsetCommit and
+ * OffsetFetch. It keeps record batches in memory, bounded by a retention
+ * size, and groups with their committed offsets; a group lives on the
+ * broker FindCoordinator names for it (a hash of the group id over the
+ * live brokers), the others answer NOT_COORDINATOR.
  *
  * The control functions below set up topics and inject faults (errors,
  * latency, dropped connections, brokers going down, leaders moving).

@@ -181,6 +181,12 @@ START_TEST(test_re2_classes_are_left_to_the_broker)
     start(&m, "(?i)R\\w");
     WAIT_FOR(owns(&m, 2, 3, 1, 0), "ra's, rb's and r7's partitions");
     stop(&m);
+    start(&m, "r\\D");
+    WAIT_FOR(owns(&m, 2, 3, 0, 0), "ra's and rb's partitions");
+    stop(&m);
+    start(&m, "r[\\da]");
+    WAIT_FOR(owns(&m, 2, 0, 1, 0), "ra's and r7's partitions");
+    stop(&m);
 }
 END_TEST
 
