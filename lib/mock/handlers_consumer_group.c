@@ -333,13 +333,18 @@ static int next_assignment(mock_group *g, mock_group_member *m)
                  : tp_push(&revoke, &n_r, &cap_r, m->assigned[i]))
             goto oom;
     }
-    for (int32_t i = 0; i < x->n_target; i++) {
+    /* Kafka gives new partitions only once nothing is left to revoke,
+     * each with the target's epoch as its assignment epoch (kept ones keep
+     * theirs): what OffsetCommit's older-epoch rule checks (KIP-1251). */
+    for (int32_t i = 0; i < x->n_target && n_r == 0; i++) {
         if (tp_in(m->assigned, m->n_assigned, &x->target[i])) continue;
         if (held_by_other(g, m, &x->target[i])) {
             unreleased = true;
             continue;
         }
-        if (tp_push(&assigned, &n_a, &cap_a, x->target[i])) goto oom;
+        mock_group_tp tp = x->target[i];
+        tp.assigned_epoch = g->assignment_epoch;
+        if (tp_push(&assigned, &n_a, &cap_a, tp)) goto oom;
     }
     free(m->assigned);
     free(m->pending_revocation);

@@ -95,14 +95,40 @@ static bool lagging_commit_ok(const mock_group_member *m, int32_t epoch, const k
 
 /* ---------------------------------------------------------- OffsetCommit */
 
-static kfk_err commit_one(mock_req *req, mock_group *g, mock_group_member *lagging, int32_t r_epoch,
-                          mock_topic *t, const kp_offset_commit_request_partition *p)
+static mock_topic *request_topic(mock_req *req, const kp_offset_commit_request_topic *rt)
+{
+    return req->version >= 10 ? mock_topic_find_id(req->mc, &rt->topic_id)
+                              : mock_topic_find(req->mc, rt->name);
+}
+
+/* Kafka checks an older epoch partition by partition
+ * (ConsumerGroup.createAssignmentEpochValidator), but one partition that
+ * fails throws out of the whole commit: every partition of a topic that
+ * exists then gets STALE_MEMBER_EPOCH and nothing is written. */
+static bool lagging_commit_refused(mock_req *req, const kp_offset_commit_request *r,
+                                   const mock_group_member *lagging)
+{
+    for (int32_t i = 0; lagging && i < r->n_topics; i++) {
+        const kp_offset_commit_request_topic *rt = &r->topics[i];
+        mock_topic *t = request_topic(req, rt);
+        if (!t) continue; /* refused before the coordinator sees it */
+        for (int32_t k = 0; k < rt->n_partitions; k++) {
+            const kp_offset_commit_request_partition *p = &rt->partitions[k];
+            if (p->committed_metadata.len > METADATA_MAX_BYTES) continue;
+            if (!lagging_commit_ok(lagging, r->generation_id_or_member_epoch, &t->id,
+                                   p->partition_index))
+                return true;
+        }
+    }
+    return false;
+}
+
+static kfk_err commit_one(mock_req *req, mock_group *g, mock_topic *t,
+                          const kp_offset_commit_request_partition *p)
 {
     if (!t)
         return req->version >= 10 ? KFK_ERR_UNKNOWN_TOPIC_ID : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     if (!mock_partition_find(t, p->partition_index)) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    if (lagging && !lagging_commit_ok(lagging, r_epoch, &t->id, p->partition_index))
-        return KFK_ERR_STALE_MEMBER_EPOCH;
     if (p->committed_metadata.len > METADATA_MAX_BYTES) return KFK_ERR_OFFSET_METADATA_TOO_LARGE;
     /* Kafka keeps "" for a null metadata. */
     kslice md = p->committed_metadata.ptr ? p->committed_metadata : KWIRE_EMPTY;
@@ -120,6 +146,7 @@ int mock_handle_offset_commit(mock_req *req)
     mock_group *g = NULL;
     mock_group_member *lagging;
     kfk_err group_err = validate_commit(req, &r, &g, &lagging);
+    bool stale = !group_err && lagging_commit_refused(req, &r, lagging);
     kp_offset_commit_response resp;
     kp_offset_commit_response_init(&resp);
     int32_t nt = r.n_topics > 0 ? r.n_topics : 0;
@@ -136,15 +163,13 @@ int mock_handle_offset_commit(mock_req *req)
         ot->partitions = karena_alloc(req->arena, (size_t)(np ? np : 1) * sizeof(*ot->partitions));
         if (!ot->partitions) return MOCK_CLOSE;
         ot->n_partitions = np;
-        mock_topic *t = req->version >= 10 ? mock_topic_find_id(req->mc, &rt->topic_id)
-                                           : mock_topic_find(req->mc, rt->name);
+        mock_topic *t = request_topic(req, rt);
         for (int32_t k = 0; k < np; k++) {
             kp_offset_commit_response_partition *op = &ot->partitions[k];
             op->partition_index = rt->partitions[k].partition_index;
-            op->error_code =
-                (int16_t)(group_err ? group_err
-                                    : commit_one(req, g, lagging, r.generation_id_or_member_epoch,
-                                                 t, &rt->partitions[k]));
+            kfk_err e = group_err;
+            if (!e && stale && t) e = KFK_ERR_STALE_MEMBER_EPOCH;
+            op->error_code = (int16_t)(e ? e : commit_one(req, g, t, &rt->partitions[k]));
         }
     }
     return mock_respond(req, &resp);

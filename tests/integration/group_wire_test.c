@@ -516,6 +516,220 @@ START_TEST(test_a_static_member_replaces_its_old_id)
 }
 END_TEST
 
+START_TEST(test_commits_from_a_generation_gone)
+{
+    char group[128];
+    unique_group(group, sizeof(group), "gw-stalegen");
+    member a = {.group = group}, b = {.group = group};
+    open_coordinator(&a.c, group);
+    open_coordinator(&b.c, group);
+    join_send(&a, 3, "range");
+    ck_assert_int_eq(join_recv(&a, 3), 0);
+    member *one[] = {&a};
+    sync_send(&a, "range", one, 1);
+    ck_assert_int_eq(sync_recv(&a), 0);
+    int32_t old = a.generation;
+    /* b joins; a rejoins: generation old + 1, stable. */
+    join_send(&b, 3, "range");
+    ck_assert(heartbeat_until(&a, KFK_ERR_REBALANCE_IN_PROGRESS));
+    join_send(&a, 3, "range");
+    ck_assert_int_eq(join_recv(&a, 3), 0);
+    ck_assert_int_eq(join_recv(&b, 3), 0);
+    ck_assert_int_eq(a.generation, old + 1);
+    sync_send(&b, "range", NULL, 0);
+    member *two[] = {&a, &b};
+    sync_send(&a, "range", two, 2);
+    ck_assert_int_eq(sync_recv(&a), 0);
+    ck_assert_int_eq(sync_recv(&b), 0);
+    /* What a member that missed the rebalance sends (Java's consumer
+     * answers it with CommitFailedException and rejoins). */
+    ck_assert_int_eq(commit(&a.c, group, old, a.id, topic, 0, 5, NULL),
+                     KFK_ERR_ILLEGAL_GENERATION);
+    ck_assert_int_eq(commit(&a.c, group, a.generation, a.id, topic, 0, 6, NULL), 0);
+    ck_assert_int_eq(fetch(&a.c, group, 0).committed_offset, 6);
+    /* b is gone: its commits are UNKNOWN_MEMBER_ID. */
+    ck_assert_int_eq(leave(&b.c, group, 5, b.id, NULL, NULL), 0);
+    ck_assert_int_eq(commit(&b.c, group, b.generation, b.id, topic, 1, 7, NULL),
+                     KFK_ERR_UNKNOWN_MEMBER_ID);
+    leave(&a.c, group, 5, a.id, NULL, NULL);
+    mt_close(&a.c);
+    mt_close(&b.c);
+}
+END_TEST
+
+/* --------------------------------------------------------- KIP-848 */
+
+/* A consumer group (KIP-848) member driven by raw heartbeats. */
+typedef struct cgm {
+    mt_conn c;
+    const char *group;
+    char id[64];
+    int32_t epoch;
+    kuuid tid;
+    bool owns[4]; /* the last assignment the broker sent */
+} cgm;
+
+static int cgm_count(const cgm *m)
+{
+    int n = 0;
+    for (int p = 0; p < 4; p++)
+        n += m->owns[p];
+    return n;
+}
+
+/* One heartbeat: a join (epoch 0, the subscription), a leave (epoch -1),
+ * or a full one reporting the last assignment as owned. */
+static int cg_beat(cgm *m, int32_t epoch)
+{
+    kslice names[1] = {kwire_cstr(topic)};
+    int32_t parts[4];
+    kp_consumer_group_heartbeat_request_topic_partitions tp;
+    kp_consumer_group_heartbeat_request_topic_partitions_init(&tp);
+    tp.topic_id = m->tid;
+    tp.partitions = parts;
+    for (int p = 0; p < 4; p++)
+        if (m->owns[p]) parts[tp.n_partitions++] = p;
+    kp_consumer_group_heartbeat_request req;
+    kp_consumer_group_heartbeat_request_init(&req);
+    req.group_id = kwire_cstr(m->group);
+    req.member_id = kwire_cstr(m->id);
+    req.member_epoch = epoch;
+    if (epoch >= 0) {
+        req.rebalance_timeout_ms = 30000;
+        req.subscribed_topic_names = names;
+        req.n_subscribed_topic_names = 1;
+        req.topic_partitions = &tp; /* a join sends an empty list */
+        req.n_topic_partitions = epoch > 0 && tp.n_partitions > 0;
+    }
+    kp_consumer_group_heartbeat_response resp;
+    karena_reset(&m->c.arena);
+    mt_call(&m->c, KP_CONSUMER_GROUP_HEARTBEAT_KEY, 1, &req, &resp);
+    if (resp.error_code) return resp.error_code;
+    m->epoch = resp.member_epoch;
+    if (resp.assignment) {
+        memset(m->owns, 0, sizeof(m->owns));
+        for (int32_t i = 0; i < resp.assignment->n_topic_partitions; i++) {
+            const kp_consumer_group_heartbeat_response_topic_partitions *t =
+                &resp.assignment->topic_partitions[i];
+            m->tid = t->topic_id;
+            for (int32_t k = 0; k < t->n_partitions; k++)
+                if (t->partitions[k] >= 0 && t->partitions[k] < 4) m->owns[t->partitions[k]] = true;
+        }
+    }
+    return 0;
+}
+
+/* Heartbeats until m owns want partitions at an epoch above after. */
+static void cg_beat_until(cgm *m, int want, int32_t after)
+{
+    int64_t end = mt_now_ms() + TIMEOUT_MS;
+    for (;;) {
+        ck_assert_int_eq(cg_beat(m, m->epoch), 0);
+        if (cgm_count(m) == want && m->epoch > after) return;
+        ck_assert_msg(mt_now_ms() < end, "%s: owns %d at epoch %d, not %d above %d", m->id,
+                      cgm_count(m), (int)m->epoch, want, (int)after);
+        usleep(50 * 1000); /* the coordinator assigns in its own time */
+    }
+}
+
+/* One OffsetCommit of parts (offset off each) as m with epoch: errors
+ * into errs. */
+static void cg_commit(cgm *m, int32_t epoch, const int32_t *parts, int n, int64_t off,
+                      int16_t *errs)
+{
+    kp_offset_commit_request_partition ps[4];
+    for (int i = 0; i < n; i++) {
+        kp_offset_commit_request_partition_init(&ps[i]);
+        ps[i].partition_index = parts[i];
+        ps[i].committed_offset = off;
+        ps[i].committed_metadata = kwire_cstr("");
+    }
+    kp_offset_commit_request_topic tt;
+    kp_offset_commit_request_topic_init(&tt);
+    tt.name = kwire_cstr(topic);
+    tt.partitions = ps;
+    tt.n_partitions = n;
+    kp_offset_commit_request req;
+    kp_offset_commit_request_init(&req);
+    req.group_id = kwire_cstr(m->group);
+    req.generation_id_or_member_epoch = epoch;
+    req.member_id = kwire_cstr(m->id);
+    req.topics = &tt;
+    req.n_topics = 1;
+    kp_offset_commit_response resp;
+    karena_reset(&m->c.arena);
+    mt_call(&m->c, KP_OFFSET_COMMIT_KEY, 9, &req, &resp);
+    ck_assert_int_eq(resp.n_topics, 1);
+    ck_assert_int_eq(resp.topics[0].n_partitions, n);
+    for (int i = 0; i < n; i++)
+        errs[i] = resp.topics[0].partitions[i].error_code;
+}
+
+static int16_t cg_commit1(cgm *m, int32_t epoch, int32_t part, int64_t off)
+{
+    int16_t e;
+    cg_commit(m, epoch, &part, 1, off, &e);
+    return e;
+}
+
+/* Kafka 4.3 (KIP-1251, ConsumerGroup.validateOffsetCommit): a commit with
+ * an epoch older than the member's is taken for a partition the member
+ * has held since that epoch or before; one partition that fails fails the
+ * whole request with STALE_MEMBER_EPOCH. */
+START_TEST(test_kip848_commits_with_an_older_member_epoch)
+{
+    char group[128];
+    unique_group(group, sizeof(group), "gw-epoch");
+    cgm a = {.group = group}, b = {.group = group};
+    snprintf(a.id, sizeof(a.id), "a-%s", group + strlen(group) - 12);
+    snprintf(b.id, sizeof(b.id), "b-%s", group + strlen(group) - 12);
+    open_coordinator(&a.c, group);
+    open_coordinator(&b.c, group);
+    ck_assert_int_eq(cg_beat(&a, 0), 0);
+    cg_beat_until(&a, 4, 0);
+    int32_t e1 = a.epoch;
+
+    /* b joins: a gives up two partitions, then moves to a newer epoch. */
+    ck_assert_int_eq(cg_beat(&b, 0), 0);
+    cg_beat_until(&a, 2, e1);
+    int32_t e2 = a.epoch;
+    cg_beat_until(&b, 2, 0);
+    int32_t kept = -1, gone = -1;
+    for (int p = 0; p < 4; p++) {
+        if (a.owns[p] && kept < 0) kept = p;
+        if (b.owns[p] && gone < 0) gone = p;
+    }
+    ck_assert(kept >= 0 && gone >= 0);
+
+    ck_assert_int_eq(cg_commit1(&a, e2, kept, 10), 0);
+    ck_assert_int_eq(cg_commit1(&a, e1, kept, 11), 0); /* held since e1 */
+    ck_assert_int_eq(fetch(&a.c, group, kept).committed_offset, 11);
+    ck_assert_int_eq(cg_commit1(&a, e1, gone, 12), KFK_ERR_STALE_MEMBER_EPOCH);
+    ck_assert_int_eq(cg_commit1(&a, e2 + 1, kept, 13), KFK_ERR_STALE_MEMBER_EPOCH);
+    int32_t both[2] = {kept, gone};
+    int16_t errs[2];
+    cg_commit(&a, e1, both, 2, 14, errs);
+    ck_assert_int_eq(errs[0], KFK_ERR_STALE_MEMBER_EPOCH);
+    ck_assert_int_eq(errs[1], KFK_ERR_STALE_MEMBER_EPOCH);
+    ck_assert_int_eq(fetch(&a.c, group, kept).committed_offset, 11); /* nothing written */
+    /* The current epoch is not checked partition by partition. */
+    ck_assert_int_eq(cg_commit1(&a, e2, gone, 15), 0);
+    ck_assert_int_eq(cg_commit1(&b, b.epoch, gone, 16), 0);
+
+    /* b leaves: a takes its partitions back at a newer epoch still. */
+    ck_assert_int_eq(cg_beat(&b, -1), 0);
+    cg_beat_until(&a, 4, e2);
+    ck_assert_int_eq(cg_commit1(&a, e2, kept, 17), 0);
+    ck_assert_int_eq(cg_commit1(&a, e2, gone, 18), KFK_ERR_STALE_MEMBER_EPOCH);
+    ck_assert_int_eq(cg_commit1(&a, a.epoch, gone, 19), 0);
+    /* Unknown members are refused whatever the epoch. */
+    ck_assert_int_eq(cg_commit1(&b, b.epoch, gone, 20), KFK_ERR_UNKNOWN_MEMBER_ID);
+    ck_assert_int_eq(cg_beat(&a, -1), 0);
+    mt_close(&a.c);
+    mt_close(&b.c);
+}
+END_TEST
+
 static void setup(void)
 {
     create_topic();
@@ -536,6 +750,8 @@ static Suite *group_wire_suite(void)
     tcase_add_test(tc, test_simple_commits_round_trip);
     tcase_add_test(tc, test_three_members_rebalance_and_vote_for_a_protocol);
     tcase_add_test(tc, test_a_static_member_replaces_its_old_id);
+    tcase_add_test(tc, test_commits_from_a_generation_gone);
+    tcase_add_test(tc, test_kip848_commits_with_an_older_member_epoch);
     suite_add_tcase(s, tc);
     return s;
 }
