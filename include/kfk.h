@@ -703,13 +703,18 @@ typedef enum kfk_rebalance_event {
                                    member may already own them */
 } kfk_rebalance_event;
 
-/* Called once per change of the assignment. With the eager assignors
+/* Called for each change of the assignment. With the eager assignors
  * (range, roundrobin, sticky) every rebalance revokes the whole assignment
  * and then assigns the new one; with cooperative-sticky and with
  * group.protocol=consumer only the partitions that move are revoked or
- * assigned (an empty list is not reported, except for the first
- * assignment). REVOKED runs before the partitions leave, ASSIGNED after the
- * new ones are in the assignment (their positions may still be unknown).
+ * assigned. As Java's onPartitionsAssigned, ASSIGNED runs once for every
+ * completed rebalance (classic) or new target assignment (consumer), with
+ * an empty list when this member gained nothing (REVOKED and LOST are not
+ * called with an empty list). REVOKED runs before the partitions leave,
+ * ASSIGNED after the new ones are in the assignment (their positions may
+ * still be unknown). LOST runs where Java calls onPartitionsLost: the
+ * session expired, the member was fenced, or a commit found its
+ * generation gone (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID: classic).
  * parts (and its strings) live only during the call. */
 typedef void(kfk_rebalance_cb)(void *opaque, kfk_consumer *c, kfk_rebalance_event event,
                                const kfk_topic_partition_list *parts);
@@ -778,10 +783,21 @@ KFK_API kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c,
  * for the coordinator's answer (at most default.api.timeout.ms) and
  * returns its first error; async 1 returns at once and reports to the
  * commit callback from a later poll. Commits are sent in the order made.
- * Returns KFK_OK, KFK_ERR_CONFIG (no group.id), a broker error
- * (KFK_ERR_REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
- * STALE_MEMBER_EPOCH: the partitions moved on; FENCED_INSTANCE_ID...),
- * KFK_ERR_TIMED_OUT. */
+ * Returns KFK_OK, KFK_ERR_CONFIG (no group.id), KFK_ERR_TIMED_OUT, or a
+ * broker error, as Java's commit fails:
+ *   KFK_ERR_REBALANCE_IN_PROGRESS: the group is rebalancing (Java's
+ *     RebalanceInProgressException); the member rejoins at once; poll to
+ *     finish the rebalance, then commit again;
+ *   KFK_ERR_ILLEGAL_GENERATION, KFK_ERR_UNKNOWN_MEMBER_ID (classic; Java's
+ *     CommitFailedException): the group rebalanced without this member;
+ *     its partitions are lost (LOST callback) and it rejoins at once;
+ *   KFK_ERR_STALE_MEMBER_EPOCH, KFK_ERR_UNKNOWN_MEMBER_ID
+ *     (group.protocol=consumer; Java's CommitFailedException): the commit
+ *     carried an epoch the broker no longer takes for those partitions;
+ *     the heartbeat decides membership. The auto commit before a
+ *     revocation retries STALE_MEMBER_EPOCH with the newest epoch;
+ *   KFK_ERR_FENCED_INSTANCE_ID: another member took group.instance.id;
+ *     fatal for the consumer. */
 KFK_API kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_topic_partition_list *list,
                                     int async);
 

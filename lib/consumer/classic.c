@@ -527,6 +527,53 @@ static void hb_finish(ktask *t)
     }
 }
 
+/* --- OffsetCommit's errors ----------------------------------------------------------------------
+ */
+
+/* As Java's OffsetCommitResponseHandler: REBALANCE_IN_PROGRESS asks for a
+ * rejoin; ILLEGAL_GENERATION and UNKNOWN_MEMBER_ID for a generation that
+ * is still this member's lose the partitions and rejoin at once (not at
+ * the next heartbeat), or, when the member has moved on to a rebalance
+ * meanwhile, fail as REBALANCE_IN_PROGRESS; FENCED_INSTANCE_ID for the
+ * current generation is fatal. */
+static kfk_err classic_commit_failed(kgroup *g, kfk_err err, int32_t generation)
+{
+    classic *cl = classic_of(g);
+    bool same = generation == cl->generation; /* Java: generationUnchanged */
+    bool rebalancing =
+        cl->state == CS_REVOKING || cl->state == CS_JOINING || cl->state == CS_SYNCING;
+    switch (err) {
+    case KFK_ERR_REBALANCE_IN_PROGRESS:
+        if (cl->state == CS_STABLE) rejoin(cl, "offset commit: the group is rebalancing");
+        return err;
+    case KFK_ERR_UNKNOWN_MEMBER_ID:
+    case KFK_ERR_ILLEGAL_GENERATION:
+        if (!same && rebalancing) return KFK_ERR_REBALANCE_IN_PROGRESS;
+        if (cl->state == CS_FATAL || cl->state == CS_IDLE || cl->state == CS_LEAVING) return err;
+        LOG(cl, KFK_LOG_WARNING,
+            "group \"%s\": commit failed (%s): the group has rebalanced and the "
+            "partitions may belong to another member; partitions lost, joining again",
+            g->group_id, kfk_err_name(err));
+        lose_all(cl);
+        /* Java keeps the member id on ILLEGAL_GENERATION: it may still be valid. */
+        reset_member(cl, err == KFK_ERR_UNKNOWN_MEMBER_ID);
+        if (cl->state == CS_STABLE)
+            rejoin(cl, kfk_err_name(err));
+        else if (cl->state == CS_JOINING || cl->state == CS_SYNCING)
+            start_join(cl);
+        return err;
+    case KFK_ERR_FENCED_INSTANCE_ID:
+        if (same && cl->state != CS_FATAL) {
+            fatal(cl, err, "OffsetCommit");
+            return err;
+        }
+        /* An older generation's commit: the instance id has moved on. */
+        return rebalancing ? KFK_ERR_REBALANCE_IN_PROGRESS : KFK_ERR_ILLEGAL_GENERATION;
+    default:
+        return err;
+    }
+}
+
 /* --- leaving -----------------------------------------------------------------------------------
  */
 
@@ -660,4 +707,5 @@ const kgroup_proto kgroup_classic = {
     .leave = classic_leave,
     .poll_timeout = classic_poll_timeout,
     .destroy = classic_destroy,
+    .commit_failed = classic_commit_failed,
 };

@@ -334,8 +334,6 @@ void kgroup_assign(kgroup *g, const ktplist *parts)
     kgroup_core *k = CORE(g);
     pthread_mutex_lock(&k->lock);
     bool ignore = !k->subscribed || k->closing;
-    bool report = parts->n > 0 || !k->assigned_reported;
-    if (!ignore && report) k->assigned_reported = true;
     pthread_mutex_unlock(&k->lock);
     if (ignore) return; /* an answer that crossed an unsubscribe or close */
     kfk_topic_partition *v = calloc(parts->n ? (size_t)parts->n : 1, sizeof(*v));
@@ -355,10 +353,11 @@ void kgroup_assign(kgroup *g, const ktplist *parts)
     kfk_err err = kconsumer_add(g->consumer, v, (size_t)parts->n);
     free(v);
     if (err && err != KFK_ERR_STATE) kgroup_fatal(g, err, "cannot take the assignment");
-    if (report) {
-        kgev *ev = kgev_new(KGEV_ASSIGNED, KFK_OK, parts->v, (size_t)parts->n);
-        if (ev) kgroup_queue_event(g, ev);
-    }
+    /* Every completed rebalance is reported, an empty one too, as Java's
+     * onJoinComplete and its KIP-848 reconciliation call
+     * onPartitionsAssigned. */
+    kgev *ev = kgev_new(KGEV_ASSIGNED, KFK_OK, parts->v, (size_t)parts->n);
+    if (ev) kgroup_queue_event(g, ev);
     kgroup_fetch_committed(g);
 }
 

@@ -80,6 +80,11 @@ typedef struct kgroup_proto {
     void (*poll_timeout)(kgroup *g);
     /* Frees g->proto_state; the client's threads are gone. */
     void (*destroy)(kgroup *g);
+    /* An OffsetCommit sent with generation (or member epoch) failed with
+     * err, an error of the whole request: the protocol reacts (classic:
+     * rejoin at once, as Java's OffsetCommitResponseHandler) and returns
+     * the error the application sees. NULL: err as it is. */
+    kfk_err (*commit_failed)(kgroup *g, kfk_err err, int32_t generation);
 } kgroup_proto;
 
 /* What a protocol reads of the group (set at creation, then constant,
@@ -121,7 +126,10 @@ void kgroup_revoke(kgroup *g, const ktplist *parts);
 void kgroup_lost(kgroup *g, const ktplist *parts);
 
 /* Partitions added to this member: the core fetches their committed
- * offsets, adds them to the fetchers and runs ASSIGNED in the next poll. */
+ * offsets, adds them to the fetchers and runs ASSIGNED in the next poll.
+ * Called once per completed rebalance (classic) or reconciled target
+ * (KIP-848), with an empty list when nothing was added: ASSIGNED runs for
+ * it too, as Java calls onPartitionsAssigned. */
 void kgroup_assign(kgroup *g, const ktplist *parts);
 
 /* The partitions this member owns now (after the last revoke/lost/assign). */

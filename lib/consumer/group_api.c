@@ -44,7 +44,7 @@ static void run_event(kgroup *g, kgev *ev)
     case KGEV_REVOKED: {
         /* As Java's onJoinPrepare: commit what was consumed, then let the
          * application see the partitions go, then let go of them. */
-        if (k->auto_commit) kgroup_commit(g, NULL, true, k->api_timeout_ms);
+        if (k->auto_commit) kgroup_commit_before_revoke(g, k->api_timeout_ms);
         run_rebalance_cb(g, KFK_REBALANCE_REVOKED, &ev->parts);
         kconsumer_remove(g->consumer, ev->parts.v, (size_t)ev->parts.n, true);
         pthread_mutex_lock(&k->lock);
@@ -282,7 +282,6 @@ kfk_err kfk_consumer_unsubscribe(kfk_consumer *c)
     pthread_mutex_lock(&k->lock);
     bool had_regex = k->have_regex;
     k->subscribed = false;
-    k->assigned_reported = false;
     ktplist_free(&k->sub_names);
     if (k->regex_compiled) regfree(&k->regex);
     k->have_regex = k->regex_compiled = false;

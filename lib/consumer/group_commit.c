@@ -55,15 +55,19 @@ static int collect_consumed(kfk_consumer *c, kcommit *cm)
     return err;
 }
 
-kfk_err kgroup_commit(kgroup *g, const kfk_topic_partition_list *list, bool sync,
-                      int64_t timeout_ms)
+static void commit_retry_fired(ktimer *t);
+
+static kfk_err commit_make(kgroup *g, const kfk_topic_partition_list *list, bool sync,
+                           bool retry_stale, int64_t timeout_ms)
 {
     kgroup_core *k = g->core;
     kcommit *cm = calloc(1, sizeof(*cm));
     if (!cm) return KFK_ERR_NO_MEMORY;
     cm->g = g;
     cm->sync = sync;
+    cm->retry_stale = retry_stale;
     cm->timeout_ms = timeout_ms;
+    ktimer_init(&cm->retry_timer, commit_retry_fired);
     int err = 0;
     if (list) {
         for (size_t i = 0; i < list->count && !err; i++)
@@ -107,6 +111,17 @@ kfk_err kgroup_commit(kgroup *g, const kfk_topic_partition_list *list, bool sync
     pthread_mutex_unlock(&k->lock);
     if (mine) commit_free(cm);
     return res;
+}
+
+kfk_err kgroup_commit(kgroup *g, const kfk_topic_partition_list *list, bool sync,
+                      int64_t timeout_ms)
+{
+    return commit_make(g, list, sync, false, timeout_ms);
+}
+
+kfk_err kgroup_commit_before_revoke(kgroup *g, int64_t timeout_ms)
+{
+    return commit_make(g, NULL, true, true, timeout_ms);
 }
 
 /* --- the request ------------------------------------------------------------------------ */
@@ -194,16 +209,21 @@ static int commit_build(kgroup *g, kcommit *cm, int32_t generation)
     return 0;
 }
 
-void kgroup_commit_next(kgroup *g)
+/* Sends cm (the head of the queue, marked in flight) with the member id
+ * and generation of now. A resend rebuilds the request. */
+static void commit_send(kgroup *g, kcommit *cm)
 {
     kgroup_core *k = g->core;
+    free(cm->member_id);
+    free(cm->topics);
+    free(cm->parts);
+    cm->topics = NULL;
+    cm->parts = NULL;
     pthread_mutex_lock(&k->lock);
-    kcommit *cm = k->c_inflight ? NULL : k->c_head;
-    if (cm) k->c_inflight = true;
-    int32_t generation = k->generation;
-    if (cm) cm->member_id = strdup(k->member_id ? k->member_id : "");
+    int32_t generation = cm->generation = k->generation;
+    cm->member_id = strdup(k->member_id ? k->member_id : "");
     pthread_mutex_unlock(&k->lock);
-    if (!cm) return;
+    if (!cm->deadline_ns) cm->deadline_ns = kclient_deadline((int)cm->timeout_ms);
     if (!cm->member_id || commit_build(g, cm, generation)) {
         cm->err = KFK_ERR_NO_MEMORY;
         cm->task.fn = commit_finish;
@@ -217,8 +237,43 @@ void kgroup_commit_next(kgroup *g)
     cm->call.coord_type = 0;
     cm->call.coord_key = g->group_id;
     cm->call.check = commit_check;
-    cm->call.deadline_ns = kclient_deadline((int)cm->timeout_ms);
+    cm->call.deadline_ns = cm->deadline_ns;
     kcall_start(g->client, &cm->call);
+}
+
+void kgroup_commit_next(kgroup *g)
+{
+    kgroup_core *k = g->core;
+    pthread_mutex_lock(&k->lock);
+    kcommit *cm = k->c_inflight ? NULL : k->c_head;
+    if (cm) k->c_inflight = true;
+    pthread_mutex_unlock(&k->lock);
+    if (cm) commit_send(g, cm);
+}
+
+static void commit_retry_fired(ktimer *t)
+{
+    kcommit *cm = (kcommit *)((char *)t - offsetof(kcommit, retry_timer));
+    commit_send(cm->g, cm);
+}
+
+/* Java's commit before a revocation resends on STALE_MEMBER_EPOCH while
+ * the member has an epoch (its heartbeat brings the new one) and time
+ * remains: after retry.backoff.ms, with the epoch of then. True when
+ * cm goes out again (it stays at the head of the queue, in flight). */
+static bool commit_retry(kgroup *g, kcommit *cm)
+{
+    kgroup_core *k = g->core;
+    if (cm->err != KFK_ERR_STALE_MEMBER_EPOCH || !cm->retry_stale) return false;
+    pthread_mutex_lock(&k->lock);
+    bool member = k->generation > 0 && !k->fatal && !k->closing;
+    pthread_mutex_unlock(&k->lock);
+    int64_t at = ktime_mono_ns() + (int64_t)g->retry_backoff_ms * 1000000;
+    if (!member || at >= cm->deadline_ns) return false;
+    klog(kclient_log(g->client), KFK_LOG_INFO, "group",
+         "commit before revocation to group \"%s\": stale member epoch %d; retrying",
+         g->group_id, (int)cm->generation);
+    return kloop_timer_arm(kclient_bg_loop(g->client), &cm->retry_timer, at) == 0;
 }
 
 /* Notes what was committed, so the next commit of positions skips
@@ -238,6 +293,9 @@ static void commit_finish(ktask *t)
     kcommit *cm = (kcommit *)((char *)t - offsetof(kcommit, task));
     kgroup *g = cm->g;
     kgroup_core *k = g->core;
+    if (cm->err && commit_retry(g, cm)) return;
+    if (cm->err && cm->err != KFK_ERR_NO_MEMORY && g->proto->commit_failed)
+        cm->err = g->proto->commit_failed(g, cm->err, cm->generation);
     if (!cm->err)
         note_committed(g->consumer, cm);
     else

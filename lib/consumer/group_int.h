@@ -52,12 +52,16 @@ typedef struct kcommit {
     ktplist offsets;
     int32_t *epochs; /* per entry of offsets; -1: unknown */
     bool sync;       /* a thread waits for done (else: a COMMIT event) */
+    bool retry_stale; /* KIP-848 commit before a revocation: resend on STALE_MEMBER_EPOCH */
     bool abandoned;  /* the waiter gave up: free on completion */
     bool done;
     kfk_err err;
     int64_t timeout_ms;
-    /* the request; member_id is copied when it starts */
+    int64_t deadline_ns; /* set when first sent; resends keep it */
+    /* the request; member_id and generation are copied when it is sent */
     char *member_id;
+    int32_t generation;
+    ktimer retry_timer; /* the resend after STALE_MEMBER_EPOCH */
     kcall call;
     kp_offset_commit_request req;
     kp_offset_commit_request_topic *topics;
@@ -110,7 +114,6 @@ typedef struct kgroup_core {
     int32_t generation;
     kgev *ev_head, *ev_tail;
     int revokes_pending; /* REVOKED events not served yet */
-    bool assigned_reported;
     bool leaving, left;
     atomic_bool poll_left; /* left for max.poll.interval.ms; the next poll rejoins */
     bool closing;
@@ -149,6 +152,10 @@ void kgev_free(kgev *ev);
  * waits for it. Application threads. */
 kfk_err kgroup_commit(kgroup *g, const kfk_topic_partition_list *list, bool sync,
                       int64_t timeout_ms);
+/* The auto commit before a revocation (sync, the consumed positions): as
+ * Java's autoCommitSyncBeforeRevocation, a KIP-848 STALE_MEMBER_EPOCH is
+ * retried with the member's latest epoch until the timeout. */
+kfk_err kgroup_commit_before_revoke(kgroup *g, int64_t timeout_ms);
 void kgroup_commit_next(kgroup *g); /* bg */
 /* Waits until no commit is queued or in flight, at most timeout_ms. */
 void kgroup_commit_drain(kgroup *g, int64_t timeout_ms);

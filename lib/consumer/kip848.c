@@ -94,6 +94,7 @@ typedef struct k848 {
     k848_target target;
     bool target_pending; /* the target has parts not reconciled yet */
     bool first_target;   /* the next reconciliation is the first since joining */
+    bool target_new;     /* ASSIGNED not yet run for this target (even if it adds nothing) */
     bool revoking;       /* kgroup_revoke called, revoke_done not yet */
     ktplist revoking_parts;
 
@@ -528,11 +529,14 @@ static void reconcile(k848 *k)
         kgroup_revoke(k->g, &k->revoking_parts);
         goto out;
     }
-    if (add.n || k->first_target) {
+    /* Java's reconciliation calls onPartitionsAssigned once per new
+     * target, also when it adds nothing. */
+    if (add.n || k->first_target || k->target_new) {
         kgroup_assign(k->g, &add);
         k->owned_ver++;
     }
     k->first_target = false;
+    k->target_new = false;
     if (!unresolved) k->target_pending = false;
     /* Acknowledge at once: the broker bumps the epoch on it. */
     if (k->owned_ver != k->sent.owned_ver) send_heartbeat(k);
@@ -564,10 +568,14 @@ static void answered_ok(k848 *k, k848_answer *a)
     k->backoff_n = 0;
     arm(k, &k->hb_timer, k->interval_ms);
     if (a->has_target) {
+        /* A target like the last one (the broker repeats it after a full
+         * heartbeat) is no new rebalance, as Java's LocalAssignment.updateWith. */
+        bool same = !k->first_target && k848_target_equal(&k->target, &a->target);
         k848_target_free(&k->target);
         k->target = a->target;
         a->target = (k848_target){0};
         k->target_pending = true;
+        if (!same) k->target_new = true;
     }
     reconcile(k);
 }

@@ -38,6 +38,8 @@ typedef struct k848_target {
  * Returns 0 or -1 when out of memory (t is then empty). */
 int k848_target_copy(k848_target *t, const kp_consumer_group_heartbeat_response_assignment *a);
 void k848_target_free(k848_target *t);
+/* Whether a and b assign the same partitions, in whatever order. */
+bool k848_target_equal(const k848_target *a, const k848_target *b);
 
 /* A topic id's name, or NULL when the caller's metadata does not know it.
  * The returned string must live until the caller's next call. */

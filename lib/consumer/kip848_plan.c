@@ -42,6 +42,35 @@ int k848_target_copy(k848_target *t, const kp_consumer_group_heartbeat_response_
     return 0;
 }
 
+/* How many partitions t holds, and whether it holds id/partition. */
+static int32_t target_size(const k848_target *t)
+{
+    int32_t n = 0;
+    for (int32_t i = 0; i < t->n; i++)
+        n += t->t[i].n;
+    return n;
+}
+
+static bool target_has(const k848_target *t, const kuuid *id, int32_t partition)
+{
+    for (int32_t i = 0; i < t->n; i++) {
+        if (memcmp(&t->t[i].id, id, sizeof(*id)) != 0) continue;
+        for (int32_t j = 0; j < t->t[i].n; j++)
+            if (t->t[i].parts[j] == partition) return true;
+    }
+    return false;
+}
+
+bool k848_target_equal(const k848_target *a, const k848_target *b)
+{
+    /* A broker never repeats a partition, so same size and a within b is equality. */
+    if (target_size(a) != target_size(b)) return false;
+    for (int32_t i = 0; i < a->n; i++)
+        for (int32_t j = 0; j < a->t[i].n; j++)
+            if (!target_has(b, &a->t[i].id, a->t[i].parts[j])) return false;
+    return true;
+}
+
 static int tp_cmp(const void *a, const void *b)
 {
     const kfk_topic_partition *x = a, *y = b;

@@ -108,6 +108,34 @@ START_TEST(test_empty_target_resolves_to_nothing)
 }
 END_TEST
 
+START_TEST(test_target_equal_ignores_order)
+{
+    int32_t p01[] = {0, 1}, p10[] = {1, 0}, p0[] = {0};
+    kp_consumer_group_heartbeat_response_topic_partitions x[] = {{uuid_of(1), p01, 2},
+                                                                 {uuid_of(2), p0, 1}};
+    kp_consumer_group_heartbeat_response_topic_partitions y[] = {{uuid_of(2), p0, 1},
+                                                                 {uuid_of(1), p10, 2}};
+    kp_consumer_group_heartbeat_response_topic_partitions z[] = {{uuid_of(1), p01, 2},
+                                                                 {uuid_of(3), p0, 1}};
+    k848_target a = {0}, b = {0}, c = {0}, e = {0}, f = {0};
+    target_of(&a, x, 2);
+    target_of(&b, y, 2);
+    target_of(&c, z, 2);
+    target_of(&e, NULL, 0);
+    target_of(&f, x, 1);
+    ck_assert(k848_target_equal(&a, &b));
+    ck_assert(!k848_target_equal(&a, &c)); /* another topic id */
+    ck_assert(!k848_target_equal(&a, &f)); /* a partition fewer */
+    ck_assert(!k848_target_equal(&f, &a));
+    ck_assert(k848_target_equal(&e, &e));
+    ck_assert(!k848_target_equal(&e, &a));
+    k848_target_free(&a);
+    k848_target_free(&b);
+    k848_target_free(&c);
+    k848_target_free(&f);
+}
+END_TEST
+
 START_TEST(test_plan_revokes_and_adds_only_what_moves)
 {
     ktplist owned = {0}, target = {0}, revoke = {0}, add = {0};
@@ -624,6 +652,7 @@ static Suite *consumer_kip848_suite(void)
     tcase_add_test(tc, test_resolve_names_ids_and_sorts);
     tcase_add_test(tc, test_resolve_counts_unknown_topic_ids_and_keeps_the_rest);
     tcase_add_test(tc, test_empty_target_resolves_to_nothing);
+    tcase_add_test(tc, test_target_equal_ignores_order);
     tcase_add_test(tc, test_plan_revokes_and_adds_only_what_moves);
     tcase_add_test(tc, test_plan_from_nothing_and_to_nothing);
     tcase_add_test(tc, test_join_sends_every_field_then_only_changes);
