@@ -557,6 +557,97 @@ START_TEST(test_commits_from_a_generation_gone)
 }
 END_TEST
 
+/* A kfk consumer whose group moved on without it: a raw JoinGroup and
+ * SyncGroup under its member id take the group to the next generation,
+ * so the consumer's commit carries a generation gone. As Java's
+ * ConsumerCoordinator, the commit fails with ILLEGAL_GENERATION (Java:
+ * CommitFailedException), the partitions are LOST and the consumer joins
+ * again at once, keeping its member id. */
+typedef struct rb_seen {
+    int assigned, lost, revoked, owned;
+} rb_seen;
+
+static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
+                         const kfk_topic_partition_list *parts)
+{
+    (void)c;
+    rb_seen *r = opaque;
+    int n = (int)parts->count;
+    if (ev == KFK_REBALANCE_ASSIGNED) {
+        r->assigned++;
+        r->owned += n;
+    } else {
+        r->owned -= n;
+        if (ev == KFK_REBALANCE_LOST)
+            r->lost++;
+        else
+            r->revoked++;
+    }
+}
+
+static void poll_until(kfk_consumer *c, const rb_seen *r, int assigned, int lost, int owned)
+{
+    int64_t end = mt_now_ms() + TIMEOUT_MS;
+    while (!(r->assigned == assigned && r->lost == lost && r->owned == owned)) {
+        ck_assert_msg(mt_now_ms() < end, "assigned %d lost %d owned %d", r->assigned, r->lost,
+                      r->owned);
+        kfk_message *m = kfk_consumer_poll(c, 50);
+        if (m) kfk_message_release(m);
+    }
+}
+
+START_TEST(test_a_consumer_behind_the_group_fails_its_commit_and_rejoins)
+{
+    char group[128];
+    unique_group(group, sizeof(group), "gw-behind");
+    rb_seen seen = {0};
+    kfk_conf *conf = kfk_conf_new();
+    const char *kv[][2] = {
+        {"bootstrap.servers", ktest_bootstrap()},
+        {"group.id", group},
+        {"log.level", "crit"},
+        {"partition.assignment.strategy", "range"},
+        {"session.timeout.ms", "30000"},
+        {"heartbeat.interval.ms", "10000"}, /* no heartbeat notices first */
+        {"enable.auto.commit", "false"},
+    };
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+        ck_assert_int_eq(kfk_conf_set(conf, kv[i][0], kv[i][1], NULL, 0), KFK_OK);
+    kfk_conf_set_rebalance_cb(conf, on_rebalance, &seen);
+    char err[256];
+    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
+    ck_assert_msg(c != NULL, "%s", err);
+    const char *names[] = {topic};
+    ck_assert_int_eq(kfk_consumer_subscribe(c, names, 1), KFK_OK);
+    poll_until(c, &seen, 1, 0, 4);
+    char *id = kfk_consumer_member_id(c);
+    member raw = {.group = group};
+    snprintf(raw.id, sizeof(raw.id), "%s", id);
+    open_coordinator(&raw.c, group);
+    join_send(&raw, 9, "range");
+    ck_assert_int_eq(join_recv(&raw, 9), 0);
+    ck_assert(raw.is_leader);
+    ck_assert_int_eq(raw.n_members, 1);
+    member *one[] = {&raw};
+    sync_send(&raw, "range", one, 1);
+    ck_assert_int_eq(sync_recv(&raw), 0);
+
+    kfk_topic_partition tp = {.topic = topic, .partition = 0, .offset = 5};
+    kfk_topic_partition_list l = {1, &tp};
+    ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_ERR_ILLEGAL_GENERATION);
+    poll_until(c, &seen, 2, 1, 4);
+    char *again = kfk_consumer_member_id(c);
+    ck_assert_str_eq(again, id);
+    ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_OK);
+    ck_assert_int_eq(fetch(&raw.c, group, 0).committed_offset, 5);
+    free(id);
+    free(again);
+    kfk_consumer_close(c);
+    kfk_consumer_destroy(c);
+    mt_close(&raw.c);
+}
+END_TEST
+
 /* --------------------------------------------------------- KIP-848 */
 
 /* A consumer group (KIP-848) member driven by raw heartbeats. */
@@ -751,6 +842,7 @@ static Suite *group_wire_suite(void)
     tcase_add_test(tc, test_three_members_rebalance_and_vote_for_a_protocol);
     tcase_add_test(tc, test_a_static_member_replaces_its_old_id);
     tcase_add_test(tc, test_commits_from_a_generation_gone);
+    tcase_add_test(tc, test_a_consumer_behind_the_group_fails_its_commit_and_rejoins);
     tcase_add_test(tc, test_kip848_commits_with_an_older_member_epoch);
     suite_add_tcase(s, tc);
     return s;
