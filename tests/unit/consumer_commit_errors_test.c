@@ -150,6 +150,24 @@ static int64_t committed_p0(member *m)
     return tp.offset;
 }
 
+/* Polls until m's position on every partition of t is known
+ * (auto.offset.reset on an empty topic), so that an auto commit has
+ * something to commit. */
+static void positions_known(member *m)
+{
+    int64_t until = ktime_mono_ms() + WAIT_MS;
+    for (bool known = false; !known;) {
+        ck_assert(ktime_mono_ms() < until);
+        kfk_message *msg = kfk_consumer_poll(m->c, 20);
+        if (msg) kfk_message_release(msg);
+        known = true;
+        for (int p = 0; known && p < NP; p++) {
+            int64_t pos;
+            known = kfk_consumer_position(m->c, "t", p, &pos) == KFK_OK && pos >= 0;
+        }
+    }
+}
+
 /* Starts a classic member, waits for its assignment and forgets the
  * request counts of getting there. */
 static void classic_joined(member *m, opts o)
@@ -260,6 +278,24 @@ START_TEST(test_classic_fenced_instance_commit_is_fatal)
 }
 END_TEST
 
+/* The commit before an eager revocation finds the generation gone: as
+ * Java's onJoinPrepare, the partitions are then LOST, not REVOKED. */
+START_TEST(test_classic_commit_before_revocation_finds_the_generation_gone)
+{
+    member m;
+    member_start(&m, (opts){.heartbeat_ms = "100", .auto_commit = true});
+    POLL_UNTIL(&m, m.owned == NP);
+    positions_known(&m);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_ILLEGAL_GENERATION),
+                     KFK_OK);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
+                     KFK_OK);
+    POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
+    ck_assert_int_eq(m.revoked, 0);
+    kfk_consumer_destroy(m.c);
+}
+END_TEST
+
 /* Every completed rebalance runs ASSIGNED, an empty one too, eager or
  * cooperative. */
 static void empty_rebalances(const char *strategy)
@@ -311,19 +347,8 @@ START_TEST(test_kip848_commit_before_revocation_retries_stale_epoch)
     member a, b;
     member_start(&a, (opts){.protocol = "consumer", .auto_commit = true});
     POLL_UNTIL(&a, a.owned == NP);
-    /* Positions known (auto.offset.reset on an empty topic): the commit
-     * before the revocation has something to commit. */
-    int64_t until = ktime_mono_ms() + WAIT_MS;
-    for (bool known = false; !known;) {
-        ck_assert(ktime_mono_ms() < until);
-        kfk_message *msg = kfk_consumer_poll(a.c, 20);
-        if (msg) kfk_message_release(msg);
-        known = true;
-        for (int p = 0; known && p < NP; p++) {
-            int64_t pos;
-            known = kfk_consumer_position(a.c, "t", p, &pos) == KFK_OK && pos >= 0;
-        }
-    }
+    positions_known(&a);
+    int assigned = a.assigned, assigned_empty = a.assigned_empty;
     kfk_mock_reset_request_counts(mc);
     ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_STALE_MEMBER_EPOCH),
                      KFK_OK);
@@ -339,8 +364,8 @@ START_TEST(test_kip848_commit_before_revocation_retries_stale_epoch)
     ck_assert_int_eq(kfk_mock_request_count(mc, KP_OFFSET_COMMIT_KEY), 2);
     ck_assert_int_eq(a.lost, 0);
     /* Java's reconciliation: REVOKED, then ASSIGNED with nothing added. */
-    POLL_UNTIL(&a, a.assigned == 2);
-    ck_assert_int_eq(a.assigned_empty, 1);
+    POLL_UNTIL(&a, a.assigned == assigned + 1);
+    ck_assert_int_eq(a.assigned_empty, assigned_empty + 1);
     kfk_consumer_destroy(b.c);
     kfk_consumer_destroy(a.c);
 }
@@ -375,6 +400,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_classic_async_commit_reports_and_rejoins);
     tcase_add_test(tc, test_classic_rebalance_in_progress_rejoins);
     tcase_add_test(tc, test_classic_fenced_instance_commit_is_fatal);
+    tcase_add_test(tc, test_classic_commit_before_revocation_finds_the_generation_gone);
     tcase_add_test(tc, test_classic_eager_reports_every_empty_assignment);
     tcase_add_test(tc, test_classic_cooperative_reports_every_empty_assignment);
     tcase_add_test(tc, test_kip848_stale_epoch_fails_an_application_commit);
