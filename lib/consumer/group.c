@@ -315,6 +315,9 @@ void kgroup_revoke(kgroup *g, const ktplist *parts)
         kgroup_want(g, KG_WANT_REVOKE_DONE);
         return;
     }
+    pthread_mutex_lock(&k->lock);
+    ev->generation = k->generation;
+    pthread_mutex_unlock(&k->lock);
     kgroup_queue_event(g, ev);
 }
 

@@ -45,10 +45,11 @@ static void run_event(kgroup *g, kgev *ev)
         /* As Java's onJoinPrepare: commit what was consumed, then let the
          * application see the partitions go, then let go of them. */
         if (k->auto_commit) kgroup_commit_before_revoke(g, k->api_timeout_ms);
-        /* Java checks after that commit: when the generation is gone (the
-         * commit or a heartbeat found it so), the partitions are lost. */
+        /* Java checks after that commit: when the generation the
+         * revocation was asked in is gone since (the commit or a heartbeat
+         * reset it), the partitions are lost. */
         pthread_mutex_lock(&k->lock);
-        bool gone = k->generation < 0;
+        bool gone = ev->generation >= 0 && k->generation < 0;
         pthread_mutex_unlock(&k->lock);
         run_rebalance_cb(g, gone ? KFK_REBALANCE_LOST : KFK_REBALANCE_REVOKED, &ev->parts);
         kconsumer_remove(g->consumer, ev->parts.v, (size_t)ev->parts.n, true);

@@ -42,6 +42,7 @@ typedef struct kgev {
     struct kgev *next;
     kgev_type type;
     kfk_err err;
+    int32_t generation; /* REVOKED: the generation (or epoch) it was asked in */
     ktplist parts;
 } kgev;
 

@@ -189,6 +189,40 @@ START_TEST(test_partition_moves_only_after_its_owner_lets_it_go)
 }
 END_TEST
 
+/* Kafka's CurrentAssignmentBuilder: a member with partitions to revoke
+ * gets no new ones in the same step, even free ones; they come with the
+ * new epoch once it has let go. */
+START_TEST(test_new_partitions_wait_for_revocations)
+{
+    cmember m1, m2, m0;
+    member_open(&m1, "m1");
+    member_open(&m2, "m2");
+    member_open(&m0, "m0");
+    ck_assert_int_eq(join(&m1), 0);
+    ck_assert_int_eq(join(&m2), 0);
+    ck_assert_int_eq(beat(&m1), 0); /* revoke m2's half */
+    ck_assert_int_eq(beat(&m1), 0); /* acknowledged */
+    ck_assert_int_eq(beat(&m2), 0);
+    ck_assert_uint_eq(m1.assigned, 0x3);
+    ck_assert_uint_eq(m2.assigned, 0xc);
+    /* m2 leaves (its partitions are free) and m0 joins: by id, m0 takes
+     * 0-1 and m1 2-3. */
+    ck_assert_int_eq(heartbeat(&m2, (hb_opts){.epoch = -1, .owned = -1}), 0);
+    ck_assert_int_eq(join(&m0), 0);
+    int32_t e1 = m1.epoch;
+    ck_assert_int_eq(beat(&m1), 0);
+    ck_assert(m1.got);
+    ck_assert_uint_eq(m1.assigned, 0); /* revoke first; 2-3 wait */
+    ck_assert_int_eq(m1.epoch, e1);
+    ck_assert_int_eq(beat(&m1), 0);
+    ck_assert_uint_eq(m1.assigned, 0xc);
+    ck_assert_int_gt(m1.epoch, e1);
+    mt_close(&m0.c);
+    mt_close(&m1.c);
+    mt_close(&m2.c);
+}
+END_TEST
+
 START_TEST(test_epochs_fence_stale_and_unknown_members)
 {
     cmember a, b;
@@ -375,6 +409,7 @@ static Suite *mock_consumer_group_suite(void)
     tcase_add_test(tc, test_member_that_does_not_revoke_in_time_is_removed);
     tcase_add_test(tc, test_regex_matches_whole_topic_names);
     tcase_add_test(tc, test_bad_requests_get_kafkas_errors);
+    tcase_add_test(tc, test_new_partitions_wait_for_revocations);
     suite_add_tcase(s, tc);
     return s;
 }
