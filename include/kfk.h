@@ -742,9 +742,13 @@ KFK_API kfk_err kfk_consumer_subscribe(kfk_consumer *c, const char *const *topic
 
 /* Subscribes to every topic whose whole name matches regex, replacing any
  * earlier subscription.
- *  - group.protocol=classic: the client matches (POSIX extended syntax)
- *    against the cluster's topics as metadata finds them, internal topics
- *    excluded; a regex that does not compile is KFK_ERR_INVALID_ARG here.
+ *  - group.protocol=classic: the client matches against the cluster's
+ *    topics as metadata finds them, internal topics excluded, as Java's
+ *    subscribe(Pattern). The syntax is POSIX extended plus what Java
+ *    regexes commonly use: \d \D \w \W \s \S, a leading (?i), (?:...)
+ *    and escaped punctuation. A regex outside that (\b, \p{..}, back
+ *    references, ...) or that does not compile is KFK_ERR_INVALID_ARG here,
+ *    rather than being read differently from Java.
  *  - group.protocol=consumer (KIP-848): the broker matches, with RE2/J
  *    syntax (\d, \w, (?i), ...), as Java's subscribe(SubscriptionPattern).
  *    The client does not check the regex: one the broker refuses comes

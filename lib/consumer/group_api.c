@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/regex.h"
 #include "base/time.h"
 #include "consumer/group_int.h"
 
@@ -176,19 +177,12 @@ kfk_err kfk_consumer_subscribe(kfk_consumer *c, const char *const *topics, size_
 }
 
 /* The regex compiled for a whole-name match, as Java's
- * Pattern.matcher().matches(): KFK_OK, KFK_ERR_INVALID_ARG or
- * KFK_ERR_NO_MEMORY. */
+ * Pattern.matcher().matches(), its common syntax translated to POSIX
+ * (base/regex.h): KFK_OK, KFK_ERR_INVALID_ARG or KFK_ERR_NO_MEMORY. */
 static kfk_err compile_whole(const char *regex, regex_t *re)
 {
-    size_t len = strlen(regex);
-    char *anchored = malloc(len + 5);
-    if (!anchored) return KFK_ERR_NO_MEMORY;
-    memcpy(anchored, "^(", 2);
-    memcpy(anchored + 2, regex, len);
-    memcpy(anchored + 2 + len, ")$", 3);
-    int rc = regcomp(re, anchored, REG_EXTENDED | REG_NOSUB);
-    free(anchored);
-    if (rc == REG_ESPACE) return KFK_ERR_NO_MEMORY;
+    int rc = kregex_compile(re, regex, strlen(regex), true);
+    if (rc == KREGEX_NO_MEM) return KFK_ERR_NO_MEMORY;
     return rc ? KFK_ERR_INVALID_ARG : KFK_OK;
 }
 

@@ -26,11 +26,10 @@
  *    the member is removed; so is one that has not revoked what it was
  *    asked to within its rebalance timeout.
  * Loop thread, mc->lock held. */
-#include <regex.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/regex.h"
 #include "base/time.h"
 #include "mock/groups.h"
 #include "mock/mock.h"
@@ -129,77 +128,10 @@ static bool held_by_other(mock_group *g, mock_group_member *self, const mock_gro
 
 /* --- subscriptions --------------------------------------------------------------------- */
 
-/* Kafka matches SubscribedTopicRegex with RE2/J; the mock has POSIX ERE.
- * It translates what tests use: the classes \d \D \w \W \s \S (outside
- * brackets; \d \w \s inside too) and a leading (?i). Other RE2 syntax
- * (lazy quantifiers, other flags, \b, \pN, ...) is not translated: what
- * POSIX refuses is INVALID_REGULAR_EXPRESSION here though Kafka may take
- * it, and an escape POSIX reads differently matches differently. */
-static const char *re2_class(char c, bool in_brackets)
-{
-    switch (c) {
-    case 'd':
-        return in_brackets ? "0-9" : "[0-9]";
-    case 'w':
-        return in_brackets ? "0-9A-Za-z_" : "[0-9A-Za-z_]";
-    case 's':
-        return in_brackets ? "[:space:]" : "[[:space:]]";
-    case 'D':
-        return in_brackets ? NULL : "[^0-9]";
-    case 'W':
-        return in_brackets ? NULL : "[^0-9A-Za-z_]";
-    case 'S':
-        return in_brackets ? NULL : "[^[:space:]]";
-    default:
-        return NULL;
-    }
-}
-
-/* Compiles the RE2 regex src (len bytes) for a whole-name match (anchored
- * when whole) into re: 0, -1 when it does not compile, -2 out of memory. */
-static int re2_compile(const char *src, size_t len, bool whole, regex_t *re)
-{
-    int flags = REG_EXTENDED | REG_NOSUB;
-    if (len >= 4 && memcmp(src, "(?i)", 4) == 0) {
-        flags |= REG_ICASE;
-        src += 4;
-        len -= 4;
-    }
-    char *out = malloc(len * 12 + 8); /* the longest class is 13 bytes for 2 */
-    if (!out) return -2;
-    size_t o = 0;
-    if (whole) o += (size_t)sprintf(out, "^(");
-    bool brackets = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = src[i];
-        const char *cls = c == '\\' && i + 1 < len ? re2_class(src[i + 1], brackets) : NULL;
-        if (cls) {
-            o += (size_t)sprintf(out + o, "%s", cls);
-            i++;
-            continue;
-        }
-        if (c == '\\' && i + 1 < len) { /* any other escape stays as it is */
-            out[o++] = c;
-            out[o++] = src[++i];
-            continue;
-        }
-        if (c == '[' && !brackets) {
-            brackets = true;
-            out[o++] = c;
-            if (i + 1 < len && src[i + 1] == '^') out[o++] = src[++i];
-            if (i + 1 < len && src[i + 1] == ']') out[o++] = src[++i]; /* a literal ] */
-            continue;
-        }
-        if (c == ']' && brackets) brackets = false;
-        out[o++] = c;
-    }
-    if (whole) o += (size_t)sprintf(out + o, ")$");
-    out[o] = '\0';
-    int rc = regcomp(re, out, flags);
-    free(out);
-    if (rc == REG_ESPACE) return -2;
-    return rc ? -1 : 0;
-}
+/* Kafka matches SubscribedTopicRegex with RE2/J; the mock has POSIX ERE
+ * through kregex_compile, which translates the common part of the syntax
+ * (base/regex.h). What it does not speak is INVALID_REGULAR_EXPRESSION
+ * here though Kafka may take it. */
 
 /* A member's compiled regex (whole-name match), or false for none or one
  * that does not compile (validated when it was set). */
@@ -207,7 +139,7 @@ static bool compile(const mock_group_member *m, regex_t *re)
 {
     if (!m->subscribed_topic_regex || !*m->subscribed_topic_regex) return false;
     const char *s = m->subscribed_topic_regex;
-    return re2_compile(s, strlen(s), true, re) == 0;
+    return kregex_compile(re, s, strlen(s), true) == KREGEX_OK;
 }
 
 static bool subscribes(const mock_group_member *m, const regex_t *re, const mock_topic *t)
@@ -541,9 +473,9 @@ static cg_answer validate(mock_req *req, const kp_consumer_group_heartbeat_reque
         return (cg_answer){KFK_ERR_UNSUPPORTED_ASSIGNOR, "Unsupported assignor."};
     if (r->subscribed_topic_regex.len) {
         regex_t re;
-        int rc = re2_compile((const char *)r->subscribed_topic_regex.ptr,
-                             r->subscribed_topic_regex.len, false, &re);
-        if (rc == -2) return (cg_answer){KFK_ERR_NO_MEMORY, NULL};
+        int rc = kregex_compile(&re, (const char *)r->subscribed_topic_regex.ptr,
+                                r->subscribed_topic_regex.len, false);
+        if (rc == KREGEX_NO_MEM) return (cg_answer){KFK_ERR_NO_MEMORY, NULL};
         if (rc)
             return (cg_answer){KFK_ERR_INVALID_REGULAR_EXPRESSION,
                                "SubscribedTopicRegex is not a valid regular expression."};

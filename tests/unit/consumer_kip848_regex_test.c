@@ -6,8 +6,9 @@
  *  - the client does not judge the regex: an RE2/J pattern POSIX does not
  *    know (\d, \w) is sent as it is and resolved by the broker, and one the
  *    broker refuses is INVALID_REGULAR_EXPRESSION, handed out by poll as a
- *    group error; the classic protocol, which matches on the client, still
- *    refuses what it cannot compile. */
+ *    group error;
+ *  - the classic protocol matches on the client, reading \d, \w and (?i)
+ *    as Java does, and refuses what it cannot compile. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -104,13 +105,18 @@ static kfk_consumer *new_consumer(const char *protocol, rmember *m)
     return c;
 }
 
-static void start(rmember *m, const char *regex)
+static void start_with(rmember *m, const char *protocol, const char *regex)
 {
     memset(m, 0, sizeof(*m));
     pthread_mutex_init(&m->lock, NULL);
-    m->c = new_consumer("consumer", m);
+    m->c = new_consumer(protocol, m);
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(m->c, regex), KFK_OK);
     ck_assert_int_eq(pthread_create(&m->th, NULL, poll_main, m), 0);
+}
+
+static void start(rmember *m, const char *regex)
+{
+    start_with(m, "consumer", regex);
 }
 
 static void stop(rmember *m)
@@ -206,12 +212,28 @@ START_TEST(test_regex_the_broker_refuses_is_a_group_error)
 }
 END_TEST
 
-/* Classic matches on the client: a regex POSIX cannot compile is refused
- * by subscribe itself. */
+/* Classic matches on the client, with Java's meaning of the classes and
+ * of (?i) (java.util.regex, as Java's classic subscribe(Pattern)), not
+ * POSIX's, which reads \d as a plain d. */
+START_TEST(test_classic_matches_java_classes)
+{
+    rmember m;
+    start_with(&m, "classic", "r\\d");
+    WAIT_FOR(owns(&m, 0, 0, 1, 0), "r7's partition only");
+    stop(&m);
+    start_with(&m, "classic", "(?i)R\\w");
+    WAIT_FOR(owns(&m, 2, 3, 1, 0), "ra's, rb's and r7's partitions");
+    stop(&m);
+}
+END_TEST
+
+/* Classic matches on the client: a regex it cannot compile, or whose
+ * syntax it would misread (\b), is refused by subscribe itself. */
 START_TEST(test_classic_refuses_a_regex_it_cannot_compile)
 {
     kfk_consumer *c = new_consumer("classic", NULL);
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, "("), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, "r\\b"), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, "r[ab]"), KFK_OK);
     kfk_consumer_destroy(c);
     c = new_consumer("consumer", NULL);
@@ -236,6 +258,7 @@ static Suite *kip848_regex_suite(void)
     tcase_add_test(tc, test_join_carries_the_regex_when_the_subscription_is_rematched_before_it_is_sent);
     tcase_add_test(tc, test_re2_classes_are_left_to_the_broker);
     tcase_add_test(tc, test_regex_the_broker_refuses_is_a_group_error);
+    tcase_add_test(tc, test_classic_matches_java_classes);
     tcase_add_test(tc, test_classic_refuses_a_regex_it_cannot_compile);
     suite_add_tcase(s, tc);
     return s;
