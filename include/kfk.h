@@ -794,7 +794,10 @@ KFK_API kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c,
  *     finish the rebalance, then commit again;
  *   KFK_ERR_ILLEGAL_GENERATION, KFK_ERR_UNKNOWN_MEMBER_ID (classic; Java's
  *     CommitFailedException): the group rebalanced without this member;
- *     its partitions are lost (LOST callback) and it rejoins at once;
+ *     its partitions are lost (LOST callback) and it rejoins at once. A
+ *     subscribed member without a generation (it left after
+ *     max.poll.interval.ms) fails with UNKNOWN_MEMBER_ID without sending,
+ *     and with REBALANCE_IN_PROGRESS while it joins again;
  *   KFK_ERR_STALE_MEMBER_EPOCH, KFK_ERR_UNKNOWN_MEMBER_ID
  *     (group.protocol=consumer; Java's CommitFailedException): the commit
  *     carried an epoch the broker no longer takes for those partitions;

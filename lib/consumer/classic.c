@@ -574,6 +574,26 @@ static kfk_err classic_commit_failed(kgroup *g, kfk_err err, int32_t generation)
     }
 }
 
+/* As Java's sendOffsetCommitRequest, which commits for a subscription
+ * only in a generation of its own: a member that lost its generation
+ * (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, max.poll.interval.ms) fails the
+ * commit unsent, REBALANCE_IN_PROGRESS while it is joining again, else
+ * UNKNOWN_MEMBER_ID (Java: CommitFailedException). Sent, it would carry
+ * generation -1, which the coordinator of an empty group takes. */
+static kfk_err classic_commit_gate(kgroup *g)
+{
+    classic *cl = classic_of(g);
+    if (cl->generation >= 0 || cl->state == CS_FATAL) return KFK_OK;
+    switch (cl->state) {
+    case CS_REVOKING:
+    case CS_JOINING:
+    case CS_SYNCING:
+        return KFK_ERR_REBALANCE_IN_PROGRESS;
+    default:
+        return KFK_ERR_UNKNOWN_MEMBER_ID;
+    }
+}
+
 /* --- leaving -----------------------------------------------------------------------------------
  */
 
@@ -708,4 +728,5 @@ const kgroup_proto kgroup_classic = {
     .poll_timeout = classic_poll_timeout,
     .destroy = classic_destroy,
     .commit_failed = classic_commit_failed,
+    .commit_gate = classic_commit_gate,
 };

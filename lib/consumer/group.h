@@ -85,6 +85,10 @@ typedef struct kgroup_proto {
      * rejoin at once, as Java's OffsetCommitResponseHandler) and returns
      * the error the application sees. NULL: err as it is. */
     kfk_err (*commit_failed)(kgroup *g, kfk_err err, int32_t generation);
+    /* Before a commit goes out while subscribed: KFK_OK to send it, or the
+     * error to fail it with, unsent (classic: no generation of its own,
+     * as Java's sendOffsetCommitRequest). NULL: always send. */
+    kfk_err (*commit_gate)(kgroup *g);
 } kgroup_proto;
 
 /* What a protocol reads of the group (set at creation, then constant,

@@ -222,8 +222,17 @@ static void commit_send(kgroup *g, kcommit *cm)
     pthread_mutex_lock(&k->lock);
     int32_t generation = cm->generation = k->generation;
     cm->member_id = strdup(k->member_id ? k->member_id : "");
+    bool subscribed = k->subscribed;
     pthread_mutex_unlock(&k->lock);
     if (!cm->deadline_ns) cm->deadline_ns = kclient_deadline((int)cm->timeout_ms);
+    kfk_err gate = subscribed && g->proto->commit_gate ? g->proto->commit_gate(g) : KFK_OK;
+    if (gate) {
+        cm->err = gate;
+        cm->gated = true;
+        cm->task.fn = commit_finish;
+        commit_finish(&cm->task);
+        return;
+    }
     if (!cm->member_id || commit_build(g, cm, generation)) {
         cm->err = KFK_ERR_NO_MEMORY;
         cm->task.fn = commit_finish;
@@ -293,8 +302,8 @@ static void commit_finish(ktask *t)
     kcommit *cm = (kcommit *)((char *)t - offsetof(kcommit, task));
     kgroup *g = cm->g;
     kgroup_core *k = g->core;
-    if (cm->err && commit_retry(g, cm)) return;
-    if (cm->err && cm->err != KFK_ERR_NO_MEMORY && g->proto->commit_failed)
+    if (cm->err && !cm->gated && commit_retry(g, cm)) return;
+    if (cm->err && !cm->gated && cm->err != KFK_ERR_NO_MEMORY && g->proto->commit_failed)
         cm->err = g->proto->commit_failed(g, cm->err, cm->generation);
     if (!cm->err)
         note_committed(g->consumer, cm);

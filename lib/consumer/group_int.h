@@ -54,6 +54,7 @@ typedef struct kcommit {
     int32_t *epochs; /* per entry of offsets; -1: unknown */
     bool sync;       /* a thread waits for done (else: a COMMIT event) */
     bool retry_stale; /* KIP-848 commit before a revocation: resend on STALE_MEMBER_EPOCH */
+    bool gated;       /* failed by the protocol's commit_gate, never sent */
     bool abandoned;  /* the waiter gave up: free on completion */
     bool done;
     kfk_err err;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/ktest.h"
 #include "base/time.h"
@@ -24,6 +25,7 @@
 #include "proto/gen/consumer_group_heartbeat.h"
 #include "proto/gen/heartbeat.h"
 #include "proto/gen/join_group.h"
+#include "proto/gen/leave_group.h"
 #include "proto/gen/offset_commit.h"
 
 #define NP 4
@@ -87,6 +89,7 @@ typedef struct opts {
     const char *topic;
     const char *heartbeat_ms; /* classic; NULL: longer than any test */
     const char *session_ms;   /* classic; NULL: longer than any test */
+    const char *max_poll_ms;  /* NULL: the default */
     bool auto_commit;
 } opts;
 
@@ -115,6 +118,8 @@ static void member_start(member *m, opts o)
         for (size_t i = 0; i < sizeof(ckv) / sizeof(ckv[0]); i++)
             ck_assert_int_eq(kfk_conf_set(conf, ckv[i][0], ckv[i][1], NULL, 0), KFK_OK);
     }
+    if (o.max_poll_ms)
+        ck_assert_int_eq(kfk_conf_set(conf, "max.poll.interval.ms", o.max_poll_ms, NULL, 0), 0);
     if (o.instance) ck_assert_int_eq(kfk_conf_set(conf, "group.instance.id", o.instance, NULL, 0), 0);
     kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
     kfk_conf_set_commit_cb(conf, on_commit, m);
@@ -296,6 +301,29 @@ START_TEST(test_classic_commit_before_revocation_finds_the_generation_gone)
 }
 END_TEST
 
+/* A member that left for max.poll.interval.ms has no generation: as
+ * Java's sendOffsetCommitRequest, its commit fails unsent (sent with
+ * generation -1, the coordinator of the now empty group would take it). */
+START_TEST(test_classic_commit_without_a_generation_is_not_sent)
+{
+    member m;
+    classic_joined(&m, (opts){.max_poll_ms = "500"});
+    int64_t until = ktime_mono_ms() + WAIT_MS;
+    while (kfk_mock_request_count(mc, KP_LEAVE_GROUP_KEY) < 1) {
+        ck_assert(ktime_mono_ms() < until);
+        struct timespec ts = {0, 10 * 1000000}; /* not polling is the point */
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_UNKNOWN_MEMBER_ID);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KP_OFFSET_COMMIT_KEY), 0);
+    /* The next poll rejoins; then commits go out again. */
+    POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
+    ck_assert_int_eq(commit_p0(&m, 6, 0), KFK_OK);
+    ck_assert_int_eq(committed_p0(&m), 6);
+    kfk_consumer_destroy(m.c);
+}
+END_TEST
+
 /* Every completed rebalance runs ASSIGNED, an empty one too, eager or
  * cooperative. */
 static void empty_rebalances(const char *strategy)
@@ -401,6 +429,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_classic_rebalance_in_progress_rejoins);
     tcase_add_test(tc, test_classic_fenced_instance_commit_is_fatal);
     tcase_add_test(tc, test_classic_commit_before_revocation_finds_the_generation_gone);
+    tcase_add_test(tc, test_classic_commit_without_a_generation_is_not_sent);
     tcase_add_test(tc, test_classic_eager_reports_every_empty_assignment);
     tcase_add_test(tc, test_classic_cooperative_reports_every_empty_assignment);
     tcase_add_test(tc, test_kip848_stale_epoch_fails_an_application_commit);
