@@ -804,7 +804,9 @@ KFK_API kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c,
  *     the heartbeat decides membership. The auto commit before a
  *     revocation retries STALE_MEMBER_EPOCH with the newest epoch;
  *   KFK_ERR_FENCED_INSTANCE_ID: another member took group.instance.id;
- *     fatal for the consumer. */
+ *     with group.protocol=classic fatal for the consumer when it comes for
+ *     the member's current generation (for an older one the commit fails
+ *     as ILLEGAL_GENERATION, or REBALANCE_IN_PROGRESS while joining). */
 KFK_API kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_topic_partition_list *list,
                                     int async);
 
