@@ -744,13 +744,18 @@ KFK_API kfk_err kfk_consumer_subscribe(kfk_consumer *c, const char *const *topic
  * earlier subscription.
  *  - group.protocol=classic: the client matches against the cluster's
  *    topics as metadata finds them, internal topics excluded, as Java's
- *    subscribe(Pattern). The syntax is POSIX extended plus what Java
- *    regexes commonly use: \d \D \w \W \s \S, a leading (?i), (?:...)
- *    and escaped punctuation. A regex outside that (\b, \p{..}, back
- *    references, ...) or that does not compile is KFK_ERR_INVALID_ARG here,
- *    rather than being read differently from Java.
+ *    subscribe(Pattern): a topic created later is matched at the next
+ *    metadata refresh, at most metadata.max.age.ms later. The syntax is
+ *    POSIX extended plus what Java regexes commonly use: \d \D \w \W \s
+ *    \S, a leading (?i), (?:...) and escaped punctuation. A regex outside
+ *    that (\b, \p{..}, back references, ...) or that does not compile is
+ *    KFK_ERR_INVALID_ARG here, rather than being read differently from
+ *    Java.
  *  - group.protocol=consumer (KIP-848): the broker matches, with RE2/J
  *    syntax (\d, \w, (?i), ...), as Java's subscribe(SubscriptionPattern).
+ *    A topic created later is matched when the broker resolves the regex
+ *    again: on a heartbeat after it learns of new topics, no sooner than
+ *    10 s after its previous resolution (Kafka 4.x).
  *    The client does not check the regex: one the broker refuses comes
  *    back as KFK_ERR_INVALID_REGULAR_EXPRESSION, a group error that poll
  *    hands out (a message with an empty topic) and the error callback
