@@ -7,63 +7,33 @@
  * expected producer id without an epoch, or the reverse, is
  * INVALID_REQUEST. The producer relies on the first rule when its epoch
  * is exhausted (idempotence.c: pid_renew). */
-#include <check.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "base/err.h"
-#include "ktest.h"
+#include "../unit/mock_util.h"
 #include "kwire_client.h"
-#include "proto/api.h"
-#include "proto/arena.h"
-#include "proto/gen/all.h"
 
 #define TIMEOUT_MS 15000
 
+/* A connection to the cluster under test, and the InitProducerId version
+ * to use: the newest both sides speak. */
 typedef struct conn {
-    int fd;
-    int32_t next_correlation_id;
-    int16_t version; /* InitProducerId: the newest both sides speak */
-    kbuf frame;
-    kbuf resp;
-    karena arena;
+    mt_conn c;
+    int16_t version;
 } conn;
-
-static void call(conn *c, int16_t key, int16_t version, const void *req, void *resp)
-{
-    int32_t cid = ++c->next_correlation_id;
-    kbuf_reset(&c->frame);
-    int rc = kproto_write_request(&c->frame, key, version, cid, kwire_cstr("kfk-it"), req);
-    ck_assert_msg(rc == 0, "encode api %d v%d: %s", key, version, kfk_err_str(rc));
-    ck_assert_msg(kwire_roundtrip(c->fd, &c->frame, &c->resp) == 0, "api %d v%d: no reply", key,
-                  version);
-    kreader r = kreader_of(c->resp.data, c->resp.len);
-    kp_response_header h;
-    kp_response_header_init(&h);
-    ck_assert_int_eq(
-        kp_response_header_decode(&h, kproto_response_header_version(key, version), &r, &c->arena),
-        0);
-    ck_assert_int_eq(h.correlation_id, cid);
-    rc = kproto_response_decode(key, version, resp, &r, &c->arena);
-    ck_assert_msg(rc == 0, "decode api %d v%d: %s", key, version, kfk_err_str(rc));
-}
 
 static void conn_open(conn *c)
 {
     const char *bootstrap = ktest_bootstrap();
     memset(c, 0, sizeof(*c));
-    c->arena = (karena)KARENA_INIT;
-    c->fd = kwire_connect(bootstrap, TIMEOUT_MS);
-    ck_assert_msg(c->fd >= 0, "cannot connect to %s", bootstrap);
+    c->c.fd = kwire_connect(bootstrap, TIMEOUT_MS);
+    ck_assert_msg(c->c.fd >= 0, "cannot connect to %s", bootstrap);
     kp_api_versions_request req;
     kp_api_versions_request_init(&req);
     req.client_software_name = kwire_cstr("kfk-integration-test");
     req.client_software_version = kwire_cstr("1.0");
     kp_api_versions_response resp;
-    call(c, KP_API_VERSIONS_KEY, 3, &req, &resp);
+    mt_call(&c->c, KP_API_VERSIONS_KEY, 3, &req, &resp);
     ck_assert_int_eq(resp.error_code, 0);
     c->version = -1;
     for (int32_t i = 0; i < resp.n_api_keys; i++)
@@ -76,10 +46,7 @@ static void conn_open(conn *c)
 
 static void conn_close(conn *c)
 {
-    close(c->fd);
-    kbuf_free(&c->frame);
-    kbuf_free(&c->resp);
-    karena_free(&c->arena);
+    mt_close(&c->c);
 }
 
 /* An idempotent producer's InitProducerId carrying pid and epoch. */
@@ -92,7 +59,7 @@ static kp_init_producer_id_response init_pid(conn *c, int64_t pid, int16_t epoch
     req.producer_id = pid;
     req.producer_epoch = epoch;
     kp_init_producer_id_response resp;
-    call(c, KP_INIT_PRODUCER_ID_KEY, c->version, &req, &resp);
+    mt_call(&c->c, KP_INIT_PRODUCER_ID_KEY, c->version, &req, &resp);
     return resp;
 }
 
