@@ -49,7 +49,10 @@ static void conn_close(conn *c)
     mt_close(&c->c);
 }
 
-/* An idempotent producer's InitProducerId carrying pid and epoch. */
+/* An idempotent producer's InitProducerId carrying pid and epoch. A
+ * fresh broker answers COORDINATOR_LOAD_IN_PROGRESS (or NOT_AVAILABLE)
+ * while it creates and loads __transaction_state, whose coordinator also
+ * hands out idempotent ids; as the producer does, ask again then. */
 static kp_init_producer_id_response init_pid(conn *c, int64_t pid, int16_t epoch)
 {
     kp_init_producer_id_request req;
@@ -59,8 +62,16 @@ static kp_init_producer_id_response init_pid(conn *c, int64_t pid, int16_t epoch
     req.producer_id = pid;
     req.producer_epoch = epoch;
     kp_init_producer_id_response resp;
-    mt_call(&c->c, KP_INIT_PRODUCER_ID_KEY, c->version, &req, &resp);
-    return resp;
+    int64_t deadline = ktime_mono_ms() + TIMEOUT_MS;
+    for (;;) {
+        mt_call(&c->c, KP_INIT_PRODUCER_ID_KEY, c->version, &req, &resp);
+        if (resp.error_code != KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS &&
+            resp.error_code != KFK_ERR_COORDINATOR_NOT_AVAILABLE)
+            return resp;
+        ck_assert_msg(ktime_mono_ms() < deadline, "InitProducerId: %s for %d ms",
+                      kfk_err_name(resp.error_code), TIMEOUT_MS);
+        usleep(50 * 1000); /* the coordinator is loading: ask again */
+    }
 }
 
 START_TEST(test_every_request_gets_a_new_producer_id_at_epoch_0)
