@@ -65,6 +65,23 @@ static bool topic_ready(kfk_admin *a, const char *name, int32_t partitions)
     return ready;
 }
 
+bool kclus_partition_leader(const char *bootstrap, const char *topic, int32_t p, int32_t *leader,
+                            int32_t *epoch)
+{
+    kfk_admin *a = admin(bootstrap);
+    kfk_metadata *md;
+    const char *names[] = {topic};
+    kfk_err e = kfk_admin_list_topics(a, names, 1, KCLUS_TIMEOUT_MS, &md);
+    ck_assert_msg(e == KFK_OK, "describe %s: %s", topic, kfk_err_str(e));
+    bool ok = kfk_metadata_topic_count(md) == 1 && !kfk_metadata_topic_error(md, 0) &&
+              (size_t)p < kfk_metadata_partition_count(md, 0);
+    *leader = ok ? kfk_metadata_partition_leader(md, 0, (size_t)p) : -1;
+    *epoch = ok ? kfk_metadata_partition_leader_epoch(md, 0, (size_t)p) : -1;
+    kfk_metadata_destroy(md);
+    kfk_admin_destroy(a);
+    return ok;
+}
+
 void kclus_create_topic(const char *bootstrap, const char *name, int32_t partitions, int16_t rf)
 {
     kfk_admin *a = admin(bootstrap);

@@ -39,6 +39,12 @@ void kclus_produce(const char *bootstrap, const char *topic, int32_t partitions,
  * or -1. */
 int kclus_record_id(const kfk_message *m);
 
+/* Partition p of topic as metadata reports it: false (and -1 in both)
+ * when metadata has no such partition; else *leader (-1: none yet) and its
+ * leader *epoch. */
+bool kclus_partition_leader(const char *bootstrap, const char *topic, int32_t p, int32_t *leader,
+                            int32_t *epoch);
+
 /* A pause between two checks of a condition that has a deadline. */
 void kclus_nap(int ms);
 

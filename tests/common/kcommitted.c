@@ -81,3 +81,14 @@ int32_t kcommitted_epoch(const char *bootstrap, const char *group, const char *t
     }
     return epoch;
 }
+
+void kcommitted_check(kfk_consumer *c, const char *bootstrap, const char *group,
+                      const char *topic, int64_t offset, int32_t epoch)
+{
+    ck_assert_int_eq(kfk_consumer_commit(c, NULL, 0), KFK_OK);
+    int64_t got;
+    int32_t e = kcommitted_epoch(bootstrap, group, topic, 0, &got);
+    ck_assert_int_eq(got, offset);
+    ck_assert_msg(e == epoch, "offset %lld committed with epoch %d, expected %d", (long long)got,
+                  (int)e, (int)epoch);
+}

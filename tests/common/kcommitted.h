@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "kfk.h"
+
 /* Asks bootstrap (a "host:port,..." list) for the group's coordinator
  * (FindCoordinator v4) and that coordinator for the partition's committed
  * offset (OffsetFetch v8), retrying while the group's coordinator moves or
@@ -14,5 +16,10 @@
  * committed leader epoch (-1: none). ck_asserts on failure. */
 int32_t kcommitted_epoch(const char *bootstrap, const char *group, const char *topic,
                          int32_t partition, int64_t *offset);
+
+/* Commits c's positions synchronously, then asserts that the group holds
+ * offset with leader epoch for partition 0 of topic. */
+void kcommitted_check(kfk_consumer *c, const char *bootstrap, const char *group,
+                      const char *topic, int64_t offset, int32_t epoch);
 
 #endif

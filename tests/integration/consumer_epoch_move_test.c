@@ -23,22 +23,11 @@
 #define BEFORE 30 /* records before the move */
 #define AFTER 30  /* and after it */
 
-/* The partition's leader and epoch (leader -1 while it has none). */
+/* Partition 0's leader and epoch (-1 both while metadata has none). */
 static int32_t epoch_of(const char *bs, const char *topic, int32_t *leader)
 {
-    char err[256];
-    kfk_admin *a = kfk_admin_new(kclus_conf(bs), err, sizeof(err));
-    ck_assert_msg(a != NULL, "%s", err);
-    kfk_metadata *md;
-    const char *names[] = {topic};
-    kfk_err e = kfk_admin_list_topics(a, names, 1, KCLUS_TIMEOUT_MS, &md);
-    ck_assert_msg(e == KFK_OK, "describe %s: %s", topic, kfk_err_str(e));
-    bool ok = kfk_metadata_topic_count(md) == 1 && !kfk_metadata_topic_error(md, 0) &&
-              kfk_metadata_partition_count(md, 0) == 1;
-    *leader = ok ? kfk_metadata_partition_leader(md, 0, 0) : -1;
-    int32_t epoch = ok ? kfk_metadata_partition_leader_epoch(md, 0, 0) : -1;
-    kfk_metadata_destroy(md);
-    kfk_admin_destroy(a);
+    int32_t epoch;
+    kclus_partition_leader(bs, topic, 0, leader, &epoch);
     return epoch;
 }
 
@@ -68,17 +57,6 @@ static void move_leader(kfk_mock_cluster *mock, const char *bs, const char *topi
     snprintf(cmd, sizeof(cmd), "python3 tests/integration/consumer_leader_move.py '%s' '%s' 0:%d",
              bs, topic, (int)to);
     ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
-}
-
-static void commit_and_check(kfk_consumer *c, const char *bs, const char *group,
-                             const char *topic, int64_t offset, int32_t epoch)
-{
-    ck_assert_int_eq(kfk_consumer_commit(c, NULL, 0), KFK_OK);
-    int64_t got;
-    int32_t e = kcommitted_epoch(bs, group, topic, 0, &got);
-    ck_assert_int_eq(got, offset);
-    ck_assert_msg(e == epoch, "offset %lld committed with epoch %d, expected %d", (long long)got,
-                  (int)e, (int)epoch);
 }
 
 START_TEST(test_records_and_commits_follow_the_leader_epoch)
@@ -137,13 +115,13 @@ START_TEST(test_records_and_commits_follow_the_leader_epoch)
         else
             one_answer = one_answer && m->chunk == first->chunk;
         if (m != first) kfk_message_release(m);
-        if (++next == BEFORE) commit_and_check(c, bs, group, topic, BEFORE, e1);
+        if (++next == BEFORE) kcommitted_check(c, bs, group, topic, BEFORE, e1);
     }
     /* Whether both epochs came in one Fetch answer is the broker's choice. */
     printf("epoch-move: epochs %d and %d in %s\n", (int)e1, (int)e2,
            one_answer ? "one Fetch answer" : "several Fetch answers");
     kfk_message_release(first);
-    commit_and_check(c, bs, group, topic, BEFORE + AFTER, e2);
+    kcommitted_check(c, bs, group, topic, BEFORE + AFTER, e2);
     kfk_consumer_destroy(c);
     if (mock)
         kfk_mock_cluster_destroy(mock);
