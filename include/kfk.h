@@ -292,17 +292,99 @@ KFK_API void kfk_conf_destroy(kfk_conf *conf);
  * reaches cb. Never blocks. */
 KFK_API void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque);
 
-/* Called at most once per client, when it hits a fatal error: one after
- * which it can no longer do its work (an idempotent producer fenced by a
- * newer instance, say) and should be destroyed. err says which; reason is
- * a message valid only during the call. Runs on one of the client's
- * threads with no kfk lock held; it must not destroy the client. */
+/* Called when a client hits an error the application must hear of:
+ *  - a fatal error, at most once per client: one after which it can no
+ *    longer do its work (an idempotent producer fenced by a newer
+ *    instance, say) and should be destroyed;
+ *  - a broker connection refused by TLS (KFK_ERR_TLS: a certificate that
+ *    does not verify, a host name mismatch, a failed handshake) or by
+ *    authentication (KFK_ERR_AUTH: a wrong password, a mechanism the
+ *    broker lacks), each time it happens. These are not fatal: the client
+ *    tries again after reconnect.backoff.ms, and calls that need the
+ *    broker fail with the same error instead of waiting out their timeout.
+ * err says which (KFK_ERR_TLS and KFK_ERR_AUTH only ever mean the second
+ * kind); reason is a message valid only during the call, never holding a
+ * secret. Runs on one of the client's threads with no kfk lock held; it
+ * must not destroy the client or block. */
 typedef void(kfk_error_cb)(void *opaque, kfk_err err, const char *reason);
 
-/* Sets the fatal-error callback (see kfk_error_cb); cb NULL: fatal errors
- * are only logged. opaque stays the caller's and must outlive every client
+/* Sets the error callback (see kfk_error_cb); cb NULL: errors are only
+ * logged. opaque stays the caller's and must outlive every client
  * created from conf. Never blocks. */
 KFK_API void kfk_conf_set_error_cb(kfk_conf *conf, kfk_error_cb *cb, void *opaque);
+
+/* --- security: TLS and SASL ------------------------------------------------ */
+
+/* Checks one certificate of a broker's chain during a TLS handshake,
+ * after OpenSSL has: called for each certificate from the root down to
+ * the broker's own (depth 0). preverify_ok is OpenSSL's verdict (1: the
+ * certificate verified; 0: it did not). der is the certificate in DER,
+ * valid during the call; broker is "host:port/node". Return 1 to accept
+ * the certificate (even one OpenSSL refused), 0 to refuse it: the
+ * handshake fails with KFK_ERR_TLS and errstr (up to errlen bytes) as the
+ * reason. Runs on an I/O thread during the handshake: it must not block
+ * or call kfk. */
+typedef int(kfk_ssl_cert_verify_cb)(void *opaque, const char *broker, int depth, int preverify_ok,
+                                    const unsigned char *der, size_t der_len, char *errstr,
+                                    size_t errlen);
+
+/* Sets the certificate verify callback (see kfk_ssl_cert_verify_cb); cb
+ * NULL: OpenSSL's verdict stands. opaque must outlive every client created
+ * from conf. Never blocks. */
+KFK_API void kfk_conf_set_ssl_cert_verify_cb(kfk_conf *conf, kfk_ssl_cert_verify_cb *cb,
+                                             void *opaque);
+
+/* A SASL mechanism the application supplies, for a mechanism kfk lacks.
+ * Name it in sasl.mechanism after kfk_conf_set_sasl_mechanism. For each
+ * authentication (a new connection, or a KIP-368 re-authentication of a
+ * live one) kfk sends SaslHandshake with name, then calls start, then
+ * step until it reports done, sending each message the mechanism makes
+ * in a SaslAuthenticate request and handing it the broker's answer.
+ * Every callback runs on an I/O thread and must not block: fetch slow
+ * credentials beforehand. An error from a callback fails the connection
+ * with KFK_ERR_AUTH and its errstr as the reason. */
+typedef struct kfk_sasl_mechanism {
+    /* The mechanism's SASL name, as the broker lists it ("AWS_MSK_IAM"). */
+    const char *name;
+    /* Begins one authentication with the broker at host (the name
+     * kfk connected to). *state gets the mechanism's own state for it,
+     * handed to step and end. */
+    kfk_err (*start)(void *opaque, const char *host, void **state, char *errstr, size_t errlen);
+    /* One round. in is the broker's last answer (NULL and 0 in the first
+     * round). Either sets *done to 1 (authenticated: nothing more to send)
+     * or puts the next message to send into *out (malloc'd, *out_len
+     * bytes; kfk frees it with free(); an empty message may be NULL with
+     * length 0). */
+    kfk_err (*step)(void *opaque, void *state, const unsigned char *in, size_t in_len,
+                    unsigned char **out, size_t *out_len, int *done, char *errstr, size_t errlen);
+    /* Ends the authentication, successful or not; frees state. */
+    void (*end)(void *opaque, void *state);
+    void *opaque;
+} kfk_sasl_mechanism;
+
+/* Makes mech available to clients created from conf; sasl.mechanism picks
+ * it by name (one of kfk's own names replaces kfk's mechanism). mech and
+ * what it points to are the caller's and must outlive every client
+ * created from conf. KFK_ERR_INVALID_ARG for a NULL, nameless or
+ * incomplete mech. Never blocks. */
+KFK_API kfk_err kfk_conf_set_sasl_mechanism(kfk_conf *conf, const kfk_sasl_mechanism *mech);
+
+/* Supplies OAUTHBEARER tokens, in place of kfk's own (the unsecured JWT
+ * of sasl.jaas.config, or the OIDC client_credentials fetch of
+ * sasl.oauthbearer.token.endpoint.url). Writes a token (a JWT, without
+ * "Bearer ") of at most token_size - 1 bytes and a NUL into token, and
+ * when it expires into *expiry_ms (milliseconds since the Unix epoch);
+ * returns KFK_OK, or an error with its reason in errstr. Runs on the
+ * client's background thread, first when the client starts and again
+ * before each token expires (sasl.login.refresh.*); it may block (an HTTP
+ * request, say) but delays other background work while it does. */
+typedef kfk_err(kfk_oauthbearer_token_cb)(void *opaque, char *token, size_t token_size,
+                                          int64_t *expiry_ms, char *errstr, size_t errlen);
+
+/* Sets the token callback (see kfk_oauthbearer_token_cb); cb NULL: kfk's
+ * own. opaque must outlive every client created from conf. Never blocks. */
+KFK_API void kfk_conf_set_oauthbearer_token_cb(kfk_conf *conf, kfk_oauthbearer_token_cb *cb,
+                                               void *opaque);
 
 /* --- producer: records and partitioners ---------------------------------- */
 
@@ -403,7 +485,9 @@ KFK_API kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errl
  * KFK_ERR_QUEUE_FULL (buffer.memory stayed full for max.block.ms),
  * KFK_ERR_TIMED_OUT (the topic, or the record's partition, was not in the
  * metadata within max.block.ms), the topic's metadata error (e.g.
- * KFK_ERR_TOPIC_AUTHORIZATION_FAILED), KFK_ERR_DESTROYED (closing),
+ * KFK_ERR_TOPIC_AUTHORIZATION_FAILED), KFK_ERR_AUTH or KFK_ERR_TLS (while
+ * waiting for the topic's metadata, the broker refused the connection:
+ * the reason went to error_cb and the log), KFK_ERR_DESTROYED (closing),
  * KFK_ERR_NO_MEMORY. Blocks only while a topic or partition is missing
  * from the metadata (the first record to a topic waits for it) or while
  * buffer memory is short, each up to max.block.ms.

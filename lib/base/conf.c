@@ -215,6 +215,30 @@ void kfk_conf_set_error_cb(kfk_conf *conf, kfk_error_cb *cb, void *opaque)
     kconf_set_cb(conf, KCONF_ERROR_CB, (kconf_fn)cb, opaque);
 }
 
+void kfk_conf_set_ssl_cert_verify_cb(kfk_conf *conf, kfk_ssl_cert_verify_cb *cb, void *opaque)
+{
+    if (!conf) return;
+    kconf_set_cb(conf, KCONF_SSL_CERT_VERIFY_CB, (kconf_fn)cb, opaque);
+}
+
+void kfk_conf_set_oauthbearer_token_cb(kfk_conf *conf, kfk_oauthbearer_token_cb *cb,
+                                       void *opaque)
+{
+    if (!conf) return;
+    kconf_set_cb(conf, KCONF_SASL_OAUTHBEARER_TOKEN_CB, (kconf_fn)cb, opaque);
+}
+
+kfk_err kfk_conf_set_sasl_mechanism(kfk_conf *conf, const kfk_sasl_mechanism *mech)
+{
+    if (!conf || !mech || !mech->name || !*mech->name || !mech->start || !mech->step ||
+        !mech->end)
+        return KFK_ERR_INVALID_ARG;
+    /* The stored function only marks the slot as set; the mechanism
+     * itself travels as the opaque pointer. */
+    kconf_set_cb(conf, KCONF_SASL_MECHANISM_CB, (kconf_fn)mech->step, (void *)mech);
+    return KFK_OK;
+}
+
 void kconf_logger(const kfk_conf *conf, klogger *lg)
 {
     void *opaque;

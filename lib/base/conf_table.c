@@ -60,12 +60,10 @@ static const kconf_enum_val security_protocol_values[] = {
     {NULL},
 };
 
-static const kconf_enum_val sasl_mechanism_values[] = {
-    {"GSSAPI", KCONF_SASL_GSSAPI},
-    {"PLAIN", KCONF_SASL_PLAIN},
-    {"SCRAM-SHA-256", KCONF_SASL_SCRAM_SHA_256},
-    {"SCRAM-SHA-512", KCONF_SASL_SCRAM_SHA_512},
-    {"OAUTHBEARER", KCONF_SASL_OAUTHBEARER},
+static const kconf_enum_val store_type_values[] = {
+    {"", KCONF_STORE_AUTO, false, "PEM or PKCS12, as the file's first bytes show"},
+    {"PEM", KCONF_STORE_PEM},
+    {"PKCS12", KCONF_STORE_PKCS12},
     {NULL},
 };
 
@@ -287,9 +285,10 @@ static const kconf_prop table[KCONF__COUNT] = {
         .doc = "How to talk to brokers: in the clear or over TLS, with or without SASL "
                "authentication."},
     [KCONF_SASL_MECHANISM] = {
-        .name = "sasl.mechanism", .type = KCONF_T_ENUM, .clients = KCONF_ALL,
-        .flags = KCONF_F_ICASE, .def = "GSSAPI", .values = sasl_mechanism_values,
-        .doc = "The SASL mechanism for SASL_PLAINTEXT and SASL_SSL."},
+        .name = "sasl.mechanism", .type = KCONF_T_STRING, .clients = KCONF_ALL,
+        .flags = KCONF_F_NONEMPTY, .def = "GSSAPI",
+        .doc = "The SASL mechanism for SASL_PLAINTEXT and SASL_SSL: PLAIN, SCRAM-SHA-256, "
+               "SCRAM-SHA-512, OAUTHBEARER, or one given to kfk_conf_set_sasl_mechanism."},
     [KCONF_SASL_USERNAME] = {
         .name = "sasl.username", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .flags = KCONF_F_KFK, .def = "",
@@ -325,29 +324,82 @@ static const kconf_prop table[KCONF__COUNT] = {
         .name = "sasl.login.refresh.buffer.seconds", .type = KCONF_T_INT,
         .clients = KCONF_ALL, .def = "300", .min = 0, .max = 3600,
         .doc = "OAUTHBEARER: refresh at least this many seconds before the token expires."},
+    [KCONF_SASL_MECHANISM_CB] = {
+        .name = "sasl_mechanism", .type = KCONF_T_CALLBACK, .clients = KCONF_ALL,
+        .flags = KCONF_F_KFK, .def = "", .setter = "kfk_conf_set_sasl_mechanism",
+        .doc = "A SASL mechanism the application supplies; sasl.mechanism names it."},
+    [KCONF_SASL_OAUTHBEARER_TOKEN_CB] = {
+        .name = "oauthbearer_token_cb", .type = KCONF_T_CALLBACK, .clients = KCONF_ALL,
+        .flags = KCONF_F_KFK, .def = "", .setter = "kfk_conf_set_oauthbearer_token_cb",
+        .doc = "Supplies OAUTHBEARER tokens in place of the unsecured JWT of sasl.jaas.config."},
+    [KCONF_SSL_TRUSTSTORE_LOCATION] = {
+        .name = "ssl.truststore.location", .type = KCONF_T_STRING, .clients = KCONF_ALL,
+        .def = "",
+        .doc = "The CA certificates brokers are verified with: a PEM file, a directory of PEM "
+               "files, or a PKCS#12 store. Unset (and no ssl.truststore.certificates): the "
+               "system's CA store."},
+    [KCONF_SSL_TRUSTSTORE_TYPE] = {
+        .name = "ssl.truststore.type", .type = KCONF_T_ENUM, .clients = KCONF_ALL,
+        .flags = KCONF_F_ICASE, .def = "", .values = store_type_values,
+        .doc = "The format of ssl.truststore.location (Java's JKS is not read: convert it to "
+               "PKCS12 with keytool)."},
+    [KCONF_SSL_TRUSTSTORE_PASSWORD] = {
+        .name = "ssl.truststore.password", .type = KCONF_T_PASSWORD, .clients = KCONF_ALL,
+        .def = "", .doc = "The password of a PKCS#12 ssl.truststore.location."},
+    [KCONF_SSL_TRUSTSTORE_CERTIFICATES] = {
+        .name = "ssl.truststore.certificates", .type = KCONF_T_STRING, .clients = KCONF_ALL,
+        .def = "", .doc = "CA certificates as PEM text, in place of or besides a file."},
+    [KCONF_SSL_KEYSTORE_LOCATION] = {
+        .name = "ssl.keystore.location", .type = KCONF_T_STRING, .clients = KCONF_ALL,
+        .def = "",
+        .doc = "This client's certificate and key for TLS client authentication: a PEM file "
+               "holding the key and the chain, or a PKCS#12 store."},
+    [KCONF_SSL_KEYSTORE_TYPE] = {
+        .name = "ssl.keystore.type", .type = KCONF_T_ENUM, .clients = KCONF_ALL,
+        .flags = KCONF_F_ICASE, .def = "", .values = store_type_values,
+        .doc = "The format of ssl.keystore.location (JKS is not read: convert it to PKCS12)."},
+    [KCONF_SSL_KEYSTORE_PASSWORD] = {
+        .name = "ssl.keystore.password", .type = KCONF_T_PASSWORD, .clients = KCONF_ALL,
+        .def = "", .doc = "The password of a PKCS#12 ssl.keystore.location."},
+    [KCONF_SSL_KEYSTORE_CERTIFICATE_CHAIN] = {
+        .name = "ssl.keystore.certificate.chain", .type = KCONF_T_STRING,
+        .clients = KCONF_ALL, .def = "",
+        .doc = "This client's certificate chain as PEM text; goes with ssl.keystore.key."},
+    [KCONF_SSL_KEYSTORE_KEY] = {
+        .name = "ssl.keystore.key", .type = KCONF_T_PASSWORD, .clients = KCONF_ALL, .def = "",
+        .doc = "This client's private key as PEM text (encrypted with ssl.key.password, if "
+               "it is)."},
     [KCONF_SSL_CA_LOCATION] = {
         .name = "ssl.ca.location", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .flags = KCONF_F_KFK, .def = "",
-        .doc = "A PEM file or a directory of CA certificates to verify brokers with (in place of "
-               "Java's ssl.truststore.*); empty: the system's CA store."},
+        .doc = "librdkafka's name for a PEM ssl.truststore.location (file or directory)."},
     [KCONF_SSL_CERTIFICATE_LOCATION] = {
         .name = "ssl.certificate.location", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .flags = KCONF_F_KFK, .def = "",
         .doc = "This client's certificate (PEM, may hold the chain) for TLS client "
-               "authentication; needs ssl.key.location."},
+               "authentication, with its key in ssl.key.location (librdkafka's names)."},
     [KCONF_SSL_KEY_LOCATION] = {
         .name = "ssl.key.location", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .flags = KCONF_F_KFK, .def = "",
         .doc = "The private key (PEM) of ssl.certificate.location."},
     [KCONF_SSL_KEY_PASSWORD] = {
         .name = "ssl.key.password", .type = KCONF_T_PASSWORD, .clients = KCONF_ALL, .def = "",
-        .doc = "The passphrase of an encrypted ssl.key.location."},
+        .doc = "The passphrase of an encrypted PEM private key."},
+    [KCONF_SSL_CRL_LOCATION] = {
+        .name = "ssl.crl.location", .type = KCONF_T_STRING, .clients = KCONF_ALL,
+        .flags = KCONF_F_KFK, .def = "",
+        .doc = "A PEM file of certificate revocation lists; when set, every certificate of a "
+               "broker's chain is checked against them."},
     [KCONF_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM] = {
         .name = "ssl.endpoint.identification.algorithm", .type = KCONF_T_ENUM,
         .clients = KCONF_ALL, .flags = KCONF_F_ICASE, .def = "https",
         .values = endpoint_id_values,
         .doc = "Whether TLS checks the broker's host name against its certificate (\"\", as "
                "Java spells it, means none)."},
+    [KCONF_SSL_PROTOCOL] = {
+        .name = "ssl.protocol", .type = KCONF_T_ENUM, .clients = KCONF_ALL,
+        .flags = KCONF_F_ICASE, .def = "TLSv1.3", .values = tls_version_values,
+        .doc = "The newest TLS version kfk may negotiate."},
     [KCONF_SSL_ENABLED_PROTOCOLS] = {
         .name = "ssl.enabled.protocols", .type = KCONF_T_LIST, .clients = KCONF_ALL,
         .flags = KCONF_F_ICASE, .def = "TLSv1.2,TLSv1.3", .values = tls_version_values,
@@ -356,6 +408,10 @@ static const kconf_prop table[KCONF__COUNT] = {
         .name = "ssl.cipher.suites", .type = KCONF_T_LIST, .clients = KCONF_ALL, .def = "",
         .doc = "Cipher suites to allow, by IANA name (as Java takes them) or OpenSSL name; "
                "empty: OpenSSL's defaults."},
+    [KCONF_SSL_CERT_VERIFY_CB] = {
+        .name = "ssl_cert_verify_cb", .type = KCONF_T_CALLBACK, .clients = KCONF_ALL,
+        .flags = KCONF_F_KFK, .def = "", .setter = "kfk_conf_set_ssl_cert_verify_cb",
+        .doc = "Checks each certificate of a broker's chain after OpenSSL has."},
 
     /* producer */
     [KCONF_ACKS] = {
@@ -581,9 +637,6 @@ const kconf_prop *kconf_prop_of(kconf_id id)
 /* --- names kfk does not have --------------------------------------------- */
 
 /* clang-format off */
-#define PEM_CA "kfk reads PEM files: use ssl.ca.location"
-#define PEM_KEY "kfk reads PEM files: use ssl.certificate.location, ssl.key.location and " \
-                "ssl.key.password"
 #define NO_CLASSES "kfk loads no Java classes"
 #define NO_METRICS "kfk has no Java metrics reporters"
 /* clang-format on */
@@ -605,16 +658,6 @@ static const kconf_hint_row hints[] = {
     {"metrics.num.samples", NULL, NO_METRICS},
     {"metrics.sample.window.ms", NULL, NO_METRICS},
     {"metrics.recording.level", NULL, NO_METRICS},
-    {"ssl.truststore.location", NULL, PEM_CA},
-    {"ssl.truststore.password", NULL, PEM_CA},
-    {"ssl.truststore.type", NULL, PEM_CA},
-    {"ssl.truststore.certificates", NULL, PEM_CA},
-    {"ssl.keystore.location", NULL, PEM_KEY},
-    {"ssl.keystore.password", NULL, PEM_KEY},
-    {"ssl.keystore.type", NULL, PEM_KEY},
-    {"ssl.keystore.key", NULL, PEM_KEY},
-    {"ssl.keystore.certificate.chain", NULL, PEM_KEY},
-    {"ssl.protocol", NULL, "use ssl.enabled.protocols"},
     /* librdkafka names */
     {"metadata.broker.list", "bootstrap.servers", NULL},
     {"queue.buffering.max.ms", "linger.ms", NULL},
@@ -631,6 +674,9 @@ static const kconf_hint_row hints[] = {
     {"fetch.wait.max.ms", "fetch.max.wait.ms", NULL},
     {"fetch.message.max.bytes", "max.partition.fetch.bytes", NULL},
     {"sasl.mechanisms", "sasl.mechanism", NULL},
+    {"ssl.ca.pem", "ssl.truststore.certificates", NULL},
+    {"ssl.certificate.pem", "ssl.keystore.certificate.chain", NULL},
+    {"ssl.key.pem", "ssl.keystore.key", NULL},
     {"socket.send.buffer.bytes", "send.buffer.bytes", NULL},
     {"socket.receive.buffer.bytes", "receive.buffer.bytes", NULL},
     {"log_level", "log.level", NULL},

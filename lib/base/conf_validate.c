@@ -5,6 +5,7 @@
  * aside), and one that Java rejects is rejected for the same reason. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/conf.h"
 
@@ -89,28 +90,95 @@ static kfk_err take_jaas_credentials(kfk_conf *conf, char *errstr, size_t errlen
     return KFK_OK;
 }
 
-static kfk_err check_security(kfk_conf *conf, char *errstr, size_t errlen)
+static bool has(const kfk_conf *conf, kconf_id id)
 {
-    kfk_err err = take_jaas_credentials(conf, errstr, errlen);
-    if (err) return err;
-    int proto = kconf_int(conf, KCONF_SECURITY_PROTOCOL);
-    int mech = kconf_int(conf, KCONF_SASL_MECHANISM);
-    bool sasl = proto == KCONF_SECURITY_SASL_PLAINTEXT || proto == KCONF_SECURITY_SASL_SSL;
-    bool needs_password = mech == KCONF_SASL_PLAIN || mech == KCONF_SASL_SCRAM_SHA_256 ||
-                          mech == KCONF_SASL_SCRAM_SHA_512;
-    if (sasl && needs_password &&
-        (!conf->vals[KCONF_SASL_USERNAME].s || !conf->vals[KCONF_SASL_PASSWORD].s))
-        return kconf_error(errstr, errlen,
-                           "sasl.mechanism=%s needs sasl.username and sasl.password (or "
-                           "sasl.jaas.config)",
-                           kconf_prop_of(KCONF_SASL_MECHANISM)
-                               ->values[conf->vals[KCONF_SASL_MECHANISM].spelling]
-                               .name);
-    if (!conf->vals[KCONF_SSL_CERTIFICATE_LOCATION].s != !conf->vals[KCONF_SSL_KEY_LOCATION].s)
+    return conf->vals[id].s != NULL;
+}
+
+/* Settings that only make sense together, or not together. */
+static kfk_err check_tls_pairs(const kfk_conf *conf, char *errstr, size_t errlen)
+{
+    if (has(conf, KCONF_SSL_CERTIFICATE_LOCATION) != has(conf, KCONF_SSL_KEY_LOCATION))
         return kconf_error(errstr, errlen,
                            "ssl.certificate.location and ssl.key.location go together: set both "
                            "or neither");
+    if (has(conf, KCONF_SSL_KEYSTORE_CERTIFICATE_CHAIN) != has(conf, KCONF_SSL_KEYSTORE_KEY))
+        return kconf_error(errstr, errlen,
+                           "ssl.keystore.certificate.chain and ssl.keystore.key go together: set "
+                           "both or neither");
+    int identities = has(conf, KCONF_SSL_KEYSTORE_LOCATION) +
+                     has(conf, KCONF_SSL_KEYSTORE_CERTIFICATE_CHAIN) +
+                     has(conf, KCONF_SSL_CERTIFICATE_LOCATION);
+    if (identities > 1)
+        return kconf_error(errstr, errlen,
+                           "set one of ssl.keystore.location, ssl.keystore.certificate.chain and "
+                           "ssl.certificate.location, not several");
+    if (has(conf, KCONF_SSL_CA_LOCATION) && has(conf, KCONF_SSL_TRUSTSTORE_LOCATION))
+        return kconf_error(errstr, errlen,
+                           "ssl.ca.location is another name for ssl.truststore.location: set one");
     return KFK_OK;
+}
+
+/* A TLS or SASL setting on a connection that has no TLS or no SASL would
+ * be ignored, and leave the application believing it is in effect. */
+static kfk_err check_unused(const kfk_conf *conf, bool tls, bool sasl, char *errstr,
+                            size_t errlen)
+{
+    static const kconf_id tls_only[] = {
+        KCONF_SSL_TRUSTSTORE_LOCATION,  KCONF_SSL_TRUSTSTORE_CERTIFICATES,
+        KCONF_SSL_KEYSTORE_LOCATION,    KCONF_SSL_KEYSTORE_CERTIFICATE_CHAIN,
+        KCONF_SSL_CA_LOCATION,          KCONF_SSL_CERTIFICATE_LOCATION,
+        KCONF_SSL_CRL_LOCATION,
+    };
+    static const kconf_id sasl_only[] = {KCONF_SASL_USERNAME, KCONF_SASL_JAAS_CONFIG};
+    const char *proto = kconf_prop_of(KCONF_SECURITY_PROTOCOL)
+                            ->values[conf->vals[KCONF_SECURITY_PROTOCOL].spelling]
+                            .name;
+    for (size_t i = 0; !tls && i < sizeof(tls_only) / sizeof(tls_only[0]); i++)
+        if (conf->set[tls_only[i]] && has(conf, tls_only[i]))
+            return kconf_error(errstr, errlen,
+                               "%s is set, but security.protocol=%s uses no TLS (SSL or "
+                               "SASL_SSL do)",
+                               kconf_prop_of(tls_only[i])->name, proto);
+    for (size_t i = 0; !sasl && i < sizeof(sasl_only) / sizeof(sasl_only[0]); i++)
+        if (conf->set[sasl_only[i]] && has(conf, sasl_only[i]))
+            return kconf_error(errstr, errlen,
+                               "%s is set, but security.protocol=%s uses no SASL "
+                               "(SASL_PLAINTEXT or SASL_SSL do)",
+                               kconf_prop_of(sasl_only[i])->name, proto);
+    return KFK_OK;
+}
+
+/* kfk's mechanisms that authenticate with sasl.username and
+ * sasl.password, unless the application registered its own of the name. */
+static kfk_err check_sasl_credentials(const kfk_conf *conf, char *errstr, size_t errlen)
+{
+    static const char *const with_password[] = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
+    const char *mech = kconf_str(conf, KCONF_SASL_MECHANISM);
+    void *opaque;
+    kconf_cb(conf, KCONF_SASL_MECHANISM_CB, &opaque);
+    const kfk_sasl_mechanism *app = opaque;
+    if (app && strcasecmp(app->name, mech) == 0) return KFK_OK;
+    for (size_t i = 0; i < sizeof(with_password) / sizeof(with_password[0]); i++)
+        if (strcasecmp(mech, with_password[i]) == 0 &&
+            (!has(conf, KCONF_SASL_USERNAME) || !has(conf, KCONF_SASL_PASSWORD)))
+            return kconf_error(errstr, errlen,
+                               "sasl.mechanism=%s needs sasl.username and sasl.password (or "
+                               "sasl.jaas.config)",
+                               with_password[i]);
+    return KFK_OK;
+}
+
+static kfk_err check_security(kfk_conf *conf, char *errstr, size_t errlen)
+{
+    int proto = kconf_int(conf, KCONF_SECURITY_PROTOCOL);
+    bool sasl = proto == KCONF_SECURITY_SASL_PLAINTEXT || proto == KCONF_SECURITY_SASL_SSL;
+    bool tls = proto == KCONF_SECURITY_SSL || proto == KCONF_SECURITY_SASL_SSL;
+    kfk_err err = take_jaas_credentials(conf, errstr, errlen);
+    if (!err) err = check_tls_pairs(conf, errstr, errlen);
+    if (!err) err = check_unused(conf, tls, sasl, errstr, errlen);
+    if (!err && sasl) err = check_sasl_credentials(conf, errstr, errlen);
+    return err;
 }
 
 /* compression.level goes to the level property of the selected codec. */

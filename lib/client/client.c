@@ -43,6 +43,9 @@ static void conn_config(kclient *c)
     cc->resolver = c->resolver;
     cc->log = c->log;
     cc->on_state = on_conn_state;
+    cc->tls = c->tls;
+    cc->sasl = c->sasl ? ksasl_mechanism(c->sasl) : NULL;
+    cc->on_error = kclient_on_conn_error;
 }
 
 static void read_settings(kclient *c)
@@ -111,23 +114,6 @@ static int start(kclient *c, char *errstr, size_t errlen)
     return kclient_add_bootstrap(c, errstr, errlen);
 }
 
-/* The connection layer speaks plain TCP only so far: refuse a TLS or SASL
- * configuration rather than send plaintext to a TLS or SASL listener. */
-static int check_transport(const kfk_conf *conf, char *errstr, size_t errlen)
-{
-    if (kconf_int(conf, KCONF_SECURITY_PROTOCOL) == KCONF_SECURITY_PLAINTEXT)
-        return 0;
-    char proto[32];
-    size_t len = sizeof(proto);
-    if (kfk_conf_get(conf, "security.protocol", proto, &len) != KFK_OK)
-        snprintf(proto, sizeof(proto), "?");
-    snprintf(errstr, errlen,
-             "security.protocol=%s is not supported yet: kfk speaks PLAINTEXT only (TLS and "
-             "SASL are still to come)",
-             proto);
-    return -1;
-}
-
 kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t errlen)
 {
     char scratch[1];
@@ -139,7 +125,7 @@ kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t err
         snprintf(errstr, errlen, "no configuration");
         return NULL;
     }
-    if (kconf_validate(conf, type, errstr, errlen) || check_transport(conf, errstr, errlen)) {
+    if (kconf_validate(conf, type, errstr, errlen)) {
         kfk_conf_destroy(conf);
         return NULL;
     }
@@ -158,7 +144,7 @@ kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t err
     read_settings(c);
     krefresh_init(c);
     kcall_init_client(c);
-    if (start(c, errstr, errlen) < 0) {
+    if (kclient_security_init(c, errstr, errlen) < 0 || start(c, errstr, errlen) < 0) {
         kclient_destroy(c);
         return NULL;
     }
@@ -210,6 +196,7 @@ void kclient_destroy(kclient *c)
     free(c->io);
     kloop_free(c->bg);
     kresolver_free(c->resolver);
+    kclient_security_free(c);
     kcoord_free_all(c);
     krefresh_free(c);
     kmeta_free(&c->meta);

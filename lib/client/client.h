@@ -170,8 +170,10 @@ typedef void kclient_meta_watch_fn(void *opaque);
 void kclient_set_meta_watch(kclient *c, kclient_meta_watch_fn *fn, void *opaque);
 
 /* Waits until a refresh that starts after this call has completed (or
- * failed), for at most timeout_ms. Returns KFK_OK, KFK_ERR_TIMED_OUT or
- * KFK_ERR_DESTROYED. Application threads only: it blocks. */
+ * failed), for at most timeout_ms. Returns KFK_OK, KFK_ERR_TIMED_OUT,
+ * KFK_ERR_DESTROYED, or KFK_ERR_AUTH / KFK_ERR_TLS when the refresh failed
+ * because the broker refused the connection. Application threads only:
+ * it blocks. */
 kfk_err kclient_refresh_wait(kclient *c, int timeout_ms);
 
 /* Takes in a Metadata answer (from the client's own refresh or from any

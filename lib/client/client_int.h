@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "client/client.h"
+#include "sasl/sasl.h"
 #include "net/resolver.h"
 #include "proto/gen/find_coordinator.h"
 
@@ -52,6 +53,7 @@ typedef struct krefresh {
     int32_t n_topics_cap;
     /* under kclient.lock */
     uint64_t started, finished; /* sequence numbers, for refresh_wait */
+    kfk_err last_result;        /* the finished refresh's result, under c->lock */
 } krefresh;
 
 struct kclient {
@@ -59,6 +61,8 @@ struct kclient {
     kconf_client type;
     klogger log;
     kconn_config conn_cfg;
+    ktls_ctx *tls; /* NULL: plaintext */
+    ksasl *sasl;   /* NULL: no SASL */
     kresolver *resolver;
     kloop *bg;
     kmeta meta;
@@ -92,6 +96,15 @@ struct kclient {
     atomic_bool reroute_queued;
     kcall *bg_calls; /* kfk-bg only: calls parked or waiting to retry */
 };
+
+/* security.c */
+/* Builds c->tls and c->sasl from the configuration; -1 with the reason in
+ * errstr. */
+int kclient_security_init(kclient *c, char *errstr, size_t errlen);
+void kclient_security_free(kclient *c);
+/* kconn_config.on_error: hands a TLS or authentication failure to the
+ * application's error callback. */
+void kclient_on_conn_error(void *opaque, kconn *conn, kfk_err err, const char *reason);
 
 /* broker.c */
 /* The connection for calls routed KROUTE_COORDINATOR to b (see kbroker):

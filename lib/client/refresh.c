@@ -33,6 +33,7 @@ static void done_task(ktask *t)
     r->running = false;
     pthread_mutex_lock(&c->lock);
     r->finished = r->started;
+    r->last_result = r->result;
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
     int64_t now = ktime_mono_ns();
@@ -186,6 +187,11 @@ kfk_err kclient_refresh_wait(kclient *c, int timeout_ms)
         ts.tv_nsec = ns % KTIME_NS_PER_S;
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
     }
+    /* The brokers refused the connection itself: waiting longer will not
+     * help, the caller should hear why (Java throws the
+     * AuthenticationException from the metadata wait). */
+    if (!err && (c->refresh.last_result == KFK_ERR_AUTH || c->refresh.last_result == KFK_ERR_TLS))
+        err = c->refresh.last_result;
     pthread_mutex_unlock(&c->lock);
     return err;
 }

@@ -68,6 +68,11 @@ static int64_t earliest(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+static int64_t reauth_deadline(const kconn *c)
+{
+    return state_of(c) == KCONN_READY && !c->reauthenticating ? c->reauth_at_ns : 0;
+}
+
 static bool has_requests(const kconn *c)
 {
     return c->pending.n || c->inflight.n || c->unacked.n;
@@ -82,6 +87,7 @@ static int64_t idle_deadline(const kconn *c)
 void kconn_arm_timer(kconn *c)
 {
     int64_t d = earliest(earliest(c->state_deadline_ns, c->req_deadline_ns), idle_deadline(c));
+    d = earliest(d, reauth_deadline(c));
     if (!d)
         kloop_timer_disarm(c->loop, &c->timer);
     else if (!ktimer_armed(&c->timer) || c->timer.deadline_ns != d)
@@ -101,6 +107,12 @@ static void close_socket(kconn *c)
         close(c->io.fd);
         c->io.fd = -1;
     }
+    ktls_free(c->tls);
+    c->tls = NULL;
+    c->tls_read_wants_out = false;
+    kconn_sasl_reset(c);
+    c->reauthenticating = false;
+    c->reauth_at_ns = 0;
     kconn_reset_buffers(c);
 }
 
@@ -210,7 +222,39 @@ static void send_api_versions(kconn *c, int16_t version)
     kconn_write(c);
 }
 
-/* CONNECTING -> API_VERSIONS once the socket is writable and connected. */
+static void start_api_versions(kconn *c)
+{
+    kloop_io_mod(c->loop, &c->io, EPOLLIN);
+    /* KIP-511: ask at our newest version; an older broker says which it
+     * knows (kconn_on_api_versions). */
+    send_api_versions(c, KP_API_VERSIONS_MAX_VERSION);
+}
+
+/* TLS -> TLS while the handshake needs the socket, API_VERSIONS once it
+ * is done, or a failure. */
+void kconn_tls_step(kconn *c)
+{
+    char why[256];
+    int rc = ktls_handshake(c->tls, why, sizeof(why));
+    if (rc == KTLS_OK) {
+        char desc[96];
+        ktls_describe(c->tls, desc, sizeof(desc));
+        klog(&c->cfg->log, KFK_LOG_DEBUG, "broker", "%s: TLS established: %s", c->name, desc);
+        start_api_versions(c);
+    } else if (rc > 0) {
+        kloop_io_mod(c->loop, &c->io, rc == KTLS_WANT_WRITE ? EPOLLIN | EPOLLOUT : EPOLLIN);
+    } else {
+        char msg[384];
+        snprintf(msg, sizeof(msg), "TLS handshake failed: %s%s", why,
+                 strstr(why, "unexpected eof")
+                     ? " (the broker closed the connection: does this listener speak TLS?)"
+                     : "");
+        kconn_fail_security(c, KFK_ERR_TLS, msg);
+    }
+}
+
+/* CONNECTING -> TLS, or API_VERSIONS without TLS, once the socket is
+ * writable and connected. */
 void kconn_on_connect_done(kconn *c)
 {
     int err = ksock_error(c->io.fd);
@@ -219,20 +263,36 @@ void kconn_on_connect_done(kconn *c)
         return;
     }
     c->last_active_ns = kloop_now(c->loop);
-    kloop_io_mod(c->loop, &c->io, EPOLLIN);
-    /* KIP-511: ask at our newest version; an older broker says which it
-     * knows (kconn_on_api_versions). */
-    send_api_versions(c, KP_API_VERSIONS_MAX_VERSION);
+    if (!c->cfg->tls) {
+        start_api_versions(c);
+        return;
+    }
+    c->tls = ktls_new(c->cfg->tls, c->io.fd, c->host, c->name);
+    if (!c->tls) {
+        kconn_fail(c, KFK_ERR_NO_MEMORY, "cannot start a TLS session");
+        return;
+    }
+    set_state(c, KCONN_TLS);
+    kconn_tls_step(c);
 }
 
-/* API_VERSIONS -> READY. */
-static void become_ready(kconn *c)
+/* API_VERSIONS or SASL -> READY; a re-authenticated connection sends
+ * what it held back. */
+void kconn_become_ready(kconn *c)
 {
     c->failures = 0;
     c->state_deadline_ns = 0;
+    c->reauthenticating = false;
     set_state(c, KCONN_READY);
     kconn_flush(c);
     kconn_arm_timer(c);
+}
+
+void kconn_fail_security(kconn *c, kfk_err err, const char *why)
+{
+    klog(&c->cfg->log, KFK_LOG_ERR, "broker", "%s: %s", c->name, why);
+    if (c->cfg->on_error) c->cfg->on_error(c->opaque, c, err, why);
+    kconn_fail(c, err, why);
 }
 
 /* API_VERSIONS -> API_VERSIONS at an older version, or READY, or a
@@ -255,7 +315,12 @@ void kconn_on_api_versions(kconn *c, const kp_api_versions_response *resp)
         return;
     }
     kversions_from_response(&c->versions, resp);
-    become_ready(c);
+    if (!c->cfg->sasl) {
+        kconn_become_ready(c);
+        return;
+    }
+    set_state(c, KCONN_SASL);
+    kconn_sasl_start(c);
 }
 
 /* Any state with a socket or a lookup -> BACKOFF (or freed, when
@@ -319,6 +384,10 @@ static void on_timer(ktimer *t)
         kconn_fail(c, KFK_ERR_TRANSPORT, "connection setup timed out");
     } else if (idle_deadline(c) && now >= idle_deadline(c)) {
         close_idle(c);
+    } else if (reauth_deadline(c) && now >= reauth_deadline(c)) {
+        klog(&c->cfg->log, KFK_LOG_DEBUG, "broker", "%s: re-authenticating (KIP-368)", c->name);
+        c->reauthenticating = true;
+        kconn_sasl_start(c);
     }
     kconn_arm_timer(c);
     kconn_maybe_free(c);

@@ -15,7 +15,13 @@
  *   READY --idle for connections.max.idle.ms--> DOWN
  *   retired --> CLOSED (freed once its requests are done)
  *
- * TLS and SASL are reserved states: lib/net does not speak them yet.
+ * TLS runs when cfg->tls is set (tls.h), SASL when cfg->sasl is
+ * (conn_sasl.c): SaslHandshake, then SaslAuthenticate rounds driven by the
+ * mechanism. A failure in either completes every queued request with
+ * KFK_ERR_TLS or KFK_ERR_AUTH, reports the reason through cfg->on_error,
+ * and backs off like any failed connect. KIP-368: when the broker gives
+ * the session a lifetime, the connection authenticates again before it
+ * ends, holding back new requests (not failing any) while it does.
  *
  * Requests queue while the connection comes up and go out when it is
  * READY, up to max.in.flight.requests.per.connection at a time, encoded
@@ -39,14 +45,15 @@
 #include "net/loop.h"
 #include "net/req.h"
 #include "net/resolver.h"
+#include "net/tls.h"
 
 typedef enum kconn_state {
     KCONN_DOWN,         /* no socket; connects when work arrives */
     KCONN_RESOLVING,    /* waiting for the resolver thread */
     KCONN_CONNECTING,   /* TCP connect in progress */
-    KCONN_TLS,          /* reserved: TLS handshake */
+    KCONN_TLS,          /* TLS handshake */
     KCONN_API_VERSIONS, /* ApiVersions sent, waiting for the answer */
-    KCONN_SASL,         /* reserved: SASL handshake and authentication */
+    KCONN_SASL,         /* SASL handshake and authentication */
     KCONN_READY,        /* carrying requests */
     KCONN_BACKOFF,      /* failed; waiting before the next attempt */
     KCONN_CLOSED,       /* retired: finishing its requests, then freed */
@@ -72,7 +79,12 @@ typedef struct kconn_config {
     int sndbuf, rcvbuf;           /* send/receive.buffer.bytes; <= 0: OS default */
     size_t frame_max_bytes;       /* larger responses close the connection */
     kresolver *resolver;          /* for names that are not numeric addresses */
+    ktls_ctx *tls;                /* NULL: plaintext */
+    const kfk_sasl_mechanism *sasl; /* NULL: no SASL */
     klogger log;
+    /* Optional, on the loop thread: a connection failed TLS (KFK_ERR_TLS)
+     * or authentication (KFK_ERR_AUTH); reason holds no secret. */
+    void (*on_error)(void *opaque, kconn *c, kfk_err err, const char *reason);
     /* Optional, on the loop thread: a connection changed state. */
     void (*on_state)(void *opaque, kconn *c, kconn_state from, kconn_state to);
 } kconn_config;

@@ -7,6 +7,8 @@
 #include "net/sock.h"
 #include "net/versions.h"
 #include "proto/gen/api_versions.h"
+#include "proto/gen/sasl_authenticate.h"
+#include "proto/gen/sasl_handshake.h"
 
 /* Frames up to this size are read into the connection's read buffer and
  * decoded there; larger ones get a buffer of their own. */
@@ -81,17 +83,47 @@ struct kconn {
     kversions versions;
     kreq av_req; /* the connection's own ApiVersions request */
     kp_api_versions_request av_body;
+
+    ktls *tls;               /* NULL: plaintext */
+    bool tls_read_wants_out; /* a TLS read needs the socket writable */
+
+    /* SASL (conn_sasl.c): the connection's own requests, one at a time */
+    kreq sasl_req;
+    kp_sasl_handshake_request sasl_hs;
+    kp_sasl_authenticate_request sasl_auth;
+    unsigned char *sasl_msg; /* the mechanism's last message, being sent */
+    size_t sasl_msg_len;
+    void *sasl_state;        /* the mechanism's, between start and end */
+    bool sasl_started;
+    bool reauthenticating;   /* KIP-368: READY, new requests held back */
+    int64_t reauth_at_ns;    /* when to authenticate again; 0: never */
 };
 
 /* conn.c: transitions that conn_io.c triggers. */
 void kconn_fail(kconn *c, kfk_err err, const char *why);
 void kconn_on_connect_done(kconn *c);
+/* Moves the TLS handshake on when the socket is ready. */
+void kconn_tls_step(kconn *c);
 void kconn_on_api_versions(kconn *c, const kp_api_versions_response *resp);
 void kconn_arm_timer(kconn *c);
 /* Starts connecting when c is DOWN (a request or a kick arrived). */
 void kconn_wake(kconn *c);
 /* Frees c when it is retiring and has nothing left to do. */
 void kconn_maybe_free(kconn *c);
+/* API_VERSIONS or SASL -> READY; resumes a re-authenticated connection. */
+void kconn_become_ready(kconn *c);
+/* A TLS or authentication failure: reported, then kconn_fail. */
+void kconn_fail_security(kconn *c, kfk_err err, const char *why);
+
+/* conn_sasl.c */
+/* API_VERSIONS -> SASL (or READY again after a re-authentication):
+ * sends SaslHandshake. */
+void kconn_sasl_start(kconn *c);
+/* The answer to the connection's own SASL request. Returns 0, or -1 when
+ * the connection failed. */
+int kconn_sasl_on_response(kconn *c, kreader *rd);
+/* Ends the mechanism's state and drops the message being sent. */
+void kconn_sasl_reset(kconn *c);
 
 /* conn_io.c */
 void kreq_queue_init(kreq_queue *q);

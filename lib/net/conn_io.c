@@ -49,7 +49,8 @@ static inline kconn_state state_of(const kconn *c)
 
 void kconn_complete(kconn *c, kreq *r, kfk_err err, void *resp, karena *arena)
 {
-    if (r == &c->av_req) return; /* the connection's own: its outcome is the state machine's */
+    /* The connection's own: their outcome is the state machine's. */
+    if (r == &c->av_req || r == &c->sasl_req) return;
     atomic_fetch_sub_explicit(&c->load, 1, memory_order_relaxed);
     r->done(r, err, resp, arena);
 }
@@ -225,7 +226,9 @@ void kconn_flush(kconn *c)
         kconn_fail_queue(c, &c->pending, s == KCONN_CLOSED ? KFK_ERR_DESTROYED : KFK_ERR_TRANSPORT);
         return;
     }
-    if (s != KCONN_READY) return;
+    /* KIP-368: while the connection authenticates again, what is queued
+     * waits; the responses to what is in flight still come in. */
+    if (s != KCONN_READY || c->reauthenticating) return;
     int64_t now = kloop_now(c->loop);
     encode_pending(c, now);
     /* Sources fill what room is left, then their requests are encoded too. */
@@ -246,25 +249,41 @@ static void complete_written(kconn *c)
     }
 }
 
+/* One write of n bytes at p through the socket or TLS. Returns bytes
+ * written, 0 when the socket is full, or -1 when the connection failed. */
+static ssize_t send_some(kconn *c, const uint8_t *p, size_t n)
+{
+    if (c->tls) {
+        char why[256];
+        int want;
+        ssize_t w = ktls_write(c->tls, p, n, &want, why, sizeof(why));
+        if (w < 0) kconn_fail(c, KFK_ERR_TRANSPORT, why);
+        return w;
+    }
+    for (;;) {
+        ssize_t w = send(c->io.fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) return w;
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+        kconn_fail(c, KFK_ERR_TRANSPORT, w < 0 ? strerror(errno) : "send returned 0");
+        return -1;
+    }
+}
+
 int kconn_write(kconn *c)
 {
     /* All queued frames are contiguous in c->out, so one send() carries
      * every request encoded since the last write. */
     while (c->out_sent < c->out.len) {
-        ssize_t n = send(c->io.fd, c->out.data + c->out_sent, c->out.len - c->out_sent,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            c->out_sent += (size_t)n;
-            c->last_active_ns = kloop_now(c->loop);
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-        kconn_fail(c, KFK_ERR_TRANSPORT, n < 0 ? strerror(errno) : "send returned 0");
-        return -1;
+        ssize_t n = send_some(c, c->out.data + c->out_sent, c->out.len - c->out_sent);
+        if (n < 0) return -1;
+        if (n == 0) break;
+        c->out_sent += (size_t)n;
+        c->last_active_ns = kloop_now(c->loop);
     }
     bool drained = c->out_sent == c->out.len;
-    kloop_io_mod(c->loop, &c->io, drained ? EPOLLIN : EPOLLIN | EPOLLOUT);
+    kloop_io_mod(c->loop, &c->io,
+                 drained && !c->tls_read_wants_out ? EPOLLIN : EPOLLIN | EPOLLOUT);
     complete_written(c);
     if (c->out_sent == c->out.len) { /* callbacks may have queued, not encoded */
         c->out.len = 0;
@@ -329,6 +348,11 @@ static int handle_frame(kconn *c, const uint8_t *data, size_t len, krbuf *owner)
     }
     kreq_queue_pop(&c->inflight);
     if (r == &c->av_req) return handle_api_versions(c, &rd);
+    if (r == &c->sasl_req) {
+        int rc = kconn_sasl_on_response(c, &rd);
+        karena_reset(&c->arena);
+        return rc;
+    }
     const kproto_api *api = kproto_api_get(r->api_key);
     void *resp = karena_alloc(&c->arena, api->response_size);
     int rc = resp ? kproto_response_decode(r->api_key, r->version, resp, &rd, &c->arena)
@@ -365,7 +389,14 @@ static int consume_rbuf(kconn *c)
         uint32_t size =
             ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
         if (size < 4 || size > c->cfg->frame_max_bytes) {
-            kconn_fail(c, KFK_ERR_TRANSPORT, "response frame size out of bounds");
+            /* A TLS record (alert 0x15, handshake 0x16, version 3.x) where
+             * a Kafka frame should be: a TLS listener spoken to in the
+             * clear. */
+            bool tls_answer = (p[0] == 0x15 || p[0] == 0x16) && p[1] == 0x03 && !c->tls;
+            kconn_fail(c, KFK_ERR_TRANSPORT,
+                       tls_answer ? "the broker answered with TLS: does this listener need "
+                                    "security.protocol=SSL or SASL_SSL?"
+                                  : "response frame size out of bounds");
             return -1;
         }
         size_t avail = c->rbuf.len - c->rpos - 4;
@@ -396,11 +427,28 @@ static int consume_rbuf(kconn *c)
     return 0;
 }
 
+/* One TLS read, into the big frame being filled or else into rbuf.
+ * Returns as read_some does. */
+static ssize_t read_tls(kconn *c, size_t *asked)
+{
+    uint8_t *to = c->big ? c->big->data + c->big_have : c->rbuf.data + c->rbuf.len;
+    size_t room = c->big ? c->big->len - c->big_have : c->rbuf.cap - c->rbuf.len;
+    char why[256];
+    int want = 0;
+    *asked = room;
+    ssize_t n = ktls_read(c->tls, to, room, &want, why, sizeof(why));
+    c->tls_read_wants_out = want == KTLS_WANT_WRITE;
+    if (n < 0) kconn_fail(c, KFK_ERR_TRANSPORT, why);
+    return n;
+}
+
 /* One read: into the big frame being filled, with whatever follows it
- * going to rbuf, or into rbuf. Returns bytes read, 0 on EOF, -1 with
- * errno. *asked gets how many bytes the read could have returned. */
+ * going to rbuf, or into rbuf. Returns bytes read, 0 when there is nothing
+ * to read now, or -1 when the connection failed. *asked gets how many
+ * bytes the read could have returned. */
 static ssize_t read_some(kconn *c, size_t *asked)
 {
+    if (c->tls) return read_tls(c, asked);
     struct iovec iov[2];
     int n = 0;
     if (c->big) {
@@ -408,7 +456,14 @@ static ssize_t read_some(kconn *c, size_t *asked)
     }
     iov[n++] = (struct iovec){c->rbuf.data + c->rbuf.len, c->rbuf.cap - c->rbuf.len};
     *asked = iov[0].iov_len + (n > 1 ? iov[1].iov_len : 0);
-    return readv(c->io.fd, iov, n);
+    for (;;) {
+        ssize_t got = readv(c->io.fd, iov, n);
+        if (got > 0) return got;
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+        kconn_fail(c, KFK_ERR_TRANSPORT, got == 0 ? "closed by the broker" : strerror(errno));
+        return -1;
+    }
 }
 
 static int read_in(kconn *c)
@@ -417,15 +472,10 @@ static int read_in(kconn *c)
         kconn_fail(c, KFK_ERR_NO_MEMORY, "no memory for the read buffer");
         return -1;
     }
-    for (int i = 0; i < READS_PER_EVENT; i++) {
+    for (int i = 0; i < READS_PER_EVENT || (c->tls && ktls_has_pending(c->tls)); i++) {
         size_t asked;
         ssize_t n = read_some(c, &asked);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
-        if (n <= 0) {
-            kconn_fail(c, KFK_ERR_TRANSPORT, n == 0 ? "closed by the broker" : strerror(errno));
-            return -1;
-        }
+        if (n <= 0) return (int)n;
         c->last_active_ns = kloop_now(c->loop);
         size_t got = (size_t)n;
         if (c->big) {
@@ -438,7 +488,7 @@ static int read_in(kconn *c)
             c->rbuf.len += got;
         }
         if (consume_rbuf(c) < 0) return -1;
-        if (got < asked) return 0; /* the socket is drained */
+        if (!c->tls && got < asked) return 0; /* the socket is drained */
     }
     return 0;
 }
@@ -446,16 +496,21 @@ static int read_in(kconn *c)
 void kconn_on_io(kio *io, uint32_t events)
 {
     kconn *c = (kconn *)((char *)io - offsetof(kconn, io));
-    if (state_of(c) == KCONN_CONNECTING) {
+    kconn_state s = state_of(c);
+    if (s == KCONN_CONNECTING) {
         kconn_on_connect_done(c);
+    } else if (s == KCONN_TLS) {
+        kconn_tls_step(c);
     } else {
         int rc = 0;
         if (events & EPOLLOUT) rc = kconn_write(c);
         if (rc == 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP))) rc = read_in(c);
         /* Responses freed in-flight slots: send what waits. */
-        if (rc == 0 && state_of(c) == KCONN_READY && (c->pending.n || c->sources))
+        s = state_of(c);
+        if (rc == 0 && s == KCONN_READY && (c->pending.n || c->sources))
             kconn_flush(c);
-        else if (rc == 0 && state_of(c) == KCONN_API_VERSIONS && c->out_sent < c->out.len)
+        else if (rc == 0 && (s == KCONN_API_VERSIONS || s == KCONN_SASL || s == KCONN_READY) &&
+                 c->out_sent < c->out.len)
             kconn_write(c);
     }
     kconn_arm_timer(c);

@@ -215,7 +215,7 @@ static kfk_err await_metadata(kfk_producer *p, kptopic *t, int32_t need)
         if (left <= 0 || atomic_load(&p->closing)) break;
         kclient_refresh(p->client, "producer: topic metadata");
         kfk_err w = kclient_refresh_wait(p->client, (int)(left < INT32_MAX ? left : INT32_MAX));
-        if (w == KFK_ERR_DESTROYED) return w;
+        if (w == KFK_ERR_DESTROYED || w == KFK_ERR_AUTH || w == KFK_ERR_TLS) return w;
     }
     if (err != KFK_OK && err != KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION &&
         err != KFK_ERR_LEADER_NOT_AVAILABLE)

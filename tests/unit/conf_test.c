@@ -126,6 +126,16 @@ static const struct {
     {"sasl.login.refresh.min.period.seconds", "60"},
     {"sasl.login.refresh.buffer.seconds", "300"},
     {"ssl.key.password", ""}, /* Java: null */
+    {"ssl.truststore.location", ""},      /* Java: null */
+    {"ssl.truststore.password", ""},      /* Java: null */
+    {"ssl.truststore.certificates", ""},  /* Java: null */
+    {"ssl.truststore.type", ""},          /* Java: JKS, which kfk cannot read; "": PEM or PKCS12 */
+    {"ssl.keystore.location", ""},        /* Java: null */
+    {"ssl.keystore.password", ""},        /* Java: null */
+    {"ssl.keystore.certificate.chain", ""}, /* Java: null */
+    {"ssl.keystore.key", ""},             /* Java: null */
+    {"ssl.keystore.type", ""},            /* Java: JKS, as for the trust store */
+    {"ssl.protocol", "TLSv1.3"},
     {"ssl.endpoint.identification.algorithm", "https"},
     {"ssl.enabled.protocols", "TLSv1.2,TLSv1.3"},
     {"ssl.cipher.suites", ""}, /* Java: [] */

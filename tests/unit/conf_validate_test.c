@@ -167,7 +167,70 @@ START_TEST(test_client_certificate_and_key_go_together)
         "ssl.certificate.location and ssl.key.location go together: set both or neither";
     EXPECT(KCONF_ADMIN, msg, "ssl.certificate.location", "/c.pem");
     EXPECT(KCONF_ADMIN, msg, "ssl.key.location", "/k.pem");
-    EXPECT(KCONF_ADMIN, "", "ssl.certificate.location", "/c.pem", "ssl.key.location", "/k.pem");
+    EXPECT(KCONF_ADMIN, "", "security.protocol", "SSL", "ssl.certificate.location", "/c.pem",
+           "ssl.key.location", "/k.pem");
+    EXPECT(KCONF_ADMIN,
+           "ssl.keystore.certificate.chain and ssl.keystore.key go together: set both or neither",
+           "security.protocol", "SSL", "ssl.keystore.certificate.chain", "-----BEGIN");
+    EXPECT(KCONF_ADMIN,
+           "set one of ssl.keystore.location, ssl.keystore.certificate.chain and "
+           "ssl.certificate.location, not several",
+           "security.protocol", "SSL", "ssl.keystore.location", "/ks.p12",
+           "ssl.certificate.location", "/c.pem", "ssl.key.location", "/k.pem");
+    EXPECT(KCONF_ADMIN, "ssl.ca.location is another name for ssl.truststore.location: set one",
+           "security.protocol", "SSL", "ssl.ca.location", "/ca.pem", "ssl.truststore.location",
+           "/ca.pem");
+}
+END_TEST
+
+START_TEST(test_security_settings_without_their_protocol_are_refused)
+{
+    EXPECT(KCONF_ADMIN,
+           "ssl.truststore.location is set, but security.protocol=PLAINTEXT uses no TLS (SSL or "
+           "SASL_SSL do)",
+           "ssl.truststore.location", "/ca.pem");
+    EXPECT(KCONF_PRODUCER,
+           "ssl.keystore.location is set, but security.protocol=SASL_PLAINTEXT uses no TLS (SSL "
+           "or SASL_SSL do)",
+           "security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.username", "u",
+           "sasl.password", "p", "ssl.keystore.location", "/ks.p12");
+    EXPECT(KCONF_CONSUMER,
+           "sasl.username is set, but security.protocol=SSL uses no SASL (SASL_PLAINTEXT or "
+           "SASL_SSL do)",
+           "security.protocol", "SSL", "sasl.username", "u", "sasl.password", "p");
+}
+END_TEST
+
+static kfk_err app_start(void *o, const char *h, void **st, char *e, size_t el)
+{
+    (void)o, (void)h, (void)st, (void)e, (void)el;
+    return KFK_OK;
+}
+static kfk_err app_step(void *o, void *st, const unsigned char *in, size_t il, unsigned char **out,
+                        size_t *ol, int *done, char *e, size_t el)
+{
+    (void)o, (void)st, (void)in, (void)il, (void)out, (void)ol, (void)e, (void)el;
+    *done = 1;
+    return KFK_OK;
+}
+static void app_end(void *o, void *st)
+{
+    (void)o, (void)st;
+}
+
+START_TEST(test_an_application_mechanism_brings_its_own_credentials)
+{
+    static const kfk_sasl_mechanism mine = {"PLAIN", app_start, app_step, app_end, NULL};
+    static const kfk_sasl_mechanism nameless = {"", app_start, app_step, app_end, NULL};
+    kfk_conf *c = new_conf();
+    ck_assert_int_eq(kfk_conf_set_sasl_mechanism(c, &nameless), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_conf_set_sasl_mechanism(c, NULL), KFK_ERR_INVALID_ARG);
+    set(c, "security.protocol", "SASL_SSL");
+    set(c, "sasl.mechanism", "PLAIN");
+    ck_assert_int_eq(validate(c, KCONF_ADMIN), KFK_ERR_CONFIG);
+    ck_assert_int_eq(kfk_conf_set_sasl_mechanism(c, &mine), KFK_OK);
+    ck_assert_int_eq(validate(c, KCONF_ADMIN), KFK_OK);
+    kfk_conf_destroy(c);
 }
 END_TEST
 
@@ -351,6 +414,8 @@ static Suite *conf_validate_suite(void)
     tcase_add_test(tc, test_backoff_ceilings_never_sit_below_their_base);
     tcase_add_test(tc, test_properties_of_other_clients_are_ignored_with_a_warning);
     tcase_add_test(tc, test_sasl_password_mechanisms_need_credentials);
+    tcase_add_test(tc, test_security_settings_without_their_protocol_are_refused);
+    tcase_add_test(tc, test_an_application_mechanism_brings_its_own_credentials);
     tcase_add_test(tc, test_jaas_credentials_move_to_username_and_password);
     tcase_add_test(tc, test_client_certificate_and_key_go_together);
     suite_add_tcase(s, tc);

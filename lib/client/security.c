@@ -1,0 +1,107 @@
+/* A client's TLS context and SASL mechanism, built from its configuration
+ * when it is created, and the reporting of connections that TLS or
+ * authentication refused. */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/ssl.h>
+
+#include "client/client_int.h"
+
+static const char *str_or_null(const kfk_conf *conf, kconf_id id)
+{
+    const char *s = conf->vals[id].s;
+    return s && *s ? s : NULL;
+}
+
+static const char *store_type(const kfk_conf *conf, kconf_id id)
+{
+    switch (kconf_int(conf, id)) {
+    case KCONF_STORE_PEM:
+        return "PEM";
+    case KCONF_STORE_PKCS12:
+        return "PKCS12";
+    default:
+        return NULL;
+    }
+}
+
+static int tls_version(int v)
+{
+    return v == KCONF_TLS_1_3 ? TLS1_3_VERSION : TLS1_2_VERSION;
+}
+
+/* ssl.enabled.protocols gives the set, ssl.protocol the newest allowed. */
+static int version_range(const kfk_conf *conf, ktls_config *tc, char *errstr, size_t errlen)
+{
+    const kconf_value *list = &conf->vals[KCONF_SSL_ENABLED_PROTOCOLS];
+    int lo = TLS1_3_VERSION, hi = TLS1_2_VERSION;
+    for (int i = 0; i < list->n_items; i++) {
+        int v = tls_version(list->items[i]);
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    int cap = tls_version(kconf_int(conf, KCONF_SSL_PROTOCOL));
+    hi = hi > cap ? cap : hi;
+    if (!list->n_items || lo > hi) {
+        snprintf(errstr, errlen,
+                 "ssl.enabled.protocols and ssl.protocol leave no TLS version to negotiate");
+        return -1;
+    }
+    tc->min_version = lo;
+    tc->max_version = hi;
+    return 0;
+}
+
+static ktls_ctx *build_tls(const kfk_conf *conf, char *errstr, size_t errlen)
+{
+    ktls_config tc = {0};
+    tc.truststore_location = str_or_null(conf, KCONF_SSL_TRUSTSTORE_LOCATION);
+    if (!tc.truststore_location) tc.truststore_location = str_or_null(conf, KCONF_SSL_CA_LOCATION);
+    tc.truststore_type = store_type(conf, KCONF_SSL_TRUSTSTORE_TYPE);
+    tc.truststore_password = str_or_null(conf, KCONF_SSL_TRUSTSTORE_PASSWORD);
+    tc.truststore_certificates = str_or_null(conf, KCONF_SSL_TRUSTSTORE_CERTIFICATES);
+    tc.keystore_location = str_or_null(conf, KCONF_SSL_KEYSTORE_LOCATION);
+    tc.keystore_type = store_type(conf, KCONF_SSL_KEYSTORE_TYPE);
+    tc.keystore_password = str_or_null(conf, KCONF_SSL_KEYSTORE_PASSWORD);
+    tc.keystore_certificate_chain = str_or_null(conf, KCONF_SSL_KEYSTORE_CERTIFICATE_CHAIN);
+    tc.keystore_key = str_or_null(conf, KCONF_SSL_KEYSTORE_KEY);
+    tc.certificate_location = str_or_null(conf, KCONF_SSL_CERTIFICATE_LOCATION);
+    tc.key_location = str_or_null(conf, KCONF_SSL_KEY_LOCATION);
+    tc.key_password = str_or_null(conf, KCONF_SSL_KEY_PASSWORD);
+    tc.crl_location = str_or_null(conf, KCONF_SSL_CRL_LOCATION);
+    tc.cipher_suites = str_or_null(conf, KCONF_SSL_CIPHER_SUITES);
+    tc.verify_hostname =
+        kconf_int(conf, KCONF_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM) == KCONF_ENDPOINT_ID_HTTPS;
+    tc.verify_cb =
+        (kfk_ssl_cert_verify_cb *)kconf_cb(conf, KCONF_SSL_CERT_VERIFY_CB, &tc.verify_opaque);
+    if (version_range(conf, &tc, errstr, errlen)) return NULL;
+    return ktls_ctx_new(&tc, errstr, errlen);
+}
+
+int kclient_security_init(kclient *c, char *errstr, size_t errlen)
+{
+    int proto = kconf_int(c->conf, KCONF_SECURITY_PROTOCOL);
+    bool tls = proto == KCONF_SECURITY_SSL || proto == KCONF_SECURITY_SASL_SSL;
+    bool sasl = proto == KCONF_SECURITY_SASL_PLAINTEXT || proto == KCONF_SECURITY_SASL_SSL;
+    if (tls && !(c->tls = build_tls(c->conf, errstr, errlen))) return -1;
+    if (sasl && !(c->sasl = ksasl_new(c->conf, errstr, errlen))) return -1;
+    return 0;
+}
+
+void kclient_security_free(kclient *c)
+{
+    ktls_ctx_free(c->tls);
+    ksasl_free(c->sasl);
+    c->tls = NULL;
+    c->sasl = NULL;
+}
+
+void kclient_on_conn_error(void *opaque, kconn *conn, kfk_err err, const char *reason)
+{
+    (void)conn;
+    kclient *c = opaque;
+    void *cb_opaque;
+    kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &cb_opaque);
+    if (cb && !kclient_destroying(c)) cb(cb_opaque, err, reason);
+}

@@ -1,0 +1,126 @@
+/* Choosing and building a client's SASL mechanism (see sasl.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sasl/sasl_int.h"
+
+typedef struct builtin {
+    const char *name;
+    kfk_err (*init)(ksasl *s, char *errstr, size_t errlen);
+    int scram_bits;
+} builtin;
+
+static const builtin builtins[] = {
+    {"PLAIN", ksasl_plain_init, 0},
+    /*MECHS*/
+};
+
+kfk_err ksasl_out(unsigned char **out, size_t *out_len, const void *p, size_t n)
+{
+    *out = malloc(n ? n : 1);
+    if (!*out) return KFK_ERR_NO_MEMORY;
+    if (n) memcpy(*out, p, n);
+    *out_len = n;
+    return KFK_OK;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void wipe_free(char *s)
+{
+    if (!s) return;
+    explicit_bzero(s, strlen(s));
+    free(s);
+}
+
+void ksasl_free(ksasl *s)
+{
+    if (!s) return;
+    wipe_free(s->user);
+    wipe_free(s->password);
+    wipe_free(s->jaas);
+    wipe_free(s->token);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+const kfk_sasl_mechanism *ksasl_mechanism(const ksasl *s)
+{
+    return &s->mech;
+}
+
+static kfk_err unknown(const char *name, char *errstr, size_t errlen)
+{
+    if (strcasecmp(name, "GSSAPI") == 0)
+        snprintf(errstr, errlen,
+                 "sasl.mechanism=GSSAPI (Kerberos) is not supported yet; use PLAIN, "
+                 "SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER");
+    else
+        snprintf(errstr, errlen,
+                 "sasl.mechanism=%s is not a mechanism kfk knows: use PLAIN, SCRAM-SHA-256, "
+                 "SCRAM-SHA-512, OAUTHBEARER, or give yours to kfk_conf_set_sasl_mechanism",
+                 name);
+    return KFK_ERR_CONFIG;
+}
+
+/* kfk's own mechanism called name, set up from conf. */
+static kfk_err init_builtin(ksasl *s, const kfk_conf *conf, const char *name, char *errstr,
+                            size_t errlen)
+{
+    const builtin *b = NULL;
+    for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+        if (strcasecmp(builtins[i].name, name) == 0) b = &builtins[i];
+    if (!b) return unknown(name, errstr, errlen);
+    s->mech.name = b->name;
+    s->scram_bits = b->scram_bits;
+    /* kconf_validate made sure the mechanisms that need them have them. */
+    const char *user = conf->vals[KCONF_SASL_USERNAME].s;
+    const char *pass = conf->vals[KCONF_SASL_PASSWORD].s;
+    s->user = dup_or_null(user);
+    s->password = dup_or_null(pass);
+    s->jaas = dup_or_null(conf->vals[KCONF_SASL_JAAS_CONFIG].s);
+    if ((user && !s->user) || (pass && !s->password) ||
+        (conf->vals[KCONF_SASL_JAAS_CONFIG].s && !s->jaas))
+        return KFK_ERR_NO_MEMORY;
+    s->token_cb = (kfk_oauthbearer_token_cb *)kconf_cb(conf, KCONF_SASL_OAUTHBEARER_TOKEN_CB,
+                                                       &s->token_opaque);
+    s->refresh_factor = kconf_double(conf, KCONF_SASL_LOGIN_REFRESH_WINDOW_FACTOR);
+    s->refresh_jitter = kconf_double(conf, KCONF_SASL_LOGIN_REFRESH_WINDOW_JITTER);
+    s->refresh_min_ms = kconf_i64(conf, KCONF_SASL_LOGIN_REFRESH_MIN_PERIOD_SECONDS) * 1000;
+    s->refresh_buffer_ms = kconf_i64(conf, KCONF_SASL_LOGIN_REFRESH_BUFFER_SECONDS) * 1000;
+    s->mech.opaque = s;
+    return b->init(s, errstr, errlen);
+}
+
+ksasl *ksasl_new(const kfk_conf *conf, char *errstr, size_t errlen)
+{
+    ksasl *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(errstr, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    const char *name = kconf_str(conf, KCONF_SASL_MECHANISM);
+    void *opaque;
+    const kfk_sasl_mechanism *app = NULL;
+    kconf_cb(conf, KCONF_SASL_MECHANISM_CB, &opaque);
+    app = opaque;
+    kfk_err err;
+    if (app && strcasecmp(app->name, name) == 0) {
+        s->mech = *app;
+        err = KFK_OK;
+    } else {
+        err = init_builtin(s, conf, name, errstr, errlen);
+    }
+    if (err) {
+        if (err == KFK_ERR_NO_MEMORY) snprintf(errstr, errlen, "out of memory");
+        ksasl_free(s);
+        return NULL;
+    }
+    return s;
+}

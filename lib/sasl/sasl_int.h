@@ -1,0 +1,32 @@
+/* What the files of lib/sasl share. */
+#ifndef KFK_SASL_SASL_INT_H
+#define KFK_SASL_SASL_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "sasl/sasl.h"
+
+struct ksasl {
+    kfk_sasl_mechanism mech; /* opaque: this ksasl */
+    char *user, *password;   /* PLAIN, SCRAM */
+    int scram_bits;          /* 256 or 512 */
+    /* OAUTHBEARER */
+    char *jaas;                      /* for the unsecured JWT's claims */
+    kfk_oauthbearer_token_cb *token_cb;
+    void *token_opaque;
+    double refresh_factor, refresh_jitter;
+    int64_t refresh_min_ms, refresh_buffer_ms;
+    pthread_mutex_t lock; /* guards token */
+    char *token;          /* the application's last token; NULL: none yet */
+};
+
+/* Each built-in fills s->mech from the credentials already in s. */
+kfk_err ksasl_plain_init(ksasl *s, char *errstr, size_t errlen);
+kfk_err ksasl_scram_init(ksasl *s, char *errstr, size_t errlen);
+kfk_err ksasl_oauthbearer_init(ksasl *s, char *errstr, size_t errlen);
+
+/* Copies n bytes into a fresh malloc'd *out for a mechanism's step. */
+kfk_err ksasl_out(unsigned char **out, size_t *out_len, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,103 @@
+/* A client refuses TLS and SASL settings it cannot use when it is
+ * created, naming the property at fault, instead of failing later on
+ * every connection. */
+#include <check.h>
+#include <string.h>
+
+#include "client/client.h"
+#include "ktest.h"
+
+static kclient *client_with(const char *const *kv, char *errstr, size_t errlen)
+{
+    kfk_conf *conf = kfk_conf_new();
+    ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", "127.0.0.1:1", errstr, errlen),
+                     KFK_OK);
+    for (; kv[0]; kv += 2)
+        ck_assert_msg(kfk_conf_set(conf, kv[0], kv[1], errstr, errlen) == KFK_OK, "%s: %s", kv[0],
+                      errstr);
+    return kclient_new(conf, KCONF_ADMIN, errstr, errlen);
+}
+
+static void expect_refused(const char *const *kv, const char *want)
+{
+    char errstr[512] = "";
+    kclient *c = client_with(kv, errstr, sizeof(errstr));
+    ck_assert_ptr_null(c);
+    ck_assert_msg(strstr(errstr, want), "errstr \"%s\" lacks \"%s\"", errstr, want);
+}
+
+static void expect_accepted(const char *const *kv)
+{
+    char errstr[512] = "";
+    kclient *c = client_with(kv, errstr, sizeof(errstr));
+    ck_assert_msg(c != NULL, "%s", errstr);
+    kclient_destroy(c);
+}
+
+#define KV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+START_TEST(test_every_security_protocol_is_accepted)
+{
+    expect_accepted(KV("security.protocol", "PLAINTEXT"));
+    expect_accepted(KV("security.protocol", "SSL"));
+    expect_accepted(KV("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+                       "sasl.username", "u", "sasl.password", "p"));
+    expect_accepted(KV("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN",
+                       "sasl.username", "u", "sasl.password", "p"));
+}
+END_TEST
+
+START_TEST(test_unreadable_tls_files_name_their_property)
+{
+    expect_refused(KV("security.protocol", "SSL", "ssl.truststore.location", "/nonexistent/ca.pem"),
+                   "ssl.truststore.location: cannot read /nonexistent/ca.pem");
+    expect_refused(KV("security.protocol", "SSL", "ssl.keystore.location", "/nonexistent/ks.pem",
+                      "ssl.keystore.type", "PEM"),
+                   "ssl.keystore.location: cannot read /nonexistent/ks.pem");
+    expect_refused(KV("security.protocol", "SSL", "ssl.certificate.location", "/nonexistent/c.pem",
+                      "ssl.key.location", "/nonexistent/k.pem"),
+                   "ssl.certificate.location: cannot read /nonexistent/c.pem");
+    expect_refused(KV("security.protocol", "SSL", "ssl.truststore.certificates", "not PEM"),
+                   "ssl.truststore.certificates holds no PEM certificate");
+    expect_refused(KV("security.protocol", "SSL", "ssl.crl.location", "/nonexistent/crl.pem"),
+                   "ssl.crl.location: no CRL in /nonexistent/crl.pem");
+}
+END_TEST
+
+START_TEST(test_versions_and_ciphers_are_checked)
+{
+    expect_refused(KV("security.protocol", "SSL", "ssl.cipher.suites", "TLS_NO_SUCH_SUITE"),
+                   "ssl.cipher.suites: OpenSSL has no cipher suite TLS_NO_SUCH_SUITE");
+    expect_refused(KV("security.protocol", "SSL", "ssl.enabled.protocols", "TLSv1.3",
+                      "ssl.protocol", "TLSv1.2"),
+                   "leave no TLS version to negotiate");
+    expect_refused(KV("security.protocol", "SSL", "ssl.enabled.protocols", "TLSv1.3",
+                      "ssl.cipher.suites", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+                   "ssl.cipher.suites names no suite of the versions in ssl.enabled.protocols");
+    /* IANA names (Java's) and OpenSSL names both work. */
+    expect_accepted(KV("security.protocol", "SSL", "ssl.cipher.suites",
+                       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,ECDHE-ECDSA-AES256-GCM-SHA384,"
+                       "TLS_AES_128_GCM_SHA256"));
+}
+END_TEST
+
+START_TEST(test_unknown_sasl_mechanisms_are_refused)
+{
+    expect_refused(KV("security.protocol", "SASL_SSL", "sasl.mechanism", "NOPE"),
+                   "sasl.mechanism=NOPE is not a mechanism kfk knows");
+}
+END_TEST
+
+static Suite *client_security_suite(void)
+{
+    Suite *s = suite_create("client_security");
+    TCase *tc = tcase_create("settings");
+    tcase_add_test(tc, test_every_security_protocol_is_accepted);
+    tcase_add_test(tc, test_unreadable_tls_files_name_their_property);
+    tcase_add_test(tc, test_versions_and_ciphers_are_checked);
+    tcase_add_test(tc, test_unknown_sasl_mechanisms_are_refused);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return ktest_run(client_security_suite()); }
