@@ -2,7 +2,6 @@
  * Bounded by length and depth; the input need not be NUL-terminated. */
 #include "sasl/json.h"
 
-#include <stdbool.h>
 #include <string.h>
 
 typedef struct reader {
@@ -93,6 +92,12 @@ static bool read_number(reader *r)
         if (!read_digits(r)) return false;
     }
     return true;
+}
+
+bool kjson_is_number(const char *s, size_t len)
+{
+    reader r = {s, s + len};
+    return s && len && read_number(&r) && r.p == r.end;
 }
 
 static bool read_literal(reader *r, const char *word)

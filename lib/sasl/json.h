@@ -7,6 +7,7 @@
 #ifndef KFK_SASL_JSON_H
 #define KFK_SASL_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,10 @@ typedef struct kjson_value {
  * and control characters escaped, other bytes (UTF-8) as they are.
  * Returns 0, or -1 when memory runs out. */
 int kjson_put_string(kbuf *out, const char *s, size_t len);
+
+/* Whether s[0..len) is exactly one JSON number ("-1.5e3"; not "+1", ".5",
+ * "1." or "NaN"). */
+bool kjson_is_number(const char *s, size_t len);
 
 /* Checks that json[0..len) is one JSON object and finds its top-level
  * member named key (escapes in member names are decoded before comparing;
