@@ -318,7 +318,9 @@ static bool find_member(void *arg, const char *name, size_t name_len, const kjso
         return false;
     }
     size_t n = strlen(st->key);
-    if (!err && st->name.len == n && memcmp(st->name.data, st->key, n) == 0) *st->out = *v;
+    /* An empty name leaves name.data NULL: memcmp must not see it. */
+    if (!err && st->name.len == n && (n == 0 || memcmp(st->name.data, st->key, n) == 0))
+        *st->out = *v;
     return true;
 }
 

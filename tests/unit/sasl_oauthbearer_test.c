@@ -240,6 +240,8 @@ START_TEST(test_jwt_claims_reject_hostile_tokens)
     koauth_claims_free(&c);
     ck_assert_int_eq(read_token("{}", "{\"exp\":9223372036854775}", "", &c), KFK_OK);
     ck_assert_int_eq(read_token("{}", "{\"exp\":9223372036854776}", "", &c), KFK_ERR_MALFORMED);
+    ck_assert_int_eq(read_token("{\"\":1}", "{\"\":\"\",\"sub\":\"a\"}", "", &c), KFK_OK);
+    koauth_claims_free(&c);
     ck_assert_int_eq(read_token("{}", "{\"exp\":1.5e-400}", "", &c), KFK_OK);
     ck_assert_int_eq(c.exp_ms, 0);
 }
@@ -530,6 +532,10 @@ START_TEST(test_json_reader_grammar)
     int64_t x;
     ck_assert_int_eq(kjson_number_scaled(&v, 0, &x), KFK_OK);
     ck_assert_int_eq(x, 1); /* the first of repeated members */
+    /* An empty member name, looked up by the empty key. */
+    const char *empty = "{\"\":7}";
+    ck_assert_int_eq(kjson_object_get(empty, strlen(empty), "", &v), KFK_OK);
+    ck_assert_int_eq(v.type, KJSON_NUMBER);
     const char *lone = "{\"\\u0061\":\"\\ud800x\"}";
     ck_assert_int_eq(kjson_object_get(lone, strlen(lone), "a", &v), KFK_OK);
     kbuf s = {0};
