@@ -422,6 +422,14 @@ kconf_parse_fn kconf_parse_jaas;
  * option is absent). Returns KFK_OK or KFK_ERR_NO_MEMORY. */
 kfk_err kconf_jaas_option(const char *jaas, const char *key, char **out);
 
+/* Calls fn(arg, key, value) for each option of a JAAS line, in order
+ * (repeats included), with NUL-terminated copies that live for the call;
+ * a quoted value comes with its escapes undone. Stops at the first error
+ * fn returns and returns it; else KFK_OK, KFK_ERR_CONFIG for a line
+ * kconf_parse_jaas would refuse, or KFK_ERR_NO_MEMORY. */
+typedef kfk_err kconf_jaas_option_fn(void *arg, const char *key, const char *value);
+kfk_err kconf_jaas_foreach(const char *jaas, kconf_jaas_option_fn *fn, void *arg);
+
 /* Formats into errstr (if errlen > 0) and returns KFK_ERR_CONFIG. */
 kfk_err kconf_error(char *errstr, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

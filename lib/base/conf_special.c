@@ -231,11 +231,24 @@ static bool is_control_flag(const char *b, size_t len)
     return false;
 }
 
+/* Hands one option, as NUL-terminated copies, to a kconf_jaas_foreach
+ * callback. */
+static kfk_err jaas_visit(kconf_jaas_option_fn *each, void *arg, const char *key, size_t key_len,
+                          const char *b, size_t len, jaas_tok t)
+{
+    char *k = strndup(key, key_len), *v = jaas_unquote(b, len, t);
+    kfk_err err = k && v ? each(arg, k, v) : KFK_ERR_NO_MEMORY;
+    free(k);
+    free(v);
+    return err;
+}
+
 /* Parses one login module line; when want is given, stores a copy of that
- * option's value in *found (the last, if repeated). Messages never quote
- * the line: it holds secrets. */
-static kfk_err jaas_walk(const char *text, const char *want, char **found, char *errstr,
-                         size_t errlen)
+ * option's value in *found (the last, if repeated); when each is given,
+ * calls it for every option. Messages never quote the line: it holds
+ * secrets. */
+static kfk_err jaas_walk(const char *text, const char *want, char **found,
+                         kconf_jaas_option_fn *each, void *arg, char *errstr, size_t errlen)
 {
 #define JAAS_ERR(...)                                                                              \
     kconf_error(errstr, errlen, "invalid value for \"sasl.jaas.config\": " __VA_ARGS__)
@@ -262,6 +275,10 @@ static kfk_err jaas_walk(const char *text, const char *want, char **found, char 
             free(*found);
             if (!(*found = jaas_unquote(b, len, t))) return KFK_ERR_NO_MEMORY;
         }
+        if (each) {
+            kfk_err err = jaas_visit(each, arg, key, key_len, b, len, t);
+            if (err) return err;
+        }
     }
     if (jaas_next(&s, &b, &len) != JT_END)
         return JAAS_ERR("kfk takes one login module, but more follows the \";\"");
@@ -277,7 +294,7 @@ kfk_err kconf_parse_jaas(const kconf_prop *p, const char *text, kconf_value *out
     while (isspace((unsigned char)*s))
         s++;
     if (*s == '\0') return KFK_OK; /* blank: unset */
-    kfk_err err = jaas_walk(text, NULL, NULL, errstr, errlen);
+    kfk_err err = jaas_walk(text, NULL, NULL, NULL, NULL, errstr, errlen);
     if (err) return err;
     out->s = strdup(text);
     return out->s ? KFK_OK : KFK_ERR_NO_MEMORY;
@@ -286,10 +303,15 @@ kfk_err kconf_parse_jaas(const kconf_prop *p, const char *text, kconf_value *out
 kfk_err kconf_jaas_option(const char *jaas, const char *key, char **out)
 {
     *out = NULL;
-    kfk_err err = jaas_walk(jaas, key, out, NULL, 0);
+    kfk_err err = jaas_walk(jaas, key, out, NULL, NULL, NULL, 0);
     if (err) {
         free(*out);
         *out = NULL;
     }
     return err == KFK_ERR_NO_MEMORY ? err : KFK_OK;
+}
+
+kfk_err kconf_jaas_foreach(const char *jaas, kconf_jaas_option_fn *fn, void *arg)
+{
+    return jaas_walk(jaas, NULL, NULL, fn, arg, NULL, 0);
 }

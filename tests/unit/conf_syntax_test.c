@@ -175,6 +175,30 @@ START_TEST(test_jaas_line_is_checked_and_hidden)
 }
 END_TEST
 
+/* Collects "key=value;" for each option kconf_jaas_foreach reports. */
+static kfk_err collect_option(void *arg, const char *key, const char *value)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s=%s;", key, value);
+    return strcmp(key, "stop") == 0 ? KFK_ERR_INVALID_ARG : KFK_OK;
+}
+
+START_TEST(test_jaas_foreach_visits_every_option_in_order)
+{
+    char seen[256] = "";
+    const char *line = "M required b=\"x \\\"y\\\"\" a=1 b=2;";
+    ck_assert_int_eq(kconf_jaas_foreach(line, collect_option, seen), KFK_OK);
+    ck_assert_str_eq(seen, "b=x \"y\";a=1;b=2;");
+    seen[0] = '\0';
+    ck_assert_int_eq(kconf_jaas_foreach("M required a=1 stop=1 c=3;", collect_option, seen),
+                     KFK_ERR_INVALID_ARG);
+    ck_assert_str_eq(seen, "a=1;stop=1;");
+    seen[0] = '\0';
+    ck_assert_int_eq(kconf_jaas_foreach("M required a=1 b;", collect_option, seen), KFK_ERR_CONFIG);
+}
+END_TEST
+
 START_TEST(test_bad_jaas_lines_never_echo_secrets)
 {
     static const struct {
@@ -212,6 +236,7 @@ static Suite *conf_syntax_suite(void)
     tcase_add_test(tc, test_offset_reset_by_duration_reads_iso_durations);
     tcase_add_test(tc, test_offset_reset_rejects_bad_durations);
     tcase_add_test(tc, test_jaas_line_is_checked_and_hidden);
+    tcase_add_test(tc, test_jaas_foreach_visits_every_option_in_order);
     tcase_add_test(tc, test_bad_jaas_lines_never_echo_secrets);
     suite_add_tcase(s, tc);
     return s;
