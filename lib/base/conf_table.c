@@ -300,9 +300,11 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_SASL_JAAS_CONFIG] = {
         .name = "sasl.jaas.config", .type = KCONF_T_PASSWORD, .clients = KCONF_ALL, .def = "",
         .parse = kconf_parse_jaas,
-        .doc = "A Java JAAS line, accepted so Java settings carry over: kfk reads its username "
-               "and password options (PlainLoginModule, ScramLoginModule) and ignores the "
-               "rest. Set this or sasl.username and sasl.password, not both."},
+        .doc = "A Java JAAS line, accepted so Java settings carry over: kfk reads the username "
+               "and password options (PlainLoginModule, ScramLoginModule) and, for "
+               "OAUTHBEARER without a token callback, OAuthBearerLoginModule's unsecuredLogin* "
+               "options; it ignores the rest. Set this or sasl.username and sasl.password, not "
+               "both."},
     [KCONF_SASL_KERBEROS_SERVICE_NAME] = {
         .name = "sasl.kerberos.service.name", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .def = "",

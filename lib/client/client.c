@@ -149,6 +149,7 @@ kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t err
         return NULL;
     }
     krefresh_start(c);
+    kclient_security_start(c);
     return c;
 }
 

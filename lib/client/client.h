@@ -169,6 +169,13 @@ void kclient_refresh(kclient *c, const char *why);
 typedef void kclient_meta_watch_fn(void *opaque);
 void kclient_set_meta_watch(kclient *c, kclient_meta_watch_fn *fn, void *opaque);
 
+/* Calls fn(opaque, err) on an I/O thread each time a broker connection
+ * fails TLS (KFK_ERR_TLS) or authentication (KFK_ERR_AUTH), after the
+ * application's error callback. One watcher per client; fn NULL removes
+ * it. Any thread; fn must not block. */
+typedef void kclient_error_watch_fn(void *opaque, kfk_err err);
+void kclient_set_error_watch(kclient *c, kclient_error_watch_fn *fn, void *opaque);
+
 /* Waits until a refresh that starts after this call has completed (or
  * failed), for at most timeout_ms. Returns KFK_OK, KFK_ERR_TIMED_OUT,
  * KFK_ERR_DESTROYED, or KFK_ERR_AUTH / KFK_ERR_TLS when the refresh failed

@@ -63,6 +63,13 @@ struct kclient {
     kconn_config conn_cfg;
     ktls_ctx *tls; /* NULL: plaintext */
     ksasl *sasl;   /* NULL: no SASL */
+    ktimer token_timer;    /* kfk-bg: the next OAUTHBEARER token fetch */
+    ktask token_task;      /* arms token_timer on kfk-bg */
+    int64_t token_next_ms; /* kfk-bg: when, from the last fetch */
+    /* kclient_set_error_watch: called on I/O threads for each TLS or
+     * authentication failure */
+    _Atomic(kclient_error_watch_fn *) err_watch;
+    void *_Atomic err_watch_opaque;
     kresolver *resolver;
     kloop *bg;
     kmeta meta;
@@ -101,6 +108,9 @@ struct kclient {
 /* Builds c->tls and c->sasl from the configuration; -1 with the reason in
  * errstr. */
 int kclient_security_init(kclient *c, char *errstr, size_t errlen);
+/* Starts refreshing OAUTHBEARER tokens on kfk-bg, when the application
+ * supplies them. After the threads started. */
+void kclient_security_start(kclient *c);
 void kclient_security_free(kclient *c);
 /* kconn_config.on_error: hands a TLS or authentication failure to the
  * application's error callback. */

@@ -1,11 +1,13 @@
 /* A client's TLS context and SASL mechanism, built from its configuration
  * when it is created, and the reporting of connections that TLS or
  * authentication refused. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/ssl.h>
 
+#include "base/time.h"
 #include "client/client_int.h"
 
 static const char *str_or_null(const kfk_conf *conf, kconf_id id)
@@ -86,7 +88,39 @@ int kclient_security_init(kclient *c, char *errstr, size_t errlen)
     bool sasl = proto == KCONF_SECURITY_SASL_PLAINTEXT || proto == KCONF_SECURITY_SASL_SSL;
     if (tls && !(c->tls = build_tls(c->conf, errstr, errlen))) return -1;
     if (sasl && !(c->sasl = ksasl_new(c->conf, errstr, errlen))) return -1;
+    /* The first OAUTHBEARER token before any connection needs it, as
+     * Java's login runs when the client is created. */
+    if (c->sasl && ksasl_wants_token(c->sasl) &&
+        ksasl_refresh_token(c->sasl, &c->token_next_ms, errstr, errlen))
+        return -1;
     return 0;
+}
+
+/* kfk-bg: fetches the next OAUTHBEARER token and schedules the one after. */
+static void token_timer_fired(ktimer *t)
+{
+    kclient *c = (kclient *)((char *)t - offsetof(kclient, token_timer));
+    char why[320];
+    if (ksasl_refresh_token(c->sasl, &c->token_next_ms, why, sizeof(why)))
+        klog(&c->log, KFK_LOG_WARNING, "sasl", "%s; trying again in %lld ms", why,
+             (long long)c->token_next_ms);
+    kloop_timer_arm(c->bg, &c->token_timer,
+                    ktime_mono_ns() + c->token_next_ms * KTIME_NS_PER_MS);
+}
+
+/* kfk-bg: arms the first refresh (timers belong to their loop's thread). */
+static void token_start_task(ktask *t)
+{
+    kclient *c = (kclient *)((char *)t - offsetof(kclient, token_task));
+    kloop_timer_arm(c->bg, &c->token_timer, ktime_mono_ns() + c->token_next_ms * KTIME_NS_PER_MS);
+}
+
+void kclient_security_start(kclient *c)
+{
+    if (!c->sasl || !ksasl_wants_token(c->sasl)) return;
+    ktimer_init(&c->token_timer, token_timer_fired);
+    c->token_task.fn = token_start_task;
+    kloop_post(c->bg, &c->token_task);
 }
 
 void kclient_security_free(kclient *c)
@@ -104,4 +138,13 @@ void kclient_on_conn_error(void *opaque, kconn *conn, kfk_err err, const char *r
     void *cb_opaque;
     kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &cb_opaque);
     if (cb && !kclient_destroying(c)) cb(cb_opaque, err, reason);
+    kclient_error_watch_fn *watch = atomic_load(&c->err_watch); /* then its opaque */
+    if (watch) watch(atomic_load(&c->err_watch_opaque), err);
+}
+
+void kclient_set_error_watch(kclient *c, kclient_error_watch_fn *fn, void *opaque)
+{
+    atomic_store(&c->err_watch, NULL);
+    atomic_store(&c->err_watch_opaque, opaque);
+    atomic_store(&c->err_watch, fn);
 }

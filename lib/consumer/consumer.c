@@ -28,6 +28,7 @@ static void read_conf(kfk_consumer *c)
 }
 
 static void meta_changed(void *opaque);
+static void conn_refused(void *opaque, kfk_err err);
 
 kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
 {
@@ -51,7 +52,17 @@ kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
     pthread_cond_init(&c->cond, &ca);
     pthread_condattr_destroy(&ca);
     read_conf(c);
+    c->conn_err_part.consumer = c;
+    c->conn_err_part.partition = -1;
+    atomic_init(&c->conn_err_part.gen, 0);
+    atomic_init(&c->conn_err_part.consumed, KFK_OFFSET_INVALID);
+    if (!(c->conn_err_part.topic = strdup(""))) {
+        snprintf(errstr, errlen, "out of memory");
+        kfk_consumer_destroy(c);
+        return NULL;
+    }
     kclient_set_meta_watch(c->client, meta_changed, c);
+    kclient_set_error_watch(c->client, conn_refused, c);
     if (kgroup_create(c, &c->group, errstr, errlen)) {
         kfk_consumer_destroy(c);
         return NULL;
@@ -189,6 +200,23 @@ static void maintain(kfk_consumer *c)
 void kconsumer_changed(kfk_consumer *c)
 {
     maintain(c);
+}
+
+/* kclient_set_error_watch: an I/O thread, when TLS or authentication
+ * refused a connection. poll hands it out as an error message, as Java's
+ * poll throws the AuthenticationException; while one waits unpolled, the
+ * next failures add none. */
+static void conn_refused(void *opaque, kfk_err err)
+{
+    kfk_consumer *c = opaque;
+    if (atomic_exchange(&c->conn_err_queued, true)) return;
+    pthread_mutex_lock(&c->lock);
+    kchunk *ch = c->closing ? NULL : kchunk_error(&c->conn_err_part, 0, KFK_OFFSET_INVALID, err);
+    if (ch)
+        kconsumer_enqueue(c, ch);
+    else
+        atomic_store(&c->conn_err_queued, false);
+    pthread_mutex_unlock(&c->lock);
 }
 
 /* kclient_set_meta_watch: kfk-bg, after each successful refresh. */
@@ -566,6 +594,7 @@ static bool pop_chunk(kfk_consumer *c)
     }
     pthread_mutex_unlock(&c->lock);
     if (kick) kconsumer_kick_all(c); /* fetchers held back by the bound may go */
+    if (ch && ch->part == &c->conn_err_part) atomic_store(&c->conn_err_queued, false);
     c->cur = ch;
     return ch != NULL;
 }
@@ -713,6 +742,7 @@ kfk_err kfk_consumer_close(kfk_consumer *c)
     if (!c) return KFK_ERR_INVALID_ARG;
     if (!atomic_load(&c->closing)) kgroup_close(c->group); /* commit, revoke, leave */
     kclient_set_meta_watch(c->client, NULL, NULL); /* one running still sees closing */
+    kclient_set_error_watch(c->client, NULL, NULL);
     pthread_mutex_lock(&c->lock);
     if (c->closing) {
         pthread_mutex_unlock(&c->lock);
@@ -766,6 +796,7 @@ void kfk_consumer_destroy(kfk_consumer *c)
     free(c->parts);
     free(c->retired);
     free(c->rack);
+    free(c->conn_err_part.topic);
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->poll_lock);

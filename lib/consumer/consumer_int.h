@@ -203,6 +203,11 @@ struct kfk_consumer {
     int64_t request_timeout_ms;
     int64_t retry_backoff_ms;
 
+    /* Connections refused by TLS or authentication reach poll as error
+     * messages of this partition; one waits at a time. */
+    kcpart conn_err_part;
+    atomic_bool conn_err_queued;
+
     /* consumer groups (group.c); NULL without group.id */
     struct kgroup *group;
     bool group_wake; /* c->lock: group events wait to be served by poll */

@@ -2,6 +2,7 @@
  * buffer, writing, reading frames and matching them to requests. The
  * state transitions these trigger are in conn.c. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -249,6 +250,22 @@ static void complete_written(kconn *c)
     }
 }
 
+/* A TLS read or write failed. An alert right after the handshake is the
+ * broker refusing this client (TLS 1.3 brokers report a missing or
+ * unknown client certificate only then): a TLS failure, not a lost
+ * connection. */
+static void tls_failed(kconn *c, int how, const char *why)
+{
+    kconn_state s = state_of(c);
+    if (how == KTLS_ERR_TLS && (s == KCONN_API_VERSIONS || s == KCONN_SASL)) {
+        char msg[320];
+        snprintf(msg, sizeof(msg), "TLS: %s", why);
+        kconn_fail_security(c, KFK_ERR_TLS, msg);
+        return;
+    }
+    kconn_fail(c, KFK_ERR_TRANSPORT, why);
+}
+
 /* One write of n bytes at p through the socket or TLS. Returns bytes
  * written, 0 when the socket is full, or -1 when the connection failed. */
 static ssize_t send_some(kconn *c, const uint8_t *p, size_t n)
@@ -257,8 +274,8 @@ static ssize_t send_some(kconn *c, const uint8_t *p, size_t n)
         char why[256];
         int want;
         ssize_t w = ktls_write(c->tls, p, n, &want, why, sizeof(why));
-        if (w < 0) kconn_fail(c, KFK_ERR_TRANSPORT, why);
-        return w;
+        if (w < 0) tls_failed(c, (int)w, why);
+        return w < 0 ? -1 : w;
     }
     for (;;) {
         ssize_t w = send(c->io.fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -438,8 +455,8 @@ static ssize_t read_tls(kconn *c, size_t *asked)
     *asked = room;
     ssize_t n = ktls_read(c->tls, to, room, &want, why, sizeof(why));
     c->tls_read_wants_out = want == KTLS_WANT_WRITE;
-    if (n < 0) kconn_fail(c, KFK_ERR_TRANSPORT, why);
-    return n;
+    if (n < 0) tls_failed(c, (int)n, why);
+    return n < 0 ? -1 : n;
 }
 
 /* One read: into the big frame being filled, with whatever follows it

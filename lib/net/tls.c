@@ -124,8 +124,8 @@ static void reason(ktls *t, int err, int saved_errno, char *errstr, size_t errle
     ERR_clear_error();
 }
 
-/* Maps the outcome of an SSL call that returned rc <= 0 to KTLS_WANT_*
- * or -1 with the reason. */
+/* Maps the outcome of an SSL call that returned rc <= 0 to KTLS_WANT_*,
+ * KTLS_ERR_TLS or KTLS_ERR_SOCKET with the reason. */
 static int outcome(ktls *t, int rc, char *errstr, size_t errlen)
 {
     int saved_errno = errno;
@@ -134,7 +134,7 @@ static int outcome(ktls *t, int rc, char *errstr, size_t errlen)
     if (err == SSL_ERROR_WANT_WRITE) return KTLS_WANT_WRITE;
     if (err == SSL_ERROR_SYSCALL && (saved_errno == EINTR)) return KTLS_WANT_READ;
     reason(t, err, err == SSL_ERROR_SYSCALL ? saved_errno : 0, errstr, errlen);
-    return -1;
+    return err == SSL_ERROR_SSL ? KTLS_ERR_TLS : KTLS_ERR_SOCKET;
 }
 
 int ktls_handshake(ktls *t, char *errstr, size_t errlen)
@@ -142,7 +142,9 @@ int ktls_handshake(ktls *t, char *errstr, size_t errlen)
     ERR_clear_error();
     errno = 0;
     int rc = SSL_do_handshake(t->ssl);
-    return rc == 1 ? KTLS_OK : outcome(t, rc, errstr, errlen);
+    if (rc == 1) return KTLS_OK;
+    int o = outcome(t, rc, errstr, errlen);
+    return o < 0 ? -1 : o;
 }
 
 ssize_t ktls_write(ktls *t, const void *p, size_t n, int *want, char *errstr, size_t errlen)
@@ -152,7 +154,7 @@ ssize_t ktls_write(ktls *t, const void *p, size_t n, int *want, char *errstr, si
     size_t done = 0;
     if (SSL_write_ex(t->ssl, p, n, &done) == 1) return (ssize_t)done;
     int o = outcome(t, 0, errstr, errlen);
-    if (o < 0) return -1;
+    if (o < 0) return o;
     *want = o;
     return 0;
 }
@@ -164,7 +166,7 @@ ssize_t ktls_read(ktls *t, void *p, size_t n, int *want, char *errstr, size_t er
     size_t done = 0;
     if (SSL_read_ex(t->ssl, p, n, &done) == 1) return (ssize_t)done;
     int o = outcome(t, 0, errstr, errlen);
-    if (o < 0) return -1;
+    if (o < 0) return o;
     *want = o;
     return 0;
 }

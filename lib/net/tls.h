@@ -51,8 +51,16 @@ typedef struct ktls_config {
 ktls_ctx *ktls_ctx_new(const ktls_config *cfg, char *errstr, size_t errlen);
 void ktls_ctx_free(ktls_ctx *ctx);
 
-/* What a call needs before it can go on. */
-enum { KTLS_OK = 0, KTLS_WANT_READ = 1, KTLS_WANT_WRITE = 2 };
+/* What a call needs before it can go on, or why it failed: TLS itself
+ * (an alert from the broker, a bad record) or the socket under it (an
+ * error, or the broker closing). */
+enum {
+    KTLS_OK = 0,
+    KTLS_WANT_READ = 1,
+    KTLS_WANT_WRITE = 2,
+    KTLS_ERR_TLS = -1,
+    KTLS_ERR_SOCKET = -2,
+};
 
 /* A session over fd to host (SNI and the host name check use it). NULL
  * when out of memory. */
@@ -66,11 +74,11 @@ void ktls_free(ktls *t);
 int ktls_handshake(ktls *t, char *errstr, size_t errlen);
 
 /* Writes up to n bytes. Returns bytes written (> 0), or 0 with *want set
- * (KTLS_WANT_*), or -1 with the reason in errstr. */
+ * (KTLS_WANT_*), or KTLS_ERR_* with the reason in errstr. */
 ssize_t ktls_write(ktls *t, const void *p, size_t n, int *want, char *errstr, size_t errlen);
 
-/* Reads up to n bytes. Returns bytes read (> 0), 0 with *want set, or -1
- * with the reason in errstr (the broker closing counts). */
+/* Reads up to n bytes. Returns bytes read (> 0), 0 with *want set, or
+ * KTLS_ERR_* with the reason in errstr. */
 ssize_t ktls_read(ktls *t, void *p, size_t n, int *want, char *errstr, size_t errlen);
 
 /* Whether OpenSSL holds bytes already taken from the socket: epoll will

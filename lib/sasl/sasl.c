@@ -16,6 +16,7 @@ static const builtin builtins[] = {
     {"PLAIN", ksasl_plain_init, 0},
     {"SCRAM-SHA-256", ksasl_scram_init, 256},
     {"SCRAM-SHA-512", ksasl_scram_init, 512},
+    {"OAUTHBEARER", ksasl_oauthbearer_init, 0},
 };
 
 kfk_err ksasl_out(unsigned char **out, size_t *out_len, const void *p, size_t n)

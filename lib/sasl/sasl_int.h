@@ -15,6 +15,7 @@ struct ksasl {
     char *jaas;                      /* for the unsecured JWT's claims */
     kfk_oauthbearer_token_cb *token_cb;
     void *token_opaque;
+    bool fetch_tokens; /* kfk's OAUTHBEARER with the application's callback */
     double refresh_factor, refresh_jitter;
     int64_t refresh_min_ms, refresh_buffer_ms;
     pthread_mutex_t lock; /* guards token */

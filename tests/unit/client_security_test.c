@@ -2,6 +2,7 @@
  * created, naming the property at fault, instead of failing later on
  * every connection. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "client/client.h"
@@ -88,6 +89,64 @@ START_TEST(test_unknown_sasl_mechanisms_are_refused)
 }
 END_TEST
 
+START_TEST(test_oauthbearer_needs_a_token_source)
+{
+    expect_refused(KV("security.protocol", "SASL_SSL", "sasl.mechanism", "OAUTHBEARER"),
+                   "sasl.mechanism=OAUTHBEARER needs kfk_conf_set_oauthbearer_token_cb, or "
+                   "sasl.jaas.config with OAuthBearerLoginModule's unsecuredLoginStringClaim_sub");
+    expect_accepted(KV("security.protocol", "SASL_SSL", "sasl.mechanism", "OAUTHBEARER",
+                       "sasl.jaas.config",
+                       "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule "
+                       "required unsecuredLoginStringClaim_sub=\"alice\";"));
+}
+END_TEST
+
+static int token_calls;
+
+static kfk_err failing_token(void *opaque, char *token, size_t size, int64_t *expiry_ms,
+                             char *errstr, size_t errlen)
+{
+    (void)opaque, (void)token, (void)size, (void)expiry_ms;
+    token_calls++;
+    snprintf(errstr, errlen, "the identity provider is down");
+    return KFK_ERR_AUTH;
+}
+
+static kfk_err good_token(void *opaque, char *token, size_t size, int64_t *expiry_ms,
+                          char *errstr, size_t errlen)
+{
+    (void)opaque, (void)errstr, (void)errlen;
+    token_calls++;
+    snprintf(token, size, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.");
+    *expiry_ms = INT64_MAX / 2;
+    return KFK_OK;
+}
+
+/* The first token is fetched when the client is created; a callback that
+ * fails makes the creation fail with its reason. */
+START_TEST(test_the_token_callback_runs_at_creation)
+{
+    char errstr[512] = "";
+    for (int good = 0; good < 2; good++) {
+        kfk_conf *conf = kfk_conf_new();
+        kfk_conf_set(conf, "bootstrap.servers", "127.0.0.1:1", NULL, 0);
+        kfk_conf_set(conf, "security.protocol", "SASL_PLAINTEXT", NULL, 0);
+        kfk_conf_set(conf, "sasl.mechanism", "OAUTHBEARER", NULL, 0);
+        kfk_conf_set_oauthbearer_token_cb(conf, good ? good_token : failing_token, NULL);
+        token_calls = 0;
+        kclient *c = kclient_new(conf, KCONF_ADMIN, errstr, sizeof(errstr));
+        ck_assert_int_eq(token_calls, 1);
+        if (good) {
+            ck_assert_msg(c != NULL, "%s", errstr);
+            kclient_destroy(c);
+        } else {
+            ck_assert_ptr_null(c);
+            ck_assert_str_eq(errstr, "OAUTHBEARER token callback: the identity provider is down");
+        }
+    }
+}
+END_TEST
+
 static Suite *client_security_suite(void)
 {
     Suite *s = suite_create("client_security");
@@ -96,6 +155,8 @@ static Suite *client_security_suite(void)
     tcase_add_test(tc, test_unreadable_tls_files_name_their_property);
     tcase_add_test(tc, test_versions_and_ciphers_are_checked);
     tcase_add_test(tc, test_unknown_sasl_mechanisms_are_refused);
+    tcase_add_test(tc, test_oauthbearer_needs_a_token_source);
+    tcase_add_test(tc, test_the_token_callback_runs_at_creation);
     suite_add_tcase(s, tc);
     return s;
 }
