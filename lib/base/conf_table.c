@@ -288,7 +288,8 @@ static const kconf_prop table[KCONF__COUNT] = {
         .name = "sasl.mechanism", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .flags = KCONF_F_NONEMPTY, .def = "GSSAPI",
         .doc = "The SASL mechanism for SASL_PLAINTEXT and SASL_SSL: PLAIN, SCRAM-SHA-256, "
-               "SCRAM-SHA-512, OAUTHBEARER, or one given to kfk_conf_set_sasl_mechanism."},
+               "SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM (credentials from the AWS_* "
+               "environment variables), or one given to kfk_conf_set_sasl_mechanism."},
     [KCONF_SASL_USERNAME] = {
         .name = "sasl.username", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .flags = KCONF_F_KFK, .def = "",

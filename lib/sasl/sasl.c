@@ -17,6 +17,7 @@ static const builtin builtins[] = {
     {"SCRAM-SHA-256", ksasl_scram_init, 256},
     {"SCRAM-SHA-512", ksasl_scram_init, 512},
     {"OAUTHBEARER", ksasl_oauthbearer_init, 0},
+    {"AWS_MSK_IAM", ksasl_msk_iam_init, 0},
 };
 
 kfk_err ksasl_out(unsigned char **out, size_t *out_len, const void *p, size_t n)
@@ -47,6 +48,7 @@ void ksasl_free(ksasl *s)
     wipe_free(s->password);
     wipe_free(s->jaas);
     wipe_free(s->token);
+    kmsk_env_free(&s->aws);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -61,11 +63,12 @@ static kfk_err unknown(const char *name, char *errstr, size_t errlen)
     if (strcasecmp(name, "GSSAPI") == 0)
         snprintf(errstr, errlen,
                  "sasl.mechanism=GSSAPI (Kerberos) is not supported yet; use PLAIN, "
-                 "SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER");
+                 "SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER or AWS_MSK_IAM");
     else
         snprintf(errstr, errlen,
                  "sasl.mechanism=%s is not a mechanism kfk knows: use PLAIN, SCRAM-SHA-256, "
-                 "SCRAM-SHA-512, OAUTHBEARER, or give yours to kfk_conf_set_sasl_mechanism",
+                 "SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM, or give yours to "
+                 "kfk_conf_set_sasl_mechanism",
                  name);
     return KFK_ERR_CONFIG;
 }

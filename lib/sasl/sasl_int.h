@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "sasl/msk_iam.h"
 #include "sasl/sasl.h"
 
 struct ksasl {
@@ -16,6 +17,7 @@ struct ksasl {
     kfk_oauthbearer_token_cb *token_cb;
     void *token_opaque;
     bool fetch_tokens; /* kfk's OAUTHBEARER with the application's callback */
+    kmsk_env aws;      /* AWS_MSK_IAM: credentials and region from the environment */
     double refresh_factor, refresh_jitter;
     int64_t refresh_min_ms, refresh_buffer_ms;
     pthread_mutex_t lock; /* guards token */
@@ -26,6 +28,7 @@ struct ksasl {
 kfk_err ksasl_plain_init(ksasl *s, char *errstr, size_t errlen);
 kfk_err ksasl_scram_init(ksasl *s, char *errstr, size_t errlen);
 kfk_err ksasl_oauthbearer_init(ksasl *s, char *errstr, size_t errlen);
+kfk_err ksasl_msk_iam_init(ksasl *s, char *errstr, size_t errlen);
 
 /* Copies n bytes into a fresh malloc'd *out for a mechanism's step. */
 kfk_err ksasl_out(unsigned char **out, size_t *out_len, const void *p, size_t n);
