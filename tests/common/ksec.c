@@ -1,0 +1,219 @@
+#include "ksec.h"
+
+#include <check.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kclus.h"
+
+static char dir[512];
+static char bootstrap[KSEC__COUNT][128];
+static int64_t reauth_ms;
+
+static const char *const protocols[KSEC__COUNT] = {
+    [KSEC_SSL] = "SSL",
+    [KSEC_MTLS] = "SSL",
+    [KSEC_SASL_SSL] = "SASL_SSL",
+    [KSEC_SASL_PLAINTEXT] = "SASL_PLAINTEXT",
+};
+
+/* --- real Kafka: the file tools/kafka writes -------------------------------------- */
+
+/* The value of KEY=VALUE in the env file, or NULL. */
+static bool env_value(const char *file, const char *key, char *out, size_t outlen)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) return false;
+    char line[1024];
+    size_t kl = strlen(key);
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f)) {
+        if (strncmp(line, key, kl) != 0 || line[kl] != '=') continue;
+        char *v = line + kl + 1;
+        v[strcspn(v, "\r\n")] = '\0';
+        if (*v == '"' && strlen(v) >= 2 && v[strlen(v) - 1] == '"') {
+            v[strlen(v) - 1] = '\0';
+            v++;
+        }
+        snprintf(out, outlen, "%s", v);
+        found = true;
+    }
+    fclose(f);
+    return found;
+}
+
+bool ksec_available(const char **why)
+{
+    if (kclus_is_mock()) {
+        *why = "the mock cluster has no TLS or SASL listeners";
+        return false;
+    }
+    const char *file = getenv("KFK_TEST_KAFKA_ENV");
+    if (!file || access(file, R_OK)) {
+        *why = "KFK_TEST_KAFKA_ENV names no readable file: start Kafka with tools/kafka --sasl";
+        return false;
+    }
+    return true;
+}
+
+static void setup_real(void)
+{
+    const char *file = getenv("KFK_TEST_KAFKA_ENV");
+    ck_assert_ptr_nonnull(file);
+    static const char *const keys[KSEC__COUNT] = {
+        [KSEC_SSL] = "KFK_TEST_SSL",
+        [KSEC_MTLS] = "KFK_TEST_MTLS",
+        [KSEC_SASL_SSL] = "KFK_TEST_SASL_SSL",
+        [KSEC_SASL_PLAINTEXT] = "KFK_TEST_SASL_PLAINTEXT",
+    };
+    for (int l = 0; l < KSEC__COUNT; l++)
+        ck_assert_msg(env_value(file, keys[l], bootstrap[l], sizeof(bootstrap[l])),
+                      "%s lacks %s", file, keys[l]);
+    ck_assert_msg(env_value(file, "KFK_TEST_TLS_DIR", dir, sizeof(dir)), "%s lacks KFK_TEST_TLS_DIR",
+                  file);
+    char ms[32];
+    ck_assert_msg(env_value(file, "KFK_TEST_SASL_PLAINTEXT_REAUTH_MS", ms, sizeof(ms)),
+                  "%s lacks KFK_TEST_SASL_PLAINTEXT_REAUTH_MS", file);
+    reauth_ms = atoll(ms);
+}
+
+void ksec_setup(void)
+{
+    setup_real();
+}
+
+void ksec_teardown(void)
+{
+}
+
+int64_t ksec_reauth_ms(void)
+{
+    return reauth_ms;
+}
+
+const char *ksec_bootstrap(ksec_listener l)
+{
+    return bootstrap[l];
+}
+
+const char *ksec_file(const char *name)
+{
+    static _Thread_local char path[8][640];
+    static _Thread_local int next;
+    char *p = path[next++ % 8];
+    snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+    return p;
+}
+
+kfk_conf *ksec_conf(ksec_listener l, const char *mechanism)
+{
+    kfk_conf *conf = kclus_conf(bootstrap[l]);
+    kclus_set(conf, "security.protocol", protocols[l]);
+    if (l != KSEC_SASL_PLAINTEXT) kclus_set(conf, "ssl.truststore.location", ksec_file("ca.pem"));
+    if (l == KSEC_MTLS) {
+        kclus_set(conf, "ssl.certificate.location", ksec_file("client.pem"));
+        kclus_set(conf, "ssl.key.location", ksec_file("client.key"));
+    }
+    if (mechanism) {
+        kclus_set(conf, "sasl.mechanism", mechanism);
+        if (strcmp(mechanism, "OAUTHBEARER") != 0) {
+            kclus_set(conf, "sasl.username", KSEC_USER);
+            kclus_set(conf, "sasl.password", KSEC_PASSWORD);
+        }
+    }
+    return conf;
+}
+
+void ksec_create_topic(ksec_listener l, const char *name, int32_t partitions)
+{
+    (void)l; /* every listener is the same cluster; PLAINTEXT is quickest */
+    kclus_create_topic(NULL, name, partitions, -1);
+}
+
+/* --- producing and consuming ------------------------------------------------------ */
+
+typedef struct tally {
+    int n;
+    atomic_int *times;
+    atomic_int failed;
+    kfk_err first_err;
+} tally;
+
+static void on_report(void *opaque, const kfk_delivery_report *r)
+{
+    tally *t = opaque;
+    intptr_t i = (intptr_t)r->opaque;
+    if (i >= 0 && i < t->n) atomic_fetch_add(&t->times[i], 1);
+    if (r->err && atomic_fetch_add(&t->failed, 1) == 0) t->first_err = r->err;
+}
+
+static void produce_all(kfk_conf *conf, const char *topic, int n)
+{
+    tally t = {.n = n, .times = calloc((size_t)n, sizeof(atomic_int))};
+    ck_assert_ptr_nonnull(t.times);
+    kfk_conf_set_dr_cb(conf, on_report, &t);
+    char err[512];
+    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
+    ck_assert_msg(p != NULL, "%s", err);
+    for (int i = 0; i < n; i++) {
+        char v[16];
+        int len = snprintf(v, sizeof(v), "%d", i);
+        kfk_record rec = {.topic = topic, .partition = KFK_PARTITION_ANY, .value = v,
+                          .value_len = (size_t)len};
+        kfk_err e;
+        while ((e = kfk_produce(p, &rec, (void *)(intptr_t)i)) == KFK_ERR_QUEUE_FULL)
+            kfk_producer_poll(p, 100);
+        ck_assert_msg(e == KFK_OK, "record %d: %s", i, kfk_err_str(e));
+    }
+    ck_assert_int_eq(kfk_producer_flush(p, KCLUS_TIMEOUT_MS * 2), KFK_OK);
+    kfk_producer_destroy(p);
+    ck_assert_msg(atomic_load(&t.failed) == 0, "%d records failed, first: %s",
+                  atomic_load(&t.failed), kfk_err_str(t.first_err));
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(atomic_load(&t.times[i]) == 1, "record %d: %d reports", i,
+                      atomic_load(&t.times[i]));
+    free(t.times);
+}
+
+static void consume_all(kfk_conf *conf, const char *topic, int32_t partitions, int n)
+{
+    char err[512];
+    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
+    ck_assert_msg(c != NULL, "%s", err);
+    kfk_topic_partition *tps = calloc((size_t)partitions, sizeof(*tps));
+    for (int32_t p = 0; p < partitions; p++)
+        tps[p] = (kfk_topic_partition){topic, p, KFK_OFFSET_BEGINNING, NULL};
+    kfk_topic_partition_list list = {(size_t)partitions, tps};
+    ck_assert_int_eq(kfk_consumer_assign(c, &list), KFK_OK);
+    char *seen = calloc((size_t)n, 1);
+    int got = 0;
+    int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS * 2;
+    while (got < n && kclus_now_ms() < deadline) {
+        kfk_message *m = kfk_consumer_poll(c, 500);
+        if (!m) continue;
+        kfk_err e = kfk_message_error(m);
+        ck_assert_msg(!e || e == KFK_ERR_PARTITION_EOF, "consume: %s", kfk_err_str(e));
+        if (!e) {
+            int id = kclus_record_id(m);
+            ck_assert_msg(id >= 0 && id < n && !seen[id], "record %d twice or unknown", id);
+            seen[id] = 1;
+            got++;
+        }
+        kfk_message_release(m);
+    }
+    ck_assert_msg(got == n, "read %d of %d records", got, n);
+    kfk_consumer_close(c);
+    kfk_consumer_destroy(c);
+    free(seen);
+    free(tps);
+}
+
+void ksec_roundtrip(kfk_conf *pconf, kfk_conf *cconf, const char *topic, int32_t partitions,
+                    int n)
+{
+    produce_all(pconf, topic, n);
+    consume_all(cconf, topic, partitions, n);
+}

@@ -1,0 +1,76 @@
+/* The secured listeners of the cluster under test, for the security
+ * suites. Against real Kafka they are the listeners tools/kafka --sasl
+ * adds, read from the file KFK_TEST_KAFKA_ENV names; against the mock
+ * (KFK_TEST_MOCK=1) they are in-process mock clusters, one per listener,
+ * with a test PKI made for the run. Either way the files the tests point
+ * kfk at (CA, client certificates and keys, PKCS#12 stores) are in one
+ * directory, under the same names. Helpers ck_assert on failure: call
+ * them from a Check test. */
+#ifndef KFK_TESTS_KSEC_H
+#define KFK_TESTS_KSEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kfk.h"
+
+typedef enum ksec_listener {
+    KSEC_SSL,            /* TLS, no client certificate */
+    KSEC_MTLS,           /* TLS with a required client certificate */
+    KSEC_SASL_SSL,       /* SASL over TLS */
+    KSEC_SASL_PLAINTEXT, /* SASL in the clear */
+    KSEC__COUNT
+} ksec_listener;
+
+/* Users every SASL listener knows, for PLAIN and SCRAM. */
+#define KSEC_USER "alice"
+#define KSEC_PASSWORD "alice-secret"
+/* The passwords of the test PKI's encrypted key and PKCS#12 stores. */
+#define KSEC_KEY_PASSWORD "key-secret"
+#define KSEC_STORE_PASSWORD "store-secret"
+
+/* Whether the cluster under test has secured listeners; false, with the
+ * reason in *why, for a real Kafka started without --sasl (the caller
+ * skips). Call from main. */
+bool ksec_available(const char **why);
+
+/* Sets the listeners up: a checked fixture, so that it runs in each
+ * test's own process (Check forks one per test, and a mock cluster's
+ * thread would not survive the fork). */
+void ksec_setup(void);
+
+/* Stops what ksec_setup started (the mock clusters). */
+void ksec_teardown(void);
+
+/* The session lifetime (connections.max.reauth.ms) of the SASL_PLAINTEXT
+ * listener: its connections must re-authenticate (KIP-368). */
+int64_t ksec_reauth_ms(void);
+
+/* host:port of listener l. */
+const char *ksec_bootstrap(ksec_listener l);
+
+/* The path of a file of the test PKI, named as tools/kafka names them:
+ * "ca.pem" (the CA), "client.pem" and "client.key" (kfk-client's
+ * certificate, CN=kfk-client, and key), "client-encrypted.key" (the key
+ * encrypted with KSEC_KEY_PASSWORD), "client.p12" (key store,
+ * KSEC_STORE_PASSWORD), "truststore.p12" (the CA, KSEC_STORE_PASSWORD),
+ * "other.pem" and "other.key" (CN=kfk-other). */
+const char *ksec_file(const char *name);
+
+/* A configuration for listener l: bootstrap.servers, security.protocol and
+ * the CA for the TLS ones; mechanism (NULL: none) with KSEC_USER's
+ * credentials for PLAIN and SCRAM. */
+kfk_conf *ksec_conf(ksec_listener l, const char *mechanism);
+
+/* Creates a topic on the cluster behind listener l and waits for its
+ * leaders. */
+void ksec_create_topic(ksec_listener l, const char *name, int32_t partitions);
+
+/* Produces n records (value "<i>") to topic with a producer made from
+ * pconf, checking each has exactly one delivery report and no error,
+ * then reads them back from the beginning with a consumer made from
+ * cconf, checking each arrives once. Takes both configurations. */
+void ksec_roundtrip(kfk_conf *pconf, kfk_conf *cconf, const char *topic, int32_t partitions,
+                    int n);
+
+#endif
