@@ -122,6 +122,10 @@ kfk_conf *ksec_conf(ksec_listener l, const char *mechanism)
         if (strcmp(mechanism, "OAUTHBEARER") != 0) {
             kclus_set(conf, "sasl.username", KSEC_USER);
             kclus_set(conf, "sasl.password", KSEC_PASSWORD);
+        } else {
+            kclus_set(conf, "sasl.jaas.config",
+                      "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule "
+                      "required unsecuredLoginStringClaim_sub=\"" KSEC_USER "\";");
         }
     }
     return conf;

@@ -59,7 +59,8 @@ const char *ksec_file(const char *name);
 
 /* A configuration for listener l: bootstrap.servers, security.protocol and
  * the CA for the TLS ones; mechanism (NULL: none) with KSEC_USER's
- * credentials for PLAIN and SCRAM. */
+ * credentials for PLAIN and SCRAM, or an unsecured JWT for KSEC_USER for
+ * OAUTHBEARER. */
 kfk_conf *ksec_conf(ksec_listener l, const char *mechanism);
 
 /* Creates a topic on the cluster behind listener l and waits for its

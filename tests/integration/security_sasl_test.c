@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/kclus.h"
 #include "../common/ksec.h"
@@ -52,6 +53,60 @@ START_TEST(test_scram_over_sasl_plaintext)
 {
     roundtrip(KSEC_SASL_PLAINTEXT, "SCRAM-SHA-256", "scram256-pt", N_BIG);
     roundtrip(KSEC_SASL_PLAINTEXT, "SCRAM-SHA-512", "scram512-pt", N_BIG);
+}
+END_TEST
+
+START_TEST(test_oauthbearer_with_unsecured_tokens)
+{
+    roundtrip(KSEC_SASL_SSL, "OAUTHBEARER", "oauth-ssl", N_BIG);
+    roundtrip(KSEC_SASL_PLAINTEXT, "OAUTHBEARER", "oauth-pt", N_SMALL);
+}
+END_TEST
+
+static atomic_int token_fetches;
+
+/* The application's token: an unsecured JWT for KSEC_USER, valid an hour,
+ * as an identity provider's would be (the broker's unsecured validator
+ * checks its claims, not a signature). */
+static kfk_err app_token(void *opaque, char *token, size_t size, int64_t *expiry_ms, char *errstr,
+                         size_t errlen)
+{
+    (void)opaque, (void)errstr, (void)errlen;
+    static const char b64url[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    time_t now = time(NULL);
+    char claims[128];
+    int n = snprintf(claims, sizeof(claims), "{\"sub\":\"%s\",\"iat\":%lld,\"exp\":%lld}",
+                     KSEC_USER, (long long)now, (long long)now + 3600);
+    /* "eyJhbGciOiJub25lIn0" is {"alg":"none"} */
+    size_t at = (size_t)snprintf(token, size, "eyJhbGciOiJub25lIn0.");
+    for (int i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)(unsigned char)claims[i] << 16;
+        if (i + 1 < n) v |= (uint32_t)(unsigned char)claims[i + 1] << 8;
+        if (i + 2 < n) v |= (unsigned char)claims[i + 2];
+        for (int k = 0; k < 4 && k <= (n - i) * 4 / 3; k++)
+            token[at++] = b64url[(v >> (18 - 6 * k)) & 63];
+    }
+    token[at++] = '.';
+    token[at] = '\0';
+    *expiry_ms = ((int64_t)now + 3600) * 1000;
+    atomic_fetch_add(&token_fetches, 1);
+    return KFK_OK;
+}
+
+START_TEST(test_oauthbearer_with_the_applications_token)
+{
+    char topic[128];
+    ktest_unique_topic(topic, sizeof(topic), "oauth-app");
+    ksec_create_topic(KSEC_SASL_SSL, topic, 3);
+    kfk_conf *confs[2];
+    for (int i = 0; i < 2; i++) {
+        confs[i] = ksec_conf(KSEC_SASL_SSL, NULL);
+        kclus_set(confs[i], "sasl.mechanism", "OAUTHBEARER");
+        kfk_conf_set_oauthbearer_token_cb(confs[i], app_token, NULL);
+    }
+    ksec_roundtrip(confs[0], confs[1], topic, 3, N_SMALL);
+    ck_assert_int_eq(atomic_load(&token_fetches), 2); /* one per client, at creation */
 }
 END_TEST
 
@@ -297,6 +352,8 @@ static Suite *security_sasl_suite(void)
     tcase_add_test(tc, test_scram_sha_256_over_sasl_ssl);
     tcase_add_test(tc, test_scram_sha_512_over_sasl_ssl);
     tcase_add_test(tc, test_scram_over_sasl_plaintext);
+    tcase_add_test(tc, test_oauthbearer_with_unsecured_tokens);
+    tcase_add_test(tc, test_oauthbearer_with_the_applications_token);
     tcase_add_test(tc, test_a_classic_group_over_sasl_ssl);
     tcase_add_test(tc, test_a_kip848_group_over_sasl_ssl);
     suite_add_tcase(s, tc);
