@@ -923,7 +923,10 @@ KFK_API char *kfk_consumer_member_id(kfk_consumer *c);
  * without an offset under auto.offset.reset=none, a failed offset lookup
  * (KFK_ERR_TIMED_OUT, ...; retried on the next poll), or an error
  * decoding the partition's data (KFK_ERR_CRC, KFK_ERR_TOO_LARGE: stops
- * the partition until a seek). Blocks up to timeout_ms. */
+ * the partition until a seek), or KFK_ERR_TLS / KFK_ERR_AUTH when a
+ * broker refused the connection (topic "", partition -1; the reason went
+ * to error_cb and the log; the consumer keeps trying, and one such
+ * message waits at a time). Blocks up to timeout_ms. */
 KFK_API kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms);
 
 /* Up to max messages into msgs[] (the caller's array), waiting at most
