@@ -353,9 +353,26 @@ static kfk_err decode_compressed(kchunk *ch, const kbatch *b, const kbatch_read_
     return err ? err : take_records(&ri, ch, partition);
 }
 
+/* The smallest v2 record: its length, attributes, timestamp and offset
+ * deltas, key and value lengths and header count, one byte each. */
+#define MIN_RECORD_BYTES 7
+
+/* How many records a batch can hold, for sizing: its header's count, but
+ * no more than its bytes can carry, so a corrupt or hostile header cannot
+ * make the client allocate for records that are not there. Compressed
+ * records are smaller than their count suggests only up to a point the
+ * growth of the message array covers: one per compressed byte. */
+static int64_t batch_capacity(const kbatch *b)
+{
+    if (b->record_count <= 0 || b->magic < 2) return 1;
+    int64_t fit = b->codec == KCODEC_NONE ? (int64_t)(b->records.len / MIN_RECORD_BYTES)
+                                          : (int64_t)b->records.len;
+    return b->record_count < fit ? b->record_count : (fit > 0 ? fit : 1);
+}
+
 /* How many records the blob holds, from batch headers alone (a legacy
  * compressed wrapper counts one; the array grows if needed), so a chunk's
- * message array is allocated once at its size. */
+ * message array is mostly allocated once at its size. */
 static int count_records(kslice records)
 {
     kbatch_read_opts ro = {0};
@@ -364,7 +381,7 @@ static int count_records(kslice records)
     const kbatch *b;
     int64_t n = 0;
     while (krecords_iter_next_batch(&it, &b))
-        n += b->record_count > 0 ? b->record_count : 1;
+        n += batch_capacity(b);
     return n > INT32_MAX / 2 ? INT32_MAX / 2 : (int)n;
 }
 

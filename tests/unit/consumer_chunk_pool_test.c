@@ -206,6 +206,36 @@ START_TEST(test_chunks_outlive_the_pools_maker)
 }
 END_TEST
 
+/* A v2 batch header claiming 2^31-1 records in a batch of a few bytes (a
+ * corrupt or hostile broker) sizes the chunk by the bytes present: a
+ * handful of messages, not the ~100 GiB the count asks for. */
+START_TEST(test_a_huge_record_count_does_not_size_the_chunk)
+{
+    static const kcodec codecs[] = {KCODEC_NONE, KCODEC_LZ4};
+    kbuf log = {0};
+    add_batch(&log, 0, 1, 0, codecs[_i]);
+    enum { RECORD_COUNT_AT = 57 }; /* in the v2 batch header */
+    ck_assert_uint_gt(log.len, RECORD_COUNT_AT + 4);
+    memcpy(log.data + RECORD_COUNT_AT, "\x7f\xff\xff\xff", 4);
+    static kcpart p = {.topic = "t", .partition = 0};
+    kp_fetch_response_partition_data pd;
+    kp_fetch_response_partition_data_init(&pd);
+    pd.records = (kslice){log.data, log.len};
+    krbuf *frame = krbuf_new(1);
+    kdecode_opts o = {.fetch_offset = 0, .check_crcs = false};
+    kchunk *ch = NULL;
+    int64_t next;
+    kfk_err err = kchunk_decode(&p, 0, &pd, frame, &o, &ch, &next);
+    ck_assert_msg(err != KFK_ERR_NO_MEMORY, "the chunk was sized by the header's count");
+    if (ch) {
+        ck_assert_int_le(ch->cap, (int)log.len);
+        kchunk_unref(ch);
+    }
+    krbuf_unref(frame);
+    kbuf_free(&log);
+}
+END_TEST
+
 static Suite *consumer_chunk_pool_suite(void)
 {
     Suite *s = suite_create("consumer_chunk_pool");
@@ -216,6 +246,7 @@ static Suite *consumer_chunk_pool_suite(void)
     tcase_add_test(tc, test_a_corrupt_batch_ends_the_chunk_after_what_came_before);
     tcase_add_test(tc, test_the_pool_recycles_a_released_chunks_memory);
     tcase_add_test(tc, test_chunks_outlive_the_pools_maker);
+    tcase_add_loop_test(tc, test_a_huge_record_count_does_not_size_the_chunk, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
