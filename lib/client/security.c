@@ -104,8 +104,7 @@ static void token_timer_fired(ktimer *t)
     if (ksasl_refresh_token(c->sasl, &c->token_next_ms, why, sizeof(why)))
         klog(&c->log, KFK_LOG_WARNING, "sasl", "%s; trying again in %lld ms", why,
              (long long)c->token_next_ms);
-    kloop_timer_arm(c->bg, &c->token_timer,
-                    ktime_mono_ns() + c->token_next_ms * KTIME_NS_PER_MS);
+    kloop_timer_arm(c->bg, &c->token_timer, ktime_mono_ns() + c->token_next_ms * KTIME_NS_PER_MS);
 }
 
 /* kfk-bg: arms the first refresh (timers belong to their loop's thread). */

@@ -76,8 +76,8 @@ static int send_message(kconn *c)
         return -1;
     }
     kp_sasl_authenticate_request_init(&c->sasl_auth);
-    c->sasl_auth.auth_bytes = (kslice){c->sasl_msg ? c->sasl_msg : (const uint8_t *)"",
-                                       c->sasl_msg_len};
+    c->sasl_auth.auth_bytes =
+        (kslice){c->sasl_msg ? c->sasl_msg : (const uint8_t *)"", c->sasl_msg_len};
     return send_own(c, KP_SASL_AUTHENTICATE_KEY, &c->sasl_auth, v);
 }
 
@@ -94,8 +94,8 @@ static void authenticated(kconn *c, int64_t lifetime_ms)
         double share = 0.85 + 0.10 * ((double)rand() / RAND_MAX);
         c->reauth_at_ns = kloop_now(c->loop) + (int64_t)(lifetime_ms * share) * KTIME_NS_PER_MS;
     }
-    klog(&c->cfg->log, KFK_LOG_DEBUG, "broker", "%s: authenticated with SASL %s%s", c->name,
-         name, lifetime_ms > 0 ? " (session lifetime set)" : "");
+    klog(&c->cfg->log, KFK_LOG_DEBUG, "broker", "%s: authenticated with SASL %s%s", c->name, name,
+         lifetime_ms > 0 ? " (session lifetime set)" : "");
     kconn_become_ready(c);
 }
 
@@ -173,8 +173,7 @@ static int on_authenticate(kconn *c, kreader *rd)
             snprintf(broker_says, sizeof(broker_says), "%.*s", (int)resp.error_message.len,
                      (const char *)resp.error_message.ptr);
         else
-            snprintf(broker_says, sizeof(broker_says), "%s",
-                     kfk_err_str((kfk_err)resp.error_code));
+            snprintf(broker_says, sizeof(broker_says), "%s", kfk_err_str((kfk_err)resp.error_code));
         fail_auth(c, "SASL %s authentication failed: %s", c->cfg->sasl->name, broker_says);
         return -1;
     }
@@ -183,7 +182,7 @@ static int on_authenticate(kconn *c, kreader *rd)
 
 int kconn_sasl_on_response(kconn *c, kreader *rd)
 {
-    int rc = c->sasl_req.api_key == KP_SASL_HANDSHAKE_KEY ? on_handshake(c, rd)
-                                                         : on_authenticate(c, rd);
+    int rc =
+        c->sasl_req.api_key == KP_SASL_HANDSHAKE_KEY ? on_handshake(c, rd) : on_authenticate(c, rd);
     return rc < 0 || kconn_state_get(c) == KCONN_BACKOFF ? -1 : 0;
 }

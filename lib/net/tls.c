@@ -14,7 +14,7 @@
 struct ktls {
     SSL *ssl;
     const ktls_ctx *ctx;
-    const char *broker;  /* "host:port/node", the connection's, for the callback */
+    const char *broker;   /* "host:port/node", the connection's, for the callback */
     char app_reason[256]; /* why the application's callback refused */
 };
 
@@ -44,9 +44,9 @@ int ktls_verify_cb(int preverify_ok, X509_STORE_CTX *store)
     int der_len = cert ? i2d_X509(cert, &der) : -1;
     if (der_len < 0) return 0;
     char reason[sizeof(t->app_reason)] = "";
-    int ok = t->ctx->verify_cb(t->ctx->verify_opaque, t->broker,
-                               X509_STORE_CTX_get_error_depth(store), preverify_ok, der,
-                               (size_t)der_len, reason, sizeof(reason));
+    int ok =
+        t->ctx->verify_cb(t->ctx->verify_opaque, t->broker, X509_STORE_CTX_get_error_depth(store),
+                          preverify_ok, der, (size_t)der_len, reason, sizeof(reason));
     OPENSSL_free(der);
     if (ok) {
         X509_STORE_CTX_set_error(store, X509_V_OK);
@@ -83,7 +83,8 @@ ktls *ktls_new(ktls_ctx *ctx, int fd, const char *host, const char *broker_name)
          * when there is no SAN), an address an IP SAN, no partial
          * wildcards. */
         X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, host) : X509_VERIFY_PARAM_set1_host(vp, host, 0);
+        int ok =
+            ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, host) : X509_VERIFY_PARAM_set1_host(vp, host, 0);
         if (!ok) {
             ktls_free(t);
             return NULL;

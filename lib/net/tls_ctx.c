@@ -224,8 +224,8 @@ static int use_pem(SSL_CTX *ctx, BIO *chain, BIO *keyb, const char *pw, const ch
     EVP_PKEY *key = PEM_read_bio_PrivateKey(keyb, NULL, NULL, (void *)(pw ? pw : ""));
     int rc = 0;
     if (!key)
-        rc = fail(errstr, errlen, "%s: cannot read the private key (wrong ssl.key.password?)",
-                  what);
+        rc =
+            fail(errstr, errlen, "%s: cannot read the private key (wrong ssl.key.password?)", what);
     else if (!SSL_CTX_use_cert_and_key(ctx, leaf, key, rest, 1))
         rc = fail(errstr, errlen, "%s: the key does not match the certificate", what);
     X509_free(leaf);
@@ -234,8 +234,8 @@ static int use_pem(SSL_CTX *ctx, BIO *chain, BIO *keyb, const char *pw, const ch
     return rc;
 }
 
-static int use_pem_files(SSL_CTX *ctx, const char *chain_path, const char *key_path,
-                         const char *pw, const char *what, char *errstr, size_t errlen)
+static int use_pem_files(SSL_CTX *ctx, const char *chain_path, const char *key_path, const char *pw,
+                         const char *what, char *errstr, size_t errlen)
 {
     BIO *c = open_file(chain_path, what, errstr, errlen);
     BIO *k = c ? open_file(key_path, what, errstr, errlen) : NULL;

@@ -23,8 +23,7 @@ typedef struct msk_state {
     char host[256];
 } msk_state;
 
-static kfk_err msk_start(void *opaque, const char *host, void **state, char *errstr,
-                         size_t errlen)
+static kfk_err msk_start(void *opaque, const char *host, void **state, char *errstr, size_t errlen)
 {
     (void)opaque, (void)errstr, (void)errlen;
     msk_state *st = calloc(1, sizeof(*st));

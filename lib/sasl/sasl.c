@@ -13,10 +13,8 @@ typedef struct builtin {
 } builtin;
 
 static const builtin builtins[] = {
-    {"PLAIN", ksasl_plain_init, 0},
-    {"SCRAM-SHA-256", ksasl_scram_init, 256},
-    {"SCRAM-SHA-512", ksasl_scram_init, 512},
-    {"OAUTHBEARER", ksasl_oauthbearer_init, 0},
+    {"PLAIN", ksasl_plain_init, 0},           {"SCRAM-SHA-256", ksasl_scram_init, 256},
+    {"SCRAM-SHA-512", ksasl_scram_init, 512}, {"OAUTHBEARER", ksasl_oauthbearer_init, 0},
     {"AWS_MSK_IAM", ksasl_msk_iam_init, 0},
 };
 

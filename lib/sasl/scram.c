@@ -121,8 +121,9 @@ static void hmac(const kscram *s, const uint8_t *key, size_t klen, const void *m
 static int append_saslname(kbuf *out, const char *user)
 {
     for (const char *p = user; *p; p++) {
-        int rc = *p == ',' ? append_str(out, "=2C") : *p == '=' ? append_str(out, "=3D")
-                                                                : append(out, p, 1);
+        int rc = *p == ','   ? append_str(out, "=2C")
+                 : *p == '=' ? append_str(out, "=3D")
+                             : append(out, p, 1);
         if (rc) return rc;
     }
     return 0;
@@ -213,8 +214,7 @@ static int parse_server_first(char *text, server_first *sf, char *errstr, size_t
 }
 
 /* Checks what parsed but may not be accepted. */
-static int check_server_first(const kscram *s, const server_first *sf, char *errstr,
-                              size_t errlen)
+static int check_server_first(const kscram *s, const server_first *sf, char *errstr, size_t errlen)
 {
     size_t ours = strlen(s->nonce);
     if (strncmp(sf->nonce, s->nonce, ours) != 0 || strlen(sf->nonce) == ours)

@@ -70,10 +70,10 @@ static void setup_real(void)
         [KSEC_SASL_PLAINTEXT] = "KFK_TEST_SASL_PLAINTEXT",
     };
     for (int l = 0; l < KSEC__COUNT; l++)
-        ck_assert_msg(env_value(file, keys[l], bootstrap[l], sizeof(bootstrap[l])),
-                      "%s lacks %s", file, keys[l]);
-    ck_assert_msg(env_value(file, "KFK_TEST_TLS_DIR", dir, sizeof(dir)), "%s lacks KFK_TEST_TLS_DIR",
-                  file);
+        ck_assert_msg(env_value(file, keys[l], bootstrap[l], sizeof(bootstrap[l])), "%s lacks %s",
+                      file, keys[l]);
+    ck_assert_msg(env_value(file, "KFK_TEST_TLS_DIR", dir, sizeof(dir)),
+                  "%s lacks KFK_TEST_TLS_DIR", file);
     char ms[32];
     ck_assert_msg(env_value(file, "KFK_TEST_SASL_PLAINTEXT_REAUTH_MS", ms, sizeof(ms)),
                   "%s lacks KFK_TEST_SASL_PLAINTEXT_REAUTH_MS", file);
@@ -85,9 +85,7 @@ void ksec_setup(void)
     setup_real();
 }
 
-void ksec_teardown(void)
-{
-}
+void ksec_teardown(void) {}
 
 int64_t ksec_reauth_ms(void)
 {
@@ -165,8 +163,8 @@ static void produce_all(kfk_conf *conf, const char *topic, int n)
     for (int i = 0; i < n; i++) {
         char v[16];
         int len = snprintf(v, sizeof(v), "%d", i);
-        kfk_record rec = {.topic = topic, .partition = KFK_PARTITION_ANY, .value = v,
-                          .value_len = (size_t)len};
+        kfk_record rec = {
+            .topic = topic, .partition = KFK_PARTITION_ANY, .value = v, .value_len = (size_t)len};
         kfk_err e;
         while ((e = kfk_produce(p, &rec, (void *)(intptr_t)i)) == KFK_ERR_QUEUE_FULL)
             kfk_producer_poll(p, 100);
@@ -215,9 +213,71 @@ static void consume_all(kfk_conf *conf, const char *topic, int32_t partitions, i
     free(tps);
 }
 
-void ksec_roundtrip(kfk_conf *pconf, kfk_conf *cconf, const char *topic, int32_t partitions,
-                    int n)
+void ksec_roundtrip(kfk_conf *pconf, kfk_conf *cconf, const char *topic, int32_t partitions, int n)
 {
     produce_all(pconf, topic, n);
     consume_all(cconf, topic, partitions, n);
+}
+
+/* --- refusals ---------------------------------------------------------------------- */
+
+typedef struct seen {
+    atomic_int calls;
+    kfk_err err;
+    char reason[512];
+} seen;
+
+static void on_error(void *opaque, kfk_err err, const char *reason)
+{
+    seen *s = opaque;
+    if (atomic_fetch_add(&s->calls, 1) == 0) {
+        s->err = err;
+        snprintf(s->reason, sizeof(s->reason), "%s", reason);
+    }
+}
+
+static void check_took(const char *what, kfk_err got, kfk_err want, int64_t t0)
+{
+    int64_t took = kclus_now_ms() - t0;
+    ck_assert_msg(got == want, "%s: %s, want %s", what, kfk_err_name(got), kfk_err_name(want));
+    ck_assert_msg(took < 10000, "%s took %lld ms", what, (long long)took);
+}
+
+void ksec_expect_refused(kfk_conf *(*conf_of)(void), kfk_err want, const char *because,
+                         const char *secret)
+{
+    seen s = {0};
+    kfk_conf *conf = conf_of();
+    kfk_conf_set_error_cb(conf, on_error, &s);
+    char err[512];
+    kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
+    ck_assert_msg(a != NULL, "%s", err);
+    kfk_metadata *md = NULL;
+    int64_t t0 = kclus_now_ms();
+    kfk_err e = kfk_admin_describe_cluster(a, 20000, &md);
+    check_took("describe_cluster", e, want, t0);
+    kfk_admin_destroy(a);
+    ck_assert_msg(atomic_load(&s.calls) >= 1, "error_cb not called");
+    ck_assert_int_eq(s.err, want);
+    ck_assert_msg(strstr(s.reason, because), "reason \"%s\" lacks \"%s\"", s.reason, because);
+    ck_assert_msg(!secret || !strstr(s.reason, secret), "reason \"%s\" shows the secret", s.reason);
+
+    conf = conf_of();
+    kclus_set(conf, "max.block.ms", "20000");
+    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
+    ck_assert_msg(p != NULL, "%s", err);
+    kfk_record rec = {.topic = "kfk-it-refused-never-created", .partition = KFK_PARTITION_ANY};
+    t0 = kclus_now_ms();
+    e = kfk_produce(p, &rec, NULL);
+    check_took("produce", e, want, t0);
+    kfk_producer_destroy(p);
+
+    kfk_consumer *c = kfk_consumer_new(conf_of(), err, sizeof(err));
+    ck_assert_msg(c != NULL, "%s", err);
+    t0 = kclus_now_ms();
+    kfk_message *m = kfk_consumer_poll(c, 20000);
+    ck_assert_msg(m != NULL, "poll returned nothing");
+    check_took("poll", kfk_message_error(m), want, t0);
+    kfk_message_release(m);
+    kfk_consumer_destroy(c);
 }

@@ -74,4 +74,12 @@ void ksec_create_topic(ksec_listener l, const char *name, int32_t partitions);
 void ksec_roundtrip(kfk_conf *pconf, kfk_conf *cconf, const char *topic, int32_t partitions,
                     int n);
 
+/* Each of an admin call, a producer's first record to a topic and a
+ * consumer's poll, on a client made from conf_of() (a fresh configuration
+ * each time), must see the broker's refusal as want within 10 s of a 20 s
+ * timeout, and error_cb must have said why: a reason holding because and,
+ * when secret is not NULL, not holding it. */
+void ksec_expect_refused(kfk_conf *(*conf_of)(void), kfk_err want, const char *because,
+                         const char *secret);
+
 #endif

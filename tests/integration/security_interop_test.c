@@ -18,9 +18,9 @@ static void python(const char *cmd, const char *mech, const char *topic, char **
 {
     char line[2048];
     snprintf(line, sizeof(line),
-             "python3 tests/integration/security_interop.py %s '%s' '%s' %s '%s' '%s' '%s' %d",
-             cmd, ksec_bootstrap(KSEC_SASL_SSL), ksec_file("ca.pem"), mech, KSEC_USER,
-             KSEC_PASSWORD, topic, N);
+             "python3 tests/integration/security_interop.py %s '%s' '%s' %s '%s' '%s' '%s' %d", cmd,
+             ksec_bootstrap(KSEC_SASL_SSL), ksec_file("ca.pem"), mech, KSEC_USER, KSEC_PASSWORD,
+             topic, N);
     FILE *f = popen(line, "r");
     ck_assert_ptr_nonnull(f);
     size_t cap = 1 << 16, len = 0;

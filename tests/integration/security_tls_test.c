@@ -51,7 +51,8 @@ static char keystore_pem[256];
 static kfk_conf *mtls_pem_keystore(void)
 {
     if (!keystore_pem[0]) {
-        snprintf(keystore_pem, sizeof(keystore_pem), "/tmp/kfk-ksec-keystore-%d.pem", (int)getpid());
+        snprintf(keystore_pem, sizeof(keystore_pem), "/tmp/kfk-ksec-keystore-%d.pem",
+                 (int)getpid());
         char cmd[1024];
         snprintf(cmd, sizeof(cmd), "cat '%s' '%s' > '%s'", ksec_file("client.key"),
                  ksec_file("client.pem"), keystore_pem);
@@ -136,43 +137,6 @@ END_TEST
 
 /* --- failures -------------------------------------------------------------------- */
 
-typedef struct seen {
-    atomic_int calls;
-    kfk_err err;
-    char reason[512];
-} seen;
-
-static void on_error(void *opaque, kfk_err err, const char *reason)
-{
-    seen *s = opaque;
-    if (atomic_fetch_add(&s->calls, 1) == 0) {
-        s->err = err;
-        snprintf(s->reason, sizeof(s->reason), "%s", reason);
-    }
-}
-
-/* Asks conf's cluster for its metadata with a 20 s timeout: the call must
- * fail with want within 10 s, and error_cb must have said why, with a
- * reason holding `because`. */
-static void expect_refused(kfk_conf *conf, kfk_err want, const char *because)
-{
-    seen s = {0};
-    kfk_conf_set_error_cb(conf, on_error, &s);
-    char err[512];
-    kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
-    ck_assert_msg(a != NULL, "%s", err);
-    kfk_metadata *md = NULL;
-    int64_t t0 = kclus_now_ms();
-    kfk_err e = kfk_admin_describe_cluster(a, 20000, &md);
-    int64_t took = kclus_now_ms() - t0;
-    kfk_admin_destroy(a);
-    ck_assert_msg(e == want, "describe_cluster: %s, want %s", kfk_err_name(e), kfk_err_name(want));
-    ck_assert_msg(took < 10000, "took %lld ms", (long long)took);
-    ck_assert_msg(atomic_load(&s.calls) >= 1, "error_cb not called");
-    ck_assert_int_eq(s.err, want);
-    ck_assert_msg(strstr(s.reason, because), "reason \"%s\" lacks \"%s\"", s.reason, because);
-}
-
 static void expect_connects(kfk_conf *conf)
 {
     char err[512];
@@ -187,11 +151,11 @@ static void expect_connects(kfk_conf *conf)
 
 /* The broker's certificate names localhost and 127.0.0.1; "127.1" reaches
  * the same address under a name it does not hold. */
-static kfk_conf *by_other_name(ksec_listener l)
+static kfk_conf *by_other_name(void)
 {
-    kfk_conf *c = ksec_conf(l, NULL);
+    kfk_conf *c = ksec_conf(KSEC_SSL, NULL);
     char other[128];
-    const char *colon = strrchr(ksec_bootstrap(l), ':');
+    const char *colon = strrchr(ksec_bootstrap(KSEC_SSL), ':');
     snprintf(other, sizeof(other), "127.1%s", colon);
     kclus_set(c, "bootstrap.servers", other);
     return c;
@@ -199,8 +163,8 @@ static kfk_conf *by_other_name(ksec_listener l)
 
 START_TEST(test_a_host_name_mismatch_fails_and_can_be_turned_off)
 {
-    expect_refused(by_other_name(KSEC_SSL), KFK_ERR_TLS, "hostname mismatch");
-    kfk_conf *c = by_other_name(KSEC_SSL);
+    ksec_expect_refused(by_other_name, KFK_ERR_TLS, "hostname mismatch", NULL);
+    kfk_conf *c = by_other_name();
     kclus_set(c, "ssl.endpoint.identification.algorithm", "");
     expect_connects(c);
 }
@@ -217,18 +181,23 @@ static kfk_conf *system_trust(void)
 
 START_TEST(test_an_unknown_ca_fails)
 {
-    expect_refused(system_trust(), KFK_ERR_TLS, "certificate verify failed");
+    ksec_expect_refused(system_trust, KFK_ERR_TLS, "certificate verify failed", NULL);
 }
 END_TEST
 
-START_TEST(test_mtls_without_a_client_certificate_fails)
+static kfk_conf *mtls_without_certificate(void)
 {
     kfk_conf *c = kclus_conf(ksec_bootstrap(KSEC_MTLS));
     kclus_set(c, "security.protocol", "SSL");
     kclus_set(c, "ssl.truststore.location", ksec_file("ca.pem"));
+    return c;
+}
+
+START_TEST(test_mtls_without_a_client_certificate_fails)
+{
     /* TLS 1.3 hears of it in the broker's first answer, 1.2 during the
      * handshake: both are TLS failures. */
-    expect_refused(c, KFK_ERR_TLS, "TLS");
+    ksec_expect_refused(mtls_without_certificate, KFK_ERR_TLS, "TLS", NULL);
 }
 END_TEST
 
@@ -250,15 +219,20 @@ static int verify_accept(void *opaque, const char *broker, int depth, int ok,
     return der && len > 0;
 }
 
-START_TEST(test_the_verify_callback_decides)
+static kfk_conf *refusing_callback(void)
 {
     kfk_conf *c = ksec_conf(KSEC_SSL, NULL);
     kfk_conf_set_ssl_cert_verify_cb(c, verify_refuse, NULL);
-    expect_refused(c, KFK_ERR_TLS, "the test refuses depth 0");
+    return c;
+}
+
+START_TEST(test_the_verify_callback_decides)
+{
+    ksec_expect_refused(refusing_callback, KFK_ERR_TLS, "the test refuses depth 0", NULL);
 
     /* Accepting what OpenSSL refused: a CA it was not given. */
     atomic_int calls = 0;
-    c = system_trust();
+    kfk_conf *c = system_trust();
     kfk_conf_set_ssl_cert_verify_cb(c, verify_accept, &calls);
     expect_connects(c);
     ck_assert_int_ge(atomic_load(&calls), 1);

@@ -43,8 +43,8 @@ START_TEST(test_every_security_protocol_is_accepted)
     expect_accepted(KV("security.protocol", "SSL"));
     expect_accepted(KV("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
                        "sasl.username", "u", "sasl.password", "p"));
-    expect_accepted(KV("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN",
-                       "sasl.username", "u", "sasl.password", "p"));
+    expect_accepted(KV("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN", "sasl.username",
+                       "u", "sasl.password", "p"));
 }
 END_TEST
 
@@ -112,8 +112,8 @@ static kfk_err failing_token(void *opaque, char *token, size_t size, int64_t *ex
     return KFK_ERR_AUTH;
 }
 
-static kfk_err good_token(void *opaque, char *token, size_t size, int64_t *expiry_ms,
-                          char *errstr, size_t errlen)
+static kfk_err good_token(void *opaque, char *token, size_t size, int64_t *expiry_ms, char *errstr,
+                          size_t errlen)
 {
     (void)opaque, (void)errstr, (void)errlen;
     token_calls++;
@@ -161,4 +161,7 @@ static Suite *client_security_suite(void)
     return s;
 }
 
-int main(void) { return ktest_run(client_security_suite()); }
+int main(void)
+{
+    return ktest_run(client_security_suite());
+}

@@ -54,8 +54,8 @@ static void end(run *r)
 
 START_TEST(test_plain_sends_the_credentials_once)
 {
-    ksasl *s = sasl_for("plain", (const char *const[]){"sasl.username", "alice", "sasl.password",
-                                                        "secret", NULL});
+    ksasl *s = sasl_for(
+        "plain", (const char *const[]){"sasl.username", "alice", "sasl.password", "secret", NULL});
     ck_assert_str_eq(ksasl_mechanism(s)->name, "PLAIN");
     run r;
     begin(&r, s, "broker");
@@ -129,7 +129,8 @@ START_TEST(test_aws_msk_iam_signs_for_the_brokers_host)
     /* No region in the environment or the host name. */
     begin(&r, s, "127.0.0.1");
     ck_assert_int_eq(step(&r, NULL, 0), KFK_ERR_INVALID_ARG);
-    ck_assert_str_eq(r.why, "no AWS region: set AWS_REGION, or connect by the broker's MSK host name");
+    ck_assert_str_eq(r.why,
+                     "no AWS region: set AWS_REGION, or connect by the broker's MSK host name");
     end(&r);
     ksasl_free(s);
 
@@ -154,4 +155,7 @@ static Suite *sasl_mechanisms_suite(void)
     return s;
 }
 
-int main(void) { return ktest_run(sasl_mechanisms_suite()); }
+int main(void)
+{
+    return ktest_run(sasl_mechanisms_suite());
+}

@@ -81,8 +81,7 @@ START_TEST(test_a_wrong_server_signature_fails)
                         "s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
     ck_assert_int_eq(kscram_client_final(s, u8(first), strlen(first), &out, errstr, 256), 0);
     const char *forged = "v=7rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
-    ck_assert_int_eq(kscram_server_final(s, u8(forged), strlen(forged), errstr, 256),
-                     KFK_ERR_AUTH);
+    ck_assert_int_eq(kscram_server_final(s, u8(forged), strlen(forged), errstr, 256), KFK_ERR_AUTH);
     ck_assert_str_eq(errstr, "the broker's signature is wrong: it does not know the password");
     const char *err = "e=invalid-proof";
     ck_assert_int_eq(kscram_server_final(s, u8(err), strlen(err), errstr, 256), KFK_ERR_AUTH);
@@ -202,4 +201,7 @@ static Suite *sasl_scram_suite(void)
     return s;
 }
 
-int main(void) { return ktest_run(sasl_scram_suite()); }
+int main(void)
+{
+    return ktest_run(sasl_scram_suite());
+}
