@@ -18,6 +18,7 @@
 #define TOKEN_MAX (64 * 1024)
 /* After a failed refresh, ask again this soon. */
 #define RETRY_MS 10000
+#define MAX_REFRESH_MS (30LL * 24 * 3600 * 1000)
 
 static int64_t wall_ms(void)
 {
@@ -93,7 +94,10 @@ static int64_t next_refresh_ms(const ksasl *s, int64_t life_ms)
     int64_t t = (int64_t)(life_ms * share);
     if (t > life_ms - s->refresh_buffer_ms) t = life_ms - s->refresh_buffer_ms;
     if (t < s->refresh_min_ms) t = s->refresh_min_ms;
-    return t < life_ms ? t : life_ms;
+    if (t > life_ms) t = life_ms;
+    /* A token that says it lives for ever is asked for again within a
+     * month: a timer's nanoseconds stay far from overflowing. */
+    return t < MAX_REFRESH_MS ? t : MAX_REFRESH_MS;
 }
 
 kfk_err ksasl_refresh_token(ksasl *s, int64_t *next_ms, char *errstr, size_t errlen)
@@ -126,7 +130,8 @@ kfk_err ksasl_refresh_token(ksasl *s, int64_t *next_ms, char *errstr, size_t err
         explicit_bzero(old, strlen(old));
         free(old);
     }
-    *next_ms = next_refresh_ms(s, expiry_ms - wall_ms());
+    int64_t now = wall_ms();
+    *next_ms = next_refresh_ms(s, expiry_ms > now ? expiry_ms - now : 0);
     return KFK_OK;
 }
 
