@@ -259,7 +259,9 @@ static void tls_check_handshake(mock_conn *c, bool was_done)
 static void conn_read_tls(mock_conn *c)
 {
     c->sess.tls_want_write = false;
-    for (;;) {
+    size_t before = c->in.len;
+    bool end = false;
+    while (!end) {
         if (kbuf_reserve(&c->in, READ_CHUNK)) {
             mock_conn_close(c);
             return;
@@ -267,14 +269,16 @@ static void conn_read_tls(mock_conn *c)
         bool was_done = c->sess.tls_done;
         ssize_t n = mock_tls_read(&c->sess, c->in.data + c->in.len, c->in.cap - c->in.len);
         tls_check_handshake(c, was_done);
-        if (n < 0) {
-            mock_conn_close(c);
-            return;
+        if (n <= 0) {
+            end = n < 0;
+            break;
         }
-        if (n == 0) break;
         c->in.len += (size_t)n;
     }
-    conn_process(c);
+    /* Requests that came before the peer's close are still carried out,
+     * as on plaintext connections. */
+    if (c->in.len > before) conn_process(c);
+    if (end) mock_conn_close(c);
 }
 
 static void conn_read(mock_conn *c)
@@ -379,6 +383,7 @@ void mock_conn_close(mock_conn *c)
     }
     mock_timer_stop(mc, &c->send_timer);
     mock_loop_del(mc, &c->io);
+    if (c->sess.ssl) mock_tls_close_notify(&c->sess);
     close(c->io.fd);
     c->io.fd = -1;
     if (c->prev)

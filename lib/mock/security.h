@@ -99,6 +99,7 @@ typedef struct mock_session {
     struct ssl_st *ssl; /* NULL: plaintext */
     bool tls_done;      /* the handshake finished */
     bool fail_handshake;
+    bool tls_failed;      /* a fatal TLS error: no close_notify */
     bool tls_want_write;  /* the TLS engine waits for the socket to drain */
     size_t tls_retry_len; /* the length of a TLS write to repeat */
     uint8_t *tls_bounce;  /* gathers small writes into one TLS record */
@@ -126,6 +127,8 @@ struct ssl_ctx_st *mock_tls_ctx_new(const char *cert_pem, const char *key_pem,
 void mock_tls_ctx_free(struct ssl_ctx_st *ctx);
 /* Starts the server side of TLS on a new connection's fd. -1 on error. */
 int mock_tls_start(mock_session *s, struct ssl_ctx_st *ctx, int fd, bool fail_handshake);
+/* Sends close_notify (best effort) before the socket closes. */
+void mock_tls_close_notify(mock_session *s);
 /* Frees the connection's TLS state (sends nothing). */
 void mock_tls_stop(mock_session *s);
 /* Reads decrypted bytes (driving the handshake first): > 0 bytes, 0 when

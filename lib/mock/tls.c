@@ -136,6 +136,14 @@ void mock_tls_stop(mock_session *s)
     s->ssl = NULL;
 }
 
+void mock_tls_close_notify(mock_session *s)
+{
+    /* One try, without waiting for the peer's: the socket closes next.
+     * Never after a fatal error, which OpenSSL forbids. */
+    if (s->tls_done && !s->tls_failed) SSL_shutdown(s->ssl);
+    ERR_clear_error();
+}
+
 ssize_t mock_tls_read(mock_session *s, void *p, size_t n)
 {
     ERR_clear_error();
@@ -148,7 +156,10 @@ ssize_t mock_tls_read(mock_session *s, void *p, size_t n)
     case SSL_ERROR_WANT_WRITE: /* the handshake's own output is stuck */
         s->tls_want_write = true;
         return 0;
-    default: /* close_notify, a failed handshake, a broken record or socket */
+    case SSL_ERROR_ZERO_RETURN: /* the peer's close_notify */
+        return -1;
+    default: /* a failed handshake, a broken record or socket */
+        s->tls_failed = true;
         ERR_clear_error();
         return -1;
     }
@@ -190,6 +201,7 @@ ssize_t mock_tls_writev(mock_session *s, const struct iovec *iov, size_t n)
         errno = EAGAIN;
         return -1;
     }
+    s->tls_failed = true;
     errno = EPIPE;
     return -1;
 }

@@ -272,8 +272,9 @@ END_TEST
 START_TEST(test_tls_serves_both_tls12_and_tls13)
 {
     start("SSL", NULL, 0);
-    for (int v = TLS1_2_VERSION; v <= TLS1_3_VERSION; v++) {
-        if (v != TLS1_2_VERSION && v != TLS1_3_VERSION) continue;
+    static const int versions[] = {TLS1_2_VERSION, TLS1_3_VERSION};
+    for (size_t i = 0; i < 2; i++) {
+        int v = versions[i];
         sconn c;
         memset(&c, 0, sizeof(c));
         c.fd = mt_dial(kfk_mock_broker_port(mc, 1));
@@ -337,6 +338,42 @@ START_TEST(test_tls_carries_large_requests_and_responses)
     ck_assert_int_eq(mt_count_records(fresp.responses[0].partitions[0].records, 0), 5);
     kbuf_free(&batch);
     s_close(&c);
+}
+END_TEST
+
+START_TEST(test_tls_carries_out_requests_sent_before_the_peer_closed)
+{
+    start("SSL", NULL, 0);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
+    sconn c;
+    ck_assert_int_eq(s_open(&c, true, NULL, NULL), 0);
+    kbuf batch = {0};
+    kp_produce_request req;
+    kp_produce_request_init(&req);
+    kp_produce_request_topic_produce_data td;
+    kp_produce_request_topic_produce_data_init(&td);
+    kp_produce_request_partition_produce_data pd;
+    kp_produce_request_partition_produce_data_init(&pd);
+    pd.records = mt_batch(&batch, 3, 1000, -1, -1, -1);
+    td.name = kwire_cstr("t");
+    td.partition_data = &pd;
+    td.n_partition_data = 1;
+    req.acks = 0;
+    req.timeout_ms = 5000;
+    req.topic_data = &td;
+    req.n_topic_data = 1;
+    ck_assert_int_eq(kproto_write_request(&c.frame, KP_PRODUCE_KEY, 9, 1, kwire_cstr("t"), &req),
+                     0);
+    ck_assert_int_eq(s_write(&c, c.frame.data, c.frame.len), 0);
+    SSL_shutdown(c.ssl);
+    s_close(&c);
+    int64_t hw = 0;
+    for (int i = 0; i < 200 && hw < 3; i++) {
+        usleep(10 * 1000);
+        ck_assert_int_eq(kfk_mock_partition_offsets(mc, "t", 0, NULL, &hw), 0);
+    }
+    ck_assert_int_eq(hw, 3);
+    kbuf_free(&batch);
 }
 END_TEST
 
@@ -986,6 +1023,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_tls_handshake_with_the_ca_serves_api_versions);
     tcase_add_test(tc, test_tls_serves_both_tls12_and_tls13);
     tcase_add_test(tc, test_tls_carries_large_requests_and_responses);
+    tcase_add_test(tc, test_tls_carries_out_requests_sent_before_the_peer_closed);
     tcase_add_test(tc, test_mtls_refuses_a_client_without_a_certificate);
     tcase_add_test(tc, test_mtls_accepts_a_ca_signed_client_as_its_subject);
     tcase_add_test(tc, test_mtls_refuses_a_certificate_of_another_ca);
