@@ -284,13 +284,15 @@ KFK_API kfk_err kfk_mock_user_add(kfk_mock_cluster *mc, const char *mechanism, c
 
 /* The next n TLS handshakes (on any broker) fail: the server aborts each
  * with a handshake_failure alert after the ClientHello and closes the
- * connection. n <= 0 forgets the ones not yet used. */
+ * connection. Replaces the count of an earlier call; n <= 0 forgets the
+ * failures not yet used. Nothing on a listener without TLS. */
 KFK_API void kfk_mock_fail_handshakes(kfk_mock_cluster *mc, int n);
 
 /* The next n SaslAuthenticate requests (on any broker) answer
  * SASL_AUTHENTICATION_FAILED with Kafka's error message for invalid
  * credentials, whatever they carry, and the connection closes as after
- * any failed authentication. n <= 0 forgets the ones not yet used. */
+ * any failed authentication. Replaces the count of an earlier call; n <= 0
+ * forgets the failures not yet used. */
 KFK_API void kfk_mock_fail_authentications(kfk_mock_cluster *mc, int n);
 
 /* How many SASL authentications, re-authentications included, have

@@ -56,6 +56,7 @@ typedef struct sconn {
     SSL_CTX *ctx;
     SSL *ssl; /* NULL: plaintext */
     int32_t next_cid;
+    int tls_error; /* the reason of a failed handshake (SSL_R_...) */
     kbuf frame, resp;
     karena arena;
 } sconn;
@@ -103,6 +104,7 @@ static int s_open(sconn *c, bool tls, const char *cert, const char *key)
     SSL_set_tlsext_host_name(c->ssl, "localhost");
     SSL_set1_host(c->ssl, "localhost");
     int rc = SSL_connect(c->ssl) == 1 ? 0 : -1;
+    if (rc) c->tls_error = ERR_GET_REASON(ERR_peek_last_error());
     ERR_clear_error();
     return rc;
 }
@@ -428,6 +430,7 @@ START_TEST(test_fail_handshakes_fails_the_next_handshakes_only)
     for (int i = 0; i < 2; i++) {
         sconn c;
         ck_assert_int_ne(s_open(&c, true, NULL, NULL), 0);
+        ck_assert_int_eq(c.tls_error, SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE);
         s_close(&c);
     }
     sconn c;
