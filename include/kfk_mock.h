@@ -19,6 +19,20 @@
  * The control functions below set up topics and inject faults (errors,
  * latency, dropped connections, brokers going down, leaders moving).
  *
+ * Security: kfk_mock_cluster_new_secure gives every broker's listener one
+ * security protocol, as a Kafka listener has: SSL (TLSv1.2 and 1.3 with
+ * OpenSSL, optionally requiring client certificates), SASL_PLAINTEXT or
+ * SASL_SSL. SASL serves SaslHandshake v0-1 and SaslAuthenticate v0-2 with
+ * PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (RFC 5802/7677, credentials kept
+ * salted) and OAUTHBEARER with unsecured JWTs (alg "none", as Kafka's
+ * unsecured validator), and KIP-368 re-authentication with a session
+ * lifetime. Before a connection has authenticated it may send only
+ * ApiVersions, SaslHandshake and SaslAuthenticate; anything else closes
+ * it, as Kafka does, and so does a failed authentication once its error
+ * response is out. Metadata keeps advertising 127.0.0.1:port; plaintext
+ * clusters (kfk_mock_cluster_new) neither serve nor advertise the SASL
+ * APIs.
+ *
  * Threads: every function may be called from any thread, concurrently with
  * the loop and with each other, except kfk_mock_cluster_destroy, which must
  * be the last call on a cluster. Functions whose effect the loop carries
@@ -59,6 +73,38 @@ typedef struct kfk_mock_cluster kfk_mock_cluster;
  * with kfk_mock_cluster_destroy. Returns NULL when n_brokers is out of
  * range or sockets, memory or the thread cannot be had. */
 KFK_API kfk_mock_cluster *kfk_mock_cluster_new(int n_brokers);
+
+/* The security of a cluster's listeners, for kfk_mock_cluster_new_secure.
+ * Strings are NUL-terminated; new_secure copies what it needs. */
+typedef struct kfk_mock_security {
+    const char *protocol;        /* "PLAINTEXT" (NULL too), "SSL", "SASL_PLAINTEXT", "SASL_SSL" */
+    const char *cert_pem;        /* SSL listeners: the server certificate chain, PEM text */
+    const char *key_pem;         /* its private key, PEM text (unencrypted) */
+    const char *client_ca_pem;   /* non-NULL: TLS requires a client certificate this CA signed */
+    const char *sasl_mechanisms; /* comma list of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512,
+                                    OAUTHBEARER; NULL: all four */
+    int64_t session_lifetime_ms; /* > 0: KIP-368 session lifetime (connections.max.reauth.ms) */
+} kfk_mock_security;
+
+/* As kfk_mock_cluster_new, with every broker listening with sec's security
+ * protocol (sec NULL: PLAINTEXT). TLS listeners present cert_pem and
+ * key_pem and, with client_ca_pem, refuse the handshake of a client
+ * without a certificate that CA signed (mTLS; the connection's principal
+ * is then "User:" and the subject in RFC 2253 form, "User:CN=kfk-client").
+ * SASL listeners enable sasl_mechanisms, answer a SaslHandshake for
+ * another one with UNSUPPORTED_SASL_MECHANISM (and close), and know the
+ * users added with kfk_mock_user_add; OAUTHBEARER takes any unexpired
+ * unsecured JWT ("sub" is the principal). With session_lifetime_ms > 0,
+ * SaslAuthenticate v1+ answers carry it (for OAUTHBEARER at most the
+ * token's remaining lifetime), and a connection whose session has expired
+ * is closed when it sends any request but SaslHandshake and
+ * SaslAuthenticate; re-authenticating (same mechanism and principal)
+ * starts a new session. sec and its strings stay the caller's. Returns
+ * NULL as kfk_mock_cluster_new does, and also for an unknown protocol or
+ * mechanism, a TLS protocol without cert_pem and key_pem, PEM text
+ * OpenSSL cannot load, a key that does not match the certificate, or
+ * client_ca_pem on a protocol without TLS. */
+KFK_API kfk_mock_cluster *kfk_mock_cluster_new_secure(int n_brokers, const kfk_mock_security *sec);
 
 /* Stops the loop thread, closes every listener and client connection
  * (clients see their connections close) and frees everything. Requests in
@@ -222,6 +268,44 @@ KFK_API int64_t kfk_mock_request_count(kfk_mock_cluster *mc, int16_t api_key);
 KFK_API int64_t kfk_mock_broker_request_count(kfk_mock_cluster *mc, int32_t broker_id,
                                               int16_t api_key);
 KFK_API void kfk_mock_reset_request_counts(kfk_mock_cluster *mc);
+
+/* --------------------------------------------------------------- security */
+
+/* Adds a user (or sets its password again) for mechanism "PLAIN",
+ * "SCRAM-SHA-256" or "SCRAM-SHA-512"; users of one mechanism are unknown
+ * to the others, as Kafka keeps SCRAM credentials per mechanism. SCRAM
+ * users are kept only as salted credentials (a random salt, 4096
+ * iterations), never the password. user and password are copied.
+ * KFK_ERR_INVALID_ARG for a NULL argument, an empty user or another
+ * mechanism; KFK_ERR_NO_MEMORY. Works on any cluster; only SASL listeners
+ * use the users. */
+KFK_API kfk_err kfk_mock_user_add(kfk_mock_cluster *mc, const char *mechanism, const char *user,
+                                  const char *password);
+
+/* The next n TLS handshakes (on any broker) fail: the server aborts each
+ * with a handshake_failure alert after the ClientHello and closes the
+ * connection. Replaces the count of an earlier call; n <= 0 forgets the
+ * failures not yet used. Nothing on a listener without TLS. */
+KFK_API void kfk_mock_fail_handshakes(kfk_mock_cluster *mc, int n);
+
+/* The next n SaslAuthenticate requests (on any broker) answer
+ * SASL_AUTHENTICATION_FAILED with Kafka's error message for invalid
+ * credentials, whatever they carry, and the connection closes as after
+ * any failed authentication. Replaces the count of an earlier call; n <= 0
+ * forgets the failures not yet used. */
+KFK_API void kfk_mock_fail_authentications(kfk_mock_cluster *mc, int n);
+
+/* How many SASL authentications, re-authentications included, have
+ * succeeded on the cluster since it started; -1 for a NULL cluster. */
+KFK_API int kfk_mock_authentications(kfk_mock_cluster *mc);
+
+/* Copies the principal of the connection that authenticated last (SASL,
+ * or the TLS handshake of an SSL listener) into buf, NUL-terminated and
+ * truncated to size: "User:alice", "User:CN=kfk-client", or
+ * "User:ANONYMOUS" for an SSL listener without client certificates; ""
+ * when none has yet. KFK_ERR_INVALID_ARG for a NULL cluster or buffer or
+ * size 0. */
+KFK_API kfk_err kfk_mock_last_principal(kfk_mock_cluster *mc, char *buf, size_t size);
 
 #ifdef __cplusplus
 }

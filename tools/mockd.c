@@ -4,10 +4,23 @@
  *   build/tools/mockd [--brokers N] [--topic NAME[:PARTITIONS[:RF]]]...
  *                     [--retention-bytes N] [--no-crc] [--auto-create PARTITIONS]
  *                     [--group-min-session-ms N]
+ *                     [--security-protocol PROTOCOL] [--tls-cert FILE] [--tls-key FILE]
+ *                     [--tls-client-ca FILE] [--sasl-mechanisms LIST]
+ *                     [--user MECHANISM:NAME:PASSWORD]... [--session-lifetime-ms N]
  *
  * --group-min-session-ms lowers the smallest session.timeout.ms classic
  * JoinGroup takes (Kafka's group.min.session.timeout.ms, 6000), for tests
  * that wait for a member's session to expire.
+ *
+ * --security-protocol is PLAINTEXT (the default), SSL, SASL_PLAINTEXT or
+ * SASL_SSL, for every broker. SSL and SASL_SSL need --tls-cert (the
+ * server's PEM certificate chain) and --tls-key (its unencrypted PEM key);
+ * --tls-client-ca makes TLS require client certificates that PEM CA
+ * signed. --sasl-mechanisms is a comma list of PLAIN, SCRAM-SHA-256,
+ * SCRAM-SHA-512 and OAUTHBEARER (default: all). --user adds a PLAIN or
+ * SCRAM user (the password is what follows the second colon);
+ * OAUTHBEARER takes any unexpired unsecured JWT. --session-lifetime-ms
+ * sets KIP-368's session lifetime (connections.max.reauth.ms).
  *
  * Prints "bootstrap=127.0.0.1:P1,..." on stdout once the brokers listen,
  * then serves until SIGTERM, SIGINT or SIGHUP, or until stdin reaches its
@@ -30,7 +43,11 @@ static void usage(void)
 {
     fprintf(stderr, "usage: mockd [--brokers N] [--topic NAME[:PARTITIONS[:RF]]]... "
                     "[--retention-bytes N] [--no-crc] [--auto-create PARTITIONS] "
-                    "[--group-min-session-ms N]\n");
+                    "[--group-min-session-ms N]\n"
+                    "             [--security-protocol PROTOCOL] [--tls-cert FILE] "
+                    "[--tls-key FILE] [--tls-client-ca FILE]\n"
+                    "             [--sasl-mechanisms LIST] [--user MECHANISM:NAME:PASSWORD]... "
+                    "[--session-lifetime-ms N]\n");
     exit(2);
 }
 
@@ -62,6 +79,49 @@ static int add_topic(kfk_mock_cluster *mc, char *spec)
     return err ? -1 : 0;
 }
 
+/* "mechanism:name:password" */
+static int add_user(kfk_mock_cluster *mc, const char *spec)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", spec);
+    char *name = strchr(buf, ':');
+    char *password = name ? strchr(name + 1, ':') : NULL;
+    if (!password) {
+        fprintf(stderr, "mockd: --user %s: want MECHANISM:NAME:PASSWORD\n", spec);
+        return -1;
+    }
+    *name++ = '\0';
+    *password++ = '\0';
+    kfk_err err = kfk_mock_user_add(mc, buf, name, password);
+    if (err) fprintf(stderr, "mockd: --user %s: %s\n", spec, kfk_err_str(err));
+    return err ? -1 : 0;
+}
+
+/* A whole file as a string; exits with status 2 when it cannot be read. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *s = NULL;
+    size_t len = 0, cap = 0;
+    for (size_t got = 1; f && got;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *t = realloc(s, cap);
+            if (!t) break;
+            s = t;
+        }
+        got = fread(s + len, 1, cap - len - 1, f);
+        len += got;
+    }
+    if (!f || ferror(f) || !s) {
+        fprintf(stderr, "mockd: cannot read %s\n", path);
+        exit(2);
+    }
+    fclose(f);
+    s[len] = '\0';
+    return s;
+}
+
 static bool stdin_watchable(void)
 {
     struct stat st;
@@ -90,6 +150,8 @@ int main(int argc, char **argv)
     int brokers = 3;
     long auto_create = 0, retention = 0, min_session_ms = 0;
     bool no_crc = false;
+    kfk_mock_security sec = {0};
+    char *cert = NULL, *key = NULL, *client_ca = NULL;
     for (int i = 1; i < argc; i++) { /* validate everything before starting */
         const char *a = argv[i];
         bool has_arg = i + 1 < argc;
@@ -101,7 +163,19 @@ int main(int argc, char **argv)
             auto_create = number(argv[++i], 1, 100000);
         else if (!strcmp(a, "--group-min-session-ms") && has_arg)
             min_session_ms = number(argv[++i], 1, 1800000);
-        else if (!strcmp(a, "--topic") && has_arg)
+        else if (!strcmp(a, "--security-protocol") && has_arg)
+            sec.protocol = argv[++i];
+        else if (!strcmp(a, "--tls-cert") && has_arg)
+            cert = slurp(argv[++i]);
+        else if (!strcmp(a, "--tls-key") && has_arg)
+            key = slurp(argv[++i]);
+        else if (!strcmp(a, "--tls-client-ca") && has_arg)
+            client_ca = slurp(argv[++i]);
+        else if (!strcmp(a, "--sasl-mechanisms") && has_arg)
+            sec.sasl_mechanisms = argv[++i];
+        else if (!strcmp(a, "--session-lifetime-ms") && has_arg)
+            sec.session_lifetime_ms = number(argv[++i], 1, __LONG_MAX__);
+        else if ((!strcmp(a, "--topic") || !strcmp(a, "--user")) && has_arg)
             i++;
         else if (!strcmp(a, "--no-crc"))
             no_crc = true;
@@ -116,9 +190,16 @@ int main(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &stop, NULL); /* before the loop thread starts */
     signal(SIGPIPE, SIG_IGN);
     int sfd = signalfd(-1, &stop, SFD_CLOEXEC);
-    kfk_mock_cluster *mc = sfd >= 0 ? kfk_mock_cluster_new(brokers) : NULL;
+    sec.cert_pem = cert;
+    sec.key_pem = key;
+    sec.client_ca_pem = client_ca;
+    kfk_mock_cluster *mc = sfd >= 0 ? kfk_mock_cluster_new_secure(brokers, &sec) : NULL;
+    free(cert);
+    free(key);
+    free(client_ca);
     if (!mc) {
-        fprintf(stderr, "mockd: cannot start a cluster of %d brokers\n", brokers);
+        fprintf(stderr, "mockd: cannot start a cluster of %d brokers (or bad security settings)\n",
+                brokers);
         return 1;
     }
     int rc = 0;
@@ -131,6 +212,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc && !rc; i++)
         if (!strcmp(argv[i], "--topic"))
             rc = add_topic(mc, argv[++i]);
+        else if (!strcmp(argv[i], "--user"))
+            rc = add_user(mc, argv[++i]);
         else if (strcmp(argv[i], "--no-crc"))
             i++;
     if (!rc) {

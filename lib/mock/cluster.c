@@ -276,6 +276,7 @@ static void cluster_free(mock_cluster *mc)
         free(mc->txns[i].transactional_id);
     free(mc->txns);
     free(mc->heap);
+    mock_security_free(&mc->sec);
     if (mc->wake.fd >= 0) close(mc->wake.fd);
     if (mc->epfd >= 0) close(mc->epfd);
     pthread_cond_destroy(&mc->synced);
@@ -284,6 +285,11 @@ static void cluster_free(mock_cluster *mc)
 }
 
 kfk_mock_cluster *kfk_mock_cluster_new(int n_brokers)
+{
+    return kfk_mock_cluster_new_secure(n_brokers, NULL);
+}
+
+kfk_mock_cluster *kfk_mock_cluster_new_secure(int n_brokers, const kfk_mock_security *sec)
 {
     if (n_brokers < 1 || n_brokers > KFK_MOCK_MAX_BROKERS) return NULL;
     mock_cluster *mc = calloc(1, sizeof(*mc));
@@ -300,6 +306,10 @@ kfk_mock_cluster *kfk_mock_cluster_new(int n_brokers)
     mc->next_session_id = 1;
     mock_groups_init(&mc->groups);
     make_cluster_id(mc->cluster_id);
+    if (sec && mock_security_init(&mc->sec, sec)) {
+        cluster_free(mc);
+        return NULL;
+    }
     mock_api_init(mc);
     if (mc->wake.fd < 0 || mc->epfd < 0 || mock_loop_add(mc, &mc->wake, EPOLLIN) ||
         brokers_init(mc, n_brokers) || start_thread(mc)) {

@@ -2,7 +2,8 @@
  * handling them one after another (a request that waits, a long-poll
  * Fetch, holds back the ones behind it, as Kafka mutes a channel), and
  * writing the queued responses in order with sendmsg, each once its rtt
- * delay is over. Loop thread only. */
+ * delay is over. TLS listeners read and write through tls.c instead of
+ * read() and sendmsg(). Loop thread only. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -33,8 +34,10 @@ struct mock_conn {
     mock_timer send_timer; /* the head response's rtt delay */
     bool parked;           /* a request waits for its answer */
     bool want_write;       /* the socket was full */
+    bool closing;          /* close once the output is written */
     uint32_t events;
     karena arena;
+    mock_session sess;
 };
 
 #define CONN_OF_TIMER(t) ((mock_conn *)((char *)(t)-offsetof(mock_conn, send_timer)))
@@ -49,6 +52,11 @@ mock_broker *mock_conn_broker(mock_conn *c)
 karena *mock_conn_arena(mock_conn *c)
 {
     return &c->arena;
+}
+
+mock_session *mock_conn_session(mock_conn *c)
+{
+    return &c->sess;
 }
 
 /* ---------------------------------------------------------------- output */
@@ -104,8 +112,8 @@ static void conn_update_events(mock_conn *c)
 {
     if (c->io.fd < 0) return;
     uint32_t ev = EPOLLRDHUP;
-    if (!c->parked && c->out_bytes < MOCK_OUT_HIGH_WATER) ev |= EPOLLIN;
-    if (c->want_write) ev |= EPOLLOUT;
+    if (!c->parked && !c->closing && c->out_bytes < MOCK_OUT_HIGH_WATER) ev |= EPOLLIN;
+    if (c->want_write || c->sess.tls_want_write) ev |= EPOLLOUT;
     if (ev != c->events) {
         mock_loop_mod(c->mc, &c->io, ev);
         c->events = ev;
@@ -167,7 +175,8 @@ static void conn_flush(mock_conn *c)
         for (size_t i = 0; i < n; i++)
             total += iov[i].iov_len;
         struct msghdr msg = {.msg_iov = iov, .msg_iovlen = n};
-        ssize_t w = sendmsg(c->io.fd, &msg, MSG_NOSIGNAL);
+        ssize_t w =
+            c->sess.ssl ? mock_tls_writev(&c->sess, iov, n) : sendmsg(c->io.fd, &msg, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             c->want_write = true;
@@ -178,13 +187,17 @@ static void conn_flush(mock_conn *c)
             return;
         }
         out_advance(c, (size_t)w);
-        if ((size_t)w < total) {
+        if ((size_t)w < total && !c->sess.ssl) { /* TLS writes a record at a time */
             c->want_write = true;
             break;
         }
     }
     if (c->out_head && c->out_head->send_at_ns > now && !c->want_write)
         mock_timer_start(c->mc, &c->send_timer, c->out_head->send_at_ns);
+    if (c->closing && !c->out_head && c->io.fd >= 0) {
+        mock_conn_close(c);
+        return;
+    }
     conn_update_events(c);
 }
 
@@ -201,7 +214,7 @@ static void on_send_timer(mock_cluster *mc, mock_timer *t)
 /* Handles the whole frames in `in`, until one parks or output backs up. */
 static void conn_process(mock_conn *c)
 {
-    while (c->io.fd >= 0 && !c->parked && c->out_bytes < MOCK_OUT_HIGH_WATER) {
+    while (c->io.fd >= 0 && !c->parked && !c->closing && c->out_bytes < MOCK_OUT_HIGH_WATER) {
         size_t avail = c->in.len - c->in_off;
         if (avail < 4) break;
         int32_t size =
@@ -232,8 +245,48 @@ static void conn_process(mock_conn *c)
     conn_flush(c);
 }
 
+/* Called after each TLS read: notes a handshake that has just finished. */
+static void tls_check_handshake(mock_conn *c, bool was_done)
+{
+    if (was_done || !c->sess.tls_done) return;
+    mock_tls_principal(&c->sess, c->sess.tls_principal, sizeof(c->sess.tls_principal));
+    mock_security *sec = &c->mc->sec;
+    if (!sec->sasl) memcpy(sec->last_principal, c->sess.tls_principal, sizeof(sec->last_principal));
+}
+
+/* OpenSSL may hold decrypted bytes epoll knows nothing of: read until it
+ * wants more from the socket. */
+static void conn_read_tls(mock_conn *c)
+{
+    c->sess.tls_want_write = false;
+    size_t before = c->in.len;
+    bool end = false;
+    while (!end) {
+        if (kbuf_reserve(&c->in, READ_CHUNK)) {
+            mock_conn_close(c);
+            return;
+        }
+        bool was_done = c->sess.tls_done;
+        ssize_t n = mock_tls_read(&c->sess, c->in.data + c->in.len, c->in.cap - c->in.len);
+        tls_check_handshake(c, was_done);
+        if (n <= 0) {
+            end = n < 0;
+            break;
+        }
+        c->in.len += (size_t)n;
+    }
+    /* Requests that came before the peer's close are still carried out,
+     * as on plaintext connections. */
+    if (c->in.len > before) conn_process(c);
+    if (end) mock_conn_close(c);
+}
+
 static void conn_read(mock_conn *c)
 {
+    if (c->sess.ssl) {
+        conn_read_tls(c);
+        return;
+    }
     size_t want = READ_CHUNK;
     if (c->in.len - c->in_off >= 4) { /* make room for the whole next frame */
         const uint8_t *p = c->in.data + c->in_off;
@@ -269,13 +322,24 @@ static void on_conn_event(mock_cluster *mc, mock_io *io, uint32_t events)
         return;
     }
     if (events & EPOLLOUT) {
+        bool tls_retry = c->sess.tls_want_write;
         conn_flush(c);
         conn_process(c);
+        if (tls_retry && c->io.fd >= 0 && !c->parked && !c->closing) readable = true;
     }
-    if (readable && c->io.fd >= 0 && !c->parked) conn_read(c);
+    if (readable && c->io.fd >= 0 && !c->parked && !c->closing) conn_read(c);
 }
 
 /* --------------------------------------------------------- accept, close */
+
+static int conn_start_tls(mock_cluster *mc, mock_conn *c)
+{
+    mock_security *sec = &mc->sec;
+    if (!sec->tls) return 0;
+    bool fail = sec->fail_handshakes > 0;
+    if (fail) sec->fail_handshakes--;
+    return mock_tls_start(&c->sess, sec->tls_ctx, c->io.fd, fail);
+}
 
 void mock_conn_accept(mock_cluster *mc, mock_io *io, uint32_t events)
 {
@@ -297,7 +361,8 @@ void mock_conn_accept(mock_cluster *mc, mock_io *io, uint32_t events)
         c->broker = b;
         c->send_timer.fn = on_send_timer;
         c->events = EPOLLIN | EPOLLRDHUP;
-        if (mock_loop_add(mc, &c->io, c->events)) {
+        if (conn_start_tls(mc, c) || mock_loop_add(mc, &c->io, c->events)) {
+            mock_session_free(&c->sess);
             close(fd);
             free(c);
             continue;
@@ -318,6 +383,7 @@ void mock_conn_close(mock_conn *c)
     }
     mock_timer_stop(mc, &c->send_timer);
     mock_loop_del(mc, &c->io);
+    if (c->sess.ssl) mock_tls_close_notify(&c->sess);
     close(c->io.fd);
     c->io.fd = -1;
     if (c->prev)
@@ -328,6 +394,11 @@ void mock_conn_close(mock_conn *c)
     c->prev = NULL;
     c->next = mc->closed;
     mc->closed = c;
+}
+
+void mock_conn_close_after_send(mock_conn *c)
+{
+    c->closing = true;
 }
 
 void mock_conn_unpark(mock_conn *c)
@@ -348,6 +419,7 @@ void mock_conns_free_closed(mock_cluster *mc)
         }
         kbuf_free(&c->in);
         karena_free(&c->arena);
+        mock_session_free(&c->sess);
         free(c);
     }
 }

@@ -1,6 +1,7 @@
 /* Routing one request frame to its handler: the request header, the
- * versions the cluster serves, request counts, injected errors, and
- * encoding the handler's response. Loop thread, mc->lock held. */
+ * versions the cluster serves, SASL's gate, request counts, injected
+ * errors, and encoding the handler's response. Loop thread, mc->lock
+ * held. */
 #include <string.h>
 
 #include "base/time.h"
@@ -31,6 +32,8 @@ static const struct {
     {KP_OFFSET_COMMIT_KEY, mock_handle_offset_commit},
     {KP_OFFSET_FETCH_KEY, mock_handle_offset_fetch},
     {KP_CONSUMER_GROUP_HEARTBEAT_KEY, mock_handle_consumer_group_heartbeat},
+    {KP_SASL_HANDSHAKE_KEY, mock_handle_sasl_handshake},
+    {KP_SASL_AUTHENTICATE_KEY, mock_handle_sasl_authenticate},
 };
 
 mock_handler *mock_handler_for(int16_t key)
@@ -48,6 +51,9 @@ void mock_api_init(mock_cluster *mc)
         /* Like a broker without unstable.api.versions.enable. */
         mc->api_max[k] = api ? api->max_stable_version : -1;
     }
+    /* Only SASL listeners speak SASL. */
+    if (!mc->sec.sasl)
+        mc->api_max[KP_SASL_HANDSHAKE_KEY] = mc->api_max[KP_SASL_AUTHENTICATE_KEY] = -1;
 }
 
 static bool served(const mock_cluster *mc, int16_t key, int16_t version)
@@ -118,6 +124,9 @@ static void count(mock_cluster *mc, mock_broker *b, int16_t key)
 int mock_dispatch(mock_conn *c, const uint8_t *frame, size_t len)
 {
     mock_broker *b = mock_conn_broker(c);
+    mock_session *s = mock_conn_session(c);
+    if (s->legacy && s->sasl_state == MOCK_SASL_AUTHENTICATE)
+        return mock_sasl_legacy_token(c, frame, len);
     mock_req req = {.mc = b->mc, .broker = b, .conn = c, .arena = mock_conn_arena(c)};
     req.recv_ns = ktime_mono_ns();
     kreader r = kreader_of(frame, len);
@@ -127,6 +136,9 @@ int mock_dispatch(mock_conn *c, const uint8_t *frame, size_t len)
     req.correlation_id = (int32_t)((uint32_t)frame[4] << 24 | (uint32_t)frame[5] << 16 |
                                    (uint32_t)frame[6] << 8 | frame[7]);
     count(req.mc, b, req.key);
+    /* Kafka closes a connection that sends anything else before it has
+     * authenticated, or after its session expired (KIP-368). */
+    if (req.mc->sec.sasl && !mock_sasl_permits(s, req.key, req.recv_ns)) return MOCK_CLOSE;
     if (req.key == KP_API_VERSIONS_KEY && !served(req.mc, req.key, req.version) &&
         req.version > req.mc->api_max[req.key])
         return api_versions_unsupported(&req);

@@ -20,6 +20,7 @@
 #include "base/rw.h"
 #include "kfk.h"
 #include "kfk_mock.h"
+#include "mock/security.h"
 #include "proto/arena.h"
 #include "proto/wire.h"
 
@@ -259,6 +260,7 @@ struct kfk_mock_cluster {
     size_t n_txns, cap_txns;
     int32_t next_session_id;
     mock_groups groups;
+    mock_security sec;
 
     mock_timer **heap; /* loop-only */
     size_t heap_n, heap_cap;
@@ -356,7 +358,8 @@ mock_handler mock_handle_api_versions, mock_handle_metadata, mock_handle_create_
     mock_handle_init_producer_id, mock_handle_join_group, mock_handle_sync_group,
     mock_handle_heartbeat, mock_handle_leave_group, mock_handle_describe_groups,
     mock_handle_list_groups, mock_handle_offset_commit, mock_handle_offset_fetch,
-    mock_handle_consumer_group_heartbeat; /* handlers_consumer_group.c */
+    mock_handle_consumer_group_heartbeat,                      /* handlers_consumer_group.c */
+    mock_handle_sasl_handshake, mock_handle_sasl_authenticate; /* sasl.c */
 
 /* The handler of an API key, or NULL when the mock does not implement it. */
 mock_handler *mock_handler_for(int16_t key);
@@ -411,6 +414,10 @@ void mock_conn_close(mock_conn *c);
 /* A parked request answered: go on with the connection's next requests. */
 void mock_conn_unpark(mock_conn *c);
 mock_broker *mock_conn_broker(mock_conn *c);
+mock_session *mock_conn_session(mock_conn *c);
+/* Handles no more requests of c and closes it once its queued responses
+ * are written (a failed authentication). */
+void mock_conn_close_after_send(mock_conn *c);
 karena *mock_conn_arena(mock_conn *c);
 void mock_conns_free_closed(mock_cluster *mc);
 
