@@ -373,6 +373,19 @@ void mock_conn_accept(mock_cluster *mc, mock_io *io, uint32_t events)
     }
 }
 
+/* After a failed handshake the client may already have sent its first
+ * request (TLS 1.3 clients do, before the server has judged their
+ * certificate). Closing with those bytes unread would send a reset that
+ * can overtake the alert just written; as Kafka's broker, let the alert
+ * arrive: end our side, then read what came before closing. */
+static void drain(int fd)
+{
+    shutdown(fd, SHUT_WR);
+    char buf[4096];
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+}
+
 void mock_conn_close(mock_conn *c)
 {
     if (c->io.fd < 0) return;
@@ -384,6 +397,7 @@ void mock_conn_close(mock_conn *c)
     mock_timer_stop(mc, &c->send_timer);
     mock_loop_del(mc, &c->io);
     if (c->sess.ssl) mock_tls_close_notify(&c->sess);
+    if (c->sess.tls_failed) drain(c->io.fd);
     close(c->io.fd);
     c->io.fd = -1;
     if (c->prev)

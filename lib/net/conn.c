@@ -332,6 +332,7 @@ void kconn_fail(kconn *c, kfk_err err, const char *why)
     klog(&c->cfg->log, level, "broker", "%s: %s in state %s: %s", c->name,
          from == KCONN_READY ? "connection lost" : "connect failed", kconn_state_name(from), why);
     close_socket(c);
+    c->refused = err == KFK_ERR_TLS || err == KFK_ERR_AUTH ? err : KFK_OK;
     kbackoff b = {c->cfg->backoff_ms, c->cfg->backoff_max_ms, KBACKOFF_JITTER};
     c->state_deadline_ns = kloop_now(c->loop) + kbackoff_ms(&b, c->failures) * KTIME_NS_PER_MS;
     c->failures++;

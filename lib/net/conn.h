@@ -28,7 +28,8 @@
  * into one output buffer written with one send() for many requests. A
  * failure completes every queued and in-flight request with the error;
  * higher layers decide whether to retry and where. A request submitted
- * while the connection backs off fails at once with KFK_ERR_TRANSPORT, as
+ * while the connection backs off fails at once with KFK_ERR_TRANSPORT
+ * (KFK_ERR_TLS or KFK_ERR_AUTH when that is why the last attempt failed), as
  * the Java client fails requests to a node it cannot reach, so routing
  * can pick another broker instead of waiting. A request whose deadline
  * passes while in flight completes with KFK_ERR_TIMED_OUT and the

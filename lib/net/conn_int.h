@@ -62,6 +62,7 @@ struct kconn {
     kaddrs addrs;
     int addr_idx;
     uint32_t failures;         /* consecutive failed attempts, for backoff */
+    kfk_err refused;           /* KFK_ERR_TLS or KFK_ERR_AUTH: why the last attempt failed */
     int64_t state_deadline_ns; /* connect timeout or end of backoff; 0: none */
     int64_t last_active_ns;    /* last byte in or out, for idle reaping */
     int64_t req_deadline_ns;   /* <= every queued request's deadline; 0: none */

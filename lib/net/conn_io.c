@@ -224,7 +224,12 @@ void kconn_flush(kconn *c)
 {
     kconn_state s = state_of(c);
     if (s == KCONN_BACKOFF || s == KCONN_CLOSED) {
-        kconn_fail_queue(c, &c->pending, s == KCONN_CLOSED ? KFK_ERR_DESTROYED : KFK_ERR_TRANSPORT);
+        /* A broker that refused TLS or authentication refuses this request
+         * too: say so rather than a retriable transport error. */
+        kfk_err err = s == KCONN_CLOSED ? KFK_ERR_DESTROYED
+                      : c->refused      ? c->refused
+                                        : KFK_ERR_TRANSPORT;
+        kconn_fail_queue(c, &c->pending, err);
         return;
     }
     /* KIP-368: while the connection authenticates again, what is queued

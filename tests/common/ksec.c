@@ -7,11 +7,41 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kcerts.h"
 #include "kclus.h"
+#include "kfk_mock.h"
 
+static bool mock;
 static char dir[512];
 static char bootstrap[KSEC__COUNT][128];
 static int64_t reauth_ms;
+static char key_password[64], store_password[64];
+static kfk_mock_cluster *clusters[KSEC__COUNT];
+
+/* The mock's sessions on the SASL_PLAINTEXT listener, as tools/kafka sets
+ * connections.max.reauth.ms there. */
+#define MOCK_REAUTH_MS 5000
+#define MOCK_PASSWORD "kfk-test-secret"
+
+bool ksec_is_mock(void)
+{
+    return mock;
+}
+
+struct kfk_mock_cluster *ksec_mock(ksec_listener l)
+{
+    return clusters[l];
+}
+
+const char *ksec_key_password(void)
+{
+    return key_password;
+}
+
+const char *ksec_store_password(void)
+{
+    return store_password;
+}
 
 static const char *const protocols[KSEC__COUNT] = {
     [KSEC_SSL] = "SSL",
@@ -47,10 +77,7 @@ static bool env_value(const char *file, const char *key, char *out, size_t outle
 
 bool ksec_available(const char **why)
 {
-    if (kclus_is_mock()) {
-        *why = "the mock cluster has no TLS or SASL listeners";
-        return false;
-    }
+    if (kclus_is_mock()) return true;
     const char *file = getenv("KFK_TEST_KAFKA_ENV");
     if (!file || access(file, R_OK)) {
         *why = "KFK_TEST_KAFKA_ENV names no readable file: start Kafka with tools/kafka --sasl";
@@ -78,11 +105,50 @@ static void setup_real(void)
     ck_assert_msg(env_value(file, "KFK_TEST_SASL_PLAINTEXT_REAUTH_MS", ms, sizeof(ms)),
                   "%s lacks KFK_TEST_SASL_PLAINTEXT_REAUTH_MS", file);
     reauth_ms = atoll(ms);
+    ck_assert(env_value(file, "KFK_TEST_CLIENT_KEY_PASSWORD", key_password, sizeof(key_password)));
+    ck_assert(env_value(file, "KFK_TEST_KEYSTORE_PASSWORD", store_password, sizeof(store_password)));
+}
+
+/* --- the mock: one cluster per listener, a PKI made for the run ------------------- */
+
+static void setup_mock(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/kfk-ksec-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    kcerts *pki = kcerts_new();
+    ck_assert_ptr_nonnull(pki);
+    ck_assert_int_eq(kcerts_write(pki, dir, MOCK_PASSWORD), 0);
+    snprintf(key_password, sizeof(key_password), MOCK_PASSWORD);
+    snprintf(store_password, sizeof(store_password), MOCK_PASSWORD);
+    static const char *const protocols_[KSEC__COUNT] = {"SSL", "SSL", "SASL_SSL", "SASL_PLAINTEXT"};
+    for (int l = 0; l < KSEC__COUNT; l++) {
+        bool tls = l != KSEC_SASL_PLAINTEXT;
+        kfk_mock_security sec = {
+            .protocol = protocols_[l],
+            .cert_pem = tls ? pki->server_cert : NULL,
+            .key_pem = tls ? pki->server_key : NULL,
+            .client_ca_pem = l == KSEC_MTLS ? pki->ca_cert : NULL,
+            .session_lifetime_ms = l == KSEC_SASL_PLAINTEXT ? MOCK_REAUTH_MS : 0,
+        };
+        clusters[l] = kfk_mock_cluster_new_secure(1, &sec);
+        ck_assert_ptr_nonnull(clusters[l]);
+        static const char *const mechs[] = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
+        for (size_t m = 0; l >= KSEC_SASL_SSL && m < sizeof(mechs) / sizeof(mechs[0]); m++)
+            ck_assert_int_eq(kfk_mock_user_add(clusters[l], mechs[m], KSEC_USER, KSEC_PASSWORD),
+                             KFK_OK);
+        snprintf(bootstrap[l], sizeof(bootstrap[l]), "%s", kfk_mock_cluster_bootstrap(clusters[l]));
+    }
+    reauth_ms = MOCK_REAUTH_MS;
+    kcerts_free(pki);
 }
 
 void ksec_setup(void)
 {
-    setup_real();
+    mock = kclus_is_mock();
+    if (mock)
+        setup_mock();
+    else
+        setup_real();
 }
 
 void ksec_teardown(void) {}
@@ -131,7 +197,11 @@ kfk_conf *ksec_conf(ksec_listener l, const char *mechanism)
 
 void ksec_create_topic(ksec_listener l, const char *name, int32_t partitions)
 {
-    (void)l; /* every listener is the same cluster; PLAINTEXT is quickest */
+    if (mock) {
+        ck_assert_int_eq(kfk_mock_topic_create(clusters[l], name, partitions, -1), KFK_OK);
+        return;
+    }
+    /* Real Kafka: every listener is the same cluster; PLAINTEXT is quickest. */
     kclus_create_topic(NULL, name, partitions, -1);
 }
 

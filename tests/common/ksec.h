@@ -25,14 +25,18 @@ typedef enum ksec_listener {
 /* Users every SASL listener knows, for PLAIN and SCRAM. */
 #define KSEC_USER "alice"
 #define KSEC_PASSWORD "alice-secret"
-/* The passwords of the test PKI's encrypted key and PKCS#12 stores. */
-#define KSEC_KEY_PASSWORD "key-secret"
-#define KSEC_STORE_PASSWORD "store-secret"
+/* The passwords of the test PKI's encrypted key and of its PKCS#12
+ * stores. */
+const char *ksec_key_password(void);
+const char *ksec_store_password(void);
 
 /* Whether the cluster under test has secured listeners; false, with the
  * reason in *why, for a real Kafka started without --sasl (the caller
  * skips). Call from main. */
 bool ksec_available(const char **why);
+
+/* Whether the listeners are the mock's (after ksec_setup). */
+bool ksec_is_mock(void);
 
 /* Sets the listeners up: a checked fixture, so that it runs in each
  * test's own process (Check forks one per test, and a mock cluster's
@@ -41,6 +45,9 @@ void ksec_setup(void);
 
 /* Stops what ksec_setup started (the mock clusters). */
 void ksec_teardown(void);
+
+/* The mock cluster behind listener l (NULL against real Kafka). */
+struct kfk_mock_cluster *ksec_mock(ksec_listener l);
 
 /* The session lifetime (connections.max.reauth.ms) of the SASL_PLAINTEXT
  * listener: its connections must re-authenticate (KIP-368). */
@@ -52,8 +59,8 @@ const char *ksec_bootstrap(ksec_listener l);
 /* The path of a file of the test PKI, named as tools/kafka names them:
  * "ca.pem" (the CA), "client.pem" and "client.key" (kfk-client's
  * certificate, CN=kfk-client, and key), "client-encrypted.key" (the key
- * encrypted with KSEC_KEY_PASSWORD), "client.p12" (key store,
- * KSEC_STORE_PASSWORD), "truststore.p12" (the CA, KSEC_STORE_PASSWORD),
+ * encrypted with ksec_key_password()), "client.p12" (key store), "truststore.p12"
+ * (the CA; both with ksec_store_password()),
  * "other.pem" and "other.key" (CN=kfk-other). */
 const char *ksec_file(const char *name);
 

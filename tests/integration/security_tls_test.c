@@ -70,9 +70,9 @@ static kfk_conf *mtls_p12(void)
     kfk_conf *c = kclus_conf(ksec_bootstrap(KSEC_MTLS));
     kclus_set(c, "security.protocol", "SSL");
     kclus_set(c, "ssl.truststore.location", ksec_file("truststore.p12"));
-    kclus_set(c, "ssl.truststore.password", KSEC_STORE_PASSWORD);
+    kclus_set(c, "ssl.truststore.password", ksec_store_password());
     kclus_set(c, "ssl.keystore.location", ksec_file("client.p12"));
-    kclus_set(c, "ssl.keystore.password", KSEC_STORE_PASSWORD);
+    kclus_set(c, "ssl.keystore.password", ksec_store_password());
     return c;
 }
 
@@ -83,7 +83,7 @@ static kfk_conf *mtls_encrypted_key(void)
     kclus_set(c, "ssl.ca.location", ksec_file("ca.pem"));
     kclus_set(c, "ssl.certificate.location", ksec_file("client.pem"));
     kclus_set(c, "ssl.key.location", ksec_file("client-encrypted.key"));
-    kclus_set(c, "ssl.key.password", KSEC_KEY_PASSWORD);
+    kclus_set(c, "ssl.key.password", ksec_key_password());
     return c;
 }
 
