@@ -7,6 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "kcerts.h"
 #include "kclus.h"
 #include "kfk_mock.h"
@@ -350,4 +353,54 @@ void ksec_expect_refused(kfk_conf *(*conf_of)(void), kfk_err want, const char *b
     check_took("poll", kfk_message_error(m), want, t0);
     kfk_message_release(m);
     kfk_consumer_destroy(c);
+}
+
+/* --- revocation ------------------------------------------------------------------- */
+
+static void *read_pem(const char *path, void *(*reader)(BIO *))
+{
+    BIO *b = BIO_new_file(path, "r");
+    ck_assert_msg(b != NULL, "cannot read %s", path);
+    void *x = reader(b);
+    BIO_free(b);
+    ck_assert_msg(x != NULL, "no PEM in %s", path);
+    return x;
+}
+
+static void *read_cert(BIO *b)
+{
+    return PEM_read_bio_X509(b, NULL, NULL, NULL);
+}
+
+static void *read_key(BIO *b)
+{
+    return PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+}
+
+void ksec_write_crl(const char *path, bool revoke_broker)
+{
+    X509 *ca = read_pem(ksec_file("ca.pem"), read_cert);
+    EVP_PKEY *ca_key = read_pem(ksec_file("ca.key"), read_key);
+    /* tools/kafka names the broker's certificate broker.pem, kcerts server.pem */
+    X509 *broker = read_pem(ksec_file(mock ? "server.pem" : "broker.pem"), read_cert);
+    X509_CRL *crl = X509_CRL_new();
+    ck_assert(crl && X509_CRL_set_version(crl, 1) &&
+              X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)));
+    ASN1_TIME *now = X509_gmtime_adj(NULL, -3600), *next = X509_gmtime_adj(NULL, 86400);
+    ck_assert(X509_CRL_set1_lastUpdate(crl, now) && X509_CRL_set1_nextUpdate(crl, next));
+    if (revoke_broker) {
+        X509_REVOKED *r = X509_REVOKED_new();
+        ck_assert(r && X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(broker)) &&
+                  X509_REVOKED_set_revocationDate(r, now) && X509_CRL_add0_revoked(crl, r));
+    }
+    ck_assert(X509_CRL_sort(crl) && X509_CRL_sign(crl, ca_key, EVP_sha256()));
+    BIO *out = BIO_new_file(path, "w");
+    ck_assert(out && PEM_write_bio_X509_CRL(out, crl));
+    BIO_free(out);
+    ASN1_TIME_free(now);
+    ASN1_TIME_free(next);
+    X509_CRL_free(crl);
+    X509_free(broker);
+    X509_free(ca);
+    EVP_PKEY_free(ca_key);
 }

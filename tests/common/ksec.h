@@ -64,6 +64,10 @@ const char *ksec_bootstrap(ksec_listener l);
  * "other.pem" and "other.key" (CN=kfk-other). */
 const char *ksec_file(const char *name);
 
+/* Writes a CRL signed by the test CA to path, revoking the brokers'
+ * certificate when revoke_broker is set (else revoking nothing). */
+void ksec_write_crl(const char *path, bool revoke_broker);
+
 /* A configuration for listener l: bootstrap.servers, security.protocol and
  * the CA for the TLS ones; mechanism (NULL: none) with KSEC_USER's
  * credentials for PLAIN and SCRAM, or an unsecured JWT for KSEC_USER for

@@ -201,6 +201,26 @@ START_TEST(test_mtls_without_a_client_certificate_fails)
 }
 END_TEST
 
+static char crl_path[256];
+
+static kfk_conf *with_crl(void)
+{
+    kfk_conf *c = ksec_conf(KSEC_SSL, NULL);
+    kclus_set(c, "ssl.crl.location", crl_path);
+    return c;
+}
+
+START_TEST(test_a_revoked_broker_certificate_fails)
+{
+    snprintf(crl_path, sizeof(crl_path), "/tmp/kfk-ksec-crl-%d.pem", (int)getpid());
+    ksec_write_crl(crl_path, false);
+    expect_connects(with_crl()); /* a CRL that revokes nothing */
+    ksec_write_crl(crl_path, true);
+    ksec_expect_refused(with_crl, KFK_ERR_TLS, "certificate revoked", NULL);
+    unlink(crl_path);
+}
+END_TEST
+
 static int verify_refuse(void *opaque, const char *broker, int depth, int ok,
                          const unsigned char *der, size_t len, char *errstr, size_t errlen)
 {
@@ -259,6 +279,7 @@ static Suite *security_tls_suite(void)
     tcase_add_test(tc, test_an_unknown_ca_fails);
     tcase_add_test(tc, test_mtls_without_a_client_certificate_fails);
     tcase_add_test(tc, test_the_verify_callback_decides);
+    tcase_add_test(tc, test_a_revoked_broker_certificate_fails);
     suite_add_tcase(s, tc);
     return s;
 }
