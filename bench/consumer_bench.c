@@ -1,7 +1,7 @@
 /* consumer_bench: kfk and librdkafka consuming side by side, same broker,
  * same data, same fetch settings, one line per case:
  *
- *   bench consume size=100 codec=none kfk_msgs_s=N rdk_msgs_s=N msgs_ratio=R
+ *   bench consume size=100 codec=none tls=0 kfk_msgs_s=N rdk_msgs_s=N msgs_ratio=R
  *     kfk_ns_msg=N rdk_ns_msg=N cpu_ratio=R kfk_rss_mb=N rdk_rss_mb=N
  *
  * (on one line). Each case loads a topic of 4 partitions once with kfk's
@@ -30,7 +30,14 @@
  * Without -b the cluster is an in-process mock of 1 broker (CRC checks off,
  * retention large enough for every case).
  *
+ * -S CAFILE runs everything over TLS (tls=1 on the line): kfk (loader,
+ * admin, consumer) with security.protocol=SSL and
+ * ssl.truststore.location=CAFILE, librdkafka with security.protocol=ssl and
+ * ssl.ca.location=CAFILE; -b must then name the broker's SSL listener (the
+ * mock has no TLS).
+ *
  *   build/bench/consumer_bench [-b BOOTSTRAP] [-n RECORDS] [-s SIZE -z CODEC] [-c] [-k] [-r BYTES]
+ *       [-S CAFILE]
  *   -k keeps each case's topic (for profiling one client alone:
  *   consumer_bench -C kfk|rdk -b BOOTSTRAP -t TOPIC -n RECORDS 3>/dev/null)
  *   BENCH_QUICK=1: 100 B none and lz4, 2M records each
@@ -74,6 +81,7 @@ typedef struct result {
 
 static int check_crcs, keep_topic;
 static long rcvbuf; /* -r: SO_RCVBUF for both; 0: the OS's default (autotuning) */
+static const char *tls_ca; /* -S: the CA file both clients trust, and TLS on */
 
 static int64_t now_ns(void)
 {
@@ -127,11 +135,22 @@ static void kset(kfk_conf *conf, const char *name, const char *value)
     }
 }
 
-static void consume_kfk(const char *bootstrap, const char *topic, long n, result *r)
+/* Every kfk client of the run is made by this: bootstrap and, with -S, TLS. */
+static kfk_conf *kfk_conf_for(const char *bootstrap)
 {
     kfk_conf *conf = kfk_conf_new();
-    char err[512];
     kset(conf, "bootstrap.servers", bootstrap);
+    if (tls_ca) {
+        kset(conf, "security.protocol", "SSL");
+        kset(conf, "ssl.truststore.location", tls_ca);
+    }
+    return conf;
+}
+
+static void consume_kfk(const char *bootstrap, const char *topic, long n, result *r)
+{
+    kfk_conf *conf = kfk_conf_for(bootstrap);
+    char err[512];
     kset(conf, "fetch.min.bytes", "1");
     kset(conf, "fetch.max.wait.ms", "500");
     kset(conf, "fetch.max.bytes", "52428800");
@@ -215,6 +234,10 @@ static void consume_rdk(const char *bootstrap, const char *topic, long n, result
     char rb[32];
     snprintf(rb, sizeof(rb), "%ld", rcvbuf > 0 ? rcvbuf : 0L); /* 0: the OS's */
     rset(conf, "socket.receive.buffer.bytes", rb);
+    if (tls_ca) {
+        rset(conf, "security.protocol", "ssl");
+        rset(conf, "ssl.ca.location", tls_ca);
+    }
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     if (!rk) {
         fprintf(stderr, "librdkafka: %s\n", err);
@@ -293,9 +316,8 @@ static char *make_pool(size_t len)
 
 static int load(const char *bootstrap, const char *topic, const bcase *c, long n)
 {
-    kfk_conf *conf = kfk_conf_new();
+    kfk_conf *conf = kfk_conf_for(bootstrap);
     char err[512];
-    kset(conf, "bootstrap.servers", bootstrap);
     kset(conf, "acks", "all");
     kset(conf, "linger.ms", "5");
     kset(conf, "batch.size", "16384");
@@ -335,8 +357,7 @@ static int load(const char *bootstrap, const char *topic, const bcase *c, long n
 static kfk_admin *admin_for(const char *bootstrap)
 {
     char err[512];
-    kfk_conf *conf = kfk_conf_new();
-    kset(conf, "bootstrap.servers", bootstrap);
+    kfk_conf *conf = kfk_conf_for(bootstrap);
     return kfk_admin_new(conf, err, sizeof(err));
 }
 
@@ -379,8 +400,11 @@ static result run_child(const char *self, const char *client, const char *bootst
     snprintf(n_s, sizeof(n_s), "%ld", n);
     char rb_s[32];
     snprintf(rb_s, sizeof(rb_s), "-r%ld", rcvbuf);
-    char *argv[] = {(char *)self, "-C", (char *)client, "-b", (char *)bootstrap, "-t", (char *)topic,
-                    "-n",         n_s,  rb_s,           check_crcs ? "-c" : NULL, NULL};
+    char *argv[16] = {(char *)self, "-C", (char *)client, "-b", (char *)bootstrap,
+                      "-t", (char *)topic, "-n", n_s, rb_s};
+    int argc = 10;
+    if (check_crcs) argv[argc++] = "-c";
+    if (tls_ca) argv[argc++] = "-S", argv[argc++] = (char *)tls_ca;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     /* Closing the read end first: it may be RESULT_FD itself. */
@@ -441,12 +465,12 @@ static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstr
         fprintf(stderr, "# kept topic %s (%ld records)\n", topic, n);
     else
         drop_topic(bootstrap, topic);
-    printf("bench consume size=%d codec=%s kfk_msgs_s=%.0f rdk_msgs_s=%.0f msgs_ratio=%.2f "
+    printf("bench consume size=%d codec=%s tls=%d kfk_msgs_s=%.0f rdk_msgs_s=%.0f msgs_ratio=%.2f "
            "kfk_ns_msg=%.0f rdk_ns_msg=%.0f cpu_ratio=%.2f kfk_rss_mb=%.0f rdk_rss_mb=%.0f%s\n",
-           c->size, c->codec, k.msgs_s, r.msgs_s, k.msgs_s / r.msgs_s, k.ns_msg, r.ns_msg,
-           k.ns_msg / r.ns_msg, k.rss_mb, r.rss_mb,
+           c->size, c->codec, tls_ca != NULL, k.msgs_s, r.msgs_s, k.msgs_s / r.msgs_s, k.ns_msg,
+           r.ns_msg, k.ns_msg / r.ns_msg, k.rss_mb, r.rss_mb,
            k.failed || r.failed || k.got != n || r.got != n ? " (a client did not get every record)"
-                                                           : "");
+                                                            : "");
     fflush(stdout);
 }
 
@@ -455,7 +479,7 @@ int main(int argc, char **argv)
     const char *bootstrap = NULL, *client = NULL, *topic = NULL;
     long n_arg = 0;
     bcase one = {0}; /* -s SIZE -z CODEC: run just this case */
-    for (int opt; (opt = getopt(argc, argv, "b:n:s:z:ckr:C:t:")) != -1;) {
+    for (int opt; (opt = getopt(argc, argv, "b:n:s:z:ckr:C:t:S:")) != -1;) {
         if (opt == 'b')
             bootstrap = optarg;
         else if (opt == 'n')
@@ -474,6 +498,8 @@ int main(int argc, char **argv)
             client = optarg;
         else if (opt == 't')
             topic = optarg;
+        else if (opt == 'S')
+            tls_ca = optarg;
         else
             return 2;
     }
@@ -483,6 +509,10 @@ int main(int argc, char **argv)
     ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (sl <= 0) return 1;
     self[sl] = 0;
+    if (tls_ca && !bootstrap) {
+        fprintf(stderr, "-S needs -b BOOTSTRAP (a TLS listener): the mock has no TLS\n");
+        return 2;
+    }
     kfk_mock_cluster *mc = NULL;
     if (!bootstrap) {
         mc = kfk_mock_cluster_new(1);

@@ -2,7 +2,7 @@
  * same settings (acks=all, idempotence on, linger.ms=5, 32 MiB of
  * buffer), one line per case:
  *
- *   bench produce size=100 codec=none batch=16384 kfk_msgs_s=N rdk_msgs_s=N msgs_ratio=R
+ *   bench produce size=100 codec=none batch=16384 tls=0 kfk_msgs_s=N rdk_msgs_s=N msgs_ratio=R
  *     kfk_ns_msg=N rdk_ns_msg=N cpu_ratio=R kfk_p50_ms=N rdk_p50_ms=N kfk_p99_ms=N
  *     rdk_p99_ms=N kfk_rss_mb=N rdk_rss_mb=N
  *
@@ -11,9 +11,15 @@
  * lives in the parent, nor the other client). Without -b the cluster is
  * an in-process mock of 1 broker with CRC checks off.
  *
+ * -S CAFILE runs both clients over TLS (tls=1 on the line): kfk with
+ * security.protocol=SSL and ssl.truststore.location=CAFILE, librdkafka with
+ * security.protocol=ssl and ssl.ca.location=CAFILE; -b must then name the
+ * broker's SSL listener (the mock has no TLS).
+ *
  *   cc -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude -Ilib -o build/producer_bench \
  *      bench/producer_bench.c build/libkfk.a -lrdkafka $(pkg-config --libs libkfk deps) -lpthread
- *   build/producer_bench [-b BOOTSTRAP] [-n RECORDS]      BENCH_QUICK=1: 100 B none and lz4
+ *   build/producer_bench [-b BOOTSTRAP] [-S CAFILE] [-n RECORDS]
+ *   BENCH_QUICK=1: 100 B none and lz4
  *
  * A benchmark, never a test: nothing here asserts a figure. */
 #include <librdkafka/rdkafka.h>
@@ -48,6 +54,8 @@ typedef struct result {
 /* Shared by the delivery callbacks of whichever client runs. */
 static int64_t *sent_ns, *lat_ns;
 static long n_lat, n_failed;
+/* -S: the CA file both clients trust, and TLS on; NULL: plaintext. */
+static const char *tls_ca;
 
 static int64_t now_ns(void)
 {
@@ -95,6 +103,18 @@ static void finish(result *r, long n, int64_t t0, int64_t c0)
 
 /* --- kfk --------------------------------------------------------------------------- */
 
+/* TLS for every kfk client of the run (the producers and the admin). */
+static void kfk_set_tls(kfk_conf *conf)
+{
+    char err[512];
+    if (!tls_ca) return;
+    if (kfk_conf_set(conf, "security.protocol", "SSL", err, sizeof(err)) != KFK_OK ||
+        kfk_conf_set(conf, "ssl.truststore.location", tls_ca, err, sizeof(err)) != KFK_OK) {
+        fprintf(stderr, "kfk TLS: %s\n", err);
+        exit(1);
+    }
+}
+
 static void kfk_dr(void *opaque, const kfk_delivery_report *r)
 {
     (void)opaque;
@@ -111,6 +131,7 @@ static void run_kfk(const char *bootstrap, const char *topic, const bcase *c, lo
     kfk_conf_set(conf, "linger.ms", "5", err, sizeof(err));
     kfk_conf_set(conf, "batch.size", batch, err, sizeof(err));
     kfk_conf_set(conf, "compression.type", c->codec, err, sizeof(err));
+    kfk_set_tls(conf);
     kfk_conf_set_dr_cb(conf, kfk_dr, NULL);
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     if (!p) {
@@ -170,6 +191,10 @@ static void run_rdk(const char *bootstrap, const char *topic, const bcase *c, lo
     rdk_set(conf, "compression.codec", c->codec);
     rdk_set(conf, "queue.buffering.max.kbytes", "32768"); /* kfk's buffer.memory */
     rdk_set(conf, "queue.buffering.max.messages", "10000000");
+    if (tls_ca) {
+        rdk_set(conf, "security.protocol", "ssl");
+        rdk_set(conf, "ssl.ca.location", tls_ca);
+    }
     rd_kafka_conf_set_dr_msg_cb(conf, rdk_dr);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
     if (!rk) {
@@ -240,6 +265,7 @@ static void make_topic(kfk_mock_cluster *mc, const char *bootstrap, const char *
     char err[512];
     kfk_conf *conf = kfk_conf_new();
     kfk_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err));
+    kfk_set_tls(conf);
     kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
     kfk_new_topic *t = kfk_new_topic_new(name, PARTITIONS, -1);
     kfk_admin_result *res = NULL;
@@ -261,13 +287,13 @@ static void run_case(kfk_mock_cluster *mc, const char *bootstrap, const bcase *c
     const char *only = getenv("BENCH_ONLY");
     result r = only && !strcmp(only, "kfk") ? (result){.msgs_s = 1, .ns_msg = 1}
                                             : run_child(1, bootstrap, tr, c, n);
-    printf("bench produce size=%d codec=%s batch=%d kfk_msgs_s=%.0f rdk_msgs_s=%.0f "
+    printf("bench produce size=%d codec=%s batch=%d tls=%d kfk_msgs_s=%.0f rdk_msgs_s=%.0f "
            "msgs_ratio=%.2f kfk_ns_msg=%.0f rdk_ns_msg=%.0f cpu_ratio=%.2f kfk_p50_ms=%.1f "
            "rdk_p50_ms=%.1f kfk_p99_ms=%.1f rdk_p99_ms=%.1f kfk_rss_mb=%.0f rdk_rss_mb=%.0f"
            "%s\n",
-           c->size, c->codec, c->batch, k.msgs_s, r.msgs_s, k.msgs_s / r.msgs_s, k.ns_msg, r.ns_msg,
-           k.ns_msg / r.ns_msg, k.p50_ms, r.p50_ms, k.p99_ms, r.p99_ms, k.rss_mb, r.rss_mb,
-           k.failed || r.failed ? " (some records failed)" : "");
+           c->size, c->codec, c->batch, tls_ca != NULL, k.msgs_s, r.msgs_s, k.msgs_s / r.msgs_s,
+           k.ns_msg, r.ns_msg, k.ns_msg / r.ns_msg, k.p50_ms, r.p50_ms, k.p99_ms, r.p99_ms,
+           k.rss_mb, r.rss_mb, k.failed || r.failed ? " (some records failed)" : "");
     fflush(stdout);
 }
 
@@ -276,7 +302,7 @@ int main(int argc, char **argv)
     const char *bootstrap = NULL;
     long n_arg = 0;
     bcase one = {0}; /* -s SIZE -z CODEC -B BATCH: run just this case */
-    for (int opt; (opt = getopt(argc, argv, "b:n:s:z:B:")) != -1;) {
+    for (int opt; (opt = getopt(argc, argv, "b:n:s:z:B:S:")) != -1;) {
         if (opt == 'b')
             bootstrap = optarg;
         else if (opt == 'n')
@@ -287,8 +313,14 @@ int main(int argc, char **argv)
             one.codec = optarg;
         else if (opt == 'B')
             one.batch = atoi(optarg);
+        else if (opt == 'S')
+            tls_ca = optarg;
         else
             return 2;
+    }
+    if (tls_ca && !bootstrap) {
+        fprintf(stderr, "-S needs -b BOOTSTRAP (a TLS listener): the mock has no TLS\n");
+        return 2;
     }
     kfk_mock_cluster *mc = NULL;
     if (!bootstrap) {
