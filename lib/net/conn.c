@@ -109,7 +109,7 @@ static void close_socket(kconn *c)
     }
     ktls_free(c->tls);
     c->tls = NULL;
-    c->tls_read_wants_out = false;
+    c->tls_read_wants_out = c->tls_write_wants_in = false;
     kconn_sasl_reset(c);
     c->reauthenticating = false;
     c->reauth_at_ns = 0;

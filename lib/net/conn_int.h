@@ -87,6 +87,7 @@ struct kconn {
 
     ktls *tls;               /* NULL: plaintext */
     bool tls_read_wants_out; /* a TLS read needs the socket writable */
+    bool tls_write_wants_in; /* a TLS write needs the socket readable */
 
     /* SASL (conn_sasl.c): the connection's own requests, one at a time */
     kreq sasl_req;

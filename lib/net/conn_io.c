@@ -279,6 +279,7 @@ static ssize_t send_some(kconn *c, const uint8_t *p, size_t n)
         char why[256];
         int want;
         ssize_t w = ktls_write(c->tls, p, n, &want, why, sizeof(why));
+        c->tls_write_wants_in = w == 0 && want == KTLS_WANT_READ;
         if (w < 0) tls_failed(c, (int)w, why);
         return w < 0 ? -1 : w;
     }
@@ -303,9 +304,11 @@ int kconn_write(kconn *c)
         c->out_sent += (size_t)n;
         c->last_active_ns = kloop_now(c->loop);
     }
-    bool drained = c->out_sent == c->out.len;
-    kloop_io_mod(c->loop, &c->io,
-                 drained && !c->tls_read_wants_out ? EPOLLIN : EPOLLIN | EPOLLOUT);
+    /* Writability matters while output waits, unless TLS waits for input
+     * first (then the next read event writes again), or a TLS read waits
+     * for it. */
+    bool wait_out = c->out_sent < c->out.len && !c->tls_write_wants_in;
+    kloop_io_mod(c->loop, &c->io, wait_out || c->tls_read_wants_out ? EPOLLIN | EPOLLOUT : EPOLLIN);
     complete_written(c);
     if (c->out_sent == c->out.len) { /* callbacks may have queued, not encoded */
         c->out.len = 0;
@@ -526,7 +529,11 @@ void kconn_on_io(kio *io, uint32_t events)
     } else {
         int rc = 0;
         if (events & EPOLLOUT) rc = kconn_write(c);
-        if (rc == 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP))) rc = read_in(c);
+        /* A TLS read that needed the socket writable goes on when it is. */
+        bool readable = events & (EPOLLIN | EPOLLERR | EPOLLHUP);
+        if (rc == 0 && (readable || ((events & EPOLLOUT) && c->tls_read_wants_out)))
+            rc = read_in(c);
+        if (rc == 0 && readable && c->tls_write_wants_in) rc = kconn_write(c);
         /* Responses freed in-flight slots: send what waits. */
         s = state_of(c);
         if (rc == 0 && s == KCONN_READY && (c->pending.n || c->sources))
