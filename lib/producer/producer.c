@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/err.h"
 #include "base/time.h"
 #include "producer/fastclock.h"
 #include "producer/producer_int.h"
@@ -210,7 +211,9 @@ static kfk_err await_metadata(kfk_producer *p, kptopic *t, int32_t need)
             atomic_store(&t->missing_logged, false);
             return KFK_OK;
         }
-        if (err == KFK_ERR_NO_MEMORY) return err;
+        /* A topic the client may not use, or a bad name, will not come
+         * by waiting (Java throws from waitOnMetadata at once). */
+        if (err == KFK_ERR_NO_MEMORY || (err && !kerr_retriable(err))) return err;
         int64_t left = deadline - ktime_mono_ms();
         if (left <= 0 || atomic_load(&p->closing)) break;
         kclient_refresh(p->client, "producer: topic metadata");
