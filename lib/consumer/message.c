@@ -236,10 +236,13 @@ void kaborted_free(kaborted *a)
 
 /* --- decoding ---------------------------------------------------------------------- */
 
-static int add_record(kchunk *ch, int32_t partition, const krecord *r)
+/* Adds r as the chunk's next message: KFK_ERR_MALFORMED for an offset no
+ * log can hold (the position after it, offset + 1, would overflow). */
+static kfk_err add_record(kchunk *ch, int32_t partition, const krecord *r)
 {
+    if (r->offset == INT64_MAX) return KFK_ERR_MALFORMED;
     kfk_message *m = chunk_slot(ch);
-    if (!m) return -1;
+    if (!m) return KFK_ERR_NO_MEMORY;
     m->partition = partition;
     m->timestamp_type = r->timestamp_type;
     m->err = KFK_OK;
@@ -249,7 +252,7 @@ static int add_record(kchunk *ch, int32_t partition, const krecord *r)
     m->key = r->key;
     m->value = r->value;
     m->headers = r->headers;
-    return 0;
+    return KFK_OK;
 }
 
 /* Reads one batch's records into ch; false on error (*err set). */
@@ -260,10 +263,7 @@ static bool decode_batch(krecords_iter *it, kchunk *ch, int32_t partition, kfk_e
     krecord r;
     while (krecords_iter_next_record(it, &r)) {
         if (r.control) continue;
-        if (add_record(ch, partition, &r)) {
-            *err = KFK_ERR_NO_MEMORY;
-            break;
-        }
+        if ((*err = add_record(ch, partition, &r))) break;
     }
     if (!*err) *err = it->err;
     if (scratch.data && keep_buf(ch, &scratch)) {
@@ -279,7 +279,8 @@ static kfk_err take_records(krecord_iter *ri, kchunk *ch, int32_t partition)
     krecord r;
     while (krecord_iter_next(ri, &r)) {
         if (r.control) continue;
-        if (add_record(ch, partition, &r)) return KFK_ERR_NO_MEMORY;
+        kfk_err err = add_record(ch, partition, &r);
+        if (err) return err;
     }
     return ri->err;
 }

@@ -193,10 +193,11 @@ typedef struct kbatch {
                                 legacy: the whole entry, log overhead included */
 } kbatch;
 
-/* Offset the consumer continues from after this batch. */
+/* Offset the consumer continues from after this batch. A corrupt header
+ * can put last_offset at INT64_MAX; that stays put instead of overflowing. */
 static inline int64_t kbatch_next_offset(const kbatch *b)
 {
-    return b->last_offset + 1;
+    return b->last_offset < INT64_MAX ? b->last_offset + 1 : INT64_MAX;
 }
 
 /* Looks at the next entry of a records blob: p[0..avail). Sets *entry_len

@@ -236,6 +236,17 @@ START_TEST(test_a_huge_record_count_does_not_size_the_chunk)
 }
 END_TEST
 
+/* A record at INT64_MAX is malformed: the position after it would
+ * overflow. */
+START_TEST(test_an_offset_at_int64_max_is_malformed)
+{
+    kbuf log = {0};
+    add_batch(&log, INT64_MAX, 1, 0, KCODEC_NONE);
+    ck_assert_ptr_null(decode(&log, 0, NULL, KFK_ERR_MALFORMED));
+    kbuf_free(&log);
+}
+END_TEST
+
 static Suite *consumer_chunk_pool_suite(void)
 {
     Suite *s = suite_create("consumer_chunk_pool");
@@ -247,6 +258,7 @@ static Suite *consumer_chunk_pool_suite(void)
     tcase_add_test(tc, test_the_pool_recycles_a_released_chunks_memory);
     tcase_add_test(tc, test_chunks_outlive_the_pools_maker);
     tcase_add_loop_test(tc, test_a_huge_record_count_does_not_size_the_chunk, 0, 2);
+    tcase_add_test(tc, test_an_offset_at_int64_max_is_malformed);
     suite_add_tcase(s, tc);
     return s;
 }
