@@ -23,6 +23,8 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 else ifeq ($(TSAN),1)
 BUILD ?= build/tsan
 SANFLAGS := -fsanitize=thread
+# tests/tsan.supp: races TSan cannot judge inside uninstrumented libcrypto.
+export TSAN_OPTIONS := suppressions=$(CURDIR)/tests/tsan.supp $(TSAN_OPTIONS)
 else
 BUILD ?= build
 SANFLAGS :=
