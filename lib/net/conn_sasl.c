@@ -59,7 +59,7 @@ void kconn_sasl_start(kconn *c)
      * rather than raw on the socket (v0). */
     int16_t v = kversions_pick(&c->versions, KP_SASL_HANDSHAKE_KEY, 1, 1);
     if (v < 0) {
-        fail_auth(c, "%s%s", "the broker does not serve SaslHandshake v1", "");
+        kconn_fail_security(c, KFK_ERR_AUTH, "the broker does not serve SaslHandshake v1");
         return;
     }
     kp_sasl_handshake_request_init(&c->sasl_hs);
@@ -72,7 +72,7 @@ static int send_message(kconn *c)
 {
     int16_t v = kversions_pick(&c->versions, KP_SASL_AUTHENTICATE_KEY, 0, -1);
     if (v < 0) {
-        fail_auth(c, "%s%s", "the broker does not serve SaslAuthenticate", "");
+        kconn_fail_security(c, KFK_ERR_AUTH, "the broker does not serve SaslAuthenticate");
         return -1;
     }
     kp_sasl_authenticate_request_init(&c->sasl_auth);

@@ -132,39 +132,54 @@ static int add_pem_dir(X509_STORE *store, const char *dir, const char *prop, cha
     return n;
 }
 
-static PKCS12 *read_p12(const char *path, const char *prop, char *errstr, size_t errlen)
+/* The contents of a PKCS#12 store, for its reader to take what it needs. */
+typedef struct p12_contents {
+    EVP_PKEY *key;
+    X509 *cert;
+    STACK_OF(X509) *ca;
+} p12_contents;
+
+static void p12_free(p12_contents *p)
 {
+    EVP_PKEY_free(p->key);
+    X509_free(p->cert);
+    sk_X509_pop_free(p->ca, X509_free);
+}
+
+/* Opens the PKCS#12 store at path (the value of property `prefix`.location)
+ * with password (NULL: none). -1 with the reason in errstr. */
+static int read_p12(const char *path, const char *prefix, const char *password, p12_contents *out,
+                    char *errstr, size_t errlen)
+{
+    *out = (p12_contents){0};
+    char prop[64];
+    snprintf(prop, sizeof(prop), "%s.location", prefix);
     BIO *b = open_file(path, prop, errstr, errlen);
-    if (!b) return NULL;
+    if (!b) return -1;
     PKCS12 *p12 = d2i_PKCS12_bio(b, NULL);
     BIO_free(b);
-    if (!p12) fail(errstr, errlen, "%s: %s is not a PKCS#12 store", prop, path);
-    return p12;
+    if (!p12) return fail(errstr, errlen, "%s: %s is not a PKCS#12 store", prop, path);
+    int ok = PKCS12_parse(p12, password ? password : "", &out->key, &out->cert, &out->ca);
+    PKCS12_free(p12);
+    if (!ok)
+        return fail(errstr, errlen, "%s: cannot open %s (wrong %s.password?)", prop, path, prefix);
+    ERR_clear_error();
+    return 0;
 }
 
 /* --- trust -------------------------------------------------------------------- */
 
 static int trust_p12(X509_STORE *store, const ktls_config *cfg, char *errstr, size_t errlen)
 {
-    PKCS12 *p12 = read_p12(cfg->truststore_location, "ssl.truststore.location", errstr, errlen);
-    if (!p12) return -1;
-    EVP_PKEY *key = NULL;
-    X509 *cert = NULL;
-    STACK_OF(X509) *ca = NULL;
-    const char *pw = cfg->truststore_password ? cfg->truststore_password : "";
-    int ok = PKCS12_parse(p12, pw, &key, &cert, &ca);
-    PKCS12_free(p12);
-    if (!ok)
-        return fail(errstr, errlen,
-                    "ssl.truststore.location: cannot open %s (wrong ssl.truststore.password?)",
-                    cfg->truststore_location);
+    p12_contents p;
+    if (read_p12(cfg->truststore_location, "ssl.truststore", cfg->truststore_password, &p, errstr,
+                 errlen))
+        return -1;
     int n = 0;
-    if (cert && X509_STORE_add_cert(store, cert)) n++;
-    for (int i = 0; ca && i < sk_X509_num(ca); i++)
-        if (X509_STORE_add_cert(store, sk_X509_value(ca, i))) n++;
-    EVP_PKEY_free(key);
-    X509_free(cert);
-    sk_X509_pop_free(ca, X509_free);
+    if (p.cert && X509_STORE_add_cert(store, p.cert)) n++;
+    for (int i = 0; p.ca && i < sk_X509_num(p.ca); i++)
+        if (X509_STORE_add_cert(store, sk_X509_value(p.ca, i))) n++;
+    p12_free(&p);
     ERR_clear_error();
     return n;
 }
@@ -247,26 +262,17 @@ static int use_pem_files(SSL_CTX *ctx, const char *chain_path, const char *key_p
 
 static int use_p12(SSL_CTX *ctx, const ktls_config *cfg, char *errstr, size_t errlen)
 {
-    PKCS12 *p12 = read_p12(cfg->keystore_location, "ssl.keystore.location", errstr, errlen);
-    if (!p12) return -1;
-    EVP_PKEY *key = NULL;
-    X509 *cert = NULL;
-    STACK_OF(X509) *ca = NULL;
-    const char *pw = cfg->keystore_password ? cfg->keystore_password : "";
+    p12_contents p;
+    if (read_p12(cfg->keystore_location, "ssl.keystore", cfg->keystore_password, &p, errstr,
+                 errlen))
+        return -1;
     int rc = 0;
-    if (!PKCS12_parse(p12, pw, &key, &cert, &ca))
-        rc = fail(errstr, errlen,
-                  "ssl.keystore.location: cannot open %s (wrong ssl.keystore.password?)",
-                  cfg->keystore_location);
-    else if (!key || !cert)
+    if (!p.key || !p.cert)
         rc = fail(errstr, errlen, "ssl.keystore.location: %s holds no key and certificate",
                   cfg->keystore_location);
-    else if (!SSL_CTX_use_cert_and_key(ctx, cert, key, ca, 1))
+    else if (!SSL_CTX_use_cert_and_key(ctx, p.cert, p.key, p.ca, 1))
         rc = fail(errstr, errlen, "ssl.keystore.location: the key does not match the certificate");
-    PKCS12_free(p12);
-    EVP_PKEY_free(key);
-    X509_free(cert);
-    sk_X509_pop_free(ca, X509_free);
+    p12_free(&p);
     return rc;
 }
 
