@@ -1,4 +1,4 @@
-/* Offsets of a consumer group (issue 6), with group.protocol classic and
+/* Offsets of a consumer group, with group.protocol classic and
  * consumer (KIP-848):
  *   - consume part, commit, close: committed() returns the positions and a
  *     new member of the group resumes exactly there (no record again, none

@@ -1,4 +1,4 @@
-/* Consumer groups end to end (issue 6), once per group protocol variant:
+/* Consumer groups end to end, once per group protocol variant:
  * classic with the range assignor (eager), classic with cooperative-sticky
  * (KIP-429), and group.protocol=consumer (KIP-848). Three members share a
  * 12-partition topic; then one closes and one is killed with SIGKILL (it
@@ -491,9 +491,8 @@ static void begin_settled(world *w)
  * protocols revoke nothing that stays: a partition revoked from a member
  * went to another. When a member leaves, a sticky assignor (kfk's
  * cooperative-sticky, the broker's uniform KIP-848 assignor) only adds to
- * the survivors; the mock's KIP-848 assignor is not sticky (issue 6 asks
- * it for one simple server-side assignor), so there partitions may move
- * between survivors. */
+ * the survivors; the mock's KIP-848 assignor is a simple one that is not
+ * sticky, so there partitions may move between survivors. */
 static void check_revocations(const world *w, variant v, int id, const char *step)
 {
     const member *m = &w->m[id];
