@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
 #include "base/time.h"
 #include "producer/producer_int.h"
 #include "proto/gen/produce.h"
@@ -26,31 +27,13 @@ typedef struct kpreq {
 
 #define PART_OF(b) ((kpart *)kaccum_part_ctx((b)->part))
 
-/* Errors after which a batch is sent again, until delivery.timeout.ms. */
+/* Errors after which a batch is sent again, until delivery.timeout.ms:
+ * those Kafka classes as retriable (stale metadata such as NOT_LEADER or
+ * UNKNOWN_TOPIC_ID, replication shortfalls, timeouts) and the client's own
+ * transport failures, which the error table marks the same way. */
 static bool retriable(kfk_err err)
 {
-    switch (err) {
-    case KFK_ERR_NOT_LEADER_OR_FOLLOWER:
-    case KFK_ERR_LEADER_NOT_AVAILABLE:
-    case KFK_ERR_REQUEST_TIMED_OUT:
-    case KFK_ERR_NOT_ENOUGH_REPLICAS:
-    case KFK_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION:
-    case KFK_ERR_NETWORK_EXCEPTION:
-    case KFK_ERR_KAFKA_STORAGE_ERROR:
-    case KFK_ERR_FENCED_LEADER_EPOCH:
-    case KFK_ERR_UNKNOWN_LEADER_EPOCH:
-    case KFK_ERR_CORRUPT_MESSAGE:
-    case KFK_ERR_BROKER_NOT_AVAILABLE:
-    case KFK_ERR_THROTTLING_QUOTA_EXCEEDED:
-    case KFK_ERR_TRANSPORT:
-    case KFK_ERR_TIMED_OUT:
-    case KFK_ERR_RESOLVE:
-    case KFK_ERR_NO_BROKERS:
-        return true;
-    default:
-        return false;
-    }
+    return err != KFK_ERR_QUEUE_FULL && kerr_retriable(err);
 }
 
 /* --- outcomes ------------------------------------------------------------------------ */

@@ -255,6 +255,13 @@ static void fault_leader_moves(kfk_mock_cluster *mc)
     for (int k = 0; k < N_PARTS; k++)
         kfk_mock_partition_set_leader(mc, "t", k, (k + 1) % 3 + 1);
 }
+/* A broker that has not caught up with a new topic (or a moved partition)
+ * answers Produce v13 with UNKNOWN_TOPIC_ID: stale metadata, retriable. */
+static void fault_topic_id(kfk_mock_cluster *mc)
+{
+    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 2, KFK_ERR_UNKNOWN_TOPIC_ID);
+    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_INCONSISTENT_TOPIC_ID);
+}
 static void fault_sequence(kfk_mock_cluster *mc)
 {
     kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 2, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
@@ -285,6 +292,12 @@ END_TEST
 START_TEST(test_leader_moves_keep_order)
 {
     run_faulty(fault_leader_moves, fast_retry, 20000);
+}
+END_TEST
+
+START_TEST(test_unknown_topic_ids_are_retried)
+{
+    run_faulty(fault_topic_id, fast_retry, 20000);
 }
 END_TEST
 
@@ -738,6 +751,7 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_timeouts_lose_and_duplicate_nothing);
     tcase_add_test(tc, test_dropped_connections_lose_and_duplicate_nothing);
     tcase_add_test(tc, test_leader_moves_keep_order);
+    tcase_add_test(tc, test_unknown_topic_ids_are_retried);
     tcase_add_test(tc, test_sequence_errors_bump_the_epoch_and_retry);
     tcase_add_test(tc, test_retries_of_written_batches_are_not_duplicated);
     tcase_add_test(tc, test_produce_falls_back_to_topic_names_below_v13);
