@@ -480,8 +480,9 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_TRANSACTIONAL_ID] = {
         .name = "transactional.id", .type = KCONF_T_STRING, .clients = P,
         .flags = KCONF_F_NONEMPTY, .def = NULL,
-        .doc = "Makes the producer transactional under this id, stable across restarts so a "
-               "new instance fences the old one; needs idempotence."},
+        .doc = "Makes the producer transactional under this id (Java's meaning). kfk has no "
+               "transactional producer yet, so setting it fails kfk_producer_new with "
+               "KFK_ERR_CONFIG rather than giving a producer that only looks exactly-once."},
     [KCONF_TRANSACTION_TIMEOUT_MS] = {
         .name = "transaction.timeout.ms", .type = KCONF_T_MS, .clients = P, .def = "60000",
         .min = 1, .max = I32MAX,

@@ -276,12 +276,23 @@ START_TEST(test_idempotence_follows_javas_rules)
 }
 END_TEST
 
+/* Transactions are not built: a transactional.id must not quietly give a
+ * plain idempotent producer. */
+START_TEST(test_transactional_id_is_refused_without_transactions)
+{
+    EXPECT(KCONF_PRODUCER,
+           "transactional.id: kfk does not support transactions yet, and a producer that "
+           "ignored the id would not be exactly-once; unset it",
+           "transactional.id", "tx");
+    ck_assert(IDEMPOTENT("transaction.timeout.ms", "5000")); /* meaningless alone, as Java */
+}
+END_TEST
+
 START_TEST(test_transactional_id_needs_idempotence)
 {
     /* Java: "Cannot set a transactional.id without also enabling idempotence." */
     const char *msg =
         "transactional.id needs idempotence: enable.idempotence, acks=all and retries > 0";
-    ck_assert(IDEMPOTENT("transactional.id", "tx"));
     EXPECT(KCONF_PRODUCER, msg, "transactional.id", "tx", "enable.idempotence", "false");
     EXPECT(KCONF_PRODUCER, msg, "transactional.id", "tx", "acks", "1");
     EXPECT(KCONF_PRODUCER, msg, "transactional.id", "tx", "retries", "0");
@@ -423,6 +434,7 @@ static Suite *conf_validate_suite(void)
     tc = tcase_create("producer");
     tcase_add_test(tc, test_idempotence_follows_javas_rules);
     tcase_add_test(tc, test_transactional_id_needs_idempotence);
+    tcase_add_test(tc, test_transactional_id_is_refused_without_transactions);
     tcase_add_test(tc, test_delivery_timeout_covers_linger_and_one_request);
     tcase_add_test(tc, test_compression_level_goes_to_the_selected_codec);
     suite_add_tcase(s, tc);
