@@ -432,16 +432,18 @@ START_TEST(test_unreachable_cluster_starts_over_from_bootstrap)
     ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
     ck_assert(!has_bootstrap_entries(c)); /* real ids took over */
     kfk_mock_broker_set_down(mc, 1, true);
+    /* The 20 s bounds only catch a client that never recovers; a sanitizer
+     * build on cores shared with brokers can need several seconds. */
     int64_t start = ktime_mono_ns();
     while (!has_bootstrap_entries(c)) {
-        ck_assert_msg(ms_since(start) < 5000, "never rebootstrapped");
+        ck_assert_msg(ms_since(start) < 20000, "never rebootstrapped");
         kclient_refresh_wait(c, 500);
     }
     ck_assert_int_ge(ms_since(start), 300);
     kfk_mock_broker_set_down(mc, 1, false);
     start = ktime_mono_ns();
     while (has_bootstrap_entries(c)) { /* a refresh succeeds: real ids again */
-        ck_assert_msg(ms_since(start) < 5000, "bootstrap entries never retired");
+        ck_assert_msg(ms_since(start) < 20000, "bootstrap entries never retired");
         kclient_refresh_wait(c, 500);
     }
     kclient_destroy(c);
