@@ -481,6 +481,8 @@ KFK_API kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errl
  * the record's delivery report. Returns KFK_OK (a report will follow), or,
  * with no report to follow: KFK_ERR_INVALID_ARG (NULL producer, record or
  * topic, a negative partition other than KFK_PARTITION_ANY),
+ * KFK_ERR_INVALID_TOPIC_EXCEPTION at once for a name Kafka never takes
+ * (empty, ".", "..", over 249 bytes, or a byte outside [a-zA-Z0-9._-]),
  * KFK_ERR_TOO_LARGE (over max.request.size or buffer.memory),
  * KFK_ERR_QUEUE_FULL (buffer.memory stayed full for max.block.ms),
  * KFK_ERR_TIMED_OUT (the topic, or the record's partition, was not in the

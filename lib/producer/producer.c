@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "base/topic_name.h"
 #include "base/time.h"
 #include "producer/fastclock.h"
 #include "producer/producer_int.h"
@@ -269,6 +270,13 @@ static kfk_err topic_get(kfk_producer *p, const char *name, kptopic **out)
         return KFK_OK;
     }
     if (!t) {
+        /* A name no broker takes would only wait out max.block.ms (and
+         * each one would be kept): refuse it before asking. */
+        char why[128];
+        if (ktopic_name_check(name, strlen(name), why, sizeof(why))) {
+            klog(kclient_log(p->client), KFK_LOG_DEBUG, "producer", "%s", why);
+            return KFK_ERR_INVALID_TOPIC_EXCEPTION;
+        }
         pthread_rwlock_wrlock(&p->topics_lock);
         if (!(t = topic_find(p, name))) {
             t = topic_new(p, name);
