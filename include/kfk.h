@@ -979,15 +979,21 @@ KFK_API kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t 
  * group member first commits its positions (enable.auto.commit), runs the
  * REVOKED callback for its partitions, leaves the group (LeaveGroup; a
  * static member, with group.instance.id, stays so a restart keeps its
- * partitions) and waits for commits in flight, each for at most
- * default.api.timeout.ms, running the pending commit callbacks.
- * Blocks until the fetchers have stopped (one round trip of each I/O
- * thread). Messages not yet released stay valid. Returns KFK_OK (also
- * when already closed) or KFK_ERR_INVALID_ARG for NULL. */
-KFK_API kfk_err kfk_consumer_close(kfk_consumer *c);
+ * partitions) and waits for commits in flight, running the pending
+ * commit callbacks: all of that within timeout_ms together (a negative
+ * timeout_ms: KFK_CONSUMER_CLOSE_TIMEOUT_MS, Java's default), so a
+ * coordinator that is down costs the timeout, no more. Then blocks until
+ * the fetchers have stopped (one round trip of each I/O thread). Messages
+ * not yet released stay valid. Returns KFK_OK (also when already closed),
+ * KFK_ERR_TIMED_OUT (the leave or a commit was still unanswered at the
+ * timeout; the consumer is closed all the same), or KFK_ERR_INVALID_ARG
+ * for NULL. */
+#define KFK_CONSUMER_CLOSE_TIMEOUT_MS 30000
+KFK_API kfk_err kfk_consumer_close(kfk_consumer *c, int timeout_ms);
 
-/* Closes c if not yet closed, stops its threads and frees it. NULL is a
- * no-op. Call once, from an application thread, with no poll running. */
+/* Closes c if not yet closed (as kfk_consumer_close with
+ * KFK_CONSUMER_CLOSE_TIMEOUT_MS), stops its threads and frees it. NULL is
+ * a no-op. Call once, from an application thread, with no poll running. */
 KFK_API void kfk_consumer_destroy(kfk_consumer *c);
 
 /* Reading a message (non-NULL, from a poll, not yet released). Strings

@@ -737,10 +737,12 @@ kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t partitio
 
 /* --- close and destroy ------------------------------------------------------------------ */
 
-kfk_err kfk_consumer_close(kfk_consumer *c)
+kfk_err kfk_consumer_close(kfk_consumer *c, int timeout_ms)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
-    if (!atomic_load(&c->closing)) kgroup_close(c->group); /* commit, revoke, leave */
+    kfk_err err = KFK_OK;
+    if (!atomic_load(&c->closing)) /* commit, revoke, leave */
+        err = kgroup_close(c->group, timeout_ms < 0 ? KFK_CONSUMER_CLOSE_TIMEOUT_MS : timeout_ms);
     kclient_set_meta_watch(c->client, NULL, NULL); /* one running still sees closing */
     kclient_set_error_watch(c->client, NULL, NULL);
     pthread_mutex_lock(&c->lock);
@@ -760,7 +762,7 @@ kfk_err kfk_consumer_close(kfk_consumer *c)
     while (c->detach_left > 0)
         pthread_cond_wait(&c->cond, &c->lock);
     pthread_mutex_unlock(&c->lock);
-    return KFK_OK;
+    return err;
 }
 
 static void free_part(kcpart *p)
@@ -772,7 +774,7 @@ static void free_part(kcpart *p)
 void kfk_consumer_destroy(kfk_consumer *c)
 {
     if (!c) return;
-    kfk_consumer_close(c);
+    kfk_consumer_close(c, KFK_CONSUMER_CLOSE_TIMEOUT_MS);
     /* Broker references go before the client: its registry must be there
      * for their connections to retire. */
     for (int i = 0; i < c->n_fetchers; i++) {

@@ -280,7 +280,7 @@ static void consume_all(kfk_conf *conf, const char *topic, int32_t partitions, i
         kfk_message_release(m);
     }
     ck_assert_msg(got == n, "read %d of %d records", got, n);
-    kfk_consumer_close(c);
+    kfk_consumer_close(c, -1);
     kfk_consumer_destroy(c);
     free(seen);
     free(tps);

@@ -464,7 +464,7 @@ START_TEST(test_assignment_lists_partitions_and_positions)
     kfk_topic_partition twice[] = {{"t", 1, 0}, {"t", 0, 0}, {"t", 1, 5}};
     kfk_topic_partition_list l2 = {3, twice};
     ck_assert_int_eq(kfk_consumer_assign(c, &l2), KFK_ERR_INVALID_ARG);
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     ck_assert_ptr_null(kfk_consumer_poll(c, 0));
     ck_assert_int_eq(kfk_consumer_assign(c, NULL), KFK_ERR_STATE);
     kfk_consumer_destroy(c);
@@ -512,7 +512,7 @@ START_TEST(test_close_wakes_a_waiting_poll)
     assign(c, "t", 1, KFK_OFFSET_END); /* nothing will come */
     pthread_t th;
     ck_assert_int_eq(pthread_create(&th, NULL, poll_forever, c), 0);
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += WAIT_MS / 1000;
