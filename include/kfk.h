@@ -2,7 +2,13 @@
  *
  * The whole public API is this one header. Handles are opaque; every
  * function says who owns the pointers it takes and returns, what it returns
- * on error, whether it blocks, and which threads may call it. */
+ * on error, whether it blocks, and which threads may call it.
+ *
+ * fork(): a child process may create and use handles of its own. The
+ * parent's handles are the parent's: their threads did not come along,
+ * so in the child kfk_produce, the flushes, polls and closes refuse them
+ * at once (KFK_ERR_STATE, -1, NULL or 0) and destroy returns without
+ * touching them; the parent's handles go on working in the parent. */
 #ifndef KFK_H
 #define KFK_H
 

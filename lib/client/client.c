@@ -1,5 +1,6 @@
 /* kclient's life cycle: configuration, threads, shutdown. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,26 @@ static int start(kclient *c, char *errstr, size_t errlen)
     return kclient_add_bootstrap(c, errstr, errlen);
 }
 
+/* Counts the forks this process came through (as a child): a client
+ * made before the last one belongs to the parent. */
+static atomic_uint fork_generation;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void on_fork_child(void)
+{
+    atomic_fetch_add_explicit(&fork_generation, 1, memory_order_relaxed);
+}
+
+static void atfork_register(void)
+{
+    pthread_atfork(NULL, NULL, on_fork_child);
+}
+
+bool kclient_forked(const kclient *c)
+{
+    return c && atomic_load_explicit(&fork_generation, memory_order_relaxed) != c->fork_generation;
+}
+
 kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t errlen)
 {
     char scratch[1];
@@ -137,6 +158,8 @@ kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t err
     }
     c->conf = conf;
     c->type = type;
+    pthread_once(&atfork_once, atfork_register);
+    c->fork_generation = atomic_load_explicit(&fork_generation, memory_order_relaxed);
     kconf_logger(conf, &c->log);
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);

@@ -84,6 +84,13 @@ void kclient_destroy(kclient *c);
 /* True once kclient_destroy has begun. Any thread. */
 bool kclient_destroying(const kclient *c);
 
+/* True in a child process forked after c was made: c's threads stayed
+ * in the parent, so c can neither work nor be taken down here; the
+ * public calls refuse it (and destroy leaves it alone) instead of
+ * waiting on threads that do not exist. NULL: false. Any thread; one
+ * atomic load. */
+bool kclient_forked(const kclient *c);
+
 const kfk_conf *kclient_conf(const kclient *c);
 const klogger *kclient_log(const kclient *c);
 kloop *kclient_bg_loop(const kclient *c);

@@ -59,6 +59,7 @@ typedef struct krefresh {
 struct kclient {
     kfk_conf *conf;
     kconf_client type;
+    unsigned fork_generation; /* the process's, when c was made */
     klogger log;
     kconn_config conn_cfg;
     ktls_ctx *tls; /* NULL: plaintext */

@@ -613,7 +613,7 @@ static void wait_for_chunk(kfk_consumer *c, int64_t deadline_ns)
 
 size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, int timeout_ms)
 {
-    if (!c || !msgs || !max) return 0;
+    if (!c || !msgs || !max || kclient_forked(c->client)) return 0;
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : ktime_mono_ns() + (int64_t)timeout_ms * 1000000;
     size_t n = 0;
     if (atomic_load(&c->closing)) return 0;
@@ -740,6 +740,7 @@ kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t partitio
 kfk_err kfk_consumer_close(kfk_consumer *c, int timeout_ms)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
+    if (kclient_forked(c->client)) return KFK_ERR_STATE;
     kfk_err err = KFK_OK;
     if (!atomic_load(&c->closing)) /* commit, revoke, leave */
         err = kgroup_close(c->group, timeout_ms < 0 ? KFK_CONSUMER_CLOSE_TIMEOUT_MS : timeout_ms);
@@ -773,7 +774,7 @@ static void free_part(kcpart *p)
 
 void kfk_consumer_destroy(kfk_consumer *c)
 {
-    if (!c) return;
+    if (!c || kclient_forked(c->client)) return; /* the parent's: left alone */
     kfk_consumer_close(c, KFK_CONSUMER_CLOSE_TIMEOUT_MS);
     /* Broker references go before the client: its registry must be there
      * for their connections to retire. */

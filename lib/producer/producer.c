@@ -375,6 +375,7 @@ kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
 {
     if (!p || !rec || !rec->topic || (rec->n_headers && !rec->headers)) return KFK_ERR_INVALID_ARG;
     if (atomic_load(&p->closing)) return KFK_ERR_DESTROYED;
+    if (kclient_forked(p->client)) return KFK_ERR_STATE;
     kptopic *t;
     kfk_err err = topic_get(p, rec->topic, &t);
     if (err) return err;
@@ -639,6 +640,7 @@ kfk_err kfk_producer_purge(kfk_producer *p)
 kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
 {
     if (!p) return KFK_ERR_INVALID_ARG;
+    if (kclient_forked(p->client)) return KFK_ERR_STATE;
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : ktime_mono_ms() + timeout_ms;
     kaccum_flush_begin(p->accum);
     ksender_kick_all(p);
@@ -664,7 +666,7 @@ kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
 
 int kfk_producer_poll(kfk_producer *p, int timeout_ms)
 {
-    if (!p) return -1;
+    if (!p || kclient_forked(p->client)) return -1;
     return kdr_serve(p, timeout_ms);
 }
 
@@ -685,7 +687,7 @@ static void producer_free(kfk_producer *p)
 
 void kfk_producer_destroy(kfk_producer *p)
 {
-    if (!p) return;
+    if (!p || kclient_forked(p->client)) return; /* the parent's: left alone */
     atomic_store(&p->closing, true);
     kaccum_close(p->accum);
     kfk_producer_purge(p);
