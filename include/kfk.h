@@ -937,10 +937,11 @@ KFK_API char *kfk_consumer_member_id(kfk_consumer *c);
  * message waits at a time). Blocks up to timeout_ms. */
 KFK_API kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms);
 
-/* Up to max messages into msgs[] (the caller's array), waiting at most
- * timeout_ms for the first (as kfk_consumer_poll) and not at all for the
- * rest; returns how many (0 on timeout, after close or for a bad
- * argument). The caller owns each message and releases each. */
+/* Up to max messages (and at most max.poll.records) into msgs[] (the
+ * caller's array), waiting at most timeout_ms for the first (as
+ * kfk_consumer_poll) and not at all for the rest; returns how many (0 on
+ * timeout, after close or for a bad argument). The caller owns each
+ * message and releases each. */
 KFK_API size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max,
                                        int timeout_ms);
 

@@ -561,7 +561,8 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_MAX_POLL_RECORDS] = {
         .name = "max.poll.records", .type = KCONF_T_INT, .clients = C, .def = "500", .min = 1,
         .max = I32MAX,
-        .doc = "The most records one batch poll returns."},
+        .doc = "The most messages one kfk_consumer_poll_batch hands out, whatever its max "
+               "argument."},
     [KCONF_ENABLE_AUTO_COMMIT] = {
         .name = "enable.auto.commit", .type = KCONF_T_BOOL, .clients = C, .def = "true",
         .doc = "Commit the positions of polled records in the background every "

@@ -18,6 +18,7 @@ static void read_conf(kfk_consumer *c)
     c->max_wait_ms = (int32_t)kconf_i64(conf, KCONF_FETCH_MAX_WAIT_MS);
     c->part_max_bytes = (int32_t)kconf_i64(conf, KCONF_MAX_PARTITION_FETCH_BYTES);
     c->queue_max_bytes = (size_t)kconf_i64(conf, KCONF_FETCH_QUEUE_MAX_BYTES);
+    c->max_poll_records = (size_t)kconf_i64(conf, KCONF_MAX_POLL_RECORDS);
     c->isolation = (int8_t)kconf_int(conf, KCONF_ISOLATION_LEVEL);
     c->check_crcs = kconf_bool(conf, KCONF_CHECK_CRCS);
     c->reset_policy = kconf_int(conf, KCONF_AUTO_OFFSET_RESET);
@@ -614,6 +615,7 @@ static void wait_for_chunk(kfk_consumer *c, int64_t deadline_ns)
 size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, int timeout_ms)
 {
     if (!c || !msgs || !max || kclient_forked(c->client)) return 0;
+    if (max > c->max_poll_records) max = c->max_poll_records;
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : ktime_mono_ns() + (int64_t)timeout_ms * 1000000;
     size_t n = 0;
     if (atomic_load(&c->closing)) return 0;
