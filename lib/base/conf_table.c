@@ -176,7 +176,10 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_CLIENT_DNS_LOOKUP] = {
         .name = "client.dns.lookup", .type = KCONF_T_ENUM, .clients = KCONF_ALL,
         .def = "use_all_dns_ips", .values = dns_lookup_values,
-        .doc = "How broker host names become addresses."},
+        .doc = "How broker host names become addresses. use_all_dns_ips tries each address "
+               "in turn; resolve_canonical_bootstrap_servers_only replaces each bootstrap name "
+               "by the reverse-DNS names of its addresses when the client is made (the lookups "
+               "block there), so Kerberos tickets name the brokers' own hosts."},
     [KCONF_REQUEST_TIMEOUT_MS] = {
         .name = "request.timeout.ms", .type = KCONF_T_MS, .clients = KCONF_ALL, .def = "30000",
         .min = 0, .max = I32MAX,

@@ -112,6 +112,7 @@ static int start(kclient *c, char *errstr, size_t errlen)
         snprintf(errstr, errlen, "cannot start the client's threads");
         return -1;
     }
+    if (kclient_bootstrap_init(c, errstr, errlen) < 0) return -1;
     return kclient_add_bootstrap(c, errstr, errlen);
 }
 
@@ -224,6 +225,7 @@ void kclient_destroy(kclient *c)
     kcoord_free_all(c);
     krefresh_free(c);
     kmeta_free(&c->meta);
+    free(c->bootstrap);
     for (int i = 0; i < c->n_want; i++)
         free(c->want[i]);
     free(c->want);

@@ -90,6 +90,7 @@ struct kclient {
     int n_brokers, cap_brokers;
     bool have_real_brokers;
     int next_bootstrap_id;
+    char *bootstrap; /* the bootstrap entries (bootstrap.c): set in kclient_new, then read-only */
     kio_thread *io; /* max_io slots, n_io started */
     int n_io, max_io;
     int next_io; /* loop for the next real broker */
@@ -124,6 +125,9 @@ void kclient_on_conn_error(void *opaque, kconn *conn, kfk_err err, const char *r
  * reference to b held. */
 kconn *kbroker_coord_conn(kbroker *b);
 int kclient_add_bootstrap(kclient *c, char *errstr, size_t errlen);
+/* bootstrap.c: c->bootstrap from bootstrap.servers and client.dns.lookup.
+ * -1 with the reason in errstr. */
+int kclient_bootstrap_init(kclient *c, char *errstr, size_t errlen);
 /* KIP-899: none of the known brokers answered for too long; adds the
  * bootstrap entries again so the next refresh may start over there. */
 void kclient_rebootstrap(kclient *c);
