@@ -252,8 +252,8 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_METADATA_MAX_IDLE_MS] = {
         .name = "metadata.max.idle.ms", .type = KCONF_T_MS, .clients = P, .def = "300000",
         .min = 5000, .max = I64MAX,
-        .doc = "Stop tracking the metadata of a topic the producer has not written to for "
-               "this long."},
+        .doc = "Stop refreshing the metadata of a topic the producer has not written to for "
+               "this long (checked at each metadata refresh); its next record asks again."},
     [KCONF_METADATA_RECOVERY_STRATEGY] = {
         .name = "metadata.recovery.strategy", .type = KCONF_T_ENUM, .clients = KCONF_ALL,
         .flags = KCONF_F_ICASE, .def = "rebootstrap", .values = recovery_values,

@@ -160,6 +160,11 @@ kmeta *kclient_meta(kclient *c);
  * them. want_all asks for every topic (regex subscriptions). Any thread. */
 void kclient_want_topics(kclient *c, const char *const *names, size_t n);
 void kclient_want_all_topics(kclient *c, bool all);
+/* Takes names out of that set again (the producer's idle topics); the
+ * cache keeps what it knew of them. Whether name is in the set. Any
+ * thread. */
+void kclient_unwant_topics(kclient *c, const char *const *names, size_t n);
+bool kclient_wants_topic(kclient *c, const char *name);
 
 /* Asks for a metadata refresh soon: coalesced (any number of calls while
  * one is in flight give one more after it), and no sooner than

@@ -113,6 +113,7 @@ static kptopic *topic_new(kfk_producer *p, const char *name)
         free(t);
         return NULL;
     }
+    atomic_init(&t->used_ms, ktime_mono_ms());
     return t;
 }
 
@@ -362,6 +363,7 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
     }
     if (sticky) kpartitioner_appended(&t->partitioner, pp->id, res.bytes, res.batch_full);
     if (res.new_batch) {
+        atomic_store_explicit(&t->used_ms, now_ms, memory_order_relaxed);
         /* Once per batch: the wall clock may have been stepped. */
         atomic_store_explicit(&p->wall_offset_ms, ktime_wall_ms() - now_ms,
                               memory_order_relaxed);
@@ -379,6 +381,7 @@ kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
     kptopic *t;
     kfk_err err = topic_get(p, rec->topic, &t);
     if (err) return err;
+    kprod_topic_wake(p, t);
     const kpart_array *a = atomic_load(&t->parts);
     if (rec->partition != KFK_PARTITION_ANY) {
         if (rec->partition < 0) return KFK_ERR_INVALID_ARG;
@@ -442,6 +445,7 @@ static void on_metadata(void *opaque)
             if (ts[i]) topic_sync(p, ts[i]);
         free(ts);
     }
+    kprod_drop_idle_topics(p, ktime_mono_ms());
     kpart **parts;
     int n = kprod_all_parts(p, &parts);
     for (int i = 0; i < n; i++)
@@ -541,6 +545,7 @@ static void read_conf(kfk_producer *p, const kfk_conf *c)
     p->request_timeout_ms = kconf_i64(c, KCONF_REQUEST_TIMEOUT_MS);
     p->retry_backoff_ms = kconf_i64(c, KCONF_RETRY_BACKOFF_MS);
     p->max_block_ms = kconf_i64(c, KCONF_MAX_BLOCK_MS);
+    p->max_idle_ms = kconf_i64(c, KCONF_METADATA_MAX_IDLE_MS);
     p->max_request_bytes = (size_t)kconf_i64(c, KCONF_MAX_REQUEST_SIZE);
     p->partitioner_kind = kconf_int(c, KCONF_PARTITIONER);
     p->adaptive = p->partitioner_kind == KCONF_PARTITIONER_DEFAULT &&
@@ -568,6 +573,7 @@ static void init_locks(kfk_producer *p)
 {
     pthread_rwlock_init(&p->topics_lock, NULL);
     pthread_mutex_init(&p->senders_lock, NULL);
+    pthread_mutex_init(&p->idle_lock, NULL);
     pthread_cond_init(&p->senders_cond, NULL);
     pthread_mutex_init(&p->dr_lock, NULL);
     /* delivery.c waits on it with monotonic deadlines */
@@ -679,6 +685,7 @@ static void producer_free(kfk_producer *p)
     kaccum_destroy(p->accum);
     pthread_rwlock_destroy(&p->topics_lock);
     pthread_mutex_destroy(&p->senders_lock);
+    pthread_mutex_destroy(&p->idle_lock);
     pthread_cond_destroy(&p->senders_cond);
     pthread_mutex_destroy(&p->dr_lock);
     pthread_cond_destroy(&p->dr_cond);
