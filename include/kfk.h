@@ -987,9 +987,10 @@ KFK_API kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t 
  * REVOKED callback for its partitions, leaves the group (LeaveGroup; a
  * static member, with group.instance.id, stays so a restart keeps its
  * partitions) and waits for commits in flight, running the pending
- * commit callbacks: all of that within timeout_ms together (a negative
- * timeout_ms: KFK_CONSUMER_CLOSE_TIMEOUT_MS, Java's default), so a
- * coordinator that is down costs the timeout, no more. Then blocks until
+ * commit callbacks: each step for at most default.api.timeout.ms, and
+ * all of them within timeout_ms together (a negative timeout_ms:
+ * KFK_CONSUMER_CLOSE_TIMEOUT_MS, Java's default), so a coordinator that
+ * is down costs the timeout, no more. Then blocks until
  * the fetchers have stopped (one round trip of each I/O thread). Messages
  * not yet released stay valid. Returns KFK_OK (also when already closed),
  * KFK_ERR_TIMED_OUT (the leave or a commit was still unanswered at the

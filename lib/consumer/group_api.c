@@ -362,11 +362,13 @@ kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t
 
 /* --- close ------------------------------------------------------------------------------------ */
 
-/* The time left until deadline (ns), in ms, never negative. */
-static int64_t left_ms(int64_t deadline)
+/* The time one step of close may take: what is left until deadline (ns),
+ * in ms, never negative, and at most the API timeout as for any call. */
+static int64_t left_ms(const kgroup_core *k, int64_t deadline)
 {
     int64_t ns = deadline - ktime_mono_ns();
-    return ns > 0 ? ns / 1000000 : 0;
+    int64_t ms = ns > 0 ? ns / 1000000 : 0;
+    return ms < k->api_timeout_ms ? ms : k->api_timeout_ms;
 }
 
 kfk_err kgroup_close(kgroup *g, int64_t timeout_ms)
@@ -377,16 +379,16 @@ kfk_err kgroup_close(kgroup *g, int64_t timeout_ms)
     serve(g);
     bool subscribed = kgroup_subscribed(g);
     if (subscribed) {
-        revoke_everything(g, left_ms(deadline));
+        revoke_everything(g, left_ms(k, deadline));
     } else if (k->auto_commit) {
-        kgroup_commit(g, NULL, true, left_ms(deadline));
+        kgroup_commit(g, NULL, true, left_ms(k, deadline));
     }
     pthread_mutex_lock(&k->lock);
     k->closing = true;
     k->subscribed = false;
     pthread_mutex_unlock(&k->lock);
-    if (subscribed) leave_and_wait(g, deadline);
-    kgroup_commit_drain(g, left_ms(deadline));
+    if (subscribed) leave_and_wait(g, ktime_mono_ns() + left_ms(k, deadline) * 1000000);
+    kgroup_commit_drain(g, left_ms(k, deadline));
     serve(g); /* the callbacks of async commits */
     pthread_mutex_lock(&k->lock);
     bool done = (!subscribed || k->left) && !k->c_head;
