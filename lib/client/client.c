@@ -45,6 +45,7 @@ static void conn_config(kclient *c)
     cc->on_state = on_conn_state;
     cc->tls = c->tls;
     cc->sasl = c->sasl ? ksasl_mechanism(c->sasl) : NULL;
+    cc->worker = c->sasl_worker;
     cc->on_error = kclient_on_conn_error;
 }
 
@@ -99,7 +100,9 @@ static int start(kclient *c, char *errstr, size_t errlen)
     c->resolver = kresolver_new(&c->log);
     c->io = calloc((size_t)c->max_io, sizeof(*c->io));
     c->bg = kloop_new("kfk-bg", &c->log);
-    if (!c->resolver || !c->io || !c->bg || kloop_start(c->bg) < 0) {
+    if (c->sasl && ksasl_mechanism(c->sasl)->may_block) c->sasl_worker = kworker_new("kfk-sasl");
+    bool worker_ok = !c->sasl || !ksasl_mechanism(c->sasl)->may_block || c->sasl_worker;
+    if (!c->resolver || !c->io || !c->bg || !worker_ok || kloop_start(c->bg) < 0) {
         snprintf(errstr, errlen, "cannot start the client's threads");
         return -1;
     }
@@ -197,6 +200,9 @@ void kclient_destroy(kclient *c)
     free(c->io);
     kloop_free(c->bg);
     kresolver_free(c->resolver);
+    /* After the I/O loops (their connections cancelled its calls), before
+     * the mechanism it calls is freed. */
+    kworker_free(c->sasl_worker);
     kclient_security_free(c);
     kcoord_free_all(c);
     krefresh_free(c);

@@ -63,6 +63,7 @@ struct kclient {
     kconn_config conn_cfg;
     ktls_ctx *tls; /* NULL: plaintext */
     ksasl *sasl;   /* NULL: no SASL */
+    kworker *sasl_worker; /* runs a blocking mechanism's calls; NULL: none blocks */
     ktimer token_timer;    /* kfk-bg: the next OAUTHBEARER token fetch */
     ktask token_task;      /* arms token_timer on kfk-bg */
     int64_t token_next_ms; /* kfk-bg: when, from the last fetch */
