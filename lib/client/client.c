@@ -147,12 +147,14 @@ kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t err
     read_settings(c);
     krefresh_init(c);
     kcall_init_client(c);
-    if (kclient_security_init(c, errstr, errlen) < 0 || start(c, errstr, errlen) < 0) {
+    if (kclient_security_init(c, errstr, errlen) < 0 || kclient_kinit_init(c, errstr, errlen) < 0 ||
+        start(c, errstr, errlen) < 0) {
         kclient_destroy(c);
         return NULL;
     }
     krefresh_start(c);
     kclient_security_start(c);
+    kclient_kinit_start(c);
     return c;
 }
 
