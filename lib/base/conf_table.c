@@ -287,8 +287,9 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_SASL_MECHANISM] = {
         .name = "sasl.mechanism", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .flags = KCONF_F_NONEMPTY, .def = "GSSAPI",
-        .doc = "The SASL mechanism for SASL_PLAINTEXT and SASL_SSL: PLAIN, SCRAM-SHA-256, "
-               "SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM (credentials from the AWS_* "
+        .doc = "The SASL mechanism for SASL_PLAINTEXT and SASL_SSL: GSSAPI (Kerberos, through "
+               "cyrus-sasl), PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM "
+               "(credentials from the AWS_* "
                "environment variables), or one given to kfk_conf_set_sasl_mechanism."},
     [KCONF_SASL_USERNAME] = {
         .name = "sasl.username", .type = KCONF_T_STRING, .clients = KCONF_ALL,
@@ -304,7 +305,8 @@ static const kconf_prop table[KCONF__COUNT] = {
         .doc = "A Java JAAS line, accepted so Java settings carry over: kfk reads the username "
                "and password options (PlainLoginModule, ScramLoginModule) and, for "
                "OAUTHBEARER without a token callback, OAuthBearerLoginModule's unsecuredLogin* "
-               "options; it ignores the rest. Set this or sasl.username and sasl.password, not "
+               "options, and for GSSAPI Krb5LoginModule's useKeyTab, keyTab, principal and "
+               "serviceName; it ignores the rest. Set this or sasl.username and sasl.password, not "
                "both."},
     [KCONF_SASL_KERBEROS_SERVICE_NAME] = {
         .name = "sasl.kerberos.service.name", .type = KCONF_T_STRING, .clients = KCONF_ALL,
