@@ -14,12 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gssapi/gssapi.h>
 #include <sasl/sasl.h>
 
 #include "sasl/sasl_int.h"
 
 typedef struct gss_state {
     sasl_conn_t *conn;
+    /* The ticket cache's credential, acquired here and handed to cyrus:
+     * Debian's plugin acquires one itself when given none, and never
+     * releases it (about 16 KB per authentication). */
+    gss_cred_id_t cred;
     bool started;  /* sasl_client_start has run */
     bool finished; /* cyrus said SASL_OK: its last message is on its way */
 } gss_state;
@@ -67,6 +72,36 @@ static kfk_err cyrus_error(sasl_conn_t *conn, int rc, char *errstr, size_t errle
     return rc == SASL_NOMEM ? KFK_ERR_NO_MEMORY : KFK_ERR_AUTH;
 }
 
+static void gss_state_free(gss_state *g)
+{
+    OM_uint32 minor;
+    if (g->conn) sasl_dispose(&g->conn);
+    if (g->cred != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, &g->cred);
+    free(g);
+}
+
+/* The default credential: the ticket cache's ticket-granting ticket. */
+static kfk_err acquire_cred(gss_state *g, char *errstr, size_t errlen)
+{
+    OM_uint32 minor;
+    OM_uint32 major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
+                                       GSS_C_INITIATE, &g->cred, NULL, NULL);
+    if (!GSS_ERROR(major)) return KFK_OK;
+    g->cred = GSS_C_NO_CREDENTIAL;
+    char why[256] = "";
+    OM_uint32 ctx = 0, m2;
+    gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
+    /* The mechanism's own words ("No Kerberos credentials available
+     * (default cache: ...)") say more than the generic major status. */
+    if (!GSS_ERROR(gss_display_status(&m2, minor, GSS_C_MECH_CODE, GSS_C_NO_OID, &ctx, &text))) {
+        snprintf(why, sizeof(why), "%.*s", (int)text.length, (const char *)text.value);
+        gss_release_buffer(&m2, &text);
+    }
+    snprintf(errstr, errlen, "no Kerberos credentials: %s",
+             *why ? why : "gss_acquire_cred failed");
+    return KFK_ERR_AUTH;
+}
+
 static kfk_err gssapi_start(void *opaque, const char *host, void **state, char *errstr,
                             size_t errlen)
 {
@@ -74,15 +109,21 @@ static kfk_err gssapi_start(void *opaque, const char *host, void **state, char *
     if (ksasl_login_failed(s, errstr, errlen)) return KFK_ERR_AUTH;
     gss_state *g = calloc(1, sizeof(*g));
     if (!g) return KFK_ERR_NO_MEMORY;
+    g->cred = GSS_C_NO_CREDENTIAL;
+    kfk_err err = acquire_cred(g, errstr, errlen);
+    if (err) {
+        gss_state_free(g);
+        return err;
+    }
     int rc = sasl_client_new(s->kerberos_service, host, NULL, NULL, cyrus_callbacks, 0, &g->conn);
     if (rc == SASL_OK) {
         sasl_security_properties_t props = {.min_ssf = 0, .max_ssf = 0, .maxbufsize = 0};
         rc = sasl_setprop(g->conn, SASL_SEC_PROPS, &props);
     }
+    if (rc == SASL_OK) rc = sasl_setprop(g->conn, SASL_GSS_CREDS, g->cred);
     if (rc != SASL_OK) {
-        kfk_err err = cyrus_error(g->conn, rc, errstr, errlen);
-        if (g->conn) sasl_dispose(&g->conn);
-        free(g);
+        err = cyrus_error(g->conn, rc, errstr, errlen);
+        gss_state_free(g);
         return err;
     }
     *state = g;
@@ -118,10 +159,7 @@ static kfk_err gssapi_step(void *opaque, void *state, const unsigned char *in, s
 static void gssapi_end(void *opaque, void *state)
 {
     (void)opaque;
-    gss_state *g = state;
-    if (!g) return;
-    sasl_dispose(&g->conn);
-    free(g);
+    if (state) gss_state_free(state);
 }
 
 /* Whether cyrus-sasl has a GSSAPI plugin to offer. */
