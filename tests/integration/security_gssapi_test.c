@@ -1,9 +1,11 @@
 /* SASL GSSAPI (Kerberos) against real Kafka started with tools/kafka
  * --kerberos: records produced and read back over SASL_PLAINTEXT and
  * SASL_SSL, logging in from a key tab (sasl.kerberos.* or Java's JAAS
- * line) or from a ticket cache filled beforehand; and the ways it fails,
+ * line) or from a ticket cache filled beforehand; KIP-368 renewals; and
+ * the ways it fails,
  * with the error the application sees and how long that took. The mock
  * cluster has no Kerberos: there the suite reports SKIP. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +85,58 @@ START_TEST(test_ticket_cache_login)
 }
 END_TEST
 
+static atomic_int reauths, lost;
+
+static void count_log(void *opaque, int level, const char *facility, const char *msg)
+{
+    (void)opaque, (void)level, (void)facility;
+    if (strstr(msg, "re-authenticating")) atomic_fetch_add(&reauths, 1);
+    if (strstr(msg, "connection lost")) atomic_fetch_add(&lost, 1);
+}
+
+static atomic_int delivered_ok, delivered_failed;
+
+static void on_report(void *opaque, const kfk_delivery_report *r)
+{
+    (void)opaque;
+    atomic_fetch_add(r->err ? &delivered_failed : &delivered_ok, 1);
+}
+
+/* KIP-368 with GSSAPI: each renewal runs its steps on the worker while
+ * the connection stays READY; nothing fails and no connection drops. */
+START_TEST(test_sessions_are_renewed_over_gssapi)
+{
+    int64_t life = ksec_reauth_ms();
+    ck_assert_msg(life > 0 && life <= 10000, "session lifetime %lld", (long long)life);
+    char topic[128];
+    ktest_unique_topic(topic, sizeof(topic), "gssapi-reauth");
+    ksec_create_topic(KSEC_SASL_PLAINTEXT, topic, 3);
+    kfk_conf *conf = keytab_conf(KSEC_SASL_PLAINTEXT);
+    kclus_set(conf, "log.level", "debug");
+    kfk_conf_set_log_cb(conf, count_log, NULL);
+    kfk_conf_set_dr_cb(conf, on_report, NULL);
+    char err[512];
+    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
+    ck_assert_msg(p != NULL, "%s", err);
+    int n = 0;
+    int64_t run_ms = 3 * life, end = kclus_now_ms() + run_ms;
+    while (kclus_now_ms() < end) {
+        kfk_record rec = {.topic = topic, .partition = KFK_PARTITION_ANY, .value = "v",
+                          .value_len = 1};
+        ck_assert_int_eq(kfk_produce(p, &rec, NULL), KFK_OK);
+        n++;
+        kfk_producer_poll(p, 0);
+        kclus_nap(1);
+    }
+    ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
+    kfk_producer_destroy(p);
+    ck_assert_int_eq(atomic_load(&delivered_failed), 0);
+    ck_assert_int_eq(atomic_load(&delivered_ok), n);
+    ck_assert_msg(atomic_load(&reauths) >= 2, "%d re-authentications", atomic_load(&reauths));
+    ck_assert_int_eq(atomic_load(&lost), 0);
+}
+END_TEST
+
 static kfk_conf *wrong_principal(void)
 {
     kfk_conf *conf = keytab_conf(KSEC_SASL_SSL);
@@ -138,6 +192,7 @@ static Suite *security_gssapi_suite(void)
     tcase_add_test(tc, test_keytab_login_over_sasl_plaintext);
     tcase_add_test(tc, test_jaas_keytab_login_over_sasl_ssl);
     tcase_add_test(tc, test_ticket_cache_login);
+    tcase_add_test(tc, test_sessions_are_renewed_over_gssapi);
     suite_add_tcase(s, tc);
     tc = tcase_create("failures");
     tcase_add_checked_fixture(tc, ksec_setup, ksec_teardown);

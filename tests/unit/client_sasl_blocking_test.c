@@ -114,9 +114,11 @@ static void on_report(void *opaque, const kfk_delivery_report *r)
         atomic_fetch_add(&delivered[r->partition], 1);
 }
 
-static void setup(void)
+static void start_cluster(int64_t session_lifetime_ms)
 {
-    kfk_mock_security sec = {.protocol = "SASL_PLAINTEXT", .sasl_mechanisms = "PLAIN"};
+    kfk_mock_security sec = {.protocol = "SASL_PLAINTEXT",
+                             .sasl_mechanisms = "PLAIN",
+                             .session_lifetime_ms = session_lifetime_ms};
     mc = kfk_mock_cluster_new_secure(3, &sec);
     ck_assert_ptr_nonnull(mc);
     ck_assert_int_eq(kfk_mock_user_add(mc, "PLAIN", USER, PASSWORD), KFK_OK);
@@ -129,6 +131,17 @@ static void setup(void)
     atomic_store(&failed, 0);
     for (int p = 0; p < 3; p++)
         atomic_store(&delivered[p], 0);
+}
+
+static void setup(void)
+{
+    start_cluster(0);
+}
+
+/* Sessions of 300 ms: KIP-368 renewals of READY connections. */
+static void setup_short_sessions(void)
+{
+    start_cluster(300);
 }
 
 static void teardown(void)
@@ -238,6 +251,31 @@ START_TEST(test_destroy_during_a_blocked_step_is_safe)
 }
 END_TEST
 
+/* Renewals run their steps on the worker too, while the connection
+ * stays READY and holds new requests back. */
+START_TEST(test_sessions_renew_through_the_worker)
+{
+    kfk_producer *p = producer("10000");
+    int64_t end = kclus_now_ms() + 2000;
+    int n = 0;
+    while (kclus_now_ms() < end) {
+        produce(p, n % 3, 1);
+        n++;
+        kfk_producer_poll(p, 0);
+        kclus_nap(2);
+    }
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    kfk_producer_destroy(p);
+    ck_assert_int_eq(atomic_load(&failed), 0);
+    ck_assert_int_eq(atomic_load(&delivered[0]) + atomic_load(&delivered[1]) +
+                         atomic_load(&delivered[2]),
+                     n);
+    /* Three connections, renewed every 255 to 285 ms for 2 s. */
+    ck_assert_msg(atomic_load(&starts) >= 3 + 3 * 4, "%d authentications", atomic_load(&starts));
+    ck_assert_int_eq(atomic_load(&ends), atomic_load(&starts));
+}
+END_TEST
+
 static Suite *client_sasl_blocking_suite(void)
 {
     Suite *s = suite_create("client_sasl_blocking");
@@ -247,6 +285,11 @@ static Suite *client_sasl_blocking_suite(void)
     tcase_add_test(tc, test_a_blocked_step_leaves_other_brokers_served);
     tcase_add_test(tc, test_a_connection_timing_out_mid_step_is_safe);
     tcase_add_test(tc, test_destroy_during_a_blocked_step_is_safe);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("renewals");
+    tcase_add_checked_fixture(tc, setup_short_sessions, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_sessions_renew_through_the_worker);
     suite_add_tcase(s, tc);
     return s;
 }
