@@ -482,7 +482,9 @@ KFK_API void kfk_conf_set_dr_cb(kfk_conf *conf, kfk_dr_cb *cb, void *opaque);
 /* A new producer for conf's bootstrap.servers. Takes conf in every case
  * (on failure it is destroyed too). Starts the client's threads, connects
  * in the background and, with idempotence, asks for a producer id; returns
- * at once. NULL on a bad configuration (errstr, if not NULL and errlen > 0,
+ * at once (but the first OAUTHBEARER token callback, and kinit for GSSAPI
+ * with a key tab, run first and may wait for their server). NULL on a bad
+ * configuration (errstr, if not NULL and errlen > 0,
  * gets a message naming the property) or when threads or memory cannot be
  * had. Any thread. */
 KFK_API kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen);
@@ -569,7 +571,9 @@ typedef struct kfk_metadata kfk_metadata;
 /* A new admin client for the brokers in conf's bootstrap.servers. Takes
  * conf in every case (on failure it is destroyed too). Starts the
  * client's threads and begins connecting in the background; returns at
- * once. NULL on a bad configuration (errstr, if not NULL and errlen > 0,
+ * once (but the first OAUTHBEARER token callback, and kinit for GSSAPI
+ * with a key tab, run first and may wait for their server). NULL on a bad
+ * configuration (errstr, if not NULL and errlen > 0,
  * gets a message naming the property) or when threads or memory cannot
  * be had. Any thread. */
 KFK_API kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen);
@@ -732,7 +736,9 @@ typedef struct kfk_topic_partition_list {
 
 /* A new consumer for the brokers in conf's bootstrap.servers. Takes conf
  * in every case (on failure it is destroyed too). Starts the client's
- * threads and returns at once. NULL on a bad configuration (errstr, if
+ * threads and returns at once (but the first OAUTHBEARER token callback,
+ * and kinit for GSSAPI with a key tab, run first and may wait for their
+ * server). NULL on a bad configuration (errstr, if
  * not NULL and errlen > 0, gets the reason) or when threads or memory
  * cannot be had. Properties that count: fetch.min.bytes,
  * fetch.max.wait.ms, fetch.max.bytes, max.partition.fetch.bytes,
