@@ -346,9 +346,10 @@ KFK_API void kfk_conf_set_ssl_cert_verify_cb(kfk_conf *conf, kfk_ssl_cert_verify
  * live one) kfk sends SaslHandshake with name, then calls start, then
  * step until it reports done, sending each message the mechanism makes
  * in a SaslAuthenticate request and handing it the broker's answer.
- * Every callback runs on an I/O thread and must not block: fetch slow
- * credentials beforehand. An error from a callback fails the connection
- * with KFK_ERR_AUTH and its errstr as the reason. */
+ * The callbacks of one authentication never run at the same time. They
+ * run on an I/O thread and must not block, unless may_block is set. An
+ * error from a callback fails the connection with KFK_ERR_AUTH and its
+ * errstr as the reason. */
 typedef struct kfk_sasl_mechanism {
     /* The mechanism's SASL name, as the broker lists it ("AWS_MSK_IAM"). */
     const char *name;
@@ -366,6 +367,15 @@ typedef struct kfk_sasl_mechanism {
     /* Ends the authentication, successful or not; frees state. */
     void (*end)(void *opaque, void *state);
     void *opaque;
+    /* Nonzero: start and step may block (a round trip to a Kerberos KDC,
+     * say). kfk then calls them on a thread of the client's own, one
+     * call at a time for all its connections, while the I/O threads go
+     * on serving other brokers; the connection waits at most
+     * socket.connection.setup.timeout.ms for each call. end may then also
+     * run on that thread, or, for a connection closed while a call was
+     * running, once the call returns; it must not block. 0: every
+     * callback runs on an I/O thread. */
+    int may_block;
 } kfk_sasl_mechanism;
 
 /* Makes mech available to clients created from conf; sasl.mechanism picks
@@ -478,7 +488,9 @@ KFK_API void kfk_conf_set_dr_cb(kfk_conf *conf, kfk_dr_cb *cb, void *opaque);
 /* A new producer for conf's bootstrap.servers. Takes conf in every case
  * (on failure it is destroyed too). Starts the client's threads, connects
  * in the background and, with idempotence, asks for a producer id; returns
- * at once. NULL on a bad configuration (errstr, if not NULL and errlen > 0,
+ * at once (but the first OAUTHBEARER token callback, and kinit for GSSAPI
+ * with a key tab, run first and may wait for their server). NULL on a bad
+ * configuration (errstr, if not NULL and errlen > 0,
  * gets a message naming the property) or when threads or memory cannot be
  * had. Any thread. */
 KFK_API kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen);
@@ -565,7 +577,9 @@ typedef struct kfk_metadata kfk_metadata;
 /* A new admin client for the brokers in conf's bootstrap.servers. Takes
  * conf in every case (on failure it is destroyed too). Starts the
  * client's threads and begins connecting in the background; returns at
- * once. NULL on a bad configuration (errstr, if not NULL and errlen > 0,
+ * once (but the first OAUTHBEARER token callback, and kinit for GSSAPI
+ * with a key tab, run first and may wait for their server). NULL on a bad
+ * configuration (errstr, if not NULL and errlen > 0,
  * gets a message naming the property) or when threads or memory cannot
  * be had. Any thread. */
 KFK_API kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen);
@@ -728,7 +742,9 @@ typedef struct kfk_topic_partition_list {
 
 /* A new consumer for the brokers in conf's bootstrap.servers. Takes conf
  * in every case (on failure it is destroyed too). Starts the client's
- * threads and returns at once. NULL on a bad configuration (errstr, if
+ * threads and returns at once (but the first OAUTHBEARER token callback,
+ * and kinit for GSSAPI with a key tab, run first and may wait for their
+ * server). NULL on a bad configuration (errstr, if
  * not NULL and errlen > 0, gets the reason) or when threads or memory
  * cannot be had. Properties that count: fetch.min.bytes,
  * fetch.max.wait.ms, fetch.max.bytes, max.partition.fetch.bytes,

@@ -290,8 +290,9 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_SASL_MECHANISM] = {
         .name = "sasl.mechanism", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .flags = KCONF_F_NONEMPTY, .def = "GSSAPI",
-        .doc = "The SASL mechanism for SASL_PLAINTEXT and SASL_SSL: PLAIN, SCRAM-SHA-256, "
-               "SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM (credentials from the AWS_* "
+        .doc = "The SASL mechanism for SASL_PLAINTEXT and SASL_SSL: GSSAPI (Kerberos, through "
+               "cyrus-sasl), PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM "
+               "(credentials from the AWS_* "
                "environment variables), or one given to kfk_conf_set_sasl_mechanism."},
     [KCONF_SASL_USERNAME] = {
         .name = "sasl.username", .type = KCONF_T_STRING, .clients = KCONF_ALL,
@@ -307,12 +308,38 @@ static const kconf_prop table[KCONF__COUNT] = {
         .doc = "A Java JAAS line, accepted so Java settings carry over: kfk reads the username "
                "and password options (PlainLoginModule, ScramLoginModule) and, for "
                "OAUTHBEARER without a token callback, OAuthBearerLoginModule's unsecuredLogin* "
-               "options; it ignores the rest. Set this or sasl.username and sasl.password, not "
+               "options, and for GSSAPI Krb5LoginModule's useKeyTab, keyTab, principal and "
+               "serviceName; it ignores the rest. Set this or sasl.username and sasl.password, not "
                "both."},
     [KCONF_SASL_KERBEROS_SERVICE_NAME] = {
         .name = "sasl.kerberos.service.name", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .def = "",
-        .doc = "The Kerberos principal name the brokers run as, for GSSAPI."},
+        .doc = "GSSAPI: the service part of the brokers' Kerberos principal (kafka in "
+               "kafka/broker.example.com@REALM). Unset: sasl.jaas.config's serviceName, else "
+               "kafka."},
+    [KCONF_SASL_KERBEROS_KINIT_CMD] = {
+        .name = "sasl.kerberos.kinit.cmd", .type = KCONF_T_STRING, .clients = KCONF_ALL,
+        .flags = KCONF_F_NONEMPTY, .def = "/usr/bin/kinit",
+        .doc = "GSSAPI with a key tab: the kinit program kfk runs to log in from the key tab "
+               "(Java's meaning), or, when the value holds a space, a whole shell command with "
+               "%{sasl.kerberos.keytab} and %{sasl.kerberos.principal} replaced (librdkafka's)."},
+    [KCONF_SASL_KERBEROS_MIN_TIME_BEFORE_RELOGIN] = {
+        .name = "sasl.kerberos.min.time.before.relogin", .type = KCONF_T_INT,
+        .clients = KCONF_ALL, .def = "60000", .min = 0, .max = I32MAX,
+        .doc = "GSSAPI with a key tab: run kinit again this many milliseconds after the last "
+               "run; 0: only when the client is created."},
+    [KCONF_SASL_KERBEROS_KEYTAB] = {
+        .name = "sasl.kerberos.keytab", .type = KCONF_T_STRING, .clients = KCONF_ALL,
+        .flags = KCONF_F_KFK, .def = "",
+        .doc = "GSSAPI: the key tab kfk logs in from with kinit, into the ticket cache "
+               "(KRB5CCNAME); unset: the ticket cache must hold a ticket already. Java sets it "
+               "in sasl.jaas.config (useKeyTab=true keyTab=...), which kfk reads too "
+               "(librdkafka's name)."},
+    [KCONF_SASL_KERBEROS_PRINCIPAL] = {
+        .name = "sasl.kerberos.principal", .type = KCONF_T_STRING, .clients = KCONF_ALL,
+        .flags = KCONF_F_KFK, .def = "",
+        .doc = "GSSAPI with a key tab: the client's principal (kfk-client@EXAMPLE.COM); or "
+               "sasl.jaas.config's principal option (librdkafka's name)."},
     [KCONF_SASL_LOGIN_REFRESH_WINDOW_FACTOR] = {
         .name = "sasl.login.refresh.window.factor", .type = KCONF_T_DOUBLE,
         .clients = KCONF_ALL, .def = "0.8", .dmin = 0.5, .dmax = 1.0,

@@ -169,6 +169,17 @@ static kfk_err check_sasl_credentials(const kfk_conf *conf, char *errstr, size_t
     return KFK_OK;
 }
 
+/* sasl.mechanism=GSSAPI, and no application mechanism of that name. */
+static bool uses_kfk_gssapi(const kfk_conf *conf)
+{
+    const char *mech = kconf_str(conf, KCONF_SASL_MECHANISM);
+    void *opaque;
+    kconf_cb(conf, KCONF_SASL_MECHANISM_CB, &opaque);
+    const kfk_sasl_mechanism *app = opaque;
+    if (app && strcasecmp(app->name, mech) == 0) return false;
+    return strcasecmp(mech, "GSSAPI") == 0;
+}
+
 static kfk_err check_security(kfk_conf *conf, char *errstr, size_t errlen)
 {
     int proto = kconf_int(conf, KCONF_SECURITY_PROTOCOL);
@@ -178,6 +189,7 @@ static kfk_err check_security(kfk_conf *conf, char *errstr, size_t errlen)
     if (!err) err = check_tls_pairs(conf, errstr, errlen);
     if (!err) err = check_unused(conf, tls, sasl, errstr, errlen);
     if (!err && sasl) err = check_sasl_credentials(conf, errstr, errlen);
+    if (!err) err = kconf_resolve_kerberos(conf, sasl && uses_kfk_gssapi(conf), errstr, errlen);
     return err;
 }
 

@@ -46,6 +46,7 @@ static void conn_config(kclient *c)
     cc->on_state = on_conn_state;
     cc->tls = c->tls;
     cc->sasl = c->sasl ? ksasl_mechanism(c->sasl) : NULL;
+    cc->worker = c->sasl_worker;
     cc->on_error = kclient_on_conn_error;
 }
 
@@ -100,7 +101,9 @@ static int start(kclient *c, char *errstr, size_t errlen)
     c->resolver = kresolver_new(&c->log);
     c->io = calloc((size_t)c->max_io, sizeof(*c->io));
     c->bg = kloop_new("kfk-bg", &c->log);
-    if (!c->resolver || !c->io || !c->bg || kloop_start(c->bg) < 0) {
+    if (c->sasl && ksasl_mechanism(c->sasl)->may_block) c->sasl_worker = kworker_new("kfk-sasl");
+    bool worker_ok = !c->sasl || !ksasl_mechanism(c->sasl)->may_block || c->sasl_worker;
+    if (!c->resolver || !c->io || !c->bg || !worker_ok || kloop_start(c->bg) < 0) {
         snprintf(errstr, errlen, "cannot start the client's threads");
         return -1;
     }
@@ -168,12 +171,14 @@ kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t err
     read_settings(c);
     krefresh_init(c);
     kcall_init_client(c);
-    if (kclient_security_init(c, errstr, errlen) < 0 || start(c, errstr, errlen) < 0) {
+    if (kclient_security_init(c, errstr, errlen) < 0 || kclient_kinit_init(c, errstr, errlen) < 0 ||
+        start(c, errstr, errlen) < 0) {
         kclient_destroy(c);
         return NULL;
     }
     krefresh_start(c);
     kclient_security_start(c);
+    kclient_kinit_start(c);
     return c;
 }
 
@@ -221,6 +226,9 @@ void kclient_destroy(kclient *c)
     free(c->io);
     kloop_free(c->bg);
     kresolver_free(c->resolver);
+    /* After the I/O loops (their connections cancelled its calls), before
+     * the mechanism it calls is freed. */
+    kworker_free(c->sasl_worker);
     kclient_security_free(c);
     kcoord_free_all(c);
     krefresh_free(c);

@@ -6,7 +6,7 @@
 #include <pthread.h>
 
 #include "client/client.h"
-#include "sasl/sasl.h"
+#include "sasl/ksasl.h"
 #include "net/resolver.h"
 #include "proto/gen/find_coordinator.h"
 
@@ -64,9 +64,14 @@ struct kclient {
     kconn_config conn_cfg;
     ktls_ctx *tls; /* NULL: plaintext */
     ksasl *sasl;   /* NULL: no SASL */
+    kworker *sasl_worker; /* runs a blocking mechanism's calls; NULL: none blocks */
     ktimer token_timer;    /* kfk-bg: the next OAUTHBEARER token fetch */
     ktask token_task;      /* arms token_timer on kfk-bg */
     int64_t token_next_ms; /* kfk-bg: when, from the last fetch */
+    bool kinit;             /* GSSAPI with a key tab: kinit.c logs in */
+    ktimer kinit_timer;     /* kfk-bg: the next kinit */
+    ktask kinit_task;       /* arms kinit_timer on kfk-bg */
+    int64_t kinit_every_ms; /* sasl.kerberos.min.time.before.relogin; 0: once */
     /* kclient_set_error_watch: called on I/O threads for each TLS or
      * authentication failure */
     _Atomic(kclient_error_watch_fn *) err_watch;
@@ -117,6 +122,15 @@ void kclient_security_free(kclient *c);
 /* kconn_config.on_error: hands a TLS or authentication failure to the
  * application's error callback. */
 void kclient_on_conn_error(void *opaque, kconn *conn, kfk_err err, const char *reason);
+
+/* kinit.c */
+/* GSSAPI with a key tab: runs kinit once (blocking while it talks to the
+ * KDC); -1 with the reason in errstr only when the key tab cannot be
+ * read. After kclient_security_init. */
+int kclient_kinit_init(kclient *c, char *errstr, size_t errlen);
+/* Runs kinit again every sasl.kerberos.min.time.before.relogin on kfk-bg.
+ * After the threads started. */
+void kclient_kinit_start(kclient *c);
 
 /* broker.c */
 /* The connection for calls routed KROUTE_COORDINATOR to b (see kbroker):

@@ -88,6 +88,7 @@ void kconn_arm_timer(kconn *c)
 {
     int64_t d = earliest(earliest(c->state_deadline_ns, c->req_deadline_ns), idle_deadline(c));
     d = earliest(d, reauth_deadline(c));
+    d = earliest(d, c->sasl_work_deadline_ns);
     if (!d)
         kloop_timer_disarm(c->loop, &c->timer);
     else if (!ktimer_armed(&c->timer) || c->timer.deadline_ns != d)
@@ -376,6 +377,8 @@ static void on_timer(ktimer *t)
     kconn_state s = state_of(c);
     if (c->req_deadline_ns && now >= c->req_deadline_ns && kconn_expire(c, now)) {
         kconn_fail(c, KFK_ERR_TRANSPORT, "a request timed out");
+    } else if (c->sasl_work_deadline_ns && now >= c->sasl_work_deadline_ns) {
+        kconn_fail(c, KFK_ERR_TRANSPORT, "the SASL mechanism did not answer in time");
     } else if (c->state_deadline_ns && now >= c->state_deadline_ns && s == KCONN_BACKOFF) {
         backoff_done(c);
     } else if (c->state_deadline_ns && now >= c->state_deadline_ns && s == KCONN_CONNECTING) {

@@ -89,6 +89,27 @@ bool ksec_available(const char **why)
     return true;
 }
 
+bool ksec_kerberos(ksec_krb5 *k, const char **why)
+{
+    if (kclus_is_mock()) {
+        *why = "GSSAPI needs a Kerberos KDC, which the mock cluster lacks";
+        return false;
+    }
+    const char *file = getenv("KFK_TEST_KAFKA_ENV");
+    if (!file || access(file, R_OK)) {
+        *why = "KFK_TEST_KAFKA_ENV names no readable file: start Kafka with tools/kafka --kerberos";
+        return false;
+    }
+    if (!env_value(file, "KRB5_CONFIG", k->config, sizeof(k->config)) ||
+        !env_value(file, "KFK_TEST_KRB5_SERVICE_NAME", k->service, sizeof(k->service)) ||
+        !env_value(file, "KFK_TEST_KRB5_CLIENT_PRINCIPAL", k->principal, sizeof(k->principal)) ||
+        !env_value(file, "KFK_TEST_KRB5_CLIENT_KEYTAB", k->keytab, sizeof(k->keytab))) {
+        *why = "the Kafka of KFK_TEST_KAFKA_ENV has no KDC: start it with tools/kafka --kerberos";
+        return false;
+    }
+    return true;
+}
+
 static void setup_real(void)
 {
     const char *file = getenv("KFK_TEST_KAFKA_ENV");
