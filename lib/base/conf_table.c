@@ -536,7 +536,8 @@ static const kconf_prop table[KCONF__COUNT] = {
         .name = "partitioner.availability.timeout.ms", .type = KCONF_T_MS, .clients = P,
         .def = "0", .min = 0, .max = I64MAX,
         .doc = "With adaptive partitioning, skip a partition for keyless records while its "
-               "broker has accepted nothing for this long; 0 never skips."},
+               "batches have waited this long past linger.ms with none sent; 0 never skips. "
+               "Refused with another partitioner or with adaptive partitioning off."},
     [KCONF_PARTITIONER_CB] = {
         .name = "partitioner_cb", .type = KCONF_T_CALLBACK, .clients = P, .flags = KCONF_F_KFK,
         .def = "", .setter = "kfk_conf_set_partitioner_cb",

@@ -146,6 +146,7 @@ static kfk_err topic_grow(kfk_producer *p, kptopic *t, int32_t n)
         pp->pid = -1;
         pp->epoch = -1;
         pthread_mutex_init(&pp->lock, NULL);
+        atomic_init(&pp->drain_ms, ktime_mono_ms());
         v[i] = pp;
     }
     a->n = n;
@@ -453,9 +454,25 @@ static void on_metadata(void *opaque)
     free(parts);
 }
 
+/* partitioner.availability.timeout.ms (Java's NodeLatencyStats): a
+ * partition whose oldest batch has been due to go (linger.ms after its
+ * first record) for longer than the timeout, with nothing of it sent
+ * meanwhile, has a leader that cannot take its records; keyless records
+ * skip it until a batch leaves. */
+static bool stalled(kfk_producer *p, kpart *pp, int64_t now_ms)
+{
+    if (!p->avail_timeout_ms || kaccum_part_queued(pp->ap) == 0) return false;
+    int64_t since = atomic_load_explicit(&pp->drain_ms, memory_order_relaxed);
+    if (now_ms - since <= p->avail_timeout_ms) return false;
+    int64_t oldest = kaccum_part_oldest_ms(pp->ap);
+    if (oldest == INT64_MAX) return false;
+    return now_ms - (oldest + p->linger_ms) > p->avail_timeout_ms;
+}
+
 /* KIP-794: tells each topic's partitioner how many batches wait per
- * available partition, so keyless records go less to slow brokers. */
-static void publish_load(kfk_producer *p)
+ * available partition, so keyless records go less to slow brokers, and
+ * none to stalled ones. */
+static void publish_load(kfk_producer *p, int64_t now_ms)
 {
     pthread_rwlock_rdlock(&p->topics_lock);
     for (size_t i = 0; i < p->cap_topics; i++) {
@@ -463,11 +480,13 @@ static void publish_load(kfk_producer *p)
         kpart_array *a = t ? atomic_load(&t->parts) : NULL;
         const kavail *v = a ? atomic_load(&t->avail) : NULL;
         if (!v || !v->n) continue;
-        int32_t sizes[256];
-        int32_t n = v->n < 256 ? v->n : 256;
-        for (int32_t j = 0; j < n; j++)
-            sizes[j] = v->ids[j] < a->n ? kaccum_part_queued(a->parts[v->ids[j]]->ap) : 0;
-        kpartitioner_set_load(&t->partitioner, v->ids, sizes, n, a->n);
+        int32_t ids[256], sizes[256], n = 0;
+        for (int32_t j = 0; j < v->n && n < 256; j++) {
+            if (v->ids[j] >= a->n || stalled(p, a->parts[v->ids[j]], now_ms)) continue;
+            ids[n] = v->ids[j];
+            sizes[n++] = kaccum_part_queued(a->parts[v->ids[j]]->ap);
+        }
+        kpartitioner_set_load(&t->partitioner, ids, sizes, n, a->n);
     }
     pthread_rwlock_unlock(&p->topics_lock);
 }
@@ -479,7 +498,7 @@ void kprod_publish_load(kfk_producer *p, int64_t now_ms)
     if (now_ms - last < KPROD_LOAD_MS ||
         !atomic_compare_exchange_strong(&p->load_at_ms, &last, now_ms))
         return;
-    publish_load(p);
+    publish_load(p, now_ms);
 }
 
 void kprod_expiry_note(kfk_producer *p, int64_t created_ms)
@@ -550,6 +569,8 @@ static void read_conf(kfk_producer *p, const kfk_conf *c)
     p->partitioner_kind = kconf_int(c, KCONF_PARTITIONER);
     p->adaptive = p->partitioner_kind == KCONF_PARTITIONER_DEFAULT &&
                   kconf_bool(c, KCONF_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE);
+    p->avail_timeout_ms = kconf_i64(c, KCONF_PARTITIONER_AVAILABILITY_TIMEOUT_MS);
+    p->linger_ms = kconf_i64(c, KCONF_LINGER_MS);
     void *o;
     p->partitioner_cb = (kfk_partitioner_cb *)kconf_cb(c, KCONF_PARTITIONER_CB, &o);
     p->partitioner_opaque = o;

@@ -79,6 +79,9 @@ typedef struct kpart {
     bool unresolved;         /* a batch given up with its outcome unknown (Java's */
     int32_t unresolved_next; /* partitionsWithUnresolvedSequences): the sequence after it */
     bool held;               /* kaccum_part_hold_new is set */
+    /* When a batch of it last left for its leader (partitioner.
+     * availability.timeout.ms). Written by its sender, read anywhere. */
+    _Atomic int64_t drain_ms;
 } kpart;
 
 /* The partitions of a topic as known at one time; replaced (never
@@ -164,6 +167,8 @@ struct kfk_producer {
     size_t max_request_bytes;
     int partitioner_kind;
     bool adaptive; /* KIP-794: publish queue lengths to the partitioners */
+    int64_t avail_timeout_ms; /* partitioner.availability.timeout.ms; 0: off */
+    int64_t linger_ms;
     kfk_partitioner_cb *partitioner_cb;
     void *partitioner_opaque;
     kfk_dr_cb *dr_cb;
