@@ -212,6 +212,32 @@ static int select_records(const mock_log *log, int64_t offset, int64_t end, int6
     return 0;
 }
 
+/* Kafka's collectAbortedTransactions: those that end at or after the
+ * fetch offset and begin before the end of what is sent. */
+static int collect_aborted(const mock_partition *p, int64_t from, int64_t upto, karena *a,
+                           mock_fetch_result *res)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_aborted; i++)
+        n += p->aborted[i].last_offset >= from && p->aborted[i].first_offset < upto;
+    if (!n) return 0;
+    mock_aborted_txn *v = karena_alloc(a, n * sizeof(*v));
+    if (!v) return KFK_ERR_NO_MEMORY;
+    res->aborted = v;
+    for (size_t i = 0; i < p->n_aborted; i++)
+        if (p->aborted[i].last_offset >= from && p->aborted[i].first_offset < upto)
+            v[res->n_aborted++] = p->aborted[i];
+    return 0;
+}
+
+/* The offset after the last batch select_records chose. */
+static int64_t records_end(const mock_log *log, int64_t offset, const mock_fetch_result *res)
+{
+    if (!res->n_segs) return offset;
+    size_t last = mock_log_find(log, offset) + res->n_segs - 1;
+    return log->b[last].last_offset + 1;
+}
+
 static int fill_result(mock_broker *b, const fetch_ctx *ctx, const mock_fetch_part *fp,
                        int64_t *room, bool *min_one, karena *a, mock_fetch_result *res)
 {
@@ -239,6 +265,9 @@ static int fill_result(mock_broker *b, const fetch_ctx *ctx, const mock_fetch_pa
     int64_t limit = fp->max_bytes < *room ? fp->max_bytes : *room;
     if (limit < 0) limit = 0;
     if (select_records(&p->log, fp->fetch_offset, end, limit, *min_one, a, res))
+        return KFK_ERR_NO_MEMORY;
+    if (ctx->isolation_level == 1 &&
+        collect_aborted(p, fp->fetch_offset, records_end(&p->log, fp->fetch_offset, res), a, res))
         return KFK_ERR_NO_MEMORY;
     *room -= (int64_t)res->records_len;
     if (res->records_len) *min_one = false;

@@ -280,11 +280,6 @@ void mock_partition_wake(mock_cluster *mc, mock_partition *p)
 
 /* --------------------------------------------------------------- the log */
 
-int64_t mock_partition_lso(const mock_partition *p)
-{
-    return p->log.end_offset;
-}
-
 kfk_err mock_partition_append(mock_cluster *mc, mock_partition *p, krbuf *batch,
                               int64_t *base_offset)
 {
