@@ -53,13 +53,15 @@ static int16_t bump(mock_cluster *mc, mock_txn *t, int64_t want_pid, int16_t wan
     return 0;
 }
 
-/* Whether a KIP-360 request names the current producer (or, for a
- * retried bump, the epoch before it, or the id before a rotation). */
+/* Whether a KIP-360 request may fence an open transaction: as Kafka's
+ * isValidProducerId, only the producer id counts here (the current one,
+ * or the one before a rotation at an exhausted epoch); the epoch is
+ * checked when the client's retry bumps it. */
 static bool expected_ok(const mock_txn *t, int64_t want_pid, int16_t want_epoch)
 {
     if (want_pid < 0 && want_epoch < 0) return true;
-    if (want_pid == t->producer_id) return want_epoch == t->epoch || want_epoch == t->last_epoch;
-    return want_pid == t->prev_producer_id && want_epoch >= EPOCH_EXHAUSTED;
+    return t->epoch < 0 || want_pid == t->producer_id ||
+           (want_pid == t->prev_producer_id && want_epoch >= EPOCH_EXHAUSTED);
 }
 
 static int16_t transactional(mock_req *req, const kp_init_producer_id_request *r,
@@ -67,10 +69,10 @@ static int16_t transactional(mock_req *req, const kp_init_producer_id_request *r
 {
     mock_cluster *mc = req->mc;
     if (r->transactional_id.len == 0) return KFK_ERR_INVALID_REQUEST;
-    if (mock_coordinator(mc, 1, r->transactional_id) != req->broker->id)
-        return KFK_ERR_NOT_COORDINATOR;
     if (r->transaction_timeout_ms <= 0 || r->transaction_timeout_ms > mc->txn_max_timeout_ms)
         return KFK_ERR_INVALID_TRANSACTION_TIMEOUT;
+    if (mock_coordinator(mc, 1, r->transactional_id) != req->broker->id)
+        return KFK_ERR_NOT_COORDINATOR;
     mock_txn *t = mock_txn_find(mc, r->transactional_id);
     if (!t && !(t = mock_txn_add(mc, r->transactional_id))) return KFK_ERR_UNKNOWN_SERVER_ERROR;
     int64_t want_pid = req->version >= 3 ? r->producer_id : -1;

@@ -14,7 +14,8 @@
  *    ending an Empty transaction are INVALID_TXN_STATE. EndTxn v5 is
  *    transaction version 2 (KIP-890): every end bumps the epoch, the
  *    markers carry the new epoch, the answer the new producer id and
- *    epoch, and aborting an Empty transaction is allowed (it bumps too).
+ *    epoch; a retry comes one epoch behind; aborting with no transaction
+ *    open is allowed (it bumps too).
  * Loop thread, mc->lock held. */
 #include "mock/mock.h"
 #include "mock/txn.h"
@@ -205,18 +206,38 @@ static void end_and_bump(mock_cluster *mc, mock_txn *t, bool commit)
     }
 }
 
+/* Transaction version 2: a request one epoch behind is a retry of the
+ * end that bumped it, answered again when the result is the same. A
+ * commit retried after the coordinator itself aborted (a timeout) is
+ * PRODUCER_FENCED rather than INVALID_TXN_STATE, which clients treat as
+ * fatal. */
+static kfk_err end_v2_retry(const mock_txn *t, bool commit)
+{
+    if (t->state == MOCK_TXN_COMPLETE_COMMIT)
+        return commit ? KFK_OK : KFK_ERR_INVALID_TXN_STATE;
+    if (t->state == MOCK_TXN_COMPLETE_ABORT) return commit ? KFK_ERR_PRODUCER_FENCED : KFK_OK;
+    return KFK_ERR_PRODUCER_FENCED;
+}
+
 static kfk_err end_v2(mock_cluster *mc, mock_txn *t, int16_t epoch, bool commit)
 {
-    mock_txn_state done = commit ? MOCK_TXN_COMPLETE_COMMIT : MOCK_TXN_COMPLETE_ABORT;
-    if (epoch != t->epoch) /* a retry of the end that bumped it succeeds again */
-        return epoch == t->last_epoch && t->state == done ? KFK_OK : KFK_ERR_PRODUCER_FENCED;
-    if (t->state == MOCK_TXN_ONGOING || (!commit && t->state != MOCK_TXN_PREPARE_COMMIT &&
-                                         t->state != MOCK_TXN_PREPARE_ABORT)) {
+    if (epoch != t->epoch)
+        return epoch == t->epoch - 1 ? end_v2_retry(t, commit) : KFK_ERR_PRODUCER_FENCED;
+    switch (t->state) {
+    case MOCK_TXN_ONGOING:
         end_and_bump(mc, t, commit);
         return KFK_OK;
+    case MOCK_TXN_EMPTY:
+    case MOCK_TXN_COMPLETE_COMMIT:
+    case MOCK_TXN_COMPLETE_ABORT:
+        /* Aborting with nothing open still bumps the epoch: a producer
+         * may abort after a failed send whose partition never joined. */
+        if (commit) return KFK_ERR_INVALID_TXN_STATE;
+        end_and_bump(mc, t, commit);
+        return KFK_OK;
+    default:
+        return KFK_ERR_CONCURRENT_TRANSACTIONS;
     }
-    return end_v1(t, commit) == KFK_ERR_CONCURRENT_TRANSACTIONS ? KFK_ERR_CONCURRENT_TRANSACTIONS
-                                                                : KFK_ERR_INVALID_TXN_STATE;
 }
 
 int mock_handle_end_txn(mock_req *req)

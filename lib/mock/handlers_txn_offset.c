@@ -6,11 +6,12 @@
  * Kafka's order: the group coordinator, the producer (another producer id
  * is INVALID_PRODUCER_ID_MAPPING, another epoch INVALID_PRODUCER_EPOCH),
  * the transaction (the group added with AddOffsetsToTxn, else
- * INVALID_TXN_STATE, as KIP-890's verification answers), and from v3 the
- * member (KIP-447: a known member id, its static instance, and the
- * generation, or the member epoch of a KIP-848 group, else
- * UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, ILLEGAL_GENERATION). Loop
- * thread, mc->lock held. */
+ * TRANSACTION_ABORTABLE, INVALID_TXN_STATE before v4, as KIP-890's
+ * verification answers), and the member (KIP-447, v3+: a known member
+ * id, its static instance, and the generation, or the member epoch of a
+ * KIP-848 group, else UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
+ * ILLEGAL_GENERATION; a group that does not exist accepts generation -1
+ * only). Loop thread, mc->lock held. */
 #include "mock/groups.h"
 #include "mock/mock.h"
 #include "mock/txn.h"
@@ -20,20 +21,33 @@ typedef kp_txn_offset_commit_request_topic toc_topic;
 typedef kp_txn_offset_commit_response_topic toc_result;
 typedef kp_txn_offset_commit_response_partition toc_part;
 
-static kfk_err check_member(mock_group *g, const kp_txn_offset_commit_request *r)
+/* Kafka's ClassicGroup.validateOffsetCommit for a transactional commit:
+ * no member named (generation -1, no member id or instance id) passes,
+ * as commits of producers outside the group's membership do. */
+static kfk_err check_classic(mock_group *g, const kp_txn_offset_commit_request *r)
 {
-    bool named = r->generation_id >= 0 || r->member_id.len || r->group_instance_id.ptr;
-    if (!named) return KFK_OK; /* a producer outside any group (before KIP-447) */
-    if (!g) return KFK_ERR_ILLEGAL_GENERATION;
-    if (r->group_instance_id.ptr && g->type == MOCK_GROUP_CLASSIC) {
+    if (r->generation_id < 0 && g->state == MOCK_GROUP_EMPTY) return KFK_OK;
+    if (r->generation_id < 0 && !r->member_id.len && !r->group_instance_id.ptr) return KFK_OK;
+    if (r->group_instance_id.ptr) {
         mock_group_member *s = mock_group_member_find_instance(g, r->group_instance_id);
         if (!s) return KFK_ERR_UNKNOWN_MEMBER_ID;
         if (!kwire_eq(kwire_cstr(s->member_id), r->member_id)) return KFK_ERR_FENCED_INSTANCE_ID;
     }
     mock_group_member *m = mock_group_member_find(g, r->member_id);
+    if (!m || m->pending) return KFK_ERR_UNKNOWN_MEMBER_ID;
+    return r->generation_id == g->generation_id ? KFK_OK : KFK_ERR_ILLEGAL_GENERATION;
+}
+
+/* KIP-447 (v3+). A KIP-848 group compares the member epoch; a stale one
+ * is ILLEGAL_GENERATION here (TxnOffsetCommit has no STALE_MEMBER_EPOCH). */
+static kfk_err check_member(mock_group *g, const kp_txn_offset_commit_request *r)
+{
+    if (!g) return r->generation_id < 0 ? KFK_OK : KFK_ERR_ILLEGAL_GENERATION;
+    if (g->type == MOCK_GROUP_CLASSIC) return check_classic(g, r);
+    if (r->generation_id < 0 && g->n_members == 0) return KFK_OK;
+    mock_group_member *m = mock_group_member_find(g, r->member_id);
     if (!m) return KFK_ERR_UNKNOWN_MEMBER_ID;
-    int32_t current = g->type == MOCK_GROUP_CLASSIC ? g->generation_id : m->member_epoch;
-    return r->generation_id == current ? KFK_OK : KFK_ERR_ILLEGAL_GENERATION;
+    return r->generation_id == m->member_epoch ? KFK_OK : KFK_ERR_ILLEGAL_GENERATION;
 }
 
 static kfk_err check_request(mock_req *req, const kp_txn_offset_commit_request *r, mock_txn **tp)
@@ -45,9 +59,11 @@ static kfk_err check_request(mock_req *req, const kp_txn_offset_commit_request *
     mock_txn *t = mock_txn_find(req->mc, r->transactional_id);
     if (!t || t->producer_id != r->producer_id) return KFK_ERR_INVALID_PRODUCER_ID_MAPPING;
     if (t->epoch != r->producer_epoch) return KFK_ERR_INVALID_PRODUCER_EPOCH;
+    /* KIP-890's verification: TRANSACTION_ABORTABLE for clients that know
+     * it (v4+). */
     if (t->state != MOCK_TXN_ONGOING || !mock_txn_has_group(t, r->group_id))
-        return KFK_ERR_INVALID_TXN_STATE;
-    if (req->version >= 3) err = check_member(mock_group_find(req->mc, r->group_id), r);
+        return req->version >= 4 ? KFK_ERR_TRANSACTION_ABORTABLE : KFK_ERR_INVALID_TXN_STATE;
+    err = check_member(mock_group_find(req->mc, r->group_id), r);
     *tp = t;
     return err;
 }

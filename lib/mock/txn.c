@@ -293,7 +293,9 @@ kfk_err mock_txn_verify_produce(mock_req *req, kslice transactional_id, const mo
      * for a producer that says it knows (Produce v12+). */
     if (req->mc->txn_version >= 2 && req->version >= 12)
         return mock_txn_add_partition(t, name, partition) ? KFK_ERR_UNKNOWN_SERVER_ERROR : KFK_OK;
-    return KFK_ERR_INVALID_TXN_STATE;
+    /* The coordinator's TRANSACTION_ABORTABLE reaches clients that know
+     * it (Produce v11+); older ones get INVALID_TXN_STATE. */
+    return req->version >= 11 ? KFK_ERR_TRANSACTION_ABORTABLE : KFK_ERR_INVALID_TXN_STATE;
 }
 
 /* ------------------------------------------------------------ public API */

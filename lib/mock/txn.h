@@ -86,7 +86,10 @@ bool mock_txn_offset_pending(mock_cluster *mc, kslice group, kslice topic, int32
 
 /* Produce's check of a transactional batch (KIP-890): the producer's
  * transaction must include the partition; with transaction version 2 and
- * Produce v12+ a partition not yet in it is added. */
+ * Produce v12+ a partition not yet in it is added, else the batch fails
+ * (TRANSACTION_ABORTABLE, INVALID_TXN_STATE before Produce v11). A stale
+ * epoch is INVALID_PRODUCER_EPOCH, another producer id
+ * INVALID_PRODUCER_ID_MAPPING. */
 kfk_err mock_txn_verify_produce(mock_req *req, kslice transactional_id, const mock_topic *t,
                                 int32_t partition, int64_t producer_id, int16_t epoch);
 

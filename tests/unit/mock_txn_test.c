@@ -285,7 +285,8 @@ START_TEST(test_a_new_epoch_fences_the_old_producer)
     ck_assert_int_eq(add_part(now, 0), 0);
     ck_assert_int_eq(produce(0, txn_batch(1, old, 0)), KFK_ERR_INVALID_PRODUCER_EPOCH);
     ck_assert_int_eq(produce(0, txn_batch(1, now, 0)), 0);
-    /* KIP-360 with a stale epoch. */
+    /* KIP-360 with a stale epoch: the open transaction is aborted first
+     * (Kafka checks only the producer id then), the retry is fenced. */
     kp_init_producer_id_request req;
     kp_init_producer_id_request_init(&req);
     req.transactional_id = kwire_cstr(TXN);
@@ -293,6 +294,8 @@ START_TEST(test_a_new_epoch_fences_the_old_producer)
     req.producer_id = old.id;
     req.producer_epoch = old.epoch;
     kp_init_producer_id_response resp;
+    mt_call(&tc, KP_INIT_PRODUCER_ID_KEY, 4, &req, &resp);
+    ck_assert_int_eq(resp.error_code, KFK_ERR_CONCURRENT_TRANSACTIONS);
     mt_call(&tc, KP_INIT_PRODUCER_ID_KEY, 4, &req, &resp);
     ck_assert_int_eq(resp.error_code, KFK_ERR_PRODUCER_FENCED);
     mt_call(&tc, KP_INIT_PRODUCER_ID_KEY, 3, &req, &resp);
@@ -383,8 +386,10 @@ START_TEST(test_end_txn_refuses_illegal_transitions)
     pid_epoch pe = init();
     ck_assert_int_eq(end_v(4, pe, true, NULL), KFK_ERR_INVALID_TXN_STATE); /* Empty */
     ck_assert_int_eq(end_v(4, pe, false, NULL), KFK_ERR_INVALID_TXN_STATE);
-    /* A produce outside the transaction (transaction version 1's rule). */
-    ck_assert_int_eq(produce(0, txn_batch(1, pe, 0)), KFK_ERR_INVALID_TXN_STATE);
+    /* A produce outside the transaction (without transaction version 2's
+     * implicit add, Produce v12+): TRANSACTION_ABORTABLE from v11. */
+    ck_assert_int_eq(produce(0, txn_batch(1, pe, 0)), KFK_ERR_TRANSACTION_ABORTABLE);
+    ck_assert_int_eq(produce_v(10, 0, txn_batch(1, pe, 0), NULL), KFK_ERR_INVALID_TXN_STATE);
     /* Partitions that do not exist fail, the others are not attempted. */
     int32_t parts[2] = {0, 7};
     int16_t errs[2];
@@ -410,6 +415,12 @@ START_TEST(test_the_coordinator_aborts_a_transaction_past_its_timeout)
     ck_assert_int_eq(list_latest(0, 1), 3);
     expect_marker(0, 2, (pid_epoch){pe.id, (int16_t)(pe.epoch + 1)}, false);
     ck_assert_int_eq(end_v(4, pe, true, NULL), KFK_ERR_PRODUCER_FENCED);
+    /* Transaction version 2 sees a request one epoch behind as a retry:
+     * the abort succeeds, a commit is fenced rather than fatal. */
+    ck_assert_int_eq(end_v(5, pe, true, NULL), KFK_ERR_PRODUCER_FENCED);
+    pid_epoch now;
+    ck_assert_int_eq(end_v(5, pe, false, &now), 0);
+    ck_assert_int_eq(now.epoch, pe.epoch + 1);
     ck_assert_int_eq(fetch(0, 0, 1)->n_aborted_transactions, 1);
 }
 END_TEST
@@ -430,7 +441,9 @@ START_TEST(test_tv2_adds_partitions_on_produce_and_bumps_the_epoch_on_end)
     pid_epoch again;
     ck_assert_int_eq(end_v(5, pe, true, &again), 0); /* a retry: the same answer */
     ck_assert_int_eq(again.epoch, next.epoch);
-    ck_assert_int_eq(end_v(5, pe, false, NULL), KFK_ERR_PRODUCER_FENCED);
+    ck_assert_int_eq(end_v(5, pe, false, NULL), KFK_ERR_INVALID_TXN_STATE); /* not what it did */
+    pid_epoch older = {pe.id, (int16_t)(pe.epoch - 1)};
+    ck_assert_int_eq(end_v(5, older, true, NULL), KFK_ERR_PRODUCER_FENCED);
     ck_assert_int_eq(produce_v(12, 0, txn_batch(1, pe, 2), NULL), KFK_ERR_INVALID_PRODUCER_EPOCH);
     /* The new epoch starts its sequences over; aborting an empty
      * transaction is allowed and bumps too. */
@@ -466,7 +479,7 @@ START_TEST(test_tv1_refuses_produce_to_a_partition_not_added)
     ck_assert_int_eq(finalized_txn_version(), 1);
     ck_assert_int_eq(kfk_mock_set_transaction_version(mc, 3), KFK_ERR_INVALID_ARG);
     pid_epoch pe = init();
-    ck_assert_int_eq(produce_v(12, 0, txn_batch(1, pe, 0), NULL), KFK_ERR_INVALID_TXN_STATE);
+    ck_assert_int_eq(produce_v(12, 0, txn_batch(1, pe, 0), NULL), KFK_ERR_TRANSACTION_ABORTABLE);
     ck_assert_int_eq(add_part(pe, 0), 0);
     ck_assert_int_eq(produce_v(12, 0, txn_batch(1, pe, 0), NULL), 0);
     ck_assert_int_eq(kfk_mock_set_transaction_version(mc, 0), 0);
