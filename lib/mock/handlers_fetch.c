@@ -159,7 +159,8 @@ static int16_t part_check(mock_broker *b, const fetch_ctx *ctx, const mock_fetch
 }
 
 /* Whether to answer now: an error, or min_bytes readable (Kafka's
- * DelayedFetch counts each partition up to its max bytes). */
+ * DelayedFetch counts each partition up to its max bytes, and for
+ * read_committed only up to the last stable offset). */
 static bool fetch_ready(mock_broker *b, const fetch_ctx *ctx)
 {
     if (ctx->max_wait_ms <= 0 || ctx->view.error || ctx->view.n_parts == 0) return true;
@@ -171,7 +172,9 @@ static bool fetch_ready(mock_broker *b, const fetch_ctx *ctx)
         if (part_check(b, ctx, fp, &p, &r) || r.diverging_epoch >= 0 ||
             preferred_replica(b, ctx, p) >= 0)
             return true;
-        int64_t n = mock_log_bytes_from(&p->log, fp->fetch_offset);
+        int64_t n = ctx->isolation_level == 1
+                        ? mock_log_bytes_between(&p->log, fp->fetch_offset, mock_partition_lso(p))
+                        : mock_log_bytes_from(&p->log, fp->fetch_offset);
         readable += n < fp->max_bytes ? n : fp->max_bytes;
     }
     return readable >= ctx->min_bytes;

@@ -145,6 +145,9 @@ int mock_log_append(mock_log *log, krbuf *buf, int64_t base_offset, int64_t last
 size_t mock_log_find(const mock_log *log, int64_t offset);
 /* Bytes stored from the batch holding offset to the end. */
 int64_t mock_log_bytes_from(const mock_log *log, int64_t offset);
+/* Bytes of the batches from the one holding from up to the one holding
+ * to (a batch boundary, or the end), that one excluded. */
+int64_t mock_log_bytes_between(const mock_log *log, int64_t from, int64_t to);
 /* Drops the batches from offset (a batch's base offset, or the end) on;
  * returns their size. */
 size_t mock_log_truncate(mock_log *log, int64_t offset);
@@ -331,6 +334,10 @@ void mock_producer_check(const mock_partition *p, int64_t producer_id, int16_t e
 kfk_err mock_producer_update(mock_partition *p, int64_t producer_id, int16_t epoch,
                              int32_t first_seq, int32_t last_seq, int64_t first_offset,
                              int64_t last_offset, int64_t timestamp);
+/* After the log was truncated at offset: transactions that started
+ * there or later are no longer open in p, nor aborted ones that ended
+ * there or later listed. */
+void mock_producers_truncate(mock_partition *p, int64_t offset);
 /* Frees the producer state and the aborted-transaction index. */
 void mock_producers_free(mock_partition *p);
 

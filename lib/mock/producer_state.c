@@ -119,6 +119,17 @@ static kfk_err aborted_add(mock_partition *p, int64_t producer_id, int64_t first
     return KFK_OK;
 }
 
+/* Forgets aborted transactions retention has dropped entirely. */
+static void aborted_prune(mock_partition *p)
+{
+    size_t keep = 0;
+    while (keep < p->n_aborted && p->aborted[keep].last_offset < p->log.log_start_offset)
+        keep++;
+    if (!keep) return;
+    memmove(p->aborted, p->aborted + keep, (p->n_aborted - keep) * sizeof(*p->aborted));
+    p->n_aborted -= keep;
+}
+
 kfk_err mock_producer_txn_marker(mock_partition *p, int64_t producer_id, int16_t epoch,
                                  bool commit, int64_t marker_offset)
 {
@@ -133,7 +144,17 @@ kfk_err mock_producer_txn_marker(mock_partition *p, int64_t producer_id, int16_t
     int64_t first = e->txn_first_offset;
     e->txn_first_offset = -1;
     if (commit || first < 0) return KFK_OK;
-    return aborted_add(p, producer_id, first, marker_offset);
+    kfk_err err = aborted_add(p, producer_id, first, marker_offset);
+    aborted_prune(p);
+    return err;
+}
+
+void mock_producers_truncate(mock_partition *p, int64_t offset)
+{
+    for (size_t i = 0; i < p->n_producers; i++)
+        if (p->producers[i].txn_first_offset >= offset) p->producers[i].txn_first_offset = -1;
+    while (p->n_aborted && p->aborted[p->n_aborted - 1].last_offset >= offset)
+        p->n_aborted--;
 }
 
 int64_t mock_partition_lso(const mock_partition *p)

@@ -375,6 +375,7 @@ kfk_err kfk_mock_partition_truncate(kfk_mock_cluster *mc, const char *topic, int
     }
     if (!rc) {
         mc->stored_bytes -= mock_log_truncate(&p->log, offset);
+        mock_producers_truncate(p, offset);
         set_leader(mc, p, p->leader); /* the next epoch; parked fetches answer */
         mock_loop_sync(mc);
     }

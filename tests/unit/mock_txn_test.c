@@ -381,6 +381,49 @@ START_TEST(test_abort_lists_the_aborted_transaction_in_read_committed_fetches)
 }
 END_TEST
 
+START_TEST(test_read_committed_long_poll_waits_for_the_commit)
+{
+    pid_epoch pe = init();
+    ck_assert_int_eq(add_part(pe, 0), 0);
+    ck_assert_int_eq(produce(0, txn_batch(2, pe, 0)), 0);
+    mt_conn fc;
+    mt_open(&fc, mc, kfk_mock_txn_coordinator(mc, TXN));
+    mt_fetch f;
+    kuuid zero = {{0}};
+    mt_fetch_init(&f, TOPIC, zero, 0, 0, 5000);
+    f.req.isolation_level = 1;
+    int64_t start = mt_now_ms();
+    int32_t cid = mt_send(&fc, KP_FETCH_KEY, 12, &f.req);
+    struct pollfd pfd = {.fd = fc.fd, .events = POLLIN};
+    ck_assert_int_eq(poll(&pfd, 1, 200), 0); /* parked: nothing stable yet */
+    ck_assert_int_eq(end_v(3, pe, true, NULL), 0);
+    kp_fetch_response resp;
+    ck_assert_int_eq(mt_recv(&fc, KP_FETCH_KEY, 12, &resp), cid);
+    ck_assert_int_lt(mt_now_ms() - start, 4000);
+    ck_assert_int_eq(mt_count_records(resp.responses[0].partitions[0].records, 0), 3);
+    mt_close(&fc);
+}
+END_TEST
+
+START_TEST(test_truncating_an_open_transaction_away_frees_the_lso)
+{
+    pid_epoch pe = init();
+    ck_assert_int_eq(add_part(pe, 0), 0);
+    ck_assert_int_eq(produce(0, txn_batch(2, pe, 0)), 0);
+    ck_assert_int_eq(list_latest(0, 1), 0);
+    ck_assert_int_eq(kfk_mock_partition_truncate(mc, TOPIC, 0, 0), 0);
+    ck_assert_int_eq(list_latest(0, 1), 0);
+    ck_assert_int_eq(hw(0), 0);
+    ck_assert_int_eq(produce(0, txn_batch(1, pe, 2)), 0); /* the transaction starts here again */
+    ck_assert_int_eq(list_latest(0, 1), 0);
+    ck_assert_int_eq(end_v(3, pe, false, NULL), 0);
+    const kp_fetch_response_partition_data *pd = fetch(0, 0, 1);
+    ck_assert_int_eq(pd->last_stable_offset, 2);
+    ck_assert_int_eq(pd->n_aborted_transactions, 1);
+    ck_assert_int_eq(pd->aborted_transactions[0].first_offset, 0);
+}
+END_TEST
+
 START_TEST(test_end_txn_refuses_illegal_transitions)
 {
     pid_epoch pe = init();
@@ -647,6 +690,8 @@ static Suite *mock_txn_suite(void)
     tcase_add_test(tc_core, test_init_aborts_the_open_transaction_of_the_old_producer);
     tcase_add_test(tc_core, test_commit_writes_markers_and_moves_the_lso);
     tcase_add_test(tc_core, test_abort_lists_the_aborted_transaction_in_read_committed_fetches);
+    tcase_add_test(tc_core, test_read_committed_long_poll_waits_for_the_commit);
+    tcase_add_test(tc_core, test_truncating_an_open_transaction_away_frees_the_lso);
     tcase_add_test(tc_core, test_end_txn_refuses_illegal_transitions);
     tcase_add_test(tc_core, test_the_coordinator_aborts_a_transaction_past_its_timeout);
     tcase_add_test(tc_core, test_tv2_adds_partitions_on_produce_and_bumps_the_epoch_on_end);
