@@ -229,6 +229,18 @@ KFK_API kfk_err kfk_mock_set_transaction_version(kfk_mock_cluster *mc, int16_t v
  * max_ms <= 0. */
 KFK_API kfk_err kfk_mock_set_transaction_max_timeout(kfk_mock_cluster *mc, int32_t max_ms);
 
+/* Delays the markers of every transaction end (EndTxn, and the
+ * coordinator's own aborts) by delay_ms (0, the default: none), as
+ * WriteTxnMarkers to slow partition leaders would: meanwhile the
+ * transaction is PrepareCommit/PrepareAbort, its partitions' last stable
+ * offsets stay where they were, and the coordinator answers
+ * InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn and the same
+ * EndTxn again with CONCURRENT_TRANSACTIONS (TxnOffsetCommit too; a
+ * transactional Produce gets NOT_ENOUGH_REPLICAS, Kafka's translation
+ * for producers). Applies to ends that start after the call.
+ * KFK_ERR_INVALID_ARG for a negative delay. */
+KFK_API kfk_err kfk_mock_set_txn_marker_delay(kfk_mock_cluster *mc, int32_t delay_ms);
+
 /* The broker that is the transaction coordinator of transactional_id now,
  * or -1 (a bad argument, or every broker down). Take it down with
  * kfk_mock_broker_set_down to make the coordinator unavailable: the

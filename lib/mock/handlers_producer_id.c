@@ -77,10 +77,10 @@ static int16_t transactional(mock_req *req, const kp_init_producer_id_request *r
     if (!t && !(t = mock_txn_add(mc, r->transactional_id))) return KFK_ERR_UNKNOWN_SERVER_ERROR;
     int64_t want_pid = req->version >= 3 ? r->producer_id : -1;
     int16_t want_epoch = req->version >= 3 ? r->producer_epoch : -1;
-    if (t->state == MOCK_TXN_ONGOING) {
+    if (t->state == MOCK_TXN_ONGOING || mock_txn_preparing(t)) {
         if (!expected_ok(t, want_pid, want_epoch)) return KFK_ERR_PRODUCER_FENCED;
-        mock_txn_fence_abort(t);
-        return KFK_ERR_CONCURRENT_TRANSACTIONS;
+        if (t->state == MOCK_TXN_ONGOING) mock_txn_fence_abort(t);
+        return KFK_ERR_CONCURRENT_TRANSACTIONS; /* retried once the markers are out */
     }
     int16_t err = bump(mc, t, want_pid, want_epoch);
     if (err) return err;

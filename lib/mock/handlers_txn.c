@@ -9,6 +9,9 @@
  *  - AddPartitionsToTxn with a partition that does not exist fails that
  *    one with UNKNOWN_TOPIC_OR_PARTITION and the others with
  *    OPERATION_NOT_ATTEMPTED, and adds nothing;
+ *  - while the markers of an end are pending (kfk_mock_set_txn_marker_delay)
+ *    the transaction is PrepareCommit/PrepareAbort: AddPartitionsToTxn,
+ *    AddOffsetsToTxn and the same EndTxn again get CONCURRENT_TRANSACTIONS;
  *  - EndTxn commits or aborts an Ongoing transaction; the same request
  *    again after it completed succeeds (a retry), the opposite one and
  *    ending an Empty transaction are INVALID_TXN_STATE. EndTxn v5 is
@@ -38,8 +41,6 @@ static kfk_err txn_lookup(mock_req *req, kslice id, int64_t producer_id, int16_t
     if (mock_coordinator(req->mc, 1, id) != req->broker->id) return KFK_ERR_NOT_COORDINATOR;
     mock_txn *t = mock_txn_find(req->mc, id);
     kfk_err err = mock_txn_check_producer(t, producer_id, any_epoch && t ? t->epoch : epoch);
-    if (!err && (t->state == MOCK_TXN_PREPARE_COMMIT || t->state == MOCK_TXN_PREPARE_ABORT))
-        err = KFK_ERR_CONCURRENT_TRANSACTIONS;
     *tp = t;
     return err;
 }
@@ -88,6 +89,7 @@ static int add_partitions(mock_req *req, kslice id, int64_t producer_id, int16_t
     if (!res) return -1;
     mock_txn *t;
     kfk_err err = old_fenced(req, txn_lookup(req, id, producer_id, epoch, false, &t));
+    if (!err && mock_txn_preparing(t)) err = KFK_ERR_CONCURRENT_TRANSACTIONS; /* markers pending */
     bool unknown = !err && any_unknown_partition(req, topics, n);
     for (int32_t i = 0; i < n; i++) {
         int32_t np = topics[i].n_partitions > 0 ? topics[i].n_partitions : 0;
@@ -161,6 +163,7 @@ int mock_handle_add_offsets_to_txn(mock_req *req)
     kp_add_offsets_to_txn_response_init(&resp);
     mock_txn *t;
     kfk_err err = txn_lookup(req, r.transactional_id, r.producer_id, r.producer_epoch, false, &t);
+    if (!err && mock_txn_preparing(t)) err = KFK_ERR_CONCURRENT_TRANSACTIONS;
     if (!err && !r.group_id.len) err = KFK_ERR_INVALID_GROUP_ID;
     /* Kafka adds the group's __consumer_offsets partition to the
      * transaction; the mock keeps the group itself. */
@@ -213,10 +216,18 @@ static void end_and_bump(mock_cluster *mc, mock_txn *t, bool commit)
  * fatal. */
 static kfk_err end_v2_retry(const mock_txn *t, bool commit)
 {
-    if (t->state == MOCK_TXN_COMPLETE_COMMIT)
+    switch (t->state) {
+    case MOCK_TXN_COMPLETE_COMMIT:
         return commit ? KFK_OK : KFK_ERR_INVALID_TXN_STATE;
-    if (t->state == MOCK_TXN_COMPLETE_ABORT) return commit ? KFK_ERR_PRODUCER_FENCED : KFK_OK;
-    return KFK_ERR_PRODUCER_FENCED;
+    case MOCK_TXN_COMPLETE_ABORT:
+        return commit ? KFK_ERR_PRODUCER_FENCED : KFK_OK;
+    case MOCK_TXN_PREPARE_COMMIT:
+        return commit ? KFK_ERR_CONCURRENT_TRANSACTIONS : KFK_ERR_INVALID_TXN_STATE;
+    case MOCK_TXN_PREPARE_ABORT:
+        return commit ? KFK_ERR_PRODUCER_FENCED : KFK_ERR_CONCURRENT_TRANSACTIONS;
+    default:
+        return KFK_ERR_PRODUCER_FENCED;
+    }
 }
 
 static kfk_err end_v2(mock_cluster *mc, mock_txn *t, int16_t epoch, bool commit)

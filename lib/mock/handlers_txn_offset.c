@@ -59,6 +59,7 @@ static kfk_err check_request(mock_req *req, const kp_txn_offset_commit_request *
     mock_txn *t = mock_txn_find(req->mc, r->transactional_id);
     if (!t || t->producer_id != r->producer_id) return KFK_ERR_INVALID_PRODUCER_ID_MAPPING;
     if (t->epoch != r->producer_epoch) return KFK_ERR_INVALID_PRODUCER_EPOCH;
+    if (mock_txn_preparing(t)) return KFK_ERR_CONCURRENT_TRANSACTIONS;
     /* KIP-890's verification: TRANSACTION_ABORTABLE for clients that know
      * it (v4+). */
     if (t->state != MOCK_TXN_ONGOING || !mock_txn_has_group(t, r->group_id))

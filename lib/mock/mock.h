@@ -264,6 +264,7 @@ struct kfk_mock_cluster {
     int16_t txn_version;        /* finalized transaction.version (KIP-890) */
     int64_t features_epoch;     /* ApiVersions' finalized_features_epoch */
     int32_t txn_max_timeout_ms; /* transaction.max.timeout.ms */
+    int32_t txn_marker_delay_ms; /* from EndTxn to its markers (a test knob) */
     int32_t next_session_id;
     mock_groups groups;
     mock_security sec;

@@ -3,7 +3,9 @@
  * transaction, its pending offsets, its timeout, and ending it by writing
  * control batches (Kafka's end-transaction markers) into the partitions'
  * logs, as TransactionCoordinator and the WriteTxnMarkers it sends to the
- * partition leaders do. mc->lock held. */
+ * partition leaders do. The markers go out at once, or after the delay
+ * kfk_mock_set_txn_marker_delay sets, the transaction meanwhile in
+ * PrepareCommit/PrepareAbort. mc->lock held. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,15 +252,34 @@ static void apply_offsets(mock_txn *t)
     }
 }
 
+/* Writes the markers prepared by mock_txn_end: PrepareX becomes
+ * CompleteX. */
+static void complete(mock_txn *t)
+{
+    bool commit = t->state == MOCK_TXN_PREPARE_COMMIT;
+    for (size_t i = 0; i < t->n_parts; i++)
+        write_marker(t->mc, &t->parts[i], t->marker_producer_id, t->marker_epoch, commit);
+    if (commit) apply_offsets(t);
+    txn_clear(t);
+    t->state = commit ? MOCK_TXN_COMPLETE_COMMIT : MOCK_TXN_COMPLETE_ABORT;
+}
+
 void mock_txn_end(mock_txn *t, bool commit, int16_t marker_epoch)
 {
     mock_timer_stop(t->mc, &t->timer);
     t->state = commit ? MOCK_TXN_PREPARE_COMMIT : MOCK_TXN_PREPARE_ABORT;
-    for (size_t i = 0; i < t->n_parts; i++)
-        write_marker(t->mc, &t->parts[i], t->producer_id, marker_epoch, commit);
-    if (commit) apply_offsets(t);
-    txn_clear(t);
-    t->state = commit ? MOCK_TXN_COMPLETE_COMMIT : MOCK_TXN_COMPLETE_ABORT;
+    t->marker_producer_id = t->producer_id;
+    t->marker_epoch = marker_epoch;
+    int32_t delay_ms = t->mc->txn_marker_delay_ms;
+    /* Without memory for the timer the markers go out now. */
+    if (delay_ms <= 0 ||
+        mock_timer_start(t->mc, &t->timer, ktime_mono_ns() + (int64_t)delay_ms * 1000000))
+        complete(t);
+}
+
+bool mock_txn_preparing(const mock_txn *t)
+{
+    return t->state == MOCK_TXN_PREPARE_COMMIT || t->state == MOCK_TXN_PREPARE_ABORT;
 }
 
 void mock_txn_fence_abort(mock_txn *t)
@@ -275,7 +296,10 @@ static void on_timeout(mock_cluster *mc, mock_timer *timer)
 {
     (void)mc;
     mock_txn *t = (mock_txn *)(void *)((char *)timer - offsetof(mock_txn, timer));
-    if (t->state == MOCK_TXN_ONGOING) mock_txn_fence_abort(t);
+    if (t->state == MOCK_TXN_ONGOING)
+        mock_txn_fence_abort(t); /* transaction_timeout_ms passed */
+    else if (mock_txn_preparing(t))
+        complete(t); /* the marker delay passed */
 }
 
 /* ---------------------------------------------------- Produce (KIP-890) */
@@ -288,6 +312,9 @@ kfk_err mock_txn_verify_produce(mock_req *req, kslice transactional_id, const mo
     /* Produce has no PRODUCER_FENCED: Kafka answers a stale epoch so. */
     if (t->epoch != epoch) return KFK_ERR_INVALID_PRODUCER_EPOCH;
     kslice name = kwire_cstr(topic->name);
+    /* The coordinator's CONCURRENT_TRANSACTIONS, as Kafka translates it
+     * for producers: a retriable error that refreshes no metadata. */
+    if (mock_txn_preparing(t)) return KFK_ERR_NOT_ENOUGH_REPLICAS;
     if (t->state == MOCK_TXN_ONGOING && mock_txn_has_partition(t, name, partition)) return KFK_OK;
     /* Transaction version 2 lets the partition leader add the partition
      * for a producer that says it knows (Produce v12+). */
@@ -306,6 +333,15 @@ kfk_err kfk_mock_set_transaction_version(kfk_mock_cluster *mc, int16_t version)
     pthread_mutex_lock(&mc->lock);
     if (mc->txn_version != version) mc->features_epoch++;
     mc->txn_version = version;
+    pthread_mutex_unlock(&mc->lock);
+    return KFK_OK;
+}
+
+kfk_err kfk_mock_set_txn_marker_delay(kfk_mock_cluster *mc, int32_t delay_ms)
+{
+    if (!mc || delay_ms < 0) return KFK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&mc->lock);
+    mc->txn_marker_delay_ms = delay_ms;
     pthread_mutex_unlock(&mc->lock);
     return KFK_OK;
 }

@@ -7,8 +7,9 @@
  * Kafka's coordinator moves a transaction through Ongoing, then
  * PrepareCommit/PrepareAbort while WriteTxnMarkers goes out to the
  * partition leaders, then CompleteCommit/CompleteAbort. The mock writes
- * the markers into its logs at once, so the Prepare states are never
- * seen from outside. */
+ * the markers into its logs itself, at once or after a delay
+ * (kfk_mock_set_txn_marker_delay); the coordinator answers
+ * CONCURRENT_TRANSACTIONS meanwhile. */
 #ifndef KFK_MOCK_TXN_H
 #define KFK_MOCK_TXN_H
 
@@ -48,7 +49,9 @@ struct mock_txn {
     size_t n_groups, cap_groups;
     mock_txn_offset *offsets;
     size_t n_offsets, cap_offsets;
-    mock_timer timer; /* transaction_timeout_ms of an Ongoing transaction */
+    mock_timer timer; /* Ongoing: transaction_timeout_ms; Prepare*: the marker delay */
+    int64_t marker_producer_id; /* Prepare*: what the markers carry */
+    int16_t marker_epoch;
 };
 
 mock_txn *mock_txn_find(mock_cluster *mc, kslice transactional_id);
@@ -72,10 +75,14 @@ kfk_err mock_txn_add_group(mock_txn *t, kslice group);
 kfk_err mock_txn_add_offset(mock_txn *t, kslice group, kslice topic, int32_t partition,
                             int64_t offset, int32_t leader_epoch, kslice metadata);
 
-/* Ends the transaction: a COMMIT or ABORT marker with marker_epoch in
- * every partition of it that still exists, the pending offsets applied
- * (commit) or dropped, state CompleteCommit/CompleteAbort. */
+/* Ends the transaction: PrepareCommit/PrepareAbort, then (at once, or
+ * after the marker delay) a COMMIT or ABORT marker with the current
+ * producer id and marker_epoch in every partition of it that still
+ * exists, the pending offsets applied (commit) or dropped, state
+ * CompleteCommit/CompleteAbort. */
 void mock_txn_end(mock_txn *t, bool commit, int16_t marker_epoch);
+/* PrepareCommit or PrepareAbort: markers not written yet. */
+bool mock_txn_preparing(const mock_txn *t);
 /* The coordinator aborting on its own (a new InitProducerId, a timeout):
  * bumps the epoch, fencing the producer, and aborts with the new one. */
 void mock_txn_fence_abort(mock_txn *t);

@@ -381,6 +381,49 @@ START_TEST(test_abort_lists_the_aborted_transaction_in_read_committed_fetches)
 }
 END_TEST
 
+static int16_t add_offsets(pid_epoch pe, const char *group);
+
+/* Waits until partition's read_committed end reaches want. */
+static void await_lso(int32_t partition, int64_t want)
+{
+    int64_t deadline = mt_now_ms() + 5000;
+    while (list_latest(partition, 1) != want && mt_now_ms() < deadline)
+        usleep(10000);
+    ck_assert_int_eq(list_latest(partition, 1), want);
+}
+
+START_TEST(test_pending_markers_answer_concurrent_transactions)
+{
+    ck_assert_int_eq(kfk_mock_set_txn_marker_delay(mc, -1), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_set_txn_marker_delay(mc, 300), 0);
+    pid_epoch pe = init();
+    ck_assert_int_eq(add_part(pe, 0), 0);
+    ck_assert_int_eq(produce(0, txn_batch(2, pe, 0)), 0);
+    ck_assert_int_eq(end_v(3, pe, true, NULL), 0); /* answered before the markers */
+    ck_assert_int_eq(list_latest(0, 1), 0);
+    ck_assert_int_eq(end_v(3, pe, true, NULL), KFK_ERR_CONCURRENT_TRANSACTIONS);
+    ck_assert_int_eq(end_v(3, pe, false, NULL), KFK_ERR_INVALID_TXN_STATE);
+    ck_assert_int_eq(add_part(pe, 1), KFK_ERR_CONCURRENT_TRANSACTIONS);
+    ck_assert_int_eq(add_offsets(pe, "g"), KFK_ERR_CONCURRENT_TRANSACTIONS);
+    ck_assert_int_eq(produce_v(12, 1, txn_batch(1, pe, 0), NULL), KFK_ERR_NOT_ENOUGH_REPLICAS);
+    ck_assert_int_eq(init_v(&tc, 5, TXN, 60000, NULL), KFK_ERR_CONCURRENT_TRANSACTIONS);
+    await_lso(0, 3);
+    expect_marker(0, 2, pe, true);
+    ck_assert_int_eq(add_part(pe, 1), 0); /* the next transaction */
+
+    /* A new producer fences the open one; its retries wait for the abort. */
+    ck_assert_int_eq(init_v(&tc, 5, TXN, 60000, NULL), KFK_ERR_CONCURRENT_TRANSACTIONS);
+    ck_assert_int_eq(init_v(&tc, 5, TXN, 60000, NULL), KFK_ERR_CONCURRENT_TRANSACTIONS);
+    int64_t deadline = mt_now_ms() + 5000;
+    pid_epoch now = {-1, -1};
+    while (init_v(&tc, 5, TXN, 60000, &now) == KFK_ERR_CONCURRENT_TRANSACTIONS &&
+           mt_now_ms() < deadline)
+        usleep(10000);
+    ck_assert_int_eq(now.epoch, pe.epoch + 2);
+    expect_marker(1, 0, (pid_epoch){pe.id, (int16_t)(pe.epoch + 1)}, false);
+}
+END_TEST
+
 START_TEST(test_read_committed_long_poll_waits_for_the_commit)
 {
     pid_epoch pe = init();
@@ -690,6 +733,7 @@ static Suite *mock_txn_suite(void)
     tcase_add_test(tc_core, test_init_aborts_the_open_transaction_of_the_old_producer);
     tcase_add_test(tc_core, test_commit_writes_markers_and_moves_the_lso);
     tcase_add_test(tc_core, test_abort_lists_the_aborted_transaction_in_read_committed_fetches);
+    tcase_add_test(tc_core, test_pending_markers_answer_concurrent_transactions);
     tcase_add_test(tc_core, test_read_committed_long_poll_waits_for_the_commit);
     tcase_add_test(tc_core, test_truncating_an_open_transaction_away_frees_the_lso);
     tcase_add_test(tc_core, test_end_txn_refuses_illegal_transitions);
