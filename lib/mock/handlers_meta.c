@@ -44,9 +44,8 @@ static void add_features(mock_req *req, kp_api_versions_response *resp)
             kwire_cstr(features[i].name), features[i].min_version, features[i].max_version};
         int16_t level = features[i].finalized >= 0 ? features[i].finalized : req->mc->txn_version;
         if (level == 0) continue; /* Kafka lists no feature finalized at level 0 */
-        fin[n_fin++] =
-            (kp_api_versions_response_finalized_feature_key){kwire_cstr(features[i].name), level,
-                                                            level};
+        fin[n_fin++] = (kp_api_versions_response_finalized_feature_key){
+            kwire_cstr(features[i].name), level, level};
     }
     resp->supported_features = sup;
     resp->n_supported_features = N_FEATURES;

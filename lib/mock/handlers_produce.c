@@ -131,8 +131,8 @@ static kfk_err check_leader(mock_req *req, mock_partition *p, ps_part *out, hint
 
 /* In Kafka's order: the partition, the request's shape, acks, leadership,
  * the log's checks, the producer state. */
-static void produce_one(mock_req *req, mock_topic *t, kfk_err req_err, bool bad_acks,
-                        kslice txn_id, const pr_part *pd, ps_part *out, hints *h)
+static void produce_one(mock_req *req, mock_topic *t, kfk_err req_err, bool bad_acks, kslice txn_id,
+                        const pr_part *pd, ps_part *out, hints *h)
 {
     kp_produce_response_partition_produce_response_init(out);
     out->index = pd->index;
@@ -227,8 +227,7 @@ int mock_handle_produce(mock_req *req)
         ts->n_partition_responses = np;
         for (int32_t k = 0; k < np; k++) {
             produce_one(req, t, req_err ? req_err : terr, bad_acks, r.transactional_id,
-                        &td->partition_data[k],
-                        &ts->partition_responses[k], &h);
+                        &td->partition_data[k], &ts->partition_responses[k], &h);
             any_err |= ts->partition_responses[k].error_code != 0;
         }
     }

@@ -264,7 +264,8 @@ int mock_handle_end_txn(mock_req *req)
     /* Transaction version 2 checks the epoch itself: retries carry the
      * one before the bump. */
     kfk_err err = txn_lookup(req, r.transactional_id, r.producer_id, r.producer_epoch, tv2, &t);
-    if (!err) err = tv2 ? end_v2(req->mc, t, r.producer_epoch, r.committed) : end_v1(t, r.committed);
+    if (!err)
+        err = tv2 ? end_v2(req->mc, t, r.producer_epoch, r.committed) : end_v1(t, r.committed);
     if (!err && tv2) {
         resp.producer_id = t->producer_id;
         resp.producer_epoch = t->epoch;

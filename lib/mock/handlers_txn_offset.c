@@ -78,8 +78,8 @@ static kfk_err commit_one(mock_req *req, mock_txn *t, kfk_err err,
     if (!topic || !mock_partition_find(topic, rp->partition_index))
         return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     int32_t leader_epoch = req->version >= 2 ? rp->committed_leader_epoch : -1;
-    return mock_txn_add_offset(t, r->group_id, rt->name, rp->partition_index,
-                               rp->committed_offset, leader_epoch, rp->committed_metadata)
+    return mock_txn_add_offset(t, r->group_id, rt->name, rp->partition_index, rp->committed_offset,
+                               leader_epoch, rp->committed_metadata)
                ? KFK_ERR_UNKNOWN_SERVER_ERROR
                : KFK_OK;
 }

@@ -259,11 +259,11 @@ struct kfk_mock_cluster {
 
     int64_t next_producer_id;
     int16_t next_producer_epoch; /* the next idempotent InitProducerId's epoch (a test knob) */
-    mock_txn **txns; /* txn.h */
+    mock_txn **txns;             /* txn.h */
     size_t n_txns, cap_txns;
-    int16_t txn_version;        /* finalized transaction.version (KIP-890) */
-    int64_t features_epoch;     /* ApiVersions' finalized_features_epoch */
-    int32_t txn_max_timeout_ms; /* transaction.max.timeout.ms */
+    int16_t txn_version;         /* finalized transaction.version (KIP-890) */
+    int64_t features_epoch;      /* ApiVersions' finalized_features_epoch */
+    int32_t txn_max_timeout_ms;  /* transaction.max.timeout.ms */
     int32_t txn_marker_delay_ms; /* from EndTxn to its markers (a test knob) */
     int32_t next_session_id;
     mock_groups groups;
@@ -372,9 +372,10 @@ mock_handler mock_handle_api_versions, mock_handle_metadata, mock_handle_create_
     mock_handle_heartbeat, mock_handle_leave_group, mock_handle_describe_groups,
     mock_handle_list_groups, mock_handle_offset_commit, mock_handle_offset_fetch,
     mock_handle_consumer_group_heartbeat,                      /* handlers_consumer_group.c */
-    mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, mock_handle_end_txn,
-    mock_handle_txn_offset_commit,                             /* handlers_txn*.c */
     mock_handle_sasl_handshake, mock_handle_sasl_authenticate; /* sasl.c */
+/* handlers_txn.c and handlers_txn_offset.c */
+mock_handler mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, mock_handle_end_txn,
+    mock_handle_txn_offset_commit;
 
 /* The handler of an API key, or NULL when the mock does not implement it. */
 mock_handler *mock_handler_for(int16_t key);

@@ -130,8 +130,8 @@ static void aborted_prune(mock_partition *p)
     p->n_aborted -= keep;
 }
 
-kfk_err mock_producer_txn_marker(mock_partition *p, int64_t producer_id, int16_t epoch,
-                                 bool commit, int64_t marker_offset)
+kfk_err mock_producer_txn_marker(mock_partition *p, int64_t producer_id, int16_t epoch, bool commit,
+                                 int64_t marker_offset)
 {
     mock_producer *e = find_or_add(p, producer_id);
     if (!e) return KFK_ERR_NO_MEMORY;

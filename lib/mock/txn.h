@@ -49,7 +49,7 @@ struct mock_txn {
     size_t n_groups, cap_groups;
     mock_txn_offset *offsets;
     size_t n_offsets, cap_offsets;
-    mock_timer timer; /* Ongoing: transaction_timeout_ms; Prepare*: the marker delay */
+    mock_timer timer;           /* Ongoing: transaction_timeout_ms; Prepare*: the marker delay */
     int64_t marker_producer_id; /* Prepare*: what the markers carry */
     int16_t marker_epoch;
 };
@@ -108,7 +108,7 @@ kfk_err mock_producer_txn_append(mock_partition *p, int64_t producer_id, int64_t
 /* After appending a marker at marker_offset: the producer's transaction in
  * p ends (an aborted one goes to the aborted index) and its epoch becomes
  * epoch. KFK_OK or KFK_ERR_NO_MEMORY. */
-kfk_err mock_producer_txn_marker(mock_partition *p, int64_t producer_id, int16_t epoch,
-                                 bool commit, int64_t marker_offset);
+kfk_err mock_producer_txn_marker(mock_partition *p, int64_t producer_id, int16_t epoch, bool commit,
+                                 int64_t marker_offset);
 
 #endif

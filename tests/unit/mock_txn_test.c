@@ -79,7 +79,8 @@ static void add_parts_v(int16_t v, pid_epoch pe, const char *topic, const int32_
     ck_assert_int_eq(resp.n_results_by_topic_v3_and_below, 1);
     ck_assert_int_eq(resp.results_by_topic_v3_and_below[0].n_results_by_partition, n);
     for (int i = 0; i < n; i++)
-        errs[i] = resp.results_by_topic_v3_and_below[0].results_by_partition[i].partition_error_code;
+        errs[i] =
+            resp.results_by_topic_v3_and_below[0].results_by_partition[i].partition_error_code;
 }
 
 static int16_t add_part(pid_epoch pe, int32_t partition)
@@ -112,9 +113,8 @@ static kslice txn_batch(int n, pid_epoch pe, int32_t seq)
         kbatch_writer_begin(&w, &buf, 0, 1000, pe.id, pe.epoch, seq, KBATCH_ATTR_TRANSACTIONAL, 0),
         0);
     for (int i = 0; i < n; i++)
-        ck_assert_int_eq(kbatch_writer_append(&w, 1000 + i, kwire_cstr("k"), kwire_cstr("v"), NULL,
-                                              0),
-                         0);
+        ck_assert_int_eq(
+            kbatch_writer_append(&w, 1000 + i, kwire_cstr("k"), kwire_cstr("v"), NULL, 0), 0);
     kslice out;
     ck_assert_int_eq(kbatch_writer_finish(&w, KCODEC_NONE, -1, NULL, &out), 0);
     return out;
@@ -648,8 +648,10 @@ START_TEST(test_txn_offsets_become_visible_on_commit_only)
         mt_open(&gc, mc, b);
         int16_t err;
         offset_fetch(&gc, group, false, &err);
-        if (err == 0) gcoord = b;
-        else mt_close(&gc);
+        if (err == 0)
+            gcoord = b;
+        else
+            mt_close(&gc);
     }
     ck_assert_int_gt(gcoord, 0);
     pid_epoch pe = init();
@@ -689,9 +691,9 @@ START_TEST(test_pushed_errors_reach_every_txn_api)
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KP_ADD_OFFSETS_TO_TXN_KEY, 1, KFK_ERR_CONCURRENT_TRANSACTIONS), 0);
     ck_assert_int_eq(add_offsets(pe, "g"), KFK_ERR_CONCURRENT_TRANSACTIONS);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_TXN_OFFSET_COMMIT_KEY, 1,
-                                          KFK_ERR_COORDINATOR_NOT_AVAILABLE),
-                     0);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KP_TXN_OFFSET_COMMIT_KEY, 1, KFK_ERR_COORDINATOR_NOT_AVAILABLE),
+        0);
     ck_assert_int_eq(txn_commit(&tc, pe, "g", 1, -1, ""), KFK_ERR_COORDINATOR_NOT_AVAILABLE);
     ck_assert_int_eq(kfk_mock_push_errors(mc, KP_END_TXN_KEY, 1, KFK_ERR_NOT_COORDINATOR), 0);
     ck_assert_int_eq(end_v(3, pe, true, NULL), KFK_ERR_NOT_COORDINATOR);
@@ -709,8 +711,26 @@ START_TEST(test_malformed_txn_requests_close_only_their_connection)
             mt_conn c;
             mt_open(&c, mc, kfk_mock_txn_coordinator(mc, TXN));
             /* A header, then a body cut short: an array claiming 2^31 entries. */
-            uint8_t frame[] = {0, 0, 0, 18, (uint8_t)(keys[i] >> 8), (uint8_t)keys[i], 0,
-                               (uint8_t)v, 0, 0, 0, 1, 0, 0, 0, 1, 'x', 0x7f, 0xff, 0xff};
+            uint8_t frame[] = {0,
+                               0,
+                               0,
+                               18,
+                               (uint8_t)(keys[i] >> 8),
+                               (uint8_t)keys[i],
+                               0,
+                               (uint8_t)v,
+                               0,
+                               0,
+                               0,
+                               1,
+                               0,
+                               0,
+                               0,
+                               1,
+                               'x',
+                               0x7f,
+                               0xff,
+                               0xff};
             frame[3] = sizeof(frame) - 4;
             ck_assert_int_eq(mt_write_all(c.fd, frame, sizeof(frame)), 0);
             ck_assert(mt_closed(&c, MT_TIMEOUT_MS));
