@@ -27,13 +27,22 @@
 
 #define EPOCH_EXHAUSTED MOCK_EPOCH_EXHAUSTED
 
+/* Kafka's isValidProducerId: whether a KIP-360 request names this
+ * producer (the current id, or the one before a rotation at an exhausted
+ * epoch). The epoch is checked when it is bumped, so an open transaction
+ * is fenced on the producer id alone. */
+static bool expected_ok(const mock_txn *t, int64_t want_pid, int16_t want_epoch)
+{
+    if (want_pid < 0 && want_epoch < 0) return true;
+    return t->epoch < 0 || want_pid == t->producer_id ||
+           (want_pid == t->prev_producer_id && want_epoch >= EPOCH_EXHAUSTED);
+}
+
 /* The new epoch for a request, or an error. */
 static int16_t bump(mock_cluster *mc, mock_txn *t, int64_t want_pid, int16_t want_epoch)
 {
     bool expected = want_pid >= 0 || want_epoch >= 0;
-    bool valid = !expected || t->epoch < 0 || want_pid == t->producer_id ||
-                 (want_pid == t->prev_producer_id && want_epoch >= EPOCH_EXHAUSTED);
-    if (!valid) return KFK_ERR_PRODUCER_FENCED;
+    if (!expected_ok(t, want_pid, want_epoch)) return KFK_ERR_PRODUCER_FENCED;
     if (t->epoch >= EPOCH_EXHAUSTED && (!expected || want_epoch == t->epoch)) {
         t->prev_producer_id = t->producer_id;
         t->producer_id = mc->next_producer_id++;
@@ -51,17 +60,6 @@ static int16_t bump(mock_cluster *mc, mock_txn *t, int64_t want_pid, int16_t wan
         return KFK_ERR_PRODUCER_FENCED;
     } /* else a retry of the last bump: the current epoch again */
     return 0;
-}
-
-/* Whether a KIP-360 request may fence an open transaction: as Kafka's
- * isValidProducerId, only the producer id counts here (the current one,
- * or the one before a rotation at an exhausted epoch); the epoch is
- * checked when the client's retry bumps it. */
-static bool expected_ok(const mock_txn *t, int64_t want_pid, int16_t want_epoch)
-{
-    if (want_pid < 0 && want_epoch < 0) return true;
-    return t->epoch < 0 || want_pid == t->producer_id ||
-           (want_pid == t->prev_producer_id && want_epoch >= EPOCH_EXHAUSTED);
 }
 
 static int16_t transactional(mock_req *req, const kp_init_producer_id_request *r,
