@@ -225,10 +225,33 @@ static void expect_marker(int32_t partition, int64_t offset, pid_epoch pe, bool 
 
 /* ---------------------------------------------------------------- tests */
 
+/* FindCoordinator v4 for a transactional id; the error in *err. */
+static int32_t find_txn_coordinator(mt_conn *c, const char *id, int16_t *err)
+{
+    kp_find_coordinator_request req;
+    kp_find_coordinator_request_init(&req);
+    kslice k = kwire_cstr(id);
+    req.key_type = 1;
+    req.coordinator_keys = &k;
+    req.n_coordinator_keys = 1;
+    kp_find_coordinator_response resp;
+    mt_call(c, KP_FIND_COORDINATOR_KEY, 4, &req, &resp);
+    ck_assert_int_eq(resp.n_coordinators, 1);
+    *err = resp.coordinators[0].error_code;
+    return resp.coordinators[0].node_id;
+}
+
 START_TEST(test_txn_apis_answer_only_on_the_coordinator)
 {
     pid_epoch pe = init();
     int32_t coord = kfk_mock_txn_coordinator(mc, TXN);
+    int16_t ferr;
+    ck_assert_int_eq(find_txn_coordinator(&tc, TXN, &ferr), coord);
+    ck_assert_int_eq(ferr, 0);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KP_FIND_COORDINATOR_KEY, 1, KFK_ERR_COORDINATOR_NOT_AVAILABLE), 0);
+    find_txn_coordinator(&tc, TXN, &ferr);
+    ck_assert_int_eq(ferr, KFK_ERR_COORDINATOR_NOT_AVAILABLE);
     mt_conn other;
     mt_open(&other, mc, coord % 3 + 1);
     ck_assert_int_eq(init_v(&other, 5, TXN, 60000, NULL), KFK_ERR_NOT_COORDINATOR);
@@ -247,6 +270,7 @@ START_TEST(test_txn_apis_answer_only_on_the_coordinator)
     int32_t next = kfk_mock_txn_coordinator(mc, TXN);
     ck_assert_int_ne(next, coord);
     mt_open(&tc, mc, next);
+    ck_assert_int_eq(find_txn_coordinator(&tc, TXN, &ferr), next);
     ck_assert_int_eq(end_v(4, pe, true, NULL), KFK_ERR_INVALID_TXN_STATE); /* Empty */
     pid_epoch pe2;
     ck_assert_int_eq(init_v(&tc, 5, TXN, 60000, &pe2), 0);
