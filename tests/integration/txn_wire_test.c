@@ -148,16 +148,17 @@ static pid_epoch init(void)
     return pe;
 }
 
-static int16_t add_part_v(int16_t v, pid_epoch pe)
+/* AddPartitionsToTxn of partitions parts[0..n) of the topic; their
+ * errors in errs. */
+static void add_parts(int16_t v, pid_epoch pe, const int32_t *parts, int n, int16_t *errs)
 {
     kp_add_partitions_to_txn_request req;
     kp_add_partitions_to_txn_request_init(&req);
     kp_add_partitions_to_txn_request_add_partitions_to_txn_topic t;
     kp_add_partitions_to_txn_request_add_partitions_to_txn_topic_init(&t);
-    int32_t part = 0;
     t.name = kwire_cstr(topic);
-    t.partitions = &part;
-    t.n_partitions = 1;
+    t.partitions = (int32_t *)parts;
+    t.n_partitions = n;
     req.v3_and_below_transactional_id = kwire_cstr(txn_id);
     req.v3_and_below_producer_id = pe.id;
     req.v3_and_below_producer_epoch = pe.epoch;
@@ -165,7 +166,21 @@ static int16_t add_part_v(int16_t v, pid_epoch pe)
     req.n_v3_and_below_topics = 1;
     kp_add_partitions_to_txn_response resp;
     mt_call(&tc, KP_ADD_PARTITIONS_TO_TXN_KEY, v, &req, &resp);
-    return resp.results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code;
+    ck_assert_int_eq(resp.results_by_topic_v3_and_below[0].n_results_by_partition, n);
+    for (int i = 0; i < n; i++) {
+        const kp_add_partitions_to_txn_response_add_partitions_to_txn_partition_result *r =
+            &resp.results_by_topic_v3_and_below[0].results_by_partition[i];
+        ck_assert_int_eq(r->partition_index, parts[i]);
+        errs[i] = r->partition_error_code;
+    }
+}
+
+static int16_t add_part_v(int16_t v, pid_epoch pe)
+{
+    int32_t part = 0;
+    int16_t err;
+    add_parts(v, pe, &part, 1, &err);
+    return err;
 }
 
 /* AddPartitionsToTxn v3, retried while the last end completes. */
@@ -388,6 +403,47 @@ START_TEST(test_init_aborts_an_open_transaction)
 }
 END_TEST
 
+START_TEST(test_kip360_bumps_and_unknown_partitions)
+{
+    pid_epoch pe = init();
+    int32_t parts[2] = {0, 7};
+    int16_t errs[2];
+    add_parts(3, pe, parts, 2, errs);
+    ck_assert_int_eq(errs[0], KFK_ERR_OPERATION_NOT_ATTEMPTED);
+    ck_assert_int_eq(errs[1], KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    ck_assert_int_eq(end_v(4, pe, false, NULL), KFK_ERR_INVALID_TXN_STATE); /* nothing added */
+
+    kp_init_producer_id_request req;
+    kp_init_producer_id_request_init(&req);
+    req.transactional_id = kwire_cstr(txn_id);
+    req.transaction_timeout_ms = 60000;
+    req.producer_id = pe.id;
+    req.producer_epoch = pe.epoch;
+    kp_init_producer_id_response resp;
+    mt_call(&tc, KP_INIT_PRODUCER_ID_KEY, 4, &req, &resp); /* KIP-360: bump */
+    ck_assert_int_eq(resp.error_code, 0);
+    ck_assert_int_eq(resp.producer_epoch, pe.epoch + 1);
+    mt_call(&tc, KP_INIT_PRODUCER_ID_KEY, 4, &req, &resp); /* its retry */
+    ck_assert_int_eq(resp.error_code, 0);
+    ck_assert_int_eq(resp.producer_epoch, pe.epoch + 1);
+    pid_epoch now = {resp.producer_id, resp.producer_epoch};
+
+    /* With a transaction open, only the producer id is checked before the
+     * fencing abort; the retry then finds the epoch stale. */
+    ck_assert_int_eq(add_part(now), 0);
+    req.producer_epoch = pe.epoch;
+    mt_call(&tc, KP_INIT_PRODUCER_ID_KEY, 4, &req, &resp);
+    ck_assert_int_eq(resp.error_code, KFK_ERR_CONCURRENT_TRANSACTIONS);
+    int64_t deadline = mt_now_ms() + TIMEOUT_MS;
+    do {
+        mt_call(&tc, KP_INIT_PRODUCER_ID_KEY, 4, &req, &resp);
+    } while (resp.error_code == KFK_ERR_CONCURRENT_TRANSACTIONS && mt_now_ms() < deadline);
+    ck_assert_int_eq(resp.error_code, KFK_ERR_PRODUCER_FENCED);
+    mt_call(&tc, KP_INIT_PRODUCER_ID_KEY, 3, &req, &resp);
+    ck_assert_int_eq(resp.error_code, KFK_ERR_INVALID_PRODUCER_EPOCH);
+}
+END_TEST
+
 START_TEST(test_produce_outside_the_transaction)
 {
     pid_epoch pe = init();
@@ -531,6 +587,7 @@ static Suite *txn_wire_suite(void)
     tcase_set_timeout(tcase, 120);
     tcase_add_test(tcase, test_fencing_markers_and_the_lso);
     tcase_add_test(tcase, test_init_aborts_an_open_transaction);
+    tcase_add_test(tcase, test_kip360_bumps_and_unknown_partitions);
     tcase_add_test(tcase, test_produce_outside_the_transaction);
     tcase_add_test(tcase, test_txn_offsets_wait_for_the_commit);
     suite_add_tcase(s, tcase);
