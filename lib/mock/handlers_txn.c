@@ -210,21 +210,20 @@ static void end_and_bump(mock_cluster *mc, mock_txn *t, bool commit)
 }
 
 /* Transaction version 2: a request one epoch behind is a retry of the
- * end that bumped it, answered again when the result is the same. A
- * commit retried after the coordinator itself aborted (a timeout) is
- * PRODUCER_FENCED rather than INVALID_TXN_STATE, which clients treat as
- * fatal. */
+ * end that bumped it, answered again when the result is the same, and
+ * INVALID_TXN_STATE when not; so also after the coordinator aborted on
+ * its own (a timeout), as Kafka 4.3 answers. */
 static kfk_err end_v2_retry(const mock_txn *t, bool commit)
 {
     switch (t->state) {
     case MOCK_TXN_COMPLETE_COMMIT:
         return commit ? KFK_OK : KFK_ERR_INVALID_TXN_STATE;
     case MOCK_TXN_COMPLETE_ABORT:
-        return commit ? KFK_ERR_PRODUCER_FENCED : KFK_OK;
+        return commit ? KFK_ERR_INVALID_TXN_STATE : KFK_OK;
     case MOCK_TXN_PREPARE_COMMIT:
         return commit ? KFK_ERR_CONCURRENT_TRANSACTIONS : KFK_ERR_INVALID_TXN_STATE;
     case MOCK_TXN_PREPARE_ABORT:
-        return commit ? KFK_ERR_PRODUCER_FENCED : KFK_ERR_CONCURRENT_TRANSACTIONS;
+        return commit ? KFK_ERR_INVALID_TXN_STATE : KFK_ERR_CONCURRENT_TRANSACTIONS;
     default:
         return KFK_ERR_PRODUCER_FENCED;
     }

@@ -124,12 +124,14 @@ static bool retriable(int16_t err)
            err == KFK_ERR_NOT_ENOUGH_REPLICAS;
 }
 
+static int32_t txn_timeout_ms = 60000;
+
 static int16_t init_once(pid_epoch *out)
 {
     kp_init_producer_id_request req;
     kp_init_producer_id_request_init(&req);
     req.transactional_id = kwire_cstr(txn_id);
-    req.transaction_timeout_ms = 60000;
+    req.transaction_timeout_ms = txn_timeout_ms;
     kp_init_producer_id_response resp;
     mt_call(&tc, KP_INIT_PRODUCER_ID_KEY, 5, &req, &resp);
     if (out) *out = (pid_epoch){resp.producer_id, resp.producer_epoch};
@@ -167,11 +169,13 @@ static void add_parts(int16_t v, pid_epoch pe, const int32_t *parts, int n, int1
     kp_add_partitions_to_txn_response resp;
     mt_call(&tc, KP_ADD_PARTITIONS_TO_TXN_KEY, v, &req, &resp);
     ck_assert_int_eq(resp.results_by_topic_v3_and_below[0].n_results_by_partition, n);
-    for (int i = 0; i < n; i++) {
-        const kp_add_partitions_to_txn_response_add_partitions_to_txn_partition_result *r =
-            &resp.results_by_topic_v3_and_below[0].results_by_partition[i];
-        ck_assert_int_eq(r->partition_index, parts[i]);
-        errs[i] = r->partition_error_code;
+    for (int i = 0; i < n; i++) { /* Kafka answers in its own order */
+        errs[i] = -1;
+        for (int k = 0; k < n; k++) {
+            const kp_add_partitions_to_txn_response_add_partitions_to_txn_partition_result *r =
+                &resp.results_by_topic_v3_and_below[0].results_by_partition[k];
+            if (r->partition_index == parts[i]) errs[i] = r->partition_error_code;
+        }
     }
 }
 
@@ -470,6 +474,28 @@ START_TEST(test_produce_outside_the_transaction)
 }
 END_TEST
 
+/* Kafka looks for expired transactions every 10 s
+ * (transaction.abort.timed.out.transaction.cleanup.interval.ms); the
+ * mock aborts at the deadline. */
+START_TEST(test_the_coordinator_aborts_a_transaction_past_its_timeout)
+{
+    txn_timeout_ms = 1000;
+    pid_epoch pe = init();
+    txn_timeout_ms = 60000;
+    ck_assert_int_eq(add_part(pe), 0);
+    ck_assert_int_eq(produce_v(11, txn_batch(2, pe, 0)), 0);
+    await_lso(3);
+    expect_marker(2, (pid_epoch){pe.id, (int16_t)(pe.epoch + 1)}, false);
+    ck_assert_int_eq(end_v(4, pe, true, NULL), KFK_ERR_PRODUCER_FENCED);
+    ck_assert_int_eq(end_v(4, pe, false, NULL), KFK_ERR_PRODUCER_FENCED);
+    /* EndTxn v5 takes a request one epoch behind for a retry of the end
+     * that bumped it: the abort succeeds, the commit is the wrong end. */
+    ck_assert_int_eq(end_v(5, pe, true, NULL), KFK_ERR_INVALID_TXN_STATE);
+    ck_assert_int_eq(end_v(5, pe, false, NULL), 0);
+    ck_assert_int_eq(fetch(0, 1)->n_aborted_transactions, 1);
+}
+END_TEST
+
 static int16_t add_offsets(pid_epoch pe, const char *group)
 {
     kp_add_offsets_to_txn_request req;
@@ -590,6 +616,7 @@ static Suite *txn_wire_suite(void)
     tcase_add_test(tcase, test_kip360_bumps_and_unknown_partitions);
     tcase_add_test(tcase, test_produce_outside_the_transaction);
     tcase_add_test(tcase, test_txn_offsets_wait_for_the_commit);
+    tcase_add_test(tcase, test_the_coordinator_aborts_a_transaction_past_its_timeout);
     suite_add_tcase(s, tcase);
     return s;
 }

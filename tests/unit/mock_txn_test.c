@@ -526,8 +526,8 @@ START_TEST(test_the_coordinator_aborts_a_transaction_past_its_timeout)
     expect_marker(0, 2, (pid_epoch){pe.id, (int16_t)(pe.epoch + 1)}, false);
     ck_assert_int_eq(end_v(4, pe, true, NULL), KFK_ERR_PRODUCER_FENCED);
     /* Transaction version 2 sees a request one epoch behind as a retry:
-     * the abort succeeds, a commit is fenced rather than fatal. */
-    ck_assert_int_eq(end_v(5, pe, true, NULL), KFK_ERR_PRODUCER_FENCED);
+     * the abort succeeds, a commit is the wrong end. */
+    ck_assert_int_eq(end_v(5, pe, true, NULL), KFK_ERR_INVALID_TXN_STATE);
     pid_epoch now;
     ck_assert_int_eq(end_v(5, pe, false, &now), 0);
     ck_assert_int_eq(now.epoch, pe.epoch + 1);
