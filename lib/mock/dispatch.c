@@ -32,6 +32,10 @@ static const struct {
     {KP_OFFSET_COMMIT_KEY, mock_handle_offset_commit},
     {KP_OFFSET_FETCH_KEY, mock_handle_offset_fetch},
     {KP_CONSUMER_GROUP_HEARTBEAT_KEY, mock_handle_consumer_group_heartbeat},
+    {KP_ADD_PARTITIONS_TO_TXN_KEY, mock_handle_add_partitions_to_txn},
+    {KP_ADD_OFFSETS_TO_TXN_KEY, mock_handle_add_offsets_to_txn},
+    {KP_END_TXN_KEY, mock_handle_end_txn},
+    {KP_TXN_OFFSET_COMMIT_KEY, mock_handle_txn_offset_commit},
     {KP_SASL_HANDSHAKE_KEY, mock_handle_sasl_handshake},
     {KP_SASL_AUTHENTICATE_KEY, mock_handle_sasl_authenticate},
 };

@@ -254,11 +254,6 @@ void mock_partition_wake(mock_cluster *mc, mock_partition *p)
 
 /* --------------------------------------------------------------- the log */
 
-int64_t mock_partition_lso(const mock_partition *p)
-{
-    return p->log.end_offset;
-}
-
 kfk_err mock_partition_append(mock_cluster *mc, mock_partition *p, krbuf *batch,
                               int64_t *base_offset)
 {
@@ -354,6 +349,7 @@ kfk_err kfk_mock_partition_truncate(kfk_mock_cluster *mc, const char *topic, int
     }
     if (!rc) {
         mc->stored_bytes -= mock_log_truncate(&p->log, offset);
+        mock_producers_truncate(p, offset);
         set_leader(mc, p, p->leader); /* the next epoch; parked fetches answer */
         mock_loop_sync(mc);
     }
