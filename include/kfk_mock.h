@@ -297,6 +297,14 @@ KFK_API void kfk_mock_clear_errors(kfk_mock_cluster *mc);
  * arrived; responses on a connection still go out in order. */
 KFK_API kfk_err kfk_mock_broker_set_rtt(kfk_mock_cluster *mc, int32_t broker_id, int rtt_ms);
 
+/* Quota throttling (KIP-219): every later response of broker_id that has
+ * a throttle_time_ms field (Fetch excepted) carries throttle_ms, which
+ * tells the client to send nothing more on that connection for so long;
+ * 0 stops. The mock still answers at once and does not mute the
+ * connection itself. */
+KFK_API kfk_err kfk_mock_broker_set_throttle(kfk_mock_cluster *mc, int32_t broker_id,
+                                             int throttle_ms);
+
 /* Closes every client connection of broker_id now; new ones are accepted. */
 KFK_API kfk_err kfk_mock_broker_drop_connections(kfk_mock_cluster *mc, int32_t broker_id);
 

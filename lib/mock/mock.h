@@ -95,6 +95,7 @@ typedef struct mock_broker {
     bool drop_pending; /* close every connection at the next loop pass */
     bool fetch_wake;   /* re-check this broker's parked fetches */
     int rtt_ms;
+    int throttle_ms; /* KIP-219: put in every response that has the field */
     char rack[64];          /* "": none; KIP-392 replica selection (handlers_fetch.c) */
     mock_conn *conns;       /* loop thread */
     mock_fetch_wait *waits; /* parked fetches, loop thread */

@@ -89,6 +89,7 @@ void kconn_arm_timer(kconn *c)
     int64_t d = earliest(earliest(c->state_deadline_ns, c->req_deadline_ns), idle_deadline(c));
     d = earliest(d, reauth_deadline(c));
     d = earliest(d, c->sasl_work_deadline_ns);
+    d = earliest(d, c->throttle_until_ns);
     if (!d)
         kloop_timer_disarm(c->loop, &c->timer);
     else if (!ktimer_armed(&c->timer) || c->timer.deadline_ns != d)
@@ -114,6 +115,7 @@ static void close_socket(kconn *c)
     kconn_sasl_reset(c);
     c->reauthenticating = false;
     c->reauth_at_ns = 0;
+    c->throttle_until_ns = 0;
     kconn_reset_buffers(c);
 }
 
@@ -388,6 +390,8 @@ static void on_timer(ktimer *t)
         kconn_fail(c, KFK_ERR_TRANSPORT, "connection setup timed out");
     } else if (idle_deadline(c) && now >= idle_deadline(c)) {
         close_idle(c);
+    } else if (c->throttle_until_ns && now >= c->throttle_until_ns) {
+        kconn_flush(c); /* the throttle is over: what waited goes now */
     } else if (reauth_deadline(c) && now >= reauth_deadline(c)) {
         klog(&c->cfg->log, KFK_LOG_DEBUG, "broker", "%s: re-authenticating (KIP-368)", c->name);
         c->reauthenticating = true;

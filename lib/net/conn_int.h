@@ -66,6 +66,7 @@ struct kconn {
     int64_t state_deadline_ns; /* connect timeout or end of backoff; 0: none */
     int64_t last_active_ns;    /* last byte in or out, for idle reaping */
     int64_t req_deadline_ns;   /* <= every queued request's deadline; 0: none */
+    int64_t throttle_until_ns; /* KIP-219: send nothing new before this; 0: none */
 
     kreq_queue pending;  /* not yet sent */
     kreq_queue inflight; /* sent, awaiting responses, in send order */
