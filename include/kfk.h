@@ -307,10 +307,15 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque);
  *    authentication (KFK_ERR_AUTH: a wrong password, a mechanism the
  *    broker lacks), each time it happens. These are not fatal: the client
  *    tries again after reconnect.backoff.ms, and calls that need the
- *    broker fail with the same error instead of waiting out their timeout.
- * err says which (KFK_ERR_TLS and KFK_ERR_AUTH only ever mean the second
- * kind); reason is a message valid only during the call, never holding a
- * secret. Runs on one of the client's threads with no kfk lock held; it
+ *    broker fail with the same error instead of waiting out their timeout;
+ *  - every broker the client tried failing, none reachable
+ *    (KFK_ERR_NO_BROKERS, librdkafka's ALL_BROKERS_DOWN): once per
+ *    outage, again only after a broker was reachable in between. Not
+ *    fatal: the client keeps trying, and calls wait as long as their
+ *    timeouts allow.
+ * err says which (KFK_ERR_TLS, KFK_ERR_AUTH and KFK_ERR_NO_BROKERS only
+ * ever mean the second and third kinds); reason is a message valid only
+ * during the call, never holding a secret. Runs on one of the client's threads with no kfk lock held; it
  * must not destroy the client or block. */
 typedef void(kfk_error_cb)(void *opaque, kfk_err err, const char *reason);
 

@@ -16,6 +16,7 @@
 static void on_conn_state(void *opaque, kconn *conn, kconn_state from, kconn_state to)
 {
     kclient *c = opaque;
+    kclient_note_conn_state(c, conn, from, to);
     /* A broker that went away may have taken leaderships with it: ask
      * where they went now rather than at the next periodic refresh. */
     if (from == KCONN_READY && to == KCONN_BACKOFF && kconn_node_id(conn) >= 0 &&

@@ -4,6 +4,7 @@
 #define KFK_CLIENT_CLIENT_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "client/client.h"
 #include "sasl/ksasl.h"
@@ -60,6 +61,9 @@ struct kclient {
     kfk_conf *conf;
     kconf_client type;
     unsigned fork_generation; /* the process's, when c was made */
+    /* reachability.c: connections READY now; "all brokers down" reported */
+    atomic_int conns_ready;
+    atomic_bool all_down;
     klogger log;
     kconn_config conn_cfg;
     ktls_ctx *tls; /* NULL: plaintext */
@@ -139,6 +143,8 @@ void kclient_kinit_start(kclient *c);
  * reference to b held. */
 kconn *kbroker_coord_conn(kbroker *b);
 int kclient_add_bootstrap(kclient *c, char *errstr, size_t errlen);
+/* reachability.c: a connection of c changed state (its loop thread). */
+void kclient_note_conn_state(kclient *c, kconn *conn, kconn_state from, kconn_state to);
 /* bootstrap.c: c->bootstrap from bootstrap.servers and client.dns.lookup.
  * -1 with the reason in errstr. */
 int kclient_bootstrap_init(kclient *c, char *errstr, size_t errlen);

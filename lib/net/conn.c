@@ -577,6 +577,16 @@ int kconn_load(const kconn *c)
     return atomic_load_explicit(&c->load, memory_order_relaxed);
 }
 
+const char *kconn_name(const kconn *c)
+{
+    return c->name;
+}
+
+kfk_err kconn_refused(const kconn *c)
+{
+    return c->refused;
+}
+
 int32_t kconn_node_id(const kconn *c)
 {
     return c->node_id;

@@ -151,6 +151,11 @@ void kconn_kick(kconn *c);
 kconn_state kconn_state_get(const kconn *c);
 int kconn_load(const kconn *c);
 int32_t kconn_node_id(const kconn *c);
+/* "host:port/node", as the connection's log lines name it. */
+const char *kconn_name(const kconn *c);
+/* KFK_ERR_TLS or KFK_ERR_AUTH when the last attempt failed that way (the
+ * broker refused this client), else KFK_OK. c's loop thread. */
+kfk_err kconn_refused(const kconn *c);
 kloop *kconn_loop(const kconn *c);
 
 /* Loop thread: the version of api_key that c would send within [min,

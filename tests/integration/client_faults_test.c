@@ -6,6 +6,7 @@
  * KFK_TEST_BOOTSTRAP says: the faults need the mock's controls. */
 #include <dirent.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,44 @@ START_TEST(test_whole_cluster_down_then_up)
     /* Reconnects with backoff (at most 200 ms here) and works again. */
     ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 5000, &md), KFK_OK);
     kfk_metadata_destroy(md);
+    kfk_admin_destroy(a);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
+static atomic_int no_brokers_reports;
+
+static void count_no_brokers(void *opaque, kfk_err err, const char *reason)
+{
+    (void)opaque;
+    ck_assert_ptr_nonnull(strstr(reason, "all brokers are down"));
+    if (err == KFK_ERR_NO_BROKERS) atomic_fetch_add(&no_brokers_reports, 1);
+}
+
+/* Whole cluster down: error_cb hears KFK_ERR_NO_BROKERS once per outage,
+ * however many reconnects fail during it. */
+START_TEST(test_all_brokers_down_is_reported_once_per_outage)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(2);
+    kfk_conf *conf = conf_for(mc, NULL);
+    kfk_conf_set_error_cb(conf, count_no_brokers, NULL);
+    char err[256];
+    kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
+    ck_assert_msg(a != NULL, "%s", err);
+    await_brokers(a, 2);
+    kfk_metadata *md;
+    for (int outage = 1; outage <= 2; outage++) {
+        kfk_mock_broker_set_down(mc, 1, true);
+        kfk_mock_broker_set_down(mc, 2, true);
+        /* several failed reconnects (backoff at most 200 ms here) */
+        ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 1500, &md), KFK_ERR_TIMED_OUT);
+        ck_assert_int_eq(atomic_load(&no_brokers_reports), outage);
+        kfk_mock_broker_set_down(mc, 1, false);
+        kfk_mock_broker_set_down(mc, 2, false);
+        ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 5000, &md), KFK_OK);
+        kfk_metadata_destroy(md);
+        ck_assert_int_eq(atomic_load(&no_brokers_reports), outage);
+    }
     kfk_admin_destroy(a);
     kfk_mock_cluster_destroy(mc);
 }
@@ -459,6 +498,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, test_slow_broker_times_out_at_the_deadline);
     tcase_add_test(tc, test_broker_down_and_back_leaves_no_fds_or_threads);
     tcase_add_test(tc, test_whole_cluster_down_then_up);
+    tcase_add_test(tc, test_all_brokers_down_is_reported_once_per_outage);
     tcase_add_test(tc, test_retriable_errors_are_retried);
     tcase_add_test(tc, test_terminal_errors_surface_at_once);
     tcase_add_test(tc, test_leader_move_reroutes_the_call);
