@@ -324,6 +324,20 @@ typedef void(kfk_error_cb)(void *opaque, kfk_err err, const char *reason);
  * created from conf. Never blocks. */
 KFK_API void kfk_conf_set_error_cb(kfk_conf *conf, kfk_error_cb *cb, void *opaque);
 
+/* Called each time a broker's answer says the client is over a quota
+ * (KIP-219): kfk then sends that broker nothing new for throttle_ms (> 0),
+ * as the broker asked. broker is its "host:port/id" name, broker_id its
+ * node id (negative for a bootstrap entry); both valid only during the
+ * call. Runs on one of the client's I/O threads with no kfk lock held: it
+ * must be quick and must not call kfk. */
+typedef void(kfk_throttle_cb)(void *opaque, const char *broker, int32_t broker_id,
+                              int throttle_ms);
+
+/* Sets the throttle callback (see kfk_throttle_cb); cb NULL: throttling
+ * is only logged (debug). opaque must outlive every client created from
+ * conf. Never blocks. */
+KFK_API void kfk_conf_set_throttle_cb(kfk_conf *conf, kfk_throttle_cb *cb, void *opaque);
+
 /* --- security: TLS and SASL ------------------------------------------------ */
 
 /* Checks one certificate of a broker's chain during a TLS handshake,

@@ -215,6 +215,12 @@ void kfk_conf_set_error_cb(kfk_conf *conf, kfk_error_cb *cb, void *opaque)
     kconf_set_cb(conf, KCONF_ERROR_CB, (kconf_fn)cb, opaque);
 }
 
+void kfk_conf_set_throttle_cb(kfk_conf *conf, kfk_throttle_cb *cb, void *opaque)
+{
+    if (!conf) return;
+    kconf_set_cb(conf, KCONF_THROTTLE_CB, (kconf_fn)cb, opaque);
+}
+
 void kfk_conf_set_ssl_cert_verify_cb(kfk_conf *conf, kfk_ssl_cert_verify_cb *cb, void *opaque)
 {
     if (!conf) return;

@@ -49,6 +49,7 @@ typedef enum kconf_id {
     KCONF_LOG_LEVEL,
     KCONF_LOG_CB,
     KCONF_ERROR_CB,
+    KCONF_THROTTLE_CB,
     /* security */
     KCONF_SECURITY_PROTOCOL,
     KCONF_SASL_MECHANISM,

@@ -279,7 +279,13 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_ERROR_CB] = {
         .name = "error_cb", .type = KCONF_T_CALLBACK, .clients = KCONF_ALL, .flags = KCONF_F_KFK,
         .def = "", .setter = "kfk_conf_set_error_cb",
-        .doc = "Told once when a client hits a fatal error and can no longer do its work."},
+        .doc = "Told of fatal errors (once), of brokers refusing TLS or authentication, and of "
+               "all brokers being down (once per outage)."},
+    [KCONF_THROTTLE_CB] = {
+        .name = "throttle_cb", .type = KCONF_T_CALLBACK, .clients = KCONF_ALL,
+        .flags = KCONF_F_KFK, .def = "", .setter = "kfk_conf_set_throttle_cb",
+        .doc = "Told each time a broker throttles the client for a quota (KIP-219), with "
+               "how long."},
 
     /* every client: security */
     [KCONF_SECURITY_PROTOCOL] = {

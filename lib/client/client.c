@@ -24,6 +24,17 @@ static void on_conn_state(void *opaque, kconn *conn, kconn_state from, kconn_sta
         kclient_refresh(c, "broker connection lost");
 }
 
+static void on_conn_throttle(void *opaque, kconn *conn, int throttle_ms)
+{
+    kclient *c = opaque;
+    void *cb_opaque;
+    kfk_throttle_cb *cb = (kfk_throttle_cb *)kconf_cb(c->conf, KCONF_THROTTLE_CB, &cb_opaque);
+    if (!cb || kclient_destroying(c)) return;
+    /* A coordinator connection's node id is INT32_MAX - the broker's. */
+    int32_t id = kconn_node_id(conn);
+    cb(cb_opaque, kconn_name(conn), id > INT32_MAX / 2 ? INT32_MAX - id : id, throttle_ms);
+}
+
 static void conn_config(kclient *c)
 {
     const kfk_conf *conf = c->conf;
@@ -45,6 +56,7 @@ static void conn_config(kclient *c)
     cc->resolver = c->resolver;
     cc->log = c->log;
     cc->on_state = on_conn_state;
+    cc->on_throttle = on_conn_throttle;
     cc->tls = c->tls;
     cc->sasl = c->sasl ? ksasl_mechanism(c->sasl) : NULL;
     cc->worker = c->sasl_worker;

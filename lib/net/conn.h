@@ -88,6 +88,9 @@ typedef struct kconn_config {
     /* Optional, on the loop thread: a connection failed TLS (KFK_ERR_TLS)
      * or authentication (KFK_ERR_AUTH); reason holds no secret. */
     void (*on_error)(void *opaque, kconn *c, kfk_err err, const char *reason);
+    /* Optional, on the loop thread: a broker's answer asked for quiet
+     * (KIP-219); c sends nothing new for throttle_ms. */
+    void (*on_throttle)(void *opaque, kconn *c, int throttle_ms);
     /* Optional, on the loop thread: a connection changed state. */
     void (*on_state)(void *opaque, kconn *c, kconn_state from, kconn_state to);
 } kconn_config;

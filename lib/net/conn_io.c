@@ -370,6 +370,7 @@ static void note_throttle(kconn *c, const kproto_api *api, const void *resp)
     int32_t ms;
     memcpy(&ms, (const char *)resp + api->throttle_offset, sizeof(ms));
     if (ms <= 0 || c->versions.hi[KP_API_VERSIONS_KEY] < 2) return;
+    if (c->cfg->on_throttle) c->cfg->on_throttle(c->opaque, c, ms);
     int64_t until = kloop_now(c->loop) + (int64_t)ms * KTIME_NS_PER_MS;
     if (until <= c->throttle_until_ns) return;
     c->throttle_until_ns = until;

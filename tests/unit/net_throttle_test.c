@@ -4,6 +4,9 @@
  * takes many more requests, which shows the pause comes from the client. */
 #include <check.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "../common/ktest.h"
 #include "base/time.h"
@@ -14,7 +17,15 @@
 #define RUN_MS 2000
 #define THROTTLE_MS 400
 
-static atomic_int ok, failed;
+static atomic_int ok, failed, throttled_cbs, odd_cbs;
+
+/* On an I/O thread: counts, and the test thread checks. */
+static void on_throttle(void *opaque, const char *broker, int32_t broker_id, int throttle_ms)
+{
+    (void)opaque;
+    bool as_expected = strstr(broker, "/1") && broker_id == 1 && throttle_ms == THROTTLE_MS;
+    atomic_fetch_add(as_expected ? &throttled_cbs : &odd_cbs, 1);
+}
 
 static void on_report(void *opaque, const kfk_delivery_report *dr)
 {
@@ -28,6 +39,8 @@ static int64_t produce_requests_while_throttled(int throttle_ms)
 {
     atomic_store(&ok, 0);
     atomic_store(&failed, 0);
+    atomic_store(&throttled_cbs, 0);
+    atomic_store(&odd_cbs, 0);
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), KFK_OK);
     kfk_conf *conf = kfk_conf_new();
@@ -38,6 +51,7 @@ static int64_t produce_requests_while_throttled(int throttle_ms)
     for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
         ck_assert_int_eq(kfk_conf_set(conf, kv[i][0], kv[i][1], NULL, 0), KFK_OK);
     kfk_conf_set_dr_cb(conf, on_report, NULL);
+    kfk_conf_set_throttle_cb(conf, on_throttle, NULL);
     kfk_producer *p = kfk_producer_new(conf, NULL, 0);
     ck_assert_ptr_nonnull(p);
     kfk_record r = {.topic = "t", .partition = 0, .value = "v", .value_len = 1};
@@ -64,10 +78,13 @@ static int64_t produce_requests_while_throttled(int throttle_ms)
 START_TEST(test_a_throttled_broker_gets_nothing_new_until_the_time_passed)
 {
     int64_t throttled = produce_requests_while_throttled(THROTTLE_MS);
+    ck_assert_int_ge(atomic_load(&throttled_cbs), 2); /* the application heard of it */
+    ck_assert_int_eq(atomic_load(&odd_cbs), 0);
     /* one request per throttle period, and the one answered at the start */
     ck_assert_msg(throttled <= RUN_MS / THROTTLE_MS + 2, "%lld requests",
                   (long long)throttled);
     int64_t free_running = produce_requests_while_throttled(0);
+    ck_assert_int_eq(atomic_load(&throttled_cbs), 0);
     ck_assert_msg(free_running > 3 * (RUN_MS / THROTTLE_MS + 2), "%lld requests unthrottled",
                   (long long)free_running);
 }
