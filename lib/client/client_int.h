@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "client/client.h"
+#include "client/oidc_login.h"
 #include "sasl/sasl.h"
 #include "net/resolver.h"
 #include "proto/gen/find_coordinator.h"
@@ -63,6 +64,7 @@ struct kclient {
     kconn_config conn_cfg;
     ktls_ctx *tls; /* NULL: plaintext */
     ksasl *sasl;   /* NULL: no SASL */
+    koidc_login *oidc; /* NULL: no token endpoint */
     ktimer token_timer;    /* kfk-bg: the next OAUTHBEARER token fetch */
     ktask token_task;      /* arms token_timer on kfk-bg */
     int64_t token_next_ms; /* kfk-bg: when, from the last fetch */

@@ -81,6 +81,16 @@ static ktls_ctx *build_tls(const kfk_conf *conf, char *errstr, size_t errlen)
     return ktls_ctx_new(&tc, errstr, errlen);
 }
 
+/* The token endpoint login, when configured, supplies c->sasl's tokens. */
+static int oidc_init(kclient *c, char *errstr, size_t errlen)
+{
+    kfk_err err;
+    c->oidc = koidc_login_new(c->conf, &c->destroying, &err, errstr, errlen);
+    if (err) return -1;
+    if (c->oidc) ksasl_set_token_source(c->sasl, koidc_login_fetch, c->oidc);
+    return 0;
+}
+
 int kclient_security_init(kclient *c, char *errstr, size_t errlen)
 {
     int proto = kconf_int(c->conf, KCONF_SECURITY_PROTOCOL);
@@ -88,6 +98,7 @@ int kclient_security_init(kclient *c, char *errstr, size_t errlen)
     bool sasl = proto == KCONF_SECURITY_SASL_PLAINTEXT || proto == KCONF_SECURITY_SASL_SSL;
     if (tls && !(c->tls = build_tls(c->conf, errstr, errlen))) return -1;
     if (sasl && !(c->sasl = ksasl_new(c->conf, errstr, errlen))) return -1;
+    if (sasl && oidc_init(c, errstr, errlen)) return -1;
     /* The first OAUTHBEARER token before any connection needs it, as
      * Java's login runs when the client is created. */
     if (c->sasl && ksasl_wants_token(c->sasl) &&
@@ -126,6 +137,8 @@ void kclient_security_free(kclient *c)
 {
     ktls_ctx_free(c->tls);
     ksasl_free(c->sasl);
+    koidc_login_free(c->oidc);
+    c->oidc = NULL;
     c->tls = NULL;
     c->sasl = NULL;
 }
