@@ -202,8 +202,10 @@ static int header_line(const char *s, size_t n, framing *f, char *errstr, size_t
     return KHTTP_DONE;
 }
 
-/* The status line and headers; 1 with c past the blank line, KHTTP_MORE,
- * KHTTP_BAD. */
+/* head()'s result when the head is complete (c is past the blank line). */
+#define HEAD_DONE 2
+
+/* The status line and headers: HEAD_DONE, KHTTP_MORE or KHTTP_BAD. */
 static int head(cur *c, khttp_response *out, framing *f, char *errstr, size_t errlen)
 {
     const char *line;
@@ -225,7 +227,7 @@ static int head(cur *c, khttp_response *out, framing *f, char *errstr, size_t er
     if (f->chunked && f->has_length)
         return bad(errstr, errlen, "both Content-Length and Transfer-Encoding");
     if (out->status < 200) return bad(errstr, errlen, "an interim (1xx) answer");
-    return 1;
+    return HEAD_DONE;
 incomplete:
     if ((size_t)(c->end - start) > KHTTP_MAX_HEADER_BYTES)
         return bad(errstr, errlen, "headers over the size cap");
@@ -302,7 +304,7 @@ int khttp_parse_response(const char *buf, size_t len, bool eof, khttp_response *
     cur c = {buf, buf + len};
     framing f = {0};
     int r = head(&c, out, &f, errstr, errlen);
-    if (r == 1) r = body(&c, eof, out, &f, &out->body, errstr, errlen);
+    if (r == HEAD_DONE) r = body(&c, eof, out, &f, &out->body, errstr, errlen);
     if (r == KHTTP_MORE && eof) r = bad(errstr, errlen, "the server closed before the end");
     if (r == KHTTP_DONE && kbuf_append(&out->body, "", 1) == 0) {
         out->body.len--; /* a NUL after the body, for the JSON reader */
