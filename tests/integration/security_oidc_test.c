@@ -197,6 +197,31 @@ START_TEST(test_short_lived_tokens_are_refreshed_and_sessions_renewed)
 }
 END_TEST
 
+/* Java's file:// endpoint: the token is read from a file, and read again
+ * at each refresh. Unsecured tokens are what the mock takes. */
+START_TEST(test_a_token_from_a_file)
+{
+    if (!ksec_is_mock()) return; /* real brokers want the endpoint's signed tokens */
+    char path[700], url[720], topic[128];
+    snprintf(path, sizeof(path), "%s", ksec_file("token.jwt"));
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    /* {"alg":"none"} . {"sub":"kfk-client","exp":4102444800} . */
+    fprintf(f, "  eyJhbGciOiJub25lIn0.eyJzdWIiOiJrZmstY2xpZW50IiwiZXhwIjo0MTAyNDQ0ODAwfQ.\n");
+    fclose(f);
+    snprintf(url, sizeof(url), "file://%s", path);
+    kfk_conf *conf = kclus_conf(bootstrap);
+    kclus_set(conf, "security.protocol", "SASL_SSL");
+    kclus_set(conf, "ssl.truststore.location", ca);
+    kclus_set(conf, "sasl.mechanism", "OAUTHBEARER");
+    kclus_set(conf, "sasl.oauthbearer.token.endpoint.url", url);
+    ktest_unique_topic(topic, sizeof(topic), "oidc-file");
+    ksec_create_topic(KSEC_SASL_SSL, topic, 1);
+    kfk_conf *cconf = kfk_conf_dup(conf);
+    ksec_roundtrip(conf, cconf, topic, 1, 1000);
+}
+END_TEST
+
 /* Creating a client must fail within limit_ms, with a reason holding
  * every one of want (and never secret). */
 static void expect_creation_fails(kfk_conf *conf, int limit_ms, const char *secret,
@@ -259,6 +284,7 @@ static Suite *security_oidc_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_records_over_sasl_ssl_with_oidc_tokens);
     tcase_add_test(tc, test_short_lived_tokens_are_refreshed_and_sessions_renewed);
+    tcase_add_test(tc, test_a_token_from_a_file);
     suite_add_tcase(s, tc);
     tc = tcase_create("failures");
     tcase_add_checked_fixture(tc, setup, teardown);
