@@ -370,8 +370,8 @@ typedef struct kfk_sasl_mechanism {
 KFK_API kfk_err kfk_conf_set_sasl_mechanism(kfk_conf *conf, const kfk_sasl_mechanism *mech);
 
 /* Supplies OAUTHBEARER tokens, in place of kfk's own (the unsecured JWT
- * of sasl.jaas.config, or the OIDC client_credentials fetch of
- * sasl.oauthbearer.token.endpoint.url). Writes a token (a JWT, without
+ * of sasl.jaas.config; with sasl.oauthbearer.token.endpoint.url, kfk's
+ * OIDC client_credentials fetch, the client is refused: set one). Writes a token (a JWT, without
  * "Bearer ") of at most token_size - 1 bytes and a NUL into token, and
  * when it expires into *expiry_ms (milliseconds since the Unix epoch);
  * returns KFK_OK, or an error with its reason in errstr. Runs on the

@@ -201,27 +201,34 @@ static kfk_err read_answer(hconn *h, const khttp_url *u, khttp_response *out, ch
     return err;
 }
 
-/* The request's head: no secret but the Authorization value goes in it,
- * and the buffer holding it is wiped. */
+/* "host" or "host:port", brackets around an IPv6 literal (RFC 9110 7.2). */
+static void host_header(const khttp_url *u, char *buf, size_t len)
+{
+    bool v6 = strchr(u->host, ':') != NULL;
+    const char *open = v6 ? "[" : "", *close = v6 ? "]" : "";
+    if (u->port == (u->tls ? 443 : 80))
+        snprintf(buf, len, "%s%s%s", open, u->host, close);
+    else
+        snprintf(buf, len, "%s%s%s:%d", open, u->host, close, u->port);
+}
+
+/* The whole request. It holds the Authorization value: the caller wipes
+ * it. */
 static kfk_err build_request(const khttp_request *req, kbuf *out)
 {
-    const khttp_url *u = req->url;
-    bool v6 = strchr(u->host, ':') != NULL;
-    bool default_port = u->port == (u->tls ? 443 : 80);
-    char head[4096];
+    char host[300], head[4096];
+    host_header(req->url, host, sizeof(host));
     int n = snprintf(head, sizeof(head),
-                     "POST %s HTTP/1.1\r\nHost: %s%s%s%s%.0d\r\nAccept: application/json\r\n"
+                     "POST %s HTTP/1.1\r\nHost: %s\r\nAccept: application/json\r\n"
                      "Connection: close\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
-                     u->target, v6 ? "[" : "", u->host, v6 ? "]" : "", default_port ? "" : ":",
-                     default_port ? 0 : u->port, req->content_type, req->body_len);
+                     req->url->target, host, req->content_type, req->body_len);
     if (n < 0 || (size_t)n >= sizeof(head) || kbuf_append(out, head, (size_t)n))
         return KFK_ERR_NO_MEMORY;
-    if (req->authorization &&
-        (kbuf_append(out, "Authorization: ", 15) ||
-         kbuf_append(out, req->authorization, strlen(req->authorization))))
+    const char *auth = req->authorization;
+    if (auth && (kbuf_append(out, "Authorization: ", 15) || kbuf_append(out, auth, strlen(auth)) ||
+                 kbuf_append(out, "\r\n", 2)))
         return KFK_ERR_NO_MEMORY;
-    if (kbuf_append(out, req->authorization ? "\r\n\r\n" : "\r\n", req->authorization ? 4 : 2) ||
-        kbuf_append(out, req->body, req->body_len))
+    if (kbuf_append(out, "\r\n", 2) || kbuf_append(out, req->body, req->body_len))
         return KFK_ERR_NO_MEMORY;
     return KFK_OK;
 }
