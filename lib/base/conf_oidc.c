@@ -42,11 +42,11 @@ static kfk_err take_jaas_option(kfk_conf *conf, const char *key, kconf_id id, ch
 
 /* Settings that only the token endpoint login reads. */
 static const kconf_id endpoint_only[] = {
-    KCONF_SASL_OAUTHBEARER_CLIENT_ID,        KCONF_SASL_OAUTHBEARER_CLIENT_SECRET,
-    KCONF_SASL_OAUTHBEARER_SCOPE,            KCONF_SASL_OAUTHBEARER_SCOPE_CLAIM_NAME,
-    KCONF_SASL_OAUTHBEARER_SUB_CLAIM_NAME,   KCONF_SASL_OAUTHBEARER_HEADER_URLENCODE,
-    KCONF_SASL_LOGIN_CONNECT_TIMEOUT_MS,     KCONF_SASL_LOGIN_READ_TIMEOUT_MS,
-    KCONF_SASL_LOGIN_RETRY_BACKOFF_MS,       KCONF_SASL_LOGIN_RETRY_BACKOFF_MAX_MS,
+    KCONF_SASL_OAUTHBEARER_CLIENT_ID,      KCONF_SASL_OAUTHBEARER_CLIENT_SECRET,
+    KCONF_SASL_OAUTHBEARER_SCOPE,          KCONF_SASL_OAUTHBEARER_SCOPE_CLAIM_NAME,
+    KCONF_SASL_OAUTHBEARER_SUB_CLAIM_NAME, KCONF_SASL_OAUTHBEARER_HEADER_URLENCODE,
+    KCONF_SASL_LOGIN_CONNECT_TIMEOUT_MS,   KCONF_SASL_LOGIN_READ_TIMEOUT_MS,
+    KCONF_SASL_LOGIN_RETRY_BACKOFF_MS,     KCONF_SASL_LOGIN_RETRY_BACKOFF_MAX_MS,
 };
 
 static kfk_err check_unused(const kfk_conf *conf, char *errstr, size_t errlen)
@@ -108,11 +108,11 @@ static kfk_err check_endpoint(const kfk_conf *conf, char *errstr, size_t errlen)
 
 kfk_err kconf_check_oidc(kfk_conf *conf, char *errstr, size_t errlen)
 {
-    kfk_err err = take_jaas_option(conf, "clientId", KCONF_SASL_OAUTHBEARER_CLIENT_ID, errstr,
-                                   errlen);
+    kfk_err err =
+        take_jaas_option(conf, "clientId", KCONF_SASL_OAUTHBEARER_CLIENT_ID, errstr, errlen);
     if (!err)
-        err = take_jaas_option(conf, "clientSecret", KCONF_SASL_OAUTHBEARER_CLIENT_SECRET,
-                               errstr, errlen);
+        err = take_jaas_option(conf, "clientSecret", KCONF_SASL_OAUTHBEARER_CLIENT_SECRET, errstr,
+                               errlen);
     if (!err) err = take_jaas_option(conf, "scope", KCONF_SASL_OAUTHBEARER_SCOPE, errstr, errlen);
     if (err) return err;
     if (!has(conf, KCONF_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL))

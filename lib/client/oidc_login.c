@@ -17,11 +17,11 @@
 #define FILE_TOKEN_MAX (64 * 1024)
 
 struct koidc_login {
-    char *file;          /* a file:// endpoint's path, else NULL */
-    khttp_url url;       /* an http(s) endpoint */
-    ktls_ctx *tls;       /* https */
-    kbuf authorization;  /* "Basic ...", NUL-terminated; a secret */
-    kbuf body;           /* the form body */
+    char *file;         /* a file:// endpoint's path, else NULL */
+    khttp_url url;      /* an http(s) endpoint */
+    ktls_ctx *tls;      /* https */
+    kbuf authorization; /* "Basic ...", NUL-terminated; a secret */
+    kbuf body;          /* the form body */
     koidc_claim_names names;
     char *sub_claim, *scope_claim;
     int connect_timeout_ms, read_timeout_ms;
@@ -108,8 +108,10 @@ static kfk_err build_tls(koidc_login *l, const kfk_conf *conf, char *errstr, siz
     } else {
         char why[256] = "";
         if (!(l->tls = ktls_ctx_new(&tc, why, sizeof(why)))) {
-            snprintf(errstr, errlen, "sasl.oauthbearer.token.endpoint.url's TLS (the ssl.* "
-                     "options of sasl.jaas.config): %s", why);
+            snprintf(errstr, errlen,
+                     "sasl.oauthbearer.token.endpoint.url's TLS (the ssl.* "
+                     "options of sasl.jaas.config): %s",
+                     why);
             err = KFK_ERR_CONFIG;
         }
     }
@@ -173,13 +175,12 @@ koidc_login *koidc_login_new(const kfk_conf *conf, const atomic_bool *stop, kfk_
 
 /* A file:// endpoint: the file holds the token, maybe with white space
  * around it. */
-static kfk_err read_file_token(const koidc_login *l, koidc_token *out, char *errstr,
-                               size_t errlen)
+static kfk_err read_file_token(const koidc_login *l, koidc_token *out, char *errstr, size_t errlen)
 {
     FILE *f = fopen(l->file, "re");
     if (!f) {
-        snprintf(errstr, errlen, "sasl.oauthbearer.token.endpoint.url: cannot read %s: %s",
-                 l->file, strerror(errno));
+        snprintf(errstr, errlen, "sasl.oauthbearer.token.endpoint.url: cannot read %s: %s", l->file,
+                 strerror(errno));
         return KFK_ERR_AUTH;
     }
     char *buf = malloc(FILE_TOKEN_MAX + 1);
@@ -187,8 +188,10 @@ static kfk_err read_file_token(const koidc_login *l, koidc_token *out, char *err
     fclose(f);
     if (!buf) return KFK_ERR_NO_MEMORY;
     size_t start = 0;
-    while (n && strchr(" \t\r\n", buf[n - 1])) n--;
-    while (start < n && strchr(" \t\r\n", buf[start])) start++;
+    while (n && strchr(" \t\r\n", buf[n - 1]))
+        n--;
+    while (start < n && strchr(" \t\r\n", buf[start]))
+        start++;
     kfk_err err;
     if (n > FILE_TOKEN_MAX) {
         snprintf(errstr, errlen, "sasl.oauthbearer.token.endpoint.url: %s is too big for a token",

@@ -57,8 +57,8 @@ enum {
  * closed. Returns KHTTP_DONE with *out filled (the caller frees it),
  * KHTTP_MORE (nothing to free), or KHTTP_BAD with the reason in errstr
  * (nothing to free). Bytes after a complete answer are ignored. */
-int khttp_parse_response(const char *buf, size_t len, bool eof, khttp_response *out,
-                         char *errstr, size_t errlen);
+int khttp_parse_response(const char *buf, size_t len, bool eof, khttp_response *out, char *errstr,
+                         size_t errlen);
 
 /* One request's settings. */
 typedef struct khttp_request {

@@ -81,8 +81,7 @@ static kfk_err connect_tcp(hconn *h, const khttp_url *u, char *errstr, size_t er
     return KFK_ERR_TRANSPORT;
 }
 
-static kfk_err handshake(hconn *h, ktls_ctx *ctx, const khttp_url *u, char *errstr,
-                         size_t errlen)
+static kfk_err handshake(hconn *h, ktls_ctx *ctx, const khttp_url *u, char *errstr, size_t errlen)
 {
     if (!(h->tls = ktls_new(ctx, h->fd, u->host, "the token endpoint"))) {
         snprintf(errstr, errlen, "out of memory");
@@ -115,18 +114,20 @@ static kfk_err send_all(hconn *h, const khttp_url *u, const char *p, size_t n, c
             w = ktls_write(h->tls, p, n, &want, why, sizeof(why));
         } else {
             w = send(h->fd, p, n, MSG_NOSIGNAL);
-            if (w < 0 && (errno == EAGAIN || errno == EINTR)) w = 0;
-            else if (w < 0) snprintf(why, sizeof(why), "%s", strerror(errno));
+            if (w < 0 && (errno == EAGAIN || errno == EINTR))
+                w = 0;
+            else if (w < 0)
+                snprintf(why, sizeof(why), "%s", strerror(errno));
         }
         if (w < 0) {
-            snprintf(errstr, errlen, "token endpoint %s:%d: sending failed: %s", u->host,
-                     u->port, why);
+            snprintf(errstr, errlen, "token endpoint %s:%d: sending failed: %s", u->host, u->port,
+                     why);
             return KFK_ERR_TRANSPORT;
         }
         p += w;
         n -= (size_t)w;
-        if (w == 0 && wait_fd(h->fd, want == KTLS_WANT_READ ? POLLIN : POLLOUT,
-                              h->deadline_ns) <= 0)
+        if (w == 0 &&
+            wait_fd(h->fd, want == KTLS_WANT_READ ? POLLIN : POLLOUT, h->deadline_ns) <= 0)
             return timed_out(errstr, errlen, "sending the request", u);
     }
     return KFK_OK;
@@ -171,8 +172,8 @@ static kfk_err read_answer(hconn *h, const khttp_url *u, khttp_response *out, ch
         int want;
         ssize_t r = recv_some(h, &b, &want, why, sizeof(why));
         if (r == -2) {
-            snprintf(errstr, errlen, "token endpoint %s:%d: reading failed: %s", u->host,
-                     u->port, why);
+            snprintf(errstr, errlen, "token endpoint %s:%d: reading failed: %s", u->host, u->port,
+                     why);
             err = KFK_ERR_TRANSPORT;
             break;
         }
@@ -184,8 +185,8 @@ static kfk_err read_answer(hconn *h, const khttp_url *u, khttp_response *out, ch
                 break;
             }
             if (b.len > KHTTP_MAX_RESPONSE_BYTES + KHTTP_MAX_HEADER_BYTES) {
-                snprintf(errstr, errlen, "token endpoint %s:%d: answer over the size cap",
-                         u->host, u->port);
+                snprintf(errstr, errlen, "token endpoint %s:%d: answer over the size cap", u->host,
+                         u->port);
                 err = KFK_ERR_MALFORMED;
                 break;
             }

@@ -185,14 +185,18 @@ static int header_line(const char *s, size_t n, framing *f, char *errstr, size_t
 {
     if (s[0] == ' ' || s[0] == '\t') return bad(errstr, errlen, "folded header line");
     size_t i = 0;
-    while (i < n && is_tchar(s[i])) i++;
+    while (i < n && is_tchar(s[i]))
+        i++;
     if (i == 0 || i == n || s[i] != ':') return bad(errstr, errlen, "bad header line");
     const char *v = s + i + 1, *end = s + n;
-    while (v < end && (*v == ' ' || *v == '\t')) v++;
-    while (end > v && (end[-1] == ' ' || end[-1] == '\t')) end--;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
     size_t vn = (size_t)(end - v);
     for (size_t k = 0; k < vn; k++)
-        if ((unsigned char)v[k] < 0x20 && v[k] != '\t') return bad(errstr, errlen, "bad header value");
+        if ((unsigned char)v[k] < 0x20 && v[k] != '\t')
+            return bad(errstr, errlen, "bad header value");
     if (name_is(s, i, "Content-Length")) return content_length(v, vn, f, errstr, errlen);
     if (name_is(s, i, "Transfer-Encoding")) {
         if (f->chunked || !name_is(v, vn, "chunked"))
@@ -289,7 +293,7 @@ static int body(cur *c, bool eof, const khttp_response *out, const framing *f, k
     if (f->has_length) {
         if (have < f->length) return KHTTP_MORE;
         return kbuf_append(b, c->p, (size_t)f->length) ? bad(errstr, errlen, "out of memory")
-                                                        : KHTTP_DONE;
+                                                       : KHTTP_DONE;
     }
     /* No framing: the body runs to the close (we asked for one). */
     if (have > KHTTP_MAX_RESPONSE_BYTES) return bad(errstr, errlen, "body over the size cap");
@@ -297,8 +301,8 @@ static int body(cur *c, bool eof, const khttp_response *out, const framing *f, k
     return kbuf_append(b, c->p, have) ? bad(errstr, errlen, "out of memory") : KHTTP_DONE;
 }
 
-int khttp_parse_response(const char *buf, size_t len, bool eof, khttp_response *out,
-                         char *errstr, size_t errlen)
+int khttp_parse_response(const char *buf, size_t len, bool eof, khttp_response *out, char *errstr,
+                         size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     cur c = {buf, buf + len};

@@ -21,7 +21,7 @@ static int put_form(kbuf *out, const char *s)
         char enc[3] = {'%', hex[ch >> 4], hex[ch & 15]};
         bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                      (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '*';
-        int r = plain ? kbuf_append(out, s, 1)
+        int r = plain       ? kbuf_append(out, s, 1)
                 : ch == ' ' ? kbuf_append(out, "+", 1)
                             : kbuf_append(out, enc, 3);
         if (r) return -1;
@@ -145,8 +145,8 @@ static bool retriable(int status)
     return status >= 500 && status != 501 && status != 505;
 }
 
-static kfk_err refused(int status, const char *reason, const char *body, size_t len,
-                       char *errstr, size_t errlen)
+static kfk_err refused(int status, const char *reason, const char *body, size_t len, char *errstr,
+                       size_t errlen)
 {
     char error[64], desc[200];
     member_text(body, len, "error", error, sizeof(error));
@@ -182,8 +182,9 @@ kfk_err koidc_read_answer(int status, const char *reason, const char *body, size
         return malformed(errstr, errlen, "the answer has no access_token string");
     kbuf tok = {0};
     err = kjson_string(&v, &tok);
-    if (!err) err = koidc_check_token((const char *)tok.data, tok.len, names, now_ms, out,
-                                      errstr, errlen);
+    if (!err)
+        err =
+            koidc_check_token((const char *)tok.data, tok.len, names, now_ms, out, errstr, errlen);
     else if (err != KFK_ERR_NO_MEMORY)
         err = malformed(errstr, errlen, "the access_token string does not decode");
     if (tok.data) explicit_bzero(tok.data, tok.len);

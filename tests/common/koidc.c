@@ -46,8 +46,10 @@ static int peer_read(peer *p, char *buf, int n)
 
 static void peer_write(peer *p, const char *buf, size_t n)
 {
-    if (p->ssl) SSL_write(p->ssl, buf, (int)n);
-    else if (send(p->fd, buf, n, MSG_NOSIGNAL) < 0) return;
+    if (p->ssl)
+        SSL_write(p->ssl, buf, (int)n);
+    else if (send(p->fd, buf, n, MSG_NOSIGNAL) < 0)
+        return;
 }
 
 /* Reads the request head and its Content-Length body into buf. */
@@ -107,10 +109,11 @@ static void answer(koidc_server *s, peer *p, int status, const char *text, const
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n",
                      status, text);
-    if (chunked) n += snprintf(head + n, sizeof(head) - (size_t)n,
-                               "Transfer-Encoding: chunked\r\n\r\n");
-    else n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %zu\r\n\r\n",
-                       strlen(body));
+    if (chunked)
+        n += snprintf(head + n, sizeof(head) - (size_t)n, "Transfer-Encoding: chunked\r\n\r\n");
+    else
+        n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %zu\r\n\r\n",
+                      strlen(body));
     peer_write(p, head, (size_t)n);
     if (!chunked) {
         peer_write(p, body, strlen(body));

@@ -15,8 +15,8 @@ typedef struct koidc_server koidc_server;
 typedef struct koidc_server_config {
     const char *cert_pem, *key_pem; /* NULL: plain HTTP */
     const char *client_id, *client_secret;
-    int lifetime_s;  /* the tokens' exp and expires_in */
-    bool malformed;  /* answer 200 with a body that is not JSON */
+    int lifetime_s; /* the tokens' exp and expires_in */
+    bool malformed; /* answer 200 with a body that is not JSON */
 } koidc_server_config;
 
 /* Starts the endpoint on a free loopback port; NULL on failure. */

@@ -61,8 +61,8 @@ static void answer(const char *p, size_t n, int status)
     koidc_token t;
     char why[256];
     why[0] = '\0';
-    kfk_err err = koidc_read_answer(status, "OK", p, n, &names, 1700000000000, &t, why,
-                                    sizeof(why));
+    kfk_err err =
+        koidc_read_answer(status, "OK", p, n, &names, 1700000000000, &t, why, sizeof(why));
     check(err == KFK_OK || err == KFK_ERR_MALFORMED || err == KFK_ERR_AUTH ||
           err == KFK_ERR_TRANSPORT);
     if (err) {

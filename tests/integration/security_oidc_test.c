@@ -26,8 +26,8 @@
 #define WRONG_SECRET "not-the-secret-42"
 
 static char bootstrap[256], token_url[256], client_id[128], client_secret[128], ca[640];
-static koidc_server *server;  /* the mock's endpoint */
-static kcerts *pki;           /* the mock's endpoint certificates */
+static koidc_server *server; /* the mock's endpoint */
+static kcerts *pki;          /* the mock's endpoint certificates */
 
 static char *slurp(const char *path)
 {
@@ -136,8 +136,8 @@ static void produce_paced(kfk_conf *conf, const char *topic, int n, int ms)
     for (int i = 0; i < n; i++) {
         char v[16];
         int len = snprintf(v, sizeof(v), "%d", i);
-        kfk_record rec = {.topic = topic, .partition = KFK_PARTITION_ANY, .value = v,
-                          .value_len = (size_t)len};
+        kfk_record rec = {
+            .topic = topic, .partition = KFK_PARTITION_ANY, .value = v, .value_len = (size_t)len};
         ck_assert_int_eq(kfk_produce(p, &rec, NULL), KFK_OK);
         if (i % (n / 50) == 0) {
             kfk_producer_poll(p, 0);
@@ -159,7 +159,8 @@ START_TEST(test_short_lived_tokens_are_refreshed_and_sessions_renewed)
         lifetime_s = atoi(life);
         if (lifetime_s > 20) {
             printf("security_oidc: tokens live %d s here; the refresh test needs "
-                   "tools/kafka start --oidc --oidc-token-lifetime 10 or less\n", lifetime_s);
+                   "tools/kafka start --oidc --oidc-token-lifetime 10 or less\n",
+                   lifetime_s);
             return;
         }
     }
@@ -168,8 +169,8 @@ START_TEST(test_short_lived_tokens_are_refreshed_and_sessions_renewed)
     const char *boot = bootstrap;
     if (srv) { /* a cluster whose sessions end with the token, so they must be renewed */
         char *cert = slurp(ksec_file("server.pem")), *key = slurp(ksec_file("server.key"));
-        kfk_mock_security sec = {.protocol = "SASL_SSL", .cert_pem = cert, .key_pem = key,
-                                 .session_lifetime_ms = 60000};
+        kfk_mock_security sec = {
+            .protocol = "SASL_SSL", .cert_pem = cert, .key_pem = key, .session_lifetime_ms = 60000};
         cl = kfk_mock_cluster_new_secure(1, &sec);
         ck_assert_ptr_nonnull(cl);
         free(cert);
@@ -178,10 +179,12 @@ START_TEST(test_short_lived_tokens_are_refreshed_and_sessions_renewed)
     }
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "oidc-refresh");
-    if (cl) ck_assert_int_eq(kfk_mock_topic_create(cl, topic, 3, -1), KFK_OK);
-    else ksec_create_topic(KSEC_SASL_SSL, topic, 3);
-    kfk_conf *conf = oidc_conf_at(boot, srv ? koidc_server_url(srv) : token_url, client_secret,
-                                  true);
+    if (cl)
+        ck_assert_int_eq(kfk_mock_topic_create(cl, topic, 3, -1), KFK_OK);
+    else
+        ksec_create_topic(KSEC_SASL_SSL, topic, 3);
+    kfk_conf *conf =
+        oidc_conf_at(boot, srv ? koidc_server_url(srv) : token_url, client_secret, true);
     kclus_set(conf, "sasl.login.refresh.buffer.seconds", "0");
     kclus_set(conf, "sasl.login.refresh.min.period.seconds", "0");
     kclus_set(conf, "sasl.login.refresh.window.factor", "0.5");
@@ -189,8 +192,7 @@ START_TEST(test_short_lived_tokens_are_refreshed_and_sessions_renewed)
     produce_paced(conf, topic, 20000, run_ms);
     /* 0.5-0.55 of 4 s between fetches over 12 s: at least 4 tokens */
     if (srv) ck_assert_int_ge(koidc_server_tokens(srv), 4);
-    ksec_read_back(oidc_conf_at(boot, srv ? koidc_server_url(srv) : token_url, client_secret,
-                                true),
+    ksec_read_back(oidc_conf_at(boot, srv ? koidc_server_url(srv) : token_url, client_secret, true),
                    topic, 3, 20000);
     koidc_server_stop(srv);
     kfk_mock_cluster_destroy(cl);
@@ -248,8 +250,7 @@ END_TEST
 
 START_TEST(test_an_endpoint_that_is_down_fails_within_the_backoff)
 {
-    expect_creation_fails(oidc_conf_at(bootstrap, "https://127.0.0.1:1/token", client_secret,
-                                       true),
+    expect_creation_fails(oidc_conf_at(bootstrap, "https://127.0.0.1:1/token", client_secret, true),
                           5000, client_secret, "cannot connect", "127.0.0.1:1");
 }
 END_TEST
@@ -270,8 +271,8 @@ START_TEST(test_a_malformed_answer_fails)
 {
     if (!ksec_is_mock()) return; /* the real endpoint answers well */
     koidc_server *bad = start_endpoint(3600, true, false);
-    expect_creation_fails(oidc_conf_at(bootstrap, koidc_server_url(bad), client_secret, true),
-                          5000, client_secret, "not a JSON object", NULL);
+    expect_creation_fails(oidc_conf_at(bootstrap, koidc_server_url(bad), client_secret, true), 5000,
+                          client_secret, "not a JSON object", NULL);
     koidc_server_stop(bad);
 }
 END_TEST

@@ -36,9 +36,9 @@ END_TEST
 START_TEST(test_url_refusals)
 {
     static const char *bad[] = {
-        "ftp://h/",        "https://user:pw@h/", "https://h:0/",    "https://h:65536/",
-        "https://h:x/",    "https:///path",      "https://h/a b",   "https://h/#frag",
-        "https://[::1/",   "https://[::1]x/",    "https://h:/",     "h/token",
+        "ftp://h/",      "https://user:pw@h/", "https://h:0/",  "https://h:65536/",
+        "https://h:x/",  "https:///path",      "https://h/a b", "https://h/#frag",
+        "https://[::1/", "https://[::1]x/",    "https://h:/",   "h/token",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         khttp_url u;

@@ -115,14 +115,14 @@ END_TEST
 START_TEST(test_malformed_answers_and_tokens)
 {
     static const char *claims[] = {
-        "{\"exp\":1700003600}",                             /* no sub */
-        "{\"sub\":\"  \",\"exp\":1700003600}",              /* blank sub */
-        "{\"sub\":\"s\"}",                                  /* no exp */
-        "{\"sub\":\"s\",\"exp\":\"1700003600\"}",           /* exp a string */
-        "{\"sub\":\"s\",\"exp\":1600000000}",               /* expired */
-        "{\"sub\":\"s\",\"exp\":1700003600,\"scope\":1}",   /* scope a number */
-        "{\"sub\":\"s\",\"exp\":1700003600,\"iat\":true}",  /* iat not a number */
-        "[1]",                                              /* not an object */
+        "{\"exp\":1700003600}",                            /* no sub */
+        "{\"sub\":\"  \",\"exp\":1700003600}",             /* blank sub */
+        "{\"sub\":\"s\"}",                                 /* no exp */
+        "{\"sub\":\"s\",\"exp\":\"1700003600\"}",          /* exp a string */
+        "{\"sub\":\"s\",\"exp\":1600000000}",              /* expired */
+        "{\"sub\":\"s\",\"exp\":1700003600,\"scope\":1}",  /* scope a number */
+        "{\"sub\":\"s\",\"exp\":1700003600,\"iat\":true}", /* iat not a number */
+        "[1]",                                             /* not an object */
     };
     char body[1024], why[256];
     koidc_token t;
@@ -134,8 +134,12 @@ START_TEST(test_malformed_answers_and_tokens)
         ck_assert(strstr(why, tok) == NULL);
         free(tok);
     }
-    static const char *bodies[] = {"", "{", "{\"access_token\":1}", "{\"access_token\":\"\"}",
-                                   "{\"access_token\":\"abc\"}", "[\"access_token\"]",
+    static const char *bodies[] = {"",
+                                   "{",
+                                   "{\"access_token\":1}",
+                                   "{\"access_token\":\"\"}",
+                                   "{\"access_token\":\"abc\"}",
+                                   "[\"access_token\"]",
                                    "{\"access_token\":\"a.b.c\"}"};
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
         ck_assert_msg(answer(200, bodies[i], &t, why, sizeof(why)) == KFK_ERR_MALFORMED, "%s",
