@@ -76,6 +76,13 @@ static kfk_err check_endpoint(const kfk_conf *conf, char *errstr, size_t errlen)
                            "(it is for OAUTHBEARER)",
                            mech);
     void *opaque;
+    kconf_cb(conf, KCONF_SASL_MECHANISM_CB, &opaque);
+    const kfk_sasl_mechanism *app = opaque;
+    if (app && strcasecmp(app->name, mech) == 0)
+        return kconf_error(errstr, errlen,
+                           "sasl.oauthbearer.token.endpoint.url is set, but the application's "
+                           "own OAUTHBEARER mechanism (kfk_conf_set_sasl_mechanism) would not "
+                           "use it");
     if (kconf_cb(conf, KCONF_SASL_OAUTHBEARER_TOKEN_CB, &opaque))
         return kconf_error(errstr, errlen,
                            "sasl.oauthbearer.token.endpoint.url and "
