@@ -301,9 +301,13 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque);
  *    authentication (KFK_ERR_AUTH: a wrong password, a mechanism the
  *    broker lacks), each time it happens. These are not fatal: the client
  *    tries again after reconnect.backoff.ms, and calls that need the
- *    broker fail with the same error instead of waiting out their timeout.
- * err says which (KFK_ERR_TLS and KFK_ERR_AUTH only ever mean the second
- * kind); reason is a message valid only during the call, never holding a
+ *    broker fail with the same error instead of waiting out their timeout;
+ *  - an OAUTHBEARER token refresh that failed (the token callback's error,
+ *    or the token endpoint's: KFK_ERR_AUTH, KFK_ERR_TRANSPORT, KFK_ERR_TLS,
+ *    KFK_ERR_MALFORMED), each time: kfk tries again, and the token it has
+ *    serves until it expires, so no call fails for it.
+ * err says which (KFK_ERR_TLS and KFK_ERR_AUTH are never fatal; a
+ * refresh's reason starts "OAUTHBEARER"); reason is a message valid only during the call, never holding a
  * secret. Runs on one of the client's threads with no kfk lock held; it
  * must not destroy the client or block. */
 typedef void(kfk_error_cb)(void *opaque, kfk_err err, const char *reason);

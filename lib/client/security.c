@@ -107,14 +107,27 @@ int kclient_security_init(kclient *c, char *errstr, size_t errlen)
     return 0;
 }
 
-/* kfk-bg: fetches the next OAUTHBEARER token and schedules the one after. */
+/* The application's error callback, if any, told of err. */
+static void tell_app(kclient *c, kfk_err err, const char *reason)
+{
+    void *cb_opaque;
+    kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &cb_opaque);
+    if (cb && !kclient_destroying(c)) cb(cb_opaque, err, reason);
+}
+
+/* kfk-bg: fetches the next OAUTHBEARER token and schedules the one after.
+ * A failed refresh is the application's to know (the token it has may
+ * expire before the next try), but fails no call: that token still works. */
 static void token_timer_fired(ktimer *t)
 {
     kclient *c = (kclient *)((char *)t - offsetof(kclient, token_timer));
     char why[320];
-    if (ksasl_refresh_token(c->sasl, &c->token_next_ms, why, sizeof(why)))
+    kfk_err err = ksasl_refresh_token(c->sasl, &c->token_next_ms, why, sizeof(why));
+    if (err) {
         klog(&c->log, KFK_LOG_WARNING, "sasl", "%s; trying again in %lld ms", why,
              (long long)c->token_next_ms);
+        tell_app(c, err, why);
+    }
     kloop_timer_arm(c->bg, &c->token_timer, ktime_mono_ns() + c->token_next_ms * KTIME_NS_PER_MS);
 }
 
@@ -147,9 +160,7 @@ void kclient_on_conn_error(void *opaque, kconn *conn, kfk_err err, const char *r
 {
     (void)conn;
     kclient *c = opaque;
-    void *cb_opaque;
-    kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &cb_opaque);
-    if (cb && !kclient_destroying(c)) cb(cb_opaque, err, reason);
+    tell_app(c, err, reason);
     kclient_error_watch_fn *watch = atomic_load(&c->err_watch); /* then its opaque */
     if (watch) watch(atomic_load(&c->err_watch_opaque), err);
 }

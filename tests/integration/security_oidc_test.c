@@ -224,6 +224,49 @@ START_TEST(test_a_token_from_a_file)
 }
 END_TEST
 
+static char refresh_error[512];
+static atomic_int refresh_errors;
+
+static void on_error(void *opaque, kfk_err err, const char *reason)
+{
+    (void)opaque, (void)err;
+    if (strncmp(reason, "OAUTHBEARER", 11) != 0 || atomic_load(&refresh_errors)) return;
+    snprintf(refresh_error, sizeof(refresh_error), "%s", reason);
+    atomic_fetch_add(&refresh_errors, 1);
+}
+
+/* The endpoint goes away after the client started: the failed refresh
+ * reaches the error callback, and the token the client has keeps
+ * serving. */
+START_TEST(test_a_failed_refresh_is_reported_and_the_token_serves_on)
+{
+    if (!ksec_is_mock()) return; /* the real endpoint is not ours to stop */
+    koidc_server *srv = start_endpoint(8, false, false);
+    char topic[128], err[512];
+    ktest_unique_topic(topic, sizeof(topic), "oidc-down");
+    ksec_create_topic(KSEC_SASL_SSL, topic, 1);
+    kfk_conf *conf = oidc_conf_at(bootstrap, koidc_server_url(srv), client_secret, true);
+    kclus_set(conf, "sasl.login.refresh.buffer.seconds", "0");
+    kclus_set(conf, "sasl.login.refresh.min.period.seconds", "0");
+    kclus_set(conf, "sasl.login.refresh.window.factor", "0.5");
+    kfk_conf_set_error_cb(conf, on_error, NULL);
+    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
+    ck_assert_msg(p != NULL, "%s", err);
+    koidc_server_stop(srv);
+    int64_t deadline = kclus_now_ms() + 7000; /* the refresh is due after 4-4.4 s */
+    while (!atomic_load(&refresh_errors) && kclus_now_ms() < deadline)
+        kclus_nap(50);
+    ck_assert_msg(atomic_load(&refresh_errors) == 1, "no refresh error reported");
+    ck_assert_msg(strstr(refresh_error, "OAUTHBEARER login: token endpoint") &&
+                      strstr(refresh_error, "cannot connect"),
+                  "%s", refresh_error);
+    kfk_record rec = {.topic = topic, .partition = KFK_PARTITION_ANY, .value = "0", .value_len = 1};
+    ck_assert_int_eq(kfk_produce(p, &rec, NULL), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    kfk_producer_destroy(p);
+}
+END_TEST
+
 /* Creating a client must fail within limit_ms, with a reason holding
  * every one of want (and never secret). */
 static void expect_creation_fails(kfk_conf *conf, int limit_ms, const char *secret,
@@ -294,6 +337,7 @@ static Suite *security_oidc_suite(void)
     tcase_add_test(tc, test_an_endpoint_that_is_down_fails_within_the_backoff);
     tcase_add_test(tc, test_an_untrusted_endpoint_certificate_fails);
     tcase_add_test(tc, test_a_malformed_answer_fails);
+    tcase_add_test(tc, test_a_failed_refresh_is_reported_and_the_token_serves_on);
     suite_add_tcase(s, tc);
     return s;
 }
