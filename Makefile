@@ -30,7 +30,7 @@ BUILD ?= build
 SANFLAGS :=
 endif
 
-DEP_PKGS := libssl libcrypto zlib libzstd liblz4 snappy libsasl2
+DEP_PKGS := libssl libcrypto zlib libzstd liblz4 snappy libsasl2 krb5-gssapi
 DEP_CFLAGS := $(shell pkg-config --cflags $(DEP_PKGS) 2>/dev/null)
 DEP_LIBS := $(shell pkg-config --libs $(DEP_PKGS) 2>/dev/null) -lpthread -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)

@@ -157,6 +157,9 @@ static void consume_kfk(const char *bootstrap, const char *topic, long n, result
     kset(conf, "max.partition.fetch.bytes", "1048576");
     kset(conf, "fetch.queue.max.bytes", "67108864");
     kset(conf, "check.crcs", check_crcs ? "true" : "false");
+    char mp[16];
+    snprintf(mp, sizeof(mp), "%d", POLL_MAX); /* librdkafka's batch poll has no cap */
+    kset(conf, "max.poll.records", mp);
     char rb[32];
     snprintf(rb, sizeof(rb), "%ld", rcvbuf > 0 ? rcvbuf : -1L); /* -1: the OS's */
     kset(conf, "receive.buffer.bytes", rb);

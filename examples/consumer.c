@@ -293,7 +293,7 @@ static int run_group(opts *o)
             at_end += ow.eof[i] != 0;
     }
     fflush(stdout);
-    kfk_consumer_close(c); /* commits, revokes and leaves the group */
+    kfk_consumer_close(c, -1); /* commits, revokes and leaves the group */
     kfk_consumer_destroy(c);
     for (size_t i = 0; i < ow.n; i++)
         free((char *)ow.v[i].topic);

@@ -159,7 +159,7 @@ static int consume(const char *bootstrap, long n, size_t size)
         }
     }
     meter_report(&m, "consumed", got, size);
-    kfk_consumer_close(c);
+    kfk_consumer_close(c, -1);
     kfk_consumer_destroy(c);
     if (got != n || gaps) {
         fprintf(stderr, "demo: consumed %ld of %ld, %ld offset gaps\n", got, n, gaps);

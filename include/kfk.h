@@ -2,7 +2,13 @@
  *
  * The whole public API is this one header. Handles are opaque; every
  * function says who owns the pointers it takes and returns, what it returns
- * on error, whether it blocks, and which threads may call it. */
+ * on error, whether it blocks, and which threads may call it.
+ *
+ * fork(): a child process may create and use handles of its own. The
+ * parent's handles are the parent's: their threads did not come along,
+ * so in the child kfk_produce, the flushes, polls and closes refuse them
+ * at once (KFK_ERR_STATE, -1, NULL or 0) and destroy returns without
+ * touching them; the parent's handles go on working in the parent. */
 #ifndef KFK_H
 #define KFK_H
 
@@ -344,9 +350,10 @@ KFK_API void kfk_conf_set_ssl_cert_verify_cb(kfk_conf *conf, kfk_ssl_cert_verify
  * live one) kfk sends SaslHandshake with name, then calls start, then
  * step until it reports done, sending each message the mechanism makes
  * in a SaslAuthenticate request and handing it the broker's answer.
- * Every callback runs on an I/O thread and must not block: fetch slow
- * credentials beforehand. An error from a callback fails the connection
- * with KFK_ERR_AUTH and its errstr as the reason. */
+ * The callbacks of one authentication never run at the same time. They
+ * run on an I/O thread and must not block, unless may_block is set. An
+ * error from a callback fails the connection with KFK_ERR_AUTH and its
+ * errstr as the reason. */
 typedef struct kfk_sasl_mechanism {
     /* The mechanism's SASL name, as the broker lists it ("AWS_MSK_IAM"). */
     const char *name;
@@ -364,6 +371,15 @@ typedef struct kfk_sasl_mechanism {
     /* Ends the authentication, successful or not; frees state. */
     void (*end)(void *opaque, void *state);
     void *opaque;
+    /* Nonzero: start and step may block (a round trip to a Kerberos KDC,
+     * say). kfk then calls them on a thread of the client's own, one
+     * call at a time for all its connections, while the I/O threads go
+     * on serving other brokers; the connection waits at most
+     * socket.connection.setup.timeout.ms for each call. end may then also
+     * run on that thread, or, for a connection closed while a call was
+     * running, once the call returns; it must not block. 0: every
+     * callback runs on an I/O thread. */
+    int may_block;
 } kfk_sasl_mechanism;
 
 /* Makes mech available to clients created from conf; sasl.mechanism picks
@@ -476,7 +492,9 @@ KFK_API void kfk_conf_set_dr_cb(kfk_conf *conf, kfk_dr_cb *cb, void *opaque);
 /* A new producer for conf's bootstrap.servers. Takes conf in every case
  * (on failure it is destroyed too). Starts the client's threads, connects
  * in the background and, with idempotence, asks for a producer id; returns
- * at once. NULL on a bad configuration (errstr, if not NULL and errlen > 0,
+ * at once (but the first OAUTHBEARER token callback, and kinit for GSSAPI
+ * with a key tab, run first and may wait for their server). NULL on a bad
+ * configuration (errstr, if not NULL and errlen > 0,
  * gets a message naming the property) or when threads or memory cannot be
  * had. Any thread. */
 KFK_API kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen);
@@ -485,6 +503,8 @@ KFK_API kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errl
  * the record's delivery report. Returns KFK_OK (a report will follow), or,
  * with no report to follow: KFK_ERR_INVALID_ARG (NULL producer, record or
  * topic, a negative partition other than KFK_PARTITION_ANY),
+ * KFK_ERR_INVALID_TOPIC_EXCEPTION at once for a name Kafka never takes
+ * (empty, ".", "..", over 249 bytes, or a byte outside [a-zA-Z0-9._-]),
  * KFK_ERR_TOO_LARGE (over max.request.size or buffer.memory),
  * KFK_ERR_QUEUE_FULL (buffer.memory stayed full for max.block.ms),
  * KFK_ERR_TIMED_OUT (the topic, or the record's partition, was not in the
@@ -561,7 +581,9 @@ typedef struct kfk_metadata kfk_metadata;
 /* A new admin client for the brokers in conf's bootstrap.servers. Takes
  * conf in every case (on failure it is destroyed too). Starts the
  * client's threads and begins connecting in the background; returns at
- * once. NULL on a bad configuration (errstr, if not NULL and errlen > 0,
+ * once (but the first OAUTHBEARER token callback, and kinit for GSSAPI
+ * with a key tab, run first and may wait for their server). NULL on a bad
+ * configuration (errstr, if not NULL and errlen > 0,
  * gets a message naming the property) or when threads or memory cannot
  * be had. Any thread. */
 KFK_API kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen);
@@ -724,7 +746,9 @@ typedef struct kfk_topic_partition_list {
 
 /* A new consumer for the brokers in conf's bootstrap.servers. Takes conf
  * in every case (on failure it is destroyed too). Starts the client's
- * threads and returns at once. NULL on a bad configuration (errstr, if
+ * threads and returns at once (but the first OAUTHBEARER token callback,
+ * and kinit for GSSAPI with a key tab, run first and may wait for their
+ * server). NULL on a bad configuration (errstr, if
  * not NULL and errlen > 0, gets the reason) or when threads or memory
  * cannot be had. Properties that count: fetch.min.bytes,
  * fetch.max.wait.ms, fetch.max.bytes, max.partition.fetch.bytes,
@@ -933,10 +957,11 @@ KFK_API char *kfk_consumer_member_id(kfk_consumer *c);
  * message waits at a time). Blocks up to timeout_ms. */
 KFK_API kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms);
 
-/* Up to max messages into msgs[] (the caller's array), waiting at most
- * timeout_ms for the first (as kfk_consumer_poll) and not at all for the
- * rest; returns how many (0 on timeout, after close or for a bad
- * argument). The caller owns each message and releases each. */
+/* Up to max messages (and at most max.poll.records) into msgs[] (the
+ * caller's array), waiting at most timeout_ms for the first (as
+ * kfk_consumer_poll) and not at all for the rest; returns how many (0 on
+ * timeout, after close or for a bad argument). The caller owns each
+ * message and releases each. */
 KFK_API size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max,
                                        int timeout_ms);
 
@@ -981,15 +1006,22 @@ KFK_API kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t 
  * group member first commits its positions (enable.auto.commit), runs the
  * REVOKED callback for its partitions, leaves the group (LeaveGroup; a
  * static member, with group.instance.id, stays so a restart keeps its
- * partitions) and waits for commits in flight, each for at most
- * default.api.timeout.ms, running the pending commit callbacks.
- * Blocks until the fetchers have stopped (one round trip of each I/O
- * thread). Messages not yet released stay valid. Returns KFK_OK (also
- * when already closed) or KFK_ERR_INVALID_ARG for NULL. */
-KFK_API kfk_err kfk_consumer_close(kfk_consumer *c);
+ * partitions) and waits for commits in flight, running the pending
+ * commit callbacks: each step for at most default.api.timeout.ms, and
+ * all of them within timeout_ms together (a negative timeout_ms:
+ * KFK_CONSUMER_CLOSE_TIMEOUT_MS, Java's default), so a coordinator that
+ * is down costs the timeout, no more. Then blocks until
+ * the fetchers have stopped (one round trip of each I/O thread). Messages
+ * not yet released stay valid. Returns KFK_OK (also when already closed),
+ * KFK_ERR_TIMED_OUT (the leave or a commit was still unanswered at the
+ * timeout; the consumer is closed all the same), or KFK_ERR_INVALID_ARG
+ * for NULL. */
+#define KFK_CONSUMER_CLOSE_TIMEOUT_MS 30000
+KFK_API kfk_err kfk_consumer_close(kfk_consumer *c, int timeout_ms);
 
-/* Closes c if not yet closed, stops its threads and frees it. NULL is a
- * no-op. Call once, from an application thread, with no poll running. */
+/* Closes c if not yet closed (as kfk_consumer_close with
+ * KFK_CONSUMER_CLOSE_TIMEOUT_MS), stops its threads and frees it. NULL is
+ * a no-op. Call once, from an application thread, with no poll running. */
 KFK_API void kfk_consumer_destroy(kfk_consumer *c);
 
 /* Reading a message (non-NULL, from a poll, not yet released). Strings

@@ -8,6 +8,8 @@
  * Metadata, CreateTopics, DeleteTopics, CreatePartitions, Produce, Fetch,
  * ListOffsets, FindCoordinator, InitProducerId, the classic group protocol
  * (JoinGroup, SyncGroup, Heartbeat, LeaveGroup, DescribeGroups, ListGroups),
+ * transactions (InitProducerId with a transactional id, AddPartitionsToTxn,
+ * AddOffsetsToTxn, EndTxn, TxnOffsetCommit; see "transactions" below),
  * KIP-848's ConsumerGroupHeartbeat (its SubscribedTopicRegex matched with
  * POSIX extended regexes, plus RE2's \d \D \w \W \s \S and a leading
  * (?i); other RE2/J syntax is not understood), OffsetCommit and
@@ -194,6 +196,58 @@ KFK_API kfk_err kfk_mock_set_check_crcs(kfk_mock_cluster *mc, bool check);
  * for a negative epoch. */
 KFK_API kfk_err kfk_mock_set_next_producer_epoch(kfk_mock_cluster *mc, int16_t epoch);
 
+/* ----------------------------------------------------------- transactions */
+
+/* A transactional id lives on the broker FindCoordinator (key type 1)
+ * names for it, a hash of the id over the live brokers; the others answer
+ * NOT_COORDINATOR. InitProducerId gives it a stable producer id and bumps
+ * the epoch on every call, fencing older producers (PRODUCER_FENCED, or
+ * INVALID_PRODUCER_EPOCH for clients too old to know it), and aborts an
+ * open transaction of the old producer (answering CONCURRENT_TRANSACTIONS
+ * once, which clients retry). A transaction open longer than its
+ * transaction_timeout_ms is aborted by the coordinator with a bumped
+ * epoch. Ending one writes COMMIT or ABORT control batches into all its
+ * partitions at once; a partition's last stable offset is the first
+ * offset of its oldest open transaction, and read_committed Fetch and
+ * ListOffsets stop there, Fetch listing the aborted transactions of the
+ * range. TxnOffsetCommit offsets become committed with the transaction;
+ * OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT while
+ * they are pending. */
+
+/* The finalized transaction.version (KIP-890) the brokers advertise in
+ * ApiVersions: 2 (the default, as a new Kafka 4.3 cluster) lets a
+ * transactional Produce v12+ add its partition to the transaction
+ * implicitly; with 0 or 1 such a Produce to a partition not added with
+ * AddPartitionsToTxn fails with INVALID_TXN_STATE. EndTxn v5 follows
+ * transaction version 2 either way (it bumps the epoch), as Kafka decides
+ * by the request's version. KFK_ERR_INVALID_ARG outside 0..2. */
+KFK_API kfk_err kfk_mock_set_transaction_version(kfk_mock_cluster *mc, int16_t version);
+
+/* The largest transaction_timeout_ms InitProducerId accepts
+ * (transaction.max.timeout.ms, default 900000); above it, or not
+ * positive, is INVALID_TRANSACTION_TIMEOUT. KFK_ERR_INVALID_ARG for
+ * max_ms <= 0. */
+KFK_API kfk_err kfk_mock_set_transaction_max_timeout(kfk_mock_cluster *mc, int32_t max_ms);
+
+/* Delays the markers of every transaction end (EndTxn, and the
+ * coordinator's own aborts) by delay_ms (0, the default: none), as
+ * WriteTxnMarkers to slow partition leaders would: meanwhile the
+ * transaction is PrepareCommit/PrepareAbort, its partitions' last stable
+ * offsets stay where they were, and the coordinator answers
+ * InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn and the same
+ * EndTxn again with CONCURRENT_TRANSACTIONS (TxnOffsetCommit too; a
+ * transactional Produce gets NOT_ENOUGH_REPLICAS, Kafka's translation
+ * for producers). Applies to ends that start after the call.
+ * KFK_ERR_INVALID_ARG for a negative delay. */
+KFK_API kfk_err kfk_mock_set_txn_marker_delay(kfk_mock_cluster *mc, int32_t delay_ms);
+
+/* The broker that is the transaction coordinator of transactional_id now,
+ * or -1 (a bad argument, or every broker down). Take it down with
+ * kfk_mock_broker_set_down to make the coordinator unavailable: the
+ * transaction state survives and moves to another broker, as
+ * __transaction_state's partition leadership would. */
+KFK_API int32_t kfk_mock_txn_coordinator(kfk_mock_cluster *mc, const char *transactional_id);
+
 /* ----------------------------------------------------------------- groups */
 
 /* The session timeouts classic JoinGroup accepts, as the broker's
@@ -219,7 +273,9 @@ KFK_API kfk_err kfk_mock_set_consumer_group_timeouts(kfk_mock_cluster *mc, int32
  * (Metadata, CreateTopics, DeleteTopics, CreatePartitions), in every
  * coordinator's (FindCoordinator v4+), in every group's (DescribeGroups,
  * OffsetFetch v8+), in every partition's (OffsetCommit, OffsetFetch v1),
+ * in every partition's (AddPartitionsToTxn v0-3, TxnOffsetCommit),
  * or in the top-level error code (ApiVersions, InitProducerId,
+ * AddPartitionsToTxn v4+, AddOffsetsToTxn, EndTxn,
  * FindCoordinator v0-3, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
  * ListGroups, ConsumerGroupHeartbeat, OffsetFetch v2-7; Fetch for the
  * session errors FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH).
@@ -240,6 +296,14 @@ KFK_API void kfk_mock_clear_errors(kfk_mock_cluster *mc);
 /* Delays every response of broker_id by rtt_ms (0: none) after its request
  * arrived; responses on a connection still go out in order. */
 KFK_API kfk_err kfk_mock_broker_set_rtt(kfk_mock_cluster *mc, int32_t broker_id, int rtt_ms);
+
+/* Quota throttling (KIP-219): every later response of broker_id that has
+ * a throttle_time_ms field (Fetch excepted) carries throttle_ms, which
+ * tells the client to send nothing more on that connection for so long;
+ * 0 stops. The mock still answers at once and does not mute the
+ * connection itself. */
+KFK_API kfk_err kfk_mock_broker_set_throttle(kfk_mock_cluster *mc, int32_t broker_id,
+                                             int throttle_ms);
 
 /* Closes every client connection of broker_id now; new ones are accepted. */
 KFK_API kfk_err kfk_mock_broker_drop_connections(kfk_mock_cluster *mc, int32_t broker_id);

@@ -23,7 +23,7 @@ kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen)
 
 void kfk_admin_destroy(kfk_admin *admin)
 {
-    if (!admin) return;
+    if (!admin || kclient_forked(admin->client)) return; /* the parent's: left alone */
     kclient_destroy(admin->client);
     free(admin);
 }

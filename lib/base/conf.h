@@ -56,6 +56,10 @@ typedef enum kconf_id {
     KCONF_SASL_PASSWORD,
     KCONF_SASL_JAAS_CONFIG,
     KCONF_SASL_KERBEROS_SERVICE_NAME,
+    KCONF_SASL_KERBEROS_KINIT_CMD,
+    KCONF_SASL_KERBEROS_MIN_TIME_BEFORE_RELOGIN,
+    KCONF_SASL_KERBEROS_KEYTAB,
+    KCONF_SASL_KERBEROS_PRINCIPAL,
     KCONF_SASL_LOGIN_REFRESH_WINDOW_FACTOR,
     KCONF_SASL_LOGIN_REFRESH_WINDOW_JITTER,
     KCONF_SASL_LOGIN_REFRESH_MIN_PERIOD_SECONDS,
@@ -446,6 +450,12 @@ kfk_err kconf_jaas_foreach(const char *jaas, kconf_jaas_option_fn *fn, void *arg
  * properties and refuses settings the endpoint login would not use.
  * Returns KFK_OK, KFK_ERR_CONFIG naming the property, KFK_ERR_NO_MEMORY. */
 kfk_err kconf_check_oidc(kfk_conf *conf, char *errstr, size_t errlen);
+
+/* GSSAPI's settings (conf_kerberos.c), part of kconf_validate: with
+ * gssapi (SASL with kfk's GSSAPI), moves sasl.jaas.config's
+ * Krb5LoginModule options into the sasl.kerberos.* properties and checks
+ * they fit together; without, refuses any sasl.kerberos.* setting. */
+kfk_err kconf_resolve_kerberos(kfk_conf *conf, bool gssapi, char *errstr, size_t errlen);
 
 /* Formats into errstr (if errlen > 0) and returns KFK_ERR_CONFIG. */
 kfk_err kconf_error(char *errstr, size_t errlen, const char *fmt, ...)

@@ -176,7 +176,10 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_CLIENT_DNS_LOOKUP] = {
         .name = "client.dns.lookup", .type = KCONF_T_ENUM, .clients = KCONF_ALL,
         .def = "use_all_dns_ips", .values = dns_lookup_values,
-        .doc = "How broker host names become addresses."},
+        .doc = "How broker host names become addresses. use_all_dns_ips tries each address "
+               "in turn; resolve_canonical_bootstrap_servers_only replaces each bootstrap name "
+               "by the reverse-DNS names of its addresses when the client is made (the lookups "
+               "block there), so Kerberos tickets name the brokers' own hosts."},
     [KCONF_REQUEST_TIMEOUT_MS] = {
         .name = "request.timeout.ms", .type = KCONF_T_MS, .clients = KCONF_ALL, .def = "30000",
         .min = 0, .max = I32MAX,
@@ -249,8 +252,8 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_METADATA_MAX_IDLE_MS] = {
         .name = "metadata.max.idle.ms", .type = KCONF_T_MS, .clients = P, .def = "300000",
         .min = 5000, .max = I64MAX,
-        .doc = "Stop tracking the metadata of a topic the producer has not written to for "
-               "this long."},
+        .doc = "Stop refreshing the metadata of a topic the producer has not written to for "
+               "this long (checked at each metadata refresh); its next record asks again."},
     [KCONF_METADATA_RECOVERY_STRATEGY] = {
         .name = "metadata.recovery.strategy", .type = KCONF_T_ENUM, .clients = KCONF_ALL,
         .flags = KCONF_F_ICASE, .def = "rebootstrap", .values = recovery_values,
@@ -287,8 +290,9 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_SASL_MECHANISM] = {
         .name = "sasl.mechanism", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .flags = KCONF_F_NONEMPTY, .def = "GSSAPI",
-        .doc = "The SASL mechanism for SASL_PLAINTEXT and SASL_SSL: PLAIN, SCRAM-SHA-256, "
-               "SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM (credentials from the AWS_* "
+        .doc = "The SASL mechanism for SASL_PLAINTEXT and SASL_SSL: GSSAPI (Kerberos, through "
+               "cyrus-sasl), PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM "
+               "(credentials from the AWS_* "
                "environment variables), or one given to kfk_conf_set_sasl_mechanism."},
     [KCONF_SASL_USERNAME] = {
         .name = "sasl.username", .type = KCONF_T_STRING, .clients = KCONF_ALL,
@@ -304,12 +308,38 @@ static const kconf_prop table[KCONF__COUNT] = {
         .doc = "A Java JAAS line, accepted so Java settings carry over: kfk reads the username "
                "and password options (PlainLoginModule, ScramLoginModule) and, for "
                "OAUTHBEARER without a token callback, OAuthBearerLoginModule's unsecuredLogin* "
-               "options; it ignores the rest. Set this or sasl.username and sasl.password, not "
+               "options, and for GSSAPI Krb5LoginModule's useKeyTab, keyTab, principal and "
+               "serviceName; it ignores the rest. Set this or sasl.username and sasl.password, not "
                "both."},
     [KCONF_SASL_KERBEROS_SERVICE_NAME] = {
         .name = "sasl.kerberos.service.name", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .def = "",
-        .doc = "The Kerberos principal name the brokers run as, for GSSAPI."},
+        .doc = "GSSAPI: the service part of the brokers' Kerberos principal (kafka in "
+               "kafka/broker.example.com@REALM). Unset: sasl.jaas.config's serviceName, else "
+               "kafka."},
+    [KCONF_SASL_KERBEROS_KINIT_CMD] = {
+        .name = "sasl.kerberos.kinit.cmd", .type = KCONF_T_STRING, .clients = KCONF_ALL,
+        .flags = KCONF_F_NONEMPTY, .def = "/usr/bin/kinit",
+        .doc = "GSSAPI with a key tab: the kinit program kfk runs to log in from the key tab "
+               "(Java's meaning), or, when the value holds a space, a whole shell command with "
+               "%{sasl.kerberos.keytab} and %{sasl.kerberos.principal} replaced (librdkafka's)."},
+    [KCONF_SASL_KERBEROS_MIN_TIME_BEFORE_RELOGIN] = {
+        .name = "sasl.kerberos.min.time.before.relogin", .type = KCONF_T_INT,
+        .clients = KCONF_ALL, .def = "60000", .min = 0, .max = I32MAX,
+        .doc = "GSSAPI with a key tab: run kinit again this many milliseconds after the last "
+               "run; 0: only when the client is created."},
+    [KCONF_SASL_KERBEROS_KEYTAB] = {
+        .name = "sasl.kerberos.keytab", .type = KCONF_T_STRING, .clients = KCONF_ALL,
+        .flags = KCONF_F_KFK, .def = "",
+        .doc = "GSSAPI: the key tab kfk logs in from with kinit, into the ticket cache "
+               "(KRB5CCNAME); unset: the ticket cache must hold a ticket already. Java sets it "
+               "in sasl.jaas.config (useKeyTab=true keyTab=...), which kfk reads too "
+               "(librdkafka's name)."},
+    [KCONF_SASL_KERBEROS_PRINCIPAL] = {
+        .name = "sasl.kerberos.principal", .type = KCONF_T_STRING, .clients = KCONF_ALL,
+        .flags = KCONF_F_KFK, .def = "",
+        .doc = "GSSAPI with a key tab: the client's principal (kfk-client@EXAMPLE.COM); or "
+               "sasl.jaas.config's principal option (librdkafka's name)."},
     [KCONF_SASL_LOGIN_REFRESH_WINDOW_FACTOR] = {
         .name = "sasl.login.refresh.window.factor", .type = KCONF_T_DOUBLE,
         .clients = KCONF_ALL, .def = "0.8", .dmin = 0.5, .dmax = 1.0,
@@ -564,7 +594,8 @@ static const kconf_prop table[KCONF__COUNT] = {
         .name = "partitioner.availability.timeout.ms", .type = KCONF_T_MS, .clients = P,
         .def = "0", .min = 0, .max = I64MAX,
         .doc = "With adaptive partitioning, skip a partition for keyless records while its "
-               "broker has accepted nothing for this long; 0 never skips."},
+               "batches have waited this long past linger.ms with none sent; 0 never skips. "
+               "Refused with another partitioner or with adaptive partitioning off."},
     [KCONF_PARTITIONER_CB] = {
         .name = "partitioner_cb", .type = KCONF_T_CALLBACK, .clients = P, .flags = KCONF_F_KFK,
         .def = "", .setter = "kfk_conf_set_partitioner_cb",
@@ -619,7 +650,8 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_MAX_POLL_RECORDS] = {
         .name = "max.poll.records", .type = KCONF_T_INT, .clients = C, .def = "500", .min = 1,
         .max = I32MAX,
-        .doc = "The most records one batch poll returns."},
+        .doc = "The most messages one kfk_consumer_poll_batch hands out, whatever its max "
+               "argument."},
     [KCONF_ENABLE_AUTO_COMMIT] = {
         .name = "enable.auto.commit", .type = KCONF_T_BOOL, .clients = C, .def = "true",
         .doc = "Commit the positions of polled records in the background every "

@@ -170,6 +170,17 @@ static kfk_err check_sasl_credentials(const kfk_conf *conf, char *errstr, size_t
     return KFK_OK;
 }
 
+/* sasl.mechanism=GSSAPI, and no application mechanism of that name. */
+static bool uses_kfk_gssapi(const kfk_conf *conf)
+{
+    const char *mech = kconf_str(conf, KCONF_SASL_MECHANISM);
+    void *opaque;
+    kconf_cb(conf, KCONF_SASL_MECHANISM_CB, &opaque);
+    const kfk_sasl_mechanism *app = opaque;
+    if (app && strcasecmp(app->name, mech) == 0) return false;
+    return strcasecmp(mech, "GSSAPI") == 0;
+}
+
 static kfk_err check_security(kfk_conf *conf, char *errstr, size_t errlen)
 {
     int proto = kconf_int(conf, KCONF_SECURITY_PROTOCOL);
@@ -179,6 +190,7 @@ static kfk_err check_security(kfk_conf *conf, char *errstr, size_t errlen)
     if (!err) err = check_tls_pairs(conf, errstr, errlen);
     if (!err) err = check_unused(conf, tls, sasl, errstr, errlen);
     if (!err && sasl) err = check_sasl_credentials(conf, errstr, errlen);
+    if (!err) err = kconf_resolve_kerberos(conf, sasl && uses_kfk_gssapi(conf), errstr, errlen);
     if (!err && sasl) err = kconf_check_oidc(conf, errstr, errlen);
     return err;
 }
@@ -281,11 +293,28 @@ static kfk_err resolve_delivery_timeout(kfk_conf *conf, const klogger *lg, char 
     return KFK_OK;
 }
 
+/* partitioner.availability.timeout.ms steers the built-in partitioner's
+ * adaptive draws; with another partitioner Java ignores it, kfk says so. */
+static kfk_err check_availability_timeout(const kfk_conf *conf, char *errstr, size_t errlen)
+{
+    if (kconf_i64(conf, KCONF_PARTITIONER_AVAILABILITY_TIMEOUT_MS) == 0) return KFK_OK;
+    void *opaque;
+    bool adaptive = kconf_int(conf, KCONF_PARTITIONER) == KCONF_PARTITIONER_DEFAULT &&
+                    !kconf_cb(conf, KCONF_PARTITIONER_CB, &opaque) &&
+                    kconf_bool(conf, KCONF_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE);
+    if (adaptive) return KFK_OK;
+    return kconf_error(errstr, errlen,
+                       "partitioner.availability.timeout.ms works only with the default "
+                       "partitioner, no partitioner callback and "
+                       "partitioner.adaptive.partitioning.enable=true: set it to 0 or use those");
+}
+
 static kfk_err check_producer(kfk_conf *conf, const klogger *lg, char *errstr, size_t errlen)
 {
     kfk_err err = resolve_compression_level(conf, errstr, errlen);
     if (!err) err = resolve_idempotence(conf, lg, errstr, errlen);
     if (!err) err = resolve_delivery_timeout(conf, lg, errstr, errlen);
+    if (!err) err = check_availability_timeout(conf, errstr, errlen);
     return err;
 }
 

@@ -109,7 +109,7 @@ static void remove_at(kclient *c, int pos)
 
 int kclient_add_bootstrap(kclient *c, char *errstr, size_t errlen)
 {
-    const char *list = kconf_str(c->conf, KCONF_BOOTSTRAP_SERVERS);
+    const char *list = c->bootstrap;
     if (!*list) {
         snprintf(errstr, errlen, "bootstrap.servers is empty: name at least one broker");
         return -1;

@@ -1,5 +1,6 @@
 /* kclient's life cycle: configuration, threads, shutdown. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ static void conn_config(kclient *c)
     cc->on_state = on_conn_state;
     cc->tls = c->tls;
     cc->sasl = c->sasl ? ksasl_mechanism(c->sasl) : NULL;
+    cc->worker = c->sasl_worker;
     cc->on_error = kclient_on_conn_error;
 }
 
@@ -99,7 +101,9 @@ static int start(kclient *c, char *errstr, size_t errlen)
     c->resolver = kresolver_new(&c->log);
     c->io = calloc((size_t)c->max_io, sizeof(*c->io));
     c->bg = kloop_new("kfk-bg", &c->log);
-    if (!c->resolver || !c->io || !c->bg || kloop_start(c->bg) < 0) {
+    if (c->sasl && ksasl_mechanism(c->sasl)->may_block) c->sasl_worker = kworker_new("kfk-sasl");
+    bool worker_ok = !c->sasl || !ksasl_mechanism(c->sasl)->may_block || c->sasl_worker;
+    if (!c->resolver || !c->io || !c->bg || !worker_ok || kloop_start(c->bg) < 0) {
         snprintf(errstr, errlen, "cannot start the client's threads");
         return -1;
     }
@@ -111,7 +115,28 @@ static int start(kclient *c, char *errstr, size_t errlen)
         snprintf(errstr, errlen, "cannot start the client's threads");
         return -1;
     }
+    if (kclient_bootstrap_init(c, errstr, errlen) < 0) return -1;
     return kclient_add_bootstrap(c, errstr, errlen);
+}
+
+/* Counts the forks this process came through (as a child): a client
+ * made before the last one belongs to the parent. */
+static atomic_uint fork_generation;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void on_fork_child(void)
+{
+    atomic_fetch_add_explicit(&fork_generation, 1, memory_order_relaxed);
+}
+
+static void atfork_register(void)
+{
+    pthread_atfork(NULL, NULL, on_fork_child);
+}
+
+bool kclient_forked(const kclient *c)
+{
+    return c && atomic_load_explicit(&fork_generation, memory_order_relaxed) != c->fork_generation;
 }
 
 kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t errlen)
@@ -137,6 +162,8 @@ kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t err
     }
     c->conf = conf;
     c->type = type;
+    pthread_once(&atfork_once, atfork_register);
+    c->fork_generation = atomic_load_explicit(&fork_generation, memory_order_relaxed);
     kconf_logger(conf, &c->log);
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
@@ -144,12 +171,14 @@ kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t err
     read_settings(c);
     krefresh_init(c);
     kcall_init_client(c);
-    if (kclient_security_init(c, errstr, errlen) < 0 || start(c, errstr, errlen) < 0) {
+    if (kclient_security_init(c, errstr, errlen) < 0 || kclient_kinit_init(c, errstr, errlen) < 0 ||
+        start(c, errstr, errlen) < 0) {
         kclient_destroy(c);
         return NULL;
     }
     krefresh_start(c);
     kclient_security_start(c);
+    kclient_kinit_start(c);
     return c;
 }
 
@@ -197,10 +226,14 @@ void kclient_destroy(kclient *c)
     free(c->io);
     kloop_free(c->bg);
     kresolver_free(c->resolver);
+    /* After the I/O loops (their connections cancelled its calls), before
+     * the mechanism it calls is freed. */
+    kworker_free(c->sasl_worker);
     kclient_security_free(c);
     kcoord_free_all(c);
     krefresh_free(c);
     kmeta_free(&c->meta);
+    free(c->bootstrap);
     for (int i = 0; i < c->n_want; i++)
         free(c->want[i]);
     free(c->want);

@@ -84,6 +84,13 @@ void kclient_destroy(kclient *c);
 /* True once kclient_destroy has begun. Any thread. */
 bool kclient_destroying(const kclient *c);
 
+/* True in a child process forked after c was made: c's threads stayed
+ * in the parent, so c can neither work nor be taken down here; the
+ * public calls refuse it (and destroy leaves it alone) instead of
+ * waiting on threads that do not exist. NULL: false. Any thread; one
+ * atomic load. */
+bool kclient_forked(const kclient *c);
+
 const kfk_conf *kclient_conf(const kclient *c);
 const klogger *kclient_log(const kclient *c);
 kloop *kclient_bg_loop(const kclient *c);
@@ -153,6 +160,11 @@ kmeta *kclient_meta(kclient *c);
  * them. want_all asks for every topic (regex subscriptions). Any thread. */
 void kclient_want_topics(kclient *c, const char *const *names, size_t n);
 void kclient_want_all_topics(kclient *c, bool all);
+/* Takes names out of that set again (the producer's idle topics); the
+ * cache keeps what it knew of them. Whether name is in the set. Any
+ * thread. */
+void kclient_unwant_topics(kclient *c, const char *const *names, size_t n);
+bool kclient_wants_topic(kclient *c, const char *name);
 
 /* Asks for a metadata refresh soon: coalesced (any number of calls while
  * one is in flight give one more after it), and no sooner than

@@ -7,7 +7,7 @@
 
 #include "client/client.h"
 #include "client/oidc_login.h"
-#include "sasl/sasl.h"
+#include "sasl/ksasl.h"
 #include "net/resolver.h"
 #include "proto/gen/find_coordinator.h"
 
@@ -60,14 +60,20 @@ typedef struct krefresh {
 struct kclient {
     kfk_conf *conf;
     kconf_client type;
+    unsigned fork_generation; /* the process's, when c was made */
     klogger log;
     kconn_config conn_cfg;
     ktls_ctx *tls; /* NULL: plaintext */
     ksasl *sasl;   /* NULL: no SASL */
     koidc_login *oidc; /* NULL: no token endpoint */
+    kworker *sasl_worker; /* runs a blocking mechanism's calls; NULL: none blocks */
     ktimer token_timer;    /* kfk-bg: the next OAUTHBEARER token fetch */
     ktask token_task;      /* arms token_timer on kfk-bg */
     int64_t token_next_ms; /* kfk-bg: when, from the last fetch */
+    bool kinit;             /* GSSAPI with a key tab: kinit.c logs in */
+    ktimer kinit_timer;     /* kfk-bg: the next kinit */
+    ktask kinit_task;       /* arms kinit_timer on kfk-bg */
+    int64_t kinit_every_ms; /* sasl.kerberos.min.time.before.relogin; 0: once */
     /* kclient_set_error_watch: called on I/O threads for each TLS or
      * authentication failure */
     _Atomic(kclient_error_watch_fn *) err_watch;
@@ -91,6 +97,7 @@ struct kclient {
     int n_brokers, cap_brokers;
     bool have_real_brokers;
     int next_bootstrap_id;
+    char *bootstrap; /* the bootstrap entries (bootstrap.c): set in kclient_new, then read-only */
     kio_thread *io; /* max_io slots, n_io started */
     int n_io, max_io;
     int next_io; /* loop for the next real broker */
@@ -118,6 +125,15 @@ void kclient_security_free(kclient *c);
  * application's error callback. */
 void kclient_on_conn_error(void *opaque, kconn *conn, kfk_err err, const char *reason);
 
+/* kinit.c */
+/* GSSAPI with a key tab: runs kinit once (blocking while it talks to the
+ * KDC); -1 with the reason in errstr only when the key tab cannot be
+ * read. After kclient_security_init. */
+int kclient_kinit_init(kclient *c, char *errstr, size_t errlen);
+/* Runs kinit again every sasl.kerberos.min.time.before.relogin on kfk-bg.
+ * After the threads started. */
+void kclient_kinit_start(kclient *c);
+
 /* broker.c */
 /* The connection for calls routed KROUTE_COORDINATOR to b (see kbroker):
  * created on first use, on conn's loop. b->conn for a bootstrap entry
@@ -125,6 +141,9 @@ void kclient_on_conn_error(void *opaque, kconn *conn, kfk_err err, const char *r
  * reference to b held. */
 kconn *kbroker_coord_conn(kbroker *b);
 int kclient_add_bootstrap(kclient *c, char *errstr, size_t errlen);
+/* bootstrap.c: c->bootstrap from bootstrap.servers and client.dns.lookup.
+ * -1 with the reason in errstr. */
+int kclient_bootstrap_init(kclient *c, char *errstr, size_t errlen);
 /* KIP-899: none of the known brokers answered for too long; adds the
  * bootstrap entries again so the next refresh may start over there. */
 void kclient_rebootstrap(kclient *c);

@@ -234,6 +234,30 @@ void kclient_want_topics(kclient *c, const char *const *names, size_t n)
     if (added) kclient_refresh(c, "new topics");
 }
 
+void kclient_unwant_topics(kclient *c, const char *const *names, size_t n)
+{
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < n; i++) {
+        char **hit = c->n_want ? bsearch(&names[i], c->want, (size_t)c->n_want, sizeof(char *),
+                                         cmp_name)
+                               : NULL;
+        if (!hit) continue;
+        free(*hit);
+        size_t at = (size_t)(hit - c->want);
+        memmove(hit, hit + 1, ((size_t)c->n_want - at - 1) * sizeof(char *));
+        c->n_want--;
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+bool kclient_wants_topic(kclient *c, const char *name)
+{
+    pthread_mutex_lock(&c->lock);
+    bool found = c->n_want && bsearch(&name, c->want, (size_t)c->n_want, sizeof(char *), cmp_name);
+    pthread_mutex_unlock(&c->lock);
+    return found;
+}
+
 void kclient_want_all_topics(kclient *c, bool all)
 {
     pthread_mutex_lock(&c->lock);

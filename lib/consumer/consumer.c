@@ -18,6 +18,7 @@ static void read_conf(kfk_consumer *c)
     c->max_wait_ms = (int32_t)kconf_i64(conf, KCONF_FETCH_MAX_WAIT_MS);
     c->part_max_bytes = (int32_t)kconf_i64(conf, KCONF_MAX_PARTITION_FETCH_BYTES);
     c->queue_max_bytes = (size_t)kconf_i64(conf, KCONF_FETCH_QUEUE_MAX_BYTES);
+    c->max_poll_records = (size_t)kconf_i64(conf, KCONF_MAX_POLL_RECORDS);
     c->isolation = (int8_t)kconf_int(conf, KCONF_ISOLATION_LEVEL);
     c->check_crcs = kconf_bool(conf, KCONF_CHECK_CRCS);
     c->reset_policy = kconf_int(conf, KCONF_AUTO_OFFSET_RESET);
@@ -613,7 +614,8 @@ static void wait_for_chunk(kfk_consumer *c, int64_t deadline_ns)
 
 size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, int timeout_ms)
 {
-    if (!c || !msgs || !max) return 0;
+    if (!c || !msgs || !max || kclient_forked(c->client)) return 0;
+    if (max > c->max_poll_records) max = c->max_poll_records;
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : ktime_mono_ns() + (int64_t)timeout_ms * 1000000;
     size_t n = 0;
     if (atomic_load(&c->closing)) return 0;
@@ -737,10 +739,13 @@ kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t partitio
 
 /* --- close and destroy ------------------------------------------------------------------ */
 
-kfk_err kfk_consumer_close(kfk_consumer *c)
+kfk_err kfk_consumer_close(kfk_consumer *c, int timeout_ms)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
-    if (!atomic_load(&c->closing)) kgroup_close(c->group); /* commit, revoke, leave */
+    if (kclient_forked(c->client)) return KFK_ERR_STATE;
+    kfk_err err = KFK_OK;
+    if (!atomic_load(&c->closing)) /* commit, revoke, leave */
+        err = kgroup_close(c->group, timeout_ms < 0 ? KFK_CONSUMER_CLOSE_TIMEOUT_MS : timeout_ms);
     kclient_set_meta_watch(c->client, NULL, NULL); /* one running still sees closing */
     kclient_set_error_watch(c->client, NULL, NULL);
     pthread_mutex_lock(&c->lock);
@@ -760,7 +765,7 @@ kfk_err kfk_consumer_close(kfk_consumer *c)
     while (c->detach_left > 0)
         pthread_cond_wait(&c->cond, &c->lock);
     pthread_mutex_unlock(&c->lock);
-    return KFK_OK;
+    return err;
 }
 
 static void free_part(kcpart *p)
@@ -771,8 +776,8 @@ static void free_part(kcpart *p)
 
 void kfk_consumer_destroy(kfk_consumer *c)
 {
-    if (!c) return;
-    kfk_consumer_close(c);
+    if (!c || kclient_forked(c->client)) return; /* the parent's: left alone */
+    kfk_consumer_close(c, KFK_CONSUMER_CLOSE_TIMEOUT_MS);
     /* Broker references go before the client: its registry must be there
      * for their connections to retire. */
     for (int i = 0; i < c->n_fetchers; i++) {

@@ -196,6 +196,7 @@ struct kfk_consumer {
     /* configuration, read once */
     int32_t min_bytes, max_bytes, max_wait_ms, part_max_bytes;
     size_t queue_max_bytes;
+    size_t max_poll_records;
     int8_t isolation;
     bool check_crcs;
     int reset_policy; /* KCONF_RESET_* */

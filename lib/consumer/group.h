@@ -165,8 +165,10 @@ bool kgroup_subscribed(kgroup *g);
  * poll for max.poll.interval.ms. NULL: nothing. */
 void kgroup_poll(kgroup *g);
 /* From close, before the fetchers stop: auto commit, REVOKED callback,
- * leave the group, wait for commits in flight. NULL: nothing. */
-void kgroup_close(kgroup *g);
+ * leave the group, wait for commits in flight: each for at most the API
+ * timeout, all within timeout_ms (the callback's own time included). KFK_OK, or KFK_ERR_TIMED_OUT when
+ * the leave or a commit was still pending at the end. NULL: KFK_OK. */
+kfk_err kgroup_close(kgroup *g, int64_t timeout_ms);
 /* After the client is destroyed: frees g. NULL: nothing. */
 void kgroup_destroy(kgroup *g);
 

@@ -235,13 +235,13 @@ static int current_assignment(kfk_consumer *c, ktplist *out)
     return err;
 }
 
-/* Auto commit, REVOKED for everything assigned, then drop it all
- * (application thread; unsubscribe and close). */
-static void revoke_everything(kgroup *g)
+/* Auto commit (for at most commit_ms), REVOKED for everything assigned,
+ * then drop it all (application thread; unsubscribe and close). */
+static void revoke_everything(kgroup *g, int64_t commit_ms)
 {
     kgroup_core *k = g->core;
     ktplist all = {0};
-    if (k->auto_commit) kgroup_commit(g, NULL, true, k->api_timeout_ms);
+    if (k->auto_commit) kgroup_commit(g, NULL, true, commit_ms);
     if (current_assignment(g->consumer, &all) == 0 && all.n > 0) {
         pthread_mutex_lock(&k->lock);
         bool lost = k->fatal != KFK_OK || k->generation < 0;
@@ -254,8 +254,8 @@ static void revoke_everything(kgroup *g)
     ktplist_free(&all);
 }
 
-/* Asks the protocol to leave and waits for it, at most the API timeout. */
-static void leave_and_wait(kgroup *g)
+/* Asks the protocol to leave and waits for it until deadline (ns). */
+static void leave_and_wait(kgroup *g, int64_t deadline)
 {
     kgroup_core *k = g->core;
     pthread_mutex_lock(&k->lock);
@@ -263,7 +263,6 @@ static void leave_and_wait(kgroup *g)
     k->left = false;
     pthread_mutex_unlock(&k->lock);
     kgroup_want(g, KG_WANT_LEAVE);
-    int64_t deadline = ktime_mono_ns() + k->api_timeout_ms * 1000000;
     pthread_mutex_lock(&k->lock);
     while (!k->left && ktime_mono_ns() < deadline) {
         struct timespec ts = {deadline / 1000000000, deadline % 1000000000};
@@ -289,7 +288,7 @@ kfk_err kfk_consumer_unsubscribe(kfk_consumer *c)
     k->regex_src = NULL;
     pthread_mutex_unlock(&k->lock);
     if (had_regex) kclient_want_all_topics(c->client, false);
-    revoke_everything(g);
+    revoke_everything(g, k->api_timeout_ms);
     kgroup_want(g, KG_WANT_LEAVE | KG_WANT_SUB);
     return KFK_OK;
 }
@@ -363,22 +362,36 @@ kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t
 
 /* --- close ------------------------------------------------------------------------------------ */
 
-void kgroup_close(kgroup *g)
+/* The time one step of close may take: what is left until deadline (ns),
+ * in ms, never negative, and at most the API timeout as for any call. */
+static int64_t left_ms(const kgroup_core *k, int64_t deadline)
 {
-    if (!g) return;
+    int64_t ns = deadline - ktime_mono_ns();
+    int64_t ms = ns > 0 ? ns / 1000000 : 0;
+    return ms < k->api_timeout_ms ? ms : k->api_timeout_ms;
+}
+
+kfk_err kgroup_close(kgroup *g, int64_t timeout_ms)
+{
+    if (!g) return KFK_OK;
     kgroup_core *k = g->core;
+    int64_t deadline = ktime_mono_ns() + timeout_ms * 1000000;
     serve(g);
     bool subscribed = kgroup_subscribed(g);
     if (subscribed) {
-        revoke_everything(g);
+        revoke_everything(g, left_ms(k, deadline));
     } else if (k->auto_commit) {
-        kgroup_commit(g, NULL, true, k->api_timeout_ms);
+        kgroup_commit(g, NULL, true, left_ms(k, deadline));
     }
     pthread_mutex_lock(&k->lock);
     k->closing = true;
     k->subscribed = false;
     pthread_mutex_unlock(&k->lock);
-    if (subscribed) leave_and_wait(g);
-    kgroup_commit_drain(g, k->api_timeout_ms);
+    if (subscribed) leave_and_wait(g, ktime_mono_ns() + left_ms(k, deadline) * 1000000);
+    kgroup_commit_drain(g, left_ms(k, deadline));
     serve(g); /* the callbacks of async commits */
+    pthread_mutex_lock(&k->lock);
+    bool done = (!subscribed || k->left) && !k->c_head;
+    pthread_mutex_unlock(&k->lock);
+    return done ? KFK_OK : KFK_ERR_TIMED_OUT;
 }

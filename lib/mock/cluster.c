@@ -17,6 +17,7 @@
 #include "base/time.h"
 #include "mock/groups.h"
 #include "mock/mock.h"
+#include "mock/txn.h"
 
 /* ------------------------------------------------------------ randomness */
 
@@ -272,9 +273,7 @@ static void cluster_free(mock_cluster *mc)
     free(mc->brokers);
     free(mc->bootstrap);
     free(mc->errq);
-    for (size_t i = 0; i < mc->n_txns; i++)
-        free(mc->txns[i].transactional_id);
-    free(mc->txns);
+    mock_txns_free(mc);
     free(mc->heap);
     mock_security_free(&mc->sec);
     if (mc->wake.fd >= 0) close(mc->wake.fd);
@@ -302,6 +301,9 @@ kfk_mock_cluster *kfk_mock_cluster_new_secure(int n_brokers, const kfk_mock_secu
     mc->retention_bytes = MOCK_DEFAULT_RETENTION;
     mc->check_crcs = true;
     mc->auto_create_partitions = 1;
+    mc->txn_version = 2; /* what a new Kafka 4.3 cluster finalizes */
+    mc->features_epoch = 1;
+    mc->txn_max_timeout_ms = MOCK_MAX_TXN_TIMEOUT_MS;
     mc->next_producer_id = 0;
     mc->next_session_id = 1;
     mock_groups_init(&mc->groups);

@@ -32,6 +32,10 @@ static const struct {
     {KP_OFFSET_COMMIT_KEY, mock_handle_offset_commit},
     {KP_OFFSET_FETCH_KEY, mock_handle_offset_fetch},
     {KP_CONSUMER_GROUP_HEARTBEAT_KEY, mock_handle_consumer_group_heartbeat},
+    {KP_ADD_PARTITIONS_TO_TXN_KEY, mock_handle_add_partitions_to_txn},
+    {KP_ADD_OFFSETS_TO_TXN_KEY, mock_handle_add_offsets_to_txn},
+    {KP_END_TXN_KEY, mock_handle_end_txn},
+    {KP_TXN_OFFSET_COMMIT_KEY, mock_handle_txn_offset_commit},
     {KP_SASL_HANDSHAKE_KEY, mock_handle_sasl_handshake},
     {KP_SASL_AUTHENTICATE_KEY, mock_handle_sasl_authenticate},
 };
@@ -87,8 +91,22 @@ int mock_decode(mock_req *req, void *m)
     return rc ? MOCK_CLOSE : MOCK_DONE;
 }
 
+/* kfk_mock_broker_set_throttle: the answer, with the broker's throttle. */
+static const void *throttled(mock_req *req, const void *resp)
+{
+    const kproto_api *api = kproto_api_get(req->key);
+    int32_t ms = req->broker->throttle_ms;
+    if (!ms || !api || api->throttle_offset < 0) return resp;
+    void *copy = karena_alloc(req->arena, api->response_size);
+    if (!copy) return resp;
+    memcpy(copy, resp, api->response_size);
+    memcpy((char *)copy + api->throttle_offset, &ms, sizeof(ms));
+    return copy;
+}
+
 int mock_respond(mock_req *req, const void *resp)
 {
+    resp = throttled(req, resp);
     mock_out *o = mock_out_new(req);
     if (!o) return MOCK_CLOSE;
     if (kproto_write_response(&o->head, req->key, req->version, req->correlation_id, resp)) {

@@ -61,6 +61,16 @@ kfk_err kfk_mock_broker_set_rtt(kfk_mock_cluster *mc, int32_t broker_id, int rtt
     return b ? KFK_OK : KFK_ERR_INVALID_ARG;
 }
 
+kfk_err kfk_mock_broker_set_throttle(kfk_mock_cluster *mc, int32_t broker_id, int throttle_ms)
+{
+    if (!mc || throttle_ms < 0) return KFK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&mc->lock);
+    mock_broker *b = mock_broker_get(mc, broker_id);
+    if (b) b->throttle_ms = throttle_ms;
+    pthread_mutex_unlock(&mc->lock);
+    return b ? KFK_OK : KFK_ERR_INVALID_ARG;
+}
+
 kfk_err kfk_mock_broker_drop_connections(kfk_mock_cluster *mc, int32_t broker_id)
 {
     if (!mc) return KFK_ERR_INVALID_ARG;

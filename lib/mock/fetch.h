@@ -27,7 +27,9 @@ typedef struct mock_fetch_result {
     int32_t preferred_read_replica;  /* KIP-392; -1: none */
     int32_t diverging_epoch;         /* KIP-320, with no records; -1: none */
     int64_t diverging_end_offset;
-    bool aborted_list;               /* read_committed: an (empty) list, else null */
+    bool aborted_list;               /* read_committed: a list (maybe empty), else null */
+    const mock_aborted_txn *aborted; /* its entries (arena copies) */
+    size_t n_aborted;
     mock_seg *segs;                  /* records: stored batches (ref) to send */
     size_t n_segs;
     size_t records_len;

@@ -88,6 +88,21 @@ static void w_records(writer *w, const mock_fetch_result *r)
     }
 }
 
+/* read_committed: the aborted transactions of the records sent. */
+static void w_aborted(writer *w, const mock_fetch_result *r)
+{
+    if (!r->aborted_list) {
+        w_array_len(w, -1);
+        return;
+    }
+    w_array_len(w, (int32_t)r->n_aborted);
+    for (size_t i = 0; i < r->n_aborted; i++) {
+        w_i64(w, r->aborted[i].producer_id);
+        w_i64(w, r->aborted[i].first_offset);
+        w_no_tags(w);
+    }
+}
+
 static void w_partition(writer *w, int16_t version, const mock_fetch_result *r)
 {
     w_i32(w, r->req->partition);
@@ -95,7 +110,7 @@ static void w_partition(writer *w, int16_t version, const mock_fetch_result *r)
     w_i64(w, r->high_watermark);
     w_i64(w, r->last_stable_offset);
     if (version >= 5) w_i64(w, r->log_start_offset);
-    w_array_len(w, r->aborted_list ? 0 : -1);
+    w_aborted(w, r);
     if (version >= 11) w_i32(w, r->preferred_read_replica);
     w_records(w, r);
     if (!w->flex) return;

@@ -159,7 +159,8 @@ static int16_t part_check(mock_broker *b, const fetch_ctx *ctx, const mock_fetch
 }
 
 /* Whether to answer now: an error, or min_bytes readable (Kafka's
- * DelayedFetch counts each partition up to its max bytes). */
+ * DelayedFetch counts each partition up to its max bytes, and for
+ * read_committed only up to the last stable offset). */
 static bool fetch_ready(mock_broker *b, const fetch_ctx *ctx)
 {
     if (ctx->max_wait_ms <= 0 || ctx->view.error || ctx->view.n_parts == 0) return true;
@@ -171,7 +172,9 @@ static bool fetch_ready(mock_broker *b, const fetch_ctx *ctx)
         if (part_check(b, ctx, fp, &p, &r) || r.diverging_epoch >= 0 ||
             preferred_replica(b, ctx, p) >= 0)
             return true;
-        int64_t n = mock_log_bytes_from(&p->log, fp->fetch_offset);
+        int64_t n = ctx->isolation_level == 1
+                        ? mock_log_bytes_between(&p->log, fp->fetch_offset, mock_partition_lso(p))
+                        : mock_log_bytes_from(&p->log, fp->fetch_offset);
         readable += n < fp->max_bytes ? n : fp->max_bytes;
     }
     return readable >= ctx->min_bytes;
@@ -212,6 +215,32 @@ static int select_records(const mock_log *log, int64_t offset, int64_t end, int6
     return 0;
 }
 
+/* Kafka's collectAbortedTransactions: those that end at or after the
+ * fetch offset and begin before the end of what is sent. */
+static int collect_aborted(const mock_partition *p, int64_t from, int64_t upto, karena *a,
+                           mock_fetch_result *res)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_aborted; i++)
+        n += p->aborted[i].last_offset >= from && p->aborted[i].first_offset < upto;
+    if (!n) return 0;
+    mock_aborted_txn *v = karena_alloc(a, n * sizeof(*v));
+    if (!v) return KFK_ERR_NO_MEMORY;
+    res->aborted = v;
+    for (size_t i = 0; i < p->n_aborted; i++)
+        if (p->aborted[i].last_offset >= from && p->aborted[i].first_offset < upto)
+            v[res->n_aborted++] = p->aborted[i];
+    return 0;
+}
+
+/* The offset after the last batch select_records chose. */
+static int64_t records_end(const mock_log *log, int64_t offset, const mock_fetch_result *res)
+{
+    if (!res->n_segs) return offset;
+    size_t last = mock_log_find(log, offset) + res->n_segs - 1;
+    return log->b[last].last_offset + 1;
+}
+
 static int fill_result(mock_broker *b, const fetch_ctx *ctx, const mock_fetch_part *fp,
                        int64_t *room, bool *min_one, karena *a, mock_fetch_result *res)
 {
@@ -239,6 +268,9 @@ static int fill_result(mock_broker *b, const fetch_ctx *ctx, const mock_fetch_pa
     int64_t limit = fp->max_bytes < *room ? fp->max_bytes : *room;
     if (limit < 0) limit = 0;
     if (select_records(&p->log, fp->fetch_offset, end, limit, *min_one, a, res))
+        return KFK_ERR_NO_MEMORY;
+    if (ctx->isolation_level == 1 &&
+        collect_aborted(p, fp->fetch_offset, records_end(&p->log, fp->fetch_offset, res), a, res))
         return KFK_ERR_NO_MEMORY;
     *room -= (int64_t)res->records_len;
     if (res->records_len) *min_one = false;

@@ -5,18 +5,18 @@
 #include "mock/mock.h"
 #include "proto/gen/all.h"
 
-/* KIP-584 features. Only metadata.version, at Kafka 4.3's level: the
- * features that change what clients do (transaction.version 2 for
- * KIP-890, group.version 1 for KIP-848) belong here once the mock
- * implements what they promise. */
+/* KIP-584 features, at Kafka 4.3's levels: metadata.version, and
+ * transaction.version (KIP-890), finalized at the cluster's level
+ * (kfk_mock_set_transaction_version). group.version (KIP-848) belongs
+ * here once the mock implements all it promises. */
 static const struct {
     const char *name;
-    int16_t min_version, max_version, finalized;
+    int16_t min_version, max_version, finalized; /* finalized -1: the cluster's */
 } features[] = {
     {"metadata.version", 7, 30, 30},
+    {"transaction.version", 0, 2, -1},
 };
 #define N_FEATURES ((int32_t)(sizeof(features) / sizeof(features[0])))
-#define FEATURES_EPOCH 1
 
 /* KIP-511: name and version must look like "[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?". */
 static bool software_field_ok(kslice s)
@@ -38,17 +38,20 @@ static void add_features(mock_req *req, kp_api_versions_response *resp)
     kp_api_versions_response_finalized_feature_key *fin =
         karena_alloc(req->arena, N_FEATURES * sizeof(*fin));
     if (!sup || !fin) return;
+    int32_t n_fin = 0;
     for (int32_t i = 0; i < N_FEATURES; i++) {
         sup[i] = (kp_api_versions_response_supported_feature_key){
             kwire_cstr(features[i].name), features[i].min_version, features[i].max_version};
-        fin[i] = (kp_api_versions_response_finalized_feature_key){
-            kwire_cstr(features[i].name), features[i].finalized, features[i].finalized};
+        int16_t level = features[i].finalized >= 0 ? features[i].finalized : req->mc->txn_version;
+        if (level == 0) continue; /* Kafka lists no feature finalized at level 0 */
+        fin[n_fin++] = (kp_api_versions_response_finalized_feature_key){
+            kwire_cstr(features[i].name), level, level};
     }
     resp->supported_features = sup;
     resp->n_supported_features = N_FEATURES;
     resp->finalized_features = fin;
-    resp->n_finalized_features = N_FEATURES;
-    resp->finalized_features_epoch = FEATURES_EPOCH;
+    resp->n_finalized_features = n_fin;
+    resp->finalized_features_epoch = req->mc->features_epoch;
 }
 
 int mock_handle_api_versions(mock_req *req)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mock/groups.h"
+#include "mock/txn.h"
 #include "proto/api.h"
 #include "proto/gen/offset_commit.h"
 #include "proto/gen/offset_fetch.h"
@@ -186,12 +187,19 @@ typedef struct fetched {
     int16_t error;
 } fetched;
 
-static fetched fetch_one(mock_group *g, const mock_topic *t, kslice name, int32_t partition,
-                         bool by_id)
+/* stable_group: the group's id when the request wants stable offsets
+ * (KIP-447 require_stable), null otherwise. */
+static fetched fetch_one(mock_req *req, mock_group *g, kslice stable_group, const mock_topic *t,
+                         kslice name, int32_t partition, bool by_id)
 {
     fetched f = {partition, -1, -1, KWIRE_EMPTY, 0};
     if (by_id && !t) {
         f.error = KFK_ERR_UNKNOWN_TOPIC_ID;
+        return f;
+    }
+    if (stable_group.ptr &&
+        mock_txn_offset_pending(req->mc, stable_group, t ? kwire_cstr(t->name) : name, partition)) {
+        f.error = KFK_ERR_UNSTABLE_OFFSET_COMMIT;
         return f;
     }
     const mock_group_offset *o =
@@ -260,7 +268,7 @@ static kfk_err validate_fetch(mock_group *g, kslice member_id, int32_t member_ep
 }
 
 /* v8+: one group of the request. */
-static int fetch_group(mock_req *req, const kp_offset_fetch_request_group *rg,
+static int fetch_group(mock_req *req, const kp_offset_fetch_request_group *rg, bool stable,
                        kp_offset_fetch_response_group *og)
 {
     kp_offset_fetch_response_group_init(og);
@@ -304,7 +312,8 @@ static int fetch_group(mock_req *req, const kp_offset_fetch_request_group *rg,
         if (!ot->partitions) return -1;
         ot->n_partitions = np;
         for (int32_t k = 0; k < np; k++) {
-            fetched f = fetch_one(g, t, want[i].name, parts[k], by_id);
+            fetched f = fetch_one(req, g, stable ? rg->group_id : null_str, t, want[i].name,
+                                  parts[k], by_id);
             ot->partitions[k] = (kp_offset_fetch_response_partitions){
                 f.partition, f.offset, f.leader_epoch, f.metadata, f.error};
         }
@@ -353,7 +362,8 @@ static int fetch_legacy(mock_req *req, const kp_offset_fetch_request *r,
         if (!ot->partitions) return -1;
         ot->n_partitions = np;
         for (int32_t k = 0; k < np; k++) {
-            fetched f = fetch_one(g, NULL, want[i].name, parts[k], false);
+            kslice stable = req->version >= 7 && r->require_stable ? r->group_id : null_str;
+            fetched f = fetch_one(req, g, stable, NULL, want[i].name, parts[k], false);
             if (err) f.error = (int16_t)err;
             ot->partitions[k] = (kp_offset_fetch_response_partition){
                 f.partition, f.offset, f.leader_epoch, f.metadata, f.error};
@@ -377,6 +387,6 @@ int mock_handle_offset_fetch(mock_req *req)
     if (!resp.groups) return MOCK_CLOSE;
     resp.n_groups = n;
     for (int32_t i = 0; i < n; i++)
-        if (fetch_group(req, &r.groups[i], &resp.groups[i])) return MOCK_CLOSE;
+        if (fetch_group(req, &r.groups[i], r.require_stable, &resp.groups[i])) return MOCK_CLOSE;
     return mock_respond(req, &resp);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mock/mock.h"
+#include "mock/txn.h"
 #include "proto/batch.h"
 #include "proto/gen/all.h"
 
@@ -97,9 +98,24 @@ static kfk_err append(mock_req *req, mock_partition *p, const kbatch *b, kslice 
         mock_producer_update(p, b->producer_id, b->producer_epoch, b->base_sequence, last_seq, base,
                              base + b->last_offset_delta, b->max_timestamp))
         return KFK_ERR_UNKNOWN_SERVER_ERROR;
+    if (b->transactional && mock_producer_txn_append(p, b->producer_id, base))
+        return KFK_ERR_UNKNOWN_SERVER_ERROR;
     out->base_offset = base;
     out->log_start_offset = p->log.log_start_offset;
     return KFK_OK;
+}
+
+/* KIP-890 verification of a transactional batch, before the producer
+ * state: a duplicate of an appended batch is still in the transaction. */
+static kfk_err verify_txn(mock_req *req, kslice txn_id, mock_topic *t, mock_partition *p,
+                          const kbatch *b)
+{
+    if (!b->transactional) return KFK_OK;
+    mock_seq_check chk;
+    int32_t last_seq = last_sequence(b->base_sequence, b->last_offset_delta);
+    mock_producer_check(p, b->producer_id, b->producer_epoch, b->base_sequence, last_seq, &chk);
+    if (chk.duplicate) return KFK_OK;
+    return mock_txn_verify_produce(req, txn_id, t, p->index, b->producer_id, b->producer_epoch);
 }
 
 static kfk_err check_leader(mock_req *req, mock_partition *p, ps_part *out, hints *h)
@@ -115,7 +131,7 @@ static kfk_err check_leader(mock_req *req, mock_partition *p, ps_part *out, hint
 
 /* In Kafka's order: the partition, the request's shape, acks, leadership,
  * the log's checks, the producer state. */
-static void produce_one(mock_req *req, mock_topic *t, kfk_err req_err, bool bad_acks,
+static void produce_one(mock_req *req, mock_topic *t, kfk_err req_err, bool bad_acks, kslice txn_id,
                         const pr_part *pd, ps_part *out, hints *h)
 {
     kp_produce_response_partition_produce_response_init(out);
@@ -130,6 +146,7 @@ static void produce_one(mock_req *req, mock_topic *t, kfk_err req_err, bool bad_
     if (!err && bad_acks) err = KFK_ERR_INVALID_REQUIRED_ACKS;
     if (!err) err = check_leader(req, p, out, h);
     if (!err) err = check_batch(req->mc, &b, pd->records.len, &in_log);
+    if (!err) err = verify_txn(req, txn_id, t, p, &b);
     if (!err) err = append(req, p, &b, pd->records, out);
     out->error_code = (int16_t)err;
     if (err) {
@@ -209,8 +226,8 @@ int mock_handle_produce(mock_req *req)
         if (!ts->partition_responses) return MOCK_CLOSE;
         ts->n_partition_responses = np;
         for (int32_t k = 0; k < np; k++) {
-            produce_one(req, t, req_err ? req_err : terr, bad_acks, &td->partition_data[k],
-                        &ts->partition_responses[k], &h);
+            produce_one(req, t, req_err ? req_err : terr, bad_acks, r.transactional_id,
+                        &td->partition_data[k], &ts->partition_responses[k], &h);
             any_err |= ts->partition_responses[k].error_code != 0;
         }
     }

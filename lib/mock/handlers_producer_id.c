@@ -8,48 +8,41 @@
  *  - expected id/epoch (KIP-360): they must be the current ones (bump) or,
  *    for a retried request, the epoch before the last bump (answered with
  *    the current one); else PRODUCER_FENCED;
- *  - an exhausted epoch (32766 and up) rotates to a new producer id.
+ *  - an exhausted epoch (32766 and up) rotates to a new producer id;
+ *  - an open transaction of the old producer is aborted with a bumped
+ *    epoch (fencing it) and the request answered CONCURRENT_TRANSACTIONS,
+ *    which clients retry; the retry then bumps again;
+ *  - transaction_timeout_ms above transaction.max.timeout.ms (or not
+ *    positive) is INVALID_TRANSACTION_TIMEOUT;
+ *  - before v4, PRODUCER_FENCED is answered as INVALID_PRODUCER_EPOCH
+ *    (older clients do not know it).
  * Before either, as KafkaApis: an expected producer id without an epoch,
  * or the reverse, is INVALID_REQUEST. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "mock/mock.h"
+#include "mock/txn.h"
 #include "proto/gen/init_producer_id.h"
 
-#define MAX_TXN_TIMEOUT_MS 900000 /* transaction.max.timeout.ms */
-#define EPOCH_EXHAUSTED (INT16_MAX - 1)
+#define EPOCH_EXHAUSTED MOCK_EPOCH_EXHAUSTED
 
-static mock_txn *txn_find(mock_cluster *mc, kslice id)
+/* Kafka's isValidProducerId: whether a KIP-360 request names this
+ * producer (the current id, or the one before a rotation at an exhausted
+ * epoch). The epoch is checked when it is bumped, so an open transaction
+ * is fenced on the producer id alone. */
+static bool expected_ok(const mock_txn *t, int64_t want_pid, int16_t want_epoch)
 {
-    for (size_t i = 0; i < mc->n_txns; i++)
-        if (kwire_eq(kwire_cstr(mc->txns[i].transactional_id), id)) return &mc->txns[i];
-    return NULL;
-}
-
-static mock_txn *txn_add(mock_cluster *mc, kslice id)
-{
-    if (mc->n_txns == mc->cap_txns) {
-        size_t cap = mc->cap_txns ? mc->cap_txns * 2 : 16;
-        mock_txn *t = realloc(mc->txns, cap * sizeof(*t));
-        if (!t) return NULL;
-        mc->txns = t;
-        mc->cap_txns = cap;
-    }
-    char *name = strndup((const char *)id.ptr, id.len);
-    if (!name) return NULL;
-    mock_txn *t = &mc->txns[mc->n_txns++];
-    *t = (mock_txn){name, mc->next_producer_id++, -1, -1, -1, 0, MOCK_TXN_EMPTY};
-    return t;
+    if (want_pid < 0 && want_epoch < 0) return true;
+    return t->epoch < 0 || want_pid == t->producer_id ||
+           (want_pid == t->prev_producer_id && want_epoch >= EPOCH_EXHAUSTED);
 }
 
 /* The new epoch for a request, or an error. */
 static int16_t bump(mock_cluster *mc, mock_txn *t, int64_t want_pid, int16_t want_epoch)
 {
     bool expected = want_pid >= 0 || want_epoch >= 0;
-    bool valid = !expected || t->epoch < 0 || want_pid == t->producer_id ||
-                 (want_pid == t->prev_producer_id && want_epoch >= EPOCH_EXHAUSTED);
-    if (!valid) return KFK_ERR_PRODUCER_FENCED;
+    if (!expected_ok(t, want_pid, want_epoch)) return KFK_ERR_PRODUCER_FENCED;
     if (t->epoch >= EPOCH_EXHAUSTED && (!expected || want_epoch == t->epoch)) {
         t->prev_producer_id = t->producer_id;
         t->producer_id = mc->next_producer_id++;
@@ -74,16 +67,23 @@ static int16_t transactional(mock_req *req, const kp_init_producer_id_request *r
 {
     mock_cluster *mc = req->mc;
     if (r->transactional_id.len == 0) return KFK_ERR_INVALID_REQUEST;
+    if (r->transaction_timeout_ms <= 0 || r->transaction_timeout_ms > mc->txn_max_timeout_ms)
+        return KFK_ERR_INVALID_TRANSACTION_TIMEOUT;
     if (mock_coordinator(mc, 1, r->transactional_id) != req->broker->id)
         return KFK_ERR_NOT_COORDINATOR;
-    if (r->transaction_timeout_ms <= 0 || r->transaction_timeout_ms > MAX_TXN_TIMEOUT_MS)
-        return KFK_ERR_INVALID_TRANSACTION_TIMEOUT;
-    mock_txn *t = txn_find(mc, r->transactional_id);
-    if (!t && !(t = txn_add(mc, r->transactional_id))) return KFK_ERR_UNKNOWN_SERVER_ERROR;
-    int16_t err = bump(mc, t, req->version >= 3 ? r->producer_id : -1,
-                       req->version >= 3 ? r->producer_epoch : -1);
+    mock_txn *t = mock_txn_find(mc, r->transactional_id);
+    if (!t && !(t = mock_txn_add(mc, r->transactional_id))) return KFK_ERR_UNKNOWN_SERVER_ERROR;
+    int64_t want_pid = req->version >= 3 ? r->producer_id : -1;
+    int16_t want_epoch = req->version >= 3 ? r->producer_epoch : -1;
+    if (t->state == MOCK_TXN_ONGOING || mock_txn_preparing(t)) {
+        if (!expected_ok(t, want_pid, want_epoch)) return KFK_ERR_PRODUCER_FENCED;
+        if (t->state == MOCK_TXN_ONGOING) mock_txn_fence_abort(t);
+        return KFK_ERR_CONCURRENT_TRANSACTIONS; /* retried once the markers are out */
+    }
+    int16_t err = bump(mc, t, want_pid, want_epoch);
     if (err) return err;
     t->timeout_ms = r->transaction_timeout_ms;
+    t->state = MOCK_TXN_EMPTY;
     resp->producer_id = t->producer_id;
     resp->producer_epoch = t->epoch;
     return 0;
@@ -106,6 +106,8 @@ int mock_handle_init_producer_id(mock_req *req)
         resp.error_code = KFK_ERR_INVALID_REQUEST;
     } else if (r.transactional_id.ptr) {
         resp.error_code = transactional(req, &r, &resp);
+        if (resp.error_code == KFK_ERR_PRODUCER_FENCED && req->version < 4)
+            resp.error_code = KFK_ERR_INVALID_PRODUCER_EPOCH;
     } else {
         mock_cluster *mc = req->mc;
         resp.producer_id = mc->next_producer_id++;

@@ -59,6 +59,13 @@ int64_t mock_log_bytes_from(const mock_log *log, int64_t offset)
     return i < log->n ? log->end_pos - log->b[i].pos : 0;
 }
 
+int64_t mock_log_bytes_between(const mock_log *log, int64_t from, int64_t to)
+{
+    size_t i = mock_log_find(log, from), j = mock_log_find(log, to);
+    int64_t end = j < log->n ? log->b[j].pos : log->end_pos;
+    return i < j ? end - log->b[i].pos : 0;
+}
+
 size_t mock_log_truncate(mock_log *log, int64_t offset)
 {
     size_t dropped = 0;

@@ -95,6 +95,7 @@ typedef struct mock_broker {
     bool drop_pending; /* close every connection at the next loop pass */
     bool fetch_wake;   /* re-check this broker's parked fetches */
     int rtt_ms;
+    int throttle_ms; /* KIP-219: put in every response that has the field */
     char rack[64];          /* "": none; KIP-392 replica selection (handlers_fetch.c) */
     mock_conn *conns;       /* loop thread */
     mock_fetch_wait *waits; /* parked fetches, loop thread */
@@ -145,6 +146,9 @@ int mock_log_append(mock_log *log, krbuf *buf, int64_t base_offset, int64_t last
 size_t mock_log_find(const mock_log *log, int64_t offset);
 /* Bytes stored from the batch holding offset to the end. */
 int64_t mock_log_bytes_from(const mock_log *log, int64_t offset);
+/* Bytes of the batches from the one holding from up to the one holding
+ * to (a batch boundary, or the end), that one excluded. */
+int64_t mock_log_bytes_between(const mock_log *log, int64_t from, int64_t to);
 /* Drops the batches from offset (a batch's base offset, or the end) on;
  * returns their size. */
 size_t mock_log_truncate(mock_log *log, int64_t offset);
@@ -164,7 +168,14 @@ typedef struct mock_producer {
     int16_t epoch; /* -1: none yet */
     int32_t n_batches;
     mock_producer_batch batches[MOCK_PRODUCER_BATCHES]; /* newest last */
+    int64_t txn_first_offset; /* first offset of its open transaction, -1: none */
 } mock_producer;
+
+/* An aborted transaction in a partition, for read_committed fetches. */
+typedef struct mock_aborted_txn {
+    int64_t producer_id;
+    int64_t first_offset, last_offset; /* its first batch, its ABORT marker */
+} mock_aborted_txn;
 
 typedef struct mock_topic mock_topic;
 
@@ -178,6 +189,8 @@ typedef struct mock_partition {
     mock_log log;
     mock_producer *producers;
     size_t n_producers, cap_producers;
+    mock_aborted_txn *aborted; /* in marker order */
+    size_t n_aborted, cap_aborted;
 } mock_partition;
 
 typedef struct mock_config {
@@ -203,9 +216,8 @@ typedef struct mock_errq_item {
     int left;
 } mock_errq_item;
 
-/* A transactional id's producer (InitProducerId). The transaction state
- * is here for the transactions the mock will learn; until then a
- * transactional id stays Empty. */
+/* A transactional id's coordinator state (txn.h). Prepare* last only
+ * while the mock writes markers, which it does at once. */
 typedef enum mock_txn_state {
     MOCK_TXN_EMPTY,
     MOCK_TXN_ONGOING,
@@ -215,15 +227,7 @@ typedef enum mock_txn_state {
     MOCK_TXN_COMPLETE_ABORT,
 } mock_txn_state;
 
-typedef struct mock_txn {
-    char *transactional_id;
-    int64_t producer_id;
-    int64_t prev_producer_id; /* before an epoch-exhaustion rotation, else -1 */
-    int16_t epoch;
-    int16_t last_epoch; /* before the last bump, for retries (KIP-360), else -1 */
-    int32_t timeout_ms;
-    mock_txn_state state;
-} mock_txn;
+typedef struct mock_txn mock_txn;
 
 struct kfk_mock_cluster {
     pthread_mutex_t lock; /* protects everything not marked loop-only */
@@ -256,8 +260,12 @@ struct kfk_mock_cluster {
 
     int64_t next_producer_id;
     int16_t next_producer_epoch; /* the next idempotent InitProducerId's epoch (a test knob) */
-    mock_txn *txns;
+    mock_txn **txns;             /* txn.h */
     size_t n_txns, cap_txns;
+    int16_t txn_version;         /* finalized transaction.version (KIP-890) */
+    int64_t features_epoch;      /* ApiVersions' finalized_features_epoch */
+    int32_t txn_max_timeout_ms;  /* transaction.max.timeout.ms */
+    int32_t txn_marker_delay_ms; /* from EndTxn to its markers (a test knob) */
     int32_t next_session_id;
     mock_groups groups;
     mock_security sec;
@@ -302,7 +310,8 @@ int32_t mock_brokers_up(const mock_cluster *mc);
 /* After broker_id went down or up: moves leadership of the partitions it
  * led to a live replica (or none), or gives leaderless ones a leader. */
 void mock_topics_failover(mock_cluster *mc, int32_t broker_id);
-/* The partition's last stable offset (no transactions yet: the HW). */
+/* The partition's last stable offset: where its oldest open transaction
+ * starts, or the high watermark (producer_state.c). */
 int64_t mock_partition_lso(const mock_partition *p);
 /* Appends a validated batch copy; applies retention. Returns KFK_OK or
  * KFK_ERR_NO_MEMORY. */
@@ -327,6 +336,11 @@ void mock_producer_check(const mock_partition *p, int64_t producer_id, int16_t e
 kfk_err mock_producer_update(mock_partition *p, int64_t producer_id, int16_t epoch,
                              int32_t first_seq, int32_t last_seq, int64_t first_offset,
                              int64_t last_offset, int64_t timestamp);
+/* After the log was truncated at offset: transactions that started
+ * there or later are no longer open in p, nor aborted ones that ended
+ * there or later listed. */
+void mock_producers_truncate(mock_partition *p, int64_t offset);
+/* Frees the producer state and the aborted-transaction index. */
 void mock_producers_free(mock_partition *p);
 
 /* --------------------------------------------------------------- requests */
@@ -360,6 +374,9 @@ mock_handler mock_handle_api_versions, mock_handle_metadata, mock_handle_create_
     mock_handle_list_groups, mock_handle_offset_commit, mock_handle_offset_fetch,
     mock_handle_consumer_group_heartbeat,                      /* handlers_consumer_group.c */
     mock_handle_sasl_handshake, mock_handle_sasl_authenticate; /* sasl.c */
+/* handlers_txn.c and handlers_txn_offset.c */
+mock_handler mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, mock_handle_end_txn,
+    mock_handle_txn_offset_commit;
 
 /* The handler of an API key, or NULL when the mock does not implement it. */
 mock_handler *mock_handler_for(int16_t key);

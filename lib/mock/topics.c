@@ -5,10 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/topic_name.h"
 #include "mock/mock.h"
 #include "proto/batch.h"
-
-#define MAX_TOPIC_NAME 249 /* Kafka's limit, leaving room for partition dirs */
 
 /* ----------------------------------------------------------------- lookup */
 
@@ -48,33 +47,8 @@ static bool collides(const char *a, kslice b)
 
 kfk_err mock_topic_name_check(mock_cluster *mc, kslice name, char *msg, size_t msg_len)
 {
-    int n = (int)(name.len > 300 ? 300 : name.len);
-    const char *s = name.ptr ? (const char *)name.ptr : "";
-    bool bad_char = false;
-    for (size_t i = 0; i < name.len; i++) {
-        uint8_t ch = name.ptr[i];
-        bad_char |= !((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-');
-    }
-    /* Kafka's Topic.validate, and its words. */
-    bool invalid = true;
-    if (!name.ptr || name.len == 0)
-        snprintf(msg, msg_len, "Topic name is invalid: the empty string is not allowed");
-    else if ((name.len == 1 && s[0] == '.') || (name.len == 2 && s[0] == '.' && s[1] == '.'))
-        snprintf(msg, msg_len, "Topic name is invalid: '%.*s' is not allowed", n, s);
-    else if (name.len > MAX_TOPIC_NAME)
-        snprintf(msg, msg_len,
-                 "Topic name is invalid: the length of '%.*s' is longer than the max allowed "
-                 "length %d",
-                 n, s, MAX_TOPIC_NAME);
-    else if (bad_char)
-        snprintf(msg, msg_len,
-                 "Topic name is invalid: '%.*s' contains one or more characters other than "
-                 "ASCII alphanumerics, '.', '_' and '-'",
-                 n, s);
-    else
-        invalid = false;
-    if (invalid) return KFK_ERR_INVALID_TOPIC_EXCEPTION;
+    kfk_err err = ktopic_name_check((const char *)name.ptr, name.len, msg, msg_len);
+    if (err) return err;
     for (size_t i = 0; i < mc->n_topics; i++) {
         const char *other = mc->topics[i]->name;
         if (collides(other, name) &&
@@ -280,11 +254,6 @@ void mock_partition_wake(mock_cluster *mc, mock_partition *p)
 
 /* --------------------------------------------------------------- the log */
 
-int64_t mock_partition_lso(const mock_partition *p)
-{
-    return p->log.end_offset;
-}
-
 kfk_err mock_partition_append(mock_cluster *mc, mock_partition *p, krbuf *batch,
                               int64_t *base_offset)
 {
@@ -380,6 +349,7 @@ kfk_err kfk_mock_partition_truncate(kfk_mock_cluster *mc, const char *topic, int
     }
     if (!rc) {
         mc->stored_bytes -= mock_log_truncate(&p->log, offset);
+        mock_producers_truncate(p, offset);
         set_leader(mc, p, p->leader); /* the next epoch; parked fetches answer */
         mock_loop_sync(mc);
     }

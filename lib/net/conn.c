@@ -88,6 +88,8 @@ void kconn_arm_timer(kconn *c)
 {
     int64_t d = earliest(earliest(c->state_deadline_ns, c->req_deadline_ns), idle_deadline(c));
     d = earliest(d, reauth_deadline(c));
+    d = earliest(d, c->sasl_work_deadline_ns);
+    d = earliest(d, c->throttle_until_ns);
     if (!d)
         kloop_timer_disarm(c->loop, &c->timer);
     else if (!ktimer_armed(&c->timer) || c->timer.deadline_ns != d)
@@ -113,6 +115,7 @@ static void close_socket(kconn *c)
     kconn_sasl_reset(c);
     c->reauthenticating = false;
     c->reauth_at_ns = 0;
+    c->throttle_until_ns = 0;
     kconn_reset_buffers(c);
 }
 
@@ -376,6 +379,8 @@ static void on_timer(ktimer *t)
     kconn_state s = state_of(c);
     if (c->req_deadline_ns && now >= c->req_deadline_ns && kconn_expire(c, now)) {
         kconn_fail(c, KFK_ERR_TRANSPORT, "a request timed out");
+    } else if (c->sasl_work_deadline_ns && now >= c->sasl_work_deadline_ns) {
+        kconn_fail(c, KFK_ERR_TRANSPORT, "the SASL mechanism did not answer in time");
     } else if (c->state_deadline_ns && now >= c->state_deadline_ns && s == KCONN_BACKOFF) {
         backoff_done(c);
     } else if (c->state_deadline_ns && now >= c->state_deadline_ns && s == KCONN_CONNECTING) {
@@ -385,6 +390,8 @@ static void on_timer(ktimer *t)
         kconn_fail(c, KFK_ERR_TRANSPORT, "connection setup timed out");
     } else if (idle_deadline(c) && now >= idle_deadline(c)) {
         close_idle(c);
+    } else if (c->throttle_until_ns && now >= c->throttle_until_ns) {
+        kconn_flush(c); /* the throttle is over: what waited goes now */
     } else if (reauth_deadline(c) && now >= reauth_deadline(c)) {
         klog(&c->cfg->log, KFK_LOG_DEBUG, "broker", "%s: re-authenticating (KIP-368)", c->name);
         c->reauthenticating = true;

@@ -47,6 +47,7 @@
 #include "net/req.h"
 #include "net/resolver.h"
 #include "net/tls.h"
+#include "net/worker.h"
 
 typedef enum kconn_state {
     KCONN_DOWN,         /* no socket; connects when work arrives */
@@ -82,6 +83,7 @@ typedef struct kconn_config {
     kresolver *resolver;          /* for names that are not numeric addresses */
     ktls_ctx *tls;                /* NULL: plaintext */
     const kfk_sasl_mechanism *sasl; /* NULL: no SASL */
+    kworker *worker;                /* runs sasl's calls when it may_block */
     klogger log;
     /* Optional, on the loop thread: a connection failed TLS (KFK_ERR_TLS)
      * or authentication (KFK_ERR_AUTH); reason holds no secret. */

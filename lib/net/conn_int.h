@@ -66,6 +66,7 @@ struct kconn {
     int64_t state_deadline_ns; /* connect timeout or end of backoff; 0: none */
     int64_t last_active_ns;    /* last byte in or out, for idle reaping */
     int64_t req_deadline_ns;   /* <= every queued request's deadline; 0: none */
+    int64_t throttle_until_ns; /* KIP-219: send nothing new before this; 0: none */
 
     kreq_queue pending;  /* not yet sent */
     kreq_queue inflight; /* sent, awaiting responses, in send order */
@@ -97,6 +98,8 @@ struct kconn {
     size_t sasl_msg_len;
     void *sasl_state;        /* the mechanism's, between start and end */
     bool sasl_started;
+    kwork *sasl_work;              /* a may_block mechanism's call on the worker; NULL: none */
+    int64_t sasl_work_deadline_ns; /* when to give up on sasl_work; 0: none */
     bool reauthenticating;   /* KIP-368: READY, new requests held back */
     int64_t reauth_at_ns;    /* when to authenticate again; 0: never */
 };
@@ -124,8 +127,23 @@ void kconn_sasl_start(kconn *c);
 /* The answer to the connection's own SASL request. Returns 0, or -1 when
  * the connection failed. */
 int kconn_sasl_on_response(kconn *c, kreader *rd);
-/* Ends the mechanism's state and drops the message being sent. */
+/* Ends the mechanism's state and drops the message being sent; a call
+ * running on the worker is cancelled. */
 void kconn_sasl_reset(kconn *c);
+/* What one call of the mechanism (start and first step, or step) gave:
+ * sends the next message, or finishes. Returns 0, or -1 when the
+ * connection failed. */
+int kconn_sasl_stepped(kconn *c, kfk_err err, const char *why, unsigned char *out, size_t out_len,
+                       int done, int64_t lifetime_ms);
+
+/* conn_sasl_work.c: a may_block mechanism's calls, on cfg->worker. The
+ * mechanism's state goes with the call and comes back when it is done.
+ * start: call start (then step with no input); else step with in (copied).
+ * Returns 0, or -1 when the connection failed. */
+int kconn_sasl_offload(kconn *c, bool start, const uint8_t *in, size_t in_len,
+                       int64_t lifetime_ms);
+/* The call in flight will never report (kconn_sasl_reset). */
+void kconn_sasl_offload_cancel(kconn *c);
 
 /* conn_io.c */
 void kreq_queue_init(kreq_queue *q);

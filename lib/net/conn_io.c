@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/rw.h"
+#include "base/time.h"
 #include "net/conn_int.h"
 #include "proto/api.h"
 
@@ -236,6 +237,13 @@ void kconn_flush(kconn *c)
      * waits; the responses to what is in flight still come in. */
     if (s != KCONN_READY || c->reauthenticating) return;
     int64_t now = kloop_now(c->loop);
+    /* KIP-219: a broker over a quota answered at once and asked for
+     * quiet; what was encoded before still goes out. */
+    if (c->throttle_until_ns > now) {
+        kconn_write(c);
+        return;
+    }
+    c->throttle_until_ns = 0;
     encode_pending(c, now);
     /* Sources fill what room is left, then their requests are encoded too. */
     for (ksource *src = c->sources; src && room(c) - c->pending.n > 0; src = src->next) {
@@ -352,6 +360,24 @@ static int handle_api_versions(kconn *c, kreader *rd)
     return state_of(c) == KCONN_BACKOFF ? -1 : 0;
 }
 
+/* A response's throttle_time_ms. Brokers since Kafka 2.0 (ApiVersions v2,
+ * KIP-219) answer a client over its quota at once and expect it to send
+ * nothing more on the connection for that long, as Java does; older ones
+ * delayed the answer themselves, so it is only noted. */
+static void note_throttle(kconn *c, const kproto_api *api, const void *resp)
+{
+    if (api->throttle_offset < 0) return;
+    int32_t ms;
+    memcpy(&ms, (const char *)resp + api->throttle_offset, sizeof(ms));
+    if (ms <= 0 || c->versions.hi[KP_API_VERSIONS_KEY] < 2) return;
+    int64_t until = kloop_now(c->loop) + (int64_t)ms * KTIME_NS_PER_MS;
+    if (until <= c->throttle_until_ns) return;
+    c->throttle_until_ns = until;
+    klog(&c->cfg->log, KFK_LOG_DEBUG, "broker", "%s: throttled for %d ms (%s quota)", c->name, ms,
+         api->name);
+    kconn_arm_timer(c);
+}
+
 /* One response frame (without its size prefix). owner holds the bytes
  * when they are in a buffer of their own. Returns 0, or -1 when the
  * connection failed. */
@@ -389,6 +415,7 @@ static int handle_frame(kconn *c, const uint8_t *data, size_t len, krbuf *owner)
         kconn_complete(c, r, rc == KFK_ERR_NO_MEMORY ? KFK_ERR_NO_MEMORY : KFK_ERR_MALFORMED, NULL,
                        NULL);
     } else {
+        note_throttle(c, api, resp);
         kconn_complete(c, r, KFK_OK, resp, &c->arena);
     }
     karena_reset(&c->arena);

@@ -23,6 +23,7 @@ static void wipe_msg(kconn *c)
 void kconn_sasl_reset(kconn *c)
 {
     const kfk_sasl_mechanism *m = c->cfg->sasl;
+    kconn_sasl_offload_cancel(c);
     if (c->sasl_started && m->end) m->end(m->opaque, c->sasl_state);
     c->sasl_started = false;
     c->sasl_state = NULL;
@@ -99,30 +100,43 @@ static void authenticated(kconn *c, int64_t lifetime_ms)
     kconn_become_ready(c);
 }
 
-/* One round of the mechanism with the broker's last answer. */
-static int step(kconn *c, const uint8_t *in, size_t in_len, int64_t lifetime_ms)
+int kconn_sasl_stepped(kconn *c, kfk_err err, const char *why, unsigned char *out, size_t out_len,
+                       int done, int64_t lifetime_ms)
 {
     const kfk_sasl_mechanism *m = c->cfg->sasl;
-    char why[256] = "";
-    unsigned char *out = NULL;
-    size_t out_len = 0;
-    int done = 0;
-    wipe_msg(c);
-    kfk_err err =
-        m->step(m->opaque, c->sasl_state, in, in_len, &out, &out_len, &done, why, sizeof(why));
+    if (err || done) {
+        if (out) {
+            explicit_bzero(out, out_len);
+            free(out);
+        }
+    }
     if (err) {
-        if (out) free(out);
         fail_auth(c, "SASL %s: %s", m->name, *why ? why : kfk_err_str(err));
         return -1;
     }
     if (done) {
-        if (out) free(out);
         authenticated(c, lifetime_ms);
         return 0;
     }
     c->sasl_msg = out;
     c->sasl_msg_len = out ? out_len : 0;
     return send_message(c);
+}
+
+/* One round of the mechanism with the broker's last answer; on the
+ * worker when the mechanism may block. */
+static int step(kconn *c, const uint8_t *in, size_t in_len, int64_t lifetime_ms)
+{
+    const kfk_sasl_mechanism *m = c->cfg->sasl;
+    wipe_msg(c);
+    if (m->may_block) return kconn_sasl_offload(c, false, in, in_len, lifetime_ms);
+    char why[256] = "";
+    unsigned char *out = NULL;
+    size_t out_len = 0;
+    int done = 0;
+    kfk_err err =
+        m->step(m->opaque, c->sasl_state, in, in_len, &out, &out_len, &done, why, sizeof(why));
+    return kconn_sasl_stepped(c, err, why, out, out_len, done, lifetime_ms);
 }
 
 /* The mechanisms the broker offers, "A, B", into buf. */
@@ -149,6 +163,10 @@ static int on_handshake(kconn *c, kreader *rd)
         fail_auth(c, "the broker does not enable SASL mechanism %s (it offers: %s)", m->name,
                   *offered ? offered : "none");
         return -1;
+    }
+    if (m->may_block) {
+        wipe_msg(c);
+        return kconn_sasl_offload(c, true, NULL, 0, 0);
     }
     char why[256] = "";
     kfk_err err = m->start(m->opaque, c->host, &c->sasl_state, why, sizeof(why));

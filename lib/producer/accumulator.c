@@ -175,6 +175,14 @@ int kaccum_part_queued(kaccum_part *p)
     return atomic_load_explicit(&p->queued, memory_order_relaxed);
 }
 
+int64_t kaccum_part_oldest_ms(kaccum_part *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int64_t at = p->head ? p->head->created_ms : INT64_MAX;
+    pthread_mutex_unlock(&p->lock);
+    return at;
+}
+
 void *kaccum_part_ctx(const kaccum_part *p)
 {
     return p->ctx;

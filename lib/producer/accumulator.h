@@ -148,6 +148,10 @@ void *kaccum_part_ctx(const kaccum_part *p);
  * A lock-free snapshot; any thread. */
 int kaccum_part_queued(kaccum_part *p);
 
+/* When the oldest batch in p's queue got its first record (now_ms clock),
+ * INT64_MAX for an empty queue. Any thread; takes p's lock briefly. */
+int64_t kaccum_part_oldest_ms(kaccum_part *p);
+
 /* Sets the sequence the partition's next drained batch starts at
  * (KIP-360: after an epoch bump sequences restart at 0). */
 void kaccum_part_set_sequence(kaccum_part *p, int32_t next_sequence);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "base/topic_name.h"
 #include "base/time.h"
 #include "producer/fastclock.h"
 #include "producer/producer_int.h"
@@ -112,6 +113,7 @@ static kptopic *topic_new(kfk_producer *p, const char *name)
         free(t);
         return NULL;
     }
+    atomic_init(&t->used_ms, ktime_mono_ms());
     return t;
 }
 
@@ -144,6 +146,7 @@ static kfk_err topic_grow(kfk_producer *p, kptopic *t, int32_t n)
         pp->pid = -1;
         pp->epoch = -1;
         pthread_mutex_init(&pp->lock, NULL);
+        atomic_init(&pp->drain_ms, ktime_mono_ms());
         v[i] = pp;
     }
     a->n = n;
@@ -269,6 +272,13 @@ static kfk_err topic_get(kfk_producer *p, const char *name, kptopic **out)
         return KFK_OK;
     }
     if (!t) {
+        /* A name no broker takes would only wait out max.block.ms (and
+         * each one would be kept): refuse it before asking. */
+        char why[128];
+        if (ktopic_name_check(name, strlen(name), why, sizeof(why))) {
+            klog(kclient_log(p->client), KFK_LOG_DEBUG, "producer", "%s", why);
+            return KFK_ERR_INVALID_TOPIC_EXCEPTION;
+        }
         pthread_rwlock_wrlock(&p->topics_lock);
         if (!(t = topic_find(p, name))) {
             t = topic_new(p, name);
@@ -354,6 +364,7 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
     }
     if (sticky) kpartitioner_appended(&t->partitioner, pp->id, res.bytes, res.batch_full);
     if (res.new_batch) {
+        atomic_store_explicit(&t->used_ms, now_ms, memory_order_relaxed);
         /* Once per batch: the wall clock may have been stepped. */
         atomic_store_explicit(&p->wall_offset_ms, ktime_wall_ms() - now_ms,
                               memory_order_relaxed);
@@ -367,9 +378,11 @@ kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
 {
     if (!p || !rec || !rec->topic || (rec->n_headers && !rec->headers)) return KFK_ERR_INVALID_ARG;
     if (atomic_load(&p->closing)) return KFK_ERR_DESTROYED;
+    if (kclient_forked(p->client)) return KFK_ERR_STATE;
     kptopic *t;
     kfk_err err = topic_get(p, rec->topic, &t);
     if (err) return err;
+    kprod_topic_wake(p, t);
     const kpart_array *a = atomic_load(&t->parts);
     if (rec->partition != KFK_PARTITION_ANY) {
         if (rec->partition < 0) return KFK_ERR_INVALID_ARG;
@@ -433,6 +446,7 @@ static void on_metadata(void *opaque)
             if (ts[i]) topic_sync(p, ts[i]);
         free(ts);
     }
+    kprod_drop_idle_topics(p, ktime_mono_ms());
     kpart **parts;
     int n = kprod_all_parts(p, &parts);
     for (int i = 0; i < n; i++)
@@ -440,9 +454,25 @@ static void on_metadata(void *opaque)
     free(parts);
 }
 
+/* partitioner.availability.timeout.ms (Java's NodeLatencyStats): a
+ * partition whose oldest batch has been due to go (linger.ms after its
+ * first record) for longer than the timeout, with nothing of it sent
+ * meanwhile, has a leader that cannot take its records; keyless records
+ * skip it until a batch leaves. */
+static bool stalled(kfk_producer *p, kpart *pp, int64_t now_ms)
+{
+    if (!p->avail_timeout_ms || kaccum_part_queued(pp->ap) == 0) return false;
+    int64_t since = atomic_load_explicit(&pp->drain_ms, memory_order_relaxed);
+    if (now_ms - since <= p->avail_timeout_ms) return false;
+    int64_t oldest = kaccum_part_oldest_ms(pp->ap);
+    if (oldest == INT64_MAX) return false;
+    return now_ms - (oldest + p->linger_ms) > p->avail_timeout_ms;
+}
+
 /* KIP-794: tells each topic's partitioner how many batches wait per
- * available partition, so keyless records go less to slow brokers. */
-static void publish_load(kfk_producer *p)
+ * available partition, so keyless records go less to slow brokers, and
+ * none to stalled ones. */
+static void publish_load(kfk_producer *p, int64_t now_ms)
 {
     pthread_rwlock_rdlock(&p->topics_lock);
     for (size_t i = 0; i < p->cap_topics; i++) {
@@ -450,11 +480,13 @@ static void publish_load(kfk_producer *p)
         kpart_array *a = t ? atomic_load(&t->parts) : NULL;
         const kavail *v = a ? atomic_load(&t->avail) : NULL;
         if (!v || !v->n) continue;
-        int32_t sizes[256];
-        int32_t n = v->n < 256 ? v->n : 256;
-        for (int32_t j = 0; j < n; j++)
-            sizes[j] = v->ids[j] < a->n ? kaccum_part_queued(a->parts[v->ids[j]]->ap) : 0;
-        kpartitioner_set_load(&t->partitioner, v->ids, sizes, n, a->n);
+        int32_t ids[256], sizes[256], n = 0;
+        for (int32_t j = 0; j < v->n && n < 256; j++) {
+            if (v->ids[j] >= a->n || stalled(p, a->parts[v->ids[j]], now_ms)) continue;
+            ids[n] = v->ids[j];
+            sizes[n++] = kaccum_part_queued(a->parts[v->ids[j]]->ap);
+        }
+        kpartitioner_set_load(&t->partitioner, ids, sizes, n, a->n);
     }
     pthread_rwlock_unlock(&p->topics_lock);
 }
@@ -466,7 +498,7 @@ void kprod_publish_load(kfk_producer *p, int64_t now_ms)
     if (now_ms - last < KPROD_LOAD_MS ||
         !atomic_compare_exchange_strong(&p->load_at_ms, &last, now_ms))
         return;
-    publish_load(p);
+    publish_load(p, now_ms);
 }
 
 void kprod_expiry_note(kfk_producer *p, int64_t created_ms)
@@ -532,10 +564,13 @@ static void read_conf(kfk_producer *p, const kfk_conf *c)
     p->request_timeout_ms = kconf_i64(c, KCONF_REQUEST_TIMEOUT_MS);
     p->retry_backoff_ms = kconf_i64(c, KCONF_RETRY_BACKOFF_MS);
     p->max_block_ms = kconf_i64(c, KCONF_MAX_BLOCK_MS);
+    p->max_idle_ms = kconf_i64(c, KCONF_METADATA_MAX_IDLE_MS);
     p->max_request_bytes = (size_t)kconf_i64(c, KCONF_MAX_REQUEST_SIZE);
     p->partitioner_kind = kconf_int(c, KCONF_PARTITIONER);
     p->adaptive = p->partitioner_kind == KCONF_PARTITIONER_DEFAULT &&
                   kconf_bool(c, KCONF_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE);
+    p->avail_timeout_ms = kconf_i64(c, KCONF_PARTITIONER_AVAILABILITY_TIMEOUT_MS);
+    p->linger_ms = kconf_i64(c, KCONF_LINGER_MS);
     void *o;
     p->partitioner_cb = (kfk_partitioner_cb *)kconf_cb(c, KCONF_PARTITIONER_CB, &o);
     p->partitioner_opaque = o;
@@ -559,6 +594,7 @@ static void init_locks(kfk_producer *p)
 {
     pthread_rwlock_init(&p->topics_lock, NULL);
     pthread_mutex_init(&p->senders_lock, NULL);
+    pthread_mutex_init(&p->idle_lock, NULL);
     pthread_cond_init(&p->senders_cond, NULL);
     pthread_mutex_init(&p->dr_lock, NULL);
     /* delivery.c waits on it with monotonic deadlines */
@@ -631,6 +667,7 @@ kfk_err kfk_producer_purge(kfk_producer *p)
 kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
 {
     if (!p) return KFK_ERR_INVALID_ARG;
+    if (kclient_forked(p->client)) return KFK_ERR_STATE;
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : ktime_mono_ms() + timeout_ms;
     kaccum_flush_begin(p->accum);
     ksender_kick_all(p);
@@ -656,7 +693,7 @@ kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
 
 int kfk_producer_poll(kfk_producer *p, int timeout_ms)
 {
-    if (!p) return -1;
+    if (!p || kclient_forked(p->client)) return -1;
     return kdr_serve(p, timeout_ms);
 }
 
@@ -669,6 +706,7 @@ static void producer_free(kfk_producer *p)
     kaccum_destroy(p->accum);
     pthread_rwlock_destroy(&p->topics_lock);
     pthread_mutex_destroy(&p->senders_lock);
+    pthread_mutex_destroy(&p->idle_lock);
     pthread_cond_destroy(&p->senders_cond);
     pthread_mutex_destroy(&p->dr_lock);
     pthread_cond_destroy(&p->dr_cond);
@@ -677,7 +715,7 @@ static void producer_free(kfk_producer *p)
 
 void kfk_producer_destroy(kfk_producer *p)
 {
-    if (!p) return;
+    if (!p || kclient_forked(p->client)) return; /* the parent's: left alone */
     atomic_store(&p->closing, true);
     kaccum_close(p->accum);
     kfk_producer_purge(p);

@@ -79,6 +79,9 @@ typedef struct kpart {
     bool unresolved;         /* a batch given up with its outcome unknown (Java's */
     int32_t unresolved_next; /* partitionsWithUnresolvedSequences): the sequence after it */
     bool held;               /* kaccum_part_hold_new is set */
+    /* When a batch of it last left for its leader (partitioner.
+     * availability.timeout.ms). Written by its sender, read anywhere. */
+    _Atomic int64_t drain_ms;
 } kpart;
 
 /* The partitions of a topic as known at one time; replaced (never
@@ -103,6 +106,10 @@ struct kptopic {
     _Atomic(kpart_array *) parts; /* NULL until metadata named its partitions */
     _Atomic(kavail *) avail;      /* for keyless records; NULL: all */
     atomic_bool missing_logged;   /* "not present in metadata" was logged */
+    /* metadata.max.idle.ms (idle.c): when a batch last opened, and whether
+     * the topic was dropped from the metadata the client asks for */
+    _Atomic int64_t used_ms;
+    atomic_bool idle;
 };
 
 /* One broker's sender: a ksource on its connection. */
@@ -155,9 +162,13 @@ struct kfk_producer {
     kcodec codec;
     int codec_level;
     int64_t delivery_timeout_ms, request_timeout_ms, retry_backoff_ms, max_block_ms;
+    int64_t max_idle_ms;       /* metadata.max.idle.ms */
+    pthread_mutex_t idle_lock; /* a topic going idle or waking (idle.c) */
     size_t max_request_bytes;
     int partitioner_kind;
     bool adaptive; /* KIP-794: publish queue lengths to the partitioners */
+    int64_t avail_timeout_ms; /* partitioner.availability.timeout.ms; 0: off */
+    int64_t linger_ms;
     kfk_partitioner_cb *partitioner_cb;
     void *partitioner_opaque;
     kfk_dr_cb *dr_cb;
@@ -300,5 +311,15 @@ void kidem_pull_end(kfk_producer *p);
 /* A batch went into / came out of a request. */
 void kidem_inflight_add(kfk_producer *p, int n);
 void kidem_inflight_done(kfk_producer *p);
+
+/* idle.c: metadata.max.idle.ms. A topic no batch opened for that long,
+ * with nothing queued or in flight, leaves the metadata the client asks
+ * for (kfk-bg, after a refresh); the next record for it brings it back. */
+void kprod_drop_idle_topics(kfk_producer *p, int64_t now_ms);
+void kprod_topic_wake_slow(kfk_producer *p, kptopic *t);
+static inline void kprod_topic_wake(kfk_producer *p, kptopic *t)
+{
+    if (atomic_load_explicit(&t->idle, memory_order_relaxed)) kprod_topic_wake_slow(p, t);
+}
 
 #endif

@@ -219,9 +219,10 @@ static void fill_body(kfk_producer *p, kpreq *r, const kslice *wires)
     r->req.max_version = all_ids ? 13 : 12;
 }
 
-static void track_drained(kaccum_batch *b)
+static void track_drained(kaccum_batch *b, int64_t now_ms)
 {
     kpart *pp = PART_OF(b);
+    atomic_store_explicit(&pp->drain_ms, now_ms, memory_order_relaxed);
     pthread_mutex_lock(&pp->lock);
     bool known = false;
     for (int i = 0; i < pp->n_unacked; i++)
@@ -238,7 +239,7 @@ static void send_batches(ksender *s, kconn *c, kaccum_list *l, int64_t now_ms)
     kpreq *r = preq_new(p, n);
     kslice *wires = malloc((n ? n : 1) * sizeof(*wires));
     for (kaccum_batch *b; (b = kaccum_list_pop(l));) {
-        track_drained(b);
+        track_drained(b, now_ms);
         if (!r || !wires) {
             kaccum_reenqueue(p->accum, b, now_ms + p->retry_backoff_ms);
             kprod_expiry_note(p, b->created_ms);

@@ -25,6 +25,9 @@ typedef struct kproto_api {
     const char *name;           /* Kafka's name: "Produce" */
     size_t request_size;        /* sizeof the request struct */
     size_t response_size;       /* sizeof the response struct */
+    /* Where the response struct keeps throttle_time_ms (KIP-219: the
+     * broker asks the client to hold off), -1 when it has none. */
+    ptrdiff_t throttle_offset;
 } kproto_api;
 
 /* The API with this key, or NULL when kfk does not know it. */

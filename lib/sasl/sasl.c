@@ -15,7 +15,7 @@ typedef struct builtin {
 static const builtin builtins[] = {
     {"PLAIN", ksasl_plain_init, 0},           {"SCRAM-SHA-256", ksasl_scram_init, 256},
     {"SCRAM-SHA-512", ksasl_scram_init, 512}, {"OAUTHBEARER", ksasl_oauthbearer_init, 0},
-    {"AWS_MSK_IAM", ksasl_msk_iam_init, 0},
+    {"AWS_MSK_IAM", ksasl_msk_iam_init, 0},   {"GSSAPI", ksasl_gssapi_init, 0},
 };
 
 kfk_err ksasl_out(unsigned char **out, size_t *out_len, const void *p, size_t n)
@@ -46,6 +46,7 @@ void ksasl_free(ksasl *s)
     wipe_free(s->password);
     wipe_free(s->jaas);
     wipe_free(s->token);
+    free(s->kerberos_service);
     kmsk_env_free(&s->aws);
     pthread_mutex_destroy(&s->lock);
     free(s);
@@ -64,17 +65,28 @@ const kfk_sasl_mechanism *ksasl_mechanism(const ksasl *s)
 
 static kfk_err unknown(const char *name, char *errstr, size_t errlen)
 {
-    if (strcasecmp(name, "GSSAPI") == 0)
-        snprintf(errstr, errlen,
-                 "sasl.mechanism=GSSAPI (Kerberos) is not supported yet; use PLAIN, "
-                 "SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER or AWS_MSK_IAM");
-    else
-        snprintf(errstr, errlen,
-                 "sasl.mechanism=%s is not a mechanism kfk knows: use PLAIN, SCRAM-SHA-256, "
-                 "SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM, or give yours to "
-                 "kfk_conf_set_sasl_mechanism",
-                 name);
+    snprintf(errstr, errlen,
+             "sasl.mechanism=%s is not a mechanism kfk knows: use GSSAPI, PLAIN, SCRAM-SHA-256, "
+             "SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM, or give yours to "
+             "kfk_conf_set_sasl_mechanism",
+             name);
     return KFK_ERR_CONFIG;
+}
+
+void ksasl_set_login_error(ksasl *s, const char *why)
+{
+    pthread_mutex_lock(&s->lock);
+    snprintf(s->login_error, sizeof(s->login_error), "%s", why ? why : "");
+    pthread_mutex_unlock(&s->lock);
+}
+
+bool ksasl_login_failed(ksasl *s, char *errstr, size_t errlen)
+{
+    pthread_mutex_lock(&s->lock);
+    bool failed = s->login_error[0] != '\0';
+    if (failed) snprintf(errstr, errlen, "%s", s->login_error);
+    pthread_mutex_unlock(&s->lock);
+    return failed;
 }
 
 /* kfk's own mechanism called name, set up from conf. */
@@ -104,6 +116,9 @@ static kfk_err init_builtin(ksasl *s, const kfk_conf *conf, const char *name, ch
     s->refresh_jitter = kconf_double(conf, KCONF_SASL_LOGIN_REFRESH_WINDOW_JITTER);
     s->refresh_min_ms = kconf_i64(conf, KCONF_SASL_LOGIN_REFRESH_MIN_PERIOD_SECONDS) * 1000;
     s->refresh_buffer_ms = kconf_i64(conf, KCONF_SASL_LOGIN_REFRESH_BUFFER_SECONDS) * 1000;
+    /* kconf_validate moved sasl.jaas.config's serviceName here. */
+    const char *service = kconf_str(conf, KCONF_SASL_KERBEROS_SERVICE_NAME);
+    if (!(s->kerberos_service = strdup(*service ? service : "kafka"))) return KFK_ERR_NO_MEMORY;
     s->mech.opaque = s;
     return b->init(s, errstr, errlen);
 }

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "sasl/msk_iam.h"
-#include "sasl/sasl.h"
+#include "sasl/ksasl.h"
 
 struct ksasl {
     kfk_sasl_mechanism mech; /* opaque: this ksasl */
@@ -21,8 +21,10 @@ struct ksasl {
     kmsk_env aws;      /* AWS_MSK_IAM: credentials and region from the environment */
     double refresh_factor, refresh_jitter;
     int64_t refresh_min_ms, refresh_buffer_ms;
-    pthread_mutex_t lock; /* guards token */
-    char *token;          /* the application's last token; NULL: none yet */
+    char *kerberos_service; /* GSSAPI: the brokers' service name */
+    pthread_mutex_t lock;   /* guards token and login_error */
+    char *token;            /* the application's last token; NULL: none yet */
+    char login_error[256];  /* GSSAPI: why the last kinit failed; "": it did not */
 };
 
 /* Each built-in fills s->mech from the credentials already in s. */
@@ -30,6 +32,10 @@ kfk_err ksasl_plain_init(ksasl *s, char *errstr, size_t errlen);
 kfk_err ksasl_scram_init(ksasl *s, char *errstr, size_t errlen);
 kfk_err ksasl_oauthbearer_init(ksasl *s, char *errstr, size_t errlen);
 kfk_err ksasl_msk_iam_init(ksasl *s, char *errstr, size_t errlen);
+kfk_err ksasl_gssapi_init(ksasl *s, char *errstr, size_t errlen);
+
+/* GSSAPI: true, with the reason in errstr, when the last kinit failed. */
+bool ksasl_login_failed(ksasl *s, char *errstr, size_t errlen);
 
 /* Copies n bytes into a fresh malloc'd *out for a mechanism's step. */
 kfk_err ksasl_out(unsigned char **out, size_t *out_len, const void *p, size_t n);

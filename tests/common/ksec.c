@@ -95,6 +95,27 @@ bool ksec_available(const char **why)
     return true;
 }
 
+bool ksec_kerberos(ksec_krb5 *k, const char **why)
+{
+    if (kclus_is_mock()) {
+        *why = "GSSAPI needs a Kerberos KDC, which the mock cluster lacks";
+        return false;
+    }
+    const char *file = getenv("KFK_TEST_KAFKA_ENV");
+    if (!file || access(file, R_OK)) {
+        *why = "KFK_TEST_KAFKA_ENV names no readable file: start Kafka with tools/kafka --kerberos";
+        return false;
+    }
+    if (!env_value(file, "KRB5_CONFIG", k->config, sizeof(k->config)) ||
+        !env_value(file, "KFK_TEST_KRB5_SERVICE_NAME", k->service, sizeof(k->service)) ||
+        !env_value(file, "KFK_TEST_KRB5_CLIENT_PRINCIPAL", k->principal, sizeof(k->principal)) ||
+        !env_value(file, "KFK_TEST_KRB5_CLIENT_KEYTAB", k->keytab, sizeof(k->keytab))) {
+        *why = "the Kafka of KFK_TEST_KAFKA_ENV has no KDC: start it with tools/kafka --kerberos";
+        return false;
+    }
+    return true;
+}
+
 static void setup_real(void)
 {
     const char *file = getenv("KFK_TEST_KAFKA_ENV");
@@ -286,7 +307,7 @@ static void consume_all(kfk_conf *conf, const char *topic, int32_t partitions, i
         kfk_message_release(m);
     }
     ck_assert_msg(got == n, "read %d of %d records", got, n);
-    kfk_consumer_close(c);
+    kfk_consumer_close(c, -1);
     kfk_consumer_destroy(c);
     free(seen);
     free(tps);

@@ -43,6 +43,21 @@ bool ksec_env_value(const char *key, char *out, size_t outlen);
 /* Whether the listeners are the mock's (after ksec_setup). */
 bool ksec_is_mock(void);
 
+/* Kerberos on real Kafka started with --kerberos (tools/kafka): the
+ * realm's krb5.conf, the brokers' service name, and the client's
+ * principal and key tab. */
+typedef struct ksec_krb5 {
+    char config[512];
+    char service[64];
+    char principal[128];
+    char keytab[512];
+} ksec_krb5;
+
+/* Fills k and returns true when the cluster under test has a KDC; false,
+ * with the reason in *why, against the mock (which has no Kerberos) or a
+ * Kafka started without --kerberos. Call from main. */
+bool ksec_kerberos(ksec_krb5 *k, const char **why);
+
 /* Sets the listeners up: a checked fixture, so that it runs in each
  * test's own process (Check forks one per test, and a mock cluster's
  * thread would not survive the fork). */

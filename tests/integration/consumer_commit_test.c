@@ -132,7 +132,7 @@ static void setup(char *topic, char *group, size_t n, const char *what)
 
 static void finish(kfk_consumer *c, const char *topic)
 {
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     kfk_consumer_destroy(c);
     kclus_delete_topic(NULL, topic);
 }
@@ -154,7 +154,7 @@ START_TEST(test_restart_resumes_at_the_committed_offset)
         ck_assert_msg(got[p] == next[p] || (next[p] == 0 && got[p] == KFK_OFFSET_INVALID),
                       "partition %d: committed %lld, position %lld", p, (long long)got[p],
                       (long long)next[p]);
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     kfk_consumer_destroy(c);
 
     c = member(_i, group, topic, "earliest", false, &n2);
@@ -204,7 +204,7 @@ START_TEST(test_auto_commit_commits_on_close)
     kfk_consumer *c = member(_i, group, topic, "earliest", true, &n1);
     int64_t next[NPARTS] = {0};
     consume(c, next, 100);
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK); /* the interval is 10 minutes */
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK); /* the interval is 10 minutes */
     kfk_consumer_destroy(c);
 
     c = member(_i, group, topic, "earliest", false, &n2);

@@ -173,7 +173,7 @@ static void member_stop(member *m)
 {
     atomic_store(&m->stop, true);
     pthread_join(m->th, NULL);
-    ck_assert_int_eq(kfk_consumer_close(m->c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(m->c, -1), KFK_OK);
     kfk_consumer_destroy(m->c);
     pthread_mutex_destroy(&m->lock);
 }

@@ -291,7 +291,7 @@ static void child_run(int out, int in, variant v, const char *group, const char 
         }
         say(out, "C\n");
     }
-    kfk_consumer_close(ch.c);
+    kfk_consumer_close(ch.c, -1);
     kfk_consumer_destroy(ch.c);
     _exit(0);
 }
@@ -542,7 +542,7 @@ START_TEST(test_three_members_share_close_and_kill)
         ck_assert_msg(kclus_now_ms() < deadline, "member 1 got none of the new records");
         drain(&w, &w.m[1], 20);
     }
-    ck_assert_int_eq(kfk_consumer_close(w.m[1].c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(w.m[1].c, -1), KFK_OK);
     for (int p = 0; p < NPARTS; p++)
         ck_assert_msg(!w.m[1].owned[p], "member 1 still owns %d after close", p);
     kfk_consumer_destroy(w.m[1].c);
@@ -587,7 +587,7 @@ START_TEST(test_three_members_share_close_and_kill)
         for (int off = 0; off < PER_PART; off++)
             ck_assert_msg(w.seen[p][off] == 1 || (w.seen[p][off] == 2 && w.may_repeat[p][off]),
                           "%d/%d processed %d times", p, off, w.seen[p][off]);
-    ck_assert_int_eq(kfk_consumer_close(w.m[0].c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(w.m[0].c, -1), KFK_OK);
     kfk_consumer_destroy(w.m[0].c);
     kclus_delete_topic(NULL, topic);
 }

@@ -317,7 +317,7 @@ START_TEST(test_kfk_and_kafka_python_share_partitions_by_range)
     /* kfk members leave first: the python ones keep polling, so the
      * rebalances their leaving starts complete without the test's help. */
     for (int i = 0; i < N_KFK; i++) {
-        ck_assert_int_eq(kfk_consumer_close(w.m[i].c), KFK_OK);
+        ck_assert_int_eq(kfk_consumer_close(w.m[i].c, -1), KFK_OK);
         kfk_consumer_destroy(w.m[i].c);
     }
     for (int i = N_KFK; i < MEMBERS; i++)

@@ -212,7 +212,7 @@ START_TEST(test_subscribe_commit_and_resume)
     ex.metadata = NULL;
     ck_assert_int_eq(kfk_consumer_commit(c, &el, 0), KFK_OK);
 
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     ck_assert_int_eq(m.revoked_events, 1); /* close revokes */
     member_free(&m);
 
@@ -226,7 +226,7 @@ START_TEST(test_subscribe_commit_and_resume)
     ck_assert_int_eq(distinct_seen(&m, 240, 20), 20);
     ck_assert_int_eq(distinct_seen(&m, 0, 240), 0);
     /* auto commit on close commits what was read */
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     member_free(&m);
     c = member_new(&m, group, topic, 300, NULL, false);
     ck_assert_int_eq(committed_sum(c, topic), 260);
@@ -339,7 +339,7 @@ static void two_members(const char *strategy, bool cooperative)
             ck_assert_msg(!(m1.owned[p] && m1.revoked_ever[p]), "kept partition %d revoked", p);
 
     /* m2 leaves: m1 takes its partitions back and reads what comes next */
-    ck_assert_int_eq(kfk_consumer_close(m2.c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(m2.c, -1), KFK_OK);
     kclus_produce(NULL, topic, NPARTS, 200, 40);
     while ((owned_count(&m1) != NPARTS || distinct_seen(&m1, 200, 40) < 40) &&
            kclus_now_ms() < deadline)
@@ -391,7 +391,7 @@ START_TEST(test_static_member_restart)
     bool had[MAXP];
     memcpy(had, s1.owned, sizeof(had));
     int d_revoked = d.revoked_events;
-    ck_assert_int_eq(kfk_consumer_close(s1.c), KFK_OK); /* no LeaveGroup */
+    ck_assert_int_eq(kfk_consumer_close(s1.c, -1), KFK_OK); /* no LeaveGroup */
     member_free(&s1);
     instance_id = inst;
     member_new(&s1, group, topic, 10, "range", false);

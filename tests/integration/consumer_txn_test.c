@@ -1,8 +1,8 @@
-/* read_committed against real Kafka: a transactional kafka-python producer
- * writes one aborted and one committed transaction; read_committed sees
- * only the committed records, read_uncommitted sees all data records, and
- * neither sees the transaction markers. Skipped against the mock (no
- * transactions) and where python3 lacks kafka-python. */
+/* read_committed against real Kafka and the mock cluster: a transactional
+ * kafka-python producer writes one aborted and one committed transaction;
+ * read_committed sees only the committed records, read_uncommitted sees
+ * all data records, and neither sees the transaction markers. Fails where
+ * python3 lacks kafka-python. */
 #include <check.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 
 #define TIMEOUT_MS 20000
 
-static const char *script =
+static const char *simple_script =
     "import sys\n"
     "from kafka import KafkaProducer\n"
     "bs, topic = sys.argv[1], sys.argv[2]\n"
@@ -33,6 +33,34 @@ static const char *script =
     "    p.send(topic, value=b'committed-%d' % i, partition=0)\n"
     "p.commit_transaction()\n"
     "p.close()\n";
+
+/* Two producers whose transactions interleave in one partition: the
+ * aborted one's batches surround the committed one's batch and marker,
+ * so a consumer must skip by producer id, not by offset range. */
+static const char *interleaved_script =
+    "import sys\n"
+    "from kafka import KafkaProducer\n"
+    "bs, topic = sys.argv[1], sys.argv[2]\n"
+    "def producer(name):\n"
+    "    p = KafkaProducer(bootstrap_servers=bs, transactional_id=name + topic)\n"
+    "    p.init_transactions()\n"
+    "    p.begin_transaction()\n"
+    "    return p\n"
+    "def send(p, v):\n"
+    "    p.send(topic, value=v, partition=0)\n"
+    "    p.flush()\n"
+    "a, b = producer('kfk-it-txn-a-'), producer('kfk-it-txn-b-')\n"
+    "send(a, b'a-aborted-0')\n"
+    "send(b, b'b-committed-0')\n"
+    "send(a, b'a-aborted-1')\n"
+    "b.commit_transaction()\n"
+    "send(a, b'a-aborted-2')\n"
+    "a.abort_transaction()\n"
+    "b.begin_transaction()\n"
+    "send(b, b'b-committed-1')\n"
+    "b.commit_transaction()\n"
+    "a.close()\n"
+    "b.close()\n";
 
 static bool have_kafka_python(void)
 {
@@ -69,8 +97,8 @@ static void delete_topic(const char *name)
     kfk_admin_destroy(a);
 }
 
-/* Runs the producer script: python3 - BOOTSTRAP TOPIC. */
-static void produce_transactions(const char *topic)
+/* Runs a producer script: python3 - BOOTSTRAP TOPIC. */
+static void produce_transactions(const char *topic, const char *script)
 {
     char cmd[512];
     snprintf(cmd, sizeof(cmd), "python3 - '%s' '%s'", ktest_bootstrap(), topic);
@@ -122,7 +150,7 @@ START_TEST(test_read_committed_skips_aborted_transactions)
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "txn");
     create_topic(topic);
-    produce_transactions(topic);
+    produce_transactions(topic, simple_script);
     /* Offsets 3 and 6 are the ABORT and COMMIT markers. */
     const char *committed[] = {"committed-0", "committed-1"};
     const int64_t committed_off[] = {4, 5};
@@ -134,17 +162,29 @@ START_TEST(test_read_committed_skips_aborted_transactions)
 }
 END_TEST
 
+START_TEST(test_read_committed_skips_interleaved_aborted_transactions)
+{
+    char topic[128];
+    ktest_unique_topic(topic, sizeof(topic), "txn2");
+    create_topic(topic);
+    produce_transactions(topic, interleaved_script);
+    /* b's COMMIT marker is offset 3, a's ABORT 5, b's second COMMIT 7. */
+    const char *committed[] = {"b-committed-0", "b-committed-1"};
+    const int64_t committed_off[] = {1, 6};
+    expect(topic, "read_committed", committed, committed_off, 2);
+    const char *all[] = {"a-aborted-0", "b-committed-0", "a-aborted-1", "a-aborted-2",
+                         "b-committed-1"};
+    const int64_t all_off[] = {0, 1, 2, 4, 6};
+    expect(topic, "read_uncommitted", all, all_off, 5);
+    delete_topic(topic);
+}
+END_TEST
+
 int main(void)
 {
-    const char *mock = getenv("KFK_TEST_MOCK");
     if (!ktest_bootstrap()) {
         fprintf(stderr, "consumer_txn: KFK_TEST_BOOTSTRAP is not set\n");
         return 2;
-    }
-    if (mock && !strcmp(mock, "1")) {
-        /* Reported as skipped, never as passed (tests/run-tests). */
-        printf("SKIP: consumer_txn: the mock cluster has no transactions\n");
-        return KTEST_SKIP;
     }
     if (!have_kafka_python()) {
         fprintf(stderr, "consumer_txn: kafka-python is missing (make deps installs it)\n");
@@ -154,6 +194,7 @@ int main(void)
     TCase *tc = tcase_create("kafka");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_read_committed_skips_aborted_transactions);
+    tcase_add_test(tc, test_read_committed_skips_interleaved_aborted_transactions);
     suite_add_tcase(s, tc);
     return ktest_run(s);
 }

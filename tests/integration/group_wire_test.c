@@ -642,7 +642,7 @@ START_TEST(test_a_consumer_behind_the_group_fails_its_commit_and_rejoins)
     ck_assert_int_eq(fetch(&raw.c, group, 0).committed_offset, 5);
     free(id);
     free(again);
-    kfk_consumer_close(c);
+    kfk_consumer_close(c, -1);
     kfk_consumer_destroy(c);
     mt_close(&raw.c);
 }

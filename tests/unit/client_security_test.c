@@ -89,6 +89,59 @@ START_TEST(test_unknown_sasl_mechanisms_are_refused)
 }
 END_TEST
 
+#define GSSAPI "security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "GSSAPI"
+#define KRB5_JAAS "com.sun.security.auth.module.Krb5LoginModule required "
+
+START_TEST(test_gssapi_settings_that_would_be_ignored_are_refused)
+{
+    expect_refused(KV("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN", "sasl.username",
+                      "u", "sasl.password", "p", "sasl.kerberos.keytab", "/etc/krb5.keytab"),
+                   "sasl.kerberos.keytab is set, but sasl.mechanism is not kfk's GSSAPI");
+    expect_refused(KV("security.protocol", "SSL", "sasl.kerberos.service.name", "kafka"),
+                   "sasl.kerberos.service.name is set");
+    expect_refused(KV(GSSAPI, "sasl.kerberos.principal", "me@R"),
+                   "sasl.kerberos.principal is used only with a key tab");
+    expect_refused(KV(GSSAPI, "sasl.kerberos.kinit.cmd", "/bin/kinit"),
+                   "sasl.kerberos.kinit.cmd is used only with a key tab");
+    expect_refused(KV(GSSAPI, "sasl.kerberos.min.time.before.relogin", "1000"),
+                   "sasl.kerberos.min.time.before.relogin is used only with a key tab");
+    expect_refused(KV(GSSAPI, "sasl.username", "u", "sasl.password", "p"),
+                   "sasl.username and sasl.password are not used by GSSAPI");
+}
+END_TEST
+
+START_TEST(test_gssapi_key_tab_settings_are_checked)
+{
+    expect_refused(KV(GSSAPI, "sasl.kerberos.keytab", "/etc/krb5.keytab"),
+                   "sasl.kerberos.keytab needs sasl.kerberos.principal");
+    expect_refused(KV(GSSAPI, "sasl.kerberos.keytab", "/nonexistent/k.keytab",
+                      "sasl.kerberos.principal", "me@R"),
+                   "sasl.kerberos.keytab (or sasl.jaas.config's keyTab) /nonexistent/k.keytab: No "
+                   "such file");
+    expect_refused(KV(GSSAPI, "sasl.jaas.config", KRB5_JAAS "useKeyTab=true principal=\"me@R\";"),
+                   "sasl.jaas.config has useKeyTab=true but no keyTab");
+    expect_refused(KV(GSSAPI, "sasl.jaas.config", KRB5_JAAS "keyTab=\"/k\" principal=\"me@R\";"),
+                   "sasl.jaas.config names a keyTab but lacks useKeyTab=true");
+    expect_refused(KV(GSSAPI, "sasl.kerberos.service.name", "kafka", "sasl.jaas.config",
+                      KRB5_JAAS "serviceName=\"other\";"),
+                   "sasl.jaas.config's serviceName and sasl.kerberos.service.name disagree");
+    expect_refused(KV(GSSAPI, "sasl.kerberos.keytab", "/a", "sasl.kerberos.principal", "me@R",
+                      "sasl.jaas.config",
+                      KRB5_JAAS "useKeyTab=true keyTab=\"/b\" principal=\"me@R\";"),
+                   "sasl.jaas.config's keyTab and sasl.kerberos.keytab disagree");
+}
+END_TEST
+
+/* No key tab: the ticket cache is used as it is, at connection time. */
+START_TEST(test_gssapi_with_a_ticket_cache_is_accepted)
+{
+    expect_accepted(KV(GSSAPI));
+    expect_accepted(KV(GSSAPI, "sasl.kerberos.service.name", "kafka"));
+    expect_accepted(KV(GSSAPI, "sasl.jaas.config",
+                       KRB5_JAAS "useTicketCache=true serviceName=\"kafka\";"));
+}
+END_TEST
+
 START_TEST(test_oauthbearer_needs_a_token_source)
 {
     expect_refused(KV("security.protocol", "SASL_SSL", "sasl.mechanism", "OAUTHBEARER"),
@@ -156,6 +209,9 @@ static Suite *client_security_suite(void)
     tcase_add_test(tc, test_versions_and_ciphers_are_checked);
     tcase_add_test(tc, test_unknown_sasl_mechanisms_are_refused);
     tcase_add_test(tc, test_oauthbearer_needs_a_token_source);
+    tcase_add_test(tc, test_gssapi_settings_that_would_be_ignored_are_refused);
+    tcase_add_test(tc, test_gssapi_key_tab_settings_are_checked);
+    tcase_add_test(tc, test_gssapi_with_a_ticket_cache_is_accepted);
     tcase_add_test(tc, test_the_token_callback_runs_at_creation);
     suite_add_tcase(s, tc);
     return s;

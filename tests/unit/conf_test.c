@@ -121,6 +121,8 @@ static const struct {
     {"sasl.mechanism", "GSSAPI"},
     {"sasl.jaas.config", ""},           /* Java: null */
     {"sasl.kerberos.service.name", ""}, /* Java: null */
+    {"sasl.kerberos.kinit.cmd", "/usr/bin/kinit"},
+    {"sasl.kerberos.min.time.before.relogin", "60000"},
     {"sasl.login.refresh.window.factor", "0.8"},
     {"sasl.login.refresh.window.jitter", "0.05"},
     {"sasl.login.refresh.min.period.seconds", "60"},

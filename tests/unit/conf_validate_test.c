@@ -347,6 +347,22 @@ START_TEST(test_idempotence_follows_javas_rules)
 }
 END_TEST
 
+/* partitioner.availability.timeout.ms steers only the built-in adaptive
+ * partitioner: with anything else it would do nothing, so it is refused. */
+START_TEST(test_availability_timeout_needs_the_adaptive_partitioner)
+{
+    const char *msg = "partitioner.availability.timeout.ms works only with the default "
+                      "partitioner, no partitioner callback and "
+                      "partitioner.adaptive.partitioning.enable=true: set it to 0 or use those";
+    EXPECT(KCONF_PRODUCER, msg, "partitioner.availability.timeout.ms", "500",
+           "partitioner.adaptive.partitioning.enable", "false");
+    EXPECT(KCONF_PRODUCER, msg, "partitioner.availability.timeout.ms", "500", "partitioner",
+           "murmur2_random");
+    ck_assert(IDEMPOTENT("partitioner.availability.timeout.ms", "500"));
+    ck_assert(IDEMPOTENT("partitioner.availability.timeout.ms", "0", "partitioner", "random"));
+}
+END_TEST
+
 /* Transactions are not built: a transactional.id must not quietly give a
  * plain idempotent producer. */
 START_TEST(test_transactional_id_is_refused_without_transactions)
@@ -509,6 +525,7 @@ static Suite *conf_validate_suite(void)
     tcase_add_test(tc, test_idempotence_follows_javas_rules);
     tcase_add_test(tc, test_transactional_id_needs_idempotence);
     tcase_add_test(tc, test_transactional_id_is_refused_without_transactions);
+    tcase_add_test(tc, test_availability_timeout_needs_the_adaptive_partitioner);
     tcase_add_test(tc, test_delivery_timeout_covers_linger_and_one_request);
     tcase_add_test(tc, test_compression_level_goes_to_the_selected_codec);
     suite_add_tcase(s, tc);

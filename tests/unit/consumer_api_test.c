@@ -51,7 +51,7 @@ START_TEST(test_null_handles_and_arguments_are_errors)
     ck_assert_int_eq(kfk_consumer_seek(NULL, "t", 0, 0), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_position(NULL, "t", 0, &off), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_pause(NULL, "t", 0), KFK_ERR_INVALID_ARG);
-    ck_assert_int_eq(kfk_consumer_close(NULL), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_close(NULL, -1), KFK_ERR_INVALID_ARG);
     kfk_consumer_report_eof(NULL, 1);
     kfk_consumer_destroy(NULL);
     kfk_message_release(NULL);
@@ -103,8 +103,8 @@ START_TEST(test_poll_with_nothing_assigned_times_out)
     ck_assert_int_ge(waited, 90);
     ck_assert_int_lt(waited, 5000);
     ck_assert_ptr_null(kfk_consumer_poll(c, 0));
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK); /* twice is fine */
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK); /* twice is fine */
     kfk_consumer_destroy(c);
 }
 END_TEST
@@ -124,7 +124,7 @@ START_TEST(test_a_waiting_poll_does_not_hold_up_others)
         ck_assert_ptr_null(kfk_consumer_poll(c, 10));
         ck_assert_int_lt(ktime_mono_ms() - t0, 1000);
     }
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += 10;

@@ -225,6 +225,31 @@ START_TEST(test_poll_batch_and_release_after_destroy)
 }
 END_TEST
 
+/* max.poll.records caps a batch poll below its max argument (Java: the
+ * records one poll() returns), and the rest follow in order. */
+START_TEST(test_max_poll_records_caps_a_batch_poll)
+{
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
+    produce("t", 0, KCODEC_NONE, 0, 100);
+    kfk_consumer *c = consumer((const char *const[]){"max.poll.records", "7", NULL});
+    assign(c, "t", 1, 0);
+    kfk_message *msgs[100];
+    size_t got = 0;
+    int64_t deadline = mt_now_ms() + WAIT_MS;
+    while (got < 100 && mt_now_ms() < deadline) {
+        size_t k = kfk_consumer_poll_batch(c, msgs + got, 100 - got, 1000);
+        ck_assert_uint_le(k, 7);
+        got += k;
+    }
+    ck_assert_uint_eq(got, 100);
+    for (size_t i = 0; i < got; i++) {
+        check_rec(msgs[i], (int)i);
+        kfk_message_release(msgs[i]);
+    }
+    kfk_consumer_destroy(c);
+}
+END_TEST
+
 START_TEST(test_seek_to_offset_beginning_end_and_timestamp)
 {
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
@@ -464,7 +489,7 @@ START_TEST(test_assignment_lists_partitions_and_positions)
     kfk_topic_partition twice[] = {{"t", 1, 0}, {"t", 0, 0}, {"t", 1, 5}};
     kfk_topic_partition_list l2 = {3, twice};
     ck_assert_int_eq(kfk_consumer_assign(c, &l2), KFK_ERR_INVALID_ARG);
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     ck_assert_ptr_null(kfk_consumer_poll(c, 0));
     ck_assert_int_eq(kfk_consumer_assign(c, NULL), KFK_ERR_STATE);
     kfk_consumer_destroy(c);
@@ -512,7 +537,7 @@ START_TEST(test_close_wakes_a_waiting_poll)
     assign(c, "t", 1, KFK_OFFSET_END); /* nothing will come */
     pthread_t th;
     ck_assert_int_eq(pthread_create(&th, NULL, poll_forever, c), 0);
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += WAIT_MS / 1000;
@@ -531,6 +556,7 @@ static Suite *consumer_fetch_suite(void)
     tcase_set_timeout(tc, 60);
     ADD(tc, test_consumes_every_codec_intact_and_in_order);
     ADD(tc, test_poll_batch_and_release_after_destroy);
+    ADD(tc, test_max_poll_records_caps_a_batch_poll);
     ADD(tc, test_seek_to_offset_beginning_end_and_timestamp);
     ADD(tc, test_pause_holds_back_and_resume_continues);
     ADD(tc, test_paused_partition_gives_nothing_while_another_flows);

@@ -218,7 +218,7 @@ START_TEST(test_only_dynamic_members_send_leave_group)
     member m;
     member_start(&m, "range", "inst-1");
     POLL_UNTIL(&m, m.owned == NP);
-    ck_assert_int_eq(kfk_consumer_close(m.c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(m.c, -1), KFK_OK);
     ck_assert_int_eq(m.revoked, 1);
     ck_assert_int_eq(kfk_mock_request_count(mc, KP_LEAVE_GROUP_KEY), 0);
     kfk_consumer_destroy(m.c);
@@ -226,9 +226,32 @@ START_TEST(test_only_dynamic_members_send_leave_group)
     member d;
     member_start(&d, "range", NULL);
     POLL_UNTIL(&d, d.owned == NP);
-    ck_assert_int_eq(kfk_consumer_close(d.c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(d.c, -1), KFK_OK);
     ck_assert_int_eq(kfk_mock_request_count(mc, KP_LEAVE_GROUP_KEY), 1);
     kfk_consumer_destroy(d.c);
+}
+END_TEST
+
+/* With the coordinator gone, close gives its commit and LeaveGroup the
+ * timeout together, not default.api.timeout.ms (10 s here) each, and says
+ * they did not finish. */
+START_TEST(test_close_with_the_coordinator_down_keeps_to_its_timeout)
+{
+    member m;
+    member_start(&m, "range", NULL);
+    POLL_UNTIL(&m, m.owned == NP);
+    ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, true), KFK_OK);
+    int64_t start = ktime_mono_ms();
+    ck_assert_int_eq(kfk_consumer_close(m.c, 1500), KFK_ERR_TIMED_OUT);
+    int64_t took = ktime_mono_ms() - start;
+    ck_assert_int_eq(m.owned, 0); /* the callback ran all the same */
+    kfk_consumer_destroy(m.c);
+    int64_t total = ktime_mono_ms() - start;
+    /* 1.5 s, and a margin for a loaded machine far below the 30 s that
+     * three 10 s steps would take */
+    ck_assert_msg(took >= 1400 && took < 5000, "close took %lld ms", (long long)took);
+    ck_assert_msg(total < 8000, "close and destroy took %lld ms", (long long)total);
+    ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, false), KFK_OK);
 }
 END_TEST
 
@@ -301,6 +324,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_fenced_instance_is_fatal);
     tcase_add_test(tc, test_only_dynamic_members_send_leave_group);
     tcase_add_test(tc, test_coordinator_moves);
+    tcase_add_test(tc, test_close_with_the_coordinator_down_keeps_to_its_timeout);
     tcase_add_test(tc, test_subscription_change_during_join);
     suite_add_tcase(s, tc);
     return s;

@@ -417,13 +417,13 @@ START_TEST(test_close_revokes_and_leaves)
     subscribe_t(c);
     on_bg(c, DO_ASSIGN, (int[]){0, 1, 2, -1}, NULL);
     ck_assert_ptr_null(kfk_consumer_poll(c, 0));
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     ck_assert_int_eq(count(&fake.leave), 1);
     ck_assert_int_eq(s.n, 2);
     /* no generation was ever set: the partitions count as lost, as Java */
     ck_assert_int_eq(s.events[1], KFK_REBALANCE_LOST);
     ck_assert_int_eq(s.counts[1], 3);
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK); /* twice is fine */
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK); /* twice is fine */
     ck_assert_int_eq(count(&fake.leave), 1);
     kfk_consumer_destroy(c);
 }

@@ -272,7 +272,7 @@ START_TEST(test_async_and_auto_commits_carry_it_too)
     /* Back to the first epoch: the auto commit on close carries it. */
     ck_assert_int_eq(kfk_consumer_seek(c, topic, 0, 2), KFK_OK);
     poll_records(c, 2, 2, e1, e2);
-    ck_assert_int_eq(kfk_consumer_close(c), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     ck_assert_int_eq(kcommitted_epoch(bs, group, topic, 0, &off), e1);
     ck_assert_int_eq(off, 4);
     kfk_consumer_destroy(c);

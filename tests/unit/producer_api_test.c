@@ -726,6 +726,34 @@ START_TEST(test_keyless_records_avoid_partitions_without_a_leader)
 }
 END_TEST
 
+/* Kafka's topic-name rules: a name the broker could never accept fails
+ * kfk_produce at once, not after max.block.ms of waiting for metadata,
+ * and leaves the producer fit for good records. */
+START_TEST(test_invalid_topic_names_fail_at_once)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
+    tally t;
+    tally_init(&t, 1);
+    kfk_producer *p = producer_for(mc, &t, (const char *const[]){"max.block.ms", "60000", NULL});
+    char long_name[251];
+    memset(long_name, 'a', 250);
+    long_name[250] = '\0';
+    const char *bad[] = {"bad topic!", "", ".", "..", long_name, "caf\xc3\xa9", "a/b"};
+    int64_t start = ktime_mono_ms();
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(produce_one(p, bad[i], 0, KFK_PARTITION_ANY) ==
+                          KFK_ERR_INVALID_TOPIC_EXCEPTION,
+                      "topic \"%s\"", bad[i]);
+    ck_assert_int_lt(ktime_mono_ms() - start, 30000); /* far below max.block.ms */
+    ck_assert_int_eq(produce_one(p, "t", 0, KFK_PARTITION_ANY), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
+    kfk_producer_destroy(p);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 START_TEST(test_bad_arguments_are_refused)
 {
     ck_assert_int_eq(kfk_produce(NULL, NULL, NULL), KFK_ERR_INVALID_ARG);
@@ -772,6 +800,7 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_delivery_timeout_with_a_down_broker_reports_once);
     tcase_add_test(tc, test_acks_zero_and_one_deliver);
     tcase_add_test(tc, test_keyless_records_avoid_partitions_without_a_leader);
+    tcase_add_test(tc, test_invalid_topic_names_fail_at_once);
     tcase_add_test(tc, test_bad_arguments_are_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "ktest.h"
-#include "sasl/sasl.h"
+#include "sasl/ksasl.h"
 
 static ksasl *sasl_for(const char *mech, const char *const *kv)
 {

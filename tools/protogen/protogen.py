@@ -208,9 +208,13 @@ def gen_api_table(files, out):
     for a in apis:
         stable = a.unstable - 1 if a.unstable is not None else a.versions.hi
         flex = a.flexible.lo if not a.flexible.empty() else -1
-        out.add('{%d, %d, %d, %d, %d, %d, "%s", sizeof(kp_%s_request), sizeof(kp_%s_response)},'
+        throttled = a.response is not None and any(
+            f.name == "throttle_time_ms" and not f.is_array for f in a.response.root.fields)
+        throttle = ("offsetof(kp_%s_response, throttle_time_ms)" % a.name) if throttled else "-1"
+        out.add('{%d, %d, %d, %d, %d, %d, "%s", sizeof(kp_%s_request), sizeof(kp_%s_response), '
+                '%s},'
                 % (a.key, a.versions.lo, a.versions.hi, stable, flex,
-                   1 if a.response_header_v0 else 0, a.camel, a.name, a.name), 1)
+                   1 if a.response_header_v0 else 0, a.camel, a.name, a.name, throttle), 1)
     out.add("};")
     out.add()
     max_key = apis[-1].key

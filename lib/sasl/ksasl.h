@@ -5,10 +5,11 @@
  * (net/conn_sasl.c) and knows none of them.
  *
  * Threads: a ksasl is built once and then read-only, except the
- * OAUTHBEARER token, which the client's background thread refreshes under
- * the ksasl's lock while I/O threads read it. */
-#ifndef KFK_SASL_SASL_H
-#define KFK_SASL_SASL_H
+ * OAUTHBEARER token and GSSAPI's kinit outcome, which the client's
+ * background thread updates under the ksasl's lock while other threads
+ * read them. */
+#ifndef KFK_SASL_KSASL_H
+#define KFK_SASL_KSASL_H
 
 #include <stdint.h>
 
@@ -41,5 +42,10 @@ void ksasl_set_token_source(ksasl *s, kfk_oauthbearer_token_cb *cb, void *opaque
 
 bool ksasl_wants_token(const ksasl *s);
 kfk_err ksasl_refresh_token(ksasl *s, int64_t *next_ms, char *errstr, size_t errlen);
+
+/* GSSAPI with a key tab: records the outcome of the last kinit (why NULL:
+ * it worked). While it failed, authentication fails at once with why, so
+ * a stale ticket in the cache is not used instead. Any thread. */
+void ksasl_set_login_error(ksasl *s, const char *why);
 
 #endif
