@@ -312,10 +312,15 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque);
  *    (KFK_ERR_NO_BROKERS, librdkafka's ALL_BROKERS_DOWN): once per
  *    outage, again only after a broker was reachable in between. Not
  *    fatal: the client keeps trying, and calls wait as long as their
- *    timeouts allow.
- * err says which (KFK_ERR_TLS, KFK_ERR_AUTH and KFK_ERR_NO_BROKERS only
- * ever mean the second and third kinds); reason is a message valid only
- * during the call, never holding a secret. Runs on one of the client's threads with no kfk lock held; it
+ *    timeouts allow;
+ *  - an OAUTHBEARER token refresh that failed (the token callback's error,
+ *    or the token endpoint's: KFK_ERR_AUTH, KFK_ERR_TRANSPORT, KFK_ERR_TLS,
+ *    KFK_ERR_MALFORMED), each time: kfk tries again, and the token it has
+ *    serves until it expires, so no call fails for it.
+ * err says which (KFK_ERR_TLS, KFK_ERR_AUTH and KFK_ERR_NO_BROKERS are
+ * never fatal; a refresh's reason starts "OAUTHBEARER"); reason is a
+ * message valid only during the call, never holding a secret. Runs on one
+ * of the client's threads with no kfk lock held; it
  * must not destroy the client or block. */
 typedef void(kfk_error_cb)(void *opaque, kfk_err err, const char *reason);
 
@@ -405,8 +410,8 @@ typedef struct kfk_sasl_mechanism {
 KFK_API kfk_err kfk_conf_set_sasl_mechanism(kfk_conf *conf, const kfk_sasl_mechanism *mech);
 
 /* Supplies OAUTHBEARER tokens, in place of kfk's own (the unsecured JWT
- * of sasl.jaas.config, or the OIDC client_credentials fetch of
- * sasl.oauthbearer.token.endpoint.url). Writes a token (a JWT, without
+ * of sasl.jaas.config; with sasl.oauthbearer.token.endpoint.url, kfk's
+ * OIDC client_credentials fetch, the client is refused: set one). Writes a token (a JWT, without
  * "Bearer ") of at most token_size - 1 bytes and a NUL into token, and
  * when it expires into *expiry_ms (milliseconds since the Unix epoch);
  * returns KFK_OK, or an error with its reason in errstr. Runs on the

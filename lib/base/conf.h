@@ -67,6 +67,17 @@ typedef enum kconf_id {
     KCONF_SASL_LOGIN_REFRESH_BUFFER_SECONDS,
     KCONF_SASL_MECHANISM_CB,
     KCONF_SASL_OAUTHBEARER_TOKEN_CB,
+    KCONF_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL,
+    KCONF_SASL_OAUTHBEARER_CLIENT_ID,
+    KCONF_SASL_OAUTHBEARER_CLIENT_SECRET,
+    KCONF_SASL_OAUTHBEARER_SCOPE,
+    KCONF_SASL_OAUTHBEARER_SCOPE_CLAIM_NAME,
+    KCONF_SASL_OAUTHBEARER_SUB_CLAIM_NAME,
+    KCONF_SASL_OAUTHBEARER_HEADER_URLENCODE,
+    KCONF_SASL_LOGIN_CONNECT_TIMEOUT_MS,
+    KCONF_SASL_LOGIN_READ_TIMEOUT_MS,
+    KCONF_SASL_LOGIN_RETRY_BACKOFF_MS,
+    KCONF_SASL_LOGIN_RETRY_BACKOFF_MAX_MS,
     KCONF_SSL_TRUSTSTORE_LOCATION,
     KCONF_SSL_TRUSTSTORE_TYPE,
     KCONF_SSL_TRUSTSTORE_PASSWORD,
@@ -434,6 +445,12 @@ kfk_err kconf_jaas_option(const char *jaas, const char *key, char **out);
  * kconf_parse_jaas would refuse, or KFK_ERR_NO_MEMORY. */
 typedef kfk_err kconf_jaas_option_fn(void *arg, const char *key, const char *value);
 kfk_err kconf_jaas_foreach(const char *jaas, kconf_jaas_option_fn *fn, void *arg);
+
+/* The OAUTHBEARER token endpoint settings (conf_oidc.c): moves the
+ * clientId, clientSecret and scope options of sasl.jaas.config into their
+ * properties and refuses settings the endpoint login would not use.
+ * Returns KFK_OK, KFK_ERR_CONFIG naming the property, KFK_ERR_NO_MEMORY. */
+kfk_err kconf_check_oidc(kfk_conf *conf, char *errstr, size_t errlen);
 
 /* GSSAPI's settings (conf_kerberos.c), part of kconf_validate: with
  * gssapi (SASL with kfk's GSSAPI), moves sasl.jaas.config's

@@ -371,6 +371,64 @@ static const kconf_prop table[KCONF__COUNT] = {
         .name = "oauthbearer_token_cb", .type = KCONF_T_CALLBACK, .clients = KCONF_ALL,
         .flags = KCONF_F_KFK, .def = "", .setter = "kfk_conf_set_oauthbearer_token_cb",
         .doc = "Supplies OAUTHBEARER tokens in place of the unsecured JWT of sasl.jaas.config."},
+    [KCONF_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL] = {
+        .name = "sasl.oauthbearer.token.endpoint.url", .type = KCONF_T_STRING,
+        .clients = KCONF_ALL, .def = "",
+        .doc = "OAUTHBEARER: the identity provider's token endpoint (https:// or http://); kfk "
+               "fetches tokens from it with the OAuth 2 client_credentials grant and refreshes "
+               "them before they expire. A file:// URL names a file holding the token (a JWT), "
+               "read again at each refresh."},
+    [KCONF_SASL_OAUTHBEARER_CLIENT_ID] = {
+        .name = "sasl.oauthbearer.client.credentials.client.id", .type = KCONF_T_STRING,
+        .clients = KCONF_ALL, .def = "",
+        .doc = "OAUTHBEARER with a token endpoint: the client id, sent with the secret in an "
+               "HTTP Basic Authorization header (or the clientId option of sasl.jaas.config)."},
+    [KCONF_SASL_OAUTHBEARER_CLIENT_SECRET] = {
+        .name = "sasl.oauthbearer.client.credentials.client.secret", .type = KCONF_T_PASSWORD,
+        .clients = KCONF_ALL, .def = "",
+        .doc = "OAUTHBEARER with a token endpoint: the client secret (or the clientSecret "
+               "option of sasl.jaas.config)."},
+    [KCONF_SASL_OAUTHBEARER_SCOPE] = {
+        .name = "sasl.oauthbearer.scope", .type = KCONF_T_STRING, .clients = KCONF_ALL,
+        .def = "",
+        .doc = "OAUTHBEARER with a token endpoint: the scope to ask for (or the scope option of "
+               "sasl.jaas.config); unset, none is sent."},
+    [KCONF_SASL_OAUTHBEARER_SCOPE_CLAIM_NAME] = {
+        .name = "sasl.oauthbearer.scope.claim.name", .type = KCONF_T_STRING,
+        .clients = KCONF_ALL, .flags = KCONF_F_NONEMPTY, .def = "scope",
+        .doc = "OAUTHBEARER with a token endpoint: the JWT claim that holds the scope; a token "
+               "whose claim of this name is neither a string nor a list of strings is refused."},
+    [KCONF_SASL_OAUTHBEARER_SUB_CLAIM_NAME] = {
+        .name = "sasl.oauthbearer.sub.claim.name", .type = KCONF_T_STRING,
+        .clients = KCONF_ALL, .flags = KCONF_F_NONEMPTY, .def = "sub",
+        .doc = "OAUTHBEARER with a token endpoint: the JWT claim that names the principal; a "
+               "token without it is refused."},
+    [KCONF_SASL_OAUTHBEARER_HEADER_URLENCODE] = {
+        .name = "sasl.oauthbearer.header.urlencode", .type = KCONF_T_BOOL,
+        .clients = KCONF_ALL, .def = "false",
+        .doc = "OAUTHBEARER with a token endpoint: URL-encode the client id and secret before "
+               "the Basic Authorization header encodes them, as RFC 6749 2.3.1 says."},
+    [KCONF_SASL_LOGIN_CONNECT_TIMEOUT_MS] = {
+        .name = "sasl.login.connect.timeout.ms", .type = KCONF_T_MS, .clients = KCONF_ALL,
+        .def = "10000", .min = 1, .max = I32MAX,
+        .doc = "OAUTHBEARER with a token endpoint: the longest wait to connect to it (and "
+               "finish TLS). Java has no default (the JVM's); kfk bounds it."},
+    [KCONF_SASL_LOGIN_READ_TIMEOUT_MS] = {
+        .name = "sasl.login.read.timeout.ms", .type = KCONF_T_MS, .clients = KCONF_ALL,
+        .def = "10000", .min = 1, .max = I32MAX,
+        .doc = "OAUTHBEARER with a token endpoint: the longest wait for its whole answer once "
+               "the request is sent. Java has no default (the JVM's); kfk bounds it."},
+    [KCONF_SASL_LOGIN_RETRY_BACKOFF_MS] = {
+        .name = "sasl.login.retry.backoff.ms", .type = KCONF_T_MS, .clients = KCONF_ALL,
+        .def = "100", .min = 0, .max = I32MAX,
+        .doc = "OAUTHBEARER with a token endpoint: the wait before asking it again after a "
+               "failure it may recover from (no answer, a 5xx); it doubles up to "
+               "sasl.login.retry.backoff.max.ms, and when the wait would pass that the fetch "
+               "fails."},
+    [KCONF_SASL_LOGIN_RETRY_BACKOFF_MAX_MS] = {
+        .name = "sasl.login.retry.backoff.max.ms", .type = KCONF_T_MS, .clients = KCONF_ALL,
+        .def = "10000", .min = 0, .max = I32MAX,
+        .doc = "OAUTHBEARER with a token endpoint: the longest wait between two attempts."},
     [KCONF_SSL_TRUSTSTORE_LOCATION] = {
         .name = "ssl.truststore.location", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .def = "",
@@ -716,6 +774,10 @@ static const kconf_hint_row hints[] = {
     {"fetch.wait.max.ms", "fetch.max.wait.ms", NULL},
     {"fetch.message.max.bytes", "max.partition.fetch.bytes", NULL},
     {"sasl.mechanisms", "sasl.mechanism", NULL},
+    {"sasl.oauthbearer.method", "sasl.oauthbearer.token.endpoint.url",
+     "setting the endpoint is what turns on kfk's OIDC login"},
+    {"sasl.oauthbearer.client.id", "sasl.oauthbearer.client.credentials.client.id", NULL},
+    {"sasl.oauthbearer.client.secret", "sasl.oauthbearer.client.credentials.client.secret", NULL},
     {"ssl.ca.pem", "ssl.truststore.certificates", NULL},
     {"ssl.certificate.pem", "ssl.keystore.certificate.chain", NULL},
     {"ssl.key.pem", "ssl.keystore.key", NULL},

@@ -130,7 +130,8 @@ static kfk_err check_unused(const kfk_conf *conf, bool tls, bool sasl, char *err
         KCONF_SSL_CA_LOCATION,          KCONF_SSL_CERTIFICATE_LOCATION,
         KCONF_SSL_CRL_LOCATION,
     };
-    static const kconf_id sasl_only[] = {KCONF_SASL_USERNAME, KCONF_SASL_JAAS_CONFIG};
+    static const kconf_id sasl_only[] = {KCONF_SASL_USERNAME, KCONF_SASL_JAAS_CONFIG,
+                                         KCONF_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL};
     const char *proto = kconf_prop_of(KCONF_SECURITY_PROTOCOL)
                             ->values[conf->vals[KCONF_SECURITY_PROTOCOL].spelling]
                             .name;
@@ -190,6 +191,7 @@ static kfk_err check_security(kfk_conf *conf, char *errstr, size_t errlen)
     if (!err) err = check_unused(conf, tls, sasl, errstr, errlen);
     if (!err && sasl) err = check_sasl_credentials(conf, errstr, errlen);
     if (!err) err = kconf_resolve_kerberos(conf, sasl && uses_kfk_gssapi(conf), errstr, errlen);
+    if (!err && sasl) err = kconf_check_oidc(conf, errstr, errlen);
     return err;
 }
 

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 
 #include "client/client.h"
+#include "client/oidc_login.h"
 #include "sasl/ksasl.h"
 #include "net/resolver.h"
 #include "proto/gen/find_coordinator.h"
@@ -68,6 +69,7 @@ struct kclient {
     kconn_config conn_cfg;
     ktls_ctx *tls; /* NULL: plaintext */
     ksasl *sasl;   /* NULL: no SASL */
+    koidc_login *oidc; /* NULL: no token endpoint */
     kworker *sasl_worker; /* runs a blocking mechanism's calls; NULL: none blocks */
     ktimer token_timer;    /* kfk-bg: the next OAUTHBEARER token fetch */
     ktask token_task;      /* arms token_timer on kfk-bg */

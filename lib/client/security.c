@@ -81,6 +81,16 @@ static ktls_ctx *build_tls(const kfk_conf *conf, char *errstr, size_t errlen)
     return ktls_ctx_new(&tc, errstr, errlen);
 }
 
+/* The token endpoint login, when configured, supplies c->sasl's tokens. */
+static int oidc_init(kclient *c, char *errstr, size_t errlen)
+{
+    kfk_err err;
+    c->oidc = koidc_login_new(c->conf, &c->destroying, &err, errstr, errlen);
+    if (err) return -1;
+    if (c->oidc) ksasl_set_token_source(c->sasl, koidc_login_fetch, c->oidc);
+    return 0;
+}
+
 int kclient_security_init(kclient *c, char *errstr, size_t errlen)
 {
     int proto = kconf_int(c->conf, KCONF_SECURITY_PROTOCOL);
@@ -88,6 +98,7 @@ int kclient_security_init(kclient *c, char *errstr, size_t errlen)
     bool sasl = proto == KCONF_SECURITY_SASL_PLAINTEXT || proto == KCONF_SECURITY_SASL_SSL;
     if (tls && !(c->tls = build_tls(c->conf, errstr, errlen))) return -1;
     if (sasl && !(c->sasl = ksasl_new(c->conf, errstr, errlen))) return -1;
+    if (sasl && oidc_init(c, errstr, errlen)) return -1;
     /* The first OAUTHBEARER token before any connection needs it, as
      * Java's login runs when the client is created. */
     if (c->sasl && ksasl_wants_token(c->sasl) &&
@@ -96,14 +107,27 @@ int kclient_security_init(kclient *c, char *errstr, size_t errlen)
     return 0;
 }
 
-/* kfk-bg: fetches the next OAUTHBEARER token and schedules the one after. */
+/* The application's error callback, if any, told of err. */
+static void tell_app(kclient *c, kfk_err err, const char *reason)
+{
+    void *cb_opaque;
+    kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &cb_opaque);
+    if (cb && !kclient_destroying(c)) cb(cb_opaque, err, reason);
+}
+
+/* kfk-bg: fetches the next OAUTHBEARER token and schedules the one after.
+ * A failed refresh is the application's to know (the token it has may
+ * expire before the next try), but fails no call: that token still works. */
 static void token_timer_fired(ktimer *t)
 {
     kclient *c = (kclient *)((char *)t - offsetof(kclient, token_timer));
     char why[320];
-    if (ksasl_refresh_token(c->sasl, &c->token_next_ms, why, sizeof(why)))
+    kfk_err err = ksasl_refresh_token(c->sasl, &c->token_next_ms, why, sizeof(why));
+    if (err) {
         klog(&c->log, KFK_LOG_WARNING, "sasl", "%s; trying again in %lld ms", why,
              (long long)c->token_next_ms);
+        tell_app(c, err, why);
+    }
     kloop_timer_arm(c->bg, &c->token_timer, ktime_mono_ns() + c->token_next_ms * KTIME_NS_PER_MS);
 }
 
@@ -126,6 +150,8 @@ void kclient_security_free(kclient *c)
 {
     ktls_ctx_free(c->tls);
     ksasl_free(c->sasl);
+    koidc_login_free(c->oidc);
+    c->oidc = NULL;
     c->tls = NULL;
     c->sasl = NULL;
 }
@@ -134,9 +160,7 @@ void kclient_on_conn_error(void *opaque, kconn *conn, kfk_err err, const char *r
 {
     (void)conn;
     kclient *c = opaque;
-    void *cb_opaque;
-    kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &cb_opaque);
-    if (cb && !kclient_destroying(c)) cb(cb_opaque, err, reason);
+    tell_app(c, err, reason);
     kclient_error_watch_fn *watch = atomic_load(&c->err_watch); /* then its opaque */
     if (watch) watch(atomic_load(&c->err_watch_opaque), err);
 }

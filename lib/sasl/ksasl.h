@@ -35,6 +35,11 @@ void ksasl_free(ksasl *s);
  * ksasl_refresh_token calls the callback (it may block) and returns
  * KFK_OK with *next_ms set to when to fetch again (milliseconds from
  * now), or the callback's error with the reason in errstr. Any thread. */
+/* OAUTHBEARER with sasl.oauthbearer.token.endpoint.url: lib/sasl does no
+ * I/O, so the client supplies the fetch (cb and opaque, which must
+ * outlive s) before it uses s. */
+void ksasl_set_token_source(ksasl *s, kfk_oauthbearer_token_cb *cb, void *opaque);
+
 bool ksasl_wants_token(const ksasl *s);
 kfk_err ksasl_refresh_token(ksasl *s, int64_t *next_ms, char *errstr, size_t errlen);
 

@@ -112,7 +112,8 @@ kfk_err ksasl_refresh_token(ksasl *s, int64_t *next_ms, char *errstr, size_t err
         snprintf(why, sizeof(why), "the callback gave no token");
     }
     if (err) {
-        snprintf(errstr, errlen, "OAUTHBEARER token callback: %s", *why ? why : kfk_err_str(err));
+        snprintf(errstr, errlen, "OAUTHBEARER %s: %s", s->endpoint ? "login" : "token callback",
+                 *why ? why : kfk_err_str(err));
         explicit_bzero(token, TOKEN_MAX);
         free(token);
         *next_ms = RETRY_MS;
@@ -155,7 +156,7 @@ static kfk_err oauth_start(void *opaque, const char *host, void **state, char *e
  * unsecured one. */
 static kfk_err first_message(ksasl *s, kbuf *b, char *errstr, size_t errlen)
 {
-    if (s->token_cb) {
+    if (s->fetch_tokens) {
         pthread_mutex_lock(&s->lock);
         kfk_err err = s->token ? koauth_client_first(s->token, NULL, 0, b) : KFK_ERR_AUTH;
         pthread_mutex_unlock(&s->lock);
@@ -211,8 +212,8 @@ kfk_err ksasl_oauthbearer_init(ksasl *s, char *errstr, size_t errlen)
     s->mech.start = oauth_start;
     s->mech.step = oauth_step;
     s->mech.end = oauth_end;
-    s->fetch_tokens = s->token_cb != NULL;
-    if (s->token_cb) return KFK_OK;
+    s->fetch_tokens = s->token_cb != NULL || s->endpoint;
+    if (s->fetch_tokens) return KFK_OK;
     /* Without a callback the JAAS options must make a token: try once now,
      * so a missing claim is a configuration error at creation. */
     koauth_unsecured u;

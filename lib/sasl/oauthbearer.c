@@ -218,10 +218,9 @@ void koauth_claims_free(koauth_claims *c)
     memset(c, 0, sizeof(*c));
 }
 
-kfk_err koauth_jwt_claims(const char *token, size_t len, const char *principal_claim,
-                          koauth_claims *out)
+/* The token's claims object, decoded into *claims, the header checked. */
+static kfk_err decode_claims(const char *token, size_t len, kbuf *claims)
 {
-    memset(out, 0, sizeof(*out));
     if (!token || len > KOAUTH_MAX_TOKEN_BYTES) return KFK_ERR_MALFORMED;
     const char *dot1 = memchr(token, '.', len);
     const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
@@ -229,16 +228,36 @@ kfk_err koauth_jwt_claims(const char *token, size_t len, const char *principal_c
     /* The signature is not checked, but must be base64url like the rest. */
     for (const char *p = dot2 + 1; p < token + len; p++)
         if (b64url_value(*p) < 0 && *p != '=') return KFK_ERR_MALFORMED;
-    kbuf header = {0}, claims = {0};
+    kbuf header = {0};
     kfk_err err = decode_part(token, (size_t)(dot1 - token), &header);
-    if (!err) err = decode_part(dot1 + 1, (size_t)(dot2 - dot1 - 1), &claims);
+    if (!err) err = decode_part(dot1 + 1, (size_t)(dot2 - dot1 - 1), claims);
+    kbuf_free(&header);
+    return err;
+}
+
+kfk_err koauth_jwt_claim_type(const char *token, size_t len, const char *claim, int *type)
+{
+    kbuf claims = {0};
+    kjson_value v = {0};
+    kfk_err err = decode_claims(token, len, &claims);
+    if (!err) err = kjson_object_get((const char *)claims.data, claims.len, claim, &v);
+    kbuf_free(&claims);
+    *type = v.type;
+    return err == KFK_ERR_NO_MEMORY || !err ? err : KFK_ERR_MALFORMED;
+}
+
+kfk_err koauth_jwt_claims(const char *token, size_t len, const char *principal_claim,
+                          koauth_claims *out)
+{
+    memset(out, 0, sizeof(*out));
+    kbuf claims = {0};
+    kfk_err err = decode_claims(token, len, &claims);
     const char *json = (const char *)claims.data;
     if (!err) err = claim_time(json, claims.len, "exp", &out->has_exp, &out->exp_ms);
     if (!err) err = claim_time(json, claims.len, "iat", &out->has_iat, &out->iat_ms);
     if (!err)
         err = claim_principal(json, claims.len, principal_claim ? principal_claim : "sub",
                               &out->principal);
-    kbuf_free(&header);
     kbuf_free(&claims);
     if (err) {
         koauth_claims_free(out);

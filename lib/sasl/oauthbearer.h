@@ -69,6 +69,11 @@ kfk_err koauth_jwt_claims(const char *token, size_t len, const char *principal_c
                           koauth_claims *out);
 void koauth_claims_free(koauth_claims *c);
 
+/* The kjson_type of the token's claim named claim (KJSON_NONE when
+ * absent) into *type. Returns KFK_OK, KFK_ERR_MALFORMED (not a JWS compact
+ * token of JSON objects) or KFK_ERR_NO_MEMORY. */
+kfk_err koauth_jwt_claim_type(const char *token, size_t len, const char *claim, int *type);
+
 /* One sasl.jaas.config option (see kconf_jaas_foreach). */
 typedef struct koauth_option {
     const char *key;

@@ -52,6 +52,12 @@ void ksasl_free(ksasl *s)
     free(s);
 }
 
+void ksasl_set_token_source(ksasl *s, kfk_oauthbearer_token_cb *cb, void *opaque)
+{
+    s->token_cb = cb;
+    s->token_opaque = opaque;
+}
+
 const kfk_sasl_mechanism *ksasl_mechanism(const ksasl *s)
 {
     return &s->mech;
@@ -104,6 +110,8 @@ static kfk_err init_builtin(ksasl *s, const kfk_conf *conf, const char *name, ch
         return KFK_ERR_NO_MEMORY;
     s->token_cb = (kfk_oauthbearer_token_cb *)kconf_cb(conf, KCONF_SASL_OAUTHBEARER_TOKEN_CB,
                                                        &s->token_opaque);
+    const char *endpoint = conf->vals[KCONF_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL].s;
+    s->endpoint = endpoint && *endpoint;
     s->refresh_factor = kconf_double(conf, KCONF_SASL_LOGIN_REFRESH_WINDOW_FACTOR);
     s->refresh_jitter = kconf_double(conf, KCONF_SASL_LOGIN_REFRESH_WINDOW_JITTER);
     s->refresh_min_ms = kconf_i64(conf, KCONF_SASL_LOGIN_REFRESH_MIN_PERIOD_SECONDS) * 1000;

@@ -17,6 +17,7 @@ struct ksasl {
     kfk_oauthbearer_token_cb *token_cb;
     void *token_opaque;
     bool fetch_tokens; /* kfk's OAUTHBEARER with the application's callback */
+    bool endpoint;     /* sasl.oauthbearer.token.endpoint.url: the client sets token_cb */
     kmsk_env aws;      /* AWS_MSK_IAM: credentials and region from the environment */
     double refresh_factor, refresh_jitter;
     int64_t refresh_min_ms, refresh_buffer_ms;

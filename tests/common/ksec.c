@@ -78,6 +78,12 @@ static bool env_value(const char *file, const char *key, char *out, size_t outle
     return found;
 }
 
+bool ksec_env_value(const char *key, char *out, size_t outlen)
+{
+    const char *file = getenv("KFK_TEST_KAFKA_ENV");
+    return !kclus_is_mock() && file && env_value(file, key, out, outlen);
+}
+
 bool ksec_available(const char **why)
 {
     if (kclus_is_mock()) return true;
@@ -305,6 +311,11 @@ static void consume_all(kfk_conf *conf, const char *topic, int32_t partitions, i
     kfk_consumer_destroy(c);
     free(seen);
     free(tps);
+}
+
+void ksec_read_back(kfk_conf *conf, const char *topic, int32_t partitions, int n)
+{
+    consume_all(conf, topic, partitions, n);
 }
 
 void ksec_roundtrip(kfk_conf *pconf, kfk_conf *cconf, const char *topic, int32_t partitions, int n)

@@ -10,6 +10,7 @@
 #define KFK_TESTS_KSEC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kfk.h"
@@ -34,6 +35,10 @@ const char *ksec_store_password(void);
  * reason in *why, for a real Kafka started without --sasl (the caller
  * skips). Call from main. */
 bool ksec_available(const char **why);
+
+/* Real Kafka: the value of key in the file KFK_TEST_KAFKA_ENV names, into
+ * out; false when there is no such file or key (always, for the mock). */
+bool ksec_env_value(const char *key, char *out, size_t outlen);
 
 /* Whether the listeners are the mock's (after ksec_setup). */
 bool ksec_is_mock(void);
@@ -99,6 +104,10 @@ void ksec_create_topic(ksec_listener l, const char *name, int32_t partitions);
  * cconf, checking each arrives once. Takes both configurations. */
 void ksec_roundtrip(kfk_conf *pconf, kfk_conf *cconf, const char *topic, int32_t partitions,
                     int n);
+
+/* Reads records "0".."n-1" from the beginning of topic with a consumer
+ * made from conf (taken), checking each arrives once. */
+void ksec_read_back(kfk_conf *conf, const char *topic, int32_t partitions, int n);
 
 /* Each of an admin call, a producer's first record to a topic and a
  * consumer's poll, on a client made from conf_of() (a fresh configuration

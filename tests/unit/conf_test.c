@@ -127,6 +127,17 @@ static const struct {
     {"sasl.login.refresh.window.jitter", "0.05"},
     {"sasl.login.refresh.min.period.seconds", "60"},
     {"sasl.login.refresh.buffer.seconds", "300"},
+    {"sasl.oauthbearer.token.endpoint.url", ""}, /* Java: null */
+    {"sasl.oauthbearer.client.credentials.client.id", ""},     /* Java: null */
+    {"sasl.oauthbearer.client.credentials.client.secret", ""}, /* Java: null */
+    {"sasl.oauthbearer.scope", ""},                            /* Java: null */
+    {"sasl.oauthbearer.scope.claim.name", "scope"},
+    {"sasl.oauthbearer.sub.claim.name", "sub"},
+    {"sasl.oauthbearer.header.urlencode", "false"},
+    {"sasl.login.connect.timeout.ms", "10000"}, /* Java: null (the JVM's); kfk bounds it */
+    {"sasl.login.read.timeout.ms", "10000"},    /* Java: null (the JVM's); kfk bounds it */
+    {"sasl.login.retry.backoff.ms", "100"},
+    {"sasl.login.retry.backoff.max.ms", "10000"},
     {"ssl.key.password", ""}, /* Java: null */
     {"ssl.truststore.location", ""},      /* Java: null */
     {"ssl.truststore.password", ""},      /* Java: null */

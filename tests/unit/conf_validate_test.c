@@ -161,6 +161,77 @@ START_TEST(test_jaas_credentials_move_to_username_and_password)
 }
 END_TEST
 
+#define OB "security.protocol", "SASL_SSL", "sasl.mechanism", "OAUTHBEARER"
+#define URL "sasl.oauthbearer.token.endpoint.url"
+#define CID "sasl.oauthbearer.client.credentials.client.id"
+#define CSECRET "sasl.oauthbearer.client.credentials.client.secret"
+
+START_TEST(test_oidc_jaas_options_move_to_their_properties)
+{
+    kfk_conf *c = new_conf();
+    set(c, "security.protocol", "SASL_SSL");
+    set(c, "sasl.mechanism", "OAUTHBEARER");
+    set(c, URL, "https://idp.example/token");
+    set(c, "sasl.jaas.config",
+        "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+        "clientId=\"app\" clientSecret=\"s3cret\" scope=\"kafka\";");
+    ck_assert_int_eq(validate(c, KCONF_PRODUCER), KFK_OK);
+    ck_assert_str_eq(kconf_str(c, KCONF_SASL_OAUTHBEARER_CLIENT_ID), "app");
+    ck_assert_str_eq(kconf_str(c, KCONF_SASL_OAUTHBEARER_CLIENT_SECRET), "s3cret");
+    ck_assert_str_eq(kconf_str(c, KCONF_SASL_OAUTHBEARER_SCOPE), "kafka");
+    kfk_conf_destroy(c);
+    EXPECT(KCONF_PRODUCER,
+           "set either " CID " or the clientId option of sasl.jaas.config, not both", OB, URL,
+           "https://h/t", CID, "a", "sasl.jaas.config", "M required clientId=b;");
+}
+END_TEST
+
+static kfk_err token_cb(void *o, char *t, size_t n, int64_t *exp, char *e, size_t el)
+{
+    (void)o, (void)t, (void)n, (void)exp, (void)e, (void)el;
+    return KFK_OK;
+}
+
+START_TEST(test_oidc_endpoint_and_another_token_source_exclude_each_other)
+{
+    kfk_conf *c = new_conf();
+    set(c, "security.protocol", "SASL_SSL");
+    set(c, "sasl.mechanism", "OAUTHBEARER");
+    set(c, URL, "file:///t");
+    kfk_conf_set_oauthbearer_token_cb(c, token_cb, NULL);
+    ck_assert_int_eq(validate(c, KCONF_PRODUCER), KFK_ERR_CONFIG);
+    ck_assert_str_eq(err, URL " and kfk_conf_set_oauthbearer_token_cb both supply tokens: use one");
+    kfk_conf_destroy(c);
+}
+END_TEST
+
+START_TEST(test_oidc_settings_the_login_would_not_use_are_refused)
+{
+    EXPECT(KCONF_PRODUCER, "", OB, URL, "https://h/t", CID, "a", CSECRET, "b");
+    EXPECT(KCONF_PRODUCER, "", OB, URL, "file:///run/token.jwt");
+    EXPECT(KCONF_PRODUCER,
+           URL " needs " CID " and " CSECRET " (or the clientId and clientSecret options of "
+               "sasl.jaas.config)",
+           OB, URL, "https://h/t", CID, "a");
+    EXPECT(KCONF_PRODUCER, URL " is set, but sasl.mechanism=PLAIN (it is for OAUTHBEARER)",
+           "security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN", "sasl.username", "u",
+           "sasl.password", "p", URL, "https://h/t");
+    EXPECT(KCONF_PRODUCER, URL " must be an https://, http:// or file:// URL", OB, URL, "ftp://h/t",
+           CID, "a", CSECRET, "b");
+    EXPECT(KCONF_PRODUCER, CID " is set, but " URL " is a file:// URL, which needs no credentials",
+           OB, URL, "file:///t", CID, "a");
+    EXPECT(KCONF_CONSUMER, CID " is set, but it is only used with " URL ", which is not", OB, CID,
+           "a");
+    EXPECT(KCONF_CONSUMER,
+           "sasl.login.read.timeout.ms is set, but it is only used with " URL ", which is not", OB,
+           "sasl.login.read.timeout.ms", "5000");
+    EXPECT(KCONF_ADMIN,
+           URL " is set, but security.protocol=SSL uses no SASL (SASL_PLAINTEXT or "
+               "SASL_SSL do)",
+           "security.protocol", "SSL", URL, "https://h/t");
+}
+END_TEST
+
 START_TEST(test_client_certificate_and_key_go_together)
 {
     const char *msg =
@@ -444,6 +515,9 @@ static Suite *conf_validate_suite(void)
     tcase_add_test(tc, test_security_settings_without_their_protocol_are_refused);
     tcase_add_test(tc, test_an_application_mechanism_brings_its_own_credentials);
     tcase_add_test(tc, test_jaas_credentials_move_to_username_and_password);
+    tcase_add_test(tc, test_oidc_jaas_options_move_to_their_properties);
+    tcase_add_test(tc, test_oidc_settings_the_login_would_not_use_are_refused);
+    tcase_add_test(tc, test_oidc_endpoint_and_another_token_source_exclude_each_other);
     tcase_add_test(tc, test_client_certificate_and_key_go_together);
     suite_add_tcase(s, tc);
 
