@@ -18,6 +18,20 @@
 
 #define CHILD_RECORDS 1000
 
+/* ThreadSanitizer cannot start threads in the child of a multi-threaded
+ * fork (it dies), so there the child checks only what needs no threads:
+ * that the parent's handles refuse at once. */
+#if defined(__SANITIZE_THREAD__)
+#define CHILD_MAKES_HANDLES 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CHILD_MAKES_HANDLES 0
+#endif
+#endif
+#ifndef CHILD_MAKES_HANDLES
+#define CHILD_MAKES_HANDLES 1
+#endif
+
 static kfk_mock_cluster *mc;
 
 typedef struct tally {
@@ -93,6 +107,7 @@ static int child_main(kfk_producer *parents_p, kfk_consumer *parents_c)
     if (kfk_consumer_close(parents_c, 60000) != KFK_ERR_STATE) return 13;
     kfk_producer_destroy(parents_p);
     kfk_consumer_destroy(parents_c);
+    if (!CHILD_MAKES_HANDLES) return 0;
     tally t = {0};
     kfk_producer *p = producer_new(&t);
     if (!p) return 2;
