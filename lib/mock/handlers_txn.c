@@ -174,12 +174,12 @@ int mock_handle_add_offsets_to_txn(mock_req *req)
 
 /* ---------------------------------------------------------------- EndTxn */
 
-static kfk_err end_v1(mock_txn *t, bool commit)
+/* The answer to an end (commit or not) of a transaction that is ending
+ * or ended already: the same end again succeeds (or waits for its
+ * markers), the other one is refused; other states answer otherwise. */
+static kfk_err end_again(const mock_txn *t, bool commit, kfk_err otherwise)
 {
     switch (t->state) {
-    case MOCK_TXN_ONGOING:
-        mock_txn_end(t, commit, t->epoch);
-        return KFK_OK;
     case MOCK_TXN_COMPLETE_COMMIT:
         return commit ? KFK_OK : KFK_ERR_INVALID_TXN_STATE;
     case MOCK_TXN_COMPLETE_ABORT:
@@ -189,8 +189,15 @@ static kfk_err end_v1(mock_txn *t, bool commit)
     case MOCK_TXN_PREPARE_ABORT:
         return commit ? KFK_ERR_INVALID_TXN_STATE : KFK_ERR_CONCURRENT_TRANSACTIONS;
     default:
-        return KFK_ERR_INVALID_TXN_STATE;
+        return otherwise;
     }
+}
+
+static kfk_err end_v1(mock_txn *t, bool commit)
+{
+    if (t->state != MOCK_TXN_ONGOING) return end_again(t, commit, KFK_ERR_INVALID_TXN_STATE);
+    mock_txn_end(t, commit, t->epoch);
+    return KFK_OK;
 }
 
 /* KIP-890: the end bumps the epoch; at exhaustion the next producer id
@@ -215,18 +222,7 @@ static void end_and_bump(mock_cluster *mc, mock_txn *t, bool commit)
  * its own (a timeout), as Kafka 4.3 answers. */
 static kfk_err end_v2_retry(const mock_txn *t, bool commit)
 {
-    switch (t->state) {
-    case MOCK_TXN_COMPLETE_COMMIT:
-        return commit ? KFK_OK : KFK_ERR_INVALID_TXN_STATE;
-    case MOCK_TXN_COMPLETE_ABORT:
-        return commit ? KFK_ERR_INVALID_TXN_STATE : KFK_OK;
-    case MOCK_TXN_PREPARE_COMMIT:
-        return commit ? KFK_ERR_CONCURRENT_TRANSACTIONS : KFK_ERR_INVALID_TXN_STATE;
-    case MOCK_TXN_PREPARE_ABORT:
-        return commit ? KFK_ERR_INVALID_TXN_STATE : KFK_ERR_CONCURRENT_TRANSACTIONS;
-    default:
-        return KFK_ERR_PRODUCER_FENCED;
-    }
+    return end_again(t, commit, KFK_ERR_PRODUCER_FENCED);
 }
 
 static kfk_err end_v2(mock_cluster *mc, mock_txn *t, int16_t epoch, bool commit)

@@ -153,7 +153,7 @@ static const struct {
     {"ssl.enabled.protocols", "TLSv1.2,TLSv1.3"},
     {"ssl.cipher.suites", ""}, /* Java: [] */
     {"acks", "all"},
-    {"linger.ms", "5"}, /* Java 4.x: 5 (KIP-1030), as kfk's issue asks */
+    {"linger.ms", "5"}, /* Java 4.x: 5 (KIP-1030) */
     {"batch.size", "16384"},
     {"buffer.memory", "33554432"},
     {"max.block.ms", "60000"},
