@@ -67,6 +67,7 @@ typedef enum kfk_err {
     KFK_ERR_RESOLVE = -119,             /* a broker's host name did not resolve */
     KFK_ERR_PARTITION_EOF = -120,       /* the consumer reached a partition's end */
     KFK_ERR_NO_OFFSET = -121,           /* no committed offset and no reset policy */
+    KFK_ERR_TXN_ABORTED = -122,         /* the record's transaction was aborted first */
     /* @CLIENT_ERRORS@ more client-side codes go above this line */
 
     /* broker errors: the Kafka protocol's codes as of Apache Kafka 4.3
@@ -1074,6 +1075,121 @@ KFK_API kfk_err kfk_message_header(const kfk_message *m, size_t i, const char **
 /* Gives the message back; NULL is a no-op. Any thread, any order. */
 KFK_API void kfk_message_release(kfk_message *m);
 /* --- end of consumer -------------------------------------------------------------- */
+
+/* --- transactions -------------------------------------------------------------- */
+/* A producer with transactional.id writes in transactions (exactly-once,
+ * KIP-98): the records of one transaction, and the consumer offsets sent
+ * with it, become visible to read_committed consumers together when it
+ * commits, and never when it aborts. A newer producer with the same
+ * transactional.id fences the older one for good ("zombie fencing").
+ *
+ *     kfk_producer_init_transactions(p, 30000);       once
+ *     for (;;) {
+ *         kfk_producer_begin_transaction(p);
+ *         kfk_produce(p, ...);                          any number
+ *         kfk_producer_send_offsets_to_transaction(p, offsets, group, 30000);
+ *         err = kfk_producer_commit_transaction(p, 30000);
+ *         switch (kfk_producer_txn_action(p, err)) { ... }
+ *     }
+ *
+ * kfk_produce on a transactional producer is valid only inside a
+ * transaction (else KFK_ERR_STATE); a record that fails makes the
+ * transaction abortable, and kfk_produce then returns KFK_ERR_STATE until
+ * it is aborted. Records a transaction had not sent when it aborted get
+ * KFK_ERR_TXN_ABORTED reports.
+ *
+ * With a broker whose finalized transaction.version is 2 (KIP-890, the
+ * default of a new Kafka 4 cluster) partitions join a transaction through
+ * Produce itself and every commit or abort bumps the producer epoch;
+ * with an older one kfk adds partitions with AddPartitionsToTxn, batched.
+ * The version is read at init_transactions.
+ *
+ * Every call below returns KFK_OK or an error; what the application does
+ * next is kfk_producer_txn_action(p, err), which Java's KIP-1050 classes
+ * map to:
+ *   KFK_TXN_RETRY  the call timed out or its coordinator could not be
+ *                  reached yet (retriable): call the same function again;
+ *                  its work went on in the background, and the next call
+ *                  takes up where it stands;
+ *   KFK_TXN_ABORT  the transaction cannot commit (a record or offset
+ *                  commit failed, the coordinator aborted it on timeout):
+ *                  call kfk_producer_abort_transaction, then go on;
+ *   KFK_TXN_FATAL  the producer can do nothing more: fenced by a newer
+ *                  producer (KFK_ERR_PRODUCER_FENCED,
+ *                  KFK_ERR_INVALID_PRODUCER_EPOCH), not authorized for the
+ *                  transactional id, or a broker without transactions.
+ *                  error_cb was told; destroy the producer (a new one
+ *                  with the same transactional.id fences this one);
+ *   KFK_TXN_USAGE  a call not valid in the producer's state, or a bad
+ *                  argument (KFK_ERR_STATE, KFK_ERR_INVALID_ARG): nothing
+ *                  changed; a bug in the calling program.
+ * Transactional calls are for one application thread at a time (the one
+ * that drives the transactions); kfk_produce may run on others. */
+typedef enum kfk_txn_action {
+    KFK_TXN_NONE = 0, /* err was KFK_OK */
+    KFK_TXN_RETRY,
+    KFK_TXN_ABORT,
+    KFK_TXN_FATAL,
+    KFK_TXN_USAGE,
+} kfk_txn_action;
+
+KFK_API kfk_txn_action kfk_producer_txn_action(kfk_producer *producer, kfk_err err);
+
+/* Gets the producer id and epoch for transactional.id from its
+ * transaction coordinator, fencing any older producer with that id and
+ * ending (aborting) a transaction it left open. Call once, before the
+ * first transaction; waits up to timeout_ms. */
+KFK_API kfk_err kfk_producer_init_transactions(kfk_producer *producer, int timeout_ms);
+
+/* Starts a transaction (locally: the coordinator hears of it with its
+ * first partition or offsets). */
+KFK_API kfk_err kfk_producer_begin_transaction(kfk_producer *producer);
+
+/* What a consumer in a group is at one moment: the group, and the
+ * member's generation (a KIP-848 member's epoch), id and instance id, so
+ * that offsets committed through a transaction are refused if the member
+ * lost its partitions meanwhile (KIP-447). */
+typedef struct kfk_consumer_group_metadata kfk_consumer_group_metadata;
+
+/* c's group metadata now (a copy: free it with
+ * kfk_consumer_group_metadata_destroy). NULL when c has no group.id or
+ * out of memory. Any thread. */
+KFK_API kfk_consumer_group_metadata *kfk_consumer_group_metadata(kfk_consumer *c);
+/* Group metadata for group_id without a member (generation -1, member
+ * ""): the coordinator then checks no membership, as Java's
+ * ConsumerGroupMetadata(groupId). NULL for a NULL or empty group_id, or
+ * out of memory. */
+KFK_API kfk_consumer_group_metadata *kfk_consumer_group_metadata_new(const char *group_id);
+KFK_API const char *kfk_consumer_group_metadata_group_id(const kfk_consumer_group_metadata *md);
+KFK_API int32_t kfk_consumer_group_metadata_generation_id(const kfk_consumer_group_metadata *md);
+KFK_API const char *kfk_consumer_group_metadata_member_id(const kfk_consumer_group_metadata *md);
+/* NULL: the member has no group.instance.id. */
+KFK_API const char *
+kfk_consumer_group_metadata_group_instance_id(const kfk_consumer_group_metadata *md);
+/* NULL is a no-op. */
+KFK_API void kfk_consumer_group_metadata_destroy(kfk_consumer_group_metadata *md);
+
+/* Adds offsets (each the next offset to consume, with optional
+ * metadata) of group's consumer to the transaction: they are committed
+ * when it commits. The coordinator refuses them (the transaction becomes
+ * abortable) when the member is no longer in group's generation. Waits up
+ * to timeout_ms. */
+KFK_API kfk_err kfk_producer_send_offsets_to_transaction(kfk_producer *producer,
+                                                         const kfk_topic_partition_list *offsets,
+                                                         const kfk_consumer_group_metadata *group,
+                                                         int timeout_ms);
+
+/* Sends every record of the transaction (as kfk_producer_flush, serving
+ * delivery reports on this thread), then commits it. Fails with the
+ * first record's error if any record failed (the transaction is then
+ * abortable). Waits up to timeout_ms. */
+KFK_API kfk_err kfk_producer_commit_transaction(kfk_producer *producer, int timeout_ms);
+
+/* Fails the transaction's records not yet sent (KFK_ERR_TXN_ABORTED),
+ * waits for those in flight, and aborts it. Also the way out of an
+ * abortable error. Waits up to timeout_ms. */
+KFK_API kfk_err kfk_producer_abort_transaction(kfk_producer *producer, int timeout_ms);
+/* --- end of transactions -------------------------------------------------------- */
 
 #ifdef __cplusplus
 }
