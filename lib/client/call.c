@@ -302,6 +302,7 @@ static void on_response(kreq *r, kfk_err err, void *resp, karena *arena)
     kcall *call = r->opaque;
     kclient *c = call->client;
     call->version = r->version;
+    call->txn_version = r->conn ? kconn_txn_version(r->conn) : 0;
     if (!err && call->check) err = call->check(call, resp);
     call->last_err = err;
     if (!err) {

@@ -263,6 +263,7 @@ struct kcall {
     kfk_err last_err; /* the error of the last attempt */
     int32_t sent_to;  /* broker of the last attempt; INT32_MIN: none */
     int16_t version;  /* version of the last attempt */
+    int16_t txn_version; /* the transaction.version its broker finalized (KIP-890) */
 
     /* private */
     kclient *client;

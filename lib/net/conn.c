@@ -602,3 +602,8 @@ int16_t kconn_version(const kconn *c, int16_t api_key, int16_t min, int16_t max)
     if (state_of(c) != KCONN_READY) return -1;
     return kversions_pick(&c->versions, api_key, min, max);
 }
+
+int16_t kconn_txn_version(const kconn *c)
+{
+    return c->versions.txn_version;
+}

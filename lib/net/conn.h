@@ -164,5 +164,8 @@ kloop *kconn_loop(const kconn *c);
 /* Loop thread: the version of api_key that c would send within [min,
  * max] (max -1: any), or -1 when none or c is not READY. */
 int16_t kconn_version(const kconn *c, int16_t api_key, int16_t min, int16_t max);
+/* Loop thread: the transaction.version c's broker finalized (KIP-890;
+ * 0: none), as its last ApiVersions answer said. */
+int16_t kconn_txn_version(const kconn *c);
 
 #endif

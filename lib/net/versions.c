@@ -1,5 +1,7 @@
 #include "net/versions.h"
 
+#include <string.h>
+
 #include "proto/api.h"
 
 void kversions_clear(kversions *vs)
@@ -8,6 +10,7 @@ void kversions_clear(kversions *vs)
         vs->lo[k] = 0;
         vs->hi[k] = -1;
     }
+    vs->txn_version = 0;
 }
 
 /* Intersects the broker's [bmin, bmax] for key with ours; -1 if disjoint. */
@@ -34,6 +37,12 @@ void kversions_from_response(kversions *vs, const kp_api_versions_response *resp
             vs->lo[a->api_key] = lo;
             vs->hi[a->api_key] = hi;
         }
+    }
+    static const char tv[] = "transaction.version";
+    for (int32_t i = 0; i < resp->n_finalized_features; i++) {
+        const kp_api_versions_response_finalized_feature_key *f = &resp->finalized_features[i];
+        if (f->name.len == sizeof(tv) - 1 && memcmp(f->name.ptr, tv, sizeof(tv) - 1) == 0)
+            vs->txn_version = f->max_version_level;
     }
 }
 

@@ -18,6 +18,10 @@
 typedef struct kversions {
     int16_t lo[KVERSIONS_MAX_KEYS]; /* lowest version both speak */
     int16_t hi[KVERSIONS_MAX_KEYS]; /* highest; -1 when none is common */
+    /* The finalized transaction.version feature level (KIP-890): 2 lets a
+     * transactional Produce add its partition implicitly and EndTxn bump
+     * the epoch; 0 when the broker finalizes none (or predates features). */
+    int16_t txn_version;
 } kversions;
 
 /* Marks every API unusable. */

@@ -63,6 +63,24 @@ START_TEST(test_apis_the_broker_or_we_lack_are_unusable)
 }
 END_TEST
 
+START_TEST(test_finalized_transaction_version_is_kept)
+{
+    kp_api_versions_response_api_version keys[] = {{KP_METADATA_KEY, 0, 12}};
+    kp_api_versions_response r = make_resp(keys, 1);
+    kversions vs;
+    kversions_from_response(&vs, &r);
+    ck_assert_int_eq(vs.txn_version, 0); /* no features: a broker before KIP-584 */
+    kp_api_versions_response_finalized_feature_key f[] = {
+        {{(const uint8_t *)"metadata.version", 16}, 27, 1},
+        {{(const uint8_t *)"transaction.version", 19}, 2, 0},
+    };
+    r.finalized_features = f;
+    r.n_finalized_features = 2;
+    kversions_from_response(&vs, &r);
+    ck_assert_int_eq(vs.txn_version, 2);
+}
+END_TEST
+
 START_TEST(test_api_versions_retry_uses_the_brokers_newest)
 {
     kp_api_versions_response_api_version keys[] = {{KP_API_VERSIONS_KEY, 0, 2}};
@@ -84,6 +102,7 @@ static Suite *versions_suite(void)
     tcase_add_test(tc, test_caller_limits_narrow_the_range);
     tcase_add_test(tc, test_apis_the_broker_or_we_lack_are_unusable);
     tcase_add_test(tc, test_api_versions_retry_uses_the_brokers_newest);
+    tcase_add_test(tc, test_finalized_transaction_version_is_kept);
     suite_add_tcase(s, tc);
     return s;
 }
