@@ -574,9 +574,10 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_TRANSACTIONAL_ID] = {
         .name = "transactional.id", .type = KCONF_T_STRING, .clients = P,
         .flags = KCONF_F_NONEMPTY, .def = NULL,
-        .doc = "Makes the producer transactional under this id (Java's meaning). kfk has no "
-               "transactional producer yet, so setting it fails kfk_producer_new with "
-               "KFK_ERR_CONFIG rather than giving a producer that only looks exactly-once."},
+        .doc = "Makes the producer transactional under this id (Java's meaning): "
+               "kfk_producer_init_transactions and the other transaction calls of kfk.h "
+               "apply, records go only inside transactions, and a newer producer with the "
+               "same id fences this one. Needs idempotence."},
     [KCONF_TRANSACTION_TIMEOUT_MS] = {
         .name = "transaction.timeout.ms", .type = KCONF_T_MS, .clients = P, .def = "60000",
         .min = 1, .max = I32MAX,

@@ -262,12 +262,6 @@ static kfk_err resolve_idempotence(kfk_conf *conf, const klogger *lg, char *errs
         return kconf_error(errstr, errlen,
                            "transactional.id needs idempotence: enable.idempotence, acks=all and "
                            "retries > 0");
-    /* Accepting the id without transactions would look exactly-once and
-     * not be: refuse it until the transactional producer exists. */
-    if (conf->vals[KCONF_TRANSACTIONAL_ID].s)
-        return kconf_error(errstr, errlen,
-                           "transactional.id: kfk does not support transactions yet, and a "
-                           "producer that ignored the id would not be exactly-once; unset it");
     return KFK_OK;
 }
 

@@ -238,6 +238,12 @@ size_t kaccum_purge(kaccum *a, kaccum_part *const *parts, size_t n, kaccum_list 
  * of kbatch_writer_finish; the batch may be finished again after one. A
  * retried batch may be finished again too, e.g. with a new epoch and
  * b->base_sequence rewritten after a KIP-360 epoch bump. */
+/* Marks b's records as part of a transaction (before finishing it). */
+static inline void kaccum_batch_set_transactional(kaccum_batch *b)
+{
+    b->w.flags |= KBATCH_ATTR_TRANSACTIONAL;
+}
+
 kfk_err kaccum_batch_finish(kaccum_batch *b, int64_t producer_id, int16_t producer_epoch,
                             kcodec codec, int level, kslice *wire);
 

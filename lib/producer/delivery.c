@@ -9,6 +9,7 @@
 
 #include "base/time.h"
 #include "producer/producer_int.h"
+#include "producer/txn.h"
 
 /* A report block for n records: a pooled one when it is big enough. */
 static kdr *kdr_get(kfk_producer *p, int32_t n)
@@ -44,6 +45,9 @@ void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_
                     int64_t log_append_ms)
 {
     int32_t n = kaccum_batch_count(b);
+    /* Before the report counts as served: a commit waiting for the
+     * records must see the transaction fail first. */
+    if (err && p->txn) ktxn_batch_failed(p, err);
     kdr *d = p->dr_cb ? kdr_get(p, n) : NULL;
     if (d) {
         int32_t cap = d->cap;

@@ -30,6 +30,7 @@
 
 #include "base/time.h"
 #include "producer/producer_int.h"
+#include "producer/txn.h"
 
 static void kick_queued(kfk_producer *p)
 {
@@ -326,6 +327,11 @@ static void try_bump(kfk_producer *p)
 
 void kidem_request_bump(kfk_producer *p, kpart *pp)
 {
+    /* A transactional producer's epoch is its coordinator's to bump. */
+    if (p->txn) {
+        ktxn_bump_needed(p);
+        return;
+    }
     /* A closing producer sends nothing more; and after kclient_destroy
      * there is no client left to log through. */
     if (atomic_load(&p->closing)) return;
@@ -334,6 +340,28 @@ void kidem_request_bump(kfk_producer *p, kpart *pp)
     int zero = 0;
     atomic_compare_exchange_strong(&p->bump, &zero, 1);
     try_bump(p);
+}
+
+void kidem_reset_all(kfk_producer *p)
+{
+    int64_t pid = atomic_load(&p->producer_id);
+    int16_t epoch = atomic_load(&p->producer_epoch);
+    kpart **parts;
+    int n = kprod_all_parts(p, &parts);
+    for (int i = 0; i < n; i++) {
+        kpart *pp = parts[i];
+        pthread_mutex_lock(&pp->lock);
+        if (pp->n_unacked == 0 && pp->inflight == 0) {
+            pp->pid = pid;
+            pp->epoch = epoch;
+            pp->acked_next_seq = 0;
+            pp->acked_any = false;
+            pp->unresolved = pp->rewrite = false;
+            kaccum_part_set_sequence(pp->ap, 0);
+        }
+        pthread_mutex_unlock(&pp->lock);
+    }
+    free(parts);
 }
 
 bool kidem_pull_begin(kfk_producer *p)

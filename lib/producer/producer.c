@@ -10,6 +10,7 @@
 #include "base/time.h"
 #include "producer/fastclock.h"
 #include "producer/producer_int.h"
+#include "producer/txn.h"
 
 #define KPROD_HEADERS_ON_STACK 16
 
@@ -396,6 +397,7 @@ kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
     int32_t part;
     bool sticky;
     if ((err = choose_partition(t, a, rec, &part, &sticky))) return err;
+    if (p->txn && (err = ktxn_record(p, a->parts[part]))) return err;
 
     krecord_header stack[KPROD_HEADERS_ON_STACK], *hdrs = stack;
     if (rec->n_headers > KPROD_HEADERS_ON_STACK && !(hdrs = malloc(rec->n_headers * sizeof(*hdrs))))
@@ -637,7 +639,16 @@ kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen)
     p->expiry_stop_task.fn = expiry_stop;
     p->meta_seen = UINT64_MAX;
     kclient_set_meta_watch(p->client, on_metadata, p);
-    if (p->idempotent) kidem_start(p);
+    const char *txn_id = kconf_str(p->conf, KCONF_TRANSACTIONAL_ID);
+    if (txn_id && *txn_id) {
+        if (ktxn_new(p)) { /* its InitProducerId waits for init_transactions */
+            if (errstr && errlen) snprintf(errstr, errlen, "out of memory");
+            kfk_producer_destroy(p);
+            return NULL;
+        }
+    } else if (p->idempotent) {
+        kidem_start(p);
+    }
     return p;
 }
 
@@ -733,6 +744,7 @@ void kfk_producer_destroy(kfk_producer *p)
     kfk_producer_purge(p); /* anything put back for a retry meanwhile */
     while (kdr_serve(p, 0) > 0)
         ;
+    ktxn_free(p);
     ksender_free_all(p);
     producer_free(p);
 }

@@ -48,6 +48,7 @@
 
 typedef struct kptopic kptopic;
 typedef struct ksender ksender;
+typedef struct ktxn ktxn;
 
 /* One partition of a topic the producer writes to. */
 typedef struct kpart {
@@ -82,6 +83,9 @@ typedef struct kpart {
     /* When a batch of it last left for its leader (partitioner.
      * availability.timeout.ms). Written by its sender, read anywhere. */
     _Atomic int64_t drain_ms;
+    /* Transactions, version 1 (txn.c): the transaction (ktxn.serial) in
+     * which the partition was queued to join, and joined. */
+    _Atomic uint32_t txn_seen, txn_added;
 } kpart;
 
 /* The partitions of a topic as known at one time; replaced (never
@@ -219,6 +223,8 @@ struct kfk_producer {
     _Atomic int64_t wall_offset_ms;
     uint64_t serial; /* tells producers apart in the per-thread topic cache */
 
+    ktxn *txn; /* transactional.id (txn.c); NULL: none */
+
     atomic_bool closing; /* kfk_producer_destroy began: no new work */
     atomic_int flushing; /* flushes in progress */
 };
@@ -308,6 +314,10 @@ void kidem_batch_numbered(const kpart *pp, kaccum_batch *b);
  * kidem_pull_end), false when a bump or the producer id is pending. */
 bool kidem_pull_begin(kfk_producer *p);
 void kidem_pull_end(kfk_producer *p);
+/* Moves every partition to the producer's current id and epoch at
+ * sequence 0, dropping their repair state: a transactional producer's
+ * coordinator gave it a new epoch, and nothing is unacknowledged. */
+void kidem_reset_all(kfk_producer *p);
 /* A batch went into / came out of a request. */
 void kidem_inflight_add(kfk_producer *p, int n);
 void kidem_inflight_done(kfk_producer *p);

@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "base/time.h"
 #include "producer/producer_int.h"
+#include "producer/txn.h"
 #include "proto/gen/produce.h"
 
 /* A Produce request in flight and what it carries. */
@@ -92,9 +93,13 @@ static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t 
          "failed: %s",
          pp->topic->name, pp->id, b->base_sequence, b->producer_epoch, acked_next,
          kfk_err_name(err));
+    /* A transaction ending badly retries nothing; a transactional
+     * producer's sequence errors abort the transaction (KIP-360). */
+    bool again = (seq_err || retriable(err)) && !expired;
+    if (p->txn && (seq_err || ktxn_failing(p))) again = false;
     if (atomic_load(&p->closing)) {
         kdr_batch_abandon(p, b, KFK_ERR_DESTROYED);
-    } else if ((seq_err || retriable(err)) && !expired) {
+    } else if (again) {
         if (bump) kidem_request_bump(p, pp);
         kaccum_reenqueue(p->accum, b, now + p->retry_backoff_ms);
         kprod_expiry_note(p, b->created_ms);
@@ -102,7 +107,8 @@ static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t 
     } else {
         /* A bump asked for above is the partition's either way. */
         if (bump) kidem_request_bump(p, pp);
-        kdr_batch_abandon(p, b, seq_err || retriable(err) ? KFK_ERR_TIMED_OUT : err);
+        bool timed_out = (seq_err || retriable(err)) && expired;
+        kdr_batch_abandon(p, b, timed_out ? KFK_ERR_TIMED_OUT : err);
     }
     kidem_inflight_done(p);
 }
@@ -180,6 +186,7 @@ static bool finish(kfk_producer *p, kaccum_batch *b, kslice *wire)
     /* A retry keeps the producer id, epoch and sequence of its first
      * drain (or of its renumbering by a bump). */
     int64_t pid = p->idempotent ? b->producer_id : -1;
+    if (p->txn) kaccum_batch_set_transactional(b);
     kfk_err err = kaccum_batch_finish(b, pid, b->producer_epoch, p->codec, p->codec_level, wire);
     if (err) kdr_batch_abandon(p, b, err);
     return err == KFK_OK;
@@ -194,6 +201,7 @@ static void fill_body(kfk_producer *p, kpreq *r, const kslice *wires)
     bool all_ids = true;
     kp_produce_request_init(&r->body);
     r->body.acks = p->acks;
+    if (p->txn) r->body.transactional_id = ktxn_id(p);
     r->body.timeout_ms = (int32_t)p->request_timeout_ms;
     r->body.topic_data = r->topics;
     kptopic *cur = NULL;
@@ -325,7 +333,8 @@ static size_t sender_eligible(ksender *s)
         pthread_mutex_lock(&pp->lock);
         bool bump = s->p->idempotent && kidem_part_settle(s->p, pp);
         int limit = s->p->idempotent && !pp->acked_any ? 1 : s->p->max_in_flight;
-        bool ok = !bump && (pp->inflight == 0 || pp->inflight_sender == s) &&
+        bool ok = !bump && (!s->p->txn || ktxn_part_ready(s->p, pp)) &&
+                  (pp->inflight == 0 || pp->inflight_sender == s) &&
                   pp->inflight < limit && (pp->n_unacked < limit || pp->inflight < pp->n_unacked);
         pthread_mutex_unlock(&pp->lock);
         if (bump) kidem_request_bump(s->p, pp);

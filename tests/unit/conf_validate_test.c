@@ -363,14 +363,11 @@ START_TEST(test_availability_timeout_needs_the_adaptive_partitioner)
 }
 END_TEST
 
-/* Transactions are not built: a transactional.id must not quietly give a
- * plain idempotent producer. */
-START_TEST(test_transactional_id_is_refused_without_transactions)
+/* A transactional.id with the defaults gives an idempotent producer. */
+START_TEST(test_transactional_id_is_idempotent)
 {
-    EXPECT(KCONF_PRODUCER,
-           "transactional.id: kfk does not support transactions yet, and a producer that "
-           "ignored the id would not be exactly-once; unset it",
-           "transactional.id", "tx");
+    ck_assert(IDEMPOTENT("transactional.id", "tx"));
+    ck_assert(IDEMPOTENT("transactional.id", "tx", "transaction.timeout.ms", "5000"));
     ck_assert(IDEMPOTENT("transaction.timeout.ms", "5000")); /* meaningless alone, as Java */
 }
 END_TEST
@@ -524,7 +521,7 @@ static Suite *conf_validate_suite(void)
     tc = tcase_create("producer");
     tcase_add_test(tc, test_idempotence_follows_javas_rules);
     tcase_add_test(tc, test_transactional_id_needs_idempotence);
-    tcase_add_test(tc, test_transactional_id_is_refused_without_transactions);
+    tcase_add_test(tc, test_transactional_id_is_idempotent);
     tcase_add_test(tc, test_availability_timeout_needs_the_adaptive_partitioner);
     tcase_add_test(tc, test_delivery_timeout_covers_linger_and_one_request);
     tcase_add_test(tc, test_compression_level_goes_to_the_selected_codec);

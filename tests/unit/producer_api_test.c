@@ -769,6 +769,7 @@ START_TEST(test_bad_arguments_are_refused)
     conf = kfk_conf_new();
     kfk_conf_set(conf, "bootstrap.servers", "127.0.0.1:9", NULL, 0);
     kfk_conf_set(conf, "transactional.id", "tx", NULL, 0);
+    kfk_conf_set(conf, "acks", "1", NULL, 0); /* transactions need idempotence */
     ck_assert(kfk_producer_new(conf, err, sizeof(err)) == NULL);
     ck_assert_msg(strstr(err, "transactional.id") != NULL, "%s", err);
 }

@@ -1,0 +1,544 @@
+/* The transaction manager's states and the application's calls (see
+ * txn.h). Requests go out from kfk-bg, one at a time (drive); the
+ * application's thread waits on ktxn.cond for the outcome it asked for. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/time.h"
+#include "consumer/group_metadata.h"
+#include "producer/txn.h"
+
+static ktxn_state state_of(const ktxn *t)
+{
+    return (ktxn_state)atomic_load(&t->state);
+}
+
+static void set_state(ktxn *t, ktxn_state s)
+{
+    atomic_store(&t->state, (int)s);
+    pthread_cond_broadcast(&t->cond);
+}
+
+/* --- errors --------------------------------------------------------------------- */
+
+/* Errors no transaction recovers from (Java's fatal and application-
+ * recoverable classes of KIP-1050: the producer must go). */
+static bool fatal_error(kfk_err err)
+{
+    switch (err) {
+    case KFK_ERR_PRODUCER_FENCED:
+    case KFK_ERR_INVALID_PRODUCER_EPOCH:
+    case KFK_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+    case KFK_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case KFK_ERR_TRANSACTION_COORDINATOR_FENCED:
+    case KFK_ERR_INVALID_TXN_STATE:
+    case KFK_ERR_INVALID_TRANSACTION_TIMEOUT:
+    case KFK_ERR_UNSUPPORTED_VERSION:
+    case KFK_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT:
+    case KFK_ERR_UNSUPPORTED:
+    case KFK_ERR_NO_COMMON_VERSION:
+    case KFK_ERR_AUTH:
+    case KFK_ERR_TLS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Errors after which the producer id's sequences are unknown to the
+ * broker: the abort must also bump the epoch (KIP-360). */
+static bool bump_error(kfk_err err)
+{
+    return err == KFK_ERR_UNKNOWN_PRODUCER_ID || err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
+           err == KFK_ERR_INVALID_PRODUCER_ID_MAPPING;
+}
+
+/* Fails every record still queued with err (their reports follow).
+ * Lock not held. */
+static void fail_queued(kfk_producer *p, kfk_err err)
+{
+    kpart **parts;
+    int n = kprod_all_parts(p, &parts);
+    if (n < 0) return;
+    kaccum_part **aps = malloc(((size_t)n + 1) * sizeof(*aps));
+    if (aps) {
+        for (int i = 0; i < n; i++)
+            aps[i] = parts[i]->ap;
+        kaccum_list l = {0};
+        kaccum_purge(p->accum, aps, (size_t)n, &l);
+        for (kaccum_batch *b; (b = kaccum_list_pop(&l));)
+            kdr_batch_abandon(p, b, err);
+    }
+    free(aps);
+    free(parts);
+}
+
+void ktxn_fail_locked(ktxn *t, kfk_err err)
+{
+    ktxn_state s = state_of(t);
+    if (s == KTXN_FATAL || err == KFK_ERR_TIMED_OUT || err == KFK_ERR_DESTROYED) return;
+    if (fatal_error(err)) {
+        t->err = err;
+        set_state(t, KTXN_FATAL);
+        kclient_fatal(t->p->client, err, "transactional producer \"%s\": %s", t->id,
+                      kfk_err_str(err));
+        return;
+    }
+    if (bump_error(err)) t->bump_needed = true;
+    /* An abort under way ends what it ends; only a transaction that could
+     * still commit becomes abortable, with its first error. */
+    if (s == KTXN_IN_TXN || s == KTXN_COMMITTING) {
+        t->err = err;
+        set_state(t, KTXN_ABORTABLE);
+        klog(kclient_log(t->p->client), KFK_LOG_WARNING, "txn",
+             "transaction of \"%s\" must be aborted: %s", t->id, kfk_err_str(err));
+    }
+}
+
+static void fail(ktxn *t, kfk_err err)
+{
+    pthread_mutex_lock(&t->lock);
+    bool was_fatal = state_of(t) == KTXN_FATAL;
+    ktxn_fail_locked(t, err);
+    bool now_fatal = state_of(t) == KTXN_FATAL;
+    pthread_mutex_unlock(&t->lock);
+    if (!was_fatal && now_fatal) fail_queued(t->p, err);
+}
+
+void ktxn_batch_failed(kfk_producer *p, kfk_err err)
+{
+    if (err == KFK_ERR_TXN_ABORTED || err == KFK_ERR_DESTROYED || err == KFK_ERR_PURGED) return;
+    fail(p->txn, err);
+}
+
+void ktxn_bump_needed(kfk_producer *p)
+{
+    ktxn *t = p->txn;
+    pthread_mutex_lock(&t->lock);
+    t->bump_needed = true;
+    pthread_mutex_unlock(&t->lock);
+}
+
+bool ktxn_failing(const kfk_producer *p)
+{
+    ktxn_state s = state_of(p->txn);
+    return s == KTXN_ABORTING || s == KTXN_ABORTABLE || s == KTXN_FATAL;
+}
+
+/* --- driving requests (kfk-bg) ------------------------------------------------------- */
+
+static bool want(ktxn *t, ktxn_op op)
+{
+    if (op != KTXN_OP_ADD_PARTS) return t->slot[op].want;
+    ktxn_state s = state_of(t);
+    return t->n_pending > 0 && (s == KTXN_IN_TXN || s == KTXN_COMMITTING);
+}
+
+static void drive(ktxn *t)
+{
+    pthread_mutex_lock(&t->lock);
+    for (int i = 0; i < KTXN_OP_N; i++)
+        if (t->slot[i].busy) {
+            pthread_mutex_unlock(&t->lock);
+            return;
+        }
+    int op = 0;
+    while (op < KTXN_OP_N && !want(t, (ktxn_op)op))
+        op++;
+    if (op == KTXN_OP_N || state_of(t) == KTXN_FATAL || atomic_load(&t->p->closing)) {
+        pthread_mutex_unlock(&t->lock);
+        return;
+    }
+    t->slot[op].want = false;
+    t->slot[op].busy = true;
+    t->slot[op].done = false;
+    pthread_mutex_unlock(&t->lock);
+    kfk_err err = ktxn_send(t, (ktxn_op)op);
+    if (err) ktxn_finished(t, (ktxn_op)op, err);
+}
+
+static void drive_task(ktask *task)
+{
+    ktxn *t = (ktxn *)((char *)task - offsetof(ktxn, drive_task));
+    atomic_store(&t->drive_posted, false);
+    drive(t);
+}
+
+static void post_drive(ktxn *t)
+{
+    if (atomic_exchange(&t->drive_posted, true)) return;
+    if (kloop_post(kclient_bg_loop(t->p->client), &t->drive_task) < 0)
+        atomic_store(&t->drive_posted, false);
+}
+
+void ktxn_finished(ktxn *t, ktxn_op op, kfk_err err)
+{
+    pthread_mutex_lock(&t->lock);
+    ktxn_slot *s = &t->slot[op];
+    s->busy = false;
+    s->done = true;
+    s->err = err;
+    if (err) ktxn_fail_locked(t, err);
+    pthread_cond_broadcast(&t->cond);
+    bool fatal = state_of(t) == KTXN_FATAL;
+    pthread_mutex_unlock(&t->lock);
+    if (fatal && err) fail_queued(t->p, err);
+    if (err != KFK_ERR_DESTROYED) post_drive(t);
+}
+
+void ktxn_set_producer(ktxn *t, int64_t producer_id, int16_t epoch)
+{
+    atomic_store(&t->p->producer_epoch, epoch);
+    atomic_store(&t->p->producer_id, producer_id);
+    kidem_reset_all(t->p);
+}
+
+/* Waits on t->cond until deadline_ms (monotonic); lock held. Returns
+ * true when the deadline has passed. */
+static bool wait_until(ktxn *t, int64_t deadline_ms)
+{
+    if (ktime_mono_ms() >= deadline_ms) return true;
+    struct timespec ts = {.tv_sec = deadline_ms / 1000,
+                          .tv_nsec = (long)(deadline_ms % 1000) * 1000000};
+    pthread_cond_timedwait(&t->cond, &t->lock, &ts); /* CLOCK_MONOTONIC */
+    return false;
+}
+
+/* Asks for op, unless it is in flight or its outcome waits, and waits
+ * for that outcome until deadline (ms, monotonic). Lock held. Returns
+ * the outcome (taken), or KFK_ERR_TIMED_OUT. */
+static kfk_err run_locked(ktxn *t, ktxn_op op, int64_t deadline_ms)
+{
+    ktxn_slot *s = &t->slot[op];
+    if (!s->busy && !s->done) {
+        s->want = true;
+        s->deadline_ms = deadline_ms;
+        post_drive(t);
+    }
+    while (!s->done) {
+        if (state_of(t) == KTXN_FATAL) return t->err;
+        if (wait_until(t, deadline_ms)) return KFK_ERR_TIMED_OUT;
+    }
+    s->done = false;
+    return s->err;
+}
+
+/* --- records ------------------------------------------------------------------------ */
+
+kfk_err ktxn_record(kfk_producer *p, kpart *pp)
+{
+    ktxn *t = p->txn;
+    if (state_of(t) != KTXN_IN_TXN) return KFK_ERR_STATE;
+    uint32_t serial = atomic_load_explicit(&t->serial, memory_order_acquire);
+    if (t->tv2) { /* Produce adds the partition: EndTxn will be needed */
+        if (!atomic_load_explicit(&t->started, memory_order_relaxed)) atomic_store(&t->started, true);
+        return KFK_OK;
+    }
+    if (atomic_load_explicit(&pp->txn_seen, memory_order_relaxed) == serial) return KFK_OK;
+    pthread_mutex_lock(&t->lock);
+    if (atomic_load(&pp->txn_seen) != serial) {
+        if (t->n_pending == t->cap_pending) {
+            size_t cap = t->cap_pending ? t->cap_pending * 2 : 16;
+            kpart **v = realloc(t->pending, cap * sizeof(*v));
+            if (!v) {
+                pthread_mutex_unlock(&t->lock);
+                return KFK_ERR_NO_MEMORY;
+            }
+            t->pending = v;
+            t->cap_pending = cap;
+        }
+        t->pending[t->n_pending++] = pp;
+        atomic_store(&pp->txn_seen, serial);
+    }
+    pthread_mutex_unlock(&t->lock);
+    post_drive(t);
+    return KFK_OK;
+}
+
+bool ktxn_part_ready(const kfk_producer *p, const kpart *pp)
+{
+    const ktxn *t = p->txn;
+    ktxn_state s = state_of(t);
+    if (s == KTXN_UNINIT || s == KTXN_READY || s == KTXN_FATAL) return false;
+    return t->tv2 || atomic_load_explicit(&pp->txn_added, memory_order_acquire) ==
+                         atomic_load_explicit(&t->serial, memory_order_relaxed);
+}
+
+kslice ktxn_id(const kfk_producer *p)
+{
+    return (kslice){(const uint8_t *)p->txn->id, strlen(p->txn->id)};
+}
+
+/* --- the application's calls ------------------------------------------------------- */
+
+static int64_t deadline_of(int timeout_ms)
+{
+    return timeout_ms < 0 ? INT64_MAX / 2 : ktime_mono_ms() + timeout_ms;
+}
+
+static int left_ms(int64_t deadline_ms)
+{
+    int64_t left = deadline_ms - ktime_mono_ms();
+    if (left > INT32_MAX) return -1;
+    return left < 0 ? 0 : (int)left;
+}
+
+/* The checks every call starts with; returns t or NULL with *err set. */
+static ktxn *enter(kfk_producer *p, kfk_err *err)
+{
+    *err = KFK_ERR_INVALID_ARG;
+    if (!p) return NULL;
+    *err = KFK_ERR_STATE;
+    if (!p->txn || kclient_forked(p->client) || atomic_load(&p->closing)) return NULL;
+    *err = KFK_OK;
+    return p->txn;
+}
+
+/* The error a call returns in an ABORTABLE or FATAL state, else 0. */
+static kfk_err failed(const ktxn *t)
+{
+    ktxn_state s = state_of(t);
+    return s == KTXN_ABORTABLE || s == KTXN_FATAL ? t->err : KFK_OK;
+}
+
+kfk_txn_action kfk_producer_txn_action(kfk_producer *p, kfk_err err)
+{
+    if (err == KFK_OK) return KFK_TXN_NONE;
+    if (!p || !p->txn) return KFK_TXN_USAGE;
+    ktxn_state s = state_of(p->txn);
+    if (s == KTXN_FATAL) return KFK_TXN_FATAL;
+    if (s == KTXN_ABORTABLE) return KFK_TXN_ABORT;
+    if (err == KFK_ERR_STATE || err == KFK_ERR_INVALID_ARG) return KFK_TXN_USAGE;
+    return KFK_TXN_RETRY;
+}
+
+kfk_err kfk_producer_init_transactions(kfk_producer *p, int timeout_ms)
+{
+    kfk_err err;
+    ktxn *t = enter(p, &err);
+    if (!t) return err;
+    pthread_mutex_lock(&t->lock);
+    if (!(err = failed(t)))
+        err = state_of(t) == KTXN_UNINIT ? run_locked(t, KTXN_OP_INIT, deadline_of(timeout_ms))
+                                         : KFK_ERR_STATE;
+    if (!err && state_of(t) == KTXN_UNINIT) set_state(t, KTXN_READY);
+    pthread_mutex_unlock(&t->lock);
+    return err;
+}
+
+kfk_err kfk_producer_begin_transaction(kfk_producer *p)
+{
+    kfk_err err;
+    ktxn *t = enter(p, &err);
+    if (!t) return err;
+    pthread_mutex_lock(&t->lock);
+    if (!(err = failed(t))) {
+        if (state_of(t) == KTXN_READY)
+            set_state(t, KTXN_IN_TXN);
+        else
+            err = KFK_ERR_STATE;
+    }
+    pthread_mutex_unlock(&t->lock);
+    return err;
+}
+
+/* The transaction is over (ended by EndTxn, or never known to the
+ * coordinator): the next one starts clean. Lock held. */
+static void txn_over(ktxn *t)
+{
+    atomic_fetch_add_explicit(&t->serial, 1, memory_order_release);
+    atomic_store(&t->started, false);
+    t->n_pending = 0;
+}
+
+/* Ends the transaction with EndTxn when the coordinator knows it. Lock
+ * held. */
+static kfk_err end_locked(ktxn *t, bool commit, int64_t deadline_ms)
+{
+    /* A join in flight decides whether the coordinator knows it. */
+    while (t->slot[KTXN_OP_ADD_PARTS].busy)
+        if (wait_until(t, deadline_ms)) return KFK_ERR_TIMED_OUT;
+    if (!atomic_load(&t->started) && !t->slot[KTXN_OP_END].done) {
+        txn_over(t);
+        return KFK_OK;
+    }
+    t->commit = commit;
+    kfk_err err = run_locked(t, KTXN_OP_END, deadline_ms);
+    if (!err) {
+        txn_over(t);
+        if (t->tv2) t->bump_needed = false; /* EndTxn v5 bumped the epoch */
+    }
+    return err;
+}
+
+static kfk_err offsets_copy(ktxn_offsets *o, const kfk_topic_partition_list *offsets,
+                            const kfk_consumer_group_metadata *g);
+static void offsets_free(ktxn_offsets *o);
+
+kfk_err kfk_producer_send_offsets_to_transaction(kfk_producer *p,
+                                                 const kfk_topic_partition_list *offsets,
+                                                 const kfk_consumer_group_metadata *group,
+                                                 int timeout_ms)
+{
+    kfk_err err;
+    ktxn *t = enter(p, &err);
+    if (!t) return err;
+    if (!offsets || !group || (offsets->count && !offsets->elems)) return KFK_ERR_INVALID_ARG;
+    if (!offsets->count) return KFK_OK; /* nothing to add, as Java */
+    int64_t deadline = deadline_of(timeout_ms);
+    pthread_mutex_lock(&t->lock);
+    if ((err = failed(t)) || state_of(t) != KTXN_IN_TXN) {
+        pthread_mutex_unlock(&t->lock);
+        return err ? err : KFK_ERR_STATE;
+    }
+    /* A previous call's requests finish first; their outcomes are stale. */
+    while (t->slot[KTXN_OP_ADD_OFFSETS].busy || t->slot[KTXN_OP_OFFSETS].busy)
+        if (wait_until(t, deadline)) {
+            pthread_mutex_unlock(&t->lock);
+            return KFK_ERR_TIMED_OUT;
+        }
+    t->slot[KTXN_OP_ADD_OFFSETS].done = t->slot[KTXN_OP_OFFSETS].done = false;
+    offsets_free(&t->offsets);
+    err = offsets_copy(&t->offsets, offsets, group);
+    if (!err && !t->tv2) err = run_locked(t, KTXN_OP_ADD_OFFSETS, deadline);
+    if (!err) atomic_store(&t->started, true);
+    if (!err) err = run_locked(t, KTXN_OP_OFFSETS, deadline);
+    pthread_mutex_unlock(&t->lock);
+    return err;
+}
+
+kfk_err kfk_producer_commit_transaction(kfk_producer *p, int timeout_ms)
+{
+    kfk_err err;
+    ktxn *t = enter(p, &err);
+    if (!t) return err;
+    int64_t deadline = deadline_of(timeout_ms);
+    pthread_mutex_lock(&t->lock);
+    ktxn_state s = state_of(t);
+    if (!(err = failed(t)) && s != KTXN_IN_TXN && s != KTXN_COMMITTING) err = KFK_ERR_STATE;
+    if (!err) set_state(t, KTXN_COMMITTING);
+    pthread_mutex_unlock(&t->lock);
+    if (err) return err;
+    /* Every record acknowledged (or failed: then abortable) first. */
+    if ((err = kfk_producer_flush(p, left_ms(deadline)))) return err;
+    pthread_mutex_lock(&t->lock);
+    if (!(err = failed(t)) && !(err = end_locked(t, true, deadline)) && state_of(t) != KTXN_FATAL)
+        set_state(t, KTXN_READY);
+    pthread_mutex_unlock(&t->lock);
+    return err;
+}
+
+kfk_err kfk_producer_abort_transaction(kfk_producer *p, int timeout_ms)
+{
+    kfk_err err;
+    ktxn *t = enter(p, &err);
+    if (!t) return err;
+    int64_t deadline = deadline_of(timeout_ms);
+    pthread_mutex_lock(&t->lock);
+    ktxn_state s = state_of(t);
+    if (s == KTXN_FATAL)
+        err = t->err;
+    else if (s == KTXN_IN_TXN || s == KTXN_ABORTABLE)
+        set_state(t, KTXN_ABORTING);
+    else if (s != KTXN_ABORTING)
+        err = KFK_ERR_STATE;
+    t->n_pending = 0; /* partitions that never joined: their records fail below */
+    pthread_mutex_unlock(&t->lock);
+    if (err) return err;
+    fail_queued(p, KFK_ERR_TXN_ABORTED);
+    /* Batches in flight are answered first: EndTxn must follow them. */
+    if ((err = kfk_producer_flush(p, left_ms(deadline)))) return err;
+    pthread_mutex_lock(&t->lock);
+    if (!(err = failed(t)) && !(err = end_locked(t, false, deadline)) && t->bump_needed)
+        err = run_locked(t, KTXN_OP_INIT, deadline); /* KIP-360: a new epoch */
+    if (!err && t->bump_needed) t->bump_needed = false;
+    if (!err && state_of(t) == KTXN_ABORTING) set_state(t, KTXN_READY);
+    pthread_mutex_unlock(&t->lock);
+    return err;
+}
+
+/* --- life ----------------------------------------------------------------------------- */
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void offsets_free(ktxn_offsets *o)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        free((char *)o->tps[i].topic);
+        free((char *)o->tps[i].metadata);
+    }
+    free(o->tps);
+    free(o->group_id);
+    free(o->member_id);
+    free(o->instance_id);
+    *o = (ktxn_offsets){0};
+}
+
+static kfk_err offsets_copy(ktxn_offsets *o, const kfk_topic_partition_list *offsets,
+                            const kfk_consumer_group_metadata *g)
+{
+    if (!g->group_id || !offsets->count) return KFK_ERR_INVALID_ARG;
+    for (size_t i = 0; i < offsets->count; i++)
+        if (!offsets->elems[i].topic || offsets->elems[i].partition < 0 ||
+            offsets->elems[i].offset < 0)
+            return KFK_ERR_INVALID_ARG;
+    o->group_id = strdup(g->group_id);
+    o->member_id = strdup(g->member_id ? g->member_id : "");
+    o->instance_id = dup_or_null(g->group_instance_id);
+    o->generation_id = g->generation_id;
+    o->tps = calloc(offsets->count, sizeof(*o->tps));
+    bool ok = o->group_id && o->member_id && (o->instance_id || !g->group_instance_id) && o->tps;
+    for (size_t i = 0; ok && i < offsets->count; i++, o->n++) {
+        const kfk_topic_partition *in = &offsets->elems[i];
+        o->tps[i] = *in;
+        o->tps[i].topic = strdup(in->topic);
+        o->tps[i].metadata = dup_or_null(in->metadata);
+        ok = o->tps[i].topic && (o->tps[i].metadata || !in->metadata);
+    }
+    if (ok) return KFK_OK;
+    offsets_free(o);
+    return KFK_ERR_NO_MEMORY;
+}
+
+kfk_err ktxn_new(kfk_producer *p)
+{
+    ktxn *t = calloc(1, sizeof(*t));
+    if (!t) return KFK_ERR_NO_MEMORY;
+    t->p = p;
+    t->id = strdup(kconf_str(p->conf, KCONF_TRANSACTIONAL_ID));
+    t->timeout_ms = (int32_t)kconf_i64(p->conf, KCONF_TRANSACTION_TIMEOUT_MS);
+    atomic_init(&t->state, KTXN_UNINIT);
+    atomic_init(&t->serial, 1);
+    t->drive_task.fn = drive_task;
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&t->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    p->txn = t;
+    if (!t->id || ktxn_requests_new(t)) {
+        ktxn_free(p);
+        return KFK_ERR_NO_MEMORY;
+    }
+    return KFK_OK;
+}
+
+void ktxn_free(kfk_producer *p)
+{
+    ktxn *t = p->txn;
+    if (!t) return;
+    ktxn_requests_free(t);
+    offsets_free(&t->offsets);
+    free(t->pending);
+    free(t->adding);
+    free(t->id);
+    pthread_mutex_destroy(&t->lock);
+    pthread_cond_destroy(&t->cond);
+    free(t);
+    p->txn = NULL;
+}
