@@ -232,7 +232,8 @@ kfk_err ktxn_record(kfk_producer *p, kpart *pp)
     if (state_of(t) != KTXN_IN_TXN) return KFK_ERR_STATE;
     uint32_t serial = atomic_load_explicit(&t->serial, memory_order_acquire);
     if (t->tv2) { /* Produce adds the partition: EndTxn will be needed */
-        if (!atomic_load_explicit(&t->started, memory_order_relaxed)) atomic_store(&t->started, true);
+        if (!atomic_load_explicit(&t->started, memory_order_relaxed))
+            atomic_store(&t->started, true);
         return KFK_OK;
     }
     if (atomic_load_explicit(&pp->txn_seen, memory_order_relaxed) == serial) return KFK_OK;

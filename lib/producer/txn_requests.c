@@ -302,11 +302,21 @@ kfk_err ktxn_send(ktxn *t, ktxn_op op)
     ktxn_bodies *b = t->bodies;
     kfk_err err;
     switch (op) {
-    case KTXN_OP_INIT: err = send_init(t, b); break;
-    case KTXN_OP_ADD_PARTS: err = send_add_parts(t, b); break;
-    case KTXN_OP_ADD_OFFSETS: err = send_add_offsets(t, b); break;
-    case KTXN_OP_OFFSETS: err = send_offsets(t, b); break;
-    default: err = send_end(t, b); break;
+    case KTXN_OP_INIT:
+        err = send_init(t, b);
+        break;
+    case KTXN_OP_ADD_PARTS:
+        err = send_add_parts(t, b);
+        break;
+    case KTXN_OP_ADD_OFFSETS:
+        err = send_add_offsets(t, b);
+        break;
+    case KTXN_OP_OFFSETS:
+        err = send_offsets(t, b);
+        break;
+    default:
+        err = send_end(t, b);
+        break;
     }
     if (err) {
         if (op == KTXN_OP_ADD_PARTS) parts_added(t, false);

@@ -16,108 +16,12 @@
 
 #include "../common/kclus.h"
 #include "../common/ktest.h"
+#include "../common/ktxn.h"
 #include "kfk.h"
 
 #define NP 3
 #define PER_TXN 60
-#define TIMEOUT_MS 30000
-
-typedef struct reports {
-    int ok, aborted, other;
-    kfk_err other_err;
-    int fatal_cb;
-    kfk_err fatal_err;
-} reports;
-
-static void on_dr(void *opaque, const kfk_delivery_report *r)
-{
-    reports *rs = opaque;
-    if (r->err == KFK_OK)
-        rs->ok++;
-    else if (r->err == KFK_ERR_TXN_ABORTED)
-        rs->aborted++;
-    else {
-        rs->other++;
-        rs->other_err = r->err;
-    }
-}
-
-static void on_error(void *opaque, kfk_err err, const char *reason)
-{
-    (void)reason;
-    reports *rs = opaque;
-    rs->fatal_cb++;
-    rs->fatal_err = err;
-}
-
-static kfk_producer *txn_producer(const char *id, reports *rs, const char *linger)
-{
-    kfk_conf *conf = kclus_conf(NULL);
-    kclus_set(conf, "transactional.id", id);
-    kclus_set(conf, "linger.ms", linger);
-    kfk_conf_set_dr_cb(conf, on_dr, rs);
-    kfk_conf_set_error_cb(conf, on_error, rs);
-    char err[256];
-    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
-    ck_assert_msg(p != NULL, "%s", err);
-    kfk_err e = kfk_producer_init_transactions(p, TIMEOUT_MS);
-    ck_assert_msg(e == KFK_OK, "init_transactions: %s", kfk_err_name(e));
-    return p;
-}
-
-static void produce(kfk_producer *p, const char *topic, const char *tag, int n)
-{
-    for (int i = 0; i < n; i++) {
-        char v[64];
-        int len = snprintf(v, sizeof(v), "%s-%d", tag, i);
-        kfk_record r = {.topic = topic, .partition = i % NP, .value = v, .value_len = (size_t)len};
-        kfk_err e = kfk_produce(p, &r, NULL);
-        ck_assert_msg(e == KFK_OK, "produce %s: %s", v, kfk_err_name(e));
-    }
-}
-
-/* Reads topics from the start until every partition reached its end,
- * counting the records whose value starts with each tag. */
-static void read_all(const char *const *topics, int nt, const char *isolation, const char **tags,
-                     int *counts, int ntags)
-{
-    kfk_conf *conf = kclus_conf(NULL);
-    kclus_set(conf, "isolation.level", isolation);
-    char err[256];
-    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
-    ck_assert_msg(c != NULL, "%s", err);
-    kfk_topic_partition tps[2 * NP];
-    for (int t = 0; t < nt; t++)
-        for (int i = 0; i < NP; i++)
-            tps[t * NP + i] = (kfk_topic_partition){topics[t], i, KFK_OFFSET_BEGINNING, NULL};
-    kfk_topic_partition_list l = {(size_t)(nt * NP), tps};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
-    kfk_consumer_report_eof(c, 1);
-    bool eof[2 * NP] = {0};
-    int n_eof = 0;
-    int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
-    while (n_eof < nt * NP) {
-        ck_assert_msg(kclus_now_ms() < deadline, "%s: %d of %d partitions read to the end",
-                      isolation, n_eof, nt * NP);
-        kfk_message *m = kfk_consumer_poll(c, 200);
-        if (!m) continue;
-        int idx = (strcmp(kfk_message_topic(m), topics[0]) ? NP : 0) + kfk_message_partition(m);
-        kfk_err e = kfk_message_error(m);
-        if (e == KFK_ERR_PARTITION_EOF) {
-            if (!eof[idx]) n_eof++;
-            eof[idx] = true;
-        } else {
-            ck_assert_msg(e == KFK_OK, "%s: %s", isolation, kfk_err_name(e));
-            eof[idx] = false; /* more came after an end: not at the end */
-            size_t len;
-            const char *v = kfk_message_value(m, &len);
-            for (int k = 0; k < ntags; k++)
-                if (len > strlen(tags[k]) && !memcmp(v, tags[k], strlen(tags[k]))) counts[k]++;
-        }
-        kfk_message_release(m);
-    }
-    kfk_consumer_destroy(c);
-}
+#define TIMEOUT_MS KTXN_TIMEOUT_MS
 
 START_TEST(test_commit_and_abort_across_topics)
 {
@@ -127,19 +31,20 @@ START_TEST(test_commit_and_abort_across_topics)
     snprintf(id, sizeof(id), "%s-id", t1);
     kclus_create_topic(NULL, t1, NP, -1);
     kclus_create_topic(NULL, t2, NP, -1);
-    reports rs = {0};
-    kfk_producer *p = txn_producer(id, &rs, "5");
+    ktxn_reports rs = {0};
+    kfk_producer *p =
+        ktxn_producer(NULL, id, &rs, true, (const char *const[]){"linger.ms", "5", NULL});
 
     /* Sent, then aborted: in the log, behind an abort marker. */
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
-    produce(p, t1, "aborted", PER_TXN / 2);
-    produce(p, t2, "aborted", PER_TXN / 2);
+    ktxn_produce(p, t1, NP, "aborted", PER_TXN / 2);
+    ktxn_produce(p, t2, NP, "aborted", PER_TXN / 2);
     ck_assert_int_eq(kfk_producer_flush(p, TIMEOUT_MS), KFK_OK);
     ck_assert_int_eq(kfk_producer_abort_transaction(p, TIMEOUT_MS), KFK_OK);
 
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
-    produce(p, t1, "committed", PER_TXN / 2);
-    produce(p, t2, "committed", PER_TXN / 2);
+    ktxn_produce(p, t1, NP, "committed", PER_TXN / 2);
+    ktxn_produce(p, t2, NP, "committed", PER_TXN / 2);
     kfk_err e = kfk_producer_commit_transaction(p, TIMEOUT_MS);
     ck_assert_msg(e == KFK_OK, "commit: %s", kfk_err_name(e));
     ck_assert_int_eq(rs.ok, 2 * PER_TXN);
@@ -149,10 +54,10 @@ START_TEST(test_commit_and_abort_across_topics)
     const char *topics[] = {t1, t2};
     const char *tags[] = {"committed", "aborted"};
     int rc[2] = {0}, ru[2] = {0};
-    read_all(topics, 2, "read_committed", tags, rc, 2);
+    ktxn_count(NULL, topics, 2, NP, "read_committed", tags, rc, 2);
     ck_assert_int_eq(rc[0], PER_TXN);
     ck_assert_int_eq(rc[1], 0);
-    read_all(topics, 2, "read_uncommitted", tags, ru, 2);
+    ktxn_count(NULL, topics, 2, NP, "read_uncommitted", tags, ru, 2);
     ck_assert_int_eq(ru[0], PER_TXN);
     ck_assert_int_eq(ru[1], PER_TXN);
     kclus_delete_topic(NULL, t1);
@@ -168,24 +73,25 @@ START_TEST(test_abort_fails_unsent_records)
     ktest_unique_topic(t1, sizeof(t1), "txn-unsent");
     snprintf(id, sizeof(id), "%s-id", t1);
     kclus_create_topic(NULL, t1, NP, -1);
-    reports rs = {0};
-    kfk_producer *p = txn_producer(id, &rs, "60000");
+    ktxn_reports rs = {0};
+    kfk_producer *p =
+        ktxn_producer(NULL, id, &rs, true, (const char *const[]){"linger.ms", "60000", NULL});
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
-    produce(p, t1, "aborted", 30);
+    ktxn_produce(p, t1, NP, "aborted", 30);
     ck_assert_int_eq(kfk_producer_abort_transaction(p, TIMEOUT_MS), KFK_OK);
     kfk_producer_poll(p, 0);
     ck_assert_int_eq(rs.aborted + rs.ok, 30); /* one report each */
     ck_assert_int_eq(rs.other, 0);
     ck_assert_int_gt(rs.aborted, 0);
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
-    produce(p, t1, "committed", 30);
+    ktxn_produce(p, t1, NP, "committed", 30);
     ck_assert_int_eq(kfk_producer_commit_transaction(p, TIMEOUT_MS), KFK_OK);
     ck_assert_int_eq(rs.ok + rs.aborted, 60);
     kfk_producer_destroy(p);
     const char *topics[] = {t1};
     const char *tags[] = {"committed", "aborted"};
     int rc[2] = {0};
-    read_all(topics, 1, "read_committed", tags, rc, 2);
+    ktxn_count(NULL, topics, 1, NP, "read_committed", tags, rc, 2);
     ck_assert_int_eq(rc[0], 30);
     ck_assert_int_eq(rc[1], 0);
     kclus_delete_topic(NULL, t1);
@@ -198,27 +104,30 @@ START_TEST(test_second_producer_fences_the_first)
     ktest_unique_topic(t1, sizeof(t1), "txn-fence");
     snprintf(id, sizeof(id), "%s-id", t1);
     kclus_create_topic(NULL, t1, NP, -1);
-    reports ra = {0}, rb = {0};
-    kfk_producer *a = txn_producer(id, &ra, "5");
+    ktxn_reports ra = {0}, rb = {0};
+    kfk_producer *a =
+        ktxn_producer(NULL, id, &ra, true, (const char *const[]){"linger.ms", "5", NULL});
     ck_assert_int_eq(kfk_producer_begin_transaction(a), KFK_OK);
-    produce(a, t1, "zombie", 9);
+    ktxn_produce(a, t1, NP, "zombie", 9);
     ck_assert_int_eq(kfk_producer_flush(a, TIMEOUT_MS), KFK_OK);
 
-    kfk_producer *b = txn_producer(id, &rb, "5"); /* fences a, aborts its transaction */
-    produce(a, t1, "zombie", 9);
+    kfk_producer *b = ktxn_producer(
+        NULL, id, &rb, true,
+        (const char *const[]){"linger.ms", "5", NULL}); /* fences a, aborts its transaction */
+    ktxn_produce(a, t1, NP, "zombie", 9);
     kfk_err e = kfk_producer_commit_transaction(a, TIMEOUT_MS);
     ck_assert_msg(e != KFK_OK, "the fenced producer committed");
     ck_assert_msg(kfk_producer_txn_action(a, e) == KFK_TXN_FATAL, "commit: %s is not fatal",
                   kfk_err_name(e));
-    ck_assert_msg(e == KFK_ERR_PRODUCER_FENCED || e == KFK_ERR_INVALID_PRODUCER_EPOCH,
-                  "commit: %s", kfk_err_name(e));
+    ck_assert_msg(e == KFK_ERR_PRODUCER_FENCED || e == KFK_ERR_INVALID_PRODUCER_EPOCH, "commit: %s",
+                  kfk_err_name(e));
     ck_assert_int_eq(ra.fatal_cb, 1);
     ck_assert_int_eq(kfk_producer_begin_transaction(a), e); /* fatal stays */
     kfk_producer_destroy(a);
     ck_assert_int_eq(ra.ok + ra.other + ra.aborted, 18); /* one report each */
 
     ck_assert_int_eq(kfk_producer_begin_transaction(b), KFK_OK);
-    produce(b, t1, "live", 12);
+    ktxn_produce(b, t1, NP, "live", 12);
     ck_assert_int_eq(kfk_producer_commit_transaction(b, TIMEOUT_MS), KFK_OK);
     ck_assert_int_eq(rb.ok, 12);
     ck_assert_int_eq(rb.fatal_cb, 0);
@@ -227,7 +136,7 @@ START_TEST(test_second_producer_fences_the_first)
     const char *topics[] = {t1};
     const char *tags[] = {"live", "zombie"};
     int rc[2] = {0};
-    read_all(topics, 1, "read_committed", tags, rc, 2);
+    ktxn_count(NULL, topics, 1, NP, "read_committed", tags, rc, 2);
     ck_assert_int_eq(rc[0], 12);
     ck_assert_int_eq(rc[1], 0);
     kclus_delete_topic(NULL, t1);
@@ -240,12 +149,8 @@ START_TEST(test_calls_out_of_state)
     ktest_unique_topic(t1, sizeof(t1), "txn-state");
     snprintf(id, sizeof(id), "%s-id", t1);
     kclus_create_topic(NULL, t1, 1, -1);
-    reports rs = {0};
-    kfk_conf *conf = kclus_conf(NULL);
-    kclus_set(conf, "transactional.id", id);
-    char err[256];
-    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
-    ck_assert_msg(p != NULL, "%s", err);
+    ktxn_reports rs = {0};
+    kfk_producer *p = ktxn_producer(NULL, id, &rs, false, NULL);
     kfk_record r = {.topic = t1, .partition = 0, .value = "x", .value_len = 1};
     /* before init_transactions */
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_ERR_STATE);
@@ -266,6 +171,7 @@ START_TEST(test_calls_out_of_state)
     ck_assert_int_eq(rs.fatal_cb, 0);
     kfk_producer_destroy(p);
     /* the plain producer has no transactions */
+    char err[256];
     kfk_producer *plain = kfk_producer_new(kclus_conf(NULL), err, sizeof(err));
     ck_assert_ptr_nonnull(plain);
     ck_assert_int_eq(kfk_producer_begin_transaction(plain), KFK_ERR_STATE);
