@@ -1109,8 +1109,8 @@ KFK_API void kfk_message_release(kfk_message *m);
  * map to:
  *   KFK_TXN_RETRY  the call timed out or its coordinator could not be
  *                  reached yet (retriable): call the same function again;
- *                  its work went on in the background, and the next call
- *                  takes up where it stands;
+ *                  it takes up where the last call stopped (records
+ *                  already sent are not sent again);
  *   KFK_TXN_ABORT  the transaction cannot commit (a record or offset
  *                  commit failed, the coordinator aborted it on timeout):
  *                  call kfk_producer_abort_transaction, then go on;

@@ -90,6 +90,9 @@ void kdr_batch_abandon(kfk_producer *p, kaccum_batch *b, kfk_err err)
     bool kick = gap && pp->n_unacked == 0;
     pthread_mutex_unlock(&pp->lock);
     if (bump) kidem_request_bump(p, pp);
+    /* Sequences the broker never acknowledged: a transactional producer
+     * starts its next transaction in a new epoch (KIP-360). */
+    if (gap && p->txn) ktxn_bump_needed(p);
     kdr_batch_done(p, b, err, -1, -1);
     if (kick) ksender_kick_part(p, pp); /* the partition settles at the next pull */
 }

@@ -96,14 +96,24 @@ void ktxn_fail_locked(ktxn *t, kfk_err err)
     }
 }
 
+/* After a failure moved the state from before: a transaction that can no
+ * longer commit sends nothing more (Java's abortUndrainedBatches), so a
+ * commit waiting for its records ends now. Lock not held. */
+static void failed_from(ktxn *t, ktxn_state before)
+{
+    ktxn_state now = state_of(t);
+    if (now == before) return;
+    if (now == KTXN_FATAL) fail_queued(t->p, t->err);
+    if (now == KTXN_ABORTABLE) fail_queued(t->p, KFK_ERR_TXN_ABORTED);
+}
+
 static void fail(ktxn *t, kfk_err err)
 {
     pthread_mutex_lock(&t->lock);
-    bool was_fatal = state_of(t) == KTXN_FATAL;
+    ktxn_state before = state_of(t);
     ktxn_fail_locked(t, err);
-    bool now_fatal = state_of(t) == KTXN_FATAL;
     pthread_mutex_unlock(&t->lock);
-    if (!was_fatal && now_fatal) fail_queued(t->p, err);
+    failed_from(t, before);
 }
 
 void ktxn_batch_failed(kfk_producer *p, kfk_err err)
@@ -179,11 +189,11 @@ void ktxn_finished(ktxn *t, ktxn_op op, kfk_err err)
     s->busy = false;
     s->done = true;
     s->err = err;
+    ktxn_state before = state_of(t);
     if (err) ktxn_fail_locked(t, err);
     pthread_cond_broadcast(&t->cond);
-    bool fatal = state_of(t) == KTXN_FATAL;
     pthread_mutex_unlock(&t->lock);
-    if (fatal && err) fail_queued(t->p, err);
+    failed_from(t, before);
     if (err != KFK_ERR_DESTROYED) post_drive(t);
 }
 
@@ -211,12 +221,16 @@ static bool wait_until(ktxn *t, int64_t deadline_ms)
 static kfk_err run_locked(ktxn *t, ktxn_op op, int64_t deadline_ms)
 {
     ktxn_slot *s = &t->slot[op];
-    if (!s->busy && !s->done) {
-        s->want = true;
-        s->deadline_ms = deadline_ms;
-        post_drive(t);
-    }
-    while (!s->done) {
+    for (;;) {
+        /* An earlier call's request that ran out of its time: again. */
+        if (s->done && s->err == KFK_ERR_TIMED_OUT && ktime_mono_ms() < deadline_ms)
+            s->done = false;
+        if (!s->busy && !s->done && !s->want) {
+            s->want = true;
+            s->deadline_ms = deadline_ms;
+            post_drive(t);
+        }
+        if (s->done) break;
         if (state_of(t) == KTXN_FATAL) return t->err;
         if (wait_until(t, deadline_ms)) return KFK_ERR_TIMED_OUT;
     }

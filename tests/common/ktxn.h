@@ -6,6 +6,8 @@
 #ifndef KFK_TESTS_KTXN_H
 #define KFK_TESTS_KTXN_H
 
+#include <stdbool.h>
+
 #include "kfk.h"
 
 #define KTXN_TIMEOUT_MS 30000
