@@ -8,7 +8,10 @@
  *     fences the first, whose next transaction call fails fatally (and
  *     error_cb hears it); nothing the first wrote after the fence is
  *     visible to read_committed;
- *   - calls outside their state: KFK_ERR_STATE, classified as usage. */
+ *   - calls outside their state: KFK_ERR_STATE, classified as usage.
+ * With KFK_TEST_CLUSTER3 set (real Kafka: .ci/run formats that cluster
+ * with transaction.version=1) the suite runs again there, for the
+ * AddPartitionsToTxn protocol. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,17 +26,19 @@
 #define PER_TXN 60
 #define TIMEOUT_MS KTXN_TIMEOUT_MS
 
+static const char *bs; /* NULL: KFK_TEST_BOOTSTRAP */
+static const char *const linger5[] = {"linger.ms", "5", NULL};
+
 START_TEST(test_commit_and_abort_across_topics)
 {
     char t1[128], t2[128], id[160];
     ktest_unique_topic(t1, sizeof(t1), "txn-a");
     ktest_unique_topic(t2, sizeof(t2), "txn-b");
     snprintf(id, sizeof(id), "%s-id", t1);
-    kclus_create_topic(NULL, t1, NP, -1);
-    kclus_create_topic(NULL, t2, NP, -1);
+    kclus_create_topic(bs, t1, NP, -1);
+    kclus_create_topic(bs, t2, NP, -1);
     ktxn_reports rs = {0};
-    kfk_producer *p =
-        ktxn_producer(NULL, id, &rs, true, (const char *const[]){"linger.ms", "5", NULL});
+    kfk_producer *p = ktxn_producer(bs, id, &rs, true, linger5);
 
     /* Sent, then aborted: in the log, behind an abort marker. */
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
@@ -54,14 +59,14 @@ START_TEST(test_commit_and_abort_across_topics)
     const char *topics[] = {t1, t2};
     const char *tags[] = {"committed", "aborted"};
     int rc[2] = {0}, ru[2] = {0};
-    ktxn_count(NULL, topics, 2, NP, "read_committed", tags, rc, 2);
+    ktxn_count(bs, topics, 2, NP, "read_committed", tags, rc, 2);
     ck_assert_int_eq(rc[0], PER_TXN);
     ck_assert_int_eq(rc[1], 0);
-    ktxn_count(NULL, topics, 2, NP, "read_uncommitted", tags, ru, 2);
+    ktxn_count(bs, topics, 2, NP, "read_uncommitted", tags, ru, 2);
     ck_assert_int_eq(ru[0], PER_TXN);
     ck_assert_int_eq(ru[1], PER_TXN);
-    kclus_delete_topic(NULL, t1);
-    kclus_delete_topic(NULL, t2);
+    kclus_delete_topic(bs, t1);
+    kclus_delete_topic(bs, t2);
 }
 END_TEST
 
@@ -72,10 +77,10 @@ START_TEST(test_abort_fails_unsent_records)
     char t1[128], id[160];
     ktest_unique_topic(t1, sizeof(t1), "txn-unsent");
     snprintf(id, sizeof(id), "%s-id", t1);
-    kclus_create_topic(NULL, t1, NP, -1);
+    kclus_create_topic(bs, t1, NP, -1);
     ktxn_reports rs = {0};
     kfk_producer *p =
-        ktxn_producer(NULL, id, &rs, true, (const char *const[]){"linger.ms", "60000", NULL});
+        ktxn_producer(bs, id, &rs, true, (const char *const[]){"linger.ms", "60000", NULL});
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
     ktxn_produce(p, t1, NP, "aborted", 30);
     ck_assert_int_eq(kfk_producer_abort_transaction(p, TIMEOUT_MS), KFK_OK);
@@ -91,10 +96,10 @@ START_TEST(test_abort_fails_unsent_records)
     const char *topics[] = {t1};
     const char *tags[] = {"committed", "aborted"};
     int rc[2] = {0};
-    ktxn_count(NULL, topics, 1, NP, "read_committed", tags, rc, 2);
+    ktxn_count(bs, topics, 1, NP, "read_committed", tags, rc, 2);
     ck_assert_int_eq(rc[0], 30);
     ck_assert_int_eq(rc[1], 0);
-    kclus_delete_topic(NULL, t1);
+    kclus_delete_topic(bs, t1);
 }
 END_TEST
 
@@ -103,17 +108,15 @@ START_TEST(test_second_producer_fences_the_first)
     char t1[128], id[160];
     ktest_unique_topic(t1, sizeof(t1), "txn-fence");
     snprintf(id, sizeof(id), "%s-id", t1);
-    kclus_create_topic(NULL, t1, NP, -1);
+    kclus_create_topic(bs, t1, NP, -1);
     ktxn_reports ra = {0}, rb = {0};
-    kfk_producer *a =
-        ktxn_producer(NULL, id, &ra, true, (const char *const[]){"linger.ms", "5", NULL});
+    kfk_producer *a = ktxn_producer(bs, id, &ra, true, linger5);
     ck_assert_int_eq(kfk_producer_begin_transaction(a), KFK_OK);
     ktxn_produce(a, t1, NP, "zombie", 9);
     ck_assert_int_eq(kfk_producer_flush(a, TIMEOUT_MS), KFK_OK);
 
-    kfk_producer *b = ktxn_producer(
-        NULL, id, &rb, true,
-        (const char *const[]){"linger.ms", "5", NULL}); /* fences a, aborts its transaction */
+    /* b fences a and aborts a's open transaction */
+    kfk_producer *b = ktxn_producer(bs, id, &rb, true, linger5);
     ktxn_produce(a, t1, NP, "zombie", 9);
     kfk_err e = kfk_producer_commit_transaction(a, TIMEOUT_MS);
     ck_assert_msg(e != KFK_OK, "the fenced producer committed");
@@ -136,10 +139,10 @@ START_TEST(test_second_producer_fences_the_first)
     const char *topics[] = {t1};
     const char *tags[] = {"live", "zombie"};
     int rc[2] = {0};
-    ktxn_count(NULL, topics, 1, NP, "read_committed", tags, rc, 2);
+    ktxn_count(bs, topics, 1, NP, "read_committed", tags, rc, 2);
     ck_assert_int_eq(rc[0], 12);
     ck_assert_int_eq(rc[1], 0);
-    kclus_delete_topic(NULL, t1);
+    kclus_delete_topic(bs, t1);
 }
 END_TEST
 
@@ -148,9 +151,9 @@ START_TEST(test_calls_out_of_state)
     char t1[128], id[160];
     ktest_unique_topic(t1, sizeof(t1), "txn-state");
     snprintf(id, sizeof(id), "%s-id", t1);
-    kclus_create_topic(NULL, t1, 1, -1);
+    kclus_create_topic(bs, t1, 1, -1);
     ktxn_reports rs = {0};
-    kfk_producer *p = ktxn_producer(NULL, id, &rs, false, NULL);
+    kfk_producer *p = ktxn_producer(bs, id, &rs, false, NULL);
     kfk_record r = {.topic = t1, .partition = 0, .value = "x", .value_len = 1};
     /* before init_transactions */
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_ERR_STATE);
@@ -172,18 +175,18 @@ START_TEST(test_calls_out_of_state)
     kfk_producer_destroy(p);
     /* the plain producer has no transactions */
     char err[256];
-    kfk_producer *plain = kfk_producer_new(kclus_conf(NULL), err, sizeof(err));
+    kfk_producer *plain = kfk_producer_new(kclus_conf(bs), err, sizeof(err));
     ck_assert_ptr_nonnull(plain);
     ck_assert_int_eq(kfk_producer_begin_transaction(plain), KFK_ERR_STATE);
     ck_assert_int_eq(kfk_producer_txn_action(plain, KFK_ERR_STATE), KFK_TXN_USAGE);
     kfk_producer_destroy(plain);
-    kclus_delete_topic(NULL, t1);
+    kclus_delete_topic(bs, t1);
 }
 END_TEST
 
-static Suite *suite(void)
+static Suite *suite(const char *name)
 {
-    Suite *s = suite_create("txn_producer_integration");
+    Suite *s = suite_create(name);
     TCase *tc = tcase_create("txn");
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, test_commit_and_abort_across_topics);
@@ -196,5 +199,8 @@ static Suite *suite(void)
 
 int main(void)
 {
-    return ktest_run(suite());
+    int rc = ktest_run(suite("txn_producer_integration"));
+    if (rc || kclus_is_mock() || !getenv("KFK_TEST_CLUSTER3")) return rc;
+    bs = getenv("KFK_TEST_CLUSTER3");
+    return ktest_run(suite("txn_producer_integration_cluster3"));
 }
