@@ -1154,7 +1154,7 @@ typedef struct kfk_consumer_group_metadata kfk_consumer_group_metadata;
 /* c's group metadata now (a copy: free it with
  * kfk_consumer_group_metadata_destroy). NULL when c has no group.id or
  * out of memory. Any thread. */
-KFK_API kfk_consumer_group_metadata *kfk_consumer_group_metadata(kfk_consumer *c);
+KFK_API kfk_consumer_group_metadata *kfk_consumer_get_group_metadata(kfk_consumer *c);
 /* Group metadata for group_id without a member (generation -1, member
  * ""): the coordinator then checks no membership, as Java's
  * ConsumerGroupMetadata(groupId). NULL for a NULL or empty group_id, or
