@@ -1152,8 +1152,13 @@ KFK_API kfk_err kfk_producer_begin_transaction(kfk_producer *producer);
 typedef struct kfk_consumer_group_metadata kfk_consumer_group_metadata;
 
 /* c's group metadata now (a copy: free it with
- * kfk_consumer_group_metadata_destroy). NULL when c has no group.id or
- * out of memory. Any thread. */
+ * kfk_consumer_group_metadata_destroy): the generation (classic) or
+ * member epoch (KIP-848) and the member id of c's last join, both from
+ * the same join; generation -1 and member "" before the first. A member
+ * that has lost its place keeps offering them until it joins again, so
+ * that the coordinator refuses offsets a transaction commits with them.
+ * NULL when c has no group.id, out of memory, or in a process forked
+ * after c was made. Any thread; never blocks for I/O. */
 KFK_API kfk_consumer_group_metadata *kfk_consumer_get_group_metadata(kfk_consumer *c);
 /* Group metadata for group_id without a member (generation -1, member
  * ""): the coordinator then checks no membership, as Java's
