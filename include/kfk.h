@@ -950,9 +950,12 @@ KFK_API kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_topic_partition_l
 
 /* Fills the offset (and metadata, owned by c until the next call of this
  * function or destroy) of each of the n entries of tps with the group's
- * committed offset, KFK_OFFSET_INVALID where there is none. Waits for the
- * coordinator at most timeout_ms. Returns KFK_OK, KFK_ERR_CONFIG,
- * KFK_ERR_TIMED_OUT or the broker's error. */
+ * committed offset, KFK_OFFSET_INVALID where there is none. With
+ * isolation.level=read_committed, offsets that an open transaction has
+ * committed for the group are waited for until it ends (KIP-447), as
+ * when the group assigns partitions. Waits for the coordinator at most
+ * timeout_ms. Returns KFK_OK, KFK_ERR_CONFIG, KFK_ERR_TIMED_OUT or the
+ * broker's error. */
 KFK_API kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t n,
                                        int timeout_ms);
 

@@ -46,6 +46,18 @@ static const kp_offset_fetch_response_partition *answer_for(const kp_offset_fetc
     return NULL;
 }
 
+/* KIP-447: a read_committed consumer asks for stable offsets. While a
+ * transaction that commits offsets for the group is open, the coordinator
+ * answers UNSTABLE_OFFSET_COMMIT for them, which the call retries with
+ * backoff (as Java's consumer does) until the transaction ends: starting
+ * from the offsets committed before it would read again what the
+ * transaction consumed. read_uncommitted sees uncommitted records anyway,
+ * and takes the offsets as they are. */
+static bool wants_stable(const kgroup *g)
+{
+    return g->consumer->isolation == KCONF_READ_COMMITTED;
+}
+
 /* Fills the request from f->parts (sorted). -1 when out of memory. */
 static int ofetch_build(kgroup *g, kofetch *f)
 {
@@ -56,7 +68,7 @@ static int ofetch_build(kgroup *g, kofetch *f)
     kp_offset_fetch_request_init(&f->req);
     f->req.group_id = kwire_cstr(g->group_id);
     f->req.topics = f->topics;
-    f->req.require_stable = true; /* as Java: wait out open transactions' offsets */
+    f->req.require_stable = wants_stable(g);
     for (int i = 0; i < n; i++) {
         const kfk_topic_partition *tp = &f->parts.v[i];
         if (i == 0 || strcmp(tp->topic, f->parts.v[i - 1].topic) != 0) {
