@@ -148,6 +148,10 @@ typedef struct kgroup_core {
     kfk_commit_cb *commit_cb;
     void *commit_opaque;
     kcpart err_part; /* carries group errors to poll as messages */
+    /* The coordinator could not be asked for stable offsets (no
+     * OffsetFetch v7): read_committed asks without until one answers at
+     * v7+ (group_fetch.c). Any thread. */
+    atomic_bool stable_unsupported;
 } kgroup_core;
 
 /* group.c */
