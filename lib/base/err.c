@@ -16,8 +16,8 @@
 
 static const kerr_info err_table[] = {
     /* client-side */
-    E(NO_OFFSET, 0, "no committed offset, and no reset policy applies"),
     E(TXN_ABORTED, 0, "the record's transaction was aborted before the record was sent"),
+    E(NO_OFFSET, 0, "no committed offset, and no reset policy applies"),
     E(PARTITION_EOF, 0, "the consumer reached the end of the partition"),
     E(RESOLVE, 1, "a broker's host name did not resolve"),
     E(TLS, 0, "the TLS handshake or a certificate check failed"),
