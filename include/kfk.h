@@ -950,9 +950,12 @@ KFK_API kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_topic_partition_l
 
 /* Fills the offset (and metadata, owned by c until the next call of this
  * function or destroy) of each of the n entries of tps with the group's
- * committed offset, KFK_OFFSET_INVALID where there is none. Waits for the
- * coordinator at most timeout_ms. Returns KFK_OK, KFK_ERR_CONFIG,
- * KFK_ERR_TIMED_OUT or the broker's error. */
+ * committed offset, KFK_OFFSET_INVALID where there is none. With
+ * isolation.level=read_committed, offsets that an open transaction has
+ * committed for the group are waited for until it ends (KIP-447), as
+ * when the group assigns partitions. Waits for the coordinator at most
+ * timeout_ms. Returns KFK_OK, KFK_ERR_CONFIG, KFK_ERR_TIMED_OUT or the
+ * broker's error. */
 KFK_API kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t n,
                                        int timeout_ms);
 
@@ -1152,8 +1155,14 @@ KFK_API kfk_err kfk_producer_begin_transaction(kfk_producer *producer);
 typedef struct kfk_consumer_group_metadata kfk_consumer_group_metadata;
 
 /* c's group metadata now (a copy: free it with
- * kfk_consumer_group_metadata_destroy). NULL when c has no group.id or
- * out of memory. Any thread. (Java: KafkaConsumer.groupMetadata().) */
+ * kfk_consumer_group_metadata_destroy): the generation (classic) or
+ * member epoch (KIP-848) and the member id of c's last join, both from
+ * the same join; generation -1 and member "" before the first. A member
+ * that has lost its place keeps offering them until it joins again, so
+ * that the coordinator refuses offsets a transaction commits with them.
+ * NULL when c has no group.id, out of memory, or in a process forked
+ * after c was made. Any thread; never blocks for I/O. (Java:
+ * KafkaConsumer.groupMetadata().) */
 KFK_API kfk_consumer_group_metadata *kfk_consumer_get_group_metadata(kfk_consumer *c);
 /* Group metadata for group_id without a member (generation -1, member
  * ""): the coordinator then checks no membership, as Java's

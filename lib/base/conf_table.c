@@ -699,7 +699,9 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_ISOLATION_LEVEL] = {
         .name = "isolation.level", .type = KCONF_T_ENUM, .clients = C,
         .def = "read_uncommitted", .values = isolation_values,
-        .doc = "Which transactional records the consumer sees."},
+        .doc = "Which transactional records the consumer sees. read_committed also waits for "
+               "the offsets an open transaction commits for the group before it starts from "
+               "them."},
     [KCONF_CHECK_CRCS] = {
         .name = "check.crcs", .type = KCONF_T_BOOL, .clients = C, .def = "true",
         .doc = "Verify the CRC32C of each fetched record batch."},

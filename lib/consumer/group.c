@@ -281,12 +281,20 @@ void kgroup_set_member(kgroup *g, const char *member_id, int32_t generation)
 {
     kgroup_core *k = CORE(g);
     char *id = strdup(member_id ? member_id : "");
+    /* Generations and member epochs of a member in the group are
+     * positive; 0 and below mean joining or gone. */
+    char *md_id = generation > 0 && id ? strdup(id) : NULL;
     pthread_mutex_lock(&k->lock);
     if (id) {
         free(k->member_id);
         k->member_id = id;
     }
     k->generation = generation;
+    if (md_id) {
+        free(k->md_member_id);
+        k->md_member_id = md_id;
+        k->md_generation = generation;
+    }
     pthread_mutex_unlock(&k->lock);
 }
 
@@ -501,7 +509,7 @@ int kgroup_create(kfk_consumer *c, kgroup **out, char *errstr, size_t errlen)
     ktimer_init(&k->poll_timer, poll_timer_fired);
     ktimer_init(&k->retry_timer, retry_timer_fired);
     k->task.fn = bg_run;
-    k->generation = -1;
+    k->generation = k->md_generation = -1;
     atomic_init(&k->last_poll_ns, ktime_mono_ns());
     k->err_part.consumer = c;
     k->err_part.partition = -1;
@@ -513,8 +521,10 @@ int kgroup_create(kfk_consumer *c, kgroup **out, char *errstr, size_t errlen)
     g->rack = dup_or_null(kconf_str(conf, KCONF_CLIENT_RACK));
     g->remote_assignor = dup_or_null(kconf_str(conf, KCONF_GROUP_REMOTE_ASSIGNOR));
     k->member_id = strdup("");
+    k->md_member_id = strdup("");
     k->err_part.topic = strdup("");
-    bool ok = g->group_id && k->member_id && k->err_part.topic && !read_strategies(g, conf);
+    bool ok = g->group_id && k->member_id && k->md_member_id && k->err_part.topic &&
+              !read_strategies(g, conf);
     if (ok && proto == &kgroup_classic && g->n_strategies == 0) {
         why = "partition.assignment.strategy names no assignor";
         ok = false;
@@ -557,6 +567,7 @@ void kgroup_destroy(kgroup *g)
     free(k->regex_src);
     free(k->topics_regex);
     free(k->member_id);
+    free(k->md_member_id);
     for (size_t i = 0; i < k->n_meta_keep; i++)
         free(k->meta_keep[i]);
     free(k->meta_keep);

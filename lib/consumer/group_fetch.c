@@ -46,6 +46,39 @@ static const kp_offset_fetch_response_partition *answer_for(const kp_offset_fetc
     return NULL;
 }
 
+/* KIP-447: a read_committed consumer asks for stable offsets. While a
+ * transaction that commits offsets for the group is open, the coordinator
+ * answers UNSTABLE_OFFSET_COMMIT for them, which the call retries with
+ * backoff (as Java's consumer does) until the transaction ends: starting
+ * from the offsets committed before it would read again what the
+ * transaction consumed. read_uncommitted sees uncommitted records anyway,
+ * and takes the offsets as they are. */
+static bool wants_stable(const kgroup *g)
+{
+    return g->consumer->isolation == KCONF_READ_COMMITTED &&
+           !atomic_load(&g->core->stable_unsupported);
+}
+
+/* A coordinator older than OffsetFetch v7 (Kafka 2.5) cannot be asked for
+ * stable offsets: the request does not encode (UNSUPPORTED_VERSION). As
+ * Java's consumer does by default, the fetches that follow ask without,
+ * with a warning, rather than never start; they ask again once a
+ * coordinator answers at v7+ (upgraded, or moved). Notes what f's answer
+ * says. Any thread. */
+static void note_stable_support(kgroup *g, const kofetch *f, kfk_err err)
+{
+    kgroup_core *k = g->core;
+    if (err == KFK_ERR_UNSUPPORTED_VERSION && f->req.require_stable) {
+        if (!atomic_exchange(&k->stable_unsupported, true))
+            klog(kclient_log(g->client), KFK_LOG_WARNING, "group",
+                 "group \"%s\": the coordinator has no OffsetFetch v7: read_committed cannot "
+                 "wait for the offsets of open transactions (KIP-447)",
+                 g->group_id);
+    } else if (!err && f->call.version >= 7) {
+        atomic_store(&k->stable_unsupported, false);
+    }
+}
+
 /* Fills the request from f->parts (sorted). -1 when out of memory. */
 static int ofetch_build(kgroup *g, kofetch *f)
 {
@@ -56,7 +89,7 @@ static int ofetch_build(kgroup *g, kofetch *f)
     kp_offset_fetch_request_init(&f->req);
     f->req.group_id = kwire_cstr(g->group_id);
     f->req.topics = f->topics;
-    f->req.require_stable = true; /* as Java: wait out open transactions' offsets */
+    f->req.require_stable = wants_stable(g);
     for (int i = 0; i < n; i++) {
         const kfk_topic_partition *tp = &f->parts.v[i];
         if (i == 0 || strcmp(tp->topic, f->parts.v[i - 1].topic) != 0) {
@@ -141,7 +174,8 @@ static void assign_fetch_done(kcall *call, kfk_err err, void *resp, karena *aren
     kofetch *f = call->opaque;
     kgroup *g = f->g;
     f->err = err;
-    f->done = take_committed(g, f, err, resp);
+    f->done = take_committed(g, f, err, resp); /* a refused one is asked again */
+    note_stable_support(g, f, err);
     kfk_consumer *c = g->consumer;
     if (atomic_load(&c->reset_wanted)) koffsets_start_resets(c);
     kconsumer_kick_all(c);
@@ -202,6 +236,7 @@ static void committed_done(kcall *call, kfk_err err, void *resp, karena *arena)
     (void)arena;
     kofetch *f = call->opaque;
     kgroup_core *k = f->g->core;
+    note_stable_support(f->g, f, err);
     err = copy_answers(f, err, resp);
     pthread_mutex_lock(&k->lock);
     f->err = err;
@@ -238,7 +273,10 @@ static kfk_err give_results(kgroup_core *k, kofetch *f, kfk_topic_partition *tps
     return KFK_OK;
 }
 
-kfk_err kgroup_committed(kgroup *g, kfk_topic_partition *tps, size_t n, int timeout_ms)
+/* One OffsetFetch for tps, waited for until deadline (ns); *stable
+ * gets whether it asked for stable offsets. */
+static kfk_err committed_once(kgroup *g, kfk_topic_partition *tps, size_t n, int64_t deadline,
+                              bool *stable)
 {
     kgroup_core *k = g->core;
     kofetch *f = calloc(1, sizeof(*f));
@@ -253,9 +291,9 @@ kfk_err kgroup_committed(kgroup *g, kfk_topic_partition *tps, size_t n, int time
         ofetch_free(f);
         return KFK_ERR_NO_MEMORY;
     }
-    if (timeout_ms < 0) timeout_ms = (int)k->api_timeout_ms;
-    ofetch_start(g, f, committed_done, timeout_ms);
-    int64_t deadline = ktime_mono_ns() + (int64_t)timeout_ms * 1000000;
+    *stable = f->req.require_stable;
+    int64_t left_ns = deadline - ktime_mono_ns();
+    ofetch_start(g, f, committed_done, left_ns > 0 ? left_ns / 1000000 : 0);
     pthread_mutex_lock(&k->lock);
     while (!f->done && ktime_mono_ns() < deadline) {
         struct timespec ts = {deadline / 1000000000, deadline % 1000000000};
@@ -268,4 +306,15 @@ kfk_err kgroup_committed(kgroup *g, kfk_topic_partition *tps, size_t n, int time
     pthread_mutex_unlock(&k->lock);
     if (done) ofetch_free(f);
     return res;
+}
+
+kfk_err kgroup_committed(kgroup *g, kfk_topic_partition *tps, size_t n, int timeout_ms)
+{
+    if (timeout_ms < 0) timeout_ms = (int)g->core->api_timeout_ms;
+    int64_t deadline = ktime_mono_ns() + (int64_t)timeout_ms * 1000000;
+    bool stable;
+    kfk_err err = committed_once(g, tps, n, deadline, &stable);
+    if (err == KFK_ERR_UNSUPPORTED_VERSION && stable) /* see note_stable_support */
+        err = committed_once(g, tps, n, deadline, &stable);
+    return err;
 }

@@ -114,6 +114,13 @@ typedef struct kgroup_core {
     bool task_posted;
     char *member_id;
     int32_t generation;
+    /* What kfk_consumer_group_metadata reports: the member id and the
+     * generation (KIP-848: member epoch) of the last join, kept when an
+     * error or a leave resets member_id and generation. A member that lost
+     * its place then offers its old generation, which the coordinator
+     * refuses, never the (-1, "") that it accepts unchecked (KIP-447). */
+    char *md_member_id;
+    int32_t md_generation;
     kgev *ev_head, *ev_tail;
     int revokes_pending; /* REVOKED events not served yet */
     bool leaving, left;
@@ -141,6 +148,10 @@ typedef struct kgroup_core {
     kfk_commit_cb *commit_cb;
     void *commit_opaque;
     kcpart err_part; /* carries group errors to poll as messages */
+    /* The coordinator could not be asked for stable offsets (no
+     * OffsetFetch v7): read_committed asks without until one answers at
+     * v7+ (group_fetch.c). Any thread. */
+    atomic_bool stable_unsupported;
 } kgroup_core;
 
 /* group.c */
