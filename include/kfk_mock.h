@@ -217,8 +217,10 @@ KFK_API kfk_err kfk_mock_set_next_producer_epoch(kfk_mock_cluster *mc, int16_t e
 /* The finalized transaction.version (KIP-890) the brokers advertise in
  * ApiVersions: 2 (the default, as a new Kafka 4.3 cluster) lets a
  * transactional Produce v12+ add its partition to the transaction
- * implicitly; with 0 or 1 such a Produce to a partition not added with
- * AddPartitionsToTxn fails with INVALID_TXN_STATE. EndTxn v5 follows
+ * implicitly, and TxnOffsetCommit v5+ its group; with 0 or 1 such a
+ * Produce to a partition not added with AddPartitionsToTxn fails with
+ * INVALID_TXN_STATE (TRANSACTION_ABORTABLE from v11), as does such a
+ * TxnOffsetCommit without AddOffsetsToTxn. EndTxn v5 follows
  * transaction version 2 either way (it bumps the epoch), as Kafka decides
  * by the request's version. KFK_ERR_INVALID_ARG outside 0..2. */
 KFK_API kfk_err kfk_mock_set_transaction_version(kfk_mock_cluster *mc, int16_t version);

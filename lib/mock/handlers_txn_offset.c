@@ -60,6 +60,13 @@ static kfk_err check_request(mock_req *req, const kp_txn_offset_commit_request *
     if (!t || t->producer_id != r->producer_id) return KFK_ERR_INVALID_PRODUCER_ID_MAPPING;
     if (t->epoch != r->producer_epoch) return KFK_ERR_INVALID_PRODUCER_EPOCH;
     if (mock_txn_preparing(t)) return KFK_ERR_CONCURRENT_TRANSACTIONS;
+    /* Transaction version 2: the group coordinator adds the group to the
+     * transaction for a client that says it knows (v5+), which then sends
+     * no AddOffsetsToTxn (KIP-890). */
+    bool implicit = req->mc->txn_version >= 2 && req->version >= 5;
+    if (implicit && !mock_txn_has_group(t, r->group_id) &&
+        mock_txn_add_group(t, r->group_id))
+        return KFK_ERR_UNKNOWN_SERVER_ERROR;
     /* KIP-890's verification: TRANSACTION_ABORTABLE for clients that know
      * it (v4+). */
     if (t->state != MOCK_TXN_ONGOING || !mock_txn_has_group(t, r->group_id))

@@ -8,6 +8,8 @@
  *     fences the first, whose next transaction call fails fatally (and
  *     error_cb hears it); nothing the first wrote after the fence is
  *     visible to read_committed;
+ *   - consumer offsets sent with a transaction (KIP-447) are the group's
+ *     committed offsets once it commits, and not after it aborts;
  *   - calls outside their state: KFK_ERR_STATE, classified as usage.
  * With KFK_TEST_CLUSTER3 set (real Kafka: .ci/run formats that cluster
  * with transaction.version=1) the suite runs again there, for the
@@ -146,6 +148,70 @@ START_TEST(test_second_producer_fences_the_first)
 }
 END_TEST
 
+/* A group member reads the topic; what it read is committed only with a
+ * transaction that commits. */
+START_TEST(test_offsets_commit_with_the_transaction)
+{
+    char t1[128], id[160], group[160];
+    ktest_unique_topic(t1, sizeof(t1), "txn-offsets");
+    snprintf(id, sizeof(id), "%s-id", t1);
+    snprintf(group, sizeof(group), "%s-g", t1);
+    kclus_create_topic(bs, t1, NP, -1);
+    kclus_produce(bs, t1, NP, 0, 30);
+    kfk_conf *conf = kclus_conf(bs);
+    kclus_set(conf, "group.id", group);
+    kclus_set(conf, "auto.offset.reset", "earliest");
+    kclus_set(conf, "enable.auto.commit", "false");
+    kclus_set(conf, "isolation.level", "read_committed");
+    char err[256];
+    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
+    ck_assert_msg(c != NULL, "%s", err);
+    const char *topics[] = {t1};
+    ck_assert_int_eq(kfk_consumer_subscribe(c, topics, 1), KFK_OK);
+    kfk_topic_partition next[NP];
+    for (int p = 0; p < NP; p++)
+        next[p] = (kfk_topic_partition){t1, p, 0, "txn"};
+    int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
+    for (int got = 0; got < 30;) {
+        ck_assert_msg(kclus_now_ms() < deadline, "read %d of 30", got);
+        kfk_message *m = kfk_consumer_poll(c, 200);
+        if (!m) continue;
+        ck_assert_int_eq(kfk_message_error(m), KFK_OK);
+        next[kfk_message_partition(m)].offset = kfk_message_offset(m) + 1;
+        got++;
+        kfk_message_release(m);
+    }
+    kfk_consumer_group_metadata *md = kfk_consumer_get_group_metadata(c);
+    ck_assert_ptr_nonnull(md);
+    ck_assert_int_ge(kfk_consumer_group_metadata_generation_id(md), 0);
+    ktxn_reports rs = {0};
+    kfk_producer *p = ktxn_producer(bs, id, &rs, true, linger5);
+    kfk_topic_partition_list l = {NP, next};
+    for (int round = 0; round < 2; round++) { /* aborted, then committed */
+        ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
+        ktxn_produce(p, t1, NP, round ? "committed" : "aborted", 3);
+        kfk_err e = kfk_producer_send_offsets_to_transaction(p, &l, md, TIMEOUT_MS);
+        ck_assert_msg(e == KFK_OK, "send_offsets: %s", kfk_err_name(e));
+        e = round ? kfk_producer_commit_transaction(p, TIMEOUT_MS)
+                  : kfk_producer_abort_transaction(p, TIMEOUT_MS);
+        ck_assert_msg(e == KFK_OK, "%s: %s", round ? "commit" : "abort", kfk_err_name(e));
+        kfk_topic_partition got[NP];
+        for (int q = 0; q < NP; q++)
+            got[q] = (kfk_topic_partition){t1, q, 0, NULL};
+        ck_assert_int_eq(kfk_consumer_committed(c, got, NP, TIMEOUT_MS), KFK_OK);
+        for (int q = 0; q < NP; q++)
+            ck_assert_msg(got[q].offset == (round ? next[q].offset : KFK_OFFSET_INVALID),
+                          "round %d: partition %d committed at %lld", round, q,
+                          (long long)got[q].offset);
+        if (round) ck_assert_str_eq(got[0].metadata, "txn");
+    }
+    kfk_consumer_group_metadata_destroy(md);
+    kfk_producer_destroy(p);
+    kfk_consumer_destroy(c);
+    kclus_delete_topic(bs, t1);
+}
+END_TEST
+
 START_TEST(test_calls_out_of_state)
 {
     char t1[128], id[160];
@@ -192,6 +258,7 @@ static Suite *suite(const char *name)
     tcase_add_test(tc, test_commit_and_abort_across_topics);
     tcase_add_test(tc, test_abort_fails_unsent_records);
     tcase_add_test(tc, test_second_producer_fences_the_first);
+    tcase_add_test(tc, test_offsets_commit_with_the_transaction);
     tcase_add_test(tc, test_calls_out_of_state);
     suite_add_tcase(s, tc);
     return s;
