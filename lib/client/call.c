@@ -210,8 +210,10 @@ static void backoff_task(ktask *t)
     kcall *call = call_of_task(t);
     kclient *c = call->client;
     kbackoff b = {c->retry_backoff_ms, c->retry_backoff_max_ms, KBACKOFF_JITTER};
-    int64_t at =
-        ktime_mono_ns() + kbackoff_ms(&b, (uint32_t)(call->attempts - 1)) * KTIME_NS_PER_MS;
+    int64_t wait_ms = call->quick_err && call->last_err == call->quick_err
+                          ? call->quick_backoff_ms
+                          : kbackoff_ms(&b, (uint32_t)(call->attempts - 1));
+    int64_t at = ktime_mono_ns() + wait_ms * KTIME_NS_PER_MS;
     /* The last retry waits for the deadline itself, so a call that keeps
      * failing ends at its deadline, not before. */
     if (at > call->deadline_ns) at = call->deadline_ns;

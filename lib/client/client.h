@@ -254,6 +254,10 @@ struct kcall {
     int64_t attempt_timeout_ms; /* one attempt's; 0: request.timeout.ms (JoinGroup waits
                                    for the rebalance, longer) */
     bool no_retry;         /* one attempt only */
+    /* After quick_err (0: none) the retry waits quick_backoff_ms, not
+     * retry.backoff.ms: for a refusal that clears within milliseconds. */
+    kfk_err quick_err;
+    int64_t quick_backoff_ms;
     kcall_check_fn *check;
     kcall_done_fn *done;
     void *opaque;

@@ -221,7 +221,13 @@ static kfk_err send_add_parts(ktxn *t, ktxn_bodies *b)
         cur->partitions[cur->n_partitions++] = pp->id;
     }
     call_setup(t, KTXN_OP_ADD_PARTS, KP_ADD_PARTITIONS_TO_TXN_KEY, &b->add, add_parts_check);
-    t->slot[KTXN_OP_ADD_PARTS].call.max_version = 3; /* v4+ are the brokers' own */
+    kcall *c = &t->slot[KTXN_OP_ADD_PARTS].call;
+    c->max_version = 3; /* v4+ are the brokers' own */
+    /* The previous transaction's markers are being written: they take
+     * milliseconds, and the whole transaction waits for this answer
+     * (Java retries after 20 ms too). */
+    c->quick_err = KFK_ERR_CONCURRENT_TRANSACTIONS;
+    c->quick_backoff_ms = 20;
     return KFK_OK;
 }
 

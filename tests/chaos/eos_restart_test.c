@@ -22,6 +22,7 @@
 #include "../common/ktest.h"
 #include "../unit/mock_util.h"
 #include "kfk.h"
+#include "kwire_client.h"
 #include "proto/gen/find_coordinator.h"
 
 #define N_PARTS 4
