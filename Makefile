@@ -59,7 +59,7 @@ CHAOS_TESTS := $(patsubst tests/chaos/%.c,$(BUILD)/tests/chaos/%,$(wildcard test
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 MOCKD := $(BUILD)/tools/mockd
 
-.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check bench-produce bench-consume unit-check integration-check proto proto-check \
+.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check bench-produce bench-consume bench-txn unit-check integration-check proto proto-check \
 	install install-check uninstall clean fuzz fuzz-smoke format
 .DEFAULT_GOAL := all
 # Keep object files of tests and examples between runs.
@@ -122,12 +122,14 @@ install-check:
 
 # Benchmarks: kfk and librdkafka side by side, against the mock and then a
 # real Kafka (bench/run). Never part of check: timings are not tests.
-$(BUILD)/bench/%: bench/%.c $(STLIB)
+$(BUILD)/bench/%: bench/%.c bench/harness.c bench/harness.h $(STLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(STLIB) -lrdkafka $(DEP_LIBS)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< bench/harness.c $(STLIB) -lrdkafka $(DEP_LIBS)
 bench-produce: $(BUILD)/bench/producer_bench
 	@bench/run $<
 bench-consume: $(BUILD)/bench/consumer_bench
+	@bench/run $<
+bench-txn: $(BUILD)/bench/txn_bench
 	@bench/run $<
 
 # Kills and restarts nodes of a real 3-node Kafka cluster; not part of check

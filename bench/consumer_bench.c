@@ -46,25 +46,19 @@
  *
  * A benchmark, never a test: nothing here asserts a figure. */
 #include <librdkafka/rdkafka.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "kfk.h"
 #include "kfk_mock.h"
 
-extern char **environ;
-
 #define PARTITIONS 4
 #define POLL_MAX 1024
-#define RESULT_FD 3
 /* A client that gets nothing for this long gives up (the line says so). */
 #define STALL_MS 30000
 
@@ -81,44 +75,14 @@ typedef struct result {
 
 static int check_crcs, keep_topic;
 static long rcvbuf; /* -r: SO_RCVBUF for both; 0: the OS's default (autotuning) */
-static const char *tls_ca; /* -S: the CA file both clients trust, and TLS on */
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t cpu_ns(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
-           ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
-}
-
-/* The process's peak RSS. Not ru_maxrss: exec records the spawning
- * parent's peak there (posix_spawn's child shares its memory until exec);
- * VmHWM is this program image's own. */
-static long peak_rss_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
-    if (f) fclose(f);
-    return kb;
-}
 
 static void finish(result *r, long n, int64_t t0, int64_t c0)
 {
-    int64_t dt = now_ns() - t0, dc = cpu_ns() - c0;
+    int64_t dt = bench_now_ns() - t0, dc = bench_cpu_ns() - c0;
     r->got = n;
     r->msgs_s = n ? (double)n * 1e9 / (double)dt : 0;
     r->ns_msg = n ? (double)dc / (double)n : 0;
-    r->rss_mb = peak_rss_kb() / 1024.0;
+    r->rss_mb = bench_peak_rss_kb() / 1024.0;
 }
 
 /* Where "consumed" is kept, so the compiler cannot drop the reads. */
@@ -126,43 +90,22 @@ static volatile unsigned sink;
 
 /* --- kfk ------------------------------------------------------------------------- */
 
-static void kset(kfk_conf *conf, const char *name, const char *value)
-{
-    char err[512];
-    if (kfk_conf_set(conf, name, value, err, sizeof(err)) != KFK_OK) {
-        fprintf(stderr, "kfk %s: %s\n", name, err);
-        exit(1);
-    }
-}
-
-/* Every kfk client of the run is made by this: bootstrap and, with -S, TLS. */
-static kfk_conf *kfk_conf_for(const char *bootstrap)
-{
-    kfk_conf *conf = kfk_conf_new();
-    kset(conf, "bootstrap.servers", bootstrap);
-    if (tls_ca) {
-        kset(conf, "security.protocol", "SSL");
-        kset(conf, "ssl.truststore.location", tls_ca);
-    }
-    return conf;
-}
-
 static void consume_kfk(const char *bootstrap, const char *topic, long n, result *r)
 {
-    kfk_conf *conf = kfk_conf_for(bootstrap);
+    kfk_conf *conf = bench_kfk_conf(bootstrap);
     char err[512];
-    kset(conf, "fetch.min.bytes", "1");
-    kset(conf, "fetch.max.wait.ms", "500");
-    kset(conf, "fetch.max.bytes", "52428800");
-    kset(conf, "max.partition.fetch.bytes", "1048576");
-    kset(conf, "fetch.queue.max.bytes", "67108864");
-    kset(conf, "check.crcs", check_crcs ? "true" : "false");
+    bench_kset(conf, "fetch.min.bytes", "1");
+    bench_kset(conf, "fetch.max.wait.ms", "500");
+    bench_kset(conf, "fetch.max.bytes", "52428800");
+    bench_kset(conf, "max.partition.fetch.bytes", "1048576");
+    bench_kset(conf, "fetch.queue.max.bytes", "67108864");
+    bench_kset(conf, "check.crcs", check_crcs ? "true" : "false");
     char mp[16];
     snprintf(mp, sizeof(mp), "%d", POLL_MAX); /* librdkafka's batch poll has no cap */
-    kset(conf, "max.poll.records", mp);
+    bench_kset(conf, "max.poll.records", mp);
     char rb[32];
     snprintf(rb, sizeof(rb), "%ld", rcvbuf > 0 ? rcvbuf : -1L); /* -1: the OS's */
-    kset(conf, "receive.buffer.bytes", rb);
+    bench_kset(conf, "receive.buffer.bytes", rb);
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     if (!c) {
         fprintf(stderr, "kfk: %s\n", err);
@@ -173,7 +116,7 @@ static void consume_kfk(const char *bootstrap, const char *topic, long n, result
         tps[i] = (kfk_topic_partition){.topic = topic, .partition = i,
                                        .offset = KFK_OFFSET_BEGINNING};
     kfk_topic_partition_list list = {PARTITIONS, tps};
-    int64_t t0 = now_ns(), c0 = cpu_ns(), last = t0;
+    int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns(), last = t0;
     kfk_err ae = kfk_consumer_assign(c, &list);
     if (ae) {
         fprintf(stderr, "kfk assign: %s\n", kfk_err_str(ae));
@@ -195,7 +138,7 @@ static void consume_kfk(const char *bootstrap, const char *topic, long n, result
             }
             kfk_message_release(msgs[i]);
         }
-        int64_t now = now_ns();
+        int64_t now = bench_now_ns();
         if (k) last = now;
         if (now - last > (int64_t)STALL_MS * 1000000) {
             r->failed = 1;
@@ -209,38 +152,26 @@ static void consume_kfk(const char *bootstrap, const char *topic, long n, result
 
 /* --- librdkafka ------------------------------------------------------------------ */
 
-static void rset(rd_kafka_conf_t *conf, const char *name, const char *value)
-{
-    char err[512];
-    if (rd_kafka_conf_set(conf, name, value, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
-        fprintf(stderr, "librdkafka %s: %s\n", name, err);
-        exit(1);
-    }
-}
-
 static void consume_rdk(const char *bootstrap, const char *topic, long n, result *r)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char err[512], group[64];
     snprintf(group, sizeof(group), "bench-rdk-%d", (int)getpid());
-    rset(conf, "bootstrap.servers", bootstrap);
+    bench_rset(conf, "bootstrap.servers", bootstrap);
     /* The consumer queue needs a group; assign() uses no group protocol. */
-    rset(conf, "group.id", group);
-    rset(conf, "enable.auto.commit", "false");
-    rset(conf, "enable.auto.offset.store", "false");
-    rset(conf, "fetch.min.bytes", "1");
-    rset(conf, "fetch.wait.max.ms", "500");
-    rset(conf, "fetch.max.bytes", "52428800");
-    rset(conf, "max.partition.fetch.bytes", "1048576");
-    rset(conf, "queued.max.messages.kbytes", "65536");
-    rset(conf, "check.crcs", check_crcs ? "true" : "false");
+    bench_rset(conf, "group.id", group);
+    bench_rset(conf, "enable.auto.commit", "false");
+    bench_rset(conf, "enable.auto.offset.store", "false");
+    bench_rset(conf, "fetch.min.bytes", "1");
+    bench_rset(conf, "fetch.wait.max.ms", "500");
+    bench_rset(conf, "fetch.max.bytes", "52428800");
+    bench_rset(conf, "max.partition.fetch.bytes", "1048576");
+    bench_rset(conf, "queued.max.messages.kbytes", "65536");
+    bench_rset(conf, "check.crcs", check_crcs ? "true" : "false");
     char rb[32];
     snprintf(rb, sizeof(rb), "%ld", rcvbuf > 0 ? rcvbuf : 0L); /* 0: the OS's */
-    rset(conf, "socket.receive.buffer.bytes", rb);
-    if (tls_ca) {
-        rset(conf, "security.protocol", "ssl");
-        rset(conf, "ssl.ca.location", tls_ca);
-    }
+    bench_rset(conf, "socket.receive.buffer.bytes", rb);
+    bench_rdk_tls(conf);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     if (!rk) {
         fprintf(stderr, "librdkafka: %s\n", err);
@@ -251,7 +182,7 @@ static void consume_rdk(const char *bootstrap, const char *topic, long n, result
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(PARTITIONS);
     for (int i = 0; i < PARTITIONS; i++)
         rd_kafka_topic_partition_list_add(list, topic, i)->offset = RD_KAFKA_OFFSET_BEGINNING;
-    int64_t t0 = now_ns(), c0 = cpu_ns(), last = t0;
+    int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns(), last = t0;
     rd_kafka_resp_err_t re = rd_kafka_assign(rk, list);
     if (re) {
         fprintf(stderr, "librdkafka assign: %s\n", rd_kafka_err2str(re));
@@ -273,7 +204,7 @@ static void consume_rdk(const char *bootstrap, const char *topic, long n, result
             }
             rd_kafka_message_destroy(msgs[i]);
         }
-        int64_t now = now_ns();
+        int64_t now = bench_now_ns();
         if (k > 0) last = now;
         if (now - last > (int64_t)STALL_MS * 1000000) {
             r->failed = 1;
@@ -319,12 +250,12 @@ static char *make_pool(size_t len)
 
 static int load(const char *bootstrap, const char *topic, const bcase *c, long n)
 {
-    kfk_conf *conf = kfk_conf_for(bootstrap);
+    kfk_conf *conf = bench_kfk_conf(bootstrap);
     char err[512];
-    kset(conf, "acks", "all");
-    kset(conf, "linger.ms", "5");
-    kset(conf, "batch.size", "16384");
-    kset(conf, "compression.type", c->codec);
+    bench_kset(conf, "acks", "all");
+    bench_kset(conf, "linger.ms", "5");
+    bench_kset(conf, "batch.size", "16384");
+    bench_kset(conf, "compression.type", c->codec);
     kfk_conf_set_dr_cb(conf, load_dr, NULL);
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     if (!p) {
@@ -357,48 +288,14 @@ static int load(const char *bootstrap, const char *topic, const bcase *c, long n
     return 0;
 }
 
-static kfk_admin *admin_for(const char *bootstrap)
-{
-    char err[512];
-    kfk_conf *conf = kfk_conf_for(bootstrap);
-    return kfk_admin_new(conf, err, sizeof(err));
-}
-
-static void make_topic(kfk_mock_cluster *mc, const char *bootstrap, const char *name)
-{
-    if (mc) {
-        kfk_mock_topic_create(mc, name, PARTITIONS, 1);
-        return;
-    }
-    kfk_admin *a = admin_for(bootstrap);
-    kfk_new_topic *t = kfk_new_topic_new(name, PARTITIONS, -1);
-    kfk_admin_result *res = NULL;
-    if (a) kfk_admin_create_topics(a, &t, 1, 30000, &res);
-    kfk_admin_result_destroy(res);
-    kfk_new_topic_destroy(t);
-    kfk_admin_destroy(a);
-}
-
-/* Frees the case's data (the mock's memory, the broker's disk). */
-static void drop_topic(const char *bootstrap, const char *name)
-{
-    kfk_admin *a = admin_for(bootstrap);
-    kfk_admin_result *res = NULL;
-    if (a) kfk_admin_delete_topics(a, &name, 1, 30000, &res);
-    kfk_admin_result_destroy(res);
-    kfk_admin_destroy(a);
-}
-
 /* --- running ----------------------------------------------------------------------- */
 
 /* Runs one client in a fresh process (this binary with -C), which writes
- * its result to RESULT_FD. */
+ * its result to BENCH_RESULT_FD. */
 static result run_child(const char *self, const char *client, const char *bootstrap,
                         const char *topic, long n)
 {
     result r = {.failed = 1};
-    int fds[2];
-    if (pipe(fds) < 0) return r;
     char n_s[32];
     snprintf(n_s, sizeof(n_s), "%ld", n);
     char rb_s[32];
@@ -407,21 +304,8 @@ static result run_child(const char *self, const char *client, const char *bootst
                       "-t", (char *)topic, "-n", n_s, rb_s};
     int argc = 10;
     if (check_crcs) argv[argc++] = "-c";
-    if (tls_ca) argv[argc++] = "-S", argv[argc++] = (char *)tls_ca;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    /* Closing the read end first: it may be RESULT_FD itself. */
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], RESULT_FD);
-    pid_t pid;
-    int e = posix_spawn(&pid, self, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (e == 0) {
-        if (read(fds[0], &r, sizeof(r)) != (ssize_t)sizeof(r)) r.failed = 1;
-        waitpid(pid, NULL, 0);
-    }
-    close(fds[0]);
+    if (bench_tls_ca) argv[argc++] = "-S", argv[argc++] = (char *)bench_tls_ca;
+    if (bench_spawn(argv, &r, sizeof(r))) r.failed = 1;
     return r;
 }
 
@@ -432,8 +316,7 @@ static int child_main(const char *client, const char *bootstrap, const char *top
         consume_kfk(bootstrap, topic, n, &r);
     else
         consume_rdk(bootstrap, topic, n, &r);
-    ssize_t w = write(RESULT_FD, &r, sizeof(r));
-    return w == (ssize_t)sizeof(r) ? 0 : 1;
+    return bench_write_result(&r, sizeof(r));
 }
 
 static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstrap,
@@ -441,9 +324,9 @@ static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstr
 {
     char topic[128];
     snprintf(topic, sizeof(topic), "bench-consume-%d-%s-%d", c->size, c->codec, (int)getpid());
-    make_topic(mc, bootstrap, topic);
+    bench_make_topic(mc, bootstrap, topic, PARTITIONS);
     if (load(bootstrap, topic, c, n)) {
-        drop_topic(bootstrap, topic);
+        bench_drop_topic(bootstrap, topic);
         return;
     }
     /* Twice each, kfk rdk rdk kfk: the first read after the load runs
@@ -467,11 +350,11 @@ static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstr
     if (keep_topic)
         fprintf(stderr, "# kept topic %s (%ld records)\n", topic, n);
     else
-        drop_topic(bootstrap, topic);
+        bench_drop_topic(bootstrap, topic);
     printf("bench consume size=%d codec=%s tls=%d kfk_msgs_s=%.0f rdk_msgs_s=%.0f msgs_ratio=%.2f "
            "kfk_ns_msg=%.0f rdk_ns_msg=%.0f cpu_ratio=%.2f kfk_rss_mb=%.0f rdk_rss_mb=%.0f%s\n",
-           c->size, c->codec, tls_ca != NULL, k.msgs_s, r.msgs_s, k.msgs_s / r.msgs_s, k.ns_msg,
-           r.ns_msg, k.ns_msg / r.ns_msg, k.rss_mb, r.rss_mb,
+           c->size, c->codec, bench_tls_ca != NULL, k.msgs_s, r.msgs_s, k.msgs_s / r.msgs_s,
+           k.ns_msg, r.ns_msg, k.ns_msg / r.ns_msg, k.rss_mb, r.rss_mb,
            k.failed || r.failed || k.got != n || r.got != n ? " (a client did not get every record)"
                                                             : "");
     fflush(stdout);
@@ -502,17 +385,15 @@ int main(int argc, char **argv)
         else if (opt == 't')
             topic = optarg;
         else if (opt == 'S')
-            tls_ca = optarg;
+            bench_tls_ca = optarg;
         else
             return 2;
     }
     if (client) return bootstrap && topic && n_arg > 0 ? child_main(client, bootstrap, topic, n_arg)
                                                        : 2;
     char self[4096];
-    ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (sl <= 0) return 1;
-    self[sl] = 0;
-    if (tls_ca && !bootstrap) {
+    if (bench_self_path(self, sizeof(self))) return 1;
+    if (bench_tls_ca && !bootstrap) {
         fprintf(stderr, "-S needs -b BOOTSTRAP (a TLS listener): the mock has no TLS\n");
         return 2;
     }

@@ -1,0 +1,157 @@
+/* The side-by-side benchmarks' common parts; see harness.h. */
+#include "harness.h"
+
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+const char *bench_tls_ca;
+
+int64_t bench_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t bench_cpu_ns(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+           ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
+long bench_peak_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+    if (f) fclose(f);
+    return kb;
+}
+
+void bench_kset(kfk_conf *conf, const char *name, const char *value)
+{
+    char err[512];
+    if (kfk_conf_set(conf, name, value, err, sizeof(err)) != KFK_OK) {
+        fprintf(stderr, "kfk %s: %s\n", name, err);
+        exit(1);
+    }
+}
+
+void bench_rset(rd_kafka_conf_t *conf, const char *name, const char *value)
+{
+    char err[512];
+    if (rd_kafka_conf_set(conf, name, value, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "librdkafka %s: %s\n", name, err);
+        exit(1);
+    }
+}
+
+kfk_conf *bench_kfk_conf(const char *bootstrap)
+{
+    kfk_conf *conf = kfk_conf_new();
+    bench_kset(conf, "bootstrap.servers", bootstrap);
+    if (bench_tls_ca) {
+        bench_kset(conf, "security.protocol", "SSL");
+        bench_kset(conf, "ssl.truststore.location", bench_tls_ca);
+    }
+    return conf;
+}
+
+void bench_rdk_tls(rd_kafka_conf_t *conf)
+{
+    if (!bench_tls_ca) return;
+    bench_rset(conf, "security.protocol", "ssl");
+    bench_rset(conf, "ssl.ca.location", bench_tls_ca);
+}
+
+static kfk_admin *admin_for(const char *bootstrap)
+{
+    char err[512];
+    return kfk_admin_new(bench_kfk_conf(bootstrap), err, sizeof(err));
+}
+
+void bench_make_topic(kfk_mock_cluster *mc, const char *bootstrap, const char *name, int partitions)
+{
+    if (mc) {
+        kfk_mock_topic_create(mc, name, partitions, 1);
+        return;
+    }
+    kfk_admin *a = admin_for(bootstrap);
+    kfk_new_topic *t = kfk_new_topic_new(name, partitions, -1);
+    kfk_admin_result *res = NULL;
+    if (a) kfk_admin_create_topics(a, &t, 1, 30000, &res);
+    kfk_admin_result_destroy(res);
+    kfk_new_topic_destroy(t);
+    kfk_admin_destroy(a);
+}
+
+void bench_drop_topic(const char *bootstrap, const char *name)
+{
+    kfk_admin *a = admin_for(bootstrap);
+    kfk_admin_result *res = NULL;
+    if (a) kfk_admin_delete_topics(a, &name, 1, 30000, &res);
+    kfk_admin_result_destroy(res);
+    kfk_admin_destroy(a);
+}
+
+int bench_self_path(char *buf, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    return 0;
+}
+
+int bench_spawn(char *const argv[], void *result, size_t len)
+{
+    int fds[2];
+    if (pipe(fds) < 0) return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    /* Closing the read end first: it may be BENCH_RESULT_FD itself. */
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], BENCH_RESULT_FD);
+    pid_t pid;
+    int e = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    int rc = -1;
+    if (e == 0) {
+        int status = 0;
+        ssize_t got = read(fds[0], result, len);
+        waitpid(pid, &status, 0);
+        if (got == (ssize_t)len && WIFEXITED(status) && WEXITSTATUS(status) == 0) rc = 0;
+    }
+    close(fds[0]);
+    return rc;
+}
+
+int bench_write_result(const void *result, size_t len)
+{
+    return write(BENCH_RESULT_FD, result, len) == (ssize_t)len ? 0 : 1;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int64_t bench_percentile(int64_t *v, size_t n, int pct)
+{
+    if (!n) return -1;
+    qsort(v, n, sizeof(*v), cmp64);
+    return v[n * (size_t)pct / 100];
+}
