@@ -114,7 +114,7 @@ typedef struct kgroup_core {
     bool task_posted;
     char *member_id;
     int32_t generation;
-    /* What kfk_consumer_group_metadata reports: the member id and the
+    /* What kfk_consumer_get_group_metadata reports: the member id and the
      * generation (KIP-848: member epoch) of the last join, kept when an
      * error or a leave resets member_id and generation. A member that lost
      * its place then offers its old generation, which the coordinator

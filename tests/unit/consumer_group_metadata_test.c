@@ -7,6 +7,8 @@
  * keeps offering its last generation and member id until it joins again,
  * never the (-1, "") that the coordinator takes unchecked. */
 #include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,6 +205,54 @@ START_TEST(test_static_member_reports_its_instance_id)
 }
 END_TEST
 
+typedef struct watcher {
+    kfk_consumer *c;
+    atomic_bool stop;
+    int snapshots, bad; /* bad: a generation without a member id, or the reverse */
+} watcher;
+
+static void *watch(void *arg)
+{
+    watcher *w = arg;
+    while (!atomic_load(&w->stop)) {
+        kfk_consumer_group_metadata *md = kfk_consumer_get_group_metadata(w->c);
+        int32_t gen = kfk_consumer_group_metadata_generation_id(md);
+        const char *id = kfk_consumer_group_metadata_member_id(md);
+        if (!md || (gen > 0) != (id && id[0] != '\0')) w->bad++;
+        w->snapshots++;
+        kfk_consumer_group_metadata_destroy(md);
+    }
+    return NULL;
+}
+
+/* Another thread takes snapshots while the consumer joins: each is
+ * before the first join (-1, "") or a join's pair, never half of each. */
+static void snapshots_while_joining(const char *protocol)
+{
+    watcher w = {.c = consumer("g", protocol, NULL)};
+    atomic_init(&w.stop, false);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, watch, &w), 0);
+    join(w.c);
+    atomic_store(&w.stop, true);
+    pthread_join(th, NULL);
+    ck_assert_int_gt(w.snapshots, 0);
+    ck_assert_int_eq(w.bad, 0);
+    kfk_consumer_destroy(w.c);
+}
+
+START_TEST(test_classic_snapshots_from_another_thread)
+{
+    snapshots_while_joining(NULL);
+}
+END_TEST
+
+START_TEST(test_kip848_snapshots_from_another_thread)
+{
+    snapshots_while_joining("consumer");
+}
+END_TEST
+
 /* ILLEGAL_GENERATION on a commit resets the generation and rejoins; the
  * JoinGroup errors hold the rejoin back. Meanwhile the metadata is the
  * old join's; then the new one's. */
@@ -297,6 +347,8 @@ static Suite *suite(void)
     tcase_add_test(t, test_classic_after_join);
     tcase_add_test(t, test_kip848_after_join);
     tcase_add_test(t, test_static_member_reports_its_instance_id);
+    tcase_add_test(t, test_classic_snapshots_from_another_thread);
+    tcase_add_test(t, test_kip848_snapshots_from_another_thread);
     tcase_add_test(t, test_classic_keeps_the_last_join_until_the_next);
     tcase_add_test(t, test_kip848_keeps_the_last_epoch_while_rejoining);
     suite_add_tcase(s, t);
