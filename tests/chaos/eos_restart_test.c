@@ -1,5 +1,5 @@
 /* Exactly-once copying under kills, on a real 3-node cluster
- * (tests/chaos/run): examples/eos copies N_RECORDS records of an input
+ * (tests/chaos/run): examples/eos copies n_records records of an input
  * topic to an output topic in transactions, while
  *   (a) the copying process is killed with kill -9 three times, each time
  *       started again (it goes on from the group's committed offsets, and
@@ -26,12 +26,13 @@
 #include "proto/gen/find_coordinator.h"
 
 #define N_PARTS 4
-#define N_RECORDS 1000000
 #define DOWN_MS 5000    /* the coordinator's node stays down this long */
 #define STALL_MS 120000 /* no progress for this long fails the test */
 
 extern char **environ;
 
+/* Records to copy: KFK_CHAOS_EOS_RECORDS, else 1,000,000. */
+static int n_records;
 static char in[128], out[128], group[160];
 
 static int kafka_cmd(const char *cmd, int node)
@@ -121,7 +122,7 @@ static void load_input(void)
     char err[256];
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     ck_assert_msg(p != NULL, "%s", err);
-    for (int i = 0; i < N_RECORDS; i++) {
+    for (int i = 0; i < n_records; i++) {
         char v[16];
         int len = snprintf(v, sizeof(v), "%d", i);
         kfk_record r = {
@@ -150,8 +151,8 @@ static void check_output(void)
         next[p] = p;
     int64_t got = 0, deadline = kclus_now_ms() + STALL_MS;
     kfk_message *msgs[1024];
-    while (got < N_RECORDS) {
-        ck_assert_msg(kclus_now_ms() < deadline, "read %lld of %d", (long long)got, N_RECORDS);
+    while (got < n_records) {
+        ck_assert_msg(kclus_now_ms() < deadline, "read %lld of %d", (long long)got, n_records);
         size_t n = kfk_consumer_poll_batch(c, msgs, 1024, 200);
         for (size_t i = 0; i < n; i++) {
             ck_assert_int_eq(kfk_message_error(msgs[i]), KFK_OK);
@@ -180,20 +181,20 @@ START_TEST(test_copies_exactly_once_through_kills)
     pid_t pid = eos_start();
     int kills = 0;
     for (int k = 1; k <= 3; k++) { /* (a) the copier dies three times */
-        await_progress((int64_t)N_RECORDS * k / 8);
+        await_progress((int64_t)n_records * k / 8);
         ck_assert_int_eq(kill(pid, SIGKILL), 0);
         waitpid(pid, NULL, 0);
         kills++;
         pid = eos_start();
     }
-    await_progress((int64_t)N_RECORDS / 2); /* (b) then its coordinator's node */
+    await_progress((int64_t)n_records / 2); /* (b) then its coordinator's node */
     int32_t node = txn_coordinator();
     fprintf(stderr, "eos_restart: killing node %d, the transaction coordinator\n", node);
     ck_assert_int_eq(kafka_cmd("kill", node), 0);
     struct timespec down = {DOWN_MS / 1000, 0};
     nanosleep(&down, NULL); /* the fault lasts this long: not a synchronisation */
     ck_assert_int_eq(kafka_cmd("restart", node), 0);
-    await_progress(N_RECORDS);
+    await_progress(n_records);
     ck_assert_int_eq(kill(pid, SIGTERM), 0);
     int status;
     waitpid(pid, &status, 0);
@@ -202,7 +203,7 @@ START_TEST(test_copies_exactly_once_through_kills)
     fprintf(stderr,
             "eos_restart: %d records copied exactly once through %d kills of the copier "
             "and one of the coordinator's node; 0 lost, 0 duplicated\n",
-            N_RECORDS, kills);
+            n_records, kills);
     kclus_delete_topic(NULL, in);
     kclus_delete_topic(NULL, out);
 }
@@ -220,5 +221,8 @@ static Suite *suite(void)
 
 int main(void)
 {
+    const char *n = getenv("KFK_CHAOS_EOS_RECORDS");
+    n_records = n ? atoi(n) : 1000000;
+    if (n_records < 1000) n_records = 1000;
     return ktest_run(suite());
 }
