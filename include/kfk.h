@@ -565,7 +565,8 @@ KFK_API kfk_err kfk_producer_purge(kfk_producer *producer);
 
 /* Flushes for up to timeout_ms, then destroys the producer as
  * kfk_producer_destroy does (records still outstanding get
- * KFK_ERR_DESTROYED). Returns what the flush returned. NULL is a no-op
+ * KFK_ERR_DESTROYED); a transactional producer first aborts a transaction
+ * still open, as Java's close does. Returns what the flush returned. NULL is a no-op
  * returning KFK_ERR_INVALID_ARG. Call once, from an application thread;
  * the handle is gone afterwards. */
 KFK_API kfk_err kfk_producer_close(kfk_producer *producer, int timeout_ms);

@@ -752,6 +752,7 @@ void kfk_producer_destroy(kfk_producer *p)
 kfk_err kfk_producer_close(kfk_producer *p, int timeout_ms)
 {
     if (!p) return KFK_ERR_INVALID_ARG;
+    if (p->txn) ktxn_close(p, timeout_ms);
     kfk_err err = kfk_producer_flush(p, timeout_ms);
     kfk_producer_destroy(p);
     return err;

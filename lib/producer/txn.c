@@ -473,6 +473,15 @@ kfk_err kfk_producer_abort_transaction(kfk_producer *p, int timeout_ms)
     return err;
 }
 
+void ktxn_close(kfk_producer *p, int timeout_ms)
+{
+    ktxn_state s = state_of(p->txn);
+    if (s != KTXN_IN_TXN && s != KTXN_ABORTABLE && s != KTXN_ABORTING) return;
+    klog(kclient_log(p->client), KFK_LOG_INFO, "txn",
+         "\"%s\": aborting the open transaction on close", p->txn->id);
+    kfk_producer_abort_transaction(p, timeout_ms);
+}
+
 /* --- life ----------------------------------------------------------------------------- */
 
 static char *dup_or_null(const char *s)

@@ -34,6 +34,9 @@ typedef enum ktxn_state {
 /* Sets up p->txn for transactional.id; at producer creation. Returns
  * KFK_OK or KFK_ERR_NO_MEMORY. */
 kfk_err ktxn_new(kfk_producer *p);
+/* kfk_producer_close: a transaction still open is aborted (as Java's
+ * close does), within timeout_ms. */
+void ktxn_close(kfk_producer *p, int timeout_ms);
 /* After kclient_destroy: no request runs any more. */
 void ktxn_free(kfk_producer *p);
 

@@ -11,7 +11,8 @@
  *     abort the next one commits;
  *   - a sequence error (UNKNOWN_PRODUCER_ID) aborts, and version 1 then
  *     bumps the epoch with InitProducerId (KIP-360);
- *   - an authorization failure at init is fatal, through error_cb. */
+ *   - an authorization failure at init is fatal, through error_cb;
+ *   - closing with a transaction open aborts it. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -241,6 +242,21 @@ START_TEST(test_an_unauthorized_transactional_id_is_fatal)
 }
 END_TEST
 
+START_TEST(test_close_aborts_the_open_transaction)
+{
+    ktxn_reports rs = {0};
+    kfk_producer *p = ktxn_producer(bs, "closing", &rs, true, linger);
+    ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
+    ktxn_produce(p, "a", NP, "aborted", 6);
+    ck_assert_int_eq(kfk_producer_flush(p, KTXN_TIMEOUT_MS), KFK_OK);
+    kfk_mock_reset_request_counts(mc);
+    ck_assert_int_eq(kfk_producer_close(p, KTXN_TIMEOUT_MS), KFK_OK);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KP_END_TXN_KEY), 1);
+    ck_assert_int_eq(rs.ok, 6);
+    expect_visible(0, 0); /* and nothing open holds read_committed back */
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("producer_txn");
@@ -255,6 +271,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_a_sequence_error_aborts_and_bumps_the_epoch_v1);
     tcase_add_test(tc, test_a_sequence_error_aborts_and_bumps_the_epoch_v2);
     tcase_add_test(tc, test_an_unauthorized_transactional_id_is_fatal);
+    tcase_add_test(tc, test_close_aborts_the_open_transaction);
     suite_add_tcase(s, tc);
     return s;
 }
