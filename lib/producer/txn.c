@@ -74,15 +74,18 @@ static void fail_queued(kfk_producer *p, kfk_err err)
     free(parts);
 }
 
-void ktxn_fail_locked(ktxn *t, kfk_err err)
+/* The failure err of a coordinator request (request) or of a record moves
+ * the state on. Lock held. */
+static void fail_locked(ktxn *t, kfk_err err, bool request)
 {
     ktxn_state s = state_of(t);
-    if (s == KTXN_FATAL || err == KFK_ERR_TIMED_OUT || err == KFK_ERR_DESTROYED) return;
+    if (s == KTXN_FATAL || err == KFK_ERR_DESTROYED) return;
+    /* A request out of time is for the caller to try again; a record
+     * that timed out is lost to the transaction. */
+    if (request && err == KFK_ERR_TIMED_OUT) return;
     if (fatal_error(err)) {
         t->err = err;
         set_state(t, KTXN_FATAL);
-        kclient_fatal(t->p->client, err, "transactional producer \"%s\": %s", t->id,
-                      kfk_err_str(err));
         return;
     }
     if (bump_error(err)) t->bump_needed = true;
@@ -103,7 +106,12 @@ static void failed_from(ktxn *t, ktxn_state before)
 {
     ktxn_state now = state_of(t);
     if (now == before) return;
-    if (now == KTXN_FATAL) fail_queued(t->p, t->err);
+    if (now == KTXN_FATAL) {
+        /* t->err is set once, before FATAL, and never changes after */
+        kclient_fatal(t->p->client, t->err, "transactional producer \"%s\": %s", t->id,
+                      kfk_err_str(t->err));
+        fail_queued(t->p, t->err);
+    }
     if (now == KTXN_ABORTABLE) fail_queued(t->p, KFK_ERR_TXN_ABORTED);
 }
 
@@ -111,7 +119,7 @@ static void fail(ktxn *t, kfk_err err)
 {
     pthread_mutex_lock(&t->lock);
     ktxn_state before = state_of(t);
-    ktxn_fail_locked(t, err);
+    fail_locked(t, err, false);
     pthread_mutex_unlock(&t->lock);
     failed_from(t, before);
 }
@@ -190,7 +198,7 @@ void ktxn_finished(ktxn *t, ktxn_op op, kfk_err err)
     s->done = true;
     s->err = err;
     ktxn_state before = state_of(t);
-    if (err) ktxn_fail_locked(t, err);
+    if (err) fail_locked(t, err, true);
     pthread_cond_broadcast(&t->cond);
     pthread_mutex_unlock(&t->lock);
     failed_from(t, before);

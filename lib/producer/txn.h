@@ -122,7 +122,5 @@ void ktxn_requests_free(ktxn *t);
 void ktxn_finished(ktxn *t, ktxn_op op, kfk_err err);
 /* txn.c, lock held: the producer's new id and epoch from a request. */
 void ktxn_set_producer(ktxn *t, int64_t producer_id, int16_t epoch);
-/* txn.c: lock held: the failure err moves the state on. */
-void ktxn_fail_locked(ktxn *t, kfk_err err);
 
 #endif
