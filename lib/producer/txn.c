@@ -85,7 +85,8 @@ static void fail_locked(ktxn *t, kfk_err err, bool request)
     if (request && err == KFK_ERR_TIMED_OUT) return;
     if (fatal_error(err)) {
         t->err = err;
-        set_state(t, KTXN_FATAL);
+        /* No broadcast yet: waiters wake once error_cb heard it. */
+        atomic_store(&t->state, KTXN_FATAL);
         return;
     }
     if (bump_error(err)) t->bump_needed = true;
@@ -110,6 +111,9 @@ static void failed_from(ktxn *t, ktxn_state before)
         /* t->err is set once, before FATAL, and never changes after */
         kclient_fatal(t->p->client, t->err, "transactional producer \"%s\": %s", t->id,
                       kfk_err_str(t->err));
+        pthread_mutex_lock(&t->lock);
+        pthread_cond_broadcast(&t->cond);
+        pthread_mutex_unlock(&t->lock);
         fail_queued(t->p, t->err);
     }
     if (now == KTXN_ABORTABLE) fail_queued(t->p, KFK_ERR_TXN_ABORTED);
@@ -199,9 +203,9 @@ void ktxn_finished(ktxn *t, ktxn_op op, kfk_err err)
     s->err = err;
     ktxn_state before = state_of(t);
     if (err) fail_locked(t, err, true);
-    pthread_cond_broadcast(&t->cond);
+    if (state_of(t) != KTXN_FATAL || before == KTXN_FATAL) pthread_cond_broadcast(&t->cond);
     pthread_mutex_unlock(&t->lock);
-    failed_from(t, before);
+    failed_from(t, before); /* a fatal outcome: broadcast after error_cb */
     if (err != KFK_ERR_DESTROYED) post_drive(t);
 }
 
@@ -466,7 +470,7 @@ kfk_err kfk_producer_abort_transaction(kfk_producer *p, int timeout_ms)
         set_state(t, KTXN_ABORTING);
     else if (s != KTXN_ABORTING)
         err = KFK_ERR_STATE;
-    t->n_pending = 0; /* partitions that never joined: their records fail below */
+    if (!err) t->n_pending = 0; /* partitions that never joined: their records fail below */
     pthread_mutex_unlock(&t->lock);
     if (err) return err;
     fail_queued(p, KFK_ERR_TXN_ABORTED);

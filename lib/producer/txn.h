@@ -96,7 +96,7 @@ typedef struct ktxn {
     int32_t timeout_ms;      /* transaction.timeout.ms */
     _Atomic int state;       /* ktxn_state */
     kfk_err err;             /* ABORTABLE, FATAL: why */
-    bool tv2;                /* the coordinator's transaction.version is 2 */
+    atomic_bool tv2;         /* the coordinator's transaction.version is 2 */
     bool bump_needed;        /* version 1: an InitProducerId bump after the abort */
     atomic_bool started;     /* the coordinator knows the open transaction */
     bool commit;             /* what KTXN_OP_END ends it with */
