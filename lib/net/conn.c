@@ -441,12 +441,22 @@ void kconn_maybe_free(kconn *c)
     unlink_and_free(c);
 }
 
+static void queue_kick_pass(kconn_group *g)
+{
+    if (!atomic_exchange(&g->kick_queued, true)) kloop_post(g->loop, &g->kick_task);
+}
+
 static void adopt_task(ktask *t)
 {
     kconn *c = (kconn *)((char *)t - offsetof(kconn, adopt_task));
     c->next = c->group->conns;
     if (c->next) c->next->prev = c;
     c->group->conns = c;
+    /* A kick before now may have found a kick pass already queued ahead
+     * of this task, which could not see c; c->kicked, left set, would
+     * then make kconn_kick drop every later kick. A pass queued from here
+     * on runs after what was posted before it (a source's attach). */
+    if (atomic_load(&c->kicked)) queue_kick_pass(c->group);
 }
 
 static void retire_task(ktask *t)
@@ -546,8 +556,7 @@ kloop *kconn_group_loop(const kconn_group *g)
 void kconn_kick(kconn *c)
 {
     if (atomic_exchange(&c->kicked, true)) return;
-    kconn_group *g = c->group;
-    if (!atomic_exchange(&g->kick_queued, true)) kloop_post(g->loop, &g->kick_task);
+    queue_kick_pass(c->group);
 }
 
 void kconn_add_source(kconn *c, ksource *s)

@@ -30,6 +30,28 @@ class Listener(ConsumerRebalanceListener):
         say("A " + " ".join(str(tp.partition) for tp in sorted(assigned)))
 
 
+def learn_partitions_before_joining(c, topic):
+    """Fetches metadata naming the topic after subscribing and before the
+    first poll() joins the group, so that the member's first assignment, if
+    it leads, is made from the topic's partitions.
+
+    Why: kafka-python 3.0.12 stalls for good in this race. A leader that
+    assigned before its metadata named the topic rejoins once the metadata
+    arrives (its metadata snapshot changed). poll(timeout_ms=100) may return
+    while that JoinGroup/SyncGroup is in flight, leaving the join to finish
+    in the background; by then performing the assignment has stored the new
+    snapshot, need_rejoin() is False, and the finished join is never taken
+    up: the member stays REBALANCING with heartbeats off, never applies its
+    assignment, and the coordinator drops it when its session expires. With
+    the partitions known before the first join, the snapshot never changes
+    (the topic keeps its partitions) and that rejoin never starts. topics()
+    always asks the cluster; the metadata listener that takes the snapshot
+    runs on the client's IO thread as the answer is applied, before the
+    join that the next poll() hands to that thread."""
+    while topic not in c.topics():
+        pass
+
+
 def main():
     bootstrap, topic, group = sys.argv[1:4]
     c = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group,
@@ -40,6 +62,7 @@ def main():
     if not sys.stdin.buffer.readline():
         return 0
     c.subscribe([topic], listener=Listener())
+    learn_partitions_before_joining(c, topic)
     while True:
         ready, _, _ = select.select([sys.stdin], [], [], 0)
         if ready and not sys.stdin.buffer.read1(4096):

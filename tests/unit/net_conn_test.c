@@ -762,6 +762,71 @@ START_TEST(test_kick_connects_and_pulls_from_sources)
 }
 END_TEST
 
+/* Holds the loop thread until the test opens the gate, so that the test
+ * decides the order in which the loop then runs what was posted. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool open;
+} gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+
+static void gate_task(ktask *t)
+{
+    (void)t;
+    pthread_mutex_lock(&gate.lock);
+    while (!gate.open)
+        pthread_cond_wait(&gate.cond, &gate.lock);
+    pthread_mutex_unlock(&gate.lock);
+}
+
+static void gate_open(void)
+{
+    pthread_mutex_lock(&gate.lock);
+    gate.open = true;
+    pthread_cond_broadcast(&gate.cond);
+    pthread_mutex_unlock(&gate.lock);
+}
+
+/* As a producer's sender attaches: the source, then a kick. */
+static void attach_and_kick_task(ktask *t)
+{
+    (void)t;
+    kconn_add_source(src_conn, &the_src.s);
+    kconn_kick(src_conn);
+}
+
+/* A connection kicked before its loop adopted it, while the group's kick
+ * pass was already queued (another connection's kick): that pass cannot
+ * see it, and the kick must not be lost with it, or every later kick is
+ * taken for one already under way and the connection never connects. */
+START_TEST(test_kick_before_the_loop_adopts_the_connection_is_kept)
+{
+    peer *p = peer_start();
+    peer_run(p);
+    harness h;
+    harness_start(&h, p->port, 3);
+    waiter_reset();
+    gate.open = false;
+    ktask hold = {.fn = gate_task};
+    ck_assert_int_eq(kloop_post(h.loop, &hold), 0);
+    kconn_kick(h.conn); /* queues the group's kick pass behind the gate */
+    kconn *late = kconn_new(h.group, 2, "127.0.0.1", p->port, NULL);
+    ck_assert_ptr_nonnull(late); /* its adoption queues behind the pass */
+    kconn_kick(late);
+    memset(&the_src, 0, sizeof(the_src));
+    the_src.s.pull = src_pull;
+    the_src.want = 8;
+    src_conn = late;
+    ktask attach = {.fn = attach_and_kick_task};
+    ck_assert_int_eq(kloop_post(h.loop, &attach), 0);
+    gate_open();
+    ck_assert_int_eq(wait_done(8, 5000), 8);
+    ck_assert_int_eq(W.per_err[0], 8);
+    harness_stop(&h);
+    peer_stop(p);
+}
+END_TEST
+
 static Suite *conn_suite(void)
 {
     Suite *s = suite_create("net_conn");
@@ -778,6 +843,7 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, test_idle_connection_is_closed_and_reopened_on_demand);
     tcase_add_test(tc, test_big_response_decodes_and_its_frame_can_be_kept);
     tcase_add_test(tc, test_kick_connects_and_pulls_from_sources);
+    tcase_add_test(tc, test_kick_before_the_loop_adopts_the_connection_is_kept);
     tcase_add_test(tc, test_output_buffer_stays_bounded_when_the_socket_never_drains);
     suite_add_tcase(s, tc);
     return s;
