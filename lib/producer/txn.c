@@ -435,20 +435,37 @@ kfk_err kfk_producer_send_offsets_to_transaction(kfk_producer *p,
     return err;
 }
 
+/* Moves an open transaction to COMMITTING or ABORTING (a call again
+ * finds it there), then waits for its records: EndTxn must follow every
+ * answer. An abort fails the records not sent yet, and the partitions
+ * still waiting to join, first. */
+static kfk_err start_ending(kfk_producer *p, bool commit, int64_t deadline)
+{
+    ktxn *t = p->txn;
+    kfk_err err = KFK_OK;
+    pthread_mutex_lock(&t->lock);
+    ktxn_state s = state_of(t), to = commit ? KTXN_COMMITTING : KTXN_ABORTING;
+    if (s == KTXN_FATAL || (commit && s == KTXN_ABORTABLE)) {
+        err = t->err;
+    } else if (s == KTXN_IN_TXN || s == to || s == KTXN_ABORTABLE) {
+        set_state(t, to);
+        if (!commit) t->n_pending = 0;
+    } else {
+        err = KFK_ERR_STATE;
+    }
+    pthread_mutex_unlock(&t->lock);
+    if (err) return err;
+    if (!commit) fail_queued(p, KFK_ERR_TXN_ABORTED);
+    return kfk_producer_flush(p, left_ms(deadline));
+}
+
 kfk_err kfk_producer_commit_transaction(kfk_producer *p, int timeout_ms)
 {
     kfk_err err;
     ktxn *t = enter(p, &err);
     if (!t) return err;
     int64_t deadline = deadline_of(timeout_ms);
-    pthread_mutex_lock(&t->lock);
-    ktxn_state s = state_of(t);
-    if (!(err = failed(t)) && s != KTXN_IN_TXN && s != KTXN_COMMITTING) err = KFK_ERR_STATE;
-    if (!err) set_state(t, KTXN_COMMITTING);
-    pthread_mutex_unlock(&t->lock);
-    if (err) return err;
-    /* Every record acknowledged (or failed: then abortable) first. */
-    if ((err = kfk_producer_flush(p, left_ms(deadline)))) return err;
+    if ((err = start_ending(p, true, deadline))) return err; /* abortable if a record failed */
     pthread_mutex_lock(&t->lock);
     if (!(err = failed(t)) && !(err = end_locked(t, true, deadline)) && state_of(t) != KTXN_FATAL)
         set_state(t, KTXN_READY);
@@ -462,20 +479,7 @@ kfk_err kfk_producer_abort_transaction(kfk_producer *p, int timeout_ms)
     ktxn *t = enter(p, &err);
     if (!t) return err;
     int64_t deadline = deadline_of(timeout_ms);
-    pthread_mutex_lock(&t->lock);
-    ktxn_state s = state_of(t);
-    if (s == KTXN_FATAL)
-        err = t->err;
-    else if (s == KTXN_IN_TXN || s == KTXN_ABORTABLE)
-        set_state(t, KTXN_ABORTING);
-    else if (s != KTXN_ABORTING)
-        err = KFK_ERR_STATE;
-    if (!err) t->n_pending = 0; /* partitions that never joined: their records fail below */
-    pthread_mutex_unlock(&t->lock);
-    if (err) return err;
-    fail_queued(p, KFK_ERR_TXN_ABORTED);
-    /* Batches in flight are answered first: EndTxn must follow them. */
-    if ((err = kfk_producer_flush(p, left_ms(deadline)))) return err;
+    if ((err = start_ending(p, false, deadline))) return err;
     pthread_mutex_lock(&t->lock);
     if (!(err = failed(t)) && !(err = end_locked(t, false, deadline)) && t->bump_needed)
         err = run_locked(t, KTXN_OP_INIT, deadline); /* KIP-360: a new epoch */

@@ -30,6 +30,19 @@ typedef struct ktxn_bodies {
     kp_end_txn_request end;
 } ktxn_bodies;
 
+/* Frees the arrays of the request that was in flight (one at a time). */
+static void bodies_release(ktxn_bodies *b)
+{
+    free(b->add_topics);
+    free(b->add_parts);
+    free(b->offsets_topics);
+    free(b->offsets_parts);
+    b->add_topics = NULL;
+    b->add_parts = NULL;
+    b->offsets_topics = NULL;
+    b->offsets_parts = NULL;
+}
+
 /* --- answers -------------------------------------------------------------------------- */
 
 static kfk_err init_check(kcall *call, void *resp)
@@ -123,19 +136,8 @@ static void on_answer(kcall *call, kfk_err err, void *resp, karena *arena)
              "\"%s\": producer id %lld epoch %d, transaction version %d", t->id,
              (long long)r->producer_id, r->producer_epoch, t->tv2 ? 2 : 1);
     }
-    if (op == KTXN_OP_ADD_PARTS) {
-        parts_added(t, !err);
-        free(b->add_topics);
-        free(b->add_parts);
-        b->add_topics = NULL;
-        b->add_parts = NULL;
-    }
-    if (op == KTXN_OP_OFFSETS) {
-        free(b->offsets_topics);
-        free(b->offsets_parts);
-        b->offsets_topics = NULL;
-        b->offsets_parts = NULL;
-    }
+    if (op == KTXN_OP_ADD_PARTS) parts_added(t, !err);
+    bodies_release(b);
     if (op == KTXN_OP_END && !err && resp) {
         const kp_end_txn_response *r = resp;
         if (r->producer_id >= 0) { /* transaction version 2: the bumped epoch */
@@ -326,14 +328,7 @@ kfk_err ktxn_send(ktxn *t, ktxn_op op)
     }
     if (err) {
         if (op == KTXN_OP_ADD_PARTS) parts_added(t, false);
-        free(b->add_topics);
-        free(b->add_parts);
-        free(b->offsets_topics);
-        free(b->offsets_parts);
-        b->add_topics = NULL;
-        b->add_parts = NULL;
-        b->offsets_topics = NULL;
-        b->offsets_parts = NULL;
+        bodies_release(b);
         return err;
     }
     kcall_start(t->p->client, &t->slot[op].call);
@@ -350,10 +345,7 @@ void ktxn_requests_free(ktxn *t)
 {
     ktxn_bodies *b = t->bodies;
     if (!b) return;
-    free(b->add_topics);
-    free(b->add_parts);
-    free(b->offsets_topics);
-    free(b->offsets_parts);
+    bodies_release(b);
     free(b);
     t->bodies = NULL;
 }
