@@ -9,6 +9,7 @@
  * offsets. Real Kafka writes markers after answering EndTxn, so what
  * depends on them is awaited. */
 #include "../unit/mock_util.h"
+#include "base/time.h"
 #include "kfk.h"
 #include "kwire_client.h"
 
@@ -222,16 +223,21 @@ static int16_t end_v(int16_t v, pid_epoch pe, bool commit, pid_epoch *out)
     return err;
 }
 
+/* Timestamps from the wall clock: a broker rolls a segment whose first
+ * record looks older than log.roll.ms at the next append, and deletes it
+ * once it looks older than the retention, taking the records a test
+ * reads back with it. */
 static kslice txn_batch(int n, pid_epoch pe, int32_t seq)
 {
     kbuf_reset(&buf);
     kbatch_writer w;
-    ck_assert_int_eq(kbatch_writer_begin(&w, &buf, 0, mt_now_ms(), pe.id, pe.epoch, seq,
-                                         KBATCH_ATTR_TRANSACTIONAL, 0),
-                     0);
+    int64_t now = ktime_wall_ms();
+    ck_assert_int_eq(
+        kbatch_writer_begin(&w, &buf, 0, now, pe.id, pe.epoch, seq, KBATCH_ATTR_TRANSACTIONAL, 0),
+        0);
     for (int i = 0; i < n; i++)
-        ck_assert_int_eq(
-            kbatch_writer_append(&w, mt_now_ms(), kwire_cstr("k"), kwire_cstr("v"), NULL, 0), 0);
+        ck_assert_int_eq(kbatch_writer_append(&w, now, kwire_cstr("k"), kwire_cstr("v"), NULL, 0),
+                         0);
     kslice out;
     ck_assert_int_eq(kbatch_writer_finish(&w, KCODEC_NONE, -1, NULL, &out), 0);
     return out;
@@ -280,8 +286,12 @@ static const kp_fetch_response_partition_data *fetch(int64_t offset, int8_t isol
     f.req.min_bytes = 0;
     f.req.replica_id = -1;
     mt_call(&lc, KP_FETCH_KEY, 12, &f.req, &resp);
-    ck_assert_int_eq(resp.responses[0].partitions[0].error_code, 0);
-    return &resp.responses[0].partitions[0];
+    const kp_fetch_response_partition_data *pd = &resp.responses[0].partitions[0];
+    ck_assert_msg(pd->error_code == 0,
+                  "fetch at %lld: %s (high watermark %lld, last stable %lld, log start %lld)",
+                  (long long)offset, kfk_err_name(pd->error_code), (long long)pd->high_watermark,
+                  (long long)pd->last_stable_offset, (long long)pd->log_start_offset);
+    return pd;
 }
 
 static int64_t list_latest(int8_t isolation)
