@@ -19,11 +19,10 @@
 
 #include "../common/kclus.h"
 #include "../common/kcommitted.h"
+#include "../common/kcoord.h"
 #include "../common/ktest.h"
-#include "../unit/mock_util.h"
 #include "kfk.h"
 #include "kwire_client.h"
-#include "proto/gen/find_coordinator.h"
 
 #define N_PARTS 4
 #define DOWN_MS 5000    /* the coordinator's node stays down this long */
@@ -96,22 +95,12 @@ static void await_progress(int64_t n)
 /* The node of the transaction coordinator of the copier's id. */
 static int32_t txn_coordinator(void)
 {
-    const char *bs = ktest_bootstrap();
-    mt_conn b = {.fd = mt_dial(atoi(strchr(bs, ':') + 1))}; /* the first node */
-    ck_assert_int_ge(b.fd, 0);
     char id[200];
     snprintf(id, sizeof(id), "%s-eos", group);
-    kp_find_coordinator_request req;
-    kp_find_coordinator_request_init(&req);
-    kslice k = kwire_cstr(id);
-    req.key_type = 1;
-    req.coordinator_keys = &k;
-    req.n_coordinator_keys = 1;
-    kp_find_coordinator_response resp;
-    mt_call(&b, KP_FIND_COORDINATOR_KEY, 4, &req, &resp);
-    int32_t node = resp.coordinators[0].error_code ? -1 : resp.coordinators[0].node_id;
-    mt_close(&b);
-    ck_assert_int_gt(node, 0);
+    mt_conn c;
+    int32_t node = -1;
+    kcoord_open(&c, NULL, 1, id, &node);
+    mt_close(&c);
     return node;
 }
 

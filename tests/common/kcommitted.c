@@ -1,9 +1,8 @@
 #include "kcommitted.h"
 
-#include <stdio.h>
 #include <unistd.h>
 
-#include "../unit/mock_util.h"
+#include "kcoord.h"
 #include "kwire_client.h"
 
 #define TIMEOUT_MS 30000
@@ -12,22 +11,8 @@
 static void coordinator(mt_conn *c, const char *bootstrap, const char *group)
 {
     memset(c, 0, sizeof(*c));
-    c->fd = kwire_connect(bootstrap, TIMEOUT_MS);
-    if (c->fd < 0) return;
-    kp_find_coordinator_request req;
-    kp_find_coordinator_request_init(&req);
-    kslice key = kwire_cstr(group);
-    req.coordinator_keys = &key;
-    req.n_coordinator_keys = 1;
-    kp_find_coordinator_response resp;
-    bool ok = mt_try_call(c, KP_FIND_COORDINATOR_KEY, 4, &req, &resp) == 0 &&
-              resp.n_coordinators == 1 && !resp.coordinators[0].error_code;
-    char hp[300] = "";
-    if (ok)
-        snprintf(hp, sizeof(hp), "%.*s:%d", (int)resp.coordinators[0].host.len,
-                 (const char *)resp.coordinators[0].host.ptr, (int)resp.coordinators[0].port);
-    close(c->fd);
-    c->fd = ok ? kwire_connect(hp, TIMEOUT_MS) : -1;
+    int32_t port;
+    c->fd = kcoord_find(bootstrap, 0, group, NULL, &port) ? -1 : mt_dial(port);
 }
 
 /* One try; false when the coordinator could not answer (yet). */
@@ -82,8 +67,8 @@ int32_t kcommitted_epoch(const char *bootstrap, const char *group, const char *t
     return epoch;
 }
 
-void kcommitted_check(kfk_consumer *c, const char *bootstrap, const char *group,
-                      const char *topic, int64_t offset, int32_t epoch)
+void kcommitted_check(kfk_consumer *c, const char *bootstrap, const char *group, const char *topic,
+                      int64_t offset, int32_t epoch)
 {
     ck_assert_int_eq(kfk_consumer_commit(c, NULL, 0), KFK_OK);
     int64_t got;

@@ -14,6 +14,7 @@
  * The transaction is driven with raw requests (InitProducerId,
  * AddOffsetsToTxn, TxnOffsetCommit, EndTxn), as txn_wire_test does. */
 #include "../common/kclus.h"
+#include "../common/kcoord.h"
 #include "../unit/mock_util.h"
 #include "kfk.h"
 #include "kwire_client.h"
@@ -33,45 +34,6 @@ typedef struct pid_epoch {
 } pid_epoch;
 
 /* --- raw transactional requests -------------------------------------------------------- */
-
-static int bootstrap_port(void)
-{
-    const char *colon = strrchr(ktest_bootstrap(), ':');
-    ck_assert_ptr_nonnull(colon);
-    return atoi(colon + 1);
-}
-
-/* A connection to the coordinator of key (key_type 0 group, 1
- * transactional id), waiting while a fresh cluster loads its internal
- * topics. */
-static void open_coordinator(mt_conn *c, int8_t key_type, const char *key)
-{
-    memset(c, 0, sizeof(*c));
-    int64_t deadline = mt_now_ms() + KCLUS_TIMEOUT_MS;
-    for (;;) {
-        mt_conn b = {.fd = mt_dial(bootstrap_port())};
-        ck_assert_int_ge(b.fd, 0);
-        kp_find_coordinator_request req;
-        kp_find_coordinator_request_init(&req);
-        kslice k = kwire_cstr(key);
-        req.key_type = key_type;
-        req.coordinator_keys = &k;
-        req.n_coordinator_keys = 1;
-        kp_find_coordinator_response resp;
-        mt_call(&b, KP_FIND_COORDINATOR_KEY, 4, &req, &resp);
-        int16_t err = resp.coordinators[0].error_code;
-        int32_t port = resp.coordinators[0].port;
-        mt_close(&b);
-        if (!err) {
-            c->fd = mt_dial(port);
-            ck_assert_int_ge(c->fd, 0);
-            return;
-        }
-        ck_assert_int_eq(err, KFK_ERR_COORDINATOR_NOT_AVAILABLE);
-        ck_assert_int_lt(mt_now_ms(), deadline);
-        kclus_nap(100);
-    }
-}
 
 static bool busy(int16_t err)
 {
@@ -343,8 +305,8 @@ static void setup(void)
     ktest_unique_topic(group, sizeof(group), "gmd-group");
     ktest_unique_topic(txn_id, sizeof(txn_id), "gmd-txn");
     kclus_create_topic(NULL, topic, 1, -1);
-    open_coordinator(&tc, 1, txn_id);
-    open_coordinator(&gc, 0, group);
+    kcoord_open(&tc, NULL, 1, txn_id, NULL);
+    kcoord_open(&gc, NULL, 0, group, NULL);
 }
 
 static void teardown(void)

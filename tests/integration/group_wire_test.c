@@ -8,6 +8,7 @@
  * parked JoinGroup/SyncGroup answers, and a static member replacing its
  * old id. Session expiry is left to the unit tests: real Kafka's minimum
  * session is 6 s. */
+#include "../common/kcoord.h"
 #include "../unit/mock_util.h"
 #include "kfk.h"
 #include "kwire_client.h"
@@ -17,14 +18,6 @@
 static char topic[128];
 
 /* ------------------------------------------------------------- cluster */
-
-static int bootstrap_port(void)
-{
-    const char *bs = ktest_bootstrap();
-    const char *colon = strchr(bs, ':');
-    ck_assert_ptr_nonnull(colon);
-    return atoi(colon + 1);
-}
 
 static void create_topic(void)
 {
@@ -69,37 +62,6 @@ static void delete_topic(void)
     if (kfk_admin_delete_topics(a, &name, 1, TIMEOUT_MS, &res) == KFK_OK)
         kfk_admin_result_destroy(res);
     kfk_admin_destroy(a);
-}
-
-/* A connection to the group's coordinator. */
-static void open_coordinator(mt_conn *c, const char *group)
-{
-    memset(c, 0, sizeof(*c));
-    int64_t deadline = mt_now_ms() + TIMEOUT_MS;
-    for (;;) {
-        mt_conn b = {0};
-        b.fd = mt_dial(bootstrap_port());
-        ck_assert_int_ge(b.fd, 0);
-        kp_find_coordinator_request req;
-        kp_find_coordinator_request_init(&req);
-        kslice key = kwire_cstr(group);
-        req.coordinator_keys = &key;
-        req.n_coordinator_keys = 1;
-        kp_find_coordinator_response resp;
-        mt_call(&b, KP_FIND_COORDINATOR_KEY, 4, &req, &resp);
-        int16_t err = resp.coordinators[0].error_code;
-        int32_t port = resp.coordinators[0].port;
-        mt_close(&b);
-        if (!err) {
-            c->fd = mt_dial(port);
-            ck_assert_int_ge(c->fd, 0);
-            return;
-        }
-        /* A fresh broker may still be loading __consumer_offsets. */
-        ck_assert_int_eq(err, KFK_ERR_COORDINATOR_NOT_AVAILABLE);
-        ck_assert_int_lt(mt_now_ms(), deadline);
-        usleep(100 * 1000);
-    }
 }
 
 static void unique_group(char *out, size_t n, const char *what)
@@ -329,7 +291,7 @@ START_TEST(test_unknown_groups_get_kafkas_answers)
     char group[128];
     unique_group(group, sizeof(group), "gw-unknown");
     mt_conn c;
-    open_coordinator(&c, group);
+    kcoord_open(&c, NULL, 0, group, NULL);
     ck_assert_int_eq(heartbeat_as(&c, group, 1, "x", NULL), KFK_ERR_UNKNOWN_MEMBER_ID);
     member m = {.group = group};
     m.c = c;
@@ -359,7 +321,7 @@ START_TEST(test_simple_commits_round_trip)
     char group[128];
     unique_group(group, sizeof(group), "gw-simple");
     mt_conn c;
-    open_coordinator(&c, group);
+    kcoord_open(&c, NULL, 0, group, NULL);
     ck_assert_int_eq(commit(&c, group, -1, "", "kfk-no-such-topic-gw", 0, 1, "m"),
                      KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
     ck_assert_int_eq(commit(&c, group, -1, "", topic, 99, 1, "m"),
@@ -388,9 +350,9 @@ START_TEST(test_three_members_rebalance_and_vote_for_a_protocol)
     char group[128];
     unique_group(group, sizeof(group), "gw-three");
     member a = {.group = group}, b = {.group = group}, c = {.group = group};
-    open_coordinator(&a.c, group);
-    open_coordinator(&b.c, group);
-    open_coordinator(&c.c, group);
+    kcoord_open(&a.c, NULL, 0, group, NULL);
+    kcoord_open(&b.c, NULL, 0, group, NULL);
+    kcoord_open(&c.c, NULL, 0, group, NULL);
     /* v3: no member id needed; heartbeats are fine and commits are not
      * while the leader's assignment is awaited. */
     join_send(&a, 3, "range,roundrobin");
@@ -473,9 +435,9 @@ START_TEST(test_a_static_member_replaces_its_old_id)
     char group[128];
     unique_group(group, sizeof(group), "gw-static");
     member a = {.group = group, .instance = "inst"}, b = a, c = a;
-    open_coordinator(&a.c, group);
-    open_coordinator(&b.c, group);
-    open_coordinator(&c.c, group);
+    kcoord_open(&a.c, NULL, 0, group, NULL);
+    kcoord_open(&b.c, NULL, 0, group, NULL);
+    kcoord_open(&c.c, NULL, 0, group, NULL);
     join_send(&a, 9, "range");
     ck_assert_int_eq(join_recv(&a, 9), 0); /* static: no MEMBER_ID_REQUIRED */
     member *one[] = {&a};
@@ -521,8 +483,8 @@ START_TEST(test_commits_from_a_generation_gone)
     char group[128];
     unique_group(group, sizeof(group), "gw-stalegen");
     member a = {.group = group}, b = {.group = group};
-    open_coordinator(&a.c, group);
-    open_coordinator(&b.c, group);
+    kcoord_open(&a.c, NULL, 0, group, NULL);
+    kcoord_open(&b.c, NULL, 0, group, NULL);
     join_send(&a, 3, "range");
     ck_assert_int_eq(join_recv(&a, 3), 0);
     member *one[] = {&a};
@@ -543,8 +505,7 @@ START_TEST(test_commits_from_a_generation_gone)
     ck_assert_int_eq(sync_recv(&b), 0);
     /* What a member that missed the rebalance sends (Java's consumer
      * answers it with CommitFailedException and rejoins). */
-    ck_assert_int_eq(commit(&a.c, group, old, a.id, topic, 0, 5, NULL),
-                     KFK_ERR_ILLEGAL_GENERATION);
+    ck_assert_int_eq(commit(&a.c, group, old, a.id, topic, 0, 5, NULL), KFK_ERR_ILLEGAL_GENERATION);
     ck_assert_int_eq(commit(&a.c, group, a.generation, a.id, topic, 0, 6, NULL), 0);
     ck_assert_int_eq(fetch(&a.c, group, 0).committed_offset, 6);
     /* b is gone: its commits are UNKNOWN_MEMBER_ID. */
@@ -623,7 +584,7 @@ START_TEST(test_a_consumer_behind_the_group_fails_its_commit_and_rejoins)
     char *id = kfk_consumer_member_id(c);
     member raw = {.group = group};
     snprintf(raw.id, sizeof(raw.id), "%s", id);
-    open_coordinator(&raw.c, group);
+    kcoord_open(&raw.c, NULL, 0, group, NULL);
     join_send(&raw, 9, "range");
     ck_assert_int_eq(join_recv(&raw, 9), 0);
     ck_assert(raw.is_leader);
@@ -774,8 +735,8 @@ START_TEST(test_kip848_commits_with_an_older_member_epoch)
     cgm a = {.group = group}, b = {.group = group};
     snprintf(a.id, sizeof(a.id), "a-%s", group + strlen(group) - 12);
     snprintf(b.id, sizeof(b.id), "b-%s", group + strlen(group) - 12);
-    open_coordinator(&a.c, group);
-    open_coordinator(&b.c, group);
+    kcoord_open(&a.c, NULL, 0, group, NULL);
+    kcoord_open(&b.c, NULL, 0, group, NULL);
     ck_assert_int_eq(cg_beat(&a, 0), 0);
     cg_beat_until(&a, 4, 0);
     int32_t e1 = a.epoch;

@@ -8,6 +8,7 @@
  * the transaction, transaction version 2's epoch bumps, and transactional
  * offsets. Real Kafka writes markers after answering EndTxn, so what
  * depends on them is awaited. */
+#include "../common/kcoord.h"
 #include "../unit/mock_util.h"
 #include "base/time.h"
 #include "kfk.h"
@@ -84,37 +85,6 @@ static void delete_topic(void)
     if (kfk_admin_delete_topics(a, &name, 1, TIMEOUT_MS, &res) == KFK_OK)
         kfk_admin_result_destroy(res);
     kfk_admin_destroy(a);
-}
-
-/* A connection to the coordinator of key (type 0 group, 1 transactional
- * id), waiting while a fresh cluster loads its internal topics. */
-static void open_coordinator(mt_conn *c, int8_t key_type, const char *key)
-{
-    memset(c, 0, sizeof(*c));
-    int64_t deadline = mt_now_ms() + TIMEOUT_MS;
-    for (;;) {
-        mt_conn b = {.fd = mt_dial(bootstrap_port())};
-        ck_assert_int_ge(b.fd, 0);
-        kp_find_coordinator_request req;
-        kp_find_coordinator_request_init(&req);
-        kslice k = kwire_cstr(key);
-        req.key_type = key_type;
-        req.coordinator_keys = &k;
-        req.n_coordinator_keys = 1;
-        kp_find_coordinator_response resp;
-        mt_call(&b, KP_FIND_COORDINATOR_KEY, 4, &req, &resp);
-        int16_t err = resp.coordinators[0].error_code;
-        int32_t port = resp.coordinators[0].port;
-        mt_close(&b);
-        if (!err) {
-            c->fd = mt_dial(port);
-            ck_assert_int_ge(c->fd, 0);
-            return;
-        }
-        ck_assert_int_eq(err, KFK_ERR_COORDINATOR_NOT_AVAILABLE);
-        ck_assert_int_lt(mt_now_ms(), deadline);
-        usleep(100 * 1000);
-    }
 }
 
 /* ------------------------------------------------------------ requests */
@@ -571,7 +541,7 @@ START_TEST(test_txn_offsets_wait_for_the_commit)
     char group[128];
     ktest_unique_topic(group, sizeof(group), "txnwire-g");
     mt_conn gc;
-    open_coordinator(&gc, 0, group);
+    kcoord_open(&gc, NULL, 0, group, NULL);
     pid_epoch pe = init();
     ck_assert_int_eq(txn_commit(&gc, 3, pe, group, 42, -1, ""), KFK_ERR_INVALID_TXN_STATE);
     ck_assert_int_eq(txn_commit(&gc, 4, pe, group, 42, -1, ""), KFK_ERR_TRANSACTION_ABORTABLE);
@@ -601,7 +571,7 @@ static void setup(void)
     ktest_unique_topic(topic, sizeof(topic), "txnwire");
     ktest_unique_topic(txn_id, sizeof(txn_id), "txnwire-id");
     int leader_port = create_topic();
-    open_coordinator(&tc, 1, txn_id);
+    kcoord_open(&tc, NULL, 1, txn_id, NULL);
     memset(&lc, 0, sizeof(lc));
     lc.fd = mt_dial(leader_port);
     ck_assert_int_ge(lc.fd, 0);
