@@ -1,5 +1,6 @@
 # kfk: a C11 client library for Apache Kafka.
-#   make            build/libkfk.so, build/libkfk.a, build/kfk.pc, examples
+#   make            build/libkfk.so, build/libkfk.a, build/kfk.pc, the mock
+#                   cluster's build/libkfk_mock.so and .a, examples
 #   make demo       build, then run the demo
 #   make check      deps, build, proto-check, unit and integration tests
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
@@ -41,15 +42,26 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 OPT ?= -O2 -g
+# Function and data sections let the shared libraries drop what no exported
+# function reaches (libkfk.so: the server halves of the protocol code).
 CFLAGS_ALL := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fPIC -fvisibility=hidden \
+	-ffunction-sections -fdata-sections \
 	-Iinclude -Ilib $(DEP_CFLAGS) $(SANFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
+# libkfk is the client; libkfk_mock (lib/mock) is the embedded mock
+# cluster, a library of its own so the client carries none of a broker.
 LIB_SRC := $(sort $(shell find lib -name '*.c'))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MOCK_SRC := $(filter lib/mock/%,$(LIB_SRC))
+CORE_SRC := $(filter-out lib/mock/%,$(LIB_SRC))
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+MOCK_OBJ := $(MOCK_SRC:%.c=$(BUILD)/obj/%.o)
 SONAME := libkfk.so.$(VERSION_MAJOR)
 SHLIB := $(BUILD)/libkfk.so.$(VERSION)
 STLIB := $(BUILD)/libkfk.a
+MOCK_SONAME := libkfk_mock.so.$(VERSION_MAJOR)
+MOCK_SHLIB := $(BUILD)/libkfk_mock.so.$(VERSION)
+MOCK_STLIB := $(BUILD)/libkfk_mock.a
 
 TEST_COMMON_SRC := $(wildcard tests/common/*.c)
 TEST_COMMON_OBJ := $(TEST_COMMON_SRC:%.c=$(BUILD)/obj/%.o)
@@ -59,14 +71,14 @@ CHAOS_TESTS := $(patsubst tests/chaos/%.c,$(BUILD)/tests/chaos/%,$(wildcard test
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 MOCKD := $(BUILD)/tools/mockd
 
-.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check bench-produce bench-consume bench-txn unit-check integration-check proto proto-check \
+.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check bench-produce bench-consume bench-txn unit-check integration-check symbols-check proto proto-check \
 	install install-check uninstall clean fuzz fuzz-smoke format
 .DEFAULT_GOAL := all
 # Keep object files of tests and examples between runs.
 .SECONDARY:
 
-all: lib $(BUILD)/kfk.pc examples
-lib: $(SHLIB) $(STLIB)
+all: lib $(BUILD)/kfk.pc $(BUILD)/kfk_mock.pc examples
+lib: $(SHLIB) $(STLIB) $(MOCK_SHLIB) $(MOCK_STLIB)
 examples: $(EXAMPLES)
 tests: $(UNIT_TESTS) $(INTEG_TESTS) $(MOCKD)
 
@@ -76,29 +88,45 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/obj/tests/%.o: CFLAGS_ALL += -Itests/common
 
-$(STLIB): $(LIB_OBJ)
+$(STLIB): $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(SHLIB): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
+$(SHLIB): $(CORE_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined -Wl,--gc-sections $(LDFLAGS_ALL) \
+	    -o $@ $^ $(DEP_LIBS)
 	ln -sf libkfk.so.$(VERSION) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libkfk.so
+
+# Static: the mock's objects only; link it before libkfk.a, whose internals
+# it uses. Shared: self-contained, with its own hidden copy of what it needs
+# of the client's code, exporting kfk_mock_* alone (lib/mock/exports.map),
+# so it loads beside any libkfk.so.
+$(MOCK_STLIB): $(MOCK_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(MOCK_SHLIB): $(MOCK_OBJ) $(CORE_OBJ) lib/mock/exports.map
+	$(CC) -shared -Wl,-soname,$(MOCK_SONAME) -Wl,--no-undefined -Wl,--gc-sections \
+	    -Wl,--version-script=lib/mock/exports.map $(LDFLAGS_ALL) \
+	    -o $@ $(MOCK_OBJ) $(CORE_OBJ) $(DEP_LIBS)
+	ln -sf libkfk_mock.so.$(VERSION) $(BUILD)/$(MOCK_SONAME)
+	ln -sf $(MOCK_SONAME) $(BUILD)/libkfk_mock.so
 
 PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(DEP_PKGS)|'
 
-$(BUILD)/kfk.pc: pkgconfig/kfk.pc.in Makefile
+$(BUILD)/%.pc: pkgconfig/%.pc.in Makefile
 	@mkdir -p $(dir $@)
 	$(PC_SUBST) $< > $@
 
 # Tests and examples link the static library: unit tests reach internal
 # symbols that the shared library keeps hidden.
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_COMMON_OBJ) $(STLIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_COMMON_OBJ) $(MOCK_STLIB) $(STLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(DEP_LIBS) -lm
 
-$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(STLIB)
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(MOCK_STLIB) $(STLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
 
@@ -115,16 +143,22 @@ demo-run: all
 
 check: deps
 	@$(MAKE) --no-print-directory check-run
-check-run: all tests proto-check docs-check unit-check integration-check install-check
+check-run: all tests proto-check docs-check symbols-check unit-check integration-check install-check
+
+# Each shared library exports its prefix and nothing else.
+symbols-check: $(SHLIB) $(MOCK_SHLIB)
+	@tools/symbols-check $(SHLIB) kfk_ kfk_mock_
+	@tools/symbols-check $(MOCK_SHLIB) kfk_mock_
 
 install-check:
 	@tests/install-check
 
 # Benchmarks: kfk and librdkafka side by side, against the mock and then a
 # real Kafka (bench/run). Never part of check: timings are not tests.
-$(BUILD)/bench/%: bench/%.c bench/harness.c bench/harness.h $(STLIB)
+$(BUILD)/bench/%: bench/%.c bench/harness.c bench/harness.h $(MOCK_STLIB) $(STLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< bench/harness.c $(STLIB) -lrdkafka $(DEP_LIBS)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< bench/harness.c $(MOCK_STLIB) $(STLIB) -lrdkafka \
+	    $(DEP_LIBS)
 bench-produce: $(BUILD)/bench/producer_bench
 	@bench/run $<
 bench-consume: $(BUILD)/bench/consumer_bench
@@ -165,7 +199,7 @@ docs-check: $(BUILD)/tools/confdoc
 
 # build/tools/mockd runs the embedded mock cluster as a process: the broker
 # tests/run-integration always runs the integration tests against.
-$(MOCKD): $(BUILD)/obj/tools/mockd.o $(STLIB)
+$(MOCKD): $(BUILD)/obj/tools/mockd.o $(MOCK_STLIB) $(STLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
 
@@ -194,15 +228,19 @@ fuzz-smoke: $(FUZZ_TARGETS)
 install: lib
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 include/kfk.h include/kfk_mock.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHLIB) $(MOCK_SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libkfk.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libkfk.so
-	install -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libkfk_mock.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(MOCK_SONAME)
+	ln -sf $(MOCK_SONAME) $(DESTDIR)$(LIBDIR)/libkfk_mock.so
+	install -m 644 $(STLIB) $(MOCK_STLIB) $(DESTDIR)$(LIBDIR)/
 	$(PC_SUBST) pkgconfig/kfk.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/kfk.pc
+	$(PC_SUBST) pkgconfig/kfk_mock.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/kfk_mock.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/kfk.h $(DESTDIR)$(INCLUDEDIR)/kfk_mock.h $(DESTDIR)$(LIBDIR)/libkfk.* \
-	      $(DESTDIR)$(LIBDIR)/pkgconfig/kfk.pc
+	      $(DESTDIR)$(LIBDIR)/libkfk_mock.* $(DESTDIR)$(LIBDIR)/pkgconfig/kfk.pc \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/kfk_mock.pc
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '/gen/')
