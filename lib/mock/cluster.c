@@ -274,7 +274,7 @@ static void cluster_free(mock_cluster *mc)
     free(mc->bootstrap);
     free(mc->errq);
     mock_txns_free(mc);
-    free(mc->heap);
+    ktimer_heap_free(&mc->timers);
     mock_security_free(&mc->sec);
     if (mc->wake.fd >= 0) close(mc->wake.fd);
     if (mc->epfd >= 0) close(mc->epfd);

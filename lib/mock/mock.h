@@ -21,6 +21,7 @@
 #include "kfk.h"
 #include "kfk_mock.h"
 #include "mock/security.h"
+#include "net/timer.h"
 #include "proto/arena.h"
 #include "proto/wire.h"
 
@@ -57,10 +58,10 @@ typedef struct mock_io {
     void (*on_event)(mock_cluster *mc, struct mock_io *io, uint32_t events);
 } mock_io;
 
-/* A one-shot timer of the loop (timer.c): a min-heap by deadline. */
+/* A one-shot timer of the loop (timer.c), kept in the client's timer heap
+ * (net/timer.h). Zeroed, it is disarmed. */
 typedef struct mock_timer {
-    int64_t deadline_ns;
-    size_t heap_index; /* 1-based; 0: not armed */
+    ktimer kt;
     void (*fn)(mock_cluster *mc, struct mock_timer *t);
 } mock_timer;
 
@@ -270,8 +271,7 @@ struct kfk_mock_cluster {
     mock_groups groups;
     mock_security sec;
 
-    mock_timer **heap; /* loop-only */
-    size_t heap_n, heap_cap;
+    ktimer_heap timers; /* of mock_timers; loop-only */
     mock_conn *closed; /* connections to free after this loop pass */
 };
 

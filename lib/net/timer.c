@@ -5,7 +5,7 @@
 static void place(ktimer_heap *h, size_t i, ktimer *t)
 {
     h->v[i] = t;
-    t->heap_idx = i;
+    t->heap_pos = i + 1;
 }
 
 static void sift_up(ktimer_heap *h, size_t i)
@@ -40,9 +40,9 @@ int ktimer_heap_arm(ktimer_heap *h, ktimer *t, int64_t deadline_ns)
         int64_t old = t->deadline_ns;
         t->deadline_ns = deadline_ns;
         if (deadline_ns < old)
-            sift_up(h, t->heap_idx);
+            sift_up(h, t->heap_pos - 1);
         else
-            sift_down(h, t->heap_idx);
+            sift_down(h, t->heap_pos - 1);
         return 0;
     }
     if (h->n == h->cap) {
@@ -54,15 +54,15 @@ int ktimer_heap_arm(ktimer_heap *h, ktimer *t, int64_t deadline_ns)
     }
     t->deadline_ns = deadline_ns;
     place(h, h->n++, t);
-    sift_up(h, t->heap_idx);
+    sift_up(h, h->n - 1);
     return 0;
 }
 
 void ktimer_heap_disarm(ktimer_heap *h, ktimer *t)
 {
     if (!ktimer_armed(t)) return;
-    size_t i = t->heap_idx;
-    t->heap_idx = KTIMER_IDLE;
+    size_t i = t->heap_pos - 1;
+    t->heap_pos = KTIMER_IDLE;
     ktimer *last = h->v[--h->n];
     if (last == t) return;
     /* The last timer fills the hole; it may belong above or below it. */

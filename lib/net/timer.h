@@ -17,25 +17,27 @@ typedef struct ktimer ktimer;
  * first, so the callback may re-arm it. */
 typedef void ktimer_fn(ktimer *t);
 
+/* A zeroed ktimer is disarmed, so timers inside calloc'd structs are safe
+ * to disarm before they were ever armed. */
 struct ktimer {
     int64_t deadline_ns; /* monotonic (ktime_mono_ns) */
-    size_t heap_idx;     /* position in the heap; KTIMER_IDLE when disarmed */
+    size_t heap_pos;     /* position in the heap plus one; KTIMER_IDLE when disarmed */
     ktimer_fn *fn;
 };
 
-#define KTIMER_IDLE ((size_t)-1)
+#define KTIMER_IDLE ((size_t)0)
 
 /* Sets t up disarmed, to call fn. */
 static inline void ktimer_init(ktimer *t, ktimer_fn *fn)
 {
     t->deadline_ns = 0;
-    t->heap_idx = KTIMER_IDLE;
+    t->heap_pos = KTIMER_IDLE;
     t->fn = fn;
 }
 
 static inline int ktimer_armed(const ktimer *t)
 {
-    return t->heap_idx != KTIMER_IDLE;
+    return t->heap_pos != KTIMER_IDLE;
 }
 
 typedef struct ktimer_heap {

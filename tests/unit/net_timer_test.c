@@ -14,7 +14,7 @@ static void noop(ktimer *t)
 static void check_heap(const ktimer_heap *h)
 {
     for (size_t i = 0; i < h->n; i++) {
-        ck_assert_uint_eq(h->v[i]->heap_idx, i);
+        ck_assert_uint_eq(h->v[i]->heap_pos, i + 1);
         if (i) ck_assert_int_le(h->v[(i - 1) / 2]->deadline_ns, h->v[i]->deadline_ns);
     }
 }
@@ -101,11 +101,32 @@ START_TEST(test_disarm_from_the_middle_keeps_the_heap_valid)
 }
 END_TEST
 
+/* A zeroed timer (one inside a calloc'd struct) is disarmed: disarming it
+ * leaves the armed timers alone. */
+START_TEST(test_a_zeroed_timer_is_disarmed)
+{
+    ktimer_heap h = {0};
+    ktimer armed, zeroed = {0};
+    ktimer_init(&armed, noop);
+    ck_assert_int_eq(ktimer_heap_arm(&h, &armed, 100), 0);
+    ck_assert(!ktimer_armed(&zeroed));
+    ktimer_heap_disarm(&h, &zeroed);
+    ck_assert_uint_eq(h.n, 1);
+    ck_assert_ptr_eq(ktimer_heap_peek(&h), &armed);
+    ck_assert_int_eq(ktimer_heap_arm(&h, &zeroed, 50), 0);
+    ck_assert_ptr_eq(ktimer_heap_pop_due(&h, 60), &zeroed);
+    ck_assert(!ktimer_armed(&zeroed));
+    check_heap(&h);
+    ktimer_heap_free(&h);
+}
+END_TEST
+
 static Suite *timer_suite(void)
 {
     Suite *s = suite_create("net_timer");
     TCase *tc = tcase_create("heap");
     tcase_add_test(tc, test_pop_due_returns_timers_in_deadline_order);
+    tcase_add_test(tc, test_a_zeroed_timer_is_disarmed);
     tcase_add_test(tc, test_pop_due_leaves_future_timers);
     tcase_add_test(tc, test_rearm_moves_a_timer_both_ways);
     tcase_add_test(tc, test_disarm_from_the_middle_keeps_the_heap_valid);
