@@ -192,9 +192,16 @@ START_TEST(test_rtt_delays_each_response_not_the_pipeline)
     int64_t took = mt_now_ms() - t0;
     ck_assert_msg(took >= 195 && took < 900, "5 pipelined requests took %lld ms", (long long)took);
     ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 2, 0), 0);
-    t0 = mt_now_ms();
-    mt_call(&c, KP_API_VERSIONS_KEY, 3, &av, &ar);
-    ck_assert_int_lt(mt_now_ms() - t0, 150);
+    /* The fastest of three: with the delay still set every call would take
+     * 200 ms; a loaded machine may slow one, not all three. */
+    int64_t fastest = INT64_MAX;
+    for (int i = 0; i < 3; i++) {
+        t0 = mt_now_ms();
+        mt_call(&c, KP_API_VERSIONS_KEY, 3, &av, &ar);
+        int64_t took_ms = mt_now_ms() - t0;
+        if (took_ms < fastest) fastest = took_ms;
+    }
+    ck_assert_int_lt(fastest, 150);
     mt_close(&c);
 }
 END_TEST

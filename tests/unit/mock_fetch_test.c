@@ -38,9 +38,14 @@ START_TEST(test_empty_fetch_waits_max_wait_ms)
     ck_assert_uint_eq(resp.responses[0].partitions[0].records.len, 0);
     /* max_wait_ms 0 answers at once. */
     f.req.max_wait_ms = 0;
-    t0 = mt_now_ms();
-    mt_call(&c, KP_FETCH_KEY, 16, &f.req, &resp);
-    ck_assert_int_lt(mt_now_ms() - t0, 200);
+    int64_t fastest = INT64_MAX; /* of three: load may slow one call, not all */
+    for (int i = 0; i < 3; i++) {
+        t0 = mt_now_ms();
+        mt_call(&c, KP_FETCH_KEY, 16, &f.req, &resp);
+        int64_t took_ms = mt_now_ms() - t0;
+        if (took_ms < fastest) fastest = took_ms;
+    }
+    ck_assert_int_lt(fastest, 200);
     mt_close(&c);
 }
 END_TEST
