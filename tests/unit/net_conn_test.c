@@ -499,7 +499,7 @@ START_TEST(test_request_times_out_at_its_deadline_and_the_connection_closes)
     int64_t elapsed_ms = (W.last_done_ns - start) / KTIME_NS_PER_MS;
     ck_assert_int_eq(c.err, KFK_ERR_TIMED_OUT);
     ck_assert_int_ge(elapsed_ms, 300);
-    ck_assert_int_lt(elapsed_ms, 1300);
+    ck_assert_int_lt(elapsed_ms, 3000); /* not the 5 s wait; room for load */
     WAIT_UNTIL(atomic_load(&p->eofs) == 1, 5000); /* closed, as the Java client does */
     /* The next request reconnects (after the backoff) and gets its answer. */
     atomic_store(&p->silent, false);
@@ -571,7 +571,7 @@ START_TEST(test_connect_that_hangs_fails_at_the_setup_timeout)
     int64_t ms = (W.last_done_ns - start) / KTIME_NS_PER_MS;
     ck_assert_int_eq(c.err, KFK_ERR_TRANSPORT);
     ck_assert_int_ge(ms, 300 * 8 / 10); /* the timeout has 20% jitter */
-    ck_assert_int_lt(ms, 1300);
+    ck_assert_int_lt(ms, 3000); /* the connect timeout, not the request's 5 s */
     ck_assert_int_eq(kconn_state_get(h.conn), KCONN_BACKOFF);
     harness_stop(&h);
     close(filler);
