@@ -524,7 +524,11 @@ static const kconf_prop table[KCONF__COUNT] = {
         .name = "batch.size", .type = KCONF_T_BYTES, .clients = P, .def = "16384", .min = 0,
         .max = I32MAX,
         .doc = "The size at which a partition's batch is full and sent. A record larger than "
-               "this gets a batch of its own; 0 sends every record alone."},
+               "this gets a batch of its own; 0 sends every record alone. While a partition's "
+               "earlier batches wait for the sender (max.in.flight.requests.per.connection "
+               "requests are out), its open batch keeps filling past this size, up to "
+               "max.request.size, as librdkafka and franz-go size batches: fewer, larger "
+               "batches once the sender can take them, within buffer.memory."},
     [KCONF_BUFFER_MEMORY] = {
         .name = "buffer.memory", .type = KCONF_T_BYTES, .clients = P, .def = "33554432",
         .min = 0, .max = I64MAX,

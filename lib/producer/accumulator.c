@@ -21,6 +21,10 @@
 /* Freed batches kept for reuse, so steady-state appends never allocate. */
 #define POOL_MAX 64
 
+/* How far an open batch may grow without max.request.size (which is
+ * otherwise its bound): librdkafka's batch.size default. */
+#define GROW_MAX_UNBOUNDED (1 << 20)
+
 struct kaccum_part {
     pthread_mutex_t lock; /* protects the fields below but ctx, and the queued batches */
     kaccum_batch *head;   /* oldest first; only the tail may be unsealed (the open batch) */
@@ -37,6 +41,8 @@ struct kaccum {
     kaccum_conf conf;
     size_t writer_max; /* a batch's bound: batch.size capped by max.request.size; 1 for
                         * batch.size 0, so each record goes alone */
+    size_t grow_max;   /* how far a backed-up partition's open batch may grow (see
+                        * try_grow); writer_max when batches never grow */
     uint32_t msgs_initial;
     atomic_int flushing;    /* flushes in progress */
     atomic_bool closing;    /* kaccum_close was called */
@@ -104,6 +110,8 @@ kaccum *kaccum_new(const kaccum_conf *conf)
      * a record needing a new batch must be checked against it. */
     if (conf->max_record_bytes > 0 && max > conf->max_record_bytes) max = conf->max_record_bytes;
     a->writer_max = max > 0 ? (size_t)max : 1;
+    int64_t grow = conf->max_record_bytes > 0 ? conf->max_record_bytes : GROW_MAX_UNBOUNDED;
+    a->grow_max = conf->grow && max > 0 && grow > max ? (size_t)grow : a->writer_max;
     /* Room for a batch of 64-byte records; the array doubles past that,
      * and pooled batches keep what they grew to. */
     int64_t msgs = max / 64;
@@ -349,10 +357,38 @@ void kaccum_batch_release(kaccum *a, kaccum_batch *b)
 /* kfk_err values are all >= -1 or <= -100: this one is internal. */
 #define NEED_BATCH ((kfk_err)(-99))
 
-/* Seals b when no further record could fit. */
-static void seal_if_full(kaccum *a, kaccum_batch *b, kaccum_appended *res)
+/* Lets p's open batch b take `need` more bytes past its bound, p->lock
+ * held. Only while p is backed up: batches queued ahead of b wait for the
+ * sender (all of max.in.flight.requests.per.connection is in use), so a
+ * batch sealed now would wait too. Growing it instead sends the records
+ * in fewer, larger batches once the sender can take them, as librdkafka
+ * and franz-go size batches; a partition that keeps up still gets
+ * batch.size batches, sent after linger.ms. The bound doubles, at most to
+ * grow_max, and only with buffer.memory to spare: this never blocks. */
+static bool try_grow(kaccum *a, kaccum_part *p, kaccum_batch *b, size_t need)
 {
-    if (kaccum_batch_size(b) + MIN_RECORD_BYTES > a->writer_max) {
+    size_t limit = b->w.max_bytes, size = kaccum_batch_size(b);
+    if (p->head == b || limit >= a->grow_max || size + need > a->grow_max) return false;
+    size_t next = limit * 2 < size + need ? size + need : limit * 2;
+    if (next > a->grow_max) next = a->grow_max;
+    int64_t extra = (int64_t)(next - limit);
+    pthread_mutex_lock(&a->mem_lock);
+    bool ok = a->reserved + extra <= a->conf.buffer_memory;
+    if (ok) a->reserved += extra;
+    pthread_mutex_unlock(&a->mem_lock);
+    if (!ok) return false;
+    b->reserved += extra;
+    b->w.max_bytes = next;
+    return true;
+}
+
+/* Seals p's open batch b when no further record could fit (and it may
+ * not grow). */
+static void seal_if_full(kaccum *a, kaccum_part *p, kaccum_batch *b, kaccum_appended *res)
+{
+    size_t limit = b->w.max_bytes ? b->w.max_bytes : a->writer_max;
+    if (kaccum_batch_size(b) + MIN_RECORD_BYTES > limit &&
+        !try_grow(a, p, b, MIN_RECORD_BYTES)) {
         b->sealed = true;
         res->ready = true;
     }
@@ -365,6 +401,15 @@ static kfk_err write_record(kaccum_batch *b, const kaccum_rec *rec)
                                        rec->n_headers);
     if (!err) b->msgs[b->w.count - 1] = (kaccum_msg){rec->opaque, rec->timestamp};
     return err;
+}
+
+/* Bytes rec would add to batch b. */
+static size_t record_size(const kaccum_batch *b, const kaccum_rec *rec)
+{
+    /* Unsigned: the delta wraps as the batch writer's does. */
+    int64_t ts_delta = (int64_t)((uint64_t)rec->timestamp - (uint64_t)b->w.base_timestamp);
+    return kbatch_record_size(b->w.count, ts_delta, rec->key, rec->value, rec->headers,
+                              rec->n_headers);
 }
 
 /* Appends to p's open batch, p->lock held. NEED_BATCH when there is no
@@ -383,6 +428,8 @@ static kfk_err append_to_open(kaccum *a, kaccum_part *p, const kaccum_rec *rec,
     }
     size_t before = b->buf.len;
     kfk_err err = write_record(b, rec);
+    if (err == KFK_ERR_TOO_LARGE && try_grow(a, p, b, record_size(b, rec)))
+        err = write_record(b, rec);
     if (err == KFK_ERR_TOO_LARGE) {
         b->sealed = true;
         res->ready = true;
@@ -390,7 +437,7 @@ static kfk_err append_to_open(kaccum *a, kaccum_part *p, const kaccum_rec *rec,
     }
     if (err) return err;
     res->bytes = b->buf.len - before;
-    seal_if_full(a, b, res);
+    seal_if_full(a, p, b, res);
     res->batch_full = b->sealed;
     return KFK_OK;
 }
@@ -423,7 +470,7 @@ static kfk_err open_batch(kaccum *a, kaccum_part *p, kaccum_batch *b, const kacc
     queued_add(p, 1);
     res->bytes = kaccum_batch_size(b);
     res->new_batch = true;
-    seal_if_full(a, b, res);
+    seal_if_full(a, p, b, res);
     res->batch_full = b->sealed;
     return KFK_OK;
 }

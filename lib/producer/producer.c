@@ -588,6 +588,7 @@ static kaccum *accum_new(const kfk_conf *c)
         .buffer_memory = kconf_i64(c, KCONF_BUFFER_MEMORY),
         .max_block_ms = kconf_i64(c, KCONF_MAX_BLOCK_MS),
         .max_record_bytes = kconf_i64(c, KCONF_MAX_REQUEST_SIZE),
+        .grow = true,
     };
     return kaccum_new(&ac);
 }

@@ -292,6 +292,72 @@ START_TEST(test_flush_and_close_make_everything_ready)
 }
 END_TEST
 
+/* Appends records of 100 value bytes with ids from *id, the first opening
+ * a batch, until one more opens a batch behind it; returns how many
+ * records the first batch took. */
+static int32_t fill_first_batch(kaccum *a, kaccum_part *p, uintptr_t *id)
+{
+    int32_t n = 0;
+    for (;;) {
+        kaccum_appended res = append_ok(a, p, 100, (*id)++, T0);
+        if (res.new_batch && n > 0) return n;
+        n++;
+    }
+}
+
+/* A partition whose batches wait for the sender grows its open batch past
+ * batch.size, up to max.request.size; one that keeps up does not. */
+START_TEST(test_a_backed_up_partition_grows_its_open_batch)
+{
+    kaccum_conf c = conf_of(1000, 0, 1 << 20, 0);
+    c.max_record_bytes = 8000;
+    c.grow = true;
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    uintptr_t id = 0;
+    int32_t first = fill_first_batch(a, p, &id); /* nothing queued ahead: batch.size */
+    ck_assert_int_gt(first, 5);
+    for (int i = 0; i < 5 * first; i++)
+        append_ok(a, p, 100, id++, T0); /* behind the first: grows */
+    ck_assert_int_eq(kaccum_part_queued(p), 2);
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+    kaccum_batch *b1 = kaccum_list_pop(&out), *b2 = kaccum_list_pop(&out);
+    ck_assert_uint_le(kaccum_batch_size(b1), 1000);
+    ck_assert_uint_gt(kaccum_batch_size(b2), 4 * kaccum_batch_size(b1));
+    ck_assert_uint_le(kaccum_batch_size(b2), 8000);
+    check_batch(a, b1, 0, first);
+    check_batch(a, b2, (uintptr_t)first, 5 * first + 1);
+    /* Drained: the next batch has nothing ahead of it and keeps batch.size. */
+    int32_t again = fill_first_batch(a, p, &id);
+    ck_assert_int_eq(again, first);
+    kaccum_destroy(a);
+}
+END_TEST
+
+/* Growing never takes memory past buffer.memory, and never blocks. */
+START_TEST(test_a_batch_grows_only_within_buffer_memory)
+{
+    kaccum_conf c = conf_of(1000, 0, 2500, 0);
+    c.max_record_bytes = 8000;
+    c.grow = true;
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    uintptr_t id = 0;
+    int32_t first = fill_first_batch(a, p, &id);
+    for (int i = 0; i < first - 1; i++)
+        append_ok(a, p, 100, id++, T0);
+    /* The second batch is as full as the first: no memory to grow. */
+    kaccum_rec r = rec_of(100, id);
+    kaccum_appended res;
+    ck_assert_int_eq(kaccum_append(a, p, &r, T0, &res), KFK_ERR_QUEUE_FULL);
+    ck_assert_int_le(kaccum_reserved_bytes(a), 2500);
+    ck_assert_int_eq(kaccum_part_queued(p), 2);
+    kaccum_destroy(a);
+}
+END_TEST
+
 START_TEST(test_queue_full_at_once_without_max_block)
 {
     kaccum_conf c = conf_of(1000, 0, 2000, 0);
@@ -690,6 +756,8 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_batches_stay_within_max_request_size);
     tcase_add_test(tc, test_records_are_written_in_final_wire_form);
     tcase_add_test(tc, test_bad_configuration_is_refused);
+    tcase_add_test(tc, test_a_backed_up_partition_grows_its_open_batch);
+    tcase_add_test(tc, test_a_batch_grows_only_within_buffer_memory);
     suite_add_tcase(s, tc);
     return s;
 }
