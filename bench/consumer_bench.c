@@ -228,26 +228,6 @@ static void load_dr(void *opaque, const kfk_delivery_report *r)
     if (r->err) load_failed++;
 }
 
-/* Text-like bytes: words from a small vocabulary, so that the codecs find
- * about what they find in logs or JSON (zeros would make decompression
- * free). Record i's value starts at a varying place in the pool. */
-static char *make_pool(size_t len)
-{
-    static const char *words[] = {"kafka", "record", "value", "offset", "stream", "event",
-                                  "user",  "id",     "time",  "status", "ok",     "request",
-                                  "42",    "1979",   "x",     "data"};
-    char *p = malloc(len);
-    uint64_t s = 88172645463325252ull;
-    for (size_t i = 0; i < len;) {
-        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-        const char *w = words[s % 16];
-        for (; *w && i < len; w++)
-            p[i++] = *w;
-        if (i < len) p[i++] = (s >> 8) % 5 ? ' ' : (char)('0' + (s >> 16) % 10);
-    }
-    return p;
-}
-
 static int load(const char *bootstrap, const char *topic, const bcase *c, long n)
 {
     kfk_conf *conf = bench_kfk_conf(bootstrap);
@@ -263,7 +243,7 @@ static int load(const char *bootstrap, const char *topic, const bcase *c, long n
         return -1;
     }
     size_t pool_len = (size_t)1 << 20;
-    char *pool = make_pool(pool_len);
+    char *pool = bench_text_pool(pool_len);
     load_failed = 0;
     for (long i = 0; i < n; i++) {
         size_t at = ((size_t)i * 7919) % (pool_len - (size_t)c->size);

@@ -155,3 +155,23 @@ int64_t bench_percentile(int64_t *v, size_t n, int pct)
     qsort(v, n, sizeof(*v), cmp64);
     return v[n * (size_t)pct / 100];
 }
+
+/* Text-like bytes: words from a small vocabulary, so that the codecs find
+ * about what they find in logs or JSON (zeros would make decompression
+ * free). Record i's value starts at a varying place in the pool. */
+char *bench_text_pool(size_t len)
+{
+    static const char *words[] = {"kafka", "record", "value", "offset", "stream", "event",
+                                  "user",  "id",     "time",  "status", "ok",     "request",
+                                  "42",    "1979",   "x",     "data"};
+    char *p = malloc(len);
+    uint64_t s = 88172645463325252ull;
+    for (size_t i = 0; i < len;) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        const char *w = words[s % 16];
+        for (; *w && i < len; w++)
+            p[i++] = *w;
+        if (i < len) p[i++] = (s >> 8) % 5 ? ' ' : (char)('0' + (s >> 16) % 10);
+    }
+    return p;
+}

@@ -60,4 +60,8 @@ int bench_write_result(const void *result, size_t len);
  * an empty v. */
 int64_t bench_percentile(int64_t *v, size_t n, int pct);
 
+/* len bytes of text-like values (words from a small vocabulary, about 3:1
+ * for the codecs), malloc'd; NULL when out of memory. */
+char *bench_text_pool(size_t len);
+
 #endif

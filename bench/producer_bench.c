@@ -1,10 +1,14 @@
 /* producer_bench: kfk and librdkafka producing side by side, same broker,
- * same settings (acks=all, idempotence on, linger.ms=5, 32 MiB of
- * buffer), one line per case:
+ * acks=all and idempotence on for both, librdkafka with
+ * socket.nagle.disable=true (kfk sets TCP_NODELAY), text-like values.
+ * batch=defaults: each client at its own defaults otherwise (kfk: Java's
+ * batch.size 16 KiB, linger.ms 5; librdkafka: batch.size 1 MB, linger.ms
+ * 5). batch=N: equal settings, batch.size N, linger.ms 5 and 32 MiB of
+ * buffer for both. One line per case:
  *
- *   bench produce size=100 codec=none batch=16384 tls=0 kfk_msgs_s=N rdk_msgs_s=N msgs_ratio=R
- *     kfk_ns_msg=N rdk_ns_msg=N cpu_ratio=R kfk_p50_ms=N rdk_p50_ms=N kfk_p99_ms=N
- *     rdk_p99_ms=N kfk_rss_mb=N rdk_rss_mb=N
+ *   bench produce size=100 codec=none batch=defaults tls=0 kfk=0.1.0 rdk=2.16.1 kfk_msgs_s=N
+ *     rdk_msgs_s=N msgs_ratio=R kfk_ns_msg=N rdk_ns_msg=N cpu_ratio=R kfk_p50_ms=N
+ *     rdk_p50_ms=N kfk_p99_ms=N rdk_p99_ms=N kfk_rss_mb=N rdk_rss_mb=N
  *
  * (on one line). Each client runs in a process of its own, spawned fresh
  * (posix_spawn of this binary with -C kfk|rdk), so getrusage and the peak
@@ -20,7 +24,8 @@
  *   cc -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude -Ilib -o build/producer_bench \
  *      bench/producer_bench.c build/libkfk.a -lrdkafka $(pkg-config --libs libkfk deps) -lpthread
  *   build/producer_bench [-b BOOTSTRAP] [-S CAFILE] [-n RECORDS] [-s SIZE -z CODEC -B BATCH]
- *   BENCH_QUICK=1: 100 B none and lz4
+ *   (-B 0, or no -B: each client's defaults)
+ *   BENCH_QUICK=1: 100 B none and lz4 at the defaults, 100 B none at 16 KiB
  *   one client alone: producer_bench -C kfk|rdk -b BOOTSTRAP -t TOPIC -n RECORDS -s SIZE
  *       -z CODEC -B BATCH 3>/dev/null
  *
@@ -43,8 +48,17 @@
 typedef struct bcase {
     int size;
     const char *codec;
-    int batch;
+    int batch; /* batch.size for both; 0: each client's defaults */
 } bcase;
+
+/* Text-like values: record i's value starts at a varying place in it. */
+#define POOL_LEN (1 << 20)
+static char *pool;
+
+static const char *value_of(long i, int size)
+{
+    return pool + (size_t)(i * 131) % (size_t)(POOL_LEN - size);
+}
 
 typedef struct result {
     double msgs_s, ns_msg, p50_ms, p99_ms, rss_mb;
@@ -89,8 +103,10 @@ static void run_kfk(const char *bootstrap, const char *topic, const bcase *c, lo
     char err[512], batch[32];
     snprintf(batch, sizeof(batch), "%d", c->batch);
     bench_kset(conf, "acks", "all");
-    bench_kset(conf, "linger.ms", "5");
-    bench_kset(conf, "batch.size", batch);
+    if (c->batch) {
+        bench_kset(conf, "linger.ms", "5");
+        bench_kset(conf, "batch.size", batch);
+    }
     bench_kset(conf, "compression.type", c->codec);
     kfk_conf_set_dr_cb(conf, kfk_dr, NULL);
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
@@ -98,16 +114,16 @@ static void run_kfk(const char *bootstrap, const char *topic, const bcase *c, lo
         fprintf(stderr, "kfk: %s\n", err);
         exit(1);
     }
-    char *value = calloc(1, (size_t)c->size);
     kfk_record rec = {.topic = topic,
                       .partition = KFK_PARTITION_ANY,
-                      .value = value,
+                      .value = value_of(0, c->size),
                       .value_len = (size_t)c->size};
     kfk_produce(p, &rec, (void *)(intptr_t)-1); /* metadata and producer id */
     kfk_producer_flush(p, 30000);
     int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns();
     for (long i = 0; i < n; i++) {
         if ((i & LAT_EVERY_MASK) == 0) sent_ns[i] = bench_now_ns();
+        rec.value = value_of(i, c->size);
         kfk_err e;
         while ((e = kfk_produce(p, &rec, (void *)(intptr_t)i)) == KFK_ERR_QUEUE_FULL)
             kfk_producer_poll(p, 1);
@@ -117,7 +133,6 @@ static void run_kfk(const char *bootstrap, const char *topic, const bcase *c, lo
     kfk_producer_flush(p, 120000);
     finish(r, n, t0, c0);
     kfk_producer_destroy(p);
-    free(value);
 }
 
 /* --- librdkafka ---------------------------------------------------------------------- */
@@ -137,11 +152,14 @@ static void run_rdk(const char *bootstrap, const char *topic, const bcase *c, lo
     bench_rset(conf, "bootstrap.servers", bootstrap);
     bench_rset(conf, "acks", "all");
     bench_rset(conf, "enable.idempotence", "true");
-    bench_rset(conf, "linger.ms", "5");
-    bench_rset(conf, "batch.size", batch);
+    bench_rset(conf, "socket.nagle.disable", "true"); /* as kfk's TCP_NODELAY */
+    if (c->batch) {
+        bench_rset(conf, "linger.ms", "5");
+        bench_rset(conf, "batch.size", batch);
+        bench_rset(conf, "queue.buffering.max.kbytes", "32768"); /* kfk's buffer.memory */
+        bench_rset(conf, "queue.buffering.max.messages", "10000000");
+    }
     bench_rset(conf, "compression.codec", c->codec);
-    bench_rset(conf, "queue.buffering.max.kbytes", "32768"); /* kfk's buffer.memory */
-    bench_rset(conf, "queue.buffering.max.messages", "10000000");
     bench_rdk_tls(conf);
     rd_kafka_conf_set_dr_msg_cb(conf, rdk_dr);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
@@ -149,8 +167,8 @@ static void run_rdk(const char *bootstrap, const char *topic, const bcase *c, lo
         fprintf(stderr, "librdkafka: %s\n", err);
         exit(1);
     }
-    char *value = calloc(1, (size_t)c->size);
-    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(value, (size_t)c->size),
+    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+                      RD_KAFKA_V_VALUE((void *)value_of(0, c->size), (size_t)c->size),
                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                       RD_KAFKA_V_OPAQUE((void *)(intptr_t)-1), RD_KAFKA_V_END);
     rd_kafka_flush(rk, 30000);
@@ -158,6 +176,7 @@ static void run_rdk(const char *bootstrap, const char *topic, const bcase *c, lo
     for (long i = 0; i < n; i++) {
         if ((i & LAT_EVERY_MASK) == 0) sent_ns[i] = bench_now_ns();
         rd_kafka_resp_err_t e;
+        void *value = (void *)value_of(i, c->size);
         while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
                                       RD_KAFKA_V_VALUE(value, (size_t)c->size),
                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -170,7 +189,6 @@ static void run_rdk(const char *bootstrap, const char *topic, const bcase *c, lo
     rd_kafka_flush(rk, 120000);
     finish(r, n, t0, c0);
     rd_kafka_destroy(rk);
-    free(value);
 }
 
 /* --- running ----------------------------------------------------------------------- */
@@ -182,7 +200,8 @@ static int child_main(const char *client, const char *bootstrap, const char *top
     result r = {0};
     sent_ns = malloc((size_t)n * sizeof(*sent_ns));
     lat_ns = malloc((size_t)n * sizeof(*lat_ns));
-    if (!sent_ns || !lat_ns) return 1;
+    pool = bench_text_pool(POOL_LEN);
+    if (!sent_ns || !lat_ns || !pool) return 1;
     /* Touched now, not during the timed run: the page faults of the
      * bench's own bookkeeping are no client's cost. */
     memset(sent_ns, 0, (size_t)n * sizeof(*sent_ns));
@@ -225,11 +244,15 @@ static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstr
     const char *only = getenv("BENCH_ONLY");
     result r = only && !strcmp(only, "kfk") ? (result){.msgs_s = 1, .ns_msg = 1}
                                             : run_child(self, "rdk", bootstrap, tr, c, n);
-    printf("bench produce size=%d codec=%s batch=%d tls=%d kfk_msgs_s=%.0f rdk_msgs_s=%.0f "
+    char batch[32] = "defaults";
+    if (c->batch) snprintf(batch, sizeof(batch), "%d", c->batch);
+    printf("bench produce size=%d codec=%s batch=%s tls=%d kfk=%s rdk=%s kfk_msgs_s=%.0f "
+           "rdk_msgs_s=%.0f "
            "msgs_ratio=%.2f kfk_ns_msg=%.0f rdk_ns_msg=%.0f cpu_ratio=%.2f kfk_p50_ms=%.1f "
            "rdk_p50_ms=%.1f kfk_p99_ms=%.1f rdk_p99_ms=%.1f kfk_rss_mb=%.0f rdk_rss_mb=%.0f"
            "%s\n",
-           c->size, c->codec, c->batch, bench_tls_ca != NULL, k.msgs_s, r.msgs_s,
+           c->size, c->codec, batch, bench_tls_ca != NULL, kfk_version_str(), rd_kafka_version_str(),
+           k.msgs_s, r.msgs_s,
            k.msgs_s / r.msgs_s, k.ns_msg, r.ns_msg, k.ns_msg / r.ns_msg, k.p50_ms, r.p50_ms,
            k.p99_ms, r.p99_ms, k.rss_mb, r.rss_mb,
            k.failed || r.failed ? " (some records failed)" : "");
@@ -240,7 +263,7 @@ int main(int argc, char **argv)
 {
     const char *bootstrap = NULL, *client = NULL, *topic = NULL;
     long n_arg = 0;
-    bcase one = {0}; /* -s SIZE -z CODEC -B BATCH: run just this case */
+    bcase one = {0}; /* -s SIZE -z CODEC [-B BATCH]: run just this case */
     for (int opt; (opt = getopt(argc, argv, "b:n:s:z:B:S:C:t:")) != -1;) {
         if (opt == 'b')
             bootstrap = optarg;
@@ -262,7 +285,7 @@ int main(int argc, char **argv)
             return 2;
     }
     if (client)
-        return bootstrap && topic && n_arg > 0 && one.size > 0 && one.codec && one.batch > 0
+        return bootstrap && topic && n_arg > 0 && one.size > 0 && one.codec && one.batch >= 0
                    ? child_main(client, bootstrap, topic, &one, n_arg)
                    : 2;
     char self[4096];
@@ -279,16 +302,16 @@ int main(int argc, char **argv)
         bootstrap = kfk_mock_cluster_bootstrap(mc);
     }
     static const bcase all[] = {
-        {100, "none", 16384},   {100, "lz4", 16384},   {100, "zstd", 16384},
+        {100, "none", 0},       {100, "lz4", 0},       {100, "none", 16384},
+        {100, "lz4", 16384},    {100, "zstd", 16384},
         {100, "none", 1048576}, {100, "lz4", 1048576}, {100, "zstd", 1048576},
         {1024, "none", 16384},  {1024, "lz4", 16384},  {1024, "zstd", 16384},
         {10240, "none", 16384}, {10240, "lz4", 16384}, {10240, "zstd", 16384},
     };
     const bcase *cases = all;
-    size_t n_cases = getenv("BENCH_QUICK") ? 2 : sizeof(all) / sizeof(all[0]);
+    size_t n_cases = getenv("BENCH_QUICK") ? 3 : sizeof(all) / sizeof(all[0]);
     if (one.size) {
         if (!one.codec) one.codec = "none";
-        if (!one.batch) one.batch = 16384;
         cases = &one;
         n_cases = 1;
     }
