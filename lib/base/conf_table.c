@@ -527,7 +527,8 @@ static const kconf_prop table[KCONF__COUNT] = {
                "this gets a batch of its own; 0 sends every record alone. While a partition's "
                "earlier batches wait for the sender (max.in.flight.requests.per.connection "
                "requests are out), its open batch keeps filling past this size, up to "
-               "max.request.size, as librdkafka and franz-go size batches: fewer, larger "
+               "max.request.size or 1 MiB (the broker's default message.max.bytes), whichever is "
+               "lower, as librdkafka and franz-go size batches: fewer, larger "
                "batches once the sender can take them, within buffer.memory."},
     [KCONF_BUFFER_MEMORY] = {
         .name = "buffer.memory", .type = KCONF_T_BYTES, .clients = P, .def = "33554432",

@@ -21,9 +21,10 @@
 /* Freed batches kept for reuse, so steady-state appends never allocate. */
 #define POOL_MAX 64
 
-/* How far an open batch may grow without max.request.size (which is
- * otherwise its bound): librdkafka's batch.size default. */
-#define GROW_MAX_UNBOUNDED (1 << 20)
+/* How far an open batch may grow, when max.request.size is not lower: the
+ * broker's default message.max.bytes takes a batch this large, where a
+ * larger max.request.size (set to allow large records) may not be. */
+#define GROW_MAX (1 << 20)
 
 struct kaccum_part {
     pthread_mutex_t lock; /* protects the fields below but ctx, and the queued batches */
@@ -110,7 +111,9 @@ kaccum *kaccum_new(const kaccum_conf *conf)
      * a record needing a new batch must be checked against it. */
     if (conf->max_record_bytes > 0 && max > conf->max_record_bytes) max = conf->max_record_bytes;
     a->writer_max = max > 0 ? (size_t)max : 1;
-    int64_t grow = conf->max_record_bytes > 0 ? conf->max_record_bytes : GROW_MAX_UNBOUNDED;
+    int64_t grow = conf->max_record_bytes > 0 && conf->max_record_bytes < GROW_MAX
+                       ? conf->max_record_bytes
+                       : GROW_MAX;
     a->grow_max = conf->grow && max > 0 && grow > max ? (size_t)grow : a->writer_max;
     /* Room for a batch of 64-byte records; the array doubles past that,
      * and pooled batches keep what they grew to. */

@@ -66,7 +66,7 @@ typedef struct kaccum_conf {
                                * stay within it (0: no bound) */
     uint16_t batch_flags;     /* KBATCH_ATTR_TRANSACTIONAL for a transactional producer, or 0 */
     bool grow;                /* a backed-up partition's open batch may grow past batch_size, up
-                               * to max_record_bytes (1 MiB without it) */
+                               * to max_record_bytes or 1 MiB, the lower */
 } kaccum_conf;
 
 /* A record to append. key/value ptr NULL: null. Everything is copied. */

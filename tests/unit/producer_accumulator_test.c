@@ -358,6 +358,33 @@ START_TEST(test_a_batch_grows_only_within_buffer_memory)
 }
 END_TEST
 
+/* With a max.request.size above 1 MiB (set to let large records through),
+ * a batch still grows to 1 MiB at most: what a broker takes by default. */
+START_TEST(test_a_batch_grows_to_1_mib_at_most)
+{
+    kaccum_conf c = conf_of(1000, 0, 64 << 20, 0);
+    c.max_record_bytes = 8 << 20;
+    c.grow = true;
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    uintptr_t id = 0;
+    fill_first_batch(a, p, &id);
+    kaccum_appended res;
+    do
+        res = append_ok(a, p, 100, id++, T0);
+    while (!res.new_batch); /* the second batch is full: a third opens */
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 8 << 20, &out), 1);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 8 << 20, &out), 1);
+    kaccum_batch_release(a, kaccum_list_pop(&out));
+    kaccum_batch *b2 = kaccum_list_pop(&out);
+    ck_assert_uint_le(kaccum_batch_size(b2), 1 << 20);
+    ck_assert_uint_gt(kaccum_batch_size(b2), (1 << 20) - 200);
+    kaccum_batch_release(a, b2);
+    kaccum_destroy(a);
+}
+END_TEST
+
 START_TEST(test_queue_full_at_once_without_max_block)
 {
     kaccum_conf c = conf_of(1000, 0, 2000, 0);
@@ -758,6 +785,7 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_bad_configuration_is_refused);
     tcase_add_test(tc, test_a_backed_up_partition_grows_its_open_batch);
     tcase_add_test(tc, test_a_batch_grows_only_within_buffer_memory);
+    tcase_add_test(tc, test_a_batch_grows_to_1_mib_at_most);
     suite_add_tcase(s, tc);
     return s;
 }
