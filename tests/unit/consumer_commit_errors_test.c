@@ -40,6 +40,9 @@ typedef struct member {
     int assigned, assigned_empty, revoked, lost;
     int commits;
     kfk_err commit_err;
+    size_t commit_entries;    /* in the last commit callback's list */
+    int64_t commit_offset;    /* its first entry's offset */
+    kfk_err commit_entry_err; /* and that entry's own error */
 } member;
 
 static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
@@ -63,10 +66,12 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
 
 static void on_commit(void *opaque, kfk_err err, const kfk_partition_list *offsets)
 {
-    (void)offsets;
     member *m = opaque;
     m->commits++;
     m->commit_err = err;
+    m->commit_entries = kfk_partition_list_count(offsets);
+    m->commit_offset = kfk_partition_list_offset(offsets, 0);
+    m->commit_entry_err = kfk_partition_list_error(offsets, 0);
 }
 
 static void setup(void)
@@ -237,6 +242,10 @@ START_TEST(test_classic_async_commit_reports_and_rejoins)
     ck_assert_int_eq(commit_p0(&m, 5, 1), KFK_OK);
     POLL_UNTIL(&m, m.commits == 1 && m.lost == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.commit_err, KFK_ERR_ILLEGAL_GENERATION);
+    /* the callback's list: what was committed, each with its own result */
+    ck_assert_uint_eq(m.commit_entries, 1);
+    ck_assert_int_eq(m.commit_offset, 5);
+    ck_assert_int_eq(m.commit_entry_err, KFK_ERR_ILLEGAL_GENERATION);
     ck_assert_int_eq(kfk_mock_request_count(mc, KP_HEARTBEAT_KEY), 0);
     kfk_consumer_destroy(m.c);
 }
