@@ -111,13 +111,20 @@ static void consume_kfk(const char *bootstrap, const char *topic, long n, result
         fprintf(stderr, "kfk: %s\n", err);
         exit(1);
     }
-    kfk_topic_partition tps[PARTITIONS];
-    for (int i = 0; i < PARTITIONS; i++)
-        tps[i] = (kfk_topic_partition){.topic = topic, .partition = i,
-                                       .offset = KFK_OFFSET_BEGINNING};
-    kfk_topic_partition_list list = {PARTITIONS, tps};
+    kfk_partition_list *list = kfk_partition_list_new(PARTITIONS);
+    for (int i = 0; list && i < PARTITIONS; i++)
+        if (kfk_partition_list_add(list, topic, i) ||
+            kfk_partition_list_set_offset(list, (size_t)i, KFK_OFFSET_BEGINNING)) {
+            kfk_partition_list_destroy(list);
+            list = NULL;
+        }
+    if (!list) {
+        fprintf(stderr, "kfk assign: out of memory\n");
+        exit(1);
+    }
     int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns(), last = t0;
-    kfk_err ae = kfk_consumer_assign(c, &list);
+    kfk_err ae = kfk_consumer_assign(c, list);
+    kfk_partition_list_destroy(list);
     if (ae) {
         fprintf(stderr, "kfk assign: %s\n", kfk_err_str(ae));
         exit(1);

@@ -192,8 +192,13 @@ static void print(const opts *o, const kfk_message *m)
 /* --- group mode (-G) ------------------------------------------------------------------ */
 
 /* The partitions the group gave this member, and which are at their end. */
+typedef struct owned_part {
+    char *topic; /* a copy */
+    int32_t partition;
+} owned_part;
+
 typedef struct owned {
-    kfk_topic_partition *v; /* topic strings are copies */
+    owned_part *v;
     char *eof;
     size_t n, cap;
 } owned;
@@ -206,7 +211,7 @@ static long find_owned(const owned *ow, const char *topic, int32_t partition)
 }
 
 static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_topic_partition_list *parts)
+                         const kfk_partition_list *parts)
 {
     (void)c;
     owned *ow = opaque;
@@ -214,10 +219,12 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
                        : ev == KFK_REBALANCE_REVOKED ? "revoked"
                                                      : "lost";
     fprintf(stderr, "consumer: %s:", what);
-    for (size_t i = 0; i < parts->count; i++) {
-        const kfk_topic_partition *tp = &parts->elems[i];
-        fprintf(stderr, " %s[%d]", tp->topic, (int)tp->partition);
-        long k = find_owned(ow, tp->topic, tp->partition);
+    size_t n = kfk_partition_list_count(parts);
+    for (size_t i = 0; i < n; i++) {
+        const char *topic = kfk_partition_list_topic(parts, i);
+        int32_t partition = kfk_partition_list_partition(parts, i);
+        fprintf(stderr, " %s[%d]", topic, (int)partition);
+        long k = find_owned(ow, topic, partition);
         if (ev == KFK_REBALANCE_ASSIGNED && k < 0) {
             if (ow->n == ow->cap) {
                 ow->cap = ow->cap ? ow->cap * 2 : 16;
@@ -225,22 +232,24 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
                 ow->eof = realloc(ow->eof, ow->cap);
                 if (!ow->v || !ow->eof) abort();
             }
-            ow->v[ow->n] = (kfk_topic_partition){strdup(tp->topic), tp->partition, 0, NULL};
+            if (!(ow->v[ow->n].topic = strdup(topic))) abort();
+            ow->v[ow->n].partition = partition;
             ow->eof[ow->n++] = 0;
         } else if (ev != KFK_REBALANCE_ASSIGNED && k >= 0) {
-            free((char *)ow->v[k].topic);
+            free(ow->v[k].topic);
             ow->v[k] = ow->v[--ow->n];
             ow->eof[k] = ow->eof[ow->n];
         }
     }
-    fprintf(stderr, "%s\n", parts->count ? "" : " (none)");
+    fprintf(stderr, "%s\n", n ? "" : " (none)");
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+static void on_commit(void *opaque, kfk_err err, const kfk_partition_list *offsets)
 {
     (void)opaque;
     if (err)
-        fprintf(stderr, "consumer: commit of %zu offsets: %s\n", offsets->count, kfk_err_str(err));
+        fprintf(stderr, "consumer: commit of %zu offsets: %s\n", kfk_partition_list_count(offsets),
+                kfk_err_str(err));
 }
 
 static int run_group(opts *o)
@@ -296,7 +305,7 @@ static int run_group(opts *o)
     kfk_consumer_close(c, -1); /* commits, revokes and leaves the group */
     kfk_consumer_destroy(c);
     for (size_t i = 0; i < ow.n; i++)
-        free((char *)ow.v[i].topic);
+        free(ow.v[i].topic);
     free(ow.v);
     free(ow.eof);
     return e ? 1 : 0;
@@ -325,11 +334,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "consumer: %s\n", err);
         return 1;
     }
-    kfk_topic_partition *tps = calloc((size_t)n, sizeof(*tps));
-    for (int32_t i = 0; i < n; i++)
-        tps[i] = (kfk_topic_partition){o.topic, o.partition >= 0 ? o.partition : i, o.start};
-    kfk_topic_partition_list list = {(size_t)n, tps};
-    kfk_err e = kfk_consumer_assign(c, &list);
+    kfk_partition_list *list = kfk_partition_list_new((size_t)n);
+    kfk_err e = list ? KFK_OK : KFK_ERR_NO_MEMORY;
+    for (int32_t i = 0; i < n && !e; i++)
+        if (!(e = kfk_partition_list_add(list, o.topic, o.partition >= 0 ? o.partition : i)))
+            e = kfk_partition_list_set_offset(list, (size_t)i, o.start);
+    if (!e) e = kfk_consumer_assign(c, list);
+    kfk_partition_list_destroy(list);
     if (e) fprintf(stderr, "consumer: assign: %s\n", kfk_err_str(e));
     kfk_consumer_report_eof(c, o.exit_at_end);
     signal(SIGINT, on_signal);
@@ -357,7 +368,6 @@ int main(int argc, char **argv)
         kfk_message_release(m);
     }
     kfk_consumer_destroy(c);
-    free(tps);
     free(eof);
     kfk_mock_cluster_destroy(mc);
     return e ? 1 : 0;

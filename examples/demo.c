@@ -129,11 +129,13 @@ static int consume(const char *bootstrap, long n, size_t size)
         fprintf(stderr, "demo: consumer: %s\n", errstr);
         return -1;
     }
-    kfk_topic_partition tps[PARTITIONS];
-    for (int i = 0; i < PARTITIONS; i++)
-        tps[i] = (kfk_topic_partition){TOPIC, i, KFK_OFFSET_BEGINNING};
-    kfk_topic_partition_list list = {PARTITIONS, tps};
-    kfk_err err = kfk_consumer_assign(c, &list);
+    kfk_partition_list *list = kfk_partition_list_new(PARTITIONS);
+    kfk_err err = list ? KFK_OK : KFK_ERR_NO_MEMORY;
+    for (int i = 0; i < PARTITIONS && !err; i++)
+        if (!(err = kfk_partition_list_add(list, TOPIC, i)))
+            err = kfk_partition_list_set_offset(list, (size_t)i, KFK_OFFSET_BEGINNING);
+    if (!err) err = kfk_consumer_assign(c, list);
+    kfk_partition_list_destroy(list);
     if (err) {
         fprintf(stderr, "demo: assign: %s\n", kfk_err_str(err));
         kfk_consumer_destroy(c);

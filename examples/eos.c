@@ -35,7 +35,6 @@
 
 #include "kfk.h"
 
-#define MAX_PARTS 1024
 #define TXN_TIMEOUT_MS 60000
 
 static volatile sig_atomic_t stop;
@@ -138,23 +137,30 @@ static void on_dr(void *opaque, const kfk_delivery_report *r)
 
 /* --- one transaction -------------------------------------------------------------- */
 
-/* The next offset of each input partition in the batch. */
-typedef struct positions {
-    kfk_topic_partition tps[MAX_PARTS];
-    size_t n;
-} positions;
-
-static void note(positions *pos, const kfk_message *m)
+/* Notes in pos the next offset of m's partition. */
+static kfk_err note(kfk_partition_list *pos, const kfk_message *m)
 {
-    int32_t p = kfk_message_partition(m);
-    size_t i = 0;
-    while (i < pos->n && pos->tps[i].partition != p)
-        i++;
-    if (i == pos->n) {
-        if (pos->n == MAX_PARTS) return;
-        pos->tps[pos->n++] = (kfk_topic_partition){kfk_message_topic(m), p, 0, NULL};
+    const char *topic = kfk_message_topic(m);
+    int32_t partition = kfk_message_partition(m);
+    int64_t i = kfk_partition_list_find(pos, topic, partition);
+    if (i < 0) {
+        kfk_err err = kfk_partition_list_add(pos, topic, partition);
+        if (err) return err;
+        i = (int64_t)kfk_partition_list_count(pos) - 1;
     }
-    pos->tps[i].offset = kfk_message_offset(m) + 1;
+    return kfk_partition_list_set_offset(pos, (size_t)i, kfk_message_offset(m) + 1);
+}
+
+/* The next offset of each partition of the n messages: a new list. */
+static kfk_partition_list *positions(kfk_message **msgs, size_t n)
+{
+    kfk_partition_list *pos = kfk_partition_list_new(0);
+    for (size_t i = 0; pos && i < n; i++)
+        if (note(pos, msgs[i])) {
+            kfk_partition_list_destroy(pos);
+            pos = NULL;
+        }
+    return pos;
 }
 
 static kfk_err copy(kfk_producer *p, const opts *o, kfk_message *m)
@@ -188,19 +194,17 @@ static kfk_err copy(kfk_producer *p, const opts *o, kfk_message *m)
 static kfk_err transact(kfk_producer *p, kfk_consumer *c, const opts *o, kfk_message **msgs,
                         size_t n)
 {
-    positions pos = {.n = 0};
     kfk_err err = kfk_producer_begin_transaction(p);
-    for (size_t i = 0; !err && i < n; i++) {
+    for (size_t i = 0; !err && i < n; i++)
         err = copy(p, o, msgs[i]);
-        note(&pos, msgs[i]);
-    }
+    kfk_partition_list *pos = err ? NULL : positions(msgs, n);
     kfk_consumer_group_metadata *md = err ? NULL : kfk_consumer_get_group_metadata(c);
-    if (!err && !md) err = KFK_ERR_NO_MEMORY;
-    kfk_topic_partition_list l = {pos.n, pos.tps};
-    while (!err && (err = kfk_producer_send_offsets_to_transaction(p, &l, md, TXN_TIMEOUT_MS)) &&
+    if (!err && (!pos || !md)) err = KFK_ERR_NO_MEMORY;
+    while (!err && (err = kfk_producer_send_offsets_to_transaction(p, pos, md, TXN_TIMEOUT_MS)) &&
            kfk_producer_txn_action(p, err) == KFK_TXN_RETRY)
         ;
     kfk_consumer_group_metadata_destroy(md);
+    kfk_partition_list_destroy(pos);
     while (!err && (err = kfk_producer_commit_transaction(p, TXN_TIMEOUT_MS)) &&
            kfk_producer_txn_action(p, err) == KFK_TXN_RETRY)
         ;
@@ -211,15 +215,16 @@ static kfk_err transact(kfk_producer *p, kfk_consumer *c, const opts *o, kfk_mes
  * offsets of the batch's partitions, to copy those records again. */
 static void rewind_to_committed(kfk_consumer *c, kfk_message **msgs, size_t n)
 {
-    positions pos = {.n = 0};
-    for (size_t i = 0; i < n; i++)
-        note(&pos, msgs[i]);
-    if (kfk_consumer_committed(c, pos.tps, pos.n, TXN_TIMEOUT_MS)) return;
-    for (size_t i = 0; i < pos.n; i++) {
-        int64_t off = pos.tps[i].offset;
-        if (off == KFK_OFFSET_INVALID) off = KFK_OFFSET_BEGINNING;
-        kfk_consumer_seek(c, pos.tps[i].topic, pos.tps[i].partition, off);
+    kfk_partition_list *pos = positions(msgs, n);
+    if (pos && kfk_consumer_committed(c, pos, TXN_TIMEOUT_MS) == KFK_OK) {
+        for (size_t i = 0; i < kfk_partition_list_count(pos); i++) {
+            int64_t off = kfk_partition_list_offset(pos, i);
+            if (off == KFK_OFFSET_INVALID) off = KFK_OFFSET_BEGINNING;
+            kfk_consumer_seek(c, kfk_partition_list_topic(pos, i),
+                              kfk_partition_list_partition(pos, i), off);
+        }
     }
+    kfk_partition_list_destroy(pos);
 }
 
 /* Aborts after err; returns 0 to go on, 1 when the producer is done for. */

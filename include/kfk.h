@@ -747,24 +747,92 @@ typedef enum kfk_timestamp_type {
     KFK_TIMESTAMP_LOG_APPEND_TIME = 1,
 } kfk_timestamp_type;
 
-/* Offsets with a meaning, for kfk_topic_partition.offset and seeks. */
+/* Offsets with a meaning, for partition lists and seeks. */
 #define KFK_OFFSET_BEGINNING (-2)  /* the partition's log start */
 #define KFK_OFFSET_END (-1)        /* the partition's end (the next record) */
 #define KFK_OFFSET_INVALID (-1001) /* none: auto.offset.reset decides */
 
-/* A partition, and where to start reading it. */
-typedef struct kfk_topic_partition {
-    const char *topic;
-    int32_t partition;
-    int64_t offset; /* an offset, KFK_OFFSET_BEGINNING, _END or _INVALID */
-    const char *metadata; /* commits: stored with the offset; NULL: none */
-} kfk_topic_partition;
+/* --- partition lists ------------------------------------------------------------ */
+/* A kfk_partition_list is the one shape in which partitions cross the
+ * API, in both directions: assignments, commits, committed offsets, the
+ * rebalance and commit callbacks, offsets sent with a transaction. Each
+ * entry is a topic and partition with the values an operation reads or
+ * fills: an offset, commit metadata, a leader epoch, a per-partition
+ * result. The type is opaque and read through functions, so entries can
+ * gain fields without changing the ABI.
+ *
+ * Ownership: a list owns everything in it. Topic names and metadata are
+ * copied in; a string read out stays valid until that entry's value is
+ * set again or the list is destroyed. A function that takes a list reads
+ * it during the call only, unless it says it fills it. Lists handed to
+ * callbacks are kfk's, valid during the call.
+ *
+ * Order and repeats: entries keep the order they were added in, and the
+ * same partition may be added more than once (adding is O(1); a check
+ * would make building a list O(n^2)). kfk_partition_list_find finds the
+ * first; the calls that take a list say what they do with repeats.
+ *
+ * A NULL list, or an index >= kfk_partition_list_count: a getter returns
+ * the value its comment calls "none", a setter returns
+ * KFK_ERR_INVALID_ARG and changes nothing.
+ *
+ * Threads: a list has no lock of its own. Any thread may use it; several
+ * threads may read it at once, but a thread that changes it (or a call
+ * that fills it) must be the only one using it then. */
+typedef struct kfk_partition_list kfk_partition_list;
 
-/* An array of partitions; the caller's, read only during the call. */
-typedef struct kfk_topic_partition_list {
-    size_t count;
-    const kfk_topic_partition *elems;
-} kfk_topic_partition_list;
+/* A new empty list with room for size_hint entries (0: the default; more
+ * grow it as needed). The caller owns it and frees it with
+ * kfk_partition_list_destroy. NULL when out of memory. */
+KFK_API kfk_partition_list *kfk_partition_list_new(size_t size_hint);
+/* Frees list and its strings; NULL is a no-op. */
+KFK_API void kfk_partition_list_destroy(kfk_partition_list *list);
+/* A new list with copies of every entry of list (all fields), which the
+ * caller owns. NULL for a NULL list or when out of memory. */
+KFK_API kfk_partition_list *kfk_partition_list_copy(const kfk_partition_list *list);
+
+/* Appends topic (copied) and partition, with offset KFK_OFFSET_INVALID, no
+ * metadata, leader epoch -1 and error KFK_OK; its index is
+ * kfk_partition_list_count(list) - 1. Returns KFK_OK, KFK_ERR_INVALID_ARG
+ * (a NULL list, a NULL or empty topic, a negative partition) or
+ * KFK_ERR_NO_MEMORY (the list is unchanged). */
+KFK_API kfk_err kfk_partition_list_add(kfk_partition_list *list, const char *topic,
+                                       int32_t partition);
+/* The number of entries; none: 0. */
+KFK_API size_t kfk_partition_list_count(const kfk_partition_list *list);
+/* The index of the first entry for topic and partition; -1 when there is
+ * none (also for a NULL list or topic). O(count). */
+KFK_API int64_t kfk_partition_list_find(const kfk_partition_list *list, const char *topic,
+                                        int32_t partition);
+
+/* Entry i's topic (owned by the list); none: NULL. */
+KFK_API const char *kfk_partition_list_topic(const kfk_partition_list *list, size_t i);
+/* Entry i's partition; none: -1. */
+KFK_API int32_t kfk_partition_list_partition(const kfk_partition_list *list, size_t i);
+/* Entry i's offset: an offset, KFK_OFFSET_BEGINNING, _END or _INVALID;
+ * none: KFK_OFFSET_INVALID. */
+KFK_API int64_t kfk_partition_list_offset(const kfk_partition_list *list, size_t i);
+KFK_API kfk_err kfk_partition_list_set_offset(kfk_partition_list *list, size_t i, int64_t offset);
+/* Entry i's commit metadata, stored with a committed offset (owned by the
+ * list); none, or no metadata: NULL. */
+KFK_API const char *kfk_partition_list_metadata(const kfk_partition_list *list, size_t i);
+/* Sets entry i's metadata to a copy of metadata (NULL: none), freeing
+ * the old string. Returns KFK_OK, KFK_ERR_INVALID_ARG, or
+ * KFK_ERR_NO_MEMORY (the entry keeps its old value). */
+KFK_API kfk_err kfk_partition_list_set_metadata(kfk_partition_list *list, size_t i,
+                                                const char *metadata);
+/* Entry i's leader epoch (KIP-320): the epoch of the leader that wrote
+ * the record before the offset, committed with it so that a consumer
+ * starting there can detect log truncation; -1 when unknown (a negative
+ * epoch is stored as -1); none: -1. */
+KFK_API int32_t kfk_partition_list_leader_epoch(const kfk_partition_list *list, size_t i);
+KFK_API kfk_err kfk_partition_list_set_leader_epoch(kfk_partition_list *list, size_t i,
+                                                    int32_t epoch);
+/* Entry i's own result where an operation reports one per partition (the
+ * commit callback, kfk_consumer_committed), else KFK_OK; none:
+ * KFK_ERR_INVALID_ARG. */
+KFK_API kfk_err kfk_partition_list_error(const kfk_partition_list *list, size_t i);
+/* --- end of partition lists ------------------------------------------------------ */
 
 /* A new consumer for the brokers in conf's bootstrap.servers. Takes conf
  * in every case (on failure it is destroyed too). Starts the client's
@@ -778,30 +846,26 @@ typedef struct kfk_topic_partition_list {
  * client.rack. */
 KFK_API kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen);
 
-/* Replaces the assignment with list (NULL or empty: unassign). Partitions
- * kept from the previous assignment keep their position unless list gives
- * an offset other than KFK_OFFSET_INVALID; new ones start at the given
- * offset, or where auto.offset.reset says. Messages of dropped partitions
- * that were fetched but not polled are discarded. Returns KFK_OK,
- * KFK_ERR_INVALID_ARG (a NULL topic, a negative partition, a partition
- * listed twice),
- * KFK_ERR_NO_MEMORY, KFK_ERR_STATE after close. Never blocks for I/O. */
-KFK_API kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_list *list);
+/* Replaces the assignment with the partitions of list (NULL or empty:
+ * unassign; read during the call only). Partitions kept from the previous
+ * assignment keep their position unless list gives an offset other than
+ * KFK_OFFSET_INVALID; new ones start at the given offset, or where
+ * auto.offset.reset says. Metadata, leader epochs and errors in list are
+ * ignored. Messages of dropped partitions that were fetched but not
+ * polled are discarded. Returns KFK_OK, KFK_ERR_INVALID_ARG (a partition
+ * listed twice), KFK_ERR_NO_MEMORY, KFK_ERR_STATE after close. Never
+ * blocks for I/O. */
+KFK_API kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_partition_list *list);
 
 /* The same as kfk_consumer_assign(c, NULL). */
 KFK_API kfk_err kfk_consumer_unassign(kfk_consumer *c);
 
-/* The current assignment, sorted by topic and partition: *out gets an
- * array of *n entries (copies of the topic names, the partitions and
- * their positions as kfk_consumer_position gives them), which the caller
- * owns and frees with kfk_topic_partitions_free. Returns KFK_OK,
- * KFK_ERR_INVALID_ARG (a NULL argument) or KFK_ERR_NO_MEMORY. Never
- * blocks. */
-KFK_API kfk_err kfk_consumer_assignment(kfk_consumer *c, kfk_topic_partition **out, size_t *n);
-
-/* Frees an array of n entries from kfk_consumer_assignment (NULL is a
- * no-op). */
-KFK_API void kfk_topic_partitions_free(kfk_topic_partition *tps, size_t n);
+/* The current assignment as a new list, sorted by topic and partition,
+ * with each partition's position as kfk_consumer_position gives it as
+ * the offset. The caller owns the list and frees it with
+ * kfk_partition_list_destroy. NULL for a NULL c or when out of memory.
+ * Never blocks. */
+KFK_API kfk_partition_list *kfk_consumer_assignment(kfk_consumer *c);
 
 /* --- consumer groups ------------------------------------------------------------ */
 /* With group.id set, a consumer can subscribe instead of assigning: the
@@ -849,18 +913,22 @@ typedef enum kfk_rebalance_event {
  * still be unknown). LOST runs where Java calls onPartitionsLost: the
  * session expired, the member was fenced, or a commit found its
  * generation gone (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID: classic).
- * parts (and its strings) live only during the call. */
+ * parts is kfk's: it (and its strings) live only during the call; copy
+ * it with kfk_partition_list_copy to keep it. Offsets in it are
+ * KFK_OFFSET_INVALID. */
 typedef void(kfk_rebalance_cb)(void *opaque, kfk_consumer *c, kfk_rebalance_event event,
-                               const kfk_topic_partition_list *parts);
+                               const kfk_partition_list *parts);
 
 /* Sets the rebalance callback and its opaque pointer (cb NULL: none). The
  * assignment changes in the same way with or without it. */
 KFK_API void kfk_conf_set_rebalance_cb(kfk_conf *conf, kfk_rebalance_cb *cb, void *opaque);
 
 /* The result of an async commit or an auto commit, called from poll: err
- * is KFK_OK or the first error; offsets are what was committed (or tried)
- * and live only during the call. */
-typedef void(kfk_commit_cb)(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets);
+ * is KFK_OK or the first error; offsets are what was committed (or tried),
+ * with each partition's own result in kfk_partition_list_error (the
+ * error of the whole request, when there was one, in every entry).
+ * offsets is kfk's and lives only during the call. */
+typedef void(kfk_commit_cb)(void *opaque, kfk_err err, const kfk_partition_list *offsets);
 
 /* Sets the commit callback and its opaque pointer (cb NULL: none). */
 KFK_API void kfk_conf_set_commit_cb(kfk_conf *conf, kfk_commit_cb *cb, void *opaque);
@@ -907,13 +975,12 @@ KFK_API kfk_err kfk_consumer_unsubscribe(kfk_consumer *c);
 KFK_API kfk_err kfk_consumer_subscription(kfk_consumer *c, char ***out, size_t *n);
 KFK_API void kfk_topic_names_free(char **names, size_t n);
 
-/* Adds list to (or removes it from) a manual assignment, keeping the
- * positions of the partitions that stay. Returns as kfk_consumer_assign,
- * and KFK_ERR_STATE while subscribed. */
-KFK_API kfk_err kfk_consumer_incremental_assign(kfk_consumer *c,
-                                                const kfk_topic_partition_list *list);
-KFK_API kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c,
-                                                  const kfk_topic_partition_list *list);
+/* Adds the partitions of list to (or removes them from) a manual
+ * assignment, keeping the positions of the partitions that stay; list is
+ * read during the call only. Returns as kfk_consumer_assign, and
+ * KFK_ERR_STATE while subscribed. */
+KFK_API kfk_err kfk_consumer_incremental_assign(kfk_consumer *c, const kfk_partition_list *list);
+KFK_API kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c, const kfk_partition_list *list);
 
 /* Commits offsets to the group: list NULL commits the current position of
  * every assigned partition whose position is known (the next offset poll
@@ -922,7 +989,9 @@ KFK_API kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c,
  * committed for it, with the leader epoch of the last message polled
  * (kfk_message_leader_epoch; before any, that of the committed offset or
  * offset lookup the position came from; after a seek to an offset,
- * none); else the offsets (and metadata) listed, without an epoch. async 0 waits
+ * none); else the offsets, metadata and leader epochs of list (read
+ * during the call only; every offset >= 0, no partition twice, else
+ * KFK_ERR_INVALID_ARG). async 0 waits
  * for the coordinator's answer (at most default.api.timeout.ms) and
  * returns its first error; async 1 returns at once and reports to the
  * commit callback from a later poll. Commits are sent in the order made.
@@ -946,19 +1015,22 @@ KFK_API kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c,
  *     with group.protocol=classic fatal for the consumer when it comes for
  *     the member's current generation (for an older one the commit fails
  *     as ILLEGAL_GENERATION, or REBALANCE_IN_PROGRESS while joining). */
-KFK_API kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_topic_partition_list *list,
-                                    int async);
+KFK_API kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_partition_list *list, int async);
 
-/* Fills the offset (and metadata, owned by c until the next call of this
- * function or destroy) of each of the n entries of tps with the group's
- * committed offset, KFK_OFFSET_INVALID where there is none. With
+/* Fills each entry of list (the caller's; repeats allowed) in place with
+ * the group's committed offset (KFK_OFFSET_INVALID where there is none),
+ * a copy of its metadata (NULL where there is none), its leader epoch (-1
+ * where unknown) and the partition's own error (KFK_OK). What is filled
+ * belongs to list, so calls from several threads at once, each with its
+ * own list, do not disturb each other. Entries whose partition failed
+ * keep their values, but for the error. With
  * isolation.level=read_committed, offsets that an open transaction has
  * committed for the group are waited for until it ends (KIP-447), as
  * when the group assigns partitions. Waits for the coordinator at most
- * timeout_ms. Returns KFK_OK, KFK_ERR_CONFIG, KFK_ERR_TIMED_OUT or the
- * broker's error. */
-KFK_API kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t n,
-                                       int timeout_ms);
+ * timeout_ms (negative: default.api.timeout.ms). Returns KFK_OK,
+ * KFK_ERR_INVALID_ARG (a NULL list), KFK_ERR_CONFIG, KFK_ERR_TIMED_OUT, or
+ * the broker's error: that of the request, else the first partition's. */
+KFK_API kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_partition_list *list, int timeout_ms);
 
 /* The member id the group coordinator gave this member (a copy to
  * free(); "" before the first join). NULL when c is NULL or out of memory. */
@@ -1179,13 +1251,15 @@ kfk_consumer_group_metadata_group_instance_id(const kfk_consumer_group_metadata 
 /* NULL is a no-op. */
 KFK_API void kfk_consumer_group_metadata_destroy(kfk_consumer_group_metadata *md);
 
-/* Adds offsets (each the next offset to consume, with optional
- * metadata) of group's consumer to the transaction: they are committed
- * when it commits. The coordinator refuses them (the transaction becomes
- * abortable) when the member is no longer in group's generation. Waits up
- * to timeout_ms. */
+/* Adds offsets (each entry the next offset to consume, >= 0, with its
+ * optional metadata and leader epoch; read during the call only; no
+ * partition twice, else KFK_ERR_INVALID_ARG) of
+ * group's consumer to the transaction: they are committed when it
+ * commits. An empty list adds nothing and returns KFK_OK. The
+ * coordinator refuses them (the transaction becomes abortable) when the
+ * member is no longer in group's generation. Waits up to timeout_ms. */
 KFK_API kfk_err kfk_producer_send_offsets_to_transaction(kfk_producer *producer,
-                                                         const kfk_topic_partition_list *offsets,
+                                                         const kfk_partition_list *offsets,
                                                          const kfk_consumer_group_metadata *group,
                                                          int timeout_ms);
 

@@ -265,7 +265,7 @@ void kconsumer_start_at(kfk_consumer *c, kcpart *p, int64_t offset)
     apply_offset(c, p, offset);
 }
 
-static kcpart *part_new(kfk_consumer *c, const kfk_topic_partition *tp)
+static kcpart *part_new(kfk_consumer *c, const ktp *tp)
 {
     kcpart *p = calloc(1, sizeof(*p));
     if (!p || !(p->topic = strdup(tp->topic))) {
@@ -291,14 +291,14 @@ static int by_topic_partition(const void *a, const void *b)
     return r ? r : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
-/* Builds the new assignment array (c->lock held). */
-static kfk_err reassign(kfk_consumer *c, const kfk_topic_partition_list *list)
+/* Builds the new assignment array from the n entries of v (c->lock
+ * held). */
+static kfk_err reassign(kfk_consumer *c, const ktp *v, size_t n)
 {
-    size_t n = list ? list->count : 0;
     kcpart **np = calloc(n ? n : 1, sizeof(*np));
     if (!np) return KFK_ERR_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
-        const kfk_topic_partition *tp = &list->elems[i];
+        const ktp *tp = &v[i];
         kcpart *p = kconsumer_find(c, tp->topic, tp->partition);
         bool fresh = !p;
         if (fresh && !(p = part_new(c, tp))) {
@@ -323,7 +323,7 @@ static kfk_err reassign(kfk_consumer *c, const kfk_topic_partition_list *list)
     }
     for (size_t i = 0; i < n; i++) {
         kcpart *p = np[i];
-        int64_t off = list->elems[i].offset;
+        int64_t off = v[i].offset;
         if (!p->assigned) {
             p->assigned = true;
             apply_offset(c, p, off);
@@ -339,53 +339,34 @@ static kfk_err reassign(kfk_consumer *c, const kfk_topic_partition_list *list)
     return KFK_OK;
 }
 
-static int by_tp(const void *a, const void *b)
+/* The entries of list (NULL: none), and KFK_OK when none comes twice. */
+static kfk_err check_list(const kfk_partition_list *list, const ktp **v, size_t *n)
 {
-    const kfk_topic_partition *x = *(const kfk_topic_partition *const *)a;
-    const kfk_topic_partition *y = *(const kfk_topic_partition *const *)b;
-    int r = strcmp(x->topic, y->topic);
-    return r ? r : (x->partition > y->partition) - (x->partition < y->partition);
+    *v = list ? list->v : NULL;
+    *n = list ? (size_t)list->n : 0;
+    return ktp_check_unique(*v, *n);
 }
 
-/* KFK_OK when every entry names a partition and none twice. */
-static kfk_err check_list(const kfk_topic_partition_list *list)
-{
-    size_t n = list ? list->count : 0;
-    if (n && !list->elems) return KFK_ERR_INVALID_ARG;
-    for (size_t i = 0; i < n; i++)
-        if (!list->elems[i].topic || list->elems[i].partition < 0) return KFK_ERR_INVALID_ARG;
-    if (n < 2) return KFK_OK;
-    const kfk_topic_partition **v = malloc(n * sizeof(*v));
-    if (!v) return KFK_ERR_NO_MEMORY;
-    for (size_t i = 0; i < n; i++)
-        v[i] = &list->elems[i];
-    qsort(v, n, sizeof(*v), by_tp);
-    kfk_err err = KFK_OK;
-    for (size_t i = 1; i < n && !err; i++)
-        if (by_tp(&v[i - 1], &v[i]) == 0) err = KFK_ERR_INVALID_ARG;
-    free(v);
-    return err;
-}
+static void after_assign(kfk_consumer *c, const ktp *v, size_t n, bool app);
 
-static void after_assign(kfk_consumer *c, const kfk_topic_partition *v, size_t n, bool app);
-
-kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_list *list)
+kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_partition_list *list)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
-    kfk_err cerr = check_list(list);
+    const ktp *v;
+    size_t n;
+    kfk_err cerr = check_list(list, &v, &n);
     if (cerr) return cerr;
-    size_t n = list ? list->count : 0;
     if (kgroup_subscribed(c->group)) return KFK_ERR_STATE; /* subscribe and assign exclude */
     pthread_mutex_lock(&c->lock);
-    kfk_err err = c->closing ? KFK_ERR_STATE : reassign(c, list);
+    kfk_err err = c->closing ? KFK_ERR_STATE : reassign(c, v, n);
     pthread_mutex_unlock(&c->lock);
     if (err) return err;
-    after_assign(c, list ? list->elems : NULL, n, true);
+    after_assign(c, v, n, true);
     return KFK_OK;
 }
 
 /* Metadata for new partitions, and fetching (no lock held). */
-static void after_assign(kfk_consumer *c, const kfk_topic_partition *v, size_t n, bool app)
+static void after_assign(kfk_consumer *c, const ktp *v, size_t n, bool app)
 {
     for (size_t i = 0; i < n; i++)
         kclient_want_topics(c->client, &v[i].topic, 1);
@@ -400,23 +381,23 @@ static void after_assign(kfk_consumer *c, const kfk_topic_partition *v, size_t n
 
 /* The current assignment, each kept where it is, plus room for extra
  * (c->lock held); NULL when out of memory. */
-static kfk_topic_partition *current_list(kfk_consumer *c, size_t extra)
+static ktp *current_list(kfk_consumer *c, size_t extra)
 {
     size_t n = (size_t)c->n_parts;
-    kfk_topic_partition *v = calloc(n + extra ? n + extra : 1, sizeof(*v));
+    ktp *v = calloc(n + extra ? n + extra : 1, sizeof(*v));
     for (size_t i = 0; v && i < n; i++)
-        v[i] = (kfk_topic_partition){.topic = c->parts[i]->topic,
-                                     .partition = c->parts[i]->partition,
-                                     .offset = KFK_OFFSET_INVALID};
+        v[i] = (ktp){.topic = c->parts[i]->topic,
+                     .partition = c->parts[i]->partition,
+                     .offset = KFK_OFFSET_INVALID};
     return v;
 }
 
-static kfk_err add_parts(kfk_consumer *c, const kfk_topic_partition *add, size_t n, bool app)
+static kfk_err add_parts(kfk_consumer *c, const ktp *add, size_t n, bool app)
 {
     pthread_mutex_lock(&c->lock);
     kfk_err err = KFK_ERR_STATE;
     if (!c->closing) {
-        kfk_topic_partition *v = current_list(c, n);
+        ktp *v = current_list(c, n);
         size_t k = (size_t)c->n_parts;
         err = v ? KFK_OK : KFK_ERR_NO_MEMORY;
         for (size_t i = 0; v && i < n; i++) {
@@ -428,7 +409,7 @@ static kfk_err add_parts(kfk_consumer *c, const kfk_topic_partition *add, size_t
                 p->paused = false;
             }
         }
-        if (v) err = reassign(c, &(kfk_topic_partition_list){k, v});
+        if (v) err = reassign(c, v, k);
         free(v);
     }
     pthread_mutex_unlock(&c->lock);
@@ -436,11 +417,10 @@ static kfk_err add_parts(kfk_consumer *c, const kfk_topic_partition *add, size_t
     return err;
 }
 
-kfk_err kconsumer_remove(kfk_consumer *c, const kfk_topic_partition *rm, size_t n,
-                         bool only_revoking)
+kfk_err kconsumer_remove(kfk_consumer *c, const ktp *rm, size_t n, bool only_revoking)
 {
     pthread_mutex_lock(&c->lock);
-    kfk_topic_partition *v = current_list(c, 0);
+    ktp *v = current_list(c, 0);
     size_t k = 0;
     for (int i = 0; v && i < c->n_parts; i++) {
         kcpart *p = c->parts[i];
@@ -450,19 +430,19 @@ kfk_err kconsumer_remove(kfk_consumer *c, const kfk_topic_partition *rm, size_t 
         if (drop && only_revoking && !p->revoking) drop = false;
         if (!drop) v[k++] = v[i];
     }
-    kfk_err err = v ? reassign(c, &(kfk_topic_partition_list){k, v}) : KFK_ERR_NO_MEMORY;
+    kfk_err err = v ? reassign(c, v, k) : KFK_ERR_NO_MEMORY;
     free(v);
     pthread_mutex_unlock(&c->lock);
     kconsumer_kick_all(c); /* fetch sessions forget them */
     return err;
 }
 
-kfk_err kconsumer_add(kfk_consumer *c, const kfk_topic_partition *add, size_t n)
+kfk_err kconsumer_add(kfk_consumer *c, const ktp *add, size_t n)
 {
     return add_parts(c, add, n, false);
 }
 
-void kconsumer_stop(kfk_consumer *c, const kfk_topic_partition *v, size_t n)
+void kconsumer_stop(kfk_consumer *c, const ktp *v, size_t n)
 {
     pthread_mutex_lock(&c->lock);
     for (size_t i = 0; i < n; i++) {
@@ -489,23 +469,27 @@ void kconsumer_wake(kfk_consumer *c)
     pthread_mutex_unlock(&c->lock);
 }
 
-kfk_err kfk_consumer_incremental_assign(kfk_consumer *c, const kfk_topic_partition_list *list)
+kfk_err kfk_consumer_incremental_assign(kfk_consumer *c, const kfk_partition_list *list)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
-    kfk_err err = check_list(list);
+    const ktp *v;
+    size_t n;
+    kfk_err err = check_list(list, &v, &n);
     if (err) return err;
     if (kgroup_subscribed(c->group)) return KFK_ERR_STATE;
-    return add_parts(c, list ? list->elems : NULL, list ? list->count : 0, true);
+    return add_parts(c, v, n, true);
 }
 
-kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c, const kfk_topic_partition_list *list)
+kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c, const kfk_partition_list *list)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
-    kfk_err err = check_list(list);
+    const ktp *v;
+    size_t n;
+    kfk_err err = check_list(list, &v, &n);
     if (err) return err;
     if (kgroup_subscribed(c->group)) return KFK_ERR_STATE;
     if (atomic_load(&c->closing)) return KFK_ERR_STATE;
-    return kconsumer_remove(c, list ? list->elems : NULL, list ? list->count : 0, false);
+    return kconsumer_remove(c, v, n, false);
 }
 
 kfk_err kfk_consumer_unassign(kfk_consumer *c)
@@ -513,34 +497,21 @@ kfk_err kfk_consumer_unassign(kfk_consumer *c)
     return kfk_consumer_assign(c, NULL);
 }
 
-kfk_err kfk_consumer_assignment(kfk_consumer *c, kfk_topic_partition **out, size_t *n)
+kfk_partition_list *kfk_consumer_assignment(kfk_consumer *c)
 {
-    if (!c || !out || !n) return KFK_ERR_INVALID_ARG;
+    if (!c) return NULL;
     pthread_mutex_lock(&c->lock);
-    size_t k = (size_t)c->n_parts;
-    kfk_topic_partition *tps = calloc(k ? k : 1, sizeof(*tps));
-    for (size_t i = 0; tps && i < k; i++) {
-        tps[i].topic = strdup(c->parts[i]->topic);
-        tps[i].partition = c->parts[i]->partition;
-        tps[i].offset = atomic_load(&c->parts[i]->consumed);
-        if (!tps[i].topic) {
-            kfk_topic_partitions_free(tps, i);
-            tps = NULL;
+    kfk_partition_list *l = kfk_partition_list_new((size_t)c->n_parts);
+    for (int i = 0; l && i < c->n_parts; i++) {
+        if (ktplist_add(l, c->parts[i]->topic, c->parts[i]->partition)) {
+            kfk_partition_list_destroy(l);
+            l = NULL;
+        } else {
+            l->v[i].offset = atomic_load(&c->parts[i]->consumed);
         }
     }
     pthread_mutex_unlock(&c->lock);
-    if (!tps) return KFK_ERR_NO_MEMORY;
-    *out = tps;
-    *n = k;
-    return KFK_OK;
-}
-
-void kfk_topic_partitions_free(kfk_topic_partition *tps, size_t n)
-{
-    if (!tps) return;
-    for (size_t i = 0; i < n; i++)
-        free((char *)tps[i].topic);
-    free(tps);
+    return l;
 }
 
 /* --- poll -------------------------------------------------------------------------- */

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/partition_list.h"
 #include "client/client.h"
 #include "kfk.h"
 #include "proto/batch.h"
@@ -232,10 +233,9 @@ kcpart *kconsumer_find(kfk_consumer *c, const char *topic, int32_t partition);
  * revoking). remove: drops them; only_revoking drops only those still
  * marked revoking. stop: marks them revoking and stops fetching them.
  * add is for kfk-bg: it leaves following new brokers to the next poll. */
-kfk_err kconsumer_add(kfk_consumer *c, const kfk_topic_partition *v, size_t n);
-kfk_err kconsumer_remove(kfk_consumer *c, const kfk_topic_partition *v, size_t n,
-                         bool only_revoking);
-void kconsumer_stop(kfk_consumer *c, const kfk_topic_partition *v, size_t n);
+kfk_err kconsumer_add(kfk_consumer *c, const ktp *v, size_t n);
+kfk_err kconsumer_remove(kfk_consumer *c, const ktp *v, size_t n, bool only_revoking);
+void kconsumer_stop(kfk_consumer *c, const ktp *v, size_t n);
 /* Sets where p starts, as assign does with an offset (c->lock held). */
 void kconsumer_start_at(kfk_consumer *c, kcpart *p, int64_t offset);
 /* Wakes polls waiting for messages so they serve group events. */

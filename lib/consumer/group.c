@@ -14,93 +14,17 @@
 
 #define CORE(g) ((g)->core)
 
-/* --- partition lists ------------------------------------------------------------------ */
-
-int ktplist_add(ktplist *l, const char *topic, int32_t partition)
-{
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 8;
-        kfk_topic_partition *v = realloc(l->v, (size_t)cap * sizeof(*v));
-        if (!v) return -1;
-        l->v = v;
-        l->cap = cap;
-    }
-    char *t = strdup(topic);
-    if (!t) return -1;
-    l->v[l->n++] =
-        (kfk_topic_partition){.topic = t, .partition = partition, .offset = KFK_OFFSET_INVALID};
-    return 0;
-}
-
-bool ktplist_has(const ktplist *l, const char *topic, int32_t partition)
-{
-    for (int i = 0; i < l->n; i++)
-        if (l->v[i].partition == partition && strcmp(l->v[i].topic, topic) == 0) return true;
-    return false;
-}
-
-static void entry_free(kfk_topic_partition *tp)
-{
-    free((char *)tp->topic);
-    free((char *)tp->metadata);
-}
-
-bool ktplist_remove(ktplist *l, const char *topic, int32_t partition)
-{
-    for (int i = 0; i < l->n; i++) {
-        if (l->v[i].partition != partition || strcmp(l->v[i].topic, topic) != 0) continue;
-        entry_free(&l->v[i]);
-        memmove(&l->v[i], &l->v[i + 1], (size_t)(l->n - i - 1) * sizeof(l->v[0]));
-        l->n--;
-        return true;
-    }
-    return false;
-}
-
-void ktplist_clear(ktplist *l)
-{
-    for (int i = 0; i < l->n; i++)
-        entry_free(&l->v[i]);
-    l->n = 0;
-}
-
-void ktplist_free(ktplist *l)
-{
-    ktplist_clear(l);
-    free(l->v);
-    *l = (ktplist){0};
-}
-
-static int tp_cmp(const void *a, const void *b)
-{
-    const kfk_topic_partition *x = a, *y = b;
-    int r = strcmp(x->topic, y->topic);
-    return r ? r : (x->partition > y->partition) - (x->partition < y->partition);
-}
-
-void ktplist_sort(ktplist *l)
-{
-    if (l->n > 1) qsort(l->v, (size_t)l->n, sizeof(l->v[0]), tp_cmp);
-}
-
 /* --- events -------------------------------------------------------------------------- */
 
-kgev *kgev_new(kgev_type type, kfk_err err, const kfk_topic_partition *v, size_t n)
+kgev *kgev_new(kgev_type type, kfk_err err, const ktp *v, size_t n)
 {
     kgev *ev = calloc(1, sizeof(*ev));
     if (!ev) return NULL;
     ev->type = type;
     ev->err = err;
-    for (size_t i = 0; i < n; i++) {
-        if (ktplist_add(&ev->parts, v[i].topic, v[i].partition)) {
-            kgev_free(ev);
-            return NULL;
-        }
-        ev->parts.v[i].offset = v[i].offset;
-        if (v[i].metadata && !(ev->parts.v[i].metadata = strdup(v[i].metadata))) {
-            kgev_free(ev);
-            return NULL;
-        }
+    if (ktplist_add_all(&ev->parts, v, n)) {
+        kgev_free(ev);
+        return NULL;
     }
     return ev;
 }
@@ -347,15 +271,15 @@ void kgroup_assign(kgroup *g, const ktplist *parts)
     bool ignore = !k->subscribed || k->closing;
     pthread_mutex_unlock(&k->lock);
     if (ignore) return; /* an answer that crossed an unsubscribe or close */
-    kfk_topic_partition *v = calloc(parts->n ? (size_t)parts->n : 1, sizeof(*v));
+    ktp *v = calloc(parts->n ? (size_t)parts->n : 1, sizeof(*v));
     if (!v) {
         kgroup_fatal(g, KFK_ERR_NO_MEMORY, "out of memory taking an assignment");
         return;
     }
     for (int i = 0; i < parts->n; i++) {
-        v[i] = (kfk_topic_partition){.topic = parts->v[i].topic,
-                                     .partition = parts->v[i].partition,
-                                     .offset = KOFFSET_COMMITTED};
+        v[i] = (ktp){.topic = parts->v[i].topic,
+                     .partition = parts->v[i].partition,
+                     .offset = KOFFSET_COMMITTED};
         if (!ktplist_has(&k->owned, v[i].topic, v[i].partition) &&
             ktplist_add(&k->owned, v[i].topic, v[i].partition))
             klog(kclient_log(g->client), KFK_LOG_ERR, "group", "out of memory");
@@ -568,9 +492,6 @@ void kgroup_destroy(kgroup *g)
     free(k->topics_regex);
     free(k->member_id);
     free(k->md_member_id);
-    for (size_t i = 0; i < k->n_meta_keep; i++)
-        free(k->meta_keep[i]);
-    free(k->meta_keep);
     free(k->err_part.topic);
     pthread_cond_destroy(&k->cond);
     pthread_mutex_destroy(&k->lock);

@@ -38,26 +38,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/partition_list.h"
 #include "kfk.h"
 
 typedef struct kgroup kgroup;
-
-/* A list of partitions whose topic names (and metadata, when not NULL)
- * the list owns (strdup). */
-typedef struct ktplist {
-    kfk_topic_partition *v;
-    int n, cap;
-} ktplist;
-
-/* Appends topic/partition (offset KFK_OFFSET_INVALID); -1 when out of memory. */
-int ktplist_add(ktplist *l, const char *topic, int32_t partition);
-bool ktplist_has(const ktplist *l, const char *topic, int32_t partition);
-void ktplist_clear(ktplist *l);
-void ktplist_free(ktplist *l);
-/* Removes topic/partition if present; true when it was. */
-bool ktplist_remove(ktplist *l, const char *topic, int32_t partition);
-/* Sorts by topic, then partition. */
-void ktplist_sort(ktplist *l);
 
 /* What a protocol implements. Every entry runs on kfk-bg. */
 typedef struct kgroup_proto {

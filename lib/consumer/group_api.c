@@ -30,8 +30,7 @@ static void run_rebalance_cb(kgroup *g, kfk_rebalance_event type, const ktplist 
 {
     kgroup_core *k = g->core;
     if (!k->rebalance_cb) return;
-    kfk_topic_partition_list l = {(size_t)parts->n, parts->v};
-    k->rebalance_cb(k->rebalance_opaque, g->consumer, type, &l);
+    k->rebalance_cb(k->rebalance_opaque, g->consumer, type, parts);
 }
 
 static void run_event(kgroup *g, kgev *ev)
@@ -61,10 +60,7 @@ static void run_event(kgroup *g, kgev *ev)
         break;
     }
     case KGEV_COMMIT:
-        if (k->commit_cb) {
-            kfk_topic_partition_list l = {(size_t)ev->parts.n, ev->parts.v};
-            k->commit_cb(k->commit_opaque, ev->err, &l);
-        }
+        if (k->commit_cb) k->commit_cb(k->commit_opaque, ev->err, &ev->parts);
         break;
     }
 }
@@ -221,37 +217,25 @@ kfk_err kfk_consumer_subscribe_pattern(kfk_consumer *c, const char *regex)
     return KFK_OK;
 }
 
-/* The assignment as the application sees it, as a list; -1 when out of
- * memory. */
-static int current_assignment(kfk_consumer *c, ktplist *out)
-{
-    kfk_topic_partition *tps;
-    size_t n;
-    if (kfk_consumer_assignment(c, &tps, &n)) return -1;
-    int err = 0;
-    for (size_t i = 0; i < n && !err; i++)
-        err = ktplist_add(out, tps[i].topic, tps[i].partition);
-    kfk_topic_partitions_free(tps, n);
-    return err;
-}
-
 /* Auto commit (for at most commit_ms), REVOKED for everything assigned,
  * then drop it all (application thread; unsubscribe and close). */
 static void revoke_everything(kgroup *g, int64_t commit_ms)
 {
     kgroup_core *k = g->core;
-    ktplist all = {0};
     if (k->auto_commit) kgroup_commit(g, NULL, true, commit_ms);
-    if (current_assignment(g->consumer, &all) == 0 && all.n > 0) {
+    kfk_partition_list *all = kfk_consumer_assignment(g->consumer);
+    if (all && all->n > 0) {
+        for (int i = 0; i < all->n; i++)
+            all->v[i].offset = KFK_OFFSET_INVALID; /* as in every rebalance callback */
         pthread_mutex_lock(&k->lock);
         bool lost = k->fatal != KFK_OK || k->generation < 0;
         pthread_mutex_unlock(&k->lock);
         serving = g;
-        run_rebalance_cb(g, lost ? KFK_REBALANCE_LOST : KFK_REBALANCE_REVOKED, &all);
+        run_rebalance_cb(g, lost ? KFK_REBALANCE_LOST : KFK_REBALANCE_REVOKED, all);
         serving = NULL;
-        kconsumer_remove(g->consumer, all.v, (size_t)all.n, false);
+        kconsumer_remove(g->consumer, all->v, (size_t)all->n, false);
     }
-    ktplist_free(&all);
+    kfk_partition_list_destroy(all);
 }
 
 /* Asks the protocol to leave and waits for it until deadline (ns). */
@@ -339,25 +323,25 @@ char *kfk_consumer_member_id(kfk_consumer *c)
 
 /* --- commits ------------------------------------------------------------------------------ */
 
-kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_topic_partition_list *list, int async)
+kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_partition_list *list, int async)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
     if (!c->group) return KFK_ERR_CONFIG;
-    if (list && list->count && !list->elems) return KFK_ERR_INVALID_ARG;
-    for (size_t i = 0; list && i < list->count; i++)
-        if (!list->elems[i].topic || list->elems[i].partition < 0 || list->elems[i].offset < 0)
-            return KFK_ERR_INVALID_ARG;
+    if (list) {
+        kfk_err err = ktp_check_unique(list->v, (size_t)list->n);
+        if (err) return err;
+        for (int i = 0; i < list->n; i++)
+            if (list->v[i].offset < 0) return KFK_ERR_INVALID_ARG;
+    }
     return kgroup_commit(c->group, list, !async, c->group->core->api_timeout_ms);
 }
 
-kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t n, int timeout_ms)
+kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_partition_list *list, int timeout_ms)
 {
-    if (!c || (n && !tps)) return KFK_ERR_INVALID_ARG;
+    if (!c || !list) return KFK_ERR_INVALID_ARG;
     if (!c->group) return KFK_ERR_CONFIG;
-    for (size_t i = 0; i < n; i++)
-        if (!tps[i].topic || tps[i].partition < 0) return KFK_ERR_INVALID_ARG;
-    if (n == 0) return KFK_OK;
-    return kgroup_committed(c->group, tps, n, timeout_ms);
+    if (list->n == 0) return KFK_OK;
+    return kgroup_committed(c->group, list, timeout_ms);
 }
 
 /* --- close ------------------------------------------------------------------------------------ */

@@ -15,25 +15,11 @@ static void commit_free(kcommit *cm)
 {
     if (!cm) return;
     ktplist_free(&cm->offsets);
-    free(cm->epochs);
     free(cm->member_id);
     free(cm->topics);
     free(cm->parts);
+    free(cm->order);
     free(cm);
-}
-
-/* Adds one entry with its leader epoch; -1 when out of memory. */
-static int commit_add(kcommit *cm, const kfk_topic_partition *tp, int32_t epoch)
-{
-    int n = cm->offsets.n;
-    if (ktplist_add(&cm->offsets, tp->topic, tp->partition)) return -1;
-    int32_t *e = realloc(cm->epochs, (size_t)cm->offsets.cap * sizeof(*e));
-    if (!e) return -1;
-    cm->epochs = e;
-    e[n] = epoch;
-    cm->offsets.v[n].offset = tp->offset;
-    if (tp->metadata && !(cm->offsets.v[n].metadata = strdup(tp->metadata))) return -1;
-    return 0;
 }
 
 /* The positions of assigned partitions that moved since their last
@@ -46,10 +32,13 @@ static int collect_consumed(kfk_consumer *c, kcommit *cm)
         kcpart *p = c->parts[i];
         int64_t pos = atomic_load(&p->consumed);
         if (pos < 0 || pos == p->committed_pos) continue;
-        kfk_topic_partition tp = {.topic = p->topic, .partition = p->partition, .offset = pos};
         /* The position's epoch: that of the batch the last message polled
          * came in (kfk_message_leader_epoch), as Java commits it. */
-        err = commit_add(cm, &tp, atomic_load(&p->consumed_epoch));
+        ktp tp = {.topic = p->topic,
+                  .partition = p->partition,
+                  .offset = pos,
+                  .leader_epoch = atomic_load(&p->consumed_epoch)};
+        err = ktplist_add_tp(&cm->offsets, &tp);
     }
     pthread_mutex_unlock(&c->lock);
     return err;
@@ -57,8 +46,8 @@ static int collect_consumed(kfk_consumer *c, kcommit *cm)
 
 static void commit_retry_fired(ktimer *t);
 
-static kfk_err commit_make(kgroup *g, const kfk_topic_partition_list *list, bool sync,
-                           bool retry_stale, int64_t timeout_ms)
+static kfk_err commit_make(kgroup *g, const kfk_partition_list *list, bool sync, bool retry_stale,
+                           int64_t timeout_ms)
 {
     kgroup_core *k = g->core;
     kcommit *cm = calloc(1, sizeof(*cm));
@@ -70,8 +59,9 @@ static kfk_err commit_make(kgroup *g, const kfk_topic_partition_list *list, bool
     ktimer_init(&cm->retry_timer, commit_retry_fired);
     int err = 0;
     if (list) {
-        for (size_t i = 0; i < list->count && !err; i++)
-            err = commit_add(cm, &list->elems[i], -1);
+        err = ktplist_add_all(&cm->offsets, list->v, (size_t)list->n);
+        for (int i = 0; i < cm->offsets.n; i++)
+            cm->offsets.v[i].err = KFK_OK;
     } else {
         err = collect_consumed(g->consumer, cm);
     }
@@ -113,8 +103,7 @@ static kfk_err commit_make(kgroup *g, const kfk_topic_partition_list *list, bool
     return res;
 }
 
-kfk_err kgroup_commit(kgroup *g, const kfk_topic_partition_list *list, bool sync,
-                      int64_t timeout_ms)
+kfk_err kgroup_commit(kgroup *g, const kfk_partition_list *list, bool sync, int64_t timeout_ms)
 {
     return commit_make(g, list, sync, false, timeout_ms);
 }
@@ -144,14 +133,47 @@ static kfk_err commit_check(kcall *call, void *resp)
 
 static void commit_finish(ktask *t);
 
+/* Every entry's result: err. */
+static void set_errors(kcommit *cm, kfk_err err)
+{
+    for (int i = 0; i < cm->offsets.n; i++)
+        cm->offsets.v[i].err = err;
+}
+
+static bool is_entry(const ktp *tp, kslice topic, int32_t partition)
+{
+    return tp->partition == partition && strlen(tp->topic) == topic.len &&
+           memcmp(tp->topic, topic.ptr, topic.len) == 0;
+}
+
+/* The entry the answer for topic/partition is about: the one sent at
+ * position *pos when the answer follows the request's order (brokers
+ * answer in it), else found by name. -1: none. */
+static int entry_for(const kcommit *cm, int *pos, kslice topic, int32_t partition)
+{
+    const ktplist *o = &cm->offsets;
+    if (*pos < o->n && is_entry(&o->v[cm->order[*pos]], topic, partition))
+        return cm->order[(*pos)++];
+    for (int i = 0; i < o->n; i++)
+        if (is_entry(&o->v[i], topic, partition)) return i;
+    return -1;
+}
+
 static void commit_done(kcall *call, kfk_err err, void *resp, karena *arena)
 {
     (void)arena;
     kcommit *cm = call->opaque;
     const kp_offset_commit_response *r = resp;
+    set_errors(cm, err);
+    int pos = 0;
     for (int i = 0; !err && r && i < r->n_topics; i++)
-        for (int j = 0; !err && j < r->topics[i].n_partitions; j++)
-            err = r->topics[i].partitions[j].error_code;
+        for (int j = 0; j < r->topics[i].n_partitions; j++) {
+            const kp_offset_commit_response_partition *a = &r->topics[i].partitions[j];
+            int e = entry_for(cm, &pos, r->topics[i].name, a->partition_index);
+            if (e >= 0) cm->offsets.v[e].err = a->error_code;
+        }
+    for (int i = 0; !err && i < cm->offsets.n; i++)
+        err = cm->offsets.v[i].err;
     cm->err = err;
     cm->task.fn = commit_finish;
     if (kloop_post(kclient_bg_loop(cm->g->client), &cm->task))
@@ -163,18 +185,15 @@ static int commit_build(kgroup *g, kcommit *cm, int32_t generation)
 {
     ktplist *o = &cm->offsets;
     int n = o->n;
-    /* sort entries and their epochs together: by index */
-    int *idx = malloc((size_t)n * sizeof(*idx));
+    /* the entries in request order, by index: cm->order */
+    int *idx = cm->order = malloc((size_t)n * sizeof(*idx));
     cm->parts = calloc((size_t)n, sizeof(*cm->parts));
     cm->topics = calloc((size_t)n, sizeof(*cm->topics));
-    if (!idx || !cm->parts || !cm->topics) {
-        free(idx);
-        return -1;
-    }
+    if (!idx || !cm->parts || !cm->topics) return -1;
     for (int i = 0; i < n; i++) {
         int j = i;
         for (; j > 0; j--) {
-            const kfk_topic_partition *a = &o->v[idx[j - 1]], *b = &o->v[i];
+            const ktp *a = &o->v[idx[j - 1]], *b = &o->v[i];
             int r = strcmp(a->topic, b->topic);
             if (r < 0 || (r == 0 && a->partition <= b->partition)) break;
             idx[j] = idx[j - 1];
@@ -189,7 +208,7 @@ static int commit_build(kgroup *g, kcommit *cm, int32_t generation)
     q->group_instance_id = g->instance_id ? kwire_cstr(g->instance_id) : (kslice){0};
     q->topics = cm->topics;
     for (int i = 0; i < n; i++) {
-        const kfk_topic_partition *tp = &o->v[idx[i]];
+        const ktp *tp = &o->v[idx[i]];
         if (q->n_topics == 0 ||
             strcmp((const char *)cm->topics[q->n_topics - 1].name.ptr, tp->topic) != 0) {
             kp_offset_commit_request_topic *t = &cm->topics[q->n_topics++];
@@ -201,11 +220,10 @@ static int commit_build(kgroup *g, kcommit *cm, int32_t generation)
         kp_offset_commit_request_partition_init(p);
         p->partition_index = tp->partition;
         p->committed_offset = tp->offset;
-        p->committed_leader_epoch = cm->epochs[idx[i]];
+        p->committed_leader_epoch = tp->leader_epoch;
         p->committed_metadata = tp->metadata ? kwire_cstr(tp->metadata) : kwire_cstr("");
         cm->topics[q->n_topics - 1].n_partitions++;
     }
-    free(idx);
     return 0;
 }
 
@@ -217,8 +235,10 @@ static void commit_send(kgroup *g, kcommit *cm)
     free(cm->member_id);
     free(cm->topics);
     free(cm->parts);
+    free(cm->order);
     cm->topics = NULL;
     cm->parts = NULL;
+    cm->order = NULL;
     pthread_mutex_lock(&k->lock);
     int32_t generation = cm->generation = k->generation;
     cm->member_id = strdup(k->member_id ? k->member_id : "");
@@ -228,6 +248,7 @@ static void commit_send(kgroup *g, kcommit *cm)
     kfk_err gate = subscribed && g->proto->commit_gate ? g->proto->commit_gate(g) : KFK_OK;
     if (gate) {
         cm->err = gate;
+        set_errors(cm, gate);
         cm->gated = true;
         cm->task.fn = commit_finish;
         commit_finish(&cm->task);
@@ -235,6 +256,7 @@ static void commit_send(kgroup *g, kcommit *cm)
     }
     if (!cm->member_id || commit_build(g, cm, generation)) {
         cm->err = KFK_ERR_NO_MEMORY;
+        set_errors(cm, KFK_ERR_NO_MEMORY);
         cm->task.fn = commit_finish;
         commit_finish(&cm->task);
         return;

@@ -91,7 +91,7 @@ static int ofetch_build(kgroup *g, kofetch *f)
     f->req.topics = f->topics;
     f->req.require_stable = wants_stable(g);
     for (int i = 0; i < n; i++) {
-        const kfk_topic_partition *tp = &f->parts.v[i];
+        const ktp *tp = &f->parts.v[i];
         if (i == 0 || strcmp(tp->topic, f->parts.v[i - 1].topic) != 0) {
             kp_offset_fetch_request_topic *t = &f->topics[f->req.n_topics++];
             kp_offset_fetch_request_topic_init(t);
@@ -211,22 +211,20 @@ void kgroup_fetch_committed(kgroup *g)
 
 /* --- kfk_consumer_committed ----------------------------------------------------------------- */
 
-/* Copies the answers into f->parts (offsets and metadata). */
+/* Copies the answers into f->parts: offsets, metadata, epochs, errors.
+ * Returns err, or KFK_ERR_NO_MEMORY. */
 static kfk_err copy_answers(kofetch *f, kfk_err err, const kp_offset_fetch_response *r)
 {
     for (int i = 0; !err && i < f->parts.n; i++) {
-        kfk_topic_partition *tp = &f->parts.v[i];
+        ktp *tp = &f->parts.v[i];
         const kp_offset_fetch_response_partition *a = answer_for(r, tp->topic, tp->partition);
-        if (!a) {
-            err = KFK_ERR_MALFORMED;
-        } else if (a->error_code) {
-            err = a->error_code;
-        } else {
-            tp->offset = a->committed_offset >= 0 ? a->committed_offset : KFK_OFFSET_INVALID;
-            if (a->metadata.ptr &&
-                !(tp->metadata = strndup((const char *)a->metadata.ptr, a->metadata.len)))
-                err = KFK_ERR_NO_MEMORY;
-        }
+        tp->err = !a ? KFK_ERR_MALFORMED : a->error_code;
+        if (tp->err) continue;
+        tp->offset = a->committed_offset >= 0 ? a->committed_offset : KFK_OFFSET_INVALID;
+        tp->leader_epoch = a->committed_leader_epoch >= 0 ? a->committed_leader_epoch : -1;
+        if (a->metadata.ptr &&
+            !(tp->metadata = strndup((const char *)a->metadata.ptr, a->metadata.len)))
+            err = KFK_ERR_NO_MEMORY;
     }
     return err;
 }
@@ -247,45 +245,39 @@ static void committed_done(kcall *call, kfk_err err, void *resp, karena *arena)
     if (free_it) ofetch_free(f);
 }
 
-/* Hands the results to tps; metadata strings stay the group's until the
- * next call. */
-static kfk_err give_results(kgroup_core *k, kofetch *f, kfk_topic_partition *tps, size_t n)
+/* Fills each entry of list from f's answers (f->parts is sorted and has
+ * each partition once). Returns the first partition's error, or
+ * KFK_ERR_NO_MEMORY. */
+static kfk_err give_results(const kofetch *f, kfk_partition_list *list)
 {
-    char **keep = calloc(n, sizeof(*keep));
-    if (!keep) return KFK_ERR_NO_MEMORY;
-    for (size_t i = 0; i < k->n_meta_keep; i++)
-        free(k->meta_keep[i]);
-    free(k->meta_keep);
-    k->meta_keep = keep;
-    k->n_meta_keep = n;
-    for (size_t i = 0; i < n; i++) {
-        /* f->parts was sorted: find the entry */
-        for (int j = 0; j < f->parts.n; j++) {
-            kfk_topic_partition *r = &f->parts.v[j];
-            if (r->partition != tps[i].partition || strcmp(r->topic, tps[i].topic) != 0) continue;
-            tps[i].offset = r->offset;
-            keep[i] = (char *)r->metadata;
-            r->metadata = NULL;
-            tps[i].metadata = keep[i];
-            break;
+    kfk_err first = KFK_OK;
+    for (int i = 0; i < list->n; i++) {
+        ktp *tp = &list->v[i];
+        const ktp key = {.topic = tp->topic, .partition = tp->partition};
+        const ktp *r = bsearch(&key, f->parts.v, (size_t)f->parts.n, sizeof(key), ktp_cmp);
+        tp->err = r ? r->err : KFK_ERR_MALFORMED;
+        if (!tp->err) {
+            if (ktplist_set_metadata(list, i, r->metadata)) tp->err = KFK_ERR_NO_MEMORY;
+            tp->offset = r->offset;
+            tp->leader_epoch = r->leader_epoch;
         }
+        if (!first) first = tp->err;
     }
-    return KFK_OK;
+    return first;
 }
 
-/* One OffsetFetch for tps, waited for until deadline (ns); *stable
- * gets whether it asked for stable offsets. */
-static kfk_err committed_once(kgroup *g, kfk_topic_partition *tps, size_t n, int64_t deadline,
-                              bool *stable)
+/* One OffsetFetch for the partitions of list, waited for until deadline
+ * (ns); *stable gets whether it asked for stable offsets. */
+static kfk_err committed_once(kgroup *g, kfk_partition_list *list, int64_t deadline, bool *stable)
 {
     kgroup_core *k = g->core;
     kofetch *f = calloc(1, sizeof(*f));
     if (!f) return KFK_ERR_NO_MEMORY;
     f->g = g;
     int err = 0;
-    for (size_t i = 0; i < n && !err; i++)
-        if (!ktplist_has(&f->parts, tps[i].topic, tps[i].partition))
-            err = ktplist_add(&f->parts, tps[i].topic, tps[i].partition);
+    for (int i = 0; i < list->n && !err; i++)
+        if (!ktplist_has(&f->parts, list->v[i].topic, list->v[i].partition))
+            err = ktplist_add(&f->parts, list->v[i].topic, list->v[i].partition);
     ktplist_sort(&f->parts);
     if (err || ofetch_build(g, f)) {
         ofetch_free(f);
@@ -302,19 +294,24 @@ static kfk_err committed_once(kgroup *g, kfk_topic_partition *tps, size_t n, int
     bool done = f->done;
     if (!done) f->abandoned = true;
     kfk_err res = done ? f->err : KFK_ERR_TIMED_OUT;
-    if (done && !res) res = give_results(k, f, tps, n);
     pthread_mutex_unlock(&k->lock);
+    if (done && !res) {
+        res = give_results(f, list);
+    } else {
+        for (int i = 0; i < list->n; i++) /* the whole request failed */
+            list->v[i].err = res;
+    }
     if (done) ofetch_free(f);
     return res;
 }
 
-kfk_err kgroup_committed(kgroup *g, kfk_topic_partition *tps, size_t n, int timeout_ms)
+kfk_err kgroup_committed(kgroup *g, kfk_partition_list *list, int timeout_ms)
 {
     if (timeout_ms < 0) timeout_ms = (int)g->core->api_timeout_ms;
     int64_t deadline = ktime_mono_ns() + (int64_t)timeout_ms * 1000000;
     bool stable;
-    kfk_err err = committed_once(g, tps, n, deadline, &stable);
+    kfk_err err = committed_once(g, list, deadline, &stable);
     if (err == KFK_ERR_UNSUPPORTED_VERSION && stable) /* see note_stable_support */
-        err = committed_once(g, tps, n, deadline, &stable);
+        err = committed_once(g, list, deadline, &stable);
     return err;
 }

@@ -50,8 +50,7 @@ typedef struct kgev {
 typedef struct kcommit {
     struct kcommit *next;
     kgroup *g;
-    ktplist offsets;
-    int32_t *epochs; /* per entry of offsets; -1: unknown */
+    ktplist offsets; /* with leader epochs (-1: unknown) and, when done, errors */
     bool sync;       /* a thread waits for done (else: a COMMIT event) */
     bool retry_stale; /* KIP-848 commit before a revocation: resend on STALE_MEMBER_EPOCH */
     bool gated;       /* failed by the protocol's commit_gate, never sent */
@@ -68,6 +67,7 @@ typedef struct kcommit {
     kp_offset_commit_request req;
     kp_offset_commit_request_topic *topics;
     kp_offset_commit_request_partition *parts;
+    int *order; /* the entries of offsets in the order the request lists them */
     ktask task; /* completion hop to kfk-bg */
 } kcommit;
 
@@ -129,9 +129,7 @@ typedef struct kgroup_core {
     kfk_err fatal;
     kcommit *c_head, *c_tail;
     bool c_inflight;
-    int n_ofetch;     /* OffsetFetch calls in flight */
-    char **meta_keep; /* committed(): metadata strings handed out */
-    size_t n_meta_keep;
+    int n_ofetch; /* OffsetFetch calls in flight */
 
     /* application threads */
     pthread_mutex_t serve_lock;
@@ -157,14 +155,13 @@ typedef struct kgroup_core {
 /* group.c */
 void kgroup_want(kgroup *g, unsigned bits);
 void kgroup_queue_event(kgroup *g, kgev *ev);
-kgev *kgev_new(kgev_type type, kfk_err err, const kfk_topic_partition *v, size_t n);
+kgev *kgev_new(kgev_type type, kfk_err err, const ktp *v, size_t n);
 void kgev_free(kgev *ev);
 
 /* group_commit.c */
 /* Queues a commit of list (NULL: the consumed positions) and, when sync,
  * waits for it. Application threads. */
-kfk_err kgroup_commit(kgroup *g, const kfk_topic_partition_list *list, bool sync,
-                      int64_t timeout_ms);
+kfk_err kgroup_commit(kgroup *g, const kfk_partition_list *list, bool sync, int64_t timeout_ms);
 /* The auto commit before a revocation (sync, the consumed positions): as
  * Java's autoCommitSyncBeforeRevocation, a KIP-848 STALE_MEMBER_EPOCH is
  * retried with the member's latest epoch until the timeout. */
@@ -176,6 +173,7 @@ void kgroup_commits_free(kgroup *g);
 
 /* group_fetch.c */
 void kgroup_fetch_committed(kgroup *g); /* bg */
-kfk_err kgroup_committed(kgroup *g, kfk_topic_partition *tps, size_t n, int timeout_ms);
+/* Fills list in place (kfk_consumer_committed). */
+kfk_err kgroup_committed(kgroup *g, kfk_partition_list *list, int timeout_ms);
 
 #endif

@@ -209,8 +209,8 @@ static k848_sub current_sub(k848 *k)
 
 static int tp_cmp(const void *a, const void *b)
 {
-    const kfk_topic_partition *x = *(const kfk_topic_partition *const *)a;
-    const kfk_topic_partition *y = *(const kfk_topic_partition *const *)b;
+    const ktp *x = *(const ktp *const *)a;
+    const ktp *y = *(const ktp *const *)b;
     int c = strcmp(x->topic, y->topic);
     if (c) return c;
     return (x->partition > y->partition) - (x->partition < y->partition);
@@ -225,8 +225,7 @@ static int put_owned(k848 *k, kp_consumer_group_heartbeat_request *r)
     r->n_topic_partitions = 0;
     r->topic_partitions =
         karena_alloc(&k->req_arena, (size_t)(n ? n : 1) * sizeof(*r->topic_partitions));
-    const kfk_topic_partition **all =
-        karena_alloc(&k->req_arena, (size_t)(n ? n : 1) * sizeof(*all));
+    const ktp **all = karena_alloc(&k->req_arena, (size_t)(n ? n : 1) * sizeof(*all));
     int32_t *parts = karena_alloc(&k->req_arena, (size_t)(n ? n : 1) * sizeof(int32_t));
     if (!r->topic_partitions || !all || !parts) return -1;
     for (int i = 0; i < owned->n; i++)

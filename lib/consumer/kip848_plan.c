@@ -73,7 +73,7 @@ bool k848_target_equal(const k848_target *a, const k848_target *b)
 
 static int tp_cmp(const void *a, const void *b)
 {
-    const kfk_topic_partition *x = a, *y = b;
+    const ktp *x = a, *y = b;
     int c = strcmp(x->topic, y->topic);
     if (c) return c;
     return (x->partition > y->partition) - (x->partition < y->partition);

@@ -399,20 +399,20 @@ static kfk_err end_locked(ktxn *t, bool commit, int64_t deadline_ms)
     return err;
 }
 
-static kfk_err offsets_copy(ktxn_offsets *o, const kfk_topic_partition_list *offsets,
+static kfk_err offsets_copy(ktxn_offsets *o, const kfk_partition_list *offsets,
                             const kfk_consumer_group_metadata *g);
 static void offsets_free(ktxn_offsets *o);
 
-kfk_err kfk_producer_send_offsets_to_transaction(kfk_producer *p,
-                                                 const kfk_topic_partition_list *offsets,
+kfk_err kfk_producer_send_offsets_to_transaction(kfk_producer *p, const kfk_partition_list *offsets,
                                                  const kfk_consumer_group_metadata *group,
                                                  int timeout_ms)
 {
     kfk_err err;
     ktxn *t = enter(p, &err);
     if (!t) return err;
-    if (!offsets || !group || (offsets->count && !offsets->elems)) return KFK_ERR_INVALID_ARG;
-    if (!offsets->count) return KFK_OK; /* nothing to add, as Java */
+    if (!offsets || !group) return KFK_ERR_INVALID_ARG;
+    if (!offsets->n) return KFK_OK; /* nothing to add, as Java */
+    if ((err = ktp_check_unique(offsets->v, (size_t)offsets->n))) return err;
     int64_t deadline = deadline_of(timeout_ms);
     pthread_mutex_lock(&t->lock);
     if ((err = failed(t)) || state_of(t) != KTXN_IN_TXN) {
@@ -507,38 +507,25 @@ static char *dup_or_null(const char *s)
 
 static void offsets_free(ktxn_offsets *o)
 {
-    for (size_t i = 0; i < o->n; i++) {
-        free((char *)o->tps[i].topic);
-        free((char *)o->tps[i].metadata);
-    }
-    free(o->tps);
+    ktplist_free(&o->tps);
     free(o->group_id);
     free(o->member_id);
     free(o->instance_id);
     *o = (ktxn_offsets){0};
 }
 
-static kfk_err offsets_copy(ktxn_offsets *o, const kfk_topic_partition_list *offsets,
+static kfk_err offsets_copy(ktxn_offsets *o, const kfk_partition_list *offsets,
                             const kfk_consumer_group_metadata *g)
 {
-    if (!g->group_id || !offsets->count) return KFK_ERR_INVALID_ARG;
-    for (size_t i = 0; i < offsets->count; i++)
-        if (!offsets->elems[i].topic || offsets->elems[i].partition < 0 ||
-            offsets->elems[i].offset < 0)
-            return KFK_ERR_INVALID_ARG;
+    if (!g->group_id || !offsets->n) return KFK_ERR_INVALID_ARG;
+    for (int i = 0; i < offsets->n; i++)
+        if (offsets->v[i].offset < 0) return KFK_ERR_INVALID_ARG;
     o->group_id = strdup(g->group_id);
     o->member_id = strdup(g->member_id ? g->member_id : "");
     o->instance_id = dup_or_null(g->group_instance_id);
     o->generation_id = g->generation_id;
-    o->tps = calloc(offsets->count, sizeof(*o->tps));
-    bool ok = o->group_id && o->member_id && (o->instance_id || !g->group_instance_id) && o->tps;
-    for (size_t i = 0; ok && i < offsets->count; i++, o->n++) {
-        const kfk_topic_partition *in = &offsets->elems[i];
-        o->tps[i] = *in;
-        o->tps[i].topic = strdup(in->topic);
-        o->tps[i].metadata = dup_or_null(in->metadata);
-        ok = o->tps[i].topic && (o->tps[i].metadata || !in->metadata);
-    }
+    bool ok = o->group_id && o->member_id && (o->instance_id || !g->group_instance_id) &&
+              ktplist_add_all(&o->tps, offsets->v, (size_t)offsets->n) == 0;
     if (ok) return KFK_OK;
     offsets_free(o);
     return KFK_ERR_NO_MEMORY;

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 
+#include "base/partition_list.h"
 #include "producer/producer_int.h"
 
 typedef enum ktxn_state {
@@ -84,8 +85,7 @@ typedef struct ktxn_slot {
 typedef struct ktxn_offsets {
     char *group_id, *member_id, *instance_id;
     int32_t generation_id;
-    size_t n;
-    kfk_topic_partition *tps; /* topic and metadata strings copied */
+    ktplist tps; /* copied from the application's list */
 } ktxn_offsets;
 
 typedef struct ktxn {

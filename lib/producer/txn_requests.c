@@ -251,8 +251,9 @@ static kfk_err send_add_offsets(ktxn *t, ktxn_bodies *b)
 static kfk_err send_offsets(ktxn *t, ktxn_bodies *b)
 {
     const ktxn_offsets *o = &t->offsets;
-    b->offsets_topics = calloc(o->n, sizeof(*b->offsets_topics));
-    b->offsets_parts = calloc(o->n, sizeof(*b->offsets_parts));
+    size_t n = (size_t)o->tps.n;
+    b->offsets_topics = calloc(n, sizeof(*b->offsets_topics));
+    b->offsets_parts = calloc(n, sizeof(*b->offsets_parts));
     if (!b->offsets_topics || !b->offsets_parts) return KFK_ERR_NO_MEMORY;
     kp_txn_offset_commit_request *r = &b->offsets;
     kp_txn_offset_commit_request_init(r);
@@ -264,10 +265,10 @@ static kfk_err send_offsets(ktxn *t, ktxn_bodies *b)
     r->member_id = kwire_cstr(o->member_id);
     r->group_instance_id = kwire_cstr(o->instance_id);
     r->topics = b->offsets_topics;
-    for (size_t i = 0; i < o->n; i++) { /* a topic per run of equal names */
-        const kfk_topic_partition *tp = &o->tps[i];
+    for (size_t i = 0; i < n; i++) { /* a topic per run of equal names */
+        const ktp *tp = &o->tps.v[i];
         kp_txn_offset_commit_request_topic *cur = r->n_topics ? &r->topics[r->n_topics - 1] : NULL;
-        if (!cur || strcmp(o->tps[i - 1].topic, tp->topic)) {
+        if (!cur || strcmp(o->tps.v[i - 1].topic, tp->topic)) {
             cur = &r->topics[r->n_topics++];
             kp_txn_offset_commit_request_topic_init(cur);
             cur->name = kwire_cstr(tp->topic);
@@ -277,6 +278,7 @@ static kfk_err send_offsets(ktxn *t, ktxn_bodies *b)
         kp_txn_offset_commit_request_partition_init(pp);
         pp->partition_index = tp->partition;
         pp->committed_offset = tp->offset;
+        pp->committed_leader_epoch = tp->leader_epoch;
         pp->committed_metadata = kwire_cstr(tp->metadata);
     }
     call_setup(t, KTXN_OP_OFFSETS, KP_TXN_OFFSET_COMMIT_KEY, r, offsets_check);

@@ -20,6 +20,7 @@
 #include "../common/kclus.h"
 #include "../common/kcommitted.h"
 #include "../common/kcoord.h"
+#include "../common/kplist.h"
 #include "../common/ktest.h"
 #include "kfk.h"
 #include "kwire_client.h"
@@ -130,11 +131,7 @@ static void check_output(void)
     char err[256];
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
-    kfk_topic_partition tps[N_PARTS];
-    for (int p = 0; p < N_PARTS; p++)
-        tps[p] = (kfk_topic_partition){out, p, KFK_OFFSET_BEGINNING, NULL};
-    kfk_topic_partition_list l = {N_PARTS, tps};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign(c, out, N_PARTS, KFK_OFFSET_BEGINNING), KFK_OK);
     int64_t next[N_PARTS];
     for (int p = 0; p < N_PARTS; p++)
         next[p] = p;

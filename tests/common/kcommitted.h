@@ -1,7 +1,7 @@
 /* What a group has committed for a partition, as the broker stored it,
- * read with raw requests: the offset and the leader epoch, which the
- * public API does not give back (kfk_consumer_committed fills offsets
- * only). For tests against the mock and real Kafka alike. */
+ * read with raw requests (not through the client under test): the offset
+ * and the leader epoch. For tests against the mock and real Kafka
+ * alike. */
 #ifndef KFK_TESTS_KCOMMITTED_H
 #define KFK_TESTS_KCOMMITTED_H
 

@@ -13,6 +13,7 @@
 #include "kcerts.h"
 #include "kclus.h"
 #include "kfk_mock.h"
+#include "kplist.h"
 
 static bool mock;
 static char dir[512];
@@ -285,11 +286,7 @@ static void consume_all(kfk_conf *conf, const char *topic, int32_t partitions, i
     char err[512];
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
-    kfk_topic_partition *tps = calloc((size_t)partitions, sizeof(*tps));
-    for (int32_t p = 0; p < partitions; p++)
-        tps[p] = (kfk_topic_partition){topic, p, KFK_OFFSET_BEGINNING, NULL};
-    kfk_topic_partition_list list = {(size_t)partitions, tps};
-    ck_assert_int_eq(kfk_consumer_assign(c, &list), KFK_OK);
+    ck_assert_int_eq(kpl_assign(c, topic, partitions, KFK_OFFSET_BEGINNING), KFK_OK);
     char *seen = calloc((size_t)n, 1);
     int got = 0;
     int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS * 2;
@@ -310,7 +307,6 @@ static void consume_all(kfk_conf *conf, const char *topic, int32_t partitions, i
     kfk_consumer_close(c, -1);
     kfk_consumer_destroy(c);
     free(seen);
-    free(tps);
 }
 
 void ksec_read_back(kfk_conf *conf, const char *topic, int32_t partitions, int n)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kclus.h"
+#include "kplist.h"
 #include "ktxn.h"
 
 static void on_dr(void *opaque, const kfk_delivery_report *r)
@@ -84,13 +85,14 @@ void ktxn_count(const char *bootstrap, const char *const *topics, int nt, int pa
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
     int n = nt * parts;
-    kfk_topic_partition *tps = calloc((size_t)n, sizeof(*tps));
     bool *eof = calloc((size_t)n, sizeof(*eof));
-    ck_assert(tps && eof);
+    ck_assert(eof);
+    kfk_partition_list *l = kfk_partition_list_new((size_t)n);
+    ck_assert_ptr_nonnull(l);
     for (int i = 0; i < n; i++)
-        tps[i] = (kfk_topic_partition){topics[i / parts], i % parts, KFK_OFFSET_BEGINNING, NULL};
-    kfk_topic_partition_list l = {(size_t)n, tps};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+        kpl_add(l, topics[i / parts], i % parts, KFK_OFFSET_BEGINNING);
+    ck_assert_int_eq(kfk_consumer_assign(c, l), KFK_OK);
+    kfk_partition_list_destroy(l);
     kfk_consumer_report_eof(c, 1);
     int n_eof = 0;
     int64_t deadline = kclus_now_ms() + KTXN_TIMEOUT_MS;
@@ -113,6 +115,5 @@ void ktxn_count(const char *bootstrap, const char *const *topics, int nt, int pa
         kfk_message_release(m);
     }
     kfk_consumer_destroy(c);
-    free(tps);
     free(eof);
 }

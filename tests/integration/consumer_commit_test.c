@@ -18,6 +18,7 @@
 #include "../common/kclus.h"
 #include "../common/ktest.h"
 #include "kfk.h"
+#include "kplist.h"
 
 #define NPARTS 4
 #define RECORDS 400 /* 100 per partition */
@@ -32,19 +33,20 @@ typedef struct counts {
 } counts;
 
 static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_topic_partition_list *parts)
+                         const kfk_partition_list *parts)
 {
     (void)c;
     counts *n = opaque;
-    n->assigned += ev == KFK_REBALANCE_ASSIGNED ? (int)parts->count : -(int)parts->count;
+    n->assigned += ev == KFK_REBALANCE_ASSIGNED ? (int)kfk_partition_list_count(parts)
+                                                : -(int)kfk_partition_list_count(parts);
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+static void on_commit(void *opaque, kfk_err err, const kfk_partition_list *offsets)
 {
     counts *n = opaque;
     n->commits++;
     n->commit_err = err;
-    n->committed_parts = (int)offsets->count;
+    n->committed_parts = (int)kfk_partition_list_count(offsets);
 }
 
 /* A subscribed member of group over topic. */
@@ -109,17 +111,18 @@ static void expect_nothing(kfk_consumer *c, int ms)
 static void committed(kfk_consumer *c, const char *topic, int64_t off[NPARTS],
                       char meta[NPARTS][32])
 {
-    kfk_topic_partition tps[NPARTS];
-    for (int32_t p = 0; p < NPARTS; p++)
-        tps[p] = (kfk_topic_partition){topic, p, 12345, NULL};
-    kfk_err e = kfk_consumer_committed(c, tps, NPARTS, KCLUS_TIMEOUT_MS);
+    kfk_partition_list *l = kpl_range(topic, NPARTS, 12345);
+    kfk_err e = kfk_consumer_committed(c, l, KCLUS_TIMEOUT_MS);
     ck_assert_msg(e == KFK_OK, "committed: %s", kfk_err_str(e));
-    for (int p = 0; p < NPARTS; p++) {
-        ck_assert_str_eq(tps[p].topic, topic);
-        ck_assert_int_eq(tps[p].partition, p);
-        off[p] = tps[p].offset;
-        if (meta) snprintf(meta[p], 32, "%s", tps[p].metadata ? tps[p].metadata : "(null)");
+    for (size_t p = 0; p < NPARTS; p++) {
+        ck_assert_str_eq(kfk_partition_list_topic(l, p), topic);
+        ck_assert_int_eq(kfk_partition_list_partition(l, p), p);
+        ck_assert_int_eq(kfk_partition_list_error(l, p), KFK_OK);
+        off[p] = kfk_partition_list_offset(l, p);
+        const char *md = kfk_partition_list_metadata(l, p);
+        if (meta) snprintf(meta[p], 32, "%s", md ? md : "(null)");
     }
+    kfk_partition_list_destroy(l);
 }
 
 static void setup(char *topic, char *group, size_t n, const char *what)
@@ -174,9 +177,11 @@ START_TEST(test_offsets_committed_by_hand_come_back_with_metadata)
     setup(topic, group, sizeof(topic), "commit-hand");
     counts n = {0};
     kfk_consumer *c = member(_i, group, NULL, "earliest", false, &n);
-    kfk_topic_partition tps[] = {{topic, 0, 7, "meta-a"}, {topic, 2, 31, NULL}};
-    kfk_topic_partition_list l = {2, tps};
-    ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_OK);
+    kfk_partition_list *l = kpl_one(topic, 0, 7);
+    ck_assert_int_eq(kfk_partition_list_set_metadata(l, 0, "meta-a"), KFK_OK);
+    kpl_add(l, topic, 2, 31);
+    ck_assert_int_eq(kfk_consumer_commit(c, l, 0), KFK_OK);
+    kfk_partition_list_destroy(l);
     int64_t off[NPARTS];
     char meta[NPARTS][32];
     committed(c, topic, off, meta);
@@ -353,10 +358,8 @@ START_TEST(test_sync_commit_does_not_wait_behind_a_long_poll)
     int64_t next[NPARTS] = {0};
     consume(c, next, RECORDS); /* now every Fetch waits 3 s for data */
     for (int k = 0; k < 3; k++) {
-        kfk_topic_partition tp = {topic, 0, 10 + k, NULL};
-        kfk_topic_partition_list l = {1, &tp};
         int64_t t0 = kclus_now_ms();
-        ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_OK);
+        ck_assert_int_eq(kpl_commit(c, topic, 0, 10 + k, 0), KFK_OK);
         int64_t took = kclus_now_ms() - t0;
         ck_assert_msg(took < 1000, "commit %d took %lld ms (fetch.max.wait.ms 3000)", k,
                       (long long)took);

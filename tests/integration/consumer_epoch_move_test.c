@@ -19,6 +19,7 @@
 #include "consumer/consumer_int.h"
 #include "kfk.h"
 #include "kfk_mock.h"
+#include "kplist.h"
 
 #define BEFORE 30 /* records before the move */
 #define AFTER 30  /* and after it */
@@ -92,9 +93,7 @@ START_TEST(test_records_and_commits_follow_the_leader_epoch)
     char err[256];
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
-    kfk_topic_partition tp = {topic, 0, KFK_OFFSET_BEGINNING, NULL};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign_one(c, topic, 0, KFK_OFFSET_BEGINNING), KFK_OK);
     int64_t next = 0, deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS;
     kfk_message *first = NULL; /* held, so that its chunk stays the same object */
     bool one_answer = true;

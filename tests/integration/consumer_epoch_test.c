@@ -13,6 +13,7 @@
 #include "../common/ktest.h"
 #include "../common/kwire_client.h"
 #include "kfk.h"
+#include "kplist.h"
 
 #define NPARTS 2
 #define RECORDS 20
@@ -61,11 +62,7 @@ START_TEST(test_records_of_a_fresh_topic_carry_the_leader_epoch)
     char err[256];
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
-    kfk_topic_partition tps[NPARTS];
-    for (int32_t p = 0; p < NPARTS; p++)
-        tps[p] = (kfk_topic_partition){topic, p, KFK_OFFSET_BEGINNING, NULL};
-    kfk_topic_partition_list l = {NPARTS, tps};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign(c, topic, NPARTS, KFK_OFFSET_BEGINNING), KFK_OK);
     int got = 0;
     int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS;
     while (got < RECORDS) {

@@ -24,6 +24,7 @@
 #include "consumer/consumer_int.h"
 #include "kfk.h"
 #include "kfk_mock.h"
+#include "kplist.h"
 #include "proto/gen/fetch.h"
 
 #define NPARTS 3
@@ -136,11 +137,7 @@ static kfk_consumer *consumer(const cluster *cl, const char *rack)
 
 static void assign_all(kfk_consumer *c, const char *topic)
 {
-    kfk_topic_partition tps[NPARTS];
-    for (int32_t p = 0; p < NPARTS; p++)
-        tps[p] = (kfk_topic_partition){topic, p, KFK_OFFSET_BEGINNING, NULL};
-    kfk_topic_partition_list l = {NPARTS, tps};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign(c, topic, NPARTS, KFK_OFFSET_BEGINNING), KFK_OK);
 }
 
 /* Polls until next[] has reached upto records in total, checking that

@@ -16,6 +16,7 @@
 #include "consumer/consumer_int.h"
 #include "kclus.h"
 #include "kfk.h"
+#include "kplist.h"
 #include "kwire_client.h"
 
 #define TIMEOUT_MS 20000
@@ -139,11 +140,7 @@ static kfk_consumer *consumer(const char *reset)
 
 static void assign_all(kfk_consumer *c, const char *topic, int64_t offset)
 {
-    kfk_topic_partition tps[NPARTS];
-    for (int32_t p = 0; p < NPARTS; p++)
-        tps[p] = (kfk_topic_partition){topic, p, offset};
-    kfk_topic_partition_list l = {NPARTS, tps};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign(c, topic, NPARTS, offset), KFK_OK);
 }
 
 static kfk_message *next_record(kfk_consumer *c)
@@ -204,9 +201,7 @@ START_TEST(test_seek_to_timestamp_and_pause_resume)
     kclus_create_topic(NULL, topic, NPARTS, -1);
     produce(topic, "lz4", 0, 90); /* 30 per partition */
     kfk_consumer *c = consumer("earliest");
-    kfk_topic_partition tp = {topic, 1, KFK_OFFSET_BEGINNING};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign_one(c, topic, 1, KFK_OFFSET_BEGINNING), KFK_OK);
     /* Record 31 is the 11th of partition 1 (ids 1, 4, 7, ...). */
     ck_assert_int_eq(kfk_consumer_seek_to_timestamp(c, topic, 1, TS0 + 31 * 1000), KFK_OK);
     kfk_message *m = next_record(c);
@@ -235,9 +230,7 @@ START_TEST(test_reset_none_reports_out_of_range)
     kclus_create_topic(NULL, topic, NPARTS, -1);
     produce(topic, "none", 0, 3);
     kfk_consumer *c = consumer("none");
-    kfk_topic_partition tp = {topic, 0, 500};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign_one(c, topic, 0, 500), KFK_OK);
     kfk_message *m = kfk_consumer_poll(c, TIMEOUT_MS);
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(kfk_message_error(m), KFK_ERR_OFFSET_OUT_OF_RANGE);

@@ -19,6 +19,7 @@
 #include "base/time.h"
 #include "kclus.h"
 #include "kfk.h"
+#include "kplist.h"
 #include "kwire_client.h"
 
 #define TIMEOUT_MS 60000
@@ -85,13 +86,13 @@ static int slot(member *m, const char *topic, int32_t partition)
 }
 
 static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_topic_partition_list *parts)
+                         const kfk_partition_list *parts)
 {
     (void)c;
     member *m = opaque;
     pthread_mutex_lock(&m->lock);
-    for (size_t i = 0; i < parts->count; i++) {
-        int s = slot(m, parts->elems[i].topic, parts->elems[i].partition);
+    for (size_t i = 0; i < kfk_partition_list_count(parts); i++) {
+        int s = slot(m, kfk_partition_list_topic(parts, i), kfk_partition_list_partition(parts, i));
         if (s < 0) continue;
         if (ev == KFK_REBALANCE_ASSIGNED) {
             if (m->owned[s]) snprintf(m->bad, sizeof(m->bad), "partition %d assigned twice", s);
@@ -341,12 +342,11 @@ START_TEST(test_commit_and_restart_resumes_at_the_committed_offset)
                       (long long)b.first_offset[p]);
     pthread_mutex_unlock(&b.lock);
 
-    kfk_topic_partition tps[NPARTS];
-    for (int p = 0; p < NPARTS; p++)
-        tps[p] = (kfk_topic_partition){.topic = topic, .partition = p};
-    ck_assert_int_eq(kfk_consumer_committed(b.c, tps, NPARTS, TIMEOUT_MS), KFK_OK);
-    for (int p = 0; p < NPARTS; p++)
-        ck_assert_int_eq(tps[p].offset, 10);
+    kfk_partition_list *l = kpl_range(topic, NPARTS, KFK_OFFSET_INVALID);
+    ck_assert_int_eq(kfk_consumer_committed(b.c, l, TIMEOUT_MS), KFK_OK);
+    for (size_t p = 0; p < NPARTS; p++)
+        ck_assert_int_eq(kfk_partition_list_offset(l, p), 10);
+    kfk_partition_list_destroy(l);
     member_stop(&b);
     kclus_delete_topic(NULL, topic);
 }
@@ -383,14 +383,13 @@ START_TEST(test_regex_subscription_is_resolved_by_the_broker)
         sleep_ms(20);
     }
     /* The other topic is not matched: what it holds of other topics is t2. */
-    kfk_topic_partition *tps;
-    size_t n;
-    ck_assert_int_eq(kfk_consumer_assignment(a.c, &tps, &n), KFK_OK);
-    ck_assert_uint_eq(n, 5);
-    for (size_t i = 0; i < n; i++)
-        ck_assert_msg(!strcmp(tps[i].topic, t1) || !strcmp(tps[i].topic, t2), "assigned %s",
-                      tps[i].topic);
-    kfk_topic_partitions_free(tps, n);
+    kfk_partition_list *l = kfk_consumer_assignment(a.c);
+    ck_assert_uint_eq(kfk_partition_list_count(l), 5);
+    for (size_t i = 0; i < kfk_partition_list_count(l); i++) {
+        const char *t = kfk_partition_list_topic(l, i);
+        ck_assert_msg(!strcmp(t, t1) || !strcmp(t, t2), "assigned %s", t);
+    }
+    kfk_partition_list_destroy(l);
     member_stop(&a);
     kclus_delete_topic(NULL, t1);
     kclus_delete_topic(NULL, t2);
@@ -427,14 +426,13 @@ START_TEST(test_re2_regex_is_resolved_by_the_broker)
                       n2);
         sleep_ms(20);
     }
-    kfk_topic_partition *tps;
-    size_t n;
-    ck_assert_int_eq(kfk_consumer_assignment(a.c, &tps, &n), KFK_OK);
-    ck_assert_uint_eq(n, 3);
-    for (size_t i = 0; i < n; i++)
-        ck_assert_msg(!strcmp(tps[i].topic, t1) || !strcmp(tps[i].topic, t22), "assigned %s",
-                      tps[i].topic);
-    kfk_topic_partitions_free(tps, n);
+    kfk_partition_list *l = kfk_consumer_assignment(a.c);
+    ck_assert_uint_eq(kfk_partition_list_count(l), 3);
+    for (size_t i = 0; i < kfk_partition_list_count(l); i++) {
+        const char *t = kfk_partition_list_topic(l, i);
+        ck_assert_msg(!strcmp(t, t1) || !strcmp(t, t22), "assigned %s", t);
+    }
+    kfk_partition_list_destroy(l);
     member_stop(&a);
     kclus_delete_topic(NULL, t1);
     kclus_delete_topic(NULL, t22);

@@ -17,6 +17,7 @@
 #include "../common/kcoord.h"
 #include "../unit/mock_util.h"
 #include "kfk.h"
+#include "kplist.h"
 #include "kwire_client.h"
 
 #define RECORDS 10
@@ -153,11 +154,7 @@ static kfk_consumer *consumer(int proto, const char *isolation, const char *api_
 
 static size_t assignment_size(kfk_consumer *c)
 {
-    kfk_topic_partition *tps;
-    size_t n;
-    ck_assert_int_eq(kfk_consumer_assignment(c, &tps, &n), KFK_OK);
-    kfk_topic_partitions_free(tps, n);
-    return n;
+    return kpl_assigned(c);
 }
 
 static void subscribe(kfk_consumer *c)
@@ -197,9 +194,10 @@ static kfk_message *first_message(kfk_consumer *c)
 /* The group's committed offset of partition 0 as c sees it. */
 static kfk_err committed(kfk_consumer *c, int timeout_ms, int64_t *offset)
 {
-    kfk_topic_partition tp = {topic, 0, 12345, NULL};
-    kfk_err err = kfk_consumer_committed(c, &tp, 1, timeout_ms);
-    *offset = tp.offset;
+    kfk_partition_list *l = kpl_one(topic, 0, 12345);
+    kfk_err err = kfk_consumer_committed(c, l, timeout_ms);
+    *offset = kfk_partition_list_offset(l, 0);
+    kfk_partition_list_destroy(l);
     return err;
 }
 

@@ -130,15 +130,15 @@ static void record(world *w, int who, int32_t p, int64_t off, int id)
     w->seen[p][off]++;
 }
 
-static void own(member *m, const char *what, const kfk_topic_partition_list *parts, bool on)
+static void own(member *m, const char *what, const kfk_partition_list *parts, bool on)
 {
-    for (size_t i = 0; i < parts->count; i++) {
-        const kfk_topic_partition *tp = &parts->elems[i];
-        ck_assert_str_eq(tp->topic, m->topic);
-        ck_assert(tp->partition >= 0 && tp->partition < NPARTS);
-        ck_assert_msg(m->owned[tp->partition] != on, "member %d: %s partition %d it %s", m->id,
-                      what, tp->partition, on ? "already owns" : "does not own");
-        m->owned[tp->partition] = on;
+    for (size_t i = 0; i < kfk_partition_list_count(parts); i++) {
+        int32_t p = kfk_partition_list_partition(parts, i);
+        ck_assert_str_eq(kfk_partition_list_topic(parts, i), m->topic);
+        ck_assert(p >= 0 && p < NPARTS);
+        ck_assert_msg(m->owned[p] != on, "member %d: %s partition %d it %s", m->id, what, p,
+                      on ? "already owns" : "does not own");
+        m->owned[p] = on;
     }
 }
 
@@ -154,7 +154,7 @@ static void commit(member *m)
 }
 
 static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_topic_partition_list *parts)
+                         const kfk_partition_list *parts)
 {
     member *m = opaque;
     ck_assert_ptr_eq(c, m->c);
@@ -166,8 +166,8 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
         kfk_err e = kfk_consumer_commit(c, NULL, 0); /* before the partitions move */
         ck_assert_msg(e == KFK_OK, "member %d: commit on revoke: %s", m->id, kfk_err_str(e));
         own(m, "revoked", parts, false);
-        for (size_t i = 0; m->settled && i < parts->count; i++) {
-            m->revoked[parts->elems[i].partition] = true;
+        for (size_t i = 0; m->settled && i < kfk_partition_list_count(parts); i++) {
+            m->revoked[kfk_partition_list_partition(parts, i)] = true;
             m->revoked_settled++;
         }
         break;
@@ -223,7 +223,7 @@ static void say(int fd, const char *line)
 }
 
 static void child_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                            const kfk_topic_partition_list *parts)
+                            const kfk_partition_list *parts)
 {
     child *ch = opaque;
     char line[512];
@@ -238,8 +238,9 @@ static void child_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event e
                      ev == KFK_REBALANCE_ASSIGNED  ? 'A'
                      : ev == KFK_REBALANCE_REVOKED ? 'R'
                                                    : 'L');
-    for (size_t i = 0; i < parts->count && n < 480; i++)
-        n += snprintf(line + n, sizeof(line) - (size_t)n, " %d", parts->elems[i].partition);
+    for (size_t i = 0; i < kfk_partition_list_count(parts) && n < 480; i++)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " %d",
+                      kfk_partition_list_partition(parts, i));
     snprintf(line + n, sizeof(line) - (size_t)n, "\n");
     say(ch->out, line);
 }
@@ -465,17 +466,18 @@ static void settle(world *w, const bool alive[MEMBERS], int processed, const cha
  * what its callbacks said. */
 static void check_assignment(member *m)
 {
-    kfk_topic_partition *tps;
-    size_t n;
-    ck_assert_int_eq(kfk_consumer_assignment(m->c, &tps, &n), KFK_OK);
+    kfk_partition_list *l = kfk_consumer_assignment(m->c);
+    ck_assert_ptr_nonnull(l);
+    size_t n = kfk_partition_list_count(l);
     int owned = 0;
     for (int p = 0; p < NPARTS; p++)
         owned += m->owned[p];
     ck_assert_int_eq((int)n, owned);
-    for (size_t i = 0; i < n; i++)
-        ck_assert_msg(m->owned[tps[i].partition], "member %d: assignment has %d", m->id,
-                      tps[i].partition);
-    kfk_topic_partitions_free(tps, n);
+    for (size_t i = 0; i < n; i++) {
+        int32_t p = kfk_partition_list_partition(l, i);
+        ck_assert_msg(m->owned[p], "member %d: assignment has %d", m->id, p);
+    }
+    kfk_partition_list_destroy(l);
 }
 
 static void begin_settled(world *w)

@@ -17,6 +17,7 @@
 #include "base/time.h"
 #include "kclus.h"
 #include "kfk.h"
+#include "kplist.h"
 #include "kwire_client.h"
 
 #define TIMEOUT_MS 20000
@@ -225,11 +226,7 @@ static void consume_and_compare(const char *topic, const xrecs *x)
     char err[256];
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
-    kfk_topic_partition tps[NPARTS];
-    for (int32_t p = 0; p < NPARTS; p++)
-        tps[p] = (kfk_topic_partition){topic, p, KFK_OFFSET_BEGINNING};
-    kfk_topic_partition_list l = {NPARTS, tps};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign(c, topic, NPARTS, KFK_OFFSET_BEGINNING), KFK_OK);
     int64_t deadline = ktime_mono_ms() + TIMEOUT_MS;
     for (size_t total = 0; total < x->n; total++) {
         int64_t left = deadline - ktime_mono_ms();

@@ -17,6 +17,7 @@
 #include "base/time.h"
 #include "kclus.h"
 #include "kfk.h"
+#include "kplist.h"
 #include "kwire_client.h"
 
 #define TIMEOUT_MS 30000
@@ -149,9 +150,7 @@ static void consume(const char *topic, const char *isolation, int n)
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
     kfk_consumer_report_eof(c, 1);
-    kfk_topic_partition tp = {topic, 0, KFK_OFFSET_BEGINNING};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign_one(c, topic, 0, KFK_OFFSET_BEGINNING), KFK_OK);
     int64_t deadline = ktime_mono_ms() + TIMEOUT_MS, end = -1;
     int got = 0;
     while (end < LOG_END) {

@@ -68,15 +68,16 @@ static void set_owned(member *m, int p, bool on, char what)
 /* --- kfk members -------------------------------------------------------------------- */
 
 static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_topic_partition_list *parts)
+                         const kfk_partition_list *parts)
 {
     member *m = opaque;
     if (ev == KFK_REBALANCE_REVOKED) {
         kfk_err e = kfk_consumer_commit(c, NULL, 0);
         ck_assert_msg(e == KFK_OK, "member %d: commit on revoke: %s", m->id, kfk_err_str(e));
     }
-    for (size_t i = 0; i < parts->count; i++)
-        set_owned(m, parts->elems[i].partition, ev == KFK_REBALANCE_ASSIGNED, "ARL"[ev - 1]);
+    for (size_t i = 0; i < kfk_partition_list_count(parts); i++)
+        set_owned(m, kfk_partition_list_partition(parts, i), ev == KFK_REBALANCE_ASSIGNED,
+                  "ARL"[ev - 1]);
 }
 
 static void kfk_member_start(member *m, const char *group, const char *topic)

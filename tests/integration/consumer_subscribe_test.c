@@ -11,6 +11,7 @@
 #include "../common/kclus.h"
 #include "../common/ktest.h"
 #include "kfk.h"
+#include "kplist.h"
 #include "kwire_client.h"
 
 #define TIMEOUT_MS 60000
@@ -29,19 +30,20 @@ typedef struct member {
     int n_seen;
 } member;
 
-static int part_of(const char *topic, const kfk_topic_partition *tp, const char *want)
+/* Entry i's partition when it is of topic want (and < MAXP), else -1. */
+static int part_of(const kfk_partition_list *parts, size_t i, const char *want)
 {
-    (void)topic;
-    return strcmp(tp->topic, want) == 0 && tp->partition < MAXP ? tp->partition : -1;
+    int32_t p = kfk_partition_list_partition(parts, i);
+    return strcmp(kfk_partition_list_topic(parts, i), want) == 0 && p < MAXP ? p : -1;
 }
 
 static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_topic_partition_list *parts)
+                         const kfk_partition_list *parts)
 {
     member *m = opaque;
     ck_assert_ptr_eq(c, m->c);
-    for (size_t i = 0; i < parts->count; i++) {
-        int p = part_of(m->topic, &parts->elems[i], m->topic);
+    for (size_t i = 0; i < kfk_partition_list_count(parts); i++) {
+        int p = part_of(parts, i, m->topic);
         if (p < 0) continue;
         if (ev == KFK_REBALANCE_ASSIGNED) {
             ck_assert_msg(!m->owned[p], "partition %d assigned twice", p);
@@ -57,10 +59,10 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
     if (ev == KFK_REBALANCE_LOST) m->lost_events++;
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+static void on_commit(void *opaque, kfk_err err, const kfk_partition_list *offsets)
 {
     member *m = opaque;
-    ck_assert_uint_gt(offsets->count, 0);
+    ck_assert_uint_gt(kfk_partition_list_count(offsets), 0);
     if (err)
         m->commits_failed++;
     else
@@ -140,14 +142,13 @@ static int owned_count(const member *m)
 /* Committed offsets of every partition, summed (KFK_OFFSET_INVALID: 0). */
 static int64_t committed_sum(kfk_consumer *c, const char *topic)
 {
-    kfk_topic_partition tps[NPARTS];
-    for (int p = 0; p < NPARTS; p++)
-        tps[p] = (kfk_topic_partition){.topic = topic, .partition = p};
-    kfk_err err = kfk_consumer_committed(c, tps, NPARTS, TIMEOUT_MS);
+    kfk_partition_list *l = kpl_range(topic, NPARTS, KFK_OFFSET_INVALID);
+    kfk_err err = kfk_consumer_committed(c, l, TIMEOUT_MS);
     ck_assert_msg(err == KFK_OK, "committed: %s", kfk_err_str(err));
     int64_t sum = 0;
-    for (int p = 0; p < NPARTS; p++)
-        if (tps[p].offset >= 0) sum += tps[p].offset;
+    for (size_t p = 0; p < NPARTS; p++)
+        if (kfk_partition_list_offset(l, p) >= 0) sum += kfk_partition_list_offset(l, p);
+    kfk_partition_list_destroy(l);
     return sum;
 }
 
@@ -164,9 +165,7 @@ START_TEST(test_subscribe_commit_and_resume)
     const char *names[] = {topic};
     ck_assert_int_eq(kfk_consumer_subscribe(c, names, 1), KFK_OK);
     /* subscribe and assign exclude each other */
-    kfk_topic_partition tp0 = {.topic = topic, .partition = 0, .offset = KFK_OFFSET_INVALID};
-    kfk_topic_partition_list l0 = {1, &tp0};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l0), KFK_ERR_STATE);
+    ck_assert_int_eq(kpl_assign_one(c, topic, 0, KFK_OFFSET_INVALID), KFK_ERR_STATE);
     char **subs;
     size_t n_subs;
     ck_assert_int_eq(kfk_consumer_subscription(c, &subs, &n_subs), KFK_OK);
@@ -200,17 +199,20 @@ START_TEST(test_subscribe_commit_and_resume)
     ck_assert_int_eq(committed_sum(c, topic), 240);
 
     /* an explicit offset with metadata */
-    kfk_topic_partition ex = {.topic = topic, .partition = 1, .offset = 3, .metadata = "hello"};
-    kfk_topic_partition_list el = {1, &ex};
-    ck_assert_int_eq(kfk_consumer_commit(c, &el, 0), KFK_OK);
-    kfk_topic_partition q = {.topic = topic, .partition = 1};
-    ck_assert_int_eq(kfk_consumer_committed(c, &q, 1, TIMEOUT_MS), KFK_OK);
-    ck_assert_int_eq(q.offset, 3);
-    ck_assert_str_eq(q.metadata, "hello");
+    kfk_partition_list *el = kpl_one(topic, 1, 3);
+    ck_assert_int_eq(kfk_partition_list_set_metadata(el, 0, "hello"), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_commit(c, el, 0), KFK_OK);
+    kfk_partition_list *q = kpl_one(topic, 1, KFK_OFFSET_INVALID);
+    ck_assert_int_eq(kfk_consumer_committed(c, q, TIMEOUT_MS), KFK_OK);
+    ck_assert_int_eq(kfk_partition_list_offset(q, 0), 3);
+    ck_assert_str_eq(kfk_partition_list_metadata(q, 0), "hello");
+    ck_assert_int_eq(kfk_partition_list_error(q, 0), KFK_OK);
+    kfk_partition_list_destroy(q);
     /* and back to where partition 1 was */
-    ex.offset = 60;
-    ex.metadata = NULL;
-    ck_assert_int_eq(kfk_consumer_commit(c, &el, 0), KFK_OK);
+    ck_assert_int_eq(kfk_partition_list_set_offset(el, 0, 60), KFK_OK);
+    ck_assert_int_eq(kfk_partition_list_set_metadata(el, 0, NULL), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_commit(c, el, 0), KFK_OK);
+    kfk_partition_list_destroy(el);
 
     ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     ck_assert_int_eq(m.revoked_events, 1); /* close revokes */
@@ -510,13 +512,13 @@ START_TEST(test_group_api_errors)
     ck_assert_msg(c != NULL, "%s", err);
     const char *bad[] = {""};
     ck_assert_int_eq(kfk_consumer_subscribe(c, bad, 1), KFK_ERR_INVALID_ARG);
-    kfk_topic_partition tp = {.topic = "t", .partition = 0, .offset = KFK_OFFSET_INVALID};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_incremental_assign(c, &l), KFK_OK);
+    kfk_partition_list *l = kpl_one("t", 0, KFK_OFFSET_INVALID);
+    ck_assert_int_eq(kfk_consumer_incremental_assign(c, l), KFK_OK);
     ck_assert_int_eq(kfk_consumer_subscribe(c, names, 1), KFK_ERR_STATE);
-    ck_assert_int_eq(kfk_consumer_incremental_unassign(c, &l), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_incremental_unassign(c, l), KFK_OK);
     ck_assert_int_eq(kfk_consumer_subscribe(c, names, 1), KFK_OK);
-    ck_assert_int_eq(kfk_consumer_incremental_assign(c, &l), KFK_ERR_STATE);
+    ck_assert_int_eq(kfk_consumer_incremental_assign(c, l), KFK_ERR_STATE);
+    kfk_partition_list_destroy(l);
     ck_assert_int_eq(kfk_consumer_unsubscribe(c), KFK_OK);
     kfk_consumer_destroy(c);
 }

@@ -13,6 +13,7 @@
 
 #include "../common/ktest.h"
 #include "kfk.h"
+#include "kplist.h"
 #include "kwire_client.h"
 
 #define TIMEOUT_MS 20000
@@ -120,9 +121,7 @@ static void expect_seen(const char *topic, const char *isolation, const char *co
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
     kfk_consumer_report_eof(c, 1);
-    kfk_topic_partition tp = {topic, 0, KFK_OFFSET_BEGINNING};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign_one(c, topic, 0, KFK_OFFSET_BEGINNING), KFK_OK);
     int got = 0;
     for (;;) {
         kfk_message *m = kfk_consumer_poll(c, TIMEOUT_MS);

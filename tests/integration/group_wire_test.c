@@ -11,6 +11,7 @@
 #include "../common/kcoord.h"
 #include "../unit/mock_util.h"
 #include "kfk.h"
+#include "kplist.h"
 #include "kwire_client.h"
 
 #define TIMEOUT_MS 30000
@@ -529,11 +530,11 @@ typedef struct rb_seen {
 } rb_seen;
 
 static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_topic_partition_list *parts)
+                         const kfk_partition_list *parts)
 {
     (void)c;
     rb_seen *r = opaque;
-    int n = (int)parts->count;
+    int n = (int)kfk_partition_list_count(parts);
     if (ev == KFK_REBALANCE_ASSIGNED) {
         r->assigned++;
         r->owned += n;
@@ -593,13 +594,11 @@ START_TEST(test_a_consumer_behind_the_group_fails_its_commit_and_rejoins)
     sync_send(&raw, "range", one, 1);
     ck_assert_int_eq(sync_recv(&raw), 0);
 
-    kfk_topic_partition tp = {.topic = topic, .partition = 0, .offset = 5};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_ERR_ILLEGAL_GENERATION);
+    ck_assert_int_eq(kpl_commit(c, topic, 0, 5, 0), KFK_ERR_ILLEGAL_GENERATION);
     poll_until(c, &seen, 2, 1, 4);
     char *again = kfk_consumer_member_id(c);
     ck_assert_str_eq(again, id);
-    ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_OK);
+    ck_assert_int_eq(kpl_commit(c, topic, 0, 5, 0), KFK_OK);
     ck_assert_int_eq(fetch(&raw.c, group, 0).committed_offset, 5);
     free(id);
     free(again);

@@ -9,6 +9,7 @@
 #include "../common/ksec.h"
 #include "../common/ktest.h"
 #include "kfk.h"
+#include "kplist.h"
 
 #define N 5000
 
@@ -67,9 +68,7 @@ START_TEST(test_kfk_reads_what_kafka_python_wrote)
     char err[512];
     kfk_consumer *c = kfk_consumer_new(ksec_conf(KSEC_SASL_SSL, mechs[_i]), err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
-    kfk_topic_partition tp = {topic, 0, KFK_OFFSET_BEGINNING, NULL};
-    kfk_topic_partition_list list = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_assign(c, &list), KFK_OK);
+    ck_assert_int_eq(kpl_assign_one(c, topic, 0, KFK_OFFSET_BEGINNING), KFK_OK);
     int next = 0;
     int64_t deadline = kclus_now_ms() + 60000;
     while (next < N && kclus_now_ms() < deadline) {

@@ -23,6 +23,7 @@
 #include "../common/ktest.h"
 #include "../common/ktxn.h"
 #include "kfk.h"
+#include "kplist.h"
 
 #define NP 3
 #define PER_TXN 60
@@ -168,16 +169,17 @@ START_TEST(test_offsets_commit_with_the_transaction)
     ck_assert_msg(c != NULL, "%s", err);
     const char *topics[] = {t1};
     ck_assert_int_eq(kfk_consumer_subscribe(c, topics, 1), KFK_OK);
-    kfk_topic_partition next[NP];
-    for (int p = 0; p < NP; p++)
-        next[p] = (kfk_topic_partition){t1, p, 0, "txn"};
+    kfk_partition_list *next = kpl_range(t1, NP, 0);
+    for (size_t p = 0; p < NP; p++)
+        ck_assert_int_eq(kfk_partition_list_set_metadata(next, p, "txn"), KFK_OK);
     int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
     for (int got = 0; got < 30;) {
         ck_assert_msg(kclus_now_ms() < deadline, "read %d of 30", got);
         kfk_message *m = kfk_consumer_poll(c, 200);
         if (!m) continue;
         ck_assert_int_eq(kfk_message_error(m), KFK_OK);
-        next[kfk_message_partition(m)].offset = kfk_message_offset(m) + 1;
+        kfk_partition_list_set_offset(next, (size_t)kfk_message_partition(m),
+                                      kfk_message_offset(m) + 1);
         got++;
         kfk_message_release(m);
     }
@@ -186,26 +188,27 @@ START_TEST(test_offsets_commit_with_the_transaction)
     ck_assert_int_ge(kfk_consumer_group_metadata_generation_id(md), 0);
     ktxn_reports rs = {0};
     kfk_producer *p = ktxn_producer(bs, id, &rs, true, linger5);
-    kfk_topic_partition_list l = {NP, next};
     for (int round = 0; round < 2; round++) { /* aborted, then committed */
         ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
         ktxn_produce(p, t1, NP, round ? "committed" : "aborted", 3);
-        kfk_err e = kfk_producer_send_offsets_to_transaction(p, &l, md, TIMEOUT_MS);
+        kfk_err e = kfk_producer_send_offsets_to_transaction(p, next, md, TIMEOUT_MS);
         ck_assert_msg(e == KFK_OK, "send_offsets: %s", kfk_err_name(e));
         e = round ? kfk_producer_commit_transaction(p, TIMEOUT_MS)
                   : kfk_producer_abort_transaction(p, TIMEOUT_MS);
         ck_assert_msg(e == KFK_OK, "%s: %s", round ? "commit" : "abort", kfk_err_name(e));
-        kfk_topic_partition got[NP];
-        for (int q = 0; q < NP; q++)
-            got[q] = (kfk_topic_partition){t1, q, 0, NULL};
-        ck_assert_int_eq(kfk_consumer_committed(c, got, NP, TIMEOUT_MS), KFK_OK);
-        for (int q = 0; q < NP; q++)
-            ck_assert_msg(got[q].offset == (round ? next[q].offset : KFK_OFFSET_INVALID),
-                          "round %d: partition %d committed at %lld", round, q,
-                          (long long)got[q].offset);
-        if (round) ck_assert_str_eq(got[0].metadata, "txn");
+        kfk_partition_list *got = kpl_range(t1, NP, 0);
+        ck_assert_int_eq(kfk_consumer_committed(c, got, TIMEOUT_MS), KFK_OK);
+        for (size_t q = 0; q < NP; q++) {
+            int64_t want = round ? kfk_partition_list_offset(next, q) : KFK_OFFSET_INVALID;
+            ck_assert_msg(kfk_partition_list_offset(got, q) == want,
+                          "round %d: partition %zu committed at %lld", round, q,
+                          (long long)kfk_partition_list_offset(got, q));
+        }
+        if (round) ck_assert_str_eq(kfk_partition_list_metadata(got, 0), "txn");
+        kfk_partition_list_destroy(got);
     }
     kfk_consumer_group_metadata_destroy(md);
+    kfk_partition_list_destroy(next);
     kfk_producer_destroy(p);
     kfk_consumer_destroy(c);
     kclus_delete_topic(bs, t1);

@@ -10,6 +10,7 @@
 #include "../common/ktest.h"
 #include "base/time.h"
 #include "kfk.h"
+#include "kplist.h"
 
 /* A consumer for a port nothing listens on: enough for API checks. */
 static kfk_consumer *offline_consumer(void)
@@ -40,12 +41,11 @@ END_TEST
 START_TEST(test_null_handles_and_arguments_are_errors)
 {
     int64_t off;
-    kfk_topic_partition *tps;
-    size_t n;
     kfk_message *m[1];
     ck_assert_int_eq(kfk_consumer_assign(NULL, NULL), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_unassign(NULL), KFK_ERR_INVALID_ARG);
-    ck_assert_int_eq(kfk_consumer_assignment(NULL, &tps, &n), KFK_ERR_INVALID_ARG);
+    ck_assert_ptr_null(kfk_consumer_assignment(NULL));
+    ck_assert_int_eq(kfk_consumer_committed(NULL, NULL, 0), KFK_ERR_INVALID_ARG);
     ck_assert_ptr_null(kfk_consumer_poll(NULL, 0));
     ck_assert_uint_eq(kfk_consumer_poll_batch(NULL, m, 1, 0), 0);
     ck_assert_int_eq(kfk_consumer_seek(NULL, "t", 0, 0), KFK_ERR_INVALID_ARG);
@@ -55,22 +55,20 @@ START_TEST(test_null_handles_and_arguments_are_errors)
     kfk_consumer_report_eof(NULL, 1);
     kfk_consumer_destroy(NULL);
     kfk_message_release(NULL);
-    kfk_topic_partitions_free(NULL, 3);
+    kfk_partition_list_destroy(NULL);
 
     kfk_consumer *c = offline_consumer();
-    kfk_topic_partition tp = {"t", 0, 0};
-    kfk_topic_partition_list bad = {1, NULL};
-    ck_assert_int_eq(kfk_consumer_assign(c, &bad), KFK_ERR_INVALID_ARG);
-    tp.partition = -1;
-    kfk_topic_partition_list neg = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_assign(c, &neg), KFK_ERR_INVALID_ARG);
+    kfk_partition_list *empty = kfk_partition_list_new(0);
+    ck_assert_int_eq(kfk_consumer_assign(c, empty), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_committed(c, NULL, 0), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_committed(c, empty, 0), KFK_ERR_CONFIG); /* no group.id */
+    kfk_partition_list_destroy(empty);
     ck_assert_uint_eq(kfk_consumer_poll_batch(c, NULL, 1, 0), 0);
     ck_assert_uint_eq(kfk_consumer_poll_batch(c, m, 0, 0), 0);
     ck_assert_int_eq(kfk_consumer_seek(c, NULL, 0, 0), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_seek(c, "t", 0, -5), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_seek_to_timestamp(c, "t", 0, -1), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_position(c, "t", 0, NULL), KFK_ERR_INVALID_ARG);
-    ck_assert_int_eq(kfk_consumer_assignment(c, NULL, &n), KFK_ERR_INVALID_ARG);
     kfk_consumer_destroy(c);
 }
 END_TEST
@@ -84,9 +82,7 @@ START_TEST(test_unassigned_partitions_are_unknown)
     ck_assert_int_eq(kfk_consumer_position(c, "t", 0, &off), KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
     ck_assert_int_eq(kfk_consumer_pause(c, "t", 0), KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
     ck_assert_int_eq(kfk_consumer_resume(c, "t", 0), KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
-    kfk_topic_partition tp = {"t", 0, 42};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign_one(c, "t", 0, 42), KFK_OK);
     ck_assert_int_eq(kfk_consumer_position(c, "t", 0, &off), KFK_OK);
     ck_assert_int_eq(off, 42);
     ck_assert_int_eq(kfk_consumer_position(c, "t", 1, &off), KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);

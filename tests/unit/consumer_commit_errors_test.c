@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/kplist.h"
 #include "../common/ktest.h"
 #include "base/time.h"
 #include "kfk.h"
@@ -39,20 +40,23 @@ typedef struct member {
     int assigned, assigned_empty, revoked, lost;
     int commits;
     kfk_err commit_err;
+    size_t commit_entries;    /* in the last commit callback's list */
+    int64_t commit_offset;    /* its first entry's offset */
+    kfk_err commit_entry_err; /* and that entry's own error */
 } member;
 
 static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_topic_partition_list *parts)
+                         const kfk_partition_list *parts)
 {
     (void)c;
     member *m = opaque;
     if (ev == KFK_REBALANCE_ASSIGNED) {
         m->assigned++;
-        m->assigned_empty += parts->count == 0;
-        m->owned += (int)parts->count;
+        m->assigned_empty += kfk_partition_list_count(parts) == 0;
+        m->owned += (int)kfk_partition_list_count(parts);
     } else {
-        ck_assert_uint_gt(parts->count, 0); /* only ASSIGNED comes empty */
-        m->owned -= (int)parts->count;
+        ck_assert_uint_gt(kfk_partition_list_count(parts), 0); /* only ASSIGNED comes empty */
+        m->owned -= (int)kfk_partition_list_count(parts);
         if (ev == KFK_REBALANCE_REVOKED)
             m->revoked++;
         else
@@ -60,12 +64,14 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
     }
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+static void on_commit(void *opaque, kfk_err err, const kfk_partition_list *offsets)
 {
-    (void)offsets;
     member *m = opaque;
     m->commits++;
     m->commit_err = err;
+    m->commit_entries = kfk_partition_list_count(offsets);
+    m->commit_offset = kfk_partition_list_offset(offsets, 0);
+    m->commit_entry_err = kfk_partition_list_error(offsets, 0);
 }
 
 static void setup(void)
@@ -143,16 +149,14 @@ static void member_start(member *m, opts o)
 
 static kfk_err commit_p0(member *m, int64_t offset, int async)
 {
-    kfk_topic_partition tp = {.topic = "t", .partition = 0, .offset = offset};
-    kfk_topic_partition_list l = {1, &tp};
-    return kfk_consumer_commit(m->c, &l, async);
+    return kpl_commit(m->c, "t", 0, offset, async);
 }
 
 static int64_t committed_p0(member *m)
 {
-    kfk_topic_partition tp = {.topic = "t", .partition = 0};
-    ck_assert_int_eq(kfk_consumer_committed(m->c, &tp, 1, WAIT_MS), KFK_OK);
-    return tp.offset;
+    int64_t offset;
+    ck_assert_int_eq(kpl_committed(m->c, "t", 0, &offset, WAIT_MS), KFK_OK);
+    return offset;
 }
 
 /* Polls until m's position on every partition of t is known
@@ -238,6 +242,10 @@ START_TEST(test_classic_async_commit_reports_and_rejoins)
     ck_assert_int_eq(commit_p0(&m, 5, 1), KFK_OK);
     POLL_UNTIL(&m, m.commits == 1 && m.lost == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.commit_err, KFK_ERR_ILLEGAL_GENERATION);
+    /* the callback's list: what was committed, each with its own result */
+    ck_assert_uint_eq(m.commit_entries, 1);
+    ck_assert_int_eq(m.commit_offset, 5);
+    ck_assert_int_eq(m.commit_entry_err, KFK_ERR_ILLEGAL_GENERATION);
     ck_assert_int_eq(kfk_mock_request_count(mc, KP_HEARTBEAT_KEY), 0);
     kfk_consumer_destroy(m.c);
 }

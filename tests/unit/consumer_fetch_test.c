@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "consumer/consumer_int.h"
+#include "kplist.h"
 #include "mock_util.h"
 
 #define WAIT_MS 10000
@@ -130,11 +131,7 @@ static kfk_consumer *consumer(const char *const *props)
 
 static void assign(kfk_consumer *c, const char *topic, int32_t nparts, int64_t offset)
 {
-    kfk_topic_partition tps[16];
-    for (int32_t i = 0; i < nparts; i++)
-        tps[i] = (kfk_topic_partition){topic, i, offset};
-    kfk_topic_partition_list l = {(size_t)nparts, tps};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign(c, topic, nparts, offset), KFK_OK);
 }
 
 /* The next message with a record (errors fail the test), within WAIT_MS. */
@@ -278,9 +275,7 @@ START_TEST(test_pause_holds_back_and_resume_continues)
     produce("t", 0, KCODEC_NONE, 0, 20);
     produce("t", 1, KCODEC_NONE, 0, 20);
     kfk_consumer *c = consumer(NULL);
-    kfk_topic_partition tp = {"t", 0, 0};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign_one(c, "t", 0, 0), KFK_OK);
     expect_range(c, 0, 5);
     ck_assert_int_eq(kfk_consumer_pause(c, "t", 0), KFK_OK);
     ck_assert(quiet_for(c, 300));
@@ -471,24 +466,23 @@ START_TEST(test_assignment_lists_partitions_and_positions)
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 1), 0);
     kfk_consumer *c = consumer(NULL);
     assign(c, "t", 2, 7);
-    kfk_topic_partition *tps;
-    size_t n;
-    ck_assert_int_eq(kfk_consumer_assignment(c, &tps, &n), KFK_OK);
-    ck_assert_uint_eq(n, 2);
-    ck_assert_str_eq(tps[0].topic, "t");
-    ck_assert_int_eq(tps[1].partition, 1);
-    ck_assert_int_eq(tps[1].offset, 7);
-    kfk_topic_partitions_free(tps, n);
+    kfk_partition_list *l = kfk_consumer_assignment(c);
+    ck_assert_uint_eq(kfk_partition_list_count(l), 2);
+    ck_assert_str_eq(kfk_partition_list_topic(l, 0), "t");
+    ck_assert_int_eq(kfk_partition_list_partition(l, 1), 1);
+    ck_assert_int_eq(kfk_partition_list_offset(l, 1), 7);
+    kfk_partition_list_destroy(l);
     ck_assert_int_eq(kfk_consumer_unassign(c), KFK_OK);
-    ck_assert_int_eq(kfk_consumer_assignment(c, &tps, &n), KFK_OK);
-    ck_assert_uint_eq(n, 0);
-    kfk_topic_partitions_free(tps, n);
-    kfk_topic_partition bad = {NULL, 0, 0};
-    kfk_topic_partition_list l = {1, &bad};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_ERR_INVALID_ARG);
-    kfk_topic_partition twice[] = {{"t", 1, 0}, {"t", 0, 0}, {"t", 1, 5}};
-    kfk_topic_partition_list l2 = {3, twice};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l2), KFK_ERR_INVALID_ARG);
+    l = kfk_consumer_assignment(c);
+    ck_assert_ptr_nonnull(l);
+    ck_assert_uint_eq(kfk_partition_list_count(l), 0);
+    kfk_partition_list_destroy(l);
+    kfk_partition_list *twice = kpl_one("t", 1, 0);
+    kpl_add(twice, "t", 0, 0);
+    kpl_add(twice, "t", 1, 5);
+    ck_assert_int_eq(kfk_consumer_assign(c, twice), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_consumer_incremental_assign(c, twice), KFK_ERR_INVALID_ARG);
+    kfk_partition_list_destroy(twice);
     ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     ck_assert_ptr_null(kfk_consumer_poll(c, 0));
     ck_assert_int_eq(kfk_consumer_assign(c, NULL), KFK_ERR_STATE);

@@ -15,6 +15,7 @@
 #include "base/time.h"
 #include "kfk.h"
 #include "kfk_mock.h"
+#include "kplist.h"
 #include "proto/gen/heartbeat.h"
 #include "proto/gen/join_group.h"
 #include "proto/gen/leave_group.h"
@@ -33,15 +34,15 @@ typedef struct member {
 } member;
 
 static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_topic_partition_list *parts)
+                         const kfk_partition_list *parts)
 {
     (void)c;
     member *m = opaque;
     if (ev == KFK_REBALANCE_ASSIGNED) {
         m->assigned++;
-        m->owned += (int)parts->count;
+        m->owned += (int)kfk_partition_list_count(parts);
     } else {
-        m->owned -= (int)parts->count;
+        m->owned -= (int)kfk_partition_list_count(parts);
         if (ev == KFK_REBALANCE_REVOKED)
             m->revoked++;
         else
@@ -181,9 +182,7 @@ START_TEST(test_coordinator_errors_are_retried)
     ck_assert_int_ge(kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY), 3);
     ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_NOT_COORDINATOR),
                      KFK_OK);
-    kfk_topic_partition tp = {.topic = "t", .partition = 2, .offset = 0};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_commit(m.c, &l, 0), KFK_OK);
+    ck_assert_int_eq(kpl_commit(m.c, "t", 2, 0, 0), KFK_OK);
     ck_assert_int_eq(kfk_mock_request_count(mc, KP_OFFSET_COMMIT_KEY), 2);
     kfk_consumer_destroy(m.c);
 }
@@ -206,9 +205,7 @@ START_TEST(test_fenced_instance_is_fatal)
     ck_assert_int_eq(seen, KFK_ERR_FENCED_INSTANCE_ID);
     ck_assert_int_eq(m.lost, 1);
     ck_assert_int_eq(m.owned, 0);
-    kfk_topic_partition tp = {.topic = "t", .partition = 0, .offset = 1};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_commit(m.c, &l, 0), KFK_ERR_FENCED_INSTANCE_ID);
+    ck_assert_int_eq(kpl_commit(m.c, "t", 0, 1, 0), KFK_ERR_FENCED_INSTANCE_ID);
     kfk_consumer_destroy(m.c);
 }
 END_TEST
@@ -292,12 +289,10 @@ START_TEST(test_coordinator_moves)
     POLL_UNTIL(&m, m.owned == NP);
     for (int32_t b = 1; b <= 3; b++) { /* the mock numbers brokers from 1 */
         ck_assert_int_eq(kfk_mock_broker_set_down(mc, b, true), KFK_OK);
-        kfk_topic_partition tp = {.topic = "t", .partition = 1, .offset = 10 + b};
-        kfk_topic_partition_list l = {1, &tp};
-        ck_assert_int_eq(kfk_consumer_commit(m.c, &l, 0), KFK_OK);
-        kfk_topic_partition q = {.topic = "t", .partition = 1};
-        ck_assert_int_eq(kfk_consumer_committed(m.c, &q, 1, WAIT_MS), KFK_OK);
-        ck_assert_int_eq(q.offset, 10 + b);
+        ck_assert_int_eq(kpl_commit(m.c, "t", 1, 10 + b, 0), KFK_OK);
+        int64_t q;
+        ck_assert_int_eq(kpl_committed(m.c, "t", 1, &q, WAIT_MS), KFK_OK);
+        ck_assert_int_eq(q, 10 + b);
         ck_assert_int_eq(kfk_mock_broker_set_down(mc, b, false), KFK_OK);
         kfk_message *msg = kfk_consumer_poll(m.c, 50);
         kfk_message_release(msg);

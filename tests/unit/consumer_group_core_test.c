@@ -15,6 +15,7 @@
 #include "base/time.h"
 #include "consumer/consumer_int.h"
 #include "consumer/group.h"
+#include "kplist.h"
 
 /* --- the fake protocol -------------------------------------------------------------- */
 
@@ -188,18 +189,16 @@ typedef struct seen {
 } seen;
 
 static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_topic_partition_list *parts)
+                         const kfk_partition_list *parts)
 {
     seen *s = opaque;
     ck_assert_ptr_eq(c, s->c);
     ck_assert_int_lt(s->n, 16);
     s->events[s->n] = ev;
-    s->counts[s->n++] = (int)parts->count;
+    s->counts[s->n++] = (int)kfk_partition_list_count(parts);
     s->last_ns = ktime_mono_ns();
     if (ev == KFK_REBALANCE_REVOKED) {
-        kfk_topic_partition *tps;
-        ck_assert_int_eq(kfk_consumer_assignment(c, &tps, &s->assigned_in_revoke), KFK_OK);
-        kfk_topic_partitions_free(tps, s->assigned_in_revoke);
+        s->assigned_in_revoke = kpl_assigned(c);
         s->revoke_done_in_revoke = count(&fake.revoke_done);
     }
 }
@@ -242,11 +241,7 @@ static kfk_consumer *group_consumer(seen *s, const char *max_poll_ms)
 
 static size_t assignment_size(kfk_consumer *c)
 {
-    kfk_topic_partition *tps;
-    size_t n;
-    ck_assert_int_eq(kfk_consumer_assignment(c, &tps, &n), KFK_OK);
-    kfk_topic_partitions_free(tps, n);
-    return n;
+    return kpl_assigned(c);
 }
 
 static void subscribe_t(kfk_consumer *c)
@@ -403,9 +398,7 @@ START_TEST(test_fatal_error_reaches_poll_and_commit)
     ck_assert_int_eq(kfk_message_partition(m), -1);
     ck_assert_str_eq(kfk_message_topic(m), "");
     kfk_message_release(m);
-    kfk_topic_partition tp = {.topic = "t", .partition = 0, .offset = 5};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_ERR_FENCED_INSTANCE_ID);
+    ck_assert_int_eq(kpl_commit(c, "t", 0, 5, 0), KFK_ERR_FENCED_INSTANCE_ID);
     kfk_consumer_destroy(c);
 }
 END_TEST
@@ -446,9 +439,7 @@ START_TEST(test_unsubscribe_revokes_and_leaves)
     ck_assert_uint_eq(n, 0);
     kfk_topic_names_free(subs, n);
     /* manual assignment is allowed again, and then subscribe is not */
-    kfk_topic_partition tp = {.topic = "t", .partition = 0, .offset = 0};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign_one(c, "t", 0, 0), KFK_OK);
     const char *names[] = {"t"};
     ck_assert_int_eq(kfk_consumer_subscribe(c, names, 1), KFK_ERR_STATE);
     kfk_consumer_destroy(c);
@@ -478,12 +469,9 @@ START_TEST(test_commit_of_nothing_consumed_is_done_at_once)
     ck_assert_int_eq(kfk_consumer_commit(c, NULL, 0), KFK_OK);
     /* below default.api.timeout.ms (1 s), which a request would wait out */
     ck_assert_int_lt(ktime_mono_ns() - t0, 900000000LL);
-    kfk_topic_partition bad = {.topic = "t", .partition = 0, .offset = -5};
-    kfk_topic_partition_list l = {1, &bad};
-    ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kpl_commit(c, "t", 0, -5, 0), KFK_ERR_INVALID_ARG);
     /* the coordinator cannot be reached: a sync commit times out */
-    bad.offset = 7;
-    ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_ERR_TIMED_OUT);
+    ck_assert_int_eq(kpl_commit(c, "t", 0, 7, 0), KFK_ERR_TIMED_OUT);
     kfk_consumer_destroy(c);
 }
 END_TEST

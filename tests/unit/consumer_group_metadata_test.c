@@ -16,6 +16,7 @@
 #include "base/time.h"
 #include "kfk.h"
 #include "kfk_mock.h"
+#include "kplist.h"
 #include "proto/gen/consumer_group_heartbeat.h"
 #include "proto/gen/join_group.h"
 #include "proto/gen/offset_commit.h"
@@ -111,11 +112,7 @@ static kfk_consumer *consumer(const char *group, const char *protocol, const cha
 
 static int assignment_size(kfk_consumer *c)
 {
-    kfk_topic_partition *tps;
-    size_t n;
-    ck_assert_int_eq(kfk_consumer_assignment(c, &tps, &n), KFK_OK);
-    kfk_topic_partitions_free(tps, n);
-    return (int)n;
+    return (int)kpl_assigned(c);
 }
 
 /* Subscribes c to t and polls until it owns both partitions. */
@@ -267,9 +264,7 @@ START_TEST(test_classic_keeps_the_last_join_until_the_next)
         KFK_OK);
     ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_ILLEGAL_GENERATION),
                      KFK_OK);
-    kfk_topic_partition tp = {.topic = "t", .partition = 0, .offset = 1};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_ERR_ILLEGAL_GENERATION);
+    ck_assert_int_eq(kpl_commit(c, "t", 0, 1, 0), KFK_ERR_ILLEGAL_GENERATION);
     kfk_consumer_group_metadata *during = kfk_consumer_get_group_metadata(c);
     ck_assert_int_eq(kfk_consumer_group_metadata_generation_id(during), gen);
     ck_assert_str_eq(kfk_consumer_group_metadata_member_id(during),

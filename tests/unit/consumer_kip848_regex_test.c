@@ -64,13 +64,13 @@ static int *count_of(rmember *m, const char *topic)
 }
 
 static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_topic_partition_list *parts)
+                         const kfk_partition_list *parts)
 {
     (void)c;
     rmember *m = opaque;
     pthread_mutex_lock(&m->lock);
-    for (size_t i = 0; i < parts->count; i++)
-        *count_of(m, parts->elems[i].topic) += ev == KFK_REBALANCE_ASSIGNED ? 1 : -1;
+    for (size_t i = 0; i < kfk_partition_list_count(parts); i++)
+        *count_of(m, kfk_partition_list_topic(parts, i)) += ev == KFK_REBALANCE_ASSIGNED ? 1 : -1;
     pthread_mutex_unlock(&m->lock);
 }
 

@@ -301,13 +301,13 @@ static int tslot(const char *topic, int32_t p)
 }
 
 static void t_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                        const kfk_topic_partition_list *parts)
+                        const kfk_partition_list *parts)
 {
     (void)c;
     tmember *m = opaque;
     pthread_mutex_lock(&m->lock);
-    for (size_t i = 0; i < parts->count; i++) {
-        int s = tslot(parts->elems[i].topic, parts->elems[i].partition);
+    for (size_t i = 0; i < kfk_partition_list_count(parts); i++) {
+        int s = tslot(kfk_partition_list_topic(parts, i), kfk_partition_list_partition(parts, i));
         if (s < 0 || s >= NSLOTS) {
             snprintf(m->bad, sizeof(m->bad), "unexpected partition %d", s);
             continue;
@@ -508,13 +508,11 @@ START_TEST(test_regex_matching_nothing_yet_joins_and_picks_up_a_new_topic)
     ck_assert_int_eq(kfk_mock_topic_create(mc, "v1", 2, 1), KFK_OK);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "xv1", 2, 1), KFK_OK); /* whole names only */
     WAIT_FOR(t_owned(&a, MPARTS, MPARTS + 2) == 2, "v1's partitions");
-    kfk_topic_partition *tps;
-    size_t n;
-    ck_assert_int_eq(kfk_consumer_assignment(a.c, &tps, &n), KFK_OK);
-    ck_assert_uint_eq(n, 2);
-    for (size_t i = 0; i < n; i++)
-        ck_assert_str_eq(tps[i].topic, "v1");
-    kfk_topic_partitions_free(tps, n);
+    kfk_partition_list *l = kfk_consumer_assignment(a.c);
+    ck_assert_uint_eq(kfk_partition_list_count(l), 2);
+    for (size_t i = 0; i < kfk_partition_list_count(l); i++)
+        ck_assert_str_eq(kfk_partition_list_topic(l, i), "v1");
+    kfk_partition_list_destroy(l);
     t_stop(&a);
 }
 END_TEST
@@ -594,13 +592,13 @@ START_TEST(test_topic_created_after_subscribing_is_assigned)
      * metadata knows the id. */
     int64_t deadline = ktime_mono_ms() + WAIT_MS;
     for (;;) {
-        kfk_topic_partition *tps;
-        size_t n;
-        ck_assert_int_eq(kfk_consumer_assignment(a.c, &tps, &n), KFK_OK);
+        kfk_partition_list *l = kfk_consumer_assignment(a.c);
+        ck_assert_ptr_nonnull(l);
+        size_t n = kfk_partition_list_count(l);
         bool all = n == 3;
         for (size_t i = 0; i < n; i++)
-            ck_assert_str_eq(tps[i].topic, "w");
-        kfk_topic_partitions_free(tps, n);
+            ck_assert_str_eq(kfk_partition_list_topic(l, i), "w");
+        kfk_partition_list_destroy(l);
         if (all) break;
         ck_assert_msg(ktime_mono_ms() < deadline, "w is not assigned (%zu partitions)", n);
         nanosleep(&(struct timespec){0, 10000000}, NULL); /* between looks */

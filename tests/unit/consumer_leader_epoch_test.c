@@ -24,6 +24,7 @@
 #include "consumer/consumer_int.h"
 #include "kfk.h"
 #include "kfk_mock.h"
+#include "kplist.h"
 
 /* --- decoding ---------------------------------------------------------------------------- */
 
@@ -126,7 +127,7 @@ static int32_t epoch_of(const char *bs, const char *topic, int32_t *leader)
     return epoch;
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+static void on_commit(void *opaque, kfk_err err, const kfk_partition_list *offsets)
 {
     (void)offsets;
     ck_assert_int_eq(err, KFK_OK);
@@ -173,9 +174,7 @@ static kfk_consumer *consumer(const char *bs, const char *topic, const char *gro
     char err[256];
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
-    kfk_topic_partition tp = {topic, 0, KFK_OFFSET_BEGINNING, NULL};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
+    ck_assert_int_eq(kpl_assign_one(c, topic, 0, KFK_OFFSET_BEGINNING), KFK_OK);
     return c;
 }
 

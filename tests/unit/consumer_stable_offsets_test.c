@@ -11,6 +11,7 @@
 #include "mock_util.h"
 
 #include "kfk.h"
+#include "kplist.h"
 
 #define WAIT_MS 10000
 
@@ -128,18 +129,13 @@ static kfk_consumer *consumer(const char *isolation)
 /* The group's committed offset of t/0 as c sees it within timeout_ms. */
 static kfk_err committed(kfk_consumer *c, int timeout_ms, int64_t *offset)
 {
-    kfk_topic_partition tp = {.topic = "t", .partition = 0, .offset = 12345};
-    kfk_err err = kfk_consumer_committed(c, &tp, 1, timeout_ms);
-    *offset = tp.offset;
-    return err;
+    return kpl_committed(c, "t", 0, offset, timeout_ms);
 }
 
 /* Commits offset for t/0 outside any transaction. */
 static void commit(kfk_consumer *c, int64_t offset)
 {
-    kfk_topic_partition tp = {.topic = "t", .partition = 0, .offset = offset};
-    kfk_topic_partition_list l = {1, &tp};
-    ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_OK);
+    ck_assert_int_eq(kpl_commit(c, "t", 0, offset, 0), KFK_OK);
 }
 
 /* The offset of the first record c polls as a member of the group. */

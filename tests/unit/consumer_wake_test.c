@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "consumer/consumer_int.h"
+#include "kplist.h"
 #include "mock_util.h"
 
 #define LONG_POLL_MS 8000
@@ -69,8 +70,7 @@ static void *poll_once(void *arg)
 START_TEST(test_leader_named_by_a_later_refresh_wakes_the_poll)
 {
     kfk_consumer *c = consumer("earliest");
-    kfk_topic_partition tp = {"late", 0, 0};
-    ck_assert_int_eq(kfk_consumer_assign(c, &(kfk_topic_partition_list){1, &tp}), KFK_OK);
+    ck_assert_int_eq(kpl_assign_one(c, "late", 0, 0), KFK_OK);
     /* The topic does not exist yet: the assignment's refresh finds no leader. */
     ck_assert_int_eq(kclient_refresh_wait(c->client, 5000), KFK_OK);
     long_poll lp = {c, NULL, 0};
@@ -96,8 +96,7 @@ START_TEST(test_out_of_range_reset_completes_within_one_poll)
     ck_assert_int_eq(kfk_mock_topic_create(mc, "oor", 1, 1), KFK_OK);
     produce("oor", 5);
     kfk_consumer *c = consumer("earliest");
-    kfk_topic_partition tp = {"oor", 0, 1000};
-    ck_assert_int_eq(kfk_consumer_assign(c, &(kfk_topic_partition_list){1, &tp}), KFK_OK);
+    ck_assert_int_eq(kpl_assign_one(c, "oor", 0, 1000), KFK_OK);
     long_poll lp = {c, NULL, 0};
     poll_once(&lp);
     ck_assert_ptr_nonnull(lp.m);

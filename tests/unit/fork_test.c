@@ -15,6 +15,7 @@
 #include "base/time.h"
 #include "kfk.h"
 #include "kfk_mock.h"
+#include "kplist.h"
 
 #define CHILD_RECORDS 1000
 
@@ -66,9 +67,7 @@ static kfk_producer *producer_new(tally *t)
 static kfk_consumer *consumer_from_start(const char *topic)
 {
     kfk_consumer *c = kfk_consumer_new(conf_for(), NULL, 0);
-    kfk_topic_partition tp = {.topic = topic, .partition = 0, .offset = 0};
-    kfk_topic_partition_list l = {1, &tp};
-    if (c && kfk_consumer_assign(c, &l) != KFK_OK) {
+    if (c && kpl_assign_one(c, topic, 0, 0) != KFK_OK) {
         kfk_consumer_destroy(c);
         return NULL;
     }
