@@ -28,7 +28,12 @@ extern "C" {
 #define KFK_VERSION_MAJOR 0
 #define KFK_VERSION_MINOR 1
 #define KFK_VERSION_PATCH 0
-#define KFK_VERSION_STR "0.1.0"
+/* The same version as text, "MAJOR.MINOR.PATCH". */
+#define KFK_VERSION_STR                                                                            \
+    KFK_STRINGIFY_(KFK_VERSION_MAJOR) "." KFK_STRINGIFY_(KFK_VERSION_MINOR) "." KFK_STRINGIFY_(   \
+        KFK_VERSION_PATCH)
+#define KFK_STRINGIFY_(x) KFK_STRINGIFY2_(x)
+#define KFK_STRINGIFY2_(x) #x
 
 /* The library's version as MAJOR*10000 + MINOR*100 + PATCH; compare with the
  * KFK_VERSION_* macros to detect a header/library mismatch. Any thread. */
@@ -68,11 +73,10 @@ typedef enum kfk_err {
     KFK_ERR_PARTITION_EOF = -120,       /* the consumer reached a partition's end */
     KFK_ERR_NO_OFFSET = -121,           /* no committed offset and no reset policy */
     KFK_ERR_TXN_ABORTED = -122,         /* the record's transaction was aborted first */
-    /* @CLIENT_ERRORS@ more client-side codes go above this line */
 
     /* broker errors: the Kafka protocol's codes as of Apache Kafka 4.3
-     * (org.apache.kafka.common.protocol.Errors). The descriptions are in
-     * lib/base/err.c; kfk_err_str() returns them. */
+     * (org.apache.kafka.common.protocol.Errors); kfk_err_str() describes
+     * them. */
     KFK_ERR_UNKNOWN_SERVER_ERROR = -1,
     KFK_ERR_OFFSET_OUT_OF_RANGE = 1,
     KFK_ERR_CORRUPT_MESSAGE = 2,
