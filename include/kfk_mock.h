@@ -44,7 +44,7 @@
  * mutex. The mock calls no user code.
  *
  * Versions: each API is served from kfk's lowest version of it up to its
- * newest stable one (what lib/proto implements), narrowed per API by
+ * newest stable one (what kfk itself implements), narrowed per API by
  * kfk_mock_set_api_version_range. ApiVersions advertises exactly those.
  * A request for any other API, or outside the range, gets its connection
  * closed, as Kafka closes it.
@@ -268,6 +268,38 @@ KFK_API kfk_err kfk_mock_set_consumer_group_timeouts(kfk_mock_cluster *mc, int32
                                                      int32_t heartbeat_ms);
 
 /* ------------------------------------------------------- fault injection */
+
+/* The Kafka API keys the mock serves, for the api_key arguments below
+ * (their values are the protocol's). KFK_MOCK_API_ANY counts requests of
+ * every API in kfk_mock_request_count and kfk_mock_broker_request_count. */
+typedef enum kfk_mock_api {
+    KFK_MOCK_API_ANY = -1,
+    KFK_MOCK_API_PRODUCE = 0,
+    KFK_MOCK_API_FETCH = 1,
+    KFK_MOCK_API_LIST_OFFSETS = 2,
+    KFK_MOCK_API_METADATA = 3,
+    KFK_MOCK_API_OFFSET_COMMIT = 8,
+    KFK_MOCK_API_OFFSET_FETCH = 9,
+    KFK_MOCK_API_FIND_COORDINATOR = 10,
+    KFK_MOCK_API_JOIN_GROUP = 11,
+    KFK_MOCK_API_HEARTBEAT = 12,
+    KFK_MOCK_API_LEAVE_GROUP = 13,
+    KFK_MOCK_API_SYNC_GROUP = 14,
+    KFK_MOCK_API_DESCRIBE_GROUPS = 15,
+    KFK_MOCK_API_LIST_GROUPS = 16,
+    KFK_MOCK_API_SASL_HANDSHAKE = 17,
+    KFK_MOCK_API_API_VERSIONS = 18,
+    KFK_MOCK_API_CREATE_TOPICS = 19,
+    KFK_MOCK_API_DELETE_TOPICS = 20,
+    KFK_MOCK_API_INIT_PRODUCER_ID = 22,
+    KFK_MOCK_API_ADD_PARTITIONS_TO_TXN = 24,
+    KFK_MOCK_API_ADD_OFFSETS_TO_TXN = 25,
+    KFK_MOCK_API_END_TXN = 26,
+    KFK_MOCK_API_TXN_OFFSET_COMMIT = 28,
+    KFK_MOCK_API_SASL_AUTHENTICATE = 36,
+    KFK_MOCK_API_CREATE_PARTITIONS = 37,
+    KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT = 68,
+} kfk_mock_api;
 
 /* The next n requests of API api_key (to any broker) get err instead of
  * being carried out: the response carries err in every partition-level

@@ -105,7 +105,7 @@ START_TEST(test_unknown_member_loses_and_rejoins)
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
     char *first = kfk_consumer_member_id(m.c);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_UNKNOWN_MEMBER_ID),
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_UNKNOWN_MEMBER_ID),
                      KFK_OK);
     POLL_UNTIL(&m, m.lost == 1 && m.owned == NP);
     ck_assert_int_eq(m.revoked, 0);
@@ -122,7 +122,7 @@ START_TEST(test_rebalance_in_progress_eager_revokes_all)
     member m;
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
                      KFK_OK);
     POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.lost, 0);
@@ -137,13 +137,13 @@ START_TEST(test_heartbeats_go_on_while_revoking)
     member m;
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
                      KFK_OK);
-    int64_t hb = kfk_mock_request_count(mc, KP_HEARTBEAT_KEY);
+    int64_t hb = kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT);
     int64_t until = ktime_mono_ms() + WAIT_MS;
-    while (kfk_mock_request_count(mc, KP_HEARTBEAT_KEY) < hb + 10 && ktime_mono_ms() < until)
+    while (kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) < hb + 10 && ktime_mono_ms() < until)
         nanosleep(&(struct timespec){0, 20000000}, NULL); /* no poll: the revocation waits */
-    ck_assert_int_ge(kfk_mock_request_count(mc, KP_HEARTBEAT_KEY), hb + 10);
+    ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), hb + 10);
     ck_assert_int_eq(m.revoked, 0);
     POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.lost, 0);
@@ -156,14 +156,14 @@ START_TEST(test_rebalance_in_progress_cooperative_keeps_all)
     member m;
     member_start(&m, "cooperative-sticky", NULL);
     POLL_UNTIL(&m, m.owned == NP);
-    int64_t joins = kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
+    int64_t joins = kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
                      KFK_OK);
-    POLL_UNTIL(&m, kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY) > joins &&
-                       kfk_mock_request_count(mc, KP_HEARTBEAT_KEY) > 0 && m.owned == NP);
+    POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP) > joins &&
+                       kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) > 0 && m.owned == NP);
     /* rejoined, and a heartbeat of the new generation went through */
-    int64_t hb = kfk_mock_request_count(mc, KP_HEARTBEAT_KEY);
-    POLL_UNTIL(&m, kfk_mock_request_count(mc, KP_HEARTBEAT_KEY) > hb + 1);
+    int64_t hb = kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT);
+    POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) > hb + 1);
     ck_assert_int_eq(m.revoked, 0);
     ck_assert_int_eq(m.lost, 0);
     ck_assert_int_eq(m.owned, NP);
@@ -174,17 +174,17 @@ END_TEST
 START_TEST(test_coordinator_errors_are_retried)
 {
     ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_JOIN_GROUP_KEY, 2, KFK_ERR_COORDINATOR_NOT_AVAILABLE), KFK_OK);
+        kfk_mock_push_errors(mc, KFK_MOCK_API_JOIN_GROUP, 2, KFK_ERR_COORDINATOR_NOT_AVAILABLE), KFK_OK);
     member m;
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
-    ck_assert_int_ge(kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY), 3);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_NOT_COORDINATOR),
+    ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 3);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_NOT_COORDINATOR),
                      KFK_OK);
     kfk_topic_partition tp = {.topic = "t", .partition = 2, .offset = 0};
     kfk_topic_partition_list l = {1, &tp};
     ck_assert_int_eq(kfk_consumer_commit(m.c, &l, 0), KFK_OK);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_OFFSET_COMMIT_KEY), 2);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_OFFSET_COMMIT), 2);
     kfk_consumer_destroy(m.c);
 }
 END_TEST
@@ -194,7 +194,7 @@ START_TEST(test_fenced_instance_is_fatal)
     member m;
     member_start(&m, "range", "inst-1");
     POLL_UNTIL(&m, m.owned == NP);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_FENCED_INSTANCE_ID),
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_FENCED_INSTANCE_ID),
                      KFK_OK);
     kfk_err seen = KFK_OK;
     int64_t until = ktime_mono_ms() + WAIT_MS;
@@ -220,14 +220,14 @@ START_TEST(test_only_dynamic_members_send_leave_group)
     POLL_UNTIL(&m, m.owned == NP);
     ck_assert_int_eq(kfk_consumer_close(m.c, -1), KFK_OK);
     ck_assert_int_eq(m.revoked, 1);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_LEAVE_GROUP_KEY), 0);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_LEAVE_GROUP), 0);
     kfk_consumer_destroy(m.c);
 
     member d;
     member_start(&d, "range", NULL);
     POLL_UNTIL(&d, d.owned == NP);
     ck_assert_int_eq(kfk_consumer_close(d.c, -1), KFK_OK);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_LEAVE_GROUP_KEY), 1);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_LEAVE_GROUP), 1);
     kfk_consumer_destroy(d.c);
 }
 END_TEST
@@ -265,9 +265,9 @@ START_TEST(test_subscription_change_during_join)
     member_start(&m, "range", NULL); /* subscribes to t */
     /* the second JoinGroup (KIP-394: the first only gets an id) is out */
     int64_t until = ktime_mono_ms() + WAIT_MS;
-    while (kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY) < 2 && ktime_mono_ms() < until)
+    while (kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP) < 2 && ktime_mono_ms() < until)
         kfk_message_release(kfk_consumer_poll(m.c, 1));
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY), 2);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 2);
     const char *both[] = {"t", "u"};
     ck_assert_int_eq(kfk_consumer_subscribe(m.c, both, 2), KFK_OK);
     int64_t t0 = ktime_mono_ms();
@@ -303,8 +303,8 @@ START_TEST(test_coordinator_moves)
         kfk_message_release(msg);
     }
     /* still a member: a heartbeat of it goes through after all that */
-    int64_t hb = kfk_mock_request_count(mc, KP_HEARTBEAT_KEY);
-    POLL_UNTIL(&m, kfk_mock_request_count(mc, KP_HEARTBEAT_KEY) > hb + 2);
+    int64_t hb = kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT);
+    POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) > hb + 2);
     ck_assert_int_eq(m.owned, NP);
     kfk_consumer_destroy(m.c);
 }

@@ -58,7 +58,7 @@ static int64_t produce_requests_while_throttled(int throttle_ms)
     ck_assert_int_eq(kfk_produce(p, &r, NULL), KFK_OK); /* connected, metadata known */
     ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
     ck_assert_int_eq(kfk_mock_broker_set_throttle(mc, 1, throttle_ms), KFK_OK);
-    int64_t before = kfk_mock_broker_request_count(mc, 1, KP_PRODUCE_KEY);
+    int64_t before = kfk_mock_broker_request_count(mc, 1, KFK_MOCK_API_PRODUCE);
     int n = 1;
     int64_t start = ktime_mono_ms();
     while (ktime_mono_ms() - start < RUN_MS) {
@@ -66,7 +66,7 @@ static int64_t produce_requests_while_throttled(int throttle_ms)
         n++;
         kfk_producer_poll(p, 1); /* paces the loop, serves reports */
     }
-    int64_t requests = kfk_mock_broker_request_count(mc, 1, KP_PRODUCE_KEY) - before;
+    int64_t requests = kfk_mock_broker_request_count(mc, 1, KFK_MOCK_API_PRODUCE) - before;
     ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
     ck_assert_int_eq(atomic_load(&ok), n);
     ck_assert_int_eq(atomic_load(&failed), 0);
