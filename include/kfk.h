@@ -12,6 +12,7 @@
 #ifndef KFK_H
 #define KFK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -387,24 +388,26 @@ typedef struct kfk_sasl_mechanism {
      * handed to step and end. */
     kfk_err (*start)(void *opaque, const char *host, void **state, char *errstr, size_t errlen);
     /* One round. in is the broker's last answer (NULL and 0 in the first
-     * round). Either sets *done to 1 (authenticated: nothing more to send)
-     * or puts the next message to send into *out (malloc'd, *out_len
-     * bytes; kfk frees it with free(); an empty message may be NULL with
-     * length 0). */
+     * round). Either sets *done to true (authenticated: nothing more to
+     * send) or points *out at the next message to send, *out_len bytes
+     * (an empty message may be NULL with length 0). The message stays the
+     * mechanism's: it must remain valid until the next call of step or
+     * end for this state; kfk copies it before that and never frees it. */
     kfk_err (*step)(void *opaque, void *state, const unsigned char *in, size_t in_len,
-                    unsigned char **out, size_t *out_len, int *done, char *errstr, size_t errlen);
+                    const unsigned char **out, size_t *out_len, bool *done, char *errstr,
+                    size_t errlen);
     /* Ends the authentication, successful or not; frees state. */
     void (*end)(void *opaque, void *state);
     void *opaque;
-    /* Nonzero: start and step may block (a round trip to a Kerberos KDC,
+    /* true: start and step may block (a round trip to a Kerberos KDC,
      * say). kfk then calls them on a thread of the client's own, one
      * call at a time for all its connections, while the I/O threads go
      * on serving other brokers; the connection waits at most
      * socket.connection.setup.timeout.ms for each call. end may then also
      * run on that thread, or, for a connection closed while a call was
-     * running, once the call returns; it must not block. 0: every
+     * running, once the call returns; it must not block. false: every
      * callback runs on an I/O thread. */
-    int may_block;
+    bool may_block;
 } kfk_sasl_mechanism;
 
 /* Makes mech available to clients created from conf; sasl.mechanism picks
@@ -964,9 +967,12 @@ KFK_API kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_topic_partition_l
 KFK_API kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t n,
                                        int timeout_ms);
 
-/* The member id the group coordinator gave this member (a copy to
- * free(); "" before the first join). NULL when c is NULL or out of memory. */
-KFK_API char *kfk_consumer_member_id(kfk_consumer *c);
+/* Copies the member id the group coordinator gave this member ("" before
+ * the first join, or without group.id) into buf, NUL-terminated and cut to
+ * size - 1 bytes, as snprintf does; buf may be NULL when size is 0.
+ * Returns the id's full length (call again with a larger buf when it is
+ * size or more); 0 for a NULL c. Any thread; never blocks for I/O. */
+KFK_API size_t kfk_consumer_member_id(kfk_consumer *c, char *buf, size_t size);
 
 /* The next message, waiting for at most timeout_ms (0: do not wait; < 0:
  * wait until one comes or the consumer closes). Returns NULL on timeout,

@@ -1,6 +1,7 @@
 /* The public consumer-group functions of kfk.h: subscribe, unsubscribe,
  * commit, committed, member id, the callback setters; and what polls and
  * close do for the group (callbacks, auto commit, leaving). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -326,15 +327,17 @@ void kfk_topic_names_free(char **names, size_t n)
     free(names);
 }
 
-char *kfk_consumer_member_id(kfk_consumer *c)
+size_t kfk_consumer_member_id(kfk_consumer *c, char *buf, size_t size)
 {
-    if (!c) return NULL;
-    if (!c->group) return strdup("");
+    if (buf && size) buf[0] = '\0';
+    if (!c || !c->group) return 0;
     kgroup_core *k = c->group->core;
     pthread_mutex_lock(&k->lock);
-    char *id = strdup(k->member_id ? k->member_id : "");
+    const char *id = k->member_id ? k->member_id : "";
+    size_t len = strlen(id);
+    if (buf && size) snprintf(buf, size, "%s", id);
     pthread_mutex_unlock(&k->lock);
-    return id;
+    return len;
 }
 
 /* --- commits ------------------------------------------------------------------------------ */

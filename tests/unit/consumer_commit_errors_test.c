@@ -189,7 +189,8 @@ START_TEST(test_classic_illegal_generation_rejoins_at_once)
 {
     member m;
     classic_joined(&m, (opts){0});
-    char *id = kfk_consumer_member_id(m.c);
+    char id[256];
+    kfk_consumer_member_id(m.c, id, sizeof(id));
     ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
                      KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_ILLEGAL_GENERATION);
@@ -197,10 +198,9 @@ START_TEST(test_classic_illegal_generation_rejoins_at_once)
     ck_assert_int_eq(m.revoked, 0);
     ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 1);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), 0);
-    char *again = kfk_consumer_member_id(m.c);
+    char again[256];
+    kfk_consumer_member_id(m.c, again, sizeof(again));
     ck_assert_str_eq(id, again); /* Java keeps the member id on ILLEGAL_GENERATION */
-    free(id);
-    free(again);
     /* The new generation commits. */
     ck_assert_int_eq(commit_p0(&m, 6, 0), KFK_OK);
     ck_assert_int_eq(committed_p0(&m), 6);
@@ -214,17 +214,17 @@ START_TEST(test_classic_unknown_member_rejoins_with_a_new_id)
      * one's join completes when that one's session (6 s) ends. */
     member m;
     classic_joined(&m, (opts){.session_ms = "6000", .heartbeat_ms = "5000"});
-    char *id = kfk_consumer_member_id(m.c);
+    char id[256];
+    kfk_consumer_member_id(m.c, id, sizeof(id));
     ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_UNKNOWN_MEMBER_ID),
                      KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_UNKNOWN_MEMBER_ID);
     POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP) >= 1);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), 0);
     POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
-    char *again = kfk_consumer_member_id(m.c);
+    char again[256];
+    kfk_consumer_member_id(m.c, again, sizeof(again));
     ck_assert_str_ne(id, again);
-    free(id);
-    free(again);
     kfk_consumer_destroy(m.c);
 }
 END_TEST

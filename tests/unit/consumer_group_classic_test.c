@@ -104,15 +104,21 @@ START_TEST(test_unknown_member_loses_and_rejoins)
     member m;
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
-    char *first = kfk_consumer_member_id(m.c);
+    char first[256], cut[5];
+    size_t len = kfk_consumer_member_id(m.c, first, sizeof(first));
+    ck_assert_uint_eq(len, strlen(first));
+    ck_assert_uint_gt(len, sizeof(cut)); /* copied as snprintf copies */
+    ck_assert_uint_eq(kfk_consumer_member_id(m.c, cut, sizeof(cut)), len);
+    ck_assert_int_eq(strncmp(cut, first, sizeof(cut) - 1), 0);
+    ck_assert_uint_eq(strlen(cut), sizeof(cut) - 1);
+    ck_assert_uint_eq(kfk_consumer_member_id(m.c, NULL, 0), len);
     ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_UNKNOWN_MEMBER_ID),
                      KFK_OK);
     POLL_UNTIL(&m, m.lost == 1 && m.owned == NP);
     ck_assert_int_eq(m.revoked, 0);
-    char *second = kfk_consumer_member_id(m.c);
+    char second[256];
+    kfk_consumer_member_id(m.c, second, sizeof(second));
     ck_assert_str_ne(first, second); /* joined anew with an empty id */
-    free(first);
-    free(second);
     kfk_consumer_destroy(m.c);
 }
 END_TEST
