@@ -236,8 +236,10 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
     fprintf(stderr, "%s\n", parts->count ? "" : " (none)");
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+static void on_commit(void *opaque, kfk_consumer *consumer, kfk_err err,
+                      const kfk_topic_partition_list *offsets)
 {
+    (void)consumer;
     (void)opaque;
     if (err)
         fprintf(stderr, "consumer: commit of %zu offsets: %s\n", offsets->count, kfk_err_str(err));

@@ -19,8 +19,9 @@ typedef struct counts {
     long ok, failed;
 } counts;
 
-static void on_delivery(void *opaque, const kfk_delivery_report *r)
+static void on_delivery(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     counts *c = opaque;
     if (r->err == KFK_OK) {
         c->ok++;

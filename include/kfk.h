@@ -238,13 +238,30 @@ typedef enum kfk_log_level {
     KFK_LOG_DEBUG = 7,
 } kfk_log_level;
 
-/* Receives one log line. level is a kfk_log_level; facility names the part
- * of kfk that logged ("broker", "metadata", ...); message has no trailing
- * newline. Both strings are kfk's and valid only during the call. The
- * callback may run on any kfk thread, several at once, and must not call
- * back into kfk on the handle that logged. Without a callback, kfk writes
- * timestamped lines to stderr. */
-typedef void(kfk_log_cb)(void *opaque, int level, const char *facility, const char *message);
+/* Callbacks and their handle. A callback that reports an event of a
+ * handle receives that handle right after its opaque pointer: typed where
+ * only one kind of handle has the event (kfk_dr_cb: the kfk_producer;
+ * kfk_rebalance_cb, kfk_commit_cb: the kfk_consumer), and as void *
+ * where any kind may (kfk_log_cb, kfk_error_cb, kfk_throttle_cb): a
+ * kfk_conf can make a producer, a consumer or an admin client, so the
+ * callback is told the kfk_producer *, kfk_consumer * or kfk_admin * the
+ * application created from that conf, and the application knows which
+ * kind it made. The handle may be passed before its constructor has
+ * returned (a log line from its start); do not call kfk on it from the
+ * callback unless the callback's comment allows it. Callbacks that
+ * compute something for kfk (kfk_partitioner_cb, kfk_ssl_cert_verify_cb,
+ * kfk_oauthbearer_token_cb, kfk_sasl_mechanism) take only their inputs. */
+
+/* Receives one log line. handle is the kfk_producer, kfk_consumer or
+ * kfk_admin that logged (as void *: see above), or NULL for a line logged
+ * before any handle exists (while a configuration is checked). facility
+ * names the part of kfk that logged ("broker", "metadata", ...); message
+ * has no trailing newline. Both strings are kfk's and valid only during
+ * the call. The callback may run on any kfk thread, several at once, and
+ * must not call back into kfk on the handle that logged. Without a
+ * callback, kfk writes timestamped lines to stderr. */
+typedef void(kfk_log_cb)(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                         const char *message);
 
 /* --- configuration ---------------------------------------------------------- */
 /* A kfk_conf holds the properties a client is created with: Java-compatible
@@ -323,12 +340,14 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque);
  *    or the token endpoint's: KFK_ERR_AUTH, KFK_ERR_TRANSPORT, KFK_ERR_TLS,
  *    KFK_ERR_MALFORMED), each time: kfk tries again, and the token it has
  *    serves until it expires, so no call fails for it.
+ * handle is the client (kfk_producer *, kfk_consumer * or kfk_admin *,
+ * as void *: see "Callbacks and their handle").
  * err says which (KFK_ERR_TLS, KFK_ERR_AUTH and KFK_ERR_NO_BROKERS are
  * never fatal; a refresh's reason starts "OAUTHBEARER"); reason is a
  * message valid only during the call, never holding a secret. Runs on one
  * of the client's threads with no kfk lock held; it
  * must not destroy the client or block. */
-typedef void(kfk_error_cb)(void *opaque, kfk_err err, const char *reason);
+typedef void(kfk_error_cb)(void *opaque, void *handle, kfk_err err, const char *reason);
 
 /* Sets the error callback (see kfk_error_cb); cb NULL: errors are only
  * logged. opaque stays the caller's and must outlive every client
@@ -337,11 +356,12 @@ KFK_API void kfk_conf_set_error_cb(kfk_conf *conf, kfk_error_cb *cb, void *opaqu
 
 /* Called each time a broker's answer says the client is over a quota
  * (KIP-219): kfk then sends that broker nothing new for throttle_ms (> 0),
- * as the broker asked. broker is its "host:port/id" name, broker_id its
+ * as the broker asked. handle is the client that was throttled (as void *,
+ * as for kfk_error_cb). broker is its "host:port/id" name, broker_id its
  * node id (negative for a bootstrap entry); both valid only during the
  * call. Runs on one of the client's I/O threads with no kfk lock held: it
  * must be quick and must not call kfk. */
-typedef void(kfk_throttle_cb)(void *opaque, const char *broker, int32_t broker_id,
+typedef void(kfk_throttle_cb)(void *opaque, void *handle, const char *broker, int32_t broker_id,
                               int throttle_ms);
 
 /* Sets the throttle callback (see kfk_throttle_cb); cb NULL: throttling
@@ -508,9 +528,10 @@ typedef struct kfk_delivery_report {
     void *opaque;         /* the pointer given to kfk_produce */
 } kfk_delivery_report;
 
-/* Receives delivery reports on the thread calling kfk_producer_poll (or
- * flush, close, destroy); report is valid only during the call. */
-typedef void(kfk_dr_cb)(void *opaque, const kfk_delivery_report *report);
+/* Receives delivery reports of producer on the thread calling
+ * kfk_producer_poll (or flush, close, destroy); report is valid only
+ * during the call. The callback may call kfk_produce on producer. */
+typedef void(kfk_dr_cb)(void *opaque, kfk_producer *producer, const kfk_delivery_report *report);
 
 /* Sets the delivery report callback and the opaque pointer passed to it
  * (cb NULL: none; reports are then dropped). opaque stays the caller's
@@ -864,10 +885,11 @@ typedef void(kfk_rebalance_cb)(void *opaque, kfk_consumer *c, kfk_rebalance_even
  * assignment changes in the same way with or without it. */
 KFK_API void kfk_conf_set_rebalance_cb(kfk_conf *conf, kfk_rebalance_cb *cb, void *opaque);
 
-/* The result of an async commit or an auto commit, called from poll: err
- * is KFK_OK or the first error; offsets are what was committed (or tried)
- * and live only during the call. */
-typedef void(kfk_commit_cb)(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets);
+/* The result of an async commit or an auto commit of c, called from
+ * poll: err is KFK_OK or the first error; offsets are what was committed
+ * (or tried) and live only during the call. */
+typedef void(kfk_commit_cb)(void *opaque, kfk_consumer *c, kfk_err err,
+                            const kfk_topic_partition_list *offsets);
 
 /* Sets the commit callback and its opaque pointer (cb NULL: none). */
 KFK_API void kfk_conf_set_commit_cb(kfk_conf *conf, kfk_commit_cb *cb, void *opaque);

@@ -13,7 +13,7 @@ kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen)
         kfk_conf_destroy(conf);
         return NULL;
     }
-    a->client = kclient_new(conf, KCONF_ADMIN, errstr, errlen);
+    a->client = kclient_new(conf, KCONF_ADMIN, a, errstr, errlen);
     if (!a->client) {
         free(a);
         return NULL;

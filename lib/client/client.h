@@ -68,12 +68,13 @@ typedef struct kcall kcall;
 /* --- life cycle ------------------------------------------------------------ */
 
 /* A client for a producer, consumer or admin handle (type is one of
- * KCONF_PRODUCER, KCONF_CONSUMER, KCONF_ADMIN). Takes conf in every case:
+ * KCONF_PRODUCER, KCONF_CONSUMER, KCONF_ADMIN); handle is that public
+ * handle (NULL in tests), which callbacks receive. Takes conf in every case:
  * on failure it is destroyed too. Validates conf for type, starts the
  * background loop and I/O loop 0, registers the bootstrap brokers and
  * starts a first metadata refresh. Returns NULL with a message in errstr
  * on a bad configuration or when threads or memory cannot be had. */
-kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t errlen);
+kclient *kclient_new(kfk_conf *conf, kconf_client type, void *handle, char *errstr, size_t errlen);
 
 /* Stops every thread, completing every request and call in progress with
  * KFK_ERR_DESTROYED (their callbacks run during this call, on kfk
@@ -92,6 +93,8 @@ bool kclient_destroying(const kclient *c);
 bool kclient_forked(const kclient *c);
 
 const kfk_conf *kclient_conf(const kclient *c);
+/* The public handle given to kclient_new, for the application's callbacks. */
+void *kclient_handle(const kclient *c);
 const klogger *kclient_log(const kclient *c);
 kloop *kclient_bg_loop(const kclient *c);
 

@@ -39,7 +39,7 @@ kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
         kfk_conf_destroy(conf);
         return NULL;
     }
-    c->client = kclient_new(conf, KCONF_CONSUMER, errstr, errlen);
+    c->client = kclient_new(conf, KCONF_CONSUMER, c, errstr, errlen);
     if (!c->client) {
         free(c);
         return NULL;

@@ -64,7 +64,7 @@ static void run_event(kgroup *g, kgev *ev)
     case KGEV_COMMIT:
         if (k->commit_cb) {
             kfk_topic_partition_list l = {(size_t)ev->parts.n, ev->parts.v};
-            k->commit_cb(k->commit_opaque, ev->err, &l);
+            k->commit_cb(k->commit_opaque, g->consumer, ev->err, &l);
         }
         break;
     }

@@ -615,7 +615,7 @@ kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen)
         kfk_conf_destroy(conf);
         return NULL;
     }
-    if (!(p->client = kclient_new(conf, KCONF_PRODUCER, errstr, errlen))) {
+    if (!(p->client = kclient_new(conf, KCONF_PRODUCER, p, errstr, errlen))) {
         free(p);
         return NULL;
     }

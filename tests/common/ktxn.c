@@ -8,8 +8,9 @@
 #include "kclus.h"
 #include "ktxn.h"
 
-static void on_dr(void *opaque, const kfk_delivery_report *r)
+static void on_dr(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     ktxn_reports *rs = opaque;
     if (r->err == KFK_OK) {
         rs->ok++;
@@ -21,8 +22,9 @@ static void on_dr(void *opaque, const kfk_delivery_report *r)
     }
 }
 
-static void on_error(void *opaque, kfk_err err, const char *reason)
+static void on_error(void *opaque, void *handle, kfk_err err, const char *reason)
 {
+    (void)handle;
     (void)reason;
     ktxn_reports *rs = opaque;
     rs->fatal_cb++;

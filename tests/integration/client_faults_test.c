@@ -184,8 +184,9 @@ END_TEST
 
 static atomic_int no_brokers_reports;
 
-static void count_no_brokers(void *opaque, kfk_err err, const char *reason)
+static void count_no_brokers(void *opaque, void *handle, kfk_err err, const char *reason)
 {
+    (void)handle;
     (void)opaque;
     ck_assert_ptr_nonnull(strstr(reason, "all brokers are down"));
     if (err == KFK_ERR_NO_BROKERS) atomic_fetch_add(&no_brokers_reports, 1);
@@ -335,7 +336,7 @@ START_TEST(test_leader_move_reroutes_the_call)
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "moving", 1, 3), KFK_OK);
     char err[256];
-    kclient *c = kclient_new(conf_for(mc, NULL), KCONF_CONSUMER, err, sizeof(err));
+    kclient *c = kclient_new(conf_for(mc, NULL), KCONF_CONSUMER, NULL, err, sizeof(err));
     ck_assert_ptr_nonnull(c);
     const char *names[] = {"moving"};
     kclient_want_topics(c, names, 1);
@@ -381,7 +382,7 @@ START_TEST(test_coordinator_not_available_is_waited_out)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     char err[256];
-    kclient *c = kclient_new(conf_for(mc, NULL), KCONF_CONSUMER, err, sizeof(err));
+    kclient *c = kclient_new(conf_for(mc, NULL), KCONF_CONSUMER, NULL, err, sizeof(err));
     ck_assert_ptr_nonnull(c);
     kfk_mock_push_errors(mc, KFK_MOCK_API_FIND_COORDINATOR, 3, KFK_ERR_COORDINATOR_NOT_AVAILABLE);
     kp_metadata_request body;
@@ -414,7 +415,7 @@ START_TEST(test_refresh_runs_periodically_and_coalesces_triggers)
     char err[256];
     kclient *c = kclient_new(conf_for(mc, (const char *const[]){"metadata.max.age.ms", "200",
                                                                 "retry.backoff.ms", "100", NULL}),
-                             KCONF_ADMIN, err, sizeof(err));
+                             KCONF_ADMIN, NULL, err, sizeof(err));
     ck_assert_ptr_nonnull(c);
     ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
     /* Periodic: a refresh every 200 ms without anyone asking. */
@@ -431,7 +432,7 @@ START_TEST(test_refresh_runs_periodically_and_coalesces_triggers)
     /* Coalesced: a storm of triggers makes a handful of requests, spaced
      * by retry.backoff.ms, not one each. */
     c = kclient_new(conf_for(mc, (const char *const[]){"retry.backoff.ms", "100", NULL}),
-                    KCONF_ADMIN, err, sizeof(err));
+                    KCONF_ADMIN, NULL, err, sizeof(err));
     ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
     kfk_mock_reset_request_counts(mc);
     start = ktime_mono_ns();
@@ -466,7 +467,7 @@ START_TEST(test_unreachable_cluster_starts_over_from_bootstrap)
     kclient *c =
         kclient_new(conf_for(mc, (const char *const[]){"metadata.recovery.rebootstrap.trigger.ms",
                                                        "300", "request.timeout.ms", "200", NULL}),
-                    KCONF_ADMIN, err, sizeof(err));
+                    KCONF_ADMIN, NULL, err, sizeof(err));
     ck_assert_ptr_nonnull(c);
     ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
     ck_assert(!has_bootstrap_entries(c)); /* real ids took over */

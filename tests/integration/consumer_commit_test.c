@@ -39,8 +39,10 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
     n->assigned += ev == KFK_REBALANCE_ASSIGNED ? (int)parts->count : -(int)parts->count;
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+static void on_commit(void *opaque, kfk_consumer *consumer, kfk_err err,
+                      const kfk_topic_partition_list *offsets)
 {
+    (void)consumer;
     counts *n = opaque;
     n->commits++;
     n->commit_err = err;

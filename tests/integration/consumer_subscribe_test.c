@@ -57,8 +57,10 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
     if (ev == KFK_REBALANCE_LOST) m->lost_events++;
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+static void on_commit(void *opaque, kfk_consumer *consumer, kfk_err err,
+                      const kfk_topic_partition_list *offsets)
 {
+    (void)consumer;
     member *m = opaque;
     ck_assert_uint_gt(offsets->count, 0);
     if (err)

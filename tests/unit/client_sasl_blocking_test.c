@@ -104,8 +104,9 @@ static const kfk_sasl_mechanism slow_plain = {
 static kfk_mock_cluster *mc;
 static atomic_int delivered[3], failed;
 
-static void on_report(void *opaque, const kfk_delivery_report *r)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     (void)opaque;
     if (r->err)
         atomic_fetch_add(&failed, 1);

@@ -13,8 +13,10 @@ static char err[512];
 /* The log lines a conf's callback received, joined by newlines. */
 static char logged[4096];
 
-static void capture_log(void *opaque, int level, const char *facility, const char *message)
+static void capture_log(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                        const char *message)
 {
+    (void)handle;
     (void)opaque, (void)level;
     size_t n = strlen(logged);
     snprintf(logged + n, sizeof(logged) - n, "%s: %s\n", facility, message);

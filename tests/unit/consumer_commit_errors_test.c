@@ -60,10 +60,12 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
     }
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+static void on_commit(void *opaque, kfk_consumer *consumer, kfk_err err,
+                      const kfk_topic_partition_list *offsets)
 {
     (void)offsets;
     member *m = opaque;
+    ck_assert_ptr_eq(consumer, m->c);
     m->commits++;
     m->commit_err = err;
 }

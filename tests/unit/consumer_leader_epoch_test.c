@@ -126,8 +126,10 @@ static int32_t epoch_of(const char *bs, const char *topic, int32_t *leader)
     return epoch;
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_topic_partition_list *offsets)
+static void on_commit(void *opaque, kfk_consumer *consumer, kfk_err err,
+                      const kfk_topic_partition_list *offsets)
 {
+    (void)consumer;
     (void)offsets;
     ck_assert_int_eq(err, KFK_OK);
     if (opaque) ++*(int *)opaque;

@@ -40,8 +40,9 @@ static void tally_free(tally *t)
     free(t->err);
 }
 
-static void on_report(void *opaque, const kfk_delivery_report *r)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     tally *t = opaque;
     int i = (int)(intptr_t)r->opaque - 1;
     ck_assert(i >= 0 && i < t->n);
@@ -397,8 +398,9 @@ END_TEST
 #define TS_RECORDS 4000
 static int64_t ts_reported[TS_RECORDS];
 
-static void on_ts_report(void *opaque, const kfk_delivery_report *r)
+static void on_ts_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     (void)opaque;
     int i = (int)(intptr_t)r->opaque;
     ck_assert(i >= 0 && i < TS_RECORDS && r->err == KFK_OK);

@@ -26,8 +26,9 @@ typedef struct tally {
     atomic_int reports;
 } tally;
 
-static void on_report(void *opaque, const kfk_delivery_report *r)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     tally *t = opaque;
     int i = (int)(intptr_t)r->opaque - 1;
     ck_assert(i >= 0 && i < N_RECS);
