@@ -220,6 +220,24 @@ typedef enum kfk_err {
  * calling thread's next such call overwrites. Any thread; never blocks. */
 KFK_API const char *kfk_err_str(kfk_err err);
 
+/* Last-error texts. Each handle (kfk_producer, kfk_consumer, kfk_admin)
+ * keeps, for each thread that calls it, the reason the thread's last
+ * failed call on it failed, read with kfk_producer_last_error,
+ * kfk_consumer_last_error or kfk_admin_last_error, as sqlite3_errmsg: a
+ * sentence naming the function and what was wrong, e.g.
+ *     kfk_produce: rec->topic is NULL
+ *     kfk_produce: the record is 1048700 bytes in its batch, over
+ *         max.request.size (1048576) or buffer.memory (33554432)
+ *     kfk_consumer_seek: partition 7 of topic "t" is not assigned
+ * or, where kfk has nothing more specific, kfk_err_str() of the error.
+ * A call that succeeds leaves the text as it was, so read it right after
+ * the failure, on the same thread (as errno). "" when no call of this
+ * thread on the handle has failed, and for a NULL handle (a call given a
+ * NULL handle returns KFK_ERR_INVALID_ARG and records nothing). The text
+ * is thread-local: valid until the thread's next call on the handle, and
+ * never changed by other threads. A thread keeps the texts of the last
+ * four handles that failed on it. */
+
 /* The bare name of err, as in the enum without its KFK_ERR_ prefix
  * ("NOT_LEADER_OR_FOLLOWER", "OK" for KFK_OK), or "UNKNOWN" for a code kfk
  * does not know. A static string. Any thread; never blocks. */
@@ -572,6 +590,10 @@ KFK_API kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errl
  * Any thread, many at once. */
 KFK_API kfk_err kfk_produce(kfk_producer *producer, const kfk_record *rec, void *opaque);
 
+/* Why the calling thread's last failed call on producer failed (see
+ * "Last-error texts" above); "" for none or a NULL producer. */
+KFK_API const char *kfk_producer_last_error(const kfk_producer *producer);
+
 /* Serves delivery reports waiting, calling dr_cb for each, waiting up to
  * timeout_ms (-1: no limit, 0: not at all) for the first. Returns how many
  * were served (0 on timeout), -1 for a NULL producer. Application
@@ -637,6 +659,10 @@ typedef struct kfk_metadata kfk_metadata;
  * gets a message naming the property) or when threads or memory cannot
  * be had. Any thread. */
 KFK_API kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen);
+
+/* Why the calling thread's last failed call on admin failed (see
+ * "Last-error texts" above); "" for none or a NULL admin. */
+KFK_API const char *kfk_admin_last_error(const kfk_admin *admin);
 
 /* Closes the connections, stops the threads and frees admin. Calls still
  * running on other threads return KFK_ERR_DESTROYED. Blocks until the
@@ -805,6 +831,10 @@ typedef struct kfk_topic_partition_list {
  * fetch.queue.max.bytes, auto.offset.reset, isolation.level, check.crcs,
  * client.rack. */
 KFK_API kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen);
+
+/* Why the calling thread's last failed call on c failed (see "Last-error
+ * texts" above); "" for none or a NULL c. */
+KFK_API const char *kfk_consumer_last_error(const kfk_consumer *c);
 
 /* Replaces the assignment with list (NULL or empty: unassign). Partitions
  * kept from the previous assignment keep their position unless list gives

@@ -184,6 +184,7 @@ kclient *kclient_new(kfk_conf *conf, kconf_client type, void *handle, char *errs
     pthread_once(&atfork_once, atfork_register);
     c->fork_generation = atomic_load_explicit(&fork_generation, memory_order_relaxed);
     c->handle = handle;
+    c->serial = kclient_next_serial();
     kconf_logger(conf, &c->log);
     c->log.handle = handle;
     pthread_mutex_init(&c->lock, NULL);

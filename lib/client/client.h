@@ -98,6 +98,26 @@ void *kclient_handle(const kclient *c);
 const klogger *kclient_log(const kclient *c);
 kloop *kclient_bg_loop(const kclient *c);
 
+/* --- last-error texts (last_error.c) ----------------------------------------- */
+
+/* The longest last-error text kept, with its NUL. */
+#define KLAST_ERROR_MAX 256
+
+/* A serial for a new client, never 0 and never reused. */
+uint64_t kclient_next_serial(void);
+
+/* Sets the calling thread's last-error text for c (printf-style): why the
+ * public call now running fails. NULL c: nothing. */
+void kclient_error_set(const kclient *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Ends a public call on c that returns err: a failure without a text of
+ * its own set during the call gets kfk_err_str(err). Returns err. */
+kfk_err kclient_error_end(const kclient *c, kfk_err err);
+
+/* The calling thread's last-error text for c; "" when none. */
+const char *kclient_last_error(const kclient *c);
+
 /* Reports a fatal error: logs it and calls the application's error
  * callback, if any, once per client. Any thread; no lock held. */
 void kclient_fatal(kclient *c, kfk_err err, const char *fmt, ...)

@@ -31,6 +31,11 @@ static void read_conf(kfk_consumer *c)
 static void meta_changed(void *opaque);
 static void conn_refused(void *opaque, kfk_err err);
 
+const char *kfk_consumer_last_error(const kfk_consumer *c)
+{
+    return c ? kclient_last_error(c->client) : "";
+}
+
 kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
 {
     kfk_consumer *c = calloc(1, sizeof(*c));
@@ -347,13 +352,27 @@ static int by_tp(const void *a, const void *b)
     return r ? r : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
-/* KFK_OK when every entry names a partition and none twice. */
-static kfk_err check_list(const kfk_topic_partition_list *list)
+/* KFK_OK when every entry names a partition and none twice; else the
+ * reason, for fn, goes to c's last error. */
+static kfk_err check_list(kfk_consumer *c, const char *fn, const kfk_topic_partition_list *list)
 {
     size_t n = list ? list->count : 0;
-    if (n && !list->elems) return KFK_ERR_INVALID_ARG;
-    for (size_t i = 0; i < n; i++)
-        if (!list->elems[i].topic || list->elems[i].partition < 0) return KFK_ERR_INVALID_ARG;
+    if (n && !list->elems) {
+        kclient_error_set(c->client, "%s: list->elems is NULL with list->count %zu", fn, n);
+        return KFK_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const kfk_topic_partition *tp = &list->elems[i];
+        if (!tp->topic) {
+            kclient_error_set(c->client, "%s: list->elems[%zu].topic is NULL", fn, i);
+            return KFK_ERR_INVALID_ARG;
+        }
+        if (tp->partition < 0) {
+            kclient_error_set(c->client, "%s: list->elems[%zu].partition is %d, not a partition",
+                              fn, i, (int)tp->partition);
+            return KFK_ERR_INVALID_ARG;
+        }
+    }
     if (n < 2) return KFK_OK;
     const kfk_topic_partition **v = malloc(n * sizeof(*v));
     if (!v) return KFK_ERR_NO_MEMORY;
@@ -362,26 +381,49 @@ static kfk_err check_list(const kfk_topic_partition_list *list)
     qsort(v, n, sizeof(*v), by_tp);
     kfk_err err = KFK_OK;
     for (size_t i = 1; i < n && !err; i++)
-        if (by_tp(&v[i - 1], &v[i]) == 0) err = KFK_ERR_INVALID_ARG;
+        if (by_tp(&v[i - 1], &v[i]) == 0) {
+            kclient_error_set(c->client, "%s: partition %d of topic \"%.200s\" is listed twice", fn,
+                              (int)v[i]->partition, v[i]->topic);
+            err = KFK_ERR_INVALID_ARG;
+        }
     free(v);
     return err;
 }
 
 static void after_assign(kfk_consumer *c, const kfk_topic_partition *v, size_t n, bool app);
 
-kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_list *list)
+/* Assigning by hand needs a consumer neither subscribed nor closed. */
+static kfk_err check_manual(kfk_consumer *c, const char *fn)
 {
-    if (!c) return KFK_ERR_INVALID_ARG;
-    kfk_err cerr = check_list(list);
-    if (cerr) return cerr;
+    if (kgroup_subscribed(c->group)) {
+        kclient_error_set(c->client, "%s: the consumer is subscribed; unsubscribe first", fn);
+        return KFK_ERR_STATE;
+    }
+    if (atomic_load(&c->closing)) {
+        kclient_error_set(c->client, "%s: the consumer is closed", fn);
+        return KFK_ERR_STATE;
+    }
+    return KFK_OK;
+}
+
+static kfk_err assign(kfk_consumer *c, const kfk_topic_partition_list *list)
+{
+    kfk_err err = check_list(c, "kfk_consumer_assign", list);
+    if (!err) err = check_manual(c, "kfk_consumer_assign");
+    if (err) return err;
     size_t n = list ? list->count : 0;
-    if (kgroup_subscribed(c->group)) return KFK_ERR_STATE; /* subscribe and assign exclude */
     pthread_mutex_lock(&c->lock);
-    kfk_err err = c->closing ? KFK_ERR_STATE : reassign(c, list);
+    err = c->closing ? KFK_ERR_STATE : reassign(c, list);
     pthread_mutex_unlock(&c->lock);
     if (err) return err;
     after_assign(c, list ? list->elems : NULL, n, true);
     return KFK_OK;
+}
+
+kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_topic_partition_list *list)
+{
+    if (!c) return KFK_ERR_INVALID_ARG;
+    return kclient_error_end(c->client, assign(c, list));
 }
 
 /* Metadata for new partitions, and fetching (no lock held). */
@@ -492,20 +534,20 @@ void kconsumer_wake(kfk_consumer *c)
 kfk_err kfk_consumer_incremental_assign(kfk_consumer *c, const kfk_topic_partition_list *list)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
-    kfk_err err = check_list(list);
-    if (err) return err;
-    if (kgroup_subscribed(c->group)) return KFK_ERR_STATE;
-    return add_parts(c, list ? list->elems : NULL, list ? list->count : 0, true);
+    kfk_err err = check_list(c, "kfk_consumer_incremental_assign", list);
+    if (!err && kgroup_subscribed(c->group))
+        err = check_manual(c, "kfk_consumer_incremental_assign");
+    if (!err) err = add_parts(c, list ? list->elems : NULL, list ? list->count : 0, true);
+    return kclient_error_end(c->client, err);
 }
 
 kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c, const kfk_topic_partition_list *list)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
-    kfk_err err = check_list(list);
-    if (err) return err;
-    if (kgroup_subscribed(c->group)) return KFK_ERR_STATE;
-    if (atomic_load(&c->closing)) return KFK_ERR_STATE;
-    return kconsumer_remove(c, list ? list->elems : NULL, list ? list->count : 0, false);
+    kfk_err err = check_list(c, "kfk_consumer_incremental_unassign", list);
+    if (!err) err = check_manual(c, "kfk_consumer_incremental_unassign");
+    if (!err) err = kconsumer_remove(c, list ? list->elems : NULL, list ? list->count : 0, false);
+    return kclient_error_end(c->client, err);
 }
 
 kfk_err kfk_consumer_unassign(kfk_consumer *c)
@@ -660,59 +702,99 @@ void kfk_consumer_report_eof(kfk_consumer *c, int enable)
 
 /* --- seek, position, pause ------------------------------------------------------------ */
 
-static kfk_err seek_raw(kfk_consumer *c, const char *topic, int32_t partition, int64_t offset)
+/* An assigned partition for fn, or NULL with the reason in the last
+ * error and *err set (c->lock held). */
+static kcpart *find_for(kfk_consumer *c, const char *fn, const char *topic, int32_t partition,
+                        kfk_err *err)
 {
-    if (!c || !topic) return KFK_ERR_INVALID_ARG;
-    pthread_mutex_lock(&c->lock);
+    if (!topic) {
+        kclient_error_set(c->client, "%s: topic is NULL", fn);
+        *err = KFK_ERR_INVALID_ARG;
+        return NULL;
+    }
     kcpart *p = kconsumer_find(c, topic, partition);
+    if (!p) {
+        kclient_error_set(c->client, "%s: partition %d of topic \"%.200s\" is not assigned", fn,
+                          (int)partition, topic);
+        *err = KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    return p;
+}
+
+static kfk_err seek_raw(kfk_consumer *c, const char *fn, const char *topic, int32_t partition,
+                        int64_t offset)
+{
+    if (!c) return KFK_ERR_INVALID_ARG;
+    kfk_err err = KFK_OK;
+    pthread_mutex_lock(&c->lock);
+    kcpart *p = find_for(c, fn, topic, partition, &err);
     if (p) apply_offset(c, p, offset);
     pthread_mutex_unlock(&c->lock);
-    if (!p) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if (!p) return kclient_error_end(c->client, err);
     maintain(c);
     kconsumer_kick_all(c);
-    return KFK_OK;
+    return kclient_error_end(c->client, KFK_OK);
 }
 
 kfk_err kfk_consumer_seek(kfk_consumer *c, const char *topic, int32_t partition, int64_t offset)
 {
-    if (offset < 0 && offset != KFK_OFFSET_BEGINNING && offset != KFK_OFFSET_END)
-        return KFK_ERR_INVALID_ARG;
-    return seek_raw(c, topic, partition, offset);
+    if (c && offset < 0 && offset != KFK_OFFSET_BEGINNING && offset != KFK_OFFSET_END) {
+        kclient_error_set(c->client,
+                          "kfk_consumer_seek: offset %lld is neither an offset nor "
+                          "KFK_OFFSET_BEGINNING or KFK_OFFSET_END",
+                          (long long)offset);
+        return kclient_error_end(c->client, KFK_ERR_INVALID_ARG);
+    }
+    return seek_raw(c, "kfk_consumer_seek", topic, partition, offset);
 }
 
 kfk_err kfk_consumer_seek_to_beginning(kfk_consumer *c, const char *topic, int32_t partition)
 {
-    return seek_raw(c, topic, partition, KFK_OFFSET_BEGINNING);
+    return seek_raw(c, "kfk_consumer_seek_to_beginning", topic, partition, KFK_OFFSET_BEGINNING);
 }
 
 kfk_err kfk_consumer_seek_to_end(kfk_consumer *c, const char *topic, int32_t partition)
 {
-    return seek_raw(c, topic, partition, KFK_OFFSET_END);
+    return seek_raw(c, "kfk_consumer_seek_to_end", topic, partition, KFK_OFFSET_END);
 }
 
 kfk_err kfk_consumer_seek_to_timestamp(kfk_consumer *c, const char *topic, int32_t partition,
                                        int64_t timestamp_ms)
 {
-    if (timestamp_ms < 0 || timestamp_ms > INT64_MAX / 2) return KFK_ERR_INVALID_ARG;
-    return seek_raw(c, topic, partition, -timestamp_ms - 1000); /* see apply_offset */
+    if (c && (timestamp_ms < 0 || timestamp_ms > INT64_MAX / 2)) {
+        kclient_error_set(c->client,
+                          "kfk_consumer_seek_to_timestamp: timestamp_ms %lld is out "
+                          "of range",
+                          (long long)timestamp_ms);
+        return kclient_error_end(c->client, KFK_ERR_INVALID_ARG);
+    }
+    /* see apply_offset */
+    return seek_raw(c, "kfk_consumer_seek_to_timestamp", topic, partition, -timestamp_ms - 1000);
 }
 
 kfk_err kfk_consumer_position(kfk_consumer *c, const char *topic, int32_t partition,
                               int64_t *offset)
 {
-    if (!c || !topic || !offset) return KFK_ERR_INVALID_ARG;
+    if (!c) return KFK_ERR_INVALID_ARG;
+    kfk_err err = KFK_OK;
+    if (!offset) {
+        kclient_error_set(c->client, "kfk_consumer_position: offset is NULL");
+        return kclient_error_end(c->client, KFK_ERR_INVALID_ARG);
+    }
     pthread_mutex_lock(&c->lock);
-    kcpart *p = kconsumer_find(c, topic, partition);
+    kcpart *p = find_for(c, "kfk_consumer_position", topic, partition, &err);
     if (p) *offset = atomic_load(&p->consumed);
     pthread_mutex_unlock(&c->lock);
-    return p ? KFK_OK : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    return kclient_error_end(c->client, err);
 }
 
 static kfk_err set_paused(kfk_consumer *c, const char *topic, int32_t partition, bool paused)
 {
-    if (!c || !topic) return KFK_ERR_INVALID_ARG;
+    if (!c) return KFK_ERR_INVALID_ARG;
+    kfk_err err = KFK_OK;
     pthread_mutex_lock(&c->lock);
-    kcpart *p = kconsumer_find(c, topic, partition);
+    kcpart *p =
+        find_for(c, paused ? "kfk_consumer_pause" : "kfk_consumer_resume", topic, partition, &err);
     if (p && paused && !p->paused) {
         /* Drop what was fetched but not handed out; resume refetches it. */
         atomic_fetch_add(&p->gen, 1);
@@ -722,9 +804,8 @@ static kfk_err set_paused(kfk_consumer *c, const char *topic, int32_t partition,
     }
     if (p) p->paused = paused;
     pthread_mutex_unlock(&c->lock);
-    if (!p) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    kconsumer_kick_all(c);
-    return KFK_OK;
+    if (p) kconsumer_kick_all(c);
+    return kclient_error_end(c->client, err);
 }
 
 kfk_err kfk_consumer_pause(kfk_consumer *c, const char *topic, int32_t partition)

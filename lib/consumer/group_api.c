@@ -131,25 +131,61 @@ void kgroup_poll(kgroup *g)
 
 /* --- subscribe -------------------------------------------------------------------------------- */
 
-/* KFK_OK when c may subscribe: a group, not closing, no manual assignment. */
-static kfk_err may_subscribe(kfk_consumer *c)
+/* KFK_OK when c may subscribe: a group, not closing, no manual
+ * assignment; else the reason, for fn, goes to the last error. */
+static kfk_err may_subscribe(kfk_consumer *c, const char *fn)
 {
-    if (!c->group) return KFK_ERR_CONFIG;
-    if (atomic_load(&c->closing)) return KFK_ERR_STATE;
+    if (!c->group) {
+        kclient_error_set(c->client, "%s: the consumer has no group.id", fn);
+        return KFK_ERR_CONFIG;
+    }
+    if (atomic_load(&c->closing)) {
+        kclient_error_set(c->client, "%s: the consumer is closed", fn);
+        return KFK_ERR_STATE;
+    }
     if (kgroup_subscribed(c->group)) return KFK_OK;
     pthread_mutex_lock(&c->lock);
     int n = c->n_parts;
     pthread_mutex_unlock(&c->lock);
+    if (n) kclient_error_set(c->client, "%s: partitions are assigned by hand; unassign first", fn);
     return n ? KFK_ERR_STATE : KFK_OK;
 }
 
+/* KFK_OK when topics holds n names; else the reason goes to the last
+ * error. */
+static kfk_err check_names(kfk_consumer *c, const char *const *topics, size_t n)
+{
+    if (n && !topics) {
+        kclient_error_set(c->client, "kfk_consumer_subscribe: topics is NULL with n %zu", n);
+        return KFK_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!topics[i] || !topics[i][0]) {
+            kclient_error_set(c->client, "kfk_consumer_subscribe: topics[%zu] is %s", i,
+                              topics[i] ? "empty" : "NULL");
+            return KFK_ERR_INVALID_ARG;
+        }
+    return KFK_OK;
+}
+
+static kfk_err subscribe(kfk_consumer *c, const char *const *topics, size_t n);
+
 kfk_err kfk_consumer_subscribe(kfk_consumer *c, const char *const *topics, size_t n)
 {
-    if (!c || (n && !topics)) return KFK_ERR_INVALID_ARG;
-    for (size_t i = 0; i < n; i++)
-        if (!topics[i] || !topics[i][0]) return KFK_ERR_INVALID_ARG;
-    if (n == 0) return c->group ? kfk_consumer_unsubscribe(c) : KFK_ERR_CONFIG;
-    kfk_err err = may_subscribe(c);
+    if (!c) return KFK_ERR_INVALID_ARG;
+    kfk_err err = check_names(c, topics, n);
+    if (!err && n == 0 && !c->group)
+        err = may_subscribe(c, "kfk_consumer_subscribe");
+    else if (!err && n == 0)
+        err = kfk_consumer_unsubscribe(c);
+    else if (!err)
+        err = subscribe(c, topics, n);
+    return kclient_error_end(c->client, err);
+}
+
+static kfk_err subscribe(kfk_consumer *c, const char *const *topics, size_t n)
+{
+    kfk_err err = may_subscribe(c, "kfk_consumer_subscribe");
     if (err) return err;
     ktplist names = {0};
     for (size_t i = 0; i < n; i++)
@@ -187,10 +223,22 @@ static kfk_err compile_whole(const char *regex, regex_t *re)
     return rc ? KFK_ERR_INVALID_ARG : KFK_OK;
 }
 
+static kfk_err subscribe_pattern(kfk_consumer *c, const char *regex);
+
 kfk_err kfk_consumer_subscribe_pattern(kfk_consumer *c, const char *regex)
 {
-    if (!c || !regex || !regex[0]) return KFK_ERR_INVALID_ARG;
-    kfk_err err = may_subscribe(c);
+    if (!c) return KFK_ERR_INVALID_ARG;
+    return kclient_error_end(c->client, subscribe_pattern(c, regex));
+}
+
+static kfk_err subscribe_pattern(kfk_consumer *c, const char *regex)
+{
+    if (!regex || !regex[0]) {
+        kclient_error_set(c->client, "kfk_consumer_subscribe_pattern: regex is %s",
+                          regex ? "empty" : "NULL");
+        return KFK_ERR_INVALID_ARG;
+    }
+    kfk_err err = may_subscribe(c, "kfk_consumer_subscribe_pattern");
     if (err) return err;
     /* Classic: the client matches, so it must understand the regex. The
      * consumer protocol sends it to the broker, which matches with RE2/J
@@ -199,7 +247,14 @@ kfk_err kfk_consumer_subscribe_pattern(kfk_consumer *c, const char *regex)
      * verdict on syntax it does not speak (\d, (?i), ...). */
     bool client_matches = c->group->proto != &kgroup_consumer;
     regex_t re;
-    if (client_matches && (err = compile_whole(regex, &re))) return err;
+    if (client_matches && (err = compile_whole(regex, &re))) {
+        if (err == KFK_ERR_INVALID_ARG)
+            kclient_error_set(c->client,
+                              "kfk_consumer_subscribe_pattern: \"%.200s\" is not a "
+                              "regex the classic protocol's client-side matching understands",
+                              regex);
+        return err;
+    }
     char *src = strdup(regex);
     if (!src) {
         if (client_matches) regfree(&re);
@@ -342,15 +397,41 @@ size_t kfk_consumer_member_id(kfk_consumer *c, char *buf, size_t size)
 
 /* --- commits ------------------------------------------------------------------------------ */
 
+/* KFK_OK when list may be committed; else the reason goes to the last
+ * error. */
+static kfk_err check_commit(kfk_consumer *c, const kfk_topic_partition_list *list)
+{
+    if (!c->group) {
+        kclient_error_set(c->client, "kfk_consumer_commit: the consumer has no group.id");
+        return KFK_ERR_CONFIG;
+    }
+    if (list && list->count && !list->elems) {
+        kclient_error_set(c->client,
+                          "kfk_consumer_commit: list->elems is NULL with "
+                          "list->count %zu",
+                          list->count);
+        return KFK_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; list && i < list->count; i++) {
+        const kfk_topic_partition *tp = &list->elems[i];
+        const char *bad = !tp->topic          ? "topic is NULL"
+                          : tp->partition < 0 ? "partition is negative"
+                          : tp->offset < 0    ? "offset is negative"
+                                              : NULL;
+        if (bad) {
+            kclient_error_set(c->client, "kfk_consumer_commit: list->elems[%zu].%s", i, bad);
+            return KFK_ERR_INVALID_ARG;
+        }
+    }
+    return KFK_OK;
+}
+
 kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_topic_partition_list *list, int async)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
-    if (!c->group) return KFK_ERR_CONFIG;
-    if (list && list->count && !list->elems) return KFK_ERR_INVALID_ARG;
-    for (size_t i = 0; list && i < list->count; i++)
-        if (!list->elems[i].topic || list->elems[i].partition < 0 || list->elems[i].offset < 0)
-            return KFK_ERR_INVALID_ARG;
-    return kgroup_commit(c->group, list, !async, c->group->core->api_timeout_ms);
+    kfk_err err = check_commit(c, list);
+    if (!err) err = kgroup_commit(c->group, list, !async, c->group->core->api_timeout_ms);
+    return kclient_error_end(c->client, err);
 }
 
 kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t n, int timeout_ms)
