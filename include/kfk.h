@@ -392,15 +392,15 @@ KFK_API void kfk_conf_set_throttle_cb(kfk_conf *conf, kfk_throttle_cb *cb, void 
 /* Checks one certificate of a broker's chain during a TLS handshake,
  * after OpenSSL has: called for each certificate from the root down to
  * the broker's own (depth 0). preverify_ok is OpenSSL's verdict (1: the
- * certificate verified; 0: it did not). der is the certificate in DER,
- * valid during the call; broker is "host:port/node". Return 1 to accept
- * the certificate (even one OpenSSL refused), 0 to refuse it: the
+ * certificate verified; false: it did not). der is the certificate in DER,
+ * valid during the call; broker is "host:port/node". Return true to accept
+ * the certificate (even one OpenSSL refused), false to refuse it: the
  * handshake fails with KFK_ERR_TLS and errstr (up to errlen bytes) as the
  * reason. Runs on an I/O thread during the handshake: it must not block
  * or call kfk. */
-typedef int(kfk_ssl_cert_verify_cb)(void *opaque, const char *broker, int depth, int preverify_ok,
-                                    const unsigned char *der, size_t der_len, char *errstr,
-                                    size_t errlen);
+typedef bool(kfk_ssl_cert_verify_cb)(void *opaque, const char *broker, int depth, bool preverify_ok,
+                                     const unsigned char *der, size_t der_len, char *errstr,
+                                     size_t errlen);
 
 /* Sets the certificate verify callback (see kfk_ssl_cert_verify_cb); cb
  * NULL: OpenSSL's verdict stands. opaque must outlive every client created
@@ -755,8 +755,8 @@ KFK_API const char *kfk_metadata_broker_rack(const kfk_metadata *md, size_t b); 
 KFK_API size_t kfk_metadata_topic_count(const kfk_metadata *md);
 KFK_API const char *kfk_metadata_topic_name(const kfk_metadata *md, size_t t);
 KFK_API kfk_err kfk_metadata_topic_error(const kfk_metadata *md, size_t t);
-/* 1 for Kafka's own topics (__consumer_offsets, ...), else 0. */
-KFK_API int kfk_metadata_topic_is_internal(const kfk_metadata *md, size_t t);
+/* true for Kafka's own topics (__consumer_offsets, ...). */
+KFK_API bool kfk_metadata_topic_is_internal(const kfk_metadata *md, size_t t);
 /* The topic's 16-byte id, or NULL when the broker sent none. */
 KFK_API const uint8_t *kfk_metadata_topic_id(const kfk_metadata *md, size_t t);
 KFK_API size_t kfk_metadata_partition_count(const kfk_metadata *md, size_t t);
@@ -1054,7 +1054,7 @@ KFK_API size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size
 
 /* Whether polls report KFK_ERR_PARTITION_EOF messages when a partition's
  * end is reached (once per time the end is reached). Off by default. */
-KFK_API void kfk_consumer_report_eof(kfk_consumer *c, int enable);
+KFK_API void kfk_consumer_report_eof(kfk_consumer *c, bool enable);
 
 /* Moves an assigned partition's position to offset (an offset,
  * KFK_OFFSET_BEGINNING or KFK_OFFSET_END): messages fetched but not yet

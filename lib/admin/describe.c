@@ -361,10 +361,10 @@ kfk_err kfk_metadata_topic_error(const kfk_metadata *md, size_t t)
     return x ? x->err : KFK_ERR_INVALID_ARG;
 }
 
-int kfk_metadata_topic_is_internal(const kfk_metadata *md, size_t t)
+bool kfk_metadata_topic_is_internal(const kfk_metadata *md, size_t t)
 {
     const md_topic *x = topic_at(md, t);
-    return x ? x->internal : 0;
+    return x && x->internal;
 }
 
 const uint8_t *kfk_metadata_topic_id(const kfk_metadata *md, size_t t)

@@ -692,11 +692,11 @@ kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms)
     return kfk_consumer_poll_batch(c, &m, 1, timeout_ms) ? m : NULL;
 }
 
-void kfk_consumer_report_eof(kfk_consumer *c, int enable)
+void kfk_consumer_report_eof(kfk_consumer *c, bool enable)
 {
     if (!c) return;
     pthread_mutex_lock(&c->lock);
-    c->report_eof = enable != 0;
+    c->report_eof = enable;
     pthread_mutex_unlock(&c->lock);
 }
 

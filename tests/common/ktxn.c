@@ -93,7 +93,7 @@ void ktxn_count(const char *bootstrap, const char *const *topics, int nt, int pa
         tps[i] = (kfk_topic_partition){topics[i / parts], i % parts, KFK_OFFSET_BEGINNING, NULL};
     kfk_topic_partition_list l = {(size_t)n, tps};
     ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);
-    kfk_consumer_report_eof(c, 1);
+    kfk_consumer_report_eof(c, true);
     int n_eof = 0;
     int64_t deadline = kclus_now_ms() + KTXN_TIMEOUT_MS;
     while (n_eof < n) {

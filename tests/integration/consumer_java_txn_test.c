@@ -148,7 +148,7 @@ static void consume(const char *topic, const char *isolation, int n)
     char err[256];
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
-    kfk_consumer_report_eof(c, 1);
+    kfk_consumer_report_eof(c, true);
     kfk_topic_partition tp = {topic, 0, KFK_OFFSET_BEGINNING};
     kfk_topic_partition_list l = {1, &tp};
     ck_assert_int_eq(kfk_consumer_assign(c, &l), KFK_OK);

@@ -40,6 +40,32 @@ static void check_header_text(const char *path)
     free(text);
 }
 
+/* Yes/no values are bool in both headers, never an int standing for one. */
+static void check_no_int_flags(const char *path)
+{
+    char *text = ktest_read_file(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    regex_t re;
+    ck_assert_int_eq(regcomp(&re,
+                             "\\bint \\*?(enable|down|check|done|may_block|preverify_ok)\\b|"
+                             "KFK_API int [a-z_]+_is_[a-z_]+\\(|typedef int\\(kfk_ssl_cert",
+                             REG_EXTENDED),
+                     0);
+    regmatch_t m;
+    int found = regexec(&re, text, 1, &m, 0) == 0;
+    ck_assert_msg(!found, "%s: \"%.*s\"", path, found ? (int)(m.rm_eo - m.rm_so) : 0,
+                  found ? text + m.rm_so : "");
+    regfree(&re);
+    free(text);
+}
+
+START_TEST(test_flags_are_bool)
+{
+    check_no_int_flags("include/kfk.h");
+    check_no_int_flags("include/kfk_mock.h");
+}
+END_TEST
+
 START_TEST(test_public_headers_hold_no_markers_or_source_paths)
 {
     check_header_text("include/kfk.h");
@@ -411,6 +437,7 @@ static Suite *api_suite(void)
     TCase *tc = tcase_create("api");
     tcase_add_test(tc, test_version_str_is_built_from_the_numbers);
     tcase_add_test(tc, test_public_headers_hold_no_markers_or_source_paths);
+    tcase_add_test(tc, test_flags_are_bool);
     tcase_add_test(tc, test_log_and_delivery_callbacks_get_the_producer);
     tcase_add_test(tc, test_error_callback_gets_the_consumer);
     tcase_add_test(tc, test_produce_failures_say_why);

@@ -371,7 +371,7 @@ START_TEST(test_partition_eof_reported_once_per_end)
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
     produce("t", 0, KCODEC_NONE, 0, 3);
     kfk_consumer *c = consumer(NULL);
-    kfk_consumer_report_eof(c, 1);
+    kfk_consumer_report_eof(c, true);
     assign(c, "t", 1, 0);
     expect_range(c, 0, 3);
     kfk_message *m = kfk_consumer_poll(c, WAIT_MS);

@@ -188,7 +188,7 @@ START_TEST(test_commits_carry_the_epoch_of_the_last_record_polled)
     kfk_mock_cluster *mc = two_epochs(topic, sizeof(topic), group, sizeof(group), &e1, &e2);
     const char *bs = kfk_mock_cluster_bootstrap(mc);
     kfk_consumer *c = consumer(bs, topic, group, false, NULL);
-    kfk_consumer_report_eof(c, 1);
+    kfk_consumer_report_eof(c, true);
 
     /* Before any record: the log start's epoch, as ListOffsets gave it. */
     int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS, pos = KFK_OFFSET_INVALID;
