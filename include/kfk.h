@@ -1111,9 +1111,10 @@ KFK_API kfk_err kfk_consumer_close(kfk_consumer *c, int timeout_ms);
  * a no-op. Call once, from an application thread, with no poll running. */
 KFK_API void kfk_consumer_destroy(kfk_consumer *c);
 
-/* Reading a message (non-NULL, from a poll, not yet released). Strings
- * and bytes point into the fetched data and stay valid until
- * kfk_message_release; the topic is NUL-terminated. Any thread; never
+/* Reading a message (from a poll, not yet released). Strings and bytes
+ * point into the fetched data and stay valid until kfk_message_release;
+ * the topic is NUL-terminated. A NULL message reads as KFK_ERR_INVALID_ARG,
+ * NULL, -1 or 0 (a NULL key or value of length 0). Any thread; never
  * blocks. */
 KFK_API kfk_err kfk_message_error(const kfk_message *m);
 KFK_API const char *kfk_message_topic(const kfk_message *m);

@@ -425,6 +425,16 @@ START_TEST(test_null_handles_are_refused_not_dereferenced)
     ck_assert_str_eq(kfk_admin_last_error(NULL), "");
     kfk_admin_destroy(NULL);
     ck_assert_uint_eq(kfk_metadata_topic_count(NULL), 0);
+    size_t len = 9;
+    ck_assert_int_eq(kfk_message_error(NULL), KFK_ERR_INVALID_ARG);
+    ck_assert_ptr_null(kfk_message_topic(NULL));
+    ck_assert_int_eq(kfk_message_partition(NULL), -1);
+    ck_assert_int_eq(kfk_message_offset(NULL), -1);
+    ck_assert_int_eq(kfk_message_leader_epoch(NULL), -1);
+    ck_assert_ptr_null(kfk_message_value(NULL, &len));
+    ck_assert_uint_eq(len, 0);
+    ck_assert_uint_eq(kfk_message_header_count(NULL), 0);
+    kfk_message_release(NULL);
     ck_assert(!kfk_metadata_topic_is_internal(NULL, 0));
     ck_assert_int_eq(kfk_conf_set(NULL, "acks", "1", NULL, 0), KFK_ERR_INVALID_ARG);
     ck_assert_ptr_null(kfk_conf_dup(NULL));
