@@ -300,11 +300,11 @@ typedef enum kfk_mock_api {
     KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT = 68,
 } kfk_mock_api;
 
-/* The next n requests of API api_key (to any broker) get err instead of
- * being carried out: the response carries err in every partition-level
- * error field (Produce, Fetch, ListOffsets), in every topic-level one
- * (Metadata, CreateTopics, DeleteTopics, CreatePartitions), in every
- * coordinator's (FindCoordinator v4+), in every group's (DescribeGroups,
+/* The next n requests of API api_key (a kfk_mock_api; to any broker) get
+ * err instead of being carried out: the response carries err in every
+ * partition-level error field (Produce, Fetch, ListOffsets), in every
+ * topic-level one (Metadata, CreateTopics, DeleteTopics, CreatePartitions),
+ * in every coordinator's (FindCoordinator v4+), in every group's (DescribeGroups,
  * OffsetFetch v8+), in every partition's (OffsetCommit, OffsetFetch v1),
  * in every partition's (AddPartitionsToTxn v0-3, TxnOffsetCommit),
  * or in the top-level error code (ApiVersions, InitProducerId,
@@ -357,8 +357,8 @@ KFK_API kfk_err kfk_mock_broker_set_down(kfk_mock_cluster *mc, int32_t broker_id
 KFK_API kfk_err kfk_mock_set_api_version_range(kfk_mock_cluster *mc, int16_t api_key,
                                                int16_t min_version, int16_t max_version);
 
-/* How many requests of api_key (-1: of any API) the cluster, or one broker,
- * has received since it started or the counts were reset, including those
+/* How many requests of api_key (KFK_MOCK_API_ANY: of any API) the
+ * cluster, or one broker, has received since it started or the counts were reset, including those
  * that got injected errors and unsupported versions. -1 for a bad
  * argument. */
 KFK_API int64_t kfk_mock_request_count(kfk_mock_cluster *mc, int16_t api_key);

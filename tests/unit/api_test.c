@@ -276,6 +276,29 @@ START_TEST(test_queue_full_names_the_limit)
 }
 END_TEST
 
+START_TEST(test_transactional_calls_name_the_state)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), KFK_OK);
+    kfk_producer *p = producer_for(mc, NULL);
+    ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_ERR_STATE);
+    ck_assert_str_eq(kfk_producer_last_error(p),
+                     "kfk_producer_begin_transaction: the producer has no transactional.id");
+    kfk_producer_destroy(p);
+    p = producer_for(mc, (const char *const[]){"transactional.id", "x", NULL});
+    ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_ERR_STATE);
+    ck_assert_str_eq(kfk_producer_last_error(p),
+                     "kfk_producer_begin_transaction: not valid while the transaction is not "
+                     "initialized (kfk_producer_init_transactions)");
+    kfk_record r = {.topic = "t", .partition = 0, .value = "v", .value_len = 1};
+    ck_assert_int_eq(kfk_produce(p, &r, NULL), KFK_ERR_STATE);
+    ASSERT_TEXT(kfk_producer_last_error(p), "kfk_produce: a transactional producer produces "
+                                            "inside a transaction only");
+    kfk_producer_destroy(p);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 static void *fail_on_other_thread(void *arg)
 {
     kfk_producer *p = arg;
@@ -452,6 +475,7 @@ static Suite *api_suite(void)
     tcase_add_test(tc, test_error_callback_gets_the_consumer);
     tcase_add_test(tc, test_produce_failures_say_why);
     tcase_add_test(tc, test_queue_full_names_the_limit);
+    tcase_add_test(tc, test_transactional_calls_name_the_state);
     tcase_add_test(tc, test_last_error_is_per_thread_and_per_handle);
     tcase_add_test(tc, test_consumer_failures_say_why);
     tcase_add_test(tc, test_admin_failures_say_why);
