@@ -234,9 +234,9 @@ KFK_API const char *kfk_err_str(kfk_err err);
  * the failure, on the same thread (as errno). "" when no call of this
  * thread on the handle has failed, and for a NULL handle (a call given a
  * NULL handle returns KFK_ERR_INVALID_ARG and records nothing). The text
- * is thread-local: valid until the thread's next call on the handle, and
- * never changed by other threads. A thread keeps the texts of the last
- * four handles that failed on it. */
+ * is thread-local and kfk's: valid until the thread's next kfk call that
+ * fails, never changed by other threads. A thread keeps the texts of the
+ * last four handles that failed on it. */
 
 /* The bare name of err, as in the enum without its KFK_ERR_ prefix
  * ("NOT_LEADER_OR_FOLLOWER", "OK" for KFK_OK), or "UNKNOWN" for a code kfk
