@@ -267,7 +267,7 @@ static int run_group(opts *o)
         o->topics[0][0] == '^' && o->n_topics == 1
             ? kfk_consumer_subscribe_pattern(c, o->topics[0])
             : kfk_consumer_subscribe(c, (const char *const *)o->topics, (size_t)o->n_topics);
-    if (e) fprintf(stderr, "consumer: subscribe: %s\n", kfk_err_str(e));
+    if (e) fprintf(stderr, "consumer: %s\n", kfk_consumer_last_error(c));
     kfk_consumer_report_eof(c, o->exit_at_end);
     size_t at_end = 0;
     for (long got = 0;
@@ -332,7 +332,7 @@ int main(int argc, char **argv)
         tps[i] = (kfk_topic_partition){o.topic, o.partition >= 0 ? o.partition : i, o.start};
     kfk_topic_partition_list list = {(size_t)n, tps};
     kfk_err e = kfk_consumer_assign(c, &list);
-    if (e) fprintf(stderr, "consumer: assign: %s\n", kfk_err_str(e));
+    if (e) fprintf(stderr, "consumer: %s\n", kfk_consumer_last_error(c));
     kfk_consumer_report_eof(c, o.exit_at_end);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
