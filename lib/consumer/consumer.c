@@ -557,7 +557,11 @@ kfk_err kfk_consumer_unassign(kfk_consumer *c)
 
 kfk_err kfk_consumer_assignment(kfk_consumer *c, kfk_topic_partition **out, size_t *n)
 {
-    if (!c || !out || !n) return KFK_ERR_INVALID_ARG;
+    if (!c) return KFK_ERR_INVALID_ARG;
+    if (!out || !n) {
+        kclient_error_set(c->client, "kfk_consumer_assignment: %s is NULL", !out ? "out" : "n");
+        return kclient_error_end(c->client, KFK_ERR_INVALID_ARG);
+    }
     pthread_mutex_lock(&c->lock);
     size_t k = (size_t)c->n_parts;
     kfk_topic_partition *tps = calloc(k ? k : 1, sizeof(*tps));
@@ -571,7 +575,7 @@ kfk_err kfk_consumer_assignment(kfk_consumer *c, kfk_topic_partition **out, size
         }
     }
     pthread_mutex_unlock(&c->lock);
-    if (!tps) return KFK_ERR_NO_MEMORY;
+    if (!tps) return kclient_error_end(c->client, KFK_ERR_NO_MEMORY);
     *out = tps;
     *n = k;
     return KFK_OK;
@@ -820,13 +824,30 @@ kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t partitio
 
 /* --- close and destroy ------------------------------------------------------------------ */
 
+static kfk_err close_consumer(kfk_consumer *c, int timeout_ms);
+
 kfk_err kfk_consumer_close(kfk_consumer *c, int timeout_ms)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
-    if (kclient_forked(c->client)) return KFK_ERR_STATE;
+    if (kclient_forked(c->client)) {
+        kclient_error_set(c->client, "kfk_consumer_close: the consumer belongs to the parent "
+                                     "process");
+        return kclient_error_end(c->client, KFK_ERR_STATE);
+    }
+    kfk_err err = close_consumer(c, timeout_ms < 0 ? KFK_CONSUMER_CLOSE_TIMEOUT_MS : timeout_ms);
+    if (err == KFK_ERR_TIMED_OUT)
+        kclient_error_set(c->client,
+                          "kfk_consumer_close: the group's commit or leave was still "
+                          "unanswered after %d ms; the consumer is closed all the same",
+                          timeout_ms < 0 ? KFK_CONSUMER_CLOSE_TIMEOUT_MS : timeout_ms);
+    return kclient_error_end(c->client, err);
+}
+
+static kfk_err close_consumer(kfk_consumer *c, int timeout_ms)
+{
     kfk_err err = KFK_OK;
     if (!atomic_load(&c->closing)) /* commit, revoke, leave */
-        err = kgroup_close(c->group, timeout_ms < 0 ? KFK_CONSUMER_CLOSE_TIMEOUT_MS : timeout_ms);
+        err = kgroup_close(c->group, timeout_ms);
     kclient_set_meta_watch(c->client, NULL, NULL); /* one running still sees closing */
     kclient_set_error_watch(c->client, NULL, NULL);
     pthread_mutex_lock(&c->lock);

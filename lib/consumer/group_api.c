@@ -351,7 +351,11 @@ kfk_err kfk_consumer_unsubscribe(kfk_consumer *c)
 
 kfk_err kfk_consumer_subscription(kfk_consumer *c, char ***out, size_t *n)
 {
-    if (!c || !out || !n) return KFK_ERR_INVALID_ARG;
+    if (!c) return KFK_ERR_INVALID_ARG;
+    if (!out || !n) {
+        kclient_error_set(c->client, "kfk_consumer_subscription: %s is NULL", !out ? "out" : "n");
+        return kclient_error_end(c->client, KFK_ERR_INVALID_ARG);
+    }
     *out = NULL;
     *n = 0;
     if (!c->group) return KFK_OK;
@@ -367,7 +371,7 @@ kfk_err kfk_consumer_subscription(kfk_consumer *c, char ***out, size_t *n)
     pthread_mutex_unlock(&k->lock);
     if (!v || err) {
         kfk_topic_names_free(v, cnt);
-        return KFK_ERR_NO_MEMORY;
+        return kclient_error_end(c->client, KFK_ERR_NO_MEMORY);
     }
     *out = v;
     *n = cnt;
@@ -434,14 +438,30 @@ kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_topic_partition_list *lis
     return kclient_error_end(c->client, err);
 }
 
+static kfk_err committed(kfk_consumer *c, kfk_topic_partition *tps, size_t n, int timeout_ms)
+{
+    static const char fn[] = "kfk_consumer_committed";
+    if (n && !tps) {
+        kclient_error_set(c->client, "%s: tps is NULL with n %zu", fn, n);
+        return KFK_ERR_INVALID_ARG;
+    }
+    if (!c->group) {
+        kclient_error_set(c->client, "%s: the consumer has no group.id", fn);
+        return KFK_ERR_CONFIG;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!tps[i].topic || tps[i].partition < 0) {
+            kclient_error_set(c->client, "%s: tps[%zu].%s", fn, i,
+                              !tps[i].topic ? "topic is NULL" : "partition is negative");
+            return KFK_ERR_INVALID_ARG;
+        }
+    return n ? kgroup_committed(c->group, tps, n, timeout_ms) : KFK_OK;
+}
+
 kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_topic_partition *tps, size_t n, int timeout_ms)
 {
-    if (!c || (n && !tps)) return KFK_ERR_INVALID_ARG;
-    if (!c->group) return KFK_ERR_CONFIG;
-    for (size_t i = 0; i < n; i++)
-        if (!tps[i].topic || tps[i].partition < 0) return KFK_ERR_INVALID_ARG;
-    if (n == 0) return KFK_OK;
-    return kgroup_committed(c->group, tps, n, timeout_ms);
+    if (!c) return KFK_ERR_INVALID_ARG;
+    return kclient_error_end(c->client, committed(c, tps, n, timeout_ms));
 }
 
 /* --- close ------------------------------------------------------------------------------------ */

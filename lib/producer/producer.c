@@ -761,11 +761,11 @@ kfk_err kfk_producer_purge(kfk_producer *p)
     if (!p) return KFK_ERR_INVALID_ARG;
     kpart **parts;
     int n = kprod_all_parts(p, &parts);
-    if (n < 0) return KFK_ERR_NO_MEMORY;
+    if (n < 0) return kclient_error_end(p->client, KFK_ERR_NO_MEMORY);
     kaccum_part **aps = malloc(((size_t)n + 1) * sizeof(*aps));
     if (!aps) {
         free(parts);
-        return KFK_ERR_NO_MEMORY;
+        return kclient_error_end(p->client, KFK_ERR_NO_MEMORY);
     }
     for (int i = 0; i < n; i++)
         aps[i] = parts[i]->ap;

@@ -363,6 +363,11 @@ START_TEST(test_consumer_failures_say_why)
     ck_assert_int_eq(kfk_consumer_commit(c, NULL, 0), KFK_ERR_CONFIG);
     ck_assert_str_eq(kfk_consumer_last_error(c),
                      "kfk_consumer_commit: the consumer has no group.id");
+    ck_assert_int_eq(kfk_consumer_committed(c, tps, 1, 1000), KFK_ERR_CONFIG);
+    ck_assert_str_eq(kfk_consumer_last_error(c),
+                     "kfk_consumer_committed: the consumer has no group.id");
+    ck_assert_int_eq(kfk_consumer_subscription(c, NULL, NULL), KFK_ERR_INVALID_ARG);
+    ck_assert_str_eq(kfk_consumer_last_error(c), "kfk_consumer_subscription: out is NULL");
     kfk_consumer_destroy(c);
 
     c = consumer_for(mc, "g");
