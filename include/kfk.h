@@ -31,8 +31,8 @@ extern "C" {
 #define KFK_VERSION_PATCH 0
 /* The same version as text, "MAJOR.MINOR.PATCH". */
 #define KFK_VERSION_STR                                                                            \
-    KFK_STRINGIFY_(KFK_VERSION_MAJOR) "." KFK_STRINGIFY_(KFK_VERSION_MINOR) "." KFK_STRINGIFY_(   \
-        KFK_VERSION_PATCH)
+    KFK_STRINGIFY_(KFK_VERSION_MAJOR)                                                              \
+    "." KFK_STRINGIFY_(KFK_VERSION_MINOR) "." KFK_STRINGIFY_(KFK_VERSION_PATCH)
 #define KFK_STRINGIFY_(x) KFK_STRINGIFY2_(x)
 #define KFK_STRINGIFY2_(x) #x
 

@@ -26,8 +26,7 @@ void ksasl_msg_free(ksasl_msg *m)
     m->len = 0;
 }
 
-kfk_err ksasl_out(ksasl_msg *m, const unsigned char **out, size_t *out_len, const void *p,
-                  size_t n)
+kfk_err ksasl_out(ksasl_msg *m, const unsigned char **out, size_t *out_len, const void *p, size_t n)
 {
     ksasl_msg_free(m);
     if (!(m->data = malloc(n ? n : 1))) return KFK_ERR_NO_MEMORY;

@@ -242,8 +242,8 @@ START_TEST(test_retriable_errors_are_retried)
 
     /* The controller moved, twice: the topic goes again. */
     kfk_mock_reset_request_counts(mc);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_CREATE_TOPICS, 2, KFK_ERR_NOT_CONTROLLER),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_CREATE_TOPICS, 2, KFK_ERR_NOT_CONTROLLER), KFK_OK);
     ck_assert_int_eq(create(a, "retried", &res), KFK_OK);
     kfk_admin_result_destroy(res);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_CREATE_TOPICS), 3);

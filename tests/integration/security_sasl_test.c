@@ -251,8 +251,8 @@ static kfk_err no_start(void *o, const char *h, void **st, char *e, size_t el)
     (void)o, (void)h, (void)st, (void)e, (void)el;
     return KFK_OK;
 }
-static kfk_err no_step(void *o, void *st, const unsigned char *in, size_t il, const unsigned char **out,
-                       size_t *ol, bool *done, char *e, size_t el)
+static kfk_err no_step(void *o, void *st, const unsigned char *in, size_t il,
+                       const unsigned char **out, size_t *ol, bool *done, char *e, size_t el)
 {
     (void)o, (void)st, (void)in, (void)il, (void)out, (void)ol, (void)done;
     snprintf(e, el, "never reached");

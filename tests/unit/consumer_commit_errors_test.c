@@ -193,8 +193,9 @@ START_TEST(test_classic_illegal_generation_rejoins_at_once)
     classic_joined(&m, (opts){0});
     char id[256];
     kfk_consumer_member_id(m.c, id, sizeof(id));
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
+        KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_ILLEGAL_GENERATION);
     POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.revoked, 0);
@@ -218,8 +219,8 @@ START_TEST(test_classic_unknown_member_rejoins_with_a_new_id)
     classic_joined(&m, (opts){.session_ms = "6000", .heartbeat_ms = "5000"});
     char id[256];
     kfk_consumer_member_id(m.c, id, sizeof(id));
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_UNKNOWN_MEMBER_ID),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_UNKNOWN_MEMBER_ID), KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_UNKNOWN_MEMBER_ID);
     POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP) >= 1);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), 0);
@@ -235,8 +236,9 @@ START_TEST(test_classic_async_commit_reports_and_rejoins)
 {
     member m;
     classic_joined(&m, (opts){0});
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
+        KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 1), KFK_OK);
     POLL_UNTIL(&m, m.commits == 1 && m.lost == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.commit_err, KFK_ERR_ILLEGAL_GENERATION);
@@ -250,7 +252,8 @@ START_TEST(test_classic_rebalance_in_progress_rejoins)
     member m;
     classic_joined(&m, (opts){0});
     ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
+        KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_REBALANCE_IN_PROGRESS);
     /* eager: an orderly rebalance, nothing lost */
     POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
@@ -265,8 +268,9 @@ START_TEST(test_classic_fenced_instance_commit_is_fatal)
 {
     member m;
     classic_joined(&m, (opts){.instance = "inst-1"});
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_FENCED_INSTANCE_ID),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_FENCED_INSTANCE_ID),
+        KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_FENCED_INSTANCE_ID);
     kfk_err seen = KFK_OK;
     int64_t until = ktime_mono_ms() + WAIT_MS;
@@ -293,10 +297,11 @@ START_TEST(test_classic_commit_before_revocation_finds_the_generation_gone)
     member_start(&m, (opts){.heartbeat_ms = "100", .auto_commit = true});
     POLL_UNTIL(&m, m.owned == NP);
     positions_known(&m);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
-                     KFK_OK);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
+        KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
     POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.revoked, 0);
     kfk_consumer_destroy(m.c);
@@ -334,8 +339,8 @@ static void empty_rebalances(const char *strategy)
     member_start(&m, (opts){.strategy = strategy, .topic = "none", .heartbeat_ms = "100"});
     POLL_UNTIL(&m, m.assigned == 1);
     ck_assert_int_eq(m.assigned_empty, 1);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
     POLL_UNTIL(&m, m.assigned == 2);
     ck_assert_int_eq(m.assigned_empty, 2);
     ck_assert_int_eq(m.revoked + m.lost, 0);
@@ -362,8 +367,9 @@ START_TEST(test_kip848_stale_epoch_fails_an_application_commit)
     member_start(&m, (opts){.protocol = "consumer"});
     POLL_UNTIL(&m, m.owned == NP);
     kfk_mock_reset_request_counts(mc);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_STALE_MEMBER_EPOCH),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_STALE_MEMBER_EPOCH),
+        KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_STALE_MEMBER_EPOCH);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_OFFSET_COMMIT), 1); /* no retry */
     ck_assert_int_eq(m.lost + m.revoked, 0); /* membership is the heartbeat's */
@@ -380,8 +386,9 @@ START_TEST(test_kip848_commit_before_revocation_retries_stale_epoch)
     positions_known(&a);
     int assigned = a.assigned, assigned_empty = a.assigned_empty;
     kfk_mock_reset_request_counts(mc);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_STALE_MEMBER_EPOCH),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_STALE_MEMBER_EPOCH),
+        KFK_OK);
     member_start(&b, (opts){.protocol = "consumer"});
     int64_t end = ktime_mono_ms() + WAIT_MS;
     while (!(a.revoked == 1 && b.owned == NP - a.owned && a.owned > 0) && ktime_mono_ms() < end) {

@@ -421,8 +421,8 @@ START_TEST(test_fetch_session_goes_incremental_and_recovers)
     ck_assert_int_gt(all, 6);
     /* The broker forgot the session: the next fetch is full again and
      * consumption goes on. */
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_FETCH, 1, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND),
-                     0);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_FETCH, 1, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND), 0);
     ck_assert(quiet_for(c, 400));
     produce("t", 0, KCODEC_NONE, 5, 5);
     expect_range(c, 5, 5);

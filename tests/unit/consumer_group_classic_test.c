@@ -128,8 +128,8 @@ START_TEST(test_rebalance_in_progress_eager_revokes_all)
     member m;
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
     POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.lost, 0);
     kfk_consumer_destroy(m.c);
@@ -143,8 +143,8 @@ START_TEST(test_heartbeats_go_on_while_revoking)
     member m;
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
     int64_t hb = kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT);
     int64_t until = ktime_mono_ms() + WAIT_MS;
     while (kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) < hb + 10 && ktime_mono_ms() < until)
@@ -163,8 +163,8 @@ START_TEST(test_rebalance_in_progress_cooperative_keeps_all)
     member_start(&m, "cooperative-sticky", NULL);
     POLL_UNTIL(&m, m.owned == NP);
     int64_t joins = kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
     POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP) > joins &&
                        kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) > 0 && m.owned == NP);
     /* rejoined, and a heartbeat of the new generation went through */
@@ -180,13 +180,14 @@ END_TEST
 START_TEST(test_coordinator_errors_are_retried)
 {
     ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KFK_MOCK_API_JOIN_GROUP, 2, KFK_ERR_COORDINATOR_NOT_AVAILABLE), KFK_OK);
+        kfk_mock_push_errors(mc, KFK_MOCK_API_JOIN_GROUP, 2, KFK_ERR_COORDINATOR_NOT_AVAILABLE),
+        KFK_OK);
     member m;
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
     ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 3);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_NOT_COORDINATOR),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_NOT_COORDINATOR), KFK_OK);
     kfk_topic_partition tp = {.topic = "t", .partition = 2, .offset = 0};
     kfk_topic_partition_list l = {1, &tp};
     ck_assert_int_eq(kfk_consumer_commit(m.c, &l, 0), KFK_OK);
@@ -200,8 +201,8 @@ START_TEST(test_fenced_instance_is_fatal)
     member m;
     member_start(&m, "range", "inst-1");
     POLL_UNTIL(&m, m.owned == NP);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_FENCED_INSTANCE_ID),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_FENCED_INSTANCE_ID), KFK_OK);
     kfk_err seen = KFK_OK;
     int64_t until = ktime_mono_ms() + WAIT_MS;
     while (!seen && ktime_mono_ms() < until) {

@@ -265,8 +265,9 @@ START_TEST(test_classic_keeps_the_last_join_until_the_next)
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_JOIN_GROUP, 3, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
         KFK_OK);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
+        KFK_OK);
     kfk_topic_partition tp = {.topic = "t", .partition = 0, .offset = 1};
     kfk_topic_partition_list l = {1, &tp};
     ck_assert_int_eq(kfk_consumer_commit(c, &l, 0), KFK_ERR_ILLEGAL_GENERATION);
@@ -300,9 +301,9 @@ START_TEST(test_kip848_keeps_the_last_epoch_while_rejoining)
     kfk_consumer_group_metadata *md = kfk_consumer_get_group_metadata(c);
     int32_t epoch = expect_member(c, md, "g");
     kfk_mock_reset_request_counts(mc);
-    ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, 1, KFK_ERR_FENCED_MEMBER_EPOCH),
-        KFK_OK);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, 1,
+                                          KFK_ERR_FENCED_MEMBER_EPOCH),
+                     KFK_OK);
     ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, 5,
                                           KFK_ERR_COORDINATOR_NOT_AVAILABLE),
                      KFK_OK);

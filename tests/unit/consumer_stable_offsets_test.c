@@ -200,7 +200,8 @@ START_TEST(test_read_committed_asks_for_stable_offsets_again_after_an_upgrade)
     commit(rc, 3);
     int64_t off;
     ck_assert_int_eq(committed(rc, WAIT_MS, &off), KFK_OK);
-    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_OFFSET_FETCH, 0, INT16_MAX), KFK_OK);
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_OFFSET_FETCH, 0, INT16_MAX),
+                     KFK_OK);
     ck_assert_int_eq(kfk_mock_broker_drop_connections(mc, 1), KFK_OK); /* new ApiVersions */
     mt_close(&bc);
     mt_open(&bc, mc, 1);

@@ -57,13 +57,15 @@ START_TEST(test_public_api_constants_are_the_keys_the_mock_serves)
         {KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, KP_CONSUMER_GROUP_HEARTBEAT_KEY},
     };
     size_t n = sizeof(named) / sizeof(named[0]), accepted = 0;
-    for (size_t i = 0; i < n; i++) ck_assert_int_eq(named[i].pub, named[i].key);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(named[i].pub, named[i].key);
     for (int k = 0; k < 1000; k++) {
         if (kfk_mock_push_errors(mc, (int16_t)k, 1, KFK_ERR_UNKNOWN_SERVER_ERROR) != KFK_OK)
             continue;
         accepted++;
         bool found = false;
-        for (size_t i = 0; i < n; i++) found = found || named[i].pub == k;
+        for (size_t i = 0; i < n; i++)
+            found = found || named[i].pub == k;
         ck_assert_msg(found, "the mock takes API key %d, which kfk_mock.h does not name", k);
     }
     ck_assert_uint_eq(accepted, n);
@@ -74,7 +76,8 @@ END_TEST
 
 START_TEST(test_pushed_errors_fail_n_requests_then_they_succeed)
 {
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 2, KFK_ERR_NOT_ENOUGH_REPLICAS), 0);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 2, KFK_ERR_NOT_ENOUGH_REPLICAS),
+                     0);
     mt_conn c;
     mt_open(&c, mc, 1);
     kslice b = mt_batch(&buf, 1, 0, -1, -1, -1);
@@ -124,7 +127,8 @@ START_TEST(test_pushed_errors_land_where_each_response_has_them)
     ck_assert_int_eq(fr.error_code, 0);
     ck_assert_int_eq(fr.responses[0].partitions[0].error_code, KFK_ERR_KAFKA_STORAGE_ERROR);
 
-    kfk_mock_push_errors(mc, KFK_MOCK_API_FIND_COORDINATOR, 1, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_FIND_COORDINATOR, 1,
+                         KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS);
     kp_find_coordinator_request fc;
     kp_find_coordinator_request_init(&fc);
     kslice key = kwire_cstr("g");
@@ -151,7 +155,8 @@ START_TEST(test_broker_errors_go_first_and_only_to_that_broker)
     kfk_mock_broker_push_errors(mc, 1, KFK_MOCK_API_PRODUCE, 5, KFK_ERR_NOT_ENOUGH_REPLICAS);
     kfk_mock_clear_errors(mc);
     ck_assert_int_eq(mt_produce(&c1, "t", 0, b)->error_code, 0);
-    ck_assert_int_eq(kfk_mock_broker_push_errors(mc, 9, KFK_MOCK_API_PRODUCE, 1, 1), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_broker_push_errors(mc, 9, KFK_MOCK_API_PRODUCE, 1, 1),
+                     KFK_ERR_INVALID_ARG);
     mt_close(&c1);
     mt_close(&c2);
 }

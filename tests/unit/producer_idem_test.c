@@ -151,9 +151,9 @@ START_TEST(test_lost_answer_is_not_renumbered_by_a_bump_elsewhere)
 
     int64_t sent = kfk_mock_broker_request_count(mc, 1, KFK_MOCK_API_PRODUCE);
     ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 1, 600), KFK_OK); /* written, answer late */
-    ck_assert_int_eq(
-        kfk_mock_broker_push_errors(mc, 2, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER),
-        KFK_OK);
+    ck_assert_int_eq(kfk_mock_broker_push_errors(mc, 2, KFK_MOCK_API_PRODUCE, 1,
+                                                 KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER),
+                     KFK_OK);
     for (int i = 20; i < 40; i++)
         produce_range(p, "t", i % 2, i, i + 1);
     /* The first attempt and one retry reached broker 1: the retry came
@@ -303,7 +303,8 @@ START_TEST(test_exhausted_epoch_gets_a_new_producer_id)
     ck_assert_int_eq(init_pid_requests(mc), 1);
 
     ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER), KFK_OK);
+        kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER),
+        KFK_OK);
     produce_range(p, "t", 0, 10, 20);
     ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
     ck_assert_int_eq(init_pid_requests(mc), 1); /* 32766 -> 32767 is local */
@@ -356,9 +357,9 @@ START_TEST(test_new_producer_id_renumbers_only_the_partition_with_the_gap)
         produce_range(p, "t", 0, i, i + 1);
     count_at_least c = {mc, 1, sent + 1};
     wait_until(p, produce_requests_reached, &c, "partition 0's batch on broker 1");
-    ck_assert_int_eq(
-        kfk_mock_broker_push_errors(mc, 2, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER),
-        KFK_OK);
+    ck_assert_int_eq(kfk_mock_broker_push_errors(mc, 2, KFK_MOCK_API_PRODUCE, 1,
+                                                 KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER),
+                     KFK_OK);
     for (int i = 21; i < 40; i += 2)
         produce_range(p, "t", 1, i, i + 1);
     c.n = sent + 2; /* a retry, after the new producer id */

@@ -113,15 +113,16 @@ END_TEST
 START_TEST(test_coordinator_errors_are_retried_within_the_call)
 {
     ck_assert_int_eq(kfk_mock_set_transaction_version(mc, 1), KFK_OK);
-    ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KFK_MOCK_API_INIT_PRODUCER_ID, 2, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
-        KFK_OK);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_INIT_PRODUCER_ID, 2,
+                                          KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
+                     KFK_OK);
     ktxn_reports rs = {0};
     kfk_producer *p = ktxn_producer(bs, "retried", &rs, true, linger);
-    ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KFK_MOCK_API_ADD_PARTITIONS_TO_TXN, 2, KFK_ERR_CONCURRENT_TRANSACTIONS),
-        KFK_OK);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_END_TXN, 2, KFK_ERR_NOT_COORDINATOR), KFK_OK);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_ADD_PARTITIONS_TO_TXN, 2,
+                                          KFK_ERR_CONCURRENT_TRANSACTIONS),
+                     KFK_OK);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_END_TXN, 2, KFK_ERR_NOT_COORDINATOR),
+                     KFK_OK);
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
     ktxn_produce(p, "a", NP, "committed", 9);
     kfk_err e = kfk_producer_commit_transaction(p, KTXN_TIMEOUT_MS);
@@ -142,8 +143,9 @@ START_TEST(test_a_timed_out_commit_is_taken_up_again)
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
     ktxn_produce(p, "b", NP, "committed", 6);
     ck_assert_int_eq(kfk_producer_flush(p, KTXN_TIMEOUT_MS), KFK_OK);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_END_TXN, 20, KFK_ERR_CONCURRENT_TRANSACTIONS),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_END_TXN, 20, KFK_ERR_CONCURRENT_TRANSACTIONS),
+        KFK_OK);
     kfk_err e = kfk_producer_commit_transaction(p, 300);
     ck_assert_int_eq(e, KFK_ERR_TIMED_OUT);
     ck_assert_int_eq(kfk_producer_txn_action(p, e), KFK_TXN_RETRY);
