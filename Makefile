@@ -7,9 +7,11 @@
 # Variants: SAN=1 (ASan+UBSan, in build/san), TSAN=1 (in build/tsan),
 # WERROR=1 (-Werror, as CI builds), CC=clang.
 
-VERSION_MAJOR := 0
-VERSION_MINOR := 1
-VERSION_PATCH := 0
+# The version is include/kfk.h's KFK_VERSION_MAJOR, _MINOR and _PATCH.
+header_version = $(shell sed -n 's/^.define KFK_VERSION_$(1) \([0-9][0-9]*\)$$/\1/p' include/kfk.h)
+VERSION_MAJOR := $(call header_version,MAJOR)
+VERSION_MINOR := $(call header_version,MINOR)
+VERSION_PATCH := $(call header_version,PATCH)
 VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
 
 PREFIX ?= /usr/local
@@ -116,7 +118,7 @@ $(MOCK_SHLIB): $(MOCK_OBJ) $(CORE_OBJ) lib/mock/exports.map
 PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(DEP_PKGS)|'
 
-$(BUILD)/%.pc: pkgconfig/%.pc.in Makefile
+$(BUILD)/%.pc: pkgconfig/%.pc.in Makefile include/kfk.h
 	@mkdir -p $(dir $@)
 	$(PC_SUBST) $< > $@
 

@@ -229,8 +229,9 @@ static void consume_rdk(const char *bootstrap, const char *topic, long n, result
 
 static long load_failed;
 
-static void load_dr(void *opaque, const kfk_delivery_report *r)
+static void load_dr(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     (void)opaque;
     if (r->err) load_failed++;
 }

@@ -91,8 +91,9 @@ static void finish(result *r, long n, int64_t t0, int64_t c0)
 
 /* --- kfk --------------------------------------------------------------------------- */
 
-static void kfk_dr(void *opaque, const kfk_delivery_report *r)
+static void kfk_dr(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     (void)opaque;
     delivered((intptr_t)r->opaque, r->err != KFK_OK);
 }

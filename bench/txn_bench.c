@@ -191,8 +191,9 @@ typedef struct kfk_client {
     kfk_record rec;
 } kfk_client;
 
-static void kfk_dr(void *opaque, const kfk_delivery_report *r)
+static void kfk_dr(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     (void)opaque;
     delivered(r->err != KFK_OK, kfk_err_str(r->err));
 }

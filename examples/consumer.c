@@ -244,8 +244,10 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
     fprintf(stderr, "%s\n", n ? "" : " (none)");
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_partition_list *offsets)
+static void on_commit(void *opaque, kfk_consumer *consumer, kfk_err err,
+                      const kfk_partition_list *offsets)
 {
+    (void)consumer;
     (void)opaque;
     if (err)
         fprintf(stderr, "consumer: commit of %zu offsets: %s\n", kfk_partition_list_count(offsets),
@@ -274,7 +276,7 @@ static int run_group(opts *o)
         o->topics[0][0] == '^' && o->n_topics == 1
             ? kfk_consumer_subscribe_pattern(c, o->topics[0])
             : kfk_consumer_subscribe(c, (const char *const *)o->topics, (size_t)o->n_topics);
-    if (e) fprintf(stderr, "consumer: subscribe: %s\n", kfk_err_str(e));
+    if (e) fprintf(stderr, "consumer: %s\n", kfk_consumer_last_error(c));
     kfk_consumer_report_eof(c, o->exit_at_end);
     size_t at_end = 0;
     for (long got = 0;
@@ -341,7 +343,7 @@ int main(int argc, char **argv)
             e = kfk_partition_list_set_offset(list, (size_t)i, o.start);
     if (!e) e = kfk_consumer_assign(c, list);
     kfk_partition_list_destroy(list);
-    if (e) fprintf(stderr, "consumer: assign: %s\n", kfk_err_str(e));
+    if (e) fprintf(stderr, "consumer: assign: %s\n", kfk_consumer_last_error(c));
     kfk_consumer_report_eof(c, o.exit_at_end);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);

@@ -69,8 +69,9 @@ typedef struct produce_state {
     kfk_err first_err;
 } produce_state;
 
-static void on_delivery(void *opaque, const kfk_delivery_report *r)
+static void on_delivery(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     produce_state *s = opaque;
     if (r->err == KFK_OK) {
         s->delivered++;

@@ -128,8 +128,9 @@ static kfk_conf *conf_new(const opts *o, const char *const *pairs)
     return conf;
 }
 
-static void on_dr(void *opaque, const kfk_delivery_report *r)
+static void on_dr(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     (void)opaque;
     if (r->err && r->err != KFK_ERR_TXN_ABORTED)
         fprintf(stderr, "eos: %s [%d]: %s\n", r->topic, (int)r->partition, kfk_err_str(r->err));

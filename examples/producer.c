@@ -19,8 +19,9 @@ typedef struct counts {
     long ok, failed;
 } counts;
 
-static void on_delivery(void *opaque, const kfk_delivery_report *r)
+static void on_delivery(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     counts *c = opaque;
     if (r->err == KFK_OK) {
         c->ok++;
@@ -67,7 +68,7 @@ static int produce_line(kfk_producer *p, const char *topic, int32_t partition, c
     kfk_err err;
     while ((err = kfk_produce(p, &rec, NULL)) == KFK_ERR_QUEUE_FULL)
         kfk_producer_poll(p, 100);
-    if (err) fprintf(stderr, "produce: %s\n", kfk_err_str(err));
+    if (err) fprintf(stderr, "%s\n", kfk_producer_last_error(p));
     kfk_producer_poll(p, 0);
     return err ? -1 : 0;
 }

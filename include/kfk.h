@@ -12,6 +12,7 @@
 #ifndef KFK_H
 #define KFK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,7 +29,12 @@ extern "C" {
 #define KFK_VERSION_MAJOR 0
 #define KFK_VERSION_MINOR 1
 #define KFK_VERSION_PATCH 0
-#define KFK_VERSION_STR "0.1.0"
+/* The same version as text, "MAJOR.MINOR.PATCH". */
+#define KFK_VERSION_STR                                                                            \
+    KFK_STRINGIFY_(KFK_VERSION_MAJOR)                                                              \
+    "." KFK_STRINGIFY_(KFK_VERSION_MINOR) "." KFK_STRINGIFY_(KFK_VERSION_PATCH)
+#define KFK_STRINGIFY_(x) KFK_STRINGIFY2_(x)
+#define KFK_STRINGIFY2_(x) #x
 
 /* The library's version as MAJOR*10000 + MINOR*100 + PATCH; compare with the
  * KFK_VERSION_* macros to detect a header/library mismatch. Any thread. */
@@ -68,11 +74,10 @@ typedef enum kfk_err {
     KFK_ERR_PARTITION_EOF = -120,       /* the consumer reached a partition's end */
     KFK_ERR_NO_OFFSET = -121,           /* no committed offset and no reset policy */
     KFK_ERR_TXN_ABORTED = -122,         /* the record's transaction was aborted first */
-    /* @CLIENT_ERRORS@ more client-side codes go above this line */
 
     /* broker errors: the Kafka protocol's codes as of Apache Kafka 4.3
-     * (org.apache.kafka.common.protocol.Errors). The descriptions are in
-     * lib/base/err.c; kfk_err_str() returns them. */
+     * (org.apache.kafka.common.protocol.Errors); kfk_err_str() describes
+     * them. */
     KFK_ERR_UNKNOWN_SERVER_ERROR = -1,
     KFK_ERR_OFFSET_OUT_OF_RANGE = 1,
     KFK_ERR_CORRUPT_MESSAGE = 2,
@@ -215,6 +220,24 @@ typedef enum kfk_err {
  * calling thread's next such call overwrites. Any thread; never blocks. */
 KFK_API const char *kfk_err_str(kfk_err err);
 
+/* Last-error texts. Each handle (kfk_producer, kfk_consumer, kfk_admin)
+ * keeps, for each thread that calls it, the reason the thread's last
+ * failed call on it failed, read with kfk_producer_last_error,
+ * kfk_consumer_last_error or kfk_admin_last_error, as sqlite3_errmsg: a
+ * sentence naming the function and what was wrong, e.g.
+ *     kfk_produce: rec->topic is NULL
+ *     kfk_produce: the record is 1048700 bytes in its batch, over
+ *         max.request.size (1048576) or buffer.memory (33554432)
+ *     kfk_consumer_seek: partition 7 of topic "t" is not assigned
+ * or, where kfk has nothing more specific, kfk_err_str() of the error.
+ * A call that succeeds leaves the text as it was, so read it right after
+ * the failure, on the same thread (as errno). "" when no call of this
+ * thread on the handle has failed, and for a NULL handle (a call given a
+ * NULL handle returns KFK_ERR_INVALID_ARG and records nothing). The text
+ * is thread-local and kfk's: valid until the thread's next kfk call that
+ * fails, never changed by other threads. A thread keeps the texts of the
+ * last four handles that failed on it. */
+
 /* The bare name of err, as in the enum without its KFK_ERR_ prefix
  * ("NOT_LEADER_OR_FOLLOWER", "OK" for KFK_OK), or "UNKNOWN" for a code kfk
  * does not know. A static string. Any thread; never blocks. */
@@ -233,13 +256,30 @@ typedef enum kfk_log_level {
     KFK_LOG_DEBUG = 7,
 } kfk_log_level;
 
-/* Receives one log line. level is a kfk_log_level; facility names the part
- * of kfk that logged ("broker", "metadata", ...); message has no trailing
- * newline. Both strings are kfk's and valid only during the call. The
- * callback may run on any kfk thread, several at once, and must not call
- * back into kfk on the handle that logged. Without a callback, kfk writes
- * timestamped lines to stderr. */
-typedef void(kfk_log_cb)(void *opaque, int level, const char *facility, const char *message);
+/* Callbacks and their handle. A callback that reports an event of a
+ * handle receives that handle right after its opaque pointer: typed where
+ * only one kind of handle has the event (kfk_dr_cb: the kfk_producer;
+ * kfk_rebalance_cb, kfk_commit_cb: the kfk_consumer), and as void *
+ * where any kind may (kfk_log_cb, kfk_error_cb, kfk_throttle_cb): a
+ * kfk_conf can make a producer, a consumer or an admin client, so the
+ * callback is told the kfk_producer *, kfk_consumer * or kfk_admin * the
+ * application created from that conf, and the application knows which
+ * kind it made. The handle may be passed before its constructor has
+ * returned (a log line from its start); do not call kfk on it from the
+ * callback unless the callback's comment allows it. Callbacks that
+ * compute something for kfk (kfk_partitioner_cb, kfk_ssl_cert_verify_cb,
+ * kfk_oauthbearer_token_cb, kfk_sasl_mechanism) take only their inputs. */
+
+/* Receives one log line. handle is the kfk_producer, kfk_consumer or
+ * kfk_admin that logged (as void *: see above), or NULL for a line logged
+ * before any handle exists (while a configuration is checked). facility
+ * names the part of kfk that logged ("broker", "metadata", ...); message
+ * has no trailing newline. Both strings are kfk's and valid only during
+ * the call. The callback may run on any kfk thread, several at once, and
+ * must not call back into kfk on the handle that logged. Without a
+ * callback, kfk writes timestamped lines to stderr. */
+typedef void(kfk_log_cb)(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                         const char *message);
 
 /* --- configuration ---------------------------------------------------------- */
 /* A kfk_conf holds the properties a client is created with: Java-compatible
@@ -318,12 +358,14 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque);
  *    or the token endpoint's: KFK_ERR_AUTH, KFK_ERR_TRANSPORT, KFK_ERR_TLS,
  *    KFK_ERR_MALFORMED), each time: kfk tries again, and the token it has
  *    serves until it expires, so no call fails for it.
+ * handle is the client (kfk_producer *, kfk_consumer * or kfk_admin *,
+ * as void *: see "Callbacks and their handle").
  * err says which (KFK_ERR_TLS, KFK_ERR_AUTH and KFK_ERR_NO_BROKERS are
  * never fatal; a refresh's reason starts "OAUTHBEARER"); reason is a
  * message valid only during the call, never holding a secret. Runs on one
  * of the client's threads with no kfk lock held; it
  * must not destroy the client or block. */
-typedef void(kfk_error_cb)(void *opaque, kfk_err err, const char *reason);
+typedef void(kfk_error_cb)(void *opaque, void *handle, kfk_err err, const char *reason);
 
 /* Sets the error callback (see kfk_error_cb); cb NULL: errors are only
  * logged. opaque stays the caller's and must outlive every client
@@ -332,11 +374,12 @@ KFK_API void kfk_conf_set_error_cb(kfk_conf *conf, kfk_error_cb *cb, void *opaqu
 
 /* Called each time a broker's answer says the client is over a quota
  * (KIP-219): kfk then sends that broker nothing new for throttle_ms (> 0),
- * as the broker asked. broker is its "host:port/id" name, broker_id its
+ * as the broker asked. handle is the client that was throttled (as void *,
+ * as for kfk_error_cb). broker is its "host:port/id" name, broker_id its
  * node id (negative for a bootstrap entry); both valid only during the
  * call. Runs on one of the client's I/O threads with no kfk lock held: it
  * must be quick and must not call kfk. */
-typedef void(kfk_throttle_cb)(void *opaque, const char *broker, int32_t broker_id,
+typedef void(kfk_throttle_cb)(void *opaque, void *handle, const char *broker, int32_t broker_id,
                               int throttle_ms);
 
 /* Sets the throttle callback (see kfk_throttle_cb); cb NULL: throttling
@@ -349,15 +392,15 @@ KFK_API void kfk_conf_set_throttle_cb(kfk_conf *conf, kfk_throttle_cb *cb, void 
 /* Checks one certificate of a broker's chain during a TLS handshake,
  * after OpenSSL has: called for each certificate from the root down to
  * the broker's own (depth 0). preverify_ok is OpenSSL's verdict (1: the
- * certificate verified; 0: it did not). der is the certificate in DER,
- * valid during the call; broker is "host:port/node". Return 1 to accept
- * the certificate (even one OpenSSL refused), 0 to refuse it: the
+ * certificate verified; false: it did not). der is the certificate in DER,
+ * valid during the call; broker is "host:port/node". Return true to accept
+ * the certificate (even one OpenSSL refused), false to refuse it: the
  * handshake fails with KFK_ERR_TLS and errstr (up to errlen bytes) as the
  * reason. Runs on an I/O thread during the handshake: it must not block
  * or call kfk. */
-typedef int(kfk_ssl_cert_verify_cb)(void *opaque, const char *broker, int depth, int preverify_ok,
-                                    const unsigned char *der, size_t der_len, char *errstr,
-                                    size_t errlen);
+typedef bool(kfk_ssl_cert_verify_cb)(void *opaque, const char *broker, int depth, bool preverify_ok,
+                                     const unsigned char *der, size_t der_len, char *errstr,
+                                     size_t errlen);
 
 /* Sets the certificate verify callback (see kfk_ssl_cert_verify_cb); cb
  * NULL: OpenSSL's verdict stands. opaque must outlive every client created
@@ -383,24 +426,26 @@ typedef struct kfk_sasl_mechanism {
      * handed to step and end. */
     kfk_err (*start)(void *opaque, const char *host, void **state, char *errstr, size_t errlen);
     /* One round. in is the broker's last answer (NULL and 0 in the first
-     * round). Either sets *done to 1 (authenticated: nothing more to send)
-     * or puts the next message to send into *out (malloc'd, *out_len
-     * bytes; kfk frees it with free(); an empty message may be NULL with
-     * length 0). */
+     * round). Either sets *done to true (authenticated: nothing more to
+     * send) or points *out at the next message to send, *out_len bytes
+     * (an empty message may be NULL with length 0). The message stays the
+     * mechanism's: it must remain valid until the next call of step or
+     * end for this state; kfk copies it before that and never frees it. */
     kfk_err (*step)(void *opaque, void *state, const unsigned char *in, size_t in_len,
-                    unsigned char **out, size_t *out_len, int *done, char *errstr, size_t errlen);
+                    const unsigned char **out, size_t *out_len, bool *done, char *errstr,
+                    size_t errlen);
     /* Ends the authentication, successful or not; frees state. */
     void (*end)(void *opaque, void *state);
     void *opaque;
-    /* Nonzero: start and step may block (a round trip to a Kerberos KDC,
+    /* true: start and step may block (a round trip to a Kerberos KDC,
      * say). kfk then calls them on a thread of the client's own, one
      * call at a time for all its connections, while the I/O threads go
      * on serving other brokers; the connection waits at most
      * socket.connection.setup.timeout.ms for each call. end may then also
      * run on that thread, or, for a connection closed while a call was
-     * running, once the call returns; it must not block. 0: every
+     * running, once the call returns; it must not block. false: every
      * callback runs on an I/O thread. */
-    int may_block;
+    bool may_block;
 } kfk_sasl_mechanism;
 
 /* Makes mech available to clients created from conf; sasl.mechanism picks
@@ -501,9 +546,10 @@ typedef struct kfk_delivery_report {
     void *opaque;         /* the pointer given to kfk_produce */
 } kfk_delivery_report;
 
-/* Receives delivery reports on the thread calling kfk_producer_poll (or
- * flush, close, destroy); report is valid only during the call. */
-typedef void(kfk_dr_cb)(void *opaque, const kfk_delivery_report *report);
+/* Receives delivery reports of producer on the thread calling
+ * kfk_producer_poll (or flush, close, destroy); report is valid only
+ * during the call. The callback may call kfk_produce on producer. */
+typedef void(kfk_dr_cb)(void *opaque, kfk_producer *producer, const kfk_delivery_report *report);
 
 /* Sets the delivery report callback and the opaque pointer passed to it
  * (cb NULL: none; reports are then dropped). opaque stays the caller's
@@ -543,6 +589,10 @@ KFK_API kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errl
  * succeeds once it came; a full buffer gives KFK_ERR_QUEUE_FULL at once.
  * Any thread, many at once. */
 KFK_API kfk_err kfk_produce(kfk_producer *producer, const kfk_record *rec, void *opaque);
+
+/* Why the calling thread's last failed call on producer failed (see
+ * "Last-error texts" above); "" for none or a NULL producer. */
+KFK_API const char *kfk_producer_last_error(const kfk_producer *producer);
 
 /* Serves delivery reports waiting, calling dr_cb for each, waiting up to
  * timeout_ms (-1: no limit, 0: not at all) for the first. Returns how many
@@ -609,6 +659,10 @@ typedef struct kfk_metadata kfk_metadata;
  * gets a message naming the property) or when threads or memory cannot
  * be had. Any thread. */
 KFK_API kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen);
+
+/* Why the calling thread's last failed call on admin failed (see
+ * "Last-error texts" above); "" for none or a NULL admin. */
+KFK_API const char *kfk_admin_last_error(const kfk_admin *admin);
 
 /* Closes the connections, stops the threads and frees admin. Calls still
  * running on other threads return KFK_ERR_DESTROYED. Blocks until the
@@ -701,8 +755,8 @@ KFK_API const char *kfk_metadata_broker_rack(const kfk_metadata *md, size_t b); 
 KFK_API size_t kfk_metadata_topic_count(const kfk_metadata *md);
 KFK_API const char *kfk_metadata_topic_name(const kfk_metadata *md, size_t t);
 KFK_API kfk_err kfk_metadata_topic_error(const kfk_metadata *md, size_t t);
-/* 1 for Kafka's own topics (__consumer_offsets, ...), else 0. */
-KFK_API int kfk_metadata_topic_is_internal(const kfk_metadata *md, size_t t);
+/* true for Kafka's own topics (__consumer_offsets, ...). */
+KFK_API bool kfk_metadata_topic_is_internal(const kfk_metadata *md, size_t t);
 /* The topic's 16-byte id, or NULL when the broker sent none. */
 KFK_API const uint8_t *kfk_metadata_topic_id(const kfk_metadata *md, size_t t);
 KFK_API size_t kfk_metadata_partition_count(const kfk_metadata *md, size_t t);
@@ -846,6 +900,10 @@ KFK_API kfk_err kfk_partition_list_error(const kfk_partition_list *list, size_t 
  * client.rack. */
 KFK_API kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen);
 
+/* Why the calling thread's last failed call on c failed (see "Last-error
+ * texts" above); "" for none or a NULL c. */
+KFK_API const char *kfk_consumer_last_error(const kfk_consumer *c);
+
 /* Replaces the assignment with the partitions of list (NULL or empty:
  * unassign; read during the call only). Partitions kept from the previous
  * assignment keep their position unless list gives an offset other than
@@ -923,12 +981,13 @@ typedef void(kfk_rebalance_cb)(void *opaque, kfk_consumer *c, kfk_rebalance_even
  * assignment changes in the same way with or without it. */
 KFK_API void kfk_conf_set_rebalance_cb(kfk_conf *conf, kfk_rebalance_cb *cb, void *opaque);
 
-/* The result of an async commit or an auto commit, called from poll: err
- * is KFK_OK or the first error; offsets are what was committed (or tried),
- * with each partition's own result in kfk_partition_list_error (the
- * error of the whole request, when there was one, in every entry).
+/* The result of an async commit or an auto commit of c, called from
+ * poll: err is KFK_OK or the first error; offsets are what was committed
+ * (or tried), with each partition's own result in kfk_partition_list_error
+ * (the error of the whole request, when there was one, in every entry).
  * offsets is kfk's and lives only during the call. */
-typedef void(kfk_commit_cb)(void *opaque, kfk_err err, const kfk_partition_list *offsets);
+typedef void(kfk_commit_cb)(void *opaque, kfk_consumer *c, kfk_err err,
+                            const kfk_partition_list *offsets);
 
 /* Sets the commit callback and its opaque pointer (cb NULL: none). */
 KFK_API void kfk_conf_set_commit_cb(kfk_conf *conf, kfk_commit_cb *cb, void *opaque);
@@ -1032,9 +1091,12 @@ KFK_API kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_partition_list *l
  * the broker's error: that of the request, else the first partition's. */
 KFK_API kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_partition_list *list, int timeout_ms);
 
-/* The member id the group coordinator gave this member (a copy to
- * free(); "" before the first join). NULL when c is NULL or out of memory. */
-KFK_API char *kfk_consumer_member_id(kfk_consumer *c);
+/* Copies the member id the group coordinator gave this member ("" before
+ * the first join, or without group.id) into buf, NUL-terminated and cut to
+ * size - 1 bytes, as snprintf does; buf may be NULL when size is 0.
+ * Returns the id's full length (call again with a larger buf when it is
+ * size or more); 0 for a NULL c. Any thread; never blocks for I/O. */
+KFK_API size_t kfk_consumer_member_id(kfk_consumer *c, char *buf, size_t size);
 
 /* The next message, waiting for at most timeout_ms (0: do not wait; < 0:
  * wait until one comes or the consumer closes). Returns NULL on timeout,
@@ -1064,7 +1126,7 @@ KFK_API size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size
 
 /* Whether polls report KFK_ERR_PARTITION_EOF messages when a partition's
  * end is reached (once per time the end is reached). Off by default. */
-KFK_API void kfk_consumer_report_eof(kfk_consumer *c, int enable);
+KFK_API void kfk_consumer_report_eof(kfk_consumer *c, bool enable);
 
 /* Moves an assigned partition's position to offset (an offset,
  * KFK_OFFSET_BEGINNING or KFK_OFFSET_END): messages fetched but not yet
@@ -1121,9 +1183,10 @@ KFK_API kfk_err kfk_consumer_close(kfk_consumer *c, int timeout_ms);
  * a no-op. Call once, from an application thread, with no poll running. */
 KFK_API void kfk_consumer_destroy(kfk_consumer *c);
 
-/* Reading a message (non-NULL, from a poll, not yet released). Strings
- * and bytes point into the fetched data and stay valid until
- * kfk_message_release; the topic is NUL-terminated. Any thread; never
+/* Reading a message (from a poll, not yet released). Strings and bytes
+ * point into the fetched data and stay valid until kfk_message_release;
+ * the topic is NUL-terminated. A NULL message reads as KFK_ERR_INVALID_ARG,
+ * NULL, -1 or 0 (a NULL key or value of length 0). Any thread; never
  * blocks. */
 KFK_API kfk_err kfk_message_error(const kfk_message *m);
 KFK_API const char *kfk_message_topic(const kfk_message *m);

@@ -44,7 +44,7 @@
  * mutex. The mock calls no user code.
  *
  * Versions: each API is served from kfk's lowest version of it up to its
- * newest stable one (what lib/proto implements), narrowed per API by
+ * newest stable one (what kfk itself implements), narrowed per API by
  * kfk_mock_set_api_version_range. ApiVersions advertises exactly those.
  * A request for any other API, or outside the range, gets its connection
  * closed, as Kafka closes it.
@@ -132,7 +132,7 @@ KFK_API int kfk_mock_broker_port(const kfk_mock_cluster *mc, int32_t broker_id);
  * KFK_ERR_TOPIC_ALREADY_EXISTS, KFK_ERR_INVALID_PARTITIONS,
  * KFK_ERR_INVALID_REPLICATION_FACTOR or KFK_ERR_NO_MEMORY. */
 KFK_API kfk_err kfk_mock_topic_create(kfk_mock_cluster *mc, const char *name, int32_t partitions,
-                                      int replication_factor);
+                                      int16_t replication_factor);
 
 /* Deletes a topic and its data. KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION when it
  * does not exist. */
@@ -229,7 +229,7 @@ KFK_API kfk_err kfk_mock_set_transaction_version(kfk_mock_cluster *mc, int16_t v
  * (transaction.max.timeout.ms, default 900000); above it, or not
  * positive, is INVALID_TRANSACTION_TIMEOUT. KFK_ERR_INVALID_ARG for
  * max_ms <= 0. */
-KFK_API kfk_err kfk_mock_set_transaction_max_timeout(kfk_mock_cluster *mc, int32_t max_ms);
+KFK_API kfk_err kfk_mock_set_transaction_max_timeout(kfk_mock_cluster *mc, int max_ms);
 
 /* Delays the markers of every transaction end (EndTxn, and the
  * coordinator's own aborts) by delay_ms (0, the default: none), as
@@ -241,7 +241,7 @@ KFK_API kfk_err kfk_mock_set_transaction_max_timeout(kfk_mock_cluster *mc, int32
  * transactional Produce gets NOT_ENOUGH_REPLICAS, Kafka's translation
  * for producers). Applies to ends that start after the call.
  * KFK_ERR_INVALID_ARG for a negative delay. */
-KFK_API kfk_err kfk_mock_set_txn_marker_delay(kfk_mock_cluster *mc, int32_t delay_ms);
+KFK_API kfk_err kfk_mock_set_txn_marker_delay(kfk_mock_cluster *mc, int delay_ms);
 
 /* The broker that is the transaction coordinator of transactional_id now,
  * or -1 (a bad argument, or every broker down). Take it down with
@@ -257,23 +257,54 @@ KFK_API int32_t kfk_mock_txn_coordinator(kfk_mock_cluster *mc, const char *trans
  * 6000 and 1800000); outside them JoinGroup fails with
  * INVALID_SESSION_TIMEOUT. Lower the minimum for tests with short
  * sessions. KFK_ERR_INVALID_ARG unless 0 < min_ms <= max_ms. */
-KFK_API kfk_err kfk_mock_set_group_session_timeouts(kfk_mock_cluster *mc, int32_t min_ms,
-                                                    int32_t max_ms);
+KFK_API kfk_err kfk_mock_set_group_session_timeouts(kfk_mock_cluster *mc, int min_ms, int max_ms);
 
 /* The session timeout and heartbeat interval of KIP-848 consumer groups
  * (group.consumer.session.timeout.ms, default 45000, and
  * group.consumer.heartbeat.interval.ms, default 5000). KFK_ERR_INVALID_ARG
  * unless 0 < heartbeat_ms < session_ms. */
-KFK_API kfk_err kfk_mock_set_consumer_group_timeouts(kfk_mock_cluster *mc, int32_t session_ms,
-                                                     int32_t heartbeat_ms);
+KFK_API kfk_err kfk_mock_set_consumer_group_timeouts(kfk_mock_cluster *mc, int session_ms,
+                                                     int heartbeat_ms);
 
 /* ------------------------------------------------------- fault injection */
 
-/* The next n requests of API api_key (to any broker) get err instead of
- * being carried out: the response carries err in every partition-level
- * error field (Produce, Fetch, ListOffsets), in every topic-level one
- * (Metadata, CreateTopics, DeleteTopics, CreatePartitions), in every
- * coordinator's (FindCoordinator v4+), in every group's (DescribeGroups,
+/* The Kafka API keys the mock serves, for the api_key arguments below
+ * (their values are the protocol's). KFK_MOCK_API_ANY counts requests of
+ * every API in kfk_mock_request_count and kfk_mock_broker_request_count. */
+typedef enum kfk_mock_api {
+    KFK_MOCK_API_ANY = -1,
+    KFK_MOCK_API_PRODUCE = 0,
+    KFK_MOCK_API_FETCH = 1,
+    KFK_MOCK_API_LIST_OFFSETS = 2,
+    KFK_MOCK_API_METADATA = 3,
+    KFK_MOCK_API_OFFSET_COMMIT = 8,
+    KFK_MOCK_API_OFFSET_FETCH = 9,
+    KFK_MOCK_API_FIND_COORDINATOR = 10,
+    KFK_MOCK_API_JOIN_GROUP = 11,
+    KFK_MOCK_API_HEARTBEAT = 12,
+    KFK_MOCK_API_LEAVE_GROUP = 13,
+    KFK_MOCK_API_SYNC_GROUP = 14,
+    KFK_MOCK_API_DESCRIBE_GROUPS = 15,
+    KFK_MOCK_API_LIST_GROUPS = 16,
+    KFK_MOCK_API_SASL_HANDSHAKE = 17,
+    KFK_MOCK_API_API_VERSIONS = 18,
+    KFK_MOCK_API_CREATE_TOPICS = 19,
+    KFK_MOCK_API_DELETE_TOPICS = 20,
+    KFK_MOCK_API_INIT_PRODUCER_ID = 22,
+    KFK_MOCK_API_ADD_PARTITIONS_TO_TXN = 24,
+    KFK_MOCK_API_ADD_OFFSETS_TO_TXN = 25,
+    KFK_MOCK_API_END_TXN = 26,
+    KFK_MOCK_API_TXN_OFFSET_COMMIT = 28,
+    KFK_MOCK_API_SASL_AUTHENTICATE = 36,
+    KFK_MOCK_API_CREATE_PARTITIONS = 37,
+    KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT = 68,
+} kfk_mock_api;
+
+/* The next n requests of API api_key (a kfk_mock_api; to any broker) get
+ * err instead of being carried out: the response carries err in every
+ * partition-level error field (Produce, Fetch, ListOffsets), in every
+ * topic-level one (Metadata, CreateTopics, DeleteTopics, CreatePartitions),
+ * in every coordinator's (FindCoordinator v4+), in every group's (DescribeGroups,
  * OffsetFetch v8+), in every partition's (OffsetCommit, OffsetFetch v1),
  * in every partition's (AddPartitionsToTxn v0-3, TxnOffsetCommit),
  * or in the top-level error code (ApiVersions, InitProducerId,
@@ -283,14 +314,14 @@ KFK_API kfk_err kfk_mock_set_consumer_group_timeouts(kfk_mock_cluster *mc, int32
  * session errors FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH).
  * Two client-side codes act instead of answering: KFK_ERR_TRANSPORT closes
  * the connection, KFK_ERR_TIMED_OUT sends no response at all. Pushes queue
- * up behind earlier ones of the same API. n <= 0 or an API the mock does
- * not implement: KFK_ERR_INVALID_ARG. */
-KFK_API kfk_err kfk_mock_push_errors(kfk_mock_cluster *mc, int16_t api_key, int n, kfk_err err);
+ * up behind earlier ones of the same API. n 0 (or over INT_MAX) or an
+ * API the mock does not implement: KFK_ERR_INVALID_ARG. */
+KFK_API kfk_err kfk_mock_push_errors(kfk_mock_cluster *mc, int16_t api_key, size_t n, kfk_err err);
 
 /* The same for requests to one broker only; these are used before the
  * cluster-wide ones. */
 KFK_API kfk_err kfk_mock_broker_push_errors(kfk_mock_cluster *mc, int32_t broker_id,
-                                            int16_t api_key, int n, kfk_err err);
+                                            int16_t api_key, size_t n, kfk_err err);
 
 /* Forgets every pushed error not yet used. */
 KFK_API void kfk_mock_clear_errors(kfk_mock_cluster *mc);
@@ -326,8 +357,8 @@ KFK_API kfk_err kfk_mock_broker_set_down(kfk_mock_cluster *mc, int32_t broker_id
 KFK_API kfk_err kfk_mock_set_api_version_range(kfk_mock_cluster *mc, int16_t api_key,
                                                int16_t min_version, int16_t max_version);
 
-/* How many requests of api_key (-1: of any API) the cluster, or one broker,
- * has received since it started or the counts were reset, including those
+/* How many requests of api_key (KFK_MOCK_API_ANY: of any API) the
+ * cluster, or one broker, has received since it started or the counts were reset, including those
  * that got injected errors and unsupported versions. -1 for a bad
  * argument. */
 KFK_API int64_t kfk_mock_request_count(kfk_mock_cluster *mc, int16_t api_key);
@@ -350,20 +381,20 @@ KFK_API kfk_err kfk_mock_user_add(kfk_mock_cluster *mc, const char *mechanism, c
 
 /* The next n TLS handshakes (on any broker) fail: the server aborts each
  * with a handshake_failure alert after the ClientHello and closes the
- * connection. Replaces the count of an earlier call; n <= 0 forgets the
+ * connection. Replaces the count of an earlier call; n 0 forgets the
  * failures not yet used. Nothing on a listener without TLS. */
-KFK_API void kfk_mock_fail_handshakes(kfk_mock_cluster *mc, int n);
+KFK_API void kfk_mock_fail_handshakes(kfk_mock_cluster *mc, size_t n);
 
 /* The next n SaslAuthenticate requests (on any broker) answer
  * SASL_AUTHENTICATION_FAILED with Kafka's error message for invalid
  * credentials, whatever they carry, and the connection closes as after
- * any failed authentication. Replaces the count of an earlier call; n <= 0
+ * any failed authentication. Replaces the count of an earlier call; n 0
  * forgets the failures not yet used. */
-KFK_API void kfk_mock_fail_authentications(kfk_mock_cluster *mc, int n);
+KFK_API void kfk_mock_fail_authentications(kfk_mock_cluster *mc, size_t n);
 
 /* How many SASL authentications, re-authentications included, have
  * succeeded on the cluster since it started; -1 for a NULL cluster. */
-KFK_API int kfk_mock_authentications(kfk_mock_cluster *mc);
+KFK_API int64_t kfk_mock_authentications(kfk_mock_cluster *mc);
 
 /* Copies the principal of the connection that authenticated last (SASL,
  * or the TLS handshake of an SSL listener) into buf, NUL-terminated and

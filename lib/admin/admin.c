@@ -13,12 +13,41 @@ kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen)
         kfk_conf_destroy(conf);
         return NULL;
     }
-    a->client = kclient_new(conf, KCONF_ADMIN, errstr, errlen);
+    a->client = kclient_new(conf, KCONF_ADMIN, a, errstr, errlen);
     if (!a->client) {
         free(a);
         return NULL;
     }
     return a;
+}
+
+const char *kfk_admin_last_error(const kfk_admin *admin)
+{
+    return admin ? kclient_last_error(admin->client) : "";
+}
+
+kfk_err kadmin_invalid(kfk_admin *a, const char *fn, const char *what)
+{
+    kclient_error_set(a->client, "%s: %s", fn, what);
+    return KFK_ERR_INVALID_ARG;
+}
+
+kfk_err kadmin_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
+                   const kfk_admin_result *res)
+{
+    for (size_t i = 0; err && res && i < res->n; i++) {
+        const kadmin_entry *e = &res->e[i];
+        if (!e->err) continue;
+        kclient_error_set(a->client, "%s: topic \"%.200s\": %s%s%.200s", fn, e->name,
+                          kfk_err_str(e->err), e->msg ? "; the broker says: " : "",
+                          e->msg ? e->msg : "");
+        return kclient_error_end(a->client, err);
+    }
+    if (err == KFK_ERR_TIMED_OUT)
+        kclient_error_set(a->client, "%s: no answer within timeout_ms (%d ms)", fn, timeout_ms);
+    else if (err && err != KFK_ERR_NO_MEMORY && err != KFK_ERR_INVALID_ARG)
+        kclient_error_set(a->client, "%s: %s", fn, kfk_err_str(err));
+    return kclient_error_end(a->client, err);
 }
 
 void kfk_admin_destroy(kfk_admin *admin)

@@ -39,6 +39,13 @@ struct kfk_admin_result {
     kadmin_entry *e;
 };
 
+/* Sets a's last error to "fn: what" and returns KFK_ERR_INVALID_ARG. */
+kfk_err kadmin_invalid(kfk_admin *a, const char *fn, const char *what);
+/* Ends public call fn on a that returns err: its last error names the
+ * first topic of res that failed, or the timeout. Returns err. */
+kfk_err kadmin_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
+                   const kfk_admin_result *res);
+
 /* A result with n entries named by names (copied), each KFK_ERR_TIMED_OUT
  * until answered. NULL when out of memory. */
 kfk_admin_result *kadmin_result_new(const char *const *names, size_t n);

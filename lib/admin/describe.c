@@ -225,11 +225,14 @@ static kfk_err metadata_call(kfk_admin *a, const char *const *names, size_t n, i
 kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t n, int timeout_ms,
                               kfk_metadata **out)
 {
+    static const char fn[] = "kfk_admin_list_topics";
     if (out) *out = NULL;
-    if (!admin || !out) return KFK_ERR_INVALID_ARG;
-    for (size_t i = 0; names && i < n; i++)
-        if (!names[i]) return KFK_ERR_INVALID_ARG;
-    return metadata_call(admin, names, n, timeout_ms, out);
+    if (!admin) return KFK_ERR_INVALID_ARG;
+    kfk_err err = out ? KFK_OK : kadmin_invalid(admin, fn, "out is NULL");
+    for (size_t i = 0; !err && names && i < n; i++)
+        if (!names[i]) err = kadmin_invalid(admin, fn, "an entry of names is NULL");
+    if (!err) err = metadata_call(admin, names, n, timeout_ms, out);
+    return kadmin_end(admin, fn, err, timeout_ms, NULL);
 }
 
 static kfk_err describe_check(kcall *call, void *resp)
@@ -250,10 +253,20 @@ static void describe_done(kcall *call, kfk_err err, void *resp, karena *arena)
     kadmin_wait_done(&op->w);
 }
 
+static kfk_err describe_cluster(kfk_admin *admin, int timeout_ms, kfk_metadata **out);
+
 kfk_err kfk_admin_describe_cluster(kfk_admin *admin, int timeout_ms, kfk_metadata **out)
 {
+    static const char fn[] = "kfk_admin_describe_cluster";
     if (out) *out = NULL;
-    if (!admin || !out) return KFK_ERR_INVALID_ARG;
+    if (!admin) return KFK_ERR_INVALID_ARG;
+    kfk_err err =
+        out ? describe_cluster(admin, timeout_ms, out) : kadmin_invalid(admin, fn, "out is NULL");
+    return kadmin_end(admin, fn, err, timeout_ms, NULL);
+}
+
+static kfk_err describe_cluster(kfk_admin *admin, int timeout_ms, kfk_metadata **out)
+{
     kp_describe_cluster_request body;
     kp_describe_cluster_request_init(&body);
     describe_op op = {.client = admin->client};
@@ -348,10 +361,10 @@ kfk_err kfk_metadata_topic_error(const kfk_metadata *md, size_t t)
     return x ? x->err : KFK_ERR_INVALID_ARG;
 }
 
-int kfk_metadata_topic_is_internal(const kfk_metadata *md, size_t t)
+bool kfk_metadata_topic_is_internal(const kfk_metadata *md, size_t t)
 {
     const md_topic *x = topic_at(md, t);
-    return x ? x->internal : 0;
+    return x && x->internal;
 }
 
 const uint8_t *kfk_metadata_topic_id(const kfk_metadata *md, size_t t)

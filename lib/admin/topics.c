@@ -2,6 +2,7 @@
  * the topics, then again for those the broker asks to retry
  * (kadmin_topic_retriable), until each has a final answer or the call's
  * deadline passes. Connection-level retries happen inside the kcall. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -267,25 +268,36 @@ static kfk_err topic_call(kfk_admin *a, const topic_api *api, const char *const 
     return kadmin_result_status(op->res);
 }
 
-static bool names_ok(const char *const *names, size_t n)
+/* KFK_OK when names holds n names and result is there; else the reason
+ * goes to the last error. */
+static kfk_err names_ok(kfk_admin *a, const char *fn, const char *const *names, size_t n,
+                        kfk_admin_result **result)
 {
-    if (!names && n) return false;
+    if (!result) return kadmin_invalid(a, fn, "result is NULL");
+    if (!names && n) return kadmin_invalid(a, fn, "names is NULL with n > 0");
     for (size_t i = 0; i < n; i++)
-        if (!names[i]) return false;
-    return true;
+        if (!names[i]) {
+            char what[64];
+            snprintf(what, sizeof(what), "names[%zu] is NULL", i);
+            return kadmin_invalid(a, fn, what);
+        }
+    return KFK_OK;
 }
 
-kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, size_t n,
-                                int timeout_ms, kfk_admin_result **result)
+static kfk_err create_topics(kfk_admin *admin, kfk_new_topic *const *topics, size_t n,
+                             int timeout_ms, kfk_admin_result **result)
 {
-    if (result) *result = NULL;
-    if (!admin || !result || (!topics && n)) return KFK_ERR_INVALID_ARG;
+    static const char fn[] = "kfk_admin_create_topics";
+    if (!result) return kadmin_invalid(admin, fn, "result is NULL");
+    if (!topics && n) return kadmin_invalid(admin, fn, "topics is NULL with n > 0");
     const char **names = calloc(n ? n : 1, sizeof(*names));
     if (!names) return KFK_ERR_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
         if (!topics[i]) {
             free(names);
-            return KFK_ERR_INVALID_ARG;
+            char what[64];
+            snprintf(what, sizeof(what), "topics[%zu] is NULL", i);
+            return kadmin_invalid(admin, fn, what);
         }
         names[i] = topics[i]->name;
     }
@@ -295,25 +307,41 @@ kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, 
     return err;
 }
 
-kfk_err kfk_admin_delete_topics(kfk_admin *admin, const char *const *names, size_t n,
+kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, size_t n,
                                 int timeout_ms, kfk_admin_result **result)
 {
     if (result) *result = NULL;
-    if (!admin || !result || !names_ok(names, n)) return KFK_ERR_INVALID_ARG;
+    if (!admin) return KFK_ERR_INVALID_ARG;
+    kfk_err err = create_topics(admin, topics, n, timeout_ms, result);
+    return kadmin_end(admin, "kfk_admin_create_topics", err, timeout_ms, result ? *result : NULL);
+}
+
+kfk_err kfk_admin_delete_topics(kfk_admin *admin, const char *const *names, size_t n,
+                                int timeout_ms, kfk_admin_result **result)
+{
+    static const char fn[] = "kfk_admin_delete_topics";
+    if (result) *result = NULL;
+    if (!admin) return KFK_ERR_INVALID_ARG;
+    kfk_err err = names_ok(admin, fn, names, n, result);
+    if (err) return kclient_error_end(admin->client, err);
     topic_op op = {0};
-    kfk_err err = topic_call(admin, &delete_api, names, n, &op, timeout_ms, result);
+    err = topic_call(admin, &delete_api, names, n, &op, timeout_ms, result);
     for (size_t i = 0; *result && i < n; i++)
         if (!(*result)->e[i].err) kmeta_forget(kclient_meta(admin->client), names[i]);
-    return err;
+    return kadmin_end(admin, fn, err, timeout_ms, *result);
 }
 
 kfk_err kfk_admin_create_partitions(kfk_admin *admin, const char *const *names,
                                     const int32_t *total_counts, size_t n, int timeout_ms,
                                     kfk_admin_result **result)
 {
+    static const char fn[] = "kfk_admin_create_partitions";
     if (result) *result = NULL;
-    if (!admin || !result || !names_ok(names, n) || (!total_counts && n))
-        return KFK_ERR_INVALID_ARG;
+    if (!admin) return KFK_ERR_INVALID_ARG;
+    kfk_err err = names_ok(admin, fn, names, n, result);
+    if (!err && !total_counts && n) err = kadmin_invalid(admin, fn, "total_counts is NULL");
+    if (err) return kclient_error_end(admin->client, err);
     topic_op op = {.counts = total_counts};
-    return topic_call(admin, &parts_api, names, n, &op, timeout_ms, result);
+    err = topic_call(admin, &parts_api, names, n, &op, timeout_ms, result);
+    return kadmin_end(admin, fn, err, timeout_ms, *result);
 }

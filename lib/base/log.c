@@ -24,9 +24,10 @@ static void format_utc_ms(char out[32], int64_t wall_ms)
     snprintf(out + n, 32 - n, ".%03dZ", (int)(wall_ms % 1000));
 }
 
-void klog_stderr(void *opaque, int level, const char *facility, const char *message)
+void klog_stderr(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                 const char *message)
 {
-    (void)opaque;
+    (void)opaque, (void)handle;
     char ts[32];
     format_utc_ms(ts, ktime_wall_ms());
     /* One fprintf per line: stdio's stream lock keeps lines from different
@@ -43,5 +44,5 @@ void klog_emit(const klogger *lg, int level, const char *fac, const char *fmt, .
     va_end(ap);
 
     kfk_log_cb *cb = lg && lg->cb ? lg->cb : klog_stderr;
-    cb(lg ? lg->opaque : NULL, level, fac ? fac : "", line);
+    cb(lg ? lg->opaque : NULL, lg ? lg->handle : NULL, (kfk_log_level)level, fac ? fac : "", line);
 }

@@ -9,6 +9,7 @@
 typedef struct klogger {
     kfk_log_cb *cb; /* NULL: klog_stderr */
     void *opaque;   /* passed to cb */
+    void *handle;   /* the public handle logging, passed to cb; NULL: none */
     int level;      /* messages with a level above this are dropped */
 } klogger;
 
@@ -21,6 +22,7 @@ static inline void klogger_init(klogger *lg, kfk_log_cb *cb, void *opaque, int l
 {
     lg->cb = cb;
     lg->opaque = opaque;
+    lg->handle = NULL;
     lg->level = level;
 }
 
@@ -51,7 +53,8 @@ void klog_emit(const klogger *lg, int level, const char *fac, const char *fmt, .
 
 /* The default callback: one line on stderr,
  * "2025-01-31T12:34:56.789Z WARNING kfk [broker] message". */
-void klog_stderr(void *opaque, int level, const char *facility, const char *message);
+void klog_stderr(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                 const char *message);
 
 /* "EMERG" .. "DEBUG"; "LEVEL?" out of range. */
 const char *klog_level_name(int level);

@@ -32,7 +32,8 @@ static void on_conn_throttle(void *opaque, kconn *conn, int throttle_ms)
     if (!cb || kclient_destroying(c)) return;
     /* A coordinator connection's node id is INT32_MAX - the broker's. */
     int32_t id = kconn_node_id(conn);
-    cb(cb_opaque, kconn_name(conn), id > INT32_MAX / 2 ? INT32_MAX - id : id, throttle_ms);
+    cb(cb_opaque, c->handle, kconn_name(conn), id > INT32_MAX / 2 ? INT32_MAX - id : id,
+       throttle_ms);
 }
 
 static void conn_config(kclient *c)
@@ -152,7 +153,12 @@ bool kclient_forked(const kclient *c)
     return c && atomic_load_explicit(&fork_generation, memory_order_relaxed) != c->fork_generation;
 }
 
-kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t errlen)
+void *kclient_handle(const kclient *c)
+{
+    return c ? c->handle : NULL;
+}
+
+kclient *kclient_new(kfk_conf *conf, kconf_client type, void *handle, char *errstr, size_t errlen)
 {
     char scratch[1];
     if (!errstr || !errlen) {
@@ -177,7 +183,10 @@ kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t err
     c->type = type;
     pthread_once(&atfork_once, atfork_register);
     c->fork_generation = atomic_load_explicit(&fork_generation, memory_order_relaxed);
+    c->handle = handle;
+    c->serial = kclient_next_serial();
     kconf_logger(conf, &c->log);
+    c->log.handle = handle;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
     kmeta_init(&c->meta);
@@ -302,8 +311,7 @@ void kclient_fatal(kclient *c, kfk_err err, const char *fmt, ...)
     klog(&c->log, KFK_LOG_ERR, "client", "fatal error %s: %s", kfk_err_name(err), msg);
     void *opaque;
     kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &opaque);
-    if (cb)
-        cb(opaque, err, msg);
+    if (cb) cb(opaque, c->handle, err, msg);
 }
 
 void kclient_metadata_apply(kclient *c, const kp_metadata_response *resp, bool all_topics)

@@ -68,12 +68,13 @@ typedef struct kcall kcall;
 /* --- life cycle ------------------------------------------------------------ */
 
 /* A client for a producer, consumer or admin handle (type is one of
- * KCONF_PRODUCER, KCONF_CONSUMER, KCONF_ADMIN). Takes conf in every case:
+ * KCONF_PRODUCER, KCONF_CONSUMER, KCONF_ADMIN); handle is that public
+ * handle (NULL in tests), which callbacks receive. Takes conf in every case:
  * on failure it is destroyed too. Validates conf for type, starts the
  * background loop and I/O loop 0, registers the bootstrap brokers and
  * starts a first metadata refresh. Returns NULL with a message in errstr
  * on a bad configuration or when threads or memory cannot be had. */
-kclient *kclient_new(kfk_conf *conf, kconf_client type, char *errstr, size_t errlen);
+kclient *kclient_new(kfk_conf *conf, kconf_client type, void *handle, char *errstr, size_t errlen);
 
 /* Stops every thread, completing every request and call in progress with
  * KFK_ERR_DESTROYED (their callbacks run during this call, on kfk
@@ -92,8 +93,30 @@ bool kclient_destroying(const kclient *c);
 bool kclient_forked(const kclient *c);
 
 const kfk_conf *kclient_conf(const kclient *c);
+/* The public handle given to kclient_new, for the application's callbacks. */
+void *kclient_handle(const kclient *c);
 const klogger *kclient_log(const kclient *c);
 kloop *kclient_bg_loop(const kclient *c);
+
+/* --- last-error texts (last_error.c) ----------------------------------------- */
+
+/* The longest last-error text kept, with its NUL. */
+#define KLAST_ERROR_MAX 256
+
+/* A serial for a new client, never 0 and never reused. */
+uint64_t kclient_next_serial(void);
+
+/* Sets the calling thread's last-error text for c (printf-style): why the
+ * public call now running fails. NULL c: nothing. */
+void kclient_error_set(const kclient *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Ends a public call on c that returns err: a failure without a text of
+ * its own set during the call gets kfk_err_str(err). Returns err. */
+kfk_err kclient_error_end(const kclient *c, kfk_err err);
+
+/* The calling thread's last-error text for c; "" when none. */
+const char *kclient_last_error(const kclient *c);
 
 /* Reports a fatal error: logs it and calls the application's error
  * callback, if any, once per client. Any thread; no lock held. */

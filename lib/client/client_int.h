@@ -60,6 +60,8 @@ typedef struct krefresh {
 
 struct kclient {
     kfk_conf *conf;
+    void *handle;    /* the kfk_producer, kfk_consumer or kfk_admin on top */
+    uint64_t serial; /* unique in the process: keys the last-error texts */
     kconf_client type;
     unsigned fork_generation; /* the process's, when c was made */
     /* reachability.c: connections READY now; "all brokers down" reported */

@@ -35,7 +35,7 @@ static void report_down(kclient *c, kconn *conn, int n_down)
     klog(&c->log, KFK_LOG_ERR, "client", "%s", msg);
     void *opaque;
     kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &opaque);
-    if (cb) cb(opaque, KFK_ERR_NO_BROKERS, msg);
+    if (cb) cb(opaque, c->handle, KFK_ERR_NO_BROKERS, msg);
 }
 
 void kclient_note_conn_state(kclient *c, kconn *conn, kconn_state from, kconn_state to)

@@ -112,7 +112,7 @@ static void tell_app(kclient *c, kfk_err err, const char *reason)
 {
     void *cb_opaque;
     kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &cb_opaque);
-    if (cb && !kclient_destroying(c)) cb(cb_opaque, err, reason);
+    if (cb && !kclient_destroying(c)) cb(cb_opaque, c->handle, err, reason);
 }
 
 /* kfk-bg: fetches the next OAUTHBEARER token and schedules the one after.

@@ -31,6 +31,11 @@ static void read_conf(kfk_consumer *c)
 static void meta_changed(void *opaque);
 static void conn_refused(void *opaque, kfk_err err);
 
+const char *kfk_consumer_last_error(const kfk_consumer *c)
+{
+    return c ? kclient_last_error(c->client) : "";
+}
+
 kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
 {
     kfk_consumer *c = calloc(1, sizeof(*c));
@@ -39,7 +44,7 @@ kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
         kfk_conf_destroy(conf);
         return NULL;
     }
-    c->client = kclient_new(conf, KCONF_CONSUMER, errstr, errlen);
+    c->client = kclient_new(conf, KCONF_CONSUMER, c, errstr, errlen);
     if (!c->client) {
         free(c);
         return NULL;
@@ -340,29 +345,54 @@ static kfk_err reassign(kfk_consumer *c, const ktp *v, size_t n)
 }
 
 /* The entries of list (NULL: none), and KFK_OK when none comes twice. */
-static kfk_err check_list(const kfk_partition_list *list, const ktp **v, size_t *n)
+/* The entries of list, in *v and *n; KFK_OK when none names a partition
+ * twice, else the reason, for fn, goes to c's last error. */
+static kfk_err check_list(kfk_consumer *c, const char *fn, const kfk_partition_list *list,
+                          const ktp **v, size_t *n)
 {
     *v = list ? list->v : NULL;
     *n = list ? (size_t)list->n : 0;
-    return ktp_check_unique(*v, *n);
+    kfk_err err = ktp_check_unique(*v, *n);
+    if (err == KFK_ERR_INVALID_ARG)
+        kclient_error_set(c->client, "%s: the list names a partition twice", fn);
+    return err;
 }
 
 static void after_assign(kfk_consumer *c, const ktp *v, size_t n, bool app);
 
-kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_partition_list *list)
+/* Assigning by hand needs a consumer neither subscribed nor closed. */
+static kfk_err check_manual(kfk_consumer *c, const char *fn)
 {
-    if (!c) return KFK_ERR_INVALID_ARG;
+    if (kgroup_subscribed(c->group)) {
+        kclient_error_set(c->client, "%s: the consumer is subscribed; unsubscribe first", fn);
+        return KFK_ERR_STATE;
+    }
+    if (atomic_load(&c->closing)) {
+        kclient_error_set(c->client, "%s: the consumer is closed", fn);
+        return KFK_ERR_STATE;
+    }
+    return KFK_OK;
+}
+
+static kfk_err assign(kfk_consumer *c, const kfk_partition_list *list)
+{
     const ktp *v;
     size_t n;
-    kfk_err cerr = check_list(list, &v, &n);
-    if (cerr) return cerr;
-    if (kgroup_subscribed(c->group)) return KFK_ERR_STATE; /* subscribe and assign exclude */
+    kfk_err err = check_list(c, "kfk_consumer_assign", list, &v, &n);
+    if (!err) err = check_manual(c, "kfk_consumer_assign");
+    if (err) return err;
     pthread_mutex_lock(&c->lock);
-    kfk_err err = c->closing ? KFK_ERR_STATE : reassign(c, v, n);
+    err = c->closing ? KFK_ERR_STATE : reassign(c, v, n);
     pthread_mutex_unlock(&c->lock);
     if (err) return err;
     after_assign(c, v, n, true);
     return KFK_OK;
+}
+
+kfk_err kfk_consumer_assign(kfk_consumer *c, const kfk_partition_list *list)
+{
+    if (!c) return KFK_ERR_INVALID_ARG;
+    return kclient_error_end(c->client, assign(c, list));
 }
 
 /* Metadata for new partitions, and fetching (no lock held). */
@@ -474,10 +504,11 @@ kfk_err kfk_consumer_incremental_assign(kfk_consumer *c, const kfk_partition_lis
     if (!c) return KFK_ERR_INVALID_ARG;
     const ktp *v;
     size_t n;
-    kfk_err err = check_list(list, &v, &n);
-    if (err) return err;
-    if (kgroup_subscribed(c->group)) return KFK_ERR_STATE;
-    return add_parts(c, v, n, true);
+    kfk_err err = check_list(c, "kfk_consumer_incremental_assign", list, &v, &n);
+    if (!err && kgroup_subscribed(c->group))
+        err = check_manual(c, "kfk_consumer_incremental_assign");
+    if (!err) err = add_parts(c, v, n, true);
+    return kclient_error_end(c->client, err);
 }
 
 kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c, const kfk_partition_list *list)
@@ -485,11 +516,10 @@ kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c, const kfk_partition_l
     if (!c) return KFK_ERR_INVALID_ARG;
     const ktp *v;
     size_t n;
-    kfk_err err = check_list(list, &v, &n);
-    if (err) return err;
-    if (kgroup_subscribed(c->group)) return KFK_ERR_STATE;
-    if (atomic_load(&c->closing)) return KFK_ERR_STATE;
-    return kconsumer_remove(c, v, n, false);
+    kfk_err err = check_list(c, "kfk_consumer_incremental_unassign", list, &v, &n);
+    if (!err) err = check_manual(c, "kfk_consumer_incremental_unassign");
+    if (!err) err = kconsumer_remove(c, v, n, false);
+    return kclient_error_end(c->client, err);
 }
 
 kfk_err kfk_consumer_unassign(kfk_consumer *c)
@@ -511,6 +541,7 @@ kfk_partition_list *kfk_consumer_assignment(kfk_consumer *c)
         }
     }
     pthread_mutex_unlock(&c->lock);
+    if (!l) kclient_error_end(c->client, KFK_ERR_NO_MEMORY);
     return l;
 }
 
@@ -621,69 +652,109 @@ kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms)
     return kfk_consumer_poll_batch(c, &m, 1, timeout_ms) ? m : NULL;
 }
 
-void kfk_consumer_report_eof(kfk_consumer *c, int enable)
+void kfk_consumer_report_eof(kfk_consumer *c, bool enable)
 {
     if (!c) return;
     pthread_mutex_lock(&c->lock);
-    c->report_eof = enable != 0;
+    c->report_eof = enable;
     pthread_mutex_unlock(&c->lock);
 }
 
 /* --- seek, position, pause ------------------------------------------------------------ */
 
-static kfk_err seek_raw(kfk_consumer *c, const char *topic, int32_t partition, int64_t offset)
+/* An assigned partition for fn, or NULL with the reason in the last
+ * error and *err set (c->lock held). */
+static kcpart *find_for(kfk_consumer *c, const char *fn, const char *topic, int32_t partition,
+                        kfk_err *err)
 {
-    if (!c || !topic) return KFK_ERR_INVALID_ARG;
-    pthread_mutex_lock(&c->lock);
+    if (!topic) {
+        kclient_error_set(c->client, "%s: topic is NULL", fn);
+        *err = KFK_ERR_INVALID_ARG;
+        return NULL;
+    }
     kcpart *p = kconsumer_find(c, topic, partition);
+    if (!p) {
+        kclient_error_set(c->client, "%s: partition %d of topic \"%.200s\" is not assigned", fn,
+                          (int)partition, topic);
+        *err = KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    return p;
+}
+
+static kfk_err seek_raw(kfk_consumer *c, const char *fn, const char *topic, int32_t partition,
+                        int64_t offset)
+{
+    if (!c) return KFK_ERR_INVALID_ARG;
+    kfk_err err = KFK_OK;
+    pthread_mutex_lock(&c->lock);
+    kcpart *p = find_for(c, fn, topic, partition, &err);
     if (p) apply_offset(c, p, offset);
     pthread_mutex_unlock(&c->lock);
-    if (!p) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if (!p) return kclient_error_end(c->client, err);
     maintain(c);
     kconsumer_kick_all(c);
-    return KFK_OK;
+    return kclient_error_end(c->client, KFK_OK);
 }
 
 kfk_err kfk_consumer_seek(kfk_consumer *c, const char *topic, int32_t partition, int64_t offset)
 {
-    if (offset < 0 && offset != KFK_OFFSET_BEGINNING && offset != KFK_OFFSET_END)
-        return KFK_ERR_INVALID_ARG;
-    return seek_raw(c, topic, partition, offset);
+    if (c && offset < 0 && offset != KFK_OFFSET_BEGINNING && offset != KFK_OFFSET_END) {
+        kclient_error_set(c->client,
+                          "kfk_consumer_seek: offset %lld is neither an offset nor "
+                          "KFK_OFFSET_BEGINNING or KFK_OFFSET_END",
+                          (long long)offset);
+        return kclient_error_end(c->client, KFK_ERR_INVALID_ARG);
+    }
+    return seek_raw(c, "kfk_consumer_seek", topic, partition, offset);
 }
 
 kfk_err kfk_consumer_seek_to_beginning(kfk_consumer *c, const char *topic, int32_t partition)
 {
-    return seek_raw(c, topic, partition, KFK_OFFSET_BEGINNING);
+    return seek_raw(c, "kfk_consumer_seek_to_beginning", topic, partition, KFK_OFFSET_BEGINNING);
 }
 
 kfk_err kfk_consumer_seek_to_end(kfk_consumer *c, const char *topic, int32_t partition)
 {
-    return seek_raw(c, topic, partition, KFK_OFFSET_END);
+    return seek_raw(c, "kfk_consumer_seek_to_end", topic, partition, KFK_OFFSET_END);
 }
 
 kfk_err kfk_consumer_seek_to_timestamp(kfk_consumer *c, const char *topic, int32_t partition,
                                        int64_t timestamp_ms)
 {
-    if (timestamp_ms < 0 || timestamp_ms > INT64_MAX / 2) return KFK_ERR_INVALID_ARG;
-    return seek_raw(c, topic, partition, -timestamp_ms - 1000); /* see apply_offset */
+    if (c && (timestamp_ms < 0 || timestamp_ms > INT64_MAX / 2)) {
+        kclient_error_set(c->client,
+                          "kfk_consumer_seek_to_timestamp: timestamp_ms %lld is out "
+                          "of range",
+                          (long long)timestamp_ms);
+        return kclient_error_end(c->client, KFK_ERR_INVALID_ARG);
+    }
+    /* see apply_offset */
+    return seek_raw(c, "kfk_consumer_seek_to_timestamp", topic, partition, -timestamp_ms - 1000);
 }
 
 kfk_err kfk_consumer_position(kfk_consumer *c, const char *topic, int32_t partition,
                               int64_t *offset)
 {
-    if (!c || !topic || !offset) return KFK_ERR_INVALID_ARG;
+    if (!c) return KFK_ERR_INVALID_ARG;
+    kfk_err err = KFK_OK;
+    if (!offset) {
+        kclient_error_set(c->client, "kfk_consumer_position: offset is NULL");
+        return kclient_error_end(c->client, KFK_ERR_INVALID_ARG);
+    }
     pthread_mutex_lock(&c->lock);
-    kcpart *p = kconsumer_find(c, topic, partition);
+    kcpart *p = find_for(c, "kfk_consumer_position", topic, partition, &err);
     if (p) *offset = atomic_load(&p->consumed);
     pthread_mutex_unlock(&c->lock);
-    return p ? KFK_OK : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    return kclient_error_end(c->client, err);
 }
 
 static kfk_err set_paused(kfk_consumer *c, const char *topic, int32_t partition, bool paused)
 {
-    if (!c || !topic) return KFK_ERR_INVALID_ARG;
+    if (!c) return KFK_ERR_INVALID_ARG;
+    kfk_err err = KFK_OK;
     pthread_mutex_lock(&c->lock);
-    kcpart *p = kconsumer_find(c, topic, partition);
+    kcpart *p =
+        find_for(c, paused ? "kfk_consumer_pause" : "kfk_consumer_resume", topic, partition, &err);
     if (p && paused && !p->paused) {
         /* Drop what was fetched but not handed out; resume refetches it. */
         atomic_fetch_add(&p->gen, 1);
@@ -693,9 +764,8 @@ static kfk_err set_paused(kfk_consumer *c, const char *topic, int32_t partition,
     }
     if (p) p->paused = paused;
     pthread_mutex_unlock(&c->lock);
-    if (!p) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    kconsumer_kick_all(c);
-    return KFK_OK;
+    if (p) kconsumer_kick_all(c);
+    return kclient_error_end(c->client, err);
 }
 
 kfk_err kfk_consumer_pause(kfk_consumer *c, const char *topic, int32_t partition)
@@ -710,13 +780,30 @@ kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t partitio
 
 /* --- close and destroy ------------------------------------------------------------------ */
 
+static kfk_err close_consumer(kfk_consumer *c, int timeout_ms);
+
 kfk_err kfk_consumer_close(kfk_consumer *c, int timeout_ms)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
-    if (kclient_forked(c->client)) return KFK_ERR_STATE;
+    if (kclient_forked(c->client)) {
+        kclient_error_set(c->client, "kfk_consumer_close: the consumer belongs to the parent "
+                                     "process");
+        return kclient_error_end(c->client, KFK_ERR_STATE);
+    }
+    kfk_err err = close_consumer(c, timeout_ms < 0 ? KFK_CONSUMER_CLOSE_TIMEOUT_MS : timeout_ms);
+    if (err == KFK_ERR_TIMED_OUT)
+        kclient_error_set(c->client,
+                          "kfk_consumer_close: the group's commit or leave was still "
+                          "unanswered after %d ms; the consumer is closed all the same",
+                          timeout_ms < 0 ? KFK_CONSUMER_CLOSE_TIMEOUT_MS : timeout_ms);
+    return kclient_error_end(c->client, err);
+}
+
+static kfk_err close_consumer(kfk_consumer *c, int timeout_ms)
+{
     kfk_err err = KFK_OK;
     if (!atomic_load(&c->closing)) /* commit, revoke, leave */
-        err = kgroup_close(c->group, timeout_ms < 0 ? KFK_CONSUMER_CLOSE_TIMEOUT_MS : timeout_ms);
+        err = kgroup_close(c->group, timeout_ms);
     kclient_set_meta_watch(c->client, NULL, NULL); /* one running still sees closing */
     kclient_set_error_watch(c->client, NULL, NULL);
     pthread_mutex_lock(&c->lock);

@@ -1,6 +1,7 @@
 /* The public consumer-group functions of kfk.h: subscribe, unsubscribe,
  * commit, committed, member id, the callback setters; and what polls and
  * close do for the group (callbacks, auto commit, leaving). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,7 +61,7 @@ static void run_event(kgroup *g, kgev *ev)
         break;
     }
     case KGEV_COMMIT:
-        if (k->commit_cb) k->commit_cb(k->commit_opaque, ev->err, &ev->parts);
+        if (k->commit_cb) k->commit_cb(k->commit_opaque, g->consumer, ev->err, &ev->parts);
         break;
     }
 }
@@ -126,25 +127,61 @@ void kgroup_poll(kgroup *g)
 
 /* --- subscribe -------------------------------------------------------------------------------- */
 
-/* KFK_OK when c may subscribe: a group, not closing, no manual assignment. */
-static kfk_err may_subscribe(kfk_consumer *c)
+/* KFK_OK when c may subscribe: a group, not closing, no manual
+ * assignment; else the reason, for fn, goes to the last error. */
+static kfk_err may_subscribe(kfk_consumer *c, const char *fn)
 {
-    if (!c->group) return KFK_ERR_CONFIG;
-    if (atomic_load(&c->closing)) return KFK_ERR_STATE;
+    if (!c->group) {
+        kclient_error_set(c->client, "%s: the consumer has no group.id", fn);
+        return KFK_ERR_CONFIG;
+    }
+    if (atomic_load(&c->closing)) {
+        kclient_error_set(c->client, "%s: the consumer is closed", fn);
+        return KFK_ERR_STATE;
+    }
     if (kgroup_subscribed(c->group)) return KFK_OK;
     pthread_mutex_lock(&c->lock);
     int n = c->n_parts;
     pthread_mutex_unlock(&c->lock);
+    if (n) kclient_error_set(c->client, "%s: partitions are assigned by hand; unassign first", fn);
     return n ? KFK_ERR_STATE : KFK_OK;
 }
 
+/* KFK_OK when topics holds n names; else the reason goes to the last
+ * error. */
+static kfk_err check_names(kfk_consumer *c, const char *const *topics, size_t n)
+{
+    if (n && !topics) {
+        kclient_error_set(c->client, "kfk_consumer_subscribe: topics is NULL with n %zu", n);
+        return KFK_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!topics[i] || !topics[i][0]) {
+            kclient_error_set(c->client, "kfk_consumer_subscribe: topics[%zu] is %s", i,
+                              topics[i] ? "empty" : "NULL");
+            return KFK_ERR_INVALID_ARG;
+        }
+    return KFK_OK;
+}
+
+static kfk_err subscribe(kfk_consumer *c, const char *const *topics, size_t n);
+
 kfk_err kfk_consumer_subscribe(kfk_consumer *c, const char *const *topics, size_t n)
 {
-    if (!c || (n && !topics)) return KFK_ERR_INVALID_ARG;
-    for (size_t i = 0; i < n; i++)
-        if (!topics[i] || !topics[i][0]) return KFK_ERR_INVALID_ARG;
-    if (n == 0) return c->group ? kfk_consumer_unsubscribe(c) : KFK_ERR_CONFIG;
-    kfk_err err = may_subscribe(c);
+    if (!c) return KFK_ERR_INVALID_ARG;
+    kfk_err err = check_names(c, topics, n);
+    if (!err && n == 0 && !c->group)
+        err = may_subscribe(c, "kfk_consumer_subscribe");
+    else if (!err && n == 0)
+        err = kfk_consumer_unsubscribe(c);
+    else if (!err)
+        err = subscribe(c, topics, n);
+    return kclient_error_end(c->client, err);
+}
+
+static kfk_err subscribe(kfk_consumer *c, const char *const *topics, size_t n)
+{
+    kfk_err err = may_subscribe(c, "kfk_consumer_subscribe");
     if (err) return err;
     ktplist names = {0};
     for (size_t i = 0; i < n; i++)
@@ -182,10 +219,22 @@ static kfk_err compile_whole(const char *regex, regex_t *re)
     return rc ? KFK_ERR_INVALID_ARG : KFK_OK;
 }
 
+static kfk_err subscribe_pattern(kfk_consumer *c, const char *regex);
+
 kfk_err kfk_consumer_subscribe_pattern(kfk_consumer *c, const char *regex)
 {
-    if (!c || !regex || !regex[0]) return KFK_ERR_INVALID_ARG;
-    kfk_err err = may_subscribe(c);
+    if (!c) return KFK_ERR_INVALID_ARG;
+    return kclient_error_end(c->client, subscribe_pattern(c, regex));
+}
+
+static kfk_err subscribe_pattern(kfk_consumer *c, const char *regex)
+{
+    if (!regex || !regex[0]) {
+        kclient_error_set(c->client, "kfk_consumer_subscribe_pattern: regex is %s",
+                          regex ? "empty" : "NULL");
+        return KFK_ERR_INVALID_ARG;
+    }
+    kfk_err err = may_subscribe(c, "kfk_consumer_subscribe_pattern");
     if (err) return err;
     /* Classic: the client matches, so it must understand the regex. The
      * consumer protocol sends it to the broker, which matches with RE2/J
@@ -194,7 +243,14 @@ kfk_err kfk_consumer_subscribe_pattern(kfk_consumer *c, const char *regex)
      * verdict on syntax it does not speak (\d, (?i), ...). */
     bool client_matches = c->group->proto != &kgroup_consumer;
     regex_t re;
-    if (client_matches && (err = compile_whole(regex, &re))) return err;
+    if (client_matches && (err = compile_whole(regex, &re))) {
+        if (err == KFK_ERR_INVALID_ARG)
+            kclient_error_set(c->client,
+                              "kfk_consumer_subscribe_pattern: \"%.200s\" is not a "
+                              "regex the classic protocol's client-side matching understands",
+                              regex);
+        return err;
+    }
     char *src = strdup(regex);
     if (!src) {
         if (client_matches) regfree(&re);
@@ -279,7 +335,11 @@ kfk_err kfk_consumer_unsubscribe(kfk_consumer *c)
 
 kfk_err kfk_consumer_subscription(kfk_consumer *c, char ***out, size_t *n)
 {
-    if (!c || !out || !n) return KFK_ERR_INVALID_ARG;
+    if (!c) return KFK_ERR_INVALID_ARG;
+    if (!out || !n) {
+        kclient_error_set(c->client, "kfk_consumer_subscription: %s is NULL", !out ? "out" : "n");
+        return kclient_error_end(c->client, KFK_ERR_INVALID_ARG);
+    }
     *out = NULL;
     *n = 0;
     if (!c->group) return KFK_OK;
@@ -295,7 +355,7 @@ kfk_err kfk_consumer_subscription(kfk_consumer *c, char ***out, size_t *n)
     pthread_mutex_unlock(&k->lock);
     if (!v || err) {
         kfk_topic_names_free(v, cnt);
-        return KFK_ERR_NO_MEMORY;
+        return kclient_error_end(c->client, KFK_ERR_NO_MEMORY);
     }
     *out = v;
     *n = cnt;
@@ -310,38 +370,70 @@ void kfk_topic_names_free(char **names, size_t n)
     free(names);
 }
 
-char *kfk_consumer_member_id(kfk_consumer *c)
+size_t kfk_consumer_member_id(kfk_consumer *c, char *buf, size_t size)
 {
-    if (!c) return NULL;
-    if (!c->group) return strdup("");
+    if (buf && size) buf[0] = '\0';
+    if (!c || !c->group) return 0;
     kgroup_core *k = c->group->core;
     pthread_mutex_lock(&k->lock);
-    char *id = strdup(k->member_id ? k->member_id : "");
+    const char *id = k->member_id ? k->member_id : "";
+    size_t len = strlen(id);
+    if (buf && size) snprintf(buf, size, "%s", id);
     pthread_mutex_unlock(&k->lock);
-    return id;
+    return len;
 }
 
 /* --- commits ------------------------------------------------------------------------------ */
 
+/* KFK_OK when list may be committed; else the reason goes to the last
+ * error. */
+static kfk_err check_commit(kfk_consumer *c, const kfk_partition_list *list)
+{
+    static const char fn[] = "kfk_consumer_commit";
+    if (!c->group) {
+        kclient_error_set(c->client, "%s: the consumer has no group.id", fn);
+        return KFK_ERR_CONFIG;
+    }
+    if (!list) return KFK_OK;
+    kfk_err err = ktp_check_unique(list->v, (size_t)list->n);
+    if (err == KFK_ERR_INVALID_ARG)
+        kclient_error_set(c->client, "%s: the list names a partition twice", fn);
+    if (err) return err;
+    for (int i = 0; i < list->n; i++)
+        if (list->v[i].offset < 0) {
+            kclient_error_set(c->client, "%s: entry %d (partition %d of \"%.200s\") has offset %lld",
+                              fn, i, (int)list->v[i].partition, list->v[i].topic,
+                              (long long)list->v[i].offset);
+            return KFK_ERR_INVALID_ARG;
+        }
+    return KFK_OK;
+}
+
 kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_partition_list *list, int async)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
-    if (!c->group) return KFK_ERR_CONFIG;
-    if (list) {
-        kfk_err err = ktp_check_unique(list->v, (size_t)list->n);
-        if (err) return err;
-        for (int i = 0; i < list->n; i++)
-            if (list->v[i].offset < 0) return KFK_ERR_INVALID_ARG;
+    kfk_err err = check_commit(c, list);
+    if (!err) err = kgroup_commit(c->group, list, !async, c->group->core->api_timeout_ms);
+    return kclient_error_end(c->client, err);
+}
+
+static kfk_err committed(kfk_consumer *c, kfk_partition_list *list, int timeout_ms)
+{
+    if (!list) {
+        kclient_error_set(c->client, "kfk_consumer_committed: list is NULL");
+        return KFK_ERR_INVALID_ARG;
     }
-    return kgroup_commit(c->group, list, !async, c->group->core->api_timeout_ms);
+    if (!c->group) {
+        kclient_error_set(c->client, "kfk_consumer_committed: the consumer has no group.id");
+        return KFK_ERR_CONFIG;
+    }
+    return list->n ? kgroup_committed(c->group, list, timeout_ms) : KFK_OK;
 }
 
 kfk_err kfk_consumer_committed(kfk_consumer *c, kfk_partition_list *list, int timeout_ms)
 {
-    if (!c || !list) return KFK_ERR_INVALID_ARG;
-    if (!c->group) return KFK_ERR_CONFIG;
-    if (list->n == 0) return KFK_OK;
-    return kgroup_committed(c->group, list, timeout_ms);
+    if (!c) return KFK_ERR_INVALID_ARG;
+    return kclient_error_end(c->client, committed(c, list, timeout_ms));
 }
 
 /* --- close ------------------------------------------------------------------------------------ */

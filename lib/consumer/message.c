@@ -453,26 +453,27 @@ void kfk_message_release(kfk_message *m)
 
 kfk_err kfk_message_error(const kfk_message *m)
 {
-    return m->err;
+    return m ? m->err : KFK_ERR_INVALID_ARG;
 }
 
 const char *kfk_message_topic(const kfk_message *m)
 {
-    return m->topic;
+    return m ? m->topic : NULL;
 }
 
 int32_t kfk_message_partition(const kfk_message *m)
 {
-    return m->partition;
+    return m ? m->partition : -1;
 }
 
 int64_t kfk_message_offset(const kfk_message *m)
 {
-    return m->offset;
+    return m ? m->offset : -1;
 }
 
 int32_t kfk_message_leader_epoch(const kfk_message *m)
 {
+    if (!m) return -1;
     const kchunk *ch = m->chunk;
     int32_t i = (int32_t)(m - ch->msgs);
     int k = ch->n_runs - 1;
@@ -483,25 +484,25 @@ int32_t kfk_message_leader_epoch(const kfk_message *m)
 
 int64_t kfk_message_timestamp(const kfk_message *m, kfk_timestamp_type *type)
 {
-    if (type) *type = (kfk_timestamp_type)m->timestamp_type;
-    return m->timestamp;
+    if (type) *type = m ? (kfk_timestamp_type)m->timestamp_type : KFK_TIMESTAMP_NONE;
+    return m ? m->timestamp : -1;
 }
 
 const void *kfk_message_key(const kfk_message *m, size_t *len)
 {
-    if (len) *len = m->key.len;
-    return m->key.ptr;
+    if (len) *len = m ? m->key.len : 0;
+    return m ? m->key.ptr : NULL;
 }
 
 const void *kfk_message_value(const kfk_message *m, size_t *len)
 {
-    if (len) *len = m->value.len;
-    return m->value.ptr;
+    if (len) *len = m ? m->value.len : 0;
+    return m ? m->value.ptr : NULL;
 }
 
 size_t kfk_message_header_count(const kfk_message *m)
 {
-    return m->header_count > 0 ? (size_t)m->header_count : 0;
+    return m && m->header_count > 0 ? (size_t)m->header_count : 0;
 }
 
 kfk_err kfk_message_header(const kfk_message *m, size_t i, const char **name, size_t *name_len,

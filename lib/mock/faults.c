@@ -2,6 +2,7 @@
  * latency, dropped connections, brokers going down, served versions,
  * request counts. Each takes mc->lock for its change; those that touch
  * sockets then wait for the loop (mock_loop_sync). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,9 +10,9 @@
 #include "proto/api.h"
 #include "proto/gen/api_versions.h"
 
-static kfk_err push(mock_cluster *mc, int32_t broker_id, int16_t api_key, int n, kfk_err err)
+static kfk_err push(mock_cluster *mc, int32_t broker_id, int16_t api_key, size_t n, kfk_err err)
 {
-    if (!mc || n <= 0 || !mock_handler_for(api_key)) return KFK_ERR_INVALID_ARG;
+    if (!mc || n == 0 || n > INT_MAX || !mock_handler_for(api_key)) return KFK_ERR_INVALID_ARG;
     pthread_mutex_lock(&mc->lock);
     kfk_err rc = KFK_OK;
     if (broker_id && !mock_broker_get(mc, broker_id)) {
@@ -26,18 +27,18 @@ static kfk_err push(mock_cluster *mc, int32_t broker_id, int16_t api_key, int n,
             rc = KFK_ERR_NO_MEMORY;
         }
     }
-    if (!rc) mc->errq[mc->n_errq++] = (mock_errq_item){broker_id, api_key, err, n};
+    if (!rc) mc->errq[mc->n_errq++] = (mock_errq_item){broker_id, api_key, err, (int)n};
     pthread_mutex_unlock(&mc->lock);
     return rc;
 }
 
-kfk_err kfk_mock_push_errors(kfk_mock_cluster *mc, int16_t api_key, int n, kfk_err err)
+kfk_err kfk_mock_push_errors(kfk_mock_cluster *mc, int16_t api_key, size_t n, kfk_err err)
 {
     return push(mc, 0, api_key, n, err);
 }
 
-kfk_err kfk_mock_broker_push_errors(kfk_mock_cluster *mc, int32_t broker_id, int16_t api_key, int n,
-                                    kfk_err err)
+kfk_err kfk_mock_broker_push_errors(kfk_mock_cluster *mc, int32_t broker_id, int16_t api_key,
+                                    size_t n, kfk_err err)
 {
     if (broker_id <= 0) return KFK_ERR_INVALID_ARG;
     return push(mc, broker_id, api_key, n, err);

@@ -57,7 +57,7 @@ void mock_groups_init(mock_groups *gs)
     gs->consumer_hb_ms = DEFAULT_CONSUMER_HB_MS;
 }
 
-kfk_err kfk_mock_set_group_session_timeouts(kfk_mock_cluster *mc, int32_t min_ms, int32_t max_ms)
+kfk_err kfk_mock_set_group_session_timeouts(kfk_mock_cluster *mc, int min_ms, int max_ms)
 {
     if (!mc || min_ms <= 0 || max_ms < min_ms) return KFK_ERR_INVALID_ARG;
     pthread_mutex_lock(&mc->lock);
@@ -67,8 +67,7 @@ kfk_err kfk_mock_set_group_session_timeouts(kfk_mock_cluster *mc, int32_t min_ms
     return KFK_OK;
 }
 
-kfk_err kfk_mock_set_consumer_group_timeouts(kfk_mock_cluster *mc, int32_t session_ms,
-                                             int32_t heartbeat_ms)
+kfk_err kfk_mock_set_consumer_group_timeouts(kfk_mock_cluster *mc, int session_ms, int heartbeat_ms)
 {
     if (!mc || heartbeat_ms <= 0 || session_ms <= heartbeat_ms) return KFK_ERR_INVALID_ARG;
     pthread_mutex_lock(&mc->lock);

@@ -7,6 +7,7 @@
  * same mechanism and principal, and its session may expire. Also the
  * cluster's security settings, users and the public control functions.
  * Handlers run on the loop thread with mc->lock held. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,27 +233,27 @@ kfk_err kfk_mock_user_add(kfk_mock_cluster *mc, const char *mechanism, const cha
     return err;
 }
 
-void kfk_mock_fail_handshakes(kfk_mock_cluster *mc, int n)
+void kfk_mock_fail_handshakes(kfk_mock_cluster *mc, size_t n)
 {
     if (!mc) return;
     pthread_mutex_lock(&mc->lock);
-    mc->sec.fail_handshakes = n > 0 ? n : 0;
+    mc->sec.fail_handshakes = n < INT_MAX ? (int)n : INT_MAX;
     pthread_mutex_unlock(&mc->lock);
 }
 
-void kfk_mock_fail_authentications(kfk_mock_cluster *mc, int n)
+void kfk_mock_fail_authentications(kfk_mock_cluster *mc, size_t n)
 {
     if (!mc) return;
     pthread_mutex_lock(&mc->lock);
-    mc->sec.fail_authentications = n > 0 ? n : 0;
+    mc->sec.fail_authentications = n < INT_MAX ? (int)n : INT_MAX;
     pthread_mutex_unlock(&mc->lock);
 }
 
-int kfk_mock_authentications(kfk_mock_cluster *mc)
+int64_t kfk_mock_authentications(kfk_mock_cluster *mc)
 {
     if (!mc) return -1;
     pthread_mutex_lock(&mc->lock);
-    int n = mc->sec.authentications;
+    int64_t n = mc->sec.authentications;
     pthread_mutex_unlock(&mc->lock);
     return n;
 }

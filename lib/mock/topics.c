@@ -280,7 +280,7 @@ kfk_err mock_partition_append(mock_cluster *mc, mock_partition *p, krbuf *batch,
 /* ------------------------------------------------------------ public API */
 
 kfk_err kfk_mock_topic_create(kfk_mock_cluster *mc, const char *name, int32_t partitions,
-                              int replication_factor)
+                              int16_t replication_factor)
 {
     if (!mc || !name) return KFK_ERR_INVALID_ARG;
     char msg[256];

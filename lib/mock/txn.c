@@ -337,7 +337,7 @@ kfk_err kfk_mock_set_transaction_version(kfk_mock_cluster *mc, int16_t version)
     return KFK_OK;
 }
 
-kfk_err kfk_mock_set_txn_marker_delay(kfk_mock_cluster *mc, int32_t delay_ms)
+kfk_err kfk_mock_set_txn_marker_delay(kfk_mock_cluster *mc, int delay_ms)
 {
     if (!mc || delay_ms < 0) return KFK_ERR_INVALID_ARG;
     pthread_mutex_lock(&mc->lock);
@@ -346,7 +346,7 @@ kfk_err kfk_mock_set_txn_marker_delay(kfk_mock_cluster *mc, int32_t delay_ms)
     return KFK_OK;
 }
 
-kfk_err kfk_mock_set_transaction_max_timeout(kfk_mock_cluster *mc, int32_t max_ms)
+kfk_err kfk_mock_set_transaction_max_timeout(kfk_mock_cluster *mc, int max_ms)
 {
     if (!mc || max_ms <= 0) return KFK_ERR_INVALID_ARG;
     pthread_mutex_lock(&mc->lock);

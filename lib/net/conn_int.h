@@ -134,7 +134,13 @@ void kconn_sasl_reset(kconn *c);
  * sends the next message, or finishes. Returns 0, or -1 when the
  * connection failed. */
 int kconn_sasl_stepped(kconn *c, kfk_err err, const char *why, unsigned char *out, size_t out_len,
-                       int done, int64_t lifetime_ms);
+                       bool done, int64_t lifetime_ms);
+/* Calls the mechanism's step and copies the message it made (the
+ * mechanism's until its next call) into *out, a buffer of kfk's own, NULL
+ * for none or an empty one. */
+kfk_err kconn_sasl_call_step(const kfk_sasl_mechanism *m, void *state, const uint8_t *in,
+                             size_t in_len, unsigned char **out, size_t *out_len, bool *done,
+                             char *why, size_t why_len);
 
 /* conn_sasl_work.c: a may_block mechanism's calls, on cfg->worker. The
  * mechanism's state goes with the call and comes back when it is done.

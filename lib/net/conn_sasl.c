@@ -100,8 +100,25 @@ static void authenticated(kconn *c, int64_t lifetime_ms)
     kconn_become_ready(c);
 }
 
+kfk_err kconn_sasl_call_step(const kfk_sasl_mechanism *m, void *state, const uint8_t *in,
+                             size_t in_len, unsigned char **out, size_t *out_len, bool *done,
+                             char *why, size_t why_len)
+{
+    const unsigned char *msg = NULL;
+    size_t len = 0;
+    *out = NULL;
+    *out_len = 0;
+    *done = false;
+    kfk_err err = m->step(m->opaque, state, in, in_len, &msg, &len, done, why, why_len);
+    if (err || *done || !len) return err;
+    if (!(*out = malloc(len))) return KFK_ERR_NO_MEMORY;
+    memcpy(*out, msg, len);
+    *out_len = len;
+    return KFK_OK;
+}
+
 int kconn_sasl_stepped(kconn *c, kfk_err err, const char *why, unsigned char *out, size_t out_len,
-                       int done, int64_t lifetime_ms)
+                       bool done, int64_t lifetime_ms)
 {
     const kfk_sasl_mechanism *m = c->cfg->sasl;
     if (err || done) {
@@ -131,11 +148,11 @@ static int step(kconn *c, const uint8_t *in, size_t in_len, int64_t lifetime_ms)
     wipe_msg(c);
     if (m->may_block) return kconn_sasl_offload(c, false, in, in_len, lifetime_ms);
     char why[256] = "";
-    unsigned char *out = NULL;
-    size_t out_len = 0;
-    int done = 0;
+    unsigned char *out;
+    size_t out_len;
+    bool done;
     kfk_err err =
-        m->step(m->opaque, c->sasl_state, in, in_len, &out, &out_len, &done, why, sizeof(why));
+        kconn_sasl_call_step(m, c->sasl_state, in, in_len, &out, &out_len, &done, why, sizeof(why));
     return kconn_sasl_stepped(c, err, why, out, out_len, done, lifetime_ms);
 }
 

@@ -26,9 +26,9 @@ typedef struct sasl_call {
     /* The outcome. */
     kfk_err err;
     char why[256];
-    unsigned char *out;
+    unsigned char *out; /* kfk's copy of the mechanism's message */
     size_t out_len;
-    int done;
+    bool done;
     char host[];
 } sasl_call;
 
@@ -56,8 +56,8 @@ static void call_run(kwork *w)
         if (sc->err) return;
         sc->started = true;
     }
-    sc->err = m->step(m->opaque, sc->state, sc->in, sc->in_len, &sc->out, &sc->out_len, &sc->done,
-                      sc->why, sizeof(sc->why));
+    sc->err = kconn_sasl_call_step(m, sc->state, sc->in, sc->in_len, &sc->out, &sc->out_len,
+                                   &sc->done, sc->why, sizeof(sc->why));
 }
 
 /* Cancelled: nobody will read the outcome. */

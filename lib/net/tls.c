@@ -44,9 +44,9 @@ int ktls_verify_cb(int preverify_ok, X509_STORE_CTX *store)
     int der_len = cert ? i2d_X509(cert, &der) : -1;
     if (der_len < 0) return 0;
     char reason[sizeof(t->app_reason)] = "";
-    int ok =
+    bool ok =
         t->ctx->verify_cb(t->ctx->verify_opaque, t->broker, X509_STORE_CTX_get_error_depth(store),
-                          preverify_ok, der, (size_t)der_len, reason, sizeof(reason));
+                          preverify_ok != 0, der, (size_t)der_len, reason, sizeof(reason));
     OPENSSL_free(der);
     if (ok) {
         X509_STORE_CTX_set_error(store, X509_V_OK);

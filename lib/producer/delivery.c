@@ -132,7 +132,7 @@ static void serve_one(kfk_producer *p, kdr *d)
         r.offset = d->err || d->base_offset < 0 ? -1 : d->base_offset + i;
         r.timestamp_ms = d->log_append_ms >= 0 ? d->log_append_ms : d->msgs[i].timestamp;
         r.opaque = d->msgs[i].opaque;
-        p->dr_cb(p->dr_opaque, &r);
+        p->dr_cb(p->dr_opaque, p, &r);
     }
     atomic_fetch_sub(&p->outstanding, d->n);
 }

@@ -375,45 +375,149 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
     return KFK_OK;
 }
 
-kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
+/* The record's checks that need no metadata; sets the reason. */
+static kfk_err check_record(kfk_producer *p, const kfk_record *rec)
 {
-    if (!p || !rec || !rec->topic || (rec->n_headers && !rec->headers)) return KFK_ERR_INVALID_ARG;
-    if (atomic_load(&p->closing)) return KFK_ERR_DESTROYED;
-    if (kclient_forked(p->client)) return KFK_ERR_STATE;
-    kptopic *t;
-    kfk_err err = topic_get(p, rec->topic, &t);
+    const kclient *c = p->client;
+    if (!rec) return kclient_error_set(c, "kfk_produce: rec is NULL"), KFK_ERR_INVALID_ARG;
+    if (!rec->topic)
+        return kclient_error_set(c, "kfk_produce: rec->topic is NULL"), KFK_ERR_INVALID_ARG;
+    if (rec->n_headers && !rec->headers) {
+        kclient_error_set(c, "kfk_produce: rec->headers is NULL with rec->n_headers %zu",
+                          rec->n_headers);
+        return KFK_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < rec->n_headers; i++)
+        if (!rec->headers[i].name) {
+            kclient_error_set(c, "kfk_produce: rec->headers[%zu].name is NULL", i);
+            return KFK_ERR_INVALID_ARG;
+        }
+    if (rec->partition < 0 && rec->partition != KFK_PARTITION_ANY) {
+        kclient_error_set(c,
+                          "kfk_produce: rec->partition %d is neither a partition nor "
+                          "KFK_PARTITION_ANY",
+                          (int)rec->partition);
+        return KFK_ERR_INVALID_ARG;
+    }
+    if (atomic_load(&p->closing))
+        return kclient_error_set(c, "kfk_produce: the producer is closing"), KFK_ERR_DESTROYED;
+    if (kclient_forked(c)) {
+        kclient_error_set(c, "kfk_produce: the producer belongs to the parent process");
+        return KFK_ERR_STATE;
+    }
+    return KFK_OK;
+}
+
+/* Why the topic or its partition is not to be had, into the last error. */
+static void explain_topic(kfk_producer *p, const kfk_record *rec, kfk_err err)
+{
+    const kclient *c = p->client;
+    if (err == KFK_ERR_INVALID_TOPIC_EXCEPTION)
+        kclient_error_set(c, "kfk_produce: \"%.200s\" is not a valid topic name", rec->topic);
+    else if (err == KFK_ERR_TIMED_OUT)
+        kclient_error_set(c,
+                          "kfk_produce: topic \"%.200s\" not present in metadata after %lld ms "
+                          "(max.block.ms)",
+                          rec->topic, (long long)p->max_block_ms);
+    else if (err != KFK_ERR_NO_MEMORY)
+        kclient_error_set(c, "kfk_produce: topic \"%.200s\": %s", rec->topic, kfk_err_str(err));
+}
+
+/* Why the partition is not to be had, into the last error. */
+static void explain_partition(kfk_producer *p, kptopic *t, const kfk_record *rec, kfk_err err)
+{
+    if (err != KFK_ERR_TIMED_OUT) {
+        explain_topic(p, rec, err);
+        return;
+    }
+    kclient_error_set(p->client,
+                      "kfk_produce: partition %d of topic \"%.200s\" is out of range: "
+                      "the topic has %d partitions (waited %lld ms, max.block.ms)",
+                      (int)rec->partition, t->name, atomic_load(&t->parts)->n,
+                      (long long)p->max_block_ms);
+}
+
+/* Why the record does not fit, into the last error. */
+static void explain_append(kfk_producer *p, const kfk_record *rec, const krecord_header *hdrs,
+                           kfk_err err)
+{
+    const kclient *c = p->client;
+    int64_t mem = kconf_i64(p->conf, KCONF_BUFFER_MEMORY);
+    if (err == KFK_ERR_TOO_LARGE) {
+        size_t size =
+            KBATCH_HEADER_SIZE + kbatch_record_size(0, 0, (kslice){rec->key, rec->key_len},
+                                                    (kslice){rec->value, rec->value_len}, hdrs,
+                                                    rec->n_headers);
+        kclient_error_set(c,
+                          "kfk_produce: the record is %zu bytes in its batch, over "
+                          "max.request.size (%zu) or buffer.memory (%lld)",
+                          size, p->max_request_bytes, (long long)mem);
+    } else if (err == KFK_ERR_QUEUE_FULL) {
+        kclient_error_set(c,
+                          "kfk_produce: buffer.memory (%lld bytes) stayed full for "
+                          "max.block.ms (%lld ms)",
+                          (long long)mem, (long long)p->max_block_ms);
+    } else if (err == KFK_ERR_DESTROYED) {
+        kclient_error_set(c, "kfk_produce: the producer is closing");
+    }
+}
+
+static kfk_err produce(kfk_producer *p, const kfk_record *rec, void *opaque)
+{
+    kfk_err err = check_record(p, rec);
     if (err) return err;
+    kptopic *t;
+    if ((err = topic_get(p, rec->topic, &t))) return explain_topic(p, rec, err), err;
     kprod_topic_wake(p, t);
     const kpart_array *a = atomic_load(&t->parts);
-    if (rec->partition != KFK_PARTITION_ANY) {
-        if (rec->partition < 0) return KFK_ERR_INVALID_ARG;
-        /* A partition the metadata does not show yet: the topic may have
-         * grown; Java waits for it up to max.block.ms too. */
-        if (rec->partition >= a->n) {
-            if ((err = await_metadata(p, t, rec->partition))) return err;
-            a = atomic_load(&t->parts);
-        }
+    /* A partition the metadata does not show yet: the topic may have
+     * grown; Java waits for it up to max.block.ms too. */
+    if (rec->partition != KFK_PARTITION_ANY && rec->partition >= a->n) {
+        if ((err = await_metadata(p, t, rec->partition)))
+            return explain_partition(p, t, rec, err), err;
+        a = atomic_load(&t->parts);
     }
     int32_t part;
     bool sticky;
-    if ((err = choose_partition(t, a, rec, &part, &sticky))) return err;
-    if (p->txn && (err = ktxn_record(p, a->parts[part]))) return err;
+    if ((err = choose_partition(t, a, rec, &part, &sticky))) {
+        kclient_error_set(p->client,
+                          "kfk_produce: the partitioner chose no partition of the %d "
+                          "of topic \"%.200s\"",
+                          a->n, t->name);
+        return err;
+    }
+    if (p->txn && (err = ktxn_record(p, a->parts[part]))) {
+        if (err == KFK_ERR_STATE)
+            kclient_error_set(p->client,
+                              "kfk_produce: a transactional producer produces inside a "
+                              "transaction only, and not after a failed record until the "
+                              "transaction is aborted");
+        return err;
+    }
 
     krecord_header stack[KPROD_HEADERS_ON_STACK], *hdrs = stack;
     if (rec->n_headers > KPROD_HEADERS_ON_STACK && !(hdrs = malloc(rec->n_headers * sizeof(*hdrs))))
         return KFK_ERR_NO_MEMORY;
     for (size_t i = 0; i < rec->n_headers; i++) {
         const kfk_header *h = &rec->headers[i];
-        if (!h->name) {
-            err = KFK_ERR_INVALID_ARG;
-            break;
-        }
         hdrs[i].key = (kslice){(const uint8_t *)h->name, strlen(h->name)};
         hdrs[i].value = (kslice){h->value, h->value ? h->value_len : 0};
     }
-    if (!err) err = append(p, t, a->parts[part], rec, hdrs, opaque, sticky);
+    if ((err = append(p, t, a->parts[part], rec, hdrs, opaque, sticky)))
+        explain_append(p, rec, hdrs, err);
     if (hdrs != stack) free(hdrs);
     return err;
+}
+
+kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
+{
+    if (!p) return KFK_ERR_INVALID_ARG;
+    return kclient_error_end(p->client, produce(p, rec, opaque));
+}
+
+const char *kfk_producer_last_error(const kfk_producer *p)
+{
+    return p ? kclient_last_error(p->client) : "";
 }
 
 /* --- housekeeping: on events, never on a polling timer ---------------------------------
@@ -616,7 +720,7 @@ kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen)
         kfk_conf_destroy(conf);
         return NULL;
     }
-    if (!(p->client = kclient_new(conf, KCONF_PRODUCER, errstr, errlen))) {
+    if (!(p->client = kclient_new(conf, KCONF_PRODUCER, p, errstr, errlen))) {
         free(p);
         return NULL;
     }
@@ -658,11 +762,11 @@ kfk_err kfk_producer_purge(kfk_producer *p)
     if (!p) return KFK_ERR_INVALID_ARG;
     kpart **parts;
     int n = kprod_all_parts(p, &parts);
-    if (n < 0) return KFK_ERR_NO_MEMORY;
+    if (n < 0) return kclient_error_end(p->client, KFK_ERR_NO_MEMORY);
     kaccum_part **aps = malloc(((size_t)n + 1) * sizeof(*aps));
     if (!aps) {
         free(parts);
-        return KFK_ERR_NO_MEMORY;
+        return kclient_error_end(p->client, KFK_ERR_NO_MEMORY);
     }
     for (int i = 0; i < n; i++)
         aps[i] = parts[i]->ap;
@@ -679,7 +783,7 @@ kfk_err kfk_producer_purge(kfk_producer *p)
 kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
 {
     if (!p) return KFK_ERR_INVALID_ARG;
-    if (kclient_forked(p->client)) return KFK_ERR_STATE;
+    if (kclient_forked(p->client)) return kclient_error_end(p->client, KFK_ERR_STATE);
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : ktime_mono_ms() + timeout_ms;
     kaccum_flush_begin(p->accum);
     ksender_kick_all(p);
@@ -694,13 +798,17 @@ kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
         int64_t left = deadline - ktime_mono_ms();
         if (left <= 0) {
             err = KFK_ERR_TIMED_OUT;
+            kclient_error_set(p->client,
+                              "kfk_producer_flush: %lld records still without a "
+                              "delivery report after %d ms",
+                              (long long)atomic_load(&p->outstanding), timeout_ms);
             break;
         }
         kdr_serve(p, (int)(left < 100 ? left : 100));
     }
     kdr_serve(p, 0);
     kaccum_flush_end(p->accum);
-    return err;
+    return kclient_error_end(p->client, err);
 }
 
 int kfk_producer_poll(kfk_producer *p, int timeout_ms)

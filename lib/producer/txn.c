@@ -340,7 +340,7 @@ kfk_txn_action kfk_producer_txn_action(kfk_producer *p, kfk_err err)
     return KFK_TXN_RETRY;
 }
 
-kfk_err kfk_producer_init_transactions(kfk_producer *p, int timeout_ms)
+static kfk_err init_transactions(kfk_producer *p, int timeout_ms)
 {
     kfk_err err;
     ktxn *t = enter(p, &err);
@@ -354,7 +354,7 @@ kfk_err kfk_producer_init_transactions(kfk_producer *p, int timeout_ms)
     return err;
 }
 
-kfk_err kfk_producer_begin_transaction(kfk_producer *p)
+static kfk_err begin_transaction(kfk_producer *p)
 {
     kfk_err err;
     ktxn *t = enter(p, &err);
@@ -403,9 +403,8 @@ static kfk_err offsets_copy(ktxn_offsets *o, const kfk_partition_list *offsets,
                             const kfk_consumer_group_metadata *g);
 static void offsets_free(ktxn_offsets *o);
 
-kfk_err kfk_producer_send_offsets_to_transaction(kfk_producer *p, const kfk_partition_list *offsets,
-                                                 const kfk_consumer_group_metadata *group,
-                                                 int timeout_ms)
+static kfk_err send_offsets_to_transaction(kfk_producer *p, const kfk_partition_list *offsets,
+                                           const kfk_consumer_group_metadata *group, int timeout_ms)
 {
     kfk_err err;
     ktxn *t = enter(p, &err);
@@ -459,7 +458,7 @@ static kfk_err start_ending(kfk_producer *p, bool commit, int64_t deadline)
     return kfk_producer_flush(p, left_ms(deadline));
 }
 
-kfk_err kfk_producer_commit_transaction(kfk_producer *p, int timeout_ms)
+static kfk_err commit_transaction(kfk_producer *p, int timeout_ms)
 {
     kfk_err err;
     ktxn *t = enter(p, &err);
@@ -473,7 +472,7 @@ kfk_err kfk_producer_commit_transaction(kfk_producer *p, int timeout_ms)
     return err;
 }
 
-kfk_err kfk_producer_abort_transaction(kfk_producer *p, int timeout_ms)
+static kfk_err abort_transaction(kfk_producer *p, int timeout_ms)
 {
     kfk_err err;
     ktxn *t = enter(p, &err);
@@ -568,4 +567,64 @@ void ktxn_free(kfk_producer *p)
     pthread_cond_destroy(&t->cond);
     free(t);
     p->txn = NULL;
+}
+
+/* --- the public calls: each failure says why in the last error ------------------ */
+
+static const char *state_name(ktxn_state s)
+{
+    static const char *const names[] = {"not initialized (kfk_producer_init_transactions)",
+                                        "ready (no transaction open)",
+                                        "in a transaction",
+                                        "committing",
+                                        "aborting",
+                                        "abortable (abort the transaction)",
+                                        "failed fatally"};
+    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+static kfk_err txn_done(kfk_producer *p, const char *fn, kfk_err err)
+{
+    if (err == KFK_ERR_STATE && !p->txn)
+        kclient_error_set(p->client, "%s: the producer has no transactional.id", fn);
+    else if (err == KFK_ERR_STATE && atomic_load(&p->closing))
+        kclient_error_set(p->client, "%s: the producer is closing", fn);
+    else if (err == KFK_ERR_STATE && !kclient_forked(p->client))
+        kclient_error_set(p->client, "%s: not valid while the transaction is %s", fn,
+                          state_name(state_of(p->txn)));
+    return kclient_error_end(p->client, err);
+}
+
+kfk_err kfk_producer_init_transactions(kfk_producer *p, int timeout_ms)
+{
+    if (!p) return KFK_ERR_INVALID_ARG;
+    return txn_done(p, "kfk_producer_init_transactions", init_transactions(p, timeout_ms));
+}
+
+kfk_err kfk_producer_begin_transaction(kfk_producer *p)
+{
+    if (!p) return KFK_ERR_INVALID_ARG;
+    return txn_done(p, "kfk_producer_begin_transaction", begin_transaction(p));
+}
+
+kfk_err kfk_producer_send_offsets_to_transaction(kfk_producer *p,
+                                                 const kfk_partition_list *offsets,
+                                                 const kfk_consumer_group_metadata *group,
+                                                 int timeout_ms)
+{
+    if (!p) return KFK_ERR_INVALID_ARG;
+    return txn_done(p, "kfk_producer_send_offsets_to_transaction",
+                    send_offsets_to_transaction(p, offsets, group, timeout_ms));
+}
+
+kfk_err kfk_producer_commit_transaction(kfk_producer *p, int timeout_ms)
+{
+    if (!p) return KFK_ERR_INVALID_ARG;
+    return txn_done(p, "kfk_producer_commit_transaction", commit_transaction(p, timeout_ms));
+}
+
+kfk_err kfk_producer_abort_transaction(kfk_producer *p, int timeout_ms)
+{
+    if (!p) return KFK_ERR_INVALID_ARG;
+    return txn_done(p, "kfk_producer_abort_transaction", abort_transaction(p, timeout_ms));
 }

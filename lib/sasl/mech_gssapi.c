@@ -131,13 +131,13 @@ static kfk_err gssapi_start(void *opaque, const char *host, void **state, char *
 }
 
 static kfk_err gssapi_step(void *opaque, void *state, const unsigned char *in, size_t in_len,
-                           unsigned char **out, size_t *out_len, int *done, char *errstr,
+                           const unsigned char **out, size_t *out_len, bool *done, char *errstr,
                            size_t errlen)
 {
     (void)opaque;
     gss_state *g = state;
     if (g->finished) { /* the broker accepted cyrus's last message */
-        *done = 1;
+        *done = true;
         return KFK_OK;
     }
     const char *msg = NULL;
@@ -152,8 +152,11 @@ static kfk_err gssapi_step(void *opaque, void *state, const unsigned char *in, s
     }
     if (rc != SASL_OK && rc != SASL_CONTINUE) return cyrus_error(g->conn, rc, errstr, errlen);
     g->finished = rc == SASL_OK;
-    /* msg is cyrus's until its next call: the connection needs a copy. */
-    return ksasl_out(out, out_len, msg, msg_len);
+    /* msg is cyrus's until its next call on g->conn, as the interface
+     * asks of a step's message. */
+    *out = (const unsigned char *)msg;
+    *out_len = msg_len;
+    return KFK_OK;
 }
 
 static void gssapi_end(void *opaque, void *state)
@@ -188,6 +191,6 @@ kfk_err ksasl_gssapi_init(ksasl *s, char *errstr, size_t errlen)
     s->mech.start = gssapi_start;
     s->mech.step = gssapi_step;
     s->mech.end = gssapi_end;
-    s->mech.may_block = 1;
+    s->mech.may_block = true;
     return KFK_OK;
 }

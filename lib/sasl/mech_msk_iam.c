@@ -21,6 +21,7 @@ static const char *env(void *arg, const char *name)
 typedef struct msk_state {
     int round;
     char host[256];
+    ksasl_msg msg;
 } msk_state;
 
 static kfk_err msk_start(void *opaque, const char *host, void **state, char *errstr, size_t errlen)
@@ -34,7 +35,7 @@ static kfk_err msk_start(void *opaque, const char *host, void **state, char *err
 }
 
 static kfk_err msk_step(void *opaque, void *state, const unsigned char *in, size_t in_len,
-                        unsigned char **out, size_t *out_len, int *done, char *errstr,
+                        const unsigned char **out, size_t *out_len, bool *done, char *errstr,
                         size_t errlen)
 {
     const ksasl *s = opaque;
@@ -53,7 +54,7 @@ static kfk_err msk_step(void *opaque, void *state, const unsigned char *in, size
         if (err == KFK_ERR_INVALID_ARG)
             snprintf(errstr, errlen,
                      "no AWS region: set AWS_REGION, or connect by the broker's MSK host name");
-        if (!err) err = ksasl_out(out, out_len, b.data, b.len);
+        if (!err) err = ksasl_out(&st->msg, out, out_len, b.data, b.len);
         if (b.data) explicit_bzero(b.data, b.len);
         kbuf_free(&b);
         return err;
@@ -63,14 +64,17 @@ static kfk_err msk_step(void *opaque, void *state, const unsigned char *in, size
         snprintf(errstr, errlen, "the broker's answer is not AWS_MSK_IAM's");
         return KFK_ERR_AUTH;
     }
-    *done = 1;
+    *done = true;
     return KFK_OK;
 }
 
 static void msk_end(void *opaque, void *state)
 {
     (void)opaque;
-    free(state);
+    msk_state *st = state;
+    if (!st) return;
+    ksasl_msg_free(&st->msg);
+    free(st);
 }
 
 kfk_err ksasl_msk_iam_init(ksasl *s, char *errstr, size_t errlen)

@@ -140,6 +140,7 @@ kfk_err ksasl_refresh_token(ksasl *s, int64_t *next_ms, char *errstr, size_t err
 
 typedef struct oauth_state {
     int round;
+    ksasl_msg msg;
 } oauth_state;
 
 static kfk_err oauth_start(void *opaque, const char *host, void **state, char *errstr,
@@ -176,7 +177,7 @@ static kfk_err first_message(ksasl *s, kbuf *b, char *errstr, size_t errlen)
 }
 
 static kfk_err oauth_step(void *opaque, void *state, const unsigned char *in, size_t in_len,
-                          unsigned char **out, size_t *out_len, int *done, char *errstr,
+                          const unsigned char **out, size_t *out_len, bool *done, char *errstr,
                           size_t errlen)
 {
     ksasl *s = opaque;
@@ -184,13 +185,13 @@ static kfk_err oauth_step(void *opaque, void *state, const unsigned char *in, si
     if (st->round++ == 0) {
         kbuf b = {0};
         kfk_err err = first_message(s, &b, errstr, errlen);
-        if (!err) err = ksasl_out(out, out_len, b.data, b.len);
+        if (!err) err = ksasl_out(&st->msg, out, out_len, b.data, b.len);
         if (b.data) explicit_bzero(b.data, b.len);
         kbuf_free(&b);
         return err;
     }
     if (in_len == 0) { /* the broker took the token */
-        *done = 1;
+        *done = true;
         return KFK_OK;
     }
     /* RFC 7628 3.2.2: the broker explains in JSON; Kafka then fails the
@@ -204,7 +205,10 @@ static kfk_err oauth_step(void *opaque, void *state, const unsigned char *in, si
 static void oauth_end(void *opaque, void *state)
 {
     (void)opaque;
-    free(state);
+    oauth_state *st = state;
+    if (!st) return;
+    ksasl_msg_free(&st->msg);
+    free(st);
 }
 
 kfk_err ksasl_oauthbearer_init(ksasl *s, char *errstr, size_t errlen)

@@ -10,6 +10,7 @@
 typedef struct scram_state {
     kscram *scram;
     int round; /* messages sent so far */
+    ksasl_msg msg;
 } scram_state;
 
 static kfk_err scram_start(void *opaque, const char *host, void **state, char *errstr,
@@ -27,15 +28,15 @@ static kfk_err scram_start(void *opaque, const char *host, void **state, char *e
 }
 
 /* Hands the bytes of b to the connection as the next message. */
-static kfk_err take(kbuf *b, unsigned char **out, size_t *out_len)
+static kfk_err take(scram_state *st, kbuf *b, const unsigned char **out, size_t *out_len)
 {
-    kfk_err err = ksasl_out(out, out_len, b->data, b->len);
+    kfk_err err = ksasl_out(&st->msg, out, out_len, b->data, b->len);
     kbuf_free(b);
     return err;
 }
 
 static kfk_err scram_step(void *opaque, void *state, const unsigned char *in, size_t in_len,
-                          unsigned char **out, size_t *out_len, int *done, char *errstr,
+                          const unsigned char **out, size_t *out_len, bool *done, char *errstr,
                           size_t errlen)
 {
     (void)opaque;
@@ -51,14 +52,14 @@ static kfk_err scram_step(void *opaque, void *state, const unsigned char *in, si
         break;
     default:
         rc = kscram_server_final(st->scram, in, in_len, errstr, errlen);
-        if (!rc) *done = 1;
+        if (!rc) *done = true;
         return (kfk_err)rc;
     }
     if (rc) {
         kbuf_free(&b);
         return (kfk_err)rc;
     }
-    return take(&b, out, out_len);
+    return take(st, &b, out, out_len);
 }
 
 static void scram_end(void *opaque, void *state)
@@ -67,6 +68,7 @@ static void scram_end(void *opaque, void *state)
     scram_state *st = state;
     if (!st) return;
     kscram_free(st->scram);
+    ksasl_msg_free(&st->msg);
     free(st);
 }
 

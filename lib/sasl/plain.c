@@ -8,26 +8,31 @@
 
 enum { SENT_NOTHING, SENT_CREDENTIALS };
 
+typedef struct plain_state {
+    int round;
+    ksasl_msg msg;
+} plain_state;
+
 static kfk_err plain_start(void *opaque, const char *host, void **state, char *errstr,
                            size_t errlen)
 {
     (void)opaque, (void)host, (void)errstr, (void)errlen;
-    int *round = malloc(sizeof(*round));
-    if (!round) return KFK_ERR_NO_MEMORY;
-    *round = SENT_NOTHING;
-    *state = round;
+    plain_state *st = calloc(1, sizeof(*st));
+    if (!st) return KFK_ERR_NO_MEMORY;
+    st->round = SENT_NOTHING;
+    *state = st;
     return KFK_OK;
 }
 
 static kfk_err plain_step(void *opaque, void *state, const unsigned char *in, size_t in_len,
-                          unsigned char **out, size_t *out_len, int *done, char *errstr,
+                          const unsigned char **out, size_t *out_len, bool *done, char *errstr,
                           size_t errlen)
 {
     (void)in, (void)in_len, (void)errstr, (void)errlen;
     const ksasl *s = opaque;
-    int *round = state;
-    if (*round == SENT_CREDENTIALS) {
-        *done = 1;
+    plain_state *st = state;
+    if (st->round == SENT_CREDENTIALS) {
+        *done = true;
         return KFK_OK;
     }
     size_t ul = strlen(s->user), pl = strlen(s->password);
@@ -37,16 +42,22 @@ static kfk_err plain_step(void *opaque, void *state, const unsigned char *in, si
     memcpy(m + 1, s->user, ul);
     m[1 + ul] = '\0';
     memcpy(m + 2 + ul, s->password, pl);
+    ksasl_msg_free(&st->msg);
+    st->msg.data = m;
+    st->msg.len = ul + pl + 2;
     *out = m;
-    *out_len = ul + pl + 2;
-    *round = SENT_CREDENTIALS;
+    *out_len = st->msg.len;
+    st->round = SENT_CREDENTIALS;
     return KFK_OK;
 }
 
 static void plain_end(void *opaque, void *state)
 {
     (void)opaque;
-    free(state);
+    plain_state *st = state;
+    if (!st) return;
+    ksasl_msg_free(&st->msg);
+    free(st);
 }
 
 kfk_err ksasl_plain_init(ksasl *s, char *errstr, size_t errlen)

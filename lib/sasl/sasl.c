@@ -18,11 +18,21 @@ static const builtin builtins[] = {
     {"AWS_MSK_IAM", ksasl_msk_iam_init, 0},   {"GSSAPI", ksasl_gssapi_init, 0},
 };
 
-kfk_err ksasl_out(unsigned char **out, size_t *out_len, const void *p, size_t n)
+void ksasl_msg_free(ksasl_msg *m)
 {
-    *out = malloc(n ? n : 1);
-    if (!*out) return KFK_ERR_NO_MEMORY;
-    if (n) memcpy(*out, p, n);
+    if (m->data) explicit_bzero(m->data, m->len);
+    free(m->data);
+    m->data = NULL;
+    m->len = 0;
+}
+
+kfk_err ksasl_out(ksasl_msg *m, const unsigned char **out, size_t *out_len, const void *p, size_t n)
+{
+    ksasl_msg_free(m);
+    if (!(m->data = malloc(n ? n : 1))) return KFK_ERR_NO_MEMORY;
+    if (n) memcpy(m->data, p, n);
+    m->len = n;
+    *out = m->data;
     *out_len = n;
     return KFK_OK;
 }

@@ -37,7 +37,18 @@ kfk_err ksasl_gssapi_init(ksasl *s, char *errstr, size_t errlen);
 /* GSSAPI: true, with the reason in errstr, when the last kinit failed. */
 bool ksasl_login_failed(ksasl *s, char *errstr, size_t errlen);
 
-/* Copies n bytes into a fresh malloc'd *out for a mechanism's step. */
-kfk_err ksasl_out(unsigned char **out, size_t *out_len, const void *p, size_t n);
+/* The message a built-in mechanism's step hands kfk: kept in the
+ * authentication's state until its next step or its end. */
+typedef struct ksasl_msg {
+    unsigned char *data;
+    size_t len;
+} ksasl_msg;
+
+/* Replaces m's bytes (wiping the old ones) with a copy of the n bytes at
+ * p and points *out and *out_len at them. */
+kfk_err ksasl_out(ksasl_msg *m, const unsigned char **out, size_t *out_len, const void *p,
+                  size_t n);
+/* Wipes and frees m's bytes. */
+void ksasl_msg_free(ksasl_msg *m);
 
 #endif

@@ -126,7 +126,7 @@ START_TEST(test_broker_killed_and_restarted_under_a_client)
     int fds = count_dir("/proc/self/fd"), threads = count_dir("/proc/self/task");
 
     kfk_admin *a = kfk_admin_new(conf_for(), err, sizeof(err));
-    kclient *c = kclient_new(conf_for(), KCONF_CONSUMER, err, sizeof(err));
+    kclient *c = kclient_new(conf_for(), KCONF_CONSUMER, NULL, err, sizeof(err));
     ck_assert_ptr_nonnull(c);
     char topic[128];
     snprintf(topic, sizeof(topic), "kfk-chaos-%d-%lld", (int)getpid(), (long long)ktime_mono_ns());

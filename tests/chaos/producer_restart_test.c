@@ -36,8 +36,9 @@ typedef struct report {
     kfk_err err;
 } report;
 
-static void on_report(void *opaque, const kfk_delivery_report *r)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     report *x = &((report *)opaque)[(intptr_t)r->opaque];
     atomic_fetch_add(&x->times, 1);
     x->partition = r->partition;

@@ -245,8 +245,9 @@ typedef struct tally {
     kfk_err first_err;
 } tally;
 
-static void on_report(void *opaque, const kfk_delivery_report *r)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     tally *t = opaque;
     intptr_t i = (intptr_t)r->opaque;
     if (i >= 0 && i < t->n) atomic_fetch_add(&t->times[i], 1);
@@ -328,8 +329,9 @@ typedef struct seen {
     char reason[512];
 } seen;
 
-static void on_error(void *opaque, kfk_err err, const char *reason)
+static void on_error(void *opaque, void *handle, kfk_err err, const char *reason)
 {
+    (void)handle;
     seen *s = opaque;
     if (atomic_fetch_add(&s->calls, 1) == 0) {
         s->err = err;

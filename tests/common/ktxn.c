@@ -9,8 +9,9 @@
 #include "kplist.h"
 #include "ktxn.h"
 
-static void on_dr(void *opaque, const kfk_delivery_report *r)
+static void on_dr(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     ktxn_reports *rs = opaque;
     if (r->err == KFK_OK) {
         rs->ok++;
@@ -22,8 +23,9 @@ static void on_dr(void *opaque, const kfk_delivery_report *r)
     }
 }
 
-static void on_error(void *opaque, kfk_err err, const char *reason)
+static void on_error(void *opaque, void *handle, kfk_err err, const char *reason)
 {
+    (void)handle;
     (void)reason;
     ktxn_reports *rs = opaque;
     rs->fatal_cb++;
@@ -93,7 +95,7 @@ void ktxn_count(const char *bootstrap, const char *const *topics, int nt, int pa
         kpl_add(l, topics[i / parts], i % parts, KFK_OFFSET_BEGINNING);
     ck_assert_int_eq(kfk_consumer_assign(c, l), KFK_OK);
     kfk_partition_list_destroy(l);
-    kfk_consumer_report_eof(c, 1);
+    kfk_consumer_report_eof(c, true);
     int n_eof = 0;
     int64_t deadline = kclus_now_ms() + KTXN_TIMEOUT_MS;
     while (n_eof < n) {

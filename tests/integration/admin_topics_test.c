@@ -106,7 +106,7 @@ START_TEST(test_create_list_grow_delete_round_trip)
         if (strcmp(kfk_metadata_topic_name(md, t), name) == 0) {
             found = true;
             ck_assert_ptr_nonnull(kfk_metadata_topic_id(md, t));
-            ck_assert_int_eq(kfk_metadata_topic_is_internal(md, t), 0);
+            ck_assert(!kfk_metadata_topic_is_internal(md, t));
         }
     }
     ck_assert(found);

@@ -35,7 +35,7 @@ static kclient *client_for(const char *bootstrap, kconf_client type)
     ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)), 0);
     kfk_conf_set(conf, "client.id", "kfk-client-it", NULL, 0);
     if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
-    kclient *c = kclient_new(conf, type, err, sizeof(err));
+    kclient *c = kclient_new(conf, type, NULL, err, sizeof(err));
     ck_assert_msg(c != NULL, "kclient_new: %s", err);
     return c;
 }

@@ -104,7 +104,7 @@ START_TEST(test_slow_broker_times_out_at_the_deadline)
     ms = ms_since(start);
     ck_assert_int_ge(ms, 2500);
     ck_assert_int_lt(ms, 3500);
-    ck_assert_int_ge(kfk_mock_request_count(mc, KP_METADATA_KEY), 3);
+    ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_METADATA), 3);
     /* Fast again: the client recovers. */
     kfk_mock_broker_set_rtt(mc, 1, 0);
     ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 5000, &md), KFK_OK);
@@ -184,8 +184,9 @@ END_TEST
 
 static atomic_int no_brokers_reports;
 
-static void count_no_brokers(void *opaque, kfk_err err, const char *reason)
+static void count_no_brokers(void *opaque, void *handle, kfk_err err, const char *reason)
 {
+    (void)handle;
     (void)opaque;
     ck_assert_ptr_nonnull(strstr(reason, "all brokers are down"));
     if (err == KFK_ERR_NO_BROKERS) atomic_fetch_add(&no_brokers_reports, 1);
@@ -241,28 +242,28 @@ START_TEST(test_retriable_errors_are_retried)
 
     /* The controller moved, twice: the topic goes again. */
     kfk_mock_reset_request_counts(mc);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_CREATE_TOPICS_KEY, 2, KFK_ERR_NOT_CONTROLLER),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_CREATE_TOPICS, 2, KFK_ERR_NOT_CONTROLLER), KFK_OK);
     ck_assert_int_eq(create(a, "retried", &res), KFK_OK);
     kfk_admin_result_destroy(res);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_CREATE_TOPICS_KEY), 3);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_CREATE_TOPICS), 3);
 
     /* The connection closes under a request: sent again on a new one.
      * (CreateTopics: the client's own refreshes send Metadata too.) */
     kfk_mock_reset_request_counts(mc);
-    kfk_mock_push_errors(mc, KP_CREATE_TOPICS_KEY, 2, KFK_ERR_TRANSPORT);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_CREATE_TOPICS, 2, KFK_ERR_TRANSPORT);
     ck_assert_int_eq(create(a, "after-transport", &res), KFK_OK);
     kfk_admin_result_destroy(res);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_CREATE_TOPICS_KEY), 3);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_CREATE_TOPICS), 3);
 
     /* No answer at all: the request times out and is sent again. */
     kfk_mock_reset_request_counts(mc);
-    kfk_mock_push_errors(mc, KP_CREATE_TOPICS_KEY, 1, KFK_ERR_TIMED_OUT);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_CREATE_TOPICS, 1, KFK_ERR_TIMED_OUT);
     int64_t start = ktime_mono_ns();
     ck_assert_int_eq(create(a, "after-timeout", &res), KFK_OK);
     kfk_admin_result_destroy(res);
     ck_assert_int_ge(ms_since(start), 500);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_CREATE_TOPICS_KEY), 2);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_CREATE_TOPICS), 2);
     kfk_admin_destroy(a);
     kfk_mock_cluster_destroy(mc);
 }
@@ -273,13 +274,13 @@ START_TEST(test_terminal_errors_surface_at_once)
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     kfk_admin *a = admin_for(mc, NULL);
     kfk_admin_result *res;
-    kfk_mock_push_errors(mc, KP_CREATE_TOPICS_KEY, 1, KFK_ERR_POLICY_VIOLATION);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_CREATE_TOPICS, 1, KFK_ERR_POLICY_VIOLATION);
     int64_t start = ktime_mono_ns();
     ck_assert_int_eq(create(a, "refused", &res), KFK_ERR_POLICY_VIOLATION);
     ck_assert_int_eq(kfk_admin_result_error(res, 0), KFK_ERR_POLICY_VIOLATION);
     kfk_admin_result_destroy(res);
     ck_assert_int_lt(ms_since(start), 2000);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_CREATE_TOPICS_KEY), 1);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_CREATE_TOPICS), 1);
     kfk_admin_destroy(a);
     kfk_mock_cluster_destroy(mc);
 }
@@ -335,7 +336,7 @@ START_TEST(test_leader_move_reroutes_the_call)
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "moving", 1, 3), KFK_OK);
     char err[256];
-    kclient *c = kclient_new(conf_for(mc, NULL), KCONF_CONSUMER, err, sizeof(err));
+    kclient *c = kclient_new(conf_for(mc, NULL), KCONF_CONSUMER, NULL, err, sizeof(err));
     ck_assert_ptr_nonnull(c);
     const char *names[] = {"moving"};
     kclient_want_topics(c, names, 1);
@@ -381,9 +382,9 @@ START_TEST(test_coordinator_not_available_is_waited_out)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     char err[256];
-    kclient *c = kclient_new(conf_for(mc, NULL), KCONF_CONSUMER, err, sizeof(err));
+    kclient *c = kclient_new(conf_for(mc, NULL), KCONF_CONSUMER, NULL, err, sizeof(err));
     ck_assert_ptr_nonnull(c);
-    kfk_mock_push_errors(mc, KP_FIND_COORDINATOR_KEY, 3, KFK_ERR_COORDINATOR_NOT_AVAILABLE);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_FIND_COORDINATOR, 3, KFK_ERR_COORDINATOR_NOT_AVAILABLE);
     kp_metadata_request body;
     kp_metadata_request_init(&body);
     body.n_topics = 0;
@@ -397,12 +398,12 @@ START_TEST(test_coordinator_not_available_is_waited_out)
     run(c, &call, &o);
     ck_assert_int_eq(o.err, KFK_OK);
     ck_assert_int_ge(o.sent_to, 1);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_FIND_COORDINATOR_KEY), 4);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_FIND_COORDINATOR), 4);
     /* Cached: the next call goes straight there. */
     call.deadline_ns = kclient_deadline(5000);
     run(c, &call, &o);
     ck_assert_int_eq(o.err, KFK_OK);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_FIND_COORDINATOR_KEY), 4);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_FIND_COORDINATOR), 4);
     kclient_destroy(c);
     kfk_mock_cluster_destroy(mc);
 }
@@ -414,13 +415,13 @@ START_TEST(test_refresh_runs_periodically_and_coalesces_triggers)
     char err[256];
     kclient *c = kclient_new(conf_for(mc, (const char *const[]){"metadata.max.age.ms", "200",
                                                                 "retry.backoff.ms", "100", NULL}),
-                             KCONF_ADMIN, err, sizeof(err));
+                             KCONF_ADMIN, NULL, err, sizeof(err));
     ck_assert_ptr_nonnull(c);
     ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
     /* Periodic: a refresh every 200 ms without anyone asking. */
     kfk_mock_reset_request_counts(mc);
     int64_t start = ktime_mono_ns();
-    while (kfk_mock_request_count(mc, KP_METADATA_KEY) < 3) {
+    while (kfk_mock_request_count(mc, KFK_MOCK_API_METADATA) < 3) {
         ck_assert_msg(ms_since(start) < 3000, "no periodic refresh");
         struct timespec pause = {0, 10 * 1000 * 1000};
         nanosleep(&pause, NULL);
@@ -431,14 +432,14 @@ START_TEST(test_refresh_runs_periodically_and_coalesces_triggers)
     /* Coalesced: a storm of triggers makes a handful of requests, spaced
      * by retry.backoff.ms, not one each. */
     c = kclient_new(conf_for(mc, (const char *const[]){"retry.backoff.ms", "100", NULL}),
-                    KCONF_ADMIN, err, sizeof(err));
+                    KCONF_ADMIN, NULL, err, sizeof(err));
     ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
     kfk_mock_reset_request_counts(mc);
     start = ktime_mono_ns();
     for (int i = 0; i < 1000; i++)
         kclient_refresh(c, "storm");
     ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
-    int64_t n = kfk_mock_request_count(mc, KP_METADATA_KEY);
+    int64_t n = kfk_mock_request_count(mc, KFK_MOCK_API_METADATA);
     ck_assert_int_ge(n, 1);
     ck_assert_int_le(n, 1 + ms_since(start) / 100 + 1);
     kclient_destroy(c);
@@ -466,7 +467,7 @@ START_TEST(test_unreachable_cluster_starts_over_from_bootstrap)
     kclient *c =
         kclient_new(conf_for(mc, (const char *const[]){"metadata.recovery.rebootstrap.trigger.ms",
                                                        "300", "request.timeout.ms", "200", NULL}),
-                    KCONF_ADMIN, err, sizeof(err));
+                    KCONF_ADMIN, NULL, err, sizeof(err));
     ck_assert_ptr_nonnull(c);
     ck_assert_int_eq(kclient_refresh_wait(c, 5000), KFK_OK);
     ck_assert(!has_bootstrap_entries(c)); /* real ids took over */

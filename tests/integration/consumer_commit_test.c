@@ -41,8 +41,10 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
                                                 : -(int)kfk_partition_list_count(parts);
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_partition_list *offsets)
+static void on_commit(void *opaque, kfk_consumer *consumer, kfk_err err,
+                      const kfk_partition_list *offsets)
 {
+    (void)consumer;
     counts *n = opaque;
     n->commits++;
     n->commit_err = err;

@@ -279,8 +279,8 @@ START_TEST(test_fetches_from_the_replica_in_the_clients_rack)
     if (cl.mock) {
         for (int32_t b = 1; b <= 3; b++)
             if (b != near)
-                ck_assert_int_eq(kfk_mock_broker_request_count(cl.mock, b, KP_FETCH_KEY), 0);
-        ck_assert_int_gt(kfk_mock_broker_request_count(cl.mock, near, KP_FETCH_KEY), 0);
+                ck_assert_int_eq(kfk_mock_broker_request_count(cl.mock, b, KFK_MOCK_API_FETCH), 0);
+        ck_assert_int_gt(kfk_mock_broker_request_count(cl.mock, near, KFK_MOCK_API_FETCH), 0);
     }
     kfk_consumer_destroy(c);
     if (cl.mock)

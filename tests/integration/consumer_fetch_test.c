@@ -54,8 +54,9 @@ typedef struct reports {
     kfk_err last;
 } reports;
 
-static void on_report(void *opaque, const kfk_delivery_report *r)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     reports *rep = opaque;
     if (r->err) {
         rep->failed++;

@@ -210,10 +210,10 @@ static kfk_consumer_group_metadata *member_metadata(kfk_consumer *c)
     ck_assert_ptr_nonnull(md);
     ck_assert_str_eq(kfk_consumer_group_metadata_group_id(md), group);
     ck_assert_int_gt(kfk_consumer_group_metadata_generation_id(md), 0);
-    char *id = kfk_consumer_member_id(c);
+    char id[256];
+    kfk_consumer_member_id(c, id, sizeof(id));
     ck_assert_str_ne(id, "");
     ck_assert_str_eq(kfk_consumer_group_metadata_member_id(md), id);
-    free(id);
     ck_assert_ptr_null(kfk_consumer_group_metadata_group_instance_id(md));
     return md;
 }

@@ -149,7 +149,7 @@ static void consume(const char *topic, const char *isolation, int n)
     char err[256];
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
-    kfk_consumer_report_eof(c, 1);
+    kfk_consumer_report_eof(c, true);
     ck_assert_int_eq(kpl_assign_one(c, topic, 0, KFK_OFFSET_BEGINNING), KFK_OK);
     int64_t deadline = ktime_mono_ms() + TIMEOUT_MS, end = -1;
     int got = 0;

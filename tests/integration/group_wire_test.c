@@ -582,7 +582,8 @@ START_TEST(test_a_consumer_behind_the_group_fails_its_commit_and_rejoins)
     const char *names[] = {topic};
     ck_assert_int_eq(kfk_consumer_subscribe(c, names, 1), KFK_OK);
     poll_until(c, &seen, 1, 0, 4);
-    char *id = kfk_consumer_member_id(c);
+    char id[256];
+    kfk_consumer_member_id(c, id, sizeof(id));
     member raw = {.group = group};
     snprintf(raw.id, sizeof(raw.id), "%s", id);
     kcoord_open(&raw.c, NULL, 0, group, NULL);
@@ -596,12 +597,11 @@ START_TEST(test_a_consumer_behind_the_group_fails_its_commit_and_rejoins)
 
     ck_assert_int_eq(kpl_commit(c, topic, 0, 5, 0), KFK_ERR_ILLEGAL_GENERATION);
     poll_until(c, &seen, 2, 1, 4);
-    char *again = kfk_consumer_member_id(c);
+    char again[256];
+    kfk_consumer_member_id(c, again, sizeof(again));
     ck_assert_str_eq(again, id);
     ck_assert_int_eq(kpl_commit(c, topic, 0, 5, 0), KFK_OK);
     ck_assert_int_eq(fetch(&raw.c, group, 0).committed_offset, 5);
-    free(id);
-    free(again);
     kfk_consumer_close(c, -1);
     kfk_consumer_destroy(c);
     mt_close(&raw.c);

@@ -29,8 +29,9 @@ typedef struct report {
     kfk_err err;
 } report;
 
-static void on_report(void *opaque, const kfk_delivery_report *r)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     report *reports = opaque;
     report *x = &reports[(intptr_t)r->opaque];
     atomic_fetch_add(&x->times, 1);

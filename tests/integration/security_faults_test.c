@@ -17,8 +17,9 @@
 static atomic_int errors;
 static char first_reason[512];
 
-static void on_error(void *opaque, kfk_err err, const char *reason)
+static void on_error(void *opaque, void *handle, kfk_err err, const char *reason)
 {
+    (void)handle;
     (void)opaque, (void)err;
     if (atomic_fetch_add(&errors, 1) == 0) snprintf(first_reason, sizeof(first_reason), "%s", reason);
 }

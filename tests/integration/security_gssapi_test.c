@@ -87,8 +87,10 @@ END_TEST
 
 static atomic_int reauths, lost;
 
-static void count_log(void *opaque, int level, const char *facility, const char *msg)
+static void count_log(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                      const char *msg)
 {
+    (void)handle;
     (void)opaque, (void)level, (void)facility;
     if (strstr(msg, "re-authenticating")) atomic_fetch_add(&reauths, 1);
     if (strstr(msg, "connection lost")) atomic_fetch_add(&lost, 1);
@@ -96,8 +98,9 @@ static void count_log(void *opaque, int level, const char *facility, const char 
 
 static atomic_int delivered_ok, delivered_failed;
 
-static void on_report(void *opaque, const kfk_delivery_report *r)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     (void)opaque;
     atomic_fetch_add(r->err ? &delivered_failed : &delivered_ok, 1);
 }

@@ -121,8 +121,9 @@ END_TEST
  * every one must be delivered without error. */
 static atomic_int delivered, failed;
 
-static void on_report(void *opaque, const kfk_delivery_report *r)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     (void)opaque;
     atomic_fetch_add(r->err ? &failed : &delivered, 1);
 }
@@ -226,8 +227,9 @@ END_TEST
 static char refresh_error[512];
 static atomic_int refresh_errors;
 
-static void on_error(void *opaque, kfk_err err, const char *reason)
+static void on_error(void *opaque, void *handle, kfk_err err, const char *reason)
 {
+    (void)handle;
     (void)opaque, (void)err;
     if (strncmp(reason, "OAUTHBEARER", 11) != 0 || atomic_load(&refresh_errors)) return;
     snprintf(refresh_error, sizeof(refresh_error), "%s", reason);

@@ -164,8 +164,10 @@ END_TEST
 
 static atomic_int reauths, lost;
 
-static void count_log(void *opaque, int level, const char *facility, const char *msg)
+static void count_log(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                      const char *msg)
 {
+    (void)handle;
     (void)opaque, (void)level, (void)facility;
     if (strstr(msg, "re-authenticating")) atomic_fetch_add(&reauths, 1);
     if (strstr(msg, "connection lost")) atomic_fetch_add(&lost, 1);
@@ -175,8 +177,9 @@ typedef struct reauth_tally {
     atomic_int ok, failed;
 } reauth_tally;
 
-static void on_reauth_report(void *opaque, const kfk_delivery_report *r)
+static void on_reauth_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     reauth_tally *t = opaque;
     atomic_fetch_add(r->err ? &t->failed : &t->ok, 1);
 }
@@ -248,8 +251,8 @@ static kfk_err no_start(void *o, const char *h, void **st, char *e, size_t el)
     (void)o, (void)h, (void)st, (void)e, (void)el;
     return KFK_OK;
 }
-static kfk_err no_step(void *o, void *st, const unsigned char *in, size_t il, unsigned char **out,
-                       size_t *ol, int *done, char *e, size_t el)
+static kfk_err no_step(void *o, void *st, const unsigned char *in, size_t il,
+                       const unsigned char **out, size_t *ol, bool *done, char *e, size_t el)
 {
     (void)o, (void)st, (void)in, (void)il, (void)out, (void)ol, (void)done;
     snprintf(e, el, "never reached");

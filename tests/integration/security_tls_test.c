@@ -221,17 +221,17 @@ START_TEST(test_a_revoked_broker_certificate_fails)
 }
 END_TEST
 
-static int verify_refuse(void *opaque, const char *broker, int depth, int ok,
-                         const unsigned char *der, size_t len, char *errstr, size_t errlen)
+static bool verify_refuse(void *opaque, const char *broker, int depth, bool ok,
+                          const unsigned char *der, size_t len, char *errstr, size_t errlen)
 {
     (void)opaque, (void)broker, (void)ok, (void)der, (void)len;
     if (depth > 0) return ok;
     snprintf(errstr, errlen, "the test refuses depth %d", depth);
-    return 0;
+    return false;
 }
 
-static int verify_accept(void *opaque, const char *broker, int depth, int ok,
-                         const unsigned char *der, size_t len, char *errstr, size_t errlen)
+static bool verify_accept(void *opaque, const char *broker, int depth, bool ok,
+                          const unsigned char *der, size_t len, char *errstr, size_t errlen)
 {
     (void)broker, (void)depth, (void)ok, (void)errstr, (void)errlen;
     atomic_int *calls = opaque;

@@ -12,16 +12,19 @@ typedef struct capture {
     int calls;
     int level;
     void *opaque;
+    void *handle;
     char facility[32];
     char message[2 * KLOG_LINE_MAX];
 } capture;
 
-static void capture_cb(void *opaque, int level, const char *facility, const char *message)
+static void capture_cb(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                       const char *message)
 {
     capture *c = opaque;
     c->calls++;
     c->level = level;
     c->opaque = opaque;
+    c->handle = handle;
     snprintf(c->facility, sizeof(c->facility), "%s", facility);
     snprintf(c->message, sizeof(c->message), "%s", message);
 }
@@ -31,10 +34,13 @@ START_TEST(test_message_reaches_callback_formatted)
     capture c = {0};
     klogger lg;
     klogger_init(&lg, capture_cb, &c, KFK_LOG_INFO);
+    int owner;
+    lg.handle = &owner;
     klog(&lg, KFK_LOG_WARNING, "broker", "%s:%d: %s", "localhost", 9092, "connection refused");
     ck_assert_int_eq(c.calls, 1);
     ck_assert_int_eq(c.level, KFK_LOG_WARNING);
     ck_assert_ptr_eq(c.opaque, &c);
+    ck_assert_ptr_eq(c.handle, &owner);
     ck_assert_str_eq(c.facility, "broker");
     ck_assert_str_eq(c.message, "localhost:9092: connection refused");
 }

@@ -36,7 +36,7 @@ static kclient *client_for(const char *bootstrap, const char *lookup, char *err,
     ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", bootstrap, NULL, 0), KFK_OK);
     ck_assert_int_eq(kfk_conf_set(conf, "client.dns.lookup", lookup, NULL, 0), KFK_OK);
     kfk_conf_set(conf, "log.level", "crit", NULL, 0);
-    return kclient_new(conf, KCONF_ADMIN, err, errlen);
+    return kclient_new(conf, KCONF_ADMIN, NULL, err, errlen);
 }
 
 /* The bootstrap entries' host names, in id order (-1 first), joined by ",". */

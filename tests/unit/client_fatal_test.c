@@ -11,8 +11,9 @@ typedef struct seen {
     char reason[128];
 } seen;
 
-static void on_error(void *opaque, kfk_err err, const char *reason)
+static void on_error(void *opaque, void *handle, kfk_err err, const char *reason)
 {
+    (void)handle;
     seen *s = opaque;
     s->calls++;
     s->err = err;
@@ -31,7 +32,7 @@ static kclient *client_with(seen *s)
     ck_assert_int_eq(kfk_conf_set(conf, "log.level", "crit", errstr, sizeof(errstr)), KFK_OK);
     if (s)
         kfk_conf_set_error_cb(conf, on_error, s);
-    kclient *c = kclient_new(conf, KCONF_ADMIN, errstr, sizeof(errstr));
+    kclient *c = kclient_new(conf, KCONF_ADMIN, NULL, errstr, sizeof(errstr));
     ck_assert_msg(c != NULL, "%s", errstr);
     return c;
 }

@@ -13,7 +13,7 @@ static kclient *offline_client(void)
     kfk_conf_set(conf, "bootstrap.servers", "127.0.0.1:1", NULL, 0);
     kfk_conf_set(conf, "log.level", "emerg", NULL, 0);
     char err[256];
-    kclient *c = kclient_new(conf, KCONF_PRODUCER, err, sizeof(err));
+    kclient *c = kclient_new(conf, KCONF_PRODUCER, NULL, err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
     return c;
 }

@@ -64,13 +64,13 @@ static kfk_err slow_start(void *opaque, const char *host, void **state, char *er
 }
 
 static kfk_err slow_step(void *opaque, void *state, const unsigned char *in, size_t in_len,
-                         unsigned char **out, size_t *out_len, int *done, char *errstr,
+                         const unsigned char **out, size_t *out_len, bool *done, char *errstr,
                          size_t errlen)
 {
     (void)opaque, (void)in, (void)in_len, (void)errstr, (void)errlen;
     int *round = state;
     if ((*round)++) {
-        *done = 1;
+        *done = true;
         return KFK_OK;
     }
     pthread_mutex_lock(&gate.mu);
@@ -79,11 +79,10 @@ static kfk_err slow_step(void *opaque, void *state, const unsigned char *in, siz
         pthread_cond_wait(&gate.cv, &gate.mu);
     gate.blocked--;
     pthread_mutex_unlock(&gate.mu);
+    /* The message stays the mechanism's (here: static); kfk copies it. */
     static const char msg[] = "\0" USER "\0" PASSWORD;
     *out_len = sizeof(msg) - 1;
-    *out = malloc(*out_len);
-    if (!*out) return KFK_ERR_NO_MEMORY;
-    memcpy(*out, msg, *out_len);
+    *out = (const unsigned char *)msg;
     return KFK_OK;
 }
 
@@ -99,14 +98,15 @@ static const kfk_sasl_mechanism slow_plain = {
     .start = slow_start,
     .step = slow_step,
     .end = slow_end,
-    .may_block = 1,
+    .may_block = true,
 };
 
 static kfk_mock_cluster *mc;
 static atomic_int delivered[3], failed;
 
-static void on_report(void *opaque, const kfk_delivery_report *r)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     (void)opaque;
     if (r->err)
         atomic_fetch_add(&failed, 1);

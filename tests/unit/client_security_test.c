@@ -16,7 +16,7 @@ static kclient *client_with(const char *const *kv, char *errstr, size_t errlen)
     for (; kv[0]; kv += 2)
         ck_assert_msg(kfk_conf_set(conf, kv[0], kv[1], errstr, errlen) == KFK_OK, "%s: %s", kv[0],
                       errstr);
-    return kclient_new(conf, KCONF_ADMIN, errstr, errlen);
+    return kclient_new(conf, KCONF_ADMIN, NULL, errstr, errlen);
 }
 
 static void expect_refused(const char *const *kv, const char *want)
@@ -187,7 +187,7 @@ START_TEST(test_the_token_callback_runs_at_creation)
         kfk_conf_set(conf, "sasl.mechanism", "OAUTHBEARER", NULL, 0);
         kfk_conf_set_oauthbearer_token_cb(conf, good ? good_token : failing_token, NULL);
         token_calls = 0;
-        kclient *c = kclient_new(conf, KCONF_ADMIN, errstr, sizeof(errstr));
+        kclient *c = kclient_new(conf, KCONF_ADMIN, NULL, errstr, sizeof(errstr));
         ck_assert_int_eq(token_calls, 1);
         if (good) {
             ck_assert_msg(c != NULL, "%s", errstr);

@@ -604,8 +604,10 @@ START_TEST(test_passwords_read_back_hidden_and_keep_spaces)
 }
 END_TEST
 
-static void dummy_log(void *opaque, int level, const char *facility, const char *message)
+static void dummy_log(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                      const char *message)
 {
+    (void)handle;
     (void)opaque, (void)level, (void)facility, (void)message;
 }
 

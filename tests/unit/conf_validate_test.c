@@ -13,8 +13,10 @@ static char err[512];
 /* The log lines a conf's callback received, joined by newlines. */
 static char logged[4096];
 
-static void capture_log(void *opaque, int level, const char *facility, const char *message)
+static void capture_log(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                        const char *message)
 {
+    (void)handle;
     (void)opaque, (void)level;
     size_t n = strlen(logged);
     snprintf(logged + n, sizeof(logged) - n, "%s: %s\n", facility, message);
@@ -277,11 +279,11 @@ static kfk_err app_start(void *o, const char *h, void **st, char *e, size_t el)
     (void)o, (void)h, (void)st, (void)e, (void)el;
     return KFK_OK;
 }
-static kfk_err app_step(void *o, void *st, const unsigned char *in, size_t il, unsigned char **out,
-                        size_t *ol, int *done, char *e, size_t el)
+static kfk_err app_step(void *o, void *st, const unsigned char *in, size_t il,
+                        const unsigned char **out, size_t *ol, bool *done, char *e, size_t el)
 {
     (void)o, (void)st, (void)in, (void)il, (void)out, (void)ol, (void)e, (void)el;
-    *done = 1;
+    *done = true;
     return KFK_OK;
 }
 static void app_end(void *o, void *st)

@@ -52,7 +52,7 @@ START_TEST(test_null_handles_and_arguments_are_errors)
     ck_assert_int_eq(kfk_consumer_position(NULL, "t", 0, &off), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_pause(NULL, "t", 0), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_close(NULL, -1), KFK_ERR_INVALID_ARG);
-    kfk_consumer_report_eof(NULL, 1);
+    kfk_consumer_report_eof(NULL, true);
     kfk_consumer_destroy(NULL);
     kfk_message_release(NULL);
     kfk_partition_list_destroy(NULL);

@@ -64,9 +64,11 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
     }
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_partition_list *offsets)
+static void on_commit(void *opaque, kfk_consumer *consumer, kfk_err err,
+                      const kfk_partition_list *offsets)
 {
     member *m = opaque;
+    ck_assert_ptr_eq(consumer, m->c);
     m->commits++;
     m->commit_err = err;
     m->commit_entries = kfk_partition_list_count(offsets);
@@ -193,18 +195,19 @@ START_TEST(test_classic_illegal_generation_rejoins_at_once)
 {
     member m;
     classic_joined(&m, (opts){0});
-    char *id = kfk_consumer_member_id(m.c);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_ILLEGAL_GENERATION),
-                     KFK_OK);
+    char id[256];
+    kfk_consumer_member_id(m.c, id, sizeof(id));
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
+        KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_ILLEGAL_GENERATION);
     POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.revoked, 0);
-    ck_assert_int_ge(kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY), 1);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_HEARTBEAT_KEY), 0);
-    char *again = kfk_consumer_member_id(m.c);
+    ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 1);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), 0);
+    char again[256];
+    kfk_consumer_member_id(m.c, again, sizeof(again));
     ck_assert_str_eq(id, again); /* Java keeps the member id on ILLEGAL_GENERATION */
-    free(id);
-    free(again);
     /* The new generation commits. */
     ck_assert_int_eq(commit_p0(&m, 6, 0), KFK_OK);
     ck_assert_int_eq(committed_p0(&m), 6);
@@ -218,17 +221,17 @@ START_TEST(test_classic_unknown_member_rejoins_with_a_new_id)
      * one's join completes when that one's session (6 s) ends. */
     member m;
     classic_joined(&m, (opts){.session_ms = "6000", .heartbeat_ms = "5000"});
-    char *id = kfk_consumer_member_id(m.c);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_UNKNOWN_MEMBER_ID),
-                     KFK_OK);
+    char id[256];
+    kfk_consumer_member_id(m.c, id, sizeof(id));
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_UNKNOWN_MEMBER_ID), KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_UNKNOWN_MEMBER_ID);
-    POLL_UNTIL(&m, kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY) >= 1);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_HEARTBEAT_KEY), 0);
+    POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP) >= 1);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), 0);
     POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
-    char *again = kfk_consumer_member_id(m.c);
+    char again[256];
+    kfk_consumer_member_id(m.c, again, sizeof(again));
     ck_assert_str_ne(id, again);
-    free(id);
-    free(again);
     kfk_consumer_destroy(m.c);
 }
 END_TEST
@@ -237,8 +240,9 @@ START_TEST(test_classic_async_commit_reports_and_rejoins)
 {
     member m;
     classic_joined(&m, (opts){0});
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_ILLEGAL_GENERATION),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
+        KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 1), KFK_OK);
     POLL_UNTIL(&m, m.commits == 1 && m.lost == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.commit_err, KFK_ERR_ILLEGAL_GENERATION);
@@ -246,7 +250,7 @@ START_TEST(test_classic_async_commit_reports_and_rejoins)
     ck_assert_uint_eq(m.commit_entries, 1);
     ck_assert_int_eq(m.commit_offset, 5);
     ck_assert_int_eq(m.commit_entry_err, KFK_ERR_ILLEGAL_GENERATION);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_HEARTBEAT_KEY), 0);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), 0);
     kfk_consumer_destroy(m.c);
 }
 END_TEST
@@ -256,13 +260,14 @@ START_TEST(test_classic_rebalance_in_progress_rejoins)
     member m;
     classic_joined(&m, (opts){0});
     ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
+        KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_REBALANCE_IN_PROGRESS);
     /* eager: an orderly rebalance, nothing lost */
     POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.lost, 0);
-    ck_assert_int_ge(kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY), 1);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_HEARTBEAT_KEY), 0);
+    ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 1);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), 0);
     kfk_consumer_destroy(m.c);
 }
 END_TEST
@@ -271,8 +276,9 @@ START_TEST(test_classic_fenced_instance_commit_is_fatal)
 {
     member m;
     classic_joined(&m, (opts){.instance = "inst-1"});
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_FENCED_INSTANCE_ID),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_FENCED_INSTANCE_ID),
+        KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_FENCED_INSTANCE_ID);
     kfk_err seen = KFK_OK;
     int64_t until = ktime_mono_ms() + WAIT_MS;
@@ -285,8 +291,8 @@ START_TEST(test_classic_fenced_instance_commit_is_fatal)
     ck_assert_int_eq(m.lost, 1);
     ck_assert_int_eq(m.owned, 0);
     ck_assert_int_eq(commit_p0(&m, 6, 0), KFK_ERR_FENCED_INSTANCE_ID);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_OFFSET_COMMIT_KEY), 1);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY), 0);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_OFFSET_COMMIT), 1);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 0);
     kfk_consumer_destroy(m.c);
 }
 END_TEST
@@ -299,10 +305,11 @@ START_TEST(test_classic_commit_before_revocation_finds_the_generation_gone)
     member_start(&m, (opts){.heartbeat_ms = "100", .auto_commit = true});
     POLL_UNTIL(&m, m.owned == NP);
     positions_known(&m);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_ILLEGAL_GENERATION),
-                     KFK_OK);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
+        KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
     POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.revoked, 0);
     kfk_consumer_destroy(m.c);
@@ -317,13 +324,13 @@ START_TEST(test_classic_commit_without_a_generation_is_not_sent)
     member m;
     classic_joined(&m, (opts){.max_poll_ms = "500"});
     int64_t until = ktime_mono_ms() + WAIT_MS;
-    while (kfk_mock_request_count(mc, KP_LEAVE_GROUP_KEY) < 1) {
+    while (kfk_mock_request_count(mc, KFK_MOCK_API_LEAVE_GROUP) < 1) {
         ck_assert(ktime_mono_ms() < until);
         struct timespec ts = {0, 10 * 1000000}; /* not polling is the point */
         nanosleep(&ts, NULL);
     }
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_UNKNOWN_MEMBER_ID);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_OFFSET_COMMIT_KEY), 0);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_OFFSET_COMMIT), 0);
     /* The next poll rejoins; then commits go out again. */
     POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(commit_p0(&m, 6, 0), KFK_OK);
@@ -340,8 +347,8 @@ static void empty_rebalances(const char *strategy)
     member_start(&m, (opts){.strategy = strategy, .topic = "none", .heartbeat_ms = "100"});
     POLL_UNTIL(&m, m.assigned == 1);
     ck_assert_int_eq(m.assigned_empty, 1);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
     POLL_UNTIL(&m, m.assigned == 2);
     ck_assert_int_eq(m.assigned_empty, 2);
     ck_assert_int_eq(m.revoked + m.lost, 0);
@@ -368,10 +375,11 @@ START_TEST(test_kip848_stale_epoch_fails_an_application_commit)
     member_start(&m, (opts){.protocol = "consumer"});
     POLL_UNTIL(&m, m.owned == NP);
     kfk_mock_reset_request_counts(mc);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_STALE_MEMBER_EPOCH),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_STALE_MEMBER_EPOCH),
+        KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_STALE_MEMBER_EPOCH);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_OFFSET_COMMIT_KEY), 1); /* no retry */
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_OFFSET_COMMIT), 1); /* no retry */
     ck_assert_int_eq(m.lost + m.revoked, 0); /* membership is the heartbeat's */
     ck_assert_int_eq(commit_p0(&m, 6, 0), KFK_OK);
     kfk_consumer_destroy(m.c);
@@ -386,8 +394,9 @@ START_TEST(test_kip848_commit_before_revocation_retries_stale_epoch)
     positions_known(&a);
     int assigned = a.assigned, assigned_empty = a.assigned_empty;
     kfk_mock_reset_request_counts(mc);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_STALE_MEMBER_EPOCH),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_STALE_MEMBER_EPOCH),
+        KFK_OK);
     member_start(&b, (opts){.protocol = "consumer"});
     int64_t end = ktime_mono_ms() + WAIT_MS;
     while (!(a.revoked == 1 && b.owned == NP - a.owned && a.owned > 0) && ktime_mono_ms() < end) {
@@ -397,7 +406,7 @@ START_TEST(test_kip848_commit_before_revocation_retries_stale_epoch)
         if (msg) kfk_message_release(msg);
     }
     ck_assert_int_eq(a.revoked, 1);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_OFFSET_COMMIT_KEY), 2);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_OFFSET_COMMIT), 2);
     ck_assert_int_eq(a.lost, 0);
     /* Java's reconciliation: REVOKED, then ASSIGNED with nothing added. */
     POLL_UNTIL(&a, a.assigned == assigned + 1);
@@ -416,10 +425,10 @@ START_TEST(test_kip848_reports_an_empty_first_assignment_once)
     /* A failed heartbeat sends every field; the broker repeats the same
      * target: no new rebalance. */
     kfk_mock_reset_request_counts(mc);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_CONSUMER_GROUP_HEARTBEAT_KEY, 1,
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, 1,
                                           KFK_ERR_UNKNOWN_SERVER_ERROR),
                      KFK_OK);
-    POLL_UNTIL(&m, kfk_mock_request_count(mc, KP_CONSUMER_GROUP_HEARTBEAT_KEY) >= 3);
+    POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT) >= 3);
     ck_assert_int_eq(m.assigned, 1);
     kfk_consumer_destroy(m.c);
 }

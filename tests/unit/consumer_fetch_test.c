@@ -366,7 +366,7 @@ START_TEST(test_partition_eof_reported_once_per_end)
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
     produce("t", 0, KCODEC_NONE, 0, 3);
     kfk_consumer *c = consumer(NULL);
-    kfk_consumer_report_eof(c, 1);
+    kfk_consumer_report_eof(c, true);
     assign(c, "t", 1, 0);
     expect_range(c, 0, 3);
     kfk_message *m = kfk_consumer_poll(c, WAIT_MS);
@@ -416,8 +416,8 @@ START_TEST(test_fetch_session_goes_incremental_and_recovers)
     ck_assert_int_gt(all, 6);
     /* The broker forgot the session: the next fetch is full again and
      * consumption goes on. */
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_FETCH_KEY, 1, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND),
-                     0);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_FETCH, 1, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND), 0);
     ck_assert(quiet_for(c, 400));
     produce("t", 0, KCODEC_NONE, 5, 5);
     expect_range(c, 5, 5);

@@ -105,15 +105,21 @@ START_TEST(test_unknown_member_loses_and_rejoins)
     member m;
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
-    char *first = kfk_consumer_member_id(m.c);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_UNKNOWN_MEMBER_ID),
+    char first[256], cut[5];
+    size_t len = kfk_consumer_member_id(m.c, first, sizeof(first));
+    ck_assert_uint_eq(len, strlen(first));
+    ck_assert_uint_gt(len, sizeof(cut)); /* copied as snprintf copies */
+    ck_assert_uint_eq(kfk_consumer_member_id(m.c, cut, sizeof(cut)), len);
+    ck_assert_int_eq(strncmp(cut, first, sizeof(cut) - 1), 0);
+    ck_assert_uint_eq(strlen(cut), sizeof(cut) - 1);
+    ck_assert_uint_eq(kfk_consumer_member_id(m.c, NULL, 0), len);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_UNKNOWN_MEMBER_ID),
                      KFK_OK);
     POLL_UNTIL(&m, m.lost == 1 && m.owned == NP);
     ck_assert_int_eq(m.revoked, 0);
-    char *second = kfk_consumer_member_id(m.c);
+    char second[256];
+    kfk_consumer_member_id(m.c, second, sizeof(second));
     ck_assert_str_ne(first, second); /* joined anew with an empty id */
-    free(first);
-    free(second);
     kfk_consumer_destroy(m.c);
 }
 END_TEST
@@ -123,8 +129,8 @@ START_TEST(test_rebalance_in_progress_eager_revokes_all)
     member m;
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
     POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.lost, 0);
     kfk_consumer_destroy(m.c);
@@ -138,13 +144,13 @@ START_TEST(test_heartbeats_go_on_while_revoking)
     member m;
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
-                     KFK_OK);
-    int64_t hb = kfk_mock_request_count(mc, KP_HEARTBEAT_KEY);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
+    int64_t hb = kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT);
     int64_t until = ktime_mono_ms() + WAIT_MS;
-    while (kfk_mock_request_count(mc, KP_HEARTBEAT_KEY) < hb + 10 && ktime_mono_ms() < until)
+    while (kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) < hb + 10 && ktime_mono_ms() < until)
         nanosleep(&(struct timespec){0, 20000000}, NULL); /* no poll: the revocation waits */
-    ck_assert_int_ge(kfk_mock_request_count(mc, KP_HEARTBEAT_KEY), hb + 10);
+    ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), hb + 10);
     ck_assert_int_eq(m.revoked, 0);
     POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
     ck_assert_int_eq(m.lost, 0);
@@ -157,14 +163,14 @@ START_TEST(test_rebalance_in_progress_cooperative_keeps_all)
     member m;
     member_start(&m, "cooperative-sticky", NULL);
     POLL_UNTIL(&m, m.owned == NP);
-    int64_t joins = kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
-                     KFK_OK);
-    POLL_UNTIL(&m, kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY) > joins &&
-                       kfk_mock_request_count(mc, KP_HEARTBEAT_KEY) > 0 && m.owned == NP);
+    int64_t joins = kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
+    POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP) > joins &&
+                       kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) > 0 && m.owned == NP);
     /* rejoined, and a heartbeat of the new generation went through */
-    int64_t hb = kfk_mock_request_count(mc, KP_HEARTBEAT_KEY);
-    POLL_UNTIL(&m, kfk_mock_request_count(mc, KP_HEARTBEAT_KEY) > hb + 1);
+    int64_t hb = kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT);
+    POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) > hb + 1);
     ck_assert_int_eq(m.revoked, 0);
     ck_assert_int_eq(m.lost, 0);
     ck_assert_int_eq(m.owned, NP);
@@ -175,15 +181,16 @@ END_TEST
 START_TEST(test_coordinator_errors_are_retried)
 {
     ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_JOIN_GROUP_KEY, 2, KFK_ERR_COORDINATOR_NOT_AVAILABLE), KFK_OK);
+        kfk_mock_push_errors(mc, KFK_MOCK_API_JOIN_GROUP, 2, KFK_ERR_COORDINATOR_NOT_AVAILABLE),
+        KFK_OK);
     member m;
     member_start(&m, "range", NULL);
     POLL_UNTIL(&m, m.owned == NP);
-    ck_assert_int_ge(kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY), 3);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_NOT_COORDINATOR),
+    ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 3);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_NOT_COORDINATOR),
                      KFK_OK);
     ck_assert_int_eq(kpl_commit(m.c, "t", 2, 0, 0), KFK_OK);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_OFFSET_COMMIT_KEY), 2);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_OFFSET_COMMIT), 2);
     kfk_consumer_destroy(m.c);
 }
 END_TEST
@@ -193,8 +200,8 @@ START_TEST(test_fenced_instance_is_fatal)
     member m;
     member_start(&m, "range", "inst-1");
     POLL_UNTIL(&m, m.owned == NP);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_FENCED_INSTANCE_ID),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_FENCED_INSTANCE_ID), KFK_OK);
     kfk_err seen = KFK_OK;
     int64_t until = ktime_mono_ms() + WAIT_MS;
     while (!seen && ktime_mono_ms() < until) {
@@ -217,14 +224,14 @@ START_TEST(test_only_dynamic_members_send_leave_group)
     POLL_UNTIL(&m, m.owned == NP);
     ck_assert_int_eq(kfk_consumer_close(m.c, -1), KFK_OK);
     ck_assert_int_eq(m.revoked, 1);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_LEAVE_GROUP_KEY), 0);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_LEAVE_GROUP), 0);
     kfk_consumer_destroy(m.c);
 
     member d;
     member_start(&d, "range", NULL);
     POLL_UNTIL(&d, d.owned == NP);
     ck_assert_int_eq(kfk_consumer_close(d.c, -1), KFK_OK);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_LEAVE_GROUP_KEY), 1);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_LEAVE_GROUP), 1);
     kfk_consumer_destroy(d.c);
 }
 END_TEST
@@ -262,9 +269,9 @@ START_TEST(test_subscription_change_during_join)
     member_start(&m, "range", NULL); /* subscribes to t */
     /* the second JoinGroup (KIP-394: the first only gets an id) is out */
     int64_t until = ktime_mono_ms() + WAIT_MS;
-    while (kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY) < 2 && ktime_mono_ms() < until)
+    while (kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP) < 2 && ktime_mono_ms() < until)
         kfk_message_release(kfk_consumer_poll(m.c, 1));
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_JOIN_GROUP_KEY), 2);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 2);
     const char *both[] = {"t", "u"};
     ck_assert_int_eq(kfk_consumer_subscribe(m.c, both, 2), KFK_OK);
     int64_t t0 = ktime_mono_ms();
@@ -298,8 +305,8 @@ START_TEST(test_coordinator_moves)
         kfk_message_release(msg);
     }
     /* still a member: a heartbeat of it goes through after all that */
-    int64_t hb = kfk_mock_request_count(mc, KP_HEARTBEAT_KEY);
-    POLL_UNTIL(&m, kfk_mock_request_count(mc, KP_HEARTBEAT_KEY) > hb + 2);
+    int64_t hb = kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT);
+    POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) > hb + 2);
     ck_assert_int_eq(m.owned, NP);
     kfk_consumer_destroy(m.c);
 }

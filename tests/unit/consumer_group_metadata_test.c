@@ -136,10 +136,10 @@ static int32_t expect_member(kfk_consumer *c, const kfk_consumer_group_metadata 
     ck_assert_ptr_nonnull(md);
     ck_assert_str_eq(kfk_consumer_group_metadata_group_id(md), group);
     ck_assert_int_gt(kfk_consumer_group_metadata_generation_id(md), 0);
-    char *id = kfk_consumer_member_id(c);
+    char id[256];
+    kfk_consumer_member_id(c, id, sizeof(id));
     ck_assert_str_ne(id, "");
     ck_assert_str_eq(kfk_consumer_group_metadata_member_id(md), id);
-    free(id);
     return kfk_consumer_group_metadata_generation_id(md);
 }
 
@@ -260,9 +260,12 @@ START_TEST(test_classic_keeps_the_last_join_until_the_next)
     kfk_consumer_group_metadata *md = kfk_consumer_get_group_metadata(c);
     int32_t gen = expect_member(c, md, "g");
     ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_JOIN_GROUP_KEY, 3, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
+        kfk_mock_push_errors(mc, KFK_MOCK_API_JOIN_GROUP, 3, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
         KFK_OK);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_ILLEGAL_GENERATION),
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
+        KFK_OK);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
                      KFK_OK);
     ck_assert_int_eq(kpl_commit(c, "t", 0, 1, 0), KFK_ERR_ILLEGAL_GENERATION);
     kfk_consumer_group_metadata *during = kfk_consumer_get_group_metadata(c);
@@ -295,15 +298,15 @@ START_TEST(test_kip848_keeps_the_last_epoch_while_rejoining)
     kfk_consumer_group_metadata *md = kfk_consumer_get_group_metadata(c);
     int32_t epoch = expect_member(c, md, "g");
     kfk_mock_reset_request_counts(mc);
-    ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_CONSUMER_GROUP_HEARTBEAT_KEY, 1, KFK_ERR_FENCED_MEMBER_EPOCH),
-        KFK_OK);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_CONSUMER_GROUP_HEARTBEAT_KEY, 5,
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, 1,
+                                          KFK_ERR_FENCED_MEMBER_EPOCH),
+                     KFK_OK);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, 5,
                                           KFK_ERR_COORDINATOR_NOT_AVAILABLE),
                      KFK_OK);
     /* The fence and at least one failed join. */
     int64_t until = ktime_mono_ms() + WAIT_MS;
-    while (kfk_mock_request_count(mc, KP_CONSUMER_GROUP_HEARTBEAT_KEY) < 3) {
+    while (kfk_mock_request_count(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT) < 3) {
         ck_assert_msg(ktime_mono_ms() < until, "no heartbeats");
         kfk_message_release(kfk_consumer_poll(c, 20));
     }
@@ -313,7 +316,7 @@ START_TEST(test_kip848_keeps_the_last_epoch_while_rejoining)
                      kfk_consumer_group_metadata_member_id(md));
     kfk_consumer_group_metadata_destroy(during);
     /* The errors used up, and a heartbeat that joined. */
-    while (kfk_mock_request_count(mc, KP_CONSUMER_GROUP_HEARTBEAT_KEY) < 8) {
+    while (kfk_mock_request_count(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT) < 8) {
         ck_assert_msg(ktime_mono_ms() < until + WAIT_MS, "no rejoin");
         kfk_message_release(kfk_consumer_poll(c, 20));
     }

@@ -166,7 +166,7 @@ static kfk_err fatal_of(rmember *m)
  * broker assigned one topic, or nothing, and never anything else). */
 START_TEST(test_join_carries_the_regex_when_the_subscription_is_rematched_before_it_is_sent)
 {
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_FIND_COORDINATOR_KEY, 4,
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_FIND_COORDINATOR, 4,
                                           KFK_ERR_COORDINATOR_NOT_AVAILABLE),
                      KFK_OK);
     rmember m;

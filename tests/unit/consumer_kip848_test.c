@@ -418,22 +418,22 @@ START_TEST(test_fenced_member_loses_its_partitions_and_rejoins)
     tmember a;
     t_start(&a, NULL, "t");
     WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "the first assignment");
-    char *id = kfk_consumer_member_id(a.c);
+    char id[256];
+    kfk_consumer_member_id(a.c, id, sizeof(id));
     ck_assert_uint_eq(strlen(id), 22); /* KIP-1082: the client's own UUID */
     for (int i = 0; i < 2; i++) {
-        ck_assert_int_eq(kfk_mock_push_errors(mc, KP_CONSUMER_GROUP_HEARTBEAT_KEY, 1, codes[i]),
-                         KFK_OK);
+        ck_assert_int_eq(
+            kfk_mock_push_errors(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, 1, codes[i]), KFK_OK);
         /* LOST for every partition, then the rejoin (epoch 0, same member
          * id) gets them back. */
         WAIT_FOR(t_sum(&a, a.lost) == MPARTS * (i + 1), "the partitions lost");
         WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "the partitions back after rejoining");
         ck_assert_int_eq(t_sum(&a, a.revoked), 0);
         ck_assert_int_eq(t_sum(&a, a.assigned), MPARTS * (i + 2));
-        char *again = kfk_consumer_member_id(a.c);
+        char again[256];
+        kfk_consumer_member_id(a.c, again, sizeof(again));
         ck_assert_str_eq(again, id); /* the rejoin keeps the member id */
-        free(again);
     }
-    free(id);
     t_stop(&a);
 }
 END_TEST
@@ -546,11 +546,12 @@ static int32_t heartbeat_broker(void)
 {
     int64_t before[4];
     for (int32_t id = 1; id <= 3; id++)
-        before[id] = kfk_mock_broker_request_count(mc, id, KP_CONSUMER_GROUP_HEARTBEAT_KEY);
+        before[id] = kfk_mock_broker_request_count(mc, id, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT);
     for (int64_t deadline = ktime_mono_ms() + WAIT_MS; ktime_mono_ms() < deadline;) {
         nanosleep(&(struct timespec){0, 20000000}, NULL); /* between looks */
         for (int32_t id = 1; id <= 3; id++)
-            if (kfk_mock_broker_request_count(mc, id, KP_CONSUMER_GROUP_HEARTBEAT_KEY) > before[id])
+            if (kfk_mock_broker_request_count(mc, id, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT) >
+                before[id])
                 return id;
     }
     ck_abort_msg("no heartbeats");
@@ -571,8 +572,9 @@ START_TEST(test_coordinator_failover_keeps_the_assignment)
      * several rounds go by with nothing revoked or lost. */
     int32_t next = heartbeat_broker();
     ck_assert_int_ne(next, coord);
-    int64_t seen = kfk_mock_broker_request_count(mc, next, KP_CONSUMER_GROUP_HEARTBEAT_KEY);
-    WAIT_FOR(kfk_mock_broker_request_count(mc, next, KP_CONSUMER_GROUP_HEARTBEAT_KEY) >= seen + 6,
+    int64_t seen = kfk_mock_broker_request_count(mc, next, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT);
+    WAIT_FOR(kfk_mock_broker_request_count(mc, next, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT) >=
+                 seen + 6,
              "heartbeats to the new coordinator");
     ck_assert_int_eq(t_owned(&a, 0, MPARTS), MPARTS / 2);
     ck_assert_int_eq(t_owned(&b, 0, MPARTS), MPARTS / 2);
@@ -617,8 +619,8 @@ static kfk_err t_fatal(tmember *m)
 
 START_TEST(test_broker_without_kip848_is_a_group_error)
 {
-    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_CONSUMER_GROUP_HEARTBEAT_KEY, 0, -1),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_set_api_version_range(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, 0, -1), KFK_OK);
     tmember a;
     t_start(&a, NULL, "t");
     WAIT_FOR(t_fatal(&a) != KFK_OK, "a group error");

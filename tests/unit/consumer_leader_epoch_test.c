@@ -127,8 +127,10 @@ static int32_t epoch_of(const char *bs, const char *topic, int32_t *leader)
     return epoch;
 }
 
-static void on_commit(void *opaque, kfk_err err, const kfk_partition_list *offsets)
+static void on_commit(void *opaque, kfk_consumer *consumer, kfk_err err,
+                      const kfk_partition_list *offsets)
 {
+    (void)consumer;
     (void)offsets;
     ck_assert_int_eq(err, KFK_OK);
     if (opaque) ++*(int *)opaque;
@@ -185,7 +187,7 @@ START_TEST(test_commits_carry_the_epoch_of_the_last_record_polled)
     kfk_mock_cluster *mc = two_epochs(topic, sizeof(topic), group, sizeof(group), &e1, &e2);
     const char *bs = kfk_mock_cluster_bootstrap(mc);
     kfk_consumer *c = consumer(bs, topic, group, false, NULL);
-    kfk_consumer_report_eof(c, 1);
+    kfk_consumer_report_eof(c, true);
 
     /* Before any record: the log start's epoch, as ListOffsets gave it. */
     int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS, pos = KFK_OFFSET_INVALID;

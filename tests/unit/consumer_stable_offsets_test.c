@@ -177,7 +177,7 @@ END_TEST
 
 START_TEST(test_old_coordinator_gives_read_committed_the_offsets_as_they_are)
 {
-    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_OFFSET_FETCH_KEY, 0, 6), KFK_OK);
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_OFFSET_FETCH, 0, 6), KFK_OK);
     kfk_consumer *member = consumer("read_committed"), *other = consumer("read_committed");
     commit(member, 3);
     ck_assert_int_eq(first_offset(member), 3); /* the assignment's OffsetFetch */
@@ -191,12 +191,13 @@ END_TEST
 
 START_TEST(test_read_committed_asks_for_stable_offsets_again_after_an_upgrade)
 {
-    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_OFFSET_FETCH_KEY, 0, 6), KFK_OK);
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_OFFSET_FETCH, 0, 6), KFK_OK);
     kfk_consumer *rc = consumer("read_committed");
     commit(rc, 3);
     int64_t off;
     ck_assert_int_eq(committed(rc, WAIT_MS, &off), KFK_OK);
-    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_OFFSET_FETCH_KEY, 0, INT16_MAX), KFK_OK);
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_OFFSET_FETCH, 0, INT16_MAX),
+                     KFK_OK);
     ck_assert_int_eq(kfk_mock_broker_drop_connections(mc, 1), KFK_OK); /* new ApiVersions */
     mt_close(&bc);
     mt_open(&bc, mc, 1);

@@ -39,8 +39,9 @@ typedef struct tally {
     atomic_long ok, failed;
 } tally;
 
-static void on_report(void *opaque, const kfk_delivery_report *dr)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *dr)
 {
+    (void)producer;
     tally *t = opaque;
     if (dr->err)
         atomic_fetch_add(&t->failed, 1);

@@ -23,9 +23,61 @@ static void teardown(void)
     kbuf_free(&buf);
 }
 
+/* kfk_mock.h names every API the fault injection takes, with the
+ * protocol's key, and no other. */
+START_TEST(test_public_api_constants_are_the_keys_the_mock_serves)
+{
+    static const struct {
+        int16_t pub, key;
+    } named[] = {
+        {KFK_MOCK_API_PRODUCE, KP_PRODUCE_KEY},
+        {KFK_MOCK_API_FETCH, KP_FETCH_KEY},
+        {KFK_MOCK_API_LIST_OFFSETS, KP_LIST_OFFSETS_KEY},
+        {KFK_MOCK_API_METADATA, KP_METADATA_KEY},
+        {KFK_MOCK_API_OFFSET_COMMIT, KP_OFFSET_COMMIT_KEY},
+        {KFK_MOCK_API_OFFSET_FETCH, KP_OFFSET_FETCH_KEY},
+        {KFK_MOCK_API_FIND_COORDINATOR, KP_FIND_COORDINATOR_KEY},
+        {KFK_MOCK_API_JOIN_GROUP, KP_JOIN_GROUP_KEY},
+        {KFK_MOCK_API_HEARTBEAT, KP_HEARTBEAT_KEY},
+        {KFK_MOCK_API_LEAVE_GROUP, KP_LEAVE_GROUP_KEY},
+        {KFK_MOCK_API_SYNC_GROUP, KP_SYNC_GROUP_KEY},
+        {KFK_MOCK_API_DESCRIBE_GROUPS, KP_DESCRIBE_GROUPS_KEY},
+        {KFK_MOCK_API_LIST_GROUPS, KP_LIST_GROUPS_KEY},
+        {KFK_MOCK_API_SASL_HANDSHAKE, KP_SASL_HANDSHAKE_KEY},
+        {KFK_MOCK_API_API_VERSIONS, KP_API_VERSIONS_KEY},
+        {KFK_MOCK_API_CREATE_TOPICS, KP_CREATE_TOPICS_KEY},
+        {KFK_MOCK_API_DELETE_TOPICS, KP_DELETE_TOPICS_KEY},
+        {KFK_MOCK_API_INIT_PRODUCER_ID, KP_INIT_PRODUCER_ID_KEY},
+        {KFK_MOCK_API_ADD_PARTITIONS_TO_TXN, KP_ADD_PARTITIONS_TO_TXN_KEY},
+        {KFK_MOCK_API_ADD_OFFSETS_TO_TXN, KP_ADD_OFFSETS_TO_TXN_KEY},
+        {KFK_MOCK_API_END_TXN, KP_END_TXN_KEY},
+        {KFK_MOCK_API_TXN_OFFSET_COMMIT, KP_TXN_OFFSET_COMMIT_KEY},
+        {KFK_MOCK_API_SASL_AUTHENTICATE, KP_SASL_AUTHENTICATE_KEY},
+        {KFK_MOCK_API_CREATE_PARTITIONS, KP_CREATE_PARTITIONS_KEY},
+        {KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, KP_CONSUMER_GROUP_HEARTBEAT_KEY},
+    };
+    size_t n = sizeof(named) / sizeof(named[0]), accepted = 0;
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(named[i].pub, named[i].key);
+    for (int k = 0; k < 1000; k++) {
+        if (kfk_mock_push_errors(mc, (int16_t)k, 1, KFK_ERR_UNKNOWN_SERVER_ERROR) != KFK_OK)
+            continue;
+        accepted++;
+        bool found = false;
+        for (size_t i = 0; i < n; i++)
+            found = found || named[i].pub == k;
+        ck_assert_msg(found, "the mock takes API key %d, which kfk_mock.h does not name", k);
+    }
+    ck_assert_uint_eq(accepted, n);
+    kfk_mock_clear_errors(mc);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_ANY), 0);
+}
+END_TEST
+
 START_TEST(test_pushed_errors_fail_n_requests_then_they_succeed)
 {
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 2, KFK_ERR_NOT_ENOUGH_REPLICAS), 0);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 2, KFK_ERR_NOT_ENOUGH_REPLICAS),
+                     0);
     mt_conn c;
     mt_open(&c, mc, 1);
     kslice b = mt_batch(&buf, 1, 0, -1, -1, -1);
@@ -35,14 +87,14 @@ START_TEST(test_pushed_errors_fail_n_requests_then_they_succeed)
         ck_assert_int_eq(r->base_offset, -1);
     }
     ck_assert_int_eq(mt_produce(&c, "t", 0, b)->error_code, 0);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_PRODUCE_KEY), 3);
-    ck_assert_int_eq(kfk_mock_broker_request_count(mc, 1, KP_PRODUCE_KEY), 3);
-    ck_assert_int_eq(kfk_mock_broker_request_count(mc, 2, KP_PRODUCE_KEY), 0);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_PRODUCE), 3);
+    ck_assert_int_eq(kfk_mock_broker_request_count(mc, 1, KFK_MOCK_API_PRODUCE), 3);
+    ck_assert_int_eq(kfk_mock_broker_request_count(mc, 2, KFK_MOCK_API_PRODUCE), 0);
     int64_t hw;
     kfk_mock_partition_offsets(mc, "t", 0, NULL, &hw);
     ck_assert_int_eq(hw, 1); /* the failed requests appended nothing */
     ck_assert_int_eq(kfk_mock_push_errors(mc, KP_DELETE_RECORDS_KEY, 1, 1), KFK_ERR_INVALID_ARG);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 0, 1), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 0, 1), KFK_ERR_INVALID_ARG);
     mt_close(&c);
 }
 END_TEST
@@ -51,20 +103,20 @@ START_TEST(test_pushed_errors_land_where_each_response_has_them)
 {
     mt_conn c;
     mt_open(&c, mc, 1);
-    kfk_mock_push_errors(mc, KP_METADATA_KEY, 1, KFK_ERR_LEADER_NOT_AVAILABLE);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_METADATA, 1, KFK_ERR_LEADER_NOT_AVAILABLE);
     kp_metadata_response md;
     mt_metadata(&c, 12, "t", &md);
     ck_assert_int_eq(md.topics[0].error_code, KFK_ERR_LEADER_NOT_AVAILABLE);
 
-    kfk_mock_push_errors(mc, KP_API_VERSIONS_KEY, 1, KFK_ERR_UNKNOWN_SERVER_ERROR);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_API_VERSIONS, 1, KFK_ERR_UNKNOWN_SERVER_ERROR);
     kp_api_versions_request av;
     kp_api_versions_request_init(&av);
     kp_api_versions_response ar;
     mt_call(&c, KP_API_VERSIONS_KEY, 2, &av, &ar);
     ck_assert_int_eq(ar.error_code, KFK_ERR_UNKNOWN_SERVER_ERROR);
 
-    kfk_mock_push_errors(mc, KP_FETCH_KEY, 1, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND);
-    kfk_mock_push_errors(mc, KP_FETCH_KEY, 1, KFK_ERR_KAFKA_STORAGE_ERROR);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_FETCH, 1, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_FETCH, 1, KFK_ERR_KAFKA_STORAGE_ERROR);
     mt_fetch f;
     mt_fetch_init(&f, "t", mt_topic_id(mc, "t"), 0, 0, 0);
     kp_fetch_response fr;
@@ -75,7 +127,8 @@ START_TEST(test_pushed_errors_land_where_each_response_has_them)
     ck_assert_int_eq(fr.error_code, 0);
     ck_assert_int_eq(fr.responses[0].partitions[0].error_code, KFK_ERR_KAFKA_STORAGE_ERROR);
 
-    kfk_mock_push_errors(mc, KP_FIND_COORDINATOR_KEY, 1, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_FIND_COORDINATOR, 1,
+                         KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS);
     kp_find_coordinator_request fc;
     kp_find_coordinator_request_init(&fc);
     kslice key = kwire_cstr("g");
@@ -90,8 +143,8 @@ END_TEST
 
 START_TEST(test_broker_errors_go_first_and_only_to_that_broker)
 {
-    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_REQUEST_TIMED_OUT);
-    kfk_mock_broker_push_errors(mc, 2, KP_PRODUCE_KEY, 1, KFK_ERR_NOT_ENOUGH_REPLICAS);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_REQUEST_TIMED_OUT);
+    kfk_mock_broker_push_errors(mc, 2, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_NOT_ENOUGH_REPLICAS);
     mt_conn c1, c2;
     mt_open(&c1, mc, 1);
     mt_open(&c2, mc, 2);
@@ -99,10 +152,11 @@ START_TEST(test_broker_errors_go_first_and_only_to_that_broker)
     ck_assert_int_eq(mt_produce(&c2, "t", 1, b)->error_code, KFK_ERR_NOT_ENOUGH_REPLICAS);
     ck_assert_int_eq(mt_produce(&c2, "t", 1, b)->error_code, KFK_ERR_REQUEST_TIMED_OUT);
     ck_assert_int_eq(mt_produce(&c1, "t", 0, b)->error_code, 0);
-    kfk_mock_broker_push_errors(mc, 1, KP_PRODUCE_KEY, 5, KFK_ERR_NOT_ENOUGH_REPLICAS);
+    kfk_mock_broker_push_errors(mc, 1, KFK_MOCK_API_PRODUCE, 5, KFK_ERR_NOT_ENOUGH_REPLICAS);
     kfk_mock_clear_errors(mc);
     ck_assert_int_eq(mt_produce(&c1, "t", 0, b)->error_code, 0);
-    ck_assert_int_eq(kfk_mock_broker_push_errors(mc, 9, KP_PRODUCE_KEY, 1, 1), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_broker_push_errors(mc, 9, KFK_MOCK_API_PRODUCE, 1, 1),
+                     KFK_ERR_INVALID_ARG);
     mt_close(&c1);
     mt_close(&c2);
 }
@@ -112,8 +166,8 @@ START_TEST(test_transport_and_timeout_errors_act_on_the_connection)
 {
     mt_conn c;
     mt_open(&c, mc, 1);
-    kfk_mock_push_errors(mc, KP_METADATA_KEY, 1, KFK_ERR_TIMED_OUT);
-    kfk_mock_push_errors(mc, KP_METADATA_KEY, 1, KFK_ERR_TRANSPORT);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_METADATA, 1, KFK_ERR_TIMED_OUT);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_METADATA, 1, KFK_ERR_TRANSPORT);
     kp_metadata_request md;
     kp_metadata_request_init(&md);
     md.n_topics = -1;
@@ -126,10 +180,10 @@ START_TEST(test_transport_and_timeout_errors_act_on_the_connection)
     mt_send(&c, KP_METADATA_KEY, 12, &md); /* closes */
     ck_assert(mt_closed(&c, MT_TIMEOUT_MS));
     mt_close(&c);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_METADATA_KEY), 2);
-    ck_assert_int_eq(kfk_mock_request_count(mc, -1), 3);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_METADATA), 2);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_ANY), 3);
     kfk_mock_reset_request_counts(mc);
-    ck_assert_int_eq(kfk_mock_request_count(mc, -1), 0);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_ANY), 0);
 }
 END_TEST
 
@@ -355,9 +409,9 @@ START_TEST(test_control_calls_race_with_traffic)
     int64_t t0 = mt_now_ms();
     for (int i = 0; mt_now_ms() - t0 < 300; i++) {
         kfk_mock_broker_set_rtt(mc, 1 + i % 3, i % 2);
-        kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_NOT_ENOUGH_REPLICAS);
+        kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_NOT_ENOUGH_REPLICAS);
         kfk_mock_partition_set_leader(mc, "t", i % 3, 1 + (i + 1) % 3);
-        kfk_mock_request_count(mc, -1);
+        kfk_mock_request_count(mc, KFK_MOCK_API_ANY);
         int64_t hw;
         kfk_mock_partition_offsets(mc, "t", i % 3, NULL, &hw);
         if (i % 10 == 5) kfk_mock_broker_drop_connections(mc, 2);
@@ -367,7 +421,7 @@ START_TEST(test_control_calls_race_with_traffic)
     __atomic_store_n(&stop_flag, 1, __ATOMIC_RELAXED);
     for (int i = 0; i < 3; i++)
         pthread_join(th[i], NULL);
-    ck_assert_int_gt(kfk_mock_request_count(mc, KP_PRODUCE_KEY), 0);
+    ck_assert_int_gt(kfk_mock_request_count(mc, KFK_MOCK_API_PRODUCE), 0);
 }
 END_TEST
 
@@ -377,6 +431,7 @@ static Suite *mock_faults_suite(void)
     TCase *tc = tcase_create("faults");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_public_api_constants_are_the_keys_the_mock_serves);
     tcase_add_test(tc, test_pushed_errors_fail_n_requests_then_they_succeed);
     tcase_add_test(tc, test_pushed_errors_land_where_each_response_has_them);
     tcase_add_test(tc, test_broker_errors_go_first_and_only_to_that_broker);

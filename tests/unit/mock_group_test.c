@@ -800,23 +800,27 @@ START_TEST(test_pushed_errors_answer_group_requests)
     member a;
     member_open(&a, "g13", NULL);
     ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_JOIN_GROUP_KEY, 1, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS), 0);
+        kfk_mock_push_errors(mc, KFK_MOCK_API_JOIN_GROUP, 1, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
+        0);
     join_send(&a, "range", "a");
     ck_assert_int_eq(join_recv(&a), KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS);
     join_new(&a, "range", "a");
     ck_assert_int_eq(join_recv(&a), 0);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_HEARTBEAT_KEY, 1, KFK_ERR_NOT_COORDINATOR), 0);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_NOT_COORDINATOR),
+                     0);
     ck_assert_int_eq(heartbeat(&a), KFK_ERR_NOT_COORDINATOR);
     ck_assert_int_eq(heartbeat(&a), 0);
     ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_SYNC_GROUP_KEY, 1, KFK_ERR_COORDINATOR_NOT_AVAILABLE), 0);
+        kfk_mock_push_errors(mc, KFK_MOCK_API_SYNC_GROUP, 1, KFK_ERR_COORDINATOR_NOT_AVAILABLE), 0);
     sync_send(&a, NULL, NULL, 0);
     ck_assert_int_eq(sync_recv(&a), KFK_ERR_COORDINATOR_NOT_AVAILABLE);
-    ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_OFFSET_COMMIT_KEY, 1, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS), 0);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1,
+                                          KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
+                     0);
     ck_assert_int_eq(commit(&a.c, "g13", a.generation, a.id, 0, 1),
                      KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_OFFSET_FETCH_KEY, 1, KFK_ERR_NOT_COORDINATOR), 0);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_FETCH, 1, KFK_ERR_NOT_COORDINATOR), 0);
     ck_assert_int_eq(fetch_v(&a.c, 9, "g13", NULL, -1, 0).error_code, KFK_ERR_NOT_COORDINATOR);
     kp_offset_fetch_response_group g = fetch_v(&a.c, 9, "g13", NULL, -1, 0);
     ck_assert_int_eq(g.error_code, 0);

@@ -116,11 +116,12 @@ END_TEST
 
 START_TEST(test_version_range_narrows_what_is_served)
 {
-    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_PRODUCE_KEY, 3, 8), 0);
-    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_FIND_COORDINATOR_KEY, 0, -1), 0);
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_PRODUCE, 3, 8), 0);
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_FIND_COORDINATOR, 0, -1), 0);
     ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_DELETE_RECORDS_KEY, 0, 2),
                      KFK_ERR_INVALID_ARG);
-    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_FETCH_KEY, 16, 8), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_FETCH, 16, 8),
+                     KFK_ERR_INVALID_ARG);
     mt_conn c;
     mt_open(&c, mc, 1);
     kp_api_versions_response resp;

@@ -248,8 +248,9 @@ START_TEST(test_txn_apis_answer_only_on_the_coordinator)
     int16_t ferr;
     ck_assert_int_eq(find_txn_coordinator(&tc, TXN, &ferr), coord);
     ck_assert_int_eq(ferr, 0);
-    ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_FIND_COORDINATOR_KEY, 1, KFK_ERR_COORDINATOR_NOT_AVAILABLE), 0);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_FIND_COORDINATOR, 1,
+                                          KFK_ERR_COORDINATOR_NOT_AVAILABLE),
+                     0);
     find_txn_coordinator(&tc, TXN, &ferr);
     ck_assert_int_eq(ferr, KFK_ERR_COORDINATOR_NOT_AVAILABLE);
     mt_conn other;
@@ -707,22 +708,23 @@ END_TEST
 START_TEST(test_pushed_errors_reach_every_txn_api)
 {
     pid_epoch pe = init();
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_ADD_PARTITIONS_TO_TXN_KEY, 1,
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_ADD_PARTITIONS_TO_TXN, 1,
                                           KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
                      0);
     ck_assert_int_eq(add_part(pe, 0), KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS);
     ck_assert_int_eq(add_part(pe, 0), 0);
-    ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_ADD_OFFSETS_TO_TXN_KEY, 1, KFK_ERR_CONCURRENT_TRANSACTIONS), 0);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_ADD_OFFSETS_TO_TXN, 1,
+                                          KFK_ERR_CONCURRENT_TRANSACTIONS),
+                     0);
     ck_assert_int_eq(add_offsets(pe, "g"), KFK_ERR_CONCURRENT_TRANSACTIONS);
-    ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_TXN_OFFSET_COMMIT_KEY, 1, KFK_ERR_COORDINATOR_NOT_AVAILABLE),
-        0);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_TXN_OFFSET_COMMIT, 1,
+                                          KFK_ERR_COORDINATOR_NOT_AVAILABLE),
+                     0);
     ck_assert_int_eq(txn_commit(&tc, pe, "g", 1, -1, ""), KFK_ERR_COORDINATOR_NOT_AVAILABLE);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_END_TXN_KEY, 1, KFK_ERR_NOT_COORDINATOR), 0);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_END_TXN, 1, KFK_ERR_NOT_COORDINATOR), 0);
     ck_assert_int_eq(end_v(3, pe, true, NULL), KFK_ERR_NOT_COORDINATOR);
     ck_assert_int_eq(end_v(3, pe, true, NULL), 0); /* the retry goes through */
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_END_TXN_KEY), 2);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_END_TXN), 2);
 }
 END_TEST
 

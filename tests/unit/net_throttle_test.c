@@ -20,15 +20,20 @@
 static atomic_int ok, failed, throttled_cbs, odd_cbs;
 
 /* On an I/O thread: counts, and the test thread checks. */
-static void on_throttle(void *opaque, const char *broker, int32_t broker_id, int throttle_ms)
+static kfk_producer *_Atomic throttled_producer;
+
+static void on_throttle(void *opaque, void *handle, const char *broker, int32_t broker_id,
+                        int throttle_ms)
 {
     (void)opaque;
-    bool as_expected = strstr(broker, "/1") && broker_id == 1 && throttle_ms == THROTTLE_MS;
+    bool as_expected = strstr(broker, "/1") && broker_id == 1 && throttle_ms == THROTTLE_MS &&
+                       handle == atomic_load(&throttled_producer);
     atomic_fetch_add(as_expected ? &throttled_cbs : &odd_cbs, 1);
 }
 
-static void on_report(void *opaque, const kfk_delivery_report *dr)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *dr)
 {
+    (void)producer;
     (void)opaque;
     atomic_fetch_add(dr->err ? &failed : &ok, 1);
 }
@@ -54,11 +59,12 @@ static int64_t produce_requests_while_throttled(int throttle_ms)
     kfk_conf_set_throttle_cb(conf, on_throttle, NULL);
     kfk_producer *p = kfk_producer_new(conf, NULL, 0);
     ck_assert_ptr_nonnull(p);
+    atomic_store(&throttled_producer, p); /* the callback gets it as its handle */
     kfk_record r = {.topic = "t", .partition = 0, .value = "v", .value_len = 1};
     ck_assert_int_eq(kfk_produce(p, &r, NULL), KFK_OK); /* connected, metadata known */
     ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
     ck_assert_int_eq(kfk_mock_broker_set_throttle(mc, 1, throttle_ms), KFK_OK);
-    int64_t before = kfk_mock_broker_request_count(mc, 1, KP_PRODUCE_KEY);
+    int64_t before = kfk_mock_broker_request_count(mc, 1, KFK_MOCK_API_PRODUCE);
     int n = 1;
     int64_t start = ktime_mono_ms();
     while (ktime_mono_ms() - start < RUN_MS) {
@@ -66,7 +72,7 @@ static int64_t produce_requests_while_throttled(int throttle_ms)
         n++;
         kfk_producer_poll(p, 1); /* paces the loop, serves reports */
     }
-    int64_t requests = kfk_mock_broker_request_count(mc, 1, KP_PRODUCE_KEY) - before;
+    int64_t requests = kfk_mock_broker_request_count(mc, 1, KFK_MOCK_API_PRODUCE) - before;
     ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
     ck_assert_int_eq(atomic_load(&ok), n);
     ck_assert_int_eq(atomic_load(&failed), 0);

@@ -40,8 +40,9 @@ static void tally_free(tally *t)
     free(t->err);
 }
 
-static void on_report(void *opaque, const kfk_delivery_report *r)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     tally *t = opaque;
     int i = (int)(intptr_t)r->opaque - 1;
     ck_assert(i >= 0 && i < t->n);
@@ -237,16 +238,16 @@ static void run_faulty(void (*fault)(kfk_mock_cluster *mc), const char *const *k
 
 static void fault_not_leader(kfk_mock_cluster *mc)
 {
-    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 3, KFK_ERR_NOT_LEADER_OR_FOLLOWER);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 3, KFK_ERR_NOT_LEADER_OR_FOLLOWER);
 }
 static void fault_timeouts(kfk_mock_cluster *mc)
 {
-    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 2, KFK_ERR_REQUEST_TIMED_OUT);
-    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_TIMED_OUT); /* no answer */
+    kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 2, KFK_ERR_REQUEST_TIMED_OUT);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_TIMED_OUT); /* no answer */
 }
 static void fault_drops(kfk_mock_cluster *mc)
 {
-    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 2, KFK_ERR_TRANSPORT);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 2, KFK_ERR_TRANSPORT);
     for (int b = 1; b <= 3; b++)
         kfk_mock_broker_drop_connections(mc, b);
 }
@@ -259,13 +260,13 @@ static void fault_leader_moves(kfk_mock_cluster *mc)
  * answers Produce v13 with UNKNOWN_TOPIC_ID: stale metadata, retriable. */
 static void fault_topic_id(kfk_mock_cluster *mc)
 {
-    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 2, KFK_ERR_UNKNOWN_TOPIC_ID);
-    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_INCONSISTENT_TOPIC_ID);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 2, KFK_ERR_UNKNOWN_TOPIC_ID);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_INCONSISTENT_TOPIC_ID);
 }
 static void fault_sequence(kfk_mock_cluster *mc)
 {
-    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 2, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
-    kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_UNKNOWN_PRODUCER_ID);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 2, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_UNKNOWN_PRODUCER_ID);
 }
 
 static const char *const fast_retry[] = {
@@ -345,7 +346,7 @@ START_TEST(test_produce_falls_back_to_topic_names_below_v13)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
-    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_PRODUCE_KEY, 3, 12), KFK_OK);
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_PRODUCE, 3, 12), KFK_OK);
     tally t;
     tally_init(&t, 2000);
     kfk_producer *p = producer_for(mc, &t, fast_retry);
@@ -397,8 +398,9 @@ END_TEST
 #define TS_RECORDS 4000
 static int64_t ts_reported[TS_RECORDS];
 
-static void on_ts_report(void *opaque, const kfk_delivery_report *r)
+static void on_ts_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     (void)opaque;
     int i = (int)(intptr_t)r->opaque;
     ck_assert(i >= 0 && i < TS_RECORDS && r->err == KFK_OK);

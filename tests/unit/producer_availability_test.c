@@ -26,8 +26,9 @@ typedef struct run {
 
 static run *the_run;
 
-static void record_report(void *opaque, const kfk_delivery_report *dr)
+static void record_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *dr)
 {
+    (void)producer;
     (void)opaque;
     int i = (int)(intptr_t)dr->opaque - 1;
     if (dr->err) {

@@ -26,8 +26,9 @@ typedef struct tally {
     atomic_int reports;
 } tally;
 
-static void on_report(void *opaque, const kfk_delivery_report *r)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
+    (void)producer;
     tally *t = opaque;
     int i = (int)(intptr_t)r->opaque - 1;
     ck_assert(i >= 0 && i < N_RECS);
@@ -94,7 +95,7 @@ typedef struct count_at_least {
 static bool produce_requests_reached(void *arg)
 {
     count_at_least *c = arg;
-    return kfk_mock_broker_request_count(c->mc, c->broker, KP_PRODUCE_KEY) >= c->n;
+    return kfk_mock_broker_request_count(c->mc, c->broker, KFK_MOCK_API_PRODUCE) >= c->n;
 }
 
 typedef struct reports_reached {
@@ -148,11 +149,11 @@ START_TEST(test_lost_answer_is_not_renumbered_by_a_bump_elsewhere)
     ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
     ck_assert_int_eq(high_watermark(mc, "t", 0), 10);
 
-    int64_t sent = kfk_mock_broker_request_count(mc, 1, KP_PRODUCE_KEY);
+    int64_t sent = kfk_mock_broker_request_count(mc, 1, KFK_MOCK_API_PRODUCE);
     ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 1, 600), KFK_OK); /* written, answer late */
-    ck_assert_int_eq(
-        kfk_mock_broker_push_errors(mc, 2, KP_PRODUCE_KEY, 1, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER),
-        KFK_OK);
+    ck_assert_int_eq(kfk_mock_broker_push_errors(mc, 2, KFK_MOCK_API_PRODUCE, 1,
+                                                 KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER),
+                     KFK_OK);
     for (int i = 20; i < 40; i++)
         produce_range(p, "t", i % 2, i, i + 1);
     /* The first attempt and one retry reached broker 1: the retry came
@@ -185,7 +186,7 @@ START_TEST(test_given_up_batch_with_unknown_outcome_renumbers_nothing)
     produce_range(p, "t", 0, 0, 10);
     ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
 
-    int64_t sent = kfk_mock_broker_request_count(mc, 1, KP_PRODUCE_KEY);
+    int64_t sent = kfk_mock_broker_request_count(mc, 1, KFK_MOCK_API_PRODUCE);
     ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 1, 600), KFK_OK);
     produce_range(p, "t", 0, 10, 20); /* A */
     /* Three attempts of A timed out (each also waits for ApiVersions on
@@ -282,7 +283,7 @@ static void check_logged(const logged *l, int from, int to, int first, int step,
 
 static int64_t init_pid_requests(kfk_mock_cluster *mc)
 {
-    return kfk_mock_request_count(mc, KP_INIT_PRODUCER_ID_KEY);
+    return kfk_mock_request_count(mc, KFK_MOCK_API_INIT_PRODUCER_ID);
 }
 
 /* A gap at epoch 32766 bumps locally to 32767 (no request); the next gap
@@ -302,12 +303,13 @@ START_TEST(test_exhausted_epoch_gets_a_new_producer_id)
     ck_assert_int_eq(init_pid_requests(mc), 1);
 
     ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER), KFK_OK);
+        kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER),
+        KFK_OK);
     produce_range(p, "t", 0, 10, 20);
     ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
     ck_assert_int_eq(init_pid_requests(mc), 1); /* 32766 -> 32767 is local */
 
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_UNKNOWN_PRODUCER_ID),
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_UNKNOWN_PRODUCER_ID),
                      KFK_OK);
     produce_range(p, "t", 0, 20, 30);
     ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
@@ -349,15 +351,15 @@ START_TEST(test_new_producer_id_renumbers_only_the_partition_with_the_gap)
         produce_range(p, "t", i % 2, i, i + 1);
     ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
 
-    int64_t sent = kfk_mock_broker_request_count(mc, 1, KP_PRODUCE_KEY);
+    int64_t sent = kfk_mock_broker_request_count(mc, 1, KFK_MOCK_API_PRODUCE);
     ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 1, 600), KFK_OK); /* written, answer late */
     for (int i = 20; i < 40; i += 2)
         produce_range(p, "t", 0, i, i + 1);
     count_at_least c = {mc, 1, sent + 1};
     wait_until(p, produce_requests_reached, &c, "partition 0's batch on broker 1");
-    ck_assert_int_eq(
-        kfk_mock_broker_push_errors(mc, 2, KP_PRODUCE_KEY, 1, KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER),
-        KFK_OK);
+    ck_assert_int_eq(kfk_mock_broker_push_errors(mc, 2, KFK_MOCK_API_PRODUCE, 1,
+                                                 KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER),
+                     KFK_OK);
     for (int i = 21; i < 40; i += 2)
         produce_range(p, "t", 1, i, i + 1);
     c.n = sent + 2; /* a retry, after the new producer id */

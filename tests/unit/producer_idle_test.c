@@ -15,8 +15,9 @@
 
 static atomic_int ok, failed;
 
-static void on_report(void *opaque, const kfk_delivery_report *dr)
+static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *dr)
 {
+    (void)producer;
     (void)opaque;
     atomic_fetch_add(dr->err ? &failed : &ok, 1);
 }

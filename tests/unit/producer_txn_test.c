@@ -77,11 +77,11 @@ START_TEST(test_version_1_adds_partitions_in_batches)
     kfk_producer *p = ktxn_producer(bs, "tv1", &rs, true, linger);
     kfk_mock_reset_request_counts(mc);
     one_of_each(p);
-    int64_t adds = kfk_mock_request_count(mc, KP_ADD_PARTITIONS_TO_TXN_KEY);
+    int64_t adds = kfk_mock_request_count(mc, KFK_MOCK_API_ADD_PARTITIONS_TO_TXN);
     /* 6 partitions per transaction, each added once, several at a time */
     ck_assert_int_ge(adds, 2);
     ck_assert_int_lt(adds, 12);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_END_TXN_KEY), 2);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_END_TXN), 2);
     ck_assert_int_eq(rs.ok, 24);
     kfk_producer_destroy(p);
     expect_visible(12, 0);
@@ -94,9 +94,9 @@ START_TEST(test_version_2_adds_partitions_through_produce)
     kfk_producer *p = ktxn_producer(bs, "tv2", &rs, true, linger);
     kfk_mock_reset_request_counts(mc);
     one_of_each(p);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_ADD_PARTITIONS_TO_TXN_KEY), 0);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_END_TXN_KEY), 2);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_INIT_PRODUCER_ID_KEY), 0);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_ADD_PARTITIONS_TO_TXN), 0);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_END_TXN), 2);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_INIT_PRODUCER_ID), 0);
     ck_assert_int_eq(rs.ok, 24);
     /* a second producer sees the epoch after two bumps plus its own */
     ktxn_reports rs2 = {0};
@@ -113,15 +113,16 @@ END_TEST
 START_TEST(test_coordinator_errors_are_retried_within_the_call)
 {
     ck_assert_int_eq(kfk_mock_set_transaction_version(mc, 1), KFK_OK);
-    ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_INIT_PRODUCER_ID_KEY, 2, KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
-        KFK_OK);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_INIT_PRODUCER_ID, 2,
+                                          KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
+                     KFK_OK);
     ktxn_reports rs = {0};
     kfk_producer *p = ktxn_producer(bs, "retried", &rs, true, linger);
-    ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KP_ADD_PARTITIONS_TO_TXN_KEY, 2, KFK_ERR_CONCURRENT_TRANSACTIONS),
-        KFK_OK);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_END_TXN_KEY, 2, KFK_ERR_NOT_COORDINATOR), KFK_OK);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_ADD_PARTITIONS_TO_TXN, 2,
+                                          KFK_ERR_CONCURRENT_TRANSACTIONS),
+                     KFK_OK);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_END_TXN, 2, KFK_ERR_NOT_COORDINATOR),
+                     KFK_OK);
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
     ktxn_produce(p, "a", NP, "committed", 9);
     kfk_err e = kfk_producer_commit_transaction(p, KTXN_TIMEOUT_MS);
@@ -142,8 +143,9 @@ START_TEST(test_a_timed_out_commit_is_taken_up_again)
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
     ktxn_produce(p, "b", NP, "committed", 6);
     ck_assert_int_eq(kfk_producer_flush(p, KTXN_TIMEOUT_MS), KFK_OK);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_END_TXN_KEY, 20, KFK_ERR_CONCURRENT_TRANSACTIONS),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_END_TXN, 20, KFK_ERR_CONCURRENT_TRANSACTIONS),
+        KFK_OK);
     kfk_err e = kfk_producer_commit_transaction(p, 300);
     ck_assert_int_eq(e, KFK_ERR_TIMED_OUT);
     ck_assert_int_eq(kfk_producer_txn_action(p, e), KFK_TXN_RETRY);
@@ -163,7 +165,7 @@ START_TEST(test_a_refused_partition_makes_the_transaction_abortable)
     ck_assert_int_eq(kfk_mock_set_transaction_version(mc, 1), KFK_OK);
     ktxn_reports rs = {0};
     kfk_producer *p = ktxn_producer(bs, "refused", &rs, true, linger);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_ADD_PARTITIONS_TO_TXN_KEY, 1,
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_ADD_PARTITIONS_TO_TXN, 1,
                                           KFK_ERR_TOPIC_AUTHORIZATION_FAILED),
                      KFK_OK);
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
@@ -195,7 +197,7 @@ static void sequence_error_bumps(int16_t version, int64_t init_after_abort)
     ktxn_reports rs = {0};
     kfk_producer *p = ktxn_producer(bs, "kip360", &rs, true, linger);
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_PRODUCE_KEY, 1, KFK_ERR_UNKNOWN_PRODUCER_ID),
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_UNKNOWN_PRODUCER_ID),
                      KFK_OK);
     ktxn_produce(p, "a", 1, "aborted", 1);
     kfk_err e = kfk_producer_commit_transaction(p, KTXN_TIMEOUT_MS);
@@ -203,7 +205,7 @@ static void sequence_error_bumps(int16_t version, int64_t init_after_abort)
     ck_assert_int_eq(kfk_producer_txn_action(p, e), KFK_TXN_ABORT);
     kfk_mock_reset_request_counts(mc);
     ck_assert_int_eq(kfk_producer_abort_transaction(p, KTXN_TIMEOUT_MS), KFK_OK);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_INIT_PRODUCER_ID_KEY), init_after_abort);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_INIT_PRODUCER_ID), init_after_abort);
     ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
     ktxn_produce(p, "a", NP, "committed", 6);
     ck_assert_int_eq(kfk_producer_commit_transaction(p, KTXN_TIMEOUT_MS), KFK_OK);
@@ -227,7 +229,7 @@ END_TEST
 
 START_TEST(test_an_unauthorized_transactional_id_is_fatal)
 {
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_INIT_PRODUCER_ID_KEY, 1,
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_INIT_PRODUCER_ID, 1,
                                           KFK_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED),
                      KFK_OK);
     ktxn_reports rs = {0};
@@ -251,7 +253,7 @@ START_TEST(test_close_aborts_the_open_transaction)
     ck_assert_int_eq(kfk_producer_flush(p, KTXN_TIMEOUT_MS), KFK_OK);
     kfk_mock_reset_request_counts(mc);
     ck_assert_int_eq(kfk_producer_close(p, KTXN_TIMEOUT_MS), KFK_OK);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_END_TXN_KEY), 1);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_END_TXN), 1);
     ck_assert_int_eq(rs.ok, 6);
     expect_visible(0, 0); /* and nothing open holds read_committed back */
 }
