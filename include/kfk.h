@@ -1074,7 +1074,7 @@ KFK_API kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c, const kfk_par
  *     with group.protocol=classic fatal for the consumer when it comes for
  *     the member's current generation (for an older one the commit fails
  *     as ILLEGAL_GENERATION, or REBALANCE_IN_PROGRESS while joining). */
-KFK_API kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_partition_list *list, int async);
+KFK_API kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_partition_list *list, bool async);
 
 /* Fills each entry of list (the caller's; repeats allowed) in place with
  * the group's committed offset (KFK_OFFSET_INVALID where there is none),

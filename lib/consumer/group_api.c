@@ -409,7 +409,7 @@ static kfk_err check_commit(kfk_consumer *c, const kfk_partition_list *list)
     return KFK_OK;
 }
 
-kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_partition_list *list, int async)
+kfk_err kfk_consumer_commit(kfk_consumer *c, const kfk_partition_list *list, bool async)
 {
     if (!c) return KFK_ERR_INVALID_ARG;
     kfk_err err = check_commit(c, list);
