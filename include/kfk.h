@@ -51,29 +51,29 @@ typedef enum kfk_err {
     KFK_OK = 0,
 
     /* client-side errors */
-    KFK_ERR_NO_MEMORY = -100,           /* an allocation failed */
-    KFK_ERR_INVALID_ARG = -101,         /* a caller passed a bad argument */
-    KFK_ERR_MALFORMED = -102,           /* bytes from the network do not parse */
-    KFK_ERR_CRC = -103,                 /* a record batch failed its CRC check */
-    KFK_ERR_COMPRESSION = -104,         /* compressing or decompressing failed */
-    KFK_ERR_UNSUPPORTED = -105,         /* a feature, codec or format we lack */
-    KFK_ERR_TOO_LARGE = -106,           /* data exceeds a configured limit */
-    KFK_ERR_TIMED_OUT = -107,           /* the operation's deadline passed */
-    KFK_ERR_TRANSPORT = -108,           /* connection failed or closed */
-    KFK_ERR_NO_COMMON_VERSION = -109,   /* no API version both sides speak */
-    KFK_ERR_STATE = -110,               /* the call is not valid in this state */
-    KFK_ERR_CONFIG = -111,              /* a configuration value is invalid */
-    KFK_ERR_QUEUE_FULL = -112,          /* the producer's buffer is full */
-    KFK_ERR_PURGED = -113,              /* a record was purged before it was sent */
-    KFK_ERR_DESTROYED = -114,           /* the handle is being destroyed */
-    KFK_ERR_FATAL = -115,               /* the handle hit a fatal error; destroy it */
-    KFK_ERR_NO_BROKERS = -116,          /* no broker could be reached */
-    KFK_ERR_AUTH = -117,                /* authentication (SASL) failed */
-    KFK_ERR_TLS = -118,                 /* the TLS handshake or a certificate failed */
-    KFK_ERR_RESOLVE = -119,             /* a broker's host name did not resolve */
-    KFK_ERR_PARTITION_EOF = -120,       /* the consumer reached a partition's end */
-    KFK_ERR_NO_OFFSET = -121,           /* no committed offset and no reset policy */
-    KFK_ERR_TXN_ABORTED = -122,         /* the record's transaction was aborted first */
+    KFK_ERR_NO_MEMORY = -100,         /* an allocation failed */
+    KFK_ERR_INVALID_ARG = -101,       /* a caller passed a bad argument */
+    KFK_ERR_MALFORMED = -102,         /* bytes from the network do not parse */
+    KFK_ERR_CRC = -103,               /* a record batch failed its CRC check */
+    KFK_ERR_COMPRESSION = -104,       /* compressing or decompressing failed */
+    KFK_ERR_UNSUPPORTED = -105,       /* a feature, codec or format we lack */
+    KFK_ERR_TOO_LARGE = -106,         /* data exceeds a configured limit */
+    KFK_ERR_TIMED_OUT = -107,         /* the operation's deadline passed */
+    KFK_ERR_TRANSPORT = -108,         /* connection failed or closed */
+    KFK_ERR_NO_COMMON_VERSION = -109, /* no API version both sides speak */
+    KFK_ERR_STATE = -110,             /* the call is not valid in this state */
+    KFK_ERR_CONFIG = -111,            /* a configuration value is invalid */
+    KFK_ERR_QUEUE_FULL = -112,        /* the producer's buffer is full */
+    KFK_ERR_PURGED = -113,            /* a record was purged before it was sent */
+    KFK_ERR_DESTROYED = -114,         /* the handle is being destroyed */
+    KFK_ERR_FATAL = -115,             /* the handle hit a fatal error; destroy it */
+    KFK_ERR_NO_BROKERS = -116,        /* no broker could be reached */
+    KFK_ERR_AUTH = -117,              /* authentication (SASL) failed */
+    KFK_ERR_TLS = -118,               /* the TLS handshake or a certificate failed */
+    KFK_ERR_RESOLVE = -119,           /* a broker's host name did not resolve */
+    KFK_ERR_PARTITION_EOF = -120,     /* the consumer reached a partition's end */
+    KFK_ERR_NO_OFFSET = -121,         /* no committed offset and no reset policy */
+    KFK_ERR_TXN_ABORTED = -122,       /* the record's transaction was aborted first */
 
     /* broker errors: the Kafka protocol's codes as of Apache Kafka 4.3
      * (org.apache.kafka.common.protocol.Errors); kfk_err_str() describes

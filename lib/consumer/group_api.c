@@ -401,9 +401,9 @@ static kfk_err check_commit(kfk_consumer *c, const kfk_partition_list *list)
     if (err) return err;
     for (int i = 0; i < list->n; i++)
         if (list->v[i].offset < 0) {
-            kclient_error_set(c->client, "%s: entry %d (partition %d of \"%.200s\") has offset %lld",
-                              fn, i, (int)list->v[i].partition, list->v[i].topic,
-                              (long long)list->v[i].offset);
+            kclient_error_set(
+                c->client, "%s: entry %d (partition %d of \"%.200s\") has offset %lld", fn, i,
+                (int)list->v[i].partition, list->v[i].topic, (long long)list->v[i].offset);
             return KFK_ERR_INVALID_ARG;
         }
     return KFK_OK;

@@ -607,8 +607,7 @@ kfk_err kfk_producer_begin_transaction(kfk_producer *p)
     return txn_done(p, "kfk_producer_begin_transaction", begin_transaction(p));
 }
 
-kfk_err kfk_producer_send_offsets_to_transaction(kfk_producer *p,
-                                                 const kfk_partition_list *offsets,
+kfk_err kfk_producer_send_offsets_to_transaction(kfk_producer *p, const kfk_partition_list *offsets,
                                                  const kfk_consumer_group_metadata *group,
                                                  int timeout_ms)
 {
