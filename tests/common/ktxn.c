@@ -78,8 +78,11 @@ static void count_tags(const kfk_message *m, const char *const *tags, int *count
         if (len > strlen(tags[k]) && !memcmp(v, tags[k], strlen(tags[k]))) counts[k]++;
 }
 
-void ktxn_count(const char *bootstrap, const char *const *topics, int nt, int parts,
-                const char *isolation, const char *const *tags, int *counts, int ntags)
+/* ktxn_count, noting each partition's position at its end in ends (when
+ * not NULL). */
+static void read_to_end(const char *bootstrap, const char *const *topics, int nt, int parts,
+                        const char *isolation, const char *const *tags, int *counts, int ntags,
+                        int64_t *ends)
 {
     kfk_conf *conf = kclus_conf(bootstrap);
     kclus_set(conf, "isolation.level", isolation);
@@ -108,6 +111,7 @@ void ktxn_count(const char *bootstrap, const char *const *topics, int nt, int pa
         if (e == KFK_ERR_PARTITION_EOF) {
             n_eof += !eof[idx];
             eof[idx] = true;
+            if (ends) ends[idx] = kfk_message_offset(m);
         } else {
             ck_assert_msg(e == KFK_OK, "%s: %s", isolation, kfk_err_name(e));
             n_eof -= eof[idx]; /* more came after an end */
@@ -118,4 +122,36 @@ void ktxn_count(const char *bootstrap, const char *const *topics, int nt, int pa
     }
     kfk_consumer_destroy(c);
     free(eof);
+}
+
+void ktxn_count(const char *bootstrap, const char *const *topics, int nt, int parts,
+                const char *isolation, const char *const *tags, int *counts, int ntags)
+{
+    read_to_end(bootstrap, topics, nt, parts, isolation, tags, counts, ntags, NULL);
+}
+
+void ktxn_count_settled(const char *bootstrap, const char *const *topics, int nt, int parts,
+                        const char *const *tags, int *counts, int ntags)
+{
+    int n = nt * parts;
+    int64_t *committed = calloc((size_t)n, sizeof(*committed));
+    int64_t *all = calloc((size_t)n, sizeof(*all));
+    int *got = calloc((size_t)ntags, sizeof(*got));
+    ck_assert(committed && all && got);
+    int64_t deadline = kclus_now_ms() + KTXN_TIMEOUT_MS;
+    for (bool settled = false; !settled;) {
+        ck_assert_msg(kclus_now_ms() < deadline, "transactions did not end in %d ms",
+                      KTXN_TIMEOUT_MS);
+        memset(got, 0, (size_t)ntags * sizeof(*got));
+        read_to_end(bootstrap, topics, nt, parts, "read_committed", tags, got, ntags, committed);
+        read_to_end(bootstrap, topics, nt, parts, "read_uncommitted", NULL, NULL, 0, all);
+        settled = true;
+        for (int i = 0; i < n; i++)
+            settled = settled && committed[i] >= all[i];
+    }
+    for (int k = 0; k < ntags; k++)
+        counts[k] += got[k];
+    free(committed);
+    free(all);
+    free(got);
 }

@@ -34,4 +34,12 @@ void ktxn_produce(kfk_producer *p, const char *topic, int parts, const char *tag
 void ktxn_count(const char *bootstrap, const char *const *topics, int nt, int parts,
                 const char *isolation, const char *const *tags, int *counts, int ntags);
 
+/* ktxn_count with read_committed once every transaction on those
+ * partitions has ended: Kafka writes a transaction's markers after
+ * EndTxn has answered, and until they are written a read_committed
+ * reader stops short of the transaction. Reads again until its end on
+ * every partition reaches read_uncommitted's, at most KTXN_TIMEOUT_MS. */
+void ktxn_count_settled(const char *bootstrap, const char *const *topics, int nt, int parts,
+                        const char *const *tags, int *counts, int ntags);
+
 #endif

@@ -62,7 +62,7 @@ START_TEST(test_commit_and_abort_across_topics)
     const char *topics[] = {t1, t2};
     const char *tags[] = {"committed", "aborted"};
     int rc[2] = {0}, ru[2] = {0};
-    ktxn_count(bs, topics, 2, NP, "read_committed", tags, rc, 2);
+    ktxn_count_settled(bs, topics, 2, NP, tags, rc, 2);
     ck_assert_int_eq(rc[0], PER_TXN);
     ck_assert_int_eq(rc[1], 0);
     ktxn_count(bs, topics, 2, NP, "read_uncommitted", tags, ru, 2);
@@ -99,7 +99,7 @@ START_TEST(test_abort_fails_unsent_records)
     const char *topics[] = {t1};
     const char *tags[] = {"committed", "aborted"};
     int rc[2] = {0};
-    ktxn_count(bs, topics, 1, NP, "read_committed", tags, rc, 2);
+    ktxn_count_settled(bs, topics, 1, NP, tags, rc, 2);
     ck_assert_int_eq(rc[0], 30);
     ck_assert_int_eq(rc[1], 0);
     kclus_delete_topic(bs, t1);
@@ -142,7 +142,7 @@ START_TEST(test_second_producer_fences_the_first)
     const char *topics[] = {t1};
     const char *tags[] = {"live", "zombie"};
     int rc[2] = {0};
-    ktxn_count(bs, topics, 1, NP, "read_committed", tags, rc, 2);
+    ktxn_count_settled(bs, topics, 1, NP, tags, rc, 2);
     ck_assert_int_eq(rc[0], 12);
     ck_assert_int_eq(rc[1], 0);
     kclus_delete_topic(bs, t1);
