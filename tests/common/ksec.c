@@ -1,6 +1,7 @@
 #include "ksec.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,7 +183,32 @@ void ksec_setup(void)
         setup_real();
 }
 
-void ksec_teardown(void) {}
+/* Removes the mock's PKI directory and the files in it. */
+static void remove_mock_dir(void)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    char path[1024];
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* The mock clusters go before the test's process exits: their threads
+ * must not be serving a TLS connection while exit tears OpenSSL down. */
+void ksec_teardown(void)
+{
+    if (!mock) return;
+    for (int l = 0; l < KSEC__COUNT; l++) {
+        kfk_mock_cluster_destroy(clusters[l]);
+        clusters[l] = NULL;
+    }
+    remove_mock_dir();
+}
 
 int64_t ksec_reauth_ms(void)
 {
