@@ -389,8 +389,9 @@ static bool try_grow(kaccum *a, kaccum_part *p, kaccum_batch *b, size_t need)
  * not grow). */
 static void seal_if_full(kaccum *a, kaccum_part *p, kaccum_batch *b, kaccum_appended *res)
 {
-    size_t limit = b->w.max_bytes ? b->w.max_bytes : a->writer_max;
-    if (kaccum_batch_size(b) + MIN_RECORD_BYTES > limit &&
+    /* Every batch is begun with writer_max (>= 1) as its bound; growing
+     * raises it. */
+    if (kaccum_batch_size(b) + MIN_RECORD_BYTES > b->w.max_bytes &&
         !try_grow(a, p, b, MIN_RECORD_BYTES)) {
         b->sealed = true;
         res->ready = true;
