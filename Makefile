@@ -147,10 +147,13 @@ check: deps
 	@$(MAKE) --no-print-directory check-run
 check-run: all tests proto-check docs-check symbols-check unit-check integration-check install-check
 
-# Each shared library exports its prefix and nothing else.
-symbols-check: $(SHLIB) $(MOCK_SHLIB)
+# Each shared library exports its prefix and nothing else, and no internal
+# function takes the public prefix.
+symbols-check: $(SHLIB) $(MOCK_SHLIB) $(STLIB) $(MOCK_STLIB)
 	@tools/symbols-check $(SHLIB) kfk_ kfk_mock_
 	@tools/symbols-check $(MOCK_SHLIB) kfk_mock_
+	@tools/names-check $(STLIB) $(SHLIB) kfk_
+	@tools/names-check $(MOCK_STLIB) $(MOCK_SHLIB) kfk_
 
 install-check:
 	@tests/install-check

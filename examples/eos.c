@@ -170,11 +170,8 @@ static kfk_err copy(kfk_producer *p, const opts *o, kfk_message *m)
     size_t nh = kfk_message_header_count(m);
     if (nh > 64) return KFK_ERR_TOO_LARGE;
     for (size_t i = 0; i < nh; i++) {
-        size_t name_len;
-        const char *name;
-        kfk_message_header(m, i, &name, &name_len, &hs[i].value, &hs[i].value_len);
-        hs[i].name = strndup(name, name_len); /* kfk_header names are NUL-terminated */
-        if (!hs[i].name) return KFK_ERR_NO_MEMORY;
+        hs[i] = (kfk_header){0};
+        kfk_message_header(m, i, &hs[i].name, &hs[i].name_len, &hs[i].value, &hs[i].value_len);
     }
     kfk_record r = {.topic = o->output,
                     .partition = kfk_message_partition(m),
@@ -183,10 +180,7 @@ static kfk_err copy(kfk_producer *p, const opts *o, kfk_message *m)
                     .n_headers = nh};
     r.key = kfk_message_key(m, &r.key_len);
     r.value = kfk_message_value(m, &r.value_len);
-    kfk_err err = kfk_produce(p, &r, NULL);
-    for (size_t i = 0; i < nh; i++)
-        free((char *)hs[i].name);
-    return err;
+    return kfk_produce(p, &r, NULL);
 }
 
 /* Produces the batch and sends its offsets in a transaction, and

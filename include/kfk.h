@@ -446,13 +446,20 @@ typedef struct kfk_sasl_mechanism {
      * running, once the call returns; it must not block. false: every
      * callback runs on an I/O thread. */
     bool may_block;
+    /* Room for fields a later version adds, without an ABI break (a zero
+     * in a later field will mean its default); must be zero:
+     * kfk_conf_set_sasl_mechanism refuses mech otherwise, so that the
+     * words can be given meaning later. Initialize the struct with a
+     * designated initializer (or memset) and they are. */
+    void *reserved[4];
 } kfk_sasl_mechanism;
 
 /* Makes mech available to clients created from conf; sasl.mechanism picks
  * it by name (one of kfk's own names replaces kfk's mechanism). mech and
  * what it points to are the caller's and must outlive every client
- * created from conf. KFK_ERR_INVALID_ARG for a NULL, nameless or
- * incomplete mech. Never blocks. */
+ * created from conf. KFK_ERR_INVALID_ARG for a NULL conf, a NULL,
+ * nameless or incomplete mech, or one whose reserved words are not all
+ * zero. Never blocks. */
 KFK_API kfk_err kfk_conf_set_sasl_mechanism(kfk_conf *conf, const kfk_sasl_mechanism *mech);
 
 /* Supplies OAUTHBEARER tokens, in place of kfk's own (the unsecured JWT
@@ -514,16 +521,30 @@ KFK_API void kfk_conf_set_partitioner_cb(kfk_conf *conf, kfk_partitioner_cb *cb,
  * thread that is not running a kfk callback. */
 typedef struct kfk_producer kfk_producer;
 
-/* A record header: name (NUL-terminated) and value/value_len (value NULL:
- * a null value). */
+/* A record header: a name and a value (value NULL: a null value). The
+ * name is name_len bytes, or with name_len 0 NUL-terminated (strlen), so
+ * a name read from a consumed message (kfk_message_header: a pointer and
+ * a length) can be produced again as it is.
+ *
+ * Frozen: the struct will never change. Records carry arrays of headers,
+ * so its size is part of the ABI, and a Kafka header is a key and a value,
+ * nothing more. */
 typedef struct kfk_header {
     const char *name;
     const void *value;
     size_t value_len;
+    size_t name_len; /* 0: name is NUL-terminated */
 } kfk_header;
 
 /* A record to produce. Every pointer stays the caller's; kfk_produce
- * copies what it needs before it returns. */
+ * copies what it needs before it returns.
+ *
+ * Growth: reserved is room for fields a later version adds, without an
+ * ABI break; a zero in a later field will mean its default. Initialize
+ * every record so the words are zero (kfk_record rec = {.topic = ...},
+ * or memset): kfk_produce refuses a record whose reserved words are not
+ * all zero with KFK_ERR_INVALID_ARG, so that they can be given meaning
+ * later. */
 typedef struct kfk_record {
     const char *topic;         /* required */
     int32_t partition;         /* a partition, or KFK_PARTITION_ANY */
@@ -534,9 +555,14 @@ typedef struct kfk_record {
     const kfk_header *headers; /* n_headers entries, or NULL */
     size_t n_headers;
     int64_t timestamp_ms;      /* CreateTime in ms since the epoch; 0: now */
+    void *reserved[4];         /* zero */
 } kfk_record;
 
-/* One record's delivery report. topic is valid only during the callback. */
+/* One record's delivery report. topic is valid only during the callback.
+ *
+ * Growth: kfk makes every report and the application only reads it,
+ * through the pointer kfk_dr_cb gets, so a later version may append
+ * fields. Never build one, and do not rely on sizeof(kfk_delivery_report). */
 typedef struct kfk_delivery_report {
     const char *topic;
     int32_t partition;    /* the partition it went (or was meant) to */
@@ -1050,9 +1076,9 @@ KFK_API kfk_err kfk_consumer_incremental_unassign(kfk_consumer *c, const kfk_par
  * offset lookup the position came from; after a seek to an offset,
  * none); else the offsets, metadata and leader epochs of list (read
  * during the call only; every offset >= 0, no partition twice, else
- * KFK_ERR_INVALID_ARG). async 0 waits
- * for the coordinator's answer (at most default.api.timeout.ms) and
- * returns its first error; async 1 returns at once and reports to the
+ * KFK_ERR_INVALID_ARG). async false
+ * waits for the coordinator's answer (at most default.api.timeout.ms) and
+ * returns its first error; async true returns at once and reports to the
  * commit callback from a later poll. Commits are sent in the order made.
  * Returns KFK_OK, KFK_ERR_CONFIG (no group.id), KFK_ERR_TIMED_OUT, or a
  * broker error, as Java's commit fails:
@@ -1206,8 +1232,9 @@ KFK_API int64_t kfk_message_timestamp(const kfk_message *m, kfk_timestamp_type *
 KFK_API const void *kfk_message_key(const kfk_message *m, size_t *len);
 KFK_API const void *kfk_message_value(const kfk_message *m, size_t *len);
 KFK_API size_t kfk_message_header_count(const kfk_message *m);
-/* Header i: its name (not NUL-terminated) and value (NULL for a null
- * value). Returns KFK_OK or KFK_ERR_INVALID_ARG when i is out of range.
+/* Header i: its name (name_len bytes, not NUL-terminated, "" when empty;
+ * kfk_header takes it back as name and name_len) and value (NULL for a
+ * null value). Returns KFK_OK or KFK_ERR_INVALID_ARG when i is out of range.
  * Walks the headers from the first: O(i). */
 KFK_API kfk_err kfk_message_header(const kfk_message *m, size_t i, const char **name,
                                    size_t *name_len, const void **value, size_t *value_len);

@@ -77,7 +77,14 @@ typedef struct kfk_mock_cluster kfk_mock_cluster;
 KFK_API kfk_mock_cluster *kfk_mock_cluster_new(int n_brokers);
 
 /* The security of a cluster's listeners, for kfk_mock_cluster_new_secure.
- * Strings are NUL-terminated; new_secure copies what it needs. */
+ * Strings are NUL-terminated; new_secure copies what it needs.
+ *
+ * Growth: reserved is room for fields a later version adds, without an
+ * ABI break; a zero in a later field will mean its default. Initialize
+ * the struct so the words are zero (kfk_mock_security sec = {.protocol =
+ * ...}, or memset): kfk_mock_cluster_new_secure refuses one whose
+ * reserved words are not all zero, so that they can be given meaning
+ * later. */
 typedef struct kfk_mock_security {
     const char *protocol;        /* "PLAINTEXT" (NULL too), "SSL", "SASL_PLAINTEXT", "SASL_SSL" */
     const char *cert_pem;        /* SSL listeners: the server certificate chain, PEM text */
@@ -85,7 +92,8 @@ typedef struct kfk_mock_security {
     const char *client_ca_pem;   /* non-NULL: TLS requires a client certificate this CA signed */
     const char *sasl_mechanisms; /* comma list of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512,
                                     OAUTHBEARER; NULL: all four */
-    int64_t session_lifetime_ms; /* > 0: KIP-368 session lifetime (connections.max.reauth.ms) */
+    int session_lifetime_ms;     /* > 0: KIP-368 session lifetime (connections.max.reauth.ms) */
+    void *reserved[4];           /* zero */
 } kfk_mock_security;
 
 /* As kfk_mock_cluster_new, with every broker listening with sec's security
@@ -104,8 +112,9 @@ typedef struct kfk_mock_security {
  * starts a new session. sec and its strings stay the caller's. Returns
  * NULL as kfk_mock_cluster_new does, and also for an unknown protocol or
  * mechanism, a TLS protocol without cert_pem and key_pem, PEM text
- * OpenSSL cannot load, a key that does not match the certificate, or
- * client_ca_pem on a protocol without TLS. */
+ * OpenSSL cannot load, a key that does not match the certificate,
+ * client_ca_pem on a protocol without TLS, or reserved words that are not
+ * all zero. */
 KFK_API kfk_mock_cluster *kfk_mock_cluster_new_secure(int n_brokers, const kfk_mock_security *sec);
 
 /* Stops the loop thread, closes every listener and client connection
@@ -297,6 +306,7 @@ typedef enum kfk_mock_api {
     KFK_MOCK_API_TXN_OFFSET_COMMIT = 28,
     KFK_MOCK_API_SASL_AUTHENTICATE = 36,
     KFK_MOCK_API_CREATE_PARTITIONS = 37,
+    KFK_MOCK_API_DESCRIBE_TRANSACTIONS = 65,
     KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT = 68,
 } kfk_mock_api;
 

@@ -174,7 +174,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--sasl-mechanisms") && has_arg)
             sec.sasl_mechanisms = argv[++i];
         else if (!strcmp(a, "--session-lifetime-ms") && has_arg)
-            sec.session_lifetime_ms = number(argv[++i], 1, __LONG_MAX__);
+            sec.session_lifetime_ms = (int)number(argv[++i], 1, __INT_MAX__);
         else if ((!strcmp(a, "--topic") || !strcmp(a, "--user")) && has_arg)
             i++;
         else if (!strcmp(a, "--no-crc"))

@@ -81,6 +81,9 @@ void kadmin_wait_done(kadmin_wait *w)
 void kadmin_run(kfk_admin *a, kcall *call, kadmin_wait *w)
 {
     w->done = false;
+    int32_t retries = kadmin_retries(a);
+    call->no_retry |= retries == 0;
+    call->max_retries = retries;
     kcall_start(a->client, call);
     /* No timeout here: the call always completes, at its deadline at the
      * latest, or when the client is destroyed. */

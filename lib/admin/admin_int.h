@@ -22,7 +22,15 @@ typedef struct kadmin_wait {
 
 void kadmin_wait_init(kadmin_wait *w);
 void kadmin_wait_destroy(kadmin_wait *w);
-/* Starts call on a's client and blocks until its done handler signalled. */
+/* The retries property: how often a request that failed with a
+ * retriable error is sent again. */
+static inline int32_t kadmin_retries(const kfk_admin *a)
+{
+    return (int32_t)kconf_i64(kclient_conf(a->client), KCONF_RETRIES);
+}
+
+/* Starts call on a's client and blocks until its done handler signalled
+ * (retries as the retries property allows). */
 void kadmin_run(kfk_admin *a, kcall *call, kadmin_wait *w);
 /* From the call's done handler, last: wakes the waiting thread. */
 void kadmin_wait_done(kadmin_wait *w);

@@ -213,7 +213,7 @@ static kfk_err metadata_call(kfk_admin *a, const char *const *names, size_t n, i
     }
     describe_op op = {.client = a->client, .all_topics = names == NULL};
     kadmin_wait_init(&op.w);
-    kcall_init(&op.call, KP_METADATA_KEY, &body, metadata_done, &op);
+    kcall_init(&op.call, &kp_metadata_client, &body, metadata_done, &op);
     op.call.deadline_ns = kclient_deadline(timeout_ms);
     kadmin_run(a, &op.call, &op.w);
     kadmin_wait_destroy(&op.w);
@@ -271,7 +271,7 @@ static kfk_err describe_cluster(kfk_admin *admin, int timeout_ms, kfk_metadata *
     kp_describe_cluster_request_init(&body);
     describe_op op = {.client = admin->client};
     kadmin_wait_init(&op.w);
-    kcall_init(&op.call, KP_DESCRIBE_CLUSTER_KEY, &body, describe_done, &op);
+    kcall_init(&op.call, &kp_describe_cluster_client, &body, describe_done, &op);
     op.call.check = describe_check;
     op.call.deadline_ns = kclient_deadline(timeout_ms);
     kadmin_run(admin, &op.call, &op.w);

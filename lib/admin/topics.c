@@ -17,7 +17,7 @@ typedef struct topic_op topic_op;
 
 /* What differs between the three APIs. */
 typedef struct topic_api {
-    int16_t key;
+    const kproto_client *client;
     /* Fills the request for the entries of op->todo; -1 when out of memory. */
     int (*build)(topic_op *op, int32_t timeout_ms);
     /* Calls take(op, name, error, message) for each topic of the answer. */
@@ -33,6 +33,7 @@ struct topic_op {
     kfk_new_topic *const *new_topics; /* create */
     const int32_t *counts;            /* create partitions */
     bool old_delete;                  /* DeleteTopics v1-5 (brokers before 2.8) */
+    bool downgraded;                  /* the last round switched to old_delete */
     kadmin_wait w;
     kcall call;
     union {
@@ -100,7 +101,7 @@ static void each_create(topic_op *op, const void *resp)
         take(op, r->topics[i].name, r->topics[i].error_code, r->topics[i].error_message);
 }
 
-static const topic_api create_api = {KP_CREATE_TOPICS_KEY, build_create, each_create};
+static const topic_api create_api = {&kp_create_topics_client, build_create, each_create};
 
 /* --- DeleteTopics ------------------------------------------------------------------ */
 
@@ -140,7 +141,7 @@ static void each_delete(topic_op *op, const void *resp)
         take(op, r->responses[i].name, r->responses[i].error_code, r->responses[i].error_message);
 }
 
-static const topic_api delete_api = {KP_DELETE_TOPICS_KEY, build_delete, each_delete};
+static const topic_api delete_api = {&kp_delete_topics_client, build_delete, each_delete};
 
 /* --- CreatePartitions ---------------------------------------------------------------- */
 
@@ -173,7 +174,7 @@ static void each_parts(topic_op *op, const void *resp)
         take(op, r->results[i].name, r->results[i].error_code, r->results[i].error_message);
 }
 
-static const topic_api parts_api = {KP_CREATE_PARTITIONS_KEY, build_parts, each_parts};
+static const topic_api parts_api = {&kp_create_partitions_client, build_parts, each_parts};
 
 /* --- the rounds -------------------------------------------------------------------- */
 
@@ -183,8 +184,9 @@ static void round_done(kcall *call, kfk_err err, void *resp, karena *arena)
     (void)arena;
     topic_op *op = call->opaque;
     memset(op->answered, 0, op->n * sizeof(bool));
+    op->downgraded = false;
     if (err == KFK_ERR_UNSUPPORTED_VERSION && op->api == &delete_api && !op->old_delete) {
-        op->old_delete = true; /* the next round leaves out what v1-5 lack */
+        op->old_delete = op->downgraded = true; /* the next round leaves out what v1-5 lack */
     } else if (resp && !err) {
         op->api->each(op, resp);
         for (size_t i = 0; i < op->n; i++)
@@ -220,15 +222,18 @@ static kfk_err run_rounds(kfk_admin *a, topic_op *op, int timeout_ms)
     int64_t backoff_ms = kconf_i64(conf, KCONF_RETRY_BACKOFF_MS);
     kadmin_wait_init(&op->w);
     kfk_err err = KFK_OK;
+    int32_t retries_left = kadmin_retries(a);
     for (int round = 0; any(op->todo, op->n); round++) {
         int64_t left_ms = (deadline - ktime_mono_ns()) / KTIME_NS_PER_MS;
-        if (left_ms <= 0) break;       /* the entries still to do keep KFK_ERR_TIMED_OUT */
+        if (left_ms <= 0) break; /* the entries still to do keep KFK_ERR_TIMED_OUT */
+        /* A round after a downgrade is the same request again, not a retry. */
+        if (round && !op->downgraded && retries_left-- <= 0) break; /* they keep their error */
         if (round && backoff_ms > 0) { /* the broker asked to retry: give it a moment */
             int64_t ms = backoff_ms < left_ms ? backoff_ms : left_ms;
             struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
             nanosleep(&ts, NULL);
         }
-        kcall_init(&op->call, op->api->key, &op->body, round_done, op);
+        kcall_init(&op->call, op->api->client, &op->body, round_done, op);
         op->call.route = KROUTE_CONTROLLER;
         op->call.deadline_ns = deadline;
         if (op->api->build(op, (int32_t)(left_ms > INT32_MAX ? INT32_MAX : left_ms)) < 0) {

@@ -239,6 +239,9 @@ kfk_err kfk_conf_set_sasl_mechanism(kfk_conf *conf, const kfk_sasl_mechanism *me
     if (!conf || !mech || !mech->name || !*mech->name || !mech->start || !mech->step ||
         !mech->end)
         return KFK_ERR_INVALID_ARG;
+    /* Reserved for later fields: refused unless zero, so they can get a meaning. */
+    for (size_t i = 0; i < sizeof(mech->reserved) / sizeof(mech->reserved[0]); i++)
+        if (mech->reserved[i]) return KFK_ERR_INVALID_ARG;
     /* The stored function only marks the slot as set; the mechanism
      * itself travels as the opaque pointer. */
     kconf_set_cb(conf, KCONF_SASL_MECHANISM_CB, (kconf_fn)mech->step, (void *)mech);

@@ -192,8 +192,11 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_RETRIES] = {
         .name = "retries", .type = KCONF_T_INT, .clients = P | A, .def = "2147483647",
         .min = 0, .max = I32MAX,
-        .doc = "How many times a failed request is sent again. Prefer bounding retries by time "
-               "with delivery.timeout.ms (producer) or the call's timeout (admin)."},
+        .doc = "How many times a request that failed with a retriable error is sent again: "
+               "a producer's batch, an admin request (and a topic the controller asks to "
+               "retry); past it the record or call fails with the broker's error. 0 never "
+               "retries, which an idempotent producer cannot do. Prefer bounding retries by time with "
+               "delivery.timeout.ms (producer) or the call's timeout (admin)."},
     [KCONF_RETRY_BACKOFF_MS] = {
         .name = "retry.backoff.ms", .type = KCONF_T_MS, .clients = KCONF_ALL, .def = "100",
         .min = 0, .max = I64MAX,
@@ -526,7 +529,8 @@ static const kconf_prop table[KCONF__COUNT] = {
         .doc = "The size at which a partition's batch is full and sent. A record larger than "
                "this gets a batch of its own; 0 sends every record alone. While a partition's "
                "earlier batches wait for the sender (max.in.flight.requests.per.connection "
-               "requests are out), its open batch keeps filling past this size, up to "
+               "requests are out), or a transaction waits for the previous one's markers, its "
+               "open batch keeps filling past this size, up to "
                "max.request.size or 1 MiB (the broker's default message.max.bytes), whichever is "
                "lower, as librdkafka and franz-go size batches: fewer, larger "
                "batches once the sender can take them, within buffer.memory."},

@@ -24,6 +24,22 @@ static inline int64_t ktime_mono_ms(void)
     return ktime_mono_ns() / KTIME_NS_PER_MS;
 }
 
+/* Wall-clock time in nanoseconds since the Unix epoch. */
+static inline int64_t ktime_wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * KTIME_NS_PER_S + ts.tv_nsec;
+}
+
+/* The wall clock's lead over the monotonic one, in ns, from two readings
+ * taken back to back: add it to a monotonic time to get the wall time. */
+static inline int64_t ktime_wall_offset_ns(void)
+{
+    int64_t mono = ktime_mono_ns();
+    return ktime_wall_ns() - mono;
+}
+
 /* Wall-clock time in milliseconds since the Unix epoch, as Kafka's record
  * timestamps count it. */
 static inline int64_t ktime_wall_ms(void)

@@ -8,6 +8,7 @@
  * coordinator lookup can route them) and sends them again. */
 #include <stdlib.h>
 
+#include "base/container_of.h"
 #include "base/err.h"
 #include "base/time.h"
 #include "client/client_int.h"
@@ -27,10 +28,12 @@ typedef enum need { NEED_METADATA, NEED_COORDINATOR } need;
 static void route_and_send(kcall *call);
 static void on_response(kreq *r, kfk_err err, void *resp, karena *arena);
 
-void kcall_init(kcall *call, int16_t api_key, const void *body, kcall_done_fn *done, void *opaque)
+void kcall_init(kcall *call, const kproto_client *api, const void *body, kcall_done_fn *done,
+                void *opaque)
 {
     *call = (kcall){0};
-    call->api_key = api_key;
+    call->api = api;
+    call->api_key = api->key;
     call->max_version = -1;
     call->body = body;
     call->route = KROUTE_ANY;
@@ -76,12 +79,12 @@ static void to_bg(kcall *call, void (*fn)(ktask *))
 
 static kcall *call_of_task(ktask *t)
 {
-    return (kcall *)((char *)t - offsetof(kcall, task));
+    return container_of(t, kcall, task);
 }
 
 static kcall *call_of_timer(ktimer *t)
 {
-    return (kcall *)((char *)t - offsetof(kcall, timer));
+    return container_of(t, kcall, timer);
 }
 
 /* --- routing ------------------------------------------------------------------- */
@@ -129,7 +132,7 @@ static void send_to(kcall *call, kbroker *b)
     int64_t deadline = ktime_mono_ns() + attempt_ms * KTIME_NS_PER_MS;
     if (deadline > call->deadline_ns) deadline = call->deadline_ns;
     kreq *r = &call->req;
-    kreq_init(r, call->api_key, call->body, deadline, on_response, call);
+    kreq_init(r, call->api, call->body, deadline, on_response, call);
     r->min_version = call->min_version;
     r->max_version = call->max_version;
     r->flags = call->req_flags;
@@ -251,7 +254,7 @@ void kcall_fail_bg(kclient *c, kfk_err err)
 
 static void reroute_task(ktask *t)
 {
-    kclient *c = (kclient *)((char *)t - offsetof(kclient, reroute_task));
+    kclient *c = container_of(t, kclient, reroute_task);
     atomic_store(&c->reroute_queued, false);
     kcall_reroute_parked(c);
 }
@@ -312,7 +315,12 @@ static void on_response(kreq *r, kfk_err err, void *resp, karena *arena)
         return;
     }
     learn_from(c, call, err);
-    bool retry = kerr_retriable(err) && !call->no_retry && !kclient_destroying(c);
+    /* A request that never went out (its connection was down) is no
+     * attempt: waiting for a broker spends no retry, as in Java. */
+    if (r->version >= 0) call->failed_sends++;
+    bool retry = kerr_retriable(err) && !call->no_retry &&
+                 (call->max_retries <= 0 || call->failed_sends <= call->max_retries) &&
+                 !kclient_destroying(c);
     if (!retry) {
         finish(call, err, resp, arena);
         return;
@@ -328,6 +336,7 @@ void kcall_start(kclient *c, kcall *call)
 {
     call->client = c;
     call->attempts = 0;
+    call->failed_sends = 0;
     call->last_err = KFK_OK;
     call->sent_to = INT32_MIN;
     call->version = -1;

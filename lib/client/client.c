@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "client/client_int.h"
 
@@ -213,14 +214,14 @@ typedef struct stop_task {
 
 static void stop_bg(ktask *t)
 {
-    stop_task *s = (stop_task *)t;
+    stop_task *s = container_of(t, stop_task, task);
     krefresh_stop(s->c);
     kcall_fail_bg(s->c, KFK_ERR_DESTROYED);
 }
 
 static void stop_io(ktask *t)
 {
-    stop_task *s = (stop_task *)t;
+    stop_task *s = container_of(t, stop_task, task);
     kconn_group_close_all(s->group, KFK_ERR_DESTROYED);
 }
 

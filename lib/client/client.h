@@ -263,7 +263,8 @@ typedef void kcall_done_fn(kcall *call, kfk_err err, void *resp, karena *arena);
 
 struct kcall {
     /* caller: set before kcall_start */
-    int16_t api_key;
+    const kproto_client *api;         /* kp_<api>_client */
+    int16_t api_key;                  /* api's key, as kcall_init sets it */
     int16_t min_version, max_version; /* as in kreq; max -1: any */
     uint16_t req_flags;               /* KREQ_F_* */
     const void *body;                 /* kp_<api>_request, unchanged until done */
@@ -277,6 +278,8 @@ struct kcall {
     int64_t attempt_timeout_ms; /* one attempt's; 0: request.timeout.ms (JoinGroup waits
                                    for the rebalance, longer) */
     bool no_retry;         /* one attempt only */
+    int32_t max_retries;   /* > 0: retriable failures sent again at most this often; 0: until
+                              the deadline */
     /* After quick_err (0: none) the retry waits quick_backoff_ms, not
      * retry.backoff.ms: for a refusal that clears within milliseconds. */
     kfk_err quick_err;
@@ -287,6 +290,7 @@ struct kcall {
 
     /* kclient: readable in done */
     int attempts;     /* requests sent */
+    int failed_sends; /* requests that went out and failed (max_retries bounds them) */
     kfk_err last_err; /* the error of the last attempt */
     int32_t sent_to;  /* broker of the last attempt; INT32_MIN: none */
     int16_t version;  /* version of the last attempt */
@@ -301,9 +305,10 @@ struct kcall {
     int stage;
 };
 
-/* Sets call up for api_key with body, routed to any broker, without a
- * deadline (set one) and with done and opaque. */
-void kcall_init(kcall *call, int16_t api_key, const void *body, kcall_done_fn *done, void *opaque);
+/* Sets call up for api (kp_<api>_client) with body, routed to any broker,
+ * without a deadline (set one) and with done and opaque. */
+void kcall_init(kcall *call, const kproto_client *api, const void *body, kcall_done_fn *done,
+                void *opaque);
 
 /* Starts call: routes it and sends it, or parks it until metadata (or a
  * coordinator) can route it. Any thread. During kclient_destroy done may

@@ -58,7 +58,7 @@ static void start_lookup(kclient *c, kcoord *e)
 {
     kp_find_coordinator_request_init(&e->body);
     e->body.key_type = e->type;
-    kcall_init(&e->lookup, KP_FIND_COORDINATOR_KEY, &e->body, lookup_done, e);
+    kcall_init(&e->lookup, &kp_find_coordinator_client, &e->body, lookup_done, e);
     if (e->old_format) {
         e->body.key = e->key_slice;
         e->lookup.max_version = 3;

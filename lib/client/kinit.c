@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "client/client_int.h"
 
@@ -137,14 +138,14 @@ int kclient_kinit_init(kclient *c, char *errstr, size_t errlen)
 
 static void kinit_timer_fired(ktimer *t)
 {
-    kclient *c = (kclient *)((char *)t - offsetof(kclient, kinit_timer));
+    kclient *c = container_of(t, kclient, kinit_timer);
     kinit_once(c);
     kloop_timer_arm(c->bg, &c->kinit_timer, ktime_mono_ns() + c->kinit_every_ms * KTIME_NS_PER_MS);
 }
 
 static void kinit_start_task(ktask *t)
 {
-    kclient *c = (kclient *)((char *)t - offsetof(kclient, kinit_task));
+    kclient *c = container_of(t, kclient, kinit_task);
     kloop_timer_arm(c->bg, &c->kinit_timer, ktime_mono_ns() + c->kinit_every_ms * KTIME_NS_PER_MS);
 }
 

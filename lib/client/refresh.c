@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "client/client_int.h"
 #include "net/backoff.h"
@@ -14,21 +15,21 @@ static void request_refresh(kclient *c);
 
 static void trigger_task(ktask *t)
 {
-    kclient *c = (kclient *)((char *)t - offsetof(kclient, refresh.trigger_task));
+    kclient *c = container_of(t, kclient, refresh.trigger_task);
     atomic_store(&c->refresh.trigger_queued, false);
     request_refresh(c);
 }
 
 static void timer_fired(ktimer *t)
 {
-    kclient *c = (kclient *)((char *)t - offsetof(kclient, refresh.timer));
+    kclient *c = container_of(t, kclient, refresh.timer);
     request_refresh(c);
 }
 
 /* Runs on kfk-bg after the refresh call completed. */
 static void done_task(ktask *t)
 {
-    kclient *c = (kclient *)((char *)t - offsetof(kclient, refresh.done_task));
+    kclient *c = container_of(t, kclient, refresh.done_task);
     krefresh *r = &c->refresh;
     r->running = false;
     pthread_mutex_lock(&c->lock);
@@ -118,7 +119,7 @@ static void begin(kclient *c)
     kloop_timer_disarm(c->bg, &r->timer);
     r->running = true;
     r->last_start_ns = now;
-    kcall_init(&r->call, KP_METADATA_KEY, &r->body, call_done, c);
+    kcall_init(&r->call, &kp_metadata_client, &r->body, call_done, c);
     r->call.deadline_ns = now + c->request_timeout_ms * KTIME_NS_PER_MS;
     kcall_start(c, &r->call);
 }

@@ -7,6 +7,7 @@
 
 #include <openssl/ssl.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "client/client_int.h"
 
@@ -120,7 +121,7 @@ static void tell_app(kclient *c, kfk_err err, const char *reason)
  * expire before the next try), but fails no call: that token still works. */
 static void token_timer_fired(ktimer *t)
 {
-    kclient *c = (kclient *)((char *)t - offsetof(kclient, token_timer));
+    kclient *c = container_of(t, kclient, token_timer);
     char why[320];
     kfk_err err = ksasl_refresh_token(c->sasl, &c->token_next_ms, why, sizeof(why));
     if (err) {
@@ -134,7 +135,7 @@ static void token_timer_fired(ktimer *t)
 /* kfk-bg: arms the first refresh (timers belong to their loop's thread). */
 static void token_start_task(ktask *t)
 {
-    kclient *c = (kclient *)((char *)t - offsetof(kclient, token_task));
+    kclient *c = container_of(t, kclient, token_task);
     kloop_timer_arm(c->bg, &c->token_timer, ktime_mono_ns() + c->token_next_ms * KTIME_NS_PER_MS);
 }
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/err.h"
 #include "base/time.h"
 #include "consumer/classic_int.h"
@@ -279,7 +280,7 @@ static void start_join(classic *cl)
     cl->rejoin = false;
     cl->leader_waits = 0;
     kgroup *g = cl->g;
-    kcall_init(&cl->join_call, KP_JOIN_GROUP_KEY, &cl->join_req, join_done, cl);
+    kcall_init(&cl->join_call, &kp_join_group_client, &cl->join_req, join_done, cl);
     cl->join_call.min_version = 4; /* KIP-394 member ids; every broker since 2.2 */
     cl->join_call.check = join_check;
     /* The coordinator holds JoinGroup until every member joined, up to the
@@ -290,7 +291,7 @@ static void start_join(classic *cl)
 
 static void join_finish(ktask *t)
 {
-    classic *cl = (classic *)((char *)t - offsetof(classic, join_task));
+    classic *cl = container_of(t, classic, join_task);
     cl->join_busy = false;
     if (cl->state != CS_JOINING) return; /* left meanwhile */
     kfk_err e = cl->join_err;
@@ -378,7 +379,7 @@ static void go_sync(classic *cl)
         }
     }
     cl->sync_busy = true;
-    kcall_init(&cl->sync_call, KP_SYNC_GROUP_KEY, q, sync_done, cl);
+    kcall_init(&cl->sync_call, &kp_sync_group_client, q, sync_done, cl);
     cl->sync_call.check = sync_check;
     cl->sync_call.attempt_timeout_ms = (int64_t)g->max_poll_interval_ms + 5000;
     coordinator_call(cl, &cl->sync_call, g->max_poll_interval_ms + 5000 + g->request_timeout_ms);
@@ -388,7 +389,7 @@ static void hb_arm(classic *cl, int64_t ms);
 
 static void sync_finish(ktask *t)
 {
-    classic *cl = (classic *)((char *)t - offsetof(classic, sync_task));
+    classic *cl = container_of(t, classic, sync_task);
     cl->sync_busy = false;
     if (cl->state != CS_SYNCING) {
         if (cl->state == CS_JOINING && cl->rejoin && !cl->join_busy) start_join(cl);
@@ -425,7 +426,7 @@ static void sync_finish(ktask *t)
 
 static void join_timer_fired(ktimer *t)
 {
-    classic *cl = (classic *)((char *)t - offsetof(classic, join_timer));
+    classic *cl = container_of(t, classic, join_timer);
     if (cl->state == CS_JOINING && !cl->join_busy)
         start_join(cl);
     else if (cl->state == CS_SYNCING && !cl->sync_busy)
@@ -456,7 +457,7 @@ static bool heartbeating(const classic *cl)
 
 static void hb_fired(ktimer *t)
 {
-    classic *cl = (classic *)((char *)t - offsetof(classic, hb_timer));
+    classic *cl = container_of(t, classic, hb_timer);
     kgroup *g = cl->g;
     if (!heartbeating(cl)) return;
     /* Java's leader rejoins when a topic it assigned changed partitions. */
@@ -485,7 +486,7 @@ static void hb_fired(ktimer *t)
     q->member_id = kwire_cstr(cl->hb_member_id);
     q->group_instance_id = g->instance_id ? kwire_cstr(g->instance_id) : (kslice){0};
     cl->hb_busy = true;
-    kcall_init(&cl->hb_call, KP_HEARTBEAT_KEY, q, hb_done, cl);
+    kcall_init(&cl->hb_call, &kp_heartbeat_client, q, hb_done, cl);
     cl->hb_call.check = hb_check;
     coordinator_call(cl, &cl->hb_call,
                      g->heartbeat_interval_ms > g->request_timeout_ms ? g->heartbeat_interval_ms
@@ -494,7 +495,7 @@ static void hb_fired(ktimer *t)
 
 static void hb_finish(ktask *t)
 {
-    classic *cl = (classic *)((char *)t - offsetof(classic, hb_task));
+    classic *cl = container_of(t, classic, hb_task);
     cl->hb_busy = false;
     /* An answer for an older generation says nothing about this one. */
     if (!heartbeating(cl) || cl->hb_req.generation_id != cl->generation) return;
@@ -616,7 +617,7 @@ static void leave_done(kcall *call, kfk_err err, void *resp, karena *arena)
 
 static void leave_finish(ktask *t)
 {
-    classic *cl = (classic *)((char *)t - offsetof(classic, leave_task));
+    classic *cl = container_of(t, classic, leave_task);
     cl->leave_busy = false;
     finish_leave(cl);
 }
@@ -643,7 +644,7 @@ static void classic_leave(kgroup *g)
     cl->leave_req.group_id = kwire_cstr(g->group_id);
     cl->leave_req.members = &cl->leave_member;
     cl->leave_req.n_members = 1;
-    kcall_init(&cl->leave_call, KP_LEAVE_GROUP_KEY, &cl->leave_req, leave_done, cl);
+    kcall_init(&cl->leave_call, &kp_leave_group_client, &cl->leave_req, leave_done, cl);
     cl->leave_call.min_version = 3; /* batch form (KIP-345); every broker since 2.4 */
     cl->leave_call.check = leave_check;
     coordinator_call(cl, &cl->leave_call, g->request_timeout_ms);

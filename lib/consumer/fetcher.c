@@ -10,13 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/err.h"
 #include "base/time.h"
 #include "consumer/consumer_int.h"
 
 static void backoff_over(ktimer *t)
 {
-    kfetcher *f = (kfetcher *)((char *)t - offsetof(kfetcher, backoff));
+    kfetcher *f = container_of(t, kfetcher, backoff);
     if (f->attached) kconn_kick(f->b->conn);
 }
 
@@ -230,7 +231,7 @@ static void fetcher_pull(ksource *s, kconn *conn, int room)
     if (n < 0) return;
     int64_t deadline =
         ktime_mono_ns() + ((int64_t)c->max_wait_ms + c->request_timeout_ms) * 1000000;
-    kreq_init(&f->req, KP_FETCH_KEY, &f->body, deadline, fetch_done, f);
+    kreq_init(&f->req, &kp_fetch_client, &f->body, deadline, fetch_done, f);
     f->req.flags = KREQ_F_KEEP_FRAME;
     f->req.min_version = KP_FETCH_MIN_VERSION;
     f->req.max_version = max_version;
@@ -428,7 +429,7 @@ static void fetch_done(kreq *req, kfk_err err, void *resp, karena *arena)
 
 static void attach_task(ktask *t)
 {
-    kfetcher *f = (kfetcher *)((char *)t - offsetof(kfetcher, task));
+    kfetcher *f = container_of(t, kfetcher, task);
     f->src.pull = fetcher_pull;
     kconn_add_source(f->b->conn, &f->src);
     f->attached = true;
@@ -443,7 +444,7 @@ void kfetcher_attach(kfetcher *f)
 
 static void detach_task(ktask *t)
 {
-    kfetcher *f = (kfetcher *)((char *)t - offsetof(kfetcher, detach_task));
+    kfetcher *f = container_of(t, kfetcher, detach_task);
     if (f->attached) kconn_remove_source(f->b->conn, &f->src);
     if (ktimer_armed(&f->backoff)) kloop_timer_disarm(kconn_loop(f->b->conn), &f->backoff);
     f->attached = false;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "consumer/assignor.h"
 #include "consumer/group_int.h"
@@ -127,7 +128,7 @@ static void arm_poll_timer(kgroup *g)
 
 static void poll_timer_fired(ktimer *t)
 {
-    kgroup_core *k = (kgroup_core *)((char *)t - offsetof(kgroup_core, poll_timer));
+    kgroup_core *k = container_of(t, kgroup_core, poll_timer);
     kgroup *g = k->g;
     int64_t idle = ktime_mono_ns() - atomic_load(&k->last_poll_ns);
     if (idle < (int64_t)g->max_poll_interval_ms * 1000000) {
@@ -147,13 +148,13 @@ static void poll_timer_fired(ktimer *t)
 
 static void retry_timer_fired(ktimer *t)
 {
-    kgroup_core *k = (kgroup_core *)((char *)t - offsetof(kgroup_core, retry_timer));
+    kgroup_core *k = container_of(t, kgroup_core, retry_timer);
     kgroup_fetch_committed(k->g);
 }
 
 static void bg_run(ktask *t)
 {
-    kgroup_core *k = (kgroup_core *)((char *)t - offsetof(kgroup_core, task));
+    kgroup_core *k = container_of(t, kgroup_core, task);
     kgroup *g = k->g;
     pthread_mutex_lock(&k->lock);
     unsigned w = k->wants;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/err.h"
 #include "base/time.h"
 #include "consumer/group_int.h"
@@ -261,7 +262,7 @@ static void commit_send(kgroup *g, kcommit *cm)
         commit_finish(&cm->task);
         return;
     }
-    kcall_init(&cm->call, KP_OFFSET_COMMIT_KEY, &cm->req, commit_done, cm);
+    kcall_init(&cm->call, &kp_offset_commit_client, &cm->req, commit_done, cm);
     cm->call.min_version = KP_OFFSET_COMMIT_MIN_VERSION;
     cm->call.max_version = 9; /* v10 names topics by id */
     cm->call.route = KROUTE_COORDINATOR;
@@ -284,7 +285,7 @@ void kgroup_commit_next(kgroup *g)
 
 static void commit_retry_fired(ktimer *t)
 {
-    kcommit *cm = (kcommit *)((char *)t - offsetof(kcommit, retry_timer));
+    kcommit *cm = container_of(t, kcommit, retry_timer);
     commit_send(cm->g, cm);
 }
 
@@ -321,7 +322,7 @@ static void note_committed(kfk_consumer *c, const kcommit *cm)
 
 static void commit_finish(ktask *t)
 {
-    kcommit *cm = (kcommit *)((char *)t - offsetof(kcommit, task));
+    kcommit *cm = container_of(t, kcommit, task);
     kgroup *g = cm->g;
     kgroup_core *k = g->core;
     if (cm->err && !cm->gated && commit_retry(g, cm)) return;

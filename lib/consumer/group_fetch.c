@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/err.h"
 #include "base/time.h"
 #include "consumer/group_int.h"
@@ -106,7 +107,7 @@ static int ofetch_build(kgroup *g, kofetch *f)
 
 static void ofetch_start(kgroup *g, kofetch *f, kcall_done_fn *done, int64_t timeout_ms)
 {
-    kcall_init(&f->call, KP_OFFSET_FETCH_KEY, &f->req, done, f);
+    kcall_init(&f->call, &kp_offset_fetch_client, &f->req, done, f);
     f->call.min_version = KP_OFFSET_FETCH_MIN_VERSION;
     f->call.max_version = 7;
     f->call.route = KROUTE_COORDINATOR;
@@ -150,7 +151,7 @@ static bool take_committed(kgroup *g, kofetch *f, kfk_err err, const kp_offset_f
 
 static void assign_fetch_finish(ktask *t)
 {
-    kofetch *f = (kofetch *)((char *)t - offsetof(kofetch, task));
+    kofetch *f = container_of(t, kofetch, task);
     kgroup *g = f->g;
     kgroup_core *k = g->core;
     if (f->err == KFK_ERR_GROUP_AUTHORIZATION_FAILED) { /* asking again cannot help */

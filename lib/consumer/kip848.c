@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/err.h"
 #include "base/time.h"
 #include "client/client.h"
@@ -128,13 +129,13 @@ static void arm(k848 *k, ktimer *t, int64_t ms)
 
 static void hb_timer_fn(ktimer *t)
 {
-    k848 *k = (k848 *)((char *)t - offsetof(k848, hb_timer));
+    k848 *k = container_of(t, k848, hb_timer);
     if (k->state == S_JOINING || k->state == S_MEMBER) send_heartbeat(k);
 }
 
 static void resolve_timer_fn(ktimer *t)
 {
-    k848 *k = (k848 *)((char *)t - offsetof(k848, resolve_timer));
+    k848 *k = container_of(t, k848, resolve_timer);
     reconcile(k);
 }
 
@@ -400,7 +401,7 @@ static void send_heartbeat(k848 *k)
         return;
     }
     kcall *c = &k->call;
-    kcall_init(c, KP_CONSUMER_GROUP_HEARTBEAT_KEY, &k->req, on_done, k);
+    kcall_init(c, &kp_consumer_group_heartbeat_client, &k->req, on_done, k);
     c->route = KROUTE_COORDINATOR;
     c->coord_type = 0;
     c->coord_key = k->g->group_id;
@@ -622,7 +623,7 @@ static void answered(k848 *k, k848_answer *a)
 
 static void answer_task(ktask *t)
 {
-    k848 *k = (k848 *)((char *)t - offsetof(k848, answer_task));
+    k848 *k = container_of(t, k848, answer_task);
     /* Take the answer out first: handling it may send the next heartbeat,
      * whose completion writes k->ans on an I/O thread. */
     k848_answer ans = k->ans, *a = &ans;

@@ -514,7 +514,8 @@ kfk_err kfk_message_header(const kfk_message *m, size_t i, const char **name, si
     krecord_header h;
     for (size_t k = 0; krecord_header_next(&it, &h); k++) {
         if (k != i) continue;
-        if (name) *name = (const char *)h.key.ptr;
+        /* An empty name is "": kfk_header reads name_len 0 as NUL-terminated. */
+        if (name) *name = h.key.len ? (const char *)h.key.ptr : "";
         if (name_len) *name_len = h.key.len;
         if (value) *value = h.value.ptr;
         if (value_len) *value_len = h.value.len;

@@ -109,7 +109,7 @@ static void prepare_call(kfk_consumer *c, kcpart *p)
     p->lo_req.topics = &p->lo_topic;
     p->lo_req.n_topics = 1;
     p->lo_req.timeout_ms = (int32_t)c->request_timeout_ms;
-    kcall_init(&p->call, KP_LIST_OFFSETS_KEY, &p->lo_req, list_offsets_done, p);
+    kcall_init(&p->call, &kp_list_offsets_client, &p->lo_req, list_offsets_done, p);
     p->call.min_version = KP_LIST_OFFSETS_MIN_VERSION;
     p->call.route = KROUTE_LEADER;
     p->call.topic = p->topic;

@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "mock/groups.h"
 #include "mock/mock.h"
@@ -23,7 +24,7 @@
 #define MAX_IOV 64
 
 struct mock_conn {
-    mock_io io; /* first: the loop hands us &io */
+    mock_io io; /* the loop hands us &io */
     mock_cluster *mc;
     mock_broker *broker;
     mock_conn *prev, *next; /* the broker's connections, or the closed list */
@@ -39,8 +40,6 @@ struct mock_conn {
     karena arena;
     mock_session sess;
 };
-
-#define CONN_OF_TIMER(t) ((mock_conn *)((char *)(t)-offsetof(mock_conn, send_timer)))
 
 static void conn_process(mock_conn *c);
 
@@ -204,7 +203,7 @@ static void conn_flush(mock_conn *c)
 static void on_send_timer(mock_cluster *mc, mock_timer *t)
 {
     (void)mc;
-    mock_conn *c = CONN_OF_TIMER(t);
+    mock_conn *c = container_of(t, mock_conn, send_timer);
     conn_flush(c);
     conn_process(c); /* output may have dropped below the high-water mark */
 }
@@ -312,7 +311,7 @@ static void conn_read(mock_conn *c)
 static void on_conn_event(mock_cluster *mc, mock_io *io, uint32_t events)
 {
     (void)mc;
-    mock_conn *c = (mock_conn *)io;
+    mock_conn *c = container_of(io, mock_conn, io);
     /* A peer that sent and then closed still gets its requests carried
      * out (acks=0 produce): read while there is something to read, and
      * close once the read finds the end. */
@@ -344,7 +343,7 @@ static int conn_start_tls(mock_cluster *mc, mock_conn *c)
 void mock_conn_accept(mock_cluster *mc, mock_io *io, uint32_t events)
 {
     (void)events;
-    mock_broker *b = (mock_broker *)((char *)io - offsetof(mock_broker, listener));
+    mock_broker *b = container_of(io, mock_broker, listener);
     for (int i = 0; i < 64; i++) {
         int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return;

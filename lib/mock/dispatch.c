@@ -36,6 +36,7 @@ static const struct {
     {KP_ADD_OFFSETS_TO_TXN_KEY, mock_handle_add_offsets_to_txn},
     {KP_END_TXN_KEY, mock_handle_end_txn},
     {KP_TXN_OFFSET_COMMIT_KEY, mock_handle_txn_offset_commit},
+    {KP_DESCRIBE_TRANSACTIONS_KEY, mock_handle_describe_transactions},
     {KP_SASL_HANDSHAKE_KEY, mock_handle_sasl_handshake},
     {KP_SASL_AUTHENTICATE_KEY, mock_handle_sasl_authenticate},
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "mock/groups.h"
 
@@ -136,8 +137,7 @@ mock_group_member *mock_group_member_find_instance(mock_group *g, kslice instanc
 
 static void on_session_timer(mock_cluster *mc, mock_timer *t)
 {
-    mock_group_member *m =
-        (mock_group_member *)((char *)t - offsetof(mock_group_member, session_timer));
+    mock_group_member *m = container_of(t, mock_group_member, session_timer);
     if (m->on_expire) m->on_expire(mc, m);
 }
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "mock/fetch.h"
 #include "proto/gen/fetch.h"
@@ -354,7 +355,7 @@ static void wait_finish(mock_fetch_wait *w)
 static void on_wait_timer(mock_cluster *mc, mock_timer *t)
 {
     (void)mc;
-    mock_fetch_wait *w = (mock_fetch_wait *)((char *)t - offsetof(mock_fetch_wait, timer));
+    mock_fetch_wait *w = container_of(t, mock_fetch_wait, timer);
     wait_unlink(w);
     wait_finish(w);
 }

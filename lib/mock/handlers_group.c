@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "mock/groups.h"
 #include "proto/api.h"
@@ -321,7 +322,7 @@ static void maybe_complete_join(mock_cluster *mc, mock_group *g)
 
 static void on_join_timer(mock_cluster *mc, mock_timer *t)
 {
-    mock_group *g = (mock_group *)((char *)t - offsetof(mock_group, join_timer));
+    mock_group *g = container_of(t, mock_group, join_timer);
     if (g->state == MOCK_GROUP_PREPARING_REBALANCE) complete_join(mc, g);
 }
 
@@ -448,7 +449,7 @@ static void complete_join(mock_cluster *mc, mock_group *g)
  * rebalance timeout of their generation are removed. */
 static void on_sync_timer(mock_cluster *mc, mock_timer *t)
 {
-    mock_group *g = (mock_group *)((char *)t - offsetof(mock_group, sync_timer));
+    mock_group *g = container_of(t, mock_group, sync_timer);
     if (g->generation_id != g->sync_generation ||
         (g->state != MOCK_GROUP_COMPLETING_REBALANCE && g->state != MOCK_GROUP_STABLE))
         return;

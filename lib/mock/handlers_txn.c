@@ -18,7 +18,9 @@
  *    transaction version 2 (KIP-890): every end bumps the epoch, the
  *    markers carry the new epoch, the answer the new producer id and
  *    epoch; a retry comes one epoch behind; aborting with no transaction
- *    open is allowed (it bumps too).
+ *    open is allowed (it bumps too);
+ *  - DescribeTransactions reports each id's state by Kafka's names, and
+ *    TRANSACTIONAL_ID_NOT_FOUND for an id it does not know.
  * Loop thread, mc->lock held. */
 #include "mock/mock.h"
 #include "mock/txn.h"
@@ -266,5 +268,48 @@ int mock_handle_end_txn(mock_req *req)
         resp.producer_epoch = t->epoch;
     }
     resp.error_code = (int16_t)old_fenced(req, err);
+    return mock_respond(req, &resp);
+}
+
+/* ---------------------------------------------------- DescribeTransactions */
+
+static const char *state_name(mock_txn_state s)
+{
+    static const char *const names[] = {"Empty",        "Ongoing",        "PrepareCommit",
+                                        "PrepareAbort", "CompleteCommit", "CompleteAbort"};
+    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "Dead";
+}
+
+static void describe_one(mock_req *req, kslice id,
+                         kp_describe_transactions_response_transaction_state *st)
+{
+    kp_describe_transactions_response_transaction_state_init(st);
+    st->transactional_id = id;
+    st->producer_id = -1;
+    st->producer_epoch = -1;
+    kfk_err err = req->inject;
+    if (!err && mock_coordinator(req->mc, 1, id) != req->broker->id) err = KFK_ERR_NOT_COORDINATOR;
+    mock_txn *t = err ? NULL : mock_txn_find(req->mc, id);
+    if (!err && !t) err = KFK_ERR_TRANSACTIONAL_ID_NOT_FOUND;
+    st->error_code = (int16_t)err;
+    if (err) return;
+    st->transaction_state = kwire_cstr(state_name(t->state));
+    st->transaction_timeout_ms = t->timeout_ms;
+    st->producer_id = t->producer_id;
+    st->producer_epoch = t->epoch;
+}
+
+int mock_handle_describe_transactions(mock_req *req)
+{
+    kp_describe_transactions_request r;
+    if (mock_decode(req, &r)) return MOCK_CLOSE;
+    kp_describe_transactions_response resp;
+    kp_describe_transactions_response_init(&resp);
+    resp.transaction_states = karena_alloc(req->arena, ((size_t)r.n_transactional_ids + 1) *
+                                                           sizeof(*resp.transaction_states));
+    if (!resp.transaction_states) return MOCK_CLOSE;
+    for (int32_t i = 0; i < r.n_transactional_ids; i++)
+        describe_one(req, r.transactional_ids[i], &resp.transaction_states[i]);
+    resp.n_transaction_states = r.n_transactional_ids;
     return mock_respond(req, &resp);
 }

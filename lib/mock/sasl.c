@@ -119,6 +119,8 @@ static int parse_mechs(mock_security *sec, const char *list)
 
 kfk_err mock_security_init(mock_security *sec, const kfk_mock_security *conf)
 {
+    for (size_t i = 0; i < sizeof(conf->reserved) / sizeof(conf->reserved[0]); i++)
+        if (conf->reserved[i]) return KFK_ERR_INVALID_ARG; /* meant for later fields */
     const char *p = conf->protocol ? conf->protocol : "PLAINTEXT";
     if (!strcmp(p, "SSL")) {
         sec->tls = true;

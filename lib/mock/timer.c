@@ -3,11 +3,12 @@
  * only. */
 #include <stddef.h>
 
+#include "base/container_of.h"
 #include "mock/mock.h"
 
 static mock_timer *of(ktimer *kt)
 {
-    return (mock_timer *)((char *)kt - offsetof(mock_timer, kt));
+    return container_of(kt, mock_timer, kt);
 }
 
 void mock_timer_stop(mock_cluster *mc, mock_timer *t)

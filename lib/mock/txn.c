@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "mock/groups.h"
 #include "mock/txn.h"
@@ -295,7 +296,7 @@ void mock_txn_fence_abort(mock_txn *t)
 static void on_timeout(mock_cluster *mc, mock_timer *timer)
 {
     (void)mc;
-    mock_txn *t = (mock_txn *)(void *)((char *)timer - offsetof(mock_txn, timer));
+    mock_txn *t = container_of(timer, mock_txn, timer);
     if (t->state == MOCK_TXN_ONGOING)
         mock_txn_fence_abort(t); /* transaction_timeout_ms passed */
     else if (mock_txn_preparing(t))

@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "net/backoff.h"
 #include "net/conn_int.h"
@@ -210,7 +211,7 @@ static void connect_failed(kconn *c, const char *why)
 
 static void send_api_versions(kconn *c, int16_t version)
 {
-    kreq_init(&c->av_req, KP_API_VERSIONS_KEY, &c->av_body, c->state_deadline_ns, NULL, c);
+    kreq_init(&c->av_req, &kp_api_versions_client, &c->av_body, c->state_deadline_ns, NULL, c);
     kp_api_versions_request_init(&c->av_body);
     if (version >= 3) {
         c->av_body.client_software_name = kwire_cstr(c->cfg->software_name);
@@ -374,7 +375,7 @@ void kconn_wake(kconn *c)
 
 static void on_timer(ktimer *t)
 {
-    kconn *c = (kconn *)((char *)t - offsetof(kconn, timer));
+    kconn *c = container_of(t, kconn, timer);
     int64_t now = kloop_now(c->loop);
     kconn_state s = state_of(c);
     if (c->req_deadline_ns && now >= c->req_deadline_ns && kconn_expire(c, now)) {
@@ -448,7 +449,7 @@ static void queue_kick_pass(kconn_group *g)
 
 static void adopt_task(ktask *t)
 {
-    kconn *c = (kconn *)((char *)t - offsetof(kconn, adopt_task));
+    kconn *c = container_of(t, kconn, adopt_task);
     c->next = c->group->conns;
     if (c->next) c->next->prev = c;
     c->group->conns = c;
@@ -461,7 +462,7 @@ static void adopt_task(ktask *t)
 
 static void retire_task(ktask *t)
 {
-    kconn *c = (kconn *)((char *)t - offsetof(kconn, retire_task));
+    kconn *c = container_of(t, kconn, retire_task);
     c->retiring = true;
     c->want_connect = false;
     kconn_maybe_free(c);
@@ -510,7 +511,7 @@ void kconn_retire(kconn *c)
 
 static void group_kick(ktask *t)
 {
-    kconn_group *g = (kconn_group *)((char *)t - offsetof(kconn_group, kick_task));
+    kconn_group *g = container_of(t, kconn_group, kick_task);
     atomic_store(&g->kick_queued, false);
     for (kconn *c = g->conns; c; c = c->next) {
         if (!atomic_exchange(&c->kicked, false)) continue;

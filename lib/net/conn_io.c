@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "base/container_of.h"
 #include "base/rw.h"
 #include "base/time.h"
 #include "net/conn_int.h"
@@ -101,7 +102,7 @@ static void prepare(kconn *c, kreq *r)
 
 static void submit_task(ktask *t)
 {
-    kreq *r = (kreq *)((char *)t - offsetof(kreq, task));
+    kreq *r = container_of(t, kreq, task);
     kconn *c = r->conn;
     accept_request(c, r);
     kconn_maybe_free(c);
@@ -151,7 +152,7 @@ void kconn_undirty(kconn *c)
 
 void kconn_group_flush(ktask *t)
 {
-    kconn_group *g = (kconn_group *)((char *)t - offsetof(kconn_group, flush_task));
+    kconn_group *g = container_of(t, kconn_group, flush_task);
     g->flush_queued = false;
     kconn *c;
     while ((c = g->dirty)) {
@@ -167,8 +168,8 @@ kfk_err kconn_send_now(kconn *c, kreq *r, int16_t version)
 {
     int32_t id = c->next_correlation_id;
     c->next_correlation_id = id == INT32_MAX ? 1 : id + 1;
-    int rc = kproto_write_request(&c->out, r->api_key, version, id, kwire_cstr(c->cfg->client_id),
-                                  r->body);
+    int rc = kproto_write_client_request(&c->out, r->api, version, id,
+                                         kwire_cstr(c->cfg->client_id), r->body);
     if (rc) return (kfk_err)rc;
     r->version = version;
     r->correlation_id = id;
@@ -407,8 +408,7 @@ static int handle_frame(kconn *c, const uint8_t *data, size_t len, krbuf *owner)
     }
     const kproto_api *api = kproto_api_get(r->api_key);
     void *resp = karena_alloc(&c->arena, api->response_size);
-    int rc = resp ? kproto_response_decode(r->api_key, r->version, resp, &rd, &c->arena)
-                  : KFK_ERR_NO_MEMORY;
+    int rc = resp ? r->api->decode_response(resp, r->version, &rd, &c->arena) : KFK_ERR_NO_MEMORY;
     r->frame = owner;
     if (rc) {
         klog(&c->cfg->log, KFK_LOG_WARNING, "broker", "%s: %s v%d response: %s", c->name, api->name,
@@ -548,7 +548,7 @@ static int read_in(kconn *c)
 
 void kconn_on_io(kio *io, uint32_t events)
 {
-    kconn *c = (kconn *)((char *)io - offsetof(kconn, io));
+    kconn *c = container_of(io, kconn, io);
     kconn_state s = state_of(c);
     if (s == KCONN_CONNECTING) {
         kconn_on_connect_done(c);

@@ -38,12 +38,12 @@ static void fail_auth(kconn *c, const char *fmt, const char *a, const char *b)
 }
 
 /* Sends the connection's own SASL request, ahead of anything pending. */
-static int send_own(kconn *c, int16_t api_key, const void *body, int16_t version)
+static int send_own(kconn *c, const kproto_client *api, const void *body, int16_t version)
 {
     int64_t deadline = c->state_deadline_ns;
     if (!deadline) /* re-authentication of a READY connection */
         deadline = kloop_now(c->loop) + c->cfg->setup_timeout_ms * KTIME_NS_PER_MS;
-    kreq_init(&c->sasl_req, api_key, body, deadline, NULL, c);
+    kreq_init(&c->sasl_req, api, body, deadline, NULL, c);
     kfk_err err = kconn_send_now(c, &c->sasl_req, version);
     if (err) {
         kconn_fail(c, err, "cannot encode a SASL request");
@@ -65,7 +65,7 @@ void kconn_sasl_start(kconn *c)
     }
     kp_sasl_handshake_request_init(&c->sasl_hs);
     c->sasl_hs.mechanism = kwire_cstr(c->cfg->sasl->name);
-    send_own(c, KP_SASL_HANDSHAKE_KEY, &c->sasl_hs, v);
+    send_own(c, &kp_sasl_handshake_client, &c->sasl_hs, v);
 }
 
 /* Sends the mechanism's next message. */
@@ -79,7 +79,7 @@ static int send_message(kconn *c)
     kp_sasl_authenticate_request_init(&c->sasl_auth);
     c->sasl_auth.auth_bytes =
         (kslice){c->sasl_msg ? c->sasl_msg : (const uint8_t *)"", c->sasl_msg_len};
-    return send_own(c, KP_SASL_AUTHENTICATE_KEY, &c->sasl_auth, v);
+    return send_own(c, &kp_sasl_authenticate_client, &c->sasl_auth, v);
 }
 
 /* Authenticated: READY, re-authentication scheduled when the session has

@@ -8,11 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "net/conn_int.h"
 
 typedef struct sasl_call {
-    kwork work; /* first */
+    kwork work;
     kconn *conn;
     const kfk_sasl_mechanism *mech;
     bool start;
@@ -49,7 +50,7 @@ static void call_free(sasl_call *sc)
 /* Worker thread: the calls that may block. */
 static void call_run(kwork *w)
 {
-    sasl_call *sc = (sasl_call *)w;
+    sasl_call *sc = container_of(w, sasl_call, work);
     const kfk_sasl_mechanism *m = sc->mech;
     if (sc->start) {
         sc->err = m->start(m->opaque, sc->host, &sc->state, sc->why, sizeof(sc->why));
@@ -63,7 +64,7 @@ static void call_run(kwork *w)
 /* Cancelled: nobody will read the outcome. */
 static void call_discard(kwork *w)
 {
-    sasl_call *sc = (sasl_call *)w;
+    sasl_call *sc = container_of(w, sasl_call, work);
     if (sc->started && sc->mech->end) sc->mech->end(sc->mech->opaque, sc->state);
     call_free(sc);
 }
@@ -71,7 +72,7 @@ static void call_discard(kwork *w)
 /* Loop thread: the connection takes the state back and goes on. */
 static void call_done(kwork *w)
 {
-    sasl_call *sc = (sasl_call *)w;
+    sasl_call *sc = container_of(w, sasl_call, work);
     kconn *c = sc->conn;
     c->sasl_work = NULL;
     c->sasl_work_deadline_ns = 0;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,15 +105,28 @@ static void wake_drain(kio *io, uint32_t events)
     (void)n;
 }
 
-static int next_timeout_ms(const kloop *l)
+/* Waits for events until the next timer is due. The time left is taken
+ * now, not at the last wake-up (callbacks ran since), and goes to the
+ * kernel in nanoseconds where it can take them (epoll_pwait2): with
+ * epoll_wait's milliseconds, rounded up so as not to spin, a 1 ms timer
+ * fired after up to 2 ms. */
+static int wait_events(kloop *l, struct epoll_event *ev)
 {
     ktimer *t = ktimer_heap_peek(&l->timers);
-    if (!t) return -1;
-    int64_t left = t->deadline_ns - l->now_ns;
-    if (left <= 0) return 0;
-    /* Round up: waking a little late is fine, waking early would spin. */
+    if (!t) return epoll_wait(l->epfd, ev, LOOP_MAX_EVENTS, -1);
+    int64_t left = t->deadline_ns - ktime_mono_ns();
+    if (left <= 0) return epoll_wait(l->epfd, ev, LOOP_MAX_EVENTS, 0);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+    static atomic_bool no_pwait2; /* a kernel older than 5.11 */
+    if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+        struct timespec ts = {.tv_sec = left / KTIME_NS_PER_S, .tv_nsec = left % KTIME_NS_PER_S};
+        int n = epoll_pwait2(l->epfd, ev, LOOP_MAX_EVENTS, &ts, NULL);
+        if (n >= 0 || errno != ENOSYS) return n;
+        atomic_store_explicit(&no_pwait2, true, memory_order_relaxed);
+    }
+#endif
     int64_t ms = (left + KTIME_NS_PER_MS - 1) / KTIME_NS_PER_MS;
-    return ms > INT_MAX ? INT_MAX : (int)ms;
+    return epoll_wait(l->epfd, ev, LOOP_MAX_EVENTS, ms > INT_MAX ? INT_MAX : (int)ms);
 }
 
 static void run_timers(kloop *l)
@@ -125,7 +139,7 @@ static void run_timers(kloop *l)
 static void run_once(kloop *l)
 {
     struct epoll_event ev[LOOP_MAX_EVENTS];
-    int n = epoll_wait(l->epfd, ev, LOOP_MAX_EVENTS, next_timeout_ms(l));
+    int n = wait_events(l, ev);
     l->now_ns = ktime_mono_ns();
     if (n < 0 && errno != EINTR)
         klog(&l->log, KFK_LOG_ERR, "loop", "%s: epoll_wait: %s", l->name, strerror(errno));

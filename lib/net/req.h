@@ -34,6 +34,7 @@
 #include "kfk.h"
 #include "net/loop.h"
 #include "proto/arena.h"
+#include "proto/gen/api_client.h"
 
 typedef struct kreq kreq;
 typedef struct kconn kconn;
@@ -50,7 +51,8 @@ enum {
 
 struct kreq {
     /* caller: set before submitting */
-    int16_t api_key;
+    const kproto_client *api; /* kp_<api>_client */
+    int16_t api_key;          /* api's key, as kreq_init sets it */
     int16_t min_version; /* lowest acceptable version; 0: any */
     int16_t max_version; /* highest acceptable; -1: our newest */
     uint16_t flags;      /* KREQ_F_* */
@@ -72,11 +74,12 @@ struct kreq {
 };
 
 /* Sets r up with the caller fields zeroed and max_version -1. */
-static inline void kreq_init(kreq *r, int16_t api_key, const void *body, int64_t deadline_ns,
-                             kreq_done_fn *done, void *opaque)
+static inline void kreq_init(kreq *r, const kproto_client *api, const void *body,
+                             int64_t deadline_ns, kreq_done_fn *done, void *opaque)
 {
     *r = (kreq){0};
-    r->api_key = api_key;
+    r->api = api;
+    r->api_key = api->key;
     r->max_version = -1;
     r->body = body;
     r->deadline_ns = deadline_ns;

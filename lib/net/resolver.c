@@ -1,4 +1,5 @@
 #include "net/resolver.h"
+#include "base/container_of.h"
 
 #include <netdb.h>
 #include <pthread.h>
@@ -10,7 +11,7 @@
 typedef enum job_stage { JOB_QUEUED, JOB_RUNNING, JOB_POSTED, JOB_ORPHANED } job_stage;
 
 struct kresolve_job {
-    ktask task; /* first: the loop runs it */
+    ktask task; /* the loop runs it */
     kresolve_job *next;
     kresolver *r;
     kloop *loop;
@@ -50,7 +51,7 @@ kresolver *kresolver_new(const klogger *log)
 /* Runs on the loop thread. */
 static void job_deliver(ktask *t)
 {
-    kresolve_job *j = (kresolve_job *)t;
+    kresolve_job *j = container_of(t, kresolve_job, task);
     /* cancelled is only set on this same thread once the job is posted. */
     if (!j->cancelled) j->fn(j->opaque, j->gai_err, &j->addrs);
     free(j);

@@ -1,4 +1,5 @@
 #include "net/worker.h"
+#include "base/container_of.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ kworker *kworker_new(const char *name)
 /* Loop thread. cancelled is only set on this same thread once posted. */
 static void work_deliver(ktask *t)
 {
-    kwork *work = (kwork *)t;
+    kwork *work = container_of(t, kwork, task);
     if (work->cancelled)
         work->discard(work);
     else

@@ -20,7 +20,7 @@ typedef struct kworker kworker;
 typedef struct kwork kwork;
 
 struct kwork {
-    ktask task; /* first: the loop runs it */
+    ktask task; /* the loop runs it */
     /* Worker thread: the call that may block. */
     void (*run)(kwork *w);
     /* Loop thread, after run, unless cancelled: takes the work over. */

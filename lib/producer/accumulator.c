@@ -47,6 +47,7 @@ struct kaccum {
     uint32_t msgs_initial;
     atomic_int flushing;    /* flushes in progress */
     atomic_bool closing;    /* kaccum_close was called */
+    atomic_bool held;       /* kaccum_set_held: nothing may be sent now */
     atomic_int mem_waiters; /* appends blocked for memory: drain sends everything */
 
     pthread_mutex_t mem_lock; /* protects reserved, pool, pool_n, pooled_bytes and parts */
@@ -229,6 +230,11 @@ int64_t kaccum_reserved_bytes(kaccum *a)
     return r;
 }
 
+void kaccum_set_held(kaccum *a, bool held)
+{
+    atomic_store_explicit(&a->held, held, memory_order_relaxed);
+}
+
 void kaccum_flush_begin(kaccum *a)
 {
     atomic_fetch_add(&a->flushing, 1);
@@ -362,16 +368,17 @@ void kaccum_batch_release(kaccum *a, kaccum_batch *b)
 
 /* Lets p's open batch b take `need` more bytes past its bound, p->lock
  * held. Only while p is backed up: batches queued ahead of b wait for the
- * sender (all of max.in.flight.requests.per.connection is in use), so a
- * batch sealed now would wait too. Growing it instead sends the records
- * in fewer, larger batches once the sender can take them, as librdkafka
- * and franz-go size batches; a partition that keeps up still gets
+ * sender (all of max.in.flight.requests.per.connection is in use), or the
+ * accumulator is held, so a batch sealed now would wait too. Growing it
+ * instead sends the records in fewer, larger batches once the sender can
+ * take them, as librdkafka and franz-go size batches; a partition that keeps up still gets
  * batch.size batches, sent after linger.ms. The bound doubles, at most to
  * grow_max, and only with buffer.memory to spare: this never blocks. */
 static bool try_grow(kaccum *a, kaccum_part *p, kaccum_batch *b, size_t need)
 {
     size_t limit = b->w.max_bytes, size = kaccum_batch_size(b);
-    if (p->head == b || limit >= a->grow_max || size + need > a->grow_max) return false;
+    bool backed_up = p->head != b || atomic_load_explicit(&a->held, memory_order_relaxed);
+    if (!backed_up || limit >= a->grow_max || size + need > a->grow_max) return false;
     size_t next = limit * 2 < size + need ? size + need : limit * 2;
     if (next > a->grow_max) next = a->grow_max;
     int64_t extra = (int64_t)(next - limit);
@@ -462,6 +469,7 @@ static kfk_err open_batch(kaccum *a, kaccum_part *p, kaccum_batch *b, const kacc
     b->drained_nth = 0;
     b->producer_id = -1;
     b->producer_epoch = -1;
+    b->sends = 0;
     b->maybe_written = false;
     b->seq_reset = false;
     b->sealed = false;
@@ -560,31 +568,46 @@ static kaccum_batch *take_head(kaccum_part *p)
     return b;
 }
 
+/* Takes p's head batch into out when it may go now (ready, or lingering
+ * when ride is set) and fits (the first one, got 0, always does). */
+static bool drain_one(kaccum *a, kaccum_part *p, int64_t now_ms, bool all, bool ride,
+                      size_t max_bytes, size_t got, size_t *bytes, kaccum_list *out)
+{
+    pthread_mutex_lock(&p->lock);
+    kaccum_batch *b = drainable_head(p);
+    int64_t at = b ? batch_ready_at(a, b, now_ms, all) : INT64_MAX;
+    /* a lingering batch rides along, one in retry backoff never does */
+    bool ready = b && (at <= now_ms || (ride && b->retry_at_ms <= now_ms));
+    bool fits = ready && (got == 0 || *bytes + kaccum_batch_size(b) <= max_bytes);
+    if (fits) {
+        take_head(p);
+        if (!b->drained_nth) {
+            b->base_sequence = p->next_sequence;
+            p->next_sequence = sequence_add(p->next_sequence, b->w.count);
+            b->drained_nth = ++p->drained;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (!fits) return false;
+    *bytes += kaccum_batch_size(b);
+    list_push(out, b);
+    return true;
+}
+
 size_t kaccum_drain(kaccum *a, kaccum_part *const *parts, size_t n, size_t start, int64_t now_ms,
                     size_t max_bytes, kaccum_list *out)
 {
     bool all = all_ready(a);
-    size_t got = 0, bytes = 0;
-    for (size_t i = 0; i < n; i++) {
-        kaccum_part *p = parts[(start + i) % n];
-        pthread_mutex_lock(&p->lock);
-        kaccum_batch *b = drainable_head(p);
-        bool ready = b && batch_ready_at(a, b, now_ms, all) <= now_ms;
-        bool fits = ready && (got == 0 || bytes + kaccum_batch_size(b) <= max_bytes);
-        if (fits) {
-            take_head(p);
-            if (!b->drained_nth) {
-                b->base_sequence = p->next_sequence;
-                p->next_sequence = sequence_add(p->next_sequence, b->w.count);
-                b->drained_nth = ++p->drained;
-            }
-        }
-        pthread_mutex_unlock(&p->lock);
-        if (ready && !fits) break; /* the request is full */
-        if (!fits) continue;
-        bytes += kaccum_batch_size(b);
-        list_push(out, b);
-        got++;
+    size_t got = 0, bytes = 0, first = n;
+    /* Once a batch is ready the request goes to the broker anyway: the
+     * partitions' batches still lingering join it (as Java's drain does),
+     * rather than each taking a request of its own moments later. Those
+     * passed over before the first ready one get a second visit. */
+    for (size_t i = 0; i < n + (got ? first : 0); i++) {
+        if (!drain_one(a, parts[(start + i) % n], now_ms, all, got > 0, max_bytes, got, &bytes,
+                       out))
+            continue;
+        if (got++ == 0) first = i;
     }
     return got;
 }

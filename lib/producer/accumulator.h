@@ -107,6 +107,7 @@ struct kaccum_batch {
      * them at open). */
     int64_t producer_id;
     int16_t producer_epoch;
+    int32_t sends;      /* Produce requests that took it out (retries bounds them) */
     bool maybe_written; /* an attempt ended without an answer: the broker may hold it */
     bool seq_reset;     /* renumbered by an epoch bump (KIP-360) */
     bool sealed;        /* no more records go in */
@@ -183,10 +184,13 @@ typedef struct kaccum_appended {
 kfk_err kaccum_append(kaccum *a, kaccum_part *p, const kaccum_rec *rec, int64_t now_ms,
                       kaccum_appended *res);
 
-/* Moves to out at most one ready batch from each of parts[0..n), visiting
- * them from parts[start % n] on (callers rotate start so that a request
- * that fills up does not always leave out the same partitions), while the
+/* Moves to out at most one batch from each of parts[0..n), visiting them
+ * from parts[start % n] on (callers rotate start so that a request that
+ * fills up does not always leave out the same partitions), while the
  * batches' total size stays within max_bytes (the first is always taken).
+ * Nothing when no head batch is ready; else the ready ones and, since the
+ * request goes anyway, those still within linger.ms (not those waiting
+ * out a retry backoff).
  * Each batch drained for the first time is sealed and gets its base
  * sequence: the partition's next sequence, which then advances by its
  * record count (wrapping at INT32_MAX as Kafka does); a re-enqueued batch
@@ -217,6 +221,12 @@ int64_t kaccum_oldest_ms(kaccum *a, kaccum_part *const *parts, size_t n);
  * if one is ready already, the first linger or retry backoff expiry
  * otherwise, INT64_MAX when they are all empty. */
 int64_t kaccum_next_ready_ms(kaccum *a, kaccum_part *const *parts, size_t n, int64_t now_ms);
+
+/* Says that the sender will take nothing for now (a transaction waits to
+ * begin): while held, open batches may grow as those of a backed-up
+ * partition do, so the records waiting go in fewer, larger batches. Any
+ * thread. */
+void kaccum_set_held(kaccum *a, bool held);
 
 /* Flush: while at least one flush is in progress every batch is ready.
  * Calls nest; each begin needs an end. */

@@ -28,6 +28,7 @@
  * once everything is answered, proves it was not and asks for a bump. */
 #include <stdlib.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "producer/producer_int.h"
 #include "producer/txn.h"
@@ -54,13 +55,13 @@ static void bump_finish(kfk_producer *p, int64_t pid, int16_t epoch);
 
 static void pid_retry(ktimer *t)
 {
-    kfk_producer *p = (kfk_producer *)((char *)t - offsetof(kfk_producer, pid_retry_timer));
+    kfk_producer *p = container_of(t, kfk_producer, pid_retry_timer);
     if (!atomic_load(&p->closing)) pid_send(p);
 }
 
 static void pid_retry_arm(ktask *t)
 {
-    kfk_producer *p = (kfk_producer *)((char *)t - offsetof(kfk_producer, pid_retry_task));
+    kfk_producer *p = container_of(t, kfk_producer, pid_retry_task);
     kloop_timer_arm(kclient_bg_loop(p->client), &p->pid_retry_timer,
                     ktime_mono_ns() + p->retry_backoff_ms * KTIME_NS_PER_MS);
 }
@@ -102,7 +103,7 @@ static void pid_send(kfk_producer *p)
      * non-transactional request with a new id at epoch 0 either way. */
     p->pid_req.transactional_id = (kslice){NULL, 0};
     p->pid_req.transaction_timeout_ms = INT32_MAX;
-    kcall_init(&p->pid_call, KP_INIT_PRODUCER_ID_KEY, &p->pid_req, pid_done, p);
+    kcall_init(&p->pid_call, &kp_init_producer_id_client, &p->pid_req, pid_done, p);
     p->pid_call.route = KROUTE_ANY;
     p->pid_call.check = pid_check;
     p->pid_call.deadline_ns = kclient_deadline((int)p->request_timeout_ms * 2);

@@ -346,10 +346,14 @@ static kfk_err choose_partition(kptopic *t, const kpart_array *a, const kfk_reco
 static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *rec,
                       const krecord_header *hdrs, void *opaque, bool sticky)
 {
-    int64_t now_ms = kfc_now_ms();
+    /* In ns until the end: rounding each clock to ms first could put a
+     * timestamp 2 ms before the wall clock. */
+    int64_t now_ns = kfc_now_ns(), now_ms = now_ns / KTIME_NS_PER_MS;
     kaccum_rec ar = {
-        .timestamp =
-            rec->timestamp_ms ? rec->timestamp_ms : now_ms + atomic_load(&p->wall_offset_ms),
+        .timestamp = rec->timestamp_ms ? rec->timestamp_ms
+                                       : (now_ns + atomic_load_explicit(&p->wall_offset_ns,
+                                                                        memory_order_relaxed)) /
+                                             KTIME_NS_PER_MS,
         .key = {rec->key, rec->key_len},
         .value = {rec->value, rec->value_len},
         .headers = hdrs,
@@ -367,8 +371,7 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
     if (res.new_batch) {
         atomic_store_explicit(&t->used_ms, now_ms, memory_order_relaxed);
         /* Once per batch: the wall clock may have been stepped. */
-        atomic_store_explicit(&p->wall_offset_ms, ktime_wall_ms() - now_ms,
-                              memory_order_relaxed);
+        atomic_store_explicit(&p->wall_offset_ns, ktime_wall_offset_ns(), memory_order_relaxed);
         kprod_expiry_note(p, now_ms);
     }
     if (res.new_batch || res.ready) ksender_kick_part(p, pp);
@@ -392,6 +395,13 @@ static kfk_err check_record(kfk_producer *p, const kfk_record *rec)
             kclient_error_set(c, "kfk_produce: rec->headers[%zu].name is NULL", i);
             return KFK_ERR_INVALID_ARG;
         }
+    /* Reserved for later fields: refused unless zero, so they can get a meaning. */
+    _Static_assert(sizeof(rec->reserved) == 4 * sizeof(void *), "check every reserved word");
+    if (rec->reserved[0] || rec->reserved[1] || rec->reserved[2] || rec->reserved[3]) {
+        kclient_error_set(c, "kfk_produce: rec->reserved is not all zero (initialize the "
+                             "record, e.g. kfk_record rec = {.topic = ...})");
+        return KFK_ERR_INVALID_ARG;
+    }
     if (rec->partition < 0 && rec->partition != KFK_PARTITION_ANY) {
         kclient_error_set(c,
                           "kfk_produce: rec->partition %d is neither a partition nor "
@@ -500,7 +510,8 @@ static kfk_err produce(kfk_producer *p, const kfk_record *rec, void *opaque)
         return KFK_ERR_NO_MEMORY;
     for (size_t i = 0; i < rec->n_headers; i++) {
         const kfk_header *h = &rec->headers[i];
-        hdrs[i].key = (kslice){(const uint8_t *)h->name, strlen(h->name)};
+        hdrs[i].key =
+            (kslice){(const uint8_t *)h->name, h->name_len ? h->name_len : strlen(h->name)};
         hdrs[i].value = (kslice){h->value, h->value ? h->value_len : 0};
     }
     if ((err = append(p, t, a->parts[part], rec, hdrs, opaque, sticky)))
@@ -669,6 +680,7 @@ static void read_conf(kfk_producer *p, const kfk_conf *c)
     p->delivery_timeout_ms = kconf_i64(c, KCONF_DELIVERY_TIMEOUT_MS);
     p->request_timeout_ms = kconf_i64(c, KCONF_REQUEST_TIMEOUT_MS);
     p->retry_backoff_ms = kconf_i64(c, KCONF_RETRY_BACKOFF_MS);
+    p->max_retries = (int32_t)kconf_i64(c, KCONF_RETRIES);
     p->max_block_ms = kconf_i64(c, KCONF_MAX_BLOCK_MS);
     p->max_idle_ms = kconf_i64(c, KCONF_METADATA_MAX_IDLE_MS);
     p->max_request_bytes = (size_t)kconf_i64(c, KCONF_MAX_REQUEST_SIZE);
@@ -734,7 +746,7 @@ kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen)
     }
     init_locks(p);
     p->serial = atomic_fetch_add(&producer_serials, 1) + 1;
-    atomic_init(&p->wall_offset_ms, ktime_wall_ms() - ktime_mono_ms());
+    atomic_init(&p->wall_offset_ns, ktime_wall_offset_ns());
     atomic_init(&p->producer_id, p->idempotent ? -1 : -1);
     atomic_init(&p->producer_epoch, -1);
     atomic_init(&p->expiry_at_ms, INT64_MAX);

@@ -166,6 +166,7 @@ struct kfk_producer {
     kcodec codec;
     int codec_level;
     int64_t delivery_timeout_ms, request_timeout_ms, retry_backoff_ms, max_block_ms;
+    int32_t max_retries;       /* retries: how often one batch is sent again */
     int64_t max_idle_ms;       /* metadata.max.idle.ms */
     pthread_mutex_t idle_lock; /* a topic going idle or waking (idle.c) */
     size_t max_request_bytes;
@@ -218,9 +219,9 @@ struct kfk_producer {
     bool expiry_stopped;           /* under senders_lock */
     _Atomic int64_t load_at_ms;    /* KIP-794 loads last published */
 
-    /* wall clock ms - monotonic ms, read again when a batch opens, so a
+    /* wall clock ns - monotonic ns, read again when a batch opens, so a
      * record's CreateTime costs no second clock read */
-    _Atomic int64_t wall_offset_ms;
+    _Atomic int64_t wall_offset_ns;
     uint64_t serial; /* tells producers apart in the per-thread topic cache */
 
     ktxn *txn; /* transactional.id (txn.c); NULL: none */

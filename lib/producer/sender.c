@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/err.h"
 #include "base/time.h"
 #include "producer/producer_int.h"
@@ -96,6 +97,7 @@ static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t 
     /* A transaction ending badly retries nothing; a transactional
      * producer's sequence errors abort the transaction (KIP-360). */
     bool again = (seq_err || retriable(err)) && !expired;
+    if (b->sends > p->max_retries) again = false; /* retries: sends after the first */
     if (p->txn && (seq_err || ktxn_failing(p))) again = false;
     if (atomic_load(&p->closing)) {
         kdr_batch_abandon(p, b, KFK_ERR_DESTROYED);
@@ -145,6 +147,9 @@ static void produce_done(kreq *req, kfk_err err, void *resp, karena *arena)
         kclient_refresh(p->client, "produce: connection failed");
     for (int i = 0; i < r->n; i++) {
         kaccum_batch *b = r->batches[i];
+        /* A request that never went out (its connection was down) is no
+         * attempt; as in Java, waiting for a broker spends no retry. */
+        if (req->version >= 0) b->sends++;
         if (err || !pr) {
             batch_result(p, b, err, -1, -1, -1);
             continue;
@@ -281,7 +286,7 @@ static void send_batches(ksender *s, kconn *c, kaccum_list *l, int64_t now_ms)
     }
     kidem_inflight_add(p, r->n);
     int16_t max_version = r->req.max_version; /* fill_body's choice */
-    kreq_init(&r->req, KP_PRODUCE_KEY, &r->body,
+    kreq_init(&r->req, &kp_produce_client, &r->body,
               ktime_mono_ns() + p->request_timeout_ms * KTIME_NS_PER_MS, produce_done, r);
     r->req.max_version = max_version;
     if (p->acks == 0) r->req.flags |= KREQ_F_NO_RESPONSE;
@@ -376,13 +381,13 @@ static void sender_pull(ksource *src, kconn *c, int room)
 
 static void on_linger(ktimer *t)
 {
-    ksender *s = (ksender *)((char *)t - offsetof(ksender, linger_timer));
+    ksender *s = container_of(t, ksender, linger_timer);
     kconn_kick(s->broker->conn);
 }
 
 static void sender_attach(ktask *t)
 {
-    ksender *s = (ksender *)((char *)t - offsetof(ksender, attach_task));
+    ksender *s = container_of(t, ksender, attach_task);
     kconn_add_source(s->broker->conn, &s->src);
     s->attached = true;
     kconn_kick(s->broker->conn);
@@ -390,7 +395,7 @@ static void sender_attach(ktask *t)
 
 static void sender_detach(ktask *t)
 {
-    ksender *s = (ksender *)((char *)t - offsetof(ksender, detach_task));
+    ksender *s = container_of(t, ksender, detach_task);
     kloop_timer_disarm(kconn_loop(s->broker->conn), &s->linger_timer);
     if (s->attached) kconn_remove_source(s->broker->conn, &s->src);
     kfk_producer *p = s->p;

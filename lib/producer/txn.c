@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/err.h"
 #include "base/time.h"
 #include "consumer/group_metadata.h"
@@ -154,7 +155,8 @@ static bool want(ktxn *t, ktxn_op op)
 {
     if (op != KTXN_OP_ADD_PARTS) return t->slot[op].want;
     ktxn_state s = state_of(t);
-    return t->n_pending > 0 && (s == KTXN_IN_TXN || s == KTXN_COMMITTING);
+    return t->n_pending > 0 && (s == KTXN_IN_TXN || s == KTXN_COMMITTING) &&
+           !atomic_load(&t->settling);
 }
 
 static void drive(ktxn *t)
@@ -182,7 +184,7 @@ static void drive(ktxn *t)
 
 static void drive_task(ktask *task)
 {
-    ktxn *t = (ktxn *)((char *)task - offsetof(ktxn, drive_task));
+    ktxn *t = container_of(task, ktxn, drive_task);
     atomic_store(&t->drive_posted, false);
     drive(t);
 }
@@ -207,6 +209,17 @@ void ktxn_finished(ktxn *t, ktxn_op op, kfk_err err)
     pthread_mutex_unlock(&t->lock);
     failed_from(t, before); /* a fatal outcome: broadcast after error_cb */
     if (err != KFK_ERR_DESTROYED) post_drive(t);
+}
+
+void ktxn_settled(ktxn *t, bool destroyed)
+{
+    atomic_store_explicit(&t->settling, false, memory_order_release);
+    kaccum_set_held(t->p->accum, false);
+    if (destroyed) return;
+    if (t->tv2)
+        ksender_kick_all(t->p);
+    else
+        post_drive(t);
 }
 
 void ktxn_set_producer(ktxn *t, int64_t producer_id, int16_t epoch)
@@ -288,8 +301,9 @@ bool ktxn_part_ready(const kfk_producer *p, const kpart *pp)
     const ktxn *t = p->txn;
     ktxn_state s = state_of(t);
     if (s == KTXN_UNINIT || s == KTXN_READY || s == KTXN_FATAL) return false;
-    return t->tv2 || atomic_load_explicit(&pp->txn_added, memory_order_acquire) ==
-                         atomic_load_explicit(&t->serial, memory_order_relaxed);
+    if (t->tv2) return !atomic_load_explicit(&t->settling, memory_order_acquire);
+    return atomic_load_explicit(&pp->txn_added, memory_order_acquire) ==
+           atomic_load_explicit(&t->serial, memory_order_relaxed);
 }
 
 kslice ktxn_id(const kfk_producer *p)

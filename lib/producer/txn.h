@@ -10,7 +10,8 @@
  * from kfk-bg (txn_requests.c): InitProducerId, AddPartitionsToTxn
  * (transaction version 1: partitions join before their first batch
  * drains; the sender holds them until then), AddOffsetsToTxn (version 1)
- * and TxnOffsetCommit, EndTxn. The application's calls ask for a request
+ * and TxnOffsetCommit, EndTxn; with version 2, DescribeTransactions after
+ * EndTxn (ktxn_settle). The application's calls ask for a request
  * and wait for its outcome up to their timeout; a call again after a
  * timeout takes up the same request. Records themselves go through the
  * ordinary senders, marked transactional. */
@@ -110,6 +111,12 @@ typedef struct ktxn {
     ktxn_slot slot[KTXN_OP_N];
     ktask drive_task;
     atomic_bool drive_posted;
+    /* The last EndTxn's markers may still be being written. Until the
+     * coordinator says they are, the next transaction's partitions wait
+     * to join: version 1's AddPartitionsToTxn would be refused, and with
+     * version 2 a partition leader holds a Produce that comes too early;
+     * both are tried again only every 20 ms. */
+    atomic_bool settling;
     void *bodies; /* txn_requests.c: the request bodies */
 } ktxn;
 
@@ -118,6 +125,14 @@ typedef struct ktxn {
 kfk_err ktxn_send(ktxn *t, ktxn_op op);
 kfk_err ktxn_requests_new(ktxn *t);
 void ktxn_requests_free(ktxn *t);
+/* txn_requests.c, kfk-bg: after EndTxn, sets settling and asks the
+ * coordinator (DescribeTransactions) until the transaction is complete,
+ * for at most 100 ms (the brokers' own longest wait); then calls
+ * ktxn_settled. Lock not held. */
+void ktxn_settle(ktxn *t);
+/* txn.c: clears settling and lets the waiting partitions join (unless the
+ * client is being destroyed). Any thread, lock not held. */
+void ktxn_settled(ktxn *t, bool destroyed);
 /* txn.c: a request's outcome; lock not held. Any thread. */
 void ktxn_finished(ktxn *t, ktxn_op op, kfk_err err);
 /* txn.c, lock held: the producer's new id and epoch from a request. */

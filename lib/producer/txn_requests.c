@@ -12,6 +12,7 @@
 #include "producer/txn.h"
 #include "proto/gen/add_offsets_to_txn.h"
 #include "proto/gen/add_partitions_to_txn.h"
+#include "proto/gen/describe_transactions.h"
 #include "proto/gen/end_txn.h"
 #include "proto/gen/txn_offset_commit.h"
 
@@ -28,6 +29,11 @@ typedef struct ktxn_bodies {
     kp_txn_offset_commit_request_topic *offsets_topics;
     kp_txn_offset_commit_request_partition *offsets_parts;
     kp_end_txn_request end;
+    /* ktxn_settle's probe, independent of the one-at-a-time slots */
+    kcall settle;
+    kp_describe_transactions_request settle_body;
+    kslice settle_id;
+    bool settle_busy; /* kfk-bg's */
 } ktxn_bodies;
 
 /* Frees the arrays of the request that was in flight (one at a time). */
@@ -145,16 +151,19 @@ static void on_answer(kcall *call, kfk_err err, void *resp, karena *arena)
             ktxn_set_producer(t, r->producer_id, r->producer_epoch);
             pthread_mutex_unlock(&t->lock);
         }
+        /* before the waiting call learns of the end and produces more */
+        ktxn_settle(t);
     }
     ktxn_finished(t, op, err);
 }
 
 /* --- requests --------------------------------------------------------------------------- */
 
-static void call_setup(ktxn *t, ktxn_op op, int16_t api_key, const void *body, kcall_check_fn *chk)
+static void call_setup(ktxn *t, ktxn_op op, const kproto_client *api, const void *body,
+                       kcall_check_fn *chk)
 {
     ktxn_slot *s = &t->slot[op];
-    kcall_init(&s->call, api_key, body, on_answer, t);
+    kcall_init(&s->call, api, body, on_answer, t);
     s->call.route = KROUTE_COORDINATOR;
     s->call.coord_type = 1;
     s->call.coord_key = t->id;
@@ -176,7 +185,7 @@ static kfk_err send_init(ktxn *t, ktxn_bodies *b)
         b->init.producer_id = atomic_load(&t->p->producer_id);
         b->init.producer_epoch = atomic_load(&t->p->producer_epoch);
     }
-    call_setup(t, KTXN_OP_INIT, KP_INIT_PRODUCER_ID_KEY, &b->init, init_check);
+    call_setup(t, KTXN_OP_INIT, &kp_init_producer_id_client, &b->init, init_check);
     return KFK_OK;
 }
 
@@ -222,7 +231,7 @@ static kfk_err send_add_parts(ktxn *t, ktxn_bodies *b)
         }
         cur->partitions[cur->n_partitions++] = pp->id;
     }
-    call_setup(t, KTXN_OP_ADD_PARTS, KP_ADD_PARTITIONS_TO_TXN_KEY, &b->add, add_parts_check);
+    call_setup(t, KTXN_OP_ADD_PARTS, &kp_add_partitions_to_txn_client, &b->add, add_parts_check);
     kcall *c = &t->slot[KTXN_OP_ADD_PARTS].call;
     c->max_version = 3; /* v4+ are the brokers' own */
     /* The previous transaction's markers are being written: they take
@@ -240,7 +249,7 @@ static kfk_err send_add_offsets(ktxn *t, ktxn_bodies *b)
     b->add_offsets.producer_id = atomic_load(&t->p->producer_id);
     b->add_offsets.producer_epoch = atomic_load(&t->p->producer_epoch);
     b->add_offsets.group_id = kwire_cstr(t->offsets.group_id);
-    call_setup(t, KTXN_OP_ADD_OFFSETS, KP_ADD_OFFSETS_TO_TXN_KEY, &b->add_offsets,
+    call_setup(t, KTXN_OP_ADD_OFFSETS, &kp_add_offsets_to_txn_client, &b->add_offsets,
                add_offsets_check);
     return KFK_OK;
 }
@@ -281,7 +290,7 @@ static kfk_err send_offsets(ktxn *t, ktxn_bodies *b)
         pp->committed_leader_epoch = tp->leader_epoch;
         pp->committed_metadata = kwire_cstr(tp->metadata);
     }
-    call_setup(t, KTXN_OP_OFFSETS, KP_TXN_OFFSET_COMMIT_KEY, r, offsets_check);
+    call_setup(t, KTXN_OP_OFFSETS, &kp_txn_offset_commit_client, r, offsets_check);
     kcall *c = &t->slot[KTXN_OP_OFFSETS].call;
     c->coord_type = 0;
     c->coord_key = o->group_id;
@@ -298,7 +307,7 @@ static kfk_err send_end(ktxn *t, ktxn_bodies *b)
     pthread_mutex_lock(&t->lock);
     b->end.committed = t->commit;
     pthread_mutex_unlock(&t->lock);
-    call_setup(t, KTXN_OP_END, KP_END_TXN_KEY, &b->end, end_check);
+    call_setup(t, KTXN_OP_END, &kp_end_txn_client, &b->end, end_check);
     kcall *c = &t->slot[KTXN_OP_END].call;
     if (t->tv2)
         c->min_version = 5; /* the version that bumps the epoch */
@@ -335,6 +344,73 @@ kfk_err ktxn_send(ktxn *t, ktxn_op op)
     }
     kcall_start(t->p->client, &t->slot[op].call);
     return KFK_OK;
+}
+
+/* --- settling: after EndTxn, until the markers are written ------------------------------ */
+
+/* DescribeTransactions asked again at once, before every millisecond */
+#define SETTLE_EAGER 4
+
+/* The states the coordinator leaves once the markers are written; while
+ * in them it refuses to add partitions (CONCURRENT_TRANSACTIONS). */
+static bool still_ending(kslice state)
+{
+    static const char *const ending[] = {"PrepareCommit", "PrepareAbort", "PrepareEpochFence"};
+    for (size_t i = 0; i < sizeof(ending) / sizeof(ending[0]); i++)
+        if (state.len == strlen(ending[i]) && !memcmp(state.ptr, ending[i], state.len)) return true;
+    return false;
+}
+
+/* Still ending: CONCURRENT_TRANSACTIONS, which kcall asks again after
+ * quick_backoff_ms. */
+static kfk_err settle_check(kcall *call, void *resp)
+{
+    const kp_describe_transactions_response *r = resp;
+    if (r->n_transaction_states < 1) return KFK_OK;
+    const kp_describe_transactions_response_transaction_state *st = &r->transaction_states[0];
+    if (st->error_code) return st->error_code;
+    if (!still_ending(st->transaction_state)) return KFK_OK;
+    /* One node writes its markers within a round trip or two: ask again
+     * at once a few times, then every millisecond (a cluster replicating
+     * them takes longer). */
+    call->quick_backoff_ms = call->attempts < SETTLE_EAGER ? 0 : 1;
+    return KFK_ERR_CONCURRENT_TRANSACTIONS;
+}
+
+/* Complete, or no answer in time, or an error (a broker without the API,
+ * a principal without Describe): the records go either way, and at worst
+ * wait at their leader. */
+static void settle_done(kcall *call, kfk_err err, void *resp, karena *arena)
+{
+    (void)resp;
+    (void)arena;
+    ktxn *t = call->opaque;
+    ktxn_bodies *b = t->bodies;
+    b->settle_busy = false;
+    ktxn_settled(t, err == KFK_ERR_DESTROYED);
+}
+
+void ktxn_settle(ktxn *t)
+{
+    ktxn_bodies *b = t->bodies;
+    if (b->settle_busy) return; /* the probe in flight ends this wait too */
+    b->settle_busy = true;
+    atomic_store_explicit(&t->settling, true, memory_order_release);
+    if (t->tv2) kaccum_set_held(t->p->accum, true);
+    b->settle_id = kwire_cstr(t->id);
+    kp_describe_transactions_request_init(&b->settle_body);
+    b->settle_body.transactional_ids = &b->settle_id;
+    b->settle_body.n_transactional_ids = 1;
+    kcall *c = &b->settle;
+    kcall_init(c, &kp_describe_transactions_client, &b->settle_body, settle_done, t);
+    c->route = KROUTE_COORDINATOR;
+    c->coord_type = 1;
+    c->coord_key = t->id;
+    c->check = settle_check;
+    c->quick_err = KFK_ERR_CONCURRENT_TRANSACTIONS; /* settle_check sets the backoff */
+    c->quick_backoff_ms = 0;
+    c->deadline_ns = (ktime_mono_ms() + 100) * KTIME_NS_PER_MS;
+    kcall_start(t->p->client, c);
 }
 
 kfk_err ktxn_requests_new(ktxn *t)

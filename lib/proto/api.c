@@ -54,8 +54,10 @@ static int finish_frame(kbuf *out, size_t start, int err)
     return 0;
 }
 
-int kproto_write_request(kbuf *out, int16_t key, int16_t version, int32_t correlation_id,
-                         kslice client_id, const void *m)
+/* Starts a request frame at out->len: the size prefix and the header.
+ * On an error the caller passes it to finish_frame, which rolls back. */
+static int begin_request(kbuf *out, int16_t key, int16_t version, int32_t correlation_id,
+                         kslice client_id)
 {
     int hv = kproto_request_header_version(key, version);
     if (hv < 0)
@@ -67,11 +69,30 @@ int kproto_write_request(kbuf *out, int16_t key, int16_t version, int32_t correl
     h.correlation_id = correlation_id;
     h.client_id = client_id;
     int err;
-    size_t start = begin_frame(out, &err);
+    begin_frame(out, &err);
     if (!err)
         err = kp_request_header_encode(&h, (int16_t)hv, out);
+    return err;
+}
+
+int kproto_write_request(kbuf *out, int16_t key, int16_t version, int32_t correlation_id,
+                         kslice client_id, const void *m)
+{
+    size_t start = out->len;
+    int err = begin_request(out, key, version, correlation_id, client_id);
     if (!err)
         err = kproto_request_encode(key, version, m, out);
+    return finish_frame(out, start, err);
+}
+
+/* Encodes through api alone, never by key: a link that reaches only this
+ * keeps the protocol code of the APIs its callers name. */
+int kproto_write_client_request(kbuf *out, const kproto_client *api, int16_t version,
+                                int32_t correlation_id, kslice client_id, const void *m)
+{
+    size_t start = out->len;
+    int err = begin_request(out, api->key, version, correlation_id, client_id);
+    if (!err) err = api->encode_request(m, version, out);
     return finish_frame(out, start, err);
 }
 

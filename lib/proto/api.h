@@ -1,7 +1,8 @@
 /* The Kafka APIs kfk speaks: a table by API key (generated from
  * lib/proto/schema into lib/proto/gen/api_table.c), header versions, and
  * encoding or decoding any message by its key, for code that handles APIs
- * generically (the connection layer, the mock broker, tests).
+ * generically (the mock broker, tests); the client's connections go
+ * through a kproto_client per API instead.
  *
  * The typed functions of lib/proto/gen/<api>.h are the fast path; the
  * dispatchers here add one switch. `m` points to the kp_<api>_request or
@@ -30,6 +31,17 @@ typedef struct kproto_api {
     ptrdiff_t throttle_offset;
 } kproto_api;
 
+/* One API as a client speaks it: its key, the encoder of its requests
+ * and the decoder of its responses (lib/proto/gen/api_client.h declares
+ * kp_<api>_client for each). The client names the APIs it sends by these
+ * rather than by key, so that its link keeps the protocol code of those
+ * APIs only; the dispatchers by key below reach every API. */
+typedef struct kproto_client {
+    int16_t key;
+    int (*encode_request)(const void *m, int16_t version, kbuf *out);
+    int (*decode_response)(void *m, int16_t version, kreader *r, karena *a);
+} kproto_client;
+
 /* The API with this key, or NULL when kfk does not know it. */
 const kproto_api *kproto_api_get(int16_t key);
 /* Every API, sorted by key; *n gets the count. */
@@ -57,6 +69,10 @@ int kproto_response_decode(int16_t key, int16_t version, void *m, kreader *r, ka
  * Returns 0 or an encode error; out is unchanged on error. */
 int kproto_write_request(kbuf *out, int16_t key, int16_t version, int32_t correlation_id,
                          kslice client_id, const void *m);
+
+/* The same for api's request m, encoded by api. */
+int kproto_write_client_request(kbuf *out, const kproto_client *api, int16_t version,
+                                int32_t correlation_id, kslice client_id, const void *m);
 
 /* Appends a whole response frame: int32 size, response header, body m. */
 int kproto_write_response(kbuf *out, int16_t key, int16_t version, int32_t correlation_id,

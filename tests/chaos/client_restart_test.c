@@ -76,7 +76,7 @@ static kfk_err metadata_to(kclient *c, int32_t to, int timeout_ms)
     body.n_topics = 0;
     outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, 0};
     kcall call;
-    kcall_init(&call, KP_METADATA_KEY, &body, on_done, &o);
+    kcall_init(&call, &kp_metadata_client, &body, on_done, &o);
     call.route = to < 0 ? KROUTE_ANY : KROUTE_BROKER;
     call.broker_id = to;
     call.deadline_ns = kclient_deadline(timeout_ms);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../common/ktest.h"
+#include "kclus.h"
 #include "kfk.h"
 #include "kwire_client.h"
 
@@ -93,13 +94,6 @@ static void produce(kfk_producer *p, const char *topic, int i)
     ck_assert_msg(err == KFK_OK, "produce %d: %s", i, kfk_err_str(err));
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(int64_t ms)
 {
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
@@ -127,7 +121,7 @@ static void *chaos_main(void *arg)
     sleep_ms(DOWN_MS);
     c->failed |= kafka_cmd("restart", VICTIM) != 0;
     c->at_restart = atomic_load(&c->produced);
-    c->done_ms = now_ms();
+    c->done_ms = kclus_now_ms();
     atomic_store(&c->done, true);
     return NULL;
 }
@@ -176,9 +170,9 @@ START_TEST(test_idempotent_production_survives_a_broker_restart)
     ck_assert_int_eq(pthread_create(&c.thread, NULL, chaos_main, &c), 0);
     /* Paced: RATE/1000 records every millisecond, catching up when late. */
     int n = 0;
-    int64_t start = now_ms();
+    int64_t start = kclus_now_ms();
     for (;;) {
-        int64_t t = now_ms();
+        int64_t t = kclus_now_ms();
         if (atomic_load(&c.done) && t - c.done_ms >= AFTER_MS) break;
         int64_t due = (t - start + 1) * RATE / 1000;
         for (; n < due && n < MAX_RECORDS; n++)

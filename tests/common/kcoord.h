@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "../unit/mock_util.h"
+#include "mt_conn.h"
 
 /* One FindCoordinator through bootstrap (a "host:port,..." list; NULL:
  * KFK_TEST_BOOTSTRAP) for key of key_type (0 group, 1 transactional id).

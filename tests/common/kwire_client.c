@@ -1,6 +1,7 @@
 #include "kwire_client.h"
 
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +14,13 @@ const char *ktest_bootstrap(void)
 {
     const char *b = getenv("KFK_TEST_BOOTSTRAP");
     return b && *b ? b : NULL;
+}
+
+bool ktest_need_bootstrap(void)
+{
+    if (ktest_bootstrap()) return true;
+    printf("SKIP: KFK_TEST_BOOTSTRAP unset (tests/run-integration sets it)\n");
+    return false;
 }
 
 static int connect_one(const char *host, const char *port, int timeout_ms)

@@ -5,6 +5,7 @@
 #ifndef KFK_TESTS_KWIRE_CLIENT_H
 #define KFK_TESTS_KWIRE_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,11 @@
 
 /* The bootstrap list for integration tests (KFK_TEST_BOOTSTRAP), or NULL. */
 const char *ktest_bootstrap(void);
+
+/* For an integration suite's main: true when KFK_TEST_BOOTSTRAP is set;
+ * else prints the "SKIP: why" line tests/run-tests reads, and the suite
+ * returns KTEST_SKIP. */
+bool ktest_need_bootstrap(void);
 
 /* Connects to the first reachable "host:port" of a comma-separated list,
  * with send/receive timeouts of timeout_ms. Returns a socket or -1. */

@@ -134,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kp_metadata_request body;
     kp_metadata_request_init(&body);
     kreq r;
-    kreq_init(&r, KP_METADATA_KEY, &body, ktime_mono_ns() + 5 * KTIME_NS_PER_S, on_done, &o);
+    kreq_init(&r, &kp_metadata_client, &body, ktime_mono_ns() + 5 * KTIME_NS_PER_S, on_done, &o);
     kconn *c = kconn_new(group, 1, "127.0.0.1", port, NULL);
     check(c != NULL);
     kconn_submit(c, &r);

@@ -102,7 +102,7 @@ static kfk_err metadata_call(kclient *c, kroute route, int32_t broker, outcome *
     kp_metadata_request_init(&body);
     body.n_topics = 0;
     kcall call;
-    kcall_init(&call, KP_METADATA_KEY, &body, on_done, o);
+    kcall_init(&call, &kp_metadata_client, &body, on_done, o);
     call.route = route;
     call.broker_id = broker;
     call.deadline_ns = kclient_deadline(15000);
@@ -167,7 +167,7 @@ START_TEST(test_calls_route_to_controller_and_to_a_named_broker)
     kp_metadata_request_init(&body);
     body.n_topics = 0;
     kcall call;
-    kcall_init(&call, KP_METADATA_KEY, &body, on_done, &o);
+    kcall_init(&call, &kp_metadata_client, &body, on_done, &o);
     call.route = KROUTE_BROKER;
     call.broker_id = 4242;
     call.deadline_ns = kclient_deadline(700);
@@ -194,7 +194,7 @@ START_TEST(test_coordinator_lookup_routes_a_call)
     body.n_coordinator_keys = 1;
     kcall call;
     outcome o;
-    kcall_init(&call, KP_FIND_COORDINATOR_KEY, &body, on_done, &o);
+    kcall_init(&call, &kp_find_coordinator_client, &body, on_done, &o);
     call.min_version = 4;
     call.route = KROUTE_COORDINATOR;
     call.coord_type = 0;
@@ -225,7 +225,7 @@ static void create_topic(kclient *c, const char *name)
     req.timeout_ms = 15000;
     kcall call;
     outcome o;
-    kcall_init(&call, KP_CREATE_TOPICS_KEY, &req, on_done, &o);
+    kcall_init(&call, &kp_create_topics_client, &req, on_done, &o);
     call.route = KROUTE_CONTROLLER;
     call.deadline_ns = kclient_deadline(20000);
     outcome_init(&o);
@@ -257,7 +257,7 @@ static void delete_topic(kclient *c, const char *name)
     req.timeout_ms = 15000;
     kcall call;
     outcome o;
-    kcall_init(&call, KP_DELETE_TOPICS_KEY, &req, on_done, &o);
+    kcall_init(&call, &kp_delete_topics_client, &req, on_done, &o);
     call.min_version = 6;
     call.route = KROUTE_CONTROLLER;
     call.deadline_ns = kclient_deadline(20000);
@@ -277,7 +277,7 @@ static void heartbeat_call(kclient *c, const char *group, outcome *o)
     body.generation_id = -1;
     body.member_id = kwire_cstr("");
     kcall call;
-    kcall_init(&call, KP_HEARTBEAT_KEY, &body, on_done, o);
+    kcall_init(&call, &kp_heartbeat_client, &body, on_done, o);
     call.route = KROUTE_COORDINATOR;
     call.coord_type = 0;
     call.coord_key = group;
@@ -332,7 +332,7 @@ START_TEST(test_coordinator_call_does_not_wait_behind_a_long_poll)
     fbody.n_topics = 1;
     static kcall fetch;
     static outcome fo;
-    kcall_init(&fetch, KP_FETCH_KEY, &fbody, on_done, &fo);
+    kcall_init(&fetch, &kp_fetch_client, &fbody, on_done, &fo);
     fetch.max_version = 12; /* by name */
     fetch.route = KROUTE_BROKER;
     fetch.broker_id = leader;
@@ -401,7 +401,7 @@ START_TEST(test_call_to_a_leader_times_out_at_its_deadline)
     body.n_topics = 1;
     kcall call;
     outcome o;
-    kcall_init(&call, KP_FETCH_KEY, &body, on_done, &o);
+    kcall_init(&call, &kp_fetch_client, &body, on_done, &o);
     call.max_version = 12; /* by name */
     call.route = KROUTE_LEADER;
     call.topic = topic;
@@ -456,7 +456,7 @@ START_TEST(test_destroy_with_calls_in_flight_completes_them_once)
     static kcall calls[N];
     static outcome o[N];
     for (int i = 0; i < N; i++) {
-        kcall_init(&calls[i], KP_FETCH_KEY, &body, on_done, &o[i]);
+        kcall_init(&calls[i], &kp_fetch_client, &body, on_done, &o[i]);
         calls[i].route = i % 2 ? KROUTE_ANY : KROUTE_BROKER;
         calls[i].broker_id = 999; /* parks: no such broker */
         calls[i].deadline_ns = kclient_deadline(60000);

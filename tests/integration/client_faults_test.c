@@ -269,6 +269,37 @@ START_TEST(test_retriable_errors_are_retried)
 }
 END_TEST
 
+/* retries bounds both kinds of retry: a topic the controller asks to
+ * send again, and a request whose connection failed. */
+START_TEST(test_retries_bounds_the_admin_retries)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    kfk_admin *a = admin_for(mc, (const char *const[]){"retries", "1", NULL});
+    kfk_admin_result *res;
+    kfk_mock_push_errors(mc, KFK_MOCK_API_CREATE_TOPICS, 2, KFK_ERR_NOT_CONTROLLER);
+    ck_assert_int_eq(create(a, "moved", &res), KFK_ERR_NOT_CONTROLLER);
+    ck_assert_int_eq(kfk_admin_result_error(res, 0), KFK_ERR_NOT_CONTROLLER);
+    kfk_admin_result_destroy(res);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_CREATE_TOPICS), 2);
+
+    kfk_mock_reset_request_counts(mc);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_CREATE_TOPICS, 2, KFK_ERR_TRANSPORT);
+    ck_assert_int_eq(create(a, "dropped", &res), KFK_ERR_TRANSPORT);
+    kfk_admin_result_destroy(res);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_CREATE_TOPICS), 2);
+    kfk_admin_destroy(a);
+
+    a = admin_for(mc, (const char *const[]){"retries", "0", NULL});
+    kfk_mock_reset_request_counts(mc);
+    kfk_mock_push_errors(mc, KFK_MOCK_API_CREATE_TOPICS, 1, KFK_ERR_NOT_CONTROLLER);
+    ck_assert_int_eq(create(a, "moved", &res), KFK_ERR_NOT_CONTROLLER);
+    kfk_admin_result_destroy(res);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_CREATE_TOPICS), 1);
+    kfk_admin_destroy(a);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 START_TEST(test_terminal_errors_surface_at_once)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
@@ -355,7 +386,7 @@ START_TEST(test_leader_move_reroutes_the_call)
     req.n_topics = 1;
     kcall call;
     outcome o;
-    kcall_init(&call, KP_LIST_OFFSETS_KEY, &req, on_done, &o);
+    kcall_init(&call, &kp_list_offsets_client, &req, on_done, &o);
     call.route = KROUTE_LEADER;
     call.topic = "moving";
     call.partition = 0;
@@ -390,7 +421,7 @@ START_TEST(test_coordinator_not_available_is_waited_out)
     body.n_topics = 0;
     kcall call;
     outcome o;
-    kcall_init(&call, KP_METADATA_KEY, &body, on_done, &o);
+    kcall_init(&call, &kp_metadata_client, &body, on_done, &o);
     call.route = KROUTE_COORDINATOR;
     call.coord_type = 0;
     call.coord_key = "a-group";
@@ -502,6 +533,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, test_all_brokers_down_is_reported_once_per_outage);
     tcase_add_test(tc, test_retriable_errors_are_retried);
     tcase_add_test(tc, test_terminal_errors_surface_at_once);
+    tcase_add_test(tc, test_retries_bounds_the_admin_retries);
     tcase_add_test(tc, test_leader_move_reroutes_the_call);
     tcase_add_test(tc, test_coordinator_not_available_is_waited_out);
     tcase_add_test(tc, test_refresh_runs_periodically_and_coalesces_triggers);

@@ -19,6 +19,7 @@
 #include "../common/ktest.h"
 #include "kfk.h"
 #include "kplist.h"
+#include "kwire_client.h"
 
 #define NPARTS 4
 #define RECORDS 400 /* 100 per partition */
@@ -389,9 +390,6 @@ static Suite *commit_suite(void)
 
 int main(void)
 {
-    if (!getenv("KFK_TEST_BOOTSTRAP")) {
-        printf("SKIP: KFK_TEST_BOOTSTRAP unset (tests/run-integration sets it)\n");
-        return KTEST_SKIP;
-    }
+    if (!ktest_need_bootstrap()) return KTEST_SKIP;
     return ktest_run(commit_suite());
 }

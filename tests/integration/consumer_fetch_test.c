@@ -289,9 +289,6 @@ static Suite *consumer_fetch_suite(void)
 
 int main(void)
 {
-    if (!ktest_bootstrap()) {
-        fprintf(stderr, "consumer_fetch: KFK_TEST_BOOTSTRAP unset, skipping\n");
-        return 0;
-    }
+    if (!ktest_need_bootstrap()) return KTEST_SKIP;
     return ktest_run(consumer_fetch_suite());
 }

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../common/ktest.h"
 #include "base/time.h"
@@ -25,11 +24,6 @@
 #define TIMEOUT_MS 60000
 #define NPARTS 12
 #define MAXP 16
-
-static void sleep_ms(int ms)
-{
-    nanosleep(&(struct timespec){ms / 1000, (long)(ms % 1000) * 1000000}, NULL);
-}
 
 static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
@@ -114,7 +108,7 @@ static void *poll_thread(void *arg)
     member *m = arg;
     while (!atomic_load(&m->stop)) {
         if (atomic_load(&m->paused)) {
-            sleep_ms(10); /* not polling, on purpose */
+            kclus_nap(10); /* not polling, on purpose */
             continue;
         }
         kfk_message *msg = kfk_consumer_poll(m->c, 100);
@@ -234,7 +228,7 @@ static void wait_balanced(member **ms, int n)
     while (!balanced(ms, n, why, sizeof(why))) {
         ck_assert_msg(ktime_mono_ms() < deadline, "no balanced assignment over %d members: %s", n,
                       why);
-        sleep_ms(20); /* between looks at the callbacks' record */
+        kclus_nap(20); /* between looks at the callbacks' record */
     }
 }
 
@@ -314,7 +308,7 @@ static void wait_consumed(member *m, int nparts, int64_t end)
         if (done == nparts) return;
         ck_assert_msg(ktime_mono_ms() < deadline, "%d of %d partitions consumed to %lld", done,
                       nparts, (long long)end);
-        sleep_ms(20);
+        kclus_nap(20);
     }
 }
 
@@ -381,7 +375,7 @@ START_TEST(test_regex_subscription_is_resolved_by_the_broker)
         if (n1 == 3 && n2 == 2) break;
         ck_assert_msg(ktime_mono_ms() < deadline, "regex assignment: %d of %s, %d others", n1, t1,
                       n2);
-        sleep_ms(20);
+        kclus_nap(20);
     }
     /* The other topic is not matched: what it holds of other topics is t2. */
     kfk_partition_list *l = kfk_consumer_assignment(a.c);
@@ -425,7 +419,7 @@ START_TEST(test_re2_regex_is_resolved_by_the_broker)
         if (n1 == 2 && n2 == 1) break;
         ck_assert_msg(ktime_mono_ms() < deadline, "regex %s: %d of %s, %d others", regex, n1, t1,
                       n2);
-        sleep_ms(20);
+        kclus_nap(20);
     }
     kfk_partition_list *l = kfk_consumer_assignment(a.c);
     ck_assert_uint_eq(kfk_partition_list_count(l), 3);
@@ -452,7 +446,7 @@ START_TEST(test_invalid_regex_is_a_group_error_from_the_broker)
     int64_t deadline = ktime_mono_ms() + TIMEOUT_MS;
     for (kfk_err err = KFK_OK; err != KFK_ERR_INVALID_REGULAR_EXPRESSION;) {
         ck_assert_msg(ktime_mono_ms() < deadline, "no INVALID_REGULAR_EXPRESSION");
-        sleep_ms(20);
+        kclus_nap(20);
         pthread_mutex_lock(&a.lock);
         err = a.fatal;
         pthread_mutex_unlock(&a.lock);
@@ -526,7 +520,7 @@ START_TEST(test_unknown_server_assignor_is_a_group_error)
     int64_t deadline = ktime_mono_ms() + TIMEOUT_MS;
     for (kfk_err err = KFK_OK; err != KFK_ERR_UNSUPPORTED_ASSIGNOR;) {
         ck_assert_msg(ktime_mono_ms() < deadline, "no UNSUPPORTED_ASSIGNOR");
-        sleep_ms(20);
+        kclus_nap(20);
         pthread_mutex_lock(&a.lock);
         err = a.fatal;
         pthread_mutex_unlock(&a.lock);
@@ -562,7 +556,7 @@ START_TEST(test_member_that_stops_polling_leaves_and_rejoins)
     int64_t deadline = ktime_mono_ms() + TIMEOUT_MS;
     while (count_owned(&b) != NPARTS) {
         ck_assert_msg(ktime_mono_ms() < deadline, "b never got a's partitions");
-        sleep_ms(20);
+        kclus_nap(20);
     }
     atomic_store(&a.paused, false);
     wait_balanced(ms, 2);
@@ -596,9 +590,6 @@ static Suite *consumer_group848_suite(void)
 
 int main(void)
 {
-    if (!ktest_bootstrap()) {
-        printf("SKIP: KFK_TEST_BOOTSTRAP unset\n");
-        return KTEST_SKIP;
-    }
+    if (!ktest_need_bootstrap()) return KTEST_SKIP;
     return ktest_run(consumer_group848_suite());
 }

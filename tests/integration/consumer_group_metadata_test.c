@@ -15,9 +15,9 @@
  * AddOffsetsToTxn, TxnOffsetCommit, EndTxn), as txn_wire_test does. */
 #include "../common/kclus.h"
 #include "../common/kcoord.h"
-#include "../unit/mock_util.h"
 #include "kfk.h"
 #include "kplist.h"
+#include "ktxn_wire.h"
 #include "kwire_client.h"
 
 #define RECORDS 10
@@ -29,108 +29,47 @@ static char topic[128], group[128], txn_id[128];
 static mt_conn tc; /* the transaction coordinator */
 static mt_conn gc; /* the group coordinator */
 
-typedef struct pid_epoch {
-    int64_t id;
-    int16_t epoch;
-} pid_epoch;
-
 /* --- raw transactional requests -------------------------------------------------------- */
-
-static bool busy(int16_t err)
-{
-    return err == KFK_ERR_CONCURRENT_TRANSACTIONS || err == KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS;
-}
-
-static int16_t init_once(pid_epoch *out)
-{
-    kp_init_producer_id_request req;
-    kp_init_producer_id_request_init(&req);
-    req.transactional_id = kwire_cstr(txn_id);
-    req.transaction_timeout_ms = 60000;
-    kp_init_producer_id_response resp;
-    mt_call(&tc, KP_INIT_PRODUCER_ID_KEY, 5, &req, &resp);
-    *out = (pid_epoch){resp.producer_id, resp.producer_epoch};
-    return resp.error_code;
-}
-
-static int16_t add_offsets_once(pid_epoch pe)
-{
-    kp_add_offsets_to_txn_request req;
-    kp_add_offsets_to_txn_request_init(&req);
-    req.transactional_id = kwire_cstr(txn_id);
-    req.producer_id = pe.id;
-    req.producer_epoch = pe.epoch;
-    req.group_id = kwire_cstr(group);
-    kp_add_offsets_to_txn_response resp;
-    mt_call(&tc, KP_ADD_OFFSETS_TO_TXN_KEY, 3, &req, &resp);
-    return resp.error_code;
-}
-
-static int16_t end_once(pid_epoch pe)
-{
-    kp_end_txn_request req;
-    kp_end_txn_request_init(&req);
-    req.transactional_id = kwire_cstr(txn_id);
-    req.producer_id = pe.id;
-    req.producer_epoch = pe.epoch;
-    req.committed = true;
-    kp_end_txn_response resp;
-    mt_call(&tc, KP_END_TXN_KEY, 4, &req, &resp);
-    return resp.error_code;
-}
 
 /* A transaction with the group's offsets in it: InitProducerId, then
  * AddOffsetsToTxn, each retried while the coordinator is busy. */
-static pid_epoch begin_with_offsets(void)
+static ktw_pid begin_with_offsets(void)
 {
-    pid_epoch pe;
+    ktw_pid pe;
     int64_t deadline = mt_now_ms() + KCLUS_TIMEOUT_MS;
     int16_t err;
-    while (busy(err = init_once(&pe)) && mt_now_ms() < deadline)
+    while (ktw_busy(err = ktw_init_producer_id(&tc, 5, txn_id, 60000, &pe)) &&
+           mt_now_ms() < deadline)
         kclus_nap(20);
     ck_assert_int_eq(err, 0);
-    while (busy(err = add_offsets_once(pe)) && mt_now_ms() < deadline)
+    while (ktw_busy(err = ktw_add_offsets(&tc, txn_id, pe, group)) && mt_now_ms() < deadline)
         kclus_nap(20);
     ck_assert_int_eq(err, 0);
     return pe;
 }
 
-static void commit_txn(pid_epoch pe)
+static void commit_txn(ktw_pid pe)
 {
     int64_t deadline = mt_now_ms() + KCLUS_TIMEOUT_MS;
     int16_t err;
-    while (busy(err = end_once(pe)) && mt_now_ms() < deadline)
+    while (ktw_busy(err = ktw_end_txn(&tc, 4, txn_id, pe, true, NULL)) && mt_now_ms() < deadline)
         kclus_nap(20);
     ck_assert_int_eq(err, 0);
 }
 
 /* TxnOffsetCommit v3 (KIP-447's member fields) of TXN_OFFSET for
  * partition 0, as member md (with generation gen); its error. */
-static int16_t txn_offset_commit(pid_epoch pe, const kfk_consumer_group_metadata *md, int32_t gen)
+static int16_t txn_offset_commit(ktw_pid pe, const kfk_consumer_group_metadata *md, int32_t gen)
 {
-    kp_txn_offset_commit_request req;
-    kp_txn_offset_commit_request_init(&req);
-    kp_txn_offset_commit_request_topic t;
-    kp_txn_offset_commit_request_topic_init(&t);
-    kp_txn_offset_commit_request_partition p;
-    kp_txn_offset_commit_request_partition_init(&p);
-    p.committed_offset = TXN_OFFSET;
-    t.name = kwire_cstr(topic);
-    t.partitions = &p;
-    t.n_partitions = 1;
-    req.transactional_id = kwire_cstr(txn_id);
-    req.group_id = kwire_cstr(kfk_consumer_group_metadata_group_id(md));
-    req.producer_id = pe.id;
-    req.producer_epoch = pe.epoch;
-    req.generation_id = gen;
-    req.member_id = kwire_cstr(kfk_consumer_group_metadata_member_id(md));
-    const char *instance = kfk_consumer_group_metadata_group_instance_id(md);
-    if (instance) req.group_instance_id = kwire_cstr(instance);
-    req.topics = &t;
-    req.n_topics = 1;
-    kp_txn_offset_commit_response resp;
-    mt_call(&gc, KP_TXN_OFFSET_COMMIT_KEY, 3, &req, &resp);
-    return resp.topics[0].partitions[0].error_code;
+    ktw_offset o = {.txn = txn_id,
+                    .group = kfk_consumer_group_metadata_group_id(md),
+                    .member = kfk_consumer_group_metadata_member_id(md),
+                    .instance = kfk_consumer_group_metadata_group_instance_id(md),
+                    .generation = gen,
+                    .topic = topic,
+                    .partition = 0,
+                    .offset = TXN_OFFSET};
+    return ktw_txn_offset_commit(&gc, 3, pe, &o);
 }
 
 /* --- consumers ----------------------------------------------------------------------- */
@@ -222,7 +161,7 @@ static kfk_consumer_group_metadata *member_metadata(kfk_consumer *c)
  * generation that is not c's, accepted with c's. A KIP-848 broker may
  * bump the member epoch meanwhile (a new target assignment): then again
  * with the metadata as it is now. */
-static void commit_as_member(kfk_consumer *c, pid_epoch pe)
+static void commit_as_member(kfk_consumer *c, ktw_pid pe)
 {
     int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS;
     for (;;) {
@@ -241,7 +180,7 @@ static void commit_as_member(kfk_consumer *c, pid_epoch pe)
 
 /* A member of the group commits TXN_OFFSET in a transaction, with its
  * metadata, then leaves; the transaction stays open. */
-static pid_epoch offsets_pending(int proto)
+static ktw_pid offsets_pending(int proto)
 {
     kfk_consumer *c = consumer(proto, "read_committed", NULL);
     kfk_consumer_group_metadata *before = kfk_consumer_get_group_metadata(c);
@@ -250,7 +189,7 @@ static pid_epoch offsets_pending(int proto)
     kfk_consumer_group_metadata_destroy(before);
     subscribe(c);
     await_assignment(c, false);
-    pid_epoch pe = begin_with_offsets();
+    ktw_pid pe = begin_with_offsets();
     commit_as_member(c, pe);
     ck_assert_int_eq(kfk_consumer_close(c, KCLUS_TIMEOUT_MS), KFK_OK);
     kfk_consumer_destroy(c);
@@ -260,7 +199,7 @@ static pid_epoch offsets_pending(int proto)
 static void waits_for_pending_offsets(int proto)
 {
     kclus_produce(NULL, topic, 1, 0, RECORDS);
-    pid_epoch pe = offsets_pending(proto);
+    ktw_pid pe = offsets_pending(proto);
 
     int64_t off;
     kfk_consumer *ru = consumer(proto, "read_uncommitted", NULL);
@@ -327,9 +266,6 @@ static Suite *suite(void)
 
 int main(void)
 {
-    if (!ktest_bootstrap()) {
-        printf("SKIP: KFK_TEST_BOOTSTRAP unset\n");
-        return KTEST_SKIP;
-    }
+    if (!ktest_need_bootstrap()) return KTEST_SKIP;
     return ktest_run(suite());
 }

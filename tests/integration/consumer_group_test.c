@@ -37,6 +37,7 @@
 #include "../common/kclus.h"
 #include "../common/ktest.h"
 #include "kfk.h"
+#include "kwire_client.h"
 
 #define NPARTS 12
 #define PHASE 1200 /* records per phase: 100 per partition */
@@ -607,9 +608,6 @@ static Suite *group_suite(void)
 
 int main(void)
 {
-    if (!getenv("KFK_TEST_BOOTSTRAP")) {
-        printf("SKIP: KFK_TEST_BOOTSTRAP unset (tests/run-integration sets it)\n");
-        return KTEST_SKIP;
-    }
+    if (!ktest_need_bootstrap()) return KTEST_SKIP;
     return ktest_run(group_suite());
 }

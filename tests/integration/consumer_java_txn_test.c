@@ -208,10 +208,7 @@ static Suite *java_txn_suite(void)
 
 int main(void)
 {
-    if (!ktest_bootstrap()) {
-        printf("SKIP: KFK_TEST_BOOTSTRAP unset (tests/run-integration sets it)\n");
-        return KTEST_SKIP;
-    }
+    if (!ktest_need_bootstrap()) return KTEST_SKIP;
     if (kclus_is_mock()) {
         printf("SKIP: real Kafka only (the log its own transaction coordinator writes)\n");
         return KTEST_SKIP;

@@ -21,6 +21,7 @@
 #include "../common/kclus.h"
 #include "../common/ktest.h"
 #include "kfk.h"
+#include "kwire_client.h"
 
 #define NPARTS 12
 #define RECORDS 1200
@@ -339,10 +340,7 @@ static Suite *mixed_suite(void)
 
 int main(void)
 {
-    if (!getenv("KFK_TEST_BOOTSTRAP")) {
-        printf("SKIP: KFK_TEST_BOOTSTRAP unset (tests/run-integration sets it)\n");
-        return KTEST_SKIP;
-    }
+    if (!ktest_need_bootstrap()) return KTEST_SKIP;
     if (system("python3 -c 'import kafka' 2>/dev/null") != 0) {
         printf("SKIP: kafka-python is not installed (make deps installs tests/requirements.txt)\n");
         return KTEST_SKIP;

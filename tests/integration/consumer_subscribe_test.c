@@ -545,9 +545,6 @@ static Suite *suite(void)
 
 int main(void)
 {
-    if (!ktest_bootstrap()) {
-        printf("SKIP: KFK_TEST_BOOTSTRAP is not set\n");
-        return KTEST_SKIP;
-    }
+    if (!ktest_need_bootstrap()) return KTEST_SKIP;
     return ktest_run(suite());
 }

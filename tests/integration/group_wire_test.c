@@ -2,15 +2,15 @@
  * KFK_TEST_BOOTSTRAP names (tests/run-integration: the mock, then real
  * Kafka), with the same assertions for both: this is what keeps the mock's
  * classic group protocol and offsets honest. Raw requests over blocking
- * connections (tests/unit/mock_util.h's client, which speaks to any
+ * connections (tests/common/mt_conn.h's client, which speaks to any
  * broker on 127.0.0.1): answers for unknown groups, simple commits and
  * fetches, a three-member rebalance with protocol choice by vote and
  * parked JoinGroup/SyncGroup answers, and a static member replacing its
  * old id. Session expiry is left to the unit tests: real Kafka's minimum
  * session is 6 s. */
 #include "../common/kcoord.h"
-#include "../unit/mock_util.h"
 #include "kfk.h"
+#include "kgroup_wire.h"
 #include "kplist.h"
 #include "kwire_client.h"
 
@@ -72,127 +72,46 @@ static void unique_group(char *out, size_t n, const char *what)
 
 /* ------------------------------------------------------------ requests */
 
-typedef struct member {
-    mt_conn c;
-    const char *group;
-    const char *instance;
-    char id[256];
-    int32_t generation;
-    int32_t n_members;
-    bool is_leader, skip_assignment;
-    char leader[256];
-    char protocol[32];
-    char assignment[32];
-} member;
-
-static void copy_slice(char *dst, size_t cap, kslice s)
-{
-    size_t n = s.len < cap - 1 ? s.len : cap - 1;
-    if (n) memcpy(dst, s.ptr, n);
-    dst[n] = '\0';
-}
+typedef kgm member;
 
 static void join_send(member *m, int16_t v, const char *protocols)
 {
-    static char names[4][32];
-    kp_join_group_request_protocol ps[4];
-    int n = 0;
-    for (const char *p = protocols; *p && n < 4; n++) {
-        size_t len = strcspn(p, ",");
-        snprintf(names[n], sizeof(names[n]), "%.*s", (int)len, p);
-        ps[n].name = kwire_cstr(names[n]);
-        ps[n].metadata = kwire_cstr("md");
-        p += len + (p[len] == ',');
-    }
-    kp_join_group_request req;
-    kp_join_group_request_init(&req);
-    req.group_id = kwire_cstr(m->group);
-    req.session_timeout_ms = 10000;
-    req.rebalance_timeout_ms = 10000;
-    req.member_id = kwire_cstr(m->id);
-    req.group_instance_id = m->instance ? kwire_cstr(m->instance) : (kslice){NULL, 0};
-    req.protocol_type = kwire_cstr("consumer");
-    req.protocols = ps;
-    req.n_protocols = n;
-    karena_reset(&m->c.arena);
-    mt_send(&m->c, KP_JOIN_GROUP_KEY, v, &req);
+    kgm_join_send(m, v, protocols, NULL, 10000, 10000);
 }
 
-static int join_recv(member *m, int16_t v)
-{
-    kp_join_group_response resp;
-    ck_assert_int_ge(mt_recv(&m->c, KP_JOIN_GROUP_KEY, v, &resp), 0);
-    if (resp.member_id.len) copy_slice(m->id, sizeof(m->id), resp.member_id);
-    if (resp.error_code) return resp.error_code;
-    m->generation = resp.generation_id;
-    m->n_members = resp.n_members;
-    m->skip_assignment = resp.skip_assignment;
-    copy_slice(m->leader, sizeof(m->leader), resp.leader);
-    copy_slice(m->protocol, sizeof(m->protocol), resp.protocol_name);
-    m->is_leader = strcmp(m->leader, m->id) == 0;
-    return 0;
-}
-
+/* A SyncGroup v5 giving to[i] "for-<i>". */
 static void sync_send(member *m, const char *protocol, member **to, int n)
 {
-    kp_sync_group_request_assignment as[4];
-    char text[4][16];
+    char text[KGM_MAX_MEMBERS][16];
+    const char *as[KGM_MAX_MEMBERS];
     for (int i = 0; i < n; i++) {
         snprintf(text[i], sizeof(text[i]), "for-%d", i);
-        as[i].member_id = kwire_cstr(to[i]->id);
-        as[i].assignment = kwire_cstr(text[i]);
+        as[i] = text[i];
     }
-    kp_sync_group_request req;
-    kp_sync_group_request_init(&req);
-    req.group_id = kwire_cstr(m->group);
-    req.generation_id = m->generation;
-    req.member_id = kwire_cstr(m->id);
-    req.group_instance_id = m->instance ? kwire_cstr(m->instance) : (kslice){NULL, 0};
-    req.protocol_type = kwire_cstr("consumer");
-    req.protocol_name = kwire_cstr(protocol);
-    req.assignments = as;
-    req.n_assignments = n;
-    karena_reset(&m->c.arena);
-    mt_send(&m->c, KP_SYNC_GROUP_KEY, 5, &req);
+    kgm_sync_send(m, 5, protocol, to, as, n);
 }
 
 static int sync_recv(member *m)
 {
-    kp_sync_group_response resp;
-    ck_assert_int_ge(mt_recv(&m->c, KP_SYNC_GROUP_KEY, 5, &resp), 0);
-    copy_slice(m->assignment, sizeof(m->assignment), resp.assignment);
-    return resp.error_code;
+    return kgm_sync_recv(m, 5, NULL);
 }
 
 static int heartbeat_as(mt_conn *c, const char *group, int32_t gen, const char *id,
                         const char *instance)
 {
-    kp_heartbeat_request req;
-    kp_heartbeat_request_init(&req);
-    req.group_id = kwire_cstr(group);
-    req.generation_id = gen;
-    req.member_id = kwire_cstr(id);
-    req.group_instance_id = instance ? kwire_cstr(instance) : (kslice){NULL, 0};
-    kp_heartbeat_response resp;
-    mt_call(c, KP_HEARTBEAT_KEY, 4, &req, &resp);
-    return resp.error_code;
+    return kgm_heartbeat_as(c, 4, group, gen, id, instance);
 }
 
 static int heartbeat(member *m)
 {
-    return heartbeat_as(&m->c, m->group, m->generation, m->id, m->instance);
+    return kgm_heartbeat(m, 4);
 }
 
 /* Real Kafka handles connections concurrently: a rebalance another
  * connection started shows within a deadline, not at once. */
 static bool heartbeat_until(member *m, int want)
 {
-    int64_t end = mt_now_ms() + TIMEOUT_MS;
-    do {
-        if (heartbeat(m) == want) return true;
-        usleep(20 * 1000);
-    } while (mt_now_ms() < end);
-    return false;
+    return kgm_heartbeat_until(m, 4, want, TIMEOUT_MS);
 }
 
 static int leave(mt_conn *c, const char *group, int16_t v, const char *id, const char *instance,
@@ -301,7 +220,7 @@ START_TEST(test_unknown_groups_get_kafkas_answers)
     sync_send(&m, "range", NULL, 0);
     ck_assert_int_eq(sync_recv(&m), KFK_ERR_UNKNOWN_MEMBER_ID);
     join_send(&m, 9, "range");
-    ck_assert_int_eq(join_recv(&m, 9), KFK_ERR_UNKNOWN_MEMBER_ID);
+    ck_assert_int_eq(kgm_join_recv(&m, 9), KFK_ERR_UNKNOWN_MEMBER_ID);
     int16_t me;
     ck_assert_int_eq(leave(&c, group, 5, "x", NULL, &me), 0);
     ck_assert_int_eq(me, KFK_ERR_UNKNOWN_MEMBER_ID);
@@ -357,7 +276,7 @@ START_TEST(test_three_members_rebalance_and_vote_for_a_protocol)
     /* v3: no member id needed; heartbeats are fine and commits are not
      * while the leader's assignment is awaited. */
     join_send(&a, 3, "range,roundrobin");
-    ck_assert_int_eq(join_recv(&a, 3), 0);
+    ck_assert_int_eq(kgm_join_recv(&a, 3), 0);
     ck_assert_int_eq(a.generation, 1);
     ck_assert(a.is_leader);
     ck_assert_str_eq(a.protocol, "range");
@@ -373,13 +292,13 @@ START_TEST(test_three_members_rebalance_and_vote_for_a_protocol)
 
     /* b: MEMBER_ID_REQUIRED (v9), then a parked join until a rejoins. */
     join_send(&b, 9, "roundrobin,range");
-    ck_assert_int_eq(join_recv(&b, 9), KFK_ERR_MEMBER_ID_REQUIRED);
+    ck_assert_int_eq(kgm_join_recv(&b, 9), KFK_ERR_MEMBER_ID_REQUIRED);
     join_send(&b, 9, "roundrobin,range");
     ck_assert(heartbeat_until(&a, KFK_ERR_REBALANCE_IN_PROGRESS));
     ck_assert_int_eq(commit(&a.c, group, a.generation, a.id, topic, 0, 2, NULL), 0);
     join_send(&a, 3, "range,roundrobin");
-    ck_assert_int_eq(join_recv(&a, 3), 0);
-    ck_assert_int_eq(join_recv(&b, 9), 0);
+    ck_assert_int_eq(kgm_join_recv(&a, 3), 0);
+    ck_assert_int_eq(kgm_join_recv(&b, 9), 0);
     ck_assert_int_eq(a.generation, 2);
     ck_assert_int_eq(b.generation, 2);
     ck_assert(a.is_leader && !b.is_leader);
@@ -397,27 +316,27 @@ START_TEST(test_three_members_rebalance_and_vote_for_a_protocol)
 
     /* c shares only roundrobin: that is the one left to choose. */
     join_send(&c, 9, "sticky");
-    ck_assert_int_eq(join_recv(&c, 9), KFK_ERR_INCONSISTENT_GROUP_PROTOCOL);
+    ck_assert_int_eq(kgm_join_recv(&c, 9), KFK_ERR_INCONSISTENT_GROUP_PROTOCOL);
     join_send(&c, 9, "roundrobin");
-    ck_assert_int_eq(join_recv(&c, 9), KFK_ERR_MEMBER_ID_REQUIRED);
+    ck_assert_int_eq(kgm_join_recv(&c, 9), KFK_ERR_MEMBER_ID_REQUIRED);
     join_send(&c, 9, "roundrobin");
     ck_assert(heartbeat_until(&a, KFK_ERR_REBALANCE_IN_PROGRESS));
     ck_assert(heartbeat_until(&b, KFK_ERR_REBALANCE_IN_PROGRESS));
     join_send(&a, 3, "range,roundrobin");
     join_send(&b, 9, "roundrobin,range");
-    ck_assert_int_eq(join_recv(&a, 3), 0);
-    ck_assert_int_eq(join_recv(&b, 9), 0);
-    ck_assert_int_eq(join_recv(&c, 9), 0);
+    ck_assert_int_eq(kgm_join_recv(&a, 3), 0);
+    ck_assert_int_eq(kgm_join_recv(&b, 9), 0);
+    ck_assert_int_eq(kgm_join_recv(&c, 9), 0);
     ck_assert_int_eq(c.generation, 3);
     ck_assert_str_eq(a.protocol, "roundrobin");
     ck_assert_int_eq(a.n_members, 3);
     /* Rejoining unchanged before the sync: the same generation again, the
      * leader with the members. */
     join_send(&b, 9, "roundrobin,range");
-    ck_assert_int_eq(join_recv(&b, 9), 0);
+    ck_assert_int_eq(kgm_join_recv(&b, 9), 0);
     ck_assert_int_eq(b.generation, 3);
     join_send(&a, 3, "range,roundrobin");
-    ck_assert_int_eq(join_recv(&a, 3), 0);
+    ck_assert_int_eq(kgm_join_recv(&a, 3), 0);
     ck_assert_int_eq(a.generation, 3);
     ck_assert_int_eq(a.n_members, 3);
     kp_describe_groups_response_described_group d = describe(&a.c, group, 5);
@@ -440,7 +359,7 @@ START_TEST(test_a_static_member_replaces_its_old_id)
     kcoord_open(&b.c, NULL, 0, group, NULL);
     kcoord_open(&c.c, NULL, 0, group, NULL);
     join_send(&a, 9, "range");
-    ck_assert_int_eq(join_recv(&a, 9), 0); /* static: no MEMBER_ID_REQUIRED */
+    ck_assert_int_eq(kgm_join_recv(&a, 9), 0); /* static: no MEMBER_ID_REQUIRED */
     member *one[] = {&a};
     sync_send(&a, "range", one, 1);
     ck_assert_int_eq(sync_recv(&a), 0);
@@ -451,7 +370,7 @@ START_TEST(test_a_static_member_replaces_its_old_id)
     /* The instance restarts: a new id, the same generation, no rebalance;
      * from v9 the returning leader is told to skip assigning. */
     join_send(&b, 9, "range");
-    ck_assert_int_eq(join_recv(&b, 9), 0);
+    ck_assert_int_eq(kgm_join_recv(&b, 9), 0);
     ck_assert_str_ne(b.id, a.id);
     ck_assert_int_eq(b.generation, a.generation);
     ck_assert(b.is_leader);
@@ -466,7 +385,7 @@ START_TEST(test_a_static_member_replaces_its_old_id)
     ck_assert_str_eq(b.assignment, "for-0"); /* the old id's */
     /* Before v9 the leader field still names the replaced id. */
     join_send(&c, 7, "range");
-    ck_assert_int_eq(join_recv(&c, 7), 0);
+    ck_assert_int_eq(kgm_join_recv(&c, 7), 0);
     ck_assert_str_eq(c.leader, b.id);
     ck_assert_int_eq(c.n_members, 0);
     int16_t me;
@@ -487,7 +406,7 @@ START_TEST(test_commits_from_a_generation_gone)
     kcoord_open(&a.c, NULL, 0, group, NULL);
     kcoord_open(&b.c, NULL, 0, group, NULL);
     join_send(&a, 3, "range");
-    ck_assert_int_eq(join_recv(&a, 3), 0);
+    ck_assert_int_eq(kgm_join_recv(&a, 3), 0);
     member *one[] = {&a};
     sync_send(&a, "range", one, 1);
     ck_assert_int_eq(sync_recv(&a), 0);
@@ -496,8 +415,8 @@ START_TEST(test_commits_from_a_generation_gone)
     join_send(&b, 3, "range");
     ck_assert(heartbeat_until(&a, KFK_ERR_REBALANCE_IN_PROGRESS));
     join_send(&a, 3, "range");
-    ck_assert_int_eq(join_recv(&a, 3), 0);
-    ck_assert_int_eq(join_recv(&b, 3), 0);
+    ck_assert_int_eq(kgm_join_recv(&a, 3), 0);
+    ck_assert_int_eq(kgm_join_recv(&b, 3), 0);
     ck_assert_int_eq(a.generation, old + 1);
     sync_send(&b, "range", NULL, 0);
     member *two[] = {&a, &b};
@@ -588,7 +507,7 @@ START_TEST(test_a_consumer_behind_the_group_fails_its_commit_and_rejoins)
     snprintf(raw.id, sizeof(raw.id), "%s", id);
     kcoord_open(&raw.c, NULL, 0, group, NULL);
     join_send(&raw, 9, "range");
-    ck_assert_int_eq(join_recv(&raw, 9), 0);
+    ck_assert_int_eq(kgm_join_recv(&raw, 9), 0);
     ck_assert(raw.is_leader);
     ck_assert_int_eq(raw.n_members, 1);
     member *one[] = {&raw};
@@ -810,9 +729,6 @@ static Suite *group_wire_suite(void)
 
 int main(void)
 {
-    if (!ktest_bootstrap()) {
-        printf("SKIP: KFK_TEST_BOOTSTRAP unset\n");
-        return KTEST_SKIP;
-    }
+    if (!ktest_need_bootstrap()) return KTEST_SKIP;
     return ktest_run(group_wire_suite());
 }

@@ -119,7 +119,8 @@ START_TEST(test_connects_negotiates_and_fetches_metadata)
     kp_metadata_request_init(&body);
     body.n_topics = -1; /* every topic */
     kreq r;
-    kreq_init(&r, KP_METADATA_KEY, &body, ktime_mono_ns() + 15 * KTIME_NS_PER_S, on_metadata, NULL);
+    kreq_init(&r, &kp_metadata_client, &body, ktime_mono_ns() + 15 * KTIME_NS_PER_S, on_metadata,
+              NULL);
     kconn_submit(c, &r);
     wait_for(1, 20000);
     ck_assert_msg(R.ok == 1, "metadata failed: %s", kfk_err_str(R.last_err));
@@ -145,7 +146,7 @@ START_TEST(test_many_requests_pipeline_on_one_connection)
     static kreq reqs[N];
     int64_t deadline = ktime_mono_ns() + 20 * KTIME_NS_PER_S;
     for (int i = 0; i < N; i++) {
-        kreq_init(&reqs[i], KP_METADATA_KEY, &body, deadline, on_metadata, NULL);
+        kreq_init(&reqs[i], &kp_metadata_client, &body, deadline, on_metadata, NULL);
         kconn_submit(c, &reqs[i]);
     }
     wait_for(N, 30000);
@@ -169,7 +170,8 @@ START_TEST(test_host_name_resolves_off_the_io_thread)
     kp_metadata_request_init(&body);
     body.n_topics = 0;
     kreq r;
-    kreq_init(&r, KP_METADATA_KEY, &body, ktime_mono_ns() + 15 * KTIME_NS_PER_S, on_metadata, NULL);
+    kreq_init(&r, &kp_metadata_client, &body, ktime_mono_ns() + 15 * KTIME_NS_PER_S, on_metadata,
+              NULL);
     kconn_submit(c, &r);
     wait_for(1, 20000);
     /* localhost may resolve to ::1 first, where nothing listens: the

@@ -203,9 +203,6 @@ static Suite *producer_suite(void)
 
 int main(void)
 {
-    if (!ktest_bootstrap()) {
-        fprintf(stderr, "KFK_TEST_BOOTSTRAP unset: skipped\n");
-        return 0;
-    }
+    if (!ktest_need_bootstrap()) return KTEST_SKIP;
     return ktest_run(producer_suite());
 }

@@ -10,9 +10,9 @@
 
 #include "../common/kclus.h"
 #include "../common/ksec.h"
-#include "../unit/mock_util.h"
 #include "kfk_mock.h"
 #include "kwire_client.h"
+#include "mt_conn.h"
 
 enum { RESOURCE_TOPIC = 2, PATTERN_LITERAL = 3, OP_ALL = 2, PERMISSION_ALLOW = 3 };
 

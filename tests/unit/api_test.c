@@ -261,6 +261,8 @@ START_TEST(test_queue_full_names_the_limit)
     /* The topic's metadata first (max.block.ms 0 does not wait for it). */
     for (int i = 0; i < 200 && kfk_produce(p, &r, NULL) != KFK_OK; i++)
         usleep(10000);
+    /* Nothing is acknowledged from now on, so nothing frees memory. */
+    ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 1, 60000), KFK_OK);
     static char chunk[300];
     r.value = chunk;
     r.value_len = sizeof(chunk);
@@ -408,6 +410,107 @@ START_TEST(test_admin_failures_say_why)
 }
 END_TEST
 
+/* --- structs that can grow ---------------------------------------------- */
+
+static kfk_err mech_start(void *o, const char *host, void **state, char *e, size_t el)
+{
+    (void)o, (void)host, (void)state, (void)e, (void)el;
+    return KFK_OK;
+}
+static kfk_err mech_step(void *o, void *st, const unsigned char *in, size_t il,
+                         const unsigned char **out, size_t *ol, bool *done, char *e, size_t el)
+{
+    (void)o, (void)st, (void)in, (void)il, (void)out, (void)ol, (void)e, (void)el;
+    *done = true;
+    return KFK_OK;
+}
+static void mech_end(void *o, void *st)
+{
+    (void)o, (void)st;
+}
+
+/* Reserved words are refused unless zero, so that a later version can
+ * give them a meaning without old programs' garbage taking it. */
+START_TEST(test_reserved_words_must_be_zero)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), KFK_OK);
+    kfk_producer *p = producer_for(mc, NULL);
+    int junk;
+    kfk_record r = {.topic = "t", .partition = 0, .value = "v", .value_len = 1};
+    r.reserved[3] = &junk;
+    ck_assert_int_eq(kfk_produce(p, &r, NULL), KFK_ERR_INVALID_ARG);
+    ASSERT_TEXT(kfk_producer_last_error(p), "kfk_produce: rec->reserved is not all zero");
+    r.reserved[3] = NULL;
+    ck_assert_int_eq(kfk_produce(p, &r, NULL), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    kfk_producer_destroy(p);
+
+    kfk_sasl_mechanism mech = {
+        .name = "X-TEST", .start = mech_start, .step = mech_step, .end = mech_end};
+    mech.reserved[0] = &junk;
+    kfk_conf *conf = kfk_conf_new();
+    ck_assert_int_eq(kfk_conf_set_sasl_mechanism(conf, &mech), KFK_ERR_INVALID_ARG);
+    mech.reserved[0] = NULL;
+    ck_assert_int_eq(kfk_conf_set_sasl_mechanism(conf, &mech), KFK_OK);
+    kfk_conf_destroy(conf);
+
+    kfk_mock_security sec = {.protocol = "PLAINTEXT"};
+    sec.reserved[1] = &junk;
+    ck_assert_ptr_null(kfk_mock_cluster_new_secure(1, &sec));
+    sec.reserved[1] = NULL;
+    kfk_mock_cluster *plain = kfk_mock_cluster_new_secure(1, &sec);
+    ck_assert_ptr_nonnull(plain);
+    kfk_mock_cluster_destroy(plain);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
+/* A header name goes out with a length (or NUL-terminated) and comes
+ * back with one, so any name read from a message can be produced again. */
+START_TEST(test_header_names_carry_their_length_both_ways)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), KFK_OK);
+    kfk_producer *p = producer_for(mc, NULL);
+    kfk_header h[3] = {{.name = "a\0b", .value = "1", .value_len = 1, .name_len = 3},
+                       {.name = "plain", .value = NULL},
+                       {.name = "", .value = "e", .value_len = 1}};
+    kfk_record r = {.topic = "t", .partition = 0, .headers = h, .n_headers = 3};
+    ck_assert_int_eq(kfk_produce(p, &r, NULL), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    kfk_producer_destroy(p);
+
+    kfk_consumer *c = consumer_for(mc, NULL);
+    ck_assert_int_eq(kpl_assign_one(c, "t", 0, KFK_OFFSET_BEGINNING), KFK_OK);
+    kfk_message *m = NULL;
+    for (int i = 0; i < 100 && !m; i++)
+        if ((m = kfk_consumer_poll(c, 100)) && kfk_message_error(m)) {
+            kfk_message_release(m);
+            m = NULL;
+        }
+    ck_assert_ptr_nonnull(m);
+    ck_assert_uint_eq(kfk_message_header_count(m), 3);
+    const char *name;
+    size_t name_len, value_len;
+    const void *value;
+    ck_assert_int_eq(kfk_message_header(m, 0, &name, &name_len, &value, &value_len), KFK_OK);
+    ck_assert_uint_eq(name_len, 3);
+    ck_assert(memcmp(name, "a\0b", 3) == 0);
+    ck_assert_uint_eq(value_len, 1);
+    ck_assert_int_eq(kfk_message_header(m, 1, &name, &name_len, &value, &value_len), KFK_OK);
+    ck_assert_uint_eq(name_len, 5);
+    ck_assert(memcmp(name, "plain", 5) == 0);
+    ck_assert_ptr_null(value);
+    ck_assert_int_eq(kfk_message_header(m, 2, &name, &name_len, &value, &value_len), KFK_OK);
+    ck_assert_uint_eq(name_len, 0);
+    ck_assert_str_eq(name, ""); /* given back with name_len 0, it reads as empty */
+    kfk_message_release(m);
+    kfk_consumer_destroy(c);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 /* Every call given a NULL handle fails cleanly: a sample of each kind. */
 START_TEST(test_null_handles_are_refused_not_dereferenced)
 {
@@ -480,6 +583,8 @@ static Suite *api_suite(void)
     tcase_add_test(tc, test_consumer_failures_say_why);
     tcase_add_test(tc, test_admin_failures_say_why);
     tcase_add_test(tc, test_null_handles_are_refused_not_dereferenced);
+    tcase_add_test(tc, test_reserved_words_must_be_zero);
+    tcase_add_test(tc, test_header_names_carry_their_length_both_ways);
     tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     return s;

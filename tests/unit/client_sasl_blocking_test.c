@@ -114,7 +114,7 @@ static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_r
         atomic_fetch_add(&delivered[r->partition], 1);
 }
 
-static void start_cluster(int64_t session_lifetime_ms)
+static void start_cluster(int session_lifetime_ms)
 {
     kfk_mock_security sec = {.protocol = "SASL_PLAINTEXT",
                              .sasl_mechanisms = "PLAIN",

@@ -23,6 +23,7 @@
 #include "base/time.h"
 #include "kfk.h"
 #include "kfk_mock.h"
+#include "kpoll.h"
 #include "proto/gen/consumer_group_heartbeat.h"
 #include "proto/gen/heartbeat.h"
 #include "proto/gen/join_group.h"
@@ -138,16 +139,8 @@ static void member_start(member *m, opts o)
     ck_assert_int_eq(kfk_consumer_subscribe(m->c, names, 1), KFK_OK);
 }
 
-/* Polls until cond holds (WAIT_MS at most). */
-#define POLL_UNTIL(m, cond)                                                                        \
-    do {                                                                                           \
-        int64_t until_ = ktime_mono_ms() + WAIT_MS;                                                \
-        while (!(cond) && ktime_mono_ms() < until_) {                                              \
-            kfk_message *msg_ = kfk_consumer_poll((m)->c, 20);                                     \
-            if (msg_) kfk_message_release(msg_);                                                   \
-        }                                                                                          \
-        ck_assert_msg(cond, "timed out waiting for " #cond);                                       \
-    } while (0)
+/* Polls m until cond holds (WAIT_MS at most). */
+#define POLL_UNTIL(m, cond) KPOLL_UNTIL((m)->c, WAIT_MS, cond)
 
 static kfk_err commit_p0(member *m, int64_t offset, int async)
 {

@@ -8,7 +8,7 @@
 
 #include "consumer/consumer_int.h"
 #include "kplist.h"
-#include "mock_util.h"
+#include "mt_conn.h"
 
 #define WAIT_MS 10000
 

@@ -16,6 +16,7 @@
 #include "kfk.h"
 #include "kfk_mock.h"
 #include "kplist.h"
+#include "kpoll.h"
 #include "proto/gen/heartbeat.h"
 #include "proto/gen/join_group.h"
 #include "proto/gen/leave_group.h"
@@ -89,16 +90,8 @@ static void member_start(member *m, const char *strategy, const char *instance)
     ck_assert_int_eq(kfk_consumer_subscribe(m->c, names, 1), KFK_OK);
 }
 
-/* Polls until cond holds (WAIT_MS at most); returns whether it did. */
-#define POLL_UNTIL(m, cond)                                                                        \
-    do {                                                                                           \
-        int64_t until_ = ktime_mono_ms() + WAIT_MS;                                                \
-        while (!(cond) && ktime_mono_ms() < until_) {                                              \
-            kfk_message *msg_ = kfk_consumer_poll((m)->c, 20);                                     \
-            if (msg_) kfk_message_release(msg_);                                                   \
-        }                                                                                          \
-        ck_assert_msg(cond, "timed out waiting for " #cond);                                       \
-    } while (0)
+/* Polls m until cond holds (WAIT_MS at most). */
+#define POLL_UNTIL(m, cond) KPOLL_UNTIL((m)->c, WAIT_MS, cond)
 
 START_TEST(test_unknown_member_loses_and_rejoins)
 {

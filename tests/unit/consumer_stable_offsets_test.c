@@ -8,7 +8,7 @@
  *     asked for stable offsets: read_committed takes the offsets as they
  *     are (Java's default), and asks for stable ones again once the
  *     coordinator answers at v7. */
-#include "mock_util.h"
+#include "ktxn_wire.h"
 
 #include "kfk.h"
 #include "kplist.h"
@@ -17,11 +17,6 @@
 
 static kfk_mock_cluster *mc;
 static mt_conn bc; /* broker 1: every coordinator of a one-broker cluster */
-
-typedef struct pid_epoch {
-    int64_t id;
-    int16_t epoch;
-} pid_epoch;
 
 static void setup(void)
 {
@@ -44,65 +39,30 @@ static void teardown(void)
 
 /* --- a transaction with offsets, by raw requests ------------------------------------------ */
 
-static pid_epoch txn_begin(void)
+static ktw_pid txn_begin(void)
 {
-    kp_init_producer_id_request ireq;
-    kp_init_producer_id_request_init(&ireq);
-    ireq.transactional_id = kwire_cstr("txn");
-    ireq.transaction_timeout_ms = 60000;
-    kp_init_producer_id_response iresp;
-    mt_call(&bc, KP_INIT_PRODUCER_ID_KEY, 5, &ireq, &iresp);
-    ck_assert_int_eq(iresp.error_code, 0);
-    pid_epoch pe = {iresp.producer_id, iresp.producer_epoch};
-    kp_add_offsets_to_txn_request areq;
-    kp_add_offsets_to_txn_request_init(&areq);
-    areq.transactional_id = kwire_cstr("txn");
-    areq.producer_id = pe.id;
-    areq.producer_epoch = pe.epoch;
-    areq.group_id = kwire_cstr("g");
-    kp_add_offsets_to_txn_response aresp;
-    mt_call(&bc, KP_ADD_OFFSETS_TO_TXN_KEY, 3, &areq, &aresp);
-    ck_assert_int_eq(aresp.error_code, 0);
+    ktw_pid pe;
+    ck_assert_int_eq(ktw_init_producer_id(&bc, 5, "txn", 60000, &pe), 0);
+    ck_assert_int_eq(ktw_add_offsets(&bc, "txn", pe, "g"), 0);
     return pe;
 }
 
 /* TxnOffsetCommit of offset for t/0, from outside the group. */
-static void txn_commit_offset(pid_epoch pe, int64_t offset)
+static void txn_commit_offset(ktw_pid pe, int64_t offset)
 {
-    kp_txn_offset_commit_request req;
-    kp_txn_offset_commit_request_init(&req);
-    kp_txn_offset_commit_request_topic t;
-    kp_txn_offset_commit_request_topic_init(&t);
-    kp_txn_offset_commit_request_partition p;
-    kp_txn_offset_commit_request_partition_init(&p);
-    p.committed_offset = offset;
-    t.name = kwire_cstr("t");
-    t.partitions = &p;
-    t.n_partitions = 1;
-    req.transactional_id = kwire_cstr("txn");
-    req.group_id = kwire_cstr("g");
-    req.producer_id = pe.id;
-    req.producer_epoch = pe.epoch;
-    req.generation_id = -1;
-    req.member_id = kwire_cstr("");
-    req.topics = &t;
-    req.n_topics = 1;
-    kp_txn_offset_commit_response resp;
-    mt_call(&bc, KP_TXN_OFFSET_COMMIT_KEY, 3, &req, &resp);
-    ck_assert_int_eq(resp.topics[0].partitions[0].error_code, 0);
+    ktw_offset o = {.txn = "txn",
+                    .group = "g",
+                    .member = "",
+                    .generation = -1,
+                    .topic = "t",
+                    .partition = 0,
+                    .offset = offset};
+    ck_assert_int_eq(ktw_txn_offset_commit(&bc, 3, pe, &o), 0);
 }
 
-static void txn_end(pid_epoch pe)
+static void txn_end(ktw_pid pe)
 {
-    kp_end_txn_request req;
-    kp_end_txn_request_init(&req);
-    req.transactional_id = kwire_cstr("txn");
-    req.producer_id = pe.id;
-    req.producer_epoch = pe.epoch;
-    req.committed = true;
-    kp_end_txn_response resp;
-    mt_call(&bc, KP_END_TXN_KEY, 4, &req, &resp);
-    ck_assert_int_eq(resp.error_code, 0);
+    ck_assert_int_eq(ktw_end_txn(&bc, 4, "txn", pe, true, NULL), 0);
 }
 
 /* --- consumers ------------------------------------------------------------------------ */
@@ -161,7 +121,7 @@ START_TEST(test_only_read_committed_waits_for_txn_offsets)
 {
     kfk_consumer *rc = consumer("read_committed"), *ru = consumer("read_uncommitted");
     commit(ru, 3);
-    pid_epoch pe = txn_begin();
+    ktw_pid pe = txn_begin();
     txn_commit_offset(pe, 5);
     int64_t off;
     ck_assert_int_eq(committed(ru, WAIT_MS, &off), KFK_OK);
@@ -201,7 +161,7 @@ START_TEST(test_read_committed_asks_for_stable_offsets_again_after_an_upgrade)
     ck_assert_int_eq(kfk_mock_broker_drop_connections(mc, 1), KFK_OK); /* new ApiVersions */
     mt_close(&bc);
     mt_open(&bc, mc, 1);
-    pid_epoch pe = txn_begin();
+    ktw_pid pe = txn_begin();
     txn_commit_offset(pe, 5);
     /* The first answer at v7 comes to a request without require_stable;
      * after it, they ask again. */

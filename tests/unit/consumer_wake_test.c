@@ -6,7 +6,7 @@
 
 #include "consumer/consumer_int.h"
 #include "kplist.h"
-#include "mock_util.h"
+#include "mt_conn.h"
 
 #define LONG_POLL_MS 8000
 #define PROMPT_MS 3000 /* far below LONG_POLL_MS, far above a loaded machine's lag */

@@ -8,7 +8,7 @@
  * rebalance timeout removes the member, regexes match whole names, and
  * bad requests get Kafka's errors. */
 #include "mock/groups.h"
-#include "mock_util.h"
+#include "mt_conn.h"
 
 #define CGH_V 1
 #define NP 4
@@ -29,23 +29,6 @@ static void teardown(void)
     kfk_mock_cluster_destroy(mc);
 }
 
-static int32_t coordinator_of(const char *group)
-{
-    mt_conn c;
-    mt_open(&c, mc, 1);
-    kp_find_coordinator_request req;
-    kp_find_coordinator_request_init(&req);
-    kslice key = kwire_cstr(group);
-    req.coordinator_keys = &key;
-    req.n_coordinator_keys = 1;
-    kp_find_coordinator_response resp;
-    mt_call(&c, KP_FIND_COORDINATOR_KEY, 4, &req, &resp);
-    ck_assert_int_eq(resp.coordinators[0].error_code, 0);
-    int32_t id = resp.coordinators[0].node_id;
-    mt_close(&c);
-    return id;
-}
-
 /* A member over its own connection; partitions of "t" as bit masks. */
 typedef struct cmember {
     mt_conn c;
@@ -61,7 +44,7 @@ static void member_open(cmember *m, const char *id)
 {
     memset(m, 0, sizeof(*m));
     snprintf(m->id, sizeof(m->id), "%s", id);
-    mt_open(&m->c, mc, coordinator_of("g"));
+    mt_open(&m->c, mc, mt_group_coordinator(mc, "g"));
 }
 
 typedef struct hb_opts {
@@ -365,7 +348,7 @@ START_TEST(test_bad_requests_get_kafkas_errors)
     cmember x;
     memset(&x, 0, sizeof(x));
     snprintf(x.id, sizeof(x.id), "x");
-    mt_open(&x.c, mc, coordinator_of("g") % 3 + 1);
+    mt_open(&x.c, mc, mt_group_coordinator(mc, "g") % 3 + 1);
     ck_assert_int_eq(join(&x), KFK_ERR_NOT_COORDINATOR);
     mt_close(&x.c);
     mt_close(&a.c);

@@ -5,7 +5,7 @@
  * from other threads while requests flow (run it under TSan). */
 #include <pthread.h>
 
-#include "mock_util.h"
+#include "mt_conn.h"
 
 static kfk_mock_cluster *mc;
 static kbuf buf;
@@ -54,6 +54,7 @@ START_TEST(test_public_api_constants_are_the_keys_the_mock_serves)
         {KFK_MOCK_API_TXN_OFFSET_COMMIT, KP_TXN_OFFSET_COMMIT_KEY},
         {KFK_MOCK_API_SASL_AUTHENTICATE, KP_SASL_AUTHENTICATE_KEY},
         {KFK_MOCK_API_CREATE_PARTITIONS, KP_CREATE_PARTITIONS_KEY},
+        {KFK_MOCK_API_DESCRIBE_TRANSACTIONS, KP_DESCRIBE_TRANSACTIONS_KEY},
         {KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, KP_CONSUMER_GROUP_HEARTBEAT_KEY},
     };
     size_t n = sizeof(named) / sizeof(named[0]), accepted = 0;

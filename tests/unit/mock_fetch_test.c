@@ -5,7 +5,7 @@
  * sessions open, answer incrementally, rotate and fail as Kafka's do. */
 #include <pthread.h>
 
-#include "mock_util.h"
+#include "mt_conn.h"
 
 static kfk_mock_cluster *mc;
 static kuuid tid;

@@ -7,9 +7,9 @@
  * is sent, others act, then its answer is read. */
 #include <pthread.h>
 
+#include "kgroup_wire.h"
 #include "mock/groups.h"
 #include "mock/mock.h"
-#include "mock_util.h"
 
 #define JOIN_V 9
 #define SYNC_V 5
@@ -35,45 +35,7 @@ static void teardown(void)
 /* ------------------------------------------------------------ helpers */
 
 /* A group member over its own connection to the coordinator. */
-typedef struct member {
-    mt_conn c;
-    const char *group;
-    const char *instance; /* NULL: dynamic */
-    char id[256];
-    int32_t generation;
-    char leader[256];
-    char protocol[64];
-    int32_t n_members; /* in the last JoinGroup answer */
-    char member_ids[8][256];
-    char metadata[8][64];
-    char assignment[64];
-} member;
-
-static void copy_slice(char *dst, size_t cap, kslice s)
-{
-    size_t n = s.len < cap - 1 ? s.len : cap - 1;
-    if (n) memcpy(dst, s.ptr, n);
-    dst[n] = '\0';
-}
-
-static int32_t coordinator_of(const char *group)
-{
-    mt_conn c;
-    mt_open(&c, mc, 1);
-    kp_find_coordinator_request req;
-    kp_find_coordinator_request_init(&req);
-    kslice key = kwire_cstr(group);
-    req.coordinator_keys = &key;
-    req.n_coordinator_keys = 1;
-    kp_find_coordinator_response resp;
-    mt_call(&c, KP_FIND_COORDINATOR_KEY, 4, &req, &resp);
-    ck_assert_int_eq(resp.n_coordinators, 1);
-    ck_assert_int_eq(resp.coordinators[0].error_code, 0);
-    int32_t id = resp.coordinators[0].node_id;
-    ck_assert_int_eq(resp.coordinators[0].port, kfk_mock_broker_port(mc, id));
-    mt_close(&c);
-    return id;
-}
+typedef kgm member;
 
 static void member_open(member *m, const char *group, const char *instance)
 {
@@ -81,66 +43,19 @@ static void member_open(member *m, const char *group, const char *instance)
     m->group = group;
     m->instance = instance;
     m->generation = -1;
-    mt_open(&m->c, mc, coordinator_of(group));
+    mt_open(&m->c, mc, mt_group_coordinator(mc, group));
 }
 
-/* Sends a JoinGroup offering protocols (names, comma-separated); the
- * metadata of each is "<name>@<tag>". */
-static void join_send_v(member *m, int16_t v, const char *protocols, const char *tag,
-                        int32_t session_ms, int32_t rebalance_ms)
-{
-    static char names[8][32], meta[8][64];
-    kp_join_group_request_protocol ps[8];
-    int n = 0;
-    for (const char *p = protocols; *p && n < 8; n++) {
-        size_t len = strcspn(p, ",");
-        snprintf(names[n], sizeof(names[n]), "%.*s", (int)len, p);
-        snprintf(meta[n], sizeof(meta[n]), "%s@%s", names[n], tag);
-        kp_join_group_request_protocol_init(&ps[n]);
-        ps[n].name = kwire_cstr(names[n]);
-        ps[n].metadata = kwire_cstr(meta[n]);
-        p += len + (p[len] == ',');
-    }
-    kp_join_group_request req;
-    kp_join_group_request_init(&req);
-    req.group_id = kwire_cstr(m->group);
-    req.session_timeout_ms = session_ms;
-    req.rebalance_timeout_ms = rebalance_ms;
-    req.member_id = kwire_cstr(m->id);
-    req.group_instance_id = m->instance ? kwire_cstr(m->instance) : (kslice){NULL, 0};
-    req.protocol_type = kwire_cstr("consumer");
-    req.protocols = ps;
-    req.n_protocols = n;
-    karena_reset(&m->c.arena);
-    mt_send(&m->c, KP_JOIN_GROUP_KEY, v, &req);
-}
-
+/* A JoinGroup offering protocols (names, comma-separated); the metadata
+ * of each is "<name>@<tag>". */
 static void join_send(member *m, const char *protocols, const char *tag)
 {
-    join_send_v(m, JOIN_V, protocols, tag, SESSION_MS, REBALANCE_MS);
-}
-
-/* Reads the JoinGroup answer and keeps what it says; its error. */
-static int join_recv_v(member *m, int16_t v)
-{
-    kp_join_group_response resp;
-    ck_assert_int_ge(mt_recv(&m->c, KP_JOIN_GROUP_KEY, v, &resp), 0);
-    if (resp.member_id.len) copy_slice(m->id, sizeof(m->id), resp.member_id);
-    if (resp.error_code) return resp.error_code;
-    m->generation = resp.generation_id;
-    copy_slice(m->leader, sizeof(m->leader), resp.leader);
-    copy_slice(m->protocol, sizeof(m->protocol), resp.protocol_name);
-    m->n_members = resp.n_members;
-    for (int32_t i = 0; i < resp.n_members && i < 8; i++) {
-        copy_slice(m->member_ids[i], sizeof(m->member_ids[i]), resp.members[i].member_id);
-        copy_slice(m->metadata[i], sizeof(m->metadata[i]), resp.members[i].metadata);
-    }
-    return 0;
+    kgm_join_send(m, JOIN_V, protocols, tag, SESSION_MS, REBALANCE_MS);
 }
 
 static int join_recv(member *m)
 {
-    return join_recv_v(m, JOIN_V);
+    return kgm_join_recv(m, JOIN_V);
 }
 
 /* A dynamic member's first join: MEMBER_ID_REQUIRED, then the real one
@@ -155,46 +70,17 @@ static void join_new(member *m, const char *protocols, const char *tag)
 
 static void sync_send(member *m, member **assign_to, const char **assignments, int n)
 {
-    kp_sync_group_request_assignment as[8];
-    for (int i = 0; i < n; i++) {
-        kp_sync_group_request_assignment_init(&as[i]);
-        as[i].member_id = kwire_cstr(assign_to[i]->id);
-        as[i].assignment = kwire_cstr(assignments[i]);
-    }
-    kp_sync_group_request req;
-    kp_sync_group_request_init(&req);
-    req.group_id = kwire_cstr(m->group);
-    req.generation_id = m->generation;
-    req.member_id = kwire_cstr(m->id);
-    req.group_instance_id = m->instance ? kwire_cstr(m->instance) : (kslice){NULL, 0};
-    req.protocol_type = kwire_cstr("consumer");
-    req.protocol_name = kwire_cstr(m->protocol);
-    req.assignments = as;
-    req.n_assignments = n;
-    karena_reset(&m->c.arena);
-    mt_send(&m->c, KP_SYNC_GROUP_KEY, SYNC_V, &req);
+    kgm_sync_send(m, SYNC_V, m->protocol, assign_to, assignments, n);
 }
 
 static int sync_recv(member *m)
 {
-    kp_sync_group_response resp;
-    ck_assert_int_ge(mt_recv(&m->c, KP_SYNC_GROUP_KEY, SYNC_V, &resp), 0);
-    copy_slice(m->assignment, sizeof(m->assignment), resp.assignment);
-    if (!resp.error_code) ck_assert(kwire_eq(resp.protocol_name, kwire_cstr(m->protocol)));
-    return resp.error_code;
+    return kgm_sync_recv(m, SYNC_V, m->protocol);
 }
 
 static int heartbeat_as(member *m, const char *member_id, int32_t generation)
 {
-    kp_heartbeat_request req;
-    kp_heartbeat_request_init(&req);
-    req.group_id = kwire_cstr(m->group);
-    req.generation_id = generation;
-    req.member_id = kwire_cstr(member_id);
-    req.group_instance_id = m->instance ? kwire_cstr(m->instance) : (kslice){NULL, 0};
-    kp_heartbeat_response resp;
-    mt_call(&m->c, KP_HEARTBEAT_KEY, HB_V, &req, &resp);
-    return resp.error_code;
+    return kgm_heartbeat_as(&m->c, HB_V, m->group, generation, member_id, m->instance);
 }
 
 static int heartbeat(member *m)
@@ -205,12 +91,7 @@ static int heartbeat(member *m)
 /* Heartbeats (pacing them) until the answer is want or deadline_ms pass. */
 static bool heartbeat_until(member *m, int want, int deadline_ms)
 {
-    int64_t end = mt_now_ms() + deadline_ms;
-    do {
-        if (heartbeat(m) == want) return true;
-        usleep(20 * 1000);
-    } while (mt_now_ms() < end);
-    return false;
+    return kgm_heartbeat_until(m, HB_V, want, deadline_ms);
 }
 
 /* One member alone: joined and synced to a Stable group. */
@@ -360,9 +241,9 @@ START_TEST(test_join_outside_session_bounds_and_at_the_wrong_broker_fails)
 {
     member a;
     member_open(&a, "g4", NULL);
-    join_send_v(&a, JOIN_V, "range", "a", 5999, REBALANCE_MS);
+    kgm_join_send(&a, JOIN_V, "range", "a", 5999, REBALANCE_MS);
     ck_assert_int_eq(join_recv(&a), KFK_ERR_INVALID_SESSION_TIMEOUT);
-    join_send_v(&a, JOIN_V, "range", "a", 1800001, REBALANCE_MS);
+    kgm_join_send(&a, JOIN_V, "range", "a", 1800001, REBALANCE_MS);
     ck_assert_int_eq(join_recv(&a), KFK_ERR_INVALID_SESSION_TIMEOUT);
     /* No protocols: refused, and the group it would have made is not kept. */
     kp_join_group_request jr;
@@ -383,7 +264,7 @@ START_TEST(test_join_outside_session_bounds_and_at_the_wrong_broker_fails)
     mt_call(&a.c, KP_DESCRIBE_GROUPS_KEY, 6, &dr, &dresp);
     ck_assert_int_eq(dresp.groups[0].error_code, KFK_ERR_GROUP_ID_NOT_FOUND);
     member_close(&a);
-    int32_t coord = coordinator_of("g4");
+    int32_t coord = mt_group_coordinator(mc, "g4");
     member w;
     memset(&w, 0, sizeof(w));
     w.group = "g4";
@@ -403,12 +284,12 @@ START_TEST(test_join_sync_heartbeat_leave_at_every_version)
         snprintf(group, sizeof(group), "gv%d", v);
         member a;
         member_open(&a, group, NULL);
-        join_send_v(&a, v, "range", "a", SESSION_MS, REBALANCE_MS);
-        int err = join_recv_v(&a, v);
+        kgm_join_send(&a, v, "range", "a", SESSION_MS, REBALANCE_MS);
+        int err = kgm_join_recv(&a, v);
         if (v >= 4) {
             ck_assert_int_eq(err, KFK_ERR_MEMBER_ID_REQUIRED);
-            join_send_v(&a, v, "range", "a", SESSION_MS, REBALANCE_MS);
-            err = join_recv_v(&a, v);
+            kgm_join_send(&a, v, "range", "a", SESSION_MS, REBALANCE_MS);
+            err = kgm_join_recv(&a, v);
         }
         ck_assert_int_eq(err, 0);
         ck_assert_int_eq(a.generation, 1);
@@ -472,7 +353,7 @@ START_TEST(test_heartbeat_errors_name_what_is_wrong)
     ck_assert_int_eq(heartbeat_as(&a, "nobody", a.generation), KFK_ERR_UNKNOWN_MEMBER_ID);
     member other = a;
     other.group = "no-such-group";
-    mt_open(&other.c, mc, coordinator_of("no-such-group"));
+    mt_open(&other.c, mc, mt_group_coordinator(mc, "no-such-group"));
     ck_assert_int_eq(heartbeat(&other), KFK_ERR_UNKNOWN_MEMBER_ID);
     mt_close(&other.c);
     ck_assert_int_eq(heartbeat(&a), 0);
@@ -512,7 +393,7 @@ START_TEST(test_leave_starts_a_rebalance_and_unknown_leavers_are_named)
     /* Leaving a group that does not exist: per member from v3, else at
      * the top (as Kafka answers). */
     mt_close(&b.c);
-    mt_open(&b.c, mc, coordinator_of("g6-none"));
+    mt_open(&b.c, mc, mt_group_coordinator(mc, "g6-none"));
     lr.group_id = kwire_cstr("g6-none");
     lr.n_members = 1;
     mt_call(&b.c, KP_LEAVE_GROUP_KEY, LEAVE_V, &lr, &lresp);
@@ -534,14 +415,14 @@ START_TEST(test_a_silent_member_expires_after_its_session_timeout)
     member a, b;
     member_open(&a, "g7", NULL);
     member_open(&b, "g7", NULL);
-    join_send_v(&a, JOIN_V, "range", "a", 300, REBALANCE_MS);
+    kgm_join_send(&a, JOIN_V, "range", "a", 300, REBALANCE_MS);
     ck_assert_int_eq(join_recv(&a), KFK_ERR_MEMBER_ID_REQUIRED);
-    join_send_v(&a, JOIN_V, "range", "a", 300, REBALANCE_MS);
+    kgm_join_send(&a, JOIN_V, "range", "a", 300, REBALANCE_MS);
     ck_assert_int_eq(join_recv(&a), 0);
-    join_send_v(&b, JOIN_V, "range", "b", 300, REBALANCE_MS);
+    kgm_join_send(&b, JOIN_V, "range", "b", 300, REBALANCE_MS);
     ck_assert_int_eq(join_recv(&b), KFK_ERR_MEMBER_ID_REQUIRED);
-    join_send_v(&b, JOIN_V, "range", "b", 300, REBALANCE_MS);
-    join_send_v(&a, JOIN_V, "range", "a", 300, REBALANCE_MS);
+    kgm_join_send(&b, JOIN_V, "range", "b", 300, REBALANCE_MS);
+    kgm_join_send(&a, JOIN_V, "range", "a", 300, REBALANCE_MS);
     ck_assert_int_eq(join_recv(&a), 0);
     ck_assert_int_eq(join_recv(&b), 0);
     ck_assert_int_eq(a.n_members, 2);
@@ -555,7 +436,7 @@ START_TEST(test_a_silent_member_expires_after_its_session_timeout)
     int64_t t0 = mt_now_ms();
     ck_assert(heartbeat_until(&a, KFK_ERR_REBALANCE_IN_PROGRESS, 5000));
     ck_assert_int_ge(mt_now_ms() - t0, 250);
-    join_send_v(&a, JOIN_V, "range", "a", 300, REBALANCE_MS);
+    kgm_join_send(&a, JOIN_V, "range", "a", 300, REBALANCE_MS);
     ck_assert_int_eq(join_recv(&a), 0);
     ck_assert_int_eq(a.n_members, 1);
     ck_assert_int_eq(a.generation, 3);
@@ -573,19 +454,19 @@ START_TEST(test_members_that_do_not_rejoin_in_time_are_dropped)
     member_open(&c, "g8", NULL);
     join_new(&a, "range", "a");
     ck_assert_int_eq(join_recv(&a), 0);
-    join_send_v(&b, JOIN_V, "range", "b", SESSION_MS, 400);
+    kgm_join_send(&b, JOIN_V, "range", "b", SESSION_MS, 400);
     ck_assert_int_eq(join_recv(&b), KFK_ERR_MEMBER_ID_REQUIRED);
-    join_send_v(&b, JOIN_V, "range", "b", SESSION_MS, 400);
-    join_send_v(&a, JOIN_V, "range", "a", SESSION_MS, 400);
+    kgm_join_send(&b, JOIN_V, "range", "b", SESSION_MS, 400);
+    kgm_join_send(&a, JOIN_V, "range", "a", SESSION_MS, 400);
     ck_assert_int_eq(join_recv(&a), 0);
     ck_assert_int_eq(join_recv(&b), 0);
     ck_assert_int_eq(a.generation, 2);
     /* c joins; only a rejoins: after the rebalance timeout b is out. */
     int64_t t0 = mt_now_ms();
-    join_send_v(&c, JOIN_V, "range", "c", SESSION_MS, 400);
+    kgm_join_send(&c, JOIN_V, "range", "c", SESSION_MS, 400);
     ck_assert_int_eq(join_recv(&c), KFK_ERR_MEMBER_ID_REQUIRED);
-    join_send_v(&c, JOIN_V, "range", "c", SESSION_MS, 400);
-    join_send_v(&a, JOIN_V, "range", "a", SESSION_MS, 400);
+    kgm_join_send(&c, JOIN_V, "range", "c", SESSION_MS, 400);
+    kgm_join_send(&a, JOIN_V, "range", "a", SESSION_MS, 400);
     ck_assert_int_eq(join_recv(&a), 0);
     ck_assert_int_eq(join_recv(&c), 0);
     ck_assert_int_ge(mt_now_ms() - t0, 350);
@@ -603,14 +484,14 @@ START_TEST(test_a_member_that_never_syncs_is_removed_after_the_rebalance_timeout
     member a, b;
     member_open(&a, "g-nosync", NULL);
     member_open(&b, "g-nosync", NULL);
-    join_send_v(&a, JOIN_V, "range", "a", SESSION_MS, 400);
+    kgm_join_send(&a, JOIN_V, "range", "a", SESSION_MS, 400);
     ck_assert_int_eq(join_recv(&a), KFK_ERR_MEMBER_ID_REQUIRED);
-    join_send_v(&a, JOIN_V, "range", "a", SESSION_MS, 400);
+    kgm_join_send(&a, JOIN_V, "range", "a", SESSION_MS, 400);
     ck_assert_int_eq(join_recv(&a), 0);
-    join_send_v(&b, JOIN_V, "range", "b", SESSION_MS, 400);
+    kgm_join_send(&b, JOIN_V, "range", "b", SESSION_MS, 400);
     ck_assert_int_eq(join_recv(&b), KFK_ERR_MEMBER_ID_REQUIRED);
-    join_send_v(&b, JOIN_V, "range", "b", SESSION_MS, 400);
-    join_send_v(&a, JOIN_V, "range", "a", SESSION_MS, 400);
+    kgm_join_send(&b, JOIN_V, "range", "b", SESSION_MS, 400);
+    kgm_join_send(&a, JOIN_V, "range", "a", SESSION_MS, 400);
     ck_assert_int_eq(join_recv(&a), 0);
     ck_assert_int_eq(join_recv(&b), 0);
     int64_t t0 = mt_now_ms();
@@ -622,7 +503,7 @@ START_TEST(test_a_member_that_never_syncs_is_removed_after_the_rebalance_timeout
     ck_assert(heartbeat_until(&a, KFK_ERR_REBALANCE_IN_PROGRESS, 5000));
     ck_assert_int_ge(mt_now_ms() - t0, 350);
     ck_assert_int_eq(heartbeat(&b), KFK_ERR_UNKNOWN_MEMBER_ID);
-    join_send_v(&a, JOIN_V, "range", "a", SESSION_MS, 400);
+    kgm_join_send(&a, JOIN_V, "range", "a", SESSION_MS, 400);
     ck_assert_int_eq(join_recv(&a), 0);
     ck_assert_int_eq(a.n_members, 1);
     member_close(&a);
@@ -736,7 +617,7 @@ START_TEST(test_describe_and_list_show_state_members_and_assignments)
     member a, b;
     pair(&a, &b, "g12");
     mt_conn c;
-    mt_open(&c, mc, coordinator_of("g12"));
+    mt_open(&c, mc, mt_group_coordinator(mc, "g12"));
     kp_describe_groups_request dr;
     kp_describe_groups_request_init(&dr);
     kslice ids[] = {kwire_cstr("g12"), kwire_cstr("nope")};
@@ -758,12 +639,12 @@ START_TEST(test_describe_and_list_show_state_members_and_assignments)
             kwire_eq(g->members[i].member_metadata, kwire_cstr(is_a ? "range@a" : "range@b")));
         ck_assert(kwire_eq(g->members[i].client_id, kwire_cstr("mock-test")));
     }
-    if (coordinator_of("nope") == coordinator_of("g12"))
+    if (mt_group_coordinator(mc, "nope") == mt_group_coordinator(mc, "g12"))
         ck_assert(kwire_eq(dresp.groups[1].group_state, kwire_cstr("Dead")));
     dr.n_groups = 1;
     dr.groups = &ids[1];
     mt_close(&c);
-    mt_open(&c, mc, coordinator_of("nope"));
+    mt_open(&c, mc, mt_group_coordinator(mc, "nope"));
     mt_call(&c, KP_DESCRIBE_GROUPS_KEY, 6, &dr, &dresp);
     ck_assert_int_eq(dresp.groups[0].error_code, KFK_ERR_GROUP_ID_NOT_FOUND);
     ck_assert(kwire_eq(dresp.groups[0].group_state, kwire_cstr("Dead")));
@@ -782,7 +663,7 @@ START_TEST(test_describe_and_list_show_state_members_and_assignments)
         mt_call(&c, KP_LIST_GROUPS_KEY, 5, &lr, &lresp);
         ck_assert_int_eq(lresp.error_code, 0);
         for (int32_t i = 0; i < lresp.n_groups; i++) {
-            ck_assert_int_eq(id, coordinator_of("g12"));
+            ck_assert_int_eq(id, mt_group_coordinator(mc, "g12"));
             ck_assert(kwire_eq(lresp.groups[i].group_id, kwire_cstr("g12")));
             ck_assert(kwire_eq(lresp.groups[i].group_type, kwire_cstr("classic")));
             found++;
@@ -900,7 +781,7 @@ static kp_offset_fetch_response_group fetch_v(mt_conn *c, int16_t v, const char 
 START_TEST(test_offsets_round_trip_at_every_version)
 {
     mt_conn c;
-    mt_open(&c, mc, coordinator_of("og"));
+    mt_open(&c, mc, mt_group_coordinator(mc, "og"));
     kuuid tid = mt_topic_id(mc, "t");
     for (int16_t v = 2; v <= 10; v++) {
         kp_offset_commit_response cr;
@@ -925,7 +806,7 @@ START_TEST(test_offsets_round_trip_at_every_version)
         ck_assert_int_eq(g.n_topics, 1);
         ck_assert_int_eq(g.topics[0].n_partitions, 4);
         g = fetch_v(&c, v, "no-commits", NULL, -1, 1);
-        if (coordinator_of("no-commits") == coordinator_of("og")) {
+        if (mt_group_coordinator(mc, "no-commits") == mt_group_coordinator(mc, "og")) {
             ck_assert_int_eq(g.topics[0].partitions[0].committed_offset, -1);
             ck_assert(kwire_eq(g.topics[0].partitions[0].metadata, KWIRE_EMPTY));
         } else {
@@ -963,7 +844,7 @@ END_TEST
 START_TEST(test_commits_to_unknown_topics_and_big_metadata_are_refused)
 {
     mt_conn c;
-    mt_open(&c, mc, coordinator_of("og2"));
+    mt_open(&c, mc, mt_group_coordinator(mc, "og2"));
     ck_assert_int_eq(commit(&c, "og2", -1, "", 9, 1), KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
     kp_offset_commit_request_partition p;
     kp_offset_commit_request_partition_init(&p);
@@ -1001,7 +882,7 @@ START_TEST(test_classic_commits_check_generation_and_member)
     /* A simple commit is for groups without members. */
     ck_assert_int_eq(commit(&a.c, "cg", -1, "", 0, 11), KFK_ERR_UNKNOWN_MEMBER_ID);
     mt_conn n;
-    mt_open(&n, mc, coordinator_of("nogroup"));
+    mt_open(&n, mc, mt_group_coordinator(mc, "nogroup"));
     ck_assert_int_eq(commit(&n, "nogroup", 3, "m", 0, 11), KFK_ERR_GROUP_ID_NOT_FOUND);
     mt_close(&n);
     /* While the new generation's assignment is pending: rebalancing. */
@@ -1044,7 +925,7 @@ START_TEST(test_consumer_group_commits_check_the_member_epoch)
 {
     consumer_member("kg", "m1", 5, 1);
     mt_conn c;
-    mt_open(&c, mc, coordinator_of("kg"));
+    mt_open(&c, mc, mt_group_coordinator(mc, "kg"));
     ck_assert_int_eq(commit(&c, "kg", 5, "m1", 0, 10), 0);
     ck_assert_int_eq(commit(&c, "kg", 6, "m1", 1, 10), KFK_ERR_STALE_MEMBER_EPOCH);
     /* KIP-1251: an older epoch commits what the member still owns. */
@@ -1078,9 +959,9 @@ START_TEST(test_the_coordinator_moves_when_its_broker_goes_down)
     member a;
     solo(&a, "mv", "x");
     ck_assert_int_eq(commit(&a.c, "mv", a.generation, a.id, 0, 42), 0);
-    int32_t old = coordinator_of("mv");
+    int32_t old = mt_group_coordinator(mc, "mv");
     ck_assert_int_eq(kfk_mock_broker_set_down(mc, old, true), 0);
-    int32_t now = coordinator_of(old == 1 ? "mv" : "mv");
+    int32_t now = mt_group_coordinator(mc, old == 1 ? "mv" : "mv");
     ck_assert_int_ne(now, old);
     mt_close(&a.c);
     mt_open(&a.c, mc, now);

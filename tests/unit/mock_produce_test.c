@@ -1,7 +1,7 @@
 /* The mock's logs: Produce (validation, offsets, acks=0, idempotence as
  * Kafka's ProducerStateManager judges it), Fetch of exactly the stored
  * batches, ListOffsets in all its forms, retention and pipelining. */
-#include "mock_util.h"
+#include "mt_conn.h"
 
 static kfk_mock_cluster *mc;
 static kbuf buf;
@@ -384,24 +384,7 @@ END_TEST
 static const kp_list_offsets_response_list_offsets_partition_response *
 list_offsets(mt_conn *c, int16_t v, int32_t partition, int64_t ts, int8_t isolation)
 {
-    static kp_list_offsets_response resp;
-    kp_list_offsets_request req;
-    kp_list_offsets_request_init(&req);
-    kp_list_offsets_request_list_offsets_topic t;
-    kp_list_offsets_request_list_offsets_topic_init(&t);
-    kp_list_offsets_request_list_offsets_partition p;
-    kp_list_offsets_request_list_offsets_partition_init(&p);
-    p.partition_index = partition;
-    p.timestamp = ts;
-    t.name = kwire_cstr("t");
-    t.partitions = &p;
-    t.n_partitions = 1;
-    req.replica_id = -1;
-    req.isolation_level = isolation;
-    req.topics = &t;
-    req.n_topics = 1;
-    mt_call(c, KP_LIST_OFFSETS_KEY, v, &req, &resp);
-    return &resp.topics[0].partitions[0];
+    return mt_list_offsets(c, v, "t", partition, ts, isolation);
 }
 
 START_TEST(test_list_offsets_earliest_latest_and_by_time)

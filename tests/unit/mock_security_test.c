@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "../common/kcerts.h"
-#include "mock_util.h"
+#include "mt_conn.h"
 
 static kcerts *pki;
 static kfk_mock_cluster *mc;
@@ -33,7 +33,7 @@ static void teardown(void)
     pki = NULL;
 }
 
-static kfk_mock_cluster *start(const char *protocol, const char *client_ca, int64_t lifetime_ms)
+static kfk_mock_cluster *start(const char *protocol, const char *client_ca, int lifetime_ms)
 {
     kfk_mock_security sec = {.protocol = protocol,
                              .cert_pem = pki->server_cert,

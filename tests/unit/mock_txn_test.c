@@ -2,7 +2,7 @@
  * AddPartitionsToTxn, AddOffsetsToTxn, EndTxn (transaction versions 1 and
  * 2), TxnOffsetCommit, and what transactions do to the logs: markers, the
  * last stable offset, read_committed Fetch and ListOffsets. */
-#include "mock_util.h"
+#include "ktxn_wire.h"
 
 #define TXN "tx-1"
 #define TOPIC "t"
@@ -33,119 +33,44 @@ static void teardown(void)
 
 /* ------------------------------------------------------------- requests */
 
-typedef struct pid_epoch {
-    int64_t id;
-    int16_t epoch;
-} pid_epoch;
-
-static int16_t init_v(mt_conn *c, int16_t v, const char *txn, int32_t timeout_ms, pid_epoch *out)
+static ktw_pid init(void)
 {
-    kp_init_producer_id_request req;
-    kp_init_producer_id_request_init(&req);
-    req.transactional_id = kwire_cstr(txn);
-    req.transaction_timeout_ms = timeout_ms;
-    kp_init_producer_id_response resp;
-    mt_call(c, KP_INIT_PRODUCER_ID_KEY, v, &req, &resp);
-    if (out) *out = (pid_epoch){resp.producer_id, resp.producer_epoch};
-    return resp.error_code;
-}
-
-static pid_epoch init(void)
-{
-    pid_epoch pe;
-    ck_assert_int_eq(init_v(&tc, 5, TXN, 60000, &pe), 0);
+    ktw_pid pe;
+    ck_assert_int_eq(ktw_init_producer_id(&tc, 5, TXN, 60000, &pe), 0);
     return pe;
 }
 
 /* AddPartitionsToTxn (v0-3) of TOPIC's partitions parts[0..n); the error
  * of partition index i in *errs. */
-static void add_parts_v(int16_t v, pid_epoch pe, const char *topic, const int32_t *parts, int n,
+static void add_parts_v(int16_t v, ktw_pid pe, const char *topic, const int32_t *parts, int n,
                         int16_t *errs)
 {
-    kp_add_partitions_to_txn_request req;
-    kp_add_partitions_to_txn_request_init(&req);
-    kp_add_partitions_to_txn_request_add_partitions_to_txn_topic t;
-    kp_add_partitions_to_txn_request_add_partitions_to_txn_topic_init(&t);
-    t.name = kwire_cstr(topic);
-    t.partitions = (int32_t *)parts;
-    t.n_partitions = n;
-    req.v3_and_below_transactional_id = kwire_cstr(TXN);
-    req.v3_and_below_producer_id = pe.id;
-    req.v3_and_below_producer_epoch = pe.epoch;
-    req.v3_and_below_topics = &t;
-    req.n_v3_and_below_topics = 1;
-    kp_add_partitions_to_txn_response resp;
-    mt_call(&tc, KP_ADD_PARTITIONS_TO_TXN_KEY, v, &req, &resp);
-    ck_assert_int_eq(resp.n_results_by_topic_v3_and_below, 1);
-    ck_assert_int_eq(resp.results_by_topic_v3_and_below[0].n_results_by_partition, n);
-    for (int i = 0; i < n; i++)
-        errs[i] =
-            resp.results_by_topic_v3_and_below[0].results_by_partition[i].partition_error_code;
+    ktw_add_partitions(&tc, v, TXN, pe, topic, parts, n, errs);
 }
 
-static int16_t add_part(pid_epoch pe, int32_t partition)
+static int16_t add_part(ktw_pid pe, int32_t partition)
 {
     int16_t err;
     add_parts_v(3, pe, TOPIC, &partition, 1, &err);
     return err;
 }
 
-static int16_t end_v(int16_t v, pid_epoch pe, bool commit, pid_epoch *out)
+static int16_t end_v(int16_t v, ktw_pid pe, bool commit, ktw_pid *out)
 {
-    kp_end_txn_request req;
-    kp_end_txn_request_init(&req);
-    req.transactional_id = kwire_cstr(TXN);
-    req.producer_id = pe.id;
-    req.producer_epoch = pe.epoch;
-    req.committed = commit;
-    kp_end_txn_response resp;
-    mt_call(&tc, KP_END_TXN_KEY, v, &req, &resp);
-    if (out) *out = (pid_epoch){resp.producer_id, resp.producer_epoch};
-    return resp.error_code;
+    return ktw_end_txn(&tc, v, TXN, pe, commit, out);
 }
 
 /* A transactional batch of n records. */
-static kslice txn_batch(int n, pid_epoch pe, int32_t seq)
+static kslice txn_batch(int n, ktw_pid pe, int32_t seq)
 {
-    kbuf_reset(&buf);
-    kbatch_writer w;
-    ck_assert_int_eq(
-        kbatch_writer_begin(&w, &buf, 0, 1000, pe.id, pe.epoch, seq, KBATCH_ATTR_TRANSACTIONAL, 0),
-        0);
-    for (int i = 0; i < n; i++)
-        ck_assert_int_eq(
-            kbatch_writer_append(&w, 1000 + i, kwire_cstr("k"), kwire_cstr("v"), NULL, 0), 0);
-    kslice out;
-    ck_assert_int_eq(kbatch_writer_finish(&w, KCODEC_NONE, -1, NULL, &out), 0);
-    return out;
+    return ktw_batch(&buf, n, pe, seq, 1000, 1);
 }
 
 /* A transactional Produce at version v; the partition's error, and its
  * base offset in *base. */
 static int16_t produce_v(int16_t v, int32_t partition, kslice records, int64_t *base)
 {
-    kp_produce_request req;
-    kp_produce_request_init(&req);
-    kp_produce_request_topic_produce_data td;
-    kp_produce_request_topic_produce_data_init(&td);
-    kp_produce_request_partition_produce_data pd;
-    kp_produce_request_partition_produce_data_init(&pd);
-    pd.index = partition;
-    pd.records = records;
-    td.name = kwire_cstr(TOPIC);
-    td.partition_data = &pd;
-    td.n_partition_data = 1;
-    req.transactional_id = kwire_cstr(TXN);
-    req.acks = -1;
-    req.timeout_ms = 5000;
-    req.topic_data = &td;
-    req.n_topic_data = 1;
-    kp_produce_response resp;
-    mt_call(&tc, KP_PRODUCE_KEY, v, &req, &resp);
-    const kp_produce_response_partition_produce_response *r =
-        &resp.responses[0].partition_responses[0];
-    if (base) *base = r->base_offset;
-    return r->error_code;
+    return ktw_produce(&tc, v, TXN, TOPIC, partition, records, base);
 }
 
 static int16_t produce(int32_t partition, kslice records)
@@ -170,25 +95,7 @@ static const kp_fetch_response_partition_data *fetch(int32_t partition, int64_t 
 
 static int64_t list_latest(int32_t partition, int8_t isolation)
 {
-    kp_list_offsets_request req;
-    kp_list_offsets_request_init(&req);
-    kp_list_offsets_request_list_offsets_topic t;
-    kp_list_offsets_request_list_offsets_topic_init(&t);
-    kp_list_offsets_request_list_offsets_partition p;
-    kp_list_offsets_request_list_offsets_partition_init(&p);
-    p.partition_index = partition;
-    p.timestamp = -1;
-    t.name = kwire_cstr(TOPIC);
-    t.partitions = &p;
-    t.n_partitions = 1;
-    req.replica_id = -1;
-    req.isolation_level = isolation;
-    req.topics = &t;
-    req.n_topics = 1;
-    kp_list_offsets_response resp;
-    mt_call(&tc, KP_LIST_OFFSETS_KEY, 7, &req, &resp);
-    ck_assert_int_eq(resp.topics[0].partitions[0].error_code, 0);
-    return resp.topics[0].partitions[0].offset;
+    return ktw_list_latest(&tc, TOPIC, partition, isolation);
 }
 
 static int64_t hw(int32_t partition)
@@ -200,27 +107,13 @@ static int64_t hw(int32_t partition)
 
 /* The batch at offset of partition (read_uncommitted) must be a control
  * batch of pe with a marker of the given type. */
-static void expect_marker(int32_t partition, int64_t offset, pid_epoch pe, bool commit)
+static void expect_marker(int32_t partition, int64_t offset, ktw_pid pe, bool commit)
 {
-    const kp_fetch_response_partition_data *pd = fetch(partition, offset, 0);
-    kreader r = kreader_of(pd->records.ptr, pd->records.len);
-    kbatch b;
-    ck_assert_int_eq(kbatch_parse_header(&r, &b), 0);
-    ck_assert_int_eq(b.base_offset, offset);
-    ck_assert(b.control && b.transactional);
-    ck_assert_int_eq(b.producer_id, pe.id);
-    ck_assert_int_eq(b.producer_epoch, pe.epoch);
-    ck_assert_int_eq(b.record_count, 1);
-    kbuf scratch = {0};
-    kbatch_read_opts opts = {.start_offset = 0, .check_crcs = true};
-    krecord_iter it;
-    krecord rec;
-    ck_assert_int_eq(krecord_iter_init(&it, &b, &opts, &scratch), 0);
-    ck_assert(krecord_iter_next(&it, &rec));
-    ck_assert_uint_eq(rec.key.len, 4); /* version 0, type */
-    ck_assert_int_eq(rec.key.ptr[3], commit ? 1 : 0);
-    ck_assert_uint_eq(rec.value.len, 6); /* version 0, coordinator epoch */
-    kbuf_free(&scratch);
+    int32_t records;
+    size_t value_len;
+    ktw_expect_marker(fetch(partition, offset, 0), offset, pe, commit, &records, &value_len);
+    ck_assert_int_eq(records, 1);
+    ck_assert_uint_eq(value_len, 6); /* version 0, coordinator epoch */
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -243,7 +136,7 @@ static int32_t find_txn_coordinator(mt_conn *c, const char *id, int16_t *err)
 
 START_TEST(test_txn_apis_answer_only_on_the_coordinator)
 {
-    pid_epoch pe = init();
+    ktw_pid pe = init();
     int32_t coord = kfk_mock_txn_coordinator(mc, TXN);
     int16_t ferr;
     ck_assert_int_eq(find_txn_coordinator(&tc, TXN, &ferr), coord);
@@ -255,7 +148,7 @@ START_TEST(test_txn_apis_answer_only_on_the_coordinator)
     ck_assert_int_eq(ferr, KFK_ERR_COORDINATOR_NOT_AVAILABLE);
     mt_conn other;
     mt_open(&other, mc, coord % 3 + 1);
-    ck_assert_int_eq(init_v(&other, 5, TXN, 60000, NULL), KFK_ERR_NOT_COORDINATOR);
+    ck_assert_int_eq(ktw_init_producer_id(&other, 5, TXN, 60000, NULL), KFK_ERR_NOT_COORDINATOR);
     kp_end_txn_request req;
     kp_end_txn_request_init(&req);
     req.transactional_id = kwire_cstr(TXN);
@@ -273,8 +166,8 @@ START_TEST(test_txn_apis_answer_only_on_the_coordinator)
     mt_open(&tc, mc, next);
     ck_assert_int_eq(find_txn_coordinator(&tc, TXN, &ferr), next);
     ck_assert_int_eq(end_v(4, pe, true, NULL), KFK_ERR_INVALID_TXN_STATE); /* Empty */
-    pid_epoch pe2;
-    ck_assert_int_eq(init_v(&tc, 5, TXN, 60000, &pe2), 0);
+    ktw_pid pe2;
+    ck_assert_int_eq(ktw_init_producer_id(&tc, 5, TXN, 60000, &pe2), 0);
     ck_assert_int_eq(pe2.id, pe.id);
     ck_assert_int_eq(pe2.epoch, pe.epoch + 1);
 }
@@ -282,19 +175,22 @@ END_TEST
 
 START_TEST(test_init_checks_the_transaction_timeout)
 {
-    ck_assert_int_eq(init_v(&tc, 5, TXN, 0, NULL), KFK_ERR_INVALID_TRANSACTION_TIMEOUT);
-    ck_assert_int_eq(init_v(&tc, 5, TXN, 900001, NULL), KFK_ERR_INVALID_TRANSACTION_TIMEOUT);
-    ck_assert_int_eq(init_v(&tc, 5, TXN, 900000, NULL), 0);
+    ck_assert_int_eq(ktw_init_producer_id(&tc, 5, TXN, 0, NULL),
+                     KFK_ERR_INVALID_TRANSACTION_TIMEOUT);
+    ck_assert_int_eq(ktw_init_producer_id(&tc, 5, TXN, 900001, NULL),
+                     KFK_ERR_INVALID_TRANSACTION_TIMEOUT);
+    ck_assert_int_eq(ktw_init_producer_id(&tc, 5, TXN, 900000, NULL), 0);
     ck_assert_int_eq(kfk_mock_set_transaction_max_timeout(mc, 1000), 0);
-    ck_assert_int_eq(init_v(&tc, 5, TXN, 1001, NULL), KFK_ERR_INVALID_TRANSACTION_TIMEOUT);
+    ck_assert_int_eq(ktw_init_producer_id(&tc, 5, TXN, 1001, NULL),
+                     KFK_ERR_INVALID_TRANSACTION_TIMEOUT);
     ck_assert_int_eq(kfk_mock_set_transaction_max_timeout(mc, 0), KFK_ERR_INVALID_ARG);
 }
 END_TEST
 
 START_TEST(test_a_new_epoch_fences_the_old_producer)
 {
-    pid_epoch old = init();
-    pid_epoch now = init();
+    ktw_pid old = init();
+    ktw_pid now = init();
     ck_assert_int_eq(now.id, old.id);
     ck_assert_int_eq(now.epoch, old.epoch + 1);
     int32_t part = 0;
@@ -305,7 +201,7 @@ START_TEST(test_a_new_epoch_fences_the_old_producer)
     ck_assert_int_eq(err, KFK_ERR_INVALID_PRODUCER_EPOCH);
     ck_assert_int_eq(end_v(3, old, true, NULL), KFK_ERR_PRODUCER_FENCED);
     ck_assert_int_eq(end_v(1, old, true, NULL), KFK_ERR_INVALID_PRODUCER_EPOCH);
-    pid_epoch stranger = {now.id + 1000, now.epoch};
+    ktw_pid stranger = {now.id + 1000, now.epoch};
     ck_assert_int_eq(add_part(stranger, 0), KFK_ERR_INVALID_PRODUCER_ID_MAPPING);
     ck_assert_int_eq(add_part(now, 0), 0);
     ck_assert_int_eq(produce(0, txn_batch(1, old, 0)), KFK_ERR_INVALID_PRODUCER_EPOCH);
@@ -330,16 +226,17 @@ END_TEST
 
 START_TEST(test_init_aborts_the_open_transaction_of_the_old_producer)
 {
-    pid_epoch old = init();
+    ktw_pid old = init();
     ck_assert_int_eq(add_part(old, 0), 0);
     ck_assert_int_eq(produce(0, txn_batch(3, old, 0)), 0);
     ck_assert_int_eq(list_latest(0, 1), 0);
-    ck_assert_int_eq(init_v(&tc, 5, TXN, 60000, NULL), KFK_ERR_CONCURRENT_TRANSACTIONS);
+    ck_assert_int_eq(ktw_init_producer_id(&tc, 5, TXN, 60000, NULL),
+                     KFK_ERR_CONCURRENT_TRANSACTIONS);
     /* The abort went out with the fencing epoch. */
-    pid_epoch fence = {old.id, (int16_t)(old.epoch + 1)};
+    ktw_pid fence = {old.id, (int16_t)(old.epoch + 1)};
     expect_marker(0, 3, fence, false);
     ck_assert_int_eq(list_latest(0, 1), 4);
-    pid_epoch now = init(); /* the client's retry */
+    ktw_pid now = init(); /* the client's retry */
     ck_assert_int_eq(now.epoch, old.epoch + 2);
     ck_assert_int_eq(produce(0, txn_batch(1, fence, 3)), KFK_ERR_INVALID_PRODUCER_EPOCH);
 }
@@ -347,7 +244,7 @@ END_TEST
 
 START_TEST(test_commit_writes_markers_and_moves_the_lso)
 {
-    pid_epoch pe = init();
+    ktw_pid pe = init();
     int32_t parts[2] = {0, 1};
     int16_t errs[2];
     add_parts_v(3, pe, TOPIC, parts, 2, errs);
@@ -383,7 +280,7 @@ END_TEST
 
 START_TEST(test_abort_lists_the_aborted_transaction_in_read_committed_fetches)
 {
-    pid_epoch pe = init();
+    ktw_pid pe = init();
     ck_assert_int_eq(add_part(pe, 0), 0);
     ck_assert_int_eq(produce(0, txn_batch(2, pe, 0)), 0);
     ck_assert_int_eq(end_v(3, pe, false, NULL), 0);
@@ -406,7 +303,7 @@ START_TEST(test_abort_lists_the_aborted_transaction_in_read_committed_fetches)
 }
 END_TEST
 
-static int16_t add_offsets(pid_epoch pe, const char *group);
+static int16_t add_offsets(ktw_pid pe, const char *group);
 
 /* Waits until partition's read_committed end reaches want. */
 static void await_lso(int32_t partition, int64_t want)
@@ -421,7 +318,7 @@ START_TEST(test_pending_markers_answer_concurrent_transactions)
 {
     ck_assert_int_eq(kfk_mock_set_txn_marker_delay(mc, -1), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_mock_set_txn_marker_delay(mc, 300), 0);
-    pid_epoch pe = init();
+    ktw_pid pe = init();
     ck_assert_int_eq(add_part(pe, 0), 0);
     ck_assert_int_eq(produce(0, txn_batch(2, pe, 0)), 0);
     ck_assert_int_eq(end_v(3, pe, true, NULL), 0); /* answered before the markers */
@@ -431,27 +328,30 @@ START_TEST(test_pending_markers_answer_concurrent_transactions)
     ck_assert_int_eq(add_part(pe, 1), KFK_ERR_CONCURRENT_TRANSACTIONS);
     ck_assert_int_eq(add_offsets(pe, "g"), KFK_ERR_CONCURRENT_TRANSACTIONS);
     ck_assert_int_eq(produce_v(12, 1, txn_batch(1, pe, 0), NULL), KFK_ERR_NOT_ENOUGH_REPLICAS);
-    ck_assert_int_eq(init_v(&tc, 5, TXN, 60000, NULL), KFK_ERR_CONCURRENT_TRANSACTIONS);
+    ck_assert_int_eq(ktw_init_producer_id(&tc, 5, TXN, 60000, NULL),
+                     KFK_ERR_CONCURRENT_TRANSACTIONS);
     await_lso(0, 3);
     expect_marker(0, 2, pe, true);
     ck_assert_int_eq(add_part(pe, 1), 0); /* the next transaction */
 
     /* A new producer fences the open one; its retries wait for the abort. */
-    ck_assert_int_eq(init_v(&tc, 5, TXN, 60000, NULL), KFK_ERR_CONCURRENT_TRANSACTIONS);
-    ck_assert_int_eq(init_v(&tc, 5, TXN, 60000, NULL), KFK_ERR_CONCURRENT_TRANSACTIONS);
+    ck_assert_int_eq(ktw_init_producer_id(&tc, 5, TXN, 60000, NULL),
+                     KFK_ERR_CONCURRENT_TRANSACTIONS);
+    ck_assert_int_eq(ktw_init_producer_id(&tc, 5, TXN, 60000, NULL),
+                     KFK_ERR_CONCURRENT_TRANSACTIONS);
     int64_t deadline = mt_now_ms() + 5000;
-    pid_epoch now = {-1, -1};
-    while (init_v(&tc, 5, TXN, 60000, &now) == KFK_ERR_CONCURRENT_TRANSACTIONS &&
+    ktw_pid now = {-1, -1};
+    while (ktw_init_producer_id(&tc, 5, TXN, 60000, &now) == KFK_ERR_CONCURRENT_TRANSACTIONS &&
            mt_now_ms() < deadline)
         usleep(10000);
     ck_assert_int_eq(now.epoch, pe.epoch + 2);
-    expect_marker(1, 0, (pid_epoch){pe.id, (int16_t)(pe.epoch + 1)}, false);
+    expect_marker(1, 0, (ktw_pid){pe.id, (int16_t)(pe.epoch + 1)}, false);
 }
 END_TEST
 
 START_TEST(test_read_committed_long_poll_waits_for_the_commit)
 {
-    pid_epoch pe = init();
+    ktw_pid pe = init();
     ck_assert_int_eq(add_part(pe, 0), 0);
     ck_assert_int_eq(produce(0, txn_batch(2, pe, 0)), 0);
     mt_conn fc;
@@ -475,7 +375,7 @@ END_TEST
 
 START_TEST(test_truncating_an_open_transaction_away_frees_the_lso)
 {
-    pid_epoch pe = init();
+    ktw_pid pe = init();
     ck_assert_int_eq(add_part(pe, 0), 0);
     ck_assert_int_eq(produce(0, txn_batch(2, pe, 0)), 0);
     ck_assert_int_eq(list_latest(0, 1), 0);
@@ -494,7 +394,7 @@ END_TEST
 
 START_TEST(test_end_txn_refuses_illegal_transitions)
 {
-    pid_epoch pe = init();
+    ktw_pid pe = init();
     ck_assert_int_eq(end_v(4, pe, true, NULL), KFK_ERR_INVALID_TXN_STATE); /* Empty */
     ck_assert_int_eq(end_v(4, pe, false, NULL), KFK_ERR_INVALID_TXN_STATE);
     /* A produce outside the transaction (without transaction version 2's
@@ -515,8 +415,8 @@ END_TEST
 
 START_TEST(test_the_coordinator_aborts_a_transaction_past_its_timeout)
 {
-    pid_epoch pe;
-    ck_assert_int_eq(init_v(&tc, 5, TXN, 200, &pe), 0);
+    ktw_pid pe;
+    ck_assert_int_eq(ktw_init_producer_id(&tc, 5, TXN, 200, &pe), 0);
     ck_assert_int_eq(add_part(pe, 0), 0);
     ck_assert_int_eq(produce(0, txn_batch(2, pe, 0)), 0);
     ck_assert_int_eq(list_latest(0, 1), 0);
@@ -524,12 +424,12 @@ START_TEST(test_the_coordinator_aborts_a_transaction_past_its_timeout)
     while (list_latest(0, 1) == 0 && mt_now_ms() < deadline)
         usleep(20000);
     ck_assert_int_eq(list_latest(0, 1), 3);
-    expect_marker(0, 2, (pid_epoch){pe.id, (int16_t)(pe.epoch + 1)}, false);
+    expect_marker(0, 2, (ktw_pid){pe.id, (int16_t)(pe.epoch + 1)}, false);
     ck_assert_int_eq(end_v(4, pe, true, NULL), KFK_ERR_PRODUCER_FENCED);
     /* Transaction version 2 sees a request one epoch behind as a retry:
      * the abort succeeds, a commit is the wrong end. */
     ck_assert_int_eq(end_v(5, pe, true, NULL), KFK_ERR_INVALID_TXN_STATE);
-    pid_epoch now;
+    ktw_pid now;
     ck_assert_int_eq(end_v(5, pe, false, &now), 0);
     ck_assert_int_eq(now.epoch, pe.epoch + 1);
     ck_assert_int_eq(fetch(0, 0, 1)->n_aborted_transactions, 1);
@@ -538,28 +438,28 @@ END_TEST
 
 START_TEST(test_tv2_adds_partitions_on_produce_and_bumps_the_epoch_on_end)
 {
-    pid_epoch pe = init();
+    ktw_pid pe = init();
     int64_t base;
     ck_assert_int_eq(produce_v(12, 0, txn_batch(2, pe, 0), &base), 0); /* not added first */
     ck_assert_int_eq(base, 0);
     ck_assert_int_eq(list_latest(0, 1), 0);
-    pid_epoch next;
+    ktw_pid next;
     ck_assert_int_eq(end_v(5, pe, true, &next), 0);
     ck_assert_int_eq(next.id, pe.id);
     ck_assert_int_eq(next.epoch, pe.epoch + 1);
     expect_marker(0, 2, next, true); /* the marker carries the new epoch */
     ck_assert_int_eq(list_latest(0, 1), 3);
-    pid_epoch again;
+    ktw_pid again;
     ck_assert_int_eq(end_v(5, pe, true, &again), 0); /* a retry: the same answer */
     ck_assert_int_eq(again.epoch, next.epoch);
     ck_assert_int_eq(end_v(5, pe, false, NULL), KFK_ERR_INVALID_TXN_STATE); /* not what it did */
-    pid_epoch older = {pe.id, (int16_t)(pe.epoch - 1)};
+    ktw_pid older = {pe.id, (int16_t)(pe.epoch - 1)};
     ck_assert_int_eq(end_v(5, older, true, NULL), KFK_ERR_PRODUCER_FENCED);
     ck_assert_int_eq(produce_v(12, 0, txn_batch(1, pe, 2), NULL), KFK_ERR_INVALID_PRODUCER_EPOCH);
     /* The new epoch starts its sequences over; aborting an empty
      * transaction is allowed and bumps too. */
     ck_assert_int_eq(end_v(5, next, true, NULL), KFK_ERR_INVALID_TXN_STATE);
-    pid_epoch after_abort;
+    ktw_pid after_abort;
     ck_assert_int_eq(end_v(5, next, false, &after_abort), 0);
     ck_assert_int_eq(after_abort.epoch, next.epoch + 1);
     ck_assert_int_eq(produce_v(12, 1, txn_batch(1, after_abort, 0), NULL), 0);
@@ -571,16 +471,7 @@ END_TEST
 
 static int16_t finalized_txn_version(void)
 {
-    kp_api_versions_request req;
-    kp_api_versions_request_init(&req);
-    req.client_software_name = kwire_cstr("kfk-test");
-    req.client_software_version = kwire_cstr("0.1.0");
-    kp_api_versions_response resp;
-    mt_call(&tc, KP_API_VERSIONS_KEY, 3, &req, &resp);
-    for (int32_t i = 0; i < resp.n_finalized_features; i++)
-        if (kwire_eq(resp.finalized_features[i].name, kwire_cstr("transaction.version")))
-            return resp.finalized_features[i].max_version_level;
-    return 0;
+    return ktw_transaction_version(&tc);
 }
 
 START_TEST(test_tv1_refuses_produce_to_a_partition_not_added)
@@ -589,7 +480,7 @@ START_TEST(test_tv1_refuses_produce_to_a_partition_not_added)
     ck_assert_int_eq(kfk_mock_set_transaction_version(mc, 1), 0);
     ck_assert_int_eq(finalized_txn_version(), 1);
     ck_assert_int_eq(kfk_mock_set_transaction_version(mc, 3), KFK_ERR_INVALID_ARG);
-    pid_epoch pe = init();
+    ktw_pid pe = init();
     ck_assert_int_eq(produce_v(12, 0, txn_batch(1, pe, 0), NULL), KFK_ERR_TRANSACTION_ABORTABLE);
     ck_assert_int_eq(add_part(pe, 0), 0);
     ck_assert_int_eq(produce_v(12, 0, txn_batch(1, pe, 0), NULL), 0);
@@ -600,45 +491,22 @@ END_TEST
 
 /* ------------------------------------------------------ offsets (KIP-447) */
 
-static int16_t add_offsets(pid_epoch pe, const char *group)
+static int16_t add_offsets(ktw_pid pe, const char *group)
 {
-    kp_add_offsets_to_txn_request req;
-    kp_add_offsets_to_txn_request_init(&req);
-    req.transactional_id = kwire_cstr(TXN);
-    req.producer_id = pe.id;
-    req.producer_epoch = pe.epoch;
-    req.group_id = kwire_cstr(group);
-    kp_add_offsets_to_txn_response resp;
-    mt_call(&tc, KP_ADD_OFFSETS_TO_TXN_KEY, 3, &req, &resp);
-    return resp.error_code;
+    return ktw_add_offsets(&tc, TXN, pe, group);
 }
 
-static int16_t txn_commit(mt_conn *c, pid_epoch pe, const char *group, int64_t offset,
+static int16_t txn_commit(mt_conn *c, ktw_pid pe, const char *group, int64_t offset,
                           int32_t generation, const char *member)
 {
-    kp_txn_offset_commit_request req;
-    kp_txn_offset_commit_request_init(&req);
-    kp_txn_offset_commit_request_topic t;
-    kp_txn_offset_commit_request_topic_init(&t);
-    kp_txn_offset_commit_request_partition p;
-    kp_txn_offset_commit_request_partition_init(&p);
-    p.partition_index = 0;
-    p.committed_offset = offset;
-    t.name = kwire_cstr(TOPIC);
-    t.partitions = &p;
-    t.n_partitions = 1;
-    req.transactional_id = kwire_cstr(TXN);
-    req.group_id = kwire_cstr(group);
-    req.producer_id = pe.id;
-    req.producer_epoch = pe.epoch;
-    req.generation_id = generation;
-    req.member_id = kwire_cstr(member);
-    req.topics = &t;
-    req.n_topics = 1;
-    kp_txn_offset_commit_response resp;
-    mt_call(c, KP_TXN_OFFSET_COMMIT_KEY, 3, &req, &resp);
-    ck_assert_int_eq(resp.n_topics, 1);
-    return resp.topics[0].partitions[0].error_code;
+    ktw_offset o = {.txn = TXN,
+                    .group = group,
+                    .member = member,
+                    .generation = generation,
+                    .topic = TOPIC,
+                    .partition = 0,
+                    .offset = offset};
+    return ktw_txn_offset_commit(c, 3, pe, &o);
 }
 
 /* OffsetFetch v7 of TOPIC-0; the partition's error in *err. */
@@ -679,11 +547,11 @@ START_TEST(test_txn_offsets_become_visible_on_commit_only)
             mt_close(&gc);
     }
     ck_assert_int_gt(gcoord, 0);
-    pid_epoch pe = init();
+    ktw_pid pe = init();
     ck_assert_int_eq(txn_commit(&gc, pe, group, 42, -1, ""), KFK_ERR_INVALID_TXN_STATE);
     ck_assert_int_eq(add_offsets(pe, group), 0);
     ck_assert_int_eq(txn_commit(&gc, pe, group, 42, 3, "nobody"), KFK_ERR_ILLEGAL_GENERATION);
-    pid_epoch stale = {pe.id, (int16_t)(pe.epoch - 1)};
+    ktw_pid stale = {pe.id, (int16_t)(pe.epoch - 1)};
     ck_assert_int_eq(txn_commit(&gc, stale, group, 42, -1, ""), KFK_ERR_INVALID_PRODUCER_EPOCH);
     ck_assert_int_eq(txn_commit(&gc, pe, group, 42, -1, ""), 0);
     int16_t err;
@@ -707,7 +575,7 @@ END_TEST
 
 START_TEST(test_pushed_errors_reach_every_txn_api)
 {
-    pid_epoch pe = init();
+    ktw_pid pe = init();
     ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_ADD_PARTITIONS_TO_TXN, 1,
                                           KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
                      0);

@@ -362,8 +362,8 @@ static void call_init(call *c, int index, int64_t timeout_ms)
     c->index = index;
     kp_metadata_request_init(&c->body);
     c->body.n_topics = 0; /* brokers only */
-    kreq_init(&c->req, KP_METADATA_KEY, &c->body, ktime_mono_ns() + timeout_ms * KTIME_NS_PER_MS,
-              on_done, c);
+    kreq_init(&c->req, &kp_metadata_client, &c->body,
+              ktime_mono_ns() + timeout_ms * KTIME_NS_PER_MS, on_done, c);
 }
 
 /* Waits until `n` completions were recorded, for at most timeout_ms. */

@@ -267,6 +267,36 @@ START_TEST(test_drain_respects_max_bytes_but_takes_one)
 }
 END_TEST
 
+/* Lingering batches join a request that a ready one starts, wherever
+ * they stand in the visiting order; one waiting out a retry does not. */
+START_TEST(test_lingering_batches_ride_along_with_a_ready_one)
+{
+    kaccum_conf c = conf_of(1000, 60000, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *parts[4];
+    for (int i = 0; i < 4; i++)
+        parts[i] = kaccum_part_new(a, NULL);
+    append_ok(a, parts[0], 10, 0, T0); /* lingering */
+    append_ok(a, parts[3], 10, 1, T0); /* lingering, then retried */
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, parts, 4, 0, T0, 1 << 20, &out), 0);
+    ck_assert_int_eq(kaccum_drain(a, &parts[3], 1, 0, T0 + 60000, 1 << 20, &out), 1);
+    kaccum_reenqueue(a, kaccum_list_pop(&out), T0 + 60100);
+    append_ok(a, parts[2], 1000, 2, T0); /* full: ready */
+    append_ok(a, parts[1], 10, 3, T0);   /* lingering */
+    ck_assert_int_eq(kaccum_drain(a, parts, 4, 1, T0 + 1, 1 << 20, &out), 3);
+    bool seen[4] = {false};
+    for (kaccum_batch *b; (b = kaccum_list_pop(&out));) {
+        seen[(uintptr_t)b->msgs[0].opaque] = true;
+        kaccum_batch_release(a, b);
+    }
+    ck_assert(seen[0] && !seen[1] && seen[2] && seen[3]);
+    ck_assert_int_eq(kaccum_drain(a, parts, 4, 0, T0 + 60100, 1 << 20, &out), 1); /* the retry */
+    kaccum_batch_release(a, kaccum_list_pop(&out));
+    kaccum_destroy(a);
+}
+END_TEST
+
 START_TEST(test_flush_and_close_make_everything_ready)
 {
     kaccum_conf c = conf_of(16384, 60000, 1 << 20, 0);
@@ -332,6 +362,35 @@ START_TEST(test_a_backed_up_partition_grows_its_open_batch)
     /* Drained: the next batch has nothing ahead of it and keeps batch.size. */
     int32_t again = fill_first_batch(a, p, &id);
     ck_assert_int_eq(again, first);
+    kaccum_destroy(a);
+}
+END_TEST
+
+/* While the accumulator is held even a partition's first batch grows:
+ * nothing is sent before it is let go. */
+START_TEST(test_a_held_accumulator_grows_the_first_batch)
+{
+    kaccum_conf c = conf_of(1000, 0, 1 << 20, 0);
+    c.max_record_bytes = 8000;
+    c.grow = true;
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    uintptr_t id = 0;
+    int32_t first = fill_first_batch(a, p, &id); /* and one record in the next */
+    kaccum_list out = {0};
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+    kaccum_batch_release(a, kaccum_list_pop(&out));
+    kaccum_set_held(a, true);
+    for (int i = 0; i < 3 * first; i++)
+        append_ok(a, p, 100, id++, T0);
+    ck_assert_int_eq(kaccum_part_queued(p), 1); /* the head batch, grown */
+    kaccum_set_held(a, false);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+    kaccum_batch *b = kaccum_list_pop(&out);
+    ck_assert_uint_gt(kaccum_batch_size(b), 2 * 1000);
+    check_batch(a, b, (uintptr_t)first, 3 * first + 1);
+    /* let go: the next first batch keeps batch.size */
+    ck_assert_int_eq(fill_first_batch(a, p, &id), first);
     kaccum_destroy(a);
 }
 END_TEST
@@ -500,8 +559,9 @@ START_TEST(test_purge_returns_everything_exactly_once)
             append_ok(a, parts[i], 30, id++, T0);
     }
     kaccum_list out = {0};
-    ck_assert_int_eq(kaccum_drain(a, parts, 3, 0, T0, 1 << 20, &out), 2); /* the full heads */
-    ck_assert_int_eq(kaccum_purge(a, parts, 3, &out), 4);
+    /* the full heads, and partition 0's open batch along with them */
+    ck_assert_int_eq(kaccum_drain(a, parts, 3, 0, T0, 1 << 20, &out), 3);
+    ck_assert_int_eq(kaccum_purge(a, parts, 3, &out), 3);
     ck_assert_int_eq(kaccum_purge(a, parts, 3, &out), 0);
     ck_assert_int_eq(kaccum_part_queued(parts[2]), 0);
     ck_assert_int_eq(kaccum_next_ready_ms(a, parts, 3, T0), INT64_MAX);
@@ -770,6 +830,7 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_batch_size_zero_sends_every_record_alone);
     tcase_add_test(tc, test_partitions_keep_order_and_sequences);
     tcase_add_test(tc, test_drain_respects_max_bytes_but_takes_one);
+    tcase_add_test(tc, test_lingering_batches_ride_along_with_a_ready_one);
     tcase_add_test(tc, test_flush_and_close_make_everything_ready);
     tcase_add_test(tc, test_queue_full_at_once_without_max_block);
     tcase_add_test(tc, test_blocked_append_succeeds_when_memory_is_freed);
@@ -784,6 +845,7 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_records_are_written_in_final_wire_form);
     tcase_add_test(tc, test_bad_configuration_is_refused);
     tcase_add_test(tc, test_a_backed_up_partition_grows_its_open_batch);
+    tcase_add_test(tc, test_a_held_accumulator_grows_the_first_batch);
     tcase_add_test(tc, test_a_batch_grows_only_within_buffer_memory);
     tcase_add_test(tc, test_a_batch_grows_to_1_mib_at_most);
     suite_add_tcase(s, tc);

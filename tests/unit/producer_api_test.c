@@ -4,7 +4,7 @@
  * dropped connections, leader moves) lose and duplicate nothing; queue
  * full, purge, destroy without flush and delivery.timeout.ms expiry each
  * give exactly one report per record. */
-#include "mock_util.h"
+#include "mt_conn.h"
 
 #include <stdatomic.h>
 
@@ -305,6 +305,43 @@ END_TEST
 START_TEST(test_sequence_errors_bump_the_epoch_and_retry)
 {
     run_faulty(fault_sequence, fast_retry, 20000);
+}
+END_TEST
+
+/* retries bounds how often a batch is sent again after a retriable
+ * error: past it the record fails with the broker's error, well before
+ * delivery.timeout.ms; within it the record gets through. */
+START_TEST(test_retries_bounds_the_sends_of_a_batch)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), KFK_OK);
+    tally t;
+    tally_init(&t, 2);
+    kfk_producer *p =
+        producer_for(mc, &t,
+                     (const char *const[]){"linger.ms", "0", "retry.backoff.ms", "10", "retries",
+                                           "1", "delivery.timeout.ms", "60000", NULL});
+    ck_assert_int_eq(produce_one(p, "t", 0, 0), KFK_OK); /* the first waits for metadata */
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert_int_eq(t.err[0], KFK_OK);
+
+    kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 2, KFK_ERR_NOT_ENOUGH_REPLICAS);
+    int64_t before = kfk_mock_request_count(mc, KFK_MOCK_API_PRODUCE);
+    ck_assert_int_eq(produce_one(p, "t", 1, 0), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert_int_eq(atomic_load(&t.times[1]), 1);
+    ck_assert_int_eq(t.err[1], KFK_ERR_NOT_ENOUGH_REPLICAS);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_PRODUCE) - before, 2);
+
+    kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 1, KFK_ERR_NOT_ENOUGH_REPLICAS);
+    atomic_store(&t.times[1], 0);
+    ck_assert_int_eq(produce_one(p, "t", 1, 0), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert_int_eq(atomic_load(&t.times[1]), 1);
+    ck_assert_int_eq(t.err[1], KFK_OK);
+    kfk_producer_destroy(p);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
 }
 END_TEST
 
@@ -790,6 +827,7 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_unknown_topic_ids_are_retried);
     tcase_add_test(tc, test_sequence_errors_bump_the_epoch_and_retry);
     tcase_add_test(tc, test_retries_of_written_batches_are_not_duplicated);
+    tcase_add_test(tc, test_retries_bounds_the_sends_of_a_batch);
     tcase_add_test(tc, test_produce_falls_back_to_topic_names_below_v13);
     tcase_add_test(tc, test_records_wait_out_a_partition_without_leader);
     tcase_add_test(tc, test_record_timestamps_follow_the_wall_clock);

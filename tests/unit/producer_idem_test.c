@@ -10,7 +10,7 @@
  *     also written.
  * Each test counts the records in the mock's log: a duplicate shows up as
  * a high watermark above the records produced. */
-#include "mock_util.h"
+#include "mt_conn.h"
 
 #include <stdatomic.h>
 

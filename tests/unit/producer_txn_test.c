@@ -12,7 +12,11 @@
  *   - a sequence error (UNKNOWN_PRODUCER_ID) aborts, and version 1 then
  *     bumps the epoch with InitProducerId (KIP-360);
  *   - an authorization failure at init is fatal, through error_cb;
- *   - closing with a transaction open aborts it. */
+ *   - closing with a transaction open aborts it;
+ *   - while the last transaction's markers are being written, the next
+ *     one's partitions wait to join (DescribeTransactions says when the
+ *     markers are done), instead of being refused; a broker without
+ *     DescribeTransactions still gets them, through retries. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -259,6 +263,71 @@ START_TEST(test_close_aborts_the_open_transaction)
 }
 END_TEST
 
+/* Commits a transaction of two records, then, while its markers are being
+ * written (delay_ms), another of 2 x NP: returns what the second one's
+ * partitions cost in Produce and AddPartitionsToTxn requests. */
+static void commit_two(kfk_producer *p, ktxn_reports *rs, int64_t *produces, int64_t *adds)
+{
+    ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
+    ktxn_produce(p, "a", 1, "committed", 1); /* and the topics' metadata is known */
+    ktxn_produce(p, "b", 1, "committed", 1);
+    ck_assert_int_eq(kfk_producer_commit_transaction(p, KTXN_TIMEOUT_MS), KFK_OK);
+    kfk_mock_reset_request_counts(mc);
+    ck_assert_int_eq(kfk_producer_begin_transaction(p), KFK_OK);
+    ktxn_produce(p, "a", NP, "committed", NP);
+    ktxn_produce(p, "b", NP, "committed", NP);
+    ck_assert_int_eq(kfk_producer_commit_transaction(p, KTXN_TIMEOUT_MS), KFK_OK);
+    *produces = kfk_mock_request_count(mc, KFK_MOCK_API_PRODUCE);
+    *adds = kfk_mock_request_count(mc, KFK_MOCK_API_ADD_PARTITIONS_TO_TXN);
+    ck_assert_int_eq(rs->ok, 2 + 2 * NP);
+    ck_assert_int_eq(rs->other, 0);
+}
+
+/* The second transaction's records all wait until the first one's markers
+ * are written, then go in one Produce per broker (linger.ms covers them
+ * all) that nothing refuses. */
+static void next_transaction_waits(int version)
+{
+    ck_assert_int_eq(kfk_mock_set_transaction_version(mc, (int16_t)version), KFK_OK);
+    ktxn_reports rs = {0};
+    kfk_producer *p = ktxn_producer(bs, "settle", &rs, true, linger);
+    ck_assert_int_eq(kfk_mock_set_txn_marker_delay(mc, 50), KFK_OK);
+    int64_t produces, adds;
+    commit_two(p, &rs, &produces, &adds);
+    ck_assert_int_le(produces, 3);
+    ck_assert_int_eq(adds, version == 1 ? 1 : 0);
+    ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_DESCRIBE_TRANSACTIONS), 1);
+    kfk_producer_destroy(p);
+    expect_visible(2 + 2 * NP, 0);
+}
+
+START_TEST(test_the_next_transaction_waits_for_the_markers_v1)
+{
+    next_transaction_waits(1);
+}
+END_TEST
+
+START_TEST(test_the_next_transaction_waits_for_the_markers_v2)
+{
+    next_transaction_waits(2);
+}
+END_TEST
+
+START_TEST(test_without_describe_transactions_records_still_go)
+{
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_DESCRIBE_TRANSACTIONS, 0, -1),
+                     KFK_OK);
+    ktxn_reports rs = {0};
+    kfk_producer *p = ktxn_producer(bs, "no-describe", &rs, true, linger);
+    ck_assert_int_eq(kfk_mock_set_txn_marker_delay(mc, 50), KFK_OK);
+    int64_t produces, adds;
+    commit_two(p, &rs, &produces, &adds);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_DESCRIBE_TRANSACTIONS), 0);
+    kfk_producer_destroy(p);
+    expect_visible(2 + 2 * NP, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("producer_txn");
@@ -274,6 +343,9 @@ static Suite *suite(void)
     tcase_add_test(tc, test_a_sequence_error_aborts_and_bumps_the_epoch_v2);
     tcase_add_test(tc, test_an_unauthorized_transactional_id_is_fatal);
     tcase_add_test(tc, test_close_aborts_the_open_transaction);
+    tcase_add_test(tc, test_the_next_transaction_waits_for_the_markers_v1);
+    tcase_add_test(tc, test_the_next_transaction_waits_for_the_markers_v2);
+    tcase_add_test(tc, test_without_describe_transactions_records_still_go);
     suite_add_tcase(s, tc);
     return s;
 }

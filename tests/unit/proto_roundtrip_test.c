@@ -10,6 +10,7 @@
 
 #include "../common/ktest.h"
 #include "proto/api.h"
+#include "proto/gen/api_client.h"
 #include "proto/gen/fill_test.inc"
 
 enum { SEEDS = 24, HEADER_KEY = -1 };
@@ -155,6 +156,50 @@ START_TEST(test_every_message_roundtrips_at_every_version)
 }
 END_TEST
 
+/* The client's descriptor of each API (kp_<api>_client) writes the same
+ * request frame as the dispatch by key, and decodes responses the same. */
+START_TEST(test_client_descriptors_match_the_dispatch_by_key)
+{
+    size_t n_apis;
+    kproto_api_list(&n_apis);
+    ck_assert_uint_eq(kproto_n_clients, n_apis);
+    for (size_t i = 0; i < kproto_n_clients; i++) {
+        const kproto_client *c = kproto_clients[i];
+        const kproto_api *api = kproto_api_get(c->key);
+        ck_assert_ptr_nonnull(api);
+        for (int16_t v = api->min_version; v <= api->max_version; v++) {
+            karena a = KARENA_INIT;
+            kbuf by_key = {0}, by_api = {0}, again = {0};
+            void *m = calloc(1, api->request_size);
+            void *resp = calloc(1, api->response_size), *resp2 = calloc(1, api->response_size);
+            ck_assert(m && resp && resp2);
+            kfill g = {(uint64_t)v, &a, 0};
+            kpfill_request(c->key, v, m, &g);
+            ck_assert_int_eq(kproto_write_request(&by_key, c->key, v, 7, kwire_cstr("id"), m), 0);
+            ck_assert_int_eq(kproto_write_client_request(&by_api, c, v, 7, kwire_cstr("id"), m), 0);
+            ck_assert_msg(same_bytes(&by_key, &by_api), "%s v%d: request frames differ", api->name,
+                          v);
+            kpfill_response(c->key, v, resp, &g);
+            ck_assert(!g.oom);
+            kbuf_reset(&by_key);
+            ck_assert_int_eq(kproto_response_encode(c->key, v, resp, &by_key), 0);
+            kreader r = kreader_of(by_key.data, by_key.len);
+            ck_assert_int_eq(c->decode_response(resp2, v, &r, &a), 0);
+            ck_assert_uint_eq(kreader_left(&r), 0);
+            ck_assert_int_eq(kproto_response_encode(c->key, v, resp2, &again), 0);
+            ck_assert_msg(same_bytes(&by_key, &again), "%s v%d: responses differ", api->name, v);
+            kbuf_free(&by_key);
+            kbuf_free(&by_api);
+            kbuf_free(&again);
+            karena_free(&a);
+            free(m);
+            free(resp);
+            free(resp2);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_headers_roundtrip_at_every_version)
 {
     for (int16_t v = 0; v <= 2; v++)
@@ -260,6 +305,7 @@ static Suite *proto_roundtrip_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_every_message_roundtrips_at_every_version, 0, (int)n_apis);
     tcase_add_test(tc, test_headers_roundtrip_at_every_version);
+    tcase_add_test(tc, test_client_descriptors_match_the_dispatch_by_key);
     tcase_add_loop_test(tc, test_default_messages_roundtrip, 0, (int)n_apis);
     tcase_add_test(tc, test_truncated_responses_fail_cleanly);
     suite_add_tcase(s, tc);

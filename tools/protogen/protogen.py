@@ -7,6 +7,9 @@ Reads every SCHEMA_DIR/*.kfs file (the DSL is described in
 tools/protogen/README.md) and writes, into OUT_DIR:
   <file>.h, <file>.c   message structs and init/size/encode/decode, per file
   api_table.c          the API table and dispatch by API key
+  api_client.h, .c     per API, the client's view of it (kp_<api>_client:
+                       its request encoder and response decoder), so a
+                       link keeps only the APIs its callers name
   all.h                includes every generated header
   fill_test.inc        test fixtures: fill any message with pseudo-random
                        values (included by the unit tests only)
@@ -281,6 +284,56 @@ def gen_api_table(files, out):
         out.add("}")
 
 
+def client_apis(files):
+    return sorted((sf.api for sf in files if sf.api and sf.api.response is not None),
+                  key=lambda a: a.key)
+
+
+def gen_api_client_header(files, out):
+    out.add(BANNER_ALL)
+    out.add("#ifndef KFK_PROTO_GEN_API_CLIENT_H")
+    out.add("#define KFK_PROTO_GEN_API_CLIENT_H")
+    out.add()
+    out.add('#include "proto/api.h"')
+    out.add()
+    for a in client_apis(files):
+        out.add("extern const kproto_client kp_%s_client;" % a.name)
+    out.add()
+    out.add("/* Every descriptor, by key, for the tests that hold each to the dispatch")
+    out.add(" * by key; the client never names the list, so its link drops it. */")
+    out.add("extern const kproto_client *const kproto_clients[];")
+    out.add("extern const size_t kproto_n_clients;")
+    out.add()
+    out.add("#endif")
+
+
+def gen_api_client(files, out):
+    out.add(BANNER_ALL)
+    out.add('#include "proto/gen/all.h"')
+    out.add('#include "proto/gen/api_client.h"')
+    for a in client_apis(files):
+        n = a.name
+        out.add()
+        out.add("static int %s_encode(const void *m, int16_t version, kbuf *out)" % n)
+        out.add("{")
+        out.add("return kp_%s_request_encode(m, version, out);" % n, 1)
+        out.add("}")
+        out.add()
+        out.add("static int %s_decode(void *m, int16_t version, kreader *r, karena *a)" % n)
+        out.add("{")
+        out.add("return kp_%s_response_decode(m, version, r, a);" % n, 1)
+        out.add("}")
+        out.add()
+        out.add("const kproto_client kp_%s_client = {%d, %s_encode, %s_decode};" % (n, a.key, n, n))
+    out.add()
+    out.add("const kproto_client *const kproto_clients[] = {")
+    for a in client_apis(files):
+        out.add("&kp_%s_client," % a.name, 1)
+    out.add("};")
+    out.add()
+    out.add("const size_t kproto_n_clients = sizeof(kproto_clients) / sizeof(kproto_clients[0]);")
+
+
 # --- main -------------------------------------------------------------------
 
 def write_if_changed(path, text):
@@ -312,6 +365,7 @@ def main(argv):
         outputs[sf.base + ".h"] = h.text()
         outputs[sf.base + ".c"] = c.text()
     for name, fn in (("all.h", gen_all_header), ("api_table.c", gen_api_table),
+                     ("api_client.h", gen_api_client_header), ("api_client.c", gen_api_client),
                      ("fill_test.inc", gen_fill), ("fill_data_test.inc", gen_fill_data)):
         code = Code()
         fn(files, code)

@@ -1,10 +1,10 @@
-/* Helpers for the mock cluster's Check suites (tests/unit/mock_*_test.c):
- * a blocking connection to one mock broker that sends requests encoded by
- * lib/proto and decodes the answers, plus builders for the requests the
- * suites send again and again. Everything is static: each suite is its
- * own binary. */
-#ifndef KFK_TESTS_MOCK_UTIL_H
-#define KFK_TESTS_MOCK_UTIL_H
+/* A blocking connection to one broker (the mock's or real Kafka's) that
+ * sends requests encoded by lib/proto and decodes the answers, plus
+ * builders for the requests the wire-level suites send again and again
+ * (unit tests against the mock, integration tests against any cluster).
+ * Everything is static inline: each suite is its own binary. */
+#ifndef KFK_TESTS_MT_CONN_H
+#define KFK_TESTS_MT_CONN_H
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,10 +18,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "../common/ktest.h"
 #include "base/err.h"
 #include "base/time.h"
 #include "kfk_mock.h"
+#include "ktest.h"
 #include "proto/api.h"
 #include "proto/arena.h"
 #include "proto/batch.h"
@@ -175,6 +175,27 @@ static inline int64_t mt_now_ms(void)
     return ktime_mono_ms();
 }
 
+/* The mock broker that coordinates group, found with FindCoordinator v4
+ * through broker 1; fails the test unless one answers. */
+static inline int32_t mt_group_coordinator(kfk_mock_cluster *mc, const char *group)
+{
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    kp_find_coordinator_request req;
+    kp_find_coordinator_request_init(&req);
+    kslice key = kwire_cstr(group);
+    req.coordinator_keys = &key;
+    req.n_coordinator_keys = 1;
+    kp_find_coordinator_response resp;
+    mt_call(&c, KP_FIND_COORDINATOR_KEY, 4, &req, &resp);
+    ck_assert_int_eq(resp.n_coordinators, 1);
+    ck_assert_int_eq(resp.coordinators[0].error_code, 0);
+    int32_t id = resp.coordinators[0].node_id;
+    ck_assert_int_eq(resp.coordinators[0].port, kfk_mock_broker_port(mc, id));
+    mt_close(&c);
+    return id;
+}
+
 /* ------------------------------------------------------------- builders */
 
 /* A batch of n records "k<i>"/"v<i>" with timestamps ts0 + i, written into
@@ -264,6 +285,33 @@ static inline kuuid mt_topic_id(kfk_mock_cluster *mc, const char *topic)
     kuuid id = resp.topics[0].topic_id;
     mt_close(&c);
     return id;
+}
+
+/* ListOffsets at version v for one partition of topic at timestamp ts (-1
+ * latest, -2 earliest) with isolation (0 read_uncommitted, 1
+ * read_committed); the partition's answer, valid until the next call. */
+static inline const kp_list_offsets_response_list_offsets_partition_response *
+mt_list_offsets(mt_conn *c, int16_t v, const char *topic, int32_t partition, int64_t ts,
+                int8_t isolation)
+{
+    static kp_list_offsets_response resp;
+    kp_list_offsets_request req;
+    kp_list_offsets_request_init(&req);
+    kp_list_offsets_request_list_offsets_topic t;
+    kp_list_offsets_request_list_offsets_topic_init(&t);
+    kp_list_offsets_request_list_offsets_partition p;
+    kp_list_offsets_request_list_offsets_partition_init(&p);
+    p.partition_index = partition;
+    p.timestamp = ts;
+    t.name = kwire_cstr(topic);
+    t.partitions = &p;
+    t.n_partitions = 1;
+    req.replica_id = -1;
+    req.isolation_level = isolation;
+    req.topics = &t;
+    req.n_topics = 1;
+    mt_call(c, KP_LIST_OFFSETS_KEY, v, &req, &resp);
+    return &resp.topics[0].partitions[0];
 }
 
 /* A single-partition Fetch request in caller-provided storage. */
