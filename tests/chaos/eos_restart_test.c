@@ -175,7 +175,7 @@ START_TEST(test_copies_exactly_once_through_kills)
     }
     await_progress((int64_t)n_records / 2); /* (b) then its coordinator's node */
     int32_t node = txn_coordinator();
-    fprintf(stderr, "eos_restart: killing node %d, the transaction coordinator\n", node);
+    fprintf(stderr, "NOTE: eos_restart: killing node %d, the transaction coordinator\n", node);
     ck_assert_int_eq(kafka_cmd("kill", node), 0);
     struct timespec down = {DOWN_MS / 1000, 0};
     nanosleep(&down, NULL); /* the fault lasts this long: not a synchronisation */
@@ -187,7 +187,7 @@ START_TEST(test_copies_exactly_once_through_kills)
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "eos: status %d", status);
     check_output();
     fprintf(stderr,
-            "eos_restart: %d records copied exactly once through %d kills of the copier "
+            "NOTE: eos_restart: %d records copied exactly once through %d kills of the copier "
             "and one of the coordinator's node; 0 lost, 0 duplicated\n",
             n_records, kills);
     kclus_delete_topic(NULL, in);

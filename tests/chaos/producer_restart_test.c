@@ -186,8 +186,8 @@ START_TEST(test_idempotent_production_survives_a_broker_restart)
     ck_assert_int_eq(kfk_producer_flush(p, 180000), KFK_OK);
     kfk_producer_destroy(p);
     fprintf(stderr,
-            "chaos producer: %d records; kill at record %d, node back at %d, %d produced while "
-            "it was away\n",
+            "NOTE: chaos producer: %d records; kill at record %d, node back at %d, "
+            "%d produced while it was away\n",
             n, c.at_kill, c.at_restart, c.at_restart - c.at_kill);
     /* Production really went on while the node was away. */
     ck_assert_int_ge(c.at_kill, RATE * BEFORE_MS / 1000 / 2);
