@@ -218,11 +218,12 @@ static inline kslice mt_batch(kbuf *buf, int n, int64_t ts0, int64_t pid, int16_
     return out;
 }
 
-/* Produce of one batch to one partition; returns the partition response
- * (in c->arena) and fills *resp_out when not NULL. */
+/* Produce of one batch to one partition, as transactional id txn (NULL:
+ * none); returns the partition response (in c->arena) and fills *resp_out
+ * when not NULL. */
 static inline const kp_produce_response_partition_produce_response *
-mt_produce_v(mt_conn *c, int16_t version, const char *topic, kuuid id, int32_t partition,
-             kslice records, int16_t acks, kp_produce_response *resp_out)
+mt_produce_v(mt_conn *c, int16_t version, const char *txn, const char *topic, kuuid id,
+             int32_t partition, kslice records, int16_t acks, kp_produce_response *resp_out)
 {
     static kp_produce_response resp;
     kp_produce_request req;
@@ -237,6 +238,7 @@ mt_produce_v(mt_conn *c, int16_t version, const char *topic, kuuid id, int32_t p
     td.topic_id = id;
     td.partition_data = &pd;
     td.n_partition_data = 1;
+    req.transactional_id = kwire_cstr(txn);
     req.acks = acks;
     req.timeout_ms = 5000;
     req.topic_data = &td;
@@ -252,7 +254,7 @@ static inline const kp_produce_response_partition_produce_response *
 mt_produce(mt_conn *c, const char *topic, int32_t partition, kslice records)
 {
     kuuid zero = {{0}};
-    return mt_produce_v(c, 12, topic, zero, partition, records, -1, NULL);
+    return mt_produce_v(c, 12, NULL, topic, zero, partition, records, -1, NULL);
 }
 
 /* Metadata for one topic (NULL: all) at version v. */

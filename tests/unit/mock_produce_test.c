@@ -226,10 +226,12 @@ START_TEST(test_produce_rejects_what_kafka_rejects)
     kuuid junk;
     ktest_fill(junk.b, 16, 1);
     ck_assert_int_eq(
-        mt_produce_v(&c, 13, "t", junk, 0, mt_batch(&buf, 1, 0, -1, -1, -1), -1, NULL)->error_code,
+        mt_produce_v(&c, 13, NULL, "t", junk, 0, mt_batch(&buf, 1, 0, -1, -1, -1), -1, NULL)
+            ->error_code,
         KFK_ERR_UNKNOWN_TOPIC_ID);
     ck_assert_int_eq(
-        mt_produce_v(&c, 12, "t", junk, 0, mt_batch(&buf, 1, 0, -1, -1, -1), 2, NULL)->error_code,
+        mt_produce_v(&c, 12, NULL, "t", junk, 0, mt_batch(&buf, 1, 0, -1, -1, -1), 2, NULL)
+            ->error_code,
         KFK_ERR_INVALID_REQUIRED_ACKS);
 
     /* One batch over message.max.bytes. */
