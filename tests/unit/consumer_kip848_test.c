@@ -284,8 +284,11 @@ static void mock_teardown(void)
 static void t_start(kmember *m, const char *instance_id, const char *topic,
                     const char *const *extra)
 {
-    const char *kv[] = {"group.protocol", "consumer", "group.instance.id", instance_id, NULL};
-    if (!instance_id) kv[2] = NULL;
+    const char *kv[] = {"group.protocol", "consumer", NULL, NULL, NULL};
+    if (instance_id) {
+        kv[2] = "group.instance.id";
+        kv[3] = instance_id;
+    }
     kmember_start(m, kmember_conf(kfk_mock_cluster_bootstrap(mc), "g", kv, extra),
                   &(kmember_opts){.topic = topic, .thread = true});
 }
