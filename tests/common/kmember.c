@@ -295,15 +295,15 @@ void kmember_check_assignment(kmember *m)
     kfk_partition_list_destroy(l);
 }
 
-bool kmember_round_list(kmember *const *ms, int64_t deadline_ms)
+bool kmember_round_list(kmember *const *ms, size_t n, int64_t deadline_ms)
 {
     bool polled = false;
-    for (kmember *const *m = ms; *m; m++) {
-        if ((*m)->threaded) {
-            check_bad(*m);
+    for (size_t i = 0; i < n; i++) {
+        if (ms[i]->threaded) {
+            check_bad(ms[i]);
             continue;
         }
-        kmember_poll(*m, 20);
+        kmember_poll(ms[i], 20);
         polled = true;
     }
     if (!polled) nap_ms(10); /* between looks at what the poll threads kept */

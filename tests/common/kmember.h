@@ -126,12 +126,14 @@ int kmember_state_owned(const kmember_state *s, const char *topic);
 /* kfk_consumer_assignment(m->c) is what the callbacks said m owns. */
 void kmember_check_assignment(kmember *m);
 
-/* One round over the NULL-terminated members: polls each that has no
- * poll thread for up to 20 ms (or, when none was polled, pauses 10 ms
- * between looks); whether deadline_ms (ktime_mono_ms) is still ahead. */
-bool kmember_round_list(kmember *const *ms, int64_t deadline_ms);
+/* One round over the n members ms: polls each that has no poll thread
+ * for up to 20 ms (or, when none was polled, pauses 10 ms between looks);
+ * whether deadline_ms (ktime_mono_ms) is still ahead. kmember_round takes
+ * the members as arguments. */
+bool kmember_round_list(kmember *const *ms, size_t n, int64_t deadline_ms);
 #define kmember_round(deadline_ms, ...)                                                            \
-    kmember_round_list((kmember *const[]){__VA_ARGS__, NULL}, (deadline_ms))
+    kmember_round_list((kmember *const[]){__VA_ARGS__},                                            \
+                       sizeof((kmember *const[]){__VA_ARGS__}) / sizeof(kmember *), (deadline_ms))
 
 /* Polls the members (kmember pointers) until cond holds or timeout_ms
  * pass; then fails the test unless cond holds. */
