@@ -172,8 +172,7 @@ static void *poll_thread(void *arg)
     return NULL;
 }
 
-/* Fails the test on what went wrong so far. */
-static void check_bad(kmember *m)
+void kmember_check(kmember *m)
 {
     pthread_mutex_lock(&m->lock);
     char bad[sizeof(m->st.bad)];
@@ -204,7 +203,7 @@ bool kmember_poll(kmember *m, int timeout_ms)
 {
     ck_assert(!m->threaded);
     bool got = poll_once(m, timeout_ms);
-    check_bad(m);
+    kmember_check(m);
     return got;
 }
 
@@ -232,7 +231,7 @@ void kmember_destroy(kmember *m)
     stop_thread(m);
     if (m->c) kfk_consumer_destroy(m->c);
     m->c = NULL;
-    check_bad(m);
+    kmember_check(m);
     pthread_mutex_destroy(&m->lock);
 }
 
@@ -256,7 +255,7 @@ int kmember_state_owned(const kmember_state *s, const char *topic)
 
 int kmember_owned(kmember *m, const char *topic)
 {
-    check_bad(m);
+    kmember_check(m);
     pthread_mutex_lock(&m->lock);
     int n = kmember_state_owned(&m->st, topic);
     pthread_mutex_unlock(&m->lock);
@@ -300,7 +299,7 @@ bool kmember_round_list(kmember *const *ms, size_t n, int64_t deadline_ms)
     bool polled = false;
     for (size_t i = 0; i < n; i++) {
         if (ms[i]->threaded) {
-            check_bad(ms[i]);
+            kmember_check(ms[i]);
             continue;
         }
         kmember_poll(ms[i], 20);

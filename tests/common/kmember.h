@@ -106,6 +106,10 @@ void kmember_close(kmember *m);
  * yet closed) and fails the test on what the callbacks saw go wrong. */
 void kmember_destroy(kmember *m);
 
+/* Fails the test on what m's callbacks saw go wrong (kmember_poll and
+ * kmember_round check it; a test that polls m->c itself calls this). */
+void kmember_check(kmember *m);
+
 /* A copy of m's state, taken under its lock. */
 kmember_state kmember_snapshot(kmember *m);
 
