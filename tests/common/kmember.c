@@ -7,15 +7,19 @@
 
 #include "kclus.h"
 
-kfk_conf *kmember_conf(const char *bootstrap, const char *group, const char *const *kv,
-                       const char *const *more)
+static void set_pairs(kfk_conf *conf, const char *const (*kv)[2])
+{
+    for (; kv && kv[0][0]; kv++)
+        if (kv[0][1]) kclus_set(conf, kv[0][0], kv[0][1]);
+}
+
+kfk_conf *kmember_conf(const char *bootstrap, const char *group, const char *const (*kv)[2],
+                       const char *const (*more)[2])
 {
     kfk_conf *conf = kclus_conf(bootstrap);
     kclus_set(conf, "group.id", group);
-    for (const char *const *p = kv; p && p[0]; p += 2)
-        kclus_set(conf, p[0], p[1]);
-    for (const char *const *p = more; p && p[0]; p += 2)
-        kclus_set(conf, p[0], p[1]);
+    set_pairs(conf, kv);
+    set_pairs(conf, more);
     return conf;
 }
 

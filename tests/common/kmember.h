@@ -80,10 +80,11 @@ struct kmember {
 
 /* A member's configuration (the caller owns it): bootstrap.servers
  * (NULL: KFK_TEST_BOOTSTRAP), log.level=debug when KFK_TEST_DEBUG is set,
- * group.id, then the name/value pairs of kv and of more (each
- * NULL-terminated; either may be NULL). */
-kfk_conf *kmember_conf(const char *bootstrap, const char *group, const char *const *kv,
-                       const char *const *more);
+ * group.id, then the {name, value} pairs of kv and of more, each list
+ * ended by {NULL} (either may be NULL); a pair whose value is NULL is
+ * left out. */
+kfk_conf *kmember_conf(const char *bootstrap, const char *group, const char *const (*kv)[2],
+                       const char *const (*more)[2]);
 
 /* Makes a consumer of conf (taken) with the member's callbacks,
  * subscribes as o says (o may be NULL) and starts its poll thread if

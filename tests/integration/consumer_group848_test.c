@@ -30,18 +30,17 @@ static void produce(const char *topic, int nparts, int first, int n)
 }
 
 /* A member of group subscribed to topic (or to regex, when not NULL),
- * polled by a thread of its own; extra: more NULL-terminated name/value
- * pairs (may be NULL). */
+ * polled by a thread of its own; extra: more settings for kmember_conf
+ * (may be NULL). */
 static void member_start(kmember *m, const char *group, const char *topic, const char *regex,
-                         bool auto_commit, const char *const *extra)
+                         bool auto_commit, const char *const (*extra)[2])
 {
-    const char *kv[] = {"group.protocol",
-                        "consumer",
-                        "auto.offset.reset",
-                        "earliest",
-                        "enable.auto.commit",
-                        auto_commit ? "true" : "false",
-                        NULL};
+    const char *const kv[][2] = {
+        {"group.protocol", "consumer"},
+        {"auto.offset.reset", "earliest"},
+        {"enable.auto.commit", auto_commit ? "true" : "false"},
+        {NULL},
+    };
     kmember_start(m, kmember_conf(NULL, group, kv, extra),
                   &(kmember_opts){.topic = regex ? NULL : topic, .pattern = regex, .thread = true});
 }
@@ -329,8 +328,8 @@ START_TEST(test_static_member_restart_keeps_its_partitions)
 
     kmember a, b;
     kmember *ms[2] = {&a, &b};
-    static const char *const as_a[] = {"group.instance.id", "instance-a", NULL};
-    static const char *const as_b[] = {"group.instance.id", "instance-b", NULL};
+    static const char *const as_a[][2] = {{"group.instance.id", "instance-a"}, {NULL}};
+    static const char *const as_b[][2] = {{"group.instance.id", "instance-b"}, {NULL}};
     member_start(&a, group, topic, NULL, true, as_a);
     wait_balanced(topic, ms, 1);
     member_start(&b, group, topic, NULL, true, as_b);
@@ -364,7 +363,7 @@ START_TEST(test_unknown_server_assignor_is_a_group_error)
     ktest_unique_topic(topic, sizeof(topic), "g848-assignor");
     group_name(group, sizeof(group), "g848-assignor-group");
     kclus_create_topic(NULL, topic, 2, -1);
-    static const char *const props[] = {"group.remote.assignor", "no-such-assignor", NULL};
+    static const char *const props[][2] = {{"group.remote.assignor", "no-such-assignor"}, {NULL}};
     kmember a;
     member_start(&a, group, topic, NULL, true, props);
     wait_group_error(&a, KFK_ERR_UNSUPPORTED_ASSIGNOR);
@@ -380,7 +379,7 @@ START_TEST(test_member_that_stops_polling_leaves_and_rejoins)
     group_name(group, sizeof(group), "g848-poll-group");
     kclus_create_topic(NULL, topic, NPARTS, -1);
 
-    static const char *const quick[] = {"max.poll.interval.ms", "3000", NULL};
+    static const char *const quick[][2] = {{"max.poll.interval.ms", "3000"}, {NULL}};
     kmember a, b;
     kmember *ms[2] = {&a, &b};
     member_start(&a, group, topic, NULL, true, quick);

@@ -91,17 +91,11 @@ static void on_rebalance(kmember *k, kfk_rebalance_event ev, const kfk_partition
 
 static void kfk_member_start(member *m, const char *group, const char *topic)
 {
-    static const char *const kv[] = {"group.protocol",
-                                     "classic",
-                                     "partition.assignment.strategy",
-                                     "range",
-                                     "auto.offset.reset",
-                                     "earliest",
-                                     "enable.auto.commit",
-                                     "false",
-                                     "fetch.max.wait.ms",
-                                     "100",
-                                     NULL};
+    static const char *const kv[][2] = {
+        {"group.protocol", "classic"},     {"partition.assignment.strategy", "range"},
+        {"auto.offset.reset", "earliest"}, {"enable.auto.commit", "false"},
+        {"fetch.max.wait.ms", "100"},      {NULL},
+    };
     kmember_start(&m->k, kmember_conf(NULL, group, kv, NULL),
                   &(kmember_opts){.topic = topic, .on_rebalance = on_rebalance, .opaque = m});
 }

@@ -36,32 +36,25 @@ static void count_record(kmember *k, const kfk_message *msg)
 }
 
 /* A member of group reading topic's records 0..n_records-1; any message
- * with an error fails the test. extra: more NULL-terminated name/value
- * pairs (may be NULL). */
+ * with an error fails the test. extra: more settings for
+ * kmember_conf (may be NULL). */
 static kfk_consumer *member_new(member *m, const char *group, const char *topic, int n_records,
-                                const char *strategy, bool auto_commit, const char *const *extra)
+                                const char *strategy, bool auto_commit,
+                                const char *const (*extra)[2])
 {
     m->topic = topic;
     m->n_seen = n_records;
     m->seen = calloc((size_t)n_records, sizeof(int));
-    const char *kv[] = {
-        "auto.offset.reset",
-        "earliest",
-        "enable.auto.commit",
-        auto_commit ? "true" : "false",
-        "auto.commit.interval.ms",
-        "200",
-        "session.timeout.ms",
-        "10000",
-        "heartbeat.interval.ms",
-        "500",
-        "fetch.max.wait.ms",
-        "100",
-        "partition.assignment.strategy",
-        strategy, /* NULL: the default */
-        NULL,
+    const char *const kv[][2] = {
+        {"auto.offset.reset", "earliest"},
+        {"enable.auto.commit", auto_commit ? "true" : "false"},
+        {"auto.commit.interval.ms", "200"},
+        {"session.timeout.ms", "10000"},
+        {"heartbeat.interval.ms", "500"},
+        {"fetch.max.wait.ms", "100"},
+        {"partition.assignment.strategy", strategy}, /* NULL: the default */
+        {NULL},
     };
-    if (!strategy) kv[12] = NULL;
     kmember_start(&m->k, kmember_conf(NULL, group, kv, extra),
                   &(kmember_opts){.fail_on_error = true, .on_message = count_record, .opaque = m});
     return m->k.c;
@@ -211,7 +204,7 @@ START_TEST(test_regex_subscription)
      * which it refreshes every metadata.max.age.ms (as Java's
      * subscribe(Pattern)); the default, 5 minutes, would leave a topic
      * created later unseen past the deadline. */
-    static const char *const meta_500[] = {"metadata.max.age.ms", "500", NULL};
+    static const char *const meta_500[][2] = {{"metadata.max.age.ms", "500"}, {NULL}};
     kfk_consumer *c = member_new(&m, group, a, 100, NULL, false, meta_500);
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, "(unclosed"), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, re), KFK_OK);
@@ -327,7 +320,7 @@ START_TEST(test_static_member_restart)
     snprintf(inst, sizeof(inst), "%s-a", group);
     kclus_create_topic(NULL, topic, NPARTS, -1);
     const char *names[] = {topic};
-    const char *const as_inst[] = {"group.instance.id", inst, NULL};
+    const char *const as_inst[][2] = {{"group.instance.id", inst}, {NULL}};
     member s1, d;
     member_new(&s1, group, topic, 10, "range", false, as_inst);
     ck_assert_int_eq(kfk_consumer_subscribe(s1.k.c, names, 1), KFK_OK);
@@ -372,7 +365,7 @@ START_TEST(test_max_poll_interval)
     kclus_create_topic(NULL, topic, NPARTS, -1);
     const char *names[] = {topic};
     member a, b;
-    static const char *const quick[] = {"max.poll.interval.ms", "3000", NULL};
+    static const char *const quick[][2] = {{"max.poll.interval.ms", "3000"}, {NULL}};
     member_new(&a, group, topic, 10, "range", false, quick);
     member_new(&b, group, topic, 10, "range", false, quick);
     ck_assert_int_eq(kfk_consumer_subscribe(a.k.c, names, 1), KFK_OK);
@@ -410,7 +403,7 @@ START_TEST(test_added_partitions_are_assigned)
     kclus_create_topic(NULL, topic, 2, -1);
     const char *names[] = {topic};
     member a;
-    static const char *const meta_1000[] = {"metadata.max.age.ms", "1000", NULL};
+    static const char *const meta_1000[][2] = {{"metadata.max.age.ms", "1000"}, {NULL}};
     member_new(&a, group, topic, 10, "range", false, meta_1000);
     ck_assert_int_eq(kfk_consumer_subscribe(a.k.c, names, 1), KFK_OK);
     int64_t deadline = kclus_now_ms() + TIMEOUT_MS;

@@ -63,41 +63,27 @@ typedef struct opts {
 /* A member of group "g" subscribed to o.topic ("t" by default). */
 static void member_start(kmember *m, opts o)
 {
-    const char *kv[32] = {
-        "log.level",
-        "crit",
-        "group.protocol",
-        o.protocol ? o.protocol : "classic",
-        "retry.backoff.ms",
-        "50",
-        "default.api.timeout.ms",
-        "10000",
-        "enable.auto.commit",
-        o.auto_commit ? "true" : "false",
-        "auto.commit.interval.ms",
-        "600000", /* only the commit before a revocation */
+    bool classic = !o.protocol;
+    const char *const kv[][2] = {
+        {"log.level", "crit"},
+        {"group.protocol", classic ? "classic" : o.protocol},
+        {"retry.backoff.ms", "50"},
+        {"default.api.timeout.ms", "10000"},
+        {"enable.auto.commit", o.auto_commit ? "true" : "false"},
+        {"auto.commit.interval.ms", "600000"}, /* only the commit before a revocation */
+        {"session.timeout.ms", !classic       ? NULL
+                               : o.session_ms ? o.session_ms
+                                              : "100000"},
+        {"heartbeat.interval.ms", !classic         ? NULL
+                                  : o.heartbeat_ms ? o.heartbeat_ms
+                                                   : "60000"},
+        {"partition.assignment.strategy", !classic     ? NULL
+                                          : o.strategy ? o.strategy
+                                                       : "range"},
+        {"max.poll.interval.ms", o.max_poll_ms},
+        {"group.instance.id", o.instance},
+        {NULL},
     };
-    size_t n = 12;
-    if (!o.protocol) {
-        const char *classic[] = {
-            "session.timeout.ms",
-            o.session_ms ? o.session_ms : "100000",
-            "heartbeat.interval.ms",
-            o.heartbeat_ms ? o.heartbeat_ms : "60000",
-            "partition.assignment.strategy",
-            o.strategy ? o.strategy : "range",
-        };
-        memcpy(kv + n, classic, sizeof(classic));
-        n += 6;
-    }
-    if (o.max_poll_ms) {
-        kv[n++] = "max.poll.interval.ms";
-        kv[n++] = o.max_poll_ms;
-    }
-    if (o.instance) {
-        kv[n++] = "group.instance.id";
-        kv[n++] = o.instance;
-    }
     kmember_start(m, kmember_conf(kfk_mock_cluster_bootstrap(mc), "g", kv, NULL),
                   &(kmember_opts){.topic = o.topic ? o.topic : "t"});
 }

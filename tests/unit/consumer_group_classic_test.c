@@ -44,25 +44,18 @@ static void teardown(void)
 /* A member of group "g" subscribed to "t". */
 static void member_start(kmember *m, const char *strategy, const char *instance)
 {
-    const char *kv[] = {
-        "log.level",
-        "crit",
-        "session.timeout.ms",
-        "6000",
-        "heartbeat.interval.ms",
-        "100",
-        "retry.backoff.ms",
-        "50",
-        "default.api.timeout.ms",
-        "10000",
-        "partition.assignment.strategy",
-        strategy,
-        NULL,
+    const char *const kv[][2] = {
+        {"log.level", "crit"},
+        {"session.timeout.ms", "6000"},
+        {"heartbeat.interval.ms", "100"},
+        {"retry.backoff.ms", "50"},
+        {"default.api.timeout.ms", "10000"},
+        {"partition.assignment.strategy", strategy},
+        {"group.instance.id", instance},
+        {NULL},
     };
-    const char *as_instance[] = {"group.instance.id", instance, NULL};
-    kmember_start(
-        m, kmember_conf(kfk_mock_cluster_bootstrap(mc), "g", kv, instance ? as_instance : NULL),
-        &(kmember_opts){.topic = "t"});
+    kmember_start(m, kmember_conf(kfk_mock_cluster_bootstrap(mc), "g", kv, NULL),
+                  &(kmember_opts){.topic = "t"});
 }
 
 /* Polls m until cond holds (WAIT_MS at most). */

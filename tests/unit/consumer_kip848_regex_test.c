@@ -43,7 +43,7 @@ static void teardown(void)
 
 static kfk_conf *conf_of(const char *protocol)
 {
-    const char *kv[] = {"group.protocol", protocol, NULL};
+    const char *const kv[][2] = {{"group.protocol", protocol}, {NULL}};
     return kmember_conf(kfk_mock_cluster_bootstrap(mc), "rg", kv, NULL);
 }
 

@@ -280,15 +280,12 @@ static void mock_teardown(void)
 }
 
 /* A member of group "g" subscribed to topic, polled by a thread of its
- * own; extra: more NULL-terminated name/value pairs (may be NULL). */
+ * own; extra: more settings for kmember_conf (may be NULL). */
 static void t_start(kmember *m, const char *instance_id, const char *topic,
-                    const char *const *extra)
+                    const char *const (*extra)[2])
 {
-    const char *kv[] = {"group.protocol", "consumer", NULL, NULL, NULL};
-    if (instance_id) {
-        kv[2] = "group.instance.id";
-        kv[3] = instance_id;
-    }
+    const char *const kv[][2] = {
+        {"group.protocol", "consumer"}, {"group.instance.id", instance_id}, {NULL}};
     kmember_start(m, kmember_conf(kfk_mock_cluster_bootstrap(mc), "g", kv, extra),
                   &(kmember_opts){.topic = topic, .thread = true});
 }
@@ -401,7 +398,7 @@ END_TEST
 
 START_TEST(test_member_that_stops_polling_leaves_and_rejoins_when_it_polls)
 {
-    static const char *const quick[] = {"max.poll.interval.ms", "1500", NULL};
+    static const char *const quick[][2] = {{"max.poll.interval.ms", "1500"}, {NULL}};
     kmember a, b;
     t_start(&a, NULL, "t", quick);
     KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "t") == MPARTS, &a);
