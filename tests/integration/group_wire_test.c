@@ -11,6 +11,7 @@
 #include "../common/kcoord.h"
 #include "kfk.h"
 #include "kgroup_wire.h"
+#include "kmember.h"
 #include "kplist.h"
 #include "kwire_client.h"
 
@@ -444,63 +445,22 @@ END_TEST
  * ConsumerCoordinator, the commit fails with ILLEGAL_GENERATION (Java:
  * CommitFailedException), the partitions are LOST and the consumer joins
  * again at once, keeping its member id. */
-typedef struct rb_seen {
-    int assigned, lost, revoked, owned;
-} rb_seen;
-
-static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_partition_list *parts)
-{
-    (void)c;
-    rb_seen *r = opaque;
-    int n = (int)kfk_partition_list_count(parts);
-    if (ev == KFK_REBALANCE_ASSIGNED) {
-        r->assigned++;
-        r->owned += n;
-    } else {
-        r->owned -= n;
-        if (ev == KFK_REBALANCE_LOST)
-            r->lost++;
-        else
-            r->revoked++;
-    }
-}
-
-static void poll_until(kfk_consumer *c, const rb_seen *r, int assigned, int lost, int owned)
-{
-    int64_t end = mt_now_ms() + TIMEOUT_MS;
-    while (!(r->assigned == assigned && r->lost == lost && r->owned == owned)) {
-        ck_assert_msg(mt_now_ms() < end, "assigned %d lost %d owned %d", r->assigned, r->lost,
-                      r->owned);
-        kfk_message *m = kfk_consumer_poll(c, 50);
-        if (m) kfk_message_release(m);
-    }
-}
-
 START_TEST(test_a_consumer_behind_the_group_fails_its_commit_and_rejoins)
 {
     char group[128];
     unique_group(group, sizeof(group), "gw-behind");
-    rb_seen seen = {0};
-    kfk_conf *conf = kfk_conf_new();
-    const char *kv[][2] = {
-        {"bootstrap.servers", ktest_bootstrap()},
-        {"group.id", group},
+    static const char *const kv[][2] = {
         {"log.level", "crit"},
         {"partition.assignment.strategy", "range"},
         {"session.timeout.ms", "30000"},
         {"heartbeat.interval.ms", "10000"}, /* no heartbeat notices first */
         {"enable.auto.commit", "false"},
+        {NULL},
     };
-    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-        ck_assert_int_eq(kfk_conf_set(conf, kv[i][0], kv[i][1], NULL, 0), KFK_OK);
-    kfk_conf_set_rebalance_cb(conf, on_rebalance, &seen);
-    char err[256];
-    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
-    ck_assert_msg(c != NULL, "%s", err);
-    const char *names[] = {topic};
-    ck_assert_int_eq(kfk_consumer_subscribe(c, names, 1), KFK_OK);
-    poll_until(c, &seen, 1, 0, 4);
+    kmember k;
+    kmember_start(&k, kmember_conf(NULL, group, kv, NULL), &(kmember_opts){.topic = topic});
+    kfk_consumer *c = k.c;
+    KMEMBER_UNTIL(TIMEOUT_MS, k.st.assigned == 1 && k.st.lost == 0 && k.st.owned == 4, &k);
     char id[256];
     kfk_consumer_member_id(c, id, sizeof(id));
     member raw = {.group = group};
@@ -515,14 +475,14 @@ START_TEST(test_a_consumer_behind_the_group_fails_its_commit_and_rejoins)
     ck_assert_int_eq(sync_recv(&raw), 0);
 
     ck_assert_int_eq(kpl_commit(c, topic, 0, 5, 0), KFK_ERR_ILLEGAL_GENERATION);
-    poll_until(c, &seen, 2, 1, 4);
+    KMEMBER_UNTIL(TIMEOUT_MS, k.st.assigned == 2 && k.st.lost == 1 && k.st.owned == 4, &k);
     char again[256];
     kfk_consumer_member_id(c, again, sizeof(again));
     ck_assert_str_eq(again, id);
     ck_assert_int_eq(kpl_commit(c, topic, 0, 5, 0), KFK_OK);
     ck_assert_int_eq(fetch(&raw.c, group, 0).committed_offset, 5);
     kfk_consumer_close(c, -1);
-    kfk_consumer_destroy(c);
+    kmember_destroy(&k);
     mt_close(&raw.c);
 }
 END_TEST
