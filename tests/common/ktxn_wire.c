@@ -109,26 +109,9 @@ int16_t ktw_txn_offset_commit(mt_conn *c, int16_t v, ktw_pid pe, const ktw_offse
 int16_t ktw_produce(mt_conn *c, int16_t v, const char *txn, const char *topic, int32_t partition,
                     kslice records, int64_t *base)
 {
-    kp_produce_request req;
-    kp_produce_request_init(&req);
-    kp_produce_request_topic_produce_data td;
-    kp_produce_request_topic_produce_data_init(&td);
-    kp_produce_request_partition_produce_data pd;
-    kp_produce_request_partition_produce_data_init(&pd);
-    pd.index = partition;
-    pd.records = records;
-    td.name = kwire_cstr(topic);
-    td.partition_data = &pd;
-    td.n_partition_data = 1;
-    req.transactional_id = kwire_cstr(txn);
-    req.acks = -1;
-    req.timeout_ms = 5000;
-    req.topic_data = &td;
-    req.n_topic_data = 1;
-    kp_produce_response resp;
-    mt_call(c, KP_PRODUCE_KEY, v, &req, &resp);
+    kuuid no_id = {{0}};
     const kp_produce_response_partition_produce_response *r =
-        &resp.responses[0].partition_responses[0];
+        mt_produce_v(c, v, txn, topic, no_id, partition, records, -1, NULL);
     if (base) *base = r->base_offset;
     return r->error_code;
 }

@@ -218,30 +218,45 @@ static inline kslice mt_batch(kbuf *buf, int n, int64_t ts0, int64_t pid, int16_
     return out;
 }
 
-/* Produce of one batch to one partition; returns the partition response
- * (in c->arena) and fills *resp_out when not NULL. */
+/* A Produce request of one batch (records) to one partition, as
+ * transactional id txn (NULL: none), to send as it is or to change first.
+ * The request points into the struct: do not copy it. */
+typedef struct mt_produce_req {
+    kp_produce_request req;
+    kp_produce_request_topic_produce_data td;
+    kp_produce_request_partition_produce_data pd;
+} mt_produce_req;
+
+static inline void mt_produce_req_init(mt_produce_req *p, const char *txn, const char *topic,
+                                       kuuid id, int32_t partition, kslice records, int16_t acks)
+{
+    kp_produce_request_init(&p->req);
+    kp_produce_request_topic_produce_data_init(&p->td);
+    kp_produce_request_partition_produce_data_init(&p->pd);
+    p->pd.index = partition;
+    p->pd.records = records;
+    p->td.name = kwire_cstr(topic);
+    p->td.topic_id = id;
+    p->td.partition_data = &p->pd;
+    p->td.n_partition_data = 1;
+    p->req.transactional_id = kwire_cstr(txn);
+    p->req.acks = acks;
+    p->req.timeout_ms = 5000;
+    p->req.topic_data = &p->td;
+    p->req.n_topic_data = 1;
+}
+
+/* Produce of one batch to one partition, as transactional id txn (NULL:
+ * none); returns the partition response (in c->arena) and fills *resp_out
+ * when not NULL. */
 static inline const kp_produce_response_partition_produce_response *
-mt_produce_v(mt_conn *c, int16_t version, const char *topic, kuuid id, int32_t partition,
-             kslice records, int16_t acks, kp_produce_response *resp_out)
+mt_produce_v(mt_conn *c, int16_t version, const char *txn, const char *topic, kuuid id,
+             int32_t partition, kslice records, int16_t acks, kp_produce_response *resp_out)
 {
     static kp_produce_response resp;
-    kp_produce_request req;
-    kp_produce_request_init(&req);
-    kp_produce_request_topic_produce_data td;
-    kp_produce_request_topic_produce_data_init(&td);
-    kp_produce_request_partition_produce_data pd;
-    kp_produce_request_partition_produce_data_init(&pd);
-    pd.index = partition;
-    pd.records = records;
-    td.name = kwire_cstr(topic);
-    td.topic_id = id;
-    td.partition_data = &pd;
-    td.n_partition_data = 1;
-    req.acks = acks;
-    req.timeout_ms = 5000;
-    req.topic_data = &td;
-    req.n_topic_data = 1;
-    mt_call(c, KP_PRODUCE_KEY, version, &req, &resp);
+    mt_produce_req p;
+    mt_produce_req_init(&p, txn, topic, id, partition, records, acks);
+    mt_call(c, KP_PRODUCE_KEY, version, &p.req, &resp);
     ck_assert_int_eq(resp.n_responses, 1);
     ck_assert_int_eq(resp.responses[0].n_partition_responses, 1);
     if (resp_out) *resp_out = resp;
@@ -252,7 +267,7 @@ static inline const kp_produce_response_partition_produce_response *
 mt_produce(mt_conn *c, const char *topic, int32_t partition, kslice records)
 {
     kuuid zero = {{0}};
-    return mt_produce_v(c, 12, topic, zero, partition, records, -1, NULL);
+    return mt_produce_v(c, 12, NULL, topic, zero, partition, records, -1, NULL);
 }
 
 /* Metadata for one topic (NULL: all) at version v. */

@@ -18,6 +18,7 @@
 #include "../common/kclus.h"
 #include "../common/ktest.h"
 #include "kfk.h"
+#include "kmember.h"
 #include "kplist.h"
 #include "kwire_client.h"
 
@@ -26,53 +27,21 @@
 
 static const char *const protocols[] = {"classic", "consumer"};
 
-typedef struct counts {
-    int assigned; /* partitions assigned now, by the callbacks */
-    int commits;  /* commit callbacks */
-    kfk_err commit_err;
-    int committed_parts;
-} counts;
-
-static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_partition_list *parts)
+/* A subscribed member of group over topic (NULL: no subscription);
+ * extra: more settings for kmember_conf (may be NULL). */
+static kfk_consumer *member(kmember *k, int proto, const char *group, const char *topic,
+                            const char *reset, bool auto_commit, const char *const (*extra)[2])
 {
-    (void)c;
-    counts *n = opaque;
-    n->assigned += ev == KFK_REBALANCE_ASSIGNED ? (int)kfk_partition_list_count(parts)
-                                                : -(int)kfk_partition_list_count(parts);
-}
-
-static void on_commit(void *opaque, kfk_consumer *consumer, kfk_err err,
-                      const kfk_partition_list *offsets)
-{
-    (void)consumer;
-    counts *n = opaque;
-    n->commits++;
-    n->commit_err = err;
-    n->committed_parts = (int)kfk_partition_list_count(offsets);
-}
-
-/* A subscribed member of group over topic. */
-static kfk_consumer *member(int proto, const char *group, const char *topic, const char *reset,
-                            bool auto_commit, counts *n)
-{
-    kfk_conf *conf = kclus_conf(NULL);
-    kclus_set(conf, "group.id", group);
-    kclus_set(conf, "group.protocol", protocols[proto]);
-    kclus_set(conf, "auto.offset.reset", reset);
-    kclus_set(conf, "enable.auto.commit", auto_commit ? "true" : "false");
-    kclus_set(conf, "auto.commit.interval.ms", "600000"); /* only close commits */
-    kclus_set(conf, "fetch.max.wait.ms", "100");
-    kfk_conf_set_rebalance_cb(conf, on_rebalance, n);
-    kfk_conf_set_commit_cb(conf, on_commit, n);
-    char err[256];
-    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
-    ck_assert_msg(c != NULL, "%s", err);
-    if (topic) {
-        const char *topics[] = {topic};
-        ck_assert_int_eq(kfk_consumer_subscribe(c, topics, 1), KFK_OK);
-    }
-    return c;
+    const char *const kv[][2] = {
+        {"group.protocol", protocols[proto]},
+        {"auto.offset.reset", reset},
+        {"enable.auto.commit", auto_commit ? "true" : "false"},
+        {"auto.commit.interval.ms", "600000"}, /* only close commits */
+        {"fetch.max.wait.ms", "100"},
+        {NULL},
+    };
+    kmember_start(k, kmember_conf(NULL, group, kv, extra), &(kmember_opts){.topic = topic});
+    return k->c;
 }
 
 /* Polls n records; each partition's offsets must go on from next[p]
@@ -136,10 +105,10 @@ static void setup(char *topic, char *group, size_t n, const char *what)
     kclus_produce(NULL, topic, NPARTS, 0, RECORDS);
 }
 
-static void finish(kfk_consumer *c, const char *topic)
+static void finish(kmember *k, const char *topic)
 {
-    ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
-    kfk_consumer_destroy(c);
+    kmember_close(k);
+    kmember_destroy(k);
     kclus_delete_topic(NULL, topic);
 }
 
@@ -149,8 +118,8 @@ START_TEST(test_restart_resumes_at_the_committed_offset)
 {
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "commit-restart");
-    counts n1 = {0}, n2 = {0};
-    kfk_consumer *c = member(_i, group, topic, "earliest", false, &n1);
+    kmember n1, n2;
+    kfk_consumer *c = member(&n1, _i, group, topic, "earliest", false, NULL);
     int64_t next[NPARTS] = {0};
     consume(c, next, RECORDS / 2);
     ck_assert_int_eq(kfk_consumer_commit(c, NULL, 0), KFK_OK);
@@ -161,16 +130,16 @@ START_TEST(test_restart_resumes_at_the_committed_offset)
                       "partition %d: committed %lld, position %lld", p, (long long)got[p],
                       (long long)next[p]);
     ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
-    kfk_consumer_destroy(c);
+    kmember_destroy(&n1);
 
-    c = member(_i, group, topic, "earliest", false, &n2);
+    c = member(&n2, _i, group, topic, "earliest", false, NULL);
     int64_t again[NPARTS];
     committed(c, topic, again, NULL);
     for (int p = 0; p < NPARTS; p++)
         ck_assert_int_eq(again[p], got[p]);
     consume(c, next, RECORDS - RECORDS / 2); /* from exactly where the first stopped */
     expect_nothing(c, 500);
-    finish(c, topic);
+    finish(&n2, topic);
 }
 END_TEST
 
@@ -178,8 +147,8 @@ START_TEST(test_offsets_committed_by_hand_come_back_with_metadata)
 {
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "commit-hand");
-    counts n = {0};
-    kfk_consumer *c = member(_i, group, NULL, "earliest", false, &n);
+    kmember n;
+    kfk_consumer *c = member(&n, _i, group, NULL, "earliest", false, NULL);
     kfk_partition_list *l = kpl_one(topic, 0, 7);
     ck_assert_int_eq(kfk_partition_list_set_metadata(l, 0, "meta-a"), KFK_OK);
     kpl_add(l, topic, 2, 31);
@@ -193,14 +162,14 @@ START_TEST(test_offsets_committed_by_hand_come_back_with_metadata)
     ck_assert_int_eq(off[1], KFK_OFFSET_INVALID);
     ck_assert_int_eq(off[2], 31);
     ck_assert_int_eq(off[3], KFK_OFFSET_INVALID);
-    kfk_consumer_destroy(c);
+    kmember_destroy(&n);
 
     /* A subscriber starts from them, and elsewhere where the reset says. */
-    c = member(_i, group, topic, "earliest", false, &n);
+    c = member(&n, _i, group, topic, "earliest", false, NULL);
     int64_t next[NPARTS] = {7, 0, 31, 0};
     consume(c, next, RECORDS - 7 - 31);
     expect_nothing(c, 500);
-    finish(c, topic);
+    finish(&n, topic);
 }
 END_TEST
 
@@ -208,14 +177,14 @@ START_TEST(test_auto_commit_commits_on_close)
 {
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "commit-auto");
-    counts n1 = {0}, n2 = {0};
-    kfk_consumer *c = member(_i, group, topic, "earliest", true, &n1);
+    kmember n1, n2;
+    kfk_consumer *c = member(&n1, _i, group, topic, "earliest", true, NULL);
     int64_t next[NPARTS] = {0};
     consume(c, next, 100);
     ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK); /* the interval is 10 minutes */
-    kfk_consumer_destroy(c);
+    kmember_destroy(&n1);
 
-    c = member(_i, group, topic, "earliest", false, &n2);
+    c = member(&n2, _i, group, topic, "earliest", false, NULL);
     int64_t off[NPARTS];
     committed(c, topic, off, NULL);
     for (int p = 0; p < NPARTS; p++) /* a partition not read from has no commit, or 0 */
@@ -224,7 +193,7 @@ START_TEST(test_auto_commit_commits_on_close)
                       (long long)next[p]);
     consume(c, next, RECORDS - 100);
     expect_nothing(c, 500);
-    finish(c, topic);
+    finish(&n2, topic);
 }
 END_TEST
 
@@ -232,44 +201,44 @@ START_TEST(test_async_commit_reports_to_the_callback)
 {
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "commit-async");
-    counts n = {0};
-    kfk_consumer *c = member(_i, group, topic, "earliest", false, &n);
+    kmember n;
+    kfk_consumer *c = member(&n, _i, group, topic, "earliest", false, NULL);
     int64_t next[NPARTS] = {0};
     consume(c, next, RECORDS);
     ck_assert_int_eq(kfk_consumer_commit(c, NULL, 1), KFK_OK);
     int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS;
-    while (n.commits == 0) {
+    while (n.st.commits == 0) {
         ck_assert_msg(kclus_now_ms() < deadline, "no commit callback");
         kfk_message *m = kfk_consumer_poll(c, 100);
         ck_assert_ptr_null(m);
     }
-    ck_assert_int_eq(n.commits, 1);
-    ck_assert_int_eq(n.commit_err, KFK_OK);
-    ck_assert_int_eq(n.committed_parts, NPARTS);
+    ck_assert_int_eq(n.st.commits, 1);
+    ck_assert_int_eq(n.st.commit_err, KFK_OK);
+    ck_assert_int_eq(n.st.commit_entries, NPARTS);
     int64_t off[NPARTS];
     committed(c, topic, off, NULL);
     for (int p = 0; p < NPARTS; p++)
         ck_assert_int_eq(off[p], RECORDS / NPARTS);
-    finish(c, topic);
+    finish(&n, topic);
 }
 END_TEST
 
 /* Polls until all NPARTS partitions are assigned and their positions are
  * known (the reset's ListOffsets answered); fails on a record. */
-static void wait_positions(kfk_consumer *c, const char *topic, counts *n, int64_t want)
+static void wait_positions(kfk_consumer *c, const char *topic, kmember *n, int64_t want)
 {
     int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS;
     for (;;) {
         kfk_message *m = kfk_consumer_poll(c, 100);
         ck_assert_msg(m == NULL, "a record before any was produced");
-        bool known = n->assigned == NPARTS;
+        bool known = n->st.owned == NPARTS;
         for (int32_t p = 0; known && p < NPARTS; p++) {
             int64_t pos;
             known = kfk_consumer_position(c, topic, p, &pos) == KFK_OK && pos == want;
         }
         if (known) return;
         ck_assert_msg(kclus_now_ms() < deadline, "%d partitions assigned, positions unknown",
-                      n->assigned);
+                      n->st.owned);
     }
 }
 
@@ -277,8 +246,8 @@ START_TEST(test_reset_latest_starts_at_the_end)
 {
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "reset-latest");
-    counts n = {0};
-    kfk_consumer *c = member(_i, group, topic, "latest", false, &n);
+    kmember n;
+    kfk_consumer *c = member(&n, _i, group, topic, "latest", false, NULL);
     wait_positions(c, topic, &n, RECORDS / NPARTS);
     kclus_produce(NULL, topic, NPARTS, RECORDS, 40);
     int64_t next[NPARTS];
@@ -286,7 +255,7 @@ START_TEST(test_reset_latest_starts_at_the_end)
         next[p] = RECORDS / NPARTS;
     consume(c, next, 40);
     expect_nothing(c, 500);
-    finish(c, topic);
+    finish(&n, topic);
 }
 END_TEST
 
@@ -294,12 +263,12 @@ START_TEST(test_reset_earliest_starts_at_the_beginning)
 {
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "reset-earliest");
-    counts n = {0};
-    kfk_consumer *c = member(_i, group, topic, "earliest", false, &n);
+    kmember n;
+    kfk_consumer *c = member(&n, _i, group, topic, "earliest", false, NULL);
     int64_t next[NPARTS] = {0};
     consume(c, next, RECORDS);
     expect_nothing(c, 500);
-    finish(c, topic);
+    finish(&n, topic);
 }
 END_TEST
 
@@ -307,8 +276,8 @@ START_TEST(test_reset_none_reports_no_offset_through_poll)
 {
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "reset-none");
-    counts n = {0};
-    kfk_consumer *c = member(_i, group, topic, "none", false, &n);
+    kmember n;
+    kfk_consumer *c = member(&n, _i, group, topic, "none", false, NULL);
     bool reported[NPARTS] = {false};
     int left = NPARTS;
     int64_t deadline = kclus_now_ms() + KCLUS_TIMEOUT_MS;
@@ -331,7 +300,7 @@ START_TEST(test_reset_none_reports_no_offset_through_poll)
     ck_assert_int_eq(kfk_consumer_seek(c, topic, 1, 5), KFK_OK);
     int64_t next[NPARTS] = {0, 5, 0, 0};
     consume(c, next, RECORDS / NPARTS - 5);
-    finish(c, topic);
+    finish(&n, topic);
 }
 END_TEST
 
@@ -345,19 +314,9 @@ START_TEST(test_sync_commit_does_not_wait_behind_a_long_poll)
 {
     char topic[128], group[160];
     setup(topic, group, sizeof(topic), "commit-latency");
-    counts n = {0};
-    kfk_conf *conf = kclus_conf(NULL);
-    kclus_set(conf, "group.id", group);
-    kclus_set(conf, "group.protocol", protocols[_i]);
-    kclus_set(conf, "auto.offset.reset", "earliest");
-    kclus_set(conf, "enable.auto.commit", "false");
-    kclus_set(conf, "fetch.max.wait.ms", "3000");
-    kfk_conf_set_rebalance_cb(conf, on_rebalance, &n);
-    char err[256];
-    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
-    ck_assert_msg(c != NULL, "%s", err);
-    const char *topics[] = {topic};
-    ck_assert_int_eq(kfk_consumer_subscribe(c, topics, 1), KFK_OK);
+    static const char *const long_poll[][2] = {{"fetch.max.wait.ms", "3000"}, {NULL}};
+    kmember n;
+    kfk_consumer *c = member(&n, _i, group, topic, "earliest", false, long_poll);
     int64_t next[NPARTS] = {0};
     consume(c, next, RECORDS); /* now every Fetch waits 3 s for data */
     for (int k = 0; k < 3; k++) {
@@ -367,7 +326,7 @@ START_TEST(test_sync_commit_does_not_wait_behind_a_long_poll)
         ck_assert_msg(took < 1000, "commit %d took %lld ms (fetch.max.wait.ms 3000)", k,
                       (long long)took);
     }
-    finish(c, topic);
+    finish(&n, topic);
 }
 END_TEST
 

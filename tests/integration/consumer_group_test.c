@@ -37,6 +37,7 @@
 #include "../common/kclus.h"
 #include "../common/ktest.h"
 #include "kfk.h"
+#include "kmember.h"
 #include "kwire_client.h"
 
 #define NPARTS 12
@@ -89,13 +90,10 @@ static kfk_conf *member_conf(variant v, const char *group, char *err, size_t err
 
 typedef struct member {
     int id;
-    kfk_consumer *c; /* NULL for the child and once closed */
+    kmember k; /* members 0 and 1; k.c NULL once closed */
     const char *topic;
-    bool owned[NPARTS];
-    int got;              /* records processed */
-    bool settled;         /* count revocations from now on */
-    int revoked_settled;  /* partitions revoked since settled */
-    bool revoked[NPARTS]; /* which */
+    int got;               /* records processed */
+    kmember_state settled; /* the score when the step began */
     int commit_failures;
     kfk_err last_commit_err;
 } member;
@@ -112,10 +110,22 @@ typedef struct world {
     char line[4096];
     size_t line_len;
     bool child_dead;
+    bool child_owned[NPARTS];
+    bool child_settled;         /* count its revocations from now on */
+    int child_revoked_settled;  /* partitions revoked since settled */
+    bool child_revoked[NPARTS]; /* which */
     int uncommitted[64][2]; /* the child's records processed since its last commit */
     int n_uncommitted;
     int child_phase3; /* records of the last phase the child processed */
 } world;
+
+/* Whether member i owns partition p, as its callbacks (or the child's
+ * reports) said. */
+static bool owns(const world *w, int i, int p)
+{
+    if (i == CHILD) return w->child_owned[p];
+    return kmember_part_of(&w->m[i].k.st, w->m[i].topic, p).owned;
+}
 
 static void record(world *w, int who, int32_t p, int64_t off, int id)
 {
@@ -131,53 +141,26 @@ static void record(world *w, int who, int32_t p, int64_t off, int id)
     w->seen[p][off]++;
 }
 
-static void own(member *m, const char *what, const kfk_partition_list *parts, bool on)
-{
-    for (size_t i = 0; i < kfk_partition_list_count(parts); i++) {
-        int32_t p = kfk_partition_list_partition(parts, i);
-        ck_assert_str_eq(kfk_partition_list_topic(parts, i), m->topic);
-        ck_assert(p >= 0 && p < NPARTS);
-        ck_assert_msg(m->owned[p] != on, "member %d: %s partition %d it %s", m->id, what, p,
-                      on ? "already owns" : "does not own");
-        m->owned[p] = on;
-    }
-}
-
 /* Commits what m has processed; a failure is counted (a rebalance may be
  * completing) and the next commit or the REVOKED callback carries it. */
 static void commit(member *m)
 {
-    kfk_err e = kfk_consumer_commit(m->c, NULL, 0);
+    kfk_err e = kfk_consumer_commit(m->k.c, NULL, 0);
     if (e) {
         m->commit_failures++;
         m->last_commit_err = e;
     }
 }
 
-static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_partition_list *parts)
+/* Commits before the partitions move; every partition is of the topic. */
+static void on_rebalance(kmember *k, kfk_rebalance_event ev, const kfk_partition_list *parts)
 {
-    member *m = opaque;
-    ck_assert_ptr_eq(c, m->c);
-    switch (ev) {
-    case KFK_REBALANCE_ASSIGNED:
-        own(m, "assigned", parts, true);
-        break;
-    case KFK_REBALANCE_REVOKED: {
-        kfk_err e = kfk_consumer_commit(c, NULL, 0); /* before the partitions move */
+    member *m = k->o.opaque;
+    for (size_t i = 0; i < kfk_partition_list_count(parts); i++)
+        ck_assert_str_eq(kfk_partition_list_topic(parts, i), m->topic);
+    if (ev == KFK_REBALANCE_REVOKED) {
+        kfk_err e = kfk_consumer_commit(k->c, NULL, 0);
         ck_assert_msg(e == KFK_OK, "member %d: commit on revoke: %s", m->id, kfk_err_str(e));
-        own(m, "revoked", parts, false);
-        for (size_t i = 0; m->settled && i < kfk_partition_list_count(parts); i++) {
-            m->revoked[kfk_partition_list_partition(parts, i)] = true;
-            m->revoked_settled++;
-        }
-        break;
-    }
-    case KFK_REBALANCE_LOST:
-        own(m, "lost", parts, false);
-        break;
-    default:
-        ck_abort_msg("member %d: rebalance event %d", m->id, (int)ev);
     }
 }
 
@@ -185,13 +168,14 @@ static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
 static void drain(world *w, member *m, int timeout_ms)
 {
     kfk_message *msgs[64];
-    size_t n = kfk_consumer_poll_batch(m->c, msgs, 64, timeout_ms);
+    size_t n = kfk_consumer_poll_batch(m->k.c, msgs, 64, timeout_ms);
+    kmember_check(&m->k);
     for (size_t i = 0; i < n; i++) {
         kfk_err e = kfk_message_error(msgs[i]);
         ck_assert_msg(e == KFK_OK, "member %d: poll: %s", m->id, kfk_err_str(e));
         ck_assert_str_eq(kfk_message_topic(msgs[i]), m->topic);
         int32_t p = kfk_message_partition(msgs[i]);
-        ck_assert_msg(p >= 0 && p < NPARTS && m->owned[p],
+        ck_assert_msg(p >= 0 && p < NPARTS && owns(w, m->id, p),
                       "member %d: a message of partition %d it does not own", m->id, p);
         record(w, m->id, p, kfk_message_offset(msgs[i]), kclus_record_id(msgs[i]));
         kfk_message_release(msgs[i]);
@@ -323,7 +307,6 @@ static void child_start(world *w, variant v, const char *group, const char *topi
 
 static void child_line(world *w, char *line)
 {
-    member *m = &w->m[CHILD];
     char *end;
     switch (line[0]) {
     case 'A':
@@ -334,11 +317,11 @@ static void child_line(world *w, char *line)
             long p = strtol(s, &end, 10);
             if (end == s) break;
             ck_assert(p >= 0 && p < NPARTS);
-            ck_assert_msg(m->owned[p] != on, "child: %c of partition %ld", line[0], p);
-            m->owned[p] = on;
-            if (line[0] == 'R' && m->settled) {
-                m->revoked[p] = true;
-                m->revoked_settled++;
+            ck_assert_msg(w->child_owned[p] != on, "child: %c of partition %ld", line[0], p);
+            w->child_owned[p] = on;
+            if (line[0] == 'R' && w->child_settled) {
+                w->child_revoked[p] = true;
+                w->child_revoked_settled++;
             }
         }
         break;
@@ -346,7 +329,7 @@ static void child_line(world *w, char *line)
     case 'P': {
         long long p, off, id;
         ck_assert_int_eq(sscanf(line + 1, "%lld %lld %lld", &p, &off, &id), 3);
-        ck_assert_msg(p >= 0 && p < NPARTS && m->owned[p],
+        ck_assert_msg(p >= 0 && p < NPARTS && w->child_owned[p],
                       "child: a message of partition %lld it does not own", p);
         record(w, CHILD, (int32_t)p, off, (int)id);
         ck_assert_int_lt(w->n_uncommitted, 64);
@@ -406,11 +389,8 @@ static member *member_start(world *w, int id, variant v, const char *group, cons
     char err[256];
     kfk_conf *conf = member_conf(v, group, err, sizeof(err));
     ck_assert_msg(conf != NULL, "%s", err);
-    kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
-    m->c = kfk_consumer_new(conf, err, sizeof(err));
-    ck_assert_msg(m->c != NULL, "%s", err);
-    const char *topics[] = {topic};
-    ck_assert_int_eq(kfk_consumer_subscribe(m->c, topics, 1), KFK_OK);
+    kmember_start(&m->k, conf,
+                  &(kmember_opts){.topic = topic, .on_rebalance = on_rebalance, .opaque = m});
     return m;
 }
 
@@ -420,8 +400,8 @@ static bool shared_exactly_once(const world *w, const bool alive[MEMBERS])
     for (int p = 0; p < NPARTS; p++) {
         int owners = 0;
         for (int i = 0; i < MEMBERS; i++) {
-            if (w->m[i].owned[p] && !alive[i]) return false;
-            owners += w->m[i].owned[p];
+            if (owns(w, i, p) && !alive[i]) return false;
+            owners += owns(w, i, p);
         }
         if (owners != 1) return false;
     }
@@ -435,13 +415,13 @@ static void settle(world *w, const bool alive[MEMBERS], int processed, const cha
     int64_t deadline = kclus_now_ms() + SETTLE_MS;
     for (;;) {
         for (int i = 0; i < MEMBERS; i++)
-            if (alive[i] && w->m[i].c) drain(w, &w->m[i], 20);
+            if (alive[i] && w->m[i].k.c) drain(w, &w->m[i], 20);
         if (alive[CHILD]) child_read(w);
         bool each_has = true;
         for (int i = 0; i < MEMBERS; i++) {
             int n = 0;
             for (int p = 0; p < NPARTS; p++)
-                n += w->m[i].owned[p];
+                n += owns(w, i, p);
             if (alive[i] && n == 0) each_has = false;
         }
         if (each_has && shared_exactly_once(w, alive) && w->processed == processed) break;
@@ -450,7 +430,7 @@ static void settle(world *w, const bool alive[MEMBERS], int processed, const cha
             for (int p = 0; p < NPARTS; p++) {
                 char o = '-';
                 for (int i = 0; i < MEMBERS; i++)
-                    if (w->m[i].owned[p]) o = o == '-' ? (char)('0' + i) : '*';
+                    if (owns(w, i, p)) o = o == '-' ? (char)('0' + i) : '*';
                 owners[2 * p] = ' ';
                 owners[2 * p + 1] = o;
             }
@@ -463,31 +443,32 @@ static void settle(world *w, const bool alive[MEMBERS], int processed, const cha
     ck_assert_int_eq(w->processed, processed);
 }
 
-/* The member's assignment as kfk_consumer_assignment reports it matches
- * what its callbacks said. */
-static void check_assignment(member *m)
-{
-    kfk_partition_list *l = kfk_consumer_assignment(m->c);
-    ck_assert_ptr_nonnull(l);
-    size_t n = kfk_partition_list_count(l);
-    int owned = 0;
-    for (int p = 0; p < NPARTS; p++)
-        owned += m->owned[p];
-    ck_assert_int_eq((int)n, owned);
-    for (size_t i = 0; i < n; i++) {
-        int32_t p = kfk_partition_list_partition(l, i);
-        ck_assert_msg(m->owned[p], "member %d: assignment has %d", m->id, p);
-    }
-    kfk_partition_list_destroy(l);
-}
-
 static void begin_settled(world *w)
 {
-    for (int i = 0; i < MEMBERS; i++) {
-        w->m[i].settled = true;
-        w->m[i].revoked_settled = 0;
-        memset(w->m[i].revoked, 0, sizeof(w->m[i].revoked));
+    for (int i = 0; i < MEMBERS; i++)
+        if (i != CHILD) w->m[i].settled = w->m[i].k.st;
+    w->child_settled = true;
+    w->child_revoked_settled = 0;
+    memset(w->child_revoked, 0, sizeof(w->child_revoked));
+}
+
+/* The partitions revoked from member id since begin_settled: which, in
+ * revoked[], and how many. */
+static int revoked_since_settled(const world *w, int id, bool revoked[NPARTS])
+{
+    if (id == CHILD) {
+        memcpy(revoked, w->child_revoked, sizeof(w->child_revoked));
+        return w->child_revoked_settled;
     }
+    const member *m = &w->m[id];
+    int n = 0;
+    for (int p = 0; p < NPARTS; p++) {
+        int times = kmember_part_of(&m->k.st, m->topic, p).revoked -
+                    kmember_part_of(&m->settled, m->topic, p).revoked;
+        revoked[p] = times > 0;
+        n += times;
+    }
+    return n;
 }
 
 /* Eager range revokes everything at every rebalance. The cooperative
@@ -498,17 +479,17 @@ static void begin_settled(world *w)
  * sticky, so there partitions may move between survivors. */
 static void check_revocations(const world *w, variant v, int id, const char *step)
 {
-    const member *m = &w->m[id];
+    bool revoked[NPARTS];
+    int n = revoked_since_settled(w, id, revoked);
     if (v == V_RANGE) {
-        ck_assert_msg(m->revoked_settled > 0, "%s: eager member %d revoked nothing", step, id);
+        ck_assert_msg(n > 0, "%s: eager member %d revoked nothing", step, id);
         return;
     }
     for (int p = 0; p < NPARTS; p++)
-        ck_assert_msg(!(m->revoked[p] && m->owned[p]),
+        ck_assert_msg(!(revoked[p] && owns(w, id, p)),
                       "%s: member %d had partition %d revoked and got it back", step, id, p);
     if (v == V_CONSUMER && kclus_is_mock()) return;
-    ck_assert_msg(m->revoked_settled == 0, "%s: member %d had %d partitions revoked", step, id,
-                  m->revoked_settled);
+    ck_assert_msg(n == 0, "%s: member %d had %d partitions revoked", step, id, n);
 }
 
 START_TEST(test_three_members_share_close_and_kill)
@@ -532,8 +513,8 @@ START_TEST(test_three_members_share_close_and_kill)
     member_start(&w, 1, v, group, topic);
     bool alive[MEMBERS] = {true, true, true};
     settle(&w, alive, PHASE, "three members");
-    check_assignment(&w.m[0]);
-    check_assignment(&w.m[1]);
+    kmember_check_assignment(&w.m[0].k);
+    kmember_check_assignment(&w.m[1].k);
 
     /* Member 1 closes after one batch of new records, with more fetched
      * that it never polls: the REVOKED callback commits what it
@@ -545,14 +526,13 @@ START_TEST(test_three_members_share_close_and_kill)
         ck_assert_msg(kclus_now_ms() < deadline, "member 1 got none of the new records");
         drain(&w, &w.m[1], 20);
     }
-    ck_assert_int_eq(kfk_consumer_close(w.m[1].c, -1), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(w.m[1].k.c, -1), KFK_OK);
     for (int p = 0; p < NPARTS; p++)
-        ck_assert_msg(!w.m[1].owned[p], "member 1 still owns %d after close", p);
-    kfk_consumer_destroy(w.m[1].c);
-    w.m[1].c = NULL;
+        ck_assert_msg(!owns(&w, 1, p), "member 1 still owns %d after close", p);
+    kmember_destroy(&w.m[1].k);
     alive[1] = false;
     settle(&w, alive, 2 * PHASE, "after a close");
-    check_assignment(&w.m[0]);
+    kmember_check_assignment(&w.m[0].k);
     check_revocations(&w, v, 0, "after a close");
     check_revocations(&w, v, CHILD, "after a close");
 
@@ -570,7 +550,7 @@ START_TEST(test_three_members_share_close_and_kill)
     child_kill(&w);
     alive[CHILD] = false;
     for (int p = 0; p < NPARTS; p++)
-        w.m[CHILD].owned[p] = false; /* gone; the coordinator will notice */
+        w.child_owned[p] = false; /* gone; the coordinator will notice */
     int64_t t0 = kclus_now_ms();
     settle(&w, alive, 3 * PHASE, "after a kill");
     int64_t moved_ms = kclus_now_ms() - t0;
@@ -583,15 +563,15 @@ START_TEST(test_three_members_share_close_and_kill)
     if (v != V_CONSUMER)
         ck_assert_msg(moved_ms >= 5000, "partitions moved %lld ms after the kill",
                       (long long)moved_ms);
-    check_assignment(&w.m[0]);
+    kmember_check_assignment(&w.m[0].k);
     check_revocations(&w, v, 0, "after a kill");
 
     for (int p = 0; p < NPARTS; p++)
         for (int off = 0; off < PER_PART; off++)
             ck_assert_msg(w.seen[p][off] == 1 || (w.seen[p][off] == 2 && w.may_repeat[p][off]),
                           "%d/%d processed %d times", p, off, w.seen[p][off]);
-    ck_assert_int_eq(kfk_consumer_close(w.m[0].c, -1), KFK_OK);
-    kfk_consumer_destroy(w.m[0].c);
+    kmember_close(&w.m[0].k);
+    kmember_destroy(&w.m[0].k);
     kclus_delete_topic(NULL, topic);
 }
 END_TEST

@@ -21,6 +21,7 @@
 #include "../common/kclus.h"
 #include "../common/ktest.h"
 #include "kfk.h"
+#include "kmember.h"
 #include "kwire_client.h"
 
 #define NPARTS 12
@@ -32,12 +33,12 @@
 
 typedef struct member {
     int id;
-    kfk_consumer *c; /* kfk members */
-    pid_t pid;       /* python members: the process, its pipes */
+    kmember k; /* kfk members */
+    pid_t pid; /* python members: the process, its pipes */
     int from, to;
     char buf[8192];
     size_t len;
-    bool owned[NPARTS];
+    bool owned[NPARTS]; /* python members: as they report */
 } member;
 
 typedef struct world {
@@ -47,12 +48,18 @@ typedef struct world {
     const char *topic;
 } world;
 
+/* Whether member i owns partition p, as its callbacks or reports said. */
+static bool owns(const world *w, int i, int p)
+{
+    if (i < N_KFK) return kmember_part_of(&w->m[i].k.st, w->topic, p).owned;
+    return w->m[i].owned[p];
+}
+
 static void record(world *w, int who, int p, long long off, long long id)
 {
     ck_assert_msg(p >= 0 && p < NPARTS && off >= 0 && off < RECORDS / NPARTS,
                   "member %d: %d/%lld out of range", who, p, off);
-    ck_assert_msg(w->m[who].owned[p], "member %d: a record of partition %d it does not own", who,
-                  p);
+    ck_assert_msg(owns(w, who, p), "member %d: a record of partition %d it does not own", who, p);
     ck_assert_msg(id == off * NPARTS + p, "member %d: %d/%lld holds record %lld", who, p, off, id);
     ck_assert_msg(w->seen[p][off] == 0, "member %d: %d/%lld consumed twice", who, p, off);
     w->seen[p][off]++;
@@ -68,40 +75,36 @@ static void set_owned(member *m, int p, bool on, char what)
 
 /* --- kfk members -------------------------------------------------------------------- */
 
-static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_partition_list *parts)
+/* Commits before the partitions move; every partition is the topic's. */
+static void on_rebalance(kmember *k, kfk_rebalance_event ev, const kfk_partition_list *parts)
 {
-    member *m = opaque;
+    member *m = k->o.opaque;
+    for (size_t i = 0; i < kfk_partition_list_count(parts); i++) {
+        int32_t p = kfk_partition_list_partition(parts, i);
+        ck_assert_msg(p >= 0 && p < NPARTS, "member %d: partition %d", m->id, p);
+    }
     if (ev == KFK_REBALANCE_REVOKED) {
-        kfk_err e = kfk_consumer_commit(c, NULL, 0);
+        kfk_err e = kfk_consumer_commit(k->c, NULL, 0);
         ck_assert_msg(e == KFK_OK, "member %d: commit on revoke: %s", m->id, kfk_err_str(e));
     }
-    for (size_t i = 0; i < kfk_partition_list_count(parts); i++)
-        set_owned(m, kfk_partition_list_partition(parts, i), ev == KFK_REBALANCE_ASSIGNED,
-                  "ARL"[ev - 1]);
 }
 
 static void kfk_member_start(member *m, const char *group, const char *topic)
 {
-    kfk_conf *conf = kclus_conf(NULL);
-    kclus_set(conf, "group.id", group);
-    kclus_set(conf, "group.protocol", "classic");
-    kclus_set(conf, "partition.assignment.strategy", "range");
-    kclus_set(conf, "auto.offset.reset", "earliest");
-    kclus_set(conf, "enable.auto.commit", "false");
-    kclus_set(conf, "fetch.max.wait.ms", "100");
-    kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
-    char err[256];
-    m->c = kfk_consumer_new(conf, err, sizeof(err));
-    ck_assert_msg(m->c != NULL, "%s", err);
-    const char *topics[] = {topic};
-    ck_assert_int_eq(kfk_consumer_subscribe(m->c, topics, 1), KFK_OK);
+    static const char *const kv[][2] = {
+        {"group.protocol", "classic"},     {"partition.assignment.strategy", "range"},
+        {"auto.offset.reset", "earliest"}, {"enable.auto.commit", "false"},
+        {"fetch.max.wait.ms", "100"},      {NULL},
+    };
+    kmember_start(&m->k, kmember_conf(NULL, group, kv, NULL),
+                  &(kmember_opts){.topic = topic, .on_rebalance = on_rebalance, .opaque = m});
 }
 
 static void kfk_member_drain(world *w, member *m)
 {
     kfk_message *msgs[64];
-    size_t n = kfk_consumer_poll_batch(m->c, msgs, 64, 20);
+    size_t n = kfk_consumer_poll_batch(m->k.c, msgs, 64, 20);
+    kmember_check(&m->k);
     for (size_t i = 0; i < n; i++) {
         kfk_err e = kfk_message_error(msgs[i]);
         ck_assert_msg(e == KFK_OK, "member %d: poll: %s", m->id, kfk_err_str(e));
@@ -110,7 +113,7 @@ static void kfk_member_drain(world *w, member *m)
         kfk_message_release(msgs[i]);
     }
     if (n) {
-        kfk_err e = kfk_consumer_commit(m->c, NULL, 0);
+        kfk_err e = kfk_consumer_commit(m->k.c, NULL, 0);
         ck_assert_msg(e == KFK_OK, "member %d: commit: %s", m->id, kfk_err_str(e));
     }
 }
@@ -220,7 +223,7 @@ static void poll_all(world *w)
     for (int i = 0; i < MEMBERS; i++) {
         if (i >= N_KFK)
             py_member_read(w, &w->m[i]);
-        else if (w->m[i].c) /* started */
+        else if (w->m[i].k.c) /* started */
             kfk_member_drain(w, &w->m[i]);
     }
 }
@@ -232,13 +235,13 @@ static bool range_shared(const world *w, int lo, int hi)
     for (int p = 0; p < NPARTS; p++) {
         int owners = 0;
         for (int i = 0; i < MEMBERS; i++)
-            owners += w->m[i].owned[p];
+            owners += owns(w, i, p);
         if (owners != 1) return false;
     }
     for (int i = lo; i < hi; i++) {
         int first = -1, n = 0;
         for (int p = 0; p < NPARTS; p++)
-            if (w->m[i].owned[p]) {
+            if (owns(w, i, p)) {
                 if (first < 0) first = p;
                 if (p != first + n) return false; /* not consecutive */
                 n++;
@@ -294,7 +297,7 @@ START_TEST(test_kfk_and_kafka_python_share_partitions_by_range)
             for (int p = 0; p < NPARTS; p++) {
                 char o = '-';
                 for (int i = 0; i < MEMBERS; i++)
-                    if (w.m[i].owned[p]) o = o == '-' ? (char)('0' + i) : '*';
+                    if (owns(&w, i, p)) o = o == '-' ? (char)('0' + i) : '*';
                 owners[2 * p] = ' ';
                 owners[2 * p + 1] = o;
             }
@@ -319,8 +322,8 @@ START_TEST(test_kfk_and_kafka_python_share_partitions_by_range)
     /* kfk members leave first: the python ones keep polling, so the
      * rebalances their leaving starts complete without the test's help. */
     for (int i = 0; i < N_KFK; i++) {
-        ck_assert_int_eq(kfk_consumer_close(w.m[i].c, -1), KFK_OK);
-        kfk_consumer_destroy(w.m[i].c);
+        kmember_close(&w.m[i].k);
+        kmember_destroy(&w.m[i].k);
     }
     for (int i = N_KFK; i < MEMBERS; i++)
         py_member_stop(&w.m[i]);

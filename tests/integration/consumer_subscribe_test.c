@@ -11,118 +11,61 @@
 #include "../common/kclus.h"
 #include "../common/ktest.h"
 #include "kfk.h"
+#include "kmember.h"
 #include "kplist.h"
 #include "kwire_client.h"
 
 #define TIMEOUT_MS 60000
 #define NPARTS 4
-#define MAXP 16
 
-/* What one member saw: its rebalance events and the records it read. */
+/* A member and what it read: how often each record id of its topic. */
 typedef struct member {
-    kfk_consumer *c;
+    kmember k;
     const char *topic;
-    bool owned[MAXP];
-    int assigned_events, revoked_events, lost_events;
-    bool revoked_ever[MAXP];
-    int commits_ok, commits_failed;
-    int *seen; /* per record id: how often read */
+    int *seen;
     int n_seen;
 } member;
 
-/* Entry i's partition when it is of topic want (and < MAXP), else -1. */
-static int part_of(const kfk_partition_list *parts, size_t i, const char *want)
+static void count_record(kmember *k, const kfk_message *msg)
 {
-    int32_t p = kfk_partition_list_partition(parts, i);
-    return strcmp(kfk_partition_list_topic(parts, i), want) == 0 && p < MAXP ? p : -1;
+    member *m = k->o.opaque;
+    if (strcmp(kfk_message_topic(msg), m->topic) != 0) return;
+    int id = kclus_record_id(msg);
+    ck_assert_int_ge(id, 0);
+    if (id < m->n_seen) m->seen[id]++;
 }
 
-static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_partition_list *parts)
-{
-    member *m = opaque;
-    ck_assert_ptr_eq(c, m->c);
-    for (size_t i = 0; i < kfk_partition_list_count(parts); i++) {
-        int p = part_of(parts, i, m->topic);
-        if (p < 0) continue;
-        if (ev == KFK_REBALANCE_ASSIGNED) {
-            ck_assert_msg(!m->owned[p], "partition %d assigned twice", p);
-            m->owned[p] = true;
-        } else {
-            ck_assert_msg(m->owned[p], "partition %d revoked but not owned", p);
-            m->owned[p] = false;
-            if (ev == KFK_REBALANCE_REVOKED) m->revoked_ever[p] = true;
-        }
-    }
-    if (ev == KFK_REBALANCE_ASSIGNED) m->assigned_events++;
-    if (ev == KFK_REBALANCE_REVOKED) m->revoked_events++;
-    if (ev == KFK_REBALANCE_LOST) m->lost_events++;
-}
-
-static void on_commit(void *opaque, kfk_consumer *consumer, kfk_err err,
-                      const kfk_partition_list *offsets)
-{
-    (void)consumer;
-    member *m = opaque;
-    ck_assert_uint_gt(kfk_partition_list_count(offsets), 0);
-    if (err)
-        m->commits_failed++;
-    else
-        m->commits_ok++;
-}
-
-static const char *instance_id;  /* for the next member_new; NULL: dynamic */
-static const char *max_poll_ms;  /* for the next member_new; NULL: the default */
-static const char *meta_max_age; /* for the next member_new; NULL: the default */
-
+/* A member of group reading topic's records 0..n_records-1; any message
+ * with an error fails the test. extra: more settings for
+ * kmember_conf (may be NULL). */
 static kfk_consumer *member_new(member *m, const char *group, const char *topic, int n_records,
-                                const char *strategy, bool auto_commit)
+                                const char *strategy, bool auto_commit,
+                                const char *const (*extra)[2])
 {
-    memset(m, 0, sizeof(*m));
     m->topic = topic;
     m->n_seen = n_records;
     m->seen = calloc((size_t)n_records, sizeof(int));
-    kfk_conf *conf = kclus_conf(NULL);
-    kclus_set(conf, "group.id", group);
-    kclus_set(conf, "auto.offset.reset", "earliest");
-    kclus_set(conf, "enable.auto.commit", auto_commit ? "true" : "false");
-    kclus_set(conf, "auto.commit.interval.ms", "200");
-    kclus_set(conf, "session.timeout.ms", "10000");
-    kclus_set(conf, "heartbeat.interval.ms", "500");
-    kclus_set(conf, "fetch.max.wait.ms", "100");
-    if (strategy) kclus_set(conf, "partition.assignment.strategy", strategy);
-    if (instance_id) kclus_set(conf, "group.instance.id", instance_id);
-    if (max_poll_ms) kclus_set(conf, "max.poll.interval.ms", max_poll_ms);
-    if (meta_max_age) kclus_set(conf, "metadata.max.age.ms", meta_max_age);
-    kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
-    kfk_conf_set_commit_cb(conf, on_commit, m);
-    char err[256];
-    m->c = kfk_consumer_new(conf, err, sizeof(err));
-    ck_assert_msg(m->c != NULL, "%s", err);
-    return m->c;
+    const char *const kv[][2] = {
+        {"auto.offset.reset", "earliest"},
+        {"enable.auto.commit", auto_commit ? "true" : "false"},
+        {"auto.commit.interval.ms", "200"},
+        {"session.timeout.ms", "10000"},
+        {"heartbeat.interval.ms", "500"},
+        {"fetch.max.wait.ms", "100"},
+        {"partition.assignment.strategy", strategy}, /* NULL: the default */
+        {NULL},
+    };
+    kmember_start(&m->k, kmember_conf(NULL, group, kv, extra),
+                  &(kmember_opts){.fail_on_error = true, .on_message = count_record, .opaque = m});
+    return m->k.c;
 }
 
+/* Destroys the member; no commit callback had an empty list. */
 static void member_free(member *m)
 {
-    if (m->c) kfk_consumer_destroy(m->c);
+    kmember_destroy(&m->k);
+    ck_assert_int_eq(m->k.st.commits_empty, 0);
     free(m->seen);
-    m->c = NULL;
-}
-
-/* Polls once (up to ms) and counts the record read. */
-static int poll_one(member *m, int ms)
-{
-    kfk_message *msg = kfk_consumer_poll(m->c, ms);
-    if (!msg) return 0;
-    kfk_err err = kfk_message_error(msg);
-    ck_assert_msg(err == KFK_OK, "poll: %s", kfk_err_str(err));
-    if (strcmp(kfk_message_topic(msg), m->topic) == 0) {
-        int id = kclus_record_id(msg);
-        ck_assert_int_ge(id, 0);
-        if (id < m->n_seen) m->seen[id]++;
-    }
-    kfk_message_release(msg);
-    return 1;
 }
 
 static int distinct_seen(const member *m, int first, int n)
@@ -135,10 +78,12 @@ static int distinct_seen(const member *m, int first, int n)
 
 static int owned_count(const member *m)
 {
-    int k = 0;
-    for (int p = 0; p < MAXP; p++)
-        k += m->owned[p];
-    return k;
+    return kmember_state_owned(&m->k.st, m->topic);
+}
+
+static kmember_part part(const member *m, int p)
+{
+    return kmember_part_of(&m->k.st, m->topic, p);
 }
 
 /* Committed offsets of every partition, summed (KFK_OFFSET_INVALID: 0). */
@@ -163,7 +108,7 @@ START_TEST(test_subscribe_commit_and_resume)
     kclus_produce(NULL, topic, NPARTS, 0, 200);
 
     member m;
-    kfk_consumer *c = member_new(&m, group, topic, 300, NULL, false);
+    kfk_consumer *c = member_new(&m, group, topic, 300, NULL, false, NULL);
     const char *names[] = {topic};
     ck_assert_int_eq(kfk_consumer_subscribe(c, names, 1), KFK_OK);
     /* subscribe and assign exclude each other */
@@ -176,11 +121,11 @@ START_TEST(test_subscribe_commit_and_resume)
     kfk_topic_names_free(subs, n_subs);
 
     int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
-    while (distinct_seen(&m, 0, 200) < 200 && kclus_now_ms() < deadline)
-        poll_one(&m, 100);
+    while (distinct_seen(&m, 0, 200) < 200 && kmember_round(deadline, &m.k)) {
+    }
     ck_assert_int_eq(distinct_seen(&m, 0, 200), 200);
     ck_assert_int_eq(owned_count(&m), NPARTS);
-    ck_assert_int_ge(m.assigned_events, 1);
+    ck_assert_int_ge(m.k.st.assigned, 1);
     char mid[256];
     kfk_consumer_member_id(c, mid, sizeof(mid));
     ck_assert_msg(mid[0], "no member id");
@@ -191,13 +136,13 @@ START_TEST(test_subscribe_commit_and_resume)
 
     /* async commit: reported through the callback from poll */
     kclus_produce(NULL, topic, NPARTS, 200, 40);
-    while (distinct_seen(&m, 200, 40) < 40 && kclus_now_ms() < deadline)
-        poll_one(&m, 100);
+    while (distinct_seen(&m, 200, 40) < 40 && kmember_round(deadline, &m.k)) {
+    }
     ck_assert_int_eq(distinct_seen(&m, 200, 40), 40);
     ck_assert_int_eq(kfk_consumer_commit(c, NULL, 1), KFK_OK);
-    while (m.commits_ok + m.commits_failed == 0 && kclus_now_ms() < deadline)
-        poll_one(&m, 100);
-    ck_assert_int_eq(m.commits_ok, 1);
+    while (m.k.st.commits == 0 && kmember_round(deadline, &m.k)) {
+    }
+    ck_assert_int_eq(m.k.st.commits - m.k.st.commits_failed, 1);
     ck_assert_int_eq(committed_sum(c, topic), 240);
 
     /* an explicit offset with metadata */
@@ -217,22 +162,22 @@ START_TEST(test_subscribe_commit_and_resume)
     kfk_partition_list_destroy(el);
 
     ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
-    ck_assert_int_eq(m.revoked_events, 1); /* close revokes */
+    ck_assert_int_eq(m.k.st.revoked, 1); /* close revokes */
     member_free(&m);
 
     /* a new member of the group starts at the committed offsets */
     kclus_produce(NULL, topic, NPARTS, 240, 20);
-    c = member_new(&m, group, topic, 300, NULL, true);
+    c = member_new(&m, group, topic, 300, NULL, true, NULL);
     ck_assert_int_eq(kfk_consumer_subscribe(c, names, 1), KFK_OK);
     deadline = kclus_now_ms() + TIMEOUT_MS;
-    while (distinct_seen(&m, 240, 20) < 20 && kclus_now_ms() < deadline)
-        poll_one(&m, 100);
+    while (distinct_seen(&m, 240, 20) < 20 && kmember_round(deadline, &m.k)) {
+    }
     ck_assert_int_eq(distinct_seen(&m, 240, 20), 20);
     ck_assert_int_eq(distinct_seen(&m, 0, 240), 0);
     /* auto commit on close commits what was read */
     ck_assert_int_eq(kfk_consumer_close(c, -1), KFK_OK);
     member_free(&m);
-    c = member_new(&m, group, topic, 300, NULL, false);
+    c = member_new(&m, group, topic, 300, NULL, false, NULL);
     ck_assert_int_eq(committed_sum(c, topic), 260);
     member_free(&m);
     kclus_delete_topic(NULL, topic);
@@ -259,9 +204,8 @@ START_TEST(test_regex_subscription)
      * which it refreshes every metadata.max.age.ms (as Java's
      * subscribe(Pattern)); the default, 5 minutes, would leave a topic
      * created later unseen past the deadline. */
-    meta_max_age = "500";
-    kfk_consumer *c = member_new(&m, group, a, 100, NULL, false);
-    meta_max_age = NULL;
+    static const char *const meta_500[][2] = {{"metadata.max.age.ms", "500"}, {NULL}};
+    kfk_consumer *c = member_new(&m, group, a, 100, NULL, false, meta_500);
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, "(unclosed"), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, re), KFK_OK);
     int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
@@ -315,39 +259,38 @@ static void two_members(const char *strategy, bool cooperative)
     const char *names[] = {topic};
 
     member m1, m2;
-    member_new(&m1, group, topic, 400, strategy, false);
-    ck_assert_int_eq(kfk_consumer_subscribe(m1.c, names, 1), KFK_OK);
+    member_new(&m1, group, topic, 400, strategy, false, NULL);
+    ck_assert_int_eq(kfk_consumer_subscribe(m1.k.c, names, 1), KFK_OK);
     int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
-    while (owned_count(&m1) < NPARTS && kclus_now_ms() < deadline)
-        poll_one(&m1, 100);
+    while (owned_count(&m1) < NPARTS && kmember_round(deadline, &m1.k)) {
+    }
     ck_assert_int_eq(owned_count(&m1), NPARTS);
-    int revoked_before = m1.revoked_events;
+    int revoked_before = m1.k.st.revoked;
 
-    member_new(&m2, group, topic, 400, strategy, false);
-    ck_assert_int_eq(kfk_consumer_subscribe(m2.c, names, 1), KFK_OK);
+    member_new(&m2, group, topic, 400, strategy, false, NULL);
+    ck_assert_int_eq(kfk_consumer_subscribe(m2.k.c, names, 1), KFK_OK);
     kclus_produce(NULL, topic, NPARTS, 100, 100);
     while ((owned_count(&m2) == 0 || owned_count(&m1) + owned_count(&m2) != NPARTS ||
             union_seen(&m1, &m2, 200) < 200) &&
-           kclus_now_ms() < deadline) {
-        poll_one(&m1, 50);
-        poll_one(&m2, 50);
+           kmember_round(deadline, &m1.k, &m2.k)) {
     }
     ck_assert_int_eq(owned_count(&m1) + owned_count(&m2), NPARTS);
     ck_assert_int_eq(owned_count(&m1), NPARTS / 2);
     for (int p = 0; p < NPARTS; p++)
-        ck_assert_msg(!(m1.owned[p] && m2.owned[p]), "partition %d owned twice", p);
+        ck_assert_msg(!(part(&m1, p).owned && part(&m2, p).owned), "partition %d owned twice", p);
     ck_assert_int_eq(union_seen(&m1, &m2, 200), 200);
-    ck_assert_int_gt(m1.revoked_events, revoked_before);
+    ck_assert_int_gt(m1.k.st.revoked, revoked_before);
     if (cooperative) /* KIP-429: what m1 kept was never revoked */
         for (int p = 0; p < NPARTS; p++)
-            ck_assert_msg(!(m1.owned[p] && m1.revoked_ever[p]), "kept partition %d revoked", p);
+            ck_assert_msg(!(part(&m1, p).owned && part(&m1, p).revoked),
+                          "kept partition %d revoked", p);
 
     /* m2 leaves: m1 takes its partitions back and reads what comes next */
-    ck_assert_int_eq(kfk_consumer_close(m2.c, -1), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_close(m2.k.c, -1), KFK_OK);
     kclus_produce(NULL, topic, NPARTS, 200, 40);
     while ((owned_count(&m1) != NPARTS || distinct_seen(&m1, 200, 40) < 40) &&
-           kclus_now_ms() < deadline)
-        poll_one(&m1, 100);
+           kmember_round(deadline, &m1.k)) {
+    }
     ck_assert_int_eq(owned_count(&m1), NPARTS);
     ck_assert_int_eq(distinct_seen(&m1, 200, 40), 40);
     member_free(&m2);
@@ -377,43 +320,35 @@ START_TEST(test_static_member_restart)
     snprintf(inst, sizeof(inst), "%s-a", group);
     kclus_create_topic(NULL, topic, NPARTS, -1);
     const char *names[] = {topic};
+    const char *const as_inst[][2] = {{"group.instance.id", inst}, {NULL}};
     member s1, d;
-    instance_id = inst;
-    member_new(&s1, group, topic, 10, "range", false);
-    instance_id = NULL;
-    ck_assert_int_eq(kfk_consumer_subscribe(s1.c, names, 1), KFK_OK);
-    member_new(&d, group, topic, 10, "range", false);
-    ck_assert_int_eq(kfk_consumer_subscribe(d.c, names, 1), KFK_OK);
+    member_new(&s1, group, topic, 10, "range", false, as_inst);
+    ck_assert_int_eq(kfk_consumer_subscribe(s1.k.c, names, 1), KFK_OK);
+    member_new(&d, group, topic, 10, "range", false, NULL);
+    ck_assert_int_eq(kfk_consumer_subscribe(d.k.c, names, 1), KFK_OK);
     int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
     while ((owned_count(&s1) == 0 || owned_count(&d) == 0 ||
             owned_count(&s1) + owned_count(&d) != NPARTS) &&
-           kclus_now_ms() < deadline) {
-        poll_one(&s1, 50);
-        poll_one(&d, 50);
+           kmember_round(deadline, &s1.k, &d.k)) {
     }
     ck_assert_int_eq(owned_count(&s1) + owned_count(&d), NPARTS);
-    bool had[MAXP];
-    memcpy(had, s1.owned, sizeof(had));
-    int d_revoked = d.revoked_events;
-    ck_assert_int_eq(kfk_consumer_close(s1.c, -1), KFK_OK); /* no LeaveGroup */
+    bool had[NPARTS];
+    for (int p = 0; p < NPARTS; p++)
+        had[p] = part(&s1, p).owned;
+    int d_revoked = d.k.st.revoked;
+    ck_assert_int_eq(kfk_consumer_close(s1.k.c, -1), KFK_OK); /* no LeaveGroup */
     member_free(&s1);
-    instance_id = inst;
-    member_new(&s1, group, topic, 10, "range", false);
-    instance_id = NULL;
-    ck_assert_int_eq(kfk_consumer_subscribe(s1.c, names, 1), KFK_OK);
-    while (owned_count(&s1) == 0 && kclus_now_ms() < deadline) {
-        poll_one(&s1, 50);
-        poll_one(&d, 50);
+    member_new(&s1, group, topic, 10, "range", false, as_inst);
+    ck_assert_int_eq(kfk_consumer_subscribe(s1.k.c, names, 1), KFK_OK);
+    while (owned_count(&s1) == 0 && kmember_round(deadline, &s1.k, &d.k)) {
     }
     for (int p = 0; p < NPARTS; p++)
-        ck_assert_msg(s1.owned[p] == had[p], "partition %d moved", p);
+        ck_assert_msg(part(&s1, p).owned == had[p], "partition %d moved", p);
     /* give a rebalance, if one were coming, the time to show */
     int64_t settle = kclus_now_ms() + 3000;
-    while (kclus_now_ms() < settle) {
-        poll_one(&s1, 50);
-        poll_one(&d, 50);
+    while (kmember_round(settle, &s1.k, &d.k)) {
     }
-    ck_assert_int_eq(d.revoked_events, d_revoked);
+    ck_assert_int_eq(d.k.st.revoked, d_revoked);
     member_free(&s1);
     member_free(&d);
     kclus_delete_topic(NULL, topic);
@@ -430,31 +365,27 @@ START_TEST(test_max_poll_interval)
     kclus_create_topic(NULL, topic, NPARTS, -1);
     const char *names[] = {topic};
     member a, b;
-    max_poll_ms = "3000";
-    member_new(&a, group, topic, 10, "range", false);
-    member_new(&b, group, topic, 10, "range", false);
-    max_poll_ms = NULL;
-    ck_assert_int_eq(kfk_consumer_subscribe(a.c, names, 1), KFK_OK);
-    ck_assert_int_eq(kfk_consumer_subscribe(b.c, names, 1), KFK_OK);
+    static const char *const quick[][2] = {{"max.poll.interval.ms", "3000"}, {NULL}};
+    member_new(&a, group, topic, 10, "range", false, quick);
+    member_new(&b, group, topic, 10, "range", false, quick);
+    ck_assert_int_eq(kfk_consumer_subscribe(a.k.c, names, 1), KFK_OK);
+    ck_assert_int_eq(kfk_consumer_subscribe(b.k.c, names, 1), KFK_OK);
     int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
-    while ((owned_count(&a) == 0 || owned_count(&b) == 0) && kclus_now_ms() < deadline) {
-        poll_one(&a, 50);
-        poll_one(&b, 50);
+    while ((owned_count(&a) == 0 || owned_count(&b) == 0) && kmember_round(deadline, &a.k, &b.k)) {
     }
     ck_assert_int_eq(owned_count(&a) + owned_count(&b), NPARTS);
     ck_assert_int_gt(owned_count(&a), 0);
     /* a stops polling */
     int64_t stopped = kclus_now_ms();
-    while (owned_count(&b) != NPARTS && kclus_now_ms() < deadline)
-        poll_one(&b, 100);
+    while (owned_count(&b) != NPARTS && kmember_round(deadline, &b.k)) {
+    }
     ck_assert_int_eq(owned_count(&b), NPARTS);
     ck_assert_int_ge(kclus_now_ms() - stopped, 2500); /* not before the interval */
-    ck_assert_int_eq(a.lost_events, 0);
-    while ((owned_count(&a) == 0 || owned_count(&b) == NPARTS) && kclus_now_ms() < deadline) {
-        poll_one(&a, 50);
-        poll_one(&b, 50);
+    ck_assert_int_eq(a.k.st.lost, 0);
+    while ((owned_count(&a) == 0 || owned_count(&b) == NPARTS) &&
+           kmember_round(deadline, &a.k, &b.k)) {
     }
-    ck_assert_int_eq(a.lost_events, 1);
+    ck_assert_int_eq(a.k.st.lost, 1);
     ck_assert_int_gt(owned_count(&a), 0);
     ck_assert_int_eq(owned_count(&a) + owned_count(&b), NPARTS);
     member_free(&a);
@@ -472,13 +403,12 @@ START_TEST(test_added_partitions_are_assigned)
     kclus_create_topic(NULL, topic, 2, -1);
     const char *names[] = {topic};
     member a;
-    meta_max_age = "1000";
-    member_new(&a, group, topic, 10, "range", false);
-    meta_max_age = NULL;
-    ck_assert_int_eq(kfk_consumer_subscribe(a.c, names, 1), KFK_OK);
+    static const char *const meta_1000[][2] = {{"metadata.max.age.ms", "1000"}, {NULL}};
+    member_new(&a, group, topic, 10, "range", false, meta_1000);
+    ck_assert_int_eq(kfk_consumer_subscribe(a.k.c, names, 1), KFK_OK);
     int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
-    while (owned_count(&a) != 2 && kclus_now_ms() < deadline)
-        poll_one(&a, 100);
+    while (owned_count(&a) != 2 && kmember_round(deadline, &a.k)) {
+    }
     ck_assert_int_eq(owned_count(&a), 2);
     char err[256];
     kfk_admin *ad = kfk_admin_new(kclus_conf(NULL), err, sizeof(err));
@@ -489,8 +419,8 @@ START_TEST(test_added_partitions_are_assigned)
     ck_assert_int_eq(kfk_admin_result_error(res, 0), KFK_OK);
     kfk_admin_result_destroy(res);
     kfk_admin_destroy(ad);
-    while (owned_count(&a) != NPARTS && kclus_now_ms() < deadline)
-        poll_one(&a, 100);
+    while (owned_count(&a) != NPARTS && kmember_round(deadline, &a.k)) {
+    }
     ck_assert_int_eq(owned_count(&a), NPARTS);
     member_free(&a);
     kclus_delete_topic(NULL, topic);

@@ -9,8 +9,10 @@
  * old id. Session expiry is left to the unit tests: real Kafka's minimum
  * session is 6 s. */
 #include "../common/kcoord.h"
+#include "kcgm.h"
 #include "kfk.h"
 #include "kgroup_wire.h"
+#include "kmember.h"
 #include "kplist.h"
 #include "kwire_client.h"
 
@@ -444,63 +446,22 @@ END_TEST
  * ConsumerCoordinator, the commit fails with ILLEGAL_GENERATION (Java:
  * CommitFailedException), the partitions are LOST and the consumer joins
  * again at once, keeping its member id. */
-typedef struct rb_seen {
-    int assigned, lost, revoked, owned;
-} rb_seen;
-
-static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_partition_list *parts)
-{
-    (void)c;
-    rb_seen *r = opaque;
-    int n = (int)kfk_partition_list_count(parts);
-    if (ev == KFK_REBALANCE_ASSIGNED) {
-        r->assigned++;
-        r->owned += n;
-    } else {
-        r->owned -= n;
-        if (ev == KFK_REBALANCE_LOST)
-            r->lost++;
-        else
-            r->revoked++;
-    }
-}
-
-static void poll_until(kfk_consumer *c, const rb_seen *r, int assigned, int lost, int owned)
-{
-    int64_t end = mt_now_ms() + TIMEOUT_MS;
-    while (!(r->assigned == assigned && r->lost == lost && r->owned == owned)) {
-        ck_assert_msg(mt_now_ms() < end, "assigned %d lost %d owned %d", r->assigned, r->lost,
-                      r->owned);
-        kfk_message *m = kfk_consumer_poll(c, 50);
-        if (m) kfk_message_release(m);
-    }
-}
-
 START_TEST(test_a_consumer_behind_the_group_fails_its_commit_and_rejoins)
 {
     char group[128];
     unique_group(group, sizeof(group), "gw-behind");
-    rb_seen seen = {0};
-    kfk_conf *conf = kfk_conf_new();
-    const char *kv[][2] = {
-        {"bootstrap.servers", ktest_bootstrap()},
-        {"group.id", group},
+    static const char *const kv[][2] = {
         {"log.level", "crit"},
         {"partition.assignment.strategy", "range"},
         {"session.timeout.ms", "30000"},
         {"heartbeat.interval.ms", "10000"}, /* no heartbeat notices first */
         {"enable.auto.commit", "false"},
+        {NULL},
     };
-    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-        ck_assert_int_eq(kfk_conf_set(conf, kv[i][0], kv[i][1], NULL, 0), KFK_OK);
-    kfk_conf_set_rebalance_cb(conf, on_rebalance, &seen);
-    char err[256];
-    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
-    ck_assert_msg(c != NULL, "%s", err);
-    const char *names[] = {topic};
-    ck_assert_int_eq(kfk_consumer_subscribe(c, names, 1), KFK_OK);
-    poll_until(c, &seen, 1, 0, 4);
+    kmember k;
+    kmember_start(&k, kmember_conf(NULL, group, kv, NULL), &(kmember_opts){.topic = topic});
+    kfk_consumer *c = k.c;
+    KMEMBER_UNTIL(TIMEOUT_MS, k.st.assigned == 1 && k.st.lost == 0 && k.st.owned == 4, &k);
     char id[256];
     kfk_consumer_member_id(c, id, sizeof(id));
     member raw = {.group = group};
@@ -515,82 +476,35 @@ START_TEST(test_a_consumer_behind_the_group_fails_its_commit_and_rejoins)
     ck_assert_int_eq(sync_recv(&raw), 0);
 
     ck_assert_int_eq(kpl_commit(c, topic, 0, 5, 0), KFK_ERR_ILLEGAL_GENERATION);
-    poll_until(c, &seen, 2, 1, 4);
+    KMEMBER_UNTIL(TIMEOUT_MS, k.st.assigned == 2 && k.st.lost == 1 && k.st.owned == 4, &k);
     char again[256];
     kfk_consumer_member_id(c, again, sizeof(again));
     ck_assert_str_eq(again, id);
     ck_assert_int_eq(kpl_commit(c, topic, 0, 5, 0), KFK_OK);
     ck_assert_int_eq(fetch(&raw.c, group, 0).committed_offset, 5);
     kfk_consumer_close(c, -1);
-    kfk_consumer_destroy(c);
+    kmember_destroy(&k);
     mt_close(&raw.c);
 }
 END_TEST
 
 /* --------------------------------------------------------- KIP-848 */
 
-/* A consumer group (KIP-848) member driven by raw heartbeats. */
-typedef struct cgm {
-    mt_conn c;
-    const char *group;
-    char id[64];
-    int32_t epoch;
-    kuuid tid;
-    bool owns[4]; /* the last assignment the broker sent */
-} cgm;
-
-static int cgm_count(const cgm *m)
+static int cgm_count(const kcgm *m)
 {
-    int n = 0;
-    for (int p = 0; p < 4; p++)
-        n += m->owns[p];
-    return n;
+    return __builtin_popcount(m->assigned);
 }
 
 /* One heartbeat: a join (epoch 0, the subscription), a leave (epoch -1),
  * or a full one reporting the last assignment as owned. */
-static int cg_beat(cgm *m, int32_t epoch)
+static int cg_beat(kcgm *m, int32_t epoch)
 {
-    kslice names[1] = {kwire_cstr(topic)};
-    int32_t parts[4];
-    kp_consumer_group_heartbeat_request_topic_partitions tp;
-    kp_consumer_group_heartbeat_request_topic_partitions_init(&tp);
-    tp.topic_id = m->tid;
-    tp.partitions = parts;
-    for (int p = 0; p < 4; p++)
-        if (m->owns[p]) parts[tp.n_partitions++] = p;
-    kp_consumer_group_heartbeat_request req;
-    kp_consumer_group_heartbeat_request_init(&req);
-    req.group_id = kwire_cstr(m->group);
-    req.member_id = kwire_cstr(m->id);
-    req.member_epoch = epoch;
-    if (epoch >= 0) {
-        req.rebalance_timeout_ms = 30000;
-        req.subscribed_topic_names = names;
-        req.n_subscribed_topic_names = 1;
-        req.topic_partitions = &tp; /* a join sends an empty list */
-        req.n_topic_partitions = epoch > 0 && tp.n_partitions > 0;
-    }
-    kp_consumer_group_heartbeat_response resp;
-    karena_reset(&m->c.arena);
-    mt_call(&m->c, KP_CONSUMER_GROUP_HEARTBEAT_KEY, 1, &req, &resp);
-    if (resp.error_code) return resp.error_code;
-    m->epoch = resp.member_epoch;
-    if (resp.assignment) {
-        memset(m->owns, 0, sizeof(m->owns));
-        for (int32_t i = 0; i < resp.assignment->n_topic_partitions; i++) {
-            const kp_consumer_group_heartbeat_response_topic_partitions *t =
-                &resp.assignment->topic_partitions[i];
-            m->tid = t->topic_id;
-            for (int32_t k = 0; k < t->n_partitions; k++)
-                if (t->partitions[k] >= 0 && t->partitions[k] < 4) m->owns[t->partitions[k]] = true;
-        }
-    }
-    return 0;
+    int owned = epoch < 0 ? -1 : epoch > 0 ? (int)m->assigned : 0;
+    return kcgm_heartbeat(m, 1, &(kcgm_hb){.epoch = epoch, .owned = owned, .full = epoch >= 0});
 }
 
 /* Heartbeats until m owns want partitions at an epoch above after. */
-static void cg_beat_until(cgm *m, int want, int32_t after)
+static void cg_beat_until(kcgm *m, int want, int32_t after)
 {
     int64_t end = mt_now_ms() + TIMEOUT_MS;
     for (;;) {
@@ -604,7 +518,7 @@ static void cg_beat_until(cgm *m, int want, int32_t after)
 
 /* One OffsetCommit of parts (offset off each) as m with epoch: errors
  * into errs. */
-static void cg_commit(cgm *m, int32_t epoch, const int32_t *parts, int n, int64_t off,
+static void cg_commit(kcgm *m, int32_t epoch, const int32_t *parts, int n, int64_t off,
                       int16_t *errs)
 {
     kp_offset_commit_request_partition ps[4];
@@ -635,7 +549,7 @@ static void cg_commit(cgm *m, int32_t epoch, const int32_t *parts, int n, int64_
         errs[i] = resp.topics[0].partitions[i].error_code;
 }
 
-static int16_t cg_commit1(cgm *m, int32_t epoch, int32_t part, int64_t off)
+static int16_t cg_commit1(kcgm *m, int32_t epoch, int32_t part, int64_t off)
 {
     int16_t e;
     cg_commit(m, epoch, &part, 1, off, &e);
@@ -650,7 +564,7 @@ START_TEST(test_kip848_commits_with_an_older_member_epoch)
 {
     char group[128];
     unique_group(group, sizeof(group), "gw-epoch");
-    cgm a = {.group = group}, b = {.group = group};
+    kcgm a = {.group = group, .topic = topic}, b = {.group = group, .topic = topic};
     snprintf(a.id, sizeof(a.id), "a-%s", group + strlen(group) - 12);
     snprintf(b.id, sizeof(b.id), "b-%s", group + strlen(group) - 12);
     kcoord_open(&a.c, NULL, 0, group, NULL);
@@ -666,8 +580,8 @@ START_TEST(test_kip848_commits_with_an_older_member_epoch)
     cg_beat_until(&b, 2, 0);
     int32_t kept = -1, gone = -1;
     for (int p = 0; p < 4; p++) {
-        if (a.owns[p] && kept < 0) kept = p;
-        if (b.owns[p] && gone < 0) gone = p;
+        if ((a.assigned & (1u << p)) && kept < 0) kept = p;
+        if ((b.assigned & (1u << p)) && gone < 0) gone = p;
     }
     ck_assert(kept >= 0 && gone >= 0);
 

@@ -23,7 +23,7 @@
 #include "base/time.h"
 #include "kfk.h"
 #include "kfk_mock.h"
-#include "kpoll.h"
+#include "kmember.h"
 #include "proto/gen/consumer_group_heartbeat.h"
 #include "proto/gen/heartbeat.h"
 #include "proto/gen/join_group.h"
@@ -34,48 +34,6 @@
 #define WAIT_MS 20000
 
 static kfk_mock_cluster *mc;
-
-typedef struct member {
-    kfk_consumer *c;
-    int owned;
-    int assigned, assigned_empty, revoked, lost;
-    int commits;
-    kfk_err commit_err;
-    size_t commit_entries;    /* in the last commit callback's list */
-    int64_t commit_offset;    /* its first entry's offset */
-    kfk_err commit_entry_err; /* and that entry's own error */
-} member;
-
-static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_partition_list *parts)
-{
-    (void)c;
-    member *m = opaque;
-    if (ev == KFK_REBALANCE_ASSIGNED) {
-        m->assigned++;
-        m->assigned_empty += kfk_partition_list_count(parts) == 0;
-        m->owned += (int)kfk_partition_list_count(parts);
-    } else {
-        ck_assert_uint_gt(kfk_partition_list_count(parts), 0); /* only ASSIGNED comes empty */
-        m->owned -= (int)kfk_partition_list_count(parts);
-        if (ev == KFK_REBALANCE_REVOKED)
-            m->revoked++;
-        else
-            m->lost++;
-    }
-}
-
-static void on_commit(void *opaque, kfk_consumer *consumer, kfk_err err,
-                      const kfk_partition_list *offsets)
-{
-    member *m = opaque;
-    ck_assert_ptr_eq(consumer, m->c);
-    m->commits++;
-    m->commit_err = err;
-    m->commit_entries = kfk_partition_list_count(offsets);
-    m->commit_offset = kfk_partition_list_offset(offsets, 0);
-    m->commit_entry_err = kfk_partition_list_error(offsets, 0);
-}
 
 static void setup(void)
 {
@@ -102,52 +60,43 @@ typedef struct opts {
     bool auto_commit;
 } opts;
 
-static void member_start(member *m, opts o)
+/* A member of group "g" subscribed to o.topic ("t" by default). */
+static void member_start(kmember *m, opts o)
 {
-    memset(m, 0, sizeof(*m));
-    kfk_conf *conf = kfk_conf_new();
-    const char *kv[][2] = {
-        {"bootstrap.servers", kfk_mock_cluster_bootstrap(mc)},
-        {"group.id", "g"},
+    bool classic = !o.protocol;
+    const char *const kv[][2] = {
         {"log.level", "crit"},
-        {"group.protocol", o.protocol ? o.protocol : "classic"},
+        {"group.protocol", classic ? "classic" : o.protocol},
         {"retry.backoff.ms", "50"},
         {"default.api.timeout.ms", "10000"},
         {"enable.auto.commit", o.auto_commit ? "true" : "false"},
         {"auto.commit.interval.ms", "600000"}, /* only the commit before a revocation */
+        {"session.timeout.ms", !classic       ? NULL
+                               : o.session_ms ? o.session_ms
+                                              : "100000"},
+        {"heartbeat.interval.ms", !classic         ? NULL
+                                  : o.heartbeat_ms ? o.heartbeat_ms
+                                                   : "60000"},
+        {"partition.assignment.strategy", !classic     ? NULL
+                                          : o.strategy ? o.strategy
+                                                       : "range"},
+        {"max.poll.interval.ms", o.max_poll_ms},
+        {"group.instance.id", o.instance},
+        {NULL},
     };
-    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-        ck_assert_int_eq(kfk_conf_set(conf, kv[i][0], kv[i][1], NULL, 0), KFK_OK);
-    if (!o.protocol) {
-        const char *ckv[][2] = {
-            {"session.timeout.ms", o.session_ms ? o.session_ms : "100000"},
-            {"heartbeat.interval.ms", o.heartbeat_ms ? o.heartbeat_ms : "60000"},
-            {"partition.assignment.strategy", o.strategy ? o.strategy : "range"},
-        };
-        for (size_t i = 0; i < sizeof(ckv) / sizeof(ckv[0]); i++)
-            ck_assert_int_eq(kfk_conf_set(conf, ckv[i][0], ckv[i][1], NULL, 0), KFK_OK);
-    }
-    if (o.max_poll_ms)
-        ck_assert_int_eq(kfk_conf_set(conf, "max.poll.interval.ms", o.max_poll_ms, NULL, 0), 0);
-    if (o.instance) ck_assert_int_eq(kfk_conf_set(conf, "group.instance.id", o.instance, NULL, 0), 0);
-    kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
-    kfk_conf_set_commit_cb(conf, on_commit, m);
-    char err[256];
-    m->c = kfk_consumer_new(conf, err, sizeof(err));
-    ck_assert_msg(m->c != NULL, "%s", err);
-    const char *names[] = {o.topic ? o.topic : "t"};
-    ck_assert_int_eq(kfk_consumer_subscribe(m->c, names, 1), KFK_OK);
+    kmember_start(m, kmember_conf(kfk_mock_cluster_bootstrap(mc), "g", kv, NULL),
+                  &(kmember_opts){.topic = o.topic ? o.topic : "t"});
 }
 
 /* Polls m until cond holds (WAIT_MS at most). */
-#define POLL_UNTIL(m, cond) KPOLL_UNTIL((m)->c, WAIT_MS, cond)
+#define POLL_UNTIL(m, cond) KMEMBER_UNTIL(WAIT_MS, cond, m)
 
-static kfk_err commit_p0(member *m, int64_t offset, int async)
+static kfk_err commit_p0(kmember *m, int64_t offset, int async)
 {
     return kpl_commit(m->c, "t", 0, offset, async);
 }
 
-static int64_t committed_p0(member *m)
+static int64_t committed_p0(kmember *m)
 {
     int64_t offset;
     ck_assert_int_eq(kpl_committed(m->c, "t", 0, &offset, WAIT_MS), KFK_OK);
@@ -157,7 +106,7 @@ static int64_t committed_p0(member *m)
 /* Polls until m's position on every partition of t is known
  * (auto.offset.reset on an empty topic), so that an auto commit has
  * something to commit. */
-static void positions_known(member *m)
+static void positions_known(kmember *m)
 {
     int64_t until = ktime_mono_ms() + WAIT_MS;
     for (bool known = false; !known;) {
@@ -174,11 +123,11 @@ static void positions_known(member *m)
 
 /* Starts a classic member, waits for its assignment and forgets the
  * request counts of getting there. */
-static void classic_joined(member *m, opts o)
+static void classic_joined(kmember *m, opts o)
 {
     member_start(m, o);
-    POLL_UNTIL(m, m->owned == NP);
-    ck_assert_int_eq(m->assigned, 1);
+    POLL_UNTIL(m, m->st.owned == NP);
+    ck_assert_int_eq(m->st.assigned, 1);
     kfk_mock_reset_request_counts(mc);
 }
 
@@ -186,7 +135,7 @@ static void classic_joined(member *m, opts o)
 
 START_TEST(test_classic_illegal_generation_rejoins_at_once)
 {
-    member m;
+    kmember m;
     classic_joined(&m, (opts){0});
     char id[256];
     kfk_consumer_member_id(m.c, id, sizeof(id));
@@ -194,8 +143,8 @@ START_TEST(test_classic_illegal_generation_rejoins_at_once)
         kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
         KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_ILLEGAL_GENERATION);
-    POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
-    ck_assert_int_eq(m.revoked, 0);
+    POLL_UNTIL(&m, m.st.lost == 1 && m.st.assigned == 2 && m.st.owned == NP);
+    ck_assert_int_eq(m.st.revoked, 0);
     ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 1);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), 0);
     char again[256];
@@ -204,7 +153,7 @@ START_TEST(test_classic_illegal_generation_rejoins_at_once)
     /* The new generation commits. */
     ck_assert_int_eq(commit_p0(&m, 6, 0), KFK_OK);
     ck_assert_int_eq(committed_p0(&m), 6);
-    kfk_consumer_destroy(m.c);
+    kmember_destroy(&m);
 }
 END_TEST
 
@@ -212,7 +161,7 @@ START_TEST(test_classic_unknown_member_rejoins_with_a_new_id)
 {
     /* The broker still holds the id the fault injection disowned: the new
      * one's join completes when that one's session (6 s) ends. */
-    member m;
+    kmember m;
     classic_joined(&m, (opts){.session_ms = "6000", .heartbeat_ms = "5000"});
     char id[256];
     kfk_consumer_member_id(m.c, id, sizeof(id));
@@ -221,72 +170,66 @@ START_TEST(test_classic_unknown_member_rejoins_with_a_new_id)
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_UNKNOWN_MEMBER_ID);
     POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP) >= 1);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), 0);
-    POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
+    POLL_UNTIL(&m, m.st.lost == 1 && m.st.assigned == 2 && m.st.owned == NP);
     char again[256];
     kfk_consumer_member_id(m.c, again, sizeof(again));
     ck_assert_str_ne(id, again);
-    kfk_consumer_destroy(m.c);
+    kmember_destroy(&m);
 }
 END_TEST
 
 START_TEST(test_classic_async_commit_reports_and_rejoins)
 {
-    member m;
+    kmember m;
     classic_joined(&m, (opts){0});
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
         KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 1), KFK_OK);
-    POLL_UNTIL(&m, m.commits == 1 && m.lost == 1 && m.assigned == 2 && m.owned == NP);
-    ck_assert_int_eq(m.commit_err, KFK_ERR_ILLEGAL_GENERATION);
+    POLL_UNTIL(&m, m.st.commits == 1 && m.st.lost == 1 && m.st.assigned == 2 && m.st.owned == NP);
+    ck_assert_int_eq(m.st.commit_err, KFK_ERR_ILLEGAL_GENERATION);
     /* the callback's list: what was committed, each with its own result */
-    ck_assert_uint_eq(m.commit_entries, 1);
-    ck_assert_int_eq(m.commit_offset, 5);
-    ck_assert_int_eq(m.commit_entry_err, KFK_ERR_ILLEGAL_GENERATION);
+    ck_assert_uint_eq(m.st.commit_entries, 1);
+    ck_assert_int_eq(m.st.commit_offset, 5);
+    ck_assert_int_eq(m.st.commit_entry_err, KFK_ERR_ILLEGAL_GENERATION);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), 0);
-    kfk_consumer_destroy(m.c);
+    kmember_destroy(&m);
 }
 END_TEST
 
 START_TEST(test_classic_rebalance_in_progress_rejoins)
 {
-    member m;
+    kmember m;
     classic_joined(&m, (opts){0});
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_REBALANCE_IN_PROGRESS),
         KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_REBALANCE_IN_PROGRESS);
     /* eager: an orderly rebalance, nothing lost */
-    POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
-    ck_assert_int_eq(m.lost, 0);
+    POLL_UNTIL(&m, m.st.revoked == 1 && m.st.assigned == 2 && m.st.owned == NP);
+    ck_assert_int_eq(m.st.lost, 0);
     ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 1);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), 0);
-    kfk_consumer_destroy(m.c);
+    kmember_destroy(&m);
 }
 END_TEST
 
 START_TEST(test_classic_fenced_instance_commit_is_fatal)
 {
-    member m;
+    kmember m;
     classic_joined(&m, (opts){.instance = "inst-1"});
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_FENCED_INSTANCE_ID),
         KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_FENCED_INSTANCE_ID);
-    kfk_err seen = KFK_OK;
-    int64_t until = ktime_mono_ms() + WAIT_MS;
-    while (!seen && ktime_mono_ms() < until) {
-        kfk_message *msg = kfk_consumer_poll(m.c, 20);
-        if (msg && kfk_message_partition(msg) < 0) seen = kfk_message_error(msg);
-        kfk_message_release(msg);
-    }
-    ck_assert_int_eq(seen, KFK_ERR_FENCED_INSTANCE_ID);
-    ck_assert_int_eq(m.lost, 1);
-    ck_assert_int_eq(m.owned, 0);
+    POLL_UNTIL(&m, m.st.group_err != KFK_OK);
+    ck_assert_int_eq(m.st.group_err, KFK_ERR_FENCED_INSTANCE_ID);
+    ck_assert_int_eq(m.st.lost, 1);
+    ck_assert_int_eq(m.st.owned, 0);
     ck_assert_int_eq(commit_p0(&m, 6, 0), KFK_ERR_FENCED_INSTANCE_ID);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_OFFSET_COMMIT), 1);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 0);
-    kfk_consumer_destroy(m.c);
+    kmember_destroy(&m);
 }
 END_TEST
 
@@ -294,18 +237,18 @@ END_TEST
  * Java's onJoinPrepare, the partitions are then LOST, not REVOKED. */
 START_TEST(test_classic_commit_before_revocation_finds_the_generation_gone)
 {
-    member m;
+    kmember m;
     member_start(&m, (opts){.heartbeat_ms = "100", .auto_commit = true});
-    POLL_UNTIL(&m, m.owned == NP);
+    POLL_UNTIL(&m, m.st.owned == NP);
     positions_known(&m);
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_ILLEGAL_GENERATION),
         KFK_OK);
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
-    POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
-    ck_assert_int_eq(m.revoked, 0);
-    kfk_consumer_destroy(m.c);
+    POLL_UNTIL(&m, m.st.lost == 1 && m.st.assigned == 2 && m.st.owned == NP);
+    ck_assert_int_eq(m.st.revoked, 0);
+    kmember_destroy(&m);
 }
 END_TEST
 
@@ -314,7 +257,7 @@ END_TEST
  * generation -1, the coordinator of the now empty group would take it). */
 START_TEST(test_classic_commit_without_a_generation_is_not_sent)
 {
-    member m;
+    kmember m;
     classic_joined(&m, (opts){.max_poll_ms = "500"});
     int64_t until = ktime_mono_ms() + WAIT_MS;
     while (kfk_mock_request_count(mc, KFK_MOCK_API_LEAVE_GROUP) < 1) {
@@ -325,10 +268,10 @@ START_TEST(test_classic_commit_without_a_generation_is_not_sent)
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_UNKNOWN_MEMBER_ID);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_OFFSET_COMMIT), 0);
     /* The next poll rejoins; then commits go out again. */
-    POLL_UNTIL(&m, m.lost == 1 && m.assigned == 2 && m.owned == NP);
+    POLL_UNTIL(&m, m.st.lost == 1 && m.st.assigned == 2 && m.st.owned == NP);
     ck_assert_int_eq(commit_p0(&m, 6, 0), KFK_OK);
     ck_assert_int_eq(committed_p0(&m), 6);
-    kfk_consumer_destroy(m.c);
+    kmember_destroy(&m);
 }
 END_TEST
 
@@ -336,16 +279,16 @@ END_TEST
  * cooperative. */
 static void empty_rebalances(const char *strategy)
 {
-    member m;
+    kmember m;
     member_start(&m, (opts){.strategy = strategy, .topic = "none", .heartbeat_ms = "100"});
-    POLL_UNTIL(&m, m.assigned == 1);
-    ck_assert_int_eq(m.assigned_empty, 1);
+    POLL_UNTIL(&m, m.st.assigned == 1);
+    ck_assert_int_eq(m.st.assigned_empty, 1);
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
-    POLL_UNTIL(&m, m.assigned == 2);
-    ck_assert_int_eq(m.assigned_empty, 2);
-    ck_assert_int_eq(m.revoked + m.lost, 0);
-    kfk_consumer_destroy(m.c);
+    POLL_UNTIL(&m, m.st.assigned == 2);
+    ck_assert_int_eq(m.st.assigned_empty, 2);
+    ck_assert_int_eq(m.st.revoked + m.st.lost, 0);
+    kmember_destroy(&m);
 }
 
 START_TEST(test_classic_eager_reports_every_empty_assignment)
@@ -364,57 +307,54 @@ END_TEST
 
 START_TEST(test_kip848_stale_epoch_fails_an_application_commit)
 {
-    member m;
+    kmember m;
     member_start(&m, (opts){.protocol = "consumer"});
-    POLL_UNTIL(&m, m.owned == NP);
+    POLL_UNTIL(&m, m.st.owned == NP);
     kfk_mock_reset_request_counts(mc);
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_STALE_MEMBER_EPOCH),
         KFK_OK);
     ck_assert_int_eq(commit_p0(&m, 5, 0), KFK_ERR_STALE_MEMBER_EPOCH);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_OFFSET_COMMIT), 1); /* no retry */
-    ck_assert_int_eq(m.lost + m.revoked, 0); /* membership is the heartbeat's */
+    ck_assert_int_eq(m.st.lost + m.st.revoked, 0); /* membership is the heartbeat's */
     ck_assert_int_eq(commit_p0(&m, 6, 0), KFK_OK);
-    kfk_consumer_destroy(m.c);
+    kmember_destroy(&m);
 }
 END_TEST
 
 START_TEST(test_kip848_commit_before_revocation_retries_stale_epoch)
 {
-    member a, b;
+    kmember a, b;
     member_start(&a, (opts){.protocol = "consumer", .auto_commit = true});
-    POLL_UNTIL(&a, a.owned == NP);
+    POLL_UNTIL(&a, a.st.owned == NP);
     positions_known(&a);
-    int assigned = a.assigned, assigned_empty = a.assigned_empty;
+    int assigned = a.st.assigned, assigned_empty = a.st.assigned_empty;
     kfk_mock_reset_request_counts(mc);
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_STALE_MEMBER_EPOCH),
         KFK_OK);
     member_start(&b, (opts){.protocol = "consumer"});
     int64_t end = ktime_mono_ms() + WAIT_MS;
-    while (!(a.revoked == 1 && b.owned == NP - a.owned && a.owned > 0) && ktime_mono_ms() < end) {
-        kfk_message *msg = kfk_consumer_poll(a.c, 10);
-        if (msg) kfk_message_release(msg);
-        msg = kfk_consumer_poll(b.c, 10);
-        if (msg) kfk_message_release(msg);
+    while (!(a.st.revoked == 1 && b.st.owned == NP - a.st.owned && a.st.owned > 0) &&
+           kmember_round(end, &a, &b)) {
     }
-    ck_assert_int_eq(a.revoked, 1);
+    ck_assert_int_eq(a.st.revoked, 1);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_OFFSET_COMMIT), 2);
-    ck_assert_int_eq(a.lost, 0);
+    ck_assert_int_eq(a.st.lost, 0);
     /* Java's reconciliation: REVOKED, then ASSIGNED with nothing added. */
-    POLL_UNTIL(&a, a.assigned == assigned + 1);
-    ck_assert_int_eq(a.assigned_empty, assigned_empty + 1);
-    kfk_consumer_destroy(b.c);
-    kfk_consumer_destroy(a.c);
+    POLL_UNTIL(&a, a.st.assigned == assigned + 1);
+    ck_assert_int_eq(a.st.assigned_empty, assigned_empty + 1);
+    kmember_destroy(&b);
+    kmember_destroy(&a);
 }
 END_TEST
 
 START_TEST(test_kip848_reports_an_empty_first_assignment_once)
 {
-    member m;
+    kmember m;
     member_start(&m, (opts){.protocol = "consumer", .topic = "none"});
-    POLL_UNTIL(&m, m.assigned == 1);
-    ck_assert_int_eq(m.assigned_empty, 1);
+    POLL_UNTIL(&m, m.st.assigned == 1);
+    ck_assert_int_eq(m.st.assigned_empty, 1);
     /* A failed heartbeat sends every field; the broker repeats the same
      * target: no new rebalance. */
     kfk_mock_reset_request_counts(mc);
@@ -422,8 +362,8 @@ START_TEST(test_kip848_reports_an_empty_first_assignment_once)
                                           KFK_ERR_UNKNOWN_SERVER_ERROR),
                      KFK_OK);
     POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT) >= 3);
-    ck_assert_int_eq(m.assigned, 1);
-    kfk_consumer_destroy(m.c);
+    ck_assert_int_eq(m.st.assigned, 1);
+    kmember_destroy(&m);
 }
 END_TEST
 

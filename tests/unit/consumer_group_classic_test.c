@@ -15,8 +15,8 @@
 #include "base/time.h"
 #include "kfk.h"
 #include "kfk_mock.h"
+#include "kmember.h"
 #include "kplist.h"
-#include "kpoll.h"
 #include "proto/gen/heartbeat.h"
 #include "proto/gen/join_group.h"
 #include "proto/gen/leave_group.h"
@@ -26,30 +26,6 @@
 #define WAIT_MS 20000
 
 static kfk_mock_cluster *mc;
-
-typedef struct member {
-    kfk_consumer *c;
-    int owned;
-    int assigned, revoked, lost;
-    int64_t ev_ns;
-} member;
-
-static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_partition_list *parts)
-{
-    (void)c;
-    member *m = opaque;
-    if (ev == KFK_REBALANCE_ASSIGNED) {
-        m->assigned++;
-        m->owned += (int)kfk_partition_list_count(parts);
-    } else {
-        m->owned -= (int)kfk_partition_list_count(parts);
-        if (ev == KFK_REBALANCE_REVOKED)
-            m->revoked++;
-        else
-            m->lost++;
-    }
-}
 
 static void setup(void)
 {
@@ -65,39 +41,31 @@ static void teardown(void)
     mc = NULL;
 }
 
-static void member_start(member *m, const char *strategy, const char *instance)
+/* A member of group "g" subscribed to "t". */
+static void member_start(kmember *m, const char *strategy, const char *instance)
 {
-    memset(m, 0, sizeof(*m));
-    kfk_conf *conf = kfk_conf_new();
-    const char *kv[][2] = {
-        {"bootstrap.servers", kfk_mock_cluster_bootstrap(mc)},
-        {"group.id", "g"},
+    const char *const kv[][2] = {
         {"log.level", "crit"},
         {"session.timeout.ms", "6000"},
         {"heartbeat.interval.ms", "100"},
         {"retry.backoff.ms", "50"},
         {"default.api.timeout.ms", "10000"},
         {"partition.assignment.strategy", strategy},
+        {"group.instance.id", instance},
+        {NULL},
     };
-    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-        ck_assert_int_eq(kfk_conf_set(conf, kv[i][0], kv[i][1], NULL, 0), KFK_OK);
-    if (instance) ck_assert_int_eq(kfk_conf_set(conf, "group.instance.id", instance, NULL, 0), 0);
-    kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
-    char err[256];
-    m->c = kfk_consumer_new(conf, err, sizeof(err));
-    ck_assert_msg(m->c != NULL, "%s", err);
-    const char *names[] = {"t"};
-    ck_assert_int_eq(kfk_consumer_subscribe(m->c, names, 1), KFK_OK);
+    kmember_start(m, kmember_conf(kfk_mock_cluster_bootstrap(mc), "g", kv, NULL),
+                  &(kmember_opts){.topic = "t"});
 }
 
 /* Polls m until cond holds (WAIT_MS at most). */
-#define POLL_UNTIL(m, cond) KPOLL_UNTIL((m)->c, WAIT_MS, cond)
+#define POLL_UNTIL(m, cond) KMEMBER_UNTIL(WAIT_MS, cond, m)
 
 START_TEST(test_unknown_member_loses_and_rejoins)
 {
-    member m;
+    kmember m;
     member_start(&m, "range", NULL);
-    POLL_UNTIL(&m, m.owned == NP);
+    POLL_UNTIL(&m, m.st.owned == NP);
     char first[256], cut[5];
     size_t len = kfk_consumer_member_id(m.c, first, sizeof(first));
     ck_assert_uint_eq(len, strlen(first));
@@ -108,25 +76,25 @@ START_TEST(test_unknown_member_loses_and_rejoins)
     ck_assert_uint_eq(kfk_consumer_member_id(m.c, NULL, 0), len);
     ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_UNKNOWN_MEMBER_ID),
                      KFK_OK);
-    POLL_UNTIL(&m, m.lost == 1 && m.owned == NP);
-    ck_assert_int_eq(m.revoked, 0);
+    POLL_UNTIL(&m, m.st.lost == 1 && m.st.owned == NP);
+    ck_assert_int_eq(m.st.revoked, 0);
     char second[256];
     kfk_consumer_member_id(m.c, second, sizeof(second));
     ck_assert_str_ne(first, second); /* joined anew with an empty id */
-    kfk_consumer_destroy(m.c);
+    kmember_destroy(&m);
 }
 END_TEST
 
 START_TEST(test_rebalance_in_progress_eager_revokes_all)
 {
-    member m;
+    kmember m;
     member_start(&m, "range", NULL);
-    POLL_UNTIL(&m, m.owned == NP);
+    POLL_UNTIL(&m, m.st.owned == NP);
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
-    POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
-    ck_assert_int_eq(m.lost, 0);
-    kfk_consumer_destroy(m.c);
+    POLL_UNTIL(&m, m.st.revoked == 1 && m.st.assigned == 2 && m.st.owned == NP);
+    ck_assert_int_eq(m.st.lost, 0);
+    kmember_destroy(&m);
 }
 END_TEST
 
@@ -134,9 +102,9 @@ END_TEST
  * member keeps heartbeating, so a slow callback does not cost the session. */
 START_TEST(test_heartbeats_go_on_while_revoking)
 {
-    member m;
+    kmember m;
     member_start(&m, "range", NULL);
-    POLL_UNTIL(&m, m.owned == NP);
+    POLL_UNTIL(&m, m.st.owned == NP);
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
     int64_t hb = kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT);
@@ -144,30 +112,30 @@ START_TEST(test_heartbeats_go_on_while_revoking)
     while (kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) < hb + 10 && ktime_mono_ms() < until)
         nanosleep(&(struct timespec){0, 20000000}, NULL); /* no poll: the revocation waits */
     ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT), hb + 10);
-    ck_assert_int_eq(m.revoked, 0);
-    POLL_UNTIL(&m, m.revoked == 1 && m.assigned == 2 && m.owned == NP);
-    ck_assert_int_eq(m.lost, 0);
-    kfk_consumer_destroy(m.c);
+    ck_assert_int_eq(m.st.revoked, 0);
+    POLL_UNTIL(&m, m.st.revoked == 1 && m.st.assigned == 2 && m.st.owned == NP);
+    ck_assert_int_eq(m.st.lost, 0);
+    kmember_destroy(&m);
 }
 END_TEST
 
 START_TEST(test_rebalance_in_progress_cooperative_keeps_all)
 {
-    member m;
+    kmember m;
     member_start(&m, "cooperative-sticky", NULL);
-    POLL_UNTIL(&m, m.owned == NP);
+    POLL_UNTIL(&m, m.st.owned == NP);
     int64_t joins = kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP);
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_REBALANCE_IN_PROGRESS), KFK_OK);
     POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP) > joins &&
-                       kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) > 0 && m.owned == NP);
+                       kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) > 0 && m.st.owned == NP);
     /* rejoined, and a heartbeat of the new generation went through */
     int64_t hb = kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT);
     POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) > hb + 1);
-    ck_assert_int_eq(m.revoked, 0);
-    ck_assert_int_eq(m.lost, 0);
-    ck_assert_int_eq(m.owned, NP);
-    kfk_consumer_destroy(m.c);
+    ck_assert_int_eq(m.st.revoked, 0);
+    ck_assert_int_eq(m.st.lost, 0);
+    ck_assert_int_eq(m.st.owned, NP);
+    kmember_destroy(&m);
 }
 END_TEST
 
@@ -176,56 +144,50 @@ START_TEST(test_coordinator_errors_are_retried)
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_JOIN_GROUP, 2, KFK_ERR_COORDINATOR_NOT_AVAILABLE),
         KFK_OK);
-    member m;
+    kmember m;
     member_start(&m, "range", NULL);
-    POLL_UNTIL(&m, m.owned == NP);
+    POLL_UNTIL(&m, m.st.owned == NP);
     ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_JOIN_GROUP), 3);
     ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1, KFK_ERR_NOT_COORDINATOR),
                      KFK_OK);
     ck_assert_int_eq(kpl_commit(m.c, "t", 2, 0, 0), KFK_OK);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_OFFSET_COMMIT), 2);
-    kfk_consumer_destroy(m.c);
+    kmember_destroy(&m);
 }
 END_TEST
 
 START_TEST(test_fenced_instance_is_fatal)
 {
-    member m;
+    kmember m;
     member_start(&m, "range", "inst-1");
-    POLL_UNTIL(&m, m.owned == NP);
+    POLL_UNTIL(&m, m.st.owned == NP);
     ck_assert_int_eq(
         kfk_mock_push_errors(mc, KFK_MOCK_API_HEARTBEAT, 1, KFK_ERR_FENCED_INSTANCE_ID), KFK_OK);
-    kfk_err seen = KFK_OK;
-    int64_t until = ktime_mono_ms() + WAIT_MS;
-    while (!seen && ktime_mono_ms() < until) {
-        kfk_message *msg = kfk_consumer_poll(m.c, 20);
-        if (msg && kfk_message_partition(msg) < 0) seen = kfk_message_error(msg);
-        kfk_message_release(msg);
-    }
-    ck_assert_int_eq(seen, KFK_ERR_FENCED_INSTANCE_ID);
-    ck_assert_int_eq(m.lost, 1);
-    ck_assert_int_eq(m.owned, 0);
+    POLL_UNTIL(&m, m.st.group_err != KFK_OK);
+    ck_assert_int_eq(m.st.group_err, KFK_ERR_FENCED_INSTANCE_ID);
+    ck_assert_int_eq(m.st.lost, 1);
+    ck_assert_int_eq(m.st.owned, 0);
     ck_assert_int_eq(kpl_commit(m.c, "t", 0, 1, 0), KFK_ERR_FENCED_INSTANCE_ID);
-    kfk_consumer_destroy(m.c);
+    kmember_destroy(&m);
 }
 END_TEST
 
 START_TEST(test_only_dynamic_members_send_leave_group)
 {
-    member m;
+    kmember m;
     member_start(&m, "range", "inst-1");
-    POLL_UNTIL(&m, m.owned == NP);
+    POLL_UNTIL(&m, m.st.owned == NP);
     ck_assert_int_eq(kfk_consumer_close(m.c, -1), KFK_OK);
-    ck_assert_int_eq(m.revoked, 1);
+    ck_assert_int_eq(m.st.revoked, 1);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_LEAVE_GROUP), 0);
-    kfk_consumer_destroy(m.c);
+    kmember_destroy(&m);
 
-    member d;
+    kmember d;
     member_start(&d, "range", NULL);
-    POLL_UNTIL(&d, d.owned == NP);
+    POLL_UNTIL(&d, d.st.owned == NP);
     ck_assert_int_eq(kfk_consumer_close(d.c, -1), KFK_OK);
     ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_LEAVE_GROUP), 1);
-    kfk_consumer_destroy(d.c);
+    kmember_destroy(&d);
 }
 END_TEST
 
@@ -234,15 +196,15 @@ END_TEST
  * they did not finish. */
 START_TEST(test_close_with_the_coordinator_down_keeps_to_its_timeout)
 {
-    member m;
+    kmember m;
     member_start(&m, "range", NULL);
-    POLL_UNTIL(&m, m.owned == NP);
+    POLL_UNTIL(&m, m.st.owned == NP);
     ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, true), KFK_OK);
     int64_t start = ktime_mono_ms();
     ck_assert_int_eq(kfk_consumer_close(m.c, 1500), KFK_ERR_TIMED_OUT);
     int64_t took = ktime_mono_ms() - start;
-    ck_assert_int_eq(m.owned, 0); /* the callback ran all the same */
-    kfk_consumer_destroy(m.c);
+    ck_assert_int_eq(m.st.owned, 0); /* the callback ran all the same */
+    kmember_destroy(&m);
     int64_t total = ktime_mono_ms() - start;
     /* 1.5 s, and a margin for a loaded machine far below the 30 s that
      * three 10 s steps would take */
@@ -258,7 +220,7 @@ START_TEST(test_subscription_change_during_join)
 {
     ck_assert_int_eq(kfk_mock_topic_create(mc, "u", NP, 1), KFK_OK);
     ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 1, 150), KFK_OK);
-    member m;
+    kmember m;
     member_start(&m, "range", NULL); /* subscribes to t */
     /* the second JoinGroup (KIP-394: the first only gets an id) is out */
     int64_t until = ktime_mono_ms() + WAIT_MS;
@@ -268,9 +230,9 @@ START_TEST(test_subscription_change_during_join)
     const char *both[] = {"t", "u"};
     ck_assert_int_eq(kfk_consumer_subscribe(m.c, both, 2), KFK_OK);
     int64_t t0 = ktime_mono_ms();
-    POLL_UNTIL(&m, m.owned == 2 * NP);
+    POLL_UNTIL(&m, m.st.owned == 2 * NP);
     ck_assert_int_lt(ktime_mono_ms() - t0, 5000); /* under the 6 s session */
-    kfk_consumer_destroy(m.c);
+    kmember_destroy(&m);
 }
 END_TEST
 
@@ -284,9 +246,9 @@ START_TEST(test_coordinator_moves)
     ck_assert_ptr_nonnull(mc);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", NP, 3), KFK_OK);
     ck_assert_int_eq(kfk_mock_set_group_session_timeouts(mc, 1000, 60000), KFK_OK);
-    member m;
+    kmember m;
     member_start(&m, "cooperative-sticky", NULL);
-    POLL_UNTIL(&m, m.owned == NP);
+    POLL_UNTIL(&m, m.st.owned == NP);
     for (int32_t b = 1; b <= 3; b++) { /* the mock numbers brokers from 1 */
         ck_assert_int_eq(kfk_mock_broker_set_down(mc, b, true), KFK_OK);
         ck_assert_int_eq(kpl_commit(m.c, "t", 1, 10 + b, 0), KFK_OK);
@@ -300,8 +262,8 @@ START_TEST(test_coordinator_moves)
     /* still a member: a heartbeat of it goes through after all that */
     int64_t hb = kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT);
     POLL_UNTIL(&m, kfk_mock_request_count(mc, KFK_MOCK_API_HEARTBEAT) > hb + 2);
-    ck_assert_int_eq(m.owned, NP);
-    kfk_consumer_destroy(m.c);
+    ck_assert_int_eq(m.st.owned, NP);
+    kmember_destroy(&m);
 }
 END_TEST
 

@@ -9,17 +9,14 @@
  *    group error;
  *  - the classic protocol matches on the client, reading \d, \w and (?i)
  *    as Java does, and refuses what it cannot compile. */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "base/time.h"
 #include "kfk.h"
 #include "kfk_mock.h"
+#include "kmember.h"
 #include "ktest.h"
 #include "proto/gen/find_coordinator.h"
 
@@ -44,118 +41,42 @@ static void teardown(void)
     kfk_mock_cluster_destroy(mc);
 }
 
-/* A member and its poll thread; the rebalance callback keeps the owned
- * partitions as "topic:partition" counts per topic. */
-typedef struct rmember {
-    kfk_consumer *c;
-    pthread_t th;
-    atomic_bool stop;
-    pthread_mutex_t lock;
-    int owned_ra, owned_rb, owned_r7, owned_other;
-    kfk_err fatal; /* a group error poll handed out */
-} rmember;
-
-static int *count_of(rmember *m, const char *topic)
+static kfk_conf *conf_of(const char *protocol)
 {
-    if (!strcmp(topic, "ra")) return &m->owned_ra;
-    if (!strcmp(topic, "rb")) return &m->owned_rb;
-    if (!strcmp(topic, "r7")) return &m->owned_r7;
-    return &m->owned_other;
+    const char *const kv[][2] = {{"group.protocol", protocol}, {NULL}};
+    return kmember_conf(kfk_mock_cluster_bootstrap(mc), "rg", kv, NULL);
 }
 
-static void on_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                         const kfk_partition_list *parts)
+static kfk_consumer *new_consumer(const char *protocol)
 {
-    (void)c;
-    rmember *m = opaque;
-    pthread_mutex_lock(&m->lock);
-    for (size_t i = 0; i < kfk_partition_list_count(parts); i++)
-        *count_of(m, kfk_partition_list_topic(parts, i)) += ev == KFK_REBALANCE_ASSIGNED ? 1 : -1;
-    pthread_mutex_unlock(&m->lock);
-}
-
-static void *poll_main(void *arg)
-{
-    rmember *m = arg;
-    while (!atomic_load(&m->stop)) {
-        kfk_message *msg = kfk_consumer_poll(m->c, 20);
-        if (msg && kfk_message_error(msg) && !*kfk_message_topic(msg)) {
-            pthread_mutex_lock(&m->lock);
-            if (!m->fatal) m->fatal = kfk_message_error(msg);
-            pthread_mutex_unlock(&m->lock);
-        }
-        kfk_message_release(msg);
-    }
-    return NULL;
-}
-
-static kfk_consumer *new_consumer(const char *protocol, rmember *m)
-{
-    kfk_conf *conf = kfk_conf_new();
     char err[256];
-    ck_assert_int_eq(
-        kfk_conf_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc), err, sizeof(err)),
-        0);
-    ck_assert_int_eq(kfk_conf_set(conf, "group.id", "rg", err, sizeof(err)), 0);
-    ck_assert_int_eq(kfk_conf_set(conf, "group.protocol", protocol, err, sizeof(err)), 0);
-    if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
-    if (m) kfk_conf_set_rebalance_cb(conf, on_rebalance, m);
-    kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
+    kfk_consumer *c = kfk_consumer_new(conf_of(protocol), err, sizeof(err));
     ck_assert_msg(c != NULL, "%s", err);
     return c;
 }
 
-static void start_with(rmember *m, const char *protocol, const char *regex)
+/* A member subscribed to regex, polled by a thread of its own. */
+static void start_with(kmember *m, const char *protocol, const char *regex)
 {
-    memset(m, 0, sizeof(*m));
-    pthread_mutex_init(&m->lock, NULL);
-    m->c = new_consumer(protocol, m);
-    ck_assert_int_eq(kfk_consumer_subscribe_pattern(m->c, regex), KFK_OK);
-    ck_assert_int_eq(pthread_create(&m->th, NULL, poll_main, m), 0);
+    kmember_start(m, conf_of(protocol), &(kmember_opts){.pattern = regex, .thread = true});
 }
 
-static void start(rmember *m, const char *regex)
+static void start(kmember *m, const char *regex)
 {
     start_with(m, "consumer", regex);
 }
 
-static void stop(rmember *m)
-{
-    atomic_store(&m->stop, true);
-    pthread_join(m->th, NULL);
-    kfk_consumer_destroy(m->c);
-    pthread_mutex_destroy(&m->lock);
-}
-
 /* Whether m owns exactly ra, rb, r7 and other partitions as given; fails
  * the test on a group error. */
-static bool owns(rmember *m, int ra, int rb, int r7, int other)
+static bool owns(kmember *m, int ra, int rb, int r7, int other)
 {
-    pthread_mutex_lock(&m->lock);
-    kfk_err fatal = m->fatal;
-    bool ok = m->owned_ra == ra && m->owned_rb == rb && m->owned_r7 == r7 &&
-              m->owned_other == other;
-    pthread_mutex_unlock(&m->lock);
-    ck_assert_msg(!fatal, "group error %s", kfk_err_name(fatal));
-    return ok;
+    kmember_state s = kmember_snapshot(m);
+    ck_assert_msg(!s.group_err, "group error %s", kfk_err_name(s.group_err));
+    ck_assert_msg(!s.bad[0], "%s", s.bad);
+    int a = kmember_state_owned(&s, "ra"), b = kmember_state_owned(&s, "rb");
+    int r = kmember_state_owned(&s, "r7");
+    return a == ra && b == rb && r == r7 && kmember_state_owned(&s, NULL) - a - b - r == other;
 }
-
-static kfk_err fatal_of(rmember *m)
-{
-    pthread_mutex_lock(&m->lock);
-    kfk_err e = m->fatal;
-    pthread_mutex_unlock(&m->lock);
-    return e;
-}
-
-#define WAIT_FOR(cond, what)                                                                       \
-    do {                                                                                           \
-        int64_t deadline_ = ktime_mono_ms() + WAIT_MS;                                             \
-        while (!(cond)) {                                                                          \
-            ck_assert_msg(ktime_mono_ms() < deadline_, "timed out waiting for %s", what);          \
-            nanosleep(&(struct timespec){0, 10000000}, NULL); /* between looks */                  \
-        }                                                                                          \
-    } while (0)
 
 /* The flaky integration test's cause, made certain: the join heartbeat is
  * built at once, but waits for the coordinator lookup (here: refused a few
@@ -169,10 +90,10 @@ START_TEST(test_join_carries_the_regex_when_the_subscription_is_rematched_before
     ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_FIND_COORDINATOR, 4,
                                           KFK_ERR_COORDINATOR_NOT_AVAILABLE),
                      KFK_OK);
-    rmember m;
+    kmember m;
     start(&m, "r[a-z]");
-    WAIT_FOR(owns(&m, 2, 3, 0, 0), "ra's and rb's partitions, nothing else");
-    stop(&m);
+    KMEMBER_UNTIL(WAIT_MS, owns(&m, 2, 3, 0, 0), &m);
+    kmember_destroy(&m);
 }
 END_TEST
 
@@ -180,19 +101,19 @@ END_TEST
  * the broker resolves it. */
 START_TEST(test_re2_classes_are_left_to_the_broker)
 {
-    rmember m;
+    kmember m;
     start(&m, "r\\d");
-    WAIT_FOR(owns(&m, 0, 0, 1, 0), "r7's partition only");
-    stop(&m);
+    KMEMBER_UNTIL(WAIT_MS, owns(&m, 0, 0, 1, 0), &m);
+    kmember_destroy(&m);
     start(&m, "(?i)R\\w");
-    WAIT_FOR(owns(&m, 2, 3, 1, 0), "ra's, rb's and r7's partitions");
-    stop(&m);
+    KMEMBER_UNTIL(WAIT_MS, owns(&m, 2, 3, 1, 0), &m);
+    kmember_destroy(&m);
     start(&m, "r\\D");
-    WAIT_FOR(owns(&m, 2, 3, 0, 0), "ra's and rb's partitions");
-    stop(&m);
+    KMEMBER_UNTIL(WAIT_MS, owns(&m, 2, 3, 0, 0), &m);
+    kmember_destroy(&m);
     start(&m, "r[\\da]");
-    WAIT_FOR(owns(&m, 2, 0, 1, 0), "ra's and r7's partitions");
-    stop(&m);
+    KMEMBER_UNTIL(WAIT_MS, owns(&m, 2, 0, 1, 0), &m);
+    kmember_destroy(&m);
 }
 END_TEST
 
@@ -201,14 +122,12 @@ END_TEST
  * Java's poll throws InvalidRegularExpression); nothing is assigned. */
 START_TEST(test_regex_the_broker_refuses_is_a_group_error)
 {
-    rmember m;
+    kmember m;
     start(&m, "(");
-    WAIT_FOR(fatal_of(&m) != KFK_OK, "a group error");
-    ck_assert_int_eq(fatal_of(&m), KFK_ERR_INVALID_REGULAR_EXPRESSION);
-    pthread_mutex_lock(&m.lock);
-    ck_assert_int_eq(m.owned_ra + m.owned_rb + m.owned_r7 + m.owned_other, 0);
-    pthread_mutex_unlock(&m.lock);
-    stop(&m);
+    KMEMBER_UNTIL(WAIT_MS, kmember_group_err(&m) != KFK_OK, &m);
+    ck_assert_int_eq(kmember_group_err(&m), KFK_ERR_INVALID_REGULAR_EXPRESSION);
+    ck_assert_int_eq(kmember_owned(&m, NULL), 0);
+    kmember_destroy(&m);
 }
 END_TEST
 
@@ -217,13 +136,13 @@ END_TEST
  * POSIX's, which reads \d as a plain d. */
 START_TEST(test_classic_matches_java_classes)
 {
-    rmember m;
+    kmember m;
     start_with(&m, "classic", "r\\d");
-    WAIT_FOR(owns(&m, 0, 0, 1, 0), "r7's partition only");
-    stop(&m);
+    KMEMBER_UNTIL(WAIT_MS, owns(&m, 0, 0, 1, 0), &m);
+    kmember_destroy(&m);
     start_with(&m, "classic", "(?i)R\\w");
-    WAIT_FOR(owns(&m, 2, 3, 1, 0), "ra's, rb's and r7's partitions");
-    stop(&m);
+    KMEMBER_UNTIL(WAIT_MS, owns(&m, 2, 3, 1, 0), &m);
+    kmember_destroy(&m);
 }
 END_TEST
 
@@ -231,12 +150,12 @@ END_TEST
  * syntax it would misread (\b), is refused by subscribe itself. */
 START_TEST(test_classic_refuses_a_regex_it_cannot_compile)
 {
-    kfk_consumer *c = new_consumer("classic", NULL);
+    kfk_consumer *c = new_consumer("classic");
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, "("), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, "r\\b"), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, "r[ab]"), KFK_OK);
     kfk_consumer_destroy(c);
-    c = new_consumer("consumer", NULL);
+    c = new_consumer("consumer");
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, "("), KFK_OK);
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(c, ""), KFK_ERR_INVALID_ARG);
     char **subs;

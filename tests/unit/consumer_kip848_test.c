@@ -3,8 +3,6 @@
  * (only what moves is revoked or added), which optional heartbeat fields
  * go out (all on a join or after a failure, else only the changed ones),
  * and KIP-1082 member ids. */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 #include "consumer/kip848.h"
 #include "kfk.h"
 #include "kfk_mock.h"
+#include "kmember.h"
 #include "ktest.h"
 
 static kuuid uuid_of(uint8_t b)
@@ -261,7 +260,6 @@ END_TEST
 
 #define WAIT_MS 20000
 #define MPARTS 4
-#define NSLOTS (MPARTS + 4) /* t's partitions, then any other topic's (up to 4) */
 
 static kfk_mock_cluster *mc;
 
@@ -281,143 +279,29 @@ static void mock_teardown(void)
     kfk_mock_cluster_destroy(mc);
 }
 
-/* A member and its poll thread; the callbacks keep score per partition
- * of topic "t" (and of "u" at MPARTS..). */
-typedef struct tmember {
-    kfk_consumer *c;
-    pthread_t th;
-    atomic_bool stop;
-    atomic_bool paused; /* the application stops polling */
-    pthread_mutex_t lock;
-    bool owned[NSLOTS];
-    int assigned[NSLOTS], revoked[NSLOTS], lost[NSLOTS];
-    char bad[96];
-    kfk_err fatal; /* a group error poll handed out */
-} tmember;
-
-static int tslot(const char *topic, int32_t p)
+/* A member of group "g" subscribed to topic, polled by a thread of its
+ * own; extra: more settings for kmember_conf (may be NULL). */
+static void t_start(kmember *m, const char *instance_id, const char *topic,
+                    const char *const (*extra)[2])
 {
-    return strcmp(topic, "t") == 0 ? p : MPARTS + p;
+    const char *const kv[][2] = {
+        {"group.protocol", "consumer"}, {"group.instance.id", instance_id}, {NULL}};
+    kmember_start(m, kmember_conf(kfk_mock_cluster_bootstrap(mc), "g", kv, extra),
+                  &(kmember_opts){.topic = topic, .thread = true});
 }
 
-static void t_rebalance(void *opaque, kfk_consumer *c, kfk_rebalance_event ev,
-                        const kfk_partition_list *parts)
+/* The partitions of t that m and n own now are split evenly. */
+static bool split(kmember *m, kmember *n)
 {
-    (void)c;
-    tmember *m = opaque;
-    pthread_mutex_lock(&m->lock);
-    for (size_t i = 0; i < kfk_partition_list_count(parts); i++) {
-        int s = tslot(kfk_partition_list_topic(parts, i), kfk_partition_list_partition(parts, i));
-        if (s < 0 || s >= NSLOTS) {
-            snprintf(m->bad, sizeof(m->bad), "unexpected partition %d", s);
-            continue;
-        }
-        if (ev == KFK_REBALANCE_ASSIGNED) {
-            if (m->owned[s]) snprintf(m->bad, sizeof(m->bad), "%d assigned twice", s);
-            m->owned[s] = true;
-            m->assigned[s]++;
-        } else {
-            if (!m->owned[s]) snprintf(m->bad, sizeof(m->bad), "%d dropped, not owned", s);
-            m->owned[s] = false;
-            if (ev == KFK_REBALANCE_REVOKED)
-                m->revoked[s]++;
-            else
-                m->lost[s]++;
-        }
-    }
-    pthread_mutex_unlock(&m->lock);
+    return kmember_owned(m, "t") == MPARTS / 2 && kmember_owned(n, "t") == MPARTS / 2;
 }
-
-static void *t_poll(void *arg)
-{
-    tmember *m = arg;
-    while (!atomic_load(&m->stop)) {
-        if (atomic_load(&m->paused))
-            nanosleep(&(struct timespec){0, 10000000}, NULL); /* not polling, on purpose */
-        else {
-            kfk_message *msg = kfk_consumer_poll(m->c, 50);
-            if (msg && kfk_message_error(msg) && !*kfk_message_topic(msg)) {
-                pthread_mutex_lock(&m->lock);
-                m->fatal = kfk_message_error(msg);
-                pthread_mutex_unlock(&m->lock);
-            }
-            kfk_message_release(msg);
-        }
-    }
-    return NULL;
-}
-
-/* Extra properties for the next t_start: NULL-terminated name/value pairs. */
-static const char *const *t_extra;
-
-static void t_start(tmember *m, const char *instance_id, const char *topic)
-{
-    memset(m, 0, sizeof(*m));
-    pthread_mutex_init(&m->lock, NULL);
-    kfk_conf *conf = kfk_conf_new();
-    char err[256];
-    ck_assert_int_eq(
-        kfk_conf_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc), err, sizeof(err)),
-        0);
-    ck_assert_int_eq(kfk_conf_set(conf, "group.id", "g", err, sizeof(err)), 0);
-    ck_assert_int_eq(kfk_conf_set(conf, "group.protocol", "consumer", err, sizeof(err)), 0);
-    if (instance_id)
-        ck_assert_int_eq(kfk_conf_set(conf, "group.instance.id", instance_id, err, sizeof(err)), 0);
-    if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
-    for (const char *const *kv = t_extra; kv && kv[0]; kv += 2)
-        ck_assert_msg(kfk_conf_set(conf, kv[0], kv[1], err, sizeof(err)) == 0, "%s", err);
-    kfk_conf_set_rebalance_cb(conf, t_rebalance, m);
-    m->c = kfk_consumer_new(conf, err, sizeof(err));
-    ck_assert_msg(m->c != NULL, "%s", err);
-    ck_assert_int_eq(kfk_consumer_subscribe(m->c, &topic, 1), KFK_OK);
-    ck_assert_int_eq(pthread_create(&m->th, NULL, t_poll, m), 0);
-}
-
-static void t_stop(tmember *m)
-{
-    atomic_store(&m->stop, true);
-    pthread_join(m->th, NULL);
-    kfk_consumer_destroy(m->c); /* closes: leaves the group */
-    pthread_mutex_destroy(&m->lock);
-}
-
-/* How many partitions of "t" (slots [from, to)) m owns. */
-static int t_owned(tmember *m, int from, int to)
-{
-    pthread_mutex_lock(&m->lock);
-    ck_assert_msg(!m->bad[0], "%s", m->bad);
-    int n = 0;
-    for (int i = from; i < to; i++)
-        n += m->owned[i];
-    pthread_mutex_unlock(&m->lock);
-    return n;
-}
-
-static int t_sum(tmember *m, const int *v)
-{
-    pthread_mutex_lock(&m->lock);
-    int n = 0;
-    for (int i = 0; i < NSLOTS; i++)
-        n += v[i];
-    pthread_mutex_unlock(&m->lock);
-    return n;
-}
-
-#define WAIT_FOR(cond, what)                                                                       \
-    do {                                                                                           \
-        int64_t deadline_ = ktime_mono_ms() + WAIT_MS;                                             \
-        while (!(cond)) {                                                                          \
-            ck_assert_msg(ktime_mono_ms() < deadline_, "timed out waiting for %s", what);          \
-            nanosleep(&(struct timespec){0, 10000000}, NULL); /* between looks */                  \
-        }                                                                                          \
-    } while (0)
 
 START_TEST(test_fenced_member_loses_its_partitions_and_rejoins)
 {
     static const kfk_err codes[] = {KFK_ERR_FENCED_MEMBER_EPOCH, KFK_ERR_UNKNOWN_MEMBER_ID};
-    tmember a;
-    t_start(&a, NULL, "t");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "the first assignment");
+    kmember a;
+    t_start(&a, NULL, "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "t") == MPARTS, &a);
     char id[256];
     kfk_consumer_member_id(a.c, id, sizeof(id));
     ck_assert_uint_eq(strlen(id), 22); /* KIP-1082: the client's own UUID */
@@ -426,118 +310,109 @@ START_TEST(test_fenced_member_loses_its_partitions_and_rejoins)
             kfk_mock_push_errors(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, 1, codes[i]), KFK_OK);
         /* LOST for every partition, then the rejoin (epoch 0, same member
          * id) gets them back. */
-        WAIT_FOR(t_sum(&a, a.lost) == MPARTS * (i + 1), "the partitions lost");
-        WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "the partitions back after rejoining");
-        ck_assert_int_eq(t_sum(&a, a.revoked), 0);
-        ck_assert_int_eq(t_sum(&a, a.assigned), MPARTS * (i + 2));
+        KMEMBER_UNTIL(WAIT_MS, kmember_snapshot(&a).parts_lost == MPARTS * (i + 1), &a);
+        KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "t") == MPARTS, &a);
+        kmember_state s = kmember_snapshot(&a);
+        ck_assert_int_eq(s.parts_revoked, 0);
+        ck_assert_int_eq(s.parts_assigned, MPARTS * (i + 2));
         char again[256];
         kfk_consumer_member_id(a.c, again, sizeof(again));
         ck_assert_str_eq(again, id); /* the rejoin keeps the member id */
     }
-    t_stop(&a);
+    kmember_destroy(&a);
 }
 END_TEST
 
 START_TEST(test_close_leaves_and_partitions_move_before_the_session_ends)
 {
-    tmember a, b;
-    t_start(&a, NULL, "t");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "a's assignment");
-    t_start(&b, NULL, "t");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS / 2 && t_owned(&b, 0, MPARTS) == MPARTS / 2,
-             "a split");
+    kmember a, b;
+    t_start(&a, NULL, "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "t") == MPARTS, &a);
+    t_start(&b, NULL, "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, split(&a, &b), &a, &b);
     /* The session is 60 s: only the leave heartbeat can move them this soon. */
-    t_stop(&a);
-    WAIT_FOR(t_owned(&b, 0, MPARTS) == MPARTS, "b to take a's partitions");
-    ck_assert_int_eq(t_sum(&b, b.revoked), 0);
-    t_stop(&b);
+    kmember_destroy(&a);
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&b, "t") == MPARTS, &b);
+    ck_assert_int_eq(kmember_snapshot(&b).parts_revoked, 0);
+    kmember_destroy(&b);
 }
 END_TEST
 
 START_TEST(test_static_member_gets_its_partitions_back_after_a_restart)
 {
-    tmember a, b;
-    t_start(&a, "ia", "t");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "a's assignment");
-    t_start(&b, "ib", "t");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS / 2 && t_owned(&b, 0, MPARTS) == MPARTS / 2,
-             "a split");
-    bool had[MPARTS];
-    pthread_mutex_lock(&a.lock);
-    memcpy(had, a.owned, sizeof(had));
-    pthread_mutex_unlock(&a.lock);
+    kmember a, b;
+    t_start(&a, "ia", "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "t") == MPARTS, &a);
+    t_start(&b, "ib", "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, split(&a, &b), &a, &b);
+    kmember_state had = kmember_snapshot(&a);
     /* Epoch -2: the broker keeps a's partitions for its session. */
-    t_stop(&a);
-    t_start(&a, "ia", "t");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS / 2, "a back");
-    pthread_mutex_lock(&a.lock);
+    kmember_destroy(&a);
+    t_start(&a, "ia", "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "t") == MPARTS / 2, &a, &b);
+    kmember_state now = kmember_snapshot(&a);
     for (int p = 0; p < MPARTS; p++)
-        ck_assert_int_eq(a.owned[p], had[p]);
-    pthread_mutex_unlock(&a.lock);
+        ck_assert_int_eq(kmember_part_of(&now, "t", p).owned, kmember_part_of(&had, "t", p).owned);
     /* b never saw them: nothing of its was revoked, nothing added. */
-    ck_assert_int_eq(t_sum(&b, b.revoked), 0);
-    ck_assert_int_eq(t_sum(&b, b.assigned), MPARTS / 2);
-    t_stop(&a);
-    t_stop(&b);
+    kmember_state sb = kmember_snapshot(&b);
+    ck_assert_int_eq(sb.parts_revoked, 0);
+    ck_assert_int_eq(sb.parts_assigned, MPARTS / 2);
+    kmember_destroy(&a);
+    kmember_destroy(&b);
 }
 END_TEST
 
 START_TEST(test_new_subscription_revokes_the_old_topic_and_assigns_the_new)
 {
-    tmember a;
-    t_start(&a, NULL, "t");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "t's partitions");
+    kmember a;
+    t_start(&a, NULL, "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "t") == MPARTS, &a);
     const char *u = "u";
     ck_assert_int_eq(kfk_consumer_subscribe(a.c, &u, 1), KFK_OK);
-    WAIT_FOR(t_owned(&a, MPARTS, MPARTS + 2) == 2 && t_owned(&a, 0, MPARTS) == 0,
-             "u's partitions instead of t's");
-    ck_assert_int_eq(t_sum(&a, a.lost), 0);
-    t_stop(&a);
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "u") == 2 && kmember_owned(&a, NULL) == 2, &a);
+    ck_assert_int_eq(kmember_snapshot(&a).parts_lost, 0);
+    kmember_destroy(&a);
 }
 END_TEST
 
 START_TEST(test_regex_matching_nothing_yet_joins_and_picks_up_a_new_topic)
 {
-    tmember a;
-    t_start(&a, NULL, "t");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "t's partitions");
+    kmember a;
+    t_start(&a, NULL, "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "t") == MPARTS, &a);
     /* Switch to a regex that matches no topic yet: the broker resolves it. */
     ck_assert_int_eq(kfk_consumer_subscribe_pattern(a.c, "v[0-9]+"), KFK_OK);
-    WAIT_FOR(t_owned(&a, 0, NSLOTS) == 0 && t_sum(&a, a.revoked) == MPARTS,
-             "t's partitions revoked");
+    KMEMBER_UNTIL(WAIT_MS,
+                  kmember_owned(&a, NULL) == 0 && kmember_snapshot(&a).parts_revoked == MPARTS, &a);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "v1", 2, 1), KFK_OK);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "xv1", 2, 1), KFK_OK); /* whole names only */
-    WAIT_FOR(t_owned(&a, MPARTS, MPARTS + 2) == 2, "v1's partitions");
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "v1") == 2, &a);
     kfk_partition_list *l = kfk_consumer_assignment(a.c);
     ck_assert_uint_eq(kfk_partition_list_count(l), 2);
     for (size_t i = 0; i < kfk_partition_list_count(l); i++)
         ck_assert_str_eq(kfk_partition_list_topic(l, i), "v1");
     kfk_partition_list_destroy(l);
-    t_stop(&a);
+    kmember_destroy(&a);
 }
 END_TEST
 
 START_TEST(test_member_that_stops_polling_leaves_and_rejoins_when_it_polls)
 {
-    static const char *const quick[] = {"max.poll.interval.ms", "1500", NULL};
-    tmember a, b;
-    t_extra = quick;
-    t_start(&a, NULL, "t");
-    t_extra = NULL;
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "a's assignment");
-    t_start(&b, NULL, "t");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS / 2 && t_owned(&b, 0, MPARTS) == MPARTS / 2,
-             "a split");
+    static const char *const quick[][2] = {{"max.poll.interval.ms", "1500"}, {NULL}};
+    kmember a, b;
+    t_start(&a, NULL, "t", quick);
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "t") == MPARTS, &a);
+    t_start(&b, NULL, "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, split(&a, &b), &a, &b);
     /* a stops polling: after max.poll.interval.ms it leaves, b takes all. */
-    atomic_store(&a.paused, true);
-    WAIT_FOR(t_owned(&b, 0, MPARTS) == MPARTS, "b to take a's partitions");
+    kmember_pause(&a, true);
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&b, "t") == MPARTS, &a, &b);
     /* a polls again: its partitions were lost, and it rejoins. */
-    atomic_store(&a.paused, false);
-    WAIT_FOR(t_sum(&a, a.lost) == MPARTS / 2, "a to learn its partitions are lost");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS / 2 && t_owned(&b, 0, MPARTS) == MPARTS / 2,
-             "a split again");
-    t_stop(&a);
-    t_stop(&b);
+    kmember_pause(&a, false);
+    KMEMBER_UNTIL(WAIT_MS, kmember_snapshot(&a).parts_lost == MPARTS / 2, &a, &b);
+    KMEMBER_UNTIL(WAIT_MS, split(&a, &b), &a, &b);
+    kmember_destroy(&a);
+    kmember_destroy(&b);
 }
 END_TEST
 
@@ -560,12 +435,11 @@ static int32_t heartbeat_broker(void)
 
 START_TEST(test_coordinator_failover_keeps_the_assignment)
 {
-    tmember a, b;
-    t_start(&a, NULL, "t");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "a's assignment");
-    t_start(&b, NULL, "t");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS / 2 && t_owned(&b, 0, MPARTS) == MPARTS / 2,
-             "a split");
+    kmember a, b;
+    t_start(&a, NULL, "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "t") == MPARTS, &a);
+    t_start(&b, NULL, "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, split(&a, &b), &a, &b);
     int32_t coord = heartbeat_broker();
     ck_assert_int_eq(kfk_mock_broker_set_down(mc, coord, true), KFK_OK);
     /* Heartbeats find the new coordinator, which has the group's state:
@@ -573,22 +447,24 @@ START_TEST(test_coordinator_failover_keeps_the_assignment)
     int32_t next = heartbeat_broker();
     ck_assert_int_ne(next, coord);
     int64_t seen = kfk_mock_broker_request_count(mc, next, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT);
-    WAIT_FOR(kfk_mock_broker_request_count(mc, next, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT) >=
-                 seen + 6,
-             "heartbeats to the new coordinator");
-    ck_assert_int_eq(t_owned(&a, 0, MPARTS), MPARTS / 2);
-    ck_assert_int_eq(t_owned(&b, 0, MPARTS), MPARTS / 2);
-    ck_assert_int_eq(t_sum(&a, a.lost) + t_sum(&b, b.lost), 0);
-    ck_assert_int_eq(t_sum(&a, a.revoked) + t_sum(&b, b.revoked), MPARTS / 2);
-    t_stop(&a);
-    t_stop(&b);
+    KMEMBER_UNTIL(WAIT_MS,
+                  kfk_mock_broker_request_count(mc, next, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT) >=
+                      seen + 6,
+                  &a, &b);
+    ck_assert_int_eq(kmember_owned(&a, "t"), MPARTS / 2);
+    ck_assert_int_eq(kmember_owned(&b, "t"), MPARTS / 2);
+    kmember_state sa = kmember_snapshot(&a), sb = kmember_snapshot(&b);
+    ck_assert_int_eq(sa.parts_lost + sb.parts_lost, 0);
+    ck_assert_int_eq(sa.parts_revoked + sb.parts_revoked, MPARTS / 2);
+    kmember_destroy(&a);
+    kmember_destroy(&b);
 }
 END_TEST
 
 START_TEST(test_topic_created_after_subscribing_is_assigned)
 {
-    tmember a;
-    t_start(&a, NULL, "w"); /* no such topic yet: the member joins with nothing */
+    kmember a;
+    t_start(&a, NULL, "w", NULL); /* no such topic yet: the member joins with nothing */
     ck_assert_int_eq(kfk_mock_topic_create(mc, "w", 3, 1), KFK_OK);
     /* The broker assigns it by topic id; the member names it once its
      * metadata knows the id. */
@@ -602,46 +478,38 @@ START_TEST(test_topic_created_after_subscribing_is_assigned)
             ck_assert_str_eq(kfk_partition_list_topic(l, i), "w");
         kfk_partition_list_destroy(l);
         if (all) break;
-        ck_assert_msg(ktime_mono_ms() < deadline, "w is not assigned (%zu partitions)", n);
-        nanosleep(&(struct timespec){0, 10000000}, NULL); /* between looks */
+        ck_assert_msg(kmember_round(deadline, &a), "w is not assigned (%zu partitions)", n);
     }
-    t_stop(&a);
+    kmember_destroy(&a);
 }
 END_TEST
-
-static kfk_err t_fatal(tmember *m)
-{
-    pthread_mutex_lock(&m->lock);
-    kfk_err err = m->fatal;
-    pthread_mutex_unlock(&m->lock);
-    return err;
-}
 
 START_TEST(test_broker_without_kip848_is_a_group_error)
 {
     ck_assert_int_eq(
         kfk_mock_set_api_version_range(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, 0, -1), KFK_OK);
-    tmember a;
-    t_start(&a, NULL, "t");
-    WAIT_FOR(t_fatal(&a) != KFK_OK, "a group error");
-    ck_assert_int_eq(t_fatal(&a), KFK_ERR_UNSUPPORTED_VERSION);
-    ck_assert_int_eq(t_owned(&a, 0, NSLOTS), 0);
-    t_stop(&a);
+    kmember a;
+    t_start(&a, NULL, "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, kmember_group_err(&a) != KFK_OK, &a);
+    ck_assert_int_eq(kmember_group_err(&a), KFK_ERR_UNSUPPORTED_VERSION);
+    ck_assert_int_eq(kmember_owned(&a, NULL), 0);
+    kmember_destroy(&a);
 }
 END_TEST
 
 START_TEST(test_unsubscribe_then_subscribe_rejoins)
 {
-    tmember a;
-    t_start(&a, NULL, "t");
-    WAIT_FOR(t_owned(&a, 0, MPARTS) == MPARTS, "t's partitions");
+    kmember a;
+    t_start(&a, NULL, "t", NULL);
+    KMEMBER_UNTIL(WAIT_MS, kmember_owned(&a, "t") == MPARTS, &a);
     /* Right after the unsubscribe the leave is still in flight. */
     ck_assert_int_eq(kfk_consumer_unsubscribe(a.c), KFK_OK);
     const char *t = "t";
     ck_assert_int_eq(kfk_consumer_subscribe(a.c, &t, 1), KFK_OK);
-    WAIT_FOR(t_sum(&a, a.revoked) == MPARTS && t_owned(&a, 0, MPARTS) == MPARTS,
-             "t's partitions revoked and assigned again");
-    t_stop(&a);
+    KMEMBER_UNTIL(WAIT_MS,
+                  kmember_snapshot(&a).parts_revoked == MPARTS && kmember_owned(&a, "t") == MPARTS,
+                  &a);
+    kmember_destroy(&a);
 }
 END_TEST
 

@@ -7,6 +7,7 @@
  * session that expires or a revocation not acknowledged within the
  * rebalance timeout removes the member, regexes match whole names, and
  * bad requests get Kafka's errors. */
+#include "kcgm.h"
 #include "mock/groups.h"
 #include "mt_conn.h"
 
@@ -30,74 +31,22 @@ static void teardown(void)
 }
 
 /* A member over its own connection; partitions of "t" as bit masks. */
-typedef struct cmember {
-    mt_conn c;
-    char id[32];
-    const char *instance;
-    int32_t epoch;
-    unsigned assigned; /* the last assignment the broker sent */
-    bool got;          /* the last answer carried an assignment */
-    int32_t interval_ms;
-} cmember;
+typedef kcgm cmember;
+typedef kcgm_hb hb_opts;
 
 static void member_open(cmember *m, const char *id)
 {
     memset(m, 0, sizeof(*m));
+    m->group = "g";
+    m->topic = "t";
+    m->tid = tid;
     snprintf(m->id, sizeof(m->id), "%s", id);
     mt_open(&m->c, mc, mt_group_coordinator(mc, "g"));
 }
 
-typedef struct hb_opts {
-    int32_t epoch;
-    int owned;             /* mask; -1: null (unchanged) */
-    bool full;             /* rebalance timeout and names set */
-    const char *regex;     /* NULL: null */
-    const char *assignor;  /* NULL: null */
-    const char *member_id; /* NULL: the member's */
-    int32_t rebalance_ms;  /* with full; 0: 30 s */
-} hb_opts;
-
 static int16_t heartbeat(cmember *m, hb_opts o)
 {
-    kp_consumer_group_heartbeat_request req;
-    kp_consumer_group_heartbeat_request_init(&req);
-    req.group_id = kwire_cstr("g");
-    req.member_id = kwire_cstr(o.member_id ? o.member_id : m->id);
-    req.member_epoch = o.epoch;
-    req.instance_id = kwire_cstr(m->instance);
-    kslice names[] = {kwire_cstr("t")};
-    if (o.full) {
-        req.rebalance_timeout_ms = o.rebalance_ms ? o.rebalance_ms : 30000;
-        req.subscribed_topic_names = o.regex ? NULL : names;
-        req.n_subscribed_topic_names = o.regex ? 0 : 1;
-    }
-    req.subscribed_topic_regex = kwire_cstr(o.regex);
-    req.server_assignor = kwire_cstr(o.assignor);
-    int32_t parts[NP];
-    kp_consumer_group_heartbeat_request_topic_partitions tp = {tid, parts, 0};
-    if (o.owned >= 0) {
-        for (int p = 0; p < NP; p++)
-            if (o.owned & (1 << p)) parts[tp.n_partitions++] = p;
-        req.topic_partitions = &tp;
-        req.n_topic_partitions = tp.n_partitions ? 1 : 0;
-    }
-    kp_consumer_group_heartbeat_response resp;
-    mt_call(&m->c, KP_CONSUMER_GROUP_HEARTBEAT_KEY, CGH_V, &req, &resp);
-    m->got = resp.assignment != NULL;
-    if (resp.error_code) return resp.error_code;
-    m->epoch = resp.member_epoch;
-    m->interval_ms = resp.heartbeat_interval_ms;
-    if (resp.assignment) {
-        m->assigned = 0;
-        for (int32_t i = 0; i < resp.assignment->n_topic_partitions; i++) {
-            const kp_consumer_group_heartbeat_response_topic_partitions *t =
-                &resp.assignment->topic_partitions[i];
-            ck_assert(memcmp(t->topic_id.b, tid.b, 16) == 0);
-            for (int32_t j = 0; j < t->n_partitions; j++)
-                m->assigned |= 1u << t->partitions[j];
-        }
-    }
-    return 0;
+    return kcgm_heartbeat(m, CGH_V, &o);
 }
 
 static int16_t join(cmember *m)
@@ -346,8 +295,8 @@ START_TEST(test_bad_requests_get_kafkas_errors)
         heartbeat(&a, (hb_opts){.epoch = 0, .owned = 0, .full = true, .assignor = "range"}), 0);
     /* Another broker is not the coordinator. */
     cmember x;
-    memset(&x, 0, sizeof(x));
-    snprintf(x.id, sizeof(x.id), "x");
+    member_open(&x, "x");
+    mt_close(&x.c);
     mt_open(&x.c, mc, mt_group_coordinator(mc, "g") % 3 + 1);
     ck_assert_int_eq(join(&x), KFK_ERR_NOT_COORDINATOR);
     mt_close(&x.c);

@@ -201,14 +201,14 @@ START_TEST(test_a_moved_leader_answers_not_leader_with_hints)
     kuuid zero = {{0}};
     kp_produce_response resp;
     const kp_produce_response_partition_produce_response *r =
-        mt_produce_v(&old, 12, "t", zero, 0, b, -1, &resp);
+        mt_produce_v(&old, 12, NULL, "t", zero, 0, b, -1, &resp);
     ck_assert_int_eq(r->error_code, KFK_ERR_NOT_LEADER_OR_FOLLOWER);
     ck_assert_int_eq(r->current_leader.leader_id, 3);
     ck_assert_int_eq(r->current_leader.leader_epoch, 1);
     ck_assert_int_eq(resp.n_node_endpoints, 1);
     ck_assert_int_eq(resp.node_endpoints[0].node_id, 3);
     ck_assert_int_eq(resp.node_endpoints[0].port, kfk_mock_broker_port(mc, 3));
-    r = mt_produce_v(&old, 9, "t", zero, 0, b, -1, &resp); /* before KIP-951: no hints */
+    r = mt_produce_v(&old, 9, NULL, "t", zero, 0, b, -1, &resp); /* before KIP-951: no hints */
     ck_assert_int_eq(r->error_code, KFK_ERR_NOT_LEADER_OR_FOLLOWER);
     ck_assert_int_eq(r->current_leader.leader_id, -1);
     ck_assert_int_eq(mt_produce(&new, "t", 0, b)->base_offset, 1);

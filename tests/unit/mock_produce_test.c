@@ -226,10 +226,12 @@ START_TEST(test_produce_rejects_what_kafka_rejects)
     kuuid junk;
     ktest_fill(junk.b, 16, 1);
     ck_assert_int_eq(
-        mt_produce_v(&c, 13, "t", junk, 0, mt_batch(&buf, 1, 0, -1, -1, -1), -1, NULL)->error_code,
+        mt_produce_v(&c, 13, NULL, "t", junk, 0, mt_batch(&buf, 1, 0, -1, -1, -1), -1, NULL)
+            ->error_code,
         KFK_ERR_UNKNOWN_TOPIC_ID);
     ck_assert_int_eq(
-        mt_produce_v(&c, 12, "t", junk, 0, mt_batch(&buf, 1, 0, -1, -1, -1), 2, NULL)->error_code,
+        mt_produce_v(&c, 12, NULL, "t", junk, 0, mt_batch(&buf, 1, 0, -1, -1, -1), 2, NULL)
+            ->error_code,
         KFK_ERR_INVALID_REQUIRED_ACKS);
 
     /* One batch over message.max.bytes. */
@@ -245,18 +247,10 @@ START_TEST(test_produce_rejects_what_kafka_rejects)
     kfk_mock_partition_offsets(mc, "t", 0, NULL, &hw);
     ck_assert_int_eq(hw, 3); /* only the fast-mode batch got in */
     /* Kafka cannot read a null records field: it drops the connection. */
-    kp_produce_request req;
-    kp_produce_request_init(&req);
-    kp_produce_request_topic_produce_data td;
-    kp_produce_request_topic_produce_data_init(&td);
-    kp_produce_request_partition_produce_data pd = {0, {NULL, 0}};
-    td.name = kwire_cstr("t");
-    td.partition_data = &pd;
-    td.n_partition_data = 1;
-    req.acks = -1;
-    req.topic_data = &td;
-    req.n_topic_data = 1;
-    mt_send(&c, KP_PRODUCE_KEY, 12, &req);
+    kuuid zero = {{0}};
+    mt_produce_req null_records;
+    mt_produce_req_init(&null_records, NULL, "t", zero, 0, (kslice){NULL, 0}, -1);
+    mt_send(&c, KP_PRODUCE_KEY, 12, &null_records.req);
     ck_assert(mt_closed(&c, MT_TIMEOUT_MS));
     mt_close(&c);
 }
@@ -267,22 +261,9 @@ START_TEST(test_acks_zero_gets_no_response)
     mt_conn c;
     mt_open(&c, mc, 1);
     kuuid zero = {{0}};
-    kp_produce_request req;
-    kp_produce_request_init(&req);
-    kp_produce_request_topic_produce_data td;
-    kp_produce_request_topic_produce_data_init(&td);
-    kp_produce_request_partition_produce_data pd;
-    kp_produce_request_partition_produce_data_init(&pd);
-    pd.index = 0;
-    pd.records = mt_batch(&buf, 5, 0, -1, -1, -1);
-    td.name = kwire_cstr("t");
-    td.topic_id = zero;
-    td.partition_data = &pd;
-    td.n_partition_data = 1;
-    req.acks = 0;
-    req.topic_data = &td;
-    req.n_topic_data = 1;
-    mt_send(&c, KP_PRODUCE_KEY, 12, &req);
+    mt_produce_req p;
+    mt_produce_req_init(&p, NULL, "t", zero, 0, mt_batch(&buf, 5, 0, -1, -1, -1), 0);
+    mt_send(&c, KP_PRODUCE_KEY, 12, &p.req);
     /* The next answer on the connection is the Metadata's. */
     kp_metadata_response md;
     mt_metadata(&c, 12, "t", &md);
@@ -291,14 +272,14 @@ START_TEST(test_acks_zero_gets_no_response)
     kfk_mock_partition_offsets(mc, "t", 0, NULL, &hw);
     ck_assert_int_eq(hw, 5);
     /* An error with acks=0: Kafka closes the connection. */
-    pd.index = 9;
-    mt_send(&c, KP_PRODUCE_KEY, 12, &req);
+    p.pd.index = 9;
+    mt_send(&c, KP_PRODUCE_KEY, 12, &p.req);
     ck_assert(mt_closed(&c, MT_TIMEOUT_MS));
     mt_close(&c);
     /* Send and hang up at once: the batch still lands. */
     mt_open(&c, mc, 1);
-    pd.index = 0;
-    mt_send(&c, KP_PRODUCE_KEY, 12, &req);
+    p.pd.index = 0;
+    mt_send(&c, KP_PRODUCE_KEY, 12, &p.req);
     mt_close(&c);
     for (int64_t t0 = mt_now_ms(); hw == 5 && mt_now_ms() - t0 < MT_TIMEOUT_MS;) {
         nanosleep(&(struct timespec){0, 1000000}, NULL); /* until the loop got to it */
