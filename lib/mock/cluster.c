@@ -1,5 +1,6 @@
 /* The mock cluster's life: brokers and their listeners, the loop thread
- * and its epoll loop, and hand-offs from control functions to the loop. */
+ * (a kloop whose hooks hold mc->lock while it is awake), and hand-offs
+ * from control functions to the loop. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -65,52 +65,19 @@ int32_t mock_coordinator(mock_cluster *mc, int8_t key_type, kslice key)
     return -1;
 }
 
-/* ------------------------------------------------------------------ epoll */
-
-int mock_loop_add(mock_cluster *mc, mock_io *io, uint32_t events)
-{
-    struct epoll_event ev = {.events = events, .data.ptr = io};
-    return epoll_ctl(mc->epfd, EPOLL_CTL_ADD, io->fd, &ev);
-}
-
-void mock_loop_mod(mock_cluster *mc, mock_io *io, uint32_t events)
-{
-    struct epoll_event ev = {.events = events, .data.ptr = io};
-    epoll_ctl(mc->epfd, EPOLL_CTL_MOD, io->fd, &ev);
-}
-
-void mock_loop_del(mock_cluster *mc, mock_io *io)
-{
-    epoll_ctl(mc->epfd, EPOLL_CTL_DEL, io->fd, NULL);
-}
-
-void mock_loop_wake(mock_cluster *mc)
-{
-    uint64_t one = 1;
-    ssize_t rc = write(mc->wake.fd, &one, sizeof(one));
-    (void)rc; /* a full counter still wakes the loop */
-}
+/* ------------------------------------------------------------------- loop */
 
 void mock_loop_poke(mock_cluster *mc)
 {
-    if (!mc->in_pass) mock_loop_wake(mc);
+    if (!kloop_on_thread(mc->loop)) kloop_wake(mc->loop);
 }
 
 void mock_loop_sync(mock_cluster *mc)
 {
     uint64_t ticket = ++mc->sync_asked;
-    mock_loop_wake(mc);
+    kloop_wake(mc->loop);
     while (mc->sync_done < ticket && !mc->stop)
         pthread_cond_wait(&mc->synced, &mc->lock);
-}
-
-static void on_wake(mock_cluster *mc, mock_io *io, uint32_t events)
-{
-    (void)mc;
-    (void)events;
-    uint64_t v;
-    ssize_t rc = read(io->fd, &v, sizeof(v));
-    (void)rc;
 }
 
 /* -------------------------------------------------------------- listeners */
@@ -131,8 +98,8 @@ static int listener_open(mock_broker *b)
     }
     if (!b->port) b->port = ntohs(sa.sin_port); /* fixed from then on: read unlocked */
     b->listener.fd = fd;
-    b->listener.on_event = mock_conn_accept;
-    if (mock_loop_add(b->mc, &b->listener, EPOLLIN)) {
+    b->listener.fn = mock_conn_accept;
+    if (kloop_io_add(b->mc->loop, &b->listener, EPOLLIN)) {
         close(fd);
         b->listener.fd = -1;
         return -1;
@@ -143,7 +110,7 @@ static int listener_open(mock_broker *b)
 static void listener_close(mock_broker *b)
 {
     if (b->listener.fd < 0) return;
-    mock_loop_del(b->mc, &b->listener);
+    kloop_io_del(b->mc->loop, &b->listener);
     close(b->listener.fd);
     b->listener.fd = -1;
 }
@@ -159,7 +126,7 @@ kfk_err mock_broker_listen(mock_broker *b, bool on)
     return listener_open(b) ? KFK_ERR_TRANSPORT : KFK_OK;
 }
 
-/* ------------------------------------------------------------------- loop */
+/* ------------------------------------------------------------- loop pass */
 
 static void close_conns(mock_broker *b)
 {
@@ -177,15 +144,23 @@ static void apply_broker_requests(mock_cluster *mc)
     }
 }
 
-static void loop_pass(mock_cluster *mc, struct epoll_event *ev, int n)
+static void loop_lock(void *arg)
 {
-    mc->in_pass = true;
-    for (int i = 0; i < n; i++) {
-        mock_io *io = ev[i].data.ptr;
-        if (io->fd >= 0) /* not closed earlier in this pass */
-            io->on_event(mc, io, ev[i].events);
-    }
-    mock_timer_run(mc, ktime_mono_ns());
+    mock_cluster *mc = arg;
+    pthread_mutex_lock(&mc->lock);
+}
+
+static void loop_unlock(void *arg)
+{
+    mock_cluster *mc = arg;
+    pthread_mutex_unlock(&mc->lock);
+}
+
+/* After the pass's events, timers and tasks: what control functions left
+ * in the brokers, and what the pass itself left for later in it. */
+static void loop_pass_end(void *arg)
+{
+    mock_cluster *mc = arg;
     apply_broker_requests(mc);
     /* Resumed connections may park or wake others: until all is quiet. */
     do {
@@ -193,28 +168,10 @@ static void loop_pass(mock_cluster *mc, struct epoll_event *ev, int n)
         mock_fetch_wake_all(mc);
     } while (mc->groups.n_unpark);
     mock_conns_free_closed(mc);
-    mc->in_pass = false;
     if (mc->sync_done != mc->sync_asked) {
         mc->sync_done = mc->sync_asked;
         pthread_cond_broadcast(&mc->synced);
     }
-}
-
-static void *loop_main(void *arg)
-{
-    mock_cluster *mc = arg;
-    struct epoll_event ev[64];
-    pthread_mutex_lock(&mc->lock);
-    while (!mc->stop) {
-        int timeout_ms = mock_timer_wait_ms(mc, ktime_mono_ns());
-        pthread_mutex_unlock(&mc->lock);
-        int n = epoll_wait(mc->epfd, ev, 64, timeout_ms);
-        pthread_mutex_lock(&mc->lock);
-        loop_pass(mc, ev, n < 0 ? 0 : n);
-    }
-    pthread_cond_broadcast(&mc->synced);
-    pthread_mutex_unlock(&mc->lock);
-    return NULL;
 }
 
 /* -------------------------------------------------------------- lifecycle */
@@ -246,13 +203,14 @@ static int brokers_init(mock_cluster *mc, int n)
     return make_bootstrap(mc);
 }
 
-static int start_thread(mock_cluster *mc)
+static int start_loop(mock_cluster *mc)
 {
+    kloop_set_hooks(mc->loop, &(kloop_hooks){loop_lock, loop_unlock, loop_pass_end, mc});
     /* Signals go to the application's threads, never to the mock's. */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&mc->thread, NULL, loop_main, mc);
+    int rc = kloop_start(mc->loop);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
 }
@@ -274,10 +232,8 @@ static void cluster_free(mock_cluster *mc)
     free(mc->bootstrap);
     free(mc->errq);
     mock_txns_free(mc);
-    ktimer_heap_free(&mc->timers);
     mock_security_free(&mc->sec);
-    if (mc->wake.fd >= 0) close(mc->wake.fd);
-    if (mc->epfd >= 0) close(mc->epfd);
+    kloop_free(mc->loop); /* after everything that disarms its timers */
     pthread_cond_destroy(&mc->synced);
     pthread_mutex_destroy(&mc->lock);
     free(mc);
@@ -295,9 +251,7 @@ kfk_mock_cluster *kfk_mock_cluster_new_secure(int n_brokers, const kfk_mock_secu
     if (!mc) return NULL;
     pthread_mutex_init(&mc->lock, NULL);
     pthread_cond_init(&mc->synced, NULL);
-    mc->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    mc->wake.on_event = on_wake;
-    mc->epfd = epoll_create1(EPOLL_CLOEXEC);
+    mc->loop = kloop_new("kfk-mock", NULL);
     mc->retention_bytes = MOCK_DEFAULT_RETENTION;
     mc->check_crcs = true;
     mc->auto_create_partitions = 1;
@@ -313,8 +267,7 @@ kfk_mock_cluster *kfk_mock_cluster_new_secure(int n_brokers, const kfk_mock_secu
         return NULL;
     }
     mock_api_init(mc);
-    if (mc->wake.fd < 0 || mc->epfd < 0 || mock_loop_add(mc, &mc->wake, EPOLLIN) ||
-        brokers_init(mc, n_brokers) || start_thread(mc)) {
+    if (!mc->loop || brokers_init(mc, n_brokers) || start_loop(mc)) {
         cluster_free(mc);
         return NULL;
     }
@@ -326,9 +279,9 @@ void kfk_mock_cluster_destroy(kfk_mock_cluster *mc)
     if (!mc) return;
     pthread_mutex_lock(&mc->lock);
     mc->stop = true;
-    mock_loop_wake(mc);
+    pthread_cond_broadcast(&mc->synced); /* a sync in progress gives up */
     pthread_mutex_unlock(&mc->lock);
-    pthread_join(mc->thread, NULL);
+    kloop_stop(mc->loop, NULL);
     cluster_free(mc);
 }
 

@@ -24,7 +24,7 @@
 #define MAX_IOV 64
 
 struct mock_conn {
-    mock_io io; /* the loop hands us &io */
+    kio io; /* the loop hands us &io; io.events: what we watch for */
     mock_cluster *mc;
     mock_broker *broker;
     mock_conn *prev, *next; /* the broker's connections, or the closed list */
@@ -36,7 +36,6 @@ struct mock_conn {
     bool parked;           /* a request waits for its answer */
     bool want_write;       /* the socket was full */
     bool closing;          /* close once the output is written */
-    uint32_t events;
     karena arena;
     mock_session sess;
 };
@@ -113,10 +112,7 @@ static void conn_update_events(mock_conn *c)
     uint32_t ev = EPOLLRDHUP;
     if (!c->parked && !c->closing && c->out_bytes < MOCK_OUT_HIGH_WATER) ev |= EPOLLIN;
     if (c->want_write || c->sess.tls_want_write) ev |= EPOLLOUT;
-    if (ev != c->events) {
-        mock_loop_mod(c->mc, &c->io, ev);
-        c->events = ev;
-    }
+    kloop_io_mod(c->mc->loop, &c->io, ev);
 }
 
 /* --------------------------------------------------------------- writing */
@@ -308,14 +304,14 @@ static void conn_read(mock_conn *c)
     conn_process(c);
 }
 
-static void on_conn_event(mock_cluster *mc, mock_io *io, uint32_t events)
+static void on_conn_event(kio *io, uint32_t events)
 {
-    (void)mc;
     mock_conn *c = container_of(io, mock_conn, io);
+    if (io->fd < 0) return; /* closed earlier in this pass; freed at its end */
     /* A peer that sent and then closed still gets its requests carried
      * out (acks=0 produce): read while there is something to read, and
      * close once the read finds the end. */
-    bool readable = (events & EPOLLIN) && (c->events & EPOLLIN);
+    bool readable = (events & EPOLLIN) && (c->io.events & EPOLLIN);
     if ((events & EPOLLERR) || ((events & (EPOLLHUP | EPOLLRDHUP)) && !readable)) {
         mock_conn_close(c);
         return;
@@ -340,10 +336,12 @@ static int conn_start_tls(mock_cluster *mc, mock_conn *c)
     return mock_tls_start(&c->sess, sec->tls_ctx, c->io.fd, fail);
 }
 
-void mock_conn_accept(mock_cluster *mc, mock_io *io, uint32_t events)
+void mock_conn_accept(kio *io, uint32_t events)
 {
     (void)events;
     mock_broker *b = container_of(io, mock_broker, listener);
+    mock_cluster *mc = b->mc;
+    if (io->fd < 0) return; /* set down after the loop's epoll_wait returned */
     for (int i = 0; i < 64; i++) {
         int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return;
@@ -355,12 +353,11 @@ void mock_conn_accept(mock_cluster *mc, mock_io *io, uint32_t events)
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         c->io.fd = fd;
-        c->io.on_event = on_conn_event;
+        c->io.fn = on_conn_event;
         c->mc = mc;
         c->broker = b;
         c->send_timer.fn = on_send_timer;
-        c->events = EPOLLIN | EPOLLRDHUP;
-        if (conn_start_tls(mc, c) || mock_loop_add(mc, &c->io, c->events)) {
+        if (conn_start_tls(mc, c) || kloop_io_add(mc->loop, &c->io, EPOLLIN | EPOLLRDHUP)) {
             mock_session_free(&c->sess);
             close(fd);
             free(c);
@@ -394,7 +391,7 @@ void mock_conn_close(mock_conn *c)
         mock_groups_conn_closed(mc, c);
     }
     mock_timer_stop(mc, &c->send_timer);
-    mock_loop_del(mc, &c->io);
+    kloop_io_del(mc->loop, &c->io);
     if (c->sess.ssl) mock_tls_close_notify(&c->sess);
     if (c->sess.tls_failed) drain(c->io.fd);
     close(c->io.fd);

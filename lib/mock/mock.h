@@ -1,13 +1,14 @@
 /* The mock cluster's internals, shared by the files of lib/mock.
  *
- * Threads and locking: one loop thread (cluster.c) owns every socket and
- * connection. mc->lock protects all cluster state (brokers' flags, topics,
- * logs, producer state, error queues, counters); the loop holds it while it
- * handles the events of one epoll_wait, and the public control functions
- * take it for their short changes. Connection structs (mock_conn, mock_out)
- * belong to the loop thread alone; control functions that must touch
- * sockets leave a request in the broker and call mock_loop_sync, which
- * waits until the loop has carried it out. */
+ * Threads and locking: one loop thread, a kloop (net/loop.h) started in
+ * cluster.c, owns every socket and connection. mc->lock protects all
+ * cluster state (brokers' flags, topics, logs, producer state, error
+ * queues, counters); the loop holds it whenever it is awake (the kloop's
+ * hooks take it) and releases it to sleep, and the public control
+ * functions take it for their short changes. Connection structs
+ * (mock_conn, mock_out) belong to the loop thread alone; control functions
+ * that must touch sockets leave a request in the broker and call
+ * mock_loop_sync, which waits until the loop has carried it out. */
 #ifndef KFK_MOCK_MOCK_H
 #define KFK_MOCK_MOCK_H
 
@@ -21,7 +22,7 @@
 #include "kfk.h"
 #include "kfk_mock.h"
 #include "mock/security.h"
-#include "net/timer.h"
+#include "net/loop.h"
 #include "proto/arena.h"
 #include "proto/wire.h"
 
@@ -51,44 +52,31 @@ typedef struct mock_groups {
 
 /* ------------------------------------------------------------------ loop */
 
-/* Something registered with the loop's epoll: a listener, a connection or
- * the wake-up eventfd. */
-typedef struct mock_io {
-    int fd;
-    void (*on_event)(mock_cluster *mc, struct mock_io *io, uint32_t events);
-} mock_io;
-
-/* A one-shot timer of the loop (timer.c), kept in the client's timer heap
- * (net/timer.h). Zeroed, it is disarmed. */
+/* A one-shot timer of the cluster's kloop (timer.c) whose callback gets
+ * the cluster, which the structs holding timers (groups, members) do not
+ * point to. Zeroed, it is disarmed. */
 typedef struct mock_timer {
     ktimer kt;
+    mock_cluster *mc;
     void (*fn)(mock_cluster *mc, struct mock_timer *t);
 } mock_timer;
 
-/* Arms t (re-arms it if armed). Returns 0, or -1 when out of memory. */
+/* Arms t (re-arms it if armed). Returns 0, or -1 when out of memory. The
+ * loop thread, or a control function: mc->lock is what guards the heap. */
 int mock_timer_start(mock_cluster *mc, mock_timer *t, int64_t deadline_ns);
 void mock_timer_stop(mock_cluster *mc, mock_timer *t);
-/* Milliseconds until the earliest deadline (rounded up), -1 for none. */
-int mock_timer_wait_ms(mock_cluster *mc, int64_t now_ns);
-/* Runs every timer due at now_ns. */
-void mock_timer_run(mock_cluster *mc, int64_t now_ns);
 
-int mock_loop_add(mock_cluster *mc, mock_io *io, uint32_t events);
-void mock_loop_mod(mock_cluster *mc, mock_io *io, uint32_t events);
-void mock_loop_del(mock_cluster *mc, mock_io *io);
 /* From a control function, with mc->lock held: wakes the loop and waits
  * (releasing the lock meanwhile) until it has applied broker requests
  * (drop_pending, down) and fetch wake-ups. */
 void mock_loop_sync(mock_cluster *mc);
-/* Wakes the loop without waiting (lock held). */
-void mock_loop_wake(mock_cluster *mc);
 /* Wakes the loop unless it is the caller (lock held). */
 void mock_loop_poke(mock_cluster *mc);
 
 /* --------------------------------------------------------------- brokers */
 
 typedef struct mock_broker {
-    mock_io listener; /* fd -1 while down */
+    kio listener; /* fd -1 while down */
     mock_cluster *mc;
     int32_t id;
     int port;
@@ -233,11 +221,8 @@ typedef struct mock_txn mock_txn;
 struct kfk_mock_cluster {
     pthread_mutex_t lock; /* protects everything not marked loop-only */
     pthread_cond_t synced;
-    pthread_t thread;
-    int epfd;
-    mock_io wake; /* eventfd */
+    kloop *loop; /* its sockets and timers; the loop thread holds lock while awake */
     bool stop;
-    bool in_pass; /* the loop is handling events: it will look at flags itself */
     uint64_t sync_asked, sync_done;
 
     int n_brokers;
@@ -271,7 +256,6 @@ struct kfk_mock_cluster {
     mock_groups groups;
     mock_security sec;
 
-    ktimer_heap timers; /* of mock_timers; loop-only */
     mock_conn *closed; /* connections to free after this loop pass */
 };
 
@@ -425,7 +409,7 @@ int mock_out_seg(mock_out *o, krbuf *ref, size_t off, size_t len);
 void mock_conn_send(mock_conn *c, mock_out *o);
 void mock_out_free(mock_out *o);
 
-void mock_conn_accept(mock_cluster *mc, mock_io *io, uint32_t events);
+void mock_conn_accept(kio *io, uint32_t events);
 /* Closes c now (its struct is freed at the end of the loop pass). */
 void mock_conn_close(mock_conn *c);
 /* A parked request answered: go on with the connection's next requests. */

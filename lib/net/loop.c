@@ -34,6 +34,7 @@ struct kloop {
     bool local_work; /* loop thread: it posted to its own inbox */
     int64_t now_ns;  /* loop thread: time of the last wake-up */
     ktimer_heap timers;
+    kloop_hooks hooks; /* all NULL but for a hooked loop */
     klogger log;
     char name[16];
 
@@ -116,29 +117,51 @@ static void wake_drain(kio *io, uint32_t events)
     (void)n;
 }
 
-/* Waits for events until the next timer is due. The time left is taken
- * now, not at the last wake-up (callbacks ran since), and goes to the
- * kernel in nanoseconds where it can take them (epoll_pwait2): with
- * epoll_wait's milliseconds, rounded up so as not to spin, a 1 ms timer
- * fired after up to 2 ms. */
-static int wait_events(kloop *l, struct epoll_event *ev)
+/* Nanoseconds until the earliest timer is due: -1 for none, 0 when one
+ * is due already. Taken now, not at the last wake-up (callbacks ran
+ * since). */
+static int64_t time_left_ns(kloop *l)
 {
     ktimer *t = ktimer_heap_peek(&l->timers);
-    if (!t) return epoll_wait(l->epfd, ev, LOOP_MAX_EVENTS, -1);
+    if (!t) return -1;
     int64_t left = t->deadline_ns - ktime_mono_ns();
-    if (left <= 0) return epoll_wait(l->epfd, ev, LOOP_MAX_EVENTS, 0);
+    return left > 0 ? left : 0;
+}
+
+/* Waits for events for up to left_ns (-1: no limit), in nanoseconds where
+ * the kernel takes them (epoll_pwait2): with epoll_wait's milliseconds,
+ * rounded up so as not to spin, a 1 ms timer fired after up to 2 ms. */
+static int wait_ns(kloop *l, struct epoll_event *ev, int64_t left_ns)
+{
+    if (left_ns <= 0) return epoll_wait(l->epfd, ev, LOOP_MAX_EVENTS, left_ns < 0 ? -1 : 0);
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35)) && \
     !defined(KLOOP_NO_PWAIT2)
     static atomic_bool no_pwait2; /* a kernel older than 5.11 */
     if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
-        struct timespec ts = {.tv_sec = left / KTIME_NS_PER_S, .tv_nsec = left % KTIME_NS_PER_S};
+        struct timespec ts = {.tv_sec = left_ns / KTIME_NS_PER_S,
+                              .tv_nsec = left_ns % KTIME_NS_PER_S};
         int n = epoll_pwait2(l->epfd, ev, LOOP_MAX_EVENTS, &ts, NULL);
         if (n >= 0 || errno != ENOSYS) return n;
         atomic_store_explicit(&no_pwait2, true, memory_order_relaxed);
     }
 #endif
-    int64_t ms = (left + KTIME_NS_PER_MS - 1) / KTIME_NS_PER_MS;
+    int64_t ms = (left_ns + KTIME_NS_PER_MS - 1) / KTIME_NS_PER_MS;
     return epoll_wait(l->epfd, ev, LOOP_MAX_EVENTS, ms > INT_MAX ? INT_MAX : (int)ms);
+}
+
+/* Waits for events until the next timer is due. A hooked loop reads the
+ * heap before it releases the owner's mutex, as other threads change the
+ * heap under it. */
+static int wait_events(kloop *l, struct epoll_event *ev)
+{
+    int64_t left_ns = time_left_ns(l);
+    if (!l->hooks.unlock) return wait_ns(l, ev, left_ns);
+    l->hooks.unlock(l->hooks.arg);
+    int n = wait_ns(l, ev, left_ns);
+    int saved = errno;
+    l->hooks.lock(l->hooks.arg);
+    errno = saved;
+    return n;
 }
 
 static void run_timers(kloop *l)
@@ -163,6 +186,7 @@ static void run_once(kloop *l)
     }
     run_timers(l);
     if (woken || l->local_work) run_inbox(l);
+    if (l->hooks.pass_end) l->hooks.pass_end(l->hooks.arg);
 }
 
 static void *loop_main(void *arg)
@@ -170,10 +194,17 @@ static void *loop_main(void *arg)
     kloop *l = arg;
     current_loop = l;
     pthread_setname_np(pthread_self(), l->name);
+    if (l->hooks.lock) l->hooks.lock(l->hooks.arg);
     while (!l->quit)
         run_once(l);
+    if (l->hooks.unlock) l->hooks.unlock(l->hooks.arg);
     current_loop = NULL;
     return NULL;
+}
+
+void kloop_set_hooks(kloop *l, const kloop_hooks *h)
+{
+    l->hooks = *h;
 }
 
 int kloop_start(kloop *l)
@@ -231,6 +262,11 @@ void kloop_stop(kloop *l, ktask *final)
     signal_wake(l);
     pthread_join(l->thread, NULL);
     l->started = false;
+}
+
+void kloop_wake(kloop *l)
+{
+    signal_wake(l);
 }
 
 bool kloop_on_thread(const kloop *l)

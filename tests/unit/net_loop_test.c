@@ -1,10 +1,11 @@
 /* The event loop: tasks from many threads run once each, in posting
  * order per thread, on the loop's thread; posts from the loop itself;
  * timers in deadline order; stop runs what was queued, then the final
- * task, and refuses later posts. */
+ * task, and refuses later posts; a hooked loop's mutex and pass_end. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "../common/ktest.h"
 #include "base/time.h"
@@ -169,6 +170,99 @@ START_TEST(test_a_loop_never_started_runs_its_tasks_at_stop)
 }
 END_TEST
 
+/* A hooked loop holds its owner's mutex through every pass and releases
+ * it only to sleep and when it stops; another thread changes the loop's
+ * state under that mutex (arms a timer, leaves work) and wakes it, and
+ * pass_end finds the work. */
+static pthread_mutex_t hook_mu = PTHREAD_MUTEX_INITIALIZER;
+static int passes, work_left, work_done, timer_fired; /* under hook_mu */
+static atomic_int unlocked_callbacks;
+
+/* On the loop thread: trylock fails only while someone holds the mutex. */
+static void check_held(void)
+{
+    if (pthread_mutex_trylock(&hook_mu) == 0) {
+        atomic_fetch_add(&unlocked_callbacks, 1);
+        pthread_mutex_unlock(&hook_mu);
+    }
+}
+
+static void hook_lock(void *arg)
+{
+    pthread_mutex_lock(arg);
+}
+
+static void hook_unlock(void *arg)
+{
+    pthread_mutex_unlock(arg);
+}
+
+static void hook_pass_end(void *arg)
+{
+    (void)arg;
+    check_held();
+    passes++;
+    work_done += work_left;
+    work_left = 0;
+}
+
+static void on_hook_timer(ktimer *t)
+{
+    (void)t;
+    check_held();
+    timer_fired++;
+}
+
+static void check_held_task(ktask *t)
+{
+    (void)t;
+    check_held();
+}
+
+static bool lock_within(int64_t ns)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t at = (int64_t)ts.tv_sec * KTIME_NS_PER_S + ts.tv_nsec + ns;
+    ts = (struct timespec){.tv_sec = at / KTIME_NS_PER_S, .tv_nsec = at % KTIME_NS_PER_S};
+    return pthread_mutex_timedlock(&hook_mu, &ts) == 0;
+}
+
+START_TEST(test_hooked_loop_holds_the_owners_mutex_while_awake)
+{
+    L = kloop_new("kfk-test-loop", NULL);
+    kloop_set_hooks(L, &(kloop_hooks){hook_lock, hook_unlock, hook_pass_end, &hook_mu});
+    ck_assert_int_eq(kloop_start(L), 0);
+    ktask task = {NULL, check_held_task};
+    ck_assert_int_eq(kloop_post(L, &task), 0);
+
+    ck_assert(lock_within(2 * KTIME_NS_PER_S)); /* the idle loop sleeps unlocked */
+    static ktimer timer;
+    ktimer_init(&timer, on_hook_timer);
+    ck_assert_int_eq(kloop_timer_arm(L, &timer, ktime_mono_ns() + 20 * KTIME_NS_PER_MS), 0);
+    work_left = 3;
+    kloop_wake(L); /* its sleep had no deadline: the timer needs a new one */
+    pthread_mutex_unlock(&hook_mu);
+
+    int64_t until = ktime_mono_ns() + 5 * KTIME_NS_PER_S;
+    bool done = false;
+    while (!done && ktime_mono_ns() < until) {
+        struct timespec ts = {0, 1000 * 1000};
+        nanosleep(&ts, NULL);
+        ck_assert(lock_within(2 * KTIME_NS_PER_S));
+        done = work_done == 3 && timer_fired == 1;
+        pthread_mutex_unlock(&hook_mu);
+    }
+    ck_assert(done);
+    kloop_stop(L, NULL);
+    ck_assert_int_eq(pthread_mutex_trylock(&hook_mu), 0); /* released as the thread ends */
+    pthread_mutex_unlock(&hook_mu);
+    ck_assert_int_ge(passes, 2);
+    ck_assert_int_eq(atomic_load(&unlocked_callbacks), 0);
+    kloop_free(L);
+}
+END_TEST
+
 static Suite *loop_suite(void)
 {
     Suite *s = suite_create("net_loop");
@@ -178,6 +272,7 @@ static Suite *loop_suite(void)
     tcase_add_test(tc, test_timers_fire_in_deadline_order);
     tcase_add_test(tc, test_loop_thread_posts_to_itself);
     tcase_add_test(tc, test_a_loop_never_started_runs_its_tasks_at_stop);
+    tcase_add_test(tc, test_hooked_loop_holds_the_owners_mutex_while_awake);
     suite_add_tcase(s, tc);
     return s;
 }
