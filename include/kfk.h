@@ -8,7 +8,14 @@
  * parent's handles are the parent's: their threads did not come along,
  * so in the child kfk_produce, the flushes, polls and closes refuse them
  * at once (KFK_ERR_STATE, -1, NULL or 0) and destroy returns without
- * touching them; the parent's handles go on working in the parent. */
+ * touching them; the parent's handles go on working in the parent.
+ *
+ * Memory: kfk allocates with malloc and frees what it allocated itself;
+ * what it returns has its own destroy or release call, and nothing is
+ * freed with libc's free(). There are no allocator hooks: the libraries kfk
+ * uses (OpenSSL, zlib, zstd, lz4, cyrus-sasl, the resolver) allocate with
+ * malloc themselves, so hooks would govern only part of the memory, and
+ * an interposed malloc (jemalloc, tcmalloc) governs all of it. */
 #ifndef KFK_H
 #define KFK_H
 

@@ -5,9 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/container_of.h"
 #include "base/err.h"
-#include "base/topic_name.h"
 #include "base/time.h"
+#include "base/topic_name.h"
 #include "producer/fastclock.h"
 #include "producer/producer_int.h"
 #include "producer/txn.h"
@@ -635,7 +636,7 @@ void kprod_expiry_note(kfk_producer *p, int64_t created_ms)
 
 static void expiry_arm(ktask *t)
 {
-    kfk_producer *p = (kfk_producer *)((char *)t - offsetof(kfk_producer, expiry_arm_task));
+    kfk_producer *p = container_of(t, kfk_producer, expiry_arm_task);
     atomic_store(&p->expiry_posted, false);
     int64_t at = atomic_load(&p->expiry_at_ms);
     if (!p->expiry_stopped && at != INT64_MAX)
@@ -644,7 +645,7 @@ static void expiry_arm(ktask *t)
 
 static void on_expiry(ktimer *tm)
 {
-    kfk_producer *p = (kfk_producer *)((char *)tm - offsetof(kfk_producer, expiry_timer));
+    kfk_producer *p = container_of(tm, kfk_producer, expiry_timer);
     if (p->expiry_stopped) return;
     /* Cleared before looking: a batch opening meanwhile notes itself
      * again, one opened before is seen by the scan. */
@@ -655,7 +656,7 @@ static void on_expiry(ktimer *tm)
 
 static void expiry_stop(ktask *t)
 {
-    kfk_producer *p = (kfk_producer *)((char *)t - offsetof(kfk_producer, expiry_stop_task));
+    kfk_producer *p = container_of(t, kfk_producer, expiry_stop_task);
     kloop_timer_disarm(kclient_bg_loop(p->client), &p->expiry_timer);
     pthread_mutex_lock(&p->senders_lock);
     p->expiry_stopped = true;
