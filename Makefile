@@ -170,6 +170,8 @@ bench-consume: $(BUILD)/bench/consumer_bench
 	@bench/run $<
 bench-txn: $(BUILD)/bench/txn_bench
 	@bench/run $<
+bench-latency: $(BUILD)/bench/latency_bench
+	@bench/run $<
 
 # Kills and restarts nodes of a real 3-node Kafka cluster; not part of check
 # (it needs a JVM and ~1 GB), run by CI.

@@ -151,9 +151,14 @@ static int cmp64(const void *a, const void *b)
 
 int64_t bench_percentile(int64_t *v, size_t n, int pct)
 {
+    return bench_permille(v, n, pct * 10);
+}
+
+int64_t bench_permille(int64_t *v, size_t n, int pm)
+{
     if (!n) return -1;
     qsort(v, n, sizeof(*v), cmp64);
-    return v[n * (size_t)pct / 100];
+    return v[n * (size_t)pm / 1000];
 }
 
 /* Text-like bytes: words from a small vocabulary, so that the codecs find
@@ -174,4 +179,116 @@ char *bench_text_pool(size_t len)
         if (i < len) p[i++] = (s >> 8) % 5 ? ' ' : (char)('0' + (s >> 16) % 10);
     }
     return p;
+}
+
+/* --- producing --------------------------------------------------------------------- */
+
+#define VALUE_POOL_LEN (1 << 20)
+static char *value_pool;
+
+int bench_values_init(void)
+{
+    if (!value_pool) value_pool = bench_text_pool(VALUE_POOL_LEN);
+    return value_pool ? 0 : -1;
+}
+
+const char *bench_value(long i, int size)
+{
+    return value_pool + (size_t)(i * 131) % (size_t)(VALUE_POOL_LEN - size);
+}
+
+static bench_dr_fn *dr_target;
+
+static void kfk_dr(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
+{
+    (void)opaque;
+    (void)producer;
+    dr_target((intptr_t)r->opaque, r->err != KFK_OK);
+}
+
+static void rdk_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    dr_target((intptr_t)m->_private, m->err != 0);
+}
+
+kfk_conf *bench_kfk_producer_conf(const char *bootstrap)
+{
+    kfk_conf *conf = bench_kfk_conf(bootstrap);
+    bench_kset(conf, "acks", "all");
+    bench_kset(conf, "enable.idempotence", "true");
+    return conf;
+}
+
+rd_kafka_conf_t *bench_rdk_producer_conf(const char *bootstrap)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    bench_rset(conf, "bootstrap.servers", bootstrap);
+    bench_rset(conf, "acks", "all");
+    bench_rset(conf, "enable.idempotence", "true");
+    bench_rset(conf, "socket.nagle.disable", "true"); /* as kfk's TCP_NODELAY */
+    bench_rdk_tls(conf);
+    return conf;
+}
+
+kfk_producer *bench_kfk_producer(kfk_conf *conf, bench_dr_fn *dr)
+{
+    char err[512];
+    dr_target = dr;
+    kfk_conf_set_dr_cb(conf, kfk_dr, NULL);
+    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
+    if (!p) {
+        fprintf(stderr, "kfk: %s\n", err);
+        exit(1);
+    }
+    return p;
+}
+
+rd_kafka_t *bench_rdk_producer(rd_kafka_conf_t *conf, bench_dr_fn *dr)
+{
+    char err[512];
+    dr_target = dr;
+    rd_kafka_conf_set_dr_msg_cb(conf, rdk_dr);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    if (!rk) {
+        fprintf(stderr, "librdkafka: %s\n", err);
+        exit(1);
+    }
+    return rk;
+}
+
+kfk_err bench_kfk_produce(kfk_producer *p, const char *topic, const void *value, size_t len,
+                          intptr_t i)
+{
+    kfk_record rec = {
+        .topic = topic, .partition = KFK_PARTITION_ANY, .value = value, .value_len = len};
+    kfk_err e;
+    while ((e = kfk_produce(p, &rec, (void *)i)) == KFK_ERR_QUEUE_FULL)
+        kfk_producer_poll(p, 1);
+    return e;
+}
+
+rd_kafka_resp_err_t bench_rdk_produce(rd_kafka_t *rk, const char *topic, const void *value,
+                                      size_t len, intptr_t i)
+{
+    rd_kafka_resp_err_t e;
+    while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE((void *)value, len),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_OPAQUE((void *)i), RD_KAFKA_V_END)) ==
+           RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        rd_kafka_poll(rk, 1);
+    return e;
+}
+
+void bench_kfk_warm_up(kfk_producer *p, const char *topic, int size)
+{
+    bench_kfk_produce(p, topic, bench_value(0, size), (size_t)size, -1);
+    kfk_producer_flush(p, 30000);
+}
+
+void bench_rdk_warm_up(rd_kafka_t *rk, const char *topic, int size)
+{
+    bench_rdk_produce(rk, topic, bench_value(0, size), (size_t)size, -1);
+    rd_kafka_flush(rk, 30000);
 }

@@ -9,6 +9,7 @@
 #define KFK_BENCH_HARNESS_H
 
 #include <librdkafka/rdkafka.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,9 +60,50 @@ int bench_write_result(const void *result, size_t len);
 /* Sorts v and returns its pct-th percentile (nearest rank below), -1 for
  * an empty v. */
 int64_t bench_percentile(int64_t *v, size_t n, int pct);
+/* The same in thousandths: 999 is p99.9. */
+int64_t bench_permille(int64_t *v, size_t n, int pm);
 
 /* len bytes of text-like values (words from a small vocabulary, about 3:1
  * for the codecs), malloc'd; NULL when out of memory. */
 char *bench_text_pool(size_t len);
+
+/* --- producing: the producer benchmarks' clients ------------------------- */
+
+/* The values the producer benchmarks send: bench_values_init() makes a
+ * pool of text (bench_text_pool), -1 when out of memory; bench_value(i,
+ * size) is record i's value, size bytes (under 1 MiB) starting at a
+ * varying place in the pool. */
+int bench_values_init(void);
+const char *bench_value(long i, int size);
+
+/* Receives each record's delivery report: i is the index given to
+ * bench_kfk_produce or bench_rdk_produce (-1: the warm-up record), failed
+ * whether the client reported an error. Runs on the thread that polls. */
+typedef void(bench_dr_fn)(intptr_t i, bool failed);
+
+/* The producer settings both clients get from every producer benchmark:
+ * bootstrap.servers, acks=all, enable.idempotence=true (kfk's default,
+ * not librdkafka's), for librdkafka socket.nagle.disable=true (kfk sets
+ * TCP_NODELAY), and TLS under -S. */
+kfk_conf *bench_kfk_producer_conf(const char *bootstrap);
+rd_kafka_conf_t *bench_rdk_producer_conf(const char *bootstrap);
+/* A producer from conf (taken) whose delivery reports go to dr; exits(1)
+ * saying why when there is none. One producer per process: the reports'
+ * target is the process's (each client runs in a process of its own). */
+kfk_producer *bench_kfk_producer(kfk_conf *conf, bench_dr_fn *dr);
+rd_kafka_t *bench_rdk_producer(rd_kafka_conf_t *conf, bench_dr_fn *dr);
+/* Produces len bytes of value (copied; no key, the client's partitioner)
+ * to topic, as record i of bench_dr_fn, polling for 1 ms at a time while
+ * the client's queue is full. The client's error when it refused the
+ * record (no report follows then). */
+kfk_err bench_kfk_produce(kfk_producer *p, const char *topic, const void *value, size_t len,
+                          intptr_t i);
+rd_kafka_resp_err_t bench_rdk_produce(rd_kafka_t *rk, const char *topic, const void *value,
+                                      size_t len, intptr_t i);
+/* Produces one record of size bytes (record -1) and flushes, for up to
+ * 30 s: metadata, connections and the producer id before the clock
+ * starts. */
+void bench_kfk_warm_up(kfk_producer *p, const char *topic, int size);
+void bench_rdk_warm_up(rd_kafka_t *rk, const char *topic, int size);
 
 #endif

@@ -31,6 +31,7 @@
  *
  * A benchmark, never a test: nothing here asserts a figure. */
 #include <librdkafka/rdkafka.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,15 +52,6 @@ typedef struct bcase {
     int batch; /* batch.size for both; 0: each client's defaults */
 } bcase;
 
-/* Text-like values: record i's value starts at a varying place in it. */
-#define POOL_LEN (1 << 20)
-static char *pool;
-
-static const char *value_of(long i, int size)
-{
-    return pool + (size_t)(i * 131) % (size_t)(POOL_LEN - size);
-}
-
 typedef struct result {
     double msgs_s, ns_msg, p50_ms, p99_ms, rss_mb;
     long failed;
@@ -69,7 +61,7 @@ typedef struct result {
 static int64_t *sent_ns, *lat_ns;
 static long n_lat, n_failed;
 
-static void delivered(intptr_t i, int failed)
+static void delivered(intptr_t i, bool failed)
 {
     if (failed) {
         n_failed++;
@@ -91,44 +83,22 @@ static void finish(result *r, long n, int64_t t0, int64_t c0)
 
 /* --- kfk --------------------------------------------------------------------------- */
 
-static void kfk_dr(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
-{
-    (void)producer;
-    (void)opaque;
-    delivered((intptr_t)r->opaque, r->err != KFK_OK);
-}
-
 static void run_kfk(const char *bootstrap, const char *topic, const bcase *c, long n, result *r)
 {
-    kfk_conf *conf = bench_kfk_conf(bootstrap);
-    char err[512], batch[32];
+    kfk_conf *conf = bench_kfk_producer_conf(bootstrap);
+    char batch[32];
     snprintf(batch, sizeof(batch), "%d", c->batch);
-    bench_kset(conf, "acks", "all");
     if (c->batch) {
         bench_kset(conf, "linger.ms", "5");
         bench_kset(conf, "batch.size", batch);
     }
     bench_kset(conf, "compression.type", c->codec);
-    kfk_conf_set_dr_cb(conf, kfk_dr, NULL);
-    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
-    if (!p) {
-        fprintf(stderr, "kfk: %s\n", err);
-        exit(1);
-    }
-    kfk_record rec = {.topic = topic,
-                      .partition = KFK_PARTITION_ANY,
-                      .value = value_of(0, c->size),
-                      .value_len = (size_t)c->size};
-    kfk_produce(p, &rec, (void *)(intptr_t)-1); /* metadata and producer id */
-    kfk_producer_flush(p, 30000);
+    kfk_producer *p = bench_kfk_producer(conf, delivered);
+    bench_kfk_warm_up(p, topic, c->size);
     int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns();
     for (long i = 0; i < n; i++) {
         if ((i & LAT_EVERY_MASK) == 0) sent_ns[i] = bench_now_ns();
-        rec.value = value_of(i, c->size);
-        kfk_err e;
-        while ((e = kfk_produce(p, &rec, (void *)(intptr_t)i)) == KFK_ERR_QUEUE_FULL)
-            kfk_producer_poll(p, 1);
-        if (e) n_failed++;
+        if (bench_kfk_produce(p, topic, bench_value(i, c->size), (size_t)c->size, i)) n_failed++;
         if ((i & 1023) == 0) kfk_producer_poll(p, 0);
     }
     kfk_producer_flush(p, 120000);
@@ -138,22 +108,11 @@ static void run_kfk(const char *bootstrap, const char *topic, const bcase *c, lo
 
 /* --- librdkafka ---------------------------------------------------------------------- */
 
-static void rdk_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
-{
-    (void)rk;
-    (void)opaque;
-    delivered((intptr_t)m->_private, m->err != 0);
-}
-
 static void run_rdk(const char *bootstrap, const char *topic, const bcase *c, long n, result *r)
 {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    char err[512], batch[32];
+    rd_kafka_conf_t *conf = bench_rdk_producer_conf(bootstrap);
+    char batch[32];
     snprintf(batch, sizeof(batch), "%d", c->batch);
-    bench_rset(conf, "bootstrap.servers", bootstrap);
-    bench_rset(conf, "acks", "all");
-    bench_rset(conf, "enable.idempotence", "true");
-    bench_rset(conf, "socket.nagle.disable", "true"); /* as kfk's TCP_NODELAY */
     if (c->batch) {
         bench_rset(conf, "linger.ms", "5");
         bench_rset(conf, "batch.size", batch);
@@ -161,30 +120,12 @@ static void run_rdk(const char *bootstrap, const char *topic, const bcase *c, lo
         bench_rset(conf, "queue.buffering.max.messages", "10000000");
     }
     bench_rset(conf, "compression.codec", c->codec);
-    bench_rdk_tls(conf);
-    rd_kafka_conf_set_dr_msg_cb(conf, rdk_dr);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-    if (!rk) {
-        fprintf(stderr, "librdkafka: %s\n", err);
-        exit(1);
-    }
-    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
-                      RD_KAFKA_V_VALUE((void *)value_of(0, c->size), (size_t)c->size),
-                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                      RD_KAFKA_V_OPAQUE((void *)(intptr_t)-1), RD_KAFKA_V_END);
-    rd_kafka_flush(rk, 30000);
+    rd_kafka_t *rk = bench_rdk_producer(conf, delivered);
+    bench_rdk_warm_up(rk, topic, c->size);
     int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns();
     for (long i = 0; i < n; i++) {
         if ((i & LAT_EVERY_MASK) == 0) sent_ns[i] = bench_now_ns();
-        rd_kafka_resp_err_t e;
-        void *value = (void *)value_of(i, c->size);
-        while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
-                                      RD_KAFKA_V_VALUE(value, (size_t)c->size),
-                                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                      RD_KAFKA_V_OPAQUE((void *)(intptr_t)i), RD_KAFKA_V_END)) ==
-               RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            rd_kafka_poll(rk, 1);
-        if (e) n_failed++;
+        if (bench_rdk_produce(rk, topic, bench_value(i, c->size), (size_t)c->size, i)) n_failed++;
         if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
     }
     rd_kafka_flush(rk, 120000);
@@ -201,8 +142,7 @@ static int child_main(const char *client, const char *bootstrap, const char *top
     result r = {0};
     sent_ns = malloc((size_t)n * sizeof(*sent_ns));
     lat_ns = malloc((size_t)n * sizeof(*lat_ns));
-    pool = bench_text_pool(POOL_LEN);
-    if (!sent_ns || !lat_ns || !pool) return 1;
+    if (!sent_ns || !lat_ns || bench_values_init()) return 1;
     /* Touched now, not during the timed run: the page faults of the
      * bench's own bookkeeping are no client's cost. */
     memset(sent_ns, 0, (size_t)n * sizeof(*sent_ns));
