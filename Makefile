@@ -73,7 +73,7 @@ CHAOS_TESTS := $(patsubst tests/chaos/%.c,$(BUILD)/tests/chaos/%,$(wildcard test
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 MOCKD := $(BUILD)/tools/mockd
 
-.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check bench-produce bench-consume bench-txn unit-check integration-check symbols-check proto proto-check \
+.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check bench-produce bench-consume bench-txn bench-latency unit-check integration-check symbols-check proto proto-check \
 	install install-check uninstall clean fuzz fuzz-smoke format
 .DEFAULT_GOAL := all
 # Keep object files of tests and examples between runs.
