@@ -14,6 +14,9 @@ typedef struct seen {
 static void on_error(void *opaque, void *handle, kfk_err err, const char *reason)
 {
     (void)handle;
+    /* The loop thread may report that no broker is reachable (nothing
+     * listens on port 1); that report is not the subject here. */
+    if (err == KFK_ERR_NO_BROKERS) return;
     seen *s = opaque;
     s->calls++;
     s->err = err;
