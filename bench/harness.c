@@ -91,7 +91,7 @@ void bench_make_topic(kfk_mock_cluster *mc, const char *bootstrap, const char *n
     kfk_admin *a = admin_for(bootstrap);
     kfk_new_topic *t = kfk_new_topic_new(name, partitions, -1);
     kfk_admin_result *res = NULL;
-    if (a) kfk_admin_create_topics(a, &t, 1, 30000, &res);
+    if (a) kfk_admin_create_topics(a, &t, 1, &(kfk_admin_options){.timeout_ms = 30000}, &res);
     kfk_admin_result_destroy(res);
     kfk_new_topic_destroy(t);
     kfk_admin_destroy(a);
@@ -101,7 +101,7 @@ void bench_drop_topic(const char *bootstrap, const char *name)
 {
     kfk_admin *a = admin_for(bootstrap);
     kfk_admin_result *res = NULL;
-    if (a) kfk_admin_delete_topics(a, &name, 1, 30000, &res);
+    if (a) kfk_admin_delete_topics(a, &name, 1, &(kfk_admin_options){.timeout_ms = 30000}, &res);
     kfk_admin_result_destroy(res);
     kfk_admin_destroy(a);
 }

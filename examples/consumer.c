@@ -166,7 +166,8 @@ static int32_t partition_count(const opts *o)
     if (!a) return -1;
     kfk_metadata *md;
     int32_t n = -1;
-    if (kfk_admin_list_topics(a, &o->topic, 1, 10000, &md) == KFK_OK) {
+    kfk_admin_options options = {.timeout_ms = 10000};
+    if (kfk_admin_list_topics(a, &o->topic, 1, &options, &md) == KFK_OK) {
         if (kfk_metadata_topic_count(md) == 1 && !kfk_metadata_topic_error(md, 0))
             n = (int32_t)kfk_metadata_partition_count(md, 0);
         kfk_metadata_destroy(md);

@@ -132,9 +132,9 @@ int main(int argc, char **argv)
 
     int rc = 0;
     kfk_metadata *cluster = NULL, *md = NULL;
-    kfk_err err = kfk_admin_describe_cluster(admin, timeout_ms, &cluster);
-    if (!err)
-        err = kfk_admin_list_topics(admin, n_topics ? topics : NULL, n_topics, timeout_ms, &md);
+    kfk_admin_options options = {.timeout_ms = timeout_ms};
+    kfk_err err = kfk_admin_describe_cluster(admin, &options, &cluster);
+    if (!err) err = kfk_admin_list_topics(admin, n_topics ? topics : NULL, n_topics, &options, &md);
     if (err) {
         fprintf(stderr, "metadata from %s: %s\n", bootstrap, kfk_err_str(err));
         rc = 1;

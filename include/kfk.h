@@ -663,25 +663,69 @@ KFK_API void kfk_producer_destroy(kfk_producer *producer);
 /* --- end of producer ------------------------------------------------------------ */
 
 /* --- admin client ------------------------------------------------------------ */
-/* A kfk_admin manages topics and describes the cluster. Every call is
- * synchronous: it blocks the calling thread until the brokers answered or
- * timeout_ms passed, retrying on its own what may succeed when tried
- * again (a lost connection, a controller that moved, a throttled request)
- * until then. Calls may run on many threads at once on one kfk_admin.
+/* A kfk_admin manages the cluster: topics, configs, groups, offsets and
+ * the rest of what Kafka's Admin API serves. Every call is synchronous: it
+ * blocks the calling thread until the brokers answered or the call's
+ * timeout passed, retrying on its own what may succeed when tried again
+ * (a lost connection, a controller or coordinator that moved, a throttled
+ * request) until then. Calls may run on many threads at once on one
+ * kfk_admin.
  *
- * Calls that act on several topics return a kfk_admin_result with one
- * entry per topic, in the order given: the topic's name, its kfk_err (a
- * broker's code such as KFK_ERR_TOPIC_ALREADY_EXISTS, or
- * KFK_ERR_TIMED_OUT when no answer came in time) and the broker's message,
- * if it sent one. Such a call returns KFK_OK when every topic succeeded,
- * else the error of the first topic that failed; either way *result is
- * set, except when the return is KFK_ERR_INVALID_ARG or KFK_ERR_NO_MEMORY
- * (*result NULL). The caller owns *result and frees it with
- * kfk_admin_result_destroy(). */
+ * Every call has the same shape:
+ *
+ *     kfk_err kfk_admin_<operation>(kfk_admin *admin, <what to act on>,
+ *                                   const kfk_admin_options *options,
+ *                                   <where the answer goes>);
+ *
+ * options may be NULL for the defaults (see kfk_admin_options below).
+ *
+ * Answers come in one of two shapes:
+ *   - Calls on partitions take a kfk_partition_list and fill each entry's
+ *     offset, leader epoch, timestamp and error in place; calls that find
+ *     partitions (a group's committed offsets) return a new list.
+ *   - Calls on named things (topics, config resources, groups, ACL
+ *     filters, users) return a kfk_admin_result with one entry per item,
+ *     in the order given (or as found, for calls that list): the item's
+ *     name, its kfk_err (a broker's code such as
+ *     KFK_ERR_TOPIC_ALREADY_EXISTS, or KFK_ERR_TIMED_OUT when no answer
+ *     came in time) and the broker's message, if it sent one; what else
+ *     an operation reports per item is read with the accessors its comment
+ *     names, by entry index.
+ * Either way one item's failure does not stop the others. Such a call
+ * returns KFK_OK when every item succeeded, else the error of the first
+ * item that failed, and the answer is there either way, except when the
+ * return is KFK_ERR_INVALID_ARG, KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED or
+ * a failure of the whole request (an *out is then NULL). The caller owns
+ * a returned kfk_admin_result and frees it with kfk_admin_result_destroy();
+ * kfk_admin_last_error names the first item that failed and the broker's
+ * message about it. */
 typedef struct kfk_admin kfk_admin;
 typedef struct kfk_admin_result kfk_admin_result;
 typedef struct kfk_new_topic kfk_new_topic;
 typedef struct kfk_metadata kfk_metadata;
+
+/* Flags of kfk_admin_options.flags. An operation that has no use for a
+ * flag refuses it (KFK_ERR_INVALID_ARG, and kfk_admin_last_error names
+ * the flag), so that no setting is silently ignored. */
+#define KFK_ADMIN_VALIDATE_ONLY 0x1u                 /* check the request, change nothing */
+#define KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS 0x2u /* describe: the caller's ACL rights */
+#define KFK_ADMIN_INCLUDE_SYNONYMS 0x4u      /* describe configs: where each value comes from */
+#define KFK_ADMIN_INCLUDE_DOCUMENTATION 0x8u /* describe configs: each config's documentation */
+#define KFK_ADMIN_READ_COMMITTED 0x10u       /* list offsets: the last stable offset, not the end */
+#define KFK_ADMIN_REQUIRE_STABLE 0x20u /* group offsets: wait for pending transactional commits */
+
+/* How an admin call runs; NULL means all defaults. Initialize it so the
+ * words left unset are zero (kfk_admin_options o = {.timeout_ms = 5000}):
+ * zero always means the default, and calls refuse options whose reserved
+ * words are not zero (KFK_ERR_INVALID_ARG), so that later versions can
+ * give them meaning without an ABI break. */
+typedef struct kfk_admin_options {
+    /* The whole call's time, retries included, in milliseconds; 0: the
+     * default.api.timeout.ms property (60 s); negative is refused. */
+    int timeout_ms;
+    unsigned flags;    /* KFK_ADMIN_*, as the operation allows */
+    void *reserved[4]; /* zero */
+} kfk_admin_options;
 
 /* A new admin client for the brokers in conf's bootstrap.servers. Takes
  * conf in every case (on failure it is destroyed too). Starts the
@@ -722,25 +766,29 @@ KFK_API kfk_err kfk_new_topic_set_config(kfk_new_topic *topic, const char *name,
 KFK_API void kfk_new_topic_destroy(kfk_new_topic *topic);
 
 /* Creates n topics (CreateTopics, sent to the controller). The topics
- * stay the caller's. Blocks for at most timeout_ms; returns as described
- * above (KFK_ERR_INVALID_ARG: NULL admin, topics or result, or a NULL
- * entry). Success means the controller created the topic; brokers learn
- * of it a moment later. Any application thread. */
+ * stay the caller's. Flags: KFK_ADMIN_VALIDATE_ONLY. Blocks for at most
+ * the call's timeout; returns as described above (KFK_ERR_INVALID_ARG:
+ * NULL admin, topics or result, or a NULL entry). Success means the
+ * controller created the topic; brokers learn of it a moment later. Any
+ * application thread. */
 KFK_API kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, size_t n,
-                                        int timeout_ms, kfk_admin_result **result);
+                                        const kfk_admin_options *options,
+                                        kfk_admin_result **result);
 
 /* Deletes the n topics named in names (strings stay the caller's), with
- * their data. Blocks for at most timeout_ms; returns as described above.
- * Any application thread. */
+ * their data. No flags. Blocks for at most the call's timeout; returns as
+ * described above. Any application thread. */
 KFK_API kfk_err kfk_admin_delete_topics(kfk_admin *admin, const char *const *names, size_t n,
-                                        int timeout_ms, kfk_admin_result **result);
+                                        const kfk_admin_options *options,
+                                        kfk_admin_result **result);
 
 /* Grows topic names[i] to total_counts[i] partitions (partitions are
- * never removed). Blocks for at most timeout_ms; returns as described
- * above. Any application thread. */
+ * never removed). Flags: KFK_ADMIN_VALIDATE_ONLY. Blocks for at most the
+ * call's timeout; returns as described above. Any application thread. */
 KFK_API kfk_err kfk_admin_create_partitions(kfk_admin *admin, const char *const *names,
                                             const int32_t *total_counts, size_t n,
-                                            int timeout_ms, kfk_admin_result **result);
+                                            const kfk_admin_options *options,
+                                            kfk_admin_result **result);
 
 /* The number of entries of a result (0 for NULL). */
 KFK_API size_t kfk_admin_result_count(const kfk_admin_result *result);
@@ -761,18 +809,19 @@ KFK_API void kfk_admin_result_destroy(kfk_admin_result *result);
  * partitions, leaders, replicas and ISR, and the cluster's brokers,
  * controller and id, as the brokers know them now. A topic that does not
  * exist is listed with KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. Topics come
- * sorted by name, partitions by id. Blocks for at most timeout_ms.
- * Returns KFK_OK with *out set (the caller frees it with
+ * sorted by name, partitions by id. No flags. Blocks for at most the
+ * call's timeout. Returns KFK_OK with *out set (the caller frees it with
  * kfk_metadata_destroy), or KFK_ERR_TIMED_OUT, KFK_ERR_DESTROYED,
  * KFK_ERR_INVALID_ARG, KFK_ERR_NO_MEMORY or a broker's error, with *out
  * NULL. Any application thread. */
 KFK_API kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t n,
-                                      int timeout_ms, kfk_metadata **out);
+                                      const kfk_admin_options *options, kfk_metadata **out);
 
 /* Describes the cluster: its id, its controller and its brokers, with
  * DescribeCluster (Metadata on brokers older than 2.8); *out has no
  * topics. Returns and blocks as kfk_admin_list_topics. */
-KFK_API kfk_err kfk_admin_describe_cluster(kfk_admin *admin, int timeout_ms, kfk_metadata **out);
+KFK_API kfk_err kfk_admin_describe_cluster(kfk_admin *admin, const kfk_admin_options *options,
+                                           kfk_metadata **out);
 
 /* Reading a kfk_metadata. Indexes out of range give 0, -1 or NULL.
  * Strings and arrays are valid until kfk_metadata_destroy. A kfk_metadata

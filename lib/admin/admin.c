@@ -32,6 +32,57 @@ kfk_err kadmin_invalid(kfk_admin *a, const char *fn, const char *what)
     return KFK_ERR_INVALID_ARG;
 }
 
+static const char *flag_name(unsigned bit)
+{
+    switch (bit) {
+    case KFK_ADMIN_VALIDATE_ONLY:
+        return "KFK_ADMIN_VALIDATE_ONLY";
+    case KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS:
+        return "KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS";
+    case KFK_ADMIN_INCLUDE_SYNONYMS:
+        return "KFK_ADMIN_INCLUDE_SYNONYMS";
+    case KFK_ADMIN_INCLUDE_DOCUMENTATION:
+        return "KFK_ADMIN_INCLUDE_DOCUMENTATION";
+    case KFK_ADMIN_READ_COMMITTED:
+        return "KFK_ADMIN_READ_COMMITTED";
+    case KFK_ADMIN_REQUIRE_STABLE:
+        return "KFK_ADMIN_REQUIRE_STABLE";
+    default:
+        return NULL;
+    }
+}
+
+kfk_err kadmin_opts_check(kfk_admin *a, const char *fn, const kfk_admin_options *options,
+                          unsigned allowed, kadmin_opts *out)
+{
+    static const kfk_admin_options defaults;
+    const kfk_admin_options *o = options ? options : &defaults;
+    char what[128];
+    if (o->timeout_ms < 0) {
+        snprintf(what, sizeof(what), "options->timeout_ms is %d; use 0 for the default",
+                 o->timeout_ms);
+        return kadmin_invalid(a, fn, what);
+    }
+    for (size_t i = 0; i < sizeof(o->reserved) / sizeof(o->reserved[0]); i++)
+        if (o->reserved[i]) return kadmin_invalid(a, fn, "options->reserved is not all zero");
+    unsigned extra = o->flags & ~allowed;
+    if (extra) {
+        unsigned bit = extra & -extra;
+        const char *name = flag_name(bit);
+        if (name)
+            snprintf(what, sizeof(what), "%s does not apply to this operation", name);
+        else
+            snprintf(what, sizeof(what), "options->flags has the unknown bit 0x%x", bit);
+        return kadmin_invalid(a, fn, what);
+    }
+    out->timeout_ms = o->timeout_ms
+                          ? o->timeout_ms
+                          : (int)kconf_i64(kclient_conf(a->client), KCONF_DEFAULT_API_TIMEOUT_MS);
+    out->deadline_ns = kclient_deadline(out->timeout_ms);
+    out->flags = o->flags;
+    return KFK_OK;
+}
+
 kfk_err kadmin_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
                    const kfk_admin_result *res)
 {

@@ -47,6 +47,20 @@ struct kfk_admin_result {
     kadmin_entry *e;
 };
 
+/* A call's options, checked: its deadline and flags. */
+typedef struct kadmin_opts {
+    int timeout_ms; /* resolved: > 0 */
+    int64_t deadline_ns;
+    unsigned flags;
+} kadmin_opts;
+
+/* Checks options (NULL: defaults) for public call fn, which accepts the
+ * KFK_ADMIN_* flags in allowed, and fills *out. KFK_OK, or
+ * KFK_ERR_INVALID_ARG with a's last error naming what is wrong. The
+ * deadline starts now. */
+kfk_err kadmin_opts_check(kfk_admin *a, const char *fn, const kfk_admin_options *options,
+                          unsigned allowed, kadmin_opts *out);
+
 /* Sets a's last error to "fn: what" and returns KFK_ERR_INVALID_ARG. */
 kfk_err kadmin_invalid(kfk_admin *a, const char *fn, const char *what);
 /* Ends public call fn on a that returns err: its last error names the

@@ -192,7 +192,7 @@ static void metadata_done(kcall *call, kfk_err err, void *resp, karena *arena)
     kadmin_wait_done(&op->w);
 }
 
-static kfk_err metadata_call(kfk_admin *a, const char *const *names, size_t n, int timeout_ms,
+static kfk_err metadata_call(kfk_admin *a, const char *const *names, size_t n, int64_t deadline_ns,
                              kfk_metadata **out)
 {
     kp_metadata_request body;
@@ -214,7 +214,7 @@ static kfk_err metadata_call(kfk_admin *a, const char *const *names, size_t n, i
     describe_op op = {.client = a->client, .all_topics = names == NULL};
     kadmin_wait_init(&op.w);
     kcall_init(&op.call, &kp_metadata_client, &body, metadata_done, &op);
-    op.call.deadline_ns = kclient_deadline(timeout_ms);
+    op.call.deadline_ns = deadline_ns;
     kadmin_run(a, &op.call, &op.w);
     kadmin_wait_destroy(&op.w);
     free(t);
@@ -222,17 +222,19 @@ static kfk_err metadata_call(kfk_admin *a, const char *const *names, size_t n, i
     return op.err;
 }
 
-kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t n, int timeout_ms,
-                              kfk_metadata **out)
+kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t n,
+                              const kfk_admin_options *options, kfk_metadata **out)
 {
     static const char fn[] = "kfk_admin_list_topics";
     if (out) *out = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kfk_err err = out ? KFK_OK : kadmin_invalid(admin, fn, "out is NULL");
+    kadmin_opts o;
+    kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
+    if (!err && !out) err = kadmin_invalid(admin, fn, "out is NULL");
     for (size_t i = 0; !err && names && i < n; i++)
         if (!names[i]) err = kadmin_invalid(admin, fn, "an entry of names is NULL");
-    if (!err) err = metadata_call(admin, names, n, timeout_ms, out);
-    return kadmin_end(admin, fn, err, timeout_ms, NULL);
+    if (!err) err = metadata_call(admin, names, n, o.deadline_ns, out);
+    return kadmin_end(admin, fn, err, o.timeout_ms, NULL);
 }
 
 static kfk_err describe_check(kcall *call, void *resp)
@@ -253,19 +255,22 @@ static void describe_done(kcall *call, kfk_err err, void *resp, karena *arena)
     kadmin_wait_done(&op->w);
 }
 
-static kfk_err describe_cluster(kfk_admin *admin, int timeout_ms, kfk_metadata **out);
+static kfk_err describe_cluster(kfk_admin *admin, int64_t deadline_ns, kfk_metadata **out);
 
-kfk_err kfk_admin_describe_cluster(kfk_admin *admin, int timeout_ms, kfk_metadata **out)
+kfk_err kfk_admin_describe_cluster(kfk_admin *admin, const kfk_admin_options *options,
+                                   kfk_metadata **out)
 {
     static const char fn[] = "kfk_admin_describe_cluster";
     if (out) *out = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kfk_err err =
-        out ? describe_cluster(admin, timeout_ms, out) : kadmin_invalid(admin, fn, "out is NULL");
-    return kadmin_end(admin, fn, err, timeout_ms, NULL);
+    kadmin_opts o;
+    kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
+    if (!err && !out) err = kadmin_invalid(admin, fn, "out is NULL");
+    if (!err) err = describe_cluster(admin, o.deadline_ns, out);
+    return kadmin_end(admin, fn, err, o.timeout_ms, NULL);
 }
 
-static kfk_err describe_cluster(kfk_admin *admin, int timeout_ms, kfk_metadata **out)
+static kfk_err describe_cluster(kfk_admin *admin, int64_t deadline_ns, kfk_metadata **out)
 {
     kp_describe_cluster_request body;
     kp_describe_cluster_request_init(&body);
@@ -273,15 +278,12 @@ static kfk_err describe_cluster(kfk_admin *admin, int timeout_ms, kfk_metadata *
     kadmin_wait_init(&op.w);
     kcall_init(&op.call, &kp_describe_cluster_client, &body, describe_done, &op);
     op.call.check = describe_check;
-    op.call.deadline_ns = kclient_deadline(timeout_ms);
+    op.call.deadline_ns = deadline_ns;
     kadmin_run(admin, &op.call, &op.w);
     kadmin_wait_destroy(&op.w);
     if (op.err == KFK_ERR_UNSUPPORTED_VERSION) {
         /* A broker before 2.8 (KIP-700): Metadata names the same things. */
-        int64_t left = (op.call.deadline_ns - kclient_deadline(0)) / 1000000;
-        kfk_err err =
-            metadata_call(admin, (const char *const[]){NULL}, 0, left > 0 ? (int)left : 0, out);
-        return err;
+        return metadata_call(admin, (const char *const[]){NULL}, 0, deadline_ns, out);
     }
     *out = op.md;
     return op.err;

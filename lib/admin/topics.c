@@ -34,6 +34,7 @@ struct topic_op {
     const int32_t *counts;            /* create partitions */
     bool old_delete;                  /* DeleteTopics v1-5 (brokers before 2.8) */
     bool downgraded;                  /* the last round switched to old_delete */
+    bool validate_only;               /* create, create partitions */
     kadmin_wait w;
     kcall call;
     union {
@@ -91,6 +92,7 @@ static int build_create(topic_op *op, int32_t timeout_ms)
     r->topics = t;
     r->n_topics = k;
     r->timeout_ms = timeout_ms;
+    r->validate_only = op->validate_only;
     return 0;
 }
 
@@ -164,6 +166,7 @@ static int build_parts(topic_op *op, int32_t timeout_ms)
     r->topics = t;
     r->n_topics = k;
     r->timeout_ms = timeout_ms;
+    r->validate_only = op->validate_only;
     return 0;
 }
 
@@ -215,9 +218,8 @@ static void free_arrays(topic_op *op)
     }
 }
 
-static kfk_err run_rounds(kfk_admin *a, topic_op *op, int timeout_ms)
+static kfk_err run_rounds(kfk_admin *a, topic_op *op, int64_t deadline)
 {
-    int64_t deadline = kclient_deadline(timeout_ms);
     const kfk_conf *conf = kclient_conf(a->client);
     int64_t backoff_ms = kconf_i64(conf, KCONF_RETRY_BACKOFF_MS);
     kadmin_wait_init(&op->w);
@@ -250,7 +252,7 @@ static kfk_err run_rounds(kfk_admin *a, topic_op *op, int timeout_ms)
 
 /* Runs api for the n topics of names; the public calls' common body. */
 static kfk_err topic_call(kfk_admin *a, const topic_api *api, const char *const *names, size_t n,
-                          topic_op *op, int timeout_ms, kfk_admin_result **result)
+                          topic_op *op, const kadmin_opts *o, kfk_admin_result **result)
 {
     op->api = api;
     op->n = n;
@@ -261,7 +263,7 @@ static kfk_err topic_call(kfk_admin *a, const topic_api *api, const char *const 
     if (op->res && op->todo && op->answered) {
         for (size_t i = 0; i < n; i++)
             op->todo[i] = true;
-        err = run_rounds(a, op, timeout_ms);
+        err = run_rounds(a, op, o->deadline_ns);
     }
     free(op->todo);
     free(op->answered);
@@ -290,7 +292,7 @@ static kfk_err names_ok(kfk_admin *a, const char *fn, const char *const *names, 
 }
 
 static kfk_err create_topics(kfk_admin *admin, kfk_new_topic *const *topics, size_t n,
-                             int timeout_ms, kfk_admin_result **result)
+                             const kadmin_opts *o, kfk_admin_result **result)
 {
     static const char fn[] = "kfk_admin_create_topics";
     if (!result) return kadmin_invalid(admin, fn, "result is NULL");
@@ -306,47 +308,54 @@ static kfk_err create_topics(kfk_admin *admin, kfk_new_topic *const *topics, siz
         }
         names[i] = topics[i]->name;
     }
-    topic_op op = {.new_topics = topics};
-    kfk_err err = topic_call(admin, &create_api, names, n, &op, timeout_ms, result);
+    topic_op op = {.new_topics = topics, .validate_only = o->flags & KFK_ADMIN_VALIDATE_ONLY};
+    kfk_err err = topic_call(admin, &create_api, names, n, &op, o, result);
     free(names);
     return err;
 }
 
 kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, size_t n,
-                                int timeout_ms, kfk_admin_result **result)
+                                const kfk_admin_options *options, kfk_admin_result **result)
 {
+    static const char fn[] = "kfk_admin_create_topics";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kfk_err err = create_topics(admin, topics, n, timeout_ms, result);
-    return kadmin_end(admin, "kfk_admin_create_topics", err, timeout_ms, result ? *result : NULL);
+    kadmin_opts o;
+    kfk_err err = kadmin_opts_check(admin, fn, options, KFK_ADMIN_VALIDATE_ONLY, &o);
+    if (!err) err = create_topics(admin, topics, n, &o, result);
+    return kadmin_end(admin, fn, err, o.timeout_ms, result ? *result : NULL);
 }
 
 kfk_err kfk_admin_delete_topics(kfk_admin *admin, const char *const *names, size_t n,
-                                int timeout_ms, kfk_admin_result **result)
+                                const kfk_admin_options *options, kfk_admin_result **result)
 {
     static const char fn[] = "kfk_admin_delete_topics";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kfk_err err = names_ok(admin, fn, names, n, result);
+    kadmin_opts o;
+    kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
+    if (!err) err = names_ok(admin, fn, names, n, result);
     if (err) return kclient_error_end(admin->client, err);
     topic_op op = {0};
-    err = topic_call(admin, &delete_api, names, n, &op, timeout_ms, result);
+    err = topic_call(admin, &delete_api, names, n, &op, &o, result);
     for (size_t i = 0; *result && i < n; i++)
         if (!(*result)->e[i].err) kmeta_forget(kclient_meta(admin->client), names[i]);
-    return kadmin_end(admin, fn, err, timeout_ms, *result);
+    return kadmin_end(admin, fn, err, o.timeout_ms, *result);
 }
 
 kfk_err kfk_admin_create_partitions(kfk_admin *admin, const char *const *names,
-                                    const int32_t *total_counts, size_t n, int timeout_ms,
-                                    kfk_admin_result **result)
+                                    const int32_t *total_counts, size_t n,
+                                    const kfk_admin_options *options, kfk_admin_result **result)
 {
     static const char fn[] = "kfk_admin_create_partitions";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kfk_err err = names_ok(admin, fn, names, n, result);
+    kadmin_opts o;
+    kfk_err err = kadmin_opts_check(admin, fn, options, KFK_ADMIN_VALIDATE_ONLY, &o);
+    if (!err) err = names_ok(admin, fn, names, n, result);
     if (!err && !total_counts && n) err = kadmin_invalid(admin, fn, "total_counts is NULL");
     if (err) return kclient_error_end(admin->client, err);
-    topic_op op = {.counts = total_counts};
-    err = topic_call(admin, &parts_api, names, n, &op, timeout_ms, result);
-    return kadmin_end(admin, fn, err, timeout_ms, *result);
+    topic_op op = {.counts = total_counts, .validate_only = o.flags & KFK_ADMIN_VALIDATE_ONLY};
+    err = topic_call(admin, &parts_api, names, n, &op, &o, result);
+    return kadmin_end(admin, fn, err, o.timeout_ms, *result);
 }

@@ -92,7 +92,8 @@ static kfk_err metadata_to(kclient *c, int32_t to, int timeout_ms)
 static bool leaders_avoid(kfk_admin *a, const char *topic, int32_t not )
 {
     kfk_metadata *md;
-    if (kfk_admin_list_topics(a, &topic, 1, 5000, &md)) return false;
+    if (kfk_admin_list_topics(a, &topic, 1, &(kfk_admin_options){.timeout_ms = 5000}, &md))
+        return false;
     bool ok = kfk_metadata_partition_count(md, 0) == 3;
     for (size_t p = 0; ok && p < 3; p++) {
         int32_t l = kfk_metadata_partition_leader(md, 0, p);
@@ -120,7 +121,8 @@ START_TEST(test_broker_killed_and_restarted_under_a_client)
     char err[512];
     kfk_admin *warm = kfk_admin_new(conf_for(), err, sizeof(err));
     kfk_metadata *md;
-    ck_assert_int_eq(kfk_admin_describe_cluster(warm, 20000, &md), KFK_OK);
+    ck_assert_int_eq(
+        kfk_admin_describe_cluster(warm, &(kfk_admin_options){.timeout_ms = 20000}, &md), KFK_OK);
     kfk_metadata_destroy(md);
     kfk_admin_destroy(warm);
     int fds = count_dir("/proc/self/fd"), threads = count_dir("/proc/self/task");
@@ -132,7 +134,8 @@ START_TEST(test_broker_killed_and_restarted_under_a_client)
     snprintf(topic, sizeof(topic), "kfk-chaos-%d-%lld", (int)getpid(), (long long)ktime_mono_ns());
     kfk_new_topic *t = kfk_new_topic_new(topic, 3, 3);
     kfk_admin_result *res;
-    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, 30000, &res), KFK_OK);
+    ck_assert_int_eq(
+        kfk_admin_create_topics(a, &t, 1, &(kfk_admin_options){.timeout_ms = 30000}, &res), KFK_OK);
     kfk_admin_result_destroy(res);
     kfk_new_topic_destroy(t);
     EVENTUALLY(leaders_avoid(a, topic, -1), 30, "leaders for the new topic");
@@ -152,7 +155,9 @@ START_TEST(test_broker_killed_and_restarted_under_a_client)
     EVENTUALLY(leaders_avoid(a, topic, -1), 30, "leaders for every partition");
 
     const char *name = topic;
-    ck_assert_int_eq(kfk_admin_delete_topics(a, &name, 1, 30000, &res), KFK_OK);
+    ck_assert_int_eq(
+        kfk_admin_delete_topics(a, &name, 1, &(kfk_admin_options){.timeout_ms = 30000}, &res),
+        KFK_OK);
     kfk_admin_result_destroy(res);
     kclient_destroy(c);
     kfk_admin_destroy(a);

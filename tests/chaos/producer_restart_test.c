@@ -73,7 +73,8 @@ static void topic_create(const char *name)
     ck_assert_msg(a != NULL, "%s", err);
     kfk_new_topic *t = kfk_new_topic_new(name, N_PARTS, 3);
     kfk_admin_result *res = NULL;
-    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, 60000, &res), KFK_OK);
+    ck_assert_int_eq(
+        kfk_admin_create_topics(a, &t, 1, &(kfk_admin_options){.timeout_ms = 60000}, &res), KFK_OK);
     kfk_admin_result_destroy(res);
     kfk_new_topic_destroy(t);
     kfk_admin_destroy(a);

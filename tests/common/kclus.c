@@ -56,7 +56,9 @@ static bool topic_ready(kfk_admin *a, const char *name, int32_t partitions)
 {
     kfk_metadata *md;
     const char *names[] = {name};
-    if (kfk_admin_list_topics(a, names, 1, KCLUS_TIMEOUT_MS, &md) != KFK_OK) return false;
+    if (kfk_admin_list_topics(a, names, 1, &(kfk_admin_options){.timeout_ms = KCLUS_TIMEOUT_MS},
+                              &md) != KFK_OK)
+        return false;
     bool ready = kfk_metadata_topic_count(md) == 1 && !kfk_metadata_topic_error(md, 0) &&
                  kfk_metadata_partition_count(md, 0) == (size_t)partitions;
     for (size_t p = 0; ready && p < (size_t)partitions; p++)
@@ -71,7 +73,8 @@ bool kclus_partition_leader(const char *bootstrap, const char *topic, int32_t p,
     kfk_admin *a = admin(bootstrap);
     kfk_metadata *md;
     const char *names[] = {topic};
-    kfk_err e = kfk_admin_list_topics(a, names, 1, KCLUS_TIMEOUT_MS, &md);
+    kfk_err e = kfk_admin_list_topics(a, names, 1,
+                                      &(kfk_admin_options){.timeout_ms = KCLUS_TIMEOUT_MS}, &md);
     ck_assert_msg(e == KFK_OK, "describe %s: %s", topic, kfk_err_str(e));
     bool ok = kfk_metadata_topic_count(md) == 1 && !kfk_metadata_topic_error(md, 0) &&
               (size_t)p < kfk_metadata_partition_count(md, 0);
@@ -87,7 +90,8 @@ void kclus_create_topic(const char *bootstrap, const char *name, int32_t partiti
     kfk_admin *a = admin(bootstrap);
     kfk_new_topic *t = kfk_new_topic_new(name, partitions, rf);
     kfk_admin_result *res;
-    kfk_err err = kfk_admin_create_topics(a, &t, 1, KCLUS_TIMEOUT_MS, &res);
+    kfk_err err = kfk_admin_create_topics(
+        a, &t, 1, &(kfk_admin_options){.timeout_ms = KCLUS_TIMEOUT_MS}, &res);
     ck_assert_msg(err == KFK_OK, "create %s: %s", name, kfk_err_str(err));
     err = kfk_admin_result_error(res, 0);
     ck_assert_msg(err == KFK_OK, "create %s: %s", name, kfk_err_str(err));
@@ -105,7 +109,8 @@ void kclus_delete_topic(const char *bootstrap, const char *name)
 {
     kfk_admin *a = admin(bootstrap);
     kfk_admin_result *res = NULL;
-    kfk_admin_delete_topics(a, &name, 1, KCLUS_TIMEOUT_MS, &res);
+    kfk_admin_delete_topics(a, &name, 1, &(kfk_admin_options){.timeout_ms = KCLUS_TIMEOUT_MS},
+                            &res);
     kfk_admin_result_destroy(res);
     kfk_admin_destroy(a);
 }

@@ -383,7 +383,7 @@ void ksec_expect_refused(kfk_conf *(*conf_of)(void), kfk_err want, const char *b
     ck_assert_msg(a != NULL, "%s", err);
     kfk_metadata *md = NULL;
     int64_t t0 = kclus_now_ms();
-    kfk_err e = kfk_admin_describe_cluster(a, 20000, &md);
+    kfk_err e = kfk_admin_describe_cluster(a, &(kfk_admin_options){.timeout_ms = 20000}, &md);
     check_took("describe_cluster", e, want, t0);
     kfk_admin_destroy(a);
     ck_assert_msg(atomic_load(&s.calls) >= 1, "error_cb not called");

@@ -31,7 +31,8 @@ static kfk_err create_one(kfk_admin *a, const char *name, int32_t partitions,
 {
     kfk_new_topic *t = kfk_new_topic_new(name, partitions, -1);
     ck_assert_int_eq(kfk_new_topic_set_config(t, "retention.ms", "3600000"), KFK_OK);
-    kfk_err err = kfk_admin_create_topics(a, &t, 1, TIMEOUT_MS, res);
+    kfk_err err =
+        kfk_admin_create_topics(a, &t, 1, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, res);
     kfk_new_topic_destroy(t);
     return err;
 }
@@ -39,7 +40,8 @@ static kfk_err create_one(kfk_admin *a, const char *name, int32_t partitions,
 static void delete_one(kfk_admin *a, const char *name)
 {
     kfk_admin_result *res;
-    kfk_err err = kfk_admin_delete_topics(a, &name, 1, TIMEOUT_MS, &res);
+    kfk_err err =
+        kfk_admin_delete_topics(a, &name, 1, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &res);
     ck_assert_msg(err == KFK_OK, "delete %s: %s", name, kfk_err_str(err));
     kfk_admin_result_destroy(res);
 }
@@ -53,7 +55,9 @@ static void await_topic(kfk_admin *a, const char *name, size_t partitions)
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         kfk_metadata *md;
-        ck_assert_int_eq(kfk_admin_list_topics(a, &name, 1, TIMEOUT_MS, &md), KFK_OK);
+        ck_assert_int_eq(
+            kfk_admin_list_topics(a, &name, 1, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &md),
+            KFK_OK);
         ck_assert_uint_eq(kfk_metadata_topic_count(md), 1);
         ck_assert_str_eq(kfk_metadata_topic_name(md, 0), name);
         bool ok;
@@ -97,7 +101,9 @@ START_TEST(test_create_list_grow_delete_round_trip)
 
     /* Every topic: ours is among them. */
     kfk_metadata *md;
-    ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, TIMEOUT_MS, &md), KFK_OK);
+    ck_assert_int_eq(
+        kfk_admin_list_topics(a, NULL, 0, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &md),
+        KFK_OK);
     bool found = false;
     for (size_t t = 0; t < kfk_metadata_topic_count(md); t++) {
         if (t)
@@ -115,7 +121,8 @@ START_TEST(test_create_list_grow_delete_round_trip)
 
     const char *names[] = {name};
     int32_t counts[] = {5};
-    err = kfk_admin_create_partitions(a, names, counts, 1, TIMEOUT_MS, &res);
+    err = kfk_admin_create_partitions(a, names, counts, 1,
+                                      &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &res);
     ck_assert_msg(err == KFK_OK, "create partitions: %s", kfk_err_str(err));
     kfk_admin_result_destroy(res);
     await_topic(a, name, 5);
@@ -163,7 +170,8 @@ START_TEST(test_mixed_outcomes_come_per_topic_in_order)
     ktest_unique_topic(missing, sizeof(missing), "missing");
     kfk_new_topic *t[2] = {kfk_new_topic_new(good, 1, -1), kfk_new_topic_new("bad/name", 1, -1)};
     kfk_admin_result *res;
-    kfk_err err = kfk_admin_create_topics(a, t, 2, TIMEOUT_MS, &res);
+    kfk_err err =
+        kfk_admin_create_topics(a, t, 2, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &res);
     ck_assert_int_eq(err, KFK_ERR_INVALID_TOPIC_EXCEPTION); /* the first failure */
     ck_assert_uint_eq(kfk_admin_result_count(res), 2);
     ck_assert_int_eq(kfk_admin_result_error(res, 0), KFK_OK);
@@ -174,7 +182,7 @@ START_TEST(test_mixed_outcomes_come_per_topic_in_order)
     kfk_new_topic_destroy(t[0]);
     kfk_new_topic_destroy(t[1]);
     const char *del[] = {good, missing};
-    err = kfk_admin_delete_topics(a, del, 2, TIMEOUT_MS, &res);
+    err = kfk_admin_delete_topics(a, del, 2, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &res);
     ck_assert_int_eq(err, KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
     ck_assert_int_eq(kfk_admin_result_error(res, 0), KFK_OK);
     ck_assert_int_eq(kfk_admin_result_error(res, 1), KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION);
@@ -187,7 +195,8 @@ START_TEST(test_describe_cluster_names_brokers_and_controller)
 {
     kfk_admin *a = admin_for(ktest_bootstrap());
     kfk_metadata *md;
-    ck_assert_int_eq(kfk_admin_describe_cluster(a, TIMEOUT_MS, &md), KFK_OK);
+    ck_assert_int_eq(
+        kfk_admin_describe_cluster(a, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &md), KFK_OK);
     ck_assert_uint_ge(kfk_metadata_broker_count(md), 1);
     ck_assert_int_ge(kfk_metadata_controller_id(md), 0);
     ck_assert_ptr_nonnull(kfk_metadata_cluster_id(md));
@@ -209,18 +218,103 @@ START_TEST(test_describe_cluster_names_brokers_and_controller)
 }
 END_TEST
 
-START_TEST(test_a_call_without_time_times_out)
+/* An admin client for an address where nothing listens, whose calls can
+ * only end at their deadline; default.api.timeout.ms is set to default_ms. */
+static kfk_admin *admin_nowhere(const char *default_ms)
 {
-    kfk_admin *a = admin_for(ktest_bootstrap());
+    kfk_conf *conf = kfk_conf_new();
+    ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", "127.0.0.1:1", NULL, 0), KFK_OK);
+    ck_assert_int_eq(kfk_conf_set(conf, "default.api.timeout.ms", default_ms, NULL, 0), KFK_OK);
+    ck_assert_int_eq(kfk_conf_set(conf, "log.level", "crit", NULL, 0), KFK_OK);
+    kfk_admin *a = kfk_admin_new(conf, NULL, 0);
+    ck_assert_ptr_nonnull(a);
+    return a;
+}
+
+START_TEST(test_a_call_ends_at_its_timeout)
+{
+    kfk_admin *a = admin_nowhere("600000");
     kfk_admin_result *res;
     kfk_new_topic *t = kfk_new_topic_new("kfk-it-never-created", 1, -1);
-    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, 0, &res), KFK_ERR_TIMED_OUT);
+    kfk_admin_options quick = {.timeout_ms = 50};
+    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, &quick, &res), KFK_ERR_TIMED_OUT);
     ck_assert_int_eq(kfk_admin_result_error(res, 0), KFK_ERR_TIMED_OUT);
+    ck_assert_str_eq(kfk_admin_last_error(a),
+                     "kfk_admin_create_topics: topic \"kfk-it-never-created\": "
+                     "TIMED_OUT: the deadline passed");
     kfk_admin_result_destroy(res);
     kfk_new_topic_destroy(t);
     kfk_metadata *md;
-    ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 0, &md), KFK_ERR_TIMED_OUT);
+    ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, &quick, &md), KFK_ERR_TIMED_OUT);
     ck_assert_ptr_null(md);
+    ck_assert_str_eq(kfk_admin_last_error(a),
+                     "kfk_admin_list_topics: no answer within timeout_ms (50 ms)");
+    kfk_admin_destroy(a);
+}
+END_TEST
+
+START_TEST(test_no_options_means_default_api_timeout)
+{
+    kfk_admin *a = admin_nowhere("50");
+    kfk_metadata *md;
+    ck_assert_int_eq(kfk_admin_describe_cluster(a, NULL, &md), KFK_ERR_TIMED_OUT);
+    ck_assert_str_eq(kfk_admin_last_error(a),
+                     "kfk_admin_describe_cluster: no answer within timeout_ms (50 ms)");
+    ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, &(kfk_admin_options){0}, &md),
+                     KFK_ERR_TIMED_OUT);
+    ck_assert_str_eq(kfk_admin_last_error(a),
+                     "kfk_admin_list_topics: no answer within timeout_ms (50 ms)");
+    kfk_admin_destroy(a);
+}
+END_TEST
+
+START_TEST(test_options_an_operation_cannot_use_are_refused)
+{
+    kfk_admin *a = admin_nowhere("50");
+    kfk_admin_result *res = (void *)1;
+    const char *name = "kfk-it-never-deleted";
+    kfk_admin_options o = {.flags = KFK_ADMIN_VALIDATE_ONLY};
+    ck_assert_int_eq(kfk_admin_delete_topics(a, &name, 1, &o, &res), KFK_ERR_INVALID_ARG);
+    ck_assert_ptr_null(res);
+    ck_assert_str_eq(kfk_admin_last_error(a), "kfk_admin_delete_topics: "
+                                              "KFK_ADMIN_VALIDATE_ONLY does not apply to this "
+                                              "operation");
+    o = (kfk_admin_options){.flags = 0x80000000u};
+    ck_assert_int_eq(kfk_admin_delete_topics(a, &name, 1, &o, &res), KFK_ERR_INVALID_ARG);
+    ck_assert_str_eq(kfk_admin_last_error(a),
+                     "kfk_admin_delete_topics: options->flags has the unknown bit 0x80000000");
+    o = (kfk_admin_options){.timeout_ms = -1};
+    ck_assert_int_eq(kfk_admin_delete_topics(a, &name, 1, &o, &res), KFK_ERR_INVALID_ARG);
+    ck_assert_str_eq(kfk_admin_last_error(a),
+                     "kfk_admin_delete_topics: options->timeout_ms is -1; use 0 for the default");
+    o = (kfk_admin_options){.reserved = {&o}};
+    kfk_metadata *md = (void *)1;
+    ck_assert_int_eq(kfk_admin_describe_cluster(a, &o, &md), KFK_ERR_INVALID_ARG);
+    ck_assert_ptr_null(md);
+    ck_assert_str_eq(kfk_admin_last_error(a),
+                     "kfk_admin_describe_cluster: options->reserved is not all zero");
+    kfk_admin_destroy(a);
+}
+END_TEST
+
+START_TEST(test_validate_only_creates_nothing)
+{
+    kfk_admin *a = admin_for(ktest_bootstrap());
+    char name[128];
+    ktest_unique_topic(name, sizeof(name), "validate");
+    kfk_new_topic *t = kfk_new_topic_new(name, 2, -1);
+    kfk_admin_result *res;
+    kfk_admin_options o = {.timeout_ms = TIMEOUT_MS, .flags = KFK_ADMIN_VALIDATE_ONLY};
+    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, &o, &res), KFK_OK);
+    ck_assert_int_eq(kfk_admin_result_error(res, 0), KFK_OK);
+    kfk_admin_result_destroy(res);
+    /* Had the check created the topic, creating it now would fail with
+     * TOPIC_ALREADY_EXISTS. */
+    o.flags = 0;
+    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, &o, &res), KFK_OK);
+    kfk_admin_result_destroy(res);
+    kfk_new_topic_destroy(t);
+    delete_one(a, name);
     kfk_admin_destroy(a);
 }
 END_TEST
@@ -229,13 +323,21 @@ START_TEST(test_bad_arguments_are_refused)
 {
     kfk_admin *a = admin_for(ktest_bootstrap());
     kfk_admin_result *res = (void *)1;
-    ck_assert_int_eq(kfk_admin_create_topics(NULL, NULL, 0, 10, &res), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(
+        kfk_admin_create_topics(NULL, NULL, 0, &(kfk_admin_options){.timeout_ms = 10}, &res),
+        KFK_ERR_INVALID_ARG);
     ck_assert_ptr_null(res);
     kfk_new_topic *none[1] = {NULL};
-    ck_assert_int_eq(kfk_admin_create_topics(a, none, 1, 10, &res), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(
+        kfk_admin_create_topics(a, none, 1, &(kfk_admin_options){.timeout_ms = 10}, &res),
+        KFK_ERR_INVALID_ARG);
     const char *names[1] = {NULL};
-    ck_assert_int_eq(kfk_admin_delete_topics(a, names, 1, 10, &res), KFK_ERR_INVALID_ARG);
-    ck_assert_int_eq(kfk_admin_delete_topics(a, NULL, 0, 10, NULL), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(
+        kfk_admin_delete_topics(a, names, 1, &(kfk_admin_options){.timeout_ms = 10}, &res),
+        KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(
+        kfk_admin_delete_topics(a, NULL, 0, &(kfk_admin_options){.timeout_ms = 10}, NULL),
+        KFK_ERR_INVALID_ARG);
     ck_assert_ptr_null(kfk_new_topic_new(NULL, 1, 1));
     ck_assert_int_eq(kfk_new_topic_set_config(NULL, "a", "b"), KFK_ERR_INVALID_ARG);
     ck_assert_uint_eq(kfk_admin_result_count(NULL), 0);
@@ -262,11 +364,13 @@ static void *work(void *arg)
     ktest_unique_topic(name, sizeof(name), what);
     kfk_new_topic *t = kfk_new_topic_new(name, 1, -1);
     kfk_admin_result *res;
-    w->create = kfk_admin_create_topics(w->a, &t, 1, TIMEOUT_MS, &res);
+    w->create =
+        kfk_admin_create_topics(w->a, &t, 1, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &res);
     kfk_admin_result_destroy(res);
     kfk_new_topic_destroy(t);
     const char *n = name;
-    w->del = kfk_admin_delete_topics(w->a, &n, 1, TIMEOUT_MS, &res);
+    w->del =
+        kfk_admin_delete_topics(w->a, &n, 1, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &res);
     kfk_admin_result_destroy(res);
     return NULL;
 }
@@ -300,7 +404,10 @@ static Suite *admin_suite(void)
     tcase_add_test(tc, test_duplicate_topic_gives_topic_already_exists);
     tcase_add_test(tc, test_mixed_outcomes_come_per_topic_in_order);
     tcase_add_test(tc, test_describe_cluster_names_brokers_and_controller);
-    tcase_add_test(tc, test_a_call_without_time_times_out);
+    tcase_add_test(tc, test_a_call_ends_at_its_timeout);
+    tcase_add_test(tc, test_no_options_means_default_api_timeout);
+    tcase_add_test(tc, test_options_an_operation_cannot_use_are_refused);
+    tcase_add_test(tc, test_validate_only_creates_nothing);
     tcase_add_test(tc, test_bad_arguments_are_refused);
     tcase_add_test(tc, test_calls_from_many_threads_at_once);
     suite_add_tcase(s, tc);

@@ -64,7 +64,7 @@ static kfk_admin *admin_for(kfk_mock_cluster *mc, const char *const *kv)
 static size_t broker_count(kfk_admin *a)
 {
     kfk_metadata *md;
-    if (kfk_admin_describe_cluster(a, 5000, &md)) return 0;
+    if (kfk_admin_describe_cluster(a, &(kfk_admin_options){.timeout_ms = 5000}, &md)) return 0;
     size_t n = kfk_metadata_broker_count(md);
     kfk_metadata_destroy(md);
     return n;
@@ -88,11 +88,15 @@ START_TEST(test_slow_broker_times_out_at_the_deadline)
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     kfk_admin *a = admin_for(mc, (const char *const[]){"request.timeout.ms", "1000", NULL});
     kfk_metadata *md;
-    ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 5000, &md), KFK_OK); /* connected */
+    ck_assert_int_eq(
+        kfk_admin_list_topics(a, NULL, 0, &(kfk_admin_options){.timeout_ms = 5000}, &md),
+        KFK_OK); /* connected */
     kfk_metadata_destroy(md);
     ck_assert_int_eq(kfk_mock_broker_set_rtt(mc, 1, 3000), KFK_OK);
     int64_t start = ktime_mono_ns();
-    ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 1000, &md), KFK_ERR_TIMED_OUT);
+    ck_assert_int_eq(
+        kfk_admin_list_topics(a, NULL, 0, &(kfk_admin_options){.timeout_ms = 1000}, &md),
+        KFK_ERR_TIMED_OUT);
     int64_t ms = ms_since(start);
     ck_assert_int_ge(ms, 1000);
     ck_assert_int_lt(ms, 2000);
@@ -100,14 +104,17 @@ START_TEST(test_slow_broker_times_out_at_the_deadline)
     /* A longer call: each request times out at request.timeout.ms and is
      * sent again until the call's own deadline. */
     start = ktime_mono_ns();
-    ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 2500, &md), KFK_ERR_TIMED_OUT);
+    ck_assert_int_eq(
+        kfk_admin_list_topics(a, NULL, 0, &(kfk_admin_options){.timeout_ms = 2500}, &md),
+        KFK_ERR_TIMED_OUT);
     ms = ms_since(start);
     ck_assert_int_ge(ms, 2500);
     ck_assert_int_lt(ms, 3500);
     ck_assert_int_ge(kfk_mock_request_count(mc, KFK_MOCK_API_METADATA), 3);
     /* Fast again: the client recovers. */
     kfk_mock_broker_set_rtt(mc, 1, 0);
-    ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 5000, &md), KFK_OK);
+    ck_assert_int_eq(
+        kfk_admin_list_topics(a, NULL, 0, &(kfk_admin_options){.timeout_ms = 5000}, &md), KFK_OK);
     kfk_metadata_destroy(md);
     kfk_admin_destroy(a);
     kfk_mock_cluster_destroy(mc);
@@ -131,7 +138,8 @@ START_TEST(test_broker_down_and_back_leaves_no_fds_or_threads)
     await_brokers(a, 2);
     kfk_metadata *md;
     const char *t = "t";
-    ck_assert_int_eq(kfk_admin_list_topics(a, &t, 1, 5000, &md), KFK_OK);
+    ck_assert_int_eq(kfk_admin_list_topics(a, &t, 1, &(kfk_admin_options){.timeout_ms = 5000}, &md),
+                     KFK_OK);
     for (size_t p = 0; p < kfk_metadata_partition_count(md, 0); p++)
         ck_assert_int_ne(kfk_metadata_partition_leader(md, 0, p), 2);
     kfk_metadata_destroy(md);
@@ -141,7 +149,8 @@ START_TEST(test_broker_down_and_back_leaves_no_fds_or_threads)
     for (int32_t b = 1; b <= 3; b++)
         kfk_mock_broker_drop_connections(mc, b);
     for (int i = 0; i < 5; i++) {
-        ck_assert_int_eq(kfk_admin_list_topics(a, &t, 1, 5000, &md), KFK_OK);
+        ck_assert_int_eq(
+            kfk_admin_list_topics(a, &t, 1, &(kfk_admin_options){.timeout_ms = 5000}, &md), KFK_OK);
         kfk_metadata_destroy(md);
     }
     ck_assert_int_ge(count_dir("/proc/self/fd"), mock_fds);
@@ -170,12 +179,15 @@ START_TEST(test_whole_cluster_down_then_up)
     kfk_mock_broker_set_down(mc, 2, true);
     kfk_metadata *md;
     int64_t start = ktime_mono_ns();
-    ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 800, &md), KFK_ERR_TIMED_OUT);
+    ck_assert_int_eq(
+        kfk_admin_list_topics(a, NULL, 0, &(kfk_admin_options){.timeout_ms = 800}, &md),
+        KFK_ERR_TIMED_OUT);
     ck_assert_int_ge(ms_since(start), 800);
     kfk_mock_broker_set_down(mc, 1, false);
     kfk_mock_broker_set_down(mc, 2, false);
     /* Reconnects with backoff (at most 200 ms here) and works again. */
-    ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 5000, &md), KFK_OK);
+    ck_assert_int_eq(
+        kfk_admin_list_topics(a, NULL, 0, &(kfk_admin_options){.timeout_ms = 5000}, &md), KFK_OK);
     kfk_metadata_destroy(md);
     kfk_admin_destroy(a);
     kfk_mock_cluster_destroy(mc);
@@ -208,11 +220,15 @@ START_TEST(test_all_brokers_down_is_reported_once_per_outage)
         kfk_mock_broker_set_down(mc, 1, true);
         kfk_mock_broker_set_down(mc, 2, true);
         /* several failed reconnects (backoff at most 200 ms here) */
-        ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 1500, &md), KFK_ERR_TIMED_OUT);
+        ck_assert_int_eq(
+            kfk_admin_list_topics(a, NULL, 0, &(kfk_admin_options){.timeout_ms = 1500}, &md),
+            KFK_ERR_TIMED_OUT);
         ck_assert_int_eq(atomic_load(&no_brokers_reports), outage);
         kfk_mock_broker_set_down(mc, 1, false);
         kfk_mock_broker_set_down(mc, 2, false);
-        ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 5000, &md), KFK_OK);
+        ck_assert_int_eq(
+            kfk_admin_list_topics(a, NULL, 0, &(kfk_admin_options){.timeout_ms = 5000}, &md),
+            KFK_OK);
         kfk_metadata_destroy(md);
         ck_assert_int_eq(atomic_load(&no_brokers_reports), outage);
     }
@@ -226,7 +242,7 @@ END_TEST
 static kfk_err create(kfk_admin *a, const char *name, kfk_admin_result **res)
 {
     kfk_new_topic *t = kfk_new_topic_new(name, 2, -1);
-    kfk_err err = kfk_admin_create_topics(a, &t, 1, 5000, res);
+    kfk_err err = kfk_admin_create_topics(a, &t, 1, &(kfk_admin_options){.timeout_ms = 5000}, res);
     kfk_new_topic_destroy(t);
     return err;
 }
@@ -237,7 +253,8 @@ START_TEST(test_retriable_errors_are_retried)
     kfk_admin *a = admin_for(mc, (const char *const[]){"request.timeout.ms", "500", NULL});
     kfk_admin_result *res;
     kfk_metadata *md;
-    ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, 5000, &md), KFK_OK);
+    ck_assert_int_eq(
+        kfk_admin_list_topics(a, NULL, 0, &(kfk_admin_options){.timeout_ms = 5000}, &md), KFK_OK);
     kfk_metadata_destroy(md);
 
     /* The controller moved, twice: the topic goes again. */

@@ -29,7 +29,10 @@ static int32_t epoch_of(const char *topic, int32_t p)
     for (;;) {
         kfk_metadata *md;
         const char *names[] = {topic};
-        ck_assert_int_eq(kfk_admin_list_topics(a, names, 1, KCLUS_TIMEOUT_MS, &md), KFK_OK);
+        ck_assert_int_eq(kfk_admin_list_topics(a, names, 1,
+                                               &(kfk_admin_options){.timeout_ms = KCLUS_TIMEOUT_MS},
+                                               &md),
+                         KFK_OK);
         if (kfk_metadata_topic_count(md) == 1 && !kfk_metadata_topic_error(md, 0) &&
             kfk_metadata_partition_count(md, 0) == NPARTS &&
             kfk_metadata_partition_leader(md, 0, (size_t)p) >= 0)

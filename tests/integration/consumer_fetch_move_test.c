@@ -72,7 +72,8 @@ static kfk_metadata *describe(const cluster *cl, const char *topic)
     ck_assert_msg(a != NULL, "%s", err);
     kfk_metadata *md = NULL;
     const char *names[] = {topic};
-    kfk_err e = kfk_admin_list_topics(a, names, 1, KCLUS_TIMEOUT_MS, &md);
+    kfk_err e = kfk_admin_list_topics(a, names, 1,
+                                      &(kfk_admin_options){.timeout_ms = KCLUS_TIMEOUT_MS}, &md);
     ck_assert_msg(e == KFK_OK, "describe %s: %s", topic, kfk_err_str(e));
     kfk_admin_destroy(a);
     return md;

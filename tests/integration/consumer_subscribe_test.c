@@ -415,7 +415,10 @@ START_TEST(test_added_partitions_are_assigned)
     ck_assert_msg(ad != NULL, "%s", err);
     int32_t total = NPARTS;
     kfk_admin_result *res = NULL;
-    ck_assert_int_eq(kfk_admin_create_partitions(ad, names, &total, 1, TIMEOUT_MS, &res), KFK_OK);
+    ck_assert_int_eq(kfk_admin_create_partitions(ad, names, &total, 1,
+                                                 &(kfk_admin_options){.timeout_ms = TIMEOUT_MS},
+                                                 &res),
+                     KFK_OK);
     ck_assert_int_eq(kfk_admin_result_error(res, 0), KFK_OK);
     kfk_admin_result_destroy(res);
     kfk_admin_destroy(ad);

@@ -82,7 +82,8 @@ static void create_topic(const char *name)
     ck_assert_msg(a != NULL, "%s", err);
     kfk_new_topic *t = kfk_new_topic_new(name, 1, -1);
     kfk_admin_result *res;
-    kfk_err e = kfk_admin_create_topics(a, &t, 1, TIMEOUT_MS, &res);
+    kfk_err e =
+        kfk_admin_create_topics(a, &t, 1, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &res);
     ck_assert_msg(e == KFK_OK, "create %s: %s", name, kfk_err_str(e));
     kfk_admin_result_destroy(res);
     kfk_new_topic_destroy(t);
@@ -93,7 +94,7 @@ static void delete_topic(const char *name)
 {
     kfk_admin *a = kfk_admin_new(conf_for(), NULL, 0);
     kfk_admin_result *res;
-    kfk_admin_delete_topics(a, &name, 1, TIMEOUT_MS, &res);
+    kfk_admin_delete_topics(a, &name, 1, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &res);
     kfk_admin_result_destroy(res);
     kfk_admin_destroy(a);
 }

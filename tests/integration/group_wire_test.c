@@ -33,7 +33,9 @@ static void create_topic(void)
     ck_assert_msg(a != NULL, "%s", err);
     kfk_new_topic *t = kfk_new_topic_new(topic, 4, -1);
     kfk_admin_result *res;
-    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, TIMEOUT_MS, &res), KFK_OK);
+    ck_assert_int_eq(
+        kfk_admin_create_topics(a, &t, 1, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &res),
+        KFK_OK);
     kfk_admin_result_destroy(res);
     kfk_new_topic_destroy(t);
     /* Commits name the topic: wait until every partition has a leader. */
@@ -42,7 +44,8 @@ static void create_topic(void)
         ck_assert_msg(mt_now_ms() < deadline, "%s has no leaders", topic);
         kfk_metadata *md;
         const char *names[] = {topic};
-        if (kfk_admin_list_topics(a, names, 1, TIMEOUT_MS, &md) == KFK_OK) {
+        if (kfk_admin_list_topics(a, names, 1, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS},
+                                  &md) == KFK_OK) {
             ready = kfk_metadata_topic_count(md) == 1 && !kfk_metadata_topic_error(md, 0) &&
                     kfk_metadata_partition_count(md, 0) == 4;
             for (size_t p = 0; ready && p < 4; p++)
@@ -62,7 +65,8 @@ static void delete_topic(void)
     if (!a) return;
     const char *name = topic;
     kfk_admin_result *res;
-    if (kfk_admin_delete_topics(a, &name, 1, TIMEOUT_MS, &res) == KFK_OK)
+    if (kfk_admin_delete_topics(a, &name, 1, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS},
+                                &res) == KFK_OK)
         kfk_admin_result_destroy(res);
     kfk_admin_destroy(a);
 }

@@ -57,7 +57,8 @@ static void topic_create(const char *name)
     ck_assert_msg(a != NULL, "%s", err);
     kfk_new_topic *t = kfk_new_topic_new(name, N_PARTS, -1);
     kfk_admin_result *res = NULL;
-    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, 30000, &res), KFK_OK);
+    ck_assert_int_eq(
+        kfk_admin_create_topics(a, &t, 1, &(kfk_admin_options){.timeout_ms = 30000}, &res), KFK_OK);
     kfk_admin_result_destroy(res);
     kfk_new_topic_destroy(t);
     kfk_admin_destroy(a);
@@ -69,7 +70,7 @@ static void topic_delete(const char *name)
     kfk_admin *a = kfk_admin_new(conf_for(), err, sizeof(err));
     ck_assert_msg(a != NULL, "%s", err);
     kfk_admin_result *res = NULL;
-    kfk_admin_delete_topics(a, &name, 1, 30000, &res);
+    kfk_admin_delete_topics(a, &name, 1, &(kfk_admin_options){.timeout_ms = 30000}, &res);
     kfk_admin_result_destroy(res);
     kfk_admin_destroy(a);
 }

@@ -36,7 +36,8 @@ static void refused_once_then_admitted(ksec_listener l, const char *mech, kfk_er
     ck_assert_msg(a != NULL, "%s", err);
     kfk_metadata *md = NULL;
     int64_t t0 = kclus_now_ms();
-    ck_assert_int_eq(kfk_admin_describe_cluster(a, 20000, &md), want);
+    ck_assert_int_eq(kfk_admin_describe_cluster(a, &(kfk_admin_options){.timeout_ms = 20000}, &md),
+                     want);
     ck_assert_int_lt(kclus_now_ms() - t0, 10000);
     ck_assert_int_eq(atomic_load(&errors), 1);
     ck_assert_msg(strstr(first_reason, because), "reason: %s", first_reason);
@@ -44,7 +45,9 @@ static void refused_once_then_admitted(ksec_listener l, const char *mech, kfk_er
      * Java's do; after it, a new connection gets in. */
     kfk_err e;
     int64_t deadline = kclus_now_ms() + 10000;
-    while ((e = kfk_admin_describe_cluster(a, 20000, &md)) == want && kclus_now_ms() < deadline)
+    while ((e = kfk_admin_describe_cluster(a, &(kfk_admin_options){.timeout_ms = 20000}, &md)) ==
+               want &&
+           kclus_now_ms() < deadline)
         kclus_nap(50);
     ck_assert_int_eq(e, KFK_OK);
     ck_assert_uint_eq(kfk_metadata_broker_count(md), 1);

@@ -143,7 +143,8 @@ static void expect_connects(kfk_conf *conf)
     kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
     ck_assert_msg(a != NULL, "%s", err);
     kfk_metadata *md = NULL;
-    ck_assert_int_eq(kfk_admin_describe_cluster(a, 20000, &md), KFK_OK);
+    ck_assert_int_eq(kfk_admin_describe_cluster(a, &(kfk_admin_options){.timeout_ms = 20000}, &md),
+                     KFK_OK);
     ck_assert_uint_ge(kfk_metadata_broker_count(md), 1);
     kfk_metadata_destroy(md);
     kfk_admin_destroy(a);

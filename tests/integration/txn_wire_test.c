@@ -49,7 +49,9 @@ static int create_topic(void)
     kfk_admin *a = admin();
     kfk_new_topic *t = kfk_new_topic_new(topic, 1, -1);
     kfk_admin_result *res;
-    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, TIMEOUT_MS, &res), KFK_OK);
+    ck_assert_int_eq(
+        kfk_admin_create_topics(a, &t, 1, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS}, &res),
+        KFK_OK);
     kfk_admin_result_destroy(res);
     kfk_new_topic_destroy(t);
     kfk_admin_destroy(a);
@@ -77,7 +79,8 @@ static void delete_topic(void)
     kfk_admin *a = admin();
     const char *name = topic;
     kfk_admin_result *res;
-    if (kfk_admin_delete_topics(a, &name, 1, TIMEOUT_MS, &res) == KFK_OK)
+    if (kfk_admin_delete_topics(a, &name, 1, &(kfk_admin_options){.timeout_ms = TIMEOUT_MS},
+                                &res) == KFK_OK)
         kfk_admin_result_destroy(res);
     kfk_admin_destroy(a);
 }

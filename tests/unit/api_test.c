@@ -394,15 +394,21 @@ START_TEST(test_admin_failures_say_why)
     kfk_admin *a = kfk_admin_new(conf, NULL, 0);
     ck_assert_ptr_nonnull(a);
     kfk_new_topic *nt = kfk_new_topic_new("t", 1, 1);
-    ck_assert_int_eq(kfk_admin_create_topics(a, &nt, 1, 5000, NULL), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(
+        kfk_admin_create_topics(a, &nt, 1, &(kfk_admin_options){.timeout_ms = 5000}, NULL),
+        KFK_ERR_INVALID_ARG);
     ck_assert_str_eq(kfk_admin_last_error(a), "kfk_admin_create_topics: result is NULL");
     kfk_admin_result *res;
-    ck_assert_int_eq(kfk_admin_create_topics(a, &nt, 1, 5000, &res), KFK_ERR_TOPIC_ALREADY_EXISTS);
+    ck_assert_int_eq(
+        kfk_admin_create_topics(a, &nt, 1, &(kfk_admin_options){.timeout_ms = 5000}, &res),
+        KFK_ERR_TOPIC_ALREADY_EXISTS);
     ASSERT_TEXT(kfk_admin_last_error(a),
                 "kfk_admin_create_topics: topic \"t\": TOPIC_ALREADY_EXISTS");
     kfk_admin_result_destroy(res);
     const char *names[] = {"t", NULL};
-    ck_assert_int_eq(kfk_admin_delete_topics(a, names, 2, 5000, &res), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(
+        kfk_admin_delete_topics(a, names, 2, &(kfk_admin_options){.timeout_ms = 5000}, &res),
+        KFK_ERR_INVALID_ARG);
     ck_assert_str_eq(kfk_admin_last_error(a), "kfk_admin_delete_topics: names[1] is NULL");
     kfk_new_topic_destroy(nt);
     kfk_admin_destroy(a);
@@ -543,10 +549,14 @@ START_TEST(test_null_handles_are_refused_not_dereferenced)
     kfk_consumer_report_eof(NULL, true);
     kfk_consumer_destroy(NULL);
     kfk_admin_result *res = (kfk_admin_result *)&res;
-    ck_assert_int_eq(kfk_admin_create_topics(NULL, NULL, 0, 0, &res), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(
+        kfk_admin_create_topics(NULL, NULL, 0, &(kfk_admin_options){.timeout_ms = 0}, &res),
+        KFK_ERR_INVALID_ARG);
     ck_assert_ptr_null(res);
     kfk_metadata *md = (kfk_metadata *)&md;
-    ck_assert_int_eq(kfk_admin_list_topics(NULL, NULL, 0, 0, &md), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(
+        kfk_admin_list_topics(NULL, NULL, 0, &(kfk_admin_options){.timeout_ms = 0}, &md),
+        KFK_ERR_INVALID_ARG);
     ck_assert_ptr_null(md);
     ck_assert_str_eq(kfk_admin_last_error(NULL), "");
     kfk_admin_destroy(NULL);
