@@ -155,7 +155,7 @@ kfk_admin_result *kadmin_result_new(const char *const *names, size_t n)
         free(r);
         return NULL;
     }
-    r->n = n;
+    r->n = r->cap = n;
     for (size_t i = 0; i < n; i++) {
         r->e[i].err = KFK_ERR_TIMED_OUT;
         if (!(r->e[i].name = strdup(names[i]))) {
@@ -164,6 +164,27 @@ kfk_admin_result *kadmin_result_new(const char *const *names, size_t n)
         }
     }
     return r;
+}
+
+int kadmin_result_append(kfk_admin_result *r, const char *name, kfk_err err)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        kadmin_entry *e = realloc(r->e, cap * sizeof(*e));
+        if (!e) return -1;
+        r->e = e;
+        r->cap = cap;
+    }
+    kadmin_entry *e = &r->e[r->n];
+    *e = (kadmin_entry){.err = err};
+    if (name && !(e->name = strdup(name))) return -1;
+    r->n++;
+    return 0;
+}
+
+void *kadmin_result_detail(const kfk_admin_result *r, size_t i, kadmin_kind kind)
+{
+    return r && r->kind == kind && i < r->n ? r->e[i].detail : NULL;
 }
 
 void kadmin_result_set(kfk_admin_result *r, size_t i, kfk_err err, kslice msg)
@@ -207,6 +228,7 @@ void kfk_admin_result_destroy(kfk_admin_result *result)
     for (size_t i = 0; i < result->n; i++) {
         free(result->e[i].name);
         free(result->e[i].msg);
+        if (result->e[i].detail && result->detail_free) result->detail_free(result->e[i].detail);
     }
     free(result->e);
     free(result);

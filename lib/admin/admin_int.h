@@ -39,12 +39,26 @@ void kadmin_wait_done(kadmin_wait *w);
 typedef struct kadmin_entry {
     char *name;
     kfk_err err;
-    char *msg; /* NULL: none */
+    char *msg;    /* NULL: none */
+    void *detail; /* what the operation reports beyond err and msg; NULL: none */
 } kadmin_entry;
 
+/* What a result's details are, so that an accessor given another
+ * operation's result answers "none" instead of misreading it. Each
+ * operation family that has details adds its kind here. */
+typedef enum kadmin_kind {
+    KADMIN_KIND_PLAIN, /* name, error and message only */
+    KADMIN_KIND_CONFIGS,
+    KADMIN_KIND_GROUPS,
+    KADMIN_KIND_GROUP_DESCRIPTIONS,
+    KADMIN_KIND_ACLS,
+} kadmin_kind;
+
 struct kfk_admin_result {
-    size_t n;
+    size_t n, cap;
     kadmin_entry *e;
+    kadmin_kind kind;
+    void (*detail_free)(void *detail); /* frees one entry's detail */
 };
 
 /* A call's options, checked: its deadline and flags. */
@@ -71,6 +85,12 @@ kfk_err kadmin_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
 /* A result with n entries named by names (copied), each KFK_ERR_TIMED_OUT
  * until answered. NULL when out of memory. */
 kfk_admin_result *kadmin_result_new(const char *const *names, size_t n);
+/* Appends an entry named name (copied; NULL stays NULL) with err, for
+ * calls that return what they find. Its index is r->n - 1. -1 when out of
+ * memory (r unchanged). */
+int kadmin_result_append(kfk_admin_result *r, const char *name, kfk_err err);
+/* The detail of entry i when r is of kind, else NULL. */
+void *kadmin_result_detail(const kfk_admin_result *r, size_t i, kadmin_kind kind);
 /* Sets entry i's outcome; msg (may be null) is copied. */
 void kadmin_result_set(kfk_admin_result *r, size_t i, kfk_err err, kslice msg);
 /* KFK_OK when every entry succeeded, else the first entry's error. */
