@@ -1421,6 +1421,127 @@ KFK_API kfk_err kfk_producer_commit_transaction(kfk_producer *producer, int time
 KFK_API kfk_err kfk_producer_abort_transaction(kfk_producer *producer, int timeout_ms);
 /* --- end of transactions -------------------------------------------------------- */
 
+/* --- admin: transactions and producers ------------------------------------------ */
+/* Transactions seen from outside their producer, for operators (as Java
+ * Admin's listTransactions, describeTransactions, describeProducers and
+ * abortTransaction, and Kafka's kafka-transactions.sh). Calls follow the
+ * admin pattern above ("admin client"). */
+
+/* Which transactions kfk_admin_list_transactions lists; NULL for all.
+ * Zero-initialize it (reserved must be zero). */
+typedef struct kfk_transaction_filter {
+    /* Only transactions in one of these states: "Empty", "Ongoing",
+     * "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort",
+     * "Dead", "PrepareEpochFence" (another name is refused). */
+    const char *const *states;
+    size_t n_states;
+    const int64_t *producer_ids; /* only these producers */
+    size_t n_producer_ids;
+    /* Only transactions running for at least this long (ListTransactions
+     * v1+, Kafka 3.8); 0: any. */
+    int64_t min_duration_ms;
+    /* Only transactional ids matching this Java regular expression
+     * (ListTransactions v2+, Kafka 4.1); NULL: any. */
+    const char *transactional_id_pattern;
+    void *reserved[4]; /* zero */
+} kfk_transaction_filter;
+
+/* Lists the transactions every transaction coordinator of the cluster
+ * knows (ListTransactions, API key 66, v0-2, sent to each broker at
+ * once): one entry per transactional id, with its state
+ * (kfk_admin_result_transaction_state), producer id and coordinator
+ * (kfk_admin_result_coordinator_id); epoch, timeout and start time are
+ * not listed (-1). Returns KFK_OK, or the first broker's failure with the
+ * entries the others gave in *result. No flags. Any application thread. */
+KFK_API kfk_err kfk_admin_list_transactions(kfk_admin *admin, const kfk_transaction_filter *filter,
+                                            const kfk_admin_options *options,
+                                            kfk_admin_result **result);
+
+/* Describes the n transactions ids names (DescribeTransactions, API key
+ * 65, v0, at each id's coordinator, all at once): one entry per id, in
+ * order, with KFK_ERR_TRANSACTIONAL_ID_NOT_FOUND for an id no coordinator
+ * knows, else its state, producer id and epoch, timeout, start time (-1
+ * while no transaction runs), coordinator and the partitions in the
+ * transaction. No flags. Returns as described for the admin client. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_describe_transactions(kfk_admin *admin, const char *const *ids, size_t n,
+                                                const kfk_admin_options *options,
+                                                kfk_admin_result **result);
+
+/* Reading entry i of a list or describe transactions result; none (an
+ * index out of range, another operation's result, a failed entry): NULL
+ * or -1. */
+KFK_API const char *kfk_admin_result_transaction_state(const kfk_admin_result *result, size_t i);
+KFK_API int64_t kfk_admin_result_producer_id(const kfk_admin_result *result, size_t i);
+KFK_API int16_t kfk_admin_result_producer_epoch(const kfk_admin_result *result, size_t i);
+KFK_API int32_t kfk_admin_result_transaction_timeout_ms(const kfk_admin_result *result, size_t i);
+/* Milliseconds since the epoch when the running transaction began. */
+KFK_API int64_t kfk_admin_result_transaction_start_ms(const kfk_admin_result *result, size_t i);
+/* The broker id of the transaction's coordinator. */
+KFK_API int32_t kfk_admin_result_coordinator_id(const kfk_admin_result *result, size_t i);
+/* The partitions in the transaction (describe only; owned by the result,
+ * valid until it is destroyed; offsets unset). */
+KFK_API const kfk_partition_list *
+kfk_admin_result_transaction_partitions(const kfk_admin_result *result, size_t i);
+
+/* A producer active on a partition, as its leader reports it. kfk makes
+ * it and the application reads it through the pointer it is given:
+ * fields may be added at its end. */
+typedef struct kfk_producer_state {
+    int64_t producer_id;
+    int32_t producer_epoch;
+    int32_t last_sequence;     /* -1: none */
+    int64_t last_timestamp_ms; /* -1: none */
+    int32_t coordinator_epoch; /* -1: none */
+    /* The first offset of its open transaction; -1: none open. */
+    int64_t current_transaction_start_offset;
+} kfk_producer_state;
+
+/* Describes the producers active on each partition of partitions
+ * (DescribeProducers, API key 61, v0, at each partition's leader, all at
+ * once): one entry per partition, in order, named by its topic
+ * (kfk_admin_result_partition gives the partition), with the partition's
+ * error (KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION ...) and its producers. No
+ * flags. Returns as described for the admin client. Any application
+ * thread. */
+KFK_API kfk_err kfk_admin_describe_producers(kfk_admin *admin, const kfk_partition_list *partitions,
+                                             const kfk_admin_options *options,
+                                             kfk_admin_result **result);
+/* Entry i's partition; none: -1. */
+KFK_API int32_t kfk_admin_result_partition(const kfk_admin_result *result, size_t i);
+/* The number of producers of entry i, and producer j of them (valid until
+ * the result is destroyed); none: 0, NULL. */
+KFK_API size_t kfk_admin_result_producer_count(const kfk_admin_result *result, size_t i);
+KFK_API const kfk_producer_state *kfk_admin_result_producer(const kfk_admin_result *result,
+                                                            size_t i, size_t j);
+
+/* A hanging transaction to abort on one partition: the values
+ * kfk_admin_describe_producers reports for its producer there. Zero-
+ * initialize it (reserved must be zero). */
+typedef struct kfk_abort_transaction_spec {
+    const char *topic;
+    int32_t partition;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int32_t coordinator_epoch;
+    void *reserved[4]; /* zero */
+} kfk_abort_transaction_spec;
+
+/* Aborts the transaction spec names on its partition by writing an abort
+ * marker there (WriteTxnMarkers, API key 27, v1-2, at the partition's
+ * leader), as a coordinator would: for a transaction whose coordinator
+ * lost track of it, which holds back the partition's last stable offset
+ * (read_committed consumers stop there). Needs the ClusterAction right on
+ * the cluster. Never use it on a transaction its producer may still
+ * complete. No flags. Returns KFK_OK, KFK_ERR_INVALID_ARG, a broker's
+ * error (KFK_ERR_INVALID_PRODUCER_EPOCH for a stale epoch,
+ * KFK_ERR_CLUSTER_AUTHORIZATION_FAILED, ...) or KFK_ERR_TIMED_OUT. Blocks
+ * for at most the call's timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_abort_transaction(kfk_admin *admin,
+                                            const kfk_abort_transaction_spec *spec,
+                                            const kfk_admin_options *options);
+/* --- end of admin: transactions and producers ----------------------------------- */
+
 #ifdef __cplusplus
 }
 #endif

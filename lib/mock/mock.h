@@ -361,6 +361,9 @@ mock_handler mock_handle_api_versions, mock_handle_metadata, mock_handle_create_
 /* handlers_txn.c and handlers_txn_offset.c */
 mock_handler mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, mock_handle_end_txn,
     mock_handle_describe_transactions, mock_handle_txn_offset_commit;
+/* handlers_txn_admin.c */
+mock_handler mock_handle_list_transactions, mock_handle_describe_producers,
+    mock_handle_write_txn_markers;
 
 /* The handler of an API key, or NULL when the mock does not implement it. */
 mock_handler *mock_handler_for(int16_t key);
