@@ -807,19 +807,35 @@ KFK_API void kfk_admin_result_destroy(kfk_admin_result *result);
 /* Describes topics: the n named ones, or every topic when names is NULL
  * (internal topics such as __consumer_offsets included), with their
  * partitions, leaders, replicas and ISR, and the cluster's brokers,
- * controller and id, as the brokers know them now. A topic that does not
- * exist is listed with KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. Topics come
- * sorted by name, partitions by id. No flags. Blocks for at most the
- * call's timeout. Returns KFK_OK with *out set (the caller frees it with
- * kfk_metadata_destroy), or KFK_ERR_TIMED_OUT, KFK_ERR_DESTROYED,
- * KFK_ERR_INVALID_ARG, KFK_ERR_NO_MEMORY or a broker's error, with *out
- * NULL. Any application thread. */
+ * controller and id, as the brokers know them now (Metadata, API key 3).
+ * A topic that does not exist is listed with
+ * KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. Topics come sorted by name,
+ * partitions by id. Flags: KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS (the
+ * topics'). Blocks for at most the call's timeout. Returns KFK_OK with *out set (the caller frees
+ * it with kfk_metadata_destroy), or KFK_ERR_TIMED_OUT, KFK_ERR_DESTROYED, KFK_ERR_INVALID_ARG,
+ * KFK_ERR_NO_MEMORY or a broker's error, with *out NULL. Any application thread. */
 KFK_API kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t n,
                                       const kfk_admin_options *options, kfk_metadata **out);
 
+/* Describes topics as kfk_admin_list_topics does, with what KIP-966
+ * adds: each partition's eligible leader replicas and last known ones,
+ * using DescribeTopicPartitions (API key 75, v0; Kafka 3.8+), in pages of
+ * at most 2000 partitions, so describing every topic of a large cluster
+ * needs no single huge answer; Metadata on older brokers. *out has no
+ * brokers (kfk_admin_describe_cluster gives them). names NULL: every
+ * topic the caller may describe. Flags:
+ * KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS. Returns KFK_OK when every
+ * named topic was found, else the first failed topic's error (by name
+ * order; KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION, ...) with *out set all the
+ * same; or KFK_ERR_TIMED_OUT, KFK_ERR_DESTROYED, KFK_ERR_INVALID_ARG,
+ * KFK_ERR_NO_MEMORY with *out NULL. Any application thread. */
+KFK_API kfk_err kfk_admin_describe_topics(kfk_admin *admin, const char *const *names, size_t n,
+                                          const kfk_admin_options *options, kfk_metadata **out);
+
 /* Describes the cluster: its id, its controller and its brokers, with
- * DescribeCluster (Metadata on brokers older than 2.8); *out has no
- * topics. Returns and blocks as kfk_admin_list_topics. */
+ * DescribeCluster (API key 60; Metadata on brokers older than 2.8); *out
+ * has no topics. Flags: KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS (the
+ * cluster's). Returns and blocks as kfk_admin_list_topics. */
 KFK_API kfk_err kfk_admin_describe_cluster(kfk_admin *admin, const kfk_admin_options *options,
                                            kfk_metadata **out);
 
@@ -853,6 +869,27 @@ KFK_API const int32_t *kfk_metadata_partition_replicas(const kfk_metadata *md, s
 KFK_API const int32_t *kfk_metadata_partition_isr(const kfk_metadata *md, size_t t, size_t p,
                                                   size_t *n);
 /* Frees md; NULL is a no-op. */
+/* The partition's replicas that are offline (their log directory
+ * failed); n 0 when none. */
+KFK_API const int32_t *kfk_metadata_partition_offline_replicas(const kfk_metadata *md, size_t t,
+                                                               size_t p, size_t *n);
+/* KIP-966, from kfk_admin_describe_topics on brokers that have it: the
+ * replicas eligible to become leader though not in the ISR, and the last
+ * ones known before the partition lost them all. NULL (n 0) when the
+ * broker did not report them (Metadata never does). */
+KFK_API const int32_t *kfk_metadata_partition_eligible_leaders(const kfk_metadata *md, size_t t,
+                                                               size_t p, size_t *n);
+KFK_API const int32_t *kfk_metadata_partition_last_known_eligible_leaders(const kfk_metadata *md,
+                                                                          size_t t, size_t p,
+                                                                          size_t *n);
+/* The operations the caller may perform on the cluster, or on topic t,
+ * as a bit set: bit k set means the ACL operation with code k (READ 3,
+ * WRITE 4, CREATE 5, DELETE 6, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9,
+ * DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12, ...) is
+ * allowed. INT32_MIN when not asked for (KFK_ADMIN_INCLUDE_AUTHORIZED_
+ * OPERATIONS) or not reported. */
+KFK_API int32_t kfk_metadata_cluster_authorized_operations(const kfk_metadata *md);
+KFK_API int32_t kfk_metadata_topic_authorized_operations(const kfk_metadata *md, size_t t);
 KFK_API void kfk_metadata_destroy(kfk_metadata *md);
 /* --- end of admin client ------------------------------------------------------ */
 
