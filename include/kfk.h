@@ -1579,6 +1579,83 @@ KFK_API kfk_err kfk_admin_abort_transaction(kfk_admin *admin,
                                             const kfk_admin_options *options);
 /* --- end of admin: transactions and producers ----------------------------------- */
 
+/* --- admin: the cluster's features and quorum ------------------------------------ */
+/* The cluster's feature levels (KIP-584: metadata.version,
+ * transaction.version, group.version, ...) and its KRaft metadata quorum
+ * (KIP-595), as Java Admin's describeFeatures, updateFeatures and
+ * describeMetadataQuorum. Calls follow the admin pattern ("admin
+ * client"). */
+
+/* Describes the features of the cluster as a broker knows them
+ * (ApiVersions, API key 18, v3+): one entry per feature the broker
+ * supports or the cluster has finalized, with the finalized level
+ * (kfk_admin_result_feature_finalized_level; 0 when not finalized), the
+ * range this broker supports (-1 when it does not) and the epoch of the
+ * finalized set. No flags. Returns KFK_OK or the call's error (*result
+ * NULL). Any application thread. */
+KFK_API kfk_err kfk_admin_describe_features(kfk_admin *admin, const kfk_admin_options *options,
+                                            kfk_admin_result **result);
+KFK_API int16_t kfk_admin_result_feature_finalized_level(const kfk_admin_result *result, size_t i);
+KFK_API int16_t kfk_admin_result_feature_supported_min(const kfk_admin_result *result, size_t i);
+KFK_API int16_t kfk_admin_result_feature_supported_max(const kfk_admin_result *result, size_t i);
+KFK_API int64_t kfk_admin_result_features_epoch(const kfk_admin_result *result, size_t i);
+
+/* How a feature's level may change (UpdateFeatures' upgrade types). */
+typedef enum kfk_feature_upgrade_type {
+    KFK_FEATURE_UPGRADE = 1,          /* only up */
+    KFK_FEATURE_SAFE_DOWNGRADE = 2,   /* down, when no metadata is lost */
+    KFK_FEATURE_UNSAFE_DOWNGRADE = 3, /* down, even losing metadata */
+} kfk_feature_upgrade_type;
+
+/* A change of one feature's finalized level; 0 removes the feature.
+ * Zero-initialize it (reserved must be zero). */
+typedef struct kfk_feature_update {
+    const char *feature;
+    int16_t max_version_level;
+    kfk_feature_upgrade_type upgrade_type;
+    void *reserved[4]; /* zero */
+} kfk_feature_update;
+
+/* Changes the n features' finalized levels (UpdateFeatures, API key 57,
+ * v0-2, at the controller): one entry per update, in order, with the
+ * controller's verdict (KFK_ERR_INVALID_UPDATE_VERSION for a level the
+ * brokers cannot run or a downgrade not allowed, ...; from v2 on the
+ * controller answers for all of them at once, so every entry carries
+ * that answer). Flags: KFK_ADMIN_VALIDATE_ONLY. Returns as described for
+ * the admin client. Any application thread. */
+KFK_API kfk_err kfk_admin_update_features(kfk_admin *admin, const kfk_feature_update *updates,
+                                          size_t n, const kfk_admin_options *options,
+                                          kfk_admin_result **result);
+
+/* A replica of the metadata quorum, as the active controller sees it.
+ * kfk makes it and the application reads it through the pointer it is
+ * given: fields may be added at its end. */
+typedef struct kfk_replica_state {
+    int32_t replica_id;
+    int64_t log_end_offset;
+    int64_t last_fetch_ms;     /* -1: unknown */
+    int64_t last_caught_up_ms; /* -1: unknown */
+} kfk_replica_state;
+
+/* Describes the KRaft metadata quorum (DescribeQuorum, API key 55, v0-2,
+ * which a broker forwards to the active controller): one entry,
+ * "__cluster_metadata", with the leader, its epoch, the high watermark,
+ * and the voters and observers. No flags. Returns KFK_OK or an error
+ * (*result NULL unless the entry itself failed). Any application
+ * thread. */
+KFK_API kfk_err kfk_admin_describe_quorum(kfk_admin *admin, const kfk_admin_options *options,
+                                          kfk_admin_result **result);
+KFK_API int32_t kfk_admin_result_quorum_leader_id(const kfk_admin_result *result, size_t i);
+KFK_API int32_t kfk_admin_result_quorum_leader_epoch(const kfk_admin_result *result, size_t i);
+KFK_API int64_t kfk_admin_result_quorum_high_watermark(const kfk_admin_result *result, size_t i);
+/* The number of voters (voters true) or observers (false) of entry i, and
+ * replica j of them (valid until the result is destroyed); none: 0, NULL. */
+KFK_API size_t kfk_admin_result_quorum_replica_count(const kfk_admin_result *result, size_t i,
+                                                     bool voters);
+KFK_API const kfk_replica_state *kfk_admin_result_quorum_replica(const kfk_admin_result *result,
+                                                                 size_t i, bool voters, size_t j);
+/* --- end of admin: the cluster's features and quorum ----------------------------- */
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,6 +55,8 @@ typedef enum kadmin_kind {
     KADMIN_KIND_TRANSACTIONS,
     KADMIN_KIND_TRANSACTION_DESCRIPTIONS,
     KADMIN_KIND_PRODUCERS,
+    KADMIN_KIND_FEATURES,
+    KADMIN_KIND_QUORUM,
 } kadmin_kind;
 
 struct kfk_admin_result {

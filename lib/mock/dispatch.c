@@ -40,6 +40,8 @@ static const struct {
     {KP_LIST_TRANSACTIONS_KEY, mock_handle_list_transactions},
     {KP_DESCRIBE_TOPIC_PARTITIONS_KEY, mock_handle_describe_topic_partitions},
     {KP_DESCRIBE_CLUSTER_KEY, mock_handle_describe_cluster},
+    {KP_UPDATE_FEATURES_KEY, mock_handle_update_features},
+    {KP_DESCRIBE_QUORUM_KEY, mock_handle_describe_quorum},
     {KP_DESCRIBE_PRODUCERS_KEY, mock_handle_describe_producers},
     {KP_WRITE_TXN_MARKERS_KEY, mock_handle_write_txn_markers},
     {KP_SASL_HANDSHAKE_KEY, mock_handle_sasl_handshake},
