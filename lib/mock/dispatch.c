@@ -37,6 +37,9 @@ static const struct {
     {KP_END_TXN_KEY, mock_handle_end_txn},
     {KP_TXN_OFFSET_COMMIT_KEY, mock_handle_txn_offset_commit},
     {KP_DESCRIBE_TRANSACTIONS_KEY, mock_handle_describe_transactions},
+    {KP_DESCRIBE_CONFIGS_KEY, mock_handle_describe_configs},
+    {KP_ALTER_CONFIGS_KEY, mock_handle_alter_configs},
+    {KP_INCREMENTAL_ALTER_CONFIGS_KEY, mock_handle_incremental_alter_configs},
     {KP_SASL_HANDSHAKE_KEY, mock_handle_sasl_handshake},
     {KP_SASL_AUTHENTICATE_KEY, mock_handle_sasl_authenticate},
 };

@@ -362,6 +362,10 @@ mock_handler mock_handle_api_versions, mock_handle_metadata, mock_handle_create_
 mock_handler mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, mock_handle_end_txn,
     mock_handle_describe_transactions, mock_handle_txn_offset_commit;
 
+/* handlers_configs.c */
+mock_handler mock_handle_describe_configs, mock_handle_incremental_alter_configs,
+    mock_handle_alter_configs;
+
 /* The handler of an API key, or NULL when the mock does not implement it. */
 mock_handler *mock_handler_for(int16_t key);
 /* Sets mc's served version ranges to everything implemented. */
