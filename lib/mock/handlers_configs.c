@@ -433,13 +433,32 @@ static kfk_err apply_one(mock_req *req, cfg_set *s, kslice name, int8_t op, ksli
     return err;
 }
 
+/* "a, b": the names of n configs of a request, whose structs of size
+ * stride all begin with the name. */
+static const char *join_names(mock_req *req, const void *configs, size_t stride, int32_t n)
+{
+    size_t len = 1;
+    for (int32_t i = 0; i < n; i++)
+        len += ((const kslice *)((const char *)configs + (size_t)i * stride))->len + 2;
+    char *out = karena_alloc(req->arena, len);
+    if (!out) return "";
+    *out = '\0';
+    for (int32_t i = 0; i < n; i++) {
+        const kslice *s = (const kslice *)((const char *)configs + (size_t)i * stride);
+        if (i) strcat(out, ", ");
+        strncat(out, (const char *)s->ptr, s->len);
+    }
+    return out;
+}
+
 /* A resource both alter APIs change: its topic, or why not. */
-static kfk_err alter_target(mock_req *req, int8_t type, kslice name, mock_topic **t, kslice *msg)
+static kfk_err alter_target(mock_req *req, int8_t type, kslice name, const char *names,
+                            mock_topic **t, kslice *msg)
 {
     if (req->inject) return req->inject;
     if (type == R_BROKER) {
-        *msg = fmt(req, "Cannot update these configs of broker %.*s dynamically in the mock",
-                   (int)name.len, name.ptr);
+        /* The mock's broker configs are all static. */
+        *msg = fmt(req, "Cannot update these configs dynamically: [%s]", names);
         return KFK_ERR_INVALID_REQUEST;
     }
     if (type != R_TOPIC) {
@@ -460,7 +479,8 @@ typedef kp_incremental_alter_configs_response_alter_configs_resource_response ia
 static kfk_err incremental_one(mock_req *req, const ia_res *x, bool validate_only, kslice *msg)
 {
     mock_topic *t = NULL;
-    kfk_err err = alter_target(req, x->resource_type, x->resource_name, &t, msg);
+    const char *names = join_names(req, x->configs, sizeof(*x->configs), x->n_configs);
+    kfk_err err = alter_target(req, x->resource_type, x->resource_name, names, &t, msg);
     if (err) return err;
     cfg_set s = {0};
     if (set_copy(&s, t)) err = KFK_ERR_NO_MEMORY;
@@ -501,7 +521,8 @@ typedef kp_alter_configs_response_alter_configs_resource_response ac_result;
 static kfk_err alter_one(mock_req *req, const ac_res *x, bool validate_only, kslice *msg)
 {
     mock_topic *t = NULL;
-    kfk_err err = alter_target(req, x->resource_type, x->resource_name, &t, msg);
+    const char *names = join_names(req, x->configs, sizeof(*x->configs), x->n_configs);
+    kfk_err err = alter_target(req, x->resource_type, x->resource_name, names, &t, msg);
     if (err) return err;
     cfg_set s = {0};
     for (int32_t c = 0; !err && c < x->n_configs; c++)
@@ -531,5 +552,50 @@ int mock_handle_alter_configs(mock_req *req)
     kp_alter_configs_response_init(&resp);
     resp.responses = res;
     resp.n_responses = n;
+    return mock_respond(req, &resp);
+}
+
+/* ----------------------------------------------------------------- list */
+
+typedef kp_list_config_resources_response_config_resource lc_res;
+
+static bool list_wants(const kp_list_config_resources_request *r, int8_t type, int16_t version)
+{
+    if (version == 0) return type == 16;                           /* client metrics alone */
+    if (r->n_resource_types <= 0) return type != 16 && type != 32; /* none of those in the mock */
+    for (int32_t i = 0; i < r->n_resource_types; i++)
+        if (r->resource_types[i] == type) return true;
+    return false;
+}
+
+/* Topics, brokers and broker loggers; the mock has no client-metrics
+ * subscriptions nor group configs. */
+int mock_handle_list_config_resources(mock_req *req)
+{
+    kp_list_config_resources_request r;
+    if (mock_decode(req, &r)) return MOCK_CLOSE;
+    kp_list_config_resources_response resp;
+    kp_list_config_resources_response_init(&resp);
+    for (int32_t i = 0; i < r.n_resource_types; i++) {
+        int8_t t = r.resource_types[i];
+        if (t != R_TOPIC && t != R_BROKER && t != 8 && t != 16 && t != 32)
+            resp.error_code = KFK_ERR_INVALID_REQUEST;
+    }
+    if (req->inject) resp.error_code = (int16_t)req->inject;
+    mock_cluster *mc = req->mc;
+    size_t cap = mc->n_topics + 2 * (size_t)mc->n_brokers;
+    lc_res *v = karena_alloc(req->arena, cap * sizeof(*v));
+    if (!v) return MOCK_CLOSE;
+    int32_t n = 0;
+    for (int b = 0; !resp.error_code && b < mc->n_brokers; b++) {
+        kslice id = fmt(req, "%d", (int)mc->brokers[b].id);
+        if (list_wants(&r, 8, req->version)) v[n++] = (lc_res){id, 8};
+        if (list_wants(&r, R_BROKER, req->version)) v[n++] = (lc_res){id, R_BROKER};
+    }
+    for (size_t i = 0; !resp.error_code && i < mc->n_topics; i++)
+        if (list_wants(&r, R_TOPIC, req->version))
+            v[n++] = (lc_res){kwire_cstr(mc->topics[i]->name), R_TOPIC};
+    resp.config_resources = v;
+    resp.n_config_resources = n;
     return mock_respond(req, &resp);
 }

@@ -364,7 +364,7 @@ mock_handler mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, 
 
 /* handlers_configs.c */
 mock_handler mock_handle_describe_configs, mock_handle_incremental_alter_configs,
-    mock_handle_alter_configs;
+    mock_handle_alter_configs, mock_handle_list_config_resources;
 
 /* The handler of an API key, or NULL when the mock does not implement it. */
 mock_handler *mock_handler_for(int16_t key);

@@ -389,6 +389,98 @@ START_TEST(test_describe_broker_and_broker_logger)
 }
 END_TEST
 
+/* Every broker and a topic in one call: each broker resource goes to its
+ * own broker (a broker refuses another's id), the topic to any. */
+START_TEST(test_every_broker_and_a_topic_in_one_call)
+{
+    kfk_admin *a = admin_new();
+    char topic[128];
+    ktest_unique_topic(topic, sizeof(topic), "cfgroute");
+    create_topic(a, topic);
+    kfk_admin_result *res;
+    await_value(a, KFK_CONFIG_RESOURCE_TOPIC, topic, "retention.ms", "3600000", &res);
+    kfk_admin_result_destroy(res);
+    kfk_metadata *md;
+    ck_assert_int_eq(kfk_admin_describe_cluster(a, &opts, &md), KFK_OK);
+    size_t nb = kfk_metadata_broker_count(md);
+    kfk_config_resource *r[16];
+    char ids[16][16];
+    ck_assert_uint_lt(nb, 16);
+    for (size_t b = 0; b < nb; b++) {
+        snprintf(ids[b], sizeof(ids[b]), "%d", (int)kfk_metadata_broker_id(md, b));
+        r[b] = kfk_config_resource_new(KFK_CONFIG_RESOURCE_BROKER, ids[b]);
+    }
+    kfk_metadata_destroy(md);
+    r[nb] = kfk_config_resource_new(KFK_CONFIG_RESOURCE_TOPIC, topic);
+    kfk_err err = kfk_admin_describe_configs(a, r, nb + 1, &opts, &res);
+    ck_assert_msg(err == KFK_OK, "%s", kfk_admin_last_error(a));
+    ck_assert_uint_eq(kfk_admin_result_count(res), nb + 1);
+    for (size_t b = 0; b < nb; b++) {
+        ck_assert_str_eq(kfk_admin_result_name(res, b), ids[b]);
+        ck_assert_ptr_nonnull(find(res, b, "num.partitions"));
+    }
+    ck_assert_str_eq(find(res, nb, "retention.ms")->value, "3600000");
+    kfk_admin_result_destroy(res);
+
+    /* A static broker config cannot change at run time. */
+    ck_assert_int_eq(
+        kfk_config_resource_add(r[0], "log.retention.hours", KFK_ALTER_CONFIG_SET, "100"), KFK_OK);
+    kfk_admin_options vo = opts;
+    vo.flags = KFK_ADMIN_VALIDATE_ONLY;
+    ck_assert_int_eq(kfk_admin_incremental_alter_configs(a, r, 1, &vo, &res),
+                     KFK_ERR_INVALID_REQUEST);
+    ck_assert_ptr_nonnull(strstr(kfk_admin_result_message(res, 0), "log.retention.hours"));
+    kfk_admin_result_destroy(res);
+    for (size_t b = 0; b <= nb; b++)
+        kfk_config_resource_destroy(r[b]);
+    delete_topic(a, topic);
+    kfk_admin_destroy(a);
+}
+END_TEST
+
+START_TEST(test_list_config_resources)
+{
+    kfk_admin *a = admin_new();
+    char topic[128];
+    ktest_unique_topic(topic, sizeof(topic), "cfglist");
+    create_topic(a, topic);
+    int32_t broker = first_broker(a);
+    char id[16];
+    snprintf(id, sizeof(id), "%d", (int)broker);
+    /* Brokers learn of a new topic a moment after the controller. */
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (bool found = false; !found;) {
+        kfk_config_resource_type t = KFK_CONFIG_RESOURCE_TOPIC;
+        kfk_admin_result *res;
+        ck_assert_int_eq(kfk_admin_list_config_resources(a, &t, 1, &opts, &res), KFK_OK);
+        for (size_t i = 0; i < kfk_admin_result_count(res); i++) {
+            ck_assert_int_eq(kfk_admin_result_config_resource_type(res, i),
+                             KFK_CONFIG_RESOURCE_TOPIC);
+            ck_assert_int_eq(kfk_admin_result_error(res, i), KFK_OK);
+            found |= !strcmp(kfk_admin_result_name(res, i), topic);
+        }
+        kfk_admin_result_destroy(res);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        ck_assert_msg(found || now.tv_sec - start.tv_sec < 30, "%s never listed", topic);
+        struct timespec pause = {0, 50 * 1000 * 1000}; /* polling the broker, not a race */
+        if (!found) nanosleep(&pause, NULL);
+    }
+    /* No filter: the broker's default set, brokers among them. */
+    kfk_admin_result *res;
+    ck_assert_int_eq(kfk_admin_list_config_resources(a, NULL, 0, NULL, &res), KFK_OK);
+    bool found = false;
+    for (size_t i = 0; i < kfk_admin_result_count(res); i++)
+        found |= kfk_admin_result_config_resource_type(res, i) == KFK_CONFIG_RESOURCE_BROKER &&
+                 !strcmp(kfk_admin_result_name(res, i), id);
+    ck_assert(found);
+    ck_assert_uint_eq(kfk_admin_result_config_count(res, 0), 0);
+    kfk_admin_result_destroy(res);
+    delete_topic(a, topic);
+    kfk_admin_destroy(a);
+}
+END_TEST
+
 START_TEST(test_group_configs_and_listing)
 {
     if (against_mock()) return; /* the mock serves topic and broker configs only */
@@ -505,6 +597,8 @@ static Suite *configs_suite(void)
     tcase_add_test(tc, test_per_resource_errors_leave_the_others);
     tcase_add_test(tc, test_legacy_alter_replaces_every_config);
     tcase_add_test(tc, test_describe_broker_and_broker_logger);
+    tcase_add_test(tc, test_every_broker_and_a_topic_in_one_call);
+    tcase_add_test(tc, test_list_config_resources);
     tcase_add_test(tc, test_group_configs_and_listing);
     tcase_add_test(tc, test_bad_arguments_are_refused);
     suite_add_tcase(s, tc);
