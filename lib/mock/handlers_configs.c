@@ -413,9 +413,9 @@ static kfk_err apply_one(mock_req *req, cfg_set *s, kslice name, int8_t op, ksli
         return KFK_OK;
     }
     if ((op == OP_APPEND || op == OP_SUBTRACT) && d->type != T_LIST) {
-        *msg = fmt(req, "Config value %s is not allowed for config key: %s",
-                   op == OP_APPEND ? "append" : "subtract", d->name);
-        return KFK_ERR_INVALID_REQUEST;
+        *msg = fmt(req, "Can't %s to key %s because its type is not LIST.",
+                   op == OP_APPEND ? "APPEND" : "SUBTRACT", d->name);
+        return KFK_ERR_INVALID_CONFIG;
     }
     if (op != OP_SET && op != OP_APPEND && op != OP_SUBTRACT) {
         *msg = fmt(req, "Unknown alter config operation %d", op);
@@ -449,6 +449,18 @@ static const char *join_names(mock_req *req, const void *configs, size_t stride,
         strncat(out, (const char *)s->ptr, s->len);
     }
     return out;
+}
+
+kfk_err mock_topic_config_check(mock_req *req, kslice name, kslice value, kslice *msg)
+{
+    const cfg_def *d = topic_def(name);
+    if (!d) {
+        *msg = fmt(req, "Unknown topic config name: %.*s", (int)name.len, name.ptr);
+        return KFK_ERR_INVALID_CONFIG;
+    }
+    if (!value.ptr) return KFK_OK;
+    char *v = cstr(req, value);
+    return v ? check_value(req, d, v, msg) : KFK_ERR_NO_MEMORY;
 }
 
 /* A resource both alter APIs change: its topic, or why not. */

@@ -363,6 +363,10 @@ mock_handler mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, 
     mock_handle_describe_transactions, mock_handle_txn_offset_commit;
 
 /* handlers_configs.c */
+/* KFK_OK when name is a topic config the mock knows and value (NULL:
+ * none) is valid for it; else KFK_ERR_INVALID_CONFIG with Kafka's
+ * message in *msg (req's arena). */
+kfk_err mock_topic_config_check(mock_req *req, kslice name, kslice value, kslice *msg);
 mock_handler mock_handle_describe_configs, mock_handle_incremental_alter_configs,
     mock_handle_alter_configs, mock_handle_list_config_resources;
 

@@ -307,9 +307,22 @@ START_TEST(test_per_resource_errors_leave_the_others)
     ck_assert_int_eq(alter_one(a, KFK_CONFIG_RESOURCE_TOPIC, topic, "no.such.config",
                                KFK_ALTER_CONFIG_SET, "1", 0),
                      KFK_ERR_INVALID_CONFIG);
+    ck_assert_int_eq(alter_one(a, KFK_CONFIG_RESOURCE_TOPIC, topic, "retention.ms",
+                               KFK_ALTER_CONFIG_APPEND, "1", 0),
+                     KFK_ERR_INVALID_CONFIG); /* not a list */
     ck_assert_int_eq(describe_one(a, KFK_CONFIG_RESOURCE_TOPIC, topic, 0, &res), KFK_OK);
     ck_assert_str_eq(find(res, 0, "retention.ms")->value, "3600000");
     kfk_admin_result_destroy(res);
+    /* CreateTopics checks configs as IncrementalAlterConfigs does. */
+    kfk_new_topic *nt = kfk_new_topic_new(missing, 1, -1);
+    ck_assert_int_eq(kfk_new_topic_set_config(nt, "no.such.config", "1"), KFK_OK);
+    kfk_admin_options vo = opts;
+    vo.flags = KFK_ADMIN_VALIDATE_ONLY;
+    ck_assert_int_eq(kfk_admin_create_topics(a, &nt, 1, &vo, &res), KFK_ERR_INVALID_CONFIG);
+    msg = kfk_admin_result_message(res, 0);
+    ck_assert_msg(msg && strstr(msg, "no.such.config"), "message: %s", msg ? msg : "(none)");
+    kfk_admin_result_destroy(res);
+    kfk_new_topic_destroy(nt);
     for (int i = 0; i < 3; i++)
         kfk_config_resource_destroy(r[i]);
     delete_topic(a, topic);
