@@ -353,16 +353,13 @@ static void take_describe(cfg_dest *dest, const kp_describe_configs_response *re
     }
 }
 
-/* IncrementalAlterConfigs and AlterConfigs answer alike. */
-#define TAKE_ALTER(dest, resp)                                                                     \
-    for (int32_t i = 0; i < (resp)->n_responses; i++) {                                            \
-        ssize_t e =                                                                                \
-            match(dest, (resp)->responses[i].resource_type, (resp)->responses[i].resource_name);   \
-        if (e >= 0)                                                                                \
-            kadmin_result_set((dest)->op->result, (size_t)e,                                       \
-                              (kfk_err)(resp)->responses[i].error_code,                            \
-                              (resp)->responses[i].error_message);                                 \
-    }
+/* One resource's outcome in an IncrementalAlterConfigs or AlterConfigs
+ * answer. */
+static void take_alter(cfg_dest *dest, int8_t type, kslice name, int16_t code, kslice msg)
+{
+    ssize_t e = match(dest, type, name);
+    if (e >= 0) kadmin_result_set(dest->op->result, (size_t)e, (kfk_err)code, msg);
+}
 
 static void dest_done(kcall *call, kfk_err err, void *resp, karena *arena)
 {
@@ -374,10 +371,14 @@ static void dest_done(kcall *call, kfk_err err, void *resp, karena *arena)
             take_describe(dest, resp);
         } else if (op->api == CFG_INCREMENTAL) {
             const kp_incremental_alter_configs_response *r = resp;
-            TAKE_ALTER(dest, r);
+            for (int32_t i = 0; i < r->n_responses; i++)
+                take_alter(dest, r->responses[i].resource_type, r->responses[i].resource_name,
+                           r->responses[i].error_code, r->responses[i].error_message);
         } else {
             const kp_alter_configs_response *r = resp;
-            TAKE_ALTER(dest, r);
+            for (int32_t i = 0; i < r->n_responses; i++)
+                take_alter(dest, r->responses[i].resource_type, r->responses[i].resource_name,
+                           r->responses[i].error_code, r->responses[i].error_message);
         }
     }
     /* Resources the answer left out keep the call's error, or a timeout. */
