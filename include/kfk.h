@@ -891,6 +891,192 @@ KFK_API const int32_t *kfk_metadata_partition_last_known_eligible_leaders(const 
 KFK_API int32_t kfk_metadata_cluster_authorized_operations(const kfk_metadata *md);
 KFK_API int32_t kfk_metadata_topic_authorized_operations(const kfk_metadata *md, size_t t);
 KFK_API void kfk_metadata_destroy(kfk_metadata *md);
+/* --- admin: configs ----------------------------------------------------------- */
+/* Reading and changing the configs of topics, brokers, broker loggers,
+ * client-metrics subscriptions and groups. A config resource is named by
+ * its type (Kafka's ConfigResource.Type values) and its name: a topic's
+ * name, a broker's numeric id ("1"; "" for the cluster-wide broker
+ * defaults), a group id, a client-metrics subscription name. Calls on
+ * BROKER and BROKER_LOGGER resources go to that broker, the others to any
+ * broker (as the Java admin client does); one request per broker, sent at
+ * once. The result has one entry per resource, in the order given, named
+ * by the resource's name. */
+typedef enum kfk_config_resource_type {
+    KFK_CONFIG_RESOURCE_UNKNOWN = 0,
+    KFK_CONFIG_RESOURCE_TOPIC = 2,
+    KFK_CONFIG_RESOURCE_BROKER = 4,
+    KFK_CONFIG_RESOURCE_BROKER_LOGGER = 8,
+    KFK_CONFIG_RESOURCE_CLIENT_METRICS = 16,
+    KFK_CONFIG_RESOURCE_GROUP = 32,
+} kfk_config_resource_type;
+
+/* "TOPIC", "BROKER", "BROKER_LOGGER", "CLIENT_METRICS", "GROUP", or
+ * "UNKNOWN" for any other value. Static storage. */
+KFK_API const char *kfk_config_resource_type_name(kfk_config_resource_type type);
+
+/* Where a config's value comes from (the protocol's ConfigSource; names
+ * as Java's ConfigEntry.ConfigSource). */
+typedef enum kfk_config_source {
+    KFK_CONFIG_SOURCE_UNKNOWN = 0,
+    KFK_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG = 1,          /* set on the topic */
+    KFK_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG = 2,         /* set on this broker at run time */
+    KFK_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG = 3, /* set for all brokers at run time */
+    KFK_CONFIG_SOURCE_STATIC_BROKER_CONFIG = 4,          /* the broker's properties file */
+    KFK_CONFIG_SOURCE_DEFAULT_CONFIG = 5,                /* Kafka's default */
+    KFK_CONFIG_SOURCE_DYNAMIC_BROKER_LOGGER_CONFIG = 6,
+    KFK_CONFIG_SOURCE_DYNAMIC_CLIENT_METRICS_CONFIG = 7,
+    KFK_CONFIG_SOURCE_DYNAMIC_GROUP_CONFIG = 8,
+} kfk_config_source;
+
+/* The enumerator's name without its prefix ("DEFAULT_CONFIG"); "UNKNOWN"
+ * for other values. Static storage. */
+KFK_API const char *kfk_config_source_name(kfk_config_source source);
+
+/* A config's data type (the protocol's ConfigType). */
+typedef enum kfk_config_type {
+    KFK_CONFIG_TYPE_UNKNOWN = 0,
+    KFK_CONFIG_TYPE_BOOLEAN = 1,
+    KFK_CONFIG_TYPE_STRING = 2,
+    KFK_CONFIG_TYPE_INT = 3,
+    KFK_CONFIG_TYPE_SHORT = 4,
+    KFK_CONFIG_TYPE_LONG = 5,
+    KFK_CONFIG_TYPE_DOUBLE = 6,
+    KFK_CONFIG_TYPE_LIST = 7,
+    KFK_CONFIG_TYPE_CLASS = 8,
+    KFK_CONFIG_TYPE_PASSWORD = 9,
+} kfk_config_type;
+
+/* "BOOLEAN", "STRING", ...; "UNKNOWN" for other values. Static storage. */
+KFK_API const char *kfk_config_type_name(kfk_config_type type);
+
+/* How kfk_admin_incremental_alter_configs changes one config (the
+ * protocol's values, as Java's AlterConfigOp.OpType). */
+typedef enum kfk_alter_config_op {
+    KFK_ALTER_CONFIG_SET = 0,      /* set the value */
+    KFK_ALTER_CONFIG_DELETE = 1,   /* remove it: back to the inherited or default value */
+    KFK_ALTER_CONFIG_APPEND = 2,   /* add value's items to a list config */
+    KFK_ALTER_CONFIG_SUBTRACT = 3, /* remove value's items from a list config */
+} kfk_alter_config_op;
+
+/* A config resource and, for the calls that change configs, what to
+ * change. Built by the caller, who frees it with
+ * kfk_config_resource_destroy; calls only read it, so one may be passed
+ * to several calls, from several threads once built. */
+typedef struct kfk_config_resource kfk_config_resource;
+
+/* A resource of type named name (copied). NULL when type is not one of
+ * the kfk_config_resource_type values above other than UNKNOWN, name is
+ * NULL, or memory runs out. Never blocks. */
+KFK_API kfk_config_resource *kfk_config_resource_new(kfk_config_resource_type type,
+                                                     const char *name);
+
+/* Adds a change of config name (copied) by op with value (copied; NULL is
+ * allowed, and ignored, for KFK_ALTER_CONFIG_DELETE only). For
+ * kfk_admin_describe_configs the names added, if any, are the configs to
+ * describe (op and value do not matter); kfk_admin_alter_configs takes
+ * KFK_ALTER_CONFIG_SET entries only. Returns KFK_OK, KFK_ERR_INVALID_ARG
+ * (NULL res or name, op not a kfk_alter_config_op, NULL value for an op
+ * other than DELETE) or KFK_ERR_NO_MEMORY. Never blocks. */
+KFK_API kfk_err kfk_config_resource_add(kfk_config_resource *res, const char *name,
+                                        kfk_alter_config_op op, const char *value);
+
+/* Frees res; NULL is a no-op. */
+KFK_API void kfk_config_resource_destroy(kfk_config_resource *res);
+
+/* One config of a described resource, read through
+ * kfk_admin_result_config. Owned by the result; valid until it is
+ * destroyed. Later versions may add members at the end only. */
+typedef struct kfk_config_entry {
+    const char *name;
+    const char *value; /* NULL: sensitive (a password), or unset */
+    kfk_config_source source;
+    kfk_config_type type; /* KFK_CONFIG_TYPE_UNKNOWN from brokers before 2.6 */
+    bool read_only;       /* cannot be changed at run time */
+    bool sensitive;       /* the value is hidden */
+    bool is_default;      /* source is KFK_CONFIG_SOURCE_DEFAULT_CONFIG (as Java's isDefault) */
+    size_t synonym_count; /* 0 unless KFK_ADMIN_INCLUDE_SYNONYMS */
+    const char *documentation; /* NULL unless KFK_ADMIN_INCLUDE_DOCUMENTATION (brokers 2.6+) */
+} kfk_config_entry;
+
+/* A synonym of a config: a config whose value it would take, the one in
+ * effect first, read through kfk_admin_result_config_synonym. Owned by
+ * the result. Later versions may add members at the end only. */
+typedef struct kfk_config_synonym {
+    const char *name;  /* "log.retention.ms" for the topic config "retention.ms" */
+    const char *value; /* NULL: sensitive or unset */
+    kfk_config_source source;
+} kfk_config_synonym;
+
+/* Describes the configs of the n resources (DescribeConfigs, API key 32,
+ * v1-4): all their configs, or those named with kfk_config_resource_add.
+ * The resources stay the caller's. Flags: KFK_ADMIN_INCLUDE_SYNONYMS,
+ * KFK_ADMIN_INCLUDE_DOCUMENTATION. Each entry's configs are read with
+ * kfk_admin_result_config_count and kfk_admin_result_config. A topic that
+ * does not exist gets KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. Blocks for at
+ * most the call's timeout; returns as described at the top of this
+ * section (KFK_ERR_INVALID_ARG: NULL admin, resources or result, a NULL
+ * entry, a BROKER or BROKER_LOGGER resource whose name is not a broker
+ * id). Any application thread. */
+KFK_API kfk_err kfk_admin_describe_configs(kfk_admin *admin, kfk_config_resource *const *resources,
+                                           size_t n, const kfk_admin_options *options,
+                                           kfk_admin_result **result);
+
+/* Changes the configs of the n resources as their kfk_config_resource_add
+ * entries say, leaving the others as they are (IncrementalAlterConfigs,
+ * API key 44, v0-1). Each resource changes as a whole or not at all: an
+ * invalid value or unknown config name fails that resource
+ * (KFK_ERR_INVALID_CONFIG, with the broker's message), a topic that does
+ * not exist gets KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. Flags:
+ * KFK_ADMIN_VALIDATE_ONLY. Blocks and returns as
+ * kfk_admin_describe_configs (KFK_ERR_INVALID_ARG also for a resource
+ * without entries). */
+KFK_API kfk_err kfk_admin_incremental_alter_configs(kfk_admin *admin,
+                                                    kfk_config_resource *const *resources, size_t n,
+                                                    const kfk_admin_options *options,
+                                                    kfk_admin_result **result);
+
+/* Replaces the configs of the n resources (AlterConfigs, API key 33,
+ * v0-2; Java's deprecated alterConfigs): each resource's dynamic configs
+ * become exactly its KFK_ALTER_CONFIG_SET entries, so every config set
+ * before and not named again reverts to its default. Prefer
+ * kfk_admin_incremental_alter_configs, which changes only what it names;
+ * this call is for brokers before 2.3. Entries with another op are
+ * refused (KFK_ERR_INVALID_ARG). Flags: KFK_ADMIN_VALIDATE_ONLY. Blocks
+ * and returns as kfk_admin_describe_configs. */
+KFK_API kfk_err kfk_admin_alter_configs(kfk_admin *admin, kfk_config_resource *const *resources,
+                                        size_t n, const kfk_admin_options *options,
+                                        kfk_admin_result **result);
+
+/* Lists the config resources the cluster has (ListConfigResources, API
+ * key 74, v0-1; Kafka 4.1+, v0 being 3.7's ListClientMetricsResources)
+ * of the n_types types in types, or of the broker's default set when
+ * n_types is 0 (types may then be NULL). A broker that only has v0
+ * serves KFK_CONFIG_RESOURCE_CLIENT_METRICS alone; other types then give
+ * KFK_ERR_UNSUPPORTED_VERSION. No flags. On KFK_OK *result has one entry
+ * per resource found (its name; its type through
+ * kfk_admin_result_config_resource_type). Blocks for at most the call's
+ * timeout; a failure is the whole request's (*result NULL). Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_list_config_resources(kfk_admin *admin,
+                                                const kfk_config_resource_type *types,
+                                                size_t n_types, const kfk_admin_options *options,
+                                                kfk_admin_result **result);
+
+/* The type of the resource of entry i of a result of the calls above;
+ * KFK_CONFIG_RESOURCE_UNKNOWN for an index out of range or another
+ * call's result. */
+KFK_API kfk_config_resource_type
+kfk_admin_result_config_resource_type(const kfk_admin_result *result, size_t i);
+/* The number of configs entry i of a kfk_admin_describe_configs result
+ * has; 0 for an index out of range or another call's result. */
+KFK_API size_t kfk_admin_result_config_count(const kfk_admin_result *result, size_t i);
+/* Config j of entry i, in the broker's order; NULL when out of range. */
+KFK_API const kfk_config_entry *kfk_admin_result_config(const kfk_admin_result *result, size_t i,
+                                                        size_t j);
+/* Synonym k of config j of entry i, the one in effect first; NULL when
+ * out of range. */
+KFK_API const kfk_config_synonym *kfk_admin_result_config_synonym(const kfk_admin_result *result,
+                                                                  size_t i, size_t j, size_t k);
 /* --- end of admin client ------------------------------------------------------ */
 
 /* --- consumer ------------------------------------------------------------------ */

@@ -44,6 +44,10 @@ static const struct {
     {KP_DESCRIBE_QUORUM_KEY, mock_handle_describe_quorum},
     {KP_DESCRIBE_PRODUCERS_KEY, mock_handle_describe_producers},
     {KP_WRITE_TXN_MARKERS_KEY, mock_handle_write_txn_markers},
+    {KP_DESCRIBE_CONFIGS_KEY, mock_handle_describe_configs},
+    {KP_ALTER_CONFIGS_KEY, mock_handle_alter_configs},
+    {KP_INCREMENTAL_ALTER_CONFIGS_KEY, mock_handle_incremental_alter_configs},
+    {KP_LIST_CONFIG_RESOURCES_KEY, mock_handle_list_config_resources},
     {KP_SASL_HANDSHAKE_KEY, mock_handle_sasl_handshake},
     {KP_SASL_AUTHENTICATE_KEY, mock_handle_sasl_authenticate},
 };

@@ -88,6 +88,10 @@ static kfk_err check_create(mock_req *req, const ct_topic *t, int32_t *n_parts, 
         *msg = arena_msg(req, "Topic '%.*s' already exists.", (int)t->name.len, t->name.ptr);
         return KFK_ERR_TOPIC_ALREADY_EXISTS;
     }
+    for (int32_t i = 0; i < t->n_configs; i++) {
+        err = mock_topic_config_check(req, t->configs[i].name, t->configs[i].value, msg);
+        if (err) return err;
+    }
     if (t->n_assignments > 0) {
         if (t->num_partitions != -1 || t->replication_factor != -1) {
             *msg = arena_msg(req, "A manual partition assignment was specified, but "

@@ -378,6 +378,14 @@ mock_handler mock_handle_update_features, mock_handle_describe_quorum;
 mock_handler mock_handle_list_transactions, mock_handle_describe_producers,
     mock_handle_write_txn_markers;
 
+/* handlers_configs.c */
+/* KFK_OK when name is a topic config the mock knows and value (NULL:
+ * none) is valid for it; else KFK_ERR_INVALID_CONFIG with Kafka's
+ * message in *msg (req's arena). */
+kfk_err mock_topic_config_check(mock_req *req, kslice name, kslice value, kslice *msg);
+mock_handler mock_handle_describe_configs, mock_handle_incremental_alter_configs,
+    mock_handle_alter_configs, mock_handle_list_config_resources;
+
 /* The handler of an API key, or NULL when the mock does not implement it. */
 mock_handler *mock_handler_for(int16_t key);
 /* Sets mc's served version ranges to everything implemented. */
