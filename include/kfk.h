@@ -966,8 +966,8 @@ typedef enum kfk_timestamp_type {
  * API, in both directions: assignments, commits, committed offsets, the
  * rebalance and commit callbacks, offsets sent with a transaction. Each
  * entry is a topic and partition with the values an operation reads or
- * fills: an offset, commit metadata, a leader epoch, a per-partition
- * result. The type is opaque and read through functions, so entries can
+ * fills: an offset, commit metadata, a leader epoch, a timestamp, a
+ * per-partition result. The type is opaque and read through functions, so entries can
  * gain fields without changing the ABI.
  *
  * Ownership: a list owns everything in it. Topic names and metadata are
@@ -1001,7 +1001,7 @@ KFK_API void kfk_partition_list_destroy(kfk_partition_list *list);
 KFK_API kfk_partition_list *kfk_partition_list_copy(const kfk_partition_list *list);
 
 /* Appends topic (copied) and partition, with offset KFK_OFFSET_INVALID, no
- * metadata, leader epoch -1 and error KFK_OK; its index is
+ * metadata, leader epoch -1, timestamp -1 and error KFK_OK; its index is
  * kfk_partition_list_count(list) - 1. Returns KFK_OK, KFK_ERR_INVALID_ARG
  * (a NULL list, a NULL or empty topic, a negative partition) or
  * KFK_ERR_NO_MEMORY (the list is unchanged). */

@@ -127,6 +127,8 @@ static int32_t leader_of(kleader_run *run, size_t i, bool fresh)
     if (err && fresh) {
         e->err = err;
         run->done[i] = true;
+    } else if (leader < 0) {
+        run->stale = true; /* the next round asks for it */
     }
     return leader;
 }
@@ -242,6 +244,7 @@ static bool settle(kleader_run *run, kleader_group *g, size_t ng)
 {
     bool pause = false;
     for (size_t k = 0; k < ng; k++) {
+        karena_free(&g[k].arena); /* the request is done with */
         if (g[k].err) {
             group_failed(run, &g[k]);
             pause |= g[k].err != KFK_ERR_UNSUPPORTED_VERSION;
@@ -257,7 +260,6 @@ static bool settle(kleader_run *run, kleader_group *g, size_t ng)
             pause = true;
             if (leader_moved(err)) run->stale = true;
         }
-        karena_free(&g[k].arena);
     }
     return pause;
 }

@@ -319,6 +319,8 @@ START_TEST(test_delete_records_moves_the_log_start)
     ck_assert_int_eq(lookup(a, topic, 0, KFK_OFFSET_EARLIEST_LOCAL, &opts), 4);
     ck_assert_int_eq(lookup(a, topic, 0, KFK_OFFSET_END, &opts), 10);
     ck_assert_int_eq(lookup(a, topic, 1, KFK_OFFSET_BEGINNING, &opts), 10);
+    /* Every record is newer than 0: the first one left. */
+    ck_assert_int_eq(lookup(a, topic, 0, 0, &opts), 4);
 
     kfk_consumer *c = assigned_at(topic, 0, 1, "earliest");
     int64_t low, high;
