@@ -60,8 +60,8 @@ static const kp_api_versions_response_api_version *find_key(const kp_api_version
 
 START_TEST(test_api_versions_advertises_the_served_apis_at_every_version)
 {
-    static const int16_t served[] = {0,  1,  2,  3,  8,  9,  10, 11, 12, 13, 14, 15,
-                                     16, 18, 19, 20, 22, 24, 25, 26, 28, 37, 65, 68};
+    static const int16_t served[] = {0,  1,  2,  3,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                                     18, 19, 20, 21, 22, 24, 25, 26, 28, 37, 65, 68};
     mt_conn c;
     mt_open(&c, mc, 2);
     for (int16_t v = 0; v <= KP_API_VERSIONS_MAX_VERSION; v++) {
@@ -118,7 +118,7 @@ START_TEST(test_version_range_narrows_what_is_served)
 {
     ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_PRODUCE, 3, 8), 0);
     ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_FIND_COORDINATOR, 0, -1), 0);
-    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_DELETE_RECORDS_KEY, 0, 2),
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_WRITE_TXN_MARKERS_KEY, 0, 1),
                      KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_FETCH, 16, 8),
                      KFK_ERR_INVALID_ARG);
@@ -141,12 +141,12 @@ START_TEST(test_an_unimplemented_api_closes_the_connection)
 {
     mt_conn c;
     mt_open(&c, mc, 1);
-    kp_delete_records_request req;
-    kp_delete_records_request_init(&req);
-    mt_send(&c, KP_DELETE_RECORDS_KEY, 2, &req);
+    kp_write_txn_markers_request req;
+    kp_write_txn_markers_request_init(&req);
+    mt_send(&c, KP_WRITE_TXN_MARKERS_KEY, 1, &req);
     ck_assert(mt_closed(&c, MT_TIMEOUT_MS));
     mt_close(&c);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_DELETE_RECORDS_KEY), 1);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KP_WRITE_TXN_MARKERS_KEY), 1);
 }
 END_TEST
 
