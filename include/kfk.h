@@ -967,8 +967,8 @@ typedef enum kfk_timestamp_type {
  * rebalance and commit callbacks, offsets sent with a transaction. Each
  * entry is a topic and partition with the values an operation reads or
  * fills: an offset, commit metadata, a leader epoch, a timestamp, a
- * per-partition result. The type is opaque and read through functions, so entries can
- * gain fields without changing the ABI.
+ * per-partition result. The type is opaque and read through functions,
+ * so entries can gain fields without changing the ABI.
  *
  * Ownership: a list owns everything in it. Topic names and metadata are
  * copied in; a string read out stays valid until that entry's value is
