@@ -346,6 +346,36 @@ START_TEST(test_delete_records_moves_the_log_start)
 }
 END_TEST
 
+/* A compacted topic keeps its records: POLICY_VIOLATION, as Kafka's. */
+START_TEST(test_delete_records_refuses_a_compacted_topic)
+{
+    char topic[128];
+    ktest_unique_topic(topic, sizeof(topic), "offsets-compact");
+    kfk_admin *a = admin_on(NULL);
+    kfk_new_topic *t = kfk_new_topic_new(topic, 1, -1);
+    ck_assert_int_eq(kfk_new_topic_set_config(t, "cleanup.policy", "compact"), KFK_OK);
+    kfk_admin_result *res;
+    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, &opts, &res), KFK_OK);
+    kfk_admin_result_destroy(res);
+    kfk_new_topic_destroy(t);
+    kfk_partition_list *l = kfk_partition_list_new(1);
+    add(l, topic, 0, KFK_OFFSET_END);
+    int64_t deadline = kclus_now_ms() + TIMEOUT_MS;
+    kfk_err err;
+    /* Until every broker knows the new topic. */
+    while ((err = kfk_admin_delete_records(a, l, &opts)) == KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION) {
+        ck_assert_msg(kclus_now_ms() < deadline, "%s never appeared", topic);
+        kclus_nap(50);
+    }
+    ck_assert_msg(err == KFK_ERR_POLICY_VIOLATION, "%s", kfk_admin_last_error(a));
+    ck_assert_ptr_nonnull(strstr(kfk_admin_last_error(a), topic));
+    ck_assert_int_eq(kfk_partition_list_offset(l, 0), KFK_OFFSET_END);
+    kfk_partition_list_destroy(l);
+    kfk_admin_destroy(a);
+    kclus_delete_topic(NULL, topic);
+}
+END_TEST
+
 START_TEST(test_bad_arguments_are_refused)
 {
     kfk_admin *a = admin_on(NULL);
@@ -469,10 +499,18 @@ START_TEST(test_a_leader_move_is_followed)
         expect(l, p, KFK_OK, 0, -1);
     ck_assert_int_gt(kfk_mock_request_count(mc, KFK_MOCK_API_LIST_OFFSETS), before + 3);
 
-    /* DeleteRecords on an empty log: the start stays 0. */
+    /* DeleteRecords on an empty log: the start stays 0; a leader that
+     * moved is followed there too. */
+    ck_assert_int_eq(kfk_mock_partition_set_leader(mc, "moving", 1, leader % 3 + 1), KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_DELETE_RECORDS, 1, KFK_ERR_NOT_LEADER_OR_FOLLOWER),
+        KFK_OK);
     for (int32_t p = 0; p < 3; p++)
         kfk_partition_list_set_offset(l, (size_t)p, KFK_OFFSET_END);
-    ck_assert_int_eq(kfk_admin_delete_records(a, l, &opts), KFK_OK);
+    /* The first request answered NOT_LEADER_OR_FOLLOWER for its
+     * partitions: success means they were sent again. */
+    err = kfk_admin_delete_records(a, l, &opts);
+    ck_assert_msg(err == KFK_OK, "%s", kfk_admin_last_error(a));
     for (size_t p = 0; p < 3; p++)
         expect(l, p, KFK_OK, 0, -1);
     kfk_partition_list_destroy(l);
@@ -489,6 +527,7 @@ static Suite *offsets_suite(void)
     tcase_add_test(tc, test_list_offsets_by_every_spec);
     tcase_add_test(tc, test_read_committed_stops_at_an_open_transaction);
     tcase_add_test(tc, test_delete_records_moves_the_log_start);
+    tcase_add_test(tc, test_delete_records_refuses_a_compacted_topic);
     tcase_add_test(tc, test_bad_arguments_are_refused);
     tcase_add_test(tc, test_a_spec_too_new_for_the_leader_fails_alone);
     tcase_add_test(tc, test_a_leader_move_is_followed);
