@@ -868,7 +868,6 @@ KFK_API const int32_t *kfk_metadata_partition_replicas(const kfk_metadata *md, s
                                                        size_t p, size_t *n);
 KFK_API const int32_t *kfk_metadata_partition_isr(const kfk_metadata *md, size_t t, size_t p,
                                                   size_t *n);
-/* Frees md; NULL is a no-op. */
 /* The partition's replicas that are offline (their log directory
  * failed); n 0 when none. */
 KFK_API const int32_t *kfk_metadata_partition_offline_replicas(const kfk_metadata *md, size_t t,
@@ -890,6 +889,7 @@ KFK_API const int32_t *kfk_metadata_partition_last_known_eligible_leaders(const 
  * OPERATIONS) or not reported. */
 KFK_API int32_t kfk_metadata_cluster_authorized_operations(const kfk_metadata *md);
 KFK_API int32_t kfk_metadata_topic_authorized_operations(const kfk_metadata *md, size_t t);
+/* Frees md; NULL is a no-op. */
 KFK_API void kfk_metadata_destroy(kfk_metadata *md);
 /* --- admin: configs ----------------------------------------------------------- */
 /* Reading and changing the configs of topics, brokers, broker loggers,
@@ -1077,6 +1077,75 @@ KFK_API const kfk_config_entry *kfk_admin_result_config(const kfk_admin_result *
  * out of range. */
 KFK_API const kfk_config_synonym *kfk_admin_result_config_synonym(const kfk_admin_result *result,
                                                                   size_t i, size_t j, size_t k);
+/* --- offsets and records ---------------------------------------------------- */
+/* Partition lists (and the KFK_OFFSET_* specs) are described with the
+ * consumer below. */
+typedef struct kfk_partition_list kfk_partition_list;
+
+/* Looks up offsets of the partitions of parts (the caller's; filled in
+ * place), with ListOffsets (API key 2, v1 up to v11: the newest version
+ * both sides serve), one request per partition leader, all leaders at
+ * once. Each entry's offset says what to find:
+ *   KFK_OFFSET_BEGINNING       the log start offset (the earliest record);
+ *   KFK_OFFSET_END             the end: the high watermark (the offset the
+ *                              next record gets), or with
+ *                              KFK_ADMIN_READ_COMMITTED the last stable
+ *                              offset (below the first record of a
+ *                              transaction still open);
+ *   KFK_OFFSET_MAX_TIMESTAMP   the record with the largest timestamp
+ *                              (v7+, Kafka 3.0; KIP-734);
+ *   KFK_OFFSET_EARLIEST_LOCAL  the first offset on the leader's disk, which
+ *                              is the log start without tiered storage
+ *                              (v8+, Kafka 3.5; KIP-405);
+ *   KFK_OFFSET_LATEST_TIERED   the last offset in tiered storage, -1 when
+ *                              none is (v9+, Kafka 3.8; KIP-1005);
+ *   a timestamp >= 0           (ms since the epoch) the first record whose
+ *                              timestamp is at or after it; offset -1 when
+ *                              every record is older, as Kafka answers.
+ * Out, for each entry that succeeded: offset, leader epoch (-1 when
+ * unknown), timestamp (that of the record found; -1 for
+ * BEGINNING/END/the tiered specs) and error KFK_OK. An entry that failed
+ * keeps its offset (the spec) and gets its own error; the others go on:
+ * KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION (fresh metadata has no such topic or
+ * partition), KFK_ERR_UNSUPPORTED_VERSION (its leader is too old for the
+ * spec; entries with other specs are asked again without it),
+ * KFK_ERR_TOPIC_AUTHORIZATION_FAILED, a retriable error that lasted until
+ * the timeout (NOT_LEADER_OR_FOLLOWER, ...), or KFK_ERR_TIMED_OUT.
+ * NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH and LEADER_NOT_AVAILABLE
+ * refresh the leaders and ask again, as Java's admin does. The same
+ * partition may be listed more than once (with different specs): each
+ * entry is answered. Flags: KFK_ADMIN_READ_COMMITTED (isolation level 1).
+ * Returns KFK_OK when every entry succeeded, else the first failed
+ * entry's error (kfk_admin_last_error names it and, for
+ * UNSUPPORTED_VERSION, the version its spec needs), or
+ * KFK_ERR_INVALID_ARG (NULL admin or parts, an offset below
+ * KFK_OFFSET_LATEST_TIERED; nothing is sent), KFK_ERR_NO_MEMORY,
+ * KFK_ERR_DESTROYED. An empty list returns KFK_OK at once. Blocks for at
+ * most the call's timeout. Any application thread. Java:
+ * Admin.listOffsets; librdkafka: rd_kafka_ListOffsets. */
+KFK_API kfk_err kfk_admin_list_offsets(kfk_admin *admin, kfk_partition_list *parts,
+                                       const kfk_admin_options *options);
+
+/* Deletes the records of each partition of parts before the entry's
+ * offset (DeleteRecords, API key 21, v0-v2, one request per leader, all
+ * at once): the partition's log start offset rises to it and the records
+ * below are no longer fetched (a consumer asking for them gets
+ * KFK_ERR_OFFSET_OUT_OF_RANGE, or auto.offset.reset applies).
+ * KFK_OFFSET_END deletes everything up to the high watermark, as Java's
+ * RecordsToDelete.beforeOffset(-1). Out, for each entry that succeeded:
+ * offset = the partition's new low watermark (log start; never lowered:
+ * an offset below it changes nothing) and error KFK_OK; an entry that
+ * failed keeps its offset and gets its own error, the others go on:
+ * KFK_ERR_OFFSET_OUT_OF_RANGE (beyond the high watermark),
+ * KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION, KFK_ERR_POLICY_VIOLATION (a
+ * compacted topic), KFK_ERR_TOPIC_AUTHORIZATION_FAILED, a retriable error
+ * that lasted until the timeout, KFK_ERR_TIMED_OUT. No flags. Returns as
+ * kfk_admin_list_offsets, and KFK_ERR_INVALID_ARG for an offset that is
+ * negative but not KFK_OFFSET_END, or a partition listed twice. Blocks
+ * for at most the call's timeout. Any application thread. Java:
+ * Admin.deleteRecords; librdkafka: rd_kafka_DeleteRecords. */
+KFK_API kfk_err kfk_admin_delete_records(kfk_admin *admin, kfk_partition_list *parts,
+                                         const kfk_admin_options *options);
 /* --- end of admin client ------------------------------------------------------ */
 
 /* --- consumer ------------------------------------------------------------------ */
@@ -1110,15 +1179,19 @@ typedef enum kfk_timestamp_type {
 #define KFK_OFFSET_BEGINNING (-2)  /* the partition's log start */
 #define KFK_OFFSET_END (-1)        /* the partition's end (the next record) */
 #define KFK_OFFSET_INVALID (-1001) /* none: auto.offset.reset decides */
+/* Offset specs that only offset lookups take (kfk_admin_list_offsets). */
+#define KFK_OFFSET_MAX_TIMESTAMP (-3)  /* the record with the largest timestamp (KIP-734) */
+#define KFK_OFFSET_EARLIEST_LOCAL (-4) /* the first offset on the leader's disk (KIP-405) */
+#define KFK_OFFSET_LATEST_TIERED (-5)  /* the last offset in tiered storage (KIP-1005) */
 
 /* --- partition lists ------------------------------------------------------------ */
 /* A kfk_partition_list is the one shape in which partitions cross the
  * API, in both directions: assignments, commits, committed offsets, the
  * rebalance and commit callbacks, offsets sent with a transaction. Each
  * entry is a topic and partition with the values an operation reads or
- * fills: an offset, commit metadata, a leader epoch, a per-partition
- * result. The type is opaque and read through functions, so entries can
- * gain fields without changing the ABI.
+ * fills: an offset, commit metadata, a leader epoch, a timestamp, a
+ * per-partition result. The type is opaque and read through functions,
+ * so entries can gain fields without changing the ABI.
  *
  * Ownership: a list owns everything in it. Topic names and metadata are
  * copied in; a string read out stays valid until that entry's value is
@@ -1151,7 +1224,7 @@ KFK_API void kfk_partition_list_destroy(kfk_partition_list *list);
 KFK_API kfk_partition_list *kfk_partition_list_copy(const kfk_partition_list *list);
 
 /* Appends topic (copied) and partition, with offset KFK_OFFSET_INVALID, no
- * metadata, leader epoch -1 and error KFK_OK; its index is
+ * metadata, leader epoch -1, timestamp -1 and error KFK_OK; its index is
  * kfk_partition_list_count(list) - 1. Returns KFK_OK, KFK_ERR_INVALID_ARG
  * (a NULL list, a NULL or empty topic, a negative partition) or
  * KFK_ERR_NO_MEMORY (the list is unchanged). */
@@ -1191,6 +1264,13 @@ KFK_API kfk_err kfk_partition_list_set_leader_epoch(kfk_partition_list *list, si
  * commit callback, kfk_consumer_committed), else KFK_OK; none:
  * KFK_ERR_INVALID_ARG. */
 KFK_API kfk_err kfk_partition_list_error(const kfk_partition_list *list, size_t i);
+/* Entry i's timestamp in milliseconds since the epoch, where an offset
+ * lookup fills one (kfk_admin_list_offsets, kfk_consumer_offsets_for_times:
+ * the timestamp of the record at the offset found); -1 when there is none
+ * (a negative timestamp is stored as -1); none: -1. */
+KFK_API int64_t kfk_partition_list_timestamp(const kfk_partition_list *list, size_t i);
+KFK_API kfk_err kfk_partition_list_set_timestamp(kfk_partition_list *list, size_t i,
+                                                 int64_t timestamp);
 /* --- end of partition lists ------------------------------------------------------ */
 
 /* A new consumer for the brokers in conf's bootstrap.servers. Takes conf
@@ -1456,6 +1536,34 @@ KFK_API kfk_err kfk_consumer_seek_to_timestamp(kfk_consumer *c, const char *topi
  * yet known. Returns KFK_OK or KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. */
 KFK_API kfk_err kfk_consumer_position(kfk_consumer *c, const char *topic, int32_t partition,
                                       int64_t *offset);
+
+/* The partition's low watermark (log start offset) into *low and high
+ * watermark into *high (with isolation.level=read_committed: the last
+ * stable offset, below a transaction still open, as Java's endOffsets),
+ * asked of its leader now (ListOffsets, as kfk_admin_list_offsets does;
+ * the partition need not be assigned). Waits at most timeout_ms
+ * (negative: default.api.timeout.ms). Returns KFK_OK, KFK_ERR_INVALID_ARG
+ * (a NULL or empty topic, a negative partition, NULL low or high),
+ * KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION, KFK_ERR_TIMED_OUT, or the broker's
+ * error; *low and *high are set only on KFK_OK. Blocks. librdkafka:
+ * rd_kafka_query_watermark_offsets; Java: beginningOffsets/endOffsets. */
+KFK_API kfk_err kfk_consumer_query_watermarks(kfk_consumer *c, const char *topic, int32_t partition,
+                                              int64_t *low, int64_t *high, int timeout_ms);
+
+/* For each entry of parts (the caller's; filled in place), whose offset
+ * holds a timestamp in ms since the epoch (or any spec
+ * kfk_admin_list_offsets takes), the offset of the first record at or
+ * after that time, with its timestamp (kfk_partition_list_timestamp) and
+ * leader epoch; offset -1 when every record is older (Java's
+ * offsetsForTimes gives null there). isolation.level decides whether the
+ * lookup stops at the last stable offset. Entries that fail keep their
+ * offset and get their own error (kfk_partition_list_error). Waits at
+ * most timeout_ms (negative: default.api.timeout.ms). Returns KFK_OK when
+ * every entry succeeded, else the first failed entry's error, or
+ * KFK_ERR_INVALID_ARG (a NULL parts, an offset below -5). Blocks.
+ * librdkafka: rd_kafka_offsets_for_times; Java: offsetsForTimes. */
+KFK_API kfk_err kfk_consumer_offsets_for_times(kfk_consumer *c, kfk_partition_list *parts,
+                                               int timeout_ms);
 
 /* Stops (pause) or restarts (resume) fetching and handing out a
  * partition's messages; fetched messages not yet polled are dropped and a

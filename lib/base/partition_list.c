@@ -32,7 +32,8 @@ int ktplist_add(ktplist *l, const char *topic, int32_t partition)
                          .partition = partition,
                          .offset = KFK_OFFSET_INVALID,
                          .leader_epoch = -1,
-                         .err = KFK_OK};
+                         .err = KFK_OK,
+                         .timestamp = -1};
     return 0;
 }
 
@@ -50,6 +51,7 @@ int ktplist_add_tp(ktplist *l, const ktp *in)
     e->metadata = md;
     e->leader_epoch = tp->leader_epoch;
     e->err = tp->err;
+    e->timestamp = tp->timestamp;
     return 0;
 }
 
@@ -257,4 +259,18 @@ kfk_err kfk_partition_list_error(const kfk_partition_list *list, size_t i)
 {
     const ktp *e = entry(list, i);
     return e ? e->err : KFK_ERR_INVALID_ARG;
+}
+
+int64_t kfk_partition_list_timestamp(const kfk_partition_list *list, size_t i)
+{
+    const ktp *e = entry(list, i);
+    return e ? e->timestamp : -1;
+}
+
+kfk_err kfk_partition_list_set_timestamp(kfk_partition_list *list, size_t i, int64_t timestamp)
+{
+    ktp *e = entry(list, i);
+    if (!e) return KFK_ERR_INVALID_ARG;
+    e->timestamp = timestamp < 0 ? -1 : timestamp;
+    return KFK_OK;
 }

@@ -7,6 +7,7 @@
 
 #include "base/err.h"
 #include "base/time.h"
+#include "client/leaders.h"
 #include "consumer/consumer_int.h"
 
 bool koffsets_reset_by_policy(kfk_consumer *c, kcpart *p)
@@ -139,4 +140,87 @@ void koffsets_start_resets(kfk_consumer *c)
         if (!p) return;
         kcall_start(c->client, &p->call);
     }
+}
+
+/* --- lookups for the application ------------------------------------------------------ */
+
+/* timeout_ms as the lookups take it: negative is default.api.timeout.ms. */
+static int64_t lookup_deadline(kfk_consumer *c, int timeout_ms)
+{
+    if (timeout_ms < 0)
+        timeout_ms = (int)kconf_i64(kclient_conf(c->client), KCONF_DEFAULT_API_TIMEOUT_MS);
+    return kclient_deadline(timeout_ms);
+}
+
+/* The error of the first entry of v that failed, with the last error
+ * naming it; KFK_OK when none did. */
+static kfk_err first_failed(kfk_consumer *c, const char *fn, const ktp *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].err) continue;
+        kclient_error_set(c->client, "%s: \"%.200s\" partition %d: %s", fn, v[i].topic,
+                          (int)v[i].partition, kfk_err_str(v[i].err));
+        return v[i].err;
+    }
+    return KFK_OK;
+}
+
+static kfk_err query_watermarks(kfk_consumer *c, const char *topic, int32_t partition, int64_t *low,
+                                int64_t *high, int timeout_ms)
+{
+    static const char fn[] = "kfk_consumer_query_watermarks";
+    if (!topic || !topic[0] || partition < 0 || !low || !high) {
+        kclient_error_set(c->client, "%s: %s", fn,
+                          !topic || !topic[0] ? "topic is NULL or empty"
+                          : partition < 0     ? "partition is negative"
+                                              : "low or high is NULL");
+        return KFK_ERR_INVALID_ARG;
+    }
+    ktp v[2] = {
+        {.topic = topic, .partition = partition, .offset = KFK_OFFSET_BEGINNING},
+        {.topic = topic, .partition = partition, .offset = KFK_OFFSET_END},
+    };
+    kfk_err err =
+        kclient_list_offsets(c->client, v, 2, c->isolation == 1, lookup_deadline(c, timeout_ms));
+    if (!err) err = first_failed(c, fn, v, 2);
+    if (!err) {
+        *low = v[0].offset;
+        *high = v[1].offset;
+    }
+    return err;
+}
+
+kfk_err kfk_consumer_query_watermarks(kfk_consumer *c, const char *topic, int32_t partition,
+                                      int64_t *low, int64_t *high, int timeout_ms)
+{
+    if (!c) return KFK_ERR_INVALID_ARG;
+    return kclient_error_end(c->client,
+                             query_watermarks(c, topic, partition, low, high, timeout_ms));
+}
+
+static kfk_err offsets_for_times(kfk_consumer *c, kfk_partition_list *parts, int timeout_ms)
+{
+    static const char fn[] = "kfk_consumer_offsets_for_times";
+    if (!parts) {
+        kclient_error_set(c->client, "%s: parts is NULL", fn);
+        return KFK_ERR_INVALID_ARG;
+    }
+    for (int i = 0; i < parts->n; i++) {
+        if (klist_offsets_version_for(parts->v[i].offset, false) >= 0) continue;
+        kclient_error_set(c->client,
+                          "%s: entry %d (\"%.200s\" partition %d): offset %lld is neither a "
+                          "timestamp nor a KFK_OFFSET_* spec",
+                          fn, i, parts->v[i].topic, (int)parts->v[i].partition,
+                          (long long)parts->v[i].offset);
+        return KFK_ERR_INVALID_ARG;
+    }
+    kfk_err err = kclient_list_offsets(c->client, parts->v, (size_t)parts->n, c->isolation == 1,
+                                       lookup_deadline(c, timeout_ms));
+    return err ? err : first_failed(c, fn, parts->v, (size_t)parts->n);
+}
+
+kfk_err kfk_consumer_offsets_for_times(kfk_consumer *c, kfk_partition_list *parts, int timeout_ms)
+{
+    if (!c) return KFK_ERR_INVALID_ARG;
+    return kclient_error_end(c->client, offsets_for_times(c, parts, timeout_ms));
 }

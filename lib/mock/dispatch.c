@@ -16,6 +16,7 @@ static const struct {
     {KP_PRODUCE_KEY, mock_handle_produce},
     {KP_FETCH_KEY, mock_handle_fetch},
     {KP_LIST_OFFSETS_KEY, mock_handle_list_offsets},
+    {KP_DELETE_RECORDS_KEY, mock_handle_delete_records},
     {KP_METADATA_KEY, mock_handle_metadata},
     {KP_FIND_COORDINATOR_KEY, mock_handle_find_coordinator},
     {KP_API_VERSIONS_KEY, mock_handle_api_versions},

@@ -19,10 +19,11 @@
 
 typedef kp_list_offsets_response_list_offsets_partition_response lo_result;
 
-
-/* The first record of batch b with a timestamp >= ts (any, ts < 0 never
- * reaching here); false when it has none or cannot be read. */
-static bool first_record_at(const mock_batch *b, int64_t ts, lo_result *res)
+/* The first record of batch b at or after offset from with a timestamp
+ * >= ts (any, ts < 0 never reaching here); false when it has none or
+ * cannot be read. Records below the log start (a DeleteRecords inside
+ * the batch) are gone, as for Kafka's lookup from logStartOffset. */
+static bool first_record_at(const mock_batch *b, int64_t from, int64_t ts, lo_result *res)
 {
     kreader r = kreader_of(b->buf->data, b->buf->len);
     kbatch batch;
@@ -34,7 +35,7 @@ static bool first_record_at(const mock_batch *b, int64_t ts, lo_result *res)
     bool found = false;
     if (!krecord_iter_init(&it, &batch, &opts, &scratch)) {
         while (!found && krecord_iter_next(&it, &rec)) {
-            if (rec.timestamp < ts) continue;
+            if (rec.timestamp < ts || rec.offset < from) continue;
             res->offset = rec.offset;
             res->timestamp = rec.timestamp;
             res->leader_epoch = mock_batch_epoch(b);
@@ -48,7 +49,9 @@ static bool first_record_at(const mock_batch *b, int64_t ts, lo_result *res)
 static void by_timestamp(const mock_log *log, int64_t ts, lo_result *res)
 {
     for (size_t i = log->head; i < log->n; i++)
-        if (log->b[i].max_timestamp >= ts && first_record_at(&log->b[i], ts, res)) return;
+        if (log->b[i].max_timestamp >= ts &&
+            first_record_at(&log->b[i], log->log_start_offset, ts, res))
+            return;
 }
 
 /* KIP-734: the record with the largest timestamp (the first such). */
@@ -57,7 +60,7 @@ static void max_timestamp(const mock_log *log, lo_result *res)
     const mock_batch *best = NULL;
     for (size_t i = log->head; i < log->n; i++)
         if (!best || log->b[i].max_timestamp > best->max_timestamp) best = &log->b[i];
-    if (best) first_record_at(best, best->max_timestamp, res);
+    if (best) first_record_at(best, log->log_start_offset, best->max_timestamp, res);
 }
 
 /* Which sentinels a version may use; others are UNSUPPORTED_VERSION. */

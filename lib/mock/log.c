@@ -91,6 +91,14 @@ size_t mock_log_drop_oldest(mock_log *log)
     return len;
 }
 
+void mock_log_delete_before(mock_log *log, int64_t offset)
+{
+    if (offset <= log->log_start_offset) return;
+    while (log->head < log->n && log->b[log->head].last_offset < offset)
+        mock_log_drop_oldest(log);
+    log->log_start_offset = offset;
+}
+
 void mock_log_free(mock_log *log)
 {
     for (size_t i = log->head; i < log->n; i++)

@@ -151,6 +151,10 @@ int64_t mock_log_bytes_between(const mock_log *log, int64_t from, int64_t to);
 size_t mock_log_truncate(mock_log *log, int64_t offset);
 /* Drops the oldest batch; returns its size. */
 size_t mock_log_drop_oldest(mock_log *log);
+/* Raises the log start offset to offset (at most the end), dropping the
+ * batches wholly below it (DeleteRecords); a lower offset changes
+ * nothing. */
+void mock_log_delete_before(mock_log *log, int64_t offset);
 void mock_log_free(mock_log *log);
 
 /* Idempotent producer state of one producer id in one partition. */
@@ -366,6 +370,7 @@ mock_handler mock_handle_api_versions, mock_handle_metadata, mock_handle_create_
     mock_handle_heartbeat, mock_handle_leave_group, mock_handle_describe_groups,
     mock_handle_list_groups, mock_handle_offset_commit, mock_handle_offset_fetch,
     mock_handle_consumer_group_heartbeat,                      /* handlers_consumer_group.c */
+    mock_handle_delete_records,                                /* handlers_records.c */
     mock_handle_sasl_handshake, mock_handle_sasl_authenticate; /* sasl.c */
 /* handlers_txn.c and handlers_txn_offset.c */
 mock_handler mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, mock_handle_end_txn,

@@ -47,6 +47,7 @@ START_TEST(test_public_api_constants_are_the_keys_the_mock_serves)
         {KFK_MOCK_API_API_VERSIONS, KP_API_VERSIONS_KEY},
         {KFK_MOCK_API_CREATE_TOPICS, KP_CREATE_TOPICS_KEY},
         {KFK_MOCK_API_DELETE_TOPICS, KP_DELETE_TOPICS_KEY},
+        {KFK_MOCK_API_DELETE_RECORDS, KP_DELETE_RECORDS_KEY},
         {KFK_MOCK_API_INIT_PRODUCER_ID, KP_INIT_PRODUCER_ID_KEY},
         {KFK_MOCK_API_ADD_PARTITIONS_TO_TXN, KP_ADD_PARTITIONS_TO_TXN_KEY},
         {KFK_MOCK_API_ADD_OFFSETS_TO_TXN, KP_ADD_OFFSETS_TO_TXN_KEY},
@@ -105,7 +106,8 @@ START_TEST(test_pushed_errors_fail_n_requests_then_they_succeed)
     int64_t hw;
     kfk_mock_partition_offsets(mc, "t", 0, NULL, &hw);
     ck_assert_int_eq(hw, 1); /* the failed requests appended nothing */
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_DELETE_RECORDS_KEY, 1, 1), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_INITIALIZE_SHARE_GROUP_STATE_KEY, 1, 1),
+                     KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 0, 1), KFK_ERR_INVALID_ARG);
     mt_close(&c);
 }

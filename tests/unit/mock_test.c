@@ -61,8 +61,8 @@ static const kp_api_versions_response_api_version *find_key(const kp_api_version
 START_TEST(test_api_versions_advertises_the_served_apis_at_every_version)
 {
     static const int16_t served[] = {0,  1,  2,  3,  8,  9,  10, 11, 12, 13, 14, 15,
-                                     16, 18, 19, 20, 22, 24, 25, 26, 27, 28, 32, 33,
-                                     37, 44, 55, 57, 60, 61, 65, 66, 68, 74, 75};
+                                     16, 18, 19, 20, 21, 22, 24, 25, 26, 27, 28, 32,
+                                     33, 37, 44, 55, 57, 60, 61, 65, 66, 68, 74, 75};
     mt_conn c;
     mt_open(&c, mc, 2);
     for (int16_t v = 0; v <= KP_API_VERSIONS_MAX_VERSION; v++) {
@@ -119,7 +119,7 @@ START_TEST(test_version_range_narrows_what_is_served)
 {
     ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_PRODUCE, 3, 8), 0);
     ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_FIND_COORDINATOR, 0, -1), 0);
-    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_DELETE_RECORDS_KEY, 0, 2),
+    ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KP_INITIALIZE_SHARE_GROUP_STATE_KEY, 0, 1),
                      KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_FETCH, 16, 8),
                      KFK_ERR_INVALID_ARG);
@@ -142,12 +142,13 @@ START_TEST(test_an_unimplemented_api_closes_the_connection)
 {
     mt_conn c;
     mt_open(&c, mc, 1);
-    kp_delete_records_request req;
-    kp_delete_records_request_init(&req);
-    mt_send(&c, KP_DELETE_RECORDS_KEY, 2, &req);
+    /* A share coordinator's broker-to-broker API: never the mock's. */
+    kp_initialize_share_group_state_request req;
+    kp_initialize_share_group_state_request_init(&req);
+    mt_send(&c, KP_INITIALIZE_SHARE_GROUP_STATE_KEY, 0, &req);
     ck_assert(mt_closed(&c, MT_TIMEOUT_MS));
     mt_close(&c);
-    ck_assert_int_eq(kfk_mock_request_count(mc, KP_DELETE_RECORDS_KEY), 1);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KP_INITIALIZE_SHARE_GROUP_STATE_KEY), 1);
 }
 END_TEST
 
