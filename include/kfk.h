@@ -703,6 +703,7 @@ typedef struct kfk_admin kfk_admin;
 typedef struct kfk_admin_result kfk_admin_result;
 typedef struct kfk_new_topic kfk_new_topic;
 typedef struct kfk_metadata kfk_metadata;
+typedef struct kfk_partition_list kfk_partition_list;
 
 /* Flags of kfk_admin_options.flags. An operation that has no use for a
  * flag refuses it (KFK_ERR_INVALID_ARG, and kfk_admin_last_error names
@@ -854,6 +855,147 @@ KFK_API const int32_t *kfk_metadata_partition_isr(const kfk_metadata *md, size_t
                                                   size_t *n);
 /* Frees md; NULL is a no-op. */
 KFK_API void kfk_metadata_destroy(kfk_metadata *md);
+/* --- consumer groups ------------------------------------------------------------ */
+/* A group's type (ListGroups v5+, KIP-848): which protocol its members
+ * speak. Kafka names them by string; kfk_group_type_name gives that name
+ * ("classic", "consumer", "share", "streams"; "unknown"). */
+typedef enum kfk_group_type {
+    KFK_GROUP_TYPE_UNKNOWN = 0, /* a type this library does not know, or none sent */
+    KFK_GROUP_TYPE_CLASSIC,     /* JoinGroup/SyncGroup (and groups holding offsets only) */
+    KFK_GROUP_TYPE_CONSUMER,    /* KIP-848 ConsumerGroupHeartbeat */
+    KFK_GROUP_TYPE_SHARE,       /* KIP-932 share groups */
+    KFK_GROUP_TYPE_STREAMS,     /* KIP-1071 streams groups */
+} kfk_group_type;
+
+/* A group's state, as the coordinator names it (kfk_group_state_name:
+ * "Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead",
+ * "Assigning", "Reconciling", "NotReady"; "Unknown"). Classic groups are
+ * Empty, PreparingRebalance, CompletingRebalance, Stable or Dead; KIP-848
+ * groups Empty, Assigning, Reconciling, Stable or Dead. */
+typedef enum kfk_group_state {
+    KFK_GROUP_STATE_UNKNOWN = 0,
+    KFK_GROUP_STATE_PREPARING_REBALANCE,
+    KFK_GROUP_STATE_COMPLETING_REBALANCE,
+    KFK_GROUP_STATE_STABLE,
+    KFK_GROUP_STATE_DEAD,
+    KFK_GROUP_STATE_EMPTY,
+    KFK_GROUP_STATE_ASSIGNING,
+    KFK_GROUP_STATE_RECONCILING,
+    KFK_GROUP_STATE_NOT_READY,
+} kfk_group_state;
+
+/* The names Kafka uses; "unknown" / "Unknown" for a value out of range.
+ * Static strings; any thread. */
+KFK_API const char *kfk_group_type_name(kfk_group_type type);
+KFK_API const char *kfk_group_state_name(kfk_group_state state);
+
+/* Which groups kfk_admin_list_groups lists: those in one of the n_states
+ * states AND of one of the n_types types; an empty array (n 0) takes
+ * every state or type. The arrays stay the caller's. Initialize it so
+ * unset words are zero (kfk_group_filter f = {.types = t, .n_types = 1});
+ * reserved must be zero. */
+typedef struct kfk_group_filter {
+    const kfk_group_state *states;
+    size_t n_states;
+    const kfk_group_type *types;
+    size_t n_types;
+    void *reserved[4]; /* zero */
+} kfk_group_filter;
+
+/* Lists the groups of the cluster (ListGroups, API key 16, v0-v5): one
+ * request to every broker, all at once (each broker lists the groups it
+ * coordinates), answers merged. filter may be NULL for every group. A
+ * state filter needs v4+ (Kafka 2.6), a type filter v5+ (Kafka 3.8 /
+ * 4.0): a broker that cannot filter fails with
+ * KFK_ERR_UNSUPPORTED_VERSION rather than list too much. No flags.
+ *
+ * *result has one entry per group (name: the group id; error KFK_OK) in
+ * no set order, read with kfk_admin_result_group_type, _state,
+ * _protocol_type and _coordinator; then one entry per broker that failed
+ * (name NULL, the broker's error, kfk_admin_result_group_coordinator: its
+ * id). Returns KFK_OK when every broker answered, else the first failed
+ * broker's error with *result still listing what the others answered
+ * (kfk_admin_last_error names the broker); KFK_ERR_INVALID_ARG,
+ * KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED or a failure to learn the brokers
+ * leave *result NULL. Blocks for at most the call's timeout. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_list_groups(kfk_admin *admin, const kfk_group_filter *filter,
+                                      const kfk_admin_options *options, kfk_admin_result **result);
+
+/* Describes the n groups of group_ids (strings stay the caller's), each
+ * asked of its coordinator: ConsumerGroupDescribe (API key 69, v0-v1)
+ * first, then DescribeGroups (API key 15, v0-v6) for a group that turns
+ * out to be classic (GROUP_ID_NOT_FOUND from ConsumerGroupDescribe) or a
+ * broker without KIP-848, as the Java admin client does. Flags:
+ * KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS. A group that does not exist
+ * fails alone with KFK_ERR_GROUP_ID_NOT_FOUND (also from brokers before
+ * DescribeGroups v6, which call it Dead). Read the entries with
+ * kfk_admin_result_group_* below. Returns and blocks as described at the
+ * top of this section. Any application thread. */
+KFK_API kfk_err kfk_admin_describe_groups(kfk_admin *admin, const char *const *group_ids, size_t n,
+                                          const kfk_admin_options *options,
+                                          kfk_admin_result **result);
+
+/* Deletes the n groups of group_ids (DeleteGroups, API key 42, v0-v2, to
+ * each group's coordinator), with their committed offsets. Per group:
+ * KFK_OK, KFK_ERR_NON_EMPTY_GROUP while it has members,
+ * KFK_ERR_GROUP_ID_NOT_FOUND when there is no such group, or another
+ * broker error. No flags. Returns and blocks as described at the top of
+ * this section. Any application thread. */
+KFK_API kfk_err kfk_admin_delete_groups(kfk_admin *admin, const char *const *group_ids, size_t n,
+                                        const kfk_admin_options *options,
+                                        kfk_admin_result **result);
+
+/* Reading the entries of kfk_admin_list_groups (L) and
+ * kfk_admin_describe_groups (D) results. Another result, or an index out
+ * of range, gives UNKNOWN, NULL or -1. Strings and lists are valid until
+ * the result is destroyed. */
+/* L, D: the group's type; D says CLASSIC or CONSUMER. */
+KFK_API kfk_group_type kfk_admin_result_group_type(const kfk_admin_result *result, size_t i);
+/* L, D: its state. */
+KFK_API kfk_group_state kfk_admin_result_group_state(const kfk_admin_result *result, size_t i);
+/* L, D: its protocol type ("consumer", "connect", "" for a group that
+ * holds offsets only...). */
+KFK_API const char *kfk_admin_result_group_protocol_type(const kfk_admin_result *result, size_t i);
+/* L: the broker that listed it (or that failed); D: the coordinator that
+ * described it. -1: unknown. */
+KFK_API int32_t kfk_admin_result_group_coordinator(const kfk_admin_result *result, size_t i);
+/* D: the classic group's protocol (its assignor, "range"...) while
+ * Stable, else ""; a KIP-848 group's server-side assignor ("uniform"). */
+KFK_API const char *kfk_admin_result_group_protocol(const kfk_admin_result *result, size_t i);
+/* D: a KIP-848 group's epoch and assignment epoch; -1 for classic groups. */
+KFK_API int32_t kfk_admin_result_group_epoch(const kfk_admin_result *result, size_t i);
+KFK_API int32_t kfk_admin_result_group_assignment_epoch(const kfk_admin_result *result, size_t i);
+/* D: with KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, what the caller may do
+ * with the group: bit n set for ACL operation code n (3 READ, 6 DELETE,
+ * 8 DESCRIBE); -1 when not asked for or not sent. */
+KFK_API int64_t kfk_admin_result_group_authorized_operations(const kfk_admin_result *result,
+                                                             size_t i);
+/* D: the group's members, m from 0 to the count - 1. */
+KFK_API size_t kfk_admin_result_group_member_count(const kfk_admin_result *result, size_t i);
+KFK_API const char *kfk_admin_result_group_member_id(const kfk_admin_result *result, size_t i,
+                                                     size_t m);
+/* NULL: a dynamic member (no group.instance.id). */
+KFK_API const char *kfk_admin_result_group_member_instance_id(const kfk_admin_result *result,
+                                                              size_t i, size_t m);
+KFK_API const char *kfk_admin_result_group_member_client_id(const kfk_admin_result *result,
+                                                            size_t i, size_t m);
+KFK_API const char *kfk_admin_result_group_member_host(const kfk_admin_result *result, size_t i,
+                                                       size_t m);
+/* The partitions the member owns (offsets KFK_OFFSET_INVALID), owned by
+ * the result. For a classic group they are decoded from its assignment
+ * when the protocol type is "consumer" (else, and before the group is
+ * Stable, empty). */
+KFK_API const kfk_partition_list *
+kfk_admin_result_group_member_assignment(const kfk_admin_result *result, size_t i, size_t m);
+/* KIP-848: the partitions the group means the member to own once it
+ * caught up; NULL for classic groups. */
+KFK_API const kfk_partition_list *
+kfk_admin_result_group_member_target_assignment(const kfk_admin_result *result, size_t i, size_t m);
+/* KIP-848: the member's epoch; -1 for classic groups. */
+KFK_API int32_t kfk_admin_result_group_member_epoch(const kfk_admin_result *result, size_t i,
+                                                    size_t m);
+/* --- end of consumer groups ------------------------------------------------------ */
 /* --- end of admin client ------------------------------------------------------ */
 
 /* --- consumer ------------------------------------------------------------------ */
