@@ -995,6 +995,66 @@ kfk_admin_result_group_member_target_assignment(const kfk_admin_result *result, 
 /* KIP-848: the member's epoch; -1 for classic groups. */
 KFK_API int32_t kfk_admin_result_group_member_epoch(const kfk_admin_result *result, size_t i,
                                                     size_t m);
+/* A group's committed offsets (OffsetFetch, API key 9, v1-v7, to the
+ * group's coordinator): for the partitions of parts (the list stays the
+ * caller's), or for every partition the group committed when parts is
+ * NULL. Flags: KFK_ADMIN_REQUIRE_STABLE (KIP-447: wait while a
+ * transaction that commits offsets for the group is open; v7+, Kafka 2.5).
+ * *out gets a new list (the caller frees it with
+ * kfk_partition_list_destroy): parts' entries in their order, or every
+ * committed partition sorted by topic and partition, each with its
+ * committed offset (KFK_OFFSET_INVALID: none), leader epoch (-1: none),
+ * metadata and error. Returns KFK_OK when every entry has its answer,
+ * else the first entry's error (the list is there); a group-level error
+ * (GROUP_AUTHORIZATION_FAILED...), KFK_ERR_INVALID_ARG, _NO_MEMORY,
+ * _TIMED_OUT, _DESTROYED leave *out NULL. Blocks for at most the call's
+ * timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_list_group_offsets(kfk_admin *admin, const char *group_id,
+                                             const kfk_partition_list *parts,
+                                             const kfk_admin_options *options,
+                                             kfk_partition_list **out);
+
+/* Sets the group's committed offsets to those of offsets (each entry's
+ * offset >= 0, its leader epoch and metadata), with OffsetCommit (API key
+ * 8, v2-v9) as no member of no generation, as Java's
+ * alterConsumerGroupOffsets does: the coordinator takes it only while the
+ * group has no members (else every entry fails, UNKNOWN_MEMBER_ID for an
+ * active classic group, STALE_MEMBER_EPOCH / UNKNOWN_MEMBER_ID for a
+ * KIP-848 one). Each entry's error is filled in place. No flags. Returns
+ * KFK_OK or the first failed entry's error; KFK_ERR_INVALID_ARG for a
+ * NULL or empty group_id, a NULL list, an entry without an offset or a
+ * partition named twice. Blocks for at most the call's timeout. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_alter_group_offsets(kfk_admin *admin, const char *group_id,
+                                              kfk_partition_list *offsets,
+                                              const kfk_admin_options *options);
+
+/* Deletes the group's committed offsets of the partitions of parts
+ * (OffsetDelete, API key 47, v0). Per entry, in place: KFK_OK (also when
+ * nothing was committed), KFK_ERR_GROUP_SUBSCRIBED_TO_TOPIC while a member
+ * consumes the topic, KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION; a group-level
+ * error (KFK_ERR_GROUP_ID_NOT_FOUND...) goes to every entry. No flags.
+ * Returns as kfk_admin_alter_group_offsets. */
+KFK_API kfk_err kfk_admin_delete_group_offsets(kfk_admin *admin, const char *group_id,
+                                               kfk_partition_list *parts,
+                                               const kfk_admin_options *options);
+/* A group's lag per partition, as kafka-consumer-groups --describe shows
+ * it: the committed offsets of every partition the group committed
+ * (OffsetFetch, as kfk_admin_list_group_offsets) and each one's end
+ * offset (ListOffsets, API key 2, v1+, latest, one request per partition
+ * to its leader). Flags: KFK_ADMIN_READ_COMMITTED (the end is the last
+ * stable offset, not the high watermark; Java's tool uses the high
+ * watermark, the default here), KFK_ADMIN_REQUIRE_STABLE (as for
+ * kfk_admin_list_group_offsets). *out gets a new list (the caller frees
+ * it) sorted by topic and partition: offset = committed,
+ * kfk_partition_list_end_offset = the end, kfk_partition_list_lag = end -
+ * committed (0 when the committed offset is past the end; -1 with the
+ * entry's error when its end could not be had). Returns KFK_OK, the
+ * first failed entry's error (the list is there), or with *out NULL as
+ * kfk_admin_list_group_offsets. Blocks for at most the call's timeout.
+ * Any application thread. */
+KFK_API kfk_err kfk_admin_group_lag(kfk_admin *admin, const char *group_id,
+                                    const kfk_admin_options *options, kfk_partition_list **out);
 /* --- end of consumer groups ------------------------------------------------------ */
 /* --- end of admin client ------------------------------------------------------ */
 
@@ -1110,6 +1170,12 @@ KFK_API kfk_err kfk_partition_list_set_leader_epoch(kfk_partition_list *list, si
  * commit callback, kfk_consumer_committed), else KFK_OK; none:
  * KFK_ERR_INVALID_ARG. */
 KFK_API kfk_err kfk_partition_list_error(const kfk_partition_list *list, size_t i);
+/* What kfk_admin_group_lag fills: entry i's end offset (the offset the
+ * next record will get) and its lag (end offset - committed offset);
+ * -1 when unknown or not filled (other operations leave them -1, and
+ * copies keep them). */
+KFK_API int64_t kfk_partition_list_end_offset(const kfk_partition_list *list, size_t i);
+KFK_API int64_t kfk_partition_list_lag(const kfk_partition_list *list, size_t i);
 /* --- end of partition lists ------------------------------------------------------ */
 
 /* A new consumer for the brokers in conf's bootstrap.servers. Takes conf

@@ -32,7 +32,9 @@ int ktplist_add(ktplist *l, const char *topic, int32_t partition)
                          .partition = partition,
                          .offset = KFK_OFFSET_INVALID,
                          .leader_epoch = -1,
-                         .err = KFK_OK};
+                         .err = KFK_OK,
+                         .end_offset = -1,
+                         .lag = -1};
     return 0;
 }
 
@@ -50,6 +52,8 @@ int ktplist_add_tp(ktplist *l, const ktp *in)
     e->metadata = md;
     e->leader_epoch = tp->leader_epoch;
     e->err = tp->err;
+    e->end_offset = tp->end_offset;
+    e->lag = tp->lag;
     return 0;
 }
 
@@ -251,6 +255,18 @@ kfk_err kfk_partition_list_set_leader_epoch(kfk_partition_list *list, size_t i, 
     if (!e) return KFK_ERR_INVALID_ARG;
     e->leader_epoch = epoch < 0 ? -1 : epoch;
     return KFK_OK;
+}
+
+int64_t kfk_partition_list_end_offset(const kfk_partition_list *list, size_t i)
+{
+    const ktp *e = entry(list, i);
+    return e ? e->end_offset : -1;
+}
+
+int64_t kfk_partition_list_lag(const kfk_partition_list *list, size_t i)
+{
+    const ktp *e = entry(list, i);
+    return e ? e->lag : -1;
 }
 
 kfk_err kfk_partition_list_error(const kfk_partition_list *list, size_t i)
