@@ -930,8 +930,9 @@ KFK_API kfk_err kfk_admin_list_groups(kfk_admin *admin, const kfk_group_filter *
  * KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS. A group that does not exist
  * fails alone with KFK_ERR_GROUP_ID_NOT_FOUND (also from brokers before
  * DescribeGroups v6, which call it Dead). Read the entries with
- * kfk_admin_result_group_* below. Returns and blocks as described at the
- * top of this section. Any application thread. */
+ * kfk_admin_result_group_* below. One request per group, all at once.
+ * Returns as described in the admin client's preface; blocks for at most
+ * the call's timeout. Any application thread. */
 KFK_API kfk_err kfk_admin_describe_groups(kfk_admin *admin, const char *const *group_ids, size_t n,
                                           const kfk_admin_options *options,
                                           kfk_admin_result **result);
@@ -940,8 +941,9 @@ KFK_API kfk_err kfk_admin_describe_groups(kfk_admin *admin, const char *const *g
  * each group's coordinator), with their committed offsets. Per group:
  * KFK_OK, KFK_ERR_NON_EMPTY_GROUP while it has members,
  * KFK_ERR_GROUP_ID_NOT_FOUND when there is no such group, or another
- * broker error. No flags. Returns and blocks as described at the top of
- * this section. Any application thread. */
+ * broker error. No flags. One request per group, all at once. Returns as
+ * described in the admin client's preface; blocks for at most the call's
+ * timeout. Any application thread. */
 KFK_API kfk_err kfk_admin_delete_groups(kfk_admin *admin, const char *const *group_ids, size_t n,
                                         const kfk_admin_options *options,
                                         kfk_admin_result **result);

@@ -32,33 +32,33 @@ static int parse(kslice s, const char *const *names, size_t n)
     return 0;
 }
 
-kfk_group_type kgroup_type_parse(kslice s)
+kfk_group_type kagroup_type_parse(kslice s)
 {
     return (kfk_group_type)parse(s, type_names, COUNT(type_names));
 }
 
-kfk_group_state kgroup_state_parse(kslice s)
+kfk_group_state kagroup_state_parse(kslice s)
 {
     return (kfk_group_state)parse(s, state_names, COUNT(state_names));
 }
 
-char *kgroup_strdup(kslice s)
+char *kagroup_strdup(kslice s)
 {
     return s.ptr ? strndup((const char *)s.ptr, s.len) : strdup("");
 }
 
-void kgroup_head_free(void *detail)
+void kagroup_head_free(void *detail)
 {
-    kgroup_head *h = detail;
+    kagroup_head *h = detail;
     free(h->protocol_type);
     free(h);
 }
 
-void kgroup_desc_free(void *detail)
+void kagroup_desc_free(void *detail)
 {
-    kgroup_desc *d = detail;
+    kagroup_desc *d = detail;
     for (size_t m = 0; m < d->n_members; m++) {
-        kgroup_member *x = &d->members[m];
+        kagroup_member *x = &d->members[m];
         free(x->member_id);
         free(x->instance_id);
         free(x->client_id);
@@ -74,7 +74,7 @@ void kgroup_desc_free(void *detail)
 
 /* --- running calls at once ---------------------------------------------------------- */
 
-void kgroup_fan_run(kfk_admin *a, kgroup_fan *f, kcall *const *calls, size_t n)
+void kagroup_fan_run(kfk_admin *a, kagroup_fan *f, kcall *const *calls, size_t n)
 {
     pthread_mutex_init(&f->lock, NULL);
     pthread_cond_init(&f->cond, NULL);
@@ -94,7 +94,7 @@ void kgroup_fan_run(kfk_admin *a, kgroup_fan *f, kcall *const *calls, size_t n)
     pthread_mutex_destroy(&f->lock);
 }
 
-void kgroup_fan_done(kgroup_fan *f)
+void kagroup_fan_done(kagroup_fan *f)
 {
     pthread_mutex_lock(&f->lock);
     if (--f->pending == 0) pthread_cond_signal(&f->cond);
@@ -103,8 +103,8 @@ void kgroup_fan_done(kgroup_fan *f)
 
 /* --- arguments and the last error --------------------------------------------------- */
 
-kfk_err kgroup_ids_ok(kfk_admin *a, const char *fn, const char *const *ids, size_t n,
-                      kfk_admin_result **result)
+kfk_err kagroup_ids_ok(kfk_admin *a, const char *fn, const char *const *ids, size_t n,
+                       kfk_admin_result **result)
 {
     if (!result) return kadmin_invalid(a, fn, "result is NULL");
     if (!ids && n) return kadmin_invalid(a, fn, "group_ids is NULL with n > 0");
@@ -117,8 +117,8 @@ kfk_err kgroup_ids_ok(kfk_admin *a, const char *fn, const char *const *ids, size
     return KFK_OK;
 }
 
-kfk_err kgroup_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
-                   const kfk_admin_result *res)
+kfk_err kagroup_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
+                    const kfk_admin_result *res)
 {
     for (size_t i = 0; err && res && i < res->n; i++) {
         const kadmin_entry *e = &res->e[i];
@@ -129,7 +129,7 @@ kfk_err kgroup_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
             kclient_error_set(a->client, "%s: group \"%.200s\": %s%s%.200s", fn, e->name,
                               kfk_err_str(e->err), tail, msg);
         } else {
-            const kgroup_head *h = e->detail;
+            const kagroup_head *h = e->detail;
             kclient_error_set(a->client, "%s: broker %d: %s%s%.200s", fn, h ? h->coordinator : -1,
                               kfk_err_str(e->err), tail, msg);
         }
@@ -140,119 +140,119 @@ kfk_err kgroup_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
 
 /* --- accessors ------------------------------------------------------------------------ */
 
-static const kgroup_head *head_at(const kfk_admin_result *r, size_t i)
+static const kagroup_head *head_at(const kfk_admin_result *r, size_t i)
 {
-    const kgroup_head *h = kadmin_result_detail(r, i, KADMIN_KIND_GROUPS);
+    const kagroup_head *h = kadmin_result_detail(r, i, KADMIN_KIND_GROUPS);
     return h ? h : kadmin_result_detail(r, i, KADMIN_KIND_GROUP_DESCRIPTIONS);
 }
 
-static const kgroup_desc *desc_at(const kfk_admin_result *r, size_t i)
+static const kagroup_desc *desc_at(const kfk_admin_result *r, size_t i)
 {
     return kadmin_result_detail(r, i, KADMIN_KIND_GROUP_DESCRIPTIONS);
 }
 
-static const kgroup_member *member_at(const kfk_admin_result *r, size_t i, size_t m)
+static const kagroup_member *member_at(const kfk_admin_result *r, size_t i, size_t m)
 {
-    const kgroup_desc *d = desc_at(r, i);
+    const kagroup_desc *d = desc_at(r, i);
     return d && m < d->n_members ? &d->members[m] : NULL;
 }
 
 kfk_group_type kfk_admin_result_group_type(const kfk_admin_result *result, size_t i)
 {
-    const kgroup_head *h = head_at(result, i);
+    const kagroup_head *h = head_at(result, i);
     return h ? h->type : KFK_GROUP_TYPE_UNKNOWN;
 }
 
 kfk_group_state kfk_admin_result_group_state(const kfk_admin_result *result, size_t i)
 {
-    const kgroup_head *h = head_at(result, i);
+    const kagroup_head *h = head_at(result, i);
     return h ? h->state : KFK_GROUP_STATE_UNKNOWN;
 }
 
 const char *kfk_admin_result_group_protocol_type(const kfk_admin_result *result, size_t i)
 {
-    const kgroup_head *h = head_at(result, i);
+    const kagroup_head *h = head_at(result, i);
     return h ? h->protocol_type : NULL;
 }
 
 int32_t kfk_admin_result_group_coordinator(const kfk_admin_result *result, size_t i)
 {
-    const kgroup_head *h = head_at(result, i);
+    const kagroup_head *h = head_at(result, i);
     return h ? h->coordinator : -1;
 }
 
 const char *kfk_admin_result_group_protocol(const kfk_admin_result *result, size_t i)
 {
-    const kgroup_desc *d = desc_at(result, i);
+    const kagroup_desc *d = desc_at(result, i);
     return d ? d->protocol : NULL;
 }
 
 int32_t kfk_admin_result_group_epoch(const kfk_admin_result *result, size_t i)
 {
-    const kgroup_desc *d = desc_at(result, i);
+    const kagroup_desc *d = desc_at(result, i);
     return d ? d->group_epoch : -1;
 }
 
 int32_t kfk_admin_result_group_assignment_epoch(const kfk_admin_result *result, size_t i)
 {
-    const kgroup_desc *d = desc_at(result, i);
+    const kagroup_desc *d = desc_at(result, i);
     return d ? d->assignment_epoch : -1;
 }
 
 int64_t kfk_admin_result_group_authorized_operations(const kfk_admin_result *result, size_t i)
 {
-    const kgroup_desc *d = desc_at(result, i);
+    const kagroup_desc *d = desc_at(result, i);
     return d ? d->authorized_operations : -1;
 }
 
 size_t kfk_admin_result_group_member_count(const kfk_admin_result *result, size_t i)
 {
-    const kgroup_desc *d = desc_at(result, i);
+    const kagroup_desc *d = desc_at(result, i);
     return d ? d->n_members : 0;
 }
 
 const char *kfk_admin_result_group_member_id(const kfk_admin_result *result, size_t i, size_t m)
 {
-    const kgroup_member *x = member_at(result, i, m);
+    const kagroup_member *x = member_at(result, i, m);
     return x ? x->member_id : NULL;
 }
 
 const char *kfk_admin_result_group_member_instance_id(const kfk_admin_result *result, size_t i,
                                                       size_t m)
 {
-    const kgroup_member *x = member_at(result, i, m);
+    const kagroup_member *x = member_at(result, i, m);
     return x ? x->instance_id : NULL;
 }
 
 const char *kfk_admin_result_group_member_client_id(const kfk_admin_result *result, size_t i,
                                                     size_t m)
 {
-    const kgroup_member *x = member_at(result, i, m);
+    const kagroup_member *x = member_at(result, i, m);
     return x ? x->client_id : NULL;
 }
 
 const char *kfk_admin_result_group_member_host(const kfk_admin_result *result, size_t i, size_t m)
 {
-    const kgroup_member *x = member_at(result, i, m);
+    const kagroup_member *x = member_at(result, i, m);
     return x ? x->host : NULL;
 }
 
 const kfk_partition_list *kfk_admin_result_group_member_assignment(const kfk_admin_result *result,
                                                                    size_t i, size_t m)
 {
-    const kgroup_member *x = member_at(result, i, m);
+    const kagroup_member *x = member_at(result, i, m);
     return x ? &x->assignment : NULL;
 }
 
 const kfk_partition_list *
 kfk_admin_result_group_member_target_assignment(const kfk_admin_result *result, size_t i, size_t m)
 {
-    const kgroup_member *x = member_at(result, i, m);
+    const kagroup_member *x = member_at(result, i, m);
     return x && x->has_target ? &x->target : NULL;
 }
 
 int32_t kfk_admin_result_group_member_epoch(const kfk_admin_result *result, size_t i, size_t m)
 {
-    const kgroup_member *x = member_at(result, i, m);
+    const kagroup_member *x = member_at(result, i, m);
     return x ? x->epoch : -1;
 }

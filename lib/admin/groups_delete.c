@@ -16,7 +16,7 @@ typedef struct del_call {
 } del_call;
 
 struct del_op {
-    kgroup_fan fan;
+    kagroup_fan fan;
     kfk_admin_result *res;
 };
 
@@ -25,7 +25,7 @@ static kfk_err del_check(kcall *call, void *resp)
     (void)call;
     const kp_delete_groups_response *r = resp;
     kfk_err err = r->n_results > 0 ? (kfk_err)r->results[0].error_code : KFK_OK;
-    return kgroup_retriable(err) ? err : KFK_OK;
+    return kagroup_retriable(err) ? err : KFK_OK;
 }
 
 static void del_done(kcall *call, kfk_err err, void *resp, karena *arena)
@@ -35,7 +35,7 @@ static void del_done(kcall *call, kfk_err err, void *resp, karena *arena)
     const kp_delete_groups_response *r = resp;
     if (!err) err = r->n_results > 0 ? (kfk_err)r->results[0].error_code : KFK_ERR_MALFORMED;
     kadmin_result_set(dc->op->res, dc->i, err, (kslice){0});
-    kgroup_fan_done(&dc->op->fan);
+    kagroup_fan_done(&dc->op->fan);
 }
 
 static kfk_err delete_all(kfk_admin *a, const char *const *ids, size_t n, const kadmin_opts *o,
@@ -63,7 +63,7 @@ static kfk_err delete_all(kfk_admin *a, const char *const *ids, size_t n, const 
         dc->call.deadline_ns = o->deadline_ns;
         ptrs[i] = &dc->call;
     }
-    if (n) kgroup_fan_run(a, &op.fan, ptrs, n);
+    if (n) kagroup_fan_run(a, &op.fan, ptrs, n);
     free(calls), free(ptrs);
     *result = op.res;
     return kadmin_result_status(op.res);
@@ -77,8 +77,8 @@ kfk_err kfk_admin_delete_groups(kfk_admin *admin, const char *const *group_ids, 
     if (!admin) return KFK_ERR_INVALID_ARG;
     kadmin_opts o;
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
-    if (!err) err = kgroup_ids_ok(admin, fn, group_ids, n, result);
+    if (!err) err = kagroup_ids_ok(admin, fn, group_ids, n, result);
     if (err) return kclient_error_end(admin->client, err);
     err = delete_all(admin, group_ids, n, &o, result);
-    return kgroup_end(admin, fn, err, o.timeout_ms, *result);
+    return kagroup_end(admin, fn, err, o.timeout_ms, *result);
 }

@@ -25,7 +25,7 @@ typedef struct desc_call {
 } desc_call;
 
 struct desc_op {
-    kgroup_fan fan;
+    kagroup_fan fan;
     kfk_admin_result *res;
     bool ops; /* include authorized operations */
 };
@@ -36,27 +36,27 @@ static int64_t operations(int32_t v)
     return v == INT32_MIN ? -1 : (int64_t)(uint32_t)v;
 }
 
-static kgroup_desc *desc_new(kslice protocol_type, kslice protocol, int32_t coordinator)
+static kagroup_desc *desc_new(kslice protocol_type, kslice protocol, int32_t coordinator)
 {
-    kgroup_desc *d = calloc(1, sizeof(*d));
+    kagroup_desc *d = calloc(1, sizeof(*d));
     if (!d) return NULL;
-    d->head.protocol_type = kgroup_strdup(protocol_type);
-    d->protocol = kgroup_strdup(protocol);
+    d->head.protocol_type = kagroup_strdup(protocol_type);
+    d->protocol = kagroup_strdup(protocol);
     d->head.coordinator = coordinator;
     d->group_epoch = d->assignment_epoch = -1;
     if (!d->head.protocol_type || !d->protocol) {
-        kgroup_desc_free(d);
+        kagroup_desc_free(d);
         return NULL;
     }
     return d;
 }
 
-static int member_strings(kgroup_member *x, kslice id, kslice instance, kslice client, kslice host)
+static int member_strings(kagroup_member *x, kslice id, kslice instance, kslice client, kslice host)
 {
-    x->member_id = kgroup_strdup(id);
-    x->instance_id = instance.ptr ? kgroup_strdup(instance) : NULL;
-    x->client_id = kgroup_strdup(client);
-    x->host = kgroup_strdup(host);
+    x->member_id = kagroup_strdup(id);
+    x->instance_id = instance.ptr ? kagroup_strdup(instance) : NULL;
+    x->client_id = kagroup_strdup(client);
+    x->host = kagroup_strdup(host);
     x->epoch = -1;
     bool ok = x->member_id && x->client_id && x->host && (x->instance_id || !instance.ptr);
     return ok ? 0 : -1;
@@ -64,10 +64,10 @@ static int member_strings(kgroup_member *x, kslice id, kslice instance, kslice c
 
 /* Sets entry i's outcome and detail (d may be NULL); on the I/O thread,
  * each entry written by its own call only. */
-static void finish_entry(desc_op *op, size_t i, kfk_err err, kslice msg, kgroup_desc *d)
+static void finish_entry(desc_op *op, size_t i, kfk_err err, kslice msg, kagroup_desc *d)
 {
     kadmin_result_set(op->res, i, err, msg);
-    if (op->res->e[i].detail) kgroup_desc_free(op->res->e[i].detail);
+    if (op->res->e[i].detail) kagroup_desc_free(op->res->e[i].detail);
     op->res->e[i].detail = d;
 }
 
@@ -77,7 +77,7 @@ static int add_assignment(ktplist *l, const kp_consumer_group_describe_response_
 {
     for (int32_t t = 0; t < a->n_topic_partitions; t++) {
         const kp_consumer_group_describe_response_topic_partitions *tp = &a->topic_partitions[t];
-        char *topic = kgroup_strdup(tp->topic_name);
+        char *topic = kagroup_strdup(tp->topic_name);
         if (!topic) return -1;
         for (int32_t p = 0; p < tp->n_partitions; p++)
             if (ktplist_add(l, topic, tp->partitions[p]) < 0) {
@@ -90,28 +90,28 @@ static int add_assignment(ktplist *l, const kp_consumer_group_describe_response_
     return 0;
 }
 
-static kgroup_desc *from_consumer(const kp_consumer_group_describe_response_described_group *g,
-                                  int32_t coordinator, bool ops)
+static kagroup_desc *from_consumer(const kp_consumer_group_describe_response_described_group *g,
+                                   int32_t coordinator, bool ops)
 {
-    kgroup_desc *d = desc_new(kwire_cstr(KC_PROTOCOL_TYPE), g->assignor_name, coordinator);
+    kagroup_desc *d = desc_new(kwire_cstr(KC_PROTOCOL_TYPE), g->assignor_name, coordinator);
     size_t n = g->n_members > 0 ? (size_t)g->n_members : 0;
     if (d && n && !(d->members = calloc(n, sizeof(*d->members)))) {
-        kgroup_desc_free(d);
+        kagroup_desc_free(d);
         return NULL;
     }
     if (!d) return NULL;
     d->head.type = KFK_GROUP_TYPE_CONSUMER;
-    d->head.state = kgroup_state_parse(g->group_state);
+    d->head.state = kagroup_state_parse(g->group_state);
     d->group_epoch = g->group_epoch;
     d->assignment_epoch = g->assignment_epoch;
     d->authorized_operations = ops ? operations(g->authorized_operations) : -1;
     for (size_t m = 0; m < n; m++) {
         const kp_consumer_group_describe_response_member *gm = &g->members[m];
-        kgroup_member *x = &d->members[d->n_members++];
+        kagroup_member *x = &d->members[d->n_members++];
         if (member_strings(x, gm->member_id, gm->instance_id, gm->client_id, gm->client_host) ||
             add_assignment(&x->assignment, &gm->assignment) ||
             add_assignment(&x->target, &gm->target_assignment)) {
-            kgroup_desc_free(d);
+            kagroup_desc_free(d);
             return NULL;
         }
         x->has_target = true;
@@ -125,7 +125,7 @@ static kfk_err cgd_check(kcall *call, void *resp)
     (void)call;
     const kp_consumer_group_describe_response *r = resp;
     kfk_err err = r->n_groups > 0 ? (kfk_err)r->groups[0].error_code : KFK_OK;
-    return kgroup_retriable(err) ? err : KFK_OK;
+    return kagroup_retriable(err) ? err : KFK_OK;
 }
 
 static void cgd_done(kcall *call, kfk_err err, void *resp, karena *arena)
@@ -143,10 +143,10 @@ static void cgd_done(kcall *call, kfk_err err, void *resp, karena *arena)
     } else if (r->groups[0].error_code) {
         finish_entry(op, dc->i, (kfk_err)r->groups[0].error_code, r->groups[0].error_message, NULL);
     } else {
-        kgroup_desc *d = from_consumer(&r->groups[0], call->sent_to, op->ops);
+        kagroup_desc *d = from_consumer(&r->groups[0], call->sent_to, op->ops);
         finish_entry(op, dc->i, d ? KFK_OK : KFK_ERR_NO_MEMORY, (kslice){0}, d);
     }
-    kgroup_fan_done(&op->fan);
+    kagroup_fan_done(&op->fan);
 }
 
 /* --- classic: DescribeGroups ---------------------------------------------------------- */
@@ -159,7 +159,7 @@ static int classic_assignment(ktplist *l, kslice bytes, karena *arena)
     if (kc_assignment_decode(&a, bytes, arena, NULL)) return 0;
     for (int32_t t = 0; t < a.n_assigned_partitions; t++) {
         const kp_consumer_protocol_assignment_topic_partition *tp = &a.assigned_partitions[t];
-        char *topic = kgroup_strdup(tp->topic);
+        char *topic = kagroup_strdup(tp->topic);
         if (!topic) return -1;
         for (int32_t p = 0; p < tp->n_partitions; p++)
             if (ktplist_add(l, topic, tp->partitions[p]) < 0) {
@@ -172,27 +172,27 @@ static int classic_assignment(ktplist *l, kslice bytes, karena *arena)
     return 0;
 }
 
-static kgroup_desc *from_classic(const kp_describe_groups_response_described_group *g,
-                                 int32_t coordinator, bool ops, karena *arena)
+static kagroup_desc *from_classic(const kp_describe_groups_response_described_group *g,
+                                  int32_t coordinator, bool ops, karena *arena)
 {
-    kgroup_desc *d = desc_new(g->protocol_type, g->protocol_data, coordinator);
+    kagroup_desc *d = desc_new(g->protocol_type, g->protocol_data, coordinator);
     size_t n = g->n_members > 0 ? (size_t)g->n_members : 0;
     if (d && n && !(d->members = calloc(n, sizeof(*d->members)))) {
-        kgroup_desc_free(d);
+        kagroup_desc_free(d);
         return NULL;
     }
     if (!d) return NULL;
     d->head.type = KFK_GROUP_TYPE_CLASSIC;
-    d->head.state = kgroup_state_parse(g->group_state);
+    d->head.state = kagroup_state_parse(g->group_state);
     d->authorized_operations = ops ? operations(g->authorized_operations) : -1;
     bool consumer = strcmp(d->head.protocol_type, KC_PROTOCOL_TYPE) == 0;
     for (size_t m = 0; m < n; m++) {
         const kp_describe_groups_response_described_group_member *gm = &g->members[m];
-        kgroup_member *x = &d->members[d->n_members++];
+        kagroup_member *x = &d->members[d->n_members++];
         if (member_strings(x, gm->member_id, gm->group_instance_id, gm->client_id,
                            gm->client_host) ||
             (consumer && classic_assignment(&x->assignment, gm->member_assignment, arena))) {
-            kgroup_desc_free(d);
+            kagroup_desc_free(d);
             return NULL;
         }
     }
@@ -204,7 +204,7 @@ static kfk_err dg_check(kcall *call, void *resp)
     (void)call;
     const kp_describe_groups_response *r = resp;
     kfk_err err = r->n_groups > 0 ? (kfk_err)r->groups[0].error_code : KFK_OK;
-    return kgroup_retriable(err) ? err : KFK_OK;
+    return kagroup_retriable(err) ? err : KFK_OK;
 }
 
 static void dg_done(kcall *call, kfk_err err, void *resp, karena *arena)
@@ -216,14 +216,14 @@ static void dg_done(kcall *call, kfk_err err, void *resp, karena *arena)
         finish_entry(op, dc->i, err ? err : KFK_ERR_MALFORMED, (kslice){0}, NULL);
     } else if (r->groups[0].error_code) {
         finish_entry(op, dc->i, (kfk_err)r->groups[0].error_code, r->groups[0].error_message, NULL);
-    } else if (kgroup_state_parse(r->groups[0].group_state) == KFK_GROUP_STATE_DEAD) {
+    } else if (kagroup_state_parse(r->groups[0].group_state) == KFK_GROUP_STATE_DEAD) {
         /* Before v6 (KIP-1043) an unknown group is described Dead. */
         finish_entry(op, dc->i, KFK_ERR_GROUP_ID_NOT_FOUND, (kslice){0}, NULL);
     } else {
-        kgroup_desc *d = from_classic(&r->groups[0], call->sent_to, op->ops, arena);
+        kagroup_desc *d = from_classic(&r->groups[0], call->sent_to, op->ops, arena);
         finish_entry(op, dc->i, d ? KFK_OK : KFK_ERR_NO_MEMORY, (kslice){0}, d);
     }
-    kgroup_fan_done(&op->fan);
+    kagroup_fan_done(&op->fan);
 }
 
 /* --- the rounds ------------------------------------------------------------------------- */
@@ -258,7 +258,7 @@ static void run_round(kfk_admin *a, desc_op *op, desc_call *calls, kcall **ptrs,
         dc->call.deadline_ns = deadline_ns;
         ptrs[k++] = &dc->call;
     }
-    if (k) kgroup_fan_run(a, &op->fan, ptrs, k);
+    if (k) kagroup_fan_run(a, &op->fan, ptrs, k);
 }
 
 static kfk_err describe(kfk_admin *a, const char *const *ids, size_t n, const kadmin_opts *o,
@@ -274,7 +274,7 @@ static kfk_err describe(kfk_admin *a, const char *const *ids, size_t n, const ka
         return KFK_ERR_NO_MEMORY;
     }
     op.res->kind = KADMIN_KIND_GROUP_DESCRIPTIONS;
-    op.res->detail_free = kgroup_desc_free;
+    op.res->detail_free = kagroup_desc_free;
     for (size_t i = 0; i < n; i++)
         calls[i] = (desc_call){.op = &op, .i = i, .id = kwire_cstr(op.res->e[i].name)};
     run_round(a, &op, calls, ptrs, n, false, o->deadline_ns);
@@ -293,8 +293,8 @@ kfk_err kfk_admin_describe_groups(kfk_admin *admin, const char *const *group_ids
     kadmin_opts o;
     kfk_err err =
         kadmin_opts_check(admin, fn, options, KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, &o);
-    if (!err) err = kgroup_ids_ok(admin, fn, group_ids, n, result);
+    if (!err) err = kagroup_ids_ok(admin, fn, group_ids, n, result);
     if (err) return kclient_error_end(admin->client, err);
     err = describe(admin, group_ids, n, &o, result);
-    return kgroup_end(admin, fn, err, o.timeout_ms, *result);
+    return kagroup_end(admin, fn, err, o.timeout_ms, *result);
 }

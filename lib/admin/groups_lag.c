@@ -18,7 +18,7 @@
 
 typedef struct end_call {
     kcall call;
-    kgroup_fan *fan;
+    kagroup_fan *fan;
     ktp *tp; /* end_offset and err filled here */
     kp_list_offsets_request body;
     kp_list_offsets_request_list_offsets_topic topic;
@@ -48,8 +48,9 @@ static void end_done(kcall *call, kfk_err err, void *resp, karena *arena)
     if (!err && !a) err = KFK_ERR_MALFORMED;
     if (!err) err = (kfk_err)a->error_code;
     ec->tp->err = err;
-    ec->tp->end_offset = err ? -1 : a->offset;
-    kgroup_fan_done(ec->fan);
+    ec->tp->has_end = !err && a->offset >= 0;
+    ec->tp->end_offset = a && !err ? a->offset : -1;
+    kagroup_fan_done(ec->fan);
 }
 
 /* Metadata for the topics of the n entries of v (sorted), so that the
@@ -87,7 +88,7 @@ static kfk_err end_offsets(kfk_admin *a, ktp *v, size_t n, bool read_committed, 
         free(calls), free(ptrs);
         return err;
     }
-    kgroup_fan fan;
+    kagroup_fan fan;
     for (size_t i = 0; i < n; i++) {
         end_call *ec = &calls[i];
         ec->fan = &fan;
@@ -114,7 +115,7 @@ static kfk_err end_offsets(kfk_admin *a, ktp *v, size_t n, bool read_committed, 
         ec->call.min_version = read_committed ? 2 : 1; /* isolation: v2+ */
         ptrs[i] = &ec->call;
     }
-    if (n) kgroup_fan_run(a, &fan, ptrs, n);
+    if (n) kagroup_fan_run(a, &fan, ptrs, n);
     free(calls), free(ptrs);
     return KFK_OK;
 }
@@ -151,8 +152,10 @@ kfk_err kfk_admin_group_lag(kfk_admin *admin, const char *group_id,
     for (int i = 0; !err && i < todo.n; i++) {
         ktp *e = &l->v[ktplist_find(l, todo.v[i].topic, todo.v[i].partition)];
         e->err = todo.v[i].err;
+        e->has_end = todo.v[i].has_end;
         e->end_offset = todo.v[i].end_offset;
-        if (e->end_offset >= 0 && e->offset >= 0)
+        e->lag = -1;
+        if (e->has_end && e->offset >= 0)
             e->lag = e->end_offset > e->offset ? e->end_offset - e->offset : 0;
     }
     ktplist_free(&todo);

@@ -16,7 +16,7 @@ typedef struct list_call {
 } list_call;
 
 struct list_op {
-    kgroup_fan fan; /* its lock also guards res */
+    kagroup_fan fan; /* its lock also guards res */
     kfk_admin_result *res;
     bool out_of_memory;
 };
@@ -32,19 +32,19 @@ static kfk_err list_check(kcall *call, void *resp)
 static int add_entry(kfk_admin_result *res, kslice name, kfk_err err, int32_t broker,
                      const kp_list_groups_response_listed_group *g)
 {
-    kgroup_head *h = calloc(1, sizeof(*h));
-    char *id = name.ptr ? kgroup_strdup(name) : NULL;
-    if (h) h->protocol_type = kgroup_strdup(g ? g->protocol_type : KWIRE_EMPTY);
+    kagroup_head *h = calloc(1, sizeof(*h));
+    char *id = name.ptr ? kagroup_strdup(name) : NULL;
+    if (h) h->protocol_type = kagroup_strdup(g ? g->protocol_type : KWIRE_EMPTY);
     if (!h || !h->protocol_type || (name.ptr && !id) || kadmin_result_append(res, id, err) < 0) {
         free(id);
-        if (h) kgroup_head_free(h);
+        if (h) kagroup_head_free(h);
         return -1;
     }
     free(id);
     h->coordinator = broker;
     if (g) {
-        h->type = kgroup_type_parse(g->group_type);
-        h->state = kgroup_state_parse(g->group_state);
+        h->type = kagroup_type_parse(g->group_type);
+        h->state = kagroup_state_parse(g->group_state);
     }
     res->e[res->n - 1].detail = h;
     return 0;
@@ -66,7 +66,7 @@ static void list_done(kcall *call, kfk_err err, void *resp, karena *arena)
     }
     if (rc) op->out_of_memory = true;
     pthread_mutex_unlock(&op->fan.lock);
-    kgroup_fan_done(&op->fan);
+    kagroup_fan_done(&op->fan);
 }
 
 /* Broker failures go after the groups, so that entries 0.. are groups. */
@@ -112,7 +112,7 @@ static kfk_err list_all(kfk_admin *a, const kfk_group_filter *f, const kfk_metad
         return KFK_ERR_NO_MEMORY;
     }
     op.res->kind = KADMIN_KIND_GROUPS;
-    op.res->detail_free = kgroup_head_free;
+    op.res->detail_free = kagroup_head_free;
     kp_list_groups_request body;
     kp_list_groups_request_init(&body);
     for (size_t i = 0; i < ns; i++)
@@ -134,7 +134,7 @@ static kfk_err list_all(kfk_admin *a, const kfk_group_filter *f, const kfk_metad
         lc->call.min_version = nt ? 5 : ns ? 4 : 0;
         ptrs[b] = &lc->call;
     }
-    kgroup_fan_run(a, &op.fan, ptrs, nb);
+    kagroup_fan_run(a, &op.fan, ptrs, nb);
     free(calls), free(ptrs), free(names);
     if (op.out_of_memory) {
         kfk_admin_result_destroy(op.res);
@@ -160,5 +160,5 @@ kfk_err kfk_admin_list_groups(kfk_admin *admin, const kfk_group_filter *filter,
     err = kfk_admin_describe_cluster(admin, &(kfk_admin_options){.timeout_ms = o.timeout_ms}, &md);
     if (!err) err = list_all(admin, filter, md, &o, result);
     kfk_metadata_destroy(md);
-    return kgroup_end(admin, fn, err, o.timeout_ms, *result);
+    return kagroup_end(admin, fn, err, o.timeout_ms, *result);
 }

@@ -47,7 +47,7 @@ static int runs_of(const ktplist *l, topic_run **out)
  * partition, is added first). */
 static ktp *entry_for(offs_op *op, kslice topic, int32_t partition)
 {
-    char *name = kgroup_strdup(topic);
+    char *name = kagroup_strdup(topic);
     if (!name) return NULL;
     int i = ktplist_find(op->parts, name, partition);
     if (i < 0 && op->all && ktplist_add(op->parts, name, partition) == 0) i = op->parts->n - 1;
@@ -113,7 +113,7 @@ static void fetch_done(kcall *call, kfk_err err, void *resp, karena *arena)
             e->err = (kfk_err)x->error_code;
             e->offset = x->committed_offset < 0 ? KFK_OFFSET_INVALID : x->committed_offset;
             e->leader_epoch = x->committed_leader_epoch;
-            char *md = x->metadata.ptr ? kgroup_strdup(x->metadata) : NULL;
+            char *md = x->metadata.ptr ? kagroup_strdup(x->metadata) : NULL;
             if ((x->metadata.ptr && !md) ||
                 ktplist_set_metadata(op->parts, (int)(e - op->parts->v), md) < 0)
                 err = KFK_ERR_NO_MEMORY;
@@ -190,7 +190,7 @@ static kfk_err commit_check(kcall *call, void *resp)
     for (int i = 0; i < r->n_topics; i++)
         for (int j = 0; j < r->topics[i].n_partitions; j++) {
             kfk_err e = r->topics[i].partitions[j].error_code;
-            if (kgroup_retriable(e)) return e;
+            if (kagroup_retriable(e)) return e;
         }
     return KFK_OK;
 }
@@ -249,7 +249,7 @@ static kfk_err delete_check(kcall *call, void *resp)
 {
     (void)call;
     kfk_err err = ((const kp_offset_delete_response *)resp)->error_code;
-    return kgroup_retriable(err) ? err : KFK_OK;
+    return kagroup_retriable(err) ? err : KFK_OK;
 }
 
 static void delete_done(kcall *call, kfk_err err, void *resp, karena *arena)

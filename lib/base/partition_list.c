@@ -32,9 +32,7 @@ int ktplist_add(ktplist *l, const char *topic, int32_t partition)
                          .partition = partition,
                          .offset = KFK_OFFSET_INVALID,
                          .leader_epoch = -1,
-                         .err = KFK_OK,
-                         .end_offset = -1,
-                         .lag = -1};
+                         .err = KFK_OK};
     return 0;
 }
 
@@ -52,6 +50,7 @@ int ktplist_add_tp(ktplist *l, const ktp *in)
     e->metadata = md;
     e->leader_epoch = tp->leader_epoch;
     e->err = tp->err;
+    e->has_end = tp->has_end;
     e->end_offset = tp->end_offset;
     e->lag = tp->lag;
     return 0;
@@ -260,13 +259,13 @@ kfk_err kfk_partition_list_set_leader_epoch(kfk_partition_list *list, size_t i, 
 int64_t kfk_partition_list_end_offset(const kfk_partition_list *list, size_t i)
 {
     const ktp *e = entry(list, i);
-    return e ? e->end_offset : -1;
+    return e && e->has_end ? e->end_offset : -1;
 }
 
 int64_t kfk_partition_list_lag(const kfk_partition_list *list, size_t i)
 {
     const ktp *e = entry(list, i);
-    return e ? e->lag : -1;
+    return e && e->has_end ? e->lag : -1;
 }
 
 kfk_err kfk_partition_list_error(const kfk_partition_list *list, size_t i)

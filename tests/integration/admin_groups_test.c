@@ -4,7 +4,9 @@
  * offsets, are listed with their type and state (and filtered by both),
  * described with their members and assignments, and deleted once their
  * members left (NON_EMPTY_GROUP before); unknown group ids fail alone;
- * bad arguments are refused. */
+ * a broker whose ListGroups fails is reported while the others' groups
+ * are listed (an in-process mock, in both runs); bad arguments are
+ * refused. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "base/time.h"
 #include "kclus.h"
 #include "kfk.h"
+#include "kfk_mock.h"
 #include "kmember.h"
 
 #define TIMEOUT_MS 30000
@@ -339,6 +342,80 @@ START_TEST(test_delete_fails_while_members_then_succeeds)
 }
 END_TEST
 
+/* On an in-process mock of 3 brokers: groups holding offsets only (made
+ * by kfk_admin_alter_group_offsets) are spread over the coordinators; the
+ * broker whose ListGroups fails is reported, the others' groups listed. */
+START_TEST(test_a_failing_broker_is_reported_and_the_rest_listed)
+{
+    enum { NG = 8 };
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    kfk_conf *conf = kfk_conf_new();
+    kclus_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc));
+    char err_s[256];
+    kfk_admin *a = kfk_admin_new(conf, err_s, sizeof(err_s));
+    ck_assert_ptr_nonnull(a);
+    kfk_new_topic *t = kfk_new_topic_new("agf-topic", 1, 1);
+    kfk_admin_result *r = NULL;
+    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, &opts, &r), KFK_OK);
+    kfk_admin_result_destroy(r);
+    kfk_new_topic_destroy(t);
+
+    char groups[NG][32];
+    const char *ids[NG];
+    for (int i = 0; i < NG; i++) {
+        snprintf(groups[i], sizeof(groups[i]), "agf-group-%d", i);
+        ids[i] = groups[i];
+        kfk_partition_list *l = kfk_partition_list_new(1);
+        kfk_partition_list_add(l, "agf-topic", 0);
+        kfk_partition_list_set_offset(l, 0, i);
+        ck_assert_int_eq(kfk_admin_alter_group_offsets(a, ids[i], l, &opts), KFK_OK);
+        kfk_partition_list_destroy(l);
+    }
+    ck_assert_int_eq(kfk_admin_describe_groups(a, ids, NG, &opts, &r), KFK_OK);
+    int32_t coord[NG];
+    for (int i = 0; i < NG; i++) {
+        coord[i] = kfk_admin_result_group_coordinator(r, (size_t)i);
+        ck_assert_int_eq(kfk_admin_result_group_state(r, (size_t)i), KFK_GROUP_STATE_EMPTY);
+        ck_assert_int_eq(kfk_admin_result_group_type(r, (size_t)i), KFK_GROUP_TYPE_CLASSIC);
+        ck_assert_str_eq(kfk_admin_result_group_protocol_type(r, (size_t)i), "");
+        ck_assert_uint_eq(kfk_admin_result_group_member_count(r, (size_t)i), 0);
+    }
+    kfk_admin_result_destroy(r);
+
+    int32_t bad = coord[0];
+    int elsewhere = 0;
+    for (int i = 0; i < NG; i++)
+        elsewhere += coord[i] != bad;
+    ck_assert_int_gt(elsewhere, 0); /* the names spread over the coordinators */
+    ck_assert_int_eq(kfk_mock_broker_push_errors(mc, bad, 16 /* ListGroups */, 1,
+                                                 KFK_ERR_CLUSTER_AUTHORIZATION_FAILED),
+                     KFK_OK);
+    ck_assert_int_eq(kfk_admin_list_groups(a, NULL, &opts, &r),
+                     KFK_ERR_CLUSTER_AUTHORIZATION_FAILED);
+    char want[32];
+    snprintf(want, sizeof(want), "broker %d", (int)bad);
+    ck_assert_ptr_nonnull(strstr(kfk_admin_last_error(a), want));
+    size_t n = kfk_admin_result_count(r);
+    ck_assert_uint_ge(n, 1);
+    /* The failure comes last, named by its broker. */
+    ck_assert_ptr_null(kfk_admin_result_name(r, n - 1));
+    ck_assert_int_eq(kfk_admin_result_error(r, n - 1), KFK_ERR_CLUSTER_AUTHORIZATION_FAILED);
+    ck_assert_int_eq(kfk_admin_result_group_coordinator(r, n - 1), bad);
+    for (int i = 0; i < NG; i++)
+        ck_assert_msg((find(r, ids[i]) >= 0) == (coord[i] != bad), "group %d (broker %d)", i,
+                      (int)coord[i]);
+    kfk_admin_result_destroy(r);
+
+    /* The next listing has every group again. */
+    r = list(a, NULL);
+    for (int i = 0; i < NG; i++)
+        ck_assert(find(r, ids[i]) >= 0);
+    kfk_admin_result_destroy(r);
+    kfk_admin_destroy(a);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 static void refused(kfk_admin *a, kfk_err err, const char *what)
 {
     ck_assert_int_eq(err, KFK_ERR_INVALID_ARG);
@@ -412,6 +489,7 @@ static Suite *admin_groups_suite(void)
     tcase_add_test(tc, test_list_shows_both_types_and_filters_them);
     tcase_add_test(tc, test_describe_shows_members_and_assignments);
     tcase_add_test(tc, test_delete_fails_while_members_then_succeeds);
+    tcase_add_test(tc, test_a_failing_broker_is_reported_and_the_rest_listed);
     suite_add_tcase(s, tc);
     return s;
 }
