@@ -345,24 +345,26 @@ END_TEST
 /* On an in-process mock of 3 brokers: groups holding offsets only (made
  * by kfk_admin_alter_group_offsets) are spread over the coordinators; the
  * broker whose ListGroups fails is reported, the others' groups listed. */
-START_TEST(test_a_failing_broker_is_reported_and_the_rest_listed)
+/* An admin client of mc that created the topic "agf-topic". */
+static kfk_admin *mock_admin(kfk_mock_cluster *mc)
 {
-    enum { NG = 8 };
-    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     kfk_conf *conf = kfk_conf_new();
     kclus_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc));
     char err_s[256];
     kfk_admin *a = kfk_admin_new(conf, err_s, sizeof(err_s));
-    ck_assert_ptr_nonnull(a);
+    ck_assert_msg(a != NULL, "kfk_admin_new: %s", err_s);
     kfk_new_topic *t = kfk_new_topic_new("agf-topic", 1, 1);
     kfk_admin_result *r = NULL;
     ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, &opts, &r), KFK_OK);
     kfk_admin_result_destroy(r);
     kfk_new_topic_destroy(t);
+    return a;
+}
 
-    char groups[NG][32];
-    const char *ids[NG];
-    for (int i = 0; i < NG; i++) {
+/* n groups "agf-group-<i>" holding an offset of agf-topic only. */
+static void simple_groups(kfk_admin *a, char (*groups)[32], const char **ids, int n)
+{
+    for (int i = 0; i < n; i++) {
         snprintf(groups[i], sizeof(groups[i]), "agf-group-%d", i);
         ids[i] = groups[i];
         kfk_partition_list *l = kfk_partition_list_new(1);
@@ -371,6 +373,17 @@ START_TEST(test_a_failing_broker_is_reported_and_the_rest_listed)
         ck_assert_int_eq(kfk_admin_alter_group_offsets(a, ids[i], l, &opts), KFK_OK);
         kfk_partition_list_destroy(l);
     }
+}
+
+START_TEST(test_a_failing_broker_is_reported_and_the_rest_listed)
+{
+    enum { NG = 8 };
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    kfk_admin *a = mock_admin(mc);
+    kfk_admin_result *r = NULL;
+    char groups[NG][32];
+    const char *ids[NG];
+    simple_groups(a, groups, ids, NG);
     ck_assert_int_eq(kfk_admin_describe_groups(a, ids, NG, &opts, &r), KFK_OK);
     int32_t coord[NG];
     for (int i = 0; i < NG; i++) {
@@ -410,6 +423,54 @@ START_TEST(test_a_failing_broker_is_reported_and_the_rest_listed)
     r = list(a, NULL);
     for (int i = 0; i < NG; i++)
         ck_assert(find(r, ids[i]) >= 0);
+    kfk_admin_result_destroy(r);
+    kfk_admin_destroy(a);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
+/* On an in-process mock: a coordinator that is loading is asked again
+ * until it answers; a refusal fails its group alone. */
+START_TEST(test_coordinator_errors_retry_or_fail_per_group)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    kfk_admin *a = mock_admin(mc);
+    char groups[2][32];
+    const char *ids[2];
+    simple_groups(a, groups, ids, 2);
+
+    int64_t before = kfk_mock_request_count(mc, KFK_MOCK_API_CONSUMER_GROUP_DESCRIBE);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_CONSUMER_GROUP_DESCRIBE, 2,
+                                          KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
+                     KFK_OK);
+    kfk_admin_result *r = NULL;
+    ck_assert_int_eq(kfk_admin_describe_groups(a, ids, 1, &opts, &r), KFK_OK);
+    ck_assert_int_eq(kfk_admin_result_group_state(r, 0), KFK_GROUP_STATE_EMPTY);
+    kfk_admin_result_destroy(r);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_CONSUMER_GROUP_DESCRIBE) - before, 3);
+
+    /* OffsetDelete to a broker that is not the coordinator (any more). */
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_DELETE, 1, KFK_ERR_NOT_COORDINATOR), KFK_OK);
+    kfk_partition_list *l = kfk_partition_list_new(1);
+    kfk_partition_list_add(l, "agf-topic", 0);
+    ck_assert_int_eq(kfk_admin_delete_group_offsets(a, ids[1], l, &opts), KFK_OK);
+    kfk_partition_list_destroy(l);
+    ck_assert_int_eq(kfk_admin_list_group_offsets(a, ids[1], NULL, &opts, &l), KFK_OK);
+    ck_assert_uint_eq(kfk_partition_list_count(l), 0);
+    kfk_partition_list_destroy(l);
+
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_DELETE_GROUPS, 1, KFK_ERR_GROUP_AUTHORIZATION_FAILED),
+        KFK_OK);
+    ck_assert_int_eq(kfk_admin_delete_groups(a, ids, 1, &opts, &r),
+                     KFK_ERR_GROUP_AUTHORIZATION_FAILED);
+    ck_assert_ptr_nonnull(strstr(kfk_admin_last_error(a), ids[0]));
+    kfk_admin_result_destroy(r);
+    ck_assert_int_eq(kfk_admin_delete_groups(a, ids, 2, &opts, &r), KFK_OK);
+    kfk_admin_result_destroy(r);
+    r = list(a, NULL);
+    ck_assert(find(r, ids[0]) < 0 && find(r, ids[1]) < 0);
     kfk_admin_result_destroy(r);
     kfk_admin_destroy(a);
     kfk_mock_cluster_destroy(mc);
@@ -490,6 +551,7 @@ static Suite *admin_groups_suite(void)
     tcase_add_test(tc, test_describe_shows_members_and_assignments);
     tcase_add_test(tc, test_delete_fails_while_members_then_succeeds);
     tcase_add_test(tc, test_a_failing_broker_is_reported_and_the_rest_listed);
+    tcase_add_test(tc, test_coordinator_errors_retry_or_fail_per_group);
     suite_add_tcase(s, tc);
     return s;
 }
