@@ -808,19 +808,35 @@ KFK_API void kfk_admin_result_destroy(kfk_admin_result *result);
 /* Describes topics: the n named ones, or every topic when names is NULL
  * (internal topics such as __consumer_offsets included), with their
  * partitions, leaders, replicas and ISR, and the cluster's brokers,
- * controller and id, as the brokers know them now. A topic that does not
- * exist is listed with KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. Topics come
- * sorted by name, partitions by id. No flags. Blocks for at most the
- * call's timeout. Returns KFK_OK with *out set (the caller frees it with
- * kfk_metadata_destroy), or KFK_ERR_TIMED_OUT, KFK_ERR_DESTROYED,
- * KFK_ERR_INVALID_ARG, KFK_ERR_NO_MEMORY or a broker's error, with *out
- * NULL. Any application thread. */
+ * controller and id, as the brokers know them now (Metadata, API key 3).
+ * A topic that does not exist is listed with
+ * KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. Topics come sorted by name,
+ * partitions by id. Flags: KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS (the
+ * topics'). Blocks for at most the call's timeout. Returns KFK_OK with *out set (the caller frees
+ * it with kfk_metadata_destroy), or KFK_ERR_TIMED_OUT, KFK_ERR_DESTROYED, KFK_ERR_INVALID_ARG,
+ * KFK_ERR_NO_MEMORY or a broker's error, with *out NULL. Any application thread. */
 KFK_API kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t n,
                                       const kfk_admin_options *options, kfk_metadata **out);
 
+/* Describes topics as kfk_admin_list_topics does, with what KIP-966
+ * adds: each partition's eligible leader replicas and last known ones,
+ * using DescribeTopicPartitions (API key 75, v0; Kafka 3.8+), in pages of
+ * at most 2000 partitions, so describing every topic of a large cluster
+ * needs no single huge answer; Metadata on older brokers. *out has no
+ * brokers (kfk_admin_describe_cluster gives them). names NULL: every
+ * topic the caller may describe. Flags:
+ * KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS. Returns KFK_OK when every
+ * named topic was found, else the first failed topic's error (by name
+ * order; KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION, ...) with *out set all the
+ * same; or KFK_ERR_TIMED_OUT, KFK_ERR_DESTROYED, KFK_ERR_INVALID_ARG,
+ * KFK_ERR_NO_MEMORY with *out NULL. Any application thread. */
+KFK_API kfk_err kfk_admin_describe_topics(kfk_admin *admin, const char *const *names, size_t n,
+                                          const kfk_admin_options *options, kfk_metadata **out);
+
 /* Describes the cluster: its id, its controller and its brokers, with
- * DescribeCluster (Metadata on brokers older than 2.8); *out has no
- * topics. Returns and blocks as kfk_admin_list_topics. */
+ * DescribeCluster (API key 60; Metadata on brokers older than 2.8); *out
+ * has no topics. Flags: KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS (the
+ * cluster's). Returns and blocks as kfk_admin_list_topics. */
 KFK_API kfk_err kfk_admin_describe_cluster(kfk_admin *admin, const kfk_admin_options *options,
                                            kfk_metadata **out);
 
@@ -854,6 +870,27 @@ KFK_API const int32_t *kfk_metadata_partition_replicas(const kfk_metadata *md, s
 KFK_API const int32_t *kfk_metadata_partition_isr(const kfk_metadata *md, size_t t, size_t p,
                                                   size_t *n);
 /* Frees md; NULL is a no-op. */
+/* The partition's replicas that are offline (their log directory
+ * failed); n 0 when none. */
+KFK_API const int32_t *kfk_metadata_partition_offline_replicas(const kfk_metadata *md, size_t t,
+                                                               size_t p, size_t *n);
+/* KIP-966, from kfk_admin_describe_topics on brokers that have it: the
+ * replicas eligible to become leader though not in the ISR, and the last
+ * ones known before the partition lost them all. NULL (n 0) when the
+ * broker did not report them (Metadata never does). */
+KFK_API const int32_t *kfk_metadata_partition_eligible_leaders(const kfk_metadata *md, size_t t,
+                                                               size_t p, size_t *n);
+KFK_API const int32_t *kfk_metadata_partition_last_known_eligible_leaders(const kfk_metadata *md,
+                                                                          size_t t, size_t p,
+                                                                          size_t *n);
+/* The operations the caller may perform on the cluster, or on topic t,
+ * as a bit set: bit k set means the ACL operation with code k (READ 3,
+ * WRITE 4, CREATE 5, DELETE 6, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9,
+ * DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12, ...) is
+ * allowed. INT32_MIN when not asked for (KFK_ADMIN_INCLUDE_AUTHORIZED_
+ * OPERATIONS) or not reported. */
+KFK_API int32_t kfk_metadata_cluster_authorized_operations(const kfk_metadata *md);
+KFK_API int32_t kfk_metadata_topic_authorized_operations(const kfk_metadata *md, size_t t);
 KFK_API void kfk_metadata_destroy(kfk_metadata *md);
 /* --- consumer groups ------------------------------------------------------------ */
 /* A group's type (ListGroups v5+, KIP-848): which protocol its members
@@ -1630,6 +1667,127 @@ KFK_API kfk_err kfk_producer_commit_transaction(kfk_producer *producer, int time
  * abortable error. Waits up to timeout_ms. */
 KFK_API kfk_err kfk_producer_abort_transaction(kfk_producer *producer, int timeout_ms);
 /* --- end of transactions -------------------------------------------------------- */
+
+/* --- admin: transactions and producers ------------------------------------------ */
+/* Transactions seen from outside their producer, for operators (as Java
+ * Admin's listTransactions, describeTransactions, describeProducers and
+ * abortTransaction, and Kafka's kafka-transactions.sh). Calls follow the
+ * admin pattern above ("admin client"). */
+
+/* Which transactions kfk_admin_list_transactions lists; NULL for all.
+ * Zero-initialize it (reserved must be zero). */
+typedef struct kfk_transaction_filter {
+    /* Only transactions in one of these states: "Empty", "Ongoing",
+     * "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort",
+     * "Dead", "PrepareEpochFence" (another name is refused). */
+    const char *const *states;
+    size_t n_states;
+    const int64_t *producer_ids; /* only these producers */
+    size_t n_producer_ids;
+    /* Only transactions running for at least this long (ListTransactions
+     * v1+, Kafka 3.8); 0: any. */
+    int64_t min_duration_ms;
+    /* Only transactional ids matching this Java regular expression
+     * (ListTransactions v2+, Kafka 4.1); NULL: any. */
+    const char *transactional_id_pattern;
+    void *reserved[4]; /* zero */
+} kfk_transaction_filter;
+
+/* Lists the transactions every transaction coordinator of the cluster
+ * knows (ListTransactions, API key 66, v0-2, sent to each broker at
+ * once): one entry per transactional id, with its state
+ * (kfk_admin_result_transaction_state), producer id and coordinator
+ * (kfk_admin_result_coordinator_id); epoch, timeout and start time are
+ * not listed (-1). Returns KFK_OK, or the first broker's failure with the
+ * entries the others gave in *result. No flags. Any application thread. */
+KFK_API kfk_err kfk_admin_list_transactions(kfk_admin *admin, const kfk_transaction_filter *filter,
+                                            const kfk_admin_options *options,
+                                            kfk_admin_result **result);
+
+/* Describes the n transactions ids names (DescribeTransactions, API key
+ * 65, v0, at each id's coordinator, all at once): one entry per id, in
+ * order, with KFK_ERR_TRANSACTIONAL_ID_NOT_FOUND for an id no coordinator
+ * knows, else its state, producer id and epoch, timeout, start time (-1
+ * while no transaction runs), coordinator and the partitions in the
+ * transaction. No flags. Returns as described for the admin client. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_describe_transactions(kfk_admin *admin, const char *const *ids, size_t n,
+                                                const kfk_admin_options *options,
+                                                kfk_admin_result **result);
+
+/* Reading entry i of a list or describe transactions result; none (an
+ * index out of range, another operation's result, a failed entry): NULL
+ * or -1. */
+KFK_API const char *kfk_admin_result_transaction_state(const kfk_admin_result *result, size_t i);
+KFK_API int64_t kfk_admin_result_producer_id(const kfk_admin_result *result, size_t i);
+KFK_API int16_t kfk_admin_result_producer_epoch(const kfk_admin_result *result, size_t i);
+KFK_API int32_t kfk_admin_result_transaction_timeout_ms(const kfk_admin_result *result, size_t i);
+/* Milliseconds since the epoch when the running transaction began. */
+KFK_API int64_t kfk_admin_result_transaction_start_ms(const kfk_admin_result *result, size_t i);
+/* The broker id of the transaction's coordinator. */
+KFK_API int32_t kfk_admin_result_coordinator_id(const kfk_admin_result *result, size_t i);
+/* The partitions in the transaction (describe only; owned by the result,
+ * valid until it is destroyed; offsets unset). */
+KFK_API const kfk_partition_list *
+kfk_admin_result_transaction_partitions(const kfk_admin_result *result, size_t i);
+
+/* A producer active on a partition, as its leader reports it. kfk makes
+ * it and the application reads it through the pointer it is given:
+ * fields may be added at its end. */
+typedef struct kfk_producer_state {
+    int64_t producer_id;
+    int32_t producer_epoch;
+    int32_t last_sequence;     /* -1: none */
+    int64_t last_timestamp_ms; /* -1: none */
+    int32_t coordinator_epoch; /* -1: none */
+    /* The first offset of its open transaction; -1: none open. */
+    int64_t current_transaction_start_offset;
+} kfk_producer_state;
+
+/* Describes the producers active on each partition of partitions
+ * (DescribeProducers, API key 61, v0, at each partition's leader, all at
+ * once): one entry per partition, in order, named by its topic
+ * (kfk_admin_result_partition gives the partition), with the partition's
+ * error (KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION ...) and its producers. No
+ * flags. Returns as described for the admin client. Any application
+ * thread. */
+KFK_API kfk_err kfk_admin_describe_producers(kfk_admin *admin, const kfk_partition_list *partitions,
+                                             const kfk_admin_options *options,
+                                             kfk_admin_result **result);
+/* Entry i's partition; none: -1. */
+KFK_API int32_t kfk_admin_result_partition(const kfk_admin_result *result, size_t i);
+/* The number of producers of entry i, and producer j of them (valid until
+ * the result is destroyed); none: 0, NULL. */
+KFK_API size_t kfk_admin_result_producer_count(const kfk_admin_result *result, size_t i);
+KFK_API const kfk_producer_state *kfk_admin_result_producer(const kfk_admin_result *result,
+                                                            size_t i, size_t j);
+
+/* A hanging transaction to abort on one partition: the values
+ * kfk_admin_describe_producers reports for its producer there. Zero-
+ * initialize it (reserved must be zero). */
+typedef struct kfk_abort_transaction_spec {
+    const char *topic;
+    int32_t partition;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int32_t coordinator_epoch;
+    void *reserved[4]; /* zero */
+} kfk_abort_transaction_spec;
+
+/* Aborts the transaction spec names on its partition by writing an abort
+ * marker there (WriteTxnMarkers, API key 27, v1-2, at the partition's
+ * leader), as a coordinator would: for a transaction whose coordinator
+ * lost track of it, which holds back the partition's last stable offset
+ * (read_committed consumers stop there). Needs the ClusterAction right on
+ * the cluster. Never use it on a transaction its producer may still
+ * complete. No flags. Returns KFK_OK, KFK_ERR_INVALID_ARG, a broker's
+ * error (KFK_ERR_INVALID_PRODUCER_EPOCH for a stale epoch,
+ * KFK_ERR_CLUSTER_AUTHORIZATION_FAILED, ...) or KFK_ERR_TIMED_OUT. Blocks
+ * for at most the call's timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_abort_transaction(kfk_admin *admin,
+                                            const kfk_abort_transaction_spec *spec,
+                                            const kfk_admin_options *options);
+/* --- end of admin: transactions and producers ----------------------------------- */
 
 #ifdef __cplusplus
 }

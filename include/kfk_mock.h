@@ -252,6 +252,12 @@ KFK_API kfk_err kfk_mock_set_transaction_max_timeout(kfk_mock_cluster *mc, int m
  * KFK_ERR_INVALID_ARG for a negative delay. */
 KFK_API kfk_err kfk_mock_set_txn_marker_delay(kfk_mock_cluster *mc, int delay_ms);
 
+/* Sets the most partitions one DescribeTopicPartitions answer describes
+ * (Kafka's max.request.partition.size.limit, 2000 by default); a client
+ * asks for the rest with the cursor the answer ends with. Returns
+ * KFK_ERR_INVALID_ARG for a NULL mc or a limit < 1. */
+KFK_API kfk_err kfk_mock_set_partition_page_limit(kfk_mock_cluster *mc, int32_t limit);
+
 /* The broker that is the transaction coordinator of transactional_id now,
  * or -1 (a bad argument, or every broker down). Take it down with
  * kfk_mock_broker_set_down to make the coordinator unavailable: the
@@ -303,14 +309,19 @@ typedef enum kfk_mock_api {
     KFK_MOCK_API_ADD_PARTITIONS_TO_TXN = 24,
     KFK_MOCK_API_ADD_OFFSETS_TO_TXN = 25,
     KFK_MOCK_API_END_TXN = 26,
+    KFK_MOCK_API_WRITE_TXN_MARKERS = 27,
     KFK_MOCK_API_TXN_OFFSET_COMMIT = 28,
     KFK_MOCK_API_SASL_AUTHENTICATE = 36,
     KFK_MOCK_API_CREATE_PARTITIONS = 37,
     KFK_MOCK_API_DELETE_GROUPS = 42,
     KFK_MOCK_API_OFFSET_DELETE = 47,
+    KFK_MOCK_API_DESCRIBE_CLUSTER = 60,
+    KFK_MOCK_API_DESCRIBE_PRODUCERS = 61,
     KFK_MOCK_API_DESCRIBE_TRANSACTIONS = 65,
+    KFK_MOCK_API_LIST_TRANSACTIONS = 66,
     KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT = 68,
     KFK_MOCK_API_CONSUMER_GROUP_DESCRIBE = 69,
+    KFK_MOCK_API_DESCRIBE_TOPIC_PARTITIONS = 75,
 } kfk_mock_api;
 
 /* The next n requests of API api_key (a kfk_mock_api; to any broker) get

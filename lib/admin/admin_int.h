@@ -52,6 +52,9 @@ typedef enum kadmin_kind {
     KADMIN_KIND_GROUPS,
     KADMIN_KIND_GROUP_DESCRIPTIONS,
     KADMIN_KIND_ACLS,
+    KADMIN_KIND_TRANSACTIONS,
+    KADMIN_KIND_TRANSACTION_DESCRIPTIONS,
+    KADMIN_KIND_PRODUCERS,
 } kadmin_kind;
 
 struct kfk_admin_result {
@@ -74,6 +77,18 @@ typedef struct kadmin_opts {
  * deadline starts now. */
 kfk_err kadmin_opts_check(kfk_admin *a, const char *fn, const kfk_admin_options *options,
                           unsigned allowed, kadmin_opts *out);
+
+/* Called once per broker of a kadmin_each_broker call, one call at a
+ * time, on an I/O thread: resp (NULL when err) lives only during the
+ * call. */
+typedef void kadmin_fanout_fn(void *opaque, int32_t broker_id, kfk_err err, void *resp);
+
+/* Sends body with api to every broker of the cluster (after a metadata
+ * refresh, so the list is current) at once and waits for every answer or
+ * o's deadline. Returns KFK_OK when each broker answered, else the first
+ * failure (fn saw which); KFK_ERR_TIMED_OUT when no metadata came. */
+kfk_err kadmin_each_broker(kfk_admin *a, const kproto_client *api, const void *body,
+                           const kadmin_opts *o, kadmin_fanout_fn *fn, void *opaque);
 
 /* Sets a's last error to "fn: what" and returns KFK_ERR_INVALID_ARG. */
 kfk_err kadmin_invalid(kfk_admin *a, const char *fn, const char *what);

@@ -4,47 +4,14 @@
 #include <string.h>
 
 #include "admin/admin_int.h"
+#include "admin/metadata_int.h"
 #include "proto/arena.h"
 #include "proto/gen/describe_cluster.h"
 #include "proto/gen/metadata.h"
 
-typedef struct md_broker {
-    int32_t id;
-    int port;
-    const char *host;
-    const char *rack;
-} md_broker;
-
-typedef struct md_partition {
-    int32_t id, leader, leader_epoch;
-    kfk_err err;
-    const int32_t *replicas, *isr;
-    size_t n_replicas, n_isr;
-} md_partition;
-
-typedef struct md_topic {
-    const char *name;
-    kfk_err err;
-    bool internal;
-    bool has_id;
-    uint8_t id[16];
-    md_partition *partitions;
-    size_t n_partitions;
-} md_topic;
-
-struct kfk_metadata {
-    karena arena;
-    const char *cluster_id;
-    int32_t controller_id;
-    md_broker *brokers;
-    size_t n_brokers;
-    md_topic *topics;
-    size_t n_topics;
-};
-
 /* --- building (on the I/O thread that got the answer) ------------------------------ */
 
-static const char *dup_slice(karena *a, kslice s)
+const char *kmd_dup_slice(karena *a, kslice s)
 {
     if (!s.ptr) return NULL;
     char *p = karena_alloc(a, s.len + 1);
@@ -55,7 +22,7 @@ static const char *dup_slice(karena *a, kslice s)
     return p;
 }
 
-static const int32_t *dup_ints(karena *a, const int32_t *v, int32_t n, size_t *out_n)
+const int32_t *kmd_dup_ints(karena *a, const int32_t *v, int32_t n, size_t *out_n)
 {
     *out_n = n > 0 ? (size_t)n : 0;
     int32_t *p = karena_alloc(a, *out_n * sizeof(int32_t));
@@ -80,19 +47,32 @@ static int cmp_partition(const void *x, const void *y)
     return (a->id > b->id) - (a->id < b->id);
 }
 
-static kfk_metadata *md_new(void)
+void kmd_sort(kfk_metadata *md)
+{
+    qsort(md->brokers, md->n_brokers, sizeof(md_broker), cmp_broker);
+    qsort(md->topics, md->n_topics, sizeof(md_topic), cmp_topic);
+    for (size_t t = 0; t < md->n_topics; t++)
+        qsort(md->topics[t].partitions, md->topics[t].n_partitions, sizeof(md_partition),
+              cmp_partition);
+}
+
+kfk_metadata *kmd_new(void)
 {
     kfk_metadata *md = calloc(1, sizeof(*md));
-    if (md) md->controller_id = -1;
+    if (md) {
+        md->controller_id = -1;
+        md->cluster_authorized_ops = KMD_NO_OPS;
+    }
     return md;
 }
 
 static int fill_topic(karena *a, md_topic *t,
                       const kp_metadata_response_topic *rt)
 {
-    t->name = dup_slice(a, rt->name.ptr ? rt->name : KWIRE_EMPTY);
+    t->name = kmd_dup_slice(a, rt->name.ptr ? rt->name : KWIRE_EMPTY);
     t->err = (kfk_err)rt->error_code;
     t->internal = rt->is_internal;
+    t->authorized_ops = rt->topic_authorized_operations;
     static const kuuid zero;
     t->has_id = memcmp(&rt->topic_id, &zero, sizeof(zero)) != 0;
     memcpy(t->id, rt->topic_id.b, 16);
@@ -106,20 +86,22 @@ static int fill_topic(karena *a, md_topic *t,
         mp->leader = rp->leader_id;
         mp->leader_epoch = rp->leader_epoch;
         mp->err = (kfk_err)rp->error_code;
-        mp->replicas = dup_ints(a, rp->replica_nodes, rp->n_replica_nodes, &mp->n_replicas);
-        mp->isr = dup_ints(a, rp->isr_nodes, rp->n_isr_nodes, &mp->n_isr);
-        if (!mp->replicas || !mp->isr) return -1;
+        mp->replicas = kmd_dup_ints(a, rp->replica_nodes, rp->n_replica_nodes, &mp->n_replicas);
+        mp->isr = kmd_dup_ints(a, rp->isr_nodes, rp->n_isr_nodes, &mp->n_isr);
+        mp->offline = kmd_dup_ints(a, rp->offline_replicas, rp->n_offline_replicas, &mp->n_offline);
+        mp->elr = mp->last_known_elr = NULL; /* Metadata does not report them */
+        mp->n_elr = mp->n_last_known_elr = 0;
+        if (!mp->replicas || !mp->isr || !mp->offline) return -1;
     }
-    qsort(t->partitions, t->n_partitions, sizeof(md_partition), cmp_partition);
     return 0;
 }
 
 static kfk_metadata *from_metadata(const kp_metadata_response *r)
 {
-    kfk_metadata *md = md_new();
+    kfk_metadata *md = kmd_new();
     if (!md) return NULL;
     karena *a = &md->arena;
-    md->cluster_id = dup_slice(a, r->cluster_id);
+    md->cluster_id = kmd_dup_slice(a, r->cluster_id);
     md->controller_id = r->controller_id;
     md->n_brokers = r->n_brokers > 0 ? (size_t)r->n_brokers : 0;
     md->brokers = karena_alloc(a, md->n_brokers * sizeof(md_broker));
@@ -129,7 +111,7 @@ static kfk_metadata *from_metadata(const kp_metadata_response *r)
     for (size_t i = 0; ok && i < md->n_brokers; i++) {
         const kp_metadata_response_broker *b = &r->brokers[i];
         md->brokers[i] =
-            (md_broker){b->node_id, b->port, dup_slice(a, b->host), dup_slice(a, b->rack)};
+            (md_broker){b->node_id, b->port, kmd_dup_slice(a, b->host), kmd_dup_slice(a, b->rack)};
         ok = md->brokers[i].host != NULL;
     }
     for (size_t i = 0; ok && i < md->n_topics; i++)
@@ -138,32 +120,33 @@ static kfk_metadata *from_metadata(const kp_metadata_response *r)
         kfk_metadata_destroy(md);
         return NULL;
     }
-    qsort(md->brokers, md->n_brokers, sizeof(md_broker), cmp_broker);
-    qsort(md->topics, md->n_topics, sizeof(md_topic), cmp_topic);
+    md->cluster_authorized_ops = r->cluster_authorized_operations;
+    kmd_sort(md);
     return md;
 }
 
 static kfk_metadata *from_describe_cluster(const kp_describe_cluster_response *r)
 {
-    kfk_metadata *md = md_new();
+    kfk_metadata *md = kmd_new();
     if (!md) return NULL;
     karena *a = &md->arena;
-    md->cluster_id = dup_slice(a, r->cluster_id);
+    md->cluster_id = kmd_dup_slice(a, r->cluster_id);
     md->controller_id = r->controller_id;
     md->n_brokers = r->n_brokers > 0 ? (size_t)r->n_brokers : 0;
     md->brokers = karena_alloc(a, md->n_brokers * sizeof(md_broker));
     bool ok = md->brokers != NULL;
     for (size_t i = 0; ok && i < md->n_brokers; i++) {
         const kp_describe_cluster_response_describe_cluster_broker *b = &r->brokers[i];
-        md->brokers[i] =
-            (md_broker){b->broker_id, b->port, dup_slice(a, b->host), dup_slice(a, b->rack)};
+        md->brokers[i] = (md_broker){b->broker_id, b->port, kmd_dup_slice(a, b->host),
+                                     kmd_dup_slice(a, b->rack)};
         ok = md->brokers[i].host != NULL;
     }
     if (!ok) {
         kfk_metadata_destroy(md);
         return NULL;
     }
-    qsort(md->brokers, md->n_brokers, sizeof(md_broker), cmp_broker);
+    md->cluster_authorized_ops = r->cluster_authorized_operations;
+    kmd_sort(md);
     return md;
 }
 
@@ -192,12 +175,17 @@ static void metadata_done(kcall *call, kfk_err err, void *resp, karena *arena)
     kadmin_wait_done(&op->w);
 }
 
+/* Metadata for names (NULL: every topic); with_ops asks for the topics'
+ * authorized operations, cluster_ops (brokers before 2.8 only) the
+ * cluster's. */
 static kfk_err metadata_call(kfk_admin *a, const char *const *names, size_t n, int64_t deadline_ns,
-                             kfk_metadata **out)
+                             bool with_ops, bool cluster_ops, kfk_metadata **out)
 {
     kp_metadata_request body;
     kp_metadata_request_init(&body);
     body.allow_auto_topic_creation = false;
+    body.include_topic_authorized_operations = with_ops;
+    body.include_cluster_authorized_operations = cluster_ops;
     kp_metadata_request_topic *t = NULL;
     if (names) {
         t = calloc(n ? n : 1, sizeof(*t));
@@ -222,6 +210,12 @@ static kfk_err metadata_call(kfk_admin *a, const char *const *names, size_t n, i
     return op.err;
 }
 
+kfk_err kadmin_metadata_call(kfk_admin *a, const char *const *names, size_t n, int64_t deadline_ns,
+                             bool with_ops, kfk_metadata **out)
+{
+    return metadata_call(a, names, n, deadline_ns, with_ops, false, out);
+}
+
 kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t n,
                               const kfk_admin_options *options, kfk_metadata **out)
 {
@@ -229,11 +223,13 @@ kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t
     if (out) *out = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
     kadmin_opts o;
-    kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
+    kfk_err err =
+        kadmin_opts_check(admin, fn, options, KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, &o);
     if (!err && !out) err = kadmin_invalid(admin, fn, "out is NULL");
     for (size_t i = 0; !err && names && i < n; i++)
         if (!names[i]) err = kadmin_invalid(admin, fn, "an entry of names is NULL");
-    if (!err) err = metadata_call(admin, names, n, o.deadline_ns, out);
+    bool ops = o.flags & KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS;
+    if (!err) err = metadata_call(admin, names, n, o.deadline_ns, ops, false, out);
     return kadmin_end(admin, fn, err, o.timeout_ms, NULL);
 }
 
@@ -255,7 +251,8 @@ static void describe_done(kcall *call, kfk_err err, void *resp, karena *arena)
     kadmin_wait_done(&op->w);
 }
 
-static kfk_err describe_cluster(kfk_admin *admin, int64_t deadline_ns, kfk_metadata **out);
+static kfk_err describe_cluster(kfk_admin *admin, int64_t deadline_ns, bool ops,
+                                kfk_metadata **out);
 
 kfk_err kfk_admin_describe_cluster(kfk_admin *admin, const kfk_admin_options *options,
                                    kfk_metadata **out)
@@ -264,16 +261,19 @@ kfk_err kfk_admin_describe_cluster(kfk_admin *admin, const kfk_admin_options *op
     if (out) *out = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
     kadmin_opts o;
-    kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
+    kfk_err err =
+        kadmin_opts_check(admin, fn, options, KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, &o);
     if (!err && !out) err = kadmin_invalid(admin, fn, "out is NULL");
-    if (!err) err = describe_cluster(admin, o.deadline_ns, out);
+    bool ops = o.flags & KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS;
+    if (!err) err = describe_cluster(admin, o.deadline_ns, ops, out);
     return kadmin_end(admin, fn, err, o.timeout_ms, NULL);
 }
 
-static kfk_err describe_cluster(kfk_admin *admin, int64_t deadline_ns, kfk_metadata **out)
+static kfk_err describe_cluster(kfk_admin *admin, int64_t deadline_ns, bool ops, kfk_metadata **out)
 {
     kp_describe_cluster_request body;
     kp_describe_cluster_request_init(&body);
+    body.include_cluster_authorized_operations = ops;
     describe_op op = {.client = admin->client};
     kadmin_wait_init(&op.w);
     kcall_init(&op.call, &kp_describe_cluster_client, &body, describe_done, &op);
@@ -283,7 +283,7 @@ static kfk_err describe_cluster(kfk_admin *admin, int64_t deadline_ns, kfk_metad
     kadmin_wait_destroy(&op.w);
     if (op.err == KFK_ERR_UNSUPPORTED_VERSION) {
         /* A broker before 2.8 (KIP-700): Metadata names the same things. */
-        return metadata_call(admin, (const char *const[]){NULL}, 0, deadline_ns, out);
+        return metadata_call(admin, (const char *const[]){NULL}, 0, deadline_ns, false, ops, out);
     }
     *out = op.md;
     return op.err;
@@ -418,6 +418,44 @@ const int32_t *kfk_metadata_partition_isr(const kfk_metadata *md, size_t t, size
     const md_partition *x = partition_at(md, t, p);
     if (n) *n = x ? x->n_isr : 0;
     return x ? x->isr : NULL;
+}
+
+static const int32_t *ints_out(const int32_t *v, size_t n, size_t *out_n)
+{
+    if (out_n) *out_n = v ? n : 0;
+    return v;
+}
+
+const int32_t *kfk_metadata_partition_offline_replicas(const kfk_metadata *md, size_t t, size_t p,
+                                                       size_t *n)
+{
+    const md_partition *x = partition_at(md, t, p);
+    return x ? ints_out(x->offline, x->n_offline, n) : ints_out(NULL, 0, n);
+}
+
+const int32_t *kfk_metadata_partition_eligible_leaders(const kfk_metadata *md, size_t t, size_t p,
+                                                       size_t *n)
+{
+    const md_partition *x = partition_at(md, t, p);
+    return x ? ints_out(x->elr, x->n_elr, n) : ints_out(NULL, 0, n);
+}
+
+const int32_t *kfk_metadata_partition_last_known_eligible_leaders(const kfk_metadata *md, size_t t,
+                                                                  size_t p, size_t *n)
+{
+    const md_partition *x = partition_at(md, t, p);
+    return x ? ints_out(x->last_known_elr, x->n_last_known_elr, n) : ints_out(NULL, 0, n);
+}
+
+int32_t kfk_metadata_cluster_authorized_operations(const kfk_metadata *md)
+{
+    return md ? md->cluster_authorized_ops : INT32_MIN;
+}
+
+int32_t kfk_metadata_topic_authorized_operations(const kfk_metadata *md, size_t t)
+{
+    const md_topic *x = topic_at(md, t);
+    return x ? x->authorized_ops : INT32_MIN;
 }
 
 void kfk_metadata_destroy(kfk_metadata *md)

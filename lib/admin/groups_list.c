@@ -1,5 +1,6 @@
 /* Listing groups: ListGroups to every broker at once (a broker lists only
- * the groups it coordinates), the answers merged into one result. */
+ * the groups it coordinates; kadmin_each_broker), the answers merged into
+ * one result. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,28 +8,12 @@
 #include "admin/groups_int.h"
 #include "proto/gen/list_groups.h"
 
-typedef struct list_op list_op;
-
-typedef struct list_call {
-    kcall call;
-    list_op *op;
-    int32_t broker;
-} list_call;
-
-struct list_op {
-    kagroup_fan fan; /* its lock also guards res */
+typedef struct list_op {
     kfk_admin_result *res;
     bool out_of_memory;
-};
+} list_op;
 
-static kfk_err list_check(kcall *call, void *resp)
-{
-    (void)call;
-    return (kfk_err)((kp_list_groups_response *)resp)->error_code;
-}
-
-/* An entry for one listed group or one failed broker (name NULL); under
- * the fan's lock. */
+/* An entry for one listed group or one failed broker (name NULL). */
 static int add_entry(kfk_admin_result *res, kslice name, kfk_err err, int32_t broker,
                      const kp_list_groups_response_listed_group *g)
 {
@@ -50,23 +35,22 @@ static int add_entry(kfk_admin_result *res, kslice name, kfk_err err, int32_t br
     return 0;
 }
 
-static void list_done(kcall *call, kfk_err err, void *resp, karena *arena)
+/* One broker's answer (kadmin_each_broker calls it one at a time). A
+ * broker that cannot filter fails with UNSUPPORTED_VERSION: the request
+ * does not encode at a version without the filter fields. */
+static void list_one(void *opaque, int32_t broker, kfk_err err, void *resp)
 {
-    (void)arena;
-    list_call *lc = (list_call *)call;
-    list_op *op = lc->op;
-    pthread_mutex_lock(&op->fan.lock);
+    list_op *op = opaque;
+    const kp_list_groups_response *r = resp;
+    if (!err) err = (kfk_err)r->error_code;
     int rc = 0;
     if (err) {
-        rc = add_entry(op->res, (kslice){0}, err, lc->broker, NULL);
+        rc = add_entry(op->res, (kslice){0}, err, broker, NULL);
     } else {
-        const kp_list_groups_response *r = resp;
         for (int32_t i = 0; rc == 0 && i < r->n_groups; i++)
-            rc = add_entry(op->res, r->groups[i].group_id, KFK_OK, lc->broker, &r->groups[i]);
+            rc = add_entry(op->res, r->groups[i].group_id, KFK_OK, broker, &r->groups[i]);
     }
     if (rc) op->out_of_memory = true;
-    pthread_mutex_unlock(&op->fan.lock);
-    kagroup_fan_done(&op->fan);
 }
 
 /* Broker failures go after the groups, so that entries 0.. are groups. */
@@ -97,18 +81,15 @@ static kfk_err filter_ok(kfk_admin *a, const char *fn, const kfk_group_filter *f
     return KFK_OK;
 }
 
-static kfk_err list_all(kfk_admin *a, const kfk_group_filter *f, const kfk_metadata *md,
-                        const kadmin_opts *o, kfk_admin_result **result)
+static kfk_err list_all(kfk_admin *a, const kfk_group_filter *f, const kadmin_opts *o,
+                        kfk_admin_result **result)
 {
-    size_t nb = kfk_metadata_broker_count(md);
     size_t ns = f ? f->n_states : 0, nt = f ? f->n_types : 0;
     list_op op = {.res = kadmin_result_new(NULL, 0)};
-    list_call *calls = calloc(nb ? nb : 1, sizeof(*calls));
-    kcall **ptrs = calloc(nb ? nb : 1, sizeof(*ptrs));
     kslice *names = calloc(ns + nt + 1, sizeof(*names));
-    if (!op.res || !calls || !ptrs || !names) {
+    if (!op.res || !names) {
         kfk_admin_result_destroy(op.res);
-        free(calls), free(ptrs), free(names);
+        free(names);
         return KFK_ERR_NO_MEMORY;
     }
     op.res->kind = KADMIN_KIND_GROUPS;
@@ -121,24 +102,13 @@ static kfk_err list_all(kfk_admin *a, const kfk_group_filter *f, const kfk_metad
         names[ns + i] = kwire_cstr(kfk_group_type_name(f->types[i]));
     body.states_filter = names, body.n_states_filter = (int32_t)ns;
     body.types_filter = names + ns, body.n_types_filter = (int32_t)nt;
-    for (size_t b = 0; b < nb; b++) {
-        list_call *lc = &calls[b];
-        kcall_init(&lc->call, &kp_list_groups_client, &body, list_done, NULL);
-        lc->op = &op;
-        lc->broker = kfk_metadata_broker_id(md, b);
-        lc->call.route = KROUTE_BROKER;
-        lc->call.broker_id = lc->broker;
-        lc->call.check = list_check;
-        lc->call.deadline_ns = o->deadline_ns;
-        /* A broker that cannot filter must not list everything instead. */
-        lc->call.min_version = nt ? 5 : ns ? 4 : 0;
-        ptrs[b] = &lc->call;
-    }
-    kagroup_fan_run(a, &op.fan, ptrs, nb);
-    free(calls), free(ptrs), free(names);
-    if (op.out_of_memory) {
+    kfk_err err = kadmin_each_broker(a, &kp_list_groups_client, &body, o, list_one, &op);
+    free(names);
+    /* A broker's failure is an entry; only not knowing the brokers fails
+     * the call as a whole. */
+    if (op.out_of_memory || (err && op.res->n == 0)) {
         kfk_admin_result_destroy(op.res);
-        return KFK_ERR_NO_MEMORY;
+        return op.out_of_memory ? KFK_ERR_NO_MEMORY : err;
     }
     failures_last(op.res);
     *result = op.res;
@@ -156,9 +126,6 @@ kfk_err kfk_admin_list_groups(kfk_admin *admin, const kfk_group_filter *filter,
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err) err = filter_ok(admin, fn, filter);
     if (err) return kclient_error_end(admin->client, err);
-    kfk_metadata *md = NULL;
-    err = kfk_admin_describe_cluster(admin, &(kfk_admin_options){.timeout_ms = o.timeout_ms}, &md);
-    if (!err) err = list_all(admin, filter, md, &o, result);
-    kfk_metadata_destroy(md);
+    err = list_all(admin, filter, &o, result);
     return kagroup_end(admin, fn, err, o.timeout_ms, *result);
 }

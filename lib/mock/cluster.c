@@ -258,6 +258,7 @@ kfk_mock_cluster *kfk_mock_cluster_new_secure(int n_brokers, const kfk_mock_secu
     mc->txn_version = 2; /* what a new Kafka 4.3 cluster finalizes */
     mc->features_epoch = 1;
     mc->txn_max_timeout_ms = MOCK_MAX_TXN_TIMEOUT_MS;
+    mc->partition_page_limit = MOCK_PARTITION_PAGE_LIMIT;
     mc->next_producer_id = 0;
     mc->next_session_id = 1;
     mock_groups_init(&mc->groups);

@@ -40,6 +40,11 @@ static const struct {
     {KP_END_TXN_KEY, mock_handle_end_txn},
     {KP_TXN_OFFSET_COMMIT_KEY, mock_handle_txn_offset_commit},
     {KP_DESCRIBE_TRANSACTIONS_KEY, mock_handle_describe_transactions},
+    {KP_LIST_TRANSACTIONS_KEY, mock_handle_list_transactions},
+    {KP_DESCRIBE_TOPIC_PARTITIONS_KEY, mock_handle_describe_topic_partitions},
+    {KP_DESCRIBE_CLUSTER_KEY, mock_handle_describe_cluster},
+    {KP_DESCRIBE_PRODUCERS_KEY, mock_handle_describe_producers},
+    {KP_WRITE_TXN_MARKERS_KEY, mock_handle_write_txn_markers},
     {KP_SASL_HANDSHAKE_KEY, mock_handle_sasl_handshake},
     {KP_SASL_AUTHENTICATE_KEY, mock_handle_sasl_authenticate},
 };

@@ -88,10 +88,6 @@ int mock_handle_api_versions(mock_req *req)
 typedef kp_metadata_response_topic md_topic;
 typedef kp_metadata_response_partition md_part;
 
-/* Topic operations a cluster without an authorizer grants: READ, WRITE,
- * CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
-#define TOPIC_ALL_OPS 0xdf8
-
 static int fill_brokers(mock_req *req, kp_metadata_response *resp)
 {
     mock_cluster *mc = req->mc;
@@ -154,7 +150,8 @@ static int fill_topic(mock_req *req, const kp_metadata_request *r, const mock_to
 {
     mt->name = kwire_cstr(t->name);
     mt->topic_id = t->id;
-    if (r->include_topic_authorized_operations) mt->topic_authorized_operations = TOPIC_ALL_OPS;
+    if (r->include_topic_authorized_operations)
+        mt->topic_authorized_operations = MOCK_TOPIC_ALL_OPS;
     if (req->inject) {
         mt->error_code = (int16_t)req->inject;
         return 0;
@@ -220,5 +217,31 @@ int mock_handle_metadata(mock_req *req)
     }
     resp.topics = topics;
     resp.n_topics = n;
+    return mock_respond(req, &resp);
+}
+
+int mock_handle_describe_cluster(mock_req *req)
+{
+    kp_describe_cluster_request r;
+    if (mock_decode(req, &r)) return MOCK_CLOSE;
+    kp_metadata_response md; /* the brokers, as Metadata lists them */
+    kp_metadata_response_init(&md);
+    if (fill_brokers(req, &md)) return MOCK_CLOSE;
+    kp_describe_cluster_response resp;
+    kp_describe_cluster_response_init(&resp);
+    resp.error_code = (int16_t)req->inject;
+    resp.cluster_id = md.cluster_id;
+    resp.controller_id = md.controller_id;
+    resp.brokers = karena_alloc(req->arena, ((size_t)md.n_brokers + 1) * sizeof(*resp.brokers));
+    if (!resp.brokers) return MOCK_CLOSE;
+    for (int32_t i = 0; i < md.n_brokers; i++) {
+        kp_describe_cluster_response_describe_cluster_broker_init(&resp.brokers[i]);
+        resp.brokers[i].broker_id = md.brokers[i].node_id;
+        resp.brokers[i].host = md.brokers[i].host;
+        resp.brokers[i].port = md.brokers[i].port;
+    }
+    resp.n_brokers = md.n_brokers;
+    if (r.include_cluster_authorized_operations)
+        resp.cluster_authorized_operations = MOCK_CLUSTER_ALL_OPS;
     return mock_respond(req, &resp);
 }

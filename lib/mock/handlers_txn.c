@@ -22,6 +22,8 @@
  *  - DescribeTransactions reports each id's state by Kafka's names, and
  *    TRANSACTIONAL_ID_NOT_FOUND for an id it does not know.
  * Loop thread, mc->lock held. */
+#include <string.h>
+
 #include "mock/mock.h"
 #include "mock/txn.h"
 #include "proto/gen/all.h"
@@ -273,15 +275,42 @@ int mock_handle_end_txn(mock_req *req)
 
 /* ---------------------------------------------------- DescribeTransactions */
 
-static const char *state_name(mock_txn_state s)
+const char *mock_txn_state_name(mock_txn_state s)
 {
     static const char *const names[] = {"Empty",        "Ongoing",        "PrepareCommit",
                                         "PrepareAbort", "CompleteCommit", "CompleteAbort"};
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "Dead";
 }
 
-static void describe_one(mock_req *req, kslice id,
-                         kp_describe_transactions_response_transaction_state *st)
+/* The transaction's partitions, grouped by topic as the response has them. */
+static int describe_topics(mock_req *req, const mock_txn *t,
+                           kp_describe_transactions_response_transaction_state *st)
+{
+    size_t np = t->n_parts;
+    kp_describe_transactions_response_topic_data *td =
+        karena_alloc(req->arena, (np + 1) * sizeof(*td));
+    int32_t *parts = karena_alloc(req->arena, (np + 1) * sizeof(*parts));
+    if (!td || !parts) return -1;
+    int32_t n = 0, used = 0;
+    for (size_t i = 0; i < np; i++) {
+        const char *name = t->parts[i].topic;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(t->parts[j].topic, name) == 0;
+        if (seen) continue;
+        int32_t first = used;
+        for (size_t j = i; j < np; j++)
+            if (strcmp(t->parts[j].topic, name) == 0) parts[used++] = t->parts[j].partition;
+        td[n++] = (kp_describe_transactions_response_topic_data){
+            .topic = kwire_cstr(name), .partitions = parts + first, .n_partitions = used - first};
+    }
+    st->topics = td;
+    st->n_topics = n;
+    return 0;
+}
+
+static int describe_one(mock_req *req, kslice id,
+                        kp_describe_transactions_response_transaction_state *st)
 {
     kp_describe_transactions_response_transaction_state_init(st);
     st->transactional_id = id;
@@ -292,11 +321,13 @@ static void describe_one(mock_req *req, kslice id,
     mock_txn *t = err ? NULL : mock_txn_find(req->mc, id);
     if (!err && !t) err = KFK_ERR_TRANSACTIONAL_ID_NOT_FOUND;
     st->error_code = (int16_t)err;
-    if (err) return;
-    st->transaction_state = kwire_cstr(state_name(t->state));
+    if (err) return 0;
+    st->transaction_state = kwire_cstr(mock_txn_state_name(t->state));
     st->transaction_timeout_ms = t->timeout_ms;
+    st->transaction_start_time_ms = t->state == MOCK_TXN_EMPTY ? -1 : t->start_ms;
     st->producer_id = t->producer_id;
     st->producer_epoch = t->epoch;
+    return describe_topics(req, t, st);
 }
 
 int mock_handle_describe_transactions(mock_req *req)
@@ -309,7 +340,8 @@ int mock_handle_describe_transactions(mock_req *req)
                                                            sizeof(*resp.transaction_states));
     if (!resp.transaction_states) return MOCK_CLOSE;
     for (int32_t i = 0; i < r.n_transactional_ids; i++)
-        describe_one(req, r.transactional_ids[i], &resp.transaction_states[i]);
+        if (describe_one(req, r.transactional_ids[i], &resp.transaction_states[i]))
+            return MOCK_CLOSE;
     resp.n_transaction_states = r.n_transactional_ids;
     return mock_respond(req, &resp);
 }

@@ -31,6 +31,14 @@
 #define MOCK_MAX_MESSAGE_BYTES 1048588 /* message.max.bytes: one batch */
 #define MOCK_OUT_HIGH_WATER (64 << 20) /* stop reading past this much unsent output */
 #define MOCK_PRODUCER_BATCHES 5        /* batches kept per producer for dedup */
+#define MOCK_PARTITION_PAGE_LIMIT 2000 /* max.request.partition.size.limit */
+/* The operations a cluster without an authorizer grants, as bits of ACL
+ * operation codes: on a topic READ, WRITE, CREATE, DELETE, ALTER,
+ * DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS; on the cluster CREATE, ALTER,
+ * DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS,
+ * IDEMPOTENT_WRITE. */
+#define MOCK_TOPIC_ALL_OPS 0xdf8
+#define MOCK_CLUSTER_ALL_OPS 0x1fa0
 #define MOCK_DEFAULT_RETENTION ((size_t)256 << 20)
 
 typedef struct kfk_mock_cluster mock_cluster;
@@ -252,6 +260,7 @@ struct kfk_mock_cluster {
     int64_t features_epoch;      /* ApiVersions' finalized_features_epoch */
     int32_t txn_max_timeout_ms;  /* transaction.max.timeout.ms */
     int32_t txn_marker_delay_ms; /* from EndTxn to its markers (a test knob) */
+    int32_t partition_page_limit; /* max.request.partition.size.limit */
     int32_t next_session_id;
     mock_groups groups;
     mock_security sec;
@@ -363,6 +372,11 @@ mock_handler mock_handle_api_versions, mock_handle_metadata, mock_handle_create_
 /* handlers_txn.c and handlers_txn_offset.c */
 mock_handler mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, mock_handle_end_txn,
     mock_handle_describe_transactions, mock_handle_txn_offset_commit;
+/* handlers_describe_topics.c, handlers_meta.c */
+mock_handler mock_handle_describe_topic_partitions, mock_handle_describe_cluster;
+/* handlers_txn_admin.c */
+mock_handler mock_handle_list_transactions, mock_handle_describe_producers,
+    mock_handle_write_txn_markers;
 
 /* The handler of an API key, or NULL when the mock does not implement it. */
 mock_handler *mock_handler_for(int16_t key);

@@ -45,6 +45,7 @@ mock_txn *mock_txn_add(mock_cluster *mc, kslice id)
     t->producer_id = mc->next_producer_id++;
     t->prev_producer_id = -1;
     t->epoch = t->last_epoch = -1;
+    t->start_ms = -1;
     t->state = MOCK_TXN_EMPTY;
     t->timer.fn = on_timeout;
     mc->txns[mc->n_txns++] = t;
@@ -122,6 +123,7 @@ static void begin(mock_txn *t)
 {
     if (t->state == MOCK_TXN_ONGOING) return;
     t->state = MOCK_TXN_ONGOING;
+    t->start_ms = ktime_wall_ms();
     int64_t deadline = ktime_mono_ns() + (int64_t)t->timeout_ms * 1000000;
     mock_timer_start(t->mc, &t->timer, deadline); /* no memory: no timeout, nothing worse */
 }
@@ -223,20 +225,20 @@ static krbuf *marker_batch(int64_t producer_id, int16_t epoch, bool commit)
     return copy;
 }
 
-static void write_marker(mock_cluster *mc, const mock_txn_tp *tp, int64_t producer_id,
-                         int16_t epoch, bool commit)
+kfk_err mock_txn_write_marker(mock_cluster *mc, kslice topic, int32_t partition,
+                              int64_t producer_id, int16_t epoch, bool commit)
 {
-    mock_topic *topic = mock_topic_find(mc, kwire_cstr(tp->topic));
-    mock_partition *p = topic ? mock_partition_find(topic, tp->partition) : NULL;
-    if (!p) return; /* deleted meanwhile: Kafka's marker write fails and is dropped */
+    mock_topic *t = mock_topic_find(mc, topic);
+    mock_partition *p = t ? mock_partition_find(t, partition) : NULL;
+    if (!p) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     krbuf *b = marker_batch(producer_id, epoch, commit);
     int64_t base;
-    if (!b) return;
+    if (!b) return KFK_ERR_NO_MEMORY;
     if (mock_partition_append(mc, p, b, &base)) {
         krbuf_unref(b);
-        return;
+        return KFK_ERR_NO_MEMORY;
     }
-    mock_producer_txn_marker(p, producer_id, epoch, commit, base);
+    return mock_producer_txn_marker(p, producer_id, epoch, commit, base);
 }
 
 static void apply_offsets(mock_txn *t)
@@ -259,7 +261,9 @@ static void complete(mock_txn *t)
 {
     bool commit = t->state == MOCK_TXN_PREPARE_COMMIT;
     for (size_t i = 0; i < t->n_parts; i++)
-        write_marker(t->mc, &t->parts[i], t->marker_producer_id, t->marker_epoch, commit);
+        /* A partition deleted meanwhile: Kafka's marker write fails and is dropped. */
+        mock_txn_write_marker(t->mc, kwire_cstr(t->parts[i].topic), t->parts[i].partition,
+                              t->marker_producer_id, t->marker_epoch, commit);
     if (commit) apply_offsets(t);
     txn_clear(t);
     t->state = commit ? MOCK_TXN_COMPLETE_COMMIT : MOCK_TXN_COMPLETE_ABORT;

@@ -42,6 +42,7 @@ struct mock_txn {
     int16_t epoch;
     int16_t last_epoch; /* before the last bump, for retries (KIP-360), else -1 */
     int32_t timeout_ms;
+    int64_t start_ms; /* wall clock when the open transaction began; -1: none open */
     mock_txn_state state;
     mock_txn_tp *parts;
     size_t n_parts, cap_parts;
@@ -55,6 +56,13 @@ struct mock_txn {
 };
 
 mock_txn *mock_txn_find(mock_cluster *mc, kslice transactional_id);
+/* The state's name as DescribeTransactions and ListTransactions give it. */
+const char *mock_txn_state_name(mock_txn_state s);
+/* Writes a COMMIT or ABORT marker of producer_id and epoch into topic's
+ * partition (WriteTxnMarkers, and the coordinator's own markers).
+ * KFK_OK, KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION or KFK_ERR_NO_MEMORY. */
+kfk_err mock_txn_write_marker(mock_cluster *mc, kslice topic, int32_t partition,
+                              int64_t producer_id, int16_t epoch, bool commit);
 /* A new transactional id with a new producer id and no epoch yet; NULL
  * when out of memory. */
 mock_txn *mock_txn_add(mock_cluster *mc, kslice transactional_id);
