@@ -703,6 +703,7 @@ typedef struct kfk_admin kfk_admin;
 typedef struct kfk_admin_result kfk_admin_result;
 typedef struct kfk_new_topic kfk_new_topic;
 typedef struct kfk_metadata kfk_metadata;
+typedef struct kfk_partition_list kfk_partition_list;
 
 /* Flags of kfk_admin_options.flags. An operation that has no use for a
  * flag refuses it (KFK_ERR_INVALID_ARG, and kfk_admin_last_error names
@@ -1146,6 +1147,209 @@ KFK_API kfk_err kfk_admin_list_offsets(kfk_admin *admin, kfk_partition_list *par
  * Admin.deleteRecords; librdkafka: rd_kafka_DeleteRecords. */
 KFK_API kfk_err kfk_admin_delete_records(kfk_admin *admin, kfk_partition_list *parts,
                                          const kfk_admin_options *options);
+/* --- consumer groups ------------------------------------------------------------ */
+/* A group's type (ListGroups v5+, KIP-848): which protocol its members
+ * speak. Kafka names them by string; kfk_group_type_name gives that name
+ * ("classic", "consumer", "share", "streams"; "unknown"). */
+typedef enum kfk_group_type {
+    KFK_GROUP_TYPE_UNKNOWN = 0, /* a type this library does not know, or none sent */
+    KFK_GROUP_TYPE_CLASSIC,     /* JoinGroup/SyncGroup (and groups holding offsets only) */
+    KFK_GROUP_TYPE_CONSUMER,    /* KIP-848 ConsumerGroupHeartbeat */
+    KFK_GROUP_TYPE_SHARE,       /* KIP-932 share groups */
+    KFK_GROUP_TYPE_STREAMS,     /* KIP-1071 streams groups */
+} kfk_group_type;
+
+/* A group's state, as the coordinator names it (kfk_group_state_name:
+ * "Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead",
+ * "Assigning", "Reconciling", "NotReady"; "Unknown"). Classic groups are
+ * Empty, PreparingRebalance, CompletingRebalance, Stable or Dead; KIP-848
+ * groups Empty, Assigning, Reconciling, Stable or Dead. */
+typedef enum kfk_group_state {
+    KFK_GROUP_STATE_UNKNOWN = 0,
+    KFK_GROUP_STATE_PREPARING_REBALANCE,
+    KFK_GROUP_STATE_COMPLETING_REBALANCE,
+    KFK_GROUP_STATE_STABLE,
+    KFK_GROUP_STATE_DEAD,
+    KFK_GROUP_STATE_EMPTY,
+    KFK_GROUP_STATE_ASSIGNING,
+    KFK_GROUP_STATE_RECONCILING,
+    KFK_GROUP_STATE_NOT_READY,
+} kfk_group_state;
+
+/* The names Kafka uses; "unknown" / "Unknown" for a value out of range.
+ * Static strings; any thread. */
+KFK_API const char *kfk_group_type_name(kfk_group_type type);
+KFK_API const char *kfk_group_state_name(kfk_group_state state);
+
+/* Which groups kfk_admin_list_groups lists: those in one of the n_states
+ * states AND of one of the n_types types; an empty array (n 0) takes
+ * every state or type. The arrays stay the caller's. Initialize it so
+ * unset words are zero (kfk_group_filter f = {.types = t, .n_types = 1});
+ * reserved must be zero. */
+typedef struct kfk_group_filter {
+    const kfk_group_state *states;
+    size_t n_states;
+    const kfk_group_type *types;
+    size_t n_types;
+    void *reserved[4]; /* zero */
+} kfk_group_filter;
+
+/* Lists the groups of the cluster (ListGroups, API key 16, v0-v5): one
+ * request to every broker, all at once (each broker lists the groups it
+ * coordinates), answers merged. filter may be NULL for every group. A
+ * state filter needs v4+ (Kafka 2.6), a type filter v5+ (Kafka 3.8 /
+ * 4.0): a broker that cannot filter fails with
+ * KFK_ERR_UNSUPPORTED_VERSION rather than list too much. No flags.
+ *
+ * *result has one entry per group (name: the group id; error KFK_OK) in
+ * no set order, read with kfk_admin_result_group_type, _state,
+ * _protocol_type and _coordinator; then one entry per broker that failed
+ * (name NULL, the broker's error, kfk_admin_result_group_coordinator: its
+ * id). Returns KFK_OK when every broker answered, else the first failed
+ * broker's error with *result still listing what the others answered
+ * (kfk_admin_last_error names the broker); KFK_ERR_INVALID_ARG,
+ * KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED or a failure to learn the brokers
+ * leave *result NULL. Blocks for at most the call's timeout. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_list_groups(kfk_admin *admin, const kfk_group_filter *filter,
+                                      const kfk_admin_options *options, kfk_admin_result **result);
+
+/* Describes the n groups of group_ids (strings stay the caller's), each
+ * asked of its coordinator: ConsumerGroupDescribe (API key 69, v0-v1)
+ * first, then DescribeGroups (API key 15, v0-v6) for a group that turns
+ * out to be classic (GROUP_ID_NOT_FOUND from ConsumerGroupDescribe) or a
+ * broker without KIP-848, as the Java admin client does. Flags:
+ * KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS. A group that does not exist
+ * fails alone with KFK_ERR_GROUP_ID_NOT_FOUND (also from brokers before
+ * DescribeGroups v6, which call it Dead). Read the entries with
+ * kfk_admin_result_group_* below. One request per group, all at once.
+ * Returns as described in the admin client's preface; blocks for at most
+ * the call's timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_describe_groups(kfk_admin *admin, const char *const *group_ids, size_t n,
+                                          const kfk_admin_options *options,
+                                          kfk_admin_result **result);
+
+/* Deletes the n groups of group_ids (DeleteGroups, API key 42, v0-v2, to
+ * each group's coordinator), with their committed offsets. Per group:
+ * KFK_OK, KFK_ERR_NON_EMPTY_GROUP while it has members,
+ * KFK_ERR_GROUP_ID_NOT_FOUND when there is no such group, or another
+ * broker error. No flags. One request per group, all at once. Returns as
+ * described in the admin client's preface; blocks for at most the call's
+ * timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_delete_groups(kfk_admin *admin, const char *const *group_ids, size_t n,
+                                        const kfk_admin_options *options,
+                                        kfk_admin_result **result);
+
+/* Reading the entries of kfk_admin_list_groups (L) and
+ * kfk_admin_describe_groups (D) results. Another result, or an index out
+ * of range, gives UNKNOWN, NULL or -1. Strings and lists are valid until
+ * the result is destroyed. */
+/* L, D: the group's type; D says CLASSIC or CONSUMER. */
+KFK_API kfk_group_type kfk_admin_result_group_type(const kfk_admin_result *result, size_t i);
+/* L, D: its state. */
+KFK_API kfk_group_state kfk_admin_result_group_state(const kfk_admin_result *result, size_t i);
+/* L, D: its protocol type ("consumer", "connect", "" for a group that
+ * holds offsets only...). */
+KFK_API const char *kfk_admin_result_group_protocol_type(const kfk_admin_result *result, size_t i);
+/* L: the broker that listed it (or that failed); D: the coordinator that
+ * described it. -1: unknown. */
+KFK_API int32_t kfk_admin_result_group_coordinator(const kfk_admin_result *result, size_t i);
+/* D: the classic group's protocol (its assignor, "range"...) while
+ * Stable, else ""; a KIP-848 group's server-side assignor ("uniform"). */
+KFK_API const char *kfk_admin_result_group_protocol(const kfk_admin_result *result, size_t i);
+/* D: a KIP-848 group's epoch and assignment epoch; -1 for classic groups. */
+KFK_API int32_t kfk_admin_result_group_epoch(const kfk_admin_result *result, size_t i);
+KFK_API int32_t kfk_admin_result_group_assignment_epoch(const kfk_admin_result *result, size_t i);
+/* D: with KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, what the caller may do
+ * with the group: bit n set for ACL operation code n (3 READ, 6 DELETE,
+ * 8 DESCRIBE); -1 when not asked for or not sent. */
+KFK_API int64_t kfk_admin_result_group_authorized_operations(const kfk_admin_result *result,
+                                                             size_t i);
+/* D: the group's members, m from 0 to the count - 1. */
+KFK_API size_t kfk_admin_result_group_member_count(const kfk_admin_result *result, size_t i);
+KFK_API const char *kfk_admin_result_group_member_id(const kfk_admin_result *result, size_t i,
+                                                     size_t m);
+/* NULL: a dynamic member (no group.instance.id). */
+KFK_API const char *kfk_admin_result_group_member_instance_id(const kfk_admin_result *result,
+                                                              size_t i, size_t m);
+KFK_API const char *kfk_admin_result_group_member_client_id(const kfk_admin_result *result,
+                                                            size_t i, size_t m);
+KFK_API const char *kfk_admin_result_group_member_host(const kfk_admin_result *result, size_t i,
+                                                       size_t m);
+/* The partitions the member owns (offsets KFK_OFFSET_INVALID), owned by
+ * the result. For a classic group they are decoded from its assignment
+ * when the protocol type is "consumer" (else, and before the group is
+ * Stable, empty). */
+KFK_API const kfk_partition_list *
+kfk_admin_result_group_member_assignment(const kfk_admin_result *result, size_t i, size_t m);
+/* KIP-848: the partitions the group means the member to own once it
+ * caught up; NULL for classic groups. */
+KFK_API const kfk_partition_list *
+kfk_admin_result_group_member_target_assignment(const kfk_admin_result *result, size_t i, size_t m);
+/* KIP-848: the member's epoch; -1 for classic groups. */
+KFK_API int32_t kfk_admin_result_group_member_epoch(const kfk_admin_result *result, size_t i,
+                                                    size_t m);
+/* A group's committed offsets (OffsetFetch, API key 9, v1-v7, to the
+ * group's coordinator): for the partitions of parts (the list stays the
+ * caller's), or for every partition the group committed when parts is
+ * NULL. Flags: KFK_ADMIN_REQUIRE_STABLE (KIP-447: wait while a
+ * transaction that commits offsets for the group is open; v7+, Kafka 2.5).
+ * *out gets a new list (the caller frees it with
+ * kfk_partition_list_destroy): parts' entries in their order, or every
+ * committed partition sorted by topic and partition, each with its
+ * committed offset (KFK_OFFSET_INVALID: none), leader epoch (-1: none),
+ * metadata and error. Returns KFK_OK when every entry has its answer,
+ * else the first entry's error (the list is there); a group-level error
+ * (GROUP_AUTHORIZATION_FAILED...), KFK_ERR_INVALID_ARG, _NO_MEMORY,
+ * _TIMED_OUT, _DESTROYED leave *out NULL. Blocks for at most the call's
+ * timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_list_group_offsets(kfk_admin *admin, const char *group_id,
+                                             const kfk_partition_list *parts,
+                                             const kfk_admin_options *options,
+                                             kfk_partition_list **out);
+
+/* Sets the group's committed offsets to those of offsets (each entry's
+ * offset >= 0, its leader epoch and metadata), with OffsetCommit (API key
+ * 8, v2-v9) as no member of no generation, as Java's
+ * alterConsumerGroupOffsets does: the coordinator takes it only while the
+ * group has no members (else every entry fails, UNKNOWN_MEMBER_ID for an
+ * active classic group, STALE_MEMBER_EPOCH / UNKNOWN_MEMBER_ID for a
+ * KIP-848 one). Each entry's error is filled in place. No flags. Returns
+ * KFK_OK or the first failed entry's error; KFK_ERR_INVALID_ARG for a
+ * NULL or empty group_id, a NULL list, an entry without an offset or a
+ * partition named twice. Blocks for at most the call's timeout. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_alter_group_offsets(kfk_admin *admin, const char *group_id,
+                                              kfk_partition_list *offsets,
+                                              const kfk_admin_options *options);
+
+/* Deletes the group's committed offsets of the partitions of parts
+ * (OffsetDelete, API key 47, v0). Per entry, in place: KFK_OK (also when
+ * nothing was committed), KFK_ERR_GROUP_SUBSCRIBED_TO_TOPIC while a member
+ * consumes the topic, KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION; a group-level
+ * error (KFK_ERR_GROUP_ID_NOT_FOUND...) goes to every entry. No flags.
+ * Returns as kfk_admin_alter_group_offsets. */
+KFK_API kfk_err kfk_admin_delete_group_offsets(kfk_admin *admin, const char *group_id,
+                                               kfk_partition_list *parts,
+                                               const kfk_admin_options *options);
+/* A group's lag per partition, as kafka-consumer-groups --describe shows
+ * it: the committed offsets of every partition the group committed
+ * (OffsetFetch, as kfk_admin_list_group_offsets) and each one's end
+ * offset (ListOffsets, API key 2, v1+, latest, one request per partition
+ * to its leader). Flags: KFK_ADMIN_READ_COMMITTED (the end is the last
+ * stable offset, not the high watermark; Java's tool uses the high
+ * watermark, the default here), KFK_ADMIN_REQUIRE_STABLE (as for
+ * kfk_admin_list_group_offsets). *out gets a new list (the caller frees
+ * it) sorted by topic and partition: offset = committed,
+ * kfk_partition_list_end_offset = the end, kfk_partition_list_lag = end -
+ * committed (0 when the committed offset is past the end; -1 with the
+ * entry's error when its end could not be had). Returns KFK_OK, the
+ * first failed entry's error (the list is there), or with *out NULL as
+ * kfk_admin_list_group_offsets. Blocks for at most the call's timeout.
+ * Any application thread. */
+KFK_API kfk_err kfk_admin_group_lag(kfk_admin *admin, const char *group_id,
+                                    const kfk_admin_options *options, kfk_partition_list **out);
+/* --- end of consumer groups ------------------------------------------------------ */
 /* --- end of admin client ------------------------------------------------------ */
 
 /* --- consumer ------------------------------------------------------------------ */
@@ -1271,6 +1475,12 @@ KFK_API kfk_err kfk_partition_list_error(const kfk_partition_list *list, size_t 
 KFK_API int64_t kfk_partition_list_timestamp(const kfk_partition_list *list, size_t i);
 KFK_API kfk_err kfk_partition_list_set_timestamp(kfk_partition_list *list, size_t i,
                                                  int64_t timestamp);
+/* What kfk_admin_group_lag fills: entry i's end offset (the offset the
+ * next record will get) and its lag (end offset - committed offset);
+ * -1 when unknown or not filled (other operations leave them -1, and
+ * copies keep them). */
+KFK_API int64_t kfk_partition_list_end_offset(const kfk_partition_list *list, size_t i);
+KFK_API int64_t kfk_partition_list_lag(const kfk_partition_list *list, size_t i);
 /* --- end of partition lists ------------------------------------------------------ */
 
 /* A new consumer for the brokers in conf's bootstrap.servers. Takes conf

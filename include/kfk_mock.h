@@ -316,7 +316,9 @@ typedef enum kfk_mock_api {
     KFK_MOCK_API_ALTER_CONFIGS = 33,
     KFK_MOCK_API_SASL_AUTHENTICATE = 36,
     KFK_MOCK_API_CREATE_PARTITIONS = 37,
+    KFK_MOCK_API_DELETE_GROUPS = 42,
     KFK_MOCK_API_INCREMENTAL_ALTER_CONFIGS = 44,
+    KFK_MOCK_API_OFFSET_DELETE = 47,
     KFK_MOCK_API_DESCRIBE_QUORUM = 55,
     KFK_MOCK_API_UPDATE_FEATURES = 57,
     KFK_MOCK_API_DESCRIBE_CLUSTER = 60,
@@ -324,6 +326,7 @@ typedef enum kfk_mock_api {
     KFK_MOCK_API_DESCRIBE_TRANSACTIONS = 65,
     KFK_MOCK_API_LIST_TRANSACTIONS = 66,
     KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT = 68,
+    KFK_MOCK_API_CONSUMER_GROUP_DESCRIBE = 69,
     KFK_MOCK_API_LIST_CONFIG_RESOURCES = 74,
     KFK_MOCK_API_DESCRIBE_TOPIC_PARTITIONS = 75,
 } kfk_mock_api;
@@ -333,17 +336,15 @@ typedef enum kfk_mock_api {
  * partition-level error field (Produce, Fetch, ListOffsets), in every
  * topic-level one (Metadata, CreateTopics, DeleteTopics, CreatePartitions),
  * in every coordinator's (FindCoordinator v4+), in every group's (DescribeGroups,
- * OffsetFetch v8+), in every partition's (OffsetCommit, OffsetFetch v1),
- * in every partition's (AddPartitionsToTxn v0-3, TxnOffsetCommit),
- * or in the top-level error code (ApiVersions, InitProducerId,
- * AddPartitionsToTxn v4+, AddOffsetsToTxn, EndTxn,
- * FindCoordinator v0-3, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
- * ListGroups, ConsumerGroupHeartbeat, OffsetFetch v2-7; Fetch for the
- * session errors FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH).
- * Two client-side codes act instead of answering: KFK_ERR_TRANSPORT closes
- * the connection, KFK_ERR_TIMED_OUT sends no response at all. Pushes queue
- * up behind earlier ones of the same API. n 0 (or over INT_MAX) or an
- * API the mock does not implement: KFK_ERR_INVALID_ARG. */
+ * ConsumerGroupDescribe, DeleteGroups, OffsetFetch v8+), in every partition's (OffsetCommit,
+ * OffsetFetch v1), in every partition's (AddPartitionsToTxn v0-3, TxnOffsetCommit), or in the
+ * top-level error code (ApiVersions, InitProducerId, AddPartitionsToTxn v4+, AddOffsetsToTxn,
+ * EndTxn, FindCoordinator v0-3, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, ListGroups,
+ * ConsumerGroupHeartbeat, OffsetFetch v2-7, OffsetDelete; Fetch for the session errors
+ * FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH). Two client-side codes act instead of
+ * answering: KFK_ERR_TRANSPORT closes the connection, KFK_ERR_TIMED_OUT sends no response at all.
+ * Pushes queue up behind earlier ones of the same API. n 0 (or over INT_MAX) or an API the mock
+ * does not implement: KFK_ERR_INVALID_ARG. */
 KFK_API kfk_err kfk_mock_push_errors(kfk_mock_cluster *mc, int16_t api_key, size_t n, kfk_err err);
 
 /* The same for requests to one broker only; these are used before the

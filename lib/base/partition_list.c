@@ -52,6 +52,9 @@ int ktplist_add_tp(ktplist *l, const ktp *in)
     e->leader_epoch = tp->leader_epoch;
     e->err = tp->err;
     e->timestamp = tp->timestamp;
+    e->has_end = tp->has_end;
+    e->end_offset = tp->end_offset;
+    e->lag = tp->lag;
     return 0;
 }
 
@@ -253,6 +256,18 @@ kfk_err kfk_partition_list_set_leader_epoch(kfk_partition_list *list, size_t i, 
     if (!e) return KFK_ERR_INVALID_ARG;
     e->leader_epoch = epoch < 0 ? -1 : epoch;
     return KFK_OK;
+}
+
+int64_t kfk_partition_list_end_offset(const kfk_partition_list *list, size_t i)
+{
+    const ktp *e = entry(list, i);
+    return e && e->has_end ? e->end_offset : -1;
+}
+
+int64_t kfk_partition_list_lag(const kfk_partition_list *list, size_t i)
+{
+    const ktp *e = entry(list, i);
+    return e && e->has_end ? e->lag : -1;
 }
 
 kfk_err kfk_partition_list_error(const kfk_partition_list *list, size_t i)

@@ -21,6 +21,11 @@ typedef struct ktp {
     int32_t leader_epoch; /* -1: none */
     kfk_err err;          /* the per-partition result; KFK_OK */
     int64_t timestamp;    /* an offset lookup's record timestamp; -1: none */
+    /* Group lag. has_end false (as a zeroed ktp has it): none, read as -1;
+     * so ktps built field by field need not know of them. */
+    bool has_end;
+    int64_t end_offset; /* the partition's end offset */
+    int64_t lag;        /* end_offset - offset; -1: unknown */
 } ktp;
 
 struct kfk_partition_list {
@@ -32,7 +37,8 @@ struct kfk_partition_list {
 typedef struct kfk_partition_list ktplist;
 
 /* Appends topic/partition (offset KFK_OFFSET_INVALID, no metadata, epoch
- * -1, timestamp -1, KFK_OK); -1 when out of memory. Duplicates are not checked. */
+ * -1, timestamp -1, KFK_OK, no end offset or lag); -1 when out of memory.
+ * Duplicates are not checked. */
 int ktplist_add(ktplist *l, const char *topic, int32_t partition);
 /* Appends a copy of tp (its strings copied); -1 when out of memory. */
 int ktplist_add_tp(ktplist *l, const ktp *tp);

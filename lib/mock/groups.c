@@ -253,6 +253,17 @@ void mock_group_drop_if_unused(mock_cluster *mc, mock_group *g)
     }
 }
 
+void mock_group_delete(mock_cluster *mc, mock_group *g)
+{
+    mock_groups *gs = &mc->groups;
+    for (size_t i = 0; i < gs->n; i++) {
+        if (gs->v[i] != g) continue;
+        gs->v[i] = gs->v[--gs->n];
+        group_free(mc, g);
+        return;
+    }
+}
+
 mock_group *mock_group_find(mock_cluster *mc, kslice group_id)
 {
     for (size_t i = 0; i < mc->groups.n; i++)
@@ -320,6 +331,13 @@ mock_group_offset *mock_group_offset_find(mock_group *g, kslice topic, int32_t p
         if (g->offsets[i].partition == partition && eq_cstr(g->offsets[i].topic, topic))
             return &g->offsets[i];
     return NULL;
+}
+
+void mock_group_offset_remove(mock_group *g, mock_group_offset *o)
+{
+    free(o->topic);
+    free(o->metadata);
+    *o = g->offsets[--g->n_offsets];
 }
 
 kfk_err mock_group_offset_set(mock_group *g, kslice topic, int32_t partition, int64_t offset,

@@ -198,6 +198,14 @@ mock_group *mock_group_find(mock_cluster *mc, kslice group_id);
  * GROUP_ID_NOT_FOUND (consumer wanted). NULL with NO_MEMORY too. */
 mock_group *mock_group_get(mock_cluster *mc, kslice group_id, mock_group_type type, kfk_err *err);
 
+/* Removes g from the registry and frees it, members, timers and offsets
+ * with it (DeleteGroups; the caller checked it is empty). */
+void mock_group_delete(mock_cluster *mc, mock_group *g);
+
+/* A KIP-848 member's target assignment (handlers_consumer_group.c); *n
+ * gets its length (0 before the first heartbeat computed one). */
+const mock_group_tp *mock_consumer_member_target(const mock_group_member *m, int32_t *n);
+
 /* Forgets g if nothing ever happened in it (no members, offsets or
  * generations): a request that created it failed. */
 void mock_group_drop_if_unused(mock_cluster *mc, mock_group *g);
@@ -220,6 +228,8 @@ int mock_group_member_touch(mock_cluster *mc, mock_group_member *m);
 
 /* The committed offset of (topic, partition), NULL when none. */
 mock_group_offset *mock_group_offset_find(mock_group *g, kslice topic, int32_t partition);
+/* Forgets committed offset o of g (OffsetDelete). */
+void mock_group_offset_remove(mock_group *g, mock_group_offset *o);
 /* Stores a commit (metadata NULL ptr: null). KFK_OK or NO_MEMORY. */
 kfk_err mock_group_offset_set(mock_group *g, kslice topic, int32_t partition, int64_t offset,
                               int32_t leader_epoch, kslice metadata);

@@ -60,6 +60,13 @@ static void cg_member_free(void *p)
     free(x);
 }
 
+const mock_group_tp *mock_consumer_member_target(const mock_group_member *m, int32_t *n)
+{
+    const cg_member *x = m->ext_free == cg_member_free ? m->ext : NULL;
+    *n = x ? x->n_target : 0;
+    return x ? x->target : NULL;
+}
+
 static cg_member *ext_of(mock_group_member *m)
 {
     if (!m->ext) {

@@ -369,8 +369,11 @@ mock_handler mock_handle_api_versions, mock_handle_metadata, mock_handle_create_
     mock_handle_init_producer_id, mock_handle_join_group, mock_handle_sync_group,
     mock_handle_heartbeat, mock_handle_leave_group, mock_handle_describe_groups,
     mock_handle_list_groups, mock_handle_offset_commit, mock_handle_offset_fetch,
-    mock_handle_consumer_group_heartbeat,                      /* handlers_consumer_group.c */
-    mock_handle_delete_records,                                /* handlers_records.c */
+    mock_handle_consumer_group_heartbeat, /* handlers_consumer_group.c */
+    mock_handle_delete_records,           /* handlers_records.c */
+    mock_handle_consumer_group_heartbeat, /* handlers_consumer_group.c */
+    mock_handle_consumer_group_describe, mock_handle_delete_groups,
+    mock_handle_offset_delete,                                 /* handlers_group_admin.c */
     mock_handle_sasl_handshake, mock_handle_sasl_authenticate; /* sasl.c */
 /* handlers_txn.c and handlers_txn_offset.c */
 mock_handler mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, mock_handle_end_txn,

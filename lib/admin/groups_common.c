@@ -1,0 +1,258 @@
+/* Consumer groups: the state and type names, the result accessors, and
+ * the machinery the group calls share. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "admin/groups_int.h"
+
+static const char *const type_names[] = {"unknown", "classic", "consumer", "share", "streams"};
+static const char *const state_names[] = {
+    "Unknown", "PreparingRebalance", "CompletingRebalance", "Stable",  "Dead",
+    "Empty",   "Assigning",          "Reconciling",         "NotReady"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *kfk_group_type_name(kfk_group_type type)
+{
+    return (unsigned)type < COUNT(type_names) ? type_names[type] : type_names[0];
+}
+
+const char *kfk_group_state_name(kfk_group_state state)
+{
+    return (unsigned)state < COUNT(state_names) ? state_names[state] : state_names[0];
+}
+
+static int parse(kslice s, const char *const *names, size_t n)
+{
+    for (size_t i = 1; s.ptr && i < n; i++)
+        if (strlen(names[i]) == s.len && strncasecmp(names[i], (const char *)s.ptr, s.len) == 0)
+            return (int)i;
+    return 0;
+}
+
+kfk_group_type kagroup_type_parse(kslice s)
+{
+    return (kfk_group_type)parse(s, type_names, COUNT(type_names));
+}
+
+kfk_group_state kagroup_state_parse(kslice s)
+{
+    return (kfk_group_state)parse(s, state_names, COUNT(state_names));
+}
+
+char *kagroup_strdup(kslice s)
+{
+    return s.ptr ? strndup((const char *)s.ptr, s.len) : strdup("");
+}
+
+void kagroup_head_free(void *detail)
+{
+    kagroup_head *h = detail;
+    free(h->protocol_type);
+    free(h);
+}
+
+void kagroup_desc_free(void *detail)
+{
+    kagroup_desc *d = detail;
+    for (size_t m = 0; m < d->n_members; m++) {
+        kagroup_member *x = &d->members[m];
+        free(x->member_id);
+        free(x->instance_id);
+        free(x->client_id);
+        free(x->host);
+        ktplist_free(&x->assignment);
+        ktplist_free(&x->target);
+    }
+    free(d->members);
+    free(d->protocol);
+    free(d->head.protocol_type);
+    free(d);
+}
+
+/* --- running calls at once ---------------------------------------------------------- */
+
+void kagroup_fan_run(kfk_admin *a, kagroup_fan *f, kcall *const *calls, size_t n)
+{
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->cond, NULL);
+    f->pending = n;
+    int32_t retries = kadmin_retries(a);
+    for (size_t i = 0; i < n; i++) {
+        calls[i]->no_retry |= retries == 0;
+        calls[i]->max_retries = retries;
+        kcall_start(a->client, calls[i]);
+    }
+    /* Each call completes, at its deadline at the latest. */
+    pthread_mutex_lock(&f->lock);
+    while (f->pending)
+        pthread_cond_wait(&f->cond, &f->lock);
+    pthread_mutex_unlock(&f->lock);
+    pthread_cond_destroy(&f->cond);
+    pthread_mutex_destroy(&f->lock);
+}
+
+void kagroup_fan_done(kagroup_fan *f)
+{
+    pthread_mutex_lock(&f->lock);
+    if (--f->pending == 0) pthread_cond_signal(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+}
+
+/* --- arguments and the last error --------------------------------------------------- */
+
+kfk_err kagroup_ids_ok(kfk_admin *a, const char *fn, const char *const *ids, size_t n,
+                       kfk_admin_result **result)
+{
+    if (!result) return kadmin_invalid(a, fn, "result is NULL");
+    if (!ids && n) return kadmin_invalid(a, fn, "group_ids is NULL with n > 0");
+    for (size_t i = 0; i < n; i++)
+        if (!ids[i] || !ids[i][0]) {
+            char what[64];
+            snprintf(what, sizeof(what), "group_ids[%zu] is %s", i, ids[i] ? "empty" : "NULL");
+            return kadmin_invalid(a, fn, what);
+        }
+    return KFK_OK;
+}
+
+kfk_err kagroup_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
+                    const kfk_admin_result *res)
+{
+    for (size_t i = 0; err && res && i < res->n; i++) {
+        const kadmin_entry *e = &res->e[i];
+        if (!e->err) continue;
+        const char *tail = e->msg ? "; the broker says: " : "";
+        const char *msg = e->msg ? e->msg : "";
+        if (e->name) {
+            kclient_error_set(a->client, "%s: group \"%.200s\": %s%s%.200s", fn, e->name,
+                              kfk_err_str(e->err), tail, msg);
+        } else {
+            const kagroup_head *h = e->detail;
+            kclient_error_set(a->client, "%s: broker %d: %s%s%.200s", fn, h ? h->coordinator : -1,
+                              kfk_err_str(e->err), tail, msg);
+        }
+        return kclient_error_end(a->client, err);
+    }
+    return kadmin_end(a, fn, err, timeout_ms, NULL);
+}
+
+/* --- accessors ------------------------------------------------------------------------ */
+
+static const kagroup_head *head_at(const kfk_admin_result *r, size_t i)
+{
+    const kagroup_head *h = kadmin_result_detail(r, i, KADMIN_KIND_GROUPS);
+    return h ? h : kadmin_result_detail(r, i, KADMIN_KIND_GROUP_DESCRIPTIONS);
+}
+
+static const kagroup_desc *desc_at(const kfk_admin_result *r, size_t i)
+{
+    return kadmin_result_detail(r, i, KADMIN_KIND_GROUP_DESCRIPTIONS);
+}
+
+static const kagroup_member *member_at(const kfk_admin_result *r, size_t i, size_t m)
+{
+    const kagroup_desc *d = desc_at(r, i);
+    return d && m < d->n_members ? &d->members[m] : NULL;
+}
+
+kfk_group_type kfk_admin_result_group_type(const kfk_admin_result *result, size_t i)
+{
+    const kagroup_head *h = head_at(result, i);
+    return h ? h->type : KFK_GROUP_TYPE_UNKNOWN;
+}
+
+kfk_group_state kfk_admin_result_group_state(const kfk_admin_result *result, size_t i)
+{
+    const kagroup_head *h = head_at(result, i);
+    return h ? h->state : KFK_GROUP_STATE_UNKNOWN;
+}
+
+const char *kfk_admin_result_group_protocol_type(const kfk_admin_result *result, size_t i)
+{
+    const kagroup_head *h = head_at(result, i);
+    return h ? h->protocol_type : NULL;
+}
+
+int32_t kfk_admin_result_group_coordinator(const kfk_admin_result *result, size_t i)
+{
+    const kagroup_head *h = head_at(result, i);
+    return h ? h->coordinator : -1;
+}
+
+const char *kfk_admin_result_group_protocol(const kfk_admin_result *result, size_t i)
+{
+    const kagroup_desc *d = desc_at(result, i);
+    return d ? d->protocol : NULL;
+}
+
+int32_t kfk_admin_result_group_epoch(const kfk_admin_result *result, size_t i)
+{
+    const kagroup_desc *d = desc_at(result, i);
+    return d ? d->group_epoch : -1;
+}
+
+int32_t kfk_admin_result_group_assignment_epoch(const kfk_admin_result *result, size_t i)
+{
+    const kagroup_desc *d = desc_at(result, i);
+    return d ? d->assignment_epoch : -1;
+}
+
+int64_t kfk_admin_result_group_authorized_operations(const kfk_admin_result *result, size_t i)
+{
+    const kagroup_desc *d = desc_at(result, i);
+    return d ? d->authorized_operations : -1;
+}
+
+size_t kfk_admin_result_group_member_count(const kfk_admin_result *result, size_t i)
+{
+    const kagroup_desc *d = desc_at(result, i);
+    return d ? d->n_members : 0;
+}
+
+const char *kfk_admin_result_group_member_id(const kfk_admin_result *result, size_t i, size_t m)
+{
+    const kagroup_member *x = member_at(result, i, m);
+    return x ? x->member_id : NULL;
+}
+
+const char *kfk_admin_result_group_member_instance_id(const kfk_admin_result *result, size_t i,
+                                                      size_t m)
+{
+    const kagroup_member *x = member_at(result, i, m);
+    return x ? x->instance_id : NULL;
+}
+
+const char *kfk_admin_result_group_member_client_id(const kfk_admin_result *result, size_t i,
+                                                    size_t m)
+{
+    const kagroup_member *x = member_at(result, i, m);
+    return x ? x->client_id : NULL;
+}
+
+const char *kfk_admin_result_group_member_host(const kfk_admin_result *result, size_t i, size_t m)
+{
+    const kagroup_member *x = member_at(result, i, m);
+    return x ? x->host : NULL;
+}
+
+const kfk_partition_list *kfk_admin_result_group_member_assignment(const kfk_admin_result *result,
+                                                                   size_t i, size_t m)
+{
+    const kagroup_member *x = member_at(result, i, m);
+    return x ? &x->assignment : NULL;
+}
+
+const kfk_partition_list *
+kfk_admin_result_group_member_target_assignment(const kfk_admin_result *result, size_t i, size_t m)
+{
+    const kagroup_member *x = member_at(result, i, m);
+    return x && x->has_target ? &x->target : NULL;
+}
+
+int32_t kfk_admin_result_group_member_epoch(const kfk_admin_result *result, size_t i, size_t m)
+{
+    const kagroup_member *x = member_at(result, i, m);
+    return x ? x->epoch : -1;
+}

@@ -1,0 +1,82 @@
+/* What the consumer-group files of lib/admin share: the details their
+ * results carry, the state and type names, and running one kcall per
+ * broker or per group at once. Names take kagroup_ (the consumer's own
+ * group code has kgroup_). */
+#ifndef KFK_ADMIN_GROUPS_INT_H
+#define KFK_ADMIN_GROUPS_INT_H
+
+#include "admin/admin_int.h"
+#include "base/partition_list.h"
+
+/* The detail of a KADMIN_KIND_GROUPS entry, and the head of a
+ * KADMIN_KIND_GROUP_DESCRIPTIONS one (so the shared accessors read
+ * both). */
+typedef struct kagroup_head {
+    kfk_group_type type;
+    kfk_group_state state;
+    char *protocol_type; /* never NULL */
+    int32_t coordinator; /* -1: unknown */
+} kagroup_head;
+
+typedef struct kagroup_member {
+    char *member_id, *instance_id, *client_id, *host; /* instance_id NULL: none */
+    ktplist assignment;
+    ktplist target;
+    bool has_target; /* KIP-848 */
+    int32_t epoch;   /* -1: classic */
+} kagroup_member;
+
+/* The detail of a KADMIN_KIND_GROUP_DESCRIPTIONS entry. */
+typedef struct kagroup_desc {
+    kagroup_head head;
+    char *protocol;                        /* never NULL */
+    int32_t group_epoch, assignment_epoch; /* -1: classic */
+    int64_t authorized_operations;         /* -1: not asked or not sent */
+    kagroup_member *members;
+    size_t n_members;
+} kagroup_desc;
+
+void kagroup_head_free(void *detail);
+void kagroup_desc_free(void *detail);
+
+/* Kafka's names (case-insensitive, as the broker parses them) to the
+ * enums; UNKNOWN for anything else. */
+kfk_group_type kagroup_type_parse(kslice s);
+kfk_group_state kagroup_state_parse(kslice s);
+
+/* A NUL-terminated copy of s (NULL ptr: ""); NULL when out of memory. */
+char *kagroup_strdup(kslice s);
+
+/* Runs several kcalls at once and waits for them all. */
+typedef struct kagroup_fan {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    size_t pending;
+} kagroup_fan;
+
+/* Starts the n calls (each set up, with done handlers that end with
+ * kagroup_fan_done(f)) with the admin's retry settings, then blocks until
+ * all are done. */
+void kagroup_fan_run(kfk_admin *a, kagroup_fan *f, kcall *const *calls, size_t n);
+/* From a done handler, last. */
+void kagroup_fan_done(kagroup_fan *f);
+
+/* As kadmin_end, naming the failed item a group (or, for an entry without
+ * a name, the broker in its detail's coordinator). */
+kfk_err kagroup_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
+                    const kfk_admin_result *res);
+
+/* KFK_OK when ids holds n group ids (non-NULL, non-empty) and result is
+ * not NULL; else the reason goes to the last error. */
+kfk_err kagroup_ids_ok(kfk_admin *a, const char *fn, const char *const *ids, size_t n,
+                       kfk_admin_result **result);
+
+/* Per-group errors after which the group's request is sent again: the
+ * coordinator moved, is loading, or is not there yet. */
+static inline bool kagroup_retriable(kfk_err err)
+{
+    return err == KFK_ERR_NOT_COORDINATOR || err == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
+           err == KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS;
+}
+
+#endif
