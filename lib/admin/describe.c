@@ -47,13 +47,19 @@ static int cmp_partition(const void *x, const void *y)
     return (a->id > b->id) - (a->id < b->id);
 }
 
+/* qsort's array may not be NULL, even with nothing in it. */
+static void sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1) qsort(v, n, size, cmp);
+}
+
 void kmd_sort(kfk_metadata *md)
 {
-    qsort(md->brokers, md->n_brokers, sizeof(md_broker), cmp_broker);
-    qsort(md->topics, md->n_topics, sizeof(md_topic), cmp_topic);
+    sort(md->brokers, md->n_brokers, sizeof(md_broker), cmp_broker);
+    sort(md->topics, md->n_topics, sizeof(md_topic), cmp_topic);
     for (size_t t = 0; t < md->n_topics; t++)
-        qsort(md->topics[t].partitions, md->topics[t].n_partitions, sizeof(md_partition),
-              cmp_partition);
+        sort(md->topics[t].partitions, md->topics[t].n_partitions, sizeof(md_partition),
+             cmp_partition);
 }
 
 kfk_metadata *kmd_new(void)
