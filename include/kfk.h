@@ -1077,6 +1077,128 @@ KFK_API const kfk_config_entry *kfk_admin_result_config(const kfk_admin_result *
  * out of range. */
 KFK_API const kfk_config_synonym *kfk_admin_result_config_synonym(const kfk_admin_result *result,
                                                                   size_t i, size_t j, size_t k);
+
+/* --- admin: ACLs ---------------------------------------------------------------- */
+/* Access control lists, as the brokers' authorizer (StandardAuthorizer)
+ * keeps them. The enums carry Kafka's protocol values. Their _name
+ * functions give Kafka's upper-case names ("TOPIC", "PREFIXED", ...), or
+ * NULL for a value that is not one of them. */
+typedef enum kfk_acl_resource_type {
+    KFK_ACL_RESOURCE_UNKNOWN = 0,
+    KFK_ACL_RESOURCE_ANY = 1, /* filters only */
+    KFK_ACL_RESOURCE_TOPIC = 2,
+    KFK_ACL_RESOURCE_GROUP = 3,
+    KFK_ACL_RESOURCE_CLUSTER = 4, /* its one name is "kafka-cluster" */
+    KFK_ACL_RESOURCE_TRANSACTIONAL_ID = 5,
+    KFK_ACL_RESOURCE_DELEGATION_TOKEN = 6,
+    KFK_ACL_RESOURCE_USER = 7,
+} kfk_acl_resource_type;
+
+typedef enum kfk_acl_pattern_type {
+    KFK_ACL_PATTERN_UNKNOWN = 0,
+    KFK_ACL_PATTERN_ANY = 1,      /* filters: any pattern type, the name taken literally */
+    KFK_ACL_PATTERN_MATCH = 2,    /* filters: every binding that applies to the name */
+    KFK_ACL_PATTERN_LITERAL = 3,  /* the name as it is; "*" is every name */
+    KFK_ACL_PATTERN_PREFIXED = 4, /* every name that starts with it */
+} kfk_acl_pattern_type;
+
+typedef enum kfk_acl_operation {
+    KFK_ACL_OP_UNKNOWN = 0,
+    KFK_ACL_OP_ANY = 1, /* filters only */
+    KFK_ACL_OP_ALL = 2,
+    KFK_ACL_OP_READ = 3,
+    KFK_ACL_OP_WRITE = 4,
+    KFK_ACL_OP_CREATE = 5,
+    KFK_ACL_OP_DELETE = 6,
+    KFK_ACL_OP_ALTER = 7,
+    KFK_ACL_OP_DESCRIBE = 8,
+    KFK_ACL_OP_CLUSTER_ACTION = 9,
+    KFK_ACL_OP_DESCRIBE_CONFIGS = 10,
+    KFK_ACL_OP_ALTER_CONFIGS = 11,
+    KFK_ACL_OP_IDEMPOTENT_WRITE = 12,
+    KFK_ACL_OP_CREATE_TOKENS = 13,
+    KFK_ACL_OP_DESCRIBE_TOKENS = 14,
+    KFK_ACL_OP_TWO_PHASE_COMMIT = 15,
+} kfk_acl_operation;
+
+typedef enum kfk_acl_permission_type {
+    KFK_ACL_PERMISSION_UNKNOWN = 0,
+    KFK_ACL_PERMISSION_ANY = 1, /* filters only */
+    KFK_ACL_PERMISSION_DENY = 2,
+    KFK_ACL_PERMISSION_ALLOW = 3,
+} kfk_acl_permission_type;
+
+KFK_API const char *kfk_acl_resource_type_name(kfk_acl_resource_type type);
+KFK_API const char *kfk_acl_pattern_type_name(kfk_acl_pattern_type type);
+KFK_API const char *kfk_acl_operation_name(kfk_acl_operation op);
+KFK_API const char *kfk_acl_permission_type_name(kfk_acl_permission_type type);
+
+/* An ACL binding: principal (as "User:alice") connecting from host ("*":
+ * any host) is allowed or denied operation on the resources that
+ * resource_type, resource_name and pattern_type name. As a filter
+ * (describe, delete), a NULL string matches any value and the _ANY
+ * values (and KFK_ACL_PATTERN_MATCH) match as their comments say.
+ * Initialize it so that the fields left unset are zero
+ * (kfk_acl_binding b = {.resource_type = ...}); reserved must stay zero,
+ * so that later versions can add fields at its end. */
+typedef struct kfk_acl_binding {
+    kfk_acl_resource_type resource_type;
+    const char *resource_name;
+    kfk_acl_pattern_type pattern_type;
+    const char *principal;
+    const char *host;
+    kfk_acl_operation operation;
+    kfk_acl_permission_type permission_type;
+    void *reserved[4]; /* zero */
+} kfk_acl_binding;
+
+/* Creates the n bindings acls[0..n-1] (CreateAcls, API key 30, v1-3, sent
+ * to any broker: KRaft brokers forward it to the controller). The result
+ * has one entry per binding, in order, named after it ("TOPIC:LITERAL:t
+ * User:alice@* WRITE ALLOW") and carrying it (kfk_admin_result_acl(r, i,
+ * 0)). Creating a binding that exists already succeeds. The broker
+ * refuses a malformed binding (a principal without its "User:" type, an
+ * empty name) per entry, with KFK_ERR_INVALID_REQUEST. The bindings and
+ * their strings stay the caller's. No flags. KFK_ERR_INVALID_ARG for a
+ * NULL admin, acls or result, a NULL entry or string, reserved not zero,
+ * or a type, operation or permission that is not a concrete one (no
+ * UNKNOWN, ANY or MATCH). Blocks for at most the call's timeout; returns
+ * as described at the top of this section. Any application thread. */
+KFK_API kfk_err kfk_admin_create_acls(kfk_admin *admin, const kfk_acl_binding *const *acls,
+                                      size_t n, const kfk_admin_options *options,
+                                      kfk_admin_result **result);
+
+/* Finds the bindings that filter matches (DescribeAcls, API key 29, v1-3,
+ * any broker). The result has one entry, for the filter, carrying every
+ * binding found, in the broker's order; its error is the broker's (such
+ * as KFK_ERR_SECURITY_DISABLED when no authorizer is configured). No
+ * flags. KFK_ERR_INVALID_ARG for a NULL admin, filter or result, reserved
+ * not zero, or an UNKNOWN or out-of-range enum. Blocks and returns as
+ * kfk_admin_create_acls. */
+KFK_API kfk_err kfk_admin_describe_acls(kfk_admin *admin, const kfk_acl_binding *filter,
+                                        const kfk_admin_options *options,
+                                        kfk_admin_result **result);
+
+/* Deletes every binding that any of the n filters matches (DeleteAcls,
+ * API key 31, v1-3, any broker). The result has one entry per filter, in
+ * order, carrying the bindings it matched and deleted (one binding that
+ * two filters match is reported under each). Arguments as
+ * kfk_admin_describe_acls, for each filter. Blocks and returns as
+ * kfk_admin_create_acls. */
+KFK_API kfk_err kfk_admin_delete_acls(kfk_admin *admin, const kfk_acl_binding *const *filters,
+                                      size_t n, const kfk_admin_options *options,
+                                      kfk_admin_result **result);
+
+/* The number of bindings entry i of an ACL call's result carries; 0 for
+ * another kind of result or i out of range. */
+KFK_API size_t kfk_admin_result_acl_count(const kfk_admin_result *result, size_t i);
+/* Binding j of entry i (its strings valid until the result is
+ * destroyed); NULL out of range or for another kind of result. */
+KFK_API const kfk_acl_binding *kfk_admin_result_acl(const kfk_admin_result *result, size_t i,
+                                                    size_t j);
+/* The broker's error for binding j of entry i: KFK_OK unless deleting
+ * that one binding failed; KFK_ERR_INVALID_ARG out of range. */
+KFK_API kfk_err kfk_admin_result_acl_error(const kfk_admin_result *result, size_t i, size_t j);
 /* --- end of admin client ------------------------------------------------------ */
 
 /* --- consumer ------------------------------------------------------------------ */
