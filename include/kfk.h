@@ -1199,6 +1199,164 @@ KFK_API const kfk_acl_binding *kfk_admin_result_acl(const kfk_admin_result *resu
 /* The broker's error for binding j of entry i: KFK_OK unless deleting
  * that one binding failed; KFK_ERR_INVALID_ARG out of range. */
 KFK_API kfk_err kfk_admin_result_acl_error(const kfk_admin_result *result, size_t i, size_t j);
+/* --- admin: SCRAM credentials ------------------------------------------------------ */
+/* The SCRAM credentials brokers keep for SASL/SCRAM logins (KIP-554). */
+typedef enum kfk_scram_mechanism {
+    KFK_SCRAM_UNKNOWN = 0,
+    KFK_SCRAM_SHA_256 = 1,
+    KFK_SCRAM_SHA_512 = 2,
+} kfk_scram_mechanism;
+
+/* "SCRAM-SHA-256", "SCRAM-SHA-512"; NULL for another value. */
+KFK_API const char *kfk_scram_mechanism_name(kfk_scram_mechanism mechanism);
+
+/* Describes the SCRAM credentials of the n users named in users
+ * (DescribeUserScramCredentials, API key 50, v0, any broker), or of every
+ * user that has one when users is NULL. The result has one entry per
+ * user, in the order given (as found for NULL), named after the user; a
+ * user without credentials has KFK_ERR_RESOURCE_NOT_FOUND. Each entry's
+ * credentials (never the password or salt) are read with
+ * kfk_admin_result_scram_*. No flags. KFK_ERR_INVALID_ARG for a NULL
+ * admin or result, or a NULL name. Blocks for at most the call's timeout;
+ * returns as described at the top of this section. Any application
+ * thread. */
+KFK_API kfk_err kfk_admin_describe_user_scram_credentials(kfk_admin *admin,
+                                                          const char *const *users, size_t n,
+                                                          const kfk_admin_options *options,
+                                                          kfk_admin_result **result);
+
+/* The number of credentials (mechanisms) entry i has; 0 for another kind
+ * of result or i out of range. */
+KFK_API size_t kfk_admin_result_scram_count(const kfk_admin_result *result, size_t i);
+/* Credential j of entry i: its mechanism (KFK_SCRAM_UNKNOWN out of
+ * range) and iteration count (-1 out of range). */
+KFK_API kfk_scram_mechanism kfk_admin_result_scram_mechanism(const kfk_admin_result *result,
+                                                             size_t i, size_t j);
+KFK_API int32_t kfk_admin_result_scram_iterations(const kfk_admin_result *result, size_t i,
+                                                  size_t j);
+
+/* One change to a user's SCRAM credentials: with password, sets (adds or
+ * replaces) user's credential for mechanism, hashed with iterations (0:
+ * 4096, Kafka's minimum; the broker takes 4096 to 16384); with password
+ * NULL, deletes it (iterations must then be 0). Initialize it so the
+ * fields left unset are zero; reserved must stay zero. */
+typedef struct kfk_scram_alteration {
+    const char *user;
+    kfk_scram_mechanism mechanism;
+    int32_t iterations;
+    const char *password; /* UTF-8; NULL: delete */
+    void *reserved[4];    /* zero */
+} kfk_scram_alteration;
+
+/* Applies the n alterations (AlterUserScramCredentials, API key 51, v0,
+ * sent to the controller; KRaft brokers forward it). For each password
+ * the client draws a random salt (OpenSSL RAND_bytes) and sends only the
+ * salted password (RFC 5802 Hi(), PBKDF2-HMAC), never the password. The
+ * result has one entry per alteration, in order, named after its user,
+ * with the outcome the broker reports for that user (all of a user's
+ * alterations succeed or fail together): KFK_ERR_RESOURCE_NOT_FOUND to
+ * delete a credential that does not exist, KFK_ERR_UNACCEPTABLE_CREDENTIAL
+ * for an empty user or iterations out of range,
+ * KFK_ERR_DUPLICATE_RESOURCE for two alterations of one user and
+ * mechanism. No flags. KFK_ERR_INVALID_ARG for a NULL admin, alterations
+ * or result, a NULL entry or user, an unknown mechanism, negative
+ * iterations, iterations with a deletion, or reserved not zero. Blocks
+ * for at most the call's timeout (hashing is done first, on the calling
+ * thread); returns as described at the top of this section. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_alter_user_scram_credentials(
+    kfk_admin *admin, const kfk_scram_alteration *const *alterations, size_t n,
+    const kfk_admin_options *options, kfk_admin_result **result);
+
+/* --- admin: client quotas ------------------------------------------------------------- */
+/* Client quotas (KIP-546) apply to an entity: a set of (entity type,
+ * name) pairs, the types being "user", "client-id" or "ip", a NULL name
+ * meaning the type's default entity. Quota keys are such as
+ * "producer_byte_rate", "consumer_byte_rate", "request_percentage",
+ * "controller_mutation_rate" and "connection_creation_rate" (ip). */
+typedef struct kfk_quota_filter kfk_quota_filter;
+typedef struct kfk_quota_alteration kfk_quota_alteration;
+
+typedef enum kfk_quota_match {
+    KFK_QUOTA_MATCH_EXACT = 0,   /* the entity of that type and name */
+    KFK_QUOTA_MATCH_DEFAULT = 1, /* the type's default entity */
+    KFK_QUOTA_MATCH_ANY = 2,     /* any entity of that type, default included */
+} kfk_quota_match;
+
+/* A filter for kfk_admin_describe_client_quotas: entities that have a
+ * component matching each added one and, when strict, no other
+ * component. The caller owns it (kfk_quota_filter_destroy). NULL when
+ * memory runs out. Never blocks. */
+KFK_API kfk_quota_filter *kfk_quota_filter_new(bool strict);
+/* Adds a component: entity_type ("user", ...) matched as match says;
+ * name (EXACT only; else NULL) is the entity's name. Strings are copied.
+ * KFK_OK, KFK_ERR_INVALID_ARG (NULL filter or type, name given or missing
+ * against match, match out of range) or KFK_ERR_NO_MEMORY. */
+KFK_API kfk_err kfk_quota_filter_add(kfk_quota_filter *filter, const char *entity_type,
+                                     kfk_quota_match match, const char *name);
+/* Frees filter; NULL is a no-op. */
+KFK_API void kfk_quota_filter_destroy(kfk_quota_filter *filter);
+
+/* Describes the quotas of the entities filter matches (DescribeClientQuotas,
+ * API key 48, v0-1, any broker). The result has one entry per entity
+ * found, with its quotas, named after the entity ("user=alice" or
+ * "user=<default>,client-id=app", components sorted by type); no entry
+ * for an entity without quotas. Read each entry's entity and values with
+ * kfk_admin_result_quota_*. No flags. KFK_ERR_INVALID_ARG for a NULL
+ * admin, filter or result. A broker's refusal of the filter (such as
+ * KFK_ERR_INVALID_REQUEST for an unknown entity type) fails the whole
+ * call, with *result NULL. Blocks for at most the call's timeout. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_describe_client_quotas(kfk_admin *admin, const kfk_quota_filter *filter,
+                                                 const kfk_admin_options *options,
+                                                 kfk_admin_result **result);
+
+/* Entry i's entity: its number of components, and component k's type and
+ * name (NULL: the default entity; and NULL out of range). */
+KFK_API size_t kfk_admin_result_quota_entity_count(const kfk_admin_result *result, size_t i);
+KFK_API const char *kfk_admin_result_quota_entity_type(const kfk_admin_result *result, size_t i,
+                                                       size_t k);
+KFK_API const char *kfk_admin_result_quota_entity_name(const kfk_admin_result *result, size_t i,
+                                                       size_t k);
+/* Entry i's quota values: their number, and value j's key (NULL out of
+ * range) and value (-1 out of range). Strings are valid until the result
+ * is destroyed. */
+KFK_API size_t kfk_admin_result_quota_count(const kfk_admin_result *result, size_t i);
+KFK_API const char *kfk_admin_result_quota_key(const kfk_admin_result *result, size_t i, size_t j);
+KFK_API double kfk_admin_result_quota_value(const kfk_admin_result *result, size_t i, size_t j);
+
+/* A change to one entity's quotas, for kfk_admin_alter_client_quotas.
+ * The caller owns it (kfk_quota_alteration_destroy). NULL when memory
+ * runs out. Never blocks. */
+KFK_API kfk_quota_alteration *kfk_quota_alteration_new(void);
+/* Adds a component to the entity: entity_type ("user", "client-id",
+ * "ip") and name (NULL: the type's default entity); copied. KFK_OK,
+ * KFK_ERR_INVALID_ARG (NULL alteration or type) or KFK_ERR_NO_MEMORY. */
+KFK_API kfk_err kfk_quota_alteration_entity(kfk_quota_alteration *alteration,
+                                            const char *entity_type, const char *name);
+/* Sets quota key to value. KFK_OK, KFK_ERR_INVALID_ARG or
+ * KFK_ERR_NO_MEMORY. */
+KFK_API kfk_err kfk_quota_alteration_set(kfk_quota_alteration *alteration, const char *key,
+                                         double value);
+/* Removes quota key (the entity then falls back to what applies
+ * without it). Returns as kfk_quota_alteration_set. */
+KFK_API kfk_err kfk_quota_alteration_remove(kfk_quota_alteration *alteration, const char *key);
+/* Frees alteration; NULL is a no-op. */
+KFK_API void kfk_quota_alteration_destroy(kfk_quota_alteration *alteration);
+
+/* Applies the n alterations (AlterClientQuotas, API key 49, v0-1, sent
+ * to the controller; KRaft brokers forward it). The alterations stay the
+ * caller's. The result has one entry per alteration, in order, named
+ * after its entity; a bad entity type, key or value fails its own entry
+ * (KFK_ERR_INVALID_REQUEST). Flags: KFK_ADMIN_VALIDATE_ONLY (the broker
+ * checks, changes nothing). KFK_ERR_INVALID_ARG for a NULL admin,
+ * alterations or result, a NULL entry, or an alteration without entity.
+ * Blocks for at most the call's timeout; returns as described at the top
+ * of this section. Any application thread. */
+KFK_API kfk_err kfk_admin_alter_client_quotas(kfk_admin *admin,
+                                              kfk_quota_alteration *const *alterations, size_t n,
+                                              const kfk_admin_options *options,
+                                              kfk_admin_result **result);
 /* --- end of admin client ------------------------------------------------------ */
 
 /* --- consumer ------------------------------------------------------------------ */

@@ -57,6 +57,8 @@ typedef enum kadmin_kind {
     KADMIN_KIND_PRODUCERS,
     KADMIN_KIND_FEATURES,
     KADMIN_KIND_QUORUM,
+    KADMIN_KIND_SCRAM,
+    KADMIN_KIND_QUOTAS,
 } kadmin_kind;
 
 struct kfk_admin_result {
