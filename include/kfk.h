@@ -1256,13 +1256,10 @@ typedef struct kfk_scram_alteration {
  * with the outcome the broker reports for that user (all of a user's
  * alterations succeed or fail together): KFK_ERR_RESOURCE_NOT_FOUND to
  * delete a credential that does not exist, KFK_ERR_UNACCEPTABLE_CREDENTIAL
- * for an empty user or iterations out of range,
- * KFK_ERR_DUPLICATE_RESOURCE for two alterations of one user and
- * mechanism. No flags. KFK_ERR_INVALID_ARG for a NULL admin, alterations
- * or result, a NULL entry or user, an unknown mechanism, negative
- * iterations, iterations with a deletion, or reserved not zero. Blocks
- * for at most the call's timeout (hashing is done first, on the calling
- * thread); returns as described at the top of this section. Any
+ * for an empty user or iterations out of range. No flags. KFK_ERR_INVALID_ARG for a NULL admin,
+ * alterations or result, a NULL entry or user, an unknown mechanism, negative iterations,
+ * iterations with a deletion, or reserved not zero. Blocks for at most the call's timeout (hashing
+ * is done first, on the calling thread); returns as described at the top of this section. Any
  * application thread. */
 KFK_API kfk_err kfk_admin_alter_user_scram_credentials(
     kfk_admin *admin, const kfk_scram_alteration *const *alterations, size_t n,
@@ -1304,8 +1301,9 @@ KFK_API void kfk_quota_filter_destroy(kfk_quota_filter *filter);
  * for an entity without quotas. Read each entry's entity and values with
  * kfk_admin_result_quota_*. No flags. KFK_ERR_INVALID_ARG for a NULL
  * admin, filter or result. A broker's refusal of the filter (such as
- * KFK_ERR_INVALID_REQUEST for an unknown entity type) fails the whole
- * call, with *result NULL. Blocks for at most the call's timeout. Any
+ * KFK_ERR_UNSUPPORTED_VERSION for an entity type it does not know) fails
+ * the whole call, with *result NULL and the broker's message in
+ * kfk_admin_last_error. Blocks for at most the call's timeout. Any
  * application thread. */
 KFK_API kfk_err kfk_admin_describe_client_quotas(kfk_admin *admin, const kfk_quota_filter *filter,
                                                  const kfk_admin_options *options,

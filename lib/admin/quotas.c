@@ -199,7 +199,7 @@ typedef struct quota_op {
     kcall call;
     kfk_admin_result *res;
     kfk_err err;
-    kslice msg; /* describe: the broker's message with err, copied into last error */
+    char msg[256]; /* describe: the broker's message about err; "" for none */
 } quota_op;
 
 static kfk_err take_entry(kfk_admin_result *res,
@@ -224,13 +224,17 @@ static void describe_done(kcall *call, kfk_err err, void *resp, karena *arena)
     quota_op *op = call->opaque;
     const kp_describe_client_quotas_response *r = resp;
     op->err = err ? err : (kfk_err)r->error_code;
+    if (!err && r->error_code && r->error_message.ptr)
+        snprintf(op->msg, sizeof(op->msg), "%.*s", (int)r->error_message.len,
+                 (const char *)r->error_message.ptr);
     for (int32_t i = 0; !op->err && i < r->n_entries; i++)
         op->err = take_entry(op->res, &r->entries[i]);
     kadmin_wait_done(&op->w);
 }
 
+/* *said: the last error now holds the broker's message. */
 static kfk_err describe(kfk_admin *a, const kfk_quota_filter *f, const kadmin_opts *o,
-                        kfk_admin_result **result)
+                        kfk_admin_result **result, bool *said)
 {
     quota_op op = {.res = kadmin_result_new(NULL, 0)};
     size_t n = f->comp.n;
@@ -261,6 +265,11 @@ static kfk_err describe(kfk_admin *a, const kfk_quota_filter *f, const kadmin_op
     free(c);
     if (err) {
         kfk_admin_result_destroy(op.res);
+        *said = op.msg[0] != '\0';
+        if (*said)
+            kclient_error_set(a->client,
+                              "kfk_admin_describe_client_quotas: %s; the broker says: %s",
+                              kfk_err_str(err), op.msg);
         return err;
     }
     *result = op.res;
@@ -278,8 +287,10 @@ kfk_err kfk_admin_describe_client_quotas(kfk_admin *admin, const kfk_quota_filte
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err && !filter) err = kadmin_invalid(admin, fn, "filter is NULL");
-    if (!err) err = describe(admin, filter, &o, result);
-    return kadmin_end(admin, fn, err, o.timeout_ms, result ? *result : NULL);
+    bool said = false;
+    if (!err) err = describe(admin, filter, &o, result, &said);
+    if (said) return kclient_error_end(admin->client, err);
+    return kadmin_end(admin, fn, err, o.timeout_ms, NULL);
 }
 
 static const quota_info *quota_at(const kfk_admin_result *r, size_t i)

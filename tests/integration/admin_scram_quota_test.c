@@ -156,6 +156,20 @@ START_TEST(test_scram_bad_arguments)
         kfk_admin_describe_user_scram_credentials(a, (const char *[]){"u", NULL}, 2, NULL, &r),
         KFK_ERR_INVALID_ARG);
     ck_assert_str_eq(kfk_scram_mechanism_name(KFK_SCRAM_SHA_512), "SCRAM-SHA-512");
+
+    /* The broker refuses too few iterations. */
+    char weak[200];
+    ktest_unique_topic(weak, sizeof(weak), "scramweak");
+    kfk_scram_alteration w = {
+        .user = weak, .mechanism = KFK_SCRAM_SHA_256, .iterations = 100, .password = "p"};
+    kfk_err err = kfk_admin_alter_user_scram_credentials(a, (const kfk_scram_alteration *[]){&w}, 1,
+                                                         &opts, &r);
+    ck_assert_msg(err == KFK_ERR_UNACCEPTABLE_CREDENTIAL, "alter: %s (%s)", kfk_err_name(err),
+                  kfk_admin_last_error(a));
+    ck_assert_uint_eq(kfk_admin_result_count(r), 1);
+    kfk_admin_result_destroy(r);
+    r = await_described(a, weak, KFK_ERR_RESOURCE_NOT_FOUND);
+    kfk_admin_result_destroy(r);
     ck_assert_ptr_null(kfk_scram_mechanism_name(KFK_SCRAM_UNKNOWN));
     kfk_admin_destroy(a);
 }
@@ -292,6 +306,14 @@ START_TEST(test_quota_bad_arguments)
                          a, f, &(kfk_admin_options){.flags = KFK_ADMIN_VALIDATE_ONLY}, &r),
                      KFK_ERR_INVALID_ARG);
     ck_assert_ptr_nonnull(strstr(kfk_admin_last_error(a), "KFK_ADMIN_VALIDATE_ONLY"));
+    /* The broker refuses an unknown entity type (as not supported): the
+     * whole call fails, with its message. */
+    ck_assert_int_eq(kfk_quota_filter_add(f, "no-such-type", KFK_QUOTA_MATCH_ANY, NULL), KFK_OK);
+    kfk_err err =
+        kfk_admin_describe_client_quotas(a, f, &(kfk_admin_options){.timeout_ms = 20000}, &r);
+    ck_assert_msg(err == KFK_ERR_UNSUPPORTED_VERSION, "describe: %s", kfk_err_name(err));
+    ck_assert_ptr_nonnull(strstr(kfk_admin_last_error(a), "the broker says: "));
+    ck_assert_ptr_null(r);
     kfk_quota_alteration *x = kfk_quota_alteration_new();
     ck_assert_int_eq(kfk_admin_alter_client_quotas(a, &x, 1, NULL, &r), KFK_ERR_INVALID_ARG);
     ck_assert_ptr_nonnull(strstr(kfk_admin_last_error(a), "alterations[0] has no entity"));
