@@ -303,7 +303,7 @@ kfk_err kfk_admin_create_acls(kfk_admin *admin, const kfk_acl_binding *const *ac
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err) err = check_all(admin, fn, acls, n, false, "acls");
     if (!err) err = create_acls(admin, acls, n, &o, result);
-    return kadmin_end(admin, fn, err, o.timeout_ms, result ? *result : NULL);
+    return kadmin_end_named(admin, fn, err, o.timeout_ms, result ? *result : NULL, "ACL binding");
 }
 
 /* --- DescribeAcls -------------------------------------------------------------------- */
@@ -361,7 +361,7 @@ kfk_err kfk_admin_describe_acls(kfk_admin *admin, const kfk_acl_binding *filter,
         }
         err = acl_finish(&op, op.res ? KFK_OK : KFK_ERR_NO_MEMORY, result);
     }
-    return kadmin_end(admin, fn, err, o.timeout_ms, result ? *result : NULL);
+    return kadmin_end_named(admin, fn, err, o.timeout_ms, result ? *result : NULL, "ACL filter");
 }
 
 /* --- DeleteAcls ---------------------------------------------------------------------- */
@@ -428,7 +428,7 @@ kfk_err kfk_admin_delete_acls(kfk_admin *admin, const kfk_acl_binding *const *fi
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err) err = check_all(admin, fn, filters, n, true, "filters");
     if (!err) err = delete_acls(admin, filters, n, &o, result);
-    return kadmin_end(admin, fn, err, o.timeout_ms, result ? *result : NULL);
+    return kadmin_end_named(admin, fn, err, o.timeout_ms, result ? *result : NULL, "ACL filter");
 }
 
 /* --- reading ------------------------------------------------------------------------- */

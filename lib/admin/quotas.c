@@ -524,5 +524,5 @@ kfk_err kfk_admin_alter_client_quotas(kfk_admin *admin, kfk_quota_alteration *co
         if (!alterations[i] || !alterations[i]->entity.n) err = kadmin_invalid(admin, fn, what);
     }
     if (!err) err = alter(admin, alterations, n, &o, result);
-    return kadmin_end(admin, fn, err, o.timeout_ms, result ? *result : NULL);
+    return kadmin_end_named(admin, fn, err, o.timeout_ms, result ? *result : NULL, "entity");
 }

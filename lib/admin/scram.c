@@ -148,7 +148,7 @@ kfk_err kfk_admin_describe_user_scram_credentials(kfk_admin *admin, const char *
     for (size_t i = 0; !err && users && i < n; i++)
         if (!users[i]) err = kadmin_invalid(admin, fn, "an entry of users is NULL");
     if (!err) err = describe_users(admin, users, n, &o, result);
-    return kadmin_end(admin, fn, err, o.timeout_ms, result ? *result : NULL);
+    return kadmin_end_named(admin, fn, err, o.timeout_ms, result ? *result : NULL, "user");
 }
 
 static const scram_info *info_at(const kfk_admin_result *r, size_t i, size_t j)
@@ -318,5 +318,5 @@ kfk_err kfk_admin_alter_user_scram_credentials(kfk_admin *admin,
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err) err = alter_check(admin, fn, alterations, n);
     if (!err) err = alter(admin, alterations, n, &o, result);
-    return kadmin_end(admin, fn, err, o.timeout_ms, result ? *result : NULL);
+    return kadmin_end_named(admin, fn, err, o.timeout_ms, result ? *result : NULL, "user");
 }

@@ -99,6 +99,7 @@ START_TEST(test_scram_user_lifecycle)
     ck_assert_str_eq(kfk_admin_result_name(r, 0), user);
     ck_assert_int_eq(kfk_admin_result_error(r, 0), KFK_OK);
     ck_assert_int_eq(kfk_admin_result_error(r, 1), KFK_ERR_RESOURCE_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(kfk_admin_last_error(a), "user \""));
     ck_assert_ptr_nonnull(strstr(kfk_admin_last_error(a), ghost));
     kfk_admin_result_destroy(r);
 
