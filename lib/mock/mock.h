@@ -376,10 +376,10 @@ mock_handler mock_handle_api_versions, mock_handle_metadata, mock_handle_create_
     mock_handle_list_groups, mock_handle_offset_commit, mock_handle_offset_fetch,
     mock_handle_consumer_group_heartbeat,                      /* handlers_consumer_group.c */
     mock_handle_sasl_handshake, mock_handle_sasl_authenticate; /* sasl.c */
-/* handlers_txn.c and handlers_txn_offset.c */
 /* handlers_acls.c */
 mock_handler mock_handle_create_acls, mock_handle_describe_acls, mock_handle_delete_acls;
 void mock_acls_free(mock_cluster *mc);
+/* handlers_txn.c and handlers_txn_offset.c */
 mock_handler mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, mock_handle_end_txn,
     mock_handle_describe_transactions, mock_handle_txn_offset_commit;
 /* handlers_describe_topics.c, handlers_meta.c */
