@@ -86,10 +86,16 @@ kfk_err kadmin_opts_check(kfk_admin *a, const char *fn, const kfk_admin_options 
 kfk_err kadmin_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
                    const kfk_admin_result *res)
 {
+    return kadmin_end_named(a, fn, err, timeout_ms, res, "topic");
+}
+
+kfk_err kadmin_end_named(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
+                         const kfk_admin_result *res, const char *item)
+{
     for (size_t i = 0; err && res && i < res->n; i++) {
         const kadmin_entry *e = &res->e[i];
         if (!e->err) continue;
-        kclient_error_set(a->client, "%s: topic \"%.200s\": %s%s%.200s", fn, e->name,
+        kclient_error_set(a->client, "%s: %s \"%.200s\": %s%s%.200s", fn, item, e->name,
                           kfk_err_str(e->err), e->msg ? "; the broker says: " : "",
                           e->msg ? e->msg : "");
         return kclient_error_end(a->client, err);

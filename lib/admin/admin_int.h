@@ -57,6 +57,8 @@ typedef enum kadmin_kind {
     KADMIN_KIND_PRODUCERS,
     KADMIN_KIND_FEATURES,
     KADMIN_KIND_QUORUM,
+    KADMIN_KIND_SCRAM,
+    KADMIN_KIND_QUOTAS,
 } kadmin_kind;
 
 struct kfk_admin_result {
@@ -98,6 +100,10 @@ kfk_err kadmin_invalid(kfk_admin *a, const char *fn, const char *what);
  * first topic of res that failed, or the timeout. Returns err. */
 kfk_err kadmin_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
                    const kfk_admin_result *res);
+/* kadmin_end for results whose entries are other things than topics:
+ * item names what an entry is ("ACL binding", "user"). */
+kfk_err kadmin_end_named(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
+                         const kfk_admin_result *res, const char *item);
 
 /* A result with n entries named by names (copied), each KFK_ERR_TIMED_OUT
  * until answered. NULL when out of memory. */

@@ -225,6 +225,7 @@ static void cluster_free(mock_cluster *mc)
     }
     mock_conns_free_closed(mc);
     mock_groups_free(mc);
+    mock_acls_free(mc);
     for (size_t i = 0; i < mc->n_topics; i++)
         mock_topic_free(mc, mc->topics[i]);
     free(mc->topics);

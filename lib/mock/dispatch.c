@@ -52,6 +52,9 @@ static const struct {
     {KP_ALTER_CONFIGS_KEY, mock_handle_alter_configs},
     {KP_INCREMENTAL_ALTER_CONFIGS_KEY, mock_handle_incremental_alter_configs},
     {KP_LIST_CONFIG_RESOURCES_KEY, mock_handle_list_config_resources},
+    {KP_CREATE_ACLS_KEY, mock_handle_create_acls},
+    {KP_DESCRIBE_ACLS_KEY, mock_handle_describe_acls},
+    {KP_DELETE_ACLS_KEY, mock_handle_delete_acls},
     {KP_SASL_HANDSHAKE_KEY, mock_handle_sasl_handshake},
     {KP_SASL_AUTHENTICATE_KEY, mock_handle_sasl_authenticate},
 };

@@ -230,6 +230,13 @@ typedef enum mock_txn_state {
 
 typedef struct mock_txn mock_txn;
 
+/* A stored ACL binding (handlers_acls.c); the mock keeps them but does
+ * not enforce them. Strings are owned. */
+typedef struct mock_acl {
+    int8_t resource_type, pattern_type, operation, permission_type;
+    char *resource_name, *principal, *host;
+} mock_acl;
+
 struct kfk_mock_cluster {
     pthread_mutex_t lock; /* protects everything not marked loop-only */
     pthread_cond_t synced;
@@ -267,6 +274,8 @@ struct kfk_mock_cluster {
     int32_t partition_page_limit; /* max.request.partition.size.limit */
     int32_t next_session_id;
     mock_groups groups;
+    mock_acl *acls; /* in creation order */
+    size_t n_acls, cap_acls;
     mock_security sec;
 
     mock_conn *closed; /* connections to free after this loop pass */
@@ -375,6 +384,9 @@ mock_handler mock_handle_api_versions, mock_handle_metadata, mock_handle_create_
     mock_handle_consumer_group_describe, mock_handle_delete_groups,
     mock_handle_offset_delete,                                 /* handlers_group_admin.c */
     mock_handle_sasl_handshake, mock_handle_sasl_authenticate; /* sasl.c */
+/* handlers_acls.c */
+mock_handler mock_handle_create_acls, mock_handle_describe_acls, mock_handle_delete_acls;
+void mock_acls_free(mock_cluster *mc);
 /* handlers_txn.c and handlers_txn_offset.c */
 mock_handler mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, mock_handle_end_txn,
     mock_handle_describe_transactions, mock_handle_txn_offset_commit;

@@ -231,6 +231,25 @@ static int check_server_first(const kscram *s, const server_first *sf, char *err
     return 0;
 }
 
+/* Hi() of RFC 5802: PBKDF2-HMAC with md, as long as md's output. */
+static int hi(const EVP_MD *md, const char *password, const uint8_t *salt, size_t salt_len,
+              int32_t iterations, uint8_t *out)
+{
+    return PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, (int)salt_len, (int)iterations,
+                             md, EVP_MD_get_size(md), out)
+               ? 0
+               : KFK_ERR_NO_MEMORY;
+}
+
+int kscram_salted_password(int bits, const char *password, const uint8_t *salt, size_t salt_len,
+                           int32_t iterations, uint8_t *out, size_t *out_len)
+{
+    if (bits != 256 && bits != 512) return KFK_ERR_INVALID_ARG;
+    const EVP_MD *md = bits == 256 ? EVP_sha256() : EVP_sha512();
+    *out_len = (size_t)EVP_MD_get_size(md);
+    return hi(md, password, salt, salt_len, iterations, out);
+}
+
 /* The proof and the server signature to expect, from AuthMessage. */
 static int compute(kscram *s, const server_first *sf, const char *auth_message, uint8_t *proof,
                    char *errstr, size_t errlen)
@@ -241,8 +260,7 @@ static int compute(kscram *s, const server_first *sf, const char *auth_message, 
     if (salt_len <= 0)
         return fail(KFK_ERR_MALFORMED, errstr, errlen, "server-first-message: s= is not base64");
     size_t h = s->hlen;
-    if (!PKCS5_PBKDF2_HMAC(s->password, (int)strlen(s->password), salt, salt_len,
-                           (int)sf->iterations, s->md, (int)h, salted))
+    if (hi(s->md, s->password, salt, (size_t)salt_len, (int32_t)sf->iterations, salted))
         return fail(KFK_ERR_NO_MEMORY, errstr, errlen, "PBKDF2 failed");
     hmac(s, salted, h, "Client Key", 10, client_key);
     unsigned int n = 0;

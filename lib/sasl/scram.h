@@ -50,6 +50,13 @@ int kscram_client_final(kscram *s, const uint8_t *msg, size_t len, kbuf *out, ch
  * the reason in errstr. */
 int kscram_server_final(kscram *s, const uint8_t *msg, size_t len, char *errstr, size_t errlen);
 
+/* Hi(password, salt, iterations) of RFC 5802 (PBKDF2-HMAC) with
+ * SHA-`bits` (256 or 512): the salted password a broker stores, into out
+ * (at least 64 bytes); *out_len gets its length. 0, KFK_ERR_INVALID_ARG
+ * (bits), or KFK_ERR_NO_MEMORY. */
+int kscram_salted_password(int bits, const char *password, const uint8_t *salt, size_t salt_len,
+                           int32_t iterations, uint8_t *out, size_t *out_len);
+
 /* Frees s, wiping the password and the keys. NULL is a no-op. */
 void kscram_free(kscram *s);
 
