@@ -702,6 +702,7 @@ KFK_API void kfk_producer_destroy(kfk_producer *producer);
 typedef struct kfk_admin kfk_admin;
 typedef struct kfk_admin_result kfk_admin_result;
 typedef struct kfk_new_topic kfk_new_topic;
+typedef struct kfk_new_partitions kfk_new_partitions;
 typedef struct kfk_metadata kfk_metadata;
 typedef struct kfk_partition_list kfk_partition_list;
 
@@ -763,15 +764,33 @@ KFK_API kfk_new_topic *kfk_new_topic_new(const char *name, int32_t partitions,
 KFK_API kfk_err kfk_new_topic_set_config(kfk_new_topic *topic, const char *name,
                                          const char *value);
 
+/* Places partition (0, 1, ...) of the new topic on brokers (the n ids
+ * are copied; the first is the preferred leader), instead of letting the
+ * controller choose. The topic must have been made with partitions and
+ * replication_factor -1 (Kafka takes an assignment only in their place):
+ * it then gets one partition per partition assigned, which must be 0 to
+ * count - 1, each with the same number of replicas; the broker checks
+ * that (KFK_ERR_INVALID_REPLICA_ASSIGNMENT, INVALID_REQUEST). Assigning a
+ * partition again replaces its brokers. Returns KFK_OK, KFK_ERR_INVALID_ARG
+ * (NULL topic or brokers, partition < 0, n 0 or above 32767, partitions or
+ * replication factor not -1), KFK_ERR_NO_MEMORY. Never blocks. */
+KFK_API kfk_err kfk_new_topic_set_replica_assignment(kfk_new_topic *topic, int32_t partition,
+                                                     const int32_t *brokers, size_t n);
+
 /* Frees topic; NULL is a no-op. */
 KFK_API void kfk_new_topic_destroy(kfk_new_topic *topic);
 
-/* Creates n topics (CreateTopics, sent to the controller). The topics
- * stay the caller's. Flags: KFK_ADMIN_VALIDATE_ONLY. Blocks for at most
- * the call's timeout; returns as described above (KFK_ERR_INVALID_ARG:
- * NULL admin, topics or result, or a NULL entry). Success means the
- * controller created the topic; brokers learn of it a moment later. Any
- * application thread. */
+/* Creates n topics (CreateTopics, API key 19, v2-7, sent to the
+ * controller). The topics stay the caller's. Flags:
+ * KFK_ADMIN_VALIDATE_ONLY. Blocks for at most the call's timeout; returns
+ * as described above (KFK_ERR_INVALID_ARG: NULL admin, topics or result,
+ * or a NULL entry). Success means the controller created the topic (or,
+ * with VALIDATE_ONLY, would); brokers learn of it a moment later. Each
+ * entry that succeeded carries the configs the topic got (all of them,
+ * defaults included; brokers 2.4+, CreateTopics v5), read like described
+ * configs with kfk_admin_result_config_count and kfk_admin_result_config
+ * (resource type TOPIC; no config types, documentation or synonyms);
+ * none for a failed entry or an older broker. Any application thread. */
 KFK_API kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, size_t n,
                                         const kfk_admin_options *options,
                                         kfk_admin_result **result);
@@ -783,13 +802,90 @@ KFK_API kfk_err kfk_admin_delete_topics(kfk_admin *admin, const char *const *nam
                                         const kfk_admin_options *options,
                                         kfk_admin_result **result);
 
+/* Deletes the n topics whose ids (16 bytes each, as kfk_metadata_topic_id
+ * gives them; the bytes stay the caller's) are in ids, with their data
+ * (DeleteTopics, API key 20, v6, to the controller; brokers 2.8+, else
+ * KFK_ERR_UNSUPPORTED_VERSION for the whole call). Entry i is named by the
+ * topic's name as the broker returns it, or by ids[i] in 32 lowercase hex
+ * digits when the broker gave none (KFK_ERR_UNKNOWN_TOPIC_ID). No flags.
+ * KFK_ERR_INVALID_ARG also for a NULL or all-zero id. Blocks for at most
+ * the call's timeout; returns as described above. Any application
+ * thread. */
+KFK_API kfk_err kfk_admin_delete_topics_by_id(kfk_admin *admin, const uint8_t *const *ids, size_t n,
+                                              const kfk_admin_options *options,
+                                              kfk_admin_result **result);
+
 /* Grows topic names[i] to total_counts[i] partitions (partitions are
- * never removed). Flags: KFK_ADMIN_VALIDATE_ONLY. Blocks for at most the
- * call's timeout; returns as described above. Any application thread. */
+ * never removed; CreatePartitions, API key 37, v0-3, to the controller,
+ * which places them; see kfk_admin_create_partitions_assigned). Flags:
+ * KFK_ADMIN_VALIDATE_ONLY. Blocks for at most the call's timeout; returns
+ * as described above. Any application thread. */
 KFK_API kfk_err kfk_admin_create_partitions(kfk_admin *admin, const char *const *names,
                                             const int32_t *total_counts, size_t n,
                                             const kfk_admin_options *options,
                                             kfk_admin_result **result);
+
+/* A topic to grow to total_count partitions (topic copied), for
+ * kfk_admin_create_partitions_assigned. The caller owns it and frees it
+ * with kfk_new_partitions_destroy(). NULL when topic is NULL,
+ * total_count < 1, or memory runs out. Never blocks. */
+KFK_API kfk_new_partitions *kfk_new_partitions_new(const char *topic, int32_t total_count);
+
+/* Places the next new partition (the first call: the first partition the
+ * topic gets) on brokers (the n ids are copied; the first is the
+ * preferred leader). Without any, the controller places them; with some,
+ * there must be one per new partition, each with the topic's replication
+ * factor (the broker checks: KFK_ERR_INVALID_REPLICA_ASSIGNMENT,
+ * INVALID_REQUEST). Returns KFK_OK, KFK_ERR_INVALID_ARG (NULL np or
+ * brokers, n 0 or above 32767), KFK_ERR_NO_MEMORY. Never blocks. */
+KFK_API kfk_err kfk_new_partitions_add_assignment(kfk_new_partitions *np, const int32_t *brokers,
+                                                  size_t n);
+
+/* Frees np; NULL is a no-op. */
+KFK_API void kfk_new_partitions_destroy(kfk_new_partitions *np);
+
+/* kfk_admin_create_partitions for the n topics of parts (which stay the
+ * caller's), placing the new partitions as each one says
+ * (CreatePartitions, API key 37, v0-3, to the controller). Entry i is
+ * parts[i]'s topic. Flags: KFK_ADMIN_VALIDATE_ONLY. Blocks for at most
+ * the call's timeout; returns as described above (KFK_ERR_INVALID_ARG
+ * also for a NULL parts or entry). Any application thread. */
+KFK_API kfk_err kfk_admin_create_partitions_assigned(kfk_admin *admin,
+                                                     kfk_new_partitions *const *parts, size_t n,
+                                                     const kfk_admin_options *options,
+                                                     kfk_admin_result **result);
+
+/* Which leader an election picks (ElectLeaders' electionType). */
+typedef enum kfk_election_type {
+    KFK_ELECTION_PREFERRED = 0, /* the first replica, if it is in sync */
+    KFK_ELECTION_UNCLEAN = 1,   /* any live replica when none in sync is (data may be lost) */
+} kfk_election_type;
+
+/* "PREFERRED", "UNCLEAN", or "UNKNOWN". Never NULL. */
+KFK_API const char *kfk_election_type_name(kfk_election_type type);
+
+/* Elects leaders (ElectLeaders, API key 43, v0-2, to the controller; v1+
+ * for KFK_ELECTION_UNCLEAN, brokers 2.4+): for each partition of parts,
+ * whose entries get their error, or, when parts is NULL, for every
+ * partition that needs an election, and *all (required then) gets a new
+ * list of those partitions with their errors, which the caller frees with
+ * kfk_partition_list_destroy (NULL on failure; all may be NULL when parts
+ * is given). An entry's error: KFK_OK (elected),
+ * KFK_ERR_ELECTION_NOT_NEEDED (the partition already has the leader the
+ * election would pick), KFK_ERR_PREFERRED_LEADER_NOT_AVAILABLE,
+ * KFK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE, KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+ * KFK_ERR_TOPIC_AUTHORIZATION_FAILED, or the request's failure
+ * (KFK_ERR_CLUSTER_AUTHORIZATION_FAILED, KFK_ERR_TIMED_OUT, ...). No flags.
+ * Returns KFK_OK when every entry was elected or needed no election, else
+ * the first other entry's error (kfk_admin_last_error names it), or
+ * KFK_ERR_INVALID_ARG (NULL admin, both parts and all NULL, a bad type, a
+ * partition listed twice or negative), KFK_ERR_NO_MEMORY,
+ * KFK_ERR_DESTROYED. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.electLeaders; librdkafka:
+ * rd_kafka_ElectLeaders. */
+KFK_API kfk_err kfk_admin_elect_leaders(kfk_admin *admin, kfk_election_type type,
+                                        kfk_partition_list *parts, const kfk_admin_options *options,
+                                        kfk_partition_list **all);
 
 /* The number of entries of a result (0 for NULL). */
 KFK_API size_t kfk_admin_result_count(const kfk_admin_result *result);
