@@ -887,6 +887,69 @@ KFK_API kfk_err kfk_admin_elect_leaders(kfk_admin *admin, kfk_election_type type
                                         kfk_partition_list *parts, const kfk_admin_options *options,
                                         kfk_partition_list **all);
 
+/* Moves the replicas of partitions (AlterPartitionReassignments, API key
+ * 45, v0-1, to the controller; brokers 2.4+): entry i of parts gets
+ * replicas[i] (n_replicas[i] broker ids, the first the preferred leader)
+ * as its new replica set, or, when replicas[i] is NULL (or replicas is
+ * NULL: for every entry), its reassignment in progress is cancelled. The
+ * arrays stay the caller's. The broker starts the move and answers; the
+ * data is copied afterwards (kfk_admin_list_partition_reassignments
+ * shows the moves in progress). Each entry gets its error: KFK_OK,
+ * KFK_ERR_NO_REASSIGNMENT_IN_PROGRESS (a cancel with none),
+ * KFK_ERR_INVALID_REPLICA_ASSIGNMENT, KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+ * or the request's failure (KFK_ERR_CLUSTER_AUTHORIZATION_FAILED,
+ * KFK_ERR_TIMED_OUT, ...). No flags. Returns KFK_OK when every entry
+ * succeeded, else the first failed entry's error (kfk_admin_last_error
+ * names it), or KFK_ERR_INVALID_ARG (NULL admin or parts, replicas
+ * without n_replicas, a count of 0 or above 32767, a partition listed
+ * twice or negative; nothing is sent), KFK_ERR_NO_MEMORY,
+ * KFK_ERR_DESTROYED. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.alterPartitionReassignments;
+ * librdkafka: none. */
+KFK_API kfk_err kfk_admin_alter_partition_reassignments(kfk_admin *admin, kfk_partition_list *parts,
+                                                        const int32_t *const *replicas,
+                                                        const size_t *n_replicas,
+                                                        const kfk_admin_options *options);
+
+/* Partition reassignments in progress, as
+ * kfk_admin_list_partition_reassignments returns them; read with the
+ * accessors below, freed with kfk_reassignment_list_destroy. */
+typedef struct kfk_reassignment_list kfk_reassignment_list;
+
+/* Lists the reassignments in progress (ListPartitionReassignments, API
+ * key 46, v0, to the controller; brokers 2.4+) of the partitions of parts
+ * (those without one are left out), or of every partition when parts is
+ * NULL. *out gets the list (empty when none is in progress), which the
+ * caller frees; NULL on failure. No flags. Returns KFK_OK, the broker's
+ * error (KFK_ERR_CLUSTER_AUTHORIZATION_FAILED, ...), KFK_ERR_TIMED_OUT,
+ * KFK_ERR_INVALID_ARG (NULL admin or out, a partition listed twice or
+ * negative), KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED. Blocks for at most the
+ * call's timeout. Any application thread. Java:
+ * Admin.listPartitionReassignments; librdkafka: none. */
+KFK_API kfk_err kfk_admin_list_partition_reassignments(kfk_admin *admin,
+                                                       const kfk_partition_list *parts,
+                                                       const kfk_admin_options *options,
+                                                       kfk_reassignment_list **out);
+
+/* The number of reassignments of l (0 for NULL). */
+KFK_API size_t kfk_reassignment_list_count(const kfk_reassignment_list *l);
+/* Reassignment i's topic (valid until l is destroyed) and partition;
+ * NULL and -1 when i is out of range. */
+KFK_API const char *kfk_reassignment_list_topic(const kfk_reassignment_list *l, size_t i);
+KFK_API int32_t kfk_reassignment_list_partition(const kfk_reassignment_list *l, size_t i);
+/* Reassignment i's replicas now (the old and new ones together), those
+ * being added and those being removed: arrays of *n broker ids, valid
+ * until l is destroyed; NULL and *n 0 when i is out of range. n may be
+ * NULL. */
+KFK_API const int32_t *kfk_reassignment_list_replicas(const kfk_reassignment_list *l, size_t i,
+                                                      size_t *n);
+KFK_API const int32_t *kfk_reassignment_list_adding(const kfk_reassignment_list *l, size_t i,
+                                                    size_t *n);
+KFK_API const int32_t *kfk_reassignment_list_removing(const kfk_reassignment_list *l, size_t i,
+                                                      size_t *n);
+/* Frees l; NULL is a no-op. */
+KFK_API void kfk_reassignment_list_destroy(kfk_reassignment_list *l);
+
 /* The number of entries of a result (0 for NULL). */
 KFK_API size_t kfk_admin_result_count(const kfk_admin_result *result);
 /* Entry i's topic name; NULL when i is out of range. Valid until the

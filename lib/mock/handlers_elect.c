@@ -54,3 +54,14 @@ int mock_handle_elect_leaders(mock_req *req)
     resp.n_replica_election_results = nt;
     return mock_respond(req, &resp);
 }
+
+int mock_handle_list_partition_reassignments(mock_req *req)
+{
+    kp_list_partition_reassignments_request r;
+    if (mock_decode(req, &r)) return MOCK_CLOSE;
+    kp_list_partition_reassignments_response resp;
+    kp_list_partition_reassignments_response_init(&resp);
+    resp.error_code = (int16_t)req->inject;
+    resp.error_message = (kslice){NULL, 0};
+    return mock_respond(req, &resp); /* nothing in progress */
+}

@@ -1,7 +1,7 @@
 /* The admin client's topic calls beyond the basics, against a cluster
  * (KFK_TEST_BOOTSTRAP): topics created on chosen brokers and the configs
  * they got, topics deleted by id, partitions added on chosen brokers,
- * leader elections. */
+ * leader elections, no reassignment listed for a fresh topic. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,6 +301,25 @@ START_TEST(test_elect_preferred_leaders_reports_each_partition)
     ck_assert_int_lt(kfk_partition_list_find(all, name, 0), 0);
     kfk_partition_list_destroy(all);
     ck_assert_str_eq(kfk_election_type_name(KFK_ELECTION_UNCLEAN), "UNCLEAN");
+
+    /* No reassignment of this topic is in progress. */
+    kfk_reassignment_list *l = NULL;
+    parts = kfk_partition_list_new(2);
+    kfk_partition_list_add(parts, name, 0);
+    kfk_partition_list_add(parts, name, 1);
+    ck_assert_int_eq(kfk_admin_list_partition_reassignments(a, parts, &opts, &l), KFK_OK);
+    ck_assert_uint_eq(kfk_reassignment_list_count(l), 0);
+    ck_assert_ptr_null(kfk_reassignment_list_topic(l, 0));
+    kfk_reassignment_list_destroy(l);
+    ck_assert_int_eq(kfk_admin_list_partition_reassignments(a, NULL, &opts, &l), KFK_OK);
+    for (size_t i = 0; i < kfk_reassignment_list_count(l); i++)
+        ck_assert_str_ne(kfk_reassignment_list_topic(l, i), name);
+    kfk_reassignment_list_destroy(l);
+    kfk_partition_list_add(parts, name, 1);
+    ck_assert_int_eq(kfk_admin_list_partition_reassignments(a, parts, &opts, &l),
+                     KFK_ERR_INVALID_ARG);
+    ck_assert_ptr_null(l);
+    kfk_partition_list_destroy(parts);
     delete_topic(a, name);
     kfk_admin_destroy(a);
 }
