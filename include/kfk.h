@@ -950,6 +950,61 @@ KFK_API const int32_t *kfk_reassignment_list_removing(const kfk_reassignment_lis
 /* Frees l; NULL is a no-op. */
 KFK_API void kfk_reassignment_list_destroy(kfk_reassignment_list *l);
 
+/* A replica in a log directory, as kfk_admin_describe_log_dirs reports
+ * it; owned by the kfk_log_dirs it came from. Later versions may add
+ * members at the end only. */
+typedef struct kfk_log_dir_replica {
+    const char *topic;
+    int32_t partition;
+    int64_t size;       /* bytes on disk */
+    int64_t offset_lag; /* how far its log end is behind the partition's (for a future
+                           replica: behind the current one) */
+    bool is_future;     /* being moved into this directory */
+} kfk_log_dir_replica;
+
+/* The log directories of the cluster's brokers, as
+ * kfk_admin_describe_log_dirs returns them: one entry per directory of
+ * each broker, sorted by broker id, then path, read with the accessors
+ * below, freed with kfk_log_dirs_destroy. */
+typedef struct kfk_log_dirs kfk_log_dirs;
+
+/* Describes the log directories of every broker (DescribeLogDirs, API key
+ * 35, v0-4, to each broker at once): with the replicas of the partitions
+ * of parts each holds, or of every partition when parts is NULL. A
+ * directory that is offline has its error (KFK_ERR_KAFKA_STORAGE_ERROR);
+ * a broker that did not answer has one entry with path NULL and the
+ * failure. No flags. Returns KFK_OK when every broker answered, else the
+ * first broker's failure with *out set all the same (the last error
+ * names the broker); KFK_ERR_TIMED_OUT with *out NULL when no broker
+ * list came; KFK_ERR_INVALID_ARG (NULL admin or out, a partition listed
+ * twice or negative), KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED with *out NULL.
+ * The caller frees *out. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.describeLogDirs (and
+ * describeReplicaLogDirs); librdkafka: none. */
+KFK_API kfk_err kfk_admin_describe_log_dirs(kfk_admin *admin, const kfk_partition_list *parts,
+                                            const kfk_admin_options *options, kfk_log_dirs **out);
+
+/* The number of directories of d (0 for NULL). */
+KFK_API size_t kfk_log_dirs_count(const kfk_log_dirs *d);
+/* Directory i's broker (-1 when i is out of range) and path (NULL when i
+ * is out of range or the broker did not answer; valid until d is
+ * destroyed). */
+KFK_API int32_t kfk_log_dirs_broker(const kfk_log_dirs *d, size_t i);
+KFK_API const char *kfk_log_dirs_path(const kfk_log_dirs *d, size_t i);
+/* Directory i's error: KFK_OK, its own, or its broker's failure;
+ * KFK_ERR_INVALID_ARG when i is out of range. */
+KFK_API kfk_err kfk_log_dirs_error(const kfk_log_dirs *d, size_t i);
+/* Directory i's volume size and free bytes; -1 when unknown (brokers
+ * before 3.3, DescribeLogDirs v4) or i is out of range. */
+KFK_API int64_t kfk_log_dirs_total_bytes(const kfk_log_dirs *d, size_t i);
+KFK_API int64_t kfk_log_dirs_usable_bytes(const kfk_log_dirs *d, size_t i);
+/* The number of replicas of directory i, and replica j of it (NULL when
+ * out of range; valid until d is destroyed). */
+KFK_API size_t kfk_log_dirs_replica_count(const kfk_log_dirs *d, size_t i);
+KFK_API const kfk_log_dir_replica *kfk_log_dirs_replica(const kfk_log_dirs *d, size_t i, size_t j);
+/* Frees d; NULL is a no-op. */
+KFK_API void kfk_log_dirs_destroy(kfk_log_dirs *d);
+
 /* The number of entries of a result (0 for NULL). */
 KFK_API size_t kfk_admin_result_count(const kfk_admin_result *result);
 /* Entry i's topic name; NULL when i is out of range. Valid until the
