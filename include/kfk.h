@@ -793,10 +793,12 @@ KFK_API kfk_err kfk_admin_create_partitions(kfk_admin *admin, const char *const 
 
 /* The number of entries of a result (0 for NULL). */
 KFK_API size_t kfk_admin_result_count(const kfk_admin_result *result);
-/* Entry i's topic name; NULL when i is out of range. Valid until the
- * result is destroyed. */
+/* Entry i's name: the topic, config resource, group, transactional id,
+ * user, ... it is about, as each operation says; NULL when i is out of
+ * range (and for the entries an operation documents as nameless). Valid
+ * until the result is destroyed. */
 KFK_API const char *kfk_admin_result_name(const kfk_admin_result *result, size_t i);
-/* Entry i's outcome: KFK_OK or the topic's error; KFK_ERR_INVALID_ARG
+/* Entry i's outcome: KFK_OK or the item's error; KFK_ERR_INVALID_ARG
  * when i is out of range. */
 KFK_API kfk_err kfk_admin_result_error(const kfk_admin_result *result, size_t i);
 /* The broker's message about entry i, or NULL when it sent none. Valid

@@ -95,9 +95,9 @@ kfk_err kadmin_end_named(kfk_admin *a, const char *fn, kfk_err err, int timeout_
     for (size_t i = 0; err && res && i < res->n; i++) {
         const kadmin_entry *e = &res->e[i];
         if (!e->err) continue;
-        kclient_error_set(a->client, "%s: %s \"%.200s\": %s%s%.200s", fn, item, e->name,
-                          kfk_err_str(e->err), e->msg ? "; the broker says: " : "",
-                          e->msg ? e->msg : "");
+        kclient_error_set(a->client, "%s: %s \"%.200s\": %s%s%.200s", fn, item,
+                          e->name ? e->name : "", kfk_err_str(e->err),
+                          e->msg ? "; the broker says: " : "", e->msg ? e->msg : "");
         return kclient_error_end(a->client, err);
     }
     if (err == KFK_ERR_TIMED_OUT)

@@ -245,7 +245,7 @@ kfk_err kfk_admin_update_features(kfk_admin *admin, const kfk_feature_update *up
         return kadmin_end(admin, fn, err, o.timeout_ms, NULL);
     }
     *result = res;
-    return kadmin_end(admin, fn, kadmin_result_status(res), o.timeout_ms, res);
+    return kadmin_end_named(admin, fn, kadmin_result_status(res), o.timeout_ms, res, "feature");
 }
 
 /* --- DescribeQuorum -------------------------------------------------------------------- */

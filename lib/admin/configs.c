@@ -578,7 +578,7 @@ static kfk_err config_call(kfk_admin *admin, const char *fn, cfg_api api, unsign
         *result = op.result;
         err = kadmin_result_status(op.result);
     }
-    return kadmin_end(admin, fn, err, o.timeout_ms, *result);
+    return kadmin_end_named(admin, fn, err, o.timeout_ms, *result, "resource");
 }
 
 kfk_err kfk_admin_describe_configs(kfk_admin *admin, kfk_config_resource *const *resources,

@@ -285,7 +285,7 @@ kfk_err kfk_admin_describe_transactions(kfk_admin *admin, const char *const *ids
         res = NULL;
     }
     *result = res;
-    return kadmin_end(admin, fn, err, o.timeout_ms, res);
+    return kadmin_end_named(admin, fn, err, o.timeout_ms, res, "transactional id");
 }
 
 /* --- reading transactions ------------------------------------------------------- */
