@@ -2271,9 +2271,13 @@ typedef struct kfk_transaction_filter {
  * knows (ListTransactions, API key 66, v0-2, sent to each broker at
  * once): one entry per transactional id, with its state
  * (kfk_admin_result_transaction_state), producer id and coordinator
- * (kfk_admin_result_coordinator_id); epoch, timeout and start time are
- * not listed (-1). Returns KFK_OK, or the first broker's failure with the
- * entries the others gave in *result. No flags. Any application thread. */
+ * (kfk_admin_result_transaction_coordinator); epoch, timeout and start
+ * time are not listed (-1). A broker that fails (a coordinator still
+ * loading is asked again until the call's time is up) is an entry with
+ * no name, its error and its broker id as the coordinator, after the
+ * transactions; the call then returns that error. A filter the broker's
+ * version lacks fails with KFK_ERR_UNSUPPORTED_VERSION. No flags. Any
+ * application thread. */
 KFK_API kfk_err kfk_admin_list_transactions(kfk_admin *admin, const kfk_transaction_filter *filter,
                                             const kfk_admin_options *options,
                                             kfk_admin_result **result);
@@ -2293,13 +2297,14 @@ KFK_API kfk_err kfk_admin_describe_transactions(kfk_admin *admin, const char *co
  * index out of range, another operation's result, a failed entry): NULL
  * or -1. */
 KFK_API const char *kfk_admin_result_transaction_state(const kfk_admin_result *result, size_t i);
-KFK_API int64_t kfk_admin_result_producer_id(const kfk_admin_result *result, size_t i);
-KFK_API int16_t kfk_admin_result_producer_epoch(const kfk_admin_result *result, size_t i);
+KFK_API int64_t kfk_admin_result_transaction_producer_id(const kfk_admin_result *result, size_t i);
+KFK_API int16_t kfk_admin_result_transaction_producer_epoch(const kfk_admin_result *result,
+                                                            size_t i);
 KFK_API int32_t kfk_admin_result_transaction_timeout_ms(const kfk_admin_result *result, size_t i);
 /* Milliseconds since the epoch when the running transaction began. */
 KFK_API int64_t kfk_admin_result_transaction_start_ms(const kfk_admin_result *result, size_t i);
 /* The broker id of the transaction's coordinator. */
-KFK_API int32_t kfk_admin_result_coordinator_id(const kfk_admin_result *result, size_t i);
+KFK_API int32_t kfk_admin_result_transaction_coordinator(const kfk_admin_result *result, size_t i);
 /* The partitions in the transaction (describe only; owned by the result,
  * valid until it is destroyed; offsets unset). */
 KFK_API const kfk_partition_list *
@@ -2321,7 +2326,7 @@ typedef struct kfk_producer_state {
 /* Describes the producers active on each partition of partitions
  * (DescribeProducers, API key 61, v0, at each partition's leader, all at
  * once): one entry per partition, in order, named by its topic
- * (kfk_admin_result_partition gives the partition), with the partition's
+ * (kfk_admin_result_producers_partition gives the partition), with the partition's
  * error (KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION ...) and its producers. No
  * flags. Returns as described for the admin client. Any application
  * thread. */
@@ -2329,7 +2334,7 @@ KFK_API kfk_err kfk_admin_describe_producers(kfk_admin *admin, const kfk_partiti
                                              const kfk_admin_options *options,
                                              kfk_admin_result **result);
 /* Entry i's partition; none: -1. */
-KFK_API int32_t kfk_admin_result_partition(const kfk_admin_result *result, size_t i);
+KFK_API int32_t kfk_admin_result_producers_partition(const kfk_admin_result *result, size_t i);
 /* The number of producers of entry i, and producer j of them (valid until
  * the result is destroyed); none: 0, NULL. */
 KFK_API size_t kfk_admin_result_producer_count(const kfk_admin_result *result, size_t i);

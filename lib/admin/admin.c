@@ -201,6 +201,17 @@ void kadmin_result_set(kfk_admin_result *r, size_t i, kfk_err err, kslice msg)
     e->msg = msg.ptr ? strndup((const char *)msg.ptr, msg.len) : NULL;
 }
 
+void kadmin_result_failures_last(kfk_admin_result *r)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (!r->e[i].err) {
+            kadmin_entry e = r->e[i];
+            memmove(&r->e[k + 1], &r->e[k], (i - k) * sizeof(e));
+            r->e[k++] = e;
+        }
+}
+
 kfk_err kadmin_result_status(const kfk_admin_result *r)
 {
     for (size_t i = 0; i < r->n; i++)

@@ -354,7 +354,7 @@ kfk_err kfk_admin_list_group_offsets(kfk_admin *admin, const char *group_id,
     static const char fn[] = "kfk_admin_list_group_offsets";
     if (out) *out = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, KFK_ADMIN_REQUIRE_STABLE, &o);
     if (!err && !out) err = kadmin_invalid(admin, fn, "out is NULL");
     if (!err) err = args_ok(admin, fn, group_id, parts, true, false);
@@ -381,7 +381,7 @@ kfk_err kfk_admin_alter_group_offsets(kfk_admin *admin, const char *group_id,
 {
     static const char fn[] = "kfk_admin_alter_group_offsets";
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err) err = args_ok(admin, fn, group_id, offsets, false, true);
     if (err) return kclient_error_end(admin->client, err);
@@ -396,7 +396,7 @@ kfk_err kfk_admin_delete_group_offsets(kfk_admin *admin, const char *group_id,
 {
     static const char fn[] = "kfk_admin_delete_group_offsets";
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err) err = args_ok(admin, fn, group_id, parts, false, false);
     if (err) return kclient_error_end(admin->client, err);
