@@ -1242,11 +1242,30 @@ KFK_API kfk_err kfk_admin_delete_groups(kfk_admin *admin, const char *const *gro
                                         const kfk_admin_options *options,
                                         kfk_admin_result **result);
 
+/* Describes the n share groups (KIP-932) of group_ids (strings stay the
+ * caller's) with ShareGroupDescribe (API key 77, v1; Kafka 4.1+), each
+ * asked of its coordinator, one request per group, all at once. Flags:
+ * KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS. A group that does not exist,
+ * or is not a share group, fails alone with KFK_ERR_GROUP_ID_NOT_FOUND; a
+ * broker that serves no share groups (share.version not finalized, or
+ * before Kafka 4.1) gives KFK_ERR_UNSUPPORTED_VERSION. The entries are
+ * read with the kfk_admin_result_group_* accessors below as (D) entries:
+ * type SHARE, protocol type "share", protocol the assignor ("simple"),
+ * the group and assignment epochs, and per member its id, client id,
+ * host, epoch and assignment (no instance id, no target assignment).
+ * Returns as described in the admin client's preface; blocks for at most
+ * the call's timeout. Any application thread. Java:
+ * Admin.describeShareGroups; librdkafka: none. */
+KFK_API kfk_err kfk_admin_describe_share_groups(kfk_admin *admin, const char *const *group_ids,
+                                                size_t n, const kfk_admin_options *options,
+                                                kfk_admin_result **result);
+
 /* Reading the entries of kfk_admin_list_groups (L) and
  * kfk_admin_describe_groups (D) results. Another result, or an index out
  * of range, gives UNKNOWN, NULL or -1. Strings and lists are valid until
  * the result is destroyed. */
-/* L, D: the group's type; D says CLASSIC or CONSUMER. */
+/* L, D: the group's type; D says CLASSIC or CONSUMER (SHARE for
+ * kfk_admin_describe_share_groups). */
 KFK_API kfk_group_type kfk_admin_result_group_type(const kfk_admin_result *result, size_t i);
 /* L, D: its state. */
 KFK_API kfk_group_state kfk_admin_result_group_state(const kfk_admin_result *result, size_t i);
@@ -1351,6 +1370,60 @@ KFK_API kfk_err kfk_admin_delete_group_offsets(kfk_admin *admin, const char *gro
  * Any application thread. */
 KFK_API kfk_err kfk_admin_group_lag(kfk_admin *admin, const char *group_id,
                                     const kfk_admin_options *options, kfk_partition_list **out);
+/* A share group's (KIP-932) start offsets (DescribeShareGroupOffsets, API
+ * key 90, v0-v1, to the group's coordinator): where the group's share
+ * consumers resume each partition. For the partitions of parts (the list
+ * stays the caller's), or for every partition the group has a start
+ * offset for when parts is NULL. No flags. *out gets a new list (the
+ * caller frees it with kfk_partition_list_destroy): parts' entries in
+ * their order, or every partition sorted by topic and partition, each
+ * with its start offset (KFK_OFFSET_INVALID: none), leader epoch (-1:
+ * none), error, and from v1 (Kafka 4.2+) its lag
+ * (kfk_partition_list_lag: the records not yet consumed; -1 when the
+ * broker sent none; kfk_partition_list_end_offset stays -1). Returns
+ * KFK_OK when every entry has its answer, else the first entry's error
+ * (the list is there); a group that does not exist gives an empty list
+ * (Kafka's answer). A group-level error (..._AUTHORIZATION_FAILED,
+ * KFK_ERR_UNSUPPORTED_VERSION from a broker
+ * without share groups), KFK_ERR_INVALID_ARG, _NO_MEMORY, _TIMED_OUT,
+ * _DESTROYED leave *out NULL. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.listShareGroupOffsets; librdkafka:
+ * none. */
+KFK_API kfk_err kfk_admin_list_share_group_offsets(kfk_admin *admin, const char *group_id,
+                                                   const kfk_partition_list *parts,
+                                                   const kfk_admin_options *options,
+                                                   kfk_partition_list **out);
+
+/* Sets a share group's start offsets to those of offsets (each entry's
+ * offset >= 0) with AlterShareGroupOffsets (API key 91, v0, to the
+ * group's coordinator); the coordinator takes them only while the group
+ * has no members. Each entry's error is filled in place; a group-level
+ * error (KFK_ERR_NON_EMPTY_GROUP while members are in, ...) goes to every
+ * entry. No flags. Returns KFK_OK or the first failed entry's error;
+ * KFK_ERR_INVALID_ARG for a NULL or empty group_id, a NULL list, an entry
+ * without an offset or a partition named twice. Blocks for at most the
+ * call's timeout. Any application thread. Java:
+ * Admin.alterShareGroupOffsets; librdkafka: none. */
+KFK_API kfk_err kfk_admin_alter_share_group_offsets(kfk_admin *admin, const char *group_id,
+                                                    kfk_partition_list *offsets,
+                                                    const kfk_admin_options *options);
+
+/* Deletes a share group's start offsets of the n topics (whole topics:
+ * the share-group state has no per-partition delete) with
+ * DeleteShareGroupOffsets (API key 92, v0, to the group's coordinator);
+ * the group must have no members. *result has one entry per topic (name:
+ * the topic; its error; no detail): KFK_OK, or the topic's error
+ * (KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION...); a group-level error
+ * (KFK_ERR_NON_EMPTY_GROUP, KFK_ERR_GROUP_ID_NOT_FOUND...) goes to every
+ * entry. No flags. Returns as described in the admin client's preface;
+ * KFK_ERR_INVALID_ARG for a NULL or empty group_id, no topics, or a topic
+ * NULL, empty or named twice. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.deleteShareGroupOffsets; librdkafka:
+ * none. */
+KFK_API kfk_err kfk_admin_delete_share_group_offsets(kfk_admin *admin, const char *group_id,
+                                                     const char *const *topics, size_t n,
+                                                     const kfk_admin_options *options,
+                                                     kfk_admin_result **result);
 /* --- end of consumer groups ------------------------------------------------------ */
 
 /* --- admin: ACLs ---------------------------------------------------------------- */
