@@ -298,7 +298,7 @@ kfk_err kfk_admin_create_acls(kfk_admin *admin, const kfk_acl_binding *const *ac
     static const char fn[] = "kfk_admin_create_acls";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err) err = check_all(admin, fn, acls, n, false, "acls");
@@ -340,7 +340,7 @@ kfk_err kfk_admin_describe_acls(kfk_admin *admin, const kfk_acl_binding *filter,
     static const char fn[] = "kfk_admin_describe_acls";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err && !filter) err = kadmin_invalid(admin, fn, "filter is NULL");
@@ -423,7 +423,7 @@ kfk_err kfk_admin_delete_acls(kfk_admin *admin, const kfk_acl_binding *const *fi
     static const char fn[] = "kfk_admin_delete_acls";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err) err = check_all(admin, fn, filters, n, true, "filters");

@@ -95,9 +95,9 @@ kfk_err kadmin_end_named(kfk_admin *a, const char *fn, kfk_err err, int timeout_
     for (size_t i = 0; err && res && i < res->n; i++) {
         const kadmin_entry *e = &res->e[i];
         if (!e->err) continue;
-        kclient_error_set(a->client, "%s: %s \"%.200s\": %s%s%.200s", fn, item, e->name,
-                          kfk_err_str(e->err), e->msg ? "; the broker says: " : "",
-                          e->msg ? e->msg : "");
+        kclient_error_set(a->client, "%s: %s \"%.200s\": %s%s%.200s", fn, item,
+                          e->name ? e->name : "", kfk_err_str(e->err),
+                          e->msg ? "; the broker says: " : "", e->msg ? e->msg : "");
         return kclient_error_end(a->client, err);
     }
     if (err == KFK_ERR_TIMED_OUT)
@@ -199,6 +199,17 @@ void kadmin_result_set(kfk_admin_result *r, size_t i, kfk_err err, kslice msg)
     e->err = err;
     free(e->msg);
     e->msg = msg.ptr ? strndup((const char *)msg.ptr, msg.len) : NULL;
+}
+
+void kadmin_result_failures_last(kfk_admin_result *r)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (!r->e[i].err) {
+            kadmin_entry e = r->e[i];
+            memmove(&r->e[k + 1], &r->e[k], (i - k) * sizeof(e));
+            r->e[k++] = e;
+        }
 }
 
 kfk_err kadmin_result_status(const kfk_admin_result *r)

@@ -89,10 +89,29 @@ typedef void kadmin_fanout_fn(void *opaque, int32_t broker_id, kfk_err err, void
 
 /* Sends body with api to every broker of the cluster (after a metadata
  * refresh, so the list is current) at once and waits for every answer or
- * o's deadline. Returns KFK_OK when each broker answered, else the first
+ * o's deadline; check (may be NULL) picks the answers to ask again, as
+ * for any kcall, and min_version (0: the API's) is the lowest version
+ * body can be sent at: a broker without it fails at once with
+ * KFK_ERR_UNSUPPORTED_VERSION. Returns KFK_OK when each broker answered, else the first
  * failure (fn saw which); KFK_ERR_TIMED_OUT when no metadata came. */
 kfk_err kadmin_each_broker(kfk_admin *a, const kproto_client *api, const void *body,
-                           const kadmin_opts *o, kadmin_fanout_fn *fn, void *opaque);
+                           kcall_check_fn *check, int16_t min_version, const kadmin_opts *o,
+                           kadmin_fanout_fn *fn, void *opaque);
+
+/* err when it says a coordinator is still loading or not there yet (ask
+ * it again, as Java does), else KFK_OK: for kcall checks of the calls
+ * that list what each broker coordinates. */
+static inline kfk_err kadmin_coordinator_busy(kfk_err err)
+{
+    return err == KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS || err == KFK_ERR_COORDINATOR_NOT_AVAILABLE
+               ? err
+               : KFK_OK;
+}
+
+/* Moves the failed entries of r after the others, keeping each part's
+ * order: listing calls report brokers that failed after what the others
+ * listed. */
+void kadmin_result_failures_last(kfk_admin_result *r);
 
 /* Sets a's last error to "fn: what" and returns KFK_ERR_INVALID_ARG. */
 kfk_err kadmin_invalid(kfk_admin *a, const char *fn, const char *what);

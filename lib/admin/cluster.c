@@ -83,7 +83,7 @@ kfk_err kfk_admin_describe_features(kfk_admin *admin, const kfk_admin_options *o
     static const char fn[] = "kfk_admin_describe_features";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (err) return kclient_error_end(admin->client, err);
@@ -227,7 +227,7 @@ kfk_err kfk_admin_update_features(kfk_admin *admin, const kfk_feature_update *up
     static const char fn[] = "kfk_admin_update_features";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, KFK_ADMIN_VALIDATE_ONLY, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err) err = check_updates(admin, fn, updates, n);
@@ -245,7 +245,7 @@ kfk_err kfk_admin_update_features(kfk_admin *admin, const kfk_feature_update *up
         return kadmin_end(admin, fn, err, o.timeout_ms, NULL);
     }
     *result = res;
-    return kadmin_end(admin, fn, kadmin_result_status(res), o.timeout_ms, res);
+    return kadmin_end_named(admin, fn, kadmin_result_status(res), o.timeout_ms, res, "feature");
 }
 
 /* --- DescribeQuorum -------------------------------------------------------------------- */
@@ -325,7 +325,7 @@ kfk_err kfk_admin_describe_quorum(kfk_admin *admin, const kfk_admin_options *opt
     static const char fn[] = "kfk_admin_describe_quorum";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (err) return kclient_error_end(admin->client, err);

@@ -607,7 +607,7 @@ static kfk_err config_call(kfk_admin *admin, const char *fn, cfg_api api, unsign
 {
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, allowed, &o);
     if (!err) err = args_ok(admin, fn, api, resources, n, result);
     if (err) return kclient_error_end(admin->client, err);
@@ -621,7 +621,7 @@ static kfk_err config_call(kfk_admin *admin, const char *fn, cfg_api api, unsign
         *result = op.result;
         err = kadmin_result_status(op.result);
     }
-    return kadmin_end(admin, fn, err, o.timeout_ms, *result);
+    return kadmin_end_named(admin, fn, err, o.timeout_ms, *result, "resource");
 }
 
 kfk_err kfk_admin_describe_configs(kfk_admin *admin, kfk_config_resource *const *resources,
@@ -701,7 +701,7 @@ kfk_err kfk_admin_list_config_resources(kfk_admin *admin, const kfk_config_resou
     static const char fn[] = "kfk_admin_list_config_resources";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err && !types && n_types)

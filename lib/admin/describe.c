@@ -228,7 +228,7 @@ kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t
     static const char fn[] = "kfk_admin_list_topics";
     if (out) *out = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err =
         kadmin_opts_check(admin, fn, options, KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, &o);
     if (!err && !out) err = kadmin_invalid(admin, fn, "out is NULL");
@@ -266,7 +266,7 @@ kfk_err kfk_admin_describe_cluster(kfk_admin *admin, const kfk_admin_options *op
     static const char fn[] = "kfk_admin_describe_cluster";
     if (out) *out = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err =
         kadmin_opts_check(admin, fn, options, KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, &o);
     if (!err && !out) err = kadmin_invalid(admin, fn, "out is NULL");

@@ -174,6 +174,10 @@ static kfk_err describe_topics(kfk_admin *a, const char *const *names, size_t n,
 {
     dtp_op op = {.with_ops = o->flags & KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS};
     if (!(op.md = kmd_new())) return KFK_ERR_NO_MEMORY;
+    if (names && n == 0) { /* none named: nothing to ask (an empty list would mean all) */
+        *out = op.md;
+        return KFK_OK;
+    }
     kfk_err err = pages(a, names, n, o, &op);
     if (!err && finish(&op) < 0) err = KFK_ERR_NO_MEMORY;
     for (size_t i = 0; i < op.n; i++)
@@ -196,7 +200,7 @@ kfk_err kfk_admin_describe_topics(kfk_admin *admin, const char *const *names, si
     static const char fn[] = "kfk_admin_describe_topics";
     if (out) *out = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err =
         kadmin_opts_check(admin, fn, options, KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, &o);
     if (!err && !out) err = kadmin_invalid(admin, fn, "out is NULL");

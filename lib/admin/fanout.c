@@ -50,7 +50,8 @@ static int broker_ids(kclient *c, int32_t **out)
 }
 
 kfk_err kadmin_each_broker(kfk_admin *a, const kproto_client *api, const void *body,
-                           const kadmin_opts *o, kadmin_fanout_fn *fn, void *opaque)
+                           kcall_check_fn *check, int16_t min_version, const kadmin_opts *o,
+                           kadmin_fanout_fn *fn, void *opaque)
 {
     int64_t left_ms = (o->deadline_ns - kclient_deadline(0)) / 1000000;
     kfk_err err = kclient_refresh_wait(a->client, left_ms > 0 ? (int)left_ms : 0);
@@ -75,6 +76,8 @@ kfk_err kadmin_each_broker(kfk_admin *a, const kproto_client *api, const void *b
         fc->call.route = KROUTE_BROKER;
         fc->call.broker_id = ids[i];
         fc->call.deadline_ns = o->deadline_ns;
+        fc->call.check = check;
+        if (min_version > fc->call.min_version) fc->call.min_version = min_version;
         fc->call.no_retry = retries == 0;
         fc->call.max_retries = retries;
     }

@@ -138,6 +138,100 @@ kfk_err kagroup_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
     return kadmin_end(a, fn, err, timeout_ms, NULL);
 }
 
+/* --- one request about a group's offsets ------------------------------------------ */
+
+/* The runs of sorted list l (one per topic) in *out (the caller frees
+ * it); how many, or -1 when out of memory. */
+int kagroup_runs_of(const ktplist *l, kagroup_run **out)
+{
+    kagroup_run *r = calloc((size_t)(l->n ? l->n : 1), sizeof(*r));
+    if (!(*out = r)) return -1;
+    int k = 0;
+    for (int i = 0; i < l->n; i++) {
+        if (i == 0 || strcmp(l->v[i].topic, l->v[i - 1].topic) != 0)
+            r[k++] = (kagroup_run){l->v[i].topic, i, 0};
+        r[k - 1].n++;
+    }
+    return k;
+}
+
+/* Entry topic/partition of op->parts gets err (and, for a list of every
+ * partition, is added first). */
+ktp *kagroup_entry_for(kagroup_offs *op, kslice topic, int32_t partition)
+{
+    char *name = kagroup_strdup(topic);
+    if (!name) return NULL;
+    int i = ktplist_find(op->parts, name, partition);
+    if (i < 0 && op->all && ktplist_add(op->parts, name, partition) == 0) i = op->parts->n - 1;
+    free(name);
+    return i >= 0 ? &op->parts->v[i] : NULL;
+}
+
+/* The first failed entry's error, else KFK_OK. */
+kfk_err kagroup_first_error(const ktplist *l)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->v[i].err) return l->v[i].err;
+    return KFK_OK;
+}
+
+void kagroup_set_all(ktplist *l, kfk_err err)
+{
+    for (int i = 0; i < l->n; i++)
+        l->v[i].err = err;
+}
+
+/* Runs op->call to group_id's coordinator; op->err gets the outcome. */
+void kagroup_offs_run(kfk_admin *a, kagroup_offs *op, const char *group_id, int64_t deadline)
+{
+    kadmin_wait_init(&op->w);
+    op->call.route = KROUTE_COORDINATOR;
+    op->call.coord_type = 0;
+    op->call.coord_key = group_id;
+    op->call.deadline_ns = deadline;
+    kadmin_run(a, &op->call, &op->w);
+    kadmin_wait_destroy(&op->w);
+}
+
+/* Names the first failed entry of l in the last error, else as kadmin_end. */
+kfk_err kagroup_parts_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
+                          const char *group, const ktplist *l)
+{
+    for (int i = 0; err && l && i < l->n; i++) {
+        if (!l->v[i].err) continue;
+        kclient_error_set(a->client, "%s: group \"%.200s\": %.200s [%d]: %s", fn, group,
+                          l->v[i].topic, l->v[i].partition, kfk_err_str(l->v[i].err));
+        return kclient_error_end(a->client, err);
+    }
+    if (err && group && err != KFK_ERR_INVALID_ARG && err != KFK_ERR_TIMED_OUT &&
+        err != KFK_ERR_NO_MEMORY) {
+        kclient_error_set(a->client, "%s: group \"%.200s\": %s", fn, group, kfk_err_str(err));
+        return kclient_error_end(a->client, err);
+    }
+    return kadmin_end(a, fn, err, timeout_ms, NULL);
+}
+
+/* Checks a call's group id and partitions (parts may be NULL when
+ * may_be_null); offsets: each entry's offset must be >= 0. */
+kfk_err kagroup_offsets_args_ok(kfk_admin *a, const char *fn, const char *group_id,
+                                const kfk_partition_list *parts, bool may_be_null, bool offsets)
+{
+    if (!group_id || !group_id[0]) return kadmin_invalid(a, fn, "group_id is NULL or empty");
+    if (!parts) return may_be_null ? KFK_OK : kadmin_invalid(a, fn, "the partition list is NULL");
+    kfk_err err = ktp_check_unique(parts->v, (size_t)parts->n);
+    if (err == KFK_ERR_INVALID_ARG)
+        return kadmin_invalid(a, fn, "the partition list names a partition twice, or a bad one");
+    if (err) return err;
+    for (int i = 0; offsets && i < parts->n; i++)
+        if (parts->v[i].offset < 0) {
+            char what[128];
+            snprintf(what, sizeof(what), "entry %d has no offset to set (%lld)", i,
+                     (long long)parts->v[i].offset);
+            return kadmin_invalid(a, fn, what);
+        }
+    return KFK_OK;
+}
+
 /* --- accessors ------------------------------------------------------------------------ */
 
 static const kagroup_head *head_at(const kfk_admin_result *r, size_t i)

@@ -75,7 +75,7 @@ kfk_err kfk_admin_delete_groups(kfk_admin *admin, const char *const *group_ids, 
     static const char fn[] = "kfk_admin_delete_groups";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err) err = kagroup_ids_ok(admin, fn, group_ids, n, result);
     if (err) return kclient_error_end(admin->client, err);

@@ -243,6 +243,8 @@ static void run_round(kfk_admin *a, desc_op *op, desc_call *calls, kcall **ptrs,
             dc->body.dg.include_authorized_operations = op->ops;
             kcall_init(&dc->call, &kp_describe_groups_client, &dc->body.dg, dg_done, NULL);
             dc->call.check = dg_check;
+            /* Authorized operations came with v3 (Kafka 2.3). */
+            if (op->ops && dc->call.min_version < 3) dc->call.min_version = 3;
         } else {
             kp_consumer_group_describe_request_init(&dc->body.cgd);
             dc->body.cgd.group_ids = &dc->id;
@@ -290,7 +292,7 @@ kfk_err kfk_admin_describe_groups(kfk_admin *admin, const char *const *group_ids
     static const char fn[] = "kfk_admin_describe_groups";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err =
         kadmin_opts_check(admin, fn, options, KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, &o);
     if (!err) err = kagroup_ids_ok(admin, fn, group_ids, n, result);

@@ -79,4 +79,42 @@ static inline bool kagroup_retriable(kfk_err err)
            err == KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS;
 }
 
+/* --- one request about a group's offsets, to its coordinator --- */
+
+/* One such call: its entries are filled in place. */
+typedef struct kagroup_offs {
+    kadmin_wait w;
+    kcall call;
+    ktplist *parts; /* filled in place */
+    bool all;       /* list: every partition the group has */
+    kfk_err err;    /* the call's, or the group's */
+} kagroup_offs;
+
+/* A topic's run of entries in a sorted list. */
+typedef struct kagroup_run {
+    const char *topic;
+    int start, n;
+} kagroup_run;
+
+/* The runs of sorted list l (one per topic) in *out (the caller frees
+ * it); how many, or -1 when out of memory. */
+int kagroup_runs_of(const ktplist *l, kagroup_run **out);
+/* The entry topic/partition of op->parts (for a list of every partition,
+ * added first); NULL when absent or out of memory. */
+ktp *kagroup_entry_for(kagroup_offs *op, kslice topic, int32_t partition);
+/* The first failed entry's error, else KFK_OK. */
+kfk_err kagroup_first_error(const ktplist *l);
+void kagroup_set_all(ktplist *l, kfk_err err);
+/* Runs op->call (set up) to group_id's coordinator and waits; op->err
+ * gets the outcome. */
+void kagroup_offs_run(kfk_admin *a, kagroup_offs *op, const char *group_id, int64_t deadline);
+/* Names the first failed entry of l (may be NULL) in the last error, or
+ * the group for a group-level error; else as kadmin_end. */
+kfk_err kagroup_parts_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
+                          const char *group, const ktplist *l);
+/* Checks a call's group id and partitions (parts may be NULL when
+ * may_be_null); offsets: each entry's offset must be >= 0. */
+kfk_err kagroup_offsets_args_ok(kfk_admin *a, const char *fn, const char *group_id,
+                                const kfk_partition_list *parts, bool may_be_null, bool offsets);
+
 #endif

@@ -1,123 +1,36 @@
 /* A group's lag: its committed offsets (kfk_admin_list_group_offsets)
- * and each partition's end offset (ListOffsets, latest), end - committed.
- *
- * The end offsets come from a minimal latest-offset fetch below: one
- * ListOffsets per partition, routed to its leader by the kcall (which
- * also follows a leader that moved), all at once. It stands alone so it
- * can give way to a shared per-leader ListOffsets of the offsets
- * calls. */
+ * and each partition's end offset (ListOffsets, latest, one request per
+ * leader as kfk_admin_list_offsets sends it), end - committed. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin/groups_int.h"
-#include "base/err.h"
-#include "base/time.h"
-#include "proto/gen/list_offsets.h"
+#include "client/leaders.h"
 
-/* --- latest offsets, one request per partition ------------------------------------------ */
-
-typedef struct end_call {
-    kcall call;
-    kagroup_fan *fan;
-    ktp *tp; /* end_offset and err filled here */
-    kp_list_offsets_request body;
-    kp_list_offsets_request_list_offsets_topic topic;
-    kp_list_offsets_request_list_offsets_partition part;
-} end_call;
-
-static const kp_list_offsets_response_list_offsets_partition_response *
-answer_of(const kp_list_offsets_response *r)
-{
-    return r->n_topics > 0 && r->topics[0].n_partitions > 0 ? &r->topics[0].partitions[0] : NULL;
-}
-
-static kfk_err end_check(kcall *call, void *resp)
-{
-    (void)call;
-    const kp_list_offsets_response_list_offsets_partition_response *a = answer_of(resp);
-    kfk_err err = a ? (kfk_err)a->error_code : KFK_ERR_MALFORMED;
-    return err && kerr_retriable(err) ? err : KFK_OK;
-}
-
-static void end_done(kcall *call, kfk_err err, void *resp, karena *arena)
-{
-    (void)arena;
-    end_call *ec = (end_call *)call;
-    const kp_list_offsets_response_list_offsets_partition_response *a =
-        err ? NULL : answer_of(resp);
-    if (!err && !a) err = KFK_ERR_MALFORMED;
-    if (!err) err = (kfk_err)a->error_code;
-    ec->tp->err = err;
-    ec->tp->has_end = !err && a->offset >= 0;
-    ec->tp->end_offset = a && !err ? a->offset : -1;
-    kagroup_fan_done(ec->fan);
-}
-
-/* Metadata for the topics of the n entries of v (sorted), so that the
- * calls can be routed to their leaders: kfk_admin_list_topics gives what
- * it learns to the client's cache. */
-static kfk_err learn_leaders(kfk_admin *a, const ktp *v, size_t n, int timeout_ms)
-{
-    const char **names = calloc(n ? n : 1, sizeof(*names));
-    if (!names) return KFK_ERR_NO_MEMORY;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || strcmp(v[i].topic, v[i - 1].topic) != 0) names[k++] = v[i].topic;
-    kfk_metadata *md = NULL;
-    kfk_err err =
-        k ? kfk_admin_list_topics(a, names, k, &(kfk_admin_options){.timeout_ms = timeout_ms}, &md)
-          : KFK_OK;
-    kfk_metadata_destroy(md);
-    free(names);
-    return err;
-}
+/* --- end offsets ------------------------------------------------------------------------ */
 
 /* Fills end_offset (or err) of the n entries of v: the high watermark, or
- * the last stable offset when read_committed. */
-static kfk_err end_offsets(kfk_admin *a, ktp *v, size_t n, bool read_committed, int timeout_ms,
-                           int64_t deadline)
+ * the last stable offset when read_committed, through the offsets
+ * calls' per-leader ListOffsets (a partition that no longer exists fails
+ * alone at once). */
+static kfk_err end_offsets(kfk_admin *a, ktp *v, size_t n, bool read_committed, int64_t deadline)
 {
-    end_call *calls = calloc(n ? n : 1, sizeof(*calls));
-    kcall **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
-    if (!calls || !ptrs) {
-        free(calls), free(ptrs);
-        return KFK_ERR_NO_MEMORY;
+    ktp *spec = calloc(n ? n : 1, sizeof(*spec));
+    if (!spec) return KFK_ERR_NO_MEMORY;
+    for (size_t i = 0; i < n; i++)
+        spec[i] = (ktp){.topic = v[i].topic,
+                        .partition = v[i].partition,
+                        .offset = KFK_OFFSET_END,
+                        .leader_epoch = -1,
+                        .timestamp = -1};
+    kfk_err err = kclient_list_offsets(a->client, spec, n, read_committed, deadline);
+    for (size_t i = 0; !err && i < n; i++) {
+        v[i].err = spec[i].err;
+        v[i].has_end = !spec[i].err && spec[i].offset >= 0;
+        v[i].end_offset = v[i].has_end ? spec[i].offset : -1;
     }
-    kfk_err err = learn_leaders(a, v, n, timeout_ms);
-    if (err) {
-        free(calls), free(ptrs);
-        return err;
-    }
-    kagroup_fan fan;
-    for (size_t i = 0; i < n; i++) {
-        end_call *ec = &calls[i];
-        ec->fan = &fan;
-        ec->tp = &v[i];
-        kp_list_offsets_request_list_offsets_partition_init(&ec->part);
-        ec->part.partition_index = v[i].partition;
-        ec->part.timestamp = -1; /* latest */
-        kp_list_offsets_request_list_offsets_topic_init(&ec->topic);
-        ec->topic.name = kwire_cstr(v[i].topic);
-        ec->topic.partitions = &ec->part;
-        ec->topic.n_partitions = 1;
-        kp_list_offsets_request_init(&ec->body);
-        ec->body.replica_id = -1;
-        ec->body.isolation_level = read_committed ? 1 : 0;
-        ec->body.topics = &ec->topic;
-        ec->body.n_topics = 1;
-        ec->body.timeout_ms = timeout_ms;
-        kcall_init(&ec->call, &kp_list_offsets_client, &ec->body, end_done, NULL);
-        ec->call.route = KROUTE_LEADER;
-        ec->call.topic = v[i].topic;
-        ec->call.partition = v[i].partition;
-        ec->call.check = end_check;
-        ec->call.deadline_ns = deadline;
-        ec->call.min_version = read_committed ? 2 : 1; /* isolation: v2+ */
-        ptrs[i] = &ec->call;
-    }
-    if (n) kagroup_fan_run(a, &fan, ptrs, n);
-    free(calls), free(ptrs);
-    return KFK_OK;
+    free(spec);
+    return err;
 }
 
 /* --- the call ----------------------------------------------------------------------------- */
@@ -128,7 +41,7 @@ kfk_err kfk_admin_group_lag(kfk_admin *admin, const char *group_id,
     static const char fn[] = "kfk_admin_group_lag";
     if (out) *out = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options,
                                     KFK_ADMIN_READ_COMMITTED | KFK_ADMIN_REQUIRE_STABLE, &o);
     if (!err && !out) err = kadmin_invalid(admin, fn, "out is NULL");
@@ -145,10 +58,9 @@ kfk_err kfk_admin_group_lag(kfk_admin *admin, const char *group_id,
     ktplist todo = {0};
     for (int i = 0; i < l->n; i++)
         if (!l->v[i].err && ktplist_add_tp(&todo, &l->v[i]) < 0) err = KFK_ERR_NO_MEMORY;
-    int64_t left_ms = (o.deadline_ns - ktime_mono_ns()) / KTIME_NS_PER_MS;
     if (!err)
         err = end_offsets(admin, todo.v, (size_t)todo.n, o.flags & KFK_ADMIN_READ_COMMITTED,
-                          (int)(left_ms > 0 ? left_ms : 1), o.deadline_ns);
+                          o.deadline_ns);
     for (int i = 0; !err && i < todo.n; i++) {
         ktp *e = &l->v[ktplist_find(l, todo.v[i].topic, todo.v[i].partition)];
         e->err = todo.v[i].err;

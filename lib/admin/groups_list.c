@@ -38,6 +38,12 @@ static int add_entry(kfk_admin_result *res, kslice name, kfk_err err, int32_t br
 /* One broker's answer (kadmin_each_broker calls it one at a time). A
  * broker that cannot filter fails with UNSUPPORTED_VERSION: the request
  * does not encode at a version without the filter fields. */
+static kfk_err list_check(kcall *call, void *resp)
+{
+    (void)call;
+    return kadmin_coordinator_busy((kfk_err)((const kp_list_groups_response *)resp)->error_code);
+}
+
 static void list_one(void *opaque, int32_t broker, kfk_err err, void *resp)
 {
     list_op *op = opaque;
@@ -51,18 +57,6 @@ static void list_one(void *opaque, int32_t broker, kfk_err err, void *resp)
             rc = add_entry(op->res, r->groups[i].group_id, KFK_OK, broker, &r->groups[i]);
     }
     if (rc) op->out_of_memory = true;
-}
-
-/* Broker failures go after the groups, so that entries 0.. are groups. */
-static void failures_last(kfk_admin_result *r)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < r->n; i++)
-        if (!r->e[i].err) {
-            kadmin_entry e = r->e[i];
-            memmove(&r->e[k + 1], &r->e[k], (i - k) * sizeof(e));
-            r->e[k++] = e;
-        }
 }
 
 static kfk_err filter_ok(kfk_admin *a, const char *fn, const kfk_group_filter *f)
@@ -102,7 +96,8 @@ static kfk_err list_all(kfk_admin *a, const kfk_group_filter *f, const kadmin_op
         names[ns + i] = kwire_cstr(kfk_group_type_name(f->types[i]));
     body.states_filter = names, body.n_states_filter = (int32_t)ns;
     body.types_filter = names + ns, body.n_types_filter = (int32_t)nt;
-    kfk_err err = kadmin_each_broker(a, &kp_list_groups_client, &body, o, list_one, &op);
+    kfk_err err =
+        kadmin_each_broker(a, &kp_list_groups_client, &body, list_check, 0, o, list_one, &op);
     free(names);
     /* A broker's failure is an entry; only not knowing the brokers fails
      * the call as a whole. */
@@ -110,7 +105,7 @@ static kfk_err list_all(kfk_admin *a, const kfk_group_filter *f, const kadmin_op
         kfk_admin_result_destroy(op.res);
         return op.out_of_memory ? KFK_ERR_NO_MEMORY : err;
     }
-    failures_last(op.res);
+    kadmin_result_failures_last(op.res);
     *result = op.res;
     return kadmin_result_status(op.res);
 }
@@ -121,7 +116,7 @@ kfk_err kfk_admin_list_groups(kfk_admin *admin, const kfk_group_filter *filter,
     static const char fn[] = "kfk_admin_list_groups";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err) err = filter_ok(admin, fn, filter);

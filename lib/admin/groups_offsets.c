@@ -14,73 +14,6 @@
 #include "proto/gen/offset_delete.h"
 #include "proto/gen/offset_fetch.h"
 
-typedef struct offs_op {
-    kadmin_wait w;
-    kcall call;
-    ktplist *parts; /* filled in place */
-    bool all;       /* list: every partition the group has */
-    kfk_err err;    /* the call's, or the group's */
-} offs_op;
-
-/* A topic's run of entries in a sorted list. */
-typedef struct topic_run {
-    const char *topic;
-    int start, n;
-} topic_run;
-
-/* The runs of sorted list l (one per topic) in *out (the caller frees
- * it); how many, or -1 when out of memory. */
-static int runs_of(const ktplist *l, topic_run **out)
-{
-    topic_run *r = calloc((size_t)(l->n ? l->n : 1), sizeof(*r));
-    if (!(*out = r)) return -1;
-    int k = 0;
-    for (int i = 0; i < l->n; i++) {
-        if (i == 0 || strcmp(l->v[i].topic, l->v[i - 1].topic) != 0)
-            r[k++] = (topic_run){l->v[i].topic, i, 0};
-        r[k - 1].n++;
-    }
-    return k;
-}
-
-/* Entry topic/partition of op->parts gets err (and, for a list of every
- * partition, is added first). */
-static ktp *entry_for(offs_op *op, kslice topic, int32_t partition)
-{
-    char *name = kagroup_strdup(topic);
-    if (!name) return NULL;
-    int i = ktplist_find(op->parts, name, partition);
-    if (i < 0 && op->all && ktplist_add(op->parts, name, partition) == 0) i = op->parts->n - 1;
-    free(name);
-    return i >= 0 ? &op->parts->v[i] : NULL;
-}
-
-/* The first failed entry's error, else KFK_OK. */
-static kfk_err first_error(const ktplist *l)
-{
-    for (int i = 0; i < l->n; i++)
-        if (l->v[i].err) return l->v[i].err;
-    return KFK_OK;
-}
-
-static void set_all(ktplist *l, kfk_err err)
-{
-    for (int i = 0; i < l->n; i++)
-        l->v[i].err = err;
-}
-
-/* Runs op->call to group_id's coordinator; op->err gets the outcome. */
-static void run_to_coordinator(kfk_admin *a, offs_op *op, const char *group_id, int64_t deadline)
-{
-    kadmin_wait_init(&op->w);
-    op->call.route = KROUTE_COORDINATOR;
-    op->call.coord_type = 0;
-    op->call.coord_key = group_id;
-    op->call.deadline_ns = deadline;
-    kadmin_run(a, &op->call, &op->w);
-    kadmin_wait_destroy(&op->w);
-}
-
 /* --- OffsetFetch ------------------------------------------------------------------------ */
 
 static kfk_err fetch_check(kcall *call, void *resp)
@@ -99,13 +32,13 @@ static kfk_err fetch_check(kcall *call, void *resp)
 static void fetch_done(kcall *call, kfk_err err, void *resp, karena *arena)
 {
     (void)arena;
-    offs_op *op = call->opaque;
+    kagroup_offs *op = call->opaque;
     const kp_offset_fetch_response *r = resp;
     if (!err) err = r->error_code;
     for (int t = 0; !err && t < r->n_topics; t++)
         for (int p = 0; !err && p < r->topics[t].n_partitions; p++) {
             const kp_offset_fetch_response_partition *x = &r->topics[t].partitions[p];
-            ktp *e = entry_for(op, r->topics[t].name, x->partition_index);
+            ktp *e = kagroup_entry_for(op, r->topics[t].name, x->partition_index);
             if (!e) {
                 if (op->all) err = KFK_ERR_NO_MEMORY;
                 continue;
@@ -127,16 +60,16 @@ static kfk_err fetch(kfk_admin *a, const char *group_id, ktplist *parts, bool al
                      const kadmin_opts *o)
 {
     ktplist sorted = {0};
-    topic_run *runs = NULL;
+    kagroup_run *runs = NULL;
     int32_t *idx = calloc((size_t)(parts->n ? parts->n : 1), sizeof(*idx));
     kp_offset_fetch_request_topic *topics =
         calloc((size_t)(parts->n ? parts->n : 1), sizeof(*topics));
     int nr = -1;
     if (idx && topics && ktplist_add_all(&sorted, parts->v, (size_t)parts->n) == 0) {
         ktplist_sort(&sorted);
-        nr = runs_of(&sorted, &runs);
+        nr = kagroup_runs_of(&sorted, &runs);
     }
-    offs_op op = {.parts = parts, .all = all};
+    kagroup_offs op = {.parts = parts, .all = all};
     if (nr >= 0) {
         kp_offset_fetch_request body;
         kp_offset_fetch_request_init(&body);
@@ -157,7 +90,7 @@ static kfk_err fetch(kfk_admin *a, const char *group_id, ktplist *parts, bool al
         /* every partition: v2+; stable offsets (KIP-447): v7+ */
         op.call.min_version = body.require_stable ? 7 : all ? 2 : 1;
         op.call.max_version = 7;
-        run_to_coordinator(a, &op, group_id, o->deadline_ns);
+        kagroup_offs_run(a, &op, group_id, o->deadline_ns);
     } else {
         op.err = KFK_ERR_NO_MEMORY;
     }
@@ -172,11 +105,12 @@ static kfk_err fetch(kfk_admin *a, const char *group_id, ktplist *parts, bool al
 static void commit_done(kcall *call, kfk_err err, void *resp, karena *arena)
 {
     (void)arena;
-    offs_op *op = call->opaque;
+    kagroup_offs *op = call->opaque;
     const kp_offset_commit_response *r = resp;
     for (int t = 0; !err && t < r->n_topics; t++)
         for (int p = 0; p < r->topics[t].n_partitions; p++) {
-            ktp *e = entry_for(op, r->topics[t].name, r->topics[t].partitions[p].partition_index);
+            ktp *e = kagroup_entry_for(op, r->topics[t].name,
+                                       r->topics[t].partitions[p].partition_index);
             if (e) e->err = (kfk_err)r->topics[t].partitions[p].error_code;
         }
     op->err = err;
@@ -199,15 +133,15 @@ static kfk_err commit(kfk_admin *a, const char *group_id, ktplist *parts, const 
 {
     size_t n = (size_t)(parts->n ? parts->n : 1);
     ktplist sorted = {0};
-    topic_run *runs = NULL;
+    kagroup_run *runs = NULL;
     kp_offset_commit_request_partition *ps = calloc(n, sizeof(*ps));
     kp_offset_commit_request_topic *topics = calloc(n, sizeof(*topics));
     int nr = -1;
     if (ps && topics && ktplist_add_all(&sorted, parts->v, (size_t)parts->n) == 0) {
         ktplist_sort(&sorted);
-        nr = runs_of(&sorted, &runs);
+        nr = kagroup_runs_of(&sorted, &runs);
     }
-    offs_op op = {.parts = parts};
+    kagroup_offs op = {.parts = parts};
     if (nr >= 0) {
         kp_offset_commit_request body;
         kp_offset_commit_request_init(&body);
@@ -234,7 +168,7 @@ static kfk_err commit(kfk_admin *a, const char *group_id, ktplist *parts, const 
         op.call.check = commit_check;
         op.call.min_version = 2;
         op.call.max_version = 9;
-        run_to_coordinator(a, &op, group_id, o->deadline_ns);
+        kagroup_offs_run(a, &op, group_id, o->deadline_ns);
     } else {
         op.err = KFK_ERR_NO_MEMORY;
     }
@@ -255,12 +189,13 @@ static kfk_err delete_check(kcall *call, void *resp)
 static void delete_done(kcall *call, kfk_err err, void *resp, karena *arena)
 {
     (void)arena;
-    offs_op *op = call->opaque;
+    kagroup_offs *op = call->opaque;
     const kp_offset_delete_response *r = resp;
     if (!err) err = r->error_code;
     for (int t = 0; !err && t < r->n_topics; t++)
         for (int p = 0; p < r->topics[t].n_partitions; p++) {
-            ktp *e = entry_for(op, r->topics[t].name, r->topics[t].partitions[p].partition_index);
+            ktp *e = kagroup_entry_for(op, r->topics[t].name,
+                                       r->topics[t].partitions[p].partition_index);
             if (e) e->err = (kfk_err)r->topics[t].partitions[p].error_code;
         }
     op->err = err;
@@ -272,15 +207,15 @@ static kfk_err delete_offsets(kfk_admin *a, const char *group_id, ktplist *parts
 {
     size_t n = (size_t)(parts->n ? parts->n : 1);
     ktplist sorted = {0};
-    topic_run *runs = NULL;
+    kagroup_run *runs = NULL;
     kp_offset_delete_request_partition *ps = calloc(n, sizeof(*ps));
     kp_offset_delete_request_topic *topics = calloc(n, sizeof(*topics));
     int nr = -1;
     if (ps && topics && ktplist_add_all(&sorted, parts->v, (size_t)parts->n) == 0) {
         ktplist_sort(&sorted);
-        nr = runs_of(&sorted, &runs);
+        nr = kagroup_runs_of(&sorted, &runs);
     }
-    offs_op op = {.parts = parts};
+    kagroup_offs op = {.parts = parts};
     if (nr >= 0) {
         kp_offset_delete_request body;
         kp_offset_delete_request_init(&body);
@@ -297,7 +232,7 @@ static kfk_err delete_offsets(kfk_admin *a, const char *group_id, ktplist *parts
         }
         kcall_init(&op.call, &kp_offset_delete_client, &body, delete_done, &op);
         op.call.check = delete_check;
-        run_to_coordinator(a, &op, group_id, o->deadline_ns);
+        kagroup_offs_run(a, &op, group_id, o->deadline_ns);
     } else {
         op.err = KFK_ERR_NO_MEMORY;
     }
@@ -308,45 +243,6 @@ static kfk_err delete_offsets(kfk_admin *a, const char *group_id, ktplist *parts
 
 /* --- the public calls --------------------------------------------------------------------- */
 
-/* Names the first failed entry of l in the last error, else as kadmin_end. */
-static kfk_err parts_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
-                         const char *group, const ktplist *l)
-{
-    for (int i = 0; err && l && i < l->n; i++) {
-        if (!l->v[i].err) continue;
-        kclient_error_set(a->client, "%s: group \"%.200s\": %.200s [%d]: %s", fn, group,
-                          l->v[i].topic, l->v[i].partition, kfk_err_str(l->v[i].err));
-        return kclient_error_end(a->client, err);
-    }
-    if (err && group && err != KFK_ERR_INVALID_ARG && err != KFK_ERR_TIMED_OUT &&
-        err != KFK_ERR_NO_MEMORY) {
-        kclient_error_set(a->client, "%s: group \"%.200s\": %s", fn, group, kfk_err_str(err));
-        return kclient_error_end(a->client, err);
-    }
-    return kadmin_end(a, fn, err, timeout_ms, NULL);
-}
-
-/* Checks a call's group id and partitions (parts may be NULL when
- * may_be_null); offsets: each entry's offset must be >= 0. */
-static kfk_err args_ok(kfk_admin *a, const char *fn, const char *group_id,
-                       const kfk_partition_list *parts, bool may_be_null, bool offsets)
-{
-    if (!group_id || !group_id[0]) return kadmin_invalid(a, fn, "group_id is NULL or empty");
-    if (!parts) return may_be_null ? KFK_OK : kadmin_invalid(a, fn, "the partition list is NULL");
-    kfk_err err = ktp_check_unique(parts->v, (size_t)parts->n);
-    if (err == KFK_ERR_INVALID_ARG)
-        return kadmin_invalid(a, fn, "the partition list names a partition twice, or a bad one");
-    if (err) return err;
-    for (int i = 0; offsets && i < parts->n; i++)
-        if (parts->v[i].offset < 0) {
-            char what[128];
-            snprintf(what, sizeof(what), "entry %d has no offset to set (%lld)", i,
-                     (long long)parts->v[i].offset);
-            return kadmin_invalid(a, fn, what);
-        }
-    return KFK_OK;
-}
-
 kfk_err kfk_admin_list_group_offsets(kfk_admin *admin, const char *group_id,
                                      const kfk_partition_list *parts,
                                      const kfk_admin_options *options, kfk_partition_list **out)
@@ -354,10 +250,10 @@ kfk_err kfk_admin_list_group_offsets(kfk_admin *admin, const char *group_id,
     static const char fn[] = "kfk_admin_list_group_offsets";
     if (out) *out = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, KFK_ADMIN_REQUIRE_STABLE, &o);
     if (!err && !out) err = kadmin_invalid(admin, fn, "out is NULL");
-    if (!err) err = args_ok(admin, fn, group_id, parts, true, false);
+    if (!err) err = kagroup_offsets_args_ok(admin, fn, group_id, parts, true, false);
     if (err) return kclient_error_end(admin->client, err);
     ktplist *l = parts ? kfk_partition_list_copy(parts) : kfk_partition_list_new(0);
     if (!l) return kadmin_end(admin, fn, KFK_ERR_NO_MEMORY, o.timeout_ms, NULL);
@@ -370,10 +266,10 @@ kfk_err kfk_admin_list_group_offsets(kfk_admin *admin, const char *group_id,
     err = fetch(admin, group_id, l, parts == NULL, &o);
     if (err) {
         kfk_partition_list_destroy(l);
-        return parts_end(admin, fn, err, o.timeout_ms, group_id, NULL);
+        return kagroup_parts_end(admin, fn, err, o.timeout_ms, group_id, NULL);
     }
     *out = l;
-    return parts_end(admin, fn, first_error(l), o.timeout_ms, group_id, l);
+    return kagroup_parts_end(admin, fn, kagroup_first_error(l), o.timeout_ms, group_id, l);
 }
 
 kfk_err kfk_admin_alter_group_offsets(kfk_admin *admin, const char *group_id,
@@ -381,14 +277,15 @@ kfk_err kfk_admin_alter_group_offsets(kfk_admin *admin, const char *group_id,
 {
     static const char fn[] = "kfk_admin_alter_group_offsets";
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
-    if (!err) err = args_ok(admin, fn, group_id, offsets, false, true);
+    if (!err) err = kagroup_offsets_args_ok(admin, fn, group_id, offsets, false, true);
     if (err) return kclient_error_end(admin->client, err);
-    set_all(offsets, KFK_ERR_TIMED_OUT); /* until answered */
+    kagroup_set_all(offsets, KFK_ERR_TIMED_OUT); /* until answered */
     err = commit(admin, group_id, offsets, &o);
-    if (err) set_all(offsets, err);
-    return parts_end(admin, fn, err ? err : first_error(offsets), o.timeout_ms, group_id, offsets);
+    if (err) kagroup_set_all(offsets, err);
+    return kagroup_parts_end(admin, fn, err ? err : kagroup_first_error(offsets), o.timeout_ms,
+                             group_id, offsets);
 }
 
 kfk_err kfk_admin_delete_group_offsets(kfk_admin *admin, const char *group_id,
@@ -396,12 +293,13 @@ kfk_err kfk_admin_delete_group_offsets(kfk_admin *admin, const char *group_id,
 {
     static const char fn[] = "kfk_admin_delete_group_offsets";
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
-    if (!err) err = args_ok(admin, fn, group_id, parts, false, false);
+    if (!err) err = kagroup_offsets_args_ok(admin, fn, group_id, parts, false, false);
     if (err) return kclient_error_end(admin->client, err);
-    set_all(parts, KFK_ERR_TIMED_OUT);
+    kagroup_set_all(parts, KFK_ERR_TIMED_OUT);
     err = delete_offsets(admin, group_id, parts, &o);
-    if (err) set_all(parts, err);
-    return parts_end(admin, fn, err ? err : first_error(parts), o.timeout_ms, group_id, parts);
+    if (err) kagroup_set_all(parts, err);
+    return kagroup_parts_end(admin, fn, err ? err : kagroup_first_error(parts), o.timeout_ms,
+                             group_id, parts);
 }

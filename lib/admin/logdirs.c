@@ -162,7 +162,8 @@ kfk_err kfk_admin_describe_log_dirs(kfk_admin *admin, const kfk_partition_list *
     if (parts && build(&req, parts, &topics, &ids)) {
         err = KFK_ERR_NO_MEMORY;
     } else {
-        err = kadmin_each_broker(admin, &kp_describe_log_dirs_client, &req, &o, take_broker, d);
+        err = kadmin_each_broker(admin, &kp_describe_log_dirs_client, &req, NULL, 0, &o,
+                                 take_broker, d);
         if (d->oom) err = KFK_ERR_NO_MEMORY;
     }
     free(topics);

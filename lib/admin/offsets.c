@@ -64,7 +64,7 @@ kfk_err kfk_admin_list_offsets(kfk_admin *admin, kfk_partition_list *parts,
 {
     static const char fn[] = "kfk_admin_list_offsets";
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, KFK_ADMIN_READ_COMMITTED, &o);
     if (!err && !parts) err = kadmin_invalid(admin, fn, "parts is NULL");
     for (int i = 0; !err && i < parts->n; i++) {
@@ -151,7 +151,7 @@ kfk_err kfk_admin_delete_records(kfk_admin *admin, kfk_partition_list *parts,
 {
     static const char fn[] = "kfk_admin_delete_records";
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !parts) err = kadmin_invalid(admin, fn, "parts is NULL");
     for (int i = 0; !err && i < parts->n; i++) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "admin/admin_int.h"
+#include "admin/metadata_int.h"
 #include "base/partition_list.h"
 #include "proto/gen/describe_producers.h"
 #include "proto/gen/write_txn_markers.h"
@@ -31,27 +32,27 @@ static bool leader_moved(kfk_err err)
            err == KFK_ERR_BROKER_NOT_AVAILABLE || err == KFK_ERR_LEADER_NOT_AVAILABLE;
 }
 
-/* Whether topic's partition exists, after a fresh look at the metadata:
- * a call routed to the leader of a partition that does not exist would
+/* Whether topic's partition exists in md, a fresh Metadata answer: a
+ * call routed to the leader of a partition that does not exist would
  * wait for one until its deadline. Java's admin fails such a partition at
  * once with UNKNOWN_TOPIC_OR_PARTITION too. */
-static kfk_err partition_exists(kfk_admin *a, const char *topic, int32_t partition)
+static kfk_err partition_exists(const kfk_metadata *md, const char *topic, int32_t partition)
 {
-    kmeta_topic *t = kmeta_topic_get(kclient_meta(a->client), topic);
-    kfk_err err = !t || t->err                       ? KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION
-                  : kmeta_partition_of(t, partition) ? KFK_OK
-                                                     : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    kmeta_topic_unref(t);
-    return err;
+    for (size_t t = 0; t < kfk_metadata_topic_count(md); t++) {
+        if (strcmp(kfk_metadata_topic_name(md, t), topic) != 0) continue;
+        if (kfk_metadata_topic_error(md, t)) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        for (size_t p = 0; p < kfk_metadata_partition_count(md, t); p++)
+            if (kfk_metadata_partition_id(md, t, p) == partition) return KFK_OK;
+    }
+    return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
 }
 
-/* Asks for the metadata of the topics of parts and waits for it. */
-static kfk_err refresh_topics(kfk_admin *a, const kfk_partition_list *parts, const kadmin_opts *o)
+/* One Metadata request for the n topics (its answer also updates the
+ * client's cache, so the calls that follow route to current leaders). */
+static kfk_err fresh_metadata(kfk_admin *a, const char *const *topics, size_t n,
+                              const kadmin_opts *o, kfk_metadata **md)
 {
-    for (int i = 0; i < parts->n; i++)
-        kclient_want_topics(a->client, &parts->v[i].topic, 1);
-    int64_t left_ms = (o->deadline_ns - kclient_deadline(0)) / 1000000;
-    return kclient_refresh_wait(a->client, left_ms > 0 ? (int)left_ms : 0);
+    return kadmin_metadata_call(a, topics, n, o->deadline_ns, false, md);
 }
 
 /* One call per partition, each to its leader, all at once. */
@@ -205,9 +206,14 @@ static kfk_err describe_producers(kfk_admin *a, const kfk_partition_list *parts,
     size_t n = (size_t)parts->n, n_run = 0;
     part_call *pcs = calloc(n ? n : 1, sizeof(*pcs));
     if (!pcs) return KFK_ERR_NO_MEMORY;
-    kfk_err err = refresh_topics(a, parts, o);
+    const char **topics = calloc(n + 1, sizeof(*topics));
+    for (size_t i = 0; topics && i < n; i++)
+        topics[i] = parts->v[i].topic;
+    kfk_metadata *md = NULL;
+    kfk_err err = topics ? fresh_metadata(a, topics, n, o, &md) : KFK_ERR_NO_MEMORY;
+    free(topics);
     for (size_t i = 0; !err && i < n; i++) {
-        kfk_err perr = partition_exists(a, parts->v[i].topic, parts->v[i].partition);
+        kfk_err perr = partition_exists(md, parts->v[i].topic, parts->v[i].partition);
         if (perr) {
             producers_detail *d = calloc(1, sizeof(*d));
             if (!d) {
@@ -220,6 +226,7 @@ static kfk_err describe_producers(kfk_admin *a, const kfk_partition_list *parts,
         } else
             dp_prepare(&pcs[n_run++], &parts->v[i], res, i);
     }
+    kfk_metadata_destroy(md);
     if (!err) run_parts(a, pcs, n_run, o);
     free(pcs);
     return err ? err : kadmin_result_status(res);
@@ -231,7 +238,7 @@ kfk_err kfk_admin_describe_producers(kfk_admin *admin, const kfk_partition_list 
     static const char fn[] = "kfk_admin_describe_producers";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err) err = check_parts(admin, fn, partitions);
@@ -260,7 +267,7 @@ static const producers_detail *producers_at(const kfk_admin_result *r, size_t i)
     return kadmin_result_detail(r, i, KADMIN_KIND_PRODUCERS);
 }
 
-int32_t kfk_admin_result_partition(const kfk_admin_result *result, size_t i)
+int32_t kfk_admin_result_producers_partition(const kfk_admin_result *result, size_t i)
 {
     const producers_detail *d = producers_at(result, i);
     return d ? d->partition : -1;
@@ -322,10 +329,21 @@ kfk_err kfk_admin_abort_transaction(kfk_admin *admin, const kfk_abort_transactio
 {
     static const char fn[] = "kfk_admin_abort_transaction";
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err) err = check_spec(admin, fn, spec);
     if (err) return kclient_error_end(admin->client, err);
+    kfk_metadata *md = NULL;
+    err = fresh_metadata(admin, &spec->topic, 1, &o, &md);
+    if (!err) err = partition_exists(md, spec->topic, spec->partition);
+    kfk_metadata_destroy(md);
+    if (err) {
+        if (err != KFK_ERR_TIMED_OUT)
+            kclient_error_set(admin->client, "%s: %s [%d]: %s", fn, spec->topic, spec->partition,
+                              kfk_err_str(err));
+        return err == KFK_ERR_TIMED_OUT ? kadmin_end(admin, fn, err, o.timeout_ms, NULL)
+                                        : kclient_error_end(admin->client, err);
+    }
     part_call pc = {.topic = spec->topic, .partition = spec->partition};
     pc.u.wtm.topic_req =
         (kp_write_txn_markers_request_writable_txn_marker_topic){.name = kwire_cstr(spec->topic),

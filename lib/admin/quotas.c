@@ -283,7 +283,7 @@ kfk_err kfk_admin_describe_client_quotas(kfk_admin *admin, const kfk_quota_filte
     static const char fn[] = "kfk_admin_describe_client_quotas";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err && !filter) err = kadmin_invalid(admin, fn, "filter is NULL");
@@ -512,7 +512,7 @@ kfk_err kfk_admin_alter_client_quotas(kfk_admin *admin, kfk_quota_alteration *co
     static const char fn[] = "kfk_admin_alter_client_quotas";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, KFK_ADMIN_VALIDATE_ONLY, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err && !alterations && n)

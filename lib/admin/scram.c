@@ -142,7 +142,7 @@ kfk_err kfk_admin_describe_user_scram_credentials(kfk_admin *admin, const char *
     static const char fn[] = "kfk_admin_describe_user_scram_credentials";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     for (size_t i = 0; !err && users && i < n; i++)
@@ -313,7 +313,7 @@ kfk_err kfk_admin_alter_user_scram_credentials(kfk_admin *admin,
     static const char fn[] = "kfk_admin_alter_user_scram_credentials";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err) err = alter_check(admin, fn, alterations, n);

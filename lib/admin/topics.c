@@ -396,7 +396,7 @@ kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, 
     static const char fn[] = "kfk_admin_create_topics";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, KFK_ADMIN_VALIDATE_ONLY, &o);
     if (!err) err = create_topics(admin, topics, n, &o, result);
     return kadmin_end(admin, fn, err, o.timeout_ms, result ? *result : NULL);
@@ -408,7 +408,7 @@ kfk_err kfk_admin_delete_topics(kfk_admin *admin, const char *const *names, size
     static const char fn[] = "kfk_admin_delete_topics";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err) err = names_ok(admin, fn, names, n, result);
     if (err) return kclient_error_end(admin->client, err);
@@ -426,7 +426,7 @@ kfk_err kfk_admin_create_partitions(kfk_admin *admin, const char *const *names,
     static const char fn[] = "kfk_admin_create_partitions";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, KFK_ADMIN_VALIDATE_ONLY, &o);
     if (!err) err = names_ok(admin, fn, names, n, result);
     if (!err && !total_counts && n) err = kadmin_invalid(admin, fn, "total_counts is NULL");

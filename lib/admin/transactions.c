@@ -58,11 +58,40 @@ typedef struct list_op {
     bool oom;
 } list_op;
 
+static kfk_err list_check(kcall *call, void *resp)
+{
+    (void)call;
+    return kadmin_coordinator_busy(
+        (kfk_err)((const kp_list_transactions_response *)resp)->error_code);
+}
+
+/* A broker that failed: a nameless entry with its error and broker id. */
+static void list_failed(list_op *op, int32_t broker_id, kfk_err err)
+{
+    txn_detail *d = calloc(1, sizeof(*d));
+    if (d)
+        *d = (txn_detail){.producer_id = -1,
+                          .producer_epoch = -1,
+                          .timeout_ms = -1,
+                          .start_ms = -1,
+                          .coordinator_id = broker_id};
+    if (!d || kadmin_result_append(op->res, NULL, err) < 0) {
+        free(d);
+        op->oom = true;
+        return;
+    }
+    op->res->e[op->res->n - 1].detail = d;
+}
+
 static void list_each(void *opaque, int32_t broker_id, kfk_err err, void *resp)
 {
     list_op *op = opaque;
-    if (err) return;
     const kp_list_transactions_response *r = resp;
+    if (!err) err = (kfk_err)r->error_code;
+    if (err) {
+        list_failed(op, broker_id, err);
+        return;
+    }
     for (int32_t i = 0; i < r->n_transaction_states; i++) {
         const kp_list_transactions_response_transaction_state *t = &r->transaction_states[i];
         char *id = slice_dup(t->transactional_id);
@@ -125,7 +154,7 @@ kfk_err kfk_admin_list_transactions(kfk_admin *admin, const kfk_transaction_filt
     static const char fn[] = "kfk_admin_list_transactions";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kp_list_transactions_request body;
     kp_list_transactions_request_init(&body);
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
@@ -136,16 +165,25 @@ kfk_err kfk_admin_list_transactions(kfk_admin *admin, const kfk_transaction_filt
     if (!err) {
         op.res->kind = KADMIN_KIND_TRANSACTIONS;
         op.res->detail_free = txn_detail_free;
-        err = kadmin_each_broker(admin, &kp_list_transactions_client, &body, &o, list_each, &op);
+        /* The duration filter came with v1, the id pattern with v2. */
+        int16_t min_version = body.transactional_id_pattern.ptr ? 2
+                              : body.duration_filter >= 0       ? 1
+                                                                : 0;
+        err = kadmin_each_broker(admin, &kp_list_transactions_client, &body, list_check,
+                                 min_version, &o, list_each, &op);
         if (op.oom) err = KFK_ERR_NO_MEMORY;
     }
     free(body.state_filters);
-    if (op.res && err != KFK_ERR_NO_MEMORY) {
+    /* A broker's failure is an entry; only not knowing the brokers fails
+     * the call as a whole. */
+    if (op.res && err != KFK_ERR_NO_MEMORY && (!err || op.res->n)) {
+        kadmin_result_failures_last(op.res);
         *result = op.res;
+        err = kadmin_result_status(op.res);
     } else {
         kfk_admin_result_destroy(op.res);
     }
-    return kadmin_end(admin, fn, err, o.timeout_ms, NULL);
+    return kadmin_end_named(admin, fn, err, o.timeout_ms, NULL, "broker");
 }
 
 /* --- DescribeTransactions -------------------------------------------------------- */
@@ -267,7 +305,7 @@ kfk_err kfk_admin_describe_transactions(kfk_admin *admin, const char *const *ids
     static const char fn[] = "kfk_admin_describe_transactions";
     if (result) *result = NULL;
     if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
+    kadmin_opts o = {0};
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
     if (!err && !ids && n) err = kadmin_invalid(admin, fn, "ids is NULL with n > 0");
@@ -285,7 +323,7 @@ kfk_err kfk_admin_describe_transactions(kfk_admin *admin, const char *const *ids
         res = NULL;
     }
     *result = res;
-    return kadmin_end(admin, fn, err, o.timeout_ms, res);
+    return kadmin_end_named(admin, fn, err, o.timeout_ms, res, "transactional id");
 }
 
 /* --- reading transactions ------------------------------------------------------- */
@@ -301,13 +339,13 @@ const char *kfk_admin_result_transaction_state(const kfk_admin_result *result, s
     return d ? d->state : NULL;
 }
 
-int64_t kfk_admin_result_producer_id(const kfk_admin_result *result, size_t i)
+int64_t kfk_admin_result_transaction_producer_id(const kfk_admin_result *result, size_t i)
 {
     const txn_detail *d = txn_at(result, i);
     return d ? d->producer_id : -1;
 }
 
-int16_t kfk_admin_result_producer_epoch(const kfk_admin_result *result, size_t i)
+int16_t kfk_admin_result_transaction_producer_epoch(const kfk_admin_result *result, size_t i)
 {
     const txn_detail *d = txn_at(result, i);
     return d ? d->producer_epoch : -1;
@@ -325,7 +363,7 @@ int64_t kfk_admin_result_transaction_start_ms(const kfk_admin_result *result, si
     return d ? d->start_ms : -1;
 }
 
-int32_t kfk_admin_result_coordinator_id(const kfk_admin_result *result, size_t i)
+int32_t kfk_admin_result_transaction_coordinator(const kfk_admin_result *result, size_t i)
 {
     const txn_detail *d = txn_at(result, i);
     return d ? d->coordinator_id : -1;

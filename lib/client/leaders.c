@@ -286,7 +286,7 @@ static kfk_err rounds(kleader_run *run, kleader_group *g, size_t *idx, slot *s)
     int64_t backoff_ms = kconf_i64(kclient_conf(run->client), KCONF_RETRY_BACKOFF_MS);
     while (open_count(run) && ktime_mono_ns() < run->deadline_ns) {
         if (kclient_destroying(run->client)) return KFK_ERR_DESTROYED;
-        bool fresh = false;
+        bool fresh = false, asked = run->stale;
         if (run->stale) {
             kfk_err err = refresh(run);
             if (err == KFK_ERR_NO_MEMORY || err == KFK_ERR_DESTROYED) return err;
@@ -295,9 +295,10 @@ static kfk_err rounds(kleader_run *run, kleader_group *g, size_t *idx, slot *s)
         }
         size_t ng = make_groups(run, g, idx, s, fresh);
         if (!ng) {
-            /* No leader known for what is open: ask, after a pause when
-             * the cache was just asked. */
-            if (fresh) pause_until(run, backoff_ms);
+            /* No leader known for what is open: ask again, after a pause
+             * when the metadata was just asked for, answered or not, so a
+             * refresh that fails at once is not repeated back to back. */
+            if (asked) pause_until(run, backoff_ms);
             run->stale = true;
             continue;
         }

@@ -79,6 +79,11 @@ START_TEST(test_describe_agrees_with_metadata)
     kfk_metadata_destroy(md);
     kfk_metadata_destroy(ref);
 
+    /* An empty list of names: no topics (not every one). */
+    ck_assert_int_eq(kfk_admin_describe_topics(a, names, 0, &opts, &md), KFK_OK);
+    ck_assert_uint_eq(kfk_metadata_topic_count(md), 0);
+    kfk_metadata_destroy(md);
+
     /* No names: every topic, this one among them. */
     ck_assert_int_eq(kfk_admin_describe_topics(a, NULL, 0, &opts, &md), KFK_OK);
     t = topic_index(md, topic);

@@ -63,6 +63,7 @@ static void check_no_int_flags(const char *path)
 START_TEST(test_flags_are_bool)
 {
     check_no_int_flags("include/kfk.h");
+    check_no_int_flags("include/kfk_admin.h");
     check_no_int_flags("include/kfk_mock.h");
 }
 END_TEST
@@ -70,6 +71,7 @@ END_TEST
 START_TEST(test_public_headers_hold_no_markers_or_source_paths)
 {
     check_header_text("include/kfk.h");
+    check_header_text("include/kfk_admin.h");
     check_header_text("include/kfk_mock.h");
 }
 END_TEST

@@ -89,7 +89,7 @@ start_kdc() { # KDC_PORT -> krb5kdc in the foreground of its own session, wait u
   # shellcheck disable=SC2016  # $$ is the inner bash, which writes its pid and execs krb5kdc
   KRB5_CONFIG=$d/krb5.conf KRB5_KDC_PROFILE=$d/kdc.conf setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' \
     launch "$d/krb5kdc.pid" krb5kdc -n -r "$KRB5_REALM" </dev/null >>"$d/kdc.out" 2>&1 8>&- 9>&- &
-  for _ in {1..50}; do
+  for _ in {1..300}; do   # up to 30 s on a busy machine
     port_open "$1" && return 0
     [[ -s $d/krb5kdc.pid ]] && ! kdc_pid >/dev/null && break
     sleep 0.1

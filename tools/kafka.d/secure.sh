@@ -102,7 +102,7 @@ start_oidc() { # run tools/kafka.d/oidc-server.py on TOKEN_PORT, wait until it a
     --signing-key "$t/jwt-signing.key" --client-id "$OIDC_CLIENT_ID" \
     --client-secret "$OIDC_CLIENT_SECRET" --lifetime "$OIDC_LIFETIME" \
     </dev/null >>"$STATE/oidc.log" 2>&1 8>&- 9>&- &
-  for _ in {1..150}; do   # python3 and openssl start slowly on a busy machine
+  for _ in {1..600}; do   # python3 and openssl start slowly on a busy machine: up to 60 s
     port_open "$TOKEN_PORT" && return 0
     [[ -s $STATE/oidc.pid ]] && ! oidc_pid >/dev/null && break
     sleep 0.1

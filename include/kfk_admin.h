@@ -1,0 +1,1479 @@
+/* kfk's admin client: the part of the public API that manages a
+ * cluster (topics, configs, offsets and records, groups, ACLs, users,
+ * quotas, transactions, features and the metadata quorum).
+ *
+ * Include <kfk.h>, which includes this file; it is a file of its own only
+ * so that each header stays readable. Everything said at the top of
+ * kfk.h (ownership, blocking, threads, fork, memory) holds here too. */
+#ifndef KFK_ADMIN_H
+#define KFK_ADMIN_H
+
+#include "kfk.h" /* its types; kfk.h includes this file at its end */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* --- admin client ------------------------------------------------------------ */
+/* A kfk_admin manages the cluster: topics, configs, groups, offsets and
+ * the rest of what Kafka's Admin API serves. Every call is synchronous: it
+ * blocks the calling thread until the brokers answered or the call's
+ * timeout passed, retrying on its own what may succeed when tried again
+ * (a lost connection, a controller or coordinator that moved, a throttled
+ * request) until then. Calls may run on many threads at once on one
+ * kfk_admin.
+ *
+ * Every call has the same shape:
+ *
+ *     kfk_err kfk_admin_<operation>(kfk_admin *admin, <what to act on>,
+ *                                   const kfk_admin_options *options,
+ *                                   <where the answer goes>);
+ *
+ * options may be NULL for the defaults (see kfk_admin_options below).
+ *
+ * Answers come in one of two shapes:
+ *   - Calls on partitions take a kfk_partition_list and fill each entry's
+ *     offset, leader epoch, timestamp and error in place; calls that find
+ *     partitions (a group's committed offsets) return a new list.
+ *   - Calls on named things (topics, config resources, groups, ACL
+ *     filters, users) return a kfk_admin_result with one entry per item,
+ *     in the order given (or as found, for calls that list): the item's
+ *     name, its kfk_err (a broker's code such as
+ *     KFK_ERR_TOPIC_ALREADY_EXISTS, or KFK_ERR_TIMED_OUT when no answer
+ *     came in time) and the broker's message, if it sent one; what else
+ *     an operation reports per item is read with the accessors its comment
+ *     names, by entry index.
+ * Either way one item's failure does not stop the others. Such a call
+ * returns KFK_OK when every item succeeded, else the error of the first
+ * item that failed, and the answer is there either way, except when the
+ * return is KFK_ERR_INVALID_ARG, KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED or
+ * a failure of the whole request (an *out is then NULL). The caller owns
+ * a returned kfk_admin_result and frees it with kfk_admin_result_destroy();
+ * kfk_admin_last_error names the first item that failed and the broker's
+ * message about it. */
+typedef struct kfk_admin kfk_admin;
+typedef struct kfk_admin_result kfk_admin_result;
+typedef struct kfk_new_topic kfk_new_topic;
+typedef struct kfk_new_partitions kfk_new_partitions;
+typedef struct kfk_metadata kfk_metadata;
+typedef struct kfk_partition_list kfk_partition_list;
+
+/* Flags of kfk_admin_options.flags. An operation that has no use for a
+ * flag refuses it (KFK_ERR_INVALID_ARG, and kfk_admin_last_error names
+ * the flag), so that no setting is silently ignored. */
+#define KFK_ADMIN_VALIDATE_ONLY 0x1u                 /* check the request, change nothing */
+#define KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS 0x2u /* describe: the caller's ACL rights */
+#define KFK_ADMIN_INCLUDE_SYNONYMS 0x4u      /* describe configs: where each value comes from */
+#define KFK_ADMIN_INCLUDE_DOCUMENTATION 0x8u /* describe configs: each config's documentation */
+#define KFK_ADMIN_READ_COMMITTED 0x10u       /* list offsets: the last stable offset, not the end */
+#define KFK_ADMIN_REQUIRE_STABLE 0x20u /* group offsets: wait for pending transactional commits */
+
+/* How an admin call runs; NULL means all defaults. Initialize it so the
+ * words left unset are zero (kfk_admin_options o = {.timeout_ms = 5000}):
+ * zero always means the default, and calls refuse options whose reserved
+ * words are not zero (KFK_ERR_INVALID_ARG), so that later versions can
+ * give them meaning without an ABI break. */
+typedef struct kfk_admin_options {
+    /* The whole call's time, retries included, in milliseconds; 0: the
+     * default.api.timeout.ms property (60 s); negative is refused. */
+    int timeout_ms;
+    unsigned flags;    /* KFK_ADMIN_*, as the operation allows */
+    void *reserved[4]; /* zero */
+} kfk_admin_options;
+
+/* A new admin client for the brokers in conf's bootstrap.servers. Takes
+ * conf in every case (on failure it is destroyed too). Starts the
+ * client's threads and begins connecting in the background; returns at
+ * once (but the first OAUTHBEARER token callback, and kinit for GSSAPI
+ * with a key tab, run first and may wait for their server). NULL on a bad
+ * configuration (errstr, if not NULL and errlen > 0,
+ * gets a message naming the property) or when threads or memory cannot
+ * be had. Any thread. */
+KFK_API kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen);
+
+/* Why the calling thread's last failed call on admin failed (see
+ * "Last-error texts" above); "" for none or a NULL admin. */
+KFK_API const char *kfk_admin_last_error(const kfk_admin *admin);
+
+/* Closes the connections, stops the threads and frees admin. Calls still
+ * running on other threads return KFK_ERR_DESTROYED. Blocks until the
+ * threads have stopped (up to a DNS lookup in progress). NULL is a no-op.
+ * Call once, from a thread of the application. */
+KFK_API void kfk_admin_destroy(kfk_admin *admin);
+
+/* A topic to create: name (copied), partitions and replication_factor,
+ * either -1 for the broker's default (num.partitions,
+ * default.replication.factor). The caller owns it and frees it with
+ * kfk_new_topic_destroy(). NULL when name is NULL or memory runs out.
+ * Never blocks. */
+KFK_API kfk_new_topic *kfk_new_topic_new(const char *name, int32_t partitions,
+                                         int16_t replication_factor);
+
+/* Sets a topic config for the new topic ("cleanup.policy" = "compact",
+ * "retention.ms" = "3600000"); both strings are copied; the broker checks
+ * them. Returns KFK_OK, KFK_ERR_INVALID_ARG for a NULL argument,
+ * KFK_ERR_NO_MEMORY. Never blocks. */
+KFK_API kfk_err kfk_new_topic_set_config(kfk_new_topic *topic, const char *name, const char *value);
+
+/* Places partition (0, 1, ...) of the new topic on brokers (the n ids
+ * are copied; the first is the preferred leader), instead of letting the
+ * controller choose. The topic must have been made with partitions and
+ * replication_factor -1 (Kafka takes an assignment only in their place):
+ * it then gets one partition per partition assigned, which must be 0 to
+ * count - 1, each with the same number of replicas; the broker checks
+ * that (KFK_ERR_INVALID_REPLICA_ASSIGNMENT, INVALID_REQUEST). Assigning a
+ * partition again replaces its brokers. Returns KFK_OK, KFK_ERR_INVALID_ARG
+ * (NULL topic or brokers, partition < 0, n 0 or above 32767, partitions or
+ * replication factor not -1), KFK_ERR_NO_MEMORY. Never blocks. */
+KFK_API kfk_err kfk_new_topic_set_replica_assignment(kfk_new_topic *topic, int32_t partition,
+                                                     const int32_t *brokers, size_t n);
+
+/* Frees topic; NULL is a no-op. */
+KFK_API void kfk_new_topic_destroy(kfk_new_topic *topic);
+
+/* Creates n topics (CreateTopics, API key 19, v2-7, sent to the
+ * controller). The topics stay the caller's. Flags:
+ * KFK_ADMIN_VALIDATE_ONLY. Blocks for at most the call's timeout; returns
+ * as described above (KFK_ERR_INVALID_ARG: NULL admin, topics or result,
+ * or a NULL entry). Success means the controller created the topic (or,
+ * with VALIDATE_ONLY, would); brokers learn of it a moment later. Each
+ * entry that succeeded carries the configs the topic got (all of them,
+ * defaults included; brokers 2.4+, CreateTopics v5), read like described
+ * configs with kfk_admin_result_config_count and kfk_admin_result_config
+ * (resource type TOPIC; no config types, documentation or synonyms);
+ * none for a failed entry or an older broker. Any application thread. */
+KFK_API kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, size_t n,
+                                        const kfk_admin_options *options,
+                                        kfk_admin_result **result);
+
+/* Deletes the n topics named in names (strings stay the caller's), with
+ * their data. No flags. Blocks for at most the call's timeout; returns as
+ * described above. Any application thread. */
+KFK_API kfk_err kfk_admin_delete_topics(kfk_admin *admin, const char *const *names, size_t n,
+                                        const kfk_admin_options *options,
+                                        kfk_admin_result **result);
+
+/* Deletes the n topics whose ids (16 bytes each, as kfk_metadata_topic_id
+ * gives them; the bytes stay the caller's) are in ids, with their data
+ * (DeleteTopics, API key 20, v6, to the controller; brokers 2.8+, else
+ * KFK_ERR_UNSUPPORTED_VERSION for the whole call). Entry i is named by the
+ * topic's name as the broker returns it, or by ids[i] in 32 lowercase hex
+ * digits when the broker gave none (KFK_ERR_UNKNOWN_TOPIC_ID). No flags.
+ * KFK_ERR_INVALID_ARG also for a NULL or all-zero id. Blocks for at most
+ * the call's timeout; returns as described above. Any application
+ * thread. */
+KFK_API kfk_err kfk_admin_delete_topics_by_id(kfk_admin *admin, const uint8_t *const *ids, size_t n,
+                                              const kfk_admin_options *options,
+                                              kfk_admin_result **result);
+
+/* Grows topic names[i] to total_counts[i] partitions (partitions are
+ * never removed; CreatePartitions, API key 37, v0-3, to the controller,
+ * which places them; see kfk_admin_create_partitions_assigned). Flags:
+ * KFK_ADMIN_VALIDATE_ONLY. Blocks for at most the call's timeout; returns
+ * as described above. Any application thread. */
+KFK_API kfk_err kfk_admin_create_partitions(kfk_admin *admin, const char *const *names,
+                                            const int32_t *total_counts, size_t n,
+                                            const kfk_admin_options *options,
+                                            kfk_admin_result **result);
+
+/* A topic to grow to total_count partitions (topic copied), for
+ * kfk_admin_create_partitions_assigned. The caller owns it and frees it
+ * with kfk_new_partitions_destroy(). NULL when topic is NULL,
+ * total_count < 1, or memory runs out. Never blocks. */
+KFK_API kfk_new_partitions *kfk_new_partitions_new(const char *topic, int32_t total_count);
+
+/* Places the next new partition (the first call: the first partition the
+ * topic gets) on brokers (the n ids are copied; the first is the
+ * preferred leader). Without any, the controller places them; with some,
+ * there must be one per new partition, each with the topic's replication
+ * factor (the broker checks: KFK_ERR_INVALID_REPLICA_ASSIGNMENT,
+ * INVALID_REQUEST). Returns KFK_OK, KFK_ERR_INVALID_ARG (NULL np or
+ * brokers, n 0 or above 32767), KFK_ERR_NO_MEMORY. Never blocks. */
+KFK_API kfk_err kfk_new_partitions_add_assignment(kfk_new_partitions *np, const int32_t *brokers,
+                                                  size_t n);
+
+/* Frees np; NULL is a no-op. */
+KFK_API void kfk_new_partitions_destroy(kfk_new_partitions *np);
+
+/* kfk_admin_create_partitions for the n topics of parts (which stay the
+ * caller's), placing the new partitions as each one says
+ * (CreatePartitions, API key 37, v0-3, to the controller). Entry i is
+ * parts[i]'s topic. Flags: KFK_ADMIN_VALIDATE_ONLY. Blocks for at most
+ * the call's timeout; returns as described above (KFK_ERR_INVALID_ARG
+ * also for a NULL parts or entry). Any application thread. */
+KFK_API kfk_err kfk_admin_create_partitions_assigned(kfk_admin *admin,
+                                                     kfk_new_partitions *const *parts, size_t n,
+                                                     const kfk_admin_options *options,
+                                                     kfk_admin_result **result);
+
+/* Which leader an election picks (ElectLeaders' electionType). */
+typedef enum kfk_election_type {
+    KFK_ELECTION_PREFERRED = 0, /* the first replica, if it is in sync */
+    KFK_ELECTION_UNCLEAN = 1,   /* any live replica when none in sync is (data may be lost) */
+} kfk_election_type;
+
+/* "PREFERRED", "UNCLEAN", or "UNKNOWN". Never NULL. */
+KFK_API const char *kfk_election_type_name(kfk_election_type type);
+
+/* Elects leaders (ElectLeaders, API key 43, v0-2, to the controller; v1+
+ * for KFK_ELECTION_UNCLEAN, brokers 2.4+): for each partition of parts,
+ * whose entries get their error, or, when parts is NULL, for every
+ * partition that needs an election, and *all (required then) gets a new
+ * list of those partitions with their errors, which the caller frees with
+ * kfk_partition_list_destroy (NULL on failure; all may be NULL when parts
+ * is given). An entry's error: KFK_OK (elected),
+ * KFK_ERR_ELECTION_NOT_NEEDED (the partition already has the leader the
+ * election would pick), KFK_ERR_PREFERRED_LEADER_NOT_AVAILABLE,
+ * KFK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE, KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+ * KFK_ERR_TOPIC_AUTHORIZATION_FAILED, or the request's failure
+ * (KFK_ERR_CLUSTER_AUTHORIZATION_FAILED, KFK_ERR_TIMED_OUT, ...). No flags.
+ * Returns KFK_OK when every entry was elected or needed no election, else
+ * the first other entry's error (kfk_admin_last_error names it), or
+ * KFK_ERR_INVALID_ARG (NULL admin, both parts and all NULL, a bad type, a
+ * partition listed twice or negative), KFK_ERR_NO_MEMORY,
+ * KFK_ERR_DESTROYED. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.electLeaders; librdkafka:
+ * rd_kafka_ElectLeaders. */
+KFK_API kfk_err kfk_admin_elect_leaders(kfk_admin *admin, kfk_election_type type,
+                                        kfk_partition_list *parts, const kfk_admin_options *options,
+                                        kfk_partition_list **all);
+
+/* Moves the replicas of partitions (AlterPartitionReassignments, API key
+ * 45, v0-1, to the controller; brokers 2.4+): entry i of parts gets
+ * replicas[i] (n_replicas[i] broker ids, the first the preferred leader)
+ * as its new replica set, or, when replicas[i] is NULL (or replicas is
+ * NULL: for every entry), its reassignment in progress is cancelled. The
+ * arrays stay the caller's. The broker starts the move and answers; the
+ * data is copied afterwards (kfk_admin_list_partition_reassignments
+ * shows the moves in progress). Each entry gets its error: KFK_OK,
+ * KFK_ERR_NO_REASSIGNMENT_IN_PROGRESS (a cancel with none),
+ * KFK_ERR_INVALID_REPLICA_ASSIGNMENT, KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+ * or the request's failure (KFK_ERR_CLUSTER_AUTHORIZATION_FAILED,
+ * KFK_ERR_TIMED_OUT, ...). No flags. Returns KFK_OK when every entry
+ * succeeded, else the first failed entry's error (kfk_admin_last_error
+ * names it), or KFK_ERR_INVALID_ARG (NULL admin or parts, replicas
+ * without n_replicas, a count of 0 or above 32767, a partition listed
+ * twice or negative; nothing is sent), KFK_ERR_NO_MEMORY,
+ * KFK_ERR_DESTROYED. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.alterPartitionReassignments;
+ * librdkafka: none. */
+KFK_API kfk_err kfk_admin_alter_partition_reassignments(kfk_admin *admin, kfk_partition_list *parts,
+                                                        const int32_t *const *replicas,
+                                                        const size_t *n_replicas,
+                                                        const kfk_admin_options *options);
+
+/* Partition reassignments in progress, as
+ * kfk_admin_list_partition_reassignments returns them; read with the
+ * accessors below, freed with kfk_reassignment_list_destroy. */
+typedef struct kfk_reassignment_list kfk_reassignment_list;
+
+/* Lists the reassignments in progress (ListPartitionReassignments, API
+ * key 46, v0, to the controller; brokers 2.4+) of the partitions of parts
+ * (those without one are left out), or of every partition when parts is
+ * NULL. *out gets the list (empty when none is in progress), which the
+ * caller frees; NULL on failure. No flags. Returns KFK_OK, the broker's
+ * error (KFK_ERR_CLUSTER_AUTHORIZATION_FAILED, ...), KFK_ERR_TIMED_OUT,
+ * KFK_ERR_INVALID_ARG (NULL admin or out, a partition listed twice or
+ * negative), KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED. Blocks for at most the
+ * call's timeout. Any application thread. Java:
+ * Admin.listPartitionReassignments; librdkafka: none. */
+KFK_API kfk_err kfk_admin_list_partition_reassignments(kfk_admin *admin,
+                                                       const kfk_partition_list *parts,
+                                                       const kfk_admin_options *options,
+                                                       kfk_reassignment_list **out);
+
+/* The number of reassignments of l (0 for NULL). */
+KFK_API size_t kfk_reassignment_list_count(const kfk_reassignment_list *l);
+/* Reassignment i's topic (valid until l is destroyed) and partition;
+ * NULL and -1 when i is out of range. */
+KFK_API const char *kfk_reassignment_list_topic(const kfk_reassignment_list *l, size_t i);
+KFK_API int32_t kfk_reassignment_list_partition(const kfk_reassignment_list *l, size_t i);
+/* Reassignment i's replicas now (the old and new ones together), those
+ * being added and those being removed: arrays of *n broker ids, valid
+ * until l is destroyed; NULL and *n 0 when i is out of range. n may be
+ * NULL. */
+KFK_API const int32_t *kfk_reassignment_list_replicas(const kfk_reassignment_list *l, size_t i,
+                                                      size_t *n);
+KFK_API const int32_t *kfk_reassignment_list_adding(const kfk_reassignment_list *l, size_t i,
+                                                    size_t *n);
+KFK_API const int32_t *kfk_reassignment_list_removing(const kfk_reassignment_list *l, size_t i,
+                                                      size_t *n);
+/* Frees l; NULL is a no-op. */
+KFK_API void kfk_reassignment_list_destroy(kfk_reassignment_list *l);
+
+/* A replica in a log directory, as kfk_admin_describe_log_dirs reports
+ * it; owned by the kfk_log_dirs it came from. Later versions may add
+ * members at the end only. */
+typedef struct kfk_log_dir_replica {
+    const char *topic;
+    int32_t partition;
+    int64_t size;       /* bytes on disk */
+    int64_t offset_lag; /* how far its log end is behind the partition's (for a future
+                           replica: behind the current one) */
+    bool is_future;     /* being moved into this directory */
+} kfk_log_dir_replica;
+
+/* The log directories of the cluster's brokers, as
+ * kfk_admin_describe_log_dirs returns them: one entry per directory of
+ * each broker, sorted by broker id, then path, read with the accessors
+ * below, freed with kfk_log_dirs_destroy. */
+typedef struct kfk_log_dirs kfk_log_dirs;
+
+/* Describes the log directories of every broker (DescribeLogDirs, API key
+ * 35, v0-4, to each broker at once): with the replicas of the partitions
+ * of parts each holds, or of every partition when parts is NULL. A
+ * directory that is offline has its error (KFK_ERR_KAFKA_STORAGE_ERROR);
+ * a broker that did not answer has one entry with path NULL and the
+ * failure. No flags. Returns KFK_OK when every broker answered, else the
+ * first broker's failure with *out set all the same (the last error
+ * names the broker); KFK_ERR_TIMED_OUT with *out NULL when no broker
+ * list came; KFK_ERR_INVALID_ARG (NULL admin or out, a partition listed
+ * twice or negative), KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED with *out NULL.
+ * The caller frees *out. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.describeLogDirs (and
+ * describeReplicaLogDirs); librdkafka: none. */
+KFK_API kfk_err kfk_admin_describe_log_dirs(kfk_admin *admin, const kfk_partition_list *parts,
+                                            const kfk_admin_options *options, kfk_log_dirs **out);
+
+/* The number of directories of d (0 for NULL). */
+KFK_API size_t kfk_log_dirs_count(const kfk_log_dirs *d);
+/* Directory i's broker (-1 when i is out of range) and path (NULL when i
+ * is out of range or the broker did not answer; valid until d is
+ * destroyed). */
+KFK_API int32_t kfk_log_dirs_broker(const kfk_log_dirs *d, size_t i);
+KFK_API const char *kfk_log_dirs_path(const kfk_log_dirs *d, size_t i);
+/* Directory i's error: KFK_OK, its own, or its broker's failure;
+ * KFK_ERR_INVALID_ARG when i is out of range. */
+KFK_API kfk_err kfk_log_dirs_error(const kfk_log_dirs *d, size_t i);
+/* Directory i's volume size and free bytes; -1 when unknown (brokers
+ * before 3.3, DescribeLogDirs v4) or i is out of range. */
+KFK_API int64_t kfk_log_dirs_total_bytes(const kfk_log_dirs *d, size_t i);
+KFK_API int64_t kfk_log_dirs_usable_bytes(const kfk_log_dirs *d, size_t i);
+/* The number of replicas of directory i, and replica j of it (NULL when
+ * out of range; valid until d is destroyed). */
+KFK_API size_t kfk_log_dirs_replica_count(const kfk_log_dirs *d, size_t i);
+KFK_API const kfk_log_dir_replica *kfk_log_dirs_replica(const kfk_log_dirs *d, size_t i, size_t j);
+/* Frees d; NULL is a no-op. */
+KFK_API void kfk_log_dirs_destroy(kfk_log_dirs *d);
+
+/* The number of entries of a result (0 for NULL). */
+KFK_API size_t kfk_admin_result_count(const kfk_admin_result *result);
+/* Entry i's name: the topic, config resource, group, transactional id,
+ * user, ... it is about, as each operation says; NULL when i is out of
+ * range (and for the entries an operation documents as nameless). Valid
+ * until the result is destroyed. */
+KFK_API const char *kfk_admin_result_name(const kfk_admin_result *result, size_t i);
+/* Entry i's outcome: KFK_OK or the item's error; KFK_ERR_INVALID_ARG
+ * when i is out of range. */
+KFK_API kfk_err kfk_admin_result_error(const kfk_admin_result *result, size_t i);
+/* The broker's message about entry i, or NULL when it sent none. Valid
+ * until the result is destroyed. */
+KFK_API const char *kfk_admin_result_message(const kfk_admin_result *result, size_t i);
+/* Frees result; NULL is a no-op. */
+KFK_API void kfk_admin_result_destroy(kfk_admin_result *result);
+
+/* Describes topics: the n named ones, or every topic when names is NULL
+ * (internal topics such as __consumer_offsets included), with their
+ * partitions, leaders, replicas and ISR, and the cluster's brokers,
+ * controller and id, as the brokers know them now (Metadata, API key 3).
+ * A topic that does not exist is listed with
+ * KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. Topics come sorted by name,
+ * partitions by id. Flags: KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS (the
+ * topics'). Blocks for at most the call's timeout. Returns KFK_OK with *out set (the caller frees
+ * it with kfk_metadata_destroy), or KFK_ERR_TIMED_OUT, KFK_ERR_DESTROYED, KFK_ERR_INVALID_ARG,
+ * KFK_ERR_NO_MEMORY or a broker's error, with *out NULL. Any application thread. */
+KFK_API kfk_err kfk_admin_list_topics(kfk_admin *admin, const char *const *names, size_t n,
+                                      const kfk_admin_options *options, kfk_metadata **out);
+
+/* Describes topics as kfk_admin_list_topics does, with what KIP-966
+ * adds: each partition's eligible leader replicas and last known ones,
+ * using DescribeTopicPartitions (API key 75, v0; Kafka 3.8+), in pages of
+ * at most 2000 partitions, so describing every topic of a large cluster
+ * needs no single huge answer; Metadata on older brokers. *out has no
+ * brokers (kfk_admin_describe_cluster gives them). names NULL: every
+ * topic the caller may describe. Flags:
+ * KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS. Returns KFK_OK when every
+ * named topic was found, else the first failed topic's error (by name
+ * order; KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION, ...) with *out set all the
+ * same; or KFK_ERR_TIMED_OUT, KFK_ERR_DESTROYED, KFK_ERR_INVALID_ARG,
+ * KFK_ERR_NO_MEMORY with *out NULL. Any application thread. */
+KFK_API kfk_err kfk_admin_describe_topics(kfk_admin *admin, const char *const *names, size_t n,
+                                          const kfk_admin_options *options, kfk_metadata **out);
+
+/* Describes the cluster: its id, its controller and its brokers, with
+ * DescribeCluster (API key 60; Metadata on brokers older than 2.8); *out
+ * has no topics. Flags: KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS (the
+ * cluster's). Returns and blocks as kfk_admin_list_topics. */
+KFK_API kfk_err kfk_admin_describe_cluster(kfk_admin *admin, const kfk_admin_options *options,
+                                           kfk_metadata **out);
+
+/* Reading a kfk_metadata. Indexes out of range give 0, -1 or NULL.
+ * Strings and arrays are valid until kfk_metadata_destroy. A kfk_metadata
+ * is immutable: any thread may read it. */
+KFK_API const char *kfk_metadata_cluster_id(const kfk_metadata *md); /* NULL: unknown */
+KFK_API int32_t kfk_metadata_controller_id(const kfk_metadata *md);  /* -1: unknown */
+KFK_API size_t kfk_metadata_broker_count(const kfk_metadata *md);
+/* Brokers come sorted by id. */
+KFK_API int32_t kfk_metadata_broker_id(const kfk_metadata *md, size_t b);
+KFK_API const char *kfk_metadata_broker_host(const kfk_metadata *md, size_t b);
+KFK_API int kfk_metadata_broker_port(const kfk_metadata *md, size_t b);
+KFK_API const char *kfk_metadata_broker_rack(const kfk_metadata *md, size_t b); /* NULL: none */
+KFK_API size_t kfk_metadata_topic_count(const kfk_metadata *md);
+KFK_API const char *kfk_metadata_topic_name(const kfk_metadata *md, size_t t);
+KFK_API kfk_err kfk_metadata_topic_error(const kfk_metadata *md, size_t t);
+/* true for Kafka's own topics (__consumer_offsets, ...). */
+KFK_API bool kfk_metadata_topic_is_internal(const kfk_metadata *md, size_t t);
+/* The topic's 16-byte id, or NULL when the broker sent none. */
+KFK_API const uint8_t *kfk_metadata_topic_id(const kfk_metadata *md, size_t t);
+KFK_API size_t kfk_metadata_partition_count(const kfk_metadata *md, size_t t);
+KFK_API int32_t kfk_metadata_partition_id(const kfk_metadata *md, size_t t, size_t p);
+/* The leader's broker id; -1 while the partition has none. */
+KFK_API int32_t kfk_metadata_partition_leader(const kfk_metadata *md, size_t t, size_t p);
+KFK_API int32_t kfk_metadata_partition_leader_epoch(const kfk_metadata *md, size_t t, size_t p);
+KFK_API kfk_err kfk_metadata_partition_error(const kfk_metadata *md, size_t t, size_t p);
+/* The replicas (or the in-sync replicas) by broker id; *n gets the count. */
+KFK_API const int32_t *kfk_metadata_partition_replicas(const kfk_metadata *md, size_t t, size_t p,
+                                                       size_t *n);
+KFK_API const int32_t *kfk_metadata_partition_isr(const kfk_metadata *md, size_t t, size_t p,
+                                                  size_t *n);
+/* The partition's replicas that are offline (their log directory
+ * failed); n 0 when none. */
+KFK_API const int32_t *kfk_metadata_partition_offline_replicas(const kfk_metadata *md, size_t t,
+                                                               size_t p, size_t *n);
+/* KIP-966, from kfk_admin_describe_topics on brokers that have it: the
+ * replicas eligible to become leader though not in the ISR, and the last
+ * ones known before the partition lost them all. NULL (n 0) when the
+ * broker did not report them (Metadata never does). */
+KFK_API const int32_t *kfk_metadata_partition_eligible_leaders(const kfk_metadata *md, size_t t,
+                                                               size_t p, size_t *n);
+KFK_API const int32_t *kfk_metadata_partition_last_known_eligible_leaders(const kfk_metadata *md,
+                                                                          size_t t, size_t p,
+                                                                          size_t *n);
+/* The operations the caller may perform on the cluster, or on topic t,
+ * as a bit set: bit k set means the ACL operation with code k (READ 3,
+ * WRITE 4, CREATE 5, DELETE 6, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9,
+ * DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12, ...) is
+ * allowed. INT32_MIN when not asked for (KFK_ADMIN_INCLUDE_AUTHORIZED_
+ * OPERATIONS) or not reported. */
+KFK_API int32_t kfk_metadata_cluster_authorized_operations(const kfk_metadata *md);
+KFK_API int32_t kfk_metadata_topic_authorized_operations(const kfk_metadata *md, size_t t);
+/* Frees md; NULL is a no-op. */
+KFK_API void kfk_metadata_destroy(kfk_metadata *md);
+/* --- admin: configs ----------------------------------------------------------- */
+/* Reading and changing the configs of topics, brokers, broker loggers,
+ * client-metrics subscriptions and groups. A config resource is named by
+ * its type (Kafka's ConfigResource.Type values) and its name: a topic's
+ * name, a broker's numeric id ("1"; "" for the cluster-wide broker
+ * defaults), a group id, a client-metrics subscription name. Calls on
+ * BROKER and BROKER_LOGGER resources go to that broker, the others to any
+ * broker (as the Java admin client does); one request per broker, sent at
+ * once. The result has one entry per resource, in the order given, named
+ * by the resource's name. */
+typedef enum kfk_config_resource_type {
+    KFK_CONFIG_RESOURCE_UNKNOWN = 0,
+    KFK_CONFIG_RESOURCE_TOPIC = 2,
+    KFK_CONFIG_RESOURCE_BROKER = 4,
+    KFK_CONFIG_RESOURCE_BROKER_LOGGER = 8,
+    KFK_CONFIG_RESOURCE_CLIENT_METRICS = 16,
+    KFK_CONFIG_RESOURCE_GROUP = 32,
+} kfk_config_resource_type;
+
+/* "TOPIC", "BROKER", "BROKER_LOGGER", "CLIENT_METRICS", "GROUP", or
+ * "UNKNOWN" for any other value. Static storage. */
+KFK_API const char *kfk_config_resource_type_name(kfk_config_resource_type type);
+
+/* Where a config's value comes from (the protocol's ConfigSource; names
+ * as Java's ConfigEntry.ConfigSource). */
+typedef enum kfk_config_source {
+    KFK_CONFIG_SOURCE_UNKNOWN = 0,
+    KFK_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG = 1,          /* set on the topic */
+    KFK_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG = 2,         /* set on this broker at run time */
+    KFK_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG = 3, /* set for all brokers at run time */
+    KFK_CONFIG_SOURCE_STATIC_BROKER_CONFIG = 4,          /* the broker's properties file */
+    KFK_CONFIG_SOURCE_DEFAULT_CONFIG = 5,                /* Kafka's default */
+    KFK_CONFIG_SOURCE_DYNAMIC_BROKER_LOGGER_CONFIG = 6,
+    KFK_CONFIG_SOURCE_DYNAMIC_CLIENT_METRICS_CONFIG = 7,
+    KFK_CONFIG_SOURCE_DYNAMIC_GROUP_CONFIG = 8,
+} kfk_config_source;
+
+/* The enumerator's name without its prefix ("DEFAULT_CONFIG"); "UNKNOWN"
+ * for other values. Static storage. */
+KFK_API const char *kfk_config_source_name(kfk_config_source source);
+
+/* A config's data type (the protocol's ConfigType). */
+typedef enum kfk_config_type {
+    KFK_CONFIG_TYPE_UNKNOWN = 0,
+    KFK_CONFIG_TYPE_BOOLEAN = 1,
+    KFK_CONFIG_TYPE_STRING = 2,
+    KFK_CONFIG_TYPE_INT = 3,
+    KFK_CONFIG_TYPE_SHORT = 4,
+    KFK_CONFIG_TYPE_LONG = 5,
+    KFK_CONFIG_TYPE_DOUBLE = 6,
+    KFK_CONFIG_TYPE_LIST = 7,
+    KFK_CONFIG_TYPE_CLASS = 8,
+    KFK_CONFIG_TYPE_PASSWORD = 9,
+} kfk_config_type;
+
+/* "BOOLEAN", "STRING", ...; "UNKNOWN" for other values. Static storage. */
+KFK_API const char *kfk_config_type_name(kfk_config_type type);
+
+/* How kfk_admin_incremental_alter_configs changes one config (the
+ * protocol's values, as Java's AlterConfigOp.OpType). */
+typedef enum kfk_alter_config_op {
+    KFK_ALTER_CONFIG_SET = 0,      /* set the value */
+    KFK_ALTER_CONFIG_DELETE = 1,   /* remove it: back to the inherited or default value */
+    KFK_ALTER_CONFIG_APPEND = 2,   /* add value's items to a list config */
+    KFK_ALTER_CONFIG_SUBTRACT = 3, /* remove value's items from a list config */
+} kfk_alter_config_op;
+
+/* A config resource and, for the calls that change configs, what to
+ * change. Built by the caller, who frees it with
+ * kfk_config_resource_destroy; calls only read it, so one may be passed
+ * to several calls, from several threads once built. */
+typedef struct kfk_config_resource kfk_config_resource;
+
+/* A resource of type named name (copied). NULL when type is not one of
+ * the kfk_config_resource_type values above other than UNKNOWN, name is
+ * NULL, or memory runs out. Never blocks. */
+KFK_API kfk_config_resource *kfk_config_resource_new(kfk_config_resource_type type,
+                                                     const char *name);
+
+/* Adds a change of config name (copied) by op with value (copied; NULL is
+ * allowed, and ignored, for KFK_ALTER_CONFIG_DELETE only). For
+ * kfk_admin_describe_configs the names added, if any, are the configs to
+ * describe (op and value do not matter); kfk_admin_alter_configs takes
+ * KFK_ALTER_CONFIG_SET entries only. Returns KFK_OK, KFK_ERR_INVALID_ARG
+ * (NULL res or name, op not a kfk_alter_config_op, NULL value for an op
+ * other than DELETE) or KFK_ERR_NO_MEMORY. Never blocks. */
+KFK_API kfk_err kfk_config_resource_add(kfk_config_resource *res, const char *name,
+                                        kfk_alter_config_op op, const char *value);
+
+/* Frees res; NULL is a no-op. */
+KFK_API void kfk_config_resource_destroy(kfk_config_resource *res);
+
+/* One config of a described resource, read through
+ * kfk_admin_result_config. Owned by the result; valid until it is
+ * destroyed. Later versions may add members at the end only. */
+typedef struct kfk_config_entry {
+    const char *name;
+    const char *value; /* NULL: sensitive (a password), or unset */
+    kfk_config_source source;
+    kfk_config_type type; /* KFK_CONFIG_TYPE_UNKNOWN from brokers before 2.6 */
+    bool read_only;       /* cannot be changed at run time */
+    bool sensitive;       /* the value is hidden */
+    bool is_default;      /* source is KFK_CONFIG_SOURCE_DEFAULT_CONFIG (as Java's isDefault) */
+    size_t synonym_count; /* 0 unless KFK_ADMIN_INCLUDE_SYNONYMS */
+    const char *documentation; /* NULL unless KFK_ADMIN_INCLUDE_DOCUMENTATION (brokers 2.6+) */
+} kfk_config_entry;
+
+/* A synonym of a config: a config whose value it would take, the one in
+ * effect first, read through kfk_admin_result_config_synonym. Owned by
+ * the result. Later versions may add members at the end only. */
+typedef struct kfk_config_synonym {
+    const char *name;  /* "log.retention.ms" for the topic config "retention.ms" */
+    const char *value; /* NULL: sensitive or unset */
+    kfk_config_source source;
+} kfk_config_synonym;
+
+/* Describes the configs of the n resources (DescribeConfigs, API key 32,
+ * v1-4): all their configs, or those named with kfk_config_resource_add.
+ * The resources stay the caller's. Flags: KFK_ADMIN_INCLUDE_SYNONYMS,
+ * KFK_ADMIN_INCLUDE_DOCUMENTATION. Each entry's configs are read with
+ * kfk_admin_result_config_count and kfk_admin_result_config. A topic that
+ * does not exist gets KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. Blocks for at
+ * most the call's timeout; returns as described at the top of this
+ * section (KFK_ERR_INVALID_ARG: NULL admin, resources or result, a NULL
+ * entry, a BROKER or BROKER_LOGGER resource whose name is not a broker
+ * id). Any application thread. */
+KFK_API kfk_err kfk_admin_describe_configs(kfk_admin *admin, kfk_config_resource *const *resources,
+                                           size_t n, const kfk_admin_options *options,
+                                           kfk_admin_result **result);
+
+/* Changes the configs of the n resources as their kfk_config_resource_add
+ * entries say, leaving the others as they are (IncrementalAlterConfigs,
+ * API key 44, v0-1). Each resource changes as a whole or not at all: an
+ * invalid value or unknown config name fails that resource
+ * (KFK_ERR_INVALID_CONFIG, with the broker's message), a topic that does
+ * not exist gets KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION. Flags:
+ * KFK_ADMIN_VALIDATE_ONLY. Blocks and returns as
+ * kfk_admin_describe_configs (KFK_ERR_INVALID_ARG also for a resource
+ * without entries). */
+KFK_API kfk_err kfk_admin_incremental_alter_configs(kfk_admin *admin,
+                                                    kfk_config_resource *const *resources, size_t n,
+                                                    const kfk_admin_options *options,
+                                                    kfk_admin_result **result);
+
+/* Replaces the configs of the n resources (AlterConfigs, API key 33,
+ * v0-2; Java's deprecated alterConfigs): each resource's dynamic configs
+ * become exactly its KFK_ALTER_CONFIG_SET entries, so every config set
+ * before and not named again reverts to its default. Prefer
+ * kfk_admin_incremental_alter_configs, which changes only what it names;
+ * this call is for brokers before 2.3. Entries with another op are
+ * refused (KFK_ERR_INVALID_ARG). Flags: KFK_ADMIN_VALIDATE_ONLY. Blocks
+ * and returns as kfk_admin_describe_configs. */
+KFK_API kfk_err kfk_admin_alter_configs(kfk_admin *admin, kfk_config_resource *const *resources,
+                                        size_t n, const kfk_admin_options *options,
+                                        kfk_admin_result **result);
+
+/* Lists the config resources the cluster has (ListConfigResources, API
+ * key 74, v0-1; Kafka 4.1+, v0 being 3.7's ListClientMetricsResources)
+ * of the n_types types in types, or of the broker's default set when
+ * n_types is 0 (types may then be NULL). A broker that only has v0
+ * serves KFK_CONFIG_RESOURCE_CLIENT_METRICS alone; other types then give
+ * KFK_ERR_UNSUPPORTED_VERSION. No flags. On KFK_OK *result has one entry
+ * per resource found (its name; its type through
+ * kfk_admin_result_config_resource_type). Blocks for at most the call's
+ * timeout; a failure is the whole request's (*result NULL). Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_list_config_resources(kfk_admin *admin,
+                                                const kfk_config_resource_type *types,
+                                                size_t n_types, const kfk_admin_options *options,
+                                                kfk_admin_result **result);
+
+/* The type of the resource of entry i of a result of the calls above;
+ * KFK_CONFIG_RESOURCE_UNKNOWN for an index out of range or another
+ * call's result. */
+KFK_API kfk_config_resource_type
+kfk_admin_result_config_resource_type(const kfk_admin_result *result, size_t i);
+/* The number of configs entry i of a kfk_admin_describe_configs result
+ * has; 0 for an index out of range or another call's result. */
+KFK_API size_t kfk_admin_result_config_count(const kfk_admin_result *result, size_t i);
+/* Config j of entry i, in the broker's order; NULL when out of range. */
+KFK_API const kfk_config_entry *kfk_admin_result_config(const kfk_admin_result *result, size_t i,
+                                                        size_t j);
+/* Synonym k of config j of entry i, the one in effect first; NULL when
+ * out of range. */
+KFK_API const kfk_config_synonym *kfk_admin_result_config_synonym(const kfk_admin_result *result,
+                                                                  size_t i, size_t j, size_t k);
+/* --- offsets and records ---------------------------------------------------- */
+/* Partition lists (and the KFK_OFFSET_* specs) are described with the
+ * consumer below. */
+typedef struct kfk_partition_list kfk_partition_list;
+
+/* Looks up offsets of the partitions of parts (the caller's; filled in
+ * place), with ListOffsets (API key 2, v1 up to v11: the newest version
+ * both sides serve), one request per partition leader, all leaders at
+ * once. Each entry's offset says what to find:
+ *   KFK_OFFSET_BEGINNING       the log start offset (the earliest record);
+ *   KFK_OFFSET_END             the end: the high watermark (the offset the
+ *                              next record gets), or with
+ *                              KFK_ADMIN_READ_COMMITTED the last stable
+ *                              offset (below the first record of a
+ *                              transaction still open);
+ *   KFK_OFFSET_MAX_TIMESTAMP   the record with the largest timestamp
+ *                              (v7+, Kafka 3.0; KIP-734);
+ *   KFK_OFFSET_EARLIEST_LOCAL  the first offset on the leader's disk, which
+ *                              is the log start without tiered storage
+ *                              (v8+, Kafka 3.5; KIP-405);
+ *   KFK_OFFSET_LATEST_TIERED   the last offset in tiered storage, -1 when
+ *                              none is (v9+, Kafka 3.8; KIP-1005);
+ *   a timestamp >= 0           (ms since the epoch) the first record whose
+ *                              timestamp is at or after it; offset -1 when
+ *                              every record is older, as Kafka answers.
+ * Out, for each entry that succeeded: offset, leader epoch (-1 when
+ * unknown), timestamp (that of the record found; -1 for
+ * BEGINNING/END/the tiered specs) and error KFK_OK. An entry that failed
+ * keeps its offset (the spec) and gets its own error; the others go on:
+ * KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION (fresh metadata has no such topic or
+ * partition), KFK_ERR_UNSUPPORTED_VERSION (its leader is too old for the
+ * spec; entries with other specs are asked again without it),
+ * KFK_ERR_TOPIC_AUTHORIZATION_FAILED, a retriable error that lasted until
+ * the timeout (NOT_LEADER_OR_FOLLOWER, ...), or KFK_ERR_TIMED_OUT.
+ * NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH and LEADER_NOT_AVAILABLE
+ * refresh the leaders and ask again, as Java's admin does. The same
+ * partition may be listed more than once (with different specs): each
+ * entry is answered. Flags: KFK_ADMIN_READ_COMMITTED (isolation level 1).
+ * Returns KFK_OK when every entry succeeded, else the first failed
+ * entry's error (kfk_admin_last_error names it and, for
+ * UNSUPPORTED_VERSION, the version its spec needs), or
+ * KFK_ERR_INVALID_ARG (NULL admin or parts, an offset below
+ * KFK_OFFSET_LATEST_TIERED; nothing is sent), KFK_ERR_NO_MEMORY,
+ * KFK_ERR_DESTROYED. An empty list returns KFK_OK at once. Blocks for at
+ * most the call's timeout. Any application thread. Java:
+ * Admin.listOffsets; librdkafka: rd_kafka_ListOffsets. */
+KFK_API kfk_err kfk_admin_list_offsets(kfk_admin *admin, kfk_partition_list *parts,
+                                       const kfk_admin_options *options);
+
+/* Deletes the records of each partition of parts before the entry's
+ * offset (DeleteRecords, API key 21, v0-v2, one request per leader, all
+ * at once): the partition's log start offset rises to it and the records
+ * below are no longer fetched (a consumer asking for them gets
+ * KFK_ERR_OFFSET_OUT_OF_RANGE, or auto.offset.reset applies).
+ * KFK_OFFSET_END deletes everything up to the high watermark, as Java's
+ * RecordsToDelete.beforeOffset(-1). Out, for each entry that succeeded:
+ * offset = the partition's new low watermark (log start; never lowered:
+ * an offset below it changes nothing) and error KFK_OK; an entry that
+ * failed keeps its offset and gets its own error, the others go on:
+ * KFK_ERR_OFFSET_OUT_OF_RANGE (beyond the high watermark),
+ * KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION, KFK_ERR_POLICY_VIOLATION (a
+ * compacted topic), KFK_ERR_TOPIC_AUTHORIZATION_FAILED, a retriable error
+ * that lasted until the timeout, KFK_ERR_TIMED_OUT. No flags. Returns as
+ * kfk_admin_list_offsets, and KFK_ERR_INVALID_ARG for an offset that is
+ * negative but not KFK_OFFSET_END, or a partition listed twice. Blocks
+ * for at most the call's timeout. Any application thread. Java:
+ * Admin.deleteRecords; librdkafka: rd_kafka_DeleteRecords. */
+KFK_API kfk_err kfk_admin_delete_records(kfk_admin *admin, kfk_partition_list *parts,
+                                         const kfk_admin_options *options);
+/* --- consumer groups ------------------------------------------------------------ */
+/* A group's type (ListGroups v5+, KIP-848): which protocol its members
+ * speak. Kafka names them by string; kfk_group_type_name gives that name
+ * ("classic", "consumer", "share", "streams"; "unknown"). */
+typedef enum kfk_group_type {
+    KFK_GROUP_TYPE_UNKNOWN = 0, /* a type this library does not know, or none sent */
+    KFK_GROUP_TYPE_CLASSIC,     /* JoinGroup/SyncGroup (and groups holding offsets only) */
+    KFK_GROUP_TYPE_CONSUMER,    /* KIP-848 ConsumerGroupHeartbeat */
+    KFK_GROUP_TYPE_SHARE,       /* KIP-932 share groups */
+    KFK_GROUP_TYPE_STREAMS,     /* KIP-1071 streams groups */
+} kfk_group_type;
+
+/* A group's state, as the coordinator names it (kfk_group_state_name:
+ * "Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead",
+ * "Assigning", "Reconciling", "NotReady"; "Unknown"). Classic groups are
+ * Empty, PreparingRebalance, CompletingRebalance, Stable or Dead; KIP-848
+ * groups Empty, Assigning, Reconciling, Stable or Dead. */
+typedef enum kfk_group_state {
+    KFK_GROUP_STATE_UNKNOWN = 0,
+    KFK_GROUP_STATE_PREPARING_REBALANCE,
+    KFK_GROUP_STATE_COMPLETING_REBALANCE,
+    KFK_GROUP_STATE_STABLE,
+    KFK_GROUP_STATE_DEAD,
+    KFK_GROUP_STATE_EMPTY,
+    KFK_GROUP_STATE_ASSIGNING,
+    KFK_GROUP_STATE_RECONCILING,
+    KFK_GROUP_STATE_NOT_READY,
+} kfk_group_state;
+
+/* The names Kafka uses; "unknown" / "Unknown" for a value out of range.
+ * Static strings; any thread. */
+KFK_API const char *kfk_group_type_name(kfk_group_type type);
+KFK_API const char *kfk_group_state_name(kfk_group_state state);
+
+/* Which groups kfk_admin_list_groups lists: those in one of the n_states
+ * states AND of one of the n_types types; an empty array (n 0) takes
+ * every state or type. The arrays stay the caller's. Initialize it so
+ * unset words are zero (kfk_group_filter f = {.types = t, .n_types = 1});
+ * reserved must be zero. */
+typedef struct kfk_group_filter {
+    const kfk_group_state *states;
+    size_t n_states;
+    const kfk_group_type *types;
+    size_t n_types;
+    void *reserved[4]; /* zero */
+} kfk_group_filter;
+
+/* Lists the groups of the cluster (ListGroups, API key 16, v0-v5): one
+ * request to every broker, all at once (each broker lists the groups it
+ * coordinates), answers merged. filter may be NULL for every group. A
+ * state filter needs v4+ (Kafka 2.6), a type filter v5+ (Kafka 3.8 /
+ * 4.0): a broker that cannot filter fails with
+ * KFK_ERR_UNSUPPORTED_VERSION rather than list too much. No flags.
+ *
+ * *result has one entry per group (name: the group id; error KFK_OK) in
+ * no set order, read with kfk_admin_result_group_type, _state,
+ * _protocol_type and _coordinator; then one entry per broker that failed
+ * (name NULL, the broker's error, kfk_admin_result_group_coordinator: its
+ * id). Returns KFK_OK when every broker answered, else the first failed
+ * broker's error with *result still listing what the others answered
+ * (kfk_admin_last_error names the broker); KFK_ERR_INVALID_ARG,
+ * KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED or a failure to learn the brokers
+ * leave *result NULL. Blocks for at most the call's timeout. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_list_groups(kfk_admin *admin, const kfk_group_filter *filter,
+                                      const kfk_admin_options *options, kfk_admin_result **result);
+
+/* Describes the n groups of group_ids (strings stay the caller's), each
+ * asked of its coordinator: ConsumerGroupDescribe (API key 69, v0-v1)
+ * first, then DescribeGroups (API key 15, v0-v6) for a group that turns
+ * out to be classic (GROUP_ID_NOT_FOUND from ConsumerGroupDescribe) or a
+ * broker without KIP-848, as the Java admin client does. Flags:
+ * KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS. A group that does not exist
+ * fails alone with KFK_ERR_GROUP_ID_NOT_FOUND (also from brokers before
+ * DescribeGroups v6, which call it Dead). Read the entries with
+ * kfk_admin_result_group_* below. One request per group, all at once.
+ * Returns as described in the admin client's preface; blocks for at most
+ * the call's timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_describe_groups(kfk_admin *admin, const char *const *group_ids, size_t n,
+                                          const kfk_admin_options *options,
+                                          kfk_admin_result **result);
+
+/* Deletes the n groups of group_ids (DeleteGroups, API key 42, v0-v2, to
+ * each group's coordinator), with their committed offsets. Per group:
+ * KFK_OK, KFK_ERR_NON_EMPTY_GROUP while it has members,
+ * KFK_ERR_GROUP_ID_NOT_FOUND when there is no such group, or another
+ * broker error. No flags. One request per group, all at once. Returns as
+ * described in the admin client's preface; blocks for at most the call's
+ * timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_delete_groups(kfk_admin *admin, const char *const *group_ids, size_t n,
+                                        const kfk_admin_options *options,
+                                        kfk_admin_result **result);
+
+/* Describes the n share groups (KIP-932) of group_ids (strings stay the
+ * caller's) with ShareGroupDescribe (API key 77, v1; Kafka 4.1+), each
+ * asked of its coordinator, one request per group, all at once. Flags:
+ * KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS. A group that does not exist,
+ * or is not a share group, fails alone with KFK_ERR_GROUP_ID_NOT_FOUND; a
+ * broker that serves no share groups (share.version not finalized, or
+ * before Kafka 4.1) gives KFK_ERR_UNSUPPORTED_VERSION. The entries are
+ * read with the kfk_admin_result_group_* accessors below as (D) entries:
+ * type SHARE, protocol type "share", protocol the assignor ("simple"),
+ * the group and assignment epochs, and per member its id, client id,
+ * host, epoch and assignment (no instance id, no target assignment).
+ * Returns as described in the admin client's preface; blocks for at most
+ * the call's timeout. Any application thread. Java:
+ * Admin.describeShareGroups; librdkafka: none. */
+KFK_API kfk_err kfk_admin_describe_share_groups(kfk_admin *admin, const char *const *group_ids,
+                                                size_t n, const kfk_admin_options *options,
+                                                kfk_admin_result **result);
+
+/* Reading the entries of kfk_admin_list_groups (L) and
+ * kfk_admin_describe_groups (D) results. Another result, or an index out
+ * of range, gives UNKNOWN, NULL or -1. Strings and lists are valid until
+ * the result is destroyed. */
+/* L, D: the group's type; D says CLASSIC or CONSUMER (SHARE for
+ * kfk_admin_describe_share_groups). */
+KFK_API kfk_group_type kfk_admin_result_group_type(const kfk_admin_result *result, size_t i);
+/* L, D: its state. */
+KFK_API kfk_group_state kfk_admin_result_group_state(const kfk_admin_result *result, size_t i);
+/* L, D: its protocol type ("consumer", "connect", "" for a group that
+ * holds offsets only...). */
+KFK_API const char *kfk_admin_result_group_protocol_type(const kfk_admin_result *result, size_t i);
+/* L: the broker that listed it (or that failed); D: the coordinator that
+ * described it. -1: unknown. */
+KFK_API int32_t kfk_admin_result_group_coordinator(const kfk_admin_result *result, size_t i);
+/* D: the classic group's protocol (its assignor, "range"...) while
+ * Stable, else ""; a KIP-848 group's server-side assignor ("uniform"). */
+KFK_API const char *kfk_admin_result_group_protocol(const kfk_admin_result *result, size_t i);
+/* D: a KIP-848 group's epoch and assignment epoch; -1 for classic groups. */
+KFK_API int32_t kfk_admin_result_group_epoch(const kfk_admin_result *result, size_t i);
+KFK_API int32_t kfk_admin_result_group_assignment_epoch(const kfk_admin_result *result, size_t i);
+/* D: with KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, what the caller may do
+ * with the group: bit n set for ACL operation code n (3 READ, 6 DELETE,
+ * 8 DESCRIBE); -1 when not asked for or not sent. */
+KFK_API int64_t kfk_admin_result_group_authorized_operations(const kfk_admin_result *result,
+                                                             size_t i);
+/* D: the group's members, m from 0 to the count - 1. */
+KFK_API size_t kfk_admin_result_group_member_count(const kfk_admin_result *result, size_t i);
+KFK_API const char *kfk_admin_result_group_member_id(const kfk_admin_result *result, size_t i,
+                                                     size_t m);
+/* NULL: a dynamic member (no group.instance.id). */
+KFK_API const char *kfk_admin_result_group_member_instance_id(const kfk_admin_result *result,
+                                                              size_t i, size_t m);
+KFK_API const char *kfk_admin_result_group_member_client_id(const kfk_admin_result *result,
+                                                            size_t i, size_t m);
+KFK_API const char *kfk_admin_result_group_member_host(const kfk_admin_result *result, size_t i,
+                                                       size_t m);
+/* The partitions the member owns (offsets KFK_OFFSET_INVALID), owned by
+ * the result. For a classic group they are decoded from its assignment
+ * when the protocol type is "consumer" (else, and before the group is
+ * Stable, empty). */
+KFK_API const kfk_partition_list *
+kfk_admin_result_group_member_assignment(const kfk_admin_result *result, size_t i, size_t m);
+/* KIP-848: the partitions the group means the member to own once it
+ * caught up; NULL for classic groups. */
+KFK_API const kfk_partition_list *
+kfk_admin_result_group_member_target_assignment(const kfk_admin_result *result, size_t i, size_t m);
+/* KIP-848: the member's epoch; -1 for classic groups. */
+KFK_API int32_t kfk_admin_result_group_member_epoch(const kfk_admin_result *result, size_t i,
+                                                    size_t m);
+/* A group's committed offsets (OffsetFetch, API key 9, v1-v7, to the
+ * group's coordinator): for the partitions of parts (the list stays the
+ * caller's), or for every partition the group committed when parts is
+ * NULL. Flags: KFK_ADMIN_REQUIRE_STABLE (KIP-447: wait while a
+ * transaction that commits offsets for the group is open; v7+, Kafka 2.5).
+ * *out gets a new list (the caller frees it with
+ * kfk_partition_list_destroy): parts' entries in their order, or every
+ * committed partition sorted by topic and partition, each with its
+ * committed offset (KFK_OFFSET_INVALID: none), leader epoch (-1: none),
+ * metadata and error. Returns KFK_OK when every entry has its answer,
+ * else the first entry's error (the list is there); a group-level error
+ * (GROUP_AUTHORIZATION_FAILED...), KFK_ERR_INVALID_ARG, _NO_MEMORY,
+ * _TIMED_OUT, _DESTROYED leave *out NULL. Blocks for at most the call's
+ * timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_list_group_offsets(kfk_admin *admin, const char *group_id,
+                                             const kfk_partition_list *parts,
+                                             const kfk_admin_options *options,
+                                             kfk_partition_list **out);
+
+/* Sets the group's committed offsets to those of offsets (each entry's
+ * offset >= 0, its leader epoch and metadata), with OffsetCommit (API key
+ * 8, v2-v9) as no member of no generation, as Java's
+ * alterConsumerGroupOffsets does: the coordinator takes it only while the
+ * group has no members (else every entry fails, UNKNOWN_MEMBER_ID for an
+ * active classic group, STALE_MEMBER_EPOCH / UNKNOWN_MEMBER_ID for a
+ * KIP-848 one). Each entry's error is filled in place. No flags. Returns
+ * KFK_OK or the first failed entry's error; KFK_ERR_INVALID_ARG for a
+ * NULL or empty group_id, a NULL list, an entry without an offset or a
+ * partition named twice. Blocks for at most the call's timeout. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_alter_group_offsets(kfk_admin *admin, const char *group_id,
+                                              kfk_partition_list *offsets,
+                                              const kfk_admin_options *options);
+
+/* Deletes the group's committed offsets of the partitions of parts
+ * (OffsetDelete, API key 47, v0). Per entry, in place: KFK_OK (also when
+ * nothing was committed), KFK_ERR_GROUP_SUBSCRIBED_TO_TOPIC while a member
+ * consumes the topic, KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION; a group-level
+ * error (KFK_ERR_GROUP_ID_NOT_FOUND...) goes to every entry. No flags.
+ * Returns as kfk_admin_alter_group_offsets. */
+KFK_API kfk_err kfk_admin_delete_group_offsets(kfk_admin *admin, const char *group_id,
+                                               kfk_partition_list *parts,
+                                               const kfk_admin_options *options);
+/* A group's lag per partition, as kafka-consumer-groups --describe shows
+ * it: the committed offsets of every partition the group committed
+ * (OffsetFetch, as kfk_admin_list_group_offsets) and each one's end
+ * offset (ListOffsets, API key 2, v1+, latest, one request per partition
+ * to its leader). Flags: KFK_ADMIN_READ_COMMITTED (the end is the last
+ * stable offset, not the high watermark; Java's tool uses the high
+ * watermark, the default here), KFK_ADMIN_REQUIRE_STABLE (as for
+ * kfk_admin_list_group_offsets). *out gets a new list (the caller frees
+ * it) sorted by topic and partition: offset = committed,
+ * kfk_partition_list_end_offset = the end, kfk_partition_list_lag = end -
+ * committed (0 when the committed offset is past the end; -1 with the
+ * entry's error when its end could not be had). Returns KFK_OK, the
+ * first failed entry's error (the list is there), or with *out NULL as
+ * kfk_admin_list_group_offsets. Blocks for at most the call's timeout.
+ * Any application thread. */
+KFK_API kfk_err kfk_admin_group_lag(kfk_admin *admin, const char *group_id,
+                                    const kfk_admin_options *options, kfk_partition_list **out);
+/* A share group's (KIP-932) start offsets (DescribeShareGroupOffsets, API
+ * key 90, v0-v1, to the group's coordinator): where the group's share
+ * consumers resume each partition. For the partitions of parts (the list
+ * stays the caller's), or for every partition the group has a start
+ * offset for when parts is NULL. No flags. *out gets a new list (the
+ * caller frees it with kfk_partition_list_destroy): parts' entries in
+ * their order, or every partition sorted by topic and partition, each
+ * with its start offset (KFK_OFFSET_INVALID: none), leader epoch (-1:
+ * none), error, and from v1 (Kafka 4.2+) its lag
+ * (kfk_partition_list_lag: the records not yet consumed; -1 when the
+ * broker sent none; kfk_partition_list_end_offset stays -1). Returns
+ * KFK_OK when every entry has its answer, else the first entry's error
+ * (the list is there); a group that does not exist gives an empty list
+ * (Kafka's answer). A group-level error (..._AUTHORIZATION_FAILED,
+ * KFK_ERR_UNSUPPORTED_VERSION from a broker
+ * without share groups), KFK_ERR_INVALID_ARG, _NO_MEMORY, _TIMED_OUT,
+ * _DESTROYED leave *out NULL. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.listShareGroupOffsets; librdkafka:
+ * none. */
+KFK_API kfk_err kfk_admin_list_share_group_offsets(kfk_admin *admin, const char *group_id,
+                                                   const kfk_partition_list *parts,
+                                                   const kfk_admin_options *options,
+                                                   kfk_partition_list **out);
+
+/* Sets a share group's start offsets to those of offsets (each entry's
+ * offset >= 0) with AlterShareGroupOffsets (API key 91, v0, to the
+ * group's coordinator); the coordinator takes them only while the group
+ * has no members. Each entry's error is filled in place; a group-level
+ * error (KFK_ERR_NON_EMPTY_GROUP while members are in, ...) goes to every
+ * entry. No flags. Returns KFK_OK or the first failed entry's error;
+ * KFK_ERR_INVALID_ARG for a NULL or empty group_id, a NULL list, an entry
+ * without an offset or a partition named twice. Blocks for at most the
+ * call's timeout. Any application thread. Java:
+ * Admin.alterShareGroupOffsets; librdkafka: none. */
+KFK_API kfk_err kfk_admin_alter_share_group_offsets(kfk_admin *admin, const char *group_id,
+                                                    kfk_partition_list *offsets,
+                                                    const kfk_admin_options *options);
+
+/* Deletes a share group's start offsets of the n topics (whole topics:
+ * the share-group state has no per-partition delete) with
+ * DeleteShareGroupOffsets (API key 92, v0, to the group's coordinator);
+ * the group must have no members. *result has one entry per topic (name:
+ * the topic; its error; no detail): KFK_OK, or the topic's error
+ * (KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION...); a group-level error
+ * (KFK_ERR_NON_EMPTY_GROUP, KFK_ERR_GROUP_ID_NOT_FOUND...) goes to every
+ * entry. No flags. Returns as described in the admin client's preface;
+ * KFK_ERR_INVALID_ARG for a NULL or empty group_id, no topics, or a topic
+ * NULL, empty or named twice. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.deleteShareGroupOffsets; librdkafka:
+ * none. */
+KFK_API kfk_err kfk_admin_delete_share_group_offsets(kfk_admin *admin, const char *group_id,
+                                                     const char *const *topics, size_t n,
+                                                     const kfk_admin_options *options,
+                                                     kfk_admin_result **result);
+/* --- end of consumer groups ------------------------------------------------------ */
+
+/* --- admin: ACLs ---------------------------------------------------------------- */
+/* Access control lists, as the brokers' authorizer (StandardAuthorizer)
+ * keeps them. The enums carry Kafka's protocol values. Their _name
+ * functions give Kafka's upper-case names ("TOPIC", "PREFIXED", ...), or
+ * NULL for a value that is not one of them. */
+typedef enum kfk_acl_resource_type {
+    KFK_ACL_RESOURCE_UNKNOWN = 0,
+    KFK_ACL_RESOURCE_ANY = 1, /* filters only */
+    KFK_ACL_RESOURCE_TOPIC = 2,
+    KFK_ACL_RESOURCE_GROUP = 3,
+    KFK_ACL_RESOURCE_CLUSTER = 4, /* its one name is "kafka-cluster" */
+    KFK_ACL_RESOURCE_TRANSACTIONAL_ID = 5,
+    KFK_ACL_RESOURCE_DELEGATION_TOKEN = 6,
+    KFK_ACL_RESOURCE_USER = 7,
+} kfk_acl_resource_type;
+
+typedef enum kfk_acl_pattern_type {
+    KFK_ACL_PATTERN_UNKNOWN = 0,
+    KFK_ACL_PATTERN_ANY = 1,      /* filters: any pattern type, the name taken literally */
+    KFK_ACL_PATTERN_MATCH = 2,    /* filters: every binding that applies to the name */
+    KFK_ACL_PATTERN_LITERAL = 3,  /* the name as it is; "*" is every name */
+    KFK_ACL_PATTERN_PREFIXED = 4, /* every name that starts with it */
+} kfk_acl_pattern_type;
+
+typedef enum kfk_acl_operation {
+    KFK_ACL_OP_UNKNOWN = 0,
+    KFK_ACL_OP_ANY = 1, /* filters only */
+    KFK_ACL_OP_ALL = 2,
+    KFK_ACL_OP_READ = 3,
+    KFK_ACL_OP_WRITE = 4,
+    KFK_ACL_OP_CREATE = 5,
+    KFK_ACL_OP_DELETE = 6,
+    KFK_ACL_OP_ALTER = 7,
+    KFK_ACL_OP_DESCRIBE = 8,
+    KFK_ACL_OP_CLUSTER_ACTION = 9,
+    KFK_ACL_OP_DESCRIBE_CONFIGS = 10,
+    KFK_ACL_OP_ALTER_CONFIGS = 11,
+    KFK_ACL_OP_IDEMPOTENT_WRITE = 12,
+    KFK_ACL_OP_CREATE_TOKENS = 13,
+    KFK_ACL_OP_DESCRIBE_TOKENS = 14,
+    KFK_ACL_OP_TWO_PHASE_COMMIT = 15,
+} kfk_acl_operation;
+
+typedef enum kfk_acl_permission_type {
+    KFK_ACL_PERMISSION_UNKNOWN = 0,
+    KFK_ACL_PERMISSION_ANY = 1, /* filters only */
+    KFK_ACL_PERMISSION_DENY = 2,
+    KFK_ACL_PERMISSION_ALLOW = 3,
+} kfk_acl_permission_type;
+
+KFK_API const char *kfk_acl_resource_type_name(kfk_acl_resource_type type);
+KFK_API const char *kfk_acl_pattern_type_name(kfk_acl_pattern_type type);
+KFK_API const char *kfk_acl_operation_name(kfk_acl_operation op);
+KFK_API const char *kfk_acl_permission_type_name(kfk_acl_permission_type type);
+
+/* An ACL binding: principal (as "User:alice") connecting from host ("*":
+ * any host) is allowed or denied operation on the resources that
+ * resource_type, resource_name and pattern_type name. As a filter
+ * (describe, delete), a NULL string matches any value and the _ANY
+ * values (and KFK_ACL_PATTERN_MATCH) match as their comments say.
+ * Initialize it so that the fields left unset are zero
+ * (kfk_acl_binding b = {.resource_type = ...}); reserved must stay zero,
+ * so that later versions can add fields at its end. */
+typedef struct kfk_acl_binding {
+    kfk_acl_resource_type resource_type;
+    const char *resource_name;
+    kfk_acl_pattern_type pattern_type;
+    const char *principal;
+    const char *host;
+    kfk_acl_operation operation;
+    kfk_acl_permission_type permission_type;
+    void *reserved[4]; /* zero */
+} kfk_acl_binding;
+
+/* Creates the n bindings acls[0..n-1] (CreateAcls, API key 30, v1-3, sent
+ * to any broker: KRaft brokers forward it to the controller). The result
+ * has one entry per binding, in order, named after it ("TOPIC:LITERAL:t
+ * User:alice@* WRITE ALLOW") and carrying it (kfk_admin_result_acl(r, i,
+ * 0)). Creating a binding that exists already succeeds. The broker
+ * refuses a malformed binding (a principal without its "User:" type, an
+ * empty name) per entry, with KFK_ERR_INVALID_REQUEST. The bindings and
+ * their strings stay the caller's. No flags. KFK_ERR_INVALID_ARG for a
+ * NULL admin, acls or result, a NULL entry or string, reserved not zero,
+ * or a type, operation or permission that is not a concrete one (no
+ * UNKNOWN, ANY or MATCH). Blocks for at most the call's timeout; returns
+ * as described at the top of this section. Any application thread. */
+KFK_API kfk_err kfk_admin_create_acls(kfk_admin *admin, const kfk_acl_binding *const *acls,
+                                      size_t n, const kfk_admin_options *options,
+                                      kfk_admin_result **result);
+
+/* Finds the bindings that filter matches (DescribeAcls, API key 29, v1-3,
+ * any broker). The result has one entry, for the filter, carrying every
+ * binding found, in the broker's order; its error is the broker's (such
+ * as KFK_ERR_SECURITY_DISABLED when no authorizer is configured). No
+ * flags. KFK_ERR_INVALID_ARG for a NULL admin, filter or result, reserved
+ * not zero, or an UNKNOWN or out-of-range enum. Blocks and returns as
+ * kfk_admin_create_acls. */
+KFK_API kfk_err kfk_admin_describe_acls(kfk_admin *admin, const kfk_acl_binding *filter,
+                                        const kfk_admin_options *options,
+                                        kfk_admin_result **result);
+
+/* Deletes every binding that any of the n filters matches (DeleteAcls,
+ * API key 31, v1-3, any broker). The result has one entry per filter, in
+ * order, carrying the bindings it matched and deleted (one binding that
+ * two filters match is reported under each). Arguments as
+ * kfk_admin_describe_acls, for each filter. Blocks and returns as
+ * kfk_admin_create_acls. */
+KFK_API kfk_err kfk_admin_delete_acls(kfk_admin *admin, const kfk_acl_binding *const *filters,
+                                      size_t n, const kfk_admin_options *options,
+                                      kfk_admin_result **result);
+
+/* The number of bindings entry i of an ACL call's result carries; 0 for
+ * another kind of result or i out of range. */
+KFK_API size_t kfk_admin_result_acl_count(const kfk_admin_result *result, size_t i);
+/* Binding j of entry i (its strings valid until the result is
+ * destroyed); NULL out of range or for another kind of result. */
+KFK_API const kfk_acl_binding *kfk_admin_result_acl(const kfk_admin_result *result, size_t i,
+                                                    size_t j);
+/* The broker's error for binding j of entry i: KFK_OK unless deleting
+ * that one binding failed; KFK_ERR_INVALID_ARG out of range. */
+KFK_API kfk_err kfk_admin_result_acl_error(const kfk_admin_result *result, size_t i, size_t j);
+/* --- admin: SCRAM credentials ------------------------------------------------------ */
+/* The SCRAM credentials brokers keep for SASL/SCRAM logins (KIP-554). */
+typedef enum kfk_scram_mechanism {
+    KFK_SCRAM_UNKNOWN = 0,
+    KFK_SCRAM_SHA_256 = 1,
+    KFK_SCRAM_SHA_512 = 2,
+} kfk_scram_mechanism;
+
+/* "SCRAM-SHA-256", "SCRAM-SHA-512"; NULL for another value. */
+KFK_API const char *kfk_scram_mechanism_name(kfk_scram_mechanism mechanism);
+
+/* Describes the SCRAM credentials of the n users named in users
+ * (DescribeUserScramCredentials, API key 50, v0, any broker), or of every
+ * user that has one when users is NULL. The result has one entry per
+ * user, in the order given (as found for NULL), named after the user; a
+ * user without credentials has KFK_ERR_RESOURCE_NOT_FOUND. Each entry's
+ * credentials (never the password or salt) are read with
+ * kfk_admin_result_scram_*. No flags. KFK_ERR_INVALID_ARG for a NULL
+ * admin or result, or a NULL name. Blocks for at most the call's timeout;
+ * returns as described at the top of this section. Any application
+ * thread. */
+KFK_API kfk_err kfk_admin_describe_user_scram_credentials(kfk_admin *admin,
+                                                          const char *const *users, size_t n,
+                                                          const kfk_admin_options *options,
+                                                          kfk_admin_result **result);
+
+/* The number of credentials (mechanisms) entry i has; 0 for another kind
+ * of result or i out of range. */
+KFK_API size_t kfk_admin_result_scram_count(const kfk_admin_result *result, size_t i);
+/* Credential j of entry i: its mechanism (KFK_SCRAM_UNKNOWN out of
+ * range) and iteration count (-1 out of range). */
+KFK_API kfk_scram_mechanism kfk_admin_result_scram_mechanism(const kfk_admin_result *result,
+                                                             size_t i, size_t j);
+KFK_API int32_t kfk_admin_result_scram_iterations(const kfk_admin_result *result, size_t i,
+                                                  size_t j);
+
+/* One change to a user's SCRAM credentials: with password, sets (adds or
+ * replaces) user's credential for mechanism, hashed with iterations (0:
+ * 4096, Kafka's minimum; the broker takes 4096 to 16384); with password
+ * NULL, deletes it (iterations must then be 0). Initialize it so the
+ * fields left unset are zero; reserved must stay zero. */
+typedef struct kfk_scram_alteration {
+    const char *user;
+    kfk_scram_mechanism mechanism;
+    int32_t iterations;
+    const char *password; /* UTF-8; NULL: delete */
+    void *reserved[4];    /* zero */
+} kfk_scram_alteration;
+
+/* Applies the n alterations (AlterUserScramCredentials, API key 51, v0,
+ * sent to the controller; KRaft brokers forward it). For each password
+ * the client draws a random salt (OpenSSL RAND_bytes) and sends only the
+ * salted password (RFC 5802 Hi(), PBKDF2-HMAC), never the password. The
+ * result has one entry per alteration, in order, named after its user,
+ * with the outcome the broker reports for that user (all of a user's
+ * alterations succeed or fail together): KFK_ERR_RESOURCE_NOT_FOUND to
+ * delete a credential that does not exist, KFK_ERR_UNACCEPTABLE_CREDENTIAL
+ * for an empty user or iterations out of range. No flags. KFK_ERR_INVALID_ARG for a NULL admin,
+ * alterations or result, a NULL entry or user, an unknown mechanism, negative iterations,
+ * iterations with a deletion, or reserved not zero. Blocks for at most the call's timeout (hashing
+ * is done first, on the calling thread); returns as described at the top of this section. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_alter_user_scram_credentials(
+    kfk_admin *admin, const kfk_scram_alteration *const *alterations, size_t n,
+    const kfk_admin_options *options, kfk_admin_result **result);
+
+/* --- admin: client quotas ------------------------------------------------------------- */
+/* Client quotas (KIP-546) apply to an entity: a set of (entity type,
+ * name) pairs, the types being "user", "client-id" or "ip", a NULL name
+ * meaning the type's default entity. Quota keys are such as
+ * "producer_byte_rate", "consumer_byte_rate", "request_percentage",
+ * "controller_mutation_rate" and "connection_creation_rate" (ip). */
+typedef struct kfk_quota_filter kfk_quota_filter;
+typedef struct kfk_quota_alteration kfk_quota_alteration;
+
+typedef enum kfk_quota_match {
+    KFK_QUOTA_MATCH_EXACT = 0,   /* the entity of that type and name */
+    KFK_QUOTA_MATCH_DEFAULT = 1, /* the type's default entity */
+    KFK_QUOTA_MATCH_ANY = 2,     /* any entity of that type, default included */
+} kfk_quota_match;
+
+/* A filter for kfk_admin_describe_client_quotas: entities that have a
+ * component matching each added one and, when strict, no other
+ * component. The caller owns it (kfk_quota_filter_destroy). NULL when
+ * memory runs out. Never blocks. */
+KFK_API kfk_quota_filter *kfk_quota_filter_new(bool strict);
+/* Adds a component: entity_type ("user", ...) matched as match says;
+ * name (EXACT only; else NULL) is the entity's name. Strings are copied.
+ * KFK_OK, KFK_ERR_INVALID_ARG (NULL filter or type, name given or missing
+ * against match, match out of range) or KFK_ERR_NO_MEMORY. */
+KFK_API kfk_err kfk_quota_filter_add(kfk_quota_filter *filter, const char *entity_type,
+                                     kfk_quota_match match, const char *name);
+/* Frees filter; NULL is a no-op. */
+KFK_API void kfk_quota_filter_destroy(kfk_quota_filter *filter);
+
+/* Describes the quotas of the entities filter matches (DescribeClientQuotas,
+ * API key 48, v0-1, any broker). The result has one entry per entity
+ * found, with its quotas, named after the entity ("user=alice" or
+ * "user=<default>,client-id=app", components sorted by type); no entry
+ * for an entity without quotas. Read each entry's entity and values with
+ * kfk_admin_result_quota_*. No flags. KFK_ERR_INVALID_ARG for a NULL
+ * admin, filter or result. A broker's refusal of the filter (such as
+ * KFK_ERR_UNSUPPORTED_VERSION for an entity type it does not know) fails
+ * the whole call, with *result NULL and the broker's message in
+ * kfk_admin_last_error. Blocks for at most the call's timeout. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_describe_client_quotas(kfk_admin *admin, const kfk_quota_filter *filter,
+                                                 const kfk_admin_options *options,
+                                                 kfk_admin_result **result);
+
+/* Entry i's entity: its number of components, and component k's type and
+ * name (NULL: the default entity; and NULL out of range). */
+KFK_API size_t kfk_admin_result_quota_entity_count(const kfk_admin_result *result, size_t i);
+KFK_API const char *kfk_admin_result_quota_entity_type(const kfk_admin_result *result, size_t i,
+                                                       size_t k);
+KFK_API const char *kfk_admin_result_quota_entity_name(const kfk_admin_result *result, size_t i,
+                                                       size_t k);
+/* Entry i's quota values: their number, and value j's key (NULL out of
+ * range) and value (-1 out of range). Strings are valid until the result
+ * is destroyed. */
+KFK_API size_t kfk_admin_result_quota_count(const kfk_admin_result *result, size_t i);
+KFK_API const char *kfk_admin_result_quota_key(const kfk_admin_result *result, size_t i, size_t j);
+KFK_API double kfk_admin_result_quota_value(const kfk_admin_result *result, size_t i, size_t j);
+
+/* A change to one entity's quotas, for kfk_admin_alter_client_quotas.
+ * The caller owns it (kfk_quota_alteration_destroy). NULL when memory
+ * runs out. Never blocks. */
+KFK_API kfk_quota_alteration *kfk_quota_alteration_new(void);
+/* Adds a component to the entity: entity_type ("user", "client-id",
+ * "ip") and name (NULL: the type's default entity); copied. KFK_OK,
+ * KFK_ERR_INVALID_ARG (NULL alteration or type) or KFK_ERR_NO_MEMORY. */
+KFK_API kfk_err kfk_quota_alteration_entity(kfk_quota_alteration *alteration,
+                                            const char *entity_type, const char *name);
+/* Sets quota key to value. KFK_OK, KFK_ERR_INVALID_ARG or
+ * KFK_ERR_NO_MEMORY. */
+KFK_API kfk_err kfk_quota_alteration_set(kfk_quota_alteration *alteration, const char *key,
+                                         double value);
+/* Removes quota key (the entity then falls back to what applies
+ * without it). Returns as kfk_quota_alteration_set. */
+KFK_API kfk_err kfk_quota_alteration_remove(kfk_quota_alteration *alteration, const char *key);
+/* Frees alteration; NULL is a no-op. */
+KFK_API void kfk_quota_alteration_destroy(kfk_quota_alteration *alteration);
+
+/* Applies the n alterations (AlterClientQuotas, API key 49, v0-1, sent
+ * to the controller; KRaft brokers forward it). The alterations stay the
+ * caller's. The result has one entry per alteration, in order, named
+ * after its entity; a bad entity type, key or value fails its own entry
+ * (KFK_ERR_INVALID_REQUEST). Flags: KFK_ADMIN_VALIDATE_ONLY (the broker
+ * checks, changes nothing). KFK_ERR_INVALID_ARG for a NULL admin,
+ * alterations or result, a NULL entry, or an alteration without entity.
+ * Blocks for at most the call's timeout; returns as described at the top
+ * of this section. Any application thread. */
+KFK_API kfk_err kfk_admin_alter_client_quotas(kfk_admin *admin,
+                                              kfk_quota_alteration *const *alterations, size_t n,
+                                              const kfk_admin_options *options,
+                                              kfk_admin_result **result);
+/* --- end of admin client ------------------------------------------------------ */
+
+/* --- admin: transactions and producers ------------------------------------------ */
+/* Transactions seen from outside their producer, for operators (as Java
+ * Admin's listTransactions, describeTransactions, describeProducers and
+ * abortTransaction, and Kafka's kafka-transactions.sh). Calls follow the
+ * admin pattern above ("admin client"). */
+
+/* Which transactions kfk_admin_list_transactions lists; NULL for all.
+ * Zero-initialize it (reserved must be zero). */
+typedef struct kfk_transaction_filter {
+    /* Only transactions in one of these states: "Empty", "Ongoing",
+     * "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort",
+     * "Dead", "PrepareEpochFence" (another name is refused). */
+    const char *const *states;
+    size_t n_states;
+    const int64_t *producer_ids; /* only these producers */
+    size_t n_producer_ids;
+    /* Only transactions running for at least this long (ListTransactions
+     * v1+, Kafka 3.8); 0: any. */
+    int64_t min_duration_ms;
+    /* Only transactional ids matching this Java regular expression
+     * (ListTransactions v2+, Kafka 4.1); NULL: any. */
+    const char *transactional_id_pattern;
+    void *reserved[4]; /* zero */
+} kfk_transaction_filter;
+
+/* Lists the transactions every transaction coordinator of the cluster
+ * knows (ListTransactions, API key 66, v0-2, sent to each broker at
+ * once): one entry per transactional id, with its state
+ * (kfk_admin_result_transaction_state), producer id and coordinator
+ * (kfk_admin_result_transaction_coordinator); epoch, timeout and start
+ * time are not listed (-1). A broker that fails (a coordinator still
+ * loading is asked again until the call's time is up) is an entry with
+ * no name, its error and its broker id as the coordinator, after the
+ * transactions; the call then returns that error. A filter the broker's
+ * version lacks fails with KFK_ERR_UNSUPPORTED_VERSION. No flags. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_list_transactions(kfk_admin *admin, const kfk_transaction_filter *filter,
+                                            const kfk_admin_options *options,
+                                            kfk_admin_result **result);
+
+/* Describes the n transactions ids names (DescribeTransactions, API key
+ * 65, v0, at each id's coordinator, all at once): one entry per id, in
+ * order, with KFK_ERR_TRANSACTIONAL_ID_NOT_FOUND for an id no coordinator
+ * knows, else its state, producer id and epoch, timeout, start time (-1
+ * while no transaction runs), coordinator and the partitions in the
+ * transaction. No flags. Returns as described for the admin client. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_describe_transactions(kfk_admin *admin, const char *const *ids, size_t n,
+                                                const kfk_admin_options *options,
+                                                kfk_admin_result **result);
+
+/* Reading entry i of a list or describe transactions result; none (an
+ * index out of range, another operation's result, a failed entry): NULL
+ * or -1. */
+KFK_API const char *kfk_admin_result_transaction_state(const kfk_admin_result *result, size_t i);
+KFK_API int64_t kfk_admin_result_transaction_producer_id(const kfk_admin_result *result, size_t i);
+KFK_API int16_t kfk_admin_result_transaction_producer_epoch(const kfk_admin_result *result,
+                                                            size_t i);
+KFK_API int32_t kfk_admin_result_transaction_timeout_ms(const kfk_admin_result *result, size_t i);
+/* Milliseconds since the epoch when the running transaction began. */
+KFK_API int64_t kfk_admin_result_transaction_start_ms(const kfk_admin_result *result, size_t i);
+/* The broker id of the transaction's coordinator. */
+KFK_API int32_t kfk_admin_result_transaction_coordinator(const kfk_admin_result *result, size_t i);
+/* The partitions in the transaction (describe only; owned by the result,
+ * valid until it is destroyed; offsets unset). */
+KFK_API const kfk_partition_list *
+kfk_admin_result_transaction_partitions(const kfk_admin_result *result, size_t i);
+
+/* A producer active on a partition, as its leader reports it. kfk makes
+ * it and the application reads it through the pointer it is given:
+ * fields may be added at its end. */
+typedef struct kfk_producer_state {
+    int64_t producer_id;
+    int32_t producer_epoch;
+    int32_t last_sequence;     /* -1: none */
+    int64_t last_timestamp_ms; /* -1: none */
+    int32_t coordinator_epoch; /* -1: none */
+    /* The first offset of its open transaction; -1: none open. */
+    int64_t current_transaction_start_offset;
+} kfk_producer_state;
+
+/* Describes the producers active on each partition of partitions
+ * (DescribeProducers, API key 61, v0, at each partition's leader, all at
+ * once): one entry per partition, in order, named by its topic
+ * (kfk_admin_result_producers_partition gives the partition), with the partition's
+ * error (KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION ...) and its producers. No
+ * flags. Returns as described for the admin client. Any application
+ * thread. */
+KFK_API kfk_err kfk_admin_describe_producers(kfk_admin *admin, const kfk_partition_list *partitions,
+                                             const kfk_admin_options *options,
+                                             kfk_admin_result **result);
+/* Entry i's partition; none: -1. */
+KFK_API int32_t kfk_admin_result_producers_partition(const kfk_admin_result *result, size_t i);
+/* The number of producers of entry i, and producer j of them (valid until
+ * the result is destroyed); none: 0, NULL. */
+KFK_API size_t kfk_admin_result_producer_count(const kfk_admin_result *result, size_t i);
+KFK_API const kfk_producer_state *kfk_admin_result_producer(const kfk_admin_result *result,
+                                                            size_t i, size_t j);
+
+/* A hanging transaction to abort on one partition: the values
+ * kfk_admin_describe_producers reports for its producer there. Zero-
+ * initialize it (reserved must be zero). */
+typedef struct kfk_abort_transaction_spec {
+    const char *topic;
+    int32_t partition;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int32_t coordinator_epoch;
+    void *reserved[4]; /* zero */
+} kfk_abort_transaction_spec;
+
+/* Aborts the transaction spec names on its partition by writing an abort
+ * marker there (WriteTxnMarkers, API key 27, v1-2, at the partition's
+ * leader), as a coordinator would: for a transaction whose coordinator
+ * lost track of it, which holds back the partition's last stable offset
+ * (read_committed consumers stop there). Needs the ClusterAction right on
+ * the cluster. Never use it on a transaction its producer may still
+ * complete. No flags. Returns KFK_OK, KFK_ERR_INVALID_ARG, a broker's
+ * error (KFK_ERR_INVALID_PRODUCER_EPOCH for a stale epoch,
+ * KFK_ERR_CLUSTER_AUTHORIZATION_FAILED, ...) or KFK_ERR_TIMED_OUT. Blocks
+ * for at most the call's timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_abort_transaction(kfk_admin *admin,
+                                            const kfk_abort_transaction_spec *spec,
+                                            const kfk_admin_options *options);
+/* --- end of admin: transactions and producers ----------------------------------- */
+
+/* --- admin: the cluster's features and quorum ------------------------------------ */
+/* The cluster's feature levels (KIP-584: metadata.version,
+ * transaction.version, group.version, ...) and its KRaft metadata quorum
+ * (KIP-595), as Java Admin's describeFeatures, updateFeatures and
+ * describeMetadataQuorum. Calls follow the admin pattern ("admin
+ * client"). */
+
+/* Describes the features of the cluster as a broker knows them
+ * (ApiVersions, API key 18, v3+): one entry per feature the broker
+ * supports or the cluster has finalized, with the finalized level
+ * (kfk_admin_result_feature_finalized_level; 0 when not finalized), the
+ * range this broker supports (-1 when it does not) and the epoch of the
+ * finalized set. No flags. Returns KFK_OK or the call's error (*result
+ * NULL). Any application thread. */
+KFK_API kfk_err kfk_admin_describe_features(kfk_admin *admin, const kfk_admin_options *options,
+                                            kfk_admin_result **result);
+KFK_API int16_t kfk_admin_result_feature_finalized_level(const kfk_admin_result *result, size_t i);
+KFK_API int16_t kfk_admin_result_feature_supported_min(const kfk_admin_result *result, size_t i);
+KFK_API int16_t kfk_admin_result_feature_supported_max(const kfk_admin_result *result, size_t i);
+KFK_API int64_t kfk_admin_result_features_epoch(const kfk_admin_result *result, size_t i);
+
+/* How a feature's level may change (UpdateFeatures' upgrade types). */
+typedef enum kfk_feature_upgrade_type {
+    KFK_FEATURE_UPGRADE = 1,          /* only up */
+    KFK_FEATURE_SAFE_DOWNGRADE = 2,   /* down, when no metadata is lost */
+    KFK_FEATURE_UNSAFE_DOWNGRADE = 3, /* down, even losing metadata */
+} kfk_feature_upgrade_type;
+
+/* A change of one feature's finalized level; 0 removes the feature.
+ * Zero-initialize it (reserved must be zero). */
+typedef struct kfk_feature_update {
+    const char *feature;
+    int16_t max_version_level;
+    kfk_feature_upgrade_type upgrade_type;
+    void *reserved[4]; /* zero */
+} kfk_feature_update;
+
+/* Changes the n features' finalized levels (UpdateFeatures, API key 57,
+ * v0-2, at the controller): one entry per update, in order, with the
+ * controller's verdict (KFK_ERR_INVALID_UPDATE_VERSION for a level the
+ * brokers cannot run or a downgrade not allowed, ...; from v2 on the
+ * controller answers for all of them at once, so every entry carries
+ * that answer). Flags: KFK_ADMIN_VALIDATE_ONLY. Returns as described for
+ * the admin client. Any application thread. */
+KFK_API kfk_err kfk_admin_update_features(kfk_admin *admin, const kfk_feature_update *updates,
+                                          size_t n, const kfk_admin_options *options,
+                                          kfk_admin_result **result);
+
+/* A replica of the metadata quorum, as the active controller sees it.
+ * kfk makes it and the application reads it through the pointer it is
+ * given: fields may be added at its end. */
+typedef struct kfk_replica_state {
+    int32_t replica_id;
+    int64_t log_end_offset;
+    int64_t last_fetch_ms;     /* -1: unknown */
+    int64_t last_caught_up_ms; /* -1: unknown */
+} kfk_replica_state;
+
+/* Describes the KRaft metadata quorum (DescribeQuorum, API key 55, v0-2,
+ * which a broker forwards to the active controller): one entry,
+ * "__cluster_metadata", with the leader, its epoch, the high watermark,
+ * and the voters and observers. No flags. Returns KFK_OK or an error
+ * (*result NULL unless the entry itself failed). Any application
+ * thread. */
+KFK_API kfk_err kfk_admin_describe_quorum(kfk_admin *admin, const kfk_admin_options *options,
+                                          kfk_admin_result **result);
+KFK_API int32_t kfk_admin_result_quorum_leader_id(const kfk_admin_result *result, size_t i);
+KFK_API int32_t kfk_admin_result_quorum_leader_epoch(const kfk_admin_result *result, size_t i);
+KFK_API int64_t kfk_admin_result_quorum_high_watermark(const kfk_admin_result *result, size_t i);
+/* The number of voters (voters true) or observers (false) of entry i, and
+ * replica j of them (valid until the result is destroyed); none: 0, NULL. */
+KFK_API size_t kfk_admin_result_quorum_replica_count(const kfk_admin_result *result, size_t i,
+                                                     bool voters);
+KFK_API const kfk_replica_state *kfk_admin_result_quorum_replica(const kfk_admin_result *result,
+                                                                 size_t i, bool voters, size_t j);
+/* --- end of admin: the cluster's features and quorum ----------------------------- */
+
+#ifdef __cplusplus
+}
+#endif
+#endif
