@@ -1042,11 +1042,12 @@ KFK_API kfk_err kfk_admin_expire_delegation_token(kfk_admin *admin, const void *
                                                   const kfk_admin_options *options,
                                                   kfk_admin_result **result);
 
-/* Describes the tokens owned by the n principals in owners
- * (DescribeDelegationToken, API key 41, v1-3, any broker), or every token
- * when owners is NULL (n = 0 with owners not NULL: none); the broker shows
- * only the tokens the caller owns or renews, or may describe (super users
- * see all). The result has one entry per token, as found, named after its
+/* Describes the tokens of the n principals in owners
+ * (DescribeDelegationToken, API key 41, v1-3, any broker): as Kafka
+ * filters, those that one of them owns, requested or may renew; every
+ * token when owners is NULL (n = 0 with owners not NULL: none). The
+ * broker shows only the tokens the caller owns, requested or renews, or
+ * may describe (super users see all). The result has one entry per token, as found, named after its
  * id, read with kfk_admin_result_token_*. A failure of the whole request
  * (KFK_ERR_DELEGATION_TOKEN_AUTH_DISABLED and the like) is returned with
  * *result NULL. No flags. KFK_ERR_INVALID_ARG for a NULL admin or result,

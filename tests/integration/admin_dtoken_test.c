@@ -342,6 +342,12 @@ START_TEST(test_broker_errors)
     ck_assert_str_eq(kfk_admin_result_token_owner(r, (size_t)i), "User:admin");
     ck_assert_uint_eq(kfk_admin_result_token_renewer_count(r, (size_t)i), 0);
     kfk_admin_result_destroy(r);
+    /* Filtered by a principal that neither owns, requested nor renews it,
+     * admin's token is not listed. */
+    const char *alice[] = {"User:alice"};
+    ck_assert_int_eq(kfk_admin_describe_delegation_tokens(a, alice, 1, &opts, &r), KFK_OK);
+    ck_assert_int_eq(find_token(r, t.id), -1);
+    kfk_admin_result_destroy(r);
     ck_assert_int_eq(kfk_admin_expire_delegation_token(a, t.hmac, t.hmac_len, -1, &opts, &r),
                      KFK_OK);
     kfk_admin_result_destroy(r);
