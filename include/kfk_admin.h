@@ -1178,6 +1178,125 @@ KFK_API kfk_err kfk_admin_alter_user_scram_credentials(
     kfk_admin *admin, const kfk_scram_alteration *const *alterations, size_t n,
     const kfk_admin_options *options, kfk_admin_result **result);
 
+/* --- admin: delegation tokens ------------------------------------------------------- */
+/* Delegation tokens (KIP-48): credentials a broker issues to a user (the
+ * token's owner), which clients then log in with through SCRAM instead of
+ * the user's own secret: sasl.mechanism SCRAM-SHA-256 or SCRAM-SHA-512,
+ * sasl.username the token's id (the entry's name), sasl.password its HMAC
+ * in base64 (kfk_admin_result_token_hmac_base64) and
+ * sasl.scram.tokenauth=true (or ScramLoginModule's tokenauth="true" in
+ * sasl.jaas.config, as in Java). A token lasts until its expiry time,
+ * which its owner and renewers may push forward (never past its maximum
+ * time), or until it is expired. Brokers serve these calls only when
+ * delegation.token.secret.key is set (else
+ * KFK_ERR_DELEGATION_TOKEN_AUTH_DISABLED) and only to a session that
+ * authenticated over SASL with other than a token (else
+ * KFK_ERR_DELEGATION_TOKEN_REQUEST_NOT_ALLOWED). Principals are written
+ * as Kafka prints them: "User:alice". Every call goes to any broker
+ * (KRaft brokers forward changes to the controller). Results are read
+ * with the kfk_admin_result_token_* accessors below. */
+
+/* What kfk_admin_create_delegation_token creates. Initialize it so the
+ * fields left unset are zero; reserved must stay zero. */
+typedef struct kfk_delegation_token_spec {
+    const char *owner;           /* "User:alice"; NULL: the caller (needs v3 to set) */
+    const char *const *renewers; /* n_renewers principals that may renew it besides the
+                                    owner ("User:" only: the broker refuses other types) */
+    size_t n_renewers;
+    int64_t max_lifetime_ms; /* > 0: at most this long; else the broker's
+                                delegation.token.max.lifetime.ms (7 days) */
+    void *reserved[4];       /* zero */
+} kfk_delegation_token_spec;
+
+/* Creates a delegation token (CreateDelegationToken, API key 38, v1-3,
+ * any broker) as spec says (NULL: owned by the caller, no renewers, the
+ * broker's lifetimes). The result has one entry, named after the new
+ * token's id, with the token (kfk_admin_result_token_*); when the broker
+ * refused, the entry has no name and its error:
+ * KFK_ERR_INVALID_PRINCIPAL_TYPE for a renewer not "User:", and the
+ * errors named at the top of this section. An owner other than the caller
+ * needs the caller's CreateTokens right on that user (super users have
+ * it). No flags. KFK_ERR_INVALID_ARG for a NULL admin or result, a
+ * principal without its "Type:" prefix, NULL renewers with n_renewers >
+ * 0, or reserved not zero. Blocks for at most the call's timeout; returns
+ * as described at the top of this section. Any application thread. */
+KFK_API kfk_err kfk_admin_create_delegation_token(kfk_admin *admin,
+                                                  const kfk_delegation_token_spec *spec,
+                                                  const kfk_admin_options *options,
+                                                  kfk_admin_result **result);
+
+/* Pushes the expiry time of the token whose HMAC is the hmac_len bytes at
+ * hmac (the raw bytes, not base64; the caller's) forward to now +
+ * renew_period_ms, capped by the broker's delegation.token.expiry.time.ms
+ * and the token's maximum time; renew_period_ms <= 0: now + that broker
+ * setting (RenewDelegationToken, API key 39, v1-2, any broker). Only the
+ * owner and the renewers may. The result has one entry without a name;
+ * kfk_admin_result_token_expiry_timestamp_ms reads the new expiry time;
+ * its error may be KFK_ERR_DELEGATION_TOKEN_NOT_FOUND (no token has that
+ * HMAC), _EXPIRED or _OWNER_MISMATCH. No flags. KFK_ERR_INVALID_ARG for a
+ * NULL admin, hmac or result, or hmac_len 0. Blocks for at most the
+ * call's timeout; returns as described at the top of this section. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_renew_delegation_token(kfk_admin *admin, const void *hmac,
+                                                 size_t hmac_len, int64_t renew_period_ms,
+                                                 const kfk_admin_options *options,
+                                                 kfk_admin_result **result);
+
+/* Expires the token whose HMAC is at hmac, as for renewal
+ * (ExpireDelegationToken, API key 40, v1-2, any broker): with
+ * expiry_period_ms < 0 at once (the broker deletes the token, and
+ * kfk_admin_result_token_expiry_timestamp_ms reads expiry_period_ms back,
+ * as the broker answers); else its expiry time becomes now +
+ * expiry_period_ms (capped by its maximum time), which that accessor
+ * reads. Logins with the token fail once the token is gone. Errors, flags,
+ * arguments, blocking and threads as for
+ * kfk_admin_renew_delegation_token. */
+KFK_API kfk_err kfk_admin_expire_delegation_token(kfk_admin *admin, const void *hmac,
+                                                  size_t hmac_len, int64_t expiry_period_ms,
+                                                  const kfk_admin_options *options,
+                                                  kfk_admin_result **result);
+
+/* Describes the tokens of the n principals in owners
+ * (DescribeDelegationToken, API key 41, v1-3, any broker): as Kafka
+ * filters, those that one of them owns, requested or may renew; every
+ * token when owners is NULL (n = 0 with owners not NULL: none). The
+ * broker shows only the tokens the caller owns, requested or renews, or
+ * may describe (super users see all). The result has one entry per token, as found, named after its
+ * id, read with kfk_admin_result_token_*. A failure of the whole request
+ * (KFK_ERR_DELEGATION_TOKEN_AUTH_DISABLED and the like) is returned with
+ * *result NULL. No flags. KFK_ERR_INVALID_ARG for a NULL admin or result,
+ * or an owner NULL or without its "Type:" prefix. Blocks for at most the
+ * call's timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_describe_delegation_tokens(kfk_admin *admin, const char *const *owners,
+                                                     size_t n, const kfk_admin_options *options,
+                                                     kfk_admin_result **result);
+
+/* Token accessors for the results of the calls above, by entry index i.
+ * Strings and bytes belong to the result and are valid until it is
+ * destroyed; out of range, for another kind of result, or for what an
+ * entry does not carry (renew and expire carry only the expiry time)
+ * they return NULL, 0 or -1. */
+/* The owner ("User:alice"), and who created the token for it (NULL from
+ * a broker older than v3 of the API). */
+KFK_API const char *kfk_admin_result_token_owner(const kfk_admin_result *result, size_t i);
+KFK_API const char *kfk_admin_result_token_requester(const kfk_admin_result *result, size_t i);
+/* The number of renewers, and renewer j ("User:bob"). */
+KFK_API size_t kfk_admin_result_token_renewer_count(const kfk_admin_result *result, size_t i);
+KFK_API const char *kfk_admin_result_token_renewer(const kfk_admin_result *result, size_t i,
+                                                   size_t j);
+/* When the token was issued, when it expires unless renewed, and the
+ * time past which it cannot be renewed: milliseconds since the epoch. */
+KFK_API int64_t kfk_admin_result_token_issue_timestamp_ms(const kfk_admin_result *result, size_t i);
+KFK_API int64_t kfk_admin_result_token_expiry_timestamp_ms(const kfk_admin_result *result,
+                                                           size_t i);
+KFK_API int64_t kfk_admin_result_token_max_timestamp_ms(const kfk_admin_result *result, size_t i);
+/* The token's HMAC: its bytes (*len gets their count; 0 with NULL), for
+ * renewing and expiring, and the same in base64, the password a client
+ * logs in with. Secrets: keep them as such. */
+KFK_API const uint8_t *kfk_admin_result_token_hmac(const kfk_admin_result *result, size_t i,
+                                                   size_t *len);
+KFK_API const char *kfk_admin_result_token_hmac_base64(const kfk_admin_result *result, size_t i);
+
 /* --- admin: client quotas ------------------------------------------------------------- */
 /* Client quotas (KIP-546) apply to an entity: a set of (entity type,
  * name) pairs, the types being "user", "client-id" or "ip", a NULL name

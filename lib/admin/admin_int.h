@@ -59,6 +59,7 @@ typedef enum kadmin_kind {
     KADMIN_KIND_QUORUM,
     KADMIN_KIND_SCRAM,
     KADMIN_KIND_QUOTAS,
+    KADMIN_KIND_DELEGATION_TOKENS,
 } kadmin_kind;
 
 struct kfk_admin_result {
