@@ -356,6 +356,48 @@ KFK_API const kfk_log_dir_replica *kfk_log_dirs_replica(const kfk_log_dirs *d, s
 /* Frees d; NULL is a no-op. */
 KFK_API void kfk_log_dirs_destroy(kfk_log_dirs *d);
 
+/* One replica to move, for kfk_admin_alter_replica_log_dirs: the replica
+ * of topic/partition on broker goes to log directory path (absolute, one
+ * of that broker's log.dirs, as kfk_log_dirs_path names them). Initialize
+ * it so that unset words are zero (kfk_replica_log_dir m = {.topic = ...});
+ * reserved must stay zero, so that later versions can add fields. */
+typedef struct kfk_replica_log_dir {
+    const char *topic;
+    int32_t partition;
+    int32_t broker;
+    const char *path;
+    void *reserved[4]; /* zero */
+} kfk_replica_log_dir;
+
+/* Moves the n replicas moves[0..n-1] between the log directories of their
+ * brokers (AlterReplicaLogDirs, API key 34, v1-2, one request to each
+ * broker named, all at once; brokers 1.1+). The broker starts copying
+ * the replica into the directory (kfk_admin_describe_log_dirs shows it
+ * there as a future replica until the copy has caught up, then as the
+ * replica) and answers; a move to the directory the replica is in
+ * already succeeds. The result has one entry per move, in order, named
+ * "topic-partition@broker", with its error: KFK_OK,
+ * KFK_ERR_LOG_DIR_NOT_FOUND (no such directory on that broker),
+ * KFK_ERR_REPLICA_NOT_AVAILABLE (the broker has no replica of that
+ * partition; it keeps the directory for when it gets one),
+ * KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION (no such partition),
+ * KFK_ERR_KAFKA_STORAGE_ERROR
+ * (the directory or replica is offline), or the request's failure
+ * (KFK_ERR_CLUSTER_AUTHORIZATION_FAILED, KFK_ERR_TIMED_OUT for a broker
+ * that did not answer, ...). The moves and their strings stay the
+ * caller's. No flags. Returns KFK_OK when every move succeeded, else the
+ * first failed entry's error (kfk_admin_last_error names it), or
+ * KFK_ERR_INVALID_ARG (NULL admin or result, moves NULL with n > 0, a NULL
+ * move, one without topic or path, a negative partition or broker,
+ * reserved not zero, the same replica twice; nothing is sent),
+ * KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED, with *result NULL. The caller
+ * frees *result. Blocks for at most the call's timeout. Any application
+ * thread. Java: Admin.alterReplicaLogDirs; librdkafka: none. */
+KFK_API kfk_err kfk_admin_alter_replica_log_dirs(kfk_admin *admin,
+                                                 const kfk_replica_log_dir *const *moves, size_t n,
+                                                 const kfk_admin_options *options,
+                                                 kfk_admin_result **result);
+
 /* The number of entries of a result (0 for NULL). */
 KFK_API size_t kfk_admin_result_count(const kfk_admin_result *result);
 /* Entry i's name: the topic, config resource, group, transactional id,
