@@ -917,6 +917,121 @@ kfk_admin_result_group_member_target_assignment(const kfk_admin_result *result, 
 /* KIP-848: the member's epoch; -1 for classic groups. */
 KFK_API int32_t kfk_admin_result_group_member_epoch(const kfk_admin_result *result, size_t i,
                                                     size_t m);
+
+/* --- streams groups (KIP-1071) --- */
+
+/* Describes the n streams groups of group_ids (strings stay the caller's)
+ * with StreamsGroupDescribe (API key 89, v0; Kafka 4.1+, where the broker
+ * serves streams groups: group.coordinator.rebalance.protocols holding
+ * "streams" and streams.version finalized, Kafka 4.2's defaults), each
+ * asked of its group coordinator, one request per group, all at once.
+ * Flags: KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS. A group that does not
+ * exist, or is not a streams group, fails alone with
+ * KFK_ERR_GROUP_ID_NOT_FOUND; a broker without the API gives
+ * KFK_ERR_UNSUPPORTED_VERSION. The kfk_admin_result_group_* accessors
+ * read each entry as a (D) entry: type STREAMS, protocol type "streams",
+ * protocol "", state (NotReady while source topics are missing), the
+ * group and assignment epochs, authorized operations, and per member its
+ * id, instance id, client id, host and epoch (no partition assignment:
+ * streams members own tasks). The topology and the members' streams
+ * fields are read with kfk_admin_result_streams_group_* below. Returns as
+ * described in the admin client's preface; blocks for at most the call's
+ * timeout. Any application thread. Java: Admin.describeStreamsGroups;
+ * librdkafka: none. */
+KFK_API kfk_err kfk_admin_describe_streams_groups(kfk_admin *admin, const char *const *group_ids,
+                                                  size_t n, const kfk_admin_options *options,
+                                                  kfk_admin_result **result);
+
+/* An internal topic of a subtopology (a changelog or a repartition
+ * source), as the group's topology declares it. Owned by the result;
+ * later versions may add members at the end only. */
+typedef struct kfk_streams_topic_info {
+    const char *name;
+    int32_t partitions;         /* 0: as many as the source topics */
+    int16_t replication_factor; /* 0: the broker's default */
+    /* The topic configs the topology asks for: names and values, n_configs each. */
+    const char *const *config_names;
+    const char *const *config_values;
+    size_t n_configs;
+} kfk_streams_topic_info;
+
+/* A subtopology of a streams group's topology: the topics it reads and the
+ * repartition topics it writes. Its internal topics are read with
+ * kfk_streams_subtopology_changelog_topic and _repartition_source_topic.
+ * Owned by the result; later versions may add members at the end only. */
+typedef struct kfk_streams_subtopology {
+    const char *id;
+    const char *const *source_topics; /* n_source_topics names */
+    size_t n_source_topics;
+    const char *const *repartition_sink_topics;
+    size_t n_repartition_sink_topics;
+    size_t n_state_changelog_topics;
+    size_t n_repartition_source_topics;
+} kfk_streams_subtopology;
+
+/* The tasks a member holds or is to hold. */
+typedef enum kfk_streams_task_type {
+    KFK_STREAMS_TASK_ACTIVE = 0,
+    KFK_STREAMS_TASK_STANDBY = 1,
+    KFK_STREAMS_TASK_WARMUP = 2,
+} kfk_streams_task_type;
+
+/* A member of a streams group. Its tasks are read with
+ * kfk_streams_member_task*. Owned by the result; later versions may add
+ * members at the end only. */
+typedef struct kfk_streams_member {
+    const char *member_id;
+    const char *instance_id; /* NULL: none */
+    const char *rack_id;     /* NULL: none */
+    const char *client_id;
+    const char *client_host;
+    int32_t member_epoch;
+    int32_t topology_epoch;    /* of the topology it runs */
+    const char *process_id;    /* the Streams instance it belongs to */
+    const char *endpoint_host; /* application.server; NULL: none */
+    uint16_t endpoint_port;
+    const char *const *client_tag_keys; /* n_client_tags each */
+    const char *const *client_tag_values;
+    size_t n_client_tags;
+    bool is_classic; /* a classic member of a group being upgraded */
+} kfk_streams_member;
+
+/* The accessors of kfk_admin_describe_streams_groups results. Another
+ * kind of result, an index out of range or a NULL pointer gives -1, 0 or
+ * NULL. Everything returned is valid until the result is destroyed. */
+/* Entry i's topology epoch; -1 when the group has no topology yet. */
+KFK_API int32_t kfk_admin_result_streams_group_topology_epoch(const kfk_admin_result *result,
+                                                              size_t i);
+/* Entry i's subtopologies, s from 0 to the count - 1. */
+KFK_API size_t kfk_admin_result_streams_group_subtopology_count(const kfk_admin_result *result,
+                                                                size_t i);
+KFK_API const kfk_streams_subtopology *
+kfk_admin_result_streams_group_subtopology(const kfk_admin_result *result, size_t i, size_t s);
+/* Subtopology s's changelog topics (j below s->n_state_changelog_topics)
+ * and repartition source topics (j below s->n_repartition_source_topics). */
+KFK_API const kfk_streams_topic_info *
+kfk_streams_subtopology_changelog_topic(const kfk_streams_subtopology *s, size_t j);
+KFK_API const kfk_streams_topic_info *
+kfk_streams_subtopology_repartition_source_topic(const kfk_streams_subtopology *s, size_t j);
+/* Member m of entry i (m below kfk_admin_result_group_member_count). */
+KFK_API const kfk_streams_member *
+kfk_admin_result_streams_group_member(const kfk_admin_result *result, size_t i, size_t m);
+/* The tasks of type the member holds (target false: its assignment) or is
+ * to hold (true: its target assignment): their count, and task set j's
+ * subtopology id with its *n partitions in *partitions (either may be
+ * NULL). */
+KFK_API size_t kfk_streams_member_task_count(const kfk_streams_member *m, bool target,
+                                             kfk_streams_task_type type);
+KFK_API const char *kfk_streams_member_task(const kfk_streams_member *m, bool target,
+                                            kfk_streams_task_type type, size_t j,
+                                            const int32_t **partitions, size_t *n);
+/* The offsets the member reported for its tasks (end false: the task
+ * offsets; true: the end offsets of its changelogs): their count, and
+ * entry j's offset (-1 out of range) with its subtopology id and
+ * partition (either may be NULL). */
+KFK_API size_t kfk_streams_member_task_offset_count(const kfk_streams_member *m, bool end);
+KFK_API int64_t kfk_streams_member_task_offset(const kfk_streams_member *m, bool end, size_t j,
+                                               const char **subtopology, int32_t *partition);
 /* A group's committed offsets (OffsetFetch, API key 9, v1-v7, to the
  * group's coordinator): for the partitions of parts (the list stays the
  * caller's), or for every partition the group committed when parts is

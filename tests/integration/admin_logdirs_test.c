@@ -296,8 +296,8 @@ static Suite *suite(void)
 int main(void)
 {
     if (kclus_is_mock()) {
-        printf(
-            "SKIP: the mock cluster has no log directories (DescribeLogDirs); real Kafka only\n");
+        printf("SKIP: the mock cluster has no log directories (DescribeLogDirs, "
+               "AlterReplicaLogDirs); real Kafka only\n");
         return KTEST_SKIP;
     }
     if (most_dirs() == 1) {
