@@ -872,7 +872,8 @@ KFK_API kfk_err kfk_admin_describe_share_groups(kfk_admin *admin, const char *co
  * of range, gives UNKNOWN, NULL or -1. Strings and lists are valid until
  * the result is destroyed. */
 /* L, D: the group's type; D says CLASSIC or CONSUMER (SHARE for
- * kfk_admin_describe_share_groups). */
+ * kfk_admin_describe_share_groups, STREAMS for
+ * kfk_admin_describe_streams_groups). */
 KFK_API kfk_group_type kfk_admin_result_group_type(const kfk_admin_result *result, size_t i);
 /* L, D: its state. */
 KFK_API kfk_group_state kfk_admin_result_group_state(const kfk_admin_result *result, size_t i);

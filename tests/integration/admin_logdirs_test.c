@@ -209,6 +209,16 @@ START_TEST(test_a_replica_moves_to_another_log_dir)
     ck_assert_int_eq(kfk_admin_alter_replica_log_dirs(a, back, 1, &opts, &res), KFK_OK);
     kfk_admin_result_destroy(res);
 
+    /* A broker that is not there fails its own entries only. */
+    kfk_replica_log_dir nowhere = {.topic = name, .partition = 0, .broker = 4242, .path = to};
+    const kfk_replica_log_dir *two[] = {&nowhere, &move};
+    const kfk_admin_options brief = {.timeout_ms = 8000};
+    ck_assert_int_eq(kfk_admin_alter_replica_log_dirs(a, two, 2, &brief, &res), KFK_ERR_TIMED_OUT);
+    ck_assert_ptr_nonnull(strstr(kfk_admin_last_error(a), "@4242"));
+    ck_assert_int_eq(kfk_admin_result_error(res, 0), KFK_ERR_TIMED_OUT);
+    ck_assert_int_eq(kfk_admin_result_error(res, 1), KFK_OK);
+    kfk_admin_result_destroy(res);
+
     const char *names[1] = {name};
     ck_assert_int_eq(kfk_admin_delete_topics(a, names, 1, &opts, &res), KFK_OK);
     kfk_admin_result_destroy(res);
