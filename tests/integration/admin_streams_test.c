@@ -309,8 +309,20 @@ START_TEST(test_streams_group_is_described_unknown_ones_fail_alone)
     kfk_admin_result_destroy(r);
     check_listed(a, group);
 
+    /* Once the member left, the group is empty; deleted, it is gone. */
     streams_leave(&m);
+    ck_assert_int_eq(kfk_admin_describe_streams_groups(a, ids + 1, 1, &opts, &r), KFK_OK);
+    ck_assert_int_eq(kfk_admin_result_group_state(r, 0), KFK_GROUP_STATE_EMPTY);
+    ck_assert_uint_eq(kfk_admin_result_group_member_count(r, 0), 0);
+    ck_assert_ptr_null(kfk_admin_result_streams_group_member(r, 0, 0));
+    kfk_admin_result_destroy(r);
+    ck_assert_int_eq(kfk_admin_delete_groups(a, ids + 1, 1, &opts, &r), KFK_OK);
+    kfk_admin_result_destroy(r);
+    ck_assert_int_eq(kfk_admin_describe_streams_groups(a, ids + 1, 1, &opts, &r),
+                     KFK_ERR_GROUP_ID_NOT_FOUND);
+    kfk_admin_result_destroy(r);
     kclus_delete_topic(NULL, topic);
+    kclus_delete_topic(NULL, m.changelog); /* the coordinator made it */
     kfk_admin_destroy(a);
 }
 END_TEST
