@@ -356,6 +356,48 @@ KFK_API const kfk_log_dir_replica *kfk_log_dirs_replica(const kfk_log_dirs *d, s
 /* Frees d; NULL is a no-op. */
 KFK_API void kfk_log_dirs_destroy(kfk_log_dirs *d);
 
+/* One replica to move, for kfk_admin_alter_replica_log_dirs: the replica
+ * of topic/partition on broker goes to log directory path (absolute, one
+ * of that broker's log.dirs, as kfk_log_dirs_path names them). Initialize
+ * it so that unset words are zero (kfk_replica_log_dir m = {.topic = ...});
+ * reserved must stay zero, so that later versions can add fields. */
+typedef struct kfk_replica_log_dir {
+    const char *topic;
+    int32_t partition;
+    int32_t broker;
+    const char *path;
+    void *reserved[4]; /* zero */
+} kfk_replica_log_dir;
+
+/* Moves the n replicas moves[0..n-1] between the log directories of their
+ * brokers (AlterReplicaLogDirs, API key 34, v1-2, one request to each
+ * broker named, all at once; brokers 1.1+). The broker starts copying
+ * the replica into the directory (kfk_admin_describe_log_dirs shows it
+ * there as a future replica until the copy has caught up, then as the
+ * replica) and answers; a move to the directory the replica is in
+ * already succeeds. The result has one entry per move, in order, named
+ * "topic-partition@broker", with its error: KFK_OK,
+ * KFK_ERR_LOG_DIR_NOT_FOUND (no such directory on that broker),
+ * KFK_ERR_REPLICA_NOT_AVAILABLE (the broker has no replica of that
+ * partition; it keeps the directory for when it gets one),
+ * KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION (no such partition),
+ * KFK_ERR_KAFKA_STORAGE_ERROR
+ * (the directory or replica is offline), or the request's failure
+ * (KFK_ERR_CLUSTER_AUTHORIZATION_FAILED, KFK_ERR_TIMED_OUT for a broker
+ * that did not answer, ...). The moves and their strings stay the
+ * caller's. No flags. Returns KFK_OK when every move succeeded, else the
+ * first failed entry's error (kfk_admin_last_error names it), or
+ * KFK_ERR_INVALID_ARG (NULL admin or result, moves NULL with n > 0, a NULL
+ * move, one without topic or path, a negative partition or broker,
+ * reserved not zero, the same replica twice; nothing is sent),
+ * KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED, with *result NULL. The caller
+ * frees *result. Blocks for at most the call's timeout. Any application
+ * thread. Java: Admin.alterReplicaLogDirs; librdkafka: none. */
+KFK_API kfk_err kfk_admin_alter_replica_log_dirs(kfk_admin *admin,
+                                                 const kfk_replica_log_dir *const *moves, size_t n,
+                                                 const kfk_admin_options *options,
+                                                 kfk_admin_result **result);
+
 /* The number of entries of a result (0 for NULL). */
 KFK_API size_t kfk_admin_result_count(const kfk_admin_result *result);
 /* Entry i's name: the topic, config resource, group, transactional id,
@@ -830,7 +872,8 @@ KFK_API kfk_err kfk_admin_describe_share_groups(kfk_admin *admin, const char *co
  * of range, gives UNKNOWN, NULL or -1. Strings and lists are valid until
  * the result is destroyed. */
 /* L, D: the group's type; D says CLASSIC or CONSUMER (SHARE for
- * kfk_admin_describe_share_groups). */
+ * kfk_admin_describe_share_groups, STREAMS for
+ * kfk_admin_describe_streams_groups). */
 KFK_API kfk_group_type kfk_admin_result_group_type(const kfk_admin_result *result, size_t i);
 /* L, D: its state. */
 KFK_API kfk_group_state kfk_admin_result_group_state(const kfk_admin_result *result, size_t i);
@@ -875,6 +918,121 @@ kfk_admin_result_group_member_target_assignment(const kfk_admin_result *result, 
 /* KIP-848: the member's epoch; -1 for classic groups. */
 KFK_API int32_t kfk_admin_result_group_member_epoch(const kfk_admin_result *result, size_t i,
                                                     size_t m);
+
+/* --- streams groups (KIP-1071) --- */
+
+/* Describes the n streams groups of group_ids (strings stay the caller's)
+ * with StreamsGroupDescribe (API key 89, v0; Kafka 4.1+, where the broker
+ * serves streams groups: group.coordinator.rebalance.protocols holding
+ * "streams" and streams.version finalized, Kafka 4.2's defaults), each
+ * asked of its group coordinator, one request per group, all at once.
+ * Flags: KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS. A group that does not
+ * exist, or is not a streams group, fails alone with
+ * KFK_ERR_GROUP_ID_NOT_FOUND; a broker without the API gives
+ * KFK_ERR_UNSUPPORTED_VERSION. The kfk_admin_result_group_* accessors
+ * read each entry as a (D) entry: type STREAMS, protocol type "streams",
+ * protocol "", state (NotReady while source topics are missing), the
+ * group and assignment epochs, authorized operations, and per member its
+ * id, instance id, client id, host and epoch (no partition assignment:
+ * streams members own tasks). The topology and the members' streams
+ * fields are read with kfk_admin_result_streams_group_* below. Returns as
+ * described in the admin client's preface; blocks for at most the call's
+ * timeout. Any application thread. Java: Admin.describeStreamsGroups;
+ * librdkafka: none. */
+KFK_API kfk_err kfk_admin_describe_streams_groups(kfk_admin *admin, const char *const *group_ids,
+                                                  size_t n, const kfk_admin_options *options,
+                                                  kfk_admin_result **result);
+
+/* An internal topic of a subtopology (a changelog or a repartition
+ * source), as the group's topology declares it. Owned by the result;
+ * later versions may add members at the end only. */
+typedef struct kfk_streams_topic_info {
+    const char *name;
+    int32_t partitions;         /* 0: as many as the source topics */
+    int16_t replication_factor; /* 0: the broker's default */
+    /* The topic configs the topology asks for: names and values, n_configs each. */
+    const char *const *config_names;
+    const char *const *config_values;
+    size_t n_configs;
+} kfk_streams_topic_info;
+
+/* A subtopology of a streams group's topology: the topics it reads and the
+ * repartition topics it writes. Its internal topics are read with
+ * kfk_streams_subtopology_changelog_topic and _repartition_source_topic.
+ * Owned by the result; later versions may add members at the end only. */
+typedef struct kfk_streams_subtopology {
+    const char *id;
+    const char *const *source_topics; /* n_source_topics names */
+    size_t n_source_topics;
+    const char *const *repartition_sink_topics;
+    size_t n_repartition_sink_topics;
+    size_t n_state_changelog_topics;
+    size_t n_repartition_source_topics;
+} kfk_streams_subtopology;
+
+/* The tasks a member holds or is to hold. */
+typedef enum kfk_streams_task_type {
+    KFK_STREAMS_TASK_ACTIVE = 0,
+    KFK_STREAMS_TASK_STANDBY = 1,
+    KFK_STREAMS_TASK_WARMUP = 2,
+} kfk_streams_task_type;
+
+/* A member of a streams group. Its tasks are read with
+ * kfk_streams_member_task*. Owned by the result; later versions may add
+ * members at the end only. */
+typedef struct kfk_streams_member {
+    const char *member_id;
+    const char *instance_id; /* NULL: none */
+    const char *rack_id;     /* NULL: none */
+    const char *client_id;
+    const char *client_host;
+    int32_t member_epoch;
+    int32_t topology_epoch;    /* of the topology it runs */
+    const char *process_id;    /* the Streams instance it belongs to */
+    const char *endpoint_host; /* application.server; NULL: none */
+    uint16_t endpoint_port;
+    const char *const *client_tag_keys; /* n_client_tags each */
+    const char *const *client_tag_values;
+    size_t n_client_tags;
+    bool is_classic; /* a classic member of a group being upgraded */
+} kfk_streams_member;
+
+/* The accessors of kfk_admin_describe_streams_groups results. Another
+ * kind of result, an index out of range or a NULL pointer gives -1, 0 or
+ * NULL. Everything returned is valid until the result is destroyed. */
+/* Entry i's topology epoch; -1 when the group has no topology yet. */
+KFK_API int32_t kfk_admin_result_streams_group_topology_epoch(const kfk_admin_result *result,
+                                                              size_t i);
+/* Entry i's subtopologies, s from 0 to the count - 1. */
+KFK_API size_t kfk_admin_result_streams_group_subtopology_count(const kfk_admin_result *result,
+                                                                size_t i);
+KFK_API const kfk_streams_subtopology *
+kfk_admin_result_streams_group_subtopology(const kfk_admin_result *result, size_t i, size_t s);
+/* Subtopology s's changelog topics (j below s->n_state_changelog_topics)
+ * and repartition source topics (j below s->n_repartition_source_topics). */
+KFK_API const kfk_streams_topic_info *
+kfk_streams_subtopology_changelog_topic(const kfk_streams_subtopology *s, size_t j);
+KFK_API const kfk_streams_topic_info *
+kfk_streams_subtopology_repartition_source_topic(const kfk_streams_subtopology *s, size_t j);
+/* Member m of entry i (m below kfk_admin_result_group_member_count). */
+KFK_API const kfk_streams_member *
+kfk_admin_result_streams_group_member(const kfk_admin_result *result, size_t i, size_t m);
+/* The tasks of type the member holds (target false: its assignment) or is
+ * to hold (true: its target assignment): their count, and task set j's
+ * subtopology id with its *n partitions in *partitions (either may be
+ * NULL). */
+KFK_API size_t kfk_streams_member_task_count(const kfk_streams_member *m, bool target,
+                                             kfk_streams_task_type type);
+KFK_API const char *kfk_streams_member_task(const kfk_streams_member *m, bool target,
+                                            kfk_streams_task_type type, size_t j,
+                                            const int32_t **partitions, size_t *n);
+/* The offsets the member reported for its tasks (end false: the task
+ * offsets; true: the end offsets of its changelogs): their count, and
+ * entry j's offset (-1 out of range) with its subtopology id and
+ * partition (either may be NULL). */
+KFK_API size_t kfk_streams_member_task_offset_count(const kfk_streams_member *m, bool end);
+KFK_API int64_t kfk_streams_member_task_offset(const kfk_streams_member *m, bool end, size_t j,
+                                               const char **subtopology, int32_t *partition);
 /* A group's committed offsets (OffsetFetch, API key 9, v1-v7, to the
  * group's coordinator): for the partitions of parts (the list stays the
  * caller's), or for every partition the group committed when parts is

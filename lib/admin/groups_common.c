@@ -250,15 +250,19 @@ kfk_err kagroup_offsets_args_ok(kfk_admin *a, const char *fn, const char *group_
 
 /* --- accessors ------------------------------------------------------------------------ */
 
+/* A streams group's description starts with a kagroup_desc, so the
+ * accessors below read it too. */
+static const kagroup_desc *desc_at(const kfk_admin_result *r, size_t i)
+{
+    const kagroup_desc *d = kadmin_result_detail(r, i, KADMIN_KIND_GROUP_DESCRIPTIONS);
+    return d ? d : kadmin_result_detail(r, i, KADMIN_KIND_STREAMS_GROUP_DESCRIPTIONS);
+}
+
 static const kagroup_head *head_at(const kfk_admin_result *r, size_t i)
 {
     const kagroup_head *h = kadmin_result_detail(r, i, KADMIN_KIND_GROUPS);
-    return h ? h : kadmin_result_detail(r, i, KADMIN_KIND_GROUP_DESCRIPTIONS);
-}
-
-static const kagroup_desc *desc_at(const kfk_admin_result *r, size_t i)
-{
-    return kadmin_result_detail(r, i, KADMIN_KIND_GROUP_DESCRIPTIONS);
+    const kagroup_desc *d = h ? NULL : desc_at(r, i);
+    return h ? h : d ? &d->head : NULL;
 }
 
 static const kagroup_member *member_at(const kfk_admin_result *r, size_t i, size_t m)

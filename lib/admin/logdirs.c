@@ -1,11 +1,14 @@
 /* Log directories: DescribeLogDirs to every broker at once, each broker's
- * directories with the replicas they hold. */
+ * directories with the replicas they hold; AlterReplicaLogDirs to each
+ * broker named, moving its replicas between its directories. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin/admin_int.h"
+#include "admin/groups_int.h"
 #include "base/partition_list.h"
 #include "proto/arena.h"
+#include "proto/gen/alter_replica_log_dirs.h"
 #include "proto/gen/describe_log_dirs.h"
 
 typedef kp_describe_log_dirs_response_describe_log_dirs_result ld_result;
@@ -241,4 +244,231 @@ void kfk_log_dirs_destroy(kfk_log_dirs *d)
     karena_free(&d->arena);
     free(d->v);
     free(d);
+}
+
+/* --- AlterReplicaLogDirs ------------------------------------------------------------ */
+
+typedef kp_alter_replica_log_dirs_request_alter_replica_log_dir ar_dir;
+typedef kp_alter_replica_log_dirs_request_alter_replica_log_dir_topic ar_topic;
+
+typedef struct ar_op ar_op;
+
+/* A move and its index in the caller's array, sorted by broker, path,
+ * topic and partition so that each broker's request is a run. */
+typedef struct ar_item {
+    const kfk_replica_log_dir *m;
+    size_t i;
+} ar_item;
+
+/* One broker's request: the moves v[0..n-1], sorted by path, then
+ * topic. */
+typedef struct ar_call {
+    kcall call;
+    ar_op *op;
+    const ar_item *v;
+    size_t n;
+    kp_alter_replica_log_dirs_request body;
+    ar_dir *dirs;
+    ar_topic *topics;
+    int32_t *parts;
+} ar_call;
+
+struct ar_op {
+    kagroup_fan fan;
+    kfk_admin_result *res;
+};
+
+static int cmp_move(const void *a, const void *b)
+{
+    const kfk_replica_log_dir *x = ((const ar_item *)a)->m, *y = ((const ar_item *)b)->m;
+    int c;
+    if (x->broker != y->broker) return x->broker < y->broker ? -1 : 1;
+    if ((c = strcmp(x->path, y->path))) return c;
+    if ((c = strcmp(x->topic, y->topic))) return c;
+    return (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+/* Fills c's body from its moves: one dir per path, one topic per name
+ * within it. */
+static int ar_build(ar_call *c)
+{
+    c->dirs = calloc(c->n, sizeof(*c->dirs));
+    c->topics = calloc(c->n, sizeof(*c->topics));
+    c->parts = calloc(c->n, sizeof(*c->parts));
+    if (!c->dirs || !c->topics || !c->parts) return -1;
+    ar_dir *d = NULL;
+    ar_topic *t = NULL;
+    int32_t nd = 0, nt = 0;
+    for (size_t k = 0; k < c->n; k++) {
+        const kfk_replica_log_dir *m = c->v[k].m;
+        const kfk_replica_log_dir *prev = k ? c->v[k - 1].m : NULL;
+        if (!prev || strcmp(prev->path, m->path)) {
+            d = &c->dirs[nd++];
+            kp_alter_replica_log_dirs_request_alter_replica_log_dir_init(d);
+            d->path = kwire_cstr(m->path);
+            d->topics = &c->topics[nt];
+            prev = NULL;
+        }
+        if (!prev || strcmp(prev->topic, m->topic)) {
+            t = &c->topics[nt++];
+            kp_alter_replica_log_dirs_request_alter_replica_log_dir_topic_init(t);
+            t->name = kwire_cstr(m->topic);
+            t->partitions = &c->parts[k];
+            d->n_topics++;
+        }
+        c->parts[k] = m->partition;
+        t->n_partitions++;
+    }
+    kp_alter_replica_log_dirs_request_init(&c->body);
+    c->body.dirs = c->dirs;
+    c->body.n_dirs = nd;
+    return 0;
+}
+
+/* On the I/O thread; each call writes its own broker's entries only. */
+static void ar_done(kcall *call, kfk_err err, void *resp, karena *arena)
+{
+    (void)arena;
+    ar_call *c = (ar_call *)call;
+    kfk_admin_result *res = c->op->res;
+    const kp_alter_replica_log_dirs_response *r = resp;
+    for (size_t k = 0; k < c->n; k++)
+        kadmin_result_set(res, c->v[k].i, err ? err : KFK_ERR_UNKNOWN_SERVER_ERROR,
+                          err ? (kslice){0} : kwire_cstr("the broker's answer left it out"));
+    for (int32_t t = 0; !err && t < r->n_results; t++) {
+        const kp_alter_replica_log_dirs_response_alter_replica_log_dir_topic_result *x =
+            &r->results[t];
+        for (int32_t p = 0; p < x->n_partitions; p++)
+            for (size_t k = 0; k < c->n; k++) {
+                const kfk_replica_log_dir *m = c->v[k].m;
+                if (m->partition == x->partitions[p].partition_index &&
+                    kwire_eq(x->topic_name, kwire_cstr(m->topic)))
+                    kadmin_result_set(res, c->v[k].i, (kfk_err)x->partitions[p].error_code,
+                                      (kslice){0});
+            }
+    }
+    kagroup_fan_done(&c->op->fan);
+}
+
+/* Splits the sorted moves into one call per broker and runs them all. */
+static kfk_err ar_run(kfk_admin *a, ar_op *op, const ar_item *v, size_t n, const kadmin_opts *o)
+{
+    size_t nb = 0;
+    for (size_t k = 0; k < n; k++)
+        nb += !k || v[k].m->broker != v[k - 1].m->broker;
+    ar_call *calls = calloc(nb ? nb : 1, sizeof(*calls));
+    kcall **ptrs = calloc(nb ? nb : 1, sizeof(*ptrs));
+    kfk_err err = calls && ptrs ? KFK_OK : KFK_ERR_NO_MEMORY;
+    for (size_t k = 0, b = 0; !err && k < n; b++) {
+        ar_call *c = &calls[b];
+        c->op = op;
+        c->v = &v[k];
+        while (k < n && v[k].m->broker == c->v[0].m->broker)
+            k++, c->n++;
+        if (ar_build(c)) err = KFK_ERR_NO_MEMORY;
+        kcall_init(&c->call, &kp_alter_replica_log_dirs_client, &c->body, ar_done, NULL);
+        c->call.route = KROUTE_BROKER;
+        c->call.broker_id = c->v[0].m->broker;
+        c->call.deadline_ns = o->deadline_ns;
+        ptrs[b] = &c->call;
+    }
+    if (!err && nb) kagroup_fan_run(a, &op->fan, ptrs, nb);
+    for (size_t b = 0; calls && b < nb; b++)
+        free(calls[b].dirs), free(calls[b].topics), free(calls[b].parts);
+    free(calls), free(ptrs);
+    return err;
+}
+
+static kfk_err ar_args_ok(kfk_admin *a, const char *fn, const kfk_replica_log_dir *const *moves,
+                          size_t n, kfk_admin_result **result)
+{
+    char what[128];
+    if (!result) return kadmin_invalid(a, fn, "result is NULL");
+    if (!moves && n) return kadmin_invalid(a, fn, "moves is NULL with n > 0");
+    for (size_t i = 0; i < n; i++) {
+        const kfk_replica_log_dir *m = moves[i];
+        const char *bad = NULL;
+        if (!m)
+            bad = "is NULL";
+        else if (!m->topic || !m->topic[0])
+            bad = "has no topic";
+        else if (m->partition < 0)
+            bad = "has a negative partition";
+        else if (m->broker < 0)
+            bad = "has a negative broker id";
+        else if (!m->path || !m->path[0])
+            bad = "has no path";
+        else if (m->reserved[0] || m->reserved[1] || m->reserved[2] || m->reserved[3])
+            bad = "has reserved words that are not zero";
+        if (bad) {
+            snprintf(what, sizeof(what), "moves[%zu] %s", i, bad);
+            return kadmin_invalid(a, fn, what);
+        }
+    }
+    return KFK_OK;
+}
+
+/* The entry names, "topic-partition@broker"; NULL when out of memory. */
+static char **ar_names(const kfk_replica_log_dir *const *moves, size_t n)
+{
+    char **names = calloc(n ? n : 1, sizeof(*names));
+    for (size_t i = 0; names && i < n; i++) {
+        const kfk_replica_log_dir *m = moves[i];
+        size_t len = strlen(m->topic) + 32;
+        if ((names[i] = malloc(len)))
+            snprintf(names[i], len, "%s-%d@%d", m->topic, (int)m->partition, (int)m->broker);
+    }
+    return names;
+}
+
+static kfk_err ar_call_all(kfk_admin *a, const char *fn, const kfk_replica_log_dir *const *moves,
+                           size_t n, const kadmin_opts *o, kfk_admin_result **result)
+{
+    char **names = ar_names(moves, n);
+    ar_item *v = calloc(n ? n : 1, sizeof(*v));
+    bool ok = names && v;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = names[i] != NULL;
+    ar_op op = {.res = ok ? kadmin_result_new((const char *const *)names, n) : NULL};
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+    if (!op.res) {
+        free(v);
+        return KFK_ERR_NO_MEMORY;
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = (ar_item){moves[i], i};
+    if (n) qsort(v, n, sizeof(*v), cmp_move);
+    kfk_err err = KFK_OK;
+    for (size_t k = 1; !err && k < n; k++) {
+        const kfk_replica_log_dir *x = v[k - 1].m, *y = v[k].m;
+        if (x->broker == y->broker && x->partition == y->partition &&
+            strcmp(x->topic, y->topic) == 0)
+            err = kadmin_invalid(a, fn, "a replica (topic, partition, broker) is listed twice");
+    }
+    if (!err) err = ar_run(a, &op, v, n, o);
+    free(v);
+    if (err) {
+        kfk_admin_result_destroy(op.res);
+        return err;
+    }
+    *result = op.res;
+    return kadmin_result_status(op.res);
+}
+
+kfk_err kfk_admin_alter_replica_log_dirs(kfk_admin *admin, const kfk_replica_log_dir *const *moves,
+                                         size_t n, const kfk_admin_options *options,
+                                         kfk_admin_result **result)
+{
+    static const char fn[] = "kfk_admin_alter_replica_log_dirs";
+    if (result) *result = NULL;
+    if (!admin) return KFK_ERR_INVALID_ARG;
+    kadmin_opts o;
+    kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
+    if (!err) err = ar_args_ok(admin, fn, moves, n, result);
+    if (err) return kclient_error_end(admin->client, err);
+    err = ar_call_all(admin, fn, moves, n, &o, result);
+    if (err == KFK_ERR_INVALID_ARG) return kclient_error_end(admin->client, err);
+    return kadmin_end_named(admin, fn, err, o.timeout_ms, *result, "replica");
 }
