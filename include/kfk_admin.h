@@ -1318,7 +1318,8 @@ KFK_API kfk_err kfk_admin_add_raft_voter(kfk_admin *admin, const char *cluster_i
 /* Removes voter voter_id, with metadata log directory directory_id (as
  * kfk_admin_describe_quorum reports it), from the voters of the metadata
  * quorum (RemoveRaftVoter, API key 81, v0). The controller keeps running
- * and follows the quorum as an observer. cluster_id as for
+ * and follows the quorum as an observer; a leader removed resigns once
+ * the change is committed. cluster_id as for
  * kfk_admin_add_raft_voter. The call returns once the new voter set is
  * committed. Returns KFK_OK, KFK_ERR_INVALID_ARG, or the controller's
  * error: KFK_ERR_VOTER_NOT_FOUND (no voter with that id and directory),
