@@ -54,6 +54,7 @@ extern "C" {
 typedef struct kfk_admin kfk_admin;
 typedef struct kfk_admin_result kfk_admin_result;
 typedef struct kfk_new_topic kfk_new_topic;
+typedef struct kfk_new_partitions kfk_new_partitions;
 typedef struct kfk_metadata kfk_metadata;
 typedef struct kfk_partition_list kfk_partition_list;
 
@@ -114,15 +115,33 @@ KFK_API kfk_new_topic *kfk_new_topic_new(const char *name, int32_t partitions,
  * KFK_ERR_NO_MEMORY. Never blocks. */
 KFK_API kfk_err kfk_new_topic_set_config(kfk_new_topic *topic, const char *name, const char *value);
 
+/* Places partition (0, 1, ...) of the new topic on brokers (the n ids
+ * are copied; the first is the preferred leader), instead of letting the
+ * controller choose. The topic must have been made with partitions and
+ * replication_factor -1 (Kafka takes an assignment only in their place):
+ * it then gets one partition per partition assigned, which must be 0 to
+ * count - 1, each with the same number of replicas; the broker checks
+ * that (KFK_ERR_INVALID_REPLICA_ASSIGNMENT, INVALID_REQUEST). Assigning a
+ * partition again replaces its brokers. Returns KFK_OK, KFK_ERR_INVALID_ARG
+ * (NULL topic or brokers, partition < 0, n 0 or above 32767, partitions or
+ * replication factor not -1), KFK_ERR_NO_MEMORY. Never blocks. */
+KFK_API kfk_err kfk_new_topic_set_replica_assignment(kfk_new_topic *topic, int32_t partition,
+                                                     const int32_t *brokers, size_t n);
+
 /* Frees topic; NULL is a no-op. */
 KFK_API void kfk_new_topic_destroy(kfk_new_topic *topic);
 
-/* Creates n topics (CreateTopics, sent to the controller). The topics
- * stay the caller's. Flags: KFK_ADMIN_VALIDATE_ONLY. Blocks for at most
- * the call's timeout; returns as described above (KFK_ERR_INVALID_ARG:
- * NULL admin, topics or result, or a NULL entry). Success means the
- * controller created the topic; brokers learn of it a moment later. Any
- * application thread. */
+/* Creates n topics (CreateTopics, API key 19, v2-7, sent to the
+ * controller). The topics stay the caller's. Flags:
+ * KFK_ADMIN_VALIDATE_ONLY. Blocks for at most the call's timeout; returns
+ * as described above (KFK_ERR_INVALID_ARG: NULL admin, topics or result,
+ * or a NULL entry). Success means the controller created the topic (or,
+ * with VALIDATE_ONLY, would); brokers learn of it a moment later. Each
+ * entry that succeeded carries the configs the topic got (all of them,
+ * defaults included; brokers 2.4+, CreateTopics v5), read like described
+ * configs with kfk_admin_result_config_count and kfk_admin_result_config
+ * (resource type TOPIC; no config types, documentation or synonyms);
+ * none for a failed entry or an older broker. Any application thread. */
 KFK_API kfk_err kfk_admin_create_topics(kfk_admin *admin, kfk_new_topic *const *topics, size_t n,
                                         const kfk_admin_options *options,
                                         kfk_admin_result **result);
@@ -134,13 +153,208 @@ KFK_API kfk_err kfk_admin_delete_topics(kfk_admin *admin, const char *const *nam
                                         const kfk_admin_options *options,
                                         kfk_admin_result **result);
 
+/* Deletes the n topics whose ids (16 bytes each, as kfk_metadata_topic_id
+ * gives them; the bytes stay the caller's) are in ids, with their data
+ * (DeleteTopics, API key 20, v6, to the controller; brokers 2.8+, else
+ * KFK_ERR_UNSUPPORTED_VERSION for the whole call). Entry i is named by the
+ * topic's name as the broker returns it, or by ids[i] in 32 lowercase hex
+ * digits when the broker gave none (KFK_ERR_UNKNOWN_TOPIC_ID). No flags.
+ * KFK_ERR_INVALID_ARG also for a NULL or all-zero id. Blocks for at most
+ * the call's timeout; returns as described above. Any application
+ * thread. */
+KFK_API kfk_err kfk_admin_delete_topics_by_id(kfk_admin *admin, const uint8_t *const *ids, size_t n,
+                                              const kfk_admin_options *options,
+                                              kfk_admin_result **result);
+
 /* Grows topic names[i] to total_counts[i] partitions (partitions are
- * never removed). Flags: KFK_ADMIN_VALIDATE_ONLY. Blocks for at most the
- * call's timeout; returns as described above. Any application thread. */
+ * never removed; CreatePartitions, API key 37, v0-3, to the controller,
+ * which places them; see kfk_admin_create_partitions_assigned). Flags:
+ * KFK_ADMIN_VALIDATE_ONLY. Blocks for at most the call's timeout; returns
+ * as described above. Any application thread. */
 KFK_API kfk_err kfk_admin_create_partitions(kfk_admin *admin, const char *const *names,
                                             const int32_t *total_counts, size_t n,
                                             const kfk_admin_options *options,
                                             kfk_admin_result **result);
+
+/* A topic to grow to total_count partitions (topic copied), for
+ * kfk_admin_create_partitions_assigned. The caller owns it and frees it
+ * with kfk_new_partitions_destroy(). NULL when topic is NULL,
+ * total_count < 1, or memory runs out. Never blocks. */
+KFK_API kfk_new_partitions *kfk_new_partitions_new(const char *topic, int32_t total_count);
+
+/* Places the next new partition (the first call: the first partition the
+ * topic gets) on brokers (the n ids are copied; the first is the
+ * preferred leader). Without any, the controller places them; with some,
+ * there must be one per new partition, each with the topic's replication
+ * factor (the broker checks: KFK_ERR_INVALID_REPLICA_ASSIGNMENT,
+ * INVALID_REQUEST). Returns KFK_OK, KFK_ERR_INVALID_ARG (NULL np or
+ * brokers, n 0 or above 32767), KFK_ERR_NO_MEMORY. Never blocks. */
+KFK_API kfk_err kfk_new_partitions_add_assignment(kfk_new_partitions *np, const int32_t *brokers,
+                                                  size_t n);
+
+/* Frees np; NULL is a no-op. */
+KFK_API void kfk_new_partitions_destroy(kfk_new_partitions *np);
+
+/* kfk_admin_create_partitions for the n topics of parts (which stay the
+ * caller's), placing the new partitions as each one says
+ * (CreatePartitions, API key 37, v0-3, to the controller). Entry i is
+ * parts[i]'s topic. Flags: KFK_ADMIN_VALIDATE_ONLY. Blocks for at most
+ * the call's timeout; returns as described above (KFK_ERR_INVALID_ARG
+ * also for a NULL parts or entry). Any application thread. */
+KFK_API kfk_err kfk_admin_create_partitions_assigned(kfk_admin *admin,
+                                                     kfk_new_partitions *const *parts, size_t n,
+                                                     const kfk_admin_options *options,
+                                                     kfk_admin_result **result);
+
+/* Which leader an election picks (ElectLeaders' electionType). */
+typedef enum kfk_election_type {
+    KFK_ELECTION_PREFERRED = 0, /* the first replica, if it is in sync */
+    KFK_ELECTION_UNCLEAN = 1,   /* any live replica when none in sync is (data may be lost) */
+} kfk_election_type;
+
+/* "PREFERRED", "UNCLEAN", or "UNKNOWN". Never NULL. */
+KFK_API const char *kfk_election_type_name(kfk_election_type type);
+
+/* Elects leaders (ElectLeaders, API key 43, v0-2, to the controller; v1+
+ * for KFK_ELECTION_UNCLEAN, brokers 2.4+): for each partition of parts,
+ * whose entries get their error, or, when parts is NULL, for every
+ * partition that needs an election, and *all (required then) gets a new
+ * list of those partitions with their errors, which the caller frees with
+ * kfk_partition_list_destroy (NULL on failure; all may be NULL when parts
+ * is given). An entry's error: KFK_OK (elected),
+ * KFK_ERR_ELECTION_NOT_NEEDED (the partition already has the leader the
+ * election would pick), KFK_ERR_PREFERRED_LEADER_NOT_AVAILABLE,
+ * KFK_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE, KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+ * KFK_ERR_TOPIC_AUTHORIZATION_FAILED, or the request's failure
+ * (KFK_ERR_CLUSTER_AUTHORIZATION_FAILED, KFK_ERR_TIMED_OUT, ...). No flags.
+ * Returns KFK_OK when every entry was elected or needed no election, else
+ * the first other entry's error (kfk_admin_last_error names it), or
+ * KFK_ERR_INVALID_ARG (NULL admin, both parts and all NULL, a bad type, a
+ * partition listed twice or negative), KFK_ERR_NO_MEMORY,
+ * KFK_ERR_DESTROYED. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.electLeaders; librdkafka:
+ * rd_kafka_ElectLeaders. */
+KFK_API kfk_err kfk_admin_elect_leaders(kfk_admin *admin, kfk_election_type type,
+                                        kfk_partition_list *parts, const kfk_admin_options *options,
+                                        kfk_partition_list **all);
+
+/* Moves the replicas of partitions (AlterPartitionReassignments, API key
+ * 45, v0-1, to the controller; brokers 2.4+): entry i of parts gets
+ * replicas[i] (n_replicas[i] broker ids, the first the preferred leader)
+ * as its new replica set, or, when replicas[i] is NULL (or replicas is
+ * NULL: for every entry), its reassignment in progress is cancelled. The
+ * arrays stay the caller's. The broker starts the move and answers; the
+ * data is copied afterwards (kfk_admin_list_partition_reassignments
+ * shows the moves in progress). Each entry gets its error: KFK_OK,
+ * KFK_ERR_NO_REASSIGNMENT_IN_PROGRESS (a cancel with none),
+ * KFK_ERR_INVALID_REPLICA_ASSIGNMENT, KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+ * or the request's failure (KFK_ERR_CLUSTER_AUTHORIZATION_FAILED,
+ * KFK_ERR_TIMED_OUT, ...). No flags. Returns KFK_OK when every entry
+ * succeeded, else the first failed entry's error (kfk_admin_last_error
+ * names it), or KFK_ERR_INVALID_ARG (NULL admin or parts, replicas
+ * without n_replicas, a count of 0 or above 32767, a partition listed
+ * twice or negative; nothing is sent), KFK_ERR_NO_MEMORY,
+ * KFK_ERR_DESTROYED. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.alterPartitionReassignments;
+ * librdkafka: none. */
+KFK_API kfk_err kfk_admin_alter_partition_reassignments(kfk_admin *admin, kfk_partition_list *parts,
+                                                        const int32_t *const *replicas,
+                                                        const size_t *n_replicas,
+                                                        const kfk_admin_options *options);
+
+/* Partition reassignments in progress, as
+ * kfk_admin_list_partition_reassignments returns them; read with the
+ * accessors below, freed with kfk_reassignment_list_destroy. */
+typedef struct kfk_reassignment_list kfk_reassignment_list;
+
+/* Lists the reassignments in progress (ListPartitionReassignments, API
+ * key 46, v0, to the controller; brokers 2.4+) of the partitions of parts
+ * (those without one are left out), or of every partition when parts is
+ * NULL. *out gets the list (empty when none is in progress), which the
+ * caller frees; NULL on failure. No flags. Returns KFK_OK, the broker's
+ * error (KFK_ERR_CLUSTER_AUTHORIZATION_FAILED, ...), KFK_ERR_TIMED_OUT,
+ * KFK_ERR_INVALID_ARG (NULL admin or out, a partition listed twice or
+ * negative), KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED. Blocks for at most the
+ * call's timeout. Any application thread. Java:
+ * Admin.listPartitionReassignments; librdkafka: none. */
+KFK_API kfk_err kfk_admin_list_partition_reassignments(kfk_admin *admin,
+                                                       const kfk_partition_list *parts,
+                                                       const kfk_admin_options *options,
+                                                       kfk_reassignment_list **out);
+
+/* The number of reassignments of l (0 for NULL). */
+KFK_API size_t kfk_reassignment_list_count(const kfk_reassignment_list *l);
+/* Reassignment i's topic (valid until l is destroyed) and partition;
+ * NULL and -1 when i is out of range. */
+KFK_API const char *kfk_reassignment_list_topic(const kfk_reassignment_list *l, size_t i);
+KFK_API int32_t kfk_reassignment_list_partition(const kfk_reassignment_list *l, size_t i);
+/* Reassignment i's replicas now (the old and new ones together), those
+ * being added and those being removed: arrays of *n broker ids, valid
+ * until l is destroyed; NULL and *n 0 when i is out of range. n may be
+ * NULL. */
+KFK_API const int32_t *kfk_reassignment_list_replicas(const kfk_reassignment_list *l, size_t i,
+                                                      size_t *n);
+KFK_API const int32_t *kfk_reassignment_list_adding(const kfk_reassignment_list *l, size_t i,
+                                                    size_t *n);
+KFK_API const int32_t *kfk_reassignment_list_removing(const kfk_reassignment_list *l, size_t i,
+                                                      size_t *n);
+/* Frees l; NULL is a no-op. */
+KFK_API void kfk_reassignment_list_destroy(kfk_reassignment_list *l);
+
+/* A replica in a log directory, as kfk_admin_describe_log_dirs reports
+ * it; owned by the kfk_log_dirs it came from. Later versions may add
+ * members at the end only. */
+typedef struct kfk_log_dir_replica {
+    const char *topic;
+    int32_t partition;
+    int64_t size;       /* bytes on disk */
+    int64_t offset_lag; /* how far its log end is behind the partition's (for a future
+                           replica: behind the current one) */
+    bool is_future;     /* being moved into this directory */
+} kfk_log_dir_replica;
+
+/* The log directories of the cluster's brokers, as
+ * kfk_admin_describe_log_dirs returns them: one entry per directory of
+ * each broker, sorted by broker id, then path, read with the accessors
+ * below, freed with kfk_log_dirs_destroy. */
+typedef struct kfk_log_dirs kfk_log_dirs;
+
+/* Describes the log directories of every broker (DescribeLogDirs, API key
+ * 35, v0-4, to each broker at once): with the replicas of the partitions
+ * of parts each holds, or of every partition when parts is NULL. A
+ * directory that is offline has its error (KFK_ERR_KAFKA_STORAGE_ERROR);
+ * a broker that did not answer has one entry with path NULL and the
+ * failure. No flags. Returns KFK_OK when every broker answered, else the
+ * first broker's failure with *out set all the same (the last error
+ * names the broker); KFK_ERR_TIMED_OUT with *out NULL when no broker
+ * list came; KFK_ERR_INVALID_ARG (NULL admin or out, a partition listed
+ * twice or negative), KFK_ERR_NO_MEMORY, KFK_ERR_DESTROYED with *out NULL.
+ * The caller frees *out. Blocks for at most the call's timeout. Any
+ * application thread. Java: Admin.describeLogDirs (and
+ * describeReplicaLogDirs); librdkafka: none. */
+KFK_API kfk_err kfk_admin_describe_log_dirs(kfk_admin *admin, const kfk_partition_list *parts,
+                                            const kfk_admin_options *options, kfk_log_dirs **out);
+
+/* The number of directories of d (0 for NULL). */
+KFK_API size_t kfk_log_dirs_count(const kfk_log_dirs *d);
+/* Directory i's broker (-1 when i is out of range) and path (NULL when i
+ * is out of range or the broker did not answer; valid until d is
+ * destroyed). */
+KFK_API int32_t kfk_log_dirs_broker(const kfk_log_dirs *d, size_t i);
+KFK_API const char *kfk_log_dirs_path(const kfk_log_dirs *d, size_t i);
+/* Directory i's error: KFK_OK, its own, or its broker's failure;
+ * KFK_ERR_INVALID_ARG when i is out of range. */
+KFK_API kfk_err kfk_log_dirs_error(const kfk_log_dirs *d, size_t i);
+/* Directory i's volume size and free bytes; -1 when unknown (brokers
+ * before 3.3, DescribeLogDirs v4) or i is out of range. */
+KFK_API int64_t kfk_log_dirs_total_bytes(const kfk_log_dirs *d, size_t i);
+KFK_API int64_t kfk_log_dirs_usable_bytes(const kfk_log_dirs *d, size_t i);
+/* The number of replicas of directory i, and replica j of it (NULL when
+ * out of range; valid until d is destroyed). */
+KFK_API size_t kfk_log_dirs_replica_count(const kfk_log_dirs *d, size_t i);
+KFK_API const kfk_log_dir_replica *kfk_log_dirs_replica(const kfk_log_dirs *d, size_t i, size_t j);
+/* Frees d; NULL is a no-op. */
+KFK_API void kfk_log_dirs_destroy(kfk_log_dirs *d);
 
 /* The number of entries of a result (0 for NULL). */
 KFK_API size_t kfk_admin_result_count(const kfk_admin_result *result);
@@ -963,6 +1177,125 @@ typedef struct kfk_scram_alteration {
 KFK_API kfk_err kfk_admin_alter_user_scram_credentials(
     kfk_admin *admin, const kfk_scram_alteration *const *alterations, size_t n,
     const kfk_admin_options *options, kfk_admin_result **result);
+
+/* --- admin: delegation tokens ------------------------------------------------------- */
+/* Delegation tokens (KIP-48): credentials a broker issues to a user (the
+ * token's owner), which clients then log in with through SCRAM instead of
+ * the user's own secret: sasl.mechanism SCRAM-SHA-256 or SCRAM-SHA-512,
+ * sasl.username the token's id (the entry's name), sasl.password its HMAC
+ * in base64 (kfk_admin_result_token_hmac_base64) and
+ * sasl.scram.tokenauth=true (or ScramLoginModule's tokenauth="true" in
+ * sasl.jaas.config, as in Java). A token lasts until its expiry time,
+ * which its owner and renewers may push forward (never past its maximum
+ * time), or until it is expired. Brokers serve these calls only when
+ * delegation.token.secret.key is set (else
+ * KFK_ERR_DELEGATION_TOKEN_AUTH_DISABLED) and only to a session that
+ * authenticated over SASL with other than a token (else
+ * KFK_ERR_DELEGATION_TOKEN_REQUEST_NOT_ALLOWED). Principals are written
+ * as Kafka prints them: "User:alice". Every call goes to any broker
+ * (KRaft brokers forward changes to the controller). Results are read
+ * with the kfk_admin_result_token_* accessors below. */
+
+/* What kfk_admin_create_delegation_token creates. Initialize it so the
+ * fields left unset are zero; reserved must stay zero. */
+typedef struct kfk_delegation_token_spec {
+    const char *owner;           /* "User:alice"; NULL: the caller (needs v3 to set) */
+    const char *const *renewers; /* n_renewers principals that may renew it besides the
+                                    owner ("User:" only: the broker refuses other types) */
+    size_t n_renewers;
+    int64_t max_lifetime_ms; /* > 0: at most this long; else the broker's
+                                delegation.token.max.lifetime.ms (7 days) */
+    void *reserved[4];       /* zero */
+} kfk_delegation_token_spec;
+
+/* Creates a delegation token (CreateDelegationToken, API key 38, v1-3,
+ * any broker) as spec says (NULL: owned by the caller, no renewers, the
+ * broker's lifetimes). The result has one entry, named after the new
+ * token's id, with the token (kfk_admin_result_token_*); when the broker
+ * refused, the entry has no name and its error:
+ * KFK_ERR_INVALID_PRINCIPAL_TYPE for a renewer not "User:", and the
+ * errors named at the top of this section. An owner other than the caller
+ * needs the caller's CreateTokens right on that user (super users have
+ * it). No flags. KFK_ERR_INVALID_ARG for a NULL admin or result, a
+ * principal without its "Type:" prefix, NULL renewers with n_renewers >
+ * 0, or reserved not zero. Blocks for at most the call's timeout; returns
+ * as described at the top of this section. Any application thread. */
+KFK_API kfk_err kfk_admin_create_delegation_token(kfk_admin *admin,
+                                                  const kfk_delegation_token_spec *spec,
+                                                  const kfk_admin_options *options,
+                                                  kfk_admin_result **result);
+
+/* Pushes the expiry time of the token whose HMAC is the hmac_len bytes at
+ * hmac (the raw bytes, not base64; the caller's) forward to now +
+ * renew_period_ms, capped by the broker's delegation.token.expiry.time.ms
+ * and the token's maximum time; renew_period_ms <= 0: now + that broker
+ * setting (RenewDelegationToken, API key 39, v1-2, any broker). Only the
+ * owner and the renewers may. The result has one entry without a name;
+ * kfk_admin_result_token_expiry_timestamp_ms reads the new expiry time;
+ * its error may be KFK_ERR_DELEGATION_TOKEN_NOT_FOUND (no token has that
+ * HMAC), _EXPIRED or _OWNER_MISMATCH. No flags. KFK_ERR_INVALID_ARG for a
+ * NULL admin, hmac or result, or hmac_len 0. Blocks for at most the
+ * call's timeout; returns as described at the top of this section. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_renew_delegation_token(kfk_admin *admin, const void *hmac,
+                                                 size_t hmac_len, int64_t renew_period_ms,
+                                                 const kfk_admin_options *options,
+                                                 kfk_admin_result **result);
+
+/* Expires the token whose HMAC is at hmac, as for renewal
+ * (ExpireDelegationToken, API key 40, v1-2, any broker): with
+ * expiry_period_ms < 0 at once (the broker deletes the token, and
+ * kfk_admin_result_token_expiry_timestamp_ms reads expiry_period_ms back,
+ * as the broker answers); else its expiry time becomes now +
+ * expiry_period_ms (capped by its maximum time), which that accessor
+ * reads. Logins with the token fail once the token is gone. Errors, flags,
+ * arguments, blocking and threads as for
+ * kfk_admin_renew_delegation_token. */
+KFK_API kfk_err kfk_admin_expire_delegation_token(kfk_admin *admin, const void *hmac,
+                                                  size_t hmac_len, int64_t expiry_period_ms,
+                                                  const kfk_admin_options *options,
+                                                  kfk_admin_result **result);
+
+/* Describes the tokens of the n principals in owners
+ * (DescribeDelegationToken, API key 41, v1-3, any broker): as Kafka
+ * filters, those that one of them owns, requested or may renew; every
+ * token when owners is NULL (n = 0 with owners not NULL: none). The
+ * broker shows only the tokens the caller owns, requested or renews, or
+ * may describe (super users see all). The result has one entry per token, as found, named after its
+ * id, read with kfk_admin_result_token_*. A failure of the whole request
+ * (KFK_ERR_DELEGATION_TOKEN_AUTH_DISABLED and the like) is returned with
+ * *result NULL. No flags. KFK_ERR_INVALID_ARG for a NULL admin or result,
+ * or an owner NULL or without its "Type:" prefix. Blocks for at most the
+ * call's timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_describe_delegation_tokens(kfk_admin *admin, const char *const *owners,
+                                                     size_t n, const kfk_admin_options *options,
+                                                     kfk_admin_result **result);
+
+/* Token accessors for the results of the calls above, by entry index i.
+ * Strings and bytes belong to the result and are valid until it is
+ * destroyed; out of range, for another kind of result, or for what an
+ * entry does not carry (renew and expire carry only the expiry time)
+ * they return NULL, 0 or -1. */
+/* The owner ("User:alice"), and who created the token for it (NULL from
+ * a broker older than v3 of the API). */
+KFK_API const char *kfk_admin_result_token_owner(const kfk_admin_result *result, size_t i);
+KFK_API const char *kfk_admin_result_token_requester(const kfk_admin_result *result, size_t i);
+/* The number of renewers, and renewer j ("User:bob"). */
+KFK_API size_t kfk_admin_result_token_renewer_count(const kfk_admin_result *result, size_t i);
+KFK_API const char *kfk_admin_result_token_renewer(const kfk_admin_result *result, size_t i,
+                                                   size_t j);
+/* When the token was issued, when it expires unless renewed, and the
+ * time past which it cannot be renewed: milliseconds since the epoch. */
+KFK_API int64_t kfk_admin_result_token_issue_timestamp_ms(const kfk_admin_result *result, size_t i);
+KFK_API int64_t kfk_admin_result_token_expiry_timestamp_ms(const kfk_admin_result *result,
+                                                           size_t i);
+KFK_API int64_t kfk_admin_result_token_max_timestamp_ms(const kfk_admin_result *result, size_t i);
+/* The token's HMAC: its bytes (*len gets their count; 0 with NULL), for
+ * renewing and expiring, and the same in base64, the password a client
+ * logs in with. Secrets: keep them as such. */
+KFK_API const uint8_t *kfk_admin_result_token_hmac(const kfk_admin_result *result, size_t i,
+                                                   size_t *len);
+KFK_API const char *kfk_admin_result_token_hmac_base64(const kfk_admin_result *result, size_t i);
 
 /* --- admin: client quotas ------------------------------------------------------------- */
 /* Client quotas (KIP-546) apply to an entity: a set of (entity type,

@@ -287,9 +287,45 @@ kfk_err kfk_new_topic_set_config(kfk_new_topic *topic, const char *name, const c
     return KFK_OK;
 }
 
+kfk_err kfk_new_topic_set_replica_assignment(kfk_new_topic *topic, int32_t partition,
+                                             const int32_t *brokers, size_t n)
+{
+    if (!topic || partition < 0 || !brokers || n == 0 || n > INT16_MAX) return KFK_ERR_INVALID_ARG;
+    /* Kafka takes an assignment only in place of a count and a factor. */
+    if (topic->partitions != -1 || topic->replication_factor != -1) return KFK_ERR_INVALID_ARG;
+    int32_t *copy = malloc(n * sizeof(*copy));
+    if (!copy) return KFK_ERR_NO_MEMORY;
+    memcpy(copy, brokers, n * sizeof(*copy));
+    size_t at = 0;
+    while (at < topic->n_assign && topic->assign[at].partition < partition)
+        at++;
+    if (at < topic->n_assign && topic->assign[at].partition == partition) {
+        free(topic->assign[at].brokers); /* replaced */
+    } else {
+        if (topic->n_assign == topic->cap_assign) {
+            size_t cap = topic->cap_assign ? topic->cap_assign * 2 : 4;
+            kadmin_assignment *v = realloc(topic->assign, cap * sizeof(*v));
+            if (!v) {
+                free(copy);
+                return KFK_ERR_NO_MEMORY;
+            }
+            topic->assign = v;
+            topic->cap_assign = cap;
+        }
+        memmove(&topic->assign[at + 1], &topic->assign[at],
+                (topic->n_assign - at) * sizeof(*topic->assign));
+        topic->n_assign++;
+    }
+    topic->assign[at] = (kadmin_assignment){partition, copy, n};
+    return KFK_OK;
+}
+
 void kfk_new_topic_destroy(kfk_new_topic *topic)
 {
     if (!topic) return;
+    for (size_t i = 0; i < topic->n_assign; i++)
+        free(topic->assign[i].brokers);
+    free(topic->assign);
     for (size_t i = 0; i < topic->n_configs; i++)
         free(topic->configs[i]);
     free(topic->configs);

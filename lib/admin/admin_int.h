@@ -59,6 +59,7 @@ typedef enum kadmin_kind {
     KADMIN_KIND_QUORUM,
     KADMIN_KIND_SCRAM,
     KADMIN_KIND_QUOTAS,
+    KADMIN_KIND_DELEGATION_TOKENS,
 } kadmin_kind;
 
 struct kfk_admin_result {
@@ -133,6 +134,17 @@ kfk_admin_result *kadmin_result_new(const char *const *names, size_t n);
 int kadmin_result_append(kfk_admin_result *r, const char *name, kfk_err err);
 /* The detail of entry i when r is of kind, else NULL. */
 void *kadmin_result_detail(const kfk_admin_result *r, size_t i, kadmin_kind kind);
+/* Makes r a result whose entries carry configs (KADMIN_KIND_CONFIGS, read
+ * with kfk_admin_result_config...) of resources of type, none yet. -1
+ * when out of memory (r is then still valid, of its old kind). */
+int kadmin_configs_result_init(kfk_admin_result *r, kfk_config_resource_type type);
+struct kp_create_topics_response_creatable_topic_configs;
+/* Sets entry i's configs of a kadmin_configs_result_init result to the n
+ * configs CreateTopics (v5+) returned for a created topic. */
+kfk_err
+kadmin_configs_set_created(kfk_admin_result *r, size_t i,
+                           const struct kp_create_topics_response_creatable_topic_configs *c,
+                           int32_t n);
 /* Sets entry i's outcome; msg (may be null) is copied. */
 void kadmin_result_set(kfk_admin_result *r, size_t i, kfk_err err, kslice msg);
 /* KFK_OK when every entry succeeded, else the first entry's error. */
@@ -144,7 +156,16 @@ struct kfk_new_topic {
     int16_t replication_factor;
     size_t n_configs, cap_configs;
     char **configs; /* name, value, name, value, ... */
+    struct kadmin_assignment *assign; /* explicit replicas per partition, by partition */
+    size_t n_assign, cap_assign;
 };
+
+/* The replicas (brokers, first the preferred leader) of one partition. */
+typedef struct kadmin_assignment {
+    int32_t partition;
+    int32_t *brokers;
+    size_t n;
+} kadmin_assignment;
 
 /* Errors after which the admin sends the topic again (as the Java admin
  * client does): the controller moved, or a quota throttled the request. */

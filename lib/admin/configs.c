@@ -13,6 +13,7 @@
 #include "admin/admin_int.h"
 #include "proto/arena.h"
 #include "proto/gen/alter_configs.h"
+#include "proto/gen/create_topics.h"
 #include "proto/gen/describe_configs.h"
 #include "proto/gen/incremental_alter_configs.h"
 #include "proto/gen/list_config_resources.h"
@@ -152,6 +153,27 @@ static void detail_free(void *p)
     free(d);
 }
 
+int kadmin_configs_result_init(kfk_admin_result *r, kfk_config_resource_type type)
+{
+    cfg_detail **d = calloc(r->n ? r->n : 1, sizeof(*d));
+    if (!d) return -1;
+    for (size_t i = 0; i < r->n; i++) {
+        if (!(d[i] = calloc(1, sizeof(**d)))) {
+            while (i--)
+                free(d[i]);
+            free(d);
+            return -1;
+        }
+        d[i]->type = type;
+    }
+    for (size_t i = 0; i < r->n; i++)
+        r->e[i].detail = d[i];
+    free(d);
+    r->kind = KADMIN_KIND_CONFIGS;
+    r->detail_free = detail_free;
+    return 0;
+}
+
 static kfk_admin_result *result_new(kfk_config_resource *const *res, size_t n)
 {
     const char **names = calloc(n ? n : 1, sizeof(*names));
@@ -160,18 +182,12 @@ static kfk_admin_result *result_new(kfk_config_resource *const *res, size_t n)
         names[i] = res[i]->name;
     kfk_admin_result *r = kadmin_result_new(names, n);
     free(names);
-    if (!r) return NULL;
-    r->kind = KADMIN_KIND_CONFIGS;
-    r->detail_free = detail_free;
-    for (size_t i = 0; i < n; i++) {
-        cfg_detail *d = calloc(1, sizeof(*d));
-        if (!d) {
-            kfk_admin_result_destroy(r);
-            return NULL;
-        }
-        d->type = res[i]->type;
-        r->e[i].detail = d;
+    if (r && kadmin_configs_result_init(r, KFK_CONFIG_RESOURCE_UNKNOWN)) {
+        kfk_admin_result_destroy(r);
+        return NULL;
     }
+    for (size_t i = 0; r && i < n; i++)
+        ((cfg_detail *)r->e[i].detail)->type = res[i]->type;
     return r;
 }
 
@@ -221,6 +237,33 @@ static kfk_err fill_detail(cfg_detail *d, const dc_config *configs, int32_t n)
     memset(d->items, 0, d->n * sizeof(cfg_item));
     for (size_t j = 0; j < d->n; j++)
         if (fill_item(&d->arena, &d->items[j], &configs[j])) return KFK_ERR_NO_MEMORY;
+    return KFK_OK;
+}
+
+kfk_err kadmin_configs_set_created(kfk_admin_result *r, size_t i,
+                                   const kp_create_topics_response_creatable_topic_configs *c,
+                                   int32_t n)
+{
+    cfg_detail *d = kadmin_result_detail(r, i, KADMIN_KIND_CONFIGS);
+    if (!d) return KFK_OK;
+    size_t count = n > 0 ? (size_t)n : 0;
+    cfg_item *items = karena_alloc(&d->arena, count * sizeof(cfg_item));
+    if (!items) return KFK_ERR_NO_MEMORY;
+    memset(items, 0, count * sizeof(cfg_item));
+    for (size_t j = 0; j < count; j++) {
+        kfk_config_entry *e = &items[j].pub;
+        e->name = arena_str(&d->arena, c[j].name);
+        e->value = arena_str(&d->arena, c[j].value);
+        if (!e->name || (c[j].value.ptr && !e->value)) return KFK_ERR_NO_MEMORY;
+        /* CreateTopics gives no type, documentation or synonyms. */
+        e->source = c[j].config_source < 0 ? KFK_CONFIG_SOURCE_UNKNOWN
+                                           : (kfk_config_source)c[j].config_source;
+        e->read_only = c[j].read_only;
+        e->sensitive = c[j].is_sensitive;
+        e->is_default = e->source == KFK_CONFIG_SOURCE_DEFAULT_CONFIG;
+    }
+    d->items = items;
+    d->n = count;
     return KFK_OK;
 }
 

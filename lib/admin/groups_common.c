@@ -142,7 +142,7 @@ kfk_err kagroup_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
 
 /* The runs of sorted list l (one per topic) in *out (the caller frees
  * it); how many, or -1 when out of memory. */
-int kagroup_runs_of(const ktplist *l, kagroup_run **out)
+static int runs_of(const ktplist *l, kagroup_run **out)
 {
     kagroup_run *r = calloc((size_t)(l->n ? l->n : 1), sizeof(*r));
     if (!(*out = r)) return -1;
@@ -153,6 +153,22 @@ int kagroup_runs_of(const ktplist *l, kagroup_run **out)
         r[k - 1].n++;
     }
     return k;
+}
+
+int kagroup_split_init(kagroup_split *s, const ktplist *l, size_t topic_size, size_t part_size)
+{
+    size_t n = (size_t)(l->n ? l->n : 1);
+    *s = (kagroup_split){.topics = calloc(n, topic_size), .parts = calloc(n, part_size)};
+    if (!s->topics || !s->parts || ktplist_add_all(&s->sorted, l->v, (size_t)l->n) != 0) return -1;
+    ktplist_sort(&s->sorted);
+    s->n_runs = runs_of(&s->sorted, &s->runs);
+    return s->n_runs < 0 ? -1 : 0;
+}
+
+void kagroup_split_free(kagroup_split *s)
+{
+    ktplist_free(&s->sorted);
+    free(s->runs), free(s->topics), free(s->parts);
 }
 
 /* Entry topic/partition of op->parts gets err (and, for a list of every

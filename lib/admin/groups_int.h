@@ -96,9 +96,22 @@ typedef struct kagroup_run {
     int start, n;
 } kagroup_run;
 
-/* The runs of sorted list l (one per topic) in *out (the caller frees
- * it); how many, or -1 when out of memory. */
-int kagroup_runs_of(const ktplist *l, kagroup_run **out);
+/* The entries of a list laid out for a request body, which wants them
+ * grouped by topic: sorted is a sorted copy of the list, runs[n_runs] its
+ * topics' runs, and topics and parts are zeroed arrays for the request's
+ * topic entries (one per run) and partition entries (one per entry, in
+ * sorted's order, so run r's are parts[runs[r].start...]). */
+typedef struct kagroup_split {
+    ktplist sorted;
+    kagroup_run *runs;
+    int n_runs;
+    void *topics, *parts;
+} kagroup_split;
+
+/* Lays out l in s for request entries of topic_size and part_size bytes;
+ * -1 when out of memory. Free s with kagroup_split_free either way. */
+int kagroup_split_init(kagroup_split *s, const ktplist *l, size_t topic_size, size_t part_size);
+void kagroup_split_free(kagroup_split *s);
 /* The entry topic/partition of op->parts (for a list of every partition,
  * added first); NULL when absent or out of memory. */
 ktp *kagroup_entry_for(kagroup_offs *op, kslice topic, int32_t partition);

@@ -59,31 +59,25 @@ static void fetch_done(kcall *call, kfk_err err, void *resp, karena *arena)
 static kfk_err fetch(kfk_admin *a, const char *group_id, ktplist *parts, bool all,
                      const kadmin_opts *o)
 {
-    ktplist sorted = {0};
-    kagroup_run *runs = NULL;
-    int32_t *idx = calloc((size_t)(parts->n ? parts->n : 1), sizeof(*idx));
-    kp_offset_fetch_request_topic *topics =
-        calloc((size_t)(parts->n ? parts->n : 1), sizeof(*topics));
-    int nr = -1;
-    if (idx && topics && ktplist_add_all(&sorted, parts->v, (size_t)parts->n) == 0) {
-        ktplist_sort(&sorted);
-        nr = kagroup_runs_of(&sorted, &runs);
-    }
+    kagroup_split s;
     kagroup_offs op = {.parts = parts, .all = all};
-    if (nr >= 0) {
+    if (kagroup_split_init(&s, parts, sizeof(kp_offset_fetch_request_topic), sizeof(int32_t)) ==
+        0) {
+        kp_offset_fetch_request_topic *topics = s.topics;
+        int32_t *idx = s.parts;
         kp_offset_fetch_request body;
         kp_offset_fetch_request_init(&body);
         body.group_id = kwire_cstr(group_id);
         body.require_stable = o->flags & KFK_ADMIN_REQUIRE_STABLE;
         body.topics = all ? NULL : topics;
-        body.n_topics = all ? -1 : nr;
-        for (int r = 0; r < nr; r++) {
+        body.n_topics = all ? -1 : s.n_runs;
+        for (int r = 0; r < s.n_runs; r++) {
             kp_offset_fetch_request_topic_init(&topics[r]);
-            topics[r].name = kwire_cstr(runs[r].topic);
-            topics[r].partition_indexes = &idx[runs[r].start];
-            topics[r].n_partition_indexes = runs[r].n;
-            for (int i = 0; i < runs[r].n; i++)
-                idx[runs[r].start + i] = sorted.v[runs[r].start + i].partition;
+            topics[r].name = kwire_cstr(s.runs[r].topic);
+            topics[r].partition_indexes = &idx[s.runs[r].start];
+            topics[r].n_partition_indexes = s.runs[r].n;
+            for (int i = s.runs[r].start; i < s.runs[r].start + s.runs[r].n; i++)
+                idx[i] = s.sorted.v[i].partition;
         }
         kcall_init(&op.call, &kp_offset_fetch_client, &body, fetch_done, &op);
         op.call.check = fetch_check;
@@ -94,8 +88,7 @@ static kfk_err fetch(kfk_admin *a, const char *group_id, ktplist *parts, bool al
     } else {
         op.err = KFK_ERR_NO_MEMORY;
     }
-    ktplist_free(&sorted);
-    free(runs), free(idx), free(topics);
+    kagroup_split_free(&s);
     if (!op.err && all) ktplist_sort(parts);
     return op.err;
 }
@@ -131,37 +124,31 @@ static kfk_err commit_check(kcall *call, void *resp)
 
 static kfk_err commit(kfk_admin *a, const char *group_id, ktplist *parts, const kadmin_opts *o)
 {
-    size_t n = (size_t)(parts->n ? parts->n : 1);
-    ktplist sorted = {0};
-    kagroup_run *runs = NULL;
-    kp_offset_commit_request_partition *ps = calloc(n, sizeof(*ps));
-    kp_offset_commit_request_topic *topics = calloc(n, sizeof(*topics));
-    int nr = -1;
-    if (ps && topics && ktplist_add_all(&sorted, parts->v, (size_t)parts->n) == 0) {
-        ktplist_sort(&sorted);
-        nr = kagroup_runs_of(&sorted, &runs);
-    }
+    kagroup_split s;
     kagroup_offs op = {.parts = parts};
-    if (nr >= 0) {
+    if (kagroup_split_init(&s, parts, sizeof(kp_offset_commit_request_topic),
+                           sizeof(kp_offset_commit_request_partition)) == 0) {
+        kp_offset_commit_request_topic *topics = s.topics;
+        kp_offset_commit_request_partition *ps = s.parts;
         kp_offset_commit_request body;
         kp_offset_commit_request_init(&body);
         body.group_id = kwire_cstr(group_id);
         body.generation_id_or_member_epoch = -1; /* no member: the group must be empty */
         body.member_id = KWIRE_EMPTY;
         body.topics = topics;
-        body.n_topics = nr;
-        for (int r = 0; r < nr; r++) {
+        body.n_topics = s.n_runs;
+        for (int r = 0; r < s.n_runs; r++) {
             kp_offset_commit_request_topic_init(&topics[r]);
-            topics[r].name = kwire_cstr(runs[r].topic);
-            topics[r].partitions = &ps[runs[r].start];
-            topics[r].n_partitions = runs[r].n;
-            for (int i = runs[r].start; i < runs[r].start + runs[r].n; i++) {
+            topics[r].name = kwire_cstr(s.runs[r].topic);
+            topics[r].partitions = &ps[s.runs[r].start];
+            topics[r].n_partitions = s.runs[r].n;
+            for (int i = s.runs[r].start; i < s.runs[r].start + s.runs[r].n; i++) {
+                const ktp *e = &s.sorted.v[i];
                 kp_offset_commit_request_partition_init(&ps[i]);
-                ps[i].partition_index = sorted.v[i].partition;
-                ps[i].committed_offset = sorted.v[i].offset;
-                ps[i].committed_leader_epoch = sorted.v[i].leader_epoch;
-                ps[i].committed_metadata =
-                    sorted.v[i].metadata ? kwire_cstr(sorted.v[i].metadata) : KWIRE_EMPTY;
+                ps[i].partition_index = e->partition;
+                ps[i].committed_offset = e->offset;
+                ps[i].committed_leader_epoch = e->leader_epoch;
+                ps[i].committed_metadata = e->metadata ? kwire_cstr(e->metadata) : KWIRE_EMPTY;
             }
         }
         kcall_init(&op.call, &kp_offset_commit_client, &body, commit_done, &op);
@@ -172,8 +159,7 @@ static kfk_err commit(kfk_admin *a, const char *group_id, ktplist *parts, const 
     } else {
         op.err = KFK_ERR_NO_MEMORY;
     }
-    ktplist_free(&sorted);
-    free(runs), free(ps), free(topics);
+    kagroup_split_free(&s);
     return op.err;
 }
 
@@ -205,30 +191,24 @@ static void delete_done(kcall *call, kfk_err err, void *resp, karena *arena)
 static kfk_err delete_offsets(kfk_admin *a, const char *group_id, ktplist *parts,
                               const kadmin_opts *o)
 {
-    size_t n = (size_t)(parts->n ? parts->n : 1);
-    ktplist sorted = {0};
-    kagroup_run *runs = NULL;
-    kp_offset_delete_request_partition *ps = calloc(n, sizeof(*ps));
-    kp_offset_delete_request_topic *topics = calloc(n, sizeof(*topics));
-    int nr = -1;
-    if (ps && topics && ktplist_add_all(&sorted, parts->v, (size_t)parts->n) == 0) {
-        ktplist_sort(&sorted);
-        nr = kagroup_runs_of(&sorted, &runs);
-    }
+    kagroup_split s;
     kagroup_offs op = {.parts = parts};
-    if (nr >= 0) {
+    if (kagroup_split_init(&s, parts, sizeof(kp_offset_delete_request_topic),
+                           sizeof(kp_offset_delete_request_partition)) == 0) {
+        kp_offset_delete_request_topic *topics = s.topics;
+        kp_offset_delete_request_partition *ps = s.parts;
         kp_offset_delete_request body;
         kp_offset_delete_request_init(&body);
         body.group_id = kwire_cstr(group_id);
         body.topics = topics;
-        body.n_topics = nr;
-        for (int r = 0; r < nr; r++) {
+        body.n_topics = s.n_runs;
+        for (int r = 0; r < s.n_runs; r++) {
             kp_offset_delete_request_topic_init(&topics[r]);
-            topics[r].name = kwire_cstr(runs[r].topic);
-            topics[r].partitions = &ps[runs[r].start];
-            topics[r].n_partitions = runs[r].n;
-            for (int i = runs[r].start; i < runs[r].start + runs[r].n; i++)
-                ps[i].partition_index = sorted.v[i].partition;
+            topics[r].name = kwire_cstr(s.runs[r].topic);
+            topics[r].partitions = &ps[s.runs[r].start];
+            topics[r].n_partitions = s.runs[r].n;
+            for (int i = s.runs[r].start; i < s.runs[r].start + s.runs[r].n; i++)
+                ps[i].partition_index = s.sorted.v[i].partition;
         }
         kcall_init(&op.call, &kp_offset_delete_client, &body, delete_done, &op);
         op.call.check = delete_check;
@@ -236,8 +216,7 @@ static kfk_err delete_offsets(kfk_admin *a, const char *group_id, ktplist *parts
     } else {
         op.err = KFK_ERR_NO_MEMORY;
     }
-    ktplist_free(&sorted);
-    free(runs), free(ps), free(topics);
+    kagroup_split_free(&s);
     return op.err;
 }
 

@@ -203,34 +203,28 @@ static void dsgo_done(kcall *call, kfk_err err, void *resp, karena *arena)
 static kfk_err describe_offsets(kfk_admin *a, const char *group_id, ktplist *parts, bool all,
                                 const kadmin_opts *o)
 {
-    size_t n = (size_t)(parts->n ? parts->n : 1);
-    ktplist sorted = {0};
-    kagroup_run *runs = NULL;
-    int32_t *idx = calloc(n, sizeof(*idx));
-    kp_describe_share_group_offsets_request_topic *topics = calloc(n, sizeof(*topics));
-    int nr = -1;
-    if (idx && topics && ktplist_add_all(&sorted, parts->v, (size_t)parts->n) == 0) {
-        ktplist_sort(&sorted);
-        nr = kagroup_runs_of(&sorted, &runs);
-    }
+    kagroup_split s;
     kagroup_offs op = {.parts = parts, .all = all};
-    if (nr >= 0) {
+    if (kagroup_split_init(&s, parts, sizeof(kp_describe_share_group_offsets_request_topic),
+                           sizeof(int32_t)) == 0) {
+        kp_describe_share_group_offsets_request_topic *topics = s.topics;
+        int32_t *idx = s.parts;
         kp_describe_share_group_offsets_request body;
         kp_describe_share_group_offsets_request_group g;
         kp_describe_share_group_offsets_request_init(&body);
         kp_describe_share_group_offsets_request_group_init(&g);
         g.group_id = kwire_cstr(group_id);
         g.topics = all ? NULL : topics;
-        g.n_topics = all ? -1 : nr;
+        g.n_topics = all ? -1 : s.n_runs;
         body.groups = &g;
         body.n_groups = 1;
-        for (int r = 0; r < nr; r++) {
+        for (int r = 0; r < s.n_runs; r++) {
             kp_describe_share_group_offsets_request_topic_init(&topics[r]);
-            topics[r].topic_name = kwire_cstr(runs[r].topic);
-            topics[r].partitions = &idx[runs[r].start];
-            topics[r].n_partitions = runs[r].n;
-            for (int i = 0; i < runs[r].n; i++)
-                idx[runs[r].start + i] = sorted.v[runs[r].start + i].partition;
+            topics[r].topic_name = kwire_cstr(s.runs[r].topic);
+            topics[r].partitions = &idx[s.runs[r].start];
+            topics[r].n_partitions = s.runs[r].n;
+            for (int i = s.runs[r].start; i < s.runs[r].start + s.runs[r].n; i++)
+                idx[i] = s.sorted.v[i].partition;
         }
         kcall_init(&op.call, &kp_describe_share_group_offsets_client, &body, dsgo_done, &op);
         op.call.check = dsgo_check;
@@ -238,8 +232,7 @@ static kfk_err describe_offsets(kfk_admin *a, const char *group_id, ktplist *par
     } else {
         op.err = KFK_ERR_NO_MEMORY;
     }
-    ktplist_free(&sorted);
-    free(runs), free(idx), free(topics);
+    kagroup_split_free(&s);
     if (!op.err && all) ktplist_sort(parts);
     return op.err;
 }
@@ -273,31 +266,25 @@ static void asgo_done(kcall *call, kfk_err err, void *resp, karena *arena)
 static kfk_err alter_offsets(kfk_admin *a, const char *group_id, ktplist *parts,
                              const kadmin_opts *o)
 {
-    size_t n = (size_t)(parts->n ? parts->n : 1);
-    ktplist sorted = {0};
-    kagroup_run *runs = NULL;
-    kp_alter_share_group_offsets_request_partition *ps = calloc(n, sizeof(*ps));
-    kp_alter_share_group_offsets_request_topic *topics = calloc(n, sizeof(*topics));
-    int nr = -1;
-    if (ps && topics && ktplist_add_all(&sorted, parts->v, (size_t)parts->n) == 0) {
-        ktplist_sort(&sorted);
-        nr = kagroup_runs_of(&sorted, &runs);
-    }
+    kagroup_split s;
     kagroup_offs op = {.parts = parts};
-    if (nr >= 0) {
+    if (kagroup_split_init(&s, parts, sizeof(kp_alter_share_group_offsets_request_topic),
+                           sizeof(kp_alter_share_group_offsets_request_partition)) == 0) {
+        kp_alter_share_group_offsets_request_topic *topics = s.topics;
+        kp_alter_share_group_offsets_request_partition *ps = s.parts;
         kp_alter_share_group_offsets_request body;
         kp_alter_share_group_offsets_request_init(&body);
         body.group_id = kwire_cstr(group_id);
         body.topics = topics;
-        body.n_topics = nr;
-        for (int r = 0; r < nr; r++) {
+        body.n_topics = s.n_runs;
+        for (int r = 0; r < s.n_runs; r++) {
             kp_alter_share_group_offsets_request_topic_init(&topics[r]);
-            topics[r].topic_name = kwire_cstr(runs[r].topic);
-            topics[r].partitions = &ps[runs[r].start];
-            topics[r].n_partitions = runs[r].n;
-            for (int i = runs[r].start; i < runs[r].start + runs[r].n; i++) {
-                ps[i].partition_index = sorted.v[i].partition;
-                ps[i].start_offset = sorted.v[i].offset;
+            topics[r].topic_name = kwire_cstr(s.runs[r].topic);
+            topics[r].partitions = &ps[s.runs[r].start];
+            topics[r].n_partitions = s.runs[r].n;
+            for (int i = s.runs[r].start; i < s.runs[r].start + s.runs[r].n; i++) {
+                ps[i].partition_index = s.sorted.v[i].partition;
+                ps[i].start_offset = s.sorted.v[i].offset;
             }
         }
         kcall_init(&op.call, &kp_alter_share_group_offsets_client, &body, asgo_done, &op);
@@ -306,8 +293,7 @@ static kfk_err alter_offsets(kfk_admin *a, const char *group_id, ktplist *parts,
     } else {
         op.err = KFK_ERR_NO_MEMORY;
     }
-    ktplist_free(&sorted);
-    free(runs), free(ps), free(topics);
+    kagroup_split_free(&s);
     return op.err;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "admin/admin_int.h"
@@ -14,6 +15,14 @@
 #include "proto/gen/delete_topics.h"
 
 typedef struct topic_op topic_op;
+
+/* A topic to grow, and where its new partitions go. */
+struct kfk_new_partitions {
+    char *topic;
+    int32_t count;
+    kp_create_partitions_request_create_partitions_assignment *as; /* one per new partition */
+    size_t n, cap;
+};
 
 /* What differs between the three APIs. */
 typedef struct topic_api {
@@ -32,6 +41,8 @@ struct topic_op {
     size_t n;
     kfk_new_topic *const *new_topics; /* create */
     const int32_t *counts;            /* create partitions */
+    kfk_new_partitions *const *grow;  /* create partitions with assignments */
+    const uint8_t *const *ids;        /* delete by id: 16 bytes each */
     bool old_delete;                  /* DeleteTopics v1-5 (brokers before 2.8) */
     bool downgraded;                  /* the last round switched to old_delete */
     bool validate_only;               /* create, create partitions */
@@ -45,7 +56,9 @@ struct topic_op {
     void *arrays[3]; /* freed after each round */
 };
 
-static void take(topic_op *op, kslice name, int16_t code, kslice msg)
+/* Records the answer about the topic named name; its index, or -1 when
+ * no entry still waiting has that name. */
+static ssize_t take(topic_op *op, kslice name, int16_t code, kslice msg)
 {
     for (size_t i = 0; i < op->n; i++) {
         const char *want = op->res->e[i].name;
@@ -54,8 +67,9 @@ static void take(topic_op *op, kslice name, int16_t code, kslice msg)
             continue;
         op->answered[i] = true;
         kadmin_result_set(op->res, i, (kfk_err)code, msg);
-        return;
+        return (ssize_t)i;
     }
+    return -1;
 }
 
 /* --- CreateTopics ----------------------------------------------------------------- */
@@ -64,14 +78,18 @@ static int build_create(topic_op *op, int32_t timeout_ms)
 {
     kp_create_topics_request *r = &op->body.create;
     kp_create_topics_request_init(r);
-    size_t n_cfg = 0;
-    for (size_t i = 0; i < op->n; i++)
+    size_t n_cfg = 0, n_as = 0;
+    for (size_t i = 0; i < op->n; i++) {
         n_cfg += op->todo[i] ? op->new_topics[i]->n_configs / 2 : 0;
+        n_as += op->todo[i] ? op->new_topics[i]->n_assign : 0;
+    }
     kp_create_topics_request_creatable_topic *t = calloc(op->n, sizeof(*t));
     kp_create_topics_request_creatable_topic_config *cfg = calloc(n_cfg + 1, sizeof(*cfg));
+    kp_create_topics_request_creatable_replica_assignment *as = calloc(n_as + 1, sizeof(*as));
     op->arrays[0] = t;
     op->arrays[1] = cfg;
-    if (!t || !cfg) return -1;
+    op->arrays[2] = as;
+    if (!t || !cfg || !as) return -1;
     int32_t k = 0;
     for (size_t i = 0; i < op->n; i++) {
         if (!op->todo[i]) continue;
@@ -82,6 +100,14 @@ static int build_create(topic_op *op, int32_t timeout_ms)
         t[k].replication_factor = nt->replication_factor;
         t[k].configs = cfg;
         t[k].n_configs = (int32_t)(nt->n_configs / 2);
+        t[k].assignments = as;
+        t[k].n_assignments = (int32_t)nt->n_assign;
+        for (size_t p = 0; p < nt->n_assign; p++, as++) {
+            kp_create_topics_request_creatable_replica_assignment_init(as);
+            as->partition_index = nt->assign[p].partition;
+            as->broker_ids = nt->assign[p].brokers;
+            as->n_broker_ids = (int32_t)nt->assign[p].n;
+        }
         for (size_t c = 0; c < nt->n_configs; c += 2, cfg++) {
             kp_create_topics_request_creatable_topic_config_init(cfg);
             cfg->name = kwire_cstr(nt->configs[c]);
@@ -99,8 +125,13 @@ static int build_create(topic_op *op, int32_t timeout_ms)
 static void each_create(topic_op *op, const void *resp)
 {
     const kp_create_topics_response *r = resp;
-    for (int32_t i = 0; i < r->n_topics; i++)
-        take(op, r->topics[i].name, r->topics[i].error_code, r->topics[i].error_message);
+    for (int32_t i = 0; i < r->n_topics; i++) {
+        const kp_create_topics_response_creatable_topic_result *t = &r->topics[i];
+        ssize_t at = take(op, t->name, t->error_code, t->error_message);
+        if (at < 0 || t->error_code) continue;
+        /* The configs stay unknown on NO_MEMORY: the topic was created all the same. */
+        (void)kadmin_configs_set_created(op->res, (size_t)at, t->configs, t->n_configs);
+    }
 }
 
 static const topic_api create_api = {&kp_create_topics_client, build_create, each_create};
@@ -120,8 +151,21 @@ static int build_delete(topic_op *op, int32_t timeout_ms)
     for (size_t i = 0; i < op->n; i++) {
         if (!op->todo[i]) continue;
         kp_delete_topics_request_delete_topic_state_init(&t[k]);
+        if (op->ids) {
+            t[k].name = (kslice){NULL, 0};
+            memcpy(t[k].topic_id.b, op->ids[i], sizeof(t[k].topic_id.b));
+            k++;
+            continue;
+        }
         t[k].name = kwire_cstr(op->res->e[i].name);
         names[k++] = kwire_cstr(op->res->e[i].name);
+    }
+    if (op->ids) { /* only v6+ names topics by id */
+        r->topics = t;
+        r->n_topics = k;
+        r->timeout_ms = timeout_ms;
+        op->call.min_version = 6;
+        return 0;
     }
     /* v6+ takes topics; v1-5 topic_names, which v6 ignores. A broker
      * before 2.8 cannot take topics, so the retry leaves them out. */
@@ -136,11 +180,33 @@ static int build_delete(topic_op *op, int32_t timeout_ms)
     return 0;
 }
 
+/* An answer about a topic named by id: the entry of that id takes the
+ * broker's name for it, when the broker gave one. */
+static void take_id(topic_op *op, const kp_delete_topics_response_deletable_topic_result *x)
+{
+    for (size_t i = 0; i < op->n; i++) {
+        if (!op->todo[i] || op->answered[i] || memcmp(op->ids[i], x->topic_id.b, 16) != 0) continue;
+        op->answered[i] = true;
+        kadmin_result_set(op->res, i, (kfk_err)x->error_code, x->error_message);
+        char *name = x->name.ptr ? strndup((const char *)x->name.ptr, x->name.len) : NULL;
+        if (name) {
+            free(op->res->e[i].name);
+            op->res->e[i].name = name;
+        }
+        return;
+    }
+}
+
 static void each_delete(topic_op *op, const void *resp)
 {
     const kp_delete_topics_response *r = resp;
-    for (int32_t i = 0; i < r->n_responses; i++)
-        take(op, r->responses[i].name, r->responses[i].error_code, r->responses[i].error_message);
+    for (int32_t i = 0; i < r->n_responses; i++) {
+        if (op->ids)
+            take_id(op, &r->responses[i]);
+        else
+            take(op, r->responses[i].name, r->responses[i].error_code,
+                 r->responses[i].error_message);
+    }
 }
 
 static const topic_api delete_api = {&kp_delete_topics_client, build_delete, each_delete};
@@ -159,8 +225,12 @@ static int build_parts(topic_op *op, int32_t timeout_ms)
         if (!op->todo[i]) continue;
         kp_create_partitions_request_create_partitions_topic_init(&t[k]);
         t[k].name = kwire_cstr(op->res->e[i].name);
-        t[k].count = op->counts[i];
+        t[k].count = op->grow ? op->grow[i]->count : op->counts[i];
         t[k].n_assignments = -1; /* null: the controller places the new replicas */
+        if (op->grow && op->grow[i]->n) {
+            t[k].assignments = op->grow[i]->as;
+            t[k].n_assignments = (int32_t)op->grow[i]->n;
+        }
         k++;
     }
     r->topics = t;
@@ -188,7 +258,8 @@ static void round_done(kcall *call, kfk_err err, void *resp, karena *arena)
     topic_op *op = call->opaque;
     memset(op->answered, 0, op->n * sizeof(bool));
     op->downgraded = false;
-    if (err == KFK_ERR_UNSUPPORTED_VERSION && op->api == &delete_api && !op->old_delete) {
+    if (err == KFK_ERR_UNSUPPORTED_VERSION && op->api == &delete_api && !op->old_delete &&
+        !op->ids) {
         op->old_delete = op->downgraded = true; /* the next round leaves out what v1-5 lack */
     } else if (resp && !err) {
         op->api->each(op, resp);
@@ -260,6 +331,11 @@ static kfk_err topic_call(kfk_admin *a, const topic_api *api, const char *const 
     op->todo = calloc(n ? n : 1, sizeof(bool));
     op->answered = calloc(n ? n : 1, sizeof(bool));
     kfk_err err = KFK_ERR_NO_MEMORY;
+    if (op->res && api == &create_api &&
+        kadmin_configs_result_init(op->res, KFK_CONFIG_RESOURCE_TOPIC)) {
+        kfk_admin_result_destroy(op->res);
+        op->res = NULL;
+    }
     if (op->res && op->todo && op->answered) {
         for (size_t i = 0; i < n; i++)
             op->todo[i] = true;
@@ -357,5 +433,108 @@ kfk_err kfk_admin_create_partitions(kfk_admin *admin, const char *const *names,
     if (err) return kclient_error_end(admin->client, err);
     topic_op op = {.counts = total_counts, .validate_only = o.flags & KFK_ADMIN_VALIDATE_ONLY};
     err = topic_call(admin, &parts_api, names, n, &op, &o, result);
+    return kadmin_end(admin, fn, err, o.timeout_ms, *result);
+}
+
+kfk_err kfk_admin_delete_topics_by_id(kfk_admin *admin, const uint8_t *const *ids, size_t n,
+                                      const kfk_admin_options *options, kfk_admin_result **result)
+{
+    static const char fn[] = "kfk_admin_delete_topics_by_id";
+    if (result) *result = NULL;
+    if (!admin) return KFK_ERR_INVALID_ARG;
+    kadmin_opts o;
+    kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
+    if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
+    if (!err && !ids && n) err = kadmin_invalid(admin, fn, "ids is NULL with n > 0");
+    for (size_t i = 0; !err && i < n; i++) {
+        static const uint8_t zero[16];
+        char what[64];
+        snprintf(what, sizeof(what), "ids[%zu] is %s", i, ids[i] ? "all zero" : "NULL");
+        if (!ids[i] || !memcmp(ids[i], zero, 16)) err = kadmin_invalid(admin, fn, what);
+    }
+    if (err) return kclient_error_end(admin->client, err);
+    /* Until the broker names them, the entries are named by their ids in hex. */
+    char(*hex)[33] = calloc(n ? n : 1, sizeof(*hex));
+    const char **names = calloc(n ? n : 1, sizeof(*names));
+    if (!hex || !names) err = KFK_ERR_NO_MEMORY;
+    for (size_t i = 0; !err && i < n; i++) {
+        for (size_t b = 0; b < 16; b++)
+            snprintf(&hex[i][2 * b], 3, "%02x", ids[i][b]);
+        names[i] = hex[i];
+    }
+    topic_op op = {.ids = ids};
+    if (!err) err = topic_call(admin, &delete_api, names, n, &op, &o, result);
+    free(hex);
+    free(names);
+    for (size_t i = 0; *result && i < n; i++)
+        if (!(*result)->e[i].err) kmeta_forget(kclient_meta(admin->client), (*result)->e[i].name);
+    return kadmin_end(admin, fn, err, o.timeout_ms, *result);
+}
+
+kfk_new_partitions *kfk_new_partitions_new(const char *topic, int32_t total_count)
+{
+    if (!topic || total_count <= 0) return NULL;
+    kfk_new_partitions *np = calloc(1, sizeof(*np));
+    if (!np || !(np->topic = strdup(topic))) {
+        free(np);
+        return NULL;
+    }
+    np->count = total_count;
+    return np;
+}
+
+kfk_err kfk_new_partitions_add_assignment(kfk_new_partitions *np, const int32_t *brokers, size_t n)
+{
+    if (!np || !brokers || n == 0 || n > INT16_MAX) return KFK_ERR_INVALID_ARG;
+    if (np->n == np->cap) {
+        size_t cap = np->cap ? np->cap * 2 : 4;
+        void *v = realloc(np->as, cap * sizeof(*np->as));
+        if (!v) return KFK_ERR_NO_MEMORY;
+        np->as = v;
+        np->cap = cap;
+    }
+    int32_t *copy = malloc(n * sizeof(*copy));
+    if (!copy) return KFK_ERR_NO_MEMORY;
+    memcpy(copy, brokers, n * sizeof(*copy));
+    kp_create_partitions_request_create_partitions_assignment_init(&np->as[np->n]);
+    np->as[np->n].broker_ids = copy;
+    np->as[np->n++].n_broker_ids = (int32_t)n;
+    return KFK_OK;
+}
+
+void kfk_new_partitions_destroy(kfk_new_partitions *np)
+{
+    if (!np) return;
+    for (size_t i = 0; i < np->n; i++)
+        free(np->as[i].broker_ids);
+    free(np->as);
+    free(np->topic);
+    free(np);
+}
+
+kfk_err kfk_admin_create_partitions_assigned(kfk_admin *admin, kfk_new_partitions *const *parts,
+                                             size_t n, const kfk_admin_options *options,
+                                             kfk_admin_result **result)
+{
+    static const char fn[] = "kfk_admin_create_partitions_assigned";
+    if (result) *result = NULL;
+    if (!admin) return KFK_ERR_INVALID_ARG;
+    kadmin_opts o;
+    kfk_err err = kadmin_opts_check(admin, fn, options, KFK_ADMIN_VALIDATE_ONLY, &o);
+    if (!err && !result) err = kadmin_invalid(admin, fn, "result is NULL");
+    if (!err && !parts && n) err = kadmin_invalid(admin, fn, "parts is NULL with n > 0");
+    for (size_t i = 0; !err && i < n; i++) {
+        char what[64];
+        snprintf(what, sizeof(what), "parts[%zu] is NULL", i);
+        if (!parts[i]) err = kadmin_invalid(admin, fn, what);
+    }
+    if (err) return kclient_error_end(admin->client, err);
+    const char **names = calloc(n ? n : 1, sizeof(*names));
+    if (!names) return kclient_error_end(admin->client, KFK_ERR_NO_MEMORY);
+    for (size_t i = 0; i < n; i++)
+        names[i] = parts[i]->topic;
+    topic_op op = {.grow = parts, .validate_only = o.flags & KFK_ADMIN_VALIDATE_ONLY};
+    err = topic_call(admin, &parts_api, names, n, &op, &o, result);
+    free(names);
     return kadmin_end(admin, fn, err, o.timeout_ms, *result);
 }

@@ -315,11 +315,19 @@ static const kconf_prop table[KCONF__COUNT] = {
         .name = "sasl.jaas.config", .type = KCONF_T_PASSWORD, .clients = KCONF_ALL, .def = "",
         .parse = kconf_parse_jaas,
         .doc = "A Java JAAS line, accepted so Java settings carry over: kfk reads the username "
-               "and password options (PlainLoginModule, ScramLoginModule) and, for "
+               "and password options (PlainLoginModule, ScramLoginModule), ScramLoginModule's "
+               "tokenauth (see sasl.scram.tokenauth) and, for "
                "OAUTHBEARER without a token callback, OAuthBearerLoginModule's unsecuredLogin* "
                "options, and for GSSAPI Krb5LoginModule's useKeyTab, keyTab, principal and "
                "serviceName; it ignores the rest. Set this or sasl.username and sasl.password, not "
                "both."},
+    [KCONF_SASL_SCRAM_TOKENAUTH] = {
+        .name = "sasl.scram.tokenauth", .type = KCONF_T_BOOL, .clients = KCONF_ALL,
+        .flags = KCONF_F_KFK, .def = "false",
+        .doc = "SCRAM-SHA-256 or SCRAM-SHA-512 with a delegation token (KIP-48): sasl.username "
+               "is the token's id and sasl.password its HMAC in base64, and the login says so "
+               "(the tokenauth=true extension). ScramLoginModule's tokenauth=\"true\" in "
+               "sasl.jaas.config sets it too, as in Java. Refused with another mechanism."},
     [KCONF_SASL_KERBEROS_SERVICE_NAME] = {
         .name = "sasl.kerberos.service.name", .type = KCONF_T_STRING, .clients = KCONF_ALL,
         .def = "",

@@ -70,6 +70,23 @@ static void raise_to(kfk_conf *conf, kconf_id max_id, kconf_id base_id)
     if (conf->vals[max_id].i < conf->vals[base_id].i) conf->vals[max_id].i = conf->vals[base_id].i;
 }
 
+/* ScramLoginModule's tokenauth option goes to sasl.scram.tokenauth (Java
+ * logs in with a delegation token when it is "true", in any case). */
+static kfk_err take_jaas_tokenauth(kfk_conf *conf, const char *jaas, char *errstr, size_t errlen)
+{
+    char *v;
+    if (kconf_jaas_option(jaas, "tokenauth", &v)) return KFK_ERR_NO_MEMORY;
+    if (!v) return KFK_OK;
+    bool on = strcasecmp(v, "true") == 0;
+    free(v);
+    if (conf->set[KCONF_SASL_SCRAM_TOKENAUTH] && kconf_bool(conf, KCONF_SASL_SCRAM_TOKENAUTH) != on)
+        return kconf_error(errstr, errlen,
+                           "sasl.jaas.config's tokenauth and sasl.scram.tokenauth disagree: set "
+                           "one of them");
+    conf->vals[KCONF_SASL_SCRAM_TOKENAUTH].i = on;
+    return KFK_OK;
+}
+
 /* Moves the username and password options of sasl.jaas.config into
  * sasl.username and sasl.password, so the SASL code reads one place. */
 static kfk_err take_jaas_credentials(kfk_conf *conf, char *errstr, size_t errlen)
@@ -87,7 +104,7 @@ static kfk_err take_jaas_credentials(kfk_conf *conf, char *errstr, size_t errlen
     }
     conf->vals[KCONF_SASL_USERNAME].s = user;
     conf->vals[KCONF_SASL_PASSWORD].s = pass;
-    return KFK_OK;
+    return take_jaas_tokenauth(conf, jaas, errstr, errlen);
 }
 
 static bool has(const kfk_conf *conf, kconf_id id)
@@ -170,6 +187,28 @@ static kfk_err check_sasl_credentials(const kfk_conf *conf, char *errstr, size_t
     return KFK_OK;
 }
 
+/* A delegation token logs in through kfk's SCRAM only: anywhere else
+ * sasl.scram.tokenauth would be ignored. */
+static kfk_err check_tokenauth(const kfk_conf *conf, bool sasl, char *errstr, size_t errlen)
+{
+    if (!kconf_bool(conf, KCONF_SASL_SCRAM_TOKENAUTH)) return KFK_OK;
+    const char *mech = kconf_str(conf, KCONF_SASL_MECHANISM);
+    void *opaque;
+    kconf_cb(conf, KCONF_SASL_MECHANISM_CB, &opaque);
+    const kfk_sasl_mechanism *app = opaque;
+    bool scram = strcasecmp(mech, "SCRAM-SHA-256") == 0 || strcasecmp(mech, "SCRAM-SHA-512") == 0;
+    if (!sasl || !scram || (app && strcasecmp(app->name, mech) == 0))
+        return kconf_error(errstr, errlen,
+                           "sasl.scram.tokenauth (or tokenauth in sasl.jaas.config) is for kfk's "
+                           "SCRAM-SHA-256 and SCRAM-SHA-512 over SASL_PLAINTEXT or SASL_SSL, not "
+                           "sasl.mechanism=%s with security.protocol=%s",
+                           mech,
+                           kconf_prop_of(KCONF_SECURITY_PROTOCOL)
+                               ->values[conf->vals[KCONF_SECURITY_PROTOCOL].spelling]
+                               .name);
+    return KFK_OK;
+}
+
 /* sasl.mechanism=GSSAPI, and no application mechanism of that name. */
 static bool uses_kfk_gssapi(const kfk_conf *conf)
 {
@@ -190,6 +229,7 @@ static kfk_err check_security(kfk_conf *conf, char *errstr, size_t errlen)
     if (!err) err = check_tls_pairs(conf, errstr, errlen);
     if (!err) err = check_unused(conf, tls, sasl, errstr, errlen);
     if (!err && sasl) err = check_sasl_credentials(conf, errstr, errlen);
+    if (!err) err = check_tokenauth(conf, sasl, errstr, errlen);
     if (!err) err = kconf_resolve_kerberos(conf, sasl && uses_kfk_gssapi(conf), errstr, errlen);
     if (!err && sasl) err = kconf_check_oidc(conf, errstr, errlen);
     return err;

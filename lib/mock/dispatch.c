@@ -24,6 +24,8 @@ static const struct {
     {KP_DELETE_TOPICS_KEY, mock_handle_delete_topics},
     {KP_INIT_PRODUCER_ID_KEY, mock_handle_init_producer_id},
     {KP_CREATE_PARTITIONS_KEY, mock_handle_create_partitions},
+    {KP_ELECT_LEADERS_KEY, mock_handle_elect_leaders},
+    {KP_LIST_PARTITION_REASSIGNMENTS_KEY, mock_handle_list_partition_reassignments},
     {KP_JOIN_GROUP_KEY, mock_handle_join_group},
     {KP_SYNC_GROUP_KEY, mock_handle_sync_group},
     {KP_HEARTBEAT_KEY, mock_handle_heartbeat},

@@ -392,6 +392,8 @@ mock_handler mock_handle_add_partitions_to_txn, mock_handle_add_offsets_to_txn, 
     mock_handle_describe_transactions, mock_handle_txn_offset_commit;
 /* handlers_describe_topics.c, handlers_meta.c */
 mock_handler mock_handle_describe_topic_partitions, mock_handle_describe_cluster;
+mock_handler mock_handle_elect_leaders,
+    mock_handle_list_partition_reassignments; /* handlers_elect.c */
 /* handlers_cluster.c */
 mock_handler mock_handle_update_features, mock_handle_describe_quorum;
 /* handlers_txn_admin.c */

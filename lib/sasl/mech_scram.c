@@ -23,6 +23,7 @@ static kfk_err scram_start(void *opaque, const char *host, void **state, char *e
         free(st);
         return KFK_ERR_NO_MEMORY;
     }
+    if (s->scram_tokenauth) kscram_set_tokenauth(st->scram);
     *state = st;
     return KFK_OK;
 }

@@ -109,6 +109,7 @@ static kfk_err init_builtin(ksasl *s, const kfk_conf *conf, const char *name, ch
     if (!b) return unknown(name, errstr, errlen);
     s->mech.name = b->name;
     s->scram_bits = b->scram_bits;
+    s->scram_tokenauth = kconf_bool(conf, KCONF_SASL_SCRAM_TOKENAUTH);
     /* kconf_validate made sure the mechanisms that need them have them. */
     const char *user = conf->vals[KCONF_SASL_USERNAME].s;
     const char *pass = conf->vals[KCONF_SASL_PASSWORD].s;

@@ -12,6 +12,7 @@ struct ksasl {
     kfk_sasl_mechanism mech; /* opaque: this ksasl */
     char *user, *password;   /* PLAIN, SCRAM */
     int scram_bits;          /* 256 or 512 */
+    bool scram_tokenauth;    /* SCRAM: user and password are a delegation token's */
     /* OAUTHBEARER */
     char *jaas;                      /* for the unsecured JWT's claims */
     kfk_oauthbearer_token_cb *token_cb;

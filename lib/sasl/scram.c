@@ -21,6 +21,7 @@ struct kscram {
     char *user, *password;
     char nonce[48];               /* ours, printable */
     char *first_bare;             /* client-first-message-bare */
+    bool tokenauth;               /* the user is a delegation token's id */
     uint8_t server_sig[MAX_HASH]; /* expected in server-final */
     int state;                    /* 0: new, 1: first sent, 2: final sent */
 };
@@ -44,6 +45,11 @@ kscram *kscram_new(int bits, const char *user, const char *password)
 void kscram_set_nonce(kscram *s, const char *nonce)
 {
     snprintf(s->nonce, sizeof(s->nonce), "%s", nonce);
+}
+
+void kscram_set_tokenauth(kscram *s)
+{
+    s->tokenauth = true;
 }
 
 void kscram_free(kscram *s)
@@ -151,6 +157,9 @@ int kscram_client_first(kscram *s, kbuf *out)
     if (!rc) rc = append_saslname(&bare, s->user);
     if (!rc) rc = append_str(&bare, ",r=");
     if (!rc) rc = append_str(&bare, s->nonce);
+    /* Kafka's extension (KIP-48): the broker looks the user up among
+     * delegation tokens; the bare message, extension included, is signed. */
+    if (!rc && s->tokenauth) rc = append_str(&bare, ",tokenauth=true");
     if (!rc) rc = append(&bare, "", 1);
     if (!rc) rc = append_str(out, "n,,");
     if (!rc) rc = append_str(out, (const char *)bare.data);

@@ -33,6 +33,11 @@ kscram *kscram_new(int bits, const char *user, const char *password);
  * no comma). Before kscram_client_first. */
 void kscram_set_nonce(kscram *s, const char *nonce);
 
+/* Logs in with a delegation token (KIP-48): user is the token's id,
+ * password its HMAC in base64, and client-first-message carries Kafka's
+ * extension "tokenauth=true". Before kscram_client_first. */
+void kscram_set_tokenauth(kscram *s);
+
 /* Appends client-first-message to out. 0 or KFK_ERR_NO_MEMORY. */
 int kscram_client_first(kscram *s, kbuf *out);
 

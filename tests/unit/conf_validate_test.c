@@ -163,6 +163,72 @@ START_TEST(test_jaas_credentials_move_to_username_and_password)
 }
 END_TEST
 
+#define SCRAM_JAAS "org.apache.kafka.common.security.scram.ScramLoginModule required "
+#define TOKENAUTH_REFUSED                                                                          \
+    "sasl.scram.tokenauth (or tokenauth in sasl.jaas.config) is for kfk's SCRAM-SHA-256 and "      \
+    "SCRAM-SHA-512 over SASL_PLAINTEXT or SASL_SSL, not "
+
+START_TEST(test_jaas_tokenauth_sets_scram_tokenauth)
+{
+    /* Java's ScramLoginModule takes tokenauth in any case. */
+    kfk_conf *c = new_conf();
+    set(c, "security.protocol", "SASL_SSL");
+    set(c, "sasl.mechanism", "SCRAM-SHA-512");
+    set(c, "sasl.jaas.config", SCRAM_JAAS "username=\"id\" password=\"hmac\" tokenauth=\"TRUE\";");
+    ck_assert_int_eq(validate(c, KCONF_CONSUMER), KFK_OK);
+    ck_assert(kconf_bool(c, KCONF_SASL_SCRAM_TOKENAUTH));
+    ck_assert_str_eq(kconf_str(c, KCONF_SASL_USERNAME), "id");
+    kfk_conf_destroy(c);
+
+    c = new_conf();
+    set(c, "security.protocol", "SASL_SSL");
+    set(c, "sasl.mechanism", "SCRAM-SHA-256");
+    set(c, "sasl.jaas.config", SCRAM_JAAS "username=a password=b tokenauth=false;");
+    ck_assert_int_eq(validate(c, KCONF_CONSUMER), KFK_OK);
+    ck_assert(!kconf_bool(c, KCONF_SASL_SCRAM_TOKENAUTH));
+    kfk_conf_destroy(c);
+
+    /* Said twice, it must agree. */
+    EXPECT(KCONF_ADMIN, "", "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-256",
+           "sasl.scram.tokenauth", "true", "sasl.jaas.config",
+           SCRAM_JAAS "username=a password=b tokenauth=true;");
+    EXPECT(KCONF_ADMIN,
+           "sasl.jaas.config's tokenauth and sasl.scram.tokenauth disagree: set one of them",
+           "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-256",
+           "sasl.scram.tokenauth", "false", "sasl.jaas.config",
+           SCRAM_JAAS "username=a password=b tokenauth=true;");
+}
+END_TEST
+
+START_TEST(test_scram_tokenauth_is_for_scram_only)
+{
+    kfk_conf *c = new_conf();
+    set(c, "security.protocol", "SASL_PLAINTEXT");
+    set(c, "sasl.mechanism", "scram-sha-256");
+    set(c, "sasl.username", "token-id");
+    set(c, "sasl.password", "hmac");
+    set(c, "sasl.scram.tokenauth", "true");
+    ck_assert_int_eq(validate(c, KCONF_PRODUCER), KFK_OK);
+    ck_assert(kconf_bool(c, KCONF_SASL_SCRAM_TOKENAUTH));
+    kfk_conf_destroy(c);
+
+    EXPECT(KCONF_PRODUCER, TOKENAUTH_REFUSED "sasl.mechanism=PLAIN with security.protocol=SASL_SSL",
+           "security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN", "sasl.username", "u",
+           "sasl.password", "p", "sasl.scram.tokenauth", "true");
+    EXPECT(KCONF_CONSUMER,
+           TOKENAUTH_REFUSED "sasl.mechanism=SCRAM-SHA-512 with security.protocol=SSL",
+           "security.protocol", "SSL", "sasl.mechanism", "SCRAM-SHA-512", "sasl.scram.tokenauth",
+           "true");
+    EXPECT(KCONF_ADMIN,
+           TOKENAUTH_REFUSED "sasl.mechanism=PLAIN with security.protocol=SASL_PLAINTEXT",
+           "security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config",
+           "org.apache.kafka.common.security.plain.PlainLoginModule required username=u "
+           "password=p tokenauth=true;");
+    /* false is the default, and fine anywhere. */
+    EXPECT(KCONF_ADMIN, "", "sasl.scram.tokenauth", "false");
+}
+END_TEST
+
 #define OB "security.protocol", "SASL_SSL", "sasl.mechanism", "OAUTHBEARER"
 #define URL "sasl.oauthbearer.token.endpoint.url"
 #define CID "sasl.oauthbearer.client.credentials.client.id"
@@ -514,6 +580,8 @@ static Suite *conf_validate_suite(void)
     tcase_add_test(tc, test_security_settings_without_their_protocol_are_refused);
     tcase_add_test(tc, test_an_application_mechanism_brings_its_own_credentials);
     tcase_add_test(tc, test_jaas_credentials_move_to_username_and_password);
+    tcase_add_test(tc, test_jaas_tokenauth_sets_scram_tokenauth);
+    tcase_add_test(tc, test_scram_tokenauth_is_for_scram_only);
     tcase_add_test(tc, test_oidc_jaas_options_move_to_their_properties);
     tcase_add_test(tc, test_oidc_settings_the_login_would_not_use_are_refused);
     tcase_add_test(tc, test_oidc_endpoint_and_another_token_source_exclude_each_other);

@@ -155,6 +155,33 @@ START_TEST(test_user_names_are_escaped)
 }
 END_TEST
 
+/* KIP-48: a delegation token logs in with its id as the user, its HMAC in
+ * base64 as the password, and "tokenauth=true" after the nonce, which
+ * the proof and the server's signature cover (values from Python's
+ * hashlib and hmac). */
+START_TEST(test_tokenauth_extension_is_sent_and_signed)
+{
+    kscram *s = kscram_new(256, "8d7e4c4e-token", "c2VjcmV0LWhtYWM=");
+    ck_assert_ptr_nonnull(s);
+    kscram_set_nonce(s, "rOprNGfwEbeRWgbNEkqO");
+    kscram_set_tokenauth(s);
+    ck_assert_int_eq(kscram_client_first(s, &out), 0);
+    assert_out("n,,n=8d7e4c4e-token,r=rOprNGfwEbeRWgbNEkqO,tokenauth=true");
+    const char *first = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+                        "s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    ck_assert_int_eq(kscram_client_final(s, u8(first), strlen(first), &out, errstr, 256), 0);
+    assert_out("c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+               "p=gJVbt3tU+yhXWDvsskioSBgFByRSG7YnmZjHu1yvySo=");
+    /* The signature over the message without the extension is refused. */
+    const char *unsigned_ext = "v=f12cBaKtBMMDIPMR8CxkG2KrF7+jIOZ1MogS81SJlF8=";
+    ck_assert_int_eq(kscram_server_final(s, u8(unsigned_ext), strlen(unsigned_ext), errstr, 256),
+                     KFK_ERR_AUTH);
+    const char *final = "v=AGKjodI34qIJL+Mh1198fTbTQAlJiqNy20fpjSOp1ko=";
+    ck_assert_int_eq(kscram_server_final(s, u8(final), strlen(final), errstr, 256), 0);
+    kscram_free(s);
+}
+END_TEST
+
 START_TEST(test_random_nonces_are_printable_and_differ)
 {
     kscram *a = kscram_new(512, "u", "p"), *b = kscram_new(512, "u", "p");
@@ -195,6 +222,7 @@ static Suite *sasl_scram_suite(void)
                         sizeof(bad_firsts) / sizeof(bad_firsts[0]));
     tcase_add_test(tc, test_extensions_after_the_iterations_are_ignored);
     tcase_add_test(tc, test_user_names_are_escaped);
+    tcase_add_test(tc, test_tokenauth_extension_is_sent_and_signed);
     tcase_add_test(tc, test_random_nonces_are_printable_and_differ);
     tcase_add_test(tc, test_messages_out_of_order_are_refused);
     suite_add_tcase(s, tc);

@@ -7,6 +7,8 @@ SUPER_USERS='User:admin;User:ANONYMOUS'   # ANONYMOUS: the PLAINTEXT CONTROLLER 
                                           # listeners, and PLAINTEXT clients of today's suite
 # KIP-368: SASL_PLAINTEXT sessions last this long, so clients re-authenticate while tested
 REAUTH_MS=5000
+# delegation tokens (KIP-48) need this key, which signs each token's HMAC
+DELEGATION_TOKEN_SECRET=kfk-test-delegation-token-secret
 OIDC_CLIENT_ID=kfk-client
 OIDC_CLIENT_SECRET=kfk-client-secret
 OIDC_AUDIENCE=kafka
@@ -37,6 +39,7 @@ authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=true
 super.users=$SUPER_USERS
 listener.name.sasl_plaintext.connections.max.reauth.ms=$REAUTH_MS
+delegation.token.secret.key=$DELEGATION_TOKEN_SECRET
 EOF
   for k in sasl_ssl sasl_plaintext; do
     echo "listener.name.$k.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$plain;"
