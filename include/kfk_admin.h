@@ -1729,12 +1729,28 @@ typedef struct kfk_replica_state {
     int64_t log_end_offset;
     int64_t last_fetch_ms;     /* -1: unknown */
     int64_t last_caught_up_ms; /* -1: unknown */
+    /* The id of the replica's metadata log directory (KIP-853), which
+     * kfk_admin_remove_raft_voter and kfk_admin_add_raft_voter name it
+     * by; all zero when unknown (DescribeQuorum before v2, Kafka 3.9). */
+    uint8_t directory_id[16];
 } kfk_replica_state;
+
+/* An endpoint of a KRaft controller: a listener's name ("CONTROLLER"),
+ * host and port (1-65535). As an input, zero-initialize it (reserved must
+ * be zero); as an output, kfk makes it and the application reads it
+ * through the pointer it is given. */
+typedef struct kfk_raft_voter_endpoint {
+    const char *name;
+    const char *host;
+    int port;
+    void *reserved[4]; /* zero */
+} kfk_raft_voter_endpoint;
 
 /* Describes the KRaft metadata quorum (DescribeQuorum, API key 55, v0-2,
  * which a broker forwards to the active controller): one entry,
  * "__cluster_metadata", with the leader, its epoch, the high watermark,
- * and the voters and observers. No flags. Returns KFK_OK or an error
+ * the voters and observers and (v2+) the endpoints of the controllers
+ * the leader knows. No flags. Returns KFK_OK or an error
  * (*result NULL unless the entry itself failed). Any application
  * thread. */
 KFK_API kfk_err kfk_admin_describe_quorum(kfk_admin *admin, const kfk_admin_options *options,
@@ -1748,7 +1764,79 @@ KFK_API size_t kfk_admin_result_quorum_replica_count(const kfk_admin_result *res
                                                      bool voters);
 KFK_API const kfk_replica_state *kfk_admin_result_quorum_replica(const kfk_admin_result *result,
                                                                  size_t i, bool voters, size_t j);
+/* The number of endpoints of controller node_id in entry i, and endpoint
+ * k of them (valid until the result is destroyed), as the leader knows
+ * them (DescribeQuorum v2+, Kafka 3.9+; a voter's endpoints are the ones
+ * kfk_admin_add_raft_voter needs); none: 0, NULL. */
+KFK_API size_t kfk_admin_result_quorum_endpoint_count(const kfk_admin_result *result, size_t i,
+                                                      int32_t node_id);
+KFK_API const kfk_raft_voter_endpoint *
+kfk_admin_result_quorum_endpoint(const kfk_admin_result *result, size_t i, int32_t node_id,
+                                 size_t k);
 /* --- end of admin: the cluster's features and quorum ----------------------------- */
+
+/* --- admin: the quorum's voters and the brokers' registrations ------------------- */
+/* Changing the KRaft controller quorum (KIP-853: a dynamic quorum,
+ * kraft.version 1) and removing a broker's registration (KIP-631), as
+ * Java Admin's addRaftVoter, removeRaftVoter and unregisterBroker. Each
+ * acts on one thing and returns its kfk_err only: on failure
+ * kfk_admin_last_error names the voter or broker, the error and the
+ * broker's message. A broker forwards these requests to the active
+ * controller; they need the Alter right on the cluster. Calls follow the
+ * admin pattern ("admin client"); none takes flags. */
+
+/* Makes controller voter_id, whose metadata log directory has the 16-byte
+ * id directory_id, a voter of the metadata quorum (AddRaftVoter, API key
+ * 80, v0-1). endpoints[0..n) are where the other controllers reach it
+ * (the quorum's controller listener must be among them). The controller
+ * must already run and follow the quorum as an observer, caught up with
+ * the leader. cluster_id (NULL: not checked) makes the controller refuse
+ * the request unless it is the cluster's id. The call returns once the
+ * new voter set is committed. Returns KFK_OK, KFK_ERR_INVALID_ARG, or the
+ * controller's error: KFK_ERR_DUPLICATE_VOTER (voter_id already votes),
+ * KFK_ERR_REQUEST_TIMED_OUT (another change of the voters is still being
+ * committed, the new voter lags or did not answer: try again later),
+ * KFK_ERR_UNSUPPORTED_VERSION (a static quorum, kraft.version 0),
+ * KFK_ERR_INVALID_REQUEST, KFK_ERR_INCONSISTENT_CLUSTER_ID,
+ * KFK_ERR_CLUSTER_AUTHORIZATION_FAILED; or KFK_ERR_TIMED_OUT,
+ * KFK_ERR_DESTROYED. Blocks for at most the call's timeout. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_add_raft_voter(kfk_admin *admin, const char *cluster_id, int32_t voter_id,
+                                         const uint8_t directory_id[16],
+                                         const kfk_raft_voter_endpoint *endpoints, size_t n,
+                                         const kfk_admin_options *options);
+
+/* Removes voter voter_id, with metadata log directory directory_id (as
+ * kfk_admin_describe_quorum reports it), from the voters of the metadata
+ * quorum (RemoveRaftVoter, API key 81, v0). The controller keeps running
+ * and follows the quorum as an observer; a leader removed resigns once
+ * the change is committed. cluster_id as for
+ * kfk_admin_add_raft_voter. The call returns once the new voter set is
+ * committed. Returns KFK_OK, KFK_ERR_INVALID_ARG, or the controller's
+ * error: KFK_ERR_VOTER_NOT_FOUND (no voter with that id and directory),
+ * KFK_ERR_REQUEST_TIMED_OUT (another change of the voters is still being
+ * committed: try again later), KFK_ERR_UNSUPPORTED_VERSION,
+ * KFK_ERR_INCONSISTENT_CLUSTER_ID, KFK_ERR_CLUSTER_AUTHORIZATION_FAILED;
+ * or KFK_ERR_TIMED_OUT, KFK_ERR_DESTROYED. Blocks for at most the call's
+ * timeout. Any application thread. */
+KFK_API kfk_err kfk_admin_remove_raft_voter(kfk_admin *admin, const char *cluster_id,
+                                            int32_t voter_id, const uint8_t directory_id[16],
+                                            const kfk_admin_options *options);
+
+/* Removes broker broker_id's registration from the cluster metadata
+ * (UnregisterBroker, API key 64, v0), as for a broker that is gone for
+ * good: it leaves the brokers kfk_admin_describe_cluster lists, and the
+ * partitions' in-sync replicas and leaders. A broker still running is not
+ * stopped: its heartbeats are refused until it restarts and registers
+ * again. REQUEST_TIMED_OUT is tried again, as in Java. Returns KFK_OK,
+ * KFK_ERR_INVALID_ARG, or the controller's error:
+ * KFK_ERR_BROKER_ID_NOT_REGISTERED (no such broker),
+ * KFK_ERR_CLUSTER_AUTHORIZATION_FAILED; or KFK_ERR_TIMED_OUT,
+ * KFK_ERR_DESTROYED. Blocks for at most the call's timeout. Any
+ * application thread. */
+KFK_API kfk_err kfk_admin_unregister_broker(kfk_admin *admin, int32_t broker_id,
+                                            const kfk_admin_options *options);
+/* --- end of admin: the quorum's voters and the brokers' registrations ------------ */
 
 #ifdef __cplusplus
 }

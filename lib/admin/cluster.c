@@ -250,19 +250,62 @@ kfk_err kfk_admin_update_features(kfk_admin *admin, const kfk_feature_update *up
 
 /* --- DescribeQuorum -------------------------------------------------------------------- */
 
+/* A controller's endpoints (DescribeQuorum v2's nodes); name and host
+ * of each are owned. */
+typedef struct quorum_node {
+    int32_t node_id;
+    kfk_raft_voter_endpoint *endpoints;
+    size_t n_endpoints;
+} quorum_node;
+
 typedef struct quorum_detail {
     int32_t leader_id, leader_epoch;
     int64_t high_watermark;
     kfk_replica_state *voters, *observers;
     size_t n_voters, n_observers;
+    quorum_node *nodes;
+    size_t n_nodes;
 } quorum_detail;
 
 static void quorum_detail_free(void *p)
 {
     quorum_detail *d = p;
+    for (size_t i = 0; i < d->n_nodes; i++) {
+        for (size_t k = 0; k < d->nodes[i].n_endpoints; k++) {
+            free((char *)d->nodes[i].endpoints[k].name);
+            free((char *)d->nodes[i].endpoints[k].host);
+        }
+        free(d->nodes[i].endpoints);
+    }
+    free(d->nodes);
     free(d->voters);
     free(d->observers);
     free(d);
+}
+
+/* Copies the response's nodes into d; -1 when out of memory (what was
+ * copied is d's, for quorum_detail_free). */
+static int take_nodes(quorum_detail *d, const kp_describe_quorum_response *r)
+{
+    size_t n = r->n_nodes > 0 ? (size_t)r->n_nodes : 0;
+    d->nodes = calloc(n + 1, sizeof(*d->nodes));
+    if (!d->nodes) return -1;
+    for (size_t i = 0; i < n; i++) {
+        const kp_describe_quorum_response_node *src = &r->nodes[i];
+        quorum_node *q = &d->nodes[d->n_nodes++];
+        q->node_id = src->node_id;
+        size_t ne = src->n_listeners > 0 ? (size_t)src->n_listeners : 0;
+        q->endpoints = calloc(ne + 1, sizeof(*q->endpoints));
+        if (!q->endpoints) return -1;
+        for (size_t k = 0; k < ne; k++) {
+            kfk_raft_voter_endpoint *e = &q->endpoints[q->n_endpoints++];
+            e->name = slice_dup(src->listeners[k].name);
+            e->host = slice_dup(src->listeners[k].host);
+            e->port = src->listeners[k].port;
+            if (!e->name || !e->host) return -1;
+        }
+    }
+    return 0;
 }
 
 static kfk_replica_state *replicas(const kp_describe_quorum_response_replica_state *v, int32_t n,
@@ -270,11 +313,13 @@ static kfk_replica_state *replicas(const kp_describe_quorum_response_replica_sta
 {
     *out_n = n > 0 ? (size_t)n : 0;
     kfk_replica_state *out = calloc(*out_n + 1, sizeof(*out));
-    for (size_t i = 0; out && i < *out_n; i++)
+    for (size_t i = 0; out && i < *out_n; i++) {
         out[i] = (kfk_replica_state){.replica_id = v[i].replica_id,
                                      .log_end_offset = v[i].log_end_offset,
                                      .last_fetch_ms = v[i].last_fetch_timestamp,
                                      .last_caught_up_ms = v[i].last_caught_up_timestamp};
+        memcpy(out[i].directory_id, v[i].replica_directory_id.b, sizeof(out[i].directory_id));
+    }
     return out;
 }
 
@@ -308,7 +353,7 @@ static void quorum_done(kcall *call, kfk_err err, void *resp, karena *arena)
             d->voters = replicas(p->current_voters, p->n_current_voters, &d->n_voters);
             d->observers = replicas(p->observers, p->n_observers, &d->n_observers);
         }
-        if (!d || !d->voters || !d->observers) {
+        if (!d || !d->voters || !d->observers || take_nodes(d, r) < 0) {
             if (d) quorum_detail_free(d);
             op->err = KFK_ERR_NO_MEMORY;
         } else {
@@ -388,4 +433,26 @@ const kfk_replica_state *kfk_admin_result_quorum_replica(const kfk_admin_result 
     const quorum_detail *d = quorum_at(result, i);
     if (!d || j >= (voters ? d->n_voters : d->n_observers)) return NULL;
     return voters ? &d->voters[j] : &d->observers[j];
+}
+
+static const quorum_node *quorum_node_at(const kfk_admin_result *r, size_t i, int32_t node_id)
+{
+    const quorum_detail *d = quorum_at(r, i);
+    for (size_t k = 0; d && k < d->n_nodes; k++)
+        if (d->nodes[k].node_id == node_id) return &d->nodes[k];
+    return NULL;
+}
+
+size_t kfk_admin_result_quorum_endpoint_count(const kfk_admin_result *result, size_t i,
+                                              int32_t node_id)
+{
+    const quorum_node *q = quorum_node_at(result, i, node_id);
+    return q ? q->n_endpoints : 0;
+}
+
+const kfk_raft_voter_endpoint *kfk_admin_result_quorum_endpoint(const kfk_admin_result *result,
+                                                                size_t i, int32_t node_id, size_t k)
+{
+    const quorum_node *q = quorum_node_at(result, i, node_id);
+    return q && k < q->n_endpoints ? &q->endpoints[k] : NULL;
 }
