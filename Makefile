@@ -234,7 +234,8 @@ fuzz-smoke: $(FUZZ_TARGETS)
 # kfk.pc is written at install time: PREFIX may differ from the last build's.
 install: lib
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 644 include/kfk.h include/kfk_admin.h include/kfk_mock.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/kfk.h include/kfk_admin.h include/kfk_admin_groups.h \
+		include/kfk_admin_security.h include/kfk_mock.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 755 $(SHLIB) $(MOCK_SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libkfk.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libkfk.so
@@ -245,7 +246,7 @@ install: lib
 	$(PC_SUBST) pkgconfig/kfk_mock.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/kfk_mock.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/kfk.h $(DESTDIR)$(INCLUDEDIR)/kfk_admin.h \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/kfk.h $(DESTDIR)$(INCLUDEDIR)/kfk_admin*.h \
 	      $(DESTDIR)$(INCLUDEDIR)/kfk_mock.h $(DESTDIR)$(LIBDIR)/libkfk.* \
 	      $(DESTDIR)$(LIBDIR)/libkfk_mock.* $(DESTDIR)$(LIBDIR)/pkgconfig/kfk.pc \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/kfk_mock.pc

@@ -64,6 +64,8 @@ START_TEST(test_flags_are_bool)
 {
     check_no_int_flags("include/kfk.h");
     check_no_int_flags("include/kfk_admin.h");
+    check_no_int_flags("include/kfk_admin_groups.h");
+    check_no_int_flags("include/kfk_admin_security.h");
     check_no_int_flags("include/kfk_mock.h");
 }
 END_TEST
@@ -72,6 +74,8 @@ START_TEST(test_public_headers_hold_no_markers_or_source_paths)
 {
     check_header_text("include/kfk.h");
     check_header_text("include/kfk_admin.h");
+    check_header_text("include/kfk_admin_groups.h");
+    check_header_text("include/kfk_admin_security.h");
     check_header_text("include/kfk_mock.h");
 }
 END_TEST
