@@ -71,6 +71,27 @@ kfk_err kagroup_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,
 kfk_err kagroup_ids_ok(kfk_admin *a, const char *fn, const char *const *ids, size_t n,
                        kfk_admin_result **result);
 
+/* One API that describes a group per request (share and streams groups). */
+typedef struct kagroup_each_api {
+    const kproto_client *client;
+    size_t body_size;
+    /* Fills body (not yet initialised) to ask about the one group *id. */
+    void (*body_init)(void *body, kslice *id, bool ops);
+    /* The one group's error code and message in resp (MALFORMED: no group). */
+    kfk_err (*group_error)(const void *resp, kslice *msg);
+    /* The group's description in resp (no error), from the coordinator;
+     * NULL when out of memory. */
+    void *(*describe)(const void *resp, int32_t coordinator, bool ops);
+    kadmin_kind kind;
+    void (*detail_free)(void *detail);
+} kagroup_each_api;
+
+/* Describes the n groups ids, one request each to its coordinator, all at
+ * once, into a new *result of api->kind (also on a group's failure:
+ * returns the first failed group's error). */
+kfk_err kagroup_describe_each(kfk_admin *a, const kagroup_each_api *api, const char *const *ids,
+                              size_t n, const kadmin_opts *o, kfk_admin_result **result);
+
 /* Per-group errors after which the group's request is sent again: the
  * coordinator moved, is loading, or is not there yet. */
 static inline bool kagroup_retriable(kfk_err err)

@@ -14,22 +14,6 @@
 #include "proto/gen/describe_share_group_offsets.h"
 #include "proto/gen/share_group_describe.h"
 
-typedef struct share_op share_op;
-
-typedef struct share_call {
-    kcall call;
-    share_op *op;
-    size_t i;
-    kslice id;
-    kp_share_group_describe_request body;
-} share_call;
-
-struct share_op {
-    kagroup_fan fan;
-    kfk_admin_result *res;
-    bool ops; /* include authorized operations */
-};
-
 static int add_assignment(ktplist *l, const kp_share_group_describe_response_assignment *a)
 {
     for (int32_t t = 0; t < a->n_topic_partitions; t++) {
@@ -84,68 +68,38 @@ static kagroup_desc *from_share(const kp_share_group_describe_response_described
     return d;
 }
 
-static kfk_err share_check(kcall *call, void *resp)
+static void share_body(void *body, kslice *id, bool ops)
 {
-    (void)call;
-    const kp_share_group_describe_response *r = resp;
-    kfk_err err = r->n_groups > 0 ? (kfk_err)r->groups[0].error_code : KFK_OK;
-    return kagroup_retriable(err) ? err : KFK_OK;
+    kp_share_group_describe_request *b = body;
+    kp_share_group_describe_request_init(b);
+    b->group_ids = id;
+    b->n_group_ids = 1;
+    b->include_authorized_operations = ops;
 }
 
-/* On the I/O thread; each call writes its own entry only. */
-static void share_done(kcall *call, kfk_err err, void *resp, karena *arena)
+static kfk_err share_error(const void *resp, kslice *msg)
 {
-    (void)arena;
-    share_call *sc = (share_call *)call;
-    share_op *op = sc->op;
     const kp_share_group_describe_response *r = resp;
-    kagroup_desc *d = NULL;
-    kslice msg = {0};
-    if (!err && r->n_groups < 1) err = KFK_ERR_MALFORMED;
-    if (!err && r->groups[0].error_code) {
-        err = (kfk_err)r->groups[0].error_code;
-        msg = r->groups[0].error_message;
-    }
-    if (!err && !(d = from_share(&r->groups[0], call->sent_to, op->ops))) err = KFK_ERR_NO_MEMORY;
-    kadmin_result_set(op->res, sc->i, err, msg);
-    op->res->e[sc->i].detail = d;
-    kagroup_fan_done(&op->fan);
+    if (r->n_groups < 1) return KFK_ERR_MALFORMED;
+    *msg = r->groups[0].error_message;
+    return (kfk_err)r->groups[0].error_code;
 }
 
-static kfk_err describe(kfk_admin *a, const char *const *ids, size_t n, const kadmin_opts *o,
-                        kfk_admin_result **result)
+static void *share_describe(const void *resp, int32_t coordinator, bool ops)
 {
-    share_op op = {.res = kadmin_result_new(ids, n),
-                   .ops = o->flags & KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS};
-    share_call *calls = calloc(n ? n : 1, sizeof(*calls));
-    kcall **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
-    if (!op.res || !calls || !ptrs) {
-        kfk_admin_result_destroy(op.res);
-        free(calls), free(ptrs);
-        return KFK_ERR_NO_MEMORY;
-    }
-    op.res->kind = KADMIN_KIND_GROUP_DESCRIPTIONS;
-    op.res->detail_free = kagroup_desc_free;
-    for (size_t i = 0; i < n; i++) {
-        share_call *sc = &calls[i];
-        *sc = (share_call){.op = &op, .i = i, .id = kwire_cstr(op.res->e[i].name)};
-        kp_share_group_describe_request_init(&sc->body);
-        sc->body.group_ids = &sc->id;
-        sc->body.n_group_ids = 1;
-        sc->body.include_authorized_operations = op.ops;
-        kcall_init(&sc->call, &kp_share_group_describe_client, &sc->body, share_done, NULL);
-        sc->call.check = share_check;
-        sc->call.route = KROUTE_COORDINATOR;
-        sc->call.coord_type = 0; /* share groups live in the group coordinator */
-        sc->call.coord_key = op.res->e[i].name;
-        sc->call.deadline_ns = o->deadline_ns;
-        ptrs[i] = &sc->call;
-    }
-    if (n) kagroup_fan_run(a, &op.fan, ptrs, n);
-    free(calls), free(ptrs);
-    *result = op.res;
-    return kadmin_result_status(op.res);
+    return from_share(&((const kp_share_group_describe_response *)resp)->groups[0], coordinator,
+                      ops);
 }
+
+static const kagroup_each_api share_api = {
+    .client = &kp_share_group_describe_client,
+    .body_size = sizeof(kp_share_group_describe_request),
+    .body_init = share_body,
+    .group_error = share_error,
+    .describe = share_describe,
+    .kind = KADMIN_KIND_GROUP_DESCRIPTIONS,
+    .detail_free = kagroup_desc_free,
+};
 
 kfk_err kfk_admin_describe_share_groups(kfk_admin *admin, const char *const *group_ids, size_t n,
                                         const kfk_admin_options *options, kfk_admin_result **result)
@@ -158,7 +112,7 @@ kfk_err kfk_admin_describe_share_groups(kfk_admin *admin, const char *const *gro
         kadmin_opts_check(admin, fn, options, KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, &o);
     if (!err) err = kagroup_ids_ok(admin, fn, group_ids, n, result);
     if (err) return kclient_error_end(admin->client, err);
-    err = describe(admin, group_ids, n, &o, result);
+    err = kagroup_describe_each(admin, &share_api, group_ids, n, &o, result);
     return kagroup_end(admin, fn, err, o.timeout_ms, *result);
 }
 

@@ -52,22 +52,6 @@ typedef struct st_desc {
     st_member *members; /* base.n_members */
 } st_desc;
 
-typedef struct st_op st_op;
-
-typedef struct st_call {
-    kcall call;
-    st_op *op;
-    size_t i;
-    kslice id;
-    kp_streams_group_describe_request body;
-} st_call;
-
-struct st_op {
-    kagroup_fan fan;
-    kfk_admin_result *res;
-    bool ops; /* include authorized operations */
-};
-
 static void st_desc_free(void *detail)
 {
     st_desc *d = detail;
@@ -277,68 +261,38 @@ static st_desc *from_streams(const sg_group *g, int32_t coordinator, bool ops)
     return d;
 }
 
-static kfk_err st_check(kcall *call, void *resp)
+static void st_body(void *body, kslice *id, bool ops)
 {
-    (void)call;
-    const kp_streams_group_describe_response *r = resp;
-    kfk_err err = r->n_groups > 0 ? (kfk_err)r->groups[0].error_code : KFK_OK;
-    return kagroup_retriable(err) ? err : KFK_OK;
+    kp_streams_group_describe_request *b = body;
+    kp_streams_group_describe_request_init(b);
+    b->group_ids = id;
+    b->n_group_ids = 1;
+    b->include_authorized_operations = ops;
 }
 
-/* On the I/O thread; each call writes its own entry only. */
-static void st_done(kcall *call, kfk_err err, void *resp, karena *arena)
+static kfk_err st_error(const void *resp, kslice *msg)
 {
-    (void)arena;
-    st_call *sc = (st_call *)call;
-    st_op *op = sc->op;
     const kp_streams_group_describe_response *r = resp;
-    st_desc *d = NULL;
-    kslice msg = {0};
-    if (!err && r->n_groups < 1) err = KFK_ERR_MALFORMED;
-    if (!err && r->groups[0].error_code) {
-        err = (kfk_err)r->groups[0].error_code;
-        msg = r->groups[0].error_message;
-    }
-    if (!err && !(d = from_streams(&r->groups[0], call->sent_to, op->ops))) err = KFK_ERR_NO_MEMORY;
-    kadmin_result_set(op->res, sc->i, err, msg);
-    op->res->e[sc->i].detail = d;
-    kagroup_fan_done(&op->fan);
+    if (r->n_groups < 1) return KFK_ERR_MALFORMED;
+    *msg = r->groups[0].error_message;
+    return (kfk_err)r->groups[0].error_code;
 }
 
-static kfk_err describe(kfk_admin *a, const char *const *ids, size_t n, const kadmin_opts *o,
-                        kfk_admin_result **result)
+static void *st_describe(const void *resp, int32_t coordinator, bool ops)
 {
-    st_op op = {.res = kadmin_result_new(ids, n),
-                .ops = o->flags & KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS};
-    st_call *calls = calloc(n ? n : 1, sizeof(*calls));
-    kcall **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
-    if (!op.res || !calls || !ptrs) {
-        kfk_admin_result_destroy(op.res);
-        free(calls), free(ptrs);
-        return KFK_ERR_NO_MEMORY;
-    }
-    op.res->kind = KADMIN_KIND_STREAMS_GROUP_DESCRIPTIONS;
-    op.res->detail_free = st_desc_free;
-    for (size_t i = 0; i < n; i++) {
-        st_call *sc = &calls[i];
-        *sc = (st_call){.op = &op, .i = i, .id = kwire_cstr(op.res->e[i].name)};
-        kp_streams_group_describe_request_init(&sc->body);
-        sc->body.group_ids = &sc->id;
-        sc->body.n_group_ids = 1;
-        sc->body.include_authorized_operations = op.ops;
-        kcall_init(&sc->call, &kp_streams_group_describe_client, &sc->body, st_done, NULL);
-        sc->call.check = st_check;
-        sc->call.route = KROUTE_COORDINATOR;
-        sc->call.coord_type = 0; /* streams groups live in the group coordinator */
-        sc->call.coord_key = op.res->e[i].name;
-        sc->call.deadline_ns = o->deadline_ns;
-        ptrs[i] = &sc->call;
-    }
-    if (n) kagroup_fan_run(a, &op.fan, ptrs, n);
-    free(calls), free(ptrs);
-    *result = op.res;
-    return kadmin_result_status(op.res);
+    return from_streams(&((const kp_streams_group_describe_response *)resp)->groups[0], coordinator,
+                        ops);
 }
+
+static const kagroup_each_api streams_api = {
+    .client = &kp_streams_group_describe_client,
+    .body_size = sizeof(kp_streams_group_describe_request),
+    .body_init = st_body,
+    .group_error = st_error,
+    .describe = st_describe,
+    .kind = KADMIN_KIND_STREAMS_GROUP_DESCRIPTIONS,
+    .detail_free = st_desc_free,
+};
 
 kfk_err kfk_admin_describe_streams_groups(kfk_admin *admin, const char *const *group_ids, size_t n,
                                           const kfk_admin_options *options,
@@ -352,7 +306,7 @@ kfk_err kfk_admin_describe_streams_groups(kfk_admin *admin, const char *const *g
         kadmin_opts_check(admin, fn, options, KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, &o);
     if (!err) err = kagroup_ids_ok(admin, fn, group_ids, n, result);
     if (err) return kclient_error_end(admin->client, err);
-    err = describe(admin, group_ids, n, &o, result);
+    err = kagroup_describe_each(admin, &streams_api, group_ids, n, &o, result);
     return kagroup_end(admin, fn, err, o.timeout_ms, *result);
 }
 
