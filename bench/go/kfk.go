@@ -36,13 +36,12 @@ func kfkProduce(o options, topic, mode string) (int, error) {
 	defer cancel()
 	value := make([]byte, o.size)
 	const batch = 1000
-	recs := make([]kfk.Record, batch)
 	ptrs := make([]*kfk.Record, batch)
 	for sent := 0; sent < o.n; {
 		k := min(batch, o.n-sent)
 		// Records belong to the producer until their reports: fresh ones
 		// for every batch.
-		recs = make([]kfk.Record, k)
+		recs := make([]kfk.Record, k)
 		for i := range recs {
 			recs[i] = kfk.Record{Topic: topic, Partition: kfk.AnyPartition, Value: value}
 			ptrs[i] = &recs[i]

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -69,7 +70,16 @@ func main() {
 	flag.IntVar(&o.partitions, "p", 6, "partitions of each topic")
 	libsFlag := flag.String("libs", "kfk,franz-go,confluent", "libraries to run")
 	modesFlag := flag.String("modes", "default,equal", "settings: default, equal")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fail(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 
 	all := map[string]library{
 		"kfk":       {"kfk", kfkProduce, kfkConsume},
@@ -99,6 +109,7 @@ func main() {
 					err = fmt.Errorf("%d records checked, want %d", r.msgs, o.n)
 				}
 				if err != nil {
+					pprof.StopCPUProfile()
 					fail(fmt.Errorf("%s %s %s: %w", op, lib.name, mode, err))
 				}
 				results = append(results, r)
