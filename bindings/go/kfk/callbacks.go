@@ -21,6 +21,6 @@ func gokfkCommit(h C.uintptr_t, err C.int, offsets *C.kfk_partition_list) {
 
 //export gokfkError
 func gokfkError(h C.uintptr_t, err C.int, reason *C.char) {
-	c := cgo.Handle(h).Value().(*Consumer)
-	c.onError(newError(C.kfk_err(err), C.GoString(reason)))
+	fn := cgo.Handle(h).Value().(func(error))
+	fn(newError(C.kfk_err(err), C.GoString(reason)))
 }

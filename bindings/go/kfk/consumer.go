@@ -87,6 +87,7 @@ type Consumer struct {
 	onRebalance func(*Consumer, RebalanceEvent, []TopicPartition)
 	onCommit    func(error, []TopicPartition)
 	onError     func(error)
+	errHandle   errorHandle
 
 	pollMu  sync.Mutex // one poll at a time: st and pending are its
 	st      *C.gokfk_cstate
@@ -114,19 +115,18 @@ func NewConsumer(conf Config, opts ...ConsumerOption) (*Consumer, error) {
 	}
 	c.handle = cgo.NewHandle(c)
 	h := C.uintptr_t(c.handle)
+	c.errHandle = newErrorHandle(cc, c.onError)
 	if c.onRebalance != nil {
 		C.gokfk_conf_set_rebalance(cc, h)
 	}
 	if c.onCommit != nil {
 		C.gokfk_conf_set_commit(cc, h)
 	}
-	if c.onError != nil {
-		C.gokfk_conf_set_error(cc, h)
-	}
 	var errbuf [512]C.char
 	c.c = C.kfk_consumer_new(cc, &errbuf[0], C.size_t(len(errbuf)))
 	if c.c == nil {
 		c.handle.Delete()
+		c.errHandle.delete()
 		C.gokfk_cstate_free(c.st)
 		return nil, newError(C.KFK_ERR_CONFIG, C.GoString(&errbuf[0]))
 	}
@@ -455,5 +455,6 @@ func (c *Consumer) Close(ctx context.Context) error {
 	C.gokfk_cstate_free(c.st)
 	c.pollMu.Unlock()
 	c.handle.Delete()
+	c.errHandle.delete()
 	return newError(err, "")
 }

@@ -120,3 +120,40 @@ func TestAdmin(t *testing.T) {
 		t.Fatalf("after Close: %v", err)
 	}
 }
+
+// Errors kfk reports outside any call reach the error function.
+func TestErrorFuncHearsNoBrokers(t *testing.T) {
+	errs := make(chan error, 16)
+	report := func(err error) {
+		select {
+		case errs <- err:
+		default:
+		}
+	}
+	p, err := kfk.NewProducer(kfk.Config{"bootstrap.servers": "127.0.0.1:1", "max.block.ms": "0"},
+		kfk.WithProducerErrorFunc(report))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(testCtx(t, 10*time.Second))
+	c, err := kfk.NewConsumer(kfk.Config{"bootstrap.servers": "127.0.0.1:1"}, kfk.WithErrorFunc(report))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(testCtx(t, 10*time.Second))
+	// Nothing happens without a reason to connect: ask for offsets.
+	go c.Watermarks(testCtx(t, 2*time.Second), "t", 0)
+	p.Produce(testCtx(t, 5*time.Second), &kfk.Record{Topic: "t", Partition: kfk.AnyPartition})
+	ctx := testCtx(t, 60*time.Second)
+	for got := 0; got < 2; {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, kfk.ErrNoBrokers) {
+				t.Fatalf("error function got %v, want ErrNoBrokers", err)
+			}
+			got++
+		case <-ctx.Done():
+			t.Fatal("no ErrNoBrokers reached the error functions")
+		}
+	}
+}

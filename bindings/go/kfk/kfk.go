@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/cgo"
 	"sort"
 	"time"
 	"unsafe"
@@ -138,4 +139,26 @@ func timeoutMs(ctx context.Context, def int) int {
 func lockThread() func() {
 	runtime.LockOSThread()
 	return runtime.UnlockOSThread
+}
+
+// errorHandle carries an error function to kfk's error callback.
+type errorHandle struct {
+	h  cgo.Handle
+	ok bool
+}
+
+// newErrorHandle sets conf's error callback to fn (none when fn is nil).
+func newErrorHandle(conf *C.kfk_conf, fn func(error)) errorHandle {
+	if fn == nil {
+		return errorHandle{}
+	}
+	h := cgo.NewHandle(fn)
+	C.gokfk_conf_set_error(conf, C.uintptr_t(h))
+	return errorHandle{h: h, ok: true}
+}
+
+func (e errorHandle) delete() {
+	if e.ok {
+		e.h.Delete()
+	}
 }

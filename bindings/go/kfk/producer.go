@@ -63,12 +63,23 @@ func WithDeliveryChan(ch chan<- Delivery) ProducerOption {
 	return func(p *Producer) { p.onDelivery = func(d Delivery) { ch <- d } }
 }
 
+// WithProducerErrorFunc calls fn with the errors kfk reports outside any
+// call (a fatal error, such as an idempotent producer fenced; a broker
+// refusing TLS or authentication; every broker down), on a kfk thread;
+// fn must not block.
+func WithProducerErrorFunc(fn func(err error)) ProducerOption {
+	return func(p *Producer) { p.onError = fn }
+}
+
 // Producer writes records to Kafka. Its methods may be called from any
 // number of goroutines.
 type Producer struct {
 	c          *C.kfk_producer
 	st         *C.gokfk_pstate
 	onDelivery func(Delivery)
+	onError    func(error)
+	errHandle  errorHandle
+	recsBuf    []*Record // deliver's, under drainMu
 
 	slotsMu sync.Mutex
 	slots   []*Record // in flight, by report id - 1
@@ -102,9 +113,11 @@ func NewProducer(conf Config, opts ...ProducerOption) (*Producer, error) {
 		return nil, newError(C.KFK_ERR_NO_MEMORY, "")
 	}
 	C.gokfk_conf_set_dr(cc, p.st)
+	p.errHandle = newErrorHandle(cc, p.onError)
 	var errbuf [512]C.char
 	p.c = C.kfk_producer_new(cc, &errbuf[0], C.size_t(len(errbuf)))
 	if p.c == nil {
+		p.errHandle.delete()
 		C.gokfk_pstate_free(p.st)
 		return nil, newError(C.KFK_ERR_CONFIG, C.GoString(&errbuf[0]))
 	}
@@ -273,7 +286,10 @@ func (p *Producer) drain() {
 }
 
 func (p *Producer) deliver(drs []C.gokfk_dr) {
-	recs := make([]*Record, len(drs))
+	if cap(p.recsBuf) < len(drs) {
+		p.recsBuf = make([]*Record, len(drs))
+	}
+	recs := p.recsBuf[:len(drs)]
 	p.slotsMu.Lock()
 	for i := range drs {
 		s := uint32(drs[i].id) - 1
@@ -298,6 +314,7 @@ func (p *Producer) deliver(drs []C.gokfk_dr) {
 			p.onDelivery(Delivery{Record: r, Err: err})
 		}
 	}
+	clear(recs)
 	p.inflight.Add(-int64(len(drs)))
 }
 
@@ -364,6 +381,7 @@ func (p *Producer) Close(ctx context.Context) error {
 	p.drain()
 	p.drainMu.Unlock()
 	C.gokfk_pstate_free(p.st)
+	p.errHandle.delete()
 	p.c, p.st = nil, nil
 	return ferr
 }
