@@ -8,7 +8,6 @@ import "C"
 
 import (
 	"context"
-	"sync"
 	"unsafe"
 )
 
@@ -16,9 +15,8 @@ import (
 // Its calls block until their answer or ctx's deadline (without one:
 // default.api.timeout.ms); any goroutine may call them.
 type Admin struct {
-	c       *C.kfk_admin
-	closeMu sync.RWMutex
-	closed  bool
+	c    *C.kfk_admin
+	gate gate
 }
 
 // NewAdmin makes an admin client from conf.
@@ -37,10 +35,8 @@ func NewAdmin(conf Config) (*Admin, error) {
 
 // Close stops the admin client; calls still running return ErrDestroyed.
 func (a *Admin) Close() {
-	a.closeMu.Lock()
-	defer a.closeMu.Unlock()
-	if !a.closed {
-		a.closed = true
+	if a.gate.beginClose() {
+		a.gate.shut()
 		C.kfk_admin_destroy(a.c)
 	}
 }
@@ -49,11 +45,10 @@ func (a *Admin) call(ctx context.Context, flags C.unsigned, fn func(*C.kfk_admin
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	a.closeMu.RLock()
-	defer a.closeMu.RUnlock()
-	if a.closed {
+	if !a.gate.enter() {
 		return ErrClosed
 	}
+	defer a.gate.exit()
 	opts := (*C.kfk_admin_options)(C.calloc(1, C.size_t(unsafe.Sizeof(C.kfk_admin_options{}))))
 	defer C.free(unsafe.Pointer(opts))
 	opts.timeout_ms = C.int(timeoutMs(ctx, 0))

@@ -93,8 +93,7 @@ type Consumer struct {
 	st      *C.gokfk_cstate
 	pending []error // message errors after the first of a batch
 
-	closeMu sync.RWMutex
-	closed  bool
+	gate gate
 }
 
 // NewConsumer makes a consumer from conf; a property kfk refuses gives an
@@ -136,11 +135,10 @@ func NewConsumer(conf Config, opts ...ConsumerOption) (*Consumer, error) {
 // call runs fn, which calls kfk on c.c, and turns its error into an
 // *Error with kfk's last-error text, read on the same thread.
 func (c *Consumer) call(fn func(*C.kfk_consumer) C.kfk_err) error {
-	c.closeMu.RLock()
-	defer c.closeMu.RUnlock()
-	if c.closed {
+	if !c.gate.enter() {
 		return ErrClosed
 	}
+	defer c.gate.exit()
 	defer lockThread()()
 	if err := fn(c.c); err != C.KFK_OK {
 		return newError(err, C.GoString(C.kfk_consumer_last_error(c.c)))
@@ -283,11 +281,10 @@ func (c *Consumer) Watermarks(ctx context.Context, topic string, partition int32
 // the first join).
 func (c *Consumer) MemberID() string {
 	var buf [256]C.char
-	c.closeMu.RLock()
-	defer c.closeMu.RUnlock()
-	if c.closed {
+	if !c.gate.enter() {
 		return ""
 	}
+	defer c.gate.exit()
 	C.kfk_consumer_member_id(c.c, &buf[0], C.size_t(len(buf)))
 	return C.GoString(&buf[0])
 }
@@ -338,11 +335,10 @@ func (c *Consumer) PollBatch(ctx context.Context, max int) ([]*Message, error) {
 }
 
 func (c *Consumer) pollOnce(max, timeout int) ([]*Message, error, bool) {
-	c.closeMu.RLock()
-	defer c.closeMu.RUnlock()
-	if c.closed {
+	if !c.gate.enter() {
 		return nil, nil, true
 	}
+	defer c.gate.exit()
 	n := C.gokfk_consumer_poll(c.c, c.st, C.size_t(max), C.int(timeout))
 	if n == ^C.size_t(0) {
 		return nil, newError(C.KFK_ERR_NO_MEMORY, "kfk: out of memory copying messages"), false
@@ -425,10 +421,9 @@ func decodeHeaders(b []byte, n int) []Header {
 // EnablePartitionEOF makes polls report ErrPartitionEof each time a
 // partition's end is reached.
 func (c *Consumer) EnablePartitionEOF(enable bool) {
-	c.closeMu.RLock()
-	defer c.closeMu.RUnlock()
-	if !c.closed {
+	if c.gate.enter() {
 		C.kfk_consumer_report_eof(c.c, C.bool(enable))
+		c.gate.exit()
 	}
 }
 
@@ -436,23 +431,17 @@ func (c *Consumer) EnablePartitionEOF(enable bool) {
 // stops the consumer, within ctx's deadline (without one: 30 s). Polls
 // running meanwhile return ErrClosed.
 func (c *Consumer) Close(ctx context.Context) error {
-	c.closeMu.RLock()
-	if c.closed {
-		c.closeMu.RUnlock()
+	if !c.gate.beginClose() {
 		return ErrClosed
 	}
-	// kfk_consumer_close wakes polls; they return before destroy.
+	// kfk_consumer_close wakes polls (they return nothing from then on)
+	// and runs the last callbacks, which may still call the consumer.
 	err := C.kfk_consumer_close(c.c, C.int(timeoutMs(ctx, -1)))
-	c.closeMu.RUnlock()
-	c.closeMu.Lock()
-	defer c.closeMu.Unlock()
-	if c.closed {
-		return ErrClosed
-	}
-	c.closed = true
+	c.gate.shut()
 	C.kfk_consumer_destroy(c.c)
 	c.pollMu.Lock()
 	C.gokfk_cstate_free(c.st)
+	c.st = nil
 	c.pollMu.Unlock()
 	c.handle.Delete()
 	c.errHandle.delete()

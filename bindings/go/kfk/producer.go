@@ -90,8 +90,7 @@ type Producer struct {
 	drs      []C.gokfk_dr
 
 	encPool sync.Pool
-	closeMu sync.RWMutex // held for reading by calls, for writing by Close
-	closed  bool
+	gate    gate
 	stop    chan struct{}
 	done    chan struct{}
 }
@@ -193,11 +192,10 @@ func (p *Producer) ProduceBatch(ctx context.Context, recs []*Record) (int, error
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	p.closeMu.RLock()
-	defer p.closeMu.RUnlock()
-	if p.closed {
+	if !p.gate.enter() {
 		return 0, ErrClosed
 	}
+	defer p.gate.exit()
 	if len(recs) == 0 {
 		return 0, nil
 	}
@@ -322,11 +320,10 @@ func (p *Producer) deliver(drs []C.gokfk_dr) {
 // produced before it has had its report handed out, or ctx ends (then it
 // returns ctx's error; the records stay queued).
 func (p *Producer) Flush(ctx context.Context) error {
-	p.closeMu.RLock()
-	defer p.closeMu.RUnlock()
-	if p.closed {
+	if !p.gate.enter() {
 		return ErrClosed
 	}
+	defer p.gate.exit()
 	for {
 		slice := timeoutMs(ctx, 100)
 		if slice > 100 {
@@ -352,11 +349,10 @@ func (p *Producer) Len() int { return int(p.inflight.Load()) }
 // Purge fails every record not yet sent with ErrPurged (their reports
 // follow); records already sent complete.
 func (p *Producer) Purge() error {
-	p.closeMu.RLock()
-	defer p.closeMu.RUnlock()
-	if p.closed {
+	if !p.gate.enter() {
 		return ErrClosed
 	}
+	defer p.gate.exit()
 	return newError(C.kfk_producer_purge(p.c), "")
 }
 
@@ -364,16 +360,11 @@ func (p *Producer) Purge() error {
 // outstanding get ErrDestroyed reports, handed out before Close returns.
 // It returns the flush's error. Calls after Close return ErrClosed.
 func (p *Producer) Close(ctx context.Context) error {
-	ferr := p.Flush(ctx)
-	if ferr == ErrClosed {
-		return ferr
-	}
-	p.closeMu.Lock()
-	defer p.closeMu.Unlock()
-	if p.closed {
+	if !p.gate.beginClose() {
 		return ErrClosed
 	}
-	p.closed = true
+	ferr := p.Flush(ctx)
+	p.gate.shut()
 	close(p.stop)
 	<-p.done
 	C.kfk_producer_destroy(p.c)
