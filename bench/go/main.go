@@ -148,7 +148,28 @@ func createTopic(o options) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	_, err = a.CreateTopics(ctx, []kfk.NewTopic{{Name: name, Partitions: int32(o.partitions), ReplicationFactor: -1}})
-	return name, err
+	if err != nil {
+		return "", err
+	}
+	// The broker learns of a topic a moment after the controller made
+	// it: wait until every partition has a leader, so that no library's
+	// figures include that moment.
+	for {
+		md, err := a.ListTopics(ctx, name)
+		if err == nil && len(md.Topics) == 1 && len(md.Topics[0].Partitions) == o.partitions {
+			ready := true
+			for _, p := range md.Topics[0].Partitions {
+				ready = ready && p.Leader >= 0 && p.Err == nil
+			}
+			if ready {
+				return name, nil
+			}
+		}
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("topic %s has no leaders after 60 s", name)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func deleteTopic(o options, topic string) {
