@@ -55,6 +55,12 @@ func TestErrorsIsAndAs(t *testing.T) {
 	if !errors.Is(err, kfk.ErrInvalidTopicException) || !errors.As(err, &kerr) || kerr.Message == "" {
 		t.Fatalf("invalid topic: %v", err)
 	}
+	for _, topic := range []string{"", strings.Repeat("x", 300)} {
+		err := p.Produce(ctx, &kfk.Record{Topic: topic, Partition: kfk.AnyPartition})
+		if !errors.Is(err, kfk.ErrInvalidTopicException) || !strings.Contains(err.Error(), "topic name") {
+			t.Fatalf("topic of %d bytes: %v", len(topic), err)
+		}
+	}
 	var code kfk.ErrorCode
 	if !errors.As(err, &code) || code != kfk.ErrInvalidTopicException {
 		t.Fatalf("errors.As to ErrorCode: %v", code)

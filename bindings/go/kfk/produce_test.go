@@ -242,11 +242,40 @@ func TestProducerContext(t *testing.T) {
 	if q.Len() != 1 {
 		t.Fatalf("%d records outstanding, want 1", q.Len())
 	}
+	// Purge fails what was not sent: record 2 for sure, record 1 too
+	// unless it went out before the broker did.
+	if err := q.Produce(long, &kfk.Record{Topic: topic, Opaque: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Purge(); err != nil {
+		t.Fatal(err)
+	}
 	if err := mc.SetBrokerDown(1, false); err != nil {
 		t.Fatal(err)
 	}
 	if err := q.Flush(long); err != nil {
 		t.Fatal(err)
 	}
-	waitReports(t, long, ch, 2)
+	got := map[int]error{}
+	for len(got) < 3 {
+		select {
+		case d := <-ch:
+			id := d.Record.Opaque.(int)
+			if _, dup := got[id]; dup {
+				t.Fatalf("record %d reported twice", id)
+			}
+			got[id] = d.Err
+		case <-long.Done():
+			t.Fatalf("reports: %v", got)
+		}
+	}
+	if got[0] != nil || !errors.Is(got[2], kfk.ErrPurged) ||
+		(got[1] != nil && !errors.Is(got[1], kfk.ErrPurged)) {
+		t.Fatalf("reports after a purge: %v", got)
+	}
+	select {
+	case d := <-ch:
+		t.Fatalf("an extra report: %+v", d)
+	default:
+	}
 }

@@ -132,7 +132,10 @@ size_t gokfk_produce_batch(kfk_producer *p, const uint8_t *buf, const gokfk_prec
         kfk_err e = produce_one(p, buf, &recs[i]);
         if (e != KFK_OK) {
             *err = e;
-            const char *why = e == KFK_ERR_INVALID_TOPIC_EXCEPTION && recs[i].topic_len >= 256
+            /* produce_one refuses an empty or overlong topic before kfk
+             * sees it, so kfk's last-error text would be stale. */
+            const char *why = recs[i].topic_len <= 0 ? "kfk_produce: the topic name is empty"
+                              : recs[i].topic_len >= 256
                                   ? "kfk_produce: the topic name is over 249 bytes"
                                   : kfk_producer_last_error(p);
             snprintf(errbuf, errlen, "%s", why);
