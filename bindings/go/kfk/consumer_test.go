@@ -187,8 +187,27 @@ func TestPollContextAndEOF(t *testing.T) {
 }
 
 // A group of consumers shares a topic's partitions; members joining and
-// leaving move them, and every record is consumed.
+// leaving move them, and every record is consumed: with the classic
+// protocol's eager and cooperative assignors, and with KIP-848's.
 func TestConsumerGroupRebalances(t *testing.T) {
+	for _, tc := range []struct{ name, protocol, assignor string }{
+		{"classic-range", "classic", "range"},
+		{"classic-cooperative", "classic", "cooperative-sticky"},
+		{"consumer", "consumer", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			groupConf := conf("auto.offset.reset", "earliest", "group.protocol", tc.protocol)
+			if tc.protocol == "classic" {
+				groupConf["partition.assignment.strategy"] = tc.assignor
+				groupConf["session.timeout.ms"] = "10000"
+				groupConf["heartbeat.interval.ms"] = "500"
+			}
+			testGroupRebalances(t, groupConf)
+		})
+	}
+}
+
+func testGroupRebalances(t *testing.T, groupConf kfk.Config) {
 	const partitions = 6
 	topic := createTopic(t, partitions)
 	group := unique("group")
@@ -206,8 +225,11 @@ func TestConsumerGroupRebalances(t *testing.T) {
 	seen := map[string]int{}
 	start := func() *member {
 		m := &member{owned: map[int32]bool{}, done: make(chan struct{})}
-		m.c = newConsumer(t, conf("group.id", group, "auto.offset.reset", "earliest",
-			"session.timeout.ms", "10000", "heartbeat.interval.ms", "500"),
+		c := kfk.Config{"group.id": group}
+		for k, v := range groupConf {
+			c[k] = v
+		}
+		m.c = newConsumer(t, c,
 			kfk.WithRebalanceFunc(func(c *kfk.Consumer, ev kfk.RebalanceEvent, parts []kfk.TopicPartition) {
 				m.mu.Lock()
 				defer m.mu.Unlock()
