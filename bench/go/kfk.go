@@ -17,6 +17,9 @@ func kfkProduce(o options, topic, mode string) (int, error) {
 		conf["batch.size"] = strconv.Itoa(equalBatchBytes)
 		conf["compression.type"] = "none"
 	}
+	for k, v := range kfkExtra {
+		conf[k] = v
+	}
 	var ok, failed int
 	var firstErr error
 	p, err := kfk.NewProducer(conf, kfk.WithDeliveryFunc(func(d kfk.Delivery) {
@@ -67,6 +70,9 @@ func kfkConsume(o options, topic, mode string) (int, error) {
 		conf["fetch.max.wait.ms"] = strconv.Itoa(equalFetchWaitMs)
 		conf["max.partition.fetch.bytes"] = strconv.Itoa(equalPartFetch)
 		conf["fetch.max.bytes"] = strconv.Itoa(equalFetchMax)
+	}
+	for k, v := range kfkExtra {
+		conf[k] = v
 	}
 	c, err := kfk.NewConsumer(conf)
 	if err != nil {

@@ -19,6 +19,9 @@ import (
 	"github.com/kfk-project/kfk/bindings/go/kfk"
 )
 
+// kfkExtra holds properties given with -kfk, set on every kfk client.
+var kfkExtra = map[string]string{}
+
 type options struct {
 	bootstrap  string
 	n          int
@@ -70,6 +73,14 @@ func main() {
 	flag.IntVar(&o.partitions, "p", 6, "partitions of each topic")
 	libsFlag := flag.String("libs", "kfk,franz-go,confluent", "libraries to run")
 	modesFlag := flag.String("modes", "default,equal", "settings: default, equal")
+	flag.Func("kfk", "an extra kfk property NAME=VALUE for every kfk case (repeatable)", func(v string) error {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok {
+			return fmt.Errorf("want NAME=VALUE")
+		}
+		kfkExtra[k] = val
+		return nil
+	})
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
