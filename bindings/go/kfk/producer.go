@@ -130,9 +130,10 @@ func NewProducer(conf Config, opts ...ProducerOption) (*Producer, error) {
 type encoder struct {
 	buf  []byte
 	recs []C.gokfk_prec
+	ids  []uint32
 }
 
-func (e *encoder) reset() { e.buf, e.recs = e.buf[:0], e.recs[:0] }
+func (e *encoder) reset() { e.buf, e.recs, e.ids = e.buf[:0], e.recs[:0], e.ids[:0] }
 
 func (e *encoder) bytes(b []byte) (off, n int64) {
 	if b == nil {
@@ -181,7 +182,8 @@ func (e *encoder) add(r *Record, id uint64) {
 // the topic's metadata is unknown or buffer.memory is full, up to
 // max.block.ms; ctx is checked before.
 func (p *Producer) Produce(ctx context.Context, rec *Record) error {
-	_, err := p.ProduceBatch(ctx, []*Record{rec})
+	one := [1]*Record{rec}
+	_, err := p.ProduceBatch(ctx, one[:])
 	return err
 }
 
@@ -202,7 +204,8 @@ func (p *Producer) ProduceBatch(ctx context.Context, recs []*Record) (int, error
 	e := p.encPool.Get().(*encoder)
 	defer p.encPool.Put(e)
 	e.reset()
-	ids := p.takeSlots(recs)
+	ids := p.takeSlots(recs, e.ids)
+	e.ids = ids
 	for i, r := range recs {
 		e.add(r, uint64(ids[i]))
 	}
@@ -221,8 +224,11 @@ func (p *Producer) ProduceBatch(ctx context.Context, recs []*Record) (int, error
 }
 
 // takeSlots gives each record an id (its slot + 1) for its report.
-func (p *Producer) takeSlots(recs []*Record) []uint32 {
-	ids := make([]uint32, len(recs))
+func (p *Producer) takeSlots(recs []*Record, ids []uint32) []uint32 {
+	if cap(ids) < len(recs) {
+		ids = make([]uint32, len(recs))
+	}
+	ids = ids[:len(recs)]
 	p.slotsMu.Lock()
 	for i, r := range recs {
 		var s uint32
