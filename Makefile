@@ -181,10 +181,11 @@ bench-latency: $(BUILD)/bench/latency_bench
 # Go's caches stay under $(BUILD)/go unless GOCACHE/GOMODCACHE are set.
 # go-check runs the tests against the embedded mock, then again against
 # KFK_TEST_BOOTSTRAP's cluster when it is set. make check runs go-check
-# when a go command is present, in the plain build (the race detector
-# takes the place of SAN=1 and TSAN=1 for the Go code).
+# when a go command is present (always in CI, where a missing go fails),
+# in the plain build (the race detector takes the place of SAN=1 and
+# TSAN=1 for the Go code).
 GO ?= go
-GO_CHECK := $(if $(filter 1,$(SAN) $(TSAN)),,$(if $(shell command -v $(GO) 2>/dev/null),go-check))
+GO_CHECK := $(if $(filter 1,$(SAN) $(TSAN)),,$(if $(or $(CI),$(shell command -v $(GO) 2>/dev/null)),go-check))
 GO_PC := $(BUILD)/go/pkgconfig/kfk.pc $(BUILD)/go/pkgconfig/kfk_mock.pc
 GO_ENV = PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/go/pkgconfig \
 	GOCACHE=$${GOCACHE:-$(CURDIR)/$(BUILD)/go/cache} GOFLAGS=$${GOFLAGS:--mod=mod} \
