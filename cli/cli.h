@@ -33,6 +33,9 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: prints it and the hint, returns CLI_USAGE. */
 int cli_usagef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Library log verbosity: 0 quiet, 1 warnings (default), 2 info, 3 debug. */
+extern int cli_verbosity;
+
 /* Connection options. cli_conn_init makes an empty conf; cli_conn_set
  * applies "name=value" (-X), naming the property in its error;
  * cli_conn_file applies a "name=value" per line file (-F); the

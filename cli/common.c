@@ -61,6 +61,20 @@ bool cli_parse_i64(const char *flag, const char *s, int64_t min, int64_t max, in
     return true;
 }
 
+int cli_verbosity = 1;
+
+/* Library log lines: warnings and worse by default, more with -v, none
+ * with -q. */
+static void log_line(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                     const char *message)
+{
+    (void)opaque, (void)handle;
+    int max = cli_verbosity <= 0 ? -1 : cli_verbosity == 1 ? KFK_LOG_WARNING
+                                      : cli_verbosity == 2 ? KFK_LOG_INFO
+                                                           : KFK_LOG_DEBUG;
+    if ((int)level <= max) fprintf(stderr, "%% kfk [%s] %s\n", facility, message);
+}
+
 int cli_conn_init(cli_conn *c)
 {
     memset(c, 0, sizeof(*c));
@@ -71,6 +85,7 @@ int cli_conn_init(cli_conn *c)
         return CLI_FAIL;
     }
     kfk_conf_set(c->conf, "client.id", "kfk", NULL, 0);
+    kfk_conf_set_log_cb(c->conf, log_line, NULL);
     return CLI_OK;
 }
 

@@ -108,9 +108,11 @@ static int parse_opt(kcat_opts *o, int opt, const char *arg)
     case 'k': o->fixed_key = arg; return CLI_OK;
     case 'H': return add_header(o, arg);
     case 'O': o->print_offset = true; return CLI_OK;
-    case 'd': return cli_conn_set2(&o->conn, "debug", arg);
-    case 'q': o->quiet = true; o->verbosity = 0; return CLI_OK;
-    case 'v': o->verbosity++; return CLI_OK;
+    case 'd': /* kcat's debug contexts: kfk logs everything at debug */
+        cli_verbosity = 3;
+        return cli_conn_set2(&o->conn, "log.level", "debug");
+    case 'q': o->quiet = true; o->verbosity = cli_verbosity = 0; return CLI_OK;
+    case 'v': o->verbosity++; cli_verbosity++; return CLI_OK;
     case 'F': return cli_conn_file(&o->conn, arg);
     case 'X': return cli_conn_set(&o->conn, arg);
     case 'c':

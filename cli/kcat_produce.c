@@ -169,10 +169,9 @@ int kcat_produce(kcat_opts *o)
     cli_progress_end(&s.progress);
     bool interrupted = cli_stop;
     cli_stop = 0;
-    kfk_err ferr = kfk_producer_flush(s.p, 30000);
+    /* close flushes: every record gets its report, or is counted lost. */
+    kfk_err ferr = kfk_producer_close(s.p, 30000);
     if (ferr) cli_errorf("flush: %s", kfk_err_str(ferr));
-    kfk_producer_close(s.p, 0);
-    kfk_producer_destroy(s.p);
     int64_t lost = s.sent - s.delivered - s.failed;
     if (interrupted || s.failed || lost || o->verbosity > 1)
         fprintf(stderr, "kfk: %lld records: %lld delivered, %lld failed, %lld not delivered%s\n",
