@@ -52,7 +52,7 @@ static const help_section sections[] = {
      "                      as 4 big-endian bytes, %k key, %K key length, %T timestamp,\n"
      "                      %h headers (n=v,...), %t topic, %p partition, %o offset\n"
      "  -J                  JSON envelope per record (kcat's), or JSON metadata with -L\n"
-     "  -O                  print offsets (with the -K delimiter)\n"
+     "  -O                  accepted; as in kcat 1.7 it changes no output (use -f %o)\n"
      "  -Z                  NULL for null keys and values (-P: empty ones are sent as null)\n"
      "  -T                  -P: echo produced records to stdout\n"
      "  -l                  -P: split the FILE into records\n"

@@ -134,10 +134,6 @@ static void print_json(const kfk_message *m, int32_t broker, FILE *out)
 
 static void print_default(const kcat_opts *o, const kfk_message *m, FILE *out)
 {
-    if (o->print_offset) {
-        fprintf(out, "%" PRId64, kfk_message_offset(m));
-        if (o->key_delim) fwrite(o->key_delim, 1, o->key_delim_len, out);
-    }
     size_t klen, vlen;
     const void *key = kfk_message_key(m, &klen);
     const void *val = kfk_message_value(m, &vlen);

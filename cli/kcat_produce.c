@@ -50,6 +50,7 @@ static int produce_one(prod_state *s, char *buf, size_t len)
     if (o->tee) {
         fwrite(buf, 1, len, stdout);
         fwrite(o->delim, 1, o->delim_len, stdout);
+        if (o->unbuffered) fflush(stdout);
     }
     kfk_err err;
     while ((err = kfk_produce(s->p, &rec, s)) == KFK_ERR_QUEUE_FULL && !cli_stop)
