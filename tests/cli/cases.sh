@@ -208,6 +208,7 @@ test_acls_answer() {
 test_tables_piped_are_tab_separated() {
   local t=$U-tab; mktopic "$t" 1
   expect_eq "$(kb offsets "$t")" "$t	0	0	0	0" "no header, tabs"
+  expect_eq "$(k -b "$B" offsets "$t")" "$t	0	0	0	0" "connection flags before the subcommand"
 }
 
 test_tables_on_terminal_are_aligned_without_color_when_no_color() {
@@ -256,7 +257,7 @@ test_sigint_during_group_consume_commits_and_leaves() {
   : > "$tmp/c.out"
   "$KFK" -G "$g" "$t" -b "$B" -q -u -X auto.commit.interval.ms=600000 > "$tmp/c.out" 2> "$tmp/c.err" &
   local pid=$!
-  trap "kill $pid 2>/dev/null" EXIT
+  trap "kill $pid 2>/dev/null || true" EXIT
   wait_for "[[ \$(wc -l < '$tmp/c.out') == 5 ]]"
   wait_for "kb groups describe '$g' 2>/dev/null | cut -f3 | grep -qx Stable"
   kill -INT $pid
@@ -272,7 +273,7 @@ test_sigint_during_produce_flushes() {
   mkfifo "$tmp/fifo"
   "$KFK" -P -T -u -t "$t" -b "$B" -X linger.ms=60000 < "$tmp/fifo" > "$tmp/p.out" 2> "$tmp/p.err" &
   local pid=$!
-  trap "kill $pid 2>/dev/null" EXIT
+  trap "kill $pid 2>/dev/null || true" EXIT
   exec 4> "$tmp/fifo"
   seq 1 3 >&4
   # -T echoes each record once it is queued; linger.ms keeps them unsent,
@@ -324,5 +325,7 @@ for c in $cases; do
     sed 's/^/     /' "$tmp/case.err"
   fi
 done
+# Clean up: this run's topics (groups go with their offsets' retention).
+kb topics list 2> /dev/null | grep "^$U-" | xargs -r "$KFK" topics delete -b "$B" > /dev/null 2>&1 || true
 echo "cli-$RUN: $pass passed, $fail failed"
 [[ $fail == 0 ]]
