@@ -16,8 +16,32 @@ typedef struct cons_state {
     bool done[MAX_PARTS];       /* -C: at EOF (with -e) or past e@ */
     int32_t nparts, ndone;
     int64_t consumed, bytes, eofs;
+    kfk_partition_list *at_end; /* -G -e: partitions at their end (offset 1) */
     cli_progress progress;
 } cons_state;
+
+/* -G -e: marks a partition at its end (or not), and tells whether every
+ * assigned partition is. */
+static bool group_mark_end(cons_state *s, const char *topic, int32_t p, bool at_end)
+{
+    if (!s->at_end) s->at_end = kfk_partition_list_new(16);
+    int64_t i = kfk_partition_list_find(s->at_end, topic, p);
+    if (i < 0) {
+        if (kfk_partition_list_add(s->at_end, topic, p)) return false;
+        i = (int64_t)kfk_partition_list_count(s->at_end) - 1;
+    }
+    kfk_partition_list_set_offset(s->at_end, (size_t)i, at_end ? 1 : 0);
+    if (!at_end) return false;
+    kfk_partition_list *asg = kfk_consumer_assignment(s->c);
+    bool all = asg && kfk_partition_list_count(asg) > 0;
+    for (size_t j = 0; all && j < kfk_partition_list_count(asg); j++) {
+        int64_t k = kfk_partition_list_find(s->at_end, kfk_partition_list_topic(asg, j),
+                                            kfk_partition_list_partition(asg, j));
+        all = k >= 0 && kfk_partition_list_offset(s->at_end, (size_t)k) == 1;
+    }
+    kfk_partition_list_destroy(asg);
+    return all;
+}
 
 /* The topic's partitions and leaders (-C). */
 static int load_partitions(cons_state *s, kfk_conf *conf)
@@ -130,6 +154,8 @@ static bool handle(cons_state *s, kfk_message *m)
             s->ndone++;
         }
         s->eofs++;
+        if (o->exit_eof && o->mode == 'G' && group_mark_end(s, kfk_message_topic(m), p, true))
+            return false;
         return !(o->exit_eof && o->mode == 'C' && s->ndone >= s->nparts);
     }
     if (e) {
@@ -145,6 +171,7 @@ static bool handle(cons_state *s, kfk_message *m)
         }
         return s->ndone < s->nparts;
     }
+    if (o->exit_eof && o->mode == 'G') group_mark_end(s, kfk_message_topic(m), p, false);
     int32_t broker = o->mode == 'C' && p >= 0 && p < MAX_PARTS ? s->leaders[p] : -1;
     if (!kcat_print_message(o, m, broker, stdout)) return false;
     size_t vlen;
@@ -217,6 +244,7 @@ int kcat_consume(kcat_opts *o)
     kfk_consumer_destroy(s->c);
     if (interrupted && o->verbosity > 0 && !o->quiet)
         fprintf(stderr, "kfk: interrupted after %lld records\n", (long long)s->consumed);
+    kfk_partition_list_destroy(s->at_end);
     free(s);
     return rc;
 }
