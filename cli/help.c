@@ -89,9 +89,12 @@ static const help_section sections[] = {
     {"PERF",
      "kfk perf produce -t TOPIC [--records N] [--size BYTES] [--throughput REC/S]\n"
      "    [--acks all|1|0] [--codec CODEC] [--batch-size BYTES] [--linger-ms MS] [--json]\n"
-     "kfk perf consume -t TOPIC [--records N] [--json]\n"
+     "kfk perf consume -t TOPIC [--records N] [--timeout S] [--json]\n"
      "  Prints records/s, MB/s, latency p50/p99/p99.9 and client CPU per record each\n"
-     "  second and at the end; --json prints one JSON object per line instead.\n"},
+     "  second and at the end; --json prints one JSON object per line instead.\n"
+     "  produce latency: from kfk_produce to the delivery report; consume latency:\n"
+     "  the record's age (now - its timestamp). consume ends after --records or\n"
+     "  --timeout seconds (10) without records.\n"},
     {"MOCK",
      "kfk mock [--brokers N] [--topic NAME[:PARTITIONS]]...\n"
      "  Runs kfk's embedded mock cluster and prints bootstrap=HOST:PORT,... on stdout;\n"
