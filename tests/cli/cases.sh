@@ -229,7 +229,7 @@ test_tables_on_terminal_are_aligned_without_color_when_no_color() {
   NO_COLOR=1 script -qec "$KFK offsets $t -b $B" /dev/null > "$tmp/tty"
   grep -q '^TOPIC  *PARTITION  *LOW  *HIGH  *RECORDS' "$tmp/tty"
   grep -q $'\033' "$tmp/tty" && return 1
-  TERM=xterm script -qec "$KFK offsets $t -b $B" /dev/null > "$tmp/tty"
+  env -u NO_COLOR TERM=xterm script -qec "$KFK offsets $t -b $B" /dev/null > "$tmp/tty"
   grep -q $'\033\\[1m' "$tmp/tty"
 }
 
