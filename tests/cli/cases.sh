@@ -13,6 +13,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 failed_names=()
+# Under SAN=1 or TSAN=1 a sanitizer report fails the case even where the
+# command's status is not looked at (inside $(...)): reports go to files.
+mkdir -p "$tmp/san"
+for v in ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS; do
+  export "$v=${!v:+${!v}:}log_path=$tmp/san/report"
+done
 
 k() { timeout 120 "$KFK" "$@"; }
 kb() { timeout 120 "$KFK" "$@" -b "$B"; }
@@ -330,7 +336,11 @@ if [[ $# -gt 0 ]]; then cases=$(printf '%s\n' "$@" | sed 's/^\(test_\)\{0,1\}/te
 for c in $cases; do
   # Not inside an if: bash ignores set -e in a tested command.
   (set -e; "$c") 2> "$tmp/case.err"
-  if [[ $? == 0 ]]; then
+  rc=$?
+  if compgen -G "$tmp/san/report*" > /dev/null; then
+    cat "$tmp"/san/report* >> "$tmp/case.err"; rm -f "$tmp"/san/report*; rc=1
+  fi
+  if [[ $rc == 0 ]]; then
     pass=$((pass + 1)); echo "ok   $RUN ${c#test_}"
   else
     fail=$((fail + 1)); failed_names+=("${c#test_}"); echo "FAIL $RUN ${c#test_}"
