@@ -118,6 +118,12 @@ static int groups_lag(cli_conn *c, int argc, char **argv)
     kfk_admin_options opt = sub_admin_options(c, 0);
     kfk_partition_list *l = NULL;
     kfk_err e = kfk_admin_group_lag(a, group, &opt, &l);
+    if (!e && kfk_partition_list_count(l) == 0) { /* no offsets: is there such a group? */
+        kfk_admin_result *r = NULL;
+        kfk_err de = kfk_admin_describe_groups(a, &group, 1, &opt, &r);
+        if (de == KFK_ERR_GROUP_ID_NOT_FOUND) e = de;
+        kfk_admin_result_destroy(r);
+    }
     static const char *const hdr[] = {"GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET",
                                       "LOG-END-OFFSET", "LAG"};
     cli_table *t = cli_table_new(6, hdr);

@@ -192,6 +192,8 @@ test_groups_lag_and_reset_offsets() {
   expect_eq "$(kb groups describe "$g" | cut -f1,3)" "$g	Empty"
   kb groups delete "$g" > /dev/null
   wait_for "! kb groups list | cut -f1 | grep -qx '$g'"
+  expect_rc 1 kb groups lag "$g"
+  grep -q GROUP_ID_NOT_FOUND "$tmp/err"
 }
 
 test_offsets_watermarks() {
