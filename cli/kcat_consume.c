@@ -89,6 +89,14 @@ static int start_offsets(cons_state *s, kfk_partition_list *parts)
                 kfk_partition_list_set_offset(parts, i, KFK_OFFSET_END);
         return CLI_OK;
     }
+    if (o->stored) { /* the group's committed offsets (group.id via -X) */
+        kfk_err e = kfk_consumer_committed(s->c, parts, o->conn.timeout_ms);
+        if (e) {
+            cli_errorf("-o stored: %s", kfk_consumer_last_error(s->c));
+            return CLI_FAIL;
+        }
+        return CLI_OK; /* none committed: KFK_OFFSET_INVALID, auto.offset.reset decides */
+    }
     for (size_t i = 0; i < n; i++) {
         int64_t off = o->start_offset;
         if (o->start_relative) {
@@ -222,6 +230,13 @@ int kcat_consume(kcat_opts *o)
         return cli_usagef("-C needs a topic: -t TOPIC");
     }
     if (o->mode == 'G') set_group_defaults(o);
+    char gid[256];
+    size_t glen = sizeof(gid);
+    if (o->mode == 'C' && o->stored &&
+        (kfk_conf_get(o->conn.conf, "group.id", gid, &glen) != KFK_OK || !gid[0])) {
+        free(s);
+        return cli_usagef("-o stored needs a group: -X group.id=GROUP");
+    }
     int rc = o->mode == 'C' ? load_partitions(s, o->conn.conf) : CLI_OK;
     if (rc) {
         free(s);

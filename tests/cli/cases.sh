@@ -140,6 +140,10 @@ test_kcat_group_consumer_commits() {
   seq 1 6 | kb -P -t "$t" -p 0
   expect_eq "$(kb -G "$g" "$t" -c 6 -q | sort -n | tr '\n' ' ')" "1 2 3 4 5 6 " "-G"
   wait_for "[[ \$(kb groups lag '$g' | awk -F'\t' '\$3==0 {print \$4}') == 6 ]]"
+  # -C -o stored starts at the group's committed offsets.
+  kb groups reset-offsets "$g" --topic "$t:0" --to-offset 4 --execute > /dev/null
+  expect_eq "$(kb -C -t "$t" -p 0 -o stored -X group.id="$g" -e -q | tr '\n' ' ')" "5 6 " "-o stored"
+  expect_rc 2 kb -C -t "$t" -o stored
   # -e: a member exits once every assigned partition is at its end.
   expect_eq "$(kb -G "$g-e" "$t" -e -q | wc -l)" 6 "-G -e"
 }
