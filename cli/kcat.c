@@ -8,8 +8,7 @@
 
 char *kcat_unescape(const char *s, size_t *len)
 {
-    char *out = malloc(strlen(s) + 1), *w = out;
-    if (!out) abort();
+    char *out = cli_need(malloc(strlen(s) + 1)), *w = out;
     while (*s) {
         if (*s != '\\' || !s[1]) {
             *w++ = *s++;
