@@ -35,7 +35,7 @@ void cli_table_addf(cli_table *t, size_t col, const char *fmt, ...)
     char *s = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0) cli_need(NULL);
+    if (vasprintf(&s, fmt, ap) < 0) cli_need(NULL); /* out of memory: exits */
     va_end(ap);
     char **cell = &t->cells[(t->nrows - 1) * t->ncols + col];
     free(*cell);
