@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "admin/admin_int.h"
+#include "base/partition_list.h"
 
 kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen)
 {
@@ -30,6 +31,15 @@ kfk_err kadmin_invalid(kfk_admin *a, const char *fn, const char *what)
 {
     kclient_error_set(a->client, "%s: %s", fn, what);
     return KFK_ERR_INVALID_ARG;
+}
+
+kfk_err kadmin_parts_ok(kfk_admin *a, const char *fn, const kfk_partition_list *parts)
+{
+    kfk_err err = parts ? ktp_check_unique(parts->v, (size_t)parts->n) : KFK_OK;
+    if (err != KFK_ERR_INVALID_ARG) return err;
+    return kadmin_invalid(a, fn,
+                          "parts has an entry without a topic, a negative partition, or a "
+                          "partition twice");
 }
 
 static const char *flag_name(unsigned bit)

@@ -117,6 +117,10 @@ void kadmin_result_failures_last(kfk_admin_result *r);
 
 /* Sets a's last error to "fn: what" and returns KFK_ERR_INVALID_ARG. */
 kfk_err kadmin_invalid(kfk_admin *a, const char *fn, const char *what);
+/* KFK_OK when parts is NULL or each of its entries names a topic and a
+ * partition >= 0 once; else kadmin_invalid, saying so (or
+ * KFK_ERR_NO_MEMORY). */
+kfk_err kadmin_parts_ok(kfk_admin *a, const char *fn, const kfk_partition_list *parts);
 /* Ends public call fn on a that returns err: its last error names the
  * first topic of res that failed, or the timeout. Returns err. */
 kfk_err kadmin_end(kfk_admin *a, const char *fn, kfk_err err, int timeout_ms,

@@ -154,10 +154,7 @@ kfk_err kfk_admin_elect_leaders(kfk_admin *admin, kfk_election_type type, kfk_pa
     if (type != KFK_ELECTION_PREFERRED && type != KFK_ELECTION_UNCLEAN)
         return kadmin_invalid(admin, fn, "type is not KFK_ELECTION_PREFERRED or _UNCLEAN");
     if (!parts && !all) return kadmin_invalid(admin, fn, "parts and all are both NULL");
-    if (parts && ktp_check_unique(parts->v, (size_t)parts->n))
-        return kadmin_invalid(admin, fn,
-                              "parts has an entry without a topic, a negative "
-                              "partition, or a partition twice");
+    if ((err = kadmin_parts_ok(admin, fn, parts))) return err;
     elect_op op = {.parts = parts, .all = !parts};
     if (op.all && !(op.parts = kfk_partition_list_new(0))) return KFK_ERR_NO_MEMORY;
     for (int i = 0; i < op.parts->n; i++)

@@ -234,9 +234,7 @@ kfk_err kagroup_offsets_args_ok(kfk_admin *a, const char *fn, const char *group_
 {
     if (!group_id || !group_id[0]) return kadmin_invalid(a, fn, "group_id is NULL or empty");
     if (!parts) return may_be_null ? KFK_OK : kadmin_invalid(a, fn, "the partition list is NULL");
-    kfk_err err = ktp_check_unique(parts->v, (size_t)parts->n);
-    if (err == KFK_ERR_INVALID_ARG)
-        return kadmin_invalid(a, fn, "the partition list names a partition twice, or a bad one");
+    kfk_err err = kadmin_parts_ok(a, fn, parts);
     if (err) return err;
     for (int i = 0; offsets && i < parts->n; i++)
         if (parts->v[i].offset < 0) {

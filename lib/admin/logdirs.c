@@ -151,10 +151,7 @@ kfk_err kfk_admin_describe_log_dirs(kfk_admin *admin, const kfk_partition_list *
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (err) return kclient_error_end(admin->client, err);
     if (!out) return kadmin_invalid(admin, fn, "out is NULL");
-    if (parts && ktp_check_unique(parts->v, (size_t)parts->n))
-        return kadmin_invalid(admin, fn,
-                              "parts has an entry without a topic, a negative "
-                              "partition, or a partition twice");
+    if ((err = kadmin_parts_ok(admin, fn, parts))) return err;
     kfk_log_dirs *d = calloc(1, sizeof(*d));
     if (!d) return kclient_error_end(admin->client, KFK_ERR_NO_MEMORY);
     kp_describe_log_dirs_request req;

@@ -164,11 +164,7 @@ kfk_err kfk_admin_delete_records(kfk_admin *admin, kfk_partition_list *parts,
                  i, e->topic, (int)e->partition, (long long)e->offset);
         err = kadmin_invalid(admin, fn, what);
     }
-    if (!err) {
-        err = ktp_check_unique(parts->v, (size_t)parts->n);
-        if (err == KFK_ERR_INVALID_ARG)
-            err = kadmin_invalid(admin, fn, "a partition is listed twice");
-    }
+    if (!err) err = kadmin_parts_ok(admin, fn, parts);
     if (!err) {
         kleader_run run = {.client = admin->client,
                            .ops = &dr_ops,

@@ -167,10 +167,7 @@ kfk_err kfk_admin_alter_partition_reassignments(kfk_admin *admin, kfk_partition_
     if (err) return kclient_error_end(admin->client, err);
     if (!parts) return kadmin_invalid(admin, fn, "parts is NULL");
     if (replicas && !n_replicas) return kadmin_invalid(admin, fn, "n_replicas is NULL");
-    if (ktp_check_unique(parts->v, (size_t)parts->n))
-        return kadmin_invalid(admin, fn,
-                              "parts has an entry without a topic, a negative "
-                              "partition, or a partition twice");
+    if ((err = kadmin_parts_ok(admin, fn, parts))) return err;
     for (int i = 0; replicas && i < parts->n; i++)
         if (replicas[i] && (n_replicas[i] == 0 || n_replicas[i] > INT16_MAX)) {
             char what[80];
@@ -298,10 +295,7 @@ kfk_err kfk_admin_list_partition_reassignments(kfk_admin *admin, const kfk_parti
     kfk_err err = kadmin_opts_check(admin, fn, options, 0, &o);
     if (err) return kclient_error_end(admin->client, err);
     if (!out) return kadmin_invalid(admin, fn, "out is NULL");
-    if (parts && ktp_check_unique(parts->v, (size_t)parts->n))
-        return kadmin_invalid(admin, fn,
-                              "parts has an entry without a topic, a negative "
-                              "partition, or a partition twice");
+    if ((err = kadmin_parts_ok(admin, fn, parts))) return err;
     reassign_op op = {.out = calloc(1, sizeof(kfk_reassignment_list))};
     if (!op.out) return kclient_error_end(admin->client, KFK_ERR_NO_MEMORY);
     kp_list_partition_reassignments_request_init(&op.body.list);
