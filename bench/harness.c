@@ -154,6 +154,26 @@ int64_t bench_percentile(int64_t *v, size_t n, int pct)
     return bench_permille(v, n, pct * 10);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double bench_median(double *v, int n)
+{
+    if (n <= 0) return -1;
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int bench_runs(int dflt, int max)
+{
+    const char *e = getenv("BENCH_RUNS");
+    int n = e ? atoi(e) : dflt;
+    return n >= 1 && n <= max ? n : dflt;
+}
+
 int64_t bench_permille(int64_t *v, size_t n, int pm)
 {
     if (!n) return -1;

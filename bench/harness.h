@@ -62,6 +62,12 @@ int bench_write_result(const void *result, size_t len);
 int64_t bench_percentile(int64_t *v, size_t n, int pct);
 /* The same in thousandths: 999 is p99.9. */
 int64_t bench_permille(int64_t *v, size_t n, int pm);
+/* The median of n values (the mean of the middle two for an even n), -1
+ * for none. Sorts v. */
+double bench_median(double *v, int n);
+/* BENCH_RUNS, else dflt: how many runs each client gets per case (1 to
+ * max). */
+int bench_runs(int dflt, int max);
 
 /* len bytes of text-like values (words from a small vocabulary, about 3:1
  * for the codecs), malloc'd; NULL when out of memory. */

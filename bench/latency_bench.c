@@ -251,21 +251,6 @@ static bool run_child(const char *self, const char *name, const char *bootstrap,
     return bench_spawn(argv, r, sizeof(*r)) == 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The median of n values (the mean of the middle two for an even n); -1
- * for none. Sorts v. */
-static double median(double *v, int n)
-{
-    if (!n) return -1;
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Each figure the median of the client's runs that came back. */
 static result median_of(const result *runs, int n)
 {
@@ -277,11 +262,11 @@ static result median_of(const result *runs, int n)
         v[3][i] = runs[i].rate;
         v[4][i] = runs[i].ns_msg;
     }
-    return (result){.p50_ms = median(v[0], n),
-                    .p99_ms = median(v[1], n),
-                    .p999_ms = median(v[2], n),
-                    .rate = median(v[3], n),
-                    .ns_msg = median(v[4], n)};
+    return (result){.p50_ms = bench_median(v[0], n),
+                    .p99_ms = bench_median(v[1], n),
+                    .p999_ms = bench_median(v[2], n),
+                    .rate = bench_median(v[3], n),
+                    .ns_msg = bench_median(v[4], n)};
 }
 
 /* A client's runs: what came back, and whether any went wrong. */
@@ -384,8 +369,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "-S needs -b BOOTSTRAP (a TLS listener): the mock has no TLS\n");
         return 2;
     }
-    int n_runs = getenv("BENCH_RUNS") ? atoi(getenv("BENCH_RUNS")) : 2;
-    if (n_runs < 1 || n_runs > MAX_RUNS) n_runs = 2;
+    int n_runs = bench_runs(2, MAX_RUNS);
     kfk_mock_cluster *mc = NULL;
     if (!bootstrap) {
         mc = kfk_mock_cluster_new(1);

@@ -13,8 +13,13 @@
  * (on one line). Each client runs in a process of its own, spawned fresh
  * (posix_spawn of this binary with -C kfk|rdk), so getrusage and the peak
  * RSS (VmHWM) count that client only (not the mock, which lives in the
- * parent, nor the other client). Without -b the cluster is an in-process
- * mock of 1 broker with CRC checks off.
+ * parent, nor the other client). Each client runs BENCH_RUNS times (3 by
+ * default), in the order kfk rdk rdk kfk kfk rdk ..., each run to a topic
+ * of its own; each figure on the line is the median of that client's runs.
+ * Every record must be reported delivered, once: a line ending in "(some
+ * records failed)" had a run with a failed or missing report, or a client
+ * process that died. Without -b the cluster is an in-process mock of 1
+ * broker with CRC checks off.
  *
  * -S CAFILE runs both clients over TLS (tls=1 on the line): kfk with
  * security.protocol=SSL and ssl.truststore.location=CAFILE, librdkafka with
@@ -26,6 +31,7 @@
  *   build/producer_bench [-b BOOTSTRAP] [-S CAFILE] [-n RECORDS] [-s SIZE -z CODEC -B BATCH]
  *   (-B 0, or no -B: each client's defaults)
  *   BENCH_QUICK=1: 100 B none and lz4 at the defaults, 100 B none at 16 KiB
+ *   BENCH_RUNS=N: N runs per client and case (3)
  *   one client alone: producer_bench -C kfk|rdk -b BOOTSTRAP -t TOPIC -n RECORDS -s SIZE
  *       -z CODEC -B BATCH 3>/dev/null
  *
@@ -54,19 +60,19 @@ typedef struct bcase {
 
 typedef struct result {
     double msgs_s, ns_msg, p50_ms, p99_ms, rss_mb;
-    long failed;
+    long failed; /* records reported failed, or never reported */
 } result;
+
+#define MAX_RUNS 16
 
 /* Shared by the delivery callbacks of whichever client runs. */
 static int64_t *sent_ns, *lat_ns;
-static long n_lat, n_failed;
+static long n_lat, n_ok;
 
 static void delivered(intptr_t i, bool failed)
 {
-    if (failed) {
-        n_failed++;
-        return;
-    }
+    if (failed) return; /* counted as not delivered: n - n_ok */
+    if (i >= 0) n_ok++;
     if (i >= 0 && (i & LAT_EVERY_MASK) == 0) lat_ns[n_lat++] = bench_now_ns() - sent_ns[i];
 }
 
@@ -78,7 +84,7 @@ static void finish(result *r, long n, int64_t t0, int64_t c0)
     r->p50_ms = n_lat ? bench_percentile(lat_ns, (size_t)n_lat, 50) / 1e6 : -1;
     r->p99_ms = n_lat ? bench_percentile(lat_ns, (size_t)n_lat, 99) / 1e6 : -1;
     r->rss_mb = bench_peak_rss_kb() / 1024.0;
-    r->failed = n_failed;
+    r->failed = n - n_ok; /* failed, or not reported at all */
 }
 
 /* --- kfk --------------------------------------------------------------------------- */
@@ -98,7 +104,7 @@ static void run_kfk(const char *bootstrap, const char *topic, const bcase *c, lo
     int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns();
     for (long i = 0; i < n; i++) {
         if ((i & LAT_EVERY_MASK) == 0) sent_ns[i] = bench_now_ns();
-        if (bench_kfk_produce(p, topic, bench_value(i, c->size), (size_t)c->size, i)) n_failed++;
+        bench_kfk_produce(p, topic, bench_value(i, c->size), (size_t)c->size, i);
         if ((i & 1023) == 0) kfk_producer_poll(p, 0);
     }
     kfk_producer_flush(p, 120000);
@@ -125,7 +131,7 @@ static void run_rdk(const char *bootstrap, const char *topic, const bcase *c, lo
     int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns();
     for (long i = 0; i < n; i++) {
         if ((i & LAT_EVERY_MASK) == 0) sent_ns[i] = bench_now_ns();
-        if (bench_rdk_produce(rk, topic, bench_value(i, c->size), (size_t)c->size, i)) n_failed++;
+        bench_rdk_produce(rk, topic, bench_value(i, c->size), (size_t)c->size, i);
         if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
     }
     rd_kafka_flush(rk, 120000);
@@ -172,31 +178,74 @@ static result run_child(const char *self, const char *client, const char *bootst
     return r;
 }
 
-static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstrap, const bcase *c,
-                     long n)
+/* Each figure the median of the runs that came back. */
+static result median_of(const result *runs, int n)
 {
-    char tk[128], tr[128];
-    snprintf(tk, sizeof(tk), "bench-kfk-%d-%s-%d-%d", c->size, c->codec, c->batch, (int)getpid());
-    snprintf(tr, sizeof(tr), "bench-rdk-%d-%s-%d-%d", c->size, c->codec, c->batch, (int)getpid());
-    bench_make_topic(mc, bootstrap, tk, PARTITIONS);
-    bench_make_topic(mc, bootstrap, tr, PARTITIONS);
-    result k = run_child(self, "kfk", bootstrap, tk, c, n);
+    double v[5][MAX_RUNS];
+    for (int i = 0; i < n; i++) {
+        v[0][i] = runs[i].msgs_s;
+        v[1][i] = runs[i].ns_msg;
+        v[2][i] = runs[i].p50_ms;
+        v[3][i] = runs[i].p99_ms;
+        v[4][i] = runs[i].rss_mb;
+    }
+    return (result){.msgs_s = bench_median(v[0], n),
+                    .ns_msg = bench_median(v[1], n),
+                    .p50_ms = bench_median(v[2], n),
+                    .p99_ms = bench_median(v[3], n),
+                    .rss_mb = bench_median(v[4], n)};
+}
+
+/* One run of one client, to a fresh topic; false when records failed or
+ * went missing, or the process died. */
+static bool run_one(const char *self, kfk_mock_cluster *mc, const char *bootstrap, const char *name,
+                    const bcase *c, long n, int run, result *out)
+{
+    char topic[160];
+    snprintf(topic, sizeof(topic), "bench-%s-%d-%s-%d-%d-%d", name, c->size, c->codec, c->batch,
+             run, (int)getpid());
+    bench_make_topic(mc, bootstrap, topic, PARTITIONS);
+    *out = run_child(self, name, bootstrap, topic, c, n);
+    bench_drop_topic(bootstrap, topic);
+    if (out->failed)
+        fprintf(stderr, "# %s run %d: %ld records failed or were not reported%s\n", name, run,
+                out->failed > 0 ? out->failed : n, out->failed < 0 ? " (the process died)" : "");
+    return out->failed == 0;
+}
+
+static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstrap, const bcase *c,
+                     long n, int n_runs)
+{
     /* BENCH_ONLY=kfk skips librdkafka (for profiling kfk alone). */
     const char *only = getenv("BENCH_ONLY");
-    result r = only && !strcmp(only, "kfk") ? (result){.msgs_s = 1, .ns_msg = 1}
-                                            : run_child(self, "rdk", bootstrap, tr, c, n);
+    bool rdk_too = !(only && !strcmp(only, "kfk"));
+    result kr[MAX_RUNS], rr[MAX_RUNS];
+    int nk = 0, nr = 0;
+    bool trouble = false;
+    /* kfk rdk, then rdk kfk, and so on: neither client always goes first. */
+    for (int i = 0; i < n_runs; i++)
+        for (int j = 0; j < 2; j++) {
+            bool is_rdk = (j == 0) == (i % 2 == 1);
+            if (is_rdk && !rdk_too) continue;
+            result x;
+            if (run_one(self, mc, bootstrap, is_rdk ? "rdk" : "kfk", c, n, i, &x))
+                is_rdk ? (rr[nr++] = x) : (kr[nk++] = x);
+            else
+                trouble = true;
+        }
+    result k = median_of(kr, nk),
+           r = rdk_too ? median_of(rr, nr) : (result){.msgs_s = 1, .ns_msg = 1};
     char batch[32] = "defaults";
     if (c->batch) snprintf(batch, sizeof(batch), "%d", c->batch);
-    printf("bench produce size=%d codec=%s batch=%s tls=%d kfk=%s rdk=%s kfk_msgs_s=%.0f "
+    printf("bench produce size=%d codec=%s batch=%s tls=%d kfk=%s rdk=%s runs=%d kfk_msgs_s=%.0f "
            "rdk_msgs_s=%.0f "
            "msgs_ratio=%.2f kfk_ns_msg=%.0f rdk_ns_msg=%.0f cpu_ratio=%.2f kfk_p50_ms=%.1f "
            "rdk_p50_ms=%.1f kfk_p99_ms=%.1f rdk_p99_ms=%.1f kfk_rss_mb=%.0f rdk_rss_mb=%.0f"
            "%s\n",
-           c->size, c->codec, batch, bench_tls_ca != NULL, kfk_version_str(), rd_kafka_version_str(),
-           k.msgs_s, r.msgs_s,
-           k.msgs_s / r.msgs_s, k.ns_msg, r.ns_msg, k.ns_msg / r.ns_msg, k.p50_ms, r.p50_ms,
-           k.p99_ms, r.p99_ms, k.rss_mb, r.rss_mb,
-           k.failed || r.failed ? " (some records failed)" : "");
+           c->size, c->codec, batch, bench_tls_ca != NULL, kfk_version_str(),
+           rd_kafka_version_str(), n_runs, k.msgs_s, r.msgs_s, k.msgs_s / r.msgs_s, k.ns_msg,
+           r.ns_msg, k.ns_msg / r.ns_msg, k.p50_ms, r.p50_ms, k.p99_ms, r.p99_ms, k.rss_mb,
+           r.rss_mb, trouble ? " (some records failed)" : "");
     fflush(stdout);
 }
 
@@ -249,6 +298,7 @@ int main(int argc, char **argv)
         {1024, "none", 16384},  {1024, "lz4", 16384},  {1024, "zstd", 16384},
         {10240, "none", 16384}, {10240, "lz4", 16384}, {10240, "zstd", 16384},
     };
+    int n_runs = bench_runs(3, MAX_RUNS);
     const bcase *cases = all;
     size_t n_cases = getenv("BENCH_QUICK") ? 3 : sizeof(all) / sizeof(all[0]);
     if (one.size) {
@@ -260,7 +310,7 @@ int main(int argc, char **argv)
         long n = n_arg ? n_arg : (long)(200L << 20) / cases[i].size;
         if (n > 2000000) n = 2000000;
         if (getenv("BENCH_QUICK") && !n_arg) n = 1000000;
-        run_case(self, mc, bootstrap, &cases[i], n);
+        run_case(self, mc, bootstrap, &cases[i], n, n_runs);
     }
     kfk_mock_cluster_destroy(mc);
     return 0;
