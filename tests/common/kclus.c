@@ -44,7 +44,7 @@ kfk_conf *kclus_conf(const char *bootstrap)
     return conf;
 }
 
-static kfk_admin *admin(const char *bootstrap)
+kfk_admin *kclus_admin(const char *bootstrap)
 {
     char err[256];
     kfk_admin *a = kfk_admin_new(kclus_conf(bootstrap), err, sizeof(err));
@@ -70,7 +70,7 @@ static bool topic_ready(kfk_admin *a, const char *name, int32_t partitions)
 bool kclus_partition_leader(const char *bootstrap, const char *topic, int32_t p, int32_t *leader,
                             int32_t *epoch)
 {
-    kfk_admin *a = admin(bootstrap);
+    kfk_admin *a = kclus_admin(bootstrap);
     kfk_metadata *md;
     const char *names[] = {topic};
     kfk_err e = kfk_admin_list_topics(a, names, 1,
@@ -87,7 +87,7 @@ bool kclus_partition_leader(const char *bootstrap, const char *topic, int32_t p,
 
 void kclus_create_topic(const char *bootstrap, const char *name, int32_t partitions, int16_t rf)
 {
-    kfk_admin *a = admin(bootstrap);
+    kfk_admin *a = kclus_admin(bootstrap);
     kfk_new_topic *t = kfk_new_topic_new(name, partitions, rf);
     kfk_admin_result *res;
     kfk_err err = kfk_admin_create_topics(
@@ -107,7 +107,7 @@ void kclus_create_topic(const char *bootstrap, const char *name, int32_t partiti
 
 void kclus_delete_topic(const char *bootstrap, const char *name)
 {
-    kfk_admin *a = admin(bootstrap);
+    kfk_admin *a = kclus_admin(bootstrap);
     kfk_admin_result *res = NULL;
     kfk_admin_delete_topics(a, &name, 1, &(kfk_admin_options){.timeout_ms = KCLUS_TIMEOUT_MS},
                             &res);

@@ -20,6 +20,9 @@ bool kclus_is_mock(void);
  * KFK_TEST_DEBUG is set). The caller owns it. */
 kfk_conf *kclus_conf(const char *bootstrap);
 
+/* An admin client of the cluster, asserting that there is one. */
+kfk_admin *kclus_admin(const char *bootstrap);
+
 /* Sets name=value on conf, asserting that it is accepted. */
 void kclus_set(kfk_conf *conf, const char *name, const char *value);
 

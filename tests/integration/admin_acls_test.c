@@ -19,15 +19,6 @@
 
 static const kfk_admin_options opts = {.timeout_ms = TIMEOUT_MS};
 
-static kfk_admin *admin_new(void)
-{
-    kfk_conf *conf = kclus_conf(ktest_bootstrap());
-    char err[512];
-    kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
-    ck_assert_msg(a != NULL, "kfk_admin_new: %s", err);
-    return a;
-}
-
 static kfk_acl_binding binding(kfk_acl_resource_type type, const char *name,
                                kfk_acl_pattern_type pattern, const char *principal,
                                kfk_acl_operation op, kfk_acl_permission_type perm)
@@ -130,7 +121,7 @@ static void unique_principal(char *out, size_t n, const char *what)
 
 START_TEST(test_create_describe_delete)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char principal[256], topic[200], prefix[220], under[240];
     unique_principal(principal, sizeof(principal), "aclp");
     ktest_unique_topic(topic, sizeof(topic), "acl");
@@ -193,7 +184,7 @@ END_TEST
 
 START_TEST(test_malformed_binding_fails_alone)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char principal[256], topic[200];
     unique_principal(principal, sizeof(principal), "aclbad");
     ktest_unique_topic(topic, sizeof(topic), "aclbad");
@@ -240,7 +231,7 @@ static void refused(kfk_admin *a, kfk_err err, kfk_admin_result *r, const char *
 
 START_TEST(test_bad_arguments)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_admin_result *r = (kfk_admin_result *)&r;
     kfk_acl_binding b = binding(KFK_ACL_RESOURCE_TOPIC, "t", KFK_ACL_PATTERN_LITERAL, "User:x",
                                 KFK_ACL_OP_READ, KFK_ACL_PERMISSION_ALLOW);
@@ -357,7 +348,7 @@ START_TEST(test_deny_takes_effect)
     char topic[200];
     ktest_unique_topic(topic, sizeof(topic), "acldeny");
     kclus_create_topic(ktest_bootstrap(), topic, 1, 1);
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_acl_binding allow = binding(KFK_ACL_RESOURCE_TOPIC, topic, KFK_ACL_PATTERN_LITERAL,
                                     principal, KFK_ACL_OP_ALL, KFK_ACL_PERMISSION_ALLOW);
     kfk_acl_binding deny = binding(KFK_ACL_RESOURCE_TOPIC, topic, KFK_ACL_PATTERN_LITERAL,

@@ -12,13 +12,6 @@
 
 static const kfk_admin_options opts = {.timeout_ms = 30000};
 
-static kfk_admin *admin_new(void)
-{
-    kfk_admin *a = kfk_admin_new(kclus_conf(NULL), NULL, 0);
-    ck_assert_ptr_nonnull(a);
-    return a;
-}
-
 static long feature(const kfk_admin_result *r, const char *name)
 {
     for (size_t i = 0; i < kfk_admin_result_count(r); i++)
@@ -28,7 +21,7 @@ static long feature(const kfk_admin_result *r, const char *name)
 
 START_TEST(test_features_are_described)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_admin_result *r;
     ck_assert_int_eq(kfk_admin_describe_features(a, &opts, &r), KFK_OK);
     long mv = feature(r, "metadata.version"), tv = feature(r, "transaction.version");
@@ -47,7 +40,7 @@ END_TEST
 
 START_TEST(test_validate_only_changes_nothing_and_unknown_features_fail)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_admin_result *r;
     ck_assert_int_eq(kfk_admin_describe_features(a, &opts, &r), KFK_OK);
     long tv = feature(r, "transaction.version");
@@ -84,7 +77,7 @@ END_TEST
 
 START_TEST(test_quorum_leader_is_a_voter)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_admin_result *r;
     ck_assert_int_eq(kfk_admin_describe_quorum(a, &opts, &r), KFK_OK);
     ck_assert_uint_eq(kfk_admin_result_count(r), 1);
@@ -108,7 +101,7 @@ END_TEST
 
 START_TEST(test_bad_arguments_are_refused)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_admin_result *r = (void *)1;
     kfk_feature_update bad = {.feature = "transaction.version", .max_version_level = 1};
     ck_assert_int_eq(kfk_admin_update_features(a, &bad, 1, &opts, &r), KFK_ERR_INVALID_ARG);

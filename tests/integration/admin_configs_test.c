@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/kclus.h"
 #include "../common/ktest.h"
 #include "kfk.h"
 #include "kwire_client.h"
@@ -23,17 +24,6 @@ static bool against_mock(void)
 {
     const char *m = getenv("KFK_TEST_MOCK");
     return m && !strcmp(m, "1");
-}
-
-static kfk_admin *admin_new(void)
-{
-    kfk_conf *conf = kfk_conf_new();
-    char err[512];
-    ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", ktest_bootstrap(), err, sizeof(err)),
-                     0);
-    kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
-    ck_assert_msg(a != NULL, "kfk_admin_new: %s", err);
-    return a;
 }
 
 /* Creates topic with retention.ms=3600000. */
@@ -124,7 +114,7 @@ static kfk_err alter_one(kfk_admin *a, kfk_config_resource_type type, const char
 
 START_TEST(test_describe_topic_sources_synonyms_and_documentation)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "cfgdesc");
     create_topic(a, topic);
@@ -190,7 +180,7 @@ END_TEST
 
 START_TEST(test_incremental_set_delete_append_subtract)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "cfgincr");
     create_topic(a, topic);
@@ -232,7 +222,7 @@ END_TEST
 
 START_TEST(test_validate_only_changes_nothing)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "cfgvalid");
     create_topic(a, topic);
@@ -260,7 +250,7 @@ END_TEST
 
 START_TEST(test_per_resource_errors_leave_the_others)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char topic[128], missing[128];
     ktest_unique_topic(topic, sizeof(topic), "cfgerr");
     ktest_unique_topic(missing, sizeof(missing), "cfgmissing");
@@ -332,7 +322,7 @@ END_TEST
 
 START_TEST(test_legacy_alter_replaces_every_config)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "cfglegacy");
     create_topic(a, topic);
@@ -377,7 +367,7 @@ static int32_t first_broker(kfk_admin *a)
 
 START_TEST(test_describe_broker_and_broker_logger)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char id[16];
     snprintf(id, sizeof(id), "%d", (int)first_broker(a));
     kfk_admin_result *res;
@@ -406,7 +396,7 @@ END_TEST
  * own broker (a broker refuses another's id), the topic to any. */
 START_TEST(test_every_broker_and_a_topic_in_one_call)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "cfgroute");
     create_topic(a, topic);
@@ -453,7 +443,7 @@ END_TEST
 
 START_TEST(test_list_config_resources)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "cfglist");
     create_topic(a, topic);
@@ -497,7 +487,7 @@ END_TEST
 START_TEST(test_group_configs_and_listing)
 {
     if (against_mock()) return; /* the mock serves topic and broker configs only */
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char group[128];
     ktest_unique_topic(group, sizeof(group), "cfggroup");
     kfk_admin_result *res;
@@ -540,7 +530,7 @@ END_TEST
 
 START_TEST(test_bad_arguments_are_refused)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_admin_result *res = (kfk_admin_result *)&res;
     kfk_config_resource *r = kfk_config_resource_new(KFK_CONFIG_RESOURCE_TOPIC, "t");
     ck_assert_int_eq(kfk_admin_describe_configs(NULL, &r, 1, &opts, &res), KFK_ERR_INVALID_ARG);

@@ -17,13 +17,6 @@ static const kfk_admin_options opts = {.timeout_ms = 30000};
 static const kfk_admin_options with_ops = {.timeout_ms = 30000,
                                            .flags = KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS};
 
-static kfk_admin *admin_new(void)
-{
-    kfk_admin *a = kfk_admin_new(kclus_conf(NULL), NULL, 0);
-    ck_assert_ptr_nonnull(a);
-    return a;
-}
-
 static long topic_index(const kfk_metadata *md, const char *name)
 {
     for (size_t t = 0; t < kfk_metadata_topic_count(md); t++)
@@ -36,7 +29,7 @@ START_TEST(test_describe_agrees_with_metadata)
     char topic[128];
     ktest_unique_topic(topic, sizeof(topic), "adm-describe");
     kclus_create_topic(NULL, topic, 3, -1);
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     const char *names[] = {topic, "kfk-it-no-such-topic-here"};
     kfk_metadata *md, *ref;
     /* Metadata first, until every partition has its leader. */
@@ -107,7 +100,7 @@ END_TEST
 
 START_TEST(test_cluster_authorized_operations_come_when_asked)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_metadata *md;
     ck_assert_int_eq(kfk_admin_describe_cluster(a, &opts, &md), KFK_OK);
     ck_assert_int_eq(kfk_metadata_cluster_authorized_operations(md), INT32_MIN);
@@ -124,7 +117,7 @@ END_TEST
 
 START_TEST(test_bad_arguments_are_refused)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_metadata *md = (void *)1;
     const char *names[] = {""};
     ck_assert_int_eq(kfk_admin_describe_topics(a, names, 1, &opts, &md), KFK_ERR_INVALID_ARG);

@@ -22,14 +22,6 @@
 
 static const kfk_admin_options opts = {.timeout_ms = TIMEOUT_MS};
 
-static kfk_admin *admin_new(void)
-{
-    char err[512];
-    kfk_admin *a = kfk_admin_new(kclus_conf(NULL), err, sizeof(err));
-    ck_assert_msg(a != NULL, "kfk_admin_new: %s", err);
-    return a;
-}
-
 typedef struct fixture {
     char topic[128], group[128];
     kmember m;
@@ -121,7 +113,7 @@ START_TEST(test_list_alter_delete_read_back)
 {
     fixture f;
     fixture_up(&f, "ago", "classic");
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
 
     kfk_partition_list *l = list_all(a, f.group);
     ck_assert_uint_eq(kfk_partition_list_count(l), NPARTS);
@@ -204,7 +196,7 @@ START_TEST(test_lag_is_end_minus_committed)
     fixture_up(&f, "agl", "classic");
     member_leave(&f);
     kclus_produce(NULL, f.topic, NPARTS, NPARTS * PER_PART, NPARTS * MORE);
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_partition_list *l = NULL;
     kfk_err err = kfk_admin_group_lag(a, f.group, &opts, &l);
     ck_assert_msg(err == KFK_OK, "lag: %s (%s)", kfk_err_str(err), kfk_admin_last_error(a));
@@ -233,7 +225,7 @@ START_TEST(test_active_kip848_group_refuses_new_offsets)
 {
     fixture f;
     fixture_up(&f, "ag8", "consumer");
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_partition_list *set = kfk_partition_list_new(1);
     kfk_partition_list_add(set, f.topic, 0);
     kfk_partition_list_set_offset(set, 0, 1);
@@ -263,7 +255,7 @@ static void refused(kfk_admin *a, kfk_err err, const char *what)
 
 START_TEST(test_bad_arguments_are_refused)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_partition_list *l = (kfk_partition_list *)1;
     kfk_partition_list *p = kfk_partition_list_new(2);
     kfk_partition_list_add(p, "t", 0);

@@ -25,14 +25,6 @@
 
 static const kfk_admin_options opts = {.timeout_ms = TIMEOUT_MS};
 
-static kfk_admin *admin_new(void)
-{
-    char err[512];
-    kfk_admin *a = kfk_admin_new(kclus_conf(NULL), err, sizeof(err));
-    ck_assert_msg(a != NULL, "kfk_admin_new: %s", err);
-    return a;
-}
-
 /* Two groups on one topic: classic (JoinGroup) and consumer (KIP-848),
  * each one member that consumed every record and committed. */
 typedef struct fixture {
@@ -138,7 +130,7 @@ START_TEST(test_list_shows_both_types_and_filters_them)
 {
     fixture f;
     fixture_up(&f, "agl");
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     await_listed(a, &f, f.classic, KFK_GROUP_STATE_STABLE);
     await_listed(a, &f, f.consumer, KFK_GROUP_STATE_STABLE);
 
@@ -230,7 +222,7 @@ START_TEST(test_describe_shows_members_and_assignments)
 {
     fixture f;
     fixture_up(&f, "agd");
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char unknown[128];
     ktest_unique_topic(unknown, sizeof(unknown), "agd-nosuch");
     KMEMBER_UNTIL(TIMEOUT_MS, both_stable(a, &f, unknown), &f.mc, &f.m8);
@@ -315,7 +307,7 @@ START_TEST(test_delete_fails_while_members_then_succeeds)
 {
     fixture f;
     fixture_up(&f, "agx");
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     const char *ids[] = {f.classic, f.consumer};
     kfk_admin_result *r = NULL;
     ck_assert_int_eq(kfk_admin_delete_groups(a, ids, 2, &opts, &r), KFK_ERR_NON_EMPTY_GROUP);
@@ -486,7 +478,7 @@ static void refused(kfk_admin *a, kfk_err err, const char *what)
 
 START_TEST(test_bad_arguments_are_refused)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_admin_result *r = (kfk_admin_result *)1;
     const char *ids[] = {"g", NULL};
     const char *empty[] = {""};

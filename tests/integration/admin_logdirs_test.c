@@ -19,17 +19,6 @@
 
 static const kfk_admin_options opts = {.timeout_ms = TIMEOUT_MS};
 
-static kfk_admin *admin_new(void)
-{
-    kfk_conf *conf = kfk_conf_new();
-    char err[512];
-    ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", ktest_bootstrap(), err, sizeof(err)),
-                     0);
-    kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
-    ck_assert_msg(a != NULL, "kfk_admin_new: %s", err);
-    return a;
-}
-
 /* How many replicas of topic the directories of d hold. */
 static size_t replicas_of(const kfk_log_dirs *d, const char *topic)
 {
@@ -49,7 +38,7 @@ static size_t replicas_of(const kfk_log_dirs *d, const char *topic)
 
 START_TEST(test_directories_hold_the_replicas_of_a_new_topic)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char name[128];
     ktest_unique_topic(name, sizeof(name), "logdirs");
     kfk_new_topic *t = kfk_new_topic_new(name, 2, 1);
@@ -151,7 +140,7 @@ static void wait_in_dir(kfk_admin *a, const char *topic, const char *dir)
 
 START_TEST(test_a_replica_moves_to_another_log_dir)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char name[128];
     ktest_unique_topic(name, sizeof(name), "logdirs-move");
     kfk_new_topic *t = kfk_new_topic_new(name, 2, 1);
@@ -228,7 +217,7 @@ END_TEST
 
 START_TEST(test_alter_replica_log_dirs_refuses_bad_arguments)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_admin_result *res = (kfk_admin_result *)1;
     kfk_replica_log_dir m = {.topic = "t", .partition = 0, .broker = 1, .path = "/d"};
     const kfk_replica_log_dir *one[] = {&m}, *twice[] = {&m, &m}, *none[] = {NULL};

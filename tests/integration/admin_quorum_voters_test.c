@@ -35,13 +35,6 @@ typedef struct voter {
 static voter saved[9];
 static size_t n_saved;
 
-static kfk_admin *admin_new(void)
-{
-    kfk_admin *a = kfk_admin_new(kclus_conf(getenv("KFK_TEST_CLUSTER3")), NULL, 0);
-    ck_assert_ptr_nonnull(a);
-    return a;
-}
-
 /* The quorum now; NULL when describing it failed. */
 static kfk_admin_result *quorum(kfk_admin *a)
 {
@@ -173,7 +166,7 @@ START_TEST(test_voters_have_directories_and_endpoints)
         }
         ck_assert_msg(controller, "voter %d: no CONTROLLER endpoint", (int)saved[i].id);
     }
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(getenv("KFK_TEST_CLUSTER3"));
     kfk_admin_result *r = quorum(a);
     ck_assert_ptr_nonnull(r);
     ck_assert_uint_eq(kfk_admin_result_quorum_endpoint_count(r, 0, 999), 0);
@@ -186,7 +179,7 @@ END_TEST
 
 START_TEST(test_voter_is_removed_and_added_back)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(getenv("KFK_TEST_CLUSTER3"));
     const voter *v = follower_voter(a);
     kfk_err err;
     UNTIL_SETTLED(err, kfk_admin_remove_raft_voter(a, NULL, v->id, v->dir, &opts));
@@ -208,7 +201,7 @@ END_TEST
 
 START_TEST(test_refusals_name_the_voter_and_change_nothing)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(getenv("KFK_TEST_CLUSTER3"));
     ck_assert_uint_eq(voter_count(a), n_saved);
     const voter *v = follower_voter(a);
     uint8_t wrong[16];
@@ -241,7 +234,7 @@ END_TEST
 
 START_TEST(test_unregistering_an_unknown_broker_fails)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(getenv("KFK_TEST_CLUSTER3"));
     ck_assert_int_eq(kfk_admin_unregister_broker(a, 999, &opts), KFK_ERR_BROKER_ID_NOT_REGISTERED);
     ck_assert_msg(strstr(kfk_admin_last_error(a), "kfk_admin_unregister_broker: broker 999: ") &&
                       strstr(kfk_admin_last_error(a), "the broker says: "),
@@ -256,7 +249,7 @@ END_TEST
 
 START_TEST(test_bad_arguments_are_refused)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(getenv("KFK_TEST_CLUSTER3"));
     uint8_t dir[16] = {1};
     kfk_raft_voter_endpoint ep = {.name = "CONTROLLER", .host = "127.0.0.1", .port = 9093};
     ck_assert_int_eq(kfk_admin_add_raft_voter(a, NULL, -1, dir, &ep, 1, &opts),

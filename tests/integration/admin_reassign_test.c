@@ -18,17 +18,6 @@
 
 static const kfk_admin_options opts = {.timeout_ms = TIMEOUT_MS};
 
-static kfk_admin *admin_new(void)
-{
-    kfk_conf *conf = kfk_conf_new();
-    char err[512];
-    ck_assert_int_eq(
-        kfk_conf_set(conf, "bootstrap.servers", getenv("KFK_TEST_CLUSTER3"), err, sizeof(err)), 0);
-    kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
-    ck_assert_msg(a != NULL, "kfk_admin_new: %s", err);
-    return a;
-}
-
 /* Whether partition p of topic has exactly the replicas want, in order. */
 static bool replicas_are(kfk_admin *a, const char *topic, int32_t p, const int32_t *want, size_t n)
 {
@@ -50,7 +39,7 @@ static bool replicas_are(kfk_admin *a, const char *topic, int32_t p, const int32
 
 START_TEST(test_a_replica_moves_to_another_broker)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(getenv("KFK_TEST_CLUSTER3"));
     kfk_metadata *cl;
     ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, &opts, &cl), KFK_OK);
     ck_assert_uint_ge(kfk_metadata_broker_count(cl), 3);
@@ -149,7 +138,7 @@ static int32_t leader_of(kfk_admin *a, const char *topic, int32_t p)
  * a preferred election then moves leadership to the new first replica. */
 START_TEST(test_a_preferred_election_moves_the_leader)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(getenv("KFK_TEST_CLUSTER3"));
     kfk_metadata *cl;
     ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, &opts, &cl), KFK_OK);
     int32_t b0 = kfk_metadata_broker_id(cl, 0), b1 = kfk_metadata_broker_id(cl, 1);

@@ -24,14 +24,6 @@
 
 static const kfk_admin_options opts = {.timeout_ms = TIMEOUT_MS};
 
-static kfk_admin *admin_new(void)
-{
-    char err[512];
-    kfk_admin *a = kfk_admin_new(kclus_conf(NULL), err, sizeof(err));
-    ck_assert_msg(a != NULL, "kfk_admin_new: %s", err);
-    return a;
-}
-
 /* The cluster's finalized share.version; 0 when none. */
 static int16_t share_level(kfk_admin *a)
 {
@@ -108,7 +100,7 @@ static void share_leave(share_member *m)
 
 START_TEST(test_share_group_is_described_unknown_ones_fail_alone)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char topic[128], group[128], unknown[128];
     ktest_unique_topic(topic, sizeof(topic), "ash-t");
     ktest_unique_topic(group, sizeof(group), "ash-g");
@@ -179,7 +171,7 @@ END_TEST
 
 START_TEST(test_bad_arguments_are_refused)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     const char *ids[] = {"g", ""};
     const char *null_id[] = {NULL};
     kfk_admin_result *r = (kfk_admin_result *)1;
@@ -227,7 +219,7 @@ static kfk_partition_list *list_all(kfk_admin *a, const char *group)
 
 START_TEST(test_share_offsets_are_set_read_and_deleted)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char topic[128], group[128], unknown[128];
     ktest_unique_topic(topic, sizeof(topic), "aso-t");
     ktest_unique_topic(group, sizeof(group), "aso-g");
@@ -327,7 +319,7 @@ END_TEST
 
 START_TEST(test_bad_offsets_arguments_are_refused)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_partition_list *l = two("t", 1, -1), *out = (kfk_partition_list *)1;
     kfk_admin_result *r = (kfk_admin_result *)1;
     const char *topics[] = {"t", "t", ""};

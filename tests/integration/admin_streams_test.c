@@ -24,14 +24,6 @@
 
 static const kfk_admin_options opts = {.timeout_ms = TIMEOUT_MS};
 
-static kfk_admin *admin_new(void)
-{
-    char err[512];
-    kfk_admin *a = kfk_admin_new(kclus_conf(NULL), err, sizeof(err));
-    ck_assert_msg(a != NULL, "kfk_admin_new: %s", err);
-    return a;
-}
-
 /* The cluster's finalized streams.version; 0 when none. */
 static int16_t streams_level(kfk_admin *a)
 {
@@ -251,7 +243,7 @@ static void check_listed(kfk_admin *a, const char *group)
 
 START_TEST(test_streams_group_is_described_unknown_ones_fail_alone)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char topic[128], group[128], unknown[128];
     ktest_unique_topic(topic, sizeof(topic), "ast-t");
     ktest_unique_topic(group, sizeof(group), "ast-g");
@@ -329,7 +321,7 @@ END_TEST
 
 START_TEST(test_describe_streams_groups_refuses_bad_arguments)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_admin_result *r = (kfk_admin_result *)1;
     const char *ids[] = {"g", NULL}, *empty[] = {""};
     ck_assert_int_eq(kfk_admin_describe_streams_groups(NULL, ids, 1, &opts, &r),

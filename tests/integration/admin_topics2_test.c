@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/kclus.h"
 #include "../common/ktest.h"
 #include "kfk.h"
 #include "kwire_client.h"
@@ -15,17 +16,6 @@
 #define TIMEOUT_MS 20000
 
 static const kfk_admin_options opts = {.timeout_ms = TIMEOUT_MS};
-
-static kfk_admin *admin_new(void)
-{
-    kfk_conf *conf = kfk_conf_new();
-    char err[512];
-    ck_assert_int_eq(kfk_conf_set(conf, "bootstrap.servers", ktest_bootstrap(), err, sizeof(err)),
-                     0);
-    kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
-    ck_assert_msg(a != NULL, "kfk_admin_new: %s", err);
-    return a;
-}
 
 /* The topic's metadata once all its partitions have a leader (NULL
  * partitions: once it is gone); fails after 30 s. */
@@ -66,7 +56,7 @@ static const kfk_config_entry *config_of(const kfk_admin_result *res, size_t i, 
 
 START_TEST(test_create_with_assignment_places_replicas_and_reports_configs)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_metadata *cl;
     ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, &opts, &cl), KFK_OK);
     size_t nb = kfk_metadata_broker_count(cl);
@@ -142,7 +132,7 @@ END_TEST
 
 START_TEST(test_delete_by_id_names_entries_by_topic_or_hex_id)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char name[128];
     ktest_unique_topic(name, sizeof(name), "byid");
     kfk_new_topic *t = kfk_new_topic_new(name, 2, -1);
@@ -174,7 +164,7 @@ END_TEST
 
 START_TEST(test_delete_by_id_refuses_bad_arguments)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_admin_result *res = (kfk_admin_result *)1;
     uint8_t zero[16] = {0}, one[16] = {1};
     const uint8_t *ids[2] = {one, zero};
@@ -196,7 +186,7 @@ END_TEST
 
 START_TEST(test_create_partitions_assigned_places_new_partitions)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_metadata *cl;
     ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, &opts, &cl), KFK_OK);
     size_t nb = kfk_metadata_broker_count(cl);
@@ -256,7 +246,7 @@ END_TEST
 
 START_TEST(test_elect_preferred_leaders_reports_each_partition)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     char name[128];
     ktest_unique_topic(name, sizeof(name), "elect");
     kfk_new_topic *t = kfk_new_topic_new(name, 2, -1);

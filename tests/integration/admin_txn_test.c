@@ -19,15 +19,6 @@
 
 static const kfk_admin_options opts = {.timeout_ms = TIMEOUT_MS};
 
-static kfk_admin *admin_new(void)
-{
-    kfk_conf *conf = kclus_conf(NULL);
-    char err[256];
-    kfk_admin *a = kfk_admin_new(conf, err, sizeof(err));
-    ck_assert_msg(a != NULL, "kfk_admin_new: %s", err);
-    return a;
-}
-
 /* A fresh topic of 2 partitions and a transactional producer with an open
  * transaction holding n records in each of them. */
 typedef struct open_txn {
@@ -74,7 +65,7 @@ START_TEST(test_open_transaction_is_listed_and_described)
 {
     open_txn o;
     open_txn_start(&o, "adm-txn-list", 3);
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
 
     const char *ongoing[] = {"Ongoing"};
     kfk_transaction_filter f = {.states = ongoing, .n_states = 1};
@@ -161,7 +152,7 @@ START_TEST(test_hanging_transaction_is_aborted_and_the_lso_moves)
 {
     open_txn o;
     open_txn_start(&o, "adm-txn-abort", 4);
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_partition_list *parts = kfk_partition_list_new(0);
     kfk_partition_list_add(parts, o.topic, 0);
     kfk_partition_list_add(parts, o.topic, 7); /* no such partition */
@@ -220,7 +211,7 @@ END_TEST
 
 START_TEST(test_bad_arguments_are_refused)
 {
-    kfk_admin *a = admin_new();
+    kfk_admin *a = kclus_admin(NULL);
     kfk_admin_result *r = (void *)1;
     const char *bad[] = {"Running"};
     kfk_transaction_filter f = {.states = bad, .n_states = 1};
