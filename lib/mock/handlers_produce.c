@@ -5,6 +5,7 @@
  * assigned. Nothing here looks at single records,
  * so storing costs one copy and, unless turned off, one CRC pass. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mock/mock.h"
@@ -56,9 +57,20 @@ static kfk_err check_shape(kslice records, kbatch *b)
 /* What the log checks on append (size, CRC, then LogValidator's batch
  * rules); *in_log tells the latter, which Kafka answers with the log
  * start offset. */
-static kfk_err check_batch(mock_cluster *mc, const kbatch *b, size_t len, bool *in_log)
+/* The largest batch t takes: its max.message.bytes, else the broker's
+ * message.max.bytes. */
+static size_t max_message_bytes(const mock_topic *t)
 {
-    if (len > MOCK_MAX_MESSAGE_BYTES) return KFK_ERR_MESSAGE_TOO_LARGE;
+    for (int32_t i = 0; i < t->n_configs; i++)
+        if (strcmp(t->configs[i].name, "max.message.bytes") == 0 && t->configs[i].value)
+            return (size_t)strtoull(t->configs[i].value, NULL, 10);
+    return MOCK_MAX_MESSAGE_BYTES;
+}
+
+static kfk_err check_batch(mock_cluster *mc, const mock_topic *t, const kbatch *b, size_t len,
+                           bool *in_log)
+{
+    if (len > max_message_bytes(t)) return KFK_ERR_MESSAGE_TOO_LARGE;
     if (mc->check_crcs && kbatch_verify_crc(b)) return KFK_ERR_CORRUPT_MESSAGE;
     *in_log = true;
     if (b->record_count <= 0 || b->last_offset_delta < 0 ||
@@ -145,7 +157,7 @@ static void produce_one(mock_req *req, mock_topic *t, kfk_err req_err, bool bad_
     if (!err) err = check_shape(pd->records, &b);
     if (!err && bad_acks) err = KFK_ERR_INVALID_REQUIRED_ACKS;
     if (!err) err = check_leader(req, p, out, h);
-    if (!err) err = check_batch(req->mc, &b, pd->records.len, &in_log);
+    if (!err) err = check_batch(req->mc, t, &b, pd->records.len, &in_log);
     if (!err) err = verify_txn(req, txn_id, t, p, &b);
     if (!err) err = append(req, p, &b, pd->records, out);
     out->error_code = (int16_t)err;

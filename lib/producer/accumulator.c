@@ -32,6 +32,7 @@ struct kaccum_part {
     kaccum_batch *tail;
     int32_t next_sequence;
     bool hold_new;     /* drain only re-enqueued batches (kaccum_part_hold_new) */
+    bool no_grow;      /* open batches stay within batch.size (kaccum_part_stop_growing) */
     uint64_t drained;  /* batches drained so far: the next drained_nth - 1 */
     atomic_int queued; /* batches in the queue; written under lock, read without */
     void *ctx;         /* the caller's; set once */
@@ -207,6 +208,13 @@ void kaccum_part_set_sequence(kaccum_part *p, int32_t next_sequence)
     pthread_mutex_unlock(&p->lock);
 }
 
+void kaccum_part_stop_growing(kaccum_part *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->no_grow = true;
+    pthread_mutex_unlock(&p->lock);
+}
+
 void kaccum_part_hold_new(kaccum_part *p, bool hold)
 {
     pthread_mutex_lock(&p->lock);
@@ -378,7 +386,7 @@ static bool try_grow(kaccum *a, kaccum_part *p, kaccum_batch *b, size_t need)
 {
     size_t limit = b->w.max_bytes, size = kaccum_batch_size(b);
     bool backed_up = p->head != b || atomic_load_explicit(&a->held, memory_order_relaxed);
-    if (!backed_up || limit >= a->grow_max || size + need > a->grow_max) return false;
+    if (!backed_up || p->no_grow || limit >= a->grow_max || size + need > a->grow_max) return false;
     size_t next = limit * 2 < size + need ? size + need : limit * 2;
     if (next > a->grow_max) next = a->grow_max;
     int64_t extra = (int64_t)(next - limit);
@@ -467,6 +475,7 @@ static kfk_err open_batch(kaccum *a, kaccum_part *p, kaccum_batch *b, const kacc
     b->base_sequence = KBATCH_NO_SEQUENCE;
     b->retry_at_ms = 0;
     b->drained_nth = 0;
+    b->drained_sub = 0;
     b->producer_id = -1;
     b->producer_epoch = -1;
     b->sends = 0;
@@ -641,6 +650,14 @@ int64_t kaccum_oldest_ms(kaccum *a, kaccum_part *const *parts, size_t n)
     return oldest;
 }
 
+/* Whether x went out before y: drain order, then (pieces of one split
+ * batch) record order. */
+static bool drained_before(const kaccum_batch *x, const kaccum_batch *y)
+{
+    return x->drained_nth < y->drained_nth ||
+           (x->drained_nth == y->drained_nth && x->drained_sub < y->drained_sub);
+}
+
 void kaccum_reenqueue(kaccum *a, kaccum_batch *b, int64_t retry_at_ms)
 {
     (void)a;
@@ -649,7 +666,7 @@ void kaccum_reenqueue(kaccum *a, kaccum_batch *b, int64_t retry_at_ms)
     pthread_mutex_lock(&p->lock);
     /* Before the first batch drained after it, or never drained. */
     kaccum_batch **at = &p->head;
-    while (*at && (*at)->drained_nth && (*at)->drained_nth < b->drained_nth)
+    while (*at && (*at)->drained_nth && drained_before(*at, b))
         at = &(*at)->next;
     b->next = *at;
     *at = b;
@@ -706,4 +723,101 @@ kfk_err kaccum_batch_finish(kaccum_batch *b, int64_t producer_id, int16_t produc
     b->w.base_sequence = producer_id < 0 ? KBATCH_NO_SEQUENCE : b->base_sequence;
     kbuf_reset(&b->out);
     return kbatch_writer_finish(&b->w, codec, level, &b->out, wire);
+}
+
+/* ------------------------------------------------------------- split */
+
+/* Appends rec, read from a batch, to w. */
+static kfk_err copy_record(kbatch_writer *w, const krecord *rec)
+{
+    krecord_header stack[8], *h = stack;
+    size_t n = rec->header_count > 0 ? (size_t)rec->header_count : 0;
+    if (n > 8 && !(h = malloc(n * sizeof(*h)))) return KFK_ERR_NO_MEMORY;
+    krecord_header_iter it = krecord_headers(rec);
+    for (size_t i = 0; i < n && krecord_header_next(&it, &h[i]); i++)
+        ;
+    kfk_err err = kbatch_writer_append(w, rec->timestamp, rec->key, rec->value, h, n);
+    if (h != stack) free(h);
+    return err;
+}
+
+/* Rewrites the records of the finished batch `wire` into two batches: the
+ * first k into w1 over buf1, the rest into w2 over buf2. */
+static kfk_err rewrite_halves(kslice wire, int32_t k, uint16_t flags, kbatch_writer *w1, kbuf *buf1,
+                              kbatch_writer *w2, kbuf *buf2)
+{
+    kreader r = kreader_of(wire.ptr, wire.len);
+    kbatch hdr;
+    krecord_iter it;
+    kbuf scratch = {0}; /* unused: the batch is not compressed */
+    if (kbatch_parse_header(&r, &hdr) ||
+        krecord_iter_init(&it, &hdr, &(kbatch_read_opts){0}, &scratch))
+        return KFK_ERR_MALFORMED;
+    kfk_err err = KFK_OK;
+    krecord rec;
+    for (int32_t i = 0; !err && i < hdr.record_count; i++) {
+        if (!krecord_iter_next(&it, &rec)) {
+            err = KFK_ERR_MALFORMED;
+            break;
+        }
+        kbatch_writer *w = i < k ? w1 : w2;
+        if (i == 0 || i == k)
+            err = kbatch_writer_begin(w, i < k ? buf1 : buf2, 0, rec.timestamp,
+                                      KBATCH_NO_PRODUCER_ID, -1, KBATCH_NO_SEQUENCE, flags, 0);
+        if (!err) err = copy_record(w, &rec);
+    }
+    kbuf_free(&scratch);
+    return err;
+}
+
+kfk_err kaccum_split(kaccum *a, kaccum_batch *b, kaccum_batch **second)
+{
+    (void)a;
+    int32_t n = b->w.count, k = n / 2;
+    if (n < 2) return KFK_ERR_STATE;
+    kaccum_batch *t = calloc(1, sizeof(*t));
+    kaccum_msg *msgs = t ? malloc((size_t)(n - k) * sizeof(*msgs)) : NULL;
+    kbuf first = {0};
+    kbatch_writer w1, w2;
+    kslice wire;
+    /* Sealed again uncompressed, in place: the records in wire form. */
+    kfk_err err =
+        msgs ? kbatch_writer_finish(&b->w, KCODEC_NONE, -1, NULL, &wire) : KFK_ERR_NO_MEMORY;
+    if (!err)
+        err = rewrite_halves(wire, k, b->w.flags & KBATCH_ATTR_TRANSACTIONAL, &w1, &first, &w2,
+                             &t->buf);
+    if (err) {
+        kbuf_free(&first);
+        if (t) kbuf_free(&t->buf);
+        free(msgs);
+        free(t);
+        return err == KFK_ERR_MALFORMED ? KFK_ERR_STATE : err;
+    }
+    memcpy(msgs, b->msgs + k, (size_t)(n - k) * sizeof(*msgs));
+    kbuf_free(&b->buf);
+    b->buf = first;
+    b->w = w1;
+    b->w.buf = &b->buf;
+    kbuf_reset(&b->out); /* compressed bytes of the whole batch */
+    t->w = w2;
+    t->w.buf = &t->buf;
+    t->msgs = msgs;
+    t->msgs_cap = (uint32_t)(n - k);
+    t->part = b->part;
+    t->created_ms = b->created_ms;
+    t->retry_at_ms = b->retry_at_ms;
+    t->drained_nth = b->drained_nth;
+    t->drained_sub = b->drained_sub + (uint32_t)k;
+    t->base_sequence = b->base_sequence == KBATCH_NO_SEQUENCE ? KBATCH_NO_SEQUENCE
+                                                              : sequence_add(b->base_sequence, k);
+    t->producer_id = b->producer_id;
+    t->producer_epoch = b->producer_epoch;
+    t->sends = b->sends;
+    t->maybe_written = b->maybe_written;
+    t->seq_reset = b->seq_reset;
+    t->sealed = true;
+    t->reserved = b->reserved / 2;
+    b->reserved -= t->reserved;
+    *second = t;
+    return KFK_OK;
 }

@@ -101,6 +101,8 @@ struct kaccum_batch {
     int64_t reserved;      /* bytes of buffer.memory it holds */
     int64_t retry_at_ms;   /* re-enqueued: not ready before this */
     uint64_t drained_nth;  /* its place in the partition's drain order (0: never drained) */
+    uint32_t drained_sub;  /* split from a drained batch: the index there of its first record,
+                            * which orders the pieces of one drained_nth */
     int32_t base_sequence; /* set at its first drain from the partition's next sequence */
     /* The producer id and epoch its sequences belong to: the sender's,
      * kept with the sequence across retries (the accumulator only clears
@@ -205,6 +207,21 @@ size_t kaccum_drain(kaccum *a, kaccum_part *const *parts, size_t n, size_t start
  * back in, so a partition's records keep their order (and sequences)
  * across retries; the partition sends nothing newer before them. */
 void kaccum_reenqueue(kaccum *a, kaccum_batch *b, int64_t retry_at_ms);
+
+/* Splits b, a drained batch the caller holds with at least two records,
+ * at its middle record: b keeps the first half, *second gets the rest (a
+ * new batch, the caller's too). The pieces keep b's place in the drain
+ * order, its producer id, epoch, creation time and sends; the second's
+ * base sequence follows the first's records, so the partition's later
+ * batches keep theirs. b's buffer.memory reservation is shared between
+ * them. For a batch the broker refused as too large (MESSAGE_TOO_LARGE).
+ * Returns KFK_OK; KFK_ERR_STATE for fewer than two records;
+ * KFK_ERR_NO_MEMORY (b is then unchanged). */
+kfk_err kaccum_split(kaccum *a, kaccum_batch *b, kaccum_batch **second);
+
+/* From now on p's open batches stay within batch.size: the broker refused
+ * one that grew past it. Any thread. */
+void kaccum_part_stop_growing(kaccum_part *p);
 
 /* Moves to out the batches of parts[0..n) still queued timeout_ms
  * (delivery.timeout.ms) after their first record was appended, oldest

@@ -27,6 +27,7 @@
  * it was written; a gap right after it, or nothing acknowledged after it
  * once everything is answered, proves it was not and asks for a bump. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/container_of.h"
 #include "base/time.h"
@@ -134,6 +135,30 @@ void kidem_unacked_remove(kpart *pp, kaccum_batch *b)
         pp->n_unacked--;
         return;
     }
+}
+
+int kidem_unacked_room(kpart *pp)
+{
+    if (pp->n_unacked == pp->cap_unacked) {
+        int cap = pp->cap_unacked ? pp->cap_unacked * 2 : KPROD_MAX_UNACKED;
+        kaccum_batch **v = realloc(pp->unacked, (size_t)cap * sizeof(*v));
+        if (!v) return -1;
+        pp->unacked = v;
+        pp->cap_unacked = cap;
+    }
+    return 0;
+}
+
+int kidem_unacked_insert(kpart *pp, kaccum_batch *b, const kaccum_batch *after)
+{
+    if (kidem_unacked_room(pp)) return -1;
+    int at = pp->n_unacked;
+    for (int i = 0; after && i < pp->n_unacked; i++)
+        if (pp->unacked[i] == after) at = i + 1;
+    memmove(&pp->unacked[at + 1], &pp->unacked[at], (size_t)(pp->n_unacked - at) * sizeof(b));
+    pp->unacked[at] = b;
+    pp->n_unacked++;
+    return 0;
 }
 
 /* --- sequence state (KIP-360, as Java's TransactionManager) ---------------------------- */

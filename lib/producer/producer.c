@@ -80,6 +80,7 @@ static void topic_free(kptopic *t)
     if (a) {
         for (int32_t i = 0; i < a->n; i++) {
             pthread_mutex_destroy(&a->parts[i]->lock);
+            free(a->parts[i]->unacked);
             free(a->parts[i]);
         }
     }
@@ -135,14 +136,20 @@ static kfk_err topic_grow(kfk_producer *p, kptopic *t, int32_t n)
     if (have) memcpy(v, old->parts, (size_t)have * sizeof(*v));
     for (int32_t i = have; i < n; i++) {
         kpart *pp = calloc(1, sizeof(*pp));
-        if (!pp || !(pp->ap = kaccum_part_new(p->accum, pp))) {
+        kaccum_batch **unacked = pp ? calloc(KPROD_MAX_UNACKED, sizeof(*unacked)) : NULL;
+        if (!unacked || !(pp->ap = kaccum_part_new(p->accum, pp))) {
+            free(unacked);
             free(pp);
-            for (int32_t j = have; j < i; j++)
+            for (int32_t j = have; j < i; j++) {
+                free(v[j]->unacked);
                 free(v[j]); /* their kaccum_parts go with the accumulator */
+            }
             free(v);
             free(a);
             return KFK_ERR_NO_MEMORY;
         }
+        pp->unacked = unacked;
+        pp->cap_unacked = KPROD_MAX_UNACKED;
         pp->topic = t;
         pp->id = i;
         pp->pid = -1;

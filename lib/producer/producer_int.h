@@ -42,8 +42,10 @@
 #include "producer/partitioner.h"
 #include "proto/gen/init_producer_id.h"
 
-/* The most batches a partition has drained and not yet acknowledged: the
- * protocol's limit for idempotent producers. */
+/* The most batches a partition sends at once (max.in.flight): the
+ * protocol's limit for idempotent producers. Batches split after a
+ * MESSAGE_TOO_LARGE may take a partition's unacked list past it; they go
+ * out before anything newer. */
 #define KPROD_MAX_UNACKED 5
 
 typedef struct kptopic kptopic;
@@ -62,8 +64,8 @@ typedef struct kpart {
      * newer batches to reach a broker first, the older ones' sequences
      * would leave a gap nothing could fill. */
     const ksender *inflight_sender;
-    int n_unacked;
-    kaccum_batch *unacked[KPROD_MAX_UNACKED]; /* drained, not yet done, drain order */
+    int n_unacked, cap_unacked;
+    kaccum_batch **unacked;                   /* drained, not yet done, drain order */
     int32_t acked_next_seq;                   /* the sequence the broker expects next */
     /* A batch was acknowledged in this epoch. Until then the broker may
      * hold no state for the producer and would take any sequence first:
@@ -286,6 +288,12 @@ void kidem_start(kfk_producer *p);
 void kidem_stop(kfk_producer *p);
 /* Removes b from pp's unacked list; pp->lock held. */
 void kidem_unacked_remove(kpart *pp, kaccum_batch *b);
+/* Makes room for one more batch in pp's unacked list: 0, or -1 when out
+ * of memory. Puts b into the list after `after` (NULL or absent: at the
+ * end), which cannot fail after kidem_unacked_room; -1 when out of memory.
+ * pp->lock held. */
+int kidem_unacked_room(kpart *pp);
+int kidem_unacked_insert(kpart *pp, kaccum_batch *b, const kaccum_batch *after);
 /* Asks for a KIP-360 epoch bump that renumbers pp's unacknowledged
  * batches from 0 in the new epoch: draining stops until nothing is in
  * flight, then the epoch goes up (from Short.MAX_VALUE: a new producer id

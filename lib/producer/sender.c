@@ -67,6 +67,35 @@ static void batch_ok(kfk_producer *p, kpart *pp, kaccum_batch *b, int64_t off, i
     if (settle) ksender_kick_part(p, pp);
 }
 
+/* The broker refused b as too large (MESSAGE_TOO_LARGE: over the topic's
+ * max.message.bytes). Like Java, kfk splits it and sends the halves; a
+ * half still too large splits again, down to one record, which then fails
+ * with the broker's error. The partition's batches no longer grow past
+ * batch.size, since the topic takes less than they grew to. The halves
+ * keep b's place and sequences, so nothing behind them is renumbered.
+ * false when b cannot be split (one record, out of memory). */
+static bool split_too_large(kfk_producer *p, kpart *pp, kaccum_batch *b, int64_t now)
+{
+    kaccum_part_stop_growing(b->part);
+    if (kaccum_batch_count(b) < 2) return false;
+    size_t bytes = kaccum_batch_size(b);
+    pthread_mutex_lock(&pp->lock);
+    kaccum_batch *t = NULL;
+    bool ok = !kidem_unacked_room(pp) && !kaccum_split(p->accum, b, &t);
+    if (ok) (void)kidem_unacked_insert(pp, t, b);
+    pthread_mutex_unlock(&pp->lock);
+    if (!ok) return false;
+    klog(kclient_log(p->client), KFK_LOG_INFO, "producer",
+         "%s [%d]: the broker refused a batch of %d records (%zu bytes) as too large; sending "
+         "it as two, and batches stay within batch.size from now on",
+         pp->topic->name, pp->id, kaccum_batch_count(b) + kaccum_batch_count(t), bytes);
+    kaccum_reenqueue(p->accum, t, now);
+    kaccum_reenqueue(p->accum, b, now);
+    kprod_expiry_note(p, b->created_ms);
+    ksender_kick_part(p, pp);
+    return true;
+}
+
 /* A batch's answer (err KFK_OK: acknowledged at off). I/O thread, or the
  * destroying thread. */
 static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t off, int64_t lat,
@@ -82,6 +111,17 @@ static void batch_result(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t 
         return;
     }
     if (outcome_unknown(err)) b->maybe_written = true;
+    bool split = err == KFK_ERR_MESSAGE_TOO_LARGE && now - b->created_ms < p->delivery_timeout_ms &&
+                 !atomic_load(&p->closing) && !(p->txn && ktxn_failing(p));
+    if (split) {
+        pthread_mutex_unlock(&pp->lock);
+        split = split_too_large(p, pp, b, now);
+        if (split) {
+            kidem_inflight_done(p);
+            return;
+        }
+        pthread_mutex_lock(&pp->lock);
+    }
     bool seq_err = p->idempotent && (err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
                                      err == KFK_ERR_UNKNOWN_PRODUCER_ID);
     bool bump = seq_err && kidem_seq_error_bumps(pp, b, err, log_start);
@@ -241,7 +281,10 @@ static void track_drained(kaccum_batch *b, int64_t now_ms)
     for (int i = 0; i < pp->n_unacked; i++)
         known |= pp->unacked[i] == b;
     if (!known) kidem_batch_numbered(pp, b);
-    if (!known && pp->n_unacked < KPROD_MAX_UNACKED) pp->unacked[pp->n_unacked++] = b;
+    /* Never allocates: a new batch drains only while fewer than
+     * max.in.flight batches are unacked, and the list starts with room
+     * for that many. */
+    if (!known) (void)kidem_unacked_insert(pp, b, NULL);
     pthread_mutex_unlock(&pp->lock);
 }
 

@@ -692,6 +692,62 @@ START_TEST(test_reenqueued_batches_keep_order_and_sequences)
 }
 END_TEST
 
+/* A batch the broker refused as too large splits at its middle record:
+ * each piece holds its records (the report entries too), the second's
+ * sequences follow the first's, they keep the batch's place before newer
+ * batches whatever order they come back in, and share its memory. A
+ * partition told to stop growing keeps batch.size. */
+START_TEST(test_a_split_batch_keeps_its_place_and_sequences)
+{
+    kaccum_conf c = conf_of(size_for(4, 20), 0, 1 << 20, 0);
+    c.grow = true;
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    kaccum_part_set_sequence(p, 100);
+    for (uintptr_t i = 0; i < 4; i++)
+        append_ok(a, p, 20, i, T0);
+    kaccum_batch *b = drain_one(a, p, T0);
+    kaccum_part_stop_growing(p);
+    for (uintptr_t i = 4; i < 4 + 30; i++)
+        append_ok(a, p, 20, i, T0); /* behind b, but may not grow: batches of 4 */
+    ck_assert_int_eq(kaccum_part_queued(p), 8);
+    kslice wire;
+    ck_assert_int_eq(kaccum_batch_finish(b, 7, 1, KCODEC_LZ4, -1, &wire), KFK_OK);
+    int64_t reserved = b->reserved;
+    kaccum_batch *t = NULL;
+    ck_assert_int_eq(kaccum_split(a, b, &t), KFK_OK);
+    ck_assert_int_eq(b->reserved + t->reserved, reserved);
+    ck_assert_int_eq(b->base_sequence, 100);
+    ck_assert_int_eq(t->base_sequence, 102);
+    ck_assert_int_eq(t->producer_id, b->producer_id);
+    kaccum_reenqueue(a, t, T0);
+    kaccum_reenqueue(a, b, T0);
+    ck_assert_ptr_eq(drain_one(a, p, T0), b);
+    ck_assert_ptr_eq(drain_one(a, p, T0), t);
+    /* A piece splits again, down to one record. */
+    kaccum_batch *u = NULL;
+    ck_assert_int_eq(kaccum_split(a, t, &u), KFK_OK);
+    ck_assert_int_eq(kaccum_split(a, u, &(kaccum_batch *){NULL}), KFK_ERR_STATE);
+    ck_assert_int_eq(u->base_sequence, 103);
+    kaccum_reenqueue(a, u, T0);
+    kaccum_reenqueue(a, t, T0);
+    ck_assert_ptr_eq(drain_one(a, p, T0), t);
+    ck_assert_ptr_eq(drain_one(a, p, T0), u);
+    kaccum_batch *next = drain_one(a, p, T0);
+    ck_assert_int_eq(next->base_sequence, 104);
+    check_batch(a, b, 0, 2);
+    check_batch(a, t, 2, 1);
+    check_batch(a, u, 3, 1);
+    check_batch(a, next, 4, 4);
+    kaccum_list out = {0};
+    kaccum_purge(a, &p, 1, &out);
+    for (kaccum_batch *x; (x = kaccum_list_pop(&out));)
+        kaccum_batch_release(a, x);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 0);
+    kaccum_destroy(a);
+}
+END_TEST
+
 /* While new batches are held (an idempotent partition settling its
  * sequences), only re-enqueued batches drain, and a held new batch does
  * not count as ready (no wake-up for it). */
@@ -840,6 +896,7 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_finish_sets_producer_fields_and_compresses);
     tcase_add_test(tc, test_reenqueued_batches_keep_order_and_sequences);
     tcase_add_test(tc, test_held_partition_drains_only_retries);
+    tcase_add_test(tc, test_a_split_batch_keeps_its_place_and_sequences);
     tcase_add_test(tc, test_expire_takes_batches_past_delivery_timeout);
     tcase_add_test(tc, test_batches_stay_within_max_request_size);
     tcase_add_test(tc, test_records_are_written_in_final_wire_form);
