@@ -541,7 +541,10 @@ static const kconf_prop table[KCONF__COUNT] = {
                "open batch keeps filling past this size, up to "
                "max.request.size or 1 MiB (the broker's default message.max.bytes), whichever is "
                "lower, as librdkafka and franz-go size batches: fewer, larger "
-               "batches once the sender can take them, within buffer.memory."},
+               "batches once the sender can take them, within buffer.memory. A topic whose "
+               "max.message.bytes is lower refuses such a batch (MESSAGE_TOO_LARGE): kfk then "
+               "splits it and sends the halves, as Java splits a refused batch, and that "
+               "partition's batches stay within batch.size from then on."},
     [KCONF_BUFFER_MEMORY] = {
         .name = "buffer.memory", .type = KCONF_T_BYTES, .clients = P, .def = "33554432",
         .min = 0, .max = I64MAX,
