@@ -1,0 +1,229 @@
+"""Producer: confluent-kafka's Producer over kfk_producer."""
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+
+from . import _conf
+from ._errors import KafkaError, KafkaException
+from ._handle import SLICE_MS, Hooks
+from ._kfk import ffi, lib
+from ._types import Message
+
+NULL = ffi.NULL
+_produce = lib.kfkpy_produce
+
+Headers = Union[Dict[str, Any], List[Tuple[str, Any]], None]
+
+
+def _bytes(v, what):
+    if v is None:
+        return NULL, 0
+    if isinstance(v, bytes):
+        return v, len(v)
+    if isinstance(v, str):
+        b = v.encode()
+        return b, len(b)
+    try:
+        b = ffi.from_buffer(v)
+    except TypeError:
+        raise TypeError("%s must be bytes, str or a buffer, not %s" % (what, type(v).__name__))
+    return b, len(b)
+
+
+class Producer:
+    """Producer(config): config takes kfk's property names (the Java
+    client's, as confluent-kafka does) plus on_delivery(err, msg), error_cb(err)
+    and logger (a logging.Logger). Delivery callbacks run in poll() and
+    flush(), on the calling thread."""
+
+    def __init__(self, config: Dict[str, Any], **kwargs: Any):
+        config = dict(config, **kwargs)
+        conf, py = _conf.build(config)
+        self._dr_default = py.get("on_delivery")
+        self._hooks = Hooks(self, py)
+        self._hooks.install(conf, dr=True)
+        self._h = self._hooks.h
+        errbuf = _conf.errbuf()
+        p = lib.kfk_producer_new(conf, errbuf, 1024)
+        if p == NULL:
+            raise KafkaException(KafkaError(-111, ffi.string(errbuf).decode()))
+        self._p = p
+        self._pending: Dict[int, tuple] = {}
+        self._seq = 0
+        self._topics: Dict[str, bytes] = {}
+        self._closed = False
+
+    def _check_open(self):
+        if self._closed:
+            raise RuntimeError("the producer is closed")
+
+    def produce(self, topic: str, value: Any = None, key: Any = None, partition: int = -1,
+                on_delivery: Optional[Callable] = None, timestamp: int = 0,
+                headers: Headers = None, callback: Optional[Callable] = None) -> None:
+        """Queues a record. Raises BufferError when the buffer is full
+        (poll or flush, then try again), KafkaException otherwise."""
+        if self._closed:
+            self._check_open()
+        t = self._topics.get(topic)
+        if t is None:
+            if not isinstance(topic, str):
+                raise TypeError("topic must be a str")
+            t = self._topics[topic] = topic.encode()
+        if value is None or type(value) is bytes:
+            v, vl = (value, len(value)) if value is not None else (NULL, 0)
+        else:
+            v, vl = _bytes(value, "value")
+        if key is None or type(key) is bytes:
+            k, kl = (key, len(key)) if key is not None else (NULL, 0)
+        else:
+            k, kl = _bytes(key, "key")
+        cb = on_delivery or callback or self._dr_default
+        opaque = 0
+        if cb is not None:
+            self._seq += 1
+            opaque = self._seq
+            self._pending[opaque] = (cb, topic, key, value, timestamp)
+        if headers:
+            hdrs, keep, bufs = self._headers(headers)
+            err = _produce(self._p, t, partition, k, kl, v, vl, timestamp, hdrs, len(keep), opaque)
+            del bufs
+        else:
+            err = _produce(self._p, t, partition, k, kl, v, vl, timestamp, NULL, 0, opaque)
+        if err:
+            if opaque:
+                del self._pending[opaque]
+            self._raise(err)
+
+    def _raise(self, err):
+        reason = ffi.string(lib.kfk_producer_last_error(self._p)).decode() or None
+        if err == -112:
+            raise BufferError(reason or "the producer's buffer is full")
+        raise KafkaException(KafkaError(err, reason))
+
+    @staticmethod
+    def _headers(headers: Headers):
+        items = headers.items() if isinstance(headers, dict) else headers
+        keep = []
+        for name, val in items:
+            nb = name.encode() if isinstance(name, str) else bytes(name)
+            vb = None if val is None else (val.encode() if isinstance(val, str) else bytes(val))
+            keep.append((nb, vb))
+        arr = ffi.new("kfk_header[]", len(keep))
+        bufs = []
+        for i, (nb, vb) in enumerate(keep):
+            if not nb:
+                raise ValueError("a header name must not be empty")
+            n = ffi.from_buffer(nb)
+            bufs.append(n)
+            arr[i].name = n
+            arr[i].name_len = len(nb)
+            if vb is not None:
+                vbuf = ffi.from_buffer(vb)
+                bufs.append(vbuf)
+                arr[i].value = vbuf
+                arr[i].value_len = len(vb)
+        return arr, keep, bufs
+
+    def _serve(self) -> int:
+        h = self._h
+        n = h.n_dr
+        if n:
+            drs = h.drs
+            pending = self._pending
+            h.n_dr = 0
+            for i in range(n):
+                d = drs[i]
+                op = d.opaque
+                if not op:
+                    continue
+                cb, topic, key, value, ts = pending.pop(op)
+                m = Message()
+                m._topic = topic
+                m._key = key
+                m._value = value
+                m._partition = d.partition
+                m._offset = d.offset
+                m._timestamp = d.timestamp
+                err = d.err
+                if err:
+                    m._error = KafkaError(err)
+                    cb(m._error, m)
+                else:
+                    cb(None, m)
+        self._hooks.serve_events()
+        return n
+
+    def poll(self, timeout: Optional[float] = None) -> int:
+        """Serves delivery reports (and error and log events), waiting up to
+        timeout seconds (None or negative: until one comes) for the first.
+        Returns how many reports were served."""
+        self._check_open()
+        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        while True:
+            if deadline is None:
+                ms = SLICE_MS
+            else:
+                ms = max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
+            n = lib.kfk_producer_poll(self._p, ms)
+            served = self._serve()
+            if n or served or (deadline is not None and time.monotonic() >= deadline):
+                return n
+            if ms == 0:
+                return 0
+
+    def flush(self, timeout: Optional[float] = None) -> int:
+        """Sends every queued record and waits (up to timeout seconds; None:
+        no limit) until each has its delivery report, serving them. Returns
+        how many records are still without one (0: all delivered)."""
+        self._check_open()
+        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        while True:
+            if deadline is None:
+                ms = SLICE_MS
+            else:
+                ms = max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
+            err = lib.kfk_producer_flush(self._p, ms)
+            self._serve()
+            if err == 0:
+                return 0
+            if deadline is not None and time.monotonic() >= deadline:
+                return len(self)
+
+    def purge(self, in_queue: bool = True, in_flight: bool = True, blocking: bool = True) -> None:
+        """Fails every record not yet sent (KafkaError PURGED reports on
+        the next poll); records in flight complete."""
+        self._check_open()
+        lib.kfk_producer_purge(self._p)
+
+    def __len__(self) -> int:
+        """Records handed to produce() whose delivery callback has not run
+        (only those with a callback are counted)."""
+        return len(self._pending)
+
+    def wakeup_fd(self) -> int:
+        """A descriptor readable while delivery reports wait (kfk.h's
+        kfk_producer_wakeup_fd); for event loops."""
+        self._check_open()
+        return lib.kfk_producer_wakeup_fd(self._p)
+
+    def close(self, timeout: Optional[float] = None) -> int:
+        """Flushes (up to timeout), then destroys the producer; records
+        still outstanding get DESTROYED reports. Returns what flush returned."""
+        if self._closed:
+            return 0
+        left = self.flush(timeout)
+        self._closed = True
+        lib.kfk_producer_destroy(self._p)
+        self._serve()
+        self._p = NULL
+        return left
+
+    def __enter__(self) -> "Producer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_closed", True) is False:
+            self._closed = True
+            lib.kfk_producer_destroy(self._p)

@@ -1,0 +1,167 @@
+import threading
+
+import pytest
+
+import kfk
+from conftest import REAL, unique, wait_for
+
+CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
+
+
+def consume_all(bootstrap, topic, n, partitions=None, **conf):
+    c = kfk.Consumer(dict({"bootstrap.servers": bootstrap}, **conf))
+    try:
+        parts = partitions if partitions is not None else [0]
+        c.assign([kfk.TopicPartition(topic, p, kfk.OFFSET_BEGINNING) for p in parts])
+        out = []
+        deadline = 600
+        while len(out) < n and deadline:
+            for m in c.consume(500, 0.2):
+                assert m.error() is None, m.error()
+                out.append(m)
+            deadline -= 1
+        return out
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("codec", CODECS)
+def test_every_codec_round_trips_with_keys_headers_and_timestamps(bootstrap, topic_factory,
+                                                                   codec):
+    topic = topic_factory(1, "codec")
+    reports = {}
+    p = kfk.Producer({"bootstrap.servers": bootstrap, "compression.type": codec,
+                      "linger.ms": 20})
+    n = 2000
+
+    def dr(err, msg):
+        assert err is None, err
+        reports[msg.key()] = reports.get(msg.key(), 0) + 1
+
+    ts0 = 1_700_000_000_000
+    for i in range(n):
+        p.produce(topic, value=(b"value-%d-" % i) * 5, key=b"k%d" % i, partition=0,
+                  headers=[("i", str(i).encode()), ("null", None)], timestamp=ts0 + i,
+                  on_delivery=dr)
+    assert p.flush(60) == 0
+    assert len(reports) == n and set(reports.values()) == {1}
+    msgs = consume_all(bootstrap, topic, n)
+    assert len(msgs) == n
+    for i, m in enumerate(msgs):
+        assert m.offset() == i
+        assert m.key() == b"k%d" % i
+        assert m.value() == (b"value-%d-" % i) * 5
+        assert bytes(m.value_view()) == m.value()
+        assert m.headers() == [("i", str(i).encode()), ("null", None)]
+        assert m.timestamp() == (kfk.TIMESTAMP_CREATE_TIME, ts0 + i)
+        assert m.topic() == topic and m.partition() == 0
+    p.close()
+
+
+def test_each_record_gets_exactly_one_report_with_its_offset(bootstrap, topic_factory):
+    topic = topic_factory(3, "dr")
+    seen = []
+    p = kfk.Producer({"bootstrap.servers": bootstrap,
+                      "on_delivery": lambda e, m: seen.append((e, m.topic(), m.partition(),
+                                                               m.offset(), m.value()))})
+    n = 5000
+    for i in range(n):
+        p.produce(topic, b"%d" % i)
+        if i % 1000 == 0:
+            p.poll(0)
+    assert p.flush(60) == 0
+    assert len(seen) == n
+    assert sorted(int(s[4]) for s in seen) == list(range(n))
+    assert all(s[0] is None and s[1] == topic for s in seen)
+    per_part = {}
+    for s in seen:
+        per_part.setdefault(s[2], []).append(s[3])
+    for offs in per_part.values():
+        assert sorted(offs) == list(range(len(offs)))
+    assert len(p) == 0
+    p.close()
+
+
+def test_zero_copy_view_outlives_the_message_object(bootstrap, topic_factory):
+    topic = topic_factory(1, "view")
+    p = kfk.Producer({"bootstrap.servers": bootstrap})
+    p.produce(topic, b"x" * 1000, partition=0)
+    p.flush(30)
+    m = consume_all(bootstrap, topic, 1)[0]
+    v = m.value_view()
+    del m
+    import gc
+    gc.collect()
+    assert v.tobytes() == b"x" * 1000 and v.readonly
+
+
+def test_invalid_topic_name_is_refused_with_its_code(bootstrap):
+    p = kfk.Producer({"bootstrap.servers": bootstrap})
+    with pytest.raises(kfk.KafkaException) as ei:
+        p.produce("bad topic name!", b"v")
+    e = ei.value.args[0]
+    assert e.code() == kfk.KafkaError.INVALID_TOPIC_EXCEPTION == 17
+    assert e.name() == "INVALID_TOPIC_EXCEPTION"
+    p.close()
+
+
+def test_record_over_max_request_size_is_refused(bootstrap, topic_factory):
+    topic = topic_factory(1, "big")
+    p = kfk.Producer({"bootstrap.servers": bootstrap, "max.request.size": 2000})
+    with pytest.raises(kfk.KafkaException) as ei:
+        p.produce(topic, b"x" * 5000, partition=0)
+    assert ei.value.args[0].name() == "TOO_LARGE"
+    assert "max.request.size" in str(ei.value)
+    p.close()
+
+
+@pytest.mark.parametrize("prop,value", [("linger.sm", "5"), ("acks", "fast"),
+                                        ("batch.size", "-3")])
+def test_bad_config_is_refused_naming_the_property(bootstrap, prop, value):
+    with pytest.raises(kfk.KafkaException) as ei:
+        kfk.Producer({"bootstrap.servers": bootstrap, prop: value})
+    assert ei.value.args[0].code() == kfk.KafkaError.CONFIG
+    assert prop in str(ei.value)
+
+
+def test_purge_fails_queued_records_with_purged(bootstrap, topic_factory):
+    topic = topic_factory(1, "purge")
+    errs = []
+    p = kfk.Producer({"bootstrap.servers": bootstrap, "linger.ms": 60000,
+                      "on_delivery": lambda e, m: errs.append(e)})
+    for i in range(10):
+        p.produce(topic, b"v", partition=0)
+    p.purge()
+    wait_for(lambda: p.poll(0.1) >= 0 and len(errs) == 10, "purge reports")
+    assert {e.name() for e in errs} == {"PURGED"}
+    assert p.flush(10) == 0
+    p.close()
+
+
+def test_delivery_callback_runs_on_the_polling_thread(bootstrap, topic_factory):
+    topic = topic_factory(1, "thread")
+    threads = set()
+    p = kfk.Producer({"bootstrap.servers": bootstrap})
+    for i in range(100):
+        p.produce(topic, b"v", on_delivery=lambda e, m: threads.add(threading.get_ident()))
+
+    def flusher():
+        p.flush(30)
+        threads.add(("flusher", threading.get_ident()))
+
+    t = threading.Thread(target=flusher)
+    t.start()
+    t.join()
+    ids = {x for x in threads if not isinstance(x, tuple)}
+    flusher_id = [x[1] for x in threads if isinstance(x, tuple)][0]
+    assert ids == {flusher_id}
+    p.close()
+
+
+def test_error_callback_hears_of_unreachable_brokers():
+    errs = []
+    p = kfk.Producer({"bootstrap.servers": "127.0.0.1:1", "error_cb": errs.append,
+                      "reconnect.backoff.ms": 10})
+    wait_for(lambda: p.poll(0.1) >= 0 and errs, "an error callback")
+    assert errs[0].name() == "NO_BROKERS"
+    p.close(0)
