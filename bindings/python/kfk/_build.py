@@ -115,6 +115,11 @@ void kfk_consumer_destroy(kfk_consumer *c);
 kfk_err kfk_message_header(const kfk_message *m, size_t i, const char **name, size_t *name_len,
                            const void **value, size_t *value_len);
 void kfk_message_release(kfk_message *m);
+const char *kfk_message_topic(const kfk_message *m);
+const void *kfk_message_key(const kfk_message *m, size_t *len);
+const void *kfk_message_value(const kfk_message *m, size_t *len);
+size_t kfk_message_header_count(const kfk_message *m);
+int32_t kfk_message_leader_epoch(const kfk_message *m);
 
 kfk_partition_list *kfk_partition_list_new(size_t size_hint);
 void kfk_partition_list_destroy(kfk_partition_list *list);
@@ -229,14 +234,6 @@ kfk_err kfk_mock_broker_set_rtt(kfk_mock_cluster *mc, int32_t broker_id, int rtt
 kfk_err kfk_mock_set_auto_create_topics(kfk_mock_cluster *mc, bool enable, int32_t partitions);
 
 /* The binding's own C side (below). */
-typedef struct kfkpy_dr {
-    uintptr_t opaque;
-    int64_t offset;
-    int64_t timestamp;
-    int32_t partition;
-    int32_t err;
-} kfkpy_dr;
-
 typedef struct kfkpy_ev {
     int kind;
     int code;
@@ -244,27 +241,14 @@ typedef struct kfkpy_ev {
     char *text;
 } kfkpy_ev;
 
-typedef struct kfkpy_msg {
-    kfk_message *m;
-    const char *topic;
-    const char *key;
-    const char *value;
-    size_t key_len;
-    size_t value_len;
-    int64_t offset;
-    int64_t timestamp;
-    int32_t partition;
-    int32_t err;
-    int32_t ts_type;
-    int32_t leader_epoch;
-    int32_t has_key;
-    int32_t has_value;
-    size_t n_headers;
-} kfkpy_msg;
-
 typedef struct kfkpy_h {
-    kfkpy_dr *drs;
+    uintptr_t *dr_opaque;
+    int64_t *dr_offset;
+    int64_t *dr_timestamp;
+    int32_t *dr_partition;
+    int32_t *dr_err;
     size_t n_dr;
+    size_t dr_next;
     ...;
 } kfkpy_h;
 
@@ -277,9 +261,33 @@ void kfkpy_events_free(kfkpy_ev *evs, size_t n);
 kfk_err kfkpy_produce(kfk_producer *p, const char *topic, int32_t partition, const char *key,
                       size_t key_len, const char *value, size_t value_len, int64_t timestamp_ms,
                       const kfk_header *headers, size_t n_headers, uintptr_t opaque);
-size_t kfkpy_poll_batch(kfk_consumer *c, kfk_message **tmp, kfkpy_msg *out, size_t max,
-                        int timeout_ms);
-void kfkpy_release_all(kfkpy_msg *msgs, size_t n);
+kfk_err kfkpy_produce_value(kfk_producer *p, const char *topic, int32_t partition,
+                            const char *value, size_t value_len, uintptr_t opaque);
+typedef struct kfkpy_cols {
+    kfk_message **m;
+    int32_t *topic_idx;
+    const char *topics[16];
+    size_t n_topics;
+    int64_t *key_start;
+    int64_t *key_end;
+    int64_t *value_start;
+    int64_t *value_end;
+    int64_t *offset;
+    int64_t *timestamp;
+    int32_t *partition;
+    int32_t *err;
+    int32_t *ts_type;
+    size_t n_keys;
+    size_t n_null_values;
+    char *data;
+    size_t data_len;
+    kfk_message **batch;
+    ...;
+} kfkpy_cols;
+kfkpy_cols *kfkpy_cols_new(size_t max);
+void kfkpy_cols_free(kfkpy_cols *c);
+size_t kfkpy_poll_cols(kfk_consumer *c, kfkpy_cols *out, size_t max, int timeout_ms);
+void kfkpy_release_all(kfk_message **msgs, size_t n);
 
 extern "Python" void kfkpy_on_rebalance(void *py_handle, int event,
                                           const kfk_partition_list *parts);
@@ -293,53 +301,9 @@ SOURCE = r"""
 #include <string.h>
 #include <kfk.h>
 #include <kfk_mock.h>
+#include "_kfkpy.h"
 
-typedef struct kfkpy_dr {
-    uintptr_t opaque;
-    int64_t offset;
-    int64_t timestamp;
-    int32_t partition;
-    int32_t err;
-} kfkpy_dr;
 
-typedef struct kfkpy_ev {
-    int kind; /* 1: error, 2: log */
-    int code; /* the kfk_err, or the log level */
-    char *facility;
-    char *text;
-} kfkpy_ev;
-
-typedef struct kfkpy_msg {
-    kfk_message *m;
-    const char *topic;
-    const char *key;
-    const char *value;
-    size_t key_len;
-    size_t value_len;
-    int64_t offset;
-    int64_t timestamp;
-    int32_t partition;
-    int32_t err;
-    int32_t ts_type;
-    int32_t leader_epoch;
-    int32_t has_key;
-    int32_t has_value;
-    size_t n_headers;
-} kfkpy_msg;
-
-/* Per handle: delivery reports collected during one poll (the polling
- * thread only, so no lock), and error and log events from kfk's threads
- * (under lock) that Python takes on its polling thread, so that no kfk
- * thread ever waits for the GIL. */
-typedef struct kfkpy_h {
-    kfkpy_dr *drs;
-    size_t n_dr;
-    size_t cap_dr;
-    pthread_mutex_t lock; /* protects evs, n_ev, cap_ev */
-    kfkpy_ev *evs;
-    size_t n_ev, cap_ev;
-    void *py_handle;
-} kfkpy_h;
 
 static void kfkpy_on_rebalance(void *py_handle, int event, const kfk_partition_list *parts);
 static void kfkpy_on_commit(void *py_handle, int err, const kfk_partition_list *offsets);
@@ -366,27 +330,44 @@ static void kfkpy_h_free(kfkpy_h *h)
 {
     if (!h) return;
     kfkpy_events_free(h->evs, h->n_ev);
-    free(h->drs);
+    free(h->dr_opaque);
+    free(h->dr_offset);
+    free(h->dr_timestamp);
+    free(h->dr_partition);
+    free(h->dr_err);
     pthread_mutex_destroy(&h->lock);
     free(h);
+}
+
+static int dr_grow(kfkpy_h *h)
+{
+    size_t cap = h->cap_dr ? h->cap_dr * 2 : 4096;
+    void *a = realloc(h->dr_opaque, cap * sizeof(uintptr_t));
+    if (a) h->dr_opaque = a;
+    void *b = realloc(h->dr_offset, cap * sizeof(int64_t));
+    if (b) h->dr_offset = b;
+    void *c = realloc(h->dr_timestamp, cap * sizeof(int64_t));
+    if (c) h->dr_timestamp = c;
+    void *d = realloc(h->dr_partition, cap * sizeof(int32_t));
+    if (d) h->dr_partition = d;
+    void *e = realloc(h->dr_err, cap * sizeof(int32_t));
+    if (e) h->dr_err = e;
+    if (!a || !b || !c || !d || !e) return -1;
+    h->cap_dr = cap;
+    return 0;
 }
 
 static void dr_cb(void *opaque, kfk_producer *p, const kfk_delivery_report *r)
 {
     (void)p;
     kfkpy_h *h = opaque;
-    if (h->n_dr == h->cap_dr) {
-        size_t cap = h->cap_dr ? h->cap_dr * 2 : 1024;
-        kfkpy_dr *d = realloc(h->drs, cap * sizeof(*d));
-        if (!d) return; /* the report is lost; Python sees fewer */
-        h->drs = d;
-        h->cap_dr = cap;
-    }
-    h->drs[h->n_dr++] = (kfkpy_dr){.opaque = (uintptr_t)r->opaque,
-                                   .offset = r->offset,
-                                   .timestamp = r->timestamp_ms,
-                                   .partition = r->partition,
-                                   .err = r->err};
+    if (h->n_dr == h->cap_dr && dr_grow(h)) return; /* lost; Python sees fewer */
+    size_t i = h->n_dr++;
+    h->dr_opaque[i] = (uintptr_t)r->opaque;
+    h->dr_offset[i] = r->offset;
+    h->dr_timestamp[i] = r->timestamp_ms;
+    h->dr_partition[i] = r->partition;
+    h->dr_err[i] = r->err;
 }
 
 static void push_event(kfkpy_h *h, int kind, int code, const char *facility, const char *text)
@@ -470,39 +451,154 @@ static kfk_err kfkpy_produce(kfk_producer *p, const char *topic, int32_t partiti
     return kfk_produce(p, &rec, (void *)opaque);
 }
 
-/* One poll for up to max messages, each read out in one go, so that
- * Python crosses into C once per batch rather than once per field. */
-static size_t kfkpy_poll_batch(kfk_consumer *c, kfk_message **tmp, kfkpy_msg *out, size_t max,
-                               int timeout_ms)
+/* The common case, a value and nothing else: fewer arguments to convert. */
+static kfk_err kfkpy_produce_value(kfk_producer *p, const char *topic, int32_t partition,
+                                   const char *value, size_t value_len, uintptr_t opaque)
 {
-    size_t n = kfk_consumer_poll_batch(c, tmp, max, timeout_ms);
+    kfk_record rec = {
+        .topic = topic, .partition = partition, .value = value, .value_len = value_len};
+    return kfk_produce(p, &rec, (void *)opaque);
+}
+
+/* One poll for up to max messages, read out as columns (one array per
+ * field) with every key and value copied into one buffer, so that Python
+ * builds its messages with a few calls per batch instead of a few per
+ * message. Topics are numbered: a batch rarely holds more than a few. */
+#define KFKPY_MAX_TOPICS 16
+typedef struct kfkpy_cols {
+    kfk_message **m;
+    int32_t *topic_idx;
+    const char *topics[KFKPY_MAX_TOPICS];
+    size_t n_topics;
+    int64_t *key_start;
+    int64_t *key_end;
+    int64_t *value_start;
+    int64_t *value_end;
+    int64_t *offset;
+    int64_t *timestamp;
+    int32_t *partition;
+    int32_t *err;
+    int32_t *ts_type;
+    size_t n_keys;
+    size_t n_null_values;
+    char *data;
+    size_t data_len;
+    size_t data_cap;
+    size_t max;
+    kfk_message **batch; /* the last poll's messages, for Python to own */
+} kfkpy_cols;
+
+static void kfkpy_cols_free(kfkpy_cols *c)
+{
+    if (!c) return;
+    free(c->m);
+    free(c->topic_idx);
+    free(c->key_start);
+    free(c->key_end);
+    free(c->value_start);
+    free(c->value_end);
+    free(c->offset);
+    free(c->timestamp);
+    free(c->partition);
+    free(c->err);
+    free(c->ts_type);
+    free(c->data);
+    free(c);
+}
+
+static kfkpy_cols *kfkpy_cols_new(size_t max)
+{
+    kfkpy_cols *c = calloc(1, sizeof(*c));
+    if (!c) return NULL;
+    c->max = max;
+    c->m = calloc(max, sizeof(*c->m));
+    c->topic_idx = calloc(max, sizeof(int32_t));
+    c->key_start = calloc(max, sizeof(int64_t));
+    c->key_end = calloc(max, sizeof(int64_t));
+    c->value_start = calloc(max, sizeof(int64_t));
+    c->value_end = calloc(max, sizeof(int64_t));
+    c->offset = calloc(max, sizeof(int64_t));
+    c->timestamp = calloc(max, sizeof(int64_t));
+    c->partition = calloc(max, sizeof(int32_t));
+    c->err = calloc(max, sizeof(int32_t));
+    c->ts_type = calloc(max, sizeof(int32_t));
+    if (!c->m || !c->topic_idx || !c->key_start || !c->key_end || !c->value_start ||
+        !c->value_end || !c->offset || !c->timestamp || !c->partition || !c->err ||
+        !c->ts_type) {
+        kfkpy_cols_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Appends n bytes to out->data; their start, or -1 when out of memory. */
+static int64_t cols_copy(kfkpy_cols *out, const void *p, size_t n)
+{
+    if (out->data_len + n > out->data_cap) {
+        size_t cap = out->data_cap ? out->data_cap : 65536;
+        while (cap < out->data_len + n)
+            cap *= 2;
+        char *d = realloc(out->data, cap);
+        if (!d) return -1;
+        out->data = d;
+        out->data_cap = cap;
+    }
+    int64_t at = (int64_t)out->data_len;
+    if (n) memcpy(out->data + at, p, n);
+    out->data_len += n;
+    return at;
+}
+
+static int32_t cols_topic(kfkpy_cols *out, const char *topic)
+{
+    for (size_t j = 0; j < out->n_topics; j++)
+        if (out->topics[j] == topic || strcmp(out->topics[j], topic) == 0) return (int32_t)j;
+    if (out->n_topics == KFKPY_MAX_TOPICS) return -1; /* Python asks the message */
+    out->topics[out->n_topics] = topic;
+    return (int32_t)out->n_topics++;
+}
+
+static size_t kfkpy_poll_cols(kfk_consumer *c, kfkpy_cols *out, size_t max, int timeout_ms)
+{
+    if (max > out->max) max = out->max;
+    size_t n = kfk_consumer_poll_batch(c, out->m, max, timeout_ms);
+    out->n_topics = out->n_keys = out->n_null_values = 0;
+    out->data_len = 0;
+    out->batch = NULL;
+    if (n == 0) return 0;
+    out->batch = malloc(n * sizeof(*out->batch));
+    if (!out->batch) { /* nothing can be handed out */
+        for (size_t i = 0; i < n; i++)
+            kfk_message_release(out->m[i]);
+        return 0;
+    }
+    memcpy(out->batch, out->m, n * sizeof(*out->batch));
     for (size_t i = 0; i < n; i++) {
-        kfk_message *m = tmp[i];
-        kfkpy_msg *o = &out[i];
+        kfk_message *m = out->m[i];
+        size_t kl, vl;
+        const void *k = kfk_message_key(m, &kl), *v = kfk_message_value(m, &vl);
         kfk_timestamp_type tt;
-        o->m = m;
-        o->topic = kfk_message_topic(m);
-        o->key = kfk_message_key(m, &o->key_len);
-        o->value = kfk_message_value(m, &o->value_len);
-        o->has_key = o->key != NULL;
-        o->has_value = o->value != NULL;
-        o->offset = kfk_message_offset(m);
-        o->timestamp = kfk_message_timestamp(m, &tt);
-        o->ts_type = (int32_t)tt;
-        o->partition = kfk_message_partition(m);
-        o->err = kfk_message_error(m);
-        o->leader_epoch = kfk_message_leader_epoch(m);
-        o->n_headers = kfk_message_header_count(m);
+        out->topic_idx[i] = cols_topic(out, kfk_message_topic(m));
+        out->key_start[i] = k ? cols_copy(out, k, kl) : -1;
+        out->key_end[i] = out->key_start[i] < 0 ? -1 : out->key_start[i] + (int64_t)kl;
+        out->value_start[i] = v ? cols_copy(out, v, vl) : -1;
+        out->value_end[i] = out->value_start[i] < 0 ? -1 : out->value_start[i] + (int64_t)vl;
+        out->n_keys += k != NULL;
+        out->n_null_values += out->value_start[i] < 0;
+        out->offset[i] = kfk_message_offset(m);
+        out->timestamp[i] = kfk_message_timestamp(m, &tt);
+        out->ts_type[i] = (int32_t)tt;
+        out->partition[i] = kfk_message_partition(m);
+        out->err[i] = kfk_message_error(m);
     }
     return n;
 }
 
-static void kfkpy_release_all(kfkpy_msg *msgs, size_t n)
+static void kfkpy_release_all(kfk_message **msgs, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        kfk_message_release(msgs[i].m);
-        msgs[i].m = NULL;
-    }
+    for (size_t i = 0; i < n; i++)
+        kfk_message_release(msgs[i]);
+    free(msgs);
 }
 """
 
@@ -512,19 +608,23 @@ def _pkg_config(*args):
     return shlex.split(out)
 
 
-def _build_flags():
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def build_flags():
+    """Compiler and linker arguments for libkfk (also used by setup.py)."""
     build = os.environ.get("KFK_BUILD_DIR")
     if build:
         build = os.path.abspath(build)
         inc = os.path.join(os.path.dirname(build), "include")
         return dict(
-            include_dirs=[inc],
+            include_dirs=[inc, HERE],
             library_dirs=[build],
             runtime_library_dirs=[build],
             libraries=["kfk", "kfk_mock"],
         )
     cflags, libs = _pkg_config("--cflags"), _pkg_config("--libs")
-    flags = dict(include_dirs=[], library_dirs=[], libraries=[], runtime_library_dirs=[])
+    flags = dict(include_dirs=[HERE], library_dirs=[], libraries=[], runtime_library_dirs=[])
     for f in cflags:
         if f.startswith("-I"):
             flags["include_dirs"].append(f[2:])
@@ -543,7 +643,7 @@ ffibuilder.set_source(
     "kfk._kfk",
     SOURCE,
     extra_compile_args=["-O2", "-std=gnu11"],
-    **_build_flags(),
+    **build_flags(),
 )
 
 if __name__ == "__main__":

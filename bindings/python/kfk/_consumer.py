@@ -1,4 +1,5 @@
 """Consumer: confluent-kafka's Consumer over kfk_consumer."""
+import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
@@ -6,10 +7,10 @@ from . import _conf
 from ._errors import KafkaError, KafkaException
 from ._handle import SLICE_MS, Hooks
 from ._kfk import ffi, lib
-from ._types import Message, TopicPartition, _Batch, from_c, to_c
+from ._types import Message, TopicPartition, from_c, messages_from_cols, to_c
 
 NULL = ffi.NULL
-_poll_batch = lib.kfkpy_poll_batch
+_poll_cols = lib.kfkpy_poll_cols
 
 _ASSIGNED, _REVOKED, _LOST = 1, 2, 3
 
@@ -45,8 +46,8 @@ class Consumer:
         self._c = c
         self._on_assign = self._on_revoke = self._on_lost = None
         self._cb_error: Optional[BaseException] = None
-        self._cap = 0
-        self._tmp = self._out = None
+        self._cols = None
+        self._cols_lock = threading.Lock()  # one poll at a time uses _cols
         self._closed = False
 
     # --- errors ---------------------------------------------------------
@@ -131,24 +132,28 @@ class Consumer:
     # --- messages --------------------------------------------------------
     def _poll_some(self, max_n: int, timeout: Optional[float]) -> List[Message]:
         self._check_open()
-        if max_n > self._cap:
-            self._cap = max_n
-            self._tmp = ffi.new("kfk_message *[]", max_n)
-        out = ffi.new("kfkpy_msg[]", max_n)
         deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
         c = self._c
-        while True:
-            if deadline is None:
-                ms = SLICE_MS
-            else:
-                ms = max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
-            n = _poll_batch(c, self._tmp, out, max_n, ms)
-            self._after_poll()
-            if n:
-                batch = _Batch(out, n)
-                return [Message(batch, out[i]) for i in range(n)]
-            if self._closed or ms == 0 or (deadline is not None and time.monotonic() >= deadline):
-                return []
+        with self._cols_lock:
+            cols = self._cols
+            if cols is None or max_n > self._cols_max:
+                cols = ffi.gc(lib.kfkpy_cols_new(max(max_n, 64)), lib.kfkpy_cols_free)
+                if cols == NULL:
+                    raise MemoryError()
+                self._cols, self._cols_max = cols, max(max_n, 64)
+            while True:
+                if deadline is None:
+                    ms = SLICE_MS
+                else:
+                    ms = max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
+                n = _poll_cols(c, cols, max_n, ms)
+                msgs = messages_from_cols(cols, n) if n else None
+                self._after_poll()
+                if msgs:
+                    return msgs
+                if self._closed or ms == 0 or (
+                        deadline is not None and time.monotonic() >= deadline):
+                    return []
 
     def poll(self, timeout: Optional[float] = None) -> Optional[Message]:
         """The next message or event, waiting up to timeout seconds (None:

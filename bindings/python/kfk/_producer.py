@@ -1,4 +1,5 @@
 """Producer: confluent-kafka's Producer over kfk_producer."""
+import itertools
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
@@ -10,6 +11,9 @@ from ._types import Message
 
 NULL = ffi.NULL
 _produce = lib.kfkpy_produce
+_unpack = ffi.unpack
+from ._speedups import produce_value as _produce_value
+from ._speedups import serve as _serve_reports
 
 Headers = Union[Dict[str, Any], List[Tuple[str, Any]], None]
 
@@ -47,8 +51,11 @@ class Producer:
         if p == NULL:
             raise KafkaException(KafkaError(-111, ffi.string(errbuf).decode()))
         self._p = p
+        self._addr = int(ffi.cast("uintptr_t", p))
+        self._h_addr = int(ffi.cast("uintptr_t", self._h))
         self._pending: Dict[int, tuple] = {}
-        self._seq = 0
+        # Distinct from the opaques _speedups.produce_value numbers from 1.
+        self._seq = itertools.count(1 << 62)
         self._topics: Dict[str, bytes] = {}
         self._closed = False
 
@@ -61,27 +68,34 @@ class Producer:
                 headers: Headers = None, callback: Optional[Callable] = None) -> None:
         """Queues a record. Raises BufferError when the buffer is full
         (poll or flush, then try again), KafkaException otherwise."""
-        if self._closed:
-            self._check_open()
-        t = self._topics.get(topic)
-        if t is None:
-            if not isinstance(topic, str):
-                raise TypeError("topic must be a str")
-            t = self._topics[topic] = topic.encode()
-        if value is None or type(value) is bytes:
-            v, vl = (value, len(value)) if value is not None else (NULL, 0)
+        if key is None and not headers and not timestamp and (type(value) is bytes or
+                                                              value is None):
+            t = self._topics.get(topic) or self._topic_bytes(topic)
+            err = _produce_value(self._addr, t, partition, value, self._pending, topic,
+                                 on_delivery or callback or self._dr_default)
+            if err:
+                self._raise(err)
+            return
+        try:
+            t = self._topics[topic]
+        except KeyError:
+            t = self._topic_bytes(topic)
+        if type(value) is bytes:
+            v, vl = value, len(value)
         else:
             v, vl = _bytes(value, "value")
-        if key is None or type(key) is bytes:
-            k, kl = (key, len(key)) if key is not None else (NULL, 0)
+        if key is None:
+            k, kl = NULL, 0
+        elif type(key) is bytes:
+            k, kl = key, len(key)
         else:
             k, kl = _bytes(key, "key")
         cb = on_delivery or callback or self._dr_default
-        opaque = 0
         if cb is not None:
-            self._seq += 1
-            opaque = self._seq
-            self._pending[opaque] = (cb, topic, key, value, timestamp)
+            opaque = next(self._seq)
+            self._pending[opaque] = (topic, key, value, cb)
+        else:
+            opaque = 0
         if headers:
             hdrs, keep, bufs = self._headers(headers)
             err = _produce(self._p, t, partition, k, kl, v, vl, timestamp, hdrs, len(keep), opaque)
@@ -93,7 +107,14 @@ class Producer:
                 del self._pending[opaque]
             self._raise(err)
 
+    def _topic_bytes(self, topic: str) -> bytes:
+        if not isinstance(topic, str):
+            raise TypeError("topic must be a str")
+        t = self._topics[topic] = topic.encode()
+        return t
+
     def _raise(self, err):
+        self._check_open()
         reason = ffi.string(lib.kfk_producer_last_error(self._p)).decode() or None
         if err == -112:
             raise BufferError(reason or "the producer's buffer is full")
@@ -124,31 +145,9 @@ class Producer:
         return arr, keep, bufs
 
     def _serve(self) -> int:
-        h = self._h
-        n = h.n_dr
-        if n:
-            drs = h.drs
-            pending = self._pending
-            h.n_dr = 0
-            for i in range(n):
-                d = drs[i]
-                op = d.opaque
-                if not op:
-                    continue
-                cb, topic, key, value, ts = pending.pop(op)
-                m = Message()
-                m._topic = topic
-                m._key = key
-                m._value = value
-                m._partition = d.partition
-                m._offset = d.offset
-                m._timestamp = d.timestamp
-                err = d.err
-                if err:
-                    m._error = KafkaError(err)
-                    cb(m._error, m)
-                else:
-                    cb(None, m)
+        n = 0
+        if self._h.n_dr:
+            n = _serve_reports(self._h_addr, self._pending, Message, KafkaError)
         self._hooks.serve_events()
         return n
 
@@ -215,6 +214,7 @@ class Producer:
         lib.kfk_producer_destroy(self._p)
         self._serve()
         self._p = NULL
+        self._addr = 0
         return left
 
     def __enter__(self) -> "Producer":

@@ -1,4 +1,5 @@
 """Message and TopicPartition, and partition lists both ways."""
+from itertools import repeat
 from typing import Any, List, Optional, Sequence, Tuple
 
 from ._errors import KafkaError
@@ -94,98 +95,72 @@ class _Batch:
         self.n = n
 
     def __del__(self):
-        if self.n:
-            lib.kfkpy_release_all(self.msgs, self.n)
-            self.n = 0
+        n, self.n = self.n, 0
+        if n:
+            lib.kfkpy_release_all(self.msgs, n)
 
 
 _ts_types = {-1: TIMESTAMP_NOT_AVAILABLE, 0: TIMESTAMP_CREATE_TIME, 1: TIMESTAMP_LOG_APPEND_TIME}
+_unpack = ffi.unpack
+
+# Fields of a Message, a tuple: both kinds share the first eight.
+_TOPIC, _KEY, _VALUE, _OWNER, _PARTITION, _OFFSET, _TS, _ERR, _TS_TYPE, _INDEX = range(10)
 
 
-class Message:
+class Message(tuple):
     """A consumed record (or an event carrying an error), or in a delivery
-    callback the record that was produced. key() and value() return bytes
-    (copies); key_view() and value_view() return zero-copy memoryviews over
-    the fetched data, valid while this Message (or the view) lives."""
+    callback the record that was produced. key() and value() return bytes;
+    key_view() and value_view() return zero-copy, read-only memoryviews
+    over the fetched data, which keep it alive while they live. A consumed
+    message holds the fetched data of its poll until every message of that
+    poll is gone.
 
-    __slots__ = ("_b", "_s", "_topic", "_key", "_value", "_partition", "_offset",
-                 "_timestamp", "_error", "_headers", "_latency")
+    A tuple, so that a poll's messages are built from columns in C loops
+    (map over zip) rather than one Python call per field: (topic, key,
+    value, owner, partition, offset, timestamp, error code), plus
+    (timestamp type, index in the poll) for a consumed one, whose owner is
+    its poll's batch; a delivered one's owner is its callback."""
 
-    def __init__(self, batch=None, s=None):
-        self._b = batch
-        self._s = s
-        self._topic = None
-        self._key = None
-        self._value = None
-        self._headers = None
-        self._error = None
-        self._latency = None
-        if s is not None:
-            self._partition = s.partition
-            self._offset = s.offset
-            if s.err:
-                self._error = KafkaError(s.err)
+    __slots__ = ()
 
-    # confluent-kafka names
     def topic(self) -> Optional[str]:
-        if self._topic is None and self._s is not None:
-            self._topic = ffi.string(self._s.topic).decode()
-        return self._topic
+        return self[0]
 
     def partition(self) -> Optional[int]:
-        return self._partition
+        return self[4]
 
     def offset(self) -> Optional[int]:
-        return self._offset
+        return self[5]
 
     def key(self) -> Optional[bytes]:
-        s = self._s
-        if s is not None:
-            return ffi.unpack(s.key, s.key_len) if s.has_key else None
-        return self._key
+        return self[1]
 
     def value(self) -> Optional[bytes]:
-        s = self._s
-        if s is not None:
-            return ffi.unpack(s.value, s.value_len) if s.has_value else None
-        return self._value
-
-    def key_view(self) -> Optional[memoryview]:
-        s = self._s
-        if s is None:
-            return None if self._key is None else memoryview(self._key)
-        return _view(self, s.key, s.key_len) if s.has_key else None
-
-    def value_view(self) -> Optional[memoryview]:
-        s = self._s
-        if s is None:
-            return None if self._value is None else memoryview(self._value)
-        return _view(self, s.value, s.value_len) if s.has_value else None
+        return self[2]
 
     def __len__(self) -> int:
-        s = self._s
-        if s is not None:
-            return s.value_len
-        return len(self._value) if self._value is not None else 0
+        v = self[2]
+        return 0 if v is None else len(v)
 
     def timestamp(self) -> Tuple[int, int]:
-        s = self._s
-        if s is not None:
-            return (_ts_types.get(s.ts_type, 0), s.timestamp)
-        if self._timestamp is None:
-            return (TIMESTAMP_NOT_AVAILABLE, 0)
-        return (TIMESTAMP_CREATE_TIME, self._timestamp)
+        if tuple.__len__(self) > _TS_TYPE:
+            return (_ts_types.get(self[_TS_TYPE], 0), self[_TS])
+        return (TIMESTAMP_CREATE_TIME, self[_TS])
 
-    def leader_epoch(self) -> Optional[int]:
-        s = self._s
-        if s is None or s.leader_epoch < 0:
+    def error(self) -> Optional[KafkaError]:
+        e = self[7]
+        return KafkaError(e) if e else None
+
+    def _kfk_message(self):
+        if tuple.__len__(self) <= _INDEX:
             return None
-        return s.leader_epoch
+        return self[_OWNER].msgs[self[_INDEX]]
 
     def headers(self) -> Optional[List[Tuple[str, Optional[bytes]]]]:
-        if self._headers is not None or self._s is None:
-            return self._headers
-        n = self._s.n_headers
+        m = self._kfk_message()
+        if m is None:
+            return None
+        n = lib.kfk_message_header_count(m)
         if not n:
             return None
         name = ffi.new("const char **")
@@ -193,23 +168,40 @@ class Message:
         val = ffi.new("const void **")
         vlen = ffi.new("size_t *")
         out = []
-        m = self._s.m
         for i in range(n):
             lib.kfk_message_header(m, i, name, nlen, val, vlen)
-            v = None if val[0] == ffi.NULL else ffi.unpack(ffi.cast("char *", val[0]), vlen[0])
-            out.append((ffi.unpack(name[0], nlen[0]).decode("utf-8", "replace"), v))
-        self._headers = out
+            v = None if val[0] == ffi.NULL else _unpack(ffi.cast("char *", val[0]), vlen[0])
+            out.append((_unpack(name[0], nlen[0]).decode("utf-8", "replace"), v))
         return out
 
-    def error(self) -> Optional[KafkaError]:
-        return self._error
+    def leader_epoch(self) -> Optional[int]:
+        m = self._kfk_message()
+        e = -1 if m is None else lib.kfk_message_leader_epoch(m)
+        return None if e < 0 else e
 
-    def latency(self) -> Optional[float]:
-        return self._latency
+    def key_view(self) -> Optional[memoryview]:
+        return self._view(True)
+
+    def value_view(self) -> Optional[memoryview]:
+        return self._view(False)
+
+    def _view(self, key: bool) -> Optional[memoryview]:
+        m = self._kfk_message()
+        if m is None:
+            b = self[1] if key else self[2]
+            return None if b is None else memoryview(b)
+        n = ffi.new("size_t *")
+        p = lib.kfk_message_key(m, n) if key else lib.kfk_message_value(m, n)
+        return None if p == ffi.NULL else _view(self, p, n[0])
 
     def __repr__(self) -> str:
         return "Message{topic=%s,partition=%s,offset=%s,error=%s}" % (
-            self.topic(), self._partition, self._offset, self._error)
+            self.topic(), self.partition(), self.offset(), self.error())
+
+    # a tuple's equality would compare contents; messages are distinct
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
 
 def _view(msg, ptr, n) -> memoryview:
@@ -218,3 +210,36 @@ def _view(msg, ptr, n) -> memoryview:
     # alive.
     keeper = ffi.gc(ffi.cast("char *", ptr), lambda _p, _m=msg: None)
     return memoryview(ffi.buffer(keeper, n)).toreadonly()
+
+
+def messages_from_cols(cols, n: int) -> List[Message]:
+    """The Messages of a kfkpy_poll_cols that returned n."""
+    batch = _Batch(cols.batch, n)
+    data = _unpack(cols.data, cols.data_len)
+    get = data.__getitem__
+    values = list(map(get, map(slice, _unpack(cols.value_start, n),
+                               _unpack(cols.value_end, n))))
+    if cols.n_null_values:
+        for i, st in enumerate(_unpack(cols.value_start, n)):
+            if st < 0:
+                values[i] = None
+    if cols.n_keys == 0:
+        keys = repeat(None, n)
+    else:
+        ks = _unpack(cols.key_start, n)
+        keys = list(map(get, map(slice, ks, _unpack(cols.key_end, n))))
+        if cols.n_keys != n:
+            for i, st in enumerate(ks):
+                if st < 0:
+                    keys[i] = None
+    names = [ffi.string(cols.topics[j]).decode() for j in range(cols.n_topics)]
+    if len(names) == 1:
+        topics = repeat(names[0], n)
+    else:
+        idx = _unpack(cols.topic_idx, n)
+        topics = [names[j] if j >= 0 else ffi.string(lib.kfk_message_topic(batch.msgs[i])).decode()
+                  for i, j in enumerate(idx)]
+    return list(map(Message, zip(topics, keys, values, repeat(batch, n),
+                                 _unpack(cols.partition, n), _unpack(cols.offset, n),
+                                 _unpack(cols.timestamp, n), _unpack(cols.err, n),
+                                 _unpack(cols.ts_type, n), range(n))))
