@@ -14,6 +14,7 @@ _produce = lib.kfkpy_produce
 _unpack = ffi.unpack
 from ._speedups import produce_value as _produce_value
 from ._speedups import serve as _serve_reports
+from ._speedups import add_pending as _add_pending
 
 Headers = Union[Dict[str, Any], List[Tuple[str, Any]], None]
 
@@ -93,7 +94,7 @@ class Producer:
         cb = on_delivery or callback or self._dr_default
         if cb is not None:
             opaque = next(self._seq)
-            self._pending[opaque] = (topic, key, value, cb)
+            _add_pending(self._pending, opaque, topic, key, value, cb)
         else:
             opaque = 0
         if headers:

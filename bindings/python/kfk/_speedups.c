@@ -14,6 +14,35 @@
  * unique in each producer's pending dict. Taken under the GIL. */
 static uint64_t next_opaque;
 
+/* A pending entry (topic, key, value, cb), kept from the garbage
+ * collector's lists: a producer holds one per record in flight, hundreds of
+ * thousands, which every full collection would walk. It cannot be part of
+ * a cycle (nothing refers to it but the pending dict, which drops it when
+ * the report is served), so its references count is all it needs. */
+static PyObject *pending_entry(PyObject *topic, PyObject *key, PyObject *value, PyObject *cb)
+{
+    PyObject *entry = PyTuple_Pack(4, topic, key, value, cb);
+    if (entry && PyObject_GC_IsTracked(entry)) PyObject_GC_UnTrack(entry);
+    return entry;
+}
+
+/* add_pending(pending, opaque, topic, key, value, cb): pending[opaque] =
+ * (topic, key, value, cb), for records produced through cffi. */
+static PyObject *add_pending(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 6 || !PyDict_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "add_pending(pending, opaque, topic, key, value, cb)");
+        return NULL;
+    }
+    PyObject *entry = pending_entry(args[2], args[3], args[4], args[5]);
+    if (!entry) return NULL;
+    int rc = PyDict_SetItem(args[0], args[1], entry);
+    Py_DECREF(entry);
+    if (rc < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
 /* produce_value(producer, topic_bytes, partition, value, pending, topic, cb)
  * -> kfk_err. producer: the kfk_producer's address; topic_bytes: the
  * topic's bytes (NUL-terminated, as bytes objects are); value: bytes or
@@ -47,7 +76,7 @@ static PyObject *produce_value(PyObject *self, PyObject *const *args, Py_ssize_t
     if (cb != Py_None) {
         opaque = (uintptr_t)++next_opaque;
         key = PyLong_FromSize_t(opaque);
-        PyObject *entry = key ? PyTuple_Pack(4, args[5], Py_None, value, cb) : NULL;
+        PyObject *entry = key ? pending_entry(args[5], Py_None, value, cb) : NULL;
         int rc = entry ? PyDict_SetItem(pending, key, entry) : -1;
         Py_XDECREF(entry);
         if (rc < 0) {
@@ -157,6 +186,8 @@ static PyObject *serve(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 static PyMethodDef methods[] = {
     {"produce_value", (PyCFunction)(void (*)(void))produce_value, METH_FASTCALL,
      "kfk_produce of a value-only record"},
+    {"add_pending", (PyCFunction)(void (*)(void))add_pending, METH_FASTCALL,
+     "records a pending delivery"},
     {"serve", (PyCFunction)(void (*)(void))serve, METH_FASTCALL, "serves delivery reports"},
     {NULL, NULL, 0, NULL},
 };
