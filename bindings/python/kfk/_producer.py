@@ -15,6 +15,7 @@ _unpack = ffi.unpack
 from ._speedups import produce_value as _produce_value
 from ._speedups import serve as _serve_reports
 from ._speedups import add_pending as _add_pending
+from ._speedups import bind_produce as _bind_produce
 
 Headers = Union[Dict[str, Any], List[Tuple[str, Any]], None]
 
@@ -59,6 +60,11 @@ class Producer:
         self._seq = itertools.count(1 << 62)
         self._topics: Dict[str, bytes] = {}
         self._closed = False
+        # produce() in C for the common case, falling back to _produce;
+        # close() zeroes the address it holds.
+        self._addr_box = [self._addr]
+        self.produce = _bind_produce((self._topics, self._addr_box, self._pending,
+                                      self._dr_default, self._produce, self._raise))
 
     def _check_open(self):
         if self._closed:
@@ -69,6 +75,12 @@ class Producer:
                 headers: Headers = None, callback: Optional[Callable] = None) -> None:
         """Queues a record. Raises BufferError when the buffer is full
         (poll or flush, then try again), KafkaException otherwise."""
+        # Replaced on each instance by the C version (see __init__).
+        self._produce(topic, value, key, partition, on_delivery, timestamp, headers, callback)
+
+    def _produce(self, topic: str, value: Any = None, key: Any = None, partition: int = -1,
+                 on_delivery: Optional[Callable] = None, timestamp: int = 0,
+                 headers: Headers = None, callback: Optional[Callable] = None) -> None:
         if key is None and not headers and not timestamp and (type(value) is bytes or
                                                               value is None):
             t = self._topics.get(topic) or self._topic_bytes(topic)
@@ -216,6 +228,7 @@ class Producer:
         self._serve()
         self._p = NULL
         self._addr = 0
+        self._addr_box[0] = 0
         return left
 
     def __enter__(self) -> "Producer":

@@ -183,7 +183,95 @@ static PyObject *serve(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromSize_t(served);
 }
 
+/* Producer.produce, bound to one producer's state, for the common case:
+ * a topic seen before, a bytes value (or None), no key, headers or
+ * timestamp. Anything else goes to the Python method (fallback), and an
+ * error to raise_error. self is the state tuple (topics: dict str ->
+ * bytes, [producer address], pending, default callback, fallback,
+ * raise_error). */
+static const char *const produce_kw[] = {"topic",   "value",     "key",     "partition",
+                                         "on_delivery", "timestamp", "headers", "callback"};
+#define PRODUCE_NARGS 8
+
+static PyObject *bound_produce(PyObject *self, PyObject *const *args, size_t nargsf,
+                               PyObject *kwnames)
+{
+    Py_ssize_t npos = PyVectorcall_NARGS(nargsf);
+    PyObject *a[PRODUCE_NARGS] = {NULL};
+    PyObject *fallback = PyTuple_GET_ITEM(self, 4);
+    if (npos > PRODUCE_NARGS) goto slow;
+    for (Py_ssize_t i = 0; i < npos; i++)
+        a[i] = args[i];
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t k = 0; k < nkw; k++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, k);
+        int found = 0;
+        for (int j = 0; j < PRODUCE_NARGS && !found; j++)
+            if (PyUnicode_CompareWithASCIIString(name, produce_kw[j]) == 0) {
+                if (a[j]) goto slow; /* given twice: Python says so */
+                a[j] = args[npos + k];
+                found = 1;
+            }
+        if (!found) goto slow;
+    }
+    PyObject *topic = a[0], *value = a[1] ? a[1] : Py_None;
+    if (!topic || (a[2] && a[2] != Py_None) || (a[6] && a[6] != Py_None) ||
+        (a[5] && !(PyLong_CheckExact(a[5]) && PyLong_AsLongLong(a[5]) == 0)) ||
+        (value != Py_None && !PyBytes_CheckExact(value)))
+        goto slow;
+    PyObject *tbytes = PyDict_GetItemWithError(PyTuple_GET_ITEM(self, 0), topic);
+    if (!tbytes) {
+        if (PyErr_Occurred()) return NULL;
+        goto slow;
+    }
+    long partition = -1;
+    if (a[3]) {
+        partition = PyLong_AsLong(a[3]);
+        if (partition == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            goto slow;
+        }
+    }
+    PyObject *cb = a[4] && a[4] != Py_None ? a[4] : NULL;
+    if (!cb) cb = a[7] && a[7] != Py_None ? a[7] : NULL;
+    if (!cb) cb = PyTuple_GET_ITEM(self, 3);
+    PyObject *addr = PyList_GET_ITEM(PyTuple_GET_ITEM(self, 1), 0);
+    PyObject *pv[7] = {addr, tbytes, NULL, value, PyTuple_GET_ITEM(self, 2), topic, cb};
+    PyObject *part = PyLong_FromLong(partition);
+    if (!part) return NULL;
+    pv[2] = part;
+    PyObject *r = produce_value(NULL, pv, 7);
+    Py_DECREF(part);
+    if (!r) return NULL;
+    long err = PyLong_AsLong(r);
+    Py_DECREF(r);
+    if (err == 0) Py_RETURN_NONE;
+    PyObject *code = PyLong_FromLong(err);
+    if (!code) return NULL;
+    r = PyObject_CallOneArg(PyTuple_GET_ITEM(self, 5), code); /* raises */
+    Py_DECREF(code);
+    return r;
+slow:
+    return PyObject_Vectorcall(fallback, args, nargsf, kwnames);
+}
+
+static PyMethodDef bound_produce_def = {"produce", (PyCFunction)(void (*)(void))bound_produce,
+                                        METH_FASTCALL | METH_KEYWORDS, NULL};
+
+/* bind_produce(state) -> a produce function over state (see bound_produce). */
+static PyObject *bind_produce(PyObject *self, PyObject *state)
+{
+    (void)self;
+    if (!PyTuple_Check(state) || PyTuple_GET_SIZE(state) != 6 ||
+        !PyDict_Check(PyTuple_GET_ITEM(state, 0)) || !PyList_Check(PyTuple_GET_ITEM(state, 1))) {
+        PyErr_SetString(PyExc_TypeError, "bind_produce((topics, [addr], pending, cb, fallback, raise_error))");
+        return NULL;
+    }
+    return PyCFunction_New(&bound_produce_def, state);
+}
+
 static PyMethodDef methods[] = {
+    {"bind_produce", bind_produce, METH_O, "a produce function bound to a producer's state"},
     {"produce_value", (PyCFunction)(void (*)(void))produce_value, METH_FASTCALL,
      "kfk_produce of a value-only record"},
     {"add_pending", (PyCFunction)(void (*)(void))add_pending, METH_FASTCALL,

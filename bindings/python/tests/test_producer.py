@@ -96,12 +96,41 @@ def test_zero_copy_view_outlives_the_message_object(bootstrap, topic_factory):
 
 
 def test_invalid_topic_name_is_refused_with_its_code(bootstrap):
+    p = kfk.Producer({"bootstrap.servers": bootstrap, "on_delivery": lambda e, m: None})
+    for _ in range(2):  # the second goes through the C fast path
+        with pytest.raises(kfk.KafkaException) as ei:
+            p.produce("bad topic name!", b"v")
+        e = ei.value.args[0]
+        assert e.code() == kfk.KafkaError.INVALID_TOPIC_EXCEPTION == 17
+        assert e.name() == "INVALID_TOPIC_EXCEPTION"
+    assert len(p) == 0  # no report will come for either
+    p.close()
+
+
+def test_a_closed_producer_refuses_records(bootstrap, topic_factory):
+    topic = topic_factory(1, "closed")
     p = kfk.Producer({"bootstrap.servers": bootstrap})
-    with pytest.raises(kfk.KafkaException) as ei:
-        p.produce("bad topic name!", b"v")
-    e = ei.value.args[0]
-    assert e.code() == kfk.KafkaError.INVALID_TOPIC_EXCEPTION == 17
-    assert e.name() == "INVALID_TOPIC_EXCEPTION"
+    produce = p.produce
+    produce(topic, b"v")
+    p.close()
+    with pytest.raises(RuntimeError):
+        produce(topic, b"v")
+    with pytest.raises(RuntimeError):
+        p.produce(topic, b"v", key=b"k")
+
+
+def test_keyword_arguments_reach_the_record(bootstrap, topic_factory):
+    topic = topic_factory(2, "kw")
+    got = []
+    p = kfk.Producer({"bootstrap.servers": bootstrap})
+    p.produce(topic, b"a", partition=1, callback=lambda e, m: got.append(("cb", m.partition())))
+    p.produce(topic=topic, value=b"b", partition=1,
+              on_delivery=lambda e, m: got.append(("od", m.partition(), m.value())))
+    p.produce(topic, "text", partition=0, on_delivery=lambda e, m: got.append(("s", m.value())))
+    with pytest.raises(TypeError):
+        p.produce(topic, b"x", bogus=1)
+    assert p.flush(30) == 0
+    assert sorted(got, key=str) == sorted([("cb", 1), ("od", 1, b"b"), ("s", "text")], key=str)
     p.close()
 
 
