@@ -22,12 +22,18 @@ EQUAL_PRODUCE = {
     "confluent": {"linger.ms": 5, "batch.size": 1000000, "queue.buffering.max.kbytes": 32768,
                   "queue.buffering.max.messages": 10000000, "socket.nagle.disable": True},
 }
+# For consuming: the same fetch sizes and wait, and the same prefetch
+# bound (64 MiB) with fetching resumed as soon as the queue is below it
+# (librdkafka otherwise waits fetch.queue.backoff.ms, 1 s, once its queue
+# holds queued.min.messages).
 EQUAL_CONSUME = {
     "kfk": {"fetch.min.bytes": 1, "fetch.max.bytes": 52428800,
-            "max.partition.fetch.bytes": 1048576, "fetch.max.wait.ms": 500},
+            "max.partition.fetch.bytes": 1048576, "fetch.max.wait.ms": 500,
+            "fetch.queue.max.bytes": 67108864},
     "confluent": {"fetch.min.bytes": 1, "fetch.max.bytes": 52428800,
                   "max.partition.fetch.bytes": 1048576, "fetch.wait.max.ms": 500,
-                  "socket.nagle.disable": True},
+                  "queued.max.messages.kbytes": 65536, "queued.min.messages": 10000000,
+                  "fetch.queue.backoff.ms": 0, "socket.nagle.disable": True},
 }
 
 
@@ -132,7 +138,7 @@ def line(case, batch, client, r, ref):
                                                                      ref["wall"]))
     check = "all checked" if r["ok"] else "FAILED: %d ok, %d errors" % (r["delivered"],
                                                                        r["errors"])
-    print("%-8s %-9s %-10s %10.0f msgs/s  %6.2f us CPU/record  %s%s" % (
+    print("%-8s %-13s %-10s %10.0f msgs/s  %6.2f us CPU/record  %s%s" % (
         case, batch, client, rate, cpu_us, check, ratio), flush=True)
 
 
@@ -160,13 +166,17 @@ def main():
             res[client] = spawn(args, "produce", client, topic, settings[client])
         line("produce", batch, "confluent", res["confluent"], None)
         line("produce", batch, "kfk", res["kfk"], res["confluent"])
-    # Both read the same topic: the one kfk filled at the defaults.
-    topic = topics[("defaults", "kfk")]
-    for batch, settings in (("defaults", {"kfk": {}, "confluent": {}}),
-                            ("equal", EQUAL_CONSUME)):
-        res = {c: spawn(args, "consume", c, topic, settings[c]) for c in ("confluent", "kfk")}
-        line("consume", batch, "confluent", res["confluent"], None)
-        line("consume", batch, "kfk", res["kfk"], res["confluent"])
+    # Both read the same topics: the ones each producer filled at its
+    # defaults (kfk's 16 KiB batches, librdkafka's up to 1 MB).
+    for writer in ("kfk", "confluent"):
+        topic = topics[("defaults", writer)]
+        for batch, settings in (("defaults", {"kfk": {}, "confluent": {}}),
+                                ("equal", EQUAL_CONSUME)):
+            res = {c: spawn(args, "consume", c, topic, settings[c])
+                   for c in ("confluent", "kfk")}
+            what = "%s/%s" % (batch, "kfkw" if writer == "kfk" else "cfw")
+            line("consume", what, "confluent", res["confluent"], None)
+            line("consume", what, "kfk", res["kfk"], res["confluent"])
 
 
 if __name__ == "__main__":
