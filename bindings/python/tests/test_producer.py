@@ -194,3 +194,23 @@ def test_error_callback_hears_of_unreachable_brokers():
     wait_for(lambda: p.poll(0.1) >= 0 and errs, "an error callback")
     assert errs[0].name() == "NO_BROKERS"
     p.close(0)
+
+
+def test_logger_gets_kfk_log_lines_on_the_polling_thread(bootstrap):
+    import logging
+
+    lines = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append((threading.get_ident(), record.levelno, record.getMessage()))
+
+    log = logging.getLogger(unique("kfk-log"))
+    log.setLevel(logging.DEBUG)
+    log.addHandler(Keep())
+    log.propagate = False
+    p = kfk.Producer({"bootstrap.servers": bootstrap, "logger": log, "log.level": "debug"})
+    wait_for(lambda: p.poll(0.1) >= 0 and lines, "a log line")
+    assert {t for t, _, _ in lines} == {threading.get_ident()}
+    assert any(lvl == logging.DEBUG for _, lvl, _ in lines)
+    p.close()
