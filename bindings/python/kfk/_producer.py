@@ -202,7 +202,9 @@ class Producer:
 
     def purge(self, in_queue: bool = True, in_flight: bool = True, blocking: bool = True) -> None:
         """Fails every record not yet sent (KafkaError PURGED reports on
-        the next poll); records in flight complete."""
+        the next poll); records in flight complete, as kfk_producer_purge
+        does whatever in_queue, in_flight and blocking say (they are
+        accepted for confluent-kafka's callers)."""
         self._check_open()
         lib.kfk_producer_purge(self._p)
 

@@ -22,10 +22,15 @@ class AIOProducer:
         self._fd = self._p.wakeup_fd()
         if self._fd < 0:
             raise OSError("no wake-up descriptor")
+        self._waiters: List[asyncio.Future] = []
         self._loop.add_reader(self._fd, self._on_ready)
 
     def _on_ready(self) -> None:
         self._p.poll(0)
+        waiters, self._waiters = self._waiters, []
+        for w in waiters:
+            if not w.done():
+                w.set_result(None)
 
     def produce_nowait(self, topic: str, value: Any = None, key: Any = None,
                        **kwargs: Any) -> "asyncio.Future[Message]":
@@ -48,20 +53,13 @@ class AIOProducer:
         return await self.produce_nowait(topic, value, key, **kwargs)
 
     async def flush(self) -> None:
-        """Waits until every record produced so far has its report."""
+        """Sends what is queued now and waits until every record produced
+        so far has its report."""
+        self._p.flush(0)
         while len(self._p):
-            self._p.flush(0)
-            if not len(self._p):
-                break
-            ready = self._loop.create_future()
-            self._loop.remove_reader(self._fd)
-            self._loop.add_reader(self._fd, lambda: ready.done() or ready.set_result(None))
-            try:
-                await ready
-            finally:
-                self._loop.remove_reader(self._fd)
-                self._loop.add_reader(self._fd, self._on_ready)
-            self._p.poll(0)
+            w = self._loop.create_future()
+            self._waiters.append(w)
+            await w
 
     async def close(self) -> None:
         await self.flush()

@@ -70,13 +70,16 @@ def test_asyncio_produce_and_consume_wake_on_kfk_descriptors(bootstrap, topic_fa
         futs = [p.produce_nowait(topic, b"%d" % i, partition=0) for i in range(99)]
         done = await asyncio.gather(*futs)
         assert [m.offset() for m in done] == list(range(1, 100))
+        more = [p.produce_nowait(topic, b"more", partition=0) for i in range(50)]
+        await p.flush()
+        assert all(f.done() for f in more) and len(p.producer) == 0
         await p.close()
         c = AIOConsumer({"bootstrap.servers": bootstrap})
         c.assign([kfk.TopicPartition(topic, 0, kfk.OFFSET_BEGINNING)])
         got = []
-        while len(got) < 100:
+        while len(got) < 150:
             got.extend(await c.consume(50, timeout=60))
-        assert [m.offset() for m in got] == list(range(100))
+        assert [m.offset() for m in got] == list(range(150))
         assert await c.poll(timeout=0.3) is None
         await c.close()
 
