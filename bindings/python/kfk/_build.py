@@ -249,6 +249,7 @@ typedef struct kfkpy_h {
     int32_t *dr_err;
     size_t n_dr;
     size_t dr_next;
+    size_t n_pending;
     ...;
 } kfkpy_h;
 

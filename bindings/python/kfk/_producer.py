@@ -1,5 +1,4 @@
 """Producer: confluent-kafka's Producer over kfk_producer."""
-import itertools
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
@@ -15,6 +14,8 @@ _unpack = ffi.unpack
 from ._speedups import produce_value as _produce_value
 from ._speedups import serve as _serve_reports
 from ._speedups import add_pending as _add_pending
+from ._speedups import discard as _discard
+from ._speedups import drop_pending as _drop_pending
 from ._speedups import bind_produce as _bind_produce
 
 Headers = Union[Dict[str, Any], List[Tuple[str, Any]], None]
@@ -55,15 +56,12 @@ class Producer:
         self._p = p
         self._addr = int(ffi.cast("uintptr_t", p))
         self._h_addr = int(ffi.cast("uintptr_t", self._h))
-        self._pending: Dict[int, tuple] = {}
-        # Distinct from the opaques _speedups.produce_value numbers from 1.
-        self._seq = itertools.count(1 << 62)
         self._topics: Dict[str, bytes] = {}
         self._closed = False
         # produce() in C for the common case, falling back to _produce;
         # close() zeroes the address it holds.
         self._addr_box = [self._addr]
-        self.produce = _bind_produce((self._topics, self._addr_box, self._pending,
+        self.produce = _bind_produce((self._topics, self._addr_box, self._h_addr,
                                       self._dr_default, self._produce, self._raise))
 
     def _check_open(self):
@@ -84,7 +82,7 @@ class Producer:
         if key is None and not headers and not timestamp and (type(value) is bytes or
                                                               value is None):
             t = self._topics.get(topic) or self._topic_bytes(topic)
-            err = _produce_value(self._addr, t, partition, value, self._pending, topic,
+            err = _produce_value(self._addr, t, partition, value, self._h_addr, topic,
                                  on_delivery or callback or self._dr_default)
             if err:
                 self._raise(err)
@@ -103,21 +101,17 @@ class Producer:
             k, kl = key, len(key)
         else:
             k, kl = _bytes(key, "key")
+        hdrs, keep, bufs = self._headers(headers) if headers else (NULL, (), None)
         cb = on_delivery or callback or self._dr_default
         if cb is not None:
-            opaque = next(self._seq)
-            _add_pending(self._pending, opaque, topic, key, value, cb)
+            opaque = _add_pending(self._h_addr, topic, key, value, cb)
         else:
             opaque = 0
-        if headers:
-            hdrs, keep, bufs = self._headers(headers)
-            err = _produce(self._p, t, partition, k, kl, v, vl, timestamp, hdrs, len(keep), opaque)
-            del bufs
-        else:
-            err = _produce(self._p, t, partition, k, kl, v, vl, timestamp, NULL, 0, opaque)
+        err = _produce(self._p, t, partition, k, kl, v, vl, timestamp, hdrs, len(keep), opaque)
+        del bufs
         if err:
             if opaque:
-                del self._pending[opaque]
+                _drop_pending(self._h_addr, opaque)
             self._raise(err)
 
     def _topic_bytes(self, topic: str) -> bytes:
@@ -160,7 +154,7 @@ class Producer:
     def _serve(self) -> int:
         n = 0
         if self._h.n_dr:
-            n = _serve_reports(self._h_addr, self._pending, Message, KafkaError)
+            n = _serve_reports(self._h_addr, Message, KafkaError)
         self._hooks.serve_events()
         return n
 
@@ -211,7 +205,7 @@ class Producer:
     def __len__(self) -> int:
         """Records handed to produce() whose delivery callback has not run
         (only those with a callback are counted)."""
-        return len(self._pending)
+        return self._h.n_pending
 
     def wakeup_fd(self) -> int:
         """A descriptor readable while delivery reports wait (kfk.h's
@@ -242,4 +236,6 @@ class Producer:
     def __del__(self):
         if getattr(self, "_closed", True) is False:
             self._closed = True
+            self._addr_box[0] = 0
             lib.kfk_producer_destroy(self._p)
+            _discard(self._h_addr)

@@ -10,15 +10,16 @@
 
 #include "_kfkpy.h"
 
-/* Opaque numbers for records with a callback: unique in the process, so
- * unique in each producer's pending dict. Taken under the GIL. */
-static uint64_t next_opaque;
-
-/* A pending entry (topic, key, value, cb), kept from the garbage
- * collector's lists: a producer holds one per record in flight, hundreds of
- * thousands, which every full collection would walk. It cannot be part of
- * a cycle (nothing refers to it but the pending dict, which drops it when
- * the report is served), so its references count is all it needs. */
+/* A record with a delivery callback carries, as its kfk opaque, a pointer
+ * to its pending entry (topic, key, value, cb): a tuple whose reference
+ * kfk holds until the report is served, which takes it back. No lookup
+ * table: the report leads straight to its entry. h->n_pending counts
+ * them (under the GIL), for len(producer).
+ *
+ * The entry is kept off the garbage collector's lists: a producer holds
+ * one per record in flight, hundreds of thousands, which every full
+ * collection would walk, and it cannot be part of a cycle (only kfk
+ * refers to it). */
 static PyObject *pending_entry(PyObject *topic, PyObject *key, PyObject *value, PyObject *cb)
 {
     PyObject *entry = PyTuple_Pack(4, topic, key, value, cb);
@@ -26,42 +27,65 @@ static PyObject *pending_entry(PyObject *topic, PyObject *key, PyObject *value, 
     return entry;
 }
 
-/* add_pending(pending, opaque, topic, key, value, cb): pending[opaque] =
- * (topic, key, value, cb), for records produced through cffi. */
+static kfkpy_h *h_arg(PyObject *o)
+{
+    kfkpy_h *h = PyLong_AsVoidPtr(o);
+    if (!h && !PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "no handle");
+    return h;
+}
+
+/* add_pending(h, topic, key, value, cb) -> opaque: a new pending entry,
+ * for records produced through cffi; give it to kfk_produce, or back to
+ * drop_pending when kfk_produce fails. */
 static PyObject *add_pending(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (nargs != 6 || !PyDict_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "add_pending(pending, opaque, topic, key, value, cb)");
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "add_pending(h, topic, key, value, cb)");
         return NULL;
     }
-    PyObject *entry = pending_entry(args[2], args[3], args[4], args[5]);
+    kfkpy_h *h = h_arg(args[0]);
+    if (!h) return NULL;
+    PyObject *entry = pending_entry(args[1], args[2], args[3], args[4]);
     if (!entry) return NULL;
-    int rc = PyDict_SetItem(args[0], args[1], entry);
+    h->n_pending++;
+    return PyLong_FromVoidPtr(entry);
+}
+
+/* drop_pending(h, opaque): an entry kfk_produce did not take. */
+static PyObject *drop_pending(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "drop_pending(h, opaque)");
+        return NULL;
+    }
+    kfkpy_h *h = h_arg(args[0]);
+    PyObject *entry = PyLong_AsVoidPtr(args[1]);
+    if (!h || !entry) return NULL;
+    h->n_pending--;
     Py_DECREF(entry);
-    if (rc < 0) return NULL;
     Py_RETURN_NONE;
 }
 
-/* produce_value(producer, topic_bytes, partition, value, pending, topic, cb)
- * -> kfk_err. producer: the kfk_producer's address; topic_bytes: the
- * topic's bytes (NUL-terminated, as bytes objects are); value: bytes or
- * None; cb: the delivery callback or None. With a callback, pending gets
- * opaque -> (topic, None, value, cb) for the report (and loses it again
- * when kfk_produce fails). kfk_produce may wait (metadata, a full buffer,
- * up to max.block.ms), so the GIL goes meanwhile. */
+/* produce_value(producer, topic_bytes, partition, value, h, topic, cb)
+ * -> kfk_err. producer and h: addresses; topic_bytes: the topic's bytes
+ * (NUL-terminated, as bytes objects are); value: bytes or None; cb: the
+ * delivery callback or None. kfk_produce may wait (metadata, a full
+ * buffer, up to max.block.ms), so the GIL goes meanwhile. */
 static PyObject *produce_value(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (nargs != 7 || !PyBytes_Check(args[1]) || !PyDict_Check(args[4])) {
+    if (nargs != 7 || !PyBytes_Check(args[1])) {
         PyErr_SetString(PyExc_TypeError, "produce_value(producer, topic_bytes, partition, "
-                                         "value, pending, topic, cb)");
+                                         "value, h, topic, cb)");
         return NULL;
     }
     kfk_producer *p = PyLong_AsVoidPtr(args[0]);
     long partition = PyLong_AsLong(args[2]);
+    kfkpy_h *h = PyLong_AsVoidPtr(args[4]);
     if (PyErr_Occurred()) return NULL;
-    PyObject *value = args[3], *pending = args[4], *cb = args[6];
+    PyObject *value = args[3], *cb = args[6];
     kfk_record rec = {.topic = PyBytes_AS_STRING(args[1]), .partition = (int32_t)partition};
     if (value != Py_None) {
         if (!PyBytes_Check(value)) {
@@ -71,26 +95,24 @@ static PyObject *produce_value(PyObject *self, PyObject *const *args, Py_ssize_t
         rec.value = PyBytes_AS_STRING(value);
         rec.value_len = (size_t)PyBytes_GET_SIZE(value);
     }
-    uintptr_t opaque = 0;
-    PyObject *key = NULL;
+    PyObject *entry = NULL;
     if (cb != Py_None) {
-        opaque = (uintptr_t)++next_opaque;
-        key = PyLong_FromSize_t(opaque);
-        PyObject *entry = key ? pending_entry(args[5], Py_None, value, cb) : NULL;
-        int rc = entry ? PyDict_SetItem(pending, key, entry) : -1;
-        Py_XDECREF(entry);
-        if (rc < 0) {
-            Py_XDECREF(key);
+        if (!h) {
+            PyErr_SetString(PyExc_ValueError, "no handle");
             return NULL;
         }
+        entry = pending_entry(args[5], Py_None, value, cb);
+        if (!entry) return NULL;
     }
     kfk_err err;
     Py_BEGIN_ALLOW_THREADS
-    err = kfk_produce(p, &rec, (void *)opaque);
+    err = kfk_produce(p, &rec, entry);
     Py_END_ALLOW_THREADS
-    if (key) {
-        if (err && PyDict_DelItem(pending, key) < 0) PyErr_Clear();
-        Py_DECREF(key);
+    if (entry) {
+        if (err)
+            Py_DECREF(entry);
+        else
+            h->n_pending++;
     }
     return PyLong_FromLong(err);
 }
@@ -123,42 +145,28 @@ static PyObject *delivered(PyTypeObject *msg_type, PyObject *entry, kfkpy_h *h, 
     return m;
 }
 
-/* serve(h, pending, Message, KafkaError) -> reports served
+/* serve(h, Message, KafkaError) -> reports served
  * Calls each report's callback (err, msg) with err None or KafkaError(code),
- * taking its entry out of pending. A callback that raises stops the
- * serving with its exception; the reports after it stay for the next. */
+ * taking back its pending entry. A callback that raises stops the serving
+ * with its exception; the reports after it stay for the next. */
 static PyObject *serve(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (nargs != 4 || !PyDict_Check(args[1]) || !PyType_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "serve(h, pending, Message, KafkaError)");
+    if (nargs != 3 || !PyType_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "serve(h, Message, KafkaError)");
         return NULL;
     }
-    kfkpy_h *h = PyLong_AsVoidPtr(args[0]);
+    kfkpy_h *h = h_arg(args[0]);
     if (!h) return NULL;
-    PyObject *pending = args[1], *error_type = args[3];
-    PyTypeObject *msg_type = (PyTypeObject *)args[2];
+    PyObject *error_type = args[2];
+    PyTypeObject *msg_type = (PyTypeObject *)args[1];
     size_t served = 0;
     while (h->dr_next < h->n_dr) {
         size_t i = h->dr_next++;
         served++;
-        if (!h->dr_opaque[i]) continue; /* produced without a callback */
-        PyObject *key = PyLong_FromSize_t(h->dr_opaque[i]);
-        if (!key) return NULL;
-        PyObject *entry = PyDict_GetItemWithError(pending, key);
-        if (!entry) {
-            Py_DECREF(key);
-            if (PyErr_Occurred()) return NULL;
-            continue;
-        }
-        Py_INCREF(entry);
-        int rc = PyDict_DelItem(pending, key);
-        Py_DECREF(key);
-        if (rc < 0 || !PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 4) {
-            Py_DECREF(entry);
-            if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "bad pending entry");
-            return NULL;
-        }
+        PyObject *entry = (PyObject *)h->dr_opaque[i]; /* kfk's reference, now ours */
+        if (!entry) continue; /* produced without a callback */
+        h->n_pending--;
         PyObject *m = delivered(msg_type, entry, h, i);
         Py_DECREF(entry);
         if (!m) return NULL;
@@ -183,11 +191,29 @@ static PyObject *serve(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromSize_t(served);
 }
 
+/* discard(h): gives back the entries of reports not served (a producer
+ * destroyed without close), without calling their callbacks. */
+static PyObject *discard(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    kfkpy_h *h = h_arg(arg);
+    if (!h) return NULL;
+    for (size_t i = h->dr_next; i < h->n_dr; i++) {
+        PyObject *entry = (PyObject *)h->dr_opaque[i];
+        if (entry) {
+            h->n_pending--;
+            Py_DECREF(entry);
+        }
+    }
+    h->n_dr = h->dr_next = 0;
+    Py_RETURN_NONE;
+}
+
 /* Producer.produce, bound to one producer's state, for the common case:
  * a topic seen before, a bytes value (or None), no key, headers or
  * timestamp. Anything else goes to the Python method (fallback), and an
  * error to raise_error. self is the state tuple (topics: dict str ->
- * bytes, [producer address], pending, default callback, fallback,
+ * bytes, [producer address], handle address, default callback, fallback,
  * raise_error). */
 static const char *const produce_kw[] = {"topic",   "value",     "key",     "partition",
                                          "on_delivery", "timestamp", "headers", "callback"};
@@ -264,7 +290,7 @@ static PyObject *bind_produce(PyObject *self, PyObject *state)
     (void)self;
     if (!PyTuple_Check(state) || PyTuple_GET_SIZE(state) != 6 ||
         !PyDict_Check(PyTuple_GET_ITEM(state, 0)) || !PyList_Check(PyTuple_GET_ITEM(state, 1))) {
-        PyErr_SetString(PyExc_TypeError, "bind_produce((topics, [addr], pending, cb, fallback, raise_error))");
+        PyErr_SetString(PyExc_TypeError, "bind_produce((topics, [addr], h, cb, fallback, raise_error))");
         return NULL;
     }
     return PyCFunction_New(&bound_produce_def, state);
@@ -275,7 +301,10 @@ static PyMethodDef methods[] = {
     {"produce_value", (PyCFunction)(void (*)(void))produce_value, METH_FASTCALL,
      "kfk_produce of a value-only record"},
     {"add_pending", (PyCFunction)(void (*)(void))add_pending, METH_FASTCALL,
-     "records a pending delivery"},
+     "a pending delivery entry for kfk_produce's opaque"},
+    {"drop_pending", (PyCFunction)(void (*)(void))drop_pending, METH_FASTCALL,
+     "gives back an entry kfk_produce did not take"},
+    {"discard", discard, METH_O, "gives back the entries of reports not served"},
     {"serve", (PyCFunction)(void (*)(void))serve, METH_FASTCALL, "serves delivery reports"},
     {NULL, NULL, 0, NULL},
 };
