@@ -214,3 +214,24 @@ def test_logger_gets_kfk_log_lines_on_the_polling_thread(bootstrap):
     assert {t for t, _, _ in lines} == {threading.get_ident()}
     assert any(lvl == logging.DEBUG for _, lvl, _ in lines)
     p.close()
+
+
+def test_a_producer_dropped_without_close_gives_back_its_records(bootstrap, topic_factory):
+    import gc
+    import weakref
+
+    topic = topic_factory(1, "drop")
+
+    class Callback:
+        def __call__(self, err, msg):
+            pass
+
+    p = kfk.Producer({"bootstrap.servers": bootstrap, "linger.ms": 60000})
+    cb, cb2 = Callback(), Callback()
+    refs = [weakref.ref(cb), weakref.ref(cb2)]
+    p.produce(topic, b"v", key=b"k", on_delivery=cb)  # through cffi
+    p.produce(topic, b"v", on_delivery=cb2)  # through the C fast path
+    assert len(p) == 2
+    del p, cb, cb2
+    gc.collect()
+    assert [r() for r in refs] == [None, None]  # the pending entries let go
