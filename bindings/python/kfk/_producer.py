@@ -1,4 +1,5 @@
 """Producer: confluent-kafka's Producer over kfk_producer."""
+import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
@@ -58,6 +59,10 @@ class Producer:
         self._h_addr = int(ffi.cast("uintptr_t", self._h))
         self._topics: Dict[str, bytes] = {}
         self._closed = False
+        # Reports are collected into self._h by whichever thread polls: one
+        # poll (or flush) at a time, with the reports it collected served
+        # before the next.
+        self._poll_lock = threading.RLock()
         # produce() in C for the common case, falling back to _produce;
         # close() zeroes the address it holds.
         self._addr_box = [self._addr]
@@ -169,8 +174,9 @@ class Producer:
                 ms = SLICE_MS
             else:
                 ms = max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
-            n = lib.kfk_producer_poll(self._p, ms)
-            served = self._serve()
+            with self._poll_lock:
+                n = lib.kfk_producer_poll(self._p, ms)
+                served = self._serve()
             if n or served or (deadline is not None and time.monotonic() >= deadline):
                 return n
             if ms == 0:
@@ -187,8 +193,9 @@ class Producer:
                 ms = SLICE_MS
             else:
                 ms = max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
-            err = lib.kfk_producer_flush(self._p, ms)
-            self._serve()
+            with self._poll_lock:
+                err = lib.kfk_producer_flush(self._p, ms)
+                self._serve()
             if err == 0:
                 return 0
             if deadline is not None and time.monotonic() >= deadline:
@@ -220,8 +227,9 @@ class Producer:
             return 0
         left = self.flush(timeout)
         self._closed = True
-        lib.kfk_producer_destroy(self._p)
-        self._serve()
+        with self._poll_lock:
+            lib.kfk_producer_destroy(self._p)
+            self._serve()
         self._p = NULL
         self._addr = 0
         self._addr_box[0] = 0

@@ -18,13 +18,16 @@ def test_topics_create_list_describe_delete(admin):
     assert ei.value.args[0].name() == "TOPIC_ALREADY_EXISTS"
     md = wait_for(lambda: admin.list_topics(name).topics.get(name), "the topic")
     assert sorted(md.partitions) == [0, 1, 2]
-    cfg = admin.describe_configs([ConfigResource("topic", name)])
-    entries = list(cfg.values())[0].result()
-    assert entries["retention.ms"].value == "3600000"
+    def retention():
+        fs = admin.describe_configs([ConfigResource("topic", name)])
+        return list(fs.values())[0].result()["retention.ms"].value
+
+    # Brokers learn of topics and config changes from the controller a
+    # moment later.
+    wait_for(lambda: retention() == "3600000", "retention.ms 3600000")
     r = ConfigResource(ConfigResource.Type.TOPIC, name, {"retention.ms": "7200000"})
     list(admin.incremental_alter_configs([r]).values())[0].result()
-    entries = list(admin.describe_configs([ConfigResource("topic", name)]).values())[0].result()
-    assert entries["retention.ms"].value == "7200000"
+    wait_for(lambda: retention() == "7200000", "retention.ms 7200000")
     cl = admin.describe_cluster().result()
     assert cl.nodes and cl.controller is not None
     assert admin.delete_topics([name])[name].result() is None

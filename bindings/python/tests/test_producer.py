@@ -235,3 +235,40 @@ def test_a_producer_dropped_without_close_gives_back_its_records(bootstrap, topi
     del p, cb, cb2
     gc.collect()
     assert [r() for r in refs] == [None, None]  # the pending entries let go
+
+
+def test_threads_producing_and_polling_at_once_get_one_report_each(bootstrap, topic_factory):
+    topic = topic_factory(3, "mt")
+    seen = []
+    lock = threading.Lock()
+
+    def dr(err, msg):
+        assert err is None
+        with lock:
+            seen.append(msg.value())
+
+    p = kfk.Producer({"bootstrap.servers": bootstrap, "on_delivery": dr})
+    stop = threading.Event()
+
+    def work(t):
+        for i in range(3000):
+            p.produce(topic, b"%d-%d" % (t, i))
+            if i % 100 == 0:
+                p.poll(0)
+
+    def poller():
+        while not stop.is_set():
+            p.poll(0.05)
+
+    ts = [threading.Thread(target=work, args=(t,)) for t in range(3)]
+    pt = threading.Thread(target=poller)
+    pt.start()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert p.flush(60) == 0
+    stop.set()
+    pt.join()
+    assert len(seen) == 9000 and len(set(seen)) == 9000
+    p.close()
