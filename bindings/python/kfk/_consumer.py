@@ -47,7 +47,9 @@ class Consumer:
         self._on_assign = self._on_revoke = self._on_lost = None
         self._cb_error: Optional[BaseException] = None
         self._cols = None
-        self._cols_lock = threading.Lock()  # one poll at a time uses _cols
+        # One poll at a time fills _cols (a callback may poll again inside:
+        # its messages are built before the outer poll fills _cols).
+        self._cols_lock = threading.RLock()
         self._closed = False
 
     # --- errors ---------------------------------------------------------
