@@ -156,7 +156,9 @@ static kfk_err refused(int status, const char *reason, const char *body, size_t 
     return retriable(status) ? KFK_ERR_TRANSPORT : KFK_ERR_AUTH;
 }
 
-/* expires_in in ms, or -1 when absent or unreadable. */
+/* expires_in in ms, or -1 when absent, unreadable or not positive: a
+ * lifetime of 0 would have the token expire as it arrives and be fetched
+ * again at once, so the token's exp claim rules then. */
 static int64_t expires_in_ms(const char *body, size_t len)
 {
     kjson_value v;
@@ -164,7 +166,7 @@ static int64_t expires_in_ms(const char *body, size_t len)
     if (kjson_object_get(body, len, "expires_in", &v)) return -1;
     if (v.type == KJSON_STRING && v.len > 0 && v.len < 12 && kjson_is_number(v.p, v.len))
         v.type = KJSON_NUMBER; /* some providers quote it */
-    if (v.type != KJSON_NUMBER || kjson_number_scaled(&v, 3, &ms) || ms < 0) return -1;
+    if (v.type != KJSON_NUMBER || kjson_number_scaled(&v, 3, &ms) || ms <= 0) return -1;
     return ms;
 }
 

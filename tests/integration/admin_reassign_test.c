@@ -1,8 +1,9 @@
 /* Partition reassignments on a real 3-node cluster (KFK_TEST_CLUSTER3):
  * one replica of a partition moves to another broker, a cancel with no
  * move in progress and an unknown partition fail on their own, and the
- * listing shows no move once the new replica set is in place. The mock
- * cluster moves no replicas, so the suite skips there. */
+ * listing shows no move once the new replica set is in place; replicas
+ * reordered, a preferred election moves the leader. The mock cluster
+ * moves no replicas, so the suite skips there. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,12 +131,86 @@ START_TEST(test_a_replica_moves_to_another_broker)
 }
 END_TEST
 
+/* Partition p's leader, -1 when it has none or is not known. */
+static int32_t leader_of(kfk_admin *a, const char *topic, int32_t p)
+{
+    kfk_metadata *md;
+    ck_assert_int_eq(kfk_admin_list_topics(a, &topic, 1, &opts, &md), KFK_OK);
+    int32_t leader = -1;
+    for (size_t i = 0;
+         kfk_metadata_topic_error(md, 0) == KFK_OK && i < kfk_metadata_partition_count(md, 0); i++)
+        if (kfk_metadata_partition_id(md, 0, i) == p)
+            leader = kfk_metadata_partition_leader(md, 0, i);
+    kfk_metadata_destroy(md);
+    return leader;
+}
+
+/* Reordering a partition's replicas keeps its leader (still a replica);
+ * a preferred election then moves leadership to the new first replica. */
+START_TEST(test_a_preferred_election_moves_the_leader)
+{
+    kfk_admin *a = admin_new();
+    kfk_metadata *cl;
+    ck_assert_int_eq(kfk_admin_list_topics(a, NULL, 0, &opts, &cl), KFK_OK);
+    int32_t b0 = kfk_metadata_broker_id(cl, 0), b1 = kfk_metadata_broker_id(cl, 1);
+    kfk_metadata_destroy(cl);
+
+    char name[128];
+    ktest_unique_topic(name, sizeof(name), "elect3");
+    kfk_new_topic *t = kfk_new_topic_new(name, -1, -1);
+    int32_t first[2] = {b0, b1}, reordered[2] = {b1, b0};
+    ck_assert_int_eq(kfk_new_topic_set_replica_assignment(t, 0, first, 2), KFK_OK);
+    kfk_admin_result *res;
+    ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, &opts, &res), KFK_OK);
+    kfk_new_topic_destroy(t);
+    kfk_admin_result_destroy(res);
+    time_t start = time(NULL);
+    while (!replicas_are(a, name, 0, first, 2) || leader_of(a, name, 0) != b0) {
+        ck_assert_msg(time(NULL) - start < 30, "%s never got its leader", name);
+        nanosleep(&(struct timespec){0, 100 * 1000000}, NULL);
+    }
+
+    kfk_partition_list *parts = kfk_partition_list_new(1);
+    kfk_partition_list_add(parts, name, 0);
+    const int32_t *replicas[1] = {reordered};
+    size_t n_replicas[1] = {2};
+    ck_assert_int_eq(kfk_admin_alter_partition_reassignments(a, parts, replicas, n_replicas, &opts),
+                     KFK_OK);
+    start = time(NULL);
+    while (!replicas_are(a, name, 0, reordered, 2)) {
+        ck_assert_msg(time(NULL) - start < 60, "%s was never reordered", name);
+        nanosleep(&(struct timespec){0, 100 * 1000000}, NULL);
+    }
+    ck_assert_int_eq(leader_of(a, name, 0), b0); /* not the preferred replica any more */
+
+    ck_assert_int_eq(kfk_admin_elect_leaders(a, KFK_ELECTION_PREFERRED, parts, &opts, NULL),
+                     KFK_OK);
+    ck_assert_int_eq(kfk_partition_list_error(parts, 0), KFK_OK);
+    start = time(NULL);
+    while (leader_of(a, name, 0) != b1) {
+        ck_assert_msg(time(NULL) - start < 30, "%s: the election did not move the leader", name);
+        nanosleep(&(struct timespec){0, 100 * 1000000}, NULL);
+    }
+    /* Led by its preferred replica now: a second election is not needed. */
+    ck_assert_int_eq(kfk_admin_elect_leaders(a, KFK_ELECTION_PREFERRED, parts, &opts, NULL),
+                     KFK_OK);
+    ck_assert_int_eq(kfk_partition_list_error(parts, 0), KFK_ERR_ELECTION_NOT_NEEDED);
+    kfk_partition_list_destroy(parts);
+
+    const char *names[1] = {name};
+    ck_assert_int_eq(kfk_admin_delete_topics(a, names, 1, &opts, &res), KFK_OK);
+    kfk_admin_result_destroy(res);
+    kfk_admin_destroy(a);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("admin_reassign");
     TCase *tc = tcase_create("reassign");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_a_replica_moves_to_another_broker);
+    tcase_add_test(tc, test_a_preferred_election_moves_the_leader);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -89,6 +89,15 @@ START_TEST(test_good_answer_takes_the_sooner_expiry)
     ck_assert_int_eq(answer(200, body, &t, why, sizeof(why)), KFK_OK);
     ck_assert_int_eq(t.expiry_ms, NOW_MS + 7000);
     koidc_token_free(&t);
+    /* A lifetime of 0 (or less) says nothing usable: the exp claim rules. */
+    snprintf(body, sizeof(body), "{\"access_token\":\"%s\",\"expires_in\":0}", tok);
+    ck_assert_int_eq(answer(200, body, &t, why, sizeof(why)), KFK_OK);
+    ck_assert_int_eq(t.expiry_ms, 1700003600000LL);
+    koidc_token_free(&t);
+    snprintf(body, sizeof(body), "{\"access_token\":\"%s\",\"expires_in\":-3}", tok);
+    ck_assert_int_eq(answer(200, body, &t, why, sizeof(why)), KFK_OK);
+    ck_assert_int_eq(t.expiry_ms, 1700003600000LL);
+    koidc_token_free(&t);
     free(tok);
 }
 END_TEST

@@ -1,0 +1,279 @@
+#include "shim.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "_cgo_export.h"
+
+gokfk_pstate *gokfk_pstate_new(void) {
+    gokfk_pstate *st = calloc(1, sizeof(*st));
+    if (st)
+        pthread_mutex_init(&st->mu, NULL);
+    return st;
+}
+
+void gokfk_pstate_free(gokfk_pstate *st) {
+    if (!st)
+        return;
+    pthread_mutex_destroy(&st->mu);
+    free(st->drs);
+    free(st);
+}
+
+/* Runs on the thread that polls or flushes; a report that cannot be kept
+ * for lack of memory would leave its record waiting forever, so the array
+ * grows by doubling and an allocation failure aborts as Go does. */
+static void dr_cb(void *opaque, kfk_producer *p, const kfk_delivery_report *r) {
+    (void)p;
+    gokfk_pstate *st = opaque;
+    pthread_mutex_lock(&st->mu);
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 1024;
+        gokfk_dr *d = realloc(st->drs, cap * sizeof(*d));
+        if (!d)
+            abort();
+        st->drs = d;
+        st->cap = cap;
+    }
+    gokfk_dr *d = &st->drs[st->n++];
+    d->id = (uint64_t)(uintptr_t)r->opaque;
+    d->offset = r->offset;
+    d->timestamp_ms = r->timestamp_ms;
+    d->partition = r->partition;
+    d->err = r->err;
+    pthread_mutex_unlock(&st->mu);
+}
+
+void gokfk_conf_set_dr(kfk_conf *conf, gokfk_pstate *st) { kfk_conf_set_dr_cb(conf, dr_cb, st); }
+
+size_t gokfk_take_reports(gokfk_pstate *st, gokfk_dr *out, size_t max) {
+    pthread_mutex_lock(&st->mu);
+    size_t n = st->n < max ? st->n : max;
+    memcpy(out, st->drs, n * sizeof(*out));
+    memmove(st->drs, st->drs + n, (st->n - n) * sizeof(*out));
+    st->n -= n;
+    pthread_mutex_unlock(&st->mu);
+    return n;
+}
+
+size_t gokfk_producer_poll(kfk_producer *p, gokfk_pstate *st, int timeout_ms, gokfk_dr *out,
+                           size_t max) {
+    pthread_mutex_lock(&st->mu);
+    size_t waiting = st->n;
+    pthread_mutex_unlock(&st->mu);
+    kfk_producer_poll(p, waiting ? 0 : timeout_ms);
+    return gokfk_take_reports(st, out, max);
+}
+
+enum { MAX_STACK_HEADERS = 32 };
+
+/* Decodes n headers at h into hs. */
+static void decode_headers(const uint8_t *h, kfk_header *hs, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        uint32_t nlen;
+        int64_t vlen;
+        memcpy(&nlen, h, sizeof(nlen));
+        h += sizeof(nlen);
+        hs[i].name = (const char *)h;
+        hs[i].name_len = nlen;
+        h += nlen;
+        memcpy(&vlen, h, sizeof(vlen));
+        h += sizeof(vlen);
+        hs[i].value = vlen < 0 ? NULL : h;
+        hs[i].value_len = vlen < 0 ? 0 : (size_t)vlen;
+        if (vlen > 0)
+            h += vlen;
+    }
+}
+
+/* kfk_header takes name_len 0 as NUL-terminated: an empty name must point
+ * at a NUL. */
+static const char empty_name[1] = "";
+
+static kfk_err produce_one(kfk_producer *p, const uint8_t *buf, const gokfk_prec *r) {
+    char topic[256];
+    if (r->topic_len <= 0 || r->topic_len >= (int32_t)sizeof(topic))
+        return KFK_ERR_INVALID_TOPIC_EXCEPTION;
+    memcpy(topic, buf + r->topic_off, (size_t)r->topic_len);
+    topic[r->topic_len] = '\0';
+    kfk_header stack_hs[MAX_STACK_HEADERS];
+    kfk_header *hs = stack_hs;
+    if (r->n_headers > MAX_STACK_HEADERS) {
+        hs = malloc((size_t)r->n_headers * sizeof(*hs));
+        if (!hs)
+            return KFK_ERR_NO_MEMORY;
+    }
+    if (r->n_headers > 0) {
+        decode_headers(buf + r->hdr_off, hs, (size_t)r->n_headers);
+        for (int32_t i = 0; i < r->n_headers; i++)
+            if (hs[i].name_len == 0)
+                hs[i].name = empty_name;
+    }
+    kfk_record rec = {
+        .topic = topic,
+        .partition = r->partition,
+        .key = r->key_len < 0 ? NULL : buf + r->key_off,
+        .key_len = r->key_len < 0 ? 0 : (size_t)r->key_len,
+        .value = r->val_len < 0 ? NULL : buf + r->val_off,
+        .value_len = r->val_len < 0 ? 0 : (size_t)r->val_len,
+        .headers = r->n_headers > 0 ? hs : NULL,
+        .n_headers = r->n_headers > 0 ? (size_t)r->n_headers : 0,
+        .timestamp_ms = r->timestamp_ms,
+    };
+    kfk_err err = kfk_produce(p, &rec, (void *)(uintptr_t)r->id);
+    if (hs != stack_hs)
+        free(hs);
+    return err;
+}
+
+size_t gokfk_produce_batch(kfk_producer *p, const uint8_t *buf, const gokfk_prec *recs, size_t n,
+                           kfk_err *err, char *errbuf, size_t errlen) {
+    for (size_t i = 0; i < n; i++) {
+        kfk_err e = produce_one(p, buf, &recs[i]);
+        if (e != KFK_OK) {
+            *err = e;
+            /* produce_one refuses an empty or overlong topic before kfk
+             * sees it, so kfk's last-error text would be stale. */
+            const char *why = recs[i].topic_len <= 0 ? "kfk_produce: the topic name is empty"
+                              : recs[i].topic_len >= 256
+                                  ? "kfk_produce: the topic name is over 249 bytes"
+                                  : kfk_producer_last_error(p);
+            snprintf(errbuf, errlen, "%s", why);
+            return i;
+        }
+    }
+    return n;
+}
+
+gokfk_cstate *gokfk_cstate_new(void) { return calloc(1, sizeof(gokfk_cstate)); }
+
+void gokfk_cstate_free(gokfk_cstate *st) {
+    if (!st)
+        return;
+    free(st->buf);
+    free(st->msgs);
+    free(st->tmp);
+    free(st);
+}
+
+/* Appends len bytes to st->buf; returns their offset or -1. */
+static int64_t put(gokfk_cstate *st, const void *p, size_t len) {
+    if (st->len + len > st->cap) {
+        size_t cap = st->cap ? st->cap : 65536;
+        while (cap < st->len + len)
+            cap *= 2;
+        uint8_t *b = realloc(st->buf, cap);
+        if (!b)
+            return -1;
+        st->buf = b;
+        st->cap = cap;
+    }
+    int64_t off = (int64_t)st->len;
+    if (len)
+        memcpy(st->buf + st->len, p, len);
+    st->len += len;
+    return off;
+}
+
+static int copy_message(gokfk_cstate *st, const kfk_message *m, gokfk_msg *out,
+                        const char **last_topic, int64_t *last_off) {
+    const char *topic = kfk_message_topic(m);
+    size_t tlen = topic ? strlen(topic) : 0;
+    out->topic_len = (int32_t)tlen;
+    if (*last_topic && topic && strcmp(*last_topic, topic) == 0) {
+        out->topic_off = *last_off;
+    } else {
+        out->topic_off = put(st, topic, tlen);
+        *last_topic = topic;
+        *last_off = out->topic_off;
+    }
+    kfk_timestamp_type tt = KFK_TIMESTAMP_NONE;
+    out->err = kfk_message_error(m);
+    out->partition = kfk_message_partition(m);
+    out->offset = kfk_message_offset(m);
+    out->leader_epoch = kfk_message_leader_epoch(m);
+    out->timestamp_ms = kfk_message_timestamp(m, &tt);
+    out->ts_type = tt;
+    size_t len = 0;
+    const void *k = kfk_message_key(m, &len);
+    out->key_len = k ? (int64_t)len : -1;
+    out->key_off = put(st, k, k ? len : 0);
+    const void *v = kfk_message_value(m, &len);
+    out->val_len = v ? (int64_t)len : -1;
+    out->val_off = put(st, v, v ? len : 0);
+    size_t nh = kfk_message_header_count(m);
+    out->n_headers = (int32_t)nh;
+    out->hdr_off = (int64_t)st->len;
+    for (size_t i = 0; i < nh; i++) {
+        const char *name;
+        size_t nlen, vlen;
+        const void *val;
+        if (kfk_message_header(m, i, &name, &nlen, &val, &vlen) != KFK_OK)
+            return -1;
+        uint32_t n32 = (uint32_t)nlen;
+        int64_t v64 = val ? (int64_t)vlen : -1;
+        if (put(st, &n32, sizeof(n32)) < 0 || put(st, name, nlen) < 0 ||
+            put(st, &v64, sizeof(v64)) < 0 || put(st, val, val ? vlen : 0) < 0)
+            return -1;
+    }
+    return out->topic_off < 0 || out->key_off < 0 || out->val_off < 0 ? -1 : 0;
+}
+
+size_t gokfk_consumer_poll(kfk_consumer *c, gokfk_cstate *st, size_t max, int timeout_ms) {
+    if (max > st->mcap) {
+        gokfk_msg *msgs = realloc(st->msgs, max * sizeof(*msgs));
+        if (msgs)
+            st->msgs = msgs;
+        kfk_message **tmp = realloc(st->tmp, max * sizeof(*tmp));
+        if (tmp)
+            st->tmp = tmp;
+        if (!msgs || !tmp)
+            return (size_t)-1;
+        st->mcap = max;
+    }
+    st->len = 0;
+    size_t n = kfk_consumer_poll_batch(c, st->tmp, max, timeout_ms);
+    const char *last_topic = NULL;
+    int64_t last_off = 0;
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!failed && copy_message(st, st->tmp[i], &st->msgs[i], &last_topic, &last_off) < 0)
+            failed = 1;
+        /* The topic string of the previous message must stay valid for the
+         * comparison above: release after the next one is copied. */
+        if (i > 0)
+            kfk_message_release(st->tmp[i - 1]);
+    }
+    if (n > 0)
+        kfk_message_release(st->tmp[n - 1]);
+    return failed ? (size_t)-1 : n;
+}
+
+static void rebalance_cb(void *opaque, kfk_consumer *c, kfk_rebalance_event event,
+                         const kfk_partition_list *parts) {
+    (void)c;
+    gokfkRebalance((uintptr_t)opaque, (int)event, (kfk_partition_list *)parts);
+}
+
+static void commit_cb(void *opaque, kfk_consumer *c, kfk_err err,
+                      const kfk_partition_list *offsets) {
+    (void)c;
+    gokfkCommit((uintptr_t)opaque, (int)err, (kfk_partition_list *)offsets);
+}
+
+static void error_cb(void *opaque, void *handle, kfk_err err, const char *reason) {
+    (void)handle;
+    gokfkError((uintptr_t)opaque, (int)err, (char *)reason);
+}
+
+void gokfk_conf_set_rebalance(kfk_conf *conf, uintptr_t handle) {
+    kfk_conf_set_rebalance_cb(conf, rebalance_cb, (void *)handle);
+}
+
+void gokfk_conf_set_commit(kfk_conf *conf, uintptr_t handle) {
+    kfk_conf_set_commit_cb(conf, commit_cb, (void *)handle);
+}
+
+void gokfk_conf_set_error(kfk_conf *conf, uintptr_t handle) {
+    kfk_conf_set_error_cb(conf, error_cb, (void *)handle);
+}

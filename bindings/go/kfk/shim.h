@@ -1,0 +1,103 @@
+/* C side of the Go binding: the calls Go makes many times a second run
+ * here in batches, so that one cgo call moves many records, and the
+ * structs crossing into Go hold offsets into one buffer rather than
+ * pointers (cgo forbids Go pointers inside memory passed to C). */
+#ifndef GOKFK_SHIM_H
+#define GOKFK_SHIM_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <kfk.h>
+
+/* One record to produce. Every *_off is an offset into the batch's
+ * buffer; a length of -1 means a null key or value. Headers at hdr_off
+ * are n_headers of: u32 name length, name, i64 value length (-1: null),
+ * value. */
+typedef struct gokfk_prec {
+    int64_t topic_off;
+    int64_t key_off;
+    int64_t key_len;
+    int64_t val_off;
+    int64_t val_len;
+    int64_t hdr_off;
+    int64_t timestamp_ms;
+    uint64_t id;
+    int32_t topic_len;
+    int32_t partition;
+    int32_t n_headers;
+    int32_t pad;
+} gokfk_prec;
+
+/* One delivery report, as the dr callback copies it. */
+typedef struct gokfk_dr {
+    uint64_t id;
+    int64_t offset;
+    int64_t timestamp_ms;
+    int32_t partition;
+    int32_t err;
+} gokfk_dr;
+
+/* Reports served by whichever thread polled or flushed, waiting for Go
+ * to take them. mu protects drs, n and cap. */
+typedef struct gokfk_pstate {
+    pthread_mutex_t mu;
+    gokfk_dr *drs;
+    size_t n, cap;
+} gokfk_pstate;
+
+gokfk_pstate *gokfk_pstate_new(void);
+void gokfk_pstate_free(gokfk_pstate *st);
+void gokfk_conf_set_dr(kfk_conf *conf, gokfk_pstate *st);
+/* Produces recs[0..n) and returns how many were accepted; on a refusal
+ * *err gets its error and errbuf kfk's last-error text for it. */
+size_t gokfk_produce_batch(kfk_producer *p, const uint8_t *buf, const gokfk_prec *recs, size_t n,
+                           kfk_err *err, char *errbuf, size_t errlen);
+/* Polls the producer (timeout_ms as kfk_producer_poll) unless reports
+ * are already waiting, then moves up to max of them into out. */
+size_t gokfk_producer_poll(kfk_producer *p, gokfk_pstate *st, int timeout_ms, gokfk_dr *out,
+                           size_t max);
+size_t gokfk_take_reports(gokfk_pstate *st, gokfk_dr *out, size_t max);
+
+/* One consumed message, its bytes at the offsets given in the state's
+ * buffer (headers encoded as for gokfk_prec). */
+typedef struct gokfk_msg {
+    int64_t offset;
+    int64_t timestamp_ms;
+    int64_t topic_off;
+    int64_t key_off;
+    int64_t key_len;
+    int64_t val_off;
+    int64_t val_len;
+    int64_t hdr_off;
+    int32_t topic_len;
+    int32_t partition;
+    int32_t n_headers;
+    int32_t err;
+    int32_t leader_epoch;
+    int32_t ts_type;
+} gokfk_msg;
+
+/* A consumer's poll buffers, used by one poll at a time. */
+typedef struct gokfk_cstate {
+    uint8_t *buf;
+    size_t len, cap;
+    gokfk_msg *msgs;
+    kfk_message **tmp;
+    size_t mcap;
+} gokfk_cstate;
+
+gokfk_cstate *gokfk_cstate_new(void);
+void gokfk_cstate_free(gokfk_cstate *st);
+/* Polls up to max messages (waiting at most timeout_ms for the first),
+ * copies them into st (msgs, buf) and releases them. Returns how many;
+ * (size_t)-1 when memory ran out (the messages are lost). */
+size_t gokfk_consumer_poll(kfk_consumer *c, gokfk_cstate *st, size_t max, int timeout_ms);
+
+/* Callbacks into Go; opaque is a cgo.Handle. */
+void gokfk_conf_set_rebalance(kfk_conf *conf, uintptr_t handle);
+void gokfk_conf_set_commit(kfk_conf *conf, uintptr_t handle);
+void gokfk_conf_set_error(kfk_conf *conf, uintptr_t handle);
+
+#endif
