@@ -32,6 +32,9 @@ void cli_term_init(void);
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: prints it and the hint, returns CLI_USAGE. */
 int cli_usagef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* p, an allocation's result; when it is NULL, says "out of memory" and
+ * exits with CLI_FAIL (a command-line tool has nothing better to do). */
+void *cli_need(void *p);
 
 /* Library log verbosity: 0 quiet, 1 warnings (default), 2 info, 3 debug. */
 extern int cli_verbosity;

@@ -75,6 +75,15 @@ static void log_line(void *opaque, void *handle, kfk_log_level level, const char
     if ((int)level <= max) fprintf(stderr, "%% kfk [%s] %s\n", facility, message);
 }
 
+void *cli_need(void *p)
+{
+    if (!p) {
+        cli_errorf("out of memory");
+        exit(CLI_FAIL);
+    }
+    return p;
+}
+
 int cli_conn_init(cli_conn *c)
 {
     memset(c, 0, sizeof(*c));

@@ -8,8 +8,7 @@
 
 char *kcat_unescape(const char *s, size_t *len)
 {
-    char *out = malloc(strlen(s) + 1), *w = out;
-    if (!out) abort();
+    char *out = cli_need(malloc(strlen(s) + 1)), *w = out;
     while (*s) {
         if (*s != '\\' || !s[1]) {
             *w++ = *s++;
@@ -157,13 +156,16 @@ int cli_kcat_main(int argc, char **argv)
     if (cli_conn_init(&o.conn)) return CLI_FAIL;
     const char *cfg = getenv("KCAT_CONFIG");
     int rc = cfg && *cfg ? cli_conn_file(&o.conn, cfg) : CLI_OK;
-    int opt;
+    int opt, at = optind; /* the argument getopt reads from */
     opterr = 0;
     while (rc == CLI_OK &&
            (opt = getopt(argc, argv, ":PCG:LQt:p:b:z:o:eED:K:k:H:Od:qvF:X:c:Tuf:ZlVhs:r:Jm:U")) != -1) {
         if (opt == ':') rc = cli_usagef("-%c needs an argument", optopt);
+        else if (opt == '?' && optopt == '-' && at < argc) /* a long flag kcat does not have */
+            rc = cli_usagef("unknown flag %s", argv[at]);
         else if (opt == '?') rc = cli_usagef("unknown flag -%c", optopt);
         else rc = parse_opt(&o, opt, optarg);
+        at = optind;
     }
     o.args = argv + optind;
     o.n_args = argc - optind;

@@ -222,8 +222,7 @@ static int run(cons_state *s)
 
 int kcat_consume(kcat_opts *o)
 {
-    cons_state *s = calloc(1, sizeof(*s));
-    if (!s) abort();
+    cons_state *s = cli_need(calloc(1, sizeof(*s)));
     s->o = o;
     if (o->mode == 'C' && !o->topic) {
         free(s);

@@ -118,10 +118,10 @@ int kcat_query(kcat_opts *o)
 {
     if (o->n_topics_q == 0) return cli_usagef("-Q needs -t TOPIC:PARTITION:TIMESTAMP");
     kfk_partition_list *parts = kfk_partition_list_new(o->n_topics_q);
-    char **owned = calloc(o->n_topics_q, sizeof(char *));
+    char **owned = cli_need(calloc(o->n_topics_q, sizeof(char *)));
     int rc = CLI_OK;
     for (size_t i = 0; i < o->n_topics_q && rc == CLI_OK; i++) {
-        char *s = owned[i] = strdup(o->topics_q[i]);
+        char *s = owned[i] = cli_need(strdup(o->topics_q[i]));
         char *c2 = strrchr(s, ':'), *c1 = NULL;
         if (c2) {
             *c2 = '\0';

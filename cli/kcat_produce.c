@@ -76,8 +76,7 @@ static int produce_stream(prod_state *s, int fd)
 {
     kcat_opts *o = s->o;
     size_t cap = 1 << 16, len = 0, scan = 0;
-    char *buf = malloc(cap);
-    if (!buf) abort();
+    char *buf = cli_need(malloc(cap));
     int rc = CLI_OK;
     bool eof = false;
     while (rc == CLI_OK && !cli_stop && !count_reached(s)) {
@@ -95,7 +94,7 @@ static int produce_stream(prod_state *s, int fd)
             break;
         }
         scan = len >= o->delim_len ? len - o->delim_len + 1 : 0;
-        if (len == cap && !(buf = realloc(buf, cap *= 2))) abort();
+        if (len == cap) buf = cli_need(realloc(buf, cap *= 2));
         ssize_t r = read(fd, buf + len, cap - len);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
@@ -120,7 +119,7 @@ static int produce_file(prod_state *s, const char *path)
     char *buf = NULL;
     size_t cap = 0, len = 0, r;
     do {
-        if (len == cap && !(buf = realloc(buf, cap = cap ? cap * 2 : 65536))) abort();
+        if (len == cap) buf = cli_need(realloc(buf, cap = cap ? cap * 2 : 65536));
         r = fread(buf + len, 1, cap - len, f);
         len += r;
     } while (r > 0);

@@ -110,7 +110,7 @@ static int perf_produce(cli_conn *c, perf_args *a)
         cli_errorf("%s", err);
         return CLI_USAGE;
     }
-    char *payload = malloc((size_t)a->size + 1);
+    char *payload = cli_need(malloc((size_t)a->size + 1));
     for (int64_t i = 0; i < a->size; i++) payload[i] = (char)('a' + i % 26);
     cli_catch_signals();
     r.start_ns = r.window_start_ns = cli_now_ns();

@@ -14,8 +14,7 @@ struct cli_table {
 
 cli_table *cli_table_new(size_t ncols, const char *const *headers)
 {
-    cli_table *t = calloc(1, sizeof(*t));
-    if (!t) abort();
+    cli_table *t = cli_need(calloc(1, sizeof(*t)));
     t->ncols = ncols;
     t->headers = headers;
     return t;
@@ -25,8 +24,7 @@ void cli_table_row(cli_table *t)
 {
     if (t->nrows == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 16;
-        t->cells = realloc(t->cells, t->cap * t->ncols * sizeof(char *));
-        if (!t->cells) abort();
+        t->cells = cli_need(realloc(t->cells, t->cap * t->ncols * sizeof(char *)));
     }
     memset(t->cells + t->nrows * t->ncols, 0, t->ncols * sizeof(char *));
     t->nrows++;
@@ -37,7 +35,7 @@ void cli_table_addf(cli_table *t, size_t col, const char *fmt, ...)
     char *s = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0) abort();
+    if (vasprintf(&s, fmt, ap) < 0) cli_need(NULL); /* out of memory: exits */
     va_end(ap);
     char **cell = &t->cells[(t->nrows - 1) * t->ncols + col];
     free(*cell);
@@ -65,8 +63,7 @@ static const char *cell(const cli_table *t, size_t r, size_t c)
 void cli_table_print(cli_table *t, FILE *f)
 {
     bool tty = cli_term_state.out_tty;
-    size_t *w = calloc(t->ncols, sizeof(size_t));
-    if (!w) abort();
+    size_t *w = cli_need(calloc(t->ncols, sizeof(size_t)));
     for (size_t c = 0; c < t->ncols; c++) {
         w[c] = strlen(t->headers[c]);
         for (size_t r = 0; r < t->nrows; r++)

@@ -61,7 +61,7 @@ static int parse(cli_conn *c, int argc, char **argv, topic_args *t, const char *
     int rc = sub_parse(c, argc, argv, "t:", topic_longopts, topic_opt, t);
     if (rc) return rc;
     *n = 0;
-    *names = calloc((size_t)argc + 1, sizeof(char *));
+    *names = cli_need(calloc((size_t)argc + 1, sizeof(char *)));
     if (t->topic) (*names)[(*n)++] = t->topic;
     for (int i = optind; i < argc; i++) (*names)[(*n)++] = argv[i];
     return CLI_OK;
@@ -152,6 +152,15 @@ static int topics_describe(cli_conn *c, int argc, char **argv)
     return rc;
 }
 
+/* NAME=VALUE (parse made sure of the '='): a copy of NAME (the caller
+ * frees it), and VALUE in *value. */
+static char *kv_name(const char *kv, const char **value)
+{
+    const char *eq = strchr(kv, '=');
+    *value = eq + 1;
+    return cli_need(strndup(kv, (size_t)(eq - kv)));
+}
+
 static int topics_create(cli_conn *c, int argc, char **argv)
 {
     topic_args t;
@@ -163,17 +172,21 @@ static int topics_create(cli_conn *c, int argc, char **argv)
         free(names);
         return cli_usagef("topics create: name a topic");
     }
-    kfk_new_topic **nt = calloc(n, sizeof(*nt));
-    for (size_t i = 0; i < n; i++) {
-        nt[i] = kfk_new_topic_new(names[i], (int32_t)t.partitions, (int16_t)t.replication);
-        for (size_t j = 0; j < t.n_set; j++) {
-            char *kv = strdup(t.set[j]), *eq = strchr(kv, '=');
-            *eq = '\0';
-            kfk_new_topic_set_config(nt[i], kv, eq + 1);
-            free(kv);
+    kfk_new_topic **nt = cli_need(calloc(n, sizeof(*nt)));
+    bool built = true;
+    for (size_t i = 0; built && i < n; i++) {
+        nt[i] =
+            cli_need(kfk_new_topic_new(names[i], (int32_t)t.partitions, (int16_t)t.replication));
+        for (size_t j = 0; built && j < t.n_set; j++) {
+            const char *value;
+            char *name = kv_name(t.set[j], &value);
+            kfk_err e = kfk_new_topic_set_config(nt[i], name, value);
+            if (e) cli_errorf("topics create: --config %s: %s", t.set[j], kfk_err_str(e));
+            built = !e;
+            free(name);
         }
     }
-    kfk_admin *a = cli_admin_new(c);
+    kfk_admin *a = built ? cli_admin_new(c) : NULL;
     if (a) {
         kfk_admin_options opt = sub_admin_options(c, 0);
         kfk_admin_result *r = NULL;
@@ -194,7 +207,8 @@ static int topics_create(cli_conn *c, int argc, char **argv)
     } else {
         rc = CLI_FAIL;
     }
-    for (size_t i = 0; i < n; i++) kfk_new_topic_destroy(nt[i]);
+    for (size_t i = 0; i < n; i++)
+        kfk_new_topic_destroy(nt[i]);
     free(nt);
     free(names);
     return rc;
@@ -235,18 +249,26 @@ static int topics_delete(cli_conn *c, int argc, char **argv)
 
 static int alter_configs(kfk_admin *a, cli_conn *c, const char *topic, const topic_args *t)
 {
-    kfk_config_resource *res = kfk_config_resource_new(KFK_CONFIG_RESOURCE_TOPIC, topic);
-    for (size_t j = 0; j < t->n_set; j++) {
-        char *kv = strdup(t->set[j]), *eq = strchr(kv, '=');
-        *eq = '\0';
-        kfk_config_resource_add(res, kv, KFK_ALTER_CONFIG_SET, eq + 1);
-        free(kv);
+    kfk_config_resource *res = cli_need(kfk_config_resource_new(KFK_CONFIG_RESOURCE_TOPIC, topic));
+    kfk_err e = KFK_OK;
+    for (size_t j = 0; !e && j < t->n_set; j++) {
+        const char *value;
+        char *name = kv_name(t->set[j], &value);
+        e = kfk_config_resource_add(res, name, KFK_ALTER_CONFIG_SET, value);
+        if (e) cli_errorf("topics alter: --config %s: %s", t->set[j], kfk_err_str(e));
+        free(name);
     }
-    for (size_t j = 0; j < t->n_del; j++)
-        kfk_config_resource_add(res, t->del[j], KFK_ALTER_CONFIG_DELETE, NULL);
+    for (size_t j = 0; !e && j < t->n_del; j++) {
+        e = kfk_config_resource_add(res, t->del[j], KFK_ALTER_CONFIG_DELETE, NULL);
+        if (e) cli_errorf("topics alter: --delete-config %s: %s", t->del[j], kfk_err_str(e));
+    }
+    if (e) {
+        kfk_config_resource_destroy(res);
+        return CLI_FAIL;
+    }
     kfk_admin_options opt = sub_admin_options(c, 0);
     kfk_admin_result *r = NULL;
-    kfk_err e = kfk_admin_incremental_alter_configs(a, &res, 1, &opt, &r);
+    e = kfk_admin_incremental_alter_configs(a, &res, 1, &opt, &r);
     int rc = sub_report(r, e, a, "topic", "altered configs of topic %s");
     kfk_admin_result_destroy(r);
     kfk_config_resource_destroy(res);

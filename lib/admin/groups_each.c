@@ -43,8 +43,8 @@ static void each_done(kcall *call, kfk_err err, void *resp, karena *arena)
     kagroup_fan_done(&op->fan);
 }
 
-kfk_err kagroup_describe_each(kfk_admin *a, const kagroup_each_api *api, const char *const *ids,
-                              size_t n, const kadmin_opts *o, kfk_admin_result **result)
+static kfk_err describe(kfk_admin *a, const kagroup_each_api *api, const char *const *ids, size_t n,
+                        const kadmin_opts *o, kfk_admin_result **result)
 {
     each_op op = {.api = api,
                   .res = kadmin_result_new(ids, n),
@@ -76,4 +76,18 @@ kfk_err kagroup_describe_each(kfk_admin *a, const kagroup_each_api *api, const c
     free(calls), free(ptrs), free(bodies);
     *result = op.res;
     return kadmin_result_status(op.res);
+}
+
+kfk_err kagroup_describe_each(kfk_admin *a, const char *fn, const kagroup_each_api *api,
+                              const char *const *ids, size_t n, const kfk_admin_options *options,
+                              kfk_admin_result **result)
+{
+    if (result) *result = NULL;
+    if (!a) return KFK_ERR_INVALID_ARG;
+    kadmin_opts o;
+    kfk_err err = kadmin_opts_check(a, fn, options, KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, &o);
+    if (!err) err = kagroup_ids_ok(a, fn, ids, n, result);
+    if (err) return kclient_error_end(a->client, err);
+    err = describe(a, api, ids, n, &o, result);
+    return kagroup_end(a, fn, err, o.timeout_ms, *result);
 }

@@ -86,11 +86,14 @@ typedef struct kagroup_each_api {
     void (*detail_free)(void *detail);
 } kagroup_each_api;
 
-/* Describes the n groups ids, one request each to its coordinator, all at
- * once, into a new *result of api->kind (also on a group's failure:
- * returns the first failed group's error). */
-kfk_err kagroup_describe_each(kfk_admin *a, const kagroup_each_api *api, const char *const *ids,
-                              size_t n, const kadmin_opts *o, kfk_admin_result **result);
+/* The whole public call fn: checks its arguments, describes the n groups
+ * ids, one request each to its coordinator, all at once, into a new
+ * *result of api->kind (also on a group's failure: returns the first
+ * failed group's error), and ends as kagroup_end. The one flag taken is
+ * KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS. */
+kfk_err kagroup_describe_each(kfk_admin *a, const char *fn, const kagroup_each_api *api,
+                              const char *const *ids, size_t n, const kfk_admin_options *options,
+                              kfk_admin_result **result);
 
 /* Per-group errors after which the group's request is sent again: the
  * coordinator moved, is loading, or is not there yet. */

@@ -104,16 +104,8 @@ static const kagroup_each_api share_api = {
 kfk_err kfk_admin_describe_share_groups(kfk_admin *admin, const char *const *group_ids, size_t n,
                                         const kfk_admin_options *options, kfk_admin_result **result)
 {
-    static const char fn[] = "kfk_admin_describe_share_groups";
-    if (result) *result = NULL;
-    if (!admin) return KFK_ERR_INVALID_ARG;
-    kadmin_opts o;
-    kfk_err err =
-        kadmin_opts_check(admin, fn, options, KFK_ADMIN_INCLUDE_AUTHORIZED_OPERATIONS, &o);
-    if (!err) err = kagroup_ids_ok(admin, fn, group_ids, n, result);
-    if (err) return kclient_error_end(admin->client, err);
-    err = kagroup_describe_each(admin, &share_api, group_ids, n, &o, result);
-    return kagroup_end(admin, fn, err, o.timeout_ms, *result);
+    return kagroup_describe_each(admin, "kfk_admin_describe_share_groups", &share_api, group_ids, n,
+                                 options, result);
 }
 
 /* --- DescribeShareGroupOffsets ------------------------------------------------------- */

@@ -249,6 +249,9 @@ test_exit_codes_and_usage_errors() {
   expect_rc 2 k -C -b "$B"                 # no topic
   grep -q -- '-t TOPIC' "$tmp/err"
   expect_rc 2 k -C -t x -b "$B" -Y           # unknown flag
+  grep -q 'unknown flag -Y' "$tmp/err"
+  expect_rc 2 k -C -t x -b "$B" --bogus      # a long flag kcat mode does not have
+  grep -q 'unknown flag --bogus' "$tmp/err"
   expect_rc 2 k -P -t x -b "$B" -X no.such.property=1
   grep -q 'no.such.property' "$tmp/err"
   expect_rc 2 k -P -t x -b "$B" -X linger.ms=banana

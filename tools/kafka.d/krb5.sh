@@ -79,23 +79,28 @@ make_kdc() { # KDC_PORT -> a fresh realm database with the broker's and the clie
 kdc_pid() { # print the pid of our krb5kdc if it runs
   local f=$STATE/krb5/krb5kdc.pid pid
   [[ -s $f ]] && pid=$(<"$f") || return 1
-  [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q krb5kdc || return 1
+  [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q krb5kdc ||
+    return 1
   echo "$pid"
 }
 
-start_kdc() { # KDC_PORT -> krb5kdc in the foreground of its own session, wait until it listens
+start_kdc() { # KDC_PORT -> krb5kdc in the foreground of its own session, wait until it listens;
+  # 75 when it exited at once (as when its port, UDP or TCP, was taken meanwhile: the caller
+  # tries again with new ports), 1 when it never listened
   local d=$STATE/krb5
   make_kdc "$1"
   # shellcheck disable=SC2016  # $$ is the inner bash, which writes its pid and execs krb5kdc
   KRB5_CONFIG=$d/krb5.conf KRB5_KDC_PROFILE=$d/kdc.conf setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' \
     launch "$d/krb5kdc.pid" krb5kdc -n -r "$KRB5_REALM" </dev/null >>"$d/kdc.out" 2>&1 8>&- 9>&- &
+  local rc=1
   for _ in {1..300}; do   # up to 30 s on a busy machine
     port_open "$1" && return 0
-    [[ -s $d/krb5kdc.pid ]] && ! kdc_pid >/dev/null && break
+    [[ -s $d/krb5kdc.pid ]] && ! kdc_pid >/dev/null && { rc=75; break; }
     sleep 0.1
   done
   cat "$d/kdc.out" "$d/kdc.log" >&2 2>/dev/null || true
-  die "krb5kdc did not come up on 127.0.0.1:$1"
+  log "krb5kdc did not come up on 127.0.0.1:$1$( ((rc == 75)) && echo ": it exited")"
+  return "$rc"
 }
 
 stop_kdc() {
