@@ -201,13 +201,28 @@ class Producer:
             if deadline is not None and time.monotonic() >= deadline:
                 return len(self)
 
-    def purge(self, in_queue: bool = True, in_flight: bool = True, blocking: bool = True) -> None:
-        """Fails every record not yet sent (KafkaError PURGED reports on
-        the next poll); records in flight complete, as kfk_producer_purge
-        does whatever in_queue, in_flight and blocking say (they are
-        accepted for confluent-kafka's callers)."""
+    def purge(self, in_queue: bool = True, in_flight: bool = False, blocking: bool = True) -> None:
+        """Fails records not yet sent with KafkaError PURGED (their reports
+        come on the next poll or flush), as kfk_producer_purge does.
+
+        in_queue: True purges the records waiting in the producer's
+        batches; False leaves them (with in_flight False the call does
+        nothing). in_flight: kfk cannot take back records already sent to
+        a broker (their reports come from the broker), so only False is
+        accepted (confluent-kafka's default is True: pass in_flight=False);
+        True raises ValueError. blocking: either value is accepted, as
+        both are honoured: the purge is done when the call returns and it
+        waits for nothing but short locks."""
         self._check_open()
-        lib.kfk_producer_purge(self._p)
+        if in_flight:
+            raise ValueError("purge: in_flight=True is not supported: kfk cannot purge "
+                             "records already sent (their reports come from the broker); "
+                             "only in_flight=False is allowed")
+        if not in_queue:
+            return
+        err = lib.kfk_producer_purge(self._p)
+        if err:
+            self._raise(err)
 
     def __len__(self) -> int:
         """Records handed to produce() whose delivery callback has not run

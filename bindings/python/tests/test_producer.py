@@ -153,17 +153,35 @@ def test_bad_config_is_refused_naming_the_property(bootstrap, prop, value):
     assert prop in str(ei.value)
 
 
-def test_purge_fails_queued_records_with_purged(bootstrap, topic_factory):
+@pytest.mark.parametrize("blocking", [True, False])
+def test_purge_fails_queued_records_with_purged(bootstrap, topic_factory, blocking):
     topic = topic_factory(1, "purge")
     errs = []
     p = kfk.Producer({"bootstrap.servers": bootstrap, "linger.ms": 60000,
                       "on_delivery": lambda e, m: errs.append(e)})
     for i in range(10):
         p.produce(topic, b"v", partition=0)
-    p.purge()
+    p.purge(blocking=blocking)
     wait_for(lambda: p.poll(0.1) >= 0 and len(errs) == 10, "purge reports")
     assert {e.name() for e in errs} == {"PURGED"}
     assert p.flush(10) == 0
+    p.close()
+
+
+def test_purge_refuses_in_flight_and_honours_in_queue_false(bootstrap, topic_factory):
+    topic = topic_factory(1, "purge-args")
+    errs = []
+    p = kfk.Producer({"bootstrap.servers": bootstrap, "linger.ms": 60000,
+                      "on_delivery": lambda e, m: errs.append(e)})
+    for i in range(10):
+        p.produce(topic, b"v", partition=0)
+    for kw in ({}, {"in_queue": False}, {"blocking": False}):
+        with pytest.raises(ValueError, match="in_flight=True"):
+            p.purge(in_flight=True, **kw)
+    p.purge(in_queue=False)
+    p.purge(in_queue=False, in_flight=False, blocking=False)
+    assert p.flush(30) == 0
+    assert errs == [None] * 10  # nothing was purged
     p.close()
 
 
