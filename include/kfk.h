@@ -634,6 +634,16 @@ KFK_API const char *kfk_producer_last_error(const kfk_producer *producer);
  * threads; not from within a callback of this producer. */
 KFK_API int kfk_producer_poll(kfk_producer *producer, int timeout_ms);
 
+/* How many records kfk_produce accepted whose delivery report has not
+ * been served yet: records queued in batches, in flight, and reports
+ * waiting for kfk_producer_poll (a record counts until dr_cb returned
+ * for it and the reports served with it; without a dr_cb, until the
+ * broker's answer came). kfk_producer_flush
+ * waits for it to reach 0. -1 for a NULL producer. Any thread; never
+ * blocks (one atomic read); records produced or served meanwhile move it
+ * as it returns. */
+KFK_API int64_t kfk_producer_outstanding(const kfk_producer *producer);
+
 /* A file descriptor that is readable while delivery reports wait for
  * kfk_producer_poll, for an event loop (epoll, poll, an asyncio loop's
  * add_reader) that must not block in kfk_producer_poll. It becomes

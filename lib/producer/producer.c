@@ -833,6 +833,11 @@ int kfk_producer_wakeup_fd(kfk_producer *p)
     return fd;
 }
 
+int64_t kfk_producer_outstanding(const kfk_producer *p)
+{
+    return p ? (int64_t)atomic_load(&p->outstanding) : -1;
+}
+
 int kfk_producer_poll(kfk_producer *p, int timeout_ms)
 {
     if (!p || kclient_forked(p->client)) return -1;

@@ -532,6 +532,7 @@ START_TEST(test_null_handles_are_refused_not_dereferenced)
     ck_assert_int_eq(kfk_producer_poll(NULL, 0), -1);
     ck_assert_int_eq(kfk_producer_purge(NULL), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_producer_wakeup_fd(NULL), -1);
+    ck_assert_int_eq(kfk_producer_outstanding(NULL), -1);
     ck_assert_int_eq(kfk_producer_begin_transaction(NULL), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_producer_close(NULL, 0), KFK_ERR_INVALID_ARG);
     ck_assert_str_eq(kfk_producer_last_error(NULL), "");

@@ -84,6 +84,7 @@ kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen);
 const char *kfk_producer_last_error(const kfk_producer *producer);
 int kfk_producer_poll(kfk_producer *producer, int timeout_ms);
 int kfk_producer_wakeup_fd(kfk_producer *producer);
+int64_t kfk_producer_outstanding(const kfk_producer *producer);
 kfk_err kfk_producer_flush(kfk_producer *producer, int timeout_ms);
 kfk_err kfk_producer_purge(kfk_producer *producer);
 void kfk_producer_destroy(kfk_producer *producer);
@@ -249,7 +250,6 @@ typedef struct kfkpy_h {
     int32_t *dr_err;
     size_t n_dr;
     size_t dr_next;
-    size_t n_pending;
     ...;
 } kfkpy_h;
 

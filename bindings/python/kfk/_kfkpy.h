@@ -28,7 +28,6 @@ typedef struct kfkpy_h {
     size_t n_dr;   /* reports collected */
     size_t dr_next; /* the first not yet served (a callback raised) */
     size_t cap_dr;
-    size_t n_pending; /* records whose callback has not run (_speedups, GIL) */
     pthread_mutex_t lock; /* protects evs, n_ev, cap_ev */
     kfkpy_ev *evs;
     size_t n_ev, cap_ev;

@@ -225,9 +225,16 @@ class Producer:
             self._raise(err)
 
     def __len__(self) -> int:
-        """Records handed to produce() whose delivery callback has not run
-        (only those with a callback are counted)."""
-        return self._h.n_pending
+        """Records handed to produce() not yet delivered, plus delivery
+        reports waiting to be served (kfk_producer_outstanding, and those
+        a poll collected but has not served yet); with or without a
+        callback. 0 once closed."""
+        if self._closed:
+            return 0
+        # Outstanding first: a report moves from kfk's count to the
+        # handle's, so this order may count one twice but never misses one.
+        n = lib.kfk_producer_outstanding(self._p)
+        return n + self._h.n_dr - self._h.dr_next
 
     def wakeup_fd(self) -> int:
         """A descriptor readable while delivery reports wait (kfk.h's

@@ -13,8 +13,7 @@
 /* A record with a delivery callback carries, as its kfk opaque, a pointer
  * to its pending entry (topic, key, value, cb): a tuple whose reference
  * kfk holds until the report is served, which takes it back. No lookup
- * table: the report leads straight to its entry. h->n_pending counts
- * them (under the GIL), for len(producer).
+ * table: the report leads straight to its entry.
  *
  * The entry is kept off the garbage collector's lists: a producer holds
  * one per record in flight, hundreds of thousands, which every full
@@ -48,7 +47,6 @@ static PyObject *add_pending(PyObject *self, PyObject *const *args, Py_ssize_t n
     if (!h) return NULL;
     PyObject *entry = pending_entry(args[1], args[2], args[3], args[4]);
     if (!entry) return NULL;
-    h->n_pending++;
     return PyLong_FromVoidPtr(entry);
 }
 
@@ -63,7 +61,6 @@ static PyObject *drop_pending(PyObject *self, PyObject *const *args, Py_ssize_t 
     kfkpy_h *h = h_arg(args[0]);
     PyObject *entry = PyLong_AsVoidPtr(args[1]);
     if (!h || !entry) return NULL;
-    h->n_pending--;
     Py_DECREF(entry);
     Py_RETURN_NONE;
 }
@@ -108,12 +105,7 @@ static PyObject *produce_value(PyObject *self, PyObject *const *args, Py_ssize_t
     Py_BEGIN_ALLOW_THREADS
     err = kfk_produce(p, &rec, entry);
     Py_END_ALLOW_THREADS
-    if (entry) {
-        if (err)
-            Py_DECREF(entry);
-        else
-            h->n_pending++;
-    }
+    if (entry && err) Py_DECREF(entry);
     return PyLong_FromLong(err);
 }
 
@@ -166,7 +158,6 @@ static PyObject *serve(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         served++;
         PyObject *entry = (PyObject *)h->dr_opaque[i]; /* kfk's reference, now ours */
         if (!entry) continue; /* produced without a callback */
-        h->n_pending--;
         PyObject *m = delivered(msg_type, entry, h, i);
         Py_DECREF(entry);
         if (!m) return NULL;
@@ -200,10 +191,7 @@ static PyObject *discard(PyObject *self, PyObject *arg)
     if (!h) return NULL;
     for (size_t i = h->dr_next; i < h->n_dr; i++) {
         PyObject *entry = (PyObject *)h->dr_opaque[i];
-        if (entry) {
-            h->n_pending--;
-            Py_DECREF(entry);
-        }
+        Py_XDECREF(entry);
     }
     h->n_dr = h->dr_next = 0;
     Py_RETURN_NONE;

@@ -185,6 +185,34 @@ def test_purge_refuses_in_flight_and_honours_in_queue_false(bootstrap, topic_fac
     p.close()
 
 
+def test_len_counts_every_record_until_its_report_is_served(bootstrap, topic_factory):
+    topic = topic_factory(1, "len")
+    seen = []
+
+    def dr(err, msg):
+        seen.append(err)
+        if len(seen) == 1:
+            raise RuntimeError("first report")
+
+    p = kfk.Producer({"bootstrap.servers": bootstrap, "linger.ms": 60000})
+    assert len(p) == 0
+    for i in range(4):
+        p.produce(topic, b"v", partition=0)  # no callback at all
+        p.produce(topic, b"v", key=b"k", partition=0)  # through cffi, no callback
+    for i in range(3):
+        p.produce(topic, b"v", partition=0, on_delivery=dr)
+    assert len(p) == 11
+    p.purge()
+    assert len(p) == 11  # purged, with the reports waiting
+    with pytest.raises(RuntimeError, match="first report"):
+        wait_for(lambda: p.poll(0.1) >= 0 and seen, "the first report")
+    assert len(p) == 2  # two collected and not yet served
+    wait_for(lambda: p.poll(0.1) >= 0 and len(seen) == 3, "every report")
+    assert len(p) == 0
+    p.close()
+    assert len(p) == 0
+
+
 def test_delivery_callback_runs_on_the_polling_thread(bootstrap, topic_factory):
     topic = topic_factory(1, "thread")
     threads = set()
