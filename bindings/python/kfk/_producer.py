@@ -37,6 +37,13 @@ def _bytes(v, what):
     return b, len(b)
 
 
+def _check_int(v, what, bits):
+    if not isinstance(v, int):
+        raise TypeError("%s must be an int, not %s" % (what, type(v).__name__))
+    if not -(1 << (bits - 1)) <= v < 1 << (bits - 1):
+        raise OverflowError("%s %d is outside int%d" % (what, v, bits))
+
+
 class Producer:
     """Producer(config): config takes kfk's property names (the Java
     client's, as confluent-kafka does) plus on_delivery(err, msg), error_cb(err)
@@ -107,12 +114,19 @@ class Producer:
         else:
             k, kl = _bytes(key, "key")
         hdrs, keep, bufs = self._headers(headers) if headers else (NULL, (), None)
+        _check_int(partition, "partition", 32)
+        _check_int(timestamp, "timestamp", 64)
         cb = on_delivery or callback or self._dr_default
         if cb is not None:
             opaque = _add_pending(self._h_addr, topic, key, value, cb)
         else:
             opaque = 0
-        err = _produce(self._p, t, partition, k, kl, v, vl, timestamp, hdrs, len(keep), opaque)
+        try:
+            err = _produce(self._p, t, partition, k, kl, v, vl, timestamp, hdrs, len(keep), opaque)
+        except BaseException:
+            if opaque:
+                _drop_pending(self._h_addr, opaque)
+            raise
         del bufs
         if err:
             if opaque:

@@ -82,6 +82,10 @@ static PyObject *produce_value(PyObject *self, PyObject *const *args, Py_ssize_t
     long partition = PyLong_AsLong(args[2]);
     kfkpy_h *h = PyLong_AsVoidPtr(args[4]);
     if (PyErr_Occurred()) return NULL;
+    if (partition < INT32_MIN || partition > INT32_MAX) {
+        PyErr_Format(PyExc_OverflowError, "partition %ld is outside int32", partition);
+        return NULL;
+    }
     PyObject *value = args[3], *cb = args[6];
     kfk_record rec = {.topic = PyBytes_AS_STRING(args[1]), .partition = (int32_t)partition};
     if (value != Py_None) {
@@ -230,7 +234,7 @@ static PyObject *bound_produce(PyObject *self, PyObject *const *args, size_t nar
     }
     PyObject *topic = a[0], *value = a[1] ? a[1] : Py_None;
     if (!topic || (a[2] && a[2] != Py_None) || (a[6] && a[6] != Py_None) ||
-        (a[5] && !(PyLong_CheckExact(a[5]) && PyLong_AsLongLong(a[5]) == 0)) ||
+        (a[5] && !(PyLong_CheckExact(a[5]) && PyObject_Not(a[5]) == 1)) ||
         (value != Py_None && !PyBytes_CheckExact(value)))
         goto slow;
     PyObject *tbytes = PyDict_GetItemWithError(PyTuple_GET_ITEM(self, 0), topic);

@@ -213,6 +213,21 @@ def test_len_counts_every_record_until_its_report_is_served(bootstrap, topic_fac
     assert len(p) == 0
 
 
+def test_numbers_outside_their_c_types_are_refused(bootstrap, topic_factory):
+    topic = topic_factory(1, "p32")
+    p = kfk.Producer({"bootstrap.servers": bootstrap})
+    p.produce(topic, b"v", partition=0)
+    for kw in ({}, {"key": b"k"}):
+        for partition in (2 ** 31, 2 ** 32, -2 ** 40):
+            with pytest.raises((OverflowError, ValueError), match="partition"):
+                p.produce(topic, b"v", partition=partition, **kw)
+        with pytest.raises(OverflowError):
+            p.produce(topic, b"v", timestamp=2 ** 70, **kw)
+    assert p.flush(30) == 0
+    assert len(p) == 0
+    p.close()
+
+
 def test_delivery_callback_runs_on_the_polling_thread(bootstrap, topic_factory):
     topic = topic_factory(1, "thread")
     threads = set()
