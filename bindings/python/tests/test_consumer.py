@@ -169,6 +169,7 @@ def test_mixed_group_with_a_c_consumer(bootstrap, topic_factory):
         proc.send_signal(signal.SIGINT)
         proc.wait(60)
         rt.join()
+        proc.stdout.close()
     assert len(set(py_got) | set(c_got)) == 400
     assert py_got and c_got
     assert {p for p, _ in py_got}.isdisjoint({p for p, _ in c_got})
