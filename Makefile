@@ -146,7 +146,7 @@ demo-run: all
 check: deps
 	@$(MAKE) --no-print-directory check-run
 check-run: all tests proto-check docs-check symbols-check unit-check integration-check install-check \
-	cli-check
+	cli-check python-check
 
 # Each shared library exports its prefix and nothing else, and no internal
 # function takes the public prefix.
@@ -158,6 +158,29 @@ symbols-check: $(SHLIB) $(MOCK_SHLIB) $(STLIB) $(MOCK_STLIB)
 
 install-check:
 	@tests/install-check
+
+# --- Python binding (bindings/python) ---------------------------------------
+# Builds the binding against this build (KFK_BUILD_DIR), from a copy of its
+# sources (setuptools builds in the source tree), into a venv that
+# sees the system's cffi, wheel and pytest (tools/deps), then runs its
+# pytest suite against the mock, and against KFK_TEST_BOOTSTRAP when set.
+# Without python3 there is nothing to check; sanitizer builds skip it.
+PY_VENV := $(CURDIR)/$(BUILD)/python-venv
+.PHONY: python-check
+python-check: $(SHLIB) $(MOCK_SHLIB) $(EXAMPLES)
+	@if ! command -v python3 >/dev/null; then echo "python-check: no python3"; exit 0; fi; \
+	if [ -n "$(filter 1,$(SAN) $(TSAN))" ]; then \
+		echo "python-check: not in sanitizer builds (python3 lacks their runtime)"; exit 0; fi; \
+	set -e; rm -rf $(PY_VENV) $(BUILD)/python-src; python3 -m venv --system-site-packages $(PY_VENV); \
+	cp -r bindings/python $(BUILD)/python-src; rm -rf $(BUILD)/python-src/build; \
+	KFK_BUILD_DIR=$(CURDIR)/$(BUILD) $(PY_VENV)/bin/pip install --quiet --no-build-isolation \
+		--disable-pip-version-check $(BUILD)/python-src; \
+	cd $(BUILD) && echo "python-check: against the mock cluster" && \
+	env -u KFK_TEST_BOOTSTRAP KFK_BUILD_DIR=$(CURDIR)/$(BUILD) $(PY_VENV)/bin/python -m pytest -q \
+		-p no:cacheprovider $(CURDIR)/bindings/python/tests; \
+	if [ -n "$$KFK_TEST_BOOTSTRAP" ]; then echo "python-check: against $$KFK_TEST_BOOTSTRAP"; \
+		KFK_BUILD_DIR=$(CURDIR)/$(BUILD) $(PY_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+		$(CURDIR)/bindings/python/tests; fi
 
 # Benchmarks: kfk and librdkafka side by side, against the mock and then a
 # real Kafka (bench/run). Never part of check: timings are not tests.

@@ -634,6 +634,27 @@ KFK_API const char *kfk_producer_last_error(const kfk_producer *producer);
  * threads; not from within a callback of this producer. */
 KFK_API int kfk_producer_poll(kfk_producer *producer, int timeout_ms);
 
+/* How many records kfk_produce accepted whose delivery report has not
+ * been served yet: records queued in batches, in flight, and reports
+ * waiting for kfk_producer_poll (a record counts until dr_cb returned
+ * for it and the reports served with it; without a dr_cb, until the
+ * broker's answer came). kfk_producer_flush
+ * waits for it to reach 0. -1 for a NULL producer. Any thread; never
+ * blocks (one atomic read); records produced or served meanwhile move it
+ * as it returns. */
+KFK_API int64_t kfk_producer_outstanding(const kfk_producer *producer);
+
+/* A file descriptor that is readable while delivery reports wait for
+ * kfk_producer_poll, for an event loop (epoll, poll, an asyncio loop's
+ * add_reader) that must not block in kfk_producer_poll. It becomes
+ * readable when a report is queued and stops being readable when a poll
+ * (or flush) takes the waiting reports; wake, call kfk_producer_poll(p, 0),
+ * wait again. Made on the first call (later calls return the same one);
+ * it is kfk's: never read, write or close it. Valid until the producer is
+ * destroyed. Returns -1 for a NULL producer or when no descriptor can be
+ * had (EMFILE). Any thread; never blocks. Linux: an eventfd. */
+KFK_API int kfk_producer_wakeup_fd(kfk_producer *producer);
+
 /* Sends every queued record now (without waiting for linger.ms) and waits
  * up to timeout_ms (-1: no limit) until each has had its delivery report,
  * serving reports as poll does. Returns KFK_OK, KFK_ERR_TIMED_OUT when
@@ -1021,6 +1042,19 @@ KFK_API size_t kfk_consumer_member_id(kfk_consumer *c, char *buf, size_t size);
  * to error_cb and the log; the consumer keeps trying, and one such
  * message waits at a time). Blocks up to timeout_ms. */
 KFK_API kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms);
+
+/* A file descriptor that is readable while kfk_consumer_poll (or
+ * poll_batch) has work: messages fetched, rebalance or commit callbacks
+ * to run, or the consumer closed. A poll that leaves nothing behind makes
+ * it unreadable until more work comes; one that returned as many messages
+ * as it was asked for may leave some, and the descriptor then stays
+ * readable. So: wait until readable, poll with timeout 0 until a poll
+ * returns nothing, wait again. Made on the first call (later calls return
+ * the same one); it is kfk's: never read, write or close it. Valid until
+ * the consumer is destroyed. Returns -1 for a NULL consumer or when no
+ * descriptor can be had (EMFILE). Any thread; never blocks. Linux: an
+ * eventfd. */
+KFK_API int kfk_consumer_wakeup_fd(kfk_consumer *c);
 
 /* Up to max messages (and at most max.poll.records) into msgs[] (the
  * caller's array), waiting at most timeout_ms for the first (as

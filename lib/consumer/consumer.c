@@ -87,6 +87,7 @@ void kconsumer_enqueue(kfk_consumer *c, kchunk *ch)
         c->head = ch;
     c->tail = ch;
     c->queued_bytes += ch->bytes;
+    kwakefd_signal(&c->wake);
     pthread_cond_signal(&c->cond);
 }
 
@@ -495,6 +496,7 @@ void kconsumer_wake(kfk_consumer *c)
 {
     pthread_mutex_lock(&c->lock);
     c->group_wake = true;
+    kwakefd_signal(&c->wake);
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
 }
@@ -642,8 +644,21 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
         maintain(c);
         pthread_mutex_lock(&c->poll_lock);
     }
+    /* Quiet until new work comes, unless this poll left some behind. */
+    pthread_mutex_lock(&c->lock);
+    if (!c->cur && !c->head && !c->group_wake && !c->closing) kwakefd_clear(&c->wake);
+    pthread_mutex_unlock(&c->lock);
     pthread_mutex_unlock(&c->poll_lock);
     return n;
+}
+
+int kfk_consumer_wakeup_fd(kfk_consumer *c)
+{
+    if (!c || kclient_forked(c->client)) return -1;
+    pthread_mutex_lock(&c->lock);
+    int fd = kwakefd_get(&c->wake, c->head || c->group_wake || c->closing);
+    pthread_mutex_unlock(&c->lock);
+    return fd;
 }
 
 kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms)
@@ -812,6 +827,7 @@ static kfk_err close_consumer(kfk_consumer *c, int timeout_ms)
         return KFK_OK;
     }
     c->closing = true;
+    kwakefd_signal(&c->wake);
     pthread_cond_broadcast(&c->cond);
     for (int i = 0; i < c->n_fetchers; i++) {
         kfetcher *f = c->fetchers[i];
@@ -860,6 +876,7 @@ void kfk_consumer_destroy(kfk_consumer *c)
     free(c->retired);
     free(c->rack);
     free(c->conn_err_part.topic);
+    kwakefd_close(&c->wake);
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->poll_lock);

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/wakefd.h"
 #include "base/partition_list.h"
 #include "client/client.h"
 #include "kfk.h"
@@ -213,6 +214,7 @@ struct kfk_consumer {
     /* consumer groups (group.c); NULL without group.id */
     struct kgroup *group;
     bool group_wake; /* c->lock: group events wait to be served by poll */
+    kwakefd wake;    /* c->lock: readable while a poll has work (kfk_consumer_wakeup_fd) */
 };
 
 /* --- consumer.c ---------------------------------------------------------- */

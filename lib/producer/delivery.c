@@ -67,6 +67,7 @@ void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_
         else
             p->dr_head = d;
         p->dr_tail = d;
+        kwakefd_signal(&p->wake);
     } else {
         /* No callback (or no memory for the reports): the records are
          * done; counting them keeps flush from waiting for nothing. */
@@ -167,6 +168,7 @@ int kdr_serve(kfk_producer *p, int timeout_ms)
     if (!p->dr_head) wait_reports(p, timeout_ms);
     kdr *d = p->dr_head;
     p->dr_head = p->dr_tail = NULL;
+    kwakefd_clear(&p->wake);
     pthread_mutex_unlock(&p->dr_lock);
     int served = 0;
     kdr *keep = NULL, *drop = NULL;

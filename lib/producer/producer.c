@@ -831,6 +831,20 @@ kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
     return kclient_error_end(p->client, err);
 }
 
+int kfk_producer_wakeup_fd(kfk_producer *p)
+{
+    if (!p || kclient_forked(p->client)) return -1;
+    pthread_mutex_lock(&p->dr_lock);
+    int fd = kwakefd_get(&p->wake, p->dr_head != NULL);
+    pthread_mutex_unlock(&p->dr_lock);
+    return fd;
+}
+
+int64_t kfk_producer_outstanding(const kfk_producer *p)
+{
+    return p ? (int64_t)atomic_load(&p->outstanding) : -1;
+}
+
 int kfk_producer_poll(kfk_producer *p, int timeout_ms)
 {
     if (!p || kclient_forked(p->client)) return -1;
@@ -848,6 +862,7 @@ static void producer_free(kfk_producer *p)
     pthread_mutex_destroy(&p->senders_lock);
     pthread_mutex_destroy(&p->idle_lock);
     pthread_cond_destroy(&p->senders_cond);
+    kwakefd_close(&p->wake);
     pthread_mutex_destroy(&p->dr_lock);
     pthread_cond_destroy(&p->dr_cond);
     free(p);

@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/wakefd.h"
 #include "base/conf.h"
 #include "client/client.h"
 #include "codec/codec.h"
@@ -193,11 +194,12 @@ struct kfk_producer {
     pthread_cond_t senders_cond; /* a detach finished */
 
     /* delivery reports */
-    pthread_mutex_t dr_lock; /* protects dr_head, dr_tail, dr_pool, dr_pool_n */
+    pthread_mutex_t dr_lock; /* protects dr_head, dr_tail, dr_pool, dr_pool_n, wake */
     kdr *dr_pool; /* linked through next */
     int dr_pool_n;
     pthread_cond_t dr_cond;  /* reports queued or outstanding went down */
     kdr *dr_head, *dr_tail;
+    kwakefd wake; /* readable while reports wait (kfk_producer_wakeup_fd) */
     atomic_int_fast64_t outstanding; /* records accepted and not yet reported */
 
     /* idempotence (KIP-98, KIP-360) */

@@ -531,6 +531,8 @@ START_TEST(test_null_handles_are_refused_not_dereferenced)
     ck_assert_int_eq(kfk_producer_flush(NULL, 0), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_producer_poll(NULL, 0), -1);
     ck_assert_int_eq(kfk_producer_purge(NULL), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_producer_wakeup_fd(NULL), -1);
+    ck_assert_int_eq(kfk_producer_outstanding(NULL), -1);
     ck_assert_int_eq(kfk_producer_begin_transaction(NULL), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_producer_close(NULL, 0), KFK_ERR_INVALID_ARG);
     ck_assert_str_eq(kfk_producer_last_error(NULL), "");
@@ -550,6 +552,7 @@ START_TEST(test_null_handles_are_refused_not_dereferenced)
     ck_assert_uint_eq(kfk_consumer_member_id(NULL, id, sizeof(id)), 0);
     ck_assert_str_eq(id, "");
     ck_assert_uint_eq(kfk_consumer_poll_batch(NULL, NULL, 0, 0), 0);
+    ck_assert_int_eq(kfk_consumer_wakeup_fd(NULL), -1);
     ck_assert_ptr_null(kfk_consumer_get_group_metadata(NULL));
     ck_assert_str_eq(kfk_consumer_last_error(NULL), "");
     kfk_consumer_report_eof(NULL, true);

@@ -669,6 +669,35 @@ START_TEST(test_purge_reports_unsent_records)
 }
 END_TEST
 
+/* A record counts as outstanding from kfk_produce until its report was
+ * served: queued, then purged with its report waiting, then served. */
+START_TEST(test_outstanding_counts_records_until_their_report_is_served)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 1), 0);
+    tally t;
+    tally_init(&t, 100);
+    const char *kv[] = {"linger.ms", "60000", "batch.size", "1048576", NULL};
+    kfk_producer *p = producer_for(mc, &t, kv);
+    ck_assert_int_eq(kfk_producer_outstanding(p), 0);
+    produce_n(p, "t", t.n);
+    ck_assert_int_eq(kfk_producer_outstanding(p), t.n);
+    ck_assert_int_eq(kfk_producer_purge(p), KFK_OK);
+    ck_assert_int_eq(atomic_load(&t.reports), 0);
+    ck_assert_int_eq(kfk_producer_outstanding(p), t.n); /* reports wait for a poll */
+    ck_assert_int_eq(kfk_producer_poll(p, 10000), t.n);
+    ck_assert_int_eq(atomic_load(&t.reports), t.n);
+    ck_assert_int_eq(kfk_producer_outstanding(p), 0);
+    ck_assert_int_eq(produce_one(p, "t", 0, 0), KFK_OK);
+    ck_assert_int_eq(kfk_producer_outstanding(p), 1);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
+    ck_assert_int_eq(kfk_producer_outstanding(p), 0);
+    kfk_producer_destroy(p);
+    tally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 START_TEST(test_delivery_timeout_with_a_down_broker_reports_once)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
@@ -838,6 +867,7 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_destroy_with_requests_in_flight_reports_each_once);
     tcase_add_test(tc, test_close_delivers_everything);
     tcase_add_test(tc, test_purge_reports_unsent_records);
+    tcase_add_test(tc, test_outstanding_counts_records_until_their_report_is_served);
     tcase_add_test(tc, test_delivery_timeout_with_a_down_broker_reports_once);
     tcase_add_test(tc, test_acks_zero_and_one_deliver);
     tcase_add_test(tc, test_keyless_records_avoid_partitions_without_a_leader);
