@@ -73,6 +73,7 @@ func main() {
 	flag.IntVar(&o.partitions, "p", 6, "partitions of each topic")
 	libsFlag := flag.String("libs", "kfk,franz-go,confluent", "libraries to run")
 	modesFlag := flag.String("modes", "default,equal", "settings: default, equal")
+	opsFlag := flag.String("ops", "produce,consume", "operations: produce, or produce,consume (consume reads what produce wrote)")
 	flag.Func("kfk", "an extra kfk property NAME=VALUE for every kfk case (repeatable)", func(v string) error {
 		k, val, ok := strings.Cut(v, "=")
 		if !ok {
@@ -92,6 +93,11 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 
+	ops := strings.Split(*opsFlag, ",")
+	if *opsFlag != "produce" && *opsFlag != "produce,consume" {
+		fmt.Fprintf(os.Stderr, "-ops: want produce or produce,consume, not %q\n", *opsFlag)
+		os.Exit(2)
+	}
 	all := map[string]library{
 		"kfk":       {"kfk", kfkProduce, kfkConsume},
 		"franz-go":  {"franz-go", franzProduce, franzConsume},
@@ -110,7 +116,7 @@ func main() {
 			if err != nil {
 				fail(err)
 			}
-			for _, op := range []string{"produce", "consume"} {
+			for _, op := range ops {
 				fn := lib.produce
 				if op == "consume" {
 					fn = lib.consume
