@@ -234,10 +234,11 @@ func (p *Producer) ProduceBatch(ctx context.Context, recs []*Record) (int, error
 // Idle encoders are kept on the producer rather than in a sync.Pool,
 // which empties at every garbage collection: a fresh encoder's buffers
 // are fresh memory, page faults included. Up to maxIdleEncoders (one per
-// concurrent ProduceBatch) stay, each while under maxIdleEncoderBytes.
+// concurrent ProduceBatch) stay, each while under maxIdleEncoderBytes, so
+// an idle producer holds at most 16 MiB of them.
 const (
-	maxIdleEncoders     = 8
-	maxIdleEncoderBytes = 8 << 20
+	maxIdleEncoders     = 4
+	maxIdleEncoderBytes = 4 << 20
 )
 
 func (p *Producer) getEncoder() *encoder {
