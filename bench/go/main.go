@@ -3,7 +3,10 @@
 // at its defaults and at equal batch and fetch settings, and prints one
 // line per case: msgs/s, CPU per record, and kfk's ratio to the others.
 // Every delivery report and every consumed record is counted and
-// checked. A benchmark, never a test: run it with make bench-go.
+// checked. Each library runs in a process of its own (-same-process runs
+// them one after the other in this one, where the first starts cold and
+// the next on memory it warmed). A benchmark, never a test: run it with
+// make bench-go.
 package main
 
 import (
@@ -11,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -73,6 +77,7 @@ func main() {
 	flag.IntVar(&o.partitions, "p", 6, "partitions of each topic")
 	libsFlag := flag.String("libs", "kfk,franz-go,confluent", "libraries to run")
 	modesFlag := flag.String("modes", "default,equal", "settings: default, equal")
+	opsFlag := flag.String("ops", "produce,consume", "operations: produce, or produce,consume (consume reads what produce wrote)")
 	flag.Func("kfk", "an extra kfk property NAME=VALUE for every kfk case (repeatable)", func(v string) error {
 		k, val, ok := strings.Cut(v, "=")
 		if !ok {
@@ -81,7 +86,9 @@ func main() {
 		kfkExtra[k] = val
 		return nil
 	})
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file (implies -same-process)")
+	same := flag.Bool("same-process", false, "run every library in this process, one after the other")
+	child := flag.Bool("child", false, "run one library's cases and print them for the parent (internal)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -90,45 +97,111 @@ func main() {
 		}
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+		*same = true
 	}
 
-	all := map[string]library{
-		"kfk":       {"kfk", kfkProduce, kfkConsume},
-		"franz-go":  {"franz-go", franzProduce, franzConsume},
-		"confluent": {"confluent", confluentProduce, confluentConsume},
+	ops := strings.Split(*opsFlag, ",")
+	if *opsFlag != "produce" && *opsFlag != "produce,consume" {
+		fmt.Fprintf(os.Stderr, "-ops: want produce or produce,consume, not %q\n", *opsFlag)
+		os.Exit(2)
 	}
-	fmt.Printf("# %d records of %d B, %d partitions, broker %s\n", o.n, o.size, o.partitions, o.bootstrap)
-	var results []result
-	for _, mode := range strings.Split(*modesFlag, ",") {
-		for _, name := range strings.Split(*libsFlag, ",") {
-			lib, ok := all[name]
-			if !ok {
-				fmt.Fprintf(os.Stderr, "unknown library %q\n", name)
-				os.Exit(2)
-			}
-			topic, err := createTopic(o)
-			if err != nil {
-				fail(err)
-			}
-			for _, op := range []string{"produce", "consume"} {
-				fn := lib.produce
-				if op == "consume" {
-					fn = lib.consume
-				}
-				r, err := measure(op, lib.name, mode, func() (int, error) { return fn(o, topic, mode) })
-				if err == nil && r.msgs != o.n {
-					err = fmt.Errorf("%d records checked, want %d", r.msgs, o.n)
-				}
-				if err != nil {
-					pprof.StopCPUProfile()
-					fail(fmt.Errorf("%s %s %s: %w", op, lib.name, mode, err))
-				}
-				results = append(results, r)
-				report(r, results)
-			}
-			deleteTopic(o, topic)
+	libs := strings.Split(*libsFlag, ",")
+	for _, name := range libs {
+		if _, ok := all[name]; !ok {
+			fmt.Fprintf(os.Stderr, "unknown library %q\n", name)
+			os.Exit(2)
 		}
 	}
+	if !*child {
+		fmt.Printf("# %d records of %d B, %d partitions, broker %s\n", o.n, o.size, o.partitions, o.bootstrap)
+	}
+	var results []result
+	for _, mode := range strings.Split(*modesFlag, ",") {
+		for _, name := range libs {
+			var rs []result
+			var err error
+			if *same || *child {
+				rs, err = runCases(o, all[name], mode, ops)
+			} else {
+				rs, err = runChild(name, mode)
+			}
+			for _, r := range rs {
+				results = append(results, r)
+				if *child {
+					fmt.Printf("result %s %s %s %d %d %d\n", r.op, r.lib, r.mode, r.msgs, r.wall, r.cpu)
+				} else {
+					report(r, results)
+				}
+			}
+			if err != nil {
+				pprof.StopCPUProfile()
+				fail(err)
+			}
+		}
+	}
+}
+
+var all = map[string]library{
+	"kfk":       {"kfk", kfkProduce, kfkConsume},
+	"franz-go":  {"franz-go", franzProduce, franzConsume},
+	"confluent": {"confluent", confluentProduce, confluentConsume},
+}
+
+// runCases runs lib's operations in mode on a topic of their own.
+func runCases(o options, lib library, mode string, ops []string) ([]result, error) {
+	topic, err := createTopic(o)
+	if err != nil {
+		return nil, err
+	}
+	defer deleteTopic(o, topic)
+	var rs []result
+	for _, op := range ops {
+		fn := lib.produce
+		if op == "consume" {
+			fn = lib.consume
+		}
+		r, err := measure(op, lib.name, mode, func() (int, error) { return fn(o, topic, mode) })
+		if err == nil && r.msgs != o.n {
+			err = fmt.Errorf("%d records checked, want %d", r.msgs, o.n)
+		}
+		if err != nil {
+			return rs, fmt.Errorf("%s %s %s: %w", op, lib.name, mode, err)
+		}
+		rs = append(rs, r)
+	}
+	return rs, nil
+}
+
+// runChild runs one library's cases in a process of its own, so that none
+// starts on a heap, an allocator and page tables another library warmed
+// (or left to the garbage collector): every library starts cold.
+func runChild(name, mode string) ([]result, error) {
+	args := []string{"-child", "-libs", name, "-modes", mode}
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name != "libs" && f.Name != "modes" && f.Name != "kfk" {
+			args = append(args, "-"+f.Name+"="+f.Value.String())
+		}
+	})
+	for k, v := range kfkExtra {
+		args = append(args, "-kfk", k+"="+v)
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	var rs []result
+	for _, line := range strings.Split(string(out), "\n") {
+		var r result
+		var wall, cpu int64
+		if n, _ := fmt.Sscanf(line, "result %s %s %s %d %d %d", &r.op, &r.lib, &r.mode, &r.msgs,
+			&wall, &cpu); n == 6 {
+			r.wall, r.cpu = time.Duration(wall), time.Duration(cpu)
+			rs = append(rs, r)
+		}
+	}
+	if err != nil {
+		return rs, fmt.Errorf("%s %s: %w", name, mode, err)
+	}
+	return rs, nil
 }
 
 // report prints r with kfk's ratio to it (or its ratio to kfk's).

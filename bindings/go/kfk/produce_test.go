@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -272,6 +273,80 @@ func TestProducerContext(t *testing.T) {
 	if got[0] != nil || !errors.Is(got[2], kfk.ErrPurged) ||
 		(got[1] != nil && !errors.Is(got[1], kfk.ErrPurged)) {
 		t.Fatalf("reports after a purge: %v", got)
+	}
+	select {
+	case d := <-ch:
+		t.Fatalf("an extra report: %+v", d)
+	default:
+	}
+}
+
+// One ProduceBatch may mix topics in any order (records of one topic in a
+// row share the encoded topic name): every record lands in its own topic,
+// in order, with one report each, also when thousands of reports come at
+// once. A refused record ends the batch: the ones before it are accepted
+// and reported, the ones after are not tried.
+func TestProduceBatchMixedTopics(t *testing.T) {
+	a, b := createTopic(t, 1), createTopic(t, 1)
+	// A long linger and a large batch.size: the reports of each topic's
+	// batch come in one burst, larger than the binding hands out at once.
+	p, ch := newProducer(t, conf("linger.ms", "200", "batch.size", "1048576"))
+	ctx := testCtx(t, 90*time.Second)
+	const n = 6000
+	recs := make([]*kfk.Record, n)
+	want := map[string][]int{}
+	for i := range recs {
+		topic := a
+		if i%5 == 2 || (i/1000)%2 == 1 {
+			topic = b
+		}
+		recs[i] = &kfk.Record{Topic: topic, Opaque: i, Value: []byte(fmt.Sprint(i))}
+		want[topic] = append(want[topic], i)
+	}
+	if k, err := p.ProduceBatch(ctx, recs); err != nil || k != n {
+		t.Fatalf("ProduceBatch: %d, %v", k, err)
+	}
+	got := waitReports(t, ctx, ch, n)
+	for topic, ids := range want {
+		for j, id := range ids {
+			r := got[id]
+			if r.Topic != topic || r.Partition != 0 || r.Offset != int64(j) {
+				t.Fatalf("record %d: %s/%d@%d, want %s/0@%d", id, r.Topic, r.Partition, r.Offset, topic, j)
+			}
+		}
+		c := newConsumer(t, conf())
+		assignAll(t, c, topic, 1, kfk.OffsetBeginning)
+		for j, m := range consume(t, ctx, c, len(ids)) {
+			if string(m.Value) != fmt.Sprint(ids[j]) {
+				t.Fatalf("%s@%d holds %q, want record %d", topic, m.Offset, m.Value, ids[j])
+			}
+		}
+	}
+
+	bad := []*kfk.Record{{Topic: a, Opaque: -1}, {Topic: b, Opaque: -2}, {Topic: "", Opaque: -3},
+		{Topic: a, Opaque: -4}}
+	k, err := p.ProduceBatch(ctx, bad)
+	var kerr *kfk.Error
+	if k != 2 || !errors.As(err, &kerr) || kerr.Code != kfk.ErrInvalidTopicException ||
+		!strings.Contains(kerr.Message, "empty") {
+		t.Fatalf("a batch with an empty topic third: %d, %v", k, err)
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	late := map[int]error{}
+	for len(late) < 2 {
+		select {
+		case d := <-ch:
+			late[d.Record.Opaque.(int)] = d.Err
+		case <-ctx.Done():
+			t.Fatalf("reports after the refusal: %v", late)
+		}
+	}
+	for _, id := range []int{-1, -2} {
+		if err, ok := late[id]; !ok || err != nil {
+			t.Fatalf("reports after the refusal: %v, want records -1 and -2 delivered", late)
+		}
 	}
 	select {
 	case d := <-ch:

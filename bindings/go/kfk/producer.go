@@ -79,7 +79,7 @@ type Producer struct {
 	onDelivery func(Delivery)
 	onError    func(error)
 	errHandle  errorHandle
-	recsBuf    []*Record // deliver's, under drainMu
+	recsBuf    []*Record // deliverSome's, under drainMu
 
 	slotsMu sync.Mutex
 	slots   []*Record // in flight, by report id - 1
@@ -87,12 +87,12 @@ type Producer struct {
 
 	inflight atomic.Int64
 	drainMu  sync.Mutex // one taker of reports at a time, so order holds
-	drs      []C.gokfk_dr
 
-	encPool sync.Pool
-	gate    gate
-	stop    chan struct{}
-	done    chan struct{}
+	encMu sync.Mutex
+	encs  []*encoder // idle, see getEncoder
+	gate  gate
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 // NewProducer makes a producer from conf; a property kfk refuses gives an
@@ -120,8 +120,7 @@ func NewProducer(conf Config, opts ...ProducerOption) (*Producer, error) {
 		C.gokfk_pstate_free(p.st)
 		return nil, newError(C.KFK_ERR_CONFIG, C.GoString(&errbuf[0]))
 	}
-	p.drs = make([]C.gokfk_dr, 4096)
-	p.encPool.New = func() any { return new(encoder) }
+	p.recsBuf = make([]*Record, deliverChunk)
 	go p.reportLoop()
 	return p, nil
 }
@@ -131,9 +130,18 @@ type encoder struct {
 	buf  []byte
 	recs []C.gokfk_prec
 	ids  []uint32
+	// topic was written at topicOff; records of the same topic share it.
+	topic    string
+	topicOff int64
+	// gokfk_produce_batch's error and its text, for a refused record.
+	cerr   C.kfk_err
+	errbuf [256]C.char
 }
 
-func (e *encoder) reset() { e.buf, e.recs, e.ids = e.buf[:0], e.recs[:0], e.ids[:0] }
+func (e *encoder) reset() {
+	e.buf, e.recs, e.ids = e.buf[:0], e.recs[:0], e.ids[:0]
+	e.topic, e.topicOff = "", -1
+}
 
 func (e *encoder) bytes(b []byte) (off, n int64) {
 	if b == nil {
@@ -146,9 +154,12 @@ func (e *encoder) bytes(b []byte) (off, n int64) {
 
 func (e *encoder) add(r *Record, id uint64) {
 	var pr C.gokfk_prec
-	pr.topic_off = C.int64_t(len(e.buf))
+	if r.Topic != e.topic || e.topicOff < 0 {
+		e.topic, e.topicOff = r.Topic, int64(len(e.buf))
+		e.buf = append(e.buf, r.Topic...)
+	}
+	pr.topic_off = C.int64_t(e.topicOff)
 	pr.topic_len = C.int32_t(len(r.Topic))
-	e.buf = append(e.buf, r.Topic...)
 	ko, kl := e.bytes(r.Key)
 	vo, vl := e.bytes(r.Value)
 	pr.key_off, pr.key_len = C.int64_t(ko), C.int64_t(kl)
@@ -201,26 +212,60 @@ func (p *Producer) ProduceBatch(ctx context.Context, recs []*Record) (int, error
 	if len(recs) == 0 {
 		return 0, nil
 	}
-	e := p.encPool.Get().(*encoder)
-	defer p.encPool.Put(e)
-	e.reset()
+	e := p.getEncoder()
+	defer p.putEncoder(e)
 	ids := p.takeSlots(recs, e.ids)
 	e.ids = ids
 	for i, r := range recs {
 		e.add(r, uint64(ids[i]))
 	}
 	p.inflight.Add(int64(len(recs)))
-	var cerr C.kfk_err
-	var errbuf [256]C.char
 	n := int(C.gokfk_produce_batch(p.c, (*C.uint8_t)(unsafe.SliceData(e.buf)),
-		unsafe.SliceData(e.recs), C.size_t(len(e.recs)), &cerr, &errbuf[0],
-		C.size_t(len(errbuf))))
+		unsafe.SliceData(e.recs), C.size_t(len(e.recs)), &e.cerr, &e.errbuf[0],
+		C.size_t(len(e.errbuf))))
 	if n == len(recs) {
 		return n, nil
 	}
 	p.inflight.Add(int64(n - len(recs)))
 	p.releaseSlots(ids[n:])
-	return n, newError(cerr, C.GoString(&errbuf[0]))
+	return n, newError(e.cerr, C.GoString(&e.errbuf[0]))
+}
+
+// Idle encoders are kept on the producer rather than in a sync.Pool,
+// which empties at every garbage collection: a fresh encoder's buffers
+// are fresh memory, page faults included. Up to maxIdleEncoders (one per
+// concurrent ProduceBatch) stay, each while under maxIdleEncoderBytes, so
+// an idle producer holds at most 16 MiB of them.
+const (
+	maxIdleEncoders     = 4
+	maxIdleEncoderBytes = 4 << 20
+)
+
+func (p *Producer) getEncoder() *encoder {
+	p.encMu.Lock()
+	var e *encoder
+	if n := len(p.encs); n > 0 {
+		e = p.encs[n-1]
+		p.encs[n-1] = nil
+		p.encs = p.encs[:n-1]
+	}
+	p.encMu.Unlock()
+	if e == nil {
+		e = new(encoder)
+	}
+	e.reset()
+	return e
+}
+
+func (p *Producer) putEncoder(e *encoder) {
+	if cap(e.buf)+cap(e.recs)*int(unsafe.Sizeof(C.gokfk_prec{})) > maxIdleEncoderBytes {
+		return
+	}
+	p.encMu.Lock()
+	if len(p.encs) < maxIdleEncoders {
+		p.encs = append(p.encs, e)
+	}
+	p.encMu.Unlock()
 }
 
 // takeSlots gives each record an id (its slot + 1) for its report.
@@ -266,9 +311,10 @@ func (p *Producer) reportLoop() {
 		default:
 		}
 		p.drainMu.Lock()
-		n := int(C.gokfk_producer_poll(p.c, p.st, 0, unsafe.SliceData(p.drs), C.size_t(len(p.drs))))
+		var drs *C.gokfk_dr
+		n := int(C.gokfk_producer_poll(p.c, p.st, 0, &drs))
 		if n > 0 {
-			p.deliver(p.drs[:n])
+			p.deliver(unsafe.Slice(drs, n))
 		}
 		p.drainMu.Unlock()
 		if n == 0 {
@@ -281,18 +327,29 @@ func (p *Producer) reportLoop() {
 // drain hands out every report kfk has served; drainMu must be held.
 func (p *Producer) drain() {
 	for {
-		n := int(C.gokfk_take_reports(p.st, unsafe.SliceData(p.drs), C.size_t(len(p.drs))))
+		var drs *C.gokfk_dr
+		n := int(C.gokfk_take_reports(p.st, &drs))
 		if n == 0 {
 			return
 		}
-		p.deliver(p.drs[:n])
+		p.deliver(unsafe.Slice(drs, n))
 	}
 }
 
+// deliverChunk bounds the records deliver looks up under one slotsMu hold.
+const deliverChunk = 1024
+
+// deliver hands out drs, which point into C memory that stays valid until
+// the next take; drainMu must be held.
 func (p *Producer) deliver(drs []C.gokfk_dr) {
-	if cap(p.recsBuf) < len(drs) {
-		p.recsBuf = make([]*Record, len(drs))
+	for len(drs) > 0 {
+		k := min(len(drs), deliverChunk)
+		p.deliverSome(drs[:k])
+		drs = drs[k:]
 	}
+}
+
+func (p *Producer) deliverSome(drs []C.gokfk_dr) {
 	recs := p.recsBuf[:len(drs)]
 	p.slotsMu.Lock()
 	for i := range drs {

@@ -17,6 +17,7 @@ void gokfk_pstate_free(gokfk_pstate *st) {
         return;
     pthread_mutex_destroy(&st->mu);
     free(st->drs);
+    free(st->out);
     free(st);
 }
 
@@ -46,23 +47,30 @@ static void dr_cb(void *opaque, kfk_producer *p, const kfk_delivery_report *r) {
 
 void gokfk_conf_set_dr(kfk_conf *conf, gokfk_pstate *st) { kfk_conf_set_dr_cb(conf, dr_cb, st); }
 
-size_t gokfk_take_reports(gokfk_pstate *st, gokfk_dr *out, size_t max) {
+size_t gokfk_take_reports(gokfk_pstate *st, gokfk_dr **out) {
     pthread_mutex_lock(&st->mu);
-    size_t n = st->n < max ? st->n : max;
-    memcpy(out, st->drs, n * sizeof(*out));
-    memmove(st->drs, st->drs + n, (st->n - n) * sizeof(*out));
-    st->n -= n;
+    size_t n = st->n;
+    if (n > 0) {
+        /* The array handed out last time is done with: it fills next. */
+        gokfk_dr *full = st->drs;
+        size_t full_cap = st->cap;
+        st->drs = st->out;
+        st->cap = st->out_cap;
+        st->n = 0;
+        st->out = full;
+        st->out_cap = full_cap;
+    }
     pthread_mutex_unlock(&st->mu);
+    *out = st->out;
     return n;
 }
 
-size_t gokfk_producer_poll(kfk_producer *p, gokfk_pstate *st, int timeout_ms, gokfk_dr *out,
-                           size_t max) {
+size_t gokfk_producer_poll(kfk_producer *p, gokfk_pstate *st, int timeout_ms, gokfk_dr **out) {
     pthread_mutex_lock(&st->mu);
     size_t waiting = st->n;
     pthread_mutex_unlock(&st->mu);
     kfk_producer_poll(p, waiting ? 0 : timeout_ms);
-    return gokfk_take_reports(st, out, max);
+    return gokfk_take_reports(st, out);
 }
 
 enum { MAX_STACK_HEADERS = 32 };
@@ -90,12 +98,28 @@ static void decode_headers(const uint8_t *h, kfk_header *hs, size_t n) {
  * at a NUL. */
 static const char empty_name[1] = "";
 
-static kfk_err produce_one(kfk_producer *p, const uint8_t *buf, const gokfk_prec *r) {
-    char topic[256];
-    if (r->topic_len <= 0 || r->topic_len >= (int32_t)sizeof(topic))
-        return KFK_ERR_INVALID_TOPIC_EXCEPTION;
-    memcpy(topic, buf + r->topic_off, (size_t)r->topic_len);
-    topic[r->topic_len] = '\0';
+/* A record's topic, NUL-terminated: consecutive records of one topic
+ * share the encoder's bytes, so the copy is made once for them. */
+typedef struct topic_name {
+    int64_t off;
+    int32_t len;
+    char name[256];
+} topic_name;
+
+static int topic_set(topic_name *t, const uint8_t *buf, const gokfk_prec *r) {
+    if (r->topic_len <= 0 || r->topic_len >= (int32_t)sizeof(t->name))
+        return -1;
+    if (t->len != r->topic_len || t->off != r->topic_off) {
+        memcpy(t->name, buf + r->topic_off, (size_t)r->topic_len);
+        t->name[r->topic_len] = '\0';
+        t->off = r->topic_off;
+        t->len = r->topic_len;
+    }
+    return 0;
+}
+
+static kfk_err produce_one(kfk_producer *p, const uint8_t *buf, const gokfk_prec *r,
+                           const char *topic) {
     kfk_header stack_hs[MAX_STACK_HEADERS];
     kfk_header *hs = stack_hs;
     if (r->n_headers > MAX_STACK_HEADERS) {
@@ -128,16 +152,18 @@ static kfk_err produce_one(kfk_producer *p, const uint8_t *buf, const gokfk_prec
 
 size_t gokfk_produce_batch(kfk_producer *p, const uint8_t *buf, const gokfk_prec *recs, size_t n,
                            kfk_err *err, char *errbuf, size_t errlen) {
+    topic_name topic = {.len = -1};
     for (size_t i = 0; i < n; i++) {
-        kfk_err e = produce_one(p, buf, &recs[i]);
+        const gokfk_prec *r = &recs[i];
+        kfk_err e = topic_set(&topic, buf, r) < 0 ? KFK_ERR_INVALID_TOPIC_EXCEPTION
+                                                  : produce_one(p, buf, r, topic.name);
         if (e != KFK_OK) {
             *err = e;
-            /* produce_one refuses an empty or overlong topic before kfk
-             * sees it, so kfk's last-error text would be stale. */
-            const char *why = recs[i].topic_len <= 0 ? "kfk_produce: the topic name is empty"
-                              : recs[i].topic_len >= 256
-                                  ? "kfk_produce: the topic name is over 249 bytes"
-                                  : kfk_producer_last_error(p);
+            /* topic_set refuses an empty or overlong topic before kfk sees
+             * it, so kfk's last-error text would be stale. */
+            const char *why = r->topic_len <= 0    ? "kfk_produce: the topic name is empty"
+                              : r->topic_len >= 256 ? "kfk_produce: the topic name is over 249 bytes"
+                                                    : kfk_producer_last_error(p);
             snprintf(errbuf, errlen, "%s", why);
             return i;
         }

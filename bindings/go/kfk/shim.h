@@ -40,11 +40,15 @@ typedef struct gokfk_dr {
 } gokfk_dr;
 
 /* Reports served by whichever thread polled or flushed, waiting for Go
- * to take them. mu protects drs, n and cap. */
+ * to take them. Two arrays take turns: dr_cb fills drs while Go reads the
+ * one the last take handed out (out), so reports cross without a copy.
+ * mu protects drs, n and cap; out and out_cap belong to the taker. */
 typedef struct gokfk_pstate {
     pthread_mutex_t mu;
     gokfk_dr *drs;
     size_t n, cap;
+    gokfk_dr *out;
+    size_t out_cap;
 } gokfk_pstate;
 
 gokfk_pstate *gokfk_pstate_new(void);
@@ -54,11 +58,13 @@ void gokfk_conf_set_dr(kfk_conf *conf, gokfk_pstate *st);
  * *err gets its error and errbuf kfk's last-error text for it. */
 size_t gokfk_produce_batch(kfk_producer *p, const uint8_t *buf, const gokfk_prec *recs, size_t n,
                            kfk_err *err, char *errbuf, size_t errlen);
+/* Hands every waiting report to the caller: *out points at them until
+ * the next take, which reuses that array; one taker at a time. Returns
+ * how many. */
+size_t gokfk_take_reports(gokfk_pstate *st, gokfk_dr **out);
 /* Polls the producer (timeout_ms as kfk_producer_poll) unless reports
- * are already waiting, then moves up to max of them into out. */
-size_t gokfk_producer_poll(kfk_producer *p, gokfk_pstate *st, int timeout_ms, gokfk_dr *out,
-                           size_t max);
-size_t gokfk_take_reports(gokfk_pstate *st, gokfk_dr *out, size_t max);
+ * are already waiting, then takes them as gokfk_take_reports does. */
+size_t gokfk_producer_poll(kfk_producer *p, gokfk_pstate *st, int timeout_ms, gokfk_dr **out);
 
 /* One consumed message, its bytes at the offsets given in the state's
  * buffer (headers encoded as for gokfk_prec). */
