@@ -35,6 +35,7 @@ struct kaccum_part {
     bool no_grow;      /* open batches stay within batch.size (kaccum_part_stop_growing) */
     uint64_t drained;  /* batches drained so far: the next drained_nth - 1 */
     atomic_int queued; /* batches in the queue; written under lock, read without */
+    atomic_int out;    /* batches drained and not yet released or re-enqueued */
     void *ctx;         /* the caller's; set once */
     kaccum_part *next; /* in kaccum.parts, under kaccum.mem_lock */
 };
@@ -167,6 +168,7 @@ kaccum_part *kaccum_part_new(kaccum *a, void *ctx)
     if (!p) return NULL;
     memset(p, 0, size);
     atomic_init(&p->queued, 0);
+    atomic_init(&p->out, 0);
     pthread_mutex_init(&p->lock, NULL);
     p->ctx = ctx;
     pthread_mutex_lock(&a->mem_lock);
@@ -345,8 +347,17 @@ static kfk_err batch_get(kaccum *a, int64_t bytes, kaccum_batch **out)
     return KFK_OK;
 }
 
+/* b is back from the sender (answered, or going back in the queue). */
+static void batch_back(kaccum_batch *b)
+{
+    if (!b->sent) return;
+    b->sent = false;
+    atomic_fetch_sub_explicit(&b->part->out, 1, memory_order_relaxed);
+}
+
 void kaccum_batch_release(kaccum *a, kaccum_batch *b)
 {
+    batch_back(b);
     pthread_mutex_lock(&a->mem_lock);
     a->reserved -= b->reserved;
     b->reserved = 0;
@@ -376,16 +387,19 @@ void kaccum_batch_release(kaccum *a, kaccum_batch *b)
 
 /* Lets p's open batch b take `need` more bytes past its bound, p->lock
  * held. Only while p is backed up: batches queued ahead of b wait for the
- * sender (all of max.in.flight.requests.per.connection is in use), or the
- * accumulator is held, so a batch sealed now would wait too. Growing it
- * instead sends the records in fewer, larger batches once the sender can
- * take them, as librdkafka and franz-go size batches; a partition that keeps up still gets
- * batch.size batches, sent after linger.ms. The bound doubles, at most to
+ * sender (all of max.in.flight.requests.per.connection is in use), the
+ * accumulator is held, or p's last batch is still unanswered, so its
+ * records arrive faster than the broker acknowledges them. Growing b
+ * instead sends the records in fewer, larger batches (and requests), as
+ * librdkafka and franz-go size batches; a partition whose answers come
+ * back before batch.size fills still gets batch.size batches, and a
+ * growing batch still goes at linger.ms. The bound doubles, at most to
  * grow_max, and only with buffer.memory to spare: this never blocks. */
 static bool try_grow(kaccum *a, kaccum_part *p, kaccum_batch *b, size_t need)
 {
     size_t limit = b->w.max_bytes, size = kaccum_batch_size(b);
-    bool backed_up = p->head != b || atomic_load_explicit(&a->held, memory_order_relaxed);
+    bool backed_up = p->head != b || atomic_load_explicit(&a->held, memory_order_relaxed) ||
+                     atomic_load_explicit(&p->out, memory_order_relaxed) > 0;
     if (!backed_up || p->no_grow || limit >= a->grow_max || size + need > a->grow_max) return false;
     size_t next = limit * 2 < size + need ? size + need : limit * 2;
     if (next > a->grow_max) next = a->grow_max;
@@ -482,6 +496,7 @@ static kfk_err open_batch(kaccum *a, kaccum_part *p, kaccum_batch *b, const kacc
     b->maybe_written = false;
     b->seq_reset = false;
     b->sealed = false;
+    b->sent = false;
     b->next = NULL;
     if (p->tail)
         p->tail->next = b;
@@ -590,6 +605,8 @@ static bool drain_one(kaccum *a, kaccum_part *p, int64_t now_ms, bool all, bool 
     bool fits = ready && (got == 0 || *bytes + kaccum_batch_size(b) <= max_bytes);
     if (fits) {
         take_head(p);
+        b->sent = true;
+        atomic_fetch_add_explicit(&p->out, 1, memory_order_relaxed);
         if (!b->drained_nth) {
             b->base_sequence = p->next_sequence;
             p->next_sequence = sequence_add(p->next_sequence, b->w.count);
@@ -662,6 +679,7 @@ void kaccum_reenqueue(kaccum *a, kaccum_batch *b, int64_t retry_at_ms)
 {
     (void)a;
     kaccum_part *p = b->part;
+    batch_back(b);
     b->retry_at_ms = retry_at_ms;
     pthread_mutex_lock(&p->lock);
     /* Before the first batch drained after it, or never drained. */

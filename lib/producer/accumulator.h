@@ -113,6 +113,7 @@ struct kaccum_batch {
     bool maybe_written; /* an attempt ended without an answer: the broker may hold it */
     bool seq_reset;     /* renumbered by an epoch bump (KIP-360) */
     bool sealed;        /* no more records go in */
+    bool sent;          /* drained, and neither released nor re-enqueued since */
 };
 
 static inline int32_t kaccum_batch_count(const kaccum_batch *b)

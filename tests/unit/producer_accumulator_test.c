@@ -23,6 +23,8 @@ static kaccum_conf conf_of(int64_t batch_size, int64_t linger_ms, int64_t memory
 
 static uint8_t value_bytes[1 << 16];
 
+static kaccum_batch *drain_one(kaccum *a, kaccum_part *p, int64_t now);
+
 /* A keyless record of n value bytes whose opaque is id. */
 static kaccum_rec rec_of(size_t n, uintptr_t id)
 {
@@ -362,6 +364,38 @@ START_TEST(test_a_backed_up_partition_grows_its_open_batch)
     /* Drained: the next batch has nothing ahead of it and keeps batch.size. */
     int32_t again = fill_first_batch(a, p, &id);
     ck_assert_int_eq(again, first);
+    kaccum_destroy(a);
+}
+END_TEST
+
+/* While a partition's last batch is unanswered (drained, not released)
+ * its open batch grows even with nothing queued ahead of it; once the
+ * answer came (released, or re-enqueued for a retry), batch.size again. */
+START_TEST(test_an_unanswered_batch_lets_the_next_grow)
+{
+    kaccum_conf c = conf_of(1000, 0, 1 << 20, 0);
+    c.max_record_bytes = 8000;
+    c.grow = true;
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    uintptr_t id = 0;
+    int32_t first = fill_first_batch(a, p, &id);
+    kaccum_batch *b1 = drain_one(a, p, T0); /* sent; the batch after it is the head */
+    for (int i = 0; i < 3 * first; i++)
+        append_ok(a, p, 100, id++, T0);
+    ck_assert_int_eq(kaccum_part_queued(p), 1);
+    kaccum_batch *b2 = drain_one(a, p, T0);
+    ck_assert_int_eq(kaccum_batch_count(b2), 3 * first + 1); /* all of them, in one */
+    ck_assert_uint_gt(kaccum_batch_size(b2), 2 * 1000);
+    check_batch(a, b1, 0, first);
+    kaccum_reenqueue(a, b2, T0); /* answered with a retriable error */
+    b2 = drain_one(a, p, T0);
+    check_batch(a, b2, (uintptr_t)first, 3 * first + 1);
+    ck_assert_int_eq(fill_first_batch(a, p, &id), first);
+    kaccum_list out = {0};
+    kaccum_purge(a, &p, 1, &out);
+    for (kaccum_batch *x; (x = kaccum_list_pop(&out));)
+        kaccum_batch_release(a, x);
     kaccum_destroy(a);
 }
 END_TEST
@@ -897,6 +931,7 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_reenqueued_batches_keep_order_and_sequences);
     tcase_add_test(tc, test_held_partition_drains_only_retries);
     tcase_add_test(tc, test_a_split_batch_keeps_its_place_and_sequences);
+    tcase_add_test(tc, test_an_unanswered_batch_lets_the_next_grow);
     tcase_add_test(tc, test_expire_takes_batches_past_delivery_timeout);
     tcase_add_test(tc, test_batches_stay_within_max_request_size);
     tcase_add_test(tc, test_records_are_written_in_final_wire_form);
