@@ -106,6 +106,7 @@ typedef struct kfetch_session {
     int32_t epoch; /* of the next request */
     ksess_entry *e;
     int n, cap;
+    int hint; /* where the last ksess_find found its entry */
 } kfetch_session;
 
 /* One broker's fetcher: a ksource on that broker's connection. */
@@ -293,7 +294,7 @@ int ksess_put(kfetch_session *s, kcpart *p, int64_t offset, int32_t epoch, int32
               unsigned gen);
 /* Whether an incremental request must carry p again: any of what the
  * broker's session caches for it changed. */
-bool ksess_changed(const kfetch_session *s, const kcpart *p, int64_t offset, int32_t epoch,
+bool ksess_changed(kfetch_session *s, const kcpart *p, int64_t offset, int32_t epoch,
                    int32_t last_epoch);
 /* After a response: the session id the broker gave and its error. */
 void ksess_answered(kfetch_session *s, int32_t id, kfk_err err, bool full);
