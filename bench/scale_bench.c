@@ -34,6 +34,7 @@
  *
  * A benchmark, never a test: nothing here asserts a figure. */
 #include <librdkafka/rdkafka.h>
+#include <malloc.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -102,6 +103,15 @@ static void idle(double secs, void (*poll)(void *client, int timeout_ms), void *
     r->rss_mb = bench_rss_kb() / 1024.0;
 }
 
+/* RSS before the queue case's records, after giving the heap the warm-up
+ * freed back to the OS: otherwise the records would first fill that
+ * resident free memory and the growth would read low. */
+static long queue_baseline_kb(void)
+{
+    malloc_trim(0);
+    return bench_rss_kb();
+}
+
 /* --- kfk --------------------------------------------------------------------------- */
 
 static void kfk_put(kfk_producer *p, long i)
@@ -152,7 +162,7 @@ static void kfk_producer_case(const char *bootstrap, const char *mode, long n, d
     if (!strcmp(mode, "pidle")) {
         idle(secs, kfk_poll_p, p, r);
     } else if (queue) {
-        long rss0 = bench_rss_kb();
+        long rss0 = queue_baseline_kb();
         for (long i = 0; i < n; i++)
             kfk_put(p, i);
         r->queue_b = (double)(bench_rss_kb() - rss0) * 1024 / (double)n - SIZE;
@@ -261,7 +271,7 @@ static void rdk_producer_case(const char *bootstrap, const char *mode, long n, d
     if (!strcmp(mode, "pidle")) {
         idle(secs, rdk_poll_p, rk, r);
     } else if (queue) {
-        long rss0 = bench_rss_kb();
+        long rss0 = queue_baseline_kb();
         for (long i = 0; i < n; i++)
             rdk_put(rk, i);
         r->queue_b = (double)(bench_rss_kb() - rss0) * 1024 / (double)n - SIZE;
@@ -417,23 +427,19 @@ static result run_child(const char *self, const char *client, const char *mode,
     return r;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The median of each figure over runs (the mean of the middle two). */
+/* The median of each figure over n runs; failed if any run failed. */
 static result median(const result *rs, int n)
 {
-    result m = {0};
-    for (size_t f = 0; f < 5; f++) {
-        double v[64];
-        for (int i = 0; i < n; i++)
-            v[i] = ((const double *)&rs[i])[f];
-        qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
-        ((double *)&m)[f] = (v[(n - 1) / 2] + v[n / 2]) / 2;
+    double v[5][64];
+    for (int i = 0; i < n; i++) {
+        v[0][i] = rs[i].cpu_ms_s, v[1][i] = rs[i].msgs_s, v[2][i] = rs[i].ns_msg;
+        v[3][i] = rs[i].rss_mb, v[4][i] = rs[i].queue_b;
     }
+    result m = {.cpu_ms_s = bench_median(v[0], n),
+                .msgs_s = bench_median(v[1], n),
+                .ns_msg = bench_median(v[2], n),
+                .rss_mb = bench_median(v[3], n),
+                .queue_b = bench_median(v[4], n)};
     for (int i = 0; i < n; i++)
         if (rs[i].failed) m.failed = rs[i].failed;
     return m;
@@ -531,8 +537,8 @@ int main(int argc, char **argv)
     topics_init();
     if (mode && !strcmp(mode, "mock")) return mock_main();
     if (client) return mode && bootstrap && n >= 0 ? child_main(client, mode, bootstrap, n, secs) : 2;
-    int runs = getenv("BENCH_RUNS") ? atoi(getenv("BENCH_RUNS")) : 2;
-    if (runs < 1 || runs > 64 || n < 1 || queued < 1 || secs <= 0) return 2;
+    int runs = bench_runs(2, 64);
+    if (n < 1 || queued < 1 || secs <= 0) return 2;
     char self[4096];
     mockd m;
     if (bench_self_path(self, sizeof(self)) || mock_start(self, &m)) {
