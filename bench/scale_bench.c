@@ -16,7 +16,8 @@
  *     checked: msgs/s and CPU ns per record;
  *   queue: 1,000,000 records of 100 B (100 per partition) queued with
  *     linger.ms 900000 and a buffer large enough, so that none is sent:
- *     RSS growth per record minus the record's 100 B.
+ *     RSS growth per record minus the record's 100 B, from a baseline
+ *     taken after malloc_trim (the heap the warm-up freed is resident).
  *
  * Each client at its defaults but for what the producer benchmarks set for
  * both (acks=all, idempotence on, librdkafka's socket.nagle.disable) and,
