@@ -29,15 +29,25 @@ int64_t bench_cpu_ns(void)
            ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 }
 
-long bench_peak_rss_kb(void)
+static long status_kb(const char *format)
 {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
     long kb = -1;
     while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+        if (sscanf(line, format, &kb) == 1) break;
     if (f) fclose(f);
     return kb;
+}
+
+long bench_peak_rss_kb(void)
+{
+    return status_kb("VmHWM: %ld kB");
+}
+
+long bench_rss_kb(void)
+{
+    return status_kb("VmRSS: %ld kB");
 }
 
 void bench_kset(kfk_conf *conf, const char *name, const char *value)

@@ -29,6 +29,8 @@ int64_t bench_cpu_ns(void);
  * exec records the spawning parent's peak there (posix_spawn's child
  * shares its memory until exec); VmHWM is this program image's own. */
 long bench_peak_rss_kb(void);
+/* The process's resident memory now (VmRSS) in KiB, -1 if unknown. */
+long bench_rss_kb(void);
 
 /* Set one property or exit(1) saying which and why. */
 void bench_kset(kfk_conf *conf, const char *name, const char *value);

@@ -239,7 +239,7 @@ static void apply_offset(kfk_consumer *c, kcpart *p, int64_t offset)
 {
     atomic_fetch_add(&p->gen, 1);
     p->eof_at = -1;
-    p->preferred = -1;
+    kcpart_set_preferred(c, p, -1);
     p->last_epoch = -1; /* a seek leaves the epoch history behind */
     atomic_store(&p->consumed_epoch, -1);
     if (offset >= 0) {
@@ -341,6 +341,7 @@ static kfk_err reassign(kfk_consumer *c, const ktp *v, size_t n)
     free(c->parts);
     c->parts = np;
     c->n_parts = (int)n;
+    c->route_gen++;
     c->cap_parts = (int)n;
     return KFK_OK;
 }

@@ -67,6 +67,11 @@ typedef struct kcpart {
     int32_t preferred;  /* KIP-392 read replica; -1: the leader */
     int64_t eof_at;     /* an EOF was queued at this position; -1: none */
     int64_t high_watermark;
+    /* The fetchers' copy of the partition's leader (c->lock), good while
+     * the metadata's version + 1 is leader_ver (0: none taken yet), so
+     * that building a Fetch does not look up every assigned partition. */
+    uint64_t leader_ver;
+    int32_t leader, leader_epoch; /* leader -1: none known */
     atomic_uint gen;           /* bumped by seek, pause, unassign: drops older data */
     atomic_llong consumed;     /* the next offset poll hands out (position()) */
     atomic_int consumed_epoch; /* the position's leader epoch, commits carry it: that of
@@ -102,6 +107,7 @@ typedef struct kfetch_session {
     int32_t epoch; /* of the next request */
     ksess_entry *e;
     int n, cap;
+    int hint; /* where the last ksess_find found its entry */
 } kfetch_session;
 
 /* One broker's fetcher: a ksource on that broker's connection. */
@@ -126,6 +132,14 @@ typedef struct kfetcher {
     int32_t *forgotten_ids;
     int cap_topics, cap_parts, cap_forgotten, cap_forgotten_topics;
     int64_t requests, full_requests; /* counters, for tests */
+    /* The assigned partitions this broker leads or is preferred for, in
+     * assignment order (c->lock): a request looks at these alone, so its
+     * cost does not grow with the whole assignment. Good while the
+     * metadata's version + 1 is mine_meta (0: never built) and the
+     * consumer's route_gen is mine_route. */
+    kcpart **mine;
+    int n_mine, cap_mine;
+    uint64_t mine_meta, mine_route;
 } kfetcher;
 
 struct kfk_message {
@@ -176,6 +190,9 @@ struct kfk_consumer {
     pthread_cond_t cond;  /* a chunk was queued, or woken */
     kcpart **parts;
     int n_parts, cap_parts;
+    /* Bumped when the assignment or a partition's preferred replica
+     * changes: the fetchers' lists of their partitions are then stale. */
+    uint64_t route_gen;
     kcpart **retired;
     int n_retired, cap_retired;
     kchunk *head, *tail; /* queued chunks, in order */
@@ -216,6 +233,15 @@ struct kfk_consumer {
     bool group_wake; /* c->lock: group events wait to be served by poll */
     kwakefd wake;    /* c->lock: readable while a poll has work (kfk_consumer_wakeup_fd) */
 };
+
+/* Sets p's KIP-392 read replica (-1: the leader; c->lock held), telling the
+ * fetchers when it moves. */
+static inline void kcpart_set_preferred(kfk_consumer *c, kcpart *p, int32_t id)
+{
+    if (p->preferred == id) return;
+    p->preferred = id;
+    c->route_gen++;
+}
 
 /* --- consumer.c ---------------------------------------------------------- */
 /* Queues a chunk (c->lock held) and wakes a waiting poll. */
@@ -270,7 +296,7 @@ int ksess_put(kfetch_session *s, kcpart *p, int64_t offset, int32_t epoch, int32
               unsigned gen);
 /* Whether an incremental request must carry p again: any of what the
  * broker's session caches for it changed. */
-bool ksess_changed(const kfetch_session *s, const kcpart *p, int64_t offset, int32_t epoch,
+bool ksess_changed(kfetch_session *s, const kcpart *p, int64_t offset, int32_t epoch,
                    int32_t last_epoch);
 /* After a response: the session id the broker gave and its error. */
 void ksess_answered(kfetch_session *s, int32_t id, kfk_err err, bool full);

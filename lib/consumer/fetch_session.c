@@ -29,8 +29,13 @@ void ksess_free(kfetch_session *s)
 
 ksess_entry *ksess_find(kfetch_session *s, const kcpart *p)
 {
+    /* Requests walk their partitions in the same order every time, as
+     * the session's entries are: look where the last find stopped, and
+     * just after, before searching all of them. */
+    for (int i = s->hint; i < s->hint + 2 && i < s->n; i++)
+        if (s->e[i].part == p) return &s->e[s->hint = i];
     for (int i = 0; i < s->n; i++)
-        if (s->e[i].part == p) return &s->e[i];
+        if (s->e[i].part == p) return &s->e[s->hint = i];
     return NULL;
 }
 
@@ -57,14 +62,11 @@ int ksess_put(kfetch_session *s, kcpart *p, int64_t offset, int32_t epoch, int32
     return 0;
 }
 
-bool ksess_changed(const kfetch_session *s, const kcpart *p, int64_t offset, int32_t epoch,
+bool ksess_changed(kfetch_session *s, const kcpart *p, int64_t offset, int32_t epoch,
                    int32_t last_epoch)
 {
-    for (int i = 0; i < s->n; i++)
-        if (s->e[i].part == p)
-            return s->e[i].offset != offset || s->e[i].epoch != epoch ||
-                   s->e[i].last_epoch != last_epoch;
-    return true;
+    const ksess_entry *e = ksess_find(s, p);
+    return !e || e->offset != offset || e->epoch != epoch || e->last_epoch != last_epoch;
 }
 
 void ksess_answered(kfetch_session *s, int32_t id, kfk_err err, bool full)

@@ -41,6 +41,7 @@ void kfetcher_free(kfetcher *f)
     free(f->parts);
     free(f->forgotten);
     free(f->forgotten_ids);
+    free(f->mine);
     if (f->b) kbroker_unref(f->b);
     free(f);
 }
@@ -60,15 +61,50 @@ static int grow(void **p, int *cap, int need, size_t size)
     return 0;
 }
 
+/* Whether f's broker is where p is fetched from (its leader, or its
+ * KIP-392 preferred replica); *epoch gets p's leader epoch. */
+static bool routed_here(kfetcher *f, kcpart *p, int32_t *epoch)
+{
+    kmeta *m = kclient_meta(f->c->client);
+    /* The version is read before the leader: a change in between bumps it
+     * again, and the next request reads the leader anew. */
+    uint64_t ver = atomic_load(&m->version) + 1;
+    if (p->leader_ver != ver) {
+        if (kmeta_leader(m, p->topic, p->partition, &p->leader, &p->leader_epoch)) p->leader = -1;
+        p->leader_ver = ver;
+    }
+    if (p->leader < 0) return false;
+    *epoch = p->leader_epoch;
+    int32_t target = p->preferred >= 0 ? p->preferred : p->leader;
+    return target == f->b->id;
+}
+
 /* Whether f should fetch p now; *epoch gets p's leader epoch. */
 static bool fetchable(kfetcher *f, kcpart *p, int32_t *epoch)
 {
     if (!p->assigned || p->paused || p->state != KCP_FETCHING) return false;
-    int32_t leader;
-    if (kmeta_leader(kclient_meta(f->c->client), p->topic, p->partition, &leader, epoch))
-        return false;
-    int32_t target = p->preferred >= 0 ? p->preferred : leader;
-    return target == f->b->id;
+    return routed_here(f, p, epoch);
+}
+
+/* Brings f->mine up to date (c->lock held); -1 when out of memory. */
+static int update_mine(kfetcher *f)
+{
+    kfk_consumer *c = f->c;
+    /* Read before the leaders: a change meanwhile bumps it again. */
+    uint64_t ver = atomic_load(&kclient_meta(c->client)->version) + 1;
+    if (f->mine_meta == ver && f->mine_route == c->route_gen) return 0;
+    f->n_mine = 0;
+    f->mine_meta = 0;
+    for (int i = 0; i < c->n_parts; i++) {
+        kcpart *p = c->parts[i];
+        int32_t epoch;
+        if (!p->assigned || !routed_here(f, p, &epoch)) continue;
+        if (grow((void **)&f->mine, &f->cap_mine, f->n_mine + 1, sizeof(*f->mine))) return -1;
+        f->mine[f->n_mine++] = p;
+    }
+    f->mine_meta = ver;
+    f->mine_route = c->route_gen;
+    return 0;
 }
 
 static void learn_topic_id(kfk_consumer *c, kcpart *p)
@@ -176,8 +212,9 @@ static int build_request(kfetcher *f, int16_t *max_version)
         f->sess.e[i].keep = false;
     int n_topics = 0, n_parts = 0, n_forgotten = 0;
     *max_version = -1;
-    for (int i = 0; i < c->n_parts; i++) {
-        kcpart *p = c->parts[i];
+    if (update_mine(f)) return -1;
+    for (int i = 0; i < f->n_mine; i++) {
+        kcpart *p = f->mine[i];
         int32_t epoch;
         if (!fetchable(f, p, &epoch)) continue;
         if (kuuid_is_zero(&p->topic_id)) learn_topic_id(c, p);
@@ -320,7 +357,7 @@ static void take_data(kfetcher *f, ksess_entry *e, const kp_fetch_response_parti
                             ? pd->last_stable_offset
                             : pd->high_watermark;
     if (pd->preferred_read_replica >= 0 && pd->preferred_read_replica != p->preferred)
-        p->preferred = pd->preferred_read_replica; /* KIP-392: fetch from there next */
+        kcpart_set_preferred(c, p, pd->preferred_read_replica); /* KIP-392: fetch there next */
     if (err) {
         /* Data the application cannot have (a bad CRC, a record over
          * max.partition.fetch.bytes): say so and stop until a seek. */
@@ -341,7 +378,7 @@ static void take_out_of_range(kfetcher *f, ksess_entry *e)
     kfk_consumer *c = f->c;
     kcpart *p = e->part;
     pthread_mutex_lock(&c->lock);
-    p->preferred = -1; /* KIP-392: a follower may lag; ask the leader */
+    kcpart_set_preferred(c, p, -1); /* KIP-392: a follower may lag; ask the leader */
     if (still_wanted(p, e) && !koffsets_reset_by_policy(c, p)) {
         p->state = KCP_FAILED;
         kchunk *ch = kchunk_error(p, e->gen, e->offset, KFK_ERR_OFFSET_OUT_OF_RANGE);
@@ -366,7 +403,7 @@ static void take_partition(kfetcher *f, ksess_entry *e, const kp_fetch_response_
          * partition or asked for a refresh; a preferred replica that
          * failed is dropped for the leader (KIP-392). */
         pthread_mutex_lock(&f->c->lock);
-        e->part->preferred = -1;
+        kcpart_set_preferred(f->c, e->part, -1);
         pthread_mutex_unlock(&f->c->lock);
         break;
     }

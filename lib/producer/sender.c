@@ -348,25 +348,30 @@ static void sender_routes(ksender *s)
     kpart **all;
     int n = kprod_all_parts(p, &all);
     if (n < 0) return;
-    if ((size_t)n > s->cap_parts) {
-        kaccum_part **a = realloc(s->parts, (size_t)n * sizeof(*a));
-        if (a) s->parts = a;
-        kaccum_part **e = realloc(s->eligible, (size_t)n * sizeof(*e));
-        if (e) s->eligible = e;
-        if (!a || !e) {
-            free(all);
-            return;
-        }
-        s->cap_parts = (size_t)n;
-    }
-    s->n_parts = 0;
+    /* This broker's partitions to the front of all; the arrays are sized
+     * for those, not for every partition of the producer. */
+    int mine = 0;
     kmeta *m = kclient_meta(p->client);
     for (int i = 0; i < n; i++) {
         int32_t leader, epoch;
         if (kmeta_leader(m, all[i]->topic->name, all[i]->id, &leader, &epoch) == 0 &&
             leader == s->broker_id)
-            s->parts[s->n_parts++] = all[i]->ap;
+            all[mine++] = all[i];
     }
+    if ((size_t)mine > s->cap_parts) {
+        kaccum_part **a = realloc(s->parts, (size_t)mine * sizeof(*a));
+        if (a) s->parts = a;
+        kaccum_part **e = realloc(s->eligible, (size_t)mine * sizeof(*e));
+        if (e) s->eligible = e;
+        if (!a || !e) {
+            free(all);
+            return;
+        }
+        s->cap_parts = (size_t)mine;
+    }
+    for (int i = 0; i < mine; i++)
+        s->parts[i] = all[i]->ap;
+    s->n_parts = (size_t)mine;
     free(all);
     s->routing_seen = v;
 }

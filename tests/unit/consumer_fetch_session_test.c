@@ -92,6 +92,32 @@ START_TEST(test_many_partitions_grow_the_session)
 }
 END_TEST
 
+/* Finds start where the last one stopped: any order must still find the
+ * right entry, and a partition that is not in the session none. */
+START_TEST(test_find_in_any_order)
+{
+    kfetch_session s = {0};
+    kcpart parts[50] = {0}, absent = {.partition = 99};
+    for (int i = 0; i < 50; i++) {
+        parts[i].partition = i;
+        ck_assert_int_eq(ksess_put(&s, &parts[i], i, 0, -1, 0), 0);
+    }
+    for (int i = 0; i < 50; i++) /* in order, as requests walk them */
+        ck_assert_int_eq(ksess_find(&s, &parts[i])->offset, i);
+    for (int i = 49; i >= 0; i -= 3) /* backwards, skipping */
+        ck_assert_int_eq(ksess_find(&s, &parts[i])->offset, i);
+    ck_assert_ptr_null(ksess_find(&s, &absent));
+    ck_assert(ksess_changed(&s, &absent, 0, 0, -1));
+    ck_assert_int_eq(ksess_find(&s, &parts[49])->offset, 49);
+    ksess_reset(&s); /* the last find's place is now past the end */
+    ck_assert_ptr_null(ksess_find(&s, &parts[49]));
+    ck_assert_int_eq(ksess_put(&s, &parts[3], 30, 0, -1, 0), 0);
+    ck_assert_int_eq(ksess_find(&s, &parts[3])->offset, 30);
+    ck_assert_int_eq(s.n, 1);
+    ksess_free(&s);
+}
+END_TEST
+
 static Suite *consumer_fetch_session_suite(void)
 {
     Suite *s = suite_create("consumer_fetch_session");
@@ -101,6 +127,7 @@ static Suite *consumer_fetch_session_suite(void)
     tcase_add_test(tc, test_no_session_from_the_broker_keeps_requests_full);
     tcase_add_test(tc, test_only_changed_partitions_are_carried_again);
     tcase_add_test(tc, test_many_partitions_grow_the_session);
+    tcase_add_test(tc, test_find_in_any_order);
     suite_add_tcase(s, tc);
     return s;
 }
