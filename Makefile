@@ -242,6 +242,16 @@ bench-go: lib $(GO_PC)
 chaos-check: $(CHAOS_TESTS)
 	@BUILD=$(BUILD) tests/chaos/run $(CHAOS_TESTS)
 
+# The broker compatibility pass (tests/compat/run): one node of each Kafka
+# version tools/kafka knows (COMPAT_VERSIONS="3.9.1 2.8.2" to pick), the
+# integration tests against each; compat-quick runs tests/compat/quick's
+# suites only. Not part of check: it starts a JVM per version.
+.PHONY: compat-check compat-quick
+compat-check: $(INTEG_TESTS)
+	@BUILD=$(BUILD) tests/compat/run $(INTEG_TESTS)
+compat-quick: $(INTEG_TESTS)
+	@BUILD=$(BUILD) tests/compat/run --quick $(INTEG_TESTS)
+
 unit-check: $(UNIT_TESTS)
 	@tests/run-tests unit $(UNIT_TESTS)
 

@@ -140,6 +140,9 @@ static void cgd_done(kcall *call, kfk_err err, void *resp, karena *arena)
         finish_entry(op, dc->i, err ? err : KFK_ERR_MALFORMED, (kslice){0}, NULL);
     } else if (r->groups[0].error_code == KFK_ERR_GROUP_ID_NOT_FOUND) {
         dc->classic = true; /* not a KIP-848 group: perhaps a classic one */
+    } else if (r->groups[0].error_code == KFK_ERR_UNSUPPORTED_VERSION) {
+        /* Kafka 3.x with the consumer protocol off answers each group so */
+        dc->classic = true;
     } else if (r->groups[0].error_code) {
         finish_entry(op, dc->i, (kfk_err)r->groups[0].error_code, r->groups[0].error_message, NULL);
     } else {

@@ -69,7 +69,7 @@ typedef struct kconn_group kconn_group;
 /* Settings shared by every connection of a client; the client owns it and
  * keeps it alive and unchanged until every group is freed. */
 typedef struct kconn_config {
-    const char *client_id;     /* request header client_id; NULL: null */
+    const char *client_id;     /* request header client_id; NULL: "" */
     const char *software_name; /* ApiVersions v3+ (KIP-511) */
     const char *software_version;
     int64_t setup_timeout_ms;     /* socket.connection.setup.timeout.ms */

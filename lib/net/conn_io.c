@@ -168,8 +168,11 @@ kfk_err kconn_send_now(kconn *c, kreq *r, int16_t version)
 {
     int32_t id = c->next_correlation_id;
     c->next_correlation_id = id == INT32_MAX ? 1 : id + 1;
-    int rc = kproto_write_client_request(&c->out, r->api, version, id,
-                                         kwire_cstr(c->cfg->client_id), r->body);
+    /* Never a null client id: ZooKeeper-era brokers (2.x) keep it in the
+     * group's metadata record and fail every SyncGroup on a null one. */
+    const char *client_id = c->cfg->client_id ? c->cfg->client_id : "";
+    int rc = kproto_write_client_request(&c->out, r->api, version, id, kwire_cstr(client_id),
+                                         r->body);
     if (rc) return (kfk_err)rc;
     r->version = version;
     r->correlation_id = id;

@@ -469,6 +469,32 @@ START_TEST(test_coordinator_errors_retry_or_fail_per_group)
 }
 END_TEST
 
+/* On an in-process mock: a broker that answers ConsumerGroupDescribe
+ * with UNSUPPORTED_VERSION in each group (Kafka 3.x when its consumer
+ * protocol is off) is asked with DescribeGroups instead. */
+START_TEST(test_groups_refused_by_consumer_group_describe_are_described_as_classic)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    kfk_admin *a = mock_admin(mc);
+    char groups[1][32];
+    const char *ids[1];
+    simple_groups(a, groups, ids, 1);
+    int64_t before = kfk_mock_request_count(mc, KFK_MOCK_API_DESCRIBE_GROUPS);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_CONSUMER_GROUP_DESCRIBE, 1,
+                                          KFK_ERR_UNSUPPORTED_VERSION),
+                     KFK_OK);
+    kfk_admin_result *r = NULL;
+    ck_assert_int_eq(kfk_admin_describe_groups(a, ids, 1, &opts, &r), KFK_OK);
+    ck_assert_int_eq(kfk_admin_result_error(r, 0), KFK_OK);
+    ck_assert_int_eq(kfk_admin_result_group_type(r, 0), KFK_GROUP_TYPE_CLASSIC);
+    ck_assert_int_eq(kfk_admin_result_group_state(r, 0), KFK_GROUP_STATE_EMPTY);
+    kfk_admin_result_destroy(r);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_DESCRIBE_GROUPS) - before, 1);
+    kfk_admin_destroy(a);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 static void refused(kfk_admin *a, kfk_err err, const char *what)
 {
     ck_assert_int_eq(err, KFK_ERR_INVALID_ARG);
@@ -544,6 +570,7 @@ static Suite *admin_groups_suite(void)
     tcase_add_test(tc, test_delete_fails_while_members_then_succeeds);
     tcase_add_test(tc, test_a_failing_broker_is_reported_and_the_rest_listed);
     tcase_add_test(tc, test_coordinator_errors_retry_or_fail_per_group);
+    tcase_add_test(tc, test_groups_refused_by_consumer_group_describe_are_described_as_classic);
     suite_add_tcase(s, tc);
     return s;
 }

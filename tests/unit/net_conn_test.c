@@ -44,6 +44,7 @@ typedef struct peer {
     atomic_int requests;         /* Metadata requests seen */
     atomic_int max_held;         /* most Metadata requests unanswered at once */
     atomic_int av_versions_seen; /* bit v: ApiVersions asked at v */
+    atomic_int null_client_ids;  /* request headers with a null client_id */
 } peer;
 
 typedef struct pconn {
@@ -125,6 +126,7 @@ static int peer_handle(peer *p, pconn *c)
         kreader r = kreader_of(f + 4, size);
         kp_request_header h;
         if (kproto_read_request_header(&r, &h)) return -1;
+        if (!h.client_id.ptr) atomic_fetch_add(&p->null_client_ids, 1);
         pos += 4 + size;
         if (h.request_api_key == KP_API_VERSIONS_KEY) {
             peer_api_versions(p, &h, &c->out);
@@ -250,6 +252,8 @@ typedef struct harness {
 static int64_t next_setup_timeout_ms = 10000;
 /* send.buffer.bytes for the next harness (0: the OS default). */
 static int next_sndbuf;
+/* client.id for the next harness (NULL: unset). */
+static const char *next_client_id = "net-conn-test";
 
 static void harness_start_idle(harness *h, int port, int max_in_flight, int64_t idle_ms)
 {
@@ -259,7 +263,8 @@ static void harness_start_idle(harness *h, int port, int max_in_flight, int64_t 
     next_setup_timeout_ms = 10000;
     h->cfg.sndbuf = next_sndbuf;
     next_sndbuf = 0;
-    h->cfg.client_id = "net-conn-test";
+    h->cfg.client_id = next_client_id;
+    next_client_id = "net-conn-test";
     h->cfg.max_in_flight = max_in_flight;
     h->cfg.backoff_ms = 100;
     h->cfg.backoff_max_ms = 200;
@@ -416,6 +421,27 @@ START_TEST(test_negotiates_then_answers_a_request)
     ck_assert_int_eq(kconn_load(h.conn), 0);
     harness_stop(&h);
     ck_assert_int_eq(c.times_done, 1);
+    peer_stop(p);
+}
+END_TEST
+
+START_TEST(test_unset_client_id_is_sent_as_an_empty_string)
+{
+    peer *p = peer_start();
+    peer_run(p);
+    harness h;
+    next_client_id = NULL;
+    harness_start(&h, p->port, 5);
+    waiter_reset();
+    call c;
+    call_init(&c, 0, 5000);
+    kconn_submit(h.conn, &c.req);
+    ck_assert_int_eq(wait_done(1, 5000), 1);
+    ck_assert_int_eq(c.err, KFK_OK);
+    harness_stop(&h);
+    int requests = atomic_load(&p->requests), null_ids = atomic_load(&p->null_client_ids);
+    ck_assert_int_ge(requests, 1);
+    ck_assert_int_eq(null_ids, 0);
     peer_stop(p);
 }
 END_TEST
@@ -835,6 +861,7 @@ static Suite *conn_suite(void)
     TCase *tc = tcase_create("conn");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_negotiates_then_answers_a_request);
+    tcase_add_test(tc, test_unset_client_id_is_sent_as_an_empty_string);
     tcase_add_test(tc, test_old_broker_gets_api_versions_at_its_version);
     tcase_add_test(tc, test_api_the_broker_lacks_fails_with_unsupported_version);
     tcase_add_test(tc, test_pipelines_up_to_max_in_flight_and_keeps_order);
