@@ -5,7 +5,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from . import _conf
 from ._errors import KafkaError, KafkaException
-from ._handle import SLICE_MS, Hooks
+from ._handle import Hooks, deadline_of, slice_ms
 from ._kfk import ffi, lib
 from ._types import Message, TopicPartition, from_c, messages_from_cols, to_c
 
@@ -134,7 +134,7 @@ class Consumer:
     # --- messages --------------------------------------------------------
     def _poll_some(self, max_n: int, timeout: Optional[float]) -> List[Message]:
         self._check_open()
-        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        deadline = deadline_of(timeout)
         c = self._c
         with self._cols_lock:
             cols = self._cols
@@ -144,10 +144,7 @@ class Consumer:
                     raise MemoryError()
                 self._cols, self._cols_max = cols, max(max_n, 64)
             while True:
-                if deadline is None:
-                    ms = SLICE_MS
-                else:
-                    ms = max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
+                ms = slice_ms(deadline)
                 n = _poll_cols(c, cols, max_n, ms)
                 msgs = messages_from_cols(cols, n) if n else None
                 self._after_poll()

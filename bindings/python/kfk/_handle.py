@@ -1,7 +1,8 @@
 """What producers, consumers and admin clients share: the C-side hooks,
 and error and log events handed over on the polling thread."""
 import logging
-from typing import Any, Dict
+import time
+from typing import Any, Dict, Optional
 
 from ._errors import KafkaError
 from ._kfk import ffi, lib
@@ -13,6 +14,20 @@ _LEVELS = {0: logging.CRITICAL, 1: logging.CRITICAL, 2: logging.CRITICAL, 3: log
 # Poll slices: a blocking call waits at most this long in C between
 # checks for signals, so Ctrl-C interrupts it.
 SLICE_MS = 200
+
+
+def deadline_of(timeout: Optional[float]) -> Optional[float]:
+    """The monotonic time a call given timeout seconds ends at; None (no
+    end) for a timeout of None or below 0."""
+    return None if timeout is None or timeout < 0 else time.monotonic() + timeout
+
+
+def slice_ms(deadline: Optional[float]) -> int:
+    """How long the next wait in C may be: SLICE_MS, or what is left
+    before deadline (rounded up to whole ms, 0 once it has passed)."""
+    if deadline is None:
+        return SLICE_MS
+    return max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
 
 
 class Hooks:

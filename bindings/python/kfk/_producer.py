@@ -5,7 +5,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import _conf
 from ._errors import KafkaError, KafkaException
-from ._handle import SLICE_MS, Hooks
+from ._handle import Hooks, deadline_of, slice_ms
 from ._kfk import ffi, lib
 from ._types import Message
 
@@ -182,12 +182,9 @@ class Producer:
         timeout seconds (None or negative: until one comes) for the first.
         Returns how many reports were served."""
         self._check_open()
-        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        deadline = deadline_of(timeout)
         while True:
-            if deadline is None:
-                ms = SLICE_MS
-            else:
-                ms = max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
+            ms = slice_ms(deadline)
             with self._poll_lock:
                 n = lib.kfk_producer_poll(self._p, ms)
                 served = self._serve()
@@ -201,12 +198,9 @@ class Producer:
         no limit) until each has its delivery report, serving them. Returns
         how many records are still without one (0: all delivered)."""
         self._check_open()
-        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        deadline = deadline_of(timeout)
         while True:
-            if deadline is None:
-                ms = SLICE_MS
-            else:
-                ms = max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
+            ms = slice_ms(deadline)
             with self._poll_lock:
                 err = lib.kfk_producer_flush(self._p, ms)
                 self._serve()
