@@ -650,7 +650,11 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_GROUP_PROTOCOL] = {
         .name = "group.protocol", .type = KCONF_T_ENUM, .clients = C, .flags = KCONF_F_ICASE,
         .def = "classic", .values = group_protocol_values,
-        .doc = "Which consumer group protocol to use."},
+        .doc = "Which consumer group protocol to use: classic (JoinGroup and SyncGroup, "
+               "client-side assignors; every broker) or consumer (KIP-848, the broker assigns; "
+               "Kafka 4.0 and later). Against a cluster that does not serve consumer, polls "
+               "return KFK_ERR_UNSUPPORTED, naming ConsumerGroupHeartbeat; there is no fallback, "
+               "as in Java."},
     [KCONF_GROUP_REMOTE_ASSIGNOR] = {
         .name = "group.remote.assignor", .type = KCONF_T_STRING, .clients = C, .def = "",
         .doc = "With group.protocol=consumer, the broker-side assignor to ask for (\"uniform\", "
