@@ -365,6 +365,11 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque);
  *    outage, again only after a broker was reachable in between. Not
  *    fatal: the client keeps trying, and calls wait as long as their
  *    timeouts allow;
+ *  - a consumer group's JoinGroup or SyncGroup (group.protocol=classic)
+ *    refused with an error kfk has no plan for (UNKNOWN_SERVER_ERROR,
+ *    INVALID_REQUEST, ...), once for a run of the same error. Not fatal:
+ *    poll hands it out too, and the member joins again after a backoff
+ *    that doubles from retry.backoff.ms up to retry.backoff.max.ms;
  *  - an OAUTHBEARER token refresh that failed (the token callback's error,
  *    or the token endpoint's: KFK_ERR_AUTH, KFK_ERR_TRANSPORT, KFK_ERR_TLS,
  *    KFK_ERR_MALFORMED), each time: kfk tries again, and the token it has
@@ -1041,7 +1046,8 @@ KFK_API size_t kfk_consumer_member_id(kfk_consumer *c, char *buf, size_t size);
  * (KFK_ERR_TIMED_OUT, ...; retried on the next poll), or an error
  * decoding the partition's data (KFK_ERR_CRC, KFK_ERR_TOO_LARGE: stops
  * the partition until a seek), or KFK_ERR_TLS / KFK_ERR_AUTH when a
- * broker refused the connection (topic "", partition -1; the reason went
+ * broker refused the connection, or the group error error_cb describes
+ * for JoinGroup and SyncGroup (topic "", partition -1; the reason went
  * to error_cb and the log; the consumer keeps trying, and one such
  * message waits at a time). Blocks up to timeout_ms. */
 KFK_API kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms);

@@ -315,6 +315,19 @@ void kclient_fatal(kclient *c, kfk_err err, const char *fmt, ...)
     if (cb) cb(opaque, c->handle, err, msg);
 }
 
+void kclient_error(kclient *c, kfk_err err, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    klog(&c->log, KFK_LOG_ERR, "client", "%s: %s", kfk_err_name(err), msg);
+    void *opaque;
+    kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &opaque);
+    if (cb) cb(opaque, c->handle, err, msg);
+}
+
 void kclient_metadata_apply(kclient *c, const kp_metadata_response *resp, bool all_topics)
 {
     kclient_brokers_apply(c, resp);

@@ -118,6 +118,13 @@ kfk_err kclient_error_end(const kclient *c, kfk_err err);
 /* The calling thread's last-error text for c; "" when none. */
 const char *kclient_last_error(const kclient *c);
 
+/* Reports an error the application should hear of that is not fatal:
+ * logs it as an error and calls the application's error callback, if
+ * any. The caller says when (each transition, not each retry). Any
+ * thread; no lock held. */
+void kclient_error(kclient *c, kfk_err err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Reports a fatal error: logs it and calls the application's error
  * callback, if any, once per client. Any thread; no lock held. */
 void kclient_fatal(kclient *c, kfk_err err, const char *fmt, ...)

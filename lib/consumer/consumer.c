@@ -209,13 +209,8 @@ void kconsumer_changed(kfk_consumer *c)
     maintain(c);
 }
 
-/* kclient_set_error_watch: an I/O thread, when TLS or authentication
- * refused a connection. poll hands it out as an error message, as Java's
- * poll throws the AuthenticationException; while one waits unpolled, the
- * next failures add none. */
-static void conn_refused(void *opaque, kfk_err err)
+void kconsumer_post_error(kfk_consumer *c, kfk_err err)
 {
-    kfk_consumer *c = opaque;
     if (atomic_exchange(&c->conn_err_queued, true)) return;
     pthread_mutex_lock(&c->lock);
     kchunk *ch = c->closing ? NULL : kchunk_error(&c->conn_err_part, 0, KFK_OFFSET_INVALID, err);
@@ -224,6 +219,14 @@ static void conn_refused(void *opaque, kfk_err err)
     else
         atomic_store(&c->conn_err_queued, false);
     pthread_mutex_unlock(&c->lock);
+}
+
+/* kclient_set_error_watch: an I/O thread, when TLS or authentication
+ * refused a connection. poll hands it out as an error message, as Java's
+ * poll throws the AuthenticationException. */
+static void conn_refused(void *opaque, kfk_err err)
+{
+    kconsumer_post_error(opaque, err);
 }
 
 /* kclient_set_meta_watch: kfk-bg, after each successful refresh. */

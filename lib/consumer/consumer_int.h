@@ -246,6 +246,10 @@ static inline void kcpart_set_preferred(kfk_consumer *c, kcpart *p, int32_t id)
 /* --- consumer.c ---------------------------------------------------------- */
 /* Queues a chunk (c->lock held) and wakes a waiting poll. */
 void kconsumer_enqueue(kfk_consumer *c, kchunk *ch);
+/* Has poll hand out err as a message with topic "" and partition -1, the
+ * way Java's poll throws an error the consumer survives; while one waits
+ * unpolled, the next add none. Any thread; c->lock not held. */
+void kconsumer_post_error(kfk_consumer *c, kfk_err err);
 /* Kicks every fetcher's connection (any thread). */
 void kconsumer_kick_all(kfk_consumer *c);
 /* Does what a change asks for (any thread, no consumer lock held): offset

@@ -388,6 +388,7 @@ static void read_group_conf(kgroup *g, kgroup_core *k, const kfk_conf *conf)
     g->max_poll_interval_ms = (int32_t)kconf_i64(conf, KCONF_MAX_POLL_INTERVAL_MS);
     g->request_timeout_ms = (int32_t)kconf_i64(conf, KCONF_REQUEST_TIMEOUT_MS);
     g->retry_backoff_ms = (int32_t)kconf_i64(conf, KCONF_RETRY_BACKOFF_MS);
+    g->retry_backoff_max_ms = (int32_t)kconf_i64(conf, KCONF_RETRY_BACKOFF_MAX_MS);
     k->auto_commit = kconf_bool(conf, KCONF_ENABLE_AUTO_COMMIT);
     k->auto_commit_ms = kconf_i64(conf, KCONF_AUTO_COMMIT_INTERVAL_MS);
     k->api_timeout_ms = kconf_i64(conf, KCONF_DEFAULT_API_TIMEOUT_MS);
