@@ -3,6 +3,7 @@
  * stats_cb from their polls; after producing N records and consuming
  * them, the documents (and the Prometheus text) say so. The documents are
  * parsed and checked by stats_check.py, so they must be valid JSON. */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,26 @@ static kfk_err p_prom(void *h, char *b, size_t *l) { return kfk_producer_stats_p
 static kfk_err c_json(void *h, char *b, size_t *l) { return kfk_consumer_stats_json(h, b, l); }
 static kfk_err c_prom(void *h, char *b, size_t *l) { return kfk_consumer_stats_prometheus(h, b, l); }
 
+/* Reads the producer's statistics from another thread while it
+ * produces, as a scraper would: under TSan this checks that gathering
+ * races with nothing the I/O and application threads do. */
+typedef struct scraper {
+    kfk_producer *p;
+    atomic_bool stop;
+    int reads;
+} scraper;
+
+static void *scrape(void *arg)
+{
+    scraper *sc = arg;
+    while (!atomic_load(&sc->stop) || sc->reads == 0) {
+        char *prom = read_stats(p_prom, sc->p);
+        free(prom);
+        sc->reads++;
+    }
+    return NULL;
+}
+
 static void produce(const char *topic, seen *s)
 {
     kfk_conf *conf = conf_for();
@@ -141,6 +162,9 @@ static void produce(const char *topic, seen *s)
     conf_stats(conf, s);
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     ck_assert_msg(p != NULL, "%s", err);
+    scraper sc = {.p = p};
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, scrape, &sc), 0);
     for (int i = 0; i < N_RECORDS; i++) {
         char value[64];
         snprintf(value, sizeof(value), "record %d of the statistics test", i);
@@ -150,6 +174,9 @@ static void produce(const char *topic, seen *s)
         kfk_producer_poll(p, 0);
     }
     ck_assert_int_eq(kfk_producer_flush(p, 60000), KFK_OK);
+    atomic_store(&sc.stop, true);
+    pthread_join(th, NULL);
+    ck_assert_int_gt(sc.reads, 0);
 
     /* The interval: poll until two more documents came (the second was
      * rendered after the flush); never more than the elapsed time allows. */
