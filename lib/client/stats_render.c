@@ -452,11 +452,13 @@ static void prom_brokers(wr *w, const kstats_doc *d, const char *prefix)
         prom_label(w, "state", d->brokers[i].state, true);
         prom_value(w, 1);
     }
-    bool producer = !strcmp(d->type, "producer");
+    const char *throttle = !strcmp(d->type, "producer")   ? "node_produce_throttle_time"
+                           : !strcmp(d->type, "consumer") ? "node_fetch_throttle_time"
+                                                          : "node_throttle_time";
     prom_hist(w, d, prefix, "node_request_latency", "node_request_latency",
               "Round trip: request encoded to response read.", offsetof(kstats_broker, rtt), 1e6);
     prom_hist(w, d, prefix, "node_throttle_time",
-              producer ? "node_produce_throttle_time" : "node_fetch_throttle_time",
+              throttle,
               "throttle_time_ms the broker's responses asked for (KIP-219).",
               offsetof(kstats_broker, throttle), 1e3);
 }

@@ -1,6 +1,6 @@
 """Checks a kfk statistics document (stats_test.c's half).
 
-Usage: stats_check.py producer|consumer JSON_FILE N [PROM_FILE]
+Usage: stats_check.py producer|consumer|admin JSON_FILE N [PROM_FILE]
 Parses the JSON document (it must be valid JSON) and asserts the
 figures that producing or consuming N records into a fresh topic must
 leave; with PROM_FILE, parses the Prometheus text and checks that it
@@ -118,7 +118,9 @@ def parse_prom(path):
 
 def check_prom(kind, path, n):
     s = parse_prom(path)
-    if kind == "producer":
+    if kind == "admin":
+        pass
+    elif kind == "producer":
         total = s.get("kafka_producer_record_send_total")
         if not total or total[0][1] != n:
             fail("kafka_producer_record_send_total %r" % total)
@@ -144,7 +146,11 @@ def main():
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
     check_brokers(doc)
-    (check_producer if kind == "producer" else check_consumer)(doc, n)
+    if kind == "admin":
+        if doc["type"] != "admin" or doc["topics"] or "cgrp" in doc:
+            fail("admin document %r" % doc)
+    else:
+        (check_producer if kind == "producer" else check_consumer)(doc, n)
     if len(sys.argv) > 4:
         check_prom(kind, sys.argv[4], n)
     print("stats_check: %s document ok" % kind)

@@ -62,6 +62,9 @@ static void conf_stats(kfk_conf *conf, seen *s)
     kfk_conf_set_stats_cb(conf, on_stats, s);
 }
 
+static void check_doc(const char *kind, const char *json, const char *prom);
+static char *admin_stats(kfk_admin *a, bool prom);
+
 static void topic_admin(const char *name, bool create)
 {
     char err[512];
@@ -73,6 +76,11 @@ static void topic_admin(const char *name, bool create)
         kfk_new_topic *t = kfk_new_topic_new(name, N_PARTS, -1);
         ck_assert_int_eq(kfk_admin_create_topics(a, &t, 1, &o, &res), KFK_OK);
         kfk_new_topic_destroy(t);
+        /* The admin client's own figures: its connections. */
+        char *json = admin_stats(a, false), *prom = admin_stats(a, true);
+        check_doc("admin", json, prom);
+        free(json);
+        free(prom);
     } else {
         kfk_admin_delete_topics(a, &name, 1, &o, &res);
     }
@@ -133,6 +141,13 @@ static kfk_err p_json(void *h, char *b, size_t *l) { return kfk_producer_stats_j
 static kfk_err p_prom(void *h, char *b, size_t *l) { return kfk_producer_stats_prometheus(h, b, l); }
 static kfk_err c_json(void *h, char *b, size_t *l) { return kfk_consumer_stats_json(h, b, l); }
 static kfk_err c_prom(void *h, char *b, size_t *l) { return kfk_consumer_stats_prometheus(h, b, l); }
+static kfk_err a_json(void *h, char *b, size_t *l) { return kfk_admin_stats_json(h, b, l); }
+static kfk_err a_prom(void *h, char *b, size_t *l) { return kfk_admin_stats_prometheus(h, b, l); }
+
+static char *admin_stats(kfk_admin *a, bool prom)
+{
+    return read_stats(prom ? a_prom : a_json, a);
+}
 
 /* Reads the producer's statistics from another thread while it
  * produces, as a scraper would: under TSan this checks that gathering

@@ -252,6 +252,8 @@ START_TEST(test_null_handles_are_refused)
     ck_assert_int_eq(kfk_producer_stats_prometheus(NULL, NULL, &len), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_stats_json(NULL, NULL, &len), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_consumer_stats_prometheus(NULL, NULL, &len), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_admin_stats_json(NULL, NULL, &len), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_admin_stats_prometheus(NULL, NULL, &len), KFK_ERR_INVALID_ARG);
     kfk_conf_set_stats_cb(NULL, NULL, NULL); /* no crash */
 }
 END_TEST
