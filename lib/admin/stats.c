@@ -1,7 +1,7 @@
 /* The admin client's statistics: its connections only (an admin client
  * has no partitions of its own and no poll to deliver stats_cb from). */
-#include "admin/admin_int.h"
 #include "client/stats.h"
+#include "admin/admin_int.h"
 
 typedef kfk_err render_fn(const kstats_doc *d, kbuf *out);
 

@@ -50,15 +50,22 @@ static const char *state_name(kconn_state s)
     /* librdkafka's names for the corresponding broker states, so that
      * dashboards that look for "UP" keep working. */
     switch (s) {
-    case KCONN_READY: return "UP";
+    case KCONN_READY:
+        return "UP";
     case KCONN_RESOLVING:
-    case KCONN_CONNECTING: return "CONNECT";
-    case KCONN_TLS: return "SSL_HANDSHAKE";
-    case KCONN_API_VERSIONS: return "APIVERSION_QUERY";
-    case KCONN_SASL: return "AUTH_HANDSHAKE";
-    case KCONN_BACKOFF: return "TRY_CONNECT";
+    case KCONN_CONNECTING:
+        return "CONNECT";
+    case KCONN_TLS:
+        return "SSL_HANDSHAKE";
+    case KCONN_API_VERSIONS:
+        return "APIVERSION_QUERY";
+    case KCONN_SASL:
+        return "AUTH_HANDSHAKE";
+    case KCONN_BACKOFF:
+        return "TRY_CONNECT";
     case KCONN_DOWN:
-    case KCONN_CLOSED: break;
+    case KCONN_CLOSED:
+        break;
     }
     return "DOWN";
 }
@@ -73,8 +80,8 @@ static void read_conn(kstats_broker *out, const kconn *conn, int32_t nodeid, con
     out->nodeid = nodeid;
     out->source = source;
     out->state = state_name(kconn_state_get(conn));
-    int64_t since = atomic_load_explicit((_Atomic int64_t *)&st->state_since_ns,
-                                         memory_order_relaxed);
+    int64_t since =
+        atomic_load_explicit((_Atomic int64_t *)&st->state_since_ns, memory_order_relaxed);
     out->stateage_us = since && now_ns > since ? (now_ns - since) / 1000 : 0;
     out->outbuf_cnt = atomic_load_explicit((_Atomic int *)&st->outbuf_cnt, memory_order_relaxed);
     out->waitresp_cnt =
@@ -118,11 +125,12 @@ kfk_err kstats_doc_init(kstats_doc *d, kclient *c)
     memset(d, 0, sizeof(*d));
     for (int i = 0; i < KST__COUNT; i++)
         d->top[i] = KSTATS_NONE;
-    d->type = c->type == KCONF_PRODUCER ? "producer" : c->type == KCONF_CONSUMER ? "consumer"
-                                                                                : "admin";
+    d->type = c->type == KCONF_PRODUCER   ? "producer"
+              : c->type == KCONF_CONSUMER ? "consumer"
+                                          : "admin";
     d->client_id = kconf_str(c->conf, KCONF_CLIENT_ID);
-    snprintf(d->name, sizeof(d->name), "%s#%s-%llu", *d->client_id ? d->client_id : "kfk",
-             d->type, (unsigned long long)c->serial);
+    snprintf(d->name, sizeof(d->name), "%s#%s-%llu", *d->client_id ? d->client_id : "kfk", d->type,
+             (unsigned long long)c->serial);
     int64_t now = ktime_mono_ns();
     d->ts_us = now / 1000;
     d->time_s = ktime_wall_ns() / KTIME_NS_PER_S;

@@ -86,7 +86,7 @@ typedef struct kstats_part {
 } kstats_part;
 
 typedef struct kstats_topic {
-    char *name; /* owned */
+    char *name;   /* owned */
     bool batches; /* producer: batchsize, batchcnt, compression_ratio apply */
     khist_view batchsize, batchcnt;
     int64_t uncompressed_bytes, compressed_bytes; /* of the batches sent */
@@ -95,8 +95,8 @@ typedef struct kstats_topic {
 } kstats_topic;
 
 typedef struct kstats_cgrp {
-    const char *state;    /* "up", "joining", "left" */
-    int64_t stateage_ms;  /* KSTATS_NONE: omitted */
+    const char *state;        /* "up", "joining", "left" */
+    int64_t stateage_ms;      /* KSTATS_NONE: omitted */
     int64_t rebalance_age_ms; /* since the last assignment change; KSTATS_NONE: none yet */
     int64_t rebalance_cnt;
     const char *rebalance_reason; /* "" before the first */
@@ -143,8 +143,8 @@ kfk_err kstats_copy_out(const kbuf *text, char *buf, size_t *len);
 /* --- the interval ------------------------------------------------------------ */
 
 typedef struct kstats_timer {
-    int64_t interval_ns;      /* 0: off */
-    _Atomic int64_t due_ns;   /* the next document's time (monotonic) */
+    int64_t interval_ns;    /* 0: off */
+    _Atomic int64_t due_ns; /* the next document's time (monotonic) */
     kfk_stats_cb *cb;
     void *opaque;
 } kstats_timer;

@@ -48,7 +48,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     if (!len || s[0] > 0xF4 || len > n) return 0;
     for (size_t i = 1; i < len; i++)
         if ((s[i] & 0xC0) != 0x80) return 0;
-    if (len == 3 && s[0] == 0xE0 && s[1] < 0xA0) return 0; /* overlong */
+    if (len == 3 && s[0] == 0xE0 && s[1] < 0xA0) return 0;  /* overlong */
     if (len == 3 && s[0] == 0xED && s[1] >= 0xA0) return 0; /* surrogate */
     if (len == 4 && s[0] == 0xF0 && s[1] < 0x90) return 0;  /* overlong */
     if (len == 4 && s[0] == 0xF4 && s[1] >= 0x90) return 0; /* past U+10FFFF */
@@ -147,9 +147,9 @@ static void j_hist(wr *w, const char *k, const khist_view *h)
 /* --- the fields ----------------------------------------------------------------- */
 
 typedef struct field {
-    const char *json;   /* librdkafka's name */
-    const char *prom;   /* after the producer's or consumer's prefix */
-    const char *type;   /* "counter" or "gauge" */
+    const char *json; /* librdkafka's name */
+    const char *prom; /* after the producer's or consumer's prefix */
+    const char *type; /* "counter" or "gauge" */
     const char *help;
 } field;
 
@@ -164,8 +164,7 @@ static const field top_fields[KST__COUNT] = {
     [KST_MSG_MAX] = {"msg_max", "max_records", "gauge", "The most records kfk queues."},
     [KST_MSG_SIZE_MAX] = {"msg_size_max", "buffer_total_bytes", "gauge",
                           "buffer.memory: the most bytes batches may hold."},
-    [KST_TXMSGS] = {"txmsgs", "record_send_total", "counter",
-                    "Records the brokers acknowledged."},
+    [KST_TXMSGS] = {"txmsgs", "record_send_total", "counter", "Records the brokers acknowledged."},
     [KST_TXMSG_BYTES] = {"txmsg_bytes", "byte_total", "counter",
                          "Bytes of the batches the brokers acknowledged (uncompressed)."},
     [KST_RXMSGS] = {"rxmsgs", "records_consumed_total", "counter",
@@ -373,7 +372,10 @@ typedef struct broker_metric {
     size_t off; /* of an int64_t in kstats_broker */
 } broker_metric;
 
-#define BM(n, t, h, f) {n, t, h, offsetof(kstats_broker, f)}
+#define BM(n, t, h, f)                                                                             \
+    {                                                                                              \
+        n, t, h, offsetof(kstats_broker, f)                                                        \
+    }
 static const broker_metric broker_metrics[] = {
     BM("node_request_total", "counter", "Requests sent to the broker.", tx),
     BM("node_outgoing_byte_total", "counter", "Bytes sent to the broker.", txbytes),
@@ -383,8 +385,7 @@ static const broker_metric broker_metrics[] = {
     BM("node_response_error_total", "counter",
        "Reads that failed, responses that did not decode or match.", rxerrs),
     BM("node_connection_creation_total", "counter", "Connections made ready.", connects),
-    BM("node_connection_close_total", "counter", "Ready connections lost or closed.",
-       disconnects),
+    BM("node_connection_close_total", "counter", "Ready connections lost or closed.", disconnects),
     BM("node_outbuf_requests", "gauge", "Requests waiting to be sent.", outbuf_cnt),
     BM("node_waitresp_requests", "gauge", "Requests sent and waiting for a response.",
        waitresp_cnt),
@@ -410,7 +411,8 @@ static void prom_hist(wr *w, const kstats_doc *d, const char *prefix, const char
             prom_start(w, prefix, summary, NULL, d);
             prom_broker_labels(w, &d->brokers[i]);
             prom_label(w, "quantile", qs[q].q, true);
-            putf(w, "} %.6f\n", (double)*(const int64_t *)((const char *)h + qs[q].off) / unit_per_s);
+            putf(w, "} %.6f\n",
+                 (double)*(const int64_t *)((const char *)h + qs[q].off) / unit_per_s);
         }
         prom_start(w, prefix, summary, "_sum", d);
         prom_broker_labels(w, &d->brokers[i]);
@@ -457,8 +459,7 @@ static void prom_brokers(wr *w, const kstats_doc *d, const char *prefix)
                                                           : "node_throttle_time";
     prom_hist(w, d, prefix, "node_request_latency", "node_request_latency",
               "Round trip: request encoded to response read.", offsetof(kstats_broker, rtt), 1e6);
-    prom_hist(w, d, prefix, "node_throttle_time",
-              throttle,
+    prom_hist(w, d, prefix, "node_throttle_time", throttle,
               "throttle_time_ms the broker's responses asked for (KIP-219).",
               offsetof(kstats_broker, throttle), 1e3);
 }

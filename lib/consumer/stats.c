@@ -22,11 +22,15 @@ static const char *fetch_state(const kcpart *p)
 {
     /* librdkafka's names for the corresponding fetch states. */
     switch (p->state) {
-    case KCP_FETCHING: return p->paused ? "paused" : "active";
+    case KCP_FETCHING:
+        return p->paused ? "paused" : "active";
     case KCP_NEED_RESET:
-    case KCP_NEED_COMMITTED: return "offset-query";
-    case KCP_RESETTING: return "offset-wait";
-    case KCP_FAILED: break;
+    case KCP_NEED_COMMITTED:
+        return "offset-query";
+    case KCP_RESETTING:
+        return "offset-wait";
+    case KCP_FAILED:
+        break;
     }
     return "stopped";
 }
@@ -86,8 +90,10 @@ static kfk_err gather_parts(kfk_consumer *c, kstats_doc *d, int64_t *assigned)
          * each entry now, find it again for the queue below. */
         kstats_topic *st = kstats_topic_get(d, p->topic);
         kstats_part *sp = st ? kstats_part_add(st, p->partition) : NULL;
-        if (!sp) err = KFK_ERR_NO_MEMORY;
-        else read_part(p, sp);
+        if (!sp)
+            err = KFK_ERR_NO_MEMORY;
+        else
+            read_part(p, sp);
     }
     for (int i = 0; i < c->n_retired; i++) {
         rx += c->retired[i]->rx_records;
@@ -112,10 +118,14 @@ static kfk_err gather_parts(kfk_consumer *c, kstats_doc *d, int64_t *assigned)
 static const char *event_name(kgev_type t)
 {
     switch (t) {
-    case KGEV_ASSIGNED: return "assigned";
-    case KGEV_REVOKED: return "revoked";
-    case KGEV_LOST: return "lost";
-    case KGEV_COMMIT: break;
+    case KGEV_ASSIGNED:
+        return "assigned";
+    case KGEV_REVOKED:
+        return "revoked";
+    case KGEV_LOST:
+        return "lost";
+    case KGEV_COMMIT:
+        break;
     }
     return "";
 }

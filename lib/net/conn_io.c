@@ -239,6 +239,7 @@ void kconn_flush(kconn *c)
                       : c->refused      ? c->refused
                                         : KFK_ERR_TRANSPORT;
         kconn_fail_queue(c, &c->pending, err);
+        kconn_stats_queues(c);
         return;
     }
     /* KIP-368: while the connection authenticates again, what is queued

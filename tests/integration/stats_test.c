@@ -104,8 +104,8 @@ static void check_doc(const char *kind, const char *json, const char *prom)
     snprintf(ppath, sizeof(ppath), "/tmp/kfk-stats-%d.prom", (int)getpid());
     write_file(jpath, json);
     if (prom) write_file(ppath, prom);
-    snprintf(cmd, sizeof(cmd), "python3 tests/integration/stats_check.py %s %s %d %s", kind,
-             jpath, N_RECORDS, prom ? ppath : "");
+    snprintf(cmd, sizeof(cmd), "python3 tests/integration/stats_check.py %s %s %d %s", kind, jpath,
+             N_RECORDS, prom ? ppath : "");
     int rc = system(cmd);
     if (rc == 0) {
         unlink(jpath);
@@ -137,12 +137,30 @@ static char *read_stats(stats_fn *fn, void *h)
     }
 }
 
-static kfk_err p_json(void *h, char *b, size_t *l) { return kfk_producer_stats_json(h, b, l); }
-static kfk_err p_prom(void *h, char *b, size_t *l) { return kfk_producer_stats_prometheus(h, b, l); }
-static kfk_err c_json(void *h, char *b, size_t *l) { return kfk_consumer_stats_json(h, b, l); }
-static kfk_err c_prom(void *h, char *b, size_t *l) { return kfk_consumer_stats_prometheus(h, b, l); }
-static kfk_err a_json(void *h, char *b, size_t *l) { return kfk_admin_stats_json(h, b, l); }
-static kfk_err a_prom(void *h, char *b, size_t *l) { return kfk_admin_stats_prometheus(h, b, l); }
+static kfk_err p_json(void *h, char *b, size_t *l)
+{
+    return kfk_producer_stats_json(h, b, l);
+}
+static kfk_err p_prom(void *h, char *b, size_t *l)
+{
+    return kfk_producer_stats_prometheus(h, b, l);
+}
+static kfk_err c_json(void *h, char *b, size_t *l)
+{
+    return kfk_consumer_stats_json(h, b, l);
+}
+static kfk_err c_prom(void *h, char *b, size_t *l)
+{
+    return kfk_consumer_stats_prometheus(h, b, l);
+}
+static kfk_err a_json(void *h, char *b, size_t *l)
+{
+    return kfk_admin_stats_json(h, b, l);
+}
+static kfk_err a_prom(void *h, char *b, size_t *l)
+{
+    return kfk_admin_stats_prometheus(h, b, l);
+}
 
 static char *admin_stats(kfk_admin *a, bool prom)
 {
@@ -183,8 +201,8 @@ static void produce(const char *topic, seen *s)
     for (int i = 0; i < N_RECORDS; i++) {
         char value[64];
         snprintf(value, sizeof(value), "record %d of the statistics test", i);
-        kfk_record rec = {.topic = topic, .partition = i % N_PARTS, .value = value,
-                          .value_len = strlen(value)};
+        kfk_record rec = {
+            .topic = topic, .partition = i % N_PARTS, .value = value, .value_len = strlen(value)};
         ck_assert_int_eq(kfk_produce(p, &rec, NULL), KFK_OK);
         kfk_producer_poll(p, 0);
     }

@@ -38,8 +38,8 @@ static void make_doc(kstats_doc *d)
     b->tx = 7;
     b->txbytes = 700;
     b->rx = 6;
-    b->rtt = (khist_view){.cnt = 6, .sum = 600, .min = 50, .max = 200, .avg = 100, .p50 = 90,
-                          .p95 = 190, .p99 = 200};
+    b->rtt = (khist_view){
+        .cnt = 6, .sum = 600, .min = 50, .max = 200, .avg = 100, .p50 = 90, .p95 = 190, .p99 = 200};
     kstats_topic *t = kstats_topic_get(d, "orders.v1");
     t->batches = true;
     t->batchcnt = (khist_view){.cnt = 2, .sum = 42, .min = 20, .max = 22, .avg = 21};
@@ -53,8 +53,12 @@ static void make_doc(kstats_doc *d)
     p->f[KSP_LEADER] = -1;
     ck_assert_ptr_eq(kstats_topic_get(d, "orders.v1"), t);
     d->have_cgrp = true;
-    d->cgrp = (kstats_cgrp){.state = "up", .stateage_ms = 10, .rebalance_age_ms = KSTATS_NONE,
-                            .rebalance_cnt = 1, .rebalance_reason = "", .assignment_size = 2};
+    d->cgrp = (kstats_cgrp){.state = "up",
+                            .stateage_ms = 10,
+                            .rebalance_age_ms = KSTATS_NONE,
+                            .rebalance_cnt = 1,
+                            .rebalance_reason = "",
+                            .assignment_size = 2};
 }
 
 /* Runs python3 with script on text (stdin) and returns its stdout. */
@@ -86,15 +90,16 @@ START_TEST(test_json_parses_and_escapes_names)
     kbuf out = {0};
     ck_assert_int_eq(kstats_json(&d, &out), KFK_OK);
     ck_assert_uint_eq(strlen((char *)out.data), out.len);
-    const char *got = python(
-        "import json,sys; d=json.load(sys.stdin); "
-        "print(ascii(d[\"client_id\"])); "
-        "t=d[\"topics\"][\"orders.v1\"]; p=t[\"partitions\"]; "
-        "print(d[\"txmsgs\"], d[\"tx\"], d[\"tx_bytes\"], d[\"brokers\"][\"localhost:9092/1\"][\"rtt\"][\"p95\"]); "
-        "print(sorted(p[\"1\"]), sorted(p[\"0\"])); "
-        "print(t[\"compression_ratio\"], t[\"batchcnt\"][\"sum\"], d[\"cgrp\"][\"assignment_size\"]); "
-        "print(\"msg_size\" in d, \"rebalance_age\" in d[\"cgrp\"])",
-        (const char *)out.data);
+    const char *got = python("import json,sys; d=json.load(sys.stdin); "
+                             "print(ascii(d[\"client_id\"])); "
+                             "t=d[\"topics\"][\"orders.v1\"]; p=t[\"partitions\"]; "
+                             "print(d[\"txmsgs\"], d[\"tx\"], d[\"tx_bytes\"], "
+                             "d[\"brokers\"][\"localhost:9092/1\"][\"rtt\"][\"p95\"]); "
+                             "print(sorted(p[\"1\"]), sorted(p[\"0\"])); "
+                             "print(t[\"compression_ratio\"], t[\"batchcnt\"][\"sum\"], "
+                             "d[\"cgrp\"][\"assignment_size\"]); "
+                             "print(\"msg_size\" in d, \"rebalance_age\" in d[\"cgrp\"])",
+                             (const char *)out.data);
     ck_assert_str_eq(got, "'a\"b\\\\c\\nd\\x01\\ufffd\\xe9'\n"
                           "42 7 700 190\n"
                           "['leader', 'partition'] ['leader', 'msgq_cnt', 'partition', 'txmsgs']\n"
@@ -118,26 +123,28 @@ START_TEST(test_prometheus_families_are_typed_once_and_labels_escaped)
     ck_assert_ptr_nonnull(strstr(text, "kafka_producer_topic_record_send_total{client_id="));
     ck_assert_ptr_nonnull(strstr(text, ",topic=\"orders.v1\",partition=\"0\"} 42\n"));
     ck_assert_ptr_nonnull(strstr(text, "kafka_producer_topic_compression_rate"));
-    ck_assert_ptr_nonnull(strstr(text, ",broker=\"localhost:9092/1\",node_id=\"1\",quantile=\"0.95\"} 0.000190\n"));
+    ck_assert_ptr_nonnull(
+        strstr(text, ",broker=\"localhost:9092/1\",node_id=\"1\",quantile=\"0.95\"} 0.000190\n"));
     ck_assert_ptr_nonnull(strstr(text, "kafka_consumer_coordinator_assigned_partitions{"));
     /* Omitted fields give no sample; partition 1 has only a leader. */
     ck_assert_ptr_null(strstr(text, "partition=\"1\"} 0\n"));
     ck_assert_ptr_null(strstr(text, "kafka_producer_buffer_used_bytes"));
     /* Each family has one TYPE line, before its samples, and every other
      * line is a sample: name{labels} value. */
-    const char *got = python(
-        "import re,sys\n"
-        "seen=set(); typed=set(); n=0\n"
-        "for l in sys.stdin:\n"
-        "  l=l.rstrip(\"\\n\")\n"
-        "  if l.startswith(\"# TYPE \"):\n"
-        "    f=l.split()[2]; assert f not in typed, f; typed.add(f); continue\n"
-        "  if l.startswith(\"#\"): continue\n"
-        "  m=re.match(r\"^([a-z_]+)\\{(.*)\\} (\\S+)$\", l); assert m, l\n"
-        "  fam=re.sub(r\"_(sum|count)$\",\"\",m.group(1)) if m.group(1) not in typed else m.group(1)\n"
-        "  assert fam in typed, l; float(m.group(3)); n+=1\n"
-        "print(n > 20)",
-        text);
+    const char *got =
+        python("import re,sys\n"
+               "seen=set(); typed=set(); n=0\n"
+               "for l in sys.stdin:\n"
+               "  l=l.rstrip(\"\\n\")\n"
+               "  if l.startswith(\"# TYPE \"):\n"
+               "    f=l.split()[2]; assert f not in typed, f; typed.add(f); continue\n"
+               "  if l.startswith(\"#\"): continue\n"
+               "  m=re.match(r\"^([a-z_]+)\\{(.*)\\} (\\S+)$\", l); assert m, l\n"
+               "  fam=re.sub(r\"_(sum|count)$\",\"\",m.group(1)) if m.group(1) not in typed else "
+               "m.group(1)\n"
+               "  assert fam in typed, l; float(m.group(3)); n+=1\n"
+               "print(n > 20)",
+               text);
     ck_assert_str_eq(got, "True\n");
     kbuf_free(&out);
     kstats_doc_free(&d);
