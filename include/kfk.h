@@ -398,7 +398,8 @@ KFK_API void kfk_conf_set_throttle_cb(kfk_conf *conf, kfk_throttle_cb *cb, void 
 /* Receives the client's statistics every statistics.interval.ms: json is
  * one JSON object (NUL-terminated, json_len bytes without the NUL) whose
  * fields docs/STATS.md lists (close to librdkafka's, so its dashboards
- * carry over). handle is the kfk_producer * or kfk_consumer * (as void *,
+ * carry over; as there, its histograms cover the time since the previous
+ * document). handle is the kfk_producer * or kfk_consumer * (as void *,
  * as for kfk_error_cb). json is kfk's, valid only during the call: copy
  * what you keep. Runs on the application's thread inside
  * kfk_producer_poll / kfk_producer_flush or kfk_consumer_poll /
@@ -1335,7 +1336,10 @@ KFK_API kfk_err kfk_producer_abort_transaction(kfk_producer *producer, int timeo
  * and kafka_consumer_*, with client_id, broker, node_id, topic and
  * partition labels; docs/STATS.md lists them). They work whatever
  * statistics.interval.ms is: counters are kept always (they cost about
- * nothing), and reading them here is the only cost.
+ * nothing), and reading them here is the only cost. The JSON's histograms
+ * show the window opened by the last stats_cb document (the whole life
+ * without a stats_cb); reading them here does not close it. The
+ * Prometheus summaries cover the whole life.
  *
  * The text goes into the caller's buffer, as kfk_conf_get does: *len is
  * buf's size going in and, coming out, the size the text needs including

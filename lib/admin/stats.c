@@ -11,7 +11,7 @@ static kfk_err stats_call(kfk_admin *a, render_fn *fn, char *buf, size_t *len)
     if (kclient_forked(a->client)) return KFK_ERR_STATE;
     kstats_doc d;
     kbuf out = {0};
-    kfk_err err = kstats_doc_init(&d, a->client);
+    kfk_err err = kstats_doc_init(&d, a->client, false);
     if (!err) err = fn(&d, &out);
     if (!err) err = kstats_copy_out(&out, buf, len);
     kstats_doc_free(&d);

@@ -56,21 +56,31 @@ static int64_t percentile(const uint32_t *b, uint64_t n, double q, int64_t min, 
     return v < min ? min : v > max ? max : v;
 }
 
-void khist_read(const khist *h, khist_view *out)
+/* Reads h, emptying it when take is set (an exchange per word, so no
+ * value recorded meanwhile is lost: it counts in the next read). */
+static void read_hist(khist *h, khist_view *out, bool take)
 {
     memset(out, 0, sizeof(*out));
     uint32_t b[KHIST_BUCKETS];
     uint64_t n = 0;
     for (int i = 0; i < KHIST_BUCKETS; i++) {
-        b[i] = atomic_load_explicit((_Atomic uint32_t *)&h->buckets[i], memory_order_relaxed);
+        b[i] = take ? atomic_exchange_explicit(&h->buckets[i], 0, memory_order_relaxed)
+                    : atomic_load_explicit(&h->buckets[i], memory_order_relaxed);
         n += b[i];
     }
-    int64_t cnt = (int64_t)kstat_get(&h->cnt);
+    int64_t cnt = (int64_t)(take ? atomic_exchange_explicit(&h->cnt, 0, memory_order_relaxed)
+                                 : kstat_get(&h->cnt));
+    int64_t sum = (int64_t)(take ? atomic_exchange_explicit(&h->sum, 0, memory_order_relaxed)
+                                 : kstat_get(&h->sum));
+    int64_t min1 = take ? atomic_exchange_explicit(&h->min_plus1, 0, memory_order_relaxed)
+                        : atomic_load_explicit(&h->min_plus1, memory_order_relaxed);
+    int64_t max = take ? atomic_exchange_explicit(&h->max, 0, memory_order_relaxed)
+                       : atomic_load_explicit(&h->max, memory_order_relaxed);
     if (cnt <= 0 || n == 0) return;
     out->cnt = cnt;
-    out->sum = (int64_t)kstat_get(&h->sum);
-    out->min = atomic_load_explicit((_Atomic int64_t *)&h->min_plus1, memory_order_relaxed) - 1;
-    out->max = atomic_load_explicit((_Atomic int64_t *)&h->max, memory_order_relaxed);
+    out->sum = sum;
+    out->min = min1 - 1;
+    out->max = max;
     if (out->min < 0 || out->min > out->max) out->min = out->max; /* read mid-record */
     out->avg = out->sum / cnt;
     out->p50 = percentile(b, n, 0.50, out->min, out->max);
@@ -79,4 +89,20 @@ void khist_read(const khist *h, khist_view *out)
     out->p95 = percentile(b, n, 0.95, out->min, out->max);
     out->p99 = percentile(b, n, 0.99, out->min, out->max);
     out->p99_99 = percentile(b, n, 0.9999, out->min, out->max);
+}
+
+void khist_read(const khist *h, khist_view *out)
+{
+    read_hist((khist *)h, out, false);
+}
+
+void khist_take(khist *h, khist_view *out)
+{
+    read_hist(h, out, true);
+}
+
+void kwhist_read(kwhist *h, khist_view *all, khist_view *win, bool close_window)
+{
+    khist_read(&h->all, all);
+    read_hist(&h->win, win, close_window);
 }

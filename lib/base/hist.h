@@ -17,6 +17,7 @@
 #define KFK_BASE_HIST_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef _Atomic uint64_t kstat;
@@ -62,5 +63,26 @@ typedef struct khist_view {
 } khist_view;
 
 void khist_read(const khist *h, khist_view *out);
+
+/* The same, and empties h: what was recorded since the last reset. A
+ * value recorded meanwhile lands in this read or the next one. */
+void khist_take(khist *h, khist_view *out);
+
+/* A histogram kept twice: over its whole life (for Prometheus, whose
+ * summaries are cumulative) and over a window that each stats_cb
+ * document closes (librdkafka's rolling windows, which its dashboards
+ * expect). */
+typedef struct kwhist {
+    khist all, win;
+} kwhist;
+
+static inline void kwhist_record(kwhist *h, int64_t v)
+{
+    khist_record(&h->all, v);
+    khist_record(&h->win, v);
+}
+
+/* Reads both; close_window: empties the window (the stats_cb's reads). */
+void kwhist_read(kwhist *h, khist_view *all, khist_view *win, bool close_window);
 
 #endif

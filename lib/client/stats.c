@@ -72,10 +72,10 @@ static const char *state_name(kconn_state s)
 
 /* One connection's figures. The kbroker reference the caller holds keeps
  * conn alive; every figure is an atomic its I/O thread writes. */
-static void read_conn(kstats_broker *out, const kconn *conn, int32_t nodeid, const char *source,
-                      int64_t now_ns)
+static void read_conn(kstats_broker *out, kconn *conn, int32_t nodeid, const char *source,
+                      int64_t now_ns, bool close_windows)
 {
-    const kconn_stats *st = kconn_stats_get(conn);
+    kconn_stats *st = kconn_stats_get(conn);
     snprintf(out->name, sizeof(out->name), "%s", kconn_name(conn));
     out->nodeid = nodeid;
     out->source = source;
@@ -94,11 +94,11 @@ static void read_conn(kstats_broker *out, const kconn *conn, int32_t nodeid, con
     out->rxerrs = (int64_t)kstat_get(&st->rx_errs);
     out->connects = (int64_t)kstat_get(&st->connects);
     out->disconnects = (int64_t)kstat_get(&st->disconnects);
-    khist_read(&st->rtt_us, &out->rtt);
-    khist_read(&st->throttle_ms, &out->throttle);
+    kwhist_read(&st->rtt_us, &out->rtt_all, &out->rtt, close_windows);
+    kwhist_read(&st->throttle_ms, &out->throttle_all, &out->throttle, close_windows);
 }
 
-static kfk_err add_brokers(kstats_doc *d, kclient *c, int64_t now_ns)
+static kfk_err add_brokers(kstats_doc *d, kclient *c, int64_t now_ns, bool close_windows)
 {
     kbroker **v;
     int n = kclient_brokers(c, &v);
@@ -110,9 +110,11 @@ static kfk_err add_brokers(kstats_doc *d, kclient *c, int64_t now_ns)
         kbroker *b = v[i];
         if (d->brokers) {
             const char *src = b->id < 0 ? "configured" : "learned";
-            read_conn(&d->brokers[d->n_brokers++], b->conn, b->id, src, now_ns);
+            read_conn(&d->brokers[d->n_brokers++], b->conn, b->id, src, now_ns, close_windows);
             kconn *coord = atomic_load(&b->coord_conn);
-            if (coord) read_conn(&d->brokers[d->n_brokers++], coord, b->id, "logical", now_ns);
+            if (coord)
+                read_conn(&d->brokers[d->n_brokers++], coord, b->id, "logical", now_ns,
+                          close_windows);
         }
         kbroker_unref(b);
     }
@@ -120,7 +122,7 @@ static kfk_err add_brokers(kstats_doc *d, kclient *c, int64_t now_ns)
     return d->brokers ? KFK_OK : KFK_ERR_NO_MEMORY;
 }
 
-kfk_err kstats_doc_init(kstats_doc *d, kclient *c)
+kfk_err kstats_doc_init(kstats_doc *d, kclient *c, bool close_windows)
 {
     memset(d, 0, sizeof(*d));
     for (int i = 0; i < KST__COUNT; i++)
@@ -135,7 +137,7 @@ kfk_err kstats_doc_init(kstats_doc *d, kclient *c)
     d->ts_us = now / 1000;
     d->time_s = ktime_wall_ns() / KTIME_NS_PER_S;
     d->age_us = (now - c->created_ns) / 1000;
-    return add_brokers(d, c, now);
+    return add_brokers(d, c, now, close_windows);
 }
 
 void kstats_doc_free(kstats_doc *d)

@@ -76,7 +76,8 @@ typedef struct kstats_broker {
     int64_t stateage_us;
     int64_t outbuf_cnt, waitresp_cnt;
     int64_t tx, txbytes, txerrs, rx, rxbytes, rxerrs, connects, disconnects;
-    khist_view rtt, throttle;
+    khist_view rtt, throttle;         /* since the last stats_cb document */
+    khist_view rtt_all, throttle_all; /* over the connection's life */
 } kstats_broker;
 
 typedef struct kstats_part {
@@ -86,9 +87,10 @@ typedef struct kstats_part {
 } kstats_part;
 
 typedef struct kstats_topic {
-    char *name;   /* owned */
-    bool batches; /* producer: batchsize, batchcnt, compression_ratio apply */
-    khist_view batchsize, batchcnt;
+    char *name;                     /* owned */
+    bool batches;                   /* producer: batchsize, batchcnt, compression_ratio apply */
+    khist_view batchsize, batchcnt; /* since the last stats_cb document */
+    khist_view batchsize_all, batchcnt_all;       /* over the producer's life */
     int64_t uncompressed_bytes, compressed_bytes; /* of the batches sent */
     kstats_part *parts;
     int n_parts, cap_parts;
@@ -120,9 +122,10 @@ typedef struct kstats_doc {
 } kstats_doc;
 
 /* Sets d up for c (name, type, times; every top field KSTATS_NONE) and
- * adds c's brokers. Returns KFK_OK or KFK_ERR_NO_MEMORY (d is then
- * still safe to free). */
-kfk_err kstats_doc_init(kstats_doc *d, kclient *c);
+ * adds c's brokers. close_windows: the document is a stats_cb's, which
+ * empties the histograms' windows (kwhist). Returns KFK_OK or
+ * KFK_ERR_NO_MEMORY (d is then still safe to free). */
+kfk_err kstats_doc_init(kstats_doc *d, kclient *c, bool close_windows);
 void kstats_doc_free(kstats_doc *d);
 /* The topic called name in d, added when missing; NULL when out of
  * memory. */

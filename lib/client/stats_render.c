@@ -458,10 +458,11 @@ static void prom_brokers(wr *w, const kstats_doc *d, const char *prefix)
                            : !strcmp(d->type, "consumer") ? "node_fetch_throttle_time"
                                                           : "node_throttle_time";
     prom_hist(w, d, prefix, "node_request_latency", "node_request_latency",
-              "Round trip: request encoded to response read.", offsetof(kstats_broker, rtt), 1e6);
+              "Round trip: request encoded to response read.", offsetof(kstats_broker, rtt_all),
+              1e6);
     prom_hist(w, d, prefix, "node_throttle_time", throttle,
               "throttle_time_ms the broker's responses asked for (KIP-219).",
-              offsetof(kstats_broker, throttle), 1e3);
+              offsetof(kstats_broker, throttle_all), 1e3);
 }
 
 static void prom_topic_labels(wr *w, const char *topic, const kstats_part *p)
@@ -501,13 +502,13 @@ static void prom_topics(wr *w, const kstats_doc *d, const char *prefix)
         size_t hist, field;
     } tm[] = {
         {"topic_batch_size_avg", "Mean bytes of the batches sent (uncompressed).",
-         offsetof(kstats_topic, batchsize), offsetof(khist_view, avg)},
+         offsetof(kstats_topic, batchsize_all), offsetof(khist_view, avg)},
         {"topic_batch_size_max", "Largest batch sent, in bytes (uncompressed).",
-         offsetof(kstats_topic, batchsize), offsetof(khist_view, max)},
+         offsetof(kstats_topic, batchsize_all), offsetof(khist_view, max)},
         {"topic_batch_record_count_avg", "Mean records per batch sent.",
-         offsetof(kstats_topic, batchcnt), offsetof(khist_view, avg)},
+         offsetof(kstats_topic, batchcnt_all), offsetof(khist_view, avg)},
         {"topic_batch_record_count_max", "Most records in a batch sent.",
-         offsetof(kstats_topic, batchcnt), offsetof(khist_view, max)},
+         offsetof(kstats_topic, batchcnt_all), offsetof(khist_view, max)},
     };
     bool any = false;
     for (int t = 0; t < d->n_topics; t++)

@@ -148,9 +148,9 @@ static void gather_group(kfk_consumer *c, kstats_doc *d, int64_t assigned)
     g->assignment_size = assigned;
 }
 
-static kfk_err gather(kfk_consumer *c, kstats_doc *d)
+static kfk_err gather(kfk_consumer *c, kstats_doc *d, bool close_windows)
 {
-    kfk_err err = kstats_doc_init(d, c->client);
+    kfk_err err = kstats_doc_init(d, c->client, close_windows);
     int64_t assigned = 0;
     if (!err) err = gather_parts(c, d, &assigned);
     if (!err) gather_group(c, d, assigned);
@@ -159,10 +159,12 @@ static kfk_err gather(kfk_consumer *c, kstats_doc *d)
 
 typedef kfk_err render_fn(const kstats_doc *d, kbuf *out);
 
-static kfk_err render(kfk_consumer *c, render_fn *fn, kbuf *out)
+/* close_windows: for the stats_cb, whose documents each close a window
+ * of the histograms; the on-demand calls leave it open. */
+static kfk_err render(kfk_consumer *c, render_fn *fn, kbuf *out, bool close_windows)
 {
     kstats_doc d;
-    kfk_err err = gather(c, &d);
+    kfk_err err = gather(c, &d, close_windows);
     if (!err) err = fn(&d, out);
     kstats_doc_free(&d);
     return err;
@@ -173,7 +175,7 @@ void kconsumer_stats_tick(kfk_consumer *c)
     kstats_timer *t = kclient_stats_timer(c->client);
     if (!t->interval_ns || !kstats_due(t, ktime_mono_ns())) return;
     kbuf out = {0};
-    if (render(c, kstats_json, &out) == KFK_OK)
+    if (render(c, kstats_json, &out, true) == KFK_OK)
         t->cb(t->opaque, kclient_handle(c->client), (const char *)out.data, out.len);
     kbuf_free(&out);
 }
@@ -188,7 +190,7 @@ static kfk_err stats_call(kfk_consumer *c, render_fn *fn, char *buf, size_t *len
     if (!c || !len) return KFK_ERR_INVALID_ARG;
     if (kclient_forked(c->client)) return KFK_ERR_STATE;
     kbuf out = {0};
-    kfk_err err = render(c, fn, &out);
+    kfk_err err = render(c, fn, &out, false);
     if (!err) err = kstats_copy_out(&out, buf, len);
     kbuf_free(&out);
     return err;

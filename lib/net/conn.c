@@ -590,7 +590,7 @@ int kconn_load(const kconn *c)
     return atomic_load_explicit(&c->load, memory_order_relaxed);
 }
 
-const kconn_stats *kconn_stats_get(const kconn *c)
+kconn_stats *kconn_stats_get(kconn *c)
 {
     return &c->stats;
 }

@@ -109,8 +109,8 @@ typedef struct kconn_stats {
     _Atomic int64_t state_since_ns; /* when state last changed (monotonic clock) */
     _Atomic int outbuf_cnt;   /* requests waiting to be sent, as of the last flush */
     _Atomic int waitresp_cnt; /* requests sent and waiting for their response */
-    khist rtt_us;         /* from encoding a request to reading its response */
-    khist throttle_ms;    /* every throttle_time_ms a response carried (0s too) */
+    kwhist rtt_us;        /* from encoding a request to reading its response */
+    kwhist throttle_ms;   /* every throttle_time_ms a response carried (0s too) */
 } kconn_stats;
 
 /* Fills cfg with the Java client's defaults. */
@@ -173,8 +173,9 @@ kconn_state kconn_state_get(const kconn *c);
 int kconn_load(const kconn *c);
 int32_t kconn_node_id(const kconn *c);
 /* c's statistics; valid while c is (a reference to its broker). Any
- * thread: every field is an atomic. */
-const kconn_stats *kconn_stats_get(const kconn *c);
+ * thread: every field is an atomic (the reader may empty the histograms'
+ * windows, with atomic exchanges). */
+kconn_stats *kconn_stats_get(kconn *c);
 /* "host:port/node", as the connection's log lines name it. */
 const char *kconn_name(const kconn *c);
 /* KFK_ERR_TLS or KFK_ERR_AUTH when the last attempt failed that way (the

@@ -380,7 +380,7 @@ static void note_throttle(kconn *c, const kproto_api *api, const void *resp)
     if (api->throttle_offset < 0) return;
     int32_t ms;
     memcpy(&ms, (const char *)resp + api->throttle_offset, sizeof(ms));
-    khist_record(&c->stats.throttle_ms, ms);
+    kwhist_record(&c->stats.throttle_ms, ms);
     if (ms <= 0 || c->versions.hi[KP_API_VERSIONS_KEY] < 2) return;
     if (c->cfg->on_throttle) c->cfg->on_throttle(c->opaque, c, ms);
     int64_t until = kloop_now(c->loop) + (int64_t)ms * KTIME_NS_PER_MS;
@@ -405,7 +405,7 @@ static int handle_frame(kconn *c, const uint8_t *data, size_t len, krbuf *owner)
     kp_response_header h;
     kstat_add(&c->stats.rx, 1);
     kstat_add(&c->stats.rx_bytes, len + 4);
-    khist_record(&c->stats.rtt_us, (kloop_now(c->loop) - r->sent_ns) / 1000);
+    kwhist_record(&c->stats.rtt_us, (kloop_now(c->loop) - r->sent_ns) / 1000);
     if (kproto_read_response_header(&rd, r->api_key, r->version, &h) ||
         h.correlation_id != r->correlation_id) {
         kstat_add(&c->stats.rx_errs, 1);

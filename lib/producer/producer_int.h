@@ -122,7 +122,7 @@ struct kptopic {
     atomic_bool idle;
     /* Statistics (stats.c): the batches acknowledged, their sizes before
      * and after compression. Any I/O thread, per batch. */
-    khist batch_bytes, batch_records;
+    kwhist batch_bytes, batch_records;
     kstat raw_bytes, wire_bytes;
 };
 

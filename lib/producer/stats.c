@@ -33,8 +33,8 @@ void kprod_stats_acked(kaccum_batch *b)
     kstat_add_shared(&pp->acked_records, (uint64_t)n);
     kstat_add_shared(&pp->acked_bytes, raw);
     kptopic *t = pp->topic;
-    khist_record(&t->batch_bytes, (int64_t)raw);
-    khist_record(&t->batch_records, n);
+    kwhist_record(&t->batch_bytes, (int64_t)raw);
+    kwhist_record(&t->batch_records, n);
     kstat_add_shared(&t->raw_bytes, raw);
     kstat_add_shared(&t->wire_bytes, wire);
 }
@@ -69,18 +69,18 @@ static void read_part(kfk_producer *p, kpart *pp, kstats_part *sp)
     sp->f[KSP_TXBYTES] = (int64_t)kstat_get(&pp->acked_bytes);
 }
 
-static void read_topic(kptopic *t, kstats_topic *st)
+static void read_topic(kptopic *t, kstats_topic *st, bool close_windows)
 {
     st->batches = true;
-    khist_read(&t->batch_bytes, &st->batchsize);
-    khist_read(&t->batch_records, &st->batchcnt);
+    kwhist_read(&t->batch_bytes, &st->batchsize_all, &st->batchsize, close_windows);
+    kwhist_read(&t->batch_records, &st->batchcnt_all, &st->batchcnt, close_windows);
     st->uncompressed_bytes = (int64_t)kstat_get(&t->raw_bytes);
     st->compressed_bytes = (int64_t)kstat_get(&t->wire_bytes);
 }
 
-static kfk_err gather(kfk_producer *p, kstats_doc *d)
+static kfk_err gather(kfk_producer *p, kstats_doc *d, bool close_windows)
 {
-    kfk_err err = kstats_doc_init(d, p->client);
+    kfk_err err = kstats_doc_init(d, p->client, close_windows);
     if (err) return err;
     d->top[KST_REPLYQ] = reports_waiting(p);
     d->top[KST_MSG_CNT] = (int64_t)atomic_load(&p->outstanding);
@@ -98,7 +98,7 @@ static kfk_err gather(kfk_producer *p, kstats_doc *d)
             err = KFK_ERR_NO_MEMORY;
             break;
         }
-        if (!st->batches) read_topic(pp->topic, st);
+        if (!st->batches) read_topic(pp->topic, st, close_windows);
         read_part(p, pp, sp);
         txmsgs += sp->f[KSP_TXMSGS];
         txbytes += sp->f[KSP_TXBYTES];
@@ -111,10 +111,12 @@ static kfk_err gather(kfk_producer *p, kstats_doc *d)
 
 typedef kfk_err render_fn(const kstats_doc *d, kbuf *out);
 
-static kfk_err render(kfk_producer *p, render_fn *fn, kbuf *out)
+/* close_windows: for the stats_cb, whose documents each close a window
+ * of the histograms; the on-demand calls leave it open. */
+static kfk_err render(kfk_producer *p, render_fn *fn, kbuf *out, bool close_windows)
 {
     kstats_doc d;
-    kfk_err err = gather(p, &d);
+    kfk_err err = gather(p, &d, close_windows);
     if (!err) err = fn(&d, out);
     kstats_doc_free(&d);
     return err;
@@ -125,7 +127,7 @@ void kprod_stats_tick(kfk_producer *p)
     kstats_timer *t = kclient_stats_timer(p->client);
     if (!t->interval_ns || !kstats_due(t, ktime_mono_ns())) return;
     kbuf out = {0};
-    if (render(p, kstats_json, &out) == KFK_OK)
+    if (render(p, kstats_json, &out, true) == KFK_OK)
         t->cb(t->opaque, kclient_handle(p->client), (const char *)out.data, out.len);
     kbuf_free(&out);
 }
@@ -155,7 +157,7 @@ static kfk_err stats_call(kfk_producer *p, render_fn *fn, char *buf, size_t *len
     if (!p || !len) return KFK_ERR_INVALID_ARG;
     if (kclient_forked(p->client)) return KFK_ERR_STATE;
     kbuf out = {0};
-    kfk_err err = render(p, fn, &out);
+    kfk_err err = render(p, fn, &out, false);
     if (!err) err = kstats_copy_out(&out, buf, len);
     kbuf_free(&out);
     return err;

@@ -23,7 +23,8 @@
 typedef struct seen {
     int calls;
     void *handle;
-    char *last; /* the last document, malloc'd */
+    char *all; /* every document, one a line, malloc'd */
+    size_t len;
 } seen;
 
 static void on_stats(void *opaque, void *handle, const char *json, size_t len)
@@ -31,10 +32,13 @@ static void on_stats(void *opaque, void *handle, const char *json, size_t len)
     seen *s = opaque;
     s->calls++;
     s->handle = handle;
-    free(s->last);
-    s->last = malloc(len + 1);
-    memcpy(s->last, json, len + 1);
     ck_assert_uint_eq(strlen(json), len);
+    ck_assert_ptr_null(memchr(json, '\n', len)); /* one document, one line */
+    s->all = realloc(s->all, s->len + len + 2);
+    memcpy(s->all + s->len, json, len);
+    s->len += len;
+    s->all[s->len++] = '\n';
+    s->all[s->len] = '\0';
 }
 
 static int64_t now_ms(void)
@@ -223,7 +227,7 @@ static void produce(const char *topic, seen *s)
     ck_assert_ptr_eq(s->handle, p);
 
     char *prom = read_stats(p_prom, p);
-    check_doc("producer", s->last, prom);
+    check_doc("producer", s->all, prom);
     free(prom);
     char *json = read_stats(p_json, p);
     check_doc("producer", json, NULL);
@@ -261,7 +265,7 @@ static void consume(const char *topic, seen *s)
     ck_assert_int_ge(s->calls, before + 2);
     ck_assert_ptr_eq(s->handle, c);
     char *prom = read_stats(c_prom, c);
-    check_doc("consumer", s->last, prom);
+    check_doc("consumer", s->all, prom);
     free(prom);
     kfk_consumer_close(c, 10000);
     kfk_consumer_destroy(c);
@@ -275,8 +279,8 @@ START_TEST(test_stats_count_what_was_produced_and_consumed)
     seen ps = {0}, cs = {0};
     produce(topic, &ps);
     consume(topic, &cs);
-    free(ps.last);
-    free(cs.last);
+    free(ps.all);
+    free(cs.all);
     topic_admin(topic, false);
 }
 END_TEST

@@ -40,6 +40,8 @@ static void make_doc(kstats_doc *d)
     b->rx = 6;
     b->rtt = (khist_view){
         .cnt = 6, .sum = 600, .min = 50, .max = 200, .avg = 100, .p50 = 90, .p95 = 190, .p99 = 200};
+    b->rtt_all = b->rtt;
+    b->rtt_all.p95 = 195; /* Prometheus shows the whole life's, JSON the window */
     kstats_topic *t = kstats_topic_get(d, "orders.v1");
     t->batches = true;
     t->batchcnt = (khist_view){.cnt = 2, .sum = 42, .min = 20, .max = 22, .avg = 21};
@@ -124,7 +126,7 @@ START_TEST(test_prometheus_families_are_typed_once_and_labels_escaped)
     ck_assert_ptr_nonnull(strstr(text, ",topic=\"orders.v1\",partition=\"0\"} 42\n"));
     ck_assert_ptr_nonnull(strstr(text, "kafka_producer_topic_compression_rate"));
     ck_assert_ptr_nonnull(
-        strstr(text, ",broker=\"localhost:9092/1\",node_id=\"1\",quantile=\"0.95\"} 0.000190\n"));
+        strstr(text, ",broker=\"localhost:9092/1\",node_id=\"1\",quantile=\"0.95\"} 0.000195\n"));
     ck_assert_ptr_nonnull(strstr(text, "kafka_consumer_coordinator_assigned_partitions{"));
     /* Omitted fields give no sample; partition 1 has only a leader. */
     ck_assert_ptr_null(strstr(text, "partition=\"1\"} 0\n"));
@@ -148,6 +150,32 @@ START_TEST(test_prometheus_families_are_typed_once_and_labels_escaped)
     ck_assert_str_eq(got, "True\n");
     kbuf_free(&out);
     kstats_doc_free(&d);
+}
+END_TEST
+
+START_TEST(test_a_stats_cb_document_closes_the_window)
+{
+    kwhist h = {0};
+    khist_view all, win;
+    for (int i = 1; i <= 10; i++)
+        kwhist_record(&h, i * 100);
+    kwhist_read(&h, &all, &win, false); /* on demand: the window stays open */
+    ck_assert_int_eq(win.cnt, 10);
+    kwhist_read(&h, &all, &win, true); /* a stats_cb document: closes it */
+    ck_assert_int_eq(win.cnt, 10);
+    ck_assert_int_eq(win.max, 1000);
+    kwhist_read(&h, &all, &win, true);
+    ck_assert_int_eq(win.cnt, 0);
+    ck_assert_int_eq(win.max, 0);
+    kwhist_record(&h, 7);
+    kwhist_read(&h, &all, &win, true);
+    ck_assert_int_eq(win.cnt, 1);
+    ck_assert_int_eq(win.min, 7);
+    ck_assert_int_eq(win.max, 7);
+    ck_assert_int_eq(all.cnt, 11);
+    ck_assert_int_eq(all.min, 7);
+    ck_assert_int_eq(all.max, 1000);
+    ck_assert_int_eq(all.sum, 5507);
 }
 END_TEST
 
@@ -272,6 +300,7 @@ static Suite *stats_suite(void)
     tcase_add_test(tc, test_json_parses_and_escapes_names);
     tcase_add_test(tc, test_prometheus_families_are_typed_once_and_labels_escaped);
     tcase_add_test(tc, test_copy_out_says_the_size_needed);
+    tcase_add_test(tc, test_a_stats_cb_document_closes_the_window);
     tcase_add_test(tc, test_histogram_percentiles_within_a_bucket);
     tcase_add_test(tc, test_interval_claims_each_document_once);
     tcase_add_test(tc, test_interval_out_of_range_is_refused);
