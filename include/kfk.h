@@ -403,6 +403,28 @@ typedef void(kfk_throttle_cb)(void *opaque, void *handle, const char *broker, in
  * conf. Never blocks. */
 KFK_API void kfk_conf_set_throttle_cb(kfk_conf *conf, kfk_throttle_cb *cb, void *opaque);
 
+/* Receives the client's statistics every statistics.interval.ms: json is
+ * one JSON object (NUL-terminated, json_len bytes without the NUL) whose
+ * fields docs/STATS.md lists (close to librdkafka's, so its dashboards
+ * carry over; as there, its histograms cover the time since the previous
+ * document). handle is the kfk_producer * or kfk_consumer * (as void *,
+ * as for kfk_error_cb). json is kfk's, valid only during the call: copy
+ * what you keep. Runs on the application's thread inside
+ * kfk_producer_poll / kfk_producer_flush or kfk_consumer_poll /
+ * kfk_consumer_poll_batch, as delivery reports and rebalances do, with no
+ * kfk lock held; a poll that waits wakes up when a document is due, so an
+ * application that polls gets one per interval. It may call kfk (the
+ * *_stats_json functions too) but not poll or destroy that handle, and
+ * should not block: the poll it runs in waits for it. */
+typedef void(kfk_stats_cb)(void *opaque, void *handle, const char *json, size_t json_len);
+
+/* Sets the statistics callback (see kfk_stats_cb); cb NULL: none.
+ * statistics.interval.ms (default 0: never) says how often it runs; the
+ * interval without a callback, or a callback without an interval, does
+ * nothing. Producers and consumers only. opaque must outlive every
+ * client created from conf. Never blocks. */
+KFK_API void kfk_conf_set_stats_cb(kfk_conf *conf, kfk_stats_cb *cb, void *opaque);
+
 /* --- security: TLS and SASL ------------------------------------------------ */
 
 /* Checks one certificate of a broker's chain during a TLS handshake,
@@ -1315,6 +1337,36 @@ KFK_API kfk_err kfk_producer_commit_transaction(kfk_producer *producer, int time
  * abortable error. Waits up to timeout_ms. */
 KFK_API kfk_err kfk_producer_abort_transaction(kfk_producer *producer, int timeout_ms);
 /* --- end of transactions -------------------------------------------------------- */
+
+/* --- statistics ------------------------------------------------------------------- */
+/* The figures behind kfk_stats_cb, read on demand: as a JSON document
+ * (the stats_cb's, docs/STATS.md) or as Prometheus text exposition
+ * format 0.0.4 (metric names after the Java client's, kafka_producer_*
+ * and kafka_consumer_*, with client_id, broker, node_id, topic and
+ * partition labels; docs/STATS.md lists them). They work whatever
+ * statistics.interval.ms is: counters are kept always (they cost about
+ * nothing), and reading them here is the only cost. The JSON's histograms
+ * show the window opened by the last stats_cb document (the whole life
+ * without a stats_cb); reading them here does not close it. The
+ * Prometheus summaries cover the whole life.
+ *
+ * The text goes into the caller's buffer, as kfk_conf_get does: *len is
+ * buf's size going in and, coming out, the size the text needs including
+ * its NUL. Returns KFK_OK; KFK_ERR_TOO_LARGE when buf is NULL or too
+ * small (nothing written; call again with at least *len bytes, and some
+ * room to spare: the figures move between calls, a new broker or
+ * partition adds lines); KFK_ERR_INVALID_ARG for a NULL handle or len;
+ * KFK_ERR_NO_MEMORY. A caller buffer rather than a string kfk allocates:
+ * a scraper can keep one buffer for every scrape, nothing needs a free
+ * function, and bindings copy from a buffer they own.
+ *
+ * Any thread, several at once; never blocks for I/O (takes the locks
+ * that guard each partition's figures briefly, as kfk_produce and
+ * kfk_consumer_poll do). Not from a forked child (KFK_ERR_STATE). */
+KFK_API kfk_err kfk_producer_stats_json(kfk_producer *producer, char *buf, size_t *len);
+KFK_API kfk_err kfk_producer_stats_prometheus(kfk_producer *producer, char *buf, size_t *len);
+KFK_API kfk_err kfk_consumer_stats_json(kfk_consumer *c, char *buf, size_t *len);
+KFK_API kfk_err kfk_consumer_stats_prometheus(kfk_consumer *c, char *buf, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -221,6 +221,12 @@ void kfk_conf_set_throttle_cb(kfk_conf *conf, kfk_throttle_cb *cb, void *opaque)
     kconf_set_cb(conf, KCONF_THROTTLE_CB, (kconf_fn)cb, opaque);
 }
 
+void kfk_conf_set_stats_cb(kfk_conf *conf, kfk_stats_cb *cb, void *opaque)
+{
+    if (!conf) return;
+    kconf_set_cb(conf, KCONF_STATS_CB, (kconf_fn)cb, opaque);
+}
+
 void kfk_conf_set_ssl_cert_verify_cb(kfk_conf *conf, kfk_ssl_cert_verify_cb *cb, void *opaque)
 {
     if (!conf) return;

@@ -50,6 +50,9 @@ typedef enum kconf_id {
     KCONF_LOG_CB,
     KCONF_ERROR_CB,
     KCONF_THROTTLE_CB,
+    /* statistics (producer and consumer) */
+    KCONF_STATISTICS_INTERVAL_MS,
+    KCONF_STATS_CB,
     /* security */
     KCONF_SECURITY_PROTOCOL,
     KCONF_SASL_MECHANISM,

@@ -289,6 +289,19 @@ static const kconf_prop table[KCONF__COUNT] = {
         .flags = KCONF_F_KFK, .def = "", .setter = "kfk_conf_set_throttle_cb",
         .doc = "Told each time a broker throttles the client for a quota (KIP-219), with "
                "how long."},
+    [KCONF_STATISTICS_INTERVAL_MS] = {
+        .name = "statistics.interval.ms", .type = KCONF_T_MS, .clients = P | C,
+        .flags = KCONF_F_KFK, .def = "0",
+        .min = 0, .max = 86400000,
+        .doc = "How often stats_cb gets a JSON statistics document (docs/STATS.md), from the "
+               "application's poll (which wakes for it); 0: never. The counters behind it are "
+               "kept either way, at a few adds per request or batch, and can be read at any "
+               "time with kfk_producer_stats_json and the like."},
+    [KCONF_STATS_CB] = {
+        .name = "stats_cb", .type = KCONF_T_CALLBACK, .clients = P | C, .flags = KCONF_F_KFK,
+        .def = "", .setter = "kfk_conf_set_stats_cb",
+        .doc = "Receives the statistics document every statistics.interval.ms, on the thread "
+               "that polls."},
 
     /* every client: security */
     [KCONF_SECURITY_PROTOCOL] = {

@@ -96,6 +96,8 @@ const kfk_conf *kclient_conf(const kclient *c);
 /* The public handle given to kclient_new, for the application's callbacks. */
 void *kclient_handle(const kclient *c);
 const klogger *kclient_log(const kclient *c);
+/* statistics.interval.ms and stats_cb (stats.h); any thread. */
+struct kstats_timer *kclient_stats_timer(kclient *c);
 kloop *kclient_bg_loop(const kclient *c);
 
 /* --- last-error texts (last_error.c) ----------------------------------------- */

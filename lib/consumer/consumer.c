@@ -287,6 +287,7 @@ static kcpart *part_new(kfk_consumer *c, const ktp *tp)
     p->eof_at = -1;
     p->last_epoch = -1;
     p->committed_pos = KFK_OFFSET_INVALID;
+    p->log_start = -1;
     atomic_init(&p->gen, 0);
     atomic_init(&p->consumed, KFK_OFFSET_INVALID);
     atomic_init(&p->consumed_epoch, -1);
@@ -643,7 +644,8 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
         pthread_mutex_unlock(&c->poll_lock);
         /* Whoever makes work for the consumer does it or wakes us (group
          * events); no timer looks for it. */
-        wait_for_chunk(c, deadline);
+        wait_for_chunk(c, kconsumer_stats_wake(c, deadline));
+        kconsumer_stats_tick(c);
         kgroup_poll(c->group);
         maintain(c);
         pthread_mutex_lock(&c->poll_lock);
@@ -653,6 +655,7 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
     if (!c->cur && !c->head && !c->group_wake && !c->closing) kwakefd_clear(&c->wake);
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_unlock(&c->poll_lock);
+    kconsumer_stats_tick(c);
     return n;
 }
 

@@ -83,6 +83,12 @@ typedef struct kcpart {
     bool committed_busy;   /* an OffsetFetch for it is in flight */
     int64_t committed_pos; /* the last offset committed or fetched; KFK_OFFSET_INVALID */
 
+    /* statistics (stats.c; c->lock): what the fetches brought */
+    bool fetched;        /* a fetch answered: high_watermark and log_start are real */
+    int64_t log_start;   /* the log start offset the last answer gave (-1: none) */
+    int64_t rx_records;  /* records queued for the application */
+    int64_t rx_bytes;    /* bytes of the record batches they came in */
+
     /* ListOffsets (offsets.c); the call owns these while in flight */
     kcall call;
     bool call_busy;
@@ -242,6 +248,26 @@ static inline void kcpart_set_preferred(kfk_consumer *c, kcpart *p, int32_t id)
     p->preferred = id;
     c->route_gen++;
 }
+
+/* Statistics: a fetch answer for p (c->lock held) brought ch (NULL:
+ * nothing for the application). Per chunk, never per record. */
+static inline void kcpart_stats_fetched(kcpart *p, const kp_fetch_response_partition_data *pd,
+                                        const kchunk *ch)
+{
+    p->fetched = true;
+    p->log_start = pd->log_start_offset;
+    if (!ch) return;
+    p->rx_records += ch->n;
+    p->rx_bytes += (int64_t)pd->records.len;
+}
+
+/* --- stats.c --------------------------------------------------------------- */
+/* Delivers the statistics document when one is due. Application thread,
+ * no kfk lock held; one load when statistics are off. */
+void kconsumer_stats_tick(kfk_consumer *c);
+/* The deadline a poll waiting until deadline_ns should wake at instead,
+ * to deliver the next document in time. */
+int64_t kconsumer_stats_wake(kfk_consumer *c, int64_t deadline_ns);
 
 /* --- consumer.c ---------------------------------------------------------- */
 /* Queues a chunk (c->lock held) and wakes a waiting poll. */

@@ -190,6 +190,19 @@ int kaccum_part_queued(kaccum_part *p)
     return atomic_load_explicit(&p->queued, memory_order_relaxed);
 }
 
+void kaccum_part_backlog(kaccum_part *p, int64_t *records, int64_t *bytes)
+{
+    int64_t n = 0, size = 0;
+    pthread_mutex_lock(&p->lock);
+    for (const kaccum_batch *b = p->head; b; b = b->next) {
+        n += kaccum_batch_count(b);
+        size += (int64_t)kaccum_batch_size(b);
+    }
+    pthread_mutex_unlock(&p->lock);
+    *records = n;
+    *bytes = size;
+}
+
 int64_t kaccum_part_oldest_ms(kaccum_part *p)
 {
     pthread_mutex_lock(&p->lock);

@@ -154,6 +154,10 @@ void *kaccum_part_ctx(const kaccum_part *p);
  * A lock-free snapshot; any thread. */
 int kaccum_part_queued(kaccum_part *p);
 
+/* Records and bytes (batches' uncompressed sizes) in p's queue, the open
+ * batch included, for statistics. Any thread; takes p's lock briefly. */
+void kaccum_part_backlog(kaccum_part *p, int64_t *records, int64_t *bytes);
+
 /* When the oldest batch in p's queue got its first record (now_ms clock),
  * INT64_MAX for an empty queue. Any thread; takes p's lock briefly. */
 int64_t kaccum_part_oldest_ms(kaccum_part *p);

@@ -48,6 +48,7 @@ void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_
     /* Before the report counts as served: a commit waiting for the
      * records must see the transaction fail first. */
     if (err && p->txn) ktxn_batch_failed(p, err);
+    if (!err) kprod_stats_acked(b);
     kdr *d = p->dr_cb ? kdr_get(p, n) : NULL;
     if (d) {
         int32_t cap = d->cap;

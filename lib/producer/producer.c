@@ -825,6 +825,7 @@ kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
             break;
         }
         kdr_serve(p, (int)(left < 100 ? left : 100));
+        kprod_stats_tick(p);
     }
     kdr_serve(p, 0);
     kaccum_flush_end(p->accum);
@@ -848,7 +849,7 @@ int64_t kfk_producer_outstanding(const kfk_producer *p)
 int kfk_producer_poll(kfk_producer *p, int timeout_ms)
 {
     if (!p || kclient_forked(p->client)) return -1;
-    return kdr_serve(p, timeout_ms);
+    return kprod_poll(p, timeout_ms);
 }
 
 static void producer_free(kfk_producer *p)

@@ -89,6 +89,9 @@ typedef struct kpart {
     /* Transactions, version 1 (txn.c): the transaction (ktxn.serial) in
      * which the partition was queued to join, and joined. */
     _Atomic uint32_t txn_seen, txn_added;
+    /* Statistics (stats.c): records and bytes acknowledged. Written by
+     * whichever I/O thread completes a batch, so shared adds, per batch. */
+    kstat acked_records, acked_bytes;
 } kpart;
 
 /* The partitions of a topic as known at one time; replaced (never
@@ -117,6 +120,10 @@ struct kptopic {
      * the topic was dropped from the metadata the client asks for */
     _Atomic int64_t used_ms;
     atomic_bool idle;
+    /* Statistics (stats.c): the batches acknowledged, their sizes before
+     * and after compression. Any I/O thread, per batch. */
+    kwhist batch_bytes, batch_records;
+    kstat raw_bytes, wire_bytes;
 };
 
 /* One broker's sender: a ksource on its connection. */
@@ -332,6 +339,19 @@ void kidem_reset_all(kfk_producer *p);
 /* A batch went into / came out of a request. */
 void kidem_inflight_add(kfk_producer *p, int n);
 void kidem_inflight_done(kfk_producer *p);
+
+/* --- stats.c ------------------------------------------------------------------------ */
+
+/* Counts an acknowledged batch b for statistics: its partition's records
+ * and bytes, its topic's batch sizes. Any thread; a few relaxed adds per
+ * batch, nothing per record. */
+void kprod_stats_acked(kaccum_batch *b);
+/* kfk_producer_poll: kdr_serve, waking for and delivering the statistics
+ * document when one is due. */
+int kprod_poll(kfk_producer *p, int timeout_ms);
+/* Delivers the statistics document when one is due. Application thread,
+ * no kfk lock held; one load when statistics are off. */
+void kprod_stats_tick(kfk_producer *p);
 
 /* idle.c: metadata.max.idle.ms. A topic no batch opened for that long,
  * with nothing queued or in flight, leaves the metadata the client asks
