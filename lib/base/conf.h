@@ -237,10 +237,18 @@ struct kconf_prop {
     const char *doc;              /* one line for docs/CONFIGURATION.md */
 };
 
+/* An interceptor as kfk_conf_add_interceptor stored it. */
+typedef struct kconf_icpt {
+    kfk_interceptor ops;
+    void *opaque;
+} kconf_icpt;
+
 /* The store. Internal: the public header keeps it opaque. */
 struct kfk_conf {
     kconf_value vals[KCONF__COUNT];
     bool set[KCONF__COUNT]; /* the application set this property */
+    int n_icpt;             /* interceptors, in the order added */
+    kconf_icpt icpt[KFK_INTERCEPTORS_MAX];
 };
 
 /* --- enum values, as the typed getters return them ---------------------- */

@@ -1,0 +1,30 @@
+/* The producer's interceptor hooks (kfk_conf_add_interceptor): called in
+ * order, an error logged and ignored. */
+#include "base/log.h"
+#include "producer/producer_int.h"
+
+void kicpt_on_send(kfk_producer *p, const kfk_record *rec)
+{
+    for (int i = 0; i < p->n_icpt; i++) {
+        const kconf_icpt *ic = &p->icpt[i];
+        if (!ic->ops.on_send) continue;
+        kfk_err err = ic->ops.on_send(ic->opaque, p, rec);
+        if (err)
+            klog(kclient_log(p->client), KFK_LOG_WARNING, "interceptor",
+                 "interceptor %d: on_send for topic %.200s failed: %s (ignored)", i, rec->topic,
+                 kfk_err_str(err));
+    }
+}
+
+void kicpt_on_ack(kfk_producer *p, const kfk_delivery_report *r)
+{
+    for (int i = 0; i < p->n_icpt; i++) {
+        const kconf_icpt *ic = &p->icpt[i];
+        if (!ic->ops.on_acknowledgement) continue;
+        kfk_err err = ic->ops.on_acknowledgement(ic->opaque, p, r);
+        if (err)
+            klog(kclient_log(p->client), KFK_LOG_WARNING, "interceptor",
+                 "interceptor %d: on_acknowledgement for %.200s [%d] failed: %s (ignored)", i,
+                 r->topic, (int)r->partition, kfk_err_str(err));
+    }
+}
