@@ -243,6 +243,14 @@ typedef struct kconf_icpt {
     void *opaque;
 } kconf_icpt;
 
+/* Whether the n-th error (from 1) an application's hook returned is to be
+ * logged: the first ten, then every thousandth, so a hook failing on
+ * every record does not flood the log. */
+static inline bool kconf_icpt_log(long n)
+{
+    return n <= 10 || n % 1000 == 0;
+}
+
 /* The store. Internal: the public header keeps it opaque. */
 struct kfk_conf {
     kconf_value vals[KCONF__COUNT];

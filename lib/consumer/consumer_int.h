@@ -219,6 +219,7 @@ struct kfk_consumer {
     size_t max_poll_records;
     const kconf_icpt *icpt; /* interceptors (the client's conf), in order */
     int n_icpt;
+    atomic_long icpt_errors; /* errors they returned (the log shows some) */
     int8_t isolation;
     bool check_crcs;
     int reset_policy; /* KCONF_RESET_* */

@@ -9,10 +9,12 @@ void kcicpt_on_consume(kfk_consumer *c, kfk_message *const *msgs, size_t n)
         const kconf_icpt *ic = &c->icpt[i];
         if (!ic->ops.on_consume) continue;
         kfk_err err = ic->ops.on_consume(ic->opaque, c, msgs, n);
-        if (err)
+        long nerr = err ? atomic_fetch_add(&c->icpt_errors, 1) + 1 : 0;
+        if (err && kconf_icpt_log(nerr))
             klog(kclient_log(c->client), KFK_LOG_WARNING, "interceptor",
-                 "interceptor %d: on_consume of %zu messages failed: %s (ignored)", i, n,
-                 kfk_err_str(err));
+                 "interceptor %d: on_consume of %zu messages failed: %s (ignored; %ld errors so "
+                 "far)",
+                 i, n, kfk_err_str(err), nerr);
     }
 }
 
@@ -22,8 +24,10 @@ void kcicpt_on_commit(kfk_consumer *c, kfk_err result, const kfk_partition_list 
         const kconf_icpt *ic = &c->icpt[i];
         if (!ic->ops.on_commit) continue;
         kfk_err err = ic->ops.on_commit(ic->opaque, c, result, offsets);
-        if (err)
+        long nerr = err ? atomic_fetch_add(&c->icpt_errors, 1) + 1 : 0;
+        if (err && kconf_icpt_log(nerr))
             klog(kclient_log(c->client), KFK_LOG_WARNING, "interceptor",
-                 "interceptor %d: on_commit failed: %s (ignored)", i, kfk_err_str(err));
+                 "interceptor %d: on_commit failed: %s (ignored; %ld errors so far)", i,
+                 kfk_err_str(err), nerr);
     }
 }

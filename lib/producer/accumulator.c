@@ -52,16 +52,18 @@ struct kaccum {
     atomic_bool held;       /* kaccum_set_held: nothing may be sent now */
     atomic_int mem_waiters; /* appends blocked for memory: drain sends everything */
 
-    pthread_mutex_t mem_lock; /* protects reserved, pool, pool_n, pooled_bytes and parts */
+    pthread_mutex_t mem_lock; /* protects reserved, pool, pool_n, pooled_bytes, parts and the
+                               * report blocks' fields below */
     pthread_cond_t mem_freed; /* signalled when reserved drops or closing is set */
     int64_t reserved;         /* bytes of buffer.memory held by batches */
-    int64_t report_bytes;     /* bytes of buffer.memory held by taken report blocks */
-    kaccum_msgs *msgs_pool;   /* given-back report blocks, linked by next */
-    size_t msgs_pool_n;
     kaccum_batch *pool;       /* released batches, linked by next */
     size_t pool_n;
     size_t pooled_bytes; /* buffer capacity held by pooled batches */
     kaccum_part *parts;  /* every partition, for destroy */
+
+    int64_t report_bytes;   /* bytes of buffer.memory held by taken report blocks */
+    kaccum_msgs *msgs_pool; /* given-back report blocks, linked by next */
+    size_t msgs_pool_n;
 };
 
 /* ---------------------------------------------------------------- lists */
@@ -327,8 +329,7 @@ static kfk_err wait_for_memory(kaccum *a, int64_t bytes, bool reports_served)
      * this very thread: wait only while batches could make the room. */
     while (a->reserved + a->report_bytes + bytes > a->conf.buffer_memory &&
            (reports_served || a->report_bytes + bytes <= a->conf.buffer_memory) &&
-           !atomic_load(&a->closing) &&
-           rc != ETIMEDOUT)
+           !atomic_load(&a->closing) && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&a->mem_freed, &a->mem_lock, &ts);
     atomic_fetch_sub(&a->mem_waiters, 1);
     if (atomic_load(&a->closing)) return KFK_ERR_DESTROYED;

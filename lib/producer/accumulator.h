@@ -17,15 +17,18 @@
  * a drained batch (kaccum_batch_finish), off the application's thread.
  *
  * Memory: buffer.memory bounds the bytes reserved by all batches not yet
- * released and report blocks not yet given back (kaccum_batch_take_msgs) (a batch reserves max(batch.size, its first record) when it
+ * released (a batch reserves max(batch.size, its first record) when it
  * opens, as Java's BufferPool does; batch.size is capped at
- * max.request.size). An append that needs a new batch
- * past the bound fails at once with KFK_ERR_QUEUE_FULL when max.block.ms
- * is 0, else waits up to max.block.ms for kaccum_batch_release to free
- * memory, then fails with KFK_ERR_QUEUE_FULL. It never waits when the
- * report blocks alone leave no room: only the application's poll gives
- * them back, and the thread that would poll may be the one waiting. (Unlike Java's pool, the
- * waiters are not served in arrival order: all wake and race.)
+ * max.request.size) plus the report blocks taken from done batches and
+ * not yet given back (kaccum_batch_take_msgs). An append that needs a new
+ * batch past the bound fails at once with KFK_ERR_QUEUE_FULL when
+ * max.block.ms is 0, else waits up to max.block.ms for memory to come
+ * back, then fails with KFK_ERR_QUEUE_FULL. When the report blocks alone
+ * leave no room it fails at once, unless the caller says that another
+ * thread is serving reports (kaccum_rec.reports_served): only the
+ * application's poll gives them back, and the thread that would poll may
+ * be the one waiting. (Unlike Java's pool, the waiters are not served in
+ * arrival order: all wake and race.)
  *
  * A batch's life, for the sender: kaccum_drain -> kaccum_batch_finish ->
  * send -> either delivery reports from b->msgs and kaccum_batch_release,

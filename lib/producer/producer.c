@@ -326,8 +326,7 @@ int kprod_all_parts(kfk_producer *p, kpart ***out)
 
 /* Calls fn for every partition's accumulator queue, topics_lock held
  * for reading. */
-static void each_part(kfk_producer *p, void (*fn)(kfk_producer *, kaccum_part *, void *),
-                      void *arg)
+static void each_part(kfk_producer *p, void (*fn)(kfk_producer *, kaccum_part *, void *), void *arg)
 {
     pthread_rwlock_rdlock(&p->topics_lock);
     for (size_t i = 0; i < p->cap_topics; i++) {
@@ -413,7 +412,8 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
         .opaque = opaque,
         /* A thread serving reports may wait for them to be given back:
          * unless it is this one (kfk_produce from a dr_cb). */
-        .reports_served = atomic_load_explicit(&p->serving, memory_order_relaxed) > kdr_serving_here(),
+        .reports_served =
+            atomic_load_explicit(&p->serving, memory_order_relaxed) > kdr_serving_here(),
     };
     kaccum_appended res;
     atomic_fetch_add(&p->outstanding, 1);

@@ -163,6 +163,7 @@ struct kfk_producer {
     void *dr_opaque;
     const kconf_icpt *icpt; /* interceptors, in the order added (the conf's) */
     int n_icpt;
+    atomic_long icpt_errors; /* errors they returned (the log shows some) */
 
     /* topics: an open-addressing table by name */
     pthread_rwlock_t topics_lock; /* protects topics, n_topics, cap_topics */

@@ -26,7 +26,7 @@ extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 
 static atomic_bool failing;
-static atomic_long failed; /* allocations refused so far */
+static atomic_long failed;          /* allocations refused so far */
 static _Thread_local int io_thread; /* 0: not known yet, 1: kfk-io, -1: other named thread */
 static _Thread_local unsigned long allocs;
 
@@ -36,8 +36,10 @@ static bool fail_here(void)
     if (!io_thread) {
         char name[16] = {0};
         prctl(PR_GET_NAME, name, 0, 0, 0);
-        if (!strncmp(name, "kfk-io-", 7)) io_thread = 1;
-        else if (!strncmp(name, "kfk-", 4)) io_thread = -1;
+        if (!strncmp(name, "kfk-io-", 7))
+            io_thread = 1;
+        else if (!strncmp(name, "kfk-", 4))
+            io_thread = -1;
     }
     if (io_thread != 1 || ++allocs % FAIL_EVERY) return false;
     atomic_fetch_add_explicit(&failed, 1, memory_order_relaxed);
@@ -110,8 +112,8 @@ static kfk_err produce_one(kfk_producer *p, int i)
 {
     char value[100];
     memset(value, 'v', sizeof(value));
-    kfk_record rec = {.topic = "t", .partition = KFK_PARTITION_ANY, .value = value,
-                      .value_len = sizeof(value)};
+    kfk_record rec = {
+        .topic = "t", .partition = KFK_PARTITION_ANY, .value = value, .value_len = sizeof(value)};
     return kfk_produce(p, &rec, (void *)(intptr_t)(i + 1));
 }
 
@@ -132,8 +134,9 @@ START_TEST(test_failed_allocations_on_io_threads_lose_no_report)
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 4, 1), 0);
     tally t;
     tally_init(&t, 20000);
-    const char *kv[] = {"linger.ms", "1", "batch.size", "4096", "retry.backoff.ms", "1",
-                        "delivery.timeout.ms", "120000", NULL};
+    const char *kv[] = {
+        "linger.ms",           "1",      "batch.size", "4096", "retry.backoff.ms", "1",
+        "delivery.timeout.ms", "120000", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     ck_assert_int_eq(produce_one(p, 0), KFK_OK); /* metadata and connections first */
     ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
@@ -175,7 +178,7 @@ START_TEST(test_unpolled_reports_fill_buffer_memory_and_a_poll_frees_it)
     tally t;
     tally_init(&t, 50000);
     const char *kv[] = {"buffer.memory", "131072", "batch.size", "16384", "linger.ms", "0",
-                        "max.block.ms", "60000", NULL};
+                        "max.block.ms",  "60000",  NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     int full = 0;
     int64_t most = 0;
@@ -243,8 +246,8 @@ START_TEST(test_produce_waits_for_another_threads_poll)
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
     tally t;
     tally_init(&t, 30000);
-    const char *kv[] = {"buffer.memory", "65536", "batch.size", "16384", "max.block.ms", "60000",
-                        NULL};
+    const char *kv[] = {"buffer.memory", "65536", "batch.size", "16384",
+                        "max.block.ms",  "60000", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     poller pl = {.p = p};
     pthread_t th;
