@@ -362,11 +362,14 @@ static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t bytes)
 
 /* Reserves `bytes` of buffer.memory and takes a batch from the pool (or
  * allocates one) whose buffer holds at least that much. May block. */
-static kfk_err batch_get(kaccum *a, int64_t bytes, bool reports_served, kaccum_batch **out)
+static kfk_err batch_get(kaccum *a, int64_t bytes, const kaccum_rec *rec, kaccum_batch **out)
 {
+    bool served = false;
+    if (rec->reports_served && kaccum_reserved_bytes(a) + bytes > a->conf.buffer_memory)
+        served = rec->reports_served(rec->reports_ctx); /* without mem_lock */
     pthread_mutex_lock(&a->mem_lock);
     kfk_err err = KFK_OK;
-    if (mem_short(a, bytes)) err = wait_for_memory(a, bytes, reports_served);
+    if (mem_short(a, bytes)) err = wait_for_memory(a, bytes, served);
     kaccum_batch *b = NULL;
     kaccum_msgs *m = NULL;
     if (!err) {
@@ -574,7 +577,7 @@ static kfk_err append_new_batch(kaccum *a, kaccum_part *p, const kaccum_rec *rec
         return KFK_ERR_TOO_LARGE;
     kaccum_batch *b;
     int64_t size = (int64_t)a->writer_max;
-    kfk_err err = batch_get(a, need > size ? need : size, rec->reports_served, &b);
+    kfk_err err = batch_get(a, need > size ? need : size, rec, &b);
     if (err) return err;
     pthread_mutex_lock(&p->lock);
     kaccum_appended mid = *res;

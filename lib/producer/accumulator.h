@@ -25,7 +25,7 @@
  * max.block.ms is 0, else waits up to max.block.ms for memory to come
  * back, then fails with KFK_ERR_QUEUE_FULL. When the report blocks alone
  * leave no room it fails at once, unless the caller says that another
- * thread is serving reports (kaccum_rec.reports_served): only the
+ * thread serves reports (kaccum_rec.reports_served): only the
  * application's poll gives them back, and the thread that would poll may
  * be the one waiting. (Unlike Java's pool, the waiters are not served in
  * arrival order: all wake and race.)
@@ -82,9 +82,12 @@ typedef struct kaccum_rec {
     const krecord_header *headers;
     size_t n_headers;
     void *opaque; /* the application's per-record pointer, for its delivery report */
-    /* Another thread is serving reports now: an append may also wait for
-     * report blocks to come back, not only for batches. */
-    bool reports_served;
+    /* Asked (with reports_ctx) only before an append would wait for
+     * memory: whether another thread will serve reports, so that the
+     * append may also wait for report blocks to come back, not only for
+     * batches. NULL: no. */
+    bool (*reports_served)(void *reports_ctx);
+    void *reports_ctx;
 } kaccum_rec;
 
 /* Per-record delivery-report data, in append order: record i of a batch

@@ -120,9 +120,11 @@ static void wait_reports(kfk_producer *p, int timeout_ms)
 
 static _Thread_local int serving_here;
 
-int kdr_serving_here(void)
+bool kdr_served_elsewhere(void *arg)
 {
-    return serving_here;
+    kfk_producer *p = arg;
+    uintptr_t by = atomic_load(&p->served_by);
+    return atomic_load(&p->serving) > serving_here || (by && by != (uintptr_t)pthread_self());
 }
 
 int kdr_serve(kfk_producer *p, int timeout_ms)
@@ -130,6 +132,7 @@ int kdr_serve(kfk_producer *p, int timeout_ms)
     int nested = serving_here;
     if (!nested) atomic_fetch_add(&p->serving, 1);
     serving_here = 1;
+    atomic_store_explicit(&p->served_by, (uintptr_t)pthread_self(), memory_order_relaxed);
     pthread_mutex_lock(&p->dr_lock);
     if (!p->dr_head) wait_reports(p, timeout_ms);
     kaccum_msgs *d = p->dr_head;

@@ -410,10 +410,8 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
         .headers = hdrs,
         .n_headers = rec->n_headers,
         .opaque = opaque,
-        /* A thread serving reports may wait for them to be given back:
-         * unless it is this one (kfk_produce from a dr_cb). */
-        .reports_served =
-            atomic_load_explicit(&p->serving, memory_order_relaxed) > kdr_serving_here(),
+        .reports_served = kdr_served_elsewhere,
+        .reports_ctx = p,
     };
     kaccum_appended res;
     atomic_fetch_add(&p->outstanding, 1);

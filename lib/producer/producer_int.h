@@ -182,7 +182,8 @@ struct kfk_producer {
     kaccum_msgs *dr_head, *dr_tail; /* the done batches' report blocks, in order */
     kwakefd wake; /* readable while reports wait (kfk_producer_wakeup_fd) */
     atomic_int_fast64_t outstanding; /* records accepted and not yet reported */
-    atomic_int serving; /* threads in kdr_serve: reports will be served */
+    atomic_int serving;          /* threads in kdr_serve */
+    _Atomic uintptr_t served_by; /* the thread that last served reports; 0: none yet */
 
     /* idempotence (KIP-98, KIP-360) */
     _Atomic int64_t producer_id; /* -1 until InitProducerId answered */
@@ -269,8 +270,12 @@ void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_
  * of its partition's unacked list (a sequence gap: asks for an epoch
  * bump when idempotent) and reports err. Any thread. */
 void kdr_batch_abandon(kfk_producer *p, kaccum_batch *b, kfk_err err);
-/* 1 while this thread is in kdr_serve (a callback producing), else 0. */
-int kdr_serving_here(void);
+/* Whether a thread other than this one serves reports: one is in
+ * kdr_serve now, or the last one to serve them was another thread (an
+ * application's poller). A kfk_produce blocked for memory may then wait
+ * for reports to be served, where this thread's own poll would never
+ * come. p is the kfk_producer. */
+bool kdr_served_elsewhere(void *p);
 /* Serves every queued report on this thread. Returns how many. */
 int kdr_serve(kfk_producer *p, int timeout_ms);
 /* Expires and fails queued batches past delivery.timeout.ms. Returns
