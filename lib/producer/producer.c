@@ -471,12 +471,15 @@ static kfk_err check_record(kfk_producer *p, const kfk_record *rec)
     return KFK_OK;
 }
 
-static kfk_err produce_record(kfk_producer *p, const kfk_record *rec, void *opaque);
+/* Inlined into both callers: kfk_produce without interceptors pays no call. */
+static inline __attribute__((always_inline)) kfk_err
+produce_record(kfk_producer *p, const kfk_record *rec, void *opaque);
 
 /* With interceptors: on_send first, and on_acknowledgement with the
  * error when the record is refused, as Java's onSendError (it gets no
  * report then, so this is its only acknowledgement). */
-static kfk_err kicpt_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
+static __attribute__((noinline)) kfk_err kicpt_produce(kfk_producer *p, const kfk_record *rec,
+                                                       void *opaque)
 {
     kicpt_on_send(p, rec);
     kfk_err err = produce_record(p, rec, opaque);
@@ -548,15 +551,8 @@ static void explain_append(kfk_producer *p, const kfk_record *rec, const krecord
     }
 }
 
-static kfk_err produce(kfk_producer *p, const kfk_record *rec, void *opaque)
-{
-    kfk_err err = check_record(p, rec);
-    if (err) return err;
-    if (p->n_icpt) return kicpt_produce(p, rec, opaque);
-    return produce_record(p, rec, opaque);
-}
-
-static kfk_err produce_record(kfk_producer *p, const kfk_record *rec, void *opaque)
+static inline __attribute__((always_inline)) kfk_err
+produce_record(kfk_producer *p, const kfk_record *rec, void *opaque)
 {
     kfk_err err;
     kptopic *t;
@@ -601,6 +597,14 @@ static kfk_err produce_record(kfk_producer *p, const kfk_record *rec, void *opaq
         explain_append(p, rec, hdrs, err);
     if (hdrs != stack) free(hdrs);
     return err;
+}
+
+static kfk_err produce(kfk_producer *p, const kfk_record *rec, void *opaque)
+{
+    kfk_err err = check_record(p, rec);
+    if (err) return err;
+    if (__builtin_expect(p->n_icpt != 0, 0)) return kicpt_produce(p, rec, opaque);
+    return produce_record(p, rec, opaque);
 }
 
 kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
