@@ -78,21 +78,34 @@ int64_t kdr_expire(kfk_producer *p)
 }
 
 /* Serves d's reports, then gives d back. */
+static inline void report_at(const kaccum_msgs *d, int64_t base, int32_t i, kfk_delivery_report *r)
+{
+    r->offset = base < 0 ? -1 : base + i;
+    r->timestamp_ms = d->log_append_ms >= 0 ? d->log_append_ms : d->m[i].timestamp;
+    r->opaque = d->m[i].opaque;
+}
+
 static void serve_one(kfk_producer *p, kaccum_msgs *d)
 {
     kpart *pp = d->part;
     kfk_delivery_report r = {.topic = pp->topic->name, .partition = pp->id, .err = d->err};
     int32_t n = d->n;
-    /* Read once: the callbacks may touch any memory. */
+    int64_t base = d->err ? -1 : d->base_offset;
+    /* Read once: the callbacks may touch any memory. Without
+     * interceptors a block queues only for a dr_cb. */
     kfk_dr_cb *cb = p->dr_cb;
     void *cb_opaque = p->dr_opaque;
-    bool icpt = p->n_icpt != 0;
-    for (int32_t i = 0; i < n; i++) {
-        r.offset = d->err || d->base_offset < 0 ? -1 : d->base_offset + i;
-        r.timestamp_ms = d->log_append_ms >= 0 ? d->log_append_ms : d->m[i].timestamp;
-        r.opaque = d->m[i].opaque;
-        if (icpt) kicpt_on_ack(p, &r);
-        if (cb) cb(cb_opaque, p, &r);
+    if (!p->n_icpt) {
+        for (int32_t i = 0; i < n; i++) {
+            report_at(d, base, i, &r);
+            cb(cb_opaque, p, &r);
+        }
+    } else {
+        for (int32_t i = 0; i < n; i++) {
+            report_at(d, base, i, &r);
+            kicpt_on_ack(p, &r);
+            if (cb) cb(cb_opaque, p, &r);
+        }
     }
     kaccum_msgs_give(p->accum, d);
     atomic_fetch_sub(&p->outstanding, n);

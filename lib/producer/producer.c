@@ -471,28 +471,18 @@ static kfk_err check_record(kfk_producer *p, const kfk_record *rec)
     return KFK_OK;
 }
 
-/* Inlined into both callers: kfk_produce without interceptors pays no call. */
-static inline __attribute__((always_inline)) kfk_err
-produce_record(kfk_producer *p, const kfk_record *rec, void *opaque);
-
-/* With interceptors: on_send first, and on_acknowledgement with the
- * error when the record is refused, as Java's onSendError (it gets no
- * report then, so this is its only acknowledgement). */
-static __attribute__((noinline)) kfk_err kicpt_produce(kfk_producer *p, const kfk_record *rec,
-                                                       void *opaque)
+/* A record kfk_produce refused after the interceptors' on_send: their
+ * on_acknowledgement gets the error, as Java's onSendError (no report
+ * follows, so this is its only acknowledgement). */
+static void kicpt_refused(kfk_producer *p, const kfk_record *rec, void *opaque, kfk_err err)
 {
-    kicpt_on_send(p, rec);
-    kfk_err err = produce_record(p, rec, opaque);
-    if (err) {
-        kfk_delivery_report r = {.topic = rec->topic,
-                                 .partition = rec->partition,
-                                 .offset = -1,
-                                 .timestamp_ms = rec->timestamp_ms,
-                                 .err = err,
-                                 .opaque = opaque};
-        kicpt_on_ack(p, &r);
-    }
-    return err;
+    kfk_delivery_report r = {.topic = rec->topic,
+                             .partition = rec->partition,
+                             .offset = -1,
+                             .timestamp_ms = rec->timestamp_ms,
+                             .err = err,
+                             .opaque = opaque};
+    kicpt_on_ack(p, &r);
 }
 
 /* Why the topic or its partition is not to be had, into the last error. */
@@ -551,10 +541,10 @@ static void explain_append(kfk_producer *p, const kfk_record *rec, const krecord
     }
 }
 
-static inline __attribute__((always_inline)) kfk_err
-produce_record(kfk_producer *p, const kfk_record *rec, void *opaque)
+static kfk_err produce(kfk_producer *p, const kfk_record *rec, void *opaque)
 {
-    kfk_err err;
+    kfk_err err = check_record(p, rec);
+    if (err) return err;
     kptopic *t;
     if ((err = topic_get(p, rec->topic, &t))) return explain_topic(p, rec, err), err;
     kprod_topic_wake(p, t);
@@ -599,18 +589,16 @@ produce_record(kfk_producer *p, const kfk_record *rec, void *opaque)
     return err;
 }
 
-static kfk_err produce(kfk_producer *p, const kfk_record *rec, void *opaque)
-{
-    kfk_err err = check_record(p, rec);
-    if (err) return err;
-    if (__builtin_expect(p->n_icpt != 0, 0)) return kicpt_produce(p, rec, opaque);
-    return produce_record(p, rec, opaque);
-}
-
 kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
 {
     if (!p) return KFK_ERR_INVALID_ARG;
-    return kclient_error_end(p->client, produce(p, rec, opaque));
+    /* Interceptors cost kfk_produce one predicted branch (and one more
+     * on an error), and leave produce as it is. */
+    bool hooked = __builtin_expect(p->n_icpt != 0, 0) && rec;
+    if (hooked) kicpt_on_send(p, rec);
+    kfk_err err = produce(p, rec, opaque);
+    if (__builtin_expect(err != KFK_OK, 0) && hooked) kicpt_refused(p, rec, opaque, err);
+    return kclient_error_end(p->client, err);
 }
 
 const char *kfk_producer_last_error(const kfk_producer *p)
