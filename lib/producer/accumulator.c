@@ -64,6 +64,7 @@ struct kaccum {
     int64_t report_bytes;   /* bytes of buffer.memory held by taken report blocks */
     kaccum_msgs *msgs_pool; /* given-back report blocks, linked by next */
     size_t msgs_pool_n;
+    _Atomic uint32_t msgs_hint; /* records in the last batch done: new blocks' size */
 };
 
 /* ---------------------------------------------------------------- lists */
@@ -355,7 +356,17 @@ static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t bytes)
     kbuf_reset(&b->buf);
     kbuf_reset(&b->out);
     if (kbuf_reserve(&b->buf, (size_t)bytes)) return -1;
-    if (b->msgs_cap < a->msgs_initial && msgs_resize(b, a->msgs_initial)) return -1;
+    /* As many entries as the last done batch had: report blocks leave
+     * with their batches, and a fresh one grown by doubling would be
+     * copied at each step. Empty, so replaced rather than copied. */
+    uint32_t want = atomic_load_explicit(&a->msgs_hint, memory_order_relaxed);
+    if (want < a->msgs_initial) want = a->msgs_initial;
+    if (b->msgs_cap < want) {
+        free(msgs_block(b->msgs));
+        b->msgs = NULL;
+        b->msgs_cap = 0;
+        if (msgs_resize(b, want)) return -1;
+    }
     b->reserved = bytes;
     return 0;
 }
@@ -897,6 +908,7 @@ kaccum_msgs *kaccum_batch_take_msgs(kaccum *a, kaccum_batch *b)
 {
     kaccum_msgs *m = msgs_block(b->msgs);
     m->n = b->w.count;
+    atomic_store_explicit(&a->msgs_hint, (uint32_t)m->n, memory_order_relaxed);
     b->msgs = NULL;
     b->msgs_cap = 0;
     pthread_mutex_lock(&a->mem_lock);
