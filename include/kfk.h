@@ -1360,7 +1360,9 @@ KFK_API kfk_err kfk_producer_abort_transaction(kfk_producer *producer, int timeo
  *                       poll for async and auto commits (before
  *                       commit_cb), once per commit, with the offsets
  *                       tried and the result (each partition's own in
- *                       kfk_partition_list_error).
+ *                       kfk_partition_list_error). A synchronous commit
+ *                       that returned KFK_ERR_TIMED_OUT before its answer
+ *                       came gets no hook.
  * A hook may call the client's non-blocking functions; it must not
  * destroy or close the client. opaque, ops's functions and the memory
  * opaque points to stay the caller's and must outlive every client made
