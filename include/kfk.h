@@ -609,8 +609,11 @@ KFK_API kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errl
  * (empty, ".", "..", over 249 bytes, or a byte outside [a-zA-Z0-9._-]),
  * KFK_ERR_TOO_LARGE (over max.request.size or buffer.memory),
  * KFK_ERR_QUEUE_FULL (buffer.memory stayed full for max.block.ms; at
- * once when delivery reports waiting for kfk_producer_poll fill it, since
- * only a poll frees them: see kfk_producer_buffered_bytes),
+ * once when delivery reports waiting for kfk_producer_poll fill it and no
+ * other thread polls: only a poll frees them, and this thread cannot
+ * poll while it waits. When another thread is in kfk_producer_poll or
+ * flush, or was the last to poll, kfk_produce waits for it up to
+ * max.block.ms. See kfk_producer_buffered_bytes),
  * KFK_ERR_TIMED_OUT (the topic, or the record's partition, was not in the
  * metadata within max.block.ms), the topic's metadata error (e.g.
  * KFK_ERR_TOPIC_AUTHORIZATION_FAILED), KFK_ERR_AUTH or KFK_ERR_TLS (while

@@ -531,11 +531,17 @@ static void explain_append(kfk_producer *p, const kfk_record *rec, const krecord
                           size, p->max_request_bytes, (long long)mem);
     } else if (err == KFK_ERR_QUEUE_FULL) {
         int64_t reports = kaccum_report_bytes(p->accum);
-        kclient_error_set(c,
-                          "kfk_produce: buffer.memory (%lld bytes) stayed full for "
-                          "max.block.ms (%lld ms), or delivery reports waiting for "
-                          "kfk_producer_poll fill it (%lld bytes now; only a poll frees them)",
-                          (long long)mem, (long long)p->max_block_ms, (long long)reports);
+        if (reports > 0)
+            kclient_error_set(c,
+                              "kfk_produce: buffer.memory (%lld bytes) is full, %lld bytes of "
+                              "it delivery reports waiting for kfk_producer_poll: poll, then "
+                              "produce again",
+                              (long long)mem, (long long)reports);
+        else
+            kclient_error_set(c,
+                              "kfk_produce: buffer.memory (%lld bytes) stayed full for "
+                              "max.block.ms (%lld ms)",
+                              (long long)mem, (long long)p->max_block_ms);
     } else if (err == KFK_ERR_DESTROYED) {
         kclient_error_set(c, "kfk_produce: the producer is closing");
     }

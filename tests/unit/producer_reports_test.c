@@ -6,7 +6,8 @@
  * The allocation failures come from malloc, calloc and realloc defined
  * here in front of glibc's (the test binary's own definitions win over
  * the C library's): while failing is on, every FAIL_EVERY-th allocation
- * on a kfk I/O thread (kfk-io-N) returns NULL. */
+ * on a kfk I/O thread (kfk-io-N) returns NULL. Sanitizer builds bring
+ * their own malloc: there the test runs without refused allocations. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,12 +22,20 @@
 
 #define FAIL_EVERY 7
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define INJECT 0
+#else
+#define INJECT 1
+#endif
+
+static atomic_bool failing;
+static atomic_long failed; /* allocations refused so far */
+
+#if INJECT
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 
-static atomic_bool failing;
-static atomic_long failed;          /* allocations refused so far */
 static _Thread_local int io_thread; /* 0: not known yet, 1: kfk-io, -1: other named thread */
 static _Thread_local unsigned long allocs;
 
@@ -60,6 +69,7 @@ void *realloc(void *p, size_t n)
 {
     return fail_here() ? NULL : __libc_realloc(p, n);
 }
+#endif
 
 typedef struct tally {
     int n;
@@ -152,7 +162,7 @@ START_TEST(test_failed_allocations_on_io_threads_lose_no_report)
     while (kfk_producer_outstanding(p) > 0 && mt_now_ms() < deadline)
         kfk_producer_poll(p, 100);
     atomic_store(&failing, false);
-    ck_assert_msg(atomic_load(&failed) > 0, "no allocation was refused");
+    ck_assert_msg(!INJECT || atomic_load(&failed) > 0, "no allocation was refused");
     ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
     check_each_once(&t);
     kfk_producer_destroy(p);
