@@ -31,8 +31,9 @@
  * arrival order: all wake and race.)
  *
  * A batch's life, for the sender: kaccum_drain -> kaccum_batch_finish ->
- * send -> either delivery reports from b->msgs and kaccum_batch_release,
- * or kaccum_reenqueue for a retry (it keeps its place and sequence).
+ * send -> either delivery reports (b->msgs, or its whole block taken with
+ * kaccum_batch_take_msgs) and kaccum_batch_release, or kaccum_reenqueue
+ * for a retry (it keeps its place and sequence).
  * kaccum_expire and kaccum_purge hand back queued batches to be failed.
  *
  * Ownership: the kaccum owns every kaccum_part and every batch still in a
