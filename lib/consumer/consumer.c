@@ -19,6 +19,8 @@ static void read_conf(kfk_consumer *c)
     c->part_max_bytes = (int32_t)kconf_i64(conf, KCONF_MAX_PARTITION_FETCH_BYTES);
     c->queue_max_bytes = (size_t)kconf_i64(conf, KCONF_FETCH_QUEUE_MAX_BYTES);
     c->max_poll_records = (size_t)kconf_i64(conf, KCONF_MAX_POLL_RECORDS);
+    c->icpt = conf->icpt;
+    c->n_icpt = conf->n_icpt;
     c->isolation = (int8_t)kconf_int(conf, KCONF_ISOLATION_LEVEL);
     c->check_crcs = kconf_bool(conf, KCONF_CHECK_CRCS);
     c->reset_policy = kconf_int(conf, KCONF_AUTO_OFFSET_RESET);
@@ -656,6 +658,7 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_unlock(&c->poll_lock);
     kconsumer_stats_tick(c);
+    if (c->n_icpt && n) kcicpt_on_consume(c, msgs, n);
     return n;
 }
 

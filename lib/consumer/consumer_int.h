@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/conf.h"
 #include "base/wakefd.h"
 #include "base/partition_list.h"
 #include "client/client.h"
@@ -222,6 +223,9 @@ struct kfk_consumer {
     int32_t min_bytes, max_bytes, max_wait_ms, part_max_bytes;
     size_t queue_max_bytes;
     size_t max_poll_records;
+    const kconf_icpt *icpt; /* interceptors (the client's conf), in order */
+    int n_icpt;
+    atomic_long icpt_errors; /* errors they returned (the log shows some) */
     int8_t isolation;
     bool check_crcs;
     int reset_policy; /* KCONF_RESET_* */
@@ -375,5 +379,11 @@ typedef struct kdecode_opts {
 } kdecode_opts;
 kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition_data *pd,
                       krbuf *frame, kdecode_opts *o, kchunk **out, int64_t *next);
+
+/* Interceptors (interceptor.c): each one's on_consume with the n
+ * messages poll is about to return, and each one's on_commit with a
+ * commit's result; in the order added, an error logged. */
+void kcicpt_on_consume(kfk_consumer *c, kfk_message *const *msgs, size_t n);
+void kcicpt_on_commit(kfk_consumer *c, kfk_err err, const kfk_partition_list *offsets);
 
 #endif

@@ -43,7 +43,7 @@ static int64_t reports_waiting(kfk_producer *p)
 {
     int64_t n = 0;
     pthread_mutex_lock(&p->dr_lock);
-    for (const kdr *d = p->dr_head; d; d = d->next)
+    for (const kaccum_msgs *d = p->dr_head; d; d = d->next)
         n += d->n;
     pthread_mutex_unlock(&p->dr_lock);
     return n;
