@@ -365,6 +365,11 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque);
  *    outage, again only after a broker was reachable in between. Not
  *    fatal: the client keeps trying, and calls wait as long as their
  *    timeouts allow;
+ *  - a topic the client asked for that its principal may not use
+ *    (KFK_ERR_TOPIC_AUTHORIZATION_FAILED, the reason naming the topic),
+ *    once each time it becomes so; the calls that need it fail with the
+ *    same error and each asks for fresh metadata, so an ACL granted later
+ *    takes effect on a later call;
  *  - a consumer group's JoinGroup or SyncGroup (group.protocol=classic)
  *    refused with an error kfk has no plan for (UNKNOWN_SERVER_ERROR,
  *    INVALID_REQUEST, ...), once for a run of the same error. Not fatal:

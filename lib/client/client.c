@@ -8,6 +8,7 @@
 
 #include "base/container_of.h"
 #include "base/time.h"
+#include "base/topic_name.h"
 #include "client/client_int.h"
 
 /* Responses may exceed fetch.max.bytes by the per-partition overheads and
@@ -335,9 +336,33 @@ void kclient_error(kclient *c, kfk_err err, const char *fmt, ...)
     if (cb) cb(opaque, c->handle, err, msg);
 }
 
+/* Each topic the answer says the client may not use, unless the cache
+ * said so already: error_cb hears it once each time a topic becomes so
+ * (the calls that need the topic fail with the same error). Before the
+ * cache takes the answer. */
+static void report_unauthorized(kclient *c, const kp_metadata_response *resp)
+{
+    for (int32_t i = 0; i < resp->n_topics; i++) {
+        const kp_metadata_response_topic *rt = &resp->topics[i];
+        char name[KTOPIC_NAME_MAX + 1];
+        if (rt->error_code != KFK_ERR_TOPIC_AUTHORIZATION_FAILED || !rt->name.ptr ||
+            rt->name.len >= sizeof(name))
+            continue;
+        memcpy(name, rt->name.ptr, rt->name.len);
+        name[rt->name.len] = '\0';
+        kmeta_topic *t = kmeta_topic_get(&c->meta, name);
+        bool known = t && t->err == KFK_ERR_TOPIC_AUTHORIZATION_FAILED;
+        if (t) kmeta_topic_unref(t);
+        if (!known)
+            kclient_error(c, KFK_ERR_TOPIC_AUTHORIZATION_FAILED,
+                          "topic \"%s\": not authorized for this client's principal", name);
+    }
+}
+
 void kclient_metadata_apply(kclient *c, const kp_metadata_response *resp, bool all_topics)
 {
     kclient_brokers_apply(c, resp);
+    report_unauthorized(c, resp);
     if (kmeta_update(&c->meta, resp, all_topics) < 0)
         klog(&c->log, KFK_LOG_WARNING, "metadata", "out of memory updating the metadata cache");
 }

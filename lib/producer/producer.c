@@ -224,8 +224,14 @@ static kfk_err await_metadata(kfk_producer *p, kptopic *t, int32_t need)
             return KFK_OK;
         }
         /* A topic the client may not use, or a bad name, will not come
-         * by waiting (Java throws from waitOnMetadata at once). */
-        if (err == KFK_ERR_NO_MEMORY || (err && !kerr_retriable(err))) return err;
+         * by waiting (Java throws from waitOnMetadata at once); a fresh
+         * answer is asked for all the same, so that a call after an ACL
+         * change sees it, as Java's next send does. */
+        if (err == KFK_ERR_NO_MEMORY) return err;
+        if (err && !kerr_retriable(err)) {
+            kclient_refresh(p->client, "producer: topic metadata after an error");
+            return err;
+        }
         int64_t left = deadline - ktime_mono_ms();
         if (left <= 0 || atomic_load(&p->closing)) break;
         kclient_refresh(p->client, "producer: topic metadata");
