@@ -38,6 +38,7 @@ typedef struct peer {
     int hold;            /* answer Metadata in bursts of this many (0: at once) */
     int metadata_topics; /* topics in each Metadata answer */
     int rcvbuf;          /* SO_RCVBUF of accepted connections; 0: default */
+    atomic_int corrupt;  /* how Metadata answers are broken: a peer_corruption */
     /* observations */
     atomic_int accepted;
     atomic_int eofs;             /* connections the client closed */
@@ -46,6 +47,15 @@ typedef struct peer {
     atomic_int av_versions_seen; /* bit v: ApiVersions asked at v */
     atomic_int null_client_ids;  /* request headers with a null client_id */
 } peer;
+
+/* Hostile answers to Metadata. */
+enum peer_corruption {
+    PEER_SOUND,
+    PEER_WRONG_CORRELATION, /* the id of no request in flight */
+    PEER_HUGE_SIZE,         /* a frame size of 2 GiB - 1 */
+    PEER_NEGATIVE_SIZE,     /* a frame size of -1 */
+    PEER_SHORT_FRAME,       /* the size cuts the body off mid-field (framing intact) */
+};
 
 typedef struct pconn {
     int fd;
@@ -107,9 +117,20 @@ static void peer_metadata(peer *p, const kp_request_header *h, kbuf *out)
         r.topics = t;
         r.n_topics = p->metadata_topics;
     }
-    ck_assert_int_eq(
-        kproto_write_response(out, KP_METADATA_KEY, h->request_api_version, h->correlation_id, &r),
-        0);
+    int bad = atomic_load(&p->corrupt);
+    size_t at = out->len;
+    int32_t cid = bad == PEER_WRONG_CORRELATION ? h->correlation_id + 1000 : h->correlation_id;
+    ck_assert_int_eq(kproto_write_response(out, KP_METADATA_KEY, h->request_api_version, cid, &r),
+                     0);
+    static const uint8_t sizes[][4] = {
+        [PEER_HUGE_SIZE] = {0x7f, 0xff, 0xff, 0xff},
+        [PEER_NEGATIVE_SIZE] = {0xff, 0xff, 0xff, 0xff},
+        [PEER_SHORT_FRAME] = {0, 0, 0, 6}, /* the header and two bytes of a field */
+    };
+    if (bad >= PEER_HUGE_SIZE) {
+        memcpy(out->data + at, sizes[bad], 4);
+        if (bad == PEER_SHORT_FRAME) out->len = at + 4 + 6;
+    }
     free(t);
     free(names);
 }
@@ -545,6 +566,67 @@ START_TEST(test_request_times_out_at_its_deadline_and_the_connection_closes)
 }
 END_TEST
 
+/* A hostile answer fails its request with KFK_ERR_MALFORMED or
+ * KFK_ERR_TRANSPORT well before its deadline (a huge size is refused, not
+ * waited for), and the next request gets a sound answer. A broken frame
+ * closes the connection (what follows cannot be trusted to be framed);
+ * a frame whose body does not decode leaves the stream in step, and
+ * the connection serves on. */
+static void hostile_answer(enum peer_corruption how, bool closes)
+{
+    peer *p = peer_start();
+    atomic_store(&p->corrupt, how);
+    peer_run(p);
+    harness h;
+    harness_start(&h, p->port, 5);
+    waiter_reset();
+    call c;
+    call_init(&c, 0, 20000);
+    kconn_submit(h.conn, &c.req);
+    ck_assert_int_eq(wait_done(1, 10000), 1);
+    ck_assert_msg(c.err == KFK_ERR_MALFORMED || c.err == KFK_ERR_TRANSPORT, "corruption %d: %s",
+                  (int)how, kfk_err_str(c.err));
+    ck_assert_int_eq(c.times_done, 1);
+    if (closes) WAIT_UNTIL(atomic_load(&p->eofs) == 1, 5000);
+    atomic_store(&p->corrupt, PEER_SOUND);
+    int64_t deadline = ktime_mono_ns() + 5000 * KTIME_NS_PER_MS;
+    call d;
+    do { /* during the reconnect backoff requests fail fast */
+        waiter_reset();
+        call_init(&d, 0, 2000);
+        kconn_submit(h.conn, &d.req);
+        ck_assert_int_eq(wait_done(1, 3000), 1);
+    } while (d.err == KFK_ERR_TRANSPORT && ktime_mono_ns() < deadline);
+    ck_assert_int_eq(d.err, KFK_OK);
+    ck_assert_int_eq(atomic_load(&p->accepted), closes ? 2 : 1);
+    harness_stop(&h);
+    peer_stop(p);
+}
+
+START_TEST(test_a_wrong_correlation_id_fails_the_connection)
+{
+    hostile_answer(PEER_WRONG_CORRELATION, true);
+}
+END_TEST
+
+START_TEST(test_a_huge_frame_size_is_refused_not_awaited)
+{
+    hostile_answer(PEER_HUGE_SIZE, true);
+}
+END_TEST
+
+START_TEST(test_a_negative_frame_size_is_refused)
+{
+    hostile_answer(PEER_NEGATIVE_SIZE, true);
+}
+END_TEST
+
+START_TEST(test_a_body_cut_short_is_malformed)
+{
+    hostile_answer(PEER_SHORT_FRAME, false);
+}
+END_TEST
+
 START_TEST(test_refused_connect_fails_requests_and_backs_off)
 {
     peer *p = peer_start(); /* listening socket closed below: a dead port */
@@ -867,6 +949,10 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, test_api_the_broker_lacks_fails_with_unsupported_version);
     tcase_add_test(tc, test_pipelines_up_to_max_in_flight_and_keeps_order);
     tcase_add_test(tc, test_request_times_out_at_its_deadline_and_the_connection_closes);
+    tcase_add_test(tc, test_a_wrong_correlation_id_fails_the_connection);
+    tcase_add_test(tc, test_a_huge_frame_size_is_refused_not_awaited);
+    tcase_add_test(tc, test_a_negative_frame_size_is_refused);
+    tcase_add_test(tc, test_a_body_cut_short_is_malformed);
     tcase_add_test(tc, test_refused_connect_fails_requests_and_backs_off);
     tcase_add_test(tc, test_connect_that_hangs_fails_at_the_setup_timeout);
     tcase_add_test(tc, test_shutdown_completes_every_request_once_with_destroyed);
