@@ -567,6 +567,11 @@ static bool all_ready(kaccum *a)
            atomic_load(&a->mem_waiters) > 0;
 }
 
+bool kaccum_all_ready(kaccum *a)
+{
+    return all_ready(a);
+}
+
 /* When the partition's head batch b will be ready: Java's
  * RecordAccumulator.ready(), where a batch in retry backoff waits even
  * through a flush. */

@@ -246,6 +246,10 @@ int64_t kaccum_next_ready_ms(kaccum *a, kaccum_part *const *parts, size_t n, int
  * thread. */
 void kaccum_set_held(kaccum *a, bool held);
 
+/* Whether every queued batch is ready whatever its age right now: a
+ * flush, close or an append blocked for memory. Any thread. */
+bool kaccum_all_ready(kaccum *a);
+
 /* Flush: while at least one flush is in progress every batch is ready.
  * Calls nest; each begin needs an end. */
 void kaccum_flush_begin(kaccum *a);
