@@ -2,7 +2,8 @@
  * application threads append to and I/O threads drain.
  *
  * A record is written once, in its final wire form, into its partition's
- * open batch (a kbatch_writer over a kbuf pre-sized to batch.size), and
+ * open batch (a kbatch_writer over a kbuf that starts small and grows by
+ * half up to batch.size, so thinly spread records hold little memory), and
  * its delivery-report data (opaque, timestamp) goes into the batch's
  * compact array. Batches and their buffers are pooled, so steady-state
  * appends allocate nothing. A record that does not fit seals the open
