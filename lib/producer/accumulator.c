@@ -490,8 +490,7 @@ static kfk_err append_to_open(kaccum *a, kaccum_part *p, const kaccum_rec *rec,
     size_t need = rec->key.len + rec->value.len + 64;
     if (rec->n_headers || b->buf.cap - b->buf.len < need) {
         size_t exact = record_size(b, rec);
-        if (b->buf.len + exact <= b->w.max_bytes &&
-            buf_room(&b->buf, exact, b->w.max_bytes) < 0)
+        if (b->buf.len + exact <= b->w.max_bytes && buf_room(&b->buf, exact, b->w.max_bytes) < 0)
             return KFK_ERR_NO_MEMORY;
     }
     size_t before = b->buf.len;

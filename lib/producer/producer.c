@@ -385,8 +385,8 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
     if (res.ready)
         ksender_kick_part(p, pp);
     else if (res.new_batch)
-        ksender_kick_new_batch(p, pp,
-                               now_ms > INT64_MAX - p->linger_ms ? INT64_MAX : now_ms + p->linger_ms);
+        ksender_kick_new_batch(
+            p, pp, now_ms > INT64_MAX - p->linger_ms ? INT64_MAX : now_ms + p->linger_ms);
     return KFK_OK;
 }
 

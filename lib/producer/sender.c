@@ -20,8 +20,8 @@
 typedef struct kpreq {
     kreq req;
     kfk_producer *p;
-    ksender *s;         /* the sender it went out on */
-    uint64_t routing;   /* kprod_routing_version when it went out */
+    ksender *s;       /* the sender it went out on */
+    uint64_t routing; /* kprod_routing_version when it went out */
     kp_produce_request body;
     int n;
     kaccum_batch **batches; /* grouped by topic */

@@ -165,8 +165,8 @@ START_TEST(test_retried_partitions_are_sent_again)
     kfk_producer *p = producer_for(mc, t, "5", "5");
     produce_rounds(p, 0, 1, false);
     wait_reports(p, t, N_PARTS); /* metadata and connections in place */
-    ck_assert_int_eq(
-        kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 4, KFK_ERR_NOT_ENOUGH_REPLICAS), KFK_OK);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_PRODUCE, 4, KFK_ERR_NOT_ENOUGH_REPLICAS),
+                     KFK_OK);
     produce_rounds(p, 1, ROUNDS, true);
     wait_reports(p, t, N_RECS);
     check_all(mc, t, ROUNDS);
