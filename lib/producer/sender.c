@@ -474,7 +474,9 @@ static size_t sender_visit(ksender *s)
         if (mine && !keep) pp->active_in = NULL;
         pp->visit_by = s;
         pp->visit_n = s->visits;
-        bool bump = keep && p->idempotent && kidem_part_settle(p, pp);
+        /* Settled even with nothing queued: a partition kicked when its
+         * last batch was answered may owe a bump (an unresolved gap). */
+        bool bump = mine && p->idempotent && kidem_part_settle(p, pp);
         int limit = p->idempotent && !pp->acked_any ? 1 : p->max_in_flight;
         bool ok = keep && !bump && (!p->txn || ktxn_part_ready(p, pp)) &&
                   (pp->inflight == 0 || pp->inflight_sender == s) && pp->inflight < limit &&
