@@ -220,6 +220,9 @@ typedef enum kfk_err {
     KFK_ERR_STREAMS_INVALID_TOPOLOGY_EPOCH = 131,
     KFK_ERR_STREAMS_TOPOLOGY_FENCED = 132,
     KFK_ERR_SHARE_SESSION_LIMIT_REACHED = 133,
+    KFK_ERR_GROUP_DELETION_FAILED = 134,
+    KFK_ERR_STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED = 135,
+    KFK_ERR_CONTROLLER_ID_NOT_REGISTERED = 136,
 } kfk_err;
 
 /* Describes err as "NAME: description" (e.g. "NOT_LEADER_OR_FOLLOWER: ...").
@@ -362,6 +365,11 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf *conf, kfk_log_cb *cb, void *opaque);
  *    outage, again only after a broker was reachable in between. Not
  *    fatal: the client keeps trying, and calls wait as long as their
  *    timeouts allow;
+ *  - a consumer group's JoinGroup or SyncGroup (group.protocol=classic)
+ *    refused with an error kfk has no plan for (UNKNOWN_SERVER_ERROR,
+ *    INVALID_REQUEST, ...), once for a run of the same error. Not fatal:
+ *    poll hands it out too, and the member joins again after a backoff
+ *    that doubles from retry.backoff.ms up to retry.backoff.max.ms;
  *  - an OAUTHBEARER token refresh that failed (the token callback's error,
  *    or the token endpoint's: KFK_ERR_AUTH, KFK_ERR_TRANSPORT, KFK_ERR_TLS,
  *    KFK_ERR_MALFORMED), each time: kfk tries again, and the token it has
@@ -394,6 +402,28 @@ typedef void(kfk_throttle_cb)(void *opaque, void *handle, const char *broker, in
  * is only logged (debug). opaque must outlive every client created from
  * conf. Never blocks. */
 KFK_API void kfk_conf_set_throttle_cb(kfk_conf *conf, kfk_throttle_cb *cb, void *opaque);
+
+/* Receives the client's statistics every statistics.interval.ms: json is
+ * one JSON object (NUL-terminated, json_len bytes without the NUL) whose
+ * fields docs/STATS.md lists (close to librdkafka's, so its dashboards
+ * carry over; as there, its histograms cover the time since the previous
+ * document). handle is the kfk_producer * or kfk_consumer * (as void *,
+ * as for kfk_error_cb). json is kfk's, valid only during the call: copy
+ * what you keep. Runs on the application's thread inside
+ * kfk_producer_poll / kfk_producer_flush or kfk_consumer_poll /
+ * kfk_consumer_poll_batch, as delivery reports and rebalances do, with no
+ * kfk lock held; a poll that waits wakes up when a document is due, so an
+ * application that polls gets one per interval. It may call kfk (the
+ * *_stats_json functions too) but not poll or destroy that handle, and
+ * should not block: the poll it runs in waits for it. */
+typedef void(kfk_stats_cb)(void *opaque, void *handle, const char *json, size_t json_len);
+
+/* Sets the statistics callback (see kfk_stats_cb); cb NULL: none.
+ * statistics.interval.ms (default 0: never) says how often it runs; the
+ * interval without a callback, or a callback without an interval, does
+ * nothing. Producers and consumers only. opaque must outlive every
+ * client created from conf. Never blocks. */
+KFK_API void kfk_conf_set_stats_cb(kfk_conf *conf, kfk_stats_cb *cb, void *opaque);
 
 /* --- security: TLS and SASL ------------------------------------------------ */
 
@@ -586,7 +616,8 @@ typedef struct kfk_delivery_report {
 typedef void(kfk_dr_cb)(void *opaque, kfk_producer *producer, const kfk_delivery_report *report);
 
 /* Sets the delivery report callback and the opaque pointer passed to it
- * (cb NULL: none; reports are then dropped). opaque stays the caller's
+ * (cb NULL: none; reports are then dropped, unless interceptors want
+ * them: see kfk_conf_add_interceptor). opaque stays the caller's
  * and must outlive every producer created from conf. Never blocks. */
 KFK_API void kfk_conf_set_dr_cb(kfk_conf *conf, kfk_dr_cb *cb, void *opaque);
 
@@ -607,7 +638,12 @@ KFK_API kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errl
  * KFK_ERR_INVALID_TOPIC_EXCEPTION at once for a name Kafka never takes
  * (empty, ".", "..", over 249 bytes, or a byte outside [a-zA-Z0-9._-]),
  * KFK_ERR_TOO_LARGE (over max.request.size or buffer.memory),
- * KFK_ERR_QUEUE_FULL (buffer.memory stayed full for max.block.ms),
+ * KFK_ERR_QUEUE_FULL (buffer.memory stayed full for max.block.ms; at
+ * once when delivery reports waiting for kfk_producer_poll fill it and no
+ * other thread polls: only a poll frees them, and this thread cannot
+ * poll while it waits. When another thread is in kfk_producer_poll or
+ * flush, or was the last to poll, kfk_produce waits for it up to
+ * max.block.ms. See kfk_producer_buffered_bytes),
  * KFK_ERR_TIMED_OUT (the topic, or the record's partition, was not in the
  * metadata within max.block.ms), the topic's metadata error (e.g.
  * KFK_ERR_TOPIC_AUTHORIZATION_FAILED), KFK_ERR_AUTH or KFK_ERR_TLS (while
@@ -643,6 +679,17 @@ KFK_API int kfk_producer_poll(kfk_producer *producer, int timeout_ms);
  * blocks (one atomic read); records produced or served meanwhile move it
  * as it returns. */
 KFK_API int64_t kfk_producer_outstanding(const kfk_producer *producer);
+
+/* Bytes of buffer.memory counted now: the batches of records not yet
+ * done (each reserves batch.size, or its first record when larger) plus
+ * the report data of done records whose delivery reports wait for
+ * kfk_producer_poll (their opaques and timestamps, about 16 bytes a
+ * record and a small header per batch; counted until served, so an
+ * application that polls slowly is held to buffer.memory rather than
+ * growing a queue). It stays within buffer.memory but for the report
+ * data of batches that were open when others' reports filled it. -1 for
+ * a NULL producer. Any thread; takes a short lock. */
+KFK_API int64_t kfk_producer_buffered_bytes(const kfk_producer *producer);
 
 /* A file descriptor that is readable while delivery reports wait for
  * kfk_producer_poll, for an event loop (epoll, poll, an asyncio loop's
@@ -1038,7 +1085,8 @@ KFK_API size_t kfk_consumer_member_id(kfk_consumer *c, char *buf, size_t size);
  * (KFK_ERR_TIMED_OUT, ...; retried on the next poll), or an error
  * decoding the partition's data (KFK_ERR_CRC, KFK_ERR_TOO_LARGE: stops
  * the partition until a seek), or KFK_ERR_TLS / KFK_ERR_AUTH when a
- * broker refused the connection (topic "", partition -1; the reason went
+ * broker refused the connection, or the group error error_cb describes
+ * for JoinGroup and SyncGroup (topic "", partition -1; the reason went
  * to error_cb and the log; the consumer keeps trying, and one such
  * message waits at a time). Blocks up to timeout_ms. */
 KFK_API kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms);
@@ -1306,6 +1354,112 @@ KFK_API kfk_err kfk_producer_commit_transaction(kfk_producer *producer, int time
  * abortable error. Waits up to timeout_ms. */
 KFK_API kfk_err kfk_producer_abort_transaction(kfk_producer *producer, int timeout_ms);
 /* --- end of transactions -------------------------------------------------------- */
+
+/* --- statistics ------------------------------------------------------------------- */
+/* The figures behind kfk_stats_cb, read on demand: as a JSON document
+ * (the stats_cb's, docs/STATS.md) or as Prometheus text exposition
+ * format 0.0.4 (metric names after the Java client's, kafka_producer_*
+ * and kafka_consumer_*, with client_id, broker, node_id, topic and
+ * partition labels; docs/STATS.md lists them). They work whatever
+ * statistics.interval.ms is: counters are kept always (they cost about
+ * nothing), and reading them here is the only cost. The JSON's histograms
+ * show the window opened by the last stats_cb document (the whole life
+ * without a stats_cb); reading them here does not close it. The
+ * Prometheus summaries cover the whole life.
+ *
+ * The text goes into the caller's buffer, as kfk_conf_get does: *len is
+ * buf's size going in and, coming out, the size the text needs including
+ * its NUL. Returns KFK_OK; KFK_ERR_TOO_LARGE when buf is NULL or too
+ * small (nothing written; call again with at least *len bytes, and some
+ * room to spare: the figures move between calls, a new broker or
+ * partition adds lines); KFK_ERR_INVALID_ARG for a NULL handle or len;
+ * KFK_ERR_NO_MEMORY. A caller buffer rather than a string kfk allocates:
+ * a scraper can keep one buffer for every scrape, nothing needs a free
+ * function, and bindings copy from a buffer they own.
+ *
+ * Any thread, several at once; never blocks for I/O (takes the locks
+ * that guard each partition's figures briefly, as kfk_produce and
+ * kfk_consumer_poll do). Not from a forked child (KFK_ERR_STATE). */
+KFK_API kfk_err kfk_producer_stats_json(kfk_producer *producer, char *buf, size_t *len);
+KFK_API kfk_err kfk_producer_stats_prometheus(kfk_producer *producer, char *buf, size_t *len);
+KFK_API kfk_err kfk_consumer_stats_json(kfk_consumer *c, char *buf, size_t *len);
+KFK_API kfk_err kfk_consumer_stats_prometheus(kfk_consumer *c, char *buf, size_t *len);
+
+/* --- interceptors --------------------------------------------------------------- */
+/* Interceptors see records pass through a client, as Java's
+ * interceptor.classes: for metrics, tracing or auditing, not to change
+ * records (every pointer they get is const or kfk's: in this C API a
+ * record is the application's memory, so no interceptor may rewrite it;
+ * an application that wants to change records changes them before
+ * kfk_produce or after poll). Each hook is optional (NULL: not called).
+ * Several interceptors are called in the order they were added. A hook
+ * returns KFK_OK or an error; an error is logged (warning, facility
+ * "interceptor") and otherwise ignored, as Java ignores an interceptor's
+ * exception: the record or commit goes on as if nothing happened.
+ *
+ * Threads: every hook runs on an application thread, never on a kfk
+ * thread and never with a kfk lock held, like the other callbacks:
+ *   on_send             the thread calling kfk_produce, before the record
+ *                       is partitioned or copied. Keep it short: it adds
+ *                       to every kfk_produce.
+ *   on_acknowledgement  where the record's delivery report is served
+ *                       (kfk_producer_poll, flush, close, destroy), just
+ *                       before dr_cb gets it: once per record accepted by
+ *                       kfk_produce, with the same report. Also, on the
+ *                       thread calling kfk_produce, once for a record
+ *                       kfk_produce refused after on_send (report->err is
+ *                       kfk_produce's return value, offset -1, and no
+ *                       delivery report follows). Java calls it on its
+ *                       I/O thread; here reports are the application's
+ *                       to serve, so a slow hook slows the poll, never
+ *                       the I/O. With interceptors and no dr_cb, reports
+ *                       still queue for kfk_producer_poll, so poll (or
+ *                       flush) for the acknowledgements to come.
+ *   on_consume          the thread calling kfk_consumer_poll or
+ *                       poll_batch, with the n messages it is about to
+ *                       return (error messages included), before the
+ *                       application sees them.
+ *   on_commit           where commit results are served: a synchronous
+ *                       kfk_consumer_commit's thread before it returns,
+ *                       poll for async and auto commits (before
+ *                       commit_cb), once per commit, with the offsets
+ *                       tried and the result (each partition's own in
+ *                       kfk_partition_list_error). A synchronous commit
+ *                       that returned KFK_ERR_TIMED_OUT before its answer
+ *                       came gets no hook.
+ * A hook may call the client's non-blocking functions; it must not
+ * destroy or close the client. opaque, ops's functions and the memory
+ * opaque points to stay the caller's and must outlive every client made
+ * from the configuration.
+ *
+ * No interceptor costs nothing: a client without any tests one flag per
+ * kfk_produce, poll and commit.
+ *
+ * Growth: reserved must be NULL; a later version may give those words a
+ * meaning. */
+typedef struct kfk_interceptor {
+    kfk_err (*on_send)(void *opaque, kfk_producer *producer, const kfk_record *rec);
+    kfk_err (*on_acknowledgement)(void *opaque, kfk_producer *producer,
+                                  const kfk_delivery_report *report);
+    kfk_err (*on_consume)(void *opaque, kfk_consumer *consumer, kfk_message *const *msgs,
+                          size_t n);
+    kfk_err (*on_commit)(void *opaque, kfk_consumer *consumer, kfk_err err,
+                         const kfk_partition_list *offsets);
+    void (*reserved[4])(void); /* NULL */
+} kfk_interceptor;
+
+/* The most interceptors one configuration holds. */
+#define KFK_INTERCEPTORS_MAX 16
+
+/* Adds an interceptor to conf, after those added before; *ops is copied
+ * (opaque is not: see above). Producers take the producer hooks,
+ * consumers the consumer hooks; kfk_conf_dup copies the list. Returns
+ * KFK_OK, KFK_ERR_INVALID_ARG (NULL conf or ops, a reserved word not
+ * NULL, no hook at all, or KFK_INTERCEPTORS_MAX already added). Never
+ * blocks. */
+KFK_API kfk_err kfk_conf_add_interceptor(kfk_conf *conf, const kfk_interceptor *ops,
+                                         void *opaque);
+/* --- end of interceptors -------------------------------------------------------- */
 
 #ifdef __cplusplus
 }

@@ -98,6 +98,15 @@ KFK_API kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen);
  * "Last-error texts" above); "" for none or a NULL admin. */
 KFK_API const char *kfk_admin_last_error(const kfk_admin *admin);
 
+/* The admin client's statistics, as kfk_producer_stats_json and
+ * kfk_producer_stats_prometheus give a producer's (see "statistics" in
+ * kfk.h for the buffer protocol, errors and threads): its connections
+ * only (the "brokers" of docs/STATS.md; Prometheus names start
+ * kafka_admin_). There is no stats_cb for an admin client: it has no
+ * poll to deliver one from. */
+KFK_API kfk_err kfk_admin_stats_json(kfk_admin *admin, char *buf, size_t *len);
+KFK_API kfk_err kfk_admin_stats_prometheus(kfk_admin *admin, char *buf, size_t *len);
+
 /* Closes the connections, stops the threads and frees admin. Calls still
  * running on other threads return KFK_ERR_DESTROYED. Blocks until the
  * threads have stopped (up to a DNS lookup in progress). NULL is a no-op.

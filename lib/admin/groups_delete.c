@@ -33,8 +33,10 @@ static void del_done(kcall *call, kfk_err err, void *resp, karena *arena)
     (void)arena;
     del_call *dc = (del_call *)call;
     const kp_delete_groups_response *r = resp;
+    kslice msg = {0}; /* the broker's own words, from version 3 */
     if (!err) err = r->n_results > 0 ? (kfk_err)r->results[0].error_code : KFK_ERR_MALFORMED;
-    kadmin_result_set(dc->op->res, dc->i, err, (kslice){0});
+    if (r && r->n_results > 0) msg = r->results[0].error_message;
+    kadmin_result_set(dc->op->res, dc->i, err, msg);
     kagroup_fan_done(&dc->op->fan);
 }
 

@@ -196,6 +196,17 @@ kfk_err kfk_conf_get(const kfk_conf *conf, const char *name, char *buf, size_t *
 
 /* --- callbacks ---------------------------------------------------------------- */
 
+kfk_err kfk_conf_add_interceptor(kfk_conf *conf, const kfk_interceptor *ops, void *opaque)
+{
+    if (!conf || !ops || conf->n_icpt >= KFK_INTERCEPTORS_MAX) return KFK_ERR_INVALID_ARG;
+    for (size_t i = 0; i < sizeof(ops->reserved) / sizeof(ops->reserved[0]); i++)
+        if (ops->reserved[i]) return KFK_ERR_INVALID_ARG;
+    if (!ops->on_send && !ops->on_acknowledgement && !ops->on_consume && !ops->on_commit)
+        return KFK_ERR_INVALID_ARG;
+    conf->icpt[conf->n_icpt++] = (kconf_icpt){*ops, opaque};
+    return KFK_OK;
+}
+
 void kconf_set_cb(kfk_conf *conf, kconf_id id, kconf_fn fn, void *opaque)
 {
     conf->vals[id].fn = fn;
@@ -219,6 +230,12 @@ void kfk_conf_set_throttle_cb(kfk_conf *conf, kfk_throttle_cb *cb, void *opaque)
 {
     if (!conf) return;
     kconf_set_cb(conf, KCONF_THROTTLE_CB, (kconf_fn)cb, opaque);
+}
+
+void kfk_conf_set_stats_cb(kfk_conf *conf, kfk_stats_cb *cb, void *opaque)
+{
+    if (!conf) return;
+    kconf_set_cb(conf, KCONF_STATS_CB, (kconf_fn)cb, opaque);
 }
 
 void kfk_conf_set_ssl_cert_verify_cb(kfk_conf *conf, kfk_ssl_cert_verify_cb *cb, void *opaque)

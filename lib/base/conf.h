@@ -50,6 +50,9 @@ typedef enum kconf_id {
     KCONF_LOG_CB,
     KCONF_ERROR_CB,
     KCONF_THROTTLE_CB,
+    /* statistics (producer and consumer) */
+    KCONF_STATISTICS_INTERVAL_MS,
+    KCONF_STATS_CB,
     /* security */
     KCONF_SECURITY_PROTOCOL,
     KCONF_SASL_MECHANISM,
@@ -237,10 +240,26 @@ struct kconf_prop {
     const char *doc;              /* one line for docs/CONFIGURATION.md */
 };
 
+/* An interceptor as kfk_conf_add_interceptor stored it. */
+typedef struct kconf_icpt {
+    kfk_interceptor ops;
+    void *opaque;
+} kconf_icpt;
+
+/* Whether the n-th error (from 1) an application's hook returned is to be
+ * logged: the first ten, then every thousandth, so a hook failing on
+ * every record does not flood the log. */
+static inline bool kconf_icpt_log(long n)
+{
+    return n <= 10 || n % 1000 == 0;
+}
+
 /* The store. Internal: the public header keeps it opaque. */
 struct kfk_conf {
     kconf_value vals[KCONF__COUNT];
     bool set[KCONF__COUNT]; /* the application set this property */
+    int n_icpt;             /* interceptors, in the order added */
+    kconf_icpt icpt[KFK_INTERCEPTORS_MAX];
 };
 
 /* --- enum values, as the typed getters return them ---------------------- */

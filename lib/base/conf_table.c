@@ -289,6 +289,19 @@ static const kconf_prop table[KCONF__COUNT] = {
         .flags = KCONF_F_KFK, .def = "", .setter = "kfk_conf_set_throttle_cb",
         .doc = "Told each time a broker throttles the client for a quota (KIP-219), with "
                "how long."},
+    [KCONF_STATISTICS_INTERVAL_MS] = {
+        .name = "statistics.interval.ms", .type = KCONF_T_MS, .clients = P | C,
+        .flags = KCONF_F_KFK, .def = "0",
+        .min = 0, .max = 86400000,
+        .doc = "How often stats_cb gets a JSON statistics document (docs/STATS.md), from the "
+               "application's poll (which wakes for it); 0: never. The counters behind it are "
+               "kept either way, at a few adds per request or batch, and can be read at any "
+               "time with kfk_producer_stats_json and the like."},
+    [KCONF_STATS_CB] = {
+        .name = "stats_cb", .type = KCONF_T_CALLBACK, .clients = P | C, .flags = KCONF_F_KFK,
+        .def = "", .setter = "kfk_conf_set_stats_cb",
+        .doc = "Receives the statistics document every statistics.interval.ms, on the thread "
+               "that polls."},
 
     /* every client: security */
     [KCONF_SECURITY_PROTOCOL] = {
@@ -653,7 +666,11 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_GROUP_PROTOCOL] = {
         .name = "group.protocol", .type = KCONF_T_ENUM, .clients = C, .flags = KCONF_F_ICASE,
         .def = "classic", .values = group_protocol_values,
-        .doc = "Which consumer group protocol to use."},
+        .doc = "Which consumer group protocol to use: classic (JoinGroup and SyncGroup, "
+               "client-side assignors; every broker) or consumer (KIP-848, the broker assigns; "
+               "Kafka 4.0 and later). Against a cluster that does not serve consumer, polls "
+               "return KFK_ERR_UNSUPPORTED, naming ConsumerGroupHeartbeat; there is no fallback, "
+               "as in Java."},
     [KCONF_GROUP_REMOTE_ASSIGNOR] = {
         .name = "group.remote.assignor", .type = KCONF_T_STRING, .clients = C, .def = "",
         .doc = "With group.protocol=consumer, the broker-side assignor to ask for (\"uniform\", "

@@ -191,6 +191,10 @@ static const kerr_info err_table[] = {
     E(STREAMS_INVALID_TOPOLOGY_EPOCH, 0, "the streams topology epoch is invalid"),
     E(STREAMS_TOPOLOGY_FENCED, 0, "the streams topology epoch is outdated"),
     E(SHARE_SESSION_LIMIT_REACHED, 1, "the broker has reached its limit of share sessions"),
+    E(GROUP_DELETION_FAILED, 0, "the group could not be deleted; the group's result says why"),
+    E(STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED, 0,
+      "the broker could not take the streams topology description"),
+    E(CONTROLLER_ID_NOT_REGISTERED, 0, "the controller id is not registered"),
 };
 
 #define ERR_TABLE_LEN (sizeof(err_table) / sizeof(err_table[0]))

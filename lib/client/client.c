@@ -154,6 +154,11 @@ bool kclient_forked(const kclient *c)
     return c && atomic_load_explicit(&fork_generation, memory_order_relaxed) != c->fork_generation;
 }
 
+kstats_timer *kclient_stats_timer(kclient *c)
+{
+    return &c->stats;
+}
+
 void *kclient_handle(const kclient *c)
 {
     return c ? c->handle : NULL;
@@ -186,6 +191,8 @@ kclient *kclient_new(kfk_conf *conf, kconf_client type, void *handle, char *errs
     c->fork_generation = atomic_load_explicit(&fork_generation, memory_order_relaxed);
     c->handle = handle;
     c->serial = kclient_next_serial();
+    c->created_ns = ktime_mono_ns();
+    kstats_timer_init(&c->stats, conf);
     kconf_logger(conf, &c->log);
     c->log.handle = handle;
     pthread_mutex_init(&c->lock, NULL);
@@ -310,6 +317,19 @@ void kclient_fatal(kclient *c, kfk_err err, const char *fmt, ...)
     if (!first)
         return;
     klog(&c->log, KFK_LOG_ERR, "client", "fatal error %s: %s", kfk_err_name(err), msg);
+    void *opaque;
+    kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &opaque);
+    if (cb) cb(opaque, c->handle, err, msg);
+}
+
+void kclient_error(kclient *c, kfk_err err, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    klog(&c->log, KFK_LOG_ERR, "client", "%s: %s", kfk_err_name(err), msg);
     void *opaque;
     kfk_error_cb *cb = (kfk_error_cb *)kconf_cb(c->conf, KCONF_ERROR_CB, &opaque);
     if (cb) cb(opaque, c->handle, err, msg);

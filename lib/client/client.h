@@ -96,6 +96,8 @@ const kfk_conf *kclient_conf(const kclient *c);
 /* The public handle given to kclient_new, for the application's callbacks. */
 void *kclient_handle(const kclient *c);
 const klogger *kclient_log(const kclient *c);
+/* statistics.interval.ms and stats_cb (stats.h); any thread. */
+struct kstats_timer *kclient_stats_timer(kclient *c);
 kloop *kclient_bg_loop(const kclient *c);
 
 /* --- last-error texts (last_error.c) ----------------------------------------- */
@@ -117,6 +119,13 @@ kfk_err kclient_error_end(const kclient *c, kfk_err err);
 
 /* The calling thread's last-error text for c; "" when none. */
 const char *kclient_last_error(const kclient *c);
+
+/* Reports an error the application should hear of that is not fatal:
+ * logs it as an error and calls the application's error callback, if
+ * any. The caller says when (each transition, not each retry). Any
+ * thread; no lock held. */
+void kclient_error(kclient *c, kfk_err err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Reports a fatal error: logs it and calls the application's error
  * callback, if any, once per client. Any thread; no lock held. */

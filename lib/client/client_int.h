@@ -8,6 +8,7 @@
 
 #include "client/client.h"
 #include "client/oidc_login.h"
+#include "client/stats.h"
 #include "sasl/ksasl.h"
 #include "net/resolver.h"
 #include "proto/gen/find_coordinator.h"
@@ -64,6 +65,8 @@ struct kclient {
     uint64_t serial; /* unique in the process: keys the last-error texts */
     kconf_client type;
     unsigned fork_generation; /* the process's, when c was made */
+    int64_t created_ns;       /* monotonic: statistics' age */
+    kstats_timer stats;       /* statistics.interval.ms and stats_cb (stats.h) */
     /* reachability.c: connections READY now; "all brokers down" reported */
     atomic_int conns_ready;
     atomic_bool all_down;

@@ -168,6 +168,38 @@ static void arm_join_timer(classic *cl, int64_t ms)
     kloop_timer_arm(bg(cl), &cl->join_timer, ktime_mono_ns() + ms * 1000000);
 }
 
+/* Coordinator moves, timeouts, lost connections (the client's own codes,
+ * -100 and below): tried again quietly. */
+static bool quietly_retried(kfk_err e)
+{
+    return e <= KFK_ERR_NO_MEMORY || kerr_retriable(e) || e == KFK_ERR_REBALANCE_IN_PROGRESS;
+}
+
+/* A JoinGroup or SyncGroup error that is neither retriable nor fatal nor
+ * handled by name (UNKNOWN_SERVER_ERROR, INVALID_REQUEST, ...). Java's
+ * poll throws it and its next poll tries again. Here poll hands it out
+ * (topic "", partition -1) and error_cb hears it, once for each run of
+ * one error, and the member joins again after a backoff that doubles up
+ * to retry.backoff.max.ms: a broker that keeps refusing is neither
+ * hammered nor silent. */
+static void unexpected_error(classic *cl, kfk_err e, const char *api)
+{
+    kgroup *g = cl->g;
+    if (e != cl->odd_err) {
+        cl->odd_err = e;
+        kclient_error(g->client, e, "group \"%s\": %s failed: %s; joining again", g->group_id,
+                      api, kfk_err_str(e));
+        kconsumer_post_error(g->consumer, e);
+    }
+    int64_t ms = g->retry_backoff_ms;
+    for (int i = 0; i < cl->odd_runs && ms < g->retry_backoff_max_ms; i++)
+        ms *= 2;
+    if (ms > g->retry_backoff_max_ms) ms = g->retry_backoff_max_ms;
+    if (cl->odd_runs < 30) cl->odd_runs++;
+    cl->state = CS_JOINING;
+    arm_join_timer(cl, ms);
+}
+
 /* --- rejoining ------------------------------------------------------------------------------- */
 
 /* What to give up before joining: everything (eager), or what the
@@ -326,6 +358,10 @@ static void join_finish(ktask *t)
         return;
     default:
         if (membership_error(cl, e, "JoinGroup")) return;
+        if (!quietly_retried(e)) {
+            unexpected_error(cl, e, "JoinGroup");
+            return;
+        }
         LOG(cl, KFK_LOG_INFO, "group \"%s\": JoinGroup: %s; retrying", cl->g->group_id,
             kfk_err_str(e));
         arm_join_timer(cl, cl->g->retry_backoff_ms);
@@ -400,6 +436,8 @@ static void sync_finish(ktask *t)
     case KFK_OK: {
         int r = classic_take_assignment(cl);
         cl->state = CS_STABLE;
+        cl->odd_err = KFK_OK;
+        cl->odd_runs = 0;
         hb_arm(cl, cl->g->heartbeat_interval_ms);
         if (r < 0) {
             LOG(cl, KFK_LOG_WARNING, "group \"%s\": assignment unreadable; rejoining",
@@ -417,6 +455,10 @@ static void sync_finish(ktask *t)
         return;
     default:
         if (membership_error(cl, e, "SyncGroup")) return;
+        if (!quietly_retried(e)) {
+            unexpected_error(cl, e, "SyncGroup");
+            return;
+        }
         LOG(cl, KFK_LOG_INFO, "group \"%s\": SyncGroup: %s; joining again", cl->g->group_id,
             kfk_err_str(e));
         cl->state = CS_JOINING;

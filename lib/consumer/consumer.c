@@ -19,6 +19,8 @@ static void read_conf(kfk_consumer *c)
     c->part_max_bytes = (int32_t)kconf_i64(conf, KCONF_MAX_PARTITION_FETCH_BYTES);
     c->queue_max_bytes = (size_t)kconf_i64(conf, KCONF_FETCH_QUEUE_MAX_BYTES);
     c->max_poll_records = (size_t)kconf_i64(conf, KCONF_MAX_POLL_RECORDS);
+    c->icpt = conf->icpt;
+    c->n_icpt = conf->n_icpt;
     c->isolation = (int8_t)kconf_int(conf, KCONF_ISOLATION_LEVEL);
     c->check_crcs = kconf_bool(conf, KCONF_CHECK_CRCS);
     c->reset_policy = kconf_int(conf, KCONF_AUTO_OFFSET_RESET);
@@ -209,13 +211,8 @@ void kconsumer_changed(kfk_consumer *c)
     maintain(c);
 }
 
-/* kclient_set_error_watch: an I/O thread, when TLS or authentication
- * refused a connection. poll hands it out as an error message, as Java's
- * poll throws the AuthenticationException; while one waits unpolled, the
- * next failures add none. */
-static void conn_refused(void *opaque, kfk_err err)
+void kconsumer_post_error(kfk_consumer *c, kfk_err err)
 {
-    kfk_consumer *c = opaque;
     if (atomic_exchange(&c->conn_err_queued, true)) return;
     pthread_mutex_lock(&c->lock);
     kchunk *ch = c->closing ? NULL : kchunk_error(&c->conn_err_part, 0, KFK_OFFSET_INVALID, err);
@@ -224,6 +221,14 @@ static void conn_refused(void *opaque, kfk_err err)
     else
         atomic_store(&c->conn_err_queued, false);
     pthread_mutex_unlock(&c->lock);
+}
+
+/* kclient_set_error_watch: an I/O thread, when TLS or authentication
+ * refused a connection. poll hands it out as an error message, as Java's
+ * poll throws the AuthenticationException. */
+static void conn_refused(void *opaque, kfk_err err)
+{
+    kconsumer_post_error(opaque, err);
 }
 
 /* kclient_set_meta_watch: kfk-bg, after each successful refresh. */
@@ -284,6 +289,7 @@ static kcpart *part_new(kfk_consumer *c, const ktp *tp)
     p->eof_at = -1;
     p->last_epoch = -1;
     p->committed_pos = KFK_OFFSET_INVALID;
+    p->log_start = -1;
     atomic_init(&p->gen, 0);
     atomic_init(&p->consumed, KFK_OFFSET_INVALID);
     atomic_init(&p->consumed_epoch, -1);
@@ -640,7 +646,8 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
         pthread_mutex_unlock(&c->poll_lock);
         /* Whoever makes work for the consumer does it or wakes us (group
          * events); no timer looks for it. */
-        wait_for_chunk(c, deadline);
+        wait_for_chunk(c, kconsumer_stats_wake(c, deadline));
+        kconsumer_stats_tick(c);
         kgroup_poll(c->group);
         maintain(c);
         pthread_mutex_lock(&c->poll_lock);
@@ -650,6 +657,8 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
     if (!c->cur && !c->head && !c->group_wake && !c->closing) kwakefd_clear(&c->wake);
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_unlock(&c->poll_lock);
+    kconsumer_stats_tick(c);
+    if (c->n_icpt && n) kcicpt_on_consume(c, msgs, n);
     return n;
 }
 

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/conf.h"
 #include "base/wakefd.h"
 #include "base/partition_list.h"
 #include "client/client.h"
@@ -82,6 +83,12 @@ typedef struct kcpart {
     bool revoking;         /* REVOKED queued: not fetched, removed after the callback */
     bool committed_busy;   /* an OffsetFetch for it is in flight */
     int64_t committed_pos; /* the last offset committed or fetched; KFK_OFFSET_INVALID */
+
+    /* statistics (stats.c; c->lock): what the fetches brought */
+    bool fetched;        /* a fetch answered: high_watermark and log_start are real */
+    int64_t log_start;   /* the log start offset the last answer gave (-1: none) */
+    int64_t rx_records;  /* records queued for the application */
+    int64_t rx_bytes;    /* bytes of the record batches they came in */
 
     /* ListOffsets (offsets.c); the call owns these while in flight */
     kcall call;
@@ -216,6 +223,9 @@ struct kfk_consumer {
     int32_t min_bytes, max_bytes, max_wait_ms, part_max_bytes;
     size_t queue_max_bytes;
     size_t max_poll_records;
+    const kconf_icpt *icpt; /* interceptors (the client's conf), in order */
+    int n_icpt;
+    atomic_long icpt_errors; /* errors they returned (the log shows some) */
     int8_t isolation;
     bool check_crcs;
     int reset_policy; /* KCONF_RESET_* */
@@ -243,9 +253,33 @@ static inline void kcpart_set_preferred(kfk_consumer *c, kcpart *p, int32_t id)
     c->route_gen++;
 }
 
+/* Statistics: a fetch answer for p (c->lock held) brought ch (NULL:
+ * nothing for the application). Per chunk, never per record. */
+static inline void kcpart_stats_fetched(kcpart *p, const kp_fetch_response_partition_data *pd,
+                                        const kchunk *ch)
+{
+    p->fetched = true;
+    p->log_start = pd->log_start_offset;
+    if (!ch) return;
+    p->rx_records += ch->n;
+    p->rx_bytes += (int64_t)pd->records.len;
+}
+
+/* --- stats.c --------------------------------------------------------------- */
+/* Delivers the statistics document when one is due. Application thread,
+ * no kfk lock held; one load when statistics are off. */
+void kconsumer_stats_tick(kfk_consumer *c);
+/* The deadline a poll waiting until deadline_ns should wake at instead,
+ * to deliver the next document in time. */
+int64_t kconsumer_stats_wake(kfk_consumer *c, int64_t deadline_ns);
+
 /* --- consumer.c ---------------------------------------------------------- */
 /* Queues a chunk (c->lock held) and wakes a waiting poll. */
 void kconsumer_enqueue(kfk_consumer *c, kchunk *ch);
+/* Has poll hand out err as a message with topic "" and partition -1, the
+ * way Java's poll throws an error the consumer survives; while one waits
+ * unpolled, the next add none. Any thread; c->lock not held. */
+void kconsumer_post_error(kfk_consumer *c, kfk_err err);
 /* Kicks every fetcher's connection (any thread). */
 void kconsumer_kick_all(kfk_consumer *c);
 /* Does what a change asks for (any thread, no consumer lock held): offset
@@ -345,5 +379,11 @@ typedef struct kdecode_opts {
 } kdecode_opts;
 kfk_err kchunk_decode(kcpart *p, unsigned gen, const kp_fetch_response_partition_data *pd,
                       krbuf *frame, kdecode_opts *o, kchunk **out, int64_t *next);
+
+/* Interceptors (interceptor.c): each one's on_consume with the n
+ * messages poll is about to return, and each one's on_commit with a
+ * commit's result; in the order added, an error logged. */
+void kcicpt_on_consume(kfk_consumer *c, kfk_message *const *msgs, size_t n);
+void kcicpt_on_commit(kfk_consumer *c, kfk_err err, const kfk_partition_list *offsets);
 
 #endif

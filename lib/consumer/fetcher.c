@@ -356,6 +356,7 @@ static void take_data(kfetcher *f, ksess_entry *e, const kp_fetch_response_parti
     p->high_watermark = c->isolation == KCONF_READ_COMMITTED && pd->last_stable_offset >= 0
                             ? pd->last_stable_offset
                             : pd->high_watermark;
+    kcpart_stats_fetched(p, pd, err ? NULL : ch);
     if (pd->preferred_read_replica >= 0 && pd->preferred_read_replica != p->preferred)
         kcpart_set_preferred(c, p, pd->preferred_read_replica); /* KIP-392: fetch there next */
     if (err) {

@@ -48,6 +48,7 @@ void kgroup_queue_event(kgroup *g, kgev *ev)
     k->ev_tail = ev;
     atomic_fetch_add(&k->n_events, 1);
     if (ev->type == KGEV_REVOKED) k->revokes_pending++;
+    if (ev->type != KGEV_COMMIT) kgroup_stats_event(k, ev->type);
     pthread_mutex_unlock(&k->lock);
     kconsumer_wake(g->consumer);
 }
@@ -214,6 +215,7 @@ void kgroup_set_member(kgroup *g, const char *member_id, int32_t generation)
         free(k->member_id);
         k->member_id = id;
     }
+    if ((generation > 0) != (k->generation > 0)) k->state_since_ns = ktime_mono_ns();
     k->generation = generation;
     if (md_id) {
         free(k->md_member_id);
@@ -388,6 +390,7 @@ static void read_group_conf(kgroup *g, kgroup_core *k, const kfk_conf *conf)
     g->max_poll_interval_ms = (int32_t)kconf_i64(conf, KCONF_MAX_POLL_INTERVAL_MS);
     g->request_timeout_ms = (int32_t)kconf_i64(conf, KCONF_REQUEST_TIMEOUT_MS);
     g->retry_backoff_ms = (int32_t)kconf_i64(conf, KCONF_RETRY_BACKOFF_MS);
+    g->retry_backoff_max_ms = (int32_t)kconf_i64(conf, KCONF_RETRY_BACKOFF_MAX_MS);
     k->auto_commit = kconf_bool(conf, KCONF_ENABLE_AUTO_COMMIT);
     k->auto_commit_ms = kconf_i64(conf, KCONF_AUTO_COMMIT_INTERVAL_MS);
     k->api_timeout_ms = kconf_i64(conf, KCONF_DEFAULT_API_TIMEOUT_MS);
@@ -435,6 +438,7 @@ int kgroup_create(kfk_consumer *c, kgroup **out, char *errstr, size_t errlen)
     ktimer_init(&k->retry_timer, retry_timer_fired);
     k->task.fn = bg_run;
     k->generation = k->md_generation = -1;
+    k->state_since_ns = ktime_mono_ns();
     atomic_init(&k->last_poll_ns, ktime_mono_ns());
     k->err_part.consumer = c;
     k->err_part.partition = -1;

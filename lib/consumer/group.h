@@ -89,7 +89,7 @@ struct kgroup {
     char **strategies;     /* partition.assignment.strategy, in order */
     int n_strategies;
     int32_t session_timeout_ms, heartbeat_interval_ms, max_poll_interval_ms;
-    int32_t request_timeout_ms, retry_backoff_ms;
+    int32_t request_timeout_ms, retry_backoff_ms, retry_backoff_max_ms;
     struct kgroup_core *core;
 };
 

@@ -61,6 +61,7 @@ static void run_event(kgroup *g, kgev *ev)
         break;
     }
     case KGEV_COMMIT:
+        if (g->consumer->n_icpt) kcicpt_on_commit(g->consumer, ev->err, &ev->parts);
         if (k->commit_cb) k->commit_cb(k->commit_opaque, g->consumer, ev->err, &ev->parts);
         break;
     }

@@ -100,6 +100,8 @@ static kfk_err commit_make(kgroup *g, const kfk_partition_list *list, bool sync,
     bool mine = cm->done;
     if (!mine) cm->abandoned = true; /* the completion frees it */
     pthread_mutex_unlock(&k->lock);
+    /* A commit given up at the deadline is the completion's: no hook. */
+    if (mine && g->consumer->n_icpt) kcicpt_on_commit(g->consumer, res, &cm->offsets);
     if (mine) commit_free(cm);
     return res;
 }
@@ -334,7 +336,7 @@ static void commit_finish(ktask *t)
         klog(kclient_log(g->client), KFK_LOG_WARNING, "group", "commit to group \"%s\": %s",
              g->group_id, kfk_err_str(cm->err));
     kgev *ev = NULL;
-    if (!cm->sync && k->commit_cb) {
+    if (!cm->sync && (k->commit_cb || g->consumer->n_icpt)) {
         ev = kgev_new(KGEV_COMMIT, cm->err, cm->offsets.v, (size_t)cm->offsets.n);
         if (!ev)
             klog(kclient_log(g->client), KFK_LOG_ERR, "group", "commit callback lost: no memory");

@@ -15,6 +15,7 @@
 
 #include <regex.h>
 
+#include "base/time.h"
 #include "consumer/consumer_int.h"
 #include "consumer/group.h"
 #include "proto/gen/offset_commit.h"
@@ -125,6 +126,12 @@ typedef struct kgroup_core {
     int revokes_pending; /* REVOKED events not served yet */
     bool leaving, left;
     atomic_bool poll_left; /* left for max.poll.interval.ms; the next poll rejoins */
+    /* statistics (stats.c): when the member last came up or went down,
+     * and the assignments the group gave it */
+    int64_t state_since_ns;
+    int64_t assigned_cnt;
+    int64_t rebalance_at_ns; /* the last assignment event; 0: none */
+    kgev_type rebalance_type;
     bool closing;
     kfk_err fatal;
     kcommit *c_head, *c_tail;
@@ -151,6 +158,14 @@ typedef struct kgroup_core {
      * v7+ (group_fetch.c). Any thread. */
     atomic_bool stable_unsupported;
 } kgroup_core;
+
+/* Statistics: an assignment event is queued (k->lock held). */
+static inline void kgroup_stats_event(kgroup_core *k, kgev_type type)
+{
+    if (type == KGEV_ASSIGNED) k->assigned_cnt++;
+    k->rebalance_at_ns = ktime_mono_ns();
+    k->rebalance_type = type;
+}
 
 /* group.c */
 void kgroup_want(kgroup *g, unsigned bits);

@@ -594,9 +594,12 @@ static void answered(k848 *k, k848_answer *a)
         return;
     case KFK_ERR_DESTROYED:
         return;
-    case KFK_ERR_UNSUPPORTED_VERSION:
-        fatal(k, KFK_ERR_UNSUPPORTED_VERSION,
-              "the broker does not serve group.protocol=consumer (KIP-848)");
+    case KFK_ERR_UNSUPPORTED_VERSION: /* an answer, or not advertised at all */
+    case KFK_ERR_NO_COMMON_VERSION:
+        fatal(k, KFK_ERR_UNSUPPORTED,
+              "the cluster does not serve ConsumerGroupHeartbeat, which group.protocol=consumer "
+              "(KIP-848) needs: it is served from Kafka 4.0 on (a preview before); use "
+              "group.protocol=classic with this cluster");
         return;
     case KFK_ERR_GROUP_AUTHORIZATION_FAILED:
     case KFK_ERR_FENCED_INSTANCE_ID:

@@ -26,8 +26,8 @@ typedef kp_txn_offset_commit_response_partition toc_part;
  * as commits of producers outside the group's membership do. */
 static kfk_err check_classic(mock_group *g, const kp_txn_offset_commit_request *r)
 {
-    if (r->generation_id < 0 && g->state == MOCK_GROUP_EMPTY) return KFK_OK;
-    if (r->generation_id < 0 && !r->member_id.len && !r->group_instance_id.ptr) return KFK_OK;
+    if (r->generation_id_or_member_epoch < 0 && g->state == MOCK_GROUP_EMPTY) return KFK_OK;
+    if (r->generation_id_or_member_epoch < 0 && !r->member_id.len && !r->group_instance_id.ptr) return KFK_OK;
     if (r->group_instance_id.ptr) {
         mock_group_member *s = mock_group_member_find_instance(g, r->group_instance_id);
         if (!s) return KFK_ERR_UNKNOWN_MEMBER_ID;
@@ -35,19 +35,19 @@ static kfk_err check_classic(mock_group *g, const kp_txn_offset_commit_request *
     }
     mock_group_member *m = mock_group_member_find(g, r->member_id);
     if (!m || m->pending) return KFK_ERR_UNKNOWN_MEMBER_ID;
-    return r->generation_id == g->generation_id ? KFK_OK : KFK_ERR_ILLEGAL_GENERATION;
+    return r->generation_id_or_member_epoch == g->generation_id ? KFK_OK : KFK_ERR_ILLEGAL_GENERATION;
 }
 
 /* KIP-447 (v3+). A KIP-848 group compares the member epoch; a stale one
  * is ILLEGAL_GENERATION here (TxnOffsetCommit has no STALE_MEMBER_EPOCH). */
 static kfk_err check_member(mock_group *g, const kp_txn_offset_commit_request *r)
 {
-    if (!g) return r->generation_id < 0 ? KFK_OK : KFK_ERR_ILLEGAL_GENERATION;
+    if (!g) return r->generation_id_or_member_epoch < 0 ? KFK_OK : KFK_ERR_ILLEGAL_GENERATION;
     if (g->type == MOCK_GROUP_CLASSIC) return check_classic(g, r);
-    if (r->generation_id < 0 && g->n_members == 0) return KFK_OK;
+    if (r->generation_id_or_member_epoch < 0 && g->n_members == 0) return KFK_OK;
     mock_group_member *m = mock_group_member_find(g, r->member_id);
     if (!m) return KFK_ERR_UNKNOWN_MEMBER_ID;
-    return r->generation_id == m->member_epoch ? KFK_OK : KFK_ERR_ILLEGAL_GENERATION;
+    return r->generation_id_or_member_epoch == m->member_epoch ? KFK_OK : KFK_ERR_ILLEGAL_GENERATION;
 }
 
 static kfk_err check_request(mock_req *req, const kp_txn_offset_commit_request *r, mock_txn **tp)
@@ -81,12 +81,15 @@ static kfk_err commit_one(mock_req *req, mock_txn *t, kfk_err err,
                           const kp_txn_offset_commit_request_partition *rp)
 {
     if (err) return err;
-    mock_topic *topic = mock_topic_find(req->mc, rt->name);
-    if (!topic || !mock_partition_find(topic, rp->partition_index))
-        return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    /* Version 6 names topics by id. */
+    bool by_id = req->version >= 6;
+    mock_topic *topic = by_id ? mock_topic_find_id(req->mc, &rt->topic_id)
+                              : mock_topic_find(req->mc, rt->name);
+    if (!topic) return by_id ? KFK_ERR_UNKNOWN_TOPIC_ID : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if (!mock_partition_find(topic, rp->partition_index)) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     int32_t leader_epoch = req->version >= 2 ? rp->committed_leader_epoch : -1;
-    return mock_txn_add_offset(t, r->group_id, rt->name, rp->partition_index, rp->committed_offset,
-                               leader_epoch, rp->committed_metadata)
+    return mock_txn_add_offset(t, r->group_id, kwire_cstr(topic->name), rp->partition_index,
+                               rp->committed_offset, leader_epoch, rp->committed_metadata)
                ? KFK_ERR_UNKNOWN_SERVER_ERROR
                : KFK_OK;
 }
@@ -105,6 +108,7 @@ int mock_handle_txn_offset_commit(mock_req *req)
         int32_t np = rt->n_partitions > 0 ? rt->n_partitions : 0;
         kp_txn_offset_commit_response_topic_init(&topics[i]);
         topics[i].name = rt->name;
+        topics[i].topic_id = rt->topic_id;
         topics[i].partitions = karena_alloc(req->arena, (size_t)(np ? np : 1) * sizeof(toc_part));
         if (!topics[i].partitions) return MOCK_CLOSE;
         topics[i].n_partitions = np;

@@ -55,6 +55,7 @@ static void set_state(kconn *c, kconn_state s)
     kconn_state from = state_of(c);
     if (from == s) return;
     atomic_store_explicit(&c->state, s, memory_order_relaxed);
+    kconn_stats_state(&c->stats, from, s, kloop_now(c->loop));
     klog(&c->cfg->log, KFK_LOG_DEBUG, "broker", "%s: %s -> %s", c->name, kconn_state_name(from),
          kconn_state_name(s));
     if (c->cfg->on_state) c->cfg->on_state(c->opaque, c, from, s);
@@ -346,6 +347,7 @@ void kconn_fail(kconn *c, kfk_err err, const char *why)
     kconn_fail_queue(c, &c->inflight, err);
     kconn_fail_queue(c, &c->unacked, err);
     kconn_fail_queue(c, &c->pending, err);
+    kconn_stats_queues(c);
     c->req_deadline_ns = 0;
     kconn_arm_timer(c);
 }
@@ -485,6 +487,7 @@ kconn *kconn_new(kconn_group *g, int32_t node_id, const char *host, int port, vo
              node_id);
     c->io.fd = -1;
     c->io.fn = kconn_on_io;
+    atomic_store_explicit(&c->stats.state_since_ns, ktime_mono_ns(), memory_order_relaxed);
     ktimer_init(&c->timer, on_timer);
     kreq_queue_init(&c->pending);
     kreq_queue_init(&c->inflight);
@@ -585,6 +588,11 @@ kconn_state kconn_state_get(const kconn *c)
 int kconn_load(const kconn *c)
 {
     return atomic_load_explicit(&c->load, memory_order_relaxed);
+}
+
+kconn_stats *kconn_stats_get(kconn *c)
+{
+    return &c->stats;
 }
 
 const char *kconn_name(const kconn *c)

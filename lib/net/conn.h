@@ -42,6 +42,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/hist.h"
 #include "base/log.h"
 #include "net/loop.h"
 #include "net/req.h"
@@ -94,6 +95,23 @@ typedef struct kconn_config {
     /* Optional, on the loop thread: a connection changed state. */
     void (*on_state)(void *opaque, kconn *c, kconn_state from, kconn_state to);
 } kconn_config;
+
+/* What a connection counted, for statistics. Written on the connection's
+ * loop thread only (kstat_add), read from any thread while a reference to
+ * the connection's broker keeps it alive (kconn_stats_get). */
+typedef struct kconn_stats {
+    kstat tx, tx_bytes;   /* requests encoded for sending, their bytes */
+    kstat tx_errs;        /* sends that failed (the connection was lost) */
+    kstat rx, rx_bytes;   /* responses read, their bytes (size prefix included) */
+    kstat rx_errs;        /* reads that failed, responses that did not decode or match */
+    kstat connects;       /* times the connection became READY */
+    kstat disconnects;    /* times a READY connection went down */
+    _Atomic int64_t state_since_ns; /* when state last changed (monotonic clock) */
+    _Atomic int outbuf_cnt;   /* requests waiting to be sent, as of the last flush */
+    _Atomic int waitresp_cnt; /* requests sent and waiting for their response */
+    kwhist rtt_us;        /* from encoding a request to reading its response */
+    kwhist throttle_ms;   /* every throttle_time_ms a response carried (0s too) */
+} kconn_stats;
 
 /* Fills cfg with the Java client's defaults. */
 void kconn_config_defaults(kconn_config *cfg);
@@ -154,6 +172,10 @@ void kconn_kick(kconn *c);
 kconn_state kconn_state_get(const kconn *c);
 int kconn_load(const kconn *c);
 int32_t kconn_node_id(const kconn *c);
+/* c's statistics; valid while c is (a reference to its broker). Any
+ * thread: every field is an atomic (the reader may empty the histograms'
+ * windows, with atomic exchanges). */
+kconn_stats *kconn_stats_get(kconn *c);
 /* "host:port/node", as the connection's log lines name it. */
 const char *kconn_name(const kconn *c);
 /* KFK_ERR_TLS or KFK_ERR_AUTH when the last attempt failed that way (the

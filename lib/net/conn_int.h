@@ -67,6 +67,7 @@ struct kconn {
     int64_t last_active_ns;    /* last byte in or out, for idle reaping */
     int64_t req_deadline_ns;   /* <= every queued request's deadline; 0: none */
     int64_t throttle_until_ns; /* KIP-219: send nothing new before this; 0: none */
+    kconn_stats stats;         /* written on the loop thread only */
 
     kreq_queue pending;  /* not yet sent */
     kreq_queue inflight; /* sent, awaiting responses, in send order */
@@ -103,6 +104,24 @@ struct kconn {
     bool reauthenticating;   /* KIP-368: READY, new requests held back */
     int64_t reauth_at_ns;    /* when to authenticate again; 0: never */
 };
+
+/* Statistics on a state change: when, and READY gained or lost. Loop
+ * thread. */
+static inline void kconn_stats_state(kconn_stats *st, kconn_state from, kconn_state to,
+                                     int64_t now_ns)
+{
+    atomic_store_explicit(&st->state_since_ns, now_ns, memory_order_relaxed);
+    if (to == KCONN_READY) kstat_add(&st->connects, 1);
+    if (from == KCONN_READY) kstat_add(&st->disconnects, 1);
+}
+
+/* Statistics: how many requests wait to be sent and for their answers. */
+static inline void kconn_stats_queues(kconn *c)
+{
+    atomic_store_explicit(&c->stats.outbuf_cnt, c->pending.n, memory_order_relaxed);
+    atomic_store_explicit(&c->stats.waitresp_cnt, c->inflight.n + c->unacked.n,
+                          memory_order_relaxed);
+}
 
 /* conn.c: transitions that conn_io.c triggers. */
 void kconn_fail(kconn *c, kfk_err err, const char *why);

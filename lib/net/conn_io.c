@@ -171,9 +171,13 @@ kfk_err kconn_send_now(kconn *c, kreq *r, int16_t version)
     /* Never a null client id: ZooKeeper-era brokers (2.x) keep it in the
      * group's metadata record and fail every SyncGroup on a null one. */
     const char *client_id = c->cfg->client_id ? c->cfg->client_id : "";
+    size_t before = c->out.len;
     int rc = kproto_write_client_request(&c->out, r->api, version, id, kwire_cstr(client_id),
                                          r->body);
     if (rc) return (kfk_err)rc;
+    kstat_add(&c->stats.tx, 1);
+    kstat_add(&c->stats.tx_bytes, c->out.len - before);
+    r->sent_ns = kloop_now(c->loop);
     r->version = version;
     r->correlation_id = id;
     if (r->flags & KREQ_F_NO_RESPONSE) {
@@ -235,6 +239,7 @@ void kconn_flush(kconn *c)
                       : c->refused      ? c->refused
                                         : KFK_ERR_TRANSPORT;
         kconn_fail_queue(c, &c->pending, err);
+        kconn_stats_queues(c);
         return;
     }
     /* KIP-368: while the connection authenticates again, what is queued
@@ -254,6 +259,7 @@ void kconn_flush(kconn *c)
         src->pull(src, c, room(c) - c->pending.n);
         encode_pending(c, now);
     }
+    kconn_stats_queues(c);
     kconn_write(c);
 }
 
@@ -300,6 +306,7 @@ static ssize_t send_some(kconn *c, const uint8_t *p, size_t n)
         if (w > 0) return w;
         if (w < 0 && errno == EINTR) continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+        kstat_add(&c->stats.tx_errs, 1);
         kconn_fail(c, KFK_ERR_TRANSPORT, w < 0 ? strerror(errno) : "send returned 0");
         return -1;
     }
@@ -373,6 +380,7 @@ static void note_throttle(kconn *c, const kproto_api *api, const void *resp)
     if (api->throttle_offset < 0) return;
     int32_t ms;
     memcpy(&ms, (const char *)resp + api->throttle_offset, sizeof(ms));
+    kwhist_record(&c->stats.throttle_ms, ms);
     if (ms <= 0 || c->versions.hi[KP_API_VERSIONS_KEY] < 2) return;
     if (c->cfg->on_throttle) c->cfg->on_throttle(c->opaque, c, ms);
     int64_t until = kloop_now(c->loop) + (int64_t)ms * KTIME_NS_PER_MS;
@@ -395,14 +403,19 @@ static int handle_frame(kconn *c, const uint8_t *data, size_t len, krbuf *owner)
     }
     kreader rd = kreader_of(data, len);
     kp_response_header h;
+    kstat_add(&c->stats.rx, 1);
+    kstat_add(&c->stats.rx_bytes, len + 4);
+    kwhist_record(&c->stats.rtt_us, (kloop_now(c->loop) - r->sent_ns) / 1000);
     if (kproto_read_response_header(&rd, r->api_key, r->version, &h) ||
         h.correlation_id != r->correlation_id) {
+        kstat_add(&c->stats.rx_errs, 1);
         /* Responses come in request order; anything else means the
          * stream is not what we think it is. */
         kconn_fail(c, KFK_ERR_TRANSPORT, "response correlation id mismatch");
         return -1;
     }
     kreq_queue_pop(&c->inflight);
+    kconn_stats_queues(c);
     if (r == &c->av_req) return handle_api_versions(c, &rd);
     if (r == &c->sasl_req) {
         int rc = kconn_sasl_on_response(c, &rd);
@@ -414,6 +427,7 @@ static int handle_frame(kconn *c, const uint8_t *data, size_t len, krbuf *owner)
     int rc = resp ? r->api->decode_response(resp, r->version, &rd, &c->arena) : KFK_ERR_NO_MEMORY;
     r->frame = owner;
     if (rc) {
+        kstat_add(&c->stats.rx_errs, 1);
         klog(&c->cfg->log, KFK_LOG_WARNING, "broker", "%s: %s v%d response: %s", c->name, api->name,
              r->version, kfk_err_str(rc));
         kconn_complete(c, r, rc == KFK_ERR_NO_MEMORY ? KFK_ERR_NO_MEMORY : KFK_ERR_MALFORMED, NULL,
@@ -517,6 +531,7 @@ static ssize_t read_some(kconn *c, size_t *asked)
         if (got > 0) return got;
         if (got < 0 && errno == EINTR) continue;
         if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+        if (got < 0) kstat_add(&c->stats.rx_errs, 1);
         kconn_fail(c, KFK_ERR_TRANSPORT, got == 0 ? "closed by the broker" : strerror(errno));
         return -1;
     }

@@ -71,6 +71,7 @@ struct kreq {
     kconn *conn;
     int32_t correlation_id;
     size_t out_end; /* KREQ_F_NO_RESPONSE: where it ends in the output */
+    int64_t sent_ns; /* when it was encoded (loop clock): its round trip starts */
 };
 
 /* Sets r up with the caller fields zeroed and max_version -1. */

@@ -55,13 +55,19 @@ struct kaccum {
     atomic_bool held;       /* kaccum_set_held: nothing may be sent now */
     atomic_int mem_waiters; /* appends blocked for memory: drain sends everything */
 
-    pthread_mutex_t mem_lock; /* protects reserved, pool, pool_n, pooled_bytes and parts */
+    pthread_mutex_t mem_lock; /* protects reserved, pool, pool_n, pooled_bytes, parts and the
+                               * report blocks' fields below */
     pthread_cond_t mem_freed; /* signalled when reserved drops or closing is set */
     int64_t reserved;         /* bytes of buffer.memory held by batches */
     kaccum_batch *pool;       /* released batches, linked by next */
     size_t pool_n;
     size_t pooled_bytes; /* buffer capacity held by pooled batches */
     kaccum_part *parts;  /* every partition, for destroy */
+
+    int64_t report_bytes;   /* bytes of buffer.memory held by taken report blocks */
+    kaccum_msgs *msgs_pool; /* given-back report blocks, linked by next */
+    size_t msgs_pool_n;
+    _Atomic uint32_t msgs_hint; /* records in the last batch done: new blocks' size */
 };
 
 /* ---------------------------------------------------------------- lists */
@@ -90,11 +96,34 @@ kaccum_batch *kaccum_list_pop(kaccum_list *l)
 
 /* ---------------------------------------------------------- lifecycle */
 
+/* ------------------------------------------------------ report blocks */
+
+static kaccum_msgs *msgs_block(kaccum_msg *m)
+{
+    return m ? (kaccum_msgs *)((char *)m - offsetof(kaccum_msgs, m)) : NULL;
+}
+
+static size_t msgs_bytes(const kaccum_msgs *m)
+{
+    return sizeof(*m) + (size_t)m->cap * sizeof(m->m[0]);
+}
+
+/* Gives b's msgs room for cap entries, keeping those in use. */
+static int msgs_resize(kaccum_batch *b, uint32_t cap)
+{
+    kaccum_msgs *m = realloc(msgs_block(b->msgs), sizeof(*m) + (size_t)cap * sizeof(m->m[0]));
+    if (!m) return -1;
+    m->cap = cap;
+    b->msgs = m->m;
+    b->msgs_cap = cap;
+    return 0;
+}
+
 static void batch_free(kaccum_batch *b)
 {
     kbuf_free(&b->buf);
     kbuf_free(&b->out);
-    free(b->msgs);
+    free(msgs_block(b->msgs));
     free(b);
 }
 
@@ -156,6 +185,10 @@ void kaccum_destroy(kaccum *a)
         free(p);
     }
     free_queue(a->pool);
+    for (kaccum_msgs *m = a->msgs_pool, *next; m; m = next) {
+        next = m->next;
+        free(m);
+    }
     pthread_mutex_destroy(&a->mem_lock);
     pthread_cond_destroy(&a->mem_freed);
     free(a);
@@ -190,6 +223,19 @@ static void queued_add(kaccum_part *p, int n)
 int kaccum_part_queued(kaccum_part *p)
 {
     return atomic_load_explicit(&p->queued, memory_order_relaxed);
+}
+
+void kaccum_part_backlog(kaccum_part *p, int64_t *records, int64_t *bytes)
+{
+    int64_t n = 0, size = 0;
+    pthread_mutex_lock(&p->lock);
+    for (const kaccum_batch *b = p->head; b; b = b->next) {
+        n += kaccum_batch_count(b);
+        size += (int64_t)kaccum_batch_size(b);
+    }
+    pthread_mutex_unlock(&p->lock);
+    *records = n;
+    *bytes = size;
 }
 
 int64_t kaccum_part_oldest_ms(kaccum_part *p)
@@ -234,10 +280,18 @@ static kaccum_batch *drainable_head(const kaccum_part *p)
     return b && p->hold_new && !b->drained_nth ? NULL : b;
 }
 
+int64_t kaccum_report_bytes(kaccum *a)
+{
+    pthread_mutex_lock(&a->mem_lock);
+    int64_t r = a->report_bytes;
+    pthread_mutex_unlock(&a->mem_lock);
+    return r;
+}
+
 int64_t kaccum_reserved_bytes(kaccum *a)
 {
     pthread_mutex_lock(&a->mem_lock);
-    int64_t r = a->reserved;
+    int64_t r = a->reserved + a->report_bytes;
     pthread_mutex_unlock(&a->mem_lock);
     return r;
 }
@@ -267,9 +321,15 @@ void kaccum_close(kaccum *a)
 
 /* ------------------------------------------------------------- memory */
 
+/* Whether `bytes` more would go past buffer.memory; mem_lock held. */
+static bool mem_short(const kaccum *a, int64_t bytes)
+{
+    return a->reserved + a->report_bytes + bytes > a->conf.buffer_memory;
+}
+
 /* Waits, mem_lock held, until `bytes` fit in buffer.memory, the deadline
  * passes or the accumulator closes. */
-static kfk_err wait_for_memory(kaccum *a, int64_t bytes)
+static kfk_err wait_for_memory(kaccum *a, int64_t bytes, bool reports_served)
 {
     if (a->conf.max_block_ms == 0) return KFK_ERR_QUEUE_FULL;
     /* max.block.ms may be up to INT64_MAX: cap the wait at ~146 years. */
@@ -281,12 +341,15 @@ static kfk_err wait_for_memory(kaccum *a, int64_t bytes)
                           (long)(deadline_ns % KTIME_NS_PER_S)};
     atomic_fetch_add(&a->mem_waiters, 1);
     int rc = 0;
-    while (a->reserved + bytes > a->conf.buffer_memory && !atomic_load(&a->closing) &&
-           rc != ETIMEDOUT)
+    /* Report blocks go back only when the application polls, maybe on
+     * this very thread: wait only while batches could make the room. */
+    while (a->reserved + a->report_bytes + bytes > a->conf.buffer_memory &&
+           (reports_served || a->report_bytes + bytes <= a->conf.buffer_memory) &&
+           !atomic_load(&a->closing) && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&a->mem_freed, &a->mem_lock, &ts);
     atomic_fetch_sub(&a->mem_waiters, 1);
     if (atomic_load(&a->closing)) return KFK_ERR_DESTROYED;
-    return a->reserved + bytes > a->conf.buffer_memory ? KFK_ERR_QUEUE_FULL : KFK_OK;
+    return mem_short(a, bytes) ? KFK_ERR_QUEUE_FULL : KFK_OK;
 }
 
 static size_t batch_capacity(const kaccum_batch *b)
@@ -331,11 +394,16 @@ static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t bytes, int64_t firs
     kbuf_reset(&b->out);
     size_t start = a->writer_max < BUF_INITIAL ? a->writer_max : BUF_INITIAL;
     if (buf_room(&b->buf, (size_t)first > start ? (size_t)first : start, (size_t)bytes)) return -1;
-    if (b->msgs_cap < a->msgs_initial) {
-        kaccum_msg *m = realloc(b->msgs, a->msgs_initial * sizeof(*m));
-        if (!m) return -1;
-        b->msgs = m;
-        b->msgs_cap = a->msgs_initial;
+    /* As many entries as the last done batch had: report blocks leave
+     * with their batches, and a fresh one grown by doubling would be
+     * copied at each step. Empty, so replaced rather than copied. */
+    uint32_t want = atomic_load_explicit(&a->msgs_hint, memory_order_relaxed);
+    if (want < a->msgs_initial) want = a->msgs_initial;
+    if (b->msgs_cap < want) {
+        free(msgs_block(b->msgs));
+        b->msgs = NULL;
+        b->msgs_cap = 0;
+        if (msgs_resize(b, want)) return -1;
     }
     b->reserved = bytes;
     return 0;
@@ -343,12 +411,17 @@ static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t bytes, int64_t firs
 
 /* Reserves `bytes` of buffer.memory and takes a batch from the pool (or
  * allocates one) whose buffer holds at least that much. May block. */
-static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t first, kaccum_batch **out)
+static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t first, const kaccum_rec *rec,
+                         kaccum_batch **out)
 {
+    bool served = false;
+    if (rec->reports_served && kaccum_reserved_bytes(a) + bytes > a->conf.buffer_memory)
+        served = rec->reports_served(rec->reports_ctx); /* without mem_lock */
     pthread_mutex_lock(&a->mem_lock);
     kfk_err err = KFK_OK;
-    if (a->reserved + bytes > a->conf.buffer_memory) err = wait_for_memory(a, bytes);
+    if (mem_short(a, bytes)) err = wait_for_memory(a, bytes, served);
     kaccum_batch *b = NULL;
+    kaccum_msgs *m = NULL;
     if (!err) {
         a->reserved += bytes;
         if ((b = a->pool)) {
@@ -356,10 +429,20 @@ static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t first, kaccum_batch *
             a->pool_n--;
             a->pooled_bytes -= batch_capacity(b);
         }
+        if ((!b || !b->msgs) && (m = a->msgs_pool)) {
+            a->msgs_pool = m->next;
+            a->msgs_pool_n--;
+        }
     }
     pthread_mutex_unlock(&a->mem_lock);
     if (err) return err;
     if (!b) b = calloc(1, sizeof(*b));
+    if (b && m) {
+        b->msgs = m->m;
+        b->msgs_cap = m->cap;
+    } else {
+        free(m);
+    }
     if (b && batch_prepare(a, b, bytes, first)) {
         batch_free(b);
         b = NULL;
@@ -393,7 +476,7 @@ void kaccum_batch_release(kaccum *a, kaccum_batch *b)
      * from the pool first, so memory grows only when the pool is empty. */
     size_t cap = batch_capacity(b);
     bool normal = b->buf.cap <= 4 * (a->writer_max > 4096 ? a->writer_max : 4096);
-    if (b->msgs && normal && a->pool_n < POOL_MAX &&
+    if (normal && a->pool_n < POOL_MAX &&
         a->reserved + (int64_t)(a->pooled_bytes + cap) <= a->conf.buffer_memory) {
         b->next = a->pool;
         a->pool = b;
@@ -430,7 +513,7 @@ static bool try_grow(kaccum *a, kaccum_part *p, kaccum_batch *b, size_t need)
     if (next > a->grow_max) next = a->grow_max;
     int64_t extra = (int64_t)(next - limit);
     pthread_mutex_lock(&a->mem_lock);
-    bool ok = a->reserved + extra <= a->conf.buffer_memory;
+    bool ok = !mem_short(a, extra);
     if (ok) a->reserved += extra;
     pthread_mutex_unlock(&a->mem_lock);
     if (!ok) return false;
@@ -477,13 +560,8 @@ static kfk_err append_to_open(kaccum *a, kaccum_part *p, const kaccum_rec *rec,
 {
     kaccum_batch *b = p->tail;
     if (!b || b->sealed) return NEED_BATCH;
-    if (b->w.count == (int32_t)b->msgs_cap) {
-        uint32_t cap = b->msgs_cap * 2;
-        kaccum_msg *m = realloc(b->msgs, cap * sizeof(*m));
-        if (!m) return KFK_ERR_NO_MEMORY;
-        b->msgs = m;
-        b->msgs_cap = cap;
-    }
+    if (b->w.count == (int32_t)b->msgs_cap && msgs_resize(b, b->msgs_cap * 2))
+        return KFK_ERR_NO_MEMORY;
     /* Room within the batch's bound; past it the writer refuses the
      * record (TOO_LARGE) and try_grow decides. No record without headers
      * has more than 64 bytes of framing. */
@@ -558,7 +636,7 @@ static kfk_err append_new_batch(kaccum *a, kaccum_part *p, const kaccum_rec *rec
         return KFK_ERR_TOO_LARGE;
     kaccum_batch *b;
     int64_t size = (int64_t)a->writer_max;
-    kfk_err err = batch_get(a, need > size ? need : size, need, &b);
+    kfk_err err = batch_get(a, need > size ? need : size, need, rec, &b);
     if (err) return err;
     pthread_mutex_lock(&p->lock);
     kaccum_appended mid = *res;
@@ -833,7 +911,7 @@ kfk_err kaccum_split(kaccum *a, kaccum_batch *b, kaccum_batch **second)
     int32_t n = b->w.count, k = n / 2;
     if (n < 2) return KFK_ERR_STATE;
     kaccum_batch *t = calloc(1, sizeof(*t));
-    kaccum_msg *msgs = t ? malloc((size_t)(n - k) * sizeof(*msgs)) : NULL;
+    kaccum_msg *msgs = t && !msgs_resize(t, (uint32_t)(n - k)) ? t->msgs : NULL;
     kbuf first = {0};
     kbatch_writer w1, w2;
     kslice wire;
@@ -846,7 +924,7 @@ kfk_err kaccum_split(kaccum *a, kaccum_batch *b, kaccum_batch **second)
     if (err) {
         kbuf_free(&first);
         if (t) kbuf_free(&t->buf);
-        free(msgs);
+        free(msgs_block(msgs));
         free(t);
         return err == KFK_ERR_MALFORMED ? KFK_ERR_STATE : err;
     }
@@ -858,8 +936,6 @@ kfk_err kaccum_split(kaccum *a, kaccum_batch *b, kaccum_batch **second)
     kbuf_reset(&b->out); /* compressed bytes of the whole batch */
     t->w = w2;
     t->w.buf = &t->buf;
-    t->msgs = msgs;
-    t->msgs_cap = (uint32_t)(n - k);
     t->part = b->part;
     t->created_ms = b->created_ms;
     t->retry_at_ms = b->retry_at_ms;
@@ -877,4 +953,37 @@ kfk_err kaccum_split(kaccum *a, kaccum_batch *b, kaccum_batch **second)
     b->reserved -= t->reserved;
     *second = t;
     return KFK_OK;
+}
+
+/* ------------------------------------------------------ report blocks */
+
+kaccum_msgs *kaccum_batch_take_msgs(kaccum *a, kaccum_batch *b)
+{
+    kaccum_msgs *m = msgs_block(b->msgs);
+    m->n = b->w.count;
+    atomic_store_explicit(&a->msgs_hint, (uint32_t)m->n, memory_order_relaxed);
+    b->msgs = NULL;
+    b->msgs_cap = 0;
+    pthread_mutex_lock(&a->mem_lock);
+    a->report_bytes += (int64_t)msgs_bytes(m);
+    pthread_mutex_unlock(&a->mem_lock);
+    return m;
+}
+
+void kaccum_msgs_give(kaccum *a, kaccum_msgs *m)
+{
+    pthread_mutex_lock(&a->mem_lock);
+    a->report_bytes -= (int64_t)msgs_bytes(m);
+    if (atomic_load(&a->mem_waiters) > 0) pthread_cond_broadcast(&a->mem_freed);
+    /* Kept like batches: only while the pool stays within buffer.memory. */
+    bool keep = a->msgs_pool_n < POOL_MAX &&
+                a->reserved + a->report_bytes + (int64_t)(a->pooled_bytes + msgs_bytes(m)) <=
+                    a->conf.buffer_memory;
+    if (keep) {
+        m->next = a->msgs_pool;
+        a->msgs_pool = m;
+        a->msgs_pool_n++;
+    }
+    pthread_mutex_unlock(&a->mem_lock);
+    if (!keep) free(m);
 }

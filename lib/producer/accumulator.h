@@ -20,15 +20,21 @@
  * Memory: buffer.memory bounds the bytes reserved by all batches not yet
  * released (a batch reserves max(batch.size, its first record) when it
  * opens, as Java's BufferPool does; batch.size is capped at
- * max.request.size). An append that needs a new batch
- * past the bound fails at once with KFK_ERR_QUEUE_FULL when max.block.ms
- * is 0, else waits up to max.block.ms for kaccum_batch_release to free
- * memory, then fails with KFK_ERR_QUEUE_FULL. (Unlike Java's pool, the
- * waiters are not served in arrival order: all wake and race.)
+ * max.request.size) plus the report blocks taken from done batches and
+ * not yet given back (kaccum_batch_take_msgs). An append that needs a new
+ * batch past the bound fails at once with KFK_ERR_QUEUE_FULL when
+ * max.block.ms is 0, else waits up to max.block.ms for memory to come
+ * back, then fails with KFK_ERR_QUEUE_FULL. When the report blocks alone
+ * leave no room it fails at once, unless the caller says that another
+ * thread serves reports (kaccum_rec.reports_served): only the
+ * application's poll gives them back, and the thread that would poll may
+ * be the one waiting. (Unlike Java's pool, the waiters are not served in
+ * arrival order: all wake and race.)
  *
  * A batch's life, for the sender: kaccum_drain -> kaccum_batch_finish ->
- * send -> either delivery reports from b->msgs and kaccum_batch_release,
- * or kaccum_reenqueue for a retry (it keeps its place and sequence).
+ * send -> either delivery reports (b->msgs, or its whole block taken with
+ * kaccum_batch_take_msgs) and kaccum_batch_release, or kaccum_reenqueue
+ * for a retry (it keeps its place and sequence).
  * kaccum_expire and kaccum_purge hand back queued batches to be failed.
  *
  * Ownership: the kaccum owns every kaccum_part and every batch still in a
@@ -78,6 +84,12 @@ typedef struct kaccum_rec {
     const krecord_header *headers;
     size_t n_headers;
     void *opaque; /* the application's per-record pointer, for its delivery report */
+    /* Asked (with reports_ctx) only before an append would wait for
+     * memory: whether another thread will serve reports, so that the
+     * append may also wait for report blocks to come back, not only for
+     * batches. NULL: no. */
+    bool (*reports_served)(void *reports_ctx);
+    void *reports_ctx;
 } kaccum_rec;
 
 /* Per-record delivery-report data, in append order: record i of a batch
@@ -86,6 +98,22 @@ typedef struct kaccum_msg {
     void *opaque;
     int64_t timestamp;
 } kaccum_msg;
+
+/* The block a batch's msgs array lives in. When the batch is done the
+ * producer takes the whole block for its delivery-report queue
+ * (kaccum_batch_take_msgs) and fills in the header, so a report needs no
+ * allocation and no copy; kaccum_msgs_give hands it back once the reports
+ * were served. From take to give its bytes count under buffer.memory. */
+typedef struct kaccum_msgs {
+    struct kaccum_msgs *next; /* the holder's: a queue or the pool */
+    void *part;               /* the holder's: the partition context */
+    int64_t base_offset;
+    int64_t log_append_ms;
+    int32_t err;
+    int32_t n;    /* entries in use */
+    uint32_t cap; /* entries allocated */
+    kaccum_msg m[];
+} kaccum_msgs;
 
 /* A batch. The fields are for the holder of a drained batch to read; the
  * accumulator writes them while the batch is queued. */
@@ -96,7 +124,7 @@ struct kaccum_batch {
     kbatch_writer w;       /* over buf; w.count records */
     kbuf buf;              /* the batch, uncompressed, in wire form */
     kbuf out;              /* the compressed batch after kaccum_batch_finish */
-    kaccum_msg *msgs;      /* w.count entries */
+    kaccum_msg *msgs;      /* w.count entries, the m of a kaccum_msgs block */
     uint32_t msgs_cap;     /* allocated entries */
     int64_t created_ms;    /* when its first record was appended (now_ms) */
     int64_t reserved;      /* bytes of buffer.memory it holds */
@@ -154,6 +182,10 @@ void *kaccum_part_ctx(const kaccum_part *p);
  * length KIP-794's adaptive partitioning weighs (kpartitioner_set_load).
  * A lock-free snapshot; any thread. */
 int kaccum_part_queued(kaccum_part *p);
+
+/* Records and bytes (batches' uncompressed sizes) in p's queue, the open
+ * batch included, for statistics. Any thread; takes p's lock briefly. */
+void kaccum_part_backlog(kaccum_part *p, int64_t *records, int64_t *bytes);
 
 /* When the oldest batch in p's queue got its first record (now_ms clock),
  * INT64_MAX for an empty queue. Any thread; takes p's lock briefly. */
@@ -287,7 +319,23 @@ kfk_err kaccum_batch_finish(kaccum_batch *b, int64_t producer_id, int16_t produc
  * the batch to the pool. */
 void kaccum_batch_release(kaccum *a, kaccum_batch *b);
 
-/* Bytes of buffer.memory reserved right now (for tests and statistics). */
+/* Bytes of buffer.memory held by report blocks taken and not given back. */
+int64_t kaccum_report_bytes(kaccum *a);
+
+/* Bytes of buffer.memory reserved right now (for tests and statistics):
+ * batches' reservations plus the report blocks taken and not given back. */
 int64_t kaccum_reserved_bytes(kaccum *a);
+
+/* Takes b's report block (its records' opaques and timestamps, b's record
+ * count in n) for the caller to queue; b keeps no msgs, and gets a block
+ * again when it is reused (at an append, which may fail for memory: the
+ * report path never allocates). The block's bytes count under
+ * buffer.memory until kaccum_msgs_give. Call before releasing b. */
+kaccum_msgs *kaccum_batch_take_msgs(kaccum *a, kaccum_batch *b);
+
+/* Gives back a block from kaccum_batch_take_msgs: its bytes leave
+ * buffer.memory (waking blocked appends) and it is kept for reuse or
+ * freed. Any thread. */
+void kaccum_msgs_give(kaccum *a, kaccum_msgs *m);
 
 #endif

@@ -1,45 +1,16 @@
 /* Delivery reports: batches that are done (acknowledged, failed, expired,
  * purged) wait in one queue until the application's thread serves them
  * in kfk_producer_poll, so user callbacks never run on kfk threads or
- * with a kfk lock held. A batch's buffer.memory goes back when it is done:
- * the queue holds a copy of its records' report data. */
+ * with a kfk lock held. A done batch's buffer goes back at once; its
+ * report block (the records' opaques and timestamps) moves into the queue
+ * as it is, so queueing a report never allocates and cannot fail, and
+ * its bytes count under buffer.memory until the reports are served. */
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "base/time.h"
 #include "producer/producer_int.h"
 #include "producer/txn.h"
-
-/* A report block for n records: a pooled one when it is big enough. */
-static kdr *kdr_get(kfk_producer *p, int32_t n)
-{
-    kdr *d = NULL;
-    pthread_mutex_lock(&p->dr_lock);
-    if (p->dr_pool) {
-        d = p->dr_pool;
-        p->dr_pool = d->next;
-        p->dr_pool_n--;
-    }
-    pthread_mutex_unlock(&p->dr_lock);
-    if (d && d->cap >= n) return d;
-    free(d);
-    /* Round up, so blocks fit the next batches of about the same size. */
-    int32_t cap = n < 16 ? 16 : n + n / 4;
-    d = malloc(sizeof(*d) + (size_t)cap * sizeof(d->msgs[0]));
-    if (d) d->cap = cap;
-    return d;
-}
-
-void kdr_pool_free(kfk_producer *p)
-{
-    while (p->dr_pool) {
-        kdr *d = p->dr_pool;
-        p->dr_pool = d->next;
-        free(d);
-    }
-    p->dr_pool_n = 0;
-}
 
 void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_offset,
                     int64_t log_append_ms)
@@ -48,16 +19,15 @@ void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_
     /* Before the report counts as served: a commit waiting for the
      * records must see the transaction fail first. */
     if (err && p->txn) ktxn_batch_failed(p, err);
-    kdr *d = p->dr_cb ? kdr_get(p, n) : NULL;
-    if (d) {
-        int32_t cap = d->cap;
-        *d = (kdr){.part = kaccum_part_ctx(b->part),
-                   .err = err,
-                   .base_offset = base_offset,
-                   .log_append_ms = log_append_ms,
-                   .n = n,
-                   .cap = cap};
-        memcpy(d->msgs, b->msgs, (size_t)n * sizeof(d->msgs[0]));
+    if (!err) kprod_stats_acked(b);
+    kaccum_msgs *d = NULL;
+    if (p->dr_cb || p->n_icpt) {
+        d = kaccum_batch_take_msgs(p->accum, b);
+        d->part = kaccum_part_ctx(b->part);
+        d->err = err;
+        d->base_offset = base_offset;
+        d->log_append_ms = log_append_ms;
+        d->next = NULL;
     }
     kaccum_batch_release(p->accum, b);
     pthread_mutex_lock(&p->dr_lock);
@@ -69,8 +39,8 @@ void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_
         p->dr_tail = d;
         kwakefd_signal(&p->wake);
     } else {
-        /* No callback (or no memory for the reports): the records are
-         * done; counting them keeps flush from waiting for nothing. */
+        /* No one to tell: the records are done; counting them keeps
+         * flush from waiting for nothing. */
         atomic_fetch_sub(&p->outstanding, n);
     }
     pthread_cond_broadcast(&p->dr_cond);
@@ -100,42 +70,46 @@ void kdr_batch_abandon(kfk_producer *p, kaccum_batch *b, kfk_err err)
 
 int64_t kdr_expire(kfk_producer *p)
 {
-    kpart **parts;
-    int n = kprod_all_parts(p, &parts);
+    kaccum_list l = {0};
     int64_t oldest = INT64_MAX;
-    if (n <= 0) {
-        free(parts);
-        return oldest;
-    }
-    kaccum_part **aps = malloc((size_t)n * sizeof(*aps));
-    if (aps) {
-        for (int i = 0; i < n; i++)
-            aps[i] = parts[i]->ap;
-        kaccum_list l = {0};
-        kaccum_expire(p->accum, aps, (size_t)n, ktime_mono_ms(), p->delivery_timeout_ms, &l);
-        for (kaccum_batch *b; (b = kaccum_list_pop(&l));)
-            kdr_batch_abandon(p, b, KFK_ERR_TIMED_OUT);
-        oldest = kaccum_oldest_ms(p->accum, aps, (size_t)n);
-    } else {
-        oldest = ktime_mono_ms(); /* try again in delivery.timeout.ms */
-    }
-    free(aps);
-    free(parts);
+    kprod_expire_parts(p, ktime_mono_ms(), &l, &oldest);
+    for (kaccum_batch *b; (b = kaccum_list_pop(&l));)
+        kdr_batch_abandon(p, b, KFK_ERR_TIMED_OUT);
     return oldest;
 }
 
-/* Serves d's reports; d is not freed. */
-static void serve_one(kfk_producer *p, kdr *d)
+/* Serves d's reports, then gives d back. */
+static inline void report_at(const kaccum_msgs *d, int64_t base, int32_t i, kfk_delivery_report *r)
 {
-    kfk_delivery_report r = {
-        .topic = d->part->topic->name, .partition = d->part->id, .err = d->err};
-    for (int32_t i = 0; i < d->n; i++) {
-        r.offset = d->err || d->base_offset < 0 ? -1 : d->base_offset + i;
-        r.timestamp_ms = d->log_append_ms >= 0 ? d->log_append_ms : d->msgs[i].timestamp;
-        r.opaque = d->msgs[i].opaque;
-        p->dr_cb(p->dr_opaque, p, &r);
+    r->offset = base < 0 ? -1 : base + i;
+    r->timestamp_ms = d->log_append_ms >= 0 ? d->log_append_ms : d->m[i].timestamp;
+    r->opaque = d->m[i].opaque;
+}
+
+static void serve_one(kfk_producer *p, kaccum_msgs *d)
+{
+    kpart *pp = d->part;
+    kfk_delivery_report r = {.topic = pp->topic->name, .partition = pp->id, .err = d->err};
+    int32_t n = d->n;
+    int64_t base = d->err ? -1 : d->base_offset;
+    /* Read once: the callbacks may touch any memory. Without
+     * interceptors a block queues only for a dr_cb. */
+    kfk_dr_cb *cb = p->dr_cb;
+    void *cb_opaque = p->dr_opaque;
+    if (!p->n_icpt) {
+        for (int32_t i = 0; i < n; i++) {
+            report_at(d, base, i, &r);
+            cb(cb_opaque, p, &r);
+        }
+    } else {
+        for (int32_t i = 0; i < n; i++) {
+            report_at(d, base, i, &r);
+            kicpt_on_ack(p, &r);
+            if (cb) cb(cb_opaque, p, &r);
+        }
     }
-    atomic_fetch_sub(&p->outstanding, d->n);
+    kaccum_msgs_give(p->accum, d);
+    atomic_fetch_sub(&p->outstanding, n);
 }
 
 static void deadline_ts(struct timespec *ts, int timeout_ms)
@@ -162,44 +136,37 @@ static void wait_reports(kfk_producer *p, int timeout_ms)
     pthread_cond_timedwait(&p->dr_cond, &p->dr_lock, &ts);
 }
 
+static _Thread_local int serving_here;
+
+bool kdr_served_elsewhere(void *arg)
+{
+    kfk_producer *p = arg;
+    uintptr_t by = atomic_load(&p->served_by);
+    return atomic_load(&p->serving) > serving_here || (by && by != (uintptr_t)pthread_self());
+}
+
 int kdr_serve(kfk_producer *p, int timeout_ms)
 {
+    int nested = serving_here;
+    if (!nested) atomic_fetch_add(&p->serving, 1);
+    serving_here = 1;
+    atomic_store_explicit(&p->served_by, (uintptr_t)pthread_self(), memory_order_relaxed);
     pthread_mutex_lock(&p->dr_lock);
     if (!p->dr_head) wait_reports(p, timeout_ms);
-    kdr *d = p->dr_head;
+    kaccum_msgs *d = p->dr_head;
     p->dr_head = p->dr_tail = NULL;
     kwakefd_clear(&p->wake);
     pthread_mutex_unlock(&p->dr_lock);
     int served = 0;
-    kdr *keep = NULL, *drop = NULL;
-    for (int kept = 0; d;) {
-        kdr *next = d->next;
+    while (d) {
+        kaccum_msgs *next = d->next;
         served += d->n;
         serve_one(p, d);
-        kdr **to = kept++ < KDR_POOL_MAX ? &keep : &drop;
-        d->next = *to;
-        *to = d;
         d = next;
     }
-    while (drop) {
-        kdr *next = drop->next;
-        free(drop);
-        drop = next;
-    }
-    /* Back to the pool, up to KDR_POOL_MAX blocks in all. */
-    pthread_mutex_lock(&p->dr_lock);
-    while (keep && p->dr_pool_n < KDR_POOL_MAX) {
-        kdr *next = keep->next;
-        keep->next = p->dr_pool;
-        p->dr_pool = keep;
-        p->dr_pool_n++;
-        keep = next;
-    }
-    pthread_mutex_unlock(&p->dr_lock);
-    while (keep) {
-        kdr *next = keep->next;
-        free(keep);
-        keep = next;
+    if (!nested) {
+        serving_here = 0;
+        atomic_fetch_sub(&p->serving, 1);
     }
     return served;
 }

@@ -324,6 +324,49 @@ int kprod_all_parts(kfk_producer *p, kpart ***out)
     return v ? (int)k : -1;
 }
 
+/* Calls fn for every partition's accumulator queue, topics_lock held
+ * for reading. */
+static void each_part(kfk_producer *p, void (*fn)(kfk_producer *, kaccum_part *, void *), void *arg)
+{
+    pthread_rwlock_rdlock(&p->topics_lock);
+    for (size_t i = 0; i < p->cap_topics; i++) {
+        kpart_array *a = p->topics[i] ? atomic_load(&p->topics[i]->parts) : NULL;
+        for (int32_t j = 0; a && j < a->n; j++)
+            fn(p, a->parts[j]->ap, arg);
+    }
+    pthread_rwlock_unlock(&p->topics_lock);
+}
+
+static void purge_one(kfk_producer *p, kaccum_part *ap, void *out)
+{
+    kaccum_purge(p->accum, &ap, 1, out);
+}
+
+void kprod_purge_parts(kfk_producer *p, kaccum_list *out)
+{
+    each_part(p, purge_one, out);
+}
+
+typedef struct {
+    int64_t now_ms, oldest;
+    kaccum_list *out;
+} expire_arg;
+
+static void expire_one(kfk_producer *p, kaccum_part *ap, void *arg)
+{
+    expire_arg *e = arg;
+    kaccum_expire(p->accum, &ap, 1, e->now_ms, p->delivery_timeout_ms, e->out);
+    int64_t oldest = kaccum_oldest_ms(p->accum, &ap, 1);
+    if (oldest < e->oldest) e->oldest = oldest;
+}
+
+void kprod_expire_parts(kfk_producer *p, int64_t now_ms, kaccum_list *out, int64_t *oldest)
+{
+    expire_arg e = {.now_ms = now_ms, .oldest = INT64_MAX, .out = out};
+    each_part(p, expire_one, &e);
+    *oldest = e.oldest;
+}
+
 uint64_t kprod_routing_version(kfk_producer *p)
 {
     return atomic_load(&kclient_meta(p->client)->version) * 1000003u +
@@ -367,6 +410,8 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
         .headers = hdrs,
         .n_headers = rec->n_headers,
         .opaque = opaque,
+        .reports_served = kdr_served_elsewhere,
+        .reports_ctx = p,
     };
     kaccum_appended res;
     atomic_fetch_add(&p->outstanding, 1);
@@ -430,6 +475,20 @@ static kfk_err check_record(kfk_producer *p, const kfk_record *rec)
     return KFK_OK;
 }
 
+/* A record kfk_produce refused after the interceptors' on_send: their
+ * on_acknowledgement gets the error, as Java's onSendError (no report
+ * follows, so this is its only acknowledgement). */
+static void kicpt_refused(kfk_producer *p, const kfk_record *rec, void *opaque, kfk_err err)
+{
+    kfk_delivery_report r = {.topic = rec->topic,
+                             .partition = rec->partition,
+                             .offset = -1,
+                             .timestamp_ms = rec->timestamp_ms,
+                             .err = err,
+                             .opaque = opaque};
+    kicpt_on_ack(p, &r);
+}
+
 /* Why the topic or its partition is not to be had, into the last error. */
 static void explain_topic(kfk_producer *p, const kfk_record *rec, kfk_err err)
 {
@@ -475,10 +534,18 @@ static void explain_append(kfk_producer *p, const kfk_record *rec, const krecord
                           "max.request.size (%zu) or buffer.memory (%lld)",
                           size, p->max_request_bytes, (long long)mem);
     } else if (err == KFK_ERR_QUEUE_FULL) {
-        kclient_error_set(c,
-                          "kfk_produce: buffer.memory (%lld bytes) stayed full for "
-                          "max.block.ms (%lld ms)",
-                          (long long)mem, (long long)p->max_block_ms);
+        int64_t reports = kaccum_report_bytes(p->accum);
+        if (reports > 0)
+            kclient_error_set(c,
+                              "kfk_produce: buffer.memory (%lld bytes) is full, %lld bytes of "
+                              "it delivery reports waiting for kfk_producer_poll: poll, then "
+                              "produce again",
+                              (long long)mem, (long long)reports);
+        else
+            kclient_error_set(c,
+                              "kfk_produce: buffer.memory (%lld bytes) stayed full for "
+                              "max.block.ms (%lld ms)",
+                              (long long)mem, (long long)p->max_block_ms);
     } else if (err == KFK_ERR_DESTROYED) {
         kclient_error_set(c, "kfk_produce: the producer is closing");
     }
@@ -535,7 +602,13 @@ static kfk_err produce(kfk_producer *p, const kfk_record *rec, void *opaque)
 kfk_err kfk_produce(kfk_producer *p, const kfk_record *rec, void *opaque)
 {
     if (!p) return KFK_ERR_INVALID_ARG;
-    return kclient_error_end(p->client, produce(p, rec, opaque));
+    /* Interceptors cost kfk_produce one predicted branch (and one more
+     * on an error), and leave produce as it is. */
+    bool hooked = __builtin_expect(p->n_icpt != 0, 0) && rec;
+    if (hooked) kicpt_on_send(p, rec);
+    kfk_err err = produce(p, rec, opaque);
+    if (__builtin_expect(err != KFK_OK, 0) && hooked) kicpt_refused(p, rec, opaque, err);
+    return kclient_error_end(p->client, err);
 }
 
 const char *kfk_producer_last_error(const kfk_producer *p)
@@ -706,6 +779,8 @@ static void read_conf(kfk_producer *p, const kfk_conf *c)
     p->partitioner_opaque = o;
     p->dr_cb = (kfk_dr_cb *)kconf_cb(c, KCONF_DR_CB, &o);
     p->dr_opaque = o;
+    p->icpt = c->icpt;
+    p->n_icpt = c->n_icpt;
 }
 
 static kaccum *accum_new(const kfk_conf *c)
@@ -784,23 +859,11 @@ kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen)
 kfk_err kfk_producer_purge(kfk_producer *p)
 {
     if (!p) return KFK_ERR_INVALID_ARG;
-    kpart **parts;
-    int n = kprod_all_parts(p, &parts);
-    if (n < 0) return kclient_error_end(p->client, KFK_ERR_NO_MEMORY);
-    kaccum_part **aps = malloc(((size_t)n + 1) * sizeof(*aps));
-    if (!aps) {
-        free(parts);
-        return kclient_error_end(p->client, KFK_ERR_NO_MEMORY);
-    }
-    for (int i = 0; i < n; i++)
-        aps[i] = parts[i]->ap;
     kaccum_list l = {0};
-    kaccum_purge(p->accum, aps, (size_t)n, &l);
+    kprod_purge_parts(p, &l);
     kfk_err why = atomic_load(&p->closing) ? KFK_ERR_DESTROYED : KFK_ERR_PURGED;
     for (kaccum_batch *b; (b = kaccum_list_pop(&l));)
         kdr_batch_abandon(p, b, why);
-    free(aps);
-    free(parts);
     return KFK_OK;
 }
 
@@ -829,6 +892,7 @@ kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
             break;
         }
         kdr_serve(p, (int)(left < 100 ? left : 100));
+        kprod_stats_tick(p);
     }
     kdr_serve(p, 0);
     kaccum_flush_end(p->accum);
@@ -849,15 +913,19 @@ int64_t kfk_producer_outstanding(const kfk_producer *p)
     return p ? (int64_t)atomic_load(&p->outstanding) : -1;
 }
 
+int64_t kfk_producer_buffered_bytes(const kfk_producer *p)
+{
+    return p ? kaccum_reserved_bytes(p->accum) : -1;
+}
+
 int kfk_producer_poll(kfk_producer *p, int timeout_ms)
 {
     if (!p || kclient_forked(p->client)) return -1;
-    return kdr_serve(p, timeout_ms);
+    return kprod_poll(p, timeout_ms);
 }
 
 static void producer_free(kfk_producer *p)
 {
-    kdr_pool_free(p);
     for (size_t i = 0; i < p->cap_topics; i++)
         if (p->topics[i]) topic_free(p->topics[i]);
     free(p->topics);

@@ -89,6 +89,9 @@ typedef struct kpart {
     /* Transactions, version 1 (txn.c): the transaction (ktxn.serial) in
      * which the partition was queued to join, and joined. */
     _Atomic uint32_t txn_seen, txn_added;
+    /* Statistics (stats.c): records and bytes acknowledged. Written by
+     * whichever I/O thread completes a batch, so shared adds, per batch. */
+    kstat acked_records, acked_bytes;
     /* The senders' sets of partitions with queued data (sender.c): a
      * kick pushes the partition on its sender's stack once (kicked, then
      * kick_next, written by the pusher that set kicked and read by the
@@ -127,6 +130,10 @@ struct kptopic {
      * the topic was dropped from the metadata the client asks for */
     _Atomic int64_t used_ms;
     atomic_bool idle;
+    /* Statistics (stats.c): the batches acknowledged, their sizes before
+     * and after compression. Any I/O thread, per batch. */
+    kwhist batch_bytes, batch_records;
+    kstat raw_bytes, wire_bytes;
 };
 
 /* One broker's sender: a ksource on its connection. */
@@ -168,26 +175,6 @@ struct ksender {
     ksender *next; /* in the producer's list */
 };
 
-/* A batch's outcome on its way to the application's poll: a copy of its
- * records' report data, so the batch and its buffer.memory go back to
- * the accumulator at once (an application blocked in kfk_produce for
- * memory must not wait for its own poll). */
-typedef struct kdr {
-    struct kdr *next;
-    kpart *part;
-    kfk_err err;
-    int64_t base_offset;
-    int64_t log_append_ms; /* -1: CreateTime */
-    int32_t n;
-    int32_t cap; /* msgs allocated: served reports are kept for reuse */
-    kaccum_msg msgs[];
-} kdr;
-
-/* Served report blocks kept for the next batches (delivery.c), so a
- * steady producer does not malloc and free one per batch (the heap then
- * grows and shrinks, and every regrowth faults in fresh pages). */
-#define KDR_POOL_MAX 64
-
 struct kfk_producer {
     kclient *client;
     const kfk_conf *conf;
@@ -211,6 +198,9 @@ struct kfk_producer {
     void *partitioner_opaque;
     kfk_dr_cb *dr_cb;
     void *dr_opaque;
+    const kconf_icpt *icpt; /* interceptors, in the order added (the conf's) */
+    int n_icpt;
+    atomic_long icpt_errors; /* errors they returned (the log shows some) */
 
     /* topics: an open-addressing table by name */
     pthread_rwlock_t topics_lock; /* protects topics, n_topics, cap_topics */
@@ -224,13 +214,13 @@ struct kfk_producer {
     pthread_cond_t senders_cond; /* a detach finished */
 
     /* delivery reports */
-    pthread_mutex_t dr_lock; /* protects dr_head, dr_tail, dr_pool, dr_pool_n, wake */
-    kdr *dr_pool; /* linked through next */
-    int dr_pool_n;
+    pthread_mutex_t dr_lock; /* protects dr_head, dr_tail, wake */
     pthread_cond_t dr_cond;  /* reports queued or outstanding went down */
-    kdr *dr_head, *dr_tail;
+    kaccum_msgs *dr_head, *dr_tail; /* the done batches' report blocks, in order */
     kwakefd wake; /* readable while reports wait (kfk_producer_wakeup_fd) */
     atomic_int_fast64_t outstanding; /* records accepted and not yet reported */
+    atomic_int serving;          /* threads in kdr_serve */
+    _Atomic uintptr_t served_by; /* the thread that last served reports; 0: none yet */
 
     /* idempotence (KIP-98, KIP-360) */
     _Atomic int64_t producer_id; /* -1 until InitProducerId answered */
@@ -272,6 +262,19 @@ int kprod_all_parts(kfk_producer *p, kpart ***out);
 /* A number that moves whenever routing may have changed: metadata or the
  * producer's topics and partitions. */
 uint64_t kprod_routing_version(kfk_producer *p);
+/* Moves every batch queued for the producer's partitions to out (open
+ * ones too), as kaccum_purge does. Allocates nothing, so it cannot fail:
+ * destroy relies on it to report every record. Any thread. */
+void kprod_purge_parts(kfk_producer *p, kaccum_list *out);
+/* Moves the batches queued past delivery.timeout.ms at now_ms to out, as
+ * kaccum_expire does, and sets *oldest to when the oldest batch still
+ * queued was created (INT64_MAX: none). Allocates nothing. */
+void kprod_expire_parts(kfk_producer *p, int64_t now_ms, kaccum_list *out, int64_t *oldest);
+/* Interceptors (interceptor.c): each one's on_send with rec, and each
+ * one's on_acknowledgement with report, in the order they were added;
+ * an error they return is logged. */
+void kicpt_on_send(kfk_producer *p, const kfk_record *rec);
+void kicpt_on_ack(kfk_producer *p, const kfk_delivery_report *report);
 /* A batch created at created_ms is queued (opened, or put back for a
  * retry): the expiry timer must fire by its delivery.timeout.ms. Any
  * thread. */
@@ -308,10 +311,14 @@ void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_
  * of its partition's unacked list (a sequence gap: asks for an epoch
  * bump when idempotent) and reports err. Any thread. */
 void kdr_batch_abandon(kfk_producer *p, kaccum_batch *b, kfk_err err);
+/* Whether a thread other than this one serves reports: one is in
+ * kdr_serve now, or the last one to serve them was another thread (an
+ * application's poller). A kfk_produce blocked for memory may then wait
+ * for reports to be served, where this thread's own poll would never
+ * come. p is the kfk_producer. */
+bool kdr_served_elsewhere(void *p);
 /* Serves every queued report on this thread. Returns how many. */
 int kdr_serve(kfk_producer *p, int timeout_ms);
-/* Frees the pooled report blocks; at destroy. */
-void kdr_pool_free(kfk_producer *p);
 /* Expires and fails queued batches past delivery.timeout.ms. Returns
  * when the oldest batch still queued was created, INT64_MAX: none. */
 int64_t kdr_expire(kfk_producer *p);
@@ -366,6 +373,19 @@ void kidem_reset_all(kfk_producer *p);
 /* A batch went into / came out of a request. */
 void kidem_inflight_add(kfk_producer *p, int n);
 void kidem_inflight_done(kfk_producer *p);
+
+/* --- stats.c ------------------------------------------------------------------------ */
+
+/* Counts an acknowledged batch b for statistics: its partition's records
+ * and bytes, its topic's batch sizes. Any thread; a few relaxed adds per
+ * batch, nothing per record. */
+void kprod_stats_acked(kaccum_batch *b);
+/* kfk_producer_poll: kdr_serve, waking for and delivering the statistics
+ * document when one is due. */
+int kprod_poll(kfk_producer *p, int timeout_ms);
+/* Delivers the statistics document when one is due. Application thread,
+ * no kfk lock held; one load when statistics are off. */
+void kprod_stats_tick(kfk_producer *p);
 
 /* idle.c: metadata.max.idle.ms. A topic no batch opened for that long,
  * with nothing queued or in flight, leaves the metadata the client asks

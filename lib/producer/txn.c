@@ -59,20 +59,10 @@ static bool bump_error(kfk_err err)
  * Lock not held. */
 static void fail_queued(kfk_producer *p, kfk_err err)
 {
-    kpart **parts;
-    int n = kprod_all_parts(p, &parts);
-    if (n < 0) return;
-    kaccum_part **aps = malloc(((size_t)n + 1) * sizeof(*aps));
-    if (aps) {
-        for (int i = 0; i < n; i++)
-            aps[i] = parts[i]->ap;
-        kaccum_list l = {0};
-        kaccum_purge(p->accum, aps, (size_t)n, &l);
-        for (kaccum_batch *b; (b = kaccum_list_pop(&l));)
-            kdr_batch_abandon(p, b, err);
-    }
-    free(aps);
-    free(parts);
+    kaccum_list l = {0};
+    kprod_purge_parts(p, &l);
+    for (kaccum_batch *b; (b = kaccum_list_pop(&l));)
+        kdr_batch_abandon(p, b, err);
 }
 
 /* The failure err of a coordinator request (request) or of a record moves

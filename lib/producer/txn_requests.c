@@ -270,7 +270,7 @@ static kfk_err send_offsets(ktxn *t, ktxn_bodies *b)
     r->group_id = kwire_cstr(o->group_id);
     r->producer_id = atomic_load(&t->p->producer_id);
     r->producer_epoch = atomic_load(&t->p->producer_epoch);
-    r->generation_id = o->generation_id;
+    r->generation_id_or_member_epoch = o->generation_id;
     r->member_id = kwire_cstr(o->member_id);
     r->group_instance_id = kwire_cstr(o->instance_id);
     r->topics = b->offsets_topics;
@@ -295,6 +295,7 @@ static kfk_err send_offsets(ktxn *t, ktxn_bodies *b)
     c->coord_type = 0;
     c->coord_key = o->group_id;
     if (t->tv2) c->min_version = 5;
+    c->max_version = 5; /* v6 names topics by id */
     return KFK_OK;
 }
 

@@ -15,6 +15,41 @@ static void coordinator(mt_conn *c, const char *bootstrap, const char *group)
     c->fd = kcoord_find(bootstrap, 0, group, NULL, &port) ? -1 : mt_dial(port);
 }
 
+/* The coordinator answered for the group: the partition must be there. */
+static void check_partition(int32_t n_topics, int32_t n_partitions, int16_t err, const char *topic,
+                            int32_t partition)
+{
+    ck_assert_int_eq(n_topics, 1);
+    ck_assert_int_eq(n_partitions, 1);
+    ck_assert_msg(err == 0, "OffsetFetch %s/%d: %s", topic, (int)partition, kfk_err_str(err));
+}
+
+static bool read_v8(const kp_offset_fetch_response *resp, const char *topic, int32_t partition,
+                    int64_t *offset, int32_t *epoch)
+{
+    if (resp->n_groups != 1 || resp->groups[0].error_code) return false;
+    const kp_offset_fetch_response_group *g = &resp->groups[0];
+    const kp_offset_fetch_response_partitions *p = g->n_topics == 1 ? g->topics[0].partitions : NULL;
+    check_partition(g->n_topics, p ? g->topics[0].n_partitions : 0, p ? p->error_code : 0, topic,
+                    partition);
+    *offset = p->committed_offset;
+    *epoch = p->committed_leader_epoch;
+    return true;
+}
+
+static bool read_v7(const kp_offset_fetch_response *resp, const char *topic, int32_t partition,
+                    int64_t *offset, int32_t *epoch)
+{
+    if (resp->error_code) return false;
+    const kp_offset_fetch_response_partition *p =
+        resp->n_topics == 1 ? resp->topics[0].partitions : NULL;
+    check_partition(resp->n_topics, p ? resp->topics[0].n_partitions : 0, p ? p->error_code : 0,
+                    topic, partition);
+    *offset = p->committed_offset;
+    *epoch = p->committed_leader_epoch;
+    return true;
+}
+
 /* One try; false when the coordinator could not answer (yet). */
 static bool try_fetch(const char *bootstrap, const char *group, const char *topic,
                       int32_t partition, int64_t *offset, int32_t *epoch)
@@ -35,21 +70,24 @@ static bool try_fetch(const char *bootstrap, const char *group, const char *topi
         g.n_topics = 1;
         kp_offset_fetch_request req;
         kp_offset_fetch_request_init(&req);
-        req.groups = &g;
-        req.n_groups = 1;
-        kp_offset_fetch_response resp;
-        if (mt_try_call(&c, KP_OFFSET_FETCH_KEY, 8, &req, &resp) == 0 && resp.n_groups == 1 &&
-            !resp.groups[0].error_code) {
-            /* The coordinator answered for the group: the partition must be there. */
-            ck_assert_int_eq(resp.groups[0].n_topics, 1);
-            ck_assert_int_eq(resp.groups[0].topics[0].n_partitions, 1);
-            const kp_offset_fetch_response_partitions *p = &resp.groups[0].topics[0].partitions[0];
-            ck_assert_msg(p->error_code == 0, "OffsetFetch %s/%d: %s", topic, (int)partition,
-                          kfk_err_str(p->error_code));
-            *offset = p->committed_offset;
-            *epoch = p->committed_leader_epoch;
-            ok = true;
+        kp_offset_fetch_request_topic t7;
+        kp_offset_fetch_request_topic_init(&t7);
+        int16_t v = mt_api_version(&c, KP_OFFSET_FETCH_KEY, 8);
+        if (v >= 8) {
+            req.groups = &g;
+            req.n_groups = 1;
+        } else { /* before v8 (Kafka 3.0): one group, its topics at the top level */
+            t7.name = t.name;
+            t7.partition_indexes = &partition;
+            t7.n_partition_indexes = 1;
+            req.group_id = g.group_id;
+            req.topics = &t7;
+            req.n_topics = 1;
         }
+        kp_offset_fetch_response resp;
+        if (v >= 5 && mt_try_call(&c, KP_OFFSET_FETCH_KEY, v, &req, &resp) == 0)
+            ok = v >= 8 ? read_v8(&resp, topic, partition, offset, epoch)
+                        : read_v7(&resp, topic, partition, offset, epoch);
     }
     mt_close(&c);
     return ok;

@@ -19,14 +19,25 @@ int16_t kcoord_find(const char *bootstrap, int8_t key_type, const char *key, int
     kp_find_coordinator_request_init(&req);
     kslice k = kwire_cstr(key);
     req.key_type = key_type;
-    req.coordinator_keys = &k;
-    req.n_coordinator_keys = 1;
     kp_find_coordinator_response resp;
     int16_t err = KFK_ERR_TRANSPORT;
-    if (mt_try_call(&b, KP_FIND_COORDINATOR_KEY, 4, &req, &resp) == 0 && resp.n_coordinators == 1) {
-        err = resp.coordinators[0].error_code;
-        if (!err && node) *node = resp.coordinators[0].node_id;
-        if (!err && port) *port = resp.coordinators[0].port;
+    int16_t v = mt_api_version(&b, KP_FIND_COORDINATOR_KEY, 4);
+    if (v >= 4) { /* batched from v4 (Kafka 3.0); one key before */
+        req.coordinator_keys = &k;
+        req.n_coordinator_keys = 1;
+    } else {
+        req.key = k;
+    }
+    if (v >= 1 && mt_try_call(&b, KP_FIND_COORDINATOR_KEY, v, &req, &resp) == 0) {
+        if (v >= 4 && resp.n_coordinators == 1) {
+            err = resp.coordinators[0].error_code;
+            if (!err && node) *node = resp.coordinators[0].node_id;
+            if (!err && port) *port = resp.coordinators[0].port;
+        } else if (v < 4) {
+            err = resp.error_code;
+            if (!err && node) *node = resp.node_id;
+            if (!err && port) *port = resp.port;
+        }
     }
     mt_close(&b); /* resp lives in b's arena: read above */
     return err;

@@ -87,14 +87,17 @@ int16_t ktw_txn_offset_commit(mt_conn *c, int16_t v, ktw_pid pe, const ktw_offse
     kp_txn_offset_commit_request_partition_init(&p);
     p.partition_index = o->partition;
     p.committed_offset = o->offset;
-    t.name = kwire_cstr(o->topic);
+    if (v >= 6)
+        t.topic_id = o->topic_id;
+    else
+        t.name = kwire_cstr(o->topic);
     t.partitions = &p;
     t.n_partitions = 1;
     req.transactional_id = kwire_cstr(o->txn);
     req.group_id = kwire_cstr(o->group);
     req.producer_id = pe.id;
     req.producer_epoch = pe.epoch;
-    req.generation_id = o->generation;
+    req.generation_id_or_member_epoch = o->generation;
     req.member_id = kwire_cstr(o->member);
     if (o->instance) req.group_instance_id = kwire_cstr(o->instance);
     req.topics = &t;

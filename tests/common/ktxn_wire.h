@@ -51,6 +51,7 @@ typedef struct ktw_offset {
     const char *instance;
     int32_t generation;
     const char *topic;
+    kuuid topic_id; /* what version 6 and later send instead of topic */
     int32_t partition;
     int64_t offset;
 } ktw_offset;

@@ -160,6 +160,21 @@ static inline int mt_try_call(mt_conn *c, int16_t key, int16_t version, const vo
     return cid >= 0 && mt_recv(c, key, version, resp) == cid ? 0 : -1;
 }
 
+/* The newest version of API key the broker serves, capped at want; -1
+ * when it serves none or does not answer. Asks ApiVersions v0, which
+ * every broker answers, so that helpers speak to old brokers too. */
+static inline int16_t mt_api_version(mt_conn *c, int16_t key, int16_t want)
+{
+    kp_api_versions_request req;
+    kp_api_versions_request_init(&req);
+    kp_api_versions_response resp;
+    if (mt_try_call(c, KP_API_VERSIONS_KEY, 0, &req, &resp) || resp.error_code) return -1;
+    for (int32_t i = 0; i < resp.n_api_keys; i++)
+        if (resp.api_keys[i].api_key == key)
+            return resp.api_keys[i].max_version < want ? resp.api_keys[i].max_version : want;
+    return -1;
+}
+
 /* True when the broker closed the connection (EOF or reset) within
  * timeout_ms, having sent nothing. */
 static inline bool mt_closed(mt_conn *c, int timeout_ms)

@@ -6,6 +6,7 @@
  * OffsetCommit (retried), FENCED_INSTANCE_ID (fatal), and LeaveGroup sent
  * by dynamic members only (KIP-345). */
 #include <check.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,49 @@ START_TEST(test_coordinator_errors_are_retried)
 }
 END_TEST
 
+static atomic_int errors_heard;
+static atomic_int last_error_heard;
+
+static void count_errors(void *opaque, void *handle, kfk_err err, const char *reason)
+{
+    (void)opaque, (void)handle, (void)reason;
+    atomic_store(&last_error_heard, err);
+    atomic_fetch_add(&errors_heard, 1);
+}
+
+/* An error JoinGroup or SyncGroup has no plan for reaches poll and
+ * error_cb once for a run of it (Java's poll throws it), and the member
+ * keeps joining until the broker relents. */
+static void unexpected_error_run(kfk_mock_api api)
+{
+    atomic_store(&errors_heard, 0);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, api, 3, KFK_ERR_UNKNOWN_SERVER_ERROR), KFK_OK);
+    const char *const kv[][2] = {
+        {"log.level", "crit"}, {"retry.backoff.ms", "20"}, {"retry.backoff.max.ms", "100"}, {NULL}};
+    kfk_conf *conf = kmember_conf(kfk_mock_cluster_bootstrap(mc), "g", kv, NULL);
+    kfk_conf_set_error_cb(conf, count_errors, NULL);
+    kmember m;
+    kmember_start(&m, conf, &(kmember_opts){.topic = "t"});
+    POLL_UNTIL(&m, m.st.owned == NP && m.st.group_err != KFK_OK);
+    ck_assert_int_eq(m.st.group_err, KFK_ERR_UNKNOWN_SERVER_ERROR);
+    ck_assert_int_ge(kfk_mock_request_count(mc, api), 4);
+    ck_assert_int_eq(atomic_load(&errors_heard), 1);
+    ck_assert_int_eq(atomic_load(&last_error_heard), KFK_ERR_UNKNOWN_SERVER_ERROR);
+    kmember_destroy(&m);
+}
+
+START_TEST(test_unexpected_join_error_reaches_poll_and_joins_again)
+{
+    unexpected_error_run(KFK_MOCK_API_JOIN_GROUP);
+}
+END_TEST
+
+START_TEST(test_unexpected_sync_error_reaches_poll_and_joins_again)
+{
+    unexpected_error_run(KFK_MOCK_API_SYNC_GROUP);
+}
+END_TEST
+
 START_TEST(test_fenced_instance_is_fatal)
 {
     kmember m;
@@ -278,6 +322,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_rebalance_in_progress_cooperative_keeps_all);
     tcase_add_test(tc, test_heartbeats_go_on_while_revoking);
     tcase_add_test(tc, test_coordinator_errors_are_retried);
+    tcase_add_test(tc, test_unexpected_join_error_reaches_poll_and_joins_again);
+    tcase_add_test(tc, test_unexpected_sync_error_reaches_poll_and_joins_again);
     tcase_add_test(tc, test_fenced_instance_is_fatal);
     tcase_add_test(tc, test_only_dynamic_members_send_leave_group);
     tcase_add_test(tc, test_coordinator_moves);

@@ -571,6 +571,38 @@ START_TEST(test_txn_offsets_become_visible_on_commit_only)
 }
 END_TEST
 
+/* Version 6 names the topic by id, and an id the cluster does not know
+ * gets UNKNOWN_TOPIC_ID; the offset lands under the topic's name. */
+START_TEST(test_txn_offsets_by_topic_id)
+{
+    const char *group = "g-txn-id";
+    mt_conn gc;
+    int32_t gcoord = -1;
+    for (int32_t b = 1; b <= 3 && gcoord < 0; b++) {
+        mt_open(&gc, mc, b);
+        int16_t err;
+        offset_fetch(&gc, group, false, &err);
+        if (err == 0)
+            gcoord = b;
+        else
+            mt_close(&gc);
+    }
+    ck_assert_int_gt(gcoord, 0);
+    ktw_pid pe = init();
+    ck_assert_int_eq(add_offsets(pe, group), 0);
+    ktw_offset o = {.txn = TXN, .group = group, .member = "", .generation = -1, .offset = 7};
+    o.topic_id.b[0] = 0x5a; /* no such topic */
+    ck_assert_int_eq(ktw_txn_offset_commit(&gc, 6, pe, &o), KFK_ERR_UNKNOWN_TOPIC_ID);
+    o.topic_id = mt_topic_id(mc, TOPIC);
+    ck_assert_int_eq(ktw_txn_offset_commit(&gc, 6, pe, &o), 0);
+    ck_assert_int_eq(end_v(3, pe, true, NULL), 0);
+    int16_t err;
+    ck_assert_int_eq(offset_fetch(&gc, group, true, &err), 7);
+    ck_assert_int_eq(err, 0);
+    mt_close(&gc);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- faults */
 
 START_TEST(test_pushed_errors_reach_every_txn_api)
@@ -655,6 +687,7 @@ static Suite *mock_txn_suite(void)
     tcase_add_test(tc_core, test_tv2_adds_partitions_on_produce_and_bumps_the_epoch_on_end);
     tcase_add_test(tc_core, test_tv1_refuses_produce_to_a_partition_not_added);
     tcase_add_test(tc_core, test_txn_offsets_become_visible_on_commit_only);
+    tcase_add_test(tc_core, test_txn_offsets_by_topic_id);
     tcase_add_test(tc_core, test_pushed_errors_reach_every_txn_api);
     tcase_add_test(tc_core, test_malformed_txn_requests_close_only_their_connection);
     suite_add_tcase(s, tc_core);

@@ -205,9 +205,19 @@ class Emitter:
         self.lines.append(keyword)
         self.fields(spec.get("fields", []), scope, 1, spec["name"])
         for cs in spec.get("commonStructs", []):
-            if Range.parse(cs["versions"]) != Range(0, None):
+            # A common struct valid from some version on (Kafka 4.4's
+            # TopologyDescription, "1+") needs nothing of its own: its
+            # fields carry the same versions, written out against the
+            # message's scope. Anything else would lose a fact.
+            cv = Range.parse(cs["versions"])
+            if cv.hi is not None or cv.lo is None:
                 raise SystemExit("%s: common struct %s has versions %s"
                                  % (spec["name"], cs["name"], cs["versions"]))
+            for f in cs["fields"]:
+                fv = Range.parse(f["versions"])
+                if fv.lo is None or fv.lo < cv.lo:
+                    raise SystemExit("%s: field %s of common struct %s predates it"
+                                     % (spec["name"], f["name"], cs["name"]))
             self.lines.append("")
             self.lines.append("struct %s" % snake(cs["name"]))
             self.fields(cs["fields"], scope, 1, spec["name"] + ":" + cs["name"])

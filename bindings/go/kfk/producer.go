@@ -8,6 +8,7 @@ import "C"
 import (
 	"context"
 	"encoding/binary"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -301,8 +302,13 @@ func (p *Producer) releaseSlots(ids []uint32) {
 }
 
 // reportLoop is the producer's one goroutine: it polls kfk for delivery
-// reports and hands them out.
+// reports and hands them out. It keeps one OS thread of its own, which
+// no Produce can then run on: kfk lets a Produce blocked on
+// buffer.memory wait for unserved reports only when another thread
+// serves them.
 func (p *Producer) reportLoop() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	defer close(p.done)
 	for {
 		select {

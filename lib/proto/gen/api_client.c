@@ -926,6 +926,32 @@ static int delete_share_group_offsets_decode(void *m, int16_t version, kreader *
 
 const kproto_client kp_delete_share_group_offsets_client = {92, delete_share_group_offsets_encode, delete_share_group_offsets_decode};
 
+static int streams_group_topology_description_update_encode(const void *m, int16_t version,
+                                                            kbuf *out)
+{
+    return kp_streams_group_topology_description_update_request_encode(m, version, out);
+}
+
+static int streams_group_topology_description_update_decode(void *m, int16_t version, kreader *r,
+                                                            karena *a)
+{
+    return kp_streams_group_topology_description_update_response_decode(m, version, r, a);
+}
+
+const kproto_client kp_streams_group_topology_description_update_client = {93, streams_group_topology_description_update_encode, streams_group_topology_description_update_decode};
+
+static int unregister_controller_encode(const void *m, int16_t version, kbuf *out)
+{
+    return kp_unregister_controller_request_encode(m, version, out);
+}
+
+static int unregister_controller_decode(void *m, int16_t version, kreader *r, karena *a)
+{
+    return kp_unregister_controller_response_decode(m, version, r, a);
+}
+
+const kproto_client kp_unregister_controller_client = {94, unregister_controller_encode, unregister_controller_decode};
+
 const kproto_client *const kproto_clients[] = {
     &kp_produce_client,
     &kp_fetch_client,
@@ -1004,6 +1030,8 @@ const kproto_client *const kproto_clients[] = {
     &kp_describe_share_group_offsets_client,
     &kp_alter_share_group_offsets_client,
     &kp_delete_share_group_offsets_client,
+    &kp_streams_group_topology_description_update_client,
+    &kp_unregister_controller_client,
 };
 
 const size_t kproto_n_clients = sizeof(kproto_clients) / sizeof(kproto_clients[0]);

@@ -81,6 +81,8 @@ extern const kproto_client kp_streams_group_describe_client;
 extern const kproto_client kp_describe_share_group_offsets_client;
 extern const kproto_client kp_alter_share_group_offsets_client;
 extern const kproto_client kp_delete_share_group_offsets_client;
+extern const kproto_client kp_streams_group_topology_description_update_client;
+extern const kproto_client kp_unregister_controller_client;
 
 /* Every descriptor, by key, for the tests that hold each to the dispatch
  * by key; the client never names the list, so its link drops it. */

@@ -45,7 +45,7 @@ static const kproto_api apis[] = {
                                              offsetof(kp_list_groups_response, throttle_time_ms)},
     {17, 0, 1, 1, -1, 0, "SaslHandshake", sizeof(kp_sasl_handshake_request),
                                                  sizeof(kp_sasl_handshake_response), -1},
-    {18, 0, 4, 4, 3, 1, "ApiVersions", sizeof(kp_api_versions_request),
+    {18, 0, 5, 5, 3, 1, "ApiVersions", sizeof(kp_api_versions_request),
                                               sizeof(kp_api_versions_response),
                                               offsetof(kp_api_versions_response, throttle_time_ms)},
     {19, 2, 7, 7, 5, 0, "CreateTopics", sizeof(kp_create_topics_request),
@@ -80,7 +80,7 @@ static const kproto_api apis[] = {
                                          offsetof(kp_end_txn_response, throttle_time_ms)},
     {27, 1, 2, 2, 1, 0, "WriteTxnMarkers", sizeof(kp_write_txn_markers_request),
                                                   sizeof(kp_write_txn_markers_response), -1},
-    {28, 0, 5, 5, 3, 0, "TxnOffsetCommit", sizeof(kp_txn_offset_commit_request),
+    {28, 0, 6, 6, 3, 0, "TxnOffsetCommit", sizeof(kp_txn_offset_commit_request),
                                                   sizeof(kp_txn_offset_commit_response),
                                                   offsetof(kp_txn_offset_commit_response,
                                                   throttle_time_ms)},
@@ -129,7 +129,7 @@ static const kproto_api apis[] = {
     {41, 1, 3, 3, 2, 0, "DescribeDelegationToken", sizeof(
         kp_describe_delegation_token_request), sizeof(kp_describe_delegation_token_response),
         offsetof(kp_describe_delegation_token_response, throttle_time_ms)},
-    {42, 0, 2, 2, 2, 0, "DeleteGroups", sizeof(kp_delete_groups_request),
+    {42, 0, 3, 3, 2, 0, "DeleteGroups", sizeof(kp_delete_groups_request),
                                                sizeof(kp_delete_groups_response),
                                                offsetof(kp_delete_groups_response,
                                                throttle_time_ms)},
@@ -249,10 +249,10 @@ static const kproto_api apis[] = {
     {87, 0, 1, 1, 0, 0, "ReadShareGroupStateSummary", sizeof(
         kp_read_share_group_state_summary_request),
         sizeof(kp_read_share_group_state_summary_response), -1},
-    {88, 0, 0, 0, 0, 0, "StreamsGroupHeartbeat", sizeof(
+    {88, 0, 1, 1, 0, 0, "StreamsGroupHeartbeat", sizeof(
         kp_streams_group_heartbeat_request), sizeof(kp_streams_group_heartbeat_response),
         offsetof(kp_streams_group_heartbeat_response, throttle_time_ms)},
-    {89, 0, 0, 0, 0, 0, "StreamsGroupDescribe", sizeof(kp_streams_group_describe_request),
+    {89, 0, 1, 1, 0, 0, "StreamsGroupDescribe", sizeof(kp_streams_group_describe_request),
                                                        sizeof(kp_streams_group_describe_response),
                                                        offsetof(kp_streams_group_describe_response,
                                                        throttle_time_ms)},
@@ -265,21 +265,29 @@ static const kproto_api apis[] = {
     {92, 0, 0, 0, 0, 0, "DeleteShareGroupOffsets", sizeof(
         kp_delete_share_group_offsets_request), sizeof(kp_delete_share_group_offsets_response),
         offsetof(kp_delete_share_group_offsets_response, throttle_time_ms)},
+    {93, 0, 0, 0, 0, 0, "StreamsGroupTopologyDescriptionUpdate", sizeof(
+        kp_streams_group_topology_description_update_request),
+        sizeof(kp_streams_group_topology_description_update_response),
+        offsetof(kp_streams_group_topology_description_update_response, throttle_time_ms)},
+    {94, 0, 0, 0, 0, 0, "UnregisterController", sizeof(kp_unregister_controller_request),
+                                                       sizeof(kp_unregister_controller_response),
+                                                       offsetof(kp_unregister_controller_response,
+                                                       throttle_time_ms)},
 };
 
 /* Position in apis[] + 1 by API key; 0: not an API we speak. */
-static const uint8_t by_key[93] = {
+static const uint8_t by_key[95] = {
     1, 2, 3, 4, 0, 0, 0, 0, 5, 6, 7, 8, 9, 10, 11, 12,
     13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
     29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44,
     45, 46, 47, 48, 0, 0, 0, 49, 0, 50, 0, 0, 51, 52, 0, 0,
     53, 54, 55, 0, 56, 57, 0, 58, 59, 0, 60, 61, 62, 63, 64, 65,
-    66, 67, 0, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77,
+    66, 67, 0, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79,
 };
 
 const kproto_api *kproto_api_get(int16_t key)
 {
-    if (key < 0 || key > 92 || !by_key[key])
+    if (key < 0 || key > 94 || !by_key[key])
         return NULL;
     return &apis[by_key[key] - 1];
 }
@@ -370,6 +378,8 @@ int kproto_request_init(int16_t key, void *m)
     case 90: kp_describe_share_group_offsets_request_init(m); return 0;
     case 91: kp_alter_share_group_offsets_request_init(m); return 0;
     case 92: kp_delete_share_group_offsets_request_init(m); return 0;
+    case 93: kp_streams_group_topology_description_update_request_init(m); return 0;
+    case 94: kp_unregister_controller_request_init(m); return 0;
     default: return KFK_ERR_UNSUPPORTED_VERSION;
     }
 }
@@ -454,6 +464,8 @@ size_t kproto_request_size(int16_t key, int16_t version, const void *m)
     case 90: return kp_describe_share_group_offsets_request_size(m, version);
     case 91: return kp_alter_share_group_offsets_request_size(m, version);
     case 92: return kp_delete_share_group_offsets_request_size(m, version);
+    case 93: return kp_streams_group_topology_description_update_request_size(m, version);
+    case 94: return kp_unregister_controller_request_size(m, version);
     default: return 0;
     }
 }
@@ -538,6 +550,8 @@ int kproto_request_encode(int16_t key, int16_t version, const void *m, kbuf *out
     case 90: return kp_describe_share_group_offsets_request_encode(m, version, out);
     case 91: return kp_alter_share_group_offsets_request_encode(m, version, out);
     case 92: return kp_delete_share_group_offsets_request_encode(m, version, out);
+    case 93: return kp_streams_group_topology_description_update_request_encode(m, version, out);
+    case 94: return kp_unregister_controller_request_encode(m, version, out);
     default: return KFK_ERR_UNSUPPORTED_VERSION;
     }
 }
@@ -622,6 +636,8 @@ int kproto_request_decode(int16_t key, int16_t version, void *m, kreader *r, kar
     case 90: return kp_describe_share_group_offsets_request_decode(m, version, r, a);
     case 91: return kp_alter_share_group_offsets_request_decode(m, version, r, a);
     case 92: return kp_delete_share_group_offsets_request_decode(m, version, r, a);
+    case 93: return kp_streams_group_topology_description_update_request_decode(m, version, r, a);
+    case 94: return kp_unregister_controller_request_decode(m, version, r, a);
     default: return KFK_ERR_UNSUPPORTED_VERSION;
     }
 }
@@ -706,6 +722,8 @@ int kproto_response_init(int16_t key, void *m)
     case 90: kp_describe_share_group_offsets_response_init(m); return 0;
     case 91: kp_alter_share_group_offsets_response_init(m); return 0;
     case 92: kp_delete_share_group_offsets_response_init(m); return 0;
+    case 93: kp_streams_group_topology_description_update_response_init(m); return 0;
+    case 94: kp_unregister_controller_response_init(m); return 0;
     default: return KFK_ERR_UNSUPPORTED_VERSION;
     }
 }
@@ -790,6 +808,8 @@ size_t kproto_response_size(int16_t key, int16_t version, const void *m)
     case 90: return kp_describe_share_group_offsets_response_size(m, version);
     case 91: return kp_alter_share_group_offsets_response_size(m, version);
     case 92: return kp_delete_share_group_offsets_response_size(m, version);
+    case 93: return kp_streams_group_topology_description_update_response_size(m, version);
+    case 94: return kp_unregister_controller_response_size(m, version);
     default: return 0;
     }
 }
@@ -874,6 +894,8 @@ int kproto_response_encode(int16_t key, int16_t version, const void *m, kbuf *ou
     case 90: return kp_describe_share_group_offsets_response_encode(m, version, out);
     case 91: return kp_alter_share_group_offsets_response_encode(m, version, out);
     case 92: return kp_delete_share_group_offsets_response_encode(m, version, out);
+    case 93: return kp_streams_group_topology_description_update_response_encode(m, version, out);
+    case 94: return kp_unregister_controller_response_encode(m, version, out);
     default: return KFK_ERR_UNSUPPORTED_VERSION;
     }
 }
@@ -958,6 +980,8 @@ int kproto_response_decode(int16_t key, int16_t version, void *m, kreader *r, ka
     case 90: return kp_describe_share_group_offsets_response_decode(m, version, r, a);
     case 91: return kp_alter_share_group_offsets_response_decode(m, version, r, a);
     case 92: return kp_delete_share_group_offsets_response_decode(m, version, r, a);
+    case 93: return kp_streams_group_topology_description_update_response_decode(m, version, r, a);
+    case 94: return kp_unregister_controller_response_decode(m, version, r, a);
     default: return KFK_ERR_UNSUPPORTED_VERSION;
     }
 }

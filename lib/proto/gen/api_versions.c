@@ -9,16 +9,21 @@ void kp_api_versions_request_init(kp_api_versions_request *s)
     memset(s, 0, sizeof(*s));
     s->client_software_name = KWIRE_EMPTY;
     s->client_software_version = KWIRE_EMPTY;
+    s->node_id = -1;
 }
 
 static size_t request_size(const kp_api_versions_request *s, int v)
 {
     const int flex = v >= 3;
     size_t n = 0;
+    if (v >= 5)
+        n += 4;
     if (v >= 3) {
         n += kw_str_size(s->client_software_name, flex);
         n += kw_str_size(s->client_software_version, flex);
     }
+    if (v >= 5)
+        n += kw_str_size(s->cluster_id, flex);
     if (flex)
         n += 1;
     return n;
@@ -30,6 +35,10 @@ static void request_write(kwriter *w, const kp_api_versions_request *s, int v)
     if (v >= 3) {
         kw_str(w, s->client_software_name, flex, 0);
         kw_str(w, s->client_software_version, flex, 0);
+    }
+    if (v >= 5) {
+        kw_str(w, s->cluster_id, flex, 1);
+        kw_i32(w, s->node_id);
     }
     if (flex)
         kw_u8(w, 0);
@@ -44,18 +53,22 @@ static void request_read(kreader *r, kp_api_versions_request *s, int v, karena *
         kr_str(r, &s->client_software_name, flex, 0);
         kr_str(r, &s->client_software_version, flex, 0);
     }
+    if (v >= 5) {
+        kr_str(r, &s->cluster_id, flex, 1);
+        s->node_id = kread_i32(r);
+    }
     if (flex)
         kr_skip_tags(r);
 }
 
 size_t kp_api_versions_request_size(const kp_api_versions_request *m, int16_t version)
 {
-    return version < 0 || version > 4 ? 0 : request_size(m, version);
+    return version < 0 || version > 5 ? 0 : request_size(m, version);
 }
 
 int kp_api_versions_request_encode(const kp_api_versions_request *m, int16_t version, kbuf *out)
 {
-    if (version < 0 || version > 4)
+    if (version < 0 || version > 5)
         return KFK_ERR_UNSUPPORTED_VERSION;
     size_t n = request_size(m, version);
     kwriter w;
@@ -68,7 +81,7 @@ int kp_api_versions_request_encode(const kp_api_versions_request *m, int16_t ver
 int kp_api_versions_request_decode(kp_api_versions_request *m, int16_t version, kreader *r,
                                    karena *a)
 {
-    if (version < 0 || version > 4)
+    if (version < 0 || version > 5)
         return KFK_ERR_UNSUPPORTED_VERSION;
     request_read(r, m, version, a);
     return kr_result(r);
@@ -328,12 +341,12 @@ static void response_read(kreader *r, kp_api_versions_response *s, int v, karena
 
 size_t kp_api_versions_response_size(const kp_api_versions_response *m, int16_t version)
 {
-    return version < 0 || version > 4 ? 0 : response_size(m, version);
+    return version < 0 || version > 5 ? 0 : response_size(m, version);
 }
 
 int kp_api_versions_response_encode(const kp_api_versions_response *m, int16_t version, kbuf *out)
 {
-    if (version < 0 || version > 4)
+    if (version < 0 || version > 5)
         return KFK_ERR_UNSUPPORTED_VERSION;
     size_t n = response_size(m, version);
     kwriter w;
@@ -346,7 +359,7 @@ int kp_api_versions_response_encode(const kp_api_versions_response *m, int16_t v
 int kp_api_versions_response_decode(kp_api_versions_response *m, int16_t version, kreader *r,
                                     karena *a)
 {
-    if (version < 0 || version > 4)
+    if (version < 0 || version > 5)
         return KFK_ERR_UNSUPPORTED_VERSION;
     response_read(r, m, version, a);
     return kr_result(r);

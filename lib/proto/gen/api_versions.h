@@ -4,10 +4,10 @@
 
 #include "proto/wire.h"
 
-/* ApiVersions: API key 18, versions 0-4, flexible 3+. */
+/* ApiVersions: API key 18, versions 0-5, flexible 3+. */
 #define KP_API_VERSIONS_KEY 18
 #define KP_API_VERSIONS_MIN_VERSION 0
-#define KP_API_VERSIONS_MAX_VERSION 4
+#define KP_API_VERSIONS_MAX_VERSION 5
 
 /* For each message M below (and each struct S nested in one):
  *   M_init(m)         sets every field to its default. Call it before
@@ -40,6 +40,8 @@ typedef struct kp_api_versions_response kp_api_versions_response;
 struct kp_api_versions_request {
     kslice client_software_name;    /* v3+ */
     kslice client_software_version; /* v3+ */
+    kslice cluster_id;              /* v5+, nullable */
+    int32_t node_id;                /* v5+, default -1 */
 };
 
 struct kp_api_versions_response_api_version {

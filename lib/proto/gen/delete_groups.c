@@ -38,12 +38,12 @@ static void request_read(kreader *r, kp_delete_groups_request *s, int v, karena 
 
 size_t kp_delete_groups_request_size(const kp_delete_groups_request *m, int16_t version)
 {
-    return version < 0 || version > 2 ? 0 : request_size(m, version);
+    return version < 0 || version > 3 ? 0 : request_size(m, version);
 }
 
 int kp_delete_groups_request_encode(const kp_delete_groups_request *m, int16_t version, kbuf *out)
 {
-    if (version < 0 || version > 2)
+    if (version < 0 || version > 3)
         return KFK_ERR_UNSUPPORTED_VERSION;
     size_t n = request_size(m, version);
     kwriter w;
@@ -56,7 +56,7 @@ int kp_delete_groups_request_encode(const kp_delete_groups_request *m, int16_t v
 int kp_delete_groups_request_decode(kp_delete_groups_request *m, int16_t version, kreader *r,
                                     karena *a)
 {
-    if (version < 0 || version > 2)
+    if (version < 0 || version > 3)
         return KFK_ERR_UNSUPPORTED_VERSION;
     request_read(r, m, version, a);
     return kr_result(r);
@@ -77,6 +77,8 @@ static size_t response_deletable_group_result_size(
     const int flex = v >= 2;
     size_t n = 2;
     n += kw_str_size(s->group_id, flex);
+    if (v >= 3)
+        n += kw_str_size(s->error_message, flex);
     if (flex)
         n += 1;
     return n;
@@ -88,6 +90,8 @@ static void response_deletable_group_result_write(
     const int flex = v >= 2;
     kw_str(w, s->group_id, flex, 0);
     kw_i16(w, s->error_code);
+    if (v >= 3)
+        kw_str(w, s->error_message, flex, 1);
     if (flex)
         kw_u8(w, 0);
 }
@@ -100,6 +104,8 @@ static void response_deletable_group_result_read(
     kp_delete_groups_response_deletable_group_result_init(s);
     kr_str(r, &s->group_id, flex, 0);
     s->error_code = kread_i16(r);
+    if (v >= 3)
+        kr_str(r, &s->error_message, flex, 1);
     if (flex)
         kr_skip_tags(r);
 }
@@ -148,12 +154,12 @@ static void response_read(kreader *r, kp_delete_groups_response *s, int v, karen
 
 size_t kp_delete_groups_response_size(const kp_delete_groups_response *m, int16_t version)
 {
-    return version < 0 || version > 2 ? 0 : response_size(m, version);
+    return version < 0 || version > 3 ? 0 : response_size(m, version);
 }
 
 int kp_delete_groups_response_encode(const kp_delete_groups_response *m, int16_t version, kbuf *out)
 {
-    if (version < 0 || version > 2)
+    if (version < 0 || version > 3)
         return KFK_ERR_UNSUPPORTED_VERSION;
     size_t n = response_size(m, version);
     kwriter w;
@@ -166,7 +172,7 @@ int kp_delete_groups_response_encode(const kp_delete_groups_response *m, int16_t
 int kp_delete_groups_response_decode(kp_delete_groups_response *m, int16_t version, kreader *r,
                                      karena *a)
 {
-    if (version < 0 || version > 2)
+    if (version < 0 || version > 3)
         return KFK_ERR_UNSUPPORTED_VERSION;
     response_read(r, m, version, a);
     return kr_result(r);

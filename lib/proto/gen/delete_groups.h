@@ -4,10 +4,10 @@
 
 #include "proto/wire.h"
 
-/* DeleteGroups: API key 42, versions 0-2, flexible 2+. */
+/* DeleteGroups: API key 42, versions 0-3, flexible 2+. */
 #define KP_DELETE_GROUPS_KEY 42
 #define KP_DELETE_GROUPS_MIN_VERSION 0
-#define KP_DELETE_GROUPS_MAX_VERSION 2
+#define KP_DELETE_GROUPS_MAX_VERSION 3
 
 /* For each message M below (and each struct S nested in one):
  *   M_init(m)         sets every field to its default. Call it before
@@ -43,6 +43,7 @@ struct kp_delete_groups_request {
 struct kp_delete_groups_response_deletable_group_result {
     kslice group_id;
     int16_t error_code;
+    kslice error_message; /* v3+, nullable */
 };
 
 struct kp_delete_groups_response {

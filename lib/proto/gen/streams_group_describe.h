@@ -4,10 +4,10 @@
 
 #include "proto/wire.h"
 
-/* StreamsGroupDescribe: API key 89, versions 0, flexible 0+. */
+/* StreamsGroupDescribe: API key 89, versions 0-1, flexible 0+. */
 #define KP_STREAMS_GROUP_DESCRIBE_KEY 89
 #define KP_STREAMS_GROUP_DESCRIBE_MIN_VERSION 0
-#define KP_STREAMS_GROUP_DESCRIBE_MAX_VERSION 0
+#define KP_STREAMS_GROUP_DESCRIBE_MAX_VERSION 1
 
 /* For each message M below (and each struct S nested in one):
  *   M_init(m)         sets every field to its default. Call it before
@@ -41,6 +41,10 @@ typedef struct kp_streams_group_describe_response_task_offset kp_streams_group_d
 typedef struct kp_streams_group_describe_response_task_ids kp_streams_group_describe_response_task_ids;
 typedef struct kp_streams_group_describe_response_assignment kp_streams_group_describe_response_assignment;
 typedef struct kp_streams_group_describe_response_member kp_streams_group_describe_response_member;
+typedef struct kp_streams_group_describe_response_topology_description_node kp_streams_group_describe_response_topology_description_node;
+typedef struct kp_streams_group_describe_response_topology_description_subtopology kp_streams_group_describe_response_topology_description_subtopology;
+typedef struct kp_streams_group_describe_response_topology_description_global_store kp_streams_group_describe_response_topology_description_global_store;
+typedef struct kp_streams_group_describe_response_topology_description kp_streams_group_describe_response_topology_description;
 typedef struct kp_streams_group_describe_response_described_group kp_streams_group_describe_response_described_group;
 typedef struct kp_streams_group_describe_response kp_streams_group_describe_response;
 
@@ -48,6 +52,7 @@ struct kp_streams_group_describe_request {
     kslice *group_ids;
     int32_t n_group_ids;
     bool include_authorized_operations;
+    bool include_topology_description; /* v1+ */
 };
 
 struct kp_streams_group_describe_response_key_value {
@@ -128,17 +133,50 @@ struct kp_streams_group_describe_response_member {
     bool is_classic;
 };
 
+struct kp_streams_group_describe_response_topology_description_node {
+    kslice name;           /* v1+ */
+    int8_t node_type;      /* v1+ */
+    kslice *source_topics; /* v1+ */
+    int32_t n_source_topics;
+    kslice sink_topic;     /* v1+, nullable */
+    kslice *stores;        /* v1+ */
+    int32_t n_stores;
+    kslice *successors;    /* v1+ */
+    int32_t n_successors;
+};
+
+struct kp_streams_group_describe_response_topology_description_subtopology {
+    kslice subtopology_id;                                               /* v1+ */
+    kp_streams_group_describe_response_topology_description_node *nodes; /* v1+ */
+    int32_t n_nodes;
+};
+
+struct kp_streams_group_describe_response_topology_description_global_store {
+    kp_streams_group_describe_response_topology_description_node source;    /* v1+ */
+    kp_streams_group_describe_response_topology_description_node processor; /* v1+ */
+};
+
+struct kp_streams_group_describe_response_topology_description {
+    kp_streams_group_describe_response_topology_description_subtopology *subtopologies;  /* v1+ */
+    int32_t n_subtopologies;
+    kp_streams_group_describe_response_topology_description_global_store *global_stores; /* v1+ */
+    int32_t n_global_stores;
+};
+
 struct kp_streams_group_describe_response_described_group {
     int16_t error_code;
-    kslice error_message;                                  /* nullable */
+    kslice error_message;                                                          /* nullable */
     kslice group_id;
     kslice group_state;
     int32_t group_epoch;
     int32_t assignment_epoch;
-    kp_streams_group_describe_response_topology *topology; /* nullable */
+    kp_streams_group_describe_response_topology *topology;                         /* nullable */
     kp_streams_group_describe_response_member *members;
     int32_t n_members;
-    int32_t authorized_operations;                         /* default -2147483648 */
+    int32_t authorized_operations; /* default -2147483648 */
+    kp_streams_group_describe_response_topology_description *topology_description; /* v1+, nullable */
+    int8_t topology_description_status;                                            /* v1+ */
+    kslice assignor_name; /* v1+, nullable */
 };
 
 struct kp_streams_group_describe_response {
@@ -179,6 +217,14 @@ void kp_streams_group_describe_response_task_ids_init(
 void kp_streams_group_describe_response_assignment_init(
     kp_streams_group_describe_response_assignment *s);
 void kp_streams_group_describe_response_member_init(kp_streams_group_describe_response_member *s);
+void kp_streams_group_describe_response_topology_description_node_init(
+    kp_streams_group_describe_response_topology_description_node *s);
+void kp_streams_group_describe_response_topology_description_subtopology_init(
+    kp_streams_group_describe_response_topology_description_subtopology *s);
+void kp_streams_group_describe_response_topology_description_global_store_init(
+    kp_streams_group_describe_response_topology_description_global_store *s);
+void kp_streams_group_describe_response_topology_description_init(
+    kp_streams_group_describe_response_topology_description *s);
 void kp_streams_group_describe_response_described_group_init(
     kp_streams_group_describe_response_described_group *s);
 

@@ -477,13 +477,13 @@ static void request_read(kreader *r, kp_streams_group_heartbeat_request *s, int 
 size_t kp_streams_group_heartbeat_request_size(const kp_streams_group_heartbeat_request *m,
                                                int16_t version)
 {
-    return version < 0 || version > 0 ? 0 : request_size(m, version);
+    return version < 0 || version > 1 ? 0 : request_size(m, version);
 }
 
 int kp_streams_group_heartbeat_request_encode(const kp_streams_group_heartbeat_request *m,
                                               int16_t version, kbuf *out)
 {
-    if (version < 0 || version > 0)
+    if (version < 0 || version > 1)
         return KFK_ERR_UNSUPPORTED_VERSION;
     size_t n = request_size(m, version);
     kwriter w;
@@ -496,7 +496,7 @@ int kp_streams_group_heartbeat_request_encode(const kp_streams_group_heartbeat_r
 int kp_streams_group_heartbeat_request_decode(kp_streams_group_heartbeat_request *m,
                                               int16_t version, kreader *r, karena *a)
 {
-    if (version < 0 || version > 0)
+    if (version < 0 || version > 1)
         return KFK_ERR_UNSUPPORTED_VERSION;
     request_read(r, m, version, a);
     return kr_result(r);
@@ -709,6 +709,7 @@ void kp_streams_group_heartbeat_response_init(kp_streams_group_heartbeat_respons
 {
     memset(s, 0, sizeof(*s));
     s->member_id = KWIRE_EMPTY;
+    s->acceptable_recovery_lag = INT64_C(-1);
     s->n_active_tasks = -1;
     s->n_standby_tasks = -1;
     s->n_warmup_tasks = -1;
@@ -717,7 +718,11 @@ void kp_streams_group_heartbeat_response_init(kp_streams_group_heartbeat_respons
 
 static size_t response_size(const kp_streams_group_heartbeat_response *s, int v)
 {
-    size_t n = 27;
+    size_t n = 23;
+    if (v <= 0)
+        n += 4;
+    if (v >= 1)
+        n += 9;
     n += kw_str_size(s->error_message, 1);
     n += kw_str_size(s->member_id, 1);
     n += kw_array_len_size(s->n_status, 1);
@@ -746,8 +751,14 @@ static void response_write(kwriter *w, const kp_streams_group_heartbeat_response
     kw_str(w, s->member_id, 1, 0);
     kw_i32(w, s->member_epoch);
     kw_i32(w, s->heartbeat_interval_ms);
-    kw_i32(w, s->acceptable_recovery_lag);
+    if (v <= 0) {
+        kw_i32(w, s->acceptable_recovery_lag_legacy);
+    } else if (s->acceptable_recovery_lag_legacy != 0) {
+        kw_fail(w, KFK_ERR_UNSUPPORTED_VERSION);
+    }
     kw_i32(w, s->task_offset_interval_ms);
+    if (v >= 1)
+        kw_i64(w, s->acceptable_recovery_lag);
     kw_array_len(w, s->n_status, 1, 1);
     for (int32_t i = 0; i < s->n_status; i++)
         response_status_write(w, &s->status[i], v);
@@ -760,6 +771,11 @@ static void response_write(kwriter *w, const kp_streams_group_heartbeat_response
     kw_array_len(w, s->n_warmup_tasks, 1, 1);
     for (int32_t i = 0; i < s->n_warmup_tasks; i++)
         response_task_ids_write(w, &s->warmup_tasks[i], v);
+    if (v >= 1) {
+        kw_bool(w, s->topology_description_required);
+    } else if (s->topology_description_required) {
+        kw_fail(w, KFK_ERR_UNSUPPORTED_VERSION);
+    }
     kw_i32(w, s->endpoint_information_epoch);
     kw_array_len(w, s->n_partitions_by_user_endpoint, 1, 1);
     for (int32_t i = 0; i < s->n_partitions_by_user_endpoint; i++)
@@ -776,8 +792,11 @@ static void response_read(kreader *r, kp_streams_group_heartbeat_response *s, in
     kr_str(r, &s->member_id, 1, 0);
     s->member_epoch = kread_i32(r);
     s->heartbeat_interval_ms = kread_i32(r);
-    s->acceptable_recovery_lag = kread_i32(r);
+    if (v <= 0)
+        s->acceptable_recovery_lag_legacy = kread_i32(r);
     s->task_offset_interval_ms = kread_i32(r);
+    if (v >= 1)
+        s->acceptable_recovery_lag = kread_i64(r);
     s->status = kr_array(r, a, &s->n_status, sizeof(*s->status), 3, 1, 1);
     for (int32_t i = 0; i < s->n_status; i++)
         response_status_read(r, &s->status[i], v, a);
@@ -790,6 +809,8 @@ static void response_read(kreader *r, kp_streams_group_heartbeat_response *s, in
     s->warmup_tasks = kr_array(r, a, &s->n_warmup_tasks, sizeof(*s->warmup_tasks), 3, 1, 1);
     for (int32_t i = 0; i < s->n_warmup_tasks; i++)
         response_task_ids_read(r, &s->warmup_tasks[i], v, a);
+    if (v >= 1)
+        s->topology_description_required = kr_bool(r);
     s->endpoint_information_epoch = kread_i32(r);
     s->partitions_by_user_endpoint = kr_array(r, a, &s->n_partitions_by_user_endpoint,
                                               sizeof(*s->partitions_by_user_endpoint), 7, 1, 1);
@@ -801,13 +822,13 @@ static void response_read(kreader *r, kp_streams_group_heartbeat_response *s, in
 size_t kp_streams_group_heartbeat_response_size(const kp_streams_group_heartbeat_response *m,
                                                 int16_t version)
 {
-    return version < 0 || version > 0 ? 0 : response_size(m, version);
+    return version < 0 || version > 1 ? 0 : response_size(m, version);
 }
 
 int kp_streams_group_heartbeat_response_encode(const kp_streams_group_heartbeat_response *m,
                                                int16_t version, kbuf *out)
 {
-    if (version < 0 || version > 0)
+    if (version < 0 || version > 1)
         return KFK_ERR_UNSUPPORTED_VERSION;
     size_t n = response_size(m, version);
     kwriter w;
@@ -820,7 +841,7 @@ int kp_streams_group_heartbeat_response_encode(const kp_streams_group_heartbeat_
 int kp_streams_group_heartbeat_response_decode(kp_streams_group_heartbeat_response *m,
                                                int16_t version, kreader *r, karena *a)
 {
-    if (version < 0 || version > 0)
+    if (version < 0 || version > 1)
         return KFK_ERR_UNSUPPORTED_VERSION;
     response_read(r, m, version, a);
     return kr_result(r);

@@ -4,10 +4,10 @@
 
 #include "proto/wire.h"
 
-/* StreamsGroupHeartbeat: API key 88, versions 0, flexible 0+. */
+/* StreamsGroupHeartbeat: API key 88, versions 0-1, flexible 0+. */
 #define KP_STREAMS_GROUP_HEARTBEAT_KEY 88
 #define KP_STREAMS_GROUP_HEARTBEAT_MIN_VERSION 0
-#define KP_STREAMS_GROUP_HEARTBEAT_MAX_VERSION 0
+#define KP_STREAMS_GROUP_HEARTBEAT_MAX_VERSION 1
 
 /* For each message M below (and each struct S nested in one):
  *   M_init(m)         sets every field to its default. Call it before
@@ -171,8 +171,9 @@ struct kp_streams_group_heartbeat_response {
     kslice member_id;
     int32_t member_epoch;
     int32_t heartbeat_interval_ms;
-    int32_t acceptable_recovery_lag;
+    int32_t acceptable_recovery_lag_legacy; /* v0 */
     int32_t task_offset_interval_ms;
+    int64_t acceptable_recovery_lag; /* v1+, default -1 */
     kp_streams_group_heartbeat_response_status *status; /* nullable */
     int32_t n_status;
     kp_streams_group_heartbeat_response_task_ids *active_tasks; /* nullable */
@@ -181,6 +182,7 @@ struct kp_streams_group_heartbeat_response {
     int32_t n_standby_tasks;
     kp_streams_group_heartbeat_response_task_ids *warmup_tasks; /* nullable */
     int32_t n_warmup_tasks;
+    bool topology_description_required; /* v1+ */
     int32_t endpoint_information_epoch;
     kp_streams_group_heartbeat_response_endpoint_to_partitions *partitions_by_user_endpoint; /* nullable */
     int32_t n_partitions_by_user_endpoint;

@@ -65,7 +65,10 @@ static size_t request_txn_offset_commit_request_topic_size(
 {
     const int flex = v >= 3;
     size_t n = 0;
-    n += kw_str_size(s->name, flex);
+    if (v >= 6)
+        n += 16;
+    if (v <= 5)
+        n += kw_str_size(s->name, flex);
     n += kw_array_len_size(s->n_partitions, flex);
     for (int32_t i = 0; i < s->n_partitions; i++)
         n += request_txn_offset_commit_request_partition_size(&s->partitions[i], v);
@@ -78,7 +81,10 @@ static void request_txn_offset_commit_request_topic_write(
     kwriter *w, const kp_txn_offset_commit_request_topic *s, int v)
 {
     const int flex = v >= 3;
-    kw_str(w, s->name, flex, 0);
+    if (v <= 5)
+        kw_str(w, s->name, flex, 0);
+    if (v >= 6)
+        kw_uuid(w, &s->topic_id);
     kw_array_len(w, s->n_partitions, flex, 0);
     for (int32_t i = 0; i < s->n_partitions; i++)
         request_txn_offset_commit_request_partition_write(w, &s->partitions[i], v);
@@ -92,7 +98,10 @@ static void request_txn_offset_commit_request_topic_read(kreader *r,
 {
     const int flex = v >= 3;
     kp_txn_offset_commit_request_topic_init(s);
-    kr_str(r, &s->name, flex, 0);
+    if (v <= 5)
+        kr_str(r, &s->name, flex, 0);
+    if (v >= 6)
+        kr_uuid(r, &s->topic_id);
     s->partitions = kr_array(r, a, &s->n_partitions, sizeof(*s->partitions), 14, flex, 0);
     for (int32_t i = 0; i < s->n_partitions; i++)
         request_txn_offset_commit_request_partition_read(r, &s->partitions[i], v, a);
@@ -107,7 +116,7 @@ void kp_txn_offset_commit_request_init(kp_txn_offset_commit_request *s)
     memset(s, 0, sizeof(*s));
     s->transactional_id = KWIRE_EMPTY;
     s->group_id = KWIRE_EMPTY;
-    s->generation_id = -1;
+    s->generation_id_or_member_epoch = -1;
     s->member_id = KWIRE_EMPTY;
 }
 
@@ -139,10 +148,10 @@ static void request_write(kwriter *w, const kp_txn_offset_commit_request *s, int
     kw_i64(w, s->producer_id);
     kw_i16(w, s->producer_epoch);
     if (v >= 3) {
-        kw_i32(w, s->generation_id);
+        kw_i32(w, s->generation_id_or_member_epoch);
         kw_str(w, s->member_id, flex, 0);
         kw_str(w, s->group_instance_id, flex, 1);
-    } else if (s->generation_id != -1 ||
+    } else if (s->generation_id_or_member_epoch != -1 ||
                (s->member_id.ptr == NULL || s->member_id.len != 0) ||
                s->group_instance_id.ptr != NULL) {
         kw_fail(w, KFK_ERR_UNSUPPORTED_VERSION);
@@ -163,7 +172,7 @@ static void request_read(kreader *r, kp_txn_offset_commit_request *s, int v, kar
     s->producer_id = kread_i64(r);
     s->producer_epoch = kread_i16(r);
     if (v >= 3) {
-        s->generation_id = kread_i32(r);
+        s->generation_id_or_member_epoch = kread_i32(r);
         kr_str(r, &s->member_id, flex, 0);
         kr_str(r, &s->group_instance_id, flex, 1);
     }
@@ -176,13 +185,13 @@ static void request_read(kreader *r, kp_txn_offset_commit_request *s, int v, kar
 
 size_t kp_txn_offset_commit_request_size(const kp_txn_offset_commit_request *m, int16_t version)
 {
-    return version < 0 || version > 5 ? 0 : request_size(m, version);
+    return version < 0 || version > 6 ? 0 : request_size(m, version);
 }
 
 int kp_txn_offset_commit_request_encode(const kp_txn_offset_commit_request *m, int16_t version,
                                         kbuf *out)
 {
-    if (version < 0 || version > 5)
+    if (version < 0 || version > 6)
         return KFK_ERR_UNSUPPORTED_VERSION;
     size_t n = request_size(m, version);
     kwriter w;
@@ -195,7 +204,7 @@ int kp_txn_offset_commit_request_encode(const kp_txn_offset_commit_request *m, i
 int kp_txn_offset_commit_request_decode(kp_txn_offset_commit_request *m, int16_t version,
                                         kreader *r, karena *a)
 {
-    if (version < 0 || version > 5)
+    if (version < 0 || version > 6)
         return KFK_ERR_UNSUPPORTED_VERSION;
     request_read(r, m, version, a);
     return kr_result(r);
@@ -254,7 +263,10 @@ static size_t response_txn_offset_commit_response_topic_size(
 {
     const int flex = v >= 3;
     size_t n = 0;
-    n += kw_str_size(s->name, flex);
+    if (v >= 6)
+        n += 16;
+    if (v <= 5)
+        n += kw_str_size(s->name, flex);
     n += kw_array_len_size(s->n_partitions, flex);
     for (int32_t i = 0; i < s->n_partitions; i++)
         n += response_txn_offset_commit_response_partition_size(&s->partitions[i], v);
@@ -267,7 +279,10 @@ static void response_txn_offset_commit_response_topic_write(
     kwriter *w, const kp_txn_offset_commit_response_topic *s, int v)
 {
     const int flex = v >= 3;
-    kw_str(w, s->name, flex, 0);
+    if (v <= 5)
+        kw_str(w, s->name, flex, 0);
+    if (v >= 6)
+        kw_uuid(w, &s->topic_id);
     kw_array_len(w, s->n_partitions, flex, 0);
     for (int32_t i = 0; i < s->n_partitions; i++)
         response_txn_offset_commit_response_partition_write(w, &s->partitions[i], v);
@@ -281,7 +296,10 @@ static void response_txn_offset_commit_response_topic_read(kreader *r,
 {
     const int flex = v >= 3;
     kp_txn_offset_commit_response_topic_init(s);
-    kr_str(r, &s->name, flex, 0);
+    if (v <= 5)
+        kr_str(r, &s->name, flex, 0);
+    if (v >= 6)
+        kr_uuid(r, &s->topic_id);
     s->partitions = kr_array(r, a, &s->n_partitions, sizeof(*s->partitions), 6, flex, 0);
     for (int32_t i = 0; i < s->n_partitions; i++)
         response_txn_offset_commit_response_partition_read(r, &s->partitions[i], v, a);
@@ -333,13 +351,13 @@ static void response_read(kreader *r, kp_txn_offset_commit_response *s, int v, k
 
 size_t kp_txn_offset_commit_response_size(const kp_txn_offset_commit_response *m, int16_t version)
 {
-    return version < 0 || version > 5 ? 0 : response_size(m, version);
+    return version < 0 || version > 6 ? 0 : response_size(m, version);
 }
 
 int kp_txn_offset_commit_response_encode(const kp_txn_offset_commit_response *m, int16_t version,
                                          kbuf *out)
 {
-    if (version < 0 || version > 5)
+    if (version < 0 || version > 6)
         return KFK_ERR_UNSUPPORTED_VERSION;
     size_t n = response_size(m, version);
     kwriter w;
@@ -352,7 +370,7 @@ int kp_txn_offset_commit_response_encode(const kp_txn_offset_commit_response *m,
 int kp_txn_offset_commit_response_decode(kp_txn_offset_commit_response *m, int16_t version,
                                          kreader *r, karena *a)
 {
-    if (version < 0 || version > 5)
+    if (version < 0 || version > 6)
         return KFK_ERR_UNSUPPORTED_VERSION;
     response_read(r, m, version, a);
     return kr_result(r);

@@ -4,10 +4,10 @@
 
 #include "proto/wire.h"
 
-/* TxnOffsetCommit: API key 28, versions 0-5, flexible 3+. */
+/* TxnOffsetCommit: API key 28, versions 0-6, flexible 3+. */
 #define KP_TXN_OFFSET_COMMIT_KEY 28
 #define KP_TXN_OFFSET_COMMIT_MIN_VERSION 0
-#define KP_TXN_OFFSET_COMMIT_MAX_VERSION 5
+#define KP_TXN_OFFSET_COMMIT_MAX_VERSION 6
 
 /* For each message M below (and each struct S nested in one):
  *   M_init(m)         sets every field to its default. Call it before
@@ -46,7 +46,8 @@ struct kp_txn_offset_commit_request_partition {
 };
 
 struct kp_txn_offset_commit_request_topic {
-    kslice name;
+    kslice name;    /* v0-5 */
+    kuuid topic_id; /* v6+ */
     kp_txn_offset_commit_request_partition *partitions;
     int32_t n_partitions;
 };
@@ -56,9 +57,9 @@ struct kp_txn_offset_commit_request {
     kslice group_id;
     int64_t producer_id;
     int16_t producer_epoch;
-    int32_t generation_id;    /* v3+, default -1 */
-    kslice member_id;         /* v3+ */
-    kslice group_instance_id; /* v3+, nullable */
+    int32_t generation_id_or_member_epoch; /* v3+, default -1 */
+    kslice member_id;                      /* v3+ */
+    kslice group_instance_id;              /* v3+, nullable */
     kp_txn_offset_commit_request_topic *topics;
     int32_t n_topics;
 };
@@ -69,7 +70,8 @@ struct kp_txn_offset_commit_response_partition {
 };
 
 struct kp_txn_offset_commit_response_topic {
-    kslice name;
+    kslice name;    /* v0-5 */
+    kuuid topic_id; /* v6+ */
     kp_txn_offset_commit_response_partition *partitions;
     int32_t n_partitions;
 };
