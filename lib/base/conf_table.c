@@ -558,7 +558,10 @@ static const kconf_prop table[KCONF__COUNT] = {
                "batches once the sender can take them, within buffer.memory. A topic whose "
                "max.message.bytes is lower refuses such a batch (MESSAGE_TOO_LARGE): kfk then "
                "splits it and sends the halves, as Java splits a refused batch, and that "
-               "partition's batches stay within batch.size from then on."},
+               "partition's batches stay within batch.size from then on. A batch's buffer "
+               "starts at 1 KiB (or its first record) and grows by half as records come, so "
+               "partitions that get few records hold little memory; buffer.memory counts "
+               "batch.size for every open batch all the same."},
     [KCONF_BUFFER_MEMORY] = {
         .name = "buffer.memory", .type = KCONF_T_BYTES, .clients = P, .def = "33554432",
         .min = 0, .max = I64MAX,

@@ -20,6 +20,9 @@
 
 /* Freed batches kept for reuse, so steady-state appends never allocate. */
 #define POOL_MAX 64
+/* A new batch's buffer and report array: see buf_room. */
+#define BUF_INITIAL 1024
+#define MSGS_INITIAL 16
 
 /* How far an open batch may grow, when max.request.size is not lower: the
  * broker's default message.max.bytes takes a batch this large, where a
@@ -147,10 +150,9 @@ kaccum *kaccum_new(const kaccum_conf *conf)
                        ? conf->max_record_bytes
                        : GROW_MAX;
     a->grow_max = conf->grow && max > 0 && grow > max ? (size_t)grow : a->writer_max;
-    /* Room for a batch of 64-byte records; the array doubles past that,
-     * and pooled batches keep what they grew to. */
-    int64_t msgs = max / 64;
-    a->msgs_initial = (uint32_t)(msgs < 8 ? 8 : msgs > 1024 ? 1024 : msgs);
+    /* Small, as the buffer starts (see buf_room): the array doubles, and
+     * pooled batches keep what they grew to. */
+    a->msgs_initial = MSGS_INITIAL;
     atomic_init(&a->flushing, 0);
     atomic_init(&a->closing, false);
     atomic_init(&a->mem_waiters, 0);
@@ -363,12 +365,35 @@ static void unreserve(kaccum *a, int64_t bytes)
     pthread_mutex_unlock(&a->mem_lock);
 }
 
-/* Readies a fresh or pooled batch for `bytes` of records. */
-static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t bytes)
+/* Makes room in a batch's buffer for `need` more bytes, within bound
+ * where it can. A batch's buffer starts small and grows by half, not to
+ * batch.size at once nor by doubling: with many partitions each getting
+ * a few records, a batch.size buffer per partition (or one left up to
+ * half empty by doubling) would hold far more memory than the records.
+ * Pooled batches keep their capacity, so a busy partition's appends
+ * reallocate nothing. */
+static int buf_room(kbuf *buf, size_t need, size_t bound)
+{
+    if (buf->cap - buf->len >= need) return 0;
+    size_t want = buf->len + need;
+    size_t cap = buf->cap + buf->cap / 2;
+    if (cap < want) cap = want;
+    if (cap > bound) cap = bound > want ? bound : want;
+    uint8_t *p = realloc(buf->data, cap);
+    if (!p) return -1;
+    buf->data = p;
+    buf->cap = cap;
+    return 0;
+}
+
+/* Readies a fresh or pooled batch whose first record needs `first`
+ * bytes (header included), reserving `bytes` of buffer.memory for it. */
+static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t bytes, int64_t first)
 {
     kbuf_reset(&b->buf);
     kbuf_reset(&b->out);
-    if (kbuf_reserve(&b->buf, (size_t)bytes)) return -1;
+    size_t start = a->writer_max < BUF_INITIAL ? a->writer_max : BUF_INITIAL;
+    if (buf_room(&b->buf, (size_t)first > start ? (size_t)first : start, (size_t)bytes)) return -1;
     /* As many entries as the last done batch had: report blocks leave
      * with their batches, and a fresh one grown by doubling would be
      * copied at each step. Empty, so replaced rather than copied. */
@@ -386,7 +411,8 @@ static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t bytes)
 
 /* Reserves `bytes` of buffer.memory and takes a batch from the pool (or
  * allocates one) whose buffer holds at least that much. May block. */
-static kfk_err batch_get(kaccum *a, int64_t bytes, const kaccum_rec *rec, kaccum_batch **out)
+static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t first, const kaccum_rec *rec,
+                         kaccum_batch **out)
 {
     bool served = false;
     if (rec->reports_served && kaccum_reserved_bytes(a) + bytes > a->conf.buffer_memory)
@@ -417,7 +443,7 @@ static kfk_err batch_get(kaccum *a, int64_t bytes, const kaccum_rec *rec, kaccum
     } else {
         free(m);
     }
-    if (b && batch_prepare(a, b, bytes)) {
+    if (b && batch_prepare(a, b, bytes, first)) {
         batch_free(b);
         b = NULL;
     }
@@ -536,6 +562,15 @@ static kfk_err append_to_open(kaccum *a, kaccum_part *p, const kaccum_rec *rec,
     if (!b || b->sealed) return NEED_BATCH;
     if (b->w.count == (int32_t)b->msgs_cap && msgs_resize(b, b->msgs_cap * 2))
         return KFK_ERR_NO_MEMORY;
+    /* Room within the batch's bound; past it the writer refuses the
+     * record (TOO_LARGE) and try_grow decides. No record without headers
+     * has more than 64 bytes of framing. */
+    size_t need = rec->key.len + rec->value.len + 64;
+    if (rec->n_headers || b->buf.cap - b->buf.len < need) {
+        size_t exact = record_size(b, rec);
+        if (b->buf.len + exact <= b->w.max_bytes && buf_room(&b->buf, exact, b->w.max_bytes) < 0)
+            return KFK_ERR_NO_MEMORY;
+    }
     size_t before = b->buf.len;
     kfk_err err = write_record(b, rec);
     if (err == KFK_ERR_TOO_LARGE && try_grow(a, p, b, record_size(b, rec)))
@@ -601,7 +636,7 @@ static kfk_err append_new_batch(kaccum *a, kaccum_part *p, const kaccum_rec *rec
         return KFK_ERR_TOO_LARGE;
     kaccum_batch *b;
     int64_t size = (int64_t)a->writer_max;
-    kfk_err err = batch_get(a, need > size ? need : size, rec, &b);
+    kfk_err err = batch_get(a, need > size ? need : size, need, rec, &b);
     if (err) return err;
     pthread_mutex_lock(&p->lock);
     kaccum_appended mid = *res;
@@ -642,6 +677,11 @@ static bool all_ready(kaccum *a)
 {
     return atomic_load(&a->flushing) > 0 || atomic_load(&a->closing) ||
            atomic_load(&a->mem_waiters) > 0;
+}
+
+bool kaccum_all_ready(kaccum *a)
+{
+    return all_ready(a);
 }
 
 /* When the partition's head batch b will be ready: Java's

@@ -2,7 +2,8 @@
  * application threads append to and I/O threads drain.
  *
  * A record is written once, in its final wire form, into its partition's
- * open batch (a kbatch_writer over a kbuf pre-sized to batch.size), and
+ * open batch (a kbatch_writer over a kbuf that starts small and grows by
+ * half up to batch.size, so thinly spread records hold little memory), and
  * its delivery-report data (opaque, timestamp) goes into the batch's
  * compact array. Batches and their buffers are pooled, so steady-state
  * appends allocate nothing. A record that does not fit seals the open
@@ -277,6 +278,10 @@ int64_t kaccum_next_ready_ms(kaccum *a, kaccum_part *const *parts, size_t n, int
  * partition do, so the records waiting go in fewer, larger batches. Any
  * thread. */
 void kaccum_set_held(kaccum *a, bool held);
+
+/* Whether every queued batch is ready whatever its age right now: a
+ * flush, close or an append blocked for memory. Any thread. */
+bool kaccum_all_ready(kaccum *a);
 
 /* Flush: while at least one flush is in progress every batch is ready.
  * Calls nest; each begin needs an end. */

@@ -433,7 +433,11 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
         atomic_store_explicit(&p->wall_offset_ns, ktime_wall_offset_ns(), memory_order_relaxed);
         kprod_expiry_note(p, now_ms);
     }
-    if (res.new_batch || res.ready) ksender_kick_part(p, pp);
+    if (res.ready)
+        ksender_kick_part(p, pp);
+    else if (res.new_batch)
+        ksender_kick_new_batch(
+            p, pp, now_ms > INT64_MAX - p->linger_ms ? INT64_MAX : now_ms + p->linger_ms);
     return KFK_OK;
 }
 

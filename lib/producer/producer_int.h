@@ -92,6 +92,16 @@ typedef struct kpart {
     /* Statistics (stats.c): records and bytes acknowledged. Written by
      * whichever I/O thread completes a batch, so shared adds, per batch. */
     kstat acked_records, acked_bytes;
+    /* The senders' sets of partitions with queued data (sender.c): a
+     * kick pushes the partition on its sender's stack once (kicked, then
+     * kick_next, written by the pusher that set kicked and read by the
+     * sender that pops it); the sender whose active set holds it and the
+     * pull that last visited it (sender_visit) are under lock. */
+    atomic_bool kicked;
+    struct kpart *kick_next;
+    const ksender *active_in;
+    const ksender *visit_by;
+    uint64_t visit_n;
 } kpart;
 
 /* The partitions of a topic as known at one time; replaced (never
@@ -139,9 +149,29 @@ struct ksender {
     /* loop thread only: the partitions this broker leads */
     uint64_t routing_seen;
     kaccum_part **parts;
-    kaccum_part **eligible;
     size_t n_parts, cap_parts;
     size_t rotate;
+    /* The partitions a pull visits: those of parts with queued data, and
+     * those kicked to this sender (a new batch, a retry, a settled
+     * partition), popped from `kicks` (any thread pushes, the loop thread
+     * pops; a Treiber stack). A partition leaves `active` when its queue
+     * is empty. Loop thread only, but for kicks. */
+    _Atomic(kpart *) kicks;
+    kpart **active;
+    size_t n_active, cap_active;
+    kaccum_part **eligible; /* cap_active entries */
+    uint64_t visits;        /* sender_visit calls, to skip repeated entries */
+    bool rebuild;           /* active lost an entry (no memory): rebuild from parts */
+    /* The pull's gate: a pull looks at the broker's partitions only when
+     * something may have become drainable since the last look. `wake`
+     * (any thread sets it, the loop thread clears it) says an event came:
+     * a full batch, a retry, a flush, an answer, a settled partition.
+     * `next_due` (written by the loop thread, read by appenders) is when
+     * the last look's earliest batch becomes ready, INT64_MAX while
+     * looking or when nothing waits: a new batch due earlier wakes the
+     * sender, a later one is found by the linger timer at next_due. */
+    atomic_bool wake;
+    _Atomic int64_t next_due;
     ksender *next; /* in the producer's list */
 };
 
@@ -259,6 +289,10 @@ void kprod_publish_load(kfk_producer *p, int64_t now_ms);
 /* Wakes the sender of pp's current leader (creating it on first use).
  * Any thread. */
 void ksender_kick_part(kfk_producer *p, kpart *pp);
+/* pp opened a batch that will be ready at ready_ms (its linger expiry):
+ * wakes pp's sender only when that is earlier than what it waits for
+ * already. Any thread, after the append. */
+void ksender_kick_new_batch(kfk_producer *p, kpart *pp, int64_t ready_ms);
 /* Wakes every sender. Any thread. */
 void ksender_kick_all(kfk_producer *p);
 /* Detaches every sender from its connection and releases its broker;

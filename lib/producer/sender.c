@@ -20,6 +20,8 @@
 typedef struct kpreq {
     kreq req;
     kfk_producer *p;
+    ksender *s;       /* the sender it went out on */
+    uint64_t routing; /* kprod_routing_version when it went out */
     kp_produce_request body;
     int n;
     kaccum_batch **batches; /* grouped by topic */
@@ -182,24 +184,30 @@ static void produce_done(kreq *req, kfk_err err, void *resp, karena *arena)
     kpreq *r = req->opaque;
     kfk_producer *p = r->p;
     const kp_produce_response *pr = resp;
+    /* The answer frees in-flight room: the next pull looks again. Were
+     * the partitions' leaders to have moved meanwhile, their new senders
+     * wait for this answer (inflight_sender), so they are woken too. */
+    atomic_store(&r->s->wake, true);
+    bool moved = atomic_load(&r->s->retired) || kprod_routing_version(p) != r->routing;
     if (pr) kclient_produce_hints(p->client, pr);
     if (err == KFK_ERR_TRANSPORT || err == KFK_ERR_TIMED_OUT)
         kclient_refresh(p->client, "produce: connection failed");
     for (int i = 0; i < r->n; i++) {
         kaccum_batch *b = r->batches[i];
+        kpart *pp = PART_OF(b); /* b may be released below */
         /* A request that never went out (its connection was down) is no
          * attempt; as in Java, waiting for a broker spends no retry. */
         if (req->version >= 0) b->sends++;
-        if (err || !pr) {
+        const kp_produce_response_partition_produce_response *a =
+            err || !pr ? NULL : find_answer(r, pr, pp);
+        if (err || !pr)
             batch_result(p, b, err, -1, -1, -1);
-            continue;
-        }
-        const kp_produce_response_partition_produce_response *a = find_answer(r, pr, PART_OF(b));
-        if (!a)
+        else if (!a)
             batch_result(p, b, KFK_ERR_NETWORK_EXCEPTION, -1, -1, -1);
         else
             batch_result(p, b, a->error_code, a->base_offset, a->log_append_time_ms,
                          a->log_start_offset);
+        if (moved && kaccum_part_queued(pp->ap) > 0) ksender_kick_part(p, pp);
     }
     free(r);
 }
@@ -213,12 +221,15 @@ static int by_topic(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static kpreq *preq_new(kfk_producer *p, size_t n)
+static kpreq *preq_new(ksender *s, size_t n)
 {
+    kfk_producer *p = s->p;
     kpreq *r = calloc(1, sizeof(*r) +
                              n * (sizeof(kaccum_batch *) + sizeof(*r->topics) + sizeof(*r->pdata)));
     if (!r) return NULL;
     r->p = p;
+    r->s = s;
+    r->routing = s->routing_seen;
     r->topics = (void *)(r + 1);
     r->pdata = (void *)(r->topics + n);
     r->batches = (void *)(r->pdata + n);
@@ -292,7 +303,7 @@ static void send_batches(ksender *s, kconn *c, kaccum_list *l, int64_t now_ms)
 {
     kfk_producer *p = s->p;
     size_t n = l->n;
-    kpreq *r = preq_new(p, n);
+    kpreq *r = preq_new(s, n);
     kslice *wires = malloc((n ? n : 1) * sizeof(*wires));
     for (kaccum_batch *b; (b = kaccum_list_pop(l));) {
         track_drained(b, now_ms);
@@ -339,16 +350,17 @@ static void send_batches(ksender *s, kconn *c, kaccum_list *l, int64_t now_ms)
 /* --- pulling --------------------------------------------------------------------- */
 
 /* Loop thread: the partitions this broker leads, looked up again when
- * metadata or the producer's partitions moved. */
-static void sender_routes(ksender *s)
+ * metadata or the producer's partitions moved. Returns true when they
+ * were. */
+static bool sender_routes(ksender *s)
 {
     kfk_producer *p = s->p;
     uint64_t v = kprod_routing_version(p);
-    if (v == s->routing_seen) return;
+    if (v == s->routing_seen) return false;
     kpart **all;
     int n = kprod_all_parts(p, &all);
-    if (n < 0) return;
-    /* This broker's partitions to the front of all; the arrays are sized
+    if (n < 0) return false;
+    /* This broker's partitions to the front of all; the array is sized
      * for those, not for every partition of the producer. */
     int mine = 0;
     kmeta *m = kclient_meta(p->client);
@@ -360,13 +372,11 @@ static void sender_routes(ksender *s)
     }
     if ((size_t)mine > s->cap_parts) {
         kaccum_part **a = realloc(s->parts, (size_t)mine * sizeof(*a));
-        if (a) s->parts = a;
-        kaccum_part **e = realloc(s->eligible, (size_t)mine * sizeof(*e));
-        if (e) s->eligible = e;
-        if (!a || !e) {
+        if (!a) {
             free(all);
-            return;
+            return false;
         }
+        s->parts = a;
         s->cap_parts = (size_t)mine;
     }
     for (int i = 0; i < mine; i++)
@@ -374,34 +384,132 @@ static void sender_routes(ksender *s)
     s->n_parts = (size_t)mine;
     free(all);
     s->routing_seen = v;
+    return true;
 }
 
-/* The partitions that may send now: in-flight room, and a retry waiting
- * when their unacknowledged list is full. */
-static size_t sender_eligible(ksender *s)
+static bool active_grow(ksender *s)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < s->n_parts; i++) {
-        kpart *pp = kaccum_part_ctx(s->parts[i]);
+    size_t cap = s->cap_active ? s->cap_active * 2 : 64;
+    kpart **a = realloc(s->active, cap * sizeof(*a));
+    if (a) s->active = a;
+    kaccum_part **e = realloc(s->eligible, cap * sizeof(*e));
+    if (e) s->eligible = e;
+    if (!a || !e) return false;
+    s->cap_active = cap;
+    return true;
+}
+
+/* Adds pp to the active set unless it is there already. */
+static void active_add(ksender *s, kpart *pp)
+{
+    pthread_mutex_lock(&pp->lock);
+    bool add = pp->active_in != s;
+    if (add) pp->active_in = s;
+    pthread_mutex_unlock(&pp->lock);
+    if (!add) return;
+    if (s->n_active == s->cap_active && !active_grow(s)) {
         pthread_mutex_lock(&pp->lock);
-        bool bump = s->p->idempotent && kidem_part_settle(s->p, pp);
-        int limit = s->p->idempotent && !pp->acked_any ? 1 : s->p->max_in_flight;
-        bool ok = !bump && (!s->p->txn || ktxn_part_ready(s->p, pp)) &&
-                  (pp->inflight == 0 || pp->inflight_sender == s) &&
-                  pp->inflight < limit && (pp->n_unacked < limit || pp->inflight < pp->n_unacked);
+        pp->active_in = NULL;
         pthread_mutex_unlock(&pp->lock);
-        if (bump) kidem_request_bump(s->p, pp);
-        if (ok) s->eligible[n++] = s->parts[i];
+        s->rebuild = true;
+        return;
     }
+    s->active[s->n_active++] = pp;
+}
+
+/* The active set from scratch: this broker's partitions with queued
+ * data. After the routes moved (or an entry was lost). */
+static void active_rebuild(ksender *s)
+{
+    for (size_t i = 0; i < s->n_active; i++) {
+        kpart *pp = s->active[i];
+        pthread_mutex_lock(&pp->lock);
+        if (pp->active_in == s) pp->active_in = NULL;
+        pthread_mutex_unlock(&pp->lock);
+    }
+    s->n_active = 0;
+    s->rebuild = false;
+    for (size_t i = 0; i < s->n_parts; i++)
+        if (kaccum_part_queued(s->parts[i]) > 0) active_add(s, kaccum_part_ctx(s->parts[i]));
+}
+
+/* Any thread: puts pp on s's kick stack, unless it is on one already.
+ * The pop reads kick_next before it clears kicked, so a push that wins
+ * kicked again never overwrites a link still to be read. */
+static void kick_push(ksender *s, kpart *pp)
+{
+    if (atomic_exchange(&pp->kicked, true)) return;
+    kpart *head = atomic_load(&s->kicks);
+    do
+        pp->kick_next = head;
+    while (!atomic_compare_exchange_weak(&s->kicks, &head, pp));
+}
+
+/* Loop thread: moves the kicked partitions into the active set. */
+static void kicks_take(ksender *s)
+{
+    for (kpart *pp = atomic_exchange(&s->kicks, NULL), *next; pp; pp = next) {
+        next = pp->kick_next;
+        atomic_store(&pp->kicked, false);
+        active_add(s, pp);
+    }
+}
+
+/* Visits the active set: drops the partitions with nothing queued (and
+ * those another sender took or listed twice), and puts in eligible those
+ * that may send now: in-flight room, and a retry waiting when their
+ * unacknowledged list is full. Returns how many are eligible. */
+static size_t sender_visit(ksender *s)
+{
+    kfk_producer *p = s->p;
+    size_t n = 0, kept = 0;
+    s->visits++;
+    for (size_t i = 0; i < s->n_active; i++) {
+        kpart *pp = s->active[i];
+        pthread_mutex_lock(&pp->lock);
+        bool mine = pp->active_in == s && !(pp->visit_by == s && pp->visit_n == s->visits);
+        /* An append after this check kicks pp back in (its queued count
+         * rises before its kick). */
+        bool keep = mine && kaccum_part_queued(pp->ap) > 0;
+        if (mine && !keep) pp->active_in = NULL;
+        pp->visit_by = s;
+        pp->visit_n = s->visits;
+        /* Settled even with nothing queued: a partition kicked when its
+         * last batch was answered may owe a bump (an unresolved gap). */
+        bool bump = mine && p->idempotent && kidem_part_settle(p, pp);
+        int limit = p->idempotent && !pp->acked_any ? 1 : p->max_in_flight;
+        bool ok = keep && !bump && (!p->txn || ktxn_part_ready(p, pp)) &&
+                  (pp->inflight == 0 || pp->inflight_sender == s) && pp->inflight < limit &&
+                  (pp->n_unacked < limit || pp->inflight < pp->n_unacked);
+        pthread_mutex_unlock(&pp->lock);
+        if (bump) kidem_request_bump(p, pp);
+        if (keep) s->active[kept++] = pp;
+        if (ok) s->eligible[n++] = pp->ap;
+    }
+    s->n_active = kept;
     return n;
 }
 
+/* Arms the linger timer for the next batch to become ready and tells
+ * appenders (next_due) which new batches need to wake the sender. */
 static void sender_arm(ksender *s, size_t n_eligible, int64_t now_ms)
 {
     int64_t next = kaccum_next_ready_ms(s->p->accum, s->eligible, n_eligible, now_ms);
+    if (next != INT64_MAX && next <= now_ms) next = now_ms + 1;
+    atomic_store(&s->next_due, next);
     if (next == INT64_MAX) return;
-    if (next <= now_ms) next = now_ms + 1;
     kloop_timer_arm(kconn_loop(s->broker->conn), &s->linger_timer, next * KTIME_NS_PER_MS);
+}
+
+/* Whether this pull may skip its visit: no event since the last one, the
+ * same routes, and the earliest batch it found not yet due (the linger
+ * timer is armed for it). Appends that opened batches due earlier set
+ * wake (ksender_kick_new_batch). */
+static bool sender_nothing_due(ksender *s, int64_t now_ms)
+{
+    if (atomic_exchange(&s->wake, false)) return false;
+    return s->routing_seen == kprod_routing_version(s->p) && now_ms < atomic_load(&s->next_due) &&
+           !kaccum_all_ready(s->p->accum);
 }
 
 static void sender_pull(ksource *src, kconn *c, int room)
@@ -409,19 +517,30 @@ static void sender_pull(ksource *src, kconn *c, int room)
     ksender *s = (ksender *)src;
     kfk_producer *p = s->p;
     if (atomic_load(&p->closing) || atomic_load(&s->retired) || !kidem_pull_begin(p)) return;
-    sender_routes(s);
     int64_t now = ktime_mono_ms();
     kprod_publish_load(p, now);
+    if (sender_nothing_due(s, now)) {
+        kidem_pull_end(p);
+        return;
+    }
+    /* Visiting: an append's new batch wakes the sender until the visit's
+     * result is stored (one that this visit may have missed must). */
+    atomic_store(&s->next_due, INT64_MAX);
+    kicks_take(s);
+    if (sender_routes(s) || s->rebuild) active_rebuild(s);
     size_t ne = 0;
     for (; room > 0; room--) {
-        ne = sender_eligible(s);
+        ne = sender_visit(s);
         kaccum_list l = {0};
         if (!ne ||
             !kaccum_drain(p->accum, s->eligible, ne, s->rotate++, now, p->max_request_bytes, &l))
             break;
         send_batches(s, c, &l, now);
     }
-    if (room > 0) sender_arm(s, sender_eligible(s), now);
+    if (room > 0)
+        sender_arm(s, sender_visit(s), now);
+    else
+        atomic_store(&s->wake, true); /* the connection's next room: look again */
     kidem_pull_end(p);
 }
 
@@ -430,6 +549,7 @@ static void sender_pull(ksource *src, kconn *c, int room)
 static void on_linger(ktimer *t)
 {
     ksender *s = container_of(t, ksender, linger_timer);
+    atomic_store(&s->wake, true);
     kconn_kick(s->broker->conn);
 }
 
@@ -447,6 +567,13 @@ static void sender_detach(ktask *t)
     kloop_timer_disarm(kconn_loop(s->broker->conn), &s->linger_timer);
     if (s->attached) kconn_remove_source(s->broker->conn, &s->src);
     kfk_producer *p = s->p;
+    /* Kicks can no longer reach s (it is retired or the producer closes):
+     * those it holds go to the partitions' senders now. */
+    for (kpart *pp = atomic_exchange(&s->kicks, NULL), *next; pp; pp = next) {
+        next = pp->kick_next;
+        atomic_store(&pp->kicked, false);
+        if (kaccum_part_queued(pp->ap) > 0) ksender_kick_part(p, pp);
+    }
     pthread_mutex_lock(&p->senders_lock);
     s->detached = true;
     pthread_cond_broadcast(&p->senders_cond);
@@ -471,6 +598,8 @@ static ksender *sender_new(kfk_producer *p, int32_t id)
     s->detach_task.fn = sender_detach;
     ktimer_init(&s->linger_timer, on_linger);
     s->routing_seen = UINT64_MAX;
+    atomic_init(&s->wake, true);
+    atomic_init(&s->next_due, INT64_MAX);
     if (kloop_post(kconn_loop(b->conn), &s->attach_task) < 0) {
         kbroker_unref(b);
         free(s);
@@ -499,7 +628,8 @@ static ksender *sender_get(kfk_producer *p, int32_t id)
     return sender_new(p, id);
 }
 
-void ksender_kick_part(kfk_producer *p, kpart *pp)
+/* ready_ms INT64_MIN: always wake. */
+static void kick_part(kfk_producer *p, kpart *pp, int64_t ready_ms)
 {
     if (atomic_load(&p->closing)) return;
     int32_t leader, epoch;
@@ -509,15 +639,32 @@ void ksender_kick_part(kfk_producer *p, kpart *pp)
     }
     pthread_mutex_lock(&p->senders_lock);
     ksender *s = sender_get(p, leader);
-    if (s) kconn_kick(s->broker->conn);
+    if (s) kick_push(s, pp);
+    if (s && (ready_ms == INT64_MIN || ready_ms < atomic_load(&s->next_due))) {
+        atomic_store(&s->wake, true);
+        kconn_kick(s->broker->conn);
+    }
     pthread_mutex_unlock(&p->senders_lock);
+}
+
+void ksender_kick_part(kfk_producer *p, kpart *pp)
+{
+    kick_part(p, pp, INT64_MIN);
+}
+
+void ksender_kick_new_batch(kfk_producer *p, kpart *pp, int64_t ready_ms)
+{
+    kick_part(p, pp, ready_ms);
 }
 
 void ksender_kick_all(kfk_producer *p)
 {
     pthread_mutex_lock(&p->senders_lock);
-    for (ksender *s = p->senders; s; s = s->next)
-        if (!s->detached && s->broker_id != INT32_MIN) kconn_kick(s->broker->conn);
+    for (ksender *s = p->senders; s; s = s->next) {
+        if (s->detached || s->broker_id == INT32_MIN) continue;
+        atomic_store(&s->wake, true);
+        kconn_kick(s->broker->conn);
+    }
     pthread_mutex_unlock(&p->senders_lock);
 }
 
@@ -544,6 +691,7 @@ void ksender_free_all(kfk_producer *p)
         ksender *s = p->senders;
         p->senders = s->next;
         free(s->parts);
+        free(s->active);
         free(s->eligible);
         free(s);
     }

@@ -112,6 +112,58 @@ static int64_t size_for(int k, size_t n)
     return size;
 }
 
+/* A batch's buffer and report array start small and grow with its
+ * records, never past batch.size: a partition that gets a few records
+ * holds memory for those, not for a full batch. The records stay whole
+ * across the reallocations; a pooled batch keeps what it grew to. */
+START_TEST(test_batch_buffer_grows_with_its_records)
+{
+    kaccum_conf c = conf_of(16384, 1000, 1 << 20, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    append_ok(a, p, 100, 0, T0);
+    kaccum_list out = {0};
+    kaccum_flush_begin(a);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0, 1 << 20, &out), 1);
+    kaccum_flush_end(a);
+    kaccum_batch *b = kaccum_list_pop(&out);
+    ck_assert_uint_le(b->buf.cap, 2048);
+    ck_assert_uint_le(b->msgs_cap, 64);
+    check_batch(a, b, 0, 1);
+    /* Fill a batch exactly to batch.size: every record goes in, in order,
+     * and the buffer never outgrows the batch. */
+    int k = 0;
+    while (size_for(k + 1, 100) <= c.batch_size)
+        k++;
+    for (int i = 0; i < k; i++) {
+        kaccum_appended res = append_ok(a, p, 100, 100 + (uintptr_t)i, T0 + i);
+        ck_assert(!res.ready || i == k - 1);
+        ck_assert_int_eq(kaccum_part_queued(p), 1);
+    }
+    kaccum_flush_begin(a);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0 + k, 1 << 20, &out), 1);
+    kaccum_flush_end(a);
+    b = kaccum_list_pop(&out);
+    ck_assert_int_eq(kaccum_batch_count(b), k);
+    ck_assert_uint_le(b->buf.cap, (size_t)c.batch_size);
+    size_t grown = b->buf.cap;
+    ck_assert_uint_ge(grown, kaccum_batch_size(b));
+    for (int32_t i = 0; i < k; i++)
+        ck_assert_int_eq(b->msgs[i].timestamp, TS + 100 + i);
+    kaccum_batch_release(a, b);
+    /* The pooled batch comes back with its capacity for the next one. */
+    append_ok(a, p, 100, 1000, T0 + k);
+    kaccum_flush_begin(a);
+    ck_assert_int_eq(kaccum_drain(a, &p, 1, 0, T0 + k, 1 << 20, &out), 1);
+    kaccum_flush_end(a);
+    b = kaccum_list_pop(&out);
+    ck_assert_uint_eq(b->buf.cap, grown);
+    check_batch(a, b, 1000, 1);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 0);
+    kaccum_destroy(a);
+}
+END_TEST
+
 START_TEST(test_exactly_full_batch_is_ready_at_once)
 {
     kaccum_conf c = conf_of(size_for(5, 100), 1000, 1 << 20, 0);
@@ -915,6 +967,7 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_records_wait_for_linger);
     tcase_add_test(tc, test_exactly_full_batch_is_ready_at_once);
     tcase_add_test(tc, test_one_byte_over_starts_the_next_batch);
+    tcase_add_test(tc, test_batch_buffer_grows_with_its_records);
     tcase_add_test(tc, test_giant_record_gets_a_batch_of_its_own);
     tcase_add_test(tc, test_record_over_the_limits_is_refused);
     tcase_add_test(tc, test_batch_size_zero_sends_every_record_alone);
