@@ -1446,8 +1446,7 @@ typedef struct kfk_interceptor {
     kfk_err (*on_send)(void *opaque, kfk_producer *producer, const kfk_record *rec);
     kfk_err (*on_acknowledgement)(void *opaque, kfk_producer *producer,
                                   const kfk_delivery_report *report);
-    kfk_err (*on_consume)(void *opaque, kfk_consumer *consumer, kfk_message *const *msgs,
-                          size_t n);
+    kfk_err (*on_consume)(void *opaque, kfk_consumer *consumer, kfk_message *const *msgs, size_t n);
     kfk_err (*on_commit)(void *opaque, kfk_consumer *consumer, kfk_err err,
                          const kfk_partition_list *offsets);
     void (*reserved[4])(void); /* NULL */
@@ -1462,8 +1461,7 @@ typedef struct kfk_interceptor {
  * KFK_OK, KFK_ERR_INVALID_ARG (NULL conf or ops, a reserved word not
  * NULL, no hook at all, or KFK_INTERCEPTORS_MAX already added). Never
  * blocks. */
-KFK_API kfk_err kfk_conf_add_interceptor(kfk_conf *conf, const kfk_interceptor *ops,
-                                         void *opaque);
+KFK_API kfk_err kfk_conf_add_interceptor(kfk_conf *conf, const kfk_interceptor *ops, void *opaque);
 /* --- end of interceptors -------------------------------------------------------- */
 
 #ifdef __cplusplus

@@ -9,9 +9,9 @@
 #include "client/client.h"
 #include "client/oidc_login.h"
 #include "client/stats.h"
-#include "sasl/ksasl.h"
 #include "net/resolver.h"
 #include "proto/gen/find_coordinator.h"
+#include "sasl/ksasl.h"
 
 /* One I/O thread: its loop and the connections it owns. */
 typedef struct kio_thread {

@@ -187,8 +187,8 @@ static void unexpected_error(classic *cl, kfk_err e, const char *api)
     kgroup *g = cl->g;
     if (e != cl->odd_err) {
         cl->odd_err = e;
-        kclient_error(g->client, e, "group \"%s\": %s failed: %s; joining again", g->group_id,
-                      api, kfk_err_str(e));
+        kclient_error(g->client, e, "group \"%s\": %s failed: %s; joining again", g->group_id, api,
+                      kfk_err_str(e));
         kconsumer_post_error(g->consumer, e);
     }
     int64_t ms = g->retry_backoff_ms;

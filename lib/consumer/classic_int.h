@@ -73,8 +73,8 @@ typedef struct classic {
     join_result join_res;
     kfk_err join_err;
     ktask join_task;
-    kfk_err odd_err; /* the unexpected JoinGroup/SyncGroup error last reported */
-    int odd_runs;    /* such errors since the last assignment; for the backoff */
+    kfk_err odd_err;   /* the unexpected JoinGroup/SyncGroup error last reported */
+    int odd_runs;      /* such errors since the last assignment; for the backoff */
     ktimer join_timer; /* backoff before a new JoinGroup; the leader's metadata wait */
 
     /* SyncGroup */

@@ -24,8 +24,8 @@
 #include <stdint.h>
 
 #include "base/conf.h"
-#include "base/wakefd.h"
 #include "base/partition_list.h"
+#include "base/wakefd.h"
 #include "client/client.h"
 #include "kfk.h"
 #include "proto/batch.h"
@@ -85,10 +85,10 @@ typedef struct kcpart {
     int64_t committed_pos; /* the last offset committed or fetched; KFK_OFFSET_INVALID */
 
     /* statistics (stats.c; c->lock): what the fetches brought */
-    bool fetched;        /* a fetch answered: high_watermark and log_start are real */
-    int64_t log_start;   /* the log start offset the last answer gave (-1: none) */
-    int64_t rx_records;  /* records queued for the application */
-    int64_t rx_bytes;    /* bytes of the record batches they came in */
+    bool fetched;       /* a fetch answered: high_watermark and log_start are real */
+    int64_t log_start;  /* the log start offset the last answer gave (-1: none) */
+    int64_t rx_records; /* records queued for the application */
+    int64_t rx_bytes;   /* bytes of the record batches they came in */
 
     /* ListOffsets (offsets.c); the call owns these while in flight */
     kcall call;

@@ -27,7 +27,8 @@ typedef kp_txn_offset_commit_response_partition toc_part;
 static kfk_err check_classic(mock_group *g, const kp_txn_offset_commit_request *r)
 {
     if (r->generation_id_or_member_epoch < 0 && g->state == MOCK_GROUP_EMPTY) return KFK_OK;
-    if (r->generation_id_or_member_epoch < 0 && !r->member_id.len && !r->group_instance_id.ptr) return KFK_OK;
+    if (r->generation_id_or_member_epoch < 0 && !r->member_id.len && !r->group_instance_id.ptr)
+        return KFK_OK;
     if (r->group_instance_id.ptr) {
         mock_group_member *s = mock_group_member_find_instance(g, r->group_instance_id);
         if (!s) return KFK_ERR_UNKNOWN_MEMBER_ID;
@@ -35,7 +36,8 @@ static kfk_err check_classic(mock_group *g, const kp_txn_offset_commit_request *
     }
     mock_group_member *m = mock_group_member_find(g, r->member_id);
     if (!m || m->pending) return KFK_ERR_UNKNOWN_MEMBER_ID;
-    return r->generation_id_or_member_epoch == g->generation_id ? KFK_OK : KFK_ERR_ILLEGAL_GENERATION;
+    return r->generation_id_or_member_epoch == g->generation_id ? KFK_OK
+                                                                : KFK_ERR_ILLEGAL_GENERATION;
 }
 
 /* KIP-447 (v3+). A KIP-848 group compares the member epoch; a stale one
@@ -47,7 +49,8 @@ static kfk_err check_member(mock_group *g, const kp_txn_offset_commit_request *r
     if (r->generation_id_or_member_epoch < 0 && g->n_members == 0) return KFK_OK;
     mock_group_member *m = mock_group_member_find(g, r->member_id);
     if (!m) return KFK_ERR_UNKNOWN_MEMBER_ID;
-    return r->generation_id_or_member_epoch == m->member_epoch ? KFK_OK : KFK_ERR_ILLEGAL_GENERATION;
+    return r->generation_id_or_member_epoch == m->member_epoch ? KFK_OK
+                                                               : KFK_ERR_ILLEGAL_GENERATION;
 }
 
 static kfk_err check_request(mock_req *req, const kp_txn_offset_commit_request *r, mock_txn **tp)
@@ -83,8 +86,8 @@ static kfk_err commit_one(mock_req *req, mock_txn *t, kfk_err err,
     if (err) return err;
     /* Version 6 names topics by id. */
     bool by_id = req->version >= 6;
-    mock_topic *topic = by_id ? mock_topic_find_id(req->mc, &rt->topic_id)
-                              : mock_topic_find(req->mc, rt->name);
+    mock_topic *topic =
+        by_id ? mock_topic_find_id(req->mc, &rt->topic_id) : mock_topic_find(req->mc, rt->name);
     if (!topic) return by_id ? KFK_ERR_UNKNOWN_TOPIC_ID : KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     if (!mock_partition_find(topic, rp->partition_index)) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     int32_t leader_epoch = req->version >= 2 ? rp->committed_leader_epoch : -1;

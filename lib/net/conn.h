@@ -100,17 +100,17 @@ typedef struct kconn_config {
  * loop thread only (kstat_add), read from any thread while a reference to
  * the connection's broker keeps it alive (kconn_stats_get). */
 typedef struct kconn_stats {
-    kstat tx, tx_bytes;   /* requests encoded for sending, their bytes */
-    kstat tx_errs;        /* sends that failed (the connection was lost) */
-    kstat rx, rx_bytes;   /* responses read, their bytes (size prefix included) */
-    kstat rx_errs;        /* reads that failed, responses that did not decode or match */
-    kstat connects;       /* times the connection became READY */
-    kstat disconnects;    /* times a READY connection went down */
+    kstat tx, tx_bytes;             /* requests encoded for sending, their bytes */
+    kstat tx_errs;                  /* sends that failed (the connection was lost) */
+    kstat rx, rx_bytes;             /* responses read, their bytes (size prefix included) */
+    kstat rx_errs;                  /* reads that failed, responses that did not decode or match */
+    kstat connects;                 /* times the connection became READY */
+    kstat disconnects;              /* times a READY connection went down */
     _Atomic int64_t state_since_ns; /* when state last changed (monotonic clock) */
-    _Atomic int outbuf_cnt;   /* requests waiting to be sent, as of the last flush */
-    _Atomic int waitresp_cnt; /* requests sent and waiting for their response */
-    kwhist rtt_us;        /* from encoding a request to reading its response */
-    kwhist throttle_ms;   /* every throttle_time_ms a response carried (0s too) */
+    _Atomic int outbuf_cnt;         /* requests waiting to be sent, as of the last flush */
+    _Atomic int waitresp_cnt;       /* requests sent and waiting for their response */
+    kwhist rtt_us;                  /* from encoding a request to reading its response */
+    kwhist throttle_ms;             /* every throttle_time_ms a response carried (0s too) */
 } kconn_stats;
 
 /* Fills cfg with the Java client's defaults. */

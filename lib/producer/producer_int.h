@@ -219,8 +219,8 @@ struct kfk_producer {
     kaccum_msgs *dr_head, *dr_tail; /* the done batches' report blocks, in order */
     kwakefd wake; /* readable while reports wait (kfk_producer_wakeup_fd) */
     atomic_int_fast64_t outstanding; /* records accepted and not yet reported */
-    atomic_int serving;          /* threads in kdr_serve */
-    _Atomic uintptr_t served_by; /* the thread that last served reports; 0: none yet */
+    atomic_int serving;              /* threads in kdr_serve */
+    _Atomic uintptr_t served_by;     /* the thread that last served reports; 0: none yet */
 
     /* idempotence (KIP-98, KIP-360) */
     _Atomic int64_t producer_id; /* -1 until InitProducerId answered */

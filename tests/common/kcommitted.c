@@ -29,7 +29,8 @@ static bool read_v8(const kp_offset_fetch_response *resp, const char *topic, int
 {
     if (resp->n_groups != 1 || resp->groups[0].error_code) return false;
     const kp_offset_fetch_response_group *g = &resp->groups[0];
-    const kp_offset_fetch_response_partitions *p = g->n_topics == 1 ? g->topics[0].partitions : NULL;
+    const kp_offset_fetch_response_partitions *p =
+        g->n_topics == 1 ? g->topics[0].partitions : NULL;
     check_partition(g->n_topics, p ? g->topics[0].n_partitions : 0, p ? p->error_code : 0, topic,
                     partition);
     *offset = p->committed_offset;

@@ -72,8 +72,7 @@ START_TEST(test_consumer_protocol_is_served_or_refused_clearly)
         ck_assert_int_eq(m.st.owned, NPARTS);
         kmember_close(&m);
     } else {
-        ck_assert_msg(m.st.group_err == KFK_ERR_UNSUPPORTED, "got %s",
-                      kfk_err_str(m.st.group_err));
+        ck_assert_msg(m.st.group_err == KFK_ERR_UNSUPPORTED, "got %s", kfk_err_str(m.st.group_err));
         ck_assert_int_eq(m.st.owned, 0);
     }
     printf("NOTE: ConsumerGroupHeartbeat %s, group.version %d: %s\n",

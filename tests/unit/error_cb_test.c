@@ -50,9 +50,9 @@ START_TEST(test_an_unauthorized_topic_is_told_once_per_transition)
     kfk_conf_set_error_cb(conf, on_error, NULL);
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     ck_assert_msg(p != NULL, "%s", err);
-    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_METADATA, 3,
-                                          KFK_ERR_TOPIC_AUTHORIZATION_FAILED),
-                     KFK_OK);
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_METADATA, 3, KFK_ERR_TOPIC_AUTHORIZATION_FAILED),
+        KFK_OK);
     /* Each produce refused while the answers say so; one error_cb. */
     int refused = 0;
     int64_t until = ktime_mono_ms() + 20000;

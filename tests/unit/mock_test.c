@@ -108,7 +108,8 @@ START_TEST(test_api_versions_too_new_gets_a_v0_error)
     static const uint8_t frame[] = {0, 0, 0, 15, 0, 18, 0, 9, 0, 0, 0, 77, 0, 1, 'p', 0, 0, 0, 0};
     ck_assert_int_eq(mt_write_all(c.fd, frame, sizeof(frame)), 0);
     ck_assert_int_eq(mt_recv_frame(&c), 0);
-    static const uint8_t want[] = {0, 0, 0, 77, 0, 35, 0, 0, 0, 1, 0, 18, 0, 0, 0, KP_API_VERSIONS_MAX_VERSION};
+    static const uint8_t want[] = {0, 0, 0, 77, 0, 35, 0, 0,
+                                   0, 1, 0, 18, 0, 0,  0, KP_API_VERSIONS_MAX_VERSION};
     ck_assert_uint_eq(c.resp.len, sizeof(want));
     ck_assert(!memcmp(c.resp.data, want, sizeof(want)));
     mt_close(&c);
