@@ -423,6 +423,22 @@ static int wait_done(int n, int timeout_ms)
         ck_assert_msg((cond), "timed out waiting for " #cond);                                     \
     } while (0)
 
+/* A request after the connection failed: during the reconnect backoff
+ * requests fail fast (TRANSPORT), so it is sent again, as a client
+ * would, for up to 5 s. Its final result. */
+static kfk_err call_again(harness *h)
+{
+    int64_t deadline = ktime_mono_ns() + 5000 * KTIME_NS_PER_MS;
+    call d;
+    do {
+        waiter_reset();
+        call_init(&d, 0, 2000);
+        kconn_submit(h->conn, &d.req);
+        ck_assert_int_eq(wait_done(1, 3000), 1);
+    } while (d.err == KFK_ERR_TRANSPORT && ktime_mono_ns() < deadline);
+    return d.err;
+}
+
 /* --- tests -------------------------------------------------------------------- */
 
 START_TEST(test_negotiates_then_answers_a_request)
@@ -551,15 +567,7 @@ START_TEST(test_request_times_out_at_its_deadline_and_the_connection_closes)
     WAIT_UNTIL(atomic_load(&p->eofs) == 1, 5000); /* closed, as the Java client does */
     /* The next request reconnects (after the backoff) and gets its answer. */
     atomic_store(&p->silent, false);
-    int64_t deadline = ktime_mono_ns() + 5000 * KTIME_NS_PER_MS;
-    call d;
-    do { /* during the backoff requests fail fast; retry as a client would */
-        waiter_reset();
-        call_init(&d, 0, 2000);
-        kconn_submit(h.conn, &d.req);
-        ck_assert_int_eq(wait_done(1, 3000), 1);
-    } while (d.err == KFK_ERR_TRANSPORT && ktime_mono_ns() < deadline);
-    ck_assert_int_eq(d.err, KFK_OK);
+    ck_assert_int_eq(call_again(&h), KFK_OK);
     ck_assert_int_eq(atomic_load(&p->accepted), 2);
     harness_stop(&h);
     peer_stop(p);
@@ -589,15 +597,7 @@ static void hostile_answer(enum peer_corruption how, bool closes)
     ck_assert_int_eq(c.times_done, 1);
     if (closes) WAIT_UNTIL(atomic_load(&p->eofs) == 1, 5000);
     atomic_store(&p->corrupt, PEER_SOUND);
-    int64_t deadline = ktime_mono_ns() + 5000 * KTIME_NS_PER_MS;
-    call d;
-    do { /* during the reconnect backoff requests fail fast */
-        waiter_reset();
-        call_init(&d, 0, 2000);
-        kconn_submit(h.conn, &d.req);
-        ck_assert_int_eq(wait_done(1, 3000), 1);
-    } while (d.err == KFK_ERR_TRANSPORT && ktime_mono_ns() < deadline);
-    ck_assert_int_eq(d.err, KFK_OK);
+    ck_assert_int_eq(call_again(&h), KFK_OK);
     ck_assert_int_eq(atomic_load(&p->accepted), closes ? 2 : 1);
     harness_stop(&h);
     peer_stop(p);
