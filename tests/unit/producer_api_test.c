@@ -9,51 +9,12 @@
 #include <stdatomic.h>
 
 #include "kfk.h"
+#include "ktally.h"
 
 #define N_PARTS 4
 
 /* What the reports said about each record. */
-typedef struct tally {
-    int n;
-    atomic_int *times;
-    int32_t *partition;
-    int64_t *offset;
-    kfk_err *err;
-    atomic_int reports;
-} tally;
-
-static void tally_init(tally *t, int n)
-{
-    memset(t, 0, sizeof(*t));
-    t->n = n;
-    t->times = calloc((size_t)n, sizeof(*t->times));
-    t->partition = calloc((size_t)n, sizeof(*t->partition));
-    t->offset = calloc((size_t)n, sizeof(*t->offset));
-    t->err = calloc((size_t)n, sizeof(*t->err));
-}
-
-static void tally_free(tally *t)
-{
-    free(t->times);
-    free(t->partition);
-    free(t->offset);
-    free(t->err);
-}
-
-static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
-{
-    (void)producer;
-    tally *t = opaque;
-    int i = (int)(intptr_t)r->opaque - 1;
-    ck_assert(i >= 0 && i < t->n);
-    atomic_fetch_add(&t->times[i], 1);
-    t->partition[i] = r->partition;
-    t->offset[i] = r->offset;
-    t->err[i] = r->err;
-    atomic_fetch_add(&t->reports, 1);
-}
-
-static kfk_producer *producer_for(kfk_mock_cluster *mc, tally *t, const char *const *kv)
+static kfk_producer *producer_for(kfk_mock_cluster *mc, ktally *t, const char *const *kv)
 {
     kfk_conf *conf = kfk_conf_new();
     char err[512];
@@ -63,7 +24,7 @@ static kfk_producer *producer_for(kfk_mock_cluster *mc, tally *t, const char *co
     if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
     for (; kv && kv[0]; kv += 2)
         ck_assert_msg(kfk_conf_set(conf, kv[0], kv[1], err, sizeof(err)) == 0, "%s", err);
-    kfk_conf_set_dr_cb(conf, on_report, t);
+    kfk_conf_set_dr_cb(conf, ktally_on_report, t);
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     ck_assert_msg(p != NULL, "kfk_producer_new: %s", err);
     return p;
@@ -103,7 +64,7 @@ static void produce_n(kfk_producer *p, const char *topic, int n)
 
 /* Every record reported once, successfully, with offsets that follow the
  * production order within each partition. Returns records per partition. */
-static void check_delivered(const tally *t, int64_t *per_part)
+static void check_delivered(const ktally *t, int64_t *per_part)
 {
     int64_t next[N_PARTS] = {0};
     for (int i = 0; i < t->n; i++) {
@@ -122,7 +83,7 @@ static void check_delivered(const tally *t, int64_t *per_part)
 
 /* Reads partition part back and checks each record against the one the
  * reports placed at its offset. */
-static void check_read_back(kfk_mock_cluster *mc, const char *topic, int32_t part, const tally *t,
+static void check_read_back(kfk_mock_cluster *mc, const char *topic, int32_t part, const ktally *t,
                             int64_t count)
 {
     int *at = malloc((size_t)(count ? count : 1) * sizeof(*at));
@@ -189,8 +150,8 @@ static void run_codec(const char *codec, int n)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
-    tally t;
-    tally_init(&t, n);
+    ktally t;
+    ktally_init(&t, n);
     const char *kv[] = {"compression.type", codec, "linger.ms", "2", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     produce_n(p, "t", n);
@@ -202,7 +163,7 @@ static void run_codec(const char *codec, int n)
         check_read_back(mc, "t", k, &t, per[k]);
     kfk_producer_destroy(p);
     ck_assert_int_eq(atomic_load(&t.reports), n);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 
@@ -218,8 +179,8 @@ static void run_faulty(void (*fault)(kfk_mock_cluster *mc), const char *const *k
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
-    tally t;
-    tally_init(&t, n);
+    ktally t;
+    ktally_init(&t, n);
     kfk_producer *p = producer_for(mc, &t, kv);
     produce_n(p, "t", n / 2);
     kfk_producer_poll(p, 0);
@@ -232,7 +193,7 @@ static void run_faulty(void (*fault)(kfk_mock_cluster *mc), const char *const *k
     for (int k = 0; k < N_PARTS; k++)
         check_read_back(mc, "t", k, &t, per[k]);
     kfk_producer_destroy(p);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 
@@ -315,8 +276,8 @@ START_TEST(test_retries_bounds_the_sends_of_a_batch)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), KFK_OK);
-    tally t;
-    tally_init(&t, 2);
+    ktally t;
+    ktally_init(&t, 2);
     kfk_producer *p =
         producer_for(mc, &t,
                      (const char *const[]){"linger.ms", "0", "retry.backoff.ms", "10", "retries",
@@ -340,7 +301,7 @@ START_TEST(test_retries_bounds_the_sends_of_a_batch)
     ck_assert_int_eq(atomic_load(&t.times[1]), 1);
     ck_assert_int_eq(t.err[1], KFK_OK);
     kfk_producer_destroy(p);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -353,8 +314,8 @@ START_TEST(test_retries_of_written_batches_are_not_duplicated)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
-    tally t;
-    tally_init(&t, 20000);
+    ktally t;
+    ktally_init(&t, 20000);
     const char *kv[] = {"linger.ms", "1", "retry.backoff.ms", "10", "request.timeout.ms",
                         "300",       NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
@@ -372,7 +333,7 @@ START_TEST(test_retries_of_written_batches_are_not_duplicated)
     for (int k = 0; k < N_PARTS; k++)
         check_read_back(mc, "t", k, &t, per[k]);
     kfk_producer_destroy(p);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -384,8 +345,8 @@ START_TEST(test_produce_falls_back_to_topic_names_below_v13)
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
     ck_assert_int_eq(kfk_mock_set_api_version_range(mc, KFK_MOCK_API_PRODUCE, 3, 12), KFK_OK);
-    tally t;
-    tally_init(&t, 2000);
+    ktally t;
+    ktally_init(&t, 2000);
     kfk_producer *p = producer_for(mc, &t, fast_retry);
     produce_n(p, "t", t.n);
     ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
@@ -394,7 +355,7 @@ START_TEST(test_produce_falls_back_to_topic_names_below_v13)
     for (int k = 0; k < N_PARTS; k++)
         check_read_back(mc, "t", k, &t, per[k]);
     kfk_producer_destroy(p);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -406,8 +367,8 @@ START_TEST(test_records_wait_out_a_partition_without_leader)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(2); /* broker 2 answers Metadata meanwhile */
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
-    tally t;
-    tally_init(&t, 200);
+    ktally t;
+    ktally_init(&t, 200);
     kfk_producer *p = producer_for(mc, &t, fast_retry);
     for (int i = 0; i < 100; i++)
         ck_assert_int_eq(produce_one(p, "t", i, 0), KFK_OK);
@@ -423,7 +384,7 @@ START_TEST(test_records_wait_out_a_partition_without_leader)
     check_delivered(&t, per);
     check_read_back(mc, "t", 0, &t, per[0]);
     kfk_producer_destroy(p);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -484,8 +445,8 @@ START_TEST(test_queue_full_at_once_with_max_block_zero)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
-    tally t;
-    tally_init(&t, 100000);
+    ktally t;
+    ktally_init(&t, 100000);
     const char *kv[] = {"buffer.memory", "65536", "batch.size", "16384", "max.block.ms", "0",
                         "linger.ms",     "60000", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
@@ -508,7 +469,7 @@ START_TEST(test_queue_full_at_once_with_max_block_zero)
         ck_assert_int_eq(atomic_load(&t.times[k]), 1);
         ck_assert(t.err[k] == KFK_ERR_DESTROYED || t.err[k] == KFK_OK);
     }
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -521,8 +482,8 @@ START_TEST(test_max_block_covers_missing_metadata)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 1), 0);
-    tally t;
-    tally_init(&t, 100);
+    ktally t;
+    ktally_init(&t, 100);
     const char *kv0[] = {"max.block.ms", "0", NULL};
     kfk_producer *p = producer_for(mc, &t, kv0);
     int64_t t0 = mt_now_ms();
@@ -557,7 +518,7 @@ START_TEST(test_max_block_covers_missing_metadata)
     kfk_producer_destroy(p);
     ck_assert_int_eq(atomic_load(&t.reports), 2);
     ck_assert_int_eq(t.err[2], KFK_OK);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -569,8 +530,8 @@ START_TEST(test_blocking_for_memory_polls_on_queue_full)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 1), 0);
-    tally t;
-    tally_init(&t, 20000);
+    ktally t;
+    ktally_init(&t, 20000);
     const char *kv[] = {"buffer.memory", "65536", "batch.size", "16384", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     for (int i = 0; i < t.n; i++) {
@@ -583,7 +544,7 @@ START_TEST(test_blocking_for_memory_polls_on_queue_full)
     int64_t per[N_PARTS];
     check_delivered(&t, per);
     kfk_producer_destroy(p);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -592,8 +553,8 @@ START_TEST(test_destroy_without_flush_reports_queued_records)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
-    tally t;
-    tally_init(&t, 5000);
+    ktally t;
+    ktally_init(&t, 5000);
     const char *kv[] = {"linger.ms", "60000", "batch.size", "1048576", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     produce_n(p, "t", t.n);
@@ -603,7 +564,7 @@ START_TEST(test_destroy_without_flush_reports_queued_records)
         ck_assert_int_eq(atomic_load(&t.times[i]), 1);
         ck_assert_int_eq(t.err[i], KFK_ERR_DESTROYED);
     }
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -612,8 +573,8 @@ START_TEST(test_destroy_with_requests_in_flight_reports_each_once)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
-    tally t;
-    tally_init(&t, 20000);
+    ktally t;
+    ktally_init(&t, 20000);
     const char *kv[] = {"linger.ms", "0", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     produce_n(p, "t", 100); /* metadata and producer id */
@@ -632,7 +593,7 @@ START_TEST(test_destroy_with_requests_in_flight_reports_each_once)
         destroyed += t.err[i] == KFK_ERR_DESTROYED;
     }
     ck_assert(destroyed > 0);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -641,15 +602,15 @@ START_TEST(test_close_delivers_everything)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
-    tally t;
-    tally_init(&t, 10000);
+    ktally t;
+    ktally_init(&t, 10000);
     const char *kv[] = {"linger.ms", "100", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     produce_n(p, "t", t.n);
     ck_assert_int_eq(kfk_producer_close(p, 30000), KFK_OK);
     int64_t per[N_PARTS];
     check_delivered(&t, per);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -658,8 +619,8 @@ START_TEST(test_purge_reports_unsent_records)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 1), 0);
-    tally t;
-    tally_init(&t, 1000);
+    ktally t;
+    ktally_init(&t, 1000);
     const char *kv[] = {"linger.ms", "60000", "batch.size", "1048576", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     produce_n(p, "t", t.n);
@@ -670,7 +631,7 @@ START_TEST(test_purge_reports_unsent_records)
         ck_assert_int_eq(t.err[i], KFK_ERR_PURGED);
     kfk_producer_destroy(p);
     ck_assert_int_eq(atomic_load(&t.reports), t.n);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -681,8 +642,8 @@ START_TEST(test_outstanding_counts_records_until_their_report_is_served)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 1), 0);
-    tally t;
-    tally_init(&t, 100);
+    ktally t;
+    ktally_init(&t, 100);
     const char *kv[] = {"linger.ms", "60000", "batch.size", "1048576", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     ck_assert_int_eq(kfk_producer_outstanding(p), 0);
@@ -699,7 +660,7 @@ START_TEST(test_outstanding_counts_records_until_their_report_is_served)
     ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
     ck_assert_int_eq(kfk_producer_outstanding(p), 0);
     kfk_producer_destroy(p);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -708,8 +669,8 @@ START_TEST(test_delivery_timeout_with_a_down_broker_reports_once)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 1), 0);
-    tally t;
-    tally_init(&t, 2000);
+    ktally t;
+    ktally_init(&t, 2000);
     const char *kv[] = {"linger.ms",
                         "5",
                         "delivery.timeout.ms",
@@ -735,7 +696,7 @@ START_TEST(test_delivery_timeout_with_a_down_broker_reports_once)
     }
     kfk_producer_destroy(p);
     ck_assert_int_eq(atomic_load(&t.reports), t.n);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -745,8 +706,8 @@ START_TEST(test_acks_zero_and_one_deliver)
     for (int a = 0; a < 2; a++) {
         kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
         ck_assert_int_eq(kfk_mock_topic_create(mc, "t", N_PARTS, 3), 0);
-        tally t;
-        tally_init(&t, 5000);
+        ktally t;
+        ktally_init(&t, 5000);
         const char *kv[] = {"acks", a ? "1" : "0", NULL};
         kfk_producer *p = producer_for(mc, &t, kv);
         produce_n(p, "t", t.n);
@@ -763,7 +724,7 @@ START_TEST(test_acks_zero_and_one_deliver)
             if (!a) ck_assert_int_eq(t.offset[i], -1);
         }
         kfk_producer_destroy(p);
-        tally_free(&t);
+        ktally_free(&t);
         kfk_mock_cluster_destroy(mc);
     }
 }
@@ -774,8 +735,8 @@ START_TEST(test_keyless_records_avoid_partitions_without_a_leader)
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 3, 1), 0);
     ck_assert_int_eq(kfk_mock_broker_set_down(mc, 2, true), 0); /* one partition leaderless */
-    tally t;
-    tally_init(&t, 3000);
+    ktally t;
+    ktally_init(&t, 3000);
     const char *kv[] = {"batch.size", "1024", "linger.ms", "1", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     for (int i = 0; i < t.n; i++) {
@@ -795,7 +756,7 @@ START_TEST(test_keyless_records_avoid_partitions_without_a_leader)
     ck_assert_int_eq(hw[0] + hw[1] + hw[2], t.n);
     ck_assert_msg(!used[0] || !used[1] || !used[2], "a leaderless partition got records");
     kfk_producer_destroy(p);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -807,8 +768,8 @@ START_TEST(test_invalid_topic_names_fail_at_once)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
-    tally t;
-    tally_init(&t, 1);
+    ktally t;
+    ktally_init(&t, 1);
     kfk_producer *p = producer_for(mc, &t, (const char *const[]){"max.block.ms", "60000", NULL});
     char long_name[251];
     memset(long_name, 'a', 250);
@@ -823,7 +784,7 @@ START_TEST(test_invalid_topic_names_fail_at_once)
     ck_assert_int_eq(produce_one(p, "t", 0, KFK_PARTITION_ANY), KFK_OK);
     ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
     kfk_producer_destroy(p);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST

@@ -15,31 +15,11 @@
 #include <stdatomic.h>
 
 #include "kfk.h"
+#include "ktally.h"
 
 #define N_RECS 64
 
-typedef struct tally {
-    atomic_int times[N_RECS];
-    int32_t partition[N_RECS];
-    int64_t offset[N_RECS];
-    kfk_err err[N_RECS];
-    atomic_int reports;
-} tally;
-
-static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
-{
-    (void)producer;
-    tally *t = opaque;
-    int i = (int)(intptr_t)r->opaque - 1;
-    ck_assert(i >= 0 && i < N_RECS);
-    atomic_fetch_add(&t->times[i], 1);
-    t->partition[i] = r->partition;
-    t->offset[i] = r->offset;
-    t->err[i] = r->err;
-    atomic_fetch_add(&t->reports, 1);
-}
-
-static kfk_producer *producer_for(kfk_mock_cluster *mc, tally *t, const char *delivery_timeout)
+static kfk_producer *producer_for(kfk_mock_cluster *mc, ktally *t, const char *delivery_timeout)
 {
     kfk_conf *conf = kfk_conf_new();
     char err[512];
@@ -57,7 +37,7 @@ static kfk_producer *producer_for(kfk_mock_cluster *mc, tally *t, const char *de
     for (const char **p = kv; p[0]; p += 2)
         ck_assert_msg(kfk_conf_set(conf, p[0], p[1], err, sizeof(err)) == 0, "%s", err);
     if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
-    kfk_conf_set_dr_cb(conf, on_report, t);
+    kfk_conf_set_dr_cb(conf, ktally_on_report, t);
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     ck_assert_msg(p != NULL, "kfk_producer_new: %s", err);
     return p;
@@ -99,7 +79,7 @@ static bool produce_requests_reached(void *arg)
 }
 
 typedef struct reports_reached {
-    tally *t;
+    ktally *t;
     int n;
 } reports_reached;
 
@@ -118,7 +98,7 @@ static int64_t high_watermark(kfk_mock_cluster *mc, const char *topic, int32_t p
 
 /* Records [from, to) went to part, each reported once and successfully,
  * at consecutive offsets from first_offset. */
-static void check_reports(const tally *t, int32_t part, int from, int to, int step,
+static void check_reports(const ktally *t, int32_t part, int from, int to, int step,
                           int64_t first_offset)
 {
     int64_t want = first_offset;
@@ -141,7 +121,7 @@ START_TEST(test_lost_answer_is_not_renumbered_by_a_bump_elsewhere)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 3), KFK_OK);
-    tally *t = calloc(1, sizeof(*t));
+    ktally *t = ktally_new(N_RECS);
     kfk_producer *p = producer_for(mc, t, "30000");
     /* Records 0..19: even ones to partition 0, odd ones to 1. */
     for (int i = 0; i < 20; i++)
@@ -168,7 +148,7 @@ START_TEST(test_lost_answer_is_not_renumbered_by_a_bump_elsewhere)
     check_reports(t, 0, 0, 40, 2, 0);
     check_reports(t, 1, 1, 40, 2, 0);
     kfk_producer_destroy(p);
-    free(t);
+    ktally_destroy(t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -181,7 +161,7 @@ START_TEST(test_given_up_batch_with_unknown_outcome_renumbers_nothing)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), KFK_OK);
-    tally *t = calloc(1, sizeof(*t));
+    ktally *t = ktally_new(N_RECS);
     kfk_producer *p = producer_for(mc, t, "4000");
     produce_range(p, "t", 0, 0, 10);
     ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
@@ -212,7 +192,7 @@ START_TEST(test_given_up_batch_with_unknown_outcome_renumbers_nothing)
     check_reports(t, 0, 30, 40, 1, 30);
     ck_assert_int_eq(high_watermark(mc, "t", 0), 40);
     kfk_producer_destroy(p);
-    free(t);
+    ktally_destroy(t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -296,7 +276,7 @@ START_TEST(test_exhausted_epoch_gets_a_new_producer_id)
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), KFK_OK);
     ck_assert_int_eq(kfk_mock_set_next_producer_epoch(mc, -1), KFK_ERR_INVALID_ARG);
     ck_assert_int_eq(kfk_mock_set_next_producer_epoch(mc, INT16_MAX - 1), KFK_OK);
-    tally *t = calloc(1, sizeof(*t));
+    ktally *t = ktally_new(N_RECS);
     kfk_producer *p = producer_for(mc, t, "30000");
     produce_range(p, "t", 0, 0, 10);
     ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK);
@@ -330,7 +310,7 @@ START_TEST(test_exhausted_epoch_gets_a_new_producer_id)
     check_logged(l, 20, 40, 20, 1, l->pid[20], 0, 0);
     kfk_producer_destroy(p);
     free(l);
-    free(t);
+    ktally_destroy(t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -345,7 +325,7 @@ START_TEST(test_new_producer_id_renumbers_only_the_partition_with_the_gap)
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 2, 3), KFK_OK);
     ck_assert_int_eq(kfk_mock_set_next_producer_epoch(mc, INT16_MAX), KFK_OK);
-    tally *t = calloc(1, sizeof(*t));
+    ktally *t = ktally_new(N_RECS);
     kfk_producer *p = producer_for(mc, t, "30000");
     for (int i = 0; i < 20; i++)
         produce_range(p, "t", i % 2, i, i + 1);
@@ -402,7 +382,7 @@ START_TEST(test_new_producer_id_renumbers_only_the_partition_with_the_gap)
     check_logged(l, 20, 22, 40, 1, renewed, 0, 20 - split);
     kfk_producer_destroy(p);
     free(l);
-    free(t);
+    ktally_destroy(t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST

@@ -17,6 +17,7 @@
 
 #include "kfk.h"
 #include "kfk_mock.h"
+#include "ktally.h"
 #include "ktest.h"
 #include "mt_conn.h"
 
@@ -71,39 +72,7 @@ void *realloc(void *p, size_t n)
 }
 #endif
 
-typedef struct tally {
-    int n;
-    atomic_int *times;
-    kfk_err *err;
-    atomic_int reports;
-} tally;
-
-static void tally_init(tally *t, int n)
-{
-    memset(t, 0, sizeof(*t));
-    t->n = n;
-    t->times = calloc((size_t)n, sizeof(*t->times));
-    t->err = calloc((size_t)n, sizeof(*t->err));
-}
-
-static void tally_free(tally *t)
-{
-    free(t->times);
-    free(t->err);
-}
-
-static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
-{
-    (void)producer;
-    tally *t = opaque;
-    int i = (int)(intptr_t)r->opaque - 1;
-    ck_assert(i >= 0 && i < t->n);
-    atomic_fetch_add(&t->times[i], 1);
-    t->err[i] = r->err;
-    atomic_fetch_add(&t->reports, 1);
-}
-
-static kfk_producer *producer_for(kfk_mock_cluster *mc, tally *t, const char *const *kv)
+static kfk_producer *producer_for(kfk_mock_cluster *mc, ktally *t, const char *const *kv)
 {
     kfk_conf *conf = kfk_conf_new();
     char err[512];
@@ -112,7 +81,7 @@ static kfk_producer *producer_for(kfk_mock_cluster *mc, tally *t, const char *co
         0);
     for (; kv && kv[0]; kv += 2)
         ck_assert_msg(kfk_conf_set(conf, kv[0], kv[1], err, sizeof(err)) == 0, "%s", err);
-    if (t) kfk_conf_set_dr_cb(conf, on_report, t);
+    if (t) kfk_conf_set_dr_cb(conf, ktally_on_report, t);
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     ck_assert_msg(p != NULL, "kfk_producer_new: %s", err);
     return p;
@@ -127,7 +96,7 @@ static kfk_err produce_one(kfk_producer *p, int i)
     return kfk_produce(p, &rec, (void *)(intptr_t)(i + 1));
 }
 
-static void check_each_once(const tally *t)
+static void check_each_once(const ktally *t)
 {
     for (int i = 0; i < t->n; i++)
         ck_assert_msg(atomic_load(&t->times[i]) == 1, "record %d reported %d times", i,
@@ -142,8 +111,8 @@ START_TEST(test_failed_allocations_on_io_threads_lose_no_report)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 4, 1), 0);
-    tally t;
-    tally_init(&t, 20000);
+    ktally t;
+    ktally_init(&t, 20000);
     const char *kv[] = {
         "linger.ms",           "1",      "batch.size", "4096", "retry.backoff.ms", "1",
         "delivery.timeout.ms", "120000", NULL};
@@ -166,7 +135,7 @@ START_TEST(test_failed_allocations_on_io_threads_lose_no_report)
     ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
     check_each_once(&t);
     kfk_producer_destroy(p);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -185,8 +154,8 @@ START_TEST(test_unpolled_reports_fill_buffer_memory_and_a_poll_frees_it)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
-    tally t;
-    tally_init(&t, 50000);
+    ktally t;
+    ktally_init(&t, 50000);
     const char *kv[] = {"buffer.memory", "131072", "batch.size", "16384", "linger.ms", "0",
                         "max.block.ms",  "60000",  NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
@@ -211,7 +180,7 @@ START_TEST(test_unpolled_reports_fill_buffer_memory_and_a_poll_frees_it)
     ck_assert_msg(most <= 131072 + SLACK, "%lld bytes counted", (long long)most);
     ck_assert_int_eq(kfk_producer_buffered_bytes(p), 0);
     kfk_producer_destroy(p);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -254,8 +223,8 @@ START_TEST(test_produce_waits_for_another_threads_poll)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
-    tally t;
-    tally_init(&t, 30000);
+    ktally t;
+    ktally_init(&t, 30000);
     const char *kv[] = {"buffer.memory", "65536", "batch.size", "16384",
                         "max.block.ms",  "60000", NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
@@ -278,7 +247,7 @@ START_TEST(test_produce_waits_for_another_threads_poll)
     check_each_once(&t);
     ck_assert_msg(most <= 65536 + SLACK, "%lld bytes counted", (long long)most);
     kfk_producer_destroy(p);
-    tally_free(&t);
+    ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST

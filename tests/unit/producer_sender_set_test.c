@@ -11,33 +11,13 @@
 #include <stdatomic.h>
 
 #include "kfk.h"
+#include "ktally.h"
 
 #define N_PARTS 30
 #define ROUNDS 8
 #define N_RECS (N_PARTS * ROUNDS)
 
-typedef struct tally {
-    atomic_int times[N_RECS];
-    int32_t partition[N_RECS];
-    int64_t offset[N_RECS];
-    kfk_err err[N_RECS];
-    atomic_int reports;
-} tally;
-
-static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
-{
-    (void)producer;
-    tally *t = opaque;
-    int i = (int)(intptr_t)r->opaque - 1;
-    ck_assert(i >= 0 && i < N_RECS);
-    atomic_fetch_add(&t->times[i], 1);
-    t->partition[i] = r->partition;
-    t->offset[i] = r->offset;
-    t->err[i] = r->err;
-    atomic_fetch_add(&t->reports, 1);
-}
-
-static kfk_producer *producer_for(kfk_mock_cluster *mc, tally *t, const char *linger,
+static kfk_producer *producer_for(kfk_mock_cluster *mc, ktally *t, const char *linger,
                                   const char *in_flight)
 {
     kfk_conf *conf = kfk_conf_new();
@@ -54,7 +34,7 @@ static kfk_producer *producer_for(kfk_mock_cluster *mc, tally *t, const char *li
     for (const char **p = kv; p[0]; p += 2)
         ck_assert_msg(kfk_conf_set(conf, p[0], p[1], err, sizeof(err)) == 0, "%s", err);
     if (getenv("KFK_TEST_DEBUG")) kfk_conf_set(conf, "log.level", "debug", NULL, 0);
-    kfk_conf_set_dr_cb(conf, on_report, t);
+    kfk_conf_set_dr_cb(conf, ktally_on_report, t);
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     ck_assert_msg(p != NULL, "kfk_producer_new: %s", err);
     return p;
@@ -88,7 +68,7 @@ static void produce_rounds(kfk_producer *p, int from_round, int to_round, bool p
 }
 
 /* Serves reports until n have come, failing after 20 s. */
-static void wait_reports(kfk_producer *p, tally *t, int n)
+static void wait_reports(kfk_producer *p, ktally *t, int n)
 {
     int64_t deadline = ktime_mono_ms() + 20000;
     while (atomic_load(&t->reports) < n) {
@@ -100,7 +80,7 @@ static void wait_reports(kfk_producer *p, tally *t, int n)
 
 /* Rounds [0, rounds) each reported once, successfully, and each
  * partition's records at consecutive offsets from 0 in produce order. */
-static void check_all(kfk_mock_cluster *mc, const tally *t, int rounds)
+static void check_all(kfk_mock_cluster *mc, const ktally *t, int rounds)
 {
     for (int part = 0; part < N_PARTS; part++) {
         for (int r = 0; r < rounds; r++) {
@@ -124,13 +104,13 @@ static void check_all(kfk_mock_cluster *mc, const tally *t, int rounds)
 START_TEST(test_sparse_records_arrive_through_linger_and_answers)
 {
     kfk_mock_cluster *mc = cluster();
-    tally *t = calloc(1, sizeof(*t));
+    ktally *t = ktally_new(N_RECS);
     kfk_producer *p = producer_for(mc, t, "5", "1");
     produce_rounds(p, 0, ROUNDS, true);
     wait_reports(p, t, N_RECS);
     check_all(mc, t, ROUNDS);
     kfk_producer_destroy(p);
-    free(t);
+    ktally_destroy(t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -141,7 +121,7 @@ END_TEST
 START_TEST(test_flush_sends_records_a_long_linger_holds)
 {
     kfk_mock_cluster *mc = cluster();
-    tally *t = calloc(1, sizeof(*t));
+    ktally *t = ktally_new(N_RECS);
     kfk_producer *p = producer_for(mc, t, "600000", "5");
     produce_rounds(p, 0, ROUNDS / 2, false);
     ck_assert_int_eq(kfk_producer_flush(p, 20000), KFK_OK);
@@ -151,7 +131,7 @@ START_TEST(test_flush_sends_records_a_long_linger_holds)
     ck_assert_int_eq(atomic_load(&t->reports), N_RECS);
     check_all(mc, t, ROUNDS);
     kfk_producer_destroy(p);
-    free(t);
+    ktally_destroy(t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -161,7 +141,7 @@ END_TEST
 START_TEST(test_retried_partitions_are_sent_again)
 {
     kfk_mock_cluster *mc = cluster();
-    tally *t = calloc(1, sizeof(*t));
+    ktally *t = ktally_new(N_RECS);
     kfk_producer *p = producer_for(mc, t, "5", "5");
     produce_rounds(p, 0, 1, false);
     wait_reports(p, t, N_PARTS); /* metadata and connections in place */
@@ -171,7 +151,7 @@ START_TEST(test_retried_partitions_are_sent_again)
     wait_reports(p, t, N_RECS);
     check_all(mc, t, ROUNDS);
     kfk_producer_destroy(p);
-    free(t);
+    ktally_destroy(t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
@@ -182,7 +162,7 @@ END_TEST
 START_TEST(test_records_follow_moved_leaders)
 {
     kfk_mock_cluster *mc = cluster();
-    tally *t = calloc(1, sizeof(*t));
+    ktally *t = ktally_new(N_RECS);
     kfk_producer *p = producer_for(mc, t, "600000", "5");
     produce_rounds(p, 0, 1, false);
     ck_assert_int_eq(kfk_producer_flush(p, 20000), KFK_OK);
@@ -194,7 +174,7 @@ START_TEST(test_records_follow_moved_leaders)
     ck_assert_int_eq(atomic_load(&t->reports), N_RECS);
     check_all(mc, t, ROUNDS);
     kfk_producer_destroy(p);
-    free(t);
+    ktally_destroy(t);
     kfk_mock_cluster_destroy(mc);
 }
 END_TEST
