@@ -129,10 +129,13 @@ static void send_to(kcall *call, kbroker *b)
 {
     kclient *c = call->client;
     int64_t attempt_ms = call->attempt_timeout_ms ? call->attempt_timeout_ms : c->request_timeout_ms;
-    int64_t deadline = ktime_mono_ns() + attempt_ms * KTIME_NS_PER_MS;
-    if (deadline > call->deadline_ns) deadline = call->deadline_ns;
+    int64_t wire_deadline = ktime_mono_ns() + attempt_ms * KTIME_NS_PER_MS;
+    int64_t deadline = wire_deadline < call->deadline_ns ? wire_deadline : call->deadline_ns;
     kreq *r = &call->req;
     kreq_init(r, call->api, call->body, deadline, on_response, call);
+    /* The call's end gives up its request; only no answer within the
+     * request timeout says the connection is bad. */
+    r->wire_deadline_ns = wire_deadline;
     r->min_version = call->min_version;
     r->max_version = call->max_version;
     r->flags = call->req_flags;

@@ -54,6 +54,10 @@ void kconn_complete(kconn *c, kreq *r, kfk_err err, void *resp, karena *arena)
 {
     /* The connection's own: their outcome is the state machine's. */
     if (r == &c->av_req || r == &c->sasl_req) return;
+    if (r->flags & KREQ_F_STAND_IN) { /* its request was completed already */
+        free(r);
+        return;
+    }
     atomic_fetch_sub_explicit(&c->load, 1, memory_order_relaxed);
     r->done(r, err, resp, arena);
 }
@@ -416,6 +420,10 @@ static int handle_frame(kconn *c, const uint8_t *data, size_t len, krbuf *owner)
     }
     kreq_queue_pop(&c->inflight);
     kconn_stats_queues(c);
+    if (r->flags & KREQ_F_STAND_IN) { /* the answer to a request given up */
+        free(r);
+        return 0;
+    }
     if (r == &c->av_req) return handle_api_versions(c, &rd);
     if (r == &c->sasl_req) {
         int rc = kconn_sasl_on_response(c, &rd);
@@ -594,9 +602,29 @@ void kconn_on_io(kio *io, uint32_t events)
 
 /* --- deadlines ------------------------------------------------------------------ */
 
-/* Moves requests of q whose deadline passed to out; returns the earliest
- * deadline among those left (0: none). */
-static int64_t take_expired(kreq_queue *q, int64_t now, kreq_queue *out)
+/* A stand-in for r, in flight and past its deadline but not its
+ * wire_deadline_ns: it keeps r's place in the in-flight queue, to take
+ * the answer and drop it. NULL when r cannot be given up so. */
+static kreq *stand_in(const kreq *r, int64_t now)
+{
+    if (r->wire_deadline_ns <= now || (r->flags & KREQ_F_STAND_IN)) return NULL;
+    kreq *s = calloc(1, sizeof(*s));
+    if (!s) return NULL;
+    s->api = r->api;
+    s->api_key = r->api_key;
+    s->version = r->version;
+    s->flags = KREQ_F_STAND_IN;
+    s->deadline_ns = r->wire_deadline_ns;
+    s->conn = r->conn;
+    s->correlation_id = r->correlation_id;
+    s->sent_ns = r->sent_ns;
+    return s;
+}
+
+/* Moves requests of q whose deadline passed to out (or, with given_up,
+ * those a stand-in can replace there); returns the earliest deadline
+ * among those left (0: none). */
+static int64_t take_expired(kreq_queue *q, int64_t now, kreq_queue *out, kreq_queue *given_up)
 {
     int64_t next = 0;
     kreq_queue keep;
@@ -604,8 +632,10 @@ static int64_t take_expired(kreq_queue *q, int64_t now, kreq_queue *out)
     kreq *r;
     while ((r = kreq_queue_pop(q))) {
         if (r->deadline_ns && r->deadline_ns <= now) {
-            kreq_queue_push(out, r);
-            continue;
+            kreq *s = given_up ? stand_in(r, now) : NULL;
+            kreq_queue_push(s ? given_up : out, r);
+            if (!s) continue;
+            r = s;
         }
         if (r->deadline_ns && (!next || r->deadline_ns < next)) next = r->deadline_ns;
         kreq_queue_push(&keep, r);
@@ -622,12 +652,13 @@ static int64_t min_nonzero(int64_t a, int64_t b)
 
 int kconn_expire(kconn *c, int64_t now)
 {
-    kreq_queue expired, sent_expired;
+    kreq_queue expired, sent_expired, given_up;
     kreq_queue_init(&expired);
     kreq_queue_init(&sent_expired);
-    int64_t next = take_expired(&c->pending, now, &expired);
-    next = min_nonzero(next, take_expired(&c->inflight, now, &sent_expired));
-    next = min_nonzero(next, take_expired(&c->unacked, now, &sent_expired));
+    kreq_queue_init(&given_up);
+    int64_t next = take_expired(&c->pending, now, &expired, NULL);
+    next = min_nonzero(next, take_expired(&c->inflight, now, &sent_expired, &given_up));
+    next = min_nonzero(next, take_expired(&c->unacked, now, &sent_expired, NULL));
     c->req_deadline_ns = next;
     int closing = sent_expired.n > 0;
     if (closing)
@@ -635,5 +666,6 @@ int kconn_expire(kconn *c, int64_t now)
              c->name, sent_expired.n);
     kconn_fail_queue(c, &sent_expired, KFK_ERR_TIMED_OUT);
     kconn_fail_queue(c, &expired, KFK_ERR_TIMED_OUT);
+    kconn_fail_queue(c, &given_up, KFK_ERR_TIMED_OUT);
     return closing;
 }

@@ -9,8 +9,9 @@
  * exactly once, whatever happens:
  *
  *   done(req, KFK_OK, resp, arena)   resp is the decoded kp_<api>_response
- *   done(req, err, NULL, NULL)       KFK_ERR_TIMED_OUT at deadline_ns,
- *       KFK_ERR_TRANSPORT (connection failed or closed), KFK_ERR_TLS or
+ *   done(req, err, NULL, NULL)       KFK_ERR_TIMED_OUT at deadline_ns
+ *       (a request in flight then closes the connection, unless its
+ *       wire_deadline_ns is later: see there), KFK_ERR_TRANSPORT (connection failed or closed), KFK_ERR_TLS or
  *       KFK_ERR_AUTH (the broker refused the connection), KFK_ERR_RESOLVE,
  *       KFK_ERR_UNSUPPORTED_VERSION (no common version), KFK_ERR_MALFORMED
  *       (the response did not decode), KFK_ERR_DESTROYED (client going
@@ -47,6 +48,8 @@ enum {
     KREQ_F_NO_RESPONSE = 1 << 0,
     /* Put the response bytes in a refcounted buffer (req->frame). */
     KREQ_F_KEEP_FRAME = 1 << 1,
+    /* lib/net private: a stand-in for a request given up in flight */
+    KREQ_F_STAND_IN = 1 << 2,
 };
 
 struct kreq {
@@ -58,6 +61,13 @@ struct kreq {
     uint16_t flags;      /* KREQ_F_* */
     const void *body;    /* kp_<api>_request; unchanged until done */
     int64_t deadline_ns; /* absolute, ktime_mono_ns() clock */
+    /* Optional, later than deadline_ns: how long the broker may take to
+     * answer. A request whose deadline_ns passes while it is in flight
+     * ends then with KFK_ERR_TIMED_OUT, but its connection stays up and
+     * drops the answer when it comes, unless none came by this time: a
+     * caller's short deadline is no reason to cut off every other request
+     * on the connection. 0: deadline_ns is also the network's. */
+    int64_t wire_deadline_ns;
     kreq_done_fn *done;
     void *opaque;
 

@@ -39,6 +39,7 @@ typedef struct peer {
     int metadata_topics; /* topics in each Metadata answer */
     int rcvbuf;          /* SO_RCVBUF of accepted connections; 0: default */
     atomic_int corrupt;  /* how Metadata answers are broken: a peer_corruption */
+    atomic_bool stall;   /* answers wait (in order) until it is cleared */
     /* observations */
     atomic_int accepted;
     atomic_int eofs;             /* connections the client closed */
@@ -169,6 +170,7 @@ static void peer_flush(peer *p, pconn *c, bool idle)
     /* With hold, answers wait until `hold` requests are pending or the
      * client has gone quiet: that shows how many it pipelines. */
     if (p->hold && c->held < p->hold && !idle) return;
+    if (atomic_load(&p->stall)) return;
     size_t off = 0;
     while (off < c->out.len) {
         ssize_t n = send(c->fd, c->out.data + off, c->out.len - off, MSG_NOSIGNAL);
@@ -574,6 +576,67 @@ START_TEST(test_request_times_out_at_its_deadline_and_the_connection_closes)
 }
 END_TEST
 
+/* A request whose own deadline passes in flight, before its wire
+ * deadline, is given up alone: it ends with TIMED_OUT at its deadline, the
+ * connection stays up, and the late answer is dropped in its turn, so the
+ * next request gets its own answer. */
+START_TEST(test_a_request_given_up_in_flight_keeps_the_connection)
+{
+    peer *p = peer_start();
+    peer_run(p);
+    harness h;
+    harness_start(&h, p->port, 5);
+    ck_assert_int_eq(call_again(&h), KFK_OK); /* the connection is up */
+    atomic_store(&p->stall, true);
+    waiter_reset();
+    call a, b;
+    int64_t start = ktime_mono_ns();
+    call_init(&a, 0, 300);
+    a.req.wire_deadline_ns = start + 20000 * KTIME_NS_PER_MS;
+    kconn_submit(h.conn, &a.req);
+    ck_assert_int_eq(wait_done(1, 5000), 1);
+    ck_assert_int_eq(a.err, KFK_ERR_TIMED_OUT);
+    ck_assert_int_ge((W.last_done_ns - start) / KTIME_NS_PER_MS, 300);
+    WAIT_UNTIL(atomic_load(&p->requests) == 2, 5000);
+    call_init(&b, 1, 10000);
+    kconn_submit(h.conn, &b.req);
+    WAIT_UNTIL(atomic_load(&p->requests) == 3, 5000);
+    atomic_store(&p->stall, false); /* a's answer, then b's */
+    ck_assert_int_eq(wait_done(2, 10000), 2);
+    ck_assert_int_eq(b.err, KFK_OK);
+    ck_assert_int_eq(a.times_done, 1);
+    ck_assert_int_eq(atomic_load(&p->accepted), 1);
+    ck_assert_int_eq(atomic_load(&p->eofs), 0);
+    harness_stop(&h);
+    peer_stop(p);
+}
+END_TEST
+
+/* No answer by the wire deadline either: then the connection is bad, and
+ * it closes (the request itself ended at its own deadline). */
+START_TEST(test_no_answer_by_the_wire_deadline_closes_the_connection)
+{
+    peer *p = peer_start();
+    atomic_store(&p->silent, true);
+    peer_run(p);
+    harness h;
+    harness_start(&h, p->port, 5);
+    waiter_reset();
+    call a;
+    int64_t start = ktime_mono_ns();
+    call_init(&a, 0, 200);
+    a.req.wire_deadline_ns = start + 600 * KTIME_NS_PER_MS;
+    kconn_submit(h.conn, &a.req);
+    ck_assert_int_eq(wait_done(1, 5000), 1);
+    ck_assert_int_eq(a.err, KFK_ERR_TIMED_OUT);
+    WAIT_UNTIL(atomic_load(&p->eofs) == 1, 5000);
+    ck_assert_int_ge((ktime_mono_ns() - start) / KTIME_NS_PER_MS, 600);
+    ck_assert_int_eq(a.times_done, 1);
+    harness_stop(&h);
+    peer_stop(p);
+}
+END_TEST
+
 /* A hostile answer fails its request with KFK_ERR_MALFORMED or
  * KFK_ERR_TRANSPORT well before its deadline (a huge size is refused, not
  * waited for), and the next request gets a sound answer. A broken frame
@@ -949,6 +1012,8 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, test_api_the_broker_lacks_fails_with_unsupported_version);
     tcase_add_test(tc, test_pipelines_up_to_max_in_flight_and_keeps_order);
     tcase_add_test(tc, test_request_times_out_at_its_deadline_and_the_connection_closes);
+    tcase_add_test(tc, test_a_request_given_up_in_flight_keeps_the_connection);
+    tcase_add_test(tc, test_no_answer_by_the_wire_deadline_closes_the_connection);
     tcase_add_test(tc, test_a_wrong_correlation_id_fails_the_connection);
     tcase_add_test(tc, test_a_huge_frame_size_is_refused_not_awaited);
     tcase_add_test(tc, test_a_negative_frame_size_is_refused);
