@@ -873,6 +873,37 @@ kfk_err kfk_producer_purge(kfk_producer *p)
     return KFK_OK;
 }
 
+/* After a flush ran out of time: what the first few partitions still
+ * holding records wait for, so a stall can be told from a slow broker. */
+static void log_unflushed(kfk_producer *p)
+{
+    kpart **parts = NULL;
+    int n = kprod_all_parts(p, &parts), told = 0;
+    int64_t producer_epoch = atomic_load(&p->producer_epoch);
+    for (int i = 0; i < n && told < 4; i++) {
+        kpart *pp = parts[i];
+        int queued = kaccum_part_queued(pp->ap);
+        pthread_mutex_lock(&pp->lock);
+        int inflight = pp->inflight, unacked = pp->n_unacked;
+        bool held = pp->held, unresolved = pp->unresolved, rewrite = pp->rewrite;
+        int16_t epoch = pp->epoch;
+        bool active = pp->active_in != NULL;
+        pthread_mutex_unlock(&pp->lock);
+        if (!queued && !inflight && !unacked) continue;
+        int32_t leader = -1, leader_epoch;
+        kmeta_leader(kclient_meta(p->client), pp->topic->name, pp->id, &leader, &leader_epoch);
+        klog(kclient_log(p->client), KFK_LOG_WARNING, "producer",
+             "flush timed out: %s [%d] holds batches: %d queued, %d in flight, %d unacknowledged; "
+             "leader %d; %s%s%s%s, epoch %d (producer's %d)",
+             pp->topic->name, pp->id, queued, inflight, unacked, (int)leader,
+             active ? "in its sender's active set" : "in no active set",
+             held ? ", new batches held" : "", unresolved ? ", a sequence unresolved" : "",
+             rewrite ? ", waiting for a renumbering" : "", epoch, (int)producer_epoch);
+        told++;
+    }
+    free(parts);
+}
+
 kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
 {
     if (!p) return KFK_ERR_INVALID_ARG;
@@ -895,6 +926,7 @@ kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
                               "kfk_producer_flush: %lld records still without a "
                               "delivery report after %d ms",
                               (long long)atomic_load(&p->outstanding), timeout_ms);
+            log_unflushed(p);
             break;
         }
         kdr_serve(p, (int)(left < 100 ? left : 100));

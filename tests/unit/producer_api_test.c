@@ -6,6 +6,7 @@
  * give exactly one report per record. */
 #include "mt_conn.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "kfk.h"
@@ -383,6 +384,58 @@ START_TEST(test_records_wait_out_a_partition_without_leader)
     int64_t per[N_PARTS];
     check_delivered(&t, per);
     check_read_back(mc, "t", 0, &t, per[0]);
+    kfk_producer_destroy(p);
+    ktally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
+/* A flush that runs out of time says, in a warning, what each partition
+ * still holding records waits for: here a leader, its broker being down. */
+static char unflushed_line[512];
+static pthread_mutex_t unflushed_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void on_unflushed_log(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                             const char *message)
+{
+    (void)opaque;
+    (void)handle;
+    (void)facility;
+    pthread_mutex_lock(&unflushed_lock);
+    if (level == KFK_LOG_WARNING && strstr(message, "flush timed out: "))
+        snprintf(unflushed_line, sizeof(unflushed_line), "%s", message);
+    pthread_mutex_unlock(&unflushed_lock);
+}
+
+START_TEST(test_a_flush_out_of_time_says_what_waits)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(2);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
+    ktally t;
+    ktally_init(&t, 20);
+    kfk_conf *conf = kfk_conf_new();
+    ck_assert_int_eq(
+        kfk_conf_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc), NULL, 0), KFK_OK);
+    kfk_conf_set_dr_cb(conf, ktally_on_report, &t);
+    kfk_conf_set_log_cb(conf, on_unflushed_log, NULL);
+    char err[256];
+    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
+    ck_assert_msg(p != NULL, "%s", err);
+    ck_assert_int_eq(produce_one(p, "t", 0, 0), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 10000), KFK_OK); /* the leader is known */
+    ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, true), KFK_OK);
+    for (int i = 1; i < 20; i++)
+        ck_assert_int_eq(produce_one(p, "t", i, 0), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 300), KFK_ERR_TIMED_OUT);
+    ck_assert_ptr_nonnull(strstr(kfk_producer_last_error(p), "19 records still without"));
+    pthread_mutex_lock(&unflushed_lock);
+    ck_assert_msg(strstr(unflushed_line, "flush timed out: t [0] holds batches: 1 queued, 0 in "
+                                         "flight, 0 unacknowledged; leader -1"),
+                  "%s", unflushed_line);
+    pthread_mutex_unlock(&unflushed_lock);
+    ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, false), KFK_OK);
+    ck_assert_int_eq(kfk_producer_flush(p, 20000), KFK_OK);
+    ck_assert_int_eq(atomic_load(&t.reports), 20);
     kfk_producer_destroy(p);
     ktally_free(&t);
     kfk_mock_cluster_destroy(mc);
@@ -826,6 +879,7 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_retries_bounds_the_sends_of_a_batch);
     tcase_add_test(tc, test_produce_falls_back_to_topic_names_below_v13);
     tcase_add_test(tc, test_records_wait_out_a_partition_without_leader);
+    tcase_add_test(tc, test_a_flush_out_of_time_says_what_waits);
     tcase_add_test(tc, test_record_timestamps_follow_the_wall_clock);
     tcase_add_test(tc, test_queue_full_at_once_with_max_block_zero);
     tcase_add_test(tc, test_max_block_covers_missing_metadata);
