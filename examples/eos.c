@@ -28,6 +28,7 @@
  * again. Progress goes to stderr. Exits 0 when done, 1 on a fatal error
  * (such as being fenced by a newer copy). */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,11 +129,17 @@ static kfk_conf *conf_new(const opts *o, const char *const *pairs)
     return conf;
 }
 
+/* Records that failed (other than by an abort): the first few are told,
+ * the rest only counted, so the line that says why eos stopped is not
+ * buried under thousands like them. Main thread only (poll, destroy). */
+static long dr_failed;
+
 static void on_dr(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
 {
     (void)producer;
     (void)opaque;
-    if (r->err && r->err != KFK_ERR_TXN_ABORTED)
+    if (!r->err || r->err == KFK_ERR_TXN_ABORTED) return;
+    if (dr_failed++ < 5)
         fprintf(stderr, "eos: %s [%d]: %s\n", r->topic, (int)r->partition, kfk_err_str(r->err));
 }
 
@@ -183,6 +190,22 @@ static kfk_err copy(kfk_producer *p, const opts *o, kfk_message *m)
     return kfk_produce(p, &r, NULL);
 }
 
+/* What the producer's last failed call said, else err's name. */
+static const char *why(const kfk_producer *p, kfk_err err)
+{
+    const char *text = kfk_producer_last_error(p);
+    return *text ? text : kfk_err_str(err);
+}
+
+/* Should the call that failed with err be made again? Not once a signal
+ * asked eos to stop. */
+static bool retry(kfk_producer *p, kfk_err err)
+{
+    if (!err || kfk_producer_txn_action(p, err) != KFK_TXN_RETRY) return false;
+    fprintf(stderr, "eos: %s; trying again\n", why(p, err));
+    return !stop;
+}
+
 /* Produces the batch and sends its offsets in a transaction, and
  * commits it. Returns KFK_OK, or the error of a transaction the caller
  * must abort (or give up, when fatal). */
@@ -195,14 +218,20 @@ static kfk_err transact(kfk_producer *p, kfk_consumer *c, const opts *o, kfk_mes
     kfk_partition_list *pos = err ? NULL : positions(msgs, n);
     kfk_consumer_group_metadata *md = err ? NULL : kfk_consumer_get_group_metadata(c);
     if (!err && (!pos || !md)) err = KFK_ERR_NO_MEMORY;
-    while (!err && (err = kfk_producer_send_offsets_to_transaction(p, pos, md, TXN_TIMEOUT_MS)) &&
-           kfk_producer_txn_action(p, err) == KFK_TXN_RETRY)
-        ;
+    /* A call that timed out (its request may still be under way) is made
+     * again: after a commit times out, abort is no longer an option. */
+    if (!err) {
+        do
+            err = kfk_producer_send_offsets_to_transaction(p, pos, md, TXN_TIMEOUT_MS);
+        while (retry(p, err));
+    }
     kfk_consumer_group_metadata_destroy(md);
     kfk_partition_list_destroy(pos);
-    while (!err && (err = kfk_producer_commit_transaction(p, TXN_TIMEOUT_MS)) &&
-           kfk_producer_txn_action(p, err) == KFK_TXN_RETRY)
-        ;
+    if (!err) {
+        do
+            err = kfk_producer_commit_transaction(p, TXN_TIMEOUT_MS);
+        while (retry(p, err));
+    }
     return err;
 }
 
@@ -225,13 +254,13 @@ static void rewind_to_committed(kfk_consumer *c, kfk_message **msgs, size_t n)
 /* Aborts after err; returns 0 to go on, 1 when the producer is done for. */
 static int recover(kfk_producer *p, kfk_consumer *c, kfk_err err, kfk_message **msgs, size_t n)
 {
-    fprintf(stderr, "eos: transaction failed: %s\n", kfk_err_str(err));
+    fprintf(stderr, "eos: transaction failed: %s\n", why(p, err));
     if (kfk_producer_txn_action(p, err) == KFK_TXN_FATAL) return 1;
-    while ((err = kfk_producer_abort_transaction(p, TXN_TIMEOUT_MS)) &&
-           kfk_producer_txn_action(p, err) == KFK_TXN_RETRY)
-        ;
+    do
+        err = kfk_producer_abort_transaction(p, TXN_TIMEOUT_MS);
+    while (retry(p, err));
     if (err) {
-        fprintf(stderr, "eos: abort failed: %s\n", kfk_err_str(err));
+        fprintf(stderr, "eos: abort failed: %s\n", why(p, err));
         return 1;
     }
     rewind_to_committed(c, msgs, n);
@@ -302,9 +331,9 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     kfk_err e;
-    while ((e = kfk_producer_init_transactions(p, TXN_TIMEOUT_MS)) &&
-           kfk_producer_txn_action(p, e) == KFK_TXN_RETRY)
-        ;
+    do
+        e = kfk_producer_init_transactions(p, TXN_TIMEOUT_MS);
+    while (retry(p, e));
     int rc = e ? 1 : 0;
     if (e) fprintf(stderr, "eos: init_transactions: %s\n", kfk_err_str(e));
     const char *topics[] = {o.input};
@@ -313,5 +342,6 @@ int main(int argc, char **argv)
     kfk_consumer_close(c, 10000);
     kfk_consumer_destroy(c);
     kfk_producer_destroy(p);
+    if (dr_failed > 5) fprintf(stderr, "eos: %ld records failed in all\n", dr_failed);
     return rc;
 }
