@@ -13,6 +13,11 @@ struct karena_block {
  * Metadata response does not reserve a huge tail. */
 enum { ARENA_FIRST_BLOCK = 2048, ARENA_MAX_BLOCK = 1 << 20 };
 
+/* A reset keeps a block up to this size: a rare huge message (the
+ * metadata of thousands of partitions) leaves no megabyte behind on its
+ * connection for good, while the usual ones still reuse their block. */
+enum { ARENA_KEEP_MAX = 256 << 10 };
+
 void *karena_alloc_block(karena *a, size_t n)
 {
     size_t need = ((n | 1) + KARENA_ALIGN - 1) & ~(size_t)(KARENA_ALIGN - 1);
@@ -39,6 +44,10 @@ void karena_reset(karena *a)
     karena_block *keep = a->blocks;
     if (!keep)
         return;
+    if (keep->size > ARENA_KEEP_MAX) {
+        karena_free(a);
+        return;
+    }
     for (karena_block *b = keep->next, *next; b; b = next) {
         next = b->next;
         free(b);

@@ -3,8 +3,9 @@
  * Decoding a response allocates its arrays from one arena; the strings and
  * byte fields point into the input buffer instead (zero-copy). Freeing the
  * arena releases the whole message at once, and resetting it keeps the
- * largest block for the next message, so a connection that decodes one
- * response after another stops calling malloc once it has warmed up.
+ * largest block (unless it is over 256 KiB) for the next message, so a
+ * connection that decodes one response after another stops calling malloc
+ * once it has warmed up.
  *
  * Not thread-safe: an arena belongs to one thread at a time. */
 #ifndef KFK_PROTO_ARENA_H
@@ -45,7 +46,8 @@ static inline void *karena_alloc(karena *a, size_t n)
     return karena_alloc_block(a, n);
 }
 
-/* Releases every allocation but keeps the newest block for reuse. */
+/* Releases every allocation but keeps the newest block for reuse, unless
+ * it is over 256 KiB. */
 void karena_reset(karena *a);
 
 /* Releases everything; a is left empty and may be used again. */

@@ -46,6 +46,23 @@ START_TEST(test_arena_reset_keeps_the_newest_block)
 }
 END_TEST
 
+/* A huge message (a megabyte of arrays) leaves nothing kept after the
+ * reset; the arena starts small again. */
+START_TEST(test_arena_reset_drops_a_huge_block)
+{
+    karena a = KARENA_INIT;
+    for (int i = 0; i < 10000; i++)
+        ck_assert_ptr_nonnull(karena_alloc(&a, 100));
+    karena_reset(&a);
+    ck_assert_ptr_null(a.blocks);
+    ck_assert_ptr_nonnull(karena_alloc(&a, 100));
+    ck_assert_ptr_nonnull(a.blocks);
+    karena_reset(&a);
+    ck_assert_ptr_nonnull(a.blocks); /* a small block is kept */
+    karena_free(&a);
+}
+END_TEST
+
 START_TEST(test_arena_serves_allocations_larger_than_a_block)
 {
     karena a = KARENA_INIT;
@@ -421,6 +438,7 @@ static Suite *proto_wire_suite(void)
     TCase *tc = tcase_create("wire");
     tcase_add_test(tc, test_arena_allocations_are_aligned_and_distinct);
     tcase_add_test(tc, test_arena_reset_keeps_the_newest_block);
+    tcase_add_test(tc, test_arena_reset_drops_a_huge_block);
     tcase_add_test(tc, test_arena_serves_allocations_larger_than_a_block);
     tcase_add_test(tc, test_strings_in_classic_and_compact_form);
     tcase_add_test(tc, test_bad_values_fail_the_writer_without_writing);
