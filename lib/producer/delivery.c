@@ -41,7 +41,7 @@ void kdr_batch_done(kfk_producer *p, kaccum_batch *b, kfk_err err, int64_t base_
     } else {
         /* No one to tell: the records are done; counting them keeps
          * flush from waiting for nothing. */
-        atomic_fetch_sub(&p->outstanding, n);
+        if (atomic_fetch_sub(&p->outstanding, n) == n) kprod_quiet_note(p);
     }
     pthread_cond_broadcast(&p->dr_cond);
     pthread_mutex_unlock(&p->dr_lock);
@@ -109,7 +109,7 @@ static void serve_one(kfk_producer *p, kaccum_msgs *d)
         }
     }
     kaccum_msgs_give(p->accum, d);
-    atomic_fetch_sub(&p->outstanding, n);
+    if (atomic_fetch_sub(&p->outstanding, n) == n) kprod_quiet_note(p);
 }
 
 static void deadline_ts(struct timespec *ts, int timeout_ms)

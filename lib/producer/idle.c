@@ -1,4 +1,7 @@
-/* metadata.max.idle.ms: a producer that once wrote to many topics should
+/* What an idle producer lets go of: the metadata of topics it no longer
+ * writes to, and the memory its last burst freed (below).
+ *
+ * metadata.max.idle.ms: a producer that once wrote to many topics should
  * not ask for all of them in every metadata refresh forever (Java drops
  * such topics from its Metadata). A topic is idle when no batch opened
  * for it in that time and none of its partitions has a batch queued or
@@ -8,7 +11,11 @@
  * back and asks for a refresh (kprod_topic_wake). Checked on kfk-bg after
  * each refresh, which comes at least every metadata.max.age.ms. */
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "producer/producer_int.h"
 
@@ -57,4 +64,54 @@ void kprod_drop_idle_topics(kfk_producer *p, int64_t now_ms)
     }
     pthread_rwlock_unlock(&p->topics_lock);
     pthread_mutex_unlock(&p->idle_lock);
+}
+
+/* --- giving memory back when quiet ------------------------------------------------- */
+
+/* A burst of records allocates batches on the application's threads and
+ * frees them on the I/O threads; glibc's malloc keeps what was freed
+ * resident in its per-thread arenas, megabytes after a burst over many
+ * partitions. Once the producer has had nothing outstanding for
+ * KPROD_QUIET_MS, malloc_trim(0) gives those pages back: at most once per
+ * quiet spell, never while records are in the air, nothing where the C
+ * library is not glibc. */
+#define KPROD_QUIET_MS 1000
+
+static void on_quiet(ktimer *tm)
+{
+    kfk_producer *p = container_of(tm, kfk_producer, trim_timer);
+    atomic_store(&p->trim_posted, false);
+#ifdef __GLIBC__
+    if (atomic_load(&p->outstanding) == 0) malloc_trim(0);
+#endif
+}
+
+static void quiet_arm(ktask *t)
+{
+    kfk_producer *p = container_of(t, kfk_producer, trim_arm_task);
+    if (p->expiry_stopped) {
+        atomic_store(&p->trim_posted, false);
+        return;
+    }
+    kloop_timer_arm(kclient_bg_loop(p->client), &p->trim_timer,
+                    (ktime_mono_ms() + KPROD_QUIET_MS) * KTIME_NS_PER_MS);
+}
+
+void kprod_quiet_note(kfk_producer *p)
+{
+    /* Destroy serves the last reports after the client (and kfk-bg) is gone. */
+    if (atomic_load(&p->closing) || atomic_exchange(&p->trim_posted, true)) return;
+    if (kloop_post(kclient_bg_loop(p->client), &p->trim_arm_task) < 0)
+        atomic_store(&p->trim_posted, false);
+}
+
+void kprod_quiet_init(kfk_producer *p)
+{
+    p->trim_arm_task.fn = quiet_arm;
+    ktimer_init(&p->trim_timer, on_quiet);
+}
+
+void kprod_quiet_stop(kfk_producer *p)
+{
+    kloop_timer_disarm(kclient_bg_loop(p->client), &p->trim_timer);
 }

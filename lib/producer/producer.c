@@ -748,6 +748,7 @@ static void expiry_stop(ktask *t)
 {
     kfk_producer *p = container_of(t, kfk_producer, expiry_stop_task);
     kloop_timer_disarm(kclient_bg_loop(p->client), &p->expiry_timer);
+    kprod_quiet_stop(p);
     pthread_mutex_lock(&p->senders_lock);
     p->expiry_stopped = true;
     pthread_cond_broadcast(&p->senders_cond);
@@ -847,6 +848,7 @@ kfk_producer *kfk_producer_new(kfk_conf *conf, char *errstr, size_t errlen)
     ktimer_init(&p->expiry_timer, on_expiry);
     p->expiry_arm_task.fn = expiry_arm;
     p->expiry_stop_task.fn = expiry_stop;
+    kprod_quiet_init(p);
     p->meta_seen = UINT64_MAX;
     kclient_set_meta_watch(p->client, on_metadata, p);
     const char *txn_id = kconf_str(p->conf, KCONF_TRANSACTIONAL_ID);

@@ -241,6 +241,9 @@ struct kfk_producer {
     ktimer expiry_timer;           /* kfk-bg */
     ktask expiry_arm_task, expiry_stop_task;
     bool expiry_stopped;           /* under senders_lock */
+    atomic_bool trim_posted;       /* idle.c: trim_arm_task queued or trim_timer armed */
+    ktask trim_arm_task;
+    ktimer trim_timer; /* kfk-bg */
     _Atomic int64_t load_at_ms;    /* KIP-794 loads last published */
 
     /* wall clock ns - monotonic ns, read again when a batch opens, so a
@@ -392,6 +395,13 @@ void kprod_stats_tick(kfk_producer *p);
  * for (kfk-bg, after a refresh); the next record for it brings it back. */
 void kprod_drop_idle_topics(kfk_producer *p, int64_t now_ms);
 void kprod_topic_wake_slow(kfk_producer *p, kptopic *t);
+/* idle.c: the last outstanding record's report is out (any thread). A
+ * second later, if nothing is outstanding still, kfk-bg hands the memory
+ * the burst freed back to the system. */
+void kprod_quiet_note(kfk_producer *p);
+void kprod_quiet_init(kfk_producer *p);
+/* kfk-bg, at destroy (expiry_stopped set): no trim any more. */
+void kprod_quiet_stop(kfk_producer *p);
 static inline void kprod_topic_wake(kfk_producer *p, kptopic *t)
 {
     if (atomic_load_explicit(&t->idle, memory_order_relaxed)) kprod_topic_wake_slow(p, t);
