@@ -72,17 +72,22 @@ void kprod_drop_idle_topics(kfk_producer *p, int64_t now_ms)
  * frees them on the I/O threads; glibc's malloc keeps what was freed
  * resident in its per-thread arenas, megabytes after a burst over many
  * partitions. Once the producer has had nothing outstanding for
- * KPROD_QUIET_MS, malloc_trim(0) gives those pages back: at most once per
- * quiet spell, never while records are in the air, nothing where the C
- * library is not glibc. */
+ * KPROD_QUIET_MS, malloc_trim(0) gives those pages back: once per quiet
+ * spell (a producer busy again meanwhile waits for its next), nothing
+ * where the C library is not glibc. */
 #define KPROD_QUIET_MS 1000
 
 static void on_quiet(ktimer *tm)
 {
     kfk_producer *p = container_of(tm, kfk_producer, trim_timer);
     atomic_store(&p->trim_posted, false);
+    /* Quiet all along: nothing outstanding now, and nothing produced since. */
+    bool quiet = atomic_load(&p->outstanding) == 0 &&
+                 atomic_load_explicit(&p->busy_spells, memory_order_relaxed) == p->trim_spells;
 #ifdef __GLIBC__
-    if (atomic_load(&p->outstanding) == 0) malloc_trim(0);
+    if (quiet) malloc_trim(0);
+#else
+    (void)quiet;
 #endif
 }
 
@@ -93,6 +98,7 @@ static void quiet_arm(ktask *t)
         atomic_store(&p->trim_posted, false);
         return;
     }
+    p->trim_spells = atomic_load_explicit(&p->busy_spells, memory_order_relaxed);
     kloop_timer_arm(kclient_bg_loop(p->client), &p->trim_timer,
                     (ktime_mono_ms() + KPROD_QUIET_MS) * KTIME_NS_PER_MS);
 }

@@ -420,7 +420,8 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
         .reports_ctx = p,
     };
     kaccum_appended res;
-    atomic_fetch_add(&p->outstanding, 1);
+    if (atomic_fetch_add(&p->outstanding, 1) == 0) /* busy again (idle.c) */
+        atomic_fetch_add_explicit(&p->busy_spells, 1, memory_order_relaxed);
     kfk_err err = kaccum_append(p->accum, pp->ap, &ar, now_ms, &res);
     if (err) {
         atomic_fetch_sub(&p->outstanding, 1);

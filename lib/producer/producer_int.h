@@ -242,6 +242,8 @@ struct kfk_producer {
     ktask expiry_arm_task, expiry_stop_task;
     bool expiry_stopped;           /* under senders_lock */
     atomic_bool trim_posted;       /* idle.c: trim_arm_task queued or trim_timer armed */
+    _Atomic uint32_t busy_spells;  /* times outstanding rose from 0 */
+    uint32_t trim_spells;          /* kfk-bg: busy_spells when trim_timer was armed */
     ktask trim_arm_task;
     ktimer trim_timer; /* kfk-bg */
     _Atomic int64_t load_at_ms;    /* KIP-794 loads last published */
