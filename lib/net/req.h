@@ -11,8 +11,9 @@
  *   done(req, KFK_OK, resp, arena)   resp is the decoded kp_<api>_response
  *   done(req, err, NULL, NULL)       KFK_ERR_TIMED_OUT at deadline_ns
  *       (a request in flight then closes the connection, unless its
- *       wire_deadline_ns is later: see there), KFK_ERR_TRANSPORT (connection failed or closed), KFK_ERR_TLS or
- *       KFK_ERR_AUTH (the broker refused the connection), KFK_ERR_RESOLVE,
+ *       wire_deadline_ns is later: see there), KFK_ERR_TRANSPORT
+ *       (connection failed or closed), KFK_ERR_TLS or KFK_ERR_AUTH (the
+ *       broker refused the connection), KFK_ERR_RESOLVE,
  *       KFK_ERR_UNSUPPORTED_VERSION (no common version), KFK_ERR_MALFORMED
  *       (the response did not decode), KFK_ERR_DESTROYED (client going
  *       away), or an encoder error (KFK_ERR_INVALID_ARG, ...).

@@ -245,7 +245,7 @@ struct kfk_producer {
     _Atomic uint32_t busy_spells;  /* times outstanding rose from 0 */
     uint32_t trim_spells;          /* kfk-bg: busy_spells when trim_timer was armed */
     ktask trim_arm_task;
-    ktimer trim_timer; /* kfk-bg */
+    ktimer trim_timer;             /* kfk-bg */
     _Atomic int64_t load_at_ms;    /* KIP-794 loads last published */
 
     /* wall clock ns - monotonic ns, read again when a batch opens, so a
