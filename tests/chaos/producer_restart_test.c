@@ -1,9 +1,11 @@
-/* Idempotent production while a broker of a real 3-node cluster is killed
- * (-9) and restarted (tests/chaos/run starts the cluster, or names one).
- * The producer writes at a steady pace for the whole run: before the kill,
- * while the node is away (its partitions' batches in flight when it dies,
- * then queued until new leaders are known), across the restart and after
- * it. Then every record must be reported once and successfully, each
+/* Idempotent production while a broker of a real 3-node cluster fails
+ * (tests/chaos/run starts the cluster, or names one): killed (-9) and
+ * restarted, or hung (SIGSTOP: its connections stay open and answer
+ * nothing, past request.timeout.ms) and resumed. The producer writes at a
+ * steady pace for the whole run: before the fault, while the node is away
+ * (its partitions' batches in flight when it fails, then queued until new
+ * leaders are known), across its return and after it. Then every record
+ * must be reported once and successfully, each
  * partition must hold exactly the records produced to it, in production
  * order, with no gap and no duplicate: the reports' offsets run 0, 1, 2,
  * ... in production order, and a read-back with kcat finds each record
@@ -26,7 +28,8 @@
 #define N_PARTS 6
 #define RATE 20000        /* records per second, paced */
 #define BEFORE_MS 2000    /* producing before the kill */
-#define DOWN_MS 6000      /* the node stays down this long (failover included) */
+#define DOWN_MS 6000      /* a killed node stays down this long (failover included) */
+#define HUNG_MS 12000     /* a paused node hangs this long: past request.timeout.ms */
 #define AFTER_MS 4000     /* producing after the restart returned */
 #define MAX_RECORDS 2000000
 
@@ -102,9 +105,19 @@ static void sleep_ms(int64_t ms)
     }
 }
 
+/* A fault: the tools/kafka commands that start and end it, and how long
+ * it lasts. */
+typedef struct fault {
+    const char *down, *up;
+    int64_t down_ms;
+} fault;
+
+static const fault KILL = {"kill", "restart", DOWN_MS}, HANG = {"pause", "resume", HUNG_MS};
+
 /* The fault schedule, on its own thread so production goes on while
  * tools/kafka kills and restarts (a restart waits for the port). */
 typedef struct chaos {
+    const fault *f;
     pthread_t thread;
     atomic_int produced;          /* records produced so far (main thread) */
     int at_kill, at_restart;      /* produced when the node died / was back */
@@ -117,10 +130,10 @@ static void *chaos_main(void *arg)
 {
     chaos *c = arg;
     sleep_ms(BEFORE_MS);
-    c->failed |= kafka_cmd("kill", VICTIM) != 0;
+    c->failed |= kafka_cmd(c->f->down, VICTIM) != 0;
     c->at_kill = atomic_load(&c->produced);
-    sleep_ms(DOWN_MS);
-    c->failed |= kafka_cmd("restart", VICTIM) != 0;
+    sleep_ms(c->f->down_ms);
+    c->failed |= kafka_cmd(c->f->up, VICTIM) != 0;
     c->at_restart = atomic_load(&c->produced);
     c->done_ms = kclus_now_ms();
     atomic_store(&c->done, true);
@@ -153,10 +166,11 @@ static void check_read_back(const char *topic, const report *reports, int n)
     free(seen);
 }
 
-START_TEST(test_idempotent_production_survives_a_broker_restart)
+static void produce_through(const fault *f)
 {
     char topic[128];
-    snprintf(topic, sizeof(topic), "kfk-chaos-producer-%d-%ld", (int)getpid(), (long)time(NULL));
+    snprintf(topic, sizeof(topic), "kfk-chaos-producer-%s-%d-%ld", f->down, (int)getpid(),
+             (long)time(NULL));
     topic_create(topic);
     report *reports = calloc(MAX_RECORDS, sizeof(*reports));
     kfk_conf *conf = conf_for();
@@ -167,7 +181,7 @@ START_TEST(test_idempotent_production_survives_a_broker_restart)
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     ck_assert_msg(p != NULL, "%s", err);
 
-    chaos c = {0};
+    chaos c = {.f = f};
     ck_assert_int_eq(pthread_create(&c.thread, NULL, chaos_main, &c), 0);
     /* Paced: RATE/1000 records every millisecond, catching up when late. */
     int n = 0;
@@ -183,16 +197,16 @@ START_TEST(test_idempotent_production_survives_a_broker_restart)
         sleep_ms(1);
     }
     pthread_join(c.thread, NULL);
-    ck_assert_msg(!c.failed, "tools/kafka kill or restart %d failed", VICTIM);
+    ck_assert_msg(!c.failed, "tools/kafka %s or %s %d failed", f->down, f->up, VICTIM);
     ck_assert_int_eq(kfk_producer_flush(p, 180000), KFK_OK);
     kfk_producer_destroy(p);
     fprintf(stderr,
-            "NOTE: chaos producer: %d records; kill at record %d, node back at %d, "
+            "NOTE: chaos producer: %d records; %s at record %d, node back at %d, "
             "%d produced while it was away\n",
-            n, c.at_kill, c.at_restart, c.at_restart - c.at_kill);
+            n, f->down, c.at_kill, c.at_restart, c.at_restart - c.at_kill);
     /* Production really went on while the node was away. */
     ck_assert_int_ge(c.at_kill, RATE * BEFORE_MS / 1000 / 2);
-    ck_assert_int_ge(c.at_restart - c.at_kill, RATE * DOWN_MS / 1000 / 2);
+    ck_assert_int_ge(c.at_restart - c.at_kill, RATE * f->down_ms / 1000 / 2);
     ck_assert_int_ge(n - c.at_restart, RATE * AFTER_MS / 1000 / 2);
 
     int64_t next[N_PARTS] = {0};
@@ -209,6 +223,17 @@ START_TEST(test_idempotent_production_survives_a_broker_restart)
     check_read_back(topic, reports, n);
     free(reports);
 }
+
+START_TEST(test_idempotent_production_survives_a_broker_restart)
+{
+    produce_through(&KILL);
+}
+END_TEST
+
+START_TEST(test_idempotent_production_survives_a_hung_broker)
+{
+    produce_through(&HANG);
+}
 END_TEST
 
 static Suite *producer_restart_suite(void)
@@ -217,6 +242,7 @@ static Suite *producer_restart_suite(void)
     TCase *tc = tcase_create("restart");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_idempotent_production_survives_a_broker_restart);
+    tcase_add_test(tc, test_idempotent_production_survives_a_hung_broker);
     suite_add_tcase(s, tc);
     return s;
 }
