@@ -73,7 +73,7 @@ CHAOS_TESTS := $(patsubst tests/chaos/%.c,$(BUILD)/tests/chaos/%,$(wildcard test
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 MOCKD := $(BUILD)/tools/mockd
 
-.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check bench-produce bench-consume bench-txn bench-latency bench-scale unit-check integration-check symbols-check proto proto-check \
+.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check soak bench-produce bench-consume bench-txn bench-latency bench-scale unit-check integration-check symbols-check proto proto-check \
 	install install-check uninstall clean fuzz fuzz-smoke format
 .DEFAULT_GOAL := all
 # Keep object files of tests and examples between runs.
@@ -241,6 +241,12 @@ bench-go: lib $(GO_PC)
 # (it needs a JVM and ~1 GB), run by CI.
 chaos-check: $(CHAOS_TESTS)
 	@BUILD=$(BUILD) tests/chaos/run $(CHAOS_TESTS)
+
+# A long run under faults, not part of check: KFK_SOAK_MINUTES (default 30)
+# of production and consumption, a node killed every KFK_SOAK_KILL_S
+# (default 120) seconds, on the 3-node cluster tests/chaos/run starts.
+soak: $(BUILD)/tests/soak/soak_test
+	@BUILD=$(BUILD) tests/chaos/run $<
 
 # The broker compatibility pass (tests/compat/run): one node of each Kafka
 # version tools/kafka knows (COMPAT_VERSIONS="3.9.1 2.8.2" to pick), the
