@@ -740,15 +740,18 @@ KFK_API void kfk_producer_destroy(kfk_producer *producer);
 /* A kfk_consumer reads records from partitions the application assigns
  * (kfk_consumer_assign), or that its consumer group assigns it
  * (kfk_consumer_subscribe, below). Fetching
- * runs on kfk's I/O threads, ahead of the application, up to
- * fetch.queue.max.bytes of prefetched data (checked before each Fetch, so
- * one answer per broker may go past it); kfk_consumer_poll hands out what
- * was fetched, in offset order per partition.
+ * runs on kfk's I/O threads, ahead of the application; kfk_consumer_poll
+ * hands out what was fetched, in offset order per partition.
  *
  * Messages point into the fetched (and, for compressed batches,
  * decompressed) bytes without copying. Each message keeps those bytes
  * alive until kfk_message_release: release messages in any order, from any
- * thread, also after kfk_consumer_destroy.
+ * thread, also after kfk_consumer_destroy. fetch.queue.max.bytes bounds
+ * the fetched data a consumer holds, queued or in messages not yet
+ * released (checked before each Fetch, so one answer per broker may go
+ * past it): an application that keeps messages past that stops getting
+ * new ones until it releases some. The bytes a message holds are those of
+ * the fetch it came in, so copy out what must be kept for long.
  *
  * Threads: every function may be called from any application thread
  * (never from a kfk callback). Polls from several threads at once are

@@ -735,8 +735,10 @@ static const kconf_prop table[KCONF__COUNT] = {
     [KCONF_FETCH_QUEUE_MAX_BYTES] = {
         .name = "fetch.queue.max.bytes", .type = KCONF_T_BYTES, .clients = C,
         .flags = KCONF_F_KFK, .def = "67108864", .min = 1, .max = I64MAX,
-        .doc = "The most fetched data held ahead of the application, over all partitions; "
-               "fetching pauses while the queue is this full."},
+        .doc = "The most fetched data the consumer holds, over all partitions: queued for poll, "
+               "and in messages poll handed out that the application has not released yet "
+               "(a message holds the fetched data it points into). Fetching pauses while this "
+               "much is held, until releases bring it under."},
     [KCONF_ISOLATION_LEVEL] = {
         .name = "isolation.level", .type = KCONF_T_ENUM, .clients = C,
         .def = "read_uncommitted", .values = isolation_values,

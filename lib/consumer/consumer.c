@@ -17,7 +17,6 @@ static void read_conf(kfk_consumer *c)
     c->max_bytes = (int32_t)kconf_i64(conf, KCONF_FETCH_MAX_BYTES);
     c->max_wait_ms = (int32_t)kconf_i64(conf, KCONF_FETCH_MAX_WAIT_MS);
     c->part_max_bytes = (int32_t)kconf_i64(conf, KCONF_MAX_PARTITION_FETCH_BYTES);
-    c->queue_max_bytes = (size_t)kconf_i64(conf, KCONF_FETCH_QUEUE_MAX_BYTES);
     c->max_poll_records = (size_t)kconf_i64(conf, KCONF_MAX_POLL_RECORDS);
     c->icpt = conf->icpt;
     c->n_icpt = conf->n_icpt;
@@ -60,6 +59,12 @@ kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
     pthread_cond_init(&c->cond, &ca);
     pthread_condattr_destroy(&ca);
     read_conf(c);
+    c->held = kheld_new(c, (size_t)kconf_i64(conf, KCONF_FETCH_QUEUE_MAX_BYTES));
+    if (!c->held) {
+        if (errstr && errlen) snprintf(errstr, errlen, "out of memory");
+        kfk_consumer_destroy(c);
+        return NULL;
+    }
     c->conn_err_part.consumer = c;
     c->conn_err_part.partition = -1;
     atomic_init(&c->conn_err_part.gen, 0);
@@ -80,6 +85,50 @@ kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
 
 /* --- helpers the other files use ------------------------------------------------ */
 
+kheld *kheld_new(kfk_consumer *c, size_t max)
+{
+    kheld *h = calloc(1, sizeof(*h));
+    if (!h) return NULL;
+    atomic_init(&h->refs, 1);
+    h->max = max;
+    h->c = c;
+    pthread_mutex_init(&h->lock, NULL);
+    return h;
+}
+
+static void kheld_unref(kheld *h)
+{
+    if (atomic_fetch_sub(&h->refs, 1) != 1) return;
+    pthread_mutex_destroy(&h->lock);
+    free(h);
+}
+
+void kheld_release(kheld *h)
+{
+    if (!h) return;
+    pthread_mutex_lock(&h->lock);
+    h->c = NULL;
+    pthread_mutex_unlock(&h->lock);
+    kheld_unref(h);
+}
+
+bool kheld_full(const kheld *h)
+{
+    return atomic_load_explicit(&h->bytes, memory_order_relaxed) >= h->max;
+}
+
+/* A count that falls below the bound lets the fetchers it held back go. */
+void kheld_drop(kheld *h, size_t bytes)
+{
+    size_t before = atomic_fetch_sub(&h->bytes, bytes);
+    if (before >= h->max && before - bytes < h->max) {
+        pthread_mutex_lock(&h->lock);
+        if (h->c) kconsumer_kick_all(h->c);
+        pthread_mutex_unlock(&h->lock);
+    }
+    kheld_unref(h);
+}
+
 void kconsumer_enqueue(kfk_consumer *c, kchunk *ch)
 {
     ch->next = NULL;
@@ -88,7 +137,11 @@ void kconsumer_enqueue(kfk_consumer *c, kchunk *ch)
     else
         c->head = ch;
     c->tail = ch;
-    c->queued_bytes += ch->bytes;
+    if (!ch->held && ch->bytes) {
+        ch->held = c->held;
+        atomic_fetch_add(&c->held->refs, 1);
+        atomic_fetch_add(&c->held->bytes, ch->bytes);
+    }
     kwakefd_signal(&c->wake);
     pthread_cond_signal(&c->cond);
 }
@@ -594,18 +647,13 @@ static kfk_message *next_message(kfk_consumer *c)
 /* Pops the next chunk into c->cur without waiting (poll_lock held). */
 static bool pop_chunk(kfk_consumer *c)
 {
-    bool kick = false;
     pthread_mutex_lock(&c->lock);
     kchunk *ch = c->closing ? NULL : c->head;
     if (ch) {
         c->head = ch->next;
         if (!c->head) c->tail = NULL;
-        kick = c->queued_bytes >= c->queue_max_bytes;
-        c->queued_bytes -= ch->bytes;
-        kick = kick && c->queued_bytes < c->queue_max_bytes;
     }
     pthread_mutex_unlock(&c->lock);
-    if (kick) kconsumer_kick_all(c); /* fetchers held back by the bound may go */
     if (ch && ch->part == &c->conn_err_part) atomic_store(&c->conn_err_queued, false);
     c->cur = ch;
     return ch != NULL;
@@ -862,6 +910,7 @@ void kfk_consumer_destroy(kfk_consumer *c)
 {
     if (!c || kclient_forked(c->client)) return; /* the parent's: left alone */
     kfk_consumer_close(c, KFK_CONSUMER_CLOSE_TIMEOUT_MS);
+    kheld_release(c->held); /* messages still out no longer wake anything */
     /* Broker references go before the client: its registry must be there
      * for their connections to retire. */
     for (int i = 0; i < c->n_fetchers; i++) {

@@ -4,7 +4,7 @@
  *
  * Threads and locks:
  *   - c->lock protects the assignment (c->parts and every kcpart field not
- *     marked otherwise), the chunk queue and queued_bytes. The I/O threads
+ *     marked otherwise) and the chunk queue. The I/O threads
  *     take it once per Fetch they build and once per partition of a
  *     response they queue; the application takes it per poll call that
  *     has to wait for a chunk, and in assign/seek/pause. Never per message.
@@ -50,6 +50,18 @@ typedef enum kcpart_state {
 
 typedef struct kchunk kchunk;
 typedef struct kchunk_pool kchunk_pool;
+
+/* The fetched bytes a consumer holds: chunks queued for poll, and those
+ * handed out in messages the application has not released yet; fetching
+ * pauses while they reach max (fetch.queue.max.bytes). Shared with the
+ * chunks, which may outlive the consumer. */
+typedef struct kheld {
+    atomic_int refs;
+    _Atomic size_t bytes;
+    size_t max;
+    pthread_mutex_t lock;   /* guards c */
+    struct kfk_consumer *c; /* to wake its fetchers; NULL once destroyed */
+} kheld;
 
 /* One assigned partition. Never freed before the consumer (a ListOffsets
  * or a fetch may still point at it after unassign); removed ones go to
@@ -177,7 +189,8 @@ struct kchunk {
     atomic_int refs;
     kcpart *part; /* for poll's checks only while the consumer lives */
     unsigned gen;
-    size_t bytes;         /* counted in c->queued_bytes while queued */
+    size_t bytes;         /* counted in held from queueing until freed */
+    kheld *held;          /* NULL: not counted (never queued) */
     krbuf *frame;         /* the response bytes, or NULL */
     kchunk_pool *pool;    /* where msgs and bufs go back to; NULL: free them */
     kbuf *bufs;           /* decompressed batches */
@@ -203,7 +216,7 @@ struct kfk_consumer {
     kcpart **retired;
     int n_retired, cap_retired;
     kchunk *head, *tail; /* queued chunks, in order */
-    size_t queued_bytes;
+    kheld *held;         /* fetch.queue.max.bytes: queued and unreleased bytes */
     atomic_bool closing; /* written under lock; polls read it without */
     bool report_eof;
     atomic_bool reset_wanted;
@@ -221,7 +234,6 @@ struct kfk_consumer {
 
     /* configuration, read once */
     int32_t min_bytes, max_bytes, max_wait_ms, part_max_bytes;
-    size_t queue_max_bytes;
     size_t max_poll_records;
     const kconf_icpt *icpt; /* interceptors (the client's conf), in order */
     int n_icpt;
@@ -280,6 +292,14 @@ void kconsumer_enqueue(kfk_consumer *c, kchunk *ch);
  * way Java's poll throws an error the consumer survives; while one waits
  * unpolled, the next add none. Any thread; c->lock not held. */
 void kconsumer_post_error(kfk_consumer *c, kfk_err err);
+/* kheld: the counter of a new consumer (NULL when out of memory); at
+ * destroy, the consumer lets go of it (chunks still out keep it). */
+kheld *kheld_new(kfk_consumer *c, size_t max);
+void kheld_release(kheld *h);
+/* Whether the consumer holds fetch.queue.max.bytes or more. Any thread. */
+bool kheld_full(const kheld *h);
+/* A freed chunk's bytes leave the count, and its reference on h goes. */
+void kheld_drop(kheld *h, size_t bytes);
 /* Kicks every fetcher's connection (any thread). */
 void kconsumer_kick_all(kfk_consumer *c);
 /* Does what a change asks for (any thread, no consumer lock held): offset
@@ -348,6 +368,10 @@ void kchunk_pool_unref(kchunk_pool *pool);
 kchunk *kchunk_new(kcpart *p, unsigned gen, int cap);
 /* A chunk of one error message at offset. */
 kchunk *kchunk_error(kcpart *p, unsigned gen, int64_t offset, kfk_err err);
+/* Drops a reference; the last one frees the chunk and, when it was
+ * queued, takes its bytes off its consumer's held count (waking the
+ * fetchers when that falls below the bound). Any thread, no consumer lock
+ * held. */
 void kchunk_unref(kchunk *ch);
 
 /* read_committed (KIP-98): filters the batches of one partition by the

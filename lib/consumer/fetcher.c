@@ -5,8 +5,9 @@
  * incremental request when a session is open, and decodes the answer on
  * the I/O thread into chunks that poll hands out. A new Fetch goes out as
  * soon as the previous one is answered (the connection pulls again after
- * each response), unless fetch.queue.max.bytes of fetched data already
- * waits for the application: poll kicks the fetchers when it drains. */
+ * each response), unless the consumer holds fetch.queue.max.bytes of
+ * fetched data (queued, or in messages not yet released): the release
+ * that brings it under kicks the fetchers. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,7 +263,7 @@ static void fetcher_pull(ksource *s, kconn *conn, int room)
     pthread_mutex_lock(&c->lock);
     int16_t max_version = -1;
     int n = -1;
-    if (!c->closing && !f->detached && c->queued_bytes < c->queue_max_bytes)
+    if (!c->closing && !f->detached && !kheld_full(c->held))
         n = build_request(f, &max_version);
     pthread_mutex_unlock(&c->lock);
     if (n < 0) return;

@@ -118,6 +118,7 @@ kchunk *kchunk_error(kcpart *p, unsigned gen, int64_t offset, kfk_err err)
 void kchunk_unref(kchunk *ch)
 {
     if (atomic_fetch_sub_explicit(&ch->refs, 1, memory_order_acq_rel) != 1) return;
+    if (ch->held) kheld_drop(ch->held, ch->bytes);
     kchunk_pool *pool = ch->pool;
     for (int i = 0; i < ch->n_bufs; i++) {
         if (pool)

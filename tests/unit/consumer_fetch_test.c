@@ -511,6 +511,33 @@ START_TEST(test_small_prefetch_bound_still_delivers_everything)
 }
 END_TEST
 
+/* Messages the application keeps count against fetch.queue.max.bytes
+ * until released: holding them, it gets no more (one fetch's worth came);
+ * releasing them, it gets the rest, in order. */
+START_TEST(test_unreleased_messages_hold_fetching_back)
+{
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
+    for (int k = 0; k < 10; k++)
+        produce("t", 0, KCODEC_NONE, k * 20, 20);
+    const char *props[] = {"fetch.queue.max.bytes", "1", "max.partition.fetch.bytes", "1000", NULL};
+    kfk_consumer *c = consumer(props);
+    assign(c, "t", 1, 0);
+    kfk_message *kept[200];
+    int n = 0;
+    for (kfk_message *m; n < 200 && (m = kfk_consumer_poll(c, n ? 500 : WAIT_MS)); n++) {
+        ck_assert_int_eq(kfk_message_error(m), KFK_OK);
+        ck_assert_int_eq(kfk_message_offset(m), n);
+        kept[n] = m;
+    }
+    ck_assert_int_ge(n, 1);
+    ck_assert_int_lt(n, 200); /* held back: 200 records are far over the bound */
+    for (int i = 0; i < n; i++)
+        kfk_message_release(kept[i]);
+    expect_range(c, n, 200 - n);
+    kfk_consumer_destroy(c);
+}
+END_TEST
+
 /* KFK_TEST_ONLY=name runs just that test (debugging under CK_FORK=no). */
 #define ADD(tc, t)                                                                                 \
     do {                                                                                           \
@@ -562,6 +589,7 @@ static Suite *consumer_fetch_suite(void)
     ADD(tc, test_leader_going_down_loses_and_repeats_nothing);
     ADD(tc, test_assignment_lists_partitions_and_positions);
     ADD(tc, test_small_prefetch_bound_still_delivers_everything);
+    ADD(tc, test_unreleased_messages_hold_fetching_back);
     ADD(tc, test_close_wakes_a_waiting_poll);
     suite_add_tcase(s, tc);
     return s;
