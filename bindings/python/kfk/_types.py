@@ -113,7 +113,9 @@ class Message(tuple):
     key_view() and value_view() return zero-copy, read-only memoryviews
     over the fetched data, which keep it alive while they live. A consumed
     message holds the fetched data of its poll until every message of that
-    poll is gone.
+    poll is gone, and that data counts against fetch.queue.max.bytes
+    (64 MiB by default): a program that keeps messages past it stops
+    getting new ones. Keep key() or value() bytes for long, not messages.
 
     A tuple, so that a poll's messages are built from columns in C loops
     (map over zip) rather than one Python call per field: (topic, key,
