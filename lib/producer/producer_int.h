@@ -93,11 +93,12 @@ typedef struct kpart {
      * whichever I/O thread completes a batch, so shared adds, per batch. */
     kstat acked_records, acked_bytes;
     /* The senders' sets of partitions with queued data (sender.c): a
-     * kick pushes the partition on its sender's stack once (kicked, then
-     * kick_next, written by the pusher that set kicked and read by the
-     * sender that pops it); the sender whose active set holds it and the
-     * pull that last visited it (sender_visit) are under lock. */
-    atomic_bool kicked;
+     * kick pushes the partition on its sender's stack once (kicked_to,
+     * the sender whose stack holds it, then kick_next, written by the
+     * pusher that set kicked_to and read by the sender that pops it); the
+     * sender whose active set holds it and the pull that last visited it
+     * (sender_visit) are under lock. */
+    _Atomic(const struct ksender *) kicked_to;
     struct kpart *kick_next;
     const ksender *active_in;
     const ksender *visit_by;
@@ -162,6 +163,10 @@ struct ksender {
     kaccum_part **eligible; /* cap_active entries */
     uint64_t visits;        /* sender_visit calls, to skip repeated entries */
     bool rebuild;           /* active lost an entry (no memory): rebuild from parts */
+    /* A partition this broker now leads was kicked while still on another
+     * sender's stack (its old leader's, which may never pull again): the
+     * next pull rebuilds active from parts, where it is. Any thread sets. */
+    atomic_bool rebuild_wanted;
     /* The pull's gate: a pull looks at the broker's partitions only when
      * something may have become drainable since the last look. `wake`
      * (any thread sets it, the loop thread clears it) says an event came:

@@ -434,11 +434,19 @@ static void active_rebuild(ksender *s)
 }
 
 /* Any thread: puts pp on s's kick stack, unless it is on one already.
- * The pop reads kick_next before it clears kicked, so a push that wins
- * kicked again never overwrites a link still to be read. */
+ * The pop reads kick_next before it clears kicked_to, so a push that wins
+ * kicked_to again never overwrites a link still to be read. A partition
+ * still on another sender's stack (its leader moved) cannot be pushed
+ * here: s rebuilds its active set on its next pull instead, and finds pp
+ * among the partitions it leads; the old sender may never pull again (its
+ * broker died) to let go of it. */
 static void kick_push(ksender *s, kpart *pp)
 {
-    if (atomic_exchange(&pp->kicked, true)) return;
+    const ksender *on = NULL;
+    if (!atomic_compare_exchange_strong(&pp->kicked_to, &on, s)) {
+        if (on != s) atomic_store(&s->rebuild_wanted, true);
+        return;
+    }
     kpart *head = atomic_load(&s->kicks);
     do
         pp->kick_next = head;
@@ -450,7 +458,7 @@ static void kicks_take(ksender *s)
 {
     for (kpart *pp = atomic_exchange(&s->kicks, NULL), *next; pp; pp = next) {
         next = pp->kick_next;
-        atomic_store(&pp->kicked, false);
+        atomic_store(&pp->kicked_to, NULL);
         active_add(s, pp);
     }
 }
@@ -527,7 +535,8 @@ static void sender_pull(ksource *src, kconn *c, int room)
      * result is stored (one that this visit may have missed must). */
     atomic_store(&s->next_due, INT64_MAX);
     kicks_take(s);
-    if (sender_routes(s) || s->rebuild) active_rebuild(s);
+    bool moved = atomic_exchange(&s->rebuild_wanted, false);
+    if (sender_routes(s) || s->rebuild || moved) active_rebuild(s);
     size_t ne = 0;
     for (; room > 0; room--) {
         ne = sender_visit(s);
@@ -571,7 +580,7 @@ static void sender_detach(ktask *t)
      * those it holds go to the partitions' senders now. */
     for (kpart *pp = atomic_exchange(&s->kicks, NULL), *next; pp; pp = next) {
         next = pp->kick_next;
-        atomic_store(&pp->kicked, false);
+        atomic_store(&pp->kicked_to, NULL);
         if (kaccum_part_queued(pp->ap) > 0) ksender_kick_part(p, pp);
     }
     pthread_mutex_lock(&p->senders_lock);
