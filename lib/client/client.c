@@ -19,11 +19,14 @@ static void on_conn_state(void *opaque, kconn *conn, kconn_state from, kconn_sta
 {
     kclient *c = opaque;
     kclient_note_conn_state(c, conn, from, to);
-    /* A broker that went away may have taken leaderships with it: ask
-     * where they went now rather than at the next periodic refresh. */
-    if (from == KCONN_READY && to == KCONN_BACKOFF && kconn_node_id(conn) >= 0 &&
-        !kclient_destroying(c))
-        kclient_refresh(c, "broker connection lost");
+    /* A broker that went away, or cannot be reached (a crashed node
+     * refuses connections until the cluster fences it and moves its
+     * leaderships), may have taken leaderships with it: ask where they
+     * went now rather than at the next periodic refresh. Refreshes are
+     * paced by retry.backoff.ms, reconnects by reconnect.backoff.ms. */
+    if (to == KCONN_BACKOFF && kconn_node_id(conn) >= 0 && !kclient_destroying(c))
+        kclient_refresh(c, from == KCONN_READY ? "broker connection lost"
+                                               : "broker could not be reached");
 }
 
 static void on_conn_throttle(void *opaque, kconn *conn, int throttle_ms)
