@@ -285,9 +285,37 @@ static void conn_refused(void *opaque, kfk_err err)
 }
 
 /* kclient_set_meta_watch: kfk-bg, after each successful refresh. */
+/* Whether an assigned partition that is due for fetching has no broker
+ * to fetch from: its leader unknown, or a broker that left the cluster
+ * (fenced after a crash, its leadership moving). */
+static bool leaderless(kfk_consumer *c)
+{
+    kmeta *m = kclient_meta(c->client);
+    bool none = false;
+    pthread_mutex_lock(&c->lock);
+    for (int i = 0; i < c->n_parts && !none; i++) {
+        kcpart *p = c->parts[i];
+        if (!p->assigned || p->paused || p->state != KCP_FETCHING) continue;
+        int32_t leader, epoch;
+        kbroker *b = NULL;
+        if (kmeta_leader(m, p->topic, p->partition, &leader, &epoch) == 0 && leader >= 0)
+            b = kclient_broker(c->client, leader);
+        none = b == NULL;
+        if (b) kbroker_unref(b);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return none;
+}
+
+/* kfk-bg, after each metadata refresh. A partition fetched from nowhere
+ * would wait for metadata.max.age.ms: metadata is asked again at once
+ * (kclient paces refreshes by retry.backoff.ms), as Java's fetcher does
+ * for a partition without an available leader. */
 static void meta_changed(void *opaque)
 {
-    maintain(opaque);
+    kfk_consumer *c = opaque;
+    maintain(c);
+    if (leaderless(c)) kclient_refresh(c->client, "a partition to fetch has no leader in the cluster");
 }
 
 /* --- assignment -------------------------------------------------------------------- */
