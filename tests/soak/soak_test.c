@@ -36,6 +36,7 @@ static int max_records;
 static atomic_uchar *reported, *consumed;
 static atomic_int report_errors, consumed_distinct;
 static atomic_bool stop_consuming, stop_faults;
+static _Atomic int64_t part_next[N_PARTS]; /* per partition: after the highest offset consumed */
 static char topic[128];
 
 typedef struct sample {
@@ -91,6 +92,10 @@ static void *member_main(void *arg)
             int id = kfk_message_error(msgs[i]) ? -1 : kclus_record_id(msgs[i]);
             if (id >= 0 && id < max_records && atomic_fetch_add(&consumed[id], 1) == 0)
                 atomic_fetch_add(&consumed_distinct, 1);
+            int32_t part = kfk_message_partition(msgs[i]);
+            int64_t next = kfk_message_offset(msgs[i]) + 1;
+            if (id >= 0 && part >= 0 && part < N_PARTS && next > atomic_load(&part_next[part]))
+                atomic_store(&part_next[part], next);
             kfk_message_release(msgs[i]);
         }
     }
@@ -195,9 +200,13 @@ START_TEST(test_soak)
         if (now >= next_sample && ns < n_samples) {
             samples[ns++] = (sample){now - start, rss_kb(), count_dir("/proc/self/fd"),
                                      count_dir("/proc/self/task")};
-            fprintf(stderr, "NOTE: soak: %3lld s: %d produced, %d consumed, rss %ld KiB, "
-                            "%d fds, %d threads, %d kills\n",
-                    (long long)(now - start) / 1000, n, atomic_load(&consumed_distinct),
+            char parts[N_PARTS * 24] = "", *w = parts;
+            for (int i = 0; i < N_PARTS; i++)
+                w += snprintf(w, sizeof(parts) - (size_t)(w - parts), " %lld",
+                              (long long)atomic_load(&part_next[i]));
+            fprintf(stderr, "NOTE: soak: %3lld s: %d produced, %d consumed (by partition:%s), "
+                            "rss %ld KiB, %d fds, %d threads, %d kills\n",
+                    (long long)(now - start) / 1000, n, atomic_load(&consumed_distinct), parts,
                     samples[ns - 1].rss_kb, samples[ns - 1].fds, samples[ns - 1].threads,
                     atomic_load(&kills));
             next_sample += SAMPLE_MS;
