@@ -315,7 +315,8 @@ static void meta_changed(void *opaque)
 {
     kfk_consumer *c = opaque;
     maintain(c);
-    if (leaderless(c)) kclient_refresh(c->client, "a partition to fetch has no leader in the cluster");
+    if (leaderless(c))
+        kclient_refresh(c->client, "a partition to fetch has no leader in the cluster");
 }
 
 /* --- assignment -------------------------------------------------------------------- */

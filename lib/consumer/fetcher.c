@@ -263,8 +263,7 @@ static void fetcher_pull(ksource *s, kconn *conn, int room)
     pthread_mutex_lock(&c->lock);
     int16_t max_version = -1;
     int n = -1;
-    if (!c->closing && !f->detached && !kheld_full(c->held))
-        n = build_request(f, &max_version);
+    if (!c->closing && !f->detached && !kheld_full(c->held)) n = build_request(f, &max_version);
     pthread_mutex_unlock(&c->lock);
     if (n < 0) return;
     int64_t deadline =
@@ -404,9 +403,9 @@ static void take_partition(kfetcher *f, ksess_entry *e, const kp_fetch_response_
         /* Leadership and metadata errors: kclient_fetch_hints moved the
          * partition or asked for a refresh; a preferred replica that
          * failed is dropped for the leader (KIP-392). */
-        klog(kclient_log(f->c->client), KFK_LOG_DEBUG, "fetch", "%s [%d] at %lld from broker %d: %s",
-             e->part->topic, e->part->partition, (long long)e->offset, f->b->id,
-             kfk_err_name((kfk_err)pd->error_code));
+        klog(kclient_log(f->c->client), KFK_LOG_DEBUG, "fetch",
+             "%s [%d] at %lld from broker %d: %s", e->part->topic, e->part->partition,
+             (long long)e->offset, f->b->id, kfk_err_name((kfk_err)pd->error_code));
         pthread_mutex_lock(&f->c->lock);
         kcpart_set_preferred(f->c, e->part, -1);
         pthread_mutex_unlock(&f->c->lock);

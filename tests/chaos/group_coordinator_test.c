@@ -22,10 +22,10 @@
 #include "kwire_client.h"
 
 #define N_PARTS 6
-#define CHUNK 1000       /* records written at a time */
-#define BEFORE_MS 3000   /* consuming before the kill */
-#define DOWN_MS 6000     /* the coordinator's node stays down this long */
-#define AFTER_MS 5000    /* writing goes on this long after the restart returned */
+#define CHUNK 1000     /* records written at a time */
+#define BEFORE_MS 3000 /* consuming before the kill */
+#define DOWN_MS 6000   /* the coordinator's node stays down this long */
+#define AFTER_MS 5000  /* writing goes on this long after the restart returned */
 #define CATCH_UP_MS 120000
 #define MAX_RECORDS 1000000
 #define BATCH 500
@@ -192,8 +192,10 @@ static void consume_through_a_coordinator_kill(const char *protocol)
             protocol, n, m[0].consumed, m[1].consumed, m[0].commits, m[1].commits, m[0].failed,
             m[1].failed, twice);
     ck_assert_msg(lost == 0, "%d of %d records never consumed", lost, n);
-    ck_assert_msg(dup_unexplained < 0, "record %d consumed twice, though every commit covering it "
-                                       "succeeded", dup_unexplained);
+    ck_assert_msg(dup_unexplained < 0,
+                  "record %d consumed twice, though every commit covering it "
+                  "succeeded",
+                  dup_unexplained);
     for (int i = 0; i < 2; i++)
         ck_assert_msg(!m[i].unexpected, "member %d: a commit failed with %s", i,
                       kfk_err_name(m[i].unexpected));

@@ -123,8 +123,9 @@ static int consume_main(const char *topic, int64_t n)
             memcmp(val, value_of(i, buf), VALUE_BYTES)) {
             int64_t holds = -1;
             if (len >= sizeof(holds)) memcpy(&holds, val, sizeof(holds));
-            fprintf(stderr, "consumer: partition %d offset %lld (%zu bytes, record %lld) is not "
-                            "record %lld, or offset %lld was due\n",
+            fprintf(stderr,
+                    "consumer: partition %d offset %lld (%zu bytes, record %lld) is not "
+                    "record %lld, or offset %lld was due\n",
                     (int)p, (long long)kfk_message_offset(m), len, (long long)holds, (long long)i,
                     (long long)next[p]);
             return 1;

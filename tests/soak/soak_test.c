@@ -204,8 +204,9 @@ START_TEST(test_soak)
             for (int i = 0; i < N_PARTS; i++)
                 w += snprintf(w, sizeof(parts) - (size_t)(w - parts), " %lld",
                               (long long)atomic_load(&part_next[i]));
-            fprintf(stderr, "NOTE: soak: %3lld s: %d produced, %d consumed (by partition:%s), "
-                            "rss %ld KiB, %d fds, %d threads, %d kills\n",
+            fprintf(stderr,
+                    "NOTE: soak: %3lld s: %d produced, %d consumed (by partition:%s), "
+                    "rss %ld KiB, %d fds, %d threads, %d kills\n",
                     (long long)(now - start) / 1000, n, atomic_load(&consumed_distinct), parts,
                     samples[ns - 1].rss_kb, samples[ns - 1].fds, samples[ns - 1].threads,
                     atomic_load(&kills));
