@@ -36,14 +36,6 @@ extern char **environ;
 static int n_records;
 static char in[128], out[128], group[160];
 
-static int kafka_cmd(const char *cmd, int node)
-{
-    char line[1024];
-    snprintf(line, sizeof(line), "tools/kafka %s %d --dir '%s' >&2", cmd, node,
-             getenv("KFK_CHAOS_DIR"));
-    return system(line);
-}
-
 static pid_t eos_start(void)
 {
     char path[512];
@@ -196,10 +188,10 @@ START_TEST(test_copies_exactly_once_through_kills)
     await_progress((int64_t)n_records / 2); /* (b) then its coordinator's node */
     int32_t node = txn_coordinator();
     fprintf(stderr, "NOTE: eos_restart: killing node %d, the transaction coordinator\n", node);
-    ck_assert_int_eq(kafka_cmd("kill", node), 0);
+    ck_assert_int_eq(kclus_kafka("kill", node), 0);
     struct timespec down = {DOWN_MS / 1000, 0};
     nanosleep(&down, NULL); /* the fault lasts this long: not a synchronisation */
-    ck_assert_int_eq(kafka_cmd("restart", node), 0);
+    ck_assert_int_eq(kclus_kafka("restart", node), 0);
     await_progress(n_records);
     ck_assert_int_eq(kill(pid, SIGTERM), 0);
     int status;

@@ -106,21 +106,6 @@ static kfk_consumer *member_new(const char *group, const char *topic, const char
     return c;
 }
 
-static int kafka_cmd(const char *cmd, int node)
-{
-    char line[1024];
-    snprintf(line, sizeof(line), "tools/kafka %s %d --dir '%s' >&2", cmd, node,
-             getenv("KFK_CHAOS_DIR"));
-    return system(line);
-}
-
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
-}
-
 /* The fault, on its own thread while records are written and consumed. */
 typedef struct chaos {
     pthread_t thread;
@@ -134,15 +119,15 @@ typedef struct chaos {
 static void *chaos_main(void *arg)
 {
     chaos *c = arg;
-    sleep_ms(BEFORE_MS); /* the fault's schedule: not a synchronisation */
+    kclus_nap(BEFORE_MS); /* the fault's schedule: not a synchronisation */
     mt_conn conn;
     kcoord_open(&conn, NULL, 0, c->group, &c->node);
     mt_close(&conn);
     fprintf(stderr, "NOTE: group_coordinator: killing node %d, the coordinator of %s\n", c->node,
             c->group);
-    c->failed |= kafka_cmd("kill", c->node) != 0;
-    sleep_ms(DOWN_MS);
-    c->failed |= kafka_cmd("restart", c->node) != 0;
+    c->failed |= kclus_kafka("kill", c->node) != 0;
+    kclus_nap(DOWN_MS);
+    c->failed |= kclus_kafka("restart", c->node) != 0;
     c->done_ms = kclus_now_ms();
     atomic_store(&c->done, true);
     return NULL;

@@ -50,15 +50,6 @@ static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_r
     x->err = r->err;
 }
 
-/* tools/kafka kill|restart NODE on the chaos cluster; its exit status. */
-static int kafka_cmd(const char *cmd, int node)
-{
-    const char *dir = getenv("KFK_CHAOS_DIR");
-    char line[1024];
-    snprintf(line, sizeof(line), "tools/kafka %s %d --dir '%s' >&2", cmd, node, dir);
-    return system(line);
-}
-
 static kfk_conf *conf_for(void)
 {
     kfk_conf *conf = kfk_conf_new();
@@ -98,13 +89,6 @@ static void produce(kfk_producer *p, const char *topic, int i)
     ck_assert_msg(err == KFK_OK, "produce %d: %s", i, kfk_err_str(err));
 }
 
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
-}
-
 /* A fault: the tools/kafka commands that start and end it, and how long
  * it lasts. */
 typedef struct fault {
@@ -129,11 +113,11 @@ typedef struct chaos {
 static void *chaos_main(void *arg)
 {
     chaos *c = arg;
-    sleep_ms(BEFORE_MS);
-    c->failed |= kafka_cmd(c->f->down, VICTIM) != 0;
+    kclus_nap(BEFORE_MS);
+    c->failed |= kclus_kafka(c->f->down, VICTIM) != 0;
     c->at_kill = atomic_load(&c->produced);
-    sleep_ms(c->f->down_ms);
-    c->failed |= kafka_cmd(c->f->up, VICTIM) != 0;
+    kclus_nap((int)(c->f->down_ms));
+    c->failed |= kclus_kafka(c->f->up, VICTIM) != 0;
     c->at_restart = atomic_load(&c->produced);
     c->done_ms = kclus_now_ms();
     atomic_store(&c->done, true);
@@ -194,7 +178,7 @@ static void produce_through(const fault *f)
             produce(p, topic, n);
         atomic_store(&c.produced, n);
         kfk_producer_poll(p, 0);
-        sleep_ms(1);
+        kclus_nap(1);
     }
     pthread_join(c.thread, NULL);
     ck_assert_msg(!c.failed, "tools/kafka %s or %s %d failed", f->down, f->up, VICTIM);

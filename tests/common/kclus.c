@@ -1,5 +1,6 @@
 #include "kclus.h"
 
+#include <errno.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,17 @@ int64_t kclus_now_ms(void)
 
 void kclus_nap(int ms)
 {
-    nanosleep(&(struct timespec){ms / 1000, (long)(ms % 1000) * 1000000}, NULL);
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+int kclus_kafka(const char *cmd, int node)
+{
+    char line[1024];
+    snprintf(line, sizeof(line), "tools/kafka %s %d --dir '%s' >&2", cmd, node,
+             getenv("KFK_CHAOS_DIR"));
+    return system(line);
 }
 
 void kclus_set(kfk_conf *conf, const char *name, const char *value)

@@ -48,8 +48,14 @@ int kclus_record_id(const kfk_message *m);
 bool kclus_partition_leader(const char *bootstrap, const char *topic, int32_t p, int32_t *leader,
                             int32_t *epoch);
 
-/* A pause between two checks of a condition that has a deadline. */
+/* A pause between two checks of a condition that has a deadline, or the
+ * length of a fault (its schedule, not a synchronisation). */
 void kclus_nap(int ms);
+
+/* tools/kafka CMD NODE (kill, restart, pause, resume) on the cluster of
+ * KFK_CHAOS_DIR, as the chaos tests and the soak break it; its exit
+ * status (0: done). */
+int kclus_kafka(const char *cmd, int node);
 
 /* Milliseconds on the monotonic clock. */
 int64_t kclus_now_ms(void);

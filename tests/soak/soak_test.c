@@ -66,13 +66,6 @@ static int count_dir(const char *path)
     return n;
 }
 
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
-}
-
 static void on_report(void *opaque, kfk_producer *p, const kfk_delivery_report *r)
 {
     (void)opaque;
@@ -102,14 +95,6 @@ static void *member_main(void *arg)
     return NULL;
 }
 
-static int kafka_cmd(const char *cmd, int node)
-{
-    char line[1024];
-    snprintf(line, sizeof(line), "tools/kafka %s %d --dir '%s' >&2", cmd, node,
-             getenv("KFK_CHAOS_DIR"));
-    return system(line);
-}
-
 /* Kills node 1, 2, 3, 1, ... every kill_s seconds, each back after
  * DOWN_MS. A failed restart is the test's failure. */
 static atomic_bool fault_failed;
@@ -120,11 +105,11 @@ static void *faults_main(void *arg)
     (void)arg;
     for (int node = 1; !atomic_load(&stop_faults); node = node % 3 + 1) {
         for (int64_t t = 0; t < (int64_t)kill_s * 1000 && !atomic_load(&stop_faults); t += 200)
-            sleep_ms(200); /* the schedule: not a synchronisation */
+            kclus_nap(200); /* the schedule: not a synchronisation */
         if (atomic_load(&stop_faults)) break;
-        if (kafka_cmd("kill", node)) atomic_store(&fault_failed, true);
-        sleep_ms(DOWN_MS);
-        if (kafka_cmd("restart", node)) atomic_store(&fault_failed, true);
+        if (kclus_kafka("kill", node)) atomic_store(&fault_failed, true);
+        kclus_nap(DOWN_MS);
+        if (kclus_kafka("restart", node)) atomic_store(&fault_failed, true);
         atomic_fetch_add(&kills, 1);
     }
     return NULL;
@@ -212,7 +197,7 @@ START_TEST(test_soak)
                     atomic_load(&kills));
             next_sample += SAMPLE_MS;
         }
-        sleep_ms(1);
+        kclus_nap(1);
     }
     atomic_store(&stop_faults, true);
     pthread_join(faults, NULL);
