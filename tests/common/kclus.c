@@ -1,7 +1,7 @@
 #include "kclus.h"
 
-#include <errno.h>
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
