@@ -18,16 +18,6 @@
 #include "kwire_client.h"
 #include "proto/gen/metadata.h"
 
-static int count_dir(const char *path)
-{
-    DIR *d = opendir(path);
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    if (d) closedir(d);
-    return n;
-}
-
 static void kafka(const char *cmd, int node)
 {
     const char *dir = getenv("KFK_CHAOS_DIR");
@@ -125,7 +115,7 @@ START_TEST(test_broker_killed_and_restarted_under_a_client)
         kfk_admin_describe_cluster(warm, &(kfk_admin_options){.timeout_ms = 20000}, &md), KFK_OK);
     kfk_metadata_destroy(md);
     kfk_admin_destroy(warm);
-    int fds = count_dir("/proc/self/fd"), threads = count_dir("/proc/self/task");
+    int fds = ktest_count_dir("/proc/self/fd"), threads = ktest_count_dir("/proc/self/task");
 
     kfk_admin *a = kfk_admin_new(conf_for(), err, sizeof(err));
     kclient *c = kclient_new(conf_for(), KCONF_CONSUMER, NULL, err, sizeof(err));
@@ -161,8 +151,8 @@ START_TEST(test_broker_killed_and_restarted_under_a_client)
     kfk_admin_result_destroy(res);
     kclient_destroy(c);
     kfk_admin_destroy(a);
-    ck_assert_int_eq(count_dir("/proc/self/fd"), fds);
-    ck_assert_int_eq(count_dir("/proc/self/task"), threads);
+    ck_assert_int_eq(ktest_count_dir("/proc/self/fd"), fds);
+    ck_assert_int_eq(ktest_count_dir("/proc/self/task"), threads);
 }
 END_TEST
 

@@ -1,5 +1,6 @@
 #include "ktest.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -68,4 +69,14 @@ void ktest_unique_topic(char *out, size_t n, const char *what)
     clock_gettime(CLOCK_REALTIME, &ts);
     snprintf(out, n, "kfk-it-%s-%d-%lld%09ld", what, (int)getpid(), (long long)ts.tv_sec,
              ts.tv_nsec);
+}
+
+int ktest_count_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d) closedir(d);
+    return n;
 }

@@ -19,6 +19,10 @@ int ktest_run(Suite *s);
  * integration tests can share a broker. */
 void ktest_unique_topic(char *out, size_t n, const char *what);
 
+/* The entries of a directory, "." and ".." aside: a process's open fds
+ * (/proc/self/fd) or threads (/proc/self/task). 0 when it cannot be read. */
+int ktest_count_dir(const char *path);
+
 /* Fills p[0..n) with bytes that depend only on seed, so data-driven tests
  * repeat exactly. */
 void ktest_fill(void *p, size_t n, uint64_t seed);

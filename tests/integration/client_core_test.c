@@ -18,16 +18,6 @@
 
 /* --- helpers --------------------------------------------------------------- */
 
-static int count_dir(const char *path)
-{
-    DIR *d = opendir(path);
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    if (d) closedir(d);
-    return n;
-}
-
 static kclient *client_for(const char *bootstrap, kconf_client type)
 {
     kfk_conf *conf = kfk_conf_new();
@@ -432,7 +422,7 @@ START_TEST(test_create_and_destroy_leave_no_threads_or_fds)
     kclient *c = client_for(ktest_bootstrap(), KCONF_ADMIN);
     ck_assert_int_eq(kclient_refresh_wait(c, 15000), KFK_OK);
     kclient_destroy(c);
-    int fds = count_dir("/proc/self/fd"), threads = count_dir("/proc/self/task");
+    int fds = ktest_count_dir("/proc/self/fd"), threads = ktest_count_dir("/proc/self/task");
     for (int i = 0; i < 5; i++) {
         c = client_for(ktest_bootstrap(), KCONF_ADMIN);
         ck_assert_int_eq(kclient_refresh_wait(c, 15000), KFK_OK);
@@ -440,8 +430,8 @@ START_TEST(test_create_and_destroy_leave_no_threads_or_fds)
         ck_assert_int_eq(metadata_call(c, KROUTE_ANY, 0, &o), KFK_OK);
         kclient_destroy(c);
     }
-    ck_assert_int_eq(count_dir("/proc/self/fd"), fds);
-    ck_assert_int_eq(count_dir("/proc/self/task"), threads);
+    ck_assert_int_eq(ktest_count_dir("/proc/self/fd"), fds);
+    ck_assert_int_eq(ktest_count_dir("/proc/self/task"), threads);
 }
 END_TEST
 

@@ -20,16 +20,6 @@
 #include "kfk_mock.h"
 #include "proto/gen/all.h"
 
-static int count_dir(const char *path)
-{
-    DIR *d = opendir(path);
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    if (d) closedir(d);
-    return n;
-}
-
 static int64_t ms_since(int64_t start_ns)
 {
     return (ktime_mono_ns() - start_ns) / KTIME_NS_PER_MS;
@@ -128,10 +118,10 @@ START_TEST(test_broker_down_and_back_leaves_no_fds_or_threads)
     /* Warm up: sanitizer runtimes start a thread of their own with the
      * first thread the process creates. */
     kfk_mock_cluster_destroy(kfk_mock_cluster_new(1));
-    int fds = count_dir("/proc/self/fd"), threads = count_dir("/proc/self/task");
+    int fds = ktest_count_dir("/proc/self/fd"), threads = ktest_count_dir("/proc/self/task");
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 3, 3), KFK_OK);
-    int mock_fds = count_dir("/proc/self/fd"), mock_threads = count_dir("/proc/self/task");
+    int mock_fds = ktest_count_dir("/proc/self/fd"), mock_threads = ktest_count_dir("/proc/self/task");
     kfk_admin *a = admin_for(mc, NULL);
     await_brokers(a, 3);
     ck_assert_int_eq(kfk_mock_broker_set_down(mc, 2, true), KFK_OK);
@@ -153,20 +143,20 @@ START_TEST(test_broker_down_and_back_leaves_no_fds_or_threads)
             kfk_admin_list_topics(a, &t, 1, &(kfk_admin_options){.timeout_ms = 5000}, &md), KFK_OK);
         kfk_metadata_destroy(md);
     }
-    ck_assert_int_ge(count_dir("/proc/self/fd"), mock_fds);
+    ck_assert_int_ge(ktest_count_dir("/proc/self/fd"), mock_fds);
     kfk_admin_destroy(a);
     /* The mock closes its side of each connection when it sees the EOF. */
     int64_t start = ktime_mono_ns();
-    while (count_dir("/proc/self/fd") != mock_fds) {
+    while (ktest_count_dir("/proc/self/fd") != mock_fds) {
         ck_assert_msg(ms_since(start) < 2000, "%d fds, %d before the client",
-                      count_dir("/proc/self/fd"), mock_fds);
+                      ktest_count_dir("/proc/self/fd"), mock_fds);
         struct timespec pause = {0, 5 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
-    ck_assert_int_eq(count_dir("/proc/self/task"), mock_threads);
+    ck_assert_int_eq(ktest_count_dir("/proc/self/task"), mock_threads);
     kfk_mock_cluster_destroy(mc);
-    ck_assert_int_eq(count_dir("/proc/self/fd"), fds);
-    ck_assert_int_eq(count_dir("/proc/self/task"), threads);
+    ck_assert_int_eq(ktest_count_dir("/proc/self/fd"), fds);
+    ck_assert_int_eq(ktest_count_dir("/proc/self/task"), threads);
 }
 END_TEST
 

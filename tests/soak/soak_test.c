@@ -56,16 +56,6 @@ static long rss_kb(void)
     return rss * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-static int count_dir(const char *path)
-{
-    DIR *d = opendir(path);
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    if (d) closedir(d);
-    return n;
-}
-
 static void on_report(void *opaque, kfk_producer *p, const kfk_delivery_report *r)
 {
     (void)opaque;
@@ -183,8 +173,8 @@ START_TEST(test_soak)
             produce_one(p, n);
         kfk_producer_poll(p, 0);
         if (now >= next_sample && ns < n_samples) {
-            samples[ns++] = (sample){now - start, rss_kb(), count_dir("/proc/self/fd"),
-                                     count_dir("/proc/self/task")};
+            samples[ns++] = (sample){now - start, rss_kb(), ktest_count_dir("/proc/self/fd"),
+                                     ktest_count_dir("/proc/self/task")};
             char parts[N_PARTS * 24] = "", *w = parts;
             for (int i = 0; i < N_PARTS; i++)
                 w += snprintf(w, sizeof(parts) - (size_t)(w - parts), " %lld",
