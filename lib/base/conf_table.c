@@ -738,7 +738,8 @@ static const kconf_prop table[KCONF__COUNT] = {
         .doc = "The most fetched data the consumer holds, over all partitions: queued for poll, "
                "and in messages poll handed out that the application has not released yet "
                "(a message holds the fetched data it points into). Fetching pauses while this "
-               "much is held, until releases bring it under."},
+               "much is held, until releases bring it under; when polls have had nothing to "
+               "return for 3 s because of it, a warning (facility fetch) says so, once."},
     [KCONF_ISOLATION_LEVEL] = {
         .name = "isolation.level", .type = KCONF_T_ENUM, .clients = C,
         .def = "read_uncommitted", .values = isolation_values,

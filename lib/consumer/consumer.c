@@ -700,6 +700,34 @@ static void wait_for_chunk(kfk_consumer *c, int64_t deadline_ns)
     pthread_mutex_unlock(&c->lock);
 }
 
+/* Nothing to poll while fetching is held back means every held byte is in
+ * messages the application has not released: it starves itself, which
+ * looks like an idle topic. Warned once per spell that lasts
+ * KHELD_STARVED_NS (a batch briefly kept is no fault). Called by a poll
+ * that returned nothing, with poll_lock and c->lock held. */
+#define KHELD_STARVED_NS (3 * 1000000000LL)
+static void held_check(kfk_consumer *c, bool starved)
+{
+    if (!starved) {
+        if (c->starved_warned)
+            klog(kclient_log(c->client), KFK_LOG_INFO, "fetch",
+                 "fetching resumed: the application released messages");
+        c->starved_since = 0;
+        c->starved_warned = false;
+        return;
+    }
+    int64_t now = ktime_mono_ns();
+    if (!c->starved_since) c->starved_since = now;
+    if (c->starved_warned || now - c->starved_since < KHELD_STARVED_NS) return;
+    c->starved_warned = true;
+    klog(kclient_log(c->client), KFK_LOG_WARNING, "fetch",
+         "poll has had nothing to return for %lld s: messages the application has not "
+         "released (kfk_message_release) hold %zu bytes, fetch.queue.max.bytes (%zu), so "
+         "fetching waits; release messages sooner or raise fetch.queue.max.bytes",
+         (long long)((now - c->starved_since) / 1000000000), atomic_load(&c->held->bytes),
+         c->held->max);
+}
+
 size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, int timeout_ms)
 {
     if (!c || !msgs || !max || kclient_forked(c->client)) return 0;
@@ -732,6 +760,7 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
     /* Quiet until new work comes, unless this poll left some behind. */
     pthread_mutex_lock(&c->lock);
     if (!c->cur && !c->head && !c->group_wake && !c->closing) kwakefd_clear(&c->wake);
+    if (!n || c->starved_since) held_check(c, !n && !c->cur && !c->head && kheld_full(c->held));
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_unlock(&c->poll_lock);
     kconsumer_stats_tick(c);

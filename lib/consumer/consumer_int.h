@@ -223,6 +223,8 @@ struct kfk_consumer {
 
     pthread_mutex_t poll_lock;
     kchunk *cur;
+    int64_t starved_since; /* poll_lock: see held_check; 0: not starved */
+    bool starved_warned;   /* poll_lock */
 
     /* fetchers: c->lock guards the array; each is its loop's */
     kfetcher **fetchers;

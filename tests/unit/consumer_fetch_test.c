@@ -114,10 +114,45 @@ static void check_rec(const kfk_message *m, int i)
 
 /* --- consumer helpers ---------------------------------------------------------------- */
 
-static kfk_consumer *consumer(const char *const *props)
+/* What the consumer logged under facility "fetch" (consumer_logged). */
+typedef struct fetch_log {
+    pthread_mutex_t lock;
+    int warnings, resumed;
+    char last[512];
+} fetch_log;
+
+static void on_fetch_log(void *opaque, void *handle, kfk_log_level level, const char *facility,
+                         const char *message)
+{
+    (void)handle;
+    fetch_log *fl = opaque;
+    if (strcmp(facility, "fetch") != 0) return;
+    pthread_mutex_lock(&fl->lock);
+    if (level == KFK_LOG_WARNING) {
+        fl->warnings++;
+        snprintf(fl->last, sizeof(fl->last), "%s", message);
+    } else if (strstr(message, "fetching resumed")) {
+        fl->resumed++;
+    }
+    pthread_mutex_unlock(&fl->lock);
+}
+
+static int fetch_log_count(fetch_log *fl, const int *n)
+{
+    pthread_mutex_lock(&fl->lock);
+    int v = *n;
+    pthread_mutex_unlock(&fl->lock);
+    return v;
+}
+
+static kfk_consumer *consumer_logged(const char *const *props, fetch_log *fl)
 {
     kfk_conf *conf = kfk_conf_new();
     char err[256];
+    if (fl) {
+        kfk_conf_set_log_cb(conf, on_fetch_log, fl);
+        ck_assert_int_eq(kfk_conf_set(conf, "log.level", "6", err, sizeof(err)), 0);
+    }
     ck_assert_int_eq(
         kfk_conf_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc), err, sizeof(err)),
         0);
@@ -127,6 +162,11 @@ static kfk_consumer *consumer(const char *const *props)
     kfk_consumer *c = kfk_consumer_new(conf, err, sizeof(err));
     ck_assert_msg(c != NULL, "kfk_consumer_new: %s", err);
     return c;
+}
+
+static kfk_consumer *consumer(const char *const *props)
+{
+    return consumer_logged(props, NULL);
 }
 
 static void assign(kfk_consumer *c, const char *topic, int32_t nparts, int64_t offset)
@@ -512,15 +552,18 @@ START_TEST(test_small_prefetch_bound_still_delivers_everything)
 END_TEST
 
 /* Messages the application keeps count against fetch.queue.max.bytes
- * until released: holding them, it gets no more (one fetch's worth came);
- * releasing them, it gets the rest, in order. */
+ * until released: holding them, it gets no more (one fetch's worth came)
+ * and, once polls have come back empty for a while, a warning says why;
+ * releasing them, it gets the rest, in order, and the log says fetching
+ * resumed. */
 START_TEST(test_unreleased_messages_hold_fetching_back)
 {
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
     for (int k = 0; k < 10; k++)
         produce("t", 0, KCODEC_NONE, k * 20, 20);
     const char *props[] = {"fetch.queue.max.bytes", "1", "max.partition.fetch.bytes", "1000", NULL};
-    kfk_consumer *c = consumer(props);
+    fetch_log fl = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    kfk_consumer *c = consumer_logged(props, &fl);
     assign(c, "t", 1, 0);
     kfk_message *kept[200];
     int n = 0;
@@ -531,9 +574,18 @@ START_TEST(test_unreleased_messages_hold_fetching_back)
     }
     ck_assert_int_ge(n, 1);
     ck_assert_int_lt(n, 200); /* held back: 200 records are far over the bound */
+    int64_t deadline = ktime_mono_ns() + 20 * (int64_t)1000000000;
+    while (fetch_log_count(&fl, &fl.warnings) == 0 && ktime_mono_ns() < deadline)
+        ck_assert_ptr_null(kfk_consumer_poll(c, 200));
+    ck_assert_int_eq(fetch_log_count(&fl, &fl.warnings), 1);
+    ck_assert_msg(strstr(fl.last, "fetch.queue.max.bytes") && strstr(fl.last, "not released"),
+                  "warning: %s", fl.last);
+    ck_assert_ptr_null(kfk_consumer_poll(c, 300));
+    ck_assert_int_eq(fetch_log_count(&fl, &fl.warnings), 1); /* once per spell */
     for (int i = 0; i < n; i++)
         kfk_message_release(kept[i]);
     expect_range(c, n, 200 - n);
+    ck_assert_int_eq(fetch_log_count(&fl, &fl.resumed), 1);
     kfk_consumer_destroy(c);
 }
 END_TEST
