@@ -656,6 +656,7 @@ static void on_metadata(void *opaque)
         free(ts);
     }
     kprod_drop_idle_topics(p, ktime_mono_ms());
+    ksender_retire_departed(p);
     kpart **parts;
     int n = kprod_all_parts(p, &parts);
     for (int i = 0; i < n; i++)

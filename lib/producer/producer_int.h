@@ -146,7 +146,7 @@ struct ksender {
     ktask attach_task, detach_task;
     ktimer linger_timer; /* its loop: wake for the next linger or backoff expiry */
     bool attached, detached;
-    atomic_bool retired; /* replaced: pulls nothing more */
+    atomic_bool retired; /* its broker left or moved: pulls nothing more */
     /* loop thread only: the partitions this broker leads */
     uint64_t routing_seen;
     kaccum_part **parts;
@@ -305,6 +305,10 @@ void ksender_kick_part(kfk_producer *p, kpart *pp);
 void ksender_kick_new_batch(kfk_producer *p, kpart *pp, int64_t ready_ms);
 /* Wakes every sender. Any thread. */
 void ksender_kick_all(kfk_producer *p);
+/* Retires the senders of brokers that left the registry (or moved), so
+ * that the partitions they were kicked for go to their new leaders. After
+ * a metadata refresh; any thread. */
+void ksender_retire_departed(kfk_producer *p);
 /* Detaches every sender from its connection and releases its broker;
  * blocks until done. Application thread, during destroy. */
 void ksender_stop_all(kfk_producer *p);

@@ -438,8 +438,9 @@ static void active_rebuild(ksender *s)
  * kicked_to again never overwrites a link still to be read. A partition
  * still on another sender's stack (its leader moved) cannot be pushed
  * here: s rebuilds its active set on its next pull instead, and finds pp
- * among the partitions it leads; the old sender may never pull again (its
- * broker died) to let go of it. */
+ * among the partitions it leads. The old sender lets go of pp when it
+ * pulls, or when it is retired (its broker left the cluster: see
+ * sender_current). */
 static void kick_push(ksender *s, kpart *pp)
 {
     const ksender *on = NULL;
@@ -619,22 +620,40 @@ static ksender *sender_new(kfk_producer *p, int32_t id)
     return s;
 }
 
-/* senders_lock held. A broker the registry replaced (same id, new
- * address) gets a new sender; the old one is detached. */
+/* senders_lock held. Whether s still sends to the registry's broker of
+ * its id; if not (the broker left the cluster, or came back at a new
+ * address), s is retired: never found again, and its detach hands the
+ * partitions on its kick stack to their leaders' senders. A dead broker's
+ * connection may never pull again to let go of them. */
+static bool sender_current(kfk_producer *p, ksender *s)
+{
+    kbroker *now = kclient_broker(p->client, s->broker_id);
+    bool same = now == s->broker;
+    if (now) kbroker_unref(now);
+    if (same) return true;
+    s->broker_id = INT32_MIN;
+    atomic_store(&s->retired, true);
+    kloop_post(kconn_loop(s->broker->conn), &s->detach_task);
+    return false;
+}
+
+/* senders_lock held. */
 static ksender *sender_get(kfk_producer *p, int32_t id)
 {
     for (ksender *s = p->senders; s; s = s->next) {
         if (s->broker_id != id || s->detached) continue;
-        kbroker *now = kclient_broker(p->client, id);
-        bool same = now == s->broker;
-        if (now) kbroker_unref(now);
-        if (same) return s;
-        s->broker_id = INT32_MIN; /* retired: never found again */
-        atomic_store(&s->retired, true);
-        kloop_post(kconn_loop(s->broker->conn), &s->detach_task);
+        if (sender_current(p, s)) return s;
         break;
     }
     return sender_new(p, id);
+}
+
+void ksender_retire_departed(kfk_producer *p)
+{
+    pthread_mutex_lock(&p->senders_lock);
+    for (ksender *s = p->senders; s; s = s->next)
+        if (!s->detached && s->broker_id != INT32_MIN) sender_current(p, s);
+    pthread_mutex_unlock(&p->senders_lock);
 }
 
 /* ready_ms INT64_MIN: always wake. */

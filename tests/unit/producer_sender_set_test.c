@@ -12,6 +12,7 @@
 
 #include "kfk.h"
 #include "ktally.h"
+#include "producer/producer_int.h"
 
 #define N_PARTS 30
 #define ROUNDS 8
@@ -179,6 +180,62 @@ START_TEST(test_records_follow_moved_leaders)
 }
 END_TEST
 
+/* How many of p's senders send to broker id, and how many were retired
+ * and have let go of their connections. */
+static void count_senders(kfk_producer *p, int32_t id, int *live, int *retired)
+{
+    *live = *retired = 0;
+    pthread_mutex_lock(&p->senders_lock);
+    for (ksender *s = p->senders; s; s = s->next) {
+        if (s->broker_id == id && !s->detached) (*live)++;
+        if (s->broker_id == INT32_MIN && s->detached) (*retired)++;
+    }
+    pthread_mutex_unlock(&p->senders_lock);
+}
+
+/* A broker that leaves the cluster takes its sender with it (the
+ * partitions kicked to it go to their new leaders' senders); when it comes
+ * back, a new sender serves it. Records flow throughout. */
+START_TEST(test_departed_broker_sender_retires)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
+    ck_assert_ptr_nonnull(mc);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "sparse", N_PARTS, 3), KFK_OK);
+    ktally *t = ktally_new(N_RECS);
+    kfk_producer *p = producer_for(mc, t, "5", "5");
+    produce_rounds(p, 0, 2, false);
+    ck_assert_int_eq(kfk_producer_flush(p, 20000), KFK_OK);
+    int live, retired;
+    count_senders(p, 1, &live, &retired);
+    ck_assert_int_eq(live, 1);
+    ck_assert_int_eq(retired, 0);
+
+    ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, true), KFK_OK);
+    produce_rounds(p, 2, 5, false);
+    ck_assert_int_eq(kfk_producer_flush(p, 20000), KFK_OK);
+    int64_t deadline = ktime_mono_ms() + 20000;
+    for (count_senders(p, 1, &live, &retired); live || !retired;
+         count_senders(p, 1, &live, &retired)) {
+        ck_assert_msg(ktime_mono_ms() < deadline, "broker 1's sender: %d live, %d retired", live,
+                      retired);
+        kfk_producer_poll(p, 10);
+    }
+
+    ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, false), KFK_OK);
+    for (int part = 0; part < N_PARTS; part += 3)
+        ck_assert_int_eq(kfk_mock_partition_set_leader(mc, "sparse", part, 1), KFK_OK);
+    produce_rounds(p, 5, ROUNDS, false);
+    ck_assert_int_eq(kfk_producer_flush(p, 20000), KFK_OK);
+    ck_assert_int_eq(atomic_load(&t->reports), N_RECS);
+    count_senders(p, 1, &live, &retired);
+    ck_assert_int_eq(live, 1);
+    check_all(mc, t, ROUNDS);
+    kfk_producer_destroy(p);
+    ktally_destroy(t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 static Suite *sender_set_suite(void)
 {
     Suite *s = suite_create("producer_sender_set");
@@ -188,6 +245,7 @@ static Suite *sender_set_suite(void)
     tcase_add_test(tc, test_flush_sends_records_a_long_linger_holds);
     tcase_add_test(tc, test_retried_partitions_are_sent_again);
     tcase_add_test(tc, test_records_follow_moved_leaders);
+    tcase_add_test(tc, test_departed_broker_sender_retires);
     suite_add_tcase(s, tc);
     return s;
 }
