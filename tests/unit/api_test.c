@@ -63,6 +63,7 @@ static void check_no_int_flags(const char *path)
 START_TEST(test_flags_are_bool)
 {
     check_no_int_flags("include/kfk.h");
+    check_no_int_flags("include/kfk_observe.h");
     check_no_int_flags("include/kfk_admin.h");
     check_no_int_flags("include/kfk_admin_groups.h");
     check_no_int_flags("include/kfk_admin_security.h");
@@ -73,6 +74,7 @@ END_TEST
 START_TEST(test_public_headers_hold_no_markers_or_source_paths)
 {
     check_header_text("include/kfk.h");
+    check_header_text("include/kfk_observe.h");
     check_header_text("include/kfk_admin.h");
     check_header_text("include/kfk_admin_groups.h");
     check_header_text("include/kfk_admin_security.h");
