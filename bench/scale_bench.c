@@ -113,9 +113,56 @@ static long queue_baseline_kb(void)
     return bench_rss_kb();
 }
 
+/* One client's producer calls, so both clients run the same case body. */
+typedef struct producer_ops {
+    void *h;
+    void (*put)(void *h, long i); /* produce record i, polling while the queue is full */
+    void (*poll)(void *h, int timeout_ms);
+    void (*flush)(void *h, int timeout_ms);
+} producer_ops;
+
+/* One record to every partition, flushed: metadata and connections. */
+static void producer_warm(const producer_ops *o, const char *who)
+{
+    for (long i = 0; i < PARTITIONS; i++)
+        o->put(o->h, i);
+    o->flush(o->h, 60000);
+    if (n_ok != PARTITIONS)
+        fprintf(stderr, "%s warm-up: %ld of %d delivered\n", who, n_ok, PARTITIONS);
+}
+
+/* mode pidle: idle for secs; queue: n records queued behind a long
+ * linger, then the process exits with its result (a destroy would wait
+ * out the linger); else n records produced and flushed. */
+static void producer_run(const producer_ops *o, const char *mode, long n, double secs, result *r)
+{
+    if (!strcmp(mode, "pidle")) {
+        idle(secs, o->poll, o->h, r);
+    } else if (!strcmp(mode, "queue")) {
+        long rss0 = queue_baseline_kb();
+        for (long i = 0; i < n; i++)
+            o->put(o->h, i);
+        r->queue_b = (double)(bench_rss_kb() - rss0) * 1024 / (double)n - SIZE;
+        r->rss_mb = bench_rss_kb() / 1024.0;
+        r->failed = n_failed + (n_ok != PARTITIONS);
+        _exit(bench_write_result(r, sizeof(*r)));
+    } else {
+        int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns();
+        for (long i = 0; i < n; i++) {
+            o->put(o->h, i);
+            if ((i & 1023) == 0) o->poll(o->h, 0);
+        }
+        o->flush(o->h, 120000);
+        r->msgs_s = (double)n * 1e9 / (double)(bench_now_ns() - t0);
+        r->ns_msg = (double)(bench_cpu_ns() - c0) / (double)n;
+        r->rss_mb = bench_peak_rss_kb() / 1024.0;
+    }
+    r->failed = n_failed + (n_ok != PARTITIONS + (r->msgs_s > 0 ? n : 0));
+}
+
 /* --- kfk --------------------------------------------------------------------------- */
 
-static void kfk_put(kfk_producer *p, long i)
+static void kfk_put(void *p, long i)
 {
     kfk_record rec = {.topic = topic_of(i),
                       .partition = partition_of(i),
@@ -127,18 +174,14 @@ static void kfk_put(kfk_producer *p, long i)
     if (e) n_failed++;
 }
 
-/* One record to every partition, flushed: metadata and connections. */
-static void kfk_warm(kfk_producer *p)
-{
-    for (long i = 0; i < PARTITIONS; i++)
-        kfk_put(p, i);
-    kfk_producer_flush(p, 60000);
-    if (n_ok != PARTITIONS) fprintf(stderr, "kfk warm-up: %ld of %d delivered\n", n_ok, PARTITIONS);
-}
-
 static void kfk_poll_p(void *p, int timeout_ms)
 {
     kfk_producer_poll(p, timeout_ms);
+}
+
+static void kfk_flush(void *p, int timeout_ms)
+{
+    kfk_producer_flush(p, timeout_ms);
 }
 
 static void kfk_poll_c(void *c, int timeout_ms)
@@ -152,37 +195,15 @@ static void kfk_producer_case(const char *bootstrap, const char *mode, long n, d
                               result *r)
 {
     kfk_conf *conf = bench_kfk_producer_conf(bootstrap);
-    bool queue = !strcmp(mode, "queue");
-    if (queue) {
+    if (!strcmp(mode, "queue")) {
         bench_kset(conf, "linger.ms", "900000");
         bench_kset(conf, "delivery.timeout.ms", "2000000");
         bench_kset(conf, "buffer.memory", "2147483648");
     }
     kfk_producer *p = bench_kfk_producer(conf, delivered);
-    kfk_warm(p);
-    if (!strcmp(mode, "pidle")) {
-        idle(secs, kfk_poll_p, p, r);
-    } else if (queue) {
-        long rss0 = queue_baseline_kb();
-        for (long i = 0; i < n; i++)
-            kfk_put(p, i);
-        r->queue_b = (double)(bench_rss_kb() - rss0) * 1024 / (double)n - SIZE;
-        r->rss_mb = bench_rss_kb() / 1024.0;
-        r->failed = n_failed + (n_ok != PARTITIONS);
-        /* No destroy: it would wait out the linger. */
-        _exit(bench_write_result(r, sizeof(*r)));
-    } else {
-        int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns();
-        for (long i = 0; i < n; i++) {
-            kfk_put(p, i);
-            if ((i & 1023) == 0) kfk_producer_poll(p, 0);
-        }
-        kfk_producer_flush(p, 120000);
-        r->msgs_s = (double)n * 1e9 / (double)(bench_now_ns() - t0);
-        r->ns_msg = (double)(bench_cpu_ns() - c0) / (double)n;
-        r->rss_mb = bench_peak_rss_kb() / 1024.0;
-    }
-    r->failed = n_failed + (n_ok != PARTITIONS + (r->msgs_s > 0 ? n : 0));
+    producer_ops o = {p, kfk_put, kfk_poll_p, kfk_flush};
+    producer_warm(&o, "kfk");
+    producer_run(&o, mode, n, secs, r);
     kfk_producer_destroy(p);
 }
 
@@ -223,7 +244,7 @@ static void kfk_consumer_case(const char *bootstrap, double secs, result *r)
 
 /* --- librdkafka ---------------------------------------------------------------------- */
 
-static void rdk_put(rd_kafka_t *rk, long i)
+static void rdk_put(void *rk, long i)
 {
     rd_kafka_resp_err_t e;
     while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic_of(i)),
@@ -236,17 +257,14 @@ static void rdk_put(rd_kafka_t *rk, long i)
     if (e) n_failed++;
 }
 
-static void rdk_warm(rd_kafka_t *rk)
-{
-    for (long i = 0; i < PARTITIONS; i++)
-        rdk_put(rk, i);
-    rd_kafka_flush(rk, 60000);
-    if (n_ok != PARTITIONS) fprintf(stderr, "rdk warm-up: %ld of %d delivered\n", n_ok, PARTITIONS);
-}
-
 static void rdk_poll_p(void *rk, int timeout_ms)
 {
     rd_kafka_poll(rk, timeout_ms);
+}
+
+static void rdk_flush(void *rk, int timeout_ms)
+{
+    rd_kafka_flush(rk, timeout_ms);
 }
 
 static void rdk_poll_c(void *rk, int timeout_ms)
@@ -260,37 +278,16 @@ static void rdk_producer_case(const char *bootstrap, const char *mode, long n, d
                               result *r)
 {
     rd_kafka_conf_t *conf = bench_rdk_producer_conf(bootstrap);
-    bool queue = !strcmp(mode, "queue");
-    if (queue) {
+    if (!strcmp(mode, "queue")) {
         bench_rset(conf, "linger.ms", "900000");
         bench_rset(conf, "message.timeout.ms", "2000000");
         bench_rset(conf, "queue.buffering.max.kbytes", "2097152");
         bench_rset(conf, "queue.buffering.max.messages", "10000000");
     }
     rd_kafka_t *rk = bench_rdk_producer(conf, delivered);
-    rdk_warm(rk);
-    if (!strcmp(mode, "pidle")) {
-        idle(secs, rdk_poll_p, rk, r);
-    } else if (queue) {
-        long rss0 = queue_baseline_kb();
-        for (long i = 0; i < n; i++)
-            rdk_put(rk, i);
-        r->queue_b = (double)(bench_rss_kb() - rss0) * 1024 / (double)n - SIZE;
-        r->rss_mb = bench_rss_kb() / 1024.0;
-        r->failed = n_failed + (n_ok != PARTITIONS);
-        _exit(bench_write_result(r, sizeof(*r)));
-    } else {
-        int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns();
-        for (long i = 0; i < n; i++) {
-            rdk_put(rk, i);
-            if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
-        }
-        rd_kafka_flush(rk, 120000);
-        r->msgs_s = (double)n * 1e9 / (double)(bench_now_ns() - t0);
-        r->ns_msg = (double)(bench_cpu_ns() - c0) / (double)n;
-        r->rss_mb = bench_peak_rss_kb() / 1024.0;
-    }
-    r->failed = n_failed + (n_ok != PARTITIONS + (r->msgs_s > 0 ? n : 0));
+    producer_ops o = {rk, rdk_put, rdk_poll_p, rdk_flush};
+    producer_warm(&o, "rdk");
+    producer_run(&o, mode, n, secs, r);
     rd_kafka_destroy(rk);
 }
 
