@@ -169,6 +169,10 @@ class AdminClient:
 
     def __init__(self, config: Dict[str, Any], **kwargs: Any):
         conf, py = _conf.build(dict(config, **kwargs))
+        if py.get("interceptors") is not None:
+            lib.kfk_conf_destroy(conf)
+            raise ValueError("interceptors: an AdminClient has no records or commits to "
+                             "intercept (a Producer's or Consumer's property)")
         self._hooks = Hooks(self, py)
         self._hooks.install(conf)
         errbuf = _conf.errbuf()
