@@ -116,7 +116,7 @@ class Producer:
             self.produce = _bind_produce((self._topics, self._addr_box, self._h_addr,
                                           self._dr_default, self._produce, self._raise))
         else:  # the hooks are called from the Python path
-            self.produce = self._produce
+            self.produce = self._produce_icpt
 
     def _check_open(self):
         if self._closed:
@@ -133,10 +133,6 @@ class Producer:
     def _produce(self, topic: str, value: Any = None, key: Any = None, partition: int = -1,
                  on_delivery: Optional[Callable] = None, timestamp: int = 0,
                  headers: Headers = None, callback: Optional[Callable] = None) -> None:
-        if self._icpt is not None:
-            return self._produce_observed(topic, value, key, partition,
-                                          on_delivery or callback or self._dr_default,
-                                          timestamp, headers)
         if key is None and not headers and not timestamp and (type(value) is bytes or
                                                               value is None):
             t = self._topics.get(topic) or self._topic_bytes(topic)
@@ -179,9 +175,13 @@ class Producer:
                 _drop_pending(self._h_addr, opaque)
             self._raise(err)
 
-    def _produce_observed(self, topic, value, key, partition, cb, timestamp, headers) -> None:
+    def _produce_icpt(self, topic: str, value: Any = None, key: Any = None, partition: int = -1,
+                      on_delivery: Optional[Callable] = None, timestamp: int = 0,
+                      headers: Headers = None, callback: Optional[Callable] = None) -> None:
         """produce() with interceptors: on_send just before kfk_produce, and
         a pending entry for every record when on_acknowledgement wants it."""
+        self._check_open()
+        cb = on_delivery or callback or self._dr_default
         try:
             t = self._topics[topic]
         except KeyError:
