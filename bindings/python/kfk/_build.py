@@ -144,6 +144,8 @@ int64_t kfk_partition_list_timestamp(const kfk_partition_list *list, size_t i);
 kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen);
 const char *kfk_admin_last_error(const kfk_admin *admin);
 void kfk_admin_destroy(kfk_admin *admin);
+kfk_err kfk_admin_stats_json(kfk_admin *admin, char *buf, size_t *len);
+kfk_err kfk_admin_stats_prometheus(kfk_admin *admin, char *buf, size_t *len);
 kfk_new_topic *kfk_new_topic_new(const char *name, int32_t partitions, int16_t replication_factor);
 kfk_err kfk_new_topic_set_config(kfk_new_topic *topic, const char *name, const char *value);
 void kfk_new_topic_destroy(kfk_new_topic *topic);

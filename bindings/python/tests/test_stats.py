@@ -158,3 +158,19 @@ def test_stats_cb_must_be_callable(bootstrap):
         kfk.Producer({"bootstrap.servers": bootstrap, "stats_cb": "no"})
     with pytest.raises(kfk.KafkaException, match="statistics.interval.ms"):
         kfk.Consumer({"bootstrap.servers": bootstrap, "statistics.interval.ms": "soon"})
+
+
+def test_admin_stats(bootstrap):
+    from kfk.admin import AdminClient
+    a = AdminClient({"bootstrap.servers": bootstrap, "client.id": "pyadm"})
+    a.list_topics(timeout=30)
+    s = a.stats()
+    assert s["type"] == "admin" and s["name"].startswith("pyadm#admin-") and s["brokers"]
+    assert "tx" in s and "rx_bytes" in s
+    sm = samples(a.stats_prometheus())
+    assert sm["kafka_admin_node_request_total"]
+    assert all(lb["client_id"] == "pyadm" and "broker" in lb
+               for lb, _ in sm["kafka_admin_node_request_total"])
+    a.close()
+    with pytest.raises(RuntimeError):
+        a.stats()
