@@ -5,7 +5,7 @@ import logging
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ._errors import KafkaError, KafkaException
-from ._kfk import ffi, lib
+from ._kfk import ffi
 
 HOOKS = ("on_send", "on_acknowledgement", "on_consume", "on_commit")
 
