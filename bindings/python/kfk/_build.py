@@ -88,6 +88,8 @@ int64_t kfk_producer_outstanding(const kfk_producer *producer);
 kfk_err kfk_producer_flush(kfk_producer *producer, int timeout_ms);
 kfk_err kfk_producer_purge(kfk_producer *producer);
 void kfk_producer_destroy(kfk_producer *producer);
+kfk_err kfk_producer_stats_json(kfk_producer *producer, char *buf, size_t *len);
+kfk_err kfk_producer_stats_prometheus(kfk_producer *producer, char *buf, size_t *len);
 
 kfk_consumer *kfk_consumer_new(kfk_conf *conf, char *errstr, size_t errlen);
 const char *kfk_consumer_last_error(const kfk_consumer *c);
@@ -112,6 +114,8 @@ kfk_err kfk_consumer_pause(kfk_consumer *c, const char *topic, int32_t partition
 kfk_err kfk_consumer_resume(kfk_consumer *c, const char *topic, int32_t partition);
 kfk_err kfk_consumer_close(kfk_consumer *c, int timeout_ms);
 void kfk_consumer_destroy(kfk_consumer *c);
+kfk_err kfk_consumer_stats_json(kfk_consumer *c, char *buf, size_t *len);
+kfk_err kfk_consumer_stats_prometheus(kfk_consumer *c, char *buf, size_t *len);
 
 kfk_err kfk_message_header(const kfk_message *m, size_t i, const char **name, size_t *name_len,
                            const void **value, size_t *value_len);
@@ -140,6 +144,8 @@ int64_t kfk_partition_list_timestamp(const kfk_partition_list *list, size_t i);
 kfk_admin *kfk_admin_new(kfk_conf *conf, char *errstr, size_t errlen);
 const char *kfk_admin_last_error(const kfk_admin *admin);
 void kfk_admin_destroy(kfk_admin *admin);
+kfk_err kfk_admin_stats_json(kfk_admin *admin, char *buf, size_t *len);
+kfk_err kfk_admin_stats_prometheus(kfk_admin *admin, char *buf, size_t *len);
 kfk_new_topic *kfk_new_topic_new(const char *name, int32_t partitions, int16_t replication_factor);
 kfk_err kfk_new_topic_set_config(kfk_new_topic *topic, const char *name, const char *value);
 void kfk_new_topic_destroy(kfk_new_topic *topic);
@@ -257,6 +263,8 @@ kfkpy_h *kfkpy_h_new(void *py_handle);
 void kfkpy_h_free(kfkpy_h *h);
 void kfkpy_conf_hooks(kfk_conf *conf, kfkpy_h *h, int dr, int errors, int logs, int rebalance,
                       int commit);
+void kfkpy_conf_stats(kfk_conf *conf, kfkpy_h *h);
+kfk_err kfkpy_conf_interceptor(kfk_conf *conf, kfkpy_h *h, int ack, int commit);
 size_t kfkpy_events_take(kfkpy_h *h, kfkpy_ev **out);
 void kfkpy_events_free(kfkpy_ev *evs, size_t n);
 kfk_err kfkpy_produce(kfk_producer *p, const char *topic, int32_t partition, const char *key,
@@ -294,6 +302,10 @@ extern "Python" void kfkpy_on_rebalance(void *py_handle, int event,
                                           const kfk_partition_list *parts);
 extern "Python" void kfkpy_on_commit(void *py_handle, int err,
                                        const kfk_partition_list *offsets);
+extern "Python" void kfkpy_icpt_ack(void *py_handle, const char *topic, int32_t partition,
+                                    int64_t offset, int64_t timestamp, int err, uintptr_t opaque);
+extern "Python" void kfkpy_icpt_commit(void *py_handle, int err,
+                                       const kfk_partition_list *offsets);
 """
 
 SOURCE = r"""
@@ -308,6 +320,9 @@ SOURCE = r"""
 
 static void kfkpy_on_rebalance(void *py_handle, int event, const kfk_partition_list *parts);
 static void kfkpy_on_commit(void *py_handle, int err, const kfk_partition_list *offsets);
+static void kfkpy_icpt_ack(void *py_handle, const char *topic, int32_t partition, int64_t offset,
+                           int64_t timestamp, int err, uintptr_t opaque);
+static void kfkpy_icpt_commit(void *py_handle, int err, const kfk_partition_list *offsets);
 
 static kfkpy_h *kfkpy_h_new(void *py_handle)
 {
@@ -422,6 +437,52 @@ static void kfkpy_conf_hooks(kfk_conf *conf, kfkpy_h *h, int dr, int errors, int
     if (logs) kfk_conf_set_log_cb(conf, log_cb, h);
     if (rebalance) kfk_conf_set_rebalance_cb(conf, rebalance_cb, h);
     if (commit) kfk_conf_set_commit_cb(conf, commit_cb, h);
+}
+
+/* Statistics documents join the error and log events (kind 3): the
+ * polling thread serves them after its poll, with the GIL, as it serves
+ * those; kfk's text is only valid during the call, hence the copy. */
+static void stats_cb(void *opaque, void *handle, const char *json, size_t json_len)
+{
+    (void)handle, (void)json_len;
+    push_event(opaque, 3, 0, NULL, json);
+}
+
+static void kfkpy_conf_stats(kfk_conf *conf, kfkpy_h *h)
+{
+    kfk_conf_set_stats_cb(conf, stats_cb, h);
+}
+
+/* The Python interceptors behind one kfk interceptor. on_send and
+ * on_consume run in Python around kfk_produce and the poll (the record
+ * and the messages are Python objects there already); the hooks here are
+ * the ones only kfk knows when to call: acknowledgements (served reports,
+ * and records kfk_produce refused) and commits (sync, async and auto).
+ * Both run on the application's thread; the Python side logs and drops
+ * what a hook raises, so they always return KFK_OK. */
+static kfk_err icpt_ack(void *opaque, kfk_producer *p, const kfk_delivery_report *r)
+{
+    (void)p;
+    kfkpy_icpt_ack(((kfkpy_h *)opaque)->py_handle, r->topic, r->partition, r->offset,
+                   r->timestamp_ms, (int)r->err, (uintptr_t)r->opaque);
+    return KFK_OK;
+}
+
+static kfk_err icpt_commit(void *opaque, kfk_consumer *c, kfk_err err,
+                           const kfk_partition_list *offs)
+{
+    (void)c;
+    kfkpy_icpt_commit(((kfkpy_h *)opaque)->py_handle, (int)err, offs);
+    return KFK_OK;
+}
+
+static kfk_err kfkpy_conf_interceptor(kfk_conf *conf, kfkpy_h *h, int ack, int commit)
+{
+    kfk_interceptor ops = {0};
+    if (ack) ops.on_acknowledgement = icpt_ack;
+    if (commit) ops.on_commit = icpt_commit;
+    if (!ack && !commit) return KFK_OK;
+    return kfk_conf_add_interceptor(conf, &ops, h);
 }
 
 static size_t kfkpy_events_take(kfkpy_h *h, kfkpy_ev **out)

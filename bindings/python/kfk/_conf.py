@@ -6,7 +6,7 @@ from ._kfk import ffi, lib
 
 # Keys that are Python objects, not kfk properties.
 PY_KEYS = ("on_delivery", "error_cb", "logger", "on_commit", "on_assign", "on_revoke",
-           "on_lost")
+           "on_lost", "stats_cb", "interceptors")
 
 
 def _text(v: Any) -> str:

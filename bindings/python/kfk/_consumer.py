@@ -7,6 +7,7 @@ from . import _conf
 from ._errors import KafkaError, KafkaException
 from ._handle import Hooks, deadline_of, slice_ms
 from ._kfk import ffi, lib
+from ._observe import Stats, interceptors_of, stats_document
 from ._types import Message, TopicPartition, from_c, messages_from_cols, to_c
 
 NULL = ffi.NULL
@@ -27,18 +28,51 @@ def kfkpy_on_commit(py_handle, err, offsets):
     c._on_commit_cb(err, offsets)
 
 
+@ffi.def_extern()
+def kfkpy_icpt_commit(py_handle, err, offsets):
+    ffi.from_handle(py_handle)._on_icpt_commit(err, offsets)
+
+
 class Consumer:
     """Consumer(config): kfk's property names, plus on_commit(err,
-    partitions), error_cb(err), logger. subscribe() takes on_assign,
-    on_revoke and on_lost callbacks (consumer, partitions), run inside
-    poll()/consume() on the calling thread."""
+    partitions), error_cb(err), logger, stats_cb(json_str) and interceptors
+    (a list). subscribe() takes on_assign, on_revoke and on_lost callbacks
+    (consumer, partitions), run inside poll()/consume() on the calling
+    thread.
+
+    stats_cb gets the statistics document (a JSON str, docs/STATS.md) every
+    statistics.interval.ms while the application polls; as in kfk, the
+    callback without an interval (default 0) or the interval without a
+    callback does nothing. An exception it raises comes out of the poll
+    that ran it.
+
+    interceptors: objects with any of on_consume(msgs), called in poll()
+    and consume() with the list of Messages the call is about to return
+    (error events included), and on_commit(err, partitions), called once
+    per commit (sync: before commit() returns; async and auto: in a poll,
+    before on_commit) with err None or a KafkaError and the
+    TopicPartitions tried (each with its own error). Hooks run on the
+    application's thread; one that raises is logged (warning, on logger
+    or the "kfk" logger) and ignored. on_send and on_acknowledgement are
+    a producer's and are not called here."""
 
     def __init__(self, config: Dict[str, Any], **kwargs: Any):
         config = dict(config, **kwargs)
         conf, py = _conf.build(config)
+        try:
+            self._icpt = interceptors_of(py)
+        except BaseException:
+            lib.kfk_conf_destroy(conf)
+            raise
+        self._icpt_consume = self._icpt.consume if self._icpt else None
         self._on_commit = py.get("on_commit")
         self._hooks = Hooks(self, py)
         self._hooks.install(conf, rebalance=True, commit=True)
+        if (self._icpt and self._icpt.commit and
+                lib.kfkpy_conf_interceptor(conf, self._hooks.h, 0, 1)):
+            lib.kfk_conf_destroy(conf)
+            raise KafkaException(KafkaError(-111, "interceptors: kfk refused the interceptor"))
+        self._stats = Stats(lib.kfk_consumer_stats_json, lib.kfk_consumer_stats_prometheus)
         errbuf = _conf.errbuf()
         c = lib.kfk_consumer_new(conf, errbuf, 1024)
         if c == NULL:
@@ -80,6 +114,13 @@ class Consumer:
             self._on_commit(KafkaError(err) if err else None, from_c(offsets))
         except BaseException as e:
             self._cb_error = e
+
+    def _on_icpt_commit(self, err, offsets):
+        try:
+            self._icpt.run(self._icpt.commit, "on_commit", KafkaError(err) if err else None,
+                           from_c(offsets))
+        except Exception:
+            self._icpt.logger.warning("interceptor: on_commit", exc_info=True)
 
     def _after_poll(self):
         self._hooks.serve_events()
@@ -147,6 +188,8 @@ class Consumer:
                 ms = slice_ms(deadline)
                 n = _poll_cols(c, cols, max_n, ms)
                 msgs = messages_from_cols(cols, n) if n else None
+                if msgs and self._icpt_consume:
+                    self._icpt.run(self._icpt_consume, "on_consume", msgs)
                 self._after_poll()
                 if msgs:
                     return msgs
@@ -231,6 +274,26 @@ class Consumer:
 
     def report_eof(self, enable: bool = True) -> None:
         lib.kfk_consumer_report_eof(self._c, enable)
+
+    # --- statistics -------------------------------------------------------
+    def stats(self) -> Dict[str, Any]:
+        """The statistics document (docs/STATS.md) as a dict, read now
+        (kfk_consumer_stats_json): name, client_id, type, ts, time, age,
+        replyq, rxmsgs, rxmsg_bytes, tx, tx_bytes, rx, rx_bytes, brokers,
+        topics, and cgrp with a group.id. Works whatever
+        statistics.interval.ms is."""
+        return stats_document(self.stats_json())
+
+    def stats_json(self) -> str:
+        """The statistics document as kfk renders it (a JSON str)."""
+        self._check_open()
+        return self._stats.json(self._c)
+
+    def stats_prometheus(self) -> str:
+        """The figures in Prometheus text format 0.0.4 (kafka_consumer_*
+        metrics, docs/STATS.md), for a /metrics handler."""
+        self._check_open()
+        return self._stats.prometheus(self._c)
 
     def wakeup_fd(self) -> int:
         """A descriptor readable while poll has work (kfk.h's

@@ -6,6 +6,7 @@ from typing import Any, Dict, Optional
 
 from ._errors import KafkaError
 from ._kfk import ffi, lib
+from ._observe import stats_callback
 
 # syslog levels to logging levels
 _LEVELS = {0: logging.CRITICAL, 1: logging.CRITICAL, 2: logging.CRITICAL, 3: logging.ERROR,
@@ -34,6 +35,7 @@ class Hooks:
     def __init__(self, owner: Any, py: Dict[str, Any]):
         self.error_cb = py.get("error_cb")
         self.logger = py.get("logger")
+        self.stats_cb = stats_callback(py)
         self.handle = ffi.new_handle(owner)
         self.h = ffi.gc(lib.kfkpy_h_new(self.handle), lib.kfkpy_h_free)
         if self.h == ffi.NULL:
@@ -42,6 +44,8 @@ class Hooks:
     def install(self, conf, dr: bool = False, rebalance: bool = False, commit: bool = False):
         lib.kfkpy_conf_hooks(conf, self.h, int(dr), 1, int(self.logger is not None),
                              int(rebalance), int(commit))
+        if self.stats_cb is not None:
+            lib.kfkpy_conf_stats(conf, self.h)
 
     def serve_events(self) -> None:
         out = ffi.new("kfkpy_ev **")
@@ -58,9 +62,21 @@ class Hooks:
                 items.append((e.kind, e.code, fac, text))
         finally:
             lib.kfkpy_events_free(evs, n)
+        # Every event is served; the first exception a callback raised is
+        # raised again once they all have been.
+        raised = None
         for kind, code, fac, text in items:
-            if kind == 1:
-                if self.error_cb is not None:
-                    self.error_cb(KafkaError(code, text))
-            elif self.logger is not None:
-                self.logger.log(_LEVELS.get(code, logging.INFO), "%s: %s", fac, text)
+            try:
+                if kind == 1:
+                    if self.error_cb is not None:
+                        self.error_cb(KafkaError(code, text))
+                elif kind == 3:
+                    if self.stats_cb is not None:
+                        self.stats_cb(text)
+                elif self.logger is not None:
+                    self.logger.log(_LEVELS.get(code, logging.INFO), "%s: %s", fac, text)
+            except BaseException as e:
+                if raised is None:
+                    raised = e
+        if raised is not None:
+            raise raised

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 typedef struct kfkpy_ev {
-    int kind; /* 1: error, 2: log */
+    int kind; /* 1: error, 2: log, 3: statistics (text: the JSON) */
     int code; /* the kfk_err, or the log level */
     char *facility;
     char *text;

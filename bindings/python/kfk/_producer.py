@@ -7,7 +7,8 @@ from . import _conf
 from ._errors import KafkaError, KafkaException
 from ._handle import Hooks, deadline_of, slice_ms
 from ._kfk import ffi, lib
-from ._types import Message
+from ._observe import Stats, interceptors_of, stats_document
+from ._types import Message, sent_message
 
 NULL = ffi.NULL
 _produce = lib.kfkpy_produce
@@ -18,8 +19,14 @@ from ._speedups import add_pending as _add_pending
 from ._speedups import discard as _discard
 from ._speedups import drop_pending as _drop_pending
 from ._speedups import bind_produce as _bind_produce
+from ._speedups import pending_get as _pending_get
 
 Headers = Union[Dict[str, Any], List[Tuple[str, Any]], None]
+
+
+@ffi.def_extern()
+def kfkpy_icpt_ack(py_handle, topic, partition, offset, timestamp, err, opaque):
+    ffi.from_handle(py_handle)._on_ack(topic, partition, offset, timestamp, err, opaque)
 
 
 def _bytes(v, what):
@@ -46,16 +53,47 @@ def _check_int(v, what, bits):
 
 class Producer:
     """Producer(config): config takes kfk's property names (the Java
-    client's, as confluent-kafka does) plus on_delivery(err, msg), error_cb(err)
-    and logger (a logging.Logger). Delivery callbacks run in poll() and
-    flush(), on the calling thread."""
+    client's, as confluent-kafka does) plus on_delivery(err, msg), error_cb(err),
+    logger (a logging.Logger), stats_cb(json_str) and interceptors (a list).
+    Delivery, error and statistics callbacks run in poll() and flush(), on
+    the calling thread.
+
+    stats_cb gets the statistics document (a JSON str, docs/STATS.md) every
+    statistics.interval.ms while the application polls; as in kfk, the
+    callback without an interval (default 0) or the interval without a
+    callback does nothing. An exception it raises comes out of the poll
+    or flush that ran it.
+
+    interceptors: objects with any of on_send(msg), called in produce()
+    just before the record is queued (a Message: topic(), key(), value(),
+    headers() as given, partition() -1 when the partitioner chooses,
+    offset() None), and on_acknowledgement(err, msg), called once per
+    record where its delivery report is served, before on_delivery (err
+    None or a KafkaError; msg a Message with the partition, offset and
+    timestamp written), or in produce() for a record kfk refused (offset
+    -1; produce() then raises). Hooks run on the application's thread;
+    one that raises is logged (warning, on logger or the "kfk" logger) and
+    ignored: the record goes on. on_consume and on_commit are a consumer's
+    and are not called here."""
 
     def __init__(self, config: Dict[str, Any], **kwargs: Any):
         config = dict(config, **kwargs)
         conf, py = _conf.build(config)
+        try:
+            self._icpt = interceptors_of(py)
+        except BaseException:
+            lib.kfk_conf_destroy(conf)
+            raise
+        self._icpt_send = self._icpt.send if self._icpt else None
+        # With on_acknowledgement every record gets a pending entry, so the
+        # hook sees its key and value.
+        self._icpt_ack = bool(self._icpt and self._icpt.ack)
         self._dr_default = py.get("on_delivery")
         self._hooks = Hooks(self, py)
         self._hooks.install(conf, dr=True)
+        if self._icpt_ack and lib.kfkpy_conf_interceptor(conf, self._hooks.h, 1, 0):
+            lib.kfk_conf_destroy(conf)
+            raise KafkaException(KafkaError(-111, "interceptors: kfk refused the interceptor"))
         self._h = self._hooks.h
         errbuf = _conf.errbuf()
         p = lib.kfk_producer_new(conf, errbuf, 1024)
@@ -73,8 +111,12 @@ class Producer:
         # produce() in C for the common case, falling back to _produce;
         # close() zeroes the address it holds.
         self._addr_box = [self._addr]
-        self.produce = _bind_produce((self._topics, self._addr_box, self._h_addr,
-                                      self._dr_default, self._produce, self._raise))
+        self._stats = Stats(lib.kfk_producer_stats_json, lib.kfk_producer_stats_prometheus)
+        if self._icpt is None:
+            self.produce = _bind_produce((self._topics, self._addr_box, self._h_addr,
+                                          self._dr_default, self._produce, self._raise))
+        else:  # the hooks are called from the Python path
+            self.produce = self._produce_icpt
 
     def _check_open(self):
         if self._closed:
@@ -132,6 +174,71 @@ class Producer:
             if opaque:
                 _drop_pending(self._h_addr, opaque)
             self._raise(err)
+
+    def _produce_icpt(self, topic: str, value: Any = None, key: Any = None, partition: int = -1,
+                      on_delivery: Optional[Callable] = None, timestamp: int = 0,
+                      headers: Headers = None, callback: Optional[Callable] = None) -> None:
+        """produce() with interceptors: on_send just before kfk_produce, and
+        a pending entry for every record when on_acknowledgement wants it."""
+        self._check_open()
+        cb = on_delivery or callback or self._dr_default
+        try:
+            t = self._topics[topic]
+        except KeyError:
+            t = self._topic_bytes(topic)
+        v, vl = _bytes(value, "value")
+        k, kl = _bytes(key, "key")
+        hdrs, keep, bufs = self._headers(headers) if headers else (NULL, (), None)
+        _check_int(partition, "partition", 32)
+        _check_int(timestamp, "timestamp", 64)
+        if self._icpt_send:
+            self._icpt.run(self._icpt_send, "on_send",
+                           sent_message(topic, key, value, partition, timestamp, keep))
+        opaque = _add_pending(self._h_addr, topic, key, value, cb) if (
+            cb is not None or self._icpt_ack) else 0
+        try:
+            err = _produce(self._p, t, partition, k, kl, v, vl, timestamp, hdrs, len(keep), opaque)
+        except BaseException:
+            if opaque:
+                _drop_pending(self._h_addr, opaque)
+            raise
+        del bufs
+        if err:
+            if opaque:
+                _drop_pending(self._h_addr, opaque)
+            self._raise(err)
+
+    def _on_ack(self, topic, partition, offset, timestamp, err, opaque) -> None:
+        # Runs inside kfk (poll, flush, close, or produce for a refused
+        # record) with the GIL taken by cffi: nothing may escape.
+        try:
+            entry = _pending_get(opaque)
+            if entry is None:
+                entry = (ffi.string(topic).decode(), None, None, None)
+            msg = Message(entry + (partition, offset, timestamp, err))
+            self._icpt.run(self._icpt.ack, "on_acknowledgement",
+                           KafkaError(err) if err else None, msg)
+        except Exception:
+            self._icpt.logger.warning("interceptor: on_acknowledgement", exc_info=True)
+
+    def stats(self) -> Dict[str, Any]:
+        """The statistics document (docs/STATS.md) as a dict, read now
+        (kfk_producer_stats_json): name, client_id, type, ts, time, age,
+        replyq, msg_cnt, msg_size, msg_size_max, txmsgs, txmsg_bytes,
+        tx, tx_bytes, rx, rx_bytes, brokers, topics. Works whatever
+        statistics.interval.ms is."""
+        return stats_document(self.stats_json())
+
+    def stats_json(self) -> str:
+        """The statistics document as kfk renders it (a JSON str)."""
+        self._check_open()
+        return self._stats.json(self._p)
+
+    def stats_prometheus(self) -> str:
+        """The figures in Prometheus text format 0.0.4 (kafka_producer_*
+        metrics, docs/STATS.md), for a /metrics handler."""
+        self._check_open()
+        return self._stats.prometheus(self._p)
 
     def _topic_bytes(self, topic: str) -> bytes:
         if not isinstance(topic, str):

@@ -162,6 +162,10 @@ static PyObject *serve(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         served++;
         PyObject *entry = (PyObject *)h->dr_opaque[i]; /* kfk's reference, now ours */
         if (!entry) continue; /* produced without a callback */
+        if (PyTuple_GET_ITEM(entry, 3) == Py_None) { /* an entry for interceptors only */
+            Py_DECREF(entry);
+            continue;
+        }
         PyObject *m = delivered(msg_type, entry, h, i);
         Py_DECREF(entry);
         if (!m) return NULL;
@@ -184,6 +188,21 @@ static PyObject *serve(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     h->n_dr = h->dr_next = 0;
     return PyLong_FromSize_t(served);
+}
+
+/* pending_get(opaque) -> (topic, key, value, cb) or None: the pending
+ * entry a report's opaque points to, still kfk's (for interceptors'
+ * acknowledgements, which come before the report is served). */
+static PyObject *pending_get(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    PyObject *entry = PyLong_AsVoidPtr(arg);
+    if (!entry) {
+        if (PyErr_Occurred()) return NULL;
+        Py_RETURN_NONE;
+    }
+    Py_INCREF(entry);
+    return entry;
 }
 
 /* discard(h): gives back the entries of reports not served (a producer
@@ -296,6 +315,7 @@ static PyMethodDef methods[] = {
      "a pending delivery entry for kfk_produce's opaque"},
     {"drop_pending", (PyCFunction)(void (*)(void))drop_pending, METH_FASTCALL,
      "gives back an entry kfk_produce did not take"},
+    {"pending_get", pending_get, METH_O, "the pending entry a report's opaque points to"},
     {"discard", discard, METH_O, "gives back the entries of reports not served"},
     {"serve", (PyCFunction)(void (*)(void))serve, METH_FASTCALL, "serves delivery reports"},
     {NULL, NULL, 0, NULL},

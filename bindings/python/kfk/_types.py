@@ -161,7 +161,8 @@ class Message(tuple):
     def headers(self) -> Optional[List[Tuple[str, Optional[bytes]]]]:
         m = self._kfk_message()
         if m is None:
-            return None
+            owner = self[_OWNER]
+            return owner.headers() if type(owner) is _Sent else None
         n = lib.kfk_message_header_count(m)
         if not n:
             return None
@@ -204,6 +205,27 @@ class Message(tuple):
     __eq__ = object.__eq__
     __ne__ = object.__ne__
     __hash__ = object.__hash__
+
+
+class _Sent:
+    """The owner of a Message handed to an interceptor's on_send: the
+    record's headers, as produce() encoded them."""
+
+    __slots__ = ("hdrs",)
+
+    def __init__(self, hdrs):
+        self.hdrs = hdrs
+
+    def headers(self) -> Optional[List[Tuple[str, Optional[bytes]]]]:
+        if not self.hdrs:
+            return None
+        return [(n.decode("utf-8", "replace"), v) for n, v in self.hdrs]
+
+
+def sent_message(topic, key, value, partition, timestamp, hdrs) -> Message:
+    """The Message an interceptor's on_send gets: the record as given to
+    produce(), with no offset yet."""
+    return Message((topic, key, value, _Sent(hdrs), partition, None, timestamp, 0))
 
 
 def _view(msg, ptr, n) -> memoryview:

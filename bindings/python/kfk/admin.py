@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from . import _conf
 from ._errors import KafkaError, KafkaException
 from ._handle import Hooks
+from ._observe import Stats, stats_document
 from ._kfk import ffi, lib
 from ._types import TopicPartition, from_c, to_c
 
@@ -169,6 +170,10 @@ class AdminClient:
 
     def __init__(self, config: Dict[str, Any], **kwargs: Any):
         conf, py = _conf.build(dict(config, **kwargs))
+        if py.get("interceptors") is not None:
+            lib.kfk_conf_destroy(conf)
+            raise ValueError("interceptors: an AdminClient has no records or commits to "
+                             "intercept (a Producer's or Consumer's property)")
         self._hooks = Hooks(self, py)
         self._hooks.install(conf)
         errbuf = _conf.errbuf()
@@ -176,6 +181,26 @@ class AdminClient:
         if a == NULL:
             raise KafkaException(KafkaError(-111, ffi.string(errbuf).decode()))
         self._a = a
+        self._stats = Stats(lib.kfk_admin_stats_json, lib.kfk_admin_stats_prometheus)
+
+    def _open(self):
+        if self._a is None:
+            raise RuntimeError("the admin client is closed")
+        return self._a
+
+    def stats(self) -> Dict[str, Any]:
+        """The admin client's statistics document (docs/STATS.md: its
+        connections under brokers) as a dict. An admin client has no
+        stats_cb (no poll to deliver one from): kfk logs that it ignores
+        stats_cb and statistics.interval.ms."""
+        return stats_document(self.stats_json())
+
+    def stats_json(self) -> str:
+        return self._stats.json(self._open())
+
+    def stats_prometheus(self) -> str:
+        """The figures in Prometheus text format (kafka_admin_* metrics)."""
+        return self._stats.prometheus(self._open())
 
     def close(self) -> None:
         """Frees the client; calls after it fail."""

@@ -7,6 +7,7 @@ import sys
 import tracemalloc
 
 import kfk
+from conftest import wait_for
 
 N = 20000
 
@@ -115,3 +116,67 @@ def test_consuming_keeps_nothing_per_message(bootstrap, topic_factory):
     assert g.bytes < N * 4, "%d bytes more after %d messages" % (g.bytes, N)
     assert g.refs < N // 10, "%d references more after %d messages" % (g.refs, N)
     c.close()
+
+
+class Observer:
+    """An interceptor and stats callback that keeps only counts."""
+
+    def __init__(self):
+        self.n = {"send": 0, "ack": 0, "consume": 0, "commit": 0, "stats": 0}
+
+    def on_send(self, msg):
+        self.n["send"] += 1
+
+    def on_acknowledgement(self, err, msg):
+        self.n["ack"] += 1
+
+    def on_consume(self, msgs):
+        self.n["consume"] += len(msgs)
+
+    def on_commit(self, err, offsets):
+        self.n["commit"] += 1
+
+    def __call__(self, doc):
+        self.n["stats"] += 1
+
+
+def test_observers_keep_nothing_per_record_or_client(bootstrap, topic_factory):
+    topic = topic_factory(1, "orefs")
+    value = bytes(bytearray(b"o" * 100))
+    key = bytes(bytearray(b"okey"))
+    obs, cb = Observer(), Callback()
+    conf = {"bootstrap.servers": bootstrap, "linger.ms": 5, "interceptors": [obs],
+            "stats_cb": obs, "statistics.interval.ms": 50}
+
+    def produce_observed(p, n):
+        for i in range(n):
+            p.produce(topic, value, key=key if i % 2 else None, partition=0,
+                      on_delivery=cb if i % 3 else None)
+        assert p.flush(60) == 0
+
+    before = [sys.getrefcount(o) for o in (value, key, cb, obs)]
+    p = kfk.Producer(conf)
+    produce_observed(p, 100)
+    with Growth() as g:
+        produce_observed(p, N)
+    assert obs.n["send"] == obs.n["ack"] == 100 + N
+    assert g.bytes < N * 4, "%d bytes more after %d records" % (g.bytes, N)
+    assert g.refs < N // 10, "%d references more after %d records" % (g.refs, N)
+    def stats_seen():
+        p.poll(0.1)
+        return obs.n["stats"]
+
+    wait_for(stats_seen, "a statistics document")
+    p.close()
+    c = kfk.Consumer(dict(conf, **{"group.id": "g-" + topic, "enable.auto.commit": False}))
+    c.assign([kfk.TopicPartition(topic, 0, kfk.OFFSET_BEGINNING)])
+    for _ in range(600):
+        if obs.n["consume"] >= 100 + N:
+            break
+        c.consume(500, 0.2)
+    c.commit(offsets=[kfk.TopicPartition(topic, 0, 1)], asynchronous=False)
+    assert obs.n["consume"] == 100 + N and obs.n["commit"] == 1
+    c.close()
+    del p, c
+    gc.collect()
+    assert [sys.getrefcount(o) for o in (value, key, cb, obs)] == before
