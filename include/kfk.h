@@ -418,8 +418,10 @@ KFK_API void kfk_conf_set_throttle_cb(kfk_conf *conf, kfk_throttle_cb *cb, void 
  * what you keep. Runs on the application's thread inside
  * kfk_producer_poll / kfk_producer_flush or kfk_consumer_poll /
  * kfk_consumer_poll_batch, as delivery reports and rebalances do, with no
- * kfk lock held; a poll that waits wakes up when a document is due, so an
- * application that polls gets one per interval. It may call kfk (the
+ * kfk lock held; a poll that waits wakes up when a document is due, and
+ * so does the handle's wake-up fd (kfk_producer_wakeup_fd,
+ * kfk_consumer_wakeup_fd), so an application that polls gets one per
+ * interval. It may call kfk (the
  * *_stats_json functions too) but not poll or destroy that handle, and
  * should not block: the poll it runs in waits for it. */
 typedef void(kfk_stats_cb)(void *opaque, void *handle, const char *json, size_t json_len);
@@ -700,12 +702,12 @@ KFK_API int64_t kfk_producer_buffered_bytes(const kfk_producer *producer);
 /* A file descriptor that is readable while delivery reports wait for
  * kfk_producer_poll, for an event loop (epoll, poll, an asyncio loop's
  * add_reader) that must not block in kfk_producer_poll. It becomes
- * readable when a report is queued and stops being readable when a poll
- * (or flush) takes the waiting reports; wake, call kfk_producer_poll(p, 0),
- * wait again. Made on the first call (later calls return the same one);
- * it is kfk's: never read, write or close it. Valid until the producer is
- * destroyed. Returns -1 for a NULL producer or when no descriptor can be
- * had (EMFILE). Any thread; never blocks. Linux: an eventfd. */
+ * readable when a report is queued, or a statistics document is due
+ * (kfk_stats_cb), and stops being readable when a poll (or flush) takes
+ * the waiting reports; wake, call kfk_producer_poll(p, 0), wait again. Made on the first call
+ * (later calls return the same one); it is kfk's: never read, write or close it. Valid until the
+ * producer is destroyed. Returns -1 for a NULL producer or when no descriptor can be had (EMFILE).
+ * Any thread; never blocks. Linux: an eventfd. */
 KFK_API int kfk_producer_wakeup_fd(kfk_producer *producer);
 
 /* Sends every queued record now (without waiting for linger.ms) and waits
@@ -1102,7 +1104,8 @@ KFK_API kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms);
 
 /* A file descriptor that is readable while kfk_consumer_poll (or
  * poll_batch) has work: messages fetched, rebalance or commit callbacks
- * to run, or the consumer closed. A poll that leaves nothing behind makes
+ * to run, a statistics document due (kfk_stats_cb), or the consumer
+ * closed. A poll that leaves nothing behind makes
  * it unreadable until more work comes; one that returned as many messages
  * as it was asked for may leave some, and the descriptor then stays
  * readable. So: wait until readable, poll with timeout 0 until a poll

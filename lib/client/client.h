@@ -99,6 +99,12 @@ const klogger *kclient_log(const kclient *c);
 /* statistics.interval.ms and stats_cb (stats.h); any thread. */
 struct kstats_timer *kclient_stats_timer(kclient *c);
 kloop *kclient_bg_loop(const kclient *c);
+/* From now on, wake(opaque) runs on kfk-bg whenever a statistics document
+ * is due (and again each interval while none is claimed), so that an
+ * application waiting on its handle's wake-up fd polls for it. Nothing
+ * without statistics.interval.ms and a stats_cb. Called once, when the
+ * handle makes its wake-up fd; wake runs until kclient_destroy. */
+void kclient_stats_wake_on(kclient *c, void (*wake)(void *opaque), void *opaque);
 
 /* --- last-error texts (last_error.c) ----------------------------------------- */
 

@@ -67,6 +67,12 @@ struct kclient {
     unsigned fork_generation; /* the process's, when c was made */
     int64_t created_ns;       /* monotonic: statistics' age */
     kstats_timer stats;       /* statistics.interval.ms and stats_cb (stats.h) */
+    /* kclient_stats_wake_on: kfk-bg signals the application's wake-up fd
+     * when a document is due */
+    void (*stats_wake)(void *opaque);
+    void *stats_wake_opaque;
+    ktimer stats_wake_timer;
+    ktask stats_wake_task; /* arms stats_wake_timer on kfk-bg */
     /* reachability.c: connections READY now; "all brokers down" reported */
     atomic_int conns_ready;
     atomic_bool all_down;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/container_of.h"
 #include "base/time.h"
 #include "client/client_int.h"
 
@@ -41,6 +42,34 @@ int64_t kstats_wake_ns(const kstats_timer *t, int64_t deadline_ns)
     if (!t->interval_ns) return deadline_ns;
     int64_t due = atomic_load_explicit(&((kstats_timer *)t)->due_ns, memory_order_relaxed);
     return due < deadline_ns ? due : deadline_ns;
+}
+
+static void stats_wake_fired(ktimer *t)
+{
+    kclient *c = container_of(t, kclient, stats_wake_timer);
+    int64_t now = ktime_mono_ns();
+    int64_t due = atomic_load_explicit(&c->stats.due_ns, memory_order_relaxed);
+    if (now >= due) {
+        c->stats_wake(c->stats_wake_opaque);
+        due = now + c->stats.interval_ns; /* a poll moves due_ns on about as far */
+    }
+    kloop_timer_arm(c->bg, t, due);
+}
+
+static void stats_wake_arm(ktask *t)
+{
+    kclient *c = container_of(t, kclient, stats_wake_task);
+    stats_wake_fired(&c->stats_wake_timer);
+}
+
+void kclient_stats_wake_on(kclient *c, void (*wake)(void *opaque), void *opaque)
+{
+    if (!c->stats.interval_ns || c->stats_wake) return;
+    c->stats_wake = wake;
+    c->stats_wake_opaque = opaque;
+    ktimer_init(&c->stats_wake_timer, stats_wake_fired);
+    c->stats_wake_task.fn = stats_wake_arm;
+    if (kloop_post(c->bg, &c->stats_wake_task) < 0) c->stats_wake = NULL;
 }
 
 /* --- the document ---------------------------------------------------------------- */

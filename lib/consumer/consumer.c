@@ -768,12 +768,23 @@ size_t kfk_consumer_poll_batch(kfk_consumer *c, kfk_message **msgs, size_t max, 
     return n;
 }
 
+/* kfk-bg: a statistics document is due, which a poll delivers. */
+static void stats_wake(void *opaque)
+{
+    kfk_consumer *c = opaque;
+    pthread_mutex_lock(&c->lock);
+    kwakefd_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+}
+
 int kfk_consumer_wakeup_fd(kfk_consumer *c)
 {
     if (!c || kclient_forked(c->client)) return -1;
     pthread_mutex_lock(&c->lock);
+    bool made = !c->wake.open;
     int fd = kwakefd_get(&c->wake, c->head || c->group_wake || c->closing);
     pthread_mutex_unlock(&c->lock);
+    if (made && fd >= 0) kclient_stats_wake_on(c->client, stats_wake, c);
     return fd;
 }
 

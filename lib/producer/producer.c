@@ -941,12 +941,23 @@ kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
     return kclient_error_end(p->client, err);
 }
 
+/* kfk-bg: a statistics document is due, which a poll delivers. */
+static void stats_wake(void *opaque)
+{
+    kfk_producer *p = opaque;
+    pthread_mutex_lock(&p->dr_lock);
+    kwakefd_signal(&p->wake);
+    pthread_mutex_unlock(&p->dr_lock);
+}
+
 int kfk_producer_wakeup_fd(kfk_producer *p)
 {
     if (!p || kclient_forked(p->client)) return -1;
     pthread_mutex_lock(&p->dr_lock);
+    bool made = !p->wake.open;
     int fd = kwakefd_get(&p->wake, p->dr_head != NULL);
     pthread_mutex_unlock(&p->dr_lock);
+    if (made && fd >= 0) kclient_stats_wake_on(p->client, stats_wake, p);
     return fd;
 }
 

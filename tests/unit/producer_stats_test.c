@@ -1,7 +1,9 @@
 /* The producer's statistics against the in-process mock: throttling
  * (KIP-219) and round trips reach the broker's histograms, each throttle
  * counted as kfk_throttle_cb hears of it; acknowledged records reach the
- * partition's counters. */
+ * partition's counters. And the wake-up fds of an idle producer and
+ * consumer say when a stats_cb document is due. */
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,12 +108,81 @@ START_TEST(test_throttles_and_round_trips_reach_the_broker_histograms)
 }
 END_TEST
 
+static atomic_int docs;
+
+static void on_stats(void *opaque, void *handle, const char *json, size_t len)
+{
+    (void)opaque, (void)handle;
+    if (len && json[0] == '{') atomic_fetch_add(&docs, 1);
+}
+
+static kfk_conf *stats_conf(kfk_mock_cluster *mc)
+{
+    kfk_conf *conf = kfk_conf_new();
+    ck_assert_int_eq(
+        kfk_conf_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc), NULL, 0), KFK_OK);
+    ck_assert_int_eq(kfk_conf_set(conf, "statistics.interval.ms", "300", NULL, 0), KFK_OK);
+    kfk_conf_set_stats_cb(conf, on_stats, NULL);
+    return conf;
+}
+
+static bool readable(int fd, int timeout_ms)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    return poll(&pfd, 1, timeout_ms) == 1;
+}
+
+/* An event loop that waits on fd alone and polls with timeout 0 when it
+ * is readable: each wake-up brings a document, and fd is readable only
+ * when one is due (a poll with nothing to deliver would be a busy loop). */
+static void wakes_for_documents(int fd, void (*poll0)(void *), void *handle)
+{
+    ck_assert_int_ge(fd, 0);
+    atomic_store(&docs, 0);
+    for (int i = 1; i <= 3; i++) {
+        ck_assert_msg(readable(fd, 10000), "no wake-up for document %d", i);
+        poll0(handle);
+        ck_assert_int_eq(atomic_load(&docs), i);
+        if (readable(fd, 0)) { /* late enough that the next is due already */
+            poll0(handle);
+            ck_assert_int_eq(atomic_load(&docs), ++i);
+        }
+    }
+}
+
+static void producer_poll0(void *p)
+{
+    ck_assert_int_eq(kfk_producer_poll(p, 0), 0);
+}
+
+static void consumer_poll0(void *c)
+{
+    ck_assert_ptr_null(kfk_consumer_poll(c, 0));
+}
+
+START_TEST(test_wakeup_fds_say_when_a_document_is_due)
+{
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_ptr_nonnull(mc);
+    kfk_producer *p = kfk_producer_new(stats_conf(mc), NULL, 0);
+    ck_assert_ptr_nonnull(p);
+    wakes_for_documents(kfk_producer_wakeup_fd(p), producer_poll0, p);
+    kfk_producer_destroy(p);
+    kfk_consumer *c = kfk_consumer_new(stats_conf(mc), NULL, 0);
+    ck_assert_ptr_nonnull(c);
+    wakes_for_documents(kfk_consumer_wakeup_fd(c), consumer_poll0, c);
+    kfk_consumer_destroy(c);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("producer_stats");
     TCase *tc = tcase_create("stats");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_throttles_and_round_trips_reach_the_broker_histograms);
+    tcase_add_test(tc, test_wakeup_fds_say_when_a_document_is_due);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -174,3 +174,35 @@ def test_admin_stats(bootstrap):
     a.close()
     with pytest.raises(RuntimeError):
         a.stats()
+
+
+def test_aio_idle_clients_get_documents(bootstrap):
+    # kfk's wake-up descriptors also wake for a due document: an idle
+    # AIOProducer delivers them, and so does an AIOConsumer awaiting poll.
+    import asyncio
+    from kfk.aio import AIOConsumer, AIOProducer
+
+    async def main():
+        got = {"producer": asyncio.Event(), "consumer": asyncio.Event()}
+        counts = {"producer": 0, "consumer": 0}
+
+        def on_stats(kind):
+            def cb(doc):
+                assert json.loads(doc)["type"] == kind
+                counts[kind] += 1
+                if counts[kind] >= 2:
+                    got[kind].set()
+            return cb
+
+        common = {"bootstrap.servers": bootstrap, "statistics.interval.ms": 100}
+        p = AIOProducer(dict(common, stats_cb=on_stats("producer")))
+        await asyncio.wait_for(got["producer"].wait(), 30)
+        await p.close()
+        c = AIOConsumer(dict(common, stats_cb=on_stats("consumer")))
+        poller = asyncio.ensure_future(c.poll())  # nothing assigned: it only waits
+        await asyncio.wait_for(got["consumer"].wait(), 30)
+        assert not poller.done()
+        poller.cancel()
+        await c.close()
+
+    asyncio.run(main())
