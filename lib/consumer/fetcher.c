@@ -491,7 +491,9 @@ static void detach_task(ktask *t)
     f->attached = false;
     f->detached = true;
     /* A broker that left or was replaced: let its connection retire
-     * (a Fetch still in flight on it completes into a detached fetcher). */
+     * (a Fetch still in flight on it completes into a detached fetcher,
+     * which looks at nothing), and give back the buffers its pool keeps
+     * and its session; the small struct stays until destroy. */
     kbroker *gone = NULL;
     pthread_mutex_lock(&f->c->lock);
     if (f->replaced) {
@@ -499,7 +501,12 @@ static void detach_task(ktask *t)
         f->b = NULL;
     }
     pthread_mutex_unlock(&f->c->lock);
-    if (gone) kbroker_unref(gone);
+    if (gone) {
+        kbroker_unref(gone);
+        kchunk_pool_unref(f->pool); /* chunks still out keep it */
+        f->pool = NULL;
+        ksess_free(&f->sess);
+    }
     kconsumer_detached(f);
 }
 

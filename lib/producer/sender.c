@@ -417,9 +417,8 @@ static void active_add(ksender *s, kpart *pp)
     s->active[s->n_active++] = pp;
 }
 
-/* The active set from scratch: this broker's partitions with queued
- * data. After the routes moved (or an entry was lost). */
-static void active_rebuild(ksender *s)
+/* Empties the active set, letting its partitions join another. */
+static void active_release(ksender *s)
 {
     for (size_t i = 0; i < s->n_active; i++) {
         kpart *pp = s->active[i];
@@ -428,6 +427,13 @@ static void active_rebuild(ksender *s)
         pthread_mutex_unlock(&pp->lock);
     }
     s->n_active = 0;
+}
+
+/* The active set from scratch: this broker's partitions with queued
+ * data. After the routes moved (or an entry was lost). */
+static void active_rebuild(ksender *s)
+{
+    active_release(s);
     s->rebuild = false;
     for (size_t i = 0; i < s->n_parts; i++)
         if (kaccum_part_queued(s->parts[i]) > 0) active_add(s, kaccum_part_ctx(s->parts[i]));
@@ -584,10 +590,30 @@ static void sender_detach(ktask *t)
         atomic_store(&pp->kicked_to, NULL);
         if (kaccum_part_queued(pp->ap) > 0) ksender_kick_part(p, pp);
     }
+    /* A retired sender's partitions go to their new senders' sets, and
+     * its broker reference goes, so that the connection retires. The
+     * struct itself stays until destroy: its requests in flight point at
+     * it, and so may partitions (inflight_sender, visit_by). */
+    kbroker *gone = NULL;
+    if (atomic_load(&s->retired)) {
+        active_release(s);
+        free(s->parts);
+        free(s->active);
+        free(s->eligible);
+        s->parts = NULL;
+        s->active = NULL;
+        s->eligible = NULL;
+        s->n_parts = s->cap_parts = s->n_active = s->cap_active = 0;
+    }
     pthread_mutex_lock(&p->senders_lock);
     s->detached = true;
+    if (atomic_load(&s->retired)) {
+        gone = s->broker;
+        s->broker = NULL;
+    }
     pthread_cond_broadcast(&p->senders_cond);
     pthread_mutex_unlock(&p->senders_lock);
+    kbroker_unref(gone);
 }
 
 /* senders_lock held. */

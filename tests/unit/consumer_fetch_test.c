@@ -485,6 +485,20 @@ START_TEST(test_leader_move_loses_and_repeats_nothing)
 }
 END_TEST
 
+/* Whether a fetcher of a broker that left has let go of its broker, its
+ * buffer pool and its session (only its small struct waits for destroy). */
+static bool departed_fetcher_released(kfk_consumer *c)
+{
+    bool found = false;
+    pthread_mutex_lock(&c->lock);
+    for (int i = 0; i < c->n_fetchers; i++) {
+        kfetcher *f = c->fetchers[i];
+        if (f->replaced && !f->b && !f->pool && !f->sess.e) found = true;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return found;
+}
+
 START_TEST(test_leader_going_down_loses_and_repeats_nothing)
 {
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 3), 0); /* led by broker 1 */
@@ -496,6 +510,10 @@ START_TEST(test_leader_going_down_loses_and_repeats_nothing)
     produce("t", 0, KCODEC_SNAPPY, 50, 50);
     expect_range(c, 30, 70);
     ck_assert(quiet_for(c, 200));
+    int64_t deadline = ktime_mono_ns() + WAIT_MS * (int64_t)1000000;
+    while (!departed_fetcher_released(c) && ktime_mono_ns() < deadline)
+        ck_assert_ptr_null(kfk_consumer_poll(c, 20));
+    ck_assert(departed_fetcher_released(c));
     ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, false), 0);
     kfk_consumer_destroy(c);
 }

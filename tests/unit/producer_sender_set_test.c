@@ -181,14 +181,16 @@ START_TEST(test_records_follow_moved_leaders)
 END_TEST
 
 /* How many of p's senders send to broker id, and how many were retired
- * and have let go of their connections. */
+ * and have let go of their connections (their broker reference, so that
+ * it can retire) and partition arrays. */
 static void count_senders(kfk_producer *p, int32_t id, int *live, int *retired)
 {
     *live = *retired = 0;
     pthread_mutex_lock(&p->senders_lock);
     for (ksender *s = p->senders; s; s = s->next) {
         if (s->broker_id == id && !s->detached) (*live)++;
-        if (s->broker_id == INT32_MIN && s->detached) (*retired)++;
+        if (s->broker_id == INT32_MIN && s->detached && !s->broker && !s->parts && !s->active)
+            (*retired)++;
     }
     pthread_mutex_unlock(&p->senders_lock);
 }
