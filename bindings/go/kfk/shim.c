@@ -144,7 +144,9 @@ static kfk_err produce_one(kfk_producer *p, const uint8_t *buf, const gokfk_prec
         .n_headers = r->n_headers > 0 ? (size_t)r->n_headers : 0,
         .timestamp_ms = r->timestamp_ms,
     };
+    gokfk_set_producing(r->id);
     kfk_err err = kfk_produce(p, &rec, (void *)(uintptr_t)r->id);
+    gokfk_set_producing(0);
     if (hs != stack_hs)
         free(hs);
     return err;

@@ -105,5 +105,18 @@ size_t gokfk_consumer_poll(kfk_consumer *c, gokfk_cstate *st, size_t max, int ti
 void gokfk_conf_set_rebalance(kfk_conf *conf, uintptr_t handle);
 void gokfk_conf_set_commit(kfk_conf *conf, uintptr_t handle);
 void gokfk_conf_set_error(kfk_conf *conf, uintptr_t handle);
+/* Statistics documents go to the Go func behind handle. */
+void gokfk_conf_set_stats(kfk_conf *conf, uintptr_t handle);
+
+/* Interceptors: one C interceptor per client carries every Go one
+ * (handle: the Producer or Consumer). A producer's on_send finds its Go
+ * record by the id gokfk_produce_batch is producing on that thread; its
+ * on_acknowledgement reaches Go only for a record kfk_produce refused
+ * (served reports reach the interceptors from Go's delivery path, which
+ * already has them). Returns kfk_conf_add_interceptor's error. */
+kfk_err gokfk_conf_add_producer_hooks(kfk_conf *conf, uintptr_t handle, int send, int ack);
+kfk_err gokfk_conf_add_consumer_hooks(kfk_conf *conf, uintptr_t handle);
+/* The report id of the record being produced on this thread (0: none). */
+void gokfk_set_producing(uint64_t id);
 
 #endif
