@@ -237,7 +237,7 @@ func (p *Producer) ProduceBatch(ctx context.Context, recs []*Record) (int, error
 	}
 	p.inflight.Add(int64(len(recs)))
 	n := int(C.gokfk_produce_batch(p.c, (*C.uint8_t)(unsafe.SliceData(e.buf)),
-		unsafe.SliceData(e.recs), C.size_t(len(e.recs)), &e.cerr, &e.errbuf[0],
+		unsafe.SliceData(e.recs), C.size_t(len(e.recs)), C.int(p.hooks.n), &e.cerr, &e.errbuf[0],
 		C.size_t(len(e.errbuf))))
 	if n == len(recs) {
 		return n, nil

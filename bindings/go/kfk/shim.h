@@ -55,9 +55,11 @@ gokfk_pstate *gokfk_pstate_new(void);
 void gokfk_pstate_free(gokfk_pstate *st);
 void gokfk_conf_set_dr(kfk_conf *conf, gokfk_pstate *st);
 /* Produces recs[0..n) and returns how many were accepted; on a refusal
- * *err gets its error and errbuf kfk's last-error text for it. */
+ * *err gets its error and errbuf kfk's last-error text for it. hooked:
+ * the producer has interceptors, which need to know each record's id
+ * (gokfk_set_producing). */
 size_t gokfk_produce_batch(kfk_producer *p, const uint8_t *buf, const gokfk_prec *recs, size_t n,
-                           kfk_err *err, char *errbuf, size_t errlen);
+                           int hooked, kfk_err *err, char *errbuf, size_t errlen);
 /* Hands every waiting report to the caller: *out points at them until
  * the next take, which reuses that array; one taker at a time. Returns
  * how many. */
@@ -116,7 +118,8 @@ void gokfk_conf_set_stats(kfk_conf *conf, uintptr_t handle);
  * already has them). Returns kfk_conf_add_interceptor's error. */
 kfk_err gokfk_conf_add_producer_hooks(kfk_conf *conf, uintptr_t handle, int send, int ack);
 kfk_err gokfk_conf_add_consumer_hooks(kfk_conf *conf, uintptr_t handle);
-/* The report id of the record being produced on this thread (0: none). */
-void gokfk_set_producing(uint64_t id);
+/* Sets the report id of the record being produced on this thread (0:
+ * none) and returns the one set before. */
+uint64_t gokfk_set_producing(uint64_t id);
 
 #endif

@@ -3,12 +3,14 @@
 
 #include "_cgo_export.h"
 
-static void stats_cb(void *opaque, void *handle, const char *json, size_t json_len) {
+static void stats_cb(void *opaque, void *handle, const char *json, size_t json_len)
+{
     (void)handle;
     gokfkStats((uintptr_t)opaque, (char *)json, json_len);
 }
 
-void gokfk_conf_set_stats(kfk_conf *conf, uintptr_t handle) {
+void gokfk_conf_set_stats(kfk_conf *conf, uintptr_t handle)
+{
     kfk_conf_set_stats_cb(conf, stats_cb, (void *)handle);
 }
 
@@ -17,27 +19,34 @@ void gokfk_conf_set_stats(kfk_conf *conf, uintptr_t handle) {
  * calls apart. */
 static _Thread_local uint64_t producing;
 
-void gokfk_set_producing(uint64_t id) { producing = id; }
+uint64_t gokfk_set_producing(uint64_t id)
+{
+    uint64_t before = producing;
+    producing = id;
+    return before;
+}
 
-static kfk_err on_send(void *opaque, kfk_producer *p, const kfk_record *rec) {
+static kfk_err on_send(void *opaque, kfk_producer *p, const kfk_record *rec)
+{
     (void)p;
     (void)rec;
-    if (producing)
-        gokfkOnSend((uintptr_t)opaque, producing);
+    if (producing) gokfkOnSend((uintptr_t)opaque, producing);
     return KFK_OK;
 }
 
 /* Served reports are also in dr_cb's array, and Go hands them to the
  * interceptors as it delivers them: only a refusal, reported inside the
  * kfk_produce of that record, crosses here. */
-static kfk_err on_ack(void *opaque, kfk_producer *p, const kfk_delivery_report *r) {
+static kfk_err on_ack(void *opaque, kfk_producer *p, const kfk_delivery_report *r)
+{
     (void)p;
     if (producing && (uint64_t)(uintptr_t)r->opaque == producing)
         gokfkOnRefused((uintptr_t)opaque, producing, (int)r->err);
     return KFK_OK;
 }
 
-kfk_err gokfk_conf_add_producer_hooks(kfk_conf *conf, uintptr_t handle, int send, int ack) {
+kfk_err gokfk_conf_add_producer_hooks(kfk_conf *conf, uintptr_t handle, int send, int ack)
+{
     kfk_interceptor ops = {
         .on_send = send ? on_send : NULL,
         .on_acknowledgement = ack ? on_ack : NULL,
@@ -46,13 +55,15 @@ kfk_err gokfk_conf_add_producer_hooks(kfk_conf *conf, uintptr_t handle, int send
 }
 
 static kfk_err on_commit(void *opaque, kfk_consumer *c, kfk_err err,
-                         const kfk_partition_list *offsets) {
+                         const kfk_partition_list *offsets)
+{
     (void)c;
     gokfkOnCommit((uintptr_t)opaque, (int)err, (kfk_partition_list *)offsets);
     return KFK_OK;
 }
 
-kfk_err gokfk_conf_add_consumer_hooks(kfk_conf *conf, uintptr_t handle) {
+kfk_err gokfk_conf_add_consumer_hooks(kfk_conf *conf, uintptr_t handle)
+{
     kfk_interceptor ops = {.on_commit = on_commit};
     return kfk_conf_add_interceptor(conf, &ops, (void *)handle);
 }
