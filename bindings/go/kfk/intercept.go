@@ -12,23 +12,6 @@ import (
 	"sync/atomic"
 )
 
-// Interceptors see records pass through a client, as Java's
-// interceptor.classes do: for metrics, tracing or auditing. An
-// interceptor is any value with one or more of the hooks below;
-// WithProducerInterceptor takes the producer's (OnSend,
-// OnAcknowledgement), WithInterceptor the consumer's (OnConsume,
-// OnCommit), and a value with none of them fails the constructor with
-// ErrInvalidArg. Several interceptors are called in the order their
-// options came.
-//
-// Hooks must not change what they are given: the records and messages
-// are the application's. A hook that panics is recovered: the panic is
-// logged (package log; the first ten, then every thousandth) and
-// otherwise ignored, as kfk ignores a C interceptor's error, so the
-// record or commit goes on as if nothing happened. Hooks run on the
-// application's goroutines, never on a kfk thread; they may call the
-// client's methods except Flush, Close and the polls.
-
 // SendInterceptor's OnSend sees each record Produce or ProduceBatch hands
 // to kfk, once, on the producing goroutine, before kfk partitions it (its
 // Partition may still be AnyPartition). It adds to every Produce: keep it
@@ -64,6 +47,24 @@ type CommitInterceptor interface {
 
 // WithProducerInterceptor adds ic, a SendInterceptor, an
 // AcknowledgementInterceptor or both, after those added before.
+//
+// Interceptors see records pass through a client, as Java's
+// interceptor.classes do: for metrics, tracing or auditing. An
+// interceptor is any value with one or more hooks, each an interface of
+// its own (SendInterceptor, AcknowledgementInterceptor for a producer;
+// ConsumeInterceptor, CommitInterceptor for a consumer); a value with
+// none of the client's fails the constructor with ErrInvalidArg.
+// Several interceptors are called in the order their options came.
+//
+// Hooks must not change what they are given: the records and messages
+// are the application's. A hook that panics is recovered: the panic is
+// logged (package log; the first ten of each hook, then every
+// thousandth) and otherwise ignored, as kfk ignores a C interceptor's
+// error, so the record or commit goes on as if nothing happened. Hooks
+// run on the application's goroutines, never on a kfk thread, several at
+// once when several goroutines produce; they may call the client's
+// methods except Flush, Close and the polls. Without interceptors,
+// Produce costs what it did.
 func WithProducerInterceptor(ic any) ProducerOption {
 	return func(p *Producer) {
 		send, sok := ic.(SendInterceptor)
@@ -83,7 +84,9 @@ func WithProducerInterceptor(ic any) ProducerOption {
 }
 
 // WithInterceptor adds ic, a ConsumeInterceptor, a CommitInterceptor or
-// both, to the consumer, after those added before.
+// both, to the consumer, after those added before; a value with neither
+// fails NewConsumer with ErrInvalidArg. Panics and threads: as for
+// WithProducerInterceptor.
 func WithInterceptor(ic any) ConsumerOption {
 	return func(c *Consumer) {
 		cons, cok := ic.(ConsumeInterceptor)

@@ -29,8 +29,8 @@ func WithStatsFunc(fn func(stats []byte)) ConsumerOption {
 // documents keep coming while the producer is open; fn runs on that
 // goroutine (the one that runs the delivery function), or on a goroutine
 // inside Flush or Close, never two at once. fn may call StatsJSON and
-// Produce but not Flush or Close, and should not block: delivery reports
-// wait behind it.
+// StatsPrometheus but not Flush or Close, and should not block: delivery
+// reports wait behind it.
 func WithProducerStatsFunc(fn func(stats []byte)) ProducerOption {
 	return func(p *Producer) { p.stats.fn = fn }
 }
