@@ -40,7 +40,8 @@ type ConsumeInterceptor interface {
 // CommitInterceptor's OnCommit sees each commit's result with the
 // offsets tried: a Commit's on its goroutine before it returns, async
 // and auto commits' on the polling goroutine (before the commit
-// function). A Commit that timed out before its answer came gets none.
+// function), or in Close for its last commit. A Commit that timed out
+// before its answer came gets none.
 type CommitInterceptor interface {
 	OnCommit(err error, offsets []TopicPartition)
 }

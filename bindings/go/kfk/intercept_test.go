@@ -407,3 +407,59 @@ func TestInterceptorWithoutHooks(t *testing.T) {
 		}
 	}
 }
+
+// nester produces another record from OnSend of the record trigger.
+type nester struct {
+	*producerHooks
+	p       *kfk.Producer
+	trigger *kfk.Record
+	inner   *kfk.Record
+	err     error
+}
+
+func (n *nester) OnSend(r *kfk.Record) {
+	n.producerHooks.OnSend(r)
+	if r == n.trigger {
+		n.err = n.p.Produce(context.Background(), n.inner)
+	}
+}
+
+// A record produced from OnSend is intercepted as any other, and the
+// record whose OnSend produced it still gets its refusal.
+func TestProducerInterceptorProducesFromOnSend(t *testing.T) {
+	topic := createTopic(t, 1)
+	n := &nester{producerHooks: newProducerHooks("n", nil),
+		trigger: &kfk.Record{Topic: topic, Value: make([]byte, 4000)},
+		inner:   &kfk.Record{Topic: topic, Value: []byte("inner")}}
+	ch := make(chan kfk.Delivery, 4)
+	p, err := kfk.NewProducer(conf("max.request.size", "2000"), kfk.WithDeliveryChan(ch),
+		kfk.WithProducerInterceptor(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	n.p = p
+	ctx := testCtx(t, 60*time.Second)
+	if err := p.Produce(ctx, n.trigger); !errors.Is(err, kfk.ErrTooLarge) {
+		t.Fatalf("Produce of 4000 bytes with max.request.size 2000: %v", err)
+	}
+	if n.err != nil {
+		t.Fatalf("Produce from OnSend: %v", n.err)
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d := <-ch; d.Record != n.inner || d.Err != nil {
+		t.Fatalf("report of %q: %v", d.Record.Value, d.Err)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.sends[n.trigger] != 1 || n.acks[n.trigger] != 1 || !errors.Is(n.errs[n.trigger], kfk.ErrTooLarge) {
+		t.Fatalf("refused record: sent %d, acknowledged %d with %v", n.sends[n.trigger],
+			n.acks[n.trigger], n.errs[n.trigger])
+	}
+	if n.sends[n.inner] != 1 || n.acks[n.inner] != 1 || n.errs[n.inner] != nil || n.offs[n.inner] < 0 {
+		t.Fatalf("inner record: sent %d, acknowledged %d with %v at %d", n.sends[n.inner],
+			n.acks[n.inner], n.errs[n.inner], n.offs[n.inner])
+	}
+}

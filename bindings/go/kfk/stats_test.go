@@ -252,3 +252,42 @@ func TestConsumerStats(t *testing.T) {
 		t.Fatalf("no records_lag in:\n%.2000s", text)
 	}
 }
+
+// Texts larger than the first buffer StatsJSON and StatsPrometheus try
+// come whole: they take the size kfk asks for, and later calls start
+// from it.
+func TestStatsLargeTexts(t *testing.T) {
+	const parts = 200
+	topic := createTopic(t, parts)
+	p, ch := newProducer(t, conf("linger.ms", "5"))
+	ctx := testCtx(t, 90*time.Second)
+	recs := make([]*kfk.Record, parts)
+	for i := range recs {
+		recs[i] = &kfk.Record{Topic: topic, Partition: int32(i), Opaque: i, Value: []byte("v")}
+	}
+	if _, err := p.ProduceBatch(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitReports(t, ctx, ch, parts)
+	for range 2 {
+		b, err := p.StatsJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := parseStats(t, b, producerFields...)
+		if len(b) < 16<<10 || len(d.Topics[topic].Partitions) != parts || d.TxMsgs != parts {
+			t.Fatalf("%d bytes, %d partitions, txmsgs %d", len(b), len(d.Topics[topic].Partitions), d.TxMsgs)
+		}
+		text, err := p.StatsPrometheus()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(text, "\n") || strings.Count(text, "kafka_producer_topic_record_send_total{") != parts {
+			t.Fatalf("%d bytes of Prometheus text, %d partitions' record_send_total", len(text),
+				strings.Count(text, "kafka_producer_topic_record_send_total{"))
+		}
+	}
+}
