@@ -88,6 +88,9 @@ type Consumer struct {
 	onCommit    func(error, []TopicPartition)
 	onError     func(error)
 	errHandle   errorHandle
+	stats       statsFunc
+	hooks       hooks
+	optErr      error // an option's refusal, for NewConsumer
 
 	pollMu  sync.Mutex // one poll at a time: st and pending are its
 	st      *C.gokfk_cstate
@@ -102,6 +105,9 @@ func NewConsumer(conf Config, opts ...ConsumerOption) (*Consumer, error) {
 	c := &Consumer{}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.optErr != nil {
+		return nil, c.optErr
 	}
 	cc, err := conf.newConf()
 	if err != nil {
@@ -121,11 +127,19 @@ func NewConsumer(conf Config, opts ...ConsumerOption) (*Consumer, error) {
 	if c.onCommit != nil {
 		C.gokfk_conf_set_commit(cc, h)
 	}
+	c.stats.set(cc)
+	if c.hooks.commit != nil {
+		if err := C.gokfk_conf_add_consumer_hooks(cc, h); err != C.KFK_OK {
+			C.kfk_conf_destroy(cc)
+			c.freeHandles()
+			C.gokfk_cstate_free(c.st)
+			return nil, newError(err, "kfk_conf_add_interceptor failed")
+		}
+	}
 	var errbuf [512]C.char
 	c.c = C.kfk_consumer_new(cc, &errbuf[0], C.size_t(len(errbuf)))
 	if c.c == nil {
-		c.handle.Delete()
-		c.errHandle.delete()
+		c.freeHandles()
 		C.gokfk_cstate_free(c.st)
 		return nil, newError(C.KFK_ERR_CONFIG, C.GoString(&errbuf[0]))
 	}
@@ -348,7 +362,11 @@ func (c *Consumer) pollOnce(max, timeout int) ([]*Message, error, bool) {
 	}
 	metas := unsafe.Slice(c.st.msgs, int(n))
 	data := C.GoBytes(unsafe.Pointer(c.st.buf), C.int(c.st.len))
-	return c.decode(metas, data)
+	msgs, err, closed := c.decode(metas, data)
+	if c.hooks.consume != nil && len(msgs) > 0 {
+		c.hooks.onConsume(msgs)
+	}
+	return msgs, err, closed
 }
 
 // decode builds the messages of one poll: one allocation for the bytes,
@@ -443,7 +461,13 @@ func (c *Consumer) Close(ctx context.Context) error {
 	C.gokfk_cstate_free(c.st)
 	c.st = nil
 	c.pollMu.Unlock()
+	c.freeHandles()
+	return newError(err, "")
+}
+
+// freeHandles lets go of what carried Go functions to kfk.
+func (c *Consumer) freeHandles() {
 	c.handle.Delete()
 	c.errHandle.delete()
-	return newError(err, "")
+	c.stats.delete()
 }

@@ -7,6 +7,13 @@
 // per Producer turns delivery reports into callbacks. Errors carry kfk's
 // codes: errors.Is(err, kfk.ErrUnknownTopicOrPartition) and
 // errors.As(err, &kerr) with a *kfk.Error both work.
+//
+// Statistics come as JSON documents to a stats function (WithStatsFunc,
+// WithProducerStatsFunc, with statistics.interval.ms) and on demand
+// (StatsJSON, StatsPrometheus). Interceptors (WithInterceptor,
+// WithProducerInterceptor) see records pass through a client: see
+// SendInterceptor, AcknowledgementInterceptor, ConsumeInterceptor and
+// CommitInterceptor.
 package kfk
 
 //go:generate ./gen_errors.sh

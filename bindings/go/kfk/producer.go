@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/binary"
 	"runtime"
+	"runtime/cgo"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,6 +82,10 @@ type Producer struct {
 	onError    func(error)
 	errHandle  errorHandle
 	recsBuf    []*Record // deliverSome's, under drainMu
+	stats      statsFunc
+	hooks      hooks
+	handle     cgo.Handle // the interceptors', when there are any
+	optErr     error      // an option's refusal, for NewProducer
 
 	slotsMu sync.Mutex
 	slots   []*Record // in flight, by report id - 1
@@ -103,21 +108,31 @@ func NewProducer(conf Config, opts ...ProducerOption) (*Producer, error) {
 	for _, o := range opts {
 		o(p)
 	}
+	if p.optErr != nil {
+		return nil, p.optErr
+	}
 	cc, err := conf.newConf()
 	if err != nil {
+		return nil, err
+	}
+	if err := p.addProducerHooks(cc); err != nil {
+		C.kfk_conf_destroy(cc)
+		p.freeHandles()
 		return nil, err
 	}
 	p.st = C.gokfk_pstate_new()
 	if p.st == nil {
 		C.kfk_conf_destroy(cc)
+		p.freeHandles()
 		return nil, newError(C.KFK_ERR_NO_MEMORY, "")
 	}
 	C.gokfk_conf_set_dr(cc, p.st)
 	p.errHandle = newErrorHandle(cc, p.onError)
+	p.stats.set(cc)
 	var errbuf [512]C.char
 	p.c = C.kfk_producer_new(cc, &errbuf[0], C.size_t(len(errbuf)))
 	if p.c == nil {
-		p.errHandle.delete()
+		p.freeHandles()
 		C.gokfk_pstate_free(p.st)
 		return nil, newError(C.KFK_ERR_CONFIG, C.GoString(&errbuf[0]))
 	}
@@ -222,7 +237,7 @@ func (p *Producer) ProduceBatch(ctx context.Context, recs []*Record) (int, error
 	}
 	p.inflight.Add(int64(len(recs)))
 	n := int(C.gokfk_produce_batch(p.c, (*C.uint8_t)(unsafe.SliceData(e.buf)),
-		unsafe.SliceData(e.recs), C.size_t(len(e.recs)), &e.cerr, &e.errbuf[0],
+		unsafe.SliceData(e.recs), C.size_t(len(e.recs)), C.int(p.hooks.n), &e.cerr, &e.errbuf[0],
 		C.size_t(len(e.errbuf))))
 	if n == len(recs) {
 		return n, nil
@@ -377,6 +392,9 @@ func (p *Producer) deliverSome(drs []C.gokfk_dr) {
 		if d.err != 0 {
 			err = &Error{Code: ErrorCode(d.err), Topic: r.Topic, Partition: r.Partition, Offset: -1}
 		}
+		if p.hooks.ack != nil {
+			p.hooks.onAck(Delivery{Record: r, Err: err})
+		}
 		if p.onDelivery != nil {
 			p.onDelivery(Delivery{Record: r, Err: err})
 		}
@@ -441,7 +459,17 @@ func (p *Producer) Close(ctx context.Context) error {
 	p.drain()
 	p.drainMu.Unlock()
 	C.gokfk_pstate_free(p.st)
-	p.errHandle.delete()
+	p.freeHandles()
 	p.c, p.st = nil, nil
 	return ferr
+}
+
+// freeHandles lets go of what carried Go functions to kfk.
+func (p *Producer) freeHandles() {
+	p.errHandle.delete()
+	p.stats.delete()
+	if p.handle != 0 {
+		p.handle.Delete()
+		p.handle = 0
+	}
 }

@@ -119,7 +119,8 @@ static int topic_set(topic_name *t, const uint8_t *buf, const gokfk_prec *r) {
 }
 
 static kfk_err produce_one(kfk_producer *p, const uint8_t *buf, const gokfk_prec *r,
-                           const char *topic) {
+                           const char *topic, int hooked)
+{
     kfk_header stack_hs[MAX_STACK_HEADERS];
     kfk_header *hs = stack_hs;
     if (r->n_headers > MAX_STACK_HEADERS) {
@@ -144,19 +145,28 @@ static kfk_err produce_one(kfk_producer *p, const uint8_t *buf, const gokfk_prec
         .n_headers = r->n_headers > 0 ? (size_t)r->n_headers : 0,
         .timestamp_ms = r->timestamp_ms,
     };
-    kfk_err err = kfk_produce(p, &rec, (void *)(uintptr_t)r->id);
+    kfk_err err;
+    if (hooked) {
+        /* A hook may produce too: the outer record is restored after. */
+        uint64_t outer = gokfk_set_producing(r->id);
+        err = kfk_produce(p, &rec, (void *)(uintptr_t)r->id);
+        gokfk_set_producing(outer);
+    } else {
+        err = kfk_produce(p, &rec, (void *)(uintptr_t)r->id);
+    }
     if (hs != stack_hs)
         free(hs);
     return err;
 }
 
 size_t gokfk_produce_batch(kfk_producer *p, const uint8_t *buf, const gokfk_prec *recs, size_t n,
-                           kfk_err *err, char *errbuf, size_t errlen) {
+                           int hooked, kfk_err *err, char *errbuf, size_t errlen)
+{
     topic_name topic = {.len = -1};
     for (size_t i = 0; i < n; i++) {
         const gokfk_prec *r = &recs[i];
         kfk_err e = topic_set(&topic, buf, r) < 0 ? KFK_ERR_INVALID_TOPIC_EXCEPTION
-                                                  : produce_one(p, buf, r, topic.name);
+                                                  : produce_one(p, buf, r, topic.name, hooked);
         if (e != KFK_OK) {
             *err = e;
             /* topic_set refuses an empty or overlong topic before kfk sees

@@ -55,9 +55,11 @@ gokfk_pstate *gokfk_pstate_new(void);
 void gokfk_pstate_free(gokfk_pstate *st);
 void gokfk_conf_set_dr(kfk_conf *conf, gokfk_pstate *st);
 /* Produces recs[0..n) and returns how many were accepted; on a refusal
- * *err gets its error and errbuf kfk's last-error text for it. */
+ * *err gets its error and errbuf kfk's last-error text for it. hooked:
+ * the producer has interceptors, which need to know each record's id
+ * (gokfk_set_producing). */
 size_t gokfk_produce_batch(kfk_producer *p, const uint8_t *buf, const gokfk_prec *recs, size_t n,
-                           kfk_err *err, char *errbuf, size_t errlen);
+                           int hooked, kfk_err *err, char *errbuf, size_t errlen);
 /* Hands every waiting report to the caller: *out points at them until
  * the next take, which reuses that array; one taker at a time. Returns
  * how many. */
@@ -105,5 +107,19 @@ size_t gokfk_consumer_poll(kfk_consumer *c, gokfk_cstate *st, size_t max, int ti
 void gokfk_conf_set_rebalance(kfk_conf *conf, uintptr_t handle);
 void gokfk_conf_set_commit(kfk_conf *conf, uintptr_t handle);
 void gokfk_conf_set_error(kfk_conf *conf, uintptr_t handle);
+/* Statistics documents go to the Go func behind handle. */
+void gokfk_conf_set_stats(kfk_conf *conf, uintptr_t handle);
+
+/* Interceptors: one C interceptor per client carries every Go one
+ * (handle: the Producer or Consumer). A producer's on_send finds its Go
+ * record by the id gokfk_produce_batch is producing on that thread; its
+ * on_acknowledgement reaches Go only for a record kfk_produce refused
+ * (served reports reach the interceptors from Go's delivery path, which
+ * already has them). Returns kfk_conf_add_interceptor's error. */
+kfk_err gokfk_conf_add_producer_hooks(kfk_conf *conf, uintptr_t handle, int send, int ack);
+kfk_err gokfk_conf_add_consumer_hooks(kfk_conf *conf, uintptr_t handle);
+/* Sets the report id of the record being produced on this thread (0:
+ * none) and returns the one set before. */
+uint64_t gokfk_set_producing(uint64_t id);
 
 #endif
