@@ -37,9 +37,13 @@ void kbroker_unref(kbroker *b)
     if (!b || atomic_fetch_sub_explicit(&b->refcnt, 1, memory_order_acq_rel) != 1) return;
     /* Requests submitted through earlier references were posted before
      * this, so they reach the connection before it retires. */
+    kstats_conn_gone(b->client, b->conn);
     kconn_retire(b->conn);
     kconn *coord = atomic_load_explicit(&b->coord_conn, memory_order_acquire);
-    if (coord) kconn_retire(coord);
+    if (coord) {
+        kstats_conn_gone(b->client, coord);
+        kconn_retire(coord);
+    }
     free(b->host);
     free(b->rack);
     free(b);

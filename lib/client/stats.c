@@ -151,6 +151,15 @@ static kfk_err add_brokers(kstats_doc *d, kclient *c, int64_t now_ns, bool close
     return d->brokers ? KFK_OK : KFK_ERR_NO_MEMORY;
 }
 
+void kstats_conn_gone(kclient *c, kconn *conn)
+{
+    kconn_stats *st = kconn_stats_get(conn);
+    atomic_fetch_add(&c->stats_gone[KSTATS_GONE_TX], (int64_t)kstat_get(&st->tx));
+    atomic_fetch_add(&c->stats_gone[KSTATS_GONE_TX_BYTES], (int64_t)kstat_get(&st->tx_bytes));
+    atomic_fetch_add(&c->stats_gone[KSTATS_GONE_RX], (int64_t)kstat_get(&st->rx));
+    atomic_fetch_add(&c->stats_gone[KSTATS_GONE_RX_BYTES], (int64_t)kstat_get(&st->rx_bytes));
+}
+
 kfk_err kstats_doc_init(kstats_doc *d, kclient *c, bool close_windows)
 {
     memset(d, 0, sizeof(*d));
@@ -166,6 +175,8 @@ kfk_err kstats_doc_init(kstats_doc *d, kclient *c, bool close_windows)
     d->ts_us = now / 1000;
     d->time_s = ktime_wall_ns() / KTIME_NS_PER_S;
     d->age_us = (now - c->created_ns) / 1000;
+    for (int i = 0; i < 4; i++)
+        d->gone[i] = atomic_load(&c->stats_gone[i]);
     return add_brokers(d, c, now, close_windows);
 }
 

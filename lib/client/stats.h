@@ -28,6 +28,7 @@
 #include "kfk.h"
 
 typedef struct kclient kclient;
+typedef struct kconn kconn;
 
 /* A field kfk does not know: left out of the rendering. */
 #define KSTATS_NONE INT64_MIN
@@ -105,6 +106,9 @@ typedef struct kstats_cgrp {
     int64_t assignment_size;
 } kstats_cgrp;
 
+/* kstats_doc.gone: what connections no longer listed carried. */
+enum { KSTATS_GONE_TX, KSTATS_GONE_TX_BYTES, KSTATS_GONE_RX, KSTATS_GONE_RX_BYTES };
+
 typedef struct kstats_doc {
     const char *type;      /* "producer" or "consumer" */
     char name[128];        /* client.id#type-serial */
@@ -115,6 +119,7 @@ typedef struct kstats_doc {
     int64_t top[KST__COUNT];
     kstats_broker *brokers;
     int n_brokers;
+    int64_t gone[4]; /* added to the brokers' sums in the totals */
     kstats_topic *topics;
     int n_topics, cap_topics;
     bool have_cgrp;
@@ -126,6 +131,9 @@ typedef struct kstats_doc {
  * empties the histograms' windows (kwhist). Returns KFK_OK or
  * KFK_ERR_NO_MEMORY (d is then still safe to free). */
 kfk_err kstats_doc_init(kstats_doc *d, kclient *c, bool close_windows);
+/* conn's broker entry is being freed: its requests and bytes stay in the
+ * client's totals. Any thread. */
+void kstats_conn_gone(kclient *c, kconn *conn);
 void kstats_doc_free(kstats_doc *d);
 /* The topic called name in d, added when missing; NULL when out of
  * memory. */

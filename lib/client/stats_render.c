@@ -283,7 +283,8 @@ kfk_err kstats_json(const kstats_doc *d, kbuf *out)
     j_int(&w, "age", d->age_us);
     for (int i = 0; i < KST__COUNT; i++)
         j_int(&w, top_fields[i].json, d->top[i]);
-    int64_t tx = 0, txb = 0, rx = 0, rxb = 0;
+    int64_t tx = d->gone[KSTATS_GONE_TX], txb = d->gone[KSTATS_GONE_TX_BYTES],
+            rx = d->gone[KSTATS_GONE_RX], rxb = d->gone[KSTATS_GONE_RX_BYTES];
     for (int i = 0; i < d->n_brokers; i++) {
         tx += d->brokers[i].tx;
         txb += d->brokers[i].txbytes;

@@ -44,8 +44,10 @@ def check_brokers(doc, need_rtt):
         fail("no broker with rtt cnt > 0")
     if not any(b["state"] == "UP" for b in brokers.values()):
         fail("no broker UP")
-    if doc["tx"] != sum(b["tx"] for b in brokers.values()):
-        fail("tx is not the brokers' sum")
+    # The totals keep what connections no longer listed carried (the
+    # bootstrap entries, brokers that left).
+    if doc["tx"] < sum(b["tx"] for b in brokers.values()) or doc["tx"] < 1:
+        fail("tx %d is under the brokers' sum" % doc["tx"])
 
 
 def parts_of(doc):

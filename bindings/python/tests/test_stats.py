@@ -166,7 +166,9 @@ def test_admin_stats(bootstrap):
     a.list_topics(timeout=30)
     s = a.stats()
     assert s["type"] == "admin" and s["name"].startswith("pyadm#admin-") and s["brokers"]
-    assert "tx" in s and "rx_bytes" in s
+    # The one request went on the bootstrap connection, which the broker
+    # list no longer shows: the totals keep it.
+    assert s["tx"] >= 1 and s["rx"] >= 1 and s["rx_bytes"] > 0
     sm = samples(a.stats_prometheus())
     assert sm["kafka_admin_node_request_total"]
     assert all(lb["client_id"] == "pyadm" and "broker" in lb
