@@ -148,7 +148,8 @@ typedef struct run {
     atomic_bool stop;
     atomic_int consumed;
     int64_t next_id[N_PARTS];  /* the record each partition must hand out next */
-    int bad_id, bad_partition; /* first out of order or duplicate: -1 none */
+    atomic_int bad_id;         /* first out of order or duplicate: -1 none */
+    int bad_partition;
     int consumed_while_cut[N_PARTS];
     bool may_rewind;               /* the partition outlasts the group's session */
     int64_t committed_ok[N_PARTS]; /* the highest offset committed before the cut */
@@ -204,8 +205,8 @@ static void take(run *rn, const kfk_message *m, int64_t now)
      * was committed before the partition. */
     if (rn->may_rewind && id < rn->next_id[p] && offset >= rn->committed_ok[p]) rn->next_id[p] = id;
     bool ok = id == rn->next_id[p] && offset == id / N_PARTS;
-    if (!ok && rn->bad_id < 0) {
-        rn->bad_id = id;
+    if (!ok && atomic_load(&rn->bad_id) < 0) {
+        atomic_store(&rn->bad_id, id);
         rn->bad_partition = p;
         fprintf(stderr,
                 "partition %d: record %d at offset %lld, expected record %lld (committed: "
@@ -463,12 +464,14 @@ static void partition_one_node(const char *protocol, bool coordinator)
     kfk_producer_destroy(p);
     check_reports(rn, n);
     int64_t deadline = kclus_now_ms() + RECOVER_MS;
-    while (atomic_load(&rn->consumed) < n && rn->bad_id < 0 && kclus_now_ms() < deadline)
+    while (atomic_load(&rn->consumed) < n && atomic_load(&rn->bad_id) < 0 &&
+           kclus_now_ms() < deadline)
         kclus_nap(100);
     int64_t consumed_ms = kclus_now_ms() - atomic_load(&rn->heal_ms);
     member_finish(rn, n);
-    ck_assert_msg(rn->bad_id < 0, "partition %d handed out record %d out of order or twice",
-                  rn->bad_partition, rn->bad_id);
+    ck_assert_msg(atomic_load(&rn->bad_id) < 0,
+                  "partition %d handed out record %d out of order or twice", rn->bad_partition,
+                  atomic_load(&rn->bad_id));
     ck_assert_msg(atomic_load(&rn->consumed) == n, "consumed %d of %d records",
                   atomic_load(&rn->consumed), n);
     for (int q = 0; q < N_PARTS; q++)
