@@ -225,9 +225,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    if (!ktest_bootstrap() || !getenv("KFK_CHAOS_DIR")) {
-        printf("SKIP: needs tests/chaos/run (KFK_TEST_BOOTSTRAP, KFK_CHAOS_DIR)\n");
-        return KTEST_SKIP;
-    }
-    return ktest_run(suite());
+    return kclus_chaos_main(suite);
 }

@@ -296,16 +296,7 @@ static void member_finish(run *rn, int n)
 
 static void produce(kfk_producer *p, const char *topic, int i)
 {
-    char key[24], value[24];
-    snprintf(key, sizeof(key), "k%d", i);
-    snprintf(value, sizeof(value), "%d", i);
-    kfk_record rec = {.topic = topic,
-                      .partition = i % N_PARTS,
-                      .key = key,
-                      .key_len = strlen(key),
-                      .value = value,
-                      .value_len = strlen(value)};
-    kfk_err err = kfk_produce(p, &rec, (void *)(intptr_t)i);
+    kfk_err err = kclus_produce_one(p, topic, N_PARTS, i, (void *)(intptr_t)i);
     ck_assert_msg(err == KFK_OK, "produce %d: %s", i, kfk_err_str(err));
 }
 
@@ -549,9 +540,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    if (!ktest_bootstrap() || !getenv("KFK_CHAOS_DIR")) {
-        printf("SKIP: needs tests/chaos/run (KFK_TEST_BOOTSTRAP, KFK_CHAOS_DIR)\n");
-        return KTEST_SKIP;
-    }
-    return ktest_run(suite());
+    return kclus_chaos_main(suite);
 }

@@ -233,9 +233,5 @@ static Suite *producer_restart_suite(void)
 
 int main(void)
 {
-    if (!ktest_bootstrap() || !getenv("KFK_CHAOS_DIR")) {
-        printf("SKIP: needs tests/chaos/run (KFK_TEST_BOOTSTRAP, KFK_CHAOS_DIR)\n");
-        return KTEST_SKIP;
-    }
-    return ktest_run(producer_restart_suite());
+    return kclus_chaos_main(producer_restart_suite);
 }

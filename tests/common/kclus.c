@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ktest.h"
 #include "kwire_client.h"
 
 bool kclus_is_mock(void)
@@ -143,6 +144,30 @@ static void on_report(void *opaque, kfk_producer *producer, const kfk_delivery_r
     }
 }
 
+kfk_err kclus_produce_one(kfk_producer *p, const char *topic, int32_t partitions, int i,
+                          void *opaque)
+{
+    char key[24], value[24];
+    snprintf(key, sizeof(key), "k%d", i);
+    snprintf(value, sizeof(value), "%d", i);
+    kfk_record rec = {.topic = topic,
+                      .partition = i % partitions,
+                      .key = key,
+                      .key_len = strlen(key),
+                      .value = value,
+                      .value_len = strlen(value)};
+    return kfk_produce(p, &rec, opaque);
+}
+
+int kclus_chaos_main(Suite *(*make)(void))
+{
+    if (!ktest_bootstrap() || !getenv("KFK_CHAOS_DIR")) {
+        printf("SKIP: needs tests/chaos/run (KFK_TEST_BOOTSTRAP, KFK_CHAOS_DIR)\n");
+        return KTEST_SKIP;
+    }
+    return ktest_run(make());
+}
+
 void kclus_produce(const char *bootstrap, const char *topic, int32_t partitions, int first, int n)
 {
     kfk_conf *conf = kclus_conf(bootstrap);
@@ -152,18 +177,8 @@ void kclus_produce(const char *bootstrap, const char *topic, int32_t partitions,
     char err[256];
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     ck_assert_msg(p != NULL, "%s", err);
-    for (int i = first; i < first + n; i++) {
-        char key[24], value[24];
-        snprintf(key, sizeof(key), "k%d", i);
-        snprintf(value, sizeof(value), "%d", i);
-        kfk_record rec = {.topic = topic,
-                          .partition = i % partitions,
-                          .key = key,
-                          .key_len = strlen(key),
-                          .value = value,
-                          .value_len = strlen(value)};
-        ck_assert_int_eq(kfk_produce(p, &rec, NULL), KFK_OK);
-    }
+    for (int i = first; i < first + n; i++)
+        ck_assert_int_eq(kclus_produce_one(p, topic, partitions, i, NULL), KFK_OK);
     ck_assert_int_eq(kfk_producer_flush(p, KCLUS_TIMEOUT_MS), KFK_OK);
     kfk_producer_destroy(p);
     ck_assert_msg(rep.ok == n, "%d of %d delivered, %d failed (%s)", rep.ok, n, rep.failed,

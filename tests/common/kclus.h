@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <check.h>
+
 #include "kfk.h"
 
 #define KCLUS_TIMEOUT_MS 30000
@@ -37,6 +39,10 @@ void kclus_delete_topic(const char *bootstrap, const char *name);
  * i % partitions with key "k<i>" and value "<i>", and waits until all are
  * delivered. */
 void kclus_produce(const char *bootstrap, const char *topic, int32_t partitions, int first, int n);
+/* Queues record i as kclus_produce writes it (partition i % partitions,
+ * key "k<i>", value "<i>") with opaque; kfk_produce's result. */
+kfk_err kclus_produce_one(kfk_producer *p, const char *topic, int32_t partitions, int i,
+                          void *opaque);
 
 /* The record number in a message's value (as kclus_produce writes it),
  * or -1. */
@@ -56,6 +62,11 @@ void kclus_nap(int ms);
  * KFK_CHAOS_DIR, as the chaos tests and the soak break it; its exit
  * status (0: done). */
 int kclus_kafka(const char *cmd, int node);
+
+/* main() of a test that breaks the cluster: runs make's suite, or skips
+ * (KTEST_SKIP) unless tests/chaos/run set KFK_TEST_BOOTSTRAP and
+ * KFK_CHAOS_DIR. */
+int kclus_chaos_main(Suite *(*make)(void));
 
 /* Milliseconds on the monotonic clock. */
 int64_t kclus_now_ms(void);

@@ -120,17 +120,9 @@ static kfk_consumer *member_new(const char *group)
 
 static void produce_one(kfk_producer *p, int id)
 {
-    char key[24], value[24];
-    snprintf(key, sizeof(key), "k%d", id);
-    snprintf(value, sizeof(value), "%d", id);
-    kfk_record r = {.topic = topic,
-                    .partition = id % N_PARTS,
-                    .key = key,
-                    .key_len = strlen(key),
-                    .value = value,
-                    .value_len = strlen(value)};
     kfk_err e;
-    while ((e = kfk_produce(p, &r, (void *)(intptr_t)id)) == KFK_ERR_QUEUE_FULL)
+    while ((e = kclus_produce_one(p, topic, N_PARTS, id, (void *)(intptr_t)id)) ==
+           KFK_ERR_QUEUE_FULL)
         kfk_producer_poll(p, 100);
     ck_assert_msg(e == KFK_OK, "produce %d: %s", id, kfk_err_str(e));
 }

@@ -163,6 +163,12 @@ class Producer:
             opaque = _add_pending(self._h_addr, topic, key, value, cb)
         else:
             opaque = 0
+        self._send(t, partition, k, kl, v, vl, timestamp, hdrs, keep, bufs, opaque)
+
+    def _send(self, t, partition, k, kl, v, vl, timestamp, hdrs, keep, bufs, opaque) -> None:
+        """kfk_produce of a record checked and converted; a refused record's
+        pending entry goes again. bufs holds the headers' memory until
+        kfk has copied it."""
         try:
             err = _produce(self._p, t, partition, k, kl, v, vl, timestamp, hdrs, len(keep), opaque)
         except BaseException:
@@ -196,17 +202,7 @@ class Producer:
                            sent_message(topic, key, value, partition, timestamp, keep))
         opaque = _add_pending(self._h_addr, topic, key, value, cb) if (
             cb is not None or self._icpt_ack) else 0
-        try:
-            err = _produce(self._p, t, partition, k, kl, v, vl, timestamp, hdrs, len(keep), opaque)
-        except BaseException:
-            if opaque:
-                _drop_pending(self._h_addr, opaque)
-            raise
-        del bufs
-        if err:
-            if opaque:
-                _drop_pending(self._h_addr, opaque)
-            self._raise(err)
+        self._send(t, partition, k, kl, v, vl, timestamp, hdrs, keep, bufs, opaque)
 
     def _on_ack(self, topic, partition, offset, timestamp, err, opaque) -> None:
         # Runs inside kfk (poll, flush, close, or produce for a refused
