@@ -704,17 +704,21 @@ KFK_API int64_t kfk_producer_buffered_bytes(const kfk_producer *producer);
  * add_reader) that must not block in kfk_producer_poll. It becomes
  * readable when a report is queued, or a statistics document is due
  * (kfk_stats_cb), and stops being readable when a poll (or flush) takes
- * the waiting reports; wake, call kfk_producer_poll(p, 0), wait again. Made on the first call
- * (later calls return the same one); it is kfk's: never read, write or close it. Valid until the
- * producer is destroyed. Returns -1 for a NULL producer or when no descriptor can be had (EMFILE).
- * Any thread; never blocks. Linux: an eventfd. */
+ * the waiting reports; wake, call kfk_producer_poll(p, 0), wait again.
+ * Made on the first call (later calls return the same one); it is kfk's:
+ * never read, write or close it. Valid until the producer is destroyed.
+ * Returns -1 for a NULL producer or when no descriptor can be had
+ * (EMFILE). Any thread; never blocks. Linux: an eventfd. */
 KFK_API int kfk_producer_wakeup_fd(kfk_producer *producer);
 
 /* Sends every queued record now (without waiting for linger.ms) and waits
  * up to timeout_ms (-1: no limit) until each has had its delivery report,
  * serving reports as poll does. Returns KFK_OK, KFK_ERR_TIMED_OUT when
  * records were still outstanding at the deadline, KFK_ERR_INVALID_ARG for
- * a NULL producer. Application threads. */
+ * a NULL producer. A timeout logs what the first partitions still holding
+ * records wait for: a warning when timeout_ms was a second or more (or
+ * -1), debug below (short flushes in a loop time out routinely).
+ * Application threads. */
 KFK_API kfk_err kfk_producer_flush(kfk_producer *producer, int timeout_ms);
 
 /* Fails every record not yet sent with KFK_ERR_PURGED (their reports
@@ -1105,15 +1109,14 @@ KFK_API kfk_message *kfk_consumer_poll(kfk_consumer *c, int timeout_ms);
 /* A file descriptor that is readable while kfk_consumer_poll (or
  * poll_batch) has work: messages fetched, rebalance or commit callbacks
  * to run, a statistics document due (kfk_stats_cb), or the consumer
- * closed. A poll that leaves nothing behind makes
- * it unreadable until more work comes; one that returned as many messages
- * as it was asked for may leave some, and the descriptor then stays
- * readable. So: wait until readable, poll with timeout 0 until a poll
- * returns nothing, wait again. Made on the first call (later calls return
- * the same one); it is kfk's: never read, write or close it. Valid until
- * the consumer is destroyed. Returns -1 for a NULL consumer or when no
- * descriptor can be had (EMFILE). Any thread; never blocks. Linux: an
- * eventfd. */
+ * closed. A poll that leaves nothing behind makes it unreadable until
+ * more work comes; one that returned as many messages as it was asked for
+ * may leave some, and the descriptor then stays readable. So: wait until
+ * readable, poll with timeout 0 until a poll returns nothing, wait again.
+ * Made on the first call (later calls return the same one); it is kfk's:
+ * never read, write or close it. Valid until the consumer is destroyed.
+ * Returns -1 for a NULL consumer or when no descriptor can be had
+ * (EMFILE). Any thread; never blocks. Linux: an eventfd. */
 KFK_API int kfk_consumer_wakeup_fd(kfk_consumer *c);
 
 /* Up to max messages (and at most max.poll.records) into msgs[] (the

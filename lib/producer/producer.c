@@ -878,9 +878,15 @@ kfk_err kfk_producer_purge(kfk_producer *p)
 }
 
 /* After a flush ran out of time: what the first few partitions still
- * holding records wait for, so a stall can be told from a slow broker. */
-static void log_unflushed(kfk_producer *p)
+ * holding records wait for, so a stall can be told from a slow broker. A
+ * warning after a flush given KPROD_FLUSH_WARN_MS or more; below that a
+ * timeout is routine (the bindings flush in short slices, an event loop
+ * flushes with 0), and the lines are debug. */
+#define KPROD_FLUSH_WARN_MS 1000
+static void log_unflushed(kfk_producer *p, int timeout_ms)
 {
+    kfk_log_level level =
+        timeout_ms < 0 || timeout_ms >= KPROD_FLUSH_WARN_MS ? KFK_LOG_WARNING : KFK_LOG_DEBUG;
     kpart **parts = NULL;
     int n = kprod_all_parts(p, &parts), told = 0;
     int64_t producer_epoch = atomic_load(&p->producer_epoch);
@@ -896,7 +902,7 @@ static void log_unflushed(kfk_producer *p)
         if (!queued && !inflight && !unacked) continue;
         int32_t leader = -1, leader_epoch;
         kmeta_leader(kclient_meta(p->client), pp->topic->name, pp->id, &leader, &leader_epoch);
-        klog(kclient_log(p->client), KFK_LOG_WARNING, "producer",
+        klog(kclient_log(p->client), level, "producer",
              "flush timed out: %s [%d] holds batches: %d queued, %d in flight, %d unacknowledged; "
              "leader %d; %s%s%s%s, epoch %d (producer's %d)",
              pp->topic->name, pp->id, queued, inflight, unacked, (int)leader,
@@ -930,7 +936,7 @@ kfk_err kfk_producer_flush(kfk_producer *p, int timeout_ms)
                               "kfk_producer_flush: %lld records still without a "
                               "delivery report after %d ms",
                               (long long)atomic_load(&p->outstanding), timeout_ms);
-            log_unflushed(p);
+            log_unflushed(p, timeout_ms);
             break;
         }
         kdr_serve(p, (int)(left < 100 ? left : 100));

@@ -393,6 +393,7 @@ END_TEST
 /* A flush that runs out of time says, in a warning, what each partition
  * still holding records waits for: here a leader, its broker being down. */
 static char unflushed_line[512];
+static kfk_log_level unflushed_level;
 static pthread_mutex_t unflushed_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void on_unflushed_log(void *opaque, void *handle, kfk_log_level level, const char *facility,
@@ -402,8 +403,10 @@ static void on_unflushed_log(void *opaque, void *handle, kfk_log_level level, co
     (void)handle;
     (void)facility;
     pthread_mutex_lock(&unflushed_lock);
-    if (level == KFK_LOG_WARNING && strstr(message, "flush timed out: "))
+    if (strstr(message, "flush timed out: ")) {
         snprintf(unflushed_line, sizeof(unflushed_line), "%s", message);
+        unflushed_level = level;
+    }
     pthread_mutex_unlock(&unflushed_lock);
 }
 
@@ -418,6 +421,7 @@ START_TEST(test_a_flush_out_of_time_says_what_waits)
         kfk_conf_set(conf, "bootstrap.servers", kfk_mock_cluster_bootstrap(mc), NULL, 0), KFK_OK);
     kfk_conf_set_dr_cb(conf, ktally_on_report, &t);
     kfk_conf_set_log_cb(conf, on_unflushed_log, NULL);
+    ck_assert_int_eq(kfk_conf_set(conf, "log.level", "debug", NULL, 0), KFK_OK);
     char err[256];
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     ck_assert_msg(p != NULL, "%s", err);
@@ -426,9 +430,17 @@ START_TEST(test_a_flush_out_of_time_says_what_waits)
     ck_assert_int_eq(kfk_mock_broker_set_down(mc, 1, true), KFK_OK);
     for (int i = 1; i < 20; i++)
         ck_assert_int_eq(produce_one(p, "t", i, 0), KFK_OK);
+    /* A short flush timing out is routine (a binding's slice): debug. */
     ck_assert_int_eq(kfk_producer_flush(p, 300), KFK_ERR_TIMED_OUT);
     ck_assert_ptr_nonnull(strstr(kfk_producer_last_error(p), "19 records still without"));
     pthread_mutex_lock(&unflushed_lock);
+    ck_assert_int_eq(unflushed_level, KFK_LOG_DEBUG);
+    unflushed_line[0] = '\0';
+    pthread_mutex_unlock(&unflushed_lock);
+    /* One given a second or more: a warning saying what waits. */
+    ck_assert_int_eq(kfk_producer_flush(p, 1000), KFK_ERR_TIMED_OUT);
+    pthread_mutex_lock(&unflushed_lock);
+    ck_assert_int_eq(unflushed_level, KFK_LOG_WARNING);
     ck_assert_msg(strstr(unflushed_line, "flush timed out: t [0] holds batches: 1 queued, 0 in "
                                          "flight, 0 unacknowledged; leader -1"),
                   "%s", unflushed_line);
