@@ -281,6 +281,38 @@ KFK_API kfk_err kfk_mock_set_group_session_timeouts(kfk_mock_cluster *mc, int mi
 KFK_API kfk_err kfk_mock_set_consumer_group_timeouts(kfk_mock_cluster *mc, int session_ms,
                                                      int heartbeat_ms);
 
+/* ---------------------------------------------------- share groups (KIP-932) */
+
+/* The mock serves share groups: ShareGroupHeartbeat, ShareGroupDescribe,
+ * ShareFetch and ShareAcknowledge. These set the broker and group
+ * configs they follow, for the whole cluster; each may be called at any
+ * time from any thread and takes effect from the next request (a lock
+ * already held keeps its deadline). Each returns KFK_OK, or
+ * KFK_ERR_INVALID_ARG (mc NULL, or a value out of range, changing
+ * nothing). */
+
+/* group.share.record.lock.duration.ms (default 30000): how long a member
+ * holds records it acquired before they are delivered again. Any ms > 0,
+ * so that tests can let a lock pass quickly. */
+KFK_API kfk_err kfk_mock_set_share_record_lock_duration(kfk_mock_cluster *mc, int ms);
+
+/* group.share.delivery.count.limit (default 5; 2 to 10, as the broker
+ * allows): a record released or timed out after that many deliveries is
+ * archived, never delivered again. */
+KFK_API kfk_err kfk_mock_set_share_delivery_count_limit(kfk_mock_cluster *mc, int limit);
+
+/* group.share.session.timeout.ms (default 45000) and
+ * group.share.heartbeat.interval.ms (default 5000). Needs
+ * 0 < heartbeat_ms < session_ms. */
+KFK_API kfk_err kfk_mock_set_share_group_timeouts(kfk_mock_cluster *mc, int session_ms,
+                                                  int heartbeat_ms);
+
+/* share.auto.offset.reset of every share group: "latest" (the default: a
+ * group reads what is produced after it first got a partition) or
+ * "earliest" (from the log's start). Applies to partitions a group gets
+ * after the call. */
+KFK_API kfk_err kfk_mock_set_share_auto_offset_reset(kfk_mock_cluster *mc, const char *reset);
+
 /* ------------------------------------------------------- fault injection */
 
 /* The Kafka API keys the mock serves, for the api_key arguments below

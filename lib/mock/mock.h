@@ -49,6 +49,15 @@ typedef struct mock_group mock_group; /* groups.h */
 typedef struct mock_group_member mock_group_member;
 
 /* The consumer group registry (groups.h has its functions). */
+/* Broker settings of share groups (KIP-932; share.h). */
+typedef struct mock_share_conf {
+    int32_t lock_ms;        /* group.share.record.lock.duration.ms */
+    int32_t delivery_limit; /* group.share.delivery.count.limit */
+    int32_t session_ms;     /* group.share.session.timeout.ms */
+    int32_t hb_ms;          /* group.share.heartbeat.interval.ms */
+    bool earliest;          /* share.auto.offset.reset=earliest (default latest) */
+} mock_share_conf;
+
 typedef struct mock_groups {
     mock_group **v;
     size_t n, cap;
@@ -274,6 +283,8 @@ struct kfk_mock_cluster {
     int32_t partition_page_limit; /* max.request.partition.size.limit */
     int32_t next_session_id;
     mock_groups groups;
+    mock_share_conf share;
+    int32_t next_share_session_id;
     mock_acl *acls; /* in creation order */
     size_t n_acls, cap_acls;
     mock_security sec;

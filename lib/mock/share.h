@@ -1,0 +1,124 @@
+/* Share groups (KIP-932) in the mock: membership and assignment
+ * (share_group.c: ShareGroupHeartbeat, ShareGroupDescribe), per
+ * share-partition record state (share_partition.c) and share sessions with
+ * ShareFetch and ShareAcknowledge (share_fetch.c).
+ *
+ * A share group is a mock_group of type MOCK_GROUP_SHARE in the group
+ * registry (groups.h); its ext is a mock_share_group holding the state of
+ * each share-partition the group has touched and the share sessions of its
+ * members. Kafka keeps share-partition state at each partition's leader
+ * and sessions per broker; the mock keeps both cluster-wide, sessions
+ * keyed by (member, broker).
+ *
+ * Loop thread or a control function, mc->lock held. */
+#ifndef KFK_MOCK_SHARE_H
+#define KFK_MOCK_SHARE_H
+
+#include "mock/groups.h"
+#include "mock/mock.h"
+#include "proto/gen/share_fetch.h"
+
+/* Acknowledge types of ShareFetch and ShareAcknowledge batches. */
+#define MOCK_SHARE_ACK_GAP 0
+#define MOCK_SHARE_ACK_ACCEPT 1
+#define MOCK_SHARE_ACK_RELEASE 2
+#define MOCK_SHARE_ACK_REJECT 3
+#define MOCK_SHARE_ACK_RENEW 4 /* KIP-1222, versions 2+ */
+
+/* group.share.partition.max.record.locks: records in flight per
+ * share-partition, beyond which nothing more is acquired. */
+#define MOCK_SHARE_MAX_IN_FLIGHT 2000
+
+typedef enum mock_share_rec_state {
+    MOCK_SHARE_AVAILABLE,
+    MOCK_SHARE_ACQUIRED,
+    MOCK_SHARE_ACKNOWLEDGED,
+    MOCK_SHARE_ARCHIVED,
+} mock_share_rec_state;
+
+/* One in-flight record: offset start_offset + its index. */
+typedef struct mock_share_rec {
+    uint8_t state;          /* mock_share_rec_state */
+    int16_t delivery_count; /* times acquired */
+    int32_t owner;          /* the session that acquired it; 0: none */
+    int64_t lock_deadline_ns;
+} mock_share_rec;
+
+/* A share-partition: one group's view of one topic partition. Offsets
+ * below start_offset (the share-partition start offset) are done; recs
+ * covers [start_offset, start_offset + n_recs), the rest is not yet read. */
+typedef struct mock_share_part {
+    kuuid topic_id;
+    int32_t partition;
+    int64_t start_offset;
+    mock_share_rec *recs;
+    int64_t n_recs, cap_recs;
+} mock_share_part;
+
+/* A partition of a share session, by topic id. */
+typedef struct mock_share_tp {
+    kuuid topic_id;
+    int32_t partition;
+} mock_share_tp;
+
+/* A share session: one member's ShareFetch context on one broker. */
+typedef struct mock_share_session {
+    int32_t id; /* unique in the cluster; owner of the records it acquired */
+    char *member_id;
+    int32_t broker_id;
+    int32_t next_epoch; /* what the next request must carry */
+    mock_share_tp *tps;
+    int32_t n_tps, cap_tps;
+} mock_share_session;
+
+typedef struct mock_share_group {
+    mock_share_part **parts;
+    size_t n_parts, cap_parts;
+    mock_share_session **sessions;
+    size_t n_sessions, cap_sessions;
+} mock_share_group;
+
+/* The share state of g (created on first use); NULL when out of memory. */
+mock_share_group *mock_share_group_of(mock_group *g);
+
+/* share_partition.c --------------------------------------------------- */
+
+/* The share-partition of (topic id, partition) in sg, created when
+ * missing with its start offset at the log's start (earliest) or end
+ * (latest), as share.auto.offset.reset says; NULL when out of memory. */
+mock_share_part *mock_share_part_get(mock_cluster *mc, mock_share_group *sg,
+                                     const mock_partition *p);
+mock_share_part *mock_share_part_find(mock_share_group *sg, const kuuid *topic_id,
+                                      int32_t partition);
+/* Acquires up to max_records available records of sp (max_records <= 0:
+ * no limit but the in-flight cap) for session owner, after releasing the
+ * records whose acquisition lock passed. Appends the acquired offsets as
+ * ranges of one delivery count to *out (kp_share_fetch_response
+ * acquired records, from arena a); returns how many records were
+ * acquired, or -1 when out of memory. */
+int mock_share_acquire(mock_cluster *mc, mock_share_part *sp, const mock_partition *p,
+                       int32_t owner, int32_t max_records, karena *a,
+                       kp_share_fetch_response_acquired_records **out, int32_t *n_out);
+/* Checks that every offset of [first, last] is acquired by owner and
+ * types (n_types 1: one for the whole range, else one per offset) are
+ * acknowledge types the version allows: KFK_OK, INVALID_RECORD_STATE or
+ * INVALID_REQUEST. Changes nothing. */
+kfk_err mock_share_ack_check(mock_cluster *mc, mock_share_part *sp, int32_t owner, int64_t first,
+                             int64_t last, const int8_t *types, int32_t n_types, bool renew_ok);
+/* Applies a checked acknowledgement batch. */
+void mock_share_ack_apply(mock_cluster *mc, mock_share_part *sp, int64_t first, int64_t last,
+                          const int8_t *types, int32_t n_types);
+/* Releases every record owner holds in sg (its session closed or its
+ * member left): they become available again, or archived past the
+ * delivery count limit. */
+void mock_share_release_owner(mock_cluster *mc, mock_share_group *sg, int32_t owner);
+
+/* share_fetch.c ------------------------------------------------------- */
+
+/* Member member_id left g: its sessions close and their records go back. */
+void mock_share_member_gone(mock_cluster *mc, mock_group *g, const char *member_id);
+
+mock_handler mock_handle_share_group_heartbeat, mock_handle_share_group_describe,
+    mock_handle_share_fetch, mock_handle_share_acknowledge;
+
+#endif

@@ -1,0 +1,426 @@
+/* Share groups (KIP-932) in the mock, request by request: a member joins
+ * and gets an assignment, ShareFetch acquires records (delivery count 1),
+ * ACCEPT settles them, RELEASE hands them out again with the next
+ * delivery count, REJECT never, a lock that times out redelivers, the
+ * delivery count limit archives, two members of one group never hold the
+ * same record at once, share session epochs are checked, and
+ * ShareGroupDescribe shows the group. */
+#include "mt_conn.h"
+
+#define HB_V 1
+#define SF_V 2
+#define SA_V 2
+#define N_RECORDS 10
+
+static kfk_mock_cluster *mc;
+static kuuid tid;
+
+static void setup(void)
+{
+    mc = kfk_mock_cluster_new(1);
+    ck_assert_ptr_nonnull(mc);
+    ck_assert_int_eq(kfk_mock_set_share_auto_offset_reset(mc, "earliest"), 0);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 1), 0);
+    tid = mt_topic_id(mc, "t");
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    kbuf b = {0};
+    const kp_produce_response_partition_produce_response *pr =
+        mt_produce(&c, "t", 0, mt_batch(&b, N_RECORDS, 1000, -1, -1, -1));
+    ck_assert_int_eq(pr->error_code, 0);
+    kbuf_free(&b);
+    mt_close(&c);
+}
+
+static void teardown(void)
+{
+    kfk_mock_cluster_destroy(mc);
+}
+
+/* A share member over its own connection (one broker: coordinator and
+ * leader). */
+typedef struct smember {
+    mt_conn c;
+    char id[32];
+    int32_t epoch;         /* member epoch */
+    int32_t session_epoch; /* the next ShareFetch's */
+    int n_assigned;
+} smember;
+
+static int16_t heartbeat(smember *m, int32_t epoch)
+{
+    kp_share_group_heartbeat_request req;
+    kp_share_group_heartbeat_request_init(&req);
+    kslice topic = kwire_cstr("t");
+    req.group_id = kwire_cstr("g");
+    req.member_id = kwire_cstr(m->id);
+    req.member_epoch = epoch;
+    req.subscribed_topic_names = &topic;
+    req.n_subscribed_topic_names = 1;
+    kp_share_group_heartbeat_response resp;
+    mt_call(&m->c, KP_SHARE_GROUP_HEARTBEAT_KEY, HB_V, &req, &resp);
+    if (resp.error_code) return resp.error_code;
+    m->epoch = resp.member_epoch;
+    if (resp.assignment) {
+        m->n_assigned = 0;
+        for (int32_t i = 0; i < resp.assignment->n_topic_partitions; i++)
+            m->n_assigned += resp.assignment->topic_partitions[i].n_partitions;
+    }
+    return 0;
+}
+
+static void member_join(smember *m, const char *id)
+{
+    memset(m, 0, sizeof(*m));
+    snprintf(m->id, sizeof(m->id), "%s", id);
+    mt_open(&m->c, mc, 1);
+    ck_assert_int_eq(heartbeat(m, 0), 0);
+    ck_assert_int_gt(m->epoch, 0);
+}
+
+/* What one ShareFetch of partition 0 of "t" gave. */
+typedef struct fetched {
+    int16_t error;     /* top level */
+    int16_t ack_error; /* the partition's acknowledge error */
+    int64_t first[16], last[16];
+    int16_t count[16];
+    int n_ranges;
+    int n_records; /* acquired */
+    int n_batch_records;
+} fetched;
+
+/* One acknowledgement batch: [first, last] with one type. */
+typedef struct ack {
+    int64_t first, last;
+    int8_t type;
+} ack;
+
+static fetched share_fetch_epoch(smember *m, int32_t epoch, int32_t max_records, const ack *acks,
+                                 int n_acks)
+{
+    kp_share_fetch_request req;
+    kp_share_fetch_request_init(&req);
+    req.group_id = kwire_cstr("g");
+    req.member_id = kwire_cstr(m->id);
+    req.share_session_epoch = epoch;
+    req.max_records = max_records;
+    req.batch_size = max_records;
+    kp_share_fetch_request_fetch_topic t;
+    kp_share_fetch_request_fetch_topic_init(&t);
+    kp_share_fetch_request_fetch_partition p;
+    kp_share_fetch_request_fetch_partition_init(&p);
+    kp_share_fetch_request_acknowledgement_batch b[8];
+    int8_t types[8];
+    for (int i = 0; i < n_acks; i++) {
+        kp_share_fetch_request_acknowledgement_batch_init(&b[i]);
+        types[i] = acks[i].type;
+        b[i].first_offset = acks[i].first;
+        b[i].last_offset = acks[i].last;
+        b[i].acknowledge_types = &types[i];
+        b[i].n_acknowledge_types = 1;
+    }
+    p.acknowledgement_batches = b;
+    p.n_acknowledgement_batches = n_acks;
+    t.topic_id = tid;
+    t.partitions = &p;
+    t.n_partitions = 1;
+    req.topics = &t;
+    req.n_topics = 1;
+    kp_share_fetch_response resp;
+    mt_call(&m->c, KP_SHARE_FETCH_KEY, SF_V, &req, &resp);
+    fetched f = {.error = resp.error_code};
+    if (resp.error_code) return f;
+    ck_assert_int_gt(resp.acquisition_lock_timeout_ms, 0);
+    for (int32_t i = 0; i < resp.n_responses; i++)
+        for (int32_t k = 0; k < resp.responses[i].n_partitions; k++) {
+            const kp_share_fetch_response_partition_data *d = &resp.responses[i].partitions[k];
+            ck_assert_int_eq(d->error_code, 0);
+            f.ack_error = d->acknowledge_error_code;
+            for (int32_t j = 0; j < d->n_acquired_records && f.n_ranges < 16; j++) {
+                f.first[f.n_ranges] = d->acquired_records[j].first_offset;
+                f.last[f.n_ranges] = d->acquired_records[j].last_offset;
+                f.count[f.n_ranges++] = d->acquired_records[j].delivery_count;
+                f.n_records += (int)(d->acquired_records[j].last_offset -
+                                     d->acquired_records[j].first_offset + 1);
+            }
+            if (d->records.len) {
+                /* Whole batches: they hold at least the acquired records. */
+                f.n_batch_records = mt_count_records(d->records, 0);
+            }
+        }
+    return f;
+}
+
+/* The next ShareFetch of m's session (epoch 0 opens it). */
+static fetched share_fetch(smember *m, int32_t max_records, const ack *acks, int n_acks)
+{
+    fetched f = share_fetch_epoch(m, m->session_epoch, max_records, acks, n_acks);
+    if (!f.error) m->session_epoch++;
+    return f;
+}
+
+static int16_t share_ack(smember *m, int32_t epoch, ack a, int16_t *part_error)
+{
+    kp_share_acknowledge_request req;
+    kp_share_acknowledge_request_init(&req);
+    req.group_id = kwire_cstr("g");
+    req.member_id = kwire_cstr(m->id);
+    req.share_session_epoch = epoch;
+    kp_share_acknowledge_request_acknowledge_topic t;
+    kp_share_acknowledge_request_acknowledge_topic_init(&t);
+    kp_share_acknowledge_request_acknowledge_partition p;
+    kp_share_acknowledge_request_acknowledge_partition_init(&p);
+    kp_share_acknowledge_request_acknowledgement_batch b;
+    kp_share_acknowledge_request_acknowledgement_batch_init(&b);
+    b.first_offset = a.first;
+    b.last_offset = a.last;
+    b.acknowledge_types = &a.type;
+    b.n_acknowledge_types = 1;
+    p.acknowledgement_batches = &b;
+    p.n_acknowledgement_batches = 1;
+    t.topic_id = tid;
+    t.partitions = &p;
+    t.n_partitions = 1;
+    req.topics = &t;
+    req.n_topics = 1;
+    kp_share_acknowledge_response resp;
+    mt_call(&m->c, KP_SHARE_ACKNOWLEDGE_KEY, SA_V, &req, &resp);
+    if (!resp.error_code) {
+        ck_assert_int_eq(resp.n_responses, 1);
+        ck_assert_int_eq(resp.responses[0].n_partitions, 1);
+        *part_error = resp.responses[0].partitions[0].error_code;
+    }
+    return resp.error_code;
+}
+
+START_TEST(test_member_joins_and_gets_the_partition)
+{
+    smember m;
+    member_join(&m, "m1");
+    ck_assert_int_eq(m.n_assigned, 1);
+    int32_t e = m.epoch;
+    ck_assert_int_eq(heartbeat(&m, e), 0);
+    ck_assert_int_eq(m.epoch, e);
+    ck_assert_int_eq(heartbeat(&m, e + 5), KFK_ERR_FENCED_MEMBER_EPOCH);
+    smember x = {0};
+    snprintf(x.id, sizeof(x.id), "nobody");
+    mt_open(&x.c, mc, 1);
+    ck_assert_int_eq(heartbeat(&x, 3), KFK_ERR_UNKNOWN_MEMBER_ID);
+    mt_close(&x.c);
+    mt_close(&m.c);
+}
+END_TEST
+
+START_TEST(test_fetch_acquires_and_accept_settles)
+{
+    smember m;
+    member_join(&m, "m1");
+    fetched f = share_fetch(&m, 100, NULL, 0);
+    ck_assert_int_eq(f.error, 0);
+    ck_assert_int_eq(f.n_ranges, 1);
+    ck_assert_int_eq(f.first[0], 0);
+    ck_assert_int_eq(f.last[0], N_RECORDS - 1);
+    ck_assert_int_eq(f.count[0], 1);
+    ck_assert_int_eq(f.n_batch_records, N_RECORDS);
+    /* Nothing more while they are held. */
+    f = share_fetch(&m, 100, NULL, 0);
+    ck_assert_int_eq(f.n_records, 0);
+    ack a = {0, N_RECORDS - 1, 1};
+    f = share_fetch(&m, 100, &a, 1);
+    ck_assert_int_eq(f.ack_error, 0);
+    ck_assert_int_eq(f.n_records, 0);
+    /* Accepting them again: they are no longer held. */
+    f = share_fetch(&m, 100, &a, 1);
+    ck_assert_int_eq(f.ack_error, KFK_ERR_INVALID_RECORD_STATE);
+    mt_close(&m.c);
+}
+END_TEST
+
+START_TEST(test_release_redelivers_and_reject_never)
+{
+    smember m;
+    member_join(&m, "m1");
+    fetched f = share_fetch(&m, 4, NULL, 0);
+    ck_assert_int_eq(f.n_records, 4);
+    ack acks[2] = {{0, 1, 2}, {2, 3, 3}}; /* release 0-1, reject 2-3 */
+    f = share_fetch(&m, 100, acks, 2);
+    ck_assert_int_eq(f.ack_error, 0);
+    /* 0-1 come back first with delivery count 2, then 4.. with 1. */
+    ck_assert_int_eq(f.n_ranges, 2);
+    ck_assert_int_eq(f.first[0], 0);
+    ck_assert_int_eq(f.last[0], 1);
+    ck_assert_int_eq(f.count[0], 2);
+    ck_assert_int_eq(f.first[1], 4);
+    ck_assert_int_eq(f.last[1], N_RECORDS - 1);
+    ck_assert_int_eq(f.count[1], 1);
+    ack skip[2] = {{0, 1, 2}, {4, N_RECORDS - 1, 2}};
+    f = share_fetch(&m, 100, skip, 2);
+    ck_assert_int_eq(f.ack_error, 0);
+    for (int i = 0; i < f.n_ranges; i++)
+        ck_assert_msg(f.last[i] < 2 || f.first[i] > 3, "a rejected record came back");
+    ck_assert_int_eq(f.n_records, N_RECORDS - 2);
+    mt_close(&m.c);
+}
+END_TEST
+
+START_TEST(test_lock_timeout_redelivers)
+{
+    ck_assert_int_eq(kfk_mock_set_share_record_lock_duration(mc, 0), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_set_share_record_lock_duration(mc, 200), 0);
+    smember m;
+    member_join(&m, "m1");
+    fetched f = share_fetch(&m, 100, NULL, 0);
+    ck_assert_int_eq(f.n_records, N_RECORDS);
+    /* Poll until the lock passes and the records come back. */
+    int64_t deadline = mt_now_ms() + MT_TIMEOUT_MS;
+    do {
+        f = share_fetch(&m, 100, NULL, 0);
+        if (!f.n_records) poll(NULL, 0, 20);
+    } while (!f.n_records && mt_now_ms() < deadline);
+    ck_assert_int_eq(f.n_records, N_RECORDS);
+    ck_assert_int_eq(f.count[0], 2);
+    mt_close(&m.c);
+}
+END_TEST
+
+START_TEST(test_delivery_count_limit_archives)
+{
+    ck_assert_int_eq(kfk_mock_set_share_delivery_count_limit(mc, 1), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_set_share_delivery_count_limit(mc, 2), 0);
+    smember m;
+    member_join(&m, "m1");
+    fetched f = share_fetch(&m, 100, NULL, 0);
+    ck_assert_int_eq(f.count[0], 1);
+    ack rel = {0, N_RECORDS - 1, 2};
+    f = share_fetch(&m, 100, &rel, 1);
+    ck_assert_int_eq(f.n_records, N_RECORDS);
+    ck_assert_int_eq(f.count[0], 2);
+    f = share_fetch(&m, 100, &rel, 1);
+    ck_assert_int_eq(f.ack_error, 0);
+    ck_assert_int_eq(f.n_records, 0); /* archived after two deliveries */
+    mt_close(&m.c);
+}
+END_TEST
+
+START_TEST(test_two_members_never_hold_the_same_record)
+{
+    smember a, b;
+    member_join(&a, "ma");
+    member_join(&b, "mb");
+    ck_assert_int_eq(heartbeat(&a, a.epoch), 0);
+    ck_assert_int_eq(a.n_assigned, 1); /* one partition, shared by both */
+    ck_assert_int_eq(b.n_assigned, 1);
+    bool held[N_RECORDS] = {0};
+    int total = 0;
+    for (int round = 0; round < 4; round++) {
+        smember *m = round % 2 ? &b : &a;
+        fetched f = share_fetch(m, 3, NULL, 0);
+        ck_assert_int_eq(f.error, 0);
+        for (int i = 0; i < f.n_ranges; i++)
+            for (int64_t o = f.first[i]; o <= f.last[i]; o++) {
+                ck_assert_msg(!held[o], "offset %lld acquired twice", (long long)o);
+                held[o] = true;
+                total++;
+            }
+    }
+    ck_assert_int_eq(total, 4 * 3 < N_RECORDS ? 12 : N_RECORDS);
+    /* b cannot acknowledge what a holds. */
+    int16_t perr = 0;
+    ck_assert_int_eq(share_ack(&b, b.session_epoch++, (ack){0, 0, 1}, &perr), 0);
+    ck_assert_int_eq(perr, KFK_ERR_INVALID_RECORD_STATE);
+    /* a leaves: what it held goes to b. */
+    ck_assert_int_eq(heartbeat(&a, -1), 0);
+    fetched f = share_fetch(&b, 100, NULL, 0);
+    ck_assert_int_eq(f.first[0], 0);
+    ck_assert_int_eq(f.count[0], 2);
+    mt_close(&a.c);
+    mt_close(&b.c);
+}
+END_TEST
+
+START_TEST(test_session_epochs)
+{
+    smember m;
+    member_join(&m, "m1");
+    /* No session yet. */
+    fetched f = share_fetch_epoch(&m, 1, 10, NULL, 0);
+    ck_assert_int_eq(f.error, KFK_ERR_SHARE_SESSION_NOT_FOUND);
+    /* Acknowledging on epoch 0 is refused. */
+    ack a = {0, 0, 1};
+    f = share_fetch_epoch(&m, 0, 10, &a, 1);
+    ck_assert_int_eq(f.error, KFK_ERR_INVALID_REQUEST);
+    f = share_fetch(&m, 2, NULL, 0); /* opens, epoch 0 */
+    ck_assert_int_eq(f.error, 0);
+    ck_assert_int_eq(f.n_records, 2);
+    f = share_fetch_epoch(&m, 5, 10, NULL, 0);
+    ck_assert_int_eq(f.error, KFK_ERR_INVALID_SHARE_SESSION_EPOCH);
+    int16_t perr = -1;
+    ck_assert_int_eq(share_ack(&m, 0, a, &perr), KFK_ERR_INVALID_SHARE_SESSION_EPOCH);
+    ck_assert_int_eq(share_ack(&m, 1, a, &perr), 0);
+    ck_assert_int_eq(perr, 0);
+    /* Epoch -1 closes the session, releasing offset 1. */
+    ck_assert_int_eq(share_ack(&m, -1, (ack){5, 5, 1}, &perr), 0);
+    ck_assert_int_eq(perr, KFK_ERR_INVALID_RECORD_STATE);
+    f = share_fetch_epoch(&m, 3, 10, NULL, 0);
+    ck_assert_int_eq(f.error, KFK_ERR_SHARE_SESSION_NOT_FOUND);
+    m.session_epoch = 0;
+    f = share_fetch(&m, 1, NULL, 0);
+    ck_assert_int_eq(f.first[0], 1);
+    ck_assert_int_eq(f.count[0], 2);
+    /* A member the group does not know. */
+    smember x = m;
+    snprintf(x.id, sizeof(x.id), "stranger");
+    f = share_fetch_epoch(&x, 0, 10, NULL, 0);
+    ck_assert_int_eq(f.error, KFK_ERR_UNKNOWN_MEMBER_ID);
+    mt_close(&m.c);
+}
+END_TEST
+
+START_TEST(test_describe_shows_the_group)
+{
+    smember a, b;
+    member_join(&a, "ma");
+    member_join(&b, "mb");
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    kp_share_group_describe_request req;
+    kp_share_group_describe_request_init(&req);
+    kslice ids[2] = {kwire_cstr("g"), kwire_cstr("nope")};
+    req.group_ids = ids;
+    req.n_group_ids = 2;
+    kp_share_group_describe_response resp;
+    mt_call(&c, KP_SHARE_GROUP_DESCRIBE_KEY, 1, &req, &resp);
+    ck_assert_int_eq(resp.n_groups, 2);
+    ck_assert_int_eq(resp.groups[0].error_code, 0);
+    ck_assert_int_eq(resp.groups[0].n_members, 2);
+    ck_assert(kwire_eq(resp.groups[0].group_state, kwire_cstr("Stable")));
+    ck_assert_int_eq(resp.groups[0].members[0].assignment.n_topic_partitions, 1);
+    ck_assert_int_eq(resp.groups[1].error_code, KFK_ERR_GROUP_ID_NOT_FOUND);
+    mt_close(&c);
+    mt_close(&a.c);
+    mt_close(&b.c);
+}
+END_TEST
+
+static Suite *mock_share_suite(void)
+{
+    Suite *s = suite_create("mock_share");
+    TCase *tc = tcase_create("share");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_member_joins_and_gets_the_partition);
+    tcase_add_test(tc, test_fetch_acquires_and_accept_settles);
+    tcase_add_test(tc, test_release_redelivers_and_reject_never);
+    tcase_add_test(tc, test_lock_timeout_redelivers);
+    tcase_add_test(tc, test_delivery_count_limit_archives);
+    tcase_add_test(tc, test_two_members_never_hold_the_same_record);
+    tcase_add_test(tc, test_session_epochs);
+    tcase_add_test(tc, test_describe_shows_the_group);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return ktest_run(mock_share_suite());
+}
