@@ -108,15 +108,52 @@ kfk_err mock_share_ack_check(mock_cluster *mc, mock_share_part *sp, int32_t owne
 /* Applies a checked acknowledgement batch. */
 void mock_share_ack_apply(mock_cluster *mc, mock_share_part *sp, int64_t first, int64_t last,
                           const int8_t *types, int32_t n_types);
+/* The partition a request names and its share-partition: KFK_OK, or
+ * UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER
+ * (*p set) or NO_MEMORY. */
+kfk_err mock_share_locate(mock_req *req, mock_share_group *sg, const kuuid *topic_id,
+                          int32_t partition, mock_partition **p, mock_share_part **sp);
+/* Checks, then applies, each acknowledgement batch of one partition
+ * (ShareFetch's and ShareAcknowledge's batches share a layout); returns
+ * the first error (a failing batch applies nothing). */
+kfk_err mock_share_acknowledge(mock_cluster *mc, mock_share_part *sp, int32_t owner,
+                               const kp_share_fetch_request_acknowledgement_batch *b, int32_t n,
+                               bool renew_ok);
 /* Releases every record owner holds in sg (its session closed or its
  * member left): they become available again, or archived past the
  * delivery count limit. */
 void mock_share_release_owner(mock_cluster *mc, mock_share_group *sg, int32_t owner);
 
-/* share_fetch.c ------------------------------------------------------- */
+/* share_session.c ----------------------------------------------------- */
 
+/* member_id's session on broker_id in sg; NULL when none. */
+mock_share_session *mock_share_session_find(mock_share_group *sg, kslice member_id,
+                                            int32_t broker_id);
+/* A new session (next epoch 1) with no partitions; NULL when out of
+ * memory. */
+mock_share_session *mock_share_session_open(mock_cluster *mc, mock_share_group *sg,
+                                            kslice member_id, int32_t broker_id);
+/* Removes and frees s, releasing the records it holds. */
+void mock_share_session_close(mock_cluster *mc, mock_share_group *sg, mock_share_session *s);
+/* Adds a partition to s (0, or -1 when out of memory) or forgets one. */
+int mock_share_session_add(mock_share_session *s, const kuuid *topic_id, int32_t partition);
+void mock_share_session_forget(mock_share_session *s, const kuuid *topic_id, int32_t partition);
+/* The session epoch that follows e: 1, 2, ... wrapping to 1. */
+int32_t mock_share_epoch_next(int32_t e);
 /* Member member_id left g: its sessions close and their records go back. */
 void mock_share_member_gone(mock_cluster *mc, mock_group *g, const char *member_id);
+
+/* The share group of a ShareFetch or ShareAcknowledge and its member:
+ * KFK_OK and *sg, INVALID_REQUEST (empty ids) or UNKNOWN_MEMBER_ID. */
+kfk_err mock_share_member_check(mock_req *req, kslice group_id, kslice member_id,
+                                mock_share_group **sg);
+/* The session for a request of epoch epoch on req's broker: KFK_OK with
+ * *out (NULL for epoch 0 without one), SHARE_SESSION_NOT_FOUND or
+ * INVALID_SHARE_SESSION_EPOCH. */
+kfk_err mock_share_session_for(mock_req *req, mock_share_group *sg, kslice member_id, int32_t epoch,
+                               mock_share_session **out);
+
+/* share_fetch.c, share_acknowledge.c ---------------------------------- */
 
 mock_handler mock_handle_share_group_heartbeat, mock_handle_share_group_describe,
     mock_handle_share_fetch, mock_handle_share_acknowledge;

@@ -21,6 +21,7 @@
 
 #include "base/time.h"
 #include "mock/share.h"
+#include "proto/gen/share_fetch.h"
 
 mock_share_part *mock_share_part_find(mock_share_group *sg, const kuuid *topic_id,
                                       int32_t partition)
@@ -227,4 +228,39 @@ void mock_share_release_owner(mock_cluster *mc, mock_share_group *sg, int32_t ow
             if (sp->recs[k].state == MOCK_SHARE_ACQUIRED && sp->recs[k].owner == owner)
                 rec_release(mc, &sp->recs[k]);
     }
+}
+
+/* The partition a request names and its share-partition, or the error to
+ * answer for it (unknown topic id or partition, another leader). */
+kfk_err mock_share_locate(mock_req *req, mock_share_group *sg, const kuuid *id, int32_t partition,
+                          mock_partition **p, mock_share_part **sp)
+{
+    mock_topic *t = mock_topic_find_id(req->mc, id);
+    if (!t) return KFK_ERR_UNKNOWN_TOPIC_ID;
+    *p = mock_partition_find(t, partition);
+    if (!*p) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if ((*p)->leader != req->broker->id) return KFK_ERR_NOT_LEADER_OR_FOLLOWER;
+    *sp = mock_share_part_get(req->mc, sg, *p);
+    return *sp ? KFK_OK : KFK_ERR_NO_MEMORY;
+}
+
+/* Checks, then applies, each acknowledgement batch of one partition; the
+ * first error found (a failing batch applies nothing). Batches carry the
+ * same fields in ShareFetch and ShareAcknowledge. */
+kfk_err mock_share_acknowledge(mock_cluster *mc, mock_share_part *sp, int32_t owner,
+                               const kp_share_fetch_request_acknowledgement_batch *b, int32_t n,
+                               bool renew_ok)
+{
+    kfk_err first = KFK_OK;
+    for (int32_t i = 0; i < n; i++) {
+        kfk_err err =
+            mock_share_ack_check(mc, sp, owner, b[i].first_offset, b[i].last_offset,
+                                 b[i].acknowledge_types, b[i].n_acknowledge_types, renew_ok);
+        if (!err)
+            mock_share_ack_apply(mc, sp, b[i].first_offset, b[i].last_offset,
+                                 b[i].acknowledge_types, b[i].n_acknowledge_types);
+        else if (!first)
+            first = err;
+    }
+    return first;
 }
