@@ -119,6 +119,9 @@ kfk_err mock_share_locate(mock_req *req, mock_share_group *sg, const kuuid *topi
 kfk_err mock_share_acknowledge(mock_cluster *mc, mock_share_part *sp, int32_t owner,
                                const kp_share_fetch_request_acknowledgement_batch *b, int32_t n,
                                bool renew_ok);
+/* Whether sp has a record to acquire now (or cannot tell: out of memory),
+ * after releasing the records whose lock passed. */
+bool mock_share_available(mock_cluster *mc, mock_share_part *sp, const mock_partition *p);
 /* Releases every record owner holds in sg (its session closed or its
  * member left): they become available again, or archived past the
  * delivery count limit. */
@@ -154,6 +157,27 @@ kfk_err mock_share_session_for(mock_req *req, mock_share_group *sg, kslice membe
                                mock_share_session **out);
 
 /* share_fetch.c, share_acknowledge.c ---------------------------------- */
+
+/* Answers a ShareFetch that waited: acquires from session session_id of
+ * member_id in group_id on req's broker (SHARE_SESSION_NOT_FOUND when it
+ * is gone). MOCK_DONE or MOCK_CLOSE. */
+int mock_share_fetch_answer(mock_req *req, kslice group_id, kslice member_id, int32_t session_id,
+                            int32_t max_records);
+/* Whether a waiting ShareFetch of that session can be answered: a
+ * partition of the session led by b has an available record, or the
+ * session is gone. */
+bool mock_share_fetch_ready(mock_broker *b, kslice group_id, kslice member_id, int32_t session_id);
+
+/* share_wait.c -------------------------------------------------------- */
+
+/* Parks req (a ShareFetch that acquired nothing) for up to max_wait_ms
+ * after it arrived: MOCK_PARKED, or -1 when out of memory (answer it
+ * now). */
+int mock_share_park(mock_req *req, kslice group_id, kslice member_id, int32_t session_id,
+                    int32_t max_records, int32_t max_wait_ms);
+/* Records may have become available (released, session closed): have the
+ * loop re-check every broker's waiting ShareFetches. */
+void mock_share_waits_poke(mock_cluster *mc);
 
 mock_handler mock_handle_share_group_heartbeat, mock_handle_share_group_describe,
     mock_handle_share_fetch, mock_handle_share_acknowledge;

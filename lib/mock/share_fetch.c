@@ -1,4 +1,4 @@
-/* Share sessions, ShareFetch and ShareAcknowledge (KIP-932) in the mock.
+/* ShareFetch (KIP-932) in the mock (sessions: share_session.c).
  *
  *  - A share session is one member's fetch context on one broker, keyed by
  *    (group, member, broker). Epoch 0 opens it (replacing the member's
@@ -10,7 +10,8 @@
  *    still holds; it fetches nothing. ShareAcknowledge never opens one.
  *  - The session's partitions are those its requests named, less the
  *    forgotten ones. A fetch acquires, from each of them this broker leads,
- *    up to max_records records (share_partition.c) and answers with the
+ *    up to max_records records in all (0: none, the fetch only
+ *    acknowledges) (share_partition.c) and answers with the
  *    whole batches holding them and the acquired ranges with their
  *    delivery counts. Partitions the broker does not lead answer
  *    NOT_LEADER_OR_FOLLOWER with the leader and its endpoint.
@@ -19,8 +20,9 @@
  *    partition's acknowledge error INVALID_RECORD_STATE, and none of that
  *    batch applies.
  *  - The member must be in the share group (UNKNOWN_MEMBER_ID otherwise).
- *  - ShareFetch answers at once, also when nothing was acquired: it does
- *    not wait max_wait_ms for records.
+ *  - A fetch that acquired nothing and carried no acknowledgements waits
+ *    up to max_wait_ms for records (share_wait.c); min_bytes is not
+ *    looked at: one record is enough.
  * Loop thread, mc->lock held. */
 #include <stdlib.h>
 #include <string.h>
@@ -179,32 +181,40 @@ static int fetch_requested(mock_req *req, const kp_share_fetch_request *r, mock_
     return 0;
 }
 
-/* Acquires records from the session's partitions, within max_records. */
-static int fetch_acquire(mock_req *req, const kp_share_fetch_request *r, mock_share_group *sg,
+/* Acquires records from the session's partitions, within max_records;
+ * the number acquired, or -1 when out of memory. */
+static int fetch_acquire(mock_req *req, int32_t max_records, mock_share_group *sg,
                          mock_share_session *s, answer *a)
 {
-    int32_t budget = r->max_records > 0 ? r->max_records : INT32_MAX;
+    int32_t budget = max_records, total = 0; /* 0: acknowledging only */
     for (int32_t i = 0; i < s->n_tps && budget > 0; i++) {
         const mock_share_tp *tp = &s->tps[i];
         mock_partition *p = NULL;
         mock_share_part *sp = NULL;
         kfk_err err = mock_share_locate(req, sg, &tp->topic_id, tp->partition, &p, &sp);
         if (err == KFK_ERR_NO_MEMORY) return -1;
-        if (err) continue; /* answered for the request's own partitions */
+        if (err) {
+            /* The partition moved or went since the session took it. */
+            entry *e = entry_add(a, &tp->topic_id, tp->partition);
+            if (!e) return -1;
+            entry_error(a, e, err, p);
+            continue;
+        }
         kp_share_fetch_response_acquired_records *acq;
         int32_t n_acq;
         int got = mock_share_acquire(req->mc, sp, p, s->id, budget, req->arena, &acq, &n_acq);
         if (got < 0) return -1;
         if (!got) continue;
-        budget -= got;
         entry *e = entry_add(a, &tp->topic_id, tp->partition);
-        if (!e) continue;
+        if (!e) return -1; /* a.cap counts every session partition */
+        budget -= got;
+        total += got;
         e->d.acquired_records = acq;
         e->d.n_acquired_records = n_acq;
         if (records_of(req, p, acq[0].first_offset, acq[n_acq - 1].last_offset, &e->d.records))
             return -1;
     }
-    return 0;
+    return total;
 }
 
 static kfk_err fetch_session(mock_req *req, const kp_share_fetch_request *r, mock_share_group *sg,
@@ -222,6 +232,18 @@ static kfk_err fetch_session(mock_req *req, const kp_share_fetch_request *r, moc
         (*s)->next_epoch = mock_share_epoch_next(epoch);
     }
     return KFK_OK;
+}
+
+/* A fetch waits when it acquired nothing and has nothing else to say:
+ * no acknowledgements, no partition errors. */
+static bool may_wait(const kp_share_fetch_request *r, const answer *a, int acquired)
+{
+    if (acquired || r->max_wait_ms <= 0 || r->max_records <= 0 || r->share_session_epoch == -1 ||
+        has_acks(r))
+        return false;
+    for (int32_t i = 0; i < a->n; i++)
+        if (a->v[i].d.error_code) return false;
+    return true;
 }
 
 int mock_handle_share_fetch(mock_req *req)
@@ -246,10 +268,60 @@ int mock_handle_share_fetch(mock_req *req)
     a.cap += s->n_tps;
     a.v = karena_alloc(req->arena, (size_t)(a.cap ? a.cap : 1) * sizeof(*a.v));
     if (!a.v || fetch_requested(req, &r, sg, s, &a)) return MOCK_CLOSE;
+    int acquired = 0;
     if (r.share_session_epoch == -1)
         mock_share_session_close(req->mc, sg, s);
-    else if (fetch_acquire(req, &r, sg, s, &a))
+    else if ((acquired = fetch_acquire(req, r.max_records, sg, s, &a)) < 0)
         return MOCK_CLOSE;
+    if (may_wait(&r, &a, acquired) && mock_share_park(req, r.group_id, r.member_id, s->id,
+                                                      r.max_records, r.max_wait_ms) == MOCK_PARKED)
+        return MOCK_PARKED;
     if (fetch_answer(req, &a, &resp)) return MOCK_CLOSE;
+    return mock_respond(req, &resp);
+}
+
+/* The session a waiting fetch belongs to, if it is still open. */
+static mock_share_session *waiting_session(mock_cluster *mc, int32_t broker_id, kslice group_id,
+                                           kslice member_id, int32_t session_id,
+                                           mock_share_group **sg)
+{
+    mock_group *g = mock_group_find(mc, group_id);
+    *sg = g && g->type == MOCK_GROUP_SHARE ? mock_share_group_of(g) : NULL;
+    mock_share_session *s = *sg ? mock_share_session_find(*sg, member_id, broker_id) : NULL;
+    return s && s->id == session_id ? s : NULL;
+}
+
+bool mock_share_fetch_ready(mock_broker *b, kslice group_id, kslice member_id, int32_t session_id)
+{
+    mock_share_group *sg;
+    mock_share_session *s = waiting_session(b->mc, b->id, group_id, member_id, session_id, &sg);
+    if (!s) return true;
+    for (int32_t i = 0; i < s->n_tps; i++) {
+        mock_topic *t = mock_topic_find_id(b->mc, &s->tps[i].topic_id);
+        mock_partition *p = t ? mock_partition_find(t, s->tps[i].partition) : NULL;
+        if (!p || p->leader != b->id) return true; /* answer with the error */
+        mock_share_part *sp = mock_share_part_get(b->mc, sg, p);
+        if (!sp || mock_share_available(b->mc, sp, p)) return true;
+    }
+    return false;
+}
+
+int mock_share_fetch_answer(mock_req *req, kslice group_id, kslice member_id, int32_t session_id,
+                            int32_t max_records)
+{
+    kp_share_fetch_response resp;
+    kp_share_fetch_response_init(&resp);
+    resp.acquisition_lock_timeout_ms = req->mc->share.lock_ms;
+    mock_share_group *sg;
+    mock_share_session *s =
+        waiting_session(req->mc, req->broker->id, group_id, member_id, session_id, &sg);
+    if (!s) {
+        resp.error_code = KFK_ERR_SHARE_SESSION_NOT_FOUND;
+        return mock_respond(req, &resp);
+    }
+    answer a = {.cap = s->n_tps};
+    a.v = karena_alloc(req->arena, (size_t)(a.cap ? a.cap : 1) * sizeof(*a.v));
+    if (!a.v || fetch_acquire(req, max_records, sg, s, &a) < 0 || fetch_answer(req, &a, &resp))
+        return MOCK_CLOSE;
     return mock_respond(req, &resp);
 }

@@ -170,6 +170,16 @@ int mock_share_acquire(mock_cluster *mc, mock_share_part *sp, const mock_partiti
     return got;
 }
 
+bool mock_share_available(mock_cluster *mc, mock_share_part *sp, const mock_partition *p)
+{
+    expire_locks(mc, sp);
+    advance_start(sp, p);
+    if (extend_window(sp, p)) return true;
+    for (int64_t i = 0; i < sp->n_recs; i++)
+        if (sp->recs[i].state == MOCK_SHARE_AVAILABLE) return true;
+    return false;
+}
+
 static int8_t type_at(const int8_t *types, int32_t n_types, int64_t i)
 {
     return n_types == 1 ? types[0] : types[i];
@@ -256,10 +266,11 @@ kfk_err mock_share_acknowledge(mock_cluster *mc, mock_share_part *sp, int32_t ow
         kfk_err err =
             mock_share_ack_check(mc, sp, owner, b[i].first_offset, b[i].last_offset,
                                  b[i].acknowledge_types, b[i].n_acknowledge_types, renew_ok);
-        if (!err)
+        if (!err) {
             mock_share_ack_apply(mc, sp, b[i].first_offset, b[i].last_offset,
                                  b[i].acknowledge_types, b[i].n_acknowledge_types);
-        else if (!first)
+            mock_share_waits_poke(mc);
+        } else if (!first)
             first = err;
     }
     return first;

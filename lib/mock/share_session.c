@@ -29,6 +29,7 @@ mock_share_session *mock_share_session_find(mock_share_group *sg, kslice member_
 void mock_share_session_close(mock_cluster *mc, mock_share_group *sg, mock_share_session *s)
 {
     mock_share_release_owner(mc, sg, s->id);
+    mock_share_waits_poke(mc);
     for (size_t i = 0; i < sg->n_sessions; i++)
         if (sg->sessions[i] == s) {
             sg->sessions[i] = sg->sessions[--sg->n_sessions];

@@ -87,6 +87,9 @@ typedef struct fetched {
     int n_ranges;
     int n_records; /* acquired */
     int n_batch_records;
+    int16_t part_error;
+    int32_t leader; /* current_leader of the last partition */
+    int n_endpoints;
 } fetched;
 
 /* One acknowledgement batch: [first, last] with one type. */
@@ -95,46 +98,55 @@ typedef struct ack {
     int8_t type;
 } ack;
 
-static fetched share_fetch_epoch(smember *m, int32_t epoch, int32_t max_records, const ack *acks,
-                                 int n_acks)
-{
+/* A ShareFetch of partition 0 of "t", built in place (it points into
+ * itself: do not copy). */
+typedef struct sf_req {
     kp_share_fetch_request req;
-    kp_share_fetch_request_init(&req);
-    req.group_id = kwire_cstr("g");
-    req.member_id = kwire_cstr(m->id);
-    req.share_session_epoch = epoch;
-    req.max_records = max_records;
-    req.batch_size = max_records;
     kp_share_fetch_request_fetch_topic t;
-    kp_share_fetch_request_fetch_topic_init(&t);
     kp_share_fetch_request_fetch_partition p;
-    kp_share_fetch_request_fetch_partition_init(&p);
     kp_share_fetch_request_acknowledgement_batch b[8];
     int8_t types[8];
+} sf_req;
+
+static void sf_build(sf_req *x, const smember *m, int32_t epoch, int32_t max_records,
+                     int32_t max_wait_ms, const ack *acks, int n_acks)
+{
+    kp_share_fetch_request_init(&x->req);
+    x->req.group_id = kwire_cstr("g");
+    x->req.member_id = kwire_cstr(m->id);
+    x->req.share_session_epoch = epoch;
+    x->req.max_records = max_records;
+    x->req.batch_size = max_records;
+    x->req.max_wait_ms = max_wait_ms;
+    kp_share_fetch_request_fetch_topic_init(&x->t);
+    kp_share_fetch_request_fetch_partition_init(&x->p);
     for (int i = 0; i < n_acks; i++) {
-        kp_share_fetch_request_acknowledgement_batch_init(&b[i]);
-        types[i] = acks[i].type;
-        b[i].first_offset = acks[i].first;
-        b[i].last_offset = acks[i].last;
-        b[i].acknowledge_types = &types[i];
-        b[i].n_acknowledge_types = 1;
+        kp_share_fetch_request_acknowledgement_batch_init(&x->b[i]);
+        x->types[i] = acks[i].type;
+        x->b[i].first_offset = acks[i].first;
+        x->b[i].last_offset = acks[i].last;
+        x->b[i].acknowledge_types = &x->types[i];
+        x->b[i].n_acknowledge_types = 1;
     }
-    p.acknowledgement_batches = b;
-    p.n_acknowledgement_batches = n_acks;
-    t.topic_id = tid;
-    t.partitions = &p;
-    t.n_partitions = 1;
-    req.topics = &t;
-    req.n_topics = 1;
-    kp_share_fetch_response resp;
-    mt_call(&m->c, KP_SHARE_FETCH_KEY, SF_V, &req, &resp);
-    fetched f = {.error = resp.error_code};
-    if (resp.error_code) return f;
-    ck_assert_int_gt(resp.acquisition_lock_timeout_ms, 0);
-    for (int32_t i = 0; i < resp.n_responses; i++)
-        for (int32_t k = 0; k < resp.responses[i].n_partitions; k++) {
-            const kp_share_fetch_response_partition_data *d = &resp.responses[i].partitions[k];
-            ck_assert_int_eq(d->error_code, 0);
+    x->p.acknowledgement_batches = x->b;
+    x->p.n_acknowledgement_batches = n_acks;
+    x->t.topic_id = tid;
+    x->t.partitions = &x->p;
+    x->t.n_partitions = 1;
+    x->req.topics = &x->t;
+    x->req.n_topics = 1;
+}
+
+static fetched sf_decode(const kp_share_fetch_response *resp)
+{
+    fetched f = {.error = resp->error_code};
+    if (resp->error_code) return f;
+    ck_assert_int_gt(resp->acquisition_lock_timeout_ms, 0);
+    for (int32_t i = 0; i < resp->n_responses; i++)
+        for (int32_t k = 0; k < resp->responses[i].n_partitions; k++) {
+            const kp_share_fetch_response_partition_data *d = &resp->responses[i].partitions[k];
+            f.part_error = d->error_code;
+            f.leader = d->current_leader.leader_id;
             f.ack_error = d->acknowledge_error_code;
             for (int32_t j = 0; j < d->n_acquired_records && f.n_ranges < 16; j++) {
                 f.first[f.n_ranges] = d->acquired_records[j].first_offset;
@@ -143,12 +155,50 @@ static fetched share_fetch_epoch(smember *m, int32_t epoch, int32_t max_records,
                 f.n_records += (int)(d->acquired_records[j].last_offset -
                                      d->acquired_records[j].first_offset + 1);
             }
+            /* Whole batches: they hold at least the acquired records. */
             if (d->records.len) {
-                /* Whole batches: they hold at least the acquired records. */
-                f.n_batch_records = mt_count_records(d->records, 0);
+                const uint8_t *q = d->records.ptr; /* the first batch's base offset */
+                int64_t base = 0;
+                for (int j = 0; j < 8; j++)
+                    base = base << 8 | q[j];
+                f.n_batch_records = mt_count_records(d->records, base);
             }
         }
+    f.n_endpoints = resp->n_node_endpoints;
     return f;
+}
+
+static fetched share_fetch_v(smember *m, int16_t v, int32_t epoch, int32_t max_records,
+                             const ack *acks, int n_acks)
+{
+    sf_req x;
+    sf_build(&x, m, epoch, max_records, 0, acks, n_acks);
+    kp_share_fetch_response resp;
+    mt_call(&m->c, KP_SHARE_FETCH_KEY, v, &x.req, &resp);
+    return sf_decode(&resp);
+}
+
+static fetched share_fetch_epoch(smember *m, int32_t epoch, int32_t max_records, const ack *acks,
+                                 int n_acks)
+{
+    return share_fetch_v(m, SF_V, epoch, max_records, acks, n_acks);
+}
+
+/* Sends the next ShareFetch of m's session, waiting up to max_wait_ms;
+ * share_fetch_recv reads its answer. */
+static int32_t share_fetch_send(smember *m, int32_t max_wait_ms)
+{
+    sf_req x;
+    sf_build(&x, m, m->session_epoch++, 100, max_wait_ms, NULL, 0);
+    karena_reset(&m->c.arena);
+    return mt_send(&m->c, KP_SHARE_FETCH_KEY, SF_V, &x.req);
+}
+
+static fetched share_fetch_recv(smember *m, int32_t cid)
+{
+    kp_share_fetch_response resp;
+    ck_assert_int_eq(mt_recv(&m->c, KP_SHARE_FETCH_KEY, SF_V, &resp), cid);
+    return sf_decode(&resp);
 }
 
 /* The next ShareFetch of m's session (epoch 0 opens it). */
@@ -156,6 +206,7 @@ static fetched share_fetch(smember *m, int32_t max_records, const ack *acks, int
 {
     fetched f = share_fetch_epoch(m, m->session_epoch, max_records, acks, n_acks);
     if (!f.error) m->session_epoch++;
+    ck_assert_int_eq(f.part_error, 0);
     return f;
 }
 
@@ -402,6 +453,187 @@ START_TEST(test_describe_shows_the_group)
 }
 END_TEST
 
+START_TEST(test_fetch_waits_for_new_records)
+{
+    smember m;
+    member_join(&m, "m1");
+    ack all = {0, N_RECORDS - 1, 1};
+    ck_assert_int_eq(share_fetch(&m, 100, NULL, 0).n_records, N_RECORDS);
+    ck_assert_int_eq(share_fetch(&m, 100, &all, 1).n_records, 0);
+    /* Nothing to acquire: the fetch waits until a record arrives. */
+    int32_t cid = share_fetch_send(&m, MT_TIMEOUT_MS / 2);
+    mt_conn p;
+    mt_open(&p, mc, 1);
+    kbuf b = {0};
+    ck_assert_int_eq(mt_produce(&p, "t", 0, mt_batch(&b, 1, 2000, -1, -1, -1))->error_code, 0);
+    kbuf_free(&b);
+    fetched f = share_fetch_recv(&m, cid);
+    ck_assert_int_eq(f.error, 0);
+    ck_assert_int_eq(f.n_records, 1);
+    ck_assert_int_eq(f.first[0], N_RECORDS);
+    ck_assert_int_eq(f.count[0], 1);
+    /* With nothing to come, it answers empty once max_wait_ms passed. */
+    cid = share_fetch_send(&m, 50);
+    f = share_fetch_recv(&m, cid);
+    ck_assert_int_eq(f.error, 0);
+    ck_assert_int_eq(f.n_records, 0);
+    mt_close(&p);
+    mt_close(&m.c);
+}
+END_TEST
+
+START_TEST(test_waiting_fetch_gets_records_another_member_releases)
+{
+    smember a, b;
+    member_join(&a, "ma");
+    member_join(&b, "mb");
+    ck_assert_int_eq(share_fetch(&a, 100, NULL, 0).n_records, N_RECORDS);
+    ck_assert_int_eq(share_fetch(&b, 100, NULL, 0).n_records, 0);
+    int32_t cid = share_fetch_send(&b, MT_TIMEOUT_MS / 2);
+    int16_t perr = -1;
+    ck_assert_int_eq(share_ack(&a, a.session_epoch++, (ack){0, N_RECORDS - 1, 2}, &perr), 0);
+    ck_assert_int_eq(perr, 0);
+    fetched f = share_fetch_recv(&b, cid);
+    ck_assert_int_eq(f.n_records, N_RECORDS);
+    ck_assert_int_eq(f.count[0], 2);
+    mt_close(&a.c);
+    mt_close(&b.c);
+}
+END_TEST
+
+START_TEST(test_renew_is_an_acknowledge_type_from_v2)
+{
+    smember m;
+    member_join(&m, "m1");
+    ck_assert_int_eq(share_fetch(&m, 2, NULL, 0).n_records, 2);
+    /* max_records 0: acknowledge only, acquire nothing. */
+    ack renew = {0, 1, 4};
+    fetched f = share_fetch_v(&m, 1, m.session_epoch++, 0, &renew, 1);
+    ck_assert_int_eq(f.ack_error, KFK_ERR_INVALID_REQUEST);
+    ck_assert_int_eq(f.n_records, 0);
+    f = share_fetch(&m, 0, &renew, 1);
+    ck_assert_int_eq(f.ack_error, 0);
+    ck_assert_int_eq(f.n_records, 0);
+    /* Renewed, still held: accepting them works, once. */
+    ack accept = {0, 1, 1};
+    f = share_fetch(&m, 0, &accept, 1);
+    ck_assert_int_eq(f.ack_error, 0);
+    f = share_fetch(&m, 0, &accept, 1);
+    ck_assert_int_eq(f.ack_error, KFK_ERR_INVALID_RECORD_STATE);
+    f = share_fetch(&m, 100, NULL, 0);
+    ck_assert_int_eq(f.first[0], 2);
+    mt_close(&m.c);
+}
+END_TEST
+
+START_TEST(test_expired_member_gives_its_records_back)
+{
+    ck_assert_int_eq(kfk_mock_set_share_group_timeouts(mc, 100, 100), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_set_share_group_timeouts(mc, 300, 50), 0);
+    smember a, b;
+    member_join(&a, "ma");
+    member_join(&b, "mb");
+    ck_assert_int_eq(share_fetch(&a, 100, NULL, 0).n_records, N_RECORDS);
+    /* a stops heartbeating; b keeps at it until a's records reach it. */
+    fetched f = {0};
+    int64_t deadline = mt_now_ms() + MT_TIMEOUT_MS;
+    while (!f.n_records && mt_now_ms() < deadline) {
+        ck_assert_int_eq(heartbeat(&b, b.epoch), 0);
+        f = share_fetch(&b, 100, NULL, 0);
+        if (!f.n_records) poll(NULL, 0, 20);
+    }
+    ck_assert_int_eq(f.n_records, N_RECORDS);
+    ck_assert_int_eq(f.count[0], 2);
+    ck_assert_int_eq(heartbeat(&a, a.epoch), KFK_ERR_UNKNOWN_MEMBER_ID);
+    mt_close(&a.c);
+    mt_close(&b.c);
+}
+END_TEST
+
+START_TEST(test_bad_heartbeats_get_kafkas_errors)
+{
+    smember m = {0};
+    mt_open(&m.c, mc, 1);
+    ck_assert_int_eq(heartbeat(&m, 0), KFK_ERR_INVALID_REQUEST); /* empty member id */
+    snprintf(m.id, sizeof(m.id), "m1");
+    kp_share_group_heartbeat_request req;
+    kp_share_group_heartbeat_request_init(&req);
+    req.group_id = kwire_cstr("g");
+    req.member_id = kwire_cstr("m1");
+    kp_share_group_heartbeat_response resp;
+    mt_call(&m.c, KP_SHARE_GROUP_HEARTBEAT_KEY, HB_V, &req, &resp); /* joins with no topics */
+    ck_assert_int_eq(resp.error_code, KFK_ERR_INVALID_REQUEST);
+    req.member_epoch = -2;
+    mt_call(&m.c, KP_SHARE_GROUP_HEARTBEAT_KEY, HB_V, &req, &resp);
+    ck_assert_int_eq(resp.error_code, KFK_ERR_INVALID_REQUEST);
+    /* A consumer group's id is not a share group's. */
+    kp_consumer_group_heartbeat_request cg;
+    kp_consumer_group_heartbeat_request_init(&cg);
+    kslice topic = kwire_cstr("t");
+    cg.group_id = kwire_cstr("cg");
+    cg.member_id = kwire_cstr("c1");
+    cg.rebalance_timeout_ms = 30000;
+    cg.subscribed_topic_names = &topic;
+    cg.n_subscribed_topic_names = 1;
+    kp_consumer_group_heartbeat_request_topic_partitions none;
+    cg.topic_partitions = &none; /* owns nothing, but says so */
+    cg.n_topic_partitions = 0;
+    kp_consumer_group_heartbeat_response cresp;
+    mt_call(&m.c, KP_CONSUMER_GROUP_HEARTBEAT_KEY, 1, &cg, &cresp);
+    ck_assert_int_eq(cresp.error_code, 0);
+    req.group_id = kwire_cstr("cg");
+    req.member_epoch = 0;
+    req.subscribed_topic_names = &topic;
+    req.n_subscribed_topic_names = 1;
+    mt_call(&m.c, KP_SHARE_GROUP_HEARTBEAT_KEY, HB_V, &req, &resp);
+    ck_assert_int_eq(resp.error_code, KFK_ERR_GROUP_ID_NOT_FOUND);
+    mt_close(&m.c);
+}
+END_TEST
+
+START_TEST(test_list_groups_names_the_share_type)
+{
+    smember m;
+    member_join(&m, "m1");
+    kp_list_groups_request req;
+    kp_list_groups_request_init(&req);
+    kslice type = kwire_cstr("share");
+    req.types_filter = &type;
+    req.n_types_filter = 1;
+    kp_list_groups_response resp;
+    mt_call(&m.c, KP_LIST_GROUPS_KEY, 5, &req, &resp);
+    ck_assert_int_eq(resp.error_code, 0);
+    ck_assert_int_eq(resp.n_groups, 1);
+    ck_assert(kwire_eq(resp.groups[0].group_id, kwire_cstr("g")));
+    ck_assert(kwire_eq(resp.groups[0].group_type, kwire_cstr("share")));
+    ck_assert(kwire_eq(resp.groups[0].group_state, kwire_cstr("Stable")));
+    mt_close(&m.c);
+}
+END_TEST
+
+START_TEST(test_partition_led_elsewhere_is_not_leader_or_follower)
+{
+    kfk_mock_cluster_destroy(mc); /* this test wants two brokers */
+    mc = kfk_mock_cluster_new(2);
+    ck_assert_ptr_nonnull(mc);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", 1, 2), 0);
+    ck_assert_int_eq(kfk_mock_partition_set_leader(mc, "t", 0, 2), 0);
+    tid = mt_topic_id(mc, "t");
+    smember m = {0};
+    snprintf(m.id, sizeof(m.id), "m1");
+    mt_open(&m.c, mc, mt_group_coordinator(mc, "g"));
+    ck_assert_int_eq(heartbeat(&m, 0), 0);
+    mt_close(&m.c);
+    mt_open(&m.c, mc, 1); /* not the leader */
+    fetched f = share_fetch_epoch(&m, 0, 10, NULL, 0);
+    ck_assert_int_eq(f.error, 0);
+    ck_assert_int_eq(f.part_error, KFK_ERR_NOT_LEADER_OR_FOLLOWER);
+    ck_assert_int_eq(f.leader, 2);
+    ck_assert_int_eq(f.n_endpoints, 1);
+    mt_close(&m.c);
+}
+END_TEST
+
 static Suite *mock_share_suite(void)
 {
     Suite *s = suite_create("mock_share");
@@ -416,6 +648,13 @@ static Suite *mock_share_suite(void)
     tcase_add_test(tc, test_two_members_never_hold_the_same_record);
     tcase_add_test(tc, test_session_epochs);
     tcase_add_test(tc, test_describe_shows_the_group);
+    tcase_add_test(tc, test_fetch_waits_for_new_records);
+    tcase_add_test(tc, test_waiting_fetch_gets_records_another_member_releases);
+    tcase_add_test(tc, test_renew_is_an_acknowledge_type_from_v2);
+    tcase_add_test(tc, test_expired_member_gives_its_records_back);
+    tcase_add_test(tc, test_bad_heartbeats_get_kafkas_errors);
+    tcase_add_test(tc, test_list_groups_names_the_share_type);
+    tcase_add_test(tc, test_partition_led_elsewhere_is_not_leader_or_follower);
     suite_add_tcase(s, tc);
     return s;
 }
