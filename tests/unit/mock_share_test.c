@@ -634,6 +634,38 @@ START_TEST(test_partition_led_elsewhere_is_not_leader_or_follower)
 }
 END_TEST
 
+START_TEST(test_api_versions_offers_share_groups)
+{
+    mt_conn c;
+    mt_open(&c, mc, 1);
+    kp_api_versions_request req;
+    kp_api_versions_request_init(&req);
+    req.client_software_name = kwire_cstr("kfk-test");
+    req.client_software_version = kwire_cstr("0.1.0");
+    kp_api_versions_response resp;
+    mt_call(&c, KP_API_VERSIONS_KEY, 3, &req, &resp);
+    ck_assert_int_eq(resp.error_code, 0);
+    /* What Kafka 4.3.1 advertises. */
+    static const int16_t want[][3] = {{76, 1, 1}, {77, 1, 1}, {78, 1, 2}, {79, 1, 2}};
+    for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+        bool found = false;
+        for (int32_t i = 0; i < resp.n_api_keys; i++)
+            if (resp.api_keys[i].api_key == want[k][0]) {
+                found = true;
+                ck_assert_int_eq(resp.api_keys[i].min_version, want[k][1]);
+                ck_assert_int_eq(resp.api_keys[i].max_version, want[k][2]);
+            }
+        ck_assert_msg(found, "api %d not advertised", want[k][0]);
+    }
+    int16_t level = 0;
+    for (int32_t i = 0; i < resp.n_finalized_features; i++)
+        if (kwire_eq(resp.finalized_features[i].name, kwire_cstr("share.version")))
+            level = resp.finalized_features[i].max_version_level;
+    ck_assert_int_eq(level, 1);
+    mt_close(&c);
+}
+END_TEST
+
 static Suite *mock_share_suite(void)
 {
     Suite *s = suite_create("mock_share");
@@ -655,6 +687,7 @@ static Suite *mock_share_suite(void)
     tcase_add_test(tc, test_bad_heartbeats_get_kafkas_errors);
     tcase_add_test(tc, test_list_groups_names_the_share_type);
     tcase_add_test(tc, test_partition_led_elsewhere_is_not_leader_or_follower);
+    tcase_add_test(tc, test_api_versions_offers_share_groups);
     suite_add_tcase(s, tc);
     return s;
 }
