@@ -666,6 +666,60 @@ START_TEST(test_api_versions_offers_share_groups)
 }
 END_TEST
 
+START_TEST(test_latest_reads_only_what_comes_after_the_assignment)
+{
+    ck_assert_int_eq(kfk_mock_set_share_auto_offset_reset(mc, "newest"), KFK_ERR_INVALID_ARG);
+    ck_assert_int_eq(kfk_mock_set_share_auto_offset_reset(mc, "latest"), 0);
+    smember m;
+    member_join(&m, "m1");
+    ck_assert_int_eq(share_fetch(&m, 100, NULL, 0).n_records, 0);
+    mt_conn p;
+    mt_open(&p, mc, 1);
+    kbuf b = {0};
+    ck_assert_int_eq(mt_produce(&p, "t", 0, mt_batch(&b, 3, 2000, -1, -1, -1))->error_code, 0);
+    kbuf_free(&b);
+    fetched f = share_fetch(&m, 100, NULL, 0);
+    ck_assert_int_eq(f.n_records, 3);
+    ck_assert_int_eq(f.first[0], N_RECORDS);
+    mt_close(&p);
+    mt_close(&m.c);
+}
+END_TEST
+
+static int16_t delete_group(mt_conn *c)
+{
+    kp_delete_groups_request req;
+    kp_delete_groups_request_init(&req);
+    kslice id = kwire_cstr("g");
+    req.groups_names = &id;
+    req.n_groups_names = 1;
+    kp_delete_groups_response resp;
+    mt_call(c, KP_DELETE_GROUPS_KEY, 2, &req, &resp);
+    ck_assert_int_eq(resp.n_results, 1);
+    return resp.results[0].error_code;
+}
+
+START_TEST(test_deleting_the_group_forgets_its_records)
+{
+    smember m;
+    member_join(&m, "m1");
+    ack all = {0, N_RECORDS - 1, 1};
+    ck_assert_int_eq(share_fetch(&m, 100, NULL, 0).n_records, N_RECORDS);
+    ck_assert_int_eq(share_fetch(&m, 100, &all, 1).ack_error, 0);
+    ck_assert_int_eq(delete_group(&m.c), KFK_ERR_NON_EMPTY_GROUP);
+    ck_assert_int_eq(heartbeat(&m, -1), 0);
+    ck_assert_int_eq(delete_group(&m.c), 0);
+    /* A new group of that name starts over: everything again, first
+     * delivery. */
+    mt_close(&m.c);
+    member_join(&m, "m1");
+    fetched f = share_fetch(&m, 100, NULL, 0);
+    ck_assert_int_eq(f.n_records, N_RECORDS);
+    ck_assert_int_eq(f.count[0], 1);
+    mt_close(&m.c);
+}
+END_TEST
+
 static Suite *mock_share_suite(void)
 {
     Suite *s = suite_create("mock_share");
@@ -688,6 +742,8 @@ static Suite *mock_share_suite(void)
     tcase_add_test(tc, test_list_groups_names_the_share_type);
     tcase_add_test(tc, test_partition_led_elsewhere_is_not_leader_or_follower);
     tcase_add_test(tc, test_api_versions_offers_share_groups);
+    tcase_add_test(tc, test_latest_reads_only_what_comes_after_the_assignment);
+    tcase_add_test(tc, test_deleting_the_group_forgets_its_records);
     suite_add_tcase(s, tc);
     return s;
 }
