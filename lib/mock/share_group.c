@@ -213,6 +213,17 @@ static int set_subscription(mock_group_member *m, const kslice *names, int32_t n
     return 0;
 }
 
+/* Keeps the rack the request names (a null one changes nothing). */
+static int set_rack(mock_group_member *m, kslice rack_id)
+{
+    if (!rack_id.ptr) return 0;
+    char *rack = mock_strdup_slice(rack_id);
+    if (!rack) return -1;
+    free(m->rack_id);
+    m->rack_id = rack;
+    return 0;
+}
+
 static mock_group_member *join(mock_req *req, mock_group *g, kslice member_id)
 {
     mock_group_member *m = mock_group_member_find(g, member_id);
@@ -279,8 +290,8 @@ static mock_group_member *heartbeat(mock_req *req, const kp_share_group_heartbea
                                                                        r->n_subscribed_topic_names);
     if ((sub_changed &&
          set_subscription(m, r->subscribed_topic_names, r->n_subscribed_topic_names)) ||
-        (r->rack_id.ptr && (free(m->rack_id), !(m->rack_id = mock_strdup_slice(r->rack_id)))) ||
-        mock_group_member_touch(mc, m) || reassign(mc, g, new_member || sub_changed)) {
+        set_rack(m, r->rack_id) || mock_group_member_touch(mc, m) ||
+        reassign(mc, g, new_member || sub_changed)) {
         *ans = (sg_answer){KFK_ERR_NO_MEMORY, NULL};
         return NULL;
     }
