@@ -13,7 +13,9 @@
  * KIP-848's ConsumerGroupHeartbeat (its SubscribedTopicRegex matched with
  * POSIX extended regexes, plus RE2's \d \D \w \W \s \S and a leading
  * (?i); other RE2/J syntax is not understood), OffsetCommit and
- * OffsetFetch. It keeps record batches in memory, bounded by a retention
+ * OffsetFetch, and KIP-932's share groups (ShareGroupHeartbeat,
+ * ShareGroupDescribe, ShareFetch, ShareAcknowledge; see "share groups"
+ * below). It keeps record batches in memory, bounded by a retention
  * size, and groups with their committed offsets; a group lives on the
  * broker FindCoordinator names for it (a hash of the group id over the
  * live brokers), the others answer NOT_COORDINATOR.
