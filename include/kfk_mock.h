@@ -14,8 +14,8 @@
  * POSIX extended regexes, plus RE2's \d \D \w \W \s \S and a leading
  * (?i); other RE2/J syntax is not understood), OffsetCommit and
  * OffsetFetch, and KIP-932's share groups (ShareGroupHeartbeat,
- * ShareGroupDescribe, ShareFetch, ShareAcknowledge; see "share groups"
- * below). It keeps record batches in memory, bounded by a retention
+ * ShareGroupDescribe, ShareFetch, ShareAcknowledge, Describe/Alter/
+ * DeleteShareGroupOffsets; see "share groups" below). It keeps record batches in memory, bounded by a retention
  * size, and groups with their committed offsets; a group lives on the
  * broker FindCoordinator names for it (a hash of the group id over the
  * live brokers), the others answer NOT_COORDINATOR.
@@ -286,7 +286,8 @@ KFK_API kfk_err kfk_mock_set_consumer_group_timeouts(kfk_mock_cluster *mc, int s
 /* ---------------------------------------------------- share groups (KIP-932) */
 
 /* The mock serves share groups: ShareGroupHeartbeat, ShareGroupDescribe,
- * ShareFetch and ShareAcknowledge. These set the broker and group
+ * ShareFetch, ShareAcknowledge and the share-group offset APIs, and
+ * finalizes share.version 1 as a new Kafka 4.3 cluster does. These set the broker and group
  * configs they follow, for the whole cluster; each may be called at any
  * time from any thread and takes effect from the next request (a lock
  * already held keeps its deadline). Each returns KFK_OK, or

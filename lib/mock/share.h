@@ -119,6 +119,14 @@ kfk_err mock_share_locate(mock_req *req, mock_share_group *sg, const kuuid *topi
 kfk_err mock_share_acknowledge(mock_cluster *mc, mock_share_part *sp, int32_t owner,
                                const kp_share_fetch_request_acknowledgement_batch *b, int32_t n,
                                bool renew_ok);
+/* AlterShareGroupOffsets: sp starts over at start_offset, nothing in
+ * flight. */
+void mock_share_part_reset(mock_share_part *sp, int64_t start_offset);
+/* DeleteShareGroupOffsets: forgets sp (freed). */
+void mock_share_part_remove(mock_share_group *sg, mock_share_part *sp);
+/* Records from the start offset to the high watermark not yet
+ * acknowledged or archived (DescribeShareGroupOffsets v1's lag). */
+int64_t mock_share_lag(const mock_share_part *sp, const mock_partition *p);
 /* Whether sp has a record to acquire now (or cannot tell: out of memory),
  * after releasing the records whose lock passed. */
 bool mock_share_available(mock_cluster *mc, mock_share_part *sp, const mock_partition *p);
@@ -181,5 +189,8 @@ void mock_share_waits_poke(mock_cluster *mc);
 
 mock_handler mock_handle_share_group_heartbeat, mock_handle_share_group_describe,
     mock_handle_share_fetch, mock_handle_share_acknowledge;
+/* share_offsets.c */
+mock_handler mock_handle_describe_share_group_offsets, mock_handle_alter_share_group_offsets,
+    mock_handle_delete_share_group_offsets;
 
 #endif

@@ -275,3 +275,30 @@ kfk_err mock_share_acknowledge(mock_cluster *mc, mock_share_part *sp, int32_t ow
     }
     return first;
 }
+
+void mock_share_part_reset(mock_share_part *sp, int64_t start_offset)
+{
+    sp->start_offset = start_offset;
+    sp->n_recs = 0;
+}
+
+void mock_share_part_remove(mock_share_group *sg, mock_share_part *sp)
+{
+    for (size_t i = 0; i < sg->n_parts; i++)
+        if (sg->parts[i] == sp) {
+            sg->parts[i] = sg->parts[--sg->n_parts];
+            break;
+        }
+    free(sp->recs);
+    free(sp);
+}
+
+int64_t mock_share_lag(const mock_share_part *sp, const mock_partition *p)
+{
+    int64_t lag = p->log.end_offset - sp->start_offset;
+    for (int64_t i = 0; i < sp->n_recs; i++)
+        if (sp->recs[i].state == MOCK_SHARE_ACKNOWLEDGED ||
+            sp->recs[i].state == MOCK_SHARE_ARCHIVED)
+            lag--;
+    return lag < 0 ? 0 : lag;
+}

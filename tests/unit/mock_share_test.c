@@ -720,6 +720,111 @@ START_TEST(test_deleting_the_group_forgets_its_records)
 }
 END_TEST
 
+/* The start offset and lag DescribeShareGroupOffsets v1 gives for
+ * partition 0 of "t" in group "g" (-1, -1: no state). */
+static void share_offsets(mt_conn *c, int64_t *start, int64_t *lag)
+{
+    kp_describe_share_group_offsets_request req;
+    kp_describe_share_group_offsets_request_init(&req);
+    kp_describe_share_group_offsets_request_group g;
+    kp_describe_share_group_offsets_request_group_init(&g);
+    kp_describe_share_group_offsets_request_topic t;
+    kp_describe_share_group_offsets_request_topic_init(&t);
+    int32_t p0 = 0;
+    t.topic_name = kwire_cstr("t");
+    t.partitions = &p0;
+    t.n_partitions = 1;
+    g.group_id = kwire_cstr("g");
+    g.topics = &t;
+    g.n_topics = 1;
+    req.groups = &g;
+    req.n_groups = 1;
+    kp_describe_share_group_offsets_response resp;
+    mt_call(c, KP_DESCRIBE_SHARE_GROUP_OFFSETS_KEY, 1, &req, &resp);
+    ck_assert_int_eq(resp.n_groups, 1);
+    ck_assert_int_eq(resp.groups[0].error_code, 0);
+    ck_assert_int_eq(resp.groups[0].n_topics, 1);
+    ck_assert_int_eq(resp.groups[0].topics[0].n_partitions, 1);
+    ck_assert_int_eq(resp.groups[0].topics[0].partitions[0].error_code, 0);
+    *start = resp.groups[0].topics[0].partitions[0].start_offset;
+    *lag = resp.groups[0].topics[0].partitions[0].lag;
+}
+
+static int16_t alter_offset(mt_conn *c, int64_t start)
+{
+    kp_alter_share_group_offsets_request req;
+    kp_alter_share_group_offsets_request_init(&req);
+    kp_alter_share_group_offsets_request_topic t;
+    kp_alter_share_group_offsets_request_topic_init(&t);
+    kp_alter_share_group_offsets_request_partition p = {.partition_index = 0,
+                                                        .start_offset = start};
+    t.topic_name = kwire_cstr("t");
+    t.partitions = &p;
+    t.n_partitions = 1;
+    req.group_id = kwire_cstr("g");
+    req.topics = &t;
+    req.n_topics = 1;
+    kp_alter_share_group_offsets_response resp;
+    mt_call(c, KP_ALTER_SHARE_GROUP_OFFSETS_KEY, 0, &req, &resp);
+    if (resp.error_code) return resp.error_code;
+    ck_assert_int_eq(resp.n_responses, 1);
+    return resp.responses[0].partitions[0].error_code;
+}
+
+START_TEST(test_offsets_are_described_altered_and_deleted)
+{
+    smember m;
+    member_join(&m, "m1");
+    int64_t start, lag;
+    share_offsets(&m.c, &start, &lag);
+    ck_assert_int_eq(start, 0);
+    ck_assert_int_eq(lag, N_RECORDS);
+    /* Each accepted record lowers the lag. */
+    ck_assert_int_eq(share_fetch(&m, 100, NULL, 0).n_records, N_RECORDS);
+    ack some = {2, 3, 1};
+    ck_assert_int_eq(share_fetch(&m, 0, &some, 1).ack_error, 0);
+    share_offsets(&m.c, &start, &lag);
+    ck_assert_int_eq(start, 0);
+    ck_assert_int_eq(lag, N_RECORDS - 2);
+    ack head = {0, 1, 1};
+    ck_assert_int_eq(share_fetch(&m, 0, &head, 1).ack_error, 0);
+    share_offsets(&m.c, &start, &lag);
+    ck_assert_int_eq(lag, N_RECORDS - 4);
+    /* Only an empty group's offsets change. */
+    ck_assert_int_eq(alter_offset(&m.c, 7), KFK_ERR_NON_EMPTY_GROUP);
+    ck_assert_int_eq(heartbeat(&m, -1), 0);
+    ck_assert_int_eq(alter_offset(&m.c, 7), 0);
+    share_offsets(&m.c, &start, &lag);
+    ck_assert_int_eq(start, 7);
+    ck_assert_int_eq(lag, N_RECORDS - 7);
+    /* A member that comes back reads from there, first delivery. */
+    mt_close(&m.c);
+    member_join(&m, "m1");
+    fetched f = share_fetch(&m, 100, NULL, 0);
+    ck_assert_int_eq(f.first[0], 7);
+    ck_assert_int_eq(f.count[0], 1);
+    ck_assert_int_eq(heartbeat(&m, -1), 0);
+    /* Deleting forgets the topic's state. */
+    kp_delete_share_group_offsets_request req;
+    kp_delete_share_group_offsets_request_init(&req);
+    kp_delete_share_group_offsets_request_topic t = {.topic_name = kwire_cstr("t")};
+    req.group_id = kwire_cstr("g");
+    req.topics = &t;
+    req.n_topics = 1;
+    kp_delete_share_group_offsets_response resp;
+    mt_call(&m.c, KP_DELETE_SHARE_GROUP_OFFSETS_KEY, 0, &req, &resp);
+    ck_assert_int_eq(resp.error_code, 0);
+    ck_assert_int_eq(resp.responses[0].error_code, 0);
+    share_offsets(&m.c, &start, &lag);
+    ck_assert_int_eq(start, -1);
+    ck_assert_int_eq(lag, -1);
+    req.group_id = kwire_cstr("nope");
+    mt_call(&m.c, KP_DELETE_SHARE_GROUP_OFFSETS_KEY, 0, &req, &resp);
+    ck_assert_int_eq(resp.error_code, KFK_ERR_GROUP_ID_NOT_FOUND);
+    mt_close(&m.c);
+}
+END_TEST
+
 static Suite *mock_share_suite(void)
 {
     Suite *s = suite_create("mock_share");
@@ -744,6 +849,7 @@ static Suite *mock_share_suite(void)
     tcase_add_test(tc, test_api_versions_offers_share_groups);
     tcase_add_test(tc, test_latest_reads_only_what_comes_after_the_assignment);
     tcase_add_test(tc, test_deleting_the_group_forgets_its_records);
+    tcase_add_test(tc, test_offsets_are_described_altered_and_deleted);
     suite_add_tcase(s, tc);
     return s;
 }
