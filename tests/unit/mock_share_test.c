@@ -825,6 +825,26 @@ START_TEST(test_offsets_are_described_altered_and_deleted)
 }
 END_TEST
 
+START_TEST(test_pushed_errors_answer_share_requests)
+{
+    smember m;
+    member_join(&m, "m1");
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KFK_MOCK_API_SHARE_FETCH, 1, KFK_ERR_SHARE_SESSION_LIMIT_REACHED),
+        0);
+    ck_assert_int_eq(share_fetch_epoch(&m, 0, 10, NULL, 0).error,
+                     KFK_ERR_SHARE_SESSION_LIMIT_REACHED);
+    ck_assert_int_eq(share_fetch(&m, 10, NULL, 0).n_records, N_RECORDS);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_SHARE_GROUP_HEARTBEAT, 1,
+                                          KFK_ERR_COORDINATOR_NOT_AVAILABLE),
+                     0);
+    ck_assert_int_eq(heartbeat(&m, m.epoch), KFK_ERR_COORDINATOR_NOT_AVAILABLE);
+    ck_assert_int_eq(heartbeat(&m, m.epoch), 0);
+    ck_assert_int_eq(kfk_mock_request_count(mc, KFK_MOCK_API_SHARE_FETCH), 2);
+    mt_close(&m.c);
+}
+END_TEST
+
 static Suite *mock_share_suite(void)
 {
     Suite *s = suite_create("mock_share");
@@ -850,6 +870,7 @@ static Suite *mock_share_suite(void)
     tcase_add_test(tc, test_latest_reads_only_what_comes_after_the_assignment);
     tcase_add_test(tc, test_deleting_the_group_forgets_its_records);
     tcase_add_test(tc, test_offsets_are_described_altered_and_deleted);
+    tcase_add_test(tc, test_pushed_errors_answer_share_requests);
     suite_add_tcase(s, tc);
     return s;
 }
