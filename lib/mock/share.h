@@ -154,10 +154,12 @@ int32_t mock_share_epoch_next(int32_t e);
 /* Member member_id left g: its sessions close and their records go back. */
 void mock_share_member_gone(mock_cluster *mc, mock_group *g, const char *member_id);
 
-/* The share group of a ShareFetch or ShareAcknowledge and its member:
- * KFK_OK and *sg, INVALID_REQUEST (empty ids) or UNKNOWN_MEMBER_ID. */
-kfk_err mock_share_member_check(mock_req *req, kslice group_id, kslice member_id,
-                                mock_share_group **sg);
+/* The share group of a ShareFetch or ShareAcknowledge: KFK_OK and *sg,
+ * INVALID_REQUEST (empty ids) or GROUP_ID_NOT_FOUND (Kafka answers that
+ * case with errors per partition). Membership is not checked, as Kafka
+ * does not. */
+kfk_err mock_share_group_check(mock_req *req, kslice group_id, kslice member_id,
+                               mock_share_group **sg);
 /* The session for a request of epoch epoch on req's broker: KFK_OK with
  * *out (NULL for epoch 0 without one), SHARE_SESSION_NOT_FOUND or
  * INVALID_SHARE_SESSION_EPOCH. */

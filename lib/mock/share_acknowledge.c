@@ -68,7 +68,7 @@ int mock_handle_share_acknowledge(mock_req *req)
     mock_share_session *s = NULL;
     int32_t epoch = r.share_session_epoch;
     kfk_err err =
-        req->inject ? req->inject : mock_share_member_check(req, r.group_id, r.member_id, &sg);
+        req->inject ? req->inject : mock_share_group_check(req, r.group_id, r.member_id, &sg);
     /* Acknowledging needs a session: epoch 0 would open one. */
     if (!err && epoch == 0) err = KFK_ERR_INVALID_SHARE_SESSION_EPOCH;
     if (!err) err = mock_share_session_for(req, sg, r.member_id, epoch, &s);

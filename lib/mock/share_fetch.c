@@ -19,7 +19,10 @@
  *    holds: a record it did not acquire (or whose lock passed) makes the
  *    partition's acknowledge error INVALID_RECORD_STATE, and none of that
  *    batch applies.
- *  - The member must be in the share group (UNKNOWN_MEMBER_ID otherwise).
+ *  - The group must exist as a share group (GROUP_ID_NOT_FOUND; Kafka
+ *    fails each partition instead); membership is not checked, as a
+ *    partition leader in Kafka does not check it.
+ *  - Epoch -1 answers only for the partitions it acknowledged.
  *  - A fetch that acquired nothing and carried no acknowledgements waits
  *    up to max_wait_ms for records (share_wait.c); min_bytes is not
  *    looked at: one record is enough.
@@ -158,6 +161,7 @@ static int fetch_requested(mock_req *req, const kp_share_fetch_request *r, mock_
         for (int32_t k = 0; k < t->n_partitions; k++) {
             const kp_share_fetch_request_fetch_partition *fp = &t->partitions[k];
             if (!closing && mock_share_session_add(s, &t->topic_id, fp->partition_index)) return -1;
+            if (closing && !fp->n_acknowledgement_batches) continue;
             entry *e = entry_add(a, &t->topic_id, fp->partition_index);
             if (!e) continue;
             mock_partition *p = NULL;
@@ -256,7 +260,7 @@ int mock_handle_share_fetch(mock_req *req)
     mock_share_group *sg = NULL;
     mock_share_session *s = NULL;
     kfk_err err =
-        req->inject ? req->inject : mock_share_member_check(req, r.group_id, r.member_id, &sg);
+        req->inject ? req->inject : mock_share_group_check(req, r.group_id, r.member_id, &sg);
     if (!err) err = fetch_session(req, &r, sg, &s);
     if (err) {
         resp.error_code = (int16_t)err;

@@ -107,13 +107,14 @@ int32_t mock_share_epoch_next(int32_t e)
 }
 
 /* The group and member a request names, or its error. */
-kfk_err mock_share_member_check(mock_req *req, kslice group_id, kslice member_id,
-                                mock_share_group **sg)
+kfk_err mock_share_group_check(mock_req *req, kslice group_id, kslice member_id,
+                               mock_share_group **sg)
 {
     if (!group_id.len || !member_id.len) return KFK_ERR_INVALID_REQUEST;
+    /* A partition leader does not ask the coordinator who is a member:
+     * Kafka serves a member id the group does not know. */
     mock_group *g = mock_group_find(req->mc, group_id);
-    if (!g || g->type != MOCK_GROUP_SHARE || !mock_group_member_find(g, member_id))
-        return KFK_ERR_UNKNOWN_MEMBER_ID;
+    if (!g || g->type != MOCK_GROUP_SHARE) return KFK_ERR_GROUP_ID_NOT_FOUND;
     *sg = mock_share_group_of(g);
     return *sg ? KFK_OK : KFK_ERR_NO_MEMORY;
 }

@@ -418,11 +418,22 @@ START_TEST(test_session_epochs)
     f = share_fetch(&m, 1, NULL, 0);
     ck_assert_int_eq(f.first[0], 1);
     ck_assert_int_eq(f.count[0], 2);
-    /* A member the group does not know. */
+    /* A member id the group does not know fetches all the same, as with
+     * Kafka, whose partition leaders do not check membership; a group
+     * that does not exist is an error. */
     smember x = m;
     snprintf(x.id, sizeof(x.id), "stranger");
     f = share_fetch_epoch(&x, 0, 10, NULL, 0);
-    ck_assert_int_eq(f.error, KFK_ERR_UNKNOWN_MEMBER_ID);
+    ck_assert_int_eq(f.error, 0);
+    ck_assert_int_eq(f.first[0], 2);
+    ck_assert_int_eq(f.count[0], 1);
+    kp_share_fetch_request nog;
+    kp_share_fetch_request_init(&nog);
+    nog.group_id = kwire_cstr("no-such-group");
+    nog.member_id = kwire_cstr("m1");
+    kp_share_fetch_response resp;
+    mt_call(&m.c, KP_SHARE_FETCH_KEY, SF_V, &nog, &resp);
+    ck_assert_int_eq(resp.error_code, KFK_ERR_GROUP_ID_NOT_FOUND);
     mt_close(&m.c);
 }
 END_TEST
