@@ -1,7 +1,10 @@
 /* Share groups (KIP-932) in the mock: membership and assignment
- * (share_group.c: ShareGroupHeartbeat, ShareGroupDescribe), per
- * share-partition record state (share_partition.c) and share sessions with
- * ShareFetch and ShareAcknowledge (share_fetch.c).
+ * (share_group.c: ShareGroupHeartbeat), per share-partition record state
+ * (share_partition.c), share sessions (share_session.c), ShareFetch
+ * (share_fetch.c, waiting in share_wait.c), ShareAcknowledge
+ * (share_acknowledge.c), ShareGroupDescribe (share_describe.c), the
+ * share-group offset admin APIs (share_offsets.c) and the cluster's share
+ * settings (share_conf.c).
  *
  * A share group is a mock_group of type MOCK_GROUP_SHARE in the group
  * registry (groups.h); its ext is a mock_share_group holding the state of

@@ -9,11 +9,10 @@
  *    Epoch -1 acknowledges, then closes the session and releases what it
  *    still holds; it fetches nothing. ShareAcknowledge never opens one.
  *  - The session's partitions are those its requests named, less the
- *    forgotten ones. A fetch acquires, from each of them this broker leads,
- *    up to max_records records in all (0: none, the fetch only
- *    acknowledges) (share_partition.c) and answers with the
- *    whole batches holding them and the acquired ranges with their
- *    delivery counts. Partitions the broker does not lead answer
+ *    forgotten ones. A fetch acquires (share_partition.c), from those this
+ *    broker leads, up to max_records records in all (0: none, the fetch
+ *    only acknowledges), and answers with the whole batches holding them
+ *    and the acquired ranges with their delivery counts. Partitions the broker does not lead answer
  *    NOT_LEADER_OR_FOLLOWER with the leader and its endpoint.
  *  - Acknowledgements are checked batch by batch against what the session
  *    holds: a record it did not acquire (or whose lock passed) makes the
