@@ -13,7 +13,9 @@
  * KIP-848's ConsumerGroupHeartbeat (its SubscribedTopicRegex matched with
  * POSIX extended regexes, plus RE2's \d \D \w \W \s \S and a leading
  * (?i); other RE2/J syntax is not understood), OffsetCommit and
- * OffsetFetch. It keeps record batches in memory, bounded by a retention
+ * OffsetFetch, and KIP-932's share groups (ShareGroupHeartbeat,
+ * ShareGroupDescribe, ShareFetch, ShareAcknowledge, Describe/Alter/
+ * DeleteShareGroupOffsets; see "share groups" below). It keeps record batches in memory, bounded by a retention
  * size, and groups with their committed offsets; a group lives on the
  * broker FindCoordinator names for it (a hash of the group id over the
  * live brokers), the others answer NOT_COORDINATOR.
@@ -281,6 +283,39 @@ KFK_API kfk_err kfk_mock_set_group_session_timeouts(kfk_mock_cluster *mc, int mi
 KFK_API kfk_err kfk_mock_set_consumer_group_timeouts(kfk_mock_cluster *mc, int session_ms,
                                                      int heartbeat_ms);
 
+/* ---------------------------------------------------- share groups (KIP-932) */
+
+/* The mock serves share groups: ShareGroupHeartbeat, ShareGroupDescribe,
+ * ShareFetch, ShareAcknowledge and the share-group offset APIs, and
+ * finalizes share.version 1 as a new Kafka 4.3 cluster does. These set the broker and group
+ * configs they follow, for the whole cluster; each may be called at any
+ * time from any thread and takes effect from the next request (a lock
+ * already held keeps its deadline). Each returns KFK_OK, or
+ * KFK_ERR_INVALID_ARG (mc NULL, or a value out of range, changing
+ * nothing). */
+
+/* group.share.record.lock.duration.ms (default 30000): how long a member
+ * holds records it acquired before they are delivered again. Any ms > 0,
+ * so that tests can let a lock pass quickly. */
+KFK_API kfk_err kfk_mock_set_share_record_lock_duration(kfk_mock_cluster *mc, int ms);
+
+/* group.share.delivery.count.limit (default 5; 2 to 10, as the broker
+ * allows): a record released or timed out after that many deliveries is
+ * archived, never delivered again. */
+KFK_API kfk_err kfk_mock_set_share_delivery_count_limit(kfk_mock_cluster *mc, int limit);
+
+/* group.share.session.timeout.ms (default 45000) and
+ * group.share.heartbeat.interval.ms (default 5000). Needs
+ * 0 < heartbeat_ms < session_ms. */
+KFK_API kfk_err kfk_mock_set_share_group_timeouts(kfk_mock_cluster *mc, int session_ms,
+                                                  int heartbeat_ms);
+
+/* share.auto.offset.reset of every share group: "latest" (the default: a
+ * group reads what is produced after it first got a partition) or
+ * "earliest" (from the log's start). Applies to partitions a group gets
+ * after the call. */
+KFK_API kfk_err kfk_mock_set_share_auto_offset_reset(kfk_mock_cluster *mc, const char *reset);
+
 /* ------------------------------------------------------- fault injection */
 
 /* The Kafka API keys the mock serves, for the api_key arguments below
@@ -334,6 +369,13 @@ typedef enum kfk_mock_api {
     KFK_MOCK_API_CONSUMER_GROUP_DESCRIBE = 69,
     KFK_MOCK_API_LIST_CONFIG_RESOURCES = 74,
     KFK_MOCK_API_DESCRIBE_TOPIC_PARTITIONS = 75,
+    KFK_MOCK_API_SHARE_GROUP_HEARTBEAT = 76,
+    KFK_MOCK_API_SHARE_GROUP_DESCRIBE = 77,
+    KFK_MOCK_API_SHARE_FETCH = 78,
+    KFK_MOCK_API_SHARE_ACKNOWLEDGE = 79,
+    KFK_MOCK_API_DESCRIBE_SHARE_GROUP_OFFSETS = 90,
+    KFK_MOCK_API_ALTER_SHARE_GROUP_OFFSETS = 91,
+    KFK_MOCK_API_DELETE_SHARE_GROUP_OFFSETS = 92,
 } kfk_mock_api;
 
 /* The next n requests of API api_key (a kfk_mock_api; to any broker) get

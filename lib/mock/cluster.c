@@ -263,6 +263,9 @@ kfk_mock_cluster *kfk_mock_cluster_new_secure(int n_brokers, const kfk_mock_secu
     mc->next_producer_id = 0;
     mc->next_session_id = 1;
     mock_groups_init(&mc->groups);
+    mc->share = (mock_share_conf){
+        .lock_ms = 30000, .delivery_limit = 5, .session_ms = 45000, .hb_ms = 5000};
+    mc->next_share_session_id = 1;
     make_cluster_id(mc->cluster_id);
     if (sec && mock_security_init(&mc->sec, sec)) {
         cluster_free(mc);

@@ -388,6 +388,7 @@ void mock_conn_close(mock_conn *c)
     mock_cluster *mc = c->mc;
     if (c->parked) {
         mock_fetch_wait_cancel_conn(c);
+        mock_share_wait_cancel_conn(c);
         mock_groups_conn_closed(mc, c);
     }
     mock_timer_stop(mc, &c->send_timer);

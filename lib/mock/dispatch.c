@@ -6,6 +6,7 @@
 
 #include "base/time.h"
 #include "mock/mock.h"
+#include "mock/share.h"
 #include "proto/api.h"
 #include "proto/gen/all.h"
 
@@ -37,6 +38,13 @@ static const struct {
     {KP_CONSUMER_GROUP_HEARTBEAT_KEY, mock_handle_consumer_group_heartbeat},
     {KP_CONSUMER_GROUP_DESCRIBE_KEY, mock_handle_consumer_group_describe},
     {KP_DELETE_GROUPS_KEY, mock_handle_delete_groups},
+    {KP_SHARE_GROUP_HEARTBEAT_KEY, mock_handle_share_group_heartbeat},
+    {KP_SHARE_GROUP_DESCRIBE_KEY, mock_handle_share_group_describe},
+    {KP_SHARE_FETCH_KEY, mock_handle_share_fetch},
+    {KP_SHARE_ACKNOWLEDGE_KEY, mock_handle_share_acknowledge},
+    {KP_DESCRIBE_SHARE_GROUP_OFFSETS_KEY, mock_handle_describe_share_group_offsets},
+    {KP_ALTER_SHARE_GROUP_OFFSETS_KEY, mock_handle_alter_share_group_offsets},
+    {KP_DELETE_SHARE_GROUP_OFFSETS_KEY, mock_handle_delete_share_group_offsets},
     {KP_OFFSET_DELETE_KEY, mock_handle_offset_delete},
     {KP_ADD_PARTITIONS_TO_TXN_KEY, mock_handle_add_partitions_to_txn},
     {KP_ADD_OFFSETS_TO_TXN_KEY, mock_handle_add_offsets_to_txn},

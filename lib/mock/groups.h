@@ -51,6 +51,7 @@
 typedef enum mock_group_type {
     MOCK_GROUP_CLASSIC,  /* JoinGroup/SyncGroup; also simple (offsets only) groups */
     MOCK_GROUP_CONSUMER, /* KIP-848 ConsumerGroupHeartbeat */
+    MOCK_GROUP_SHARE,    /* KIP-932 ShareGroupHeartbeat (share.h) */
 } mock_group_type;
 
 typedef enum mock_group_state {

@@ -405,6 +405,7 @@ void mock_fetch_wake_all(mock_cluster *mc)
             b->fetch_wake = false;
             again = true;
             wake_broker(b);
+            mock_share_wake_broker(b);
         }
     }
 }

@@ -22,7 +22,7 @@ static kslice str_or_empty(const char *s)
 
 static const char *type_name(mock_group_type t)
 {
-    return t == MOCK_GROUP_CONSUMER ? "consumer" : "classic";
+    return t == MOCK_GROUP_SHARE ? "share" : t == MOCK_GROUP_CONSUMER ? "consumer" : "classic";
 }
 
 /* ClassicGroup.summary: members' metadata and assignments only when
@@ -140,8 +140,8 @@ int mock_handle_list_groups(mock_req *req)
         kp_list_groups_response_listed_group *lg = &resp.groups[resp.n_groups++];
         kp_list_groups_response_listed_group_init(lg);
         lg->group_id = kwire_cstr(g->group_id);
-        lg->protocol_type = g->type == MOCK_GROUP_CONSUMER ? kwire_cstr("consumer")
-                                                           : str_or_empty(g->protocol_type);
+        lg->protocol_type = g->type == MOCK_GROUP_CLASSIC ? str_or_empty(g->protocol_type)
+                                                          : kwire_cstr(type_name(g->type));
         lg->group_state = kwire_cstr(state);
         lg->group_type = kwire_cstr(type_name(g->type));
     }

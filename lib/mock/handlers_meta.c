@@ -5,16 +5,19 @@
 #include "mock/mock.h"
 #include "proto/gen/all.h"
 
-/* KIP-584 features, at Kafka 4.3's levels: metadata.version, and
+/* KIP-584 features, at Kafka 4.3's levels: metadata.version,
  * transaction.version (KIP-890), finalized at the cluster's level
- * (kfk_mock_set_transaction_version). group.version (KIP-848) belongs
- * here once the mock implements all it promises. */
+ * (kfk_mock_set_transaction_version), and share.version (KIP-932: share
+ * groups, share.h), finalized at 1 as a new 4.3 cluster does.
+ * group.version (KIP-848) belongs here once the mock implements all it
+ * promises. */
 static const struct {
     const char *name;
     int16_t min_version, max_version, finalized; /* finalized -1: the cluster's */
 } features[] = {
     {"metadata.version", 7, 30, 30},
     {"transaction.version", 0, 2, -1},
+    {"share.version", 0, 1, 1},
 };
 #define N_FEATURES ((int32_t)(sizeof(features) / sizeof(features[0])))
 

@@ -45,10 +45,20 @@ typedef struct kfk_mock_cluster mock_cluster;
 typedef struct mock_conn mock_conn;
 typedef struct mock_fetch_wait mock_fetch_wait;
 typedef struct mock_fetch_session mock_fetch_session;
+typedef struct mock_share_wait mock_share_wait; /* share.h */
 typedef struct mock_group mock_group; /* groups.h */
 typedef struct mock_group_member mock_group_member;
 
 /* The consumer group registry (groups.h has its functions). */
+/* Broker settings of share groups (KIP-932; share.h). */
+typedef struct mock_share_conf {
+    int32_t lock_ms;        /* group.share.record.lock.duration.ms */
+    int32_t delivery_limit; /* group.share.delivery.count.limit */
+    int32_t session_ms;     /* group.share.session.timeout.ms */
+    int32_t hb_ms;          /* group.share.heartbeat.interval.ms */
+    bool earliest;          /* share.auto.offset.reset=earliest (default latest) */
+} mock_share_conf;
+
 typedef struct mock_groups {
     mock_group **v;
     size_t n, cap;
@@ -96,6 +106,7 @@ typedef struct mock_broker {
     char rack[64];          /* "": none; KIP-392 replica selection (handlers_fetch.c) */
     mock_conn *conns;       /* loop thread */
     mock_fetch_wait *waits; /* parked fetches, loop thread */
+    mock_share_wait *share_waits; /* parked ShareFetches, loop thread */
     mock_fetch_session *sessions;
     int32_t n_sessions;
     int64_t requests[MOCK_MAX_API];
@@ -274,6 +285,8 @@ struct kfk_mock_cluster {
     int32_t partition_page_limit; /* max.request.partition.size.limit */
     int32_t next_session_id;
     mock_groups groups;
+    mock_share_conf share;
+    int32_t next_share_session_id;
     mock_acl *acls; /* in creation order */
     size_t n_acls, cap_acls;
     mock_security sec;
@@ -474,6 +487,10 @@ void mock_conns_free_closed(mock_cluster *mc);
 void mock_fetch_wake_all(mock_cluster *mc);
 /* Drops a connection's parked fetch (the connection is closing). */
 void mock_fetch_wait_cancel_conn(mock_conn *c);
+/* The same for parked ShareFetches (share_wait.c), and re-checking those
+ * of broker b. */
+void mock_share_wait_cancel_conn(mock_conn *c);
+void mock_share_wake_broker(mock_broker *b);
 void mock_fetch_sessions_free(mock_broker *b);
 
 #endif

@@ -246,7 +246,7 @@ void mock_topics_failover(mock_cluster *mc, int32_t broker_id)
 void mock_partition_wake(mock_cluster *mc, mock_partition *p)
 {
     mock_broker *b = mock_broker_get(mc, p->leader);
-    if (b && b->waits) {
+    if (b && (b->waits || b->share_waits)) {
         b->fetch_wake = true;
         mock_loop_poke(mc); /* appends from the loop itself need no syscall */
     }

@@ -60,9 +60,10 @@ static const kp_api_versions_response_api_version *find_key(const kp_api_version
 
 START_TEST(test_api_versions_advertises_the_served_apis_at_every_version)
 {
-    static const int16_t served[] = {0,  1,  2,  3,  8,  9,  10, 11, 12, 13, 14, 15, 16, 18, 19,
-                                     20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 37, 42,
-                                     43, 44, 46, 47, 55, 57, 60, 61, 65, 66, 68, 69, 74, 75};
+    static const int16_t served[] = {0,  1,  2,  3,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                                     18, 19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31,
+                                     32, 33, 37, 42, 43, 44, 46, 47, 55, 57, 60, 61, 65,
+                                     66, 68, 69, 74, 75, 76, 77, 78, 79, 90, 91, 92};
     mt_conn c;
     mt_open(&c, mc, 2);
     for (int16_t v = 0; v <= KP_API_VERSIONS_MAX_VERSION; v++) {
