@@ -37,13 +37,9 @@ void kbroker_unref(kbroker *b)
     if (!b || atomic_fetch_sub_explicit(&b->refcnt, 1, memory_order_acq_rel) != 1) return;
     /* Requests submitted through earlier references were posted before
      * this, so they reach the connection before it retires. */
-    kstats_conn_gone(b->client, b->conn);
     kconn_retire(b->conn);
     kconn *coord = atomic_load_explicit(&b->coord_conn, memory_order_acquire);
-    if (coord) {
-        kstats_conn_gone(b->client, coord);
-        kconn_retire(coord);
-    }
+    if (coord) kconn_retire(coord);
     free(b->host);
     free(b->rack);
     free(b);
@@ -210,14 +206,25 @@ static bool listed(const kp_metadata_response *resp, int32_t id)
     return false;
 }
 
-static void keep_or_drop(kbroker **drop, int *n_drop, int cap, kbroker *b)
+/* b left the registry: what its connections carried so far stays in the
+ * statistics' totals (what they carry after is not counted), and the
+ * registry's reference goes. */
+static void unlist(kclient *c, kbroker *b)
+{
+    kstats_conn_gone(c, b->conn);
+    kconn *coord = atomic_load_explicit(&b->coord_conn, memory_order_acquire);
+    if (coord) kstats_conn_gone(c, coord);
+    kbroker_unref(b);
+}
+
+static void keep_or_drop(kclient *c, kbroker **drop, int *n_drop, int cap, kbroker *b)
 {
     if (!b) return;
     if (drop && *n_drop < cap) {
         drop[(*n_drop)++] = b;
         return;
     }
-    kbroker_unref(b); /* no room to defer: releasing under the lock is safe, just longer */
+    unlist(c, b); /* no room to defer: releasing under the lock is safe, just longer */
 }
 
 /* Logs what an update did, once the lock is released. */
@@ -250,7 +257,7 @@ void kclient_brokers_apply(kclient *c, const kp_metadata_response *resp)
         kbroker *old;
         upsert_kind kind = upsert(c, rb->node_id, host, rb->port, rb->rack, &old);
         if (kinds) kinds[i] = kind;
-        keep_or_drop(drop, &n_drop, cap, old);
+        keep_or_drop(c, drop, &n_drop, cap, old);
     }
     /* Brokers that left the cluster, and the bootstrap entries once the
      * real brokers are known. */
@@ -259,13 +266,13 @@ void kclient_brokers_apply(kclient *c, const kp_metadata_response *resp)
         if (b->id >= 0 && listed(resp, b->id)) continue;
         remove_at(c, i);
         atomic_fetch_add(&c->brokers_version, 1);
-        keep_or_drop(drop, &n_drop, cap, b);
+        keep_or_drop(c, drop, &n_drop, cap, b);
     }
     c->have_real_brokers = true;
     pthread_mutex_unlock(&c->lock);
     log_changes(c, resp, kinds, drop, n_drop);
     for (int i = 0; i < n_drop; i++)
-        kbroker_unref(drop[i]);
+        unlist(c, drop[i]);
     free(drop);
     free(kinds);
 }

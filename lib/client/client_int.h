@@ -67,9 +67,10 @@ struct kclient {
     unsigned fork_generation; /* the process's, when c was made */
     int64_t created_ns;       /* monotonic: statistics' age */
     kstats_timer stats;       /* statistics.interval.ms and stats_cb (stats.h) */
-    /* Requests and bytes of connections whose broker entry is gone (a
-     * bootstrap entry, a broker that left): the statistics' totals keep
-     * them. kstats_conn_gone adds; KSTATS_GONE_* index. */
+    /* Requests and bytes of connections whose broker left the registry (a
+     * bootstrap entry, a broker that left the cluster), up to then: the
+     * statistics' totals keep them. kstats_conn_gone adds; KSTATS_GONE_*
+     * index. */
     _Atomic int64_t stats_gone[4];
     /* kclient_stats_wake_on: kfk-bg signals the application's wake-up fd
      * when a document is due */

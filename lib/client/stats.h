@@ -131,8 +131,8 @@ typedef struct kstats_doc {
  * empties the histograms' windows (kwhist). Returns KFK_OK or
  * KFK_ERR_NO_MEMORY (d is then still safe to free). */
 kfk_err kstats_doc_init(kstats_doc *d, kclient *c, bool close_windows);
-/* conn's broker entry is being freed: its requests and bytes stay in the
- * client's totals. Any thread. */
+/* conn's broker left the registry: its requests and bytes so far stay in
+ * the client's totals. Any thread. */
 void kstats_conn_gone(kclient *c, kconn *conn);
 void kstats_doc_free(kstats_doc *d);
 /* The topic called name in d, added when missing; NULL when out of
