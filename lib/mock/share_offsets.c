@@ -34,6 +34,15 @@ static kfk_err group_for(mock_req *req, kslice group_id, bool missing_ok, mock_g
     return *sg ? KFK_OK : KFK_ERR_NO_MEMORY;
 }
 
+/* The share state of an existing group with no members, as altering or
+ * deleting its offsets needs, or the error for it. */
+static kfk_err empty_group_for(mock_req *req, kslice group_id, mock_share_group **sg)
+{
+    mock_group *g;
+    kfk_err err = group_for(req, group_id, false, &g, sg);
+    return !err && g->n_members ? KFK_ERR_NON_EMPTY_GROUP : err;
+}
+
 /* --- DescribeShareGroupOffsets -------------------------------------------------------- */
 
 static void describe_partition(mock_req *req, mock_share_group *sg, const mock_topic *t,
@@ -169,10 +178,8 @@ int mock_handle_alter_share_group_offsets(mock_req *req)
     if (mock_decode(req, &r)) return MOCK_CLOSE;
     kp_alter_share_group_offsets_response resp;
     kp_alter_share_group_offsets_response_init(&resp);
-    mock_group *g;
     mock_share_group *sg;
-    kfk_err err = group_for(req, r.group_id, false, &g, &sg);
-    if (!err && g->n_members) err = KFK_ERR_NON_EMPTY_GROUP;
+    kfk_err err = empty_group_for(req, r.group_id, &sg);
     if (err) {
         resp.error_code = (int16_t)err;
         return mock_respond(req, &resp);
@@ -194,10 +201,8 @@ int mock_handle_delete_share_group_offsets(mock_req *req)
     if (mock_decode(req, &r)) return MOCK_CLOSE;
     kp_delete_share_group_offsets_response resp;
     kp_delete_share_group_offsets_response_init(&resp);
-    mock_group *g;
     mock_share_group *sg;
-    kfk_err err = group_for(req, r.group_id, false, &g, &sg);
-    if (!err && g->n_members) err = KFK_ERR_NON_EMPTY_GROUP;
+    kfk_err err = empty_group_for(req, r.group_id, &sg);
     if (err) {
         resp.error_code = (int16_t)err;
         return mock_respond(req, &resp);
