@@ -71,7 +71,7 @@ struct kclient {
      * bootstrap entry, a broker that left the cluster), up to then: the
      * statistics' totals keep them. kstats_conn_gone adds; KSTATS_GONE_*
      * index. */
-    _Atomic int64_t stats_gone[4];
+    _Atomic int64_t stats_gone[KSTATS_GONE__COUNT];
     /* kclient_stats_wake_on: kfk-bg signals the application's wake-up fd
      * when a document is due */
     void (*stats_wake)(void *opaque);

@@ -175,7 +175,7 @@ kfk_err kstats_doc_init(kstats_doc *d, kclient *c, bool close_windows)
     d->ts_us = now / 1000;
     d->time_s = ktime_wall_ns() / KTIME_NS_PER_S;
     d->age_us = (now - c->created_ns) / 1000;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < KSTATS_GONE__COUNT; i++)
         d->gone[i] = atomic_load(&c->stats_gone[i]);
     return add_brokers(d, c, now, close_windows);
 }

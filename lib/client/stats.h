@@ -107,7 +107,13 @@ typedef struct kstats_cgrp {
 } kstats_cgrp;
 
 /* kstats_doc.gone: what connections no longer listed carried. */
-enum { KSTATS_GONE_TX, KSTATS_GONE_TX_BYTES, KSTATS_GONE_RX, KSTATS_GONE_RX_BYTES };
+enum {
+    KSTATS_GONE_TX,
+    KSTATS_GONE_TX_BYTES,
+    KSTATS_GONE_RX,
+    KSTATS_GONE_RX_BYTES,
+    KSTATS_GONE__COUNT
+};
 
 typedef struct kstats_doc {
     const char *type;      /* "producer" or "consumer" */
@@ -119,7 +125,7 @@ typedef struct kstats_doc {
     int64_t top[KST__COUNT];
     kstats_broker *brokers;
     int n_brokers;
-    int64_t gone[4]; /* added to the brokers' sums in the totals */
+    int64_t gone[KSTATS_GONE__COUNT]; /* added to the brokers' sums in the totals */
     kstats_topic *topics;
     int n_topics, cap_topics;
     bool have_cgrp;
