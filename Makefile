@@ -340,7 +340,7 @@ install: lib cli
 	install -m 755 $(KFK_CLI) $(DESTDIR)$(PREFIX)/bin/kfk
 	install -m 644 docs/kfk.1 $(DESTDIR)$(PREFIX)/share/man/man1/kfk.1
 	install -m 644 include/kfk.h include/kfk_observe.h include/kfk_admin.h \
-		include/kfk_admin_groups.h include/kfk_admin_security.h include/kfk_mock.h \
+		include/kfk_admin_groups.h include/kfk_admin_security.h include/kfk_share.h include/kfk_mock.h \
 		$(DESTDIR)$(INCLUDEDIR)/
 	install -m 755 $(SHLIB) $(MOCK_SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libkfk.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)

@@ -1230,6 +1230,10 @@ KFK_API int64_t kfk_message_offset(const kfk_message *m);
  * (kfk_consumer_commit with list NULL, auto commits) carry the epoch of
  * each partition's last message polled. */
 KFK_API int32_t kfk_message_leader_epoch(const kfk_message *m);
+/* How many times the brokers have delivered the record to a share group's
+ * members, this delivery included (KIP-932; kfk_share.h), as Java's
+ * ConsumerRecord.deliveryCount(); 0 for a message of a kfk_consumer. */
+KFK_API int16_t kfk_message_delivery_count(const kfk_message *m);
 /* The timestamp in ms since the epoch; *type (may be NULL) gets its kind. */
 KFK_API int64_t kfk_message_timestamp(const kfk_message *m, kfk_timestamp_type *type);
 /* Key and value: NULL for a null one (an empty one is not NULL, with
@@ -1378,5 +1382,7 @@ KFK_API kfk_err kfk_producer_abort_transaction(kfk_producer *producer, int timeo
 #include "kfk_observe.h"
 /* The admin client's part of the API. */
 #include "kfk_admin.h"
+/* The share consumer (KIP-932). */
+#include "kfk_share.h"
 
 #endif

@@ -42,6 +42,14 @@ static const kconf_enum_val recovery_values[] = {
     {NULL},
 };
 
+static const kconf_enum_val share_ack_mode_values[] = {
+    {"implicit", KCONF_SHARE_ACK_IMPLICIT, false,
+     "the next poll, commit or close accepts the records handed out and not acknowledged"},
+    {"explicit", KCONF_SHARE_ACK_EXPLICIT, false,
+     "the application acknowledges every record before it polls again"},
+    {NULL},
+};
+
 static const kconf_enum_val log_level_values[] = {
     {"emerg", KFK_LOG_EMERG},     {"alert", KFK_LOG_ALERT},    {"crit", KFK_LOG_CRIT},
     {"err", KFK_LOG_ERR},         {"warning", KFK_LOG_WARNING}, {"notice", KFK_LOG_NOTICE},
@@ -766,6 +774,17 @@ static const kconf_prop table[KCONF__COUNT] = {
         .name = "commit_cb", .type = KCONF_T_CALLBACK, .clients = C, .flags = KCONF_F_KFK,
         .def = "", .setter = "kfk_conf_set_commit_cb",
         .doc = "Receives the result of each async and auto commit, from kfk_consumer_poll."},
+    [KCONF_SHARE_ACKNOWLEDGEMENT_MODE] = {
+        .name = "share.acknowledgement.mode", .type = KCONF_T_ENUM, .clients = C,
+        .flags = KCONF_F_ICASE, .def = "implicit", .values = share_ack_mode_values,
+        .doc = "For a share consumer (kfk_share_consumer_new, KIP-932): how records are "
+               "acknowledged. explicit makes a poll fail with KFK_ERR_STATE while records "
+               "handed out are not acknowledged."},
+    [KCONF_SHARE_ACK_CB] = {
+        .name = "share_ack_cb", .type = KCONF_T_CALLBACK, .clients = C, .flags = KCONF_F_KFK,
+        .def = "", .setter = "kfk_conf_set_share_ack_cb",
+        .doc = "For a share consumer: told the outcome of its acknowledgements per partition, "
+               "from its poll, commit and close."},
 };
 
 /* clang-format on */

@@ -166,6 +166,7 @@ struct kfk_message {
     const char *topic;
     int32_t partition;
     int8_t timestamp_type;
+    int16_t delivery_count; /* share consumer (lib/share): times delivered; else 0 */
     kfk_err err;
     int64_t offset;
     int64_t timestamp;

@@ -246,6 +246,7 @@ static kfk_err add_record(kchunk *ch, int32_t partition, const krecord *r)
     if (!m) return KFK_ERR_NO_MEMORY;
     m->partition = partition;
     m->timestamp_type = r->timestamp_type;
+    m->delivery_count = 0;
     m->err = KFK_OK;
     m->offset = r->offset;
     m->timestamp = r->timestamp;
@@ -455,6 +456,11 @@ void kfk_message_release(kfk_message *m)
 kfk_err kfk_message_error(const kfk_message *m)
 {
     return m ? m->err : KFK_ERR_INVALID_ARG;
+}
+
+int16_t kfk_message_delivery_count(const kfk_message *m)
+{
+    return m ? m->delivery_count : 0;
 }
 
 const char *kfk_message_topic(const kfk_message *m)
