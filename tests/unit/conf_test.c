@@ -110,8 +110,8 @@ static const struct {
     {"socket.connection.setup.timeout.ms", "10000"},
     {"socket.connection.setup.timeout.max.ms", "30000"},
     {"connections.max.idle.ms", "540000"}, /* admin: 300000, see conf_validate_test */
-    {"send.buffer.bytes", "-1"},    /* Java: 131072; kfk leaves sockets to autotuning */
-    {"receive.buffer.bytes", "-1"}, /* Java: 65536, 32768 for producers */
+    {"send.buffer.bytes", "-1"},           /* Java: 131072; kfk leaves sockets to autotuning */
+    {"receive.buffer.bytes", "-1"},        /* Java: 65536, 32768 for producers */
     {"max.in.flight.requests.per.connection", "5"},
     {"metadata.max.age.ms", "300000"},
     {"metadata.max.idle.ms", "300000"},
@@ -127,7 +127,7 @@ static const struct {
     {"sasl.login.refresh.window.jitter", "0.05"},
     {"sasl.login.refresh.min.period.seconds", "60"},
     {"sasl.login.refresh.buffer.seconds", "300"},
-    {"sasl.oauthbearer.token.endpoint.url", ""}, /* Java: null */
+    {"sasl.oauthbearer.token.endpoint.url", ""},               /* Java: null */
     {"sasl.oauthbearer.client.credentials.client.id", ""},     /* Java: null */
     {"sasl.oauthbearer.client.credentials.client.secret", ""}, /* Java: null */
     {"sasl.oauthbearer.scope", ""},                            /* Java: null */
@@ -138,16 +138,16 @@ static const struct {
     {"sasl.login.read.timeout.ms", "10000"},    /* Java: null (the JVM's); kfk bounds it */
     {"sasl.login.retry.backoff.ms", "100"},
     {"sasl.login.retry.backoff.max.ms", "10000"},
-    {"ssl.key.password", ""}, /* Java: null */
-    {"ssl.truststore.location", ""},      /* Java: null */
-    {"ssl.truststore.password", ""},      /* Java: null */
-    {"ssl.truststore.certificates", ""},  /* Java: null */
-    {"ssl.truststore.type", ""},          /* Java: JKS, which kfk cannot read; "": PEM or PKCS12 */
-    {"ssl.keystore.location", ""},        /* Java: null */
-    {"ssl.keystore.password", ""},        /* Java: null */
+    {"ssl.key.password", ""},            /* Java: null */
+    {"ssl.truststore.location", ""},     /* Java: null */
+    {"ssl.truststore.password", ""},     /* Java: null */
+    {"ssl.truststore.certificates", ""}, /* Java: null */
+    {"ssl.truststore.type", ""},         /* Java: JKS, which kfk cannot read; "": PEM or PKCS12 */
+    {"ssl.keystore.location", ""},       /* Java: null */
+    {"ssl.keystore.password", ""},       /* Java: null */
     {"ssl.keystore.certificate.chain", ""}, /* Java: null */
-    {"ssl.keystore.key", ""},             /* Java: null */
-    {"ssl.keystore.type", ""},            /* Java: JKS, as for the trust store */
+    {"ssl.keystore.key", ""},               /* Java: null */
+    {"ssl.keystore.type", ""},              /* Java: JKS, as for the trust store */
     {"ssl.protocol", "TLSv1.3"},
     {"ssl.endpoint.identification.algorithm", "https"},
     {"ssl.enabled.protocols", "TLSv1.2,TLSv1.3"},
@@ -191,6 +191,7 @@ static const struct {
     {"check.crcs", "true"},
     {"exclude.internal.topics", "true"},
     {"allow.auto.create.topics", "true"},
+    {"share.acknowledgement.mode", "implicit"}, /* Java: ShareConsumerConfig */
 };
 
 START_TEST(test_defaults_equal_the_java_clients)
