@@ -69,7 +69,18 @@ KFK_API void kfk_conf_set_share_ack_cb(kfk_conf *conf, kfk_share_ack_cb *cb, voi
  * conf needs bootstrap.servers and group.id (the share group). Consumer
  * properties that apply: fetch.max.wait.ms, fetch.min.bytes,
  * fetch.max.bytes, max.poll.records (the most records one ShareFetch
- * acquires), check.crcs, share.acknowledgement.mode. Returns NULL with a
+ * acquires), check.crcs, client.rack, share.acknowledgement.mode,
+ * share_ack_cb.
+ * Refused when set: the consumer-group properties a share group has no
+ * use for (group.instance.id, group.protocol, group.remote.assignor,
+ * partition.assignment.strategy,
+ * session.timeout.ms, heartbeat.interval.ms, enable.auto.commit,
+ * auto.commit.interval.ms, auto.offset.reset, isolation.level,
+ * rebalance_cb, commit_cb; share.auto.offset.reset is a group config on
+ * the broker), and what the share consumer does not serve yet
+ * (statistics.interval.ms, stats_cb, max.poll.interval.ms,
+ * fetch.queue.max.bytes, max.partition.fetch.bytes, interceptors).
+ * Returns NULL with a
  * message in errstr (may be NULL when errlen is 0) on a bad
  * configuration or when out of memory. Never blocks for I/O. Any
  * thread. */

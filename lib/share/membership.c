@@ -227,6 +227,7 @@ static int build(kfk_share_consumer *sc, bool leave)
     r->member_id = kwire_cstr(sc->member_id);
     r->member_epoch = leave ? K848_LEAVE_EPOCH : sc->epoch;
     if (leave) return 0;
+    if (sc->rack) r->rack_id = kwire_cstr(sc->rack);
     r->subscribed_topic_names =
         karena_alloc(&sc->hb_arena, (sc->n_topics ? sc->n_topics : 1) * sizeof(kslice));
     if (!r->subscribed_topic_names) return -1;

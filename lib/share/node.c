@@ -10,6 +10,7 @@
  * the broker released its records (or will, at their lock timeout), the
  * acknowledgements it carried are reported failed, and the next request
  * opens a new session. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,6 +354,10 @@ static void node_done(kcall *call, kfk_err err, void *resp, karena *arena)
              "%s: %s to broker %d: %s", sc->group_id, is_fetch ? "ShareFetch" : "ShareAcknowledge",
              (int)n->broker_id, kfk_err_name(err));
         lose_session(n, err);
+        /* A broker that fails (down, or refusing the session) is not
+         * asked again at once by every poll. */
+        int64_t ms = sc->retry_backoff_ms > 0 ? sc->retry_backoff_ms : 100;
+        n->backoff_until_ns = ktime_mono_ns() + ms * KTIME_NS_PER_MS;
         if (!is_fetch && n->ack.share_session_epoch == -1) n->closed = true;
     } else if (is_fetch) {
         fetch_answered(n, resp, call->req.frame);
@@ -424,14 +429,23 @@ static void fetch_node(kfk_share_consumer *sc, kshare_node *n)
     start(sc, n, &kp_share_fetch_client, r, sc->request_timeout_ms + sc->max_wait_ms);
 }
 
-void kshare_fetch_all(kfk_share_consumer *sc)
+int64_t kshare_fetch_all(kfk_share_consumer *sc)
 {
     for (int i = 0; i < sc->n_parts; i++) {
         int32_t leader = leader_of(sc, sc->parts[i]);
         if (leader >= 0) node_get(sc, leader);
     }
-    for (int i = 0; i < sc->n_nodes; i++)
-        if (!sc->nodes[i]->busy && !sc->nodes[i]->closed) fetch_node(sc, sc->nodes[i]);
+    int64_t now = ktime_mono_ns(), wake = INT64_MAX;
+    for (int i = 0; i < sc->n_nodes; i++) {
+        kshare_node *n = sc->nodes[i];
+        if (n->busy || n->closed) continue;
+        if (n->backoff_until_ns > now) {
+            if (n->backoff_until_ns < wake) wake = n->backoff_until_ns;
+            continue;
+        }
+        fetch_node(sc, n);
+    }
+    return wake;
 }
 
 /* Converts the ShareFetch-shaped topics into ShareAcknowledge's. */

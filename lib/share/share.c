@@ -5,6 +5,7 @@
  * none in flight (node.c) and waits for records, so records are acquired
  * only while the application polls, and the acknowledgements made since
  * the last poll travel with those fetches. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@ static void read_conf(kfk_share_consumer *sc, const kfk_conf *conf)
     sc->check_crcs = kconf_bool(conf, KCONF_CHECK_CRCS);
     sc->request_timeout_ms = kconf_i64(conf, KCONF_REQUEST_TIMEOUT_MS);
     sc->retry_backoff_ms = kconf_i64(conf, KCONF_RETRY_BACKOFF_MS);
+    const char *rack = kconf_str(conf, KCONF_CLIENT_RACK);
+    sc->rack = *rack ? strdup(rack) : NULL;
     void *opaque = NULL;
     sc->ack_cb = (kfk_share_ack_cb *)kconf_cb(conf, KCONF_SHARE_ACK_CB, &opaque);
     sc->ack_opaque = opaque;
@@ -41,12 +44,24 @@ void kfk_conf_set_share_ack_cb(kfk_conf *conf, kfk_share_ack_cb *cb, void *opaqu
 /* Consumer properties a share group has no use for; set, they are
  * refused (as Java's KafkaShareConsumer refuses them), not ignored. */
 static const kconf_id refused[] = {
-    KCONF_GROUP_INSTANCE_ID,     KCONF_GROUP_PROTOCOL,
-    KCONF_GROUP_REMOTE_ASSIGNOR, KCONF_PARTITION_ASSIGNMENT_STRATEGY,
-    KCONF_SESSION_TIMEOUT_MS,    KCONF_HEARTBEAT_INTERVAL_MS,
-    KCONF_ENABLE_AUTO_COMMIT,    KCONF_AUTO_COMMIT_INTERVAL_MS,
-    KCONF_AUTO_OFFSET_RESET,     KCONF_ISOLATION_LEVEL,
-    KCONF_REBALANCE_CB,          KCONF_COMMIT_CB,
+    KCONF_GROUP_INSTANCE_ID,
+    KCONF_GROUP_PROTOCOL,
+    KCONF_GROUP_REMOTE_ASSIGNOR,
+    KCONF_PARTITION_ASSIGNMENT_STRATEGY,
+    KCONF_SESSION_TIMEOUT_MS,
+    KCONF_HEARTBEAT_INTERVAL_MS,
+    KCONF_ENABLE_AUTO_COMMIT,
+    KCONF_AUTO_COMMIT_INTERVAL_MS,
+    KCONF_AUTO_OFFSET_RESET,
+    KCONF_ISOLATION_LEVEL,
+    KCONF_REBALANCE_CB,
+    KCONF_COMMIT_CB,
+    /* not served by the share consumer yet */
+    KCONF_STATS_CB,
+    KCONF_STATISTICS_INTERVAL_MS,
+    KCONF_MAX_POLL_INTERVAL_MS,
+    KCONF_FETCH_QUEUE_MAX_BYTES,
+    KCONF_MAX_PARTITION_FETCH_BYTES,
 };
 
 static bool conf_refused(const kfk_conf *conf, char *errstr, size_t errlen)
@@ -58,6 +73,11 @@ static bool conf_refused(const kfk_conf *conf, char *errstr, size_t errlen)
                          kconf_prop_of(refused[i])->name);
             return true;
         }
+    if (conf->n_icpt) {
+        if (errstr && errlen)
+            snprintf(errstr, errlen, "interceptors do not apply to a share consumer yet");
+        return true;
+    }
     return false;
 }
 
@@ -325,10 +345,12 @@ kfk_message *kfk_share_consumer_poll(kfk_share_consumer *sc, int timeout_ms)
         if (stop) break;
         if ((m = next_record(sc))) break;
         kshare_resolve(sc);
-        kshare_fetch_all(sc);
+        int64_t retry = kshare_fetch_all(sc);
         kwakefd_clear(&sc->wake);
         if (deadline >= 0 && ktime_mono_ns() >= deadline) break;
-        if (!sc->head && !sc->done_head) wait_until(sc, deadline);
+        int64_t until = deadline;
+        if (retry != INT64_MAX && (deadline < 0 || retry < deadline)) until = retry;
+        if (!sc->head && !sc->done_head) wait_until(sc, until);
     }
     if (sc->head || sc->done_head) kwakefd_signal(&sc->wake);
     pthread_mutex_unlock(&sc->lock);
@@ -494,6 +516,7 @@ void kfk_share_consumer_destroy(kfk_share_consumer *sc)
     kwakefd_close(&sc->wake);
     pthread_mutex_destroy(&sc->lock);
     pthread_cond_destroy(&sc->cond);
+    free(sc->rack);
     free(sc->group_id);
     free(sc);
 }

@@ -85,6 +85,7 @@ typedef struct kshare_node {
     bool busy;    /* a request in flight */
     bool closed;  /* closed with epoch -1: sends nothing more */
     kfk_err last; /* the last request's outcome */
+    int64_t backoff_until_ns; /* after a failed request, no ShareFetch before this */
     kcall call;
     karena arena; /* the request's arrays */
     kp_share_fetch_request fetch;
@@ -120,6 +121,7 @@ struct kfk_share_consumer {
 
     /* configuration, read once */
     char *group_id;
+    char *rack; /* client.rack; NULL: none */
     bool explicit_mode;
     int32_t max_wait_ms, min_bytes, max_bytes, max_records;
     bool check_crcs;
@@ -181,8 +183,9 @@ void kshare_resolve(kfk_share_consumer *sc);
 
 /* --- node.c ---------------------------------------------------------------- */
 /* Starts a ShareFetch on every leader of assigned partitions that has
- * none in flight (lock held). */
-void kshare_fetch_all(kfk_share_consumer *sc);
+ * none in flight and is not backing off after a failure (lock held).
+ * Returns when the first backoff ends (ns), or INT64_MAX. */
+int64_t kshare_fetch_all(kfk_share_consumer *sc);
 /* Sends the pending acknowledgements in ShareAcknowledge to each leader
  * with none in flight; with close, closes every session (epoch -1) even
  * without acknowledgements. Returns how many requests went (lock held). */
