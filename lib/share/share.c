@@ -81,6 +81,17 @@ static bool conf_refused(const kfk_conf *conf, char *errstr, size_t errlen)
     return false;
 }
 
+/* kfk-bg, after a metadata refresh: assigned topics may have names and
+ * leaders now, which a waiting poll should act on. */
+static void meta_changed(void *opaque)
+{
+    kfk_share_consumer *sc = opaque;
+    pthread_mutex_lock(&sc->lock);
+    kshare_resolve(sc);
+    pthread_cond_broadcast(&sc->cond);
+    pthread_mutex_unlock(&sc->lock);
+}
+
 kfk_share_consumer *kfk_share_consumer_new(kfk_conf *conf, char *errstr, size_t errlen)
 {
     if (!conf) {
@@ -124,6 +135,7 @@ kfk_share_consumer *kfk_share_consumer_new(kfk_conf *conf, char *errstr, size_t 
     }
     read_conf(sc, kclient_conf(sc->client));
     sc->bg = kclient_bg_loop(sc->client);
+    kclient_set_meta_watch(sc->client, meta_changed, sc);
     return sc;
 }
 

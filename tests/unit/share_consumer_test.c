@@ -3,6 +3,8 @@
  * held past their acquisition lock go to another member with delivery
  * count 2; a record released up to the delivery count limit is archived,
  * never delivered again; a wakeup ends a poll blocked in another thread;
+ * a group error that cannot clear reaches poll, and subscribing again
+ * recovers;
  * acknowledgement batches on the wire (runs of offsets, one type per run
  * when all agree). The share groups start at the log's start
  * (share.auto.offset.reset earliest), so records produced before the
@@ -110,6 +112,33 @@ START_TEST(test_released_up_to_the_limit_is_archived)
 }
 END_TEST
 
+START_TEST(test_a_group_error_that_cannot_clear_reaches_poll)
+{
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KP_SHARE_GROUP_HEARTBEAT_KEY, 1,
+                                          KFK_ERR_GROUP_AUTHORIZATION_FAILED),
+                     KFK_OK);
+    kfk_share_consumer *sc = member("implicit");
+    int64_t end = kclus_now_ms() + TIMEOUT_MS;
+    kfk_err err = KFK_OK;
+    while (!err) {
+        ck_assert_msg(kclus_now_ms() < end, "no error reached poll");
+        ck_assert_ptr_null(kfk_share_consumer_poll(sc, 200));
+        err = kfk_share_consumer_poll_error(sc);
+    }
+    ck_assert_int_eq(err, KFK_ERR_GROUP_AUTHORIZATION_FAILED);
+    ck_assert_msg(strstr(kfk_share_consumer_last_error(sc), "ShareGroupHeartbeat"), "%s",
+                  kfk_share_consumer_last_error(sc));
+    /* Subscribing again tries again (the error was one answer). */
+    const char *topics[] = {"t"};
+    ck_assert_int_eq(kfk_share_consumer_subscribe(sc, topics, 1), KFK_OK);
+    kclus_produce(bootstrap, "t", 1, 0, 1);
+    kfk_message *m = poll_record(sc);
+    ck_assert_int_eq(kclus_record_id(m), 0);
+    kfk_message_release(m);
+    kfk_share_consumer_destroy(sc);
+}
+END_TEST
+
 static void *wake_later(void *arg)
 {
     kfk_share_consumer *sc = arg;
@@ -169,6 +198,7 @@ static Suite *share_consumer_suite(void)
     tcase_add_test(tc, test_records_held_past_their_lock_go_to_another_member);
     tcase_add_test(tc, test_released_up_to_the_limit_is_archived);
     tcase_add_test(tc, test_wakeup_ends_a_blocked_poll);
+    tcase_add_test(tc, test_a_group_error_that_cannot_clear_reaches_poll);
     suite_add_tcase(s, tc);
     TCase *pure = tcase_create("acks");
     tcase_add_test(pure, test_ack_batches_are_runs_of_offsets);
