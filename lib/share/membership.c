@@ -288,7 +288,6 @@ static bool fatal_code(int16_t code)
     case KFK_ERR_GROUP_AUTHORIZATION_FAILED:
     case KFK_ERR_TOPIC_AUTHORIZATION_FAILED:
     case KFK_ERR_INVALID_REQUEST:
-    case KFK_ERR_UNSUPPORTED_VERSION:
     case KFK_ERR_GROUP_MAX_SIZE_REACHED:
     case KFK_ERR_INCONSISTENT_GROUP_PROTOCOL:
     case KFK_ERR_GROUP_ID_NOT_FOUND:
@@ -302,16 +301,21 @@ static void answered(kfk_share_consumer *sc)
 {
     const kp_share_group_heartbeat_response *r = &sc->ans;
     char why[512];
-    if (sc->ans_err == KFK_ERR_UNSUPPORTED || sc->ans_err == KFK_ERR_NO_COMMON_VERSION) {
+    int16_t code = sc->ans_err ? 0 : r->error_code;
+    kfk_err e = code ? (kfk_err)code : sc->ans_err;
+    if (e == KFK_ERR_DESTROYED) return;
+    /* UNSUPPORTED_VERSION: an answer, or the API not advertised at all */
+    if (e == KFK_ERR_UNSUPPORTED_VERSION || e == KFK_ERR_NO_COMMON_VERSION ||
+        e == KFK_ERR_UNSUPPORTED) {
         stop(sc, KFK_ERR_UNSUPPORTED,
-             "the cluster serves no share groups (ShareGroupHeartbeat, KIP-932)");
+             "the cluster does not serve share groups (ShareGroupHeartbeat, KIP-932: Kafka 4.0 "
+             "and later, with the share.version feature enabled)");
         return;
     }
     if (sc->ans_err) {
         retry_later(sc);
         return;
     }
-    int16_t code = r->error_code;
     if (code == KFK_ERR_UNKNOWN_MEMBER_ID || code == KFK_ERR_FENCED_MEMBER_EPOCH) {
         sc->epoch = 0;
         sc->state = KSHARE_JOINING;

@@ -4,7 +4,7 @@
  * count 2; a record released up to the delivery count limit is archived,
  * never delivered again; a wakeup ends a poll blocked in another thread;
  * a group error that cannot clear reaches poll, and subscribing again
- * recovers;
+ * recovers; a cluster without share groups is named as such;
  * acknowledgement batches on the wire (runs of offsets, one type per run
  * when all agree). The share groups start at the log's start
  * (share.auto.offset.reset earliest), so records produced before the
@@ -139,6 +139,26 @@ START_TEST(test_a_group_error_that_cannot_clear_reaches_poll)
 }
 END_TEST
 
+START_TEST(test_a_cluster_without_share_groups_is_named)
+{
+    ck_assert_int_eq(
+        kfk_mock_push_errors(mc, KP_SHARE_GROUP_HEARTBEAT_KEY, 1, KFK_ERR_UNSUPPORTED_VERSION),
+        KFK_OK);
+    kfk_share_consumer *sc = member("implicit");
+    int64_t end = kclus_now_ms() + TIMEOUT_MS;
+    kfk_err err = KFK_OK;
+    while (!err) {
+        ck_assert_msg(kclus_now_ms() < end, "no error reached poll");
+        ck_assert_ptr_null(kfk_share_consumer_poll(sc, 200));
+        err = kfk_share_consumer_poll_error(sc);
+    }
+    ck_assert_int_eq(err, KFK_ERR_UNSUPPORTED);
+    ck_assert_msg(strstr(kfk_share_consumer_last_error(sc), "does not serve share groups"), "%s",
+                  kfk_share_consumer_last_error(sc));
+    kfk_share_consumer_destroy(sc);
+}
+END_TEST
+
 static void *wake_later(void *arg)
 {
     kfk_share_consumer *sc = arg;
@@ -199,6 +219,7 @@ static Suite *share_consumer_suite(void)
     tcase_add_test(tc, test_released_up_to_the_limit_is_archived);
     tcase_add_test(tc, test_wakeup_ends_a_blocked_poll);
     tcase_add_test(tc, test_a_group_error_that_cannot_clear_reaches_poll);
+    tcase_add_test(tc, test_a_cluster_without_share_groups_is_named);
     suite_add_tcase(s, tc);
     TCase *pure = tcase_create("acks");
     tcase_add_test(pure, test_ack_batches_are_runs_of_offsets);
