@@ -117,7 +117,8 @@ KFK_API kfk_message *kfk_share_consumer_poll(kfk_share_consumer *sc, int timeout
  * (KFK_OK for a timeout or a wakeup). */
 KFK_API kfk_err kfk_share_consumer_poll_error(const kfk_share_consumer *sc);
 
-/* Acknowledges m, a record the last poll calls handed out (since the
+/* Acknowledges m (not yet released: acknowledge, then release), a
+ * record the last poll calls handed out (since the
  * previous acknowledgements went: implicit mode's next poll, or a
  * commit), as type; a later call for the same record before then
  * replaces the type. The acknowledgement goes with the next ShareFetch
