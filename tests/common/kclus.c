@@ -102,8 +102,8 @@ void kclus_create_topic(const char *bootstrap, const char *name, int32_t partiti
     kclus_create_topic_with(bootstrap, name, partitions, rf, NULL);
 }
 
-void kclus_create_topic_with(const char *bootstrap, const char *name, int32_t partitions, int16_t rf,
-                             const char *const *configs)
+void kclus_create_topic_with(const char *bootstrap, const char *name, int32_t partitions,
+                             int16_t rf, const char *const *configs)
 {
     kfk_admin *a = kclus_admin(bootstrap);
     kfk_new_topic *t = kfk_new_topic_new(name, partitions, rf);

@@ -33,8 +33,8 @@ void kclus_set(kfk_conf *conf, const char *name, const char *value);
 void kclus_create_topic(const char *bootstrap, const char *name, int32_t partitions, int16_t rf);
 /* The same with topic configs: configs holds name, value, name, value, ...
  * and ends with NULL. */
-void kclus_create_topic_with(const char *bootstrap, const char *name, int32_t partitions, int16_t rf,
-                             const char *const *configs);
+void kclus_create_topic_with(const char *bootstrap, const char *name, int32_t partitions,
+                             int16_t rf, const char *const *configs);
 
 /* Deletes a topic; errors are ignored (the test is over). */
 void kclus_delete_topic(const char *bootstrap, const char *name);

@@ -13,8 +13,8 @@
 
 #include "base/err.h"
 #include "base/time.h"
-#include "kwire_client.h"
 #include "ktest.h"
+#include "kwire_client.h"
 #include "proto/api.h"
 #include "proto/arena.h"
 #include "proto/batch.h"
