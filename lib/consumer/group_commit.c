@@ -1,7 +1,8 @@
 /* Offset commits: OffsetCommit to the group coordinator, one at a time in
  * the order they were made (so a later commit never lands before an
  * earlier one), each carrying the member id and generation (or member
- * epoch) of the moment it is sent, and group.instance.id. Sync commits
+ * epoch) of the moment it is sent, and group.instance.id; one made before
+ * the member lost its partitions fails unsent after it. Sync commits
  * wait for their answer; async and auto commits report through a COMMIT
  * event that poll turns into the commit callback. */
 #include <stdlib.h>
