@@ -78,8 +78,8 @@ void ksess_answered(kfetch_session *s, int32_t id, kfk_err err, bool full)
         return;
     }
     if (!full && id == 0 && s->id != 0) {
-        /* The broker closed the session (the request left it empty, or it
-         * was evicted) and answered sessionless: start a new one. */
+        /* The broker closed the session (the request left it without
+         * partitions) and answered sessionless: start a new one. */
         ksess_reset(s);
         return;
     }
