@@ -772,4 +772,5 @@ const kgroup_proto kgroup_classic = {
     .destroy = classic_destroy,
     .commit_failed = classic_commit_failed,
     .commit_gate = classic_commit_gate,
+    .stale_commit_err = KFK_ERR_ILLEGAL_GENERATION,
 };

@@ -8,7 +8,9 @@
  * requests carry it with epochs 1, 2, ... (wrapping past INT32_MAX to 1,
  * as the Java client does). FETCH_SESSION_ID_NOT_FOUND or
  * INVALID_FETCH_SESSION_EPOCH, or any failed request, drop the session:
- * the next request is full again. A broker that gives id 0 keeps no
+ * the next request is full again, as it is after an incremental request
+ * answered with id 0 (the broker closed the session, as Kafka does when
+ * a request forgets its last partition). A broker that gives id 0 keeps no
  * session (cache full, or Fetch < v7): every request is then full. */
 #include <stdlib.h>
 
@@ -72,6 +74,12 @@ bool ksess_changed(kfetch_session *s, const kcpart *p, int64_t offset, int32_t e
 void ksess_answered(kfetch_session *s, int32_t id, kfk_err err, bool full)
 {
     if (err) {
+        ksess_reset(s);
+        return;
+    }
+    if (!full && id == 0 && s->id != 0) {
+        /* The broker closed the session (the request left it without
+         * partitions) and answered sessionless: start a new one. */
         ksess_reset(s);
         return;
     }

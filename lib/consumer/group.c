@@ -260,6 +260,9 @@ void kgroup_lost(kgroup *g, const ktplist *parts)
 {
     kgroup_core *k = CORE(g);
     if (!parts || parts->n == 0) return;
+    pthread_mutex_lock(&k->lock);
+    k->losses++;
+    pthread_mutex_unlock(&k->lock);
     for (int i = 0; i < parts->n; i++)
         ktplist_remove(&k->owned, parts->v[i].topic, parts->v[i].partition);
     kconsumer_remove(g->consumer, parts->v, (size_t)parts->n, false);

@@ -73,6 +73,13 @@ typedef struct kgroup_proto {
      * error to fail it with, unsent (classic: no generation of its own,
      * as Java's sendOffsetCommitRequest). NULL: always send. */
     kfk_err (*commit_gate)(kgroup *g);
+    /* What a commit made before the member lost its partitions (fenced,
+     * its session gone) fails with, unsent, if its turn comes after: what
+     * the coordinator answers the generation it was made in, as Java's
+     * consumer, which sends at once, gets. Sent, it would carry the
+     * generation of the member rejoined, and could move back an offset
+     * that another member has committed since. */
+    kfk_err stale_commit_err;
 } kgroup_proto;
 
 /* What a protocol reads of the group (set at creation, then constant,

@@ -1,7 +1,8 @@
 /* Offset commits: OffsetCommit to the group coordinator, one at a time in
  * the order they were made (so a later commit never lands before an
  * earlier one), each carrying the member id and generation (or member
- * epoch) of the moment it is sent, and group.instance.id. Sync commits
+ * epoch) of the moment it is sent, and group.instance.id; one made before
+ * the member lost its partitions fails unsent after it. Sync commits
  * wait for their answer; async and auto commits report through a COMMIT
  * event that poll turns into the commit callback. */
 #include <stdlib.h>
@@ -76,6 +77,7 @@ static kfk_err commit_make(kgroup *g, const kfk_partition_list *list, bool sync,
     }
     pthread_mutex_lock(&k->lock);
     kfk_err fatal = k->fatal;
+    cm->losses = k->losses;
     if (!fatal) {
         if (k->c_tail)
             k->c_tail->next = cm;
@@ -245,10 +247,12 @@ static void commit_send(kgroup *g, kcommit *cm)
     pthread_mutex_lock(&k->lock);
     int32_t generation = cm->generation = k->generation;
     cm->member_id = strdup(k->member_id ? k->member_id : "");
-    bool subscribed = k->subscribed;
+    bool subscribed = k->subscribed, stale = cm->losses != k->losses;
     pthread_mutex_unlock(&k->lock);
     if (!cm->deadline_ns) cm->deadline_ns = kclient_deadline((int)cm->timeout_ms);
-    kfk_err gate = subscribed && g->proto->commit_gate ? g->proto->commit_gate(g) : KFK_OK;
+    kfk_err gate = stale                                 ? g->proto->stale_commit_err
+                   : subscribed && g->proto->commit_gate ? g->proto->commit_gate(g)
+                                                         : KFK_OK;
     if (gate) {
         cm->err = gate;
         set_errors(cm, gate);

@@ -55,6 +55,7 @@ typedef struct kcommit {
     bool sync;       /* a thread waits for done (else: a COMMIT event) */
     bool retry_stale; /* KIP-848 commit before a revocation: resend on STALE_MEMBER_EPOCH */
     bool gated;       /* failed by the protocol's commit_gate, never sent */
+    unsigned losses;  /* the core's losses when it was made */
     bool abandoned;  /* the waiter gave up: free on completion */
     bool done;
     kfk_err err;
@@ -115,6 +116,7 @@ typedef struct kgroup_core {
     bool task_posted;
     char *member_id;
     int32_t generation;
+    unsigned losses; /* how often the member lost its partitions */
     /* What kfk_consumer_get_group_metadata reports: the member id and the
      * generation (KIP-848: member epoch) of the last join, kept when an
      * error or a leave resets member_id and generation. A member that lost

@@ -784,4 +784,5 @@ const kgroup_proto kgroup_consumer = {
     .leave = p_leave,
     .poll_timeout = p_poll_timeout,
     .destroy = p_destroy,
+    .stale_commit_err = KFK_ERR_STALE_MEMBER_EPOCH,
 };

@@ -8,7 +8,9 @@
  *                         request's partitions are added or updated, the
  *                         forgotten ones removed, and the response carries
  *                         only partitions with news (records, an error, a
- *                         changed high watermark, LSO or log start offset).
+ *                         changed high watermark, LSO or log start offset);
+ *                         one that leaves S empty closes it and is
+ *                         answered sessionless (session_id 0).
  * An unknown S is FETCH_SESSION_ID_NOT_FOUND, a wrong E
  * INVALID_FETCH_SESSION_EPOCH. A broker keeps up to MAX_SESSIONS sessions
  * and evicts the least recently used. mc->lock held. */
@@ -242,6 +244,10 @@ static int incremental(mock_broker *b, const kp_fetch_request *r, bool by_id, ka
     for (int32_t i = 0; i < req_parts.n_parts; i++)
         if (sess_put(s, &req_parts.parts[i], by_id)) return KFK_ERR_NO_MEMORY;
     sess_forget(s, r, by_id);
+    if (s->n == 0) { /* Kafka closes a session left empty and answers sessionless */
+        sess_close(b, s->id);
+        return parts_from_request(r, a, view);
+    }
     s->epoch = s->epoch == INT32_MAX ? 1 : s->epoch + 1;
     s->used_ns = ktime_mono_ns();
     view->session_id = s->id;

@@ -99,8 +99,16 @@ bool kclus_partition_leader(const char *bootstrap, const char *topic, int32_t p,
 
 void kclus_create_topic(const char *bootstrap, const char *name, int32_t partitions, int16_t rf)
 {
+    kclus_create_topic_with(bootstrap, name, partitions, rf, NULL);
+}
+
+void kclus_create_topic_with(const char *bootstrap, const char *name, int32_t partitions,
+                             int16_t rf, const char *const *configs)
+{
     kfk_admin *a = kclus_admin(bootstrap);
     kfk_new_topic *t = kfk_new_topic_new(name, partitions, rf);
+    for (size_t i = 0; configs && configs[i]; i += 2)
+        ck_assert_int_eq(kfk_new_topic_set_config(t, configs[i], configs[i + 1]), KFK_OK);
     kfk_admin_result *res;
     kfk_err err = kfk_admin_create_topics(
         a, &t, 1, &(kfk_admin_options){.timeout_ms = KCLUS_TIMEOUT_MS}, &res);

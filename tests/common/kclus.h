@@ -31,6 +31,10 @@ void kclus_set(kfk_conf *conf, const char *name, const char *value);
 /* Creates a topic (rf -1: the broker's default) and waits until every
  * partition has a leader. */
 void kclus_create_topic(const char *bootstrap, const char *name, int32_t partitions, int16_t rf);
+/* The same with topic configs: configs holds name, value, name, value, ...
+ * and ends with NULL. */
+void kclus_create_topic_with(const char *bootstrap, const char *name, int32_t partitions,
+                             int16_t rf, const char *const *configs);
 
 /* Deletes a topic; errors are ignored (the test is over). */
 void kclus_delete_topic(const char *bootstrap, const char *name);

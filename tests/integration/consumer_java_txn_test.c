@@ -185,7 +185,11 @@ START_TEST(test_reads_java_transactions)
     snprintf(what, sizeof(what), "java-txn-%s", codec);
     ktest_unique_topic(topic, sizeof(topic), what);
     build_java_producer();
-    kclus_create_topic(NULL, topic, 1, -1);
+    /* The rule's timestamps are of 2023: without retention.ms=-1, the
+     * broker's periodic time-based retention check would delete them
+     * whenever it came in the middle of the test. */
+    static const char *const keep[] = {"retention.ms", "-1", NULL};
+    kclus_create_topic_with(NULL, topic, 1, -1, keep);
     java_produce(topic, codec);
     /* read_uncommitted first: its end at LOG_END means the ABORT marker
      * is in the log, so read_committed must skip 25-49 by it. */

@@ -12,8 +12,9 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "kwire_client.h"
+#include "base/time.h"
 #include "ktest.h"
+#include "kwire_client.h"
 #include "proto/api.h"
 #include "proto/arena.h"
 #include "proto/batch.h"
@@ -309,7 +310,11 @@ static void delete_topic(conn *c, const char *name, kuuid id)
 }
 
 /* The record i of the test data: every 9th key null, every 13th value
- * null, i % 4 headers, a timestamp of our choosing. */
+ * null, i % 4 headers, a timestamp of our choosing: ts0 + i s, ts0 an
+ * hour ago (older records would go to the broker's time-based retention
+ * whenever its periodic check comes in the middle of a test). */
+static int64_t ts0;
+
 typedef struct test_record {
     char key[32], value[256], hk[4][32], hv[4][48];
     kslice k, v;
@@ -334,14 +339,14 @@ static void make_record(test_record *r, int i)
         r->h[h].key = kwire_cstr(r->hk[h]);
         r->h[h].value = h == 2 ? (kslice){NULL, 0} : kwire_cstr(r->hv[h]);
     }
-    r->ts = 1700000000000LL + i * 1000;
+    r->ts = ts0 + i * 1000;
 }
 
 static void produce(conn *c, kuuid id, const char *topic, kcodec codec)
 {
     kbuf plain = {0}, compressed = {0};
     kbatch_writer w;
-    ck_assert_int_eq(kbatch_writer_begin(&w, &plain, 0, 1700000000000LL, -1, -1, -1, 0, 0), 0);
+    ck_assert_int_eq(kbatch_writer_begin(&w, &plain, 0, ts0, -1, -1, -1, 0, 0), 0);
     for (int i = 0; i < N_RECORDS; i++) {
         test_record r;
         make_record(&r, i);
@@ -494,5 +499,6 @@ static Suite *proto_broker_suite(void)
 int main(void)
 {
     if (!ktest_need_bootstrap()) return KTEST_SKIP;
+    ts0 = (ktime_wall_ms() / 1000 - 3600) * 1000;
     return ktest_run(proto_broker_suite());
 }

@@ -9,7 +9,8 @@
  *     rejoins; FENCED_INSTANCE_ID is fatal;
  *   - consumer (KIP-848, CommitRequestManager): STALE_MEMBER_EPOCH fails a
  *     commit the application made, and is retried with the newest epoch by
- *     the auto commit before a revocation;
+ *     the auto commit before a revocation; a commit made before a fence
+ *     is never sent with the epoch of the member rejoined;
  *   - every completed rebalance runs ASSIGNED, an empty one too
  *     (onJoinComplete / the KIP-848 reconciliation). */
 #include <check.h>
@@ -349,6 +350,36 @@ START_TEST(test_kip848_commit_before_revocation_retries_stale_epoch)
 }
 END_TEST
 
+/* A commit made before the member was fenced, whose turn comes after it
+ * rejoined (an earlier commit held the queue, retrying), is not sent with
+ * the new epoch: it fails as the epoch it was made in would have. */
+START_TEST(test_kip848_commit_made_before_a_fence_is_not_sent_after_it)
+{
+    ck_assert_int_eq(kfk_mock_set_consumer_group_timeouts(mc, 30000, 100), KFK_OK);
+    kmember m;
+    member_start(&m, (opts){.protocol = "consumer"});
+    POLL_UNTIL(&m, m.st.owned == NP);
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_OFFSET_COMMIT, 1000000,
+                                          KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS),
+                     KFK_OK);
+    ck_assert_int_eq(commit_p0(&m, 5, 1), KFK_OK); /* in flight, retrying */
+    ck_assert_int_eq(commit_p0(&m, 6, 1), KFK_OK); /* queued behind it */
+    ck_assert_int_eq(kfk_mock_push_errors(mc, KFK_MOCK_API_CONSUMER_GROUP_HEARTBEAT, 1,
+                                          KFK_ERR_FENCED_MEMBER_EPOCH),
+                     KFK_OK);
+    POLL_UNTIL(&m, m.st.lost == 1 && m.st.owned == NP);
+    ck_assert_int_eq(m.st.commits, 0);
+    kfk_mock_clear_errors(mc);
+    POLL_UNTIL(&m, m.st.commits == 2);
+    /* The first went out with the epoch it was made in, which the
+     * coordinator judges (KIP-1251); the second was never sent. */
+    ck_assert_int_eq(m.st.commit_err, KFK_ERR_STALE_MEMBER_EPOCH);
+    ck_assert_int_eq(m.st.commit_offset, 6);
+    ck_assert_int_lt(committed_p0(&m), 6);
+    kmember_destroy(&m);
+}
+END_TEST
+
 START_TEST(test_kip848_reports_an_empty_first_assignment_once)
 {
     kmember m;
@@ -384,6 +415,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_classic_cooperative_reports_every_empty_assignment);
     tcase_add_test(tc, test_kip848_stale_epoch_fails_an_application_commit);
     tcase_add_test(tc, test_kip848_commit_before_revocation_retries_stale_epoch);
+    tcase_add_test(tc, test_kip848_commit_made_before_a_fence_is_not_sent_after_it);
     tcase_add_test(tc, test_kip848_reports_an_empty_first_assignment_once);
     suite_add_tcase(s, tc);
     return s;

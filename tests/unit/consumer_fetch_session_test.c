@@ -1,7 +1,9 @@
 /* The client half of KIP-227 fetch sessions, without a broker: the first
  * request is full (id 0, epoch 0), the broker's id then opens epochs 1,
  * 2, ... which wrap to 1; session errors and failed requests start over
- * with a full request; a broker that gives id 0 keeps every request full;
+ * with a full request, as does an incremental request answered with id 0
+ * (the broker closed the session); a broker that gives id 0 to a full
+ * request keeps every request full;
  * a partition is carried again only when its offset or epoch changed. */
 #include <check.h>
 #include <stdlib.h>
@@ -39,6 +41,21 @@ START_TEST(test_session_errors_start_over)
     ksess_answered(&s, 6, KFK_OK, true);
     ksess_answered(&s, 0, KFK_ERR_TRANSPORT, false);
     ck_assert_int_eq(s.id, 0);
+    ksess_free(&s);
+}
+END_TEST
+
+START_TEST(test_a_session_the_broker_closed_starts_over)
+{
+    kfetch_session s = {0};
+    kcpart p = {.partition = 0};
+    ksess_answered(&s, 9, KFK_OK, true);
+    ck_assert_int_eq(ksess_put(&s, &p, 10, 3, -1, 0), 0);
+    ksess_answered(&s, 0, KFK_OK, false); /* an incremental request, answered sessionless */
+    ck_assert_int_eq(s.id, 0);
+    ck_assert_int_eq(s.epoch, 0);
+    ck_assert_int_eq(s.n, 0);
+    ck_assert(ksess_changed(&s, &p, 10, 3, -1)); /* the next (full) request carries p */
     ksess_free(&s);
 }
 END_TEST
@@ -124,6 +141,7 @@ static Suite *consumer_fetch_session_suite(void)
     TCase *tc = tcase_create("session");
     tcase_add_test(tc, test_full_then_incremental_epochs);
     tcase_add_test(tc, test_session_errors_start_over);
+    tcase_add_test(tc, test_a_session_the_broker_closed_starts_over);
     tcase_add_test(tc, test_no_session_from_the_broker_keeps_requests_full);
     tcase_add_test(tc, test_only_changed_partitions_are_carried_again);
     tcase_add_test(tc, test_many_partitions_grow_the_session);

@@ -321,7 +321,7 @@ START_TEST(test_fetch_sessions_answer_incrementally)
 }
 END_TEST
 
-START_TEST(test_fetch_session_forgets_partitions)
+START_TEST(test_fetch_session_forgets_partitions_and_closes_when_empty)
 {
     ck_assert_int_eq(kfk_mock_topic_create(mc, "u", 1, 1), 0); /* u-0 on broker 1 */
     kuuid uid = mt_topic_id(mc, "u");
@@ -366,6 +366,20 @@ START_TEST(test_fetch_session_forgets_partitions)
     ck_assert_int_eq(resp.n_responses, 1);
     ck_assert(!memcmp(resp.responses[0].topic_id.b, uid.b, 16));
     ck_assert_int_eq(resp.responses[0].partitions[0].error_code, KFK_ERR_UNKNOWN_LEADER_EPOCH);
+
+    /* Forgetting the last partition closes the session: sessionless answer. */
+    fg.topic_id = uid;
+    req.topics = NULL;
+    req.n_topics = 0;
+    req.session_epoch = 2;
+    mt_call(&c, KP_FETCH_KEY, 16, &req, &resp);
+    ck_assert_int_eq(resp.error_code, 0);
+    ck_assert_int_eq(resp.session_id, 0);
+    ck_assert_int_eq(resp.n_responses, 0);
+    req.n_forgotten_topics_data = 0;
+    req.session_epoch = 3;
+    mt_call(&c, KP_FETCH_KEY, 16, &req, &resp);
+    ck_assert_int_eq(resp.error_code, KFK_ERR_FETCH_SESSION_ID_NOT_FOUND);
     mt_close(&c);
 }
 END_TEST
@@ -435,7 +449,7 @@ static Suite *mock_fetch_suite(void)
     tcase_add_test(tc, test_a_leader_move_wakes_a_waiting_fetch);
     tcase_add_test(tc, test_a_fetch_after_a_truncation_gets_the_diverging_epoch);
     tcase_add_test(tc, test_fetch_sessions_answer_incrementally);
-    tcase_add_test(tc, test_fetch_session_forgets_partitions);
+    tcase_add_test(tc, test_fetch_session_forgets_partitions_and_closes_when_empty);
     tcase_add_test(tc, test_fetch_session_rotates_partitions_that_got_data);
     suite_add_tcase(s, tc);
     return s;

@@ -77,11 +77,7 @@ make_kdc() { # KDC_PORT -> a fresh realm database with the broker's and the clie
 }
 
 kdc_pid() { # print the pid of our krb5kdc if it runs
-  local f=$STATE/krb5/krb5kdc.pid pid
-  [[ -s $f ]] && pid=$(<"$f") || return 1
-  [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q krb5kdc ||
-    return 1
-  echo "$pid"
+  launched_pid "$STATE/krb5/krb5kdc.pid" krb5kdc
 }
 
 start_kdc() { # KDC_PORT -> krb5kdc in the foreground of its own session, wait until it listens;

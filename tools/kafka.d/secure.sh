@@ -89,10 +89,7 @@ secure_jvm_opts() { # extra broker JVM flags, one a line
 oidc_url() { echo "https://127.0.0.1:$TOKEN_PORT"; }
 
 oidc_pid() {
-  local f=$STATE/oidc.pid pid
-  [[ -s $f ]] && pid=$(<"$f") || return 1
-  [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q oidc-server.py || return 1
-  echo "$pid"
+  launched_pid "$STATE/oidc.pid" oidc-server.py
 }
 
 start_oidc() { # run tools/kafka.d/oidc-server.py on TOKEN_PORT, wait until it accepts
