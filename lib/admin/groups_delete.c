@@ -25,7 +25,7 @@ static kfk_err del_check(kcall *call, void *resp)
     (void)call;
     const kp_delete_groups_response *r = resp;
     kfk_err err = r->n_results > 0 ? (kfk_err)r->results[0].error_code : KFK_OK;
-    return kagroup_retriable(err) ? err : KFK_OK;
+    return kcoordinator_error(err) ? err : KFK_OK;
 }
 
 static void del_done(kcall *call, kfk_err err, void *resp, karena *arena)

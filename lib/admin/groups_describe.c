@@ -125,7 +125,7 @@ static kfk_err cgd_check(kcall *call, void *resp)
     (void)call;
     const kp_consumer_group_describe_response *r = resp;
     kfk_err err = r->n_groups > 0 ? (kfk_err)r->groups[0].error_code : KFK_OK;
-    return kagroup_retriable(err) ? err : KFK_OK;
+    return kcoordinator_error(err) ? err : KFK_OK;
 }
 
 static void cgd_done(kcall *call, kfk_err err, void *resp, karena *arena)
@@ -207,7 +207,7 @@ static kfk_err dg_check(kcall *call, void *resp)
     (void)call;
     const kp_describe_groups_response *r = resp;
     kfk_err err = r->n_groups > 0 ? (kfk_err)r->groups[0].error_code : KFK_OK;
-    return kagroup_retriable(err) ? err : KFK_OK;
+    return kcoordinator_error(err) ? err : KFK_OK;
 }
 
 static void dg_done(kcall *call, kfk_err err, void *resp, karena *arena)

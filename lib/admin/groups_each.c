@@ -25,7 +25,7 @@ static kfk_err each_check(kcall *call, void *resp)
     const each_call *ec = (const each_call *)call;
     kslice msg;
     kfk_err err = ec->op->api->group_error(resp, &msg);
-    return kagroup_retriable(err) ? err : KFK_OK;
+    return kcoordinator_error(err) ? err : KFK_OK;
 }
 
 /* On the I/O thread; each call writes its own entry only. */

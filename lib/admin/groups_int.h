@@ -95,14 +95,6 @@ kfk_err kagroup_describe_each(kfk_admin *a, const char *fn, const kagroup_each_a
                               const char *const *ids, size_t n, const kfk_admin_options *options,
                               kfk_admin_result **result);
 
-/* Per-group errors after which the group's request is sent again: the
- * coordinator moved, is loading, or is not there yet. */
-static inline bool kagroup_retriable(kfk_err err)
-{
-    return err == KFK_ERR_NOT_COORDINATOR || err == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
-           err == KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS;
-}
-
 /* --- one request about a group's offsets, to its coordinator --- */
 
 /* One such call: its entries are filled in place. */

@@ -117,7 +117,7 @@ static kfk_err commit_check(kcall *call, void *resp)
     for (int i = 0; i < r->n_topics; i++)
         for (int j = 0; j < r->topics[i].n_partitions; j++) {
             kfk_err e = r->topics[i].partitions[j].error_code;
-            if (kagroup_retriable(e)) return e;
+            if (kcoordinator_error(e)) return e;
         }
     return KFK_OK;
 }
@@ -169,7 +169,7 @@ static kfk_err delete_check(kcall *call, void *resp)
 {
     (void)call;
     kfk_err err = ((const kp_offset_delete_response *)resp)->error_code;
-    return kagroup_retriable(err) ? err : KFK_OK;
+    return kcoordinator_error(err) ? err : KFK_OK;
 }
 
 static void delete_done(kcall *call, kfk_err err, void *resp, karena *arena)

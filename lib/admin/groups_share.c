@@ -115,7 +115,7 @@ static kfk_err dsgo_check(kcall *call, void *resp)
     (void)call;
     const kp_describe_share_group_offsets_response *r = resp;
     kfk_err err = r->n_groups > 0 ? (kfk_err)r->groups[0].error_code : KFK_OK;
-    return kagroup_retriable(err) ? err : KFK_OK;
+    return kcoordinator_error(err) ? err : KFK_OK;
 }
 
 static void dsgo_done(kcall *call, kfk_err err, void *resp, karena *arena)
@@ -189,7 +189,7 @@ static kfk_err asgo_check(kcall *call, void *resp)
 {
     (void)call;
     kfk_err err = ((const kp_alter_share_group_offsets_response *)resp)->error_code;
-    return kagroup_retriable(err) ? err : KFK_OK;
+    return kcoordinator_error(err) ? err : KFK_OK;
 }
 
 static void asgo_done(kcall *call, kfk_err err, void *resp, karena *arena)
@@ -256,7 +256,7 @@ static kfk_err dlsgo_check(kcall *call, void *resp)
 {
     (void)call;
     kfk_err err = ((const kp_delete_share_group_offsets_response *)resp)->error_code;
-    return kagroup_retriable(err) ? err : KFK_OK;
+    return kcoordinator_error(err) ? err : KFK_OK;
 }
 
 static bool same(kslice s, const char *name)

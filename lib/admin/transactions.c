@@ -206,10 +206,7 @@ static kfk_err describe_check(kcall *call, void *resp)
     if (r->n_transaction_states != 1) return KFK_ERR_MALFORMED;
     kfk_err err = (kfk_err)r->transaction_states[0].error_code;
     /* Retried with a fresh coordinator lookup where that can help. */
-    return err == KFK_ERR_NOT_COORDINATOR || err == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
-                   err == KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS
-               ? err
-               : KFK_OK;
+    return kcoordinator_error(err) ? err : KFK_OK;
 }
 
 static txn_detail *describe_detail(const kp_describe_transactions_response_transaction_state *t,

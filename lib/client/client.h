@@ -339,4 +339,13 @@ int64_t kclient_deadline(int timeout_ms);
  * the next call to it looks it up again. Any thread. */
 void kclient_coordinator_invalidate(kclient *c, int8_t type, const char *key);
 
+/* Whether err says the coordinator moved, is loading or is not there
+ * yet: a call to it that a kcall check hands this error is looked up and
+ * sent again. */
+static inline bool kcoordinator_error(kfk_err err)
+{
+    return err == KFK_ERR_NOT_COORDINATOR || err == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
+           err == KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS;
+}
+
 #endif

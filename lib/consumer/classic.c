@@ -36,40 +36,34 @@ static kloop *bg(classic *cl)
     return kclient_bg_loop(cl->g->client);
 }
 
-static bool coordinator_error(kfk_err e)
-{
-    return e == KFK_ERR_NOT_COORDINATOR || e == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
-           e == KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS;
-}
-
 /* kcall checks: coordinator errors retry inside the call (it looks the
  * coordinator up again); every other answer goes to the state machine. */
 static kfk_err join_check(kcall *call, void *resp)
 {
     (void)call;
     kfk_err e = ((kp_join_group_response *)resp)->error_code;
-    return coordinator_error(e) ? e : KFK_OK;
+    return kcoordinator_error(e) ? e : KFK_OK;
 }
 
 static kfk_err sync_check(kcall *call, void *resp)
 {
     (void)call;
     kfk_err e = ((kp_sync_group_response *)resp)->error_code;
-    return coordinator_error(e) ? e : KFK_OK;
+    return kcoordinator_error(e) ? e : KFK_OK;
 }
 
 static kfk_err hb_check(kcall *call, void *resp)
 {
     (void)call;
     kfk_err e = ((kp_heartbeat_response *)resp)->error_code;
-    return coordinator_error(e) ? e : KFK_OK;
+    return kcoordinator_error(e) ? e : KFK_OK;
 }
 
 static kfk_err leave_check(kcall *call, void *resp)
 {
     (void)call;
     kfk_err e = ((kp_leave_group_response *)resp)->error_code;
-    return coordinator_error(e) ? e : KFK_OK;
+    return kcoordinator_error(e) ? e : KFK_OK;
 }
 
 static void coordinator_call(classic *cl, kcall *call, int timeout_ms)

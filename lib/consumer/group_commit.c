@@ -129,9 +129,7 @@ static kfk_err commit_check(kcall *call, void *resp)
     for (int i = 0; i < r->n_topics; i++)
         for (int j = 0; j < r->topics[i].n_partitions; j++) {
             kfk_err e = r->topics[i].partitions[j].error_code;
-            if (e == KFK_ERR_NOT_COORDINATOR || e == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
-                e == KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS || e == KFK_ERR_REQUEST_TIMED_OUT)
-                return e;
+            if (kcoordinator_error(e) || e == KFK_ERR_REQUEST_TIMED_OUT) return e;
         }
     return KFK_OK;
 }

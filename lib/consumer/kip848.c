@@ -349,14 +349,7 @@ static kfk_err hb_check(kcall *call, void *resp)
 {
     (void)call;
     const kp_consumer_group_heartbeat_response *r = resp;
-    switch (r->error_code) {
-    case KFK_ERR_NOT_COORDINATOR:
-    case KFK_ERR_COORDINATOR_NOT_AVAILABLE:
-    case KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS:
-        return (kfk_err)r->error_code;
-    default:
-        return KFK_OK;
-    }
+    return kcoordinator_error(r->error_code) ? (kfk_err)r->error_code : KFK_OK;
 }
 
 static void answer_task(ktask *t);
