@@ -95,6 +95,7 @@ int cli_acls_main(int argc, char **argv);
 int cli_offsets_main(int argc, char **argv);
 int cli_perf_main(int argc, char **argv);
 int cli_mock_main(int argc, char **argv);
+int cli_share_main(int argc, char **argv);
 int cli_help_main(int argc, char **argv);
 void cli_help_usage(FILE *f);
 

@@ -15,6 +15,7 @@ static const help_section sections[] = {
      "kfk -P|-C|-G GROUP|-L|-Q -b BROKERS [kcat flags]\n"
      "kfk topics|groups|configs|acls|offsets ACTION [-b BROKERS] [options]\n"
      "kfk perf produce|consume -b BROKERS -t TOPIC [options]\n"
+     "kfk share GROUP TOPIC... -b BROKERS [options]\n"
      "kfk mock [--brokers N] [--topic NAME:PARTITIONS]...\n"
      "kfk help [--man]\n"},
     {"DESCRIPTION",
@@ -51,7 +52,8 @@ static const help_section sections[] = {
      "  -z CODEC            compression: none, gzip, snappy, lz4, zstd\n"
      "  -f FORMAT           output format: %s value, %S value length, %R value length\n"
      "                      as 4 big-endian bytes, %k key, %K key length, %T timestamp,\n"
-     "                      %h headers (n=v,...), %t topic, %p partition, %o offset\n"
+     "                      %h headers (n=v,...), %t topic, %p partition, %o offset,\n"
+     "                      %d delivery count (kfk share)\n"
      "  -J                  JSON envelope per record (kcat's), or JSON metadata with -L\n"
      "  -O                  accepted; as in kcat 1.7 it changes no output (use -f %o)\n"
      "  -Z                  NULL for null keys and values (-P: empty ones are sent as null)\n"
@@ -96,6 +98,16 @@ static const help_section sections[] = {
      "  produce latency: from kfk_produce to the delivery report; consume latency:\n"
      "  the record's age (now - its timestamp). consume ends after --records or\n"
      "  --timeout seconds (10) without records.\n"},
+    {"SHARE",
+     "kfk share GROUP TOPIC... [--ack accept|release|reject] [-c COUNT] [--idle SECONDS]\n"
+     "    [-f FORMAT | -J] [-D DELIM] [-K DELIM] [-Z] [-u]\n"
+     "  Reads the TOPICs as a member of share group GROUP (KIP-932): prints the records\n"
+     "  the brokers hand it, as -C does (-J adds their delivery_count), and acknowledges\n"
+     "  each: accept (the default), release (delivered again, to any member) or reject.\n"
+     "  Ends after COUNT records, after SECONDS without one, or on Ctrl-C; then it\n"
+     "  sends the acknowledgements, leaves the group and prints how many of each kind\n"
+     "  on stderr. A share group starts at the latest offset unless its\n"
+     "  share.auto.offset.reset is earliest (kfk configs set --group GROUP ...).\n"},
     {"MOCK",
      "kfk mock [--brokers N] [--topic NAME[:PARTITIONS]]...\n"
      "  Runs kfk's embedded mock cluster and prints bootstrap=HOST:PORT,... on stdout;\n"

@@ -30,8 +30,9 @@ static void put_headers_csv(const kfk_message *m, FILE *out)
     }
 }
 
-/* Applies the -f format: kcat's tokens. Unknown tokens are refused up
- * front (kcat_format_check), so here each is known. */
+/* Applies the -f format: kcat's tokens, and %d for a share consumer's
+ * delivery count (kfk share; 0 elsewhere). Unknown tokens are written as
+ * they are. */
 static void print_format(const kcat_opts *o, const kfk_message *m, FILE *out)
 {
     size_t klen, vlen;
@@ -60,6 +61,7 @@ static void print_format(const kcat_opts *o, const kfk_message *m, FILE *out)
         case 't': fputs(kfk_message_topic(m), out); break;
         case 'p': fprintf(out, "%" PRId32, kfk_message_partition(m)); break;
         case 'o': fprintf(out, "%" PRId64, kfk_message_offset(m)); break;
+        case 'd': fprintf(out, "%d", (int)kfk_message_delivery_count(m)); break;
         case '%': fputc('%', out); break;
         default: fputc('%', out); fputc(*f, out); break;
         }
@@ -107,6 +109,8 @@ static void print_json(const kfk_message *m, int32_t broker, FILE *out)
     fprintf(out, ",\"partition\":%" PRId32 ",\"offset\":%" PRId64 ",\"tstype\":\"%s\",\"ts\":%" PRId64
                  ",\"broker\":%" PRId32,
             kfk_message_partition(m), kfk_message_offset(m), tstype, ts, broker);
+    int delivery_count = kfk_message_delivery_count(m);
+    if (delivery_count > 0) fprintf(out, ",\"delivery_count\":%d", delivery_count);
     size_t n = kfk_message_header_count(m);
     if (n) {
         fputs(",\"headers\":[", out);

@@ -12,10 +12,11 @@ typedef struct subcommand {
 } subcommand;
 
 static const subcommand subcommands[] = {
-    {"topics", cli_topics_main, true},   {"groups", cli_groups_main, true},
-    {"configs", cli_configs_main, true}, {"acls", cli_acls_main, true},
+    {"topics", cli_topics_main, true},    {"groups", cli_groups_main, true},
+    {"configs", cli_configs_main, true},  {"acls", cli_acls_main, true},
     {"offsets", cli_offsets_main, false}, {"perf", cli_perf_main, true},
-    {"mock", cli_mock_main, false},      {"help", cli_help_main, false},
+    {"mock", cli_mock_main, false},       {"share", cli_share_main, false},
+    {"help", cli_help_main, false},
 };
 
 static const subcommand *find(const char *name)

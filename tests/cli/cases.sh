@@ -332,6 +332,35 @@ assert d["final"] and d["records"] == 2000, d'
   expect_rc 2 k perf produce -t "$t" -b "$B" --acks 7
 }
 
+test_share_accepts_releases_and_rejects() {
+  local t=$U-sh g=$U-shg; mktopic "$t" 1
+  # A share group starts at the latest offset: probes go out until the member prints one.
+  "$KFK" share "$g" "$t" -b "$B" -u -c 1 -f '%s %d\n' > "$tmp/s1" 2> "$tmp/s1.err" &
+  local pid=$! n=0
+  trap "kill $pid 2>/dev/null || true" EXIT
+  wait_for "n=\$((n + 1)); echo probe\$n | kb -P -t '$t' -p 0; [[ -s '$tmp/s1' ]]"
+  wait $pid
+  expect_eq "$(sed 's/^probe[0-9]*/probe/' "$tmp/s1")" "probe 1" "first delivery"
+  expect_eq "$(cat "$tmp/s1.err")" "kfk: acknowledged 1 accepted, 0 released, 0 rejected; 0 failed"
+  # Reject the probes that came after it, if any: the last one is probe$n.
+  if [[ $(cut -d' ' -f1 "$tmp/s1") != "probe$n" ]]; then
+    "$KFK" share "$g" "$t" -b "$B" -u --ack reject -f '%s\n' > "$tmp/s2" 2> /dev/null &
+    pid=$!
+    wait_for "grep -qx probe$n '$tmp/s2' 2> /dev/null"
+    kill -INT $pid
+    wait $pid
+  fi
+  printf 'a\nb\nc\n' | kb -P -t "$t" -p 0
+  expect_eq "$(kb share "$g" "$t" --ack release -c 3 -f '%s %d,' 2> /dev/null)" "a 1,b 1,c 1," "released"
+  expect_eq "$(kb share "$g" "$t" -c 3 -J 2> /dev/null | grep -o '"delivery_count":[0-9]*,"key":null,"payload":"[abc]"' | tr '\n' ' ')" \
+    '"delivery_count":2,"key":null,"payload":"a" "delivery_count":2,"key":null,"payload":"b" "delivery_count":2,"key":null,"payload":"c" ' \
+    "delivered again"
+  # Accepted and rejected records never come back.
+  expect_eq "$(kb share "$g" "$t" --idle 2 2>&1)" "kfk: acknowledged 0 accepted, 0 released, 0 rejected; 0 failed"
+  expect_rc 2 kb share "$g" "$t" --ack maybe
+  grep -q -- '--ack: accept, release or reject, not "maybe"' "$tmp/err"
+}
+
 test_mock_prints_bootstrap_and_serves() {
   exec 5> >("$KFK" mock --brokers 1 --topic "$U-m:2" > "$tmp/mock")
   wait_for "grep -q '^bootstrap=' '$tmp/mock'"
