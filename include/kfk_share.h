@@ -6,9 +6,10 @@
  * (ShareFetch); several members may read the same partition, and each
  * record goes to one of them at a time. The member acknowledges each
  * record: ACCEPT (done with it), RELEASE (deliver it again, to anyone)
- * or REJECT (never deliver it again). A record whose lock passes unacknowledged
- * is delivered again too; a record's delivery count says how often the
- * brokers have handed it out.
+ * or REJECT (never deliver it again); RENEW (KIP-1222) keeps it locked
+ * longer. A record whose lock passes unacknowledged is delivered again
+ * too; a record's delivery count says how often the brokers have handed
+ * it out.
  *
  * share.acknowledgement.mode picks how records are acknowledged:
  *   implicit (the default): the next poll, commit or close accepts every
