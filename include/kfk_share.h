@@ -70,8 +70,8 @@ KFK_API void kfk_conf_set_share_ack_cb(kfk_conf *conf, kfk_share_ack_cb *cb, voi
  * conf needs bootstrap.servers and group.id (the share group). Consumer
  * properties that apply: fetch.max.wait.ms, fetch.min.bytes,
  * fetch.max.bytes, max.poll.records (the most records one ShareFetch
- * acquires), check.crcs, client.rack, share.acknowledgement.mode,
- * share_ack_cb.
+ * acquires and one poll_batch hands out), check.crcs, client.rack,
+ * share.acknowledgement.mode, share_ack_cb.
  * Refused when set: the consumer-group properties a share group has no
  * use for (group.instance.id, group.protocol, group.remote.assignor,
  * partition.assignment.strategy,
