@@ -6,9 +6,10 @@
  * (ShareFetch); several members may read the same partition, and each
  * record goes to one of them at a time. The member acknowledges each
  * record: ACCEPT (done with it), RELEASE (deliver it again, to anyone)
- * or REJECT (never deliver it again). A record whose lock passes unacknowledged
- * is delivered again too; a record's delivery count says how often the
- * brokers have handed it out.
+ * or REJECT (never deliver it again); RENEW (KIP-1222) keeps it locked
+ * longer. A record whose lock passes unacknowledged is delivered again
+ * too; a record's delivery count says how often the brokers have handed
+ * it out.
  *
  * share.acknowledgement.mode picks how records are acknowledged:
  *   implicit (the default): the next poll, commit or close accepts every
@@ -46,7 +47,7 @@ typedef enum kfk_share_ack_type {
     KFK_SHARE_ACK_ACCEPT = 1,  /* processed: never delivered again */
     KFK_SHARE_ACK_RELEASE = 2, /* deliver it again (its delivery count grows) */
     KFK_SHARE_ACK_REJECT = 3,  /* unprocessable: never delivered again */
-    KFK_SHARE_ACK_RENEW = 4,   /* keep the lock longer (KIP-1222); refused for now */
+    KFK_SHARE_ACK_RENEW = 4,   /* keep the lock longer (KIP-1222): see acknowledge */
 } kfk_share_ack_type;
 
 /* The outcome of acknowledgements for one partition: the offsets
@@ -69,8 +70,8 @@ KFK_API void kfk_conf_set_share_ack_cb(kfk_conf *conf, kfk_share_ack_cb *cb, voi
  * conf needs bootstrap.servers and group.id (the share group). Consumer
  * properties that apply: fetch.max.wait.ms, fetch.min.bytes,
  * fetch.max.bytes, max.poll.records (the most records one ShareFetch
- * acquires), check.crcs, client.rack, share.acknowledgement.mode,
- * share_ack_cb.
+ * acquires and one poll_batch hands out), check.crcs, client.rack,
+ * share.acknowledgement.mode, share_ack_cb.
  * Refused when set: the consumer-group properties a share group has no
  * use for (group.instance.id, group.protocol, group.remote.assignor,
  * partition.assignment.strategy,
@@ -113,8 +114,24 @@ KFK_API kfk_err kfk_share_consumer_unsubscribe(kfk_share_consumer *sc);
  * up to timeout_ms. */
 KFK_API kfk_message *kfk_share_consumer_poll(kfk_share_consumer *sc, int timeout_ms);
 
-/* The error of the calling thread's last poll that returned NULL
- * (KFK_OK for a timeout or a wakeup). */
+/* Up to max records into msgs[] (the caller's array), and at most
+ * max.poll.records, waiting at most timeout_ms for the first (as
+ * kfk_share_consumer_poll) and not at all for the rest: the records
+ * already fetched, in offset order within each partition. Returns how
+ * many; 0 on a timeout, after a wakeup, once closed, or on an error, as
+ * kfk_share_consumer_poll returns NULL: kfk_share_consumer_poll_error
+ * and kfk_share_consumer_last_error say why (KFK_ERR_INVALID_ARG for a
+ * NULL msgs or a max of 0). First it acknowledges what earlier polls
+ * handed out, as kfk_share_consumer_poll does (explicit mode:
+ * KFK_ERR_STATE while any is unacknowledged). The caller owns each
+ * message and releases each with kfk_message_release; the records are
+ * acknowledged one by one, as kfk_share_consumer_poll's. Blocks up to
+ * timeout_ms. */
+KFK_API size_t kfk_share_consumer_poll_batch(kfk_share_consumer *sc, kfk_message **msgs, size_t max,
+                                             int timeout_ms);
+
+/* The error of the calling thread's last poll that returned NULL (or
+ * poll_batch that returned 0): KFK_OK for a timeout or a wakeup. */
 KFK_API kfk_err kfk_share_consumer_poll_error(const kfk_share_consumer *sc);
 
 /* Acknowledges m (not yet released: acknowledge, then release), a
@@ -122,10 +139,23 @@ KFK_API kfk_err kfk_share_consumer_poll_error(const kfk_share_consumer *sc);
  * previous acknowledgements went: implicit mode's next poll, or a
  * commit), as type; a later call for the same record before then
  * replaces the type. The acknowledgement goes with the next ShareFetch
- * or commit. Returns KFK_OK; KFK_ERR_INVALID_ARG for a message not from
- * this consumer or an unknown type; KFK_ERR_STATE when m's
- * acknowledgement already went or the consumer is closed;
- * KFK_ERR_UNSUPPORTED for KFK_SHARE_ACK_RENEW. Never blocks. */
+ * or commit.
+ * KFK_SHARE_ACK_RENEW (KIP-1222) restarts the record's acquisition lock
+ * instead: the record stays this member's, its delivery count does not
+ * change, and it stays handed out, unacknowledged again once the renewal
+ * went (the next poll sends it at once, in ShareAcknowledge, unless a
+ * request to that broker is in flight; commit_sync sends it and waits).
+ * From then on it is as a record that poll (or commit) handed out: it
+ * needs its final type (or another renewal) before the poll after that,
+ * which explicit mode refuses without one and implicit mode makes an
+ * ACCEPT. Close gives up renewals (explicit mode: the record goes
+ * back). RENEW needs brokers that serve ShareFetch and ShareAcknowledge
+ * v2 (Kafka 4.2 or later).
+ * Returns KFK_OK; KFK_ERR_INVALID_ARG for a message not from this
+ * consumer or an unknown type; KFK_ERR_STATE when m's acknowledgement
+ * already went or the consumer is closed; KFK_ERR_UNSUPPORTED for
+ * KFK_SHARE_ACK_RENEW when the broker that handed m out answered
+ * ShareFetch below v2 (last_error names the version). Never blocks. */
 KFK_API kfk_err kfk_share_consumer_acknowledge(kfk_share_consumer *sc, const kfk_message *m,
                                                kfk_share_ack_type type);
 

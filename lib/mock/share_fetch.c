@@ -22,6 +22,9 @@
  *    fails each partition instead); membership is not checked, as a
  *    partition leader in Kafka does not check it.
  *  - Epoch -1 answers only for the partitions it acknowledged.
+ *  - IsRenewAck (v2, KIP-1222) marks a request carrying renewals: it may
+ *    not fetch (max_bytes, min_bytes, max_records and max_wait_ms all 0,
+ *    else INVALID_REQUEST, as Kafka answers).
  *  - A fetch that acquired nothing and carried no acknowledgements waits
  *    up to max_wait_ms for records (share_wait.c); min_bytes is not
  *    looked at: one record is enough.
@@ -249,6 +252,14 @@ static bool may_wait(const kp_share_fetch_request *r, const answer *a, int acqui
     return true;
 }
 
+/* KIP-1222: a ShareFetch carrying renewals (IsRenewAck) only
+ * acknowledges; Kafka refuses one that asks for records or waits. */
+static bool renew_fetches(const mock_req *req, const kp_share_fetch_request *r)
+{
+    return req->version >= 2 && r->is_renew_ack &&
+           (r->max_bytes || r->min_bytes || r->max_records || r->max_wait_ms);
+}
+
 int mock_handle_share_fetch(mock_req *req)
 {
     kp_share_fetch_request r;
@@ -260,6 +271,7 @@ int mock_handle_share_fetch(mock_req *req)
     mock_share_session *s = NULL;
     kfk_err err =
         req->inject ? req->inject : mock_share_group_check(req, r.group_id, r.member_id, &sg);
+    if (!err && renew_fetches(req, &r)) err = KFK_ERR_INVALID_REQUEST;
     if (!err) err = fetch_session(req, &r, sg, &s);
     if (err) {
         resp.error_code = (int16_t)err;

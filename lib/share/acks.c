@@ -17,7 +17,19 @@ int kshare_acks_add(kshare_acks *a, int64_t offset, int8_t type)
         a->cap = cap;
     }
     a->v[a->n++] = (kshare_ack){offset, type};
+    if (type == KFK_SHARE_ACK_RENEW) a->renews++;
     return 0;
+}
+
+int kshare_acks_set(kshare_acks *a, int64_t offset, int8_t type)
+{
+    for (int i = 0; a->renews && i < a->n; i++)
+        if (a->v[i].offset == offset && a->v[i].type == KFK_SHARE_ACK_RENEW) {
+            a->renews--;
+            a->v[i] = a->v[--a->n];
+            break;
+        }
+    return kshare_acks_add(a, offset, type);
 }
 
 static int ack_cmp(const void *x, const void *y)

@@ -362,6 +362,7 @@ static void node_done(kcall *call, kfk_err err, void *resp, karena *arena)
     } else if (is_fetch) {
         fetch_answered(n, resp, call->req.frame);
         n->last = KFK_OK;
+        n->version = call->version;
     } else {
         ack_answered(n, resp);
         n->last = KFK_OK;
@@ -373,10 +374,11 @@ static void node_done(kcall *call, kfk_err err, void *resp, karena *arena)
 }
 
 static void start(kfk_share_consumer *sc, kshare_node *n, const kproto_client *api, void *body,
-                  int64_t timeout_ms)
+                  int64_t timeout_ms, int16_t min_version)
 {
     kcall *c = &n->call;
     kcall_init(c, api, body, node_done, n);
+    if (min_version > 0) c->min_version = min_version;
     c->route = KROUTE_BROKER;
     c->broker_id = n->broker_id;
     c->no_retry = true;
@@ -426,7 +428,17 @@ static void fetch_node(kfk_share_consumer *sc, kshare_node *n)
     r->max_bytes = sc->max_bytes;
     r->max_records = sc->max_records;
     r->batch_size = sc->max_records;
-    start(sc, n, &kp_share_fetch_client, r, sc->request_timeout_ms + sc->max_wait_ms);
+    start(sc, n, &kp_share_fetch_client, r, sc->request_timeout_ms + sc->max_wait_ms, 0);
+}
+
+static bool ack_node(kfk_share_consumer *sc, kshare_node *n, bool close);
+
+/* Whether a partition whose records n handed out has a renewal pending. */
+static bool renew_pending(const kfk_share_consumer *sc, const kshare_node *n)
+{
+    for (int i = 0; i < sc->n_parts; i++)
+        if (sc->parts[i]->acks.renews && sc->parts[i]->node == n->broker_id) return true;
+    return false;
 }
 
 int64_t kshare_fetch_all(kfk_share_consumer *sc)
@@ -443,7 +455,9 @@ int64_t kshare_fetch_all(kfk_share_consumer *sc)
             if (n->backoff_until_ns < wake) wake = n->backoff_until_ns;
             continue;
         }
-        fetch_node(sc, n);
+        /* Renewals go alone: a ShareFetch carrying them may not fetch
+         * (KIP-1222), and a renewal is due before the lock passes. */
+        if (!renew_pending(sc, n) || !ack_node(sc, n, false)) fetch_node(sc, n);
     }
     return wake;
 }
@@ -522,7 +536,9 @@ static bool ack_node(kfk_share_consumer *sc, kshare_node *n, bool close)
     r->group_id = kwire_cstr(sc->group_id);
     r->member_id = kwire_cstr(sc->member_id);
     r->share_session_epoch = close ? -1 : n->epoch;
-    start(sc, n, &kp_share_acknowledge_client, r, sc->request_timeout_ms);
+    for (int i = 0; i < n->n_sent; i++)
+        r->is_renew_ack = r->is_renew_ack || n->sent[i].acks.renews > 0;
+    start(sc, n, &kp_share_acknowledge_client, r, sc->request_timeout_ms, r->is_renew_ack ? 2 : 0);
     return true;
 }
 
@@ -546,4 +562,17 @@ bool kshare_acks_pending(const kfk_share_consumer *sc)
     for (int i = 0; i < sc->n_parts; i++)
         if (sc->parts[i]->acks.n) return true;
     return false;
+}
+
+void kshare_renew_all(kfk_share_consumer *sc)
+{
+    for (int i = 0; i < sc->n_nodes; i++)
+        if (renew_pending(sc, sc->nodes[i])) ack_node(sc, sc->nodes[i], false);
+}
+
+int16_t kshare_node_version(const kfk_share_consumer *sc, int32_t broker_id)
+{
+    for (int i = 0; i < sc->n_nodes; i++)
+        if (sc->nodes[i]->broker_id == broker_id) return sc->nodes[i]->version;
+    return 0;
 }

@@ -205,11 +205,26 @@ kfk_err kfk_share_consumer_unsubscribe(kfk_share_consumer *sc)
 
 /* --- acknowledging ------------------------------------------------------------------------ */
 
+/* Moves an acknowledged record's type into its partition's pending
+ * acknowledgements. A RENEW keeps the record handed out, unacknowledged
+ * again (KIP-1222: the lock restarts, the record stays this member's and
+ * still needs its final type); returns whether o stays. */
+static bool settle_one(kshare_out *o, int8_t type, kfk_err *err)
+{
+    if (kshare_acks_set(&o->part->acks, o->offset, type)) *err = KFK_ERR_NO_MEMORY;
+    if (type != KFK_SHARE_ACK_RENEW) return false;
+    o->type = -1;
+    return true;
+}
+
 /* Moves the records handed out into their partitions' pending
  * acknowledgements (lock held): implicit mode accepts those the
  * application did not acknowledge; explicit mode refuses while any is
- * unacknowledged (unless force, for close). */
-static kfk_err settle_out(kfk_share_consumer *sc, bool force)
+ * unacknowledged (unless force). With only_acked (explicit mode's
+ * commits) the unacknowledged stay handed out; with closing, nothing
+ * stays: a renewal is pointless then, and unacknowledged records go back
+ * (explicit) or are accepted (implicit). */
+static kfk_err settle_out(kfk_share_consumer *sc, bool force, bool only_acked, bool closing)
 {
     if (sc->explicit_mode && !force) {
         int unacked = 0;
@@ -223,51 +238,73 @@ static kfk_err settle_out(kfk_share_consumer *sc, bool force)
             return KFK_ERR_STATE;
         }
     }
+    int8_t unacked_type = sc->explicit_mode ? KFK_SHARE_ACK_RELEASE : KFK_SHARE_ACK_ACCEPT;
+    kfk_err err = KFK_OK;
+    int w = 0;
     for (int i = 0; i < sc->n_out; i++) {
         kshare_out *o = &sc->out[i];
-        /* explicit mode forced (close): unacknowledged records go back */
-        int8_t type = o->type >= 0        ? o->type
-                      : sc->explicit_mode ? KFK_SHARE_ACK_RELEASE
-                                          : KFK_SHARE_ACK_ACCEPT;
-        if (kshare_acks_add(&o->part->acks, o->offset, type)) return KFK_ERR_NO_MEMORY;
+        int8_t type = o->type;
+        if (closing && type == KFK_SHARE_ACK_RENEW) type = -1;
+        bool stays = type < 0 && only_acked;
+        if (!stays) stays = settle_one(o, type >= 0 ? type : unacked_type, &err);
+        if (stays) sc->out[w++] = *o;
     }
-    sc->n_out = 0;
-    return KFK_OK;
+    sc->n_out = w;
+    return err;
+}
+
+/* Whether the broker that handed out p's records takes RENEW (lock held);
+ * else says why in last_error. */
+static bool renew_served(kfk_share_consumer *sc, const kshare_part *p)
+{
+    int16_t v = kshare_node_version(sc, p->node);
+    if (v >= 2) return true;
+    kclient_error_set(sc->client,
+                      "KFK_SHARE_ACK_RENEW needs ShareFetch and ShareAcknowledge v2 (KIP-1222, "
+                      "Kafka 4.2 or later); broker %d serves v%d",
+                      (int)p->node, (int)v);
+    return false;
+}
+
+/* The record m of the out list (lock held), or NULL with the error. */
+static kshare_out *out_of(kfk_share_consumer *sc, const kfk_message *m, kfk_err *err)
+{
+    kshare_part *p = NULL;
+    for (int i = 0; i < sc->n_parts && !p; i++)
+        if (m->chunk && m->chunk->part == &sc->parts[i]->cp) p = sc->parts[i];
+    if (!p) {
+        kclient_error_set(sc->client, "the message is not from this share consumer");
+        *err = KFK_ERR_INVALID_ARG;
+        return NULL;
+    }
+    for (int i = 0; i < sc->n_out; i++)
+        if (sc->out[i].part == p && sc->out[i].offset == m->offset) return &sc->out[i];
+    kclient_error_set(sc->client, "%s [%d] offset %lld: its acknowledgement already went", m->topic,
+                      (int)m->partition, (long long)m->offset);
+    *err = KFK_ERR_STATE;
+    return NULL;
 }
 
 kfk_err kfk_share_consumer_acknowledge(kfk_share_consumer *sc, const kfk_message *m,
                                        kfk_share_ack_type type)
 {
     if (!sc || !m) return KFK_ERR_INVALID_ARG;
-    if (type == KFK_SHARE_ACK_RENEW) {
-        kclient_error_set(sc->client, "KFK_SHARE_ACK_RENEW is not supported by this client yet");
-        return KFK_ERR_UNSUPPORTED;
-    }
     if (type != KFK_SHARE_ACK_ACCEPT && type != KFK_SHARE_ACK_RELEASE &&
-        type != KFK_SHARE_ACK_REJECT) {
+        type != KFK_SHARE_ACK_REJECT && type != KFK_SHARE_ACK_RENEW) {
         kclient_error_set(sc->client, "unknown acknowledge type %d", (int)type);
         return KFK_ERR_INVALID_ARG;
     }
     pthread_mutex_lock(&sc->lock);
-    kfk_err err = KFK_ERR_STATE;
+    kfk_err err = KFK_OK;
+    kshare_out *o = NULL;
     if (sc->closed) {
         kclient_error_set(sc->client, "the share consumer is closed");
-    } else {
-        kshare_part *p = NULL;
-        for (int i = 0; i < sc->n_parts && !p; i++)
-            if (m->chunk && m->chunk->part == &sc->parts[i]->cp) p = sc->parts[i];
-        if (!p) {
-            kclient_error_set(sc->client, "the message is not from this share consumer");
-            err = KFK_ERR_INVALID_ARG;
-        }
-        for (int i = 0; p && i < sc->n_out && err; i++)
-            if (sc->out[i].part == p && sc->out[i].offset == m->offset) {
-                sc->out[i].type = (int8_t)type;
-                err = KFK_OK;
-            }
-        if (p && err)
-            kclient_error_set(sc->client, "%s [%d] offset %lld: its acknowledgement already went",
-                              m->topic, (int)m->partition, (long long)m->offset);
+        err = KFK_ERR_STATE;
+    } else if ((o = out_of(sc, m, &err))) {
+        if (type == KFK_SHARE_ACK_RENEW && !renew_served(sc, o->part))
+            err = KFK_ERR_UNSUPPORTED;
+        else
+            o->type = (int8_t)type;
     }
     pthread_mutex_unlock(&sc->lock);
     return err;
@@ -339,23 +376,31 @@ static kfk_err poll_stop(kfk_share_consumer *sc, bool *stop)
     return KFK_OK;
 }
 
-kfk_message *kfk_share_consumer_poll(kfk_share_consumer *sc, int timeout_ms)
+size_t kfk_share_consumer_poll_batch(kfk_share_consumer *sc, kfk_message **msgs, size_t max,
+                                     int timeout_ms)
 {
     poll_err = KFK_OK;
-    if (!sc) {
+    if (!sc || !msgs || !max) {
         poll_err = KFK_ERR_INVALID_ARG;
-        return NULL;
+        if (sc) kclient_error_set(sc->client, "poll_batch needs msgs and a max above 0");
+        return 0;
     }
+    if (max > (size_t)sc->max_records) max = (size_t)sc->max_records;
     int64_t deadline = timeout_ms < 0 ? -1 : kclient_deadline(timeout_ms);
-    kfk_message *m = NULL;
+    size_t n = 0;
     pthread_mutex_lock(&sc->lock);
-    kfk_err err = sc->closed ? KFK_OK : settle_out(sc, false);
-    while (!err && !m) {
+    kfk_err err = sc->closed ? KFK_OK : settle_out(sc, false, false, false);
+    if (!err && !sc->closed) kshare_renew_all(sc); /* now, not when the queue runs dry */
+    while (!err && !n) {
         kshare_done_serve(sc);
         bool stop;
         err = poll_stop(sc, &stop);
         if (stop) break;
-        if ((m = next_record(sc))) break;
+        /* The rest of a batch is what is queued: no waiting after the first. */
+        kfk_message *m;
+        while (n < max && (m = next_record(sc)))
+            msgs[n++] = m;
+        if (n) break;
         kshare_resolve(sc);
         int64_t retry = kshare_fetch_all(sc);
         kwakefd_clear(&sc->wake);
@@ -368,7 +413,13 @@ kfk_message *kfk_share_consumer_poll(kfk_share_consumer *sc, int timeout_ms)
     pthread_mutex_unlock(&sc->lock);
     poll_err = err;
     if (err) kclient_error_end(sc->client, err);
-    return m;
+    return n;
+}
+
+kfk_message *kfk_share_consumer_poll(kfk_share_consumer *sc, int timeout_ms)
+{
+    kfk_message *m = NULL;
+    return kfk_share_consumer_poll_batch(sc, &m, 1, timeout_ms) ? m : NULL;
 }
 
 /* --- commits ---------------------------------------------------------------------------------- */
@@ -385,20 +436,7 @@ static kfk_err commit(kfk_share_consumer *sc, bool wait, int timeout_ms)
         return KFK_ERR_STATE;
     }
     /* explicit mode commits what was acknowledged; implicit accepts the rest */
-    kfk_err err = KFK_OK;
-    if (sc->explicit_mode) {
-        int w = 0;
-        for (int i = 0; i < sc->n_out; i++) {
-            kshare_out *o = &sc->out[i];
-            if (o->type < 0)
-                sc->out[w++] = *o;
-            else if (kshare_acks_add(&o->part->acks, o->offset, o->type))
-                err = KFK_ERR_NO_MEMORY;
-        }
-        sc->n_out = w;
-    } else {
-        err = settle_out(sc, true);
-    }
+    kfk_err err = settle_out(sc, true, sc->explicit_mode, false);
     kfk_err first = kshare_done_serve(sc);
     /* Each leader's request in flight must answer first: its session's
      * epochs go in order. */
@@ -472,7 +510,7 @@ kfk_err kfk_share_consumer_close(kfk_share_consumer *sc, int timeout_ms)
         pthread_mutex_unlock(&sc->lock);
         return KFK_OK;
     }
-    settle_out(sc, true);
+    settle_out(sc, true, false, true);
     /* The records fetched and not handed out go back with the session. */
     drop_queue(sc);
     sc->closed = true;

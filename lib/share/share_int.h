@@ -47,6 +47,7 @@ typedef struct kshare_ack {
 typedef struct kshare_acks {
     kshare_ack *v;
     int n, cap;
+    int renews; /* how many are RENEW (KIP-1222) */
 } kshare_acks;
 
 /* One share-partition the member was assigned at some time. Never freed
@@ -85,6 +86,7 @@ typedef struct kshare_node {
     bool busy;    /* a request in flight */
     bool closed;  /* closed with epoch -1: sends nothing more */
     kfk_err last; /* the last request's outcome */
+    int16_t version;          /* of the last ShareFetch answered; 0: none yet */
     int64_t backoff_until_ns; /* after a failed request, no ShareFetch before this */
     kcall call;
     karena arena; /* the request's arrays */
@@ -194,10 +196,18 @@ int kshare_ack_all(kfk_share_consumer *sc, bool close);
 bool kshare_busy(const kfk_share_consumer *sc);
 /* Whether any partition has acknowledgements not sent yet (lock held). */
 bool kshare_acks_pending(const kfk_share_consumer *sc);
+/* Sends pending renewals (KIP-1222) in ShareAcknowledge to each leader
+ * with none in flight, ahead of any fetch (lock held). */
+void kshare_renew_all(kfk_share_consumer *sc);
+/* The ShareFetch version broker_id last answered with; 0: none yet. */
+int16_t kshare_node_version(const kfk_share_consumer *sc, int32_t broker_id);
 void kshare_node_free(kshare_node *n);
 
 /* --- acks.c ----------------------------------------------------------------- */
 int kshare_acks_add(kshare_acks *a, int64_t offset, int8_t type);
+/* As kshare_acks_add, replacing a pending RENEW of the same offset (a
+ * final type made before the renewal went supersedes it). */
+int kshare_acks_set(kshare_acks *a, int64_t offset, int8_t type);
 void kshare_acks_sort(kshare_acks *a);
 void kshare_acks_free(kshare_acks *a);
 /* Batches a (sorted) as the request's acknowledgement batches, from

@@ -537,6 +537,32 @@ START_TEST(test_renew_is_an_acknowledge_type_from_v2)
 }
 END_TEST
 
+/* KIP-1222: a ShareFetch that says it carries renewals may not fetch. */
+START_TEST(test_a_renewing_share_fetch_may_not_fetch)
+{
+    smember m;
+    member_join(&m, "m1");
+    ck_assert_int_eq(share_fetch(&m, 2, NULL, 0).n_records, 2);
+    ack renew = {0, 1, 4};
+    sf_req x;
+    sf_build(&x, &m, m.session_epoch, 0, 0, &renew, 1);
+    x.req.is_renew_ack = true; /* max_bytes stays at its default */
+    kp_share_fetch_response resp;
+    mt_call(&m.c, KP_SHARE_FETCH_KEY, 2, &x.req, &resp);
+    ck_assert_int_eq(sf_decode(&resp).error, KFK_ERR_INVALID_REQUEST);
+    /* Refused whole: the epoch was not used, nothing was renewed. */
+    sf_build(&x, &m, m.session_epoch++, 0, 0, &renew, 1);
+    x.req.is_renew_ack = true;
+    x.req.max_bytes = 0;
+    mt_call(&m.c, KP_SHARE_FETCH_KEY, 2, &x.req, &resp);
+    fetched f = sf_decode(&resp);
+    ck_assert_int_eq(f.error, 0);
+    ck_assert_int_eq(f.ack_error, 0);
+    ck_assert_int_eq(f.n_records, 0);
+    mt_close(&m.c);
+}
+END_TEST
+
 START_TEST(test_expired_member_gives_its_records_back)
 {
     ck_assert_int_eq(kfk_mock_set_share_group_timeouts(mc, 100, 100), KFK_ERR_INVALID_ARG);
@@ -875,6 +901,7 @@ static Suite *mock_share_suite(void)
     tcase_add_test(tc, test_fetch_waits_for_new_records);
     tcase_add_test(tc, test_waiting_fetch_gets_records_another_member_releases);
     tcase_add_test(tc, test_renew_is_an_acknowledge_type_from_v2);
+    tcase_add_test(tc, test_a_renewing_share_fetch_may_not_fetch);
     tcase_add_test(tc, test_expired_member_gives_its_records_back);
     tcase_add_test(tc, test_bad_heartbeats_get_kafkas_errors);
     tcase_add_test(tc, test_list_groups_names_the_share_type);
