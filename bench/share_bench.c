@@ -66,7 +66,7 @@
 
 typedef struct result {
     double msgs_s, ns_msg, rss_mb;
-    long distinct, redelivered;
+    long distinct, redelivered, ack_failed;
     int failed;
 } result;
 
@@ -74,6 +74,10 @@ typedef struct result {
 
 typedef struct rd_kafka_share_s rd_kafka_share_t;
 typedef struct rd_kafka_messages_s rd_kafka_messages_t;
+typedef struct rd_kafka_share_partition_offsets_list_s rdks_list;
+typedef struct rd_kafka_share_partition_offsets_s rdks_entry;
+typedef void(rdks_ack_cb)(rd_kafka_share_t *rks, rdks_list *list, rd_kafka_resp_err_t err,
+                          void *opaque);
 
 static struct {
     rd_kafka_share_t *(*consumer_new)(rd_kafka_conf_t *conf, char *errstr, size_t len);
@@ -86,6 +90,11 @@ static struct {
     rd_kafka_error_t *(*close)(rd_kafka_share_t *rks);
     /* Its return value differs between versions: not read. */
     void (*destroy)(rd_kafka_share_t *rks);
+    rd_kafka_error_t *(*set_ack_cb)(rd_kafka_share_t *rks, rdks_ack_cb *cb, void *opaque);
+    size_t (*list_count)(const rdks_list *list);
+    const rdks_entry *(*list_get)(const rdks_list *list, size_t i);
+    const rd_kafka_topic_partition_t *(*entry_partition)(const rdks_entry *e);
+    size_t (*entry_offsets_cnt)(const rdks_entry *e);
 } rdks;
 
 /* True when the librdkafka loaded has a share consumer. */
@@ -105,6 +114,11 @@ static bool rdk_share_load(void)
     RDKS_SYM(destroy_msgs, "rd_kafka_messages_destroy");
     RDKS_SYM(close, "rd_kafka_share_consumer_close");
     RDKS_SYM(destroy, "rd_kafka_share_destroy");
+    RDKS_SYM(set_ack_cb, "rd_kafka_share_set_acknowledgement_commit_cb");
+    RDKS_SYM(list_count, "rd_kafka_share_partition_offsets_list_count");
+    RDKS_SYM(list_get, "rd_kafka_share_partition_offsets_list_get");
+    RDKS_SYM(entry_partition, "rd_kafka_share_partition_offsets_partition");
+    RDKS_SYM(entry_offsets_cnt, "rd_kafka_share_partition_offsets_offsets_cnt");
 #undef RDKS_SYM
     return true;
 }
@@ -116,7 +130,7 @@ static struct {
     long n;
     int size;
     _Atomic(uint64_t) *seen[PARTITIONS]; /* one bit per offset, n bits each */
-    atomic_long distinct, redelivered, bad;
+    atomic_long distinct, redelivered, bad, ack_failed;
     atomic_bool done, failed;
     atomic_llong t_first, c_first, t_last, c_last, t_progress;
 } run;
@@ -159,10 +173,19 @@ static void progress(bool got)
 /* Where the values' bytes are kept, so the compiler cannot drop the reads. */
 static volatile unsigned sink;
 
+/* Acknowledgement outcomes: the offsets whose acceptance failed. */
+static void kfk_acked(void *opaque, kfk_share_consumer *sc, const char *topic, int32_t partition,
+                      const int64_t *offsets, size_t n, kfk_err err)
+{
+    (void)opaque, (void)sc, (void)topic, (void)partition, (void)offsets;
+    if (err) run.ack_failed += (long)n;
+}
+
 static void *kfk_member(void *arg)
 {
     (void)arg;
     kfk_conf *conf = bench_kfk_conf(run.bootstrap);
+    kfk_conf_set_share_ack_cb(conf, kfk_acked, NULL);
     bench_kset(conf, "group.id", run.group);
     char err[512];
     kfk_share_consumer *sc = kfk_share_consumer_new(conf, err, sizeof(err));
@@ -200,6 +223,17 @@ static void *kfk_member(void *arg)
     return NULL;
 }
 
+static void rdk_acked(rd_kafka_share_t *rks, rdks_list *list, rd_kafka_resp_err_t err,
+                      void *opaque)
+{
+    (void)rks, (void)opaque;
+    for (size_t i = 0, n = list ? rdks.list_count(list) : 0; i < n; i++) {
+        const rdks_entry *e = rdks.list_get(list, i);
+        if (err || rdks.entry_partition(e)->err)
+            run.ack_failed += (long)rdks.entry_offsets_cnt(e);
+    }
+}
+
 static void *rdk_member(void *arg)
 {
     (void)arg;
@@ -211,6 +245,11 @@ static void *rdk_member(void *arg)
     rd_kafka_share_t *rks = rdks.consumer_new(conf, err, sizeof(err));
     if (!rks) {
         fprintf(stderr, "librdkafka: %s\n", err);
+        exit(1);
+    }
+    rd_kafka_error_t *ae = rdks.set_ack_cb(rks, rdk_acked, NULL);
+    if (ae) {
+        fprintf(stderr, "librdkafka: %s\n", rd_kafka_error_string(ae));
         exit(1);
     }
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
@@ -270,6 +309,7 @@ static int child_main(const char *client, int consumers)
         pthread_join(th[i], NULL);
     r.distinct = run.distinct;
     r.redelivered = run.redelivered;
+    r.ack_failed = run.ack_failed;
     r.failed = run.failed || run.bad || run.distinct != run.n;
     if (run.bad) fprintf(stderr, "%s: %ld records out of range or of another size\n", client,
                          (long)run.bad);
@@ -399,10 +439,11 @@ static void print_line(int consumers, long n, int size, int rounds, const char *
     double rc = median_of(r, rounds, offsetof(result, ns_msg));
     double kr = median_of(k, rounds, offsetof(result, rss_mb));
     double rr = median_of(r, rounds, offsetof(result, rss_mb));
-    long kd = 0, rd = 0;
+    long kd = 0, rd = 0, ka = 0, ra = 0;
     int kf = 0, rf = 0;
     for (int i = 0; i < rounds; i++) {
         kd += k[i].redelivered, rd += r[i].redelivered;
+        ka += k[i].ack_failed, ra += r[i].ack_failed;
         kf += k[i].failed, rf += r[i].failed;
     }
     printf("bench share size=%d records=%ld partitions=%d consumers=%d rounds=%d tls=%d kfk=%s "
@@ -413,6 +454,7 @@ static void print_line(int consumers, long n, int size, int rounds, const char *
            rdk_version, km, rm, rm > 0 ? km / rm : 0, kc, rc, rc > 0 ? kc / rc : 0, kr, rr, kd,
            rd);
     if (kf || rf) printf(" (runs without every record: kfk %d, rdk %d)", kf, rf);
+    if (ka || ra) printf(" (acknowledgements failed: kfk %ld, rdk %ld)", ka, ra);
     printf("\n");
     fflush(stdout);
 }
