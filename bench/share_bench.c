@@ -494,6 +494,9 @@ static void run_all(const char *self, kfk_mock_cluster *mc, const char *bootstra
                 result x = run_child(self, mc, is_kfk ? "kfk" : "rdk", bootstrap, topic, n, size,
                                      consumers, i);
                 *(is_kfk ? &k[i] : &r[i]) = x;
+                fprintf(stderr, "# round %d consumers=%d %s msgs_s=%.0f ns_msg=%.0f%s\n", i + 1,
+                        consumers, is_kfk ? "kfk" : "rdk", x.msgs_s, x.ns_msg,
+                        x.failed ? " (not every record)" : "");
             }
         }
         print_line(consumers, n, size, rounds, rdk_version, k, r);
