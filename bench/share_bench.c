@@ -24,10 +24,11 @@
  * and closing are outside. Records delivered more than once (a lock that
  * passed, a session lost) are counted and shown, not counted as progress.
  *
- * The clients alternate (kfk first in even rounds, librdkafka first in odd
- * ones) and each figure is the median of that client's rounds.
+ * The clients alternate (kfk first in the first round, librdkafka in the
+ * second, and so on) and each figure is the median of that client's clean
+ * rounds.
  *
- * librdkafka's share consumer (rd_kafka_share_*, librdkafka 2.13+) is
+ * librdkafka's share consumer (rd_kafka_share_*, a preview in librdkafka 2.16) is
  * looked up at run time (dlsym), so the benchmark builds against an older
  * librdkafka and runs against a newer one picked by LD_LIBRARY_PATH; with
  * none, only kfk runs and the line says rdk=none.
@@ -489,7 +490,7 @@ static void run_all(const char *self, kfk_mock_cluster *mc, const char *bootstra
         for (int i = 0; i < rounds; i++) {
             r[i] = (result){.failed = 0};
             for (int j = 0; j < 2; j++) {
-                bool is_kfk = (j == 0) == (i % 2 == 0); /* kfk first in even rounds */
+                bool is_kfk = (j == 0) == (i % 2 == 0); /* kfk first in the first round */
                 if (!is_kfk && !rdk_too) continue;
                 result x = run_child(self, mc, is_kfk ? "kfk" : "rdk", bootstrap, topic, n, size,
                                      consumers, i);
