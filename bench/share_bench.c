@@ -230,14 +230,12 @@ static void *kfk_member(void *arg)
     return NULL;
 }
 
-static void rdk_acked(rd_kafka_share_t *rks, rdks_list *list, rd_kafka_resp_err_t err,
-                      void *opaque)
+static void rdk_acked(rd_kafka_share_t *rks, rdks_list *list, rd_kafka_resp_err_t err, void *opaque)
 {
     (void)rks, (void)opaque;
     for (size_t i = 0, n = list ? rdks.list_count(list) : 0; i < n; i++) {
         const rdks_entry *e = rdks.list_get(list, i);
-        if (err || rdks.entry_partition(e)->err)
-            run.ack_failed += (long)rdks.entry_offsets_cnt(e);
+        if (err || rdks.entry_partition(e)->err) run.ack_failed += (long)rdks.entry_offsets_cnt(e);
     }
 }
 
@@ -318,8 +316,8 @@ static int child_main(const char *client, int consumers)
     r.redelivered = run.redelivered;
     r.ack_failed = run.ack_failed;
     r.failed = run.failed || run.bad || run.distinct != run.n;
-    if (run.bad) fprintf(stderr, "%s: %ld records out of range or of another size\n", client,
-                         (long)run.bad);
+    if (run.bad)
+        fprintf(stderr, "%s: %ld records out of range or of another size\n", client, (long)run.bad);
     if (!r.failed) {
         double dt = (double)(run.t_last - run.t_first), dc = (double)(run.c_last - run.c_first);
         r.msgs_s = (double)run.n * 1e9 / dt;
@@ -391,12 +389,12 @@ static int group_from_earliest(const char *bootstrap, const char *group)
     }
     kfk_config_resource *res = kfk_config_resource_new(KFK_CONFIG_RESOURCE_GROUP, group);
     kfk_admin_result *out = NULL;
-    kfk_err e = res ? kfk_config_resource_add(res, "share.auto.offset.reset",
-                                              KFK_ALTER_CONFIG_SET, "earliest")
+    kfk_err e = res ? kfk_config_resource_add(res, "share.auto.offset.reset", KFK_ALTER_CONFIG_SET,
+                                              "earliest")
                     : KFK_ERR_NO_MEMORY;
     if (!e)
-        e = kfk_admin_incremental_alter_configs(
-            a, &res, 1, &(kfk_admin_options){.timeout_ms = 30000}, &out);
+        e = kfk_admin_incremental_alter_configs(a, &res, 1,
+                                                &(kfk_admin_options){.timeout_ms = 30000}, &out);
     if (!e && out && kfk_admin_result_count(out) == 1) e = kfk_admin_result_error(out, 0);
     if (e) fprintf(stderr, "share.auto.offset.reset for %s: %s\n", group, kfk_err_str(e));
     kfk_admin_result_destroy(out);
@@ -418,9 +416,9 @@ static result run_child(const char *self, kfk_mock_cluster *mc, const char *clie
     snprintf(n_s, sizeof(n_s), "%ld", n);
     snprintf(size_s, sizeof(size_s), "%d", size);
     snprintf(k_s, sizeof(k_s), "%d", consumers);
-    char *argv[20] = {(char *)self, "-C",   (char *)client, "-b", (char *)bootstrap,
-                      "-t",         (char *)topic, "-g", group, "-n",
-                      n_s,          "-s",   size_s,         "-k", k_s};
+    char *argv[20] = {(char *)self, "-C",          (char *)client, "-b",  (char *)bootstrap,
+                      "-t",         (char *)topic, "-g",           group, "-n",
+                      n_s,          "-s",          size_s,         "-k",  k_s};
     int argc = 15;
     if (bench_tls_ca) argv[argc++] = "-S", argv[argc++] = (char *)bench_tls_ca;
     if (bench_spawn(argv, &r, sizeof(r))) r.failed = 1;
@@ -458,16 +456,15 @@ static void print_line(int consumers, long n, int size, int rounds, const char *
            "rdk_ns_msg=%.0f cpu_ratio=%.2f kfk_rss_mb=%.0f rdk_rss_mb=%.0f kfk_redelivered=%ld "
            "rdk_redelivered=%ld",
            size, n, PARTITIONS, consumers, rounds, bench_tls_ca != NULL, kfk_version_str(),
-           rdk_version, km, rm, rm > 0 ? km / rm : 0, kc, rc, rc > 0 ? kc / rc : 0, kr, rr, kd,
-           rd);
+           rdk_version, km, rm, rm > 0 ? km / rm : 0, kc, rc, rc > 0 ? kc / rc : 0, kr, rr, kd, rd);
     if (kf || rf) printf(" (runs without every record: kfk %d, rdk %d)", kf, rf);
     if (ka || ra) printf(" (acknowledgements failed: kfk %ld, rdk %ld)", ka, ra);
     printf("\n");
     fflush(stdout);
 }
 
-static void run_all(const char *self, kfk_mock_cluster *mc, const char *bootstrap, long n,
-                    int size, int only_k)
+static void run_all(const char *self, kfk_mock_cluster *mc, const char *bootstrap, long n, int size,
+                    int only_k)
 {
     char topic[128];
     snprintf(topic, sizeof(topic), "bench-share-%d", (int)getpid());
