@@ -73,7 +73,7 @@ CHAOS_TESTS := $(patsubst tests/chaos/%.c,$(BUILD)/tests/chaos/%,$(wildcard test
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 MOCKD := $(BUILD)/tools/mockd
 
-.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check soak bench-produce bench-consume bench-txn bench-latency bench-scale unit-check integration-check symbols-check proto proto-check \
+.PHONY: all lib examples tests deps demo demo-run check check-run chaos-check soak bench-produce bench-consume bench-txn bench-latency bench-share bench-scale unit-check integration-check symbols-check proto proto-check \
 	install install-check uninstall clean fuzz fuzz-smoke format
 .DEFAULT_GOAL := all
 # Keep object files of tests and examples between runs.
@@ -195,6 +195,8 @@ bench-consume: $(BUILD)/bench/consumer_bench
 bench-txn: $(BUILD)/bench/txn_bench
 	@bench/run $<
 bench-latency: $(BUILD)/bench/latency_bench
+	@bench/run $<
+bench-share: $(BUILD)/bench/share_bench
 	@bench/run $<
 # 50 brokers, 10,000 partitions: the mock only (its own process).
 bench-scale: $(BUILD)/bench/scale_bench
