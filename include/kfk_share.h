@@ -172,6 +172,14 @@ KFK_API kfk_err kfk_share_consumer_commit_sync(kfk_share_consumer *sc, int timeo
  * closed. Never blocks for I/O. */
 KFK_API kfk_err kfk_share_consumer_commit_async(kfk_share_consumer *sc);
 
+/* How long, in ms, a record the brokers hand out stays this member's
+ * (its acquisition lock, the group's share.record.lock.duration.ms) as
+ * the last ShareFetch answer (or ShareAcknowledge v2) said; -1 before
+ * any said. A record not acknowledged (or renewed) within it goes back
+ * to the group. Java's acquisitionLockTimeoutMs(). Any thread; never
+ * blocks. */
+KFK_API int kfk_share_consumer_acquisition_lock_timeout_ms(const kfk_share_consumer *sc);
+
 /* Makes a poll blocked in another thread (or the next one) return NULL
  * with KFK_OK (Java's wakeup). Any thread; never blocks. */
 KFK_API void kfk_share_consumer_wakeup(kfk_share_consumer *sc);

@@ -299,10 +299,18 @@ static void fetch_partition(kshare_node *n, kshare_part *p,
              sc->group_id, p->cp.topic, (int)p->cp.partition, kfk_err_name(err));
 }
 
+/* The lock duration of an answer (ShareFetch; ShareAcknowledge from v2,
+ * 0 before): the group's share.record.lock.duration.ms. */
+static void note_lock_timeout(kfk_share_consumer *sc, int32_t ms)
+{
+    if (ms > 0) atomic_store_explicit(&sc->lock_timeout_ms, ms, memory_order_relaxed);
+}
+
 static void fetch_answered(kshare_node *n, const kp_share_fetch_response *r, krbuf *frame)
 {
     kfk_share_consumer *sc = n->sc;
     session_moved_on(n);
+    note_lock_timeout(sc, r->acquisition_lock_timeout_ms);
     for (int32_t i = 0; i < r->n_responses; i++) {
         const kp_share_fetch_response_share_fetchable_topic_response *t = &r->responses[i];
         for (int32_t k = 0; k < t->n_partitions; k++) {
@@ -322,6 +330,7 @@ static void ack_answered(kshare_node *n, const kp_share_acknowledge_response *r)
     } else {
         n->epoch = epoch_next(n->epoch);
     }
+    note_lock_timeout(sc, r->acquisition_lock_timeout_ms);
     for (int32_t i = 0; i < r->n_responses; i++) {
         const kp_share_acknowledge_response_share_acknowledge_topic_response *t = &r->responses[i];
         for (int32_t k = 0; k < t->n_partitions; k++) {

@@ -26,6 +26,7 @@ static void read_conf(kfk_share_consumer *sc, const kfk_conf *conf)
     sc->min_bytes = (int32_t)kconf_i64(conf, KCONF_FETCH_MIN_BYTES);
     sc->max_bytes = (int32_t)kconf_i64(conf, KCONF_FETCH_MAX_BYTES);
     sc->max_records = (int32_t)kconf_i64(conf, KCONF_MAX_POLL_RECORDS);
+    atomic_init(&sc->lock_timeout_ms, -1);
     sc->check_crcs = kconf_bool(conf, KCONF_CHECK_CRCS);
     sc->request_timeout_ms = kconf_i64(conf, KCONF_REQUEST_TIMEOUT_MS);
     sc->retry_backoff_ms = kconf_i64(conf, KCONF_RETRY_BACKOFF_MS);
@@ -470,6 +471,11 @@ kfk_err kfk_share_consumer_commit_async(kfk_share_consumer *sc)
 }
 
 /* --- wake-up ---------------------------------------------------------------------------------- */
+
+int kfk_share_consumer_acquisition_lock_timeout_ms(const kfk_share_consumer *sc)
+{
+    return sc ? atomic_load_explicit(&sc->lock_timeout_ms, memory_order_relaxed) : -1;
+}
 
 void kfk_share_consumer_wakeup(kfk_share_consumer *sc)
 {

@@ -19,6 +19,7 @@
 #define KFK_SHARE_SHARE_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -130,6 +131,10 @@ struct kfk_share_consumer {
     int64_t request_timeout_ms, retry_backoff_ms;
     kfk_share_ack_cb *ack_cb;
     void *ack_opaque;
+
+    /* The acquisition lock the brokers last reported (ms; -1: none yet):
+     * written under lock, read by any thread. */
+    atomic_int lock_timeout_ms;
 
     /* membership (membership.c) */
     char member_id[23];

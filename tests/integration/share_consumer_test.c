@@ -625,6 +625,8 @@ START_TEST(test_a_renewed_record_stays_with_its_member_and_keeps_its_delivery_co
     kfk_message *z = NULL;
     kfk_message *x = first_holder(m, &holder, &z, &z_at);
     kfk_share_consumer *other = m[1 - holder];
+    /* The answers name the group's lock duration. */
+    ck_assert_int_eq(kfk_share_consumer_acquisition_lock_timeout_ms(m[holder]), LOCK_MS);
     renew_while_other_polls(m[holder], x, other, z != NULL, &renewals);
     ck_assert_int_ge(renewals, 8);
     /* Still the holder's three lock times on: releasing it works. */

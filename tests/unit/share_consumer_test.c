@@ -76,9 +76,11 @@ START_TEST(test_records_held_past_their_lock_go_to_another_member)
     ck_assert_int_eq(kfk_mock_set_share_record_lock_duration(mc, 300), KFK_OK);
     kclus_produce(bootstrap, "t", 1, 0, 1);
     kfk_share_consumer *a = member("explicit");
+    ck_assert_int_eq(kfk_share_consumer_acquisition_lock_timeout_ms(a), -1);
     kfk_message *m = poll_record(a);
     ck_assert_int_eq(kclus_record_id(m), 0);
     ck_assert_int_eq(kfk_message_delivery_count(m), 1);
+    ck_assert_int_eq(kfk_share_consumer_acquisition_lock_timeout_ms(a), 300);
     /* a holds it, unacknowledged, without polling; b gets it once the
      * lock passed. */
     kfk_share_consumer *b = member("explicit");
