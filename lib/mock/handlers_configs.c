@@ -1,19 +1,21 @@
 /* DescribeConfigs, IncrementalAlterConfigs and AlterConfigs for topics
  * (a topic's overrides live in its mock_topic) and brokers (a fixed set of
  * static configs with Kafka's defaults), with the codes and messages a
- * KRaft broker answers with. Other resource types are refused. */
+ * KRaft broker answers with; IncrementalAlterConfigs for groups too
+ * (group_conf.c). Other resource types are refused. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mock/groups.h"
 #include "mock/mock.h"
 #include "proto/gen/all.h"
 
 enum { T_BOOLEAN = 1, T_STRING = 2, T_INT = 3, T_LONG = 5, T_LIST = 7 };
 enum { S_TOPIC = 1, S_STATIC_BROKER = 4, S_DEFAULT = 5 };
-enum { R_TOPIC = 2, R_BROKER = 4 };
+enum { R_TOPIC = 2, R_BROKER = 4, R_GROUP = 32 };
 enum { OP_SET, OP_DELETE, OP_APPEND, OP_SUBTRACT };
 
 /* A config Kafka knows: its default, type, and for a topic config the
@@ -490,6 +492,9 @@ typedef kp_incremental_alter_configs_response_alter_configs_resource_response ia
 
 static kfk_err incremental_one(mock_req *req, const ia_res *x, bool validate_only, kslice *msg)
 {
+    if (x->resource_type == R_GROUP && !req->inject)
+        return mock_group_conf_alter(req, x->resource_name, x->configs, x->n_configs, validate_only,
+                                     msg);
     mock_topic *t = NULL;
     const char *names = join_names(req, x->configs, sizeof(*x->configs), x->n_configs);
     kfk_err err = alter_target(req, x->resource_type, x->resource_name, names, &t, msg);
