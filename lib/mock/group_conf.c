@@ -101,6 +101,22 @@ bool mock_group_conf_share_earliest(mock_cluster *mc, kslice group_id)
     return c && c->share_earliest >= 0 ? c->share_earliest == 1 : mc->share.earliest;
 }
 
+const char *mock_group_conf_value(mock_cluster *mc, kslice group_id, const char *name, char *buf,
+                                  size_t n, bool *set)
+{
+    const mock_group_conf *c = conf_find(&mc->groups, group_id);
+    if (strcmp(name, "share.record.lock.duration.ms") == 0) {
+        *set = c && c->share_lock_ms;
+        snprintf(buf, n, "%d", (int)mock_group_conf_share_lock_ms(mc, group_id));
+        return buf;
+    }
+    if (strcmp(name, "share.auto.offset.reset") == 0) {
+        *set = c && c->share_earliest >= 0;
+        return mock_group_conf_share_earliest(mc, group_id) ? "earliest" : "latest";
+    }
+    return NULL;
+}
+
 static bool is_unserved(kslice name)
 {
     for (size_t i = 0; i < sizeof(unserved) / sizeof(unserved[0]); i++)

@@ -201,6 +201,10 @@ bool mock_group_conf_share_earliest(mock_cluster *mc, kslice group_id);
 kfk_err mock_group_conf_alter(mock_req *req, kslice group_id,
                               const kp_incremental_alter_configs_request_alterable_config *configs,
                               int32_t n, bool validate_only, kslice *msg);
+/* The value in effect of the served group config name (in buf, or
+ * static), *set when the group has its own; NULL for another name. */
+const char *mock_group_conf_value(mock_cluster *mc, kslice group_id, const char *name, char *buf,
+                                  size_t n, bool *set);
 void mock_group_confs_free(mock_groups *gs);
 
 /* NOT_COORDINATOR unless req's broker coordinates group_id (0 when it

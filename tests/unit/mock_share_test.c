@@ -729,6 +729,31 @@ static int16_t alter_group(mt_conn *c, const char *name, int8_t op, const char *
     return resp.responses[0].error_code;
 }
 
+/* DescribeConfigs of the GROUP resource "g", config name: its value (in
+ * buf) and source. */
+static int8_t describe_group(mt_conn *c, const char *name, char *buf, size_t n)
+{
+    kp_describe_configs_request req;
+    kp_describe_configs_request_init(&req);
+    kp_describe_configs_request_describe_configs_resource r;
+    kp_describe_configs_request_describe_configs_resource_init(&r);
+    kslice key = kwire_cstr(name);
+    r.resource_type = 32;
+    r.resource_name = kwire_cstr("g");
+    r.configuration_keys = &key;
+    r.n_configuration_keys = 1;
+    req.resources = &r;
+    req.n_resources = 1;
+    kp_describe_configs_response resp;
+    mt_call(c, KP_DESCRIBE_CONFIGS_KEY, 4, &req, &resp);
+    ck_assert_int_eq(resp.n_results, 1);
+    ck_assert_int_eq(resp.results[0].error_code, 0);
+    ck_assert_int_eq(resp.results[0].n_configs, 1);
+    kslice v = resp.results[0].configs[0].value;
+    snprintf(buf, n, "%.*s", (int)v.len, (const char *)v.ptr);
+    return resp.results[0].configs[0].config_source;
+}
+
 START_TEST(test_group_configs_take_precedence_over_the_cluster_s)
 {
     mt_conn a;
@@ -753,6 +778,9 @@ START_TEST(test_group_configs_take_precedence_over_the_cluster_s)
     ck_assert_int_eq(alter_group(&a, "share.auto.offset.reset", 0, "latest", msg, sizeof(msg)), 0);
     ck_assert_int_eq(alter_group(&a, "share.record.lock.duration.ms", 0, "1500", msg, sizeof(msg)),
                      0);
+    ck_assert_int_eq(describe_group(&a, "share.record.lock.duration.ms", msg, sizeof(msg)),
+                     8); /* DYNAMIC_GROUP_CONFIG */
+    ck_assert_str_eq(msg, "1500");
     smember m;
     member_join(&m, "m1");
     fetched f = share_fetch(&m, 100, NULL, 0);
@@ -762,6 +790,9 @@ START_TEST(test_group_configs_take_precedence_over_the_cluster_s)
     ck_assert_int_eq(alter_group(&a, "share.record.lock.duration.ms", 1, NULL, msg, sizeof(msg)),
                      0);
     ck_assert_int_eq(share_fetch(&m, 100, NULL, 0).lock_ms, 30000);
+    ck_assert_int_eq(describe_group(&a, "share.record.lock.duration.ms", msg, sizeof(msg)),
+                     5); /* DEFAULT_CONFIG */
+    ck_assert_str_eq(msg, "30000");
     mt_close(&m.c);
     mt_close(&a);
 }
