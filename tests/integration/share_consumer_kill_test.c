@@ -1,18 +1,22 @@
-/* A share consumer killed with SIGKILL while it holds records (KIP-932),
- * against a cluster (KFK_TEST_BOOTSTRAP: the mock, then real Kafka).
+/* A share consumer lost while it holds records (KIP-932), against a
+ * cluster (KFK_TEST_BOOTSTRAP: the mock, then real Kafka).
  *
  * A child process (this binary again, run with --hold) joins the share
- * group, is handed a record of the batch its ShareFetch acquired, tells
- * the test which one through a pipe and waits, acknowledging nothing; the
- * test kills it then. Two share consumers of the same group in the test
- * process must get every record of the topic: the records the dead member
- * had acquired once its acquisition lock passes (Kafka may also give them
- * back when the member's connection closes), with delivery count 2, the
- * others with count 1; and, accepting each, process every record exactly
- * once. The group's share.record.lock.duration.ms is set to 2 s and its
- * share.auto.offset.reset to earliest with IncrementalAlterConfigs before
- * anyone joins (a broker allows a lock this short only with
- * group.share.min.record.lock.duration.ms <= 2000, which tools/kafka sets). */
+ * group, is handed the first record of the batch its ShareFetch acquired
+ * (max.poll.records 5, batches of 5 records: the batch is 5 records), says
+ * which through a pipe and waits, acknowledging nothing. The test then
+ * kills it (SIGKILL) or freezes it (SIGSTOP: its connections stay open, it
+ * sends nothing more). Two share consumers of the same group in the test
+ * process must get every record of the topic: the lost member's batch
+ * with delivery count 2, the others with count 1, and, accepting each,
+ * process every record exactly once. Records come back when their
+ * acquisition lock passes; Kafka 4.3.1 also gives a member's records back
+ * at once when its connection closes, so only the frozen member shows the
+ * lock at work there. The group's share.record.lock.duration.ms is set to
+ * 2 s and its share.auto.offset.reset to earliest with
+ * IncrementalAlterConfigs before anyone joins (a broker allows a lock this
+ * short only with group.share.min.record.lock.duration.ms <= 2000, which
+ * tools/kafka sets). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -260,9 +264,14 @@ START_TEST(test_records_of_a_killed_member_come_again_to_the_others)
         ck_assert_int_eq(kfk_share_consumer_commit_sync(scs[i], TIMEOUT_MS), KFK_OK);
     for (int id = 0; id < N; id++)
         ck_assert_msg(t.seen[id] == 1, "record %d processed %d times", id, t.seen[id]);
-    ck_assert_msg(t.count[held] == 2,
-                  "record %d, which the lost member held, came with delivery count %d", held,
-                  t.count[held]);
+    /* Its batch came again, and nothing else did. */
+    for (int id = 0; id < N; id++) {
+        int want = id / BATCH == held / BATCH ? 2 : 1;
+        ck_assert_msg(t.count[id] == want,
+                      "record %d came with delivery count %d (the lost member "
+                      "was handed record %d)",
+                      id, t.count[id], held);
+    }
     /* The frozen member's records waited for their lock (2 s from when it
      * acquired them, just before it said so). */
     if (frozen)
