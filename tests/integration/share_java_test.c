@@ -90,17 +90,18 @@ static void java_start(java *j, const char *group, const char *topic)
 typedef struct tally {
     int seen[MAX_IDS];
     int kfk, java;
-    bool joined;
+    bool polled;
 } tally;
 
-/* One line of the Java member: "joined", or a record it accepted. Other
- * lines (the client's log) are shown and skipped. */
+/* One line of the Java member: "polled" (its first poll returned: it has
+ * asked to join), or a record it accepted. Other lines (the client's log)
+ * are shown and skipped. */
 static void java_line(tally *t, const char *line)
 {
     int part, id;
     long long off;
-    if (strcmp(line, "joined") == 0) {
-        t->joined = true;
+    if (strcmp(line, "polled") == 0) {
+        t->polled = true;
         return;
     }
     if (sscanf(line, "%d:%lld:%d", &part, &off, &id) != 3) {
@@ -220,11 +221,12 @@ START_TEST(test_kfk_and_java_split_a_share_group_s_records)
     static java j;
     java_start(&j, group, topic);
     tally *t = calloc(1, sizeof(*t));
-    while (!t->joined) {
-        ck_assert_msg(kclus_now_ms() < end, "JavaShareConsumer did not subscribe in time");
+    while (!t->polled) {
+        ck_assert_msg(kclus_now_ms() < end, "JavaShareConsumer did not poll in time");
         ck_assert_msg(!j.eof, "JavaShareConsumer exited early");
         java_read(&j, t, 200);
     }
+    int64_t polled_ms = kclus_now_ms() - t0;
     kfk_conf *conf = kclus_conf(NULL);
     kclus_set(conf, "group.id", group);
     kclus_set(conf, "max.poll.records", "10");
@@ -238,7 +240,7 @@ START_TEST(test_kfk_and_java_split_a_share_group_s_records)
     int produced = 0, waves = 0;
     while (!(t->kfk && t->java) || distinct(t, produced) < produced) {
         ck_assert_msg(kclus_now_ms() < end, "kfk got %d, java %d (%s); %d of %d records", t->kfk,
-                      t->java, t->joined ? "joined" : "not joined", distinct(t, produced),
+                      t->java, t->polled ? "polled" : "not polled", distinct(t, produced),
                       produced);
         ck_assert_msg(!j.eof, "JavaShareConsumer exited early");
         if (!(t->kfk && t->java) && produced + WAVE <= MAX_IDS) {
@@ -249,16 +251,20 @@ START_TEST(test_kfk_and_java_split_a_share_group_s_records)
         drain(sc, t, 100);
         java_read(&j, t, 100);
     }
+    int64_t done_ms = kclus_now_ms() - t0;
     ck_assert_int_eq(kfk_share_consumer_commit_sync(sc, TIMEOUT_MS), KFK_OK);
     java_stop(&j, t);
+    int64_t stopped_ms = kclus_now_ms() - t0;
     /* Nothing comes again: every record was accepted. */
     drain(sc, t, 300);
     for (int id = 0; id < produced; id++)
         ck_assert_msg(t->seen[id] == 1, "record %d processed %d times", id, t->seen[id]);
     ck_assert_int_eq(kfk_share_consumer_close(sc, TIMEOUT_MS), KFK_OK);
     kfk_share_consumer_destroy(sc);
-    printf("NOTE: share kfk+java: %d records in %d waves; kfk got %d, java %d; %lld ms\n", produced,
-           waves, t->kfk, t->java, (long long)(kclus_now_ms() - t0));
+    printf("NOTE: share kfk+java: %d records in %d waves; kfk got %d, java %d; java polled at "
+           "%lld ms, all records in at %lld, java gone at %lld, done at %lld ms\n",
+           produced, waves, t->kfk, t->java, (long long)polled_ms, (long long)done_ms,
+           (long long)stopped_ms, (long long)(kclus_now_ms() - t0));
     free(t);
     kclus_delete_topic(NULL, topic);
 }

@@ -1,7 +1,8 @@
 // A member of a share group (KIP-932) with the Apache Kafka Java client's
 // KafkaShareConsumer, for tests/integration/share_java_test.c: it reads the
-// topic's records, prints each on stdout as PARTITION:OFFSET:VALUE (after
-// "joined" once subscribed), accepts them (explicit acknowledgement, then a
+// topic's records, prints each on stdout as PARTITION:OFFSET:VALUE (and
+// "polled" after its first poll, by which time it has asked to join),
+// accepts them (explicit acknowledgement, then a
 // commitSync per poll, so each acceptance reaches the broker before the
 // next poll) and exits 0 when its stdin says "stop" or closes, or when it
 // has had no record for IDLE_MS. An acknowledgement that fails ends it with
@@ -50,8 +51,8 @@ public class JavaShareConsumer
         try (KafkaShareConsumer<String, String> c = new KafkaShareConsumer<>(p)) {
             watchStdin(c);
             c.subscribe(List.of(args[2]));
-            out.println("joined");
             long last = System.currentTimeMillis();
+            boolean polled = false;
             while (!stop && System.currentTimeMillis() - last < idleMs) {
                 ConsumerRecords<String, String> recs;
                 try {
@@ -59,6 +60,8 @@ public class JavaShareConsumer
                 } catch (WakeupException e) {
                     break;
                 }
+                if (!polled) out.println("polled");
+                polled = true;
                 if (recs.isEmpty()) continue;
                 last = System.currentTimeMillis();
                 for (ConsumerRecord<String, String> r : recs) {
