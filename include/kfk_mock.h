@@ -313,7 +313,9 @@ KFK_API kfk_err kfk_mock_set_share_group_timeouts(kfk_mock_cluster *mc, int sess
 /* share.auto.offset.reset of every share group: "latest" (the default: a
  * group reads what is produced after it first got a partition) or
  * "earliest" (from the log's start). Applies to partitions a group gets
- * after the call. */
+ * after the call. A group's own share.auto.offset.reset (and
+ * share.record.lock.duration.ms), set with IncrementalAlterConfigs on its
+ * GROUP resource, takes precedence over these cluster settings. */
 KFK_API kfk_err kfk_mock_set_share_auto_offset_reset(kfk_mock_cluster *mc, const char *reset);
 
 /* ------------------------------------------------------- fault injection */

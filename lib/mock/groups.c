@@ -234,6 +234,7 @@ void mock_groups_free(mock_cluster *mc)
         group_free(mc, gs->v[i]);
     free(gs->v);
     free(gs->unpark);
+    mock_group_confs_free(gs);
     gs->v = NULL;
     gs->unpark = NULL;
     gs->n = gs->n_unpark = 0;

@@ -47,6 +47,7 @@
 #define KFK_MOCK_GROUPS_H
 
 #include "mock/mock.h"
+#include "proto/gen/incremental_alter_configs.h"
 
 typedef enum mock_group_type {
     MOCK_GROUP_CLASSIC,  /* JoinGroup/SyncGroup; also simple (offsets only) groups */
@@ -186,6 +187,25 @@ char *mock_strdup_slice(kslice s);
 
 void mock_groups_init(mock_groups *gs);
 void mock_groups_free(mock_cluster *mc);
+
+/* Group configs (group_conf.c): what IncrementalAlterConfigs set on a
+ * GROUP resource, kept by group id whether or not the group exists (as
+ * Kafka keeps them in its metadata). The mock serves the share group's
+ * share.record.lock.duration.ms and share.auto.offset.reset; a group
+ * without them gets the cluster's (kfk_mock_set_share_*). */
+int32_t mock_group_conf_share_lock_ms(mock_cluster *mc, kslice group_id);
+bool mock_group_conf_share_earliest(mock_cluster *mc, kslice group_id);
+/* Applies one IncrementalAlterConfigs resource of type GROUP (nothing
+ * when validate_only): KFK_OK, or the error and Kafka's message in *msg
+ * (from req's arena); a failing resource changes nothing. */
+kfk_err mock_group_conf_alter(mock_req *req, kslice group_id,
+                              const kp_incremental_alter_configs_request_alterable_config *configs,
+                              int32_t n, bool validate_only, kslice *msg);
+/* The value in effect of the served group config name (in buf, or
+ * static), *set when the group has its own; NULL for another name. */
+const char *mock_group_conf_value(mock_cluster *mc, kslice group_id, const char *name, char *buf,
+                                  size_t n, bool *set);
+void mock_group_confs_free(mock_groups *gs);
 
 /* NOT_COORDINATOR unless req's broker coordinates group_id (0 when it
  * does); INVALID_GROUP_ID for an empty id; COORDINATOR_NOT_AVAILABLE when

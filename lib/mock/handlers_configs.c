@@ -1,19 +1,22 @@
 /* DescribeConfigs, IncrementalAlterConfigs and AlterConfigs for topics
  * (a topic's overrides live in its mock_topic) and brokers (a fixed set of
  * static configs with Kafka's defaults), with the codes and messages a
- * KRaft broker answers with. Other resource types are refused. */
+ * KRaft broker answers with; DescribeConfigs and IncrementalAlterConfigs
+ * for groups too (group_conf.c: the two share group configs the mock
+ * serves). Other resource types are refused. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mock/groups.h"
 #include "mock/mock.h"
 #include "proto/gen/all.h"
 
 enum { T_BOOLEAN = 1, T_STRING = 2, T_INT = 3, T_LONG = 5, T_LIST = 7 };
-enum { S_TOPIC = 1, S_STATIC_BROKER = 4, S_DEFAULT = 5 };
-enum { R_TOPIC = 2, R_BROKER = 4 };
+enum { S_TOPIC = 1, S_STATIC_BROKER = 4, S_DEFAULT = 5, S_DYNAMIC_GROUP = 8 };
+enum { R_TOPIC = 2, R_BROKER = 4, R_GROUP = 32 };
 enum { OP_SET, OP_DELETE, OP_APPEND, OP_SUBTRACT };
 
 /* A config Kafka knows: its default, type, and for a topic config the
@@ -64,7 +67,17 @@ static const cfg_def broker_defs[] = {
     {"num.partitions", "1", T_INT, NULL, "The default number of partitions per topic.", true},
 };
 
+/* The group configs the mock serves (group_conf.c); their defaults are
+ * the cluster's settings. */
+static const cfg_def group_defs[] = {
+    {"share.auto.offset.reset", NULL, T_STRING, NULL,
+     "Where a new share-partition starts: the log's start (earliest) or end (latest).", false},
+    {"share.record.lock.duration.ms", NULL, T_INT, NULL,
+     "How long a member holds the records it acquired before they go to another.", false},
+};
+
 #define N_TOPIC_DEFS (sizeof(topic_defs) / sizeof(topic_defs[0]))
+#define N_GROUP_DEFS (sizeof(group_defs) / sizeof(group_defs[0]))
 #define N_BROKER_DEFS (sizeof(broker_defs) / sizeof(broker_defs[0]))
 
 static kslice fmt(mock_req *req, const char *f, ...) __attribute__((format(printf, 2, 3)));
@@ -205,6 +218,28 @@ static void describe_broker(mock_req *req, const kp_describe_configs_request *rq
     out->n_configs = n;
 }
 
+/* A group's configs, whether or not the group exists (as Kafka). */
+static void describe_group(mock_req *req, const kp_describe_configs_request *rq, const dc_res *r,
+                           dc_result *out)
+{
+    dc_config *v = karena_alloc(req->arena, N_GROUP_DEFS * sizeof(*v));
+    if (!v) return;
+    int32_t n = 0;
+    for (size_t i = 0; i < N_GROUP_DEFS; i++) {
+        const cfg_def *d = &group_defs[i];
+        if (!wanted(r, d->name)) continue;
+        char buf[16];
+        bool set = false;
+        const char *val =
+            mock_group_conf_value(req->mc, r->resource_name, d->name, buf, sizeof(buf), &set);
+        dc_synonym syn = {kwire_cstr(d->name), fmt(req, "%s", val),
+                          set ? S_DYNAMIC_GROUP : S_DEFAULT};
+        describe_entry(req, rq, &v[n++], d, syn.value, syn.source, 1, &syn);
+    }
+    out->configs = v;
+    out->n_configs = n;
+}
+
 int mock_handle_describe_configs(mock_req *req)
 {
     kp_describe_configs_request r;
@@ -224,6 +259,8 @@ int mock_handle_describe_configs(mock_req *req)
             describe_topic(req, &r, x, &res[i]);
         else if (x->resource_type == R_BROKER)
             describe_broker(req, &r, x, &res[i]);
+        else if (x->resource_type == R_GROUP)
+            describe_group(req, &r, x, &res[i]);
         else {
             res[i].error_code = KFK_ERR_INVALID_REQUEST;
             res[i].error_message = fmt(req, "Unsupported resource type %d", x->resource_type);
@@ -490,6 +527,9 @@ typedef kp_incremental_alter_configs_response_alter_configs_resource_response ia
 
 static kfk_err incremental_one(mock_req *req, const ia_res *x, bool validate_only, kslice *msg)
 {
+    if (x->resource_type == R_GROUP && !req->inject)
+        return mock_group_conf_alter(req, x->resource_name, x->configs, x->n_configs, validate_only,
+                                     msg);
     mock_topic *t = NULL;
     const char *names = join_names(req, x->configs, sizeof(*x->configs), x->n_configs);
     kfk_err err = alter_target(req, x->resource_type, x->resource_name, names, &t, msg);
@@ -581,7 +621,7 @@ static bool list_wants(const kp_list_config_resources_request *r, int8_t type, i
 }
 
 /* Topics, brokers and broker loggers; the mock has no client-metrics
- * subscriptions nor group configs. */
+ * subscriptions and does not list the groups that have configs. */
 int mock_handle_list_config_resources(mock_req *req)
 {
     kp_list_config_resources_request r;

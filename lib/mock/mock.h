@@ -66,6 +66,8 @@ typedef struct mock_groups {
     size_t n_unpark, cap_unpark;
     int32_t min_session_ms, max_session_ms;      /* group.{min,max}.session.timeout.ms */
     int32_t consumer_session_ms, consumer_hb_ms; /* group.consumer.* (KIP-848) */
+    struct mock_group_conf *confs;               /* group configs set (group_conf.c) */
+    size_t n_confs, cap_confs;
 } mock_groups;
 
 /* ------------------------------------------------------------------ loop */

@@ -75,6 +75,7 @@ typedef struct mock_share_session {
 } mock_share_session;
 
 typedef struct mock_share_group {
+    mock_group *group; /* the group this is the ext of */
     mock_share_part **parts;
     size_t n_parts, cap_parts;
     mock_share_session **sessions;
@@ -83,6 +84,9 @@ typedef struct mock_share_group {
 
 /* The share state of g (created on first use); NULL when out of memory. */
 mock_share_group *mock_share_group_of(mock_group *g);
+/* The group's share.record.lock.duration.ms: its group config, else the
+ * cluster's. */
+int32_t mock_share_lock_ms(mock_cluster *mc, const mock_share_group *sg);
 
 /* share_partition.c --------------------------------------------------- */
 
@@ -100,7 +104,7 @@ mock_share_part *mock_share_part_find(mock_share_group *sg, const kuuid *topic_i
  * acquired records, from arena a); returns how many records were
  * acquired, or -1 when out of memory. */
 int mock_share_acquire(mock_cluster *mc, mock_share_part *sp, const mock_partition *p,
-                       int32_t owner, int32_t max_records, karena *a,
+                       int32_t owner, int32_t max_records, int32_t lock_ms, karena *a,
                        kp_share_fetch_response_acquired_records **out, int32_t *n_out);
 /* Checks that every offset of [first, last] is acquired by owner and
  * types (n_types 1: one for the whole range, else one per offset) are
@@ -108,9 +112,10 @@ int mock_share_acquire(mock_cluster *mc, mock_share_part *sp, const mock_partiti
  * INVALID_REQUEST. Changes nothing. */
 kfk_err mock_share_ack_check(mock_cluster *mc, mock_share_part *sp, int32_t owner, int64_t first,
                              int64_t last, const int8_t *types, int32_t n_types, bool renew_ok);
-/* Applies a checked acknowledgement batch. */
+/* Applies a checked acknowledgement batch (RENEW: locked for lock_ms
+ * more). */
 void mock_share_ack_apply(mock_cluster *mc, mock_share_part *sp, int64_t first, int64_t last,
-                          const int8_t *types, int32_t n_types);
+                          const int8_t *types, int32_t n_types, int32_t lock_ms);
 /* The partition a request names and its share-partition: KFK_OK, or
  * UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER
  * (*p set) or NO_MEMORY. */
@@ -121,7 +126,7 @@ kfk_err mock_share_locate(mock_req *req, mock_share_group *sg, const kuuid *topi
  * the first error (a failing batch applies nothing). */
 kfk_err mock_share_acknowledge(mock_cluster *mc, mock_share_part *sp, int32_t owner,
                                const kp_share_fetch_request_acknowledgement_batch *b, int32_t n,
-                               bool renew_ok);
+                               bool renew_ok, int32_t lock_ms);
 /* AlterShareGroupOffsets: sp starts over at start_offset, nothing in
  * flight. */
 void mock_share_part_reset(mock_share_part *sp, int64_t start_offset);

@@ -50,7 +50,8 @@ static int ack_partitions(mock_req *req, const kp_share_acknowledge_request *r,
                 err = mock_share_acknowledge(req->mc, sp, s->id,
                                              (const kp_share_fetch_request_acknowledgement_batch *)
                                                  ap->acknowledgement_batches,
-                                             ap->n_acknowledgement_batches, req->version >= 2);
+                                             ap->n_acknowledgement_batches, req->version >= 2,
+                                             mock_share_lock_ms(req->mc, sg));
             d->error_code = (int16_t)err;
         }
     }
@@ -63,7 +64,8 @@ int mock_handle_share_acknowledge(mock_req *req)
     if (mock_decode(req, &r)) return MOCK_CLOSE;
     kp_share_acknowledge_response resp;
     kp_share_acknowledge_response_init(&resp);
-    if (req->version >= 2) resp.acquisition_lock_timeout_ms = req->mc->share.lock_ms;
+    if (req->version >= 2)
+        resp.acquisition_lock_timeout_ms = mock_group_conf_share_lock_ms(req->mc, r.group_id);
     mock_share_group *sg = NULL;
     mock_share_session *s = NULL;
     int32_t epoch = r.share_session_epoch;

@@ -177,7 +177,7 @@ static int fetch_requested(mock_req *req, const kp_share_fetch_request *r, mock_
             if (fp->n_acknowledgement_batches)
                 e->d.acknowledge_error_code = (int16_t)mock_share_acknowledge(
                     req->mc, sp, s->id, fp->acknowledgement_batches, fp->n_acknowledgement_batches,
-                    req->version >= 2);
+                    req->version >= 2, mock_share_lock_ms(req->mc, sg));
         }
     }
     for (int32_t i = 0; i < r->n_forgotten_topics_data; i++)
@@ -208,7 +208,8 @@ static int fetch_acquire(mock_req *req, int32_t max_records, mock_share_group *s
         }
         kp_share_fetch_response_acquired_records *acq;
         int32_t n_acq;
-        int got = mock_share_acquire(req->mc, sp, p, s->id, budget, req->arena, &acq, &n_acq);
+        int got = mock_share_acquire(req->mc, sp, p, s->id, budget, mock_share_lock_ms(req->mc, sg),
+                                     req->arena, &acq, &n_acq);
         if (got < 0) return -1;
         if (!got) continue;
         entry *e = entry_add(a, &tp->topic_id, tp->partition);
@@ -266,7 +267,7 @@ int mock_handle_share_fetch(mock_req *req)
     if (mock_decode(req, &r)) return MOCK_CLOSE;
     kp_share_fetch_response resp;
     kp_share_fetch_response_init(&resp);
-    resp.acquisition_lock_timeout_ms = req->mc->share.lock_ms;
+    resp.acquisition_lock_timeout_ms = mock_group_conf_share_lock_ms(req->mc, r.group_id);
     mock_share_group *sg = NULL;
     mock_share_session *s = NULL;
     kfk_err err =
@@ -326,7 +327,7 @@ int mock_share_fetch_answer(mock_req *req, kslice group_id, kslice member_id, in
 {
     kp_share_fetch_response resp;
     kp_share_fetch_response_init(&resp);
-    resp.acquisition_lock_timeout_ms = req->mc->share.lock_ms;
+    resp.acquisition_lock_timeout_ms = mock_group_conf_share_lock_ms(req->mc, group_id);
     mock_share_group *sg;
     mock_share_session *s =
         waiting_session(req->mc, req->broker->id, group_id, member_id, session_id, &sg);

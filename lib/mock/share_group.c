@@ -50,10 +50,18 @@ static void share_group_free(void *p)
 mock_share_group *mock_share_group_of(mock_group *g)
 {
     if (!g->ext) {
-        g->ext = calloc(1, sizeof(mock_share_group));
-        if (g->ext) g->ext_free = share_group_free;
+        mock_share_group *sg = calloc(1, sizeof(mock_share_group));
+        if (!sg) return NULL;
+        sg->group = g;
+        g->ext = sg;
+        g->ext_free = share_group_free;
     }
     return g->ext_free == share_group_free ? g->ext : NULL;
+}
+
+int32_t mock_share_lock_ms(mock_cluster *mc, const mock_share_group *sg)
+{
+    return mock_group_conf_share_lock_ms(mc, kwire_cstr(sg->group->group_id));
 }
 
 /* --- the assignor --------------------------------------------------------------- */

@@ -49,7 +49,8 @@ mock_share_part *mock_share_part_get(mock_cluster *mc, mock_share_group *sg,
     if (!sp) return NULL;
     sp->topic_id = p->topic->id;
     sp->partition = p->index;
-    sp->start_offset = mc->share.earliest ? p->log.log_start_offset : p->log.end_offset;
+    bool earliest = mock_group_conf_share_earliest(mc, kwire_cstr(sg->group->group_id));
+    sp->start_offset = earliest ? p->log.log_start_offset : p->log.end_offset;
     sg->parts[sg->n_parts++] = sp;
     return sp;
 }
@@ -147,13 +148,13 @@ static int push_range(karena *a, kp_share_fetch_response_acquired_records **v, i
 }
 
 int mock_share_acquire(mock_cluster *mc, mock_share_part *sp, const mock_partition *p,
-                       int32_t owner, int32_t max_records, karena *a,
+                       int32_t owner, int32_t max_records, int32_t lock_ms, karena *a,
                        kp_share_fetch_response_acquired_records **out, int32_t *n_out)
 {
     expire_locks(mc, sp);
     advance_start(sp, p);
     if (extend_window(sp, p)) return -1;
-    int64_t deadline = ktime_mono_ns() + (int64_t)mc->share.lock_ms * 1000000;
+    int64_t deadline = ktime_mono_ns() + (int64_t)lock_ms * 1000000;
     int32_t got = 0, cap = 0;
     *out = NULL;
     *n_out = 0;
@@ -205,9 +206,9 @@ kfk_err mock_share_ack_check(mock_cluster *mc, mock_share_part *sp, int32_t owne
 }
 
 void mock_share_ack_apply(mock_cluster *mc, mock_share_part *sp, int64_t first, int64_t last,
-                          const int8_t *types, int32_t n_types)
+                          const int8_t *types, int32_t n_types, int32_t lock_ms)
 {
-    int64_t deadline = ktime_mono_ns() + (int64_t)mc->share.lock_ms * 1000000;
+    int64_t deadline = ktime_mono_ns() + (int64_t)lock_ms * 1000000;
     for (int64_t o = first; o <= last; o++) {
         mock_share_rec *r = &sp->recs[o - sp->start_offset];
         switch (type_at(types, n_types, o - first)) {
@@ -259,7 +260,7 @@ kfk_err mock_share_locate(mock_req *req, mock_share_group *sg, const kuuid *id, 
  * same fields in ShareFetch and ShareAcknowledge. */
 kfk_err mock_share_acknowledge(mock_cluster *mc, mock_share_part *sp, int32_t owner,
                                const kp_share_fetch_request_acknowledgement_batch *b, int32_t n,
-                               bool renew_ok)
+                               bool renew_ok, int32_t lock_ms)
 {
     kfk_err first = KFK_OK;
     for (int32_t i = 0; i < n; i++) {
@@ -268,7 +269,7 @@ kfk_err mock_share_acknowledge(mock_cluster *mc, mock_share_part *sp, int32_t ow
                                  b[i].acknowledge_types, b[i].n_acknowledge_types, renew_ok);
         if (!err) {
             mock_share_ack_apply(mc, sp, b[i].first_offset, b[i].last_offset,
-                                 b[i].acknowledge_types, b[i].n_acknowledge_types);
+                                 b[i].acknowledge_types, b[i].n_acknowledge_types, lock_ms);
             mock_share_waits_poke(mc);
         } else if (!first)
             first = err;

@@ -3,8 +3,9 @@
  * ACCEPT settles them, RELEASE hands them out again with the next
  * delivery count, REJECT never, a lock that times out redelivers, the
  * delivery count limit archives, two members of one group never hold the
- * same record at once, share session epochs are checked, and
- * ShareGroupDescribe shows the group. */
+ * same record at once, share session epochs are checked,
+ * ShareGroupDescribe shows the group, and a group's own configs
+ * (IncrementalAlterConfigs) take precedence over the cluster's. */
 #include "mt_conn.h"
 
 #define HB_V 1
@@ -90,6 +91,7 @@ typedef struct fetched {
     int16_t part_error;
     int32_t leader; /* current_leader of the last partition */
     int n_endpoints;
+    int32_t lock_ms; /* acquisition_lock_timeout_ms */
 } fetched;
 
 /* One acknowledgement batch: [first, last] with one type. */
@@ -139,7 +141,7 @@ static void sf_build(sf_req *x, const smember *m, int32_t epoch, int32_t max_rec
 
 static fetched sf_decode(const kp_share_fetch_response *resp)
 {
-    fetched f = {.error = resp->error_code};
+    fetched f = {.error = resp->error_code, .lock_ms = resp->acquisition_lock_timeout_ms};
     if (resp->error_code) return f;
     ck_assert_int_gt(resp->acquisition_lock_timeout_ms, 0);
     for (int32_t i = 0; i < resp->n_responses; i++)
@@ -725,6 +727,103 @@ START_TEST(test_latest_reads_only_what_comes_after_the_assignment)
 }
 END_TEST
 
+/* IncrementalAlterConfigs on the GROUP resource "g": one config; the
+ * resource's error code, and its message in msg. */
+static int16_t alter_group(mt_conn *c, const char *name, int8_t op, const char *value, char *msg,
+                           size_t n)
+{
+    kp_incremental_alter_configs_request req;
+    kp_incremental_alter_configs_request_init(&req);
+    kp_incremental_alter_configs_request_alter_configs_resource r;
+    kp_incremental_alter_configs_request_alter_configs_resource_init(&r);
+    kp_incremental_alter_configs_request_alterable_config cfg;
+    kp_incremental_alter_configs_request_alterable_config_init(&cfg);
+    cfg.name = kwire_cstr(name);
+    cfg.config_operation = op;
+    cfg.value = value ? kwire_cstr(value) : (kslice){0};
+    r.resource_type = 32;
+    r.resource_name = kwire_cstr("g");
+    r.configs = &cfg;
+    r.n_configs = 1;
+    req.resources = &r;
+    req.n_resources = 1;
+    kp_incremental_alter_configs_response resp;
+    mt_call(c, KP_INCREMENTAL_ALTER_CONFIGS_KEY, 1, &req, &resp);
+    ck_assert_int_eq(resp.n_responses, 1);
+    kslice m = resp.responses[0].error_message;
+    snprintf(msg, n, "%.*s", (int)m.len, m.ptr ? (const char *)m.ptr : "");
+    return resp.responses[0].error_code;
+}
+
+/* DescribeConfigs of the GROUP resource "g", config name: its value (in
+ * buf) and source. */
+static int8_t describe_group(mt_conn *c, const char *name, char *buf, size_t n)
+{
+    kp_describe_configs_request req;
+    kp_describe_configs_request_init(&req);
+    kp_describe_configs_request_describe_configs_resource r;
+    kp_describe_configs_request_describe_configs_resource_init(&r);
+    kslice key = kwire_cstr(name);
+    r.resource_type = 32;
+    r.resource_name = kwire_cstr("g");
+    r.configuration_keys = &key;
+    r.n_configuration_keys = 1;
+    req.resources = &r;
+    req.n_resources = 1;
+    kp_describe_configs_response resp;
+    mt_call(c, KP_DESCRIBE_CONFIGS_KEY, 4, &req, &resp);
+    ck_assert_int_eq(resp.n_results, 1);
+    ck_assert_int_eq(resp.results[0].error_code, 0);
+    ck_assert_int_eq(resp.results[0].n_configs, 1);
+    kslice v = resp.results[0].configs[0].value;
+    snprintf(buf, n, "%.*s", (int)v.len, (const char *)v.ptr);
+    return resp.results[0].configs[0].config_source;
+}
+
+START_TEST(test_group_configs_take_precedence_over_the_cluster_s)
+{
+    mt_conn a;
+    mt_open(&a, mc, 1);
+    char msg[512];
+    /* Refused, with Kafka's messages: nothing changes. */
+    ck_assert_int_eq(alter_group(&a, "share.record.lock.duration.ms", 0, "999", msg, sizeof(msg)),
+                     KFK_ERR_INVALID_CONFIG);
+    ck_assert_msg(strstr(msg, "Value must be at least 1000"), "%s", msg);
+    ck_assert_int_eq(alter_group(&a, "share.auto.offset.reset", 0, "soon", msg, sizeof(msg)),
+                     KFK_ERR_INVALID_CONFIG);
+    ck_assert_int_eq(alter_group(&a, "share.auto.offset.reset", 2, "latest", msg, sizeof(msg)),
+                     KFK_ERR_INVALID_CONFIG);
+    ck_assert_int_eq(alter_group(&a, "no.such.config", 0, "1", msg, sizeof(msg)),
+                     KFK_ERR_INVALID_CONFIG);
+    ck_assert_str_eq(msg, "Unknown group config name: no.such.config");
+    ck_assert_int_eq(
+        alter_group(&a, "share.isolation.level", 0, "read_committed", msg, sizeof(msg)),
+        KFK_ERR_INVALID_CONFIG);
+    ck_assert_msg(strstr(msg, "does not serve"), "%s", msg);
+    /* The group need not exist yet; the cluster says earliest and 30 s. */
+    ck_assert_int_eq(alter_group(&a, "share.auto.offset.reset", 0, "latest", msg, sizeof(msg)), 0);
+    ck_assert_int_eq(alter_group(&a, "share.record.lock.duration.ms", 0, "1500", msg, sizeof(msg)),
+                     0);
+    ck_assert_int_eq(describe_group(&a, "share.record.lock.duration.ms", msg, sizeof(msg)),
+                     8); /* DYNAMIC_GROUP_CONFIG */
+    ck_assert_str_eq(msg, "1500");
+    smember m;
+    member_join(&m, "m1");
+    fetched f = share_fetch(&m, 100, NULL, 0);
+    ck_assert_int_eq(f.n_records, 0); /* latest: the 10 records before are not the group's */
+    ck_assert_int_eq(f.lock_ms, 1500);
+    /* Deleted, the lock is the cluster's again. */
+    ck_assert_int_eq(alter_group(&a, "share.record.lock.duration.ms", 1, NULL, msg, sizeof(msg)),
+                     0);
+    ck_assert_int_eq(share_fetch(&m, 100, NULL, 0).lock_ms, 30000);
+    ck_assert_int_eq(describe_group(&a, "share.record.lock.duration.ms", msg, sizeof(msg)),
+                     5); /* DEFAULT_CONFIG */
+    ck_assert_str_eq(msg, "30000");
+    mt_close(&m.c);
+    mt_close(&a);
+}
+END_TEST
+
 static int16_t delete_group(mt_conn *c)
 {
     kp_delete_groups_request req;
@@ -908,6 +1007,7 @@ static Suite *mock_share_suite(void)
     tcase_add_test(tc, test_partition_led_elsewhere_is_not_leader_or_follower);
     tcase_add_test(tc, test_api_versions_offers_share_groups);
     tcase_add_test(tc, test_latest_reads_only_what_comes_after_the_assignment);
+    tcase_add_test(tc, test_group_configs_take_precedence_over_the_cluster_s);
     tcase_add_test(tc, test_deleting_the_group_forgets_its_records);
     tcase_add_test(tc, test_offsets_are_described_altered_and_deleted);
     tcase_add_test(tc, test_pushed_errors_answer_share_requests);
