@@ -2,6 +2,8 @@
  * versions the cluster serves, SASL's gate, request counts, injected
  * errors, and encoding the handler's response. Loop thread, mc->lock
  * held. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/time.h"
@@ -131,6 +133,21 @@ static const void *throttled(mock_req *req, const void *resp)
     memcpy(copy, resp, api->response_size);
     memcpy((char *)copy + api->throttle_offset, &ms, sizeof(ms));
     return copy;
+}
+
+kslice mock_msgf(mock_req *req, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0) return (kslice){0};
+    size_t len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+    char *p = karena_alloc(req->arena, len);
+    if (!p) return (kslice){0};
+    memcpy(p, buf, len);
+    return (kslice){(const uint8_t *)p, len};
 }
 
 int mock_respond(mock_req *req, const void *resp)

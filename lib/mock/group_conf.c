@@ -12,7 +12,6 @@
  *
  * Loop thread, mc->lock held. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,22 +46,6 @@ static const char *const unserved[] = {"consumer.session.timeout.ms",
                                        "streams.assignment.interval.ms",
                                        "streams.num.standby.replicas",
                                        "streams.initial.rebalance.delay.ms"};
-
-static kslice msgf(mock_req *req, const char *f, ...) __attribute__((format(printf, 2, 3)));
-static kslice msgf(mock_req *req, const char *f, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, f);
-    int n = vsnprintf(buf, sizeof(buf), f, ap);
-    va_end(ap);
-    if (n < 0) return (kslice){0};
-    size_t len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
-    char *p = karena_alloc(req->arena, len);
-    if (!p) return (kslice){0};
-    memcpy(p, buf, len);
-    return (kslice){(const uint8_t *)p, len};
-}
 
 static mock_group_conf *conf_find(mock_groups *gs, kslice group_id)
 {
@@ -138,22 +121,23 @@ static kfk_err set_lock_ms(mock_req *req, mock_group_conf *c, kslice value, ksli
     } else
         x = INT64_MIN;
     if (x == INT64_MIN) {
-        *msg = msgf(req,
-                    "Invalid value %.*s for configuration share.record.lock.duration.ms: "
-                    "Not a number of type INT",
-                    (int)value.len, value.ptr);
+        *msg = mock_msgf(req,
+                         "Invalid value %.*s for configuration share.record.lock.duration.ms: "
+                         "Not a number of type INT",
+                         (int)value.len, value.ptr);
         return KFK_ERR_INVALID_CONFIG;
     }
     if (x < LOCK_MIN_MS) {
-        *msg = msgf(req,
-                    "Invalid value %lld for configuration share.record.lock.duration.ms: Value "
-                    "must be at least %d",
-                    x, LOCK_MIN_MS);
+        *msg =
+            mock_msgf(req,
+                      "Invalid value %lld for configuration share.record.lock.duration.ms: Value "
+                      "must be at least %d",
+                      x, LOCK_MIN_MS);
         return KFK_ERR_INVALID_CONFIG;
     }
     if (x > LOCK_MAX_MS) {
-        *msg = msgf(req, "share.record.lock.duration.ms must be less than or equal to "
-                         "group.share.max.record.lock.duration.ms");
+        *msg = mock_msgf(req, "share.record.lock.duration.ms must be less than or equal to "
+                              "group.share.max.record.lock.duration.ms");
         return KFK_ERR_INVALID_CONFIG;
     }
     c->share_lock_ms = (int32_t)x;
@@ -168,14 +152,15 @@ static kfk_err set_reset(mock_req *req, mock_group_conf *c, kslice value, kslice
     }
     const char *by = "by_duration:";
     if (value.len >= strlen(by) && memcmp(value.ptr, by, strlen(by)) == 0)
-        *msg = msgf(req, "The mock cluster does not serve share.auto.offset.reset %.*s",
-                    (int)value.len, value.ptr);
+        *msg = mock_msgf(req, "The mock cluster does not serve share.auto.offset.reset %.*s",
+                         (int)value.len, value.ptr);
     else
-        *msg = msgf(req,
-                    "Invalid value %.*s for configuration share.auto.offset.reset: Invalid value "
-                    "`%.*s` for configuration share.auto.offset.reset. The value must be either "
-                    "'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS>'.",
-                    (int)value.len, value.ptr, (int)value.len, value.ptr);
+        *msg =
+            mock_msgf(req,
+                      "Invalid value %.*s for configuration share.auto.offset.reset: Invalid value "
+                      "`%.*s` for configuration share.auto.offset.reset. The value must be either "
+                      "'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS>'.",
+                      (int)value.len, value.ptr, (int)value.len, value.ptr);
     return KFK_ERR_INVALID_CONFIG;
 }
 
@@ -187,10 +172,11 @@ static kfk_err apply_one(mock_req *req, mock_group_conf *c,
     bool lock = kwire_eq(x->name, kwire_cstr("share.record.lock.duration.ms"));
     bool reset = kwire_eq(x->name, kwire_cstr("share.auto.offset.reset"));
     if (!lock && !reset) {
-        *msg = is_unserved(x->name)
-                   ? msgf(req, "The mock cluster does not serve the group config %.*s",
-                          (int)x->name.len, x->name.ptr)
-                   : msgf(req, "Unknown group config name: %.*s", (int)x->name.len, x->name.ptr);
+        *msg =
+            is_unserved(x->name)
+                ? mock_msgf(req, "The mock cluster does not serve the group config %.*s",
+                            (int)x->name.len, x->name.ptr)
+                : mock_msgf(req, "Unknown group config name: %.*s", (int)x->name.len, x->name.ptr);
         return KFK_ERR_INVALID_CONFIG;
     }
     switch (x->config_operation) {
@@ -200,18 +186,19 @@ static kfk_err apply_one(mock_req *req, mock_group_conf *c,
         return KFK_OK;
     case OP_SET:
         if (!x->value.ptr) {
-            *msg = msgf(req, "Null value not supported for : %.*s", (int)x->name.len, x->name.ptr);
+            *msg = mock_msgf(req, "Null value not supported for : %.*s", (int)x->name.len,
+                             x->name.ptr);
             return KFK_ERR_INVALID_REQUEST;
         }
         return lock ? set_lock_ms(req, c, x->value, msg) : set_reset(req, c, x->value, msg);
     case OP_APPEND:
     case OP_SUBTRACT:
-        *msg = msgf(req, "Can't %s to key %.*s because its type is not LIST.",
-                    x->config_operation == OP_APPEND ? "APPEND" : "SUBTRACT", (int)x->name.len,
-                    x->name.ptr);
+        *msg = mock_msgf(req, "Can't %s to key %.*s because its type is not LIST.",
+                         x->config_operation == OP_APPEND ? "APPEND" : "SUBTRACT", (int)x->name.len,
+                         x->name.ptr);
         return KFK_ERR_INVALID_CONFIG;
     default:
-        *msg = msgf(req, "Unknown alter config operation %d", x->config_operation);
+        *msg = mock_msgf(req, "Unknown alter config operation %d", x->config_operation);
         return KFK_ERR_INVALID_REQUEST;
     }
 }
@@ -221,7 +208,7 @@ kfk_err mock_group_conf_alter(mock_req *req, kslice group_id,
                               int32_t n, bool validate_only, kslice *msg)
 {
     if (group_id.len == 0) {
-        *msg = msgf(req, "Group name cannot be empty");
+        *msg = mock_msgf(req, "Group name cannot be empty");
         return KFK_ERR_INVALID_REQUEST;
     }
     const mock_group_conf *cur = conf_find(&req->mc->groups, group_id);

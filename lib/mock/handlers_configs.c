@@ -5,7 +5,6 @@
  * for groups too (group_conf.c: the two share group configs the mock
  * serves). Other resource types are refused. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,22 +79,6 @@ static const cfg_def group_defs[] = {
 #define N_GROUP_DEFS (sizeof(group_defs) / sizeof(group_defs[0]))
 #define N_BROKER_DEFS (sizeof(broker_defs) / sizeof(broker_defs[0]))
 
-static kslice fmt(mock_req *req, const char *f, ...) __attribute__((format(printf, 2, 3)));
-static kslice fmt(mock_req *req, const char *f, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, f);
-    int n = vsnprintf(buf, sizeof(buf), f, ap);
-    va_end(ap);
-    if (n < 0) return (kslice){0};
-    size_t len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
-    char *p = karena_alloc(req->arena, len);
-    if (!p) return (kslice){0};
-    memcpy(p, buf, len);
-    return (kslice){(const uint8_t *)p, len};
-}
-
 static const cfg_def *topic_def(kslice name)
 {
     for (size_t i = 0; i < N_TOPIC_DEFS; i++)
@@ -164,8 +147,8 @@ static void describe_topic(mock_req *req, const kp_describe_configs_request *rq,
     mock_topic *t = mock_topic_find(req->mc, r->resource_name);
     if (!t) {
         out->error_code = KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-        out->error_message = fmt(req, "The topic '%.*s' does not exist.", (int)r->resource_name.len,
-                                 r->resource_name.ptr);
+        out->error_message = mock_msgf(req, "The topic '%.*s' does not exist.",
+                                       (int)r->resource_name.len, r->resource_name.ptr);
         return;
     }
     dc_config *v = karena_alloc(req->arena, N_TOPIC_DEFS * sizeof(*v));
@@ -196,14 +179,14 @@ static void describe_broker(mock_req *req, const kp_describe_configs_request *rq
     if (r->resource_name.len == 0) return; /* cluster defaults: the mock has no dynamic ones */
     if (!kwire_eq(r->resource_name, kwire_cstr(id))) {
         out->error_code = KFK_ERR_INVALID_REQUEST;
-        out->error_message = fmt(req,
-                                 "Unexpected broker id, expected %s or empty string, but "
-                                 "received %.*s",
-                                 id, (int)r->resource_name.len, r->resource_name.ptr);
+        out->error_message = mock_msgf(req,
+                                       "Unexpected broker id, expected %s or empty string, but "
+                                       "received %.*s",
+                                       id, (int)r->resource_name.len, r->resource_name.ptr);
         return;
     }
     dc_config *v = karena_alloc(req->arena, N_BROKER_DEFS * sizeof(*v));
-    kslice idv = fmt(req, "%s", id);
+    kslice idv = mock_msgf(req, "%s", id);
     if (!v) return;
     int32_t n = 0;
     for (size_t i = 0; i < N_BROKER_DEFS; i++) {
@@ -232,7 +215,7 @@ static void describe_group(mock_req *req, const kp_describe_configs_request *rq,
         bool set = false;
         const char *val =
             mock_group_conf_value(req->mc, r->resource_name, d->name, buf, sizeof(buf), &set);
-        dc_synonym syn = {kwire_cstr(d->name), fmt(req, "%s", val),
+        dc_synonym syn = {kwire_cstr(d->name), mock_msgf(req, "%s", val),
                           set ? S_DYNAMIC_GROUP : S_DEFAULT};
         describe_entry(req, rq, &v[n++], d, syn.value, syn.source, 1, &syn);
     }
@@ -263,7 +246,7 @@ int mock_handle_describe_configs(mock_req *req)
             describe_group(req, &r, x, &res[i]);
         else {
             res[i].error_code = KFK_ERR_INVALID_REQUEST;
-            res[i].error_message = fmt(req, "Unsupported resource type %d", x->resource_type);
+            res[i].error_message = mock_msgf(req, "Unsupported resource type %d", x->resource_type);
         }
     }
     kp_describe_configs_response resp;
@@ -392,7 +375,7 @@ static kfk_err check_value(mock_req *req, const cfg_def *d, const char *value, k
             why = "String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer";
     }
     if (!why) return KFK_OK;
-    *msg = fmt(req, "Invalid value %s for configuration %s: %s", value, d->name, why);
+    *msg = mock_msgf(req, "Invalid value %s for configuration %s: %s", value, d->name, why);
     return KFK_ERR_INVALID_CONFIG;
 }
 
@@ -440,7 +423,7 @@ static kfk_err apply_one(mock_req *req, cfg_set *s, kslice name, int8_t op, ksli
 {
     const cfg_def *d = topic_def(name);
     if (!d) {
-        *msg = fmt(req, "Unknown topic config name: %.*s", (int)name.len, name.ptr);
+        *msg = mock_msgf(req, "Unknown topic config name: %.*s", (int)name.len, name.ptr);
         return KFK_ERR_INVALID_CONFIG;
     }
     char *v = cstr(req, value);
@@ -450,16 +433,16 @@ static kfk_err apply_one(mock_req *req, cfg_set *s, kslice name, int8_t op, ksli
         return KFK_OK;
     }
     if ((op == OP_APPEND || op == OP_SUBTRACT) && d->type != T_LIST) {
-        *msg = fmt(req, "Can't %s to key %s because its type is not LIST.",
-                   op == OP_APPEND ? "APPEND" : "SUBTRACT", d->name);
+        *msg = mock_msgf(req, "Can't %s to key %s because its type is not LIST.",
+                         op == OP_APPEND ? "APPEND" : "SUBTRACT", d->name);
         return KFK_ERR_INVALID_CONFIG;
     }
     if (op != OP_SET && op != OP_APPEND && op != OP_SUBTRACT) {
-        *msg = fmt(req, "Unknown alter config operation %d", op);
+        *msg = mock_msgf(req, "Unknown alter config operation %d", op);
         return KFK_ERR_INVALID_REQUEST;
     }
     if (!value.ptr) {
-        *msg = fmt(req, "Null value not supported for : %s", d->name);
+        *msg = mock_msgf(req, "Null value not supported for : %s", d->name);
         return KFK_ERR_INVALID_REQUEST;
     }
     char *nv = op == OP_SET ? strdup(v) : list_edit(s, d, v, op == OP_APPEND);
@@ -492,7 +475,7 @@ kfk_err mock_topic_config_check(mock_req *req, kslice name, kslice value, kslice
 {
     const cfg_def *d = topic_def(name);
     if (!d) {
-        *msg = fmt(req, "Unknown topic config name: %.*s", (int)name.len, name.ptr);
+        *msg = mock_msgf(req, "Unknown topic config name: %.*s", (int)name.len, name.ptr);
         return KFK_ERR_INVALID_CONFIG;
     }
     if (!value.ptr) return KFK_OK;
@@ -507,16 +490,16 @@ static kfk_err alter_target(mock_req *req, int8_t type, kslice name, const char 
     if (req->inject) return req->inject;
     if (type == R_BROKER) {
         /* The mock's broker configs are all static. */
-        *msg = fmt(req, "Cannot update these configs dynamically: [%s]", names);
+        *msg = mock_msgf(req, "Cannot update these configs dynamically: [%s]", names);
         return KFK_ERR_INVALID_REQUEST;
     }
     if (type != R_TOPIC) {
-        *msg = fmt(req, "Unsupported resource type %d", type);
+        *msg = mock_msgf(req, "Unsupported resource type %d", type);
         return KFK_ERR_INVALID_REQUEST;
     }
     *t = mock_topic_find(req->mc, name);
     if (!*t) {
-        *msg = fmt(req, "The topic '%.*s' does not exist.", (int)name.len, name.ptr);
+        *msg = mock_msgf(req, "The topic '%.*s' does not exist.", (int)name.len, name.ptr);
         return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     }
     return KFK_OK;
@@ -640,7 +623,7 @@ int mock_handle_list_config_resources(mock_req *req)
     if (!v) return MOCK_CLOSE;
     int32_t n = 0;
     for (int b = 0; !resp.error_code && b < mc->n_brokers; b++) {
-        kslice id = fmt(req, "%d", (int)mc->brokers[b].id);
+        kslice id = mock_msgf(req, "%d", (int)mc->brokers[b].id);
         if (list_wants(&r, 8, req->version)) v[n++] = (lc_res){id, 8};
         if (list_wants(&r, R_BROKER, req->version)) v[n++] = (lc_res){id, R_BROKER};
     }

@@ -1,9 +1,7 @@
 /* CreateTopics, DeleteTopics and CreatePartitions, with the validation a
  * KRaft controller applies and the error codes it answers with. Any broker
  * handles them (Kafka forwards them to the controller). */
-#include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,23 +12,6 @@ typedef kp_create_topics_request_creatable_topic ct_topic;
 typedef kp_create_topics_response_creatable_topic_result ct_result;
 
 #define NULL_SLICE ((kslice){NULL, 0})
-
-/* An error message copied into the request's arena. */
-static kslice arena_msg(mock_req *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static kslice arena_msg(mock_req *req, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n < 0) return NULL_SLICE;
-    size_t len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
-    char *p = karena_alloc(req->arena, len);
-    if (!p) return NULL_SLICE;
-    memcpy(p, buf, len);
-    return (kslice){(const uint8_t *)p, len};
-}
 
 /* How often name occurs in a list of n slices reached through get(i). */
 static int count_name(kslice name, const void *base, size_t stride, size_t off, int32_t n)
@@ -62,11 +43,11 @@ static kfk_err check_assignments(mock_req *req, const ct_topic *t, kslice *msg)
     for (int32_t i = 0; i < t->n_assignments; i++) {
         const kp_create_topics_request_creatable_replica_assignment *a = &t->assignments[i];
         if (a->partition_index != i) {
-            *msg = arena_msg(req, "Partitions should be a consecutive 0-based integer sequence");
+            *msg = mock_msgf(req, "Partitions should be a consecutive 0-based integer sequence");
             return KFK_ERR_INVALID_REPLICA_ASSIGNMENT;
         }
         if (!replicas_ok(req->mc, a->broker_ids, a->n_broker_ids)) {
-            *msg = arena_msg(req, "The manual partition assignment includes a broker that is "
+            *msg = mock_msgf(req, "The manual partition assignment includes a broker that is "
                                   "not registered or a duplicate");
             return KFK_ERR_INVALID_REPLICA_ASSIGNMENT;
         }
@@ -81,11 +62,11 @@ static kfk_err check_create(mock_req *req, const ct_topic *t, int32_t *n_parts, 
     char buf[256];
     kfk_err err = mock_topic_name_check(mc, t->name, buf, sizeof(buf));
     if (err) {
-        *msg = arena_msg(req, "%s", buf);
+        *msg = mock_msgf(req, "%s", buf);
         return err;
     }
     if (mock_topic_find(mc, t->name)) {
-        *msg = arena_msg(req, "Topic '%.*s' already exists.", (int)t->name.len, t->name.ptr);
+        *msg = mock_msgf(req, "Topic '%.*s' already exists.", (int)t->name.len, t->name.ptr);
         return KFK_ERR_TOPIC_ALREADY_EXISTS;
     }
     for (int32_t i = 0; i < t->n_configs; i++) {
@@ -94,7 +75,7 @@ static kfk_err check_create(mock_req *req, const ct_topic *t, int32_t *n_parts, 
     }
     if (t->n_assignments > 0) {
         if (t->num_partitions != -1 || t->replication_factor != -1) {
-            *msg = arena_msg(req, "A manual partition assignment was specified, but "
+            *msg = mock_msgf(req, "A manual partition assignment was specified, but "
                                   "numPartitions or replicationFactor was not set to -1.");
             return KFK_ERR_INVALID_REQUEST;
         }
@@ -105,17 +86,17 @@ static kfk_err check_create(mock_req *req, const ct_topic *t, int32_t *n_parts, 
     *n_parts = t->num_partitions == -1 ? 1 : t->num_partitions;
     *rf = t->replication_factor == -1 ? mock_default_rf(mc) : t->replication_factor;
     if (*n_parts <= 0) {
-        *msg = arena_msg(req, "Number of partitions was set to an invalid non-positive value.");
+        *msg = mock_msgf(req, "Number of partitions was set to an invalid non-positive value.");
         return KFK_ERR_INVALID_PARTITIONS;
     }
     if (*rf <= 0) {
-        *msg = arena_msg(req, "Replication factor must be larger than 0, or -1 to use the "
+        *msg = mock_msgf(req, "Replication factor must be larger than 0, or -1 to use the "
                               "default value.");
         return KFK_ERR_INVALID_REPLICATION_FACTOR;
     }
     int32_t up = mock_brokers_up(mc);
     if (*rf > up) {
-        *msg = arena_msg(req,
+        *msg = mock_msgf(req,
                          "Unable to replicate the partition %d time(s): The target "
                          "replication factor of %d cannot be reached because only %d "
                          "broker(s) are registered.",
@@ -167,7 +148,7 @@ static void create_one(mock_req *req, const kp_create_topics_request *r, const c
     if (!err &&
         count_name(ct->name, r->topics, sizeof(*ct), offsetof(ct_topic, name), r->n_topics) > 1) {
         err = KFK_ERR_INVALID_REQUEST;
-        res->error_message = arena_msg(req, "Found multiple entries for topic %.*s.",
+        res->error_message = mock_msgf(req, "Found multiple entries for topic %.*s.",
                                        (int)ct->name.len, ct->name.ptr);
     }
     if (!err) err = check_create(req, ct, &n_parts, &rf, &res->error_message);
@@ -238,12 +219,12 @@ static void delete_one(mock_req *req, kslice name, const kuuid *id, int dups, dt
         res->error_code = (int16_t)req->inject;
     } else if (dups > 1) {
         res->error_code = KFK_ERR_INVALID_REQUEST;
-        res->error_message = arena_msg(req, "Duplicate topic in request.");
+        res->error_message = mock_msgf(req, "Duplicate topic in request.");
     } else if (!t) {
         res->error_code = name.ptr ? KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION : KFK_ERR_UNKNOWN_TOPIC_ID;
     } else {
         res->topic_id = t->id;
-        if (!name.ptr) res->name = arena_msg(req, "%s", t->name);
+        if (!name.ptr) res->name = mock_msgf(req, "%s", t->name);
         mock_topic_remove(req->mc, t);
     }
 }
@@ -293,19 +274,19 @@ static kfk_err check_grow(mock_req *req, const cp_topic *ct, mock_topic *t, ksli
 {
     if (!t) return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     if (ct->count < t->n_parts) {
-        *msg = arena_msg(req,
+        *msg = mock_msgf(req,
                          "The topic %s currently has %d partition(s); %d would not be an "
                          "increase.",
                          t->name, t->n_parts, ct->count);
         return KFK_ERR_INVALID_PARTITIONS;
     }
     if (ct->count == t->n_parts) {
-        *msg = arena_msg(req, "Topic already has %d partition(s).", t->n_parts);
+        *msg = mock_msgf(req, "Topic already has %d partition(s).", t->n_parts);
         return KFK_ERR_INVALID_PARTITIONS;
     }
     if (ct->n_assignments >= 0 && ct->assignments) {
         if (ct->n_assignments != ct->count - t->n_parts) {
-            *msg = arena_msg(req,
+            *msg = mock_msgf(req,
                              "Attempted to add %d additional partition(s), but only %d "
                              "assignment(s) were specified.",
                              ct->count - t->n_parts, ct->n_assignments);
@@ -314,7 +295,7 @@ static kfk_err check_grow(mock_req *req, const cp_topic *ct, mock_topic *t, ksli
         for (int32_t i = 0; i < ct->n_assignments; i++)
             if (!replicas_ok(req->mc, ct->assignments[i].broker_ids,
                              ct->assignments[i].n_broker_ids)) {
-                *msg = arena_msg(req, "The manual partition assignment includes a broker "
+                *msg = mock_msgf(req, "The manual partition assignment includes a broker "
                                       "that is not registered or a duplicate");
                 return KFK_ERR_INVALID_REPLICA_ASSIGNMENT;
             }

@@ -442,6 +442,9 @@ static inline kslice mock_errmsg(const char *s)
 {
     return kwire_cstr(s);
 }
+/* A message formatted into the request's arena (at most 511 bytes; an
+ * empty slice when out of memory). */
+kslice mock_msgf(mock_req *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ------------------------------------------------------------ connections */
 
