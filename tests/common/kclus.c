@@ -125,6 +125,26 @@ void kclus_create_topic_with(const char *bootstrap, const char *name, int32_t pa
     kfk_admin_destroy(a);
 }
 
+void kclus_set_group_configs(const char *bootstrap, const char *group, const char *const *configs)
+{
+    kfk_admin *a = kclus_admin(bootstrap);
+    kfk_config_resource *r = kfk_config_resource_new(KFK_CONFIG_RESOURCE_GROUP, group);
+    ck_assert_ptr_nonnull(r);
+    for (size_t i = 0; configs[i]; i += 2)
+        ck_assert_int_eq(
+            kfk_config_resource_add(r, configs[i], KFK_ALTER_CONFIG_SET, configs[i + 1]), KFK_OK);
+    kfk_admin_result *res = NULL;
+    kfk_err err = kfk_admin_incremental_alter_configs(
+        a, &r, 1, &(kfk_admin_options){.timeout_ms = KCLUS_TIMEOUT_MS}, &res);
+    if (!err) err = kfk_admin_result_error(res, 0);
+    ck_assert_msg(err == KFK_OK, "group %s configs: %s: %s", group, kfk_err_name(err),
+                  res && kfk_admin_result_message(res, 0) ? kfk_admin_result_message(res, 0)
+                                                          : kfk_admin_last_error(a));
+    kfk_admin_result_destroy(res);
+    kfk_config_resource_destroy(r);
+    kfk_admin_destroy(a);
+}
+
 void kclus_delete_topic(const char *bootstrap, const char *name)
 {
     kfk_admin *a = kclus_admin(bootstrap);

@@ -36,6 +36,11 @@ void kclus_create_topic(const char *bootstrap, const char *name, int32_t partiti
 void kclus_create_topic_with(const char *bootstrap, const char *name, int32_t partitions,
                              int16_t rf, const char *const *configs);
 
+/* Sets a group's configs (IncrementalAlterConfigs SET on the GROUP
+ * resource, e.g. share.auto.offset.reset): configs holds name, value,
+ * name, value, ... and ends with NULL. Asserts that they are accepted. */
+void kclus_set_group_configs(const char *bootstrap, const char *group, const char *const *configs);
+
 /* Deletes a topic; errors are ignored (the test is over). */
 void kclus_delete_topic(const char *bootstrap, const char *name);
 

@@ -17,6 +17,7 @@
 #include "base/time.h"
 #include "kclus.h"
 #include "kfk.h"
+#include "kjava.h"
 #include "kplist.h"
 #include "kwire_client.h"
 
@@ -26,11 +27,8 @@
 /* The log: records 0-24 at offsets 0-24, COMMIT at 25, records 25-49 at
  * 26-50, ABORT at 51. */
 #define LOG_END 52
-#define KAFKA_CACHE_DEFAULT "/.cache/kfk/kafka-4.3.1" /* under $HOME, as in tools/kafka */
 
 static const char *codecs[] = {"none", "gzip", "snappy", "lz4", "zstd"};
-
-static char java_dir[512], kafka_lib[512];
 
 /* --- the record rule (tools/golden/golden.py) ------------------------------------------------ */
 
@@ -104,35 +102,14 @@ static void check_record(const kfk_message *m, int i)
 
 /* --- the Java producer ----------------------------------------------------------------------- */
 
-static int run(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Fetches the broker's jars if need be and compiles JavaProducer.java into
- * java_dir unless its class is newer than the source. */
-static void build_java_producer(void)
-{
-    char cmd[4096];
-    ck_assert_msg(run("tools/kafka fetch >&2") == 0, "tools/kafka fetch failed");
-    ck_assert_msg(run("command -v javac >/dev/null") == 0,
-                  "javac missing: a JDK is needed (tools/deps installs openjdk-17-jdk-headless)");
-    snprintf(cmd, sizeof(cmd),
-             "test '%s/JavaProducer.class' -nt tools/golden/JavaProducer.java || "
-             "{ mkdir -p '%s' && javac -nowarn -cp '%s/*' -d '%s' tools/golden/JavaProducer.java; "
-             "} >&2",
-             java_dir, java_dir, kafka_lib, java_dir);
-    ck_assert_msg(run(cmd) == 0, "compiling JavaProducer failed: %s", cmd);
-}
-
 static void java_produce(const char *topic, const char *codec)
 {
     char cmd[4096];
     snprintf(cmd, sizeof(cmd),
-             "java -cp '%s:%s/*' -Dlog4j2.level=WARN JavaProducer '%s' '%s' %s txn >&2", java_dir,
-             kafka_lib, ktest_bootstrap(), topic, codec);
-    int rc = run(cmd);
+             "java -cp '%s' -Dlog4j2.level=WARN JavaProducer '%s' '%s' %s txn >&2",
+             kjava_classpath(), ktest_bootstrap(), topic, codec);
+    int st = system(cmd);
+    int rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     ck_assert_msg(rc == 0, "%s: exit %d", cmd, rc);
 }
 
@@ -184,7 +161,7 @@ START_TEST(test_reads_java_transactions)
     char topic[128], what[32];
     snprintf(what, sizeof(what), "java-txn-%s", codec);
     ktest_unique_topic(topic, sizeof(topic), what);
-    build_java_producer();
+    kjava_build("JavaProducer");
     /* The rule's timestamps are of 2023: without retention.ms=-1, the
      * broker's periodic time-based retention check would delete them
      * whenever it came in the middle of the test. */
@@ -217,12 +194,5 @@ int main(void)
         printf("SKIP: real Kafka only (the log its own transaction coordinator writes)\n");
         return KTEST_SKIP;
     }
-    const char *build = getenv("BUILD"), *cache = getenv("KFK_KAFKA_CACHE");
-    const char *home = getenv("HOME");
-    snprintf(java_dir, sizeof(java_dir), "%s/java", build ? build : "build");
-    if (cache)
-        snprintf(kafka_lib, sizeof(kafka_lib), "%s/lib", cache);
-    else
-        snprintf(kafka_lib, sizeof(kafka_lib), "%s%s/lib", home ? home : "", KAFKA_CACHE_DEFAULT);
     return ktest_run(java_txn_suite());
 }

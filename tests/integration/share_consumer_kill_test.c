@@ -89,28 +89,6 @@ static int hold_main(const char *group, const char *topic)
 
 static const char *self_exe;
 
-/* Sets the share group's lock and start configs; the group need not exist. */
-static void configure_group(const char *group)
-{
-    kfk_admin *a = kclus_admin(NULL);
-    kfk_config_resource *r = kfk_config_resource_new(KFK_CONFIG_RESOURCE_GROUP, group);
-    ck_assert_ptr_nonnull(r);
-    ck_assert_int_eq(
-        kfk_config_resource_add(r, "share.record.lock.duration.ms", KFK_ALTER_CONFIG_SET, LOCK_MS),
-        KFK_OK);
-    ck_assert_int_eq(
-        kfk_config_resource_add(r, "share.auto.offset.reset", KFK_ALTER_CONFIG_SET, "earliest"),
-        KFK_OK);
-    kfk_admin_options o = {.timeout_ms = TIMEOUT_MS};
-    kfk_admin_result *res = NULL;
-    kfk_err err = kfk_admin_incremental_alter_configs(a, &r, 1, &o, &res);
-    ck_assert_msg(err == KFK_OK, "group %s configs: %s: %s", group, kfk_err_name(err),
-                  res ? kfk_admin_result_message(res, 0) : kfk_admin_last_error(a));
-    kfk_admin_result_destroy(res);
-    kfk_config_resource_destroy(r);
-    kfk_admin_destroy(a);
-}
-
 typedef struct child {
     pid_t pid;
     int out; /* its stdout */
@@ -226,7 +204,9 @@ START_TEST(test_records_of_a_killed_member_come_again_to_the_others)
     ktest_unique_topic(topic, sizeof(topic), frozen ? "sharestop" : "sharekill");
     snprintf(group, sizeof(group), "%s-g", topic);
     kclus_create_topic(NULL, topic, 1, -1);
-    configure_group(group);
+    kclus_set_group_configs(NULL, group,
+                            (const char *const[]){"share.record.lock.duration.ms", LOCK_MS,
+                                                  "share.auto.offset.reset", "earliest", NULL});
     /* Small batches: a share fetch acquires whole batches. */
     for (int i = 0; i < N; i += BATCH)
         kclus_produce(NULL, topic, 1, i, BATCH);

@@ -24,35 +24,11 @@
 #include "../common/ktest.h"
 #include "kclus.h"
 #include "kfk.h"
+#include "kjava.h"
 #include "kwire_client.h"
 
 #define TIMEOUT_MS 40000 /* a deadline: 10 s with 5 s heartbeats on a loaded machine */
-#define KAFKA_CACHE_DEFAULT "/.cache/kfk/kafka-4.3.1" /* under $HOME, as in tools/kafka */
 #define MAX_IDS 4000
-
-static char java_dir[512], kafka_lib[512];
-
-static int run(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Fetches the broker's jars if need be and compiles JavaShareConsumer.java
- * into java_dir unless its class is newer than the source. */
-static void build_java_consumer(void)
-{
-    char cmd[4096];
-    ck_assert_msg(run("tools/kafka fetch >&2") == 0, "tools/kafka fetch failed");
-    ck_assert_msg(run("command -v javac >/dev/null") == 0,
-                  "javac missing: a JDK is needed (tools/deps installs openjdk-17-jdk-headless)");
-    snprintf(cmd, sizeof(cmd),
-             "test '%s/JavaShareConsumer.class' -nt tools/golden/JavaShareConsumer.java || "
-             "{ mkdir -p '%s' && javac -nowarn -cp '%s/*' -d '%s' "
-             "tools/golden/JavaShareConsumer.java; } >&2",
-             java_dir, java_dir, kafka_lib, java_dir);
-    ck_assert_msg(run(cmd) == 0, "compiling JavaShareConsumer failed: %s", cmd);
-}
 
 /* --- the Java member ------------------------------------------------------------------------ */
 
@@ -69,8 +45,7 @@ static void java_start(java *j, const char *group, const char *topic)
     int out[2], in[2];
     ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
     ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
-    char cp[1100];
-    snprintf(cp, sizeof(cp), "%s:%s/*", java_dir, kafka_lib);
+    const char *cp = kjava_classpath();
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
@@ -159,24 +134,6 @@ static void java_stop(java *j, tally *t)
 
 /* --- the test ------------------------------------------------------------------------------- */
 
-static void configure_group(const char *group)
-{
-    kfk_admin *a = kclus_admin(NULL);
-    kfk_config_resource *r = kfk_config_resource_new(KFK_CONFIG_RESOURCE_GROUP, group);
-    ck_assert_ptr_nonnull(r);
-    ck_assert_int_eq(
-        kfk_config_resource_add(r, "share.auto.offset.reset", KFK_ALTER_CONFIG_SET, "earliest"),
-        KFK_OK);
-    kfk_admin_options o = {.timeout_ms = TIMEOUT_MS};
-    kfk_admin_result *res = NULL;
-    kfk_err err = kfk_admin_incremental_alter_configs(a, &r, 1, &o, &res);
-    ck_assert_msg(err == KFK_OK, "group %s configs: %s: %s", group, kfk_err_name(err),
-                  res ? kfk_admin_result_message(res, 0) : kfk_admin_last_error(a));
-    kfk_admin_result_destroy(res);
-    kfk_config_resource_destroy(r);
-    kfk_admin_destroy(a);
-}
-
 /* Takes what sc has, accepting it at the next poll (implicit mode). */
 static void drain(kfk_share_consumer *sc, tally *t, int timeout_ms)
 {
@@ -210,9 +167,10 @@ START_TEST(test_kfk_and_java_split_a_share_group_s_records)
     char topic[128], group[160];
     ktest_unique_topic(topic, sizeof(topic), "sharejava");
     snprintf(group, sizeof(group), "%s-g", topic);
-    build_java_consumer();
+    kjava_build("JavaShareConsumer");
     kclus_create_topic(NULL, topic, PARTS, -1);
-    configure_group(group);
+    kclus_set_group_configs(NULL, group,
+                            (const char *const[]){"share.auto.offset.reset", "earliest", NULL});
 
     /* Java first: its JVM takes a while to start, and a member that joins
      * after the other was given both partitions gets one only when the
@@ -289,12 +247,5 @@ int main(void)
         printf("SKIP: real Kafka only (interoperation with the Java client's share consumer)\n");
         return KTEST_SKIP;
     }
-    const char *build = getenv("BUILD"), *cache = getenv("KFK_KAFKA_CACHE");
-    const char *home = getenv("HOME");
-    snprintf(java_dir, sizeof(java_dir), "%s/java", build ? build : "build");
-    if (cache)
-        snprintf(kafka_lib, sizeof(kafka_lib), "%s/lib", cache);
-    else
-        snprintf(kafka_lib, sizeof(kafka_lib), "%s%s/lib", home ? home : "", KAFKA_CACHE_DEFAULT);
     return ktest_run(share_java_suite());
 }
