@@ -227,55 +227,6 @@ static void consume_rdk(const char *bootstrap, const char *topic, long n, result
 
 /* --- loading ------------------------------------------------------------------------ */
 
-static long load_failed;
-
-static void load_dr(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
-{
-    (void)producer;
-    (void)opaque;
-    if (r->err) load_failed++;
-}
-
-static int load(const char *bootstrap, const char *topic, const bcase *c, long n)
-{
-    kfk_conf *conf = bench_kfk_conf(bootstrap);
-    char err[512];
-    bench_kset(conf, "acks", "all");
-    bench_kset(conf, "linger.ms", "5");
-    bench_kset(conf, "batch.size", "16384");
-    bench_kset(conf, "compression.type", c->codec);
-    kfk_conf_set_dr_cb(conf, load_dr, NULL);
-    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
-    if (!p) {
-        fprintf(stderr, "kfk producer: %s\n", err);
-        return -1;
-    }
-    size_t pool_len = (size_t)1 << 20;
-    char *pool = bench_text_pool(pool_len);
-    load_failed = 0;
-    for (long i = 0; i < n; i++) {
-        size_t at = ((size_t)i * 7919) % (pool_len - (size_t)c->size);
-        kfk_record rec = {.topic = topic,
-                          .partition = KFK_PARTITION_ANY,
-                          .value = pool + at,
-                          .value_len = (size_t)c->size};
-        kfk_err e;
-        while ((e = kfk_produce(p, &rec, NULL)) == KFK_ERR_QUEUE_FULL)
-            kfk_producer_poll(p, 1);
-        if (e) load_failed++;
-        if ((i & 1023) == 0) kfk_producer_poll(p, 0);
-    }
-    kfk_err e = kfk_producer_flush(p, 300000);
-    kfk_producer_destroy(p);
-    free(pool);
-    if (e || load_failed) {
-        fprintf(stderr, "loading %s: %ld records failed (%s)\n", topic, load_failed,
-                kfk_err_str(e));
-        return -1;
-    }
-    return 0;
-}
-
 /* --- running ----------------------------------------------------------------------- */
 
 /* Runs one client in a fresh process (this binary with -C), which writes
@@ -313,7 +264,7 @@ static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstr
     char topic[128];
     snprintf(topic, sizeof(topic), "bench-consume-%d-%s-%d", c->size, c->codec, (int)getpid());
     bench_make_topic(mc, bootstrap, topic, PARTITIONS);
-    if (load(bootstrap, topic, c, n)) {
+    if (bench_load_topic(bootstrap, topic, n, c->size, c->codec)) {
         bench_drop_topic(bootstrap, topic);
         return;
     }

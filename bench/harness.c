@@ -322,3 +322,58 @@ void bench_rdk_warm_up(rd_kafka_t *rk, const char *topic, int size)
     bench_rdk_produce(rk, topic, bench_value(0, size), (size_t)size, -1);
     rd_kafka_flush(rk, 30000);
 }
+
+/* --- loading a topic ---------------------------------------------------------- */
+
+static long load_failed;
+
+static void load_dr(void *opaque, kfk_producer *producer, const kfk_delivery_report *r)
+{
+    (void)producer;
+    (void)opaque;
+    if (r->err) load_failed++;
+}
+
+int bench_load_topic(const char *bootstrap, const char *topic, long n, int size, const char *codec)
+{
+    kfk_conf *conf = bench_kfk_conf(bootstrap);
+    char err[512];
+    bench_kset(conf, "acks", "all");
+    bench_kset(conf, "linger.ms", "5");
+    bench_kset(conf, "batch.size", "16384");
+    bench_kset(conf, "compression.type", codec);
+    kfk_conf_set_dr_cb(conf, load_dr, NULL);
+    kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
+    if (!p) {
+        fprintf(stderr, "kfk producer: %s\n", err);
+        return -1;
+    }
+    size_t pool_len = (size_t)1 << 20;
+    char *pool = bench_text_pool(pool_len);
+    if (!pool) {
+        kfk_producer_destroy(p);
+        return -1;
+    }
+    load_failed = 0;
+    for (long i = 0; i < n; i++) {
+        size_t at = ((size_t)i * 7919) % (pool_len - (size_t)size);
+        kfk_record rec = {.topic = topic,
+                          .partition = KFK_PARTITION_ANY,
+                          .value = pool + at,
+                          .value_len = (size_t)size};
+        kfk_err e;
+        while ((e = kfk_produce(p, &rec, NULL)) == KFK_ERR_QUEUE_FULL)
+            kfk_producer_poll(p, 1);
+        if (e) load_failed++;
+        if ((i & 1023) == 0) kfk_producer_poll(p, 0);
+    }
+    kfk_err e = kfk_producer_flush(p, 300000);
+    kfk_producer_destroy(p);
+    free(pool);
+    if (e || load_failed) {
+        fprintf(stderr, "loading %s: %ld records failed (%s)\n", topic, load_failed,
+                kfk_err_str(e));
+        return -1;
+    }
+    return 0;
+}

@@ -75,6 +75,11 @@ int bench_runs(int dflt, int max);
  * for the codecs), malloc'd; NULL when out of memory. */
 char *bench_text_pool(size_t len);
 
+/* Fills topic with n records of size bytes (text from bench_text_pool) with
+ * kfk's producer: acks=all, linger.ms 5, batch.size 16 KiB, codec. 0
+ * once every record is delivered, else -1 (said on stderr). */
+int bench_load_topic(const char *bootstrap, const char *topic, long n, int size, const char *codec);
+
 /* --- producing: the producer benchmarks' clients ------------------------- */
 
 /* The values the producer benchmarks send: bench_values_init() makes a
