@@ -404,6 +404,51 @@ START_TEST(test_a_final_type_replaces_a_pending_renewal)
 }
 END_TEST
 
+/* A ShareFetch partition answer with acquired ranges and no records: the
+ * gaps are acknowledged one by one up to a bound, however long the
+ * ranges (a hostile broker could name 2^62 offsets), and malformed ranges
+ * are refused with nothing acknowledged. */
+static kfk_err take_ranges(kshare_part *p, const kp_share_fetch_response_acquired_records *r,
+                           int32_t n)
+{
+    static kfk_share_consumer sc; /* records_take reads it only for records */
+    kp_share_fetch_response_partition_data pd = {
+        .acquired_records = (kp_share_fetch_response_acquired_records *)r, .n_acquired_records = n};
+    return kshare_records_take(&sc, p, &pd, NULL);
+}
+
+START_TEST(test_acquired_ranges_without_records_are_acknowledged_within_a_bound)
+{
+    kshare_part p = {0};
+    kp_share_fetch_response_acquired_records small[] = {{.first_offset = 10, .last_offset = 12},
+                                                        {.first_offset = 20, .last_offset = 20}};
+    ck_assert_int_eq(take_ranges(&p, small, 2), KFK_OK);
+    ck_assert_int_eq(p.acks.n, 4);
+    ck_assert_int_eq(p.acks.v[0].offset, 10);
+    ck_assert_int_eq(p.acks.v[3].offset, 20);
+    ck_assert_int_eq(p.acks.v[3].type, KSHARE_ACK_GAP);
+    kshare_acks_free(&p.acks);
+
+    kp_share_fetch_response_acquired_records huge[] = {
+        {.first_offset = 0, .last_offset = INT64_MAX - 1}};
+    ck_assert_int_eq(take_ranges(&p, huge, 1), KFK_OK);
+    ck_assert_int_eq(p.acks.n, 65536);
+    ck_assert_int_eq(p.acks.v[65535].offset, 65535);
+    kshare_acks_free(&p.acks);
+
+    kp_share_fetch_response_acquired_records bad[][2] = {
+        {{.first_offset = 5, .last_offset = 4}, {.first_offset = 6, .last_offset = 6}},
+        {{.first_offset = -1, .last_offset = 0}, {.first_offset = 6, .last_offset = 6}},
+        {{.first_offset = 0, .last_offset = 5}, {.first_offset = 5, .last_offset = 6}},
+        {{.first_offset = 0, .last_offset = 1}, {.first_offset = 3, .last_offset = INT64_MAX}},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_int_eq(take_ranges(&p, bad[i], 2), KFK_ERR_MALFORMED);
+        ck_assert_int_eq(p.acks.n, 0);
+    }
+}
+END_TEST
+
 static Suite *share_consumer_suite(void)
 {
     Suite *s = suite_create("share_consumer");
@@ -424,6 +469,7 @@ static Suite *share_consumer_suite(void)
     TCase *pure = tcase_create("acks");
     tcase_add_test(pure, test_ack_batches_are_runs_of_offsets);
     tcase_add_test(pure, test_a_final_type_replaces_a_pending_renewal);
+    tcase_add_test(pure, test_acquired_ranges_without_records_are_acknowledged_within_a_bound);
     suite_add_tcase(s, pure);
     return s;
 }
