@@ -377,3 +377,20 @@ int bench_load_topic(const char *bootstrap, const char *topic, long n, int size,
     }
     return 0;
 }
+
+int bench_cluster(const char **bootstrap, kfk_mock_cluster **mc)
+{
+    *mc = NULL;
+    if (bench_tls_ca && !*bootstrap) {
+        fprintf(stderr, "-S needs -b BOOTSTRAP (a TLS listener): the mock has no TLS\n");
+        return 2;
+    }
+    if (*bootstrap) return 0;
+    if (!(*mc = kfk_mock_cluster_new(1))) {
+        fprintf(stderr, "the mock cluster did not start\n");
+        return 1;
+    }
+    kfk_mock_set_check_crcs(*mc, false);
+    *bootstrap = kfk_mock_cluster_bootstrap(*mc);
+    return 0;
+}

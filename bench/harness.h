@@ -22,6 +22,13 @@
 /* -S: the CA file both clients trust, and TLS on; NULL: plaintext. */
 extern const char *bench_tls_ca;
 
+/* The cluster a benchmark runs against: with *bootstrap set, that one
+ * (*mc NULL); else an in-process mock of 1 broker with CRC checks off,
+ * *bootstrap its address. Returns 0, or the exit status after saying why
+ * on stderr: 2 for -S without -b (the mock has no TLS), 1 when the mock
+ * does not start. */
+int bench_cluster(const char **bootstrap, kfk_mock_cluster **mc);
+
 int64_t bench_now_ns(void);
 /* User + system CPU of the whole process (every thread of the client). */
 int64_t bench_cpu_ns(void);

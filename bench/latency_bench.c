@@ -365,18 +365,11 @@ int main(int argc, char **argv)
     }
     char self[4096];
     if (bench_self_path(self, sizeof(self))) return 1;
-    if (bench_tls_ca && !bootstrap) {
-        fprintf(stderr, "-S needs -b BOOTSTRAP (a TLS listener): the mock has no TLS\n");
-        return 2;
-    }
     int n_runs = bench_runs(2, MAX_RUNS);
-    kfk_mock_cluster *mc = NULL;
-    if (!bootstrap) {
-        mc = kfk_mock_cluster_new(1);
-        kfk_mock_set_check_crcs(mc, false);
-        kfk_mock_set_retention_bytes(mc, (size_t)64 << 20);
-        bootstrap = kfk_mock_cluster_bootstrap(mc);
-    }
+    kfk_mock_cluster *mc;
+    int rc = bench_cluster(&bootstrap, &mc);
+    if (rc) return rc;
+    if (mc) kfk_mock_set_retention_bytes(mc, (size_t)64 << 20);
     static const lcase all[] = {{10000, 0}, {10000, 5}, {100000, 0}, {100000, 5}};
     const lcase *cases = all;
     size_t n_cases = quick ? 2 : sizeof(all) / sizeof(all[0]);

@@ -280,17 +280,10 @@ int main(int argc, char **argv)
                    : 2;
     char self[4096];
     if (bench_self_path(self, sizeof(self))) return 1;
-    if (bench_tls_ca && !bootstrap) {
-        fprintf(stderr, "-S needs -b BOOTSTRAP (a TLS listener): the mock has no TLS\n");
-        return 2;
-    }
-    kfk_mock_cluster *mc = NULL;
-    if (!bootstrap) {
-        mc = kfk_mock_cluster_new(1);
-        kfk_mock_set_check_crcs(mc, false);
-        kfk_mock_set_retention_bytes(mc, (size_t)64 << 20);
-        bootstrap = kfk_mock_cluster_bootstrap(mc);
-    }
+    kfk_mock_cluster *mc;
+    int rc = bench_cluster(&bootstrap, &mc);
+    if (rc) return rc;
+    if (mc) kfk_mock_set_retention_bytes(mc, (size_t)64 << 20);
     static const bcase all[] = {
         {100, "none", 0},       {100, "lz4", 0},       {100, "none", 16384},
         {100, "lz4", 16384},    {100, "zstd", 16384},

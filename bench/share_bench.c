@@ -488,17 +488,10 @@ int main(int argc, char **argv)
     }
     char self[4096];
     if (bench_self_path(self, sizeof(self))) return 1;
-    if (bench_tls_ca && !bootstrap) {
-        fprintf(stderr, "-S needs -b BOOTSTRAP (a TLS listener): the mock has no TLS\n");
-        return 2;
-    }
-    kfk_mock_cluster *mc = NULL;
-    if (!bootstrap) {
-        mc = kfk_mock_cluster_new(1);
-        kfk_mock_set_check_crcs(mc, false);
-        kfk_mock_set_share_auto_offset_reset(mc, "earliest");
-        bootstrap = kfk_mock_cluster_bootstrap(mc);
-    }
+    kfk_mock_cluster *mc;
+    int rc = bench_cluster(&bootstrap, &mc);
+    if (rc) return rc;
+    if (mc) kfk_mock_set_share_auto_offset_reset(mc, "earliest");
     run_all(self, mc, bootstrap, n, size, only_k);
     kfk_mock_cluster_destroy(mc);
     return 0;
