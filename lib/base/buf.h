@@ -8,11 +8,16 @@
 #include <stdint.h>
 #include <string.h>
 
+struct kgather;
+
 /* A growable byte buffer. Zero-initialised is a valid empty buffer. */
 typedef struct kbuf {
     uint8_t *data;
     size_t len;
     size_t cap;
+    /* Set while a protocol encode may leave long byte fields out of data
+     * and note them here instead (proto/wire.h); NULL otherwise. */
+    struct kgather *gather;
 } kbuf;
 
 /* A view of bytes owned by someone else. */

@@ -151,12 +151,10 @@ static inline int64_t kread_varint64(kreader *r)
 /* Encoded sizes. */
 static inline size_t kuvarint_size(uint64_t v)
 {
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
+    /* A byte per started 7 bits, without a loop: (9 * bits + 64) / 64
+     * is ceil(bits / 7) for the 1..64 significant bits v can have. */
+    unsigned bits = 64u - (unsigned)__builtin_clzll(v | 1);
+    return (bits * 9u + 64u) / 64u;
 }
 static inline size_t kvarint32_size(int32_t v)
 {
@@ -190,6 +188,10 @@ static inline size_t kput_u64(uint8_t *p, uint64_t v)
 }
 static inline size_t kput_uvarint(uint8_t *p, uint64_t v)
 {
+    if (v < 0x80) { /* most lengths and deltas */
+        p[0] = (uint8_t)v;
+        return 1;
+    }
     size_t n = 0;
     while (v >= 0x80) {
         p[n++] = (uint8_t)(v | 0x80);

@@ -430,6 +430,7 @@ static void unlink_and_free(kconn *c)
         c->group->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     kbuf_free(&c->out);
+    kgather_free(&c->gather);
     kbuf_free(&c->rbuf);
     karena_free(&c->arena);
     free(c->host);
@@ -487,6 +488,7 @@ kconn *kconn_new(kconn_group *g, int32_t node_id, const char *host, int port, vo
              node_id);
     c->io.fd = -1;
     c->io.fn = kconn_on_io;
+    c->gather.min = KCONN_GATHER_MIN;
     atomic_store_explicit(&c->stats.state_since_ns, ktime_mono_ns(), memory_order_relaxed);
     ktimer_init(&c->timer, on_timer);
     kreq_queue_init(&c->pending);

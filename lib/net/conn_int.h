@@ -3,6 +3,8 @@
 #ifndef KFK_NET_CONN_INT_H
 #define KFK_NET_CONN_INT_H
 
+#include <sys/uio.h>
+
 #include "net/conn.h"
 #include "net/sock.h"
 #include "net/versions.h"
@@ -75,8 +77,16 @@ struct kconn {
     ksource *sources;
     int32_t next_correlation_id;
 
-    kbuf out;        /* encoded frames not yet written */
-    size_t out_sent; /* bytes of out already written */
+    /* Output (conn_out.c): encoded frames not yet written, in out, with
+     * the record batches of KREQ_F_GATHER requests left in place and
+     * written from there: gather.v[i] goes right before out byte at. */
+    kbuf out;
+    size_t out_sent;      /* bytes of out already written */
+    kgather gather;       /* sorted by at */
+    size_t ext_head;      /* gather.v[] before this are written */
+    size_t ext_sent;      /* bytes of gather.v[ext_head] written */
+    uint64_t wire_queued; /* bytes ever encoded for this connection */
+    uint64_t wire_sent;   /* bytes ever written */
     kbuf rbuf;       /* bytes read and not yet consumed */
     size_t rpos;     /* start of the first unconsumed frame in rbuf */
     krbuf *big;      /* a frame being read into its own buffer */
@@ -201,5 +211,27 @@ kfk_err kconn_send_now(kconn *c, kreq *r, int16_t version);
 int kconn_expire(kconn *c, int64_t now_ns);
 /* Drops read and write buffers' contents (the socket is gone). */
 void kconn_reset_buffers(kconn *c);
+
+/* conn_out.c: the output queue. */
+/* Gathered fields are at least this long: below it a copy costs less
+ * than a piece of its own in the writev. */
+#define KCONN_GATHER_MIN 4096
+/* Whether every encoded byte was written. */
+static inline bool kconn_out_done(const kconn *c)
+{
+    return c->out_sent == c->out.len && c->ext_head == c->gather.n;
+}
+/* Up to max pieces of what is left to write, in order; returns how many. */
+int kconn_out_iov(const kconn *c, struct iovec *iov, int max);
+/* Notes that n more bytes were written. */
+void kconn_out_advance(kconn *c, size_t n);
+/* Drops written bytes from the front of out when that is cheap enough. */
+void kconn_out_compact(kconn *c);
+/* Copies the gathered fields not yet written into out, so that nothing
+ * written later refers to memory outside the connection. Returns 0 or -1
+ * when memory is exhausted. */
+int kconn_out_flatten(kconn *c);
+/* Empties the queue (all written, or the connection is gone). */
+void kconn_out_reset(kconn *c);
 
 #endif

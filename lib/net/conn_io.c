@@ -176,16 +176,21 @@ kfk_err kconn_send_now(kconn *c, kreq *r, int16_t version)
      * group's metadata record and fail every SyncGroup on a null one. */
     const char *client_id = c->cfg->client_id ? c->cfg->client_id : "";
     size_t before = c->out.len;
+    uint64_t gathered = c->gather.total;
+    c->out.gather = r->flags & KREQ_F_GATHER ? &c->gather : NULL;
     int rc = kproto_write_client_request(&c->out, r->api, version, id, kwire_cstr(client_id),
                                          r->body);
+    c->out.gather = NULL;
     if (rc) return (kfk_err)rc;
+    uint64_t frame = (c->out.len - before) + (c->gather.total - gathered);
+    c->wire_queued += frame;
     kstat_add(&c->stats.tx, 1);
-    kstat_add(&c->stats.tx_bytes, c->out.len - before);
+    kstat_add(&c->stats.tx_bytes, frame);
     r->sent_ns = kloop_now(c->loop);
     r->version = version;
     r->correlation_id = id;
     if (r->flags & KREQ_F_NO_RESPONSE) {
-        r->out_end = c->out.len;
+        r->wire_end = c->wire_queued;
         kreq_queue_push(&c->unacked, r);
     } else {
         kreq_queue_push(&c->inflight, r);
@@ -198,23 +203,13 @@ static int room(const kconn *c)
     return c->cfg->max_in_flight - c->inflight.n - c->unacked.n;
 }
 
-/* Drops the bytes already written from the front of c->out. Without it a
- * connection whose socket never drains completely (a slow broker, big
- * batches) appends behind an ever longer written prefix and the buffer
- * grows without bound. Moving only when the prefix is at least as long as
- * what remains keeps the cost to one copy per byte written. */
 static void complete_written(kconn *c);
 
+/* Drops the bytes already written from the front of c->out. */
 static void compact_out(kconn *c)
 {
-    complete_written(c); /* what stays queued ends past out_sent */
-    size_t sent = c->out_sent, left = c->out.len - sent;
-    if (!sent || sent < left) return;
-    memmove(c->out.data, c->out.data + sent, left);
-    c->out.len = left;
-    c->out_sent = 0;
-    for (kreq *r = c->unacked.head; r; r = r->next)
-        r->out_end -= sent;
+    complete_written(c);
+    kconn_out_compact(c);
 }
 
 /* Encodes pending requests while the in-flight limit allows. */
@@ -271,7 +266,7 @@ void kconn_flush(kconn *c)
 
 static void complete_written(kconn *c)
 {
-    while (c->unacked.head && c->unacked.head->out_end <= c->out_sent) {
+    while (c->unacked.head && c->unacked.head->wire_end <= c->wire_sent) {
         kreq *r = kreq_queue_pop(&c->unacked);
         kconn_complete(c, r, KFK_OK, NULL, NULL);
     }
@@ -293,20 +288,27 @@ static void tls_failed(kconn *c, int how, const char *why)
     kconn_fail(c, KFK_ERR_TRANSPORT, why);
 }
 
-/* One write of n bytes at p through the socket or TLS. Returns bytes
- * written, 0 when the socket is full, or -1 when the connection failed. */
-static ssize_t send_some(kconn *c, const uint8_t *p, size_t n)
+/* Pieces of output written by one sendmsg. */
+enum { IOV_PER_WRITE = 16 };
+
+/* One write of what is left through the socket or TLS (its first piece
+ * only: TLS encrypts from there anyway). Returns bytes written, 0 when the
+ * socket is full, or -1 when the connection failed. */
+static ssize_t send_some(kconn *c)
 {
+    struct iovec iov[IOV_PER_WRITE];
+    int n = kconn_out_iov(c, iov, c->tls ? 1 : IOV_PER_WRITE);
     if (c->tls) {
         char why[256];
         int want;
-        ssize_t w = ktls_write(c->tls, p, n, &want, why, sizeof(why));
+        ssize_t w = ktls_write(c->tls, iov[0].iov_base, iov[0].iov_len, &want, why, sizeof(why));
         c->tls_write_wants_in = w == 0 && want == KTLS_WANT_READ;
         if (w < 0) tls_failed(c, (int)w, why);
         return w < 0 ? -1 : w;
     }
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)n};
     for (;;) {
-        ssize_t w = send(c->io.fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t w = sendmsg(c->io.fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w > 0) return w;
         if (w < 0 && errno == EINTR) continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
@@ -318,25 +320,22 @@ static ssize_t send_some(kconn *c, const uint8_t *p, size_t n)
 
 int kconn_write(kconn *c)
 {
-    /* All queued frames are contiguous in c->out, so one send() carries
-     * every request encoded since the last write. */
-    while (c->out_sent < c->out.len) {
-        ssize_t n = send_some(c, c->out.data + c->out_sent, c->out.len - c->out_sent);
+    /* One sendmsg carries every request encoded since the last write
+     * (up to IOV_PER_WRITE pieces). */
+    while (!kconn_out_done(c)) {
+        ssize_t n = send_some(c);
         if (n < 0) return -1;
         if (n == 0) break;
-        c->out_sent += (size_t)n;
+        kconn_out_advance(c, (size_t)n);
         c->last_active_ns = kloop_now(c->loop);
     }
     /* Writability matters while output waits, unless TLS waits for input
      * first (then the next read event writes again), or a TLS read waits
      * for it. */
-    bool wait_out = c->out_sent < c->out.len && !c->tls_write_wants_in;
+    bool wait_out = !kconn_out_done(c) && !c->tls_write_wants_in;
     kloop_io_mod(c->loop, &c->io, wait_out || c->tls_read_wants_out ? EPOLLIN | EPOLLOUT : EPOLLIN);
     complete_written(c);
-    if (c->out_sent == c->out.len) { /* callbacks may have queued, not encoded */
-        c->out.len = 0;
-        c->out_sent = 0;
-    }
+    if (kconn_out_done(c)) kconn_out_reset(c); /* callbacks may have queued, not encoded */
     return 0;
 }
 
@@ -344,8 +343,7 @@ int kconn_write(kconn *c)
 
 void kconn_reset_buffers(kconn *c)
 {
-    c->out.len = 0;
-    c->out_sent = 0;
+    kconn_out_reset(c);
     c->rbuf.len = 0;
     c->rpos = 0;
     if (c->big) {
@@ -593,7 +591,7 @@ void kconn_on_io(kio *io, uint32_t events)
         if (rc == 0 && s == KCONN_READY && (c->pending.n || c->sources))
             kconn_flush(c);
         else if (rc == 0 && (s == KCONN_API_VERSIONS || s == KCONN_SASL || s == KCONN_READY) &&
-                 c->out_sent < c->out.len)
+                 !kconn_out_done(c))
             kconn_write(c);
     }
     kconn_arm_timer(c);
@@ -664,6 +662,9 @@ int kconn_expire(kconn *c, int64_t now)
     if (closing)
         klog(&c->cfg->log, KFK_LOG_WARNING, "broker", "%s: %d request(s) timed out in flight",
              c->name, sent_expired.n);
+    /* A request given up stays on the wire: what of it is gathered and not
+     * yet written is copied, for its owner may free it now. */
+    if (!closing && given_up.n && kconn_out_flatten(c)) closing = 1;
     kconn_fail_queue(c, &sent_expired, KFK_ERR_TIMED_OUT);
     kconn_fail_queue(c, &expired, KFK_ERR_TIMED_OUT);
     kconn_fail_queue(c, &given_up, KFK_ERR_TIMED_OUT);

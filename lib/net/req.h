@@ -51,6 +51,10 @@ enum {
     KREQ_F_KEEP_FRAME = 1 << 1,
     /* lib/net private: a stand-in for a request given up in flight */
     KREQ_F_STAND_IN = 1 << 2,
+    /* Write the body's long byte fields (record batches) from where they
+     * are instead of copying them: they must stay unchanged until done
+     * runs. */
+    KREQ_F_GATHER = 1 << 3,
 };
 
 struct kreq {
@@ -81,7 +85,7 @@ struct kreq {
     kreq *next;
     kconn *conn;
     int32_t correlation_id;
-    size_t out_end; /* KREQ_F_NO_RESPONSE: where it ends in the output */
+    uint64_t wire_end; /* KREQ_F_NO_RESPONSE: its last byte's place in the connection's output */
     int64_t sent_ns; /* when it was encoded (loop clock): its round trip starts */
 };
 

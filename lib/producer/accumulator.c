@@ -517,6 +517,13 @@ static bool try_grow(kaccum *a, kaccum_part *p, kaccum_batch *b, size_t need)
     if (ok) a->reserved += extra;
     pthread_mutex_unlock(&a->mem_lock);
     if (!ok) return false;
+    /* The buffer takes what was reserved at once: growing it by half
+     * (buf_room) or by doubling (the writer's kbuf) would copy the batch
+     * more often, or hold more than the reservation counts. */
+    if (b->buf.cap < next && buf_room(&b->buf, next - b->buf.len, next) < 0) {
+        unreserve(a, extra);
+        return false;
+    }
     b->reserved += extra;
     b->w.max_bytes = next;
     return true;

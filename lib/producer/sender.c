@@ -343,6 +343,7 @@ static void send_batches(ksender *s, kconn *c, kaccum_list *l, int64_t now_ms)
     kreq_init(&r->req, &kp_produce_client, &r->body,
               ktime_mono_ns() + p->request_timeout_ms * KTIME_NS_PER_MS, produce_done, r);
     r->req.max_version = max_version;
+    r->req.flags |= KREQ_F_GATHER; /* the batches wait for produce_done */
     if (p->acks == 0) r->req.flags |= KREQ_F_NO_RESPONSE;
     kconn_send(c, &r->req);
 }

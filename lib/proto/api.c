@@ -33,6 +33,20 @@ int kproto_response_header_version(int16_t key, int16_t version)
     return is_flexible(api, version) ? 1 : 0;
 }
 
+/* Fills in the size prefix of the frame at start, which has `gathered`
+ * bytes outside out (kgather), or rolls it back. */
+static int finish_gathered_frame(kbuf *out, size_t start, size_t gathered, int err)
+{
+    size_t n = out->len - start - 4 + gathered;
+    if (!err && n > INT32_MAX) err = KFK_ERR_TOO_LARGE;
+    if (err) {
+        out->len = start;
+        return err;
+    }
+    kput_u32(out->data + start, (uint32_t)n);
+    return 0;
+}
+
 /* Reserves the size prefix; finish_frame fills it in or rolls back. */
 static size_t begin_frame(kbuf *out, int *err)
 {
@@ -43,15 +57,7 @@ static size_t begin_frame(kbuf *out, int *err)
 
 static int finish_frame(kbuf *out, size_t start, int err)
 {
-    size_t n = out->len - start - 4;
-    if (!err && n > INT32_MAX)
-        err = KFK_ERR_TOO_LARGE;
-    if (err) {
-        out->len = start;
-        return err;
-    }
-    kput_u32(out->data + start, (uint32_t)n);
-    return 0;
+    return finish_gathered_frame(out, start, 0, err);
 }
 
 /* Starts a request frame at out->len: the size prefix and the header.
@@ -91,9 +97,19 @@ int kproto_write_client_request(kbuf *out, const kproto_client *api, int16_t ver
                                 int32_t correlation_id, kslice client_id, const void *m)
 {
     size_t start = out->len;
+    kgather *g = out->gather;
+    size_t n_ext = g ? g->n : 0;
+    uint64_t gathered = g ? g->total : 0;
     int err = begin_request(out, api->key, version, correlation_id, client_id);
     if (!err) err = api->encode_request(m, version, out);
-    return finish_frame(out, start, err);
+    if (g) {
+        gathered = g->total - gathered;
+        if (err) { /* the fields noted belong to the frame rolled back */
+            g->n = n_ext;
+            g->total -= gathered;
+        }
+    }
+    return finish_gathered_frame(out, start, (size_t)gathered, err);
 }
 
 int kproto_write_response(kbuf *out, int16_t key, int16_t version, int32_t correlation_id,

@@ -70,7 +70,10 @@ int kproto_response_decode(int16_t key, int16_t version, void *m, kreader *r, ka
 int kproto_write_request(kbuf *out, int16_t key, int16_t version, int32_t correlation_id,
                          kslice client_id, const void *m);
 
-/* The same for api's request m, encoded by api. */
+/* The same for api's request m, encoded by api. With out->gather set,
+ * byte fields of at least gather->min bytes are noted there rather than
+ * copied into out (the size prefix counts them); the caller sends them
+ * in place, and they must stay unchanged until it has. */
 int kproto_write_client_request(kbuf *out, const kproto_client *api, int16_t version,
                                 int32_t correlation_id, kslice client_id, const void *m);
 

@@ -1,6 +1,7 @@
 #include "proto/wire.h"
 
 #include <assert.h>
+#include <stdlib.h>
 
 /* --- sizes ---------------------------------------------------------------- */
 
@@ -17,11 +18,14 @@ size_t kw_str_array_size(const kslice *p, int32_t n, int flex)
 int kwriter_begin(kwriter *w, kbuf *out, size_t n)
 {
     w->err = 0;
+    w->gather = out->gather;
+    w->gathered = 0;
     if (kbuf_reserve(out, n)) {
         w->p = NULL;
         return KFK_ERR_NO_MEMORY;
     }
     w->p = out->data + out->len;
+    w->base = out->data;
     return 0;
 }
 
@@ -31,9 +35,38 @@ int kwriter_end(kwriter *w, kbuf *out, size_t n)
         return w->err;
     /* The size pass and the write pass walk the same fields under the same
      * conditions; a difference is a generator bug. */
-    assert(w->p == out->data + out->len + n);
-    out->len += n;
+    assert(w->p + w->gathered == out->data + out->len + n);
+    out->len += n - w->gathered;
     return 0;
+}
+
+void kgather_free(kgather *g)
+{
+    free(g->v);
+    g->v = NULL;
+    g->n = g->cap = 0;
+}
+
+void kw_field_bytes(kwriter *w, kslice s)
+{
+    kgather *g = w->gather;
+    if (!g || !g->min || s.len < g->min) {
+        kw_raw(w, s.ptr, s.len);
+        return;
+    }
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 16;
+        kgather_ext *v = realloc(g->v, cap * sizeof(*v));
+        if (!v) { /* copied then, as without gathering */
+            kw_raw(w, s.ptr, s.len);
+            return;
+        }
+        g->v = v;
+        g->cap = cap;
+    }
+    g->v[g->n++] = (kgather_ext){(size_t)(w->p - w->base), s};
+    g->total += s.len;
+    w->gathered += s.len;
 }
 
 static bool write_null(kwriter *w, int nullable, int flex, int classic_width)
@@ -82,7 +115,7 @@ void kw_bytes(kwriter *w, kslice s, int flex, int nullable)
         kw_uvarint(w, s.len + 1);
     else
         kw_i32(w, (int32_t)s.len);
-    kw_raw(w, s.ptr, s.len);
+    kw_field_bytes(w, s);
 }
 
 void kw_array_len(kwriter *w, int32_t n, int flex, int nullable)

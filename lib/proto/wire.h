@@ -102,7 +102,27 @@ static inline size_t kw_tag_size(uint32_t tag, size_t value_len)
 typedef struct kwriter {
     uint8_t *p;
     int err; /* the first kfk_err a write hit, or 0 */
+    struct kgather *gather; /* the output's, when it gathers */
+    uint8_t *base;          /* the output's data, for kgather_ext.at */
+    size_t gathered;        /* bytes of fields left out of the reserved space */
 } kwriter;
+
+/* Byte fields a gathering encode left where they are: the sender writes
+ * each one right before the output byte at `at` (scatter-gather), so that
+ * record batches reach the socket without a copy into the output. */
+typedef struct kgather_ext {
+    size_t at;
+    kslice s;
+} kgather_ext;
+
+typedef struct kgather {
+    kgather_ext *v;
+    size_t n, cap;
+    size_t min;     /* fields at least this long are gathered; 0: none */
+    uint64_t total; /* bytes ever gathered, for frame lengths */
+} kgather;
+
+void kgather_free(kgather *g);
 
 /* Reserves exactly n bytes at the end of out and points w at them.
  * Returns 0 or KFK_ERR_NO_MEMORY. */
@@ -143,6 +163,10 @@ static inline void kw_raw(kwriter *w, const void *p, size_t n)
         memcpy(w->p, p, n);
     w->p += n;
 }
+
+/* kw_raw for a byte field's bytes: left in place when the output gathers
+ * and the field is long enough. */
+void kw_field_bytes(kwriter *w, kslice s);
 
 /* Each of these fails w with KFK_ERR_INVALID_ARG (writing nothing) for a
  * null where the version has no null, a string over KWIRE_MAX_STRING bytes
