@@ -569,7 +569,9 @@ static const kconf_prop table[KCONF__COUNT] = {
                "partition's batches stay within batch.size from then on. A batch's buffer "
                "starts at 1 KiB (or its first record) and grows by half as records come, so "
                "partitions that get few records hold little memory; buffer.memory counts "
-               "batch.size for every open batch all the same."},
+               "batch.size for every open batch all the same. A batch opened while its "
+               "partition is backed up starts at the size the partition's last batch grew "
+               "to, when buffer.memory has room for it."},
     [KCONF_BUFFER_MEMORY] = {
         .name = "buffer.memory", .type = KCONF_T_BYTES, .clients = P, .def = "33554432",
         .min = 0, .max = I64MAX,

@@ -20,6 +20,9 @@
 
 /* Freed batches kept for reuse, so steady-state appends never allocate. */
 #define POOL_MAX 64
+/* Freed batches whose buffers grew past batch.size, kept for the next
+ * batches of backed-up partitions (see grow_hint). */
+#define BIG_POOL_MAX 8
 /* A new batch's buffer and report array: see buf_room. */
 #define BUF_INITIAL 1024
 #define MSGS_INITIAL 16
@@ -36,6 +39,10 @@ struct kaccum_part {
     int32_t next_sequence;
     bool hold_new;     /* drain only re-enqueued batches (kaccum_part_hold_new) */
     bool no_grow;      /* open batches stay within batch.size (kaccum_part_stop_growing) */
+    /* The bound the partition's last drained batch grew to (0: it did not
+     * grow): a batch opened while the partition is backed up starts with
+     * it, rather than growing to it by steps that copy its buffer. */
+    size_t grow_hint;
     uint64_t drained;  /* batches drained so far: the next drained_nth - 1 */
     atomic_int queued; /* batches in the queue; written under lock, read without */
     atomic_int out;    /* batches drained and not yet released or re-enqueued */
@@ -61,7 +68,9 @@ struct kaccum {
     int64_t reserved;         /* bytes of buffer.memory held by batches */
     kaccum_batch *pool;       /* released batches, linked by next */
     size_t pool_n;
-    size_t pooled_bytes; /* buffer capacity held by pooled batches */
+    kaccum_batch *big_pool; /* released batches with buffers over normal_cap */
+    size_t big_pool_n;
+    size_t pooled_bytes; /* buffer capacity held by both pools */
     kaccum_part *parts;  /* every partition, for destroy */
 
     int64_t report_bytes;   /* bytes of buffer.memory held by taken report blocks */
@@ -185,6 +194,7 @@ void kaccum_destroy(kaccum *a)
         free(p);
     }
     free_queue(a->pool);
+    free_queue(a->big_pool);
     for (kaccum_msgs *m = a->msgs_pool, *next; m; m = next) {
         next = m->next;
         free(m);
@@ -379,6 +389,11 @@ static int buf_room(kbuf *buf, size_t need, size_t bound)
     size_t cap = buf->cap + buf->cap / 2;
     if (cap < want) cap = want;
     if (cap > bound) cap = bound > want ? bound : want;
+    if (buf->len == 0) { /* nothing to keep: no copy of the old bytes */
+        free(buf->data);
+        buf->data = NULL;
+        buf->cap = 0;
+    }
     uint8_t *p = realloc(buf->data, cap);
     if (!p) return -1;
     buf->data = p;
@@ -392,7 +407,11 @@ static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t bytes, int64_t firs
 {
     kbuf_reset(&b->buf);
     kbuf_reset(&b->out);
-    size_t start = a->writer_max < BUF_INITIAL ? a->writer_max : BUF_INITIAL;
+    /* A batch reserved past batch.size (a backed-up partition's) is
+     * expected to fill it: its buffer takes it at once. */
+    size_t start = (size_t)bytes > a->writer_max ? (size_t)bytes
+                   : a->writer_max < BUF_INITIAL ? a->writer_max
+                                                 : BUF_INITIAL;
     if (buf_room(&b->buf, (size_t)first > start ? (size_t)first : start, (size_t)bytes)) return -1;
     /* As many entries as the last done batch had: report blocks leave
      * with their batches, and a fresh one grown by doubling would be
@@ -409,10 +428,37 @@ static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t bytes, int64_t firs
     return 0;
 }
 
+/* Capacity up to which a released batch goes to the normal pool: a
+ * batch.size buffer and the slack of its growth. */
+static size_t normal_cap(const kaccum *a)
+{
+    return 4 * (a->writer_max > 4096 ? a->writer_max : 4096);
+}
+
+/* Takes a pooled batch for a reservation of `bytes`, mem_lock held: a big
+ * one only for a big reservation, whose buffer it fits without a copy. */
+static kaccum_batch *pool_take(kaccum *a, int64_t bytes)
+{
+    kaccum_batch *b;
+    if ((size_t)bytes > normal_cap(a) && (b = a->big_pool)) {
+        a->big_pool = b->next;
+        a->big_pool_n--;
+    } else if ((b = a->pool)) {
+        a->pool = b->next;
+        a->pool_n--;
+    } else {
+        return NULL;
+    }
+    a->pooled_bytes -= batch_capacity(b);
+    return b;
+}
+
 /* Reserves `bytes` of buffer.memory and takes a batch from the pool (or
- * allocates one) whose buffer holds at least that much. May block. */
-static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t first, const kaccum_rec *rec,
-                         kaccum_batch **out)
+ * allocates one) whose buffer holds at least that much. May block. A
+ * larger `hint` is reserved instead when buffer.memory has room for it
+ * then; it never makes the append wait longer. */
+static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t hint, int64_t first,
+                         const kaccum_rec *rec, kaccum_batch **out)
 {
     bool served = false;
     if (rec->reports_served && kaccum_reserved_bytes(a) + bytes > a->conf.buffer_memory)
@@ -420,15 +466,12 @@ static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t first, const kaccum_r
     pthread_mutex_lock(&a->mem_lock);
     kfk_err err = KFK_OK;
     if (mem_short(a, bytes)) err = wait_for_memory(a, bytes, served);
+    if (!err && hint > bytes && !mem_short(a, hint)) bytes = hint;
     kaccum_batch *b = NULL;
     kaccum_msgs *m = NULL;
     if (!err) {
         a->reserved += bytes;
-        if ((b = a->pool)) {
-            a->pool = b->next;
-            a->pool_n--;
-            a->pooled_bytes -= batch_capacity(b);
-        }
+        b = pool_take(a, bytes);
         if ((!b || !b->msgs) && (m = a->msgs_pool)) {
             a->msgs_pool = m->next;
             a->msgs_pool_n--;
@@ -475,12 +518,18 @@ void kaccum_batch_release(kaccum *a, kaccum_batch *b)
      * must not hold the memory the bound is meant to cap. New batches come
      * from the pool first, so memory grows only when the pool is empty. */
     size_t cap = batch_capacity(b);
-    bool normal = b->buf.cap <= 4 * (a->writer_max > 4096 ? a->writer_max : 4096);
-    if (normal && a->pool_n < POOL_MAX &&
-        a->reserved + (int64_t)(a->pooled_bytes + cap) <= a->conf.buffer_memory) {
+    bool normal = b->buf.cap <= normal_cap(a), big = !normal && b->buf.cap <= a->grow_max;
+    bool room = a->reserved + (int64_t)(a->pooled_bytes + cap) <= a->conf.buffer_memory;
+    if (room && normal && a->pool_n < POOL_MAX) {
         b->next = a->pool;
         a->pool = b;
         a->pool_n++;
+        a->pooled_bytes += cap;
+        b = NULL;
+    } else if (room && big && a->big_pool_n < BIG_POOL_MAX) {
+        b->next = a->big_pool;
+        a->big_pool = b;
+        a->big_pool_n++;
         a->pooled_bytes += cap;
         b = NULL;
     }
@@ -488,10 +537,31 @@ void kaccum_batch_release(kaccum *a, kaccum_batch *b)
     if (b) batch_free(b);
 }
 
+void kaccum_trim(kaccum *a)
+{
+    pthread_mutex_lock(&a->mem_lock);
+    kaccum_batch *big = a->big_pool;
+    for (kaccum_batch *b = big; b; b = b->next)
+        a->pooled_bytes -= batch_capacity(b);
+    a->big_pool = NULL;
+    a->big_pool_n = 0;
+    pthread_mutex_unlock(&a->mem_lock);
+    free_queue(big);
+}
+
 /* ------------------------------------------------------------- append */
 
 /* kfk_err values are all >= -1 or <= -100: this one is internal. */
 #define NEED_BATCH ((kfk_err)(-99))
+
+/* Whether p is backed up, p->lock held: batches queued ahead of open (its
+ * open batch, or NULL) wait for the sender, the accumulator is held, or a
+ * batch of p is still unanswered. */
+static bool backed_up(kaccum *a, const kaccum_part *p, const kaccum_batch *open)
+{
+    return p->head != open || atomic_load_explicit(&a->held, memory_order_relaxed) ||
+           atomic_load_explicit(&p->out, memory_order_relaxed) > 0;
+}
 
 /* Lets p's open batch b take `need` more bytes past its bound, p->lock
  * held. Only while p is backed up: batches queued ahead of b wait for the
@@ -506,9 +576,8 @@ void kaccum_batch_release(kaccum *a, kaccum_batch *b)
 static bool try_grow(kaccum *a, kaccum_part *p, kaccum_batch *b, size_t need)
 {
     size_t limit = b->w.max_bytes, size = kaccum_batch_size(b);
-    bool backed_up = p->head != b || atomic_load_explicit(&a->held, memory_order_relaxed) ||
-                     atomic_load_explicit(&p->out, memory_order_relaxed) > 0;
-    if (!backed_up || p->no_grow || limit >= a->grow_max || size + need > a->grow_max) return false;
+    if (!backed_up(a, p, b) || p->no_grow || limit >= a->grow_max || size + need > a->grow_max)
+        return false;
     size_t next = limit * 2 < size + need ? size + need : limit * 2;
     if (next > a->grow_max) next = a->grow_max;
     int64_t extra = (int64_t)(next - limit);
@@ -599,8 +668,11 @@ static kfk_err append_to_open(kaccum *a, kaccum_part *p, const kaccum_rec *rec,
 static kfk_err open_batch(kaccum *a, kaccum_part *p, kaccum_batch *b, const kaccum_rec *rec,
                           int64_t now_ms, kaccum_appended *res)
 {
+    /* Bounded by what was reserved: batch.size, or a backed-up partition's
+     * grow_hint. */
+    size_t bound = (size_t)b->reserved > a->writer_max ? (size_t)b->reserved : a->writer_max;
     kfk_err err = kbatch_writer_begin(&b->w, &b->buf, 0, rec->timestamp, KBATCH_NO_PRODUCER_ID, -1,
-                                      KBATCH_NO_SEQUENCE, a->conf.batch_flags, a->writer_max);
+                                      KBATCH_NO_SEQUENCE, a->conf.batch_flags, bound);
     if (!err) err = write_record(b, rec);
     if (err) return err;
     b->part = p;
@@ -634,7 +706,7 @@ static kfk_err open_batch(kaccum *a, kaccum_part *p, kaccum_batch *b, const kacc
  * block), then take the lock again. Another thread may have opened a batch
  * meanwhile; the record goes there if it fits, and ours goes back. */
 static kfk_err append_new_batch(kaccum *a, kaccum_part *p, const kaccum_rec *rec, int64_t now_ms,
-                                kaccum_appended *res)
+                                size_t hint, kaccum_appended *res)
 {
     int64_t need = KBATCH_HEADER_SIZE + (int64_t)kbatch_record_size(0, 0, rec->key, rec->value,
                                                                     rec->headers, rec->n_headers);
@@ -643,7 +715,7 @@ static kfk_err append_new_batch(kaccum *a, kaccum_part *p, const kaccum_rec *rec
         return KFK_ERR_TOO_LARGE;
     kaccum_batch *b;
     int64_t size = (int64_t)a->writer_max;
-    kfk_err err = batch_get(a, need > size ? need : size, need, rec, &b);
+    kfk_err err = batch_get(a, need > size ? need : size, (int64_t)hint, need, rec, &b);
     if (err) return err;
     pthread_mutex_lock(&p->lock);
     kaccum_appended mid = *res;
@@ -665,9 +737,10 @@ kfk_err kaccum_append(kaccum *a, kaccum_part *p, const kaccum_rec *rec, int64_t 
     if (atomic_load_explicit(&a->closing, memory_order_relaxed)) return KFK_ERR_DESTROYED;
     pthread_mutex_lock(&p->lock);
     kfk_err err = append_to_open(a, p, rec, res);
+    size_t hint = err == NEED_BATCH && !p->no_grow && backed_up(a, p, NULL) ? p->grow_hint : 0;
     pthread_mutex_unlock(&p->lock);
     if (err != NEED_BATCH) return err;
-    return append_new_batch(a, p, rec, now_ms, res);
+    return append_new_batch(a, p, rec, now_ms, hint, res);
 }
 
 /* -------------------------------------------------------------- drain */
@@ -716,6 +789,19 @@ static kaccum_batch *take_head(kaccum_part *p)
     return b;
 }
 
+/* The bound growing would have reached for a batch of `size` bytes (the
+ * doubling try_grow does), or 0 when it fits batch.size: what the next
+ * batch of a backed-up partition reserves, so that a slower partition's
+ * hint shrinks with its batches. */
+static size_t grown_bound(const kaccum *a, size_t size)
+{
+    if (size <= a->writer_max || a->grow_max <= a->writer_max) return 0;
+    size_t bound = a->writer_max;
+    while (bound < size && bound < a->grow_max)
+        bound = bound * 2 < a->grow_max ? bound * 2 : a->grow_max;
+    return bound;
+}
+
 /* Takes p's head batch into out when it may go now (ready, or lingering
  * when ride is set) and fits (the first one, got 0, always does). */
 static bool drain_one(kaccum *a, kaccum_part *p, int64_t now_ms, bool all, bool ride,
@@ -730,6 +816,7 @@ static bool drain_one(kaccum *a, kaccum_part *p, int64_t now_ms, bool all, bool 
     if (fits) {
         take_head(p);
         b->sent = true;
+        p->grow_hint = grown_bound(a, kaccum_batch_size(b));
         atomic_fetch_add_explicit(&p->out, 1, memory_order_relaxed);
         if (!b->drained_nth) {
             b->base_sequence = p->next_sequence;

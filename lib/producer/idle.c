@@ -84,10 +84,9 @@ static void on_quiet(ktimer *tm)
     /* Quiet all along: nothing outstanding now, and nothing produced since. */
     bool quiet = atomic_load(&p->outstanding) == 0 &&
                  atomic_load_explicit(&p->busy_spells, memory_order_relaxed) == p->trim_spells;
+    if (quiet) kaccum_trim(p->accum);
 #ifdef __GLIBC__
     if (quiet) malloc_trim(0);
-#else
-    (void)quiet;
 #endif
 }
 

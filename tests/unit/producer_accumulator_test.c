@@ -481,6 +481,48 @@ START_TEST(test_a_held_accumulator_grows_the_first_batch)
 }
 END_TEST
 
+/* A backed-up partition's next batch starts with the bound its last
+ * drained batch grew to, its buffer that large at once, so it takes its
+ * records without growing; once nothing of it is unanswered, batch.size. */
+START_TEST(test_a_backed_up_partition_starts_its_next_batch_grown)
+{
+    kaccum_conf c = conf_of(1000, 0, 1 << 20, 0);
+    c.max_record_bytes = 8000;
+    c.grow = true;
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    uintptr_t id = 0;
+    int32_t first = fill_first_batch(a, p, &id);
+    kaccum_batch *b1 = drain_one(a, p, T0); /* unanswered from here on */
+    for (int i = 0; i < 3 * first; i++)
+        append_ok(a, p, 100, id++, T0);
+    kaccum_batch *b2 = drain_one(a, p, T0); /* grew past 2000 bytes: bound 4000 */
+    ck_assert_uint_gt(kaccum_batch_size(b2), 2000);
+    ck_assert_uint_le(kaccum_batch_size(b2), 4000);
+    int64_t before = kaccum_reserved_bytes(a);
+    uintptr_t third = id;
+    kaccum_appended res = append_ok(a, p, 100, id++, T0);
+    ck_assert(res.new_batch);
+    ck_assert_int_eq(kaccum_reserved_bytes(a) - before, 4000);
+    for (int i = 0; i < 3 * first; i++)
+        append_ok(a, p, 100, id++, T0);
+    kaccum_batch *b3 = drain_one(a, p, T0);
+    ck_assert_uint_eq(b3->w.max_bytes, 4000);
+    ck_assert_uint_eq(b3->buf.cap, 4000); /* never reallocated */
+    check_batch(a, b1, 0, first);
+    check_batch(a, b2, (uintptr_t)first, 3 * first + 1);
+    check_batch(a, b3, third, 3 * first + 1);
+    kaccum_trim(a); /* the pooled grown batches go */
+    ck_assert_int_eq(fill_first_batch(a, p, &id), first);
+    kaccum_list out = {0};
+    kaccum_purge(a, &p, 1, &out);
+    for (kaccum_batch *x; (x = kaccum_list_pop(&out));)
+        kaccum_batch_release(a, x);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 0);
+    kaccum_destroy(a);
+}
+END_TEST
+
 /* Growing never takes memory past buffer.memory, and never blocks. */
 START_TEST(test_a_batch_grows_only_within_buffer_memory)
 {
@@ -993,6 +1035,7 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_a_held_accumulator_grows_the_first_batch);
     tcase_add_test(tc, test_a_batch_grows_only_within_buffer_memory);
     tcase_add_test(tc, test_a_batch_grows_to_1_mib_at_most);
+    tcase_add_test(tc, test_a_backed_up_partition_starts_its_next_batch_grown);
     suite_add_tcase(s, tc);
     return s;
 }
