@@ -62,7 +62,8 @@ void kconn_out_compact(kconn *c)
     c->out.len = left;
     c->out_sent = 0;
     size_t keep = c->gather.n - c->ext_head;
-    memmove(c->gather.v, c->gather.v + c->ext_head, keep * sizeof(*c->gather.v));
+    if (keep && c->ext_head)
+        memmove(c->gather.v, c->gather.v + c->ext_head, keep * sizeof(*c->gather.v));
     c->gather.n = keep;
     c->ext_head = 0;
     for (size_t i = 0; i < keep; i++)
