@@ -1,14 +1,19 @@
 #include "shim.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "_cgo_export.h"
 
 gokfk_pstate *gokfk_pstate_new(void) {
     gokfk_pstate *st = calloc(1, sizeof(*st));
-    if (st)
+    if (st) {
         pthread_mutex_init(&st->mu, NULL);
+        st->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    }
     return st;
 }
 
@@ -16,6 +21,7 @@ void gokfk_pstate_free(gokfk_pstate *st) {
     if (!st)
         return;
     pthread_mutex_destroy(&st->mu);
+    if (st->stop_fd >= 0) close(st->stop_fd);
     free(st->drs);
     free(st->out);
     free(st);
@@ -71,6 +77,24 @@ size_t gokfk_producer_poll(kfk_producer *p, gokfk_pstate *st, int timeout_ms, go
     pthread_mutex_unlock(&st->mu);
     kfk_producer_poll(p, waiting ? 0 : timeout_ms);
     return gokfk_take_reports(st, out);
+}
+
+/* Close must not wait out the report goroutine's wait (up to 100 ms)
+ * after the last report: it stops the wait instead. */
+void gokfk_producer_wait(kfk_producer *p, gokfk_pstate *st, int timeout_ms)
+{
+    int kfd = kfk_producer_wakeup_fd(p);
+    if (kfd < 0 || st->stop_fd < 0) {
+        kfk_producer_poll(p, timeout_ms);
+        return;
+    }
+    struct pollfd fds[2] = {{.fd = kfd, .events = POLLIN}, {.fd = st->stop_fd, .events = POLLIN}};
+    poll(fds, 2, timeout_ms);
+}
+
+void gokfk_pstate_stop(gokfk_pstate *st)
+{
+    if (st->stop_fd >= 0) eventfd_write(st->stop_fd, 1);
 }
 
 enum { MAX_STACK_HEADERS = 32 };

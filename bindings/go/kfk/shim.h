@@ -49,6 +49,7 @@ typedef struct gokfk_pstate {
     size_t n, cap;
     gokfk_dr *out;
     size_t out_cap;
+    int stop_fd; /* an eventfd gokfk_pstate_stop makes readable; -1: none */
 } gokfk_pstate;
 
 gokfk_pstate *gokfk_pstate_new(void);
@@ -67,6 +68,12 @@ size_t gokfk_take_reports(gokfk_pstate *st, gokfk_dr **out);
 /* Polls the producer (timeout_ms as kfk_producer_poll) unless reports
  * are already waiting, then takes them as gokfk_take_reports does. */
 size_t gokfk_producer_poll(kfk_producer *p, gokfk_pstate *st, int timeout_ms, gokfk_dr **out);
+/* Waits up to timeout_ms until reports wait to be served or
+ * gokfk_pstate_stop was called, without serving any (it falls back to a
+ * kfk_producer_poll when a descriptor is missing). */
+void gokfk_producer_wait(kfk_producer *p, gokfk_pstate *st, int timeout_ms);
+/* Ends every gokfk_producer_wait, now and later. */
+void gokfk_pstate_stop(gokfk_pstate *st);
 
 /* One consumed message, its bytes at the offsets given in the state's
  * buffer (headers encoded as for gokfk_prec). */
