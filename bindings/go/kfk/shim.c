@@ -232,20 +232,27 @@ static int64_t reserve(gokfk_cstate *st, size_t len)
     return off;
 }
 
+/* The topic of the message laid out last: messages of one partition's
+ * fetch share its string, so a pointer compare usually settles it. */
+typedef struct last_topic {
+    const char *name;
+    int64_t off;
+    int32_t len;
+} last_topic;
+
 /* Lays m out after the bytes reserved so far; a topic repeating the
  * previous message's shares its bytes. */
-static int layout_message(gokfk_cstate *st, const kfk_message *m, gokfk_msg *out,
-                          const char **last_topic, int64_t *last_off)
+static int layout_message(gokfk_cstate *st, const kfk_message *m, gokfk_msg *out, last_topic *last)
 {
     const char *topic = kfk_message_topic(m);
-    size_t tlen = topic ? strlen(topic) : 0;
-    out->topic_len = (int32_t)tlen;
-    if (*last_topic && topic && strcmp(*last_topic, topic) == 0) {
-        out->topic_off = *last_off;
+    if (topic && last->name && (topic == last->name || strcmp(last->name, topic) == 0)) {
+        out->topic_off = last->off;
+        out->topic_len = last->len;
     } else {
+        size_t tlen = topic ? strlen(topic) : 0;
+        out->topic_len = (int32_t)tlen;
         out->topic_off = reserve(st, tlen);
-        *last_topic = topic;
-        *last_off = out->topic_off;
+        *last = (last_topic){topic, out->topic_off, out->topic_len};
     }
     kfk_timestamp_type tt = KFK_TIMESTAMP_NONE;
     out->err = kfk_message_error(m);
@@ -290,10 +297,9 @@ size_t gokfk_consumer_poll(kfk_consumer *c, gokfk_cstate *st, size_t max, int ti
     }
     st->len = 0;
     st->n = kfk_consumer_poll_batch(c, st->tmp, max, timeout_ms);
-    const char *last_topic = NULL;
-    int64_t last_off = 0;
+    last_topic last = {0};
     for (size_t i = 0; i < st->n; i++) {
-        if (layout_message(st, st->tmp[i], &st->msgs[i], &last_topic, &last_off) < 0) {
+        if (layout_message(st, st->tmp[i], &st->msgs[i], &last) < 0) {
             release_held(st);
             return (size_t)-1;
         }
