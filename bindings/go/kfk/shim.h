@@ -113,8 +113,9 @@ void gokfk_cstate_free(gokfk_cstate *st);
  * gokfk_consumer_copy. Returns how many; (size_t)-1 when memory ran out
  * or a header could not be read (the messages are lost). */
 size_t gokfk_consumer_poll(kfk_consumer *c, gokfk_cstate *st, size_t max, int timeout_ms);
-/* Copies the polled messages' bytes into buf (st->len bytes; NULL when
- * that is 0) as st->msgs lays them out, and releases the messages. */
+/* Copies the polled messages' bytes into buf (st->len bytes; any
+ * pointer when that is 0) as st->msgs lays them out, and releases the
+ * messages. */
 void gokfk_consumer_copy(gokfk_cstate *st, uint8_t *buf);
 
 /* Callbacks into Go; opaque is a cgo.Handle. */
