@@ -47,6 +47,7 @@ typedef struct krefresh {
     uint32_t failures;     /* bg: consecutive failed refreshes */
     int64_t last_ok_ns;    /* bg: when a refresh last succeeded (or the client started) */
     int64_t last_start_ns; /* bg */
+    uint64_t asked_gen;    /* want_gen the last request was built from, under kclient.lock */
     /* kclient_set_meta_watch: called on bg after each successful refresh */
     _Atomic(kclient_meta_watch_fn *) watch;
     void *_Atomic watch_opaque;
@@ -124,6 +125,7 @@ struct kclient {
     char **want; /* topics the refresh asks for, sorted */
     int n_want, cap_want;
     bool want_all;
+    uint64_t want_gen; /* bumped when a topic (or every topic) is newly wanted */
     bool fatal_reported;
     kcoord *coords;
     krefresh refresh;

@@ -1,8 +1,9 @@
 /* The metadata refresh, run on kfk-bg: periodic (metadata.max.age.ms),
  * on demand (kclient_refresh: coalesced, at most one in flight, no sooner
- * than the retry backoff after the previous), retried with backoff while
- * it fails. The answer is applied on the I/O thread that received it;
- * kfk-bg then routes parked calls again and plans the next refresh. */
+ * than the retry backoff after the previous unless it asks for topics
+ * the previous did not), retried with backoff while it fails. The answer
+ * is applied on the I/O thread that received it; kfk-bg then routes
+ * parked calls again and plans the next refresh. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +84,7 @@ static int build_request(kclient *c)
     kp_metadata_request_init(&r->body);
     r->body.allow_auto_topic_creation = c->auto_create_topics;
     r->all_topics = c->want_all;
+    r->asked_gen = c->want_gen;
     if (c->want_all) {
         r->body.n_topics = -1; /* null: every topic */
         return 0;
@@ -124,12 +126,29 @@ static void begin(kclient *c)
     kcall_start(c, &r->call);
 }
 
-/* bg: a refresh now, or as soon as the backoff allows. */
+/* Whether topics were wanted since the last request was built. */
+static bool want_grew(kclient *c)
+{
+    pthread_mutex_lock(&c->lock);
+    bool grew = c->want_gen != c->refresh.asked_gen;
+    pthread_mutex_unlock(&c->lock);
+    return grew;
+}
+
+/* bg: a refresh now, or as soon as the backoff allows. The backoff paces
+ * asking again for what was just asked; topics never asked for go at once
+ * (as Java's metadata does for new topics), or a consumer assigned just
+ * after its first refresh went out would wait the backoff for its
+ * partitions. A failing refresh is paced all the same. */
 static void request_refresh(kclient *c)
 {
     krefresh *r = &c->refresh;
     if (r->running) {
         r->again = true;
+        return;
+    }
+    if (!r->failures && want_grew(c)) {
+        begin(c);
         return;
     }
     int64_t wait_ms = c->retry_backoff_ms;
@@ -222,6 +241,7 @@ static int want_one(kclient *c, const char *name)
     }
     c->want[i] = copy;
     c->n_want++;
+    c->want_gen++;
     return 1;
 }
 
@@ -264,6 +284,7 @@ void kclient_want_all_topics(kclient *c, bool all)
     pthread_mutex_lock(&c->lock);
     bool changed = c->want_all != all;
     c->want_all = all;
+    if (changed && all) c->want_gen++;
     pthread_mutex_unlock(&c->lock);
     if (changed) kclient_refresh(c, "every topic wanted");
 }

@@ -639,6 +639,32 @@ START_TEST(test_close_wakes_a_waiting_poll)
 }
 END_TEST
 
+/* A topic assigned after the consumer's metadata refreshes went out is
+ * looked up at once: the refresh backoff paces asking again for the same
+ * topics, not asking for new ones (with a 60 s backoff, a paced lookup
+ * would outlast WAIT_MS). */
+START_TEST(test_new_topic_metadata_skips_the_refresh_backoff)
+{
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "a", 1, 1), 0);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "b", 1, 1), 0);
+    produce("a", 0, KCODEC_NONE, 0, 1);
+    produce("b", 0, KCODEC_NONE, 0, 1);
+    kfk_consumer *c = consumer(
+        (const char *const[]){"retry.backoff.ms", "60000", "retry.backoff.max.ms", "60000", NULL});
+    assign(c, "a", 1, 0);
+    expect_range(c, 0, 1); /* a refresh has answered for "a" */
+    kfk_partition_list *l = kpl_one("a", 0, 1);
+    kpl_add(l, "b", 0, 0);
+    ck_assert_int_eq(kfk_consumer_assign(c, l), KFK_OK);
+    kfk_partition_list_destroy(l);
+    kfk_message *m = next_record(c);
+    ck_assert_str_eq(kfk_message_topic(m), "b");
+    check_rec(m, 0);
+    kfk_message_release(m);
+    kfk_consumer_destroy(c);
+}
+END_TEST
+
 static Suite *consumer_fetch_suite(void)
 {
     Suite *s = suite_create("consumer_fetch");
@@ -661,6 +687,7 @@ static Suite *consumer_fetch_suite(void)
     ADD(tc, test_small_prefetch_bound_still_delivers_everything);
     ADD(tc, test_unreleased_messages_hold_fetching_back);
     ADD(tc, test_close_wakes_a_waiting_poll);
+    ADD(tc, test_new_topic_metadata_skips_the_refresh_backoff);
     suite_add_tcase(s, tc);
     return s;
 }

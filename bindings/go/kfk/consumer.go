@@ -361,7 +361,10 @@ func (c *Consumer) pollOnce(max, timeout int) ([]*Message, error, bool) {
 		return nil, nil, false
 	}
 	metas := unsafe.Slice(c.st.msgs, int(n))
-	data := C.GoBytes(unsafe.Pointer(c.st.buf), C.int(c.st.len))
+	// The bytes go straight from kfk's messages into Go memory, which the
+	// messages handed out then share.
+	data := make([]byte, int(c.st.len))
+	C.gokfk_consumer_copy(c.st, (*C.uint8_t)(unsafe.SliceData(data)))
 	msgs, err, closed := c.decode(metas, data)
 	if c.hooks.consume != nil && len(msgs) > 0 {
 		c.hooks.onConsume(msgs)

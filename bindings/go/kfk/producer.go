@@ -340,7 +340,7 @@ func (p *Producer) reportLoop() {
 		p.drainMu.Unlock()
 		if n == 0 {
 			// Wait outside drainMu so that Flush can take reports meanwhile.
-			C.kfk_producer_poll(p.c, 100)
+			C.gokfk_producer_wait(p.c, p.st, 100)
 		}
 	}
 }
@@ -453,6 +453,7 @@ func (p *Producer) Close(ctx context.Context) error {
 	ferr := p.Flush(ctx)
 	p.gate.shut()
 	close(p.stop)
+	C.gokfk_pstate_stop(p.st)
 	<-p.done
 	C.kfk_producer_destroy(p.c)
 	p.drainMu.Lock()

@@ -1,14 +1,19 @@
 #include "shim.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "_cgo_export.h"
 
 gokfk_pstate *gokfk_pstate_new(void) {
     gokfk_pstate *st = calloc(1, sizeof(*st));
-    if (st)
+    if (st) {
         pthread_mutex_init(&st->mu, NULL);
+        st->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    }
     return st;
 }
 
@@ -16,6 +21,7 @@ void gokfk_pstate_free(gokfk_pstate *st) {
     if (!st)
         return;
     pthread_mutex_destroy(&st->mu);
+    if (st->stop_fd >= 0) close(st->stop_fd);
     free(st->drs);
     free(st->out);
     free(st);
@@ -71,6 +77,24 @@ size_t gokfk_producer_poll(kfk_producer *p, gokfk_pstate *st, int timeout_ms, go
     pthread_mutex_unlock(&st->mu);
     kfk_producer_poll(p, waiting ? 0 : timeout_ms);
     return gokfk_take_reports(st, out);
+}
+
+/* Close must not wait out the report goroutine's wait (up to 100 ms)
+ * after the last report: it stops the wait instead. */
+void gokfk_producer_wait(kfk_producer *p, gokfk_pstate *st, int timeout_ms)
+{
+    int kfd = kfk_producer_wakeup_fd(p);
+    if (kfd < 0 || st->stop_fd < 0) {
+        kfk_producer_poll(p, timeout_ms);
+        return;
+    }
+    struct pollfd fds[2] = {{.fd = kfd, .events = POLLIN}, {.fd = st->stop_fd, .events = POLLIN}};
+    poll(fds, 2, timeout_ms);
+}
+
+void gokfk_pstate_stop(gokfk_pstate *st)
+{
+    if (st->stop_fd >= 0) eventfd_write(st->stop_fd, 1);
 }
 
 enum { MAX_STACK_HEADERS = 32 };
@@ -183,45 +207,52 @@ size_t gokfk_produce_batch(kfk_producer *p, const uint8_t *buf, const gokfk_prec
 
 gokfk_cstate *gokfk_cstate_new(void) { return calloc(1, sizeof(gokfk_cstate)); }
 
+/* Releases the messages a poll holds. */
+static void release_held(gokfk_cstate *st)
+{
+    for (size_t i = 0; i < st->n; i++)
+        kfk_message_release(st->tmp[i]);
+    st->n = 0;
+}
+
 void gokfk_cstate_free(gokfk_cstate *st) {
     if (!st)
         return;
-    free(st->buf);
+    release_held(st);
     free(st->msgs);
     free(st->tmp);
     free(st);
 }
 
-/* Appends len bytes to st->buf; returns their offset or -1. */
-static int64_t put(gokfk_cstate *st, const void *p, size_t len) {
-    if (st->len + len > st->cap) {
-        size_t cap = st->cap ? st->cap : 65536;
-        while (cap < st->len + len)
-            cap *= 2;
-        uint8_t *b = realloc(st->buf, cap);
-        if (!b)
-            return -1;
-        st->buf = b;
-        st->cap = cap;
-    }
+/* Reserves len bytes of the poll's buffer; returns their offset. */
+static int64_t reserve(gokfk_cstate *st, size_t len)
+{
     int64_t off = (int64_t)st->len;
-    if (len)
-        memcpy(st->buf + st->len, p, len);
     st->len += len;
     return off;
 }
 
-static int copy_message(gokfk_cstate *st, const kfk_message *m, gokfk_msg *out,
-                        const char **last_topic, int64_t *last_off) {
+/* The topic of the message laid out last: messages of one partition's
+ * fetch share its string, so a pointer compare usually settles it. */
+typedef struct last_topic {
+    const char *name;
+    int64_t off;
+    int32_t len;
+} last_topic;
+
+/* Lays m out after the bytes reserved so far; a topic repeating the
+ * previous message's shares its bytes. */
+static int layout_message(gokfk_cstate *st, const kfk_message *m, gokfk_msg *out, last_topic *last)
+{
     const char *topic = kfk_message_topic(m);
-    size_t tlen = topic ? strlen(topic) : 0;
-    out->topic_len = (int32_t)tlen;
-    if (*last_topic && topic && strcmp(*last_topic, topic) == 0) {
-        out->topic_off = *last_off;
+    if (topic && last->name && (topic == last->name || strcmp(last->name, topic) == 0)) {
+        out->topic_off = last->off;
+        out->topic_len = last->len;
     } else {
-        out->topic_off = put(st, topic, tlen);
-        *last_topic = topic;
-        *last_off = out->topic_off;
+        size_t tlen = topic ? strlen(topic) : 0;
+        out->topic_len = (int32_t)tlen;
+        out->topic_off = reserve(st, tlen);
+        *last = (last_topic){topic, out->topic_off, out->topic_len};
     }
     kfk_timestamp_type tt = KFK_TIMESTAMP_NONE;
     out->err = kfk_message_error(m);
@@ -233,10 +264,10 @@ static int copy_message(gokfk_cstate *st, const kfk_message *m, gokfk_msg *out,
     size_t len = 0;
     const void *k = kfk_message_key(m, &len);
     out->key_len = k ? (int64_t)len : -1;
-    out->key_off = put(st, k, k ? len : 0);
+    out->key_off = reserve(st, k ? len : 0);
     const void *v = kfk_message_value(m, &len);
     out->val_len = v ? (int64_t)len : -1;
-    out->val_off = put(st, v, v ? len : 0);
+    out->val_off = reserve(st, v ? len : 0);
     size_t nh = kfk_message_header_count(m);
     out->n_headers = (int32_t)nh;
     out->hdr_off = (int64_t)st->len;
@@ -246,16 +277,13 @@ static int copy_message(gokfk_cstate *st, const kfk_message *m, gokfk_msg *out,
         const void *val;
         if (kfk_message_header(m, i, &name, &nlen, &val, &vlen) != KFK_OK)
             return -1;
-        uint32_t n32 = (uint32_t)nlen;
-        int64_t v64 = val ? (int64_t)vlen : -1;
-        if (put(st, &n32, sizeof(n32)) < 0 || put(st, name, nlen) < 0 ||
-            put(st, &v64, sizeof(v64)) < 0 || put(st, val, val ? vlen : 0) < 0)
-            return -1;
+        reserve(st, sizeof(uint32_t) + nlen + sizeof(int64_t) + (val ? vlen : 0));
     }
-    return out->topic_off < 0 || out->key_off < 0 || out->val_off < 0 ? -1 : 0;
+    return 0;
 }
 
 size_t gokfk_consumer_poll(kfk_consumer *c, gokfk_cstate *st, size_t max, int timeout_ms) {
+    release_held(st); /* a poll whose copy never came */
     if (max > st->mcap) {
         gokfk_msg *msgs = realloc(st->msgs, max * sizeof(*msgs));
         if (msgs)
@@ -268,21 +296,52 @@ size_t gokfk_consumer_poll(kfk_consumer *c, gokfk_cstate *st, size_t max, int ti
         st->mcap = max;
     }
     st->len = 0;
-    size_t n = kfk_consumer_poll_batch(c, st->tmp, max, timeout_ms);
-    const char *last_topic = NULL;
-    int64_t last_off = 0;
-    int failed = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!failed && copy_message(st, st->tmp[i], &st->msgs[i], &last_topic, &last_off) < 0)
-            failed = 1;
-        /* The topic string of the previous message must stay valid for the
-         * comparison above: release after the next one is copied. */
-        if (i > 0)
-            kfk_message_release(st->tmp[i - 1]);
+    st->n = kfk_consumer_poll_batch(c, st->tmp, max, timeout_ms);
+    last_topic last = {0};
+    for (size_t i = 0; i < st->n; i++) {
+        if (layout_message(st, st->tmp[i], &st->msgs[i], &last) < 0) {
+            release_held(st);
+            return (size_t)-1;
+        }
     }
-    if (n > 0)
-        kfk_message_release(st->tmp[n - 1]);
-    return failed ? (size_t)-1 : n;
+    return st->n;
+}
+
+static uint8_t *put(uint8_t *to, const void *p, size_t len)
+{
+    if (len) memcpy(to, p, len);
+    return to + len;
+}
+
+void gokfk_consumer_copy(gokfk_cstate *st, uint8_t *buf)
+{
+    int64_t topic_done = -1;
+    for (size_t i = 0; buf && i < st->n; i++) {
+        const kfk_message *m = st->tmp[i];
+        const gokfk_msg *g = &st->msgs[i];
+        if (g->topic_off != topic_done && g->topic_len > 0) {
+            put(buf + g->topic_off, kfk_message_topic(m), (size_t)g->topic_len);
+            topic_done = g->topic_off;
+        }
+        size_t len;
+        if (g->key_len > 0) put(buf + g->key_off, kfk_message_key(m, &len), (size_t)g->key_len);
+        if (g->val_len > 0) put(buf + g->val_off, kfk_message_value(m, &len), (size_t)g->val_len);
+        uint8_t *h = buf + g->hdr_off;
+        for (int32_t j = 0; j < g->n_headers; j++) {
+            const char *name;
+            size_t nlen, vlen;
+            const void *val;
+            /* layout_message read every header: this cannot fail */
+            kfk_message_header(m, (size_t)j, &name, &nlen, &val, &vlen);
+            uint32_t n32 = (uint32_t)nlen;
+            int64_t v64 = val ? (int64_t)vlen : -1;
+            h = put(h, &n32, sizeof(n32));
+            h = put(h, name, nlen);
+            h = put(h, &v64, sizeof(v64));
+            h = put(h, val, val ? vlen : 0);
+        }
+    }
+    release_held(st);
 }
 
 static void rebalance_cb(void *opaque, kfk_consumer *c, kfk_rebalance_event event,

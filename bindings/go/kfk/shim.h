@@ -49,6 +49,7 @@ typedef struct gokfk_pstate {
     size_t n, cap;
     gokfk_dr *out;
     size_t out_cap;
+    int stop_fd; /* an eventfd gokfk_pstate_stop makes readable; -1: none */
 } gokfk_pstate;
 
 gokfk_pstate *gokfk_pstate_new(void);
@@ -67,8 +68,14 @@ size_t gokfk_take_reports(gokfk_pstate *st, gokfk_dr **out);
 /* Polls the producer (timeout_ms as kfk_producer_poll) unless reports
  * are already waiting, then takes them as gokfk_take_reports does. */
 size_t gokfk_producer_poll(kfk_producer *p, gokfk_pstate *st, int timeout_ms, gokfk_dr **out);
+/* Waits up to timeout_ms until reports wait to be served or
+ * gokfk_pstate_stop was called, without serving any (it falls back to a
+ * kfk_producer_poll when a descriptor is missing). */
+void gokfk_producer_wait(kfk_producer *p, gokfk_pstate *st, int timeout_ms);
+/* Ends every gokfk_producer_wait, now and later. */
+void gokfk_pstate_stop(gokfk_pstate *st);
 
-/* One consumed message, its bytes at the offsets given in the state's
+/* One consumed message, its bytes at the offsets given in the poll's
  * buffer (headers encoded as for gokfk_prec). */
 typedef struct gokfk_msg {
     int64_t offset;
@@ -87,21 +94,29 @@ typedef struct gokfk_msg {
     int32_t ts_type;
 } gokfk_msg;
 
-/* A consumer's poll buffers, used by one poll at a time. */
+/* A consumer's poll state, used by one poll at a time: the messages a
+ * poll holds until gokfk_consumer_copy, their layout (msgs) and the size
+ * of the buffer that takes their bytes (len). */
 typedef struct gokfk_cstate {
-    uint8_t *buf;
-    size_t len, cap;
+    size_t len;
     gokfk_msg *msgs;
     kfk_message **tmp;
-    size_t mcap;
+    size_t n, mcap;
 } gokfk_cstate;
 
 gokfk_cstate *gokfk_cstate_new(void);
 void gokfk_cstate_free(gokfk_cstate *st);
-/* Polls up to max messages (waiting at most timeout_ms for the first),
- * copies them into st (msgs, buf) and releases them. Returns how many;
- * (size_t)-1 when memory ran out (the messages are lost). */
+/* Polls up to max messages (waiting at most timeout_ms for the first)
+ * and lays them out: st->msgs gets where each one's bytes go in a buffer
+ * of st->len bytes, which the caller makes (Go memory: the bytes are
+ * copied once, straight into the messages Go hands out) and passes to
+ * gokfk_consumer_copy. Returns how many; (size_t)-1 when memory ran out
+ * or a header could not be read (the messages are lost). */
 size_t gokfk_consumer_poll(kfk_consumer *c, gokfk_cstate *st, size_t max, int timeout_ms);
+/* Copies the polled messages' bytes into buf (st->len bytes; any
+ * pointer when that is 0) as st->msgs lays them out, and releases the
+ * messages. */
+void gokfk_consumer_copy(gokfk_cstate *st, uint8_t *buf);
 
 /* Callbacks into Go; opaque is a cgo.Handle. */
 void gokfk_conf_set_rebalance(kfk_conf *conf, uintptr_t handle);
