@@ -1,8 +1,8 @@
 /* consumer_bench: kfk and librdkafka consuming side by side, same broker,
  * same data, same fetch settings, one line per case:
  *
- *   bench consume size=100 codec=none tls=0 kfk_msgs_s=N rdk_msgs_s=N msgs_ratio=R
- *     kfk_ns_msg=N rdk_ns_msg=N cpu_ratio=R kfk_rss_mb=N rdk_rss_mb=N
+ *   bench consume size=100 codec=none settings=equal tls=0 kfk=0.1.0 rdk=2.16.0 kfk_msgs_s=N
+ *     rdk_msgs_s=N msgs_ratio=R kfk_ns_msg=N rdk_ns_msg=N cpu_ratio=R kfk_rss_mb=N rdk_rss_mb=N
  *
  * (on one line). Each case loads a topic of 4 partitions once with kfk's
  * producer (batch.size 16384, linger.ms 5, the case's codec; values are
@@ -290,10 +290,12 @@ static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstr
         fprintf(stderr, "# kept topic %s (%ld records)\n", topic, n);
     else
         bench_drop_topic(bootstrap, topic);
-    printf("bench consume size=%d codec=%s tls=%d kfk_msgs_s=%.0f rdk_msgs_s=%.0f msgs_ratio=%.2f "
-           "kfk_ns_msg=%.0f rdk_ns_msg=%.0f cpu_ratio=%.2f kfk_rss_mb=%.0f rdk_rss_mb=%.0f%s\n",
-           c->size, c->codec, bench_tls_ca != NULL, k.msgs_s, r.msgs_s, k.msgs_s / r.msgs_s,
-           k.ns_msg, r.ns_msg, k.ns_msg / r.ns_msg, k.rss_mb, r.rss_mb,
+    printf("bench consume size=%d codec=%s settings=equal tls=%d kfk=%s rdk=%s kfk_msgs_s=%.0f "
+           "rdk_msgs_s=%.0f msgs_ratio=%.2f kfk_ns_msg=%.0f rdk_ns_msg=%.0f cpu_ratio=%.2f "
+           "kfk_rss_mb=%.0f rdk_rss_mb=%.0f%s\n",
+           c->size, c->codec, bench_tls_ca != NULL, kfk_version_str(), rd_kafka_version_str(),
+           k.msgs_s, r.msgs_s, k.msgs_s / r.msgs_s, k.ns_msg, r.ns_msg, k.ns_msg / r.ns_msg,
+           k.rss_mb, r.rss_mb,
            k.failed || r.failed || k.got != n || r.got != n ? " (a client did not get every record)"
                                                             : "");
     fflush(stdout);

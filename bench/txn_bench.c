@@ -1,8 +1,8 @@
 /* txn_bench: kfk and librdkafka producing in transactions side by side,
  * same broker, one line per case:
  *
- *   bench txn size=100 every=1000 records=1000000 batch=defaults tls=0 kfk_msgs_s=N
- *     rdk_msgs_s=N msgs_ratio=R kfk_ns_msg=N rdk_ns_msg=N cpu_ratio=R kfk_commit_p50_ms=N
+ *   bench txn size=100 every=1000 records=1000000 batch=defaults tls=0 kfk=0.1.0 rdk=2.16.0
+ * kfk_msgs_s=N rdk_msgs_s=N msgs_ratio=R kfk_ns_msg=N rdk_ns_msg=N cpu_ratio=R kfk_commit_p50_ms=N
  *     rdk_commit_p50_ms=N kfk_commit_p99_ms=N rdk_commit_p99_ms=N kfk_rss_mb=N rdk_rss_mb=N
  *
  * (on one line). Each client writes `records` keyless records of `size`
@@ -469,14 +469,14 @@ static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstr
     const result *k = &best[0], *r = &best[1];
     char batch[32] = "defaults";
     if (c->batch) snprintf(batch, sizeof(batch), "%d", c->batch);
-    printf("bench txn size=%d every=%ld records=%ld batch=%s tls=%d kfk_msgs_s=%.0f "
+    printf("bench txn size=%d every=%ld records=%ld batch=%s tls=%d kfk=%s rdk=%s kfk_msgs_s=%.0f "
            "rdk_msgs_s=%.0f msgs_ratio=%.2f kfk_ns_msg=%.0f rdk_ns_msg=%.0f cpu_ratio=%.2f "
            "kfk_commit_p50_ms=%.1f rdk_commit_p50_ms=%.1f kfk_commit_p99_ms=%.1f "
            "rdk_commit_p99_ms=%.1f kfk_rss_mb=%.0f rdk_rss_mb=%.0f",
-           size, c->every, n, batch, bench_tls_ca != NULL, k->msgs_s, r->msgs_s,
-           r->msgs_s ? k->msgs_s / r->msgs_s : 0, k->ns_msg, r->ns_msg,
-           r->ns_msg ? k->ns_msg / r->ns_msg : 0, k->commit_p50_ms, r->commit_p50_ms,
-           k->commit_p99_ms, r->commit_p99_ms, k->rss_mb, r->rss_mb);
+           size, c->every, n, batch, bench_tls_ca != NULL, kfk_version_str(),
+           rd_kafka_version_str(), k->msgs_s, r->msgs_s, r->msgs_s ? k->msgs_s / r->msgs_s : 0,
+           k->ns_msg, r->ns_msg, r->ns_msg ? k->ns_msg / r->ns_msg : 0, k->commit_p50_ms,
+           r->commit_p50_ms, k->commit_p99_ms, r->commit_p99_ms, k->rss_mb, r->rss_mb);
     for (int i = 0; i < 2; i++)
         if (trouble[i][0]) printf(" (%s: %s)", i ? "rdk" : "kfk", trouble[i]);
     printf("\n");
