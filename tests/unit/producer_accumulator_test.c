@@ -389,15 +389,33 @@ static int32_t fill_first_batch(kaccum *a, kaccum_part *p, uintptr_t *id)
     }
 }
 
-/* A partition whose batches wait for the sender grows its open batch past
- * batch.size, up to max.request.size; one that keeps up does not. */
-START_TEST(test_a_backed_up_partition_grows_its_open_batch)
+/* Purges p's queued batches and releases them, as the sender would. */
+static void release_queued(kaccum *a, kaccum_part *p)
+{
+    kaccum_list out = {0};
+    kaccum_purge(a, &p, 1, &out);
+    for (kaccum_batch *x; (x = kaccum_list_pop(&out));)
+        kaccum_batch_release(a, x);
+}
+
+/* An accumulator whose batches may grow from batch.size 1000 to 8000
+ * (1 MiB of buffer.memory), and its one partition. */
+static kaccum *growing_accum(kaccum_part **p)
 {
     kaccum_conf c = conf_of(1000, 0, 1 << 20, 0);
     c.max_record_bytes = 8000;
     c.grow = true;
     kaccum *a = kaccum_new(&c);
-    kaccum_part *p = kaccum_part_new(a, NULL);
+    *p = kaccum_part_new(a, NULL);
+    return a;
+}
+
+/* A partition whose batches wait for the sender grows its open batch past
+ * batch.size, up to max.request.size; one that keeps up does not. */
+START_TEST(test_a_backed_up_partition_grows_its_open_batch)
+{
+    kaccum_part *p;
+    kaccum *a = growing_accum(&p);
     uintptr_t id = 0;
     int32_t first = fill_first_batch(a, p, &id); /* nothing queued ahead: batch.size */
     ck_assert_int_gt(first, 5);
@@ -425,11 +443,8 @@ END_TEST
  * answer came (released, or re-enqueued for a retry), batch.size again. */
 START_TEST(test_an_unanswered_batch_lets_the_next_grow)
 {
-    kaccum_conf c = conf_of(1000, 0, 1 << 20, 0);
-    c.max_record_bytes = 8000;
-    c.grow = true;
-    kaccum *a = kaccum_new(&c);
-    kaccum_part *p = kaccum_part_new(a, NULL);
+    kaccum_part *p;
+    kaccum *a = growing_accum(&p);
     uintptr_t id = 0;
     int32_t first = fill_first_batch(a, p, &id);
     kaccum_batch *b1 = drain_one(a, p, T0); /* sent; the batch after it is the head */
@@ -444,10 +459,7 @@ START_TEST(test_an_unanswered_batch_lets_the_next_grow)
     b2 = drain_one(a, p, T0);
     check_batch(a, b2, (uintptr_t)first, 3 * first + 1);
     ck_assert_int_eq(fill_first_batch(a, p, &id), first);
-    kaccum_list out = {0};
-    kaccum_purge(a, &p, 1, &out);
-    for (kaccum_batch *x; (x = kaccum_list_pop(&out));)
-        kaccum_batch_release(a, x);
+    release_queued(a, p);
     kaccum_destroy(a);
 }
 END_TEST
@@ -456,11 +468,8 @@ END_TEST
  * nothing is sent before it is let go. */
 START_TEST(test_a_held_accumulator_grows_the_first_batch)
 {
-    kaccum_conf c = conf_of(1000, 0, 1 << 20, 0);
-    c.max_record_bytes = 8000;
-    c.grow = true;
-    kaccum *a = kaccum_new(&c);
-    kaccum_part *p = kaccum_part_new(a, NULL);
+    kaccum_part *p;
+    kaccum *a = growing_accum(&p);
     uintptr_t id = 0;
     int32_t first = fill_first_batch(a, p, &id); /* and one record in the next */
     kaccum_list out = {0};
@@ -486,11 +495,8 @@ END_TEST
  * records without growing; once nothing of it is unanswered, batch.size. */
 START_TEST(test_a_backed_up_partition_starts_its_next_batch_grown)
 {
-    kaccum_conf c = conf_of(1000, 0, 1 << 20, 0);
-    c.max_record_bytes = 8000;
-    c.grow = true;
-    kaccum *a = kaccum_new(&c);
-    kaccum_part *p = kaccum_part_new(a, NULL);
+    kaccum_part *p;
+    kaccum *a = growing_accum(&p);
     uintptr_t id = 0;
     int32_t first = fill_first_batch(a, p, &id);
     kaccum_batch *b1 = drain_one(a, p, T0); /* unanswered from here on */
@@ -514,10 +520,7 @@ START_TEST(test_a_backed_up_partition_starts_its_next_batch_grown)
     check_batch(a, b3, third, 3 * first + 1);
     kaccum_trim(a); /* the pooled grown batches go */
     ck_assert_int_eq(fill_first_batch(a, p, &id), first);
-    kaccum_list out = {0};
-    kaccum_purge(a, &p, 1, &out);
-    for (kaccum_batch *x; (x = kaccum_list_pop(&out));)
-        kaccum_batch_release(a, x);
+    release_queued(a, p);
     ck_assert_int_eq(kaccum_reserved_bytes(a), 0);
     kaccum_destroy(a);
 }
@@ -867,10 +870,7 @@ START_TEST(test_a_split_batch_keeps_its_place_and_sequences)
     check_batch(a, t, 2, 1);
     check_batch(a, u, 3, 1);
     check_batch(a, next, 4, 4);
-    kaccum_list out = {0};
-    kaccum_purge(a, &p, 1, &out);
-    for (kaccum_batch *x; (x = kaccum_list_pop(&out));)
-        kaccum_batch_release(a, x);
+    release_queued(a, p);
     ck_assert_int_eq(kaccum_reserved_bytes(a), 0);
     kaccum_destroy(a);
 }

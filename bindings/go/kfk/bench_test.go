@@ -17,28 +17,7 @@ const benchValueSize = 100
 
 // benchTopic creates a topic of 6 partitions for b, deleted at the end.
 func benchTopic(b *testing.B) string {
-	b.Helper()
-	a, err := kfk.NewAdmin(conf())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer a.Close()
-	name := unique(b.Name())
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if _, err := a.CreateTopics(ctx, []kfk.NewTopic{{Name: name, Partitions: 6, ReplicationFactor: -1}}); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		a, err := kfk.NewAdmin(conf())
-		if err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			a.DeleteTopics(ctx, []string{name})
-			cancel()
-			a.Close()
-		}
-	})
-	return name
+	return createTopic(b, 6)
 }
 
 // benchProduce produces n records of benchValueSize bytes in batches of

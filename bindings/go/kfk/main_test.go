@@ -54,13 +54,13 @@ func conf(kv ...string) kfk.Config {
 	return c
 }
 
-func testCtx(t *testing.T, d time.Duration) context.Context {
+func testCtx(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-func newAdmin(t *testing.T) *kfk.Admin {
+func newAdmin(t testing.TB) *kfk.Admin {
 	t.Helper()
 	a, err := kfk.NewAdmin(conf())
 	if err != nil {
@@ -71,7 +71,7 @@ func newAdmin(t *testing.T) *kfk.Admin {
 }
 
 // createTopic creates a uniquely named topic and deletes it at the end.
-func createTopic(t *testing.T, partitions int32) string {
+func createTopic(t testing.TB, partitions int32) string {
 	t.Helper()
 	a := newAdmin(t)
 	name := unique(t.Name())
