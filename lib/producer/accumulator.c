@@ -470,8 +470,17 @@ static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t hint, int64_t first,
     kaccum_batch *b = NULL;
     kaccum_msgs *m = NULL;
     if (!err) {
-        a->reserved += bytes;
         b = pool_take(a, bytes);
+        /* A pooled grown buffer larger than the reservation: all of it is
+         * reserved when there is room (the batch may then fill it), else
+         * it is dropped, so that no buffer holds more than is counted. */
+        if (b && (size_t)bytes > normal_cap(a) && b->buf.cap > (size_t)bytes) {
+            if (!mem_short(a, (int64_t)b->buf.cap))
+                bytes = (int64_t)b->buf.cap;
+            else
+                kbuf_free(&b->buf);
+        }
+        a->reserved += bytes;
         if ((!b || !b->msgs) && (m = a->msgs_pool)) {
             a->msgs_pool = m->next;
             a->msgs_pool_n--;

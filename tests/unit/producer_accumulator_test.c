@@ -526,6 +526,41 @@ START_TEST(test_a_backed_up_partition_starts_its_next_batch_grown)
 }
 END_TEST
 
+/* A pooled grown buffer larger than a new batch's hint is reserved
+ * whole, never held beyond what buffer.memory counts. */
+START_TEST(test_a_pooled_grown_buffer_is_counted_whole)
+{
+    kaccum_conf c = conf_of(16384, 0, 8 << 20, 0);
+    c.max_record_bytes = 1 << 20;
+    c.grow = true;
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL);
+    uintptr_t id = 0;
+    fill_first_batch(a, p, &id);
+    kaccum_batch *b1 = drain_one(a, p, T0); /* unanswered: p stays backed up */
+    for (int i = 0; i < 1500; i++)
+        append_ok(a, p, 100, id++, T0);
+    kaccum_batch *b2 = drain_one(a, p, T0); /* about 165 KB: hint 256 KiB */
+    ck_assert_uint_eq(b2->buf.cap, 256 << 10);
+    append_ok(a, p, 100, id++, T0); /* b3, reserved 256 KiB */
+    kaccum_batch_release(a, b2);    /* to the pool of grown batches */
+    for (int i = 0; i < 700; i++)
+        append_ok(a, p, 100, id++, T0);
+    kaccum_batch *b3 = drain_one(a, p, T0); /* about 77 KB: hint 128 KiB */
+    int64_t before = kaccum_reserved_bytes(a);
+    append_ok(a, p, 100, id++, T0); /* b4 takes b2's 256 KiB buffer */
+    ck_assert_int_eq(kaccum_reserved_bytes(a) - before, 256 << 10);
+    kaccum_batch *b4 = drain_one(a, p, T0);
+    ck_assert_uint_eq(b4->w.max_bytes, 256 << 10);
+    ck_assert_uint_eq(b4->buf.cap, 256 << 10);
+    kaccum_batch_release(a, b1);
+    kaccum_batch_release(a, b3);
+    kaccum_batch_release(a, b4);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 0);
+    kaccum_destroy(a);
+}
+END_TEST
+
 /* Growing never takes memory past buffer.memory, and never blocks. */
 START_TEST(test_a_batch_grows_only_within_buffer_memory)
 {
@@ -1036,6 +1071,7 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_a_batch_grows_only_within_buffer_memory);
     tcase_add_test(tc, test_a_batch_grows_to_1_mib_at_most);
     tcase_add_test(tc, test_a_backed_up_partition_starts_its_next_batch_grown);
+    tcase_add_test(tc, test_a_pooled_grown_buffer_is_counted_whole);
     suite_add_tcase(s, tc);
     return s;
 }
