@@ -398,12 +398,13 @@ static void release_queued(kaccum *a, kaccum_part *p)
         kaccum_batch_release(a, x);
 }
 
-/* An accumulator whose batches may grow from batch.size 1000 to 8000
- * (1 MiB of buffer.memory), and its one partition. */
-static kaccum *growing_accum(kaccum_part **p)
+/* An accumulator whose batches may grow from batch_size to max_record
+ * (within memory bytes of buffer.memory), and its one partition. */
+static kaccum *growing_accum(int64_t batch_size, int64_t max_record, int64_t memory,
+                             kaccum_part **p)
 {
-    kaccum_conf c = conf_of(1000, 0, 1 << 20, 0);
-    c.max_record_bytes = 8000;
+    kaccum_conf c = conf_of(batch_size, 0, memory, 0);
+    c.max_record_bytes = max_record;
     c.grow = true;
     kaccum *a = kaccum_new(&c);
     *p = kaccum_part_new(a, NULL);
@@ -415,7 +416,7 @@ static kaccum *growing_accum(kaccum_part **p)
 START_TEST(test_a_backed_up_partition_grows_its_open_batch)
 {
     kaccum_part *p;
-    kaccum *a = growing_accum(&p);
+    kaccum *a = growing_accum(1000, 8000, 1 << 20, &p);
     uintptr_t id = 0;
     int32_t first = fill_first_batch(a, p, &id); /* nothing queued ahead: batch.size */
     ck_assert_int_gt(first, 5);
@@ -444,7 +445,7 @@ END_TEST
 START_TEST(test_an_unanswered_batch_lets_the_next_grow)
 {
     kaccum_part *p;
-    kaccum *a = growing_accum(&p);
+    kaccum *a = growing_accum(1000, 8000, 1 << 20, &p);
     uintptr_t id = 0;
     int32_t first = fill_first_batch(a, p, &id);
     kaccum_batch *b1 = drain_one(a, p, T0); /* sent; the batch after it is the head */
@@ -469,7 +470,7 @@ END_TEST
 START_TEST(test_a_held_accumulator_grows_the_first_batch)
 {
     kaccum_part *p;
-    kaccum *a = growing_accum(&p);
+    kaccum *a = growing_accum(1000, 8000, 1 << 20, &p);
     uintptr_t id = 0;
     int32_t first = fill_first_batch(a, p, &id); /* and one record in the next */
     kaccum_list out = {0};
@@ -496,7 +497,7 @@ END_TEST
 START_TEST(test_a_backed_up_partition_starts_its_next_batch_grown)
 {
     kaccum_part *p;
-    kaccum *a = growing_accum(&p);
+    kaccum *a = growing_accum(1000, 8000, 1 << 20, &p);
     uintptr_t id = 0;
     int32_t first = fill_first_batch(a, p, &id);
     kaccum_batch *b1 = drain_one(a, p, T0); /* unanswered from here on */
@@ -530,11 +531,8 @@ END_TEST
  * whole, never held beyond what buffer.memory counts. */
 START_TEST(test_a_pooled_grown_buffer_is_counted_whole)
 {
-    kaccum_conf c = conf_of(16384, 0, 8 << 20, 0);
-    c.max_record_bytes = 1 << 20;
-    c.grow = true;
-    kaccum *a = kaccum_new(&c);
-    kaccum_part *p = kaccum_part_new(a, NULL);
+    kaccum_part *p;
+    kaccum *a = growing_accum(16384, 1 << 20, 8 << 20, &p);
     uintptr_t id = 0;
     fill_first_batch(a, p, &id);
     kaccum_batch *b1 = drain_one(a, p, T0); /* unanswered: p stays backed up */
@@ -564,11 +562,8 @@ END_TEST
 /* Growing never takes memory past buffer.memory, and never blocks. */
 START_TEST(test_a_batch_grows_only_within_buffer_memory)
 {
-    kaccum_conf c = conf_of(1000, 0, 2500, 0);
-    c.max_record_bytes = 8000;
-    c.grow = true;
-    kaccum *a = kaccum_new(&c);
-    kaccum_part *p = kaccum_part_new(a, NULL);
+    kaccum_part *p;
+    kaccum *a = growing_accum(1000, 8000, 2500, &p);
     uintptr_t id = 0;
     int32_t first = fill_first_batch(a, p, &id);
     for (int i = 0; i < first - 1; i++)
@@ -587,11 +582,8 @@ END_TEST
  * a batch still grows to 1 MiB at most: what a broker takes by default. */
 START_TEST(test_a_batch_grows_to_1_mib_at_most)
 {
-    kaccum_conf c = conf_of(1000, 0, 64 << 20, 0);
-    c.max_record_bytes = 8 << 20;
-    c.grow = true;
-    kaccum *a = kaccum_new(&c);
-    kaccum_part *p = kaccum_part_new(a, NULL);
+    kaccum_part *p;
+    kaccum *a = growing_accum(1000, 8 << 20, 64 << 20, &p);
     uintptr_t id = 0;
     fill_first_batch(a, p, &id);
     kaccum_appended res;
