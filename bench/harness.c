@@ -262,10 +262,31 @@ rd_kafka_conf_t *bench_rdk_producer_conf(const char *bootstrap)
     return conf;
 }
 
+/* BENCH_KFK_SET="name=value,name=value": properties set on kfk's producers
+ * last, for trying other settings than the case's. A line run with it is
+ * not at kfk's defaults. */
+static void set_from_env(kfk_conf *conf)
+{
+    const char *e = getenv("BENCH_KFK_SET");
+    if (!e || !*e) return;
+    char *copy = strdup(e), *save = NULL;
+    for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            fprintf(stderr, "BENCH_KFK_SET: %s is not name=value\n", kv);
+            exit(1);
+        }
+        *eq = '\0';
+        bench_kset(conf, kv, eq + 1);
+    }
+    free(copy);
+}
+
 kfk_producer *bench_kfk_producer(kfk_conf *conf, bench_dr_fn *dr)
 {
     char err[512];
     dr_target = dr;
+    set_from_env(conf);
     kfk_conf_set_dr_cb(conf, kfk_dr, NULL);
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     if (!p) {

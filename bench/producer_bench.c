@@ -32,6 +32,7 @@
  *   (-B 0, or no -B: each client's defaults)
  *   BENCH_QUICK=1: 100 B none and lz4 at the defaults, 100 B none at 16 KiB
  *   BENCH_RUNS=N: N runs per client and case (3)
+ *   BENCH_KFK_SET=name=value,...: kfk's producers get these properties last
  *   one client alone: producer_bench -C kfk|rdk -b BOOTSTRAP -t TOPIC -n RECORDS -s SIZE
  *       -z CODEC -B BATCH 3>/dev/null
  *
@@ -97,6 +98,7 @@ static void run_kfk(const char *bootstrap, const char *topic, const bcase *c, lo
     if (c->batch) {
         bench_kset(conf, "linger.ms", "5");
         bench_kset(conf, "batch.size", batch);
+        bench_kset(conf, "buffer.memory", "33554432");
     }
     bench_kset(conf, "compression.type", c->codec);
     kfk_producer *p = bench_kfk_producer(conf, delivered);
@@ -292,6 +294,8 @@ int main(int argc, char **argv)
         {10240, "none", 16384}, {10240, "lz4", 16384}, {10240, "zstd", 16384},
     };
     int n_runs = bench_runs(3, MAX_RUNS);
+    const char *set = getenv("BENCH_KFK_SET");
+    if (set && *set) printf("# kfk's producers also with %s: not its defaults\n", set);
     const bcase *cases = all;
     size_t n_cases = getenv("BENCH_QUICK") ? 3 : sizeof(all) / sizeof(all[0]);
     if (one.size) {
