@@ -239,7 +239,7 @@ KFK_API const char *kfk_err_str(kfk_err err);
  * sentence naming the function and what was wrong, e.g.
  *     kfk_produce: rec->topic is NULL
  *     kfk_produce: the record is 1048700 bytes in its batch, over
- *         max.request.size (1048576) or buffer.memory (33554432)
+ *         max.request.size (1048576) or buffer.memory (8388608)
  *     kfk_consumer_seek: partition 7 of topic "t" is not assigned
  * or, where kfk has nothing more specific, kfk_err_str() of the error.
  * A call that succeeds leaves the text as it was, so read it right after

@@ -23,7 +23,7 @@
 /* Freed batches whose buffers grew past batch.size, kept for the next
  * batches of backed-up partitions (see grow_hint). */
 #define BIG_POOL_MAX 8
-/* A new batch's buffer and report array: see buf_room. */
+/* A new batch's buffer and report array: see grown_cap. */
 #define BUF_INITIAL 1024
 #define MSGS_INITIAL 16
 
@@ -159,7 +159,7 @@ kaccum *kaccum_new(const kaccum_conf *conf)
                        ? conf->max_record_bytes
                        : GROW_MAX;
     a->grow_max = conf->grow && max > 0 && grow > max ? (size_t)grow : a->writer_max;
-    /* Small, as the buffer starts (see buf_room): the array doubles, and
+    /* Small, as the buffer starts (see grown_cap): the array doubles, and
      * pooled batches keep what they grew to. */
     a->msgs_initial = MSGS_INITIAL;
     atomic_init(&a->flushing, 0);
@@ -375,20 +375,37 @@ static void unreserve(kaccum *a, int64_t bytes)
     pthread_mutex_unlock(&a->mem_lock);
 }
 
-/* Makes room in a batch's buffer for `need` more bytes, within bound
+/* Reserves `extra` more bytes of buffer.memory for b when there is room
+ * now; never waits. */
+static bool reserve_more(kaccum *a, kaccum_batch *b, int64_t extra)
+{
+    if (extra <= 0) return true;
+    pthread_mutex_lock(&a->mem_lock);
+    bool ok = !mem_short(a, extra);
+    if (ok) a->reserved += extra;
+    pthread_mutex_unlock(&a->mem_lock);
+    if (ok) b->reserved += extra;
+    return ok;
+}
+
+/* The capacity a buffer grows to for `need` more bytes, within bound
  * where it can. A batch's buffer starts small and grows by half, not to
  * batch.size at once nor by doubling: with many partitions each getting
  * a few records, a batch.size buffer per partition (or one left up to
  * half empty by doubling) would hold far more memory than the records.
  * Pooled batches keep their capacity, so a busy partition's appends
  * reallocate nothing. */
-static int buf_room(kbuf *buf, size_t need, size_t bound)
+static size_t grown_cap(const kbuf *buf, size_t need, size_t bound)
 {
-    if (buf->cap - buf->len >= need) return 0;
     size_t want = buf->len + need;
     size_t cap = buf->cap + buf->cap / 2;
     if (cap < want) cap = want;
     if (cap > bound) cap = bound > want ? bound : want;
+    return cap;
+}
+
+static int buf_resize(kbuf *buf, size_t cap)
+{
     if (buf->len == 0) { /* nothing to keep: no copy of the old bytes */
         free(buf->data);
         buf->data = NULL;
@@ -401,18 +418,33 @@ static int buf_room(kbuf *buf, size_t need, size_t bound)
     return 0;
 }
 
-/* Readies a fresh or pooled batch whose first record needs `first`
- * bytes (header included), reserving `bytes` of buffer.memory for it. */
-static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t bytes, int64_t first)
+/* Makes room in open batch b's buffer for `need` more bytes, within bound
+ * where it can: 0, or -1 when out of memory, or 1 when buffer.memory has
+ * no room now for the buffer's growth. A batch reserves what its buffer
+ * holds, so that buffer.memory counts the memory records take: a batch
+ * with one record holds 1 KiB of it, not batch.size. */
+static int batch_room(kaccum *a, kaccum_batch *b, size_t need, size_t bound)
+{
+    if (b->buf.cap - b->buf.len >= need) return 0;
+    size_t cap = grown_cap(&b->buf, need, bound);
+    int64_t extra = (int64_t)cap - b->reserved;
+    if (!reserve_more(a, b, extra)) return 1;
+    if (buf_resize(&b->buf, cap) == 0) return 0;
+    if (extra > 0) {
+        unreserve(a, extra);
+        b->reserved -= extra;
+    }
+    return -1;
+}
+
+/* Readies a fresh or pooled batch, `reserved` bytes of buffer.memory
+ * held for it: its buffer takes them at once (a pooled one may hold them
+ * already). */
+static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t reserved)
 {
     kbuf_reset(&b->buf);
     kbuf_reset(&b->out);
-    /* A batch reserved past batch.size (a backed-up partition's) is
-     * expected to fill it: its buffer takes it at once. */
-    size_t start = (size_t)bytes > a->writer_max ? (size_t)bytes
-                   : a->writer_max < BUF_INITIAL ? a->writer_max
-                                                 : BUF_INITIAL;
-    if (buf_room(&b->buf, (size_t)first > start ? (size_t)first : start, (size_t)bytes)) return -1;
+    if (b->buf.cap < (size_t)reserved && buf_resize(&b->buf, (size_t)reserved)) return -1;
     /* As many entries as the last done batch had: report blocks leave
      * with their batches, and a fresh one grown by doubling would be
      * copied at each step. Empty, so replaced rather than copied. */
@@ -424,7 +456,7 @@ static int batch_prepare(kaccum *a, kaccum_batch *b, int64_t bytes, int64_t firs
         b->msgs_cap = 0;
         if (msgs_resize(b, want)) return -1;
     }
-    b->reserved = bytes;
+    b->reserved = reserved;
     return 0;
 }
 
@@ -455,10 +487,11 @@ static kaccum_batch *pool_take(kaccum *a, int64_t bytes)
 
 /* Reserves `bytes` of buffer.memory and takes a batch from the pool (or
  * allocates one) whose buffer holds at least that much. May block. A
- * larger `hint` is reserved instead when buffer.memory has room for it
- * then; it never makes the append wait longer. */
-static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t hint, int64_t first,
-                         const kaccum_rec *rec, kaccum_batch **out)
+ * larger `hint` (a backed-up partition's, see grow_hint) is reserved
+ * instead when buffer.memory has room for it then, and bounds the batch;
+ * it never makes the append wait longer. */
+static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t hint, const kaccum_rec *rec,
+                         kaccum_batch **out)
 {
     bool served = false;
     if (rec->reports_served && kaccum_reserved_bytes(a) + bytes > a->conf.buffer_memory)
@@ -467,14 +500,16 @@ static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t hint, int64_t first,
     kfk_err err = KFK_OK;
     if (mem_short(a, bytes)) err = wait_for_memory(a, bytes, served);
     if (!err && hint > bytes && !mem_short(a, hint)) bytes = hint;
+    bool grown = (size_t)bytes > a->writer_max; /* bounded by its reservation */
     kaccum_batch *b = NULL;
     kaccum_msgs *m = NULL;
     if (!err) {
         b = pool_take(a, bytes);
-        /* A pooled grown buffer larger than the reservation: all of it is
-         * reserved when there is room (the batch may then fill it), else
-         * it is dropped, so that no buffer holds more than is counted. */
-        if (b && (size_t)bytes > normal_cap(a) && b->buf.cap > (size_t)bytes) {
+        /* A pooled buffer larger than the reservation: all of it is
+         * reserved when there is room (a grown batch may then fill it),
+         * else it is dropped, so that no buffer holds more than is
+         * counted. */
+        if (b && b->buf.cap > (size_t)bytes) {
             if (!mem_short(a, (int64_t)b->buf.cap))
                 bytes = (int64_t)b->buf.cap;
             else
@@ -495,10 +530,11 @@ static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t hint, int64_t first,
     } else {
         free(m);
     }
-    if (b && batch_prepare(a, b, bytes, first)) {
+    if (b && batch_prepare(a, b, bytes)) {
         batch_free(b);
         b = NULL;
     }
+    if (b) b->bound = grown ? (size_t)bytes : a->writer_max;
     if (!b) {
         unreserve(a, bytes);
         return KFK_ERR_NO_MEMORY;
@@ -589,20 +625,18 @@ static bool try_grow(kaccum *a, kaccum_part *p, kaccum_batch *b, size_t need)
         return false;
     size_t next = limit * 2 < size + need ? size + need : limit * 2;
     if (next > a->grow_max) next = a->grow_max;
-    int64_t extra = (int64_t)(next - limit);
-    pthread_mutex_lock(&a->mem_lock);
-    bool ok = !mem_short(a, extra);
-    if (ok) a->reserved += extra;
-    pthread_mutex_unlock(&a->mem_lock);
-    if (!ok) return false;
-    /* The buffer takes what was reserved at once: growing it by half
-     * (buf_room) or by doubling (the writer's kbuf) would copy the batch
+    /* The buffer takes the new bound at once: growing it by half
+     * (batch_room) or by doubling (the writer's kbuf) would copy the batch
      * more often, or hold more than the reservation counts. */
-    if (b->buf.cap < next && buf_room(&b->buf, next - b->buf.len, next) < 0) {
-        unreserve(a, extra);
+    int64_t extra = (int64_t)next - b->reserved;
+    if (!reserve_more(a, b, extra)) return false;
+    if (b->buf.cap < next && buf_resize(&b->buf, next) < 0) {
+        if (extra > 0) {
+            unreserve(a, extra);
+            b->reserved -= extra;
+        }
         return false;
     }
-    b->reserved += extra;
     b->w.max_bytes = next;
     return true;
 }
@@ -653,8 +687,14 @@ static kfk_err append_to_open(kaccum *a, kaccum_part *p, const kaccum_rec *rec,
     size_t need = rec->key.len + rec->value.len + 64;
     if (rec->n_headers || b->buf.cap - b->buf.len < need) {
         size_t exact = record_size(b, rec);
-        if (b->buf.len + exact <= b->w.max_bytes && buf_room(&b->buf, exact, b->w.max_bytes) < 0)
-            return KFK_ERR_NO_MEMORY;
+        int room =
+            b->buf.len + exact <= b->w.max_bytes ? batch_room(a, b, exact, b->w.max_bytes) : 0;
+        if (room < 0) return KFK_ERR_NO_MEMORY;
+        if (room > 0) { /* no memory to grow: a new batch waits for it */
+            b->sealed = true;
+            res->ready = true;
+            return NEED_BATCH;
+        }
     }
     size_t before = b->buf.len;
     kfk_err err = write_record(b, rec);
@@ -677,11 +717,8 @@ static kfk_err append_to_open(kaccum *a, kaccum_part *p, const kaccum_rec *rec,
 static kfk_err open_batch(kaccum *a, kaccum_part *p, kaccum_batch *b, const kaccum_rec *rec,
                           int64_t now_ms, kaccum_appended *res)
 {
-    /* Bounded by what was reserved: batch.size, or a backed-up partition's
-     * grow_hint. */
-    size_t bound = (size_t)b->reserved > a->writer_max ? (size_t)b->reserved : a->writer_max;
     kfk_err err = kbatch_writer_begin(&b->w, &b->buf, 0, rec->timestamp, KBATCH_NO_PRODUCER_ID, -1,
-                                      KBATCH_NO_SEQUENCE, a->conf.batch_flags, bound);
+                                      KBATCH_NO_SEQUENCE, a->conf.batch_flags, b->bound);
     if (!err) err = write_record(b, rec);
     if (err) return err;
     b->part = p;
@@ -723,8 +760,9 @@ static kfk_err append_new_batch(kaccum *a, kaccum_part *p, const kaccum_rec *rec
         need > a->conf.buffer_memory)
         return KFK_ERR_TOO_LARGE;
     kaccum_batch *b;
-    int64_t size = (int64_t)a->writer_max;
-    kfk_err err = batch_get(a, need > size ? need : size, (int64_t)hint, need, rec, &b);
+    /* A batch reserves its buffer's first size; more as it grows. */
+    int64_t size = a->writer_max < BUF_INITIAL ? (int64_t)a->writer_max : BUF_INITIAL;
+    kfk_err err = batch_get(a, need > size ? need : size, (int64_t)hint, rec, &b);
     if (err) return err;
     pthread_mutex_lock(&p->lock);
     kaccum_appended mid = *res;

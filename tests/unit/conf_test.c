@@ -155,7 +155,7 @@ static const struct {
     {"acks", "all"},
     {"linger.ms", "5"}, /* Java 4.x: 5 (KIP-1030) */
     {"batch.size", "16384"},
-    {"buffer.memory", "33554432"},
+    {"buffer.memory", "8388608"},
     {"max.block.ms", "60000"},
     {"max.request.size", "1048576"},
     {"compression.type", "none"},

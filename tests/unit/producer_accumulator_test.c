@@ -624,6 +624,66 @@ START_TEST(test_queue_full_at_once_without_max_block)
 }
 END_TEST
 
+/* A batch reserves what its buffer holds: 1 KiB at first, more as it
+ * grows. buffer.memory then holds an open batch for many more partitions
+ * than it has batch.size buffers (64 KiB here: four of 16 KiB). */
+START_TEST(test_a_batch_reserves_what_its_buffer_holds)
+{
+    enum { N = 40 };
+    kaccum_conf c = conf_of(16384, 60000, 64 << 10, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *parts[N];
+    for (int i = 0; i < N; i++) {
+        parts[i] = kaccum_part_new(a, NULL);
+        if (i > 0) append_ok(a, parts[i], 100, 100000 + (uintptr_t)i, T0);
+    }
+    ck_assert_int_eq(kaccum_reserved_bytes(a), (N - 1) * 1024);
+    uintptr_t id = 0;
+    int32_t n = fill_first_batch(a, parts[0], &id); /* and one record in the next */
+    kaccum_batch *b = drain_one(a, parts[0], T0);
+    ck_assert_uint_gt(b->buf.cap, 8192);
+    ck_assert_uint_le(b->buf.cap, 16384);
+    ck_assert_int_eq(b->reserved, (int64_t)b->buf.cap);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), N * 1024 + (int64_t)b->buf.cap);
+    check_batch(a, b, 0, n);
+    for (int i = 0; i < N; i++)
+        release_queued(a, parts[i]);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 0);
+    kaccum_destroy(a);
+}
+END_TEST
+
+/* A batch whose buffer cannot grow within buffer.memory is sealed where it
+ * is; the record then waits for a new batch's memory like any other. */
+START_TEST(test_a_batch_that_cannot_grow_is_sealed)
+{
+    kaccum_conf c = conf_of(4096, 60000, 4096, 0);
+    kaccum *a = kaccum_new(&c);
+    kaccum_part *p = kaccum_part_new(a, NULL), *q = kaccum_part_new(a, NULL);
+    kaccum_appended res = append_ok(a, p, 100, 1000, T0);
+    uintptr_t id = 0;
+    kaccum_rec r;
+    kfk_err err;
+    do {
+        r = rec_of(100, id++);
+        err = kaccum_append(a, q, &r, T0, &res);
+    } while (err == KFK_OK);
+    /* q's buffer grew by half to 2304, not to 3456; its next batch's
+     * 1 KiB does not fit either */
+    ck_assert_int_eq(err, KFK_ERR_QUEUE_FULL);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 1024 + 2304);
+    ck_assert_int_eq(kaccum_part_queued(q), 1);
+    kaccum_batch *b = drain_one(a, q, T0); /* sealed: ready before linger.ms */
+    ck_assert_uint_le(kaccum_batch_size(b), 2304);
+    check_batch(a, b, 0, (int32_t)(id - 1));
+    ck_assert_int_eq(kaccum_append(a, q, &r, T0, &res), KFK_OK);
+    release_queued(a, p);
+    release_queued(a, q);
+    ck_assert_int_eq(kaccum_reserved_bytes(a), 0);
+    kaccum_destroy(a);
+}
+END_TEST
+
 struct blocked {
     kaccum *a;
     kaccum_part *p;
@@ -1045,6 +1105,8 @@ static Suite *accumulator_suite(void)
     tcase_add_test(tc, test_lingering_batches_ride_along_with_a_ready_one);
     tcase_add_test(tc, test_flush_and_close_make_everything_ready);
     tcase_add_test(tc, test_queue_full_at_once_without_max_block);
+    tcase_add_test(tc, test_a_batch_reserves_what_its_buffer_holds);
+    tcase_add_test(tc, test_a_batch_that_cannot_grow_is_sealed);
     tcase_add_test(tc, test_blocked_append_succeeds_when_memory_is_freed);
     tcase_add_test(tc, test_blocked_append_times_out_with_queue_full);
     tcase_add_test(tc, test_close_wakes_a_blocked_append);
