@@ -90,12 +90,17 @@ func kfkConsume(o options, topic, mode string) (int, error) {
 	}
 	next := make([]int64, o.partitions)
 	got := 0
+	// PollInto: the messages are this slice, refilled by every poll; their
+	// bytes are valid until the next poll (PollBatch's are the caller's
+	// for good, at an allocation per poll and a Message per record).
+	msgs := make([]kfk.Message, 10000)
 	for got < o.n {
-		msgs, err := c.PollBatch(ctx, 10000)
+		k, err := c.PollInto(ctx, msgs)
 		if err != nil {
 			return got, err
 		}
-		for _, m := range msgs {
+		for i := range msgs[:k] {
+			m := &msgs[i]
 			if len(m.Value) != o.size || m.Offset != next[m.Partition] {
 				return got, fmt.Errorf("record %d/%d: %d bytes, want %d at offset %d",
 					m.Partition, m.Offset, len(m.Value), o.size, next[m.Partition])
