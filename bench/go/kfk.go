@@ -22,7 +22,14 @@ func kfkProduce(o options, topic, mode string) (int, error) {
 	}
 	var ok, failed int
 	var firstErr error
+	// Records are the producer's until their reports, then the
+	// application's again: a batch goes back to free once every record
+	// in it has been reported, and a later batch reuses it.
+	free := make(chan *recordBatch, 64)
 	p, err := kfk.NewProducer(conf, kfk.WithDeliveryFunc(func(d kfk.Delivery) {
+		if b := d.Record.Opaque.(*recordBatch); b.reported() && len(free) < cap(free) {
+			free <- b
+		}
 		if d.Err != nil {
 			failed++
 			if firstErr == nil {
@@ -39,17 +46,20 @@ func kfkProduce(o options, topic, mode string) (int, error) {
 	defer cancel()
 	value := make([]byte, o.size)
 	const batch = 1000
-	ptrs := make([]*kfk.Record, batch)
 	for sent := 0; sent < o.n; {
 		k := min(batch, o.n-sent)
-		// Records belong to the producer until their reports: fresh ones
-		// for every batch.
-		recs := make([]kfk.Record, k)
-		for i := range recs {
-			recs[i] = kfk.Record{Topic: topic, Partition: kfk.AnyPartition, Value: value}
-			ptrs[i] = &recs[i]
+		var b *recordBatch
+		select {
+		case b = <-free:
+		default:
+			b = &recordBatch{recs: make([]kfk.Record, batch), ptrs: make([]*kfk.Record, batch)}
 		}
-		if _, err := p.ProduceBatch(ctx, ptrs[:k]); err != nil {
+		b.left = k
+		for i := range b.recs[:k] {
+			b.recs[i] = kfk.Record{Topic: topic, Partition: kfk.AnyPartition, Value: value, Opaque: b}
+			b.ptrs[i] = &b.recs[i]
+		}
+		if _, err := p.ProduceBatch(ctx, b.ptrs[:k]); err != nil {
 			return ok, err
 		}
 		sent += k
@@ -61,6 +71,19 @@ func kfkProduce(o options, topic, mode string) (int, error) {
 		return ok, fmt.Errorf("%d records failed: %v", failed, firstErr)
 	}
 	return ok, nil
+}
+
+// recordBatch is one ProduceBatch's records, reused once all are reported.
+type recordBatch struct {
+	recs []kfk.Record
+	ptrs []*kfk.Record
+	left int // records not yet reported; the delivery function's
+}
+
+// reported counts one report and is true for the batch's last.
+func (b *recordBatch) reported() bool {
+	b.left--
+	return b.left == 0
 }
 
 func kfkConsume(o options, topic, mode string) (int, error) {
