@@ -350,7 +350,9 @@ func (c *Consumer) PollBatch(ctx context.Context, max int) ([]*Message, error) {
 // its next PollInto: they are valid until then, and no longer, so copy
 // what must outlive that call (bytes.Clone, slices.Clone). Topic and
 // header keys are strings and stay valid. Poll and PollBatch never reuse
-// that memory. An empty msgs gives ErrInvalidArg.
+// that memory. The consumer keeps it for later PollIntos, sized to the
+// largest poll's bytes (past 8 MiB, let go when polls need far less).
+// An empty msgs gives ErrInvalidArg.
 func (c *Consumer) PollInto(ctx context.Context, msgs []Message) (int, error) {
 	if len(msgs) == 0 {
 		return 0, &Error{Code: ErrInvalidArg, Partition: -1, Offset: -1,
@@ -401,12 +403,7 @@ func (c *Consumer) pollInto(msgs []Message, timeout int) (int, error, bool) {
 		return 0, err, false
 	}
 	metas := unsafe.Slice(c.st.msgs, n)
-	need := int(c.st.len)
-	if cap(c.buf) < need {
-		// Some room to spare, so that slightly larger polls fit.
-		c.buf = make([]byte, need, need+need/2)
-	}
-	c.buf = c.buf[:need]
+	c.buf = pollBuffer(c.buf, int(c.st.len))
 	C.gokfk_consumer_copy(c.st, (*C.uint8_t)(unsafe.SliceData(c.buf)))
 	nh := 0
 	for i := range metas {
@@ -453,6 +450,21 @@ func (c *Consumer) pollOnce(max, timeout int) ([]*Message, error, bool) {
 		c.hooks.onConsume(out)
 	}
 	return out, err, false
+}
+
+// maxKeptPollBuffer is the size past which PollInto lets its buffer go
+// once polls need under a quarter of it: one poll of large messages
+// should not hold its memory for the consumer's life.
+const maxKeptPollBuffer = 8 << 20
+
+// pollBuffer is buf resized to need bytes: reused while it has room (and
+// is not far too large), otherwise new with room to spare, so that
+// slightly larger polls fit.
+func pollBuffer(buf []byte, need int) []byte {
+	if cap(buf) < need || (cap(buf) > maxKeptPollBuffer && need < cap(buf)/4) {
+		return make([]byte, need, need+need/2)
+	}
+	return buf[:need]
 }
 
 // pollC polls kfk for up to max messages and lays them out in c.st.
