@@ -22,7 +22,17 @@ func kfkProduce(o options, topic, mode string) (int, error) {
 	}
 	var ok, failed int
 	var firstErr error
+	// Records are the producer's until their reports, then the
+	// application's again: a batch goes back to free once every record
+	// in it has been reported, and a later batch reuses it. A pool of
+	// maxBatches bounds the records in flight (franz-go buffers at most
+	// 10,000 by default) and with them the Go heap the collector scans.
+	free := make(chan *recordBatch, maxBatches)
+	made := 0
 	p, err := kfk.NewProducer(conf, kfk.WithDeliveryFunc(func(d kfk.Delivery) {
+		if b := d.Record.Opaque.(*recordBatch); b.reported() {
+			free <- b
+		}
 		if d.Err != nil {
 			failed++
 			if firstErr == nil {
@@ -39,17 +49,29 @@ func kfkProduce(o options, topic, mode string) (int, error) {
 	defer cancel()
 	value := make([]byte, o.size)
 	const batch = 1000
-	ptrs := make([]*kfk.Record, batch)
 	for sent := 0; sent < o.n; {
 		k := min(batch, o.n-sent)
-		// Records belong to the producer until their reports: fresh ones
-		// for every batch.
-		recs := make([]kfk.Record, k)
-		for i := range recs {
-			recs[i] = kfk.Record{Topic: topic, Partition: kfk.AnyPartition, Value: value}
-			ptrs[i] = &recs[i]
+		var b *recordBatch
+		if made < maxBatches {
+			select {
+			case b = <-free:
+			default:
+				b = &recordBatch{recs: make([]kfk.Record, batch), ptrs: make([]*kfk.Record, batch)}
+				made++
+			}
+		} else {
+			select {
+			case b = <-free:
+			case <-ctx.Done():
+				return ok, ctx.Err()
+			}
 		}
-		if _, err := p.ProduceBatch(ctx, ptrs[:k]); err != nil {
+		b.left = k
+		for i := range b.recs[:k] {
+			b.recs[i] = kfk.Record{Topic: topic, Partition: kfk.AnyPartition, Value: value, Opaque: b}
+			b.ptrs[i] = &b.recs[i]
+		}
+		if _, err := p.ProduceBatch(ctx, b.ptrs[:k]); err != nil {
 			return ok, err
 		}
 		sent += k
@@ -61,6 +83,23 @@ func kfkProduce(o options, topic, mode string) (int, error) {
 		return ok, fmt.Errorf("%d records failed: %v", failed, firstErr)
 	}
 	return ok, nil
+}
+
+// maxBatches is how many batches of records kfkProduce has in flight
+// at most: 64,000 records.
+const maxBatches = 64
+
+// recordBatch is one ProduceBatch's records, reused once all are reported.
+type recordBatch struct {
+	recs []kfk.Record
+	ptrs []*kfk.Record
+	left int // records not yet reported; the delivery function's
+}
+
+// reported counts one report and is true for the batch's last.
+func (b *recordBatch) reported() bool {
+	b.left--
+	return b.left == 0
 }
 
 func kfkConsume(o options, topic, mode string) (int, error) {
@@ -90,12 +129,17 @@ func kfkConsume(o options, topic, mode string) (int, error) {
 	}
 	next := make([]int64, o.partitions)
 	got := 0
+	// PollInto: the messages are this slice, refilled by every poll; their
+	// bytes are valid until the next poll (PollBatch's are the caller's
+	// for good, at an allocation per poll and a Message per record).
+	msgs := make([]kfk.Message, 10000)
 	for got < o.n {
-		msgs, err := c.PollBatch(ctx, 10000)
+		k, err := c.PollInto(ctx, msgs)
 		if err != nil {
 			return got, err
 		}
-		for _, m := range msgs {
+		for i := range msgs[:k] {
+			m := &msgs[i]
 			if len(m.Value) != o.size || m.Offset != next[m.Partition] {
 				return got, fmt.Errorf("record %d/%d: %d bytes, want %d at offset %d",
 					m.Partition, m.Offset, len(m.Value), o.size, next[m.Partition])

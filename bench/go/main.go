@@ -114,6 +114,9 @@ func main() {
 	}
 	if !*child {
 		fmt.Printf("# %d records of %d B, %d partitions, broker %s\n", o.n, o.size, o.partitions, o.bootstrap)
+		fmt.Println("# APIs: kfk ProduceBatch (1000 records a call, from a pool of 64 batches, each reused once all its records are reported)," +
+			" Consumer.PollInto (messages reused poll after poll);" +
+			" franz-go Produce, PollFetches + EachRecord; confluent Produce, Poll")
 	}
 	var results []result
 	for _, mode := range strings.Split(*modesFlag, ",") {

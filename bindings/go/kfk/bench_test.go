@@ -74,20 +74,7 @@ func BenchmarkProduceBatch(b *testing.B) {
 }
 
 func BenchmarkPollBatch(b *testing.B) {
-	topic := benchTopic(b)
-	benchProduce(b, topic, b.N)
-	c, err := kfk.NewConsumer(conf())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close(context.Background())
-	parts := make([]kfk.TopicPartition, 6)
-	for i := range parts {
-		parts[i] = kfk.TopicPartition{Topic: topic, Partition: int32(i), Offset: kfk.OffsetBeginning, LeaderEpoch: -1}
-	}
-	if err := c.Assign(parts); err != nil {
-		b.Fatal(err)
-	}
+	c := benchConsumer(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	b.ReportAllocs()
@@ -104,4 +91,44 @@ func BenchmarkPollBatch(b *testing.B) {
 		}
 		got += len(msgs)
 	}
+}
+
+func BenchmarkPollInto(b *testing.B) {
+	c := benchConsumer(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	msgs := make([]kfk.Message, 10000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for got := 0; got < b.N; {
+		k, err := c.PollInto(ctx, msgs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range msgs[:k] {
+			if len(msgs[i].Value) != benchValueSize {
+				b.Fatalf("%d bytes", len(msgs[i].Value))
+			}
+		}
+		got += k
+	}
+}
+
+// benchConsumer is a consumer assigned a topic that holds b.N records.
+func benchConsumer(b *testing.B) *kfk.Consumer {
+	topic := benchTopic(b)
+	benchProduce(b, topic, b.N)
+	c, err := kfk.NewConsumer(conf())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close(context.Background()) })
+	parts := make([]kfk.TopicPartition, 6)
+	for i := range parts {
+		parts[i] = kfk.TopicPartition{Topic: topic, Partition: int32(i), Offset: kfk.OffsetBeginning, LeaderEpoch: -1}
+	}
+	if err := c.Assign(parts); err != nil {
+		b.Fatal(err)
+	}
+	return c
 }

@@ -95,6 +95,10 @@ type Consumer struct {
 	pollMu  sync.Mutex // one poll at a time: st and pending are its
 	st      *C.gokfk_cstate
 	pending []error // message errors after the first of a batch
+	topic   string  // the topic of the last message decoded
+	buf     []byte  // PollInto's bytes, reused at every PollInto
+	hdrs    []Header
+	ptrs    []*Message // PollInto's messages, for the interceptors
 
 	gate gate
 }
@@ -318,74 +322,170 @@ func (c *Consumer) Poll(ctx context.Context) (*Message, error) {
 // PollBatch waits until ctx ends for at least one message and returns
 // up to max (and at most max.poll.records) of those fetched, in one call
 // into kfk. When a message carries an error, the messages before it come
-// back with that error; later errors come from the next polls.
+// back with that error; later errors come from the next polls. The
+// messages own their memory: keep them as long as you like (one poll's
+// messages share one allocation for their bytes). PollInto allocates
+// nothing per poll.
 func (c *Consumer) PollBatch(ctx context.Context, max int) ([]*Message, error) {
 	if max < 1 {
 		max = 1
 	}
+	var msgs []*Message
+	_, err := c.pollWait(ctx, func(timeout int) (int, error, bool) {
+		var err error
+		var closed bool
+		msgs, err, closed = c.pollOnce(max, timeout)
+		return len(msgs), err, closed
+	})
+	return msgs, err
+}
+
+// PollInto is PollBatch without allocation: it waits until ctx ends for
+// at least one message and fills msgs[:n] with up to len(msgs) of them
+// (at most max.poll.records), errors as for PollBatch.
+//
+// Ownership: the Message values are the caller's; PollInto overwrites
+// msgs[:n] and nothing else. Each message's Key, Value and Headers (the
+// slice and its values' bytes) point into memory the consumer reuses at
+// its next PollInto: they are valid until then, and no longer, so copy
+// what must outlive that call (bytes.Clone, slices.Clone). Topic and
+// header keys are strings and stay valid. Poll and PollBatch never reuse
+// that memory. The consumer keeps it for later PollIntos, sized to the
+// largest poll's bytes (past 8 MiB, let go when polls need far less).
+// An empty msgs gives ErrInvalidArg.
+func (c *Consumer) PollInto(ctx context.Context, msgs []Message) (int, error) {
+	if len(msgs) == 0 {
+		return 0, &Error{Code: ErrInvalidArg, Partition: -1, Offset: -1,
+			Message: "kfk: PollInto needs room for at least one message"}
+	}
+	return c.pollWait(ctx, func(timeout int) (int, error, bool) {
+		return c.pollInto(msgs, timeout)
+	})
+}
+
+// pollWait calls once, in slices of up to pollSliceMs, until it gets
+// messages or an error or ctx ends; first, it returns the next error a
+// batch left pending.
+func (c *Consumer) pollWait(ctx context.Context, once func(timeout int) (int, error, bool)) (int, error) {
 	c.pollMu.Lock()
 	defer c.pollMu.Unlock()
 	if len(c.pending) > 0 {
 		err := c.pending[0]
 		c.pending = c.pending[1:]
-		return nil, err
+		return 0, err
 	}
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return 0, err
 		}
 		slice := timeoutMs(ctx, pollSliceMs)
 		if slice > pollSliceMs {
 			slice = pollSliceMs
 		}
-		msgs, err, closed := c.pollOnce(max, slice)
+		n, err, closed := once(slice)
 		if closed {
-			return nil, ErrClosed
+			return 0, ErrClosed
 		}
-		if len(msgs) > 0 || err != nil {
-			return msgs, err
+		if n > 0 || err != nil {
+			return n, err
 		}
 	}
 }
 
+// pollInto polls once into msgs and the consumer's reused buffers.
+func (c *Consumer) pollInto(msgs []Message, timeout int) (int, error, bool) {
+	if !c.gate.enter() {
+		return 0, nil, true
+	}
+	defer c.gate.exit()
+	n, err := c.pollC(len(msgs), timeout)
+	if n == 0 {
+		return 0, err, false
+	}
+	metas := unsafe.Slice(c.st.msgs, n)
+	c.buf = pollBuffer(c.buf, int(c.st.len))
+	C.gokfk_consumer_copy(c.st, (*C.uint8_t)(unsafe.SliceData(c.buf)))
+	nh := 0
+	for i := range metas {
+		nh += int(metas[i].n_headers)
+	}
+	if cap(c.hdrs) < nh {
+		c.hdrs = make([]Header, 0, nh)
+	}
+	c.hdrs = c.hdrs[:0]
+	k, err := c.decode(msgs, metas, c.buf, &c.hdrs)
+	if c.hooks.consume != nil && k > 0 {
+		c.ptrs = c.ptrs[:0]
+		for i := range msgs[:k] {
+			c.ptrs = append(c.ptrs, &msgs[i])
+		}
+		c.hooks.onConsume(c.ptrs)
+		clear(c.ptrs)
+	}
+	return k, err, false
+}
+
+// pollOnce polls once into fresh memory, which the messages own.
 func (c *Consumer) pollOnce(max, timeout int) ([]*Message, error, bool) {
 	if !c.gate.enter() {
 		return nil, nil, true
 	}
 	defer c.gate.exit()
-	n := C.gokfk_consumer_poll(c.c, c.st, C.size_t(max), C.int(timeout))
-	if n == ^C.size_t(0) {
-		return nil, newError(C.KFK_ERR_NO_MEMORY, "kfk: out of memory copying messages"), false
-	}
+	n, err := c.pollC(max, timeout)
 	if n == 0 {
-		return nil, nil, false
+		return nil, err, false
 	}
-	metas := unsafe.Slice(c.st.msgs, int(n))
+	metas := unsafe.Slice(c.st.msgs, n)
 	// The bytes go straight from kfk's messages into Go memory, which the
 	// messages handed out then share.
 	data := make([]byte, int(c.st.len))
 	C.gokfk_consumer_copy(c.st, (*C.uint8_t)(unsafe.SliceData(data)))
-	msgs, err, closed := c.decode(metas, data)
-	if c.hooks.consume != nil && len(msgs) > 0 {
-		c.hooks.onConsume(msgs)
+	store := make([]Message, n)
+	k, err := c.decode(store, metas, data, nil)
+	out := make([]*Message, k)
+	for i := range out {
+		out[i] = &store[i]
 	}
-	return msgs, err, closed
+	if c.hooks.consume != nil && k > 0 {
+		c.hooks.onConsume(out)
+	}
+	return out, err, false
 }
 
-// decode builds the messages of one poll: one allocation for the bytes,
-// one for the messages, and a topic string shared while it repeats.
-func (c *Consumer) decode(metas []C.gokfk_msg, data []byte) ([]*Message, error, bool) {
-	store := make([]Message, len(metas))
-	out := make([]*Message, 0, len(metas))
+// maxKeptPollBuffer is the size past which PollInto lets its buffer go
+// once polls need under a quarter of it: one poll of large messages
+// should not hold its memory for the consumer's life.
+const maxKeptPollBuffer = 8 << 20
+
+// pollBuffer is buf resized to need bytes: reused while it has room (and
+// is not far too large), otherwise new with room to spare, so that
+// slightly larger polls fit.
+func pollBuffer(buf []byte, need int) []byte {
+	if cap(buf) < need || (cap(buf) > maxKeptPollBuffer && need < cap(buf)/4) {
+		return make([]byte, need, need+need/2)
+	}
+	return buf[:need]
+}
+
+// pollC polls kfk for up to max messages and lays them out in c.st.
+func (c *Consumer) pollC(max, timeout int) (int, error) {
+	n := C.gokfk_consumer_poll(c.c, c.st, C.size_t(max), C.int(timeout))
+	if n == ^C.size_t(0) {
+		return 0, newError(C.KFK_ERR_NO_MEMORY, "kfk: out of memory copying messages")
+	}
+	return int(n), nil
+}
+
+// decode fills dst with the messages of one poll whose bytes are in data
+// and returns how many it filled (a message that carries an error takes
+// none: its error is returned, or queued when it is not the first). The
+// headers come from *hdrs while it has room (nil: fresh ones).
+func (c *Consumer) decode(dst []Message, metas []C.gokfk_msg, data []byte, hdrs *[]Header) (int, error) {
 	var first error
-	var topic string
-	lastOff := int64(-1)
+	k := 0
 	for i := range metas {
 		md := &metas[i]
-		if int64(md.topic_off) != lastOff {
-			lastOff = int64(md.topic_off)
-			topic = string(data[md.topic_off : md.topic_off+C.int64_t(md.topic_len)])
-		}
+		topic := c.topicOf(data[md.topic_off : md.topic_off+C.int64_t(md.topic_len)])
 		if md.err != 0 {
 			e := &Error{Code: ErrorCode(md.err), Topic: topic, Partition: int32(md.partition),
 				Offset: int64(md.offset)}
@@ -396,23 +496,45 @@ func (c *Consumer) decode(metas []C.gokfk_msg, data []byte) ([]*Message, error, 
 			}
 			continue
 		}
-		m := &store[i]
+		m := &dst[k]
+		k++
 		m.Topic = topic
 		m.Partition = int32(md.partition)
 		m.Offset = int64(md.offset)
 		m.LeaderEpoch = int32(md.leader_epoch)
 		m.TimestampType = TimestampType(md.ts_type)
+		m.Timestamp = time.Time{}
 		if m.TimestampType != TimestampNone {
 			m.Timestamp = time.UnixMilli(int64(md.timestamp_ms))
 		}
 		m.Key = slice(data, int64(md.key_off), int64(md.key_len))
 		m.Value = slice(data, int64(md.val_off), int64(md.val_len))
+		m.Headers = nil
 		if md.n_headers > 0 {
-			m.Headers = decodeHeaders(data[md.hdr_off:], int(md.n_headers))
+			m.Headers = decodeHeaders(data[md.hdr_off:], takeHeaders(hdrs, int(md.n_headers)))
 		}
-		out = append(out, m)
 	}
-	return out, first, false
+	return k, first
+}
+
+// topicOf is the topic named by b: the string of the last poll's topic
+// while it repeats, so that a poll allocates no string for it.
+func (c *Consumer) topicOf(b []byte) string {
+	if string(b) != c.topic {
+		c.topic = string(b)
+	}
+	return c.topic
+}
+
+// takeHeaders cuts n headers from *pool, or makes them when it has no
+// room (or pool is nil).
+func takeHeaders(pool *[]Header, n int) []Header {
+	if pool == nil || cap(*pool)-len(*pool) < n {
+		return make([]Header, n)
+	}
+	l := len(*pool)
+	*pool = (*pool)[:l+n]
+	return (*pool)[l : l+n : l+n]
 }
 
 func slice(data []byte, off, n int64) []byte {
@@ -422,8 +544,8 @@ func slice(data []byte, off, n int64) []byte {
 	return data[off : off+n : off+n]
 }
 
-func decodeHeaders(b []byte, n int) []Header {
-	hs := make([]Header, n)
+// decodeHeaders fills hs from b, the shim's encoding of len(hs) headers.
+func decodeHeaders(b []byte, hs []Header) []Header {
 	for i := range hs {
 		nl := int64(binary.NativeEndian.Uint32(b))
 		b = b[4:]

@@ -30,9 +30,11 @@ type AcknowledgementInterceptor interface {
 	OnAcknowledgement(d Delivery)
 }
 
-// ConsumeInterceptor's OnConsume sees the messages of each Poll or
-// PollBatch, on the polling goroutine, before they are returned (a
-// message that carries an error is not among them).
+// ConsumeInterceptor's OnConsume sees the messages of each Poll,
+// PollBatch or PollInto, on the polling goroutine, before they are
+// returned (a message that carries an error is not among them). A
+// PollInto's messages are valid only until its next call: OnConsume
+// must not keep them.
 type ConsumeInterceptor interface {
 	OnConsume(msgs []*Message)
 }

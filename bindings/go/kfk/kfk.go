@@ -3,8 +3,9 @@
 // an Admin client over libkfk, found with pkg-config.
 //
 // Records cross into C in batches: ProduceBatch hands many records to one
-// cgo call, PollBatch takes many messages out of one, and one goroutine
-// per Producer turns delivery reports into callbacks. Errors carry kfk's
+// cgo call, PollBatch takes many messages out of one (PollInto without
+// allocating: into the caller's messages), and one goroutine per
+// Producer turns delivery reports into callbacks. Errors carry kfk's
 // codes: errors.Is(err, kfk.ErrUnknownTopicOrPartition) and
 // errors.As(err, &kerr) with a *kfk.Error both work.
 //

@@ -15,8 +15,8 @@ import (
 // WithStatsFunc calls fn with a statistics document (one JSON object,
 // whose fields docs/STATS.md lists) every statistics.interval.ms, which
 // Config must set (its default 0 sends none). fn runs on the goroutine
-// that polls, inside Poll or PollBatch, so a consumer that keeps polling
-// gets one document per interval; never two calls at once. The bytes are
+// that polls, inside Poll, PollBatch or PollInto, so a consumer that
+// keeps polling gets one document per interval; never two calls at once. The bytes are
 // fn's to keep. fn may call StatsJSON and other methods but not poll or
 // close the consumer, and should not block: the poll waits for it.
 func WithStatsFunc(fn func(stats []byte)) ConsumerOption {
