@@ -24,13 +24,10 @@ func kfkProduce(o options, topic, mode string) (int, error) {
 	var firstErr error
 	// Records are the producer's until their reports, then the
 	// application's again: a batch goes back to free once every record
-	// in it has been reported, and a later batch reuses it. A pool of
-	// maxBatches bounds the records in flight (franz-go buffers at most
-	// 10,000 by default) and with them the Go heap the collector scans.
-	free := make(chan *recordBatch, maxBatches)
-	made := 0
+	// in it has been reported, and a later batch reuses it.
+	free := make(chan *recordBatch, 64)
 	p, err := kfk.NewProducer(conf, kfk.WithDeliveryFunc(func(d kfk.Delivery) {
-		if b := d.Record.Opaque.(*recordBatch); b.reported() {
+		if b := d.Record.Opaque.(*recordBatch); b.reported() && len(free) < cap(free) {
 			free <- b
 		}
 		if d.Err != nil {
@@ -52,19 +49,10 @@ func kfkProduce(o options, topic, mode string) (int, error) {
 	for sent := 0; sent < o.n; {
 		k := min(batch, o.n-sent)
 		var b *recordBatch
-		if made < maxBatches {
-			select {
-			case b = <-free:
-			default:
-				b = &recordBatch{recs: make([]kfk.Record, batch), ptrs: make([]*kfk.Record, batch)}
-				made++
-			}
-		} else {
-			select {
-			case b = <-free:
-			case <-ctx.Done():
-				return ok, ctx.Err()
-			}
+		select {
+		case b = <-free:
+		default:
+			b = &recordBatch{recs: make([]kfk.Record, batch), ptrs: make([]*kfk.Record, batch)}
 		}
 		b.left = k
 		for i := range b.recs[:k] {
@@ -84,10 +72,6 @@ func kfkProduce(o options, topic, mode string) (int, error) {
 	}
 	return ok, nil
 }
-
-// maxBatches is how many batches of records kfkProduce has in flight
-// at most: 64,000 records.
-const maxBatches = 64
 
 // recordBatch is one ProduceBatch's records, reused once all are reported.
 type recordBatch struct {

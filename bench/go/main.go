@@ -114,7 +114,7 @@ func main() {
 	}
 	if !*child {
 		fmt.Printf("# %d records of %d B, %d partitions, broker %s\n", o.n, o.size, o.partitions, o.bootstrap)
-		fmt.Println("# APIs: kfk ProduceBatch (1000 records a call, from a pool of 64 batches, each reused once all its records are reported)," +
+		fmt.Println("# APIs: kfk ProduceBatch (1000 records a call, each batch's records reused once all are reported)," +
 			" Consumer.PollInto (messages reused poll after poll);" +
 			" franz-go Produce, PollFetches + EachRecord; confluent Produce, Poll")
 	}
