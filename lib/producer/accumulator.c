@@ -193,12 +193,7 @@ void kaccum_destroy(kaccum *a)
         pthread_mutex_destroy(&p->lock);
         free(p);
     }
-    free_queue(a->pool);
-    free_queue(a->big_pool);
-    for (kaccum_msgs *m = a->msgs_pool, *next; m; m = next) {
-        next = m->next;
-        free(m);
-    }
+    kaccum_trim(a);
     pthread_mutex_destroy(&a->mem_lock);
     pthread_cond_destroy(&a->mem_freed);
     free(a);
@@ -585,13 +580,20 @@ void kaccum_batch_release(kaccum *a, kaccum_batch *b)
 void kaccum_trim(kaccum *a)
 {
     pthread_mutex_lock(&a->mem_lock);
-    kaccum_batch *big = a->big_pool;
-    for (kaccum_batch *b = big; b; b = b->next)
-        a->pooled_bytes -= batch_capacity(b);
-    a->big_pool = NULL;
-    a->big_pool_n = 0;
+    kaccum_batch *pool = a->pool, *big = a->big_pool;
+    kaccum_msgs *msgs = a->msgs_pool;
+    a->pool = a->big_pool = NULL;
+    a->pool_n = a->big_pool_n = 0;
+    a->pooled_bytes = 0;
+    a->msgs_pool = NULL;
+    a->msgs_pool_n = 0;
     pthread_mutex_unlock(&a->mem_lock);
+    free_queue(pool);
     free_queue(big);
+    for (kaccum_msgs *m = msgs, *next; m; m = next) {
+        next = m->next;
+        free(m);
+    }
 }
 
 /* ------------------------------------------------------------- append */

@@ -290,8 +290,9 @@ bool kaccum_all_ready(kaccum *a);
 void kaccum_flush_begin(kaccum *a);
 void kaccum_flush_end(kaccum *a);
 
-/* Frees the pooled batches whose buffers grew past batch.size: kept for
- * a busy producer, they are megabytes an idle one need not hold. */
+/* Frees the pooled batches and report blocks: kept for a busy producer,
+ * so that its appends allocate nothing, they are megabytes an idle one
+ * need not hold. */
 void kaccum_trim(kaccum *a);
 
 /* Closing: appends fail with KFK_ERR_DESTROYED (also those blocked for
