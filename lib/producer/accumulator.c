@@ -488,9 +488,15 @@ static kaccum_batch *pool_take(kaccum *a, int64_t bytes)
 static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t hint, const kaccum_rec *rec,
                          kaccum_batch **out)
 {
-    bool served = false;
-    if (rec->reports_served && kaccum_reserved_bytes(a) + bytes > a->conf.buffer_memory)
-        served = rec->reports_served(rec->reports_ctx); /* without mem_lock */
+    bool served = false, waking = false;
+    if (kaccum_reserved_bytes(a) + bytes > a->conf.buffer_memory) { /* may wait: no lock held */
+        if (rec->reports_served) served = rec->reports_served(rec->reports_ctx);
+        if (rec->waiting && a->conf.max_block_ms > 0) {
+            atomic_fetch_add(&a->mem_waiters, 1); /* every batch is ready from now */
+            waking = true;
+            rec->waiting(rec->reports_ctx);
+        }
+    }
     pthread_mutex_lock(&a->mem_lock);
     kfk_err err = KFK_OK;
     if (mem_short(a, bytes)) err = wait_for_memory(a, bytes, served);
@@ -517,6 +523,7 @@ static kfk_err batch_get(kaccum *a, int64_t bytes, int64_t hint, const kaccum_re
         }
     }
     pthread_mutex_unlock(&a->mem_lock);
+    if (waking) atomic_fetch_sub(&a->mem_waiters, 1);
     if (err) return err;
     if (!b) b = calloc(1, sizeof(*b));
     if (b && m) {

@@ -89,6 +89,11 @@ typedef struct kaccum_rec {
      * append may also wait for report blocks to come back, not only for
      * batches. NULL: no. */
     bool (*reports_served)(void *reports_ctx);
+    /* Called (with reports_ctx, no lock held) before an append waits for
+     * memory, once drain takes every batch (see kaccum_all_ready): the
+     * caller wakes its senders, since lingering batches may hold the
+     * memory the append waits for. NULL: nothing to wake. */
+    void (*waiting)(void *reports_ctx);
     void *reports_ctx;
 } kaccum_rec;
 

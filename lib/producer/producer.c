@@ -417,6 +417,7 @@ static kfk_err append(kfk_producer *p, kptopic *t, kpart *pp, const kfk_record *
         .n_headers = rec->n_headers,
         .opaque = opaque,
         .reports_served = kdr_served_elsewhere,
+        .waiting = kprod_waking_senders,
         .reports_ctx = p,
     };
     kaccum_appended res;

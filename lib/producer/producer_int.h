@@ -305,6 +305,10 @@ void ksender_kick_part(kfk_producer *p, kpart *pp);
 void ksender_kick_new_batch(kfk_producer *p, kpart *pp, int64_t ready_ms);
 /* Wakes every sender. Any thread. */
 void ksender_kick_all(kfk_producer *p);
+/* ksender_kick_all for an append about to wait for buffer.memory (the
+ * accumulator's waiting hook; p is the kfk_producer): lingering batches
+ * go now rather than at linger.ms, which may be later than max.block.ms. */
+void kprod_waking_senders(void *p);
 /* Retires the senders of brokers that left the registry (or moved), so
  * that the partitions they were kicked for go to their new leaders. After
  * a metadata refresh; any thread. */

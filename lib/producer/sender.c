@@ -723,6 +723,11 @@ void ksender_kick_all(kfk_producer *p)
     pthread_mutex_unlock(&p->senders_lock);
 }
 
+void kprod_waking_senders(void *p)
+{
+    ksender_kick_all(p);
+}
+
 void ksender_stop_all(kfk_producer *p)
 {
     pthread_mutex_lock(&p->senders_lock);

@@ -614,6 +614,39 @@ START_TEST(test_blocking_for_memory_polls_on_queue_full)
 }
 END_TEST
 
+/* An append that waits for buffer.memory sends what is queued at once,
+ * lingering batches too: here open batches of one record each hold all
+ * of it, and linger.ms (60 s) is longer than max.block.ms (20 s). */
+START_TEST(test_an_append_waiting_for_memory_sends_lingering_batches)
+{
+    enum { PARTS = 256 };
+    kfk_mock_cluster *mc = kfk_mock_cluster_new(1);
+    ck_assert_int_eq(kfk_mock_topic_create(mc, "t", PARTS, 1), 0);
+    ktally t;
+    ktally_init(&t, PARTS);
+    const char *kv[] = {"buffer.memory", "65536", "batch.size", "16384", "linger.ms", "60000",
+                        "max.block.ms", "20000", NULL};
+    kfk_producer *p = producer_for(mc, &t, kv);
+    int64_t t0 = mt_now_ms();
+    for (int i = 0; i < PARTS; i++) { /* a batch each: 1 KiB of buffer.memory */
+        kfk_err err;
+        /* Unserved reports count too: this thread must poll for them. */
+        while ((err = produce_one(p, "t", i, i)) == KFK_ERR_QUEUE_FULL)
+            kfk_producer_poll(p, 10);
+        ck_assert_int_eq(err, KFK_OK);
+    }
+    int64_t took = mt_now_ms() - t0;
+    ck_assert_msg(took < 15000, "appends waited %lld ms for memory", (long long)took);
+    ck_assert_int_eq(kfk_producer_flush(p, 30000), KFK_OK);
+    ck_assert_int_eq(atomic_load(&t.reports), PARTS);
+    for (int i = 0; i < PARTS; i++)
+        ck_assert_int_eq(t.err[i], KFK_OK);
+    kfk_producer_destroy(p);
+    ktally_free(&t);
+    kfk_mock_cluster_destroy(mc);
+}
+END_TEST
+
 START_TEST(test_destroy_without_flush_reports_queued_records)
 {
     kfk_mock_cluster *mc = kfk_mock_cluster_new(3);
@@ -898,6 +931,7 @@ static Suite *producer_suite(void)
     tcase_add_test(tc, test_blocking_for_memory_polls_on_queue_full);
     tcase_add_test(tc, test_destroy_without_flush_reports_queued_records);
     tcase_add_test(tc, test_destroy_with_requests_in_flight_reports_each_once);
+    tcase_add_test(tc, test_an_append_waiting_for_memory_sends_lingering_batches);
     tcase_add_test(tc, test_close_delivers_everything);
     tcase_add_test(tc, test_purge_reports_unsent_records);
     tcase_add_test(tc, test_outstanding_counts_records_until_their_report_is_served);
