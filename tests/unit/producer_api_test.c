@@ -624,8 +624,8 @@ START_TEST(test_an_append_waiting_for_memory_sends_lingering_batches)
     ck_assert_int_eq(kfk_mock_topic_create(mc, "t", PARTS, 1), 0);
     ktally t;
     ktally_init(&t, PARTS);
-    const char *kv[] = {"buffer.memory", "65536", "batch.size", "16384", "linger.ms", "60000",
-                        "max.block.ms", "20000", NULL};
+    const char *kv[] = {"buffer.memory", "65536",        "batch.size", "16384", "linger.ms",
+                        "60000",         "max.block.ms", "20000",      NULL};
     kfk_producer *p = producer_for(mc, &t, kv);
     int64_t t0 = mt_now_ms();
     for (int i = 0; i < PARTS; i++) { /* a batch each: 1 KiB of buffer.memory */
