@@ -282,11 +282,21 @@ static void set_from_env(kfk_conf *conf)
     free(copy);
 }
 
+/* BENCH_KFK_STATS=1: each statistics document (statistics.interval.ms,
+ * set with BENCH_KFK_SET) goes to stderr, one line each. */
+static void stats_to_stderr(void *opaque, void *handle, const char *json, size_t len)
+{
+    (void)opaque;
+    (void)handle;
+    fprintf(stderr, "%.*s\n", (int)len, json);
+}
+
 kfk_producer *bench_kfk_producer(kfk_conf *conf, bench_dr_fn *dr)
 {
     char err[512];
     dr_target = dr;
     set_from_env(conf);
+    if (getenv("BENCH_KFK_STATS")) kfk_conf_set_stats_cb(conf, stats_to_stderr, NULL);
     kfk_conf_set_dr_cb(conf, kfk_dr, NULL);
     kfk_producer *p = kfk_producer_new(conf, err, sizeof(err));
     if (!p) {

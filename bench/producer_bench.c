@@ -37,6 +37,8 @@
  *   BENCH_RUNS=N: N runs per client and case (3)
  *   BENCH_NO_WARM=1: no unmeasured first run against a real broker
  *   BENCH_KFK_SET=name=value,...: kfk's producers get these properties last
+ *   BENCH_KFK_STATS=1: kfk's statistics documents to stderr (with
+ *       BENCH_KFK_SET=statistics.interval.ms=N)
  *   one client alone: producer_bench -C kfk|rdk -b BOOTSTRAP -t TOPIC -n RECORDS -s SIZE
  *       -z CODEC -B BATCH 3>/dev/null
  *
