@@ -270,6 +270,7 @@ static void set_from_env(kfk_conf *conf)
     const char *e = getenv("BENCH_KFK_SET");
     if (!e || !*e) return;
     char *copy = strdup(e), *save = NULL;
+    if (!copy) exit(1);
     for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
         if (!eq) {

@@ -413,23 +413,29 @@ static int buf_resize(kbuf *buf, size_t cap)
     return 0;
 }
 
-/* Makes room in open batch b's buffer for `need` more bytes, within bound
- * where it can: 0, or -1 when out of memory, or 1 when buffer.memory has
- * no room now for the buffer's growth. A batch reserves what its buffer
- * holds, so that buffer.memory counts the memory records take: a batch
- * with one record holds 1 KiB of it, not batch.size. */
-static int batch_room(kaccum *a, kaccum_batch *b, size_t need, size_t bound)
+/* Grows open batch b's buffer to at least cap bytes, reserving what it
+ * takes past b's reservation first: 0, or -1 when out of memory, or 1
+ * when buffer.memory has no room for it now. A batch reserves what its
+ * buffer holds, so that buffer.memory counts the memory records take: a
+ * batch with one record holds 1 KiB of it, not batch.size. */
+static int batch_resize(kaccum *a, kaccum_batch *b, size_t cap)
 {
-    if (b->buf.cap - b->buf.len >= need) return 0;
-    size_t cap = grown_cap(&b->buf, need, bound);
     int64_t extra = (int64_t)cap - b->reserved;
     if (!reserve_more(a, b, extra)) return 1;
-    if (buf_resize(&b->buf, cap) == 0) return 0;
+    if (b->buf.cap >= cap || buf_resize(&b->buf, cap) == 0) return 0;
     if (extra > 0) {
         unreserve(a, extra);
         b->reserved -= extra;
     }
     return -1;
+}
+
+/* Makes room in open batch b's buffer for `need` more bytes, within bound
+ * where it can; as batch_resize returns. */
+static int batch_room(kaccum *a, kaccum_batch *b, size_t need, size_t bound)
+{
+    if (b->buf.cap - b->buf.len >= need) return 0;
+    return batch_resize(a, b, grown_cap(&b->buf, need, bound));
 }
 
 /* Readies a fresh or pooled batch, `reserved` bytes of buffer.memory
@@ -637,15 +643,7 @@ static bool try_grow(kaccum *a, kaccum_part *p, kaccum_batch *b, size_t need)
     /* The buffer takes the new bound at once: growing it by half
      * (batch_room) or by doubling (the writer's kbuf) would copy the batch
      * more often, or hold more than the reservation counts. */
-    int64_t extra = (int64_t)next - b->reserved;
-    if (!reserve_more(a, b, extra)) return false;
-    if (b->buf.cap < next && buf_resize(&b->buf, next) < 0) {
-        if (extra > 0) {
-            unreserve(a, extra);
-            b->reserved -= extra;
-        }
-        return false;
-    }
+    if (batch_resize(a, b, next) != 0) return false;
     b->w.max_bytes = next;
     return true;
 }

@@ -132,7 +132,8 @@ struct kaccum_batch {
     kaccum_msg *msgs;      /* w.count entries, the m of a kaccum_msgs block */
     uint32_t msgs_cap;     /* allocated entries */
     int64_t created_ms;    /* when its first record was appended (now_ms) */
-    int64_t reserved;      /* bytes of buffer.memory it holds: at least its buffer's capacity */
+    int64_t reserved;      /* bytes of buffer.memory it holds: its buffer's capacity or more
+                            * (the halves of a split batch share the whole's) */
     size_t bound;          /* the writer's bound at open: batch.size, its first record, or a
                             * backed-up partition's grow_hint */
     int64_t retry_at_ms;   /* re-enqueued: not ready before this */
