@@ -141,6 +141,18 @@ func TestSeekAndPosition(t *testing.T) {
 	}
 }
 
+// eofOffset is the offset of err, which must be the partition end of
+// topic's partition.
+func eofOffset(t *testing.T, err error, topic string, partition int32) int64 {
+	t.Helper()
+	var kerr *kfk.Error
+	if !errors.Is(err, kfk.ErrPartitionEof) || !errors.As(err, &kerr) ||
+		kerr.Topic != topic || kerr.Partition != partition {
+		t.Fatalf("%v", err)
+	}
+	return kerr.Offset
+}
+
 // Poll gives up with the context's error, and a partition's end comes
 // as ErrPartitionEof when asked for.
 func TestPollContextAndEOF(t *testing.T) {
@@ -164,15 +176,8 @@ func TestPollContextAndEOF(t *testing.T) {
 	for {
 		msgs, err := c.PollBatch(long, 10)
 		got += len(msgs)
-		if err != nil {
-			var kerr *kfk.Error
-			if !errors.Is(err, kfk.ErrPartitionEof) || !errors.As(err, &kerr) ||
-				kerr.Topic != topic || kerr.Partition != 0 {
-				t.Fatalf("%v", err)
-			}
-			if kerr.Offset == 3 {
-				break
-			}
+		if err != nil && eofOffset(t, err, topic, 0) == 3 {
+			break
 		}
 	}
 	if got != 3 {
