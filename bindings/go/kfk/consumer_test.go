@@ -15,12 +15,21 @@ import (
 // turn and waits for their reports.
 func produceN(t *testing.T, topic string, partitions int32, n int) {
 	t.Helper()
+	produceAll(t, n, func(i int) *kfk.Record {
+		return &kfk.Record{Topic: topic, Partition: int32(i) % partitions, Opaque: i,
+			Value: []byte(fmt.Sprintf("v%d", i))}
+	})
+}
+
+// produceAll writes record(0) .. record(n-1) in one ProduceBatch and
+// waits for their reports.
+func produceAll(t *testing.T, n int, record func(i int) *kfk.Record) {
+	t.Helper()
 	p, ch := newProducer(t, conf("linger.ms", "5"))
 	ctx := testCtx(t, 60*time.Second)
 	recs := make([]*kfk.Record, n)
 	for i := range recs {
-		recs[i] = &kfk.Record{Topic: topic, Partition: int32(i) % partitions, Opaque: i,
-			Value: []byte(fmt.Sprintf("v%d", i))}
+		recs[i] = record(i)
 	}
 	if _, err := p.ProduceBatch(ctx, recs); err != nil {
 		t.Fatal(err)

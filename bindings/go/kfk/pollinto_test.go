@@ -28,19 +28,7 @@ func pollIntoRecord(topic string, partitions int32, i int) *kfk.Record {
 
 func produceVaried(t *testing.T, topic string, partitions int32, n int) {
 	t.Helper()
-	p, ch := newProducer(t, conf("linger.ms", "5"))
-	ctx := testCtx(t, 60*time.Second)
-	recs := make([]*kfk.Record, n)
-	for i := range recs {
-		recs[i] = pollIntoRecord(topic, partitions, i)
-	}
-	if _, err := p.ProduceBatch(ctx, recs); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	waitReports(t, ctx, ch, n)
+	produceAll(t, n, func(i int) *kfk.Record { return pollIntoRecord(topic, partitions, i) })
 }
 
 // checkMessage says how m differs from the record produceVaried wrote at
