@@ -177,11 +177,16 @@ double bench_median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+int bench_env_count(const char *name, int dflt, int min, int max)
+{
+    const char *e = getenv(name);
+    int n = e ? atoi(e) : dflt;
+    return n >= min && n <= max ? n : dflt;
+}
+
 int bench_runs(int dflt, int max)
 {
-    const char *e = getenv("BENCH_RUNS");
-    int n = e ? atoi(e) : dflt;
-    return n >= 1 && n <= max ? n : dflt;
+    return bench_env_count("BENCH_RUNS", dflt, 1, max);
 }
 
 int64_t bench_permille(int64_t *v, size_t n, int pm)

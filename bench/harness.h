@@ -77,6 +77,8 @@ double bench_median(double *v, int n);
 /* BENCH_RUNS, else dflt: how many runs each client gets per case (1 to
  * max). */
 int bench_runs(int dflt, int max);
+/* The environment variable name as a count from min to max, else dflt. */
+int bench_env_count(const char *name, int dflt, int min, int max);
 
 /* len bytes of text-like values (words from a small vocabulary, about 3:1
  * for the codecs), malloc'd; NULL when out of memory. */

@@ -16,9 +16,11 @@
  * parent, nor the other client). Each client runs BENCH_RUNS times (3 by
  * default), in the order kfk rdk rdk kfk kfk rdk ..., each run to a topic
  * of its own; each figure on the line is the median of that client's runs.
- * Against a real broker (-b) each client first has one run that is not
- * measured (warm=1 on the line; BENCH_NO_WARM=1 skips it), so that the
- * broker's JVM has compiled its produce path before the runs that count.
+ * Against a real broker (-b) each case first has rounds of both clients
+ * that are not measured, in the same alternating order: WARM_RUNS, and in
+ * the first case as many as WARM_FIRST_S seconds take (warm=N on the line:
+ * the unmeasured rounds), so that the broker's JVM has compiled its
+ * produce path before the runs that count.
  * Every record must be reported delivered, once: a line ending in "(some
  * records failed)" had a run with a failed or missing report, or a client
  * process that died. Without -b the cluster is an in-process mock of 1
@@ -35,7 +37,9 @@
  *   (-B 0, or no -B: each client's defaults)
  *   BENCH_QUICK=1: 100 B none and lz4 at the defaults, 100 B none at 16 KiB
  *   BENCH_RUNS=N: N runs per client and case (3)
- *   BENCH_NO_WARM=1: no unmeasured first run against a real broker
+ *   BENCH_WARM=N: at least N unmeasured rounds per case against a real
+ *       broker (2); BENCH_WARM_S=S: rounds for S seconds in the first case
+ *       (30); BENCH_NO_WARM=1: none
  *   BENCH_KFK_SET=name=value,...: kfk's producers get these properties last
  *   BENCH_KFK_STATS=1: kfk's statistics documents to stderr (with
  *       BENCH_KFK_SET=statistics.interval.ms=N)
@@ -55,9 +59,10 @@
 #include "kfk_mock.h"
 
 #define PARTITIONS 4
-/* Latency is sampled on every 16th record, so that reading the clock costs
- * the clients' CPU figures little. */
-#define LAT_EVERY_MASK 15
+/* Latency is sampled on every 64th record (15,625 samples in 1M), so that
+ * reading the clock (two reads of ~25 ns each here) adds under 1 ns to the
+ * clients' CPU per record. */
+#define LAT_EVERY_MASK 63
 
 typedef struct bcase {
     int size;
@@ -71,6 +76,9 @@ typedef struct result {
 } result;
 
 #define MAX_RUNS 16
+#define WARM_RUNS 2     /* unmeasured rounds per case against a real broker */
+#define WARM_FIRST_S 30 /* and seconds of them in the first case */
+#define MAX_WARM 200
 
 /* Shared by the delivery callbacks of whichever client runs. */
 static int64_t *sent_ns, *lat_ns;
@@ -221,37 +229,59 @@ static bool run_one(const char *self, kfk_mock_cluster *mc, const char *bootstra
     return out->failed == 0;
 }
 
+/* The measured runs of a case. */
+typedef struct tally {
+    result k[MAX_RUNS], r[MAX_RUNS];
+    int nk, nr;
+} tally;
+
+static bool trouble; /* a run of the case had failed records */
+static bool first_case = true;
+
+/* One run of each client: kfk rdk in even rounds, rdk kfk in odd ones, so
+ * that neither always goes first. Kept in *t unless t is NULL (warm-up). */
+static void run_round(const char *self, kfk_mock_cluster *mc, const char *bootstrap, const bcase *c,
+                      long n, int round, bool rdk_too, tally *t)
+{
+    for (int j = 0; j < 2; j++) {
+        bool is_rdk = (j == 0) == (round % 2 == 1);
+        if (is_rdk && !rdk_too) continue;
+        result x;
+        if (!run_one(self, mc, bootstrap, is_rdk ? "rdk" : "kfk", c, n, round, &x))
+            trouble = true;
+        else if (t)
+            is_rdk ? (t->r[t->nr++] = x) : (t->k[t->nk++] = x);
+    }
+}
+
 static void run_case(const char *self, kfk_mock_cluster *mc, const char *bootstrap, const bcase *c,
                      long n, int n_runs)
 {
     /* BENCH_ONLY=kfk skips librdkafka (for profiling kfk alone). */
     const char *only = getenv("BENCH_ONLY");
     bool rdk_too = !(only && !strcmp(only, "kfk"));
-    result kr[MAX_RUNS], rr[MAX_RUNS];
-    int nk = 0, nr = 0;
-    bool trouble = false;
-    /* A real broker first takes one unmeasured run of each client: a JVM
+    trouble = false;
+    /* A real broker first takes unmeasured rounds of both clients: a JVM
      * that has not yet compiled its produce path is slower than either
-     * client, and would make the first measured runs a test of the broker. */
-    int warm = mc || getenv("BENCH_NO_WARM") ? 0 : 1;
-    for (int j = 0; j < 2 * warm; j++) {
-        result x;
-        if ((j == 0 || rdk_too) && !run_one(self, mc, bootstrap, j ? "rdk" : "kfk", c, n, -1, &x))
-            trouble = true;
+     * client, and would make the first measured runs a test of the broker.
+     * A node that has just started keeps compiling for its first half
+     * minute of load, so the first case warms it for that long. */
+    int warm = 0, min_warm = 0;
+    int64_t warm_until = 0;
+    if (!mc && !getenv("BENCH_NO_WARM")) {
+        min_warm = bench_env_count("BENCH_WARM", WARM_RUNS, 0, MAX_RUNS);
+        if (first_case)
+            warm_until = bench_now_ns() +
+                         bench_env_count("BENCH_WARM_S", WARM_FIRST_S, 0, 3600) * 1000000000LL;
     }
-    /* kfk rdk, then rdk kfk, and so on: neither client always goes first. */
+    first_case = false;
+    for (; warm < min_warm || (warm < MAX_WARM && bench_now_ns() < warm_until); warm++)
+        run_round(self, mc, bootstrap, c, n, warm, rdk_too, NULL);
+    tally t = {0};
     for (int i = 0; i < n_runs; i++)
-        for (int j = 0; j < 2; j++) {
-            bool is_rdk = (j == 0) == (i % 2 == 1);
-            if (is_rdk && !rdk_too) continue;
-            result x;
-            if (run_one(self, mc, bootstrap, is_rdk ? "rdk" : "kfk", c, n, i, &x))
-                is_rdk ? (rr[nr++] = x) : (kr[nk++] = x);
-            else
-                trouble = true;
-        }
-    result k = median_of(kr, nk),
-           r = rdk_too ? median_of(rr, nr) : (result){.msgs_s = 1, .ns_msg = 1};
+        run_round(self, mc, bootstrap, c, n, warm + i, rdk_too, &t);
+    result k = median_of(t.k, t.nk),
+           r = rdk_too ? median_of(t.r, t.nr) : (result){.msgs_s = 1, .ns_msg = 1};
     char batch[32] = "defaults";
     if (c->batch) snprintf(batch, sizeof(batch), "%d", c->batch);
     printf("bench produce size=%d codec=%s batch=%s tls=%d kfk=%s rdk=%s runs=%d warm=%d "
