@@ -93,8 +93,8 @@ int bench_load_topic(const char *bootstrap, const char *topic, long n, int size,
 
 /* The values the producer benchmarks send: bench_values_init() makes a
  * pool of text (bench_text_pool), -1 when out of memory; bench_value(i,
- * size) is record i's value, size bytes (under 1 MiB) starting at a
- * varying place in the pool. */
+ * size) is record i's value, size bytes (at most 512 KiB) starting at a
+ * varying place in the pool's first half. */
 int bench_values_init(void);
 const char *bench_value(long i, int size);
 
